@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from . import services
+from .models import Benchmark
+
+
+@admin.register(Benchmark)
+class BenchmarkAdmin(admin.ModelAdmin):
+    list_display = (
+        "device",
+        "run_at",
+        "global_score",
+        "cpu_score",
+        "memory_score",
+        "disk_score",
+        "network_score",
+        "gpu_score",
+        "bench_script_version",
+    )
+    list_filter = ("bench_script_version", "scoring_version")
+    search_fields = ("device__hostname", "submission_id")
+    list_select_related = ("device",)
+    date_hierarchy = "run_at"
+    readonly_fields = (
+        "device",
+        "snapshot",
+        "run_at",
+        "bench_script_version",
+        "cpu_score",
+        "memory_score",
+        "disk_score",
+        "network_score",
+        "gpu_score",
+        "global_score",
+        "results",
+        "extra",
+        "scoring_version",
+        "weights",
+        "submission_id",
+        "submitted_by",
+    )
+    actions = ("rescore",)
+
+    def has_add_permission(self, request):
+        return False  # benchmarks come from bench.sh
+
+    def delete_model(self, request, obj):
+        services.benchmark_delete(benchmarks=Benchmark.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.benchmark_delete(benchmarks=queryset)
+
+    @admin.action(description="Recompute the global score of selected benchmarks")
+    def rescore(self, request, queryset):
+        examined, changed = services.benchmark_rescore(benchmarks=queryset)
+        self.message_user(request, f"Rescored {examined} benchmark(s): {changed} changed.")

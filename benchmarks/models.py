@@ -1,0 +1,58 @@
+from django.db import models
+from django.utils import timezone
+
+from inventory.models import Device, HardwareSnapshot
+
+CATEGORY_FIELDS = ("cpu_score", "memory_score", "disk_score", "network_score", "gpu_score")
+
+
+class Benchmark(models.Model):
+    """One bench.sh run: category scores as sent, the global score as computed here."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="benchmarks")
+    snapshot = models.ForeignKey(
+        HardwareSnapshot,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="benchmarks",
+    )
+    run_at = models.DateTimeField(default=timezone.now)
+    bench_script_version = models.CharField(max_length=50, blank=True)
+    cpu_score = models.FloatField("CPU", null=True, blank=True)
+    memory_score = models.FloatField("memory", null=True, blank=True)
+    disk_score = models.FloatField("disk", null=True, blank=True)
+    network_score = models.FloatField("network", null=True, blank=True)
+    gpu_score = models.FloatField("GPU", null=True, blank=True)
+    global_score = models.FloatField("global", null=True, blank=True)
+    results = models.JSONField(
+        default=dict, blank=True, help_text="The results object as received."
+    )
+    extra = models.JSONField(
+        default=dict, blank=True, help_text="Top-level keys of the submission this server ignores."
+    )
+    scoring_version = models.PositiveSmallIntegerField(default=1)
+    weights = models.JSONField(default=dict, blank=True, help_text="Weights the global score used.")
+    submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    submitted_by = models.CharField(
+        max_length=100, blank=True, editable=False, help_text="The token that submitted it."
+    )
+
+    class Meta:
+        ordering = ("-run_at", "-id")
+        get_latest_by = ("run_at", "id")
+        indexes = (
+            # a device's history newest first; its latest benchmark
+            models.Index(fields=("device", "-run_at", "-id"), name="benchmarks_device_time"),
+            # recent submissions across the fleet (dashboard, /api/stats last_benchmark_at)
+            models.Index(fields=("-run_at",), name="benchmarks_run_at"),
+            # benchmarks ranked by global score (admin changelist ordering)
+            models.Index(fields=("-global_score",), name="benchmarks_global_score"),
+        )
+
+    def __str__(self):
+        return f"{self.device} @ {self.run_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def category_scores(self) -> dict[str, float | None]:
+        return {name.removesuffix("_score"): getattr(self, name) for name in CATEGORY_FIELDS}

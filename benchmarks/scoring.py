@@ -1,0 +1,78 @@
+"""The scoring model: category scores in, global score out. Plain Python, no ORM.
+
+Category scores arrive normalised by the client (100 = a typical 4-core 2020 desktop); the
+server never trusts a client's global score. The global score is the weighted mean over the
+categories present, so a skipped category (a headless server's GPU) does not sink a machine:
+
+    global = Σ wᵢ·scoreᵢ / Σ wᵢ   over present categories with wᵢ > 0, rounded to 2 decimals.
+"""
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+CATEGORIES = ("cpu", "memory", "disk", "network", "gpu")
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "cpu": 0.30,
+    "memory": 0.20,
+    "disk": 0.25,
+    "network": 0.15,
+    "gpu": 0.10,
+}
+# Bump when the formula (not the weights) changes; stored on every benchmark.
+SCORING_VERSION = 1
+
+
+class WeightsError(ValueError):
+    pass
+
+
+def parse_weights(spec: str) -> dict[str, float]:
+    """Parse "cpu=0.30,memory=0.20,…"; categories left out keep their default weight."""
+    weights = dict(DEFAULT_WEIGHTS)
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, sep, value = item.partition("=")
+        name = name.strip().lower()
+        if not sep or name not in CATEGORIES:
+            raise WeightsError(
+                f"SCORE_WEIGHTS: {item!r} is not <category>=<weight> with a category among "
+                f"{', '.join(CATEGORIES)}"
+            )
+        try:
+            weight = float(value)
+        except ValueError:
+            raise WeightsError(f"SCORE_WEIGHTS: weight of {name!r} is not a number") from None
+        if not (weight >= 0 and weight != float("inf")):
+            raise WeightsError(f"SCORE_WEIGHTS: weight of {name!r} must be a finite number >= 0")
+        weights[name] = weight
+    if not any(weights.values()):
+        raise WeightsError("SCORE_WEIGHTS: at least one weight must be positive")
+    return weights
+
+
+def _decimal(value: float) -> Decimal:
+    # repr() is the shortest string that round-trips: 0.3 stays 0.3, not 0.299999…
+    return Decimal(repr(float(value)))
+
+
+def round_score(value: float | Decimal) -> float:
+    """Round half up to 2 decimals (Python's round() is half-to-even on binary floats)."""
+    value = value if isinstance(value, Decimal) else _decimal(value)
+    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def global_score(scores: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
+    """The weighted mean of the present category scores; None when none is present.
+
+    Computed in decimal arithmetic so that the documented example (a mean of exactly 105.645)
+    rounds to 105.65 as a person would, not to 105.64 through binary float error.
+    """
+    total = weight_sum = Decimal(0)
+    for name in CATEGORIES:
+        score, weight = scores.get(name), weights.get(name, 0.0)
+        if score is None or weight <= 0:
+            continue
+        total += _decimal(weight) * _decimal(score)
+        weight_sum += _decimal(weight)
+    if weight_sum == 0:
+        return None
+    return round_score(total / weight_sum)

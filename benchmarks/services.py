@@ -1,0 +1,209 @@
+"""The ingestion pipeline and the other writes of benchmarks."""
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from inventory.models import Device
+from inventory.services import IdentityKeys, device_find_or_create, snapshot_record
+
+from . import scoring
+from .models import CATEGORY_FIELDS, Benchmark
+
+logger = logging.getLogger(__name__)
+
+# Concurrent first submissions of one new hostname race on its unique index (PostgreSQL; SQLite
+# serialises writers): the loser retries and finds the winner's device.
+INGEST_ATTEMPTS = 3
+KNOWN_TOP_LEVEL = frozenset(
+    {"device_identifier", "bench_script_version", "submission_id", "hardware", "results"}
+)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    device_id: int
+    snapshot_id: int | None
+    benchmark_id: int
+    global_score: float | None
+    created: bool  # False: a retried submission_id, nothing stored
+
+
+def score_weights() -> dict[str, float]:
+    """The weights in force (SCORE_WEIGHTS), validated at startup by benchmarks.apps."""
+    return scoring.parse_weights(settings.SCORE_WEIGHTS)
+
+
+def _category_scores(results: Mapping[str, Any] | None) -> dict[str, float | None]:
+    results = results or {}
+    return {name: (results.get(name) or {}).get("score") for name in scoring.CATEGORIES}
+
+
+def _existing(submission_id) -> IngestResult | None:
+    benchmark = (
+        Benchmark.objects.filter(submission_id=submission_id)
+        .only("id", "device_id", "snapshot_id", "global_score")
+        .first()
+    )
+    if benchmark is None:
+        return None
+    return IngestResult(
+        device_id=benchmark.device_id,
+        snapshot_id=benchmark.snapshot_id,
+        benchmark_id=benchmark.pk,
+        global_score=benchmark.global_score,
+        created=False,
+    )
+
+
+def benchmark_ingest(
+    *, payload: Mapping[str, Any], document: Mapping[str, Any], submitted_by: str = ""
+) -> IngestResult:
+    """Store one validated submission: device (found or created), snapshot, scored benchmark.
+
+    `payload` is the validated submission, `document` the JSON object as received (its unknown
+    keys are kept). All or nothing: one transaction. A repeated submission_id stores nothing
+    and returns the first submission's ids.
+    """
+    started = time.monotonic()
+    submission_id = payload.get("submission_id")
+    if submission_id is not None and (existing := _existing(submission_id)):
+        return existing
+
+    weights = score_weights()
+    scores = _category_scores(payload.get("results"))
+    for attempt in range(1, INGEST_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                result = _ingest(payload, document, scores, weights, submitted_by)
+            break
+        except IntegrityError:
+            if submission_id is not None and (existing := _existing(submission_id)):
+                return existing
+            if attempt == INGEST_ATTEMPTS:
+                raise
+    logger.info(
+        "submission device=%s device_id=%s benchmark_id=%s global=%s %s by=%s in %.0f ms",
+        payload["device_identifier"],
+        result.device_id,
+        result.benchmark_id,
+        result.global_score,
+        " ".join(f"{name}={score}" for name, score in scores.items()),
+        submitted_by or "-",
+        (time.monotonic() - started) * 1000,
+    )
+    return result
+
+
+def _ingest(payload, document, scores, weights, submitted_by) -> IngestResult:
+    hardware = payload.get("hardware") or {}
+    version = payload.get("bench_script_version") or ""
+    now = timezone.now()
+    device, _ = device_find_or_create(
+        identifier=payload["device_identifier"],
+        keys=IdentityKeys.from_system(hardware.get("system")),
+    )
+    snapshot = snapshot_record(
+        device=device,
+        hardware=hardware,
+        raw=document.get("hardware"),
+        bench_script_version=version,
+        captured_at=now,
+    )
+    raw_results = document.get("results")
+    benchmark = Benchmark.objects.create(
+        device=device,
+        snapshot=snapshot,
+        run_at=now,
+        bench_script_version=version,
+        global_score=scoring.global_score(scores, weights),
+        results=dict(raw_results) if isinstance(raw_results, Mapping) else {},
+        extra={k: v for k, v in document.items() if k not in KNOWN_TOP_LEVEL},
+        scoring_version=scoring.SCORING_VERSION,
+        weights=weights,
+        submission_id=payload.get("submission_id"),
+        submitted_by=submitted_by[:100],
+        **{f"{name}_score": score for name, score in scores.items()},
+    )
+    Device.objects.filter(pk=device.pk).update(latest_benchmark=benchmark)
+    return IngestResult(
+        device_id=device.pk,
+        snapshot_id=snapshot.pk,
+        benchmark_id=benchmark.pk,
+        global_score=benchmark.global_score,
+        created=True,
+    )
+
+
+def device_latest_benchmark_refresh(*, device_ids: Iterable[int]) -> None:
+    """Point each device at its newest remaining benchmark (after benchmarks are deleted)."""
+    for device_id in set(device_ids):
+        latest = (
+            Benchmark.objects.filter(device_id=device_id)
+            .order_by("-run_at", "-id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        Device.objects.filter(pk=device_id).update(latest_benchmark_id=latest)
+
+
+@transaction.atomic
+def benchmark_delete(*, benchmarks: QuerySet[Benchmark]) -> int:
+    """Delete benchmarks and keep their devices' latest-benchmark pointers right."""
+    device_ids = list(benchmarks.values_list("device_id", flat=True).distinct())
+    deleted, _ = benchmarks.delete()
+    device_latest_benchmark_refresh(device_ids=device_ids)
+    return deleted
+
+
+RESCORE_BATCH = 1000
+
+
+def benchmark_rescore(
+    *, benchmarks: QuerySet[Benchmark] | None = None, weights: Mapping[str, float] | None = None
+) -> tuple[int, int]:
+    """Recompute global scores with the weights in force. Returns (examined, changed).
+
+    Batched so memory stays flat over any history; each batch commits on its own.
+    """
+    weights = dict(weights or score_weights())
+    queryset = (benchmarks if benchmarks is not None else Benchmark.objects.all()).only(
+        "id", "global_score", "weights", "scoring_version", *CATEGORY_FIELDS
+    )
+    examined = changed = 0
+    last_pk = 0
+    while True:
+        # keyset pages rather than one open cursor: writes between reads are safe everywhere
+        page = list(queryset.filter(pk__gt=last_pk).order_by("pk")[:RESCORE_BATCH])
+        if not page:
+            break
+        last_pk = page[-1].pk
+        examined += len(page)
+        batch = []
+        for benchmark in page:
+            new_score = scoring.global_score(benchmark.category_scores, weights)
+            if (
+                new_score != benchmark.global_score
+                or benchmark.weights != weights
+                or benchmark.scoring_version != scoring.SCORING_VERSION
+            ):
+                benchmark.global_score = new_score
+                benchmark.weights = weights
+                benchmark.scoring_version = scoring.SCORING_VERSION
+                batch.append(benchmark)
+        changed += _save_scores(batch)
+    return examined, changed
+
+
+def _save_scores(batch: list[Benchmark]) -> int:
+    if batch:
+        with transaction.atomic():
+            Benchmark.objects.bulk_update(batch, ("global_score", "weights", "scoring_version"))
+    return len(batch)

@@ -1,0 +1,42 @@
+import factory
+from django.utils import timezone
+
+from benchmarks import scoring
+from benchmarks.models import Benchmark
+from inventory.models import Device
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+
+class BenchmarkFactory(factory.django.DjangoModelFactory):
+    """A scored benchmark; with `latest=True` (default) it becomes its device's latest."""
+
+    class Meta:
+        model = Benchmark
+        skip_postgeneration_save = True
+
+    device = factory.SubFactory(DeviceFactory)
+    snapshot = factory.SubFactory(SnapshotFactory, device=factory.SelfAttribute("..device"))
+    run_at = factory.LazyFunction(timezone.now)
+    cpu_score = 100.0
+    memory_score = 100.0
+    disk_score = 100.0
+    network_score = None
+    gpu_score = None
+    weights = factory.LazyFunction(lambda: dict(scoring.DEFAULT_WEIGHTS))
+    global_score = factory.LazyAttribute(
+        lambda o: scoring.global_score(
+            {
+                "cpu": o.cpu_score,
+                "memory": o.memory_score,
+                "disk": o.disk_score,
+                "network": o.network_score,
+                "gpu": o.gpu_score,
+            },
+            scoring.DEFAULT_WEIGHTS,
+        )
+    )
+
+    @factory.post_generation
+    def latest(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            Device.objects.filter(pk=self.device_id).update(latest_benchmark=self)

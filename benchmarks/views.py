@@ -1,0 +1,115 @@
+from django.db.models import Avg, Count, Max
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from benchsite.auth import SubmitScope
+from benchsite.parsers import JSONParser
+from inventory.models import Device
+from inventory.serializers import BenchmarkSummarySerializer
+
+from .models import Benchmark
+from .serializers import BenchmarkDetailSerializer, IngestResponseSerializer, SubmissionSerializer
+from .services import benchmark_ingest
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Validation error: the body names each offending field."),
+    401: OpenApiResponse(description="Missing or invalid token."),
+    403: OpenApiResponse(description="The token lacks the scope."),
+    413: OpenApiResponse(description="Body over MAX_SUBMISSION_KB."),
+    415: OpenApiResponse(description="Not application/json."),
+}
+
+
+class SubmissionViewSet(viewsets.GenericViewSet):
+    """POST /api/benchmark: what bench.sh sends."""
+
+    permission_classes = (SubmitScope,)
+    parser_classes = (JSONParser,)
+    serializer_class = SubmissionSerializer
+
+    @extend_schema(
+        request=SubmissionSerializer,
+        responses={
+            201: IngestResponseSerializer,
+            200: OpenApiResponse(IngestResponseSerializer, "A repeated submission_id."),
+            **ERROR_RESPONSES,
+        },
+    )
+    def create(self, request):
+        serializer = SubmissionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = benchmark_ingest(
+            payload=serializer.validated_data, document=request.data, submitted_by=str(request.user)
+        )
+        body = {
+            "status": "ok",
+            "device_id": result.device_id,
+            "snapshot_id": result.snapshot_id,
+            "benchmark_id": result.benchmark_id,
+            "global_score": result.global_score,
+            "device_url": request.build_absolute_uri(
+                reverse("admin:inventory_device_change", args=(result.device_id,))
+            ),
+        }
+        return Response(
+            body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        )
+
+
+class BenchmarkViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """GET /api/benchmarks/{id}: one run with its raw results."""
+
+    queryset = Benchmark.objects.all()
+    serializer_class = BenchmarkDetailSerializer
+    lookup_value_regex = r"\d+"
+
+
+class DeviceBenchmarkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """GET /api/devices/{id}/benchmarks: a device's history, newest first."""
+
+    serializer_class = BenchmarkSummarySerializer
+
+    def get_queryset(self):
+        try:
+            device_id = int(self.kwargs["device_pk"])
+            if not Device.objects.filter(pk=device_id).exists():
+                raise Http404
+        except (ValueError, OverflowError):
+            raise Http404 from None
+        return Benchmark.objects.filter(device_id=device_id).order_by("-run_at", "-id")
+
+
+class StatsViewSet(viewsets.GenericViewSet):
+    """GET /api/stats: the fleet in four numbers."""
+
+    pagination_class = None
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Stats",
+            {
+                "devices": serializers.IntegerField(),
+                "benchmarks": serializers.IntegerField(),
+                "average_global_score": serializers.FloatField(allow_null=True),
+                "last_benchmark_at": serializers.DateTimeField(allow_null=True),
+            },
+        )
+    )
+    def list(self, request):
+        benchmarks = Benchmark.objects.aggregate(count=Count("id"), last=Max("run_at"))
+        # the fleet's average is over each device's latest score, not over all runs
+        devices = Device.objects.aggregate(
+            count=Count("id"), average=Avg("latest_benchmark__global_score")
+        )
+        average = devices["average"]
+        return Response(
+            {
+                "devices": devices["count"],
+                "benchmarks": benchmarks["count"],
+                "average_global_score": round(average, 2) if average is not None else None,
+                "last_benchmark_at": benchmarks["last"],
+            }
+        )

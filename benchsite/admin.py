@@ -1,0 +1,69 @@
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from .models import ApiToken
+from .services import api_token_issue, api_token_revoke
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "key_prefix",
+        "can_submit",
+        "can_read",
+        "can_write",
+        "status",
+        "last_used_at",
+        "expires_at",
+        "created_at",
+    )
+    list_filter = ("can_submit", "can_read", "can_write")
+    search_fields = ("name", "key_prefix")
+    readonly_fields = ("key_prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    fields = ("name", "can_submit", "can_read", "can_write", "expires_at", *readonly_fields)
+    list_select_related = ("created_by",)
+    actions = ("revoke",)
+
+    @admin.display(description="status")
+    def status(self, token: ApiToken) -> str:
+        if token.revoked_at:
+            return "revoked"
+        if token.expires_at and token.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # The secret exists only in this response: only its hash is stored.
+        _, request._issued_secret = api_token_issue(
+            name=obj.name,
+            can_submit=obj.can_submit,
+            can_read=obj.can_read,
+            can_write=obj.can_write,
+            expires_at=obj.expires_at,
+            created_by=request.user,
+            token=obj,
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return TemplateResponse(
+            request,
+            "admin/benchsite/apitoken/issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "token": obj,
+                "secret": request._issued_secret,
+                "title": "API token created",
+            },
+        )
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            api_token_revoke(token=token)
+        messages.success(request, f"Revoked {queryset.count()} token(s).")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BenchsiteConfig(AppConfig):
+    name = "benchsite"
+    verbose_name = "Site"

@@ -1,0 +1,107 @@
+"""Bearer-token authentication and scope permissions for the API.
+
+Valid tokens: the fleet-wide API_TOKEN (every scope) or an active ApiToken. The admin's staff
+session is accepted too (SessionAuthentication, with its CSRF check) and has every scope.
+"""
+
+import hmac
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from rest_framework import authentication, exceptions, permissions
+
+from .models import ApiToken, Scope, token_hash
+from .services import api_token_touch
+
+KEYWORDS = ("bearer", "token")
+ALL_SCOPES = frozenset(Scope.values)
+
+MSG_INVALID_HEADER = "Invalid Authorization header: expected 'Bearer <token>'."
+MSG_INVALID_TOKEN = "Invalid, expired or revoked token."  # noqa: S105 (a message)
+
+
+@dataclass(frozen=True)
+class TokenClient:
+    """The authenticated party behind a token (request.user for token requests)."""
+
+    name: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    token: ApiToken | None = None
+
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+    is_active = True
+    pk = None
+
+    def __str__(self):
+        return self.name
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header:
+            return None
+        if header[0].lower().decode("latin-1") not in KEYWORDS:
+            return None  # another scheme (e.g. Basic): not ours
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(MSG_INVALID_HEADER)
+        try:
+            secret = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(MSG_INVALID_HEADER) from None
+        client = self.authenticate_secret(secret)
+        return client, client.token or client.name
+
+    @staticmethod
+    def authenticate_secret(secret: str) -> TokenClient:
+        if hmac.compare_digest(secret.encode(), settings.API_TOKEN.encode()):
+            return TokenClient(name="API_TOKEN", scopes=ALL_SCOPES)
+        # Only the hash is stored: the lookup compares digests, which leaks nothing usable.
+        token = ApiToken.objects.filter(key_hash=token_hash(secret)).first()
+        if token is None or not token.is_active:
+            raise exceptions.AuthenticationFailed(MSG_INVALID_TOKEN)
+        api_token_touch(token=token)
+        return TokenClient(name=f"token:{token.name}", scopes=token.scopes, token=token)
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+def request_scopes(request) -> frozenset[str]:
+    user = request.user
+    if isinstance(user, TokenClient):
+        return user.scopes
+    if user is not None and user.is_authenticated and user.is_staff and user.is_active:
+        return ALL_SCOPES
+    return frozenset()
+
+
+class ScopePermission(permissions.BasePermission):
+    """Grants access when the caller holds `scope` (for unsafe methods: `write_scope`)."""
+
+    scope: str = Scope.READ
+    write_scope: str = Scope.WRITE
+    message = "This token does not have the required scope."
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False  # DRF answers 401 (NotAuthenticated) for these
+        needed = self.scope if request.method in permissions.SAFE_METHODS else self.write_scope
+        if needed in request_scopes(request):
+            return True
+        self.message = f"This token does not have the '{needed}' scope."
+        return False
+
+
+class ReadScope(ScopePermission):
+    """Reads need `read`, writes need `write` (the default for every API view)."""
+
+
+class SubmitScope(ScopePermission):
+    """POST /api/benchmark: the `submit` scope."""
+
+    scope = Scope.SUBMIT
+    write_scope = Scope.SUBMIT

@@ -1,0 +1,52 @@
+"""API error shapes: every error is a JSON body; nothing escapes as an HTML 500."""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+    def __init__(self, size: int | None, limit: int):
+        detail = f"Request body is larger than the limit of {limit // 1024} KiB"
+        if size is not None:
+            detail += f" ({size // 1024} KiB sent)"
+        super().__init__(detail + ".")
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(None, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    response = drf_exception_handler(exc, context)
+    if response is None and not isinstance(exc, Http404 | PermissionDenied):
+        # An unexpected error: log it with context and answer JSON (status 500 is still a bug).
+        view = context.get("view")
+        logger.exception("unhandled API error in %s", type(view).__name__ if view else "?")
+        return None
+    return response
+
+
+def json_not_found(request, exception=None):
+    """404 handler: JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def json_server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

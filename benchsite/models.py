@@ -1,0 +1,73 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+TOKEN_PREFIX = "lbt_"  # noqa: S105 (a prefix, not a secret)
+
+
+def token_hash(secret: str) -> str:
+    """The stored form of a token: its sha256 (tokens are random, so no salt is needed)."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def token_generate() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class Scope(models.TextChoices):
+    SUBMIT = "submit", "submit (POST /api/benchmark only)"
+    READ = "read", "read"
+    WRITE = "write", "write (also read)"
+
+
+class ApiToken(models.Model):
+    """A named API token issued in the admin; only its hash is stored."""
+
+    name = models.CharField(
+        max_length=100, help_text="Who or what uses it, e.g. 'lab rack bench.sh'."
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(
+        max_length=12, editable=False, help_text="First characters of the token, to recognise it."
+    )
+    can_submit = models.BooleanField("submit", default=True, help_text="May POST /api/benchmark.")
+    can_read = models.BooleanField(
+        "read", default=False, help_text="May read devices and benchmarks."
+    )
+    can_write = models.BooleanField(
+        "write", default=False, help_text="May edit and delete (implies read)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        granted = set()
+        if self.can_submit:
+            granted.add(Scope.SUBMIT)
+        if self.can_read or self.can_write:
+            granted.add(Scope.READ)
+        if self.can_write:
+            granted.add(Scope.WRITE)
+        return frozenset(granted)

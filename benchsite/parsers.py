@@ -1,0 +1,46 @@
+"""A JSON parser that enforces MAX_SUBMISSION_KB and never lets hostile JSON become a 500."""
+
+import codecs
+import json
+
+from django.conf import settings
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+from .exceptions import PayloadTooLarge
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        limit = settings.MAX_SUBMISSION_KB * 1024
+        request = parser_context.get("request")
+        declared = _content_length(request)
+        if declared is not None and declared > limit:
+            raise PayloadTooLarge(declared, limit)
+        # Read at most one byte past the limit: a body without Content-Length (chunked) that is
+        # too large is refused without being read whole.
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise PayloadTooLarge(None, limit)
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.decode(raw, encoding)
+            return json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            raise ParseError("JSON parse error - nesting too deep.") from None
+        except (ValueError, LookupError) as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON (numbers must be finite)")
+
+
+def _content_length(request) -> int | None:
+    if request is None:
+        return None
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None

@@ -1,0 +1,49 @@
+"""Writes of site-wide objects (API tokens)."""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from .models import ApiToken, token_generate, token_hash
+
+# last_used_at is informative: writing it on every request would make each API call a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def api_token_issue(
+    *,
+    name: str,
+    can_submit: bool = True,
+    can_read: bool = False,
+    can_write: bool = False,
+    expires_at: datetime | None = None,
+    created_by: AbstractBaseUser | None = None,
+    token: ApiToken | None = None,
+) -> tuple[ApiToken, str]:
+    """Create (or fill `token`, an unsaved admin instance) and return it with its secret."""
+    secret = token_generate()
+    token = token or ApiToken()
+    token.name = name
+    token.can_submit, token.can_read, token.can_write = can_submit, can_read, can_write
+    token.expires_at = expires_at
+    token.created_by = created_by
+    token.key_hash = token_hash(secret)
+    token.key_prefix = secret[:10]
+    token.full_clean(exclude=("key_hash", "key_prefix"))
+    token.save()
+    return token, secret
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=("revoked_at",))
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Record use, at most once per LAST_USED_RESOLUTION."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import routers
+
+from benchmarks.views import (
+    BenchmarkViewSet,
+    DeviceBenchmarkViewSet,
+    StatsViewSet,
+    SubmissionViewSet,
+)
+from inventory.views import DeviceViewSet
+
+from . import __version__, views
+
+
+class Router(routers.SimpleRouter):
+    # Contract paths have no trailing slash (/api/devices/7); a trailing slash is accepted too.
+    def __init__(self):
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+router = Router()
+router.register("benchmark", SubmissionViewSet, basename="submission")
+router.register("benchmarks", BenchmarkViewSet, basename="benchmark")
+router.register("devices", DeviceViewSet, basename="device")
+router.register(
+    r"devices/(?P<device_pk>\d+)/benchmarks", DeviceBenchmarkViewSet, basename="device-benchmark"
+)
+router.register("stats", StatsViewSet, basename="stats")
+
+api_patterns = [
+    path("health", views.health, name="health"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(custom_settings={"VERSION": __version__}),
+        name="schema",
+    ),
+    path("schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("bench.sh", views.bench_script, name="bench-script"),
+]
+
+handler404 = "benchsite.exceptions.json_not_found"
+handler500 = "benchsite.exceptions.json_server_error"

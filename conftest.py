@@ -1,0 +1,73 @@
+"""Fixtures shared by every app's tests."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from benchsite.testing import TEST_API_TOKEN
+
+SHARED = Path(__file__).resolve().parent.parent / "shared"
+EXAMPLE_PATH = SHARED / "contract" / "submission.example.json"
+_EXAMPLE_FALLBACK = (
+    Path(__file__).resolve().parent / "benchmarks" / "tests" / "submission.example.json"
+)
+
+
+@pytest.fixture(scope="session")
+def example_document() -> dict:
+    # The contract's example; a copy ships with the tests for checkouts without ../shared.
+    path = EXAMPLE_PATH if EXAMPLE_PATH.is_file() else _EXAMPLE_FALLBACK
+    return json.loads(path.read_text())
+
+
+@pytest.fixture
+def example(example_document) -> dict:
+    """A fresh deep copy of the contract's example submission, free to mutate."""
+    return copy.deepcopy(example_document)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    """A client holding the fleet-wide API_TOKEN."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {TEST_API_TOKEN}")
+    return client
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def token_client():
+    """make(scopes...) → an APIClient holding a fresh ApiToken with those scopes."""
+    from benchsite.services import api_token_issue
+
+    def make(*scopes: str, **kwargs) -> APIClient:
+        _, secret = api_token_issue(
+            name=kwargs.pop("name", "test " + "+".join(scopes)),
+            can_submit="submit" in scopes,
+            can_read="read" in scopes,
+            can_write="write" in scopes,
+            **kwargs,
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        client.secret = secret
+        return client
+
+    return make
+
+
+@pytest.fixture
+def submit(api):
+    """submit(document) → the response of POST /api/benchmark with the fleet token."""
+
+    def post(document, client=None):
+        return (client or api).post("/api/benchmark", document, format="json")
+
+    return post

@@ -1,0 +1,190 @@
+"""Device, snapshot and tag shapes of the read/edit API."""
+
+from rest_framework import serializers
+
+from .models import Device, HardwareSnapshot
+from .services import MSG_HOSTNAME_TAKEN, device_get_by_hostname
+
+DEVICE_FIELDS = (
+    "id",
+    "hostname",
+    "fqdn",
+    "description",
+    "asset_tag",
+    "location",
+    "owner",
+    "tags",
+    "machine_id",
+    "system_uuid",
+    "serial",
+    "created_at",
+    "updated_at",
+)
+SCORE_FIELDS = (
+    "global_score",
+    "cpu_score",
+    "memory_score",
+    "disk_score",
+    "network_score",
+    "gpu_score",
+)
+
+
+class TagListField(serializers.ListField):
+    """Tags as a list of names (stored as Tag rows)."""
+
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+
+class BenchmarkSummarySerializer(serializers.Serializer):
+    """A benchmark's scores, as listed in a device's history and as its `last_benchmark`.
+
+    Declared here (not in benchmarks) because the device detail embeds it and inventory must
+    not import benchmarks; benchmarks.serializers extends it.
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    run_at = serializers.DateTimeField(read_only=True)
+    bench_script_version = serializers.CharField(read_only=True)
+    global_score = serializers.FloatField(read_only=True, allow_null=True)
+    cpu_score = serializers.FloatField(read_only=True, allow_null=True)
+    memory_score = serializers.FloatField(read_only=True, allow_null=True)
+    disk_score = serializers.FloatField(read_only=True, allow_null=True)
+    network_score = serializers.FloatField(read_only=True, allow_null=True)
+    gpu_score = serializers.FloatField(read_only=True, allow_null=True)
+
+
+class DeviceListSerializer(serializers.ModelSerializer):
+    """A device with the scores of its latest benchmark (device_list() annotates them)."""
+
+    tags = TagListField(read_only=True)
+    global_score = serializers.FloatField(read_only=True, allow_null=True)
+    cpu_score = serializers.SerializerMethodField()
+    memory_score = serializers.SerializerMethodField()
+    disk_score = serializers.SerializerMethodField()
+    network_score = serializers.SerializerMethodField()
+    gpu_score = serializers.SerializerMethodField()
+    last_benchmark_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Device
+        fields = (*DEVICE_FIELDS, *SCORE_FIELDS, "last_benchmark_at")
+
+    def _score(self, device, name) -> float | None:
+        benchmark = device.latest_benchmark
+        return getattr(benchmark, name) if benchmark else None
+
+    def get_cpu_score(self, device) -> float | None:
+        return self._score(device, "cpu_score")
+
+    def get_memory_score(self, device) -> float | None:
+        return self._score(device, "memory_score")
+
+    def get_disk_score(self, device) -> float | None:
+        return self._score(device, "disk_score")
+
+    def get_network_score(self, device) -> float | None:
+        return self._score(device, "network_score")
+
+    def get_gpu_score(self, device) -> float | None:
+        return self._score(device, "gpu_score")
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HardwareSnapshot
+        fields = (
+            "id",
+            "device",
+            "captured_at",
+            "bench_script_version",
+            "system_vendor",
+            "system_model",
+            "chassis_type",
+            "cpu_vendor",
+            "cpu_model",
+            "cpu_microarchitecture",
+            "cpu_cores",
+            "cpu_threads",
+            "cpu_base_freq_ghz",
+            "cpu_max_freq_ghz",
+            "cpu_cache_l1_kb",
+            "cpu_cache_l2_kb",
+            "cpu_cache_l3_kb",
+            "cpu_flags",
+            "cpu_tdp_w",
+            "ram_total_mb",
+            "ram_slots_total",
+            "ram_slots_used",
+            "ram_ecc",
+            "ram_layout",
+            "gpu_vendor",
+            "gpu_model",
+            "gpu_driver_version",
+            "gpu_memory_dedicated_mb",
+            "gpu_memory_shared_mb",
+            "gpu_api_support",
+            "storage",
+            "network",
+            "motherboard_vendor",
+            "motherboard_model",
+            "bios_vendor",
+            "bios_version",
+            "bios_date",
+            "os_name",
+            "os_version",
+            "kernel_version",
+            "architecture",
+            "virtualization_type",
+            "raw",
+        )
+        read_only_fields = fields
+
+
+class DeviceDetailSerializer(DeviceListSerializer):
+    """One device: its metadata, latest snapshot and benchmark, and what is attached to it."""
+
+    last_snapshot = SnapshotSerializer(read_only=True, allow_null=True)
+    last_benchmark = BenchmarkSummarySerializer(
+        source="latest_benchmark", read_only=True, allow_null=True
+    )
+    benchmarks_count = serializers.IntegerField(read_only=True)
+    snapshots_count = serializers.IntegerField(read_only=True)
+    links_count = serializers.IntegerField(read_only=True)
+    documents_count = serializers.IntegerField(read_only=True)
+
+    class Meta(DeviceListSerializer.Meta):
+        fields = (
+            *DeviceListSerializer.Meta.fields,
+            "last_snapshot",
+            "last_benchmark",
+            "benchmarks_count",
+            "snapshots_count",
+            "links_count",
+            "documents_count",
+        )
+
+
+class DeviceUpdateSerializer(serializers.ModelSerializer):
+    """PATCH/PUT /api/devices/{id}: the metadata people edit."""
+
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=100
+    )
+
+    class Meta:
+        model = Device
+        fields = ("hostname", "fqdn", "description", "asset_tag", "location", "owner", "tags")
+        extra_kwargs = {"hostname": {"validators": []}}
+
+    def validate_hostname(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("This field may not be blank.")
+        other = device_get_by_hostname(value)
+        if other is not None and other.pk != getattr(self.instance, "pk", None):
+            raise serializers.ValidationError(MSG_HOSTNAME_TAKEN)
+        return value

@@ -1,0 +1,248 @@
+"""Writes of inventory objects. Callers own the transaction unless a function says otherwise."""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .models import Device, HardwareSnapshot, Tag
+
+MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
+
+# Values firmware and VM images put where a serial or UUID should be. They are shared by many
+# machines, so matching on them would merge unrelated devices.
+_PLACEHOLDERS = frozenset(
+    {
+        "",
+        "none",
+        "null",
+        "n/a",
+        "na",
+        "unknown",
+        "default string",
+        "to be filled by o.e.m.",
+        "to be filled by oem",
+        "not specified",
+        "not applicable",
+        "not available",
+        "system serial number",
+        "system product name",
+        "chassis serial number",
+        "base board serial number",
+        "serial number",
+        "invalid",
+        "o.e.m.",
+        "oem",
+        "123456789",
+        "0123456789",
+        "1234567890",
+        "03000200-0400-0500-0006-000700080009",  # AMI's template UUID
+    }
+)
+_REPEATED_CHAR = re.compile(r"^(.)\1*$")  # 000000, FFFFFF, xxxxxxxx
+
+
+def identity_value(value: str | None) -> str:
+    """The normalised identity key, or "" when it is missing or a known placeholder."""
+    if not value:
+        return ""
+    normalised = value.strip().lower()
+    if normalised in _PLACEHOLDERS:
+        return ""
+    if _REPEATED_CHAR.match(normalised.replace("-", "").replace(" ", "")):
+        return ""
+    return normalised
+
+
+@dataclass(frozen=True)
+class IdentityKeys:
+    """Stable keys a machine reports about itself, normalised; "" when unusable."""
+
+    machine_id: str = ""
+    system_uuid: str = ""
+    serial: str = ""
+
+    @classmethod
+    def from_system(cls, system: Mapping[str, Any] | None) -> "IdentityKeys":
+        system = system or {}
+        return cls(
+            machine_id=identity_value(system.get("machine_id")),
+            system_uuid=identity_value(system.get("system_uuid")),
+            serial=identity_value(system.get("system_serial")),
+        )
+
+    def items(self) -> Iterable[tuple[str, str]]:
+        return ((name, getattr(self, name)) for name in ("machine_id", "system_uuid", "serial"))
+
+
+def device_get_by_hostname(hostname: str) -> Device | None:
+    # LOWER() on both sides, like the unique index: the database decides what "same" means.
+    return (
+        Device.objects.alias(hostname_ci=Lower("hostname"))
+        .filter(hostname_ci=Lower(Value(hostname)))
+        .first()
+    )
+
+
+def _device_match_identity(keys: IdentityKeys) -> Device | None:
+    """The one device that shares a stable key, strongest key first; None if none or ambiguous.
+
+    Cloned VMs share a machine-id: a key held by several devices identifies none of them.
+    """
+    for name, value in keys.items():
+        if not value:
+            continue
+        candidates = list(Device.objects.filter(**{name: value})[:2])
+        if len(candidates) == 1:
+            return candidates[0]
+    return None
+
+
+def device_find_or_create(*, identifier: str, keys: IdentityKeys) -> tuple[Device, bool]:
+    """The device a submission belongs to: by hostname, else by identity keys (a renamed
+    machine, whose hostname is then updated), else a new device. Returns (device, created).
+
+    Must run inside a transaction; a concurrent creation of the same hostname surfaces as an
+    IntegrityError that the caller retries (benchmark_ingest does).
+    """
+    device = device_get_by_hostname(identifier)
+    created = False
+    if device is None:
+        device = _device_match_identity(keys)
+        if device is not None:
+            device.hostname = identifier
+    if device is None:
+        device = Device(hostname=identifier)
+        created = True
+    changed = created or device.hostname != identifier
+    for name, value in keys.items():
+        # A reinstalled machine gets a new machine-id: the newest valid key wins.
+        if value and getattr(device, name) != value:
+            setattr(device, name, value)
+            changed = True
+    if changed:
+        device.save()
+    return device, created
+
+
+_SNAPSHOT_SCALARS = {
+    # hardware section → {payload key: HardwareSnapshot field}
+    "system": {
+        "system_vendor": "system_vendor",
+        "system_model": "system_model",
+        "chassis_type": "chassis_type",
+    },
+    "cpu": {
+        "vendor": "cpu_vendor",
+        "model": "cpu_model",
+        "microarchitecture": "cpu_microarchitecture",
+        "cores": "cpu_cores",
+        "threads": "cpu_threads",
+        "base_freq_ghz": "cpu_base_freq_ghz",
+        "max_freq_ghz": "cpu_max_freq_ghz",
+        "cache_l1_kb": "cpu_cache_l1_kb",
+        "cache_l2_kb": "cpu_cache_l2_kb",
+        "cache_l3_kb": "cpu_cache_l3_kb",
+        "flags": "cpu_flags",
+        "tdp_w": "cpu_tdp_w",
+    },
+    "ram": {
+        "total_mb": "ram_total_mb",
+        "slots_total": "ram_slots_total",
+        "slots_used": "ram_slots_used",
+        "ecc": "ram_ecc",
+        "layout": "ram_layout",
+    },
+    "gpu": {
+        "vendor": "gpu_vendor",
+        "model": "gpu_model",
+        "driver_version": "gpu_driver_version",
+        "memory_dedicated_mb": "gpu_memory_dedicated_mb",
+        "memory_shared_mb": "gpu_memory_shared_mb",
+        "api_support": "gpu_api_support",
+    },
+    "motherboard": {
+        "vendor": "motherboard_vendor",
+        "model": "motherboard_model",
+        "bios_vendor": "bios_vendor",
+        "bios_version": "bios_version",
+        "bios_date": "bios_date",
+    },
+    "os": {
+        "name": "os_name",
+        "version": "os_version",
+        "kernel_version": "kernel_version",
+        "architecture": "architecture",
+        "virtualization_type": "virtualization_type",
+    },
+}
+
+
+def _snapshot_fields(hardware: Mapping[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for section, mapping in _SNAPSHOT_SCALARS.items():
+        values = hardware.get(section) or {}
+        for key, field in mapping.items():
+            value = values.get(key)
+            if value is None:
+                continue  # model defaults: "" for text, NULL for numbers, [] for lists
+            fields[field] = value
+    return fields
+
+
+def snapshot_record(
+    *,
+    device: Device,
+    hardware: Mapping[str, Any] | None,
+    raw: Mapping[str, Any] | None,
+    bench_script_version: str = "",
+    captured_at=None,
+) -> HardwareSnapshot:
+    """Store what a submission said about the hardware: validated columns plus the raw object."""
+    hardware = hardware or {}
+    raw = raw if isinstance(raw, Mapping) else {}
+    return HardwareSnapshot.objects.create(
+        device=device,
+        captured_at=captured_at or timezone.now(),
+        bench_script_version=bench_script_version,
+        # storage and network keep their per-item extras (SMART attributes, …) as sent
+        storage=raw.get("storage") or {},
+        network=raw.get("network") or {},
+        raw=dict(raw),
+        **_snapshot_fields(hardware),
+    )
+
+
+def tags_resolve(names: Iterable[str]) -> list[Tag]:
+    """Tag objects for these names (case-insensitive), creating the missing ones."""
+    tags = []
+    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
+        tag = Tag.objects.alias(name_ci=Lower("name")).filter(name_ci=Lower(Value(name))).first()
+        tags.append(tag or Tag.objects.create(name=name))
+    return tags
+
+
+DEVICE_EDITABLE_FIELDS = ("hostname", "fqdn", "description", "asset_tag", "location", "owner")
+
+
+@transaction.atomic
+def device_update(*, device: Device, data: Mapping[str, Any]) -> Device:
+    """Edit a device's metadata (API PATCH/PUT and the admin form go through here)."""
+    for name in DEVICE_EDITABLE_FIELDS:
+        if name in data:
+            setattr(device, name, data[name])
+    device.save()
+    if "tags" in data:
+        device.tags.set(tags_resolve(data["tags"]))
+    return device
+
+
+@transaction.atomic
+def device_delete(*, device: Device) -> None:
+    """Remove a device with its snapshots, benchmarks, links and documents."""
+    device.delete()
