@@ -153,8 +153,10 @@ STORAGES = {
         "OPTIONS": {"location": str(UPLOAD_DIR)},
     },
     "staticfiles": {
+        # Hashed, compressed names (cacheable forever) need `collectstatic`, which scripts/serve
+        # and the Docker build run; STATIC_MANIFEST=false serves plain names (tests, runserver).
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if env.bool("STATIC_MANIFEST", default=not DEBUG)
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
@@ -206,6 +208,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "benchsite.schema.strip_trailing_slash",
+    ],
 }
 
 # --- Logging -------------------------------------------------------------------------------

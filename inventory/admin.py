@@ -41,6 +41,14 @@ class DeviceAdmin(admin.ModelAdmin):
     def last_benchmark_at(self, device):
         return device.latest_benchmark.run_at if device.latest_benchmark else None
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The form already set the values on obj; the service saves only those columns.
+        editable = (name for name in services.DEVICE_EDITABLE_FIELDS if name in form.cleaned_data)
+        services.device_update(device=obj, data={name: getattr(obj, name) for name in editable})
+
     def delete_model(self, request, obj):
         services.device_delete(device=obj)
 

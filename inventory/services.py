@@ -112,21 +112,24 @@ def device_find_or_create(*, identifier: str, keys: IdentityKeys) -> tuple[Devic
     """
     device = device_get_by_hostname(identifier)
     created = False
+    changed: list[str] = []
     if device is None:
         device = _device_match_identity(keys)
         if device is not None:
-            device.hostname = identifier
+            device.hostname = identifier  # the machine was renamed
+            changed.append("hostname")
     if device is None:
         device = Device(hostname=identifier)
         created = True
-    changed = created or device.hostname != identifier
     for name, value in keys.items():
         # A reinstalled machine gets a new machine-id: the newest valid key wins.
         if value and getattr(device, name) != value:
             setattr(device, name, value)
-            changed = True
-    if changed:
+            changed.append(name)
+    if created:
         device.save()
+    elif changed:
+        device.save(update_fields=(*changed, "updated_at"))
     return device, created
 
 
@@ -233,10 +236,12 @@ DEVICE_EDITABLE_FIELDS = ("hostname", "fqdn", "description", "asset_tag", "locat
 @transaction.atomic
 def device_update(*, device: Device, data: Mapping[str, Any]) -> Device:
     """Edit a device's metadata (API PATCH/PUT and the admin form go through here)."""
-    for name in DEVICE_EDITABLE_FIELDS:
-        if name in data:
-            setattr(device, name, data[name])
-    device.save()
+    fields = [name for name in DEVICE_EDITABLE_FIELDS if name in data]
+    for name in fields:
+        setattr(device, name, data[name])
+    # Only the edited columns: a stale instance must not overwrite latest_benchmark, which
+    # submissions move concurrently.
+    device.save(update_fields=(*fields, "updated_at"))
     if "tags" in data:
         device.tags.set(tags_resolve(data["tags"]))
     return device

@@ -1,0 +1,172 @@
+"""benchmark_ingest: device matching, identity keys, all-or-nothing storage."""
+
+import dataclasses
+
+import pytest
+from django.db import IntegrityError
+
+from benchmarks import services
+from benchmarks.models import Benchmark
+from benchmarks.serializers import SubmissionSerializer
+from inventory.models import Device, HardwareSnapshot
+from inventory.services import identity_value
+from inventory.tests.factories import DeviceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def ingest(document, **kwargs):
+    serializer = SubmissionSerializer(data=document)
+    serializer.is_valid(raise_exception=True)
+    return services.benchmark_ingest(payload=serializer.validated_data, document=document, **kwargs)
+
+
+def system(**keys):
+    return {"hardware": {"system": keys}}
+
+
+def test_ingest_reuses_device_matched_by_machine_id_and_renames_it():
+    first = ingest({"device_identifier": "old-name", **system(machine_id="ab12" * 8)})
+    second = ingest({"device_identifier": "new-name", **system(machine_id="AB12" * 8)})
+
+    assert second.device_id == first.device_id
+    assert Device.objects.get().hostname == "new-name"
+    assert Benchmark.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        {"system_uuid": "4c4c4544-0042-3510-8051-b8c04f4d3132"},
+        {"system_serial": "CZC7247XYZ"},
+    ],
+)
+def test_ingest_matches_a_renamed_machine_by_uuid_or_serial(keys):
+    first = ingest({"device_identifier": "a", **system(**keys)})
+    second = ingest({"device_identifier": "b", **system(**keys)})
+    assert first.device_id == second.device_id
+
+
+def test_hostname_wins_over_identity_keys():
+    named = DeviceFactory(hostname="web-1")
+    DeviceFactory(hostname="db-1", machine_id="f" * 31 + "e")
+
+    result = ingest({"device_identifier": "WEB-1", **system(machine_id="f" * 31 + "e")})
+
+    assert result.device_id == named.pk
+    named.refresh_from_db()
+    assert named.machine_id == "f" * 31 + "e"  # the newest valid key is recorded
+
+
+@pytest.mark.parametrize(
+    "serial",
+    [
+        "To Be Filled By O.E.M.",
+        "Default string",
+        "0123456789",
+        "000000000000",
+        "Not Specified",
+        "System Serial Number",
+        "  ",
+        "FFFFFFFF",
+    ],
+)
+def test_placeholder_serials_never_match_devices(serial):
+    first = ingest({"device_identifier": "box-a", **system(system_serial=serial)})
+    second = ingest({"device_identifier": "box-b", **system(system_serial=serial)})
+
+    assert first.device_id != second.device_id
+    assert Device.objects.get(pk=first.device_id).serial == ""
+
+
+@pytest.mark.parametrize(
+    "uuid",
+    [
+        "00000000-0000-0000-0000-000000000000",
+        "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF",
+        "03000200-0400-0500-0006-000700080009",
+    ],
+)
+def test_placeholder_uuids_never_match_devices(uuid):
+    first = ingest({"device_identifier": "vm-a", **system(system_uuid=uuid)})
+    second = ingest({"device_identifier": "vm-b", **system(system_uuid=uuid)})
+    assert first.device_id != second.device_id
+
+
+def test_a_key_shared_by_several_devices_identifies_none():
+    DeviceFactory(hostname="clone-1", machine_id="c" * 31 + "d")
+    DeviceFactory(hostname="clone-2", machine_id="c" * 31 + "d")
+
+    result = ingest({"device_identifier": "clone-3", **system(machine_id="c" * 31 + "d")})
+
+    assert Device.objects.count() == 3
+    assert Device.objects.get(pk=result.device_id).hostname == "clone-3"
+
+
+def test_identity_value_normalises_case_and_space():
+    assert identity_value("  ABC-123 ") == "abc-123"
+    assert identity_value(None) == ""
+    assert identity_value("to be filled by o.e.m.") == ""
+
+
+def test_a_failure_inside_the_transaction_stores_nothing(monkeypatch, example):
+    def explode(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services.Benchmark.objects, "create", explode)
+    with pytest.raises(RuntimeError):
+        ingest(example)
+
+    assert (Device.objects.count(), HardwareSnapshot.objects.count()) == (0, 0)
+
+
+def test_an_integrity_error_is_retried_and_then_raised(monkeypatch):
+    calls = []
+
+    def conflict(*args):
+        calls.append(1)
+        raise IntegrityError("unique constraint")
+
+    monkeypatch.setattr(services, "_ingest", conflict)
+    with pytest.raises(IntegrityError):
+        ingest({"device_identifier": "x"})
+    assert len(calls) == services.INGEST_ATTEMPTS
+
+
+def test_a_concurrent_duplicate_submission_id_returns_the_stored_one(monkeypatch, example):
+    stored = ingest(example)
+    real_existing = services._existing
+    calls = []
+
+    def existing(submission_id):
+        # The fast-path check misses: the other request committed just after it.
+        calls.append(submission_id)
+        return None if len(calls) == 1 else real_existing(submission_id)
+
+    monkeypatch.setattr(services, "_existing", existing)
+
+    result = ingest(example)
+
+    assert result == dataclasses.replace(stored, created=False)
+    assert len(calls) == 2  # the insert hit the unique index, then the stored one was found
+    assert Benchmark.objects.count() == 1
+
+
+def test_ingest_logs_one_line_per_submission(caplog, example):
+    with caplog.at_level("INFO", logger="benchmarks.services"):
+        ingest(example, submitted_by="token:rack")
+    lines = [r.getMessage() for r in caplog.records if r.name == "benchmarks.services"]
+    assert len(lines) == 1
+    assert "device=elitedesk-800g3" in lines[0] and "global=105.65" in lines[0]
+    assert "by=token:rack" in lines[0]
+
+
+def test_deleting_the_latest_benchmark_points_the_device_at_the_previous_one():
+    first = ingest({"device_identifier": "h", "results": {"cpu": {"score": 10}}})
+    second = ingest({"device_identifier": "h", "results": {"cpu": {"score": 20}}})
+
+    services.benchmark_delete(benchmarks=Benchmark.objects.filter(pk=second.benchmark_id))
+
+    assert Device.objects.get().latest_benchmark_id == first.benchmark_id
+    services.benchmark_delete(benchmarks=Benchmark.objects.all())
+    assert Device.objects.get().latest_benchmark_id is None

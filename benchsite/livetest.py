@@ -1,0 +1,133 @@
+"""Start the real server (gunicorn, as the README runs it) on loopback for tests and perf scripts.
+
+The server gets its own database: a SQLite file in a temp dir, or, when DATABASE_URL points at
+PostgreSQL, a fresh database created on that server and dropped afterwards.
+"""
+
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import environ
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    token: str
+    env: dict
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _database(workdir: Path) -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        yield f"sqlite:///{workdir / 'live.db'}"
+        return
+    import psycopg
+
+    config = environ.Env.db_url_config(url)
+    name = f"benchtools_live_{secrets.token_hex(4)}"
+    admin = dict(
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        password=config["PASSWORD"],
+        dbname=config["NAME"],
+        autocommit=True,
+    )
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def live_server(
+    workdir: Path, *, workers: int = 2, extra_env: dict | None = None
+) -> Iterator[LiveServer]:
+    token = secrets.token_urlsafe(24)
+    port = free_port()
+    with _database(workdir) as database_url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "ENV_FILE": str(workdir / "none.env"),
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "API_TOKEN": token,
+            "DEBUG": "false",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+            "UPLOAD_DIR": str(workdir / "uploads"),
+            "BACKUP_DIR": str(workdir / "backups"),
+            "STATIC_MANIFEST": "false",
+            "WHITENOISE_USE_FINDERS": "true",
+            "STATIC_ROOT": str(workdir / "static"),
+            "GUNICORN_ACCESS_LOG": "",
+            **(extra_env or {}),
+        }
+        (workdir / "static").mkdir(exist_ok=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=300,
+        )
+        log = workdir / "server.log"
+        with log.open("wb") as log_file:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                cwd=ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+            url = f"http://127.0.0.1:{port}"
+            try:
+                _wait_healthy(url, process, log)
+                yield LiveServer(url=url, token=token, env=env, log=log)
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server not healthy after {timeout}s:\n{log.read_text()}")

@@ -1,0 +1,175 @@
+"""Bearer tokens: API_TOKEN, issued ApiTokens with scopes, revocation, expiry, sessions."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from benchsite.models import ApiToken, token_hash
+from benchsite.services import api_token_issue, api_token_revoke
+
+pytestmark = pytest.mark.django_db
+
+READ_URL = "/api/devices"
+
+
+def test_issued_token_is_stored_only_as_a_hash():
+    token, secret = api_token_issue(name="rack")
+    assert secret.startswith("lbt_") and len(secret) > 40
+    stored = ApiToken.objects.get()
+    assert stored.key_hash == token_hash(secret)
+    assert secret not in {stored.key_hash, stored.key_prefix, stored.name}
+    assert stored.key_prefix == secret[:10]
+
+
+@pytest.mark.parametrize(
+    ("scopes", "get_status", "patch_status"),
+    [
+        (("read",), 200, 403),
+        (("write",), 200, 400),  # write implies read; 400 = reached validation (empty hostname)
+        (("submit",), 403, 403),
+        ((), 403, 403),
+    ],
+)
+def test_scopes_gate_reads_and_writes(token_client, scopes, get_status, patch_status):
+    from inventory.tests.factories import DeviceFactory
+
+    device = DeviceFactory()
+    client = token_client(*scopes)
+
+    assert client.get(READ_URL).status_code == get_status
+    assert (
+        client.patch(f"/api/devices/{device.pk}", {"hostname": ""}, format="json").status_code
+        == patch_status
+    )
+
+
+def test_fleet_token_has_every_scope(api):
+    assert api.get(READ_URL).status_code == 200
+    assert api.post("/api/benchmark", {"device_identifier": "x"}, format="json").status_code == 201
+
+
+def test_revoked_token_is_a_401(token_client):
+    client = token_client("read")
+    api_token_revoke(token=ApiToken.objects.get())
+    response = client.get(READ_URL)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_expired_token_is_a_401(token_client):
+    client = token_client("read", expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get(READ_URL).status_code == 401
+
+
+def test_token_not_yet_expired_works(token_client):
+    client = token_client("read", expires_at=timezone.now() + timedelta(days=1))
+    assert client.get(READ_URL).status_code == 200
+
+
+def test_last_used_is_recorded_at_most_once_a_minute(token_client):
+    client = token_client("read")
+    client.get(READ_URL)
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+
+    client.get(READ_URL)
+    assert ApiToken.objects.get().last_used_at == first
+
+    ApiToken.objects.update(last_used_at=first - timedelta(minutes=2))
+    client.get(READ_URL)
+    assert ApiToken.objects.get().last_used_at > first
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/devices",
+        "/api/devices/1",
+        "/api/devices/1/benchmarks",
+        "/api/devices/1/snapshots",
+        "/api/benchmarks/1",
+        "/api/stats",
+    ],
+)
+def test_every_read_endpoint_requires_a_token(anon, path):
+    response = anon.get(path)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("method", ["patch", "put", "delete"])
+def test_no_endpoint_changes_data_without_authentication(anon, method):
+    from inventory.models import Device
+    from inventory.tests.factories import DeviceFactory
+
+    device = DeviceFactory(hostname="keep")
+    response = getattr(anon, method)(
+        f"/api/devices/{device.pk}", {"hostname": "gone"}, format="json"
+    )
+    assert response.status_code == 401
+    assert Device.objects.get().hostname == "keep"
+
+
+def test_other_authorization_schemes_are_not_tokens(anon):
+    response = anon.get(READ_URL, HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
+    assert response.status_code == 401
+
+
+def test_staff_session_has_every_scope():
+    staff = User.objects.create_user("admin", password="pw-123456", is_staff=True)
+    client = APIClient()
+    client.force_login(staff)
+    assert client.get(READ_URL).status_code == 200
+
+
+def test_non_staff_session_is_forbidden():
+    user = User.objects.create_user("bob", password="pw-123456")
+    client = APIClient()
+    client.force_login(user)
+    assert client.get(READ_URL).status_code == 403
+
+
+def test_session_writes_need_the_csrf_token():
+    from inventory.tests.factories import DeviceFactory
+
+    device = DeviceFactory()
+    staff = User.objects.create_user("admin", password="pw-123456", is_staff=True)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(staff)
+    response = client.patch(f"/api/devices/{device.pk}", {"owner": "x"}, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
+    response = admin_client.post(
+        "/admin/benchsite/apitoken/add/",
+        {"name": "lab bench", "can_submit": "on", "can_read": "on"},
+    )
+
+    assert response.status_code == 200
+    token = ApiToken.objects.get()
+    secret = response.context["secret"]
+    assert token.key_hash == token_hash(secret)
+    assert secret in response.content.decode()
+    assert token.created_by.username == "admin"
+    # the token works, with its scopes
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get(READ_URL).status_code == 200
+    # and is never shown again
+    page = admin_client.get(f"/admin/benchsite/apitoken/{token.pk}/change/").content.decode()
+    assert secret not in page
+
+
+def test_admin_revoke_action(admin_client, token_client):
+    client = token_client("read")
+    token = ApiToken.objects.get()
+    admin_client.post(
+        "/admin/benchsite/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert client.get(READ_URL).status_code == 401

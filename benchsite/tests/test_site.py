@@ -1,0 +1,126 @@
+"""Health, schema, the bench.sh download, JSON errors and startup checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError
+
+from benchsite import __version__
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_health_reports_the_database_without_auth(anon):
+    response = anon.get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "version": __version__}
+
+
+@pytest.mark.django_db
+def test_health_is_503_when_the_database_fails(anon, monkeypatch):
+    from benchsite import views
+
+    class Broken:
+        def cursor(self):
+            raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(views, "connection", Broken())
+    response = anon.get("/api/health")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_public_and_describes_the_contract(anon):
+    response = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    for path in (
+        "/api/benchmark",
+        "/api/devices",
+        "/api/devices/{id}",
+        "/api/devices/{device_pk}/benchmarks",
+        "/api/stats",
+    ):
+        assert path in schema["paths"], path
+    assert "201" in schema["paths"]["/api/benchmark"]["post"]["responses"]
+
+
+@pytest.mark.django_db
+def test_schema_ui_uses_local_assets(anon):
+    response = anon.get("/api/schema/ui/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+
+
+@pytest.mark.django_db
+def test_bench_script_is_served_without_auth_when_installed(anon):
+    from benchsite.views import BENCH_SCRIPT
+
+    response = anon.get("/bench.sh")
+    if not BENCH_SCRIPT.is_file():
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == BENCH_SCRIPT.read_bytes()
+    assert response["Content-Type"].startswith("text/x-shellscript")
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_is_a_json_404(api):
+    response = api.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def run_check(**env_overrides):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "API_TOKEN", "DEBUG")},
+        "ENV_FILE": "/nonexistent/.env",
+        **env_overrides,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"SECRET_KEY": "CHANGE_ME", "API_TOKEN": "a-real-token"}, "SECRET_KEY"),
+        ({"API_TOKEN": "a-real-token"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "s" * 50, "API_TOKEN": "CHANGE_ME"}, "API_TOKEN"),
+        ({"SECRET_KEY": "s" * 50}, "API_TOKEN"),
+    ],
+)
+def test_production_refuses_to_start_with_default_secrets(env, named):
+    result = run_check(DEBUG="false", **env)
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def test_production_starts_with_real_secrets():
+    result = run_check(DEBUG="false", SECRET_KEY="s" * 50, API_TOKEN="a-real-token")
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_starts_without_secrets():
+    assert run_check(DEBUG="true").returncode == 0
+
+
+def test_invalid_score_weights_refuse_to_start():
+    result = run_check(DEBUG="true", SCORE_WEIGHTS="cpu=lots")
+    assert result.returncode != 0
+    assert "SCORE_WEIGHTS" in result.stderr

@@ -1,0 +1,308 @@
+"""GET/PATCH/PUT/DELETE /api/devices…: the contract's read and edit sections."""
+
+import pytest
+from django.utils import timezone
+
+from benchmarks.models import Benchmark
+from benchmarks.tests.factories import BenchmarkFactory
+from inventory.models import Device, HardwareSnapshot, Tag
+from inventory.tests.factories import DeviceFactory, LinkFactory, SnapshotFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def hostnames(response):
+    assert response.status_code == 200, response.content
+    return [item["hostname"] for item in response.json()["results"]]
+
+
+@pytest.fixture
+def fleet():
+    """Three benchmarked devices and one never benchmarked."""
+    now = timezone.now()
+    fast = BenchmarkFactory(
+        device__hostname="fast",
+        device__location="Rack A",
+        cpu_score=300.0,
+        run_at=now - timezone.timedelta(days=3),
+    ).device
+    mid = BenchmarkFactory(
+        device__hostname="mid",
+        device__location="rack a",
+        cpu_score=150.0,
+        run_at=now - timezone.timedelta(days=1),
+    ).device
+    slow = BenchmarkFactory(
+        device__hostname="slow",
+        device__location="Office",
+        cpu_score=20.0,
+        run_at=now - timezone.timedelta(days=2),
+    ).device
+    new = DeviceFactory(hostname="new", location="Office", description="spare NUC")
+    mid.tags.add(TagFactory(name="proxmox"))
+    Device.objects.filter(pk=slow.pk).update(asset_tag="INV-0042")
+    return {"fast": fast, "mid": mid, "slow": slow, "new": new}
+
+
+def test_device_list_is_paginated_with_latest_scores(api, fleet):
+    body = api.get("/api/devices").json()
+
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == 4
+    fast = next(item for item in body["results"] if item["hostname"] == "fast")
+    benchmark = fleet["fast"].benchmarks.get()
+    assert fast["global_score"] == benchmark.global_score
+    assert (
+        fast["cpu_score"] == 300.0 and fast["memory_score"] == 100.0 and fast["gpu_score"] is None
+    )
+    assert fast["last_benchmark_at"] is not None
+    new = next(item for item in body["results"] if item["hostname"] == "new")
+    assert new["global_score"] is None and new["last_benchmark_at"] is None
+
+
+def test_device_list_defaults_to_ranking_by_global_score(api, fleet):
+    assert hostnames(api.get("/api/devices")) == ["fast", "mid", "slow", "new"]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("-global_score", ["fast", "mid", "slow", "new"]),
+        ("global_score", ["slow", "mid", "fast", "new"]),
+        ("hostname", ["fast", "mid", "new", "slow"]),
+        ("-hostname", ["slow", "new", "mid", "fast"]),
+        ("-last_benchmark_at", ["mid", "slow", "fast", "new"]),
+        ("last_benchmark_at", ["fast", "slow", "mid", "new"]),
+        ("bogus", ["fast", "mid", "slow", "new"]),  # unknown fields are ignored
+    ],
+)
+def test_device_list_ordering(api, fleet, ordering, expected):
+    assert hostnames(api.get("/api/devices", {"ordering": ordering})) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"search": "FAS"}, ["fast"]),
+        ({"search": "spare"}, ["new"]),
+        ({"search": "inv-0042"}, ["slow"]),
+        ({"search": "proxmox"}, ["mid"]),
+        ({"search": "rack"}, ["fast", "mid"]),
+        ({"location": "RACK A"}, ["fast", "mid"]),
+        ({"location": "office", "ordering": "hostname"}, ["new", "slow"]),
+        ({"tag": "ProxMox"}, ["mid"]),
+        ({"tag": "nope"}, []),
+        ({"search": "zzz"}, []),
+    ],
+)
+def test_device_list_filters(api, fleet, params, expected):
+    assert hostnames(api.get("/api/devices", params)) == expected
+
+
+def test_device_list_page_size_is_capped_at_500(api):
+    Device.objects.bulk_create(Device(hostname=f"d{i:03d}") for i in range(510))
+
+    body = api.get("/api/devices", {"page_size": 1000}).json()
+
+    assert len(body["results"]) == 500 and body["next"]
+    page = api.get("/api/devices", {"page_size": 200, "page": 3, "ordering": "hostname"}).json()
+    assert [d["hostname"] for d in page["results"]][:1] == ["d400"]
+    assert api.get("/api/devices", {"page": 99}).status_code == 404
+
+
+@pytest.mark.parametrize("page_size", [10, 100, 500])
+def test_device_list_query_count_does_not_grow_with_page_size(
+    api, django_assert_max_num_queries, page_size
+):
+    for i in range(30):
+        BenchmarkFactory(device__hostname=f"h{i:02d}").device.tags.add(TagFactory())
+    # count + page (one join with the latest benchmark) + tags prefetch
+    with django_assert_max_num_queries(3):
+        response = api.get("/api/devices", {"page_size": page_size})
+    assert response.status_code == 200
+
+
+def test_device_detail_has_last_snapshot_last_benchmark_and_counts(api):
+    device = DeviceFactory(hostname="box")
+    SnapshotFactory(
+        device=device, captured_at=timezone.now() - timezone.timedelta(days=1), cpu_cores=2
+    )
+    benchmark = BenchmarkFactory(device=device, snapshot__cpu_cores=8)
+    five_days_ago = timezone.now() - timezone.timedelta(days=5)
+    BenchmarkFactory(
+        device=device, run_at=five_days_ago, snapshot__captured_at=five_days_ago, latest=False
+    )
+    LinkFactory(device=device)
+
+    body = api.get(f"/api/devices/{device.pk}").json()
+
+    assert body["hostname"] == "box"
+    assert body["last_snapshot"]["cpu_cores"] == 8
+    assert body["last_snapshot"]["id"] == benchmark.snapshot_id
+    assert body["last_benchmark"]["id"] == benchmark.pk
+    assert body["last_benchmark"]["global_score"] == benchmark.global_score
+    assert (body["benchmarks_count"], body["links_count"], body["documents_count"]) == (2, 1, 0)
+    assert body["snapshots_count"] == 3
+
+
+def test_device_detail_of_a_device_never_benchmarked(api):
+    device = DeviceFactory()
+    body = api.get(f"/api/devices/{device.pk}").json()
+    assert body["last_snapshot"] is None and body["last_benchmark"] is None
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/devices/999999", "/api/devices/abc", "/api/devices/99999999999999999999999"]
+)
+def test_unknown_device_is_a_json_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_patch_edits_metadata_and_tags(api):
+    device = DeviceFactory(hostname="old")
+    Tag.objects.create(name="Lab")
+
+    response = api.patch(
+        f"/api/devices/{device.pk}",
+        {"location": "Rack B", "owner": "alice", "asset_tag": "A-1", "tags": ["lab", "gpu", "gpu"]},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    device.refresh_from_db()
+    assert (device.location, device.owner, device.asset_tag, device.hostname) == (
+        "Rack B",
+        "alice",
+        "A-1",
+        "old",
+    )
+    assert sorted(t.name for t in device.tags.all()) == ["Lab", "gpu"]
+    assert Tag.objects.count() == 2
+    assert sorted(response.json()["tags"]) == ["Lab", "gpu"]
+
+
+def test_put_replaces_the_editable_fields(api):
+    device = DeviceFactory(hostname="old", description="x")
+    payload = {
+        "hostname": "renamed",
+        "fqdn": "renamed.lan",
+        "description": "",
+        "asset_tag": "",
+        "location": "",
+        "owner": "",
+        "tags": [],
+    }
+
+    response = api.put(f"/api/devices/{device.pk}", payload, format="json")
+
+    assert response.status_code == 200, response.content
+    device.refresh_from_db()
+    assert (device.hostname, device.fqdn, device.description) == ("renamed", "renamed.lan", "")
+
+
+def test_patch_refuses_a_hostname_taken_case_insensitively(api):
+    DeviceFactory(hostname="nas")
+    device = DeviceFactory(hostname="other")
+
+    response = api.patch(f"/api/devices/{device.pk}", {"hostname": "NAS"}, format="json")
+
+    assert response.status_code == 400
+    assert "hostname" in response.json()
+    device.refresh_from_db()
+    assert device.hostname == "other"
+
+
+def test_patch_ignores_read_only_fields(api):
+    device = DeviceFactory(machine_id="")
+    api.patch(f"/api/devices/{device.pk}", {"machine_id": "abc", "id": 999}, format="json")
+    device.refresh_from_db()
+    assert device.machine_id == "" and device.pk != 999
+
+
+def test_delete_removes_the_device_and_everything_attached(api):
+    benchmark = BenchmarkFactory()
+    device = benchmark.device
+    LinkFactory(device=device)
+    keep = BenchmarkFactory()
+
+    response = api.delete(f"/api/devices/{device.pk}")
+
+    assert response.status_code == 204
+    assert not Device.objects.filter(pk=device.pk).exists()
+    assert not HardwareSnapshot.objects.filter(device_id=device.pk).exists()
+    assert list(Benchmark.objects.all()) == [keep]
+
+
+def test_history_lists_benchmarks_newest_first(api):
+    device = DeviceFactory()
+    now = timezone.now()
+    old = BenchmarkFactory(device=device, run_at=now - timezone.timedelta(days=2), latest=False)
+    new = BenchmarkFactory(device=device, run_at=now)
+    BenchmarkFactory()  # another device's
+
+    body = api.get(f"/api/devices/{device.pk}/benchmarks").json()
+
+    assert [b["id"] for b in body["results"]] == [new.pk, old.pk]
+    assert body["results"][0]["cpu_score"] == 100.0
+
+
+def test_history_query_count_is_flat(api, django_assert_max_num_queries):
+    device = DeviceFactory()
+    BenchmarkFactory.create_batch(40, device=device)
+    with django_assert_max_num_queries(3):  # device exists, count, page
+        response = api.get(f"/api/devices/{device.pk}/benchmarks", {"page_size": 40})
+    assert len(response.json()["results"]) == 40
+
+
+def test_history_of_an_unknown_device_is_a_404(api):
+    assert api.get("/api/devices/424242/benchmarks").status_code == 404
+
+
+def test_snapshots_list_newest_first(api):
+    device = DeviceFactory()
+    now = timezone.now()
+    old = SnapshotFactory(device=device, captured_at=now - timezone.timedelta(hours=1))
+    new = SnapshotFactory(device=device, captured_at=now)
+
+    body = api.get(f"/api/devices/{device.pk}/snapshots").json()
+
+    assert [s["id"] for s in body["results"]] == [new.pk, old.pk]
+    assert body["results"][0]["cpu_model"] == "AMD Ryzen 5 5600G"
+
+
+def test_benchmark_detail_has_raw_results_and_snapshot(api, submit, example):
+    example["results"]["conditions"] = {"governor": "powersave"}
+    ids = submit(example).json()
+
+    body = api.get(f"/api/benchmarks/{ids['benchmark_id']}").json()
+
+    assert body["snapshot"] == ids["snapshot_id"] and body["device"] == ids["device_id"]
+    assert body["results"]["conditions"] == {"governor": "powersave"}
+    assert body["results"]["global_score"] == 107.3  # the client's figure, as sent
+    assert body["global_score"] == 105.65
+    assert body["submission_id"] == example["submission_id"]
+    assert api.get("/api/benchmarks/999").status_code == 404
+
+
+def test_stats(api, fleet):
+    body = api.get("/api/stats").json()
+
+    latest = [
+        d.latest_benchmark.global_score
+        for d in Device.objects.select_related("latest_benchmark")
+        if d.latest_benchmark
+    ]
+    assert body["devices"] == 4 and body["benchmarks"] == 3
+    assert body["average_global_score"] == round(sum(latest) / len(latest), 2)
+    assert body["last_benchmark_at"] is not None
+
+
+def test_stats_of_an_empty_fleet(api):
+    assert api.get("/api/stats").json() == {
+        "devices": 0,
+        "benchmarks": 0,
+        "average_global_score": None,
+        "last_benchmark_at": None,
+    }
