@@ -48,15 +48,16 @@ _REPEATED_CHAR = re.compile(r"^(.)\1*$")  # 000000, FFFFFF, xxxxxxxx
 
 
 def identity_value(value: str | None) -> str:
-    """The normalised identity key, or "" when it is missing or a known placeholder."""
+    """The identity key without surrounding space, or "" when missing or a known placeholder."""
     if not value:
         return ""
-    normalised = value.strip().lower()
-    if normalised in _PLACEHOLDERS:
+    value = value.strip()
+    folded = value.lower()
+    if folded in _PLACEHOLDERS:
         return ""
-    if _REPEATED_CHAR.match(normalised.replace("-", "").replace(" ", "")):
+    if _REPEATED_CHAR.match(folded.replace("-", "").replace(" ", "")):
         return ""
-    return normalised
+    return value
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,9 @@ class IdentityKeys:
     def from_system(cls, system: Mapping[str, Any] | None) -> "IdentityKeys":
         system = system or {}
         return cls(
-            machine_id=identity_value(system.get("machine_id")),
-            system_uuid=identity_value(system.get("system_uuid")),
+            # hex identifiers: one canonical case; a serial is kept as the firmware spells it
+            machine_id=identity_value(system.get("machine_id")).lower(),
+            system_uuid=identity_value(system.get("system_uuid")).lower(),
             serial=identity_value(system.get("system_serial")),
         )
 

@@ -9,7 +9,7 @@ from benchmarks import services
 from benchmarks.models import Benchmark
 from benchmarks.serializers import SubmissionSerializer
 from inventory.models import Device, HardwareSnapshot
-from inventory.services import identity_value
+from inventory.services import IdentityKeys, identity_value
 from inventory.tests.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,8 +103,12 @@ def test_a_key_shared_by_several_devices_identifies_none():
     assert Device.objects.get(pk=result.device_id).hostname == "clone-3"
 
 
-def test_identity_value_normalises_case_and_space():
-    assert identity_value("  ABC-123 ") == "abc-123"
+def test_identity_keys_are_normalised():
+    keys = IdentityKeys.from_system(
+        {"machine_id": " AB12 ", "system_uuid": "4C4C-AA", "system_serial": " CZC72 "}
+    )
+    assert keys == IdentityKeys(machine_id="ab12", system_uuid="4c4c-aa", serial="CZC72")
+    assert identity_value("  ABC-123 ") == "ABC-123"
     assert identity_value(None) == ""
     assert identity_value("to be filled by o.e.m.") == ""
 
