@@ -1,4 +1,3 @@
-from django.db.models import Avg, Count, Max
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -11,6 +10,7 @@ from inventory.models import Device
 from inventory.serializers import BenchmarkSummarySerializer
 
 from .models import Benchmark
+from .selectors import fleet_stats
 from .serializers import BenchmarkDetailSerializer, IngestResponseSerializer, SubmissionSerializer
 from .services import benchmark_ingest
 
@@ -99,17 +99,4 @@ class StatsViewSet(viewsets.GenericViewSet):
         )
     )
     def list(self, request):
-        benchmarks = Benchmark.objects.aggregate(count=Count("id"), last=Max("run_at"))
-        # the fleet's average is over each device's latest score, not over all runs
-        devices = Device.objects.aggregate(
-            count=Count("id"), average=Avg("latest_benchmark__global_score")
-        )
-        average = devices["average"]
-        return Response(
-            {
-                "devices": devices["count"],
-                "benchmarks": benchmarks["count"],
-                "average_global_score": round(average, 2) if average is not None else None,
-                "last_benchmark_at": benchmarks["last"],
-            }
-        )
+        return Response(fleet_stats())

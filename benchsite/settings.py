@@ -63,7 +63,7 @@ SCORE_WEIGHTS = env.str(
 
 INSTALLED_APPS = [
     "benchsite",  # first: its admin templates override Django's
-    "django.contrib.admin",
+    "benchsite.apps.BenchAdminConfig",  # django.contrib.admin with the dashboard site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

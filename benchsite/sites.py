@@ -1,0 +1,59 @@
+"""The admin site: its index is the fleet dashboard."""
+
+from django.contrib import admin
+from django.urls import reverse
+
+from benchmarks.scoring import CATEGORIES
+from benchmarks.selectors import benchmark_recent, fleet_stats
+from inventory.selectors import device_ranking
+
+RANKING_SIZE = 50
+
+
+def bench_command(request) -> str:
+    """The one-liner that benchmarks a machine against this server, as the browser reached it."""
+    base = request.build_absolute_uri("/").rstrip("/")
+    return (
+        f"curl -fsSL {base}/bench.sh | sudo bash -s -- "
+        f"--server {base}/api/benchmark --token YOUR_TOKEN"
+    )
+
+
+def ranking_rows(devices) -> list[dict]:
+    """Ranking rows with each category score as a bar scaled to that column's best."""
+    devices = list(devices)
+    best = {
+        name: max((getattr(d.latest_benchmark, f"{name}_score") or 0 for d in devices), default=0)
+        for name in CATEGORIES
+    }
+    rows = []
+    for rank, device in enumerate(devices, start=1):
+        benchmark = device.latest_benchmark
+        bars = []
+        for name in CATEGORIES:
+            score = getattr(benchmark, f"{name}_score")
+            width = round(100 * score / best[name]) if score and best[name] else 0
+            bars.append({"name": name, "score": score, "width": width})
+        rows.append({"rank": rank, "device": device, "benchmark": benchmark, "bars": bars})
+    return rows
+
+
+class BenchAdminSite(admin.AdminSite):
+    site_header = "Linux BenchTools"
+    site_title = "Linux BenchTools"
+    index_title = "Fleet dashboard"
+    index_template = "admin/benchsite/dashboard.html"
+
+    def index(self, request, extra_context=None):
+        ranking = device_ranking().filter(latest_benchmark__isnull=False)[:RANKING_SIZE]
+        context = {
+            "stats": fleet_stats(),
+            "ranking": ranking_rows(ranking),
+            "categories": CATEGORIES,
+            "recent": benchmark_recent(limit=10),
+            "bench_command": bench_command(request),
+            "token_add_url": reverse("admin:benchsite_apitoken_add"),
+            "devices_url": reverse("admin:inventory_device_changelist"),
+            **(extra_context or {}),
+        }
+        return super().index(request, context)

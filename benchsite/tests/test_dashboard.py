@@ -1,0 +1,79 @@
+"""The admin index is the fleet dashboard."""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from benchmarks.tests.factories import BenchmarkFactory
+from inventory.tests.factories import DeviceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def ranking_hostnames(html: str) -> list[str]:
+    table = html.split('id="ranking"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'data-hostname="([^"]+)"', table)
+
+
+def test_dashboard_ranks_devices_by_latest_global_score(admin_client):
+    BenchmarkFactory(device__hostname="middle", cpu_score=150.0)
+    BenchmarkFactory(device__hostname="best", cpu_score=900.0)
+    BenchmarkFactory(device__hostname="worst", cpu_score=5.0)
+    DeviceFactory(hostname="never-run")
+    # an old, better run of "worst" does not count: only the latest does
+    BenchmarkFactory(
+        device=BenchmarkFactory(device__hostname="fallen", cpu_score=1.0).device,
+        cpu_score=5000.0,
+        run_at=timezone.now() - timezone.timedelta(days=30),
+        latest=False,
+    )
+
+    html = admin_client.get("/admin/").content.decode()
+
+    assert ranking_hostnames(html) == ["best", "middle", "worst", "fallen"]
+
+
+def test_dashboard_shows_fleet_stats_and_recent_submissions(admin_client, submit, example):
+    submit(example)
+    DeviceFactory()
+
+    html = admin_client.get("/admin/").content.decode()
+
+    assert re.search(r'id="stat-devices">2<', html)
+    assert re.search(r'id="stat-benchmarks">1<', html)
+    assert re.search(r'id="stat-average">105\.7<', html)  # 105.65 shown with one decimal
+    recent = html.split('id="recent-submissions-module"', 1)[1]
+    assert "elitedesk-800g3" in recent.split("</ul>", 1)[0]
+
+
+def test_dashboard_offers_the_bench_command_for_this_server(admin_client):
+    html = admin_client.get("/admin/", HTTP_HOST="bench.lan:8007").content.decode()
+    assert (
+        "curl -fsSL http://bench.lan:8007/bench.sh | sudo bash -s -- "
+        "--server http://bench.lan:8007/api/benchmark --token YOUR_TOKEN"
+    ) in html
+    assert 'data-copy-target="bench-command"' in html
+
+
+def test_dashboard_of_an_empty_fleet_explains_what_to_do(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert "No benchmark yet" in html
+
+
+def test_dashboard_query_count_does_not_grow_with_the_fleet(
+    admin_client, django_assert_max_num_queries
+):
+    for i in range(60):
+        BenchmarkFactory(device__hostname=f"h{i:02d}")
+    admin_client.get("/admin/")  # warm the session
+    # session + user, 2 stats aggregates, ranking, recent, admin log
+    with django_assert_max_num_queries(8):
+        response = admin_client.get("/admin/")
+    assert response.status_code == 200
+    assert len(ranking_hostnames(response.content.decode())) == 50
+
+
+def test_dashboard_needs_a_staff_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
