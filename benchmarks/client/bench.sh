@@ -1,0 +1,1530 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016  # jq programs are single-quoted on purpose: their $names are jq variables.
+# shellcheck disable=SC2317  # parsers run through frag "parse_$name" and cleanup through trap: calls shellcheck cannot see.
+#
+# bench.sh - the Linux BenchTools client: inventories and benchmarks this machine, then submits the
+# result to a Linux BenchTools server (POST /api/benchmark, see the server's CONTRACT.md).
+#
+#   curl -fsSL http://HOST:8007/bench.sh | sudo bash -s -- \
+#        --server http://HOST:8007/api/benchmark --token TOKEN [--iperf-server HOST[:PORT]]
+#   bash bench.sh --dry-run --short              # print the JSON, send nothing
+#   bash bench.sh --dry-run --capture DIR        # also keep every raw command output in DIR
+#   bash bench.sh --from-dir DIR --dry-run       # rebuild the JSON from such a capture, run nothing
+#
+# How it works. A live run first COLLECTS raw command outputs into a capture directory (a temporary
+# one, or --capture DIR), then PARSES that directory into the submission; --from-dir DIR skips the
+# collection. Each parser is one function (files in -> JSON fragment out, built with jq), tolerant of
+# other locales, tool versions and garbage: what it cannot read becomes null, never a crash and never
+# a wrong number. Every tool is optional and every failure is non-fatal; only jq is required.
+#
+# Capture files (names from the contract; each optional): lscpu.txt proc-cpuinfo.txt
+# proc-meminfo.txt free.txt nproc.txt dmidecode.txt machine-id.txt os-release.txt uname.txt virt.txt
+# lspci.txt glxinfo.txt lsblk.json|lsblk.txt df.txt smartctl/<disk>.json|.txt ip-addr.json|.txt
+# ethtool/<iface>.txt ethtool-i/<iface>.txt sysbench-cpu-single.txt sysbench-cpu-multi.txt
+# sysbench-memory.txt fio-<test>.json iperf3-up.json iperf3-down.json glmark2.txt.
+# Extensions written by this script (also optional when replaying): cpufreq.txt (cpu0 sysfs
+# frequencies), conditions-before.txt / conditions-after.txt (load, governor, throttle counters,
+# power supplies, /proc/stat), cpu-freq-samples.txt (frequency sampled during the multi-thread CPU test),
+# ping.txt (ping -c), capture-info.txt (run parameters), collect.log (stderr of the tools).
+#
+# fio's test file (256 MiB with --short, 1 GiB otherwise; always removed, even on Ctrl-C) goes in
+# the first disk-backed directory of $TMPDIR, /var/tmp, $HOME, the current directory (never tmpfs).
+#
+# Scores: score = 100 x metric / reference, references below: a typical 4-core/8-thread 2020
+# desktop scores about 100 in each category; fast hardware scores well above. Clamped to
+# [0, 10000]. results.global_score is informative (the server computes its own).
+# results.conditions (an extension the server keeps) records what could disturb a run:
+# load_avg_1m/5m/15m (before), load_avg_1m_after, cpu_steal_percent (hypervisor steal during the
+# run), cpu_governor, cpu_freq_before_mhz/after_mhz, cpu_freq_min_mhz/max_mhz (sampled during the
+# multi-thread CPU test), cpu_freq_dropped (last third of those samples < 90 % of the first third),
+# cpu_throttled (thermal throttle counters rose), on_battery, virtualization, short_mode,
+# fio_direct_io, cpu_threads_multi, started_at, finished_at, run_duration_s.
+#
+# Exit status: 0 the server answered "status": "ok" (or --dry-run succeeded); 1 the submission failed
+# (the JSON is kept in a file and the command to resend it is printed); 2 usage error; 3 a
+# requirement is missing (jq, curl).
+
+set -u -o pipefail
+
+readonly BENCH_SCRIPT_VERSION="1.0.0"
+
+# --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
+# i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
+# GPU) measures with exactly the parameters this script uses.
+readonly REF_CPU_SINGLE_EPS=1200   # sysbench cpu --cpu-max-prime=20000, 1 thread: one ~4 GHz 2020 core
+readonly REF_CPU_MULTI_EPS=6000    # same, one thread per logical CPU: 4 cores + SMT ~ 5x one core
+readonly REF_MEMORY_MIB_S=14000    # sysbench memory write, 256 MiB block (larger than a desktop L3,
+                                   # so DRAM is measured, not cache), all threads: dual-channel DDR4
+readonly REF_DISK_READ_MB_S=1500   # fio sequential read, 1 MiB blocks, QD8, through the filesystem
+readonly REF_DISK_WRITE_MB_S=1000  # fio sequential write, 1 MiB blocks, QD8
+readonly REF_DISK_IOPS_READ=100000 # fio random read, 4 KiB blocks, QD32, one job
+readonly REF_DISK_IOPS_WRITE=80000 # fio random write, 4 KiB blocks, QD32, one job
+readonly REF_NETWORK_MBPS=1000     # gigabit Ethernet: mean of upload and download (TCP tops at ~940)
+readonly REF_GPU_GLMARK2=2000      # glmark2 score of a 2020 integrated GPU (UHD 630 / Vega 8 class)
+# Global score weights (the server's defaults), renormalised over the categories present.
+readonly WEIGHTS_JSON='{"cpu":0.30,"memory":0.20,"disk":0.25,"network":0.15,"gpu":0.10}'
+
+readonly TOTAL_STEPS=7
+readonly TOOL_TIMEOUT=60           # seconds allowed to any one inventory command
+
+SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
+SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
+SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR=""
+WORK="" CAP="" FIO_FILE="" SAMPLER_PID=""
+IS_ROOT=0
+[[ ${EUID:-$(id -u)} -eq 0 ]] && IS_ROOT=1
+
+# ------------------------------------------------------------------------------ messages & usage
+
+usage() {
+    cat <<'EOF'
+Usage: bench.sh --server URL --token TOKEN [options]
+
+Inventory and benchmark this Linux machine, then submit the result to a Linux BenchTools server.
+
+  --server URL          full URL of the server's API endpoint, e.g. http://HOST:8007/api/benchmark
+                        (required unless --dry-run)
+  --token TOKEN         API token sent as "Authorization: Bearer TOKEN" (required unless --dry-run)
+  --device NAME         device identifier (default: this machine's hostname)
+  --iperf-server HOST[:PORT]
+                        measure the network with iperf3 against HOST (port 5201 by default);
+                        without it the network is not measured
+  --skip-cpu            skip the CPU benchmark (sysbench cpu)
+  --skip-memory         skip the memory benchmark (sysbench memory)
+  --skip-disk           skip the disk benchmark (fio)
+  --skip-network        skip the network benchmark (iperf3)
+  --skip-gpu            skip the GPU benchmark (glmark2)
+  --short               short benchmarks: the whole run takes about a minute
+  --dry-run             print the JSON on stdout and send nothing
+  --output FILE         also write the JSON to FILE
+  --capture DIR         keep the raw output of every command in DIR (empty or new directory)
+  --from-dir DIR        build the submission from a capture directory instead of running anything
+  --help                show this help and exit
+
+Run as root for the full inventory (dmidecode, SMART) and so that missing tools (jq, curl, sysbench,
+fio, iperf3, glmark2) are installed with apt-get. Exit status: 0 success, 1 submission failed
+(the JSON is kept and the command to resend it is printed), 2 usage error, 3 missing requirement.
+EOF
+}
+
+log() { printf '%s\n' "$*" >&2; }
+warn() { printf 'bench.sh: warning: %s\n' "$*" >&2; }
+die() { local code=$1; shift; printf 'bench.sh: error: %s\n' "$*" >&2; exit "$code"; }
+usage_error() {
+    printf 'bench.sh: error: %s\n' "$*" >&2
+    printf "Try 'bench.sh --help' for the list of options.\n" >&2
+    exit 2
+}
+step() { local n=$1; shift; printf '[%s/%s] %s\n' "$n" "$TOTAL_STEPS" "$*" >&2; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# ------------------------------------------------------------------------------ arguments
+
+need_value() {
+    # $1 option, $2 number of remaining words, $3 the candidate value
+    if (($2 < 2)) || [[ -z $3 || $3 == --* ]]; then
+        usage_error "option $1 needs a value"
+    fi
+}
+
+parse_args() {
+    while (($#)); do
+        case $1 in
+            --server) need_value "$1" $# "${2-}"; SERVER=$2; shift 2 ;;
+            --token) need_value "$1" $# "${2-}"; TOKEN=$2; shift 2 ;;
+            --device) need_value "$1" $# "${2-}"; DEVICE=$2; shift 2 ;;
+            --iperf-server) need_value "$1" $# "${2-}"; IPERF_SERVER=$2; shift 2 ;;
+            --output) need_value "$1" $# "${2-}"; OUTPUT=$2; shift 2 ;;
+            --capture) need_value "$1" $# "${2-}"; CAPTURE=$2; shift 2 ;;
+            --from-dir) need_value "$1" $# "${2-}"; FROM_DIR=$2; shift 2 ;;
+            --server=* | --token=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=*)
+                set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
+            --skip-cpu) SKIP_CPU=1; shift ;;
+            --skip-memory) SKIP_MEMORY=1; shift ;;
+            --skip-disk) SKIP_DISK=1; shift ;;
+            --skip-network) SKIP_NETWORK=1; shift ;;
+            --skip-gpu) SKIP_GPU=1; shift ;;
+            --short) SHORT=1; shift ;;
+            --dry-run) DRY_RUN=1; shift ;;
+            -h | --help) usage; exit 0 ;;
+            *) usage_error "unknown option or argument: $1" ;;
+        esac
+    done
+
+    if ((!DRY_RUN)); then
+        [[ -n $SERVER ]] || usage_error "--server URL is required (the full http://HOST:8007/api/benchmark URL), or use --dry-run to print the JSON without sending it"
+        [[ -n $TOKEN ]] || usage_error "--token TOKEN is required to submit (or use --dry-run)"
+    fi
+    if [[ -n $SERVER && ! $SERVER =~ ^https?://[^/[:space:]]+ ]]; then
+        usage_error "--server must be an http:// or https:// URL, e.g. http://HOST:8007/api/benchmark (got '$SERVER')"
+    fi
+    if [[ -n $DEVICE ]] && ((${#DEVICE} > 255)); then
+        usage_error "--device NAME must be at most 255 characters"
+    fi
+    [[ -n $CAPTURE && -n $FROM_DIR ]] && usage_error "--capture and --from-dir cannot be used together"
+    if [[ -n $FROM_DIR && ! -d $FROM_DIR ]]; then
+        usage_error "--from-dir: '$FROM_DIR' is not a directory"
+    fi
+    if [[ -n $CAPTURE && -e $CAPTURE ]]; then
+        [[ -d $CAPTURE ]] || usage_error "--capture: '$CAPTURE' exists and is not a directory"
+        [[ -z $(ls -A "$CAPTURE" 2>/dev/null) ]] || usage_error "--capture: directory '$CAPTURE' is not empty"
+    fi
+    if [[ -n $IPERF_SERVER ]]; then
+        local host=$IPERF_SERVER port=5201
+        if [[ $host =~ ^\[([^]]+)\](:([0-9]+))?$ ]]; then          # [IPv6]:port
+            host=${BASH_REMATCH[1]}; port=${BASH_REMATCH[3]:-5201}
+        elif [[ $host =~ ^([^:]+):([^:]*)$ ]]; then                  # host:port
+            host=${BASH_REMATCH[1]}; port=${BASH_REMATCH[2]}
+        fi                                                           # else host or bare IPv6
+        if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+            usage_error "--iperf-server: invalid port in '$IPERF_SERVER' (HOST or HOST:PORT)"
+        fi
+        [[ -n $host && ! $host =~ [[:space:]/] ]] || usage_error "--iperf-server: invalid host in '$IPERF_SERVER'"
+        IPERF_HOST=$host IPERF_PORT=$port
+    fi
+}
+
+# ------------------------------------------------------------------------------ setup & cleanup
+
+cleanup() {
+    if [[ -n $SAMPLER_PID ]]; then
+        kill "$SAMPLER_PID" 2>/dev/null
+        wait "$SAMPLER_PID" 2>/dev/null
+    fi
+    [[ -n $FIO_FILE ]] && rm -f -- "$FIO_FILE"
+    [[ -n $WORK && -d $WORK ]] && rm -rf -- "$WORK"
+}
+
+apt_install() {
+    # apt_install PKG... : non-interactive install (root only); retries once after an update
+    local log_file="$WORK/apt.log"
+    have apt-get || { warn "apt-get not found: cannot install $*"; return 1; }
+    log "installing with apt-get: $*"
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log_file" 2>&1; then
+        return 0
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$log_file" 2>&1
+    local pkg ok=0
+    for pkg in "$@"; do     # one by one, so that one unknown package does not block the others
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$pkg" >>"$log_file" 2>&1 ||
+            { warn "apt-get could not install $pkg"; ok=1; }
+    done
+    ((ok)) && tail -n 5 "$log_file" >&2
+    return "$ok"
+}
+
+ensure_jq() {
+    have jq && return 0
+    if ((IS_ROOT)); then
+        apt_install jq
+        have jq && return 0
+    fi
+    die 3 "jq is required to build the JSON and is not installed; install it (apt-get install jq) or run as root so that bench.sh installs it"
+}
+
+gpu_device_present() { compgen -G '/dev/dri/card*' >/dev/null || compgen -G '/dev/dri/renderD*' >/dev/null; }
+
+glmark2_binary() {
+    local candidates=(glmark2-es2-drm glmark2-drm glmark2-es2-wayland glmark2-wayland glmark2-es2 glmark2)
+    [[ -n ${DISPLAY:-} ]] && candidates=(glmark2-es2 glmark2 "${candidates[@]}")
+    local b
+    for b in "${candidates[@]}"; do have "$b" && { printf '%s' "$b"; return 0; }; done
+    return 1
+}
+
+ensure_tools() {
+    local pkgs=()
+    ((DRY_RUN)) || have curl || pkgs+=(curl)
+    if ((!SKIP_CPU || !SKIP_MEMORY)); then have sysbench || pkgs+=(sysbench); fi
+    ((SKIP_DISK)) || have fio || pkgs+=(fio)
+    if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]]; then have iperf3 || pkgs+=(iperf3); fi
+    if ((!SKIP_GPU)) && gpu_device_present && ! glmark2_binary >/dev/null; then
+        # Debian 12 / recent Ubuntu ship flavours only (no plain glmark2 package)
+        if [[ -n ${DISPLAY:-} ]]; then pkgs+=(glmark2-es2-x11); else pkgs+=(glmark2-es2-drm); fi
+    fi
+    ((${#pkgs[@]})) || return 0
+    if ((IS_ROOT)); then
+        apt_install "${pkgs[@]}" || warn "some tools could not be installed; their benchmarks will be skipped"
+    else
+        warn "not root: cannot install ${pkgs[*]}; the benchmarks that need them are skipped (run with sudo, or apt-get install ${pkgs[*]})"
+    fi
+}
+
+# ------------------------------------------------------------------------------ collection
+
+cap() {
+    # cap NAME CMD... : run CMD (C locale, no stdin, time-limited) and keep its stdout as $CAP/NAME;
+    # stderr goes to collect.log. An empty output is removed: a missing file means "not available".
+    local name=$1; shift
+    local out="$CAP/$name" rc=0
+    mkdir -p -- "$(dirname -- "$out")"
+    timeout "$TOOL_TIMEOUT" "$@" >"$out" 2>>"$CAP/collect.log" </dev/null || rc=$?
+    printf '# %s: %s (exit %s)\n' "$name" "$*" "$rc" >>"$CAP/collect.log"
+    [[ -s $out ]] || rm -f -- "$out"
+    return "$rc"
+}
+
+cap_file() {
+    # cap_file NAME SRC... : copy the first readable SRC to $CAP/NAME
+    local name=$1 src; shift
+    for src in "$@"; do     # not -s: files in /proc have a size of 0
+        if [[ -r $src ]] && cat -- "$src" >"$CAP/$name" 2>/dev/null && [[ -s $CAP/$name ]]; then return 0; fi
+    done
+    rm -f -- "$CAP/$name"
+    return 1
+}
+
+avg_cpu_mhz() {
+    # average current frequency of all CPUs in MHz (cpufreq if present, else /proc/cpuinfo)
+    local f v s=0 n=0
+    for f in /sys/devices/system/cpu/cpu[0-9]*/cpufreq/scaling_cur_freq; do
+        [[ -r $f ]] && read -r v <"$f" 2>/dev/null && [[ $v =~ ^[0-9]+$ ]] && { s=$((s + v)); n=$((n + 1)); }
+    done
+    if ((n)); then printf '%s\n' "$((s / n / 1000))"; return; fi
+    awk -F: '/^cpu MHz/ { s += $2; n++ } END { if (n) printf "%.0f\n", s / n }' /proc/cpuinfo 2>/dev/null
+}
+
+sum_files() {
+    # sum of the integers in the given files; empty when none is readable
+    local f v s=0 n=0
+    for f in "$@"; do
+        [[ -r $f ]] && read -r v <"$f" 2>/dev/null && [[ $v =~ ^[0-9]+$ ]] && { s=$((s + v)); n=$((n + 1)); }
+    done
+    ((n)) && printf '%s' "$s"
+}
+
+snapshot_conditions() {
+    # key=value snapshot of what can disturb a benchmark (parsed by parse_conditions)
+    local ps v
+    printf 'time=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf 'loadavg=%s\n' "$(cat /proc/loadavg 2>/dev/null)"
+    printf 'proc_stat_cpu=%s\n' "$(grep -m1 '^cpu ' /proc/stat 2>/dev/null)"
+    printf 'governor=%s\n' "$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null)"
+    printf 'cpu_mhz_avg=%s\n' "$(avg_cpu_mhz)"
+    printf 'core_throttle_count=%s\n' "$(sum_files /sys/devices/system/cpu/cpu[0-9]*/thermal_throttle/core_throttle_count)"
+    printf 'package_throttle_count=%s\n' "$(sum_files /sys/devices/system/cpu/cpu[0-9]*/thermal_throttle/package_throttle_count)"
+    if [[ -d /sys/class/power_supply ]]; then
+        printf 'power_supply_class=present\n'
+        for ps in /sys/class/power_supply/*; do
+            [[ -e $ps ]] || continue
+            printf 'power_supply=%s' "${ps##*/}"
+            for v in type online status scope; do
+                [[ -r $ps/$v ]] && printf ' %s=%s' "$v" "$(tr -d ' \n' <"$ps/$v" 2>/dev/null)"
+            done
+            printf '\n'
+        done
+    else
+        printf 'power_supply_class=absent\n'
+    fi
+}
+
+collect_cpufreq() {
+    local f d=/sys/devices/system/cpu/cpu0/cpufreq
+    for f in base_frequency cpuinfo_max_freq cpuinfo_min_freq scaling_max_freq scaling_driver scaling_governor; do
+        [[ -r $d/$f ]] && printf '%s=%s\n' "$f" "$(cat "$d/$f" 2>/dev/null)"
+    done
+}
+
+disk_names() {
+    # whole disks worth a SMART query, from the captured lsblk output
+    if [[ -s $CAP/lsblk.json ]]; then
+        jq -r '.blockdevices[]? | select(.type == "disk") | .name // empty' "$CAP/lsblk.json" 2>/dev/null
+    elif [[ -s $CAP/lsblk.txt ]]; then
+        sed -n 's/^NAME="\([^"]*\)" TYPE="disk".*/\1/p' "$CAP/lsblk.txt"
+    fi | grep -Ev '^(zram|loop|ram|fd|sr|md|nbd|dm-)|boot[0-9]+$|rpmb$'
+}
+
+collect_inventory() {
+    step 1 "inventory: cpu, memory, board, disks, network, os..."
+    cap lscpu.txt lscpu
+    cap_file proc-cpuinfo.txt /proc/cpuinfo
+    cap_file proc-meminfo.txt /proc/meminfo
+    cap free.txt free -k
+    cap nproc.txt nproc
+    collect_cpufreq >"$CAP/cpufreq.txt" 2>/dev/null; [[ -s $CAP/cpufreq.txt ]] || rm -f -- "$CAP/cpufreq.txt"
+    cap_file machine-id.txt /etc/machine-id /var/lib/dbus/machine-id
+    cap_file os-release.txt /etc/os-release /usr/lib/os-release
+    cap uname.txt uname -a
+    have systemd-detect-virt && cap virt.txt systemd-detect-virt
+    if ((IS_ROOT)); then
+        if have dmidecode; then
+            cap dmidecode.txt dmidecode || log "  dmidecode failed (no DMI table here?): RAM layout, board, BIOS and serials unknown"
+        else
+            log "  dmidecode not installed: RAM layout, board, BIOS and serials unknown"
+        fi
+    else
+        log "  not root: skipping dmidecode (RAM slots, board, BIOS, serials) and smartctl (SMART health)"
+    fi
+    if have lspci; then cap lspci.txt lspci -nnk; else log "  lspci not installed (pciutils): GPU unknown"; fi
+    if have glxinfo && [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]]; then cap glxinfo.txt glxinfo -B; fi
+    if have lsblk; then
+        cap lsblk.json lsblk -J -b -o NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,ROTA,TRAN,MOUNTPOINT,FSTYPE ||
+            cap lsblk.txt lsblk -P -b -o NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,ROTA,TRAN,MOUNTPOINT,FSTYPE
+    fi
+    cap df.txt df -P -B1 -T
+    if ((IS_ROOT)) && have smartctl; then
+        local disk smart_json=0
+        smartctl -h 2>/dev/null | grep -q -- '--json' && smart_json=1
+        while IFS= read -r disk; do
+            [[ -n $disk ]] || continue
+            if ((smart_json)); then
+                cap "smartctl/${disk//\//!}.json" smartctl -a -j "/dev/$disk"
+            else
+                cap "smartctl/${disk//\//!}.txt" smartctl -a "/dev/$disk"
+            fi
+        done < <(disk_names)
+    fi
+    if have ip; then
+        cap ip-addr.json ip -j -d addr || cap ip-addr.txt ip addr
+    fi
+    if have ethtool; then
+        local path iface
+        for path in /sys/class/net/*; do
+            iface=${path##*/}
+            [[ -e $path && $iface != lo ]] || continue
+            cap "ethtool/$iface.txt" ethtool "$iface"
+            cap "ethtool-i/$iface.txt" ethtool -i "$iface"
+        done
+    fi
+}
+
+sysbench_run() {
+    # sysbench_run OUTFILE TEST THREADS SECONDS EXTRA... : sysbench 1.x syntax, or 0.4 when that is
+    # what is installed; time-limited, output kept in OUTFILE
+    local out=$1 test=$2 threads=$3 secs=$4; shift 4
+    local argv=(sysbench "$test" --threads="$threads" --time="$secs" "$@" run)
+    if sysbench --version 2>/dev/null | grep -q '^sysbench 0\.'; then
+        argv=(sysbench --test="$test" --num-threads="$threads" --max-time="$secs" --max-requests=0 "$@" run)
+    fi
+    timeout $((secs + 60)) "${argv[@]}" >"$out" 2>>"$CAP/collect.log" </dev/null
+}
+
+freq_sampler() {
+    while :; do
+        printf '%s %s\n' "$(date +%s)" "$(avg_cpu_mhz)"
+        sleep 1
+    done
+}
+
+bench_cpu() {
+    local n=$1 secs=$2 threads
+    threads=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+    if ((SKIP_CPU)); then step "$n" "cpu: skipped (--skip-cpu)"; return; fi
+    if ! have sysbench; then step "$n" "cpu: skipped, sysbench is not installed"; return; fi
+    step "$n" "cpu: sysbench single-thread, prime 20000 (${secs} s)..."
+    sysbench_run "$CAP/sysbench-cpu-single.txt" cpu 1 "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (single) failed"
+    step "$n" "cpu: sysbench ${threads} threads, prime 20000 (${secs} s)..."
+    freq_sampler >"$CAP/cpu-freq-samples.txt" 2>/dev/null &
+    SAMPLER_PID=$!
+    sysbench_run "$CAP/sysbench-cpu-multi.txt" cpu "$threads" "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (multi) failed"
+    kill "$SAMPLER_PID" 2>/dev/null
+    wait "$SAMPLER_PID" 2>/dev/null
+    SAMPLER_PID=""
+}
+
+bench_memory() {
+    local n=$1 secs=$2 threads
+    threads=$(nproc 2>/dev/null || echo 1)
+    if ((SKIP_MEMORY)); then step "$n" "memory: skipped (--skip-memory)"; return; fi
+    if ! have sysbench; then step "$n" "memory: skipped, sysbench is not installed"; return; fi
+    step "$n" "memory: sysbench write, 256 MiB block, ${threads} threads (${secs} s)..."
+    sysbench_run "$CAP/sysbench-memory.txt" memory "$threads" "$secs" --memory-block-size=256M \
+        --memory-total-size=100000G --memory-oper=write || warn "sysbench memory failed"
+}
+
+fio_dir() {
+    # a writable directory on a real filesystem (tmpfs would measure RAM), with room for the test file
+    local d fstype avail need=$1
+    for d in ${TMPDIR:+"$TMPDIR"} /var/tmp "${HOME:-/root}" "$PWD" /tmp; do
+        [[ -d $d && -w $d ]] || continue
+        fstype=$(stat -f -c %T "$d" 2>/dev/null)
+        [[ $fstype == tmpfs || $fstype == ramfs ]] && continue
+        avail=$(df -P -B1 "$d" 2>/dev/null | awk 'NR == 2 { print $4 }')
+        if ! [[ $avail =~ ^[0-9]+$ ]] || ((avail < need)); then continue; fi
+        printf '%s' "$d"
+        return 0
+    done
+    return 1
+}
+
+bench_disk() {
+    local n=$1 size_mb=$2 runtime=$3
+    if ((SKIP_DISK)); then step "$n" "disk: skipped (--skip-disk)"; return; fi
+    if ! have fio; then step "$n" "disk: skipped, fio is not installed"; return; fi
+    local dir
+    if ! dir=$(fio_dir "$(((size_mb + 512) * 1048576))"); then
+        step "$n" "disk: skipped, no writable disk-backed directory with $((size_mb + 512)) MB free"
+        return
+    fi
+    FIO_FILE=$(mktemp "$dir/bench-fio.XXXXXX") || { step "$n" "disk: skipped, cannot create a file in $dir"; return; }
+    local engine=psync direct=0
+    fio --enghelp=libaio >/dev/null 2>&1 && engine=libaio
+    if fio --name=probe --filename="$FIO_FILE" --rw=write --bs=4k --size=1M --direct=1 --ioengine="$engine" \
+        --output-format=json >/dev/null 2>&1 </dev/null; then
+        direct=1
+    fi
+    printf 'fio_dir=%s\nfio_direct=%s\nfio_ioengine=%s\nfio_size_mb=%s\nfio_runtime_s=%s\n' \
+        "$dir" "$direct" "$engine" "$size_mb" "$runtime" >>"$CAP/capture-info.txt"
+    ((direct)) || log "  direct I/O not supported in $dir: buffered I/O (caches may inflate the figures)"
+    local common=(--filename="$FIO_FILE" --ioengine="$engine" --direct="$direct" --size="${size_mb}M"
+        --runtime="$runtime" --numjobs=1 --group_reporting --output-format=json --eta=never)
+    local sync=()
+    ((direct)) || sync=(--end_fsync=1)
+    step "$n" "disk: fio sequential write, 1 MiB blocks (${size_mb} MB in $dir)..."
+    timeout $((runtime + 120)) fio --name=seqwrite --rw=write --bs=1M --iodepth=8 "${common[@]}" "${sync[@]}" \
+        --output="$CAP/fio-seqwrite.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqwrite failed"
+    step "$n" "disk: fio sequential read, 1 MiB blocks..."
+    timeout $((runtime + 120)) fio --name=seqread --rw=read --bs=1M --iodepth=8 --invalidate=1 "${common[@]}" \
+        --output="$CAP/fio-seqread.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqread failed"
+    step "$n" "disk: fio random 4k read, QD32..."
+    timeout $((runtime + 120)) fio --name=randread --rw=randread --bs=4k --iodepth=32 --time_based "${common[@]}" \
+        --output="$CAP/fio-randread.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randread failed"
+    step "$n" "disk: fio random 4k write, QD32..."
+    timeout $((runtime + 120)) fio --name=randwrite --rw=randwrite --bs=4k --iodepth=32 --time_based "${common[@]}" "${sync[@]}" \
+        --output="$CAP/fio-randwrite.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randwrite failed"
+    rm -f -- "$FIO_FILE"
+    FIO_FILE=""
+}
+
+iperf3_run() {
+    # iperf3_run NAME SECONDS EXTRA... : one iperf3 test, retried while the server is busy
+    local name=$1 secs=$2 try; shift 2
+    local args=(-c "$IPERF_HOST" -p "$IPERF_PORT" -J -t "$secs" "$@")
+    iperf3 --help 2>&1 | grep -q -- '--connect-timeout' && args+=(--connect-timeout 5000)
+    for try in 1 2 3; do
+        timeout $((secs + 30)) iperf3 "${args[@]}" >"$CAP/$name" 2>>"$CAP/collect.log" </dev/null && return 0
+        grep -qi 'busy' "$CAP/$name" 2>/dev/null || break
+        log "  iperf3 server busy, retrying ($try/3)..."
+        sleep 3
+    done
+    [[ -s $CAP/$name ]] || rm -f -- "$CAP/$name"
+    return 1
+}
+
+bench_network() {
+    local n=$1 secs=$2 pings=$3
+    if ((SKIP_NETWORK)); then step "$n" "network: skipped (--skip-network)"; return; fi
+    if [[ -z $IPERF_HOST ]]; then step "$n" "network: skipped (no --iperf-server)"; return; fi
+    if ! have iperf3; then step "$n" "network: skipped, iperf3 is not installed"; return; fi
+    printf 'iperf_server=%s:%s\n' "$IPERF_HOST" "$IPERF_PORT" >>"$CAP/capture-info.txt"
+    if have ping; then
+        step "$n" "network: ping $IPERF_HOST ($pings packets)..."
+        timeout $((pings + 15)) ping -c "$pings" -i 0.2 -W 2 "$IPERF_HOST" >"$CAP/ping.txt" 2>>"$CAP/collect.log" </dev/null
+        [[ -s $CAP/ping.txt ]] || rm -f -- "$CAP/ping.txt"
+    fi
+    step "$n" "network: iperf3 upload to $IPERF_HOST:$IPERF_PORT (${secs} s)..."
+    iperf3_run iperf3-up.json "$secs" || warn "iperf3 upload failed (is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?)"
+    sleep 1     # let the server get ready for the next test
+    step "$n" "network: iperf3 download (reverse) from $IPERF_HOST:$IPERF_PORT (${secs} s)..."
+    iperf3_run iperf3-down.json "$secs" -R || warn "iperf3 download failed"
+}
+
+bench_gpu() {
+    local n=$1 short=$2 bin
+    if ((SKIP_GPU)); then step "$n" "gpu: skipped (--skip-gpu)"; return; fi
+    if ! gpu_device_present; then step "$n" "gpu: skipped, no GPU device (/dev/dri)"; return; fi
+    if ! bin=$(glmark2_binary); then step "$n" "gpu: skipped, glmark2 is not installed"; return; fi
+    local args=(--off-screen)
+    if ((short)); then
+        local scene
+        for scene in build texture shading bump effect2d pulsar desktop buffer ideas jellyfish terrain shadow refract conditionals function loop; do
+            args+=(-b "$scene:duration=1.5")
+        done
+    fi
+    step "$n" "gpu: $bin --off-screen..."
+    timeout 900 "$bin" "${args[@]}" >"$CAP/glmark2.txt" 2>>"$CAP/collect.log" </dev/null || warn "$bin failed"
+    [[ -s $CAP/glmark2.txt ]] || rm -f -- "$CAP/glmark2.txt"
+}
+
+collect_all() {
+    local cpu_secs=20 mem_secs=10 fio_mb=1024 fio_secs=15 net_secs=10 pings=10
+    ((SHORT)) && cpu_secs=5 mem_secs=4 fio_mb=256 fio_secs=3 net_secs=3 pings=5
+    {
+        printf 'bench_script_version=%s\n' "$BENCH_SCRIPT_VERSION"
+        printf 'started_at=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        printf 'short=%s\n' "$SHORT"
+        printf 'root=%s\n' "$IS_ROOT"
+        printf 'cpu_threads_multi=%s\n' "$(nproc 2>/dev/null)"
+    } >"$CAP/capture-info.txt"
+    local t0=$SECONDS
+    snapshot_conditions >"$CAP/conditions-before.txt" 2>/dev/null
+    collect_inventory
+    bench_cpu 2 "$cpu_secs"
+    bench_memory 3 "$mem_secs"
+    bench_disk 4 "$fio_mb" "$fio_secs"
+    bench_network 5 "$net_secs" "$pings"
+    bench_gpu 6 "$SHORT"
+    snapshot_conditions >"$CAP/conditions-after.txt" 2>/dev/null
+    printf 'finished_at=%s\nduration_s=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((SECONDS - t0))" >>"$CAP/capture-info.txt"
+}
+
+# ------------------------------------------------------------------------------ parsers
+# Each parser reads capture files and prints one JSON value. Shared jq helpers:
+JQ_LIB='
+def trim: sub("^\\s+"; "") | sub("\\s+$"; "");
+def lines: split("\n") | map(rtrimstr("\r"));
+def squeeze: gsub("\\s+"; " ");
+# a number from a JSON number or a plain decimal string ("12", "4000.0000", "2,5"); else null
+def num:
+  if type == "number" then (if isinfinite or isnan then null else . end)
+  elif type == "string" then
+    (trim | sub("^(?<a>[0-9]+),(?<b>[0-9]+)$"; "\(.a).\(.b)")
+     | if test("^[0-9]{1,18}(\\.[0-9]+)?$") then tonumber else null end)
+  else null end;
+def pos: num | if . != null and . > 0 then . else null end;
+def nonneg: num | if . != null and . >= 0 then . else null end;
+def posint: pos | if . == null then null else round end;
+def rnd($n): if . == null then null else (. * pow(10; $n) | round) / pow(10; $n) end;
+# null when above what any machine can measure (garbage such as 1e400 parses as a finite number)
+def upto($max): if . != null and . > $max then null else . end;
+def str: if type == "string" then . else null end;
+def among($a): . as $x | any($a[]; . == $x);
+# "Key: value" lines -> [{k, v}]
+def kvpairs: lines | map(capture("^\\s*(?<k>[^:]+?)\\s*:\\s*(?<v>.*)$") | .v |= trim);
+def kv($p; $k): first($p[] | select(.k == $k) | .v) // null;
+# key=value lines -> object (first occurrence wins)
+def eqpairs: reduce (lines[] | capture("^(?<k>[A-Za-z0-9_]+)=(?<v>.*)$")) as $m ({}; if has($m.k) then . else .[$m.k] = ($m.v | trim) end);
+# JSON text, tolerating warnings printed before it and text after it
+def jsonish: if type != "string" then null else . as $s
+  | (try fromjson catch null)
+    // ($s | sub("^[^{\\[]*"; "") | try fromjson catch null)
+    // ($s | sub("^[^{\\[]*"; "") | sub("}[^}]*$"; "}") | try fromjson catch null) end;
+# placeholders firmware vendors leave in DMI and disks report instead of a real value
+def PH: ["to be filled by o.e.m.", "to be filled by oem", "default string", "not specified",
+  "not applicable", "not available", "not present", "not settable", "not provided", "none", "n/a", "na",
+  "unknown", "undefined", "oem", "o.e.m.", "system serial number", "system product name",
+  "system manufacturer", "system version", "system name", "chassis serial number",
+  "chassis manufacturer", "base board serial number", "base board manufacturer",
+  "baseboard serial number", "invalid", "empty", "[empty]", "(none)", "no dimm", "not installed",
+  "no module installed", "unknown manufacturer", "0123456789", "1234567890", "123456789",
+  "12345678", "default", "type2 - board serial number", "type2 - board vendor name1",
+  "type2 - board product name1", "to be filled", "dummy", "noname", "no asset tag", "no enclosure",
+  "03000200-0400-0500-0006-000700080009"];
+def isph: (tostring | trim | ascii_downcase) as $s
+  | ($s == "") or ($s == "0") or ($s | among(PH))
+    or ($s | test("^(.)\\1+$")) or ($s | test("^[0\\W_]+$"))
+    or ($s | test("^(dimm|module|array|bank|node)?[0-9]*[ _-]?(manufacturer|partnum|part ?number|serial ?num|serial ?number|serial|asset ?tag)[ _-]?[0-9]*$"));
+def clean: if . == null or (type | among(["object", "array", "boolean"])) then null
+  else (tostring | trim | squeeze) as $s | if ($s | isph) then null else $s end end;
+def pad2: tostring | if length < 2 then "0" + . else . end;
+'
+
+f() { if [[ -f $1 && -r $1 ]]; then printf '%s' "$1"; else printf '/dev/null'; fi; }
+
+parse_cpu() {
+    local d=$1
+    jq -n --rawfile lscpu "$(f "$d/lscpu.txt")" --rawfile cpuinfo "$(f "$d/proc-cpuinfo.txt")" \
+        --rawfile nproc "$(f "$d/nproc.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" "$JQ_LIB"'
+    def vendor_name:
+      clean | if . == null then null else
+        ({"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": "Hygon",
+          "CentaurHauls": "Centaur", "Shanghai": "Zhaoxin", "IBM/S390": "IBM", "0x41": "ARM",
+          "0x42": "Broadcom", "0x43": "Cavium", "0x46": "Fujitsu", "0x48": "HiSilicon",
+          "0x4e": "NVIDIA", "0x50": "APM", "0x51": "Qualcomm", "0x61": "Apple", "0x70": "Phytium",
+          "0xc0": "Ampere", "0x489": "SiFive", "0x5b7": "T-Head"}[.] // .)
+        | if test("^0x") then null else . end end;
+    def intel_uarch($m; $s):
+      if $m == 85 then (if $s >= 10 then "Cooper Lake" elif $s >= 5 then "Cascade Lake" else "Skylake" end)
+      elif $m == 158 then (if $s >= 10 then "Coffee Lake" else "Kaby Lake" end)
+      elif $m == 142 then (if $s >= 12 then "Comet Lake" elif $s == 11 then "Whiskey Lake" else "Kaby Lake" end)
+      else {"15": "Core", "22": "Core", "23": "Penryn", "29": "Penryn", "26": "Nehalem", "30": "Nehalem",
+        "31": "Nehalem", "46": "Nehalem", "37": "Westmere", "44": "Westmere", "47": "Westmere",
+        "42": "Sandy Bridge", "45": "Sandy Bridge", "58": "Ivy Bridge", "62": "Ivy Bridge",
+        "60": "Haswell", "63": "Haswell", "69": "Haswell", "70": "Haswell", "61": "Broadwell",
+        "71": "Broadwell", "79": "Broadwell", "86": "Broadwell", "78": "Skylake", "94": "Skylake",
+        "102": "Cannon Lake", "165": "Comet Lake", "166": "Comet Lake", "106": "Ice Lake",
+        "108": "Ice Lake", "125": "Ice Lake", "126": "Ice Lake", "140": "Tiger Lake",
+        "141": "Tiger Lake", "167": "Rocket Lake", "151": "Alder Lake", "154": "Alder Lake",
+        "183": "Raptor Lake", "186": "Raptor Lake", "191": "Raptor Lake", "170": "Meteor Lake",
+        "172": "Meteor Lake", "143": "Sapphire Rapids", "207": "Emerald Rapids", "173": "Granite Rapids",
+        "189": "Lunar Lake", "197": "Arrow Lake", "198": "Arrow Lake", "28": "Bonnell",
+        "38": "Bonnell", "39": "Saltwell", "53": "Saltwell", "54": "Saltwell", "55": "Silvermont",
+        "77": "Silvermont", "76": "Airmont", "92": "Goldmont", "95": "Goldmont",
+        "122": "Goldmont Plus", "134": "Tremont", "150": "Tremont", "156": "Tremont",
+        "190": "Gracemont", "87": "Knights Landing", "133": "Knights Mill"}[$m | tostring] // null end;
+    def amd_uarch($f; $m):
+      if $f == 26 then "Zen 5"
+      elif $f == 25 then
+        (if ($m >= 16 and $m < 32) or ($m >= 96 and $m < 128) then "Zen 4"
+         elif $m >= 160 and $m < 176 then "Zen 4c"
+         elif $m >= 64 and $m < 80 then "Zen 3+"
+         else "Zen 3" end)
+      elif $f == 24 then "Zen"
+      elif $f == 23 then (if $m == 8 or $m == 24 then "Zen+" elif $m < 48 then "Zen" else "Zen 2" end)
+      elif $f == 22 then (if $m >= 48 then "Puma" else "Jaguar" end)
+      elif $f == 21 then (if $m == 1 then "Bulldozer" elif $m < 48 then "Piledriver"
+                          elif $m < 96 then "Steamroller" else "Excavator" end)
+      elif $f == 20 then "Bobcat" elif $f == 16 or $f == 18 then "K10" elif $f == 15 then "K8"
+      else null end;
+    def arm_part($p):
+      {"0xb76": "ARM11", "0xc07": "Cortex-A7", "0xc08": "Cortex-A8", "0xc09": "Cortex-A9",
+       "0xc0f": "Cortex-A15", "0xd03": "Cortex-A53", "0xd04": "Cortex-A35", "0xd05": "Cortex-A55",
+       "0xd07": "Cortex-A57", "0xd08": "Cortex-A72", "0xd09": "Cortex-A73", "0xd0a": "Cortex-A75",
+       "0xd0b": "Cortex-A76", "0xd0c": "Neoverse-N1", "0xd0d": "Cortex-A77", "0xd40": "Neoverse-V1",
+       "0xd41": "Cortex-A78", "0xd44": "Cortex-X1", "0xd46": "Cortex-A510", "0xd47": "Cortex-A710",
+       "0xd48": "Cortex-X2", "0xd49": "Neoverse-N2", "0xd4f": "Neoverse-V2"}[$p // "" | ascii_downcase] // null;
+    def s390_machine($t): {"2964": "z13", "2965": "z13s", "3906": "z14", "3907": "z14 ZR1",
+       "8561": "z15", "8562": "z15 T02", "3931": "z16", "3932": "z16 A02"}[$t // ""] // null;
+    # cache size in KB: util-linux >= 2.34 prints totals ("64 KiB (2 instances)", "1 MiB"),
+    # older versions one instance ("32K"), multiplied here by the number of instances
+    def cache_kb($inst):
+      (. // "" | tostring | trim
+       | capture("^(?<n>[0-9]+([.,][0-9]+)?)\\s*(?<u>[KMGkmg])(?<b>i?B)?(\\s|\\(|$)") // null) as $m
+      | if $m == null then null else
+        ($m.n | num) as $n
+      | ({"K": 1, "M": 1024, "G": 1048576}[$m.u | ascii_upcase]) as $mul
+      | (if $n == null then null elif $m.b == null then (if $inst == null then null else $n * $mul * $inst end)
+         else $n * $mul end)
+      | if . == null or . <= 0 then null else round | upto(1e9) end end;
+    def ghz_from_mhz: pos | if . == null then null else (. / 1000) | if . >= 0.2 and . <= 10 then rnd(2) else null end end;
+    def ghz_from_khz: pos | if . == null then null else (. / 1000000) | if . >= 0.2 and . <= 10 then rnd(2) else null end end;
+
+    ($lscpu | kvpairs) as $L
+    | ($cpuinfo | kvpairs) as $C
+    | ($cpuinfo | split("\n\n") | map(kvpairs) | map(select(length > 0))) as $blocks
+    | ($cpufreq | eqpairs) as $F
+    | ([$L[] | select(.k == "Model name") | .v | clean] | map(select(. != null)) | unique) as $lnames
+    | (kv($L; "Vendor ID") | vendor_name) as $lvendor
+    | ((kv($C; "vendor_id") | vendor_name) // (kv($C; "CPU implementer") | vendor_name)) as $cvendor
+    | (if ($lnames | length) > 0 then ($lnames | join(" + "))
+       else (kv($C; "model name") // kv($C; "Processor") // kv($C; "cpu model") // kv($C; "cpu") | clean) end) as $model
+    | ($lvendor // $cvendor // (if ($model // "") | test("^POWER") then "IBM" else null end)) as $vendor
+    # threads: lscpu CPU(s), else processors listed in /proc/cpuinfo, else nproc
+    | ((kv($L; "CPU(s)") | posint | upto(65536))
+       // ([$C[] | select(.k == "processor") | .v | num | select(. != null)] | length | if . > 0 then . else null end)
+       // ($nproc | posint | upto(65536))) as $threads
+    # cores: sum over core types (hybrid / big.LITTLE list one section per model name)
+    | ($L | reduce .[] as $p ([[]];
+          if $p.k == "Model name" and ((.[-1] | map(select(.k | test("^Core\\(s\\) per"))) | length) > 0)
+          then . + [[$p]] else .[:-1] + [(.[-1] + [$p])] end)) as $secs
+    | ([$secs[] | . as $s
+        | (first($s[] | select(.k | test("^Core\\(s\\) per (socket|cluster)$")) | .v | posint | upto(65536)) // null) as $cps
+        | select($cps != null)
+        | ((first($s[] | select(.k == "Socket(s)") | .v | posint) // null)
+           // (if any($s[]; .k == "Socket(s) per book") then
+                 ([$s[] | select(.k == "Socket(s) per book" or .k == "Book(s) per drawer" or .k == "Drawer(s)") | .v | posint // 1] | reduce .[] as $x (1; . * $x))
+               else null end)
+           // (first($s[] | select(.k == "Cluster(s)") | .v | posint) // null)
+           // 1) as $sockets
+        | $cps * $sockets]) as $percore
+    | (kv($L; "Thread(s) per core") | posint) as $tpc
+    | (if ($percore | length) > 0 and ($percore | length) == ([$secs[] | select(any(.[]; .k | test("^Core\\(s\\) per")))] | length)
+       then ($percore | add) else null end
+       | if . != null and $threads != null and . > $threads then null else . end) as $lcores
+    | ([$blocks[] | [kv(.; "physical id"), kv(.; "core id")] | select(.[1] != null)] | unique | length
+       | if . > 0 then . else null end) as $ccores
+    | ($lcores // $ccores
+       // (if $threads != null and $tpc != null and ($threads % $tpc) == 0 then $threads / $tpc else null end)) as $cores
+    | ((kv($L; "CPU family") // kv($C; "cpu family")) | num) as $family
+    | ((kv($L; "Model") // kv($C; "model")) | num) as $modelno
+    | ((kv($L; "Stepping") // kv($C; "stepping")) | num) as $stepping
+    | (if ($vendor == "Intel") and $family == 6 and $modelno != null then intel_uarch($modelno; $stepping // 0)
+       elif ($vendor == "AMD" or $vendor == "Hygon") and $family != null then amd_uarch($family; $modelno // 0)
+       elif ($model // "") | test("^(Cortex|Neoverse|Kryo|Carmel|Denver|Falkor|ThunderX|Firestorm|Icestorm|Avalanche|Blizzard)") then $model
+       elif kv($C; "CPU part") != null and (kv($C; "CPU implementer") // "") == "0x41" then arm_part(kv($C; "CPU part"))
+       elif ($model // "") | test("^POWER[0-9]+") then ($model | capture("^(?<p>POWER[0-9]+)").p)
+       elif (kv($L; "Machine type") // null) != null then s390_machine(kv($L; "Machine type"))
+       else null end) as $uarch
+    | ([$L[] | select(.k == "CPU max MHz") | .v | ghz_from_mhz | select(. != null)] | max) as $lmax
+    | ($lmax // ($F.cpuinfo_max_freq | ghz_from_khz)) as $maxf
+    | ([$L[], $C[] | select(.k == "Flags" or .k == "flags" or .k == "Features") | .v][0] // null
+       | if . == null then [] else [splits("\\s+")] | map(select(. != "" and length <= 64 and test("^[A-Za-z0-9_.+-]+$"))) end) as $flags
+    | (($model // "") | capture("@\\s*(?<n>[0-9]+([.,][0-9]+)?)\\s*(?<u>[GM])Hz") // null
+       | if . == null then null elif .u == "G" then (.n | pos | if . == null then null else . * 1000 end) else (.n | pos) end
+       | ghz_from_mhz) as $model_ghz
+    | ($model_ghz // ($F.base_frequency | ghz_from_khz)
+       // (if $flags | any(. == "hypervisor") then ((kv($L; "CPU MHz") // kv($C; "cpu MHz")) | ghz_from_mhz) else null end)) as $basef
+    | ((first($L[] | select(.k == "Socket(s)") | .v | posint) // null) // 1) as $sockets
+    | ((kv($L; "L1d cache") // kv($L; "L1d")) | cache_kb($cores)) as $l1d
+    | ((kv($L; "L1i cache") // kv($L; "L1i")) | cache_kb($cores)) as $l1i
+    | {
+        vendor: $vendor,
+        model: $model,
+        microarchitecture: $uarch,
+        cores: $cores,
+        threads: $threads,
+        base_freq_ghz: $basef,
+        max_freq_ghz: (if $maxf != null and $basef != null and $maxf < $basef then null else $maxf end),
+        cache_l1_kb: (if $l1d == null then null else $l1d + ($l1i // 0) end),
+        cache_l2_kb: ((kv($L; "L2 cache") // kv($L; "L2")) | cache_kb($cores)),
+        cache_l3_kb: ((kv($L; "L3 cache") // kv($L; "L3")) | cache_kb($sockets)),
+        flags: $flags,
+        tdp_w: null
+      }'
+}
+
+# DMI records as [{type, title, props}] from full `dmidecode`, any `-t` subset or `dmidecode -q`
+JQ_DMI='
+def dmi_title_type: {"BIOS Information": 0, "System Information": 1, "Base Board Information": 2,
+  "Chassis Information": 3, "Physical Memory Array": 16, "Memory Device": 17}[.] // null;
+def dmi_records:
+  reduce (lines[]) as $l ({recs: [], blank: true};
+    if ($l | test("^Handle 0x[0-9A-Fa-f]+, DMI type [0-9]+")) then
+      .recs += [{type: ($l | capture("DMI type (?<t>[0-9]+)").t | tonumber), title: null, props: {}}] | .blank = false
+    elif ($l | test("^\\t[^\\t]")) then
+      (if (.recs | length) == 0 then . else
+        ($l | capture("^\\t(?<k>[^:]+?)\\s*:\\s*(?<v>.*)$") // null) as $m
+        | if $m == null or (.recs[-1].props | has($m.k)) then . else .recs[-1].props[$m.k] = ($m.v | trim) end end)
+      | .blank = false
+    elif ($l | test("^[^\\s#]")) then
+      (if (.recs | length) > 0 and .recs[-1].title == null then .recs[-1].title = ($l | trim)
+       elif .blank then .recs += [{type: ($l | trim | dmi_title_type), title: ($l | trim), props: {}}]
+       else . end) | .blank = false
+    elif ($l | test("^\\s*$")) then .blank = true
+    else .blank = false end)
+  | .recs;
+def dmi($recs; $t): [$recs[] | select(.type == $t) | .props];
+def dmi1($recs; $t; $k): first(dmi($recs; $t)[] | .[$k] | clean | select(. != null)) // null;
+'
+
+parse_ram() {
+    local d=$1
+    jq -n --rawfile meminfo "$(f "$d/proc-meminfo.txt")" --rawfile free "$(f "$d/free.txt")" \
+        --rawfile dmi "$(f "$d/dmidecode.txt")" "$JQ_LIB$JQ_DMI"'
+    def kb($k): ($meminfo | kvpairs) as $p | kv($p; $k) | if . == null then null else (split(" ")[0] | nonneg) end;
+    def size_mb: clean | if . == null then null else
+        (capture("^(?<n>[0-9]+([.,][0-9]+)?)\\s*(?<u>[kKMGT])i?B") // null)
+        | if . == null then null else (.n | num) * ({"k": (1 / 1024), "K": (1 / 1024), "M": 1, "G": 1024, "T": 1048576}[.u]) end
+        | if . == null or . <= 0 then null else round | upto(1e9) end end;
+    def speed: clean | if . == null then null else (capture("^(?<n>[0-9]+)\\s*(MT/s|MHz)") // null | if . == null then null else (.n | posint | upto(100000)) end) end;
+    kb("MemTotal") as $total_kb
+    # free -k: the first row of numbers is total used free shared ...; its unit is checked
+    # against MemTotal so that a capture made with -m or -b is not read off by 1024
+    | ([$free | lines[] | [splits("\\s+")] | map(select(. != "")) | .[1:] | map(nonneg)
+        | select(length >= 4 and all(.[0:4][]; . != null))][0] // null) as $row
+    | (if $row == null then null
+       elif $total_kb == null then 1
+       elif ($row[0] - $total_kb | fabs) <= $total_kb * 0.02 then 1
+       elif ($row[0] * 1024 - $total_kb | fabs) <= $total_kb * 0.02 then 1024
+       elif ($row[0] / 1024 - $total_kb | fabs) <= $total_kb * 0.02 then (1 / 1024)
+       else null end) as $unit
+    | (if $row != null and $unit != null then $row | map(. * $unit) else null end) as $fr
+    | (kb("MemFree")) as $mfree
+    | ($dmi | dmi_records) as $recs
+    | ([dmi($recs; 16)[] | select((.Use // "System Memory") | test("system memory"; "i"))]) as $arrays
+    | (dmi($recs; 17)) as $devs
+    | ($devs | map(. + {size_mb: (.Size | size_mb)})) as $devs
+    | ($devs | map(.Locator | clean)) as $locs
+    | ($devs | map(. + {slot_name: ((.Locator | clean) as $l | (."Bank Locator" | clean) as $b
+        | if $l == null then $b
+          elif $b != null and ([$locs[] | select(. == $l)] | length) > 1 then "\($b) \($l)" else $l end)})) as $devs
+    | ($devs | map(select(.size_mb != null))) as $installed
+    | ([$arrays[] | ."Error Correction Type" | clean | select(. != null)
+        | if ascii_downcase == "none" then false elif test("ecc|crc|parity"; "i") then true else null end
+        | select(. != null)]) as $ecc_list
+    | ([$installed[] | [(."Total Width" | clean // "" | capture("^(?<n>[0-9]+)") // null | .n? | posint),
+                        (."Data Width" | clean // "" | capture("^(?<n>[0-9]+)") // null | .n? | posint)]
+        | select(.[0] != null and .[1] != null) | .[0] > .[1]]) as $width_ecc
+    | {
+        total_mb: (if $total_kb == null or $total_kb == 0 then null else ($total_kb / 1024 | round) end),
+        used_mb: (if $fr != null then ($fr[1] / 1024 | round)
+                  elif $total_kb != null and $mfree != null then
+                    (($total_kb - $mfree - (kb("Buffers") // 0) - (kb("Cached") // 0) - (kb("SReclaimable") // 0)) / 1024 | round | if . < 0 then null else . end)
+                  else null end),
+        free_mb: (if $fr != null then ($fr[2] / 1024 | round) elif $mfree != null then ($mfree / 1024 | round) else null end),
+        shared_mb: (if $fr != null then ($fr[3] / 1024 | round) else (kb("Shmem") | if . == null then null else (. / 1024 | round) end) end),
+        slots_total: (if ($devs | length) > 0 then ($devs | length)
+                      else ([$arrays[] | ."Number Of Devices" | posint | select(. != null)] | if length > 0 then add else null end) end | upto(4096)),
+        slots_used: (if ($devs | length) > 0 then ($installed | length) else null end),
+        ecc: (if ($ecc_list | length) > 0 then ($ecc_list | any)
+              elif ($width_ecc | length) > 0 then ($width_ecc | any) else null end),
+        layout: [$installed[] | {
+            slot: .slot_name,
+            size_mb: .size_mb,
+            type: (.Type | clean | if . != null and (ascii_downcase | among(["other", "unknown"])) then null else . end),
+            speed_mhz: ((.Speed | speed) // (."Configured Memory Speed" | speed) // (."Configured Clock Speed" | speed)),
+            vendor: (.Manufacturer | clean),
+            part_number: (."Part Number" | clean)
+        }]
+      }'
+}
+
+parse_system() {
+    local d=$1
+    jq -n --rawfile dmi "$(f "$d/dmidecode.txt")" --rawfile mid "$(f "$d/machine-id.txt")" "$JQ_LIB$JQ_DMI"'
+    ($dmi | dmi_records) as $recs
+    | dmi1($recs; 1; "Manufacturer") as $vendor
+    | dmi1($recs; 1; "Product Name") as $product
+    | dmi1($recs; 1; "Version") as $version
+    | {
+        machine_id: ($mid | trim | ascii_downcase | if test("^[0-9a-f]{32}$") and (isph | not) then . else null end),
+        system_uuid: (dmi1($recs; 1; "UUID") | if . == null then null else ascii_downcase end
+                      | if . != null and test("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$") then . else null end),
+        system_vendor: $vendor,
+        # Lenovo puts the machine type in Product Name and the marketing name in Version
+        system_model: (if ($vendor // "" | test("^lenovo"; "i")) and $version != null and $product != null and ($version | test("^(think|idea|yoga|legion|lenovo)"; "i"))
+                       then "\($version) (\($product))" else $product end),
+        system_serial: dmi1($recs; 1; "Serial Number"),
+        chassis_type: (dmi1($recs; 3; "Type") | if . == null then null else ascii_downcase end
+                       | if . != null and among(["other", "unknown"]) then null else . end)
+      }'
+}
+
+parse_motherboard() {
+    local d=$1
+    jq -n --rawfile dmi "$(f "$d/dmidecode.txt")" "$JQ_LIB$JQ_DMI"'
+    def isodate:
+      if . == null then null else
+        ((capture("^(?<m>[0-9]{1,2})/(?<d>[0-9]{1,2})/(?<y>[0-9]{2}|[0-9]{4})$")
+          // capture("^(?<y>[0-9]{4})-(?<m>[0-9]{1,2})-(?<d>[0-9]{1,2})$")
+          // capture("^(?<y>[0-9]{4})/(?<m>[0-9]{1,2})/(?<d>[0-9]{1,2})$")) // null)
+        | if . == null then null else
+            (.y | tonumber | if . < 100 then (if . >= 70 then . + 1900 else . + 2000 end) else . end) as $y
+            | (.m | tonumber) as $m | (.d | tonumber) as $d
+            | if $y >= 1980 and $y <= 2100 and $m >= 1 and $m <= 12 and $d >= 1 and $d <= 31
+              then "\($y)-\($m | pad2)-\($d | pad2)" else null end end end;
+    ($dmi | dmi_records) as $recs
+    | {
+        vendor: dmi1($recs; 2; "Manufacturer"),
+        model: dmi1($recs; 2; "Product Name"),
+        bios_vendor: dmi1($recs; 0; "Vendor"),
+        bios_version: dmi1($recs; 0; "Version"),
+        bios_date: (dmi1($recs; 0; "Release Date") | isodate)
+      }'
+}
+
+parse_gpu() {
+    local d=$1
+    jq -n --rawfile lspci "$(f "$d/lspci.txt")" --rawfile glx "$(f "$d/glxinfo.txt")" "$JQ_LIB"'
+    def vendors: [["Advanced Micro Devices, Inc. [AMD/ATI]", "AMD"], ["Advanced Micro Devices, Inc. [AMD]", "AMD"],
+      ["Advanced Micro Devices, Inc.", "AMD"], ["ATI Technologies Inc", "AMD"], ["Intel Corporation", "Intel"],
+      ["NVIDIA Corporation", "NVIDIA"], ["Matrox Electronics Systems Ltd.", "Matrox"],
+      ["ASPEED Technology, Inc.", "ASPEED"], ["Red Hat, Inc.", "Red Hat"], ["VMware", "VMware"],
+      ["InnoTek Systemberatung GmbH", "VirtualBox"], ["Cirrus Logic", "Cirrus Logic"],
+      ["Silicon Motion, Inc.", "Silicon Motion"], ["Moore Threads Technology Co.,Ltd", "Moore Threads"],
+      ["Device 1234", "QEMU"], ["Microsoft Corporation", "Microsoft"], ["Broadcom Inc. and subsidiaries", "Broadcom"],
+      ["Qualcomm", "Qualcomm"], ["XGI Technology Inc. (eXtreme Graphics Innovation)", "XGI"]];
+    # lspci (plain, -nn, -k): one device per unindented line, details on tab-indented lines
+    ($lspci | lines | reduce .[] as $l ([];
+        if ($l | test("^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-9a-fA-F]\\s")) then
+          . + [($l | capture("^(?<slot>\\S+)\\s+(?<class>[^:\\[]+?)(\\s*\\[(?<classid>[0-9a-fA-F]{4})\\])?:\\s+(?<desc>.*)$") // {slot: null, class: "", classid: null, desc: ""})
+               + {driver: null}]
+        elif ($l | test("^\\s+Kernel driver in use:")) and length > 0 then
+          .[-1].driver = (($l | capture(":\\s*(?<d>\\S+)") // {d: null}).d)
+        else . end)) as $devs
+    | [$devs[] | select(((.classid // "") | test("^03")) or (.class | test("VGA compatible controller|3D controller|Display controller"; "i")))
+       | (.desc | sub("\\s+\\(rev [0-9a-fA-F]+\\)$"; "") | sub("\\s+\\(prog-if [^)]*\\)$"; "") | sub("\\s+\\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\\]$"; "") | trim) as $desc
+       | (first(vendors[] | select(. as $v | $desc | startswith($v[0]))) // null) as $v
+       | ($v[0] // "") as $prefix | ($v[1] // null) as $vendor
+       | ($desc | ltrimstr($prefix) | trim) as $rest
+       | ($rest | capture("\\[(?<n>[^\\]]+)\\]$") // null | .n?) as $bracket
+       | (if $bracket != null and ($bracket | test("^[0-9a-fA-F]{4}$|^AMD|^ATI") | not) then $bracket else $rest end) as $name
+       | {vendor: $vendor, name: $name, driver: .driver}] as $gpus
+    # preferred: discrete (NVIDIA, AMD), then others, server BMC adapters last
+    | ([$gpus[] | select(.vendor == "NVIDIA" or .vendor == "AMD")] + [$gpus[] | select((.vendor == "NVIDIA" or .vendor == "AMD" or .vendor == "ASPEED" or .vendor == "Matrox") | not)]
+       + [$gpus[] | select(.vendor == "ASPEED" or .vendor == "Matrox")])[0] as $pref
+    | ($glx | kvpairs) as $G
+    | (kv($G; "OpenGL renderer string") // "") as $renderer
+    | ((kv($G; "OpenGL vendor string") // "") + " " + $renderer | ascii_downcase) as $glxid
+    | (($renderer | test("llvmpipe|softpipe|swrast|software rasterizer"; "i")) or ($renderer == "")) as $soft
+    # glxinfo describes the GPU it rendered on: report that one, or ignore glxinfo when it cannot
+    # be tied to a GPU lspci lists (hybrid laptops, iGPU + dGPU desktops)
+    | def glx_is($v): ($v != null) and (($glxid | contains($v | ascii_downcase))
+        or ($v == "NVIDIA" and ($glxid | test("nouveau"))) or ($v == "AMD" and ($glxid | test("radeon|amdgpu|x\\.org|ati "))));
+      ((if $soft then null else first($gpus[] | select(glx_is(.vendor))) end) // null) as $gmatch
+    | ($gmatch // $pref) as $g
+    | ($soft or ($gmatch == null and $g != null)) as $noglx
+    | ($glx | capture("Dedicated video memory:\\s*(?<n>[0-9]+)\\s*MB") // null | .n? | posint | upto(1e8)) as $dedicated
+    | ($glx | capture("Video memory:\\s*(?<n>[0-9]+)\\s*MB") // null | .n? | posint | upto(1e8)) as $vidmem
+    | (kv($G; "Unified memory") // "" | ascii_downcase) as $unified
+    | (kv($G; "OpenGL core profile version string") // kv($G; "OpenGL version string") // "" | capture("^(?<v>[0-9]+\\.[0-9]+)") // null | .v?) as $glver
+    | (kv($G; "OpenGL ES profile version string") // "" | capture("OpenGL ES (?<v>[0-9]+\\.[0-9]+)") // null | .v?) as $glesver
+    | (kv($G; "OpenGL version string") // "" | capture("(?<d>(Mesa|NVIDIA) [0-9][0-9A-Za-z.~+-]*)") // null | .d?) as $glxdriver
+    | if $g == null and $soft then null
+      else {
+        vendor: ($g.vendor // (if $noglx then null else (kv($G; "OpenGL vendor string") | clean) end)),
+        model: (if $g != null then
+                  (if $g.vendor != null and ($g.name | ascii_downcase | startswith($g.vendor | ascii_downcase) | not) then "\($g.vendor) \($g.name)" else $g.name end)
+                else ($renderer | clean) end),
+        driver_version: (if $noglx then $g.driver else ($glxdriver // $g.driver) end),
+        memory_dedicated_mb: (if $noglx then null else ($dedicated // (if $unified == "no" then $vidmem else null end)) end),
+        memory_shared_mb: (if $noglx or $unified != "yes" then null else $vidmem end),
+        api_support: (if $noglx then [] else ([if $glver then "OpenGL \($glver)" else empty end, if $glesver then "OpenGL ES \($glesver)" else empty end]) end)
+      } end'
+}
+
+parse_smart() {
+    # one smartctl capture (JSON from -j, or text) -> {model, vendor, serial, health, temp, rotation, protocol, interface, bytes}
+    local file=$1
+    jq -n --rawfile t "$file" --arg json "$([[ $file == *.json ]] && echo 1)" "$JQ_LIB"'
+    def temp_ok: pos | if . != null and . < 150 then round else null end;
+    if $json == "1" then
+      ($t | jsonish) as $s
+      | if ($s | type) != "object" then null else
+        ($s.device.protocol // null) as $proto
+        | {
+            model: (($s.model_name // $s.scsi_model_name // $s.product) | str | clean),
+            vendor: (($s.scsi_vendor // $s.vendor) | str | clean),
+            serial: ($s.serial_number | str | clean),
+            health: ($s.smart_status.passed | if . == true then "PASSED" elif . == false then "FAILED" else null end),
+            temp: (($s.temperature.current // $s.nvme_smart_health_information_log.temperature) | temp_ok),
+            rotation: ($s.rotation_rate | nonneg),
+            protocol: ($proto | str),
+            interface: (if $proto == "NVMe" then "NVMe"
+                        elif $proto == "ATA" then ("SATA" + ($s.interface_speed.max.string // "" | str // "" | if . == "" then "" else " " + . end))
+                        elif $proto == "SCSI" then ($s.scsi_transport_protocol.name // "SCSI" | if test("SAS") then "SAS" else . end)
+                        else null end),
+            bytes: (($s.user_capacity.bytes // $s.nvme_total_capacity) | pos | upto(1e17))
+          } end
+    else
+      ($t | kvpairs) as $p
+      | (kv($p; "Rotation Rate") // "") as $rot
+      | (kv($p; "SMART overall-health self-assessment test result") // kv($p; "SMART Health Status")) as $h
+      | ($t | lines | map(select(test("^\\s*194\\s+Temperature_Celsius|^\\s*190\\s+Airflow_Temperature_Cel"))) | .[0] // null
+         | if . == null then null else ([splits("\\s+")] | map(select(. != "")) | .[9] // null | temp_ok) end) as $attr_temp
+      | (if kv($p; "Model Number") != null or kv($p; "NVMe Version") != null then "NVMe"
+         elif kv($p; "Transport protocol") != null then "SCSI"
+         elif kv($p; "Device Model") != null or kv($p; "SATA Version is") != null then "ATA" else null end) as $proto
+      | {
+          model: ((kv($p; "Device Model") // kv($p; "Model Number") // kv($p; "Product")) | clean),
+          vendor: (kv($p; "Vendor") | clean),
+          serial: ((kv($p; "Serial Number") // kv($p; "Serial number")) | clean),
+          health: (if $h == null then null else ($h | trim | ascii_upcase | if . == "OK" then "PASSED" elif . == "" then null else . end) end),
+          temp: ($attr_temp
+                 // (kv($p; "Temperature") // kv($p; "Current Drive Temperature") // "" | capture("^(?<n>[0-9]+)\\s*(C|Celsius)") // null | .n? | temp_ok)),
+          rotation: (if $rot | test("Solid State"; "i") then 0 else ($rot | capture("^(?<n>[0-9]+)\\s*rpm") // null | .n? | posint) end),
+          protocol: $proto,
+          interface: (if $proto == "NVMe" then "NVMe" elif $proto == "ATA" then "SATA"
+                      elif $proto == "SCSI" then (kv($p; "Transport protocol") | if . != null and test("SAS") then "SAS" else "SCSI" end)
+                      else null end),
+          bytes: (kv($p; "User Capacity") // kv($p; "Total NVM Capacity") // kv($p; "Namespace 1 Size/Capacity") // ""
+                  | capture("^(?<n>[0-9][0-9,. \u00a0\u2009\u202f]*)\\s*bytes") // null
+                  | .n? | if . == null then null else gsub("[^0-9]"; "") | pos end)
+        }
+    end'
+}
+
+parse_storage() {
+    local d=$1 smart_file="$WORK/smart.json" sf name frag
+    : >"$smart_file"
+    if [[ -d $d/smartctl ]]; then
+        for sf in "$d"/smartctl/*.json "$d"/smartctl/*.txt; do
+            [[ -f $sf ]] || continue
+            name=${sf##*/}; name=${name%.*}; name=${name//!//}
+            frag=$(parse_smart "$sf" 2>/dev/null) || continue
+            jq -cn --arg name "$name" --argjson s "${frag:-null}" '{name: $name, s: $s}' >>"$smart_file" 2>/dev/null
+        done
+    fi
+    jq -n --rawfile lsblkj "$(f "$d/lsblk.json")" --rawfile lsblkt "$(f "$d/lsblk.txt")" \
+        --rawfile df "$(f "$d/df.txt")" --slurpfile smart "$smart_file" "$JQ_LIB"'
+    def disk_vendor:
+      clean | if . == null then null else
+        . as $m | first([["^samsung", "Samsung"], ["^(wdc|wd|western digital)\\b", "WDC"], ["^st[0-9]", "Seagate"],
+          ["^seagate", "Seagate"], ["^toshiba", "Toshiba"], ["^hgst", "HGST"], ["^hitachi", "Hitachi"],
+          ["^kingston", "Kingston"], ["^crucial", "Crucial"], ["^ct[0-9]+", "Crucial"], ["^micron", "Micron"],
+          ["^intel", "Intel"], ["^sandisk", "SanDisk"], ["^(sk ?hynix|hynix|hfs[0-9])", "SK hynix"],
+          ["^kioxia", "KIOXIA"], ["^adata", "ADATA"], ["^lexar", "Lexar"], ["^corsair", "Corsair"],
+          ["^transcend", "Transcend"], ["^pny", "PNY"], ["^patriot", "Patriot"], ["^apple", "Apple"],
+          ["^(lite-?on)", "LITE-ON"], ["^plextor", "Plextor"], ["^sabrent", "Sabrent"], ["^mushkin", "Mushkin"],
+          ["^fujitsu", "Fujitsu"], ["^maxtor", "Maxtor"], ["^teamgroup|^team ", "Team Group"],
+          ["^qemu", "QEMU"], ["^vbox", "VirtualBox"], ["^vmware", "VMware"], ["^msft", "Microsoft"]][]
+          | select(. as $p | $m | test($p[0]; "i")) | .[1]) // null end;
+    def isvirtual($name; $model): ($name | test("^(vd|xvd)")) or (($model // "") | test("QEMU|VBOX|VMware|Virtual|Msft"; "i"));
+    def tran_name: {"sata": "SATA", "sas": "SAS", "nvme": "NVMe", "usb": "USB", "ata": "PATA", "fc": "Fibre Channel",
+      "iscsi": "iSCSI", "mmc": "MMC", "spi": "SPI", "ieee1394": "FireWire", "virtio": "virtio"}[. // "" | ascii_downcase] // null;
+    def unesc: if . == null then null else tostring | gsub("\\\\x20"; " ") end;
+    def pairs_line: [capture("(?<k>[A-Z:-]+)=\"(?<v>[^\"]*)\""; "g") | {(.k | ascii_downcase): .v}] | add // {};
+    ($smart | map({(.name): .s}) | add // {}) as $S
+    | (($lsblkj | jsonish | .blockdevices? // null)
+       // ($lsblkt | lines | map(select(test("^NAME=")) | pairs_line))) as $bd
+    | ([$bd[]? | select(type == "object" and .type == "disk" and (.name | type) == "string") | select((.name // "") | test("^(zram|loop|ram|fd|sr|md|nbd|dm-)|boot[0-9]+$|rpmb$") | not)
+        | select((.size | pos) != null)] ) as $disks
+    | ([$disks[] | .name] + ($S | keys) | unique) as $names
+    | [$names[] | . as $n
+       | (first($disks[] | select(.name == $n)) // {}) as $b
+       | ($S[$n] // {}) as $s
+       | (($s.model // ($b.model | unesc | clean))) as $model
+       | (($b.size | pos | upto(1e17)) // $s.bytes) as $bytes
+       | select($bytes != null or $s.model != null)
+       | ($b.rota | if . == true or . == "1" or . == 1 then true elif . == false or . == "0" or . == 0 then false else null end) as $rota
+       | {
+           name: ("/dev/" + $n),
+           type: (if ($n | test("^nvme")) or ($b.tran // "") == "nvme" or $s.protocol == "NVMe" then "NVMe"
+                  elif ($n | test("^mmcblk")) then "MMC"
+                  elif $s.rotation == 0 then "SSD" elif ($s.rotation // 0) > 0 then "HDD"
+                  elif isvirtual($n; $model) then "Virtual"
+                  elif $rota == true then "HDD" elif $rota == false then "SSD" else null end),
+           interface: ($s.interface // ($b.tran | tran_name)
+                       // (if ($n | test("^nvme")) then "NVMe" elif ($n | test("^vd")) then "virtio"
+                           elif ($n | test("^xvd")) then "Xen" elif ($n | test("^mmcblk")) then "MMC" else null end)),
+           capacity_gb: (if $bytes == null then null else ($bytes / 1000000000 | rnd(1)) end),
+           vendor: (($s.vendor | clean | if . != null and test("^(ATA|0x[0-9a-fA-F]+)$") then null else . end)
+                    // ($b.vendor | unesc | clean | if . != null and test("^(ATA|0x[0-9a-fA-F]+)$") then null else . end)
+                    // ($model | disk_vendor)),
+           model: $model,
+           serial: ($s.serial // ($b.serial | unesc | clean)),
+           smart_health: $s.health,
+           temperature_c: $s.temp
+         }] as $devices
+    # df -P -T: blocks in the unit the header names ("1-blocks", "1024-blocks", "1K-blocks")
+    | ($df | lines | map(select(test("\\S")))) as $dfl
+    | ($dfl[0] // "" | [splits("\\s+")]) as $hdr
+    | (($hdr[1] // "") | test("^Type$|^Typ$"; "i")) as $typed
+    | ($hdr[if $typed then 2 else 1 end] // "" | capture("^(?<n>[0-9]+)(?<u>[KMGB]?)") // null
+       | if . == null then null else (.n | tonumber) * ({"": 1, "B": 1, "K": 1024, "M": 1048576, "G": 1073741824}[.u]) end) as $bs
+    | ["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "vfat", "exfat", "ntfs", "ntfs3", "fuseblk",
+       "jfs", "reiserfs", "bcachefs", "hfsplus", "ufs", "nilfs2", "ocfs2", "gfs2"] as $realfs
+    | [$dfl[1:][] | [splits("\\s+")] | map(select(. != ""))
+       | select(length >= (if $typed then 7 else 6 end))
+       | (if $typed then {fs: .[0], type: .[1], size: .[2], used: .[3], mnt: (.[6:] | join(" "))}
+          else {fs: .[0], type: null, size: .[1], used: .[2], mnt: (.[5:] | join(" "))} end)
+       | select((.fs | startswith("/dev/") and (test("^/dev/loop") | not)) or ((.type // "") | among($realfs)))
+       | select((.type // "") | among(["tmpfs", "devtmpfs", "squashfs", "overlay", "iso9660"]) | not)
+       | {
+           name: .fs,
+           mount_point: .mnt,
+           fs_type: .type,
+           used_gb: (if $bs == null then null else (.used | nonneg | if . == null then null else (. * $bs / 1073741824 | rnd(1)) end) end),
+           total_gb: (if $bs == null then null else (.size | nonneg | if . == null then null else (. * $bs / 1073741824 | rnd(1)) end) end)
+         }] as $parts
+    | {devices: $devices, partitions: ($parts | unique_by(.mount_point) | sort_by(.mount_point))}'
+}
+
+parse_network() {
+    local d=$1 ethfile="$WORK/ethtool.json" ef iface
+    : >"$ethfile"
+    for ef in "$d"/ethtool/*.txt "$d"/ethtool-i/*.txt; do
+        [[ -f $ef ]] || continue
+        iface=${ef##*/}; iface=${iface%.txt}
+        jq -cn --arg iface "$iface" --arg kind "${ef%/*}" --rawfile t "$ef" \
+            '{iface: $iface, kind: ($kind | split("/") | .[-1]), text: $t}' >>"$ethfile" 2>/dev/null
+    done
+    jq -n --rawfile ipj "$(f "$d/ip-addr.json")" --rawfile ipt "$(f "$d/ip-addr.txt")" --slurpfile eth "$ethfile" "$JQ_LIB"'
+    def from_text:
+      reduce (lines[]) as $l ([];
+        if ($l | test("^[0-9]+:\\s")) then
+          . + [($l | capture("^[0-9]+:\\s+(?<ifname>[^:@\\s]+)(@\\S+)?:\\s+<(?<flags>[^>]*)>") // {ifname: null}) + {addr_info: []}]
+        elif length == 0 then .
+        elif ($l | test("^\\s+link/")) then
+          ($l | capture("link/(?<lt>\\S+)(\\s+(?<mac>[0-9a-fA-F:]+))?") // {}) as $m
+          | .[-1].link_type = $m.lt | .[-1].address = $m.mac
+        elif ($l | test("^\\s+inet6?\\s")) then
+          ($l | capture("(?<fam>inet6?)\\s+(?<local>[^/\\s]+)(/[0-9]+)?.*scope\\s+(?<scope>\\S+)") // null) as $m
+          | if $m == null then . else .[-1].addr_info += [{family: $m.fam, local: $m.local, scope: $m.scope}] end
+        else . end);
+    def virtual_kind: among(["veth", "tun", "tap", "dummy", "ifb", "vxlan", "geneve", "gre", "gretap", "ip6gre",
+      "ipip", "sit", "ip6tnl", "vti", "vti6", "wireguard", "nlmon", "vcan", "macvtap", "ipvlan", "erspan", "netkit", "xfrm"]);
+    def virtual_name: test("^(lo$|veth|docker|br-[0-9a-f]{12}|virbr|vnet|tap|tun|ifb|dummy|kube|cni|flannel|cali|weave|vxlan|lxcbr|lxdbr|tailscale|zt|wg|fwbr|fwpr|fwln|nlmon|sit[0-9]|gre[0-9]|gretap|erspan|ip6tnl|ip_vti|ip6_vti|ip6gre|teql|genev|podman|cilium|nodelocaldns)");
+    ($eth | map(select(.kind == "ethtool")) | map({(.iface): (.text | kvpairs)}) | add // {}) as $E
+    | ($eth | map(select(.kind == "ethtool-i")) | map({(.iface): (.text | kvpairs)}) | add // {}) as $EI
+    | (($ipj | jsonish | if type == "array" then . else null end) // ($ipt | from_text)) as $links
+    | [$links[] | select(type == "object" and (.ifname | type) == "string")
+       | select((.link_type // "") != "loopback" and (.ifname | virtual_name | not))
+       | select((.linkinfo.info_kind // "") | virtual_kind | not)
+       | . as $x
+       | ($E[$x.ifname] // []) as $e
+       | ($EI[$x.ifname] // []) as $ei
+       | (kv($e; "Wake-on")) as $wol
+       | (kv($e; "Supports Wake-on")) as $wols
+       | {
+           name: $x.ifname,
+           type: (($x.linkinfo.info_kind // "") as $k
+                  | if $k == "bridge" or ($x.ifname | test("^(vmbr|br)[0-9]")) then "bridge"
+                    elif $k == "bond" or ($x.ifname | test("^bond")) then "bond"
+                    elif $k == "vlan" then "vlan" elif $k == "team" then "team" elif $k == "macvlan" then "macvlan"
+                    elif $x.ifname | test("^(wl|wlan|ath|ra[0-9])") then "wifi"
+                    elif $x.ifname | test("^ww") then "wwan"
+                    elif $x.link_type == "ether" then "ethernet"
+                    else ($x.link_type // null) end),
+           mac: ($x.address | str | if . != null and test("^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$") and (test("^(00:){5}00$") | not)
+                 then ascii_downcase else null end),
+           ip: (first($x.addr_info[]? | select(.family == "inet") | .local | str) // first($x.addr_info[]? | select(.family == "inet6" and .scope == "global") | .local | str) // null),
+           speed_mbps: (kv($e; "Speed") // "" | capture("^(?<n>[0-9]+)\\s*Mb/s") // null | .n? | posint | if . != null and . < 10000000 then . else null end),
+           driver: (kv($ei; "driver") | clean),
+           wake_on_lan: (if $wol != null and ($wol | test("^[pumbagsfd]+$")) then ($wol | test("g"))
+                         elif $wols != null and ($wols | test("^[pumbagsfd]+$")) and ($wols | test("g") | not) then false
+                         else null end)
+         }] as $ifaces
+    | {interfaces: $ifaces}'
+}
+
+parse_os() {
+    local d=$1
+    jq -n --rawfile osr "$(f "$d/os-release.txt")" --rawfile uname "$(f "$d/uname.txt")" \
+        --rawfile virt "$(f "$d/virt.txt")" --rawfile lscpu "$(f "$d/lscpu.txt")" "$JQ_LIB"'
+    ($osr | lines | map(capture("^(?<k>[A-Z0-9_]+)=(?<v>.*)$") | .v |= (trim | sub("^\"(?<x>.*)\"$"; "\(.x)") | sub("^\u0027(?<x>.*)\u0027$"; "\(.x)") | gsub("\\\\(?<c>[\"$`\\\\])"; "\(.c)")))
+     | map({(.k): .v}) | add // {}) as $o
+    | ($uname | lines | .[0] // "" | [splits("\\s+")] | map(select(. != ""))) as $u
+    | ["x86_64", "amd64", "i386", "i486", "i586", "i686", "aarch64", "arm64", "armv5tel", "armv6l", "armv7l", "armv8l",
+       "ppc64le", "ppc64", "ppc", "s390x", "s390", "riscv64", "riscv32", "mips64", "mips", "mipsel", "loongarch64",
+       "sparc64", "alpha", "ia64", "m68k", "sh4", "hppa", "parisc64"] as $arches
+    | ($lscpu | kvpairs) as $L
+    | ($virt | lines | map(trim) | map(select(. != "")) | .[0] // null) as $v
+    | {
+        name: (($o.NAME // $o.ID) | clean),
+        version: (($o.VERSION // $o.VERSION_ID) | clean),
+        kernel_version: ($u[2] // null | if . != null and test("^[0-9]+\\.[0-9]+") then . else null end),
+        architecture: ((first($u | reverse[] | select(among($arches)))) // (kv($L; "Architecture") | clean)),
+        virtualization_type: (if $v != null and ($v | test("^[a-z0-9_-]+$")) then $v
+                              else (kv($L; "Hypervisor vendor") | clean | if . == null then null else ascii_downcase | gsub("\\s+"; "-") end) end)
+      }'
+}
+
+parse_results_cpu() {
+    local d=$1
+    jq -n --rawfile single "$(f "$d/sysbench-cpu-single.txt")" --rawfile multi "$(f "$d/sysbench-cpu-multi.txt")" \
+        --argjson ref_single "$REF_CPU_SINGLE_EPS" --argjson ref_multi "$REF_CPU_MULTI_EPS" "$JQ_LIB"'
+    def total_time: capture("total time:\\s*(?<n>[0-9]+([.,][0-9]+)?)s") // null | .n? | pos;
+    # events/s: sysbench 1.x prints it; 0.4 only has the event count and the total time
+    def eps: ((capture("events per second:\\s*(?<n>[0-9]+([.,][0-9]+)?)") // null | .n? | pos)
+              // ((capture("total number of events:\\s*(?<n>[0-9]+)") // null | .n? | pos) as $ev
+                  | total_time as $t | if $ev != null and $t != null then $ev / $t else null end))
+             | upto(1e8);
+    def score($v; $ref): if $v == null then null else (100 * $v / $ref | if . > 10000 then 10000 else . end) end;
+    ($single | eps) as $s | ($multi | eps) as $m
+    | if $s == null and $m == null then null else
+      score($s; $ref_single) as $ss | score($m; $ref_multi) as $sm
+      | {
+          events_per_sec_single: ($s | rnd(2)),
+          events_per_sec_multi: ($m | rnd(2)),
+          duration_s: ([($single | total_time), ($multi | total_time)] | map(select(. != null)) | if length > 0 then (add | rnd(2)) else null end),
+          score_single: ($ss | rnd(1)),
+          score_multi: ($sm | rnd(1)),
+          score: ([$ss, $sm] | map(select(. != null)) | add / length | rnd(1))
+        } end'
+}
+
+parse_results_memory() {
+    local d=$1
+    jq -n --rawfile t "$(f "$d/sysbench-memory.txt")" --argjson ref "$REF_MEMORY_MIB_S" "$JQ_LIB"'
+    # sysbench 1.x: "N MiB transferred (X MiB/sec)"; 0.4: "N MB transferred (X MB/sec)" (also MiB)
+    ($t | capture("transferred\\s*\\((?<n>[0-9]+([.,][0-9]+)?)\\s*Mi?B/sec\\)") // null | .n? | pos | upto(1e8)) as $v
+    | if $v == null then null
+      else {throughput_mib_s: ($v | rnd(2)), score: (100 * $v / $ref | if . > 10000 then 10000 else . end | rnd(1))} end'
+}
+
+parse_results_disk() {
+    local d=$1 jobs="$WORK/fio-jobs.json" ff
+    : >"$jobs"
+    for ff in "$d"/fio-*.json; do
+        [[ -f $ff ]] || continue
+        jq -cn --rawfile t "$ff" --arg fname "${ff##*/}" "$JQ_LIB"'
+        ($t | jsonish) as $j
+        | ($j.jobs? // [])[] | select(type == "object")
+        | select((.error // 0) == 0)
+        | ((."job options".rw // $j."global options".rw // null)
+           // ($fname | capture("^fio-(?<n>[a-z]+)") // null | .n? | {"seqread": "read", "seqwrite": "write"}[. // ""] // .)) as $rw
+        | (if $rw == "read" or $rw == "randread" then .read elif $rw == "write" or $rw == "randwrite" then .write else null end) as $io
+        | select($io != null)
+        | {
+            rw: $rw,
+            mb_s: (($io.bw_bytes | pos) // ($io.bw | pos | if . == null then null else . * 1024 end) | if . == null then null else . / 1000000 end | upto(1e6)),
+            iops: ($io.iops | pos | upto(1e9)),
+            lat_ms: (($io.lat_ns.mean | pos | if . == null then null else . / 1000000 end)
+                     // ($io.lat.mean | pos | if . == null then null else . / 1000 end))
+          }' >>"$jobs" 2>/dev/null
+    done
+    jq -n --slurpfile jobs "$jobs" --argjson rr "$REF_DISK_READ_MB_S" --argjson rw "$REF_DISK_WRITE_MB_S" \
+        --argjson ir "$REF_DISK_IOPS_READ" --argjson iw "$REF_DISK_IOPS_WRITE" "$JQ_LIB"'
+    def job($rw): first($jobs[] | select(.rw == $rw)) // {};
+    (job("read").mb_s) as $read | (job("write").mb_s) as $write
+    | (job("randread").iops) as $iopsr | (job("randwrite").iops) as $iopsw
+    | ([($read | if . == null then null else 100 * . / $rr end), ($write | if . == null then null else 100 * . / $rw end),
+        ($iopsr | if . == null then null else 100 * . / $ir end), ($iopsw | if . == null then null else 100 * . / $iw end)]
+       | map(select(. != null))) as $scores
+    | if ($scores | length) == 0 then null else {
+        read_mb_s: ($read | rnd(1)),
+        write_mb_s: ($write | rnd(1)),
+        iops_read: ($iopsr | if . == null then null else round end),
+        iops_write: ($iopsw | if . == null then null else round end),
+        latency_ms: ((job("randread").lat_ms // job("randwrite").lat_ms) | rnd(3)),
+        score: ($scores | add / length | if . > 10000 then 10000 else . end | rnd(1))
+      } end'
+}
+
+parse_results_network() {
+    local d=$1
+    jq -n --rawfile up "$(f "$d/iperf3-up.json")" --rawfile down "$(f "$d/iperf3-down.json")" \
+        --rawfile ping "$(f "$d/ping.txt")" --argjson ref "$REF_NETWORK_MBPS" "$JQ_LIB"'
+    def ok: if type == "object" and (.error == null) and (.end | type) == "object" then . else null end;
+    ($up | jsonish | ok) as $u | ($down | jsonish | ok) as $d
+    | ($u.end.sum_received.bits_per_second // $u.end.sum_sent.bits_per_second | pos | if . == null then null else . / 1000000 end | upto(1e7)) as $upm
+    | ($d.end.sum_received.bits_per_second // $d.end.sum_sent.bits_per_second | pos | if . == null then null else . / 1000000 end | upto(1e7)) as $downm
+    | ([$u.end.sum_sent.retransmits, $d.end.sum_sent.retransmits] | map(nonneg | select(. != null))) as $retr
+    # ping -c: "rtt min/avg/max/mdev = a/b/c/d ms" (busybox: "round-trip min/avg/max = a/b/c ms")
+    | ($ping | capture("(rtt|round-trip) min/avg/max(/mdev)? = (?<min>[0-9.]+)/(?<avg>[0-9.]+)/(?<max>[0-9.]+)(/(?<mdev>[0-9.]+))?") // null) as $p
+    | ($ping | capture("(?<loss>[0-9]+([.][0-9]+)?)% packet loss") // null | .loss? | nonneg) as $loss
+    # else the sender-side TCP RTT iperf3 reports (microseconds)
+    | ([$u.end.streams[]?.sender.mean_rtt | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rtt
+    | ([$u.intervals[]?.streams[]?.rttvar | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rttvar
+    | if $upm == null and $downm == null then null else {
+        upload_mbps: ($upm | rnd(2)),
+        download_mbps: ($downm | rnd(2)),
+        ping_ms: ((($p.avg | pos) // $rtt) | rnd(3)),
+        jitter_ms: ((($p.mdev | nonneg) // $rttvar) | rnd(3)),
+        packet_loss_percent: ($loss | upto(100) | rnd(2)),
+        retransmits: (if ($retr | length) > 0 then ($retr | add | round | upto(1e15)) else null end),
+        score: ([$upm, $downm] | map(select(. != null)) | add / length | 100 * . / $ref | if . > 10000 then 10000 else . end | rnd(1))
+      } end'
+}
+
+parse_results_gpu() {
+    local d=$1
+    jq -n --rawfile t "$(f "$d/glmark2.txt")" --argjson ref "$REF_GPU_GLMARK2" "$JQ_LIB"'
+    ($t | capture("glmark2 Score:\\s*(?<n>[0-9]+)") // null | .n? | posint | upto(1e7)) as $s
+    | if $s == null then null else {glmark2_score: $s, score: (100 * $s / $ref | if . > 10000 then 10000 else . end | rnd(1))} end'
+}
+
+parse_conditions() {
+    local d=$1
+    jq -n --rawfile before "$(f "$d/conditions-before.txt")" --rawfile after "$(f "$d/conditions-after.txt")" \
+        --rawfile samples "$(f "$d/cpu-freq-samples.txt")" --rawfile info "$(f "$d/capture-info.txt")" \
+        --rawfile virt "$(f "$d/virt.txt")" "$JQ_LIB"'
+    ($before | eqpairs) as $b | ($after | eqpairs) as $a | ($info | eqpairs) as $i
+    | ($b.loadavg // "" | [splits("\\s+")] | map(nonneg)) as $load
+    | ($a.loadavg // "" | [splits("\\s+")] | map(nonneg)) as $load_after
+    # /proc/stat "cpu user nice system idle iowait irq softirq steal ...": the share of time the
+    # hypervisor gave to others (steal) between the two snapshots
+    | ([$b.proc_stat_cpu, $a.proc_stat_cpu] | map(. // "" | [splits("\\s+")] | .[1:9] | map(nonneg))) as $st
+    | (if ($st | all(length == 8 and all(. != null))) then
+         (($st[1] | add) - ($st[0] | add)) as $total | ($st[1][7] - $st[0][7]) as $steal
+         | if $total > 0 and $steal >= 0 then (100 * $steal / $total | rnd(1)) else null end
+       else null end) as $steal_pct
+    | ([$samples | lines[] | [splits("\\s+")] | .[1] // null | pos | select(. != null)]) as $s
+    | (($s | length) / 3 | floor) as $third
+    | (def mean: if length > 0 then add / length else null end;
+       if ($s | length) >= 3 then ($s[: $third] | mean) as $first | ($s[($s | length) - $third :] | mean) as $last
+         | ($last < 0.9 * $first) else null end) as $dropped
+    | ([($b.core_throttle_count | nonneg), ($b.package_throttle_count | nonneg)]) as $tb
+    | ([($a.core_throttle_count | nonneg), ($a.package_throttle_count | nonneg)]) as $ta
+    | (if ($tb | all(. == null)) or ($ta | all(. == null)) then null
+       else (($ta[0] // 0) > ($tb[0] // 0)) or (($ta[1] // 0) > ($tb[1] // 0)) end) as $throttled
+    | ([$before | lines[] | select(startswith("power_supply=")) | [splits("\\s+")] | map(capture("^(?<k>[a-z_]+)=(?<v>.*)$")) | from_entries]
+       | map(select((.scope // "") | ascii_downcase != "device"))) as $ps
+    | (if ($b.power_supply_class // "") == "" then null
+       elif any($ps[]; (.type == "Mains" or .type == "USB") and .online == "1") then false
+       elif any($ps[]; .type == "Battery" and .status == "Discharging") then true
+       else false end) as $battery
+    | ($virt | lines | map(trim) | map(select(. != "")) | .[0] // null | if . != null and test("^[a-z0-9_-]+$") then . else null end) as $v
+    | {
+        load_avg_1m: $load[0], load_avg_5m: $load[1], load_avg_15m: $load[2],
+        load_avg_1m_after: $load_after[0],
+        cpu_steal_percent: $steal_pct,
+        cpu_governor: ($b.governor | clean),
+        cpu_freq_before_mhz: ($b.cpu_mhz_avg | posint),
+        cpu_freq_after_mhz: ($a.cpu_mhz_avg | posint),
+        cpu_freq_min_mhz: ($s | min | if . == null then null else round end),
+        cpu_freq_max_mhz: ($s | max | if . == null then null else round end),
+        cpu_freq_dropped: $dropped,
+        cpu_throttled: $throttled,
+        on_battery: $battery,
+        virtualization: $v,
+        short_mode: (if $i.short == "1" then true elif $i.short == "0" then false else null end),
+        fio_direct_io: (if $i.fio_direct == "1" then true elif $i.fio_direct == "0" then false else null end),
+        cpu_threads_multi: ($i.cpu_threads_multi | posint),
+        started_at: ($i.started_at | clean),
+        finished_at: ($i.finished_at | clean),
+        run_duration_s: ($i.duration_s | nonneg)
+      }'
+}
+
+frag() {
+    # frag NAME FUNC DIR : run one parser; anything but valid JSON becomes null (a parser never aborts the run)
+    local name=$1 fn=$2 dir=$3 out
+    out=$("$fn" "$dir" 2>>"$WORK/parse.log")
+    if [[ -n $out ]] && printf '%s' "$out" | jq -e 'true' >/dev/null 2>&1; then
+        printf '%s' "$out" >"$WORK/frag-$name.json"
+    else
+        printf 'parser %s produced no JSON\n' "$name" >>"$WORK/parse.log"
+        printf 'null' >"$WORK/frag-$name.json"
+    fi
+}
+
+device_name() {
+    local d=$1 n=""
+    [[ -n $DEVICE ]] && { printf '%s' "$DEVICE"; return; }
+    [[ -s $d/uname.txt ]] && n=$(awk 'NR == 1 { print $2 }' "$d/uname.txt" 2>/dev/null)
+    [[ -z $n && -z $FROM_DIR ]] && n=$(hostname 2>/dev/null || uname -n 2>/dev/null)
+    [[ -n $n ]] || n=unknown
+    printf '%s' "${n:0:255}"
+}
+
+build_submission() {
+    local d=$1 out=$2 name
+    for name in cpu ram system motherboard gpu storage network os; do frag "$name" "parse_$name" "$d"; done
+    for name in cpu memory disk network gpu; do frag "r_$name" "parse_results_$name" "$d"; done
+    frag conditions parse_conditions "$d"
+    local skips
+    skips=$(jq -cn --argjson c "$SKIP_CPU" --argjson m "$SKIP_MEMORY" --argjson d "$SKIP_DISK" \
+        --argjson n "$SKIP_NETWORK" --argjson g "$SKIP_GPU" '{cpu: $c, memory: $m, disk: $d, network: $n, gpu: $g}')
+    local args=() n
+    for n in cpu ram system motherboard gpu storage network os r_cpu r_memory r_disk r_network r_gpu conditions; do
+        args+=(--slurpfile "$n" "$WORK/frag-$n.json")
+    done
+    jq -n "${args[@]}" --arg device "$(device_name "$d")" --arg version "$BENCH_SCRIPT_VERSION" \
+        --arg sid "$(new_uuid)" --argjson skips "$skips" --argjson weights "$WEIGHTS_JSON" '
+    def obj($x): if ($x | type) == "object" then $x else null end;
+    {cpu: $r_cpu[0], memory: $r_memory[0], disk: $r_disk[0], network: $r_network[0], gpu: $r_gpu[0]}
+    | with_entries(.value = (if $skips[.key] == 1 then null else obj(.value) end)) as $res
+    | ([$res | to_entries[] | select(.value != null and (.value.score | type) == "number") | {w: $weights[.key], s: .value.score}]) as $present
+    | {
+        device_identifier: $device,
+        bench_script_version: $version,
+        submission_id: $sid,
+        hardware: {
+          system: obj($system[0]), cpu: obj($cpu[0]), ram: obj($ram[0]), gpu: obj($gpu[0]),
+          storage: obj($storage[0]), network: obj($network[0]), motherboard: obj($motherboard[0]), os: obj($os[0])
+        },
+        results: ($res + {
+          global_score: (if ($present | length) == 0 then null
+                         else (($present | map(.w * .s) | add) / ($present | map(.w) | add) * 100 | round / 100) end),
+          conditions: obj($conditions[0])
+        })
+      }
+    # every string printable and within the lengths the server stores (a broken capture must not
+    # turn the whole submission into a 400)
+    | {"system_serial": 128, "chassis_type": 100, "virtualization_type": 100, "smart_health": 100,
+       "machine_id": 64, "system_uuid": 64, "mac": 64, "type": 50, "fs_type": 50, "architecture": 50,
+       "bench_script_version": 50, "bios_date": 50, "mount_point": 4096} as $limits
+    | reduce paths(type == "string") as $p (.;
+        setpath($p; getpath($p) | explode | map(select(. >= 32 and . != 127)) | implode
+          | .[0:(if ($p[-1] | type) == "string" then ($limits[$p[-1]] // 255)
+                 elif ($p | length) >= 2 and $p[-2] == "flags" then 64
+                 elif ($p | length) >= 2 and $p[-2] == "api_support" then 100 else 255 end)]))' >"$out"
+}
+
+new_uuid() {
+    local u=""
+    [[ -r /proc/sys/kernel/random/uuid ]] && u=$(cat /proc/sys/kernel/random/uuid 2>/dev/null)
+    [[ -z $u ]] && have uuidgen && u=$(uuidgen 2>/dev/null)
+    if [[ -z $u ]]; then     # RFC 4122 version 4 from /dev/urandom
+        u=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n' |
+            sed -E 's/^(.{8})(.{4}).(.{3})(.)(.{3})(.{12})$/\1-\2-4\3-\4\5-\6/')
+        local v=${u:19:1}
+        u="${u:0:19}$(printf '%x' $(((0x$v & 3) | 8)))${u:20}"
+    fi
+    printf '%s' "$u" | tr 'A-F' 'a-f'
+}
+
+# ------------------------------------------------------------------------------ report & submit
+
+print_summary() {
+    local json=$1
+    jq -r '
+    def n($x; $d): if $x == null then "-" else ($x * pow(10; $d) | round / pow(10; $d) | tostring) end;
+    def yn($x): if $x == null then "n/a" elif $x then "yes" else "no" end;
+    .results as $r
+    | "",
+      "== Linux BenchTools: \(.device_identifier) ==",
+      "  cpu      \(.hardware.cpu.model // "?") - \(.hardware.cpu.cores // "?") cores / \(.hardware.cpu.threads // "?") threads",
+      "  ram      \(.hardware.ram.total_mb // "?") MB, os \(.hardware.os.name // "?") \(.hardware.os.version // "")",
+      "",
+      "  category  score     measured",
+      (["cpu", "memory", "disk", "network", "gpu"][] as $c | $r[$c] as $x
+       | "  \($c + "          " | .[0:9]) \((if $x == null then "skipped" else n($x.score; 1) end) + "          " | .[0:9]) "
+         + (if $x == null then ""
+            elif $c == "cpu" then "\(n($x.events_per_sec_single; 1)) events/s single, \(n($x.events_per_sec_multi; 1)) multi"
+            elif $c == "memory" then "\(n($x.throughput_mib_s; 0)) MiB/s"
+            elif $c == "disk" then "read \(n($x.read_mb_s; 0)) MB/s, write \(n($x.write_mb_s; 0)) MB/s, 4k \(n($x.iops_read; 0))/\(n($x.iops_write; 0)) IOPS, \(n($x.latency_ms; 3)) ms"
+            elif $c == "network" then "up \(n($x.upload_mbps; 0)) Mbit/s, down \(n($x.download_mbps; 0)) Mbit/s, ping \(n($x.ping_ms; 3)) ms"
+            else "glmark2 \(n($x.glmark2_score; 0))" end)),
+      "  global    \(n($r.global_score; 2))",
+      ($r.conditions // {} | "  conditions: load \(n(.load_avg_1m; 2)), governor \(.cpu_governor // "n/a"), throttled \(yn(.cpu_throttled)), freq dropped \(yn(.cpu_freq_dropped)), on battery \(yn(.on_battery)), virt \(.virtualization // "n/a")"),
+      ""' "$json" >&2
+}
+
+keep_json() {
+    # keep_json JSON : a persistent copy of the submission; prints its path
+    local src=$1 dest stamp safe
+    if [[ -n $OUTPUT && -s $OUTPUT ]]; then printf '%s' "$OUTPUT"; return; fi
+    stamp=$(date +%Y%m%d-%H%M%S)
+    safe=$(device_name "$CAP" | tr -c 'A-Za-z0-9._-' '_')
+    for dest in "$PWD/bench-$safe-$stamp.json" "${TMPDIR:-/tmp}/bench-$safe-$stamp.json"; do
+        if cp -- "$src" "$dest" 2>/dev/null; then printf '%s' "$dest"; return; fi
+    done
+    return 1
+}
+
+submit() {
+    local json=$1 resp="$WORK/response.json" hdr="$WORK/auth.header" code rc=0 status kept
+    if ! have curl; then
+        kept=$(keep_json "$json")
+        warn "curl is not installed: cannot submit; the JSON is kept in ${kept:-(nowhere)}"
+        return 3
+    fi
+    (umask 077 && printf 'Authorization: Bearer %s\n' "$TOKEN" >"$hdr")    # keeps the token out of ps
+    code=$(curl -sS -o "$resp" -w '%{http_code}' -X POST -H @"$hdr" -H 'Content-Type: application/json' \
+        --data-binary @"$json" --connect-timeout 10 --max-time 120 "$SERVER" 2>"$WORK/curl.err") || rc=$?
+    rm -f -- "$hdr"
+    status=$(jq -r 'if type == "object" then (.status // "") else "" end' "$resp" 2>/dev/null)
+    if ((rc == 0)) && [[ $status == ok ]]; then
+        local url
+        url=$(jq -r '.device_url // empty' "$resp" 2>/dev/null)
+        if [[ -n $url && $url == /* && $SERVER =~ ^(https?://[^/]+) ]]; then url="${BASH_REMATCH[1]}$url"; fi
+        log "submitted: $(jq -r '"global score \(.global_score // "-") (device \(.device_id // "?"), benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)"
+        [[ -n $url ]] && log "device page: $url"
+        return 0
+    fi
+    kept=$(keep_json "$json")
+    if ((rc != 0)); then
+        log "bench.sh: error: could not reach $SERVER: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)"
+    else
+        log "bench.sh: error: the server answered HTTP $code:"
+        if [[ -s $resp ]]; then head -c 4000 "$resp" >&2; printf '\n' >&2; else log "(empty body)"; fi
+    fi
+    if [[ -n $kept ]]; then
+        log "The submission is kept in $kept. To send it again:"
+        log "  TOKEN=<your token>"
+        log "  curl -sS -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' --data-binary @$(printf '%q' "$kept") $(printf '%q' "$SERVER")"
+    else
+        log "bench.sh: error: could not keep a copy of the submission (no writable directory)"
+    fi
+    return 1
+}
+
+# ------------------------------------------------------------------------------ main
+
+main() {
+    parse_args "$@"
+    export LC_ALL=C LANG=C
+    umask 022
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-work.XXXXXX") || die 3 "cannot create a temporary directory"
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM HUP
+    ensure_jq
+
+    if [[ -n $FROM_DIR ]]; then
+        CAP=$(cd -- "$FROM_DIR" && pwd) || usage_error "--from-dir: cannot read '$FROM_DIR'"
+        ((DRY_RUN)) || have curl || { ((IS_ROOT)) && apt_install curl; }
+        step 1 "parsing the capture in $CAP (nothing is run)"
+    else
+        if [[ -n $CAPTURE ]]; then
+            mkdir -p -- "$CAPTURE" || usage_error "--capture: cannot create '$CAPTURE'"
+            CAP=$(cd -- "$CAPTURE" && pwd) || usage_error "--capture: cannot use '$CAPTURE'"
+        else
+            CAP="$WORK/capture"
+            mkdir -p -- "$CAP"
+        fi
+        if ((SHORT)); then
+            log "bench.sh $BENCH_SCRIPT_VERSION: short run (about a minute)"
+        else
+            log "bench.sh $BENCH_SCRIPT_VERSION: full run (a few minutes; --short for about a minute)"
+        fi
+        ensure_tools
+        collect_all
+    fi
+
+    step "$TOTAL_STEPS" "building the submission..."
+    local json="$WORK/submission.json"
+    build_submission "$CAP" "$json"
+    if ! jq -e '.device_identifier' "$json" >/dev/null 2>&1; then
+        die 1 "could not build the submission JSON (see $WORK/parse.log)"
+    fi
+    if [[ -n $OUTPUT ]]; then
+        if cp -- "$json" "$OUTPUT" 2>/dev/null; then log "JSON written to $OUTPUT"; else warn "cannot write $OUTPUT"; fi
+    fi
+    [[ -n $CAPTURE ]] && log "raw outputs kept in $CAP"
+    print_summary "$json"
+    if ((DRY_RUN)); then
+        jq . "$json"
+        return 0
+    fi
+    log "submitting to $SERVER..."
+    submit "$json"
+}
+
+# One command, parsed before it runs: bash reads a script as it goes, so nothing may follow
+# main's line (a file edited during a run would otherwise have its new bytes executed after main).
+# stdin is closed for everything: when piped (curl ... | bash -s), the rest of the script is on it.
+main "$@" </dev/null; exit $?

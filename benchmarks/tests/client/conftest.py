@@ -1,0 +1,80 @@
+"""Fixtures for the bench.sh tests (no database: nothing here touches Django)."""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .benchrun import free_port, private_tmpdir, require, run_bench, wait_for_port
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "slow: runs the real benchmarks (sysbench, fio, iperf3) in --short mode; part of the "
+        "normal suite, deselect with -m 'not slow' for a quick pass",
+    )
+
+
+@dataclass(frozen=True)
+class LiveRun:
+    document: dict
+    capture: Path
+    stderr: str
+    seconds: float
+    tmpdir: Path
+
+
+@pytest.fixture(scope="session")
+def live_run(tmp_path_factory):
+    """One real --short run (network and GPU skipped) whose raw outputs are kept with --capture.
+
+    Shared by the dry-run checks and the replay checks so that the suite benchmarks once.
+    """
+    require("jq", "sysbench", "fio")
+    capture = tmp_path_factory.mktemp("live") / "capture"
+    tmpdir = private_tmpdir()
+    started = time.monotonic()
+    proc = run_bench(
+        "--dry-run",
+        "--short",
+        "--skip-network",
+        "--skip-gpu",
+        "--capture",
+        str(capture),
+        timeout=300,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+    )
+    seconds = time.monotonic() - started
+    try:
+        assert proc.returncode == 0, proc.stderr
+        yield LiveRun(json.loads(proc.stdout), capture, proc.stderr, seconds, tmpdir)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+@pytest.fixture
+def iperf3_server():
+    """A real iperf3 server on 127.0.0.1 (a free port), stopped after the test.
+
+    Not `iperf3 -s -1`: a one-off server serves one test and exits, and bench.sh runs two (upload,
+    then the reverse download), as it does against a fleet's permanent `iperf3 -s`.
+    """
+    require("iperf3")
+    port = free_port()
+    proc = subprocess.Popen(
+        ["iperf3", "-s", "-B", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

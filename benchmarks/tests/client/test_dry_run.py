@@ -1,0 +1,184 @@
+"""A real --short run of bench.sh on this machine, checked against the contract and the machine."""
+
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .benchrun import SCRIPT, bench_json, private_tmpdir, require
+from .contract import expected_global_score, validate_submission
+
+pytestmark = pytest.mark.slow
+
+
+def meminfo_kb(key: str) -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1])
+    raise KeyError(key)
+
+
+def lscpu_physical_cores() -> int:
+    """Cores as lscpu's parseable output counts them: distinct (core, socket) pairs."""
+    out = subprocess.run(
+        ["lscpu", "-p=CORE,SOCKET"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "LC_ALL": "C"},
+    ).stdout
+    return len({line for line in out.splitlines() if line and not line.startswith("#")})
+
+
+def test_dry_run_output_follows_the_contract(live_run):
+    assert validate_submission(live_run.document) == []
+
+
+def test_cpu_cores_and_threads_match_this_machine(live_run):
+    cpu = live_run.document["hardware"]["cpu"]
+    assert cpu["threads"] == os.cpu_count()
+    assert cpu["cores"] == lscpu_physical_cores()
+    assert cpu["vendor"] and cpu["model"]
+    assert isinstance(cpu["flags"], list) and cpu["flags"]
+
+
+def test_ram_total_matches_proc_meminfo(live_run):
+    ram = live_run.document["hardware"]["ram"]
+    assert abs(ram["total_mb"] - meminfo_kb("MemTotal") / 1024) <= 1
+    assert 0 < ram["used_mb"] < ram["total_mb"]
+    assert 0 < ram["free_mb"] <= ram["total_mb"]
+
+
+def test_identity_and_os_match_this_machine(live_run):
+    hardware = live_run.document["hardware"]
+    machine_id = Path("/etc/machine-id").read_text().strip()
+    assert hardware["system"]["machine_id"] == machine_id
+    assert hardware["os"]["kernel_version"] == platform.release()
+    assert hardware["os"]["architecture"] == platform.machine()
+    assert hardware["os"]["name"]
+    assert live_run.document["device_identifier"] == platform.node()
+
+
+def test_storage_lists_the_root_filesystem(live_run):
+    storage = live_run.document["hardware"]["storage"]
+    root = [p for p in storage["partitions"] if p["mount_point"] == "/"]
+    st = os.statvfs("/")
+    if root:  # absent only when / is an overlay (a container), which is not a partition
+        assert root[0]["total_gb"] == pytest.approx(st.f_blocks * st.f_frsize / 2**30, abs=0.1)
+
+
+def test_benchmarked_categories_have_positive_scores(live_run):
+    results = live_run.document["results"]
+    cpu, memory, disk = results["cpu"], results["memory"], results["disk"]
+    assert cpu["events_per_sec_single"] > 0 and cpu["events_per_sec_multi"] > 0
+    assert cpu["score_single"] > 0 and cpu["score_multi"] > 0 and cpu["score"] > 0
+    assert memory["throughput_mib_s"] > 0 and memory["score"] > 0
+    assert disk["read_mb_s"] > 0 and disk["write_mb_s"] > 0
+    assert disk["iops_read"] > 0 and disk["iops_write"] > 0 and disk["latency_ms"] > 0
+    assert disk["score"] > 0
+
+
+def test_skipped_categories_are_null_and_the_global_score_renormalised(live_run):
+    results = live_run.document["results"]
+    assert results["network"] is None and results["gpu"] is None
+    assert results["global_score"] == pytest.approx(expected_global_score(results), abs=0.01)
+
+
+def test_conditions_describe_the_run(live_run):
+    conditions = live_run.document["results"]["conditions"]
+    assert conditions["load_avg_1m"] is not None
+    assert conditions["short_mode"] is True
+    assert isinstance(conditions["fio_direct_io"], bool)
+    assert isinstance(conditions["cpu_freq_dropped"], bool)  # sampled during the CPU test
+    if shutil.which("systemd-detect-virt"):
+        virt = subprocess.run(["systemd-detect-virt"], capture_output=True, text=True).stdout
+        assert conditions["virtualization"] == virt.strip()
+
+
+def test_progress_on_stderr_and_the_capture_named_as_the_contract_says(live_run):
+    assert "[2/7] cpu: sysbench" in live_run.stderr
+    assert "[4/7] disk: fio random 4k" in live_run.stderr
+    names = {p.name for p in live_run.capture.iterdir()}
+    assert {
+        "lscpu.txt",
+        "proc-meminfo.txt",
+        "sysbench-cpu-single.txt",
+        "sysbench-cpu-multi.txt",
+        "sysbench-memory.txt",
+        "fio-seqread.json",
+        "fio-seqwrite.json",
+        "fio-randread.json",
+        "fio-randwrite.json",
+    } <= names
+
+
+def test_each_run_has_a_fresh_submission_id(live_run):
+    first = uuid.UUID(live_run.document["submission_id"])
+    again = bench_json("--from-dir", str(live_run.capture))
+    assert first.version == 4
+    assert uuid.UUID(again["submission_id"]) != first
+
+
+def test_the_run_leaves_no_file_behind(live_run):
+    assert "256 MB in " + str(live_run.tmpdir) in live_run.stderr  # fio wrote in its TMPDIR
+    assert list(live_run.tmpdir.iterdir()) == []  # fio's file and the work directory are gone
+
+
+def test_network_is_measured_against_a_local_iperf3_server(iperf3_server):
+    doc = bench_json(
+        "--short",
+        "--skip-cpu",
+        "--skip-memory",
+        "--skip-disk",
+        "--skip-gpu",
+        "--iperf-server",
+        f"127.0.0.1:{iperf3_server}",
+    )
+    assert validate_submission(doc) == []
+    network = doc["results"]["network"]
+    assert network["upload_mbps"] > 0 and network["download_mbps"] > 0
+    assert network["score"] > 0
+    assert network["ping_ms"] is not None and network["ping_ms"] >= 0
+    assert isinstance(network["retransmits"], int)
+    for skipped in ("cpu", "memory", "disk", "gpu"):
+        assert doc["results"][skipped] is None
+    assert doc["results"]["global_score"] == network["score"]
+
+
+def test_an_interrupted_run_removes_its_fio_file(tmp_path):
+    require("jq", "fio")
+    tmpdir = private_tmpdir()
+    proc = subprocess.Popen(
+        [
+            "bash",
+            str(SCRIPT),
+            "--dry-run",
+            "--short",
+            "--skip-cpu",
+            "--skip-memory",
+            "--skip-network",
+            "--skip-gpu",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmpdir.glob("bench-fio.*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(tmpdir.glob("bench-fio.*")), "the disk benchmark never started"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 143
+        assert list(tmpdir.iterdir()) == []  # fio's file and the work directory are gone
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        shutil.rmtree(tmpdir, ignore_errors=True)

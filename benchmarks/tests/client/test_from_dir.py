@@ -1,0 +1,441 @@
+"""Capture bundles: a capture replayed gives the live run's JSON; parsers read hand-made captures.
+
+The fixture captures under fixtures/<case>/ are described in fixtures/SOURCES.md; the expected
+values below were written by reading each fixture file, not by running the parser.
+"""
+
+import copy
+import functools
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from .benchrun import FIXTURES, SCRIPT, bench_json
+from .contract import expected_global_score, validate_submission
+
+
+@functools.cache
+def _replay(case: str, *args: str) -> str:
+    return json.dumps(bench_json("--from-dir", str(FIXTURES / case), *args))
+
+
+def replay(case: str, *args: str) -> dict:
+    """The submission built from fixtures/<case> (each case is parsed once per session)."""
+    return json.loads(_replay(case, *args))
+
+
+def assert_matches(actual, expected, path="") -> None:
+    """Every key of expected is in actual with the same value (floats to 1e-9)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: {actual!r} is not an object"
+        for key, value in expected.items():
+            assert key in actual, f"{path}.{key} missing"
+            assert_matches(actual[key], value, f"{path}.{key}")
+    elif isinstance(expected, float):
+        assert actual == pytest.approx(expected, abs=1e-9), f"{path}: {actual!r} != {expected!r}"
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+        assert type(actual) is type(expected), f"{path}: {actual!r} is not a {type(expected)}"
+
+
+# --- replaying this machine's capture -------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_replaying_a_capture_gives_the_live_json(live_run):
+    replayed = bench_json("--from-dir", str(live_run.capture))
+    # the same files parsed by the same functions: identical apart from the fresh submission id
+    assert replayed["hardware"] == live_run.document["hardware"]
+    assert replayed["results"] == live_run.document["results"]
+    assert replayed["device_identifier"] == live_run.document["device_identifier"]
+    assert replayed["submission_id"] != live_run.document["submission_id"]
+
+
+# What changes between two inventories of one idle machine taken seconds apart: memory in use,
+# space used on the filesystems, disk temperatures, and the load average.
+VOLATILE = {
+    "ram": ("used_mb", "free_mb", "shared_mb"),
+    "storage.partitions[]": ("used_gb",),
+    "storage.devices[]": ("temperature_c",),
+}
+
+
+def without_volatile(hardware: dict) -> dict:
+    hardware = copy.deepcopy(hardware)
+    for key in VOLATILE["ram"]:
+        hardware["ram"][key] = None
+    for part in hardware["storage"]["partitions"]:
+        part["used_gb"] = None
+    for dev in hardware["storage"]["devices"]:
+        dev["temperature_c"] = None
+    return hardware
+
+
+@pytest.mark.slow
+def test_two_live_inventories_agree_apart_from_volatile_fields(live_run):
+    inventory_only = bench_json(
+        "--skip-cpu", "--skip-memory", "--skip-disk", "--skip-network", "--skip-gpu"
+    )
+    assert without_volatile(inventory_only["hardware"]) == without_volatile(
+        live_run.document["hardware"]
+    )
+
+
+def test_replay_needs_none_of_the_inventory_or_benchmark_tools(tmp_path):
+    """An air-gapped bundle is parsed on a machine with jq and coreutils only."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in (
+        "bash",
+        "jq",
+        "mktemp",
+        "rm",
+        "cat",
+        "awk",
+        "date",
+        "tr",
+        "cp",
+        "head",
+        "mkdir",
+        "dirname",
+        "ls",
+        "sed",
+        "od",
+    ):
+        path = shutil.which(tool)
+        assert path, tool
+        os.symlink(path, bin_dir / tool)
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path), "LC_ALL": "C"}
+    proc = subprocess.run(
+        [
+            str(bin_dir / "bash"),
+            str(SCRIPT),
+            "--from-dir",
+            str(FIXTURES / "old-tools"),
+            "--dry-run",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "command not found" not in proc.stderr
+    assert proc.stdout.strip().startswith("{")
+
+
+# --- parser fixtures --------------------------------------------------------------------------
+
+ALL_CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_every_fixture_replays_into_a_valid_submission(case):
+    doc = replay(case)
+    assert validate_submission(doc) == []
+    expected = expected_global_score(doc["results"])
+    assert doc["results"]["global_score"] == (
+        None if expected is None else pytest.approx(expected, abs=0.01)
+    )
+
+
+def test_lscpu_without_max_mhz():
+    """Old util-linux layout (per-instance caches "32K"), a KVM guest: no max frequency."""
+    cpu = replay("lscpu-no-max-mhz")["hardware"]["cpu"]
+    assert_matches(
+        cpu,
+        {
+            "vendor": "Intel",
+            "model": "Intel(R) Xeon(R) CPU E5-2630 v4 @ 2.20GHz",
+            "microarchitecture": "Broadwell",  # family 6 model 79
+            "cores": 4,  # 1 core per socket x 4 sockets
+            "threads": 4,
+            "base_freq_ghz": 2.2,  # "@ 2.20GHz" in the model name
+            "max_freq_ghz": None,  # no "CPU max MHz" line, no cpufreq.txt
+            "cache_l1_kb": 256,  # (32K L1d + 32K L1i) x 4 cores
+            "cache_l2_kb": 16384,  # 4096K x 4 cores
+            "cache_l3_kb": 65536,  # 16384K x 4 sockets
+            "tdp_w": None,
+        },
+    )
+    assert len(cpu["flags"]) == 70 and "avx2" in cpu["flags"] and "hypervisor" in cpu["flags"]
+
+
+def test_dmi_placeholders_are_null_and_empty_slots_are_not_dimms():
+    hw = replay("dmi-oem-placeholders")["hardware"]
+    assert_matches(
+        hw["system"],
+        {
+            "machine_id": "5c7e0a0e3b1f4d2a9c8b7a6f5e4d3c2b",
+            "system_uuid": None,  # 03000200-0400-0500-0006-000700080009, the AMI default
+            "system_vendor": None,  # "To Be Filled By O.E.M."
+            "system_model": None,
+            "system_serial": None,
+            "chassis_type": "desktop",
+        },
+    )
+    assert_matches(
+        hw["motherboard"],
+        {
+            "vendor": "ASRock",
+            "model": "B450M Pro4",
+            "bios_vendor": "American Megatrends Inc.",
+            "bios_version": "P3.50",
+            "bios_date": "2019-07-18",  # 07/18/2019
+        },
+    )
+    dimm = {
+        "size_mb": 8192,
+        "type": "DDR4",
+        "speed_mhz": 3200,
+        "vendor": "Kingston",
+        "part_number": "KHX3200C16D4/8GX",
+    }
+    assert_matches(
+        hw["ram"],
+        {
+            "total_mb": 15936,  # MemTotal 16318508 kB / 1024
+            "used_mb": 1656,  # no free.txt: total - free - buffers - cached - reclaimable
+            "free_mb": 11563,
+            "shared_mb": 100,
+            "slots_total": 4,  # two "No Module Installed" slots count as slots...
+            "slots_used": 2,  # ...not as DIMMs
+            "ecc": False,  # Error Correction Type: None
+            "layout": [
+                # both channels call their second slot "DIMM 1": the bank tells them apart
+                {"slot": "P0 CHANNEL A DIMM 1", **dimm},
+                {"slot": "P0 CHANNEL B DIMM 1", **dimm},
+            ],
+        },
+    )
+
+
+def test_a_machine_without_gpu_has_a_null_gpu():
+    assert replay("no-gpu")["hardware"]["gpu"] is None
+
+
+def test_glxinfo_picks_the_gpu_it_rendered_on():
+    doc = replay("gpu-hybrid")
+    # glmark2 2023.01's closing line; 100 x 8597 / 2000
+    assert doc["results"]["gpu"] == {"glmark2_score": 8597, "score": 429.9}
+    assert doc["results"]["global_score"] == 429.9  # the only category present
+    gpu = doc["hardware"]["gpu"]
+    assert gpu == {
+        "vendor": "NVIDIA",
+        "model": "NVIDIA GeForce GTX 1070",  # the marketing name in lspci's brackets
+        "driver_version": "NVIDIA 535.54.03",
+        "memory_dedicated_mb": 8192,
+        "memory_shared_mb": None,
+        "api_support": ["OpenGL 4.6", "OpenGL ES 3.2"],
+    }
+
+
+def test_big_little_cores_are_summed_over_core_types():
+    doc = replay("arm-biglittle")
+    assert doc["device_identifier"] == "orangepi5"  # from uname.txt when replaying
+    assert_matches(
+        doc["hardware"]["cpu"],
+        {
+            "vendor": "ARM",
+            "model": "Cortex-A55 + Cortex-A76",
+            "microarchitecture": "Cortex-A55 + Cortex-A76",
+            "cores": 8,  # 4 x 1 (A55) + 2 x 2 (A76)
+            "threads": 8,
+            "base_freq_ghz": None,
+            "max_freq_ghz": 2.35,  # the larger of 1800 and 2352 MHz
+            "cache_l1_kb": 768,  # 384 KiB + 384 KiB, already totals in this layout
+            "cache_l2_kb": 2560,  # 2.5 MiB
+            "cache_l3_kb": 3072,
+        },
+    )
+    assert doc["hardware"]["os"]["architecture"] == "aarch64"
+
+
+def test_a_container_reporting_zero_cpus_falls_back_to_proc_cpuinfo():
+    cpu = replay("container-zero-cpus")["hardware"]["cpu"]
+    assert_matches(
+        cpu,
+        {
+            "vendor": "Intel",
+            "microarchitecture": "Kaby Lake",  # model 142 stepping 9
+            "cores": 2,  # distinct (physical id, core id) in /proc/cpuinfo
+            "threads": 4,  # processors in /proc/cpuinfo, not lscpu's 0 nor nproc's 2
+            "base_freq_ghz": 2.4,
+            "cache_l1_kb": None,
+        },
+    )
+
+
+def test_an_unknown_locale_gives_nulls_not_guesses():
+    """French lscpu: the keys are not understood; /proc/cpuinfo (not translated) still is."""
+    cpu = replay("lscpu-french")["hardware"]["cpu"]
+    assert_matches(
+        cpu,
+        {
+            "vendor": "Intel",
+            "model": "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz",
+            "microarchitecture": "Skylake",
+            "cores": 4,
+            "threads": 8,
+            "base_freq_ghz": 3.4,
+            "max_freq_ghz": None,  # "4000,0000" sits under a French key: not read, not guessed
+            "cache_l3_kb": None,
+        },
+    )
+
+
+def test_old_tool_versions():
+    """sysbench 0.4, fio 2.x, smartctl 6 text, lsblk -P, plain `ip addr`, df without -T."""
+    doc = replay("old-tools")
+    assert doc["device_identifier"] == "fileserver"
+    assert_matches(
+        doc["results"]["cpu"],
+        {
+            "events_per_sec_single": 996.76,  # 10000 events / 10.0325 s
+            "events_per_sec_multi": 3950.7,  # 10000 events / 2.5312 s
+            "duration_s": 12.56,
+            "score_single": 83.1,  # 100 x 996.76 / 1200
+            "score_multi": 65.8,  # 100 x 3950.70 / 6000
+            "score": 74.5,
+        },
+    )
+    assert_matches(doc["results"]["memory"], {"throughput_mib_s": 2383.06, "score": 17})
+    assert_matches(
+        doc["results"]["disk"],
+        {
+            "read_mb_s": 107.4,  # bw 104857 KiB/s
+            "write_mb_s": None,
+            "iops_read": 130,
+            "iops_write": None,
+            "latency_ms": 7.676,  # lat.mean 7676.2 us (fio 2.x reports microseconds)
+            "score": 3.6,  # mean of 100 x 107.37/1500 and 100 x 130.25/100000
+        },
+    )
+    assert_matches(
+        doc["results"]["network"],
+        {
+            "upload_mbps": 939.52,
+            "download_mbps": 938.7,
+            "ping_ms": 0.35,
+            "jitter_ms": 0.04,
+            "packet_loss_percent": 0,
+            "retransmits": 8,
+            "score": 93.9,
+        },
+    )
+    assert doc["results"]["gpu"] is None
+    assert doc["results"]["global_score"] == 45.26
+    storage = doc["hardware"]["storage"]
+    assert storage["devices"] == [
+        {
+            "name": "/dev/sda",
+            "type": "HDD",
+            "interface": "SATA",
+            "capacity_gb": 4000.8,
+            "vendor": "WDC",
+            "model": "WDC WD40EFRX-68N32N0",
+            "serial": "WD-WCC7K1234567",
+            "smart_health": "PASSED",
+            "temperature_c": 35,
+        },
+        {
+            "name": "/dev/sdb",
+            "type": "SSD",
+            "interface": "SATA",
+            "capacity_gb": 250.1,
+            "vendor": "Samsung",
+            "model": "Samsung SSD 850",
+            "serial": "S21PNXAG123456A",
+            "smart_health": None,
+            "temperature_c": None,
+        },
+    ]
+    assert storage["partitions"] == [
+        {
+            "name": "/dev/sdb1",
+            "mount_point": "/",
+            "fs_type": None,
+            "used_gb": 50.8,
+            "total_gb": 228.2,
+        },
+        {
+            "name": "/dev/sda1",
+            "mount_point": "/srv/data",
+            "fs_type": None,
+            "used_gb": 2756.2,
+            "total_gb": 3725.8,
+        },
+    ]
+    assert doc["hardware"]["network"]["interfaces"] == [
+        {
+            "name": "enp3s0",
+            "type": "ethernet",
+            "mac": "3c:52:82:0a:1b:2c",
+            "ip": "10.0.0.21",
+            "speed_mbps": 1000,
+            "driver": "r8169",
+            "wake_on_lan": True,
+        },
+        {
+            "name": "wlp2s0",
+            "type": "wifi",
+            "mac": "a0:88:b4:12:34:56",
+            "ip": None,
+            "speed_mbps": None,
+            "driver": None,
+            "wake_on_lan": None,
+        },
+    ]
+    assert_matches(
+        doc["hardware"]["os"],
+        {
+            "name": "Ubuntu",
+            "version": "16.04.7 LTS (Xenial Xerus)",
+            "kernel_version": "4.4.0-210-generic",
+            "architecture": "x86_64",
+            "virtualization_type": "none",
+        },
+    )
+
+
+def test_garbage_yields_nulls_never_a_crash_nor_a_number():
+    doc = replay("garbage")  # exit status 0 checked by bench_json
+    hw, results = doc["hardware"], doc["results"]
+    assert all(v is None for k, v in hw["cpu"].items() if k != "flags")
+    assert hw["cpu"]["flags"] == []
+    assert all(v is None for k, v in hw["ram"].items() if k != "layout")
+    assert hw["ram"]["layout"] == []
+    assert all(v is None for v in hw["system"].values())
+    assert all(v is None for v in hw["motherboard"].values())
+    assert all(v is None for v in hw["os"].values())
+    assert hw["gpu"] is None  # only llvmpipe: no GPU
+    assert hw["storage"]["devices"] == []  # truncated lsblk.json, junk smartctl JSON
+    assert hw["storage"]["partitions"] == [
+        {
+            "name": "/dev/sda1",
+            "mount_point": "/",
+            "fs_type": "ext4",
+            "used_gb": None,
+            "total_gb": None,
+        },
+    ]
+    for iface in hw["network"]["interfaces"]:
+        assert iface["mac"] is None and iface["speed_mbps"] is None
+        assert iface["wake_on_lan"] is None
+    for category in ("cpu", "memory", "disk", "network", "gpu"):
+        assert results[category] is None, category  # 0, NaN, -5, 1e400 and errors: no result
+    assert results["global_score"] is None
+    assert all(v is None for v in results["conditions"].values())
+
+
+def test_skip_options_apply_to_a_replay():
+    doc = replay("old-tools", "--skip-network", "--skip-memory")
+    results = doc["results"]
+    assert results["network"] is None and results["memory"] is None
+    assert results["cpu"]["score"] == 74.5
+    # cpu and disk only: (0.30 x 74.5 + 0.25 x 3.6) / 0.55
+    assert results["global_score"] == pytest.approx(expected_global_score(results), abs=0.01)
+    assert results["global_score"] == pytest.approx(42.27, abs=0.01)

@@ -1,0 +1,149 @@
+"""Submitting: exit 0 only on "status": "ok"; any failure keeps the JSON and says how to resend it.
+
+The server here is a stand-in on 127.0.0.1 that answers what the contract says the real one
+answers (201 + ids, 401, 400, 500); the real server is exercised by the live tests of the app.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from .benchrun import FIXTURES, free_port, run_bench
+
+TOKEN = "s3cret-fleet-token"
+CAPTURE = str(FIXTURES / "old-tools")
+
+
+class FakeServer(ThreadingHTTPServer):
+    def __init__(self, status: int, body: bytes):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.status, self.body, self.requests = status, body, []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/api/benchmark"
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        length = int(self.headers.get("Content-Length", 0))
+        self.server.requests.append(
+            {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+        )
+        status, body = self.server.status, self.server.body
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            status, body = 401, b'{"detail": "Invalid token."}'
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(request):
+    status, body = getattr(request, "param", (201, None))
+    if body is None:
+        body = json.dumps(
+            {
+                "status": "ok",
+                "device_id": 7,
+                "snapshot_id": 3,
+                "benchmark_id": 9,
+                "global_score": 45.26,
+                "device_url": "/admin/inventory/device/7/change/",
+            }
+        ).encode()
+    srv = FakeServer(status, body)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def submit(server_url: str, token: str, cwd, *extra: str):
+    return run_bench(
+        "--from-dir", CAPTURE, "--server", server_url, "--token", token, *extra, cwd=cwd, timeout=60
+    )
+
+
+def kept_files(directory):
+    return sorted(directory.glob("bench-fileserver-*.json"))
+
+
+def test_a_successful_submission_exits_0_and_shows_the_device_url(server, tmp_path):
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "/admin/inventory/device/7/change/" in proc.stderr
+    assert (
+        f"http://127.0.0.1:{server.server_address[1]}/admin/inventory/device/7/change/"
+        in proc.stderr
+    )
+    [request] = server.requests
+    assert request["path"] == "/api/benchmark"
+    assert request["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert request["headers"]["Content-Type"] == "application/json"
+    document = json.loads(request["body"])
+    assert document["device_identifier"] == "fileserver"
+    assert document["results"]["cpu"]["score"] == 74.5
+    assert kept_files(tmp_path) == []  # nothing to keep on success
+    assert proc.stdout == ""  # the JSON goes to stdout only with --dry-run
+
+
+def test_a_wrong_token_fails_keeps_the_json_and_prints_how_to_resend(server, tmp_path):
+    proc = submit(server.url, "wrong-token", tmp_path)
+    assert proc.returncode == 1
+    assert "HTTP 401" in proc.stderr and "Invalid token." in proc.stderr
+    [kept] = kept_files(tmp_path)
+    assert json.loads(kept.read_text())["device_identifier"] == "fileserver"
+    assert str(kept) in proc.stderr
+    resend = next(line for line in proc.stderr.splitlines() if "curl -sS -X POST" in line)
+    assert '"Authorization: Bearer $TOKEN"' in resend
+    assert "'Content-Type: application/json'" in resend
+    assert f"--data-binary @{kept}" in resend and server.url in resend
+    assert "wrong-token" not in proc.stderr  # the secret is never printed
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        (
+            400,
+            b'{"results": {"cpu": {"score": ["Ensure this value is less than or equal to 1e4."]}}}',
+        ),
+        (500, b'{"detail": "Internal error"}'),
+        (200, b'{"status": "error", "detail": "database is locked"}'),
+        (201, b"<html>not json</html>"),
+    ],
+    indirect=True,
+)
+def test_any_answer_but_status_ok_is_a_failure(server, tmp_path):
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 1
+    assert len(kept_files(tmp_path)) == 1
+    assert f"HTTP {server.status}" in proc.stderr
+    assert server.body.decode()[:40] in proc.stderr  # the server's own error body is shown
+
+
+def test_an_unreachable_server_fails_and_keeps_the_json(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/api/benchmark"  # nothing listens there
+    proc = submit(url, TOKEN, tmp_path)
+    assert proc.returncode == 1
+    assert "could not reach" in proc.stderr
+    assert len(kept_files(tmp_path)) == 1
+
+
+def test_with_output_the_kept_json_is_that_file(tmp_path):
+    out = tmp_path / "mine.json"
+    url = f"http://127.0.0.1:{free_port()}/api/benchmark"
+    proc = submit(url, TOKEN, tmp_path, "--output", str(out))
+    assert proc.returncode == 1
+    assert f"--data-binary @{out}" in proc.stderr
+    assert kept_files(tmp_path) == []
+    assert json.loads(out.read_text())["device_identifier"] == "fileserver"

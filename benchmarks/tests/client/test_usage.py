@@ -1,0 +1,155 @@
+"""bench.sh's command line: --help, usage errors (exit 2, a clear message), piping to bash."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .benchrun import FIXTURES, SCRIPT, run_bench
+
+OPTIONS = (
+    "--server",
+    "--token",
+    "--device",
+    "--iperf-server",
+    "--skip-cpu",
+    "--skip-memory",
+    "--skip-disk",
+    "--skip-network",
+    "--skip-gpu",
+    "--short",
+    "--dry-run",
+    "--output",
+    "--capture",
+    "--from-dir",
+    "--help",
+)
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_lists_every_option_and_exits_0(flag):
+    proc = run_bench(flag, timeout=30)
+    assert proc.returncode == 0
+    for option in OPTIONS:
+        assert option in proc.stdout, option
+    assert "Usage: bench.sh --server URL --token TOKEN" in proc.stdout
+
+
+def test_missing_server_is_a_usage_error_naming_the_option():
+    proc = run_bench("--token", "x", "--short", timeout=30)
+    assert proc.returncode == 2
+    assert "--server URL is required" in proc.stderr
+    assert "--dry-run" in proc.stderr  # says how to run without a server
+    assert proc.stdout == ""
+
+
+def test_missing_token_is_a_usage_error():
+    proc = run_bench("--server", "http://127.0.0.1:9/api/benchmark", timeout=30)
+    assert proc.returncode == 2
+    assert "--token TOKEN is required" in proc.stderr
+
+
+def test_unknown_option_is_a_usage_error():
+    proc = run_bench("--dry-run", "--turbo", timeout=30)
+    assert proc.returncode == 2
+    assert "unknown option or argument: --turbo" in proc.stderr
+    assert "bench.sh --help" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dry-run", "--server"], "option --server needs a value"),
+        (["--dry-run", "--device", "--short"], "option --device needs a value"),
+        (["--server", "ftp://host/api/benchmark", "--token", "t"], "--server must be an http://"),
+        (["--dry-run", "--iperf-server", "127.0.0.1:99999"], "--iperf-server: invalid port"),
+        (["--dry-run", "--iperf-server", "host:port"], "--iperf-server: invalid port"),
+        (["--dry-run", "--from-dir", "/nonexistent/capture"], "is not a directory"),
+        (["--dry-run", "--capture", "/tmp/x", "--from-dir", "/tmp"], "cannot be used together"),
+        (["--dry-run", "--device", "x" * 256], "at most 255 characters"),
+    ],
+)
+def test_invalid_arguments_are_usage_errors(args, message):
+    proc = run_bench(*args, timeout=30)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+
+
+def test_capture_refuses_a_non_empty_directory(tmp_path):
+    (tmp_path / "old.txt").write_text("x")
+    proc = run_bench("--dry-run", "--capture", str(tmp_path), timeout=30)
+    assert proc.returncode == 2
+    assert "is not empty" in proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["old.txt"]
+
+
+def test_equals_form_of_options_is_accepted():
+    proc = run_bench(f"--from-dir={FIXTURES / 'old-tools'}", "--device=renamed", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["device_identifier"] == "renamed"
+
+
+def test_works_when_piped_to_bash():
+    """As served: curl -fsSL http://HOST:8007/bench.sh | sudo bash -s -- ARGS."""
+    script = SCRIPT.read_bytes()
+    help_proc = subprocess.run(
+        ["bash", "-s", "--", "--help"], input=script, capture_output=True, check=False, timeout=30
+    )
+    assert help_proc.returncode == 0
+    assert b"--iperf-server" in help_proc.stdout
+    run = subprocess.run(
+        ["bash", "-s", "--", "--from-dir", str(FIXTURES / "old-tools"), "--dry-run"],
+        input=script,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    assert json.loads(run.stdout)["device_identifier"] == "fileserver"
+
+
+def test_output_writes_the_json_to_a_file_too(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = run_bench("--from-dir", str(FIXTURES / "old-tools"), "--dry-run", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text()) == json.loads(proc.stdout)
+
+
+def test_without_jq_and_without_root_it_stops_with_a_clear_error():
+    """jq builds the JSON; a non-root run cannot install it, so it says what to do (exit 3)."""
+    bin_dir = Path(tempfile.mkdtemp(prefix="bench-nojq-"))
+    try:
+        bin_dir.chmod(0o755)
+        for tool in ("bash", "mktemp", "rm", "cat", "id", "date", "dirname", "ls", "mkdir"):
+            os.symlink(shutil.which(tool), bin_dir / tool)
+        command = [str(bin_dir / "bash"), "-s", "--", "--dry-run", "--skip-disk"]
+        if os.geteuid() == 0:  # as root bench.sh would apt-get install jq: drop to nobody
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                pytest.skip("setpriv (util-linux) is needed to run as a non-root user")
+            command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        proc = subprocess.run(
+            command,
+            input=SCRIPT.read_bytes(),
+            capture_output=True,
+            env={"PATH": str(bin_dir), "HOME": str(bin_dir)},
+            check=False,
+            timeout=60,
+        )
+    finally:
+        shutil.rmtree(bin_dir)
+    assert proc.returncode == 3, proc.stderr.decode()
+    assert b"jq is required" in proc.stderr
+    assert proc.stdout == b""
+
+
+def test_nothing_is_read_from_the_file_after_main_starts():
+    """bash reads a script as it runs it: with `exit` on a line of its own, a bench.sh edited
+    during a run had its new bytes executed after main returned (a replay went on to benchmark
+    into its --from-dir). main and exit must be one command, parsed before main runs."""
+    lines = [line for line in SCRIPT.read_text().splitlines() if line.strip()]
+    assert lines[-1] == 'main "$@" </dev/null; exit $?'

@@ -1,0 +1,143 @@
+"""bench.sh for real (sysbench, fio, iperf3) against the real server on loopback.
+
+What the server stored is what is checked: this is the product's first use.
+"""
+
+import json
+import os
+import re
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from benchmarks.tests.client.benchrun import SCRIPT, private_tmpdir, require
+from benchmarks.tests.client.conftest import iperf3_server  # noqa: F401 (a fixture)
+from benchsite.livetest import live_server
+
+pytestmark = [pytest.mark.live]
+
+WEIGHTS = {"cpu": 0.30, "memory": 0.20, "disk": 0.25, "network": 0.15, "gpu": 0.10}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require("jq", "curl", "sysbench", "fio", "iperf3")
+    with live_server(tmp_path_factory.mktemp("bench-live")) as live:
+        yield live
+
+
+def api_get(server, path):
+    request = urllib.request.Request(
+        server.url + path, headers={"Authorization": f"Bearer {server.token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        return json.loads(response.read())
+
+
+def bench(server, *args, token=None, cwd=None):
+    tmpdir = private_tmpdir()
+    try:
+        return subprocess.run(
+            [
+                "bash",
+                str(SCRIPT),
+                "--server",
+                f"{server.url}/api/benchmark",
+                "--token",
+                token or server.token,
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=420,
+            cwd=cwd,
+            env={**os.environ, "TMPDIR": str(tmpdir)},
+        )
+    finally:
+        subprocess.run(["rm", "-rf", str(tmpdir)], check=False)
+
+
+def stored_device(server, name):
+    found = api_get(server, f"/api/devices?search={name}")["results"]
+    assert [d["hostname"] for d in found] == [name]
+    return api_get(server, f"/api/devices/{found[0]['id']}")
+
+
+def test_a_short_run_lands_a_scored_benchmark_of_this_machine(server, iperf3_server):  # noqa: F811
+    run = bench(
+        server,
+        "--short",
+        "--skip-gpu",
+        "--device",
+        "live-bench",
+        "--iperf-server",
+        f"127.0.0.1:{iperf3_server}",
+    )
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    device = stored_device(server, "live-bench")
+    assert f"/admin/inventory/device/{device['id']}/change/" in run.stderr + run.stdout
+    snapshot, benchmark = device["last_snapshot"], device["last_benchmark"]
+    assert snapshot["cpu_threads"] == os.cpu_count()
+    assert 1 <= snapshot["cpu_cores"] <= snapshot["cpu_threads"]
+    mem_total_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[1])
+    assert abs(snapshot["ram_total_mb"] - mem_total_kb / 1024) < 0.1 * mem_total_kb / 1024
+    assert snapshot["kernel_version"] == os.uname().release
+    for category in ("cpu", "memory", "disk", "network"):
+        assert benchmark[f"{category}_score"] > 0, category
+    assert benchmark["gpu_score"] is None
+    detail = api_get(server, f"/api/benchmarks/{benchmark['id']}")
+    assert detail["results"]["network"]["upload_mbps"] > 0
+    assert detail["results"]["network"]["download_mbps"] > 0
+    assert "conditions" in detail["results"]  # the run's conditions, kept as an extension
+    present = {c: benchmark[f"{c}_score"] for c in ("cpu", "memory", "disk", "network")}
+    expected = sum(WEIGHTS[c] * s for c, s in present.items()) / sum(WEIGHTS[c] for c in present)
+    assert benchmark["global_score"] == pytest.approx(expected, abs=0.01)
+
+
+def test_skipped_categories_are_stored_null_and_the_global_score_renormalised(server):
+    run = bench(
+        server,
+        "--short",
+        "--skip-cpu",
+        "--skip-disk",
+        "--skip-network",
+        "--skip-gpu",
+        "--device",
+        "memory-only",
+    )
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    benchmark = stored_device(server, "memory-only")["last_benchmark"]
+    assert benchmark["memory_score"] > 0
+    assert [benchmark[f"{c}_score"] for c in ("cpu", "disk", "network", "gpu")] == [None] * 4
+    assert benchmark["global_score"] == pytest.approx(benchmark["memory_score"], abs=0.01)
+
+
+def test_a_wrong_token_exits_non_zero_and_keeps_the_json(server, tmp_path):
+    before = api_get(server, "/api/stats")["benchmarks"]
+
+    run = bench(
+        server,
+        "--skip-cpu",
+        "--skip-memory",
+        "--skip-disk",
+        "--skip-network",
+        "--skip-gpu",
+        "--device",
+        "refused",
+        token="not-the-token",
+        cwd=tmp_path,
+    )
+
+    assert run.returncode != 0
+    kept = re.search(r"The submission is kept in (\S+)\.", run.stderr)
+    assert kept, run.stderr[-2000:]
+    path = Path(kept[1]) if Path(kept[1]).is_absolute() else tmp_path / kept[1]
+    document = json.loads(path.read_text())
+    assert document["device_identifier"] == "refused"
+    assert "--data-binary @" in run.stderr and "$TOKEN" in run.stderr
+    assert "not-the-token" not in run.stderr  # the secret is never echoed
+    assert api_get(server, "/api/stats")["benchmarks"] == before
