@@ -2,5 +2,8 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from .bodylimit import RequestBodyLimit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchsite.settings")
-application = get_asgi_application()
+# Django's ASGI handler stores a whole body before any view can refuse it: cap it first.
+application = RequestBodyLimit(get_asgi_application())

@@ -1,22 +1,161 @@
-from django.contrib import admin
+"""Documents in the admin: an upload inline on the device page and their own changelist.
 
+Every write goes through documents.services, like the API's: uploads are checked by content and
+limited in size, and a deletion (one, a bulk action, an inline's delete box) releases the stored
+file only when nothing references its content any more.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html
+
+from inventory.admin import DeviceAdmin as InventoryDeviceAdmin
+from inventory.models import Device
+
+from . import services, storage
 from .models import Document
+
+
+def download_link(document: Document) -> str:
+    url = reverse("document-download", kwargs={"pk": document.pk})
+    return format_html('<a href="{}">{}</a>', url, document.original_filename)
+
+
+class StoredFileWidget(forms.Widget):
+    """A stored document's file, shown as its download link: a content is never replaced."""
+
+    def __init__(self, document: Document, attrs=None):
+        super().__init__(attrs)
+        self.document = document
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return download_link(self.document)
+
+
+class DocumentForm(forms.ModelForm):
+    """A new document's file, type and title; an existing one's type and title."""
+
+    file = forms.FileField(help_text="PDF, PNG, JPEG, WebP, GIF or plain text; checked by content.")
+
+    class Meta:
+        model = Document
+        fields = ("doc_type", "title")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            field = self.fields["file"]
+            field.required, field.disabled = False, True
+            field.widget = StoredFileWidget(self.instance)
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and not self.instance.pk:
+            try:
+                services.document_check(upload=upload)
+            except storage.UploadRejected as exc:
+                raise ValidationError(str(exc), code="rejected") from None
+        return upload
+
+
+class DocumentFormSet(BaseInlineFormSet):
+    """The device page's documents, written through the services like the API's.
+
+    A document exists only with its stored file, so rows are saved as the admin commits them.
+    """
+
+    def save_new(self, form, commit=True):
+        data = form.cleaned_data
+        return services.document_store(
+            device=self.instance,
+            upload=data["file"],
+            doc_type=data["doc_type"],
+            title=data["title"],
+        )
+
+    def save_existing(self, form, obj, commit=True):
+        data = form.cleaned_data
+        return services.document_update(
+            document=obj, doc_type=data["doc_type"], title=data["title"]
+        )
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            services.document_delete(document=obj)
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    form = DocumentForm
+    formset = DocumentFormSet
+    fields = ("file", "doc_type", "title", "mime_type", "size", "uploaded_at")
+    readonly_fields = ("mime_type", "size", "uploaded_at")
+    extra = 1
+
+    @admin.display(description="size")
+    def size(self, document: Document) -> str:
+        return filesizeformat(document.size_bytes) if document.size_bytes is not None else ""
+
+
+# inventory's device page plus the documents inline: documents depends on inventory, never the
+# reverse, so the inline is added here rather than in inventory.admin.
+admin.site.unregister(Device)
+
+
+@admin.register(Device)
+class DeviceAdmin(InventoryDeviceAdmin):
+    inlines = (*InventoryDeviceAdmin.inlines, DocumentInline)
 
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "device", "doc_type", "mime_type", "size_bytes", "uploaded_at")
-    list_filter = ("doc_type", "mime_type")
+    list_display = ("__str__", "device", "doc_type", "download", "mime_type", "size", "uploaded_at")
+    list_filter = ("doc_type", "mime_type", "uploaded_at")
     search_fields = ("title", "original_filename", "device__hostname", "sha256")
     list_select_related = ("device",)
-    readonly_fields = (
-        "original_filename",
-        "stored_name",
+    date_hierarchy = "uploaded_at"
+    fields = (
+        "device",
+        "doc_type",
+        "title",
+        "download",
         "mime_type",
-        "size_bytes",
+        "size",
         "sha256",
+        "stored_name",
+        "uploaded_at",
+    )
+    readonly_fields = (
+        "device",
+        "download",
+        "mime_type",
+        "size",
+        "sha256",
+        "stored_name",
         "uploaded_at",
     )
 
     def has_add_permission(self, request):
-        return False  # uploads arrive with the documents feature (API and device page)
+        return False  # uploads: the device page's documents inline, or the API
+
+    @admin.display(description="file", ordering="original_filename")
+    def download(self, document: Document) -> str:
+        return download_link(document)
+
+    @admin.display(description="size", ordering="size_bytes")
+    def size(self, document: Document) -> str:
+        return filesizeformat(document.size_bytes)
+
+    def save_model(self, request, obj, form, change):
+        services.document_update(document=obj, doc_type=obj.doc_type, title=obj.title)
+
+    def delete_model(self, request, obj):
+        services.document_delete(document=obj)
+
+    def delete_queryset(self, request, queryset):
+        for document in queryset:
+            services.document_delete(document=document)

@@ -1,0 +1,110 @@
+"""benchsite.bodylimit: under ASGI an oversized body is refused before Django stores it."""
+
+import json
+
+from asgiref.sync import async_to_sync
+
+from benchsite.asgi import application
+from benchsite.bodylimit import RequestBodyLimit, largest_body_bytes
+
+LIMIT = 1000
+
+
+def run(app, *, headers=(), chunks=(b"",)):
+    """Drive an ASGI app with one request; returns (status, body, chunks read by the app)."""
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+    read, sent = [], []
+
+    async def receive():
+        if not messages:
+            return {"type": "http.disconnect"}
+        read.append(messages[0])
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/devices/1/docs",
+        "raw_path": b"/api/devices/1/docs",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    async_to_sync(app)(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], body, len(read)
+
+
+class Echo:
+    """Reads the whole body like Django does, then answers 200 with its size."""
+
+    def __init__(self):
+        self.called = False
+
+    async def __call__(self, scope, receive, send):
+        self.called = True
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # Django's ASGIHandler: RequestAborted, nothing sent
+            size += len(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(size).encode()})
+
+
+def test_a_declared_length_over_the_limit_is_refused_without_calling_the_app():
+    echo = Echo()
+    app = RequestBodyLimit(echo, max_bytes=lambda: LIMIT)
+
+    status, body, read = run(app, headers=[(b"content-length", b"10737418240")])
+
+    assert status == 413 and "larger than this server accepts" in json.loads(body)["detail"]
+    assert not echo.called and read == 0
+
+
+def test_a_chunked_body_is_cut_once_it_passes_the_limit():
+    app = RequestBodyLimit(Echo(), max_bytes=lambda: LIMIT)
+
+    status, _, read = run(app, chunks=[b"x" * 400] * 100)
+
+    assert status == 413
+    assert read == 3  # of 100 chunks sent
+
+
+def test_a_body_within_the_limit_reaches_the_app_untouched():
+    app = RequestBodyLimit(Echo(), max_bytes=lambda: LIMIT)
+
+    status, body, _ = run(
+        app, headers=[(b"content-length", b"1000")], chunks=[b"x" * 500, b"y" * 500]
+    )
+
+    assert (status, body) == (200, b"1000")
+
+
+def test_the_largest_limit_is_a_document_upload_with_its_envelope(settings):
+    settings.MAX_UPLOAD_MB = 3
+    settings.MAX_SUBMISSION_KB = 1024
+    assert 3 * 1024 * 1024 < largest_body_bytes() < 4 * 1024 * 1024
+
+
+def test_the_served_asgi_application_applies_it(settings):
+    settings.MAX_UPLOAD_MB = 1
+
+    status, _, read = run(application, headers=[(b"content-length", str(64 * 1024**2).encode())])
+
+    assert status == 413 and read == 0

@@ -1,0 +1,97 @@
+"""HTTP plumbing of the documents API: upload limits, refusals as statuses, file responses."""
+
+from asgiref.sync import sync_to_async
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.handlers.asgi import ASGIRequest
+from django.http import FileResponse
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from . import storage
+from .filenames import content_disposition
+from .models import Document
+
+# A multipart body is the file plus its envelope (boundaries, part headers, doc_type, title).
+# A declared Content-Length beyond the limit plus this is refused before anything is read.
+MULTIPART_ENVELOPE_BYTES = 64 * 1024
+DOWNLOAD_BLOCK_BYTES = 64 * 1024
+
+
+class DocumentTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class UnsupportedDocument(APIException):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_media_type"
+
+
+def api_error(exc: storage.UploadRejected) -> APIException:
+    if isinstance(exc, storage.UploadTooLarge):
+        return DocumentTooLarge(str(exc))
+    return UnsupportedDocument(str(exc))
+
+
+class UploadSizeGuard(FileUploadHandler):
+    """The first upload handler of an upload request: counts file bytes as they arrive and,
+    past `max_bytes`, stops the parsing without reading the rest of the body (Django neither
+    buffers nor drains it). The view then answers 413 (`exceeded`)."""
+
+    def __init__(self, *, max_bytes: int):
+        super().__init__()
+        self.max_bytes = max_bytes
+        self.received = 0
+        self.exceeded = False
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.max_bytes:
+            self.exceeded = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handlers (memory or temporary file) build the file
+
+
+def refuse_declared_oversize(request, *, max_bytes: int) -> None:
+    """413 when the declared Content-Length cannot fit the limit: nothing of the body is read."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return
+    if declared > max_bytes + MULTIPART_ENVELOPE_BYTES:
+        raise api_error(storage.UploadTooLarge.over(max_bytes))
+
+
+def document_response(request, document: Document) -> FileResponse:
+    """The stored file, streamed as an attachment under the original filename, announced as
+    its sniffed type and never to be rendered or sniffed by the browser.
+
+    Raises FileNotFoundError when the stored file is missing.
+    """
+    kind = storage.KIND_BY_MIME.get(document.mime_type, storage.TEXT)
+    content_type = document.mime_type
+    if kind is storage.TEXT:
+        content_type += "; charset=utf-8"
+    file = storage.open_stored(document.stored_name)
+    response = FileResponse(file, content_type=content_type, as_attachment=True)
+    response.block_size = DOWNLOAD_BLOCK_BYTES
+    # The contract: the original filename. The sniffed Content-Type, not the name, decides
+    # what the content is; HTML, SVG and scripts never get stored whatever their name.
+    response["Content-Disposition"] = content_disposition(document.original_filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    # Should the file be opened in a tab anyway: no script, no plugin, no same-origin access.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if isinstance(getattr(request, "_request", request), ASGIRequest):
+        # Under ASGI Django would read a synchronous iterator whole into memory before sending
+        # it: hand it an asynchronous one that reads block by block in a worker thread.
+        response.streaming_content = _read_blocks(file, DOWNLOAD_BLOCK_BYTES)
+    return response
+
+
+async def _read_blocks(file, block_size: int):
+    read = sync_to_async(file.read, thread_sensitive=False)
+    while block := await read(block_size):
+        yield block

@@ -1,0 +1,48 @@
+"""Document shapes of the API: the upload form (multipart) and the metadata answered."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from .models import DocType, Document
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    """A document's metadata; `filename` is the client's name, for display."""
+
+    filename = serializers.CharField(source="original_filename", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = (
+            "id",
+            "doc_type",
+            "title",
+            "filename",
+            "mime_type",
+            "size_bytes",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        )
+        read_only_fields = fields
+
+    def get_download_url(self, document) -> str:
+        path = reverse("document-download", kwargs={"pk": document.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    """POST /api/devices/{id}/docs (multipart/form-data)."""
+
+    file = serializers.FileField(
+        allow_empty_file=False, max_length=None, use_url=False, help_text="The document."
+    )
+    doc_type = serializers.ChoiceField(choices=DocType.choices, default=DocType.OTHER)
+    title = serializers.CharField(
+        max_length=Document._meta.get_field("title").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+    )

@@ -1,0 +1,124 @@
+"""Writes of documents: every writer (API, admin, a device's deletion) goes through here.
+
+A stored file belongs to no row in particular: rows reference content by its SHA-256, and the
+file goes when the last reference does, after that deletion commits. Storing a content and
+releasing it are serialised per content by `_content_lock`, so an upload never lands on a file
+that a concurrent release is about to remove, and a release never removes a file that an
+upload has just referenced.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.files import File
+from django.db import connection, transaction
+
+from inventory.models import Device
+
+from . import storage
+from .filenames import display_filename
+from .models import DocType, Document
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock(key1, key2): key1 names this use, key2 is taken from the content hash.
+_LOCK_NAMESPACE = 0x646F63  # "doc"
+
+
+def max_upload_bytes() -> int:
+    return settings.MAX_UPLOAD_MB * 1024 * 1024
+
+
+def _content_lock(sha256: str) -> None:
+    """Hold, until the current transaction ends, the lock of one content.
+
+    PostgreSQL: an advisory transaction lock, shared by every app server of the database.
+    SQLite: nothing to take; every transaction begins IMMEDIATE (settings), which already
+    serialises all writers.
+    """
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(bytes.fromhex(sha256[:8]), "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, key])
+
+
+def document_check(*, upload: File) -> storage.FileKind:
+    """The kind `upload` would be stored as; raises storage.UploadRejected when it would not be.
+
+    Forms validate with this so that a refusal is a form error; document_store checks again.
+    """
+    with storage.spool(upload.chunks(), max_bytes=max_upload_bytes()) as spooled:
+        return spooled.kind
+
+
+def document_store(
+    *, device: Device, upload: File, doc_type: str = DocType.OTHER, title: str = ""
+) -> Document:
+    """Attach `upload` to `device`: checked by content, stored once per content.
+
+    Raises storage.UploadTooLarge (over MAX_UPLOAD_MB) or storage.UnsupportedContent (not an
+    accepted type); nothing is stored then. The client's filename is kept for display only.
+    """
+    filename = display_filename(getattr(upload, "name", None))
+    with storage.spool(upload.chunks(), max_bytes=max_upload_bytes()) as spooled:
+        name = storage.stored_name(spooled.sha256, spooled.kind)
+        written = False
+        try:
+            with transaction.atomic():
+                _content_lock(spooled.sha256)
+                written = storage.put(name, spooled.file, size_bytes=spooled.size_bytes)
+                document = Document.objects.create(
+                    device=device,
+                    doc_type=doc_type,
+                    title=title,
+                    original_filename=filename,
+                    stored_name=name,
+                    mime_type=spooled.kind.mime_type,
+                    size_bytes=spooled.size_bytes,
+                    sha256=spooled.sha256,
+                )
+        except BaseException:
+            if written:
+                # The row was not created: give back the file only this attempt wrote.
+                document_file_release(sha256=spooled.sha256, stored_name=name)
+            raise
+    logger.info(
+        "document %s stored for %s: %s, %d bytes, %s",
+        document.pk,
+        device,
+        document.mime_type,
+        document.size_bytes,
+        "new content" if written else "content already stored",
+    )
+    return document
+
+
+@transaction.atomic
+def document_update(*, document: Document, doc_type: str, title: str) -> Document:
+    """Edit what people say about a document (its content never changes)."""
+    document.doc_type = doc_type
+    document.title = title
+    document.save(update_fields=("doc_type", "title"))
+    return document
+
+
+@transaction.atomic
+def document_delete(*, document: Document) -> None:
+    """Remove a document. Its file goes after the commit if nothing else references the
+    content (documents.signals schedules document_file_release for every deleted row, this one
+    and those a device's deletion cascades to)."""
+    document.delete()
+
+
+def document_file_release(*, sha256: str, stored_name: str) -> bool:
+    """Remove a stored file unless a document still references it; True when removed.
+
+    Runs after the commit of the deletion that dropped a reference.
+    """
+    with transaction.atomic():
+        _content_lock(sha256)
+        if Document.objects.filter(sha256=sha256, stored_name=stored_name).exists():
+            return False
+        storage.remove(stored_name)
+    logger.info("stored file %s removed: no document references it", stored_name)
+    return True

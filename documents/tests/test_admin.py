@@ -1,0 +1,255 @@
+"""Documents in the admin: uploads on the device page, the changelist, deletes via services."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from documents import services, storage
+from documents.models import DocType, Document
+from inventory.models import Device
+from inventory.tests.factories import DeviceFactory
+
+from . import files
+from .files import upload
+
+pytestmark = pytest.mark.django_db
+
+
+def device_url(device) -> str:
+    return reverse("admin:inventory_device_change", args=(device.pk,))
+
+
+def posted(value):
+    """A form value as a browser posts it."""
+    if isinstance(value, bool):
+        return "on" if value else ""
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return str(value)
+
+
+def change_form_data(admin_client, device) -> dict:
+    """What a browser posts back from the device page untouched: the device form and every
+    inline's management form and existing rows (extra rows left out)."""
+    response = admin_client.get(device_url(device))
+    assert response.status_code == 200
+    data = {}
+
+    def put(form, names):
+        for name in names:
+            value = form[name].value()
+            if value is None or name == "file":
+                continue
+            data[form.add_prefix(name)] = posted(value)
+
+    form = response.context["adminform"].form
+    put(form, form.fields)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        initial = formset.initial_form_count()
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(initial)
+        data[f"{formset.prefix}-INITIAL_FORMS"] = str(initial)
+        for row in formset.forms[:initial]:
+            put(row, row.fields)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def add_upload(data: dict, index: int, content: bytes, name: str, **fields) -> dict:
+    """The device page's documents inline with one more row holding an upload."""
+    data["documents-TOTAL_FORMS"] = str(int(data["documents-TOTAL_FORMS"]) + 1)
+    data[f"documents-{index}-file"] = SimpleUploadedFile(name, content)
+    data[f"documents-{index}-doc_type"] = fields.get("doc_type", DocType.OTHER)
+    data[f"documents-{index}-title"] = fields.get("title", "")
+    return data
+
+
+def test_a_document_is_uploaded_from_the_device_page(admin_client, device, upload_dir):
+    data = add_upload(
+        change_form_data(admin_client, device),
+        0,
+        files.pdf_bytes(),
+        "../manual.pdf",
+        doc_type=DocType.MANUAL,
+        title="User manual",
+    )
+
+    response = admin_client.post(device_url(device), data)
+
+    assert response.status_code == 302, response.context["inline_admin_formsets"]
+    document = Document.objects.get(device=device)
+    assert (document.doc_type, document.title, document.original_filename) == (
+        "manual",
+        "User manual",
+        "manual.pdf",
+    )
+    assert document.mime_type == "application/pdf"
+    assert (upload_dir / document.stored_name).read_bytes() == files.pdf_bytes()
+
+
+def test_a_document_is_uploaded_while_adding_a_device(admin_client, stored_files):
+    data = {
+        "hostname": "new-nas",
+        "links-TOTAL_FORMS": "0",
+        "links-INITIAL_FORMS": "0",
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+    }
+    add_upload(data, 0, files.png_bytes(), "label.png", doc_type=DocType.PHOTO)
+
+    response = admin_client.post(reverse("admin:inventory_device_add"), data)
+
+    assert response.status_code == 302
+    document = Document.objects.get(device__hostname="new-nas")
+    assert (document.doc_type, document.mime_type) == ("photo", "image/png")
+    assert stored_files() == [document.stored_name]
+
+
+def test_the_device_page_shows_each_document_with_its_download_link_type_and_size(
+    admin_client, device
+):
+    document = services.document_store(device=device, upload=upload(files.png_bytes(), "a.png"))
+
+    html = admin_client.get(device_url(device)).content.decode()
+
+    assert f'href="/api/docs/{document.pk}/download"' in html
+    assert "image/png" in html and f"{document.size_bytes}\xa0bytes" in html
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [(files.pe_bytes(), "setup.pdf"), (files.SVG, "logo.png"), (files.SHELL, "fix.txt")],
+)
+def test_a_refused_upload_is_a_form_error_and_stores_nothing(
+    admin_client, device, stored_files, content, name
+):
+    data = add_upload(change_form_data(admin_client, device), 0, content, name)
+
+    response = admin_client.post(device_url(device), data)
+
+    assert response.status_code == 200
+    assert "not accepted" in response.content.decode()
+    assert Document.objects.count() == 0 and stored_files() == []
+
+
+def test_the_size_limit_applies_to_admin_uploads(admin_client, device, settings, stored_files):
+    settings.MAX_UPLOAD_MB = 1
+    data = add_upload(change_form_data(admin_client, device), 0, b"x" * (2 * 1024 * 1024), "l.txt")
+
+    response = admin_client.post(device_url(device), data)
+
+    assert response.status_code == 200
+    assert storage.MSG_TOO_LARGE.format(limit="1 MB") in response.content.decode()
+    assert Document.objects.count() == 0 and stored_files() == []
+
+
+def test_the_inline_delete_box_removes_the_document_and_its_unshared_file(
+    admin_client, device, stored_files, django_capture_on_commit_callbacks
+):
+    gone = services.document_store(device=device, upload=upload(files.pdf_bytes(), "gone.pdf"))
+    kept = services.document_store(device=device, upload=upload(files.TEXT, "kept.txt"))
+    data = change_form_data(admin_client, device)
+    row = next(k for k, v in data.items() if k.endswith("-id") and v == str(gone.pk))
+    data[row.replace("-id", "-DELETE")] = "on"
+    data[row.replace("-id", "-title")] = "edited"  # ignored: the row is deleted
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(device_url(device), data)
+
+    assert response.status_code == 302
+    assert list(Document.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert stored_files() == [kept.stored_name]
+
+
+def test_editing_a_document_in_the_inline_changes_type_and_title_only(admin_client, device):
+    document = services.document_store(device=device, upload=upload(files.JPEG, "label.jpg"))
+    data = change_form_data(admin_client, device)
+    row = next(k for k, v in data.items() if k.endswith("-id") and v == str(document.pk))
+    data[row.replace("-id", "-title")] = "Rear label"
+    data[row.replace("-id", "-doc_type")] = DocType.PHOTO
+
+    assert admin_client.post(device_url(device), data).status_code == 302
+
+    document.refresh_from_db()
+    assert (document.title, document.doc_type, document.mime_type) == (
+        "Rear label",
+        "photo",
+        "image/jpeg",
+    )
+
+
+def test_the_bulk_delete_action_goes_through_the_service(
+    admin_client, device, stored_files, django_capture_on_commit_callbacks
+):
+    other = DeviceFactory()
+    shared = files.png_bytes()
+    selected = [
+        services.document_store(device=device, upload=upload(shared, "a.png")),
+        services.document_store(device=device, upload=upload(files.pdf_bytes(), "b.pdf")),
+    ]
+    survivor = services.document_store(device=other, upload=upload(shared, "c.png"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:documents_document_changelist"),
+            {
+                "action": "delete_selected",
+                "_selected_action": [d.pk for d in selected],
+                "post": "yes",
+            },
+        )
+
+    assert response.status_code == 302
+    assert list(Document.objects.all()) == [survivor]
+    assert stored_files() == [survivor.stored_name]
+
+
+def test_deleting_one_document_in_the_admin_releases_its_file(
+    admin_client, device, stored_files, django_capture_on_commit_callbacks
+):
+    document = services.document_store(device=device, upload=upload(files.WEBP, "a.webp"))
+    url = reverse("admin:documents_document_delete", args=(document.pk,))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+
+    assert Document.objects.count() == 0 and stored_files() == []
+
+
+def test_deleting_a_device_in_the_admin_releases_its_files(
+    admin_client, device, stored_files, django_capture_on_commit_callbacks
+):
+    services.document_store(device=device, upload=upload(files.pdf_bytes(), "a.pdf"))
+    url = reverse("admin:inventory_device_delete", args=(device.pk,))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+
+    assert not Device.objects.filter(pk=device.pk).exists()
+    assert stored_files() == []
+
+
+def test_the_document_changelist_searches_filters_and_pins_its_queries(
+    admin_client, django_assert_max_num_queries
+):
+    for index in range(6):
+        services.document_store(
+            device=DeviceFactory(hostname=f"node-{index}"),
+            upload=upload(files.png_bytes(index + 1, 1) if index % 2 else files.TEXT, f"{index}"),
+            doc_type=DocType.PHOTO if index % 2 else DocType.INVOICE,
+        )
+    url = reverse("admin:documents_document_changelist")
+
+    # session, user, counts, rows with their devices, filter choices: none per row
+    with django_assert_max_num_queries(8):
+        response = admin_client.get(url)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 6
+
+    assert admin_client.get(url, {"q": "node-3"}).context["cl"].result_count == 1
+    assert admin_client.get(url, {"doc_type": "invoice"}).context["cl"].result_count == 3
+    assert admin_client.get(url, {"mime_type": "image/png"}).context["cl"].result_count == 3
+
+
+def test_documents_are_not_added_from_their_changelist(admin_client):
+    response = admin_client.get(reverse("admin:documents_document_add"))
+    assert response.status_code == 403

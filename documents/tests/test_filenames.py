@@ -1,0 +1,57 @@
+"""documents.filenames: the client's filename is display text, never a path."""
+
+from urllib.parse import unquote
+
+import pytest
+
+from documents.filenames import content_disposition, display_filename
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("manual.pdf", "manual.pdf"),
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\x.png", "x.png"),
+        ("/etc/shadow.txt", "shadow.txt"),
+        ("C:\\Windows\\system32\\calc.pdf", "calc.pdf"),
+        ("C:evil.pdf", "evil.pdf"),
+        ("evil\x00.pdf", "evil.pdf"),
+        ("line\nbreak\r.txt", "linebreak.txt"),
+        ("invoice\u202efdp.exe", "invoicefdp.exe"),  # a right-to-left override removed
+        ("  spaced.pdf  ", "spaced.pdf"),
+        ("..", "document"),
+        ("../", "document"),
+        ("", "document"),
+        (None, "document"),
+        ("Übersicht – 日本.pdf", "Übersicht – 日本.pdf"),
+        ("U\u0308bersicht.pdf", "Übersicht.pdf"),  # NFC
+    ],
+)
+def test_display_filename_keeps_only_a_harmless_last_component(sent, kept):
+    assert display_filename(sent) == kept
+
+
+def test_display_filename_shortens_to_255_characters_keeping_the_extension():
+    name = display_filename("a" * 400 + ".pdf")
+    assert len(name) == 255 and name.endswith("a.pdf")
+    assert len(display_filename("b" * 400)) == 255
+
+
+def test_ascii_names_are_sent_as_a_quoted_filename():
+    assert content_disposition("manual v2.pdf") == 'attachment; filename="manual v2.pdf"'
+
+
+def test_quotes_and_backslashes_never_break_out_of_the_quoted_string():
+    header = content_disposition('a"b\\c.pdf')
+    assert header.startswith("attachment; filename=\"a_b_c.pdf\"; filename*=UTF-8''")
+    assert unquote(header.split("filename*=UTF-8''")[1]) == 'a"b\\c.pdf'
+
+
+def test_non_ascii_names_get_an_ascii_fallback_and_the_exact_name_per_rfc_5987():
+    header = content_disposition("Übersicht – 日本.pdf")
+    assert header == (
+        "attachment; filename=\"Ubersicht .pdf\"; filename*=UTF-8''"
+        "%C3%9Cbersicht%20%E2%80%93%20%E6%97%A5%E6%9C%AC.pdf"
+    )
+    assert content_disposition("日本.pdf").startswith('attachment; filename="document.pdf";')

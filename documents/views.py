@@ -1,0 +1,155 @@
+import logging
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from inventory.models import Device
+
+from . import selectors, services, storage
+from .http import UploadSizeGuard, api_error, document_response, refuse_declared_oversize
+from .models import Document
+from .serializers import DocumentSerializer, DocumentUploadSerializer
+
+logger = logging.getLogger(__name__)
+
+MSG_FILE_MISSING = "The stored file of this document is missing."
+
+UNAUTHORIZED = {
+    401: OpenApiResponse(description="Missing or invalid token."),
+    403: OpenApiResponse(description="The token lacks the scope."),
+}
+NOT_FOUND = {404: OpenApiResponse(description="Unknown id.")}
+
+
+def _get_or_404(queryset, pk):
+    try:
+        return queryset.get(pk=int(pk))
+    except (queryset.model.DoesNotExist, ValueError, OverflowError):
+        raise Http404 from None
+
+
+class DeviceDocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """GET/POST /api/devices/{id}/docs: a device's documents, and uploads (multipart)."""
+
+    serializer_class = DocumentSerializer
+    parser_classes = (MultiPartParser,)
+    pagination_class = None  # a handful per device; the contract lists them whole
+
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything parses the body (a staff session's CSRF check reads the form while
+        # authenticating): count the file bytes from the first one.
+        if request.method == "POST":
+            self.upload_guard = UploadSizeGuard(max_bytes=services.max_upload_bytes())
+            request.upload_handlers.insert(0, self.upload_guard)
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.document_list(device=self._device())
+
+    def _device(self) -> Device:
+        return _get_or_404(Device.objects.all(), self.kwargs["device_pk"])
+
+    @extend_schema(
+        summary="A device's documents, newest first",
+        responses={200: DocumentSerializer(many=True), **UNAUTHORIZED, **NOT_FOUND},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Attach a document to a device",
+        description="multipart/form-data. The type is sniffed from the content: PDF, PNG, JPEG, "
+        "WebP, GIF and plain UTF-8 text are accepted; identical content is stored once.",
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={
+            201: DocumentSerializer,
+            400: OpenApiResponse(description="Validation error: the body names each field."),
+            **UNAUTHORIZED,
+            **NOT_FOUND,
+            413: OpenApiResponse(description="The file is over MAX_UPLOAD_MB."),
+            415: OpenApiResponse(
+                description="Not multipart, or the content is not PDF, PNG, JPEG, WebP, GIF or "
+                "plain UTF-8 text (whatever the filename or declared type)."
+            ),
+        },
+    )
+    def create(self, request, device_pk=None):
+        device = self._device()
+        refuse_declared_oversize(request, max_bytes=services.max_upload_bytes())
+        serializer = DocumentUploadSerializer(data=request.data)
+        if self.upload_guard.exceeded:
+            raise api_error(storage.UploadTooLarge.over(services.max_upload_bytes()))
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            document = services.document_store(
+                device=device, upload=data["file"], doc_type=data["doc_type"], title=data["title"]
+            )
+        except storage.UploadRejected as exc:
+            raise api_error(exc) from None
+        body = DocumentSerializer(document, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class DocumentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """GET/DELETE /api/docs/{id}, GET /api/docs/{id}/download."""
+
+    serializer_class = DocumentSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_object(self):
+        document = _get_or_404(Document.objects.all(), self.kwargs["pk"])
+        self.check_object_permissions(self.request, document)
+        return document
+
+    def perform_content_negotiation(self, request, force=False):
+        # A download answers the file whatever the Accept header asks for (errors in JSON).
+        return super().perform_content_negotiation(
+            request, force=force or self.action == "download"
+        )
+
+    @extend_schema(
+        summary="One document's metadata",
+        responses={200: DocumentSerializer, **UNAUTHORIZED, **NOT_FOUND},
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Remove a document",
+        description="Its stored file goes once no other document has the same content.",
+        responses={204: OpenApiResponse(description="Removed."), **UNAUTHORIZED, **NOT_FOUND},
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        services.document_delete(document=instance)
+
+    @extend_schema(
+        summary="Download a document",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file, byte for byte, as an attachment under its original "
+                "filename; Content-Type is the sniffed type.",
+            ),
+            **UNAUTHORIZED,
+            **NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=("get",))
+    def download(self, request, pk=None):
+        document = self.get_object()
+        try:
+            return document_response(request, document)
+        except FileNotFoundError:
+            logger.error(
+                "document %s: stored file %s is missing", document.pk, document.stored_name
+            )
+            raise Http404(MSG_FILE_MISSING) from None

@@ -1,0 +1,186 @@
+"""Manufacturer links: the services, and the admin writing through them."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from inventory import services
+from inventory.models import ManufacturerLink
+from inventory.tests.factories import DeviceFactory, LinkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Records every call of the link services (and still runs them)."""
+    recorded = []
+    for name in ("link_create", "link_update", "link_delete"):
+        original = getattr(services, name)
+
+        def spy(*, _name=name, _original=original, **kwargs):
+            recorded.append(_name)
+            return _original(**kwargs)
+
+        monkeypatch.setattr(services, name, spy)
+    return recorded
+
+
+def test_link_create_refuses_other_schemes_than_http_and_https():
+    device = DeviceFactory()
+    with pytest.raises(ValidationError) as refused:
+        services.link_create(device=device, label="x", url="javascript:alert(1)")
+    assert "url" in refused.value.message_dict
+    assert not ManufacturerLink.objects.exists()
+
+
+def test_link_update_edits_label_and_url_and_nothing_else():
+    link = LinkFactory()
+    other = DeviceFactory()
+
+    services.link_update(
+        link=link, data={"label": "BIOS", "url": "http://bios.example/", "device": other}
+    )
+
+    link.refresh_from_db()
+    assert (link.label, link.url, link.device_id) == (
+        "BIOS",
+        "http://bios.example/",
+        link.device_id,
+    )
+    assert link.device != other
+
+
+def device_page_data(device, **rows) -> dict:
+    data = {
+        "hostname": device.hostname,
+        "location": device.location,
+        "owner": device.owner,
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+        "links-TOTAL_FORMS": "0",
+        "links-INITIAL_FORMS": "0",
+    }
+    data.update(rows)
+    return data
+
+
+def test_a_link_added_on_the_device_page_goes_through_the_service(admin_client, calls):
+    device = DeviceFactory()
+    data = device_page_data(
+        device,
+        **{
+            "links-TOTAL_FORMS": "1",
+            "links-0-label": "Drivers",
+            "links-0-url": "https://support.example.com/drivers",
+        },
+    )
+
+    response = admin_client.post(reverse("admin:inventory_device_change", args=(device.pk,)), data)
+
+    assert response.status_code == 302
+    assert calls == ["link_create"]
+    assert device.links.get().url == "https://support.example.com/drivers"
+
+
+def test_the_device_page_refuses_a_javascript_url(admin_client, calls):
+    device = DeviceFactory()
+    data = device_page_data(
+        device,
+        **{"links-TOTAL_FORMS": "1", "links-0-label": "x", "links-0-url": "javascript:alert(1)"},
+    )
+
+    response = admin_client.post(reverse("admin:inventory_device_change", args=(device.pk,)), data)
+
+    assert response.status_code == 200
+    assert "Enter a valid URL." in response.content.decode()
+    assert calls == [] and not ManufacturerLink.objects.exists()
+
+
+def test_links_edited_and_deleted_on_the_device_page_go_through_the_services(admin_client, calls):
+    device = DeviceFactory()
+    edited, deleted = LinkFactory(device=device, label="A"), LinkFactory(device=device, label="B")
+    data = device_page_data(
+        device,
+        **{
+            "links-TOTAL_FORMS": "2",
+            "links-INITIAL_FORMS": "2",
+            "links-0-id": str(edited.pk),
+            "links-0-device": str(device.pk),
+            "links-0-label": "A2",
+            "links-0-url": edited.url,
+            "links-1-id": str(deleted.pk),
+            "links-1-device": str(device.pk),
+            "links-1-label": "B",
+            "links-1-url": deleted.url,
+            "links-1-DELETE": "on",
+        },
+    )
+
+    response = admin_client.post(reverse("admin:inventory_device_change", args=(device.pk,)), data)
+
+    assert response.status_code == 302
+    assert sorted(calls) == ["link_delete", "link_update"]
+    assert list(device.links.values_list("label", flat=True)) == ["A2"]
+
+
+def test_a_link_added_from_its_own_admin_page_goes_through_the_service(admin_client, calls):
+    device = DeviceFactory()
+    response = admin_client.post(
+        reverse("admin:inventory_manufacturerlink_add"),
+        {"device": device.pk, "label": "Support", "url": "vendor.example/support"},
+    )
+
+    link = ManufacturerLink.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:inventory_manufacturerlink_changelist")
+    assert calls == ["link_create"]
+    assert link.url == "https://vendor.example/support"  # a bare host is taken as https
+
+
+def test_a_link_changed_from_its_own_admin_page_keeps_its_device(admin_client, calls):
+    link = LinkFactory()
+    response = admin_client.post(
+        reverse("admin:inventory_manufacturerlink_change", args=(link.pk,)),
+        {"device": DeviceFactory().pk, "label": "BIOS", "url": "https://bios.example/"},
+    )
+
+    assert response.status_code == 302
+    assert calls == ["link_update"]
+    changed = ManufacturerLink.objects.get()
+    assert (changed.label, changed.device_id) == ("BIOS", link.device_id)
+
+
+def test_the_bulk_delete_of_links_goes_through_the_service(admin_client, calls):
+    links = [LinkFactory(), LinkFactory()]
+    kept = LinkFactory()
+
+    response = admin_client.post(
+        reverse("admin:inventory_manufacturerlink_changelist"),
+        {"action": "delete_selected", "_selected_action": [k.pk for k in links], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert calls == ["link_delete", "link_delete"]
+    assert list(ManufacturerLink.objects.all()) == [kept]
+
+
+def test_the_link_changelist_searches_filters_and_pins_its_queries(
+    admin_client, django_assert_max_num_queries
+):
+    for index in range(6):
+        LinkFactory(
+            label=f"Drivers {index}",
+            device__hostname=f"node-{index}",
+            device__location="Rack A" if index % 2 else "Office",
+        )
+    url = reverse("admin:inventory_manufacturerlink_changelist")
+
+    # session, user, counts, rows with their devices, the location filter's choices
+    with django_assert_max_num_queries(8):
+        response = admin_client.get(url)
+    assert response.context["cl"].result_count == 6
+
+    assert admin_client.get(url, {"q": "node-2"}).context["cl"].result_count == 1
+    response = admin_client.get(url, {"device__location": "Rack A"})
+    assert response.context["cl"].result_count == 3
