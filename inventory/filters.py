@@ -1,16 +1,34 @@
 """Query-string filters of GET /api/devices (contract: search, location, tag, ordering)."""
 
 from django.db.models import F
-from rest_framework import filters
+from rest_framework import filters, serializers
+
+
+def query_text(request, name: str) -> str:
+    """A text query parameter; one the database cannot take (a NUL character: PostgreSQL
+    refuses it) is a 400 naming the parameter, like every other validation error."""
+    value = request.query_params.get(name, "")
+    try:
+        return serializers.CharField(trim_whitespace=False, allow_blank=True).run_validation(value)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from None
+
+
+class DeviceSearch(filters.SearchFilter):
+    """DRF's `?search=`, its refusal worded {"search": [...]} (DRF's own is a bare list)."""
+
+    def get_search_terms(self, request):
+        query_text(request, self.search_param)
+        return super().get_search_terms(request)
 
 
 class DeviceFilter(filters.BaseFilterBackend):
     """`?location=` and `?tag=`, both case-insensitive exact matches."""
 
     def filter_queryset(self, request, queryset, view):
-        if location := request.query_params.get("location"):
+        if location := query_text(request, "location"):
             queryset = queryset.filter(location__iexact=location)
-        if tag := request.query_params.get("tag"):
+        if tag := query_text(request, "tag"):
             queryset = queryset.filter(tags__name__iexact=tag)
         return queryset
 

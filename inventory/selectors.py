@@ -2,17 +2,26 @@
 
 from django.db.models import F, QuerySet
 
-from .models import Device, HardwareSnapshot
+from .models import Device, HardwareSnapshot, ManufacturerLink
+
+# The latest benchmark rides along for its scores; its documents (the raw results, extra keys,
+# weights: kilobytes of JSON decoded per row) are read only on a benchmark's own page.
+_LATEST_BENCHMARK_DEFERRED = (
+    "latest_benchmark__results",
+    "latest_benchmark__extra",
+    "latest_benchmark__weights",
+)
 
 
 def device_list() -> QuerySet[Device]:
     """Devices with their latest benchmark (one join) and tags (one prefetch query).
 
     `global_score` and `last_benchmark_at` are annotated so that ordering and filtering can
-    name them like columns.
+    name them like columns. Query count is independent of the page size (perf/reads.py).
     """
     return (
         Device.objects.select_related("latest_benchmark")
+        .defer(*_LATEST_BENCHMARK_DEFERRED)
         .prefetch_related("tags")
         .annotate(
             global_score=F("latest_benchmark__global_score"),
@@ -47,3 +56,8 @@ def device_detail(*, device_id: int) -> Device:
     device.links_count = device.links.count()
     device.documents_count = device.documents.count()
     return device
+
+
+def link_list(*, device: Device) -> QuerySet[ManufacturerLink]:
+    """A device's manufacturer links by label (one query; the device FK index serves it)."""
+    return ManufacturerLink.objects.filter(device=device).order_by("label", "id")

@@ -1,9 +1,10 @@
 """Device, snapshot and tag shapes of the read/edit API."""
 
+from django.core.validators import URLValidator
 from rest_framework import serializers
 
-from .models import Device, HardwareSnapshot
-from .services import MSG_HOSTNAME_TAKEN, device_get_by_hostname
+from .models import Device, HardwareSnapshot, ManufacturerLink
+from .services import MSG_HOSTNAME_TAKEN, MSG_LINK_URL, device_get_by_hostname
 
 DEVICE_FIELDS = (
     "id",
@@ -188,3 +189,26 @@ class DeviceUpdateSerializer(serializers.ModelSerializer):
         if other is not None and other.pk != getattr(self.instance, "pk", None):
             raise serializers.ValidationError(MSG_HOSTNAME_TAKEN)
         return value
+
+
+class HttpUrlField(serializers.URLField):
+    """A URL whose scheme is http or https, nothing else (no javascript:, file:, ftp:)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # in place of URLField's own URL validator, which also accepts ftp and ftps
+        self.validators = [
+            *(v for v in self.validators if not isinstance(v, URLValidator)),
+            URLValidator(schemes=("http", "https"), message=MSG_LINK_URL),
+        ]
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    """A manufacturer link: GET/POST /api/devices/{id}/links, GET/PATCH/PUT /api/links/{id}."""
+
+    url = HttpUrlField(max_length=ManufacturerLink._meta.get_field("url").max_length)
+
+    class Meta:
+        model = ManufacturerLink
+        fields = ("id", "label", "url", "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at")

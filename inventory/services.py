@@ -10,9 +10,10 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .models import Device, HardwareSnapshot, Tag
+from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
+MSG_LINK_URL = "Enter a valid http:// or https:// URL."
 
 # Values firmware and VM images put where a serial or UUID should be. They are shared by many
 # machines, so matching on them would merge unrelated devices.
@@ -237,7 +238,14 @@ DEVICE_EDITABLE_FIELDS = ("hostname", "fqdn", "description", "asset_tag", "locat
 
 @transaction.atomic
 def device_update(*, device: Device, data: Mapping[str, Any]) -> Device:
-    """Edit a device's metadata (API PATCH/PUT and the admin form go through here)."""
+    """Edit a device's metadata (API PATCH/PUT and the admin form go through here).
+
+    Raises Device.DoesNotExist when the device was deleted since `device` was read.
+    """
+    # Locked (PostgreSQL; SQLite's immediate transaction already excludes other writers): a
+    # concurrent DELETE makes this a clean "not found", not a failed save.
+    if not Device.objects.select_for_update().filter(pk=device.pk).exists():
+        raise Device.DoesNotExist(f"Device {device.pk} no longer exists.")
     fields = [name for name in DEVICE_EDITABLE_FIELDS if name in data]
     for name in fields:
         setattr(device, name, data[name])
@@ -251,5 +259,41 @@ def device_update(*, device: Device, data: Mapping[str, Any]) -> Device:
 
 @transaction.atomic
 def device_delete(*, device: Device) -> None:
-    """Remove a device with its snapshots, benchmarks, links and documents."""
+    """Remove a device with its snapshots, benchmarks, links and documents.
+
+    The documents' stored files go after the commit, each unless another document references
+    its content (documents.signals: inventory itself knows nothing of documents).
+    """
     device.delete()
+
+
+LINK_EDITABLE_FIELDS = ("label", "url")
+
+
+@transaction.atomic
+def link_create(*, device: Device, label: str, url: str) -> ManufacturerLink:
+    """Attach a manufacturer link (http/https only: the model's validator) to a device."""
+    link = ManufacturerLink(device=device, label=label, url=url)
+    link.full_clean(exclude=("device",))
+    link.save()
+    return link
+
+
+@transaction.atomic
+def link_update(*, link: ManufacturerLink, data: Mapping[str, Any]) -> ManufacturerLink:
+    """Edit a link's label and URL (API PATCH/PUT and the admin go through here)."""
+    for name in LINK_EDITABLE_FIELDS:
+        if name in data:
+            setattr(link, name, data[name])
+    link.full_clean(exclude=("device",))
+    # UPDATE only, never INSERT: a link deleted meanwhile must not come back.
+    fields = [name for name in LINK_EDITABLE_FIELDS if name in data]
+    if not ManufacturerLink.objects.filter(pk=link.pk).exists():
+        raise ManufacturerLink.DoesNotExist("The link was deleted.")
+    link.save(update_fields=(*fields, "updated_at"), force_update=True)
+    return link
+
+
+@transaction.atomic
+def link_delete(*, link: ManufacturerLink) -> None:
+    link.delete()
