@@ -71,3 +71,11 @@ def submit(api):
         return (client or api).post("/api/benchmark", document, format="json")
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """No cached state leaks between tests (e.g. the failed-authentication counts per IP)."""
+    from django.core.cache import cache
+
+    cache.clear()

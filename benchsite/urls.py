@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 
@@ -9,9 +9,11 @@ from benchmarks.views import (
     StatsViewSet,
     SubmissionViewSet,
 )
-from inventory.views import DeviceViewSet
+from documents.views import DeviceDocumentViewSet, DocumentViewSet
+from inventory.views import DeviceLinkViewSet, DeviceViewSet, LinkViewSet
 
 from . import __version__, views
+from .export_views import ExportView
 
 
 class Router(routers.SimpleRouter):
@@ -29,9 +31,16 @@ router.register(
     r"devices/(?P<device_pk>\d+)/benchmarks", DeviceBenchmarkViewSet, basename="device-benchmark"
 )
 router.register("stats", StatsViewSet, basename="stats")
+router.register(r"devices/(?P<device_pk>\d+)/links", DeviceLinkViewSet, basename="device-link")
+router.register("links", LinkViewSet, basename="link")
+router.register(
+    r"devices/(?P<device_pk>\d+)/docs", DeviceDocumentViewSet, basename="device-document"
+)
+router.register("docs", DocumentViewSet, basename="document")
 
 api_patterns = [
     path("health", views.health, name="health"),
+    re_path(r"^export/?$", ExportView.as_view(), name="export"),
     path(
         "schema/",
         SpectacularAPIView.as_view(custom_settings={"VERSION": __version__}),

@@ -1,0 +1,238 @@
+"""Devices, snapshots and benchmarks as JSON or CSV, streamed in constant memory.
+
+One code path for `manage.py export` and `GET /api/export`: `export_stream()` yields text
+chunks read from the database with `.iterator(chunk_size=…)`, so memory stays flat whatever
+the size of the fleet's history.
+
+Columns are every concrete field of the model (`device_id`, not `device`), plus `tags` (a list
+of names) for devices and `device_hostname` for snapshots and benchmarks. JSON is one array of
+objects, JSON-typed fields as JSON values. CSV has a header row; a cell holds a JSON-typed field
+(tags, cpu_flags, ram_layout, storage, network, raw, results, …) as JSON text, a boolean as
+`true`/`false`, a missing value (NULL) as an empty cell, a date-time in ISO 8601 with its offset.
+Values are exported exactly as stored (no spreadsheet formula escaping): open a CSV in a
+spreadsheet as text if untrusted machines submit data.
+"""
+
+import csv
+import datetime
+import json
+import uuid
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import models
+
+from benchmarks.models import Benchmark
+from inventory.models import Device, HardwareSnapshot
+
+FORMATS = ("json", "csv")
+WHATS = ("devices", "snapshots", "benchmarks")
+CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
+
+CHUNK_SIZE = 2000  # rows per database round trip
+FLUSH_BYTES = 64 * 1024  # text handed to the writer (file, socket) at a time
+
+MSG_BAD_FORMAT = "Unknown format {value!r}: expected one of " + ", ".join(FORMATS) + "."
+MSG_BAD_WHAT = "Unknown what {value!r}: expected one of " + ", ".join(WHATS) + "."
+
+
+class ExportError(ValueError):
+    """A bad export request; `parameter` names the offending argument."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "json", "datetime", "bool", "uuid" or "plain"
+
+
+def _kind(field: models.Field) -> str:
+    if isinstance(field, models.JSONField):
+        return "json"
+    if isinstance(field, models.DateTimeField):
+        return "datetime"
+    if isinstance(field, models.BooleanField):
+        return "bool"
+    if isinstance(field, models.UUIDField):
+        return "uuid"
+    return "plain"
+
+
+def _model_columns(model: type[models.Model]) -> list[Column]:
+    return [Column(f.attname, _kind(f)) for f in model._meta.concrete_fields]
+
+
+def columns(what: str) -> list[Column]:
+    """The exported columns of `what`, in order (the CSV header)."""
+    if what == "devices":
+        return [*_model_columns(Device), Column("tags", "json")]
+    model = HardwareSnapshot if what == "snapshots" else Benchmark
+    cols = _model_columns(model)
+    at = [c.name for c in cols].index("device_id") + 1
+    return [*cols[:at], Column("device_hostname", "plain"), *cols[at:]]
+
+
+def _chunks(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _device_rows(chunk_size: int, ids: Collection[int] | None = None) -> Iterator[dict]:
+    names = [c.name for c in _model_columns(Device)]
+    devices = Device.objects.order_by("pk")
+    if ids is not None:
+        devices = devices.filter(pk__in=ids)
+    rows = devices.values(*names).iterator(chunk_size=chunk_size)
+    through = Device.tags.through
+    for batch in _chunks(rows, chunk_size):
+        # one query per chunk for the tags of its devices (prefetching, kept flat)
+        tags: dict[int, list[str]] = {}
+        pairs = (
+            through.objects.filter(device_id__in=[row["id"] for row in batch])
+            .order_by("tag__name")
+            .values_list("device_id", "tag__name")
+        )
+        for device_id, name in pairs:
+            tags.setdefault(device_id, []).append(name)
+        for row in batch:
+            row["tags"] = tags.get(row["id"], [])
+            yield row
+
+
+def _related_rows(
+    model: type[models.Model], chunk_size: int, ids: Collection[int] | None = None
+) -> Iterator[dict]:
+    names = [c.name for c in _model_columns(model)]
+    objects = model.objects.order_by("pk")
+    if ids is not None:
+        objects = objects.filter(pk__in=ids)
+    rows = objects.values(*names, device_hostname=models.F("device__hostname")).iterator(
+        chunk_size=chunk_size
+    )
+    yield from rows
+
+
+def export_rows(
+    *, what: str, chunk_size: int = CHUNK_SIZE, ids: Collection[int] | None = None
+) -> Iterator[dict]:
+    """Every row of `what` (or those with these ids: an admin selection) as dicts, by id."""
+    if what == "devices":
+        return _device_rows(chunk_size, ids)
+    if what == "snapshots":
+        return _related_rows(HardwareSnapshot, chunk_size, ids)
+    if what == "benchmarks":
+        return _related_rows(Benchmark, chunk_size, ids)
+    raise ExportError("what", MSG_BAD_WHAT.format(value=what))
+
+
+def _json_default(value):
+    # full precision (DjangoJSONEncoder would cut microseconds): an export must round-trip
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _json_chunks(rows: Iterable[dict], cols: list[Column]) -> Iterator[str]:
+    names = [c.name for c in cols]
+    encoder = json.JSONEncoder(ensure_ascii=False, default=_json_default, allow_nan=False)
+    yield "["
+    separator = "\n"
+    for row in rows:
+        yield separator + encoder.encode({name: row[name] for name in names})
+        separator = ",\n"
+    yield "\n]\n" if separator != "\n" else "]\n"
+
+
+def _csv_cell(value, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "json":
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "datetime":
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+class _Line:
+    """A file-like object for csv.writer that hands back what it is given."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_chunks(rows: Iterable[dict], cols: list[Column]) -> Iterator[str]:
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield writer.writerow([c.name for c in cols])
+    for row in rows:
+        yield writer.writerow([_csv_cell(row[c.name], c.kind) for c in cols])
+
+
+def _buffered(pieces: Iterable[str], size: int) -> Iterator[str]:
+    buffer: list[str] = []
+    length = 0
+    for piece in pieces:
+        buffer.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def validate(*, fmt: str, what: str) -> None:
+    if fmt not in FORMATS:
+        raise ExportError("format", MSG_BAD_FORMAT.format(value=fmt))
+    if what not in WHATS:
+        raise ExportError("what", MSG_BAD_WHAT.format(value=what))
+
+
+class ExportStream:
+    """The whole export as text chunks of about FLUSH_BYTES; `rows` counts the rows emitted.
+
+    Raises ExportError at construction for a bad format or `what`, before any output.
+    """
+
+    def __init__(
+        self,
+        *,
+        fmt: str,
+        what: str,
+        chunk_size: int = CHUNK_SIZE,
+        ids: Collection[int] | None = None,
+    ):
+        validate(fmt=fmt, what=what)
+        self.fmt, self.what, self.chunk_size, self.ids = fmt, what, chunk_size, ids
+        self.rows = 0
+
+    def _counted(self, rows: Iterable[dict]) -> Iterator[dict]:
+        for row in rows:
+            self.rows += 1
+            yield row
+
+    def __iter__(self) -> Iterator[str]:
+        render: Callable[[Iterable[dict], list[Column]], Iterator[str]] = (
+            _json_chunks if self.fmt == "json" else _csv_chunks
+        )
+        rows = self._counted(export_rows(what=self.what, chunk_size=self.chunk_size, ids=self.ids))
+        return _buffered(render(rows, columns(self.what)), FLUSH_BYTES)
+
+
+def export_filename(*, fmt: str, what: str, now: datetime.datetime) -> str:
+    return f"benchtools-{what}-{now:%Y%m%d-%H%M%S}.{fmt}"

@@ -1,0 +1,79 @@
+"""GET /api/export: the export command's stream over HTTP (read scope)."""
+
+from collections.abc import AsyncIterator, Iterator
+
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .export import CONTENT_TYPES, FORMATS, WHATS, ExportError, ExportStream, export_filename
+
+
+class IgnoreFormatParameter(DefaultContentNegotiation):
+    """`?format=` names the export's format here, not a DRF renderer (errors stay JSON)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+_END = object()
+
+
+async def _in_sync_thread(chunks: Iterator[str]) -> AsyncIterator[str]:
+    """Serve a sync generator under ASGI chunk by chunk.
+
+    Django consumes a *sync* streaming iterator whole under ASGI (into memory); pulling each
+    chunk through sync_to_async keeps memory flat, and thread_sensitive keeps every pull (and so
+    the database cursor) on the request's one sync thread.
+    """
+    pull = sync_to_async(next, thread_sensitive=True)
+    try:
+        while (chunk := await pull(chunks, _END)) is not _END:
+            yield chunk
+    finally:
+        await sync_to_async(chunks.close, thread_sensitive=True)()
+
+
+class ExportView(APIView):
+    """Stream devices, snapshots or benchmarks as JSON or CSV, like `manage.py export`."""
+
+    content_negotiation_class = IgnoreFormatParameter
+
+    @extend_schema(
+        operation_id="export",
+        parameters=[
+            OpenApiParameter("format", str, enum=list(FORMATS), default="json"),
+            OpenApiParameter("what", str, enum=list(WHATS), default="devices"),
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                {"type": "array", "items": {"type": "object"}},  # what a JSON client receives
+                "A JSON array, one object per row.",
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, "CSV with a header row."),
+            400: OpenApiResponse(description="Bad `format` or `what`: the body names it."),
+            401: OpenApiResponse(description="Missing or invalid token."),
+            403: OpenApiResponse(description="The token lacks the read scope."),
+        },
+    )
+    def get(self, request):
+        fmt = request.query_params.get("format", "json")
+        what = request.query_params.get("what", "devices")
+        try:
+            stream = ExportStream(fmt=fmt, what=what)
+        except ExportError as exc:
+            return Response({exc.parameter: [str(exc)]}, status=400)
+        chunks = (chunk.encode() for chunk in stream)
+        if isinstance(request._request, ASGIRequest):
+            chunks = _in_sync_thread(chunks)
+        response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
+        filename = export_filename(fmt=fmt, what=what, now=timezone.now())
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,58 @@
+"""Logging helpers: secrets never reach a log line; optional JSON lines (LOG_FORMAT=json)."""
+
+import json
+import logging
+import re
+
+from django.conf import settings
+
+REDACTED = "[redacted]"
+# An Authorization value or an issued token (benchsite.models.TOKEN_PREFIX) in any message.
+_PATTERNS = (
+    re.compile(r"(?i)\b(bearer|token)(\s+|=)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"\blbt_[A-Za-z0-9_-]{8,}"),
+)
+
+
+def redact(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}" if m.lastindex else REDACTED, text)
+    for name in ("API_TOKEN", "SECRET_KEY"):
+        secret = getattr(settings, name, "") if settings.configured else ""
+        if secret and len(secret) >= 8:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """Handler filter: rewrites each record's message (and traceback) without secrets."""
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the traceback, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)

@@ -1,0 +1,40 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from benchsite.backup import BackupError, backup_create
+
+
+class Command(BaseCommand):
+    help = "Archive the database (a consistent online copy), the uploads and a manifest."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--keep",
+            type=int,
+            metavar="N",
+            help="Then delete the oldest archives beyond the newest N.",
+        )
+        parser.add_argument(
+            "--output-dir",
+            type=Path,
+            metavar="DIR",
+            help="Write the archive here instead of BACKUP_DIR.",
+        )
+
+    def handle(self, *args, keep: int | None, output_dir: Path | None, **options):
+        try:
+            result = backup_create(output_dir=output_dir, keep=keep)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        for reason in result.skipped:
+            self.stderr.write(f"Skipped UPLOAD_DIR/{reason}.")
+        for path in result.pruned:
+            self.stdout.write(f"Deleted old archive {path.name}")
+        rows = sum(result.counts.values())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Wrote {result.path} ({result.size / 1e6:.1f} MB): {rows} rows, "
+                f"{result.files} uploaded file(s)."
+            )
+        )

@@ -1,0 +1,43 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from benchsite.export import FORMATS, WHATS, ExportError, ExportStream
+from benchsite.files import atomic_file
+
+
+class Command(BaseCommand):
+    help = "Export devices, snapshots or benchmarks as JSON or CSV, streamed (constant memory)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", required=True, choices=FORMATS, help="Output format.")
+        parser.add_argument(
+            "--what", default="devices", choices=WHATS, help="What to export (default: devices)."
+        )
+        parser.add_argument(
+            "--output",
+            type=Path,
+            help="Write to this file (created whole or not at all) instead of standard output.",
+        )
+
+    def handle(self, *args, format: str, what: str, output: Path | None, **options):
+        try:
+            stream = ExportStream(fmt=format, what=what)
+        except ExportError as exc:
+            raise CommandError(str(exc)) from None
+        if output is None:
+            for chunk in stream:
+                self.stdout.write(chunk, ending="")
+            self.stdout.flush()
+            # the data owns stdout; the summary goes to stderr
+            self.stderr.write(f"Exported {stream.rows} {what}.", style_func=lambda s: s)
+            return
+        try:
+            with atomic_file(
+                output, mode="w", permissions=0o644, encoding="utf-8", newline=""
+            ) as handle:
+                for chunk in stream:
+                    handle.write(chunk)
+        except OSError as exc:
+            raise CommandError(f"Could not write {output}: {exc.strerror or exc}.") from None
+        self.stdout.write(self.style.SUCCESS(f"Exported {stream.rows} {what} to {output}."))

@@ -1,0 +1,498 @@
+"""manage.py backup and restore on the test database (SQLite or PostgreSQL, whichever runs)."""
+
+import errno
+import hashlib
+import io
+import json
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import tarfile
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from benchsite import __version__, backup
+from benchsite.export import WHATS, export_rows
+from inventory.models import Device
+
+from .fleet import make_fleet
+from .markers import engine_independent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+UPLOADS = {
+    "manual.pdf": b"%PDF-1.4\n" + b"manual " * 1000,
+    "ab/cd/" + "e" * 64 + ".bin": os.urandom(300_000),  # incompressible, in a subdirectory
+    "notes.txt": "ünïcode ✓\n".encode(),
+}
+
+
+@pytest.fixture
+def site(settings, tmp_path):
+    """A known fleet and uploads, in throwaway UPLOAD_DIR and BACKUP_DIR."""
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    settings.BACKUP_DIR = tmp_path / "backups"
+    make_fleet()
+    for name, data in UPLOADS.items():
+        path = settings.UPLOAD_DIR / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return settings
+
+
+def uploads_of(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def state(settings) -> dict:
+    return {
+        "rows": {what: list(export_rows(what=what)) for what in WHATS},
+        "tokens": list(apps.get_model("benchsite", "ApiToken").objects.values()),
+        "uploads": uploads_of(Path(settings.UPLOAD_DIR)),
+    }
+
+
+def make_backup(*args) -> Path:
+    out = io.StringIO()
+    call_command("backup", *args, stdout=out, stderr=io.StringIO())
+    path = Path(out.getvalue().split("Wrote ", 1)[1].split(" (", 1)[0])
+    assert path.is_file()
+    return path
+
+
+def restore(path: Path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("restore", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def mutate(settings):
+    Device.objects.get(hostname="spare").delete()
+    Device.objects.filter(hostname="nas-01").update(location="moved")
+    Device.objects.create(hostname="added-after-backup")
+    uploads = Path(settings.UPLOAD_DIR)
+    (uploads / "manual.pdf").write_bytes(b"%PDF-1.4 replaced")
+    (uploads / "notes.txt").unlink()
+    (uploads / "new.txt").write_bytes(b"not in the backup")
+
+
+def members(path: Path) -> list[tuple[tarfile.TarInfo, bytes | None]]:
+    with tarfile.open(path, "r:gz") as tar:
+        return [(m, tar.extractfile(m).read() if m.isreg() else None) for m in tar.getmembers()]
+
+
+def pack(path: Path, entries, manifest: dict | None = None, listed: list | None = None) -> Path:
+    """Write a .tar.gz of `entries`, then `manifest` (if given) whose file list is `listed`, or
+    else rebuilt from the entries: consistent but for the defect under test."""
+    files = []
+    with tarfile.open(path, "w:gz") as tar:
+        for info, data in entries:
+            if data is None:
+                tar.addfile(info)  # a link
+                continue
+            fresh = tarfile.TarInfo(info.name)
+            fresh.size = len(data)
+            tar.addfile(fresh, io.BytesIO(data))
+            files.append(
+                {"path": info.name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            )
+        if manifest is not None:
+            body = json.dumps({**manifest, "files": files if listed is None else listed}).encode()
+            info = tarfile.TarInfo(backup.MANIFEST)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    return path
+
+
+def split(path: Path):
+    entries = members(path)
+    manifest = json.loads(next(d for m, d in entries if m.name == backup.MANIFEST))
+    return [(m, d) for m, d in entries if m.name != backup.MANIFEST], manifest
+
+
+# --- backup ------------------------------------------------------------------------------------
+
+
+def test_backup_archives_database_uploads_and_a_manifest(site):
+    path = make_backup()
+
+    assert backup.ARCHIVE_PATTERN.match(path.name)
+    assert path.parent == Path(site.BACKUP_DIR)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"  # it holds password and token hashes
+    entries = {m.name: d for m, d in members(path)}
+    engine = connection.vendor
+    manifest = json.loads(entries.pop("manifest.json"))
+    assert manifest["format"] == backup.FORMAT
+    assert manifest["format_version"] == backup.FORMAT_VERSION
+    assert manifest["app_version"] == __version__
+    assert manifest["django_version"].startswith("5.2")
+    assert manifest["database_engine"] == engine
+    assert datetime.fromisoformat(manifest["created_at"]).tzinfo is not None
+    assert manifest["counts"]["inventory.device"] == 3
+    assert manifest["counts"]["inventory.hardwaresnapshot"] == 3
+    assert manifest["counts"]["benchmarks.benchmark"] == 3
+    assert manifest["counts"]["inventory.device_tags"] == 3
+    assert set(entries) == {backup.DATABASE_MEMBERS[engine]} | {
+        "uploads/" + name for name in UPLOADS
+    }
+    for name, data in UPLOADS.items():
+        assert entries["uploads/" + name] == data
+    assert {f["path"]: (f["size"], f["sha256"]) for f in manifest["files"]} == {
+        name: (len(data), hashlib.sha256(data).hexdigest()) for name, data in entries.items()
+    }
+
+
+def test_backup_skips_symlinks_in_uploads(site, tmp_path):
+    secret = tmp_path / "outside.txt"
+    secret.write_text("not an upload")
+    (Path(site.UPLOAD_DIR) / "link.txt").symlink_to(secret)
+    err = io.StringIO()
+    call_command("backup", stdout=io.StringIO(), stderr=err)
+    assert "Skipped UPLOAD_DIR/link.txt: not a regular file." in err.getvalue()
+    (path,) = Path(site.BACKUP_DIR).iterdir()
+    assert "uploads/link.txt" not in {m.name for m, _ in members(path)}
+
+
+def test_keep_deletes_only_the_oldest_of_our_archives(site):
+    directory = Path(site.BACKUP_DIR)
+    directory.mkdir()
+    ours = [
+        "benchtools-20200101-000000.tar.gz",
+        "benchtools-20200102-000000.tar.gz",
+        "benchtools-20200102-000000-1.tar.gz",  # the second one of that second: newer
+    ]
+    foreign = ["benchtools-notes.tar.gz", "other.tar.gz", "benchtools-20200101-000000.tar.gz.bak"]
+    for name in ours + foreign:
+        (directory / name).write_bytes(b"x")
+
+    out = io.StringIO()
+    call_command("backup", "--keep", "2", stdout=out)
+
+    left = sorted(p.name for p in directory.iterdir())
+    archives = [n for n in left if n not in foreign]
+    assert len(archives) == 2
+    assert "benchtools-20200102-000000-1.tar.gz" in archives
+    assert set(foreign) <= set(left)
+    assert "Deleted old archive benchtools-20200101-000000.tar.gz" in out.getvalue()
+
+
+def test_keep_must_be_at_least_one(site):
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("backup", "--keep", "0", stdout=io.StringIO())
+    assert not Path(site.BACKUP_DIR).exists()
+
+
+def test_archives_made_in_the_same_second_get_distinct_names(tmp_path):
+    now = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    (tmp_path / "benchtools-20260304-050607.tar.gz").write_bytes(b"")
+    assert backup._archive_name(tmp_path, now).name == "benchtools-20260304-050607-1.tar.gz"
+
+
+class DiskFullAfter:
+    """A file whose disk fills up after `limit` bytes."""
+
+    def __init__(self, handle, limit: int):
+        self._handle, self._left = handle, limit
+
+    def write(self, data):
+        if len(data) > self._left:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._left -= len(data)
+        return self._handle.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+
+def test_disk_full_leaves_no_partial_archive(site, monkeypatch):
+    real = backup.atomic_file
+
+    @contextmanager
+    def filling(path, **kwargs):
+        with real(path, **kwargs) as handle:
+            yield DiskFullAfter(handle, limit=100_000)
+
+    monkeypatch.setattr(backup, "atomic_file", filling)
+    with pytest.raises(CommandError) as failure:
+        call_command("backup", stdout=io.StringIO())
+    assert "No space left on device" in str(failure.value)
+    assert "No archive was written" in str(failure.value)
+    assert list(Path(site.BACKUP_DIR).iterdir()) == []  # nor any temporary file
+
+
+def test_unwritable_backup_directory_is_a_clear_error(site, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    with pytest.raises(CommandError, match="Backup failed: .*No archive was written"):
+        call_command("backup", "--output-dir", str(blocker / "backups"), stdout=io.StringIO())
+    assert blocker.read_text() == ""
+
+
+def _limit_file_size():  # runs in the child between fork and exec
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))
+
+
+@engine_independent
+def test_a_real_write_failure_exits_non_zero_and_leaves_nothing(tmp_path):
+    # No mock: the kernel refuses to let the process write a file past 1 MB (EFBIG).
+    uploads, backups = tmp_path / "uploads", tmp_path / "backups"
+    uploads.mkdir()
+    (uploads / "big.bin").write_bytes(os.urandom(2_000_000))
+    sqlite3.connect(tmp_path / "db.sqlite3").close()  # an empty database is enough here
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "UPLOAD_DIR": str(uploads),
+        "BACKUP_DIR": str(backups),
+        "ENV_FILE": "/nonexistent",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "backup"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limit_file_size,  # the test process is single-threaded here
+    )
+    assert done.returncode != 0
+    assert "File too large" in done.stderr
+    assert "No archive was written" in done.stderr
+    assert list(backups.iterdir()) == []
+
+
+# --- restore -----------------------------------------------------------------------------------
+
+
+def test_restore_brings_back_the_database_and_uploads_exactly(site):
+    before = state(site)
+    path = make_backup()
+    mutate(site)
+    assert state(site) != before
+
+    out, err = restore(path, "--noinput")
+
+    assert state(site) == before
+    assert "Restored" in out and err == ""
+    assert not [p for p in Path(site.UPLOAD_DIR).iterdir() if p.name.startswith(".")]
+    # sequences came back too: new rows get fresh ids
+    assert Device.objects.create(hostname="after-restore").pk > max(
+        row["id"] for row in before["rows"]["devices"]
+    )
+
+
+def test_tampered_upload_is_refused_and_nothing_changes(site):
+    path = make_backup()
+    mutate(site)
+    after_mutation = state(site)
+    entries, manifest = split(path)
+    entries = [
+        (i, d.replace(b"manual", b"MANUAL", 1) if i.name == "uploads/manual.pdf" else d)
+        for i, d in entries
+    ]
+    pack(path, entries, manifest, listed=manifest["files"])  # the original checksums
+
+    with pytest.raises(CommandError, match="Checksum mismatch for 'uploads/manual.pdf'"):
+        restore(path, "--noinput")
+    assert state(site) == after_mutation
+
+
+def test_tampered_database_is_refused(site):
+    path = make_backup()
+    entries, manifest = split(path)
+    database = backup.DATABASE_MEMBERS[connection.vendor]
+    entries = [(i, d[:-10] + b"0123456789" if i.name == database else d) for i, d in entries]
+    pack(path, entries, manifest, listed=manifest["files"])
+
+    with pytest.raises(CommandError, match=f"Checksum mismatch for '{database}'"):
+        restore(path, "--noinput")
+
+
+def _link(name, kind, target):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, target
+    return info, None
+
+
+@pytest.mark.parametrize(
+    ("defect", "message"),
+    [
+        ("truncated", "corrupt or truncated"),
+        ("not-gzip", "not a backup archive"),
+        ("no-manifest", "has no manifest.json"),
+        ("foreign-format", "not a Linux BenchTools backup"),
+        ("newer-format", "backup format 99"),
+        ("dot-dot", "unsafe member path '../evil.txt'"),
+        ("nested-dot-dot", "unsafe member path 'uploads/../../evil.txt'"),
+        ("absolute", "unsafe member path '/tmp/evil.txt'"),
+        ("symlink", "'uploads/passwd' is a link member"),
+        ("hardlink", "'uploads/hard' is a link member"),
+        ("outside-uploads", "unexpected member 'etc/cron.d/evil'"),
+        ("unlisted", "'uploads/extra.txt' is not in its manifest"),
+        ("missing", "'uploads/notes.txt' is missing"),
+        ("duplicate", "'uploads/notes.txt' appears twice"),
+    ],
+)
+def test_foreign_corrupt_or_unsafe_archives_are_refused(site, tmp_path, defect, message):
+    path = make_backup()
+    entries, manifest = split(path)
+    bad = tmp_path / "bad.tar.gz"
+    evil = ("../evil.txt", "uploads/../../evil.txt", "/tmp/evil.txt", "etc/cron.d/evil")
+    if defect == "truncated":
+        bad.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif defect == "not-gzip":
+        bad.write_bytes(b"just some text\n" * 100)
+    elif defect == "no-manifest":
+        pack(bad, entries)
+    elif defect == "foreign-format":
+        pack(bad, entries, {**manifest, "format": "someone-elses-backup"})
+    elif defect == "newer-format":
+        pack(bad, entries, {**manifest, "format_version": 99})
+    elif defect in ("dot-dot", "nested-dot-dot", "absolute", "outside-uploads"):
+        name = evil[("dot-dot", "nested-dot-dot", "absolute", "outside-uploads").index(defect)]
+        pack(bad, [*entries, (tarfile.TarInfo(name), b"pwned")], manifest)
+    elif defect == "symlink":
+        pack(bad, [*entries, _link("uploads/passwd", tarfile.SYMTYPE, "/etc/passwd")], manifest)
+    elif defect == "hardlink":
+        pack(bad, [*entries, _link("uploads/hard", tarfile.LNKTYPE, "uploads/notes.txt")], manifest)
+    elif defect == "unlisted":
+        extra = (tarfile.TarInfo("uploads/extra.txt"), b"sneaked in")
+        pack(bad, [*entries, extra], manifest, listed=manifest["files"])
+    elif defect == "missing":
+        kept = [(i, d) for i, d in entries if i.name != "uploads/notes.txt"]
+        pack(bad, kept, manifest, listed=manifest["files"])
+    elif defect == "duplicate":
+        notes = next((i, d) for i, d in entries if i.name == "uploads/notes.txt")
+        pack(bad, [*entries, notes], manifest)
+    mutate(site)
+    before = state(site)
+
+    with pytest.raises(CommandError) as refusal:
+        restore(bad, "--noinput")
+
+    assert message in str(refusal.value)
+    assert state(site) == before
+    assert not (tmp_path / "evil.txt").exists() and not Path("/tmp/evil.txt").exists()
+    assert not [p for p in Path(site.UPLOAD_DIR).iterdir() if p.name.startswith(".")]
+
+
+def test_an_archive_of_another_engine_is_refused_with_a_clear_message(site, tmp_path):
+    path = make_backup()
+    entries, manifest = split(path)
+    other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
+    database = backup.DATABASE_MEMBERS[connection.vendor]
+    entries = [
+        (tarfile.TarInfo(backup.DATABASE_MEMBERS[other]) if i.name == database else i, d)
+        for i, d in entries
+    ]
+    bad = pack(tmp_path / "other.tar.gz", entries, {**manifest, "database_engine": other})
+    with pytest.raises(CommandError, match=f"holds a {backup.ENGINE_NAMES[other]} database"):
+        restore(bad, "--noinput")
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_restore_refuses_without_a_terminal_or_noinput(site, monkeypatch):
+    path = make_backup()
+    mutate(site)
+    before = state(site)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("yes\n"))  # piped: not a confirmation
+    with pytest.raises(CommandError, match="--noinput"):
+        restore(path)
+    assert state(site) == before
+
+
+def test_restore_asks_and_stops_unless_told_yes(site, monkeypatch):
+    path = make_backup()
+    mutate(site)
+    before = state(site)
+    monkeypatch.setattr(sys, "stdin", Terminal("no\n"))
+    with pytest.raises(CommandError, match="cancelled"):
+        restore(path)
+    assert state(site) == before
+
+
+def test_restore_goes_ahead_when_told_yes(site, monkeypatch):
+    expected = state(site)
+    path = make_backup()
+    mutate(site)
+    monkeypatch.setattr(sys, "stdin", Terminal("yes\n"))
+    out, _ = restore(path)
+    assert "Type 'yes' to continue" in out
+    assert state(site) == expected
+
+
+def test_an_archive_inside_upload_dir_is_refused_before_anything_changes(site):
+    path = make_backup()
+    inside = Path(site.UPLOAD_DIR) / path.name
+    path.rename(inside)
+    before = state(site)
+    with pytest.raises(CommandError, match="inside UPLOAD_DIR"):
+        restore(inside, "--noinput")
+    assert state(site) == before
+
+
+def test_archives_in_a_backup_dir_inside_upload_dir_are_not_backed_up(site):
+    site.BACKUP_DIR = Path(site.UPLOAD_DIR) / "backups"
+    first = make_backup()
+    second = make_backup()
+    names = {m.name for m, _ in members(second)}
+    assert f"uploads/backups/{first.name}" not in names
+    assert {"uploads/" + name for name in UPLOADS} <= names
+
+
+def test_an_upload_removed_during_the_backup_is_skipped_not_fatal(site, monkeypatch):
+    real = backup._upload_files
+
+    def walk_then_delete(root, skipped, exclude):
+        for name, path in real(root, skipped, exclude):
+            if name == "uploads/notes.txt":
+                path.unlink()  # a document deleted between the walk and the copy
+            yield name, path
+
+    monkeypatch.setattr(backup, "_upload_files", walk_then_delete)
+    err = io.StringIO()
+    call_command("backup", stdout=io.StringIO(), stderr=err)
+    assert "Skipped UPLOAD_DIR/notes.txt: removed meanwhile." in err.getvalue()
+    (path,) = Path(site.BACKUP_DIR).iterdir()
+    assert "uploads/manual.pdf" in {m.name for m, _ in members(path)}
+
+
+@engine_independent
+def test_a_missing_sqlite_database_is_an_error_not_a_new_empty_one(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'nothing-here.db'}",
+        "BACKUP_DIR": str(tmp_path / "backups"),
+        "ENV_FILE": "/nonexistent",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "backup"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "unable to open database file" in done.stderr
+    assert not (tmp_path / "nothing-here.db").exists()
+    assert list((tmp_path / "backups").iterdir()) == []

@@ -1,0 +1,257 @@
+"""Dockerfile, docker-compose.yml, the entry point and the health check, without a Docker engine.
+
+What needs an engine (building the image, running the container, compose up) is not tested
+here; everything those steps run is: the entry point, the health probe, the collectstatic build
+step, the compose file's structure and the CMD.
+"""
+
+import http.server
+import json
+import os
+import re
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .markers import engine_independent
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = str(Path(sys.executable).parent)
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """(instruction, arguments) pairs, continuation lines joined, comments dropped."""
+    text = (ROOT / "Dockerfile").read_text()
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n\s*", " ", "\n".join(lines))
+    pairs = []
+    for line in joined.splitlines():
+        if line.strip():
+            instruction, _, arguments = line.strip().partition(" ")
+            pairs.append((instruction.upper(), arguments.strip()))
+    return pairs
+
+
+def instruction(name: str) -> list[str]:
+    return [arguments for found, arguments in dockerfile() if found == name]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_image_is_python_311_slim_and_runs_as_a_non_root_user():
+    assert instruction("FROM") == ["python:3.11-slim"]
+    (user,) = instruction("USER")
+    assert user not in ("root", "0")
+    assert any("useradd" in run and user in run for run in instruction("RUN"))
+    assert instruction("EXPOSE") == ["8007"]
+
+
+def test_cmd_is_the_command_scripts_serve_runs():
+    (cmd,) = instruction("CMD")
+    serve = (ROOT / "scripts" / "serve").read_text()
+    (line,) = [ln for ln in serve.splitlines() if ln.startswith("exec ")]
+    served = shlex.split(line)[1:]
+    served[0] = Path(served[0]).name  # .venv/bin/gunicorn in a checkout, on PATH in the image
+    assert json.loads(cmd) == served == ["gunicorn", "-c", "gunicorn.conf.py"]
+    assert json.loads(instruction("ENTRYPOINT")[0]) == ["docker/entrypoint.sh"]
+
+
+def test_healthcheck_probes_api_health_with_python_not_curl():
+    (healthcheck,) = instruction("HEALTHCHECK")
+    command = json.loads(healthcheck.split(" CMD ", 1)[1])
+    assert command == ["python", "docker/healthcheck.py"]
+    assert "curl" not in healthcheck
+    assert "/api/health" in (ROOT / "docker" / "healthcheck.py").read_text()
+
+
+def test_requirements_are_installed_and_static_files_collected_at_build():
+    runs = instruction("RUN")
+    assert "pip install -r requirements.txt" in runs
+    assert any("collectstatic --noinput" in run for run in runs)
+
+
+@engine_independent
+def test_the_build_step_collectstatic_works_with_its_throwaway_secrets(tmp_path):
+    (run,) = [r for r in instruction("RUN") if "collectstatic" in r]
+    env = {"PATH": f"{VENV_BIN}:{os.environ['PATH']}", "STATIC_ROOT": str(tmp_path / "static")}
+    done = subprocess.run(
+        ["sh", "-c", run], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "static" / "staticfiles.json").is_file()  # hashed names for whitenoise
+    assert (tmp_path / "static" / "admin").is_dir()
+
+
+def test_data_directories_match_the_compose_volumes(compose):
+    env = " ".join(instruction("ENV"))
+    service = compose["services"]["benchtools"]
+    targets = {volume.split(":")[1] for volume in service["volumes"]}
+    assert targets == {"/app/data", "/app/uploads", "/app/backups"}
+    assert "DATABASE_URL=sqlite:////app/data/data.db" in env
+    assert "UPLOAD_DIR=/app/uploads" in env and "BACKUP_DIR=/app/backups" in env
+    assert service["environment"]["UPLOAD_DIR"] == "/app/uploads"
+    assert service["environment"]["BACKUP_DIR"] == "/app/backups"
+    named = {volume.split(":")[0] for volume in service["volumes"]}
+    assert named <= set(compose["volumes"])  # named volumes: owned by the image's user
+
+
+def test_compose_runs_benchtools_on_8007_with_env_file_and_restart_policy(compose):
+    service = compose["services"]["benchtools"]
+    assert service["build"] == "."
+    assert service["ports"] == ["${PORT:-8007}:8007"]
+    assert service["environment"]["PORT"] == "8007"
+    assert service["env_file"] == ".env"
+    assert service["restart"] == "unless-stopped"
+    assert "profiles" not in service  # started by a plain `docker compose up`
+
+
+def test_compose_postgresql_is_optional_behind_a_profile(compose):
+    postgres = compose["services"]["postgres"]
+    assert postgres["profiles"] == ["postgres"]
+    assert postgres["image"].startswith("postgres:")
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+    dependency = compose["services"]["benchtools"]["depends_on"]["postgres"]
+    assert dependency == {"condition": "service_healthy", "required": False}
+
+
+def test_dockerignore_keeps_secrets_state_and_the_virtualenv_out():
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".env", ".venv/", "data/", "uploads/", "backups/", ".git/"} <= ignored
+
+
+# --- the entry point ----------------------------------------------------------------------------
+
+
+def entrypoint_env(tmp_path, **extra):
+    return {
+        "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
+        "ENV_FILE": "/nonexistent",
+        "DEBUG": "false",
+        "SECRET_KEY": "entrypoint-test-" + "k" * 40,
+        "API_TOKEN": "entrypoint-test-token",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'data.db'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
+        **extra,
+    }
+
+
+def test_entrypoint_passes_shellcheck():
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (scripts/test installs it)")
+    done = subprocess.run(
+        ["shellcheck", "docker/entrypoint.sh"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
+
+
+@engine_independent
+def test_entrypoint_migrates_then_becomes_the_command(tmp_path):
+    fake_cmd = [sys.executable, "-c", "import os, sys; print(os.getpid()); sys.exit(7)"]
+    process = subprocess.Popen(
+        [str(ROOT / "docker" / "entrypoint.sh"), *fake_cmd],
+        cwd=tmp_path,  # it finds the project from its own path, like WORKDIR in the image
+        env=entrypoint_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 7, err  # the command's own exit status
+    assert out.strip().splitlines()[-1] == str(process.pid)  # exec'd: same process, not a child
+    with sqlite3.connect(tmp_path / "data" / "data.db") as db:
+        applied = {app for (app,) in db.execute("SELECT app FROM django_migrations")}
+    assert {"inventory", "benchmarks", "documents", "benchsite"} <= applied
+
+
+@engine_independent
+def test_entrypoint_refuses_default_secrets_before_running_the_command(tmp_path):
+    marker = tmp_path / "ran"
+    done = subprocess.run(
+        [str(ROOT / "docker" / "entrypoint.sh"), "touch", str(marker)],
+        cwd=tmp_path,
+        env=entrypoint_env(tmp_path, API_TOKEN="CHANGE_ME"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0
+    assert "API_TOKEN" in done.stderr
+    assert not marker.exists()
+
+
+# --- the health check ---------------------------------------------------------------------------
+
+
+class Health(http.server.BaseHTTPRequestHandler):
+    status = 200
+    seen: list
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.seen.append((self.path, self.headers["Host"]))
+        self.send_response(self.status)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def health_server():
+    Health.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def probe(port: int, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "docker/healthcheck.py"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "PORT": str(port),
+            "HTTP_PROXY": "http://127.0.0.1:9",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_healthcheck_is_healthy_on_200_under_the_allowed_host_name(health_server):
+    port = health_server.server_address[1]
+    Health.status = 200
+    assert probe(port, ALLOWED_HOSTS=".lab.example,bench.lab.example").returncode == 0
+    assert Health.seen == [("/api/health", "lab.example")]
+    assert probe(port).returncode == 0
+    assert Health.seen[-1] == ("/api/health", "localhost")
+
+
+def test_healthcheck_is_unhealthy_on_503_or_no_answer(health_server):
+    port = health_server.server_address[1]
+    Health.status = 503
+    assert probe(port).returncode == 1
+    health_server.shutdown()
+    health_server.server_close()
+    assert probe(port).returncode == 1

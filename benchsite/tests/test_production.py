@@ -1,0 +1,228 @@
+"""Production settings: check --deploy, security headers, CORS, throttling of failed auth."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from benchsite.testing import TEST_API_TOKEN
+
+from .markers import engine_independent
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What `check --deploy` says about a plain-HTTP LAN install, each on purpose (README
+# "Behind a reverse proxy"): bench.sh posts over http and the admin must log in over http.
+PLAIN_HTTP_WARNINGS = {
+    "security.W004",  # no HSTS: it would lock browsers out of plain http
+    "security.W008",  # no redirect to https: there is no https
+    "security.W012",  # session cookie not Secure: it would never be sent over http
+    "security.W016",  # CSRF cookie not Secure: same
+}
+
+
+def check_deploy(**env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DEBUG"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **base,
+            "ENV_FILE": "/nonexistent/.env",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "API_TOKEN": secrets.token_urlsafe(32),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@engine_independent
+def test_check_deploy_is_clean_behind_a_tls_reverse_proxy():
+    result = check_deploy(
+        SECURE_SSL_REDIRECT="true",
+        SECURE_PROXY_SSL_HEADER="true",
+        ALLOWED_HOSTS="bench.lab.example",
+        CSRF_TRUSTED_ORIGINS="https://bench.lab.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@engine_independent
+def test_check_deploy_on_plain_http_warns_exactly_about_the_documented_choices():
+    result = check_deploy()
+    assert result.returncode != 0
+    assert set(re.findall(r"\((\w+\.[EW]\d+)\)", result.stderr)) == PLAIN_HTTP_WARNINGS
+
+
+@engine_independent
+def test_debug_is_off_unless_asked():
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env={**env, "ENV_FILE": "/nonexistent/.env"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "False", done.stderr
+
+
+# --- headers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_responses_carry_the_security_headers(anon):
+    response = anon.get("/api/health")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response  # plain HTTP on the LAN by default
+
+
+TLS = {
+    "SECURE_SSL_REDIRECT": True,
+    "SECURE_HSTS_SECONDS": 31_536_000,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+}
+
+
+@pytest.mark.django_db
+@override_settings(**TLS)
+def test_behind_tls_http_is_redirected_and_https_gets_hsts():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {TEST_API_TOKEN}")
+    redirect = client.get("/api/devices")
+    assert redirect.status_code == 301
+    assert redirect["Location"] == "https://testserver/api/devices"
+    secure = client.get("/api/devices", HTTP_X_FORWARDED_PROTO="https")
+    assert secure.status_code == 200
+    assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+@pytest.mark.django_db
+@override_settings(**TLS)
+def test_health_probes_are_not_redirected():
+    assert APIClient().get("/api/health").status_code == 200
+
+
+# --- CORS ---------------------------------------------------------------------------------------
+
+DASHBOARD = "http://dashboard.lan:3000"
+
+
+@pytest.mark.django_db
+@override_settings(CORS_ALLOWED_ORIGINS=[DASHBOARD])
+def test_cors_answers_only_configured_origins_and_only_for_the_api(api):
+    preflight = api.options(
+        "/api/devices",
+        HTTP_ORIGIN=DASHBOARD,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization",
+    )
+    assert preflight.status_code == 200
+    assert preflight["Access-Control-Allow-Origin"] == DASHBOARD
+    assert "authorization" in preflight["Access-Control-Allow-Headers"]
+    assert api.get("/api/devices", HTTP_ORIGIN=DASHBOARD)["Access-Control-Allow-Origin"] == (
+        DASHBOARD
+    )
+    assert "Access-Control-Allow-Origin" not in api.get(
+        "/api/devices", HTTP_ORIGIN="http://evil.example"
+    )
+    assert "Access-Control-Allow-Origin" not in api.get("/admin/login/", HTTP_ORIGIN=DASHBOARD)
+
+
+@pytest.mark.django_db
+def test_no_cross_origin_access_unless_configured(api):
+    response = api.get("/api/devices", HTTP_ORIGIN=DASHBOARD)
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response
+
+
+# --- throttling of failed authentications -------------------------------------------------------
+
+
+@pytest.fixture
+def low_rate(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_failure": "3/min"},
+    }
+    return settings
+
+
+def client_from(ip: str, token: str | None = None, **extra) -> APIClient:
+    client = APIClient(REMOTE_ADDR=ip, **extra)
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.mark.django_db
+def test_repeated_auth_failures_from_one_address_are_throttled(low_rate, caplog):
+    guesser = client_from("192.168.1.50", "guess-" + "x" * 20)
+    assert [guesser.get("/api/stats").status_code for _ in range(3)] == [401] * 3
+
+    refused = guesser.get("/api/stats")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "failed authentications" in refused.json()["detail"]
+    # refused before authenticating, whatever the token: a right guess looks the same
+    assert client_from("192.168.1.50", TEST_API_TOKEN).get("/api/stats").status_code == 429
+    assert client_from("192.168.1.50").get("/api/health").status_code == 200  # probes pass
+    assert client_from("192.168.1.51", TEST_API_TOKEN).get("/api/stats").status_code == 200
+    assert "auth throttled client=192.168.1.50 GET /api/stats" in caplog.text
+
+
+@pytest.mark.django_db
+def test_requests_without_a_token_count_as_failures(low_rate):
+    anonymous = client_from("192.168.1.60")
+    assert [anonymous.get("/api/devices").status_code for _ in range(4)] == [401, 401, 401, 429]
+
+
+@pytest.mark.django_db
+def test_valid_submissions_are_never_throttled(low_rate, example):
+    bench = client_from("192.168.1.70", TEST_API_TOKEN)
+    statuses = []
+    for i in range(12):
+        example["device_identifier"] = f"bench-{i}"
+        example.pop("submission_id", None)
+        example["hardware"]["system"] = {}
+        statuses.append(bench.post("/api/benchmark", example, format="json").status_code)
+    assert statuses == [201] * 12
+    # and a couple of failures in between do not add up to a block
+    client_from("192.168.1.70", "typo-" + "y" * 20).get("/api/stats")
+    assert bench.get("/api/stats").status_code == 200
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_forwarded_client_is_throttled_not_the_proxy(low_rate):
+    low_rate.REST_FRAMEWORK = {**low_rate.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = "10.0.0.1"
+    guesser = client_from(proxy, "guess-" + "z" * 20, HTTP_X_FORWARDED_FOR="192.168.1.80")
+    for _ in range(3):
+        guesser.get("/api/stats")
+    assert guesser.get("/api/stats").status_code == 429
+    other = client_from(proxy, TEST_API_TOKEN, HTTP_X_FORWARDED_FOR="192.168.1.81")
+    assert other.get("/api/stats").status_code == 200
