@@ -1,8 +1,12 @@
 """gunicorn settings for `gunicorn -c gunicorn.conf.py` (the README's run command, the Docker CMD).
 
 Environment: PORT (8007), HOST (0.0.0.0), WEB_CONCURRENCY (2 worker processes),
-GUNICORN_WORKER_CLASS (uvicorn_worker.UvicornWorker; `gthread` for the threaded WSGI worker),
-GUNICORN_THREADS (4, for gthread). Values from .env apply as in Django's settings.
+GUNICORN_WORKER_CLASS (gthread, the threaded WSGI worker; `uvicorn_worker.UvicornWorker` for
+ASGI), GUNICORN_THREADS (4, for gthread). Values from .env apply as in Django's settings.
+
+gthread is the default because it measured faster here (perf/ingest.py, README "Performance"):
+Django's ORM is synchronous, and under ASGI every request hops to a new thread with a new
+database connection, which cost ~1.7× the server CPU per submission and ~5× per health check.
 """
 
 import os
@@ -16,11 +20,14 @@ if Path(_env_file).is_file():
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8007')}"  # noqa: S104 (a LAN server)
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 wsgi_app = (
     "benchsite.asgi:application" if "uvicorn" in worker_class else "benchsite.wsgi:application"
 )
+# Threads of the WSGI worker live as long as it does and keep their database connection; Django
+# under ASGI runs every request on a new thread, where a kept connection would leak.
+os.environ.setdefault("CONN_MAX_AGE", "0" if "uvicorn" in worker_class else "60")
 # gunicorn 27 opens a control socket in ~/.gunicorn by default: several instances (tests, a
 # second server) would fight over it, and nothing here uses it.
 control_socket_disable = True

@@ -1,6 +1,11 @@
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -88,14 +93,17 @@ class StatsViewSet(viewsets.GenericViewSet):
     pagination_class = None
 
     @extend_schema(
-        responses=inline_serializer(
-            "Stats",
-            {
-                "devices": serializers.IntegerField(),
-                "benchmarks": serializers.IntegerField(),
-                "average_global_score": serializers.FloatField(allow_null=True),
-                "last_benchmark_at": serializers.DateTimeField(allow_null=True),
-            },
+        # one object, although the router calls this action "list"
+        responses=extend_schema_serializer(many=False)(
+            inline_serializer(
+                "Stats",
+                {
+                    "devices": serializers.IntegerField(),
+                    "benchmarks": serializers.IntegerField(),
+                    "average_global_score": serializers.FloatField(allow_null=True),
+                    "last_benchmark_at": serializers.DateTimeField(allow_null=True),
+                },
+            )
         )
     )
     def list(self, request):

@@ -3,7 +3,7 @@
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -26,6 +26,9 @@ class PayloadTooLarge(APIException):
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(None, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    elif isinstance(exc, ObjectDoesNotExist):
+        # The object went away while the request ran (a concurrent DELETE): gone, not a bug.
+        exc = Http404()
     response = drf_exception_handler(exc, context)
     if response is None and not isinstance(exc, Http404 | PermissionDenied):
         # An unexpected error: log it with context and answer JSON (status 500 is still a bug).

@@ -28,6 +28,7 @@ class LiveServer:
     token: str
     env: dict
     log: Path
+    pid: int = 0  # the gunicorn master (perf scripts read its workers' CPU time)
 
 
 def free_port() -> int:
@@ -65,8 +66,16 @@ def _database(workdir: Path) -> Iterator[str]:
 
 @contextlib.contextmanager
 def live_server(
-    workdir: Path, *, workers: int = 2, extra_env: dict | None = None
+    workdir: Path,
+    *,
+    workers: int = 2,
+    extra_env: dict | None = None,
+    worker_class: str | None = None,
+    app: str | None = None,
 ) -> Iterator[LiveServer]:
+    """The server as gunicorn.conf.py runs it; `worker_class` (GUNICORN_WORKER_CLASS) and `app`
+    (another ASGI/WSGI application, e.g. perf/raw_asgi.py, on the same migrated database) are
+    for the perf scripts."""
     token = secrets.token_urlsafe(24)
     port = free_port()
     with _database(workdir) as database_url:
@@ -86,6 +95,7 @@ def live_server(
             "WHITENOISE_USE_FINDERS": "true",
             "STATIC_ROOT": str(workdir / "static"),
             "GUNICORN_ACCESS_LOG": "",
+            **({"GUNICORN_WORKER_CLASS": worker_class} if worker_class else {}),
             **(extra_env or {}),
         }
         (workdir / "static").mkdir(exist_ok=True)
@@ -98,8 +108,15 @@ def live_server(
         )
         log = workdir / "server.log"
         with log.open("wb") as log_file:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            process = subprocess.Popen(  # noqa: S603 (this interpreter, our gunicorn config)
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    "gunicorn.conf.py",
+                    *([app] if app else []),
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=log_file,
@@ -108,7 +125,7 @@ def live_server(
             url = f"http://127.0.0.1:{port}"
             try:
                 _wait_healthy(url, process, log)
-                yield LiveServer(url=url, token=token, env=env, log=log)
+                yield LiveServer(url=url, token=token, env=env, log=log, pid=process.pid)
             finally:
                 process.terminate()
                 try:

@@ -1,5 +1,7 @@
-"""drf-spectacular extensions: the Bearer scheme and the contract's slash-less paths."""
+"""drf-spectacular extensions: the Bearer scheme, the contract's slash-less paths, and the error
+answers of every operation."""
 
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -22,3 +24,48 @@ def strip_trailing_slash(result, generator, request, public):
         (path.rstrip("/") if path != "/" else path): item for path, item in result["paths"].items()
     }
     return result
+
+
+_ERROR_BODY = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "properties": {"detail": {"type": "string"}},
+            "additionalProperties": True,
+        }
+    }
+}
+_ERRORS = {
+    # status: (when it applies, description)
+    "400": ("input", "Invalid input: the body names each offending field."),
+    "401": ("auth", "Missing or invalid token."),
+    "403": ("auth", "The token lacks the scope."),
+    "404": ("lookup", "No such object (or no such page)."),
+    "413": ("body", "Body over the size limit."),
+    "415": ("body", "Unsupported media type."),
+    "429": ("auth", "Too many failed authentications from this address."),
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema plus the error answers every API view can give, so that each
+    response the server sends is described (schemathesis checks it: benchsite/tests/
+    test_schemathesis.py). An answer a view declares itself is kept as it is."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        parameters = operation.get("parameters", [])
+        applies = {
+            "auth": any(operation.get("security", [])),
+            "body": "requestBody" in operation,
+            "input": "requestBody" in operation or any(p.get("in") == "query" for p in parameters),
+            "lookup": any(p.get("in") == "path" for p in parameters)
+            or any(p.get("name") == "page" for p in parameters),
+        }
+        responses = operation.setdefault("responses", {})
+        for status, (condition, description) in _ERRORS.items():
+            if applies[condition] and status not in responses:
+                responses[status] = {"description": description, "content": _ERROR_BODY}
+        return operation

@@ -51,6 +51,7 @@ API_TOKEN = _required_secret("API_TOKEN")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"  # django-cors-headers: only the API, only those origins
 
 UPLOAD_DIR = Path(env.str("UPLOAD_DIR", default=str(BASE_DIR / "uploads"))).resolve()
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))).resolve()
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "inventory",
@@ -79,8 +81,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",  # first: its headers go on every response
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "benchsite.throttling.AuthFailureThrottleMiddleware",  # 429 after repeated 401s
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,6 +130,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Opening a SQLite connection reads the schema and the WAL index (~0.5 ms): the threaded
+    # server keeps one per thread (gunicorn.conf.py sets CONN_MAX_AGE for gthread; ASGI, which
+    # runs each request on a new thread, must not).
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+    if env.bool("SQLITE_WRITE_LOCK", default=True):
+        # Writers queue on a file lock before BEGIN IMMEDIATE instead of sleeping in SQLite's
+        # busy handler (benchsite/dbbackend; measured in perf/ingest.py).
+        DATABASES["default"]["ENGINE"] = "benchsite.dbbackend"
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -180,6 +192,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Health probes (Docker HEALTHCHECK, a proxy's check) speak plain HTTP to the container.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]
+# HSTS preload is for public domains on the browsers' list; a LAN host never is, and opting
+# a public domain in is hard to undo. Everything else of `check --deploy` is met with TLS on.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- REST framework ------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -193,10 +210,14 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
     "DEFAULT_PAGINATION_CLASS": "benchsite.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "benchsite.schema.AutoSchema",
     "EXCEPTION_HANDLER": "benchsite.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "STRICT_JSON": True,
+    # Applied by benchsite.throttling (failed authentications only, per client IP).
+    "DEFAULT_THROTTLE_RATES": {"auth_failure": env.str("AUTH_FAILURE_RATE", default="30/min")},
+    # Proxies in front of the server, so the client IP comes from X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -221,9 +242,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "benchsite.logs.JsonFormatter"},
     },
+    "filters": {"redact_secrets": {"()": "benchsite.logs.RedactSecrets"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LOG_FORMAT", default="plain"),  # plain or json
+            "filters": ["redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {

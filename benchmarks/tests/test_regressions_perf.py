@@ -1,0 +1,42 @@
+"""Per-request work that perf/ingest.py measured and removed, pinned so it stays removed."""
+
+import uuid
+
+import pytest
+
+from benchmarks import scoring, services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_submission_for_a_known_device_costs_five_statements(
+    submit, example, django_assert_max_num_queries
+):
+    submit(example)
+    example["submission_id"] = str(uuid.uuid4())
+    # the device, the snapshot, the benchmark, the device's latest pointer, and the
+    # transaction's own BEGIN/SAVEPOINT + COMMIT/RELEASE: no look-up of the submission_id first
+    with django_assert_max_num_queries(6):
+        assert submit(example).status_code == 201
+
+
+def test_a_first_submission_creates_its_device_in_the_same_budget_plus_identity_lookups(
+    submit, example, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(10):
+        assert submit(example).status_code == 201
+
+
+def test_score_weights_are_parsed_once_per_value(monkeypatch, settings):
+    calls = []
+    real = scoring.parse_weights
+    monkeypatch.setattr(scoring, "parse_weights", lambda spec: calls.append(spec) or real(spec))
+    services._parsed_weights.cache_clear()
+    settings.SCORE_WEIGHTS = "cpu=0.5"
+
+    first, second = services.score_weights(), services.score_weights()
+
+    assert calls == ["cpu=0.5"]
+    assert first == second and first is not second  # callers may not alter the cached one
+    settings.SCORE_WEIGHTS = "cpu=0.6"
+    assert services.score_weights()["cpu"] == 0.6

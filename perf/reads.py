@@ -1,0 +1,253 @@
+"""Read latencies and query counts on a large fleet: 10k devices, 100k benchmarks.
+
+    .venv/bin/python perf/reads.py [--devices 10000] [--benchmarks 100000] [--repeat 30]
+                                   [--database sqlite|postgres]
+
+Generates the fleet with bulk_create in a temp database (SQLite file, or a throwaway PostgreSQL
+cluster), then requests each read through Django's full stack in this process (test client:
+middleware, DRF, serializers, the real database; no network) and prints p50/p95 and the query
+count (CaptureQueriesContext) of: the device list at page sizes 25/100/500 (and a deep page),
+device detail, history, snapshots, the ranking (?ordering=-global_score), stats, search, and
+the admin changelists (logged in). Targets: query count independent of page size, p95 < 150 ms
+at page size 100.
+"""
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from perf.common import django_setup, percentile, with_postgres
+
+TARGET_P95_MS = 150
+TOKEN = "perf-reads-token-0123456789"  # noqa: S105 (a throwaway database)
+
+
+def generate(devices: int, benchmarks: int) -> None:
+    from django.db import transaction
+
+    from benchmarks.models import Benchmark
+    from inventory.models import Device, HardwareSnapshot, Tag
+
+    rng = random.Random(8)
+    started = time.monotonic()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    per_device = max(1, benchmarks // devices)
+    with transaction.atomic():
+        tags = Tag.objects.bulk_create(Tag(name=f"tag-{n}") for n in range(20))
+        Device.objects.bulk_create(
+            (
+                Device(
+                    pk=d,
+                    hostname=f"host-{d:05d}",
+                    location=rng.choice(("rack-1", "rack-2", "office", "lab", "")),
+                    description=f"machine number {d}",
+                    machine_id=f"{d:032x}",
+                    # the newest benchmark of device d has pk (per_device - 1) * devices + d
+                    latest_benchmark_id=(per_device - 1) * devices + d,
+                )
+                for d in range(1, devices + 1)
+            ),
+            batch_size=2000,
+        )
+        through = Device.tags.through
+        through.objects.bulk_create(
+            (
+                through(device_id=d, tag_id=tags[(d + k) % len(tags)].pk)
+                for d in range(1, devices + 1)
+                for k in range(2)
+            ),
+            batch_size=5000,
+        )
+        HardwareSnapshot.objects.bulk_create(
+            (
+                HardwareSnapshot(
+                    pk=d,
+                    device_id=d,
+                    captured_at=now,
+                    cpu_vendor="Intel",
+                    cpu_model="Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz",
+                    cpu_cores=4,
+                    cpu_threads=8,
+                    cpu_flags=["avx", "avx2"],
+                    ram_total_mb=16384,
+                    os_name="Debian GNU/Linux",
+                    raw={"cpu": {"model": "i7-6700"}},
+                )
+                for d in range(1, devices + 1)
+            ),
+            batch_size=2000,
+        )
+        batch = []
+        for n in range(1, per_device * devices + 1):
+            d = (n - 1) % devices + 1
+            scores = [round(rng.uniform(20, 300), 1) for _ in range(5)]
+            batch.append(
+                Benchmark(
+                    pk=n,
+                    device_id=d,
+                    snapshot_id=d,
+                    run_at=now + timedelta(minutes=n),
+                    cpu_score=scores[0],
+                    memory_score=scores[1],
+                    disk_score=scores[2],
+                    network_score=scores[3],
+                    gpu_score=scores[4],
+                    global_score=round(sum(scores) / 5, 2),
+                    results={"cpu": {"score": scores[0]}},
+                    weights={"cpu": 0.3},
+                )
+            )
+            if len(batch) == 5000:
+                Benchmark.objects.bulk_create(batch)
+                batch = []
+        Benchmark.objects.bulk_create(batch)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # explicit pks: move the sequences past them
+            for table in ("inventory_device", "inventory_hardwaresnapshot", "benchmarks_benchmark"):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT MAX(id) FROM {table}))"
+                )
+            cursor.execute("ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(
+        f"generated {devices} devices, {per_device * devices} benchmarks, {devices} snapshots "
+        f"in {time.monotonic() - started:.1f} s ({connection.vendor})",
+        flush=True,
+    )
+
+
+def measure(client, path: str, repeat: int) -> tuple[list[float], int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    status = client.get(path).status_code  # warm
+    timings, queries = [], None
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append(time.perf_counter() - started)
+        status = response.status_code
+        queries = len(ctx.captured_queries) if queries is None else max(queries, len(ctx))
+    return timings, queries, status
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--devices", type=int, default=10_000)
+    parser.add_argument("--benchmarks", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    args = parser.parse_args()
+    if not 0 < args.devices <= 100_000 or not 0 < args.benchmarks <= 1_000_000:
+        parser.error("--devices must be in 1..100000 and --benchmarks in 1..1000000")
+    if args.database == "postgres":
+        with_postgres(sys.argv)
+    tmp = tempfile.TemporaryDirectory(prefix="perf-reads-")
+    env = {
+        "SECRET_KEY": "perf-reads-" + "x" * 40,
+        "API_TOKEN": TOKEN,
+        "DEBUG": "false",
+        "ENV_FILE": os.path.join(tmp.name, "none.env"),
+        "UPLOAD_DIR": os.path.join(tmp.name, "uploads"),
+        "STATIC_MANIFEST": "false",
+        "WHITENOISE_USE_FINDERS": "true",
+        "STATIC_ROOT": os.path.join(tmp.name, "static"),
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+    }
+    database = None
+    if args.database == "postgres":
+        import psycopg
+
+        database = f"perf_reads_{os.getpid()}"
+        base = os.environ["DATABASE_URL"]
+        with psycopg.connect(base.replace("postgres://", "postgresql://"), autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{database}"')
+        env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + database
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp.name}/reads.db"
+    os.makedirs(env["STATIC_ROOT"], exist_ok=True)
+    django_setup(**env)
+    try:
+        return run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if database:
+            with psycopg.connect(
+                base.replace("postgres://", "postgresql://"), autocommit=True
+            ) as c:
+                c.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        tmp.cleanup()
+
+
+def run(args) -> int:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("migrate", verbosity=0)
+    generate(args.devices, args.benchmarks)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    admin = Client()
+    admin.force_login(
+        get_user_model().objects.create_superuser("perf", "perf@example.com", "perf-password")
+    )
+    middle = args.devices // 2
+    cases = [
+        ("device list ?page_size=25", api, "/api/devices?page_size=25"),
+        ("device list ?page_size=100", api, "/api/devices?page_size=100"),
+        ("device list ?page_size=500", api, "/api/devices?page_size=500"),
+        ("device list page 50 (×100)", api, "/api/devices?page_size=100&page=50"),
+        (
+            "ranking ?ordering=-global_score",
+            api,
+            "/api/devices?ordering=-global_score&page_size=100",
+        ),
+        ("by hostname ?ordering=hostname", api, "/api/devices?ordering=hostname&page_size=100"),
+        ("search ?search=host-04", api, "/api/devices?search=host-04&page_size=100"),
+        ("filter ?tag=tag-3", api, "/api/devices?tag=tag-3&page_size=100"),
+        ("device detail", api, f"/api/devices/{middle}"),
+        ("history (device benchmarks)", api, f"/api/devices/{middle}/benchmarks"),
+        ("snapshots", api, f"/api/devices/{middle}/snapshots"),
+        ("benchmark detail", api, f"/api/benchmarks/{args.benchmarks // 2}"),
+        ("stats", api, "/api/stats"),
+        ("admin device changelist", admin, "/admin/inventory/device/"),
+        ("admin benchmark changelist", admin, "/admin/benchmarks/benchmark/"),
+        ("admin device change page", admin, f"/admin/inventory/device/{middle}/change/"),
+    ]
+    print(f"{'':34} {'p50':>8} {'p95':>8} {'queries':>8}  status")
+    failed = False
+    counts = {}
+    for label, client, path in cases:
+        timings, queries, status = measure(client, path, args.repeat)
+        p50, p95 = percentile(timings, 50) * 1000, percentile(timings, 95) * 1000
+        counts[label] = queries
+        flag = ""
+        if status != 200:
+            flag, failed = " ← not 200", True
+        elif "100" in label and "list" in label and p95 >= TARGET_P95_MS:
+            flag, failed = f" ← p95 over {TARGET_P95_MS} ms", True
+        print(f"{label:34} {p50:7.1f}ms {p95:7.1f}ms {queries:8d}  {status}{flag}", flush=True)
+    sizes = [counts[f"device list ?page_size={n}"] for n in (25, 100, 500)]
+    same = len(set(sizes)) == 1
+    print(f"query count by page size 25/100/500: {sizes} ({'constant' if same else 'GROWS'})")
+    return 1 if failed or not same else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
