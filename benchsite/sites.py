@@ -1,10 +1,13 @@
 """The admin site: its index is the fleet dashboard."""
 
 from django.contrib import admin
+from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from benchmarks.scoring import CATEGORIES
 from benchmarks.selectors import benchmark_recent, fleet_stats
+from benchsite.export import ExportStream, export_filename
 from inventory.selectors import device_ranking
 
 RANKING_SIZE = 50
@@ -38,11 +41,32 @@ def ranking_rows(devices) -> list[dict]:
     return rows
 
 
+EXPORTABLE = {"device": "devices", "benchmark": "benchmarks", "hardwaresnapshot": "snapshots"}
+
+
+@admin.action(description="Export selected as CSV")
+def export_csv(modeladmin, request, queryset):
+    """The export command's CSV, for a selection (devices, snapshots or benchmarks)."""
+    what = EXPORTABLE[modeladmin.model._meta.model_name]
+    ids = list(queryset.values_list("pk", flat=True))
+    stream = ExportStream(fmt="csv", what=what, ids=ids)
+    response = StreamingHttpResponse(iter(stream), content_type="text/csv; charset=utf-8")
+    filename = export_filename(fmt="csv", what=what, now=timezone.localtime())
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 class BenchAdminSite(admin.AdminSite):
     site_header = "Linux BenchTools"
     site_title = "Linux BenchTools"
     index_title = "Fleet dashboard"
     index_template = "admin/benchsite/dashboard.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Available to the model admins that name it in their `actions`, not to every model.
+        self.add_action(export_csv, "export_csv")
+        self.disable_action("export_csv")
 
     def index(self, request, extra_context=None):
         ranking = device_ranking().filter(latest_benchmark__isnull=False)[:RANKING_SIZE]

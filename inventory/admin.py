@@ -1,13 +1,92 @@
 from django.contrib import admin
+from django.db import models
+from django.db.models import F
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
 
-from . import services
+from benchsite.charts import score_history_svg
+
+from . import history, services
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
+
+
+class ManufacturerLinkFormSet(BaseInlineFormSet):
+    """The device page's links, written through the link services like the API's."""
+
+    def save_new(self, form, commit=True):
+        if not commit:
+            return super().save_new(form, commit=commit)
+        data = form.cleaned_data
+        return services.link_create(device=self.instance, label=data["label"], url=data["url"])
+
+    def save_existing(self, form, obj, commit=True):
+        if not commit:
+            return super().save_existing(form, obj, commit=commit)
+        return services.link_update(link=obj, data=form.cleaned_data)
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            services.link_delete(link=obj)
+
+
+# A URL typed without a scheme ("vendor.example/drivers") is taken as https.
+LINK_FORMFIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ManufacturerLinkInline(admin.TabularInline):
     model = ManufacturerLink
+    formset = ManufacturerLinkFormSet
     fields = ("label", "url")
     extra = 0
+    formfield_overrides = LINK_FORMFIELDS
+
+
+def _score(device, name: str, *, strong: bool = False):
+    value = getattr(device.latest_benchmark, name) if device.latest_benchmark else None
+    if value is None:
+        return "–"
+    return format_html("<strong>{}</strong>", f"{value:.1f}") if strong else f"{value:.1f}"
+
+
+class _LatestSnapshotFilter(admin.SimpleListFilter):
+    """Devices whose latest benchmarked snapshot has a given value of `field`."""
+
+    field = ""
+
+    def lookups(self, request, model_admin):
+        values = (
+            HardwareSnapshot.objects.exclude(**{self.field: ""})
+            .order_by(self.field)
+            .values_list(self.field, flat=True)
+            .distinct()[:50]
+        )
+        return [(value, value) for value in values]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"latest_benchmark__snapshot__{self.field}": self.value()})
+        return queryset
+
+
+class CpuVendorFilter(_LatestSnapshotFilter):
+    title = "CPU vendor"
+    parameter_name = "cpu_vendor"
+    field = "cpu_vendor"
+
+
+class OsFilter(_LatestSnapshotFilter):
+    title = "OS"
+    parameter_name = "os"
+    field = "os_name"
+
+
+class VirtualizationFilter(_LatestSnapshotFilter):
+    title = "virtualisation"
+    parameter_name = "virtualization"
+    field = "virtualization_type"
 
 
 @admin.register(Device)
@@ -16,30 +95,138 @@ class DeviceAdmin(admin.ModelAdmin):
         "hostname",
         "location",
         "owner",
-        "asset_tag",
         "global_score",
+        "cpu_score",
+        "memory_score",
+        "disk_score",
+        "network_score",
+        "gpu_score",
+        "cpu_model",
         "last_benchmark_at",
     )
-    list_filter = ("location", "tags")
-    search_fields = ("hostname", "asset_tag", "description", "serial", "machine_id", "system_uuid")
+    list_display_links = ("hostname",)
+    list_filter = (
+        "location",
+        "owner",
+        "tags",
+        CpuVendorFilter,
+        OsFilter,
+        VirtualizationFilter,
+    )
+    search_fields = (
+        "hostname",
+        "asset_tag",
+        "description",
+        "serial",
+        "machine_id",
+        "system_uuid",
+        "fqdn",
+    )
     list_select_related = ("latest_benchmark",)
-    filter_horizontal = ("tags",)
+    list_per_page = 50
+    autocomplete_fields = ("tags",)
     readonly_fields = ("machine_id", "system_uuid", "serial", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("hostname", "fqdn", "description", "tags")}),
         ("Inventory", {"fields": ("asset_tag", "location", "owner")}),
         ("Identity (reported by the machine)", {"fields": ("machine_id", "system_uuid", "serial")}),
-        ("History", {"fields": ("created_at", "updated_at")}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (ManufacturerLinkInline,)
+    actions = ("export_csv",)
 
-    @admin.display(description="global score", ordering="latest_benchmark__global_score")
+    def get_queryset(self, request):
+        # The hardware columns come from the latest benchmark's snapshot, annotated rather
+        # than joined whole (a snapshot row carries its raw JSON).
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                latest_cpu_model=F("latest_benchmark__snapshot__cpu_model"),
+            )
+        )
+
+    def get_ordering(self, request):
+        return (F("latest_benchmark__global_score").desc(nulls_last=True), "hostname")
+
+    @admin.display(description="global", ordering="latest_benchmark__global_score")
     def global_score(self, device):
-        return device.latest_benchmark.global_score if device.latest_benchmark else None
+        return _score(device, "global_score", strong=True)
+
+    @admin.display(description="CPU", ordering="latest_benchmark__cpu_score")
+    def cpu_score(self, device):
+        return _score(device, "cpu_score")
+
+    @admin.display(description="memory", ordering="latest_benchmark__memory_score")
+    def memory_score(self, device):
+        return _score(device, "memory_score")
+
+    @admin.display(description="disk", ordering="latest_benchmark__disk_score")
+    def disk_score(self, device):
+        return _score(device, "disk_score")
+
+    @admin.display(description="network", ordering="latest_benchmark__network_score")
+    def network_score(self, device):
+        return _score(device, "network_score")
+
+    @admin.display(description="GPU", ordering="latest_benchmark__gpu_score")
+    def gpu_score(self, device):
+        return _score(device, "gpu_score")
+
+    @admin.display(description="CPU model", ordering="latest_cpu_model")
+    def cpu_model(self, device):
+        return device.latest_cpu_model or "–"
 
     @admin.display(description="last benchmark", ordering="latest_benchmark__run_at")
     def last_benchmark_at(self, device):
         return device.latest_benchmark.run_at if device.latest_benchmark else None
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        device = self.get_object(request, admin.utils.unquote(object_id))
+        extra_context = dict(extra_context or {})
+        if device is not None:
+            story = history.device_story(device)
+            story["chart"] = score_history_svg(
+                [(row.run_at, row.scores) for row in story["history"]],
+                markers=[
+                    (row.run_at, "; ".join(row.changes)) for row in story["history"] if row.changes
+                ],
+            )
+            extra_context["story"] = story
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        compare = path(
+            "<path:object_id>/compare/",
+            self.admin_site.admin_view(self.compare_view),
+            name="inventory_device_compare",
+        )
+        return [compare, *super().get_urls()]
+
+    def compare_view(self, request, object_id):
+        """Two snapshots of the device side by side (?a=<id>&b=<id>)."""
+        device = self.get_object(request, admin.utils.unquote(object_id))
+        if device is None or not self.has_view_permission(request, device):
+            raise Http404
+        try:
+            ids = [int(request.GET[key]) for key in ("a", "b")]
+        except (KeyError, ValueError):
+            raise Http404("Choose two snapshots: ?a=<id>&b=<id>") from None
+        snapshots = {s.pk: s for s in device.snapshots.filter(pk__in=ids)}
+        if len(snapshots) != len(set(ids)):
+            raise Http404("Both snapshots must belong to this device.")
+        a, b = sorted((snapshots[i] for i in ids), key=lambda s: (s.captured_at, s.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": device,
+            "title": f"{device}: hardware compared",
+            "a": a,
+            "b": b,
+            "sections": history.snapshot_compare(a, b),
+            "changes": history.snapshot_changes(a, b),
+        }
+        return TemplateResponse(request, "admin/inventory/device/compare.html", context)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -59,6 +246,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
 @admin.register(HardwareSnapshot)
 class HardwareSnapshotAdmin(admin.ModelAdmin):
+    actions = ("export_csv",)
     list_display = (
         "device",
         "captured_at",
@@ -82,9 +270,32 @@ class HardwareSnapshotAdmin(admin.ModelAdmin):
 @admin.register(ManufacturerLink)
 class ManufacturerLinkAdmin(admin.ModelAdmin):
     list_display = ("label", "device", "url", "updated_at")
+    list_filter = ("device__location", "updated_at")
     search_fields = ("label", "url", "device__hostname")
     list_select_related = ("device",)
     autocomplete_fields = ("device",)
+    readonly_fields = ("created_at", "updated_at")
+    formfield_overrides = LINK_FORMFIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        # a link stays with its device (link_update edits label and URL)
+        return (*self.readonly_fields, "device") if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.link_update(link=obj, data=form.cleaned_data)
+            return
+        link = services.link_create(device=obj.device, label=obj.label, url=obj.url)
+        # the admin goes on with `obj` (its message, its redirect): make it the created link
+        obj.pk, obj.created_at, obj.updated_at = link.pk, link.created_at, link.updated_at
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.link_delete(link=obj)
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset:
+            services.link_delete(link=link)
 
 
 @admin.register(Tag)

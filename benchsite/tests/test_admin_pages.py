@@ -52,6 +52,8 @@ def test_device_edit_in_the_admin_keeps_the_latest_benchmark(admin_client, data)
             "location": "office",
             "owner": "me",
             "links-TOTAL_FORMS": "0",
+            "documents-TOTAL_FORMS": "0",
+            "documents-INITIAL_FORMS": "0",
             "links-INITIAL_FORMS": "0",
         },
     )

@@ -77,3 +77,37 @@ def test_dashboard_query_count_does_not_grow_with_the_fleet(
 def test_dashboard_needs_a_staff_login(client):
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("changelist", "what"),
+    [
+        ("inventory/device", "devices"),
+        ("benchmarks/benchmark", "benchmarks"),
+        ("inventory/hardwaresnapshot", "snapshots"),
+    ],
+)
+def test_admin_exports_a_selection_as_csv(admin_client, changelist, what):
+    import csv
+    import io
+
+    chosen = BenchmarkFactory(device__hostname="chosen")
+    BenchmarkFactory(device__hostname="left-out")
+    pk = {"devices": chosen.device_id, "benchmarks": chosen.pk, "snapshots": chosen.snapshot_id}[
+        what
+    ]
+
+    response = admin_client.post(
+        f"/admin/{changelist}/", {"action": "export_csv", "_selected_action": [pk]}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert f"benchtools-{what}-" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["id"] for row in rows] == [str(pk)]
+
+
+def test_export_action_is_not_offered_on_unrelated_models(admin_client):
+    html = admin_client.get("/admin/benchsite/apitoken/").content.decode()
+    assert "export_csv" not in html

@@ -1,0 +1,188 @@
+"""The admin in a real browser: Debian's Chromium driven by Playwright, against gunicorn.
+
+Screenshots go to $SCREENSHOT_DIR (default .screenshots/ in the checkout) for a person to look at.
+"""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from benchsite.livetest import ROOT, live_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ADMIN_USER, ADMIN_PASSWORD = "admin", "a-long-admin-password-1"
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / ".screenshots"))
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def post(server, document):
+    request = urllib.request.Request(
+        f"{server.url}/api/benchmark",
+        data=json.dumps(document).encode(),
+        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, example_document):
+    with live_server(tmp_path_factory.mktemp("browser")) as live:
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "createsuperuser",
+                "--noinput",
+                "--username",
+                ADMIN_USER,
+                "--email",
+                "admin@example.com",
+            ],
+            cwd=ROOT,
+            env={**live.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        for name, factor in (("middle-box", 1.0), ("fast-box", 2.5), ("slow-box", 0.4)):
+            document = copy.deepcopy(example_document)
+            document["device_identifier"] = name
+            document["submission_id"] = str(uuid.uuid4())
+            document["hardware"]["system"] = {"machine_id": uuid.uuid4().hex}
+            for category in ("cpu", "memory", "disk", "network", "gpu"):
+                document["results"][category]["score"] *= factor
+            post(live, document)
+        upgraded = copy.deepcopy(example_document)
+        upgraded.update(device_identifier="fast-box", submission_id=str(uuid.uuid4()))
+        upgraded["hardware"]["system"] = {}
+        upgraded["hardware"]["ram"]["total_mb"] = 131072
+        for category in ("cpu", "memory", "disk", "network", "gpu"):
+            upgraded["results"][category]["score"] *= 2.6
+        post(live, upgraded)
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page = context.new_page()
+    page.goto(f"{server.url}/admin/login/")
+    page.fill("#id_username", ADMIN_USER)
+    page.fill("#id_password", ADMIN_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{server.url}/admin/")
+    yield page
+    context.close()
+
+
+def shot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_dashboard_ranks_the_fleet_and_offers_the_command(page, server):
+    rows = page.locator("#ranking tbody tr")
+    assert [rows.nth(i).get_attribute("data-hostname") for i in range(rows.count())] == [
+        "fast-box",
+        "middle-box",
+        "slow-box",
+    ]
+    command = page.locator("#bench-command").inner_text()
+    assert command == (
+        f"curl -fsSL {server.url}/bench.sh | sudo bash -s -- "
+        f"--server {server.url}/api/benchmark --token YOUR_TOKEN"
+    )
+    page.click("#copy-bench-command")
+    assert page.locator("#copy-bench-command").inner_text() == "Copied"
+    assert page.evaluate("navigator.clipboard.readText()") == command
+    shot(page, "dashboard")
+    page.emulate_media(color_scheme="dark")
+    shot(page, "dashboard-dark")
+
+
+def test_device_page_tells_the_machines_story(page):
+    page.click("#ranking >> text=fast-box")
+    page.wait_for_selector("#hardware")
+    assert "Intel(R) Core(TM) i7-6700" in page.locator("#hw-cpu").inner_text()
+    assert page.locator("#dimms tbody tr").count() == 4
+    assert "PASSED" in page.locator("#disks").inner_text()
+    assert page.locator("#score-history svg polyline").count() >= 6
+    assert "changed: RAM 64→128 GB" in page.locator("#history").inner_text()
+    shot(page, "device")
+
+
+def test_a_link_is_added_from_the_device_page(page, server):
+    page.click("#ranking >> text=middle-box")
+    page.wait_for_selector("#hardware")
+    page.click("#links-group .add-row a")
+    page.fill("#id_links-0-label", "BIOS updates")
+    page.fill("#id_links-0-url", "https://support.hp.com/drivers")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    assert page.locator("#id_links-0-label").input_value() == "BIOS updates"
+    shot(page, "device-link-added")
+
+
+def test_the_browser_never_fetches_from_another_host(browser, server):
+    context = browser.new_context()
+    foreign = []
+    context.on("request", lambda r: None if r.url.startswith(server.url) else foreign.append(r.url))
+    page = context.new_page()
+    for path in ("/admin/login/", "/api/schema/ui/"):
+        page.goto(server.url + path)
+        page.wait_for_load_state("networkidle")
+    context.close()
+    assert foreign == []
+
+
+def test_a_document_is_uploaded_from_the_device_page(page, tmp_path):
+    from documents.tests.files import pdf_bytes
+
+    manual = tmp_path / "Manuel d'entretien.pdf"
+    manual.write_bytes(pdf_bytes("service manual"))
+    page.click("#ranking >> text=slow-box")
+    page.wait_for_selector("#hardware")
+    page.set_input_files("#id_documents-0-file", str(manual))
+    page.select_option("#id_documents-0-doc_type", "manual")
+    page.fill("#id_documents-0-title", "Service manual")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    group = page.locator("#documents-group").inner_text()
+    assert "application/pdf" in group
+    with page.expect_download() as download_info:
+        page.click("#documents-group >> text=Manuel d'entretien.pdf")
+    download = download_info.value
+    assert download.suggested_filename == "Manuel d'entretien.pdf"
+    assert Path(download.path()).read_bytes() == manual.read_bytes()
+    shot(page, "device-document-uploaded")

@@ -1,0 +1,198 @@
+"""The device page tells the machine's story; snapshots can be compared."""
+
+import copy
+import re
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from benchmarks.tests.factories import BenchmarkFactory
+from benchsite.charts import score_history_svg
+from inventory.history import snapshot_changes
+from inventory.models import Device, HardwareSnapshot
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def upgraded(submit, example):
+    """The example machine, benchmarked, then upgraded to 128 GB with one more disk."""
+    first = submit(example).json()
+    upgraded = copy.deepcopy(example)
+    upgraded["submission_id"] = str(uuid.uuid4())
+    upgraded["hardware"]["ram"]["total_mb"] = 131072
+    upgraded["hardware"]["storage"]["devices"].append(
+        {
+            "name": "/dev/sdb",
+            "type": "SSD",
+            "vendor": "Crucial",
+            "model": "MX500",
+            "capacity_gb": 2000,
+            "smart_health": "FAILED",
+            "temperature_c": 51,
+        }
+    )
+    second = submit(upgraded).json()
+    return Device.objects.get(pk=first["device_id"]), first, second
+
+
+def page(admin_client, device) -> str:
+    response = admin_client.get(f"/admin/inventory/device/{device.pk}/change/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_device_page_shows_the_latest_hardware_by_component(admin_client, upgraded):
+    device, _, _ = upgraded
+    html = page(admin_client, device)
+
+    hardware = html.split('id="hardware"', 1)[1].split("</fieldset>", 1)[0]
+    assert "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz" in hardware
+    assert "128 GB" in hardware  # RAM total for people, not 131072
+    dimms = hardware.split('id="dimms"', 1)[1].split("</table>", 1)[0]
+    assert dimms.count("<tr>") == 5 and "DIMM_B2" in dimms and "CMK32GX4M2A2133C13" in dimms
+    disks = hardware.split('id="disks"', 1)[1].split("</table>", 1)[0]
+    assert "Samsung 970 EVO Plus" in disks and "42 °C" in disks
+    assert re.search(r'bt-badge bt-bad">FAILED<', disks)
+    assert "P07 Ver. 02.48" in hardware and "e1000e" in hardware
+
+
+def test_device_page_charts_the_history_and_marks_hardware_changes(admin_client, upgraded):
+    device, first, second = upgraded
+    html = page(admin_client, device)
+
+    history = html.split('id="score-history"', 1)[1].split("</fieldset>", 1)[0]
+    assert "<svg" in history and 'class="bt-marker"' in history
+    for series in ("global", "cpu", "memory", "disk", "network", "gpu"):
+        assert f"bt-series-{series}" in history
+    rows = history.split('id="history"', 1)[1].split("</table>", 1)[0].split("<tr")[2:]
+    assert len(rows) == 2
+    assert "changed: RAM 64→128 GB" in rows[0] and "disk added: Crucial MX500 2000 GB" in rows[0]
+    assert "changed:" not in rows[1]
+    assert "88.8" in rows[0] and "120.1" in rows[0]  # CPU mono and multi scores
+
+
+def test_compare_shows_two_snapshots_side_by_side(admin_client, upgraded):
+    device, first, second = upgraded
+    response = admin_client.get(
+        f"/admin/inventory/device/{device.pk}/compare/",
+        {"a": second["snapshot_id"], "b": first["snapshot_id"]},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "RAM 64→128 GB" in html
+    assert re.search(r'class="bt-differs">64 GB<.*class="bt-differs">128 GB<', html, re.S)
+
+
+def test_compare_refuses_another_devices_snapshot(admin_client, upgraded):
+    device, first, _ = upgraded
+    other = SnapshotFactory()
+    url = f"/admin/inventory/device/{device.pk}/compare/"
+    assert admin_client.get(url, {"a": first["snapshot_id"], "b": other.pk}).status_code == 404
+    assert admin_client.get(url, {"a": "x"}).status_code == 404
+
+
+def test_device_page_query_count_is_flat_with_long_histories(
+    admin_client, django_assert_max_num_queries
+):
+    device = DeviceFactory()
+    now = timezone.now()
+    for i in range(150):
+        BenchmarkFactory(
+            device=device,
+            run_at=now - timezone.timedelta(hours=i),
+            latest=(i == 0),
+            snapshot__captured_at=now - timezone.timedelta(hours=i),
+        )
+    admin_client.get(f"/admin/inventory/device/{device.pk}/change/")
+    with django_assert_max_num_queries(20):
+        html = page(admin_client, device)
+    assert "all of them" in html  # 100 shown of 150
+
+
+def test_device_page_of_a_device_never_benchmarked(admin_client):
+    html = page(admin_client, DeviceFactory())
+    assert "No hardware snapshot yet" in html
+
+
+def snap(**fields):
+    return HardwareSnapshot(
+        **{"ram_total_mb": 16384, "cpu_model": "A", "storage": {}, "network": {}, **fields}
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ({}, {}, []),
+        ({"ram_total_mb": 16384}, {"ram_total_mb": 32768}, ["RAM 16→32 GB"]),
+        ({"ram_total_mb": 16000}, {"ram_total_mb": 16100}, []),  # reported total wobbles a little
+        ({"cpu_model": "i5"}, {"cpu_model": "i7"}, ["CPU i5→i7"]),
+        ({"gpu_model": ""}, {"gpu_model": "RTX 3060"}, ["GPU added: RTX 3060"]),
+        ({"kernel_version": "6.1"}, {"kernel_version": "6.5"}, ["kernel 6.1→6.5"]),
+        (
+            {"storage": {"devices": [{"model": "X", "capacity_gb": 500}]}},
+            {"storage": {"devices": []}},
+            ["disk removed: X 500 GB"],
+        ),
+        (
+            {"network": {"interfaces": [{"name": "eth0"}]}},
+            {"network": {"interfaces": [{"name": "eth0"}, {"name": "eth1"}]}},
+            ["NICs eth0→eth0, eth1"],
+        ),
+    ],
+)
+def test_snapshot_changes(old, new, expected):
+    assert snapshot_changes(snap(**old), snap(**new)) == expected
+
+
+def test_chart_leaves_gaps_for_skipped_categories():
+    now = timezone.now()
+    points = [
+        (now - timezone.timedelta(days=2), {"global": 100, "gpu": 50}),
+        (now - timezone.timedelta(days=1), {"global": 110, "gpu": None}),
+        (now, {"global": 120, "gpu": 60}),
+    ]
+    svg = str(score_history_svg(points, series=("global", "gpu")))
+    assert svg.count("bt-series-global") == 1  # one unbroken line
+    assert svg.count("bt-series-gpu") == 2  # two segments around the gap
+    assert score_history_svg([]) == ""
+
+
+def test_device_changelist_ranks_by_score_with_flat_query_count(
+    admin_client, django_assert_max_num_queries
+):
+    for i, score in enumerate((50.0, 400.0, 120.0)):
+        BenchmarkFactory(device__hostname=f"dev-{i}", cpu_score=score)
+    for i in range(60):
+        BenchmarkFactory(device__hostname=f"bulk-{i:02d}")
+    DeviceFactory(hostname="never")
+    admin_client.get("/admin/inventory/device/")
+    with django_assert_max_num_queries(12):
+        response = admin_client.get("/admin/inventory/device/", {"all": ""})
+    html = response.content.decode()
+    order = re.findall(r'/admin/inventory/device/\d+/change/[^"]*">([^<]+)<', html)
+    assert order[0] == "dev-1" and order[-1] == "never"
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"cpu_vendor": "AMD"}, {"amd-box"}),
+        ({"os": "Alpine"}, {"amd-box"}),
+        ({"virtualization": "kvm"}, {"intel-box"}),
+    ],
+)
+def test_device_changelist_filters_by_latest_hardware(admin_client, params, expected):
+    BenchmarkFactory(
+        device__hostname="amd-box", snapshot__cpu_vendor="AMD", snapshot__os_name="Alpine"
+    )
+    BenchmarkFactory(
+        device__hostname="intel-box",
+        snapshot__cpu_vendor="Intel",
+        snapshot__virtualization_type="kvm",
+    )
+    html = admin_client.get("/admin/inventory/device/", params).content.decode()
+    assert set(re.findall(r'/admin/inventory/device/\d+/change/[^"]*">([^<]+)<', html)) == expected
