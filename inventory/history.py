@@ -67,10 +67,12 @@ def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None)
         before, after = getattr(old, name), getattr(new, name)
         if before and after and before != after:
             changes.append(f"{label} {before}→{after}")
-        elif after and not before and name in ("gpu_model",):
-            changes.append(f"{label} added: {after}")
-        elif before and not after and name in ("gpu_model",):
-            changes.append(f"{label} removed: {before}")
+    # A GPU can come and go (a card fitted or pulled); the other fields, when missing, were
+    # only unreadable on that run, which is no change of hardware.
+    if new.gpu_model and not old.gpu_model:
+        changes.append(f"GPU added: {new.gpu_model}")
+    elif old.gpu_model and not new.gpu_model:
+        changes.append(f"GPU removed: {old.gpu_model}")
     if (
         old.cpu_threads
         and new.cpu_threads

@@ -131,6 +131,8 @@ def snap(**fields):
         ({"ram_total_mb": 16000}, {"ram_total_mb": 16100}, []),  # reported total wobbles a little
         ({"cpu_model": "i5"}, {"cpu_model": "i7"}, ["CPU i5→i7"]),
         ({"gpu_model": ""}, {"gpu_model": "RTX 3060"}, ["GPU added: RTX 3060"]),
+        ({"gpu_model": "RTX 3060"}, {"gpu_model": ""}, ["GPU removed: RTX 3060"]),
+        ({"bios_version": "P07"}, {"bios_version": ""}, []),  # unreadable this run, not changed
         ({"kernel_version": "6.1"}, {"kernel_version": "6.5"}, ["kernel 6.1→6.5"]),
         (
             {"storage": {"devices": [{"model": "X", "capacity_gb": 500}]}},
