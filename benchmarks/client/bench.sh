@@ -607,6 +607,24 @@ def isph: (tostring | trim | ascii_downcase) as $s
 def clean: if . == null or (type | among(["object", "array", "boolean"])) then null
   else (tostring | trim | squeeze) as $s | if ($s | isph) then null else $s end end;
 def pad2: tostring | if length < 2 then "0" + . else . end;
+# JEP106 bank (1-based) and id byte ("CE") -> a well-known memory maker, else null
+def jedec_name($bank; $id):
+  {"1:CE": "Samsung", "1:AD": "SK hynix", "1:2C": "Micron", "1:FE": "Elpida", "2:98": "Kingston",
+   "3:9E": "Corsair", "4:0B": "Nanya", "5:CD": "G.Skill", "5:CB": "A-DATA", "5:43": "Ramaxel",
+   "6:9B": "Crucial"}["\($bank):\($id | ascii_upcase)"];
+# a memory maker from the JEDEC JEP106 code firmware prints instead of a name ("80CE", "00CE00B300CE",
+# "CE00000000000000", "7F7F9E..."): the name of a well-known maker, else null (a code is no name)
+def jedec_vendor:
+  (ascii_upcase | sub("^0X"; "")) as $h
+  | if ($h | test("^([0-9A-F]{2}){2,8}$") | not) then null else
+      [$h | scan("..")] as $b
+      | ([$b[] | . as $x | if $x == "7F" then 1 else null end] | index(null) // 0) as $cont
+      | (if $cont > 0 then {bank: ($cont + 1), id: $b[$cont]}
+         elif ({"00": 1, "80": 1, "01": 2, "81": 2, "02": 3, "82": 3, "03": 4, "83": 4, "04": 5, "84": 5, "05": 6, "85": 6}[$b[0]]) != null
+           then {bank: {"00": 1, "80": 1, "01": 2, "81": 2, "02": 3, "82": 3, "03": 4, "83": 4, "04": 5, "84": 5, "05": 6, "85": 6}[$b[0]], id: $b[1]}
+         elif ($b[1:] | all(. == "00")) then {bank: 1, id: $b[0]}
+         else null end) as $j
+      | if $j == null then null else jedec_name($j.bank; $j.id) end end;
 '
 
 f() { if [[ -f $1 && -r $1 ]]; then printf '%s' "$1"; else printf '/dev/null'; fi; }
@@ -663,8 +681,21 @@ parse_cpu() {
        "0xd0b": "Cortex-A76", "0xd0c": "Neoverse-N1", "0xd0d": "Cortex-A77", "0xd40": "Neoverse-V1",
        "0xd41": "Cortex-A78", "0xd44": "Cortex-X1", "0xd46": "Cortex-A510", "0xd47": "Cortex-A710",
        "0xd48": "Cortex-X2", "0xd49": "Neoverse-N2", "0xd4f": "Neoverse-V2"}[$p // "" | ascii_downcase] // null;
-    def s390_machine($t): {"2964": "z13", "2965": "z13s", "3906": "z14", "3907": "z14 ZR1",
-       "8561": "z15", "8562": "z15 T02", "3931": "z16", "3932": "z16 A02"}[$t // ""] // null;
+    def s390_machine($t): {"2097": "z10 EC", "2098": "z10 BC", "2817": "z196", "2818": "z114",
+       "2827": "zEC12", "2828": "zBC12", "2964": "z13", "2965": "z13s", "3906": "z14", "3907": "z14 ZR1",
+       "8561": "z15", "8562": "z15 T02", "3931": "z16", "3932": "z16 A02", "9175": "z17"}[$t // ""] // null;
+    # number of CPUs in a cpulist ("1-5,8-19"); null unless every part is a number or a range
+    def cpulist_count:
+      (. // "" | trim | split(",")) as $parts
+      | if ($parts | length) == 0 or any($parts[]; test("^[0-9]+(-[0-9]+)?$") | not) then null
+        else [$parts[] | split("-") | map(tonumber) | if length == 2 then .[1] - .[0] + 1 else 1 end]
+          | if any(.[]; . < 1) then null else add end end;
+    # s390 /proc/cpuinfo "cacheN : level=1 type=Data scope=Private size=128K ..." -> [{level, type, scope, kb}]
+    def s390_caches($C):
+      [$C[] | select(.k | test("^cache[0-9]+$")) | .v
+       | capture("level=(?<level>[0-9]+)\\s+type=(?<type>\\S+)\\s+scope=(?<scope>\\S+)\\s+size=(?<n>[0-9]+)(?<u>[KMG])") // empty
+       | {level: (.level | tonumber), type, scope,
+          kb: ((.n | tonumber) * {"K": 1, "M": 1024, "G": 1048576}[.u])}];
     # cache size in KB: util-linux >= 2.34 prints totals ("64 KiB (2 instances)", "1 MiB"),
     # older versions one instance ("32K"), multiplied here by the number of instances
     def cache_kb($inst):
@@ -688,10 +719,20 @@ parse_cpu() {
     | ((kv($C; "vendor_id") | vendor_name) // (kv($C; "CPU implementer") | vendor_name)) as $cvendor
     | (if ($lnames | length) > 0 then ($lnames | join(" + "))
        else (kv($C; "model name") // kv($C; "Processor") // kv($C; "cpu model") // kv($C; "cpu") | clean) end) as $model
-    | ($lvendor // $cvendor // (if ($model // "") | test("^POWER") then "IBM" else null end)) as $vendor
-    # threads: lscpu CPU(s), else processors listed in /proc/cpuinfo, else nproc
-    | ((kv($L; "CPU(s)") | posint | upto(65536))
+    | ($lvendor // $cvendor // (if ($model // "") | test("^POWER") then "IBM"
+                                elif ($model // "") | test("^Loongson-") then "Loongson" else null end)) as $vendor
+    | ((kv($L; "Vendor ID") // kv($C; "vendor_id")) == "IBM/S390") as $s390
+    # a guest: its sockets and caches are what the hypervisor made up
+    | (kv($L; "Hypervisor vendor") != null
+       or ([$L[], $C[] | select(.k == "Flags" or .k == "flags") | .v | test("(^|\\s)hypervisor(\\s|$)")] | any)) as $guest
+    # threads: the CPUs lscpu lists on-line (an off-line CPU runs nothing), else lscpu CPU(s),
+    # else processors listed in /proc/cpuinfo ("# processors" on s390), else nproc
+    | (kv($L; "CPU(s)") | posint | upto(65536)) as $lcpus
+    | (kv($L; "On-line CPU(s) list") | cpulist_count
+       | if . == null or . > 65536 or ($lcpus != null and . > $lcpus) then null else . end) as $online
+    | ($online // $lcpus
        // ([$C[] | select(.k == "processor") | .v | num | select(. != null)] | length | if . > 0 then . else null end)
+       // (kv($C; "# processors") | posint | upto(65536))
        // ($nproc | posint | upto(65536))) as $threads
     # cores: sum over core types (hybrid / big.LITTLE list one section per model name)
     | ($L | reduce .[] as $p ([[]];
@@ -700,21 +741,28 @@ parse_cpu() {
     | ([$secs[] | . as $s
         | (first($s[] | select(.k | test("^Core\\(s\\) per (socket|cluster)$")) | .v | posint | upto(65536)) // null) as $cps
         | select($cps != null)
-        | ((first($s[] | select(.k == "Socket(s)") | .v | posint) // null)
+        | ((first($s[] | select(.k == "Socket(s)" or .k == "CPU socket(s)") | .v | posint) // null)
            // (if any($s[]; .k == "Socket(s) per book") then
                  ([$s[] | select(.k == "Socket(s) per book" or .k == "Book(s) per drawer" or .k == "Drawer(s)") | .v | posint // 1] | reduce .[] as $x (1; . * $x))
                else null end)
            // (first($s[] | select(.k == "Cluster(s)") | .v | posint) // null)
            // 1) as $sockets
         | $cps * $sockets]) as $percore
-    | (kv($L; "Thread(s) per core") | posint) as $tpc
+    # s390 "max thread id" counts from 0
+    | ((kv($L; "Thread(s) per core") | posint) // (kv($C; "max thread id") | nonneg | if . == null then null else round + 1 end)) as $tpc
     | (if ($percore | length) > 0 and ($percore | length) == ([$secs[] | select(any(.[]; .k | test("^Core\\(s\\) per")))] | length)
        then ($percore | add) else null end
        | if . != null and $threads != null and . > $threads then null else . end) as $lcores
     | ([$blocks[] | [kv(.; "physical id"), kv(.; "core id")] | select(.[1] != null)] | unique | length
        | if . > 0 then . else null end) as $ccores
-    | ($lcores // $ccores
-       // (if $threads != null and $tpc != null and ($threads % $tpc) == 0 then $threads / $tpc else null end)) as $cores
+    | (if $threads != null and $tpc != null and ($threads % $tpc) == 0 then $threads / $tpc else null end) as $cores_by_tpc
+    # ARM cores of the parts named in arm_part have one thread each
+    | (kv($C; "CPU implementer") == "0x41" and arm_part(kv($C; "CPU part")) != null) as $arm_single_thread
+    # s390 lscpu topology lines describe the whole machine (books, drawers), not this LPAR or guest:
+    # its CPUs over threads per core are its cores
+    | (if $s390 then $cores_by_tpc
+       else ($lcores // $ccores // $cores_by_tpc
+             // (if $threads == 1 or ($arm_single_thread and $threads != null) then $threads else null end)) end) as $cores
     | ((kv($L; "CPU family") // kv($C; "cpu family")) | num) as $family
     | ((kv($L; "Model") // kv($C; "model")) | num) as $modelno
     | ((kv($L; "Stepping") // kv($C; "stepping")) | num) as $stepping
@@ -724,19 +772,46 @@ parse_cpu() {
        elif kv($C; "CPU part") != null and (kv($C; "CPU implementer") // "") == "0x41" then arm_part(kv($C; "CPU part"))
        elif ($model // "") | test("^POWER[0-9]+") then ($model | capture("^(?<p>POWER[0-9]+)").p)
        elif (kv($L; "Machine type") // null) != null then s390_machine(kv($L; "Machine type"))
+       elif $s390 then s390_machine(first($C[] | select(.k | test("^processor [0-9]+$")) | .v
+                                          | capture("machine\\s*=\\s*(?<m>[0-9A-Fa-f]+)").m) // kv($C; "machine"))
+       # RISC-V: lscpu and /proc/cpuinfo name the core by its devicetree "uarch" ("sifive,u74-mc")
+       elif ($model // "") | test("^[a-z0-9-]+,[a-z0-9][a-z0-9.-]*$") then $model
        else null end) as $uarch
     | ([$L[] | select(.k == "CPU max MHz") | .v | ghz_from_mhz | select(. != null)] | max) as $lmax
-    | ($lmax // ($F.cpuinfo_max_freq | ghz_from_khz)) as $maxf
-    | ([$L[], $C[] | select(.k == "Flags" or .k == "flags" or .k == "Features") | .v][0] // null
+    # x86 "Frequency boost: enabled" (acpi-cpufreq): the highest P-state listed is the nominal clock,
+    # the boost clock above it is not listed anywhere. amd-pstate lists its boost clock as the maximum.
+    | (($vendor | among(["Intel", "AMD", "Hygon"])) and kv($L; "Frequency boost") == "enabled"
+       and (($F.scaling_driver // "acpi-cpufreq") == "acpi-cpufreq")) as $p0_is_base
+    | (if $p0_is_base then null else ($lmax // ($F.cpuinfo_max_freq | ghz_from_khz)) end) as $maxf
+    | ([$L[], $C[] | select(.k == "Flags" or .k == "flags" or .k == "Features" or .k == "features") | .v][0] // null
        | if . == null then [] else [splits("\\s+")] | map(select(. != "" and length <= 64 and test("^[A-Za-z0-9_.+-]+$"))) end) as $flags
     | (($model // "") | capture("@\\s*(?<n>[0-9]+([.,][0-9]+)?)\\s*(?<u>[GM])Hz") // null
        | if . == null then null elif .u == "G" then (.n | pos | if . == null then null else . * 1000 end) else (.n | pos) end
        | ghz_from_mhz) as $model_ghz
-    | ($model_ghz // ($F.base_frequency | ghz_from_khz)
-       // (if $flags | any(. == "hypervisor") then ((kv($L; "CPU MHz") // kv($C; "cpu MHz")) | ghz_from_mhz) else null end)) as $basef
-    | ((first($L[] | select(.k == "Socket(s)") | .v | posint) // null) // 1) as $sockets
-    | ((kv($L; "L1d cache") // kv($L; "L1d")) | cache_kb($cores)) as $l1d
-    | ((kv($L; "L1i cache") // kv($L; "L1i")) | cache_kb($cores)) as $l1i
+    | ($model_ghz // ($F.base_frequency | ghz_from_khz) // (if $p0_is_base then $lmax else null end)
+       # s390: the static (nominal) clock; dynamic is the current one
+       // ((kv($L; "CPU static MHz") // kv($C; "cpu MHz static")) | ghz_from_mhz)
+       // (if $guest then ((kv($L; "CPU MHz") // kv($C; "cpu MHz")) | ghz_from_mhz) else null end)) as $basef
+    | ((first($L[] | select(.k == "Socket(s)" or .k == "CPU socket(s)") | .v | posint) // null) // 1) as $sockets
+    # per-instance sizes (util-linux < 2.34) are multiplied by cores (L1, L2) or sockets (L3); not in a
+    # Xen paravirtualized guest, whose made-up topology has nothing to do with the caches, and not
+    # for an AMD L3, which is one per CCX or die rather than one per socket
+    | (kv($L; "Virtualization type") == "para" and kv($L; "Hypervisor vendor") == "Xen") as $para
+    | (if $para then null else $cores end) as $percore_inst
+    | (if $para or $vendor == "AMD" or $vendor == "Hygon" then null else $sockets end) as $l3_inst
+    | (s390_caches($C)) as $zc
+    | (if $s390 and $cores != null and ($zc | length) > 0 then
+         {l1: ([$zc[] | select(.level == 1 and .scope == "Private") | .kb * $cores] | add),
+          l2: ([$zc[] | select(.level == 2 and .scope == "Private") | .kb * $cores] | add),
+          l3: ([$zc[] | select(.level == 3 and .scope == "Shared") | .kb] | add)}
+       else {} end) as $zkb
+    # a per-instance L1 above 256 KB is a bad cache report of the kernel (1024K L1d on an Opteron), not a cache
+    | ((kv($L; "L1d cache") // kv($L; "L1d")) | if cache_kb(null) == null and (cache_kb(1) // 0) > 256 then null else cache_kb($percore_inst) end) as $l1d
+    | ((kv($L; "L1i cache") // kv($L; "L1i")) | if cache_kb(null) == null and (cache_kb(1) // 0) > 256 then null else cache_kb($percore_inst) end) as $l1i
+    # split L2 (s390 "L2d"/"L2i"): both halves or nothing
+    | ((kv($L; "L2 cache") // kv($L; "L2")) | cache_kb($percore_inst)) as $l2u
+    | (kv($L; "L2d cache") | cache_kb($percore_inst)) as $l2d
+    | (kv($L; "L2i cache") | cache_kb($percore_inst)) as $l2i
     | {
         vendor: $vendor,
         model: $model,
@@ -745,9 +820,9 @@ parse_cpu() {
         threads: $threads,
         base_freq_ghz: $basef,
         max_freq_ghz: (if $maxf != null and $basef != null and $maxf < $basef then null else $maxf end),
-        cache_l1_kb: (if $l1d == null then null else $l1d + ($l1i // 0) end),
-        cache_l2_kb: ((kv($L; "L2 cache") // kv($L; "L2")) | cache_kb($cores)),
-        cache_l3_kb: ((kv($L; "L3 cache") // kv($L; "L3")) | cache_kb($sockets)),
+        cache_l1_kb: (if $l1d == null then $zkb.l1 else $l1d + ($l1i // 0) end),
+        cache_l2_kb: ($l2u // (if $l2d != null and $l2i != null then $l2d + $l2i else null end) // $zkb.l2),
+        cache_l3_kb: (((kv($L; "L3 cache") // kv($L; "L3")) | cache_kb($l3_inst)) // $zkb.l3),
         flags: $flags,
         tdp_w: null
       }'
@@ -757,8 +832,14 @@ parse_cpu() {
 JQ_DMI='
 def dmi_title_type: {"BIOS Information": 0, "System Information": 1, "Base Board Information": 2,
   "Chassis Information": 3, "Physical Memory Array": 16, "Memory Device": 17}[.] // null;
+# (a dump pasted with its tabs expanded indents with spaces, 4 or 8 a level: the smallest indent
+# is one level, read as a tab)
 def dmi_records:
-  reduce (lines[]) as $l ({recs: [], blank: true};
+  lines as $L
+  | ([$L[] | capture("^(?<i> +)\\S") | .i | length] | min // 8) as $unit
+  | reduce ($L[] | if test("^ +\\S") then (capture("^(?<i> +)(?<r>.*)$") as $c
+                     | ($c.i | length / $unit | floor) as $n | (if $n > 0 then "\t" * $n else "" end) + $c.r)
+                   else . end) as $l ({recs: [], blank: true};
     if ($l | test("^Handle 0x[0-9A-Fa-f]+, DMI type [0-9]+")) then
       .recs += [{type: ($l | capture("DMI type (?<t>[0-9]+)").t | tonumber), title: null, props: {}}] | .blank = false
     elif ($l | test("^\\t[^\\t]")) then
@@ -774,7 +855,9 @@ def dmi_records:
     else .blank = false end)
   | .recs;
 def dmi($recs; $t): [$recs[] | select(.type == $t) | .props];
-def dmi1($recs; $t; $k): first(dmi($recs; $t)[] | .[$k] | clean | select(. != null)) // null;
+# dmidecode prints "<OUT OF SPEC>" (a code it does not know: LPDDR5 for 3.3) or "<BAD INDEX>": no value
+def dmiclean: clean | if . != null and test("^<[A-Z ]+>$") then null else . end;
+def dmi1($recs; $t; $k): first(dmi($recs; $t)[] | .[$k] | dmiclean | select(. != null)) // null;
 '
 
 parse_ram() {
@@ -809,7 +892,8 @@ parse_ram() {
         | if $l == null then $b
           elif $b != null and ([$locs[] | select(. == $l)] | length) > 1 then "\($b) \($l)" else $l end)})) as $devs
     | ($devs | map(select(.size_mb != null))) as $installed
-    | ([$arrays[] | ."Error Correction Type" | clean | select(. != null)
+    # read raw: "None" is the answer here (no ECC), not a placeholder
+    | ([$arrays[] | ."Error Correction Type" | str | select(. != null) | trim
         | if ascii_downcase == "none" then false elif test("ecc|crc|parity"; "i") then true else null end
         | select(. != null)]) as $ecc_list
     | ([$installed[] | [(."Total Width" | clean // "" | capture("^(?<n>[0-9]+)") // null | .n? | posint),
@@ -826,15 +910,22 @@ parse_ram() {
         slots_total: (if ($devs | length) > 0 then ($devs | length)
                       else ([$arrays[] | ."Number Of Devices" | posint | select(. != null)] | if length > 0 then add else null end) end | upto(4096)),
         slots_used: (if ($devs | length) > 0 then ($installed | length) else null end),
-        ecc: (if ($ecc_list | length) > 0 then ($ecc_list | any)
+        # a BIOS that says "System is a virtual machine" makes its ECC up (QEMU claims Multi-bit ECC)
+        ecc: (if ($dmi | test("\\n\\s+System is a virtual machine")) then null
+              elif ($ecc_list | length) > 0 then ($ecc_list | any)
               elif ($width_ecc | length) > 0 then ($width_ecc | any) else null end),
         layout: [$installed[] | {
             slot: .slot_name,
             size_mb: .size_mb,
-            type: (.Type | clean | if . != null and (ascii_downcase | among(["other", "unknown"])) then null else . end),
-            speed_mhz: ((.Speed | speed) // (."Configured Memory Speed" | speed) // (."Configured Clock Speed" | speed)),
-            vendor: (.Manufacturer | clean),
-            part_number: (."Part Number" | clean)
+            # "RAM" (QEMU) names no memory technology
+            type: (.Type | dmiclean | if . != null and (ascii_downcase | among(["other", "unknown", "ram"])) then null else . end),
+            # the speed it runs at (an XMP/EXPO kit, a slowed-down server); else the rated one
+            speed_mhz: ((."Configured Memory Speed" | speed) // (."Configured Clock Speed" | speed) // (.Speed | speed)),
+            # dmidecode >= 3.3 decodes the SPD maker as "Bank 3, Hex 0x9E" when Manufacturer is blank
+            vendor: ((.Manufacturer | clean | if . != null and test("^(0[xX])?([0-9A-Fa-f]{2}){2,8}$") then jedec_vendor else . end)
+                     // (."Module Manufacturer ID" // "" | str // "" | capture("^Bank (?<b>[0-9]+), Hex 0x(?<h>[0-9A-Fa-f]{2})$") // null
+                         | if . == null then null else jedec_name(.b | tonumber; .h) end)),
+            part_number: (."Part Number" | dmiclean)
         }]
       }'
 }
@@ -903,7 +994,8 @@ parse_gpu() {
           .[-1].driver = (($l | capture(":\\s*(?<d>\\S+)") // {d: null}).d)
         else . end)) as $devs
     | [$devs[] | select(((.classid // "") | test("^03")) or (.class | test("VGA compatible controller|3D controller|Display controller"; "i")))
-       | (.desc | sub("\\s+\\(rev [0-9a-fA-F]+\\)$"; "") | sub("\\s+\\(prog-if [^)]*\\)$"; "") | sub("\\s+\\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\\]$"; "") | trim) as $desc
+       # lspci appends "[vvvv:dddd] (rev xx) (prog-if xx [...])" in that order: strip from the end
+       | (.desc | sub("\\s+\\(prog-if [^)]*\\)$"; "") | sub("\\s+\\(rev [0-9a-fA-F]+\\)$"; "") | sub("\\s+\\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\\]$"; "") | trim) as $desc
        | (first(vendors[] | select(. as $v | $desc | startswith($v[0]))) // null) as $v
        | ($v[0] // "") as $prefix | ($v[1] // null) as $vendor
        | ($desc | ltrimstr($prefix) | trim) as $rest
@@ -953,7 +1045,9 @@ parse_smart() {
       | if ($s | type) != "object" then null else
         ($s.device.protocol // null) as $proto
         | {
-            model: (($s.model_name // $s.scsi_model_name // $s.product) | str | clean),
+            # SCSI: model_name is vendor + product joined; the text report gives Product: alone
+            model: ((if $proto == "SCSI" then ($s.scsi_product // $s.product // $s.scsi_model_name // $s.model_name)
+                     else ($s.model_name // $s.scsi_model_name // $s.product) end) | str | clean),
             vendor: (($s.scsi_vendor // $s.vendor) | str | clean),
             serial: ($s.serial_number | str | clean),
             health: ($s.smart_status.passed | if . == true then "PASSED" elif . == false then "FAILED" else null end),
@@ -970,8 +1064,13 @@ parse_smart() {
       ($t | kvpairs) as $p
       | (kv($p; "Rotation Rate") // "") as $rot
       | (kv($p; "SMART overall-health self-assessment test result") // kv($p; "SMART Health Status")) as $h
-      | ($t | lines | map(select(test("^\\s*194\\s+Temperature_Celsius|^\\s*190\\s+Airflow_Temperature_Cel"))) | .[0] // null
-         | if . == null then null else ([splits("\\s+")] | map(select(. != "")) | .[9] // null | temp_ok) end) as $attr_temp
+      # attribute 194 (else 190) raw value: column 10 in the old table (FLAG 0x0022 ... TYPE UPDATED
+      # WHEN_FAILED RAW), column 8 in the brief one of smartctl >= 5.41 (FLAGS -O---K ... FAIL RAW);
+      # the raw value may go on "(Min/Max 19/53)" or "(0 20 0 0 0)", which is no temperature
+      | ([$t | lines[] | select(test("^\\s*194\\s+Temperature_Celsius"))] + [$t | lines[] | select(test("^\\s*190\\s+Airflow_Temperature_Cel"))]
+         | .[0] // null
+         | if . == null then null else ([splits("\\s+")] | map(select(. != ""))
+             | (if (.[2] // "") | test("^0x[0-9a-fA-F]+$") then .[9] else .[7] end) // null | temp_ok) end) as $attr_temp
       | (if kv($p; "Model Number") != null or kv($p; "NVMe Version") != null then "NVMe"
          elif kv($p; "Transport protocol") != null then "SCSI"
          elif kv($p; "Device Model") != null or kv($p; "SATA Version is") != null then "ATA" else null end) as $proto
@@ -988,7 +1087,8 @@ parse_smart() {
                       elif $proto == "SCSI" then (kv($p; "Transport protocol") | if . != null and test("SAS") then "SAS" else "SCSI" end)
                       else null end),
           bytes: (kv($p; "User Capacity") // kv($p; "Total NVM Capacity") // kv($p; "Namespace 1 Size/Capacity") // ""
-                  | capture("^(?<n>[0-9][0-9,. \u00a0\u2009\u202f]*)\\s*bytes") // null
+                  # "4,000,787,030,016 bytes [4.00 TB]"; NVMe "1,000,204,886,016 [1.00 TB]" has no "bytes"
+                  | capture("^(?<n>[0-9][0-9,. \u00a0\u2009\u202f]*?)\\s*(bytes|\\[)"; "i") // null
                   | .n? | if . == null then null else gsub("[^0-9]"; "") | pos end)
         }
     end'
@@ -1162,6 +1262,7 @@ parse_os() {
 
 parse_results_cpu() {
     local d=$1
+    none_of "$d" sysbench-cpu-single.txt sysbench-cpu-multi.txt && { printf null; return; }
     jq -n --rawfile single "$(f "$d/sysbench-cpu-single.txt")" --rawfile multi "$(f "$d/sysbench-cpu-multi.txt")" \
         --argjson ref_single "$REF_CPU_SINGLE_EPS" --argjson ref_multi "$REF_CPU_MULTI_EPS" "$JQ_LIB"'
     def total_time: capture("total time:\\s*(?<n>[0-9]+([.,][0-9]+)?)s") // null | .n? | pos;
@@ -1186,6 +1287,7 @@ parse_results_cpu() {
 
 parse_results_memory() {
     local d=$1
+    none_of "$d" sysbench-memory.txt && { printf null; return; }
     jq -n --rawfile t "$(f "$d/sysbench-memory.txt")" --argjson ref "$REF_MEMORY_MIB_S" "$JQ_LIB"'
     # sysbench 1.x: "N MiB transferred (X MiB/sec)"; 0.4: "N MB transferred (X MB/sec)" (also MiB)
     ($t | capture("transferred\\s*\\((?<n>[0-9]+([.,][0-9]+)?)\\s*Mi?B/sec\\)") // null | .n? | pos | upto(1e8)) as $v
@@ -1202,7 +1304,12 @@ parse_results_disk() {
         ($t | jsonish) as $j
         | ($j.jobs? // [])[] | select(type == "object")
         | select((.error // 0) == 0)
+        # fio 2.1.x writes no "job options": then the job name says it (seqread, random_write_test...)
         | ((."job options".rw // $j."global options".rw // null)
+           // (.jobname | str | if . == null then null else ascii_downcase
+                | if test("read") == test("write") then null
+                  elif test("rand") then (if test("read") then "randread" else "randwrite" end)
+                  elif test("seq") then (if test("read") then "read" else "write" end) else null end end)
            // ($fname | capture("^fio-(?<n>[a-z]+)") // null | .n? | {"seqread": "read", "seqwrite": "write"}[. // ""] // .)) as $rw
         | (if $rw == "read" or $rw == "randread" then .read elif $rw == "write" or $rw == "randwrite" then .write else null end) as $io
         | select($io != null)
@@ -1214,6 +1321,7 @@ parse_results_disk() {
                      // ($io.lat.mean | pos | if . == null then null else . / 1000 end))
           }' >>"$jobs" 2>/dev/null
     done
+    [[ -s $jobs ]] || { printf null; return; }  # no fio job recognised: no disk result
     jq -n --slurpfile jobs "$jobs" --argjson rr "$REF_DISK_READ_MB_S" --argjson rw "$REF_DISK_WRITE_MB_S" \
         --argjson ir "$REF_DISK_IOPS_READ" --argjson iw "$REF_DISK_IOPS_WRITE" "$JQ_LIB"'
     def job($rw): first($jobs[] | select(.rw == $rw)) // {};
@@ -1234,6 +1342,7 @@ parse_results_disk() {
 
 parse_results_network() {
     local d=$1
+    none_of "$d" iperf3-up.json iperf3-down.json && { printf null; return; }  # ping alone is no result
     jq -n --rawfile up "$(f "$d/iperf3-up.json")" --rawfile down "$(f "$d/iperf3-down.json")" \
         --rawfile ping "$(f "$d/ping.txt")" --argjson ref "$REF_NETWORK_MBPS" "$JQ_LIB"'
     def ok: if type == "object" and (.error == null) and (.end | type) == "object" then . else null end;
@@ -1260,6 +1369,7 @@ parse_results_network() {
 
 parse_results_gpu() {
     local d=$1
+    none_of "$d" glmark2.txt && { printf null; return; }
     jq -n --rawfile t "$(f "$d/glmark2.txt")" --argjson ref "$REF_GPU_GLMARK2" "$JQ_LIB"'
     ($t | capture("glmark2 Score:\\s*(?<n>[0-9]+)") // null | .n? | posint | upto(1e7)) as $s
     | if $s == null then null else {glmark2_score: $s, score: (100 * $s / $ref | if . > 10000 then 10000 else . end | rnd(1))} end'
@@ -1319,15 +1429,20 @@ parse_conditions() {
 }
 
 frag() {
-    # frag NAME FUNC DIR : run one parser; anything but valid JSON becomes null (a parser never aborts the run)
-    local name=$1 fn=$2 dir=$3 out
-    out=$("$fn" "$dir" 2>>"$WORK/parse.log")
-    if [[ -n $out ]] && printf '%s' "$out" | jq -e 'true' >/dev/null 2>&1; then
-        printf '%s' "$out" >"$WORK/frag-$name.json"
-    else
-        printf 'parser %s produced no JSON\n' "$name" >>"$WORK/parse.log"
-        printf 'null' >"$WORK/frag-$name.json"
+    # frag NAME FUNC DIR : run one parser into $WORK/frag-NAME.json; build_submission reads anything
+    # but valid JSON as null (a parser never aborts the run)
+    local name=$1 fn=$2 dir=$3
+    if ! "$fn" "$dir" >"$WORK/frag-$name.json" 2>>"$WORK/parse.log"; then
+        printf 'parser %s failed\n' "$name" >>"$WORK/parse.log"
     fi
+}
+# none_of DIR FILE... : true when the capture holds none of these files (a result is then null
+# without starting jq: a replay of an inventory-only capture stays quick)
+none_of() {
+    local d=$1 name
+    shift
+    for name; do [[ -f $d/$name ]] && return 1; done
+    return 0
 }
 
 device_name() {
@@ -1344,17 +1459,16 @@ build_submission() {
     for name in cpu ram system motherboard gpu storage network os; do frag "$name" "parse_$name" "$d"; done
     for name in cpu memory disk network gpu; do frag "r_$name" "parse_results_$name" "$d"; done
     frag conditions parse_conditions "$d"
-    local skips
-    skips=$(jq -cn --argjson c "$SKIP_CPU" --argjson m "$SKIP_MEMORY" --argjson d "$SKIP_DISK" \
-        --argjson n "$SKIP_NETWORK" --argjson g "$SKIP_GPU" '{cpu: $c, memory: $m, disk: $d, network: $n, gpu: $g}')
+    local skips="{\"cpu\": $SKIP_CPU, \"memory\": $SKIP_MEMORY, \"disk\": $SKIP_DISK, \"network\": $SKIP_NETWORK, \"gpu\": $SKIP_GPU}"
     local args=() n
     for n in cpu ram system motherboard gpu storage network os r_cpu r_memory r_disk r_network r_gpu conditions; do
-        args+=(--slurpfile "$n" "$WORK/frag-$n.json")
+        args+=(--rawfile "$n" "$WORK/frag-$n.json")
     done
     jq -n "${args[@]}" --arg device "$(device_name "$d")" --arg version "$BENCH_SCRIPT_VERSION" \
         --arg sid "$(new_uuid)" --argjson skips "$skips" --argjson weights "$WEIGHTS_JSON" '
-    def obj($x): if ($x | type) == "object" then $x else null end;
-    {cpu: $r_cpu[0], memory: $r_memory[0], disk: $r_disk[0], network: $r_network[0], gpu: $r_gpu[0]}
+    # a fragment is one JSON object; empty or broken output of a parser counts as null
+    def obj($x): ($x | try fromjson catch null) as $v | if ($v | type) == "object" then $v else null end;
+    {cpu: $r_cpu, memory: $r_memory, disk: $r_disk, network: $r_network, gpu: $r_gpu}
     | with_entries(.value = (if $skips[.key] == 1 then null else obj(.value) end)) as $res
     | ([$res | to_entries[] | select(.value != null and (.value.score | type) == "number") | {w: $weights[.key], s: .value.score}]) as $present
     | {
@@ -1362,13 +1476,13 @@ build_submission() {
         bench_script_version: $version,
         submission_id: $sid,
         hardware: {
-          system: obj($system[0]), cpu: obj($cpu[0]), ram: obj($ram[0]), gpu: obj($gpu[0]),
-          storage: obj($storage[0]), network: obj($network[0]), motherboard: obj($motherboard[0]), os: obj($os[0])
+          system: obj($system), cpu: obj($cpu), ram: obj($ram), gpu: obj($gpu),
+          storage: obj($storage), network: obj($network), motherboard: obj($motherboard), os: obj($os)
         },
         results: ($res + {
           global_score: (if ($present | length) == 0 then null
                          else (($present | map(.w * .s) | add) / ($present | map(.w) | add) * 100 | round / 100) end),
-          conditions: obj($conditions[0])
+          conditions: obj($conditions)
         })
       }
     # every string printable and within the lengths the server stores (a broken capture must not
