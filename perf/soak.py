@@ -209,6 +209,14 @@ def main() -> int:
             started = time.monotonic()
             for thread in threads:
                 thread.start()
+            # the workers' memory over the run: a leak keeps climbing, a warm-up levels off
+            rss_series = []
+            step, last = args.seconds / 10, started
+            while any(thread.is_alive() for thread in threads):
+                time.sleep(0.5)
+                if (now := time.monotonic()) - last >= step:
+                    rss_series.append((now - started, workers_rss_kb(server.pid)))
+                    last = now
             for thread in threads:
                 thread.join()
             elapsed = time.monotonic() - started
@@ -228,6 +236,7 @@ def main() -> int:
             f"p99 {percentile(values, 99) * 1000:7.1f} ms  statuses {codes}"
         )
     print(f"  workers' RSS: {rss_before // 1024} MiB before, {rss_after // 1024} MiB after")
+    print("  RSS over time:", ", ".join(f"{t:.0f} s {kb // 1024} MiB" for t, kb in rss_series))
     expected = {
         "benchmarks": tally.new_submissions,
         "snapshots": tally.new_submissions,
