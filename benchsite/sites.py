@@ -1,16 +1,25 @@
-"""The admin site: its index is the fleet dashboard."""
+"""The admin site: its index is the fleet dashboard; its login counts failed attempts."""
+
+import logging
+import math
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from benchmarks.scoring import CATEGORIES
 from benchmarks.selectors import benchmark_recent, fleet_stats
 from benchsite.export import ExportStream, export_filename
+from benchsite.throttling import AuthFailureThrottle
 from inventory.selectors import device_ranking
 
+logger = logging.getLogger(__name__)
+
 RANKING_SIZE = 50
+MSG_LOGIN_THROTTLED = "Too many failed logins from this address; retry in {wait} s."
 
 
 def bench_command(request) -> str:
@@ -81,3 +90,38 @@ class BenchAdminSite(admin.AdminSite):
             **(extra_context or {}),
         }
         return super().index(request, context)
+
+    def login(self, request, extra_context=None):
+        """Django's admin login, with failed attempts budgeted per client IP like bad API tokens
+        (AUTH_FAILURE_RATE, one count for both): over the budget a login form is refused with
+        429 before the password is checked, so guessing stops and a right guess looks the same.
+        """
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        throttle = AuthFailureThrottle()
+        if throttle.blocked(request):
+            wait = max(1, math.ceil(throttle.wait() or 1))
+            logger.warning(
+                "admin login throttled client=%s retry_after=%ss", throttle.get_ident(request), wait
+            )
+            context = {
+                **self.each_context(request),
+                "title": "Log in",
+                "subtitle": None,
+                "app_path": request.get_full_path(),
+                "username": request.user.get_username(),
+                "form": (self.login_form or AdminAuthenticationForm)(request),
+                "throttled_message": MSG_LOGIN_THROTTLED.format(wait=wait),
+                **(extra_context or {}),
+            }
+            response = TemplateResponse(
+                request, "admin/benchsite/login_throttled.html", context, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        response = super().login(request, extra_context)
+        if response.status_code == 200:  # the form came back: wrong credentials (or not staff)
+            throttle.record_failure(request)
+            # who, never what: the username tried is not logged
+            logger.warning("admin login failed client=%s", throttle.get_ident(request))
+        return response

@@ -1,4 +1,5 @@
-"""Production settings: check --deploy, security headers, CORS, throttling of failed auth."""
+"""Production settings: check --deploy, security headers, CORS, throttling of failed auth
+(bad API tokens and failed admin logins)."""
 
 import os
 import re
@@ -8,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from benchsite.testing import TEST_API_TOKEN
@@ -226,3 +228,51 @@ def test_behind_a_proxy_the_forwarded_client_is_throttled_not_the_proxy(low_rate
     assert guesser.get("/api/stats").status_code == 429
     other = client_from(proxy, TEST_API_TOKEN, HTTP_X_FORWARDED_FOR="192.168.1.81")
     assert other.get("/api/stats").status_code == 200
+
+
+ADMIN_PASSWORD = "right-horse-battery-staple"
+
+
+@pytest.fixture
+def admin_account(django_user_model):
+    return django_user_model.objects.create_superuser("admin", "admin@example.com", ADMIN_PASSWORD)
+
+
+def admin_login(client: Client, password: str):
+    return client.post(
+        reverse("admin:login"), {"username": "admin", "password": password, "next": "/admin/"}
+    )
+
+
+@pytest.mark.django_db
+def test_repeated_failed_admin_logins_are_throttled(low_rate, admin_account, caplog):
+    guesser = Client(REMOTE_ADDR="192.168.1.90")
+    for attempt in range(3):
+        wrong = admin_login(guesser, f"guess-{attempt}")
+        assert wrong.status_code == 200  # the form again, with Django's error
+        assert "Please enter the correct username and password" in wrong.content.decode()
+
+    refused = admin_login(guesser, ADMIN_PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "Too many failed logins from this address" in refused.content.decode()
+    assert '<input type="password"' in refused.content.decode()  # still the login page
+    # the right password was not even checked: no session
+    assert "_auth_user_id" not in guesser.session
+    assert guesser.get(reverse("admin:login")).status_code == 200  # the page itself shows
+    # one budget per address for the admin and the API
+    assert client_from("192.168.1.90", TEST_API_TOKEN).get("/api/stats").status_code == 429
+
+    elsewhere = Client(REMOTE_ADDR="192.168.1.91")
+    assert admin_login(elsewhere, ADMIN_PASSWORD).status_code == 302
+    assert "admin login throttled client=192.168.1.90" in caplog.text
+    assert "guess-" not in caplog.text and ADMIN_PASSWORD not in caplog.text
+
+
+@pytest.mark.django_db
+def test_successful_admin_logins_never_count(low_rate, admin_account):
+    client = Client(REMOTE_ADDR="192.168.1.92")
+    for _ in range(5):
+        assert admin_login(client, ADMIN_PASSWORD).status_code == 302
+        client.post(reverse("admin:logout"))
+    assert admin_login(client, ADMIN_PASSWORD).status_code == 302
