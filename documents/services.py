@@ -8,10 +8,14 @@ upload has just referenced.
 """
 
 import logging
+from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.utils import timezone
 
 from inventory.models import Device
 
@@ -122,3 +126,21 @@ def document_file_release(*, sha256: str, stored_name: str) -> bool:
         storage.remove(stored_name)
     logger.info("stored file %s removed: no document references it", stored_name)
     return True
+
+
+def storage_release_unreferenced(*, names: Iterable[str], older_than: timedelta) -> list[str]:
+    """Remove these stored files (storage_audit's unreferenced ones) unless a document
+    references them again or they changed within `older_than`: an upload whose transaction
+    has not committed yet wrote its file moments ago. Returns the names removed."""
+    cutoff = timezone.now() - older_than
+    removed = []
+    for name in names:
+        try:
+            if default_storage.get_modified_time(name) > cutoff:
+                continue
+        except (FileNotFoundError, OSError):
+            continue  # gone meanwhile
+        sha256 = name.rsplit("/", 1)[-1].split(".", 1)[0]
+        if document_file_release(sha256=sha256, stored_name=name):
+            removed.append(name)
+    return removed

@@ -1,0 +1,83 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+
+from documents.selectors import storage_audit
+from documents.services import storage_release_unreferenced
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError  # unreachable
+
+
+class Command(BaseCommand):
+    help = (
+        "Check the stored documents against the database: every document's file present and "
+        "of the right size (--verify: and SHA-256), and the stored files no document "
+        "references. Exit status 1 when a document's file is missing or damaged."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="Also read every file and compare its SHA-256 with the one recorded at upload.",
+        )
+        parser.add_argument(
+            "--delete-unreferenced",
+            action="store_true",
+            help="Remove the stored files no document references (left by an interrupted "
+            "upload), if untouched for --min-age minutes.",
+        )
+        parser.add_argument(
+            "--min-age",
+            type=int,
+            default=60,
+            metavar="MINUTES",
+            help="Only remove unreferenced files older than this (default 60): an upload in "
+            "progress has written its file before its row commits.",
+        )
+
+    def handle(self, *args, verify, delete_unreferenced, min_age, **options):
+        if min_age < 0:
+            raise CommandError("--min-age must be 0 or more minutes.")
+        audit = storage_audit(verify=verify)
+        self.stdout.write(
+            f"{audit.documents} documents, {audit.contents} stored contents"
+            f"{' (checksums verified)' if verify else ''}."
+        )
+        for problem in audit.problems:  # on stderr: what cron mails
+            self.stderr.write(
+                f"  {problem.problem}: {problem.stored_name} "
+                f"(document {problem.document_id} of {problem.device})"
+            )
+        if audit.unreferenced:
+            total = sum(size for _, size in audit.unreferenced)
+            self.stdout.write(
+                f"{len(audit.unreferenced)} stored files ({_size(total)}) no document references:"
+            )
+            for name, size in audit.unreferenced:
+                self.stdout.write(f"  {name} ({_size(size)})")
+            if delete_unreferenced:
+                removed = storage_release_unreferenced(
+                    names=[name for name, _ in audit.unreferenced],
+                    older_than=timedelta(minutes=min_age),
+                )
+                kept = len(audit.unreferenced) - len(removed)
+                note = f"; kept {kept}, younger than {min_age} min or referenced again"
+                note = note if kept else ""
+                self.stdout.write(f"Removed {len(removed)}{note}.")
+            else:
+                self.stdout.write("  (--delete-unreferenced removes them)")
+        for name in audit.foreign:
+            self.stdout.write(f"  not a document file, left alone: {name}")
+        if audit.problems:
+            raise CommandError(
+                f"{len(audit.problems)} documents have a missing or damaged file: restore them "
+                "from a backup (manage.py restore), or delete those documents."
+            )
+        self.stdout.write(self.style.SUCCESS("Every document's file is in place."))
