@@ -27,6 +27,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,6 +55,9 @@ STAGING_PREFIX = ".benchtools-restore-"
 COMPRESS_LEVEL = 6  # gzip's default trade-off; 9 costs much more time for little gain
 COPY_BUFFER = 1024 * 1024
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+# what a killed backup left (its staging directory, its half-written archive) goes once untouched
+# this long; a backup or export writing now touches its files all the time
+LEFTOVER_SECONDS = 3600
 
 # PostgreSQL connection settings → libpq environment (the password never on a command line)
 _PG_ENV = {"HOST": "PGHOST", "PORT": "PGPORT", "USER": "PGUSER", "PASSWORD": "PGPASSWORD"}
@@ -84,6 +88,8 @@ class BackupResult:
     # files under UPLOAD_DIR not archived, with why: links, special files, removed meanwhile
     skipped: list[str] = field(default_factory=list)
     pruned: list[Path] = field(default_factory=list)
+    # temporary files and directories of interrupted backups, removed first
+    leftovers: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -324,6 +330,30 @@ def backup_prune(*, directory: Path, keep: int) -> list[Path]:
     return doomed
 
 
+def _remove_leftovers(directory: Path) -> list[str]:
+    """Remove from `directory` what an interrupted backup left (killed, power cut): its
+    staging directory with the database copy and its half-written archive, both named
+    TEMP_PREFIX…, once nothing in them changed for LEFTOVER_SECONDS. Best effort: what cannot
+    be removed stays for the next run."""
+    cutoff = time.time() - LEFTOVER_SECONDS
+    removed = []
+    for entry in directory.iterdir():
+        if not entry.name.startswith(TEMP_PREFIX) or entry.is_symlink():
+            continue
+        try:
+            paths = [entry, *entry.rglob("*")] if entry.is_dir() else [entry]
+            if max(path.lstat().st_mtime for path in paths) > cutoff:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError:
+            continue
+        removed.append(entry.name)
+    return removed
+
+
 def backup_create(
     *, output_dir: Path | None = None, keep: int | None = None, alias: str = "default"
 ) -> BackupResult:
@@ -339,6 +369,7 @@ def backup_create(
     now = datetime.now(UTC)
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        leftovers = _remove_leftovers(directory)
         path = _archive_name(directory, now)
         with tempfile.TemporaryDirectory(dir=directory, prefix=TEMP_PREFIX) as staging:
             dump = Path(staging) / "database"
@@ -393,6 +424,7 @@ def backup_create(
         files=len(files) - 1,
         skipped=skipped,
         pruned=pruned,
+        leftovers=leftovers,
     )
 
 

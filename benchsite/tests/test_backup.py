@@ -234,6 +234,36 @@ def test_disk_full_leaves_no_partial_archive(site, monkeypatch):
     assert list(Path(site.BACKUP_DIR).iterdir()) == []  # nor any temporary file
 
 
+def test_what_a_killed_backup_left_is_removed_by_the_next_one_once_stale(site):
+    directory = Path(site.BACKUP_DIR)
+    directory.mkdir()
+    # a backup killed while it copied the database, and one killed while writing the archive
+    staging = directory / ".benchtools-tmp-k1ll3d"
+    staging.mkdir()
+    (staging / "database").write_bytes(b"SQLite format 3\x00" + b"\x00" * 4096)
+    partial = directory / ".benchtools-tmp-h4lf.part"
+    partial.write_bytes(b"\x1f\x8b" + b"\x00" * 1000)
+    hours_ago = datetime.now(UTC).timestamp() - 2 * 3600
+    for path in (staging / "database", staging, partial):
+        os.utime(path, (hours_ago, hours_ago))
+    # one still being written (another backup, an export): recent, so it stays
+    active = directory / ".benchtools-tmp-busy.part"
+    active.write_bytes(b"in progress")
+    unrelated = directory / "notes.txt"
+    unrelated.write_text("mine")
+    os.utime(unrelated, (hours_ago, hours_ago))
+
+    out = io.StringIO()
+    call_command("backup", stdout=out, stderr=io.StringIO())
+
+    assert "Removed .benchtools-tmp-k1ll3d, left by an interrupted backup" in out.getvalue()
+    assert "Removed .benchtools-tmp-h4lf.part, left by an interrupted backup" in out.getvalue()
+    [archive] = backup.backup_archives(directory=directory)
+    assert sorted(p.name for p in directory.iterdir()) == sorted(
+        [".benchtools-tmp-busy.part", archive.name, "notes.txt"]
+    )
+
+
 def test_unwritable_backup_directory_is_a_clear_error(site, tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")

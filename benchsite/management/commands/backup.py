@@ -27,6 +27,8 @@ class Command(BaseCommand):
             result = backup_create(output_dir=output_dir, keep=keep)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        for name in result.leftovers:
+            self.stdout.write(f"Removed {name}, left by an interrupted backup")
         for reason in result.skipped:
             self.stderr.write(f"Skipped UPLOAD_DIR/{reason}.")
         for path in result.pruned:
