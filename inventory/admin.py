@@ -34,6 +34,8 @@ class ManufacturerLinkFormSet(BaseInlineFormSet):
 
 # A URL typed without a scheme ("vendor.example/drivers") is taken as https.
 LINK_FORMFIELDS = {models.URLField: {"assume_scheme": "https"}}
+# snapshots offered by the compare page's picker, newest first (years of daily runs stay a list)
+COMPARE_CHOICES = 1000
 
 
 class ManufacturerLinkInline(admin.TabularInline):
@@ -204,28 +206,42 @@ class DeviceAdmin(admin.ModelAdmin):
         return [compare, *super().get_urls()]
 
     def compare_view(self, request, object_id):
-        """Two snapshots of the device side by side (?a=<id>&b=<id>)."""
+        """Two snapshots of the device side by side (?a=<id>&b=<id>; without them the two
+        newest), with a picker of every snapshot of the device."""
         device = self.get_object(request, admin.utils.unquote(object_id))
         if device is None or not self.has_view_permission(request, device):
             raise Http404
-        try:
-            ids = [int(request.GET[key]) for key in ("a", "b")]
-        except (KeyError, ValueError):
-            raise Http404("Choose two snapshots: ?a=<id>&b=<id>") from None
-        snapshots = {s.pk: s for s in device.snapshots.filter(pk__in=ids)}
-        if len(snapshots) != len(set(ids)):
-            raise Http404("Both snapshots must belong to this device.")
-        a, b = sorted((snapshots[i] for i in ids), key=lambda s: (s.captured_at, s.pk))
+        choices = list(
+            device.snapshots.order_by("-captured_at", "-pk").values_list("pk", "captured_at")[
+                :COMPARE_CHOICES
+            ]
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": device,
             "title": f"{device}: hardware compared",
-            "a": a,
-            "b": b,
-            "sections": history.snapshot_compare(a, b),
-            "changes": history.snapshot_changes(a, b),
+            "choices": choices,
         }
+        if "a" not in request.GET and "b" not in request.GET:
+            if len(choices) < 2:  # nothing to compare yet: say so on the page
+                return TemplateResponse(request, "admin/inventory/device/compare.html", context)
+            ids = [choices[1][0], choices[0][0]]
+        else:
+            try:
+                ids = [int(request.GET[key]) for key in ("a", "b")]
+            except (KeyError, ValueError):
+                raise Http404("Choose two snapshots: ?a=<id>&b=<id>") from None
+        snapshots = {s.pk: s for s in device.snapshots.filter(pk__in=ids)}
+        if len(snapshots) != len(set(ids)):
+            raise Http404("Both snapshots must belong to this device.")
+        a, b = sorted((snapshots[i] for i in ids), key=lambda s: (s.captured_at, s.pk))
+        context.update(
+            a=a,
+            b=b,
+            sections=history.snapshot_compare(a, b),
+            changes=history.snapshot_changes(a, b),
+        )
         return TemplateResponse(request, "admin/inventory/device/compare.html", context)
 
     def save_model(self, request, obj, form, change):

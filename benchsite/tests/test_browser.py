@@ -143,6 +143,18 @@ def test_device_page_tells_the_machines_story(page):
     shot(page, "device")
 
 
+def test_two_snapshots_are_compared_from_the_device_page(page):
+    page.click("#ranking >> text=fast-box")
+    page.click("#snapshots >> text=Compare any two")
+    page.wait_for_selector("#compare")
+    assert "RAM 64→128 GB" in page.locator("#content-main").inner_text()  # the two newest
+    newest = page.locator("#compare-pick select[name=b]").input_value()
+    page.select_option("#compare-pick select[name=a]", newest)  # the same one on both sides
+    page.click("#compare-pick input[type=submit]")
+    page.wait_for_selector("text=No hardware change between these two snapshots.")
+    shot(page, "device-compare")
+
+
 def test_a_link_is_added_from_the_device_page(page, server):
     page.click("#ranking >> text=middle-box")
     page.wait_for_selector("#hardware")

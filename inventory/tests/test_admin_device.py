@@ -94,6 +94,39 @@ def test_compare_refuses_another_devices_snapshot(admin_client, upgraded):
     assert admin_client.get(url, {"a": "x"}).status_code == 404
 
 
+def test_compare_picks_any_two_snapshots_and_starts_with_the_two_newest(admin_client, upgraded):
+    device, first, second = upgraded
+    url = f"/admin/inventory/device/{device.pk}/compare/"
+    assert f'href="{url}">Compare any two</a>' in page(admin_client, device)
+
+    html = admin_client.get(url).content.decode()  # no choice made: the two newest
+    assert "RAM 64→128 GB" in html
+    picker = re.search(r'<form method="get"[^>]*id="compare-pick">(.*?)</form>', html, re.S)[1]
+    a_select, b_select = re.findall(r"<select name=\"[ab]\">(.*?)</select>", picker, re.S)
+    for select in (a_select, b_select):  # every snapshot of the device, in both lists
+        assert sorted(map(int, re.findall(r'value="(\d+)"', select))) == sorted(
+            [first["snapshot_id"], second["snapshot_id"]]
+        )
+    assert f'value="{first["snapshot_id"]}" selected' in a_select
+    assert f'value="{second["snapshot_id"]}" selected' in b_select
+
+    # the picker's own request: the same snapshot twice shows no change
+    same = {"a": second["snapshot_id"], "b": second["snapshot_id"]}
+    assert (
+        "No hardware change between these two snapshots."
+        in admin_client.get(url, same).content.decode()
+    )
+
+
+def test_compare_of_a_device_with_one_snapshot_says_there_is_nothing_to_compare(
+    admin_client, submit, example
+):
+    device = Device.objects.get(pk=submit(example).json()["device_id"])
+    response = admin_client.get(f"/admin/inventory/device/{device.pk}/compare/")
+    assert response.status_code == 200
+    assert "has one hardware snapshot: nothing to compare" in response.content.decode()
+
+
 def test_device_page_query_count_is_flat_with_long_histories(
     admin_client, django_assert_max_num_queries
 ):
