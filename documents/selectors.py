@@ -41,13 +41,17 @@ class StorageAudit:
 STORED_NAME = re.compile(r"^(?P<fan>[0-9a-f]{2})/(?P=fan)[0-9a-f]{62}\.[a-z0-9]{1,8}$")
 
 
-def _stored_names() -> Iterator[str]:
-    """Every file in the storage, as `<fan-out dir>/<name>` (top-level files as `<name>`)."""
-    dirs, files = default_storage.listdir("")
-    yield from files
-    for directory in sorted(dirs):
-        for name in sorted(default_storage.listdir(directory)[1]):
-            yield f"{directory}/{name}"
+def _stored_names(directory: str = "") -> Iterator[str]:
+    """Every file in the storage, as its path relative to the storage root ("" when the
+    storage's directory does not exist yet: nothing uploaded)."""
+    try:
+        dirs, files = default_storage.listdir(directory)
+    except FileNotFoundError:
+        return
+    prefix = f"{directory}/" if directory else ""
+    yield from (prefix + name for name in sorted(files))
+    for name in sorted(dirs):
+        yield from _stored_names(prefix + name)
 
 
 def _sha256_of(name: str) -> str:
@@ -60,7 +64,8 @@ def _sha256_of(name: str) -> str:
 
 def storage_audit(*, verify: bool = False) -> StorageAudit:
     """Check every document's file (present, right size; with `verify`, right SHA-256) and
-    list the stored files no document references. Reads only; constant memory per document."""
+    list the stored files no document references. Reads only; memory grows with the number
+    of distinct contents, not with their size."""
     audit = StorageAudit()
     referenced: set[str] = set()
     rows = Document.objects.order_by("pk").values_list(

@@ -52,6 +52,13 @@ def test_a_healthy_store_passes(device):
     assert "Every document's file is in place." in out
 
 
+def test_a_fresh_install_without_uploads_passes(upload_dir):
+    assert not upload_dir.exists()
+    out = check("--verify", "--delete-unreferenced")
+    assert "0 documents, 0 stored contents" in out
+    assert "Every document's file is in place." in out
+
+
 def test_missing_and_truncated_files_fail_the_check(device, upload_dir):
     gone = store(device, files.pdf_bytes("gone"))
     cut = store(device, files.png_bytes(), "label.png")
@@ -89,11 +96,14 @@ def test_a_file_left_by_a_rolled_back_upload_is_listed_then_removed_once_old(
         raise RuntimeError("the admin form failed after the upload")
     assert not Document.objects.filter(pk=orphan.pk).exists()
     (upload_dir / "notes.txt").write_text("someone's file")
+    (upload_dir / "ab" / "deeper").mkdir(parents=True)
+    (upload_dir / "ab" / "deeper" / "x.bin").write_bytes(b"x")
 
     out = check()
     assert f"1 stored files ({len(files.pdf_bytes('orphan'))} bytes) no document references" in out
     assert f"  {orphan.stored_name} (" in out
     assert "not a document file, left alone: notes.txt" in out
+    assert "not a document file, left alone: ab/deeper/x.bin" in out
     assert "Every document's file is in place." in out  # an orphan is no failure
 
     # just written: an upload may be about to commit its row, so it stays
@@ -102,7 +112,7 @@ def test_a_file_left_by_a_rolled_back_upload_is_listed_then_removed_once_old(
 
     age(upload_dir / orphan.stored_name, minutes=61)
     assert "Removed 1." in check("--delete-unreferenced")
-    assert stored_files() == sorted([kept.stored_name, "notes.txt"])
+    assert stored_files() == sorted([kept.stored_name, "notes.txt", "ab/deeper/x.bin"])
     assert "no document references" not in check()  # nothing left to report
 
 
