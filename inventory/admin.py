@@ -232,6 +232,8 @@ class DeviceAdmin(admin.ModelAdmin):
                 ids = [int(request.GET[key]) for key in ("a", "b")]
             except (KeyError, ValueError):
                 raise Http404("Choose two snapshots: ?a=<id>&b=<id>") from None
+            if not all(0 < pk < 2**63 for pk in ids):  # a database integer, or no snapshot
+                raise Http404("No such snapshot.")
         snapshots = {s.pk: s for s in device.snapshots.filter(pk__in=ids)}
         if len(snapshots) != len(set(ids)):
             raise Http404("Both snapshots must belong to this device.")

@@ -92,6 +92,9 @@ def test_compare_refuses_another_devices_snapshot(admin_client, upgraded):
     url = f"/admin/inventory/device/{device.pk}/compare/"
     assert admin_client.get(url, {"a": first["snapshot_id"], "b": other.pk}).status_code == 404
     assert admin_client.get(url, {"a": "x"}).status_code == 404
+    huge = {"a": first["snapshot_id"], "b": "9" * 30}  # beyond any database integer
+    assert admin_client.get(url, huge).status_code == 404
+    assert admin_client.get(url, {"a": first["snapshot_id"], "b": "-1"}).status_code == 404
 
 
 def test_compare_picks_any_two_snapshots_and_starts_with_the_two_newest(admin_client, upgraded):
