@@ -228,6 +228,7 @@ def run(args) -> int:
         ("stats", api, "/api/stats"),
         ("admin device changelist", admin, "/admin/inventory/device/"),
         ("admin benchmark changelist", admin, "/admin/benchmarks/benchmark/"),
+        ("admin snapshot changelist", admin, "/admin/inventory/hardwaresnapshot/"),
         ("admin device change page", admin, f"/admin/inventory/device/{middle}/change/"),
     ]
     print(f"{'':34} {'p50':>8} {'p95':>8} {'queries':>8}  status")
