@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -135,12 +134,14 @@ def storage_release_unreferenced(*, names: Iterable[str], older_than: timedelta)
     cutoff = timezone.now() - older_than
     removed = []
     for name in names:
+        sha256 = storage.content_of(name)
+        if sha256 is None:
+            continue  # not a name this app stores under: never removed
         try:
-            if default_storage.get_modified_time(name) > cutoff:
+            if storage.modified_time(name) > cutoff:
                 continue
-        except (FileNotFoundError, OSError):
+        except OSError:
             continue  # gone meanwhile
-        sha256 = name.rsplit("/", 1)[-1].split(".", 1)[0]
         if document_file_release(sha256=sha256, stored_name=name):
             removed.append(name)
     return removed

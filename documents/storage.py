@@ -19,10 +19,12 @@ PostScript and unrecognised binary data.
 import codecs
 import hashlib
 import logging
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO
 
 import filetype
@@ -229,6 +231,16 @@ def stored_name(sha256: str, kind: FileKind) -> str:
     return f"{sha256[:2]}/{sha256}.{kind.extension}"
 
 
+# what stored_name() produces, and nothing else
+STORED_NAME = re.compile(r"^(?P<fan>[0-9a-f]{2})/(?P<sha256>(?P=fan)[0-9a-f]{62})\.[a-z0-9]{1,8}$")
+
+
+def content_of(name: str) -> str | None:
+    """The SHA-256 a stored name was made from; None for a name stored_name() never makes."""
+    match = STORED_NAME.match(name)
+    return match["sha256"] if match else None
+
+
 def put(name: str, file: IO[bytes], *, size_bytes: int) -> bool:
     """Store `file` under `name` unless an intact copy is already there; True when written.
 
@@ -265,3 +277,34 @@ def exists(name: str) -> bool:
 def open_stored(name: str) -> File:
     """The stored file, opened for reading. Raises FileNotFoundError (or the backend's error)."""
     return default_storage.open(name, "rb")
+
+
+def size(name: str) -> int:
+    """Bytes of a stored file. Raises FileNotFoundError (or the backend's OSError)."""
+    return default_storage.size(name)
+
+
+def modified_time(name: str) -> datetime:
+    return default_storage.get_modified_time(name)
+
+
+def sha256_of(name: str) -> str:
+    """The SHA-256 of a stored file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open_stored(name) as handle:
+        for chunk in handle.chunks():
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def walk(directory: str = "") -> Iterator[str]:
+    """Every file in the storage, as its path from the storage root; nothing when the storage's
+    directory does not exist yet (nothing uploaded)."""
+    try:
+        dirs, files = default_storage.listdir(directory)
+    except FileNotFoundError:
+        return
+    prefix = f"{directory}/" if directory else ""
+    yield from (prefix + name for name in sorted(files))
+    for name in sorted(dirs):
+        yield from walk(prefix + name)

@@ -105,7 +105,6 @@ def run(n: int) -> None:
     example = example_document()
     warmup = FLEET  # every machine of the fleet submitted once: each line measures re-submissions
     bodies = [json.dumps(submission(example, i)).encode() for i in range(warmup + 4 * n)]
-    documents = [json.loads(body) for body in bodies]
     for body in bodies[:warmup]:
         assert request("POST", "/api/benchmark", body).startswith("201")
     batches = [bodies[warmup + k * n : warmup + (k + 1) * n] for k in range(4)]
@@ -173,7 +172,6 @@ def run(n: int) -> None:
         batches[3],
     )
     whole = min(whole, again)
-    del documents
     print(
         f"\nbenchmark_ingest is {100 * ingest / whole:.0f} % of a submission; the rest of the "
         f"request {rest:.2f} ms."

@@ -618,10 +618,12 @@ def jedec_vendor:
   (ascii_upcase | sub("^0X"; "")) as $h
   | if ($h | test("^([0-9A-F]{2}){2,8}$") | not) then null else
       [$h | scan("..")] as $b
-      | ([$b[] | . as $x | if $x == "7F" then 1 else null end] | index(null) // 0) as $cont
+      # leading 0x7F bytes: one per bank after the first; or a bank byte (parity bit optional)
+      | ([$b[] | . == "7F"] | index(false) // 0) as $cont
+      | ({"00": 1, "80": 1, "01": 2, "81": 2, "02": 3, "82": 3, "03": 4, "83": 4, "04": 5, "84": 5,
+          "05": 6, "85": 6}[$b[0]]) as $bank
       | (if $cont > 0 then {bank: ($cont + 1), id: $b[$cont]}
-         elif ({"00": 1, "80": 1, "01": 2, "81": 2, "02": 3, "82": 3, "03": 4, "83": 4, "04": 5, "84": 5, "05": 6, "85": 6}[$b[0]]) != null
-           then {bank: {"00": 1, "80": 1, "01": 2, "81": 2, "02": 3, "82": 3, "03": 4, "83": 4, "04": 5, "84": 5, "05": 6, "85": 6}[$b[0]], id: $b[1]}
+         elif $bank != null then {bank: $bank, id: $b[1]}
          elif ($b[1:] | all(. == "00")) then {bank: 1, id: $b[0]}
          else null end) as $j
       | if $j == null then null else jedec_name($j.bank; $j.id) end end;

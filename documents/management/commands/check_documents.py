@@ -1,17 +1,14 @@
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import filesizeformat
 
 from documents.selectors import storage_audit
 from documents.services import storage_release_unreferenced
 
 
 def _size(n: int) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError  # unreachable
+    return filesizeformat(n).replace("\xa0", " ")  # as the admin shows sizes
 
 
 class Command(BaseCommand):
