@@ -2,11 +2,26 @@ from django.db import models
 from django.utils import timezone
 
 from inventory.models import Device, HardwareSnapshot
+from inventory.schema import CATEGORIES
 
-CATEGORY_FIELDS = ("cpu_score", "memory_score", "disk_score", "network_score", "gpu_score")
+# One score column per category of the schema: cpu_score, memory_score, ...
+CATEGORY_FIELDS = tuple(f"{category.name}_score" for category in CATEGORIES)
+
+CategoryScores = type(
+    "CategoryScores",
+    (models.Model,),
+    {
+        "__module__": __name__,
+        "Meta": type("Meta", (), {"abstract": True}),
+        **{
+            f"{category.name}_score": models.FloatField(category.label, null=True, blank=True)
+            for category in CATEGORIES
+        },
+    },
+)
 
 
-class Benchmark(models.Model):
+class Benchmark(CategoryScores):
     """One bench.sh run: category scores as sent, the global score as computed here."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="benchmarks")
@@ -19,11 +34,6 @@ class Benchmark(models.Model):
     )
     run_at = models.DateTimeField(default=timezone.now)
     bench_script_version = models.CharField(max_length=50, blank=True)
-    cpu_score = models.FloatField("CPU", null=True, blank=True)
-    memory_score = models.FloatField("memory", null=True, blank=True)
-    disk_score = models.FloatField("disk", null=True, blank=True)
-    network_score = models.FloatField("network", null=True, blank=True)
-    gpu_score = models.FloatField("GPU", null=True, blank=True)
     global_score = models.FloatField("global", null=True, blank=True)
     results = models.JSONField(
         default=dict, blank=True, help_text="The results object as received."
@@ -55,4 +65,4 @@ class Benchmark(models.Model):
 
     @property
     def category_scores(self) -> dict[str, float | None]:
-        return {name.removesuffix("_score"): getattr(self, name) for name in CATEGORY_FIELDS}
+        return {category.name: getattr(self, f"{category.name}_score") for category in CATEGORIES}

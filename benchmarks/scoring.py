@@ -10,14 +10,10 @@ categories present, so a skipped category (a headless server's GPU) does not sin
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-CATEGORIES = ("cpu", "memory", "disk", "network", "gpu")
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "cpu": 0.30,
-    "memory": 0.20,
-    "disk": 0.25,
-    "network": 0.15,
-    "gpu": 0.10,
-}
+from inventory.schema import CATEGORIES as _CATEGORIES
+from inventory.schema import CATEGORY_NAMES as CATEGORIES
+
+DEFAULT_WEIGHTS: dict[str, float] = {category.name: category.weight for category in _CATEGORIES}
 # Bump when the formula (not the weights) changes; stored on every benchmark.
 SCORING_VERSION = 1
 

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from inventory.models import Device
+from inventory.schema import Results, Submission
 from inventory.services import IdentityKeys, device_find_or_create, snapshot_record
 
 from . import scoring
@@ -48,9 +49,9 @@ def _parsed_weights(spec: str) -> dict[str, float]:
     return scoring.parse_weights(spec)
 
 
-def _category_scores(results: Mapping[str, Any] | None) -> dict[str, float | None]:
-    results = results or {}
-    return {name: (results.get(name) or {}).get("score") for name in scoring.CATEGORIES}
+def _category_scores(results: Results | None) -> dict[str, float | None]:
+    sections = {name: getattr(results, name, None) for name in scoring.CATEGORIES}
+    return {name: section.score if section else None for name, section in sections.items()}
 
 
 def _existing(submission_id) -> IngestResult | None:
@@ -71,24 +72,24 @@ def _existing(submission_id) -> IngestResult | None:
 
 
 def benchmark_ingest(
-    *, payload: Mapping[str, Any], document: Mapping[str, Any], submitted_by: str = ""
+    *, submission: Submission, document: Mapping[str, Any], submitted_by: str = ""
 ) -> IngestResult:
     """Store one validated submission: device (found or created), snapshot, scored benchmark.
 
-    `payload` is the validated submission, `document` the JSON object as received (its unknown
-    keys are kept). All or nothing: one transaction. A repeated submission_id stores nothing
-    and returns the first submission's ids.
+    `submission` is the validated submission (benchmarks.validation), `document` the JSON
+    object as received (its unknown keys are kept). All or nothing: one transaction. A repeated
+    submission_id stores nothing and returns the first submission's ids.
     """
     started = time.monotonic()
-    submission_id = payload.get("submission_id")
+    submission_id = submission.submission_id
     # No look-up first: a repeated submission_id is rare, and its unique index refuses the
     # second insert (IntegrityError below), which saves a query on every other submission.
     weights = score_weights()
-    scores = _category_scores(payload.get("results"))
+    scores = _category_scores(submission.results)
     for attempt in range(1, INGEST_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                result = _ingest(payload, document, scores, weights, submitted_by)
+                result = _ingest(submission, document, scores, weights, submitted_by)
             break
         except IntegrityError:
             if submission_id is not None and (existing := _existing(submission_id)):
@@ -97,7 +98,7 @@ def benchmark_ingest(
                 raise
     logger.info(
         "submission device=%s device_id=%s benchmark_id=%s global=%s %s by=%s in %.0f ms",
-        payload["device_identifier"],
+        submission.device_identifier,
         result.device_id,
         result.benchmark_id,
         result.global_score,
@@ -108,13 +109,13 @@ def benchmark_ingest(
     return result
 
 
-def _ingest(payload, document, scores, weights, submitted_by) -> IngestResult:
-    hardware = payload.get("hardware") or {}
-    version = payload.get("bench_script_version") or ""
+def _ingest(submission: Submission, document, scores, weights, submitted_by) -> IngestResult:
+    hardware = submission.hardware
+    version = submission.bench_script_version or ""
     now = timezone.now()
     device, _ = device_find_or_create(
-        identifier=payload["device_identifier"],
-        keys=IdentityKeys.from_system(hardware.get("system")),
+        identifier=submission.device_identifier,
+        keys=IdentityKeys.from_system(hardware.system if hardware else None),
     )
     snapshot = snapshot_record(
         device=device,
@@ -134,7 +135,7 @@ def _ingest(payload, document, scores, weights, submitted_by) -> IngestResult:
         extra={k: v for k, v in document.items() if k not in KNOWN_TOP_LEVEL},
         scoring_version=scoring.SCORING_VERSION,
         weights=weights,
-        submission_id=payload.get("submission_id"),
+        submission_id=submission.submission_id,
         submitted_by=submitted_by[:100],
         **{f"{name}_score": score for name, score in scores.items()},
     )

@@ -10,14 +10,16 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from benchsite.auth import SubmitScope
-from benchsite.parsers import JSONParser
+from benchsite.parsers import SubmissionJSONParser
 from inventory.models import Device
+from inventory.schema import Submission
 from inventory.serializers import BenchmarkSummarySerializer
 
 from .models import Benchmark
 from .selectors import fleet_stats
-from .serializers import BenchmarkDetailSerializer, IngestResponseSerializer, SubmissionSerializer
+from .serializers import BenchmarkDetailSerializer, IngestResponseSerializer
 from .services import benchmark_ingest
+from .validation import submission_validate
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Validation error: the body names each offending field."),
@@ -32,11 +34,10 @@ class SubmissionViewSet(viewsets.GenericViewSet):
     """POST /api/benchmark: what bench.sh sends."""
 
     permission_classes = (SubmitScope,)
-    parser_classes = (JSONParser,)
-    serializer_class = SubmissionSerializer
+    parser_classes = (SubmissionJSONParser,)
 
     @extend_schema(
-        request=SubmissionSerializer,
+        request=Submission,
         responses={
             201: IngestResponseSerializer,
             200: OpenApiResponse(IngestResponseSerializer, "A repeated submission_id."),
@@ -44,10 +45,9 @@ class SubmissionViewSet(viewsets.GenericViewSet):
         },
     )
     def create(self, request):
-        serializer = SubmissionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        submission = submission_validate(request.data)
         result = benchmark_ingest(
-            payload=serializer.validated_data, document=request.data, submitted_by=str(request.user)
+            submission=submission, document=request.data, submitted_by=str(request.user)
         )
         body = {
             "status": "ok",

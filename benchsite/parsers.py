@@ -11,6 +11,9 @@ from .exceptions import PayloadTooLarge
 
 
 class JSONParser(parsers.JSONParser):
+    # NaN and Infinity are not JSON: refused here, unless the view names them by field itself
+    parse_constant = None
+
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         limit = settings.MAX_SUBMISSION_KB * 1024
@@ -26,7 +29,7 @@ class JSONParser(parsers.JSONParser):
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)
-            return json.loads(text, parse_constant=_reject_constant)
+            return json.loads(text, parse_constant=self.parse_constant or _reject_constant)
         except RecursionError:
             raise ParseError("JSON parse error - nesting too deep.") from None
         except (ValueError, LookupError) as exc:
@@ -44,3 +47,10 @@ def _content_length(request) -> int | None:
         return int(request.META.get("CONTENT_LENGTH") or "")
     except ValueError:
         return None
+
+
+class SubmissionJSONParser(JSONParser):
+    """The submission's parser: NaN and Infinity are read as floats, so that the validation
+    (benchmarks.validation) answers with the field that holds them rather than a parse error."""
+
+    parse_constant = staticmethod(float)

@@ -58,9 +58,8 @@ BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))).reso
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
 MAX_SUBMISSION_KB = env.int("MAX_SUBMISSION_KB", default=1024)
 PORT = env.int("PORT", default=8007)
-SCORE_WEIGHTS = env.str(
-    "SCORE_WEIGHTS", default="cpu=0.30,memory=0.20,disk=0.25,network=0.15,gpu=0.10"
-)
+# "cpu=0.30,memory=0.20,…"; a category left out keeps its weight from inventory/schema.py
+SCORE_WEIGHTS = env.str("SCORE_WEIGHTS", default="")
 
 INSTALLED_APPS = [
     "benchsite",  # first: its admin templates override Django's
@@ -229,6 +228,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # 3.1: JSON Schema proper, as the submission's schema is generated (inventory.schema), with
+    # `null` as a type; 3.0 has no way to say it
+    "OAS_VERSION": "3.1.0",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "benchsite.schema.strip_trailing_slash",

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import schema
 from .models import Device, HardwareSnapshot
 
 HISTORY_LIMIT = 100
-CATEGORIES = ("cpu", "memory", "disk", "network", "gpu")
+CATEGORIES = schema.CATEGORY_NAMES
 
 
 def _gb(mb: int | None) -> str:
@@ -41,45 +42,37 @@ def _interfaces(snapshot: HardwareSnapshot) -> list[str]:
     return sorted(str(i.get("name")) for i in interfaces if isinstance(i, dict) and i.get("name"))
 
 
+def _field_change(field: schema.StoredField, before: Any, after: Any) -> str | None:
+    """A Column's change between two snapshots as a phrase, per its `change` kind."""
+    label = field.column.short or field.column.label
+    kind = field.column.change
+    if kind == "presence" and bool(before) != bool(after):
+        # a component fitted or pulled (a GPU); other fields missing on one run were unreadable
+        return f"{label} added: {after}" if after else f"{label} removed: {before}"
+    if before in (None, "") or after in (None, "") or before == after:
+        return None
+    if kind == "amount":
+        # free RAM varies and VMs balloon: a change of installed RAM is more than rounding
+        if abs(before - after) <= max(256, before * 0.05):
+            return None
+        return f"{label} {_gb(before)}→{_gb(after)} GB"
+    return f"{label} {before}→{after}"
+
+
+_CHANGING_FIELDS = tuple(f for f in schema.stored_fields() if f.column.change)
+
+
 def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None) -> list[str]:
     """What a person would call a hardware change between two snapshots, in short phrases."""
     if old is None or new is None:
         return []
     changes = []
-    if old.ram_total_mb and new.ram_total_mb:
-        # free RAM varies; a change of installed RAM is more than rounding (VM balloons aside)
-        if abs(old.ram_total_mb - new.ram_total_mb) > max(256, old.ram_total_mb * 0.05):
-            changes.append(f"RAM {_gb(old.ram_total_mb)}→{_gb(new.ram_total_mb)} GB")
-    if old.ram_slots_used != new.ram_slots_used and None not in (
-        old.ram_slots_used,
-        new.ram_slots_used,
-    ):
-        changes.append(f"DIMMs {old.ram_slots_used}→{new.ram_slots_used}")
-    simple = (
-        ("cpu_model", "CPU"),
-        ("gpu_model", "GPU"),
-        ("motherboard_model", "board"),
-        ("bios_version", "BIOS"),
-        ("os_version", "OS"),
-        ("kernel_version", "kernel"),
-    )
-    for name, label in simple:
-        before, after = getattr(old, name), getattr(new, name)
-        if before and after and before != after:
-            changes.append(f"{label} {before}→{after}")
-    # A GPU can come and go (a card fitted or pulled); the other fields, when missing, were
-    # only unreadable on that run, which is no change of hardware.
-    if new.gpu_model and not old.gpu_model:
-        changes.append(f"GPU added: {new.gpu_model}")
-    elif old.gpu_model and not new.gpu_model:
-        changes.append(f"GPU removed: {old.gpu_model}")
-    if (
-        old.cpu_threads
-        and new.cpu_threads
-        and old.cpu_threads != new.cpu_threads
-        and (old.cpu_model == new.cpu_model)
-    ):
-        changes.append(f"CPU threads {old.cpu_threads}→{new.cpu_threads}")
+    for stored in _CHANGING_FIELDS:
+        name = stored.column.name
+        if name == "cpu_threads" and old.cpu_model != new.cpu_model:
+            continue  # a new CPU model already says it
+        if phrase := _field_change(stored, getattr(old, name), getattr(new, name)):
+            changes.append(phrase)
     old_disks, new_disks = _disks(old), _disks(new)
     for disk in sorted(set(new_disks) - set(old_disks)):
         changes.append(f"disk added: {disk}")
@@ -144,40 +137,11 @@ def device_history(device: Device, *, limit: int = HISTORY_LIMIT) -> list[Histor
     return rows
 
 
-SNAPSHOT_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("System", ("system_vendor", "system_model", "chassis_type")),
-    (
-        "Motherboard & BIOS",
-        ("motherboard_vendor", "motherboard_model", "bios_vendor", "bios_version", "bios_date"),
-    ),
-    (
-        "CPU",
-        (
-            "cpu_vendor",
-            "cpu_model",
-            "cpu_microarchitecture",
-            "cpu_cores",
-            "cpu_threads",
-            "cpu_base_freq_ghz",
-            "cpu_max_freq_ghz",
-            "cpu_cache_l1_kb",
-            "cpu_cache_l2_kb",
-            "cpu_cache_l3_kb",
-            "cpu_tdp_w",
-        ),
-    ),
-    ("RAM", ("ram_total_mb", "ram_slots_total", "ram_slots_used", "ram_ecc")),
-    (
-        "GPU",
-        (
-            "gpu_vendor",
-            "gpu_model",
-            "gpu_driver_version",
-            "gpu_memory_dedicated_mb",
-            "gpu_memory_shared_mb",
-        ),
-    ),
-    ("OS", ("os_name", "os_version", "kernel_version", "architecture", "virtualization_type")),
+# The admin's hardware sections: the scalar columns of each schema section (lists, such as
+# CPU flags and DIMMs, are shown as tables of their own).
+SNAPSHOT_SECTIONS: tuple[tuple[str, tuple[schema.StoredField, ...]], ...] = tuple(
+    (title, tuple(f for f in fields if f.json_schema["type"] != "array"))
+    for title, fields in schema.hardware_sections()
 )
 
 
@@ -189,29 +153,22 @@ def _size_kb(kb: int) -> str:
     return f"{kb / 1024:g} MB" if kb >= 1024 else f"{kb} KB"
 
 
-# Fields shown with a unit for people: (label, formatter)
-_DISPLAY = {
-    "ram_total_mb": ("RAM total", _size_mb),
-    "gpu_memory_dedicated_mb": ("dedicated memory", _size_mb),
-    "gpu_memory_shared_mb": ("shared memory", _size_mb),
-    "cpu_cache_l1_kb": ("L1 cache", _size_kb),
-    "cpu_cache_l2_kb": ("L2 cache", _size_kb),
-    "cpu_cache_l3_kb": ("L3 cache", _size_kb),
-    "cpu_base_freq_ghz": ("base frequency", lambda v: f"{v:g} GHz"),
-    "cpu_max_freq_ghz": ("max frequency", lambda v: f"{v:g} GHz"),
-    "cpu_tdp_w": ("TDP", lambda v: f"{v:g} W"),
+_UNITS = {
+    "mb": _size_mb,
+    "kb": _size_kb,
+    "ghz": lambda v: f"{v:g} GHz",
+    "w": lambda v: f"{v:g} W",
 }
 
 
-def _display(name: str, value: Any) -> tuple[str, Any]:
+def _display(field: schema.StoredField, value: Any) -> tuple[str, Any]:
     """A snapshot field's label and value as a person reads them."""
-    label = HardwareSnapshot._meta.get_field(name).verbose_name
+    label = field.column.label
     if value is None or value == "":
         return label, None
     if isinstance(value, bool):
         return label, "yes" if value else "no"
-    if name in _DISPLAY:
-        label, formatter = _DISPLAY[name]
+    if formatter := _UNITS.get(field.column.unit):
         return label, formatter(value)
     return label, value
 
@@ -219,13 +176,13 @@ def _display(name: str, value: Any) -> tuple[str, Any]:
 def snapshot_sections(snapshot: HardwareSnapshot) -> list[tuple[str, list[tuple[str, Any]]]]:
     """The snapshot's scalar fields grouped by component, as (label, value) pairs for people."""
     sections = []
-    for title, names in SNAPSHOT_SECTIONS:
+    for title, fields in SNAPSHOT_SECTIONS:
         rows = []
-        for name in names:
-            value = getattr(snapshot, name)
+        for stored in fields:
+            value = getattr(snapshot, stored.column.name)
             if value in (None, ""):
                 continue
-            rows.append(_display(name, value))
+            rows.append(_display(stored, value))
         sections.append((title, rows))
     return sections
 
@@ -235,14 +192,14 @@ def snapshot_compare(
 ) -> list[tuple[str, list[tuple[str, Any, Any, bool]]]]:
     """Both snapshots side by side, by component: (label, value a, value b, differs)."""
     sections = []
-    for title, names in SNAPSHOT_SECTIONS:
+    for title, fields in SNAPSHOT_SECTIONS:
         rows = []
-        for name in names:
-            left, right = getattr(a, name), getattr(b, name)
+        for stored in fields:
+            left, right = getattr(a, stored.column.name), getattr(b, stored.column.name)
             if left in (None, "") and right in (None, ""):
                 continue
-            label, shown_left = _display(name, left)
-            rows.append((label, shown_left, _display(name, right)[1], left != right))
+            label, shown_left = _display(stored, left)
+            rows.append((label, shown_left, _display(stored, right)[1], left != right))
         sections.append((title, rows))
     extra = [
         ("disks", ", ".join(_disks(a)), ", ".join(_disks(b))),

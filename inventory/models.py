@@ -2,6 +2,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from . import schema
+
 
 class Tag(models.Model):
     """A free label on devices ("rack-2", "proxmox", "lab")."""
@@ -62,62 +64,49 @@ class Device(models.Model):
         return self.hostname
 
 
-class HardwareSnapshot(models.Model):
+UNIT_SUFFIX = {"mb": " (MB)", "kb": " (KB)", "ghz": " (GHz)", "w": " (W)"}
+
+
+def _column(field: schema.StoredField) -> models.Field:
+    """The model field of a stored hardware field, from its JSON Schema type and limits."""
+    verbose_name = field.column.label + UNIT_SUFFIX.get(field.column.unit, "")
+    kind = field.json_schema["type"]
+    if kind == "string":
+        return models.CharField(verbose_name, max_length=field.json_schema["maxLength"], blank=True)
+    if kind == "integer":
+        big = field.json_schema["maximum"] > 2**31 - 1
+        integer = models.PositiveBigIntegerField if big else models.PositiveIntegerField
+        return integer(verbose_name, null=True, blank=True)
+    if kind == "number":
+        return models.FloatField(verbose_name, null=True, blank=True)
+    if kind == "boolean":
+        return models.BooleanField(verbose_name, null=True, blank=True)
+    if kind == "array":
+        return models.JSONField(verbose_name, default=list, blank=True)
+    raise TypeError(f"{field.column.name}: no column type for {kind!r}")
+
+
+# The hardware columns, one per schema field marked with a Column (inventory.schema).
+HardwareColumns = type(
+    "HardwareColumns",
+    (models.Model,),
+    {
+        "__module__": __name__,
+        "Meta": type("Meta", (), {"abstract": True}),
+        **{field.column.name: _column(field) for field in schema.stored_fields()},
+    },
+)
+
+
+class HardwareSnapshot(HardwareColumns):
     """The hardware of a device as one submission described it."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="snapshots")
     captured_at = models.DateTimeField(db_index=False)
     bench_script_version = models.CharField(max_length=50, blank=True)
-
-    system_vendor = models.CharField(max_length=255, blank=True)
-    system_model = models.CharField(max_length=255, blank=True)
-    chassis_type = models.CharField(max_length=100, blank=True)
-
-    cpu_vendor = models.CharField("CPU vendor", max_length=255, blank=True)
-    cpu_model = models.CharField("CPU model", max_length=255, blank=True)
-    cpu_microarchitecture = models.CharField("microarchitecture", max_length=255, blank=True)
-    cpu_cores = models.PositiveIntegerField("cores", null=True, blank=True)
-    cpu_threads = models.PositiveIntegerField("threads", null=True, blank=True)
-    cpu_base_freq_ghz = models.FloatField("base frequency (GHz)", null=True, blank=True)
-    cpu_max_freq_ghz = models.FloatField("max frequency (GHz)", null=True, blank=True)
-    cpu_cache_l1_kb = models.PositiveIntegerField("L1 cache (KB)", null=True, blank=True)
-    cpu_cache_l2_kb = models.PositiveIntegerField("L2 cache (KB)", null=True, blank=True)
-    cpu_cache_l3_kb = models.PositiveIntegerField("L3 cache (KB)", null=True, blank=True)
-    cpu_flags = models.JSONField("CPU flags", default=list, blank=True)
-    cpu_tdp_w = models.FloatField("TDP (W)", null=True, blank=True)
-
-    ram_total_mb = models.PositiveBigIntegerField("RAM total (MB)", null=True, blank=True)
-    ram_slots_total = models.PositiveIntegerField("RAM slots", null=True, blank=True)
-    ram_slots_used = models.PositiveIntegerField("RAM slots used", null=True, blank=True)
-    ram_ecc = models.BooleanField("ECC", null=True, blank=True)
-    ram_layout = models.JSONField("DIMMs", default=list, blank=True)
-
-    gpu_vendor = models.CharField("GPU vendor", max_length=255, blank=True)
-    gpu_model = models.CharField("GPU model", max_length=255, blank=True)
-    gpu_driver_version = models.CharField("GPU driver", max_length=255, blank=True)
-    gpu_memory_dedicated_mb = models.PositiveBigIntegerField(
-        "GPU dedicated memory (MB)", null=True, blank=True
-    )
-    gpu_memory_shared_mb = models.PositiveBigIntegerField(
-        "GPU shared memory (MB)", null=True, blank=True
-    )
-    gpu_api_support = models.JSONField("GPU APIs", default=list, blank=True)
-
+    # the list sections, as sent (with the keys the schema does not know, e.g. SMART attributes)
     storage = models.JSONField(default=dict, blank=True, help_text="devices and partitions")
     network = models.JSONField(default=dict, blank=True, help_text="interfaces")
-
-    motherboard_vendor = models.CharField(max_length=255, blank=True)
-    motherboard_model = models.CharField(max_length=255, blank=True)
-    bios_vendor = models.CharField("BIOS vendor", max_length=255, blank=True)
-    bios_version = models.CharField("BIOS version", max_length=255, blank=True)
-    bios_date = models.CharField("BIOS date", max_length=50, blank=True)
-
-    os_name = models.CharField("OS", max_length=255, blank=True)
-    os_version = models.CharField("OS version", max_length=255, blank=True)
-    kernel_version = models.CharField(max_length=255, blank=True)
-    architecture = models.CharField(max_length=50, blank=True)
-    virtualization_type = models.CharField("virtualisation", max_length=100, blank=True)
-
     raw = models.JSONField(default=dict, blank=True, help_text="The hardware object as received.")
 
     class Meta:

@@ -3,6 +3,7 @@
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
+from . import schema
 from .models import Device, HardwareSnapshot, ManufacturerLink
 from .services import MSG_HOSTNAME_TAKEN, MSG_LINK_URL, device_get_by_hostname
 
@@ -21,14 +22,7 @@ DEVICE_FIELDS = (
     "created_at",
     "updated_at",
 )
-SCORE_FIELDS = (
-    "global_score",
-    "cpu_score",
-    "memory_score",
-    "disk_score",
-    "network_score",
-    "gpu_score",
-)
+SCORE_FIELDS = ("global_score", *(f"{name}_score" for name in schema.CATEGORY_NAMES))
 
 
 class TagListField(serializers.ListField):
@@ -102,44 +96,9 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "device",
             "captured_at",
             "bench_script_version",
-            "system_vendor",
-            "system_model",
-            "chassis_type",
-            "cpu_vendor",
-            "cpu_model",
-            "cpu_microarchitecture",
-            "cpu_cores",
-            "cpu_threads",
-            "cpu_base_freq_ghz",
-            "cpu_max_freq_ghz",
-            "cpu_cache_l1_kb",
-            "cpu_cache_l2_kb",
-            "cpu_cache_l3_kb",
-            "cpu_flags",
-            "cpu_tdp_w",
-            "ram_total_mb",
-            "ram_slots_total",
-            "ram_slots_used",
-            "ram_ecc",
-            "ram_layout",
-            "gpu_vendor",
-            "gpu_model",
-            "gpu_driver_version",
-            "gpu_memory_dedicated_mb",
-            "gpu_memory_shared_mb",
-            "gpu_api_support",
+            *(field.column.name for field in schema.stored_fields()),
             "storage",
             "network",
-            "motherboard_vendor",
-            "motherboard_model",
-            "bios_vendor",
-            "bios_version",
-            "bios_date",
-            "os_name",
-            "os_version",
-            "kernel_version",
-            "architecture",
-            "virtualization_type",
             "raw",
         )
         read_only_fields = fields

@@ -10,6 +10,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from . import schema
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
@@ -70,13 +71,14 @@ class IdentityKeys:
     serial: str = ""
 
     @classmethod
-    def from_system(cls, system: Mapping[str, Any] | None) -> "IdentityKeys":
-        system = system or {}
+    def from_system(cls, system: schema.System | None) -> "IdentityKeys":
+        if system is None:
+            return cls()
         return cls(
             # hex identifiers: one canonical case; a serial is kept as the firmware spells it
-            machine_id=identity_value(system.get("machine_id")).lower(),
-            system_uuid=identity_value(system.get("system_uuid")).lower(),
-            serial=identity_value(system.get("system_serial")),
+            machine_id=identity_value(system.machine_id).lower(),
+            system_uuid=identity_value(system.system_uuid).lower(),
+            serial=identity_value(system.system_serial),
         )
 
     def items(self) -> Iterable[tuple[str, str]]:
@@ -136,81 +138,35 @@ def device_find_or_create(*, identifier: str, keys: IdentityKeys) -> tuple[Devic
     return device, created
 
 
-_SNAPSHOT_SCALARS = {
-    # hardware section → {payload key: HardwareSnapshot field}
-    "system": {
-        "system_vendor": "system_vendor",
-        "system_model": "system_model",
-        "chassis_type": "chassis_type",
-    },
-    "cpu": {
-        "vendor": "cpu_vendor",
-        "model": "cpu_model",
-        "microarchitecture": "cpu_microarchitecture",
-        "cores": "cpu_cores",
-        "threads": "cpu_threads",
-        "base_freq_ghz": "cpu_base_freq_ghz",
-        "max_freq_ghz": "cpu_max_freq_ghz",
-        "cache_l1_kb": "cpu_cache_l1_kb",
-        "cache_l2_kb": "cpu_cache_l2_kb",
-        "cache_l3_kb": "cpu_cache_l3_kb",
-        "flags": "cpu_flags",
-        "tdp_w": "cpu_tdp_w",
-    },
-    "ram": {
-        "total_mb": "ram_total_mb",
-        "slots_total": "ram_slots_total",
-        "slots_used": "ram_slots_used",
-        "ecc": "ram_ecc",
-        "layout": "ram_layout",
-    },
-    "gpu": {
-        "vendor": "gpu_vendor",
-        "model": "gpu_model",
-        "driver_version": "gpu_driver_version",
-        "memory_dedicated_mb": "gpu_memory_dedicated_mb",
-        "memory_shared_mb": "gpu_memory_shared_mb",
-        "api_support": "gpu_api_support",
-    },
-    "motherboard": {
-        "vendor": "motherboard_vendor",
-        "model": "motherboard_model",
-        "bios_vendor": "bios_vendor",
-        "bios_version": "bios_version",
-        "bios_date": "bios_date",
-    },
-    "os": {
-        "name": "os_name",
-        "version": "os_version",
-        "kernel_version": "kernel_version",
-        "architecture": "architecture",
-        "virtualization_type": "virtualization_type",
-    },
-}
-
-
-def _snapshot_fields(hardware: Mapping[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for section, mapping in _SNAPSHOT_SCALARS.items():
-        values = hardware.get(section) or {}
-        for key, field in mapping.items():
-            value = values.get(key)
-            if value is None:
-                continue  # model defaults: "" for text, NULL for numbers, [] for lists
-            fields[field] = value
-    return fields
+def _snapshot_columns(hardware: schema.Hardware | None) -> dict[str, Any]:
+    """The validated hardware fields that have a column of their own (inventory.schema)."""
+    columns: dict[str, Any] = {}
+    if hardware is None:
+        return columns
+    for field in schema.stored_fields():
+        section = getattr(hardware, field.section)
+        value = getattr(section, field.key) if section is not None else None
+        if value is None:
+            continue  # model defaults: "" for text, NULL for numbers, [] for lists
+        if isinstance(value, list):
+            # a list of objects (DIMMs) is stored as the keys that were sent
+            value = [
+                item.model_dump(exclude_unset=True) if isinstance(item, schema.Section) else item
+                for item in value
+            ]
+        columns[field.column.name] = value
+    return columns
 
 
 def snapshot_record(
     *,
     device: Device,
-    hardware: Mapping[str, Any] | None,
+    hardware: schema.Hardware | None,
     raw: Mapping[str, Any] | None,
     bench_script_version: str = "",
     captured_at=None,
 ) -> HardwareSnapshot:
     """Store what a submission said about the hardware: validated columns plus the raw object."""
-    hardware = hardware or {}
     raw = raw if isinstance(raw, Mapping) else {}
     return HardwareSnapshot.objects.create(
         device=device,
@@ -220,7 +176,7 @@ def snapshot_record(
         storage=raw.get("storage") or {},
         network=raw.get("network") or {},
         raw=dict(raw),
-        **_snapshot_fields(hardware),
+        **_snapshot_columns(hardware),
     )
 
 

@@ -7,8 +7,9 @@ from django.db import IntegrityError
 
 from benchmarks import services
 from benchmarks.models import Benchmark
-from benchmarks.serializers import SubmissionSerializer
+from benchmarks.validation import submission_validate
 from inventory.models import Device, HardwareSnapshot
+from inventory.schema import System
 from inventory.services import IdentityKeys, identity_value
 from inventory.tests.factories import DeviceFactory
 
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def ingest(document, **kwargs):
-    serializer = SubmissionSerializer(data=document)
-    serializer.is_valid(raise_exception=True)
-    return services.benchmark_ingest(payload=serializer.validated_data, document=document, **kwargs)
+    return services.benchmark_ingest(
+        submission=submission_validate(document), document=document, **kwargs
+    )
 
 
 def system(**keys):
@@ -105,7 +106,7 @@ def test_a_key_shared_by_several_devices_identifies_none():
 
 def test_identity_keys_are_normalised():
     keys = IdentityKeys.from_system(
-        {"machine_id": " AB12 ", "system_uuid": "4C4C-AA", "system_serial": " CZC72 "}
+        System(machine_id=" AB12 ", system_uuid="4C4C-AA", system_serial=" CZC72 ")
     )
     assert keys == IdentityKeys(machine_id="ab12", system_uuid="4c4c-aa", serial="CZC72")
     assert identity_value("  ABC-123 ") == "ABC-123"

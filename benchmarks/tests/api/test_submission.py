@@ -412,3 +412,122 @@ def test_the_stored_document_is_independent_of_later_mutation(submit, example):
     original = copy.deepcopy(example)
     submit(example)
     assert Benchmark.objects.get().results == original["results"]
+
+
+# --- the contract's Part 2 additions and the error body -------------------------------------
+
+
+def test_every_offending_field_is_named_in_one_answer(submit, example):
+    example["hardware"]["cpu"]["cores"] = "4"
+    example["hardware"]["ram"]["layout"][2]["speed_mhz"] = -1
+    example["results"]["disk"]["score"] = "fast"
+
+    response = submit(example)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert error_at(body, ["hardware", "cpu", "cores"])
+    assert error_at(body, ["hardware", "ram", "layout", "2", "speed_mhz"])
+    assert error_at(body, ["results", "disk", "score"])
+    assert stored_counts() == (0, 0, 0)
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_nan_and_infinity_are_named_by_their_field(api, literal):
+    body = '{"device_identifier": "x", "results": {"cpu": {"score": LITERAL}}}'
+    body = body.replace("LITERAL", literal)
+
+    response = api.generic("POST", URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert error_at(response.json(), ["results", "cpu", "score"]) == [
+        "Must be a finite number (NaN and Infinity are not JSON numbers)."
+    ]
+    assert stored_counts() == (0, 0, 0)
+
+
+def test_nan_in_an_unknown_key_is_named_too(api):
+    body = '{"device_identifier": "x", "results": {"conditions": {"fan_rpm": NaN}}}'
+    response = api.generic("POST", URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert error_at(response.json(), ["results", "conditions", "fan_rpm"])
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("cpu_busy_percent", 101),
+        ("cpu_busy_percent", "12"),
+        ("cpu_steal_percent", -1),
+        ("cpu_throttled", "true"),
+        ("cpu_throttled", 1),
+        ("on_battery", "no"),
+        ("short_mode", 0),
+        ("load_avg_1m", -0.5),
+        ("run_duration_s", "31 s"),
+        ("started_at", 1733169300),
+        ("cpu_governor", ["performance"]),
+    ],
+)
+def test_a_wrongly_typed_known_condition_is_named(submit, example, key, value):
+    example["results"]["conditions"] = {key: value}
+
+    response = submit(example)
+
+    assert response.status_code == 400
+    assert error_at(response.json(), ["results", "conditions", key])
+    assert stored_counts() == (0, 0, 0)
+
+
+def test_conditions_samples_and_methods_are_accepted_and_kept_as_sent(submit, example):
+    example["results"]["conditions"] = {
+        "cpu_busy_percent": 3.5,
+        "cpu_throttled": False,
+        "started_at": "2026-12-02T20:15:00Z",
+        "fan_rpm": [1200, 1180],  # unknown: kept
+    }
+    example["results"]["cpu"].update(
+        samples=[104.1, 104.4, 104.9], cv_pct=0.4, method="sysbench-1.0-cpu-v1"
+    )
+
+    response = submit(example)
+
+    assert response.status_code == 201
+    stored = Benchmark.objects.get().results
+    assert stored["conditions"]["fan_rpm"] == [1200, 1180]
+    assert stored["cpu"]["samples"] == [104.1, 104.4, 104.9]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("power_on_hours", 1.5),
+        ("reallocated_sectors", -3),
+        ("pending_sectors", "0"),
+        ("media_errors", True),
+        ("percent_used", "5%"),
+    ],
+)
+def test_smart_counters_must_be_whole_numbers(submit, example, key, value):
+    example["hardware"]["storage"]["devices"][1][key] = value
+
+    response = submit(example)
+
+    assert response.status_code == 400
+    assert error_at(response.json(), ["hardware", "storage", "devices", "1", key])
+
+
+def test_smart_counters_are_stored_with_the_disk(submit, example):
+    disk = example["hardware"]["storage"]["devices"][1]
+    disk.update(power_on_hours=41234, reallocated_sectors=8, pending_sectors=0)
+
+    assert submit(example).status_code == 201
+
+    stored = HardwareSnapshot.objects.get().storage["devices"][1]
+    assert (stored["power_on_hours"], stored["reallocated_sectors"]) == (41234, 8)
+
+
+def test_a_submission_that_is_not_an_object_says_so(api):
+    response = api.generic("POST", URL, "[1, 2]", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["A submission is a JSON object."]}
