@@ -1,24 +1,11 @@
 from django.db import models
 from django.utils import timezone
 
-from inventory.models import Device, HardwareSnapshot
+from inventory.models import Device, HardwareSnapshot, abstract_model, category_score_fields
 from inventory.schema import CATEGORIES
 
-# One score column per category of the schema: cpu_score, memory_score, ...
-CATEGORY_FIELDS = tuple(f"{category.name}_score" for category in CATEGORIES)
-
-CategoryScores = type(
-    "CategoryScores",
-    (models.Model,),
-    {
-        "__module__": __name__,
-        "Meta": type("Meta", (), {"abstract": True}),
-        **{
-            f"{category.name}_score": models.FloatField(category.label, null=True, blank=True)
-            for category in CATEGORIES
-        },
-    },
-)
+CategoryScores = abstract_model("CategoryScores", __name__, category_score_fields())
+CATEGORY_FIELDS = tuple(category_score_fields())
 
 
 class Benchmark(CategoryScores):

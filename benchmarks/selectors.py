@@ -11,12 +11,19 @@ def benchmark_recent(*, limit: int = 10) -> QuerySet[Benchmark]:
     return Benchmark.objects.select_related("device").order_by("-run_at", "-id")[:limit]
 
 
+def benchmark_history(*, device_id: int) -> QuerySet[Benchmark]:
+    """A device's runs, newest first (the device/run-time index serves it)."""
+    return Benchmark.objects.filter(device_id=device_id).order_by("-run_at", "-id")
+
+
+def benchmark_latest(*, device_id: int) -> Benchmark | None:
+    return benchmark_history(device_id=device_id).defer("results", "extra").first()
+
+
 def fleet_stats() -> dict:
-    """Devices, benchmarks, the average of each device's latest global score, the last run."""
+    """Devices, benchmarks, the average of each device's ranking global score, the last run."""
     benchmarks = Benchmark.objects.aggregate(count=Count("id"), last=Max("run_at"))
-    devices = Device.objects.aggregate(
-        count=Count("id"), average=Avg("latest_benchmark__global_score")
-    )
+    devices = Device.objects.aggregate(count=Count("id"), average=Avg("global_score"))
     average = devices["average"]
     return {
         "devices": devices["count"],

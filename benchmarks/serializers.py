@@ -2,9 +2,22 @@
 
 from rest_framework import serializers
 
-from inventory.serializers import BenchmarkSummarySerializer
+from inventory.schema import CATEGORY_NAMES
 
-# --- read shapes ---------------------------------------------------------------------------
+
+class BenchmarkSummarySerializer(serializers.Serializer):
+    """A benchmark's scores, as listed in a device's history and as its `last_benchmark`."""
+
+    id = serializers.IntegerField(read_only=True)
+    run_at = serializers.DateTimeField(read_only=True)
+    bench_script_version = serializers.CharField(read_only=True)
+    global_score = serializers.FloatField(read_only=True, allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in CATEGORY_NAMES:  # one per category of the schema
+            fields[f"{name}_score"] = serializers.FloatField(read_only=True, allow_null=True)
+        return fields
 
 
 class BenchmarkDetailSerializer(BenchmarkSummarySerializer):

@@ -9,12 +9,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from inventory.models import Device
 from inventory.schema import Results, Submission
-from inventory.services import IdentityKeys, device_find_or_create, snapshot_record
+from inventory.services import (
+    IdentityKeys,
+    device_find_or_create,
+    device_ranking_set,
+    snapshot_record,
+)
 
 from . import scoring
 from .models import CATEGORY_FIELDS, Benchmark
@@ -139,7 +144,12 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         submitted_by=submitted_by[:100],
         **{f"{name}_score": score for name, score in scores.items()},
     )
-    Device.objects.filter(pk=device.pk).update(latest_benchmark=benchmark)
+    device_ranking_set(
+        device_id=device.pk,
+        run_at=benchmark.run_at,
+        snapshot_id=snapshot.pk,
+        figures=benchmark_figures(benchmark),
+    )
     return IngestResult(
         device_id=device.pk,
         snapshot_id=snapshot.pk,
@@ -149,16 +159,27 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
     )
 
 
-def device_latest_benchmark_refresh(*, device_ids: Iterable[int]) -> None:
-    """Point each device at its newest remaining benchmark (after benchmarks are deleted)."""
-    for device_id in set(device_ids):
-        latest = (
-            Benchmark.objects.filter(device_id=device_id)
-            .order_by("-run_at", "-id")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        Device.objects.filter(pk=device_id).update(latest_benchmark_id=latest)
+def benchmark_figures(benchmark: Benchmark) -> dict[str, float | None]:
+    """The figures of a run that rank its device: global and category scores."""
+    return {name: getattr(benchmark, name) for name in RANKING_FIGURES}
+
+
+RANKING_FIGURES = ("global_score", *CATEGORY_FIELDS)
+
+
+def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
+    """Recompute devices' ranking figures from their benchmarks (after a deletion or a rescore):
+    one UPDATE with a correlated subquery per figure; all devices when `device_ids` is None."""
+    latest = Benchmark.objects.filter(device=OuterRef("pk")).order_by("-run_at", "-id")
+    devices = (
+        Device.objects.all()
+        if device_ids is None
+        else Device.objects.filter(pk__in=set(device_ids))
+    )
+    return devices.update(
+        last_benchmark_at=Subquery(latest.values("run_at")[:1]),
+        **{name: Subquery(latest.values(name)[:1]) for name in RANKING_FIGURES},
+    )
 
 
 @transaction.atomic
@@ -166,7 +187,7 @@ def benchmark_delete(*, benchmarks: QuerySet[Benchmark]) -> int:
     """Delete benchmarks and keep their devices' latest-benchmark pointers right."""
     device_ids = list(benchmarks.values_list("device_id", flat=True).distinct())
     deleted, _ = benchmarks.delete()
-    device_latest_benchmark_refresh(device_ids=device_ids)
+    device_ranking_refresh(device_ids=device_ids)
     return deleted
 
 
@@ -206,6 +227,8 @@ def benchmark_rescore(
                 benchmark.scoring_version = scoring.SCORING_VERSION
                 batch.append(benchmark)
         changed += _save_scores(batch)
+    if changed:
+        device_ranking_refresh()  # the devices' figures follow their runs' new scores
     return examined, changed
 
 

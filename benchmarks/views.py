@@ -1,4 +1,3 @@
-from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -10,14 +9,18 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from benchsite.auth import SubmitScope
+from benchsite.lookup import IdViewSet, object_or_404
 from benchsite.parsers import SubmissionJSONParser
 from inventory.models import Device
 from inventory.schema import Submission
-from inventory.serializers import BenchmarkSummarySerializer
 
 from .models import Benchmark
-from .selectors import fleet_stats
-from .serializers import BenchmarkDetailSerializer, IngestResponseSerializer
+from .selectors import benchmark_history, fleet_stats
+from .serializers import (
+    BenchmarkDetailSerializer,
+    BenchmarkSummarySerializer,
+    IngestResponseSerializer,
+)
 from .services import benchmark_ingest
 from .validation import submission_validate
 
@@ -64,12 +67,11 @@ class SubmissionViewSet(viewsets.GenericViewSet):
         )
 
 
-class BenchmarkViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BenchmarkViewSet(mixins.RetrieveModelMixin, IdViewSet):
     """GET /api/benchmarks/{id}: one run with its raw results."""
 
     queryset = Benchmark.objects.all()
     serializer_class = BenchmarkDetailSerializer
-    lookup_value_regex = r"\d+"
 
 
 class DeviceBenchmarkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -78,13 +80,8 @@ class DeviceBenchmarkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = BenchmarkSummarySerializer
 
     def get_queryset(self):
-        try:
-            device_id = int(self.kwargs["device_pk"])
-            if not Device.objects.filter(pk=device_id).exists():
-                raise Http404
-        except (ValueError, OverflowError):
-            raise Http404 from None
-        return Benchmark.objects.filter(device_id=device_id).order_by("-run_at", "-id")
+        device = object_or_404(Device.objects.only("pk"), self.kwargs["device_pk"])
+        return benchmark_history(device_id=device.pk)
 
 
 class StatsViewSet(viewsets.GenericViewSet):

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from . import device_admin  # noqa: F401 (registers the composed device page)
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke
 

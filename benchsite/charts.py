@@ -8,15 +8,14 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-# The same hues as the dashboard's bars (benchsite/static/benchsite/admin.css).
+from inventory.schema import CATEGORIES, CATEGORY_NAMES
+
+# The categories' colours (inventory/schema.py), as on the dashboard's bars.
 SERIES_COLORS = {
     "global": "var(--body-loud-color)",
-    "cpu": "#4e79a7",
-    "memory": "#59a14f",
-    "disk": "#f28e2b",
-    "network": "#b07aa1",
-    "gpu": "#e15759",
+    **{category.name: category.color for category in CATEGORIES},
 }
+SERIES = ("global", *CATEGORY_NAMES)
 WIDTH, HEIGHT = 900, 280
 LEFT, RIGHT, TOP, BOTTOM = 48, 110, 16, 32
 
@@ -45,7 +44,7 @@ def score_history_svg(
     points: Sequence[tuple[datetime, Mapping[str, float | None]]],
     *,
     markers: Sequence[tuple[datetime, str]] = (),
-    series: Sequence[str] = ("global", "cpu", "memory", "disk", "network", "gpu"),
+    series: Sequence[str] = SERIES,
 ) -> SafeString:
     """A line per series over time; a dashed vertical marker where the hardware changed.
 

@@ -10,10 +10,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from benchmarks.scoring import CATEGORIES
 from benchmarks.selectors import benchmark_recent, fleet_stats
 from benchsite.export import ExportStream, export_filename
 from benchsite.throttling import AuthFailureThrottle
+from inventory.schema import CATEGORIES
 from inventory.selectors import device_ranking
 
 logger = logging.getLogger(__name__)
@@ -35,18 +35,18 @@ def ranking_rows(devices) -> list[dict]:
     """Ranking rows with each category score as a bar scaled to that column's best."""
     devices = list(devices)
     best = {
-        name: max((getattr(d.latest_benchmark, f"{name}_score") or 0 for d in devices), default=0)
-        for name in CATEGORIES
+        c.name: max((getattr(d, f"{c.name}_score") or 0 for d in devices), default=0)
+        for c in CATEGORIES
     }
     rows = []
     for rank, device in enumerate(devices, start=1):
-        benchmark = device.latest_benchmark
         bars = []
-        for name in CATEGORIES:
-            score = getattr(benchmark, f"{name}_score")
-            width = round(100 * score / best[name]) if score and best[name] else 0
-            bars.append({"name": name, "score": score, "width": width})
-        rows.append({"rank": rank, "device": device, "benchmark": benchmark, "bars": bars})
+        for category in CATEGORIES:
+            score = getattr(device, f"{category.name}_score")
+            top = best[category.name]
+            width = round(100 * score / top) if score and top else 0
+            bars.append({"category": category, "score": score, "width": width})
+        rows.append({"rank": rank, "device": device, "bars": bars})
     return rows
 
 
@@ -78,7 +78,7 @@ class BenchAdminSite(admin.AdminSite):
         self.disable_action("export_csv")
 
     def index(self, request, extra_context=None):
-        ranking = device_ranking().filter(latest_benchmark__isnull=False)[:RANKING_SIZE]
+        ranking = device_ranking().filter(last_benchmark_at__isnull=False)[:RANKING_SIZE]
         context = {
             "stats": fleet_stats(),
             "ranking": ranking_rows(ranking),

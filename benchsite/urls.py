@@ -10,9 +10,10 @@ from benchmarks.views import (
     SubmissionViewSet,
 )
 from documents.views import DeviceDocumentViewSet, DocumentViewSet
-from inventory.views import DeviceLinkViewSet, DeviceViewSet, LinkViewSet
+from inventory.views import DeviceLinkViewSet, LinkViewSet
 
 from . import __version__, views
+from .device_api import DeviceViewSet
 from .export_views import ExportView
 
 

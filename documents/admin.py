@@ -13,9 +13,6 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
-from inventory.admin import DeviceAdmin as InventoryDeviceAdmin
-from inventory.models import Device
-
 from . import services, storage
 from .models import Document
 
@@ -99,16 +96,6 @@ class DocumentInline(admin.TabularInline):
     @admin.display(description="size")
     def size(self, document: Document) -> str:
         return filesizeformat(document.size_bytes) if document.size_bytes is not None else ""
-
-
-# inventory's device page plus the documents inline: documents depends on inventory, never the
-# reverse, so the inline is added here rather than in inventory.admin.
-admin.site.unregister(Device)
-
-
-@admin.register(Device)
-class DeviceAdmin(InventoryDeviceAdmin):
-    inlines = (*InventoryDeviceAdmin.inlines, DocumentInline)
 
 
 @admin.register(Document)

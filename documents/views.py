@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from benchsite.lookup import object_or_404
 from inventory.models import Device
 
 from . import selectors, services, storage
@@ -24,13 +25,6 @@ UNAUTHORIZED = {
     403: OpenApiResponse(description="The token lacks the scope."),
 }
 NOT_FOUND = {404: OpenApiResponse(description="Unknown id.")}
-
-
-def _get_or_404(queryset, pk):
-    try:
-        return queryset.get(pk=int(pk))
-    except (queryset.model.DoesNotExist, ValueError, OverflowError):
-        raise Http404 from None
 
 
 class DeviceDocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -52,7 +46,7 @@ class DeviceDocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.document_list(device=self._device())
 
     def _device(self) -> Device:
-        return _get_or_404(Device.objects.all(), self.kwargs["device_pk"])
+        return object_or_404(Device.objects.all(), self.kwargs["device_pk"])
 
     @extend_schema(
         summary="A device's documents, newest first",
@@ -103,7 +97,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, views
     lookup_value_regex = r"\d+"
 
     def get_object(self):
-        document = _get_or_404(Document.objects.all(), self.kwargs["pk"])
+        document = object_or_404(Document.objects.all(), self.kwargs["pk"])
         self.check_object_permissions(self.request, document)
         return document
 

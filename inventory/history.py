@@ -1,19 +1,12 @@
-"""A device's story: what its hardware was, what changed, and how it scored over time.
-
-Reads benchmarks through the `device.benchmarks` relation by name: inventory never imports
-the benchmarks app (it depends on us, not the reverse).
-"""
+"""A machine's hardware over time: what a snapshot says, for people, and what changed between
+two snapshots. Sections, labels, units and which fields count as a change come from
+inventory/schema.py; the story that mixes runs and snapshots is benchsite.story's."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from . import schema
-from .models import Device, HardwareSnapshot
-
-HISTORY_LIMIT = 100
-CATEGORIES = schema.CATEGORY_NAMES
+from . import columns
+from .models import HardwareSnapshot
 
 
 def _gb(mb: int | None) -> str:
@@ -42,7 +35,7 @@ def _interfaces(snapshot: HardwareSnapshot) -> list[str]:
     return sorted(str(i.get("name")) for i in interfaces if isinstance(i, dict) and i.get("name"))
 
 
-def _field_change(field: schema.StoredField, before: Any, after: Any) -> str | None:
+def _field_change(field: columns.StoredField, before: Any, after: Any) -> str | None:
     """A Column's change between two snapshots as a phrase, per its `change` kind."""
     label = field.column.short or field.column.label
     kind = field.column.change
@@ -59,7 +52,7 @@ def _field_change(field: schema.StoredField, before: Any, after: Any) -> str | N
     return f"{label} {before}→{after}"
 
 
-_CHANGING_FIELDS = tuple(f for f in schema.stored_fields() if f.column.change)
+_CHANGING_FIELDS = tuple(f for f in columns.stored_fields() if f.column.change)
 
 
 def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None) -> list[str]:
@@ -84,64 +77,11 @@ def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None)
     return changes
 
 
-@dataclass
-class HistoryRow:
-    """One benchmark of the device's history, with what changed since the previous run."""
-
-    benchmark: Any
-    scores: dict[str, float | None]
-    cpu_single: float | None
-    cpu_multi: float | None
-    changes: list[str] = field(default_factory=list)
-
-    @property
-    def run_at(self) -> datetime:
-        return self.benchmark.run_at
-
-
-def _result(results: dict, category: str, key: str) -> float | None:
-    value = (results or {}).get(category)
-    if not isinstance(value, dict):
-        return None
-    number = value.get(key)
-    return number if isinstance(number, int | float) and not isinstance(number, bool) else None
-
-
-def device_history(device: Device, *, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
-    """The newest `limit` benchmarks, newest first, each with its hardware changes.
-
-    One query: benchmarks with their snapshot (its raw copy deferred, it can be large).
-    """
-    benchmarks = list(
-        device.benchmarks.select_related("snapshot")
-        .defer("snapshot__raw", "extra")
-        .order_by("-run_at", "-id")[: limit + 1]  # one more: the oldest shown needs its predecessor
-    )
-    rows = []
-    for index, benchmark in enumerate(benchmarks[:limit]):
-        previous = benchmarks[index + 1] if index + 1 < len(benchmarks) else None
-        rows.append(
-            HistoryRow(
-                benchmark=benchmark,
-                scores={
-                    "global": benchmark.global_score,
-                    **{name: getattr(benchmark, f"{name}_score") for name in CATEGORIES},
-                },
-                cpu_single=_result(benchmark.results, "cpu", "score_single"),
-                cpu_multi=_result(benchmark.results, "cpu", "score_multi"),
-                changes=snapshot_changes(
-                    previous.snapshot if previous else None, benchmark.snapshot
-                ),
-            )
-        )
-    return rows
-
-
 # The admin's hardware sections: the scalar columns of each schema section (lists, such as
 # CPU flags and DIMMs, are shown as tables of their own).
-SNAPSHOT_SECTIONS: tuple[tuple[str, tuple[schema.StoredField, ...]], ...] = tuple(
+SNAPSHOT_SECTIONS: tuple[tuple[str, tuple[columns.StoredField, ...]], ...] = tuple(
     (title, tuple(f for f in fields if f.json_schema["type"] != "array"))
-    for title, fields in schema.hardware_sections()
+    for title, fields in columns.hardware_sections()
 )
 
 
@@ -161,7 +101,7 @@ _UNITS = {
 }
 
 
-def _display(field: schema.StoredField, value: Any) -> tuple[str, Any]:
+def _display(field: columns.StoredField, value: Any) -> tuple[str, Any]:
     """A snapshot field's label and value as a person reads them."""
     label = field.column.label
     if value is None or value == "":
@@ -229,37 +169,3 @@ def _dimms(layout: Iterable | None) -> str:
                 )
             )
     return "; ".join(parts)
-
-
-SNAPSHOT_LIST_LIMIT = 20
-
-
-def device_story(device: Device) -> dict[str, Any]:
-    """Everything the device page shows about the machine, in a handful of queries."""
-    history = device_history(device)
-    snapshots = list(
-        device.snapshots.defer("raw").order_by("-captured_at", "-id")[: SNAPSHOT_LIST_LIMIT + 1]
-    )
-    for index, snapshot in enumerate(snapshots):
-        following = snapshots[index + 1] if index + 1 < len(snapshots) else None
-        snapshot.previous_id = following.pk if following else None
-    latest_snapshot = snapshots[0] if snapshots else None
-    latest = history[0].benchmark if history else None
-    benchmarks_count = len(history) if len(history) < HISTORY_LIMIT else device.benchmarks.count()
-    storage = (latest_snapshot.storage or {}) if latest_snapshot else {}
-    network = (latest_snapshot.network or {}) if latest_snapshot else {}
-    return {
-        "snapshot": latest_snapshot,
-        "sections": snapshot_sections(latest_snapshot) if latest_snapshot else [],
-        "disks": [d for d in storage.get("devices") or [] if isinstance(d, dict)],
-        "partitions": [p for p in storage.get("partitions") or [] if isinstance(p, dict)],
-        "interfaces": [i for i in network.get("interfaces") or [] if isinstance(i, dict)],
-        "latest": latest,
-        "latest_scores": [(name, getattr(latest, f"{name}_score")) for name in CATEGORIES]
-        if latest
-        else [],
-        "history": history,
-        "history_truncated": benchmarks_count > len(history),
-        "benchmarks_count": benchmarks_count,
-        "snapshots": snapshots[:SNAPSHOT_LIST_LIMIT],
-    }

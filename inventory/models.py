@@ -2,7 +2,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from . import schema
+from . import columns, schema
 
 
 class Tag(models.Model):
@@ -18,7 +18,39 @@ class Tag(models.Model):
         return self.name
 
 
-class Device(models.Model):
+def abstract_model(name: str, module: str, fields: dict[str, models.Field]) -> type[models.Model]:
+    """An abstract model holding `fields`: columns generated from inventory.schema."""
+    meta = type("Meta", (), {"abstract": True})
+    return type(name, (models.Model,), {"__module__": module, "Meta": meta, **fields})
+
+
+def category_score_fields(*, editable: bool = True) -> dict[str, models.Field]:
+    """One score column per category of the schema: cpu_score, memory_score, ..."""
+    return {
+        f"{category.name}_score": models.FloatField(
+            category.label, null=True, blank=True, editable=editable
+        )
+        for category in schema.CATEGORIES
+    }
+
+
+# A device's ranking figures: the scores of its latest valid run (else its latest run), kept
+# by benchmarks.services on every submission, so that the ranking is an indexed column of
+# the device row (inventory knows nothing of benchmarks; the figures are plain numbers).
+RankingFigures = abstract_model(
+    "RankingFigures",
+    __name__,
+    {
+        "global_score": models.FloatField("global", null=True, blank=True, editable=False),
+        **category_score_fields(editable=False),
+        "last_benchmark_at": models.DateTimeField(
+            "last benchmark", null=True, blank=True, editable=False
+        ),
+    },
+)
+
+
+class Device(RankingFigures):
     """One machine of the fleet, named by its hostname (the submission's device_identifier)."""
 
     hostname = models.CharField(max_length=255)
@@ -32,10 +64,10 @@ class Device(models.Model):
     machine_id = models.CharField("machine-id", max_length=64, blank=True)
     system_uuid = models.CharField("DMI system UUID", max_length=64, blank=True)
     serial = models.CharField("system serial", max_length=128, blank=True)
-    # Denormalised pointer to the newest benchmark, kept by benchmarks.services: the ranking
-    # (ordering by its global score) is then one join instead of a subquery per device.
-    latest_benchmark = models.ForeignKey(
-        "benchmarks.Benchmark",
+    # The newest snapshot (snapshot_record keeps it): the hardware columns of the device list,
+    # its filters and its search are one join.
+    latest_snapshot = models.ForeignKey(
+        "HardwareSnapshot",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -58,6 +90,10 @@ class Device(models.Model):
             models.Index(fields=("serial",), name="inventory_device_serial"),
             # ?location= filter
             models.Index(fields=("location",), name="inventory_device_location"),
+            # the ranking (?ordering=-global_score, the dashboard): a deep page reads the index
+            models.Index(fields=("-global_score", "hostname"), name="inventory_device_ranking"),
+            # ?ordering=-last_benchmark_at
+            models.Index(fields=("-last_benchmark_at",), name="inventory_device_last_run"),
         )
 
     def __str__(self):
@@ -67,7 +103,7 @@ class Device(models.Model):
 UNIT_SUFFIX = {"mb": " (MB)", "kb": " (KB)", "ghz": " (GHz)", "w": " (W)"}
 
 
-def _column(field: schema.StoredField) -> models.Field:
+def _column(field: columns.StoredField) -> models.Field:
     """The model field of a stored hardware field, from its JSON Schema type and limits."""
     verbose_name = field.column.label + UNIT_SUFFIX.get(field.column.unit, "")
     kind = field.json_schema["type"]
@@ -87,14 +123,10 @@ def _column(field: schema.StoredField) -> models.Field:
 
 
 # The hardware columns, one per schema field marked with a Column (inventory.schema).
-HardwareColumns = type(
+HardwareColumns = abstract_model(
     "HardwareColumns",
-    (models.Model,),
-    {
-        "__module__": __name__,
-        "Meta": type("Meta", (), {"abstract": True}),
-        **{field.column.name: _column(field) for field in schema.stored_fields()},
-    },
+    __name__,
+    {field.column.name: _column(field) for field in columns.stored_fields()},
 )
 
 

@@ -2,7 +2,8 @@
 
 Every other place derives from these declarations: the validation of POST /api/benchmark
 (pydantic, strict JSON types), the hardware snapshot's columns (`Column` marks a field stored in
-a column of its own: inventory.models builds them), the API's snapshot fields, the admin's
+a column of its own: inventory.columns lists them, inventory.models builds them), the API's
+snapshot fields, the admin's
 hardware sections and the snapshot diff (inventory.history), the score categories with their
 weights, labels and colours (scoring, charts, the ranking), and the OpenAPI document.
 
@@ -357,57 +358,3 @@ class Submission(Section):
     submission_id: Annotated[UUID, Field(strict=False)] | None = None
     hardware: Hardware | None = None
     results: Results | None = None
-
-
-# --- derived views of the declarations -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredField:
-    """A hardware field with a column: where it is in the submission and what it holds."""
-
-    section: str  # key in `hardware`
-    key: str  # key in the section
-    column: Column
-    json_schema: dict[str, Any]  # the field's JSON Schema without null: its type and limits
-
-
-def _non_null(schema: dict[str, Any]) -> dict[str, Any]:
-    options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
-    return options[0]
-
-
-def stored_fields() -> tuple[StoredField, ...]:
-    """Every hardware field stored in a snapshot column, section by section, in order."""
-    return _STORED
-
-
-def _stored() -> tuple[StoredField, ...]:
-    found = []
-    for section_name, section_field in Hardware.model_fields.items():
-        section = _section_model(section_field.annotation)
-        properties = section.model_json_schema()["properties"]
-        for key, info in section.model_fields.items():
-            for marker in info.metadata:
-                if isinstance(marker, Column):
-                    found.append(StoredField(section_name, key, marker, _non_null(properties[key])))
-    return tuple(found)
-
-
-def _section_model(annotation) -> type[Section]:
-    # `System | None` → System
-    return next(t for t in getattr(annotation, "__args__", (annotation,)) if t is not type(None))
-
-
-def hardware_sections() -> tuple[tuple[str, tuple[StoredField, ...]], ...]:
-    """The stored fields grouped by hardware section, with the section's title for people."""
-    grouped: dict[str, list[StoredField]] = {}
-    for field in _STORED:
-        grouped.setdefault(field.section, []).append(field)
-    return tuple(
-        (_section_model(Hardware.model_fields[name].annotation).model_config["title"], tuple(fs))
-        for name, fs in grouped.items()
-    )
-
-
-_STORED = _stored()

@@ -3,7 +3,7 @@
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
-from . import schema
+from . import columns, schema
 from .models import Device, HardwareSnapshot, ManufacturerLink
 from .services import MSG_HOSTNAME_TAKEN, MSG_LINK_URL, device_get_by_hostname
 
@@ -34,58 +34,15 @@ class TagListField(serializers.ListField):
         return [tag.name for tag in data.all()]
 
 
-class BenchmarkSummarySerializer(serializers.Serializer):
-    """A benchmark's scores, as listed in a device's history and as its `last_benchmark`.
-
-    Declared here (not in benchmarks) because the device detail embeds it and inventory must
-    not import benchmarks; benchmarks.serializers extends it.
-    """
-
-    id = serializers.IntegerField(read_only=True)
-    run_at = serializers.DateTimeField(read_only=True)
-    bench_script_version = serializers.CharField(read_only=True)
-    global_score = serializers.FloatField(read_only=True, allow_null=True)
-    cpu_score = serializers.FloatField(read_only=True, allow_null=True)
-    memory_score = serializers.FloatField(read_only=True, allow_null=True)
-    disk_score = serializers.FloatField(read_only=True, allow_null=True)
-    network_score = serializers.FloatField(read_only=True, allow_null=True)
-    gpu_score = serializers.FloatField(read_only=True, allow_null=True)
-
-
 class DeviceListSerializer(serializers.ModelSerializer):
-    """A device with the scores of its latest benchmark (device_list() annotates them)."""
+    """A device with its ranking figures (CONTRACT: its latest valid run's scores)."""
 
     tags = TagListField(read_only=True)
-    global_score = serializers.FloatField(read_only=True, allow_null=True)
-    cpu_score = serializers.SerializerMethodField()
-    memory_score = serializers.SerializerMethodField()
-    disk_score = serializers.SerializerMethodField()
-    network_score = serializers.SerializerMethodField()
-    gpu_score = serializers.SerializerMethodField()
-    last_benchmark_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Device
         fields = (*DEVICE_FIELDS, *SCORE_FIELDS, "last_benchmark_at")
-
-    def _score(self, device, name) -> float | None:
-        benchmark = device.latest_benchmark
-        return getattr(benchmark, name) if benchmark else None
-
-    def get_cpu_score(self, device) -> float | None:
-        return self._score(device, "cpu_score")
-
-    def get_memory_score(self, device) -> float | None:
-        return self._score(device, "memory_score")
-
-    def get_disk_score(self, device) -> float | None:
-        return self._score(device, "disk_score")
-
-    def get_network_score(self, device) -> float | None:
-        return self._score(device, "network_score")
-
-    def get_gpu_score(self, device) -> float | None:
-        return self._score(device, "gpu_score")
+        read_only_fields = (*SCORE_FIELDS, "last_benchmark_at")
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -96,36 +53,12 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "device",
             "captured_at",
             "bench_script_version",
-            *(field.column.name for field in schema.stored_fields()),
+            *(field.column.name for field in columns.stored_fields()),
             "storage",
             "network",
             "raw",
         )
         read_only_fields = fields
-
-
-class DeviceDetailSerializer(DeviceListSerializer):
-    """One device: its metadata, latest snapshot and benchmark, and what is attached to it."""
-
-    last_snapshot = SnapshotSerializer(read_only=True, allow_null=True)
-    last_benchmark = BenchmarkSummarySerializer(
-        source="latest_benchmark", read_only=True, allow_null=True
-    )
-    benchmarks_count = serializers.IntegerField(read_only=True)
-    snapshots_count = serializers.IntegerField(read_only=True)
-    links_count = serializers.IntegerField(read_only=True)
-    documents_count = serializers.IntegerField(read_only=True)
-
-    class Meta(DeviceListSerializer.Meta):
-        fields = (
-            *DeviceListSerializer.Meta.fields,
-            "last_snapshot",
-            "last_benchmark",
-            "benchmarks_count",
-            "snapshots_count",
-            "links_count",
-            "documents_count",
-        )
 
 
 class DeviceUpdateSerializer(serializers.ModelSerializer):

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import schema
+from . import columns, schema
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
@@ -140,10 +140,10 @@ def device_find_or_create(*, identifier: str, keys: IdentityKeys) -> tuple[Devic
 
 def _snapshot_columns(hardware: schema.Hardware | None) -> dict[str, Any]:
     """The validated hardware fields that have a column of their own (inventory.schema)."""
-    columns: dict[str, Any] = {}
+    values: dict[str, Any] = {}
     if hardware is None:
-        return columns
-    for field in schema.stored_fields():
+        return values
+    for field in columns.stored_fields():
         section = getattr(hardware, field.section)
         value = getattr(section, field.key) if section is not None else None
         if value is None:
@@ -154,8 +154,8 @@ def _snapshot_columns(hardware: schema.Hardware | None) -> dict[str, Any]:
                 item.model_dump(exclude_unset=True) if isinstance(item, schema.Section) else item
                 for item in value
             ]
-        columns[field.column.name] = value
-    return columns
+        values[field.column.name] = value
+    return values
 
 
 def snapshot_record(
@@ -178,6 +178,21 @@ def snapshot_record(
         raw=dict(raw),
         **_snapshot_columns(hardware),
     )
+
+
+def device_ranking_set(
+    *, device_id: int, run_at, snapshot_id: int | None, figures: Mapping[str, float | None]
+) -> bool:
+    """Record a run's figures and snapshot on its device when it is the device's newest run.
+
+    One conditional UPDATE: a run older than the device's latest (a capture replayed days
+    later) leaves the device as it is. Returns whether the device took the figures.
+    """
+    newest = Q(last_benchmark_at__isnull=True) | Q(last_benchmark_at__lte=run_at)
+    updated = Device.objects.filter(newest, pk=device_id).update(
+        last_benchmark_at=run_at, latest_snapshot_id=snapshot_id, **figures
+    )
+    return updated == 1
 
 
 def tags_resolve(names: Iterable[str]) -> list[Tag]:
@@ -205,7 +220,7 @@ def device_update(*, device: Device, data: Mapping[str, Any]) -> Device:
     fields = [name for name in DEVICE_EDITABLE_FIELDS if name in data]
     for name in fields:
         setattr(device, name, data[name])
-    # Only the edited columns: a stale instance must not overwrite latest_benchmark, which
+    # Only the edited columns: a stale instance must not overwrite the ranking figures, which
     # submissions move concurrently.
     device.save(update_fields=(*fields, "updated_at"))
     if "tags" in data:

@@ -1,14 +1,14 @@
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from benchsite.lookup import IdViewSet, object_or_404
+
 from . import selectors, services
 from .filters import DeviceFilter, DeviceOrdering, DeviceSearch
 from .models import Device, ManufacturerLink
 from .serializers import (
-    DeviceDetailSerializer,
     DeviceListSerializer,
     DeviceUpdateSerializer,
     LinkSerializer,
@@ -18,16 +18,19 @@ from .serializers import (
 
 class DeviceViewSet(
     mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    IdViewSet,
 ):
-    """The fleet: list with scores, detail, edit, delete; snapshots per device."""
+    """The fleet: list with scores, detail, edit, delete; snapshots per device.
 
-    lookup_value_regex = r"\d+"
+    A device's detail here is its own fields; the API serves benchsite.device_api's subclass,
+    which adds what other apps attach to the device (its runs, its documents).
+    """
+
     filter_backends = (DeviceSearch, DeviceFilter, DeviceOrdering)
     search_fields = ("hostname", "description", "location", "tags__name", "asset_tag")
+    detail_serializer_class = DeviceListSerializer
 
     def get_queryset(self):
         return selectors.device_list()
@@ -35,30 +38,28 @@ class DeviceViewSet(
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
             return DeviceUpdateSerializer
-        if self.action == "retrieve":
-            return DeviceDetailSerializer
         if self.action == "snapshots":
             return SnapshotSerializer
+        if self.action == "retrieve":
+            return self.detail_serializer_class
         return DeviceListSerializer
 
-    def get_object(self):
-        try:
-            device = selectors.device_detail(device_id=int(self.kwargs["pk"]))
-        except (Device.DoesNotExist, ValueError, OverflowError):
-            raise Http404 from None
-        self.check_object_permissions(self.request, device)
+    def detail_object(self, device: Device) -> Device:
+        """The device as its detail shows it (the composition layer adds to it)."""
         return device
 
-    @extend_schema(responses=DeviceDetailSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        device = self.detail_object(self.get_object())
+        return Response(self.detail_serializer_class(device).data)
+
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         device = self.get_object()
         serializer = DeviceUpdateSerializer(device, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         services.device_update(device=device, data=serializer.validated_data)
-        return Response(DeviceDetailSerializer(self.get_object()).data)
+        return self.retrieve(request, *args, **kwargs)
 
-    @extend_schema(responses=DeviceDetailSerializer)
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
@@ -69,16 +70,9 @@ class DeviceViewSet(
     @action(detail=True, methods=("get",))
     def snapshots(self, request, pk=None):
         """The device's hardware snapshots, newest first."""
-        device = self._device_or_404(pk)
+        device = object_or_404(Device.objects.all(), pk)
         page = self.paginate_queryset(selectors.snapshot_list(device=device))
         return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
-
-    @staticmethod
-    def _device_or_404(pk) -> Device:
-        try:
-            return Device.objects.get(pk=int(pk))
-        except (Device.DoesNotExist, ValueError, OverflowError):
-            raise Http404 from None
 
 
 LINK_READ_ERRORS = {
@@ -99,7 +93,8 @@ class DeviceLinkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None  # a handful per device; the contract lists them whole
 
     def get_queryset(self):
-        return selectors.link_list(device=DeviceViewSet._device_or_404(self.kwargs["device_pk"]))
+        device = object_or_404(Device.objects.all(), self.kwargs["device_pk"])
+        return selectors.link_list(device=device)
 
     @extend_schema(
         summary="A device's manufacturer links, by label",
@@ -114,7 +109,7 @@ class DeviceLinkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={201: LinkSerializer, **LINK_ERRORS},
     )
     def create(self, request, device_pk=None):
-        device = DeviceViewSet._device_or_404(device_pk)
+        device = object_or_404(Device.objects.all(), device_pk)
         serializer = LinkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         link = services.link_create(device=device, **serializer.validated_data)
@@ -125,20 +120,12 @@ class LinkViewSet(
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    IdViewSet,
 ):
     """GET/PATCH/PUT/DELETE /api/links/{id}: one manufacturer link."""
 
     serializer_class = LinkSerializer
-    lookup_value_regex = r"\d+"
-
-    def get_object(self):
-        try:
-            link = ManufacturerLink.objects.get(pk=int(self.kwargs["pk"]))
-        except (ManufacturerLink.DoesNotExist, ValueError, OverflowError):
-            raise Http404 from None
-        self.check_object_permissions(self.request, link)
-        return link
+    queryset = ManufacturerLink.objects.all()
 
     @extend_schema(
         summary="One manufacturer link", responses={200: LinkSerializer, **LINK_READ_ERRORS}

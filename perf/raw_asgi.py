@@ -170,8 +170,11 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             ),
         ).lastrowid
         conn.execute(
-            "UPDATE inventory_device SET latest_benchmark_id = ? WHERE id = ?",
-            (benchmark_id, device_id),
+            "UPDATE inventory_device SET latest_snapshot_id = ?, last_benchmark_at = ?,"
+            " global_score = ?, cpu_score = ?, memory_score = ?, disk_score = ?,"
+            " network_score = ?, gpu_score = ?"
+            " WHERE id = ? AND (last_benchmark_at IS NULL OR last_benchmark_at <= ?)",
+            (snapshot_id, now, global_score, *scores.values(), device_id, now),
         )
         conn.execute("COMMIT")
     except BaseException:

@@ -30,9 +30,10 @@ TOKEN = "perf-reads-token-0123456789"  # noqa: S105 (a throwaway database)
 
 
 def generate(devices: int, benchmarks: int) -> None:
-    from django.db import transaction
+    from django.db import models, transaction
 
     from benchmarks.models import Benchmark
+    from benchmarks.services import device_ranking_refresh
     from inventory.models import Device, HardwareSnapshot, Tag
 
     rng = random.Random(8)
@@ -49,8 +50,6 @@ def generate(devices: int, benchmarks: int) -> None:
                     location=rng.choice(("rack-1", "rack-2", "office", "lab", "")),
                     description=f"machine number {d}",
                     machine_id=f"{d:032x}",
-                    # the newest benchmark of device d has pk (per_device - 1) * devices + d
-                    latest_benchmark_id=(per_device - 1) * devices + d,
                 )
                 for d in range(1, devices + 1)
             ),
@@ -108,6 +107,8 @@ def generate(devices: int, benchmarks: int) -> None:
                 Benchmark.objects.bulk_create(batch)
                 batch = []
         Benchmark.objects.bulk_create(batch)
+        Device.objects.update(latest_snapshot_id=models.F("pk"))  # snapshot d is device d's
+        device_ranking_refresh()  # every device's figures from its newest run, as ingest keeps them
     from django.db import connection
 
     if connection.vendor == "postgresql":

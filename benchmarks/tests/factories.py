@@ -3,12 +3,14 @@ from django.utils import timezone
 
 from benchmarks import scoring
 from benchmarks.models import Benchmark
-from inventory.models import Device
+from benchmarks.services import benchmark_figures
+from inventory.services import device_ranking_set
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
 
 class BenchmarkFactory(factory.django.DjangoModelFactory):
-    """A scored benchmark; with `latest=True` (default) it becomes its device's latest."""
+    """A scored benchmark; with `latest=True` (default) its device takes its figures when it is
+    the device's newest run, as a submission would."""
 
     class Meta:
         model = Benchmark
@@ -39,4 +41,9 @@ class BenchmarkFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def latest(self, create, extracted, **kwargs):
         if create and extracted is not False:
-            Device.objects.filter(pk=self.device_id).update(latest_benchmark=self)
+            device_ranking_set(
+                device_id=self.device_id,
+                run_at=self.run_at,
+                snapshot_id=self.snapshot_id,
+                figures=benchmark_figures(self),
+            )

@@ -166,12 +166,16 @@ def test_ingest_logs_one_line_per_submission(caplog, example):
     assert "by=token:rack" in lines[0]
 
 
-def test_deleting_the_latest_benchmark_points_the_device_at_the_previous_one():
+def test_deleting_the_latest_benchmark_ranks_the_device_by_the_previous_one():
     first = ingest({"device_identifier": "h", "results": {"cpu": {"score": 10}}})
     second = ingest({"device_identifier": "h", "results": {"cpu": {"score": 20}}})
+    assert Device.objects.get().cpu_score == 20
 
     services.benchmark_delete(benchmarks=Benchmark.objects.filter(pk=second.benchmark_id))
 
-    assert Device.objects.get().latest_benchmark_id == first.benchmark_id
+    device = Device.objects.get()
+    assert (device.global_score, device.cpu_score) == (10, 10)
+    assert device.last_benchmark_at == Benchmark.objects.get(pk=first.benchmark_id).run_at
     services.benchmark_delete(benchmarks=Benchmark.objects.all())
-    assert Device.objects.get().latest_benchmark_id is None
+    device = Device.objects.get()
+    assert (device.global_score, device.cpu_score, device.last_benchmark_at) == (None, None, None)

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 from benchmarks.models import Benchmark
+from benchmarks.services import device_ranking_refresh
 from inventory.models import Device, HardwareSnapshot, Tag
 
 AWKWARD_TEXT = 'Line 1\nLine "2", with, commas;\r\nand a tab\t and ünïcode ✓'
@@ -87,7 +88,7 @@ def make_fleet() -> dict[str, Device]:
     HardwareSnapshot.objects.create(
         device=workstation, captured_at=datetime(2026, 2, 4, tzinfo=UTC), ram_ecc=None
     )
-    first = Benchmark.objects.create(
+    Benchmark.objects.create(
         device=nas,
         snapshot=full,
         run_at=datetime(2026, 1, 2, 3, 4, 6, 1, tzinfo=UTC),
@@ -115,5 +116,5 @@ def make_fleet() -> dict[str, Device]:
         submitted_by="API_TOKEN",
     )
     Benchmark.objects.create(device=workstation, snapshot=sparse, cpu_score=1e-7, memory_score=1e4)
-    Device.objects.filter(pk=nas.pk).update(latest_benchmark=first)
+    device_ranking_refresh(device_ids=[nas.pk])
     return {"nas": nas, "workstation": workstation}

@@ -37,11 +37,12 @@ def test_changelist_search_and_change_pages_render(admin_client, data, model):
         assert admin_client.get(change).status_code == 200
 
 
-def test_device_edit_in_the_admin_keeps_the_latest_benchmark(admin_client, data):
+def test_device_edit_in_the_admin_keeps_the_ranking_figures(admin_client, data):
     from inventory.models import Device
 
     device = Device.objects.get(hostname="elitedesk-800g3")
-    latest = device.latest_benchmark_id
+    figures = (device.global_score, device.last_benchmark_at, device.latest_snapshot_id)
+    assert figures[0] is not None
     response = admin_client.post(
         reverse("admin:inventory_device_change", args=(device.pk,)),
         {
@@ -59,4 +60,5 @@ def test_device_edit_in_the_admin_keeps_the_latest_benchmark(admin_client, data)
     )
     assert response.status_code == 302, response.context["errors"] if response.context else response
     device.refresh_from_db()
-    assert (device.asset_tag, device.latest_benchmark_id) == ("A-7", latest)
+    assert device.asset_tag == "A-7"
+    assert (device.global_score, device.last_benchmark_at, device.latest_snapshot_id) == figures

@@ -55,7 +55,9 @@ def test_example_submission_creates_device_snapshot_and_scored_benchmark(submit,
     assert str(benchmark.submission_id) == example["submission_id"]
     assert benchmark.snapshot_id == snapshot.pk
     device.refresh_from_db()
-    assert device.latest_benchmark_id == benchmark.pk
+    assert (device.global_score, device.cpu_score, device.gpu_score) == (105.65, 104.4, 68.8)
+    assert device.last_benchmark_at == benchmark.run_at
+    assert device.latest_snapshot_id == snapshot.pk
     assert device.machine_id == "3f2a9c1e8b7d4e6fa1b2c3d4e5f60718"
 
 
@@ -139,7 +141,9 @@ def test_a_new_submission_id_from_the_same_machine_adds_history(submit, example)
     body = submit(example).json()
 
     assert stored_counts() == (1, 2, 2)
-    assert Device.objects.get().latest_benchmark_id == body["benchmark_id"]
+    device = Device.objects.get()
+    assert device.cpu_score == 150.0
+    assert device.global_score == body["global_score"]
 
 
 def test_device_identifier_is_matched_case_insensitively(submit):

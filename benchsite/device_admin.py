@@ -1,0 +1,188 @@
+"""The device page and the device list of the admin: the machine with its hardware, its runs,
+its links and its documents, composed here because this layer may import every app."""
+
+from django.contrib import admin
+from django.db.models import F
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
+
+from documents.admin import DocumentInline
+from inventory import history, services
+from inventory.admin import (
+    CpuVendorFilter,
+    ManufacturerLinkInline,
+    OsFilter,
+    VirtualizationFilter,
+)
+from inventory.models import Device
+from inventory.schema import CATEGORIES
+
+from .charts import score_history_svg
+from .lookup import MAX_ID
+from .sites import export_csv
+from .story import device_story
+
+# snapshots offered by the compare page's picker, newest first (years of daily runs stay a list)
+COMPARE_CHOICES = 1000
+
+
+def _score_column(name: str, label: str, *, strong: bool = False):
+    """A ranking figure of the device as a sortable changelist column."""
+
+    @admin.display(description=label, ordering=name)
+    def column(device):
+        value = getattr(device, name)
+        if value is None:
+            return "–"
+        return format_html("<strong>{}</strong>", f"{value:.1f}") if strong else f"{value:.1f}"
+
+    column.__name__ = name
+    return column
+
+
+SCORE_COLUMNS = (
+    _score_column("global_score", "global", strong=True),
+    *(_score_column(f"{c.name}_score", c.label) for c in CATEGORIES),
+)
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = (
+        "hostname",
+        "location",
+        "owner",
+        *SCORE_COLUMNS,
+        "cpu_model",
+        "last_benchmark_at",
+    )
+    list_display_links = ("hostname",)
+    list_filter = (
+        "location",
+        "owner",
+        "tags",
+        CpuVendorFilter,
+        OsFilter,
+        VirtualizationFilter,
+    )
+    search_fields = (
+        "hostname",
+        "asset_tag",
+        "description",
+        "serial",
+        "machine_id",
+        "system_uuid",
+        "fqdn",
+    )
+    list_select_related = ("latest_snapshot",)
+    list_per_page = 50
+    autocomplete_fields = ("tags",)
+    readonly_fields = ("machine_id", "system_uuid", "serial", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("hostname", "fqdn", "description", "tags")}),
+        ("Inventory", {"fields": ("asset_tag", "location", "owner")}),
+        ("Identity (reported by the machine)", {"fields": ("machine_id", "system_uuid", "serial")}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = (ManufacturerLinkInline, DocumentInline)
+    actions = (export_csv,)
+
+    def get_queryset(self, request):
+        # the latest snapshot rides along for its CPU model; its JSON documents stay unread
+        return (
+            super()
+            .get_queryset(request)
+            .defer("latest_snapshot__raw", "latest_snapshot__storage", "latest_snapshot__network")
+        )
+
+    def get_ordering(self, request):
+        return (F("global_score").desc(nulls_last=True), "hostname")
+
+    @admin.display(description="CPU model", ordering="latest_snapshot__cpu_model")
+    def cpu_model(self, device):
+        snapshot = device.latest_snapshot
+        return (snapshot.cpu_model if snapshot else "") or "–"
+
+    @admin.display(description="last benchmark", ordering="last_benchmark_at")
+    def last_benchmark_at(self, device):
+        return device.last_benchmark_at
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        device = self.get_object(request, admin.utils.unquote(object_id))
+        extra_context = dict(extra_context or {})
+        if device is not None:
+            story = device_story(device)
+            story["chart"] = score_history_svg(
+                [(row.run_at, row.scores) for row in story["history"]],
+                markers=[
+                    (row.run_at, "; ".join(row.changes)) for row in story["history"] if row.changes
+                ],
+            )
+            extra_context["story"] = story
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        compare = path(
+            "<path:object_id>/compare/",
+            self.admin_site.admin_view(self.compare_view),
+            name="inventory_device_compare",
+        )
+        return [compare, *super().get_urls()]
+
+    def compare_view(self, request, object_id):
+        """Two snapshots of the device side by side (?a=<id>&b=<id>; without them the two
+        newest), with a picker of every snapshot of the device."""
+        device = self.get_object(request, admin.utils.unquote(object_id))
+        if device is None or not self.has_view_permission(request, device):
+            raise Http404
+        choices = list(
+            device.snapshots.order_by("-captured_at", "-pk").values_list("pk", "captured_at")[
+                :COMPARE_CHOICES
+            ]
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": device,
+            "title": f"{device}: hardware compared",
+            "choices": choices,
+        }
+        if "a" not in request.GET and "b" not in request.GET:
+            if len(choices) < 2:  # nothing to compare yet: say so on the page
+                return TemplateResponse(request, "admin/inventory/device/compare.html", context)
+            ids = [choices[1][0], choices[0][0]]
+        else:
+            try:
+                ids = [int(request.GET[key]) for key in ("a", "b")]
+            except (KeyError, ValueError):
+                raise Http404("Choose two snapshots: ?a=<id>&b=<id>") from None
+            if not all(0 < pk <= MAX_ID for pk in ids):  # a database integer, or no snapshot
+                raise Http404("No such snapshot.")
+        snapshots = {s.pk: s for s in device.snapshots.filter(pk__in=ids)}
+        if len(snapshots) != len(set(ids)):
+            raise Http404("Both snapshots must belong to this device.")
+        a, b = sorted((snapshots[i] for i in ids), key=lambda s: (s.captured_at, s.pk))
+        context.update(
+            a=a,
+            b=b,
+            sections=history.snapshot_compare(a, b),
+            changes=history.snapshot_changes(a, b),
+        )
+        return TemplateResponse(request, "admin/inventory/device/compare.html", context)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The form already set the values on obj; the service saves only those columns.
+        editable = (name for name in services.DEVICE_EDITABLE_FIELDS if name in form.cleaned_data)
+        services.device_update(device=obj, data={name: getattr(obj, name) for name in editable})
+
+    def delete_model(self, request, obj):
+        services.device_delete(device=obj)
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset:
+            services.device_delete(device=device)

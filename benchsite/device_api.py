@@ -1,0 +1,77 @@
+"""GET/PATCH/PUT /api/devices/{id}: a device with what the other apps attach to it.
+
+inventory serves the device's own fields; this composition layer adds its latest snapshot, its
+latest run (benchmarks) and the counts of its runs, snapshots, links and documents.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from benchmarks.models import Benchmark
+from benchmarks.selectors import benchmark_latest
+from benchmarks.serializers import BenchmarkSummarySerializer
+from documents.models import Document
+from inventory import views as inventory_views
+from inventory.models import Device, HardwareSnapshot, ManufacturerLink
+from inventory.serializers import DeviceListSerializer, DeviceUpdateSerializer, SnapshotSerializer
+
+
+class DeviceDetailSerializer(DeviceListSerializer):
+    """One device: its metadata, latest snapshot and benchmark, and what is attached to it."""
+
+    last_snapshot = SnapshotSerializer(source="latest_snapshot", read_only=True, allow_null=True)
+    last_benchmark = BenchmarkSummarySerializer(read_only=True, allow_null=True)
+    benchmarks_count = serializers.IntegerField(read_only=True)
+    snapshots_count = serializers.IntegerField(read_only=True)
+    links_count = serializers.IntegerField(read_only=True)
+    documents_count = serializers.IntegerField(read_only=True)
+
+    class Meta(DeviceListSerializer.Meta):
+        fields = (
+            *DeviceListSerializer.Meta.fields,
+            "last_snapshot",
+            "last_benchmark",
+            "benchmarks_count",
+            "snapshots_count",
+            "links_count",
+            "documents_count",
+        )
+
+
+def device_detail(device: Device) -> Device:
+    """The device with its latest snapshot and run and its attachment counts.
+
+    Counts are separate indexed COUNTs: joining the relations in one query would multiply rows.
+    """
+    if device.latest_snapshot_id is not None:
+        device.latest_snapshot = HardwareSnapshot.objects.filter(
+            pk=device.latest_snapshot_id
+        ).first()
+    device.last_benchmark = benchmark_latest(device_id=device.pk)
+    for name, model in (
+        ("benchmarks", Benchmark),
+        ("snapshots", HardwareSnapshot),
+        ("links", ManufacturerLink),
+        ("documents", Document),
+    ):
+        setattr(device, f"{name}_count", model.objects.filter(device_id=device.pk).count())
+    return device
+
+
+class DeviceViewSet(inventory_views.DeviceViewSet):
+    detail_serializer_class = DeviceDetailSerializer
+
+    def detail_object(self, device: Device) -> Device:
+        return device_detail(device)
+
+    @extend_schema(responses=DeviceDetailSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=DeviceUpdateSerializer, responses=DeviceDetailSerializer)
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=DeviceUpdateSerializer, responses=DeviceDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
