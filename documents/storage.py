@@ -1,7 +1,7 @@
 """Content-addressed storage of documents, and the type check every upload passes.
 
-Layout. Each distinct content is stored once, through Django's default storage (FileSystemStorage
-at UPLOAD_DIR; an S3-compatible django-storages backend by configuration alone), under
+Layout. Each distinct content is stored once, through Django's default storage (DOCUMENT_STORAGE:
+FileSystemStorage at UPLOAD_DIR, or S3-compatible object storage through django-storages), under
 
     <first two hex digits of its SHA-256>/<SHA-256>.<extension of its sniffed type>
 
@@ -20,6 +20,7 @@ import codecs
 import hashlib
 import logging
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -275,8 +276,31 @@ def exists(name: str) -> bool:
 
 
 def open_stored(name: str) -> File:
-    """The stored file, opened for reading. Raises FileNotFoundError (or the backend's error)."""
-    return default_storage.open(name, "rb")
+    """The stored file, opened for reading, whose `size` is the number of bytes it will give.
+    Raises FileNotFoundError (or the backend's error)."""
+    handle = default_storage.open(name, "rb")
+    # Looked up, not imported: on a server without object storage boto3 is never loaded.
+    s3 = sys.modules.get("storages.backends.s3")
+    if s3 is not None and isinstance(handle, s3.S3File):
+        return _object_body(handle, name)
+    return handle
+
+
+def _object_body(handle, name: str) -> File:
+    """The object's body, read as the object store sends it: django-storages' S3File would
+    first download the whole object to a temporary file, so a download would not start, nor
+    a backup stream, before every byte had arrived."""
+    from botocore.exceptions import ClientError
+
+    try:
+        response = handle.obj.get()
+    except ClientError as exc:
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            raise FileNotFoundError(f"{name}: not in the object storage") from exc
+        raise
+    body = File(response["Body"], name=name)
+    body.size = response["ContentLength"]
+    return body
 
 
 def size(name: str) -> int:
