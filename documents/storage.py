@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import IO
 
 import filetype
@@ -321,9 +322,10 @@ def sha256_of(name: str) -> str:
     return digest.hexdigest()
 
 
-def walk(directory: str = "") -> Iterator[str]:
+def walk(directory: str = "", *, descend: Callable[[str], bool] | None = None) -> Iterator[str]:
     """Every file in the storage, as its path from the storage root; nothing when the storage's
-    directory does not exist yet (nothing uploaded)."""
+    directory does not exist yet (nothing uploaded). With `descend`, only the directories
+    (paths from the storage root) for which it is true are walked into."""
     try:
         dirs, files = default_storage.listdir(directory)
     except FileNotFoundError:
@@ -331,4 +333,25 @@ def walk(directory: str = "") -> Iterator[str]:
     prefix = f"{directory}/" if directory else ""
     yield from (prefix + name for name in sorted(files))
     for name in sorted(dirs):
-        yield from walk(prefix + name)
+        if descend is None or descend(prefix + name):
+            yield from walk(prefix + name, descend=descend)
+
+
+def local_path(name: str = "") -> Path | None:
+    """Where a stored file (by default the storage's root) is on this server's file system;
+    None when the storage is not a local directory (object storage)."""
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:
+        return None
+
+
+def replace(name: str, file: IO[bytes]) -> None:
+    """Store `file` under exactly `name`, in place of whatever is there: a restore puts back
+    the archive's copy of any file, not only of contents stored_name() names."""
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    saved = default_storage.save(name, File(file, name=name))
+    if saved != name:
+        default_storage.delete(saved)
+        raise FileExistsError(f"{name} was written by someone else meanwhile")

@@ -3,11 +3,12 @@
     archive.py     the archive's members and manifest; writing, verifying, extracting, pruning
     sqlite.py      a SQLite database copied and put back with SQLite's online backup API
     postgresql.py  a PostgreSQL database copied and put back with pg_dump / pg_restore
-    uploads.py     the uploaded files, into the archive and back
+    uploads.py     the stored documents, through the storage API, into the archive and back
     services.py    backup_create and backup_restore, which put those together
 
 Submissions keep being accepted while a backup runs. Restore verifies every member against the
-manifest before it touches anything, then replaces the database and the uploads.
+manifest before it touches anything, then replaces the database and the stored documents,
+wherever DOCUMENT_STORAGE keeps them.
 """
 
 from .archive import (

@@ -1,5 +1,5 @@
-"""backup_create and backup_restore: the database module of the engine, the uploads and the
-archive put together, with the guarantees each promises (all or nothing, verify first)."""
+"""backup_create and backup_restore: the database module of the engine, the stored documents
+and the archive put together, with the guarantees each promises (all or nothing, verify first)."""
 
 import shutil
 import sqlite3
@@ -13,13 +13,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from documents import storage
+
 from ..files import TEMP_PREFIX
 from . import postgresql, sqlite, uploads
 from .archive import (
     DATABASE_MEMBERS,
     ENGINE_NAMES,
-    STAGING_PREFIX,
-    UPLOADS_PREFIX,
     ArchiveInfo,
     archive_name,
     archive_writer,
@@ -39,7 +39,7 @@ class BackupResult:
     size: int
     counts: dict[str, int]
     files: int
-    # files under UPLOAD_DIR not archived, with why: links, special files, removed meanwhile
+    # stored files not archived, with why: links, special files, removed meanwhile
     skipped: list[str] = field(default_factory=list)
     pruned: list[Path] = field(default_factory=list)
     # temporary files and directories of interrupted backups, removed first
@@ -84,13 +84,15 @@ def backup_create(
             with archive_writer(path) as writer:
                 writer.add_file(DATABASE_MEMBERS[engine], dump)
                 # the uploads after the database: a file uploaded meanwhile is harmless extra
-                uploads.archive_uploads(writer, Path(settings.UPLOAD_DIR), skipped, directory)
+                uploads.archive_uploads(writer, skipped, directory, mtime=now.timestamp())
                 writer.add_manifest(engine=engine, created_at=now, counts=counts)
         size = path.stat().st_size
     except (OSError, sqlite3.Error, tarfile.TarError) as exc:
         raise BackupError(
             f"Backup failed: {describe(exc)}. No archive was written to {directory}."
         ) from exc
+    except uploads.StorageFailure as exc:
+        raise BackupError(f"Backup failed: {exc}. No archive was written to {directory}.") from exc
     except BackupError as exc:
         raise BackupError(f"{exc} No archive was written to {directory}.") from exc
     try:
@@ -112,8 +114,8 @@ def backup_create(
 
 def backup_check_restorable(*, info: ArchiveInfo, alias: str = "default") -> None:
     """RestoreError unless this server can take the archive: same engine, archive kept apart."""
-    upload_dir = Path(settings.UPLOAD_DIR)
-    if info.path.resolve().is_relative_to(upload_dir.resolve()):
+    upload_dir = storage.local_path()
+    if upload_dir is not None and info.path.resolve().is_relative_to(upload_dir.resolve()):
         raise RestoreError(
             f"The archive is inside UPLOAD_DIR ({upload_dir}), whose content a restore "
             f"replaces: move it elsewhere first."
@@ -131,38 +133,47 @@ def backup_check_restorable(*, info: ArchiveInfo, alias: str = "default") -> Non
 def backup_restore(
     *, archive: Path, info: ArchiveInfo | None = None, alias: str = "default"
 ) -> RestoreResult:
-    """Replace the database and the uploads with the archive's; RestoreError if refused.
+    """Replace the database and the stored documents with the archive's; RestoreError if
+    refused. Migrations newer than the archive are applied after.
 
     Everything is unpacked and checked in a staging directory first, so a refused or
-    unreadable archive changes nothing. Migrations newer than the archive are applied after.
+    unreadable archive changes nothing. Then the documents go into the storage (added or
+    replaced, none removed, so the database in place still finds its files should this step
+    fail), the database is replaced, and last the stored files the archive does not have go.
     """
     info = info or backup_verify(archive=archive)
     backup_check_restorable(info=info, alias=alias)
-    upload_dir = Path(settings.UPLOAD_DIR)
+    directory = Path(settings.BACKUP_DIR)
     try:
-        upload_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=upload_dir))
+        directory.mkdir(parents=True, exist_ok=True)
+        # beside the archives, not in the storage: a killed restore's leftovers are then
+        # removed by the next backup like a killed backup's
+        staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=directory))
     except OSError as exc:
-        raise RestoreError(f"Cannot prepare {upload_dir}: {describe(exc)}") from exc
+        raise RestoreError(f"Cannot prepare {directory}: {describe(exc)}") from exc
+    listed = {entry["path"]: (entry["size"], entry["sha256"]) for entry in info.manifest["files"]}
     try:
         extract(info, staging)
-        staged_db = staging / DATABASE_MEMBERS[info.engine]
-        connections.close_all()
-        ENGINES[info.engine].restore(alias, staged_db)
         try:
-            staged_uploads = staging / UPLOADS_PREFIX.rstrip("/")
-            uploads.swap_uploads(staged_uploads, upload_dir, staging)
-        except OSError as exc:
+            uploads.put_uploads(staging, listed)
+        except uploads.StorageFailure as exc:
             raise RestoreError(
-                f"The database was restored but replacing the uploads failed: {describe(exc)}. "
-                f"The archive's files are in {staging}, the previous ones in {staging}/previous."
+                f"Restoring the documents failed: {exc}. The database was not changed (the "
+                f"storage may already hold some of the archive's files, which is harmless): "
+                f"restore again once the storage works."
             ) from exc
-    except BaseException:
-        if staging.exists() and not (staging / "previous").exists():
-            shutil.rmtree(staging, ignore_errors=True)
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
+        connections.close_all()
+        ENGINES[info.engine].restore(alias, staging / DATABASE_MEMBERS[info.engine])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     call_command("migrate", interactive=False, verbosity=0, database=alias)
+    try:
+        uploads.remove_others(listed, directory)
+    except uploads.StorageFailure as exc:
+        raise RestoreError(
+            f"The database and the archive's documents were restored, but {exc}: restore "
+            f"again, or remove them by hand (manage.py check_documents lists them)."
+        ) from exc
     return RestoreResult(
         counts=info.counts, uploads=info.uploads, count_mismatches=_count_mismatches(info, alias)
     )

@@ -1,57 +1,101 @@
-"""The uploads part of a backup: every file under UPLOAD_DIR into the archive, and back."""
+"""The uploads part of a backup: every stored document file into the archive, and back.
 
-import os
+Through the storage API (documents.storage), wherever the files live: this server's UPLOAD_DIR
+or the object storage that every server of a fleet shares. A backup taken on any server holds
+every document; a restore puts them into the storage the restoring server is configured with.
+"""
+
 from collections.abc import Iterator
 from pathlib import Path
+
+from documents import storage
 
 from ..files import TEMP_PREFIX
 from .archive import STAGING_PREFIX, UPLOADS_PREFIX, ArchiveWriter
 
 
-def upload_files(root: Path, skipped: list[str], exclude: Path) -> Iterator[tuple[str, Path]]:
-    if not root.is_dir():
+class StorageFailure(Exception):
+    """The document storage failed (a backend error, e.g. an unreachable object store)."""
+
+
+def stored_files(skipped: list[str], exclude: Path) -> Iterator[str]:
+    """The stored files to archive, by name. In a local directory, what is no upload is left
+    out: a half-written temporary file, the staging area of a restore by an earlier version,
+    the archives themselves (BACKUP_DIR inside UPLOAD_DIR); links and special files too, noted
+    in `skipped`."""
+    root = storage.local_path()
+    if root is None:
+        yield from storage.walk()
         return
     exclude = exclude.resolve()
-    for dirpath, dirnames, filenames in os.walk(root):
-        # a restore's staging area, a half-written temporary file or the archives themselves
-        # (BACKUP_DIR inside UPLOAD_DIR) are not uploads
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not d.startswith((STAGING_PREFIX, TEMP_PREFIX))
-            and (Path(dirpath) / d).resolve() != exclude
+
+    def descend(directory: str) -> bool:
+        path = root / directory
+        return not (
+            path.name.startswith((STAGING_PREFIX, TEMP_PREFIX))
+            or path.is_symlink()
+            or path.resolve() == exclude
         )
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            relative = path.relative_to(root).as_posix()
-            if name.startswith(TEMP_PREFIX):
-                continue
-            if path.is_symlink() or not path.is_file():
-                skipped.append(f"{relative}: not a regular file")
-                continue
-            yield UPLOADS_PREFIX + relative, path
+
+    for name in storage.walk(descend=descend):
+        path = root / name
+        if path.name.startswith(TEMP_PREFIX):
+            continue
+        if path.is_symlink() or not path.is_file():
+            skipped.append(f"{name}: not a regular file")
+            continue
+        yield name
 
 
-def archive_uploads(writer: ArchiveWriter, root: Path, skipped: list[str], exclude: Path) -> None:
-    """Add every upload under `root` to the archive; what cannot be archived goes to `skipped`."""
-    for name, upload in upload_files(root, skipped, exclude):
+def archive_uploads(writer: ArchiveWriter, skipped: list[str], exclude: Path, mtime: float):
+    """Add every stored file to the archive; what cannot be archived goes to `skipped`."""
+    try:
+        for name in stored_files(skipped, exclude):
+            try:
+                with storage.open_stored(name) as handle:
+                    # an object's own time would cost one more request per object
+                    writer.add(UPLOADS_PREFIX + name, handle, size=handle.size, mtime=mtime)
+            except FileNotFoundError:
+                # deleted since the listing (its document too, after the database copy)
+                skipped.append(f"{name}: removed meanwhile")
+    except OSError:
+        raise  # the archive's disk or a local storage: said as the operating system says it
+    except Exception as exc:
+        # an object store's own errors (botocore's) are no OSErrors
+        raise StorageFailure(f"reading the document storage failed: {exc}") from exc
+
+
+def _holds(name: str, size: int, sha256: str) -> bool:
+    try:
+        return storage.size(name) == size and storage.sha256_of(name) == sha256
+    except FileNotFoundError:
+        return False
+
+
+def put_uploads(staged: Path, listed: dict[str, tuple[int, str]]) -> None:
+    """Store every upload of the archive (extracted and verified under `staged`) under its
+    name, unless the storage already holds those very bytes. Adds and replaces, never
+    removes: the database in place still finds every file it references."""
+    for member, (size, sha256) in sorted(listed.items()):
+        if not member.startswith(UPLOADS_PREFIX):
+            continue
+        name = member.removeprefix(UPLOADS_PREFIX)
         try:
-            writer.add_file(name, upload)
-        except FileNotFoundError:
-            # deleted since the walk (its document too, after the database copy)
-            skipped.append(f"{name.removeprefix(UPLOADS_PREFIX)}: removed meanwhile")
+            if _holds(name, size, sha256):
+                continue
+            with (staged / member).open("rb") as file:
+                storage.replace(name, file)
+        except Exception as exc:
+            raise StorageFailure(f"storing {name} failed: {exc}") from exc
 
 
-def swap_uploads(staged: Path, uploads: Path, staging: Path) -> None:
-    """Replace the content of `uploads` by `staged` with renames (same file system).
-
-    The directory itself stays (it may be a mount point, e.g. a Docker volume).
-    """
-    previous = staging / "previous"
-    previous.mkdir()
-    for entry in uploads.iterdir():
-        if entry.resolve() != staging.resolve() and not entry.name.startswith(STAGING_PREFIX):
-            entry.rename(previous / entry.name)
-    if staged.is_dir():
-        for entry in staged.iterdir():
-            entry.rename(uploads / entry.name)
+def remove_others(listed: dict[str, tuple[int, str]], exclude: Path) -> None:
+    """Remove the stored files that are not uploads of the archive."""
+    keep = {name.removeprefix(UPLOADS_PREFIX) for name in listed}
+    try:
+        # listed whole first: no storage promises a listing that stays right while it deletes
+        for name in list(stored_files([], exclude)):
+            if name not in keep:
+                storage.remove(name)
+    except Exception as exc:
+        raise StorageFailure(f"removing stored files not in the archive failed: {exc}") from exc

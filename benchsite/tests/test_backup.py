@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -43,6 +44,14 @@ def site(settings, tmp_path):
     """A known fleet and uploads, in throwaway UPLOAD_DIR and BACKUP_DIR."""
     settings.UPLOAD_DIR = tmp_path / "uploads"
     settings.BACKUP_DIR = tmp_path / "backups"
+    # the documents' storage, as settings.py makes it of UPLOAD_DIR
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(settings.UPLOAD_DIR)},
+        },
+    }
     make_fleet()
     for name, data in UPLOADS.items():
         path = settings.UPLOAD_DIR / name
@@ -491,15 +500,15 @@ def test_archives_in_a_backup_dir_inside_upload_dir_are_not_backed_up(site):
 
 
 def test_an_upload_removed_during_the_backup_is_skipped_not_fatal(site, monkeypatch):
-    real = uploads.upload_files
+    real = uploads.stored_files
 
-    def walk_then_delete(root, skipped, exclude):
-        for name, path in real(root, skipped, exclude):
-            if name == "uploads/notes.txt":
-                path.unlink()  # a document deleted between the walk and the copy
-            yield name, path
+    def list_then_delete(skipped, exclude):
+        for name in real(skipped, exclude):
+            if name == "notes.txt":
+                default_storage.delete(name)  # a document deleted between the listing and the copy
+            yield name
 
-    monkeypatch.setattr(uploads, "upload_files", walk_then_delete)
+    monkeypatch.setattr(uploads, "stored_files", list_then_delete)
     err = io.StringIO()
     call_command("backup", stdout=io.StringIO(), stderr=err)
     assert "Skipped UPLOAD_DIR/notes.txt: removed meanwhile." in err.getvalue()
