@@ -173,3 +173,30 @@ def test_a_document_uploaded_to_one_server_is_restored_by_another_into_its_empty
         assert got.status_code == 200
         assert got.content == content
         assert got.headers["Content-Length"] == str(len(content))
+
+
+def test_an_archive_of_a_file_server_restored_with_s3_moves_its_documents_into_the_bucket(
+    settings, tmp_path, s3_server
+):
+    uploads = tmp_path / "uploads"
+    settings.UPLOAD_DIR, settings.BACKUP_DIR = uploads, tmp_path / "backups"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(uploads)},
+        },
+    }
+    make_fleet()
+    document = services.document_store(
+        device=Device.objects.get(hostname="nas-01"),
+        upload=files.upload(files.pdf_bytes("on disk"), "manual.pdf"),
+    )
+    path = make_backup()
+    bucket = s3_server.create_bucket()
+    use_bucket(settings, s3_server, bucket)
+
+    restore(path, "--noinput")
+
+    assert s3_server.objects(bucket) == {document.stored_name: files.pdf_bytes("on disk")}
+    assert (uploads / document.stored_name).is_file()  # the disk is left as it was
