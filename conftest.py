@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests."""
 
 import copy
+import importlib.util
 import json
 from pathlib import Path
 
@@ -79,3 +80,23 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server (moto) on loopback, one for the whole run."""
+    if importlib.util.find_spec("moto") is None:  # found, not imported: that takes a second
+        pytest.skip("moto[server] (requirements-dev.txt) is not installed")
+    from benchsite.s3server import s3_server as start
+
+    with start() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(settings, s3_server) -> str:
+    """Documents stored in a new, empty bucket of the S3 server (DOCUMENT_STORAGE=s3)."""
+    bucket = s3_server.create_bucket()
+    settings.DOCUMENT_STORAGE = "s3"
+    settings.STORAGES = {**settings.STORAGES, "default": s3_server.storage(bucket)}
+    return bucket

@@ -171,6 +171,30 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# Several app servers share documents only in object storage (CONTRACT.md, "Several servers").
+DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="file")
+if DOCUMENT_STORAGE == "s3":
+    if not env.str("S3_BUCKET", default=""):
+        raise ImproperlyConfigured("DOCUMENT_STORAGE=s3 needs S3_BUCKET (the bucket's name).")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            # empty: AWS itself; credentials and region left empty come from boto3's own
+            # chain (AWS_* variables, ~/.aws, an instance role)
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            # one content, one name (documents/storage.py): rewriting it rewrites the same bytes
+            "file_overwrite": True,
+            "querystring_auth": False,  # documents leave through the API, never by bucket URL
+        },
+    }
+elif DOCUMENT_STORAGE != "file":
+    raise ImproperlyConfigured(
+        f"DOCUMENT_STORAGE must be 'file' or 's3', not {DOCUMENT_STORAGE!r}."
+    )
 # Serve static files straight from the apps when collectstatic has not run (tests, first start).
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=not STATIC_ROOT.exists())
 WHITENOISE_MANIFEST_STRICT = False

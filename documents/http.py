@@ -78,6 +78,9 @@ def document_response(request, document: Document) -> FileResponse:
     file = storage.open_stored(document.stored_name)
     response = FileResponse(file, content_type=content_type, as_attachment=True)
     response.block_size = DOWNLOAD_BLOCK_BYTES
+    if not response.has_header("Content-Length"):
+        # an object storage's stream cannot be measured by FileResponse: its size is known
+        response["Content-Length"] = str(file.size)
     # The contract: the original filename. The sniffed Content-Type, not the name, decides
     # what the content is; HTML, SVG and scripts never get stored whatever their name.
     response["Content-Disposition"] = content_disposition(document.original_filename)

@@ -1,7 +1,7 @@
 """Content-addressed storage of documents, and the type check every upload passes.
 
-Layout. Each distinct content is stored once, through Django's default storage (FileSystemStorage
-at UPLOAD_DIR; an S3-compatible django-storages backend by configuration alone), under
+Layout. Each distinct content is stored once, through Django's default storage (DOCUMENT_STORAGE:
+FileSystemStorage at UPLOAD_DIR, or S3-compatible object storage through django-storages), under
 
     <first two hex digits of its SHA-256>/<SHA-256>.<extension of its sniffed type>
 
@@ -20,11 +20,13 @@ import codecs
 import hashlib
 import logging
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import IO
 
 import filetype
@@ -275,8 +277,31 @@ def exists(name: str) -> bool:
 
 
 def open_stored(name: str) -> File:
-    """The stored file, opened for reading. Raises FileNotFoundError (or the backend's error)."""
-    return default_storage.open(name, "rb")
+    """The stored file, opened for reading, whose `size` is the number of bytes it will give.
+    Raises FileNotFoundError (or the backend's error)."""
+    handle = default_storage.open(name, "rb")
+    # Looked up, not imported: on a server without object storage boto3 is never loaded.
+    s3 = sys.modules.get("storages.backends.s3")
+    if s3 is not None and isinstance(handle, s3.S3File):
+        return _object_body(handle, name)
+    return handle
+
+
+def _object_body(handle, name: str) -> File:
+    """The object's body, read as the object store sends it: django-storages' S3File would
+    first download the whole object to a temporary file, so a download would not start, nor
+    a backup stream, before every byte had arrived."""
+    from botocore.exceptions import ClientError
+
+    try:
+        response = handle.obj.get()
+    except ClientError as exc:
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            raise FileNotFoundError(f"{name}: not in the object storage") from exc
+        raise
+    body = File(response["Body"], name=name)
+    body.size = response["ContentLength"]
+    return body
 
 
 def size(name: str) -> int:
@@ -297,9 +322,10 @@ def sha256_of(name: str) -> str:
     return digest.hexdigest()
 
 
-def walk(directory: str = "") -> Iterator[str]:
+def walk(directory: str = "", *, descend: Callable[[str], bool] | None = None) -> Iterator[str]:
     """Every file in the storage, as its path from the storage root; nothing when the storage's
-    directory does not exist yet (nothing uploaded)."""
+    directory does not exist yet (nothing uploaded). With `descend`, only the directories
+    (paths from the storage root) for which it is true are walked into."""
     try:
         dirs, files = default_storage.listdir(directory)
     except FileNotFoundError:
@@ -307,4 +333,25 @@ def walk(directory: str = "") -> Iterator[str]:
     prefix = f"{directory}/" if directory else ""
     yield from (prefix + name for name in sorted(files))
     for name in sorted(dirs):
-        yield from walk(prefix + name)
+        if descend is None or descend(prefix + name):
+            yield from walk(prefix + name, descend=descend)
+
+
+def local_path(name: str = "") -> Path | None:
+    """Where a stored file (by default the storage's root) is on this server's file system;
+    None when the storage is not a local directory (object storage)."""
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:
+        return None
+
+
+def replace(name: str, file: IO[bytes]) -> None:
+    """Store `file` under exactly `name`, in place of whatever is there: a restore puts back
+    the archive's copy of any file, not only of contents stored_name() names."""
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    saved = default_storage.save(name, File(file, name=name))
+    if saved != name:
+        default_storage.delete(saved)
+        raise FileExistsError(f"{name} was written by someone else meanwhile")

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from benchsite import __version__, backup
+from benchsite.backup import archive, uploads
 from benchsite.export import WHATS, export_rows
 from inventory.models import Device
 
@@ -42,6 +44,14 @@ def site(settings, tmp_path):
     """A known fleet and uploads, in throwaway UPLOAD_DIR and BACKUP_DIR."""
     settings.UPLOAD_DIR = tmp_path / "uploads"
     settings.BACKUP_DIR = tmp_path / "backups"
+    # the documents' storage, as settings.py makes it of UPLOAD_DIR
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(settings.UPLOAD_DIR)},
+        },
+    }
     make_fleet()
     for name, data in UPLOADS.items():
         path = settings.UPLOAD_DIR / name
@@ -199,7 +209,7 @@ def test_keep_must_be_at_least_one(site):
 def test_archives_made_in_the_same_second_get_distinct_names(tmp_path):
     now = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
     (tmp_path / "benchtools-20260304-050607.tar.gz").write_bytes(b"")
-    assert backup._archive_name(tmp_path, now).name == "benchtools-20260304-050607-1.tar.gz"
+    assert archive.archive_name(tmp_path, now).name == "benchtools-20260304-050607-1.tar.gz"
 
 
 class DiskFullAfter:
@@ -219,14 +229,14 @@ class DiskFullAfter:
 
 
 def test_disk_full_leaves_no_partial_archive(site, monkeypatch):
-    real = backup.atomic_file
+    real = archive.atomic_file
 
     @contextmanager
     def filling(path, **kwargs):
         with real(path, **kwargs) as handle:
             yield DiskFullAfter(handle, limit=100_000)
 
-    monkeypatch.setattr(backup, "atomic_file", filling)
+    monkeypatch.setattr(archive, "atomic_file", filling)
     with pytest.raises(CommandError) as failure:
         call_command("backup", stdout=io.StringIO())
     assert "No space left on device" in str(failure.value)
@@ -490,15 +500,15 @@ def test_archives_in_a_backup_dir_inside_upload_dir_are_not_backed_up(site):
 
 
 def test_an_upload_removed_during_the_backup_is_skipped_not_fatal(site, monkeypatch):
-    real = backup._upload_files
+    real = uploads.stored_files
 
-    def walk_then_delete(root, skipped, exclude):
-        for name, path in real(root, skipped, exclude):
-            if name == "uploads/notes.txt":
-                path.unlink()  # a document deleted between the walk and the copy
-            yield name, path
+    def list_then_delete(skipped, exclude):
+        for name in real(skipped, exclude):
+            if name == "notes.txt":
+                default_storage.delete(name)  # a document deleted between the listing and the copy
+            yield name
 
-    monkeypatch.setattr(backup, "_upload_files", walk_then_delete)
+    monkeypatch.setattr(uploads, "stored_files", list_then_delete)
     err = io.StringIO()
     call_command("backup", stdout=io.StringIO(), stderr=err)
     assert "Skipped UPLOAD_DIR/notes.txt: removed meanwhile." in err.getvalue()

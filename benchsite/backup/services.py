@@ -1,0 +1,191 @@
+"""backup_create and backup_restore: the database module of the engine, the stored documents
+and the archive put together, with the guarantees each promises (all or nothing, verify first)."""
+
+import shutil
+import sqlite3
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+
+from documents import storage
+
+from ..files import TEMP_PREFIX
+from . import postgresql, sqlite, uploads
+from .archive import (
+    DATABASE_MEMBERS,
+    ENGINE_NAMES,
+    ArchiveInfo,
+    archive_name,
+    archive_writer,
+    backup_prune,
+    backup_verify,
+    extract,
+    remove_leftovers,
+)
+from .common import BackupError, RestoreError, count_rows, describe
+
+ENGINES = {"sqlite": sqlite, "postgresql": postgresql}
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size: int
+    counts: dict[str, int]
+    files: int
+    # stored files not archived, with why: links, special files, removed meanwhile
+    skipped: list[str] = field(default_factory=list)
+    pruned: list[Path] = field(default_factory=list)
+    # temporary files and directories of interrupted backups, removed first
+    leftovers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    counts: dict[str, int]
+    uploads: int
+    count_mismatches: dict[str, tuple[int, int]]  # model: (manifest, database after restore)
+
+
+def _engine(alias: str = "default") -> str:
+    vendor = connections[alias].vendor
+    if vendor not in ENGINES:
+        raise BackupError(f"Backups support SQLite and PostgreSQL, not {vendor}.")
+    return vendor
+
+
+def backup_create(
+    *, output_dir: Path | None = None, keep: int | None = None, alias: str = "default"
+) -> BackupResult:
+    """Write one archive of the database and the uploads; with `keep`, prune older ones.
+
+    On any failure (disk full, unwritable directory, dump error) raises BackupError and leaves
+    no archive and no temporary file behind.
+    """
+    if keep is not None and keep < 1:
+        raise BackupError("--keep must be at least 1 (the archive just written is kept).")
+    directory = Path(output_dir or settings.BACKUP_DIR)
+    engine = _engine(alias)
+    now = datetime.now(UTC)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        leftovers = remove_leftovers(directory)
+        path = archive_name(directory, now)
+        with tempfile.TemporaryDirectory(dir=directory, prefix=TEMP_PREFIX) as staging:
+            dump = Path(staging) / "database"
+            counts = ENGINES[engine].dump(alias, dump)
+            skipped: list[str] = []
+            with archive_writer(path) as writer:
+                writer.add_file(DATABASE_MEMBERS[engine], dump)
+                # the uploads after the database: a file uploaded meanwhile is harmless extra
+                uploads.archive_uploads(writer, skipped, directory, mtime=now.timestamp())
+                writer.add_manifest(engine=engine, created_at=now, counts=counts)
+        size = path.stat().st_size
+    except (OSError, sqlite3.Error, tarfile.TarError) as exc:
+        raise BackupError(
+            f"Backup failed: {describe(exc)}. No archive was written to {directory}."
+        ) from exc
+    except uploads.StorageFailure as exc:
+        raise BackupError(f"Backup failed: {exc}. No archive was written to {directory}.") from exc
+    except BackupError as exc:
+        raise BackupError(f"{exc} No archive was written to {directory}.") from exc
+    try:
+        pruned = backup_prune(directory=directory, keep=keep) if keep else []
+    except OSError as exc:
+        raise BackupError(
+            f"Wrote {path}, but deleting old archives failed: {describe(exc)}."
+        ) from exc
+    return BackupResult(
+        path=path,
+        size=size,
+        counts=counts,
+        files=len(writer.files) - 1,
+        skipped=skipped,
+        pruned=pruned,
+        leftovers=leftovers,
+    )
+
+
+def backup_check_restorable(*, info: ArchiveInfo, alias: str = "default") -> None:
+    """RestoreError unless this server can take the archive: same engine, archive kept apart."""
+    upload_dir = storage.local_path()
+    if upload_dir is not None and info.path.resolve().is_relative_to(upload_dir.resolve()):
+        raise RestoreError(
+            f"The archive is inside UPLOAD_DIR ({upload_dir}), whose content a restore "
+            f"replaces: move it elsewhere first."
+        )
+    current = connections[alias].vendor
+    if info.engine != current:
+        raise RestoreError(
+            f"This archive holds a {ENGINE_NAMES[info.engine]} database but this server uses "
+            f"{ENGINE_NAMES.get(current, current)} (DATABASE_URL). Restore it on a server with "
+            f"the same engine; to move between engines use dumpdata/loaddata (README, "
+            f'"Moving to PostgreSQL").'
+        )
+
+
+def backup_restore(
+    *, archive: Path, info: ArchiveInfo | None = None, alias: str = "default"
+) -> RestoreResult:
+    """Replace the database and the stored documents with the archive's; RestoreError if
+    refused. Migrations newer than the archive are applied after.
+
+    Everything is unpacked and checked in a staging directory first, so a refused or
+    unreadable archive changes nothing. Then the documents go into the storage (added or
+    replaced, none removed, so the database in place still finds its files should this step
+    fail), the database is replaced, and last the stored files the archive does not have go.
+    """
+    info = info or backup_verify(archive=archive)
+    backup_check_restorable(info=info, alias=alias)
+    directory = Path(settings.BACKUP_DIR)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # beside the archives, not in the storage: a killed restore's leftovers are then
+        # removed by the next backup like a killed backup's
+        staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=directory))
+    except OSError as exc:
+        raise RestoreError(f"Cannot prepare {directory}: {describe(exc)}") from exc
+    listed = {entry["path"]: (entry["size"], entry["sha256"]) for entry in info.manifest["files"]}
+    try:
+        extract(info, staging)
+        try:
+            uploads.put_uploads(staging, listed)
+        except uploads.StorageFailure as exc:
+            raise RestoreError(
+                f"Restoring the documents failed: {exc}. The database was not changed (the "
+                f"storage may already hold some of the archive's files, which is harmless): "
+                f"restore again once the storage works."
+            ) from exc
+        connections.close_all()
+        ENGINES[info.engine].restore(alias, staging / DATABASE_MEMBERS[info.engine])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    call_command("migrate", interactive=False, verbosity=0, database=alias)
+    try:
+        uploads.remove_others(listed, directory)
+    except uploads.StorageFailure as exc:
+        raise RestoreError(
+            f"The database and the archive's documents were restored, but {exc}: restore "
+            f"again, or remove them by hand (manage.py check_documents lists them)."
+        ) from exc
+    return RestoreResult(
+        counts=info.counts, uploads=info.uploads, count_mismatches=_count_mismatches(info, alias)
+    )
+
+
+def _count_mismatches(info: ArchiveInfo, alias: str) -> dict[str, tuple[int, int]]:
+    wrapper = connections[alias]
+    with wrapper.cursor() as cursor:
+        existing = set(wrapper.introspection.table_names(cursor))
+        now = count_rows(cursor, wrapper.ops.quote_name, existing)
+    return {
+        label: (expected, now.get(label, 0))
+        for label, expected in info.counts.items()
+        if now.get(label, 0) != expected
+    }

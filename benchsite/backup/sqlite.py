@@ -1,0 +1,73 @@
+"""A SQLite database copied and put back with SQLite's online backup API.
+
+Submissions keep being accepted while a copy is made: the backup reads one snapshot while WAL
+lets writers commit. A restore writes into the live file through SQLite's own locking, so open
+connections see either the old or the new database.
+"""
+
+import sqlite3
+from pathlib import Path
+
+from django.db import connections
+
+from .common import BackupError, RestoreError, count_rows
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def dump(alias: str, target_path: Path) -> dict[str, int]:
+    """Copy the database of `alias` to `target_path`; returns its rows per model."""
+    wrapper = connections[alias]
+    if wrapper.is_in_memory_db():
+        wrapper.ensure_connection()  # only its own connection can see an in-memory database
+        source, own_source = wrapper.connection, False
+    else:
+        timeout = wrapper.settings_dict.get("OPTIONS", {}).get("timeout", 30)
+        # mode=rw: a wrong path is an error, not a new empty database
+        uri = Path(wrapper.settings_dict["NAME"]).absolute().as_uri() + "?mode=rw"
+        source, own_source = sqlite3.connect(uri, uri=True, timeout=timeout), True
+    target = sqlite3.connect(target_path)
+    try:
+        # One step (pages=-1): a single read transaction, so one consistent snapshot; in WAL
+        # mode writers keep committing meanwhile.
+        source.backup(target, pages=-1)
+        target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
+        status = target.execute("PRAGMA quick_check").fetchone()[0]
+        if status != "ok":
+            raise BackupError(f"The database copy failed its integrity check: {status}")
+        cursor = target.cursor()
+        existing = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master")}
+        return count_rows(cursor, _quote, existing)
+    finally:
+        target.close()
+        if own_source:
+            source.close()
+
+
+def restore(alias: str, staged: Path) -> None:
+    """Replace the database of `alias` by the copy at `staged`."""
+    source = sqlite3.connect(staged)
+    try:
+        status = source.execute("PRAGMA integrity_check").fetchone()[0]
+        if status != "ok":
+            raise RestoreError(f"The archived database failed its integrity check: {status}")
+        wrapper = connections[alias]
+        if wrapper.is_in_memory_db():
+            wrapper.ensure_connection()
+            source.backup(wrapper.connection, pages=-1)
+            return
+        timeout = wrapper.settings_dict.get("OPTIONS", {}).get("timeout", 30)
+        target = sqlite3.connect(wrapper.settings_dict["NAME"], timeout=timeout)
+        try:
+            # Through SQLite's own locking, in one step: a server that still has the file open
+            # sees the old database or the new one, never a mix (a file swap could not promise
+            # that with WAL).
+            source.backup(target, pages=-1)
+        finally:
+            target.close()
+    except sqlite3.Error as exc:
+        raise RestoreError(f"Restoring the SQLite database failed: {exc}") from exc
+    finally:
+        source.close()

@@ -1,0 +1,101 @@
+"""The uploads part of a backup: every stored document file into the archive, and back.
+
+Through the storage API (documents.storage), wherever the files live: this server's UPLOAD_DIR
+or the object storage that every server of a fleet shares. A backup taken on any server holds
+every document; a restore puts them into the storage the restoring server is configured with.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from documents import storage
+
+from ..files import TEMP_PREFIX
+from .archive import STAGING_PREFIX, UPLOADS_PREFIX, ArchiveWriter
+
+
+class StorageFailure(Exception):
+    """The document storage failed (a backend error, e.g. an unreachable object store)."""
+
+
+def stored_files(skipped: list[str], exclude: Path) -> Iterator[str]:
+    """The stored files to archive, by name. In a local directory, what is no upload is left
+    out: a half-written temporary file, the staging area of a restore by an earlier version,
+    the archives themselves (BACKUP_DIR inside UPLOAD_DIR); links and special files too, noted
+    in `skipped`."""
+    root = storage.local_path()
+    if root is None:
+        yield from storage.walk()
+        return
+    exclude = exclude.resolve()
+
+    def descend(directory: str) -> bool:
+        path = root / directory
+        return not (
+            path.name.startswith((STAGING_PREFIX, TEMP_PREFIX))
+            or path.is_symlink()
+            or path.resolve() == exclude
+        )
+
+    for name in storage.walk(descend=descend):
+        path = root / name
+        if path.name.startswith(TEMP_PREFIX):
+            continue
+        if path.is_symlink() or not path.is_file():
+            skipped.append(f"{name}: not a regular file")
+            continue
+        yield name
+
+
+def archive_uploads(writer: ArchiveWriter, skipped: list[str], exclude: Path, mtime: float):
+    """Add every stored file to the archive; what cannot be archived goes to `skipped`."""
+    try:
+        for name in stored_files(skipped, exclude):
+            try:
+                with storage.open_stored(name) as handle:
+                    # an object's own time would cost one more request per object
+                    writer.add(UPLOADS_PREFIX + name, handle, size=handle.size, mtime=mtime)
+            except FileNotFoundError:
+                # deleted since the listing (its document too, after the database copy)
+                skipped.append(f"{name}: removed meanwhile")
+    except OSError:
+        raise  # the archive's disk or a local storage: said as the operating system says it
+    except Exception as exc:
+        # an object store's own errors (botocore's) are no OSErrors
+        raise StorageFailure(f"reading the document storage failed: {exc}") from exc
+
+
+def _holds(name: str, size: int, sha256: str) -> bool:
+    try:
+        return storage.size(name) == size and storage.sha256_of(name) == sha256
+    except FileNotFoundError:
+        return False
+
+
+def put_uploads(staged: Path, listed: dict[str, tuple[int, str]]) -> None:
+    """Store every upload of the archive (extracted and verified under `staged`) under its
+    name, unless the storage already holds those very bytes. Adds and replaces, never
+    removes: the database in place still finds every file it references."""
+    for member, (size, sha256) in sorted(listed.items()):
+        if not member.startswith(UPLOADS_PREFIX):
+            continue
+        name = member.removeprefix(UPLOADS_PREFIX)
+        try:
+            if _holds(name, size, sha256):
+                continue
+            with (staged / member).open("rb") as file:
+                storage.replace(name, file)
+        except Exception as exc:
+            raise StorageFailure(f"storing {name} failed: {exc}") from exc
+
+
+def remove_others(listed: dict[str, tuple[int, str]], exclude: Path) -> None:
+    """Remove the stored files that are not uploads of the archive."""
+    keep = {name.removeprefix(UPLOADS_PREFIX) for name in listed}
+    try:
+        # listed whole first: no storage promises a listing that stays right while it deletes
+        for name in list(stored_files([], exclude)):
+            if name not in keep:
+                storage.remove(name)
+    except Exception as exc:
+        raise StorageFailure(f"removing stored files not in the archive failed: {exc}") from exc

@@ -1,0 +1,133 @@
+"""Documents in S3-compatible object storage (DOCUMENT_STORAGE=s3), against a real S3 server
+on loopback (moto in server mode): the API, the release of unreferenced files, check_documents.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from botocore.response import StreamingBody
+from django.core.management import CommandError, call_command
+
+from benchsite.tests.markers import engine_independent
+from documents import services, storage
+from documents.models import Document
+
+from . import files
+from .api.test_documents import download, post_file, streamed
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_an_upload_is_one_object_in_the_bucket_and_downloads_streamed_byte_for_byte(
+    api, device, s3_server, s3_bucket, upload_dir
+):
+    # past s3transfer's 8 MB multipart threshold, and many download blocks
+    content = b"%PDF-1.7\n" + os.urandom(9 * 1024 * 1024)
+    response = post_file(api, device, content, "manual.pdf", doc_type="manual")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    document = Document.objects.get(pk=body["id"])
+
+    assert s3_server.objects(s3_bucket) == {document.stored_name: content}
+    assert not upload_dir.exists()  # nothing on this server's disk
+    # read as S3 sends it, not first copied whole into a temporary file
+    with storage.open_stored(document.stored_name) as stored:
+        assert isinstance(stored.file, StreamingBody)
+        assert stored.size == len(content)
+    got = download(api, body)
+    assert got.status_code == 200
+    assert got["Content-Length"] == str(len(content))
+    assert got["Content-Type"] == "application/pdf"
+    assert got["Content-Disposition"] == 'attachment; filename="manual.pdf"'
+    assert hashlib.sha256(streamed(got)).hexdigest() == body["sha256"]
+    assert streamed(got) == content
+
+
+def test_identical_content_is_one_object_removed_with_its_last_document(
+    api, device, s3_server, s3_bucket, django_capture_on_commit_callbacks
+):
+    first = post_file(api, device, files.pdf_bytes("shared"), "a.pdf").json()
+    second = post_file(api, device, files.pdf_bytes("shared"), "b.pdf").json()
+    name = Document.objects.get(pk=first["id"]).stored_name
+    assert list(s3_server.objects(s3_bucket)) == [name]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/api/docs/{first['id']}").status_code == 204
+    assert list(s3_server.objects(s3_bucket)) == [name]  # still referenced by the second
+    assert streamed(download(api, second)) == files.pdf_bytes("shared")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/api/docs/{second['id']}").status_code == 204
+    assert s3_server.objects(s3_bucket) == {}
+
+
+def test_a_document_whose_object_is_gone_answers_404(api, device, s3_server, s3_bucket):
+    body = post_file(api, device, files.png_bytes(), "label.png").json()
+    s3_server.client().delete_object(
+        Bucket=s3_bucket, Key=Document.objects.get(pk=body["id"]).stored_name
+    )
+    response = api.get(f"/api/docs/{body['id']}/download")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "The stored file of this document is missing."
+
+
+def test_check_documents_reads_the_bucket(device, s3_server, s3_bucket):
+    def store(content: bytes, name: str) -> Document:
+        return services.document_store(device=device, upload=files.upload(content, name))
+
+    kept = store(files.pdf_bytes("kept"), "kept.pdf")
+    gone = store(files.png_bytes(), "gone.png")
+    rotten = store(files.pdf_bytes("rotten"), "rotten.pdf")
+    client = s3_server.client()
+    client.delete_object(Bucket=s3_bucket, Key=gone.stored_name)
+    flipped = bytearray(files.pdf_bytes("rotten"))
+    flipped[-5] ^= 0x01  # same size, other bytes
+    client.put_object(Bucket=s3_bucket, Key=rotten.stored_name, Body=bytes(flipped))
+    orphan = files.pdf_bytes("orphan")
+    orphan_name = storage.stored_name(hashlib.sha256(orphan).hexdigest(), storage.PDF)
+    client.put_object(Bucket=s3_bucket, Key=orphan_name, Body=orphan)
+    client.put_object(Bucket=s3_bucket, Key="someone/else.txt", Body=b"not ours")
+
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="2 documents have a missing or damaged file"):
+        call_command("check_documents", "--verify", stdout=out, stderr=err)
+    assert f"missing: {gone.stored_name} (document {gone.pk}" in err.getvalue()
+    assert f"checksum differs: {rotten.stored_name} (document {rotten.pk}" in err.getvalue()
+    assert kept.stored_name not in err.getvalue()
+    assert f"  {orphan_name} ({len(orphan)} bytes)" in out.getvalue()
+    assert "not a document file, left alone: someone/else.txt" in out.getvalue()
+
+    removed = services.storage_release_unreferenced(names=[orphan_name], older_than=timedelta(0))
+    assert removed == [orphan_name]
+    assert sorted(s3_server.objects(s3_bucket)) == sorted(
+        [kept.stored_name, rotten.stored_name, "someone/else.txt"]
+    )
+
+
+def _check(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**os.environ, "ENV_FILE": "/nonexistent/.env", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@engine_independent
+def test_s3_without_a_bucket_or_an_unknown_storage_refuses_to_start():
+    done = _check(DOCUMENT_STORAGE="s3", S3_BUCKET="")
+    assert done.returncode != 0
+    assert "DOCUMENT_STORAGE=s3 needs S3_BUCKET" in done.stderr
+    done = _check(DOCUMENT_STORAGE="ftp")
+    assert done.returncode != 0
+    assert "DOCUMENT_STORAGE must be 'file' or 's3', not 'ftp'" in done.stderr
