@@ -47,6 +47,15 @@ else:
 
 # The fleet-wide token (all scopes). In DEBUG it may stay CHANGE_ME, which then works as a token.
 API_TOKEN = _required_secret("API_TOKEN")
+# It opens every scope and is guessed one request at a time: short ones fall to a patient guesser
+# even within AUTH_FAILURE_RATE. scripts/serve writes 43 characters.
+MIN_API_TOKEN_LENGTH = 24
+if not DEBUG and len(API_TOKEN) < MIN_API_TOKEN_LENGTH:
+    raise ImproperlyConfigured(
+        f"API_TOKEN is {len(API_TOKEN)} characters long; it must have at least "
+        f"{MIN_API_TOKEN_LENGTH}: python3 -c 'import secrets; print(secrets.token_urlsafe(32))' "
+        f"prints one."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -143,7 +143,7 @@ def entrypoint_env(tmp_path, **extra):
         "ENV_FILE": "/nonexistent",
         "DEBUG": "false",
         "SECRET_KEY": "entrypoint-test-" + "k" * 40,
-        "API_TOKEN": "entrypoint-test-token",
+        "API_TOKEN": "entrypoint-test-token-0123456789",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'data.db'}",
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "BACKUP_DIR": str(tmp_path / "backups"),
