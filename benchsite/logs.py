@@ -8,8 +8,10 @@ from django.conf import settings
 
 REDACTED = "[redacted]"
 # An Authorization value or an issued token (benchsite.models.TOKEN_PREFIX) in any message.
+# A lowercase word after "token " is prose, not a credential: Django's "CSRF token missing."
 _PATTERNS = (
-    re.compile(r"(?i)\b(bearer|token)(\s+|=)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"(?i)\b(bearer)(\s+|=)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"\b((?i:token))(=|\s+(?![a-z]+[.,;:!?)]*(?:\s|$)))[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"\blbt_[A-Za-z0-9_-]{8,}"),
 )
 
