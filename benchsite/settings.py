@@ -67,6 +67,11 @@ BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))).reso
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
 MAX_SUBMISSION_KB = env.int("MAX_SUBMISSION_KB", default=1024)
 PORT = env.int("PORT", default=8007)
+# Reverse proxies in front of every request; the client address comes from X-Forwarded-For only
+# when this says so (benchsite/clientip.py).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}.")
 SCORE_WEIGHTS = env.str(
     "SCORE_WEIGHTS", default="cpu=0.30,memory=0.20,disk=0.25,network=0.15,gpu=0.10"
 )
@@ -225,8 +230,8 @@ REST_FRAMEWORK = {
     "STRICT_JSON": True,
     # Applied by benchsite.throttling (failed authentications only, per client IP).
     "DEFAULT_THROTTLE_RATES": {"auth_failure": env.str("AUTH_FAILURE_RATE", default="30/min")},
-    # Proxies in front of the server, so the client IP comes from X-Forwarded-For.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # DRF's default (None) takes the client address from X-Forwarded-For, which any client sets.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

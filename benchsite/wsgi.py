@@ -2,5 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from .clientip import ForwardedClientWSGI
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchsite.settings")
-application = get_wsgi_application()
+application = ForwardedClientWSGI(get_wsgi_application())
