@@ -36,6 +36,9 @@ timeout = 60
 graceful_timeout = 20
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
+# Access lines without credentials (query-string tokens, Authorization and Cookie headers), for
+# both worker classes: uvicorn's worker writes through the same handlers.
+logger_class = "benchsite.accesslog.AccessLogger"
 
 # gunicorn and uvicorn trust X-Forwarded-For and X-Forwarded-Proto from 127.0.0.1 by default,
 # so anything on this machine (a local proxy passing client headers on, a local user) could

@@ -105,3 +105,14 @@ def test_behind_a_proxy_the_server_logs_and_throttles_the_forwarded_client(tmp_p
     clients = [line.split()[0].rsplit(":", 1)[0] for line in access_lines(log, "/api/stats")]
     assert sorted(clients) == ["192.0.2.44"] * 4 + ["192.0.2.45"]
     assert "6.6.6.6" not in log
+
+
+@WORKER_CLASSES
+def test_the_access_log_writes_no_token(tmp_path, worker_class):
+    env = {"GUNICORN_ACCESS_LOG": "-"}
+    with live_server(tmp_path, workers=1, worker_class=worker_class, extra_env=env) as server:
+        assert call_from(server, "127.0.0.1", f"/api/health?token={server.token}") == 200
+        assert call_from(server, "127.0.0.1", "/api/stats", token=server.token) == 200
+    log = server.log.read_text()  # once stopped: a line is written after its response
+    assert server.token not in log
+    assert "/api/health?token=[redacted]" in log
