@@ -5,6 +5,7 @@ Defaults are safe for a plain-HTTP LAN install; with DEBUG off the server refuse
 while SECRET_KEY or API_TOKEN is missing or still CHANGE_ME.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -170,6 +171,19 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
+# --- Cache -----------------------------------------------------------------------------------
+# Cross-request state (the failed-authentication budget, DRF throttles) must be seen by every
+# process that answers. The default, files under data/cache, is shared by the workers of one
+# server (gunicorn's processes; local memory would give each its own budget) and needs no
+# service and no table; a file is written only on a failed authentication. Several servers
+# share Redis: CACHE_URL=redis://host:6379/0.
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / 'data' / 'cache'}")
+}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Django's own client (package `redis`), whichever one django-environ would pick
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+
 # --- Static files and uploads --------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
@@ -212,6 +226,14 @@ SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]
 # a public domain in is hard to undo. Everything else of `check --deploy` is met with TLS on.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# Failed authentications per client address and period (benchsite/throttling.py); empty: off.
+AUTH_FAILURE_RATE = env.str("AUTH_FAILURE_RATE", default="30/min")
+if AUTH_FAILURE_RATE and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", AUTH_FAILURE_RATE):
+    raise ImproperlyConfigured(
+        f"AUTH_FAILURE_RATE must look like 30/min (per s, min, hour or day), "
+        f"not {AUTH_FAILURE_RATE!r}."
+    )
+
 # --- REST framework ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
@@ -229,7 +251,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "STRICT_JSON": True,
     # Applied by benchsite.throttling (failed authentications only, per client IP).
-    "DEFAULT_THROTTLE_RATES": {"auth_failure": env.str("AUTH_FAILURE_RATE", default="30/min")},
+    "DEFAULT_THROTTLE_RATES": {"auth_failure": AUTH_FAILURE_RATE},
     # DRF's default (None) takes the client address from X-Forwarded-For, which any client sets.
     "NUM_PROXIES": NUM_PROXIES,
 }
