@@ -23,6 +23,7 @@ def call(server, method, path, body=None):
 
 
 UVICORN = "uvicorn_worker.UvicornWorker"
+JSON = "application/json"
 
 
 @pytest.mark.parametrize("worker_class", [None, UVICORN])
@@ -116,3 +117,44 @@ def test_the_access_log_writes_no_token(tmp_path, worker_class):
     log = server.log.read_text()  # once stopped: a line is written after its response
     assert server.token not in log
     assert "/api/health?token=[redacted]" in log
+
+
+def post_chunked(server, path: str, body: bytes, content_type: str) -> tuple[int, dict]:
+    """POST `body` with Transfer-Encoding: chunked (no Content-Length), 64 KiB per chunk."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+    headers = {"Authorization": f"Bearer {server.token}", "Content-Type": content_type}
+    try:
+        connection.request("POST", path, body=chunks, headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@WORKER_CLASSES
+def test_chunked_bodies_are_read_like_any_other(tmp_path, worker_class, example_document):
+    from documents.tests import files
+    from documents.tests.test_live import multipart
+
+    with live_server(tmp_path, workers=1, worker_class=worker_class) as server:
+        stored, created = post_chunked(
+            server, "/api/benchmark", json.dumps(example_document).encode(), "application/json"
+        )
+        padded = {"device_identifier": "big", "pad": "x" * (5 * 1024 * 1024)}
+        too_large = post_chunked(server, "/api/benchmark", json.dumps(padded).encode(), JSON)
+        content = files.pdf_bytes("sent in chunks")
+        body, content_type = multipart(content, "chunked.pdf")
+        uploaded, document = post_chunked(
+            server, f"/api/devices/{created['device_id']}/docs", body, content_type
+        )
+        _, device = call(server, "GET", f"/api/devices/{created['device_id']}")
+    assert (stored, created["global_score"]) == (201, 105.65)
+    assert device["last_benchmark"]["id"] == created["benchmark_id"]
+    assert too_large == (
+        413,
+        {"detail": "Request body is larger than the limit of 1024 KiB (5120 KiB sent)."},
+    )
+    assert uploaded == 201, document
+    assert (document["filename"], document["size_bytes"]) == ("chunked.pdf", len(content))
