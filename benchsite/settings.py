@@ -68,6 +68,8 @@ BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))).reso
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
 MAX_SUBMISSION_KB = env.int("MAX_SUBMISSION_KB", default=1024)
 PORT = env.int("PORT", default=8007)
+# Read by scripts/serve and docker/entrypoint.sh: false on all but one of several servers.
+MIGRATE_ON_START = env.bool("MIGRATE_ON_START", default=True)
 # Reverse proxies in front of every request; the client address comes from X-Forwarded-For only
 # when this says so (benchsite/clientip.py).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)

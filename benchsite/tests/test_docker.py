@@ -180,6 +180,25 @@ def test_entrypoint_migrates_then_becomes_the_command(tmp_path):
 
 
 @engine_independent
+def test_entrypoint_leaves_migrations_to_the_migrate_job_when_migrate_on_start_is_false(tmp_path):
+    done = subprocess.run(
+        [str(ROOT / "docker" / "entrypoint.sh"), "true"],
+        cwd=tmp_path,
+        env=entrypoint_env(tmp_path, MIGRATE_ON_START="false"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "MIGRATE_ON_START is false" in done.stderr
+    database = tmp_path / "data" / "data.db"
+    if database.exists():  # opened by the settings check, never migrated
+        with sqlite3.connect(database) as db:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        assert "django_migrations" not in tables
+
+
+@engine_independent
 def test_entrypoint_refuses_default_secrets_before_running_the_command(tmp_path):
     marker = tmp_path / "ran"
     done = subprocess.run(
