@@ -24,7 +24,7 @@ RUN pip install -r requirements.txt
 COPY . .
 # Static files are built into the image (hashed, compressed names served by whitenoise). The
 # secrets here only satisfy the settings' production check; nothing is signed at build time.
-RUN DEBUG=false SECRET_KEY=collectstatic-only API_TOKEN=collectstatic-only \
+RUN DEBUG=false SECRET_KEY=collectstatic-only API_TOKEN=collectstatic-only-not-a-token \
     ENV_FILE=/nonexistent DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
     python manage.py collectstatic --noinput -v 0
 RUN mkdir -p /app/data /app/uploads /app/backups \

@@ -2,7 +2,8 @@
 
 Environment: PORT (8007), HOST (0.0.0.0), WEB_CONCURRENCY (2 worker processes),
 GUNICORN_WORKER_CLASS (gthread, the threaded WSGI worker; `uvicorn_worker.UvicornWorker` for
-ASGI), GUNICORN_THREADS (4, for gthread). Values from .env apply as in Django's settings.
+ASGI), GUNICORN_THREADS (4, for gthread), GUNICORN_ACCESS_LOG ("-", stdout; empty: off),
+NUM_PROXIES and FORWARDED_ALLOW_IPS (below). Values from .env apply as in Django's settings.
 
 gthread is the default because it measured faster here (perf/ingest.py, README "Performance"):
 Django's ORM is synchronous, and under ASGI every request hops to a new thread with a new
@@ -35,3 +36,16 @@ timeout = 60
 graceful_timeout = 20
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
+# Access lines without credentials (query-string tokens, Authorization and Cookie headers), for
+# both worker classes: uvicorn's worker writes through the same handlers.
+logger_class = "benchsite.accesslog.AccessLogger"
+
+# gunicorn and uvicorn trust X-Forwarded-For and X-Forwarded-Proto from 127.0.0.1 by default,
+# so anything on this machine (a local proxy passing client headers on, a local user) could
+# choose a client address. With no proxy declared, nobody is trusted. With NUM_PROXIES set, every
+# request comes through the proxies (FORWARDED_ALLOW_IPS narrows it to their addresses); the
+# client address is still chosen by the app alone (benchsite/clientip.py), from NUM_PROXIES.
+if int(os.environ.get("NUM_PROXIES") or 0) > 0:
+    forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "*"
+else:
+    forwarded_allow_ips = ""

@@ -1,18 +1,28 @@
-"""ASGI: a request body larger than any endpoint accepts is refused before Django stores it.
+"""Request bodies as Django needs them: within the largest limit, and with a Content-Length.
 
-Django's ASGI handler reads a whole body (into a temporary file) before any view runs, so the
-views' own limits (MAX_UPLOAD_MB for documents, MAX_SUBMISSION_KB for submissions) would only
-answer after a 10 GB upload had been written to disk. This wrapper answers the same 413 first: at
-once for a declared Content-Length over the largest limit, and for a body without one (chunked)
-as soon as it has passed that limit. Bodies within it go to Django untouched, where each endpoint
-applies its own, smaller limit.
+Limit (ASGI). Django's ASGI handler reads a whole body (into a temporary file) before any view
+runs, so the views' own limits (MAX_UPLOAD_MB for documents, MAX_SUBMISSION_KB for submissions)
+would only answer after a 10 GB upload had been written to disk (perf/bodylimit.py measures
+it). RequestBodyLimit answers the same 413 first: at once for a declared Content-Length over the
+largest limit, and for a body without one as soon as it has passed that limit. Bodies within it
+go to Django, where each endpoint applies its own, smaller limit.
+
+Chunked bodies (both servers). A body sent with `Transfer-Encoding: chunked` has no
+Content-Length, and Django, DRF and the multipart parser all take a request without one for a
+request without a body: a chunked submission arrived empty ("device_identifier required"). Such
+a body is spooled here (memory, then a temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE, as
+Django's ASGI handler does with every body), refused with 413 once past the largest limit, and
+handed on with its length, so every endpoint reads it like any other.
 """
 
 import json
+import tempfile
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 MSG_TOO_LARGE = "Request body is larger than this server accepts ({limit} MB)."
+BLOCK_BYTES = 64 * 1024
 
 
 def largest_body_bytes() -> int:
@@ -27,6 +37,14 @@ def largest_body_bytes() -> int:
     )
 
 
+def _too_large_body(limit: int) -> bytes:
+    return json.dumps({"detail": MSG_TOO_LARGE.format(limit=limit // (1024 * 1024))}).encode()
+
+
+def _spool():
+    return tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+
+
 class RequestBodyLimit:
     def __init__(self, app, *, max_bytes=largest_body_bytes):
         self.app = app
@@ -39,6 +57,8 @@ class RequestBodyLimit:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             return await _refuse(send, limit)
+        if declared is None and _is_chunked(scope):
+            return await self._chunked(scope, receive, send, limit)
         received = 0
         exceeded = response_started = False
 
@@ -65,6 +85,99 @@ class RequestBodyLimit:
             await _refuse(send, limit)
         return None
 
+    async def _chunked(self, scope, receive, send, limit: int) -> None:
+        with _spool() as body:
+            size = 0
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return  # the client went away: nobody to answer
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    await _refuse(send, limit)
+                    return
+                if getattr(body, "_rolled", False):  # on disk: not on the event loop
+                    await sync_to_async(body.write, thread_sensitive=False)(chunk)
+                else:
+                    body.write(chunk)
+                if not message.get("more_body", False):
+                    break
+            body.seek(0)
+            headers = [(k, v) for k, v in scope["headers"] if k != b"transfer-encoding"]
+            scope = {**scope, "headers": [*headers, (b"content-length", str(size).encode())]}
+            remaining, delivered = size, False
+
+            async def replay():
+                nonlocal remaining, delivered
+                if delivered:
+                    return await receive()  # after the body: the disconnect, when it comes
+                if getattr(body, "_rolled", False):
+                    chunk = await sync_to_async(body.read, thread_sensitive=False)(BLOCK_BYTES)
+                else:
+                    chunk = body.read(BLOCK_BYTES)
+                remaining -= len(chunk)
+                delivered = remaining <= 0
+                return {"type": "http.request", "body": chunk, "more_body": not delivered}
+
+            await self.app(scope, replay, send)
+
+
+class ChunkedBodyWSGI:
+    """The same for WSGI (gunicorn's threaded worker): a chunked body is read whole from
+    wsgi.input (gunicorn decodes the chunks), then handed on as a body with CONTENT_LENGTH."""
+
+    def __init__(self, app, *, max_bytes=largest_body_bytes):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def __call__(self, environ, start_response):
+        if (
+            environ.get("CONTENT_LENGTH")
+            or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        ):
+            return self.app(environ, start_response)
+        limit = self.max_bytes()
+        body = _spool()
+        size = 0
+        while chunk := environ["wsgi.input"].read(BLOCK_BYTES):
+            size += len(chunk)
+            if size > limit:
+                body.close()
+                content = _too_large_body(limit)
+                start_response(
+                    "413 Request Entity Too Large",
+                    [
+                        ("Content-Type", "application/json"),
+                        ("Content-Length", str(len(content))),
+                        ("Connection", "close"),  # the rest of the body is never read
+                    ],
+                )
+                return [content]
+            body.write(chunk)
+        body.seek(0)
+        environ["wsgi.input"] = body
+        environ["CONTENT_LENGTH"] = str(size)
+        del environ["HTTP_TRANSFER_ENCODING"]
+        return _ClosingResponse(self.app(environ, start_response), body)
+
+
+class _ClosingResponse:
+    """The app's response, which also closes the spooled body when the server closes it."""
+
+    def __init__(self, response, body):
+        self.response, self.body = response, body
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self):
+        try:
+            if hasattr(self.response, "close"):
+                self.response.close()
+        finally:
+            self.body.close()
+
 
 def _content_length(scope) -> int | None:
     for name, value in scope.get("headers", ()):
@@ -76,8 +189,15 @@ def _content_length(scope) -> int | None:
     return None
 
 
+def _is_chunked(scope) -> bool:
+    return any(
+        name == b"transfer-encoding" and b"chunked" in value.lower()
+        for name, value in scope.get("headers", ())
+    )
+
+
 async def _refuse(send, limit: int) -> None:
-    body = json.dumps({"detail": MSG_TOO_LARGE.format(limit=limit // (1024 * 1024))}).encode()
+    body = _too_large_body(limit)
     await send(
         {
             "type": "http.response.start",

@@ -95,6 +95,8 @@ def live_server(
             "WHITENOISE_USE_FINDERS": "true",
             "STATIC_ROOT": str(workdir / "static"),
             "GUNICORN_ACCESS_LOG": "",
+            # its own failed-auth budgets: servers of one test session never share addresses' state
+            "CACHE_URL": f"filecache://{workdir / 'cache'}",
             **({"GUNICORN_WORKER_CLASS": worker_class} if worker_class else {}),
             **(extra_env or {}),
         }

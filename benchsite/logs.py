@@ -8,13 +8,20 @@ from django.conf import settings
 
 REDACTED = "[redacted]"
 # An Authorization value or an issued token (benchsite.models.TOKEN_PREFIX) in any message.
+# A lowercase word after "token " is prose, not a credential: Django's "CSRF token missing."
 _PATTERNS = (
-    re.compile(r"(?i)\b(bearer|token)(\s+|=)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"(?i)\b(bearer)(\s+|=)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"\b((?i:token))(=|\s+(?![a-z]+[.,;:!?)]*(?:\s|$)))[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"\blbt_[A-Za-z0-9_-]{8,}"),
+)
+# The value of a query parameter named like a credential (`?token=…`, `&api_key=…`), any length.
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&;][^=&;\s\"]*(?:token|secret|passw|key|signature|credential)[^=&;\s\"]*=)[^&;\s\"]+"
 )
 
 
 def redact(text: str) -> str:
+    text = _QUERY_SECRET.sub(rf"\1{REDACTED}", text)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}" if m.lastindex else REDACTED, text)
     for name in ("API_TOKEN", "SECRET_KEY"):

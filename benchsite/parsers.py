@@ -4,13 +4,18 @@ import codecs
 import json
 
 from django.conf import settings
-from rest_framework import parsers
+from rest_framework import parsers, renderers
 from rest_framework.exceptions import ParseError
 
 from .exceptions import PayloadTooLarge
 
 
-class JSONParser(parsers.JSONParser):
+class JSONParser(parsers.BaseParser):
+    # Not a subclass of DRF's JSONParser: DRF reads request.body whole for those before calling
+    # parse(), which answered bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with that limit instead of
+    # MAX_SUBMISSION_KB, and held bodies up to it in memory. This one gets the stream.
+    media_type = "application/json"
+    renderer_class = renderers.JSONRenderer
     # NaN and Infinity are not JSON: refused here, unless the view names them by field itself
     parse_constant = None
 

@@ -5,6 +5,7 @@ Defaults are safe for a plain-HTTP LAN install; with DEBUG off the server refuse
 while SECRET_KEY or API_TOKEN is missing or still CHANGE_ME.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -47,6 +48,15 @@ else:
 
 # The fleet-wide token (all scopes). In DEBUG it may stay CHANGE_ME, which then works as a token.
 API_TOKEN = _required_secret("API_TOKEN")
+# It opens every scope and is guessed one request at a time: short ones fall to a patient guesser
+# even within AUTH_FAILURE_RATE. scripts/serve writes 43 characters.
+MIN_API_TOKEN_LENGTH = 24
+if not DEBUG and len(API_TOKEN) < MIN_API_TOKEN_LENGTH:
+    raise ImproperlyConfigured(
+        f"API_TOKEN is {len(API_TOKEN)} characters long; it must have at least "
+        f"{MIN_API_TOKEN_LENGTH}: python3 -c 'import secrets; print(secrets.token_urlsafe(32))' "
+        f"prints one."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -58,6 +68,13 @@ BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))).reso
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
 MAX_SUBMISSION_KB = env.int("MAX_SUBMISSION_KB", default=1024)
 PORT = env.int("PORT", default=8007)
+# Read by scripts/serve and docker/entrypoint.sh: false on all but one of several servers.
+MIGRATE_ON_START = env.bool("MIGRATE_ON_START", default=True)
+# Reverse proxies in front of every request; the client address comes from X-Forwarded-For only
+# when this says so (benchsite/clientip.py).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}.")
 # "cpu=0.30,memory=0.20,…"; a category left out keeps its weight from inventory/schema.py
 SCORE_WEIGHTS = env.str("SCORE_WEIGHTS", default="")
 
@@ -155,6 +172,19 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
+# --- Cache -----------------------------------------------------------------------------------
+# Cross-request state (the failed-authentication budget, DRF throttles) must be seen by every
+# process that answers. The default, files under data/cache, is shared by the workers of one
+# server (gunicorn's processes; local memory would give each its own budget) and needs no
+# service and no table; a file is written only on a failed authentication. Several servers
+# share Redis: CACHE_URL=redis://host:6379/0.
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / 'data' / 'cache'}")
+}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Django's own client (package `redis`), whichever one django-environ would pick
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+
 # --- Static files and uploads --------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
@@ -221,6 +251,14 @@ SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]
 # a public domain in is hard to undo. Everything else of `check --deploy` is met with TLS on.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# Failed authentications per client address and period (benchsite/throttling.py); empty: off.
+AUTH_FAILURE_RATE = env.str("AUTH_FAILURE_RATE", default="30/min")
+if AUTH_FAILURE_RATE and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", AUTH_FAILURE_RATE):
+    raise ImproperlyConfigured(
+        f"AUTH_FAILURE_RATE must look like 30/min (per s, min, hour or day), "
+        f"not {AUTH_FAILURE_RATE!r}."
+    )
+
 # --- REST framework ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
@@ -238,9 +276,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "STRICT_JSON": True,
     # Applied by benchsite.throttling (failed authentications only, per client IP).
-    "DEFAULT_THROTTLE_RATES": {"auth_failure": env.str("AUTH_FAILURE_RATE", default="30/min")},
-    # Proxies in front of the server, so the client IP comes from X-Forwarded-For.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    "DEFAULT_THROTTLE_RATES": {"auth_failure": AUTH_FAILURE_RATE},
+    # DRF's default (None) takes the client address from X-Forwarded-For, which any client sets.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,8 +1,8 @@
 """pytest plugin (loaded with `-p benchsite.testing` before Django starts): test environment.
 
 The suite runs the production settings (DEBUG off); it only supplies the secrets that a real
-install keeps in .env, and keeps uploads and backups in a throwaway directory. DATABASE_URL is
-left to the caller, so the same suite runs on SQLite (default) and on PostgreSQL.
+install keeps in .env, and keeps uploads, backups and the cache in a throwaway directory.
+DATABASE_URL is left to the caller, so the same suite runs on SQLite (default) and on PostgreSQL.
 """
 
 import os
@@ -21,4 +21,5 @@ os.environ.setdefault("DATABASE_URL", "sqlite:///" + os.path.join(_scratch, "tes
 os.environ.setdefault("WHITENOISE_USE_FINDERS", "true")
 os.environ.setdefault("STATIC_MANIFEST", "false")
 os.environ.setdefault("STATIC_ROOT", os.path.join(_scratch, "static"))
+os.environ.setdefault("CACHE_URL", "filecache://" + os.path.join(_scratch, "cache"))
 os.makedirs(os.environ["STATIC_ROOT"], exist_ok=True)

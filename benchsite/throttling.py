@@ -6,7 +6,8 @@ machinery (rate `auth_failure` in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], AUTH
 client IP per REST_FRAMEWORK["NUM_PROXIES"]). Only 401 answers count: a machine with a valid
 token is never slowed down, however often it submits. While an IP is over the limit every API
 request from it is refused before authentication, so the limit also hides whether a guess was
-right. The count lives in Django's cache: per worker process with the default local-memory cache.
+right. The counts live in Django's cache (CACHE_URL), which every worker of a server shares by
+default and every server shares with Redis.
 """
 
 import logging
@@ -24,9 +25,18 @@ MSG_THROTTLED = "Too many failed authentications from this address; retry in {wa
 
 
 class AuthFailureThrottle(SimpleRateThrottle):
-    """Counts 401 answers per client IP; `blocked()` once AUTH_FAILURE_RATE is reached."""
+    """Counts 401 answers per client IP; `blocked()` once AUTH_FAILURE_RATE is reached.
+
+    DRF's own throttles keep a list of timestamps and write it back (read, modify, write), which
+    loses counts when failures arrive together, as a guesser spreading over workers and servers
+    makes them. Here each failure is one atomic `incr` (Redis) of a counter per tenth of the
+    period, and the budget is their sum over the last period plus the tenth in progress: at
+    worst a failure counts for 10 % longer, never shorter. Once over, a "blocked until" entry is
+    written, so every other request costs a single cache read.
+    """
 
     scope = "auth_failure"
+    BUCKETS = 10
 
     def get_rate(self):
         # read at each request (not at import), so a settings override applies
@@ -35,23 +45,42 @@ class AuthFailureThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view=None):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-    def _load(self, request) -> None:
-        self.key = self.get_cache_key(request)
-        self.now = self.timer()
-        self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
-
     def blocked(self, request) -> bool:
         if self.rate is None:
             return False
-        self._load(request)
-        return len(self.history) >= self.num_requests
+        self.now = self.timer()
+        self.until = self.cache.get(f"{self.get_cache_key(request)}:until") or 0
+        return self.until > self.now
+
+    def wait(self) -> float:
+        return max(0.0, self.until - self.now)
 
     def record_failure(self, request) -> None:
         if self.rate is None:
             return
-        self._load(request)
-        self.history.insert(0, self.now)
-        self.cache.set(self.key, self.history, self.duration)
+        key, now = self.get_cache_key(request), self.timer()
+        width = max(1.0, self.duration / self.BUCKETS)
+        current = int(now // width)
+        ttl = math.ceil(self.duration + 2 * width)  # a bucket counts until (n + 1) × width + period
+        if not self.cache.add(f"{key}:{current}", 1, ttl):
+            try:
+                self.cache.incr(f"{key}:{current}")
+            except ValueError:  # expired between add and incr
+                self.cache.set(f"{key}:{current}", 1, ttl)
+        buckets = range(current - self.BUCKETS, current + 1)
+        found = self.cache.get_many([f"{key}:{n}" for n in buckets])
+        counts = [(n, found.get(f"{key}:{n}", 0)) for n in buckets]
+        excess = sum(count for _, count in counts) - self.num_requests + 1
+        if excess <= 0:
+            return
+        # blocked until enough of the oldest failures have left the period
+        until = now + self.duration  # a rate of 0: every failure blocks a whole period
+        for n, count in counts:
+            excess -= count
+            if excess <= 0:
+                until = max((n + 1) * width + self.duration, now + 1)
+                break
+        self.cache.set(f"{key}:until", until, math.ceil(until - now) + 1)
 
 
 class AuthFailureThrottleMiddleware:

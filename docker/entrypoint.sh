@@ -1,10 +1,20 @@
 #!/bin/sh
-# Container entry point: apply migrations, create the admin account when asked, then run the
-# CMD (gunicorn) in this process's place, so it gets the signals Docker sends.
+# Container entry point: apply migrations (unless MIGRATE_ON_START=false), create the admin
+# account when asked, then run the CMD (gunicorn) in this process's place, so it gets the
+# signals Docker sends.
 set -eu
 cd "$(dirname "$0")/.."
 
-python manage.py migrate --noinput
+# MIGRATE_ON_START as the settings read it; this also stops here, naming the variable, when a
+# secret is missing. With several app servers only one job migrates (docker-compose.yml, profile
+# cluster): parallel migrations of one database race.
+migrate=$(python manage.py shell -v 0 -c \
+    'from django.conf import settings; print(int(settings.MIGRATE_ON_START))')
+if [ "$migrate" = 1 ]; then
+    python manage.py migrate --noinput
+else
+    echo "entrypoint: MIGRATE_ON_START is false: migrations are left to the migrate job." >&2
+fi
 
 if [ -n "${DJANGO_SUPERUSER_USERNAME:-}" ] && [ -n "${DJANGO_SUPERUSER_PASSWORD:-}" ]; then
     python manage.py createsuperuser --noinput \

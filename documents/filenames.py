@@ -33,6 +33,17 @@ def display_filename(name: str | None) -> str:
     return name
 
 
+def download_filename(name: str, *, extension: str, extensions: frozenset[str]) -> str:
+    """`name` when its extension is one of `extensions` (those of the sniffed type), else
+    `name.<extension>`: a saved download opens as what it is, never as what its name claims
+    (`report.html` stored as text saves as `report.html.txt`, not as a page a browser runs)."""
+    stem, dot, own = name.rpartition(".")
+    if dot and own.lower() in extensions:
+        return name
+    name = name[: MAX_FILENAME_LENGTH - len(extension) - 1].rstrip(". ") or FALLBACK_STEM
+    return f"{name}.{extension}"
+
+
 def content_disposition(filename: str) -> str:
     """`attachment` with the filename per RFC 6266: a quoted ASCII `filename`, plus
     `filename*=UTF-8''…` (RFC 5987) with the exact name when it is not plain ASCII."""

@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from . import storage
-from .filenames import content_disposition
+from .filenames import content_disposition, download_filename
 from .models import Document
 
 # A multipart body is the file plus its envelope (boundaries, part headers, doc_type, title).
@@ -81,9 +81,12 @@ def document_response(request, document: Document) -> FileResponse:
     if not response.has_header("Content-Length"):
         # an object storage's stream cannot be measured by FileResponse: its size is known
         response["Content-Length"] = str(file.size)
-    # The contract: the original filename. The sniffed Content-Type, not the name, decides
-    # what the content is; HTML, SVG and scripts never get stored whatever their name.
-    response["Content-Disposition"] = content_disposition(document.original_filename)
+    # The original filename, ending in an extension of the sniffed type: the Content-Type, not
+    # the name, says what the content is, and a saved file must not open as something else.
+    filename = download_filename(
+        document.original_filename, extension=kind.extension, extensions=kind.extensions
+    )
+    response["Content-Disposition"] = content_disposition(filename)
     response["X-Content-Type-Options"] = "nosniff"
     # Should the file be opened in a tab anyway: no script, no plugin, no same-origin access.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

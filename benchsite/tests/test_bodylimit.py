@@ -1,11 +1,13 @@
-"""benchsite.bodylimit: under ASGI an oversized body is refused before Django stores it."""
+"""benchsite.bodylimit: an oversized body is refused before Django stores it (ASGI); a chunked
+body reaches Django with its length (ASGI and WSGI)."""
 
+import io
 import json
 
 from asgiref.sync import async_to_sync
 
 from benchsite.asgi import application
-from benchsite.bodylimit import RequestBodyLimit, largest_body_bytes
+from benchsite.bodylimit import ChunkedBodyWSGI, RequestBodyLimit, largest_body_bytes
 
 LIMIT = 1000
 
@@ -108,3 +110,99 @@ def test_the_served_asgi_application_applies_it(settings):
     status, _, read = run(application, headers=[(b"content-length", str(64 * 1024**2).encode())])
 
     assert status == 413 and read == 0
+
+
+CHUNKED = [(b"transfer-encoding", b"chunked")]
+
+
+class Recorder:
+    """Reads the whole body, then answers 200; keeps the headers and the body it was given."""
+
+    async def __call__(self, scope, receive, send):
+        self.headers = dict(scope["headers"])
+        self.body = b""
+        while True:
+            message = await receive()
+            self.body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def test_a_chunked_body_within_the_limit_reaches_the_app_with_its_length():
+    recorder = Recorder()
+    app = RequestBodyLimit(recorder, max_bytes=lambda: LIMIT)
+
+    status, _, _ = run(app, headers=CHUNKED, chunks=[b"x" * 300, b"y" * 300, b""])
+
+    assert status == 200
+    assert recorder.body == b"x" * 300 + b"y" * 300
+    assert recorder.headers[b"content-length"] == b"600"
+    assert b"transfer-encoding" not in recorder.headers
+
+
+def test_an_empty_chunked_body_reaches_the_app_at_once():
+    recorder = Recorder()
+
+    status, _, _ = run(RequestBodyLimit(recorder, max_bytes=lambda: LIMIT), headers=CHUNKED)
+
+    assert (status, recorder.body, recorder.headers[b"content-length"]) == (200, b"", b"0")
+
+
+def test_a_chunked_body_over_the_limit_is_refused_before_the_app_runs():
+    recorder = Recorder()
+    app = RequestBodyLimit(recorder, max_bytes=lambda: LIMIT)
+
+    status, body, read = run(app, headers=CHUNKED, chunks=[b"x" * 400] * 100)
+
+    assert status == 413 and "larger than this server accepts" in json.loads(body)["detail"]
+    assert read == 3 and not hasattr(recorder, "body")
+
+
+def wsgi_call(app, body: bytes, **environ):
+    started = []
+    stream = io.BytesIO(body)
+    environ = {"REQUEST_METHOD": "POST", "wsgi.input": stream, **environ}
+    response = app(environ, lambda status, headers: started.append((status, dict(headers))))
+    content = b"".join(response)
+    if hasattr(response, "close"):
+        response.close()
+    return started[0], content, stream.tell()
+
+
+def wsgi_echo(environ, start_response):
+    length = int(environ.get("CONTENT_LENGTH") or 0)  # what Django reads
+    body = environ["wsgi.input"].read(length)
+    start_response("200 OK", [("X-Length", environ.get("CONTENT_LENGTH", "none"))])
+    return [body]
+
+
+def test_wsgi_a_chunked_body_is_given_its_length():
+    app = ChunkedBodyWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
+
+    (status, headers), content, _ = wsgi_call(
+        app, b"a" * 700 + b"b" * 300, HTTP_TRANSFER_ENCODING="chunked"
+    )
+
+    assert (status, headers["X-Length"], content) == ("200 OK", "1000", b"a" * 700 + b"b" * 300)
+
+
+def test_wsgi_a_chunked_body_over_the_limit_is_a_413_and_not_read_to_the_end():
+    app = ChunkedBodyWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
+
+    (status, headers), content, consumed = wsgi_call(
+        app, b"z" * 10_000_000, HTTP_TRANSFER_ENCODING="chunked"
+    )
+
+    assert status.startswith("413") and headers["Connection"] == "close"
+    assert "larger than this server accepts" in json.loads(content)["detail"]
+    assert consumed < 200 * 1024
+
+
+def test_wsgi_a_body_with_a_length_is_left_alone():
+    app = ChunkedBodyWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
+
+    (status, headers), content, _ = wsgi_call(app, b"q" * 5000, CONTENT_LENGTH="5000")
+
+    assert (status, headers["X-Length"], len(content)) == ("200 OK", "5000", 5000)

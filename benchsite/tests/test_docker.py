@@ -117,12 +117,72 @@ def test_compose_runs_benchtools_on_8007_with_env_file_and_restart_policy(compos
 
 def test_compose_postgresql_is_optional_behind_a_profile(compose):
     postgres = compose["services"]["postgres"]
-    assert postgres["profiles"] == ["postgres"]
+    assert postgres["profiles"] == ["postgres", "cluster"]
     assert postgres["image"].startswith("postgres:")
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
     assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
     dependency = compose["services"]["benchtools"]["depends_on"]["postgres"]
     assert dependency == {"condition": "service_healthy", "required": False}
+
+
+CLUSTER = ("postgres", "redis", "migrate", "app", "proxy")
+
+
+def test_the_cluster_profile_has_its_services_each_with_a_healthcheck(compose):
+    services = compose["services"]
+    profiled = {
+        name for name, service in services.items() if "cluster" in service.get("profiles", ())
+    }
+    assert profiled == set(CLUSTER)
+    for name in ("postgres", "redis", "app", "proxy"):  # the one-shot migrate job has none
+        assert services[name]["healthcheck"]["test"], name
+    assert services["redis"]["image"].startswith("redis:")
+    assert "redis-cli" in services["redis"]["healthcheck"]["test"]
+
+
+def test_one_migrate_job_runs_before_any_app_server(compose):
+    migrate, app = compose["services"]["migrate"], compose["services"]["app"]
+    assert migrate["entrypoint"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    assert app["environment"]["MIGRATE_ON_START"] == "false"
+    assert app["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert app["depends_on"]["redis"] == {"condition": "service_healthy"}
+    # one database and one cache for the job and every server
+    for key in ("DATABASE_URL", "CACHE_URL"):
+        assert migrate["environment"][key] == app["environment"][key]
+    assert app["environment"]["DATABASE_URL"].startswith("postgres://benchtools:")
+    assert app["environment"]["DATABASE_URL"].endswith("@postgres:5432/benchtools")
+    assert app["environment"]["CACHE_URL"] == "redis://redis:6379/0"
+
+
+def test_the_app_service_scales_behind_the_proxy(compose):
+    app, proxy = compose["services"]["app"], compose["services"]["proxy"]
+    # replicas cannot share a fixed host port or a container name: the proxy is the way in
+    assert "ports" not in app and "container_name" not in app
+    assert app["expose"] == ["8007"]
+    assert app["environment"]["NUM_PROXIES"] == "1"
+    assert app["healthcheck"]["test"] == ["CMD", "python", "docker/healthcheck.py"]
+    assert proxy["ports"] == ["${PORT:-8007}:8007"]
+    assert proxy["depends_on"]["app"] == {"condition": "service_healthy"}
+    (mount,) = proxy["volumes"]
+    source, target, _ = mount.split(":")
+    assert (ROOT / source).is_file() and target == "/etc/nginx/conf.d/default.conf"
+    # the cluster recipe in the file's header keeps the single server down
+    assert "--scale benchtools=0 --scale app=3" in (ROOT / "docker-compose.yml").read_text()
+
+
+def test_the_proxy_forwards_one_hop_and_logs_no_query_string():
+    conf = (ROOT / "docker" / "nginx.conf").read_text()
+    directives = {line.strip() for line in conf.splitlines() if not line.strip().startswith("#")}
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in directives
+    assert "set $app http://app:8007;" in directives and "proxy_pass $app;" in directives
+    assert "resolver 127.0.0.11 valid=10s ipv6=off;" in directives  # finds new replicas
+    log_format = conf.split("log_format benchtools", 1)[1].split(";", 1)[0]
+    assert "$uri" in log_format
+    for leaky in ("$request ", "$request_uri", "$args", "$query_string", "$http_authorization"):
+        assert leaky not in log_format
+    assert "access_log /dev/stdout benchtools;" in directives
 
 
 def test_dockerignore_keeps_secrets_state_and_the_virtualenv_out():
@@ -143,7 +203,7 @@ def entrypoint_env(tmp_path, **extra):
         "ENV_FILE": "/nonexistent",
         "DEBUG": "false",
         "SECRET_KEY": "entrypoint-test-" + "k" * 40,
-        "API_TOKEN": "entrypoint-test-token",
+        "API_TOKEN": "entrypoint-test-token-0123456789",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'data.db'}",
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "BACKUP_DIR": str(tmp_path / "backups"),
@@ -177,6 +237,25 @@ def test_entrypoint_migrates_then_becomes_the_command(tmp_path):
     with sqlite3.connect(tmp_path / "data" / "data.db") as db:
         applied = {app for (app,) in db.execute("SELECT app FROM django_migrations")}
     assert {"inventory", "benchmarks", "documents", "benchsite"} <= applied
+
+
+@engine_independent
+def test_entrypoint_leaves_migrations_to_the_migrate_job_when_migrate_on_start_is_false(tmp_path):
+    done = subprocess.run(
+        [str(ROOT / "docker" / "entrypoint.sh"), "true"],
+        cwd=tmp_path,
+        env=entrypoint_env(tmp_path, MIGRATE_ON_START="false"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "MIGRATE_ON_START is false" in done.stderr
+    database = tmp_path / "data" / "data.db"
+    if database.exists():  # opened by the settings check, never migrated
+        with sqlite3.connect(database) as db:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        assert "django_migrations" not in tables
 
 
 @engine_independent

@@ -79,6 +79,24 @@ def test_redaction_removes_tokens_from_any_message(settings):
     assert redact("submission by=API_TOKEN in 3 ms") == "submission by=API_TOKEN in 3 ms"
 
 
+@pytest.mark.django_db
+def test_django_s_csrf_messages_are_logged_as_django_wrote_them(console):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/admin/login/")  # sets the CSRF cookie; the form below omits its token
+
+    response = browser.post("/admin/login/", {"username": "a", "password": "b"})
+
+    assert response.status_code == 403
+    assert "Forbidden (CSRF token missing.): /admin/login/" in console.getvalue()
+    assert redact("CSRF token from POST incorrect.") == "CSRF token from POST incorrect."
+    # a credential after "token" is still one, and anything after "Bearer" is
+    assert redact("Token Abcdefgh1234") == f"Token {REDACTED}"
+    assert redact("GET /api/health?token=abcdefghijkl") == f"GET /api/health?token={REDACTED}"
+    assert redact("Bearer abcdefghijkl") == f"Bearer {REDACTED}"
+
+
 def test_redaction_filter_rewrites_messages_and_tracebacks():
     try:
         raise ValueError(f"bad Bearer {TEST_API_TOKEN}")

@@ -230,6 +230,38 @@ def test_behind_a_proxy_the_forwarded_client_is_throttled_not_the_proxy(low_rate
     assert other.get("/api/stats").status_code == 200
 
 
+@pytest.mark.django_db
+def test_without_a_proxy_a_rotating_forwarded_for_does_not_escape_the_budget(low_rate, caplog):
+    statuses = [
+        client_from("192.168.1.82", "guess-" + "r" * 20, HTTP_X_FORWARDED_FOR=f"10.6.6.{i}")
+        .get("/api/stats")
+        .status_code
+        for i in range(6)
+    ]
+    assert statuses == [401, 401, 401, 429, 429, 429]
+    assert "auth failed client=192.168.1.82 GET /api/stats" in caplog.text
+    assert "10.6.6." not in caplog.text  # the forged addresses are never logged as the client
+
+
+@pytest.mark.django_db
+def test_without_a_proxy_a_forged_localhost_does_not_lock_out_localhost(low_rate):
+    forger = client_from("192.168.1.83", "guess-" + "l" * 20, HTTP_X_FORWARDED_FOR="127.0.0.1")
+    for _ in range(5):
+        forger.get("/api/stats")
+    assert forger.get("/api/stats").status_code == 429
+    assert client_from("127.0.0.1", TEST_API_TOKEN).get("/api/stats").status_code == 200
+
+
+@pytest.mark.django_db
+def test_behind_two_proxies_the_client_is_the_second_address_from_the_right(low_rate, caplog):
+    low_rate.REST_FRAMEWORK = {**low_rate.REST_FRAMEWORK, "NUM_PROXIES": 2}
+    # client 192.168.1.84 → proxy 10.0.0.2 → proxy 10.0.0.1 → us; the first entry is forged
+    chain = "127.0.0.1, 192.168.1.84, 10.0.0.2"
+    guesser = client_from("10.0.0.1", "guess-" + "c" * 20, HTTP_X_FORWARDED_FOR=chain)
+    assert [guesser.get("/api/stats").status_code for _ in range(4)] == [401, 401, 401, 429]
+    assert "auth failed client=192.168.1.84 GET /api/stats" in caplog.text
+
+
 ADMIN_PASSWORD = "right-horse-battery-staple"
 
 
@@ -267,6 +299,17 @@ def test_repeated_failed_admin_logins_are_throttled(low_rate, admin_account, cap
     assert admin_login(elsewhere, ADMIN_PASSWORD).status_code == 302
     assert "admin login throttled client=192.168.1.90" in caplog.text
     assert "guess-" not in caplog.text and ADMIN_PASSWORD not in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_rotating_forwarded_for_does_not_escape_the_admin_login_budget(low_rate, admin_account):
+    statuses = [
+        admin_login(
+            Client(REMOTE_ADDR="192.168.1.93", HTTP_X_FORWARDED_FOR=f"10.7.7.{i}"), f"guess-{i}"
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 """Both documented server modes serve the API: gthread (the default) and uvicorn's worker."""
 
+import http.client
 import json
 import urllib.request
 
@@ -21,7 +22,11 @@ def call(server, method, path, body=None):
         return response.status, json.loads(response.read())
 
 
-@pytest.mark.parametrize("worker_class", [None, "uvicorn_worker.UvicornWorker"])
+UVICORN = "uvicorn_worker.UvicornWorker"
+JSON = "application/json"
+
+
+@pytest.mark.parametrize("worker_class", [None, UVICORN])
 def test_the_server_mode_ingests_and_reads(tmp_path, example_document, worker_class):
     with live_server(tmp_path, workers=1, worker_class=worker_class) as server:
         assert call(server, "GET", "/api/health")[0] == 200
@@ -32,3 +37,124 @@ def test_the_server_mode_ingests_and_reads(tmp_path, example_document, worker_cl
             assert (status, device["last_benchmark"]["id"]) == (200, body["benchmark_id"])
         log = server.log.read_text()
     assert ("uvicorn" if worker_class else "gthread") in log
+
+
+WORKER_CLASSES = pytest.mark.parametrize("worker_class", ["gthread", UVICORN])
+
+
+def call_from(server, source: str, path: str, *, token=None, forwarded_for=None) -> int:
+    """GET `path` over a connection from the loopback address `source` (127.0.0.0/8)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30, source_address=(source, 0))
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for
+    try:
+        connection.request("GET", path, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def access_lines(log: str, path: str) -> list[str]:
+    return [line for line in log.splitlines() if path in line and " auth " not in line]
+
+
+@WORKER_CLASSES
+def test_without_a_proxy_the_server_ignores_forwarded_for(tmp_path, worker_class):
+    env = {"AUTH_FAILURE_RATE": "3/min", "GUNICORN_ACCESS_LOG": "-"}
+    with live_server(tmp_path, workers=1, worker_class=worker_class, extra_env=env) as server:
+        guess = "guess-" + "r" * 24
+        # 127.0.0.2 forges a new address each time: one budget all the same
+        rotating = [
+            call_from(server, "127.0.0.2", "/api/stats", token=guess, forwarded_for=f"10.6.6.{i}")
+            for i in range(5)
+        ]
+        # 127.0.0.3 claims to be 127.0.0.1: only 127.0.0.3 runs out
+        for _ in range(4):
+            call_from(server, "127.0.0.3", "/api/stats", token=guess, forwarded_for="127.0.0.1")
+        real = call_from(server, "127.0.0.1", "/api/stats", token=server.token)
+    log = server.log.read_text()  # once stopped: a line is written after its response
+    assert rotating == [401, 401, 401, 429, 429]
+    assert real == 200
+    assert "auth failed client=127.0.0.2 GET /api/stats" in log
+    assert "auth throttled client=127.0.0.3 GET /api/stats" in log
+    assert "10.6.6." not in log and "client=127.0.0.1" not in log
+    clients = [line.split()[0].rsplit(":", 1)[0] for line in access_lines(log, "/api/stats")]
+    assert sorted(clients) == ["127.0.0.1"] + ["127.0.0.2"] * 5 + ["127.0.0.3"] * 4
+
+
+@WORKER_CLASSES
+def test_behind_a_proxy_the_server_logs_and_throttles_the_forwarded_client(tmp_path, worker_class):
+    env = {"AUTH_FAILURE_RATE": "3/min", "GUNICORN_ACCESS_LOG": "-", "NUM_PROXIES": "1"}
+    with live_server(tmp_path, workers=1, worker_class=worker_class, extra_env=env) as server:
+        # the proxy (127.0.0.2) appends the address it saw; the client forged the first entry
+        chain = "6.6.6.6, 192.0.2.44"
+        statuses = [
+            call_from(
+                server, "127.0.0.2", "/api/stats", token="guess-" + "p" * 24, forwarded_for=chain
+            )
+            for _ in range(4)
+        ]
+        other = call_from(
+            server, "127.0.0.2", "/api/stats", token=server.token, forwarded_for="192.0.2.45"
+        )
+    log = server.log.read_text()  # once stopped: a line is written after its response
+    assert statuses == [401, 401, 401, 429]
+    assert other == 200
+    assert "auth failed client=192.0.2.44 GET /api/stats" in log
+    clients = [line.split()[0].rsplit(":", 1)[0] for line in access_lines(log, "/api/stats")]
+    assert sorted(clients) == ["192.0.2.44"] * 4 + ["192.0.2.45"]
+    assert "6.6.6.6" not in log
+
+
+@WORKER_CLASSES
+def test_the_access_log_writes_no_token(tmp_path, worker_class):
+    env = {"GUNICORN_ACCESS_LOG": "-"}
+    with live_server(tmp_path, workers=1, worker_class=worker_class, extra_env=env) as server:
+        assert call_from(server, "127.0.0.1", f"/api/health?token={server.token}") == 200
+        assert call_from(server, "127.0.0.1", "/api/stats", token=server.token) == 200
+    log = server.log.read_text()  # once stopped: a line is written after its response
+    assert server.token not in log
+    assert "/api/health?token=[redacted]" in log
+
+
+def post_chunked(server, path: str, body: bytes, content_type: str) -> tuple[int, dict]:
+    """POST `body` with Transfer-Encoding: chunked (no Content-Length), 64 KiB per chunk."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+    headers = {"Authorization": f"Bearer {server.token}", "Content-Type": content_type}
+    try:
+        connection.request("POST", path, body=chunks, headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@WORKER_CLASSES
+def test_chunked_bodies_are_read_like_any_other(tmp_path, worker_class, example_document):
+    from documents.tests import files
+    from documents.tests.test_live import multipart
+
+    with live_server(tmp_path, workers=1, worker_class=worker_class) as server:
+        stored, created = post_chunked(
+            server, "/api/benchmark", json.dumps(example_document).encode(), "application/json"
+        )
+        padded = {"device_identifier": "big", "pad": "x" * (5 * 1024 * 1024)}
+        too_large = post_chunked(server, "/api/benchmark", json.dumps(padded).encode(), JSON)
+        content = files.pdf_bytes("sent in chunks")
+        body, content_type = multipart(content, "chunked.pdf")
+        uploaded, document = post_chunked(
+            server, f"/api/devices/{created['device_id']}/docs", body, content_type
+        )
+        _, device = call(server, "GET", f"/api/devices/{created['device_id']}")
+    assert (stored, created["global_score"]) == (201, 105.65)
+    assert device["last_benchmark"]["id"] == created["benchmark_id"]
+    assert too_large == (
+        413,
+        {"detail": "Request body is larger than the limit of 1024 KiB (5120 KiB sent)."},
+    )
+    assert uploaded == 201, document
+    assert (document["filename"], document["size_bytes"]) == ("chunked.pdf", len(content))

@@ -96,11 +96,14 @@ def run_check(**env_overrides):
     )
 
 
+REAL_TOKEN = "a-real-token-of-24-chars!"
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
-        ({"SECRET_KEY": "CHANGE_ME", "API_TOKEN": "a-real-token"}, "SECRET_KEY"),
-        ({"API_TOKEN": "a-real-token"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "CHANGE_ME", "API_TOKEN": REAL_TOKEN}, "SECRET_KEY"),
+        ({"API_TOKEN": REAL_TOKEN}, "SECRET_KEY"),
         ({"SECRET_KEY": "s" * 50, "API_TOKEN": "CHANGE_ME"}, "API_TOKEN"),
         ({"SECRET_KEY": "s" * 50}, "API_TOKEN"),
     ],
@@ -112,8 +115,15 @@ def test_production_refuses_to_start_with_default_secrets(env, named):
 
 
 def test_production_starts_with_real_secrets():
-    result = run_check(DEBUG="false", SECRET_KEY="s" * 50, API_TOKEN="a-real-token")
+    result = run_check(DEBUG="false", SECRET_KEY="s" * 50, API_TOKEN=REAL_TOKEN)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("token", ["y", "x" * 23])
+def test_production_refuses_an_api_token_shorter_than_24_characters(token):
+    result = run_check(DEBUG="false", SECRET_KEY="s" * 50, API_TOKEN=token)
+    assert result.returncode != 0
+    assert f"API_TOKEN is {len(token)} characters long; it must have at least 24" in result.stderr
 
 
 def test_debug_starts_without_secrets():

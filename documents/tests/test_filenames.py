@@ -4,7 +4,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from documents.filenames import content_disposition, display_filename
+from documents import storage
+from documents.filenames import content_disposition, display_filename, download_filename
 
 
 @pytest.mark.parametrize(
@@ -55,3 +56,23 @@ def test_non_ascii_names_get_an_ascii_fallback_and_the_exact_name_per_rfc_5987()
         "%C3%9Cbersicht%20%E2%80%93%20%E6%97%A5%E6%9C%AC.pdf"
     )
     assert content_disposition("日本.pdf").startswith('attachment; filename="document.pdf";')
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "downloaded"),
+    [
+        ("report.html", storage.TEXT, "report.html.txt"),
+        ("notes.txt", storage.TEXT, "notes.txt"),
+        ("boot.LOG", storage.TEXT, "boot.LOG"),  # any extension of the type, in any case
+        ("README", storage.TEXT, "README.txt"),
+        ("scan.pdf", storage.PNG, "scan.pdf.png"),
+        ("photo.jpeg", storage.JPEG, "photo.jpeg"),
+        ("photo.exe", storage.JPEG, "photo.exe.jpg"),
+        ("trailing.", storage.PDF, "trailing.pdf"),
+        ("x" * 250 + ".html", storage.TEXT, "x" * 250 + ".txt"),  # 255 at most
+    ],
+)
+def test_a_download_name_ends_in_an_extension_of_the_sniffed_type(name, kind, downloaded):
+    assert download_filename(name, extension=kind.extension, extensions=kind.extensions) == (
+        downloaded
+    )

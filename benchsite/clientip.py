@@ -1,0 +1,58 @@
+"""The client's address, decided once per request from NUM_PROXIES, the way DRF decides it.
+
+NUM_PROXIES=0 (the default): the address of the peer that connected, whatever X-Forwarded-For
+says, so a client cannot choose its address. NUM_PROXIES=N: the address N entries from the right
+of X-Forwarded-For, the one the outermost of the N proxies saw connect (entries further left are
+whatever the client sent). DRF's throttles read REST_FRAMEWORK["NUM_PROXIES"], set from the same
+variable; the wrappers below write the result into REMOTE_ADDR (WSGI) and the scope's client
+(ASGI), so Django, the app's logs and the app server's access log all show that one address.
+
+The app servers must not pick an address themselves: gunicorn.conf.py empties
+`forwarded_allow_ips` (gunicorn and uvicorn trust X-Forwarded-For from 127.0.0.1 by default)
+unless NUM_PROXIES is set, and uvicorn's own choice (the leftmost entry) is replaced here.
+"""
+
+from django.conf import settings
+
+
+def client_address(peer: str | None, forwarded_for: str | None, num_proxies: int) -> str | None:
+    """`peer` when `num_proxies` is 0 or nothing was forwarded; else the entry `num_proxies`
+    from the right of `forwarded_for` (the leftmost when there are fewer)."""
+    if not num_proxies or not forwarded_for:
+        return peer
+    entries = forwarded_for.split(",")
+    return entries[-min(num_proxies, len(entries))].strip() or peer
+
+
+class ForwardedClientWSGI:
+    """Sets REMOTE_ADDR to the client's address behind NUM_PROXIES proxies. gunicorn's access
+    log reads the same environ, so it logs that address too."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        num_proxies = settings.NUM_PROXIES
+        if num_proxies:
+            environ["REMOTE_ADDR"] = client_address(
+                environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"), num_proxies
+            )
+        return self.app(environ, start_response)
+
+
+class ForwardedClientASGI:
+    """The same for ASGI: the scope's client, which uvicorn's access log reads back."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        num_proxies = settings.NUM_PROXIES
+        if num_proxies and scope["type"] == "http":
+            forwarded = b",".join(v for k, v in scope["headers"] if k == b"x-forwarded-for")
+            peer, port = scope.get("client") or (None, 0)
+            address = client_address(peer, forwarded.decode("latin-1"), num_proxies)
+            if address is not None:
+                # in place: uvicorn logs the dict it passed, as its own proxy middleware relies on
+                scope["client"] = (address, port)
+        return await self.app(scope, receive, send)

@@ -1,0 +1,120 @@
+"""scripts/serve, the README's run command: secrets written once, the token printed once,
+migrations only with MIGRATE_ON_START.
+
+It runs in a copy of the checkout whose .venv holds this interpreter and gunicorn but a `pip`
+that installs nothing: the script under test is the start-up, not the package installer, and the
+tests must not touch the shared environment.
+"""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from benchsite.livetest import free_port
+
+from .markers import engine_independent
+
+pytestmark = [pytest.mark.live, engine_independent]
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def checkout(tmp_path) -> Path:
+    root = tmp_path / "checkout"
+    root.mkdir()
+    for entry in ROOT.iterdir():
+        if entry.name not in (".venv", ".env", "data", "uploads", "backups", "staticfiles", ".git"):
+            (root / entry.name).symlink_to(entry)
+    venv = root / ".venv"
+    bin_dir = venv / "bin"
+    bin_dir.mkdir(parents=True)
+    # a virtualenv is its pyvenv.cfg and lib/ beside bin/: this one shares the suite's packages
+    (venv / "pyvenv.cfg").write_text((Path(sys.prefix) / "pyvenv.cfg").read_text())
+    (venv / "lib").symlink_to(Path(sys.prefix) / "lib")
+    (bin_dir / "python").symlink_to(sys.executable)
+    (bin_dir / "gunicorn").symlink_to(VENV_BIN / "gunicorn")
+    (bin_dir / "pip").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "pip").chmod(0o755)
+    return root
+
+
+def serve(checkout: Path, **env) -> str:
+    """Run scripts/serve until the server answers, stop it, return what it printed."""
+    port = free_port()
+    inherited = ("SECRET_KEY", "API_TOKEN", "DEBUG", "ENV_FILE", "DATABASE_URL", "CACHE_URL")
+    base = {k: v for k, v in os.environ.items() if k not in inherited}
+    data = checkout.parent
+    process = subprocess.Popen(
+        ["bash", str(checkout / "scripts" / "serve")],
+        cwd=data,
+        env={
+            **base,
+            "ENV_FILE": str(checkout / ".env"),  # what the checkout's symlinks would resolve away
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "DATABASE_URL": f"sqlite:///{data / 'serve.db'}",
+            "CACHE_URL": f"filecache://{data / 'cache'}",
+            "STATIC_ROOT": str(data / "static"),
+            "GUNICORN_ACCESS_LOG": "",
+            "WEB_CONCURRENCY": "1",
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    return output.decode()
+
+
+def api_token(checkout: Path) -> str:
+    (line,) = [ln for ln in (checkout / ".env").read_text().splitlines() if ln.startswith("API_")]
+    return line.split("=", 1)[1]
+
+
+def test_the_token_is_printed_on_the_first_start_only(checkout):
+    first = serve(checkout)
+    token = api_token(checkout)
+    assert len(token) >= 24
+    assert "Linux BenchTools is starting" in first, first
+    assert token in first
+    assert oct((checkout / ".env").stat().st_mode & 0o777) == "0o600"
+
+    again = serve(checkout)
+
+    assert "Linux BenchTools is starting" in again, again
+    assert token not in again
+    assert "--token YOUR_TOKEN" in again
+    assert api_token(checkout) == token  # the .env was kept
+
+
+def test_migrate_on_start_false_leaves_the_database_alone(checkout):
+    output = serve(checkout, MIGRATE_ON_START="false")
+
+    assert "MIGRATE_ON_START is false" in output, output
+    database = checkout.parent / "serve.db"
+    if database.exists():
+        with sqlite3.connect(database) as db:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        assert "django_migrations" not in tables

@@ -1,0 +1,58 @@
+"""benchsite.throttling.AuthFailureThrottle: counts per tenth of the period, never undercounts."""
+
+import pytest
+from django.test import RequestFactory
+
+from benchsite.throttling import AuthFailureThrottle
+
+
+@pytest.fixture
+def clock(monkeypatch, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_failure": "3/min"},
+    }
+    now = [0.0]
+    monkeypatch.setattr(AuthFailureThrottle, "timer", staticmethod(lambda: now[0]))
+    return now
+
+
+REQUEST = RequestFactory().get("/api/stats", REMOTE_ADDR="192.0.2.9")
+
+
+def fail_at(clock, *times):
+    for at in times:
+        clock[0] = at
+        AuthFailureThrottle().record_failure(REQUEST)
+
+
+def blocked_at(clock, at) -> tuple[bool, float]:
+    clock[0] = at
+    throttle = AuthFailureThrottle()
+    return throttle.blocked(REQUEST), throttle.wait()
+
+
+def test_the_budget_blocks_until_the_oldest_failure_leaves_the_period(clock):
+    start = 1_000_002.0  # a bucket starts here: [1_000_002, 1_000_008), a tenth of a minute
+    fail_at(clock, start, start + 1, start + 2)
+
+    assert blocked_at(clock, start + 3) == (True, 63.0)  # 6 s bucket + 60 s period, from start
+    assert blocked_at(clock, start + 65.9)[0]
+    assert not blocked_at(clock, start + 66)[0]
+
+
+def test_failures_either_side_of_a_bucket_boundary_all_count(clock):
+    fail_at(clock, 1_000_007.9, 1_000_008.1, 1_000_008.2)
+    assert blocked_at(clock, 1_000_008.3)[0]
+
+
+def test_failures_further_apart_than_the_period_do_not_add_up(clock):
+    fail_at(clock, 1_000_002.0, 1_000_050.0, 1_000_110.0)
+    assert not blocked_at(clock, 1_000_110.5)[0]
+
+
+def test_other_addresses_have_their_own_budget(clock):
+    fail_at(clock, 1_000_002.0, 1_000_003.0, 1_000_004.0)
+    clock[0] = 1_000_005.0
+    other = RequestFactory().get("/api/stats", REMOTE_ADDR="192.0.2.10")
+    assert not AuthFailureThrottle().blocked(other)
