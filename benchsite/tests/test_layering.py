@@ -81,3 +81,13 @@ def test_each_model_admin_is_registered_once():
     for app in APPS:
         for path in application_modules(app):
             assert ".unregister(" not in path.read_text(), path
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_no_application_module_is_over_400_lines(app):
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in application_modules(app)
+        if (count := len(path.read_text().splitlines())) > 400
+    }
+    assert long == {}

@@ -36,12 +36,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='device',
             name='cpu_score',
-            field=models.FloatField(blank=True, null=True, verbose_name='CPU'),
+            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='CPU'),
         ),
         migrations.AddField(
             model_name='device',
             name='disk_score',
-            field=models.FloatField(blank=True, null=True, verbose_name='disk'),
+            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='disk'),
         ),
         migrations.AddField(
             model_name='device',
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='device',
             name='gpu_score',
-            field=models.FloatField(blank=True, null=True, verbose_name='GPU'),
+            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='GPU'),
         ),
         migrations.AddField(
             model_name='device',
@@ -66,12 +66,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='device',
             name='memory_score',
-            field=models.FloatField(blank=True, null=True, verbose_name='memory'),
+            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='memory'),
         ),
         migrations.AddField(
             model_name='device',
             name='network_score',
-            field=models.FloatField(blank=True, null=True, verbose_name='network'),
+            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='network'),
         ),
         migrations.AddIndex(
             model_name='device',
