@@ -15,17 +15,22 @@ class BenchmarkAdmin(admin.ModelAdmin):
         "disk_score",
         "network_score",
         "gpu_score",
+        "validity",
         "bench_script_version",
     )
     # a date filter, not date_hierarchy: its SELECT DISTINCT over every run_at costs ~0.5 s at
     # 100k benchmarks on SQLite (perf/reads.py)
-    list_filter = ("run_at", "bench_script_version", "scoring_version")
+    list_filter = ("run_at", "validity", "bench_script_version", "scoring_version")
     search_fields = ("device__hostname", "submission_id")
     list_select_related = ("device",)
     readonly_fields = (
         "device",
         "snapshot",
         "run_at",
+        "received_at",
+        "validity",
+        "validity_reasons",
+        "excluded_categories",
         "bench_script_version",
         "cpu_score",
         "memory_score",
@@ -51,7 +56,9 @@ class BenchmarkAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         services.benchmark_delete(benchmarks=queryset)
 
-    @admin.action(description="Recompute the global score of selected benchmarks")
+    @admin.action(description="Re-apply the scoring and validity rules to selected benchmarks")
     def rescore(self, request, queryset):
-        examined, changed = services.benchmark_rescore(benchmarks=queryset)
-        self.message_user(request, f"Rescored {examined} benchmark(s): {changed} changed.")
+        result = services.benchmark_rescore(benchmarks=queryset)
+        self.message_user(
+            request, f"Rescored {result.examined} benchmark(s): {result.changed} changed."
+        )

@@ -8,6 +8,11 @@ CategoryScores = abstract_model("CategoryScores", __name__, category_score_field
 CATEGORY_FIELDS = tuple(category_score_fields())
 
 
+class Validity(models.TextChoices):
+    VALID = "valid", "valid"
+    SUSPECT = "suspect", "suspect"
+
+
 class Benchmark(CategoryScores):
     """One bench.sh run: category scores as sent, the global score as computed here."""
 
@@ -19,7 +24,10 @@ class Benchmark(CategoryScores):
         on_delete=models.SET_NULL,
         related_name="benchmarks",
     )
+    # when the run happened (conditions.started_at, benchmarks.validity.run_time), and when
+    # it reached the server: a capture replayed days later takes its place in the past
     run_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
     bench_script_version = models.CharField(max_length=50, blank=True)
     global_score = models.FloatField("global", null=True, blank=True)
     results = models.JSONField(
@@ -27,6 +35,11 @@ class Benchmark(CategoryScores):
     )
     extra = models.JSONField(
         default=dict, blank=True, help_text="Top-level keys of the submission this server ignores."
+    )
+    validity = models.CharField(max_length=10, choices=Validity.choices, default=Validity.VALID)
+    validity_reasons = models.JSONField(default=list, blank=True, help_text="Why it is suspect.")
+    excluded_categories = models.JSONField(
+        default=list, blank=True, help_text="Measured, but left out of the global score."
     )
     scoring_version = models.PositiveSmallIntegerField(default=1)
     weights = models.JSONField(default=dict, blank=True, help_text="Weights the global score used.")

@@ -7,7 +7,7 @@ categories present, so a skipped category (a headless server's GPU) does not sin
     global = Σ wᵢ·scoreᵢ / Σ wᵢ   over present categories with wᵢ > 0, rounded to 2 decimals.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from inventory.schema import CATEGORIES as _CATEGORIES
@@ -15,7 +15,8 @@ from inventory.schema import CATEGORY_NAMES as CATEGORIES
 
 DEFAULT_WEIGHTS: dict[str, float] = {category.name: category.weight for category in _CATEGORIES}
 # Bump when the formula (not the weights) changes; stored on every benchmark.
-SCORING_VERSION = 1
+# 2: a category listed as excluded (a network measured on loopback) is left out.
+SCORING_VERSION = 2
 
 
 class WeightsError(ValueError):
@@ -56,8 +57,13 @@ def round_score(value: float | Decimal) -> float:
     return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def global_score(scores: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
-    """The weighted mean of the present category scores; None when none is present.
+def global_score(
+    scores: Mapping[str, float | None],
+    weights: Mapping[str, float],
+    excluded: Collection[str] = (),
+) -> float | None:
+    """The weighted mean of the present category scores, `excluded` ones left out; None when
+    none is left.
 
     Computed in decimal arithmetic so that the documented example (a mean of exactly 105.645)
     rounds to 105.65 as a person would, not to 105.64 through binary float error.
@@ -65,7 +71,7 @@ def global_score(scores: Mapping[str, float | None], weights: Mapping[str, float
     total = weight_sum = Decimal(0)
     for name in CATEGORIES:
         score, weight = scores.get(name), weights.get(name, 0.0)
-        if score is None or weight <= 0:
+        if score is None or weight <= 0 or name in excluded:
             continue
         total += _decimal(weight) * _decimal(score)
         weight_sum += _decimal(weight)

@@ -4,13 +4,19 @@ from rest_framework import serializers
 
 from inventory.schema import CATEGORY_NAMES
 
+from .models import Validity
+
 
 class BenchmarkSummarySerializer(serializers.Serializer):
     """A benchmark's scores, as listed in a device's history and as its `last_benchmark`."""
 
     id = serializers.IntegerField(read_only=True)
     run_at = serializers.DateTimeField(read_only=True)
+    received_at = serializers.DateTimeField(read_only=True)
     bench_script_version = serializers.CharField(read_only=True)
+    validity = serializers.ChoiceField(choices=Validity.choices, read_only=True)
+    validity_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    excluded_categories = serializers.ListField(child=serializers.CharField(), read_only=True)
     global_score = serializers.FloatField(read_only=True, allow_null=True)
 
     def get_fields(self):

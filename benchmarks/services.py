@@ -4,25 +4,37 @@ import functools
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.models import Device
 from inventory.schema import Results, Submission
 from inventory.services import (
     IdentityKeys,
+    RunRecord,
     device_find_or_create,
-    device_ranking_set,
+    device_run_record,
     snapshot_record,
 )
 
-from . import scoring
-from .models import CATEGORY_FIELDS, Benchmark
+from . import scoring, validity
+from .models import CATEGORY_FIELDS, Benchmark, Validity
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +126,25 @@ def benchmark_ingest(
     return result
 
 
+def validity_thresholds() -> validity.Thresholds:
+    """The run-validity thresholds in force (VALIDITY_* settings)."""
+    return validity.Thresholds(
+        busy_pct=settings.VALIDITY_BUSY_PCT,
+        steal_pct=settings.VALIDITY_STEAL_PCT,
+        max_cv_pct=settings.VALIDITY_MAX_CV_PCT,
+        max_cv_pct_network=settings.VALIDITY_MAX_CV_PCT_NETWORK,
+    )
+
+
 def _ingest(submission: Submission, document, scores, weights, submitted_by) -> IngestResult:
     hardware = submission.hardware
     version = submission.bench_script_version or ""
-    now = timezone.now()
+    raw_results = document.get("results")
+    results = dict(raw_results) if isinstance(raw_results, Mapping) else {}
+    received_at = timezone.now()
+    run_at = validity.run_time(results, received_at=received_at)
+    reasons = validity.validity_reasons(results, validity_thresholds())
+    excluded = validity.excluded_categories(results)
     device, _ = device_find_or_create(
         identifier=submission.device_identifier,
         keys=IdentityKeys.from_system(hardware.system if hardware else None),
@@ -127,29 +154,27 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         hardware=hardware,
         raw=document.get("hardware"),
         bench_script_version=version,
-        captured_at=now,
+        captured_at=run_at,
     )
-    raw_results = document.get("results")
     benchmark = Benchmark.objects.create(
         device=device,
         snapshot=snapshot,
-        run_at=now,
+        run_at=run_at,
+        received_at=received_at,
         bench_script_version=version,
-        global_score=scoring.global_score(scores, weights),
-        results=dict(raw_results) if isinstance(raw_results, Mapping) else {},
+        global_score=scoring.global_score(scores, weights, excluded),
+        results=results,
         extra={k: v for k, v in document.items() if k not in KNOWN_TOP_LEVEL},
+        validity=Validity.SUSPECT if reasons else Validity.VALID,
+        validity_reasons=reasons,
+        excluded_categories=excluded,
         scoring_version=scoring.SCORING_VERSION,
         weights=weights,
         submission_id=submission.submission_id,
         submitted_by=submitted_by[:100],
         **{f"{name}_score": score for name, score in scores.items()},
     )
-    device_ranking_set(
-        device_id=device.pk,
-        run_at=benchmark.run_at,
-        snapshot_id=snapshot.pk,
-        figures=benchmark_figures(benchmark),
-    )
+    device_run_record(device=device, run=run_record(benchmark))
     return IngestResult(
         device_id=device.pk,
         snapshot_id=snapshot.pk,
@@ -159,18 +184,36 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
     )
 
 
-def benchmark_figures(benchmark: Benchmark) -> dict[str, float | None]:
-    """The figures of a run that rank its device: global and category scores."""
-    return {name: getattr(benchmark, name) for name in RANKING_FIGURES}
-
-
 RANKING_FIGURES = ("global_score", *CATEGORY_FIELDS)
 
 
+def run_record(benchmark: Benchmark) -> RunRecord:
+    """What the device keeps of a run: its time, validity, snapshot and ranking figures."""
+    return RunRecord(
+        run_at=benchmark.run_at,
+        valid=benchmark.validity == Validity.VALID,
+        validity=benchmark.validity,
+        reasons=benchmark.validity_reasons,
+        snapshot_id=benchmark.snapshot_id,
+        figures={name: getattr(benchmark, name) for name in RANKING_FIGURES},
+    )
+
+
 def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
-    """Recompute devices' ranking figures from their benchmarks (after a deletion or a rescore):
-    one UPDATE with a correlated subquery per figure; all devices when `device_ids` is None."""
+    """Recompute devices' run columns from their benchmarks (after a deletion or a rescore),
+    by the rule of inventory.services.device_run_changes: the figures of the latest valid run,
+    else of the latest run. One UPDATE with correlated subqueries; every device when
+    `device_ids` is None."""
     latest = Benchmark.objects.filter(device=OuterRef("pk")).order_by("-run_at", "-id")
+    valid = latest.filter(validity=Validity.VALID)
+    has_valid = Exists(valid)
+
+    def ranked(name: str):
+        return Case(
+            When(has_valid, then=Subquery(valid.values(name)[:1])),
+            default=Subquery(latest.values(name)[:1]),
+        )
+
     devices = (
         Device.objects.all()
         if device_ids is None
@@ -178,7 +221,18 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
     )
     return devices.update(
         last_benchmark_at=Subquery(latest.values("run_at")[:1]),
-        **{name: Subquery(latest.values(name)[:1]) for name in RANKING_FIGURES},
+        latest_validity=Coalesce(Subquery(latest.values("validity")[:1]), Value("")),
+        latest_validity_reasons=Coalesce(
+            Subquery(latest.values("validity_reasons")[:1]), Value([], JSONField())
+        ),
+        ranking_run_at=ranked("run_at"),
+        ranking_run_valid=Case(
+            When(has_valid, then=Value(True)),
+            When(Exists(latest), then=Value(False)),
+            default=Value(None),
+            output_field=BooleanField(),
+        ),
+        **{name: ranked(name) for name in RANKING_FIGURES},
     )
 
 
@@ -194,18 +248,48 @@ def benchmark_delete(*, benchmarks: QuerySet[Benchmark]) -> int:
 RESCORE_BATCH = 1000
 
 
+@dataclass(frozen=True)
+class Rescored:
+    """One benchmark whose stored scoring differs from what the rules in force give."""
+
+    benchmark_id: int
+    hostname: str
+    global_before: float | None
+    global_after: float | None
+    validity_before: str
+    validity_after: str
+
+
+@dataclass
+class RescoreResult:
+    examined: int = 0
+    changes: list[Rescored] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changes)
+
+
 def benchmark_rescore(
-    *, benchmarks: QuerySet[Benchmark] | None = None, weights: Mapping[str, float] | None = None
-) -> tuple[int, int]:
-    """Recompute global scores with the weights in force. Returns (examined, changed).
+    *,
+    benchmarks: QuerySet[Benchmark] | None = None,
+    weights: Mapping[str, float] | None = None,
+    dry_run: bool = False,
+) -> RescoreResult:
+    """Re-apply the scoring and the validity rules in force to stored runs: global score,
+    validity and its reasons, excluded categories, the weights and scoring version recorded;
+    then the devices' ranking figures. `dry_run` reports the changes and saves nothing.
 
     Batched so memory stays flat over any history; each batch commits on its own.
     """
     weights = dict(weights or score_weights())
-    queryset = (benchmarks if benchmarks is not None else Benchmark.objects.all()).only(
-        "id", "global_score", "weights", "scoring_version", *CATEGORY_FIELDS
+    thresholds = validity_thresholds()
+    queryset = (
+        (benchmarks if benchmarks is not None else Benchmark.objects.all())
+        .only("id", "device__hostname", *RESCORED_FIELDS, "results", *CATEGORY_FIELDS)
+        .select_related("device")
     )
-    examined = changed = 0
+    result = RescoreResult()
     last_pk = 0
     while True:
         # keyset pages rather than one open cursor: writes between reads are safe everywhere
@@ -213,27 +297,54 @@ def benchmark_rescore(
         if not page:
             break
         last_pk = page[-1].pk
-        examined += len(page)
+        result.examined += len(page)
         batch = []
         for benchmark in page:
-            new_score = scoring.global_score(benchmark.category_scores, weights)
-            if (
-                new_score != benchmark.global_score
-                or benchmark.weights != weights
-                or benchmark.scoring_version != scoring.SCORING_VERSION
-            ):
-                benchmark.global_score = new_score
-                benchmark.weights = weights
-                benchmark.scoring_version = scoring.SCORING_VERSION
+            before = (benchmark.global_score, benchmark.validity)
+            if _rescored(benchmark, weights, thresholds):
                 batch.append(benchmark)
-        changed += _save_scores(batch)
-    if changed:
+                result.changes.append(
+                    Rescored(
+                        benchmark.pk,
+                        benchmark.device.hostname,
+                        before[0],
+                        benchmark.global_score,
+                        before[1],
+                        benchmark.validity,
+                    )
+                )
+        if batch and not dry_run:
+            with transaction.atomic():
+                Benchmark.objects.bulk_update(batch, RESCORED_FIELDS)
+    if result.changes and not dry_run:
         device_ranking_refresh()  # the devices' figures follow their runs' new scores
-    return examined, changed
+    return result
 
 
-def _save_scores(batch: list[Benchmark]) -> int:
-    if batch:
-        with transaction.atomic():
-            Benchmark.objects.bulk_update(batch, ("global_score", "weights", "scoring_version"))
-    return len(batch)
+RESCORED_FIELDS = (
+    "global_score",
+    "weights",
+    "scoring_version",
+    "validity",
+    "validity_reasons",
+    "excluded_categories",
+)
+
+
+def _rescored(benchmark: Benchmark, weights, thresholds) -> bool:
+    """Apply the rules in force to one benchmark in memory; whether anything changed."""
+    reasons = validity.validity_reasons(benchmark.results, thresholds)
+    excluded = validity.excluded_categories(benchmark.results)
+    new = {
+        "global_score": scoring.global_score(benchmark.category_scores, weights, excluded),
+        "weights": weights,
+        "scoring_version": scoring.SCORING_VERSION,
+        "validity": Validity.SUSPECT if reasons else Validity.VALID,
+        "validity_reasons": reasons,
+        "excluded_categories": excluded,
+    }
+    if all(getattr(benchmark, name) == value for name, value in new.items()):
+        return False
+    for name, value in new.items():
+        setattr(benchmark, name, value)
+    return True

@@ -44,14 +44,17 @@ def score_history_svg(
     points: Sequence[tuple[datetime, Mapping[str, float | None]]],
     *,
     markers: Sequence[tuple[datetime, str]] = (),
+    suspect: Sequence[tuple[datetime, str]] = (),
     series: Sequence[str] = SERIES,
 ) -> SafeString:
-    """A line per series over time; a dashed vertical marker where the hardware changed.
+    """A line per series over time; a dashed vertical marker where the hardware changed; a
+    hollow point, titled with its reasons, for each suspect run.
 
     `points` are (time, {series: score}) pairs in any order; None scores leave a gap.
     """
     points = sorted(((_local(when), scores) for when, scores in points), key=lambda p: p[0])
     markers = [(_local(when), label) for when, label in markers]
+    suspect_at = {_local(when): reasons for when, reasons in suspect}
     if not points:
         return mark_safe("")  # noqa: S308 (a constant)
     values = [v for _, scores in points for name in series if (v := scores.get(name)) is not None]
@@ -145,15 +148,20 @@ def score_history_svg(
                 )
             )
             for px, py, when, value in segment:
+                title = f"{name} {value:.1f} — {when:%Y-%m-%d %H:%M}"
+                if when in suspect_at:
+                    title += f" — suspect: {suspect_at[when]}"
                 parts.append(
                     format_html(
-                        '<circle cx="{}" cy="{}" r="{}" style="fill: {}">'
+                        '<circle cx="{}" cy="{}" r="{}" style="fill: {}; stroke: {}" class="{}">'
                         "<title>{}</title></circle>",
                         _n(px),
                         _n(py),
-                        3.2 if name == "global" else 2.4,
+                        (4 if when in suspect_at else 3.2) if name == "global" else 2.4,
+                        "var(--body-bg)" if when in suspect_at else color,
                         color,
-                        f"{name} {value:.1f} — {when:%Y-%m-%d %H:%M}",
+                        "bt-point bt-point-suspect" if when in suspect_at else "bt-point",
+                        title,
                     )
                 )
         legend_y = TOP + 14 + index * 18
@@ -172,8 +180,23 @@ def score_history_svg(
                 escape(name),
             )
         )
+    legend_rows = len(series)
+    if suspect_at:
+        legend_y = TOP + 14 + legend_rows * 18
+        legend_rows += 1
+        parts.append(
+            format_html(
+                '<circle cx="{}" cy="{}" r="4" style="fill: var(--body-bg); '
+                'stroke: var(--body-loud-color)"/>'
+                '<text x="{}" y="{}" class="bt-legend">suspect run</text>',
+                WIDTH - RIGHT + 22,
+                legend_y,
+                WIDTH - RIGHT + 38,
+                legend_y + 4,
+            )
+        )
     if markers:
-        legend_y = TOP + 14 + len(series) * 18
+        legend_y = TOP + 14 + legend_rows * 18
         parts.append(
             format_html(
                 '<g class="bt-marker"><line x1="{}" x2="{}" y1="{}" y2="{}"/></g>'

@@ -6,8 +6,11 @@ from django.db.models import F
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
+from benchmarks.models import Validity
 from documents.admin import DocumentInline
 from inventory import history, services
 from inventory.admin import (
@@ -23,6 +26,7 @@ from .charts import score_history_svg
 from .lookup import MAX_ID
 from .sites import export_csv
 from .story import device_story
+from .templatetags.humanize_scores import run_badge, validity_reasons
 
 # snapshots offered by the compare page's picker, newest first (years of daily runs stay a list)
 COMPARE_CHOICES = 1000
@@ -107,7 +111,12 @@ class DeviceAdmin(admin.ModelAdmin):
 
     @admin.display(description="last benchmark", ordering="last_benchmark_at")
     def last_benchmark_at(self, device):
-        return device.last_benchmark_at
+        if device.last_benchmark_at is None:
+            return "–"
+        when = date_format(timezone.localtime(device.last_benchmark_at), "Y-m-d H:i")
+        return format_html(
+            "{} {}", when, run_badge(device.latest_validity, device.latest_validity_reasons)
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         device = self.get_object(request, admin.utils.unquote(object_id))
@@ -118,6 +127,11 @@ class DeviceAdmin(admin.ModelAdmin):
                 [(row.run_at, row.scores) for row in story["history"]],
                 markers=[
                     (row.run_at, "; ".join(row.changes)) for row in story["history"] if row.changes
+                ],
+                suspect=[
+                    (row.run_at, validity_reasons(row.benchmark.validity_reasons) or "suspect")
+                    for row in story["history"]
+                    if row.benchmark.validity == Validity.SUSPECT
                 ],
             )
             extra_context["story"] = story

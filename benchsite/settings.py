@@ -77,6 +77,11 @@ if NUM_PROXIES < 0:
     raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}.")
 # "cpu=0.30,memory=0.20,…"; a category left out keeps its weight from inventory/schema.py
 SCORE_WEIGHTS = env.str("SCORE_WEIGHTS", default="")
+# Run validity (CONTRACT Part 2): a run past any of these is suspect; `rescore` re-applies them.
+VALIDITY_BUSY_PCT = env.float("VALIDITY_BUSY_PCT", default=20.0)
+VALIDITY_STEAL_PCT = env.float("VALIDITY_STEAL_PCT", default=10.0)
+VALIDITY_MAX_CV_PCT = env.float("VALIDITY_MAX_CV_PCT", default=5.0)
+VALIDITY_MAX_CV_PCT_NETWORK = env.float("VALIDITY_MAX_CV_PCT_NETWORK", default=15.0)
 
 INSTALLED_APPS = [
     "benchsite",  # first: its admin templates override Django's

@@ -35,8 +35,8 @@ def category_score_fields(*, editable: bool = True) -> dict[str, models.Field]:
 
 
 # A device's ranking figures: the scores of its latest valid run (else its latest run), kept
-# by benchmarks.services on every submission, so that the ranking is an indexed column of
-# the device row (inventory knows nothing of benchmarks; the figures are plain numbers).
+# on every submission (inventory.services.device_run_record), so that the ranking is an indexed
+# column of the device row (inventory knows nothing of benchmarks; the figures are numbers).
 RankingFigures = abstract_model(
     "RankingFigures",
     __name__,
@@ -46,6 +46,13 @@ RankingFigures = abstract_model(
         "last_benchmark_at": models.DateTimeField(
             "last benchmark", null=True, blank=True, editable=False
         ),
+        # the validity of the latest run, whatever the figures come from
+        "latest_validity": models.CharField(max_length=10, blank=True, editable=False),
+        "latest_validity_reasons": models.JSONField(default=list, blank=True, editable=False),
+        # the run the figures come from: a newer valid run replaces them, a suspect run only
+        # while the device has no valid one
+        "ranking_run_at": models.DateTimeField(null=True, blank=True, editable=False),
+        "ranking_run_valid": models.BooleanField(null=True, blank=True, editable=False),
     },
 )
 

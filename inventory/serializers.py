@@ -38,11 +38,23 @@ class DeviceListSerializer(serializers.ModelSerializer):
     """A device with its ranking figures (CONTRACT: its latest valid run's scores)."""
 
     tags = TagListField(read_only=True)
+    latest_validity = serializers.SerializerMethodField()
+    latest_validity_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Device
-        fields = (*DEVICE_FIELDS, *SCORE_FIELDS, "last_benchmark_at")
-        read_only_fields = (*SCORE_FIELDS, "last_benchmark_at")
+        fields = (
+            *DEVICE_FIELDS,
+            *SCORE_FIELDS,
+            "last_benchmark_at",
+            "latest_validity",
+            "latest_validity_reasons",
+        )
+        read_only_fields = fields
+
+    def get_latest_validity(self, device) -> str | None:
+        """The latest run's validity ("valid", "suspect"); null for a device never benchmarked."""
+        return device.latest_validity or None
 
 
 class SnapshotSerializer(serializers.ModelSerializer):

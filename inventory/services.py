@@ -1,12 +1,13 @@
 """Writes of inventory objects. Callers own the transaction unless a function says otherwise."""
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -85,10 +86,13 @@ class IdentityKeys:
         return ((name, getattr(self, name)) for name in ("machine_id", "system_uuid", "serial"))
 
 
-def device_get_by_hostname(hostname: str) -> Device | None:
+def device_get_by_hostname(hostname: str, *, lock: bool = False) -> Device | None:
+    """The device of this hostname, case-insensitively; `lock` (inside a transaction) holds its
+    row until the commit (PostgreSQL; SQLite's immediate transactions exclude other writers)."""
     # LOWER() on both sides, like the unique index: the database decides what "same" means.
+    devices = Device.objects.select_for_update() if lock else Device.objects.all()
     return (
-        Device.objects.alias(hostname_ci=Lower("hostname"))
+        devices.alias(hostname_ci=Lower("hostname"))
         .filter(hostname_ci=Lower(Value(hostname)))
         .first()
     )
@@ -102,7 +106,7 @@ def _device_match_identity(keys: IdentityKeys) -> Device | None:
     for name, value in keys.items():
         if not value:
             continue
-        candidates = list(Device.objects.filter(**{name: value})[:2])
+        candidates = list(Device.objects.select_for_update().filter(**{name: value})[:2])
         if len(candidates) == 1:
             return candidates[0]
     return None
@@ -115,7 +119,8 @@ def device_find_or_create(*, identifier: str, keys: IdentityKeys) -> tuple[Devic
     Must run inside a transaction; a concurrent creation of the same hostname surfaces as an
     IntegrityError that the caller retries (benchmark_ingest does).
     """
-    device = device_get_by_hostname(identifier)
+    # locked: the run recorded next decides from the device's columns (device_run_record)
+    device = device_get_by_hostname(identifier, lock=True)
     created = False
     changed: list[str] = []
     if device is None:
@@ -180,19 +185,49 @@ def snapshot_record(
     )
 
 
-def device_ranking_set(
-    *, device_id: int, run_at, snapshot_id: int | None, figures: Mapping[str, float | None]
-) -> bool:
-    """Record a run's figures and snapshot on its device when it is the device's newest run.
+@dataclass(frozen=True)
+class RunRecord:
+    """What a device keeps of one of its runs (benchmarks.services makes it)."""
 
-    One conditional UPDATE: a run older than the device's latest (a capture replayed days
-    later) leaves the device as it is. Returns whether the device took the figures.
+    run_at: datetime
+    valid: bool
+    validity: str
+    reasons: Sequence[str]
+    snapshot_id: int | None
+    figures: Mapping[str, float | None]  # global_score, cpu_score, ...
+
+
+def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
+    """The device columns a new run changes (CONTRACT Part 2, "Run validity"): the latest-run
+    columns when it is the newest run; the ranking figures when it is the newest valid run,
+    or the newest run of a device that has no valid one. An older run (a capture replayed days
+    later) takes its place in the past and changes neither."""
+    changes: dict[str, Any] = {}
+    if device.last_benchmark_at is None or run.run_at >= device.last_benchmark_at:
+        changes.update(
+            last_benchmark_at=run.run_at,
+            latest_validity=run.validity,
+            latest_validity_reasons=list(run.reasons),
+            latest_snapshot_id=run.snapshot_id,
+        )
+    newer = device.ranking_run_at is None or run.run_at >= device.ranking_run_at
+    has_valid = bool(device.ranking_run_valid)
+    if (run.valid and (newer or not has_valid)) or (not run.valid and not has_valid and newer):
+        changes.update(ranking_run_at=run.run_at, ranking_run_valid=run.valid, **run.figures)
+    return changes
+
+
+def device_run_record(*, device: Device, run: RunRecord) -> dict[str, Any]:
+    """Keep a new run on its device (one UPDATE of the columns it changes).
+
+    `device` must be the row as read in this transaction, locked (device_find_or_create).
     """
-    newest = Q(last_benchmark_at__isnull=True) | Q(last_benchmark_at__lte=run_at)
-    updated = Device.objects.filter(newest, pk=device_id).update(
-        last_benchmark_at=run_at, latest_snapshot_id=snapshot_id, **figures
-    )
-    return updated == 1
+    changes = device_run_changes(device, run)
+    if changes:
+        Device.objects.filter(pk=device.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(device, name, value)
+    return changes
 
 
 def tags_resolve(names: Iterable[str]) -> list[Tag]:

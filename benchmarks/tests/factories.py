@@ -3,8 +3,9 @@ from django.utils import timezone
 
 from benchmarks import scoring
 from benchmarks.models import Benchmark
-from benchmarks.services import benchmark_figures
-from inventory.services import device_ranking_set
+from benchmarks.services import run_record
+from inventory.models import Device
+from inventory.services import device_run_record
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
 
@@ -25,6 +26,7 @@ class BenchmarkFactory(factory.django.DjangoModelFactory):
     network_score = None
     gpu_score = None
     weights = factory.LazyFunction(lambda: dict(scoring.DEFAULT_WEIGHTS))
+    scoring_version = scoring.SCORING_VERSION
     global_score = factory.LazyAttribute(
         lambda o: scoring.global_score(
             {
@@ -41,9 +43,5 @@ class BenchmarkFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def latest(self, create, extracted, **kwargs):
         if create and extracted is not False:
-            device_ranking_set(
-                device_id=self.device_id,
-                run_at=self.run_at,
-                snapshot_id=self.snapshot_id,
-                figures=benchmark_figures(self),
-            )
+            device = Device.objects.get(pk=self.device_id)
+            device_run_record(device=device, run=run_record(self))

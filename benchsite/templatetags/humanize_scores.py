@@ -1,6 +1,26 @@
 from django import template
+from django.utils.html import format_html
+
+from benchmarks.validity import REASON_LABELS, SUSPECT
 
 register = template.Library()
+
+
+@register.filter
+def validity_reasons(reasons) -> str:
+    """A run's validity reasons as people read them: "machine busy, repeats disagree"."""
+    return ", ".join(REASON_LABELS.get(reason, reason) for reason in reasons or ())
+
+
+@register.simple_tag
+def run_badge(validity: str, reasons=()) -> str:
+    """A suspect run's badge with its reasons (the run is trusted otherwise: no badge)."""
+    if validity != SUSPECT:
+        return ""
+    why = validity_reasons(reasons) or "suspect"
+    return format_html(
+        '<span class="bt-badge bt-suspect" title="Not trusted: {}">suspect: {}</span>', why, why
+    )
 
 
 @register.filter

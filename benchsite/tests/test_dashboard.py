@@ -111,3 +111,36 @@ def test_admin_exports_a_selection_as_csv(admin_client, changelist, what):
 def test_export_action_is_not_offered_on_unrelated_models(admin_client):
     html = admin_client.get("/admin/benchsite/apitoken/").content.decode()
     assert "export_csv" not in html
+
+
+def ranking_row(html: str, hostname: str) -> str:
+    table = html.split('id="ranking"', 1)[1].split("</table>", 1)[0]
+    return table.split(f'data-hostname="{hostname}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_a_device_ranked_by_a_suspect_run_is_badged_with_its_reasons(admin_client):
+    BenchmarkFactory(
+        device__hostname="hot",
+        validity="suspect",
+        validity_reasons=["throttled", "busy"],
+    )
+    BenchmarkFactory(device__hostname="cool")
+
+    html = admin_client.get("/admin/").content.decode()
+
+    assert "suspect: CPU throttled, machine busy" in ranking_row(html, "hot")
+    assert "suspect" not in ranking_row(html, "cool")
+
+
+def test_a_newer_suspect_run_is_noted_while_the_valid_one_ranks(admin_client):
+    earlier = BenchmarkFactory(
+        device__hostname="nas", cpu_score=100.0, run_at=timezone.now() - timezone.timedelta(days=1)
+    )
+    BenchmarkFactory(
+        device=earlier.device, cpu_score=10.0, validity="suspect", validity_reasons=["steal"]
+    )
+
+    row = ranking_row(admin_client.get("/admin/").content.decode(), "nas")
+
+    assert "newer run not counted: CPU stolen by the VM host" in row
+    assert "100.0" in row and "10.0" not in row

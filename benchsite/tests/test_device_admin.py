@@ -234,3 +234,14 @@ def test_device_changelist_filters_by_latest_hardware(admin_client, params, expe
     )
     html = admin_client.get("/admin/inventory/device/", params).content.decode()
     assert set(re.findall(r'/admin/inventory/device/\d+/change/[^"]*">([^<]+)<', html)) == expected
+
+
+def test_device_page_badges_suspect_runs_in_the_history_and_the_chart(admin_client):
+    valid = BenchmarkFactory(run_at=timezone.now() - timezone.timedelta(days=1))
+    BenchmarkFactory(device=valid.device, validity="suspect", validity_reasons=["on_battery"])
+
+    html = admin_client.get(f"/admin/inventory/device/{valid.device_id}/change/").content.decode()
+
+    history = html.split('id="history"', 1)[1].split("</table>", 1)[0]
+    assert history.count("suspect: on battery") == 1
+    assert "bt-point-suspect" in html and "suspect run" in html  # the chart's point and legend

@@ -6,7 +6,9 @@ from benchmarks.services import benchmark_rescore
 
 
 class Command(BaseCommand):
-    help = "Recompute every benchmark's global score with the weights in force (SCORE_WEIGHTS)."
+    help = "Re-apply the scoring and validity rules in force (SCORE_WEIGHTS, VALIDITY_*) to runs."
+
+    SHOWN = 50  # changes listed one per line; the rest are counted
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -16,8 +18,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--device", action="append", default=[], help="Only this hostname (repeatable)."
         )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Print what would change and save nothing."
+        )
 
-    def handle(self, *args, weights: str | None, device: list[str], **options):
+    def handle(self, *args, weights: str | None, device: list[str], dry_run: bool, **options):
         try:
             parsed = parse_weights(weights) if weights is not None else None
         except WeightsError as exc:
@@ -25,7 +30,23 @@ class Command(BaseCommand):
         benchmarks = Benchmark.objects.all()
         if device:
             benchmarks = benchmarks.filter(device__hostname__in=device)
-        examined, changed = benchmark_rescore(benchmarks=benchmarks, weights=parsed)
+        result = benchmark_rescore(benchmarks=benchmarks, weights=parsed, dry_run=dry_run)
+        for change in result.changes[: self.SHOWN]:
+            line = f"  #{change.benchmark_id} {change.hostname}: global {change.global_before}"
+            line += f" → {change.global_after}"
+            if change.validity_before != change.validity_after:
+                line += f", {change.validity_before} → {change.validity_after}"
+            self.stdout.write(line)
+        if result.changed > self.SHOWN:
+            self.stdout.write(f"  … and {result.changed - self.SHOWN} more")
+        if dry_run:
+            self.stdout.write(
+                f"Dry run: {result.examined} benchmark(s) examined; {result.changed} would "
+                "change. Nothing was saved."
+            )
+            return
         self.stdout.write(
-            self.style.SUCCESS(f"Rescored {examined} benchmark(s); {changed} changed.")
+            self.style.SUCCESS(
+                f"Rescored {result.examined} benchmark(s); {result.changed} changed."
+            )
         )

@@ -1,0 +1,115 @@
+"""The run-validity rules, the run time and the loopback rule: plain functions, no database."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from benchmarks import scoring
+from benchmarks.validity import (
+    Thresholds,
+    excluded_categories,
+    is_loopback,
+    run_time,
+    validity_reasons,
+)
+
+DEFAULTS = Thresholds()
+
+
+@pytest.mark.parametrize(
+    ("results", "reasons"),
+    [
+        ({}, []),
+        (None, []),
+        ({"conditions": {"cpu_busy_percent": 3.0, "cpu_throttled": False}}, []),
+        ({"conditions": {"cpu_throttled": True}}, ["throttled"]),
+        ({"conditions": {"cpu_freq_dropped": True}}, ["throttled"]),
+        ({"conditions": {"cpu_busy_percent": 20}}, ["busy"]),  # at the threshold: suspect
+        ({"conditions": {"cpu_busy_percent": 19.9}}, []),
+        ({"conditions": {"cpu_steal_percent": 10}}, ["steal"]),
+        ({"conditions": {"on_battery": True}}, ["on_battery"]),
+        ({"cpu": {"cv_pct": 5.0}}, []),  # at the limit: fine ("> 5")
+        ({"cpu": {"cv_pct": 5.1}}, ["noisy"]),
+        ({"network": {"cv_pct": 14.0}}, []),  # the network has its own limit
+        ({"network": {"cv_pct": 15.5}}, ["noisy"]),
+        ({"disk": {"cv_pct": 9}, "memory": {"cv_pct": 8}}, ["noisy"]),  # named once
+        (
+            {
+                "conditions": {
+                    "cpu_throttled": True,
+                    "cpu_busy_percent": 55,
+                    "cpu_steal_percent": 30,
+                    "on_battery": True,
+                },
+                "gpu": {"cv_pct": 40},
+            },
+            ["throttled", "busy", "steal", "on_battery", "noisy"],
+        ),
+        # types the validation would refuse, met in old stored results: never a crash
+        ({"conditions": {"cpu_throttled": "true", "cpu_busy_percent": "99"}}, []),
+        ({"conditions": ["busy"], "cpu": "fast"}, []),
+    ],
+)
+def test_validity_reasons(results, reasons):
+    assert validity_reasons(results, DEFAULTS) == reasons
+
+
+def test_thresholds_are_the_settings_values_passed_in():
+    busy = {"conditions": {"cpu_busy_percent": 30}}
+    assert validity_reasons(busy, Thresholds(busy_pct=50)) == []
+    assert validity_reasons({"cpu": {"cv_pct": 3}}, Thresholds(max_cv_pct=2)) == ["noisy"]
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]:5201", "127.0.0.1:5201"],
+)
+def test_loopback_targets(target):
+    assert is_loopback(target)
+    assert excluded_categories({"network": {"target": target}}) == ["network"]
+
+
+@pytest.mark.parametrize(
+    "target", [None, "", "nas.lan", "192.168.1.10", "10.0.0.2:5201", "::2", 42, "127.0.0.1.nip"]
+)
+def test_other_targets_are_kept(target):
+    assert not is_loopback(target)
+    assert excluded_categories({"network": {"target": target}}) == []
+
+
+RECEIVED = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("started_at", "expected"),
+    [
+        ("2026-12-02T19:57:30Z", datetime(2026, 12, 2, 19, 57, 30, tzinfo=UTC)),
+        ("2026-12-02T20:57:30+01:00", datetime(2026, 12, 2, 19, 57, 30, tzinfo=UTC)),
+        ("2026-11-20T08:00:00Z", datetime(2026, 11, 20, 8, tzinfo=UTC)),  # a replayed capture
+        ("2026-12-02T20:04:59Z", datetime(2026, 12, 2, 20, 4, 59, tzinfo=UTC)),  # clock skew
+        ("2026-12-02T20:05:01Z", RECEIVED),  # too far ahead: a wrong clock
+        ("2026-12-02T19:57:30", RECEIVED),  # no time zone: no point in time
+        ("yesterday", RECEIVED),
+        ("", RECEIVED),
+        (None, RECEIVED),
+        (1733169300, RECEIVED),
+    ],
+)
+def test_run_time(started_at, expected):
+    results = {"conditions": {"started_at": started_at}}
+    assert run_time(results, received_at=RECEIVED) == expected
+
+
+def test_run_time_without_conditions_is_the_arrival():
+    assert run_time({}, received_at=RECEIVED) == RECEIVED
+    assert run_time({"conditions": "x"}, received_at=RECEIVED + timedelta(hours=1)) == (
+        RECEIVED + timedelta(hours=1)
+    )
+
+
+def test_an_excluded_category_is_left_out_of_the_global_score():
+    scores = {"cpu": 100.0, "memory": 100.0, "disk": 100.0, "network": 2165.0, "gpu": None}
+    weights = scoring.DEFAULT_WEIGHTS
+    assert scoring.global_score(scores, weights, excluded=["network"]) == 100.0
+    assert scoring.global_score(scores, weights) == 444.17  # (30+20+25+324.75) / 0.9
+    assert scoring.global_score({"network": 50.0}, weights, excluded=["network"]) is None

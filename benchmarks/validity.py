@@ -1,0 +1,114 @@
+"""Whether a run can be trusted, and when it ran (CONTRACT Part 2, "Run time", "Run validity").
+
+Plain functions over the results as received (a dict: the stored `results` of a benchmark, so
+that `rescore` re-applies them to years of history); no ORM. Thresholds come in as arguments:
+the settings hold their values (VALIDITY_*).
+"""
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from inventory.schema import CATEGORIES
+
+VALID, SUSPECT = "valid", "suspect"
+# each reason as a person reads it (admin badges, notifications)
+REASON_LABELS = {
+    "throttled": "CPU throttled",
+    "busy": "machine busy",
+    "steal": "CPU stolen by the VM host",
+    "on_battery": "on battery",
+    "noisy": "repeats disagree",
+}
+# a run dated further ahead of the server's clock than this has a wrong clock, not a run time
+MAX_CLOCK_AHEAD = timedelta(minutes=5)
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    busy_pct: float = 20.0
+    steal_pct: float = 10.0
+    max_cv_pct: float = 5.0
+    max_cv_pct_network: float = 15.0
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _section(results: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = results.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def validity_reasons(results: Mapping[str, Any] | None, thresholds: Thresholds) -> list[str]:
+    """Why a run is suspect, in the contract's order; empty when it is valid."""
+    results = results if isinstance(results, Mapping) else {}
+    conditions = _section(results, "conditions")
+    reasons = []
+    if conditions.get("cpu_throttled") is True or conditions.get("cpu_freq_dropped") is True:
+        reasons.append("throttled")
+    busy = _number(conditions.get("cpu_busy_percent"))
+    if busy is not None and busy >= thresholds.busy_pct:
+        reasons.append("busy")
+    steal = _number(conditions.get("cpu_steal_percent"))
+    if steal is not None and steal >= thresholds.steal_pct:
+        reasons.append("steal")
+    if conditions.get("on_battery") is True:
+        reasons.append("on_battery")
+    for category in CATEGORIES:
+        limit = (
+            thresholds.max_cv_pct_network if category.name == "network" else thresholds.max_cv_pct
+        )
+        cv = _number(_section(results, category.name).get("cv_pct"))
+        if cv is not None and cv > limit:
+            reasons.append("noisy")
+            break
+    return reasons
+
+
+def is_loopback(target: Any) -> bool:
+    """localhost, 127.0.0.0/8 or ::1 (with or without brackets or a port)."""
+    if not isinstance(target, str) or not target.strip():
+        return False
+    host = target.strip().lower()
+    if host.startswith("["):  # [::1]:5201
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:  # 127.0.0.1:5201, localhost:5201
+        host = host.partition(":")[0]
+    if host.rstrip(".") in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def excluded_categories(results: Mapping[str, Any] | None) -> list[str]:
+    """Categories measured but left out of the global score: a network measured against the
+    machine itself says nothing about the network."""
+    results = results if isinstance(results, Mapping) else {}
+    if is_loopback(_section(results, "network").get("target")):
+        return ["network"]
+    return []
+
+
+def run_time(results: Mapping[str, Any] | None, *, received_at: datetime) -> datetime:
+    """When the run happened: conditions.started_at when it parses and is not more than five
+    minutes ahead of the server's clock; otherwise the arrival time."""
+    results = results if isinstance(results, Mapping) else {}
+    started = _section(results, "conditions").get("started_at")
+    if not isinstance(started, str):
+        return received_at
+    try:
+        when = datetime.fromisoformat(started.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return received_at
+    if when.tzinfo is None or when - received_at > MAX_CLOCK_AHEAD:
+        return received_at  # a time without a zone is no point in time; ahead: a wrong clock
+    return when
