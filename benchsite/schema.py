@@ -50,7 +50,7 @@ _ERRORS = {
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema plus the error answers every API view can give, so that each
     response the server sends is described (schemathesis checks it: benchsite/tests/
-    test_schemathesis.py). An answer a view declares itself is kept as it is."""
+    test_api_answers_match_the_schema.py). An answer a view declares itself is kept as it is."""
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)

@@ -7,7 +7,7 @@ runs `schemathesis run` over every operation of the served schema with a valid t
 examples, coverage and fuzzing phases, valid and invalid data, `--examples` cases per operation
 (a few thousand in all). Checks: no 5xx, every status code and content type described, every
 body and header matching its schema. The suite runs the same checks, bounded, in
-benchsite/tests/test_schemathesis.py. Exit status: schemathesis'.
+benchsite/tests/test_api_answers_match_the_schema.py. Exit status: schemathesis'.
 """
 
 import argparse

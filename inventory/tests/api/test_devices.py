@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
+from inventory import services
 from inventory.models import Device, HardwareSnapshot, Tag
 from inventory.tests.factories import DeviceFactory, LinkFactory, SnapshotFactory, TagFactory
 
@@ -215,10 +216,16 @@ def test_patch_refuses_a_hostname_taken_case_insensitively(api):
 
 
 def test_patch_ignores_read_only_fields(api):
-    device = DeviceFactory(machine_id="")
-    api.patch(f"/api/devices/{device.pk}", {"machine_id": "abc", "id": 999}, format="json")
+    device = DeviceFactory(machine_id="", location="lab")
+    response = api.patch(
+        f"/api/devices/{device.pk}",
+        {"machine_id": "abc", "id": 999, "global_score": 1e4, "location": "rack"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["id"] == device.pk and response.json()["global_score"] is None
     device.refresh_from_db()
-    assert device.machine_id == "" and device.pk != 999
+    assert (device.machine_id, device.location, device.global_score) == ("", "rack", None)
 
 
 def test_delete_removes_the_device_and_everything_attached(api):
@@ -302,3 +309,35 @@ def test_stats_of_an_empty_fleet(api):
         "average_global_score": None,
         "last_benchmark_at": None,
     }
+
+
+@pytest.mark.parametrize("parameter", ["search", "location", "tag"])
+def test_a_nul_character_in_a_device_filter_is_a_400_naming_it(api, parameter):
+    # DRF's search answered a bare list; PostgreSQL refuses NUL in a query (a 500 there).
+    response = api.get(f"/api/devices?{parameter}=a%00b")
+    assert response.status_code == 400
+    assert list(response.json()) == [parameter]
+
+
+def test_editing_a_device_deleted_meanwhile_is_a_404_not_a_500(api, submit, monkeypatch):
+    device_id = submit({"device_identifier": "doomed"}).json()["device_id"]
+    real_update = services.device_update
+
+    def update_after_a_concurrent_delete(*, device, data):
+        Device.objects.filter(pk=device.pk).delete()  # another request's DELETE won the race
+        return real_update(device=device, data=data)
+
+    monkeypatch.setattr(services, "device_update", update_after_a_concurrent_delete)
+
+    response = api.patch(f"/api/devices/{device_id}", {"location": "lab"}, format="json")
+
+    assert response.status_code == 404
+    assert not Device.objects.exists()
+
+
+def test_device_update_refuses_a_stale_instance_of_a_deleted_device(submit):
+    device = Device.objects.get(pk=submit({"device_identifier": "gone"}).json()["device_id"])
+    Device.objects.filter(pk=device.pk).delete()
+
+    with pytest.raises(Device.DoesNotExist):
+        services.device_update(device=device, data={"location": "lab"})
