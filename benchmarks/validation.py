@@ -8,6 +8,7 @@ denial-of-service shape. Errors name each offending field by its path, nested li
 {"results": {"cpu": {"score": ["..."]}}}, list items by their index.
 """
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -64,7 +65,41 @@ def errors_by_path(exc: SchemaError) -> dict[str, Any]:
 
 
 def document_problems(document: Any) -> dict[str, Any]:
-    """The first problem anywhere in the raw document, unknown keys included, as an error body."""
+    """The first problem anywhere in the raw document, unknown keys included, as an error body.
+
+    Nearly every document has none: one pass of the C JSON encoder and a walk over its objects
+    and lists (not its hundreds of strings) tell, and only a document that fails them is walked
+    string by string to name the field.
+    """
+    if _deeper_than(document, MAX_DEPTH) or not _storable(document):
+        return _locate_problem(document)
+    return {}
+
+
+def _storable(document: Any) -> bool:
+    """No NaN or Infinity, no unpaired surrogate, no NUL (which the encoder writes \\u0000)."""
+    try:
+        text = json.dumps(document, allow_nan=False, ensure_ascii=False)
+        text.encode("utf-8")
+    except (ValueError, UnicodeEncodeError):
+        return False
+    return "\\u0000" not in text
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    # parsed JSON: dicts and lists only (exact types: an ABC check per value costs more)
+    stack = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in value.values() if type(value) is dict else value:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return False
+
+
+def _locate_problem(document: Any) -> dict[str, Any]:
     stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
     while stack:
         value, path = stack.pop()

@@ -86,16 +86,33 @@ class IdentityKeys:
         return ((name, getattr(self, name)) for name in ("machine_id", "system_uuid", "serial"))
 
 
-def device_get_by_hostname(hostname: str, *, lock: bool = False) -> Device | None:
-    """The device of this hostname, case-insensitively; `lock` (inside a transaction) holds its
-    row until the commit (PostgreSQL; SQLite's immediate transactions exclude other writers)."""
+def device_get_by_hostname(hostname: str) -> Device | None:
+    """The device of this hostname, case-insensitively."""
+    return _by_hostname(Device.objects.all(), hostname).first()
+
+
+def _by_hostname(devices, hostname: str):
     # LOWER() on both sides, like the unique index: the database decides what "same" means.
-    devices = Device.objects.select_for_update() if lock else Device.objects.all()
-    return (
-        devices.alias(hostname_ci=Lower("hostname"))
-        .filter(hostname_ci=Lower(Value(hostname)))
-        .first()
-    )
+    return devices.alias(hostname_ci=Lower("hostname")).filter(hostname_ci=Lower(Value(hostname)))
+
+
+# What a submission reads of its device (matching, identity keys, device_run_changes): the rest
+# of the row is neither read nor compiled into the query on every submission.
+INGEST_FIELDS = (
+    "hostname",
+    "machine_id",
+    "system_uuid",
+    "serial",
+    "last_benchmark_at",
+    "ranking_run_at",
+    "ranking_run_valid",
+)
+
+
+def _for_ingest():
+    # Locked until the commit (PostgreSQL; SQLite's immediate transactions already exclude
+    # other writers): two submissions of one machine decide one after the other.
+    return Device.objects.select_for_update().only(*INGEST_FIELDS).order_by()
 
 
 def _device_match_identity(keys: IdentityKeys) -> Device | None:
@@ -106,7 +123,7 @@ def _device_match_identity(keys: IdentityKeys) -> Device | None:
     for name, value in keys.items():
         if not value:
             continue
-        candidates = list(Device.objects.select_for_update().filter(**{name: value})[:2])
+        candidates = list(_for_ingest().filter(**{name: value})[:2])
         if len(candidates) == 1:
             return candidates[0]
     return None
@@ -119,8 +136,7 @@ def device_find_or_create(*, identifier: str, keys: IdentityKeys) -> tuple[Devic
     Must run inside a transaction; a concurrent creation of the same hostname surfaces as an
     IntegrityError that the caller retries (benchmark_ingest does).
     """
-    # locked: the run recorded next decides from the device's columns (device_run_record)
-    device = device_get_by_hostname(identifier, lock=True)
+    device = next(iter(_by_hostname(_for_ingest(), identifier)[:1]), None)
     created = False
     changed: list[str] = []
     if device is None:
