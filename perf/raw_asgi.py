@@ -131,8 +131,9 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
         if row is None:
             device_id = conn.execute(
                 "INSERT INTO inventory_device (hostname, fqdn, description, asset_tag, location,"
-                " owner, machine_id, system_uuid, serial, created_at, updated_at)"
-                " VALUES (?, '', '', '', '', '', ?, ?, ?, ?, ?)",
+                " owner, machine_id, system_uuid, serial, created_at, updated_at,"
+                " latest_validity, latest_validity_reasons)"
+                " VALUES (?, '', '', '', '', '', ?, ?, ?, ?, ?, '', '[]')",
                 (
                     hostname,
                     (system.get("machine_id") or "").lower(),
@@ -152,11 +153,13 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             tuple(columns.values()),
         ).lastrowid
         benchmark_id = conn.execute(
-            "INSERT INTO benchmarks_benchmark (run_at, bench_script_version, cpu_score,"
-            " memory_score, disk_score, network_score, gpu_score, global_score, results, extra,"
+            "INSERT INTO benchmarks_benchmark (run_at, received_at, bench_script_version,"
+            " cpu_score, memory_score, disk_score, network_score, gpu_score, global_score,"
+            " results, extra, validity, validity_reasons, excluded_categories,"
             " scoring_version, weights, submission_id, submitted_by, device_id, snapshot_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 'valid', '[]', '[]', 2, ?, ?, ?, ?, ?)",
             (
+                now,
                 now,
                 version,
                 *scores.values(),
@@ -171,10 +174,11 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
         ).lastrowid
         conn.execute(
             "UPDATE inventory_device SET latest_snapshot_id = ?, last_benchmark_at = ?,"
-            " global_score = ?, cpu_score = ?, memory_score = ?, disk_score = ?,"
-            " network_score = ?, gpu_score = ?"
+            " latest_validity = 'valid', latest_validity_reasons = '[]', ranking_run_at = ?,"
+            " ranking_run_valid = 1, global_score = ?, cpu_score = ?, memory_score = ?,"
+            " disk_score = ?, network_score = ?, gpu_score = ?"
             " WHERE id = ? AND (last_benchmark_at IS NULL OR last_benchmark_at <= ?)",
-            (snapshot_id, now, global_score, *scores.values(), device_id, now),
+            (snapshot_id, now, now, global_score, *scores.values(), device_id, now),
         )
         conn.execute("COMMIT")
     except BaseException:
