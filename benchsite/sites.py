@@ -67,6 +67,8 @@ def export_csv(modeladmin, request, queryset):
 
 class BenchAdminSite(admin.AdminSite):
     site_header = "Linux BenchTools"
+    # the admin's "View site" link: the server's other face, its API and documentation
+    site_url = "/api/schema/ui/"
     site_title = "Linux BenchTools"
     index_title = "Fleet dashboard"
     index_template = "admin/benchsite/dashboard.html"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 
@@ -52,6 +53,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # the admin is the product's main screen: a browser pointed at the server lands there
+    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("bench.sh", views.bench_script, name="bench-script"),

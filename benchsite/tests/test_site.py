@@ -134,3 +134,14 @@ def test_invalid_score_weights_refuse_to_start():
     result = run_check(DEBUG="true", SCORE_WEIGHTS="cpu=lots")
     assert result.returncode != 0
     assert "SCORE_WEIGHTS" in result.stderr
+
+
+def test_the_root_leads_to_the_admin(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_the_admin_view_site_link_opens_the_api_documentation(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert 'href="/api/schema/ui/"' in html
+    assert admin_client.get("/api/schema/ui/").status_code == 200
