@@ -129,12 +129,17 @@ def live_server(
                 _wait_healthy(url, process, log)
                 yield LiveServer(url=url, token=token, env=env, log=log, pid=process.pid)
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process, timeout=20)
+
+
+def stop(process: subprocess.Popen, *, timeout: float) -> None:
+    """Ask a server to stop (SIGTERM: gunicorn's graceful shutdown), kill it past `timeout`."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .livetest import free_port
+from .livetest import free_port, stop
 
 ACCESS_KEY_ID = "benchtools-test-key"
 SECRET_ACCESS_KEY = "benchtools-test-secret"  # noqa: S105 (moto accepts any)
@@ -117,9 +117,4 @@ def s3_server() -> Iterator[S3Server]:
             _wait_until_up(url, process, log)
             yield S3Server(endpoint_url=url, log=log)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=10)
