@@ -21,6 +21,7 @@ from inventory.admin import (
 )
 from inventory.models import Device
 from inventory.schema import CATEGORIES
+from inventory.selectors import HARDWARE_SEARCH_FIELDS
 
 from .charts import score_history_svg
 from .lookup import MAX_ID
@@ -79,6 +80,7 @@ class DeviceAdmin(admin.ModelAdmin):
         "machine_id",
         "system_uuid",
         "fqdn",
+        *HARDWARE_SEARCH_FIELDS,
     )
     list_select_related = ("latest_snapshot",)
     list_per_page = 50

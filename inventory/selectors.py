@@ -4,6 +4,15 @@ from django.db.models import F, QuerySet
 
 from .models import Device, HardwareSnapshot, ManufacturerLink
 
+# What "search by hardware" matches (the API's ?search= and the admin's device search): the
+# latest snapshot's CPU, system and GPU models.
+HARDWARE_SEARCH_FIELDS = (
+    "latest_snapshot__cpu_model",
+    "latest_snapshot__system_vendor",
+    "latest_snapshot__system_model",
+    "latest_snapshot__gpu_model",
+)
+
 
 def device_list() -> QuerySet[Device]:
     """Devices with their ranking figures (columns of the device row) and tags (one prefetch

@@ -8,6 +8,7 @@ from benchsite.lookup import IdViewSet, object_or_404
 from . import selectors, services
 from .filters import DeviceFilter, DeviceOrdering, DeviceSearch
 from .models import Device, ManufacturerLink
+from .selectors import HARDWARE_SEARCH_FIELDS
 from .serializers import (
     DeviceListSerializer,
     DeviceUpdateSerializer,
@@ -29,7 +30,15 @@ class DeviceViewSet(
     """
 
     filter_backends = (DeviceSearch, DeviceFilter, DeviceOrdering)
-    search_fields = ("hostname", "description", "location", "tags__name", "asset_tag")
+    search_fields = (
+        "hostname",
+        "description",
+        "location",
+        "tags__name",
+        "asset_tag",
+        # the hardware, through the latest snapshot (one join, whatever the page size)
+        *HARDWARE_SEARCH_FIELDS,
+    )
     detail_serializer_class = DeviceListSerializer
 
     def get_queryset(self):

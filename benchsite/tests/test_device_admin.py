@@ -245,3 +245,12 @@ def test_device_page_badges_suspect_runs_in_the_history_and_the_chart(admin_clie
     history = html.split('id="history"', 1)[1].split("</table>", 1)[0]
     assert history.count("suspect: on battery") == 1
     assert "bt-point-suspect" in html and "suspect run" in html  # the chart's point and legend
+
+
+def test_device_changelist_search_finds_machines_by_their_hardware(admin_client, submit):
+    for name, cpu in (("a", "Intel(R) Core(TM) i7-6700"), ("b", "AMD EPYC 7302")):
+        submit({"device_identifier": name, "hardware": {"cpu": {"model": cpu}}})
+
+    html = admin_client.get("/admin/inventory/device/", {"q": "i7-6700"}).content.decode()
+
+    assert ">a</a>" in html and ">b</a>" not in html

@@ -341,3 +341,55 @@ def test_device_update_refuses_a_stale_instance_of_a_deleted_device(submit):
 
     with pytest.raises(Device.DoesNotExist):
         services.device_update(device=device, data={"location": "lab"})
+
+
+@pytest.fixture
+def hardware_fleet(submit, example):
+    """Three machines by their hardware: two i7-6700 desktops and a Ryzen server with a GPU."""
+    for name, cpu, vendor, model, gpu in (
+        ("desk-1", "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "HP", "EliteDesk 800 G3", None),
+        ("desk-2", "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "Dell", "OptiPlex 7040", None),
+        ("srv-1", "AMD Ryzen 9 5950X", "ASUS", "Pro WS X570-ACE", "NVIDIA GeForce RTX 3060"),
+    ):
+        document = {
+            "device_identifier": name,
+            "hardware": {
+                "cpu": {"model": cpu},
+                "system": {"system_vendor": vendor, "system_model": model},
+                "gpu": {"model": gpu},
+            },
+        }
+        assert submit(document).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("i7-6700", ["desk-1", "desk-2"]),
+        ("ryzen 9", ["srv-1"]),
+        ("optiplex", ["desk-2"]),
+        ("dell", ["desk-2"]),
+        ("RTX 3060", ["srv-1"]),
+    ],
+)
+def test_search_matches_the_latest_hardware(api, hardware_fleet, search, expected):
+    response = api.get("/api/devices", {"search": search, "ordering": "hostname"})
+    assert hostnames(response) == expected
+
+
+def test_search_goes_by_the_latest_snapshot_only(api, hardware_fleet, submit):
+    # desk-2 got a new CPU: its old one no longer finds it
+    new_cpu = {"cpu": {"model": "Intel(R) Core(TM) i7-7700 CPU @ 3.60GHz"}}
+    assert submit({"device_identifier": "desk-2", "hardware": new_cpu}).status_code == 201
+    assert hostnames(api.get("/api/devices", {"search": "i7-6700"})) == ["desk-1"]
+    assert hostnames(api.get("/api/devices", {"search": "i7-7700"})) == ["desk-2"]
+
+
+@pytest.mark.parametrize("size", [1, 50])
+def test_hardware_search_query_count_is_flat(api, submit, django_assert_num_queries, size):
+    for n in range(size):
+        document = {"device_identifier": f"n{n}", "hardware": {"cpu": {"model": "Xeon E5"}}}
+        submit(document)
+    with django_assert_num_queries(3):  # count, page, tags
+        response = api.get("/api/devices", {"search": "xeon", "page_size": 100})
+    assert response.json()["count"] == size
