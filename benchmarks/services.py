@@ -20,7 +20,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
 from inventory.models import Device
@@ -195,8 +196,22 @@ def run_record(benchmark: Benchmark) -> RunRecord:
         validity=benchmark.validity,
         reasons=benchmark.validity_reasons,
         snapshot_id=benchmark.snapshot_id,
-        figures={name: getattr(benchmark, name) for name in RANKING_FIGURES},
+        figures={
+            **{name: getattr(benchmark, name) for name in RANKING_FIGURES},
+            "ranking_methods": methods_of(benchmark.results),
+        },
     )
+
+
+def methods_of(results: Mapping[str, Any] | None) -> dict[str, str]:
+    """How each category was measured (results.<category>.method), where the run says."""
+    methods = {}
+    for name in scoring.CATEGORIES:
+        section = (results or {}).get(name)
+        method = section.get("method") if isinstance(section, Mapping) else None
+        if isinstance(method, str):
+            methods[name] = method
+    return methods
 
 
 def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
@@ -233,6 +248,17 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
             output_field=BooleanField(),
         ),
         **{name: ranked(name) for name in RANKING_FIGURES},
+        ranking_methods=Coalesce(ranked_methods(latest, valid, has_valid), Value({}, JSONField())),
+    )
+
+
+def ranked_methods(latest, valid, has_valid):
+    """The ranking run's methods as one JSON object, built by the database (JSONObject)."""
+    methods = JSONObject(**{name: KT(f"results__{name}__method") for name in scoring.CATEGORIES})
+    return Case(
+        When(has_valid, then=Subquery(valid.annotate(m=methods).values("m")[:1])),
+        default=Subquery(latest.annotate(m=methods).values("m")[:1]),
+        output_field=JSONField(),
     )
 
 

@@ -82,6 +82,11 @@ VALIDITY_BUSY_PCT = env.float("VALIDITY_BUSY_PCT", default=20.0)
 VALIDITY_STEAL_PCT = env.float("VALIDITY_STEAL_PCT", default=10.0)
 VALIDITY_MAX_CV_PCT = env.float("VALIDITY_MAX_CV_PCT", default=5.0)
 VALIDITY_MAX_CV_PCT_NETWORK = env.float("VALIDITY_MAX_CV_PCT_NETWORK", default=15.0)
+# Insights and attention items (CONTRACT Part 2): `rescore` re-evaluates after a change.
+BASELINE_RUNS = env.int("BASELINE_RUNS", default=5)
+REGRESSION_PCT = env.float("REGRESSION_PCT", default=10.0)
+PEER_GAP_PCT = env.float("PEER_GAP_PCT", default=15.0)
+DISK_HOT_C = env.float("DISK_HOT_C", default=60.0)
 
 INSTALLED_APPS = [
     "benchsite",  # first: its admin templates override Django's
@@ -99,6 +104,7 @@ INSTALLED_APPS = [
     "inventory",
     "benchmarks",
     "documents",
+    "insights",
 ]
 
 MIDDLEWARE = [

@@ -53,6 +53,9 @@ RankingFigures = abstract_model(
         # while the device has no valid one
         "ranking_run_at": models.DateTimeField(null=True, blank=True, editable=False),
         "ranking_run_valid": models.BooleanField(null=True, blank=True, editable=False),
+        # how that run measured each category ({"cpu": "sysbench-…", …}): figures are compared
+        # only with figures measured the same way (peers, insights)
+        "ranking_methods": models.JSONField(default=dict, blank=True, editable=False),
     },
 )
 

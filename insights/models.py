@@ -1,0 +1,57 @@
+from django.db import models
+from django.db.models import Q
+
+from inventory.models import Device
+
+
+class Kind(models.TextChoices):
+    SCORE_REGRESSION = "score_regression", "score regression"
+    BELOW_PEERS = "below_peers", "below its peers"
+    SMART_FAILING = "smart_failing", "SMART failing"
+    SMART_DEGRADING = "smart_degrading", "SMART degrading"
+    DISK_HOT = "disk_hot", "disk hot"
+
+
+class Severity(models.TextChoices):
+    WARNING = "warning", "warning"
+    CRITICAL = "critical", "critical"
+
+
+class AttentionItem(models.Model):
+    """A condition of a device that needs a person (CONTRACT Part 2, "Insights"): opened by a
+    submission, updated while it holds, closed when it is over or acknowledged."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="attention_items")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    category = models.CharField(max_length=20, blank=True, help_text="score category or global")
+    disk = models.CharField(max_length=255, blank=True, help_text="serial, or name without one")
+    message = models.TextField()
+    opened_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.CharField(
+        max_length=150, blank=True, help_text="who acknowledged it; empty when it resolved"
+    )
+
+    class Meta:
+        ordering = ("-opened_at", "-id")
+        constraints = (
+            # while an item is open, the same condition updates it: never a second one
+            models.UniqueConstraint(
+                fields=("device", "kind", "category", "disk"),
+                condition=Q(closed_at__isnull=True),
+                name="insights_one_open_item_per_condition",
+            ),
+        )
+        indexes = (
+            # GET /api/attention (open, newest first), the dashboard panel, /metrics counts
+            models.Index(fields=("closed_at", "-opened_at"), name="insights_attention_open"),
+        )
+
+    def __str__(self):
+        return f"{self.device}: {self.kind}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

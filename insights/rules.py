@@ -1,0 +1,278 @@
+"""What the numbers mean (CONTRACT Part 2, "Insights"): plain functions over plain data.
+
+A machine against its own past (baseline), against the machines like it (peers), and its disks'
+SMART readings over time; and from those, the conditions that need a person's attention. No ORM:
+selectors gather the data, services store what these decide.
+"""
+
+import re
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from inventory.schema import CATEGORY_NAMES
+
+HEALTHY = frozenset({"PASSED", "OK"})
+# counters that only grow on a dying disk; a rise is worth a person's attention at once
+SMART_COUNTERS = ("reallocated_sectors", "pending_sectors", "offline_uncorrectable", "media_errors")
+SMART_FIELDS = ("smart_health", "temperature_c", "power_on_hours", *SMART_COUNTERS, "percent_used")
+MIN_RUNS = 3  # fewer runs than this make no baseline
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    baseline_runs: int = 5
+    regression_pct: float = 10.0
+    peer_gap_pct: float = 15.0
+    disk_hot_c: float = 60.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run as the rules see it: its scores and the method of each category."""
+
+    id: int
+    run_at: Any
+    scores: Mapping[str, float | None]  # "global", "cpu", ...
+    methods: Mapping[str, str | None]
+
+
+def _median(values: Sequence[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
+def deviation(value: float | None, reference: float | None) -> float | None:
+    """(value − reference) / reference × 100, to one decimal."""
+    if value is None or not reference:
+        return None
+    return round((value - reference) / reference * 100, 1)
+
+
+def baseline(latest: Run, earlier: Sequence[Run], *, runs: int) -> dict[str, Any] | None:
+    """Per category, the median of the newest `runs` earlier valid runs measured the same way
+    (same method as `latest`; absent equals absent), given at least MIN_RUNS of them; the global
+    baseline from the runs whose every method equals the latest's. None when nothing has one.
+
+    `earlier` are the device's valid runs before `latest`, newest first.
+    """
+    scores: dict[str, float] = {}
+    for name in CATEGORY_NAMES:
+        same = [
+            run.scores[name]
+            for run in earlier
+            if run.methods.get(name) == latest.methods.get(name) and run.scores[name] is not None
+        ][:runs]
+        if len(same) >= MIN_RUNS:
+            scores[name] = _median(same)
+    alike = [
+        run.scores["global"]
+        for run in earlier
+        if all(run.methods.get(n) == latest.methods.get(n) for n in CATEGORY_NAMES)
+        and run.scores["global"] is not None
+    ][:runs]
+    if len(alike) >= MIN_RUNS:
+        scores["global"] = _median(alike)
+    if not scores:
+        return None
+    return {"runs": len(alike), "scores": scores}
+
+
+def deviations(latest: Mapping[str, float | None], reference: Mapping[str, float]) -> dict:
+    return {
+        name: d
+        for name, value in reference.items()
+        if (d := deviation(latest.get(name), value)) is not None
+    }
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def peer_key(value: str | None) -> str:
+    """Two models name the same part when they match case-insensitively, runs of spaces
+    collapsed ("Intel(R) Core(TM) i7-6700  CPU" is "intel(r) core(tm) i7-6700 cpu")."""
+    return _SPACES.sub(" ", value or "").strip().lower()
+
+
+def peer_medians(
+    latest_methods: Mapping[str, str | None], peers: Sequence[tuple[Mapping, Mapping]]
+) -> dict[str, float]:
+    """Per category, the median of the peers' ranking figures measured the same way as the
+    device's latest run; global over the peers whose every method equals. `peers` are
+    (figures, methods) pairs."""
+    medians = {}
+    for name in CATEGORY_NAMES:
+        values = [
+            figures[name]
+            for figures, methods in peers
+            if figures.get(name) is not None and methods.get(name) == latest_methods.get(name)
+        ]
+        if values:
+            medians[name] = _median(values)
+    alike = [
+        figures["global"]
+        for figures, methods in peers
+        if figures.get("global") is not None
+        and all(methods.get(n) == latest_methods.get(n) for n in CATEGORY_NAMES)
+    ]
+    if alike:
+        medians["global"] = _median(alike)
+    return medians
+
+
+def disk_key(disk: Mapping[str, Any]) -> str:
+    """A disk across snapshots: its serial, or its name where it has none."""
+    return str(disk.get("serial") or disk.get("name") or "")
+
+
+def disks_of(storage: Any) -> dict[str, Mapping[str, Any]]:
+    devices = storage.get("devices") if isinstance(storage, Mapping) else None
+    return {
+        key: disk for disk in devices or [] if isinstance(disk, Mapping) and (key := disk_key(disk))
+    }
+
+
+def disk_label(disk: Mapping[str, Any]) -> str:
+    name, serial = disk.get("name"), disk.get("serial")
+    if name and serial:
+        return f"{name} ({serial})"
+    return str(name or serial or "disk")
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Something that needs a person's attention, as it stands now."""
+
+    kind: str
+    severity: str
+    message: str
+    category: str = ""
+    disk: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.category, self.disk)
+
+
+@dataclass
+class Assessment:
+    """The conditions holding now, and the keys of open items whose condition is over."""
+
+    holding: list[Condition] = field(default_factory=list)
+    over: set[tuple[str, str, str]] = field(default_factory=set)
+
+
+def score_conditions(
+    assessment: Assessment,
+    *,
+    latest: Mapping[str, float | None] | None,
+    own: Mapping[str, float] | None,
+    peers_by_cpu: Mapping[str, float] | None,
+    peer_count: int,
+    cpu_model: str,
+    thresholds: Thresholds,
+) -> None:
+    """score_regression per category and global, below_peers on the global score."""
+    for name, reference in (own or {}).items():
+        d = deviation((latest or {}).get(name), reference)
+        if d is None:
+            continue
+        key = ("score_regression", name, "")
+        if d < -thresholds.regression_pct:
+            what = "global score" if name == "global" else f"{name} score"
+            assessment.holding.append(
+                Condition(
+                    "score_regression",
+                    "warning",
+                    f"{what} {-d:g} % below its own baseline ({reference:g} → {latest[name]:g})",
+                    category=name,
+                )
+            )
+        else:
+            assessment.over.add(key)
+    reference = (peers_by_cpu or {}).get("global")
+    d = deviation((latest or {}).get("global"), reference)
+    if d is not None and peer_count >= 2:
+        if d < -thresholds.peer_gap_pct:
+            assessment.holding.append(
+                Condition(
+                    "below_peers",
+                    "warning",
+                    f"global score {-d:g} % below {peer_count} other machines with the same CPU "
+                    f"({cpu_model}: median {reference:g})",
+                    category="global",
+                )
+            )
+        else:
+            assessment.over.add(("below_peers", "global", ""))
+
+
+def disk_conditions(
+    assessment: Assessment,
+    *,
+    latest: Mapping[str, Mapping[str, Any]],
+    previous: Mapping[str, Mapping[str, Any]],
+    open_disks: Sequence[tuple[str, str]],
+    thresholds: Thresholds,
+) -> None:
+    """smart_failing, smart_degrading and disk_hot for each disk of the latest snapshot.
+
+    `previous` holds, per disk, its readings at the previous snapshot that had it; `open_disks`
+    the (kind, disk) of open items, so that a disk gone closes them.
+    """
+    for key, disk in latest.items():
+        label = disk_label(disk)
+        health = disk.get("smart_health")
+        if isinstance(health, str) and health.strip():
+            if health.strip().upper() in HEALTHY:
+                assessment.over.add(("smart_failing", "", key))
+            else:
+                assessment.holding.append(
+                    Condition(
+                        "smart_failing",
+                        "critical",
+                        f"disk {label} reports SMART {health}",
+                        disk=key,
+                    )
+                )
+        temperature = disk.get("temperature_c")
+        if isinstance(temperature, int | float) and not isinstance(temperature, bool):
+            if temperature >= thresholds.disk_hot_c:
+                assessment.holding.append(
+                    Condition(
+                        "disk_hot",
+                        "warning",
+                        f"disk {label} is at {temperature:g} °C "
+                        f"(limit {thresholds.disk_hot_c:g} °C)",
+                        disk=key,
+                    )
+                )
+            else:
+                assessment.over.add(("disk_hot", "", key))
+        before = previous.get(key)
+        if before is None:
+            continue
+        rises = [
+            f"{name.replace('_', ' ')} {old} → {new}"
+            for name in SMART_COUNTERS
+            if (new := _count(disk.get(name))) is not None
+            and (old := _count(before.get(name))) is not None
+            and new > old
+        ]
+        if rises:
+            assessment.holding.append(
+                Condition(
+                    "smart_degrading",
+                    "critical",
+                    f"disk {label} is degrading: {', '.join(rises)}",
+                    disk=key,
+                )
+            )
+    for kind, key in open_disks:
+        if key not in latest and kind in ("smart_failing", "disk_hot"):
+            assessment.over.add((kind, "", key))  # the disk is gone

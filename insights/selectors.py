@@ -1,0 +1,117 @@
+"""The data the insight rules read, in a fixed number of queries per device."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Lower, Replace, Trim
+
+from benchmarks.models import Benchmark, Validity
+from inventory.models import Device, HardwareSnapshot
+from inventory.schema import CATEGORY_NAMES
+
+from . import rules
+from .models import AttentionItem
+
+RUNS_READ = 60  # the newest runs a baseline is drawn from (BASELINE_RUNS per category at most)
+SNAPSHOTS_READ = 50  # a disk's SMART history: the newest snapshots
+PEER_KEYS = ("cpu_model", "system_model")
+SCORE_FIELDS = ("global_score", *(f"{name}_score" for name in CATEGORY_NAMES))
+
+
+def thresholds() -> rules.Thresholds:
+    return rules.Thresholds(
+        baseline_runs=settings.BASELINE_RUNS,
+        regression_pct=settings.REGRESSION_PCT,
+        peer_gap_pct=settings.PEER_GAP_PCT,
+        disk_hot_c=settings.DISK_HOT_C,
+    )
+
+
+def _figures(row: Mapping[str, Any]) -> dict[str, float | None]:
+    return {name.removesuffix("_score"): row[name] for name in SCORE_FIELDS}
+
+
+def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
+    """The run that ranks the device (its latest valid run, else its latest) and its valid runs
+    before that one, newest first. One query; the methods are read out of the JSON by the
+    database, not decoded whole."""
+    rows = list(
+        Benchmark.objects.filter(device_id=device_id)
+        .order_by("-run_at", "-id")
+        .values("id", "run_at", "validity", *SCORE_FIELDS)
+        .annotate(**{f"method_{name}": KT(f"results__{name}__method") for name in CATEGORY_NAMES})[
+            :RUNS_READ
+        ]
+    )
+    runs = [
+        (
+            row["validity"] == Validity.VALID,
+            rules.Run(
+                id=row["id"],
+                run_at=row["run_at"],
+                scores=_figures(row),
+                methods={name: row[f"method_{name}"] for name in CATEGORY_NAMES},
+            ),
+        )
+        for row in rows
+    ]
+    valid = [run for ok, run in runs if ok]
+    latest = valid[0] if valid else (runs[0][1] if runs else None)
+    earlier = [run for run in valid if latest is not None and run.run_at < latest.run_at]
+    return latest, earlier
+
+
+def _normalised(field: str):
+    # rules.peer_key in SQL: trimmed, lower case, runs of up to four spaces made one
+    value = Trim(F(field))
+    for _ in range(2):
+        value = Replace(value, Value("  "), Value(" "))
+    return Lower(value)
+
+
+def device_peers(device: Device, key: str) -> tuple[str, list[tuple[dict, dict]]]:
+    """The other benchmarked devices whose latest snapshot has the same `key` (cpu_model or
+    system_model): (that value, [(their ranking figures, their methods)]). One query."""
+    snapshot = device.latest_snapshot
+    value = getattr(snapshot, key, "") if snapshot else ""
+    if not rules.peer_key(value):
+        return "", []
+    rows = (
+        Device.objects.exclude(pk=device.pk)
+        .filter(global_score__isnull=False)
+        .annotate(peer=_normalised(f"latest_snapshot__{key}"))
+        .filter(peer=rules.peer_key(value))
+        .values(*SCORE_FIELDS, "ranking_methods")
+    )
+    return value, [(_figures(row), row["ranking_methods"] or {}) for row in rows]
+
+
+def device_snapshots(device_id: int, *, limit: int = SNAPSHOTS_READ) -> list[dict]:
+    """The newest snapshots' id, time and storage, newest first. One query."""
+    return list(
+        HardwareSnapshot.objects.filter(device_id=device_id)
+        .order_by("-captured_at", "-id")
+        .values("id", "captured_at", "storage")[:limit]
+    )
+
+
+def previous_readings(snapshots: list[dict]) -> dict[str, Mapping[str, Any]]:
+    """Per disk of the newest snapshot, its readings at the previous snapshot that had it."""
+    if not snapshots:
+        return {}
+    wanted = set(rules.disks_of(snapshots[0]["storage"]))
+    found: dict[str, Mapping[str, Any]] = {}
+    for snapshot in snapshots[1:]:
+        for key, disk in rules.disks_of(snapshot["storage"]).items():
+            if key in wanted and key not in found:
+                found[key] = disk
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def open_items(device_id: int) -> list[AttentionItem]:
+    return list(AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=True))

@@ -1,0 +1,120 @@
+"""Attention items: opened, updated and closed by the rules on each submission, closed by a
+person's acknowledgement."""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.models import Device
+
+from . import rules, selectors
+from .models import AttentionItem, Kind
+
+logger = logging.getLogger(__name__)
+
+OPENED, RESOLVED = "opened", "resolved"
+
+
+@dataclass(frozen=True)
+class Event:
+    """An item that opened or closed: what a notification tells."""
+
+    kind: str  # OPENED or RESOLVED
+    item: AttentionItem
+
+
+def device_assessment(device: Device) -> rules.Assessment:
+    """The conditions that hold for the device now, by the rules and the thresholds in force."""
+    thresholds = selectors.thresholds()
+    latest, earlier = selectors.device_runs(device.pk)
+    assessment = rules.Assessment()
+    if latest is not None:
+        own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
+        cpu_model, peers = selectors.device_peers(device, "cpu_model")
+        rules.score_conditions(
+            assessment,
+            latest=latest.scores,
+            own=own["scores"] if own else None,
+            peers_by_cpu=rules.peer_medians(latest.methods, peers),
+            peer_count=len(peers),
+            cpu_model=cpu_model,
+            thresholds=thresholds,
+        )
+    snapshots = selectors.device_snapshots(device.pk, limit=selectors.SNAPSHOTS_READ)
+    open_disks = list(
+        AttentionItem.objects.filter(device=device, closed_at__isnull=True)
+        .exclude(disk="")
+        .values_list("kind", "disk")
+    )
+    rules.disk_conditions(
+        assessment,
+        latest=rules.disks_of(snapshots[0]["storage"]) if snapshots else {},
+        previous=selectors.previous_readings(snapshots),
+        open_disks=open_disks,
+        thresholds=thresholds,
+    )
+    return assessment
+
+
+@transaction.atomic
+def attention_evaluate(*, device: Device) -> list[Event]:
+    """Open an item for each new condition, update the open ones that still hold, close the
+    ones that are over (smart_degrading waits for a person). Returns what opened and closed."""
+    assessment = device_assessment(device)
+    current = {
+        (item.kind, item.category, item.disk): item
+        for item in AttentionItem.objects.select_for_update().filter(
+            device=device, closed_at__isnull=True
+        )
+    }
+    events = []
+    now = timezone.now()
+    for condition in assessment.holding:
+        item = current.get(condition.key)
+        if item is None:
+            item = AttentionItem.objects.create(
+                device=device,
+                kind=condition.kind,
+                severity=condition.severity,
+                category=condition.category,
+                disk=condition.disk,
+                message=condition.message,
+            )
+            current[condition.key] = item
+            events.append(Event(OPENED, item))
+        elif (item.message, item.severity) != (condition.message, condition.severity):
+            item.message, item.severity = condition.message, condition.severity
+            item.save(update_fields=("message", "severity", "updated_at"))
+    holding = {condition.key for condition in assessment.holding}
+    for key in assessment.over - holding:
+        item = current.get(key)
+        if item is not None and item.kind != Kind.SMART_DEGRADING:
+            item.closed_at = now
+            item.save(update_fields=("closed_at", "updated_at"))
+            events.append(Event(RESOLVED, item))
+    return events
+
+
+@transaction.atomic
+def attention_acknowledge(*, item: AttentionItem, by: str) -> AttentionItem:
+    """A person saw it: the item closes (a condition that still holds opens a new one on the
+    device's next submission)."""
+    item = AttentionItem.objects.select_for_update().get(pk=item.pk)
+    if item.closed_at is None:
+        item.closed_at = timezone.now()
+        item.closed_by = by[:150]
+        item.save(update_fields=("closed_at", "closed_by", "updated_at"))
+    return item
+
+
+def attention_evaluate_all() -> int:
+    """Re-evaluate every benchmarked device (after `rescore`: new weights or thresholds)."""
+    count = 0
+    for device in Device.objects.filter(last_benchmark_at__isnull=False).select_related(
+        "latest_snapshot"
+    ):
+        attention_evaluate(device=device)
+        count += 1
+    return count
