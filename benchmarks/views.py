@@ -52,6 +52,7 @@ class SubmissionViewSet(viewsets.GenericViewSet):
         result = benchmark_ingest(
             submission=submission, document=request.data, submitted_by=str(request.user)
         )
+        self.after_ingest(result)
         body = {
             "status": "ok",
             "device_id": result.device_id,
@@ -65,6 +66,11 @@ class SubmissionViewSet(viewsets.GenericViewSet):
         return Response(
             body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         )
+
+
+    def after_ingest(self, result) -> None:
+        """What the composition layer does once a submission is stored (benchsite.submission_api:
+        attention items), before the answer."""
 
 
 class BenchmarkViewSet(mixins.RetrieveModelMixin, IdViewSet):

@@ -3,15 +3,20 @@ its links and its documents, composed here because this layer may import every a
 
 from django.contrib import admin
 from django.db.models import F
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
 from benchmarks.models import Validity
 from documents.admin import DocumentInline
+from insights import selectors
+from insights import services as services_insights
+from insights.insight import device_insights, insight_sentences
+from insights.models import AttentionItem
 from inventory import history, services
 from inventory.admin import (
     CpuVendorFilter,
@@ -136,6 +141,9 @@ class DeviceAdmin(admin.ModelAdmin):
                     if row.benchmark.validity == Validity.SUSPECT
                 ],
             )
+            story["insights"] = device_insights(device)
+            story["insight_sentences"] = insight_sentences(story["insights"])
+            story["open_items"] = selectors.open_items(device.pk)
             extra_context["story"] = story
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -145,7 +153,25 @@ class DeviceAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.compare_view),
             name="inventory_device_compare",
         )
-        return [compare, *super().get_urls()]
+        acknowledge = path(
+            "<path:object_id>/attention/<int:item_id>/acknowledge/",
+            self.admin_site.admin_view(self.acknowledge_view),
+            name="inventory_device_acknowledge",
+        )
+        return [compare, acknowledge, *super().get_urls()]
+
+    def acknowledge_view(self, request, object_id, item_id):
+        """The device page's Acknowledge button: the item closes, back to the page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(("POST",))
+        device = self.get_object(request, admin.utils.unquote(object_id))
+        if device is None or not self.has_change_permission(request, device):
+            raise Http404
+        item = get_object_or_404(AttentionItem, pk=item_id, device=device)
+        services_insights.attention_acknowledge(item=item, by=request.user.get_username())
+        self.message_user(request, f"Acknowledged: {item.message}")
+        change = reverse("admin:inventory_device_change", args=(device.pk,))
+        return HttpResponseRedirect(f"{change}#attention-items")
 
     def compare_view(self, request, object_id):
         """Two snapshots of the device side by side (?a=<id>&b=<id>; without them the two

@@ -13,12 +13,14 @@ from django.utils import timezone
 from benchmarks.selectors import benchmark_recent, fleet_stats
 from benchsite.export import ExportStream, export_filename
 from benchsite.throttling import AuthFailureThrottle
+from insights.selectors import attention_board
 from inventory.schema import CATEGORIES
 from inventory.selectors import device_ranking
 
 logger = logging.getLogger(__name__)
 
 RANKING_SIZE = 50
+ATTENTION_SIZE = 20
 MSG_LOGIN_THROTTLED = "Too many failed logins from this address; retry in {wait} s."
 
 
@@ -81,7 +83,11 @@ class BenchAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         ranking = device_ranking().filter(last_benchmark_at__isnull=False)[:RANKING_SIZE]
+        attention, attention_total = attention_board(limit=ATTENTION_SIZE)
         context = {
+            "attention": attention,
+            "attention_total": attention_total,
+            "attention_url": reverse("admin:insights_attentionitem_changelist") + "?state=open",
             "stats": fleet_stats(),
             "ranking": ranking_rows(ranking),
             "categories": CATEGORIES,

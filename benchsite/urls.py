@@ -4,18 +4,15 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 
-from benchmarks.views import (
-    BenchmarkViewSet,
-    DeviceBenchmarkViewSet,
-    StatsViewSet,
-    SubmissionViewSet,
-)
+from benchmarks.views import BenchmarkViewSet, DeviceBenchmarkViewSet, StatsViewSet
 from documents.views import DeviceDocumentViewSet, DocumentViewSet
+from insights.views import AttentionViewSet, DeviceInsightsViewSet
 from inventory.views import DeviceLinkViewSet, LinkViewSet
 
 from . import __version__, views
 from .device_api import DeviceViewSet
 from .export_views import ExportView
+from .submission_api import SubmissionViewSet
 
 
 class Router(routers.SimpleRouter):
@@ -39,6 +36,10 @@ router.register(
     r"devices/(?P<device_pk>\d+)/docs", DeviceDocumentViewSet, basename="device-document"
 )
 router.register("docs", DocumentViewSet, basename="document")
+router.register(
+    r"devices/(?P<device_pk>\d+)/insights", DeviceInsightsViewSet, basename="device-insights"
+)
+router.register("attention", AttentionViewSet, basename="attention")
 
 api_patterns = [
     path("health", views.health, name="health"),

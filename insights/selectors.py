@@ -115,3 +115,19 @@ def previous_readings(snapshots: list[dict]) -> dict[str, Mapping[str, Any]]:
 
 def open_items(device_id: int) -> list[AttentionItem]:
     return list(AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=True))
+
+
+def attention_board(*, limit: int = 20) -> tuple[list[AttentionItem], int]:
+    """The open items a person sees first: critical before warning, newest first; and how
+    many are open in all. Two queries."""
+    from django.db.models import Case, IntegerField, When
+
+    from .models import Severity
+
+    open_items = AttentionItem.objects.filter(closed_at__isnull=True)
+    rank = Case(When(severity=Severity.CRITICAL, then=0), default=1, output_field=IntegerField())
+    shown = list(
+        open_items.select_related("device").order_by(rank, "-opened_at", "-id")[:limit]
+    )
+    total = len(shown) if len(shown) < limit else open_items.count()
+    return shown, total

@@ -67,8 +67,8 @@ def test_dashboard_query_count_does_not_grow_with_the_fleet(
     for i in range(60):
         BenchmarkFactory(device__hostname=f"h{i:02d}")
     admin_client.get("/admin/")  # warm the session
-    # session + user, 2 stats aggregates, ranking, recent, admin log
-    with django_assert_max_num_queries(8):
+    # session + user, open attention items, 2 stats aggregates, ranking, recent, admin log
+    with django_assert_max_num_queries(9):
         response = admin_client.get("/admin/")
     assert response.status_code == 200
     assert len(ranking_hostnames(response.content.decode())) == 50
@@ -144,3 +144,30 @@ def test_a_newer_suspect_run_is_noted_while_the_valid_one_ranks(admin_client):
 
     assert "newer run not counted: CPU stolen by the VM host" in row
     assert "100.0" in row and "10.0" not in row
+
+
+def test_a_failing_disk_is_the_first_thing_on_the_dashboard(admin_client, submit, example):
+    example["hardware"]["storage"]["devices"][1]["smart_health"] = "FAILED"
+    example["hardware"]["storage"]["devices"][0]["temperature_c"] = 61
+    submit(example)
+
+    html = admin_client.get("/admin/").content.decode()
+
+    panel = html.split('id="attention"', 1)[1].split("</ul>", 1)[0]
+    assert html.index('id="attention"') < html.index('id="ranking"')
+    kinds = re.findall(r'data-kind="([a-z_]+)"', panel)
+    assert kinds == ["smart_failing", "disk_hot"]  # critical first
+    assert "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED" in panel
+
+
+def test_the_attention_panel_keeps_its_query_count_with_many_items(
+    admin_client, submit, example, django_assert_max_num_queries
+):
+    example["hardware"]["storage"]["devices"] = [
+        {"name": f"/dev/sd{n}", "serial": f"S{n}", "smart_health": "FAILED"} for n in range(30)
+    ]
+    submit(example)
+    admin_client.get("/admin/")
+    with django_assert_max_num_queries(10):  # the items shown, and how many are open
+        html = admin_client.get("/admin/").content.decode()
+    assert "30 open" in html and "All 30 open items" in html

@@ -254,3 +254,35 @@ def test_device_changelist_search_finds_machines_by_their_hardware(admin_client,
     html = admin_client.get("/admin/inventory/device/", {"q": "i7-6700"}).content.decode()
 
     assert ">a</a>" in html and ">b</a>" not in html
+
+
+def test_device_page_tells_its_attention_items_insights_and_smart_history(
+    admin_client, submit, example
+):
+    example["hardware"]["storage"]["devices"][1].update(
+        smart_health="FAILED", reallocated_sectors=8
+    )
+    device_id = submit(example).json()["device_id"]
+
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+
+    items = html.split('id="attention-items"', 1)[1].split("</ul>", 1)[0]
+    assert "reports SMART FAILED" in items and "Acknowledge" in items
+    assert "SMART history" in html and ">8<" in html.split("SMART history", 1)[1]
+
+
+def test_acknowledge_from_the_device_page(admin_client, submit, example):
+    example["hardware"]["storage"]["devices"][1]["smart_health"] = "FAILED"
+    device_id = submit(example).json()["device_id"]
+    from insights.models import AttentionItem
+
+    item = AttentionItem.objects.get()
+    url = f"/admin/inventory/device/{device_id}/attention/{item.pk}/acknowledge/"
+    assert admin_client.get(url).status_code == 405
+    response = admin_client.post(url)
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.closed_at is not None and item.closed_by == "admin"
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+    assert 'id="attention-items"' not in html

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("inventory", "benchmarks", "documents", "benchsite")
+APPS = ("inventory", "benchmarks", "insights", "documents", "benchsite")
 # benchsite's infrastructure, which every app may use; the rest of benchsite (admin, charts,
 # the dashboard, the device page, export, backup) is the composition layer above the apps
 INFRASTRUCTURE = {
@@ -21,9 +21,10 @@ INFRASTRUCTURE = {
     "benchsite.parsers",
 }
 FORBIDDEN = {
-    "inventory": ("benchmarks", "documents", "benchsite"),
-    "documents": ("benchmarks", "benchsite"),
-    "benchmarks": ("documents", "benchsite"),
+    "inventory": ("benchmarks", "insights", "documents", "benchsite"),
+    "documents": ("benchmarks", "insights", "benchsite"),
+    "benchmarks": ("insights", "documents", "benchsite"),
+    "insights": ("documents", "benchsite"),
 }
 
 

@@ -3,10 +3,14 @@ from django.core.management.base import BaseCommand, CommandError
 from benchmarks.models import Benchmark
 from benchmarks.scoring import WeightsError, parse_weights
 from benchmarks.services import benchmark_rescore
+from insights.services import attention_evaluate_all
 
 
 class Command(BaseCommand):
-    help = "Re-apply the scoring and validity rules in force (SCORE_WEIGHTS, VALIDITY_*) to runs."
+    help = (
+        "Re-apply the scoring, validity and attention rules in force (SCORE_WEIGHTS, VALIDITY_*, "
+        "REGRESSION_PCT, …) to stored runs."
+    )
 
     SHOWN = 50  # changes listed one per line; the rest are counted
 
@@ -45,8 +49,10 @@ class Command(BaseCommand):
                 "change. Nothing was saved."
             )
             return
+        devices = attention_evaluate_all()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Rescored {result.examined} benchmark(s); {result.changed} changed."
+                f"Rescored {result.examined} benchmark(s); {result.changed} changed. "
+                f"Attention re-evaluated on {devices} device(s)."
             )
         )

@@ -1,0 +1,97 @@
+"""GET /api/devices/{id}/insights: the device's latest run against its own baseline and its
+peers, each disk's SMART history, and its open attention items (CONTRACT Part 2)."""
+
+from typing import Any
+
+from inventory.models import Device
+
+from . import rules, selectors
+from .serializers import AttentionItemSerializer
+
+
+def disk_histories(snapshots: list[dict]) -> list[dict[str, Any]]:
+    """Each disk (by serial, by name without one) with its SMART readings per snapshot, oldest
+    first; disks in the order the newest snapshot lists them, then the ones gone."""
+    disks: dict[str, dict[str, Any]] = {}
+    for snapshot in snapshots:  # newest first: a disk's name and model are its latest
+        for key, disk in rules.disks_of(snapshot["storage"]).items():
+            entry = disks.setdefault(
+                key,
+                {
+                    "serial": disk.get("serial"),
+                    "name": disk.get("name"),
+                    "model": disk.get("model"),
+                    "history": [],
+                },
+            )
+            entry["history"].append(
+                {
+                    "snapshot_id": snapshot["id"],
+                    "captured_at": snapshot["captured_at"],
+                    **{name: disk.get(name) for name in rules.SMART_FIELDS},
+                }
+            )
+    for entry in disks.values():
+        entry["history"].reverse()
+    return list(disks.values())
+
+
+def device_insights(device: Device) -> dict[str, Any]:
+    thresholds = selectors.thresholds()
+    latest, earlier = selectors.device_runs(device.pk)
+    answer: dict[str, Any] = {
+        "latest": None,
+        "baseline": None,
+        "deviation_pct": {},
+        "peers": [],
+        "disks": disk_histories(selectors.device_snapshots(device.pk)),
+        "attention": AttentionItemSerializer(selectors.open_items(device.pk), many=True).data,
+    }
+    if latest is None:
+        return answer
+    answer["latest"] = {"benchmark_id": latest.id, "run_at": latest.run_at, "scores": latest.scores}
+    own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
+    if own is not None:
+        answer["baseline"] = own
+        answer["deviation_pct"] = rules.deviations(latest.scores, own["scores"])
+    for key in selectors.PEER_KEYS:
+        value, peers = selectors.device_peers(device, key)
+        if len(peers) < 2:
+            continue
+        medians = rules.peer_medians(latest.methods, peers)
+        answer["peers"].append(
+            {
+                "by": key,
+                "value": value,
+                "devices": len(peers),
+                "median": medians,
+                "deviation_pct": rules.deviations(latest.scores, medians),
+            }
+        )
+    return answer
+
+
+def _gap(deviation_pct: float) -> str:
+    return f"{abs(deviation_pct):g} % {'below' if deviation_pct < 0 else 'above'}"
+
+
+def insight_sentences(answer: dict[str, Any]) -> list[str]:
+    """The insights as a person reads them on the device page."""
+    sentences = []
+    own = answer["deviation_pct"].get("global")
+    if own is not None:
+        baseline = answer["baseline"]
+        sentences.append(
+            f"{_gap(own)} its own baseline (the median of its {baseline['runs']} earlier valid "
+            f"runs: {baseline['scores']['global']:g})."
+        )
+    for peer in answer["peers"]:
+        gap = peer["deviation_pct"].get("global")
+        if gap is None:
+            continue
+        what = "CPU" if peer["by"] == "cpu_model" else "system model"
+        sentences.append(
+            f"{_gap(gap)} {peer['devices']} other machines with the same {what} "
+            f"({peer['value']}: median {peer['median']['global']:g})."
+        )
+    return sentences

@@ -1,0 +1,167 @@
+"""Insights and attention items through the API: what a submission opens, updates and closes."""
+
+import copy
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from insights.models import AttentionItem
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run(submit, example):
+    """run(host, hours_ago, cpu=…, disks=…, cpu_model=…) submits one run of a machine."""
+
+    def send(host="nas", hours_ago=0, *, cpu=100.0, disks=None, cpu_model=None):
+        document = copy.deepcopy(example)
+        document["device_identifier"] = host
+        document["submission_id"] = str(uuid.uuid4())
+        document["hardware"]["system"] = {}  # no identity keys: hostnames name the machines
+        if cpu_model:
+            document["hardware"]["cpu"]["model"] = cpu_model
+        if disks is not None:
+            document["hardware"]["storage"]["devices"] = disks
+        started = timezone.now() - timedelta(hours=hours_ago)
+        document["results"]["conditions"] = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        for name in ("memory", "disk", "network", "gpu"):
+            document["results"][name] = None
+        document["results"]["cpu"] = {"score": cpu, "method": "sysbench-1.0-cpu-v1"}
+        response = submit(document)
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    return send
+
+
+def disk(**readings):
+    return {"name": "/dev/sda", "serial": "WD-WCC7K1234567", "model": "WD40EFRX", **readings}
+
+
+def items(api, **params):
+    response = api.get("/api/attention", params)
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_a_failing_disk_opens_one_critical_item_and_its_recovery_closes_it(api, run):
+    run(hours_ago=3, disks=[disk(smart_health="PASSED", temperature_c=34)])
+    body = run(hours_ago=2, disks=[disk(smart_health="FAILED", temperature_c=58)])
+    run(hours_ago=1, disks=[disk(smart_health="FAILED", temperature_c=58)])
+
+    (item,) = items(api)
+    assert (item["kind"], item["severity"], item["disk"]) == (
+        "smart_failing",
+        "critical",
+        "WD-WCC7K1234567",
+    )
+    assert item["message"] == "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED"
+    assert (item["device"], item["hostname"]) == (body["device_id"], "nas")
+
+    run(hours_ago=0, disks=[disk(smart_health="PASSED", temperature_c=40)])
+    assert items(api) == []
+    (closed,) = items(api, state="closed")
+    assert closed["closed_at"] is not None
+
+
+def test_a_hot_disk_and_rising_counters(api, run):
+    run(hours_ago=2, disks=[disk(smart_health="PASSED", temperature_c=45, reallocated_sectors=0)])
+    run(hours_ago=1, disks=[disk(smart_health="PASSED", temperature_c=61, reallocated_sectors=8)])
+
+    assert {item["kind"] for item in items(api)} == {"disk_hot", "smart_degrading"}
+    degrading = items(api, kind="smart_degrading")[0]
+    assert "reallocated sectors 0 → 8" in degrading["message"]
+
+    # cooled down and no new reallocations: disk_hot closes, smart_degrading waits for a person
+    run(hours_ago=0, disks=[disk(smart_health="PASSED", temperature_c=40, reallocated_sectors=8)])
+    assert [item["kind"] for item in items(api)] == ["smart_degrading"]
+
+
+def test_acknowledging_closes_an_item_and_needs_the_write_scope(api, run, token_client):
+    run(hours_ago=1, disks=[disk(smart_health="PASSED", reallocated_sectors=1)])
+    run(hours_ago=0, disks=[disk(smart_health="PASSED", reallocated_sectors=5)])
+    (item,) = items(api)
+
+    reader = token_client("read")
+    assert reader.post(f"/api/attention/{item['id']}/acknowledge").status_code == 403
+    response = api.post(f"/api/attention/{item['id']}/acknowledge")
+
+    assert response.status_code == 200 and response.json()["closed_at"] is not None
+    assert items(api) == []
+    assert AttentionItem.objects.get().closed_by == "API_TOKEN"
+    assert api.post("/api/attention/999999/acknowledge").status_code == 404
+
+
+def test_a_regression_against_the_own_baseline_opens_and_a_recovery_closes(api, run):
+    for hours in (5, 4, 3):
+        body = run(hours_ago=hours, cpu=100.0)
+    run(hours_ago=2, cpu=80.0)
+
+    (item,) = items(api, kind="score_regression", category="cpu")[:1]
+    assert item["category"] in ("cpu", "global")
+    insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
+    assert insights["baseline"] == {"runs": 3, "scores": {"cpu": 100.0, "global": 100.0}}
+    assert insights["deviation_pct"] == {"cpu": -20.0, "global": -20.0}
+
+    run(hours_ago=1, cpu=99.0)
+    assert items(api, kind="score_regression") == []
+
+
+def test_one_item_per_condition_while_it_stays_open(api, run):
+    for hours in (3, 2, 1, 0):
+        run(hours_ago=hours, disks=[disk(smart_health="FAILED")])
+    assert AttentionItem.objects.count() == 1
+
+
+def test_insights_name_peers_with_the_same_cpu(api, run):
+    model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+    run("desk-1", cpu=100.0, cpu_model=model)
+    run("desk-2", cpu=120.0, cpu_model=model)
+    body = run("desk-3", cpu=76.0, cpu_model=model.upper().replace(" ", "  "))
+
+    insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
+
+    by_cpu = next(p for p in insights["peers"] if p["by"] == "cpu_model")
+    assert (by_cpu["devices"], by_cpu["median"]["global"]) == (2, 110.0)
+    assert by_cpu["deviation_pct"]["global"] == -30.9
+    (item,) = items(api, kind="below_peers")
+    assert item["hostname"] == "desk-3"
+    assert "30.9 % below 2 other machines with the same CPU" in item["message"]
+
+
+def test_insights_give_each_disk_its_smart_history_oldest_first(api, run):
+    run(hours_ago=2, disks=[disk(smart_health="PASSED", temperature_c=34, power_on_hours=100)])
+    body = run(hours_ago=1, disks=[disk(smart_health="FAILED", temperature_c=58)])
+
+    (history,) = api.get(f"/api/devices/{body['device_id']}/insights").json()["disks"]
+
+    assert (history["serial"], history["model"]) == ("WD-WCC7K1234567", "WD40EFRX")
+    assert [h["smart_health"] for h in history["history"]] == ["PASSED", "FAILED"]
+    assert history["history"][0]["power_on_hours"] == 100
+    assert history["history"][1]["snapshot_id"] == body["snapshot_id"]
+
+
+def test_insights_of_a_device_never_benchmarked_and_of_no_device(api):
+    from inventory.tests.factories import DeviceFactory
+
+    device = DeviceFactory()
+    body = api.get(f"/api/devices/{device.pk}/insights").json()
+    assert body == {
+        "latest": None,
+        "baseline": None,
+        "deviation_pct": {},
+        "peers": [],
+        "disks": [],
+        "attention": [],
+    }
+    assert api.get("/api/devices/999999/insights").status_code == 404
+
+
+@pytest.mark.parametrize("params", [{"state": "maybe"}, {"kind": "bogus"}, {"device": "x"}])
+def test_bad_attention_filters_are_a_400_naming_them(api, params):
+    response = api.get("/api/attention", params)
+    assert response.status_code == 400
+    assert set(response.json()) == set(params)

@@ -1,0 +1,148 @@
+"""The insight rules: baseline, peers, deviations and attention conditions, on plain data."""
+
+import pytest
+
+from insights import rules
+
+T = rules.Thresholds()
+
+
+def run(n, *, cpu=100.0, glob=100.0, method="m1", **methods):
+    return rules.Run(
+        id=n,
+        run_at=n,
+        scores={
+            "global": glob,
+            "cpu": cpu,
+            "memory": None,
+            "disk": None,
+            "network": None,
+            "gpu": None,
+        },
+        methods={"cpu": method, **methods},
+    )
+
+
+def test_no_baseline_under_three_earlier_runs():
+    assert rules.baseline(run(9), [run(8), run(7)], runs=5) is None
+
+
+def test_the_baseline_is_the_median_of_the_newest_runs_measured_the_same_way():
+    earlier = [run(8, cpu=90), run(7, cpu=110), run(6, cpu=100), run(5, cpu=1000, method="old")]
+    assert rules.baseline(run(9, cpu=80), earlier, runs=5) == {
+        "runs": 3,
+        "scores": {"cpu": 100.0, "global": 100.0},
+    }
+
+
+def test_the_baseline_takes_only_the_newest_n_runs():
+    earlier = [run(8, cpu=50), run(7, cpu=50), run(6, cpu=50), run(5, cpu=500), run(4, cpu=500)]
+    assert rules.baseline(run(9), earlier, runs=3)["scores"]["cpu"] == 50.0
+
+
+def test_a_changed_method_starts_a_new_baseline_for_that_category_and_the_global():
+    earlier = [run(8), run(7), run(6)]
+    assert rules.baseline(run(9, method="m2"), earlier, runs=5) is None
+
+
+def test_deviation_is_rounded_to_one_decimal():
+    assert rules.deviation(88.1, 101.2) == -12.9
+    assert rules.deviation(None, 10) is None and rules.deviation(5, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (
+            "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz",
+            "intel(r) core(tm)  i7-6700 cpu @ 3.40ghz",
+            True,
+        ),
+        (" HP EliteDesk 800 G3 ", "hp elitedesk 800 g3", True),
+        ("i7-6700", "i7-6700K", False),
+    ],
+)
+def test_peer_keys(a, b, same):
+    assert (rules.peer_key(a) == rules.peer_key(b)) is same
+
+
+def test_peer_medians_compare_only_figures_measured_the_same_way():
+    peers = [
+        ({"global": 100.0, "cpu": 100.0}, {"cpu": "m1"}),
+        ({"global": 110.0, "cpu": 120.0}, {"cpu": "m1"}),
+        ({"global": 500.0, "cpu": 500.0}, {"cpu": "other"}),
+    ]
+    assert rules.peer_medians({"cpu": "m1"}, peers) == {"cpu": 110.0, "global": 105.0}
+
+
+def assess(**kwargs):
+    assessment = rules.Assessment()
+    defaults = {"peers_by_cpu": None, "peer_count": 0, "cpu_model": "i7", "thresholds": T}
+    rules.score_conditions(assessment, **{**defaults, **kwargs})
+    return assessment
+
+
+def test_a_regression_beyond_the_threshold_is_a_condition_per_category():
+    result = assess(latest={"global": 88.0, "cpu": 95.0}, own={"global": 100.0, "cpu": 100.0})
+    assert [(c.kind, c.category) for c in result.holding] == [("score_regression", "global")]
+    assert result.holding[0].message == "global score 12 % below its own baseline (100 → 88)"
+    assert ("score_regression", "cpu", "") in result.over  # 5 % is within the 10 %
+
+
+def test_below_peers_needs_two_peers():
+    gap = {"latest": {"global": 76.0}, "own": None, "peers_by_cpu": {"global": 100.0}}
+    assert assess(**gap, peer_count=1).holding == []
+    (condition,) = assess(**gap, peer_count=2).holding
+    assert condition.kind == "below_peers"
+    assert "24 % below 2 other machines with the same CPU" in condition.message
+
+
+def disk(**readings):
+    return {"name": "/dev/sda", "serial": "WD-1", "smart_health": "PASSED", **readings}
+
+
+def disk_assess(latest, previous=None, open_disks=()):
+    assessment = rules.Assessment()
+    rules.disk_conditions(
+        assessment,
+        latest=rules.disks_of({"devices": latest}),
+        previous=rules.disks_of({"devices": previous or []}),
+        open_disks=list(open_disks),
+        thresholds=T,
+    )
+    return assessment
+
+
+def test_a_failing_disk_is_critical_and_names_the_disk():
+    (condition,) = disk_assess([disk(smart_health="FAILED")]).holding
+    assert (condition.kind, condition.severity, condition.disk) == (
+        "smart_failing",
+        "critical",
+        "WD-1",
+    )
+    assert condition.message == "disk /dev/sda (WD-1) reports SMART FAILED"
+
+
+def test_passed_or_ok_closes_smart_failing_and_a_cool_disk_closes_disk_hot():
+    result = disk_assess([disk(smart_health="ok", temperature_c=40)])
+    assert result.holding == []
+    assert {("smart_failing", "", "WD-1"), ("disk_hot", "", "WD-1")} <= result.over
+
+
+def test_a_hot_disk_at_the_threshold():
+    (condition,) = disk_assess([disk(temperature_c=60)]).holding
+    assert condition.kind == "disk_hot" and "60 °C (limit 60 °C)" in condition.message
+
+
+def test_rising_counters_are_degrading_and_equal_ones_are_not():
+    before = [disk(reallocated_sectors=0, pending_sectors=2)]
+    (condition,) = disk_assess([disk(reallocated_sectors=8, pending_sectors=2)], before).holding
+    assert condition.kind == "smart_degrading"
+    assert condition.message == "disk /dev/sda (WD-1) is degrading: reallocated sectors 0 → 8"
+    assert disk_assess(before, before).holding == []
+
+
+def test_a_disk_gone_closes_its_failing_and_hot_items():
+    result = disk_assess([], open_disks=[("smart_failing", "WD-1"), ("smart_degrading", "WD-1")])
+    assert ("smart_failing", "", "WD-1") in result.over
+    assert ("smart_degrading", "", "WD-1") not in result.over  # waits for a person

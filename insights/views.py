@@ -1,0 +1,68 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from benchsite.lookup import IdViewSet, object_or_404
+from inventory.models import Device
+
+from . import services
+from .insight import device_insights
+from .models import AttentionItem
+from .serializers import AttentionItemSerializer, AttentionQuerySerializer
+
+
+class DeviceInsightsViewSet(viewsets.GenericViewSet):
+    """GET /api/devices/{id}/insights: the device against its own past and its peers."""
+
+    pagination_class = None
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def list(self, request, device_pk=None):
+        device = object_or_404(Device.objects.select_related("latest_snapshot"), device_pk)
+        return Response(device_insights(device))
+
+
+class AttentionViewSet(mixins.ListModelMixin, IdViewSet):
+    """GET /api/attention (newest first; ?device=, ?kind=, ?state=open|closed|all) and
+    POST /api/attention/{id}/acknowledge."""
+
+    serializer_class = AttentionItemSerializer
+    queryset = AttentionItem.objects.select_related("device")
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action != "list":
+            return queryset
+        query = AttentionQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        if params["state"] != "all":
+            queryset = queryset.filter(closed_at__isnull=params["state"] == "open")
+        if "device" in params:
+            queryset = queryset.filter(device_id=params["device"])
+        if "kind" in params:
+            queryset = queryset.filter(kind=params["kind"])
+        return queryset.order_by("-opened_at", "-id")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("device", int, description="Items of this device."),
+            OpenApiParameter(
+                "kind", str, enum=[k for k, _ in AttentionItem._meta.get_field("kind").choices]
+            ),
+            OpenApiParameter(
+                "state", str, enum=["open", "closed", "all"], description="Default open."
+            ),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=AttentionItemSerializer)
+    @action(detail=True, methods=("post",))
+    def acknowledge(self, request, pk=None):
+        """A person saw it: the item closes."""
+        item = services.attention_acknowledge(item=self.get_object(), by=str(request.user))
+        return Response(AttentionItemSerializer(item).data)
