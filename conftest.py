@@ -93,6 +93,23 @@ def s3_server():
         yield server
 
 
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis (Debian's redis-server) on loopback, one for the whole run."""
+    from benchsite import redisserver
+
+    if redisserver.executable() is None:
+        pytest.skip("redis-server is not installed (scripts/test installs it)")
+    with redisserver.redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """CACHE_URL of an empty database of that Redis, this test's alone."""
+    return redis_server.database()
+
+
 @pytest.fixture
 def s3_bucket(settings, s3_server) -> str:
     """Documents stored in a new, empty bucket of the S3 server (DOCUMENT_STORAGE=s3)."""

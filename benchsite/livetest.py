@@ -1,7 +1,9 @@
 """Start the real server (gunicorn, as the README runs it) on loopback for tests and perf scripts.
 
 The server gets its own database: a SQLite file in a temp dir, or, when DATABASE_URL points at
-PostgreSQL, a fresh database created on that server and dropped afterwards.
+PostgreSQL, a fresh database created on that server and dropped afterwards. Several servers of
+one cluster share one: the first creates it, the others get its URL (`database_url`) and, as the
+README's recipe says, MIGRATE_ON_START=false.
 """
 
 import contextlib
@@ -38,7 +40,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def _database(workdir: Path) -> Iterator[str]:
+def _database(workdir: Path, shared: str | None) -> Iterator[str]:
+    if shared:  # another server's: it created it and drops it
+        yield shared
+        return
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
         yield f"sqlite:///{workdir / 'live.db'}"
@@ -72,13 +77,15 @@ def live_server(
     extra_env: dict | None = None,
     worker_class: str | None = None,
     app: str | None = None,
+    database_url: str | None = None,
 ) -> Iterator[LiveServer]:
     """The server as gunicorn.conf.py runs it; `worker_class` (GUNICORN_WORKER_CLASS) and `app`
     (another ASGI/WSGI application, e.g. perf/raw_asgi.py, on the same migrated database) are
-    for the perf scripts."""
+    for the perf scripts. `database_url`: a database another live server started here owns (one
+    database, several servers); `migrate` runs first unless MIGRATE_ON_START is false."""
     token = secrets.token_urlsafe(24)
     port = free_port()
-    with _database(workdir) as database_url:
+    with _database(workdir, database_url) as database_url:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -101,13 +108,15 @@ def live_server(
             **(extra_env or {}),
         }
         (workdir / "static").mkdir(exist_ok=True)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=300,
-        )
+        # as scripts/serve and the Docker entry point do: the migrate step of a start
+        if env.get("MIGRATE_ON_START", "true").lower() in environ.Env.BOOLEAN_TRUE_STRINGS:
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                timeout=300,
+            )
         log = workdir / "server.log"
         with log.open("wb") as log_file:
             process = subprocess.Popen(  # noqa: S603 (this interpreter, our gunicorn config)
@@ -127,7 +136,7 @@ def live_server(
             url = f"http://127.0.0.1:{port}"
             try:
                 _wait_healthy(url, process, log)
-                yield LiveServer(url=url, token=token, env=env, log=log, pid=process.pid)
+                yield LiveServer(url=url, token=env["API_TOKEN"], env=env, log=log, pid=process.pid)
             finally:
                 stop(process, timeout=20)
 

@@ -1,22 +1,21 @@
 """CACHE_URL: cross-request state (the failed-authentication budget) seen by every process.
 
 The default, a file cache, is shared by separate processes of one machine; Redis (a real
-`redis-server` started here on loopback) by servers anywhere. Two gunicorn servers stand for two
-workers or two machines: a budget spent through one is spent through the other.
+`redis-server` on loopback, the `redis_url` fixture of conftest.py) by servers anywhere. Two
+gunicorn servers stand for two workers or two machines: a budget spent through one is spent
+through the other.
 """
 
 import concurrent.futures
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from benchsite.livetest import free_port, live_server
+from benchsite.livetest import live_server
 
 from .markers import engine_independent
 from .test_server_modes import call_from
@@ -81,36 +80,6 @@ def test_the_default_cache_shares_the_budget_between_processes(tmp_path):
         elsewhere = call_from(a, "127.0.0.3", "/api/stats", token=a.token)
     assert statuses == [401, 401, 401, 401, 429, 429]
     assert elsewhere == 200
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (scripts/test installs it)")
-    import redis
-
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.mark.live
