@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Value
+from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower, Replace, Trim
 
@@ -13,8 +13,12 @@ from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORY_NAMES
 
 from . import rules
-from .models import AttentionItem
+from .models import AttentionItem, Severity
 
+# critical items before warnings, wherever open items are listed
+_CRITICAL_FIRST = Case(
+    When(severity=Severity.CRITICAL, then=0), default=1, output_field=IntegerField()
+)
 RUNS_READ = 60  # the newest runs a baseline is drawn from (BASELINE_RUNS per category at most)
 SNAPSHOTS_READ = 50  # a disk's SMART history: the newest snapshots
 PEER_KEYS = ("cpu_model", "system_model")
@@ -114,20 +118,17 @@ def previous_readings(snapshots: list[dict]) -> dict[str, Mapping[str, Any]]:
 
 
 def open_items(device_id: int) -> list[AttentionItem]:
-    return list(AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=True))
+    """A device's open items, critical first, newest first."""
+    items = AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=True)
+    return list(items.select_related("device").order_by(_CRITICAL_FIRST, "-opened_at", "-id"))
 
 
 def attention_board(*, limit: int = 20) -> tuple[list[AttentionItem], int]:
     """The open items a person sees first: critical before warning, newest first; and how
     many are open in all. Two queries."""
-    from django.db.models import Case, IntegerField, When
-
-    from .models import Severity
-
     open_items = AttentionItem.objects.filter(closed_at__isnull=True)
-    rank = Case(When(severity=Severity.CRITICAL, then=0), default=1, output_field=IntegerField())
     shown = list(
-        open_items.select_related("device").order_by(rank, "-opened_at", "-id")[:limit]
+        open_items.select_related("device").order_by(_CRITICAL_FIRST, "-opened_at", "-id")[:limit]
     )
     total = len(shown) if len(shown) < limit else open_items.count()
     return shown, total

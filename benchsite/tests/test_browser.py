@@ -73,7 +73,17 @@ def server(tmp_path_factory, example_document):
             document["hardware"]["system"] = {"machine_id": uuid.uuid4().hex}
             for category in ("cpu", "memory", "disk", "network", "gpu"):
                 document["results"][category]["score"] *= factor
+            if name == "slow-box":  # a NAS disk failing, hot, with reallocated sectors
+                document["hardware"]["storage"]["devices"][1].update(
+                    smart_health="FAILED", temperature_c=61, reallocated_sectors=24
+                )
             post(live, document)
+        busy = copy.deepcopy(example_document)
+        busy.update(device_identifier="middle-box", submission_id=str(uuid.uuid4()))
+        busy["hardware"]["system"] = {}
+        busy["results"]["cpu"]["score"] = 31.0
+        busy["results"]["conditions"] = {"cpu_busy_percent": 72.5, "cpu_throttled": True}
+        post(live, busy)
         upgraded = copy.deepcopy(example_document)
         upgraded.update(device_identifier="fast-box", submission_id=str(uuid.uuid4()))
         upgraded["hardware"]["system"] = {}
@@ -130,6 +140,29 @@ def test_dashboard_ranks_the_fleet_and_offers_the_command(page, server):
     shot(page, "dashboard")
     page.emulate_media(color_scheme="dark")
     shot(page, "dashboard-dark")
+
+
+def test_a_failing_disk_is_seen_first_on_the_dashboard(page):
+    first = page.locator("#attention li").first
+    assert "slow-box" in first.inner_text() and "reports SMART FAILED" in first.inner_text()
+    assert first.get_attribute("data-kind") == "smart_failing"
+    assert (
+        page.locator("#attention").bounding_box()["y"]
+        < page.locator("#ranking").bounding_box()["y"]
+    )
+    middle = page.locator('#ranking tr[data-hostname="middle-box"]').inner_text()
+    assert "newer run not counted: CPU throttled, machine busy" in middle
+
+
+def test_the_device_page_tells_what_needs_attention(page):
+    page.click("#ranking >> text=slow-box")
+    page.wait_for_selector("#attention-items")
+    assert "reports SMART FAILED" in page.locator("#attention-items").inner_text()
+    assert "FAILED" in page.locator("#smart-1, #smart-2").all_inner_texts()[-1]
+    shot(page, "device-attention")
+    page.locator("#attention-items button").first.click()
+    page.wait_for_selector(".messagelist")
+    assert "Acknowledged" in page.locator(".messagelist").inner_text()
 
 
 def test_device_page_tells_the_machines_story(page):

@@ -165,3 +165,21 @@ def test_bad_attention_filters_are_a_400_naming_them(api, params):
     response = api.get("/api/attention", params)
     assert response.status_code == 400
     assert set(response.json()) == set(params)
+
+
+@pytest.mark.parametrize("fleet", [2, 12])
+def test_insights_and_attention_query_counts_do_not_grow_with_the_fleet(
+    api, run, django_assert_num_queries, fleet
+):
+    model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+    for n in range(fleet):
+        run(f"peer-{n}", cpu=100.0 + n, cpu_model=model, disks=[disk(smart_health="FAILED")])
+    body = run("me", cpu=50.0, cpu_model=model, disks=[disk(smart_health="FAILED")])
+
+    # the device, its runs, its snapshots, its open items, peers by CPU, peers by system model
+    with django_assert_num_queries(6):
+        response = api.get(f"/api/devices/{body['device_id']}/insights")
+    assert response.json()["peers"][0]["devices"] == fleet
+    with django_assert_num_queries(2):  # count, page (with each item's device)
+        response = api.get("/api/attention", {"page_size": 100})
+    assert response.json()["count"] == fleet + 2  # a failing disk each, and "me" below its peers
