@@ -25,8 +25,14 @@ class Event:
     item: AttentionItem
 
 
-def device_assessment(device: Device) -> rules.Assessment:
-    """The conditions that hold for the device now, by the rules and the thresholds in force."""
+# snapshots read to judge the disks on a submission: the newest and the ones before it that a
+# disk's previous readings are found in (the API's history reads more)
+SNAPSHOTS_JUDGED = 5
+
+
+def device_assessment(device: Device, open_disks: list[tuple[str, str]]) -> rules.Assessment:
+    """The conditions that hold for the device now, by the rules and the thresholds in force;
+    `open_disks` are the (kind, disk) of its open items (a disk gone closes them)."""
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     assessment = rules.Assessment()
@@ -42,12 +48,7 @@ def device_assessment(device: Device) -> rules.Assessment:
             cpu_model=cpu_model,
             thresholds=thresholds,
         )
-    snapshots = selectors.device_snapshots(device.pk, limit=selectors.SNAPSHOTS_READ)
-    open_disks = list(
-        AttentionItem.objects.filter(device=device, closed_at__isnull=True)
-        .exclude(disk="")
-        .values_list("kind", "disk")
-    )
+    snapshots = selectors.device_snapshots(device.pk, limit=SNAPSHOTS_JUDGED)
     rules.disk_conditions(
         assessment,
         latest=rules.disks_of(snapshots[0]["storage"]) if snapshots else {},
@@ -62,13 +63,13 @@ def device_assessment(device: Device) -> rules.Assessment:
 def attention_evaluate(*, device: Device) -> list[Event]:
     """Open an item for each new condition, update the open ones that still hold, close the
     ones that are over (smart_degrading waits for a person). Returns what opened and closed."""
-    assessment = device_assessment(device)
     current = {
         (item.kind, item.category, item.disk): item
         for item in AttentionItem.objects.select_for_update().filter(
             device=device, closed_at__isnull=True
         )
     }
+    assessment = device_assessment(device, [(kind, disk) for kind, _, disk in current if disk])
     events = []
     now = timezone.now()
     for condition in assessment.holding:
