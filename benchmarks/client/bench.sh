@@ -46,7 +46,7 @@
 
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.0.0"
+readonly BENCH_SCRIPT_VERSION="1.1.0"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -66,10 +66,13 @@ readonly WEIGHTS_JSON='{"cpu":0.30,"memory":0.20,"disk":0.25,"network":0.15,"gpu
 
 readonly TOTAL_STEPS=7
 readonly TOOL_TIMEOUT=60           # seconds allowed to any one inventory command
+readonly IDLE_BUSY_PCT=10          # the machine counts as idle below this share of CPU used by others
+# Repeats stop once the scores' coefficient of variation (sample std dev / mean, %) is this low
+readonly CV_TARGET_CPU=1.0 CV_TARGET_MEMORY=1.5 CV_TARGET_DISK=2.5 CV_TARGET_NETWORK=5
 
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
-SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR=""
+SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
 WORK="" CAP="" FIO_FILE="" SAMPLER_PID=""
 IS_ROOT=0
 [[ ${EUID:-$(id -u)} -eq 0 ]] && IS_ROOT=1
@@ -82,28 +85,40 @@ Usage: bench.sh --server URL --token TOKEN [options]
 
 Inventory and benchmark this Linux machine, then submit the result to a Linux BenchTools server.
 
-  --server URL          full URL of the server's API endpoint, e.g. http://HOST:8007/api/benchmark
-                        (required unless --dry-run)
+  --server URL          the server's API endpoint, e.g. http://HOST:8007/api/benchmark
+                        (http://HOST:8007 alone is completed with /api/benchmark; required
+                        unless --dry-run)
   --token TOKEN         API token sent as "Authorization: Bearer TOKEN" (required unless --dry-run)
   --device NAME         device identifier (default: this machine's hostname)
   --iperf-server HOST[:PORT]
                         measure the network with iperf3 against HOST (port 5201 by default);
-                        without it the network is not measured
+                        without it the network is not measured. HOST must be another machine:
+                        against this one (localhost, one of its own addresses) the figure says
+                        nothing about the network, and bench.sh warns
   --skip-cpu            skip the CPU benchmark (sysbench cpu)
   --skip-memory         skip the memory benchmark (sysbench memory)
   --skip-disk           skip the disk benchmark (fio)
   --skip-network        skip the network benchmark (iperf3)
   --skip-gpu            skip the GPU benchmark (glmark2)
-  --short               short benchmarks: the whole run takes about a minute
+  --short               short benchmarks: the whole run takes under a minute
+  --repeats N           run each benchmark exactly N times (1-9) instead of repeating it until
+                        its results agree (3 to 5 times, within a time budget per category)
+  --no-wait-idle        do not wait for the machine to go idle before the first benchmark (by
+                        default bench.sh waits up to 60 s, 15 s with --short, while other
+                        processes use 10 % of the CPUs or more)
   --dry-run             print the JSON on stdout and send nothing
   --output FILE         also write the JSON to FILE
   --capture DIR         keep the raw output of every command in DIR (empty or new directory)
   --from-dir DIR        build the submission from a capture directory instead of running anything
   --help                show this help and exit
 
-Run as root for the full inventory (dmidecode, SMART) and so that missing tools (jq, curl, sysbench,
-fio, iperf3, glmark2) are installed with apt-get. Exit status: 0 success, 1 submission failed
-(the JSON is kept and the command to resend it is printed), 2 usage error, 3 missing requirement.
+Each category's score is the median of its repeats; results.<category> also carries the
+repeats' scores (samples), their coefficient of variation (cv_pct) and the test's name (method).
+Run as root for the full inventory (dmidecode, SMART) and so that missing tools (jq, curl,
+sysbench, fio, iperf3, glmark2, dmidecode, smartmontools, pciutils, ethtool) are installed with
+apt-get; the summary lists what could not be collected and why. Exit status: 0 success,
+1 submission failed (the JSON is kept and the command to resend it is printed), 2 usage error,
+3 missing requirement.
 EOF
 }
 
@@ -137,7 +152,8 @@ parse_args() {
             --output) need_value "$1" $# "${2-}"; OUTPUT=$2; shift 2 ;;
             --capture) need_value "$1" $# "${2-}"; CAPTURE=$2; shift 2 ;;
             --from-dir) need_value "$1" $# "${2-}"; FROM_DIR=$2; shift 2 ;;
-            --server=* | --token=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=*)
+            --repeats) need_value "$1" $# "${2-}"; REPEATS=$2; shift 2 ;;
+            --server=* | --token=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=*)
                 set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
             --skip-cpu) SKIP_CPU=1; shift ;;
             --skip-memory) SKIP_MEMORY=1; shift ;;
@@ -145,6 +161,7 @@ parse_args() {
             --skip-network) SKIP_NETWORK=1; shift ;;
             --skip-gpu) SKIP_GPU=1; shift ;;
             --short) SHORT=1; shift ;;
+            --no-wait-idle) WAIT_IDLE=0; shift ;;
             --dry-run) DRY_RUN=1; shift ;;
             -h | --help) usage; exit 0 ;;
             *) usage_error "unknown option or argument: $1" ;;
@@ -157,6 +174,10 @@ parse_args() {
     fi
     if [[ -n $SERVER && ! $SERVER =~ ^https?://[^/[:space:]]+ ]]; then
         usage_error "--server must be an http:// or https:// URL, e.g. http://HOST:8007/api/benchmark (got '$SERVER')"
+    fi
+    if [[ -n $SERVER ]]; then complete_server_url; fi
+    if [[ -n $REPEATS ]] && ! [[ $REPEATS =~ ^[1-9]$ ]]; then
+        usage_error "--repeats N must be a number from 1 to 9 (got '$REPEATS')"
     fi
     if [[ -n $DEVICE ]] && ((${#DEVICE} > 255)); then
         usage_error "--device NAME must be at most 255 characters"
@@ -182,6 +203,57 @@ parse_args() {
         [[ -n $host && ! $host =~ [[:space:]/] ]] || usage_error "--iperf-server: invalid host in '$IPERF_SERVER'"
         IPERF_HOST=$host IPERF_PORT=$port
     fi
+}
+
+complete_server_url() {
+    # http://HOST:8007 or http://HOST:8007/api: the endpoint is /api/benchmark (said once on stderr)
+    [[ $SERVER =~ ^(https?://[^/?#]+)(/[^?#]*)?$ ]] || return 0
+    local base=${BASH_REMATCH[1]} path=${BASH_REMATCH[2]}
+    case ${path%/} in
+        */api/benchmark) return 0 ;;
+        "" | /api) SERVER="$base${path%/}"; [[ $SERVER == */api ]] || SERVER+="/api"; SERVER+="/benchmark"
+            log "bench.sh: note: --server has no /api/benchmark path; sending to $SERVER" ;;
+        *) warn "--server $SERVER does not end in /api/benchmark: the server's endpoint is $base/api/benchmark" ;;
+    esac
+}
+
+own_addresses() {
+    # this machine's names and addresses, one per line (for telling an --iperf-server that is itself)
+    hostname 2>/dev/null; hostname -f 2>/dev/null; uname -n 2>/dev/null
+    if have ip; then
+        ip -o addr show 2>/dev/null | awk '{ sub("/.*", "", $4); print $4 }'
+    elif have hostname; then
+        hostname -I 2>/dev/null | tr ' ' '\n'
+    fi
+}
+
+iperf_target_is_self() {
+    # true when HOST is this machine: a loopback name or address, 0.0.0.0/::, its own name or address
+    local host=${1,,} addr
+    host=${host#[}; host=${host%]}
+    case $host in
+        localhost | localhost.* | ip6-localhost | ip6-loopback | ::1 | 0:0:0:0:0:0:0:1 | 0.0.0.0 | :: | 127.*) return 0 ;;
+    esac
+    [[ $host =~ ^::ffff:127\. ]] && return 0
+    while IFS= read -r addr; do
+        [[ -n $addr && ${addr,,} == "$host" ]] && return 0
+    done < <(own_addresses)
+    # a name resolving to a loopback address (Debian maps the hostname to 127.0.1.1)
+    if have getent && [[ ! $host =~ ^[0-9.:]+$ ]]; then
+        while read -r addr _; do
+            [[ $addr == 127.* || $addr == ::1 ]] && return 0
+        done < <(getent ahosts "$host" 2>/dev/null)
+    fi
+    return 1
+}
+
+warn_iperf_self() {
+    log ""
+    log "bench.sh: WARNING: --iperf-server $IPERF_SERVER is this machine itself."
+    log "bench.sh: WARNING: iperf3 then measures the loopback inside this machine, not the network:"
+    log "bench.sh: WARNING: the figure is many times a real network's. The server keeps it but leaves"
+    log "bench.sh: WARNING: it out of the global score. Run 'iperf3 -s' on another machine of the LAN."
+    log ""
 }
 
 # ------------------------------------------------------------------------------ setup & cleanup
@@ -242,12 +314,23 @@ ensure_tools() {
         # Debian 12 / recent Ubuntu ship flavours only (no plain glmark2 package)
         if [[ -n ${DISPLAY:-} ]]; then pkgs+=(glmark2-es2-x11); else pkgs+=(glmark2-es2-drm); fi
     fi
+    # the inventory's tools: DIMMs, UUID, serials and BIOS (dmidecode), SMART (smartmontools),
+    # GPU (pciutils), NIC speed and Wake-on-LAN (ethtool)
+    have dmidecode || pkgs+=(dmidecode)
+    have smartctl || pkgs+=(smartmontools)
+    have lspci || pkgs+=(pciutils)
+    have ethtool || pkgs+=(ethtool)
     ((${#pkgs[@]})) || return 0
     if ((IS_ROOT)); then
-        apt_install "${pkgs[@]}" || warn "some tools could not be installed; their benchmarks will be skipped"
+        apt_install "${pkgs[@]}" || warn "some tools could not be installed; what needs them is skipped (listed at the end)"
     else
-        warn "not root: cannot install ${pkgs[*]}; the benchmarks that need them are skipped (run with sudo, or apt-get install ${pkgs[*]})"
+        warn "not root: cannot install ${pkgs[*]}; what needs them is skipped (run with sudo, or apt-get install ${pkgs[*]})"
     fi
+}
+
+not_collected() {
+    # not_collected WHAT WHY : one line of the summary's "not collected" list (kept in the capture)
+    printf '%s\t%s\n' "$1" "$2" >>"$CAP/not-collected.txt"
 }
 
 # ------------------------------------------------------------------------------ collection
@@ -303,6 +386,7 @@ snapshot_conditions() {
     printf 'cpu_mhz_avg=%s\n' "$(avg_cpu_mhz)"
     printf 'core_throttle_count=%s\n' "$(sum_files /sys/devices/system/cpu/cpu[0-9]*/thermal_throttle/core_throttle_count)"
     printf 'package_throttle_count=%s\n' "$(sum_files /sys/devices/system/cpu/cpu[0-9]*/thermal_throttle/package_throttle_count)"
+    printf 'swap=%s\n' "$(awk '$1 == "pswpin" || $1 == "pswpout" { printf "%s=%s ", $1, $2 }' /proc/vmstat 2>/dev/null)"
     if [[ -d /sys/class/power_supply ]]; then
         printf 'power_supply_class=present\n'
         for ps in /sys/class/power_supply/*; do
@@ -334,9 +418,29 @@ disk_names() {
     fi | grep -Ev '^(zram|loop|ram|fd|sr|md|nbd|dm-)|boot[0-9]+$|rpmb$'
 }
 
+collect_cpu_sysfs() {
+    # the CPU topology and caches as the kernel describes them (locale-independent; lscpu reads the
+    # same files): "cpuN package=P core=C" and "cache level=L type=T size=S shared=LIST" lines
+    local c idx v
+    for c in /sys/devices/system/cpu/cpu[0-9]*; do
+        [[ -r $c/topology/core_id ]] || continue
+        [[ -r $c/online ]] && read -r v <"$c/online" && [[ $v == 0 ]] && continue
+        printf '%s package=%s core=%s\n' "${c##*/}" "$(cat "$c/topology/physical_package_id" 2>/dev/null)" \
+            "$(cat "$c/topology/core_id" 2>/dev/null)"
+    done
+    for idx in /sys/devices/system/cpu/cpu[0-9]*/cache/index[0-9]*; do
+        [[ -r $idx/size ]] || continue
+        printf 'cache level=%s type=%s size=%s shared=%s\n' "$(cat "$idx/level" 2>/dev/null)" \
+            "$(cat "$idx/type" 2>/dev/null)" "$(cat "$idx/size" 2>/dev/null)" "$(cat "$idx/shared_cpu_list" 2>/dev/null)"
+    done | sort -u
+}
+
 collect_inventory() {
     step 1 "inventory: cpu, memory, board, disks, network, os..."
     cap lscpu.txt lscpu
+    # machine-readable topology (columns are not translated): threads, cores, sockets, max MHz
+    cap lscpu-p.txt lscpu -p=CPU,CORE,SOCKET,NODE,MAXMHZ || cap lscpu-p.txt lscpu -p
+    collect_cpu_sysfs >"$CAP/cpu-sysfs.txt" 2>/dev/null; [[ -s $CAP/cpu-sysfs.txt ]] || rm -f -- "$CAP/cpu-sysfs.txt"
     cap_file proc-cpuinfo.txt /proc/cpuinfo
     cap_file proc-meminfo.txt /proc/meminfo
     cap free.txt free -k
@@ -345,37 +449,49 @@ collect_inventory() {
     cap_file machine-id.txt /etc/machine-id /var/lib/dbus/machine-id
     cap_file os-release.txt /etc/os-release /usr/lib/os-release
     cap uname.txt uname -a
-    have systemd-detect-virt && cap virt.txt systemd-detect-virt
-    if ((IS_ROOT)); then
-        if have dmidecode; then
-            cap dmidecode.txt dmidecode || log "  dmidecode failed (no DMI table here?): RAM layout, board, BIOS and serials unknown"
-        else
-            log "  dmidecode not installed: RAM layout, board, BIOS and serials unknown"
-        fi
-    else
-        log "  not root: skipping dmidecode (RAM slots, board, BIOS, serials) and smartctl (SMART health)"
+    if have systemd-detect-virt; then cap virt.txt systemd-detect-virt
+    else not_collected "virtualization" "systemd-detect-virt is not installed (systemd)"; fi
+    local dmi_what="RAM slots and DIMMs, system UUID and serial, board and BIOS"
+    if ((!IS_ROOT)); then
+        not_collected "$dmi_what" "not root: dmidecode needs root (run with sudo)"
+    elif ! have dmidecode; then
+        not_collected "$dmi_what" "dmidecode is not installed (apt-get install dmidecode)"
+    elif ! cap dmidecode.txt dmidecode || ! grep -q '^Handle 0x' "$CAP/dmidecode.txt" 2>/dev/null; then
+        not_collected "$dmi_what" "dmidecode found no DMI table (a container, or a VM without SMBIOS)"
     fi
-    if have lspci; then cap lspci.txt lspci -nnk; else log "  lspci not installed (pciutils): GPU unknown"; fi
+    if have lspci; then cap lspci.txt lspci -nnk
+    else not_collected "GPU" "lspci is not installed (apt-get install pciutils)"; fi
     if have glxinfo && [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]]; then cap glxinfo.txt glxinfo -B; fi
     if have lsblk; then
         cap lsblk.json lsblk -J -b -o NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,ROTA,TRAN,MOUNTPOINT,FSTYPE ||
             cap lsblk.txt lsblk -P -b -o NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,ROTA,TRAN,MOUNTPOINT,FSTYPE
+    else
+        not_collected "disks" "lsblk is not installed (util-linux)"
     fi
     cap df.txt df -P -B1 -T
-    if ((IS_ROOT)) && have smartctl; then
-        local disk smart_json=0
+    if ((!IS_ROOT)); then
+        not_collected "SMART (health, temperature, hours, reallocated sectors)" "not root: smartctl needs root (run with sudo)"
+    elif ! have smartctl; then
+        not_collected "SMART (health, temperature, hours, reallocated sectors)" "smartctl is not installed (apt-get install smartmontools)"
+    else
+        local disk smart_json=0 rc
         smartctl -h 2>/dev/null | grep -q -- '--json' && smart_json=1
         while IFS= read -r disk; do
             [[ -n $disk ]] || continue
+            rc=0
             if ((smart_json)); then
-                cap "smartctl/${disk//\//!}.json" smartctl -a -j "/dev/$disk"
+                cap "smartctl/${disk//\//!}.json" smartctl -a -j "/dev/$disk" || rc=$?
             else
-                cap "smartctl/${disk//\//!}.txt" smartctl -a "/dev/$disk"
+                cap "smartctl/${disk//\//!}.txt" smartctl -a "/dev/$disk" || rc=$?
             fi
+            # smartctl's exit status is a bit mask: 2 the device could not be opened or identified
+            ((rc & 3)) && not_collected "SMART of /dev/$disk" "smartctl cannot read it (a virtual disk, or a controller smartctl needs -d for)"
         done < <(disk_names)
     fi
     if have ip; then
         cap ip-addr.json ip -j -d addr || cap ip-addr.txt ip addr
+    else
+        not_collected "network interfaces" "ip is not installed (iproute2)"
     fi
     if have ethtool; then
         local path iface
@@ -385,7 +501,58 @@ collect_inventory() {
             cap "ethtool/$iface.txt" ethtool "$iface"
             cap "ethtool-i/$iface.txt" ethtool -i "$iface"
         done
+    else
+        not_collected "NIC speed, driver and Wake-on-LAN" "ethtool is not installed (apt-get install ethtool)"
     fi
+}
+
+now_ms() {
+    # a monotonic-enough clock in milliseconds (bash 5's EPOCHREALTIME, else whole seconds)
+    if [[ -n ${EPOCHREALTIME:-} ]]; then
+        local t=${EPOCHREALTIME/[.,]/}
+        printf '%s' "$((10#$t / 1000))"
+    else
+        printf '%s' "$((SECONDS * 1000))"
+    fi
+}
+
+rfile() {
+    # rfile NAME R : the capture file of repeat R of a test: NAME itself (sysbench-memory.txt) for the
+    # first, then NAME with .rR before its extension (sysbench-memory.r2.txt, fio-seqread.r3.json)
+    local name=$1 r=$2
+    if ((r == 1)); then printf '%s' "$name"; else printf '%s.r%s.%s' "${name%.*}" "$r" "${name##*.}"; fi
+}
+
+info() { printf '%s=%s\n' "$1" "$2" >>"$CAP/capture-info.txt"; }
+
+repeat_bench() {
+    # repeat_bench CATEGORY MIN MAX BUDGET_S TARGET_CV FUNC ARGS... : FUNC R ARGS... runs repeat R of a
+    # category's tests into the capture. As the Phoronix Test Suite does, the repeats go on until
+    # their scores agree: after each one the category is parsed, and they stop at MAX, or from MIN
+    # on once cv_pct <= TARGET_CV or when one more would overrun the category's time budget.
+    local cat=$1 min=$2 max=$3 budget_ms=$(($4 * 1000)) target=$5 fn=$6
+    shift 6
+    local r=1 t0 t1 last n prev=0 cv="-"
+    if [[ -n $REPEATS ]]; then min=$REPEATS max=$REPEATS; fi
+    t0=$(now_ms)
+    while :; do
+        t1=$(now_ms)
+        "$fn" "$r" "$@"
+        last=$(($(now_ms) - t1))
+        n=0 cv="-"
+        read -r n cv < <("parse_results_$cat" "$CAP" 2>/dev/null |
+            jq -r 'if type == "object" then "\(.samples // [] | length) \(.cv_pct // "-")" else "0 -" end' 2>/dev/null)
+        ((${n:-0} > prev)) || break     # this repeat gave no result (the tool failed): stop
+        prev=$n
+        ((r >= max)) && break
+        if ((r >= min)); then
+            [[ $cv != - ]] && awk -v c="$cv" -v t="$target" 'BEGIN { exit !(c <= t) }' && break
+            (($(now_ms) - t0 + last > budget_ms)) && break
+        fi
+        r=$((r + 1))
+    done
+    info "${cat}_repeats" "$prev"
+    ((prev > 0)) && log "  $cat: $prev repeat(s), spread (cv) ${cv:--} %"
 }
 
 sysbench_run() {
@@ -399,37 +566,112 @@ sysbench_run() {
     timeout $((secs + 60)) "${argv[@]}" >"$out" 2>>"$CAP/collect.log" </dev/null
 }
 
+sysbench_version() {
+    # major.minor of the installed sysbench ("1.0"), "x" when unknown
+    local v
+    v=$(sysbench --version 2>/dev/null | sed -n 's/^sysbench \([0-9]*\.[0-9]*\).*/\1/p')
+    printf '%s' "${v:-x}"
+}
+
 freq_sampler() {
     while :; do
         printf '%s %s\n' "$(date +%s)" "$(avg_cpu_mhz)"
-        sleep 1
+        sleep 0.5
     done
 }
 
+tis_snapshot() {
+    # tis_snapshot LABEL : cpufreq time_in_state summed over all CPUs, "LABEL kHz:time kHz:time ..."
+    # (time in 10 ms units); nothing where the kernel keeps no cpufreq statistics (VMs, intel_pstate)
+    compgen -G '/sys/devices/system/cpu/cpu[0-9]*/cpufreq/stats/time_in_state' >/dev/null || return 0
+    cat /sys/devices/system/cpu/cpu[0-9]*/cpufreq/stats/time_in_state 2>/dev/null |
+        awk -v l="$1" '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { t[$1] += $2 }
+            END { printf "%s", l; for (f in t) printf " %s:%s", f, t[f]; print "" }'
+}
+
+busy_window() {
+    # busy_window SECONDS : /proc/stat's cpu line before and after SECONDS of doing nothing, kept in
+    # $CAP/cpu-busy.txt; prints the share of CPU time others used meanwhile (whole percent; idle,
+    # iowait and steal are not "used")
+    local a b
+    a=$(grep -m1 '^cpu ' /proc/stat 2>/dev/null)
+    sleep "$1"
+    b=$(grep -m1 '^cpu ' /proc/stat 2>/dev/null)
+    printf 'window_s=%s\nbefore=%s\nafter=%s\n' "$1" "$a" "$b" >"$CAP/cpu-busy.txt"
+    printf '%s\n%s\n' "$a" "$b" | awk '
+        NR == 1 { for (i = 2; i <= 9; i++) x[i] = $i }
+        NR == 2 { for (i = 2; i <= 9; i++) { d = $i - x[i]; t += d; if (i == 5 || i == 6 || i == 9) idle += d } }
+        END { if (t > 0) printf "%d\n", 100 * (t - idle) / t + 0.5 }'
+}
+
+wait_for_idle() {
+    # wait_for_idle MAX_S : like sbc-bench, do not measure a busy machine: while other processes use
+    # IDLE_BUSY_PCT % of the CPUs or more, wait (announced, at most MAX_S, skipped by --no-wait-idle).
+    # The last 2-second window is the run's cpu_busy_percent.
+    local max=$1 t0=$SECONDS busy top=""
+    busy=$(busy_window 2)
+    if ((WAIT_IDLE)) && [[ -n $busy ]] && ((busy >= IDLE_BUSY_PCT)); then
+        have ps && top=$(ps -eo pcpu=,comm= --sort=-pcpu 2>/dev/null | awk 'NR == 1 { printf " (busiest: %s at %s %%)", $2, $1 }')
+        log "  waiting for the machine to go idle: other processes use ${busy} % of the CPUs${top};"
+        log "  waiting at most ${max} s (--no-wait-idle skips this)..."
+        while ((busy >= IDLE_BUSY_PCT && SECONDS - t0 < max)); do
+            busy=$(busy_window 2)
+            [[ -n $busy ]] || break
+        done
+        if ((busy >= IDLE_BUSY_PCT)); then
+            warn "the machine is still busy (${busy} % of the CPUs used by others): its scores may be low (recorded in results.conditions)"
+        else
+            log "  idle after $((SECONDS - t0)) s (${busy} % busy)"
+        fi
+    fi
+    info wait_idle "$WAIT_IDLE"
+    info idle_wait_s "$((SECONDS - t0 - 2 < 0 ? 0 : SECONDS - t0 - 2))"
+}
+
 bench_cpu() {
-    local n=$1 secs=$2 threads
+    local n=$1 secs=$2 budget=$3 threads
     threads=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
     if ((SKIP_CPU)); then step "$n" "cpu: skipped (--skip-cpu)"; return; fi
-    if ! have sysbench; then step "$n" "cpu: skipped, sysbench is not installed"; return; fi
-    step "$n" "cpu: sysbench single-thread, prime 20000 (${secs} s)..."
-    sysbench_run "$CAP/sysbench-cpu-single.txt" cpu 1 "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (single) failed"
-    step "$n" "cpu: sysbench ${threads} threads, prime 20000 (${secs} s)..."
-    freq_sampler >"$CAP/cpu-freq-samples.txt" 2>/dev/null &
+    if ! have sysbench; then step "$n" "cpu: skipped, sysbench is not installed"; not_collected "cpu benchmark" "sysbench is not installed"; return; fi
+    step "$n" "cpu: sysbench prime 20000, 1 thread then ${threads} threads, ${secs} s each, repeated until the results agree..."
+    # warm-up, not counted: clocks ramped up, the binary and its libraries in memory
+    sysbench_run "$WORK/warmup.txt" cpu "$threads" 1 --cpu-max-prime=20000
+    info method_cpu "sysbench-$(sysbench_version)-cpu-prime20000-1t+allt-v1"
+    repeat_bench cpu 3 5 "$budget" "$CV_TARGET_CPU" cpu_repeat "$secs" "$threads"
+}
+
+cpu_repeat() {
+    local r=$1 secs=$2 threads=$3
+    sysbench_run "$CAP/$(rfile sysbench-cpu-single.txt "$r")" cpu 1 "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (single) failed"
+    # the clock while every CPU is loaded: sampled, and the cpufreq residency before and after
+    tis_snapshot before >>"$CAP/cpu-time-in-state.txt" 2>/dev/null
+    freq_sampler >>"$CAP/cpu-freq-samples.txt" 2>/dev/null &
     SAMPLER_PID=$!
-    sysbench_run "$CAP/sysbench-cpu-multi.txt" cpu "$threads" "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (multi) failed"
+    sysbench_run "$CAP/$(rfile sysbench-cpu-multi.txt "$r")" cpu "$threads" "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (multi) failed"
     kill "$SAMPLER_PID" 2>/dev/null
     wait "$SAMPLER_PID" 2>/dev/null
     SAMPLER_PID=""
+    tis_snapshot after >>"$CAP/cpu-time-in-state.txt" 2>/dev/null
 }
 
 bench_memory() {
-    local n=$1 secs=$2 threads
+    local n=$1 secs=$2 budget=$3 threads
     threads=$(nproc 2>/dev/null || echo 1)
     if ((SKIP_MEMORY)); then step "$n" "memory: skipped (--skip-memory)"; return; fi
-    if ! have sysbench; then step "$n" "memory: skipped, sysbench is not installed"; return; fi
-    step "$n" "memory: sysbench write, 256 MiB block, ${threads} threads (${secs} s)..."
-    sysbench_run "$CAP/sysbench-memory.txt" memory "$threads" "$secs" --memory-block-size=256M \
-        --memory-total-size=100000G --memory-oper=write || warn "sysbench memory failed"
+    if ! have sysbench; then step "$n" "memory: skipped, sysbench is not installed"; not_collected "memory benchmark" "sysbench is not installed"; return; fi
+    # one 64 MiB block (sysbench's global scope), written sequentially by every thread: twice a
+    # desktop's last-level cache, so DRAM is measured rather than the cache, and small enough to
+    # be resident at once. A 1 s warm-up (not counted) faults its pages in and ramps the clocks.
+    info method_memory "sysbench-$(sysbench_version)-memory-write-64M-allt-v2"
+    step "$n" "memory: sysbench sequential write of a 64 MiB block, ${threads} threads, ${secs} s, repeated until the results agree..."
+    sysbench_run "$WORK/warmup.txt" memory "$threads" 1 --memory-block-size=64M --memory-total-size=100000G --memory-oper=write
+    repeat_bench memory 3 5 "$budget" "$CV_TARGET_MEMORY" memory_repeat "$secs" "$threads"
+}
+
+memory_repeat() {
+    local r=$1 secs=$2 threads=$3
+    sysbench_run "$CAP/$(rfile sysbench-memory.txt "$r")" memory "$threads" "$secs" --memory-block-size=64M \
+        --memory-total-size=100000G --memory-oper=write --memory-access-mode=seq || warn "sysbench memory failed"
 }
 
 fio_dir() {
@@ -447,43 +689,67 @@ fio_dir() {
     return 1
 }
 
+fs_and_device() {
+    # fs_and_device DIR : "FSTYPE SOURCE" of the filesystem holding DIR (findmnt, else df -T)
+    local out=""
+    have findmnt && out=$(findmnt -n -o FSTYPE,SOURCE -T "$1" 2>/dev/null | head -n 1)
+    [[ -n $out ]] || out=$(df -P -T "$1" 2>/dev/null | awk 'NR == 2 { print $2, $1 }')
+    printf '%s' "$out"
+}
+
 bench_disk() {
-    local n=$1 size_mb=$2 runtime=$3
+    local n=$1 size_mb=$2 runtime=$3 ramp_ms=$4 budget=$5
     if ((SKIP_DISK)); then step "$n" "disk: skipped (--skip-disk)"; return; fi
-    if ! have fio; then step "$n" "disk: skipped, fio is not installed"; return; fi
+    if ! have fio; then step "$n" "disk: skipped, fio is not installed"; not_collected "disk benchmark" "fio is not installed"; return; fi
     local dir
     if ! dir=$(fio_dir "$(((size_mb + 512) * 1048576))"); then
         step "$n" "disk: skipped, no writable disk-backed directory with $((size_mb + 512)) MB free"
+        not_collected "disk benchmark" "no writable disk-backed directory with $((size_mb + 512)) MB free"
         return
     fi
     FIO_FILE=$(mktemp "$dir/bench-fio.XXXXXX") || { step "$n" "disk: skipped, cannot create a file in $dir"; return; }
-    local engine=psync direct=0
+    local engine=psync direct=0 fs="" dev=""
     fio --enghelp=libaio >/dev/null 2>&1 && engine=libaio
     if fio --name=probe --filename="$FIO_FILE" --rw=write --bs=4k --size=1M --direct=1 --ioengine="$engine" \
         --output-format=json >/dev/null 2>&1 </dev/null; then
         direct=1
     fi
-    printf 'fio_dir=%s\nfio_direct=%s\nfio_ioengine=%s\nfio_size_mb=%s\nfio_runtime_s=%s\n' \
-        "$dir" "$direct" "$engine" "$size_mb" "$runtime" >>"$CAP/capture-info.txt"
+    read -r fs dev < <(fs_and_device "$dir")
+    {
+        printf 'fio_dir=%s\nfio_fs=%s\nfio_device=%s\nfio_direct=%s\nfio_ioengine=%s\n' "$dir" "$fs" "$dev" "$direct" "$engine"
+        printf 'fio_size_mb=%s\nfio_runtime_s=%s\nfio_ramp_ms=%s\n' "$size_mb" "$runtime" "$ramp_ms"
+        printf 'method_disk=fio-%s-%sM-seq1M-qd8-rand4k-qd32-v2\n' "$( ((direct)) && echo direct || echo buffered)" "$size_mb"
+    } >>"$CAP/capture-info.txt"
     ((direct)) || log "  direct I/O not supported in $dir: buffered I/O (caches may inflate the figures)"
     local common=(--filename="$FIO_FILE" --ioengine="$engine" --direct="$direct" --size="${size_mb}M"
-        --runtime="$runtime" --numjobs=1 --group_reporting --output-format=json --eta=never)
-    local sync=()
-    ((direct)) || sync=(--end_fsync=1)
-    step "$n" "disk: fio sequential write, 1 MiB blocks (${size_mb} MB in $dir)..."
-    timeout $((runtime + 120)) fio --name=seqwrite --rw=write --bs=1M --iodepth=8 "${common[@]}" "${sync[@]}" \
-        --output="$CAP/fio-seqwrite.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqwrite failed"
-    step "$n" "disk: fio sequential read, 1 MiB blocks..."
-    timeout $((runtime + 120)) fio --name=seqread --rw=read --bs=1M --iodepth=8 --invalidate=1 "${common[@]}" \
-        --output="$CAP/fio-seqread.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqread failed"
-    step "$n" "disk: fio random 4k read, QD32..."
-    timeout $((runtime + 120)) fio --name=randread --rw=randread --bs=4k --iodepth=32 --time_based "${common[@]}" \
-        --output="$CAP/fio-randread.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randread failed"
-    step "$n" "disk: fio random 4k write, QD32..."
-    timeout $((runtime + 120)) fio --name=randwrite --rw=randwrite --bs=4k --iodepth=32 --time_based "${common[@]}" "${sync[@]}" \
-        --output="$CAP/fio-randwrite.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randwrite failed"
+        --numjobs=1 --group_reporting --output-format=json --eta=never)
+    # the file is written once in full before anything is timed: a read of a file never written
+    # (or only allocated) costs no I/O at all and would measure nothing
+    step "$n" "disk: writing the ${size_mb} MB test file in $dir (${fs:-?} on ${dev:-?})..."
+    timeout 600 fio --name=layout --rw=write --bs=1M --iodepth=8 "${common[@]}" --end_fsync=1 \
+        --output="$WORK/fio-layout.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio could not write its test file"
+    repeat_bench disk 3 5 "$budget" "$CV_TARGET_DISK" disk_repeat "$runtime" "$ramp_ms" "$direct" "${common[@]}"
     rm -f -- "$FIO_FILE"
     FIO_FILE=""
+}
+
+disk_repeat() {
+    # each test runs for a fixed time after a ramp whose I/O is not counted (queues filled, the
+    # device's caches and power states settled); sequential tests wrap around the file
+    local r=$1 runtime=$2 ramp_ms=$3 direct=$4
+    shift 4
+    local timed=(--time_based --runtime="$runtime" --ramp_time="${ramp_ms}ms" "$@")
+    local sync=() limit=$((runtime + ramp_ms / 1000 + 120))
+    ((direct)) || sync=(--end_fsync=1)
+    step 4 "disk: fio sequential 1 MiB write and read (QD8), random 4k read and write (QD32), repeat $r..."
+    timeout "$limit" fio --name=seqwrite --rw=write --bs=1M --iodepth=8 "${timed[@]}" "${sync[@]}" \
+        --output="$CAP/$(rfile fio-seqwrite.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqwrite failed"
+    timeout "$limit" fio --name=seqread --rw=read --bs=1M --iodepth=8 --invalidate=1 "${timed[@]}" \
+        --output="$CAP/$(rfile fio-seqread.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqread failed"
+    timeout "$limit" fio --name=randread --rw=randread --bs=4k --iodepth=32 "${timed[@]}" \
+        --output="$CAP/$(rfile fio-randread.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randread failed"
+    timeout "$limit" fio --name=randwrite --rw=randwrite --bs=4k --iodepth=32 "${timed[@]}" "${sync[@]}" \
+        --output="$CAP/$(rfile fio-randwrite.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randwrite failed"
 }
 
 iperf3_run() {
@@ -502,57 +768,77 @@ iperf3_run() {
 }
 
 bench_network() {
-    local n=$1 secs=$2 pings=$3
+    local n=$1 secs=$2 pings=$3 budget=$4
     if ((SKIP_NETWORK)); then step "$n" "network: skipped (--skip-network)"; return; fi
     if [[ -z $IPERF_HOST ]]; then step "$n" "network: skipped (no --iperf-server)"; return; fi
-    if ! have iperf3; then step "$n" "network: skipped, iperf3 is not installed"; return; fi
-    printf 'iperf_server=%s:%s\n' "$IPERF_HOST" "$IPERF_PORT" >>"$CAP/capture-info.txt"
+    if ! have iperf3; then step "$n" "network: skipped, iperf3 is not installed"; not_collected "network benchmark" "iperf3 is not installed"; return; fi
+    iperf_target_is_self "$IPERF_HOST" && warn_iperf_self
+    info iperf_server "$IPERF_HOST:$IPERF_PORT"
+    info iperf_server_arg "$IPERF_SERVER"
+    info method_network "iperf3-tcp-1stream-up+down-${secs}s-v1"
     if have ping; then
         step "$n" "network: ping $IPERF_HOST ($pings packets)..."
         timeout $((pings + 15)) ping -c "$pings" -i 0.2 -W 2 "$IPERF_HOST" >"$CAP/ping.txt" 2>>"$CAP/collect.log" </dev/null
         [[ -s $CAP/ping.txt ]] || rm -f -- "$CAP/ping.txt"
     fi
-    step "$n" "network: iperf3 upload to $IPERF_HOST:$IPERF_PORT (${secs} s)..."
-    iperf3_run iperf3-up.json "$secs" || warn "iperf3 upload failed (is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?)"
+    repeat_bench network 2 3 "$budget" "$CV_TARGET_NETWORK" network_repeat "$n" "$secs"
+}
+
+network_repeat() {
+    local r=$1 n=$2 secs=$3
+    step "$n" "network: iperf3 upload to $IPERF_HOST:$IPERF_PORT, then download (reverse), ${secs} s each, repeat $r..."
+    iperf3_run "$(rfile iperf3-up.json "$r")" "$secs" || warn "iperf3 upload failed (is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?)"
     sleep 1     # let the server get ready for the next test
-    step "$n" "network: iperf3 download (reverse) from $IPERF_HOST:$IPERF_PORT (${secs} s)..."
-    iperf3_run iperf3-down.json "$secs" -R || warn "iperf3 download failed"
+    iperf3_run "$(rfile iperf3-down.json "$r")" "$secs" -R || warn "iperf3 download failed"
+    sleep 1
 }
 
 bench_gpu() {
     local n=$1 short=$2 bin
     if ((SKIP_GPU)); then step "$n" "gpu: skipped (--skip-gpu)"; return; fi
     if ! gpu_device_present; then step "$n" "gpu: skipped, no GPU device (/dev/dri)"; return; fi
-    if ! bin=$(glmark2_binary); then step "$n" "gpu: skipped, glmark2 is not installed"; return; fi
+    if ! bin=$(glmark2_binary); then step "$n" "gpu: skipped, glmark2 is not installed"; not_collected "gpu benchmark" "glmark2 is not installed"; return; fi
     local args=(--off-screen)
     if ((short)); then
         local scene
         for scene in build texture shading bump effect2d pulsar desktop buffer ideas jellyfish terrain shadow refract conditionals function loop; do
             args+=(-b "$scene:duration=1.5")
         done
+        info method_gpu "$bin-offscreen-short1.5s-v1"
+    else
+        info method_gpu "$bin-offscreen-default-v1"
     fi
-    step "$n" "gpu: $bin --off-screen..."
+    step "$n" "gpu: $bin --off-screen (run once: glmark2 runs many scenes and averages them)..."
     timeout 900 "$bin" "${args[@]}" >"$CAP/glmark2.txt" 2>>"$CAP/collect.log" </dev/null || warn "$bin failed"
     [[ -s $CAP/glmark2.txt ]] || rm -f -- "$CAP/glmark2.txt"
 }
 
 collect_all() {
-    local cpu_secs=20 mem_secs=10 fio_mb=1024 fio_secs=15 net_secs=10 pings=10
-    ((SHORT)) && cpu_secs=5 mem_secs=4 fio_mb=256 fio_secs=3 net_secs=3 pings=5
+    # seconds per test and per repeat, and each category's time budget for its repeats
+    local cpu_secs=4 mem_secs=3 fio_mb=1024 fio_secs=4 fio_ramp_ms=1000 net_secs=5 pings=10
+    local budget_cpu=50 budget_mem=20 budget_disk=75 budget_net=40 idle_max=60
+    if ((SHORT)); then
+        cpu_secs=1 mem_secs=1 fio_mb=256 fio_secs=1 fio_ramp_ms=500 net_secs=2 pings=5
+        budget_cpu=14 budget_mem=7 budget_disk=24 budget_net=15 idle_max=15
+    fi
     {
         printf 'bench_script_version=%s\n' "$BENCH_SCRIPT_VERSION"
         printf 'started_at=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
         printf 'short=%s\n' "$SHORT"
         printf 'root=%s\n' "$IS_ROOT"
         printf 'cpu_threads_multi=%s\n' "$(nproc 2>/dev/null)"
+        printf 'repeats_fixed=%s\n' "$REPEATS"
     } >"$CAP/capture-info.txt"
     local t0=$SECONDS
     snapshot_conditions >"$CAP/conditions-before.txt" 2>/dev/null
     collect_inventory
-    bench_cpu 2 "$cpu_secs"
-    bench_memory 3 "$mem_secs"
-    bench_disk 4 "$fio_mb" "$fio_secs"
-    bench_network 5 "$net_secs" "$pings"
+    if ((!SKIP_CPU || !SKIP_MEMORY || !SKIP_DISK || !SKIP_NETWORK || !SKIP_GPU)); then
+        wait_for_idle "$idle_max"
+    fi
+    bench_cpu 2 "$cpu_secs" "$budget_cpu"
+    bench_memory 3 "$mem_secs" "$budget_mem"
+    bench_disk 4 "$fio_mb" "$fio_secs" "$fio_ramp_ms" "$budget_disk"
+    bench_network 5 "$net_secs" "$pings" "$budget_net"
     bench_gpu 6 "$SHORT"
     snapshot_conditions >"$CAP/conditions-after.txt" 2>/dev/null
     printf 'finished_at=%s\nduration_s=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((SECONDS - t0))" >>"$CAP/capture-info.txt"
@@ -1262,39 +1548,94 @@ parse_os() {
       }'
 }
 
+REP_ARGS=()
+repeat_args() {
+    # repeat_args DIR NAME... : sets REP_ARGS to jq arguments holding every repeat R of each test NAME
+    # (the file `rfile NAME R`; /dev/null where one is missing) as $ARGS.named["tI_R"], I the test's
+    # position among NAME...; repeats count from 1 for as long as one of the tests has a file
+    local d=$1 r=1 i name any
+    shift
+    REP_ARGS=()
+    while ((r <= 99)); do
+        any=0
+        for name; do [[ -f $d/$(rfile "$name" "$r") ]] && any=1; done
+        ((any)) || break
+        i=0
+        for name; do
+            REP_ARGS+=(--rawfile "t${i}_$r" "$(f "$d/$(rfile "$name" "$r")")")
+            i=$((i + 1))
+        done
+        r=$((r + 1))
+    done
+}
+
+# jq helpers of the results parsers: repeats, their median and spread, and the method's name
+JQ_REP='
+# the texts of test $i (its position in repeat_args), one per repeat, in run order
+def reps($i): [$ARGS.named | to_entries[] | select(.key | test("^t\($i)_[0-9]+$"))
+               | {r: (.key | sub("^t[0-9]+_"; "") | tonumber), v: .value}] | sort_by(.r) | map(.v);
+def median: map(select(. != null)) | sort
+  | if length == 0 then null elif length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+# coefficient of variation in percent, with the sample standard deviation (n - 1)
+def cv_pct: map(select(. != null))
+  | if length < 2 then null else (add / length) as $m
+    | if $m <= 0 then null else ((map((. - $m) * (. - $m)) | add) / (length - 1) | sqrt) / $m * 100 | rnd(2) end end;
+def clamp_score: if . == null then null elif . > 10000 then 10000 else . end;
+# samples, cv_pct and the median score of the per-repeat scores
+def spread($samples): {samples: $samples, cv_pct: ($samples | cv_pct), score: ($samples | median | rnd(2))};
+def tool_version($text; $tool): $text | capture("(^|\\n)\($tool) (?<v>[0-9]+\\.[0-9]+)") // null | .v?;
+# the method bench.sh recorded in capture-info.txt; a capture of bench.sh 1.0.0 (which recorded none)
+# gets the name of the tests that version ran; anything else is unknown
+def method($info; $cat; $legacy):
+  ($info | eqpairs) as $i
+  | ($i["method_" + $cat] | clean)
+    // (if $i.bench_script_version == "1.0.0" then $legacy else null end);
+'
+
 parse_results_cpu() {
     local d=$1
-    none_of "$d" sysbench-cpu-single.txt sysbench-cpu-multi.txt && { printf null; return; }
-    jq -n --rawfile single "$(f "$d/sysbench-cpu-single.txt")" --rawfile multi "$(f "$d/sysbench-cpu-multi.txt")" \
-        --argjson ref_single "$REF_CPU_SINGLE_EPS" --argjson ref_multi "$REF_CPU_MULTI_EPS" "$JQ_LIB"'
+    repeat_args "$d" sysbench-cpu-single.txt sysbench-cpu-multi.txt
+    ((${#REP_ARGS[@]})) || { printf null; return; }
+    jq -n "${REP_ARGS[@]}" --rawfile info "$(f "$d/capture-info.txt")" \
+        --argjson ref_single "$REF_CPU_SINGLE_EPS" --argjson ref_multi "$REF_CPU_MULTI_EPS" "$JQ_LIB$JQ_REP"'
     def total_time: capture("total time:\\s*(?<n>[0-9]+([.,][0-9]+)?)s") // null | .n? | pos;
     # events/s: sysbench 1.x prints it; 0.4 only has the event count and the total time
     def eps: ((capture("events per second:\\s*(?<n>[0-9]+([.,][0-9]+)?)") // null | .n? | pos)
               // ((capture("total number of events:\\s*(?<n>[0-9]+)") // null | .n? | pos) as $ev
                   | total_time as $t | if $ev != null and $t != null then $ev / $t else null end))
              | upto(1e8);
-    def score($v; $ref): if $v == null then null else (100 * $v / $ref | if . > 10000 then 10000 else . end) end;
-    ($single | eps) as $s | ($multi | eps) as $m
-    | if $s == null and $m == null then null else
-      score($s; $ref_single) as $ss | score($m; $ref_multi) as $sm
-      | {
-          events_per_sec_single: ($s | rnd(2)),
-          events_per_sec_multi: ($m | rnd(2)),
-          duration_s: ([($single | total_time), ($multi | total_time)] | map(select(. != null)) | if length > 0 then (add | rnd(2)) else null end),
-          score_single: ($ss | rnd(1)),
-          score_multi: ($sm | rnd(1)),
-          score: ([$ss, $sm] | map(select(. != null)) | add / length | rnd(1))
-        } end'
+    def score($v; $ref): if $v == null then null else (100 * $v / $ref | clamp_score) end;
+    reps(0) as $S | reps(1) as $M
+    | [range(0; $S | length) | {s: ($S[.] | eps), m: ($M[.] | eps), t: [($S[.] | total_time), ($M[.] | total_time)]}
+       | select(.s != null or .m != null)
+       | . + {ss: score(.s; $ref_single), sm: score(.m; $ref_multi)}] as $runs
+    | if ($runs | length) == 0 then null else
+      {
+        events_per_sec_single: ($runs | map(.s) | median | rnd(2)),
+        events_per_sec_multi: ($runs | map(.m) | median | rnd(2)),
+        duration_s: ([$runs[].t[] | select(. != null)] | if length > 0 then (add | rnd(2)) else null end),
+        score_single: ($runs | map(.ss) | median | rnd(1)),
+        score_multi: ($runs | map(.sm) | median | rnd(1))
+      }
+      + spread([$runs[] | [.ss, .sm] | map(select(. != null)) | add / length | rnd(1)])
+      + {method: method($info; "cpu"; "sysbench-\(tool_version($S[0] + $M[0]; "sysbench") // "x")-cpu-prime20000-1t+allt-v1")}
+      end'
 }
 
 parse_results_memory() {
     local d=$1
-    none_of "$d" sysbench-memory.txt && { printf null; return; }
-    jq -n --rawfile t "$(f "$d/sysbench-memory.txt")" --argjson ref "$REF_MEMORY_MIB_S" "$JQ_LIB"'
+    repeat_args "$d" sysbench-memory.txt
+    ((${#REP_ARGS[@]})) || { printf null; return; }
+    jq -n "${REP_ARGS[@]}" --rawfile info "$(f "$d/capture-info.txt")" --argjson ref "$REF_MEMORY_MIB_S" "$JQ_LIB$JQ_REP"'
     # sysbench 1.x: "N MiB transferred (X MiB/sec)"; 0.4: "N MB transferred (X MB/sec)" (also MiB)
-    ($t | capture("transferred\\s*\\((?<n>[0-9]+([.,][0-9]+)?)\\s*Mi?B/sec\\)") // null | .n? | pos | upto(1e8)) as $v
-    | if $v == null then null
-      else {throughput_mib_s: ($v | rnd(2)), score: (100 * $v / $ref | if . > 10000 then 10000 else . end | rnd(1))} end'
+    def mib_s: capture("transferred\\s*\\((?<n>[0-9]+([.,][0-9]+)?)\\s*Mi?B/sec\\)") // null | .n? | pos | upto(1e8);
+    reps(0) as $T
+    | [$T[] | mib_s | select(. != null)] as $v
+    | if ($v | length) == 0 then null
+      else {throughput_mib_s: ($v | median | rnd(2))}
+        + spread([$v[] | 100 * . / $ref | clamp_score | rnd(1)])
+        + {method: method($info; "memory"; "sysbench-\(tool_version($T[0]; "sysbench") // "x")-memory-write-256M-allt-v1")}
+      end'
 }
 
 parse_results_disk() {
@@ -1304,6 +1645,8 @@ parse_results_disk() {
         [[ -f $ff ]] || continue
         jq -cn --rawfile t "$ff" --arg fname "${ff##*/}" "$JQ_LIB"'
         ($t | jsonish) as $j
+        # the repeat a file belongs to: fio-seqread.r3.json is the third, fio-seqread.json the first
+        | ($fname | capture("\\.r(?<r>[0-9]+)\\.json$") // {r: "1"} | .r | tonumber) as $rep
         | ($j.jobs? // [])[] | select(type == "object")
         | select((.error // 0) == 0)
         # fio 2.1.x writes no "job options": then the job name says it (seqread, random_write_test...)
@@ -1316,6 +1659,7 @@ parse_results_disk() {
         | (if $rw == "read" or $rw == "randread" then .read elif $rw == "write" or $rw == "randwrite" then .write else null end) as $io
         | select($io != null)
         | {
+            rep: $rep,
             rw: $rw,
             mb_s: (($io.bw_bytes | pos) // ($io.bw | pos | if . == null then null else . * 1024 end) | if . == null then null else . / 1000000 end | upto(1e6)),
             iops: ($io.iops | pos | upto(1e9)),
@@ -1324,65 +1668,115 @@ parse_results_disk() {
           }' >>"$jobs" 2>/dev/null
     done
     [[ -s $jobs ]] || { printf null; return; }  # no fio job recognised: no disk result
-    jq -n --slurpfile jobs "$jobs" --argjson rr "$REF_DISK_READ_MB_S" --argjson rw "$REF_DISK_WRITE_MB_S" \
-        --argjson ir "$REF_DISK_IOPS_READ" --argjson iw "$REF_DISK_IOPS_WRITE" "$JQ_LIB"'
-    def job($rw): first($jobs[] | select(.rw == $rw)) // {};
-    (job("read").mb_s) as $read | (job("write").mb_s) as $write
-    | (job("randread").iops) as $iopsr | (job("randwrite").iops) as $iopsw
-    | ([($read | if . == null then null else 100 * . / $rr end), ($write | if . == null then null else 100 * . / $rw end),
-        ($iopsr | if . == null then null else 100 * . / $ir end), ($iopsw | if . == null then null else 100 * . / $iw end)]
-       | map(select(. != null))) as $scores
-    | if ($scores | length) == 0 then null else {
-        read_mb_s: ($read | rnd(1)),
-        write_mb_s: ($write | rnd(1)),
-        iops_read: ($iopsr | if . == null then null else round end),
-        iops_write: ($iopsw | if . == null then null else round end),
-        latency_ms: ((job("randread").lat_ms // job("randwrite").lat_ms) | rnd(3)),
-        score: ($scores | add / length | if . > 10000 then 10000 else . end | rnd(1))
-      } end'
+    jq -n --slurpfile jobs "$jobs" --rawfile info "$(f "$d/capture-info.txt")" --argjson rr "$REF_DISK_READ_MB_S" \
+        --argjson rw "$REF_DISK_WRITE_MB_S" --argjson ir "$REF_DISK_IOPS_READ" --argjson iw "$REF_DISK_IOPS_WRITE" "$JQ_LIB$JQ_REP"'
+    ($info | eqpairs) as $i
+    | [$jobs | group_by(.rep)[]
+       | . as $js
+       | def job($rw): first($js[] | select(.rw == $rw)) // {};
+         {read: job("read").mb_s, write: job("write").mb_s, iopsr: job("randread").iops, iopsw: job("randwrite").iops,
+          lat: (job("randread").lat_ms // job("randwrite").lat_ms)}
+       | . + {scores: [(.read | if . == null then null else 100 * . / $rr end), (.write | if . == null then null else 100 * . / $rw end),
+                       (.iopsr | if . == null then null else 100 * . / $ir end), (.iopsw | if . == null then null else 100 * . / $iw end)]
+                      | map(select(. != null))}
+       | select(.scores | length > 0)] as $runs
+    | if ($runs | length) == 0 then null else {
+        read_mb_s: ($runs | map(.read) | median | rnd(1)),
+        write_mb_s: ($runs | map(.write) | median | rnd(1)),
+        iops_read: ($runs | map(.iopsr) | median | if . == null then null else round end),
+        iops_write: ($runs | map(.iopsw) | median | if . == null then null else round end),
+        latency_ms: ($runs | map(.lat) | median | rnd(3))
+      }
+      + spread([$runs[] | .scores | add / length | clamp_score | rnd(1)])
+      + {
+          method: method($info; "disk"; (if $i.fio_direct == null or $i.fio_size_mb == null then null
+                  else "fio-\(if $i.fio_direct == "1" then "direct" else "buffered" end)-\($i.fio_size_mb)M-seq1M-qd8-rand4k-qd32-v1" end)),
+          # where it ran: the filesystem and the device holding the test file
+          filesystem: ($i.fio_fs | clean),
+          device: ($i.fio_device | clean)
+        }
+      end'
 }
 
 parse_results_network() {
     local d=$1
-    none_of "$d" iperf3-up.json iperf3-down.json && { printf null; return; }  # ping alone is no result
-    jq -n --rawfile up "$(f "$d/iperf3-up.json")" --rawfile down "$(f "$d/iperf3-down.json")" \
-        --rawfile ping "$(f "$d/ping.txt")" --argjson ref "$REF_NETWORK_MBPS" "$JQ_LIB"'
+    repeat_args "$d" iperf3-up.json iperf3-down.json
+    ((${#REP_ARGS[@]})) || { printf null; return; }  # ping alone is no result
+    jq -n "${REP_ARGS[@]}" --rawfile ping "$(f "$d/ping.txt")" --rawfile info "$(f "$d/capture-info.txt")" \
+        --argjson ref "$REF_NETWORK_MBPS" "$JQ_LIB$JQ_REP"'
     def ok: if type == "object" and (.error == null) and (.end | type) == "object" then . else null end;
-    ($up | jsonish | ok) as $u | ($down | jsonish | ok) as $d
-    | ($u.end.sum_received.bits_per_second // $u.end.sum_sent.bits_per_second | pos | if . == null then null else . / 1000000 end | upto(1e7)) as $upm
-    | ($d.end.sum_received.bits_per_second // $d.end.sum_sent.bits_per_second | pos | if . == null then null else . / 1000000 end | upto(1e7)) as $downm
-    | ([$u.end.sum_sent.retransmits, $d.end.sum_sent.retransmits] | map(nonneg | select(. != null))) as $retr
+    def mbps: .end.sum_received.bits_per_second // .end.sum_sent.bits_per_second | pos | if . == null then null else . / 1000000 end | upto(1e7);
+    ($info | eqpairs) as $i
+    | reps(0) as $U | reps(1) as $D
+    | [range(0; $U | length) | ($U[.] | jsonish | ok) as $u | ($D[.] | jsonish | ok) as $d
+       | {u: $u, up: ($u | if . == null then null else mbps end), down: ($d | if . == null then null else mbps end),
+          retr: ([$u.end.sum_sent.retransmits, $d.end.sum_sent.retransmits] | map(nonneg | select(. != null)))}
+       | select(.up != null or .down != null)] as $runs
     # ping -c: "rtt min/avg/max/mdev = a/b/c/d ms" (busybox: "round-trip min/avg/max = a/b/c ms")
     | ($ping | capture("(rtt|round-trip) min/avg/max(/mdev)? = (?<min>[0-9.]+)/(?<avg>[0-9.]+)/(?<max>[0-9.]+)(/(?<mdev>[0-9.]+))?") // null) as $p
     | ($ping | capture("(?<loss>[0-9]+([.][0-9]+)?)% packet loss") // null | .loss? | nonneg) as $loss
-    # else the sender-side TCP RTT iperf3 reports (microseconds)
+    # else the sender-side TCP RTT iperf3 reports (microseconds), from the first upload
+    | ($runs[0].u // null) as $u
     | ([$u.end.streams[]?.sender.mean_rtt | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rtt
     | ([$u.intervals[]?.streams[]?.rttvar | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rttvar
-    | if $upm == null and $downm == null then null else {
-        upload_mbps: ($upm | rnd(2)),
-        download_mbps: ($downm | rnd(2)),
+    | if ($runs | length) == 0 then null else {
+        upload_mbps: ($runs | map(.up) | median | rnd(2)),
+        download_mbps: ($runs | map(.down) | median | rnd(2)),
         ping_ms: ((($p.avg | pos) // $rtt) | rnd(3)),
         jitter_ms: ((($p.mdev | nonneg) // $rttvar) | rnd(3)),
         packet_loss_percent: ($loss | upto(100) | rnd(2)),
-        retransmits: (if ($retr | length) > 0 then ($retr | add | round | upto(1e15)) else null end),
-        score: ([$upm, $downm] | map(select(. != null)) | add / length | 100 * . / $ref | if . > 10000 then 10000 else . end | rnd(1))
-      } end'
+        retransmits: ([$runs[] | .retr | select(length > 0) | add] | median | if . == null then null else round | upto(1e15) end)
+      }
+      + spread([$runs[] | [.up, .down] | map(select(. != null)) | add / length | 100 * . / $ref | clamp_score | rnd(1)])
+      + {
+          method: method($info; "network"; "iperf3-tcp-1stream-up+down-\(if $i.short == "1" then 3 else 10 end)s-v1"),
+          # the iperf3 server as given to --iperf-server (bench.sh 1.0.0 recorded HOST:PORT)
+          target: (($i.iperf_server_arg // $i.iperf_server) | clean)
+        }
+      end'
 }
 
 parse_results_gpu() {
     local d=$1
     none_of "$d" glmark2.txt && { printf null; return; }
-    jq -n --rawfile t "$(f "$d/glmark2.txt")" --argjson ref "$REF_GPU_GLMARK2" "$JQ_LIB"'
+    jq -n --rawfile t "$(f "$d/glmark2.txt")" --rawfile info "$(f "$d/capture-info.txt")" --argjson ref "$REF_GPU_GLMARK2" "$JQ_LIB$JQ_REP"'
     ($t | capture("glmark2 Score:\\s*(?<n>[0-9]+)") // null | .n? | posint | upto(1e7)) as $s
-    | if $s == null then null else {glmark2_score: $s, score: (100 * $s / $ref | if . > 10000 then 10000 else . end | rnd(1))} end'
+    | if $s == null then null
+      else {glmark2_score: $s} + spread([100 * $s / $ref | clamp_score | rnd(1)])
+        + {method: method($info; "gpu"; "glmark2-offscreen-\(if ($info | eqpairs).short == "1" then "short1.5s" else "default" end)-v1")} end'
 }
 
 parse_conditions() {
     local d=$1
     jq -n --rawfile before "$(f "$d/conditions-before.txt")" --rawfile after "$(f "$d/conditions-after.txt")" \
         --rawfile samples "$(f "$d/cpu-freq-samples.txt")" --rawfile info "$(f "$d/capture-info.txt")" \
-        --rawfile virt "$(f "$d/virt.txt")" "$JQ_LIB"'
+        --rawfile virt "$(f "$d/virt.txt")" --rawfile busy "$(f "$d/cpu-busy.txt")" \
+        --rawfile tis "$(f "$d/cpu-time-in-state.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" "$JQ_LIB"'
     ($before | eqpairs) as $b | ($after | eqpairs) as $a | ($info | eqpairs) as $i
+    # /proc/stat over the 2 s just before the first benchmark, bench.sh idle: all CPU time used
+    # (not idle, iowait nor steal) was used by other processes
+    | ($busy | eqpairs) as $bw
+    | ([$bw.before, $bw.after] | map(. // "" | [splits("\\s+")] | .[1:9] | map(nonneg))) as $bst
+    | (if ($bst | all(length == 8 and all(. != null))) then
+         ([range(0; 8) as $k | $bst[1][$k] - $bst[0][$k]]) as $dd
+         | ($dd | add) as $total | ($dd[3] + $dd[4] + $dd[7]) as $idle
+         | if $total > 0 and ($dd | all(. >= 0)) then (100 * ($total - $idle) / $total | rnd(1) | upto(100)) else null end
+       else null end) as $busy_pct
+    # swap activity between the snapshots (pages swapped in and out: memory pressure during the run)
+    | ([$b.swap, $a.swap] | map(. // "" | [splits("\\s+")] | map(capture("^(?<k>pswp(in|out))=(?<v>[0-9]+)$") // empty) | map({(.k): (.v | tonumber)}) | add // {})) as $sw
+    | (def swapd($k): if $sw[0][$k] != null and $sw[1][$k] != null and $sw[1][$k] >= $sw[0][$k] then $sw[1][$k] - $sw[0][$k] else null end;
+       {in: swapd("pswpin"), out: swapd("pswpout")}) as $swap
+    # cpufreq residency while every CPU ran the benchmark ("before"/"after" pairs of time_in_state
+    # summed over the CPUs): the share of that time spent below 85 % of the nominal clock
+    # (base_frequency, else the highest listed) is throttling, however brief
+    | ($tis | lines | map(select(test("^(before|after)( |$)")) | [splits("\\s+")] | {l: .[0], f: (.[1:] | map(capture("^(?<k>[0-9]+):(?<t>[0-9]+)$") // empty | {(.k): (.t | tonumber)}) | add // {})})) as $tl
+    | ([range(0; ($tl | length) - 1) as $k | select($tl[$k].l == "before" and $tl[$k + 1].l == "after")
+        | $tl[$k].f as $x | $tl[$k + 1].f | to_entries[] | {f: (.key | tonumber), t: (.value - ($x[.key] // 0))} | select(.t >= 0)]
+       | group_by(.f) | map({f: .[0].f, t: (map(.t) | add)})) as $res
+    | ($cpufreq | eqpairs) as $F
+    | (($F.base_frequency | pos) // ($F.cpuinfo_max_freq | pos) // ($res | map(.f) | max)) as $nominal
+    | (($res | map(.t) | add) // 0) as $loaded
+    | (if $loaded > 0 and $nominal != null then 100 * ([$res[] | select(.f < 0.85 * $nominal) | .t] | add // 0) / $loaded else null end) as $below_pct
     | ($b.loadavg // "" | [splits("\\s+")] | map(nonneg)) as $load
     | ($a.loadavg // "" | [splits("\\s+")] | map(nonneg)) as $load_after
     # /proc/stat "cpu user nice system idle iowait irq softirq steal ...": the share of time the
@@ -1400,8 +1794,9 @@ parse_conditions() {
     | ([($b.core_throttle_count | nonneg), ($b.package_throttle_count | nonneg)]) as $tb
     | ([($a.core_throttle_count | nonneg), ($a.package_throttle_count | nonneg)]) as $ta
     | (if ($tb | all(. == null)) or ($ta | all(. == null)) then null
-       else (($ta[0] // 0) > ($tb[0] // 0)) or (($ta[1] // 0) > ($tb[1] // 0)) end) as $throttled
-    | ([$before | lines[] | select(startswith("power_supply=")) | [splits("\\s+")] | map(capture("^(?<k>[a-z_]+)=(?<v>.*)$")) | from_entries]
+       else (($ta[0] // 0) > ($tb[0] // 0)) or (($ta[1] // 0) > ($tb[1] // 0)) end) as $counters
+    | (if $below_pct == null then $counters else ($counters // false) or $below_pct > 5 end) as $throttled
+    | ([$before | lines[] | select(startswith("power_supply=")) | [splits("\\s+")] | map(capture("^(?<k>[a-z_]+)=(?<v>.*)$") | {(.k): .v}) | add // {}]
        | map(select((.scope // "") | ascii_downcase != "device"))) as $ps
     | (if ($b.power_supply_class // "") == "" then null
        elif any($ps[]; (.type == "Mains" or .type == "USB") and .online == "1") then false
@@ -1411,6 +1806,8 @@ parse_conditions() {
     | {
         load_avg_1m: $load[0], load_avg_5m: $load[1], load_avg_15m: $load[2],
         load_avg_1m_after: $load_after[0],
+        cpu_busy_percent: $busy_pct,
+        idle_wait_s: ($i.idle_wait_s | nonneg),
         cpu_steal_percent: $steal_pct,
         cpu_governor: ($b.governor | clean),
         cpu_freq_before_mhz: ($b.cpu_mhz_avg | posint),
@@ -1419,6 +1816,9 @@ parse_conditions() {
         cpu_freq_max_mhz: ($s | max | if . == null then null else round end),
         cpu_freq_dropped: $dropped,
         cpu_throttled: $throttled,
+        cpu_time_below_nominal_percent: ($below_pct | rnd(1)),
+        swap_in_pages: $swap.in,
+        swap_out_pages: $swap.out,
         on_battery: $battery,
         virtualization: $v,
         short_mode: (if $i.short == "1" then true elif $i.short == "0" then false else null end),
@@ -1516,7 +1916,7 @@ new_uuid() {
 
 print_summary() {
     local json=$1
-    jq -r '
+    jq -r --rawfile nc "$(f "$CAP/not-collected.txt")" '
     def n($x; $d): if $x == null then "-" else ($x * pow(10; $d) | round / pow(10; $d) | tostring) end;
     def yn($x): if $x == null then "n/a" elif $x then "yes" else "no" end;
     .results as $r
@@ -1525,9 +1925,11 @@ print_summary() {
       "  cpu      \(.hardware.cpu.model // "?") - \(.hardware.cpu.cores // "?") cores / \(.hardware.cpu.threads // "?") threads",
       "  ram      \(.hardware.ram.total_mb // "?") MB, os \(.hardware.os.name // "?") \(.hardware.os.version // "")",
       "",
-      "  category  score     measured",
+      "  category  score     repeats  cv %    measured",
       (["cpu", "memory", "disk", "network", "gpu"][] as $c | $r[$c] as $x
        | "  \($c + "          " | .[0:9]) \((if $x == null then "skipped" else n($x.score; 1) end) + "          " | .[0:9]) "
+         + "\((if $x == null then "" else ($x.samples // [] | length | tostring) end) + "         " | .[0:8]) "
+         + "\((if $x == null then "" else n($x.cv_pct; 2) end) + "        " | .[0:7]) "
          + (if $x == null then ""
             elif $c == "cpu" then "\(n($x.events_per_sec_single; 1)) events/s single, \(n($x.events_per_sec_multi; 1)) multi"
             elif $c == "memory" then "\(n($x.throughput_mib_s; 0)) MiB/s"
@@ -1535,7 +1937,11 @@ print_summary() {
             elif $c == "network" then "up \(n($x.upload_mbps; 0)) Mbit/s, down \(n($x.download_mbps; 0)) Mbit/s, ping \(n($x.ping_ms; 3)) ms"
             else "glmark2 \(n($x.glmark2_score; 0))" end)),
       "  global    \(n($r.global_score; 2))",
+      ($r.conditions // {} | "  conditions: busy before \(n(.cpu_busy_percent; 1)) %, steal \(n(.cpu_steal_percent; 1)) %, swap in/out \(n(.swap_in_pages; 0))/\(n(.swap_out_pages; 0)) pages, run \(n(.run_duration_s; 0)) s"),
+      (if ($r.network.target // null) != null then "  network measured against \($r.network.target)" else empty end),
       ($r.conditions // {} | "  conditions: load \(n(.load_avg_1m; 2)), governor \(.cpu_governor // "n/a"), throttled \(yn(.cpu_throttled)), freq dropped \(yn(.cpu_freq_dropped)), on battery \(yn(.on_battery)), virt \(.virtualization // "n/a")"),
+      ($nc | split("\n") | map(select(length > 0) | split("\t")) | if length == 0 then empty else
+         "", "  not collected:", (.[] | "    - \(.[0]): \(.[1] // "")") end),
       ""' "$json" >&2
 }
 

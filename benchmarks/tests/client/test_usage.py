@@ -26,6 +26,8 @@ OPTIONS = (
     "--output",
     "--capture",
     "--from-dir",
+    "--repeats",
+    "--no-wait-idle",
     "--help",
 )
 
@@ -71,6 +73,8 @@ def test_unknown_option_is_a_usage_error():
         (["--dry-run", "--from-dir", "/nonexistent/capture"], "is not a directory"),
         (["--dry-run", "--capture", "/tmp/x", "--from-dir", "/tmp"], "cannot be used together"),
         (["--dry-run", "--device", "x" * 256], "at most 255 characters"),
+        (["--dry-run", "--repeats", "0"], "--repeats N must be a number from 1 to 9"),
+        (["--dry-run", "--repeats", "many"], "--repeats N must be a number from 1 to 9"),
     ],
 )
 def test_invalid_arguments_are_usage_errors(args, message):
