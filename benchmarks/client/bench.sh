@@ -920,7 +920,33 @@ f() { if [[ -f $1 && -r $1 ]]; then printf '%s' "$1"; else printf '/dev/null'; f
 parse_cpu() {
     local d=$1
     jq -n --rawfile lscpu "$(f "$d/lscpu.txt")" --rawfile cpuinfo "$(f "$d/proc-cpuinfo.txt")" \
-        --rawfile nproc "$(f "$d/nproc.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" "$JQ_LIB"'
+        --rawfile nproc "$(f "$d/nproc.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" \
+        --rawfile lscpup "$(f "$d/lscpu-p.txt")" --rawfile sysfs "$(f "$d/cpu-sysfs.txt")" "$JQ_LIB"'
+    # `lscpu -p` (parsable, not translated): the rows under the last "# CPU,Core,..." header line,
+    # as objects keyed by the lower-cased column names; null without such rows
+    def lscpu_parsable:
+      reduce (lines[]) as $l ({names: null, rows: []};
+        if ($l | test("^#\\s*CPU,"; "i")) then {names: ($l | sub("^#\\s*"; "") | split(",") | map(ascii_downcase)), rows: []}
+        elif .names != null and ($l | test("^[0-9]+,")) then
+          ($l | split(",")) as $f
+          | if ($f | length) == (.names | length) then .rows += [[.names, $f] | transpose | map({(.[0]): .[1]}) | add] else . end
+        else . end)
+      | if .names == null or (.rows | length) == 0 then null else .rows end;
+    # /proc/cpuinfo as pasted in reports: a flags list wrapped over several lines is joined again
+    # (the lines after "flags :" without a colon); blocks start at each "processor :" line (a
+    # paste may have lost the blank lines between them, or added some), else at blank lines
+    def unwrap_flags:
+      lines | reduce .[] as $l ([];
+        if length > 0 and ($l | test(":") | not) and ($l | test("\\S"))
+           and (.[-1] | test("^\\s*(flags|Features)\\s*:"))
+        then .[:-1] + [.[-1] + " " + ($l | trim)] else . + [$l] end) | join("\n");
+    def cpu_blocks:
+      lines as $ls
+      | ([$ls[] | select(test("^\\s*processor\\s*:"))] | length > 0) as $by_processor
+      | reduce $ls[] as $l ([[]];
+          if ($by_processor and ($l | test("^\\s*processor\\s*:"))) or ($by_processor | not) and ($l | test("^\\s*$"))
+          then . + [[$l]] else .[:-1] + [.[-1] + [$l]] end)
+      | map(join("\n"));
     def vendor_name:
       clean | if . == null then null else
         ({"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": "Hygon",
@@ -999,8 +1025,35 @@ parse_cpu() {
     def ghz_from_khz: pos | if . == null then null else (. / 1000000) | if . >= 0.2 and . <= 10 then rnd(2) else null end end;
 
     ($lscpu | kvpairs) as $L
-    | ($cpuinfo | kvpairs) as $C
-    | ($cpuinfo | split("\n\n") | map(kvpairs) | map(select(length > 0))) as $blocks
+    | ($cpuinfo | unwrap_flags) as $cpuinfo
+    # /proc/cpuinfo keys with any spacing ("model name\t:", "model name:", "cpu family :6")
+    | ($cpuinfo | kvpairs | map(.k |= gsub("\\s+"; " "))) as $C
+    | ($cpuinfo | cpu_blocks | map(kvpairs | map(.k |= gsub("\\s+"; " "))) | map(select(length > 0))) as $blocks
+    # per package ("physical id"): "siblings" logical CPUs and "cpu cores" cores, which a dump
+    # of only some processors (or one) still tells
+    | ([$blocks[] | {p: kv(.; "physical id"), c: (kv(.; "cpu cores") | posint), s: (kv(.; "siblings") | posint)}
+        | select(.p != null)] | group_by(.p) | map(.[0])) as $pkgs
+    | (if ($pkgs | length) > 0 and all($pkgs[]; .c != null) then ($pkgs | map(.c) | add) else null end) as $pkg_cores
+    | (if ($pkgs | length) > 0 and all($pkgs[]; .s != null) then ($pkgs | map(.s) | add) else null end) as $pkg_threads
+    # machine-readable topology: lscpu -p (also when someone saved it as lscpu.txt), then sysfs
+    | (($lscpup | lscpu_parsable) // ($lscpu | lscpu_parsable)) as $P
+    | ($P | if . == null then null else length end) as $p_threads
+    # cores: distinct (drawer, book, socket, core), or distinct L1d caches (one per core; on Arm
+    # big.LITTLE the core ids restart in each cluster), whichever is more
+    | (if $P == null then null else
+         ([([$P[] | select((.core // "") != "") | [.drawer, .book, .socket, .core]] | unique | length),
+           ([$P[] | .l1d // "" | select(. != "")] | unique | length)] | max
+         | if . > 0 and . <= $p_threads then . else null end) end) as $p_cores
+    | ([$P[]? | .maxmhz // "" | num | select(. != null and . > 0)] | max) as $p_maxmhz
+    | ($sysfs | lines) as $SY
+    | ([$SY[] | capture("^cpu[0-9]+ package=(?<p>-?[0-9]*) core=(?<c>-?[0-9]*)$") // empty]) as $st
+    | ([$SY[] | capture("^cache level=(?<l>[0-9]+) type=(?<t>\\S+) size=(?<s>[0-9]+)(?<u>[KMG]?) shared=(?<sh>\\S*)$") // empty] | unique) as $sc
+    | ($st | length | if . > 0 then . else null end) as $s_threads
+    | ([([$st[] | [.p, .c]] | unique | length), ([$sc[] | select(.l == "1" and .t == "Data")] | length)] | max
+       | if . > 0 and ($s_threads == null or . <= $s_threads) then . else null end) as $s_cores
+    | (def sc($lvl; $types): [$sc[] | select(.l == $lvl and (.t | among($types))) | (.s | tonumber) * ({"": 1, "K": 1, "M": 1024, "G": 1048576}[.u])]
+         | if length == 0 then null else add end;
+       {l1: sc("1"; ["Data", "Instruction"]), l2: sc("2"; ["Unified", "Data", "Instruction"]), l3: sc("3"; ["Unified"])}) as $skb
     | ($cpufreq | eqpairs) as $F
     | ([$L[] | select(.k == "Model name") | .v | clean] | map(select(. != null)) | unique) as $lnames
     | (kv($L; "Vendor ID") | vendor_name) as $lvendor
@@ -1018,9 +1071,11 @@ parse_cpu() {
     | (kv($L; "CPU(s)") | posint | upto(65536)) as $lcpus
     | (kv($L; "On-line CPU(s) list") | cpulist_count
        | if . == null or . > 65536 or ($lcpus != null and . > $lcpus) then null else . end) as $online
-    | ($online // $lcpus
-       // ([$C[] | select(.k == "processor") | .v | num | select(. != null)] | length | if . > 0 then . else null end)
+    | ($p_threads // $online // $lcpus // $s_threads
+       // ([$C[] | select(.k == "processor") | .v | num | select(. != null)] | length
+           | if . > 0 then ([., ($pkg_threads // 0)] | max | upto(65536)) else null end)
        // (kv($C; "# processors") | posint | upto(65536))
+       // ($pkg_threads | upto(65536))
        // ($nproc | posint | upto(65536))) as $threads
     # cores: sum over core types (hybrid / big.LITTLE list one section per model name)
     | ($L | reduce .[] as $p ([[]];
@@ -1041,16 +1096,16 @@ parse_cpu() {
     | (if ($percore | length) > 0 and ($percore | length) == ([$secs[] | select(any(.[]; .k | test("^Core\\(s\\) per")))] | length)
        then ($percore | add) else null end
        | if . != null and $threads != null and . > $threads then null else . end) as $lcores
-    | ([$blocks[] | [kv(.; "physical id"), kv(.; "core id")] | select(.[1] != null)] | unique | length
-       | if . > 0 then . else null end) as $ccores
+    | ([([$blocks[] | [kv(.; "physical id"), kv(.; "core id")] | select(.[1] != null)] | unique | length), ($pkg_cores // 0)] | max
+       | if . > 0 and ($threads == null or . <= $threads) then . else null end) as $ccores
     | (if $threads != null and $tpc != null and ($threads % $tpc) == 0 then $threads / $tpc else null end) as $cores_by_tpc
     # ARM cores of the parts named in arm_part have one thread each
     | (kv($C; "CPU implementer") == "0x41" and arm_part(kv($C; "CPU part")) != null) as $arm_single_thread
     # s390 lscpu topology lines describe the whole machine (books, drawers), not this LPAR or guest:
     # its CPUs over threads per core are its cores
-    | (if $s390 then $cores_by_tpc
-       else ($lcores // $ccores // $cores_by_tpc
-             // (if $threads == 1 or ($arm_single_thread and $threads != null) then $threads else null end)) end) as $cores
+    | ($p_cores // (if $s390 then $cores_by_tpc
+       else ($lcores // $ccores // $s_cores // $cores_by_tpc
+             // (if $threads == 1 or ($arm_single_thread and $threads != null) then $threads else null end)) end)) as $cores
     | ((kv($L; "CPU family") // kv($C; "cpu family")) | num) as $family
     | ((kv($L; "Model") // kv($C; "model")) | num) as $modelno
     | ((kv($L; "Stepping") // kv($C; "stepping")) | num) as $stepping
@@ -1070,7 +1125,7 @@ parse_cpu() {
     # the boost clock above it is not listed anywhere. amd-pstate lists its boost clock as the maximum.
     | (($vendor | among(["Intel", "AMD", "Hygon"])) and kv($L; "Frequency boost") == "enabled"
        and (($F.scaling_driver // "acpi-cpufreq") == "acpi-cpufreq")) as $p0_is_base
-    | (if $p0_is_base then null else ($lmax // ($F.cpuinfo_max_freq | ghz_from_khz)) end) as $maxf
+    | (if $p0_is_base then null else ($lmax // ($p_maxmhz | ghz_from_mhz) // ($F.cpuinfo_max_freq | ghz_from_khz)) end) as $maxf
     | ([$L[], $C[] | select(.k == "Flags" or .k == "flags" or .k == "Features" or .k == "features") | .v][0] // null
        | if . == null then [] else [splits("\\s+")] | map(select(. != "" and length <= 64 and test("^[A-Za-z0-9_.+-]+$"))) end) as $flags
     | (($model // "") | capture("@\\s*(?<n>[0-9]+([.,][0-9]+)?)\\s*(?<u>[GM])Hz") // null
@@ -1108,9 +1163,9 @@ parse_cpu() {
         threads: $threads,
         base_freq_ghz: $basef,
         max_freq_ghz: (if $maxf != null and $basef != null and $maxf < $basef then null else $maxf end),
-        cache_l1_kb: (if $l1d == null then $zkb.l1 else $l1d + ($l1i // 0) end),
-        cache_l2_kb: ($l2u // (if $l2d != null and $l2i != null then $l2d + $l2i else null end) // $zkb.l2),
-        cache_l3_kb: (((kv($L; "L3 cache") // kv($L; "L3")) | cache_kb($l3_inst)) // $zkb.l3),
+        cache_l1_kb: ((if $l1d == null then $zkb.l1 else $l1d + ($l1i // 0) end) // $skb.l1),
+        cache_l2_kb: ($l2u // (if $l2d != null and $l2i != null then $l2d + $l2i else null end) // $zkb.l2 // $skb.l2),
+        cache_l3_kb: ((((kv($L; "L3 cache") // kv($L; "L3")) | cache_kb($l3_inst)) // $zkb.l3) // $skb.l3),
         flags: $flags,
         tdp_w: null
       }'
@@ -1120,14 +1175,25 @@ parse_cpu() {
 JQ_DMI='
 def dmi_title_type: {"BIOS Information": 0, "System Information": 1, "Base Board Information": 2,
   "Chassis Information": 3, "Physical Memory Array": 16, "Memory Device": 17}[.] // null;
+# dmidecode 2.x (up to 2.8) puts the handle and the type on lines of their own, and indents the
+# record one level deeper ("Handle 0x0000" / "\tDMI type 0, 20 bytes." / "\tBIOS Information" /
+# "\t\tVendor: ..."): rewritten as the later layout (one line, then the title unindented)
+def dmi_2x_layout:
+  reduce .[] as $l ({out: [], old: false, handle: null};
+    if ($l | test("^Handle 0x[0-9A-Fa-f]+\\s*$")) then .handle = ($l | trim) | .old = true
+    elif .handle != null and ($l | test("^\\s+DMI type [0-9]+")) then .out += ["\(.handle), \($l | trim)"] | .handle = null
+    elif ($l | test("^Handle 0x")) then .old = false | .out += [$l]
+    elif .old and ($l | test("^\\t")) then .out += [$l[1:]]
+    else .out += [$l] end)
+  | .out;
 # (a dump pasted with its tabs expanded indents with spaces, 4 or 8 a level: the smallest indent
 # is one level, read as a tab)
 def dmi_records:
   lines as $L
   | ([$L[] | capture("^(?<i> +)\\S") | .i | length] | min // 8) as $unit
-  | reduce ($L[] | if test("^ +\\S") then (capture("^(?<i> +)(?<r>.*)$") as $c
+  | reduce ([$L[] | if test("^ +\\S") then (capture("^(?<i> +)(?<r>.*)$") as $c
                      | ($c.i | length / $unit | floor) as $n | (if $n > 0 then "\t" * $n else "" end) + $c.r)
-                   else . end) as $l ({recs: [], blank: true};
+                   else . end] | dmi_2x_layout | .[]) as $l ({recs: [], blank: true};
     if ($l | test("^Handle 0x[0-9A-Fa-f]+, DMI type [0-9]+")) then
       .recs += [{type: ($l | capture("DMI type (?<t>[0-9]+)").t | tonumber), title: null, props: {}}] | .blank = false
     elif ($l | test("^\\t[^\\t]")) then
@@ -1141,7 +1207,15 @@ def dmi_records:
        else . end) | .blank = false
     elif ($l | test("^\\s*$")) then .blank = true
     else .blank = false end)
-  | .recs;
+  | .recs
+  # the oldest layout ("BIOS Information Block", "System Information Block"...) names some keys
+  # differently: read them under the names of later versions
+  | map(.type as $t
+        | ({"0": {"Release": "Release Date"}, "1": {"Vendor": "Manufacturer", "Product": "Product Name"},
+            "2": {"Vendor": "Manufacturer", "Product": "Product Name"},
+            "3": {"Vendor": "Manufacturer", "Chassis Type": "Type"}}["\($t)"] // {}) as $alias
+        | .props |= reduce ($alias | to_entries[]) as $e (.;
+            if has($e.value) or (has($e.key) | not) then . else .[$e.value] = .[$e.key] end));
 def dmi($recs; $t): [$recs[] | select(.type == $t) | .props];
 # dmidecode prints "<OUT OF SPEC>" (a code it does not know: LPDDR5 for 3.3) or "<BAD INDEX>": no value
 def dmiclean: clean | if . != null and test("^<[A-Z ]+>$") then null else . end;
@@ -1173,7 +1247,17 @@ parse_ram() {
     | (kb("MemFree")) as $mfree
     | ($dmi | dmi_records) as $recs
     | ([dmi($recs; 16)[] | select((.Use // "System Memory") | test("system memory"; "i"))]) as $arrays
-    | (dmi($recs; 17)) as $devs
+    # Memory Device records; a dmidecode too old to decode them prints them empty: then the
+    # Memory Bank records (type 6: "Socket: DIMM1", "Installed Size: 256Mbyte", "Type: ECC DIMM SDRAM")
+    | (dmi($recs; 6) | map(select(.Socket != null))) as $banks
+    | (dmi($recs; 17) | map(select(length > 0))) as $devs17
+    | (if ($devs17 | length) > 0 or ($banks | length) == 0 then $devs17
+       else [$banks[] | {
+           Locator: .Socket,
+           Size: (."Installed Size" // "" | capture("^(?<n>[0-9]+)\\s*(?<u>[KMG])byte") // null | if . == null then null else "\(.n) \(.u)B" end),
+           Type: (.Type // "" | [splits("\\s+")] | map(select(. != "" and (among(["ECC", "Parity", "DIMM", "SIMM", "UNKNOWN", "Unknown", "Other"]) | not))) | last // null),
+           bank_ecc: (.Type // "" | if test("UNKNOWN|Unknown") or . == "" then null else test("ECC") end)
+         }] end) as $devs
     | ($devs | map(. + {size_mb: (.Size | size_mb)})) as $devs
     | ($devs | map(.Locator | clean)) as $locs
     | ($devs | map(. + {slot_name: ((.Locator | clean) as $l | (."Bank Locator" | clean) as $b
@@ -1201,7 +1285,8 @@ parse_ram() {
         # a BIOS that says "System is a virtual machine" makes its ECC up (QEMU claims Multi-bit ECC)
         ecc: (if ($dmi | test("\\n\\s+System is a virtual machine")) then null
               elif ($ecc_list | length) > 0 then ($ecc_list | any)
-              elif ($width_ecc | length) > 0 then ($width_ecc | any) else null end),
+              elif ($width_ecc | length) > 0 then ($width_ecc | any)
+              else ([$installed[] | .bank_ecc | select(. != null)] | if length > 0 then any else null end) end),
         layout: [$installed[] | {
             slot: .slot_name,
             size_mb: .size_mb,
@@ -1328,6 +1413,12 @@ parse_smart() {
     local file=$1
     jq -n --rawfile t "$file" --arg json "$([[ $file == *.json ]] && echo 1)" "$JQ_LIB"'
     def temp_ok: pos | if . != null and . < 150 then round else null end;
+    # a counter: an integer >= 0 ("1,885" and "1 885" as printed by some smartctl versions), else null
+    def count: if type == "number" then (if . >= 0 and . < 1e15 then floor else null end)
+      elif type == "string" then (trim | gsub("[,\u00a0\u2009\u202f ]"; "") | if test("^[0-9]{1,15}$") then tonumber else null end)
+      else null end;
+    # an ATA raw value as smartctl prints it: "11974", "12345 (123 45 0)", "1234h+56m+07.123s"
+    def raw_lead: if type == "string" then (capture("^\\s*(?<n>[0-9]+)") // null | .n? | count) else count end;
     if $json == "1" then
       ($t | jsonish) as $s
       | if ($s | type) != "object" then null else
@@ -1346,7 +1437,19 @@ parse_smart() {
                         elif $proto == "ATA" then ("SATA" + ($s.interface_speed.max.string // "" | str // "" | if . == "" then "" else " " + . end))
                         elif $proto == "SCSI" then ($s.scsi_transport_protocol.name // "SCSI" | if test("SAS") then "SAS" else . end)
                         else null end),
-            bytes: (($s.user_capacity.bytes // $s.nvme_total_capacity) | pos | upto(1e17))
+            bytes: (($s.user_capacity.bytes // $s.nvme_total_capacity) | pos | upto(1e17)),
+            counters: (($s.nvme_smart_health_information_log // null) as $nv
+              | ([$s.ata_smart_attributes.table[]? | select(type == "object")]) as $tab
+              | def attr($id): first($tab[] | select(.id == $id) | (.raw.string // null | raw_lead) // (.raw.value | count)) // null;
+                {
+                  power_on_hours: (($s.power_on_time.hours | count) // ($nv.power_on_hours | count) // attr(9)),
+                  reallocated_sectors: (if $proto == "SCSI" then ($s.scsi_grown_defect_list | count) else attr(5) end),
+                  pending_sectors: attr(197),
+                  offline_uncorrectable: attr(198),
+                  media_errors: ($nv.media_errors | count),
+                  # NVMe wear; a SAS SSD reports the same as its endurance indicator
+                  percent_used: (($nv.percentage_used | count) // ($s.scsi_percentage_used_endurance_indicator | count))
+                })
           } end
     else
       ($t | kvpairs) as $p
@@ -1362,6 +1465,15 @@ parse_smart() {
       | (if kv($p; "Model Number") != null or kv($p; "NVMe Version") != null then "NVMe"
          elif kv($p; "Transport protocol") != null then "SCSI"
          elif kv($p; "Device Model") != null or kv($p; "SATA Version is") != null then "ATA" else null end) as $proto
+      # ATA attribute table row ID: its raw value (the columns from RAW_VALUE on: old layout
+      # "ID NAME FLAG VALUE WORST THRESH TYPE UPDATED WHEN_FAILED RAW", brief "ID NAME FLAGS VALUE
+      # WORST THRESH FAIL RAW")
+      | def attr($id): first($t | lines[] | select(test("^\\s*\($id)\\s+[A-Za-z]"))
+          | [splits("\\s+")] | map(select(. != ""))
+          | (if (.[2] // "") | test("^0x[0-9a-fA-F]+$") then .[9:] else .[7:] end) | join(" ") | raw_lead) // null;
+        # SCSI "Accumulated power on time, hours:minutes 43549:33", "number of hours powered up = 123.45"
+        ((kv($p; "Accumulated power on time, hours") // "" | capture("^(minutes\\s+)?(?<h>[0-9]+):[0-9]+") // null | .h? | count)
+         // ($t | capture("number of hours powered up\\s*=\\s*(?<h>[0-9]+)") // null | .h? | count)) as $scsi_hours
       | {
           model: ((kv($p; "Device Model") // kv($p; "Model Number") // kv($p; "Product")) | clean),
           vendor: (kv($p; "Vendor") | clean),
@@ -1377,7 +1489,15 @@ parse_smart() {
           bytes: (kv($p; "User Capacity") // kv($p; "Total NVM Capacity") // kv($p; "Namespace 1 Size/Capacity") // ""
                   # "4,000,787,030,016 bytes [4.00 TB]"; NVMe "1,000,204,886,016 [1.00 TB]" has no "bytes"
                   | capture("^(?<n>[0-9][0-9,. \u00a0\u2009\u202f]*?)\\s*(bytes|\\[)"; "i") // null
-                  | .n? | if . == null then null else gsub("[^0-9]"; "") | pos end)
+                  | .n? | if . == null then null else gsub("[^0-9]"; "") | pos end),
+          counters: {
+            power_on_hours: ((kv($p; "Power On Hours") | count) // $scsi_hours // attr(9)),
+            reallocated_sectors: (if $proto == "SCSI" then (kv($p; "Elements in grown defect list") | count) else attr(5) end),
+            pending_sectors: attr(197),
+            offline_uncorrectable: attr(198),
+            media_errors: (kv($p; "Media and Data Integrity Errors") | count),
+            percent_used: (kv($p; "Percentage Used") // kv($p; "Percentage used endurance indicator") // "" | capture("^(?<n>[0-9]+)\\s*%") // null | .n? | count)
+          }
         }
     end'
 }
@@ -1443,7 +1563,8 @@ parse_storage() {
            serial: ($s.serial // ($b.serial | unesc | clean)),
            smart_health: $s.health,
            temperature_c: $s.temp
-         }] as $devices
+         } + ({power_on_hours: null, reallocated_sectors: null, pending_sectors: null, offline_uncorrectable: null,
+               media_errors: null, percent_used: null} + ($s.counters // {}))] as $devices
     # df -P -T: blocks in the unit the header names ("1-blocks", "1024-blocks", "1K-blocks")
     | ($df | lines | map(select(test("\\S")))) as $dfl
     | ($dfl[0] // "" | [splits("\\s+")]) as $hdr

@@ -174,7 +174,7 @@ def test_each_run_has_a_fresh_submission_id(live_run):
 
 
 def test_the_run_leaves_no_file_behind(live_run):
-    assert "256 MB in " + str(live_run.tmpdir) in live_run.stderr  # fio wrote in its TMPDIR
+    assert f"256 MB test file in {live_run.tmpdir}" in live_run.stderr  # fio wrote in its TMPDIR
     assert list(live_run.tmpdir.iterdir()) == []  # fio's file and the work directory are gone
 
 

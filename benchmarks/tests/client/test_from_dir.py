@@ -347,6 +347,13 @@ def test_old_tool_versions():
             "serial": "WD-WCC7K1234567",
             "smart_health": "PASSED",
             "temperature_c": 35,
+            # smartctl 6.5 attribute table: 5, 9 and 197 raw values; no 198 row
+            "power_on_hours": 8245,
+            "reallocated_sectors": 0,
+            "pending_sectors": 0,
+            "offline_uncorrectable": None,
+            "media_errors": None,
+            "percent_used": None,
         },
         {
             "name": "/dev/sdb",
@@ -358,6 +365,13 @@ def test_old_tool_versions():
             "serial": "S21PNXAG123456A",
             "smart_health": None,
             "temperature_c": None,
+            # no smartctl report for this disk: no counter
+            "power_on_hours": None,
+            "reallocated_sectors": None,
+            "pending_sectors": None,
+            "offline_uncorrectable": None,
+            "media_errors": None,
+            "percent_used": None,
         },
     ]
     assert storage["partitions"] == [
@@ -549,3 +563,57 @@ def test_the_summary_lists_what_was_not_collected(tmp_path):
     assert "not collected:" in proc.stderr
     assert "- SMART of /dev/vda: smartctl cannot read it" in proc.stderr
     assert "- GPU: lspci is not installed" in proc.stderr
+
+
+def test_dmidecode_2x_layout_with_the_handle_and_type_on_separate_lines():
+    hardware = replay("dmidecode-2x")["hardware"]
+    assert_matches(
+        hardware["motherboard"],
+        {
+            "vendor": "ASUSTeK Computer INC.",
+            "model": "K8N-DL",
+            "bios_vendor": "Phoenix Technologies, LTD",
+            "bios_version": "ASUS K8N-DL ACPI BIOS Revision 1004.007",
+            "bios_date": "2005-06-28",
+        },
+    )
+    assert hardware["system"]["system_vendor"] == "ASUSTek Computer Inc."
+    assert hardware["system"]["system_uuid"] == "0c2b1e00-1a2b-11d9-8000-001a92b3c4d5"
+    assert hardware["ram"]["layout"] == [
+        {
+            "slot": "DIMM_A1",
+            "size_mb": 512,
+            "type": "DDR",
+            "speed_mhz": 400,
+            "vendor": None,
+            "part_number": None,
+        }
+    ]
+
+
+def test_smart_counters_from_text_reports_in_both_attribute_layouts():
+    devices = {d["name"]: d for d in replay("smart-counters")["hardware"]["storage"]["devices"]}
+    # brief table: raw "35825h+02m+39.040s" -> whole hours; id 5 under its SandForce name
+    assert_matches(
+        devices["/dev/sda"],
+        {
+            "power_on_hours": 35825,
+            "reallocated_sectors": 7,
+            "pending_sectors": 3,
+            "offline_uncorrectable": 1,
+            "media_errors": None,
+            "percent_used": None,
+            "temperature_c": 29,
+        },
+    )
+    # old table: raw "30123 (80 211 0)" -> the leading number
+    assert_matches(
+        devices["/dev/sdb"],
+        {
+            "power_on_hours": 30123,
+            "reallocated_sectors": 48,
+            "pending_sectors": 0,
+            "offline_uncorrectable": 0,
+            "temperature_c": 32,
+        },
+    )
