@@ -22,10 +22,27 @@
 # lspci.txt glxinfo.txt lsblk.json|lsblk.txt df.txt smartctl/<disk>.json|.txt ip-addr.json|.txt
 # ethtool/<iface>.txt ethtool-i/<iface>.txt sysbench-cpu-single.txt sysbench-cpu-multi.txt
 # sysbench-memory.txt fio-<test>.json iperf3-up.json iperf3-down.json glmark2.txt.
-# Extensions written by this script (also optional when replaying): cpufreq.txt (cpu0 sysfs
-# frequencies), conditions-before.txt / conditions-after.txt (load, governor, throttle counters,
-# power supplies, /proc/stat), cpu-freq-samples.txt (frequency sampled during the multi-thread CPU test),
-# ping.txt (ping -c), capture-info.txt (run parameters), collect.log (stderr of the tools).
+# Repeats: each benchmark runs several times; repeat R >= 2 of a test goes to the contract's name
+# with .rR before the extension (sysbench-memory.r2.txt, fio-seqread.r3.json, iperf3-up.r2.json).
+# Extensions written by this script (also optional when replaying): lscpu-p.txt (lscpu -p),
+# cpu-sysfs.txt (sysfs CPU topology and caches), cpufreq.txt (cpu0 sysfs frequencies),
+# conditions-before.txt / conditions-after.txt (load, governor, throttle counters, swap counters,
+# power supplies, /proc/stat), cpu-busy.txt (/proc/stat over the 2 s before the benchmarks),
+# cpu-freq-samples.txt and cpu-time-in-state.txt (clock sampled and cpufreq residency during the
+# multi-thread CPU test), ping.txt (ping -c), capture-info.txt (run parameters, methods),
+# not-collected.txt (what the inventory could not collect, and why), collect.log (tools' stderr).
+#
+# Repeats and methods: a category's tests run at least 3 and at most 5 times (network 2-3; GPU
+# once), stopping once their scores agree (cv_pct at most CV_TARGET_*) or when one more repeat
+# would overrun the category's time budget, as the Phoronix Test Suite does; --repeats N fixes
+# the count. results.<category> carries samples (each repeat's score), cv_pct (sample standard
+# deviation / mean, %), score (their median; the other figures are medians too) and method, the
+# name of the test (tool, its version where results differ, parameters, and a -vN bumped whenever
+# a change would move a machine's score). The tests: sysbench cpu prime 20000 (1 thread, then one
+# per CPU) after a 1 s warm-up; sysbench memory, sequential write of one 64 MiB block by every
+# thread after a 1 s warm-up (v2; v1 wrote a 256 MiB block); fio with direct I/O on a file written
+# in full first, each test a fixed time after a ramp whose I/O is not counted (v2), the file
+# system and device recorded (results.disk.filesystem, device); iperf3 up then down.
 #
 # fio's test file (256 MiB with --short, 1 GiB otherwise; always removed, even on Ctrl-C) goes in
 # the first disk-backed directory of $TMPDIR, /var/tmp, $HOME, the current directory (never tmpfs).
@@ -33,12 +50,17 @@
 # Scores: score = 100 x metric / reference, references below: a typical 4-core/8-thread 2020
 # desktop scores about 100 in each category; fast hardware scores well above. Clamped to
 # [0, 10000]. results.global_score is informative (the server computes its own).
-# results.conditions (an extension the server keeps) records what could disturb a run:
-# load_avg_1m/5m/15m (before), load_avg_1m_after, cpu_steal_percent (hypervisor steal during the
-# run), cpu_governor, cpu_freq_before_mhz/after_mhz, cpu_freq_min_mhz/max_mhz (sampled during the
-# multi-thread CPU test), cpu_freq_dropped (last third of those samples < 90 % of the first third),
-# cpu_throttled (thermal throttle counters rose), on_battery, virtualization, short_mode,
-# fio_direct_io, cpu_threads_multi, started_at, finished_at, run_duration_s.
+# results.conditions (CONTRACT Part 2) records what could disturb a run: cpu_busy_percent (CPU
+# time other processes used in the 2 s just before the first benchmark; bench.sh first waits, at
+# most 20 s or 10 s with --short, for it to drop under IDLE_BUSY_PCT, as sbc-bench does, unless
+# --no-wait-idle), idle_wait_s, cpu_steal_percent (hypervisor steal during the run), cpu_throttled
+# (thermal throttle counters rose, or more than 5 % of the multi-thread CPU test ran below 85 % of
+# the nominal clock per cpufreq time_in_state), cpu_time_below_nominal_percent, cpu_freq_dropped
+# (last third of the clock samples < 90 % of the first third), cpu_governor, on_battery,
+# virtualization, short_mode, load_avg_1m/5m/15m (before), load_avg_1m_after, swap_in_pages /
+# swap_out_pages (during the run), cpu_freq_before_mhz/after_mhz/min_mhz/max_mhz, fio_direct_io,
+# cpu_threads_multi, started_at, finished_at (ISO 8601 UTC), run_duration_s.
+# results.network.target is the --iperf-server as given.
 #
 # Exit status: 0 the server answered "status": "ok" (or --dry-run succeeded); 1 the submission failed
 # (the JSON is kept in a file and the command to resend it is printed); 2 usage error; 3 a
@@ -53,9 +75,9 @@ readonly BENCH_SCRIPT_VERSION="1.1.0"
 # GPU) measures with exactly the parameters this script uses.
 readonly REF_CPU_SINGLE_EPS=1200   # sysbench cpu --cpu-max-prime=20000, 1 thread: one ~4 GHz 2020 core
 readonly REF_CPU_MULTI_EPS=6000    # same, one thread per logical CPU: 4 cores + SMT ~ 5x one core
-readonly REF_MEMORY_MIB_S=14000    # sysbench memory write, 256 MiB block (larger than a desktop L3,
+readonly REF_MEMORY_MIB_S=14000    # sysbench memory write, one 64 MiB block (larger than a desktop L3,
                                    # so DRAM is measured, not cache), all threads: dual-channel DDR4
-readonly REF_DISK_READ_MB_S=1500   # fio sequential read, 1 MiB blocks, QD8, through the filesystem
+readonly REF_DISK_READ_MB_S=1500   # fio sequential read, 1 MiB blocks, QD8, direct I/O through the filesystem
 readonly REF_DISK_WRITE_MB_S=1000  # fio sequential write, 1 MiB blocks, QD8
 readonly REF_DISK_IOPS_READ=100000 # fio random read, 4 KiB blocks, QD32, one job
 readonly REF_DISK_IOPS_WRITE=80000 # fio random write, 4 KiB blocks, QD32, one job
@@ -104,7 +126,7 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
   --repeats N           run each benchmark exactly N times (1-9) instead of repeating it until
                         its results agree (3 to 5 times, within a time budget per category)
   --no-wait-idle        do not wait for the machine to go idle before the first benchmark (by
-                        default bench.sh waits up to 60 s, 15 s with --short, while other
+                        default bench.sh waits up to 20 s, 10 s with --short, while other
                         processes use 10 % of the CPUs or more)
   --dry-run             print the JSON on stdout and send nothing
   --output FILE         also write the JSON to FILE
@@ -816,10 +838,10 @@ bench_gpu() {
 collect_all() {
     # seconds per test and per repeat, and each category's time budget for its repeats
     local cpu_secs=4 mem_secs=3 fio_mb=1024 fio_secs=4 fio_ramp_ms=1000 net_secs=5 pings=10
-    local budget_cpu=50 budget_mem=20 budget_disk=75 budget_net=40 idle_max=60
+    local budget_cpu=50 budget_mem=20 budget_disk=75 budget_net=40 idle_max=20
     if ((SHORT)); then
         cpu_secs=1 mem_secs=1 fio_mb=256 fio_secs=1 fio_ramp_ms=500 net_secs=2 pings=5
-        budget_cpu=14 budget_mem=7 budget_disk=24 budget_net=15 idle_max=15
+        budget_cpu=14 budget_mem=7 budget_disk=24 budget_net=15 idle_max=10
     fi
     {
         printf 'bench_script_version=%s\n' "$BENCH_SCRIPT_VERSION"
@@ -2140,9 +2162,9 @@ main() {
             mkdir -p -- "$CAP"
         fi
         if ((SHORT)); then
-            log "bench.sh $BENCH_SCRIPT_VERSION: short run (about a minute)"
+            log "bench.sh $BENCH_SCRIPT_VERSION: short run (under a minute)"
         else
-            log "bench.sh $BENCH_SCRIPT_VERSION: full run (a few minutes; --short for about a minute)"
+            log "bench.sh $BENCH_SCRIPT_VERSION: full run (under 3 minutes; --short for under a minute)"
         fi
         ensure_tools
         collect_all
