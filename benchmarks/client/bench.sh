@@ -241,7 +241,7 @@ complete_server_url() {
 
 own_addresses() {
     # this machine's names and addresses, one per line (for telling an --iperf-server that is itself)
-    hostname 2>/dev/null; hostname -f 2>/dev/null; uname -n 2>/dev/null
+    hostname 2>/dev/null; timeout 5 hostname -f 2>/dev/null; uname -n 2>/dev/null
     if have ip; then
         ip -o addr show 2>/dev/null | awk '{ sub("/.*", "", $4); print $4 }'
     elif have hostname; then
@@ -264,7 +264,7 @@ iperf_target_is_self() {
     if have getent && [[ ! $host =~ ^[0-9.:]+$ ]]; then
         while read -r addr _; do
             [[ $addr == 127.* || $addr == ::1 ]] && return 0
-        done < <(getent ahosts "$host" 2>/dev/null)
+        done < <(timeout 5 getent ahosts "$host" 2>/dev/null)
     fi
     return 1
 }

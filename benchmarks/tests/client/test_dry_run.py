@@ -241,3 +241,38 @@ def test_an_interrupted_run_removes_its_fio_file(tmp_path):
         if proc.poll() is None:
             proc.kill()
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def test_a_busy_machine_is_waited_for_then_measured_and_its_busy_share_recorded():
+    """Every CPU kept busy by other processes: bench.sh says it waits, waits its bounded 10 s
+    (--short), then measures and records how busy the machine was."""
+    require("jq", "sysbench")
+    spinners = [
+        subprocess.Popen(["python3", "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        started = time.monotonic()
+        proc = run_bench(
+            "--dry-run",
+            "--short",
+            "--repeats",
+            "1",
+            "--skip-cpu",
+            "--skip-disk",
+            "--skip-network",
+            "--skip-gpu",
+            timeout=120,
+        )
+        seconds = time.monotonic() - started
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    assert proc.returncode == 0, proc.stderr
+    assert "waiting for the machine to go idle" in proc.stderr
+    assert "--no-wait-idle skips this" in proc.stderr
+    assert "the machine is still busy" in proc.stderr
+    conditions = json.loads(proc.stdout)["results"]["conditions"]
+    assert conditions["cpu_busy_percent"] >= 50
+    assert 8 <= conditions["idle_wait_s"] <= 12
+    assert seconds >= 10
