@@ -794,7 +794,6 @@ bench_network() {
     if ((SKIP_NETWORK)); then step "$n" "network: skipped (--skip-network)"; return; fi
     if [[ -z $IPERF_HOST ]]; then step "$n" "network: skipped (no --iperf-server)"; return; fi
     if ! have iperf3; then step "$n" "network: skipped, iperf3 is not installed"; not_collected "network benchmark" "iperf3 is not installed"; return; fi
-    iperf_target_is_self "$IPERF_HOST" && warn_iperf_self
     info iperf_server "$IPERF_HOST:$IPERF_PORT"
     info iperf_server_arg "$IPERF_SERVER"
     info method_network "iperf3-tcp-1stream-up+down-${secs}s-v1"
@@ -2165,6 +2164,9 @@ main() {
             log "bench.sh $BENCH_SCRIPT_VERSION: short run (under a minute)"
         else
             log "bench.sh $BENCH_SCRIPT_VERSION: full run (under 3 minutes; --short for under a minute)"
+        fi
+        if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]] && iperf_target_is_self "$IPERF_HOST"; then
+            warn_iperf_self
         fi
         ensure_tools
         collect_all

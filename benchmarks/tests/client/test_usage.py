@@ -157,3 +157,40 @@ def test_nothing_is_read_from_the_file_after_main_starts():
     into its --from-dir). main and exit must be one command, parsed before main runs."""
     lines = [line for line in SCRIPT.read_text().splitlines() if line.strip()]
     assert lines[-1] == 'main "$@" </dev/null; exit $?'
+
+
+def own_non_loopback_address() -> str | None:
+    """One of this machine's own IPv4 addresses that is not loopback (from `ip -j addr`)."""
+    if shutil.which("ip") is None:
+        return None
+    out = subprocess.run(["ip", "-j", "addr"], capture_output=True, text=True, check=False).stdout
+    for link in json.loads(out or "[]"):
+        for addr in link.get("addr_info", []):
+            if addr.get("family") == "inet" and not addr["local"].startswith("127."):
+                return addr["local"]
+    return None
+
+
+@pytest.mark.parametrize("target", ["localhost", "[::1]:5999", "own-address"])
+def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
+    if target == "own-address":
+        address = own_non_loopback_address()
+        if address is None:
+            pytest.skip("this machine has no non-loopback IPv4 address")
+        target = f"{address}:1"  # nothing listens on port 1: iperf3 fails at once
+    proc = run_bench(
+        "--dry-run",
+        "--short",
+        "--repeats",
+        "1",
+        "--no-wait-idle",
+        "--skip-cpu",
+        "--skip-memory",
+        "--skip-disk",
+        "--skip-gpu",
+        "--iperf-server",
+        target,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"WARNING: --iperf-server {target} is this machine itself" in proc.stderr
