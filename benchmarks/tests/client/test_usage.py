@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .benchrun import FIXTURES, SCRIPT, run_bench
+from .benchrun import FIXTURES, SCRIPT, private_tmpdir, run_bench
 
 OPTIONS = (
     "--server",
@@ -194,3 +194,42 @@ def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
     )
     assert proc.returncode == 0, proc.stderr
     assert f"WARNING: --iperf-server {target} is this machine itself" in proc.stderr
+
+
+def test_without_root_the_summary_says_what_was_not_collected_and_why():
+    """An inventory run as an ordinary user: no DMI, no SMART, and the summary says why."""
+    command = [
+        "bash",
+        str(SCRIPT),
+        "--dry-run",
+        "--skip-cpu",
+        "--skip-memory",
+        "--skip-disk",
+        "--skip-network",
+        "--skip-gpu",
+    ]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("setpriv (util-linux) is needed to run as a non-root user")
+        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    workdir = private_tmpdir()  # pytest's own tmp dirs are 0700 under root: nobody cannot enter
+    try:
+        workdir.chmod(0o777)
+        proc = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            cwd=workdir,
+            env={**os.environ, "TMPDIR": str(workdir), "HOME": str(workdir)},
+            check=False,
+            timeout=120,
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "not collected:" in proc.stderr
+    assert "- RAM slots and DIMMs, system UUID and serial, board and BIOS: not root" in proc.stderr
+    assert "- SMART (health, temperature, hours, reallocated sectors): not root" in proc.stderr
+    hardware = json.loads(proc.stdout)["hardware"]
+    assert hardware["system"]["system_uuid"] is None and hardware["ram"]["layout"] == []
