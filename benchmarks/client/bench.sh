@@ -22,10 +22,27 @@
 # lspci.txt glxinfo.txt lsblk.json|lsblk.txt df.txt smartctl/<disk>.json|.txt ip-addr.json|.txt
 # ethtool/<iface>.txt ethtool-i/<iface>.txt sysbench-cpu-single.txt sysbench-cpu-multi.txt
 # sysbench-memory.txt fio-<test>.json iperf3-up.json iperf3-down.json glmark2.txt.
-# Extensions written by this script (also optional when replaying): cpufreq.txt (cpu0 sysfs
-# frequencies), conditions-before.txt / conditions-after.txt (load, governor, throttle counters,
-# power supplies, /proc/stat), cpu-freq-samples.txt (frequency sampled during the multi-thread CPU test),
-# ping.txt (ping -c), capture-info.txt (run parameters), collect.log (stderr of the tools).
+# Repeats: each benchmark runs several times; repeat R >= 2 of a test goes to the contract's name
+# with .rR before the extension (sysbench-memory.r2.txt, fio-seqread.r3.json, iperf3-up.r2.json).
+# Extensions written by this script (also optional when replaying): lscpu-p.txt (lscpu -p),
+# cpu-sysfs.txt (sysfs CPU topology and caches), cpufreq.txt (cpu0 sysfs frequencies),
+# conditions-before.txt / conditions-after.txt (load, governor, throttle counters, swap counters,
+# power supplies, /proc/stat), cpu-busy.txt (/proc/stat over the 2 s before the benchmarks),
+# cpu-freq-samples.txt and cpu-time-in-state.txt (clock sampled and cpufreq residency during the
+# multi-thread CPU test), ping.txt (ping -c), capture-info.txt (run parameters, methods),
+# not-collected.txt (what the inventory could not collect, and why), collect.log (tools' stderr).
+#
+# Repeats and methods: a category's tests run at least 3 and at most 5 times (network 2-3; GPU
+# once), stopping once their scores agree (cv_pct at most CV_TARGET_*) or when one more repeat
+# would overrun the category's time budget, as the Phoronix Test Suite does; --repeats N fixes
+# the count. results.<category> carries samples (each repeat's score), cv_pct (sample standard
+# deviation / mean, %), score (their median; the other figures are medians too) and method, the
+# name of the test (tool, its version where results differ, parameters, and a -vN bumped whenever
+# a change would move a machine's score). The tests: sysbench cpu prime 20000 (1 thread, then one
+# per CPU) after a 1 s warm-up; sysbench memory, sequential write of one 64 MiB block by every
+# thread after a 1 s warm-up (v2; v1 wrote a 256 MiB block); fio with direct I/O on a file written
+# in full first, each test a fixed time after a ramp whose I/O is not counted (v2), the file
+# system and device recorded (results.disk.filesystem, device); iperf3 up then down.
 #
 # fio's test file (256 MiB with --short, 1 GiB otherwise; always removed, even on Ctrl-C) goes in
 # the first disk-backed directory of $TMPDIR, /var/tmp, $HOME, the current directory (never tmpfs).
@@ -33,12 +50,17 @@
 # Scores: score = 100 x metric / reference, references below: a typical 4-core/8-thread 2020
 # desktop scores about 100 in each category; fast hardware scores well above. Clamped to
 # [0, 10000]. results.global_score is informative (the server computes its own).
-# results.conditions (an extension the server keeps) records what could disturb a run:
-# load_avg_1m/5m/15m (before), load_avg_1m_after, cpu_steal_percent (hypervisor steal during the
-# run), cpu_governor, cpu_freq_before_mhz/after_mhz, cpu_freq_min_mhz/max_mhz (sampled during the
-# multi-thread CPU test), cpu_freq_dropped (last third of those samples < 90 % of the first third),
-# cpu_throttled (thermal throttle counters rose), on_battery, virtualization, short_mode,
-# fio_direct_io, cpu_threads_multi, started_at, finished_at, run_duration_s.
+# results.conditions (CONTRACT Part 2) records what could disturb a run: cpu_busy_percent (CPU
+# time other processes used in the 2 s just before the first benchmark; bench.sh first waits, at
+# most 20 s or 10 s with --short, for it to drop under IDLE_BUSY_PCT, as sbc-bench does, unless
+# --no-wait-idle), idle_wait_s, cpu_steal_percent (hypervisor steal during the run), cpu_throttled
+# (thermal throttle counters rose, or more than 5 % of the multi-thread CPU test ran below 85 % of
+# the nominal clock per cpufreq time_in_state), cpu_time_below_nominal_percent, cpu_freq_dropped
+# (last third of the clock samples < 90 % of the first third), cpu_governor, on_battery,
+# virtualization, short_mode, load_avg_1m/5m/15m (before), load_avg_1m_after, swap_in_pages /
+# swap_out_pages (during the run), cpu_freq_before_mhz/after_mhz/min_mhz/max_mhz, fio_direct_io,
+# cpu_threads_multi, started_at, finished_at (ISO 8601 UTC), run_duration_s.
+# results.network.target is the --iperf-server as given.
 #
 # Exit status: 0 the server answered "status": "ok" (or --dry-run succeeded); 1 the submission failed
 # (the JSON is kept in a file and the command to resend it is printed); 2 usage error; 3 a
@@ -46,16 +68,16 @@
 
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.0.0"
+readonly BENCH_SCRIPT_VERSION="1.1.0"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
 # GPU) measures with exactly the parameters this script uses.
 readonly REF_CPU_SINGLE_EPS=1200   # sysbench cpu --cpu-max-prime=20000, 1 thread: one ~4 GHz 2020 core
 readonly REF_CPU_MULTI_EPS=6000    # same, one thread per logical CPU: 4 cores + SMT ~ 5x one core
-readonly REF_MEMORY_MIB_S=14000    # sysbench memory write, 256 MiB block (larger than a desktop L3,
+readonly REF_MEMORY_MIB_S=14000    # sysbench memory write, one 64 MiB block (larger than a desktop L3,
                                    # so DRAM is measured, not cache), all threads: dual-channel DDR4
-readonly REF_DISK_READ_MB_S=1500   # fio sequential read, 1 MiB blocks, QD8, through the filesystem
+readonly REF_DISK_READ_MB_S=1500   # fio sequential read, 1 MiB blocks, QD8, direct I/O through the filesystem
 readonly REF_DISK_WRITE_MB_S=1000  # fio sequential write, 1 MiB blocks, QD8
 readonly REF_DISK_IOPS_READ=100000 # fio random read, 4 KiB blocks, QD32, one job
 readonly REF_DISK_IOPS_WRITE=80000 # fio random write, 4 KiB blocks, QD32, one job
@@ -66,10 +88,13 @@ readonly WEIGHTS_JSON='{"cpu":0.30,"memory":0.20,"disk":0.25,"network":0.15,"gpu
 
 readonly TOTAL_STEPS=7
 readonly TOOL_TIMEOUT=60           # seconds allowed to any one inventory command
+readonly IDLE_BUSY_PCT=10          # the machine counts as idle below this share of CPU used by others
+# Repeats stop once the scores' coefficient of variation (sample std dev / mean, %) is this low
+readonly CV_TARGET_CPU=1.0 CV_TARGET_MEMORY=1.5 CV_TARGET_DISK=2.5 CV_TARGET_NETWORK=5
 
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
-SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR=""
+SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
 WORK="" CAP="" FIO_FILE="" SAMPLER_PID=""
 IS_ROOT=0
 [[ ${EUID:-$(id -u)} -eq 0 ]] && IS_ROOT=1
@@ -82,28 +107,40 @@ Usage: bench.sh --server URL --token TOKEN [options]
 
 Inventory and benchmark this Linux machine, then submit the result to a Linux BenchTools server.
 
-  --server URL          full URL of the server's API endpoint, e.g. http://HOST:8007/api/benchmark
-                        (required unless --dry-run)
+  --server URL          the server's API endpoint, e.g. http://HOST:8007/api/benchmark
+                        (http://HOST:8007 alone is completed with /api/benchmark; required
+                        unless --dry-run)
   --token TOKEN         API token sent as "Authorization: Bearer TOKEN" (required unless --dry-run)
   --device NAME         device identifier (default: this machine's hostname)
   --iperf-server HOST[:PORT]
                         measure the network with iperf3 against HOST (port 5201 by default);
-                        without it the network is not measured
+                        without it the network is not measured. HOST must be another machine:
+                        against this one (localhost, one of its own addresses) the figure says
+                        nothing about the network, and bench.sh warns
   --skip-cpu            skip the CPU benchmark (sysbench cpu)
   --skip-memory         skip the memory benchmark (sysbench memory)
   --skip-disk           skip the disk benchmark (fio)
   --skip-network        skip the network benchmark (iperf3)
   --skip-gpu            skip the GPU benchmark (glmark2)
-  --short               short benchmarks: the whole run takes about a minute
+  --short               short benchmarks: the whole run takes under a minute
+  --repeats N           run each benchmark exactly N times (1-9) instead of repeating it until
+                        its results agree (3 to 5 times, within a time budget per category)
+  --no-wait-idle        do not wait for the machine to go idle before the first benchmark (by
+                        default bench.sh waits up to 20 s, 10 s with --short, while other
+                        processes use 10 % of the CPUs or more)
   --dry-run             print the JSON on stdout and send nothing
   --output FILE         also write the JSON to FILE
   --capture DIR         keep the raw output of every command in DIR (empty or new directory)
   --from-dir DIR        build the submission from a capture directory instead of running anything
   --help                show this help and exit
 
-Run as root for the full inventory (dmidecode, SMART) and so that missing tools (jq, curl, sysbench,
-fio, iperf3, glmark2) are installed with apt-get. Exit status: 0 success, 1 submission failed
-(the JSON is kept and the command to resend it is printed), 2 usage error, 3 missing requirement.
+Each category's score is the median of its repeats; results.<category> also carries the
+repeats' scores (samples), their coefficient of variation (cv_pct) and the test's name (method).
+Run as root for the full inventory (dmidecode, SMART) and so that missing tools (jq, curl,
+sysbench, fio, iperf3, glmark2, dmidecode, smartmontools, pciutils, ethtool) are installed with
+apt-get; the summary lists what could not be collected and why. Exit status: 0 success,
+1 submission failed (the JSON is kept and the command to resend it is printed), 2 usage error,
+3 missing requirement.
 EOF
 }
 
@@ -137,7 +174,8 @@ parse_args() {
             --output) need_value "$1" $# "${2-}"; OUTPUT=$2; shift 2 ;;
             --capture) need_value "$1" $# "${2-}"; CAPTURE=$2; shift 2 ;;
             --from-dir) need_value "$1" $# "${2-}"; FROM_DIR=$2; shift 2 ;;
-            --server=* | --token=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=*)
+            --repeats) need_value "$1" $# "${2-}"; REPEATS=$2; shift 2 ;;
+            --server=* | --token=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=*)
                 set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
             --skip-cpu) SKIP_CPU=1; shift ;;
             --skip-memory) SKIP_MEMORY=1; shift ;;
@@ -145,6 +183,7 @@ parse_args() {
             --skip-network) SKIP_NETWORK=1; shift ;;
             --skip-gpu) SKIP_GPU=1; shift ;;
             --short) SHORT=1; shift ;;
+            --no-wait-idle) WAIT_IDLE=0; shift ;;
             --dry-run) DRY_RUN=1; shift ;;
             -h | --help) usage; exit 0 ;;
             *) usage_error "unknown option or argument: $1" ;;
@@ -157,6 +196,10 @@ parse_args() {
     fi
     if [[ -n $SERVER && ! $SERVER =~ ^https?://[^/[:space:]]+ ]]; then
         usage_error "--server must be an http:// or https:// URL, e.g. http://HOST:8007/api/benchmark (got '$SERVER')"
+    fi
+    if [[ -n $SERVER ]]; then complete_server_url; fi
+    if [[ -n $REPEATS ]] && ! [[ $REPEATS =~ ^[1-9]$ ]]; then
+        usage_error "--repeats N must be a number from 1 to 9 (got '$REPEATS')"
     fi
     if [[ -n $DEVICE ]] && ((${#DEVICE} > 255)); then
         usage_error "--device NAME must be at most 255 characters"
@@ -182,6 +225,57 @@ parse_args() {
         [[ -n $host && ! $host =~ [[:space:]/] ]] || usage_error "--iperf-server: invalid host in '$IPERF_SERVER'"
         IPERF_HOST=$host IPERF_PORT=$port
     fi
+}
+
+complete_server_url() {
+    # http://HOST:8007 or http://HOST:8007/api: the endpoint is /api/benchmark (said once on stderr)
+    [[ $SERVER =~ ^(https?://[^/?#]+)(/[^?#]*)?$ ]] || return 0
+    local base=${BASH_REMATCH[1]} path=${BASH_REMATCH[2]}
+    case ${path%/} in
+        */api/benchmark) return 0 ;;
+        "" | /api) SERVER="$base${path%/}"; [[ $SERVER == */api ]] || SERVER+="/api"; SERVER+="/benchmark"
+            log "bench.sh: note: --server has no /api/benchmark path; sending to $SERVER" ;;
+        *) warn "--server $SERVER does not end in /api/benchmark: the server's endpoint is $base/api/benchmark" ;;
+    esac
+}
+
+own_addresses() {
+    # this machine's names and addresses, one per line (for telling an --iperf-server that is itself)
+    hostname 2>/dev/null; timeout 5 hostname -f 2>/dev/null; uname -n 2>/dev/null
+    if have ip; then
+        ip -o addr show 2>/dev/null | awk '{ sub("/.*", "", $4); print $4 }'
+    elif have hostname; then
+        hostname -I 2>/dev/null | tr ' ' '\n'
+    fi
+}
+
+iperf_target_is_self() {
+    # true when HOST is this machine: a loopback name or address, 0.0.0.0/::, its own name or address
+    local host=${1,,} addr
+    host=${host#[}; host=${host%]}
+    case $host in
+        localhost | localhost.* | ip6-localhost | ip6-loopback | ::1 | 0:0:0:0:0:0:0:1 | 0.0.0.0 | :: | 127.*) return 0 ;;
+    esac
+    [[ $host =~ ^::ffff:127\. ]] && return 0
+    while IFS= read -r addr; do
+        [[ -n $addr && ${addr,,} == "$host" ]] && return 0
+    done < <(own_addresses)
+    # a name resolving to a loopback address (Debian maps the hostname to 127.0.1.1)
+    if have getent && [[ ! $host =~ ^[0-9.:]+$ ]]; then
+        while read -r addr _; do
+            [[ $addr == 127.* || $addr == ::1 ]] && return 0
+        done < <(timeout 5 getent ahosts "$host" 2>/dev/null)
+    fi
+    return 1
+}
+
+warn_iperf_self() {
+    log ""
+    log "bench.sh: WARNING: --iperf-server $IPERF_SERVER is this machine itself."
+    log "bench.sh: WARNING: iperf3 then measures the loopback inside this machine, not the network:"
+    log "bench.sh: WARNING: the figure is many times a real network's. The server keeps it but leaves"
+    log "bench.sh: WARNING: it out of the global score. Run 'iperf3 -s' on another machine of the LAN."
+    log ""
 }
 
 # ------------------------------------------------------------------------------ setup & cleanup
@@ -242,12 +336,23 @@ ensure_tools() {
         # Debian 12 / recent Ubuntu ship flavours only (no plain glmark2 package)
         if [[ -n ${DISPLAY:-} ]]; then pkgs+=(glmark2-es2-x11); else pkgs+=(glmark2-es2-drm); fi
     fi
+    # the inventory's tools: DIMMs, UUID, serials and BIOS (dmidecode), SMART (smartmontools),
+    # GPU (pciutils), NIC speed and Wake-on-LAN (ethtool)
+    have dmidecode || pkgs+=(dmidecode)
+    have smartctl || pkgs+=(smartmontools)
+    have lspci || pkgs+=(pciutils)
+    have ethtool || pkgs+=(ethtool)
     ((${#pkgs[@]})) || return 0
     if ((IS_ROOT)); then
-        apt_install "${pkgs[@]}" || warn "some tools could not be installed; their benchmarks will be skipped"
+        apt_install "${pkgs[@]}" || warn "some tools could not be installed; what needs them is skipped (listed at the end)"
     else
-        warn "not root: cannot install ${pkgs[*]}; the benchmarks that need them are skipped (run with sudo, or apt-get install ${pkgs[*]})"
+        warn "not root: cannot install ${pkgs[*]}; what needs them is skipped (run with sudo, or apt-get install ${pkgs[*]})"
     fi
+}
+
+not_collected() {
+    # not_collected WHAT WHY : one line of the summary's "not collected" list (kept in the capture)
+    printf '%s\t%s\n' "$1" "$2" >>"$CAP/not-collected.txt"
 }
 
 # ------------------------------------------------------------------------------ collection
@@ -303,6 +408,7 @@ snapshot_conditions() {
     printf 'cpu_mhz_avg=%s\n' "$(avg_cpu_mhz)"
     printf 'core_throttle_count=%s\n' "$(sum_files /sys/devices/system/cpu/cpu[0-9]*/thermal_throttle/core_throttle_count)"
     printf 'package_throttle_count=%s\n' "$(sum_files /sys/devices/system/cpu/cpu[0-9]*/thermal_throttle/package_throttle_count)"
+    printf 'swap=%s\n' "$(awk '$1 == "pswpin" || $1 == "pswpout" { printf "%s=%s ", $1, $2 }' /proc/vmstat 2>/dev/null)"
     if [[ -d /sys/class/power_supply ]]; then
         printf 'power_supply_class=present\n'
         for ps in /sys/class/power_supply/*; do
@@ -334,9 +440,29 @@ disk_names() {
     fi | grep -Ev '^(zram|loop|ram|fd|sr|md|nbd|dm-)|boot[0-9]+$|rpmb$'
 }
 
+collect_cpu_sysfs() {
+    # the CPU topology and caches as the kernel describes them (locale-independent; lscpu reads the
+    # same files): "cpuN package=P core=C" and "cache level=L type=T size=S shared=LIST" lines
+    local c idx v
+    for c in /sys/devices/system/cpu/cpu[0-9]*; do
+        [[ -r $c/topology/core_id ]] || continue
+        [[ -r $c/online ]] && read -r v <"$c/online" && [[ $v == 0 ]] && continue
+        printf '%s package=%s core=%s\n' "${c##*/}" "$(cat "$c/topology/physical_package_id" 2>/dev/null)" \
+            "$(cat "$c/topology/core_id" 2>/dev/null)"
+    done
+    for idx in /sys/devices/system/cpu/cpu[0-9]*/cache/index[0-9]*; do
+        [[ -r $idx/size ]] || continue
+        printf 'cache level=%s type=%s size=%s shared=%s\n' "$(cat "$idx/level" 2>/dev/null)" \
+            "$(cat "$idx/type" 2>/dev/null)" "$(cat "$idx/size" 2>/dev/null)" "$(cat "$idx/shared_cpu_list" 2>/dev/null)"
+    done | sort -u
+}
+
 collect_inventory() {
     step 1 "inventory: cpu, memory, board, disks, network, os..."
     cap lscpu.txt lscpu
+    # machine-readable topology (columns are not translated): threads, cores, sockets, max MHz
+    cap lscpu-p.txt lscpu -p=CPU,CORE,SOCKET,NODE,MAXMHZ || cap lscpu-p.txt lscpu -p
+    collect_cpu_sysfs >"$CAP/cpu-sysfs.txt" 2>/dev/null; [[ -s $CAP/cpu-sysfs.txt ]] || rm -f -- "$CAP/cpu-sysfs.txt"
     cap_file proc-cpuinfo.txt /proc/cpuinfo
     cap_file proc-meminfo.txt /proc/meminfo
     cap free.txt free -k
@@ -345,37 +471,49 @@ collect_inventory() {
     cap_file machine-id.txt /etc/machine-id /var/lib/dbus/machine-id
     cap_file os-release.txt /etc/os-release /usr/lib/os-release
     cap uname.txt uname -a
-    have systemd-detect-virt && cap virt.txt systemd-detect-virt
-    if ((IS_ROOT)); then
-        if have dmidecode; then
-            cap dmidecode.txt dmidecode || log "  dmidecode failed (no DMI table here?): RAM layout, board, BIOS and serials unknown"
-        else
-            log "  dmidecode not installed: RAM layout, board, BIOS and serials unknown"
-        fi
-    else
-        log "  not root: skipping dmidecode (RAM slots, board, BIOS, serials) and smartctl (SMART health)"
+    if have systemd-detect-virt; then cap virt.txt systemd-detect-virt
+    else not_collected "virtualization" "systemd-detect-virt is not installed (systemd)"; fi
+    local dmi_what="RAM slots and DIMMs, system UUID and serial, board and BIOS"
+    if ((!IS_ROOT)); then
+        not_collected "$dmi_what" "not root: dmidecode needs root (run with sudo)"
+    elif ! have dmidecode; then
+        not_collected "$dmi_what" "dmidecode is not installed (apt-get install dmidecode)"
+    elif ! cap dmidecode.txt dmidecode || ! grep -q '^Handle 0x' "$CAP/dmidecode.txt" 2>/dev/null; then
+        not_collected "$dmi_what" "dmidecode found no DMI table (a container, or a VM without SMBIOS)"
     fi
-    if have lspci; then cap lspci.txt lspci -nnk; else log "  lspci not installed (pciutils): GPU unknown"; fi
+    if have lspci; then cap lspci.txt lspci -nnk
+    else not_collected "GPU" "lspci is not installed (apt-get install pciutils)"; fi
     if have glxinfo && [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]]; then cap glxinfo.txt glxinfo -B; fi
     if have lsblk; then
         cap lsblk.json lsblk -J -b -o NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,ROTA,TRAN,MOUNTPOINT,FSTYPE ||
             cap lsblk.txt lsblk -P -b -o NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,ROTA,TRAN,MOUNTPOINT,FSTYPE
+    else
+        not_collected "disks" "lsblk is not installed (util-linux)"
     fi
     cap df.txt df -P -B1 -T
-    if ((IS_ROOT)) && have smartctl; then
-        local disk smart_json=0
+    if ((!IS_ROOT)); then
+        not_collected "SMART (health, temperature, hours, reallocated sectors)" "not root: smartctl needs root (run with sudo)"
+    elif ! have smartctl; then
+        not_collected "SMART (health, temperature, hours, reallocated sectors)" "smartctl is not installed (apt-get install smartmontools)"
+    else
+        local disk smart_json=0 rc
         smartctl -h 2>/dev/null | grep -q -- '--json' && smart_json=1
         while IFS= read -r disk; do
             [[ -n $disk ]] || continue
+            rc=0
             if ((smart_json)); then
-                cap "smartctl/${disk//\//!}.json" smartctl -a -j "/dev/$disk"
+                cap "smartctl/${disk//\//!}.json" smartctl -a -j "/dev/$disk" || rc=$?
             else
-                cap "smartctl/${disk//\//!}.txt" smartctl -a "/dev/$disk"
+                cap "smartctl/${disk//\//!}.txt" smartctl -a "/dev/$disk" || rc=$?
             fi
+            # smartctl's exit status is a bit mask: 2 the device could not be opened or identified
+            ((rc & 3)) && not_collected "SMART of /dev/$disk" "smartctl cannot read it (a virtual disk, or a controller smartctl needs -d for)"
         done < <(disk_names)
     fi
     if have ip; then
         cap ip-addr.json ip -j -d addr || cap ip-addr.txt ip addr
+    else
+        not_collected "network interfaces" "ip is not installed (iproute2)"
     fi
     if have ethtool; then
         local path iface
@@ -385,7 +523,58 @@ collect_inventory() {
             cap "ethtool/$iface.txt" ethtool "$iface"
             cap "ethtool-i/$iface.txt" ethtool -i "$iface"
         done
+    else
+        not_collected "NIC speed, driver and Wake-on-LAN" "ethtool is not installed (apt-get install ethtool)"
     fi
+}
+
+now_ms() {
+    # a monotonic-enough clock in milliseconds (bash 5's EPOCHREALTIME, else whole seconds)
+    if [[ -n ${EPOCHREALTIME:-} ]]; then
+        local t=${EPOCHREALTIME/[.,]/}
+        printf '%s' "$((10#$t / 1000))"
+    else
+        printf '%s' "$((SECONDS * 1000))"
+    fi
+}
+
+rfile() {
+    # rfile NAME R : the capture file of repeat R of a test: NAME itself (sysbench-memory.txt) for the
+    # first, then NAME with .rR before its extension (sysbench-memory.r2.txt, fio-seqread.r3.json)
+    local name=$1 r=$2
+    if ((r == 1)); then printf '%s' "$name"; else printf '%s.r%s.%s' "${name%.*}" "$r" "${name##*.}"; fi
+}
+
+info() { printf '%s=%s\n' "$1" "$2" >>"$CAP/capture-info.txt"; }
+
+repeat_bench() {
+    # repeat_bench CATEGORY MIN MAX BUDGET_S TARGET_CV FUNC ARGS... : FUNC R ARGS... runs repeat R of a
+    # category's tests into the capture. As the Phoronix Test Suite does, the repeats go on until
+    # their scores agree: after each one the category is parsed, and they stop at MAX, or from MIN
+    # on once cv_pct <= TARGET_CV or when one more would overrun the category's time budget.
+    local cat=$1 min=$2 max=$3 budget_ms=$(($4 * 1000)) target=$5 fn=$6
+    shift 6
+    local r=1 t0 t1 last n prev=0 cv="-"
+    if [[ -n $REPEATS ]]; then min=$REPEATS max=$REPEATS; fi
+    t0=$(now_ms)
+    while :; do
+        t1=$(now_ms)
+        "$fn" "$r" "$@"
+        last=$(($(now_ms) - t1))
+        n=0 cv="-"
+        read -r n cv < <("parse_results_$cat" "$CAP" 2>/dev/null |
+            jq -r 'if type == "object" then "\(.samples // [] | length) \(.cv_pct // "-")" else "0 -" end' 2>/dev/null)
+        ((${n:-0} > prev)) || break     # this repeat gave no result (the tool failed): stop
+        prev=$n
+        ((r >= max)) && break
+        if ((r >= min)); then
+            [[ $cv != - ]] && awk -v c="$cv" -v t="$target" 'BEGIN { exit !(c <= t) }' && break
+            (($(now_ms) - t0 + last > budget_ms)) && break
+        fi
+        r=$((r + 1))
+    done
+    info "${cat}_repeats" "$prev"
+    ((prev > 0)) && log "  $cat: $prev repeat(s), spread (cv) ${cv:--} %"
 }
 
 sysbench_run() {
@@ -399,37 +588,112 @@ sysbench_run() {
     timeout $((secs + 60)) "${argv[@]}" >"$out" 2>>"$CAP/collect.log" </dev/null
 }
 
+sysbench_version() {
+    # major.minor of the installed sysbench ("1.0"), "x" when unknown
+    local v
+    v=$(sysbench --version 2>/dev/null | sed -n 's/^sysbench \([0-9]*\.[0-9]*\).*/\1/p')
+    printf '%s' "${v:-x}"
+}
+
 freq_sampler() {
     while :; do
         printf '%s %s\n' "$(date +%s)" "$(avg_cpu_mhz)"
-        sleep 1
+        sleep 0.5
     done
 }
 
+tis_snapshot() {
+    # tis_snapshot LABEL : cpufreq time_in_state summed over all CPUs, "LABEL kHz:time kHz:time ..."
+    # (time in 10 ms units); nothing where the kernel keeps no cpufreq statistics (VMs, intel_pstate)
+    compgen -G '/sys/devices/system/cpu/cpu[0-9]*/cpufreq/stats/time_in_state' >/dev/null || return 0
+    cat /sys/devices/system/cpu/cpu[0-9]*/cpufreq/stats/time_in_state 2>/dev/null |
+        awk -v l="$1" '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { t[$1] += $2 }
+            END { printf "%s", l; for (f in t) printf " %s:%s", f, t[f]; print "" }'
+}
+
+busy_window() {
+    # busy_window SECONDS : /proc/stat's cpu line before and after SECONDS of doing nothing, kept in
+    # $CAP/cpu-busy.txt; prints the share of CPU time others used meanwhile (whole percent; idle,
+    # iowait and steal are not "used")
+    local a b
+    a=$(grep -m1 '^cpu ' /proc/stat 2>/dev/null)
+    sleep "$1"
+    b=$(grep -m1 '^cpu ' /proc/stat 2>/dev/null)
+    printf 'window_s=%s\nbefore=%s\nafter=%s\n' "$1" "$a" "$b" >"$CAP/cpu-busy.txt"
+    printf '%s\n%s\n' "$a" "$b" | awk '
+        NR == 1 { for (i = 2; i <= 9; i++) x[i] = $i }
+        NR == 2 { for (i = 2; i <= 9; i++) { d = $i - x[i]; t += d; if (i == 5 || i == 6 || i == 9) idle += d } }
+        END { if (t > 0) printf "%d\n", 100 * (t - idle) / t + 0.5 }'
+}
+
+wait_for_idle() {
+    # wait_for_idle MAX_S : like sbc-bench, do not measure a busy machine: while other processes use
+    # IDLE_BUSY_PCT % of the CPUs or more, wait (announced, at most MAX_S, skipped by --no-wait-idle).
+    # The last 2-second window is the run's cpu_busy_percent.
+    local max=$1 t0=$SECONDS busy top=""
+    busy=$(busy_window 2)
+    if ((WAIT_IDLE)) && [[ -n $busy ]] && ((busy >= IDLE_BUSY_PCT)); then
+        have ps && top=$(ps -eo pcpu=,comm= --sort=-pcpu 2>/dev/null | awk 'NR == 1 { printf " (busiest: %s at %s %%)", $2, $1 }')
+        log "  waiting for the machine to go idle: other processes use ${busy} % of the CPUs${top};"
+        log "  waiting at most ${max} s (--no-wait-idle skips this)..."
+        while ((busy >= IDLE_BUSY_PCT && SECONDS - t0 < max)); do
+            busy=$(busy_window 2)
+            [[ -n $busy ]] || break
+        done
+        if ((busy >= IDLE_BUSY_PCT)); then
+            warn "the machine is still busy (${busy} % of the CPUs used by others): its scores may be low (recorded in results.conditions)"
+        else
+            log "  idle after $((SECONDS - t0)) s (${busy} % busy)"
+        fi
+    fi
+    info wait_idle "$WAIT_IDLE"
+    info idle_wait_s "$((SECONDS - t0 - 2 < 0 ? 0 : SECONDS - t0 - 2))"
+}
+
 bench_cpu() {
-    local n=$1 secs=$2 threads
+    local n=$1 secs=$2 budget=$3 threads
     threads=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
     if ((SKIP_CPU)); then step "$n" "cpu: skipped (--skip-cpu)"; return; fi
-    if ! have sysbench; then step "$n" "cpu: skipped, sysbench is not installed"; return; fi
-    step "$n" "cpu: sysbench single-thread, prime 20000 (${secs} s)..."
-    sysbench_run "$CAP/sysbench-cpu-single.txt" cpu 1 "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (single) failed"
-    step "$n" "cpu: sysbench ${threads} threads, prime 20000 (${secs} s)..."
-    freq_sampler >"$CAP/cpu-freq-samples.txt" 2>/dev/null &
+    if ! have sysbench; then step "$n" "cpu: skipped, sysbench is not installed"; not_collected "cpu benchmark" "sysbench is not installed"; return; fi
+    step "$n" "cpu: sysbench prime 20000, 1 thread then ${threads} threads, ${secs} s each, repeated until the results agree..."
+    # warm-up, not counted: clocks ramped up, the binary and its libraries in memory
+    sysbench_run "$WORK/warmup.txt" cpu "$threads" 1 --cpu-max-prime=20000
+    info method_cpu "sysbench-$(sysbench_version)-cpu-prime20000-1t+allt-v1"
+    repeat_bench cpu 3 5 "$budget" "$CV_TARGET_CPU" cpu_repeat "$secs" "$threads"
+}
+
+cpu_repeat() {
+    local r=$1 secs=$2 threads=$3
+    sysbench_run "$CAP/$(rfile sysbench-cpu-single.txt "$r")" cpu 1 "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (single) failed"
+    # the clock while every CPU is loaded: sampled, and the cpufreq residency before and after
+    tis_snapshot before >>"$CAP/cpu-time-in-state.txt" 2>/dev/null
+    freq_sampler >>"$CAP/cpu-freq-samples.txt" 2>/dev/null &
     SAMPLER_PID=$!
-    sysbench_run "$CAP/sysbench-cpu-multi.txt" cpu "$threads" "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (multi) failed"
+    sysbench_run "$CAP/$(rfile sysbench-cpu-multi.txt "$r")" cpu "$threads" "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (multi) failed"
     kill "$SAMPLER_PID" 2>/dev/null
     wait "$SAMPLER_PID" 2>/dev/null
     SAMPLER_PID=""
+    tis_snapshot after >>"$CAP/cpu-time-in-state.txt" 2>/dev/null
 }
 
 bench_memory() {
-    local n=$1 secs=$2 threads
+    local n=$1 secs=$2 budget=$3 threads
     threads=$(nproc 2>/dev/null || echo 1)
     if ((SKIP_MEMORY)); then step "$n" "memory: skipped (--skip-memory)"; return; fi
-    if ! have sysbench; then step "$n" "memory: skipped, sysbench is not installed"; return; fi
-    step "$n" "memory: sysbench write, 256 MiB block, ${threads} threads (${secs} s)..."
-    sysbench_run "$CAP/sysbench-memory.txt" memory "$threads" "$secs" --memory-block-size=256M \
-        --memory-total-size=100000G --memory-oper=write || warn "sysbench memory failed"
+    if ! have sysbench; then step "$n" "memory: skipped, sysbench is not installed"; not_collected "memory benchmark" "sysbench is not installed"; return; fi
+    # one 64 MiB block (sysbench's global scope), written sequentially by every thread: twice a
+    # desktop's last-level cache, so DRAM is measured rather than the cache, and small enough to
+    # be resident at once. A 1 s warm-up (not counted) faults its pages in and ramps the clocks.
+    info method_memory "sysbench-$(sysbench_version)-memory-write-64M-allt-v2"
+    step "$n" "memory: sysbench sequential write of a 64 MiB block, ${threads} threads, ${secs} s, repeated until the results agree..."
+    sysbench_run "$WORK/warmup.txt" memory "$threads" 1 --memory-block-size=64M --memory-total-size=100000G --memory-oper=write
+    repeat_bench memory 3 5 "$budget" "$CV_TARGET_MEMORY" memory_repeat "$secs" "$threads"
+}
+
+memory_repeat() {
+    local r=$1 secs=$2 threads=$3
+    sysbench_run "$CAP/$(rfile sysbench-memory.txt "$r")" memory "$threads" "$secs" --memory-block-size=64M \
+        --memory-total-size=100000G --memory-oper=write --memory-access-mode=seq || warn "sysbench memory failed"
 }
 
 fio_dir() {
@@ -447,43 +711,67 @@ fio_dir() {
     return 1
 }
 
+fs_and_device() {
+    # fs_and_device DIR : "FSTYPE SOURCE" of the filesystem holding DIR (findmnt, else df -T)
+    local out=""
+    have findmnt && out=$(findmnt -n -o FSTYPE,SOURCE -T "$1" 2>/dev/null | head -n 1)
+    [[ -n $out ]] || out=$(df -P -T "$1" 2>/dev/null | awk 'NR == 2 { print $2, $1 }')
+    printf '%s' "$out"
+}
+
 bench_disk() {
-    local n=$1 size_mb=$2 runtime=$3
+    local n=$1 size_mb=$2 runtime=$3 ramp_ms=$4 budget=$5
     if ((SKIP_DISK)); then step "$n" "disk: skipped (--skip-disk)"; return; fi
-    if ! have fio; then step "$n" "disk: skipped, fio is not installed"; return; fi
+    if ! have fio; then step "$n" "disk: skipped, fio is not installed"; not_collected "disk benchmark" "fio is not installed"; return; fi
     local dir
     if ! dir=$(fio_dir "$(((size_mb + 512) * 1048576))"); then
         step "$n" "disk: skipped, no writable disk-backed directory with $((size_mb + 512)) MB free"
+        not_collected "disk benchmark" "no writable disk-backed directory with $((size_mb + 512)) MB free"
         return
     fi
     FIO_FILE=$(mktemp "$dir/bench-fio.XXXXXX") || { step "$n" "disk: skipped, cannot create a file in $dir"; return; }
-    local engine=psync direct=0
+    local engine=psync direct=0 fs="" dev=""
     fio --enghelp=libaio >/dev/null 2>&1 && engine=libaio
     if fio --name=probe --filename="$FIO_FILE" --rw=write --bs=4k --size=1M --direct=1 --ioengine="$engine" \
         --output-format=json >/dev/null 2>&1 </dev/null; then
         direct=1
     fi
-    printf 'fio_dir=%s\nfio_direct=%s\nfio_ioengine=%s\nfio_size_mb=%s\nfio_runtime_s=%s\n' \
-        "$dir" "$direct" "$engine" "$size_mb" "$runtime" >>"$CAP/capture-info.txt"
+    read -r fs dev < <(fs_and_device "$dir")
+    {
+        printf 'fio_dir=%s\nfio_fs=%s\nfio_device=%s\nfio_direct=%s\nfio_ioengine=%s\n' "$dir" "$fs" "$dev" "$direct" "$engine"
+        printf 'fio_size_mb=%s\nfio_runtime_s=%s\nfio_ramp_ms=%s\n' "$size_mb" "$runtime" "$ramp_ms"
+        printf 'method_disk=fio-%s-%sM-seq1M-qd8-rand4k-qd32-v2\n' "$( ((direct)) && echo direct || echo buffered)" "$size_mb"
+    } >>"$CAP/capture-info.txt"
     ((direct)) || log "  direct I/O not supported in $dir: buffered I/O (caches may inflate the figures)"
     local common=(--filename="$FIO_FILE" --ioengine="$engine" --direct="$direct" --size="${size_mb}M"
-        --runtime="$runtime" --numjobs=1 --group_reporting --output-format=json --eta=never)
-    local sync=()
-    ((direct)) || sync=(--end_fsync=1)
-    step "$n" "disk: fio sequential write, 1 MiB blocks (${size_mb} MB in $dir)..."
-    timeout $((runtime + 120)) fio --name=seqwrite --rw=write --bs=1M --iodepth=8 "${common[@]}" "${sync[@]}" \
-        --output="$CAP/fio-seqwrite.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqwrite failed"
-    step "$n" "disk: fio sequential read, 1 MiB blocks..."
-    timeout $((runtime + 120)) fio --name=seqread --rw=read --bs=1M --iodepth=8 --invalidate=1 "${common[@]}" \
-        --output="$CAP/fio-seqread.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqread failed"
-    step "$n" "disk: fio random 4k read, QD32..."
-    timeout $((runtime + 120)) fio --name=randread --rw=randread --bs=4k --iodepth=32 --time_based "${common[@]}" \
-        --output="$CAP/fio-randread.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randread failed"
-    step "$n" "disk: fio random 4k write, QD32..."
-    timeout $((runtime + 120)) fio --name=randwrite --rw=randwrite --bs=4k --iodepth=32 --time_based "${common[@]}" "${sync[@]}" \
-        --output="$CAP/fio-randwrite.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randwrite failed"
+        --numjobs=1 --group_reporting --output-format=json --eta=never)
+    # the file is written once in full before anything is timed: a read of a file never written
+    # (or only allocated) costs no I/O at all and would measure nothing
+    step "$n" "disk: writing the ${size_mb} MB test file in $dir (${fs:-?} on ${dev:-?})..."
+    timeout 600 fio --name=layout --rw=write --bs=1M --iodepth=8 "${common[@]}" --end_fsync=1 \
+        --output="$WORK/fio-layout.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio could not write its test file"
+    repeat_bench disk 3 5 "$budget" "$CV_TARGET_DISK" disk_repeat "$runtime" "$ramp_ms" "$direct" "${common[@]}"
     rm -f -- "$FIO_FILE"
     FIO_FILE=""
+}
+
+disk_repeat() {
+    # each test runs for a fixed time after a ramp whose I/O is not counted (queues filled, the
+    # device's caches and power states settled); sequential tests wrap around the file
+    local r=$1 runtime=$2 ramp_ms=$3 direct=$4
+    shift 4
+    local timed=(--time_based --runtime="$runtime" --ramp_time="${ramp_ms}ms" "$@")
+    local sync=() limit=$((runtime + ramp_ms / 1000 + 120))
+    ((direct)) || sync=(--end_fsync=1)
+    step 4 "disk: fio sequential 1 MiB write and read (QD8), random 4k read and write (QD32), repeat $r..."
+    timeout "$limit" fio --name=seqwrite --rw=write --bs=1M --iodepth=8 "${timed[@]}" "${sync[@]}" \
+        --output="$CAP/$(rfile fio-seqwrite.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqwrite failed"
+    timeout "$limit" fio --name=seqread --rw=read --bs=1M --iodepth=8 --invalidate=1 "${timed[@]}" \
+        --output="$CAP/$(rfile fio-seqread.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqread failed"
+    timeout "$limit" fio --name=randread --rw=randread --bs=4k --iodepth=32 "${timed[@]}" \
+        --output="$CAP/$(rfile fio-randread.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randread failed"
+    timeout "$limit" fio --name=randwrite --rw=randwrite --bs=4k --iodepth=32 "${timed[@]}" "${sync[@]}" \
+        --output="$CAP/$(rfile fio-randwrite.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randwrite failed"
 }
 
 iperf3_run() {
@@ -502,57 +790,76 @@ iperf3_run() {
 }
 
 bench_network() {
-    local n=$1 secs=$2 pings=$3
+    local n=$1 secs=$2 pings=$3 budget=$4
     if ((SKIP_NETWORK)); then step "$n" "network: skipped (--skip-network)"; return; fi
     if [[ -z $IPERF_HOST ]]; then step "$n" "network: skipped (no --iperf-server)"; return; fi
-    if ! have iperf3; then step "$n" "network: skipped, iperf3 is not installed"; return; fi
-    printf 'iperf_server=%s:%s\n' "$IPERF_HOST" "$IPERF_PORT" >>"$CAP/capture-info.txt"
+    if ! have iperf3; then step "$n" "network: skipped, iperf3 is not installed"; not_collected "network benchmark" "iperf3 is not installed"; return; fi
+    info iperf_server "$IPERF_HOST:$IPERF_PORT"
+    info iperf_server_arg "$IPERF_SERVER"
+    info method_network "iperf3-tcp-1stream-up+down-${secs}s-v1"
     if have ping; then
         step "$n" "network: ping $IPERF_HOST ($pings packets)..."
         timeout $((pings + 15)) ping -c "$pings" -i 0.2 -W 2 "$IPERF_HOST" >"$CAP/ping.txt" 2>>"$CAP/collect.log" </dev/null
         [[ -s $CAP/ping.txt ]] || rm -f -- "$CAP/ping.txt"
     fi
-    step "$n" "network: iperf3 upload to $IPERF_HOST:$IPERF_PORT (${secs} s)..."
-    iperf3_run iperf3-up.json "$secs" || warn "iperf3 upload failed (is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?)"
+    repeat_bench network 2 3 "$budget" "$CV_TARGET_NETWORK" network_repeat "$n" "$secs"
+}
+
+network_repeat() {
+    local r=$1 n=$2 secs=$3
+    step "$n" "network: iperf3 upload to $IPERF_HOST:$IPERF_PORT, then download (reverse), ${secs} s each, repeat $r..."
+    iperf3_run "$(rfile iperf3-up.json "$r")" "$secs" || warn "iperf3 upload failed (is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?)"
     sleep 1     # let the server get ready for the next test
-    step "$n" "network: iperf3 download (reverse) from $IPERF_HOST:$IPERF_PORT (${secs} s)..."
-    iperf3_run iperf3-down.json "$secs" -R || warn "iperf3 download failed"
+    iperf3_run "$(rfile iperf3-down.json "$r")" "$secs" -R || warn "iperf3 download failed"
+    sleep 1
 }
 
 bench_gpu() {
     local n=$1 short=$2 bin
     if ((SKIP_GPU)); then step "$n" "gpu: skipped (--skip-gpu)"; return; fi
     if ! gpu_device_present; then step "$n" "gpu: skipped, no GPU device (/dev/dri)"; return; fi
-    if ! bin=$(glmark2_binary); then step "$n" "gpu: skipped, glmark2 is not installed"; return; fi
+    if ! bin=$(glmark2_binary); then step "$n" "gpu: skipped, glmark2 is not installed"; not_collected "gpu benchmark" "glmark2 is not installed"; return; fi
     local args=(--off-screen)
     if ((short)); then
         local scene
         for scene in build texture shading bump effect2d pulsar desktop buffer ideas jellyfish terrain shadow refract conditionals function loop; do
             args+=(-b "$scene:duration=1.5")
         done
+        info method_gpu "$bin-offscreen-short1.5s-v1"
+    else
+        info method_gpu "$bin-offscreen-default-v1"
     fi
-    step "$n" "gpu: $bin --off-screen..."
+    step "$n" "gpu: $bin --off-screen (run once: glmark2 runs many scenes and averages them)..."
     timeout 900 "$bin" "${args[@]}" >"$CAP/glmark2.txt" 2>>"$CAP/collect.log" </dev/null || warn "$bin failed"
     [[ -s $CAP/glmark2.txt ]] || rm -f -- "$CAP/glmark2.txt"
 }
 
 collect_all() {
-    local cpu_secs=20 mem_secs=10 fio_mb=1024 fio_secs=15 net_secs=10 pings=10
-    ((SHORT)) && cpu_secs=5 mem_secs=4 fio_mb=256 fio_secs=3 net_secs=3 pings=5
+    # seconds per test and per repeat, and each category's time budget for its repeats
+    local cpu_secs=4 mem_secs=3 fio_mb=1024 fio_secs=4 fio_ramp_ms=1000 net_secs=5 pings=10
+    local budget_cpu=50 budget_mem=20 budget_disk=75 budget_net=40 idle_max=20
+    if ((SHORT)); then
+        cpu_secs=1 mem_secs=1 fio_mb=256 fio_secs=1 fio_ramp_ms=500 net_secs=2 pings=5
+        budget_cpu=14 budget_mem=7 budget_disk=24 budget_net=15 idle_max=10
+    fi
     {
         printf 'bench_script_version=%s\n' "$BENCH_SCRIPT_VERSION"
         printf 'started_at=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
         printf 'short=%s\n' "$SHORT"
         printf 'root=%s\n' "$IS_ROOT"
         printf 'cpu_threads_multi=%s\n' "$(nproc 2>/dev/null)"
+        printf 'repeats_fixed=%s\n' "$REPEATS"
     } >"$CAP/capture-info.txt"
     local t0=$SECONDS
     snapshot_conditions >"$CAP/conditions-before.txt" 2>/dev/null
     collect_inventory
-    bench_cpu 2 "$cpu_secs"
-    bench_memory 3 "$mem_secs"
-    bench_disk 4 "$fio_mb" "$fio_secs"
-    bench_network 5 "$net_secs" "$pings"
+    if ((!SKIP_CPU || !SKIP_MEMORY || !SKIP_DISK || !SKIP_NETWORK || !SKIP_GPU)); then
+        wait_for_idle "$idle_max"
+    fi
+    bench_cpu 2 "$cpu_secs" "$budget_cpu"
+    bench_memory 3 "$mem_secs" "$budget_mem"
+    bench_disk 4 "$fio_mb" "$fio_secs" "$fio_ramp_ms" "$budget_disk"
+    bench_network 5 "$net_secs" "$pings" "$budget_net"
     bench_gpu 6 "$SHORT"
     snapshot_conditions >"$CAP/conditions-after.txt" 2>/dev/null
     printf 'finished_at=%s\nduration_s=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((SECONDS - t0))" >>"$CAP/capture-info.txt"
@@ -634,7 +941,33 @@ f() { if [[ -f $1 && -r $1 ]]; then printf '%s' "$1"; else printf '/dev/null'; f
 parse_cpu() {
     local d=$1
     jq -n --rawfile lscpu "$(f "$d/lscpu.txt")" --rawfile cpuinfo "$(f "$d/proc-cpuinfo.txt")" \
-        --rawfile nproc "$(f "$d/nproc.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" "$JQ_LIB"'
+        --rawfile nproc "$(f "$d/nproc.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" \
+        --rawfile lscpup "$(f "$d/lscpu-p.txt")" --rawfile sysfs "$(f "$d/cpu-sysfs.txt")" "$JQ_LIB"'
+    # `lscpu -p` (parsable, not translated): the rows under the last "# CPU,Core,..." header line,
+    # as objects keyed by the lower-cased column names; null without such rows
+    def lscpu_parsable:
+      reduce (lines[]) as $l ({names: null, rows: []};
+        if ($l | test("^#\\s*CPU,"; "i")) then {names: ($l | sub("^#\\s*"; "") | split(",") | map(ascii_downcase)), rows: []}
+        elif .names != null and ($l | test("^[0-9]+,")) then
+          ($l | split(",")) as $f
+          | if ($f | length) == (.names | length) then .rows += [[.names, $f] | transpose | map({(.[0]): .[1]}) | add] else . end
+        else . end)
+      | if .names == null or (.rows | length) == 0 then null else .rows end;
+    # /proc/cpuinfo as pasted in reports: a flags list wrapped over several lines is joined again
+    # (the lines after "flags :" without a colon); blocks start at each "processor :" line (a
+    # paste may have lost the blank lines between them, or added some), else at blank lines
+    def unwrap_flags:
+      lines | reduce .[] as $l ([];
+        if length > 0 and ($l | test(":") | not) and ($l | test("\\S"))
+           and (.[-1] | test("^\\s*(flags|Features)\\s*:"))
+        then .[:-1] + [.[-1] + " " + ($l | trim)] else . + [$l] end) | join("\n");
+    def cpu_blocks:
+      lines as $ls
+      | ([$ls[] | select(test("^\\s*processor\\s*:"))] | length > 0) as $by_processor
+      | reduce $ls[] as $l ([[]];
+          if ($by_processor and ($l | test("^\\s*processor\\s*:"))) or ($by_processor | not) and ($l | test("^\\s*$"))
+          then . + [[$l]] else .[:-1] + [.[-1] + [$l]] end)
+      | map(join("\n"));
     def vendor_name:
       clean | if . == null then null else
         ({"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": "Hygon",
@@ -713,8 +1046,35 @@ parse_cpu() {
     def ghz_from_khz: pos | if . == null then null else (. / 1000000) | if . >= 0.2 and . <= 10 then rnd(2) else null end end;
 
     ($lscpu | kvpairs) as $L
-    | ($cpuinfo | kvpairs) as $C
-    | ($cpuinfo | split("\n\n") | map(kvpairs) | map(select(length > 0))) as $blocks
+    | ($cpuinfo | unwrap_flags) as $cpuinfo
+    # /proc/cpuinfo keys with any spacing ("model name\t:", "model name:", "cpu family :6")
+    | ($cpuinfo | kvpairs | map(.k |= gsub("\\s+"; " "))) as $C
+    | ($cpuinfo | cpu_blocks | map(kvpairs | map(.k |= gsub("\\s+"; " "))) | map(select(length > 0))) as $blocks
+    # per package ("physical id"): "siblings" logical CPUs and "cpu cores" cores, which a dump
+    # of only some processors (or one) still tells
+    | ([$blocks[] | {p: kv(.; "physical id"), c: (kv(.; "cpu cores") | posint), s: (kv(.; "siblings") | posint)}
+        | select(.p != null)] | group_by(.p) | map(.[0])) as $pkgs
+    | (if ($pkgs | length) > 0 and all($pkgs[]; .c != null) then ($pkgs | map(.c) | add) else null end) as $pkg_cores
+    | (if ($pkgs | length) > 0 and all($pkgs[]; .s != null) then ($pkgs | map(.s) | add) else null end) as $pkg_threads
+    # machine-readable topology: lscpu -p (also when someone saved it as lscpu.txt), then sysfs
+    | (($lscpup | lscpu_parsable) // ($lscpu | lscpu_parsable)) as $P
+    | ($P | if . == null then null else length end) as $p_threads
+    # cores: distinct (drawer, book, socket, core), or distinct L1d caches (one per core; on Arm
+    # big.LITTLE the core ids restart in each cluster), whichever is more
+    | (if $P == null then null else
+         ([([$P[] | select((.core // "") != "") | [.drawer, .book, .socket, .core]] | unique | length),
+           ([$P[] | .l1d // "" | select(. != "")] | unique | length)] | max
+         | if . > 0 and . <= $p_threads then . else null end) end) as $p_cores
+    | ([$P[]? | .maxmhz // "" | num | select(. != null and . > 0)] | max) as $p_maxmhz
+    | ($sysfs | lines) as $SY
+    | ([$SY[] | capture("^cpu[0-9]+ package=(?<p>-?[0-9]*) core=(?<c>-?[0-9]*)$") // empty]) as $st
+    | ([$SY[] | capture("^cache level=(?<l>[0-9]+) type=(?<t>\\S+) size=(?<s>[0-9]+)(?<u>[KMG]?) shared=(?<sh>\\S*)$") // empty] | unique) as $sc
+    | ($st | length | if . > 0 then . else null end) as $s_threads
+    | ([([$st[] | [.p, .c]] | unique | length), ([$sc[] | select(.l == "1" and .t == "Data")] | length)] | max
+       | if . > 0 and ($s_threads == null or . <= $s_threads) then . else null end) as $s_cores
+    | (def sc($lvl; $types): [$sc[] | select(.l == $lvl and (.t | among($types))) | (.s | tonumber) * ({"": 1, "K": 1, "M": 1024, "G": 1048576}[.u])]
+         | if length == 0 then null else add end;
+       {l1: sc("1"; ["Data", "Instruction"]), l2: sc("2"; ["Unified", "Data", "Instruction"]), l3: sc("3"; ["Unified"])}) as $skb
     | ($cpufreq | eqpairs) as $F
     | ([$L[] | select(.k == "Model name") | .v | clean] | map(select(. != null)) | unique) as $lnames
     | (kv($L; "Vendor ID") | vendor_name) as $lvendor
@@ -732,9 +1092,11 @@ parse_cpu() {
     | (kv($L; "CPU(s)") | posint | upto(65536)) as $lcpus
     | (kv($L; "On-line CPU(s) list") | cpulist_count
        | if . == null or . > 65536 or ($lcpus != null and . > $lcpus) then null else . end) as $online
-    | ($online // $lcpus
-       // ([$C[] | select(.k == "processor") | .v | num | select(. != null)] | length | if . > 0 then . else null end)
+    | ($p_threads // $online // $lcpus // $s_threads
+       // ([$C[] | select(.k == "processor") | .v | num | select(. != null)] | length
+           | if . > 0 then ([., ($pkg_threads // 0)] | max | upto(65536)) else null end)
        // (kv($C; "# processors") | posint | upto(65536))
+       // ($pkg_threads | upto(65536))
        // ($nproc | posint | upto(65536))) as $threads
     # cores: sum over core types (hybrid / big.LITTLE list one section per model name)
     | ($L | reduce .[] as $p ([[]];
@@ -755,16 +1117,16 @@ parse_cpu() {
     | (if ($percore | length) > 0 and ($percore | length) == ([$secs[] | select(any(.[]; .k | test("^Core\\(s\\) per")))] | length)
        then ($percore | add) else null end
        | if . != null and $threads != null and . > $threads then null else . end) as $lcores
-    | ([$blocks[] | [kv(.; "physical id"), kv(.; "core id")] | select(.[1] != null)] | unique | length
-       | if . > 0 then . else null end) as $ccores
+    | ([([$blocks[] | [kv(.; "physical id"), kv(.; "core id")] | select(.[1] != null)] | unique | length), ($pkg_cores // 0)] | max
+       | if . > 0 and ($threads == null or . <= $threads) then . else null end) as $ccores
     | (if $threads != null and $tpc != null and ($threads % $tpc) == 0 then $threads / $tpc else null end) as $cores_by_tpc
     # ARM cores of the parts named in arm_part have one thread each
     | (kv($C; "CPU implementer") == "0x41" and arm_part(kv($C; "CPU part")) != null) as $arm_single_thread
     # s390 lscpu topology lines describe the whole machine (books, drawers), not this LPAR or guest:
     # its CPUs over threads per core are its cores
-    | (if $s390 then $cores_by_tpc
-       else ($lcores // $ccores // $cores_by_tpc
-             // (if $threads == 1 or ($arm_single_thread and $threads != null) then $threads else null end)) end) as $cores
+    | ($p_cores // (if $s390 then $cores_by_tpc
+       else ($lcores // $ccores // $s_cores // $cores_by_tpc
+             // (if $threads == 1 or ($arm_single_thread and $threads != null) then $threads else null end)) end)) as $cores
     | ((kv($L; "CPU family") // kv($C; "cpu family")) | num) as $family
     | ((kv($L; "Model") // kv($C; "model")) | num) as $modelno
     | ((kv($L; "Stepping") // kv($C; "stepping")) | num) as $stepping
@@ -784,7 +1146,7 @@ parse_cpu() {
     # the boost clock above it is not listed anywhere. amd-pstate lists its boost clock as the maximum.
     | (($vendor | among(["Intel", "AMD", "Hygon"])) and kv($L; "Frequency boost") == "enabled"
        and (($F.scaling_driver // "acpi-cpufreq") == "acpi-cpufreq")) as $p0_is_base
-    | (if $p0_is_base then null else ($lmax // ($F.cpuinfo_max_freq | ghz_from_khz)) end) as $maxf
+    | (if $p0_is_base then null else ($lmax // ($p_maxmhz | ghz_from_mhz) // ($F.cpuinfo_max_freq | ghz_from_khz)) end) as $maxf
     | ([$L[], $C[] | select(.k == "Flags" or .k == "flags" or .k == "Features" or .k == "features") | .v][0] // null
        | if . == null then [] else [splits("\\s+")] | map(select(. != "" and length <= 64 and test("^[A-Za-z0-9_.+-]+$"))) end) as $flags
     | (($model // "") | capture("@\\s*(?<n>[0-9]+([.,][0-9]+)?)\\s*(?<u>[GM])Hz") // null
@@ -822,9 +1184,9 @@ parse_cpu() {
         threads: $threads,
         base_freq_ghz: $basef,
         max_freq_ghz: (if $maxf != null and $basef != null and $maxf < $basef then null else $maxf end),
-        cache_l1_kb: (if $l1d == null then $zkb.l1 else $l1d + ($l1i // 0) end),
-        cache_l2_kb: ($l2u // (if $l2d != null and $l2i != null then $l2d + $l2i else null end) // $zkb.l2),
-        cache_l3_kb: (((kv($L; "L3 cache") // kv($L; "L3")) | cache_kb($l3_inst)) // $zkb.l3),
+        cache_l1_kb: ((if $l1d == null then $zkb.l1 else $l1d + ($l1i // 0) end) // $skb.l1),
+        cache_l2_kb: ($l2u // (if $l2d != null and $l2i != null then $l2d + $l2i else null end) // $zkb.l2 // $skb.l2),
+        cache_l3_kb: ((((kv($L; "L3 cache") // kv($L; "L3")) | cache_kb($l3_inst)) // $zkb.l3) // $skb.l3),
         flags: $flags,
         tdp_w: null
       }'
@@ -834,14 +1196,25 @@ parse_cpu() {
 JQ_DMI='
 def dmi_title_type: {"BIOS Information": 0, "System Information": 1, "Base Board Information": 2,
   "Chassis Information": 3, "Physical Memory Array": 16, "Memory Device": 17}[.] // null;
+# dmidecode 2.x (up to 2.8) puts the handle and the type on lines of their own, and indents the
+# record one level deeper ("Handle 0x0000" / "\tDMI type 0, 20 bytes." / "\tBIOS Information" /
+# "\t\tVendor: ..."): rewritten as the later layout (one line, then the title unindented)
+def dmi_2x_layout:
+  reduce .[] as $l ({out: [], old: false, handle: null};
+    if ($l | test("^Handle 0x[0-9A-Fa-f]+\\s*$")) then .handle = ($l | trim) | .old = true
+    elif .handle != null and ($l | test("^\\s+DMI type [0-9]+")) then .out += ["\(.handle), \($l | trim)"] | .handle = null
+    elif ($l | test("^Handle 0x")) then .old = false | .out += [$l]
+    elif .old and ($l | test("^\\t")) then .out += [$l[1:]]
+    else .out += [$l] end)
+  | .out;
 # (a dump pasted with its tabs expanded indents with spaces, 4 or 8 a level: the smallest indent
 # is one level, read as a tab)
 def dmi_records:
   lines as $L
   | ([$L[] | capture("^(?<i> +)\\S") | .i | length] | min // 8) as $unit
-  | reduce ($L[] | if test("^ +\\S") then (capture("^(?<i> +)(?<r>.*)$") as $c
+  | reduce ([$L[] | if test("^ +\\S") then (capture("^(?<i> +)(?<r>.*)$") as $c
                      | ($c.i | length / $unit | floor) as $n | (if $n > 0 then "\t" * $n else "" end) + $c.r)
-                   else . end) as $l ({recs: [], blank: true};
+                   else . end] | dmi_2x_layout | .[]) as $l ({recs: [], blank: true};
     if ($l | test("^Handle 0x[0-9A-Fa-f]+, DMI type [0-9]+")) then
       .recs += [{type: ($l | capture("DMI type (?<t>[0-9]+)").t | tonumber), title: null, props: {}}] | .blank = false
     elif ($l | test("^\\t[^\\t]")) then
@@ -855,7 +1228,15 @@ def dmi_records:
        else . end) | .blank = false
     elif ($l | test("^\\s*$")) then .blank = true
     else .blank = false end)
-  | .recs;
+  | .recs
+  # the oldest layout ("BIOS Information Block", "System Information Block"...) names some keys
+  # differently: read them under the names of later versions
+  | map(.type as $t
+        | ({"0": {"Release": "Release Date"}, "1": {"Vendor": "Manufacturer", "Product": "Product Name"},
+            "2": {"Vendor": "Manufacturer", "Product": "Product Name"},
+            "3": {"Vendor": "Manufacturer", "Chassis Type": "Type"}}["\($t)"] // {}) as $alias
+        | .props |= reduce ($alias | to_entries[]) as $e (.;
+            if has($e.value) or (has($e.key) | not) then . else .[$e.value] = .[$e.key] end));
 def dmi($recs; $t): [$recs[] | select(.type == $t) | .props];
 # dmidecode prints "<OUT OF SPEC>" (a code it does not know: LPDDR5 for 3.3) or "<BAD INDEX>": no value
 def dmiclean: clean | if . != null and test("^<[A-Z ]+>$") then null else . end;
@@ -887,7 +1268,17 @@ parse_ram() {
     | (kb("MemFree")) as $mfree
     | ($dmi | dmi_records) as $recs
     | ([dmi($recs; 16)[] | select((.Use // "System Memory") | test("system memory"; "i"))]) as $arrays
-    | (dmi($recs; 17)) as $devs
+    # Memory Device records; a dmidecode too old to decode them prints them empty: then the
+    # Memory Bank records (type 6: "Socket: DIMM1", "Installed Size: 256Mbyte", "Type: ECC DIMM SDRAM")
+    | (dmi($recs; 6) | map(select(.Socket != null))) as $banks
+    | (dmi($recs; 17) | map(select(length > 0))) as $devs17
+    | (if ($devs17 | length) > 0 or ($banks | length) == 0 then $devs17
+       else [$banks[] | {
+           Locator: .Socket,
+           Size: (."Installed Size" // "" | capture("^(?<n>[0-9]+)\\s*(?<u>[KMG])byte") // null | if . == null then null else "\(.n) \(.u)B" end),
+           Type: (.Type // "" | [splits("\\s+")] | map(select(. != "" and (among(["ECC", "Parity", "DIMM", "SIMM", "UNKNOWN", "Unknown", "Other"]) | not))) | last // null),
+           bank_ecc: (.Type // "" | if test("UNKNOWN|Unknown") or . == "" then null else test("ECC") end)
+         }] end) as $devs
     | ($devs | map(. + {size_mb: (.Size | size_mb)})) as $devs
     | ($devs | map(.Locator | clean)) as $locs
     | ($devs | map(. + {slot_name: ((.Locator | clean) as $l | (."Bank Locator" | clean) as $b
@@ -915,7 +1306,8 @@ parse_ram() {
         # a BIOS that says "System is a virtual machine" makes its ECC up (QEMU claims Multi-bit ECC)
         ecc: (if ($dmi | test("\\n\\s+System is a virtual machine")) then null
               elif ($ecc_list | length) > 0 then ($ecc_list | any)
-              elif ($width_ecc | length) > 0 then ($width_ecc | any) else null end),
+              elif ($width_ecc | length) > 0 then ($width_ecc | any)
+              else ([$installed[] | .bank_ecc | select(. != null)] | if length > 0 then any else null end) end),
         layout: [$installed[] | {
             slot: .slot_name,
             size_mb: .size_mb,
@@ -1042,6 +1434,12 @@ parse_smart() {
     local file=$1
     jq -n --rawfile t "$file" --arg json "$([[ $file == *.json ]] && echo 1)" "$JQ_LIB"'
     def temp_ok: pos | if . != null and . < 150 then round else null end;
+    # a counter: an integer >= 0 ("1,885" and "1 885" as printed by some smartctl versions), else null
+    def count: if type == "number" then (if . >= 0 and . < 1e15 then floor else null end)
+      elif type == "string" then (trim | gsub("[,\u00a0\u2009\u202f ]"; "") | if test("^[0-9]{1,15}$") then tonumber else null end)
+      else null end;
+    # an ATA raw value as smartctl prints it: "11974", "12345 (123 45 0)", "1234h+56m+07.123s"
+    def raw_lead: if type == "string" then (capture("^\\s*(?<n>[0-9]+)") // null | .n? | count) else count end;
     if $json == "1" then
       ($t | jsonish) as $s
       | if ($s | type) != "object" then null else
@@ -1060,7 +1458,19 @@ parse_smart() {
                         elif $proto == "ATA" then ("SATA" + ($s.interface_speed.max.string // "" | str // "" | if . == "" then "" else " " + . end))
                         elif $proto == "SCSI" then ($s.scsi_transport_protocol.name // "SCSI" | if test("SAS") then "SAS" else . end)
                         else null end),
-            bytes: (($s.user_capacity.bytes // $s.nvme_total_capacity) | pos | upto(1e17))
+            bytes: (($s.user_capacity.bytes // $s.nvme_total_capacity) | pos | upto(1e17)),
+            counters: (($s.nvme_smart_health_information_log // null) as $nv
+              | ([$s.ata_smart_attributes.table[]? | select(type == "object")]) as $tab
+              | def attr($id): first($tab[] | select(.id == $id) | (.raw.string // null | raw_lead) // (.raw.value | count)) // null;
+                {
+                  power_on_hours: (($s.power_on_time.hours | count) // ($nv.power_on_hours | count) // attr(9)),
+                  reallocated_sectors: (if $proto == "SCSI" then ($s.scsi_grown_defect_list | count) else attr(5) end),
+                  pending_sectors: attr(197),
+                  offline_uncorrectable: attr(198),
+                  media_errors: ($nv.media_errors | count),
+                  # NVMe wear; a SAS SSD reports the same as its endurance indicator
+                  percent_used: (($nv.percentage_used | count) // ($s.scsi_percentage_used_endurance_indicator | count))
+                })
           } end
     else
       ($t | kvpairs) as $p
@@ -1076,6 +1486,15 @@ parse_smart() {
       | (if kv($p; "Model Number") != null or kv($p; "NVMe Version") != null then "NVMe"
          elif kv($p; "Transport protocol") != null then "SCSI"
          elif kv($p; "Device Model") != null or kv($p; "SATA Version is") != null then "ATA" else null end) as $proto
+      # ATA attribute table row ID: its raw value (the columns from RAW_VALUE on: old layout
+      # "ID NAME FLAG VALUE WORST THRESH TYPE UPDATED WHEN_FAILED RAW", brief "ID NAME FLAGS VALUE
+      # WORST THRESH FAIL RAW")
+      | def attr($id): first($t | lines[] | select(test("^\\s*\($id)\\s+[A-Za-z]"))
+          | [splits("\\s+")] | map(select(. != ""))
+          | (if (.[2] // "") | test("^0x[0-9a-fA-F]+$") then .[9:] else .[7:] end) | join(" ") | raw_lead) // null;
+        # SCSI "Accumulated power on time, hours:minutes 43549:33", "number of hours powered up = 123.45"
+        ((kv($p; "Accumulated power on time, hours") // "" | capture("^(minutes\\s+)?(?<h>[0-9]+):[0-9]+") // null | .h? | count)
+         // ($t | capture("number of hours powered up\\s*=\\s*(?<h>[0-9]+)") // null | .h? | count)) as $scsi_hours
       | {
           model: ((kv($p; "Device Model") // kv($p; "Model Number") // kv($p; "Product")) | clean),
           vendor: (kv($p; "Vendor") | clean),
@@ -1091,7 +1510,15 @@ parse_smart() {
           bytes: (kv($p; "User Capacity") // kv($p; "Total NVM Capacity") // kv($p; "Namespace 1 Size/Capacity") // ""
                   # "4,000,787,030,016 bytes [4.00 TB]"; NVMe "1,000,204,886,016 [1.00 TB]" has no "bytes"
                   | capture("^(?<n>[0-9][0-9,. \u00a0\u2009\u202f]*?)\\s*(bytes|\\[)"; "i") // null
-                  | .n? | if . == null then null else gsub("[^0-9]"; "") | pos end)
+                  | .n? | if . == null then null else gsub("[^0-9]"; "") | pos end),
+          counters: {
+            power_on_hours: ((kv($p; "Power On Hours") | count) // $scsi_hours // attr(9)),
+            reallocated_sectors: (if $proto == "SCSI" then (kv($p; "Elements in grown defect list") | count) else attr(5) end),
+            pending_sectors: attr(197),
+            offline_uncorrectable: attr(198),
+            media_errors: (kv($p; "Media and Data Integrity Errors") | count),
+            percent_used: (kv($p; "Percentage Used") // kv($p; "Percentage used endurance indicator") // "" | capture("^(?<n>[0-9]+)\\s*%") // null | .n? | count)
+          }
         }
     end'
 }
@@ -1157,7 +1584,8 @@ parse_storage() {
            serial: ($s.serial // ($b.serial | unesc | clean)),
            smart_health: $s.health,
            temperature_c: $s.temp
-         }] as $devices
+         } + ({power_on_hours: null, reallocated_sectors: null, pending_sectors: null, offline_uncorrectable: null,
+               media_errors: null, percent_used: null} + ($s.counters // {}))] as $devices
     # df -P -T: blocks in the unit the header names ("1-blocks", "1024-blocks", "1K-blocks")
     | ($df | lines | map(select(test("\\S")))) as $dfl
     | ($dfl[0] // "" | [splits("\\s+")]) as $hdr
@@ -1262,39 +1690,94 @@ parse_os() {
       }'
 }
 
+REP_ARGS=()
+repeat_args() {
+    # repeat_args DIR NAME... : sets REP_ARGS to jq arguments holding every repeat R of each test NAME
+    # (the file `rfile NAME R`; /dev/null where one is missing) as $ARGS.named["tI_R"], I the test's
+    # position among NAME...; repeats count from 1 for as long as one of the tests has a file
+    local d=$1 r=1 i name any
+    shift
+    REP_ARGS=()
+    while ((r <= 99)); do
+        any=0
+        for name; do [[ -f $d/$(rfile "$name" "$r") ]] && any=1; done
+        ((any)) || break
+        i=0
+        for name; do
+            REP_ARGS+=(--rawfile "t${i}_$r" "$(f "$d/$(rfile "$name" "$r")")")
+            i=$((i + 1))
+        done
+        r=$((r + 1))
+    done
+}
+
+# jq helpers of the results parsers: repeats, their median and spread, and the method's name
+JQ_REP='
+# the texts of test $i (its position in repeat_args), one per repeat, in run order
+def reps($i): [$ARGS.named | to_entries[] | select(.key | test("^t\($i)_[0-9]+$"))
+               | {r: (.key | sub("^t[0-9]+_"; "") | tonumber), v: .value}] | sort_by(.r) | map(.v);
+def median: map(select(. != null)) | sort
+  | if length == 0 then null elif length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+# coefficient of variation in percent, with the sample standard deviation (n - 1)
+def cv_pct: map(select(. != null))
+  | if length < 2 then null else (add / length) as $m
+    | if $m <= 0 then null else ((map((. - $m) * (. - $m)) | add) / (length - 1) | sqrt) / $m * 100 | rnd(2) end end;
+def clamp_score: if . == null then null elif . > 10000 then 10000 else . end;
+# samples, cv_pct and the median score of the per-repeat scores
+def spread($samples): {samples: $samples, cv_pct: ($samples | cv_pct), score: ($samples | median | rnd(2))};
+def tool_version($text; $tool): $text | capture("(^|\\n)\($tool) (?<v>[0-9]+\\.[0-9]+)") // null | .v?;
+# the method bench.sh recorded in capture-info.txt; a capture of bench.sh 1.0.0 (which recorded none)
+# gets the name of the tests that version ran; anything else is unknown
+def method($info; $cat; $legacy):
+  ($info | eqpairs) as $i
+  | ($i["method_" + $cat] | clean)
+    // (if $i.bench_script_version == "1.0.0" then $legacy else null end);
+'
+
 parse_results_cpu() {
     local d=$1
-    none_of "$d" sysbench-cpu-single.txt sysbench-cpu-multi.txt && { printf null; return; }
-    jq -n --rawfile single "$(f "$d/sysbench-cpu-single.txt")" --rawfile multi "$(f "$d/sysbench-cpu-multi.txt")" \
-        --argjson ref_single "$REF_CPU_SINGLE_EPS" --argjson ref_multi "$REF_CPU_MULTI_EPS" "$JQ_LIB"'
+    repeat_args "$d" sysbench-cpu-single.txt sysbench-cpu-multi.txt
+    ((${#REP_ARGS[@]})) || { printf null; return; }
+    jq -n "${REP_ARGS[@]}" --rawfile info "$(f "$d/capture-info.txt")" \
+        --argjson ref_single "$REF_CPU_SINGLE_EPS" --argjson ref_multi "$REF_CPU_MULTI_EPS" "$JQ_LIB$JQ_REP"'
     def total_time: capture("total time:\\s*(?<n>[0-9]+([.,][0-9]+)?)s") // null | .n? | pos;
     # events/s: sysbench 1.x prints it; 0.4 only has the event count and the total time
     def eps: ((capture("events per second:\\s*(?<n>[0-9]+([.,][0-9]+)?)") // null | .n? | pos)
               // ((capture("total number of events:\\s*(?<n>[0-9]+)") // null | .n? | pos) as $ev
                   | total_time as $t | if $ev != null and $t != null then $ev / $t else null end))
              | upto(1e8);
-    def score($v; $ref): if $v == null then null else (100 * $v / $ref | if . > 10000 then 10000 else . end) end;
-    ($single | eps) as $s | ($multi | eps) as $m
-    | if $s == null and $m == null then null else
-      score($s; $ref_single) as $ss | score($m; $ref_multi) as $sm
-      | {
-          events_per_sec_single: ($s | rnd(2)),
-          events_per_sec_multi: ($m | rnd(2)),
-          duration_s: ([($single | total_time), ($multi | total_time)] | map(select(. != null)) | if length > 0 then (add | rnd(2)) else null end),
-          score_single: ($ss | rnd(1)),
-          score_multi: ($sm | rnd(1)),
-          score: ([$ss, $sm] | map(select(. != null)) | add / length | rnd(1))
-        } end'
+    def score($v; $ref): if $v == null then null else (100 * $v / $ref | clamp_score) end;
+    reps(0) as $S | reps(1) as $M
+    | [range(0; $S | length) | {s: ($S[.] | eps), m: ($M[.] | eps), t: [($S[.] | total_time), ($M[.] | total_time)]}
+       | select(.s != null or .m != null)
+       | . + {ss: score(.s; $ref_single), sm: score(.m; $ref_multi)}] as $runs
+    | if ($runs | length) == 0 then null else
+      {
+        events_per_sec_single: ($runs | map(.s) | median | rnd(2)),
+        events_per_sec_multi: ($runs | map(.m) | median | rnd(2)),
+        duration_s: ([$runs[].t[] | select(. != null)] | if length > 0 then (add | rnd(2)) else null end),
+        score_single: ($runs | map(.ss) | median | rnd(1)),
+        score_multi: ($runs | map(.sm) | median | rnd(1))
+      }
+      + spread([$runs[] | [.ss, .sm] | map(select(. != null)) | add / length | rnd(1)])
+      + {method: method($info; "cpu"; "sysbench-\(tool_version($S[0] + $M[0]; "sysbench") // "x")-cpu-prime20000-1t+allt-v1")}
+      end'
 }
 
 parse_results_memory() {
     local d=$1
-    none_of "$d" sysbench-memory.txt && { printf null; return; }
-    jq -n --rawfile t "$(f "$d/sysbench-memory.txt")" --argjson ref "$REF_MEMORY_MIB_S" "$JQ_LIB"'
+    repeat_args "$d" sysbench-memory.txt
+    ((${#REP_ARGS[@]})) || { printf null; return; }
+    jq -n "${REP_ARGS[@]}" --rawfile info "$(f "$d/capture-info.txt")" --argjson ref "$REF_MEMORY_MIB_S" "$JQ_LIB$JQ_REP"'
     # sysbench 1.x: "N MiB transferred (X MiB/sec)"; 0.4: "N MB transferred (X MB/sec)" (also MiB)
-    ($t | capture("transferred\\s*\\((?<n>[0-9]+([.,][0-9]+)?)\\s*Mi?B/sec\\)") // null | .n? | pos | upto(1e8)) as $v
-    | if $v == null then null
-      else {throughput_mib_s: ($v | rnd(2)), score: (100 * $v / $ref | if . > 10000 then 10000 else . end | rnd(1))} end'
+    def mib_s: capture("transferred\\s*\\((?<n>[0-9]+([.,][0-9]+)?)\\s*Mi?B/sec\\)") // null | .n? | pos | upto(1e8);
+    reps(0) as $T
+    | [$T[] | mib_s | select(. != null)] as $v
+    | if ($v | length) == 0 then null
+      else {throughput_mib_s: ($v | median | rnd(2))}
+        + spread([$v[] | 100 * . / $ref | clamp_score | rnd(1)])
+        + {method: method($info; "memory"; "sysbench-\(tool_version($T[0]; "sysbench") // "x")-memory-write-256M-allt-v1")}
+      end'
 }
 
 parse_results_disk() {
@@ -1304,6 +1787,8 @@ parse_results_disk() {
         [[ -f $ff ]] || continue
         jq -cn --rawfile t "$ff" --arg fname "${ff##*/}" "$JQ_LIB"'
         ($t | jsonish) as $j
+        # the repeat a file belongs to: fio-seqread.r3.json is the third, fio-seqread.json the first
+        | ($fname | capture("\\.r(?<r>[0-9]+)\\.json$") // {r: "1"} | .r | tonumber) as $rep
         | ($j.jobs? // [])[] | select(type == "object")
         | select((.error // 0) == 0)
         # fio 2.1.x writes no "job options": then the job name says it (seqread, random_write_test...)
@@ -1316,6 +1801,7 @@ parse_results_disk() {
         | (if $rw == "read" or $rw == "randread" then .read elif $rw == "write" or $rw == "randwrite" then .write else null end) as $io
         | select($io != null)
         | {
+            rep: $rep,
             rw: $rw,
             mb_s: (($io.bw_bytes | pos) // ($io.bw | pos | if . == null then null else . * 1024 end) | if . == null then null else . / 1000000 end | upto(1e6)),
             iops: ($io.iops | pos | upto(1e9)),
@@ -1324,65 +1810,115 @@ parse_results_disk() {
           }' >>"$jobs" 2>/dev/null
     done
     [[ -s $jobs ]] || { printf null; return; }  # no fio job recognised: no disk result
-    jq -n --slurpfile jobs "$jobs" --argjson rr "$REF_DISK_READ_MB_S" --argjson rw "$REF_DISK_WRITE_MB_S" \
-        --argjson ir "$REF_DISK_IOPS_READ" --argjson iw "$REF_DISK_IOPS_WRITE" "$JQ_LIB"'
-    def job($rw): first($jobs[] | select(.rw == $rw)) // {};
-    (job("read").mb_s) as $read | (job("write").mb_s) as $write
-    | (job("randread").iops) as $iopsr | (job("randwrite").iops) as $iopsw
-    | ([($read | if . == null then null else 100 * . / $rr end), ($write | if . == null then null else 100 * . / $rw end),
-        ($iopsr | if . == null then null else 100 * . / $ir end), ($iopsw | if . == null then null else 100 * . / $iw end)]
-       | map(select(. != null))) as $scores
-    | if ($scores | length) == 0 then null else {
-        read_mb_s: ($read | rnd(1)),
-        write_mb_s: ($write | rnd(1)),
-        iops_read: ($iopsr | if . == null then null else round end),
-        iops_write: ($iopsw | if . == null then null else round end),
-        latency_ms: ((job("randread").lat_ms // job("randwrite").lat_ms) | rnd(3)),
-        score: ($scores | add / length | if . > 10000 then 10000 else . end | rnd(1))
-      } end'
+    jq -n --slurpfile jobs "$jobs" --rawfile info "$(f "$d/capture-info.txt")" --argjson rr "$REF_DISK_READ_MB_S" \
+        --argjson rw "$REF_DISK_WRITE_MB_S" --argjson ir "$REF_DISK_IOPS_READ" --argjson iw "$REF_DISK_IOPS_WRITE" "$JQ_LIB$JQ_REP"'
+    ($info | eqpairs) as $i
+    | [$jobs | group_by(.rep)[]
+       | . as $js
+       | def job($rw): first($js[] | select(.rw == $rw)) // {};
+         {read: job("read").mb_s, write: job("write").mb_s, iopsr: job("randread").iops, iopsw: job("randwrite").iops,
+          lat: (job("randread").lat_ms // job("randwrite").lat_ms)}
+       | . + {scores: [(.read | if . == null then null else 100 * . / $rr end), (.write | if . == null then null else 100 * . / $rw end),
+                       (.iopsr | if . == null then null else 100 * . / $ir end), (.iopsw | if . == null then null else 100 * . / $iw end)]
+                      | map(select(. != null))}
+       | select(.scores | length > 0)] as $runs
+    | if ($runs | length) == 0 then null else {
+        read_mb_s: ($runs | map(.read) | median | rnd(1)),
+        write_mb_s: ($runs | map(.write) | median | rnd(1)),
+        iops_read: ($runs | map(.iopsr) | median | if . == null then null else round end),
+        iops_write: ($runs | map(.iopsw) | median | if . == null then null else round end),
+        latency_ms: ($runs | map(.lat) | median | rnd(3))
+      }
+      + spread([$runs[] | .scores | add / length | clamp_score | rnd(1)])
+      + {
+          method: method($info; "disk"; (if $i.fio_direct == null or $i.fio_size_mb == null then null
+                  else "fio-\(if $i.fio_direct == "1" then "direct" else "buffered" end)-\($i.fio_size_mb)M-seq1M-qd8-rand4k-qd32-v1" end)),
+          # where it ran: the filesystem and the device holding the test file
+          filesystem: ($i.fio_fs | clean),
+          device: ($i.fio_device | clean)
+        }
+      end'
 }
 
 parse_results_network() {
     local d=$1
-    none_of "$d" iperf3-up.json iperf3-down.json && { printf null; return; }  # ping alone is no result
-    jq -n --rawfile up "$(f "$d/iperf3-up.json")" --rawfile down "$(f "$d/iperf3-down.json")" \
-        --rawfile ping "$(f "$d/ping.txt")" --argjson ref "$REF_NETWORK_MBPS" "$JQ_LIB"'
+    repeat_args "$d" iperf3-up.json iperf3-down.json
+    ((${#REP_ARGS[@]})) || { printf null; return; }  # ping alone is no result
+    jq -n "${REP_ARGS[@]}" --rawfile ping "$(f "$d/ping.txt")" --rawfile info "$(f "$d/capture-info.txt")" \
+        --argjson ref "$REF_NETWORK_MBPS" "$JQ_LIB$JQ_REP"'
     def ok: if type == "object" and (.error == null) and (.end | type) == "object" then . else null end;
-    ($up | jsonish | ok) as $u | ($down | jsonish | ok) as $d
-    | ($u.end.sum_received.bits_per_second // $u.end.sum_sent.bits_per_second | pos | if . == null then null else . / 1000000 end | upto(1e7)) as $upm
-    | ($d.end.sum_received.bits_per_second // $d.end.sum_sent.bits_per_second | pos | if . == null then null else . / 1000000 end | upto(1e7)) as $downm
-    | ([$u.end.sum_sent.retransmits, $d.end.sum_sent.retransmits] | map(nonneg | select(. != null))) as $retr
+    def mbps: .end.sum_received.bits_per_second // .end.sum_sent.bits_per_second | pos | if . == null then null else . / 1000000 end | upto(1e7);
+    ($info | eqpairs) as $i
+    | reps(0) as $U | reps(1) as $D
+    | [range(0; $U | length) | ($U[.] | jsonish | ok) as $u | ($D[.] | jsonish | ok) as $d
+       | {u: $u, up: ($u | if . == null then null else mbps end), down: ($d | if . == null then null else mbps end),
+          retr: ([$u.end.sum_sent.retransmits, $d.end.sum_sent.retransmits] | map(nonneg | select(. != null)))}
+       | select(.up != null or .down != null)] as $runs
     # ping -c: "rtt min/avg/max/mdev = a/b/c/d ms" (busybox: "round-trip min/avg/max = a/b/c ms")
     | ($ping | capture("(rtt|round-trip) min/avg/max(/mdev)? = (?<min>[0-9.]+)/(?<avg>[0-9.]+)/(?<max>[0-9.]+)(/(?<mdev>[0-9.]+))?") // null) as $p
     | ($ping | capture("(?<loss>[0-9]+([.][0-9]+)?)% packet loss") // null | .loss? | nonneg) as $loss
-    # else the sender-side TCP RTT iperf3 reports (microseconds)
+    # else the sender-side TCP RTT iperf3 reports (microseconds), from the first upload
+    | ($runs[0].u // null) as $u
     | ([$u.end.streams[]?.sender.mean_rtt | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rtt
     | ([$u.intervals[]?.streams[]?.rttvar | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rttvar
-    | if $upm == null and $downm == null then null else {
-        upload_mbps: ($upm | rnd(2)),
-        download_mbps: ($downm | rnd(2)),
+    | if ($runs | length) == 0 then null else {
+        upload_mbps: ($runs | map(.up) | median | rnd(2)),
+        download_mbps: ($runs | map(.down) | median | rnd(2)),
         ping_ms: ((($p.avg | pos) // $rtt) | rnd(3)),
         jitter_ms: ((($p.mdev | nonneg) // $rttvar) | rnd(3)),
         packet_loss_percent: ($loss | upto(100) | rnd(2)),
-        retransmits: (if ($retr | length) > 0 then ($retr | add | round | upto(1e15)) else null end),
-        score: ([$upm, $downm] | map(select(. != null)) | add / length | 100 * . / $ref | if . > 10000 then 10000 else . end | rnd(1))
-      } end'
+        retransmits: ([$runs[] | .retr | select(length > 0) | add] | median | if . == null then null else round | upto(1e15) end)
+      }
+      + spread([$runs[] | [.up, .down] | map(select(. != null)) | add / length | 100 * . / $ref | clamp_score | rnd(1)])
+      + {
+          method: method($info; "network"; "iperf3-tcp-1stream-up+down-\(if $i.short == "1" then 3 else 10 end)s-v1"),
+          # the iperf3 server as given to --iperf-server (bench.sh 1.0.0 recorded HOST:PORT)
+          target: (($i.iperf_server_arg // $i.iperf_server) | clean)
+        }
+      end'
 }
 
 parse_results_gpu() {
     local d=$1
     none_of "$d" glmark2.txt && { printf null; return; }
-    jq -n --rawfile t "$(f "$d/glmark2.txt")" --argjson ref "$REF_GPU_GLMARK2" "$JQ_LIB"'
+    jq -n --rawfile t "$(f "$d/glmark2.txt")" --rawfile info "$(f "$d/capture-info.txt")" --argjson ref "$REF_GPU_GLMARK2" "$JQ_LIB$JQ_REP"'
     ($t | capture("glmark2 Score:\\s*(?<n>[0-9]+)") // null | .n? | posint | upto(1e7)) as $s
-    | if $s == null then null else {glmark2_score: $s, score: (100 * $s / $ref | if . > 10000 then 10000 else . end | rnd(1))} end'
+    | if $s == null then null
+      else {glmark2_score: $s} + spread([100 * $s / $ref | clamp_score | rnd(1)])
+        + {method: method($info; "gpu"; "glmark2-offscreen-\(if ($info | eqpairs).short == "1" then "short1.5s" else "default" end)-v1")} end'
 }
 
 parse_conditions() {
     local d=$1
     jq -n --rawfile before "$(f "$d/conditions-before.txt")" --rawfile after "$(f "$d/conditions-after.txt")" \
         --rawfile samples "$(f "$d/cpu-freq-samples.txt")" --rawfile info "$(f "$d/capture-info.txt")" \
-        --rawfile virt "$(f "$d/virt.txt")" "$JQ_LIB"'
+        --rawfile virt "$(f "$d/virt.txt")" --rawfile busy "$(f "$d/cpu-busy.txt")" \
+        --rawfile tis "$(f "$d/cpu-time-in-state.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" "$JQ_LIB"'
     ($before | eqpairs) as $b | ($after | eqpairs) as $a | ($info | eqpairs) as $i
+    # /proc/stat over the 2 s just before the first benchmark, bench.sh idle: all CPU time used
+    # (not idle, iowait nor steal) was used by other processes
+    | ($busy | eqpairs) as $bw
+    | ([$bw.before, $bw.after] | map(. // "" | [splits("\\s+")] | .[1:9] | map(nonneg))) as $bst
+    | (if ($bst | all(length == 8 and all(. != null))) then
+         ([range(0; 8) as $k | $bst[1][$k] - $bst[0][$k]]) as $dd
+         | ($dd | add) as $total | ($dd[3] + $dd[4] + $dd[7]) as $idle
+         | if $total > 0 and ($dd | all(. >= 0)) then (100 * ($total - $idle) / $total | rnd(1) | upto(100)) else null end
+       else null end) as $busy_pct
+    # swap activity between the snapshots (pages swapped in and out: memory pressure during the run)
+    | ([$b.swap, $a.swap] | map(. // "" | [splits("\\s+")] | map(capture("^(?<k>pswp(in|out))=(?<v>[0-9]+)$") // empty) | map({(.k): (.v | tonumber)}) | add // {})) as $sw
+    | (def swapd($k): if $sw[0][$k] != null and $sw[1][$k] != null and $sw[1][$k] >= $sw[0][$k] then $sw[1][$k] - $sw[0][$k] else null end;
+       {in: swapd("pswpin"), out: swapd("pswpout")}) as $swap
+    # cpufreq residency while every CPU ran the benchmark ("before"/"after" pairs of time_in_state
+    # summed over the CPUs): the share of that time spent below 85 % of the nominal clock
+    # (base_frequency, else the highest listed) is throttling, however brief
+    | ($tis | lines | map(select(test("^(before|after)( |$)")) | [splits("\\s+")] | {l: .[0], f: (.[1:] | map(capture("^(?<k>[0-9]+):(?<t>[0-9]+)$") // empty | {(.k): (.t | tonumber)}) | add // {})})) as $tl
+    | ([range(0; ($tl | length) - 1) as $k | select($tl[$k].l == "before" and $tl[$k + 1].l == "after")
+        | $tl[$k].f as $x | $tl[$k + 1].f | to_entries[] | {f: (.key | tonumber), t: (.value - ($x[.key] // 0))} | select(.t >= 0)]
+       | group_by(.f) | map({f: .[0].f, t: (map(.t) | add)})) as $res
+    | ($cpufreq | eqpairs) as $F
+    | (($F.base_frequency | pos) // ($F.cpuinfo_max_freq | pos) // ($res | map(.f) | max)) as $nominal
+    | (($res | map(.t) | add) // 0) as $loaded
+    | (if $loaded > 0 and $nominal != null then 100 * ([$res[] | select(.f < 0.85 * $nominal) | .t] | add // 0) / $loaded else null end) as $below_pct
     | ($b.loadavg // "" | [splits("\\s+")] | map(nonneg)) as $load
     | ($a.loadavg // "" | [splits("\\s+")] | map(nonneg)) as $load_after
     # /proc/stat "cpu user nice system idle iowait irq softirq steal ...": the share of time the
@@ -1400,8 +1936,9 @@ parse_conditions() {
     | ([($b.core_throttle_count | nonneg), ($b.package_throttle_count | nonneg)]) as $tb
     | ([($a.core_throttle_count | nonneg), ($a.package_throttle_count | nonneg)]) as $ta
     | (if ($tb | all(. == null)) or ($ta | all(. == null)) then null
-       else (($ta[0] // 0) > ($tb[0] // 0)) or (($ta[1] // 0) > ($tb[1] // 0)) end) as $throttled
-    | ([$before | lines[] | select(startswith("power_supply=")) | [splits("\\s+")] | map(capture("^(?<k>[a-z_]+)=(?<v>.*)$")) | from_entries]
+       else (($ta[0] // 0) > ($tb[0] // 0)) or (($ta[1] // 0) > ($tb[1] // 0)) end) as $counters
+    | (if $below_pct == null then $counters else ($counters // false) or $below_pct > 5 end) as $throttled
+    | ([$before | lines[] | select(startswith("power_supply=")) | [splits("\\s+")] | map(capture("^(?<k>[a-z_]+)=(?<v>.*)$") | {(.k): .v}) | add // {}]
        | map(select((.scope // "") | ascii_downcase != "device"))) as $ps
     | (if ($b.power_supply_class // "") == "" then null
        elif any($ps[]; (.type == "Mains" or .type == "USB") and .online == "1") then false
@@ -1411,6 +1948,8 @@ parse_conditions() {
     | {
         load_avg_1m: $load[0], load_avg_5m: $load[1], load_avg_15m: $load[2],
         load_avg_1m_after: $load_after[0],
+        cpu_busy_percent: $busy_pct,
+        idle_wait_s: ($i.idle_wait_s | nonneg),
         cpu_steal_percent: $steal_pct,
         cpu_governor: ($b.governor | clean),
         cpu_freq_before_mhz: ($b.cpu_mhz_avg | posint),
@@ -1419,6 +1958,9 @@ parse_conditions() {
         cpu_freq_max_mhz: ($s | max | if . == null then null else round end),
         cpu_freq_dropped: $dropped,
         cpu_throttled: $throttled,
+        cpu_time_below_nominal_percent: ($below_pct | rnd(1)),
+        swap_in_pages: $swap.in,
+        swap_out_pages: $swap.out,
         on_battery: $battery,
         virtualization: $v,
         short_mode: (if $i.short == "1" then true elif $i.short == "0" then false else null end),
@@ -1516,7 +2058,7 @@ new_uuid() {
 
 print_summary() {
     local json=$1
-    jq -r '
+    jq -r --rawfile nc "$(f "$CAP/not-collected.txt")" '
     def n($x; $d): if $x == null then "-" else ($x * pow(10; $d) | round / pow(10; $d) | tostring) end;
     def yn($x): if $x == null then "n/a" elif $x then "yes" else "no" end;
     .results as $r
@@ -1525,9 +2067,11 @@ print_summary() {
       "  cpu      \(.hardware.cpu.model // "?") - \(.hardware.cpu.cores // "?") cores / \(.hardware.cpu.threads // "?") threads",
       "  ram      \(.hardware.ram.total_mb // "?") MB, os \(.hardware.os.name // "?") \(.hardware.os.version // "")",
       "",
-      "  category  score     measured",
+      "  category  score     repeats  cv %    measured",
       (["cpu", "memory", "disk", "network", "gpu"][] as $c | $r[$c] as $x
        | "  \($c + "          " | .[0:9]) \((if $x == null then "skipped" else n($x.score; 1) end) + "          " | .[0:9]) "
+         + "\((if $x == null then "" else ($x.samples // [] | length | tostring) end) + "         " | .[0:8]) "
+         + "\((if $x == null then "" else n($x.cv_pct; 2) end) + "        " | .[0:7]) "
          + (if $x == null then ""
             elif $c == "cpu" then "\(n($x.events_per_sec_single; 1)) events/s single, \(n($x.events_per_sec_multi; 1)) multi"
             elif $c == "memory" then "\(n($x.throughput_mib_s; 0)) MiB/s"
@@ -1535,7 +2079,11 @@ print_summary() {
             elif $c == "network" then "up \(n($x.upload_mbps; 0)) Mbit/s, down \(n($x.download_mbps; 0)) Mbit/s, ping \(n($x.ping_ms; 3)) ms"
             else "glmark2 \(n($x.glmark2_score; 0))" end)),
       "  global    \(n($r.global_score; 2))",
+      ($r.conditions // {} | "  conditions: busy before \(n(.cpu_busy_percent; 1)) %, steal \(n(.cpu_steal_percent; 1)) %, swap in/out \(n(.swap_in_pages; 0))/\(n(.swap_out_pages; 0)) pages, run \(n(.run_duration_s; 0)) s"),
+      (if ($r.network.target // null) != null then "  network measured against \($r.network.target)" else empty end),
       ($r.conditions // {} | "  conditions: load \(n(.load_avg_1m; 2)), governor \(.cpu_governor // "n/a"), throttled \(yn(.cpu_throttled)), freq dropped \(yn(.cpu_freq_dropped)), on battery \(yn(.on_battery)), virt \(.virtualization // "n/a")"),
+      ($nc | split("\n") | map(select(length > 0) | split("\t")) | if length == 0 then empty else
+         "", "  not collected:", (.[] | "    - \(.[0]): \(.[1] // "")") end),
       ""' "$json" >&2
 }
 
@@ -1613,9 +2161,12 @@ main() {
             mkdir -p -- "$CAP"
         fi
         if ((SHORT)); then
-            log "bench.sh $BENCH_SCRIPT_VERSION: short run (about a minute)"
+            log "bench.sh $BENCH_SCRIPT_VERSION: short run (under a minute)"
         else
-            log "bench.sh $BENCH_SCRIPT_VERSION: full run (a few minutes; --short for about a minute)"
+            log "bench.sh $BENCH_SCRIPT_VERSION: full run (under 3 minutes; --short for under a minute)"
+        fi
+        if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]] && iperf_target_is_self "$IPERF_HOST"; then
+            warn_iperf_self
         fi
         ensure_tools
         collect_all

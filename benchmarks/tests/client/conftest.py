@@ -34,7 +34,9 @@ class LiveRun:
 def live_run(tmp_path_factory):
     """One real --short run (network and GPU skipped) whose raw outputs are kept with --capture.
 
-    Shared by the dry-run checks and the replay checks so that the suite benchmarks once.
+    Shared by the dry-run checks and the replay checks so that the suite benchmarks once. Two
+    repeats per category (enough for samples and cv_pct) and no waiting for an idle machine keep
+    it quick on a shared test machine; perf/repeatability.py measures the default policy.
     """
     require("jq", "sysbench", "fio")
     capture = tmp_path_factory.mktemp("live") / "capture"
@@ -43,6 +45,9 @@ def live_run(tmp_path_factory):
     proc = run_bench(
         "--dry-run",
         "--short",
+        "--repeats",
+        "2",
+        "--no-wait-idle",
         "--skip-network",
         "--skip-gpu",
         "--capture",

@@ -1,4 +1,5 @@
-"""The submission's field list, written from CONTRACT.md ("The submission"), and a validator.
+"""The submission's field list, written from CONTRACT.md ("The submission" and Part 2's
+"Submission additions"), and a validator.
 
 Every key bench.sh emits must be in the contract or in EXTENSIONS, the documented extension set
 (the server keeps unknown keys in the raw document). Types follow the contract's rules: numbers
@@ -66,6 +67,13 @@ CONTRACT: dict[str, set[str]] = {
         "serial",
         "smart_health",
         "temperature_c",
+        # Part 2: SMART counters
+        "power_on_hours",
+        "reallocated_sectors",
+        "pending_sectors",
+        "offline_uncorrectable",
+        "media_errors",
+        "percent_used",
     },
     "hardware.storage.partitions[]": {"name", "mount_point", "fs_type", "used_gb", "total_gb"},
     "hardware.network": {"interfaces"},
@@ -101,32 +109,47 @@ CONTRACT: dict[str, set[str]] = {
         "score",
     },
     "results.gpu": {"glmark2_score", "score"},
-}
-
-# The documented extension set (bench.sh header): results.conditions, what could disturb a run.
-EXTENSIONS: dict[str, set[str]] = {
-    "results": {"conditions"},
+    # Part 2: what the machine was doing while measured (known, typed keys)
     "results.conditions": {
+        "cpu_busy_percent",
+        "cpu_steal_percent",
+        "cpu_throttled",
+        "cpu_freq_dropped",
+        "cpu_governor",
+        "on_battery",
+        "virtualization",
+        "short_mode",
         "load_avg_1m",
+        "started_at",
+        "finished_at",
+        "run_duration_s",
+    },
+}
+CONTRACT["results"] |= {"conditions"}
+CATEGORIES = ("cpu", "memory", "disk", "network", "gpu")
+# Part 2: each category's repeats (samples, cv_pct; score is their median) and method;
+# the network's target
+for _category in CATEGORIES:
+    CONTRACT[f"results.{_category}"] |= {"samples", "cv_pct", "method"}
+CONTRACT["results.network"] |= {"target"}
+
+# The documented extension set (bench.sh header): extra keys the server keeps as sent.
+EXTENSIONS: dict[str, set[str]] = {
+    "results.disk": {"filesystem", "device"},
+    "results.conditions": {
         "load_avg_5m",
         "load_avg_15m",
         "load_avg_1m_after",
-        "cpu_steal_percent",
-        "cpu_governor",
+        "idle_wait_s",
         "cpu_freq_before_mhz",
         "cpu_freq_after_mhz",
         "cpu_freq_min_mhz",
         "cpu_freq_max_mhz",
-        "cpu_freq_dropped",
-        "cpu_throttled",
-        "on_battery",
-        "virtualization",
-        "short_mode",
+        "cpu_time_below_nominal_percent",
+        "swap_in_pages",
+        "swap_out_pages",
         "fio_direct_io",
         "cpu_threads_multi",
-        "started_at",
-        "finished_at",
-        "run_duration_s",
     },
 }
 
@@ -138,6 +161,8 @@ LISTS_OF_OBJECTS = {
     "hardware.network.interfaces",
 }
 LISTS_OF_STRINGS = {"hardware.cpu.flags", "hardware.gpu.api_support"}
+LISTS_OF_SCORES = {f"results.{c}.samples" for c in CATEGORIES}
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 INTEGERS = {
     "hardware.cpu.cores",
@@ -165,6 +190,19 @@ INTEGERS = {
     "results.conditions.cpu_freq_after_mhz",
     "results.conditions.cpu_freq_min_mhz",
     "results.conditions.cpu_freq_max_mhz",
+    "results.conditions.swap_in_pages",
+    "results.conditions.swap_out_pages",
+    "results.conditions.idle_wait_s",
+} | {
+    f"hardware.storage.devices[].{key}"
+    for key in (
+        "power_on_hours",
+        "reallocated_sectors",
+        "pending_sectors",
+        "offline_uncorrectable",
+        "media_errors",
+        "percent_used",
+    )
 }
 FLOATS = {
     "hardware.cpu.base_freq_ghz",
@@ -181,11 +219,19 @@ FLOATS = {
     "results.conditions.run_duration_s",
     "results.conditions.load_avg_1m_after",
     "results.conditions.cpu_steal_percent",
+    "results.conditions.cpu_busy_percent",
+    "results.conditions.cpu_time_below_nominal_percent",
 } | {
     f"results.{category}.{key}"
-    for category in ("cpu", "memory", "disk", "network", "gpu")
-    for key in CONTRACT[f"results.{category}"]
+    for category in CATEGORIES
+    for key in CONTRACT[f"results.{category}"] - {"samples", "method", "target"}
     if f"results.{category}.{key}" not in INTEGERS
+}
+PERCENTAGES = {
+    "results.conditions.cpu_busy_percent",
+    "results.conditions.cpu_steal_percent",
+    "results.conditions.cpu_time_below_nominal_percent",
+    "results.network.packet_loss_percent",
 }
 BOOLEANS = {
     "hardware.ram.ecc",
@@ -243,9 +289,20 @@ def validate_submission(doc) -> list[str]:
                 errors.append(f"{path}: a count must be an integer, got {value!r}")
             elif path in SCORES and not 0 <= value <= 10_000:
                 errors.append(f"{path}: a score must be in [0, 10000], got {value!r}")
+            elif path in PERCENTAGES and not 0 <= value <= 100:
+                errors.append(f"{path}: a percentage must be in [0, 100], got {value!r}")
         elif path in BOOLEANS:
             if not isinstance(value, bool):
                 errors.append(f"{path}: expected true/false, got {value!r}")
+        elif path in LISTS_OF_SCORES:
+            if not isinstance(value, list) or not value:
+                errors.append(f"{path}: expected a non-empty list of scores, got {value!r}")
+            else:
+                for i, item in enumerate(value):
+                    if isinstance(item, bool) or not isinstance(item, int | float):
+                        errors.append(f"{path}[{i}]: expected a JSON number, got {item!r}")
+                    elif not math.isfinite(item) or not 0 <= item <= 10_000:
+                        errors.append(f"{path}[{i}]: a score must be in [0, 10000], got {item!r}")
         elif path in LISTS_OF_STRINGS:
             if not isinstance(value, list):
                 errors.append(f"{path}: expected a list, got {value!r}")
@@ -255,6 +312,8 @@ def validate_submission(doc) -> list[str]:
                     check_string(f"{path}[{i}]", item, limit)
         else:
             check_string(path, value, STRING_LIMITS.get(key, 255))
+            if key in ("started_at", "finished_at") and not ISO_UTC.match(str(value)):
+                errors.append(f"{path}: expected ISO 8601 UTC (2026-12-02T20:15:00Z): {value!r}")
 
     def walk(path: str, value) -> None:
         if path in OBJECTS:
@@ -284,6 +343,7 @@ def validate_submission(doc) -> list[str]:
     if not isinstance(doc, dict):
         return [f"document: expected an object, got {type(doc).__name__}"]
     walk("", doc)
+    errors.extend(_check_repeats(doc))
     name = doc.get("device_identifier")
     if not isinstance(name, str) or not 1 <= len(name) <= 255:
         errors.append(f"device_identifier: required, 1-255 characters, got {name!r}")
@@ -291,6 +351,46 @@ def validate_submission(doc) -> list[str]:
         uuid.UUID(str(doc.get("submission_id")))
     except ValueError:
         errors.append(f"submission_id: not a UUID: {doc.get('submission_id')!r}")
+    return errors
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def cv_pct(values: list[float]) -> float | None:
+    """Coefficient of variation in percent, sample standard deviation (as CONTRACT Part 2 says)."""
+    if len(values) < 2:
+        return None
+    mean = sum(values) / len(values)
+    if mean <= 0:
+        return None
+    var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
+    return math.sqrt(var) / mean * 100
+
+
+def _check_repeats(doc) -> list[str]:
+    """score is the median of samples and cv_pct their coefficient of variation."""
+    errors = []
+    results = doc.get("results") if isinstance(doc.get("results"), dict) else {}
+    for category in CATEGORIES:
+        result = results.get(category)
+        if not isinstance(result, dict) or not isinstance(result.get("samples"), list):
+            continue
+        samples = result["samples"]
+        if not samples or not all(isinstance(v, int | float) for v in samples):
+            continue
+        if result.get("score") is None or abs(result["score"] - median(samples)) > 0.006:
+            score = result.get("score")
+            errors.append(f"results.{category}.score: {score!r} is not the median of {samples}")
+        expected = cv_pct(samples)
+        actual = result.get("cv_pct")
+        if (expected is None) != (actual is None) or (
+            expected is not None and abs(actual - expected) > 0.006
+        ):
+            errors.append(f"results.{category}.cv_pct: {actual!r}, not {expected!r} of {samples}")
     return errors
 
 

@@ -1,5 +1,6 @@
 """A real --short run of bench.sh on this machine, checked against the contract and the machine."""
 
+import json
 import os
 import platform
 import shutil
@@ -7,11 +8,12 @@ import signal
 import subprocess
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from .benchrun import SCRIPT, bench_json, private_tmpdir, require
+from .benchrun import SCRIPT, bench_json, private_tmpdir, require, run_bench
 from .contract import expected_global_score, validate_submission
 
 pytestmark = pytest.mark.slow
@@ -84,6 +86,44 @@ def test_benchmarked_categories_have_positive_scores(live_run):
     assert disk["score"] > 0
 
 
+@pytest.mark.parametrize("category", ["cpu", "memory", "disk"])
+def test_each_category_reports_its_repeats_median_and_spread(live_run, category):
+    """--repeats 2: two samples in run order; score their median, cv_pct their spread."""
+    result = live_run.document["results"][category]
+    samples = result["samples"]
+    assert len(samples) == 2 and all(s > 0 for s in samples)
+    assert result["score"] == pytest.approx(sum(samples) / 2, abs=0.006)
+    mean = sum(samples) / 2
+    expected_cv = abs(samples[0] - samples[1]) / 2**0.5 / mean * 100  # sample std dev, n - 1
+    assert result["cv_pct"] == pytest.approx(expected_cv, abs=0.006)
+    names = {p.name for p in live_run.capture.iterdir()}
+    first = {"cpu": "sysbench-cpu-multi", "memory": "sysbench-memory", "disk": "fio-randread"}
+    ext = "json" if category == "disk" else "txt"
+    assert {f"{first[category]}.{ext}", f"{first[category]}.r2.{ext}"} <= names
+    assert f"{first[category]}.r3.{ext}" not in names
+
+
+def test_methods_name_the_tests_that_ran(live_run):
+    results = live_run.document["results"]
+    version = subprocess.run(["sysbench", "--version"], capture_output=True, text=True).stdout
+    major_minor = ".".join(version.split()[1].split(".")[:2])
+    assert results["cpu"]["method"] == f"sysbench-{major_minor}-cpu-prime20000-1t+allt-v1"
+    assert results["memory"]["method"].startswith(f"sysbench-{major_minor}-memory-write-64M-")
+    assert results["memory"]["method"].endswith("-v2")
+    direct = "direct" if results["conditions"]["fio_direct_io"] else "buffered"
+    assert results["disk"]["method"] == f"fio-{direct}-256M-seq1M-qd8-rand4k-qd32-v2"
+
+
+def test_the_disk_result_says_where_it_ran(live_run):
+    disk = live_run.document["results"]["disk"]
+    found = subprocess.run(
+        ["findmnt", "-n", "-o", "FSTYPE,SOURCE", "-T", str(live_run.tmpdir)],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert [disk["filesystem"], disk["device"]] == found
+
+
 def test_skipped_categories_are_null_and_the_global_score_renormalised(live_run):
     results = live_run.document["results"]
     assert results["network"] is None and results["gpu"] is None
@@ -96,6 +136,14 @@ def test_conditions_describe_the_run(live_run):
     assert conditions["short_mode"] is True
     assert isinstance(conditions["fio_direct_io"], bool)
     assert isinstance(conditions["cpu_freq_dropped"], bool)  # sampled during the CPU test
+    assert 0 <= conditions["cpu_busy_percent"] <= 100  # /proc/stat, 2 s before the benchmarks
+    assert conditions["idle_wait_s"] == 0  # --no-wait-idle
+    assert isinstance(conditions["swap_in_pages"], int)
+    assert isinstance(conditions["swap_out_pages"], int)
+    started = datetime.strptime(conditions["started_at"], "%Y-%m-%dT%H:%M:%SZ")
+    finished = datetime.strptime(conditions["finished_at"], "%Y-%m-%dT%H:%M:%SZ")
+    assert 0 <= (finished - started).total_seconds() - conditions["run_duration_s"] <= 1
+    assert conditions["run_duration_s"] <= live_run.seconds
     if shutil.which("systemd-detect-virt"):
         virt = subprocess.run(["systemd-detect-virt"], capture_output=True, text=True).stdout
         assert conditions["virtualization"] == virt.strip()
@@ -103,7 +151,7 @@ def test_conditions_describe_the_run(live_run):
 
 def test_progress_on_stderr_and_the_capture_named_as_the_contract_says(live_run):
     assert "[2/7] cpu: sysbench" in live_run.stderr
-    assert "[4/7] disk: fio random 4k" in live_run.stderr
+    assert "[4/7] disk: fio sequential 1 MiB write and read (QD8), random 4k" in live_run.stderr
     names = {p.name for p in live_run.capture.iterdir()}
     assert {
         "lscpu.txt",
@@ -126,13 +174,16 @@ def test_each_run_has_a_fresh_submission_id(live_run):
 
 
 def test_the_run_leaves_no_file_behind(live_run):
-    assert "256 MB in " + str(live_run.tmpdir) in live_run.stderr  # fio wrote in its TMPDIR
+    assert f"256 MB test file in {live_run.tmpdir}" in live_run.stderr  # fio wrote in its TMPDIR
     assert list(live_run.tmpdir.iterdir()) == []  # fio's file and the work directory are gone
 
 
 def test_network_is_measured_against_a_local_iperf3_server(iperf3_server):
-    doc = bench_json(
+    proc = run_bench(
+        "--dry-run",
         "--short",
+        "--repeats",
+        "1",
         "--skip-cpu",
         "--skip-memory",
         "--skip-disk",
@@ -140,15 +191,23 @@ def test_network_is_measured_against_a_local_iperf3_server(iperf3_server):
         "--iperf-server",
         f"127.0.0.1:{iperf3_server}",
     )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
     assert validate_submission(doc) == []
     network = doc["results"]["network"]
     assert network["upload_mbps"] > 0 and network["download_mbps"] > 0
     assert network["score"] > 0
     assert network["ping_ms"] is not None and network["ping_ms"] >= 0
     assert isinstance(network["retransmits"], int)
+    assert network["target"] == f"127.0.0.1:{iperf3_server}"  # as given to --iperf-server
+    assert network["method"] == "iperf3-tcp-1stream-up+down-2s-v1"
+    assert network["samples"] == [network["score"]] and network["cv_pct"] is None
     for skipped in ("cpu", "memory", "disk", "gpu"):
         assert doc["results"][skipped] is None
     assert doc["results"]["global_score"] == network["score"]
+    # a loopback target measures this machine, not the network: said loudly
+    assert "WARNING: --iperf-server 127.0.0.1" in proc.stderr
+    assert "is this machine itself" in proc.stderr
 
 
 def test_an_interrupted_run_removes_its_fio_file(tmp_path):
@@ -182,3 +241,38 @@ def test_an_interrupted_run_removes_its_fio_file(tmp_path):
         if proc.poll() is None:
             proc.kill()
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def test_a_busy_machine_is_waited_for_then_measured_and_its_busy_share_recorded():
+    """Every CPU kept busy by other processes: bench.sh says it waits, waits its bounded 10 s
+    (--short), then measures and records how busy the machine was."""
+    require("jq", "sysbench")
+    spinners = [
+        subprocess.Popen(["python3", "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        started = time.monotonic()
+        proc = run_bench(
+            "--dry-run",
+            "--short",
+            "--repeats",
+            "1",
+            "--skip-cpu",
+            "--skip-disk",
+            "--skip-network",
+            "--skip-gpu",
+            timeout=120,
+        )
+        seconds = time.monotonic() - started
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    assert proc.returncode == 0, proc.stderr
+    assert "waiting for the machine to go idle" in proc.stderr
+    assert "--no-wait-idle skips this" in proc.stderr
+    assert "the machine is still busy" in proc.stderr
+    conditions = json.loads(proc.stdout)["results"]["conditions"]
+    assert conditions["cpu_busy_percent"] >= 50
+    assert 8 <= conditions["idle_wait_s"] <= 12
+    assert seconds >= 10

@@ -220,7 +220,14 @@ def test_a_machine_without_gpu_has_a_null_gpu():
 def test_glxinfo_picks_the_gpu_it_rendered_on():
     doc = replay("gpu-hybrid")
     # glmark2 2023.01's closing line; 100 x 8597 / 2000
-    assert doc["results"]["gpu"] == {"glmark2_score": 8597, "score": 429.9}
+    # one run (samples of one, no spread); a capture bench.sh did not make names no method
+    assert doc["results"]["gpu"] == {
+        "glmark2_score": 8597,
+        "score": 429.9,
+        "samples": [429.9],
+        "cv_pct": None,
+        "method": None,
+    }
     assert doc["results"]["global_score"] == 429.9  # the only category present
     gpu = doc["hardware"]["gpu"]
     assert gpu == {
@@ -340,6 +347,13 @@ def test_old_tool_versions():
             "serial": "WD-WCC7K1234567",
             "smart_health": "PASSED",
             "temperature_c": 35,
+            # smartctl 6.5 attribute table: 5, 9 and 197 raw values; no 198 row
+            "power_on_hours": 8245,
+            "reallocated_sectors": 0,
+            "pending_sectors": 0,
+            "offline_uncorrectable": None,
+            "media_errors": None,
+            "percent_used": None,
         },
         {
             "name": "/dev/sdb",
@@ -351,6 +365,13 @@ def test_old_tool_versions():
             "serial": "S21PNXAG123456A",
             "smart_health": None,
             "temperature_c": None,
+            # no smartctl report for this disk: no counter
+            "power_on_hours": None,
+            "reallocated_sectors": None,
+            "pending_sectors": None,
+            "offline_uncorrectable": None,
+            "media_errors": None,
+            "percent_used": None,
         },
     ]
     assert storage["partitions"] == [
@@ -439,3 +460,160 @@ def test_skip_options_apply_to_a_replay():
     # cpu and disk only: (0.30 x 74.5 + 0.25 x 3.6) / 0.55
     assert results["global_score"] == pytest.approx(expected_global_score(results), abs=0.01)
     assert results["global_score"] == pytest.approx(42.27, abs=0.01)
+
+
+def test_repeats_give_samples_in_run_order_their_median_and_spread():
+    """fixtures/repeats: three CPU and memory repeats, two disk repeats (.rN files)."""
+    results = replay("repeats")["results"]
+    # cpu: single 1200/1260/1140 eps (100/105/95 x 1200), multi 6000/6600/5400 (100/110/90 x 6000)
+    # samples = mean of the two scores per repeat; median 100; sd 7.5 (n - 1) -> cv 7.5 %
+    assert_matches(
+        results["cpu"],
+        {
+            "events_per_sec_single": 1200.0,
+            "events_per_sec_multi": 6000.0,
+            "score_single": 100.0,
+            "score_multi": 100.0,
+            "duration_s": 6.0,  # six runs of 1.0002 s
+            "samples": [100.0, 107.5, 92.5],
+            "cv_pct": 7.5,
+            "score": 100.0,
+            "method": "sysbench-1.0-cpu-prime20000-1t+allt-v1",
+        },
+    )
+    # memory: 14000/14700/13300 MiB/s over the 14000 reference
+    assert_matches(
+        results["memory"],
+        {
+            "throughput_mib_s": 14000.0,
+            "samples": [100.0, 105.0, 95.0],
+            "cv_pct": 5.0,
+            "score": 100.0,
+            "method": "sysbench-1.0-memory-write-64M-allt-v2",
+        },
+    )
+    # disk: sequential read 1500 then 1800 MB/s (reference 1500): samples 100, 120; median 110;
+    # sd 14.142 / mean 110 = 12.86 %
+    assert_matches(
+        results["disk"],
+        {
+            "read_mb_s": 1650.0,
+            "samples": [100.0, 120.0],
+            "cv_pct": 12.86,
+            "score": 110.0,
+            "method": "fio-direct-256M-seq1M-qd8-rand4k-qd32-v2",
+            "filesystem": "xfs",
+            "device": "/dev/mapper/vg0-var",
+        },
+    )
+    assert validate_submission(replay("repeats")) == []
+
+
+def test_conditions_busy_steal_swap_and_throttling_by_residency():
+    conditions = replay("repeats")["results"]["conditions"]
+    assert_matches(
+        conditions,
+        {
+            # cpu-busy.txt: user +100, system +50, idle +300, steal +50 of 500 -> 150 / 500
+            "cpu_busy_percent": 30.0,
+            "idle_wait_s": 4.0,
+            # conditions before/after: steal +100 of 5000
+            "cpu_steal_percent": 2.0,
+            # time_in_state under load: 190 at 3.0 GHz, 30 at 2.0 GHz (< 85 % of the 3.0 GHz
+            # base_frequency): 30 / 220 = 13.6 % > 5 % -> throttled, though the thermal counters
+            # did not rise (4 and 4)
+            "cpu_time_below_nominal_percent": 13.6,
+            "cpu_throttled": True,
+            "swap_in_pages": 5,  # pswpin 10 -> 15
+            "swap_out_pages": 0,
+            "on_battery": False,  # AC online (a power_supply line, read with jq 1.6 too)
+            "started_at": "2026-12-02T20:15:00Z",
+            "finished_at": "2026-12-02T20:15:52Z",
+            "run_duration_s": 52.0,
+        },
+    )
+
+
+def test_a_bench_1_0_0_capture_gets_the_methods_of_that_version():
+    """bench.sh 1.0.0 recorded no method: its tests were a 256 MiB memory block, 1 GiB fio file,
+    10 s iperf3 (not short); the network's target is its HOST:PORT."""
+    results = replay("legacy-1.0.0")["results"]
+    assert results["cpu"]["method"] == "sysbench-1.0-cpu-prime20000-1t+allt-v1"
+    assert results["memory"]["method"] == "sysbench-1.0-memory-write-256M-allt-v1"
+    assert results["disk"]["method"] == "fio-direct-1024M-seq1M-qd8-rand4k-qd32-v1"
+    assert results["network"]["method"] == "iperf3-tcp-1stream-up+down-10s-v1"
+    assert results["network"]["target"] == "10.0.0.5:5201"
+    assert results["network"]["samples"] == [93.6]  # 936 Mbit/s received over 1000
+    assert results["network"]["cv_pct"] is None
+
+
+def test_the_summary_lists_what_was_not_collected(tmp_path):
+    capture = tmp_path / "capture"
+    shutil.copytree(FIXTURES / "repeats", capture)
+    (capture / "not-collected.txt").write_text(
+        "SMART of /dev/vda\tsmartctl cannot read it\nGPU\tlspci is not installed\n"
+    )
+    proc = subprocess.run(
+        ["bash", str(SCRIPT), "--from-dir", str(capture), "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "not collected:" in proc.stderr
+    assert "- SMART of /dev/vda: smartctl cannot read it" in proc.stderr
+    assert "- GPU: lspci is not installed" in proc.stderr
+
+
+def test_dmidecode_2x_layout_with_the_handle_and_type_on_separate_lines():
+    hardware = replay("dmidecode-2x")["hardware"]
+    assert_matches(
+        hardware["motherboard"],
+        {
+            "vendor": "ASUSTeK Computer INC.",
+            "model": "K8N-DL",
+            "bios_vendor": "Phoenix Technologies, LTD",
+            "bios_version": "ASUS K8N-DL ACPI BIOS Revision 1004.007",
+            "bios_date": "2005-06-28",
+        },
+    )
+    assert hardware["system"]["system_vendor"] == "ASUSTek Computer Inc."
+    assert hardware["system"]["system_uuid"] == "0c2b1e00-1a2b-11d9-8000-001a92b3c4d5"
+    assert hardware["ram"]["layout"] == [
+        {
+            "slot": "DIMM_A1",
+            "size_mb": 512,
+            "type": "DDR",
+            "speed_mhz": 400,
+            "vendor": None,
+            "part_number": None,
+        }
+    ]
+
+
+def test_smart_counters_from_text_reports_in_both_attribute_layouts():
+    devices = {d["name"]: d for d in replay("smart-counters")["hardware"]["storage"]["devices"]}
+    # brief table: raw "35825h+02m+39.040s" -> whole hours; id 5 under its SandForce name
+    assert_matches(
+        devices["/dev/sda"],
+        {
+            "power_on_hours": 35825,
+            "reallocated_sectors": 7,
+            "pending_sectors": 3,
+            "offline_uncorrectable": 1,
+            "media_errors": None,
+            "percent_used": None,
+            "temperature_c": 29,
+        },
+    )
+    # old table: raw "30123 (80 211 0)" -> the leading number
+    assert_matches(
+        devices["/dev/sdb"],
+        {
+            "power_on_hours": 30123,
+            "reallocated_sectors": 48,
+            "pending_sectors": 0,
+            "offline_uncorrectable": 0,
+            "temperature_c": 32,
+        },
+    )

@@ -96,6 +96,24 @@ def test_a_successful_submission_exits_0_and_shows_the_device_url(server, tmp_pa
     assert proc.stdout == ""  # the JSON goes to stdout only with --dry-run
 
 
+@pytest.mark.parametrize("suffix", ["", "/", "/api", "/api/"])
+def test_a_server_url_without_the_api_path_is_completed(server, tmp_path, suffix):
+    """--server http://host:8007 (as a user types it) posts to /api/benchmark, and says so."""
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    proc = submit(base + suffix, TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    [request] = server.requests
+    assert request["path"] == "/api/benchmark"
+    assert f"sending to {base}/api/benchmark" in proc.stderr
+
+
+def test_a_server_url_with_another_path_gets_a_one_line_hint(server, tmp_path):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    proc = submit(base + "/benchmark", TOKEN, tmp_path)
+    assert f"the server's endpoint is {base}/api/benchmark" in proc.stderr
+    assert [r["path"] for r in server.requests] == ["/benchmark"]  # sent as given
+
+
 def test_a_wrong_token_fails_keeps_the_json_and_prints_how_to_resend(server, tmp_path):
     proc = submit(server.url, "wrong-token", tmp_path)
     assert proc.returncode == 1

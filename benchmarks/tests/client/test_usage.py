@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .benchrun import FIXTURES, SCRIPT, run_bench
+from .benchrun import FIXTURES, SCRIPT, private_tmpdir, run_bench
 
 OPTIONS = (
     "--server",
@@ -26,6 +26,8 @@ OPTIONS = (
     "--output",
     "--capture",
     "--from-dir",
+    "--repeats",
+    "--no-wait-idle",
     "--help",
 )
 
@@ -71,6 +73,8 @@ def test_unknown_option_is_a_usage_error():
         (["--dry-run", "--from-dir", "/nonexistent/capture"], "is not a directory"),
         (["--dry-run", "--capture", "/tmp/x", "--from-dir", "/tmp"], "cannot be used together"),
         (["--dry-run", "--device", "x" * 256], "at most 255 characters"),
+        (["--dry-run", "--repeats", "0"], "--repeats N must be a number from 1 to 9"),
+        (["--dry-run", "--repeats", "many"], "--repeats N must be a number from 1 to 9"),
     ],
 )
 def test_invalid_arguments_are_usage_errors(args, message):
@@ -153,3 +157,79 @@ def test_nothing_is_read_from_the_file_after_main_starts():
     into its --from-dir). main and exit must be one command, parsed before main runs."""
     lines = [line for line in SCRIPT.read_text().splitlines() if line.strip()]
     assert lines[-1] == 'main "$@" </dev/null; exit $?'
+
+
+def own_non_loopback_address() -> str | None:
+    """One of this machine's own IPv4 addresses that is not loopback (from `ip -j addr`)."""
+    if shutil.which("ip") is None:
+        return None
+    out = subprocess.run(["ip", "-j", "addr"], capture_output=True, text=True, check=False).stdout
+    for link in json.loads(out or "[]"):
+        for addr in link.get("addr_info", []):
+            if addr.get("family") == "inet" and not addr["local"].startswith("127."):
+                return addr["local"]
+    return None
+
+
+@pytest.mark.parametrize("target", ["localhost", "[::1]:5999", "own-address"])
+def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
+    if target == "own-address":
+        address = own_non_loopback_address()
+        if address is None:
+            pytest.skip("this machine has no non-loopback IPv4 address")
+        target = f"{address}:1"  # nothing listens on port 1: iperf3 fails at once
+    proc = run_bench(
+        "--dry-run",
+        "--short",
+        "--repeats",
+        "1",
+        "--no-wait-idle",
+        "--skip-cpu",
+        "--skip-memory",
+        "--skip-disk",
+        "--skip-gpu",
+        "--iperf-server",
+        target,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"WARNING: --iperf-server {target} is this machine itself" in proc.stderr
+
+
+def test_without_root_the_summary_says_what_was_not_collected_and_why():
+    """An inventory run as an ordinary user: no DMI, no SMART, and the summary says why."""
+    command = [
+        "bash",
+        str(SCRIPT),
+        "--dry-run",
+        "--skip-cpu",
+        "--skip-memory",
+        "--skip-disk",
+        "--skip-network",
+        "--skip-gpu",
+    ]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("setpriv (util-linux) is needed to run as a non-root user")
+        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    workdir = private_tmpdir()  # pytest's own tmp dirs are 0700 under root: nobody cannot enter
+    try:
+        workdir.chmod(0o777)
+        proc = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            cwd=workdir,
+            env={**os.environ, "TMPDIR": str(workdir), "HOME": str(workdir)},
+            check=False,
+            timeout=120,
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "not collected:" in proc.stderr
+    assert "- RAM slots and DIMMs, system UUID and serial, board and BIOS: not root" in proc.stderr
+    assert "- SMART (health, temperature, hours, reallocated sectors): not root" in proc.stderr
+    hardware = json.loads(proc.stdout)["hardware"]
+    assert hardware["system"]["system_uuid"] is None and hardware["ram"]["layout"] == []
