@@ -1,137 +1,59 @@
-"""The submission's field list, written from CONTRACT.md ("The submission" and Part 2's
-"Submission additions"), and a validator.
+"""bench.sh's submission checked against the contract: the server's schema of it
+(inventory/schema.py: CONTRACT.md's "The submission" and Part 2's "Submission additions") and the
+documented extension set.
 
-Every key bench.sh emits must be in the contract or in EXTENSIONS, the documented extension set
-(the server keeps unknown keys in the raw document). Types follow the contract's rules: numbers
-are JSON numbers, finite and >= 0, counts are integers, scores are in [0, 10000]. String lengths
-are the ones the server stores (benchmarks/serializers.py): a longer string would turn the whole
-submission into a 400, so the client must never send one.
+Every key bench.sh emits must be in the schema or in EXTENSIONS (the server keeps unknown keys
+in the raw document). Types follow the contract's rules: numbers are JSON numbers, finite and
+>= 0, counts are integers, scores are in [0, 10000]. String lengths are the ones the server
+stores: a longer string would turn the whole submission into a 400, so the client never sends
+one. The messages are this module's own, worded for a reader of bench.sh's output.
 """
 
 import math
 import re
 import uuid
 
-CONTRACT: dict[str, set[str]] = {
-    "": {"device_identifier", "bench_script_version", "submission_id", "hardware", "results"},
-    "hardware": {"system", "cpu", "ram", "gpu", "storage", "network", "motherboard", "os"},
-    "hardware.system": {
-        "machine_id",
-        "system_uuid",
-        "system_vendor",
-        "system_model",
-        "system_serial",
-        "chassis_type",
-    },
-    "hardware.cpu": {
-        "vendor",
-        "model",
-        "microarchitecture",
-        "cores",
-        "threads",
-        "base_freq_ghz",
-        "max_freq_ghz",
-        "cache_l1_kb",
-        "cache_l2_kb",
-        "cache_l3_kb",
-        "flags",
-        "tdp_w",
-    },
-    "hardware.ram": {
-        "total_mb",
-        "used_mb",
-        "free_mb",
-        "shared_mb",
-        "slots_total",
-        "slots_used",
-        "ecc",
-        "layout",
-    },
-    "hardware.ram.layout[]": {"slot", "size_mb", "type", "speed_mhz", "vendor", "part_number"},
-    "hardware.gpu": {
-        "vendor",
-        "model",
-        "driver_version",
-        "memory_dedicated_mb",
-        "memory_shared_mb",
-        "api_support",
-    },
-    "hardware.storage": {"devices", "partitions"},
-    "hardware.storage.devices[]": {
-        "name",
-        "type",
-        "interface",
-        "capacity_gb",
-        "vendor",
-        "model",
-        "serial",
-        "smart_health",
-        "temperature_c",
-        # Part 2: SMART counters
-        "power_on_hours",
-        "reallocated_sectors",
-        "pending_sectors",
-        "offline_uncorrectable",
-        "media_errors",
-        "percent_used",
-    },
-    "hardware.storage.partitions[]": {"name", "mount_point", "fs_type", "used_gb", "total_gb"},
-    "hardware.network": {"interfaces"},
-    "hardware.network.interfaces[]": {
-        "name",
-        "type",
-        "mac",
-        "ip",
-        "speed_mbps",
-        "driver",
-        "wake_on_lan",
-    },
-    "hardware.motherboard": {"vendor", "model", "bios_vendor", "bios_version", "bios_date"},
-    "hardware.os": {"name", "version", "kernel_version", "architecture", "virtualization_type"},
-    "results": {"cpu", "memory", "disk", "network", "gpu", "global_score"},
-    "results.cpu": {
-        "events_per_sec_single",
-        "events_per_sec_multi",
-        "duration_s",
-        "score_single",
-        "score_multi",
-        "score",
-    },
-    "results.memory": {"throughput_mib_s", "score"},
-    "results.disk": {"read_mb_s", "write_mb_s", "iops_read", "iops_write", "latency_ms", "score"},
-    "results.network": {
-        "upload_mbps",
-        "download_mbps",
-        "ping_ms",
-        "jitter_ms",
-        "packet_loss_percent",
-        "retransmits",
-        "score",
-    },
-    "results.gpu": {"glmark2_score", "score"},
-    # Part 2: what the machine was doing while measured (known, typed keys)
-    "results.conditions": {
-        "cpu_busy_percent",
-        "cpu_steal_percent",
-        "cpu_throttled",
-        "cpu_freq_dropped",
-        "cpu_governor",
-        "on_battery",
-        "virtualization",
-        "short_mode",
-        "load_avg_1m",
-        "started_at",
-        "finished_at",
-        "run_duration_s",
-    },
-}
-CONTRACT["results"] |= {"conditions"}
-CATEGORIES = ("cpu", "memory", "disk", "network", "gpu")
-# Part 2: each category's repeats (samples, cv_pct; score is their median) and method;
-# the network's target
-for _category in CATEGORIES:
-    CONTRACT[f"results.{_category}"] |= {"samples", "cv_pct", "method"}
-CONTRACT["results.network"] |= {"target"}
+from inventory.schema import CATEGORY_NAMES, Submission
+
+# The contract's fields, their types and limits: the server's own schema (inventory/schema.py),
+# which CONTRACT.md's submission section and Part 2 additions are declared in.
+CATEGORIES = CATEGORY_NAMES
+
+
+def _kind(schema: dict) -> dict:
+    """A field's JSON Schema without its null branch."""
+    options = [option for option in schema.get("anyOf", [schema]) if option.get("type") != "null"]
+    return options[0]
+
+
+def _declared(definitions: dict, ref: dict, path: str, into: dict) -> None:
+    """Walk the schema's objects: each path's keys, and each leaf's JSON Schema."""
+    name = ref["$ref"].rsplit("/", 1)[-1]
+    properties = definitions[name]["properties"]
+    into["objects"][path] = set(properties)
+    for key, schema in properties.items():
+        child = f"{path}.{key}" if path else key
+        kind = _kind(schema)
+        if "$ref" in kind:
+            _declared(definitions, kind, child, into)
+        elif kind.get("type") == "array" and "$ref" in kind["items"]:
+            into["lists_of_objects"].add(child)
+            _declared(definitions, kind["items"], f"{child}[]", into)
+        else:
+            into["leaves"][child] = kind
+
+
+def _from_schema() -> dict:
+    schema = Submission.model_json_schema()
+    found: dict = {"objects": {}, "lists_of_objects": set(), "leaves": {}}
+    definitions = {**schema.get("$defs", {}), "Submission": schema}
+    _declared(definitions, {"$ref": "#/$defs/Submission"}, "", found)
+    return found
+
+
+_SCHEMA = _from_schema()
+CONTRACT: dict[str, set[str]] = _SCHEMA["objects"]
+_LEAVES: dict[str, dict] = _SCHEMA["leaves"]
 
 # The documented extension set (bench.sh header): extra keys the server keeps as sent.
 EXTENSIONS: dict[str, set[str]] = {
@@ -152,116 +74,41 @@ EXTENSIONS: dict[str, set[str]] = {
         "cpu_threads_multi",
     },
 }
-
-OBJECTS = set(CONTRACT) | set(EXTENSIONS)
-LISTS_OF_OBJECTS = {
-    "hardware.ram.layout",
-    "hardware.storage.devices",
-    "hardware.storage.partitions",
-    "hardware.network.interfaces",
-}
-LISTS_OF_STRINGS = {"hardware.cpu.flags", "hardware.gpu.api_support"}
-LISTS_OF_SCORES = {f"results.{c}.samples" for c in CATEGORIES}
-ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
-INTEGERS = {
-    "hardware.cpu.cores",
-    "hardware.cpu.threads",
-    "hardware.cpu.cache_l1_kb",
-    "hardware.cpu.cache_l2_kb",
-    "hardware.cpu.cache_l3_kb",
-    "hardware.ram.total_mb",
-    "hardware.ram.used_mb",
-    "hardware.ram.free_mb",
-    "hardware.ram.shared_mb",
-    "hardware.ram.slots_total",
-    "hardware.ram.slots_used",
-    "hardware.ram.layout[].size_mb",
-    "hardware.ram.layout[].speed_mhz",
-    "hardware.gpu.memory_dedicated_mb",
-    "hardware.gpu.memory_shared_mb",
-    "hardware.network.interfaces[].speed_mbps",
-    "results.disk.iops_read",
-    "results.disk.iops_write",
-    "results.network.retransmits",
-    "results.gpu.glmark2_score",
-    "results.conditions.cpu_threads_multi",
-    "results.conditions.cpu_freq_before_mhz",
-    "results.conditions.cpu_freq_after_mhz",
-    "results.conditions.cpu_freq_min_mhz",
-    "results.conditions.cpu_freq_max_mhz",
-    "results.conditions.swap_in_pages",
-    "results.conditions.swap_out_pages",
-    "results.conditions.idle_wait_s",
-} | {
-    f"hardware.storage.devices[].{key}"
+_EXTENSION_INTEGERS = {
+    f"results.conditions.{key}"
     for key in (
-        "power_on_hours",
-        "reallocated_sectors",
-        "pending_sectors",
-        "offline_uncorrectable",
-        "media_errors",
-        "percent_used",
+        "cpu_threads_multi",
+        "cpu_freq_before_mhz",
+        "cpu_freq_after_mhz",
+        "cpu_freq_min_mhz",
+        "cpu_freq_max_mhz",
+        "swap_in_pages",
+        "swap_out_pages",
+        "idle_wait_s",
     )
 }
-FLOATS = {
-    "hardware.cpu.base_freq_ghz",
-    "hardware.cpu.max_freq_ghz",
-    "hardware.cpu.tdp_w",
-    "hardware.storage.devices[].capacity_gb",
-    "hardware.storage.devices[].temperature_c",
-    "hardware.storage.partitions[].used_gb",
-    "hardware.storage.partitions[].total_gb",
-    "results.global_score",
-    "results.conditions.load_avg_1m",
+_EXTENSION_FLOATS = {
     "results.conditions.load_avg_5m",
     "results.conditions.load_avg_15m",
-    "results.conditions.run_duration_s",
     "results.conditions.load_avg_1m_after",
-    "results.conditions.cpu_steal_percent",
-    "results.conditions.cpu_busy_percent",
     "results.conditions.cpu_time_below_nominal_percent",
-} | {
-    f"results.{category}.{key}"
-    for category in CATEGORIES
-    for key in CONTRACT[f"results.{category}"] - {"samples", "method", "target"}
-    if f"results.{category}.{key}" not in INTEGERS
 }
-PERCENTAGES = {
-    "results.conditions.cpu_busy_percent",
-    "results.conditions.cpu_steal_percent",
-    "results.conditions.cpu_time_below_nominal_percent",
-    "results.network.packet_loss_percent",
+
+OBJECTS = set(CONTRACT) | set(EXTENSIONS)
+LISTS_OF_OBJECTS = _SCHEMA["lists_of_objects"]
+_ARRAYS = {path: kind for path, kind in _LEAVES.items() if kind.get("type") == "array"}
+LISTS_OF_STRINGS = {p for p, k in _ARRAYS.items() if k["items"].get("type") == "string"}
+LISTS_OF_SCORES = {p for p, k in _ARRAYS.items() if k["items"].get("type") == "number"}
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+INTEGERS = {p for p, k in _LEAVES.items() if k.get("type") == "integer"} | _EXTENSION_INTEGERS
+FLOATS = {p for p, k in _LEAVES.items() if k.get("type") == "number"} | _EXTENSION_FLOATS
+PERCENTAGES = {p for p in FLOATS if p.endswith("_percent")}
+BOOLEANS = {p for p, k in _LEAVES.items() if k.get("type") == "boolean"} | {
+    "results.conditions.fio_direct_io"
 }
-BOOLEANS = {
-    "hardware.ram.ecc",
-    "hardware.network.interfaces[].wake_on_lan",
-    "results.conditions.cpu_freq_dropped",
-    "results.conditions.cpu_throttled",
-    "results.conditions.on_battery",
-    "results.conditions.short_mode",
-    "results.conditions.fio_direct_io",
-}
-SCORES = {"results.global_score"} | {
-    f"results.{c}.{k}"
-    for c in ("cpu", "memory", "disk", "network", "gpu")
-    for k in ("score", "score_single", "score_multi")
-    if k in CONTRACT[f"results.{c}"]
-}
+SCORES = {p for p in FLOATS if _LEAVES.get(p, {}).get("maximum") == 10_000}
 STRING_LIMITS = {
-    "system_serial": 128,
-    "chassis_type": 100,
-    "virtualization_type": 100,
-    "smart_health": 100,
-    "machine_id": 64,
-    "system_uuid": 64,
-    "mac": 64,
-    "type": 50,
-    "fs_type": 50,
-    "architecture": 50,
-    "bench_script_version": 50,
-    "bios_date": 50,
-    "mount_point": 4096,
+    p: k.get("maxLength", 255) for p, k in _LEAVES.items() if k.get("type") == "string"
 }
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -307,11 +154,11 @@ def validate_submission(doc) -> list[str]:
             if not isinstance(value, list):
                 errors.append(f"{path}: expected a list, got {value!r}")
             else:
-                limit = 64 if key == "flags" else 100
+                limit = _ARRAYS[path]["items"].get("maxLength", 255)
                 for i, item in enumerate(value):
                     check_string(f"{path}[{i}]", item, limit)
         else:
-            check_string(path, value, STRING_LIMITS.get(key, 255))
+            check_string(path, value, STRING_LIMITS.get(path, 255))
             if key in ("started_at", "finished_at") and not ISO_UTC.match(str(value)):
                 errors.append(f"{path}: expected ISO 8601 UTC (2026-12-02T20:15:00Z): {value!r}")
 
