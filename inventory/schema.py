@@ -104,6 +104,7 @@ class Cpu(Section):
     vendor: stored(Text, "cpu_vendor", "CPU vendor") = None
     model: stored(Text, "cpu_model", "CPU model", change="value", short="CPU") = None
     microarchitecture: stored(Text, "cpu_microarchitecture", "microarchitecture") = None
+    sockets: stored(count(1024), "cpu_sockets", "sockets") = None
     cores: stored(count(1_000_000), "cpu_cores", "cores") = None
     threads: stored(
         count(1_000_000), "cpu_threads", "threads", change="value", short="CPU threads"

@@ -1180,6 +1180,7 @@ parse_cpu() {
         vendor: $vendor,
         model: $model,
         microarchitecture: $uarch,
+        sockets: (first($L[] | select(.k == "Socket(s)" or .k == "CPU socket(s)") | .v | posint) // null),
         cores: $cores,
         threads: $threads,
         base_freq_ghz: $basef,
