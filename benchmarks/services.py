@@ -3,7 +3,7 @@
 import functools
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 from inventory.schema import Results, Submission
 from inventory.services import (
     IdentityKeys,
@@ -54,6 +54,9 @@ class IngestResult:
     benchmark_id: int
     global_score: float | None
     created: bool  # False: a retried submission_id, nothing stored
+    # the stored objects, for the caller's after_store (not compared: ids say it all)
+    device: Device | None = field(default=None, compare=False, repr=False)
+    snapshot: HardwareSnapshot | None = field(default=None, compare=False, repr=False)
 
 
 def score_weights() -> dict[str, float]:
@@ -89,8 +92,17 @@ def _existing(submission_id) -> IngestResult | None:
     )
 
 
+# what the caller does with the stored run inside the same transaction (the composition layer:
+# insights' attention evaluation), given the device and its new snapshot
+AfterStore = Callable[[Device, HardwareSnapshot], None]
+
+
 def benchmark_ingest(
-    *, submission: Submission, document: Mapping[str, Any], submitted_by: str = ""
+    *,
+    submission: Submission,
+    document: Mapping[str, Any],
+    submitted_by: str = "",
+    after_store: AfterStore | None = None,
 ) -> IngestResult:
     """Store one validated submission: device (found or created), snapshot, scored benchmark.
 
@@ -108,6 +120,8 @@ def benchmark_ingest(
         try:
             with transaction.atomic():
                 result = _ingest(submission, document, scores, weights, submitted_by)
+                if after_store is not None:
+                    after_store(result.device, result.snapshot)
             break
         except IntegrityError:
             if submission_id is not None and (existing := _existing(submission_id)):
@@ -182,6 +196,8 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         benchmark_id=benchmark.pk,
         global_score=benchmark.global_score,
         created=True,
+        device=device,
+        snapshot=snapshot,
     )
 
 

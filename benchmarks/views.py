@@ -50,9 +50,11 @@ class SubmissionViewSet(viewsets.GenericViewSet):
     def create(self, request):
         submission = submission_validate(request.data)
         result = benchmark_ingest(
-            submission=submission, document=request.data, submitted_by=str(request.user)
+            submission=submission,
+            document=request.data,
+            submitted_by=str(request.user),
+            after_store=self.after_store,
         )
-        self.after_ingest(result)
         body = {
             "status": "ok",
             "device_id": result.device_id,
@@ -68,9 +70,9 @@ class SubmissionViewSet(viewsets.GenericViewSet):
         )
 
 
-    def after_ingest(self, result) -> None:
-        """What the composition layer does once a submission is stored (benchsite.submission_api:
-        attention items), before the answer."""
+    # What the composition layer does with a stored run, in its transaction, before the answer
+    # (benchsite.submission_api: attention items); nothing here.
+    after_store = None
 
 
 class BenchmarkViewSet(mixins.RetrieveModelMixin, IdViewSet):

@@ -54,8 +54,10 @@ def device_insights(device: Device) -> dict[str, Any]:
     if own is not None:
         answer["baseline"] = own
         answer["deviation_pct"] = rules.deviations(latest.scores, own["scores"])
+    snapshot = device.latest_snapshot
     for key in selectors.PEER_KEYS:
-        value, peers = selectors.device_peers(device, key)
+        value = getattr(snapshot, key, "") if snapshot else ""
+        peers = selectors.device_peers(device.pk, key, value)
         if len(peers) < 2:
             continue
         medians = rules.peer_medians(latest.methods, peers)

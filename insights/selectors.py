@@ -76,21 +76,26 @@ def _normalised(field: str):
     return Lower(value)
 
 
-def device_peers(device: Device, key: str) -> tuple[str, list[tuple[dict, dict]]]:
-    """The other benchmarked devices whose latest snapshot has the same `key` (cpu_model or
-    system_model): (that value, [(their ranking figures, their methods)]). One query."""
-    snapshot = device.latest_snapshot
-    value = getattr(snapshot, key, "") if snapshot else ""
+def latest_cpu_model(device_id: int) -> str:
+    value = (
+        Device.objects.filter(pk=device_id).values_list("latest_snapshot__cpu_model", flat=True)
+    ).first()
+    return value or ""
+
+
+def device_peers(device_id: int, key: str, value: str) -> list[tuple[dict, dict]]:
+    """The other benchmarked devices whose latest snapshot has this `value` of `key` (cpu_model
+    or system_model): [(their ranking figures, their methods)]. One query, none for no value."""
     if not rules.peer_key(value):
-        return "", []
+        return []
     rows = (
-        Device.objects.exclude(pk=device.pk)
+        Device.objects.exclude(pk=device_id)
         .filter(global_score__isnull=False)
         .annotate(peer=_normalised(f"latest_snapshot__{key}"))
         .filter(peer=rules.peer_key(value))
         .values(*SCORE_FIELDS, "ranking_methods")
     )
-    return value, [(_figures(row), row["ranking_methods"] or {}) for row in rows]
+    return [(_figures(row), row["ranking_methods"] or {}) for row in rows]
 
 
 def device_snapshots(device_id: int, *, limit: int = SNAPSHOTS_READ) -> list[dict]:

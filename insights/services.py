@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 
 from . import rules, selectors
 from .models import AttentionItem, Kind
@@ -30,15 +30,18 @@ class Event:
 SNAPSHOTS_JUDGED = 5
 
 
-def device_assessment(device: Device, open_disks: list[tuple[str, str]]) -> rules.Assessment:
+def device_assessment(
+    device: Device, open_disks: list[tuple[str, str]], cpu_model: str
+) -> rules.Assessment:
     """The conditions that hold for the device now, by the rules and the thresholds in force;
-    `open_disks` are the (kind, disk) of its open items (a disk gone closes them)."""
+    `open_disks` are the (kind, disk) of its open items (a disk gone closes them), `cpu_model`
+    its latest snapshot's."""
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     assessment = rules.Assessment()
     if latest is not None:
         own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
-        cpu_model, peers = selectors.device_peers(device, "cpu_model")
+        peers = selectors.device_peers(device.pk, "cpu_model", cpu_model)
         rules.score_conditions(
             assessment,
             latest=latest.scores,
@@ -59,17 +62,25 @@ def device_assessment(device: Device, open_disks: list[tuple[str, str]]) -> rule
     return assessment
 
 
-@transaction.atomic
-def attention_evaluate(*, device: Device) -> list[Event]:
+@transaction.atomic(savepoint=False)  # inside a submission's transaction: no savepoint
+def attention_evaluate(*, device: Device, snapshot: HardwareSnapshot | None = None) -> list[Event]:
     """Open an item for each new condition, update the open ones that still hold, close the
-    ones that are over (smart_degrading waits for a person). Returns what opened and closed."""
+    ones that are over (smart_degrading waits for a person). Returns what opened and closed.
+
+    `snapshot`: the one a submission just stored, which spares reading it again when it is the
+    device's latest."""
+    if snapshot is not None and device.latest_snapshot_id == snapshot.pk:
+        cpu_model = snapshot.cpu_model
+    else:
+        cpu_model = selectors.latest_cpu_model(device.pk)
     current = {
         (item.kind, item.category, item.disk): item
         for item in AttentionItem.objects.select_for_update().filter(
             device=device, closed_at__isnull=True
         )
     }
-    assessment = device_assessment(device, [(kind, disk) for kind, _, disk in current if disk])
+    open_disks = [(kind, disk) for kind, _, disk in current if disk]
+    assessment = device_assessment(device, open_disks, cpu_model)
     events = []
     now = timezone.now()
     for condition in assessment.holding:
@@ -113,9 +124,7 @@ def attention_acknowledge(*, item: AttentionItem, by: str) -> AttentionItem:
 def attention_evaluate_all() -> int:
     """Re-evaluate every benchmarked device (after `rescore`: new weights or thresholds)."""
     count = 0
-    for device in Device.objects.filter(last_benchmark_at__isnull=False).select_related(
-        "latest_snapshot"
-    ):
+    for device in Device.objects.filter(last_benchmark_at__isnull=False):
         attention_evaluate(device=device)
         count += 1
     return count
