@@ -14,6 +14,7 @@ from documents.views import DeviceDocumentViewSet, DocumentViewSet
 from inventory.views import DeviceLinkViewSet, LinkViewSet
 
 from . import __version__, views
+from .compare import CompareView
 from .device_api import DeviceViewSet
 from .export_views import ExportView
 
@@ -43,6 +44,7 @@ router.register("docs", DocumentViewSet, basename="document")
 api_patterns = [
     path("health", views.health, name="health"),
     re_path(r"^export/?$", ExportView.as_view(), name="export"),
+    re_path(r"^compare/?$", CompareView.as_view(), name="compare"),
     path(
         "schema/",
         SpectacularAPIView.as_view(custom_settings={"VERSION": __version__}),
