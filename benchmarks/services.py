@@ -163,6 +163,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
     device, _ = device_find_or_create(
         identifier=submission.device_identifier,
         keys=IdentityKeys.from_system(hardware.system if hardware else None),
+        actor=submitted_by,
     )
     snapshot = snapshot_record(
         device=device,

@@ -29,10 +29,12 @@ from inventory.schema import CATEGORIES
 from inventory.selectors import HARDWARE_SEARCH_FIELDS
 
 from .charts import score_history_svg
+from .compare import compare_selected, compare_view
+from .import_admin import import_view
 from .lookup import MAX_ID
 from .sites import export_csv
 from .story import device_story
-from .templatetags.humanize_scores import run_badge, validity_reasons
+from .templatetags.humanize_scores import cpu_short, run_badge, validity_reasons
 
 # snapshots offered by the compare page's picker, newest first (years of daily runs stay a list)
 COMPARE_CHOICES = 1000
@@ -60,13 +62,14 @@ SCORE_COLUMNS = (
 
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
+    # owner is a filter and a search field, not a column: the list fits 1400 px with the
+    # navigation sidebar open (benchsite/tests/test_browser_fleet.py)
     list_display = (
         "hostname",
-        "location",
-        "owner",
+        "location_cut",
         *SCORE_COLUMNS,
         "cpu_model",
-        "last_benchmark_at",
+        "last_run",
     )
     list_display_links = ("hostname",)
     list_filter = (
@@ -98,7 +101,7 @@ class DeviceAdmin(admin.ModelAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (ManufacturerLinkInline, DocumentInline)
-    actions = (export_csv,)
+    actions = (export_csv, compare_selected)
 
     def get_queryset(self, request):
         # the latest snapshot rides along for its CPU model; its JSON documents stay unread
@@ -114,15 +117,32 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.display(description="CPU model", ordering="latest_snapshot__cpu_model")
     def cpu_model(self, device):
         snapshot = device.latest_snapshot
-        return (snapshot.cpu_model if snapshot else "") or "–"
+        model = (snapshot.cpu_model if snapshot else "") or ""
+        if not model:
+            return "–"
+        # the list must fit 1400 px with the sidebar open: the model without its trademarks
+        # and clock, cut with an ellipsis past the column's width, whole in the tooltip
+        return format_html('<span class="bt-cut" title="{}">{}</span>', model, cpu_short(model))
 
+    # not named last_benchmark_at: the admin would show the model field of that name instead
     @admin.display(description="last benchmark", ordering="last_benchmark_at")
-    def last_benchmark_at(self, device):
+    def last_run(self, device):
         if device.last_benchmark_at is None:
             return "–"
-        when = date_format(timezone.localtime(device.last_benchmark_at), "Y-m-d H:i")
+        local = timezone.localtime(device.last_benchmark_at)
+        return format_html(  # the day in the column, the minute in the tooltip
+            '<span class="bt-when" title="{}">{}</span> {}',
+            date_format(local, "Y-m-d H:i"),
+            date_format(local, "Y-m-d"),
+            run_badge(device.latest_validity, device.latest_validity_reasons),
+        )
+
+    @admin.display(description="location", ordering="location")
+    def location_cut(self, device):
+        if not device.location:
+            return "–"
         return format_html(
-            "{} {}", when, run_badge(device.latest_validity, device.latest_validity_reasons)
+            '<span class="bt-cut" title="{}">{}</span>', device.location, device.location
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -158,7 +178,20 @@ class DeviceAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.acknowledge_view),
             name="inventory_device_acknowledge",
         )
-        return [compare, acknowledge, *super().get_urls()]
+        # before the admin's own "<path:object_id>/" patterns, which would take these words
+        fleet = [
+            path(
+                "compare/",
+                self.admin_site.admin_view(lambda request: compare_view(self, request)),
+                name="inventory_device_compare_devices",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(lambda request: import_view(self, request)),
+                name="inventory_device_import",
+            ),
+        ]
+        return [*fleet, compare, acknowledge, *super().get_urls()]
 
     def acknowledge_view(self, request, object_id, item_id):
         """The device page's Acknowledge button: the item closes, back to the page."""

@@ -10,6 +10,7 @@ from insights.views import AttentionViewSet, DeviceInsightsViewSet
 from inventory.views import DeviceLinkViewSet, LinkViewSet
 
 from . import __version__, views
+from .compare import CompareView
 from .device_api import DeviceViewSet
 from .export_views import ExportView
 from .submission_api import SubmissionViewSet
@@ -44,6 +45,7 @@ router.register("attention", AttentionViewSet, basename="attention")
 api_patterns = [
     path("health", views.health, name="health"),
     re_path(r"^export/?$", ExportView.as_view(), name="export"),
+    re_path(r"^compare/?$", CompareView.as_view(), name="compare"),
     path(
         "schema/",
         SpectacularAPIView.as_view(custom_settings={"VERSION": __version__}),

@@ -11,7 +11,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import columns, schema
+from . import changelog, columns, schema
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
@@ -129,9 +129,12 @@ def _device_match_identity(keys: IdentityKeys) -> Device | None:
     return None
 
 
-def device_find_or_create(*, identifier: str, keys: IdentityKeys) -> tuple[Device, bool]:
+def device_find_or_create(
+    *, identifier: str, keys: IdentityKeys, actor: Any = None
+) -> tuple[Device, bool]:
     """The device a submission belongs to: by hostname, else by identity keys (a renamed
-    machine, whose hostname is then updated), else a new device. Returns (device, created).
+    machine, whose hostname is then updated, and the rename logged in its history as done by
+    `actor`, the submitting token), else a new device. Returns (device, created).
 
     Must run inside a transaction; a concurrent creation of the same hostname surfaces as an
     IntegrityError that the caller retries (benchmark_ingest does).
@@ -142,7 +145,9 @@ def device_find_or_create(*, identifier: str, keys: IdentityKeys) -> tuple[Devic
     if device is None:
         device = _device_match_identity(keys)
         if device is not None:
-            device.hostname = identifier  # the machine was renamed
+            renamed_from = device.hostname  # the machine was renamed
+            matched_by = next(n for n, v in keys.items() if v and getattr(device, n) == v)
+            device.hostname = identifier
             changed.append("hostname")
     if device is None:
         device = Device(hostname=identifier)
@@ -156,6 +161,11 @@ def device_find_or_create(*, identifier: str, keys: IdentityKeys) -> tuple[Devic
         device.save()
     elif changed:
         device.save(update_fields=(*changed, "updated_at"))
+    if "hostname" in changed:
+        message = f"Renamed by a submission (same {matched_by}): " + changelog.describe_changes(
+            {"hostname": (renamed_from, identifier)}
+        )
+        changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])
     return device, created
 
 
@@ -259,23 +269,36 @@ DEVICE_EDITABLE_FIELDS = ("hostname", "fqdn", "description", "asset_tag", "locat
 
 
 @transaction.atomic
-def device_update(*, device: Device, data: Mapping[str, Any]) -> Device:
+def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None) -> Device:
     """Edit a device's metadata (API PATCH/PUT and the admin form go through here).
 
+    With an `actor` (the API's caller), what changed goes into the device's admin history with
+    its old and new values (inventory.changelog); the admin form writes its own entry.
     Raises Device.DoesNotExist when the device was deleted since `device` was read.
     """
-    # Locked (PostgreSQL; SQLite's immediate transaction already excludes other writers): a
-    # concurrent DELETE makes this a clean "not found", not a failed save.
-    if not Device.objects.select_for_update().filter(pk=device.pk).exists():
-        raise Device.DoesNotExist(f"Device {device.pk} no longer exists.")
     fields = [name for name in DEVICE_EDITABLE_FIELDS if name in data]
+    # Locked (PostgreSQL; SQLite's immediate transaction already excludes other writers): a
+    # concurrent DELETE makes this a clean "not found", not a failed save. The row as stored
+    # is what the history compares with, not the possibly stale instance.
+    before = Device.objects.select_for_update().filter(pk=device.pk).values(*fields).first()
+    if before is None:
+        raise Device.DoesNotExist(f"Device {device.pk} no longer exists.")
     for name in fields:
         setattr(device, name, data[name])
     # Only the edited columns: a stale instance must not overwrite the ranking figures, which
     # submissions move concurrently.
     device.save(update_fields=(*fields, "updated_at"))
+    after = {name: data[name] for name in fields}
     if "tags" in data:
-        device.tags.set(tags_resolve(data["tags"]))
+        if actor is not None:
+            before["tags"] = changelog.tag_names(device.tags.all())
+        tags = tags_resolve(data["tags"])
+        device.tags.set(tags)
+        after["tags"] = changelog.tag_names(tags)
+    changes = changelog.field_changes(before, after)
+    if actor is not None and changes:
+        message = "Changed through the API: " + changelog.describe_changes(changes)
+        changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])
     return device
 
 

@@ -66,7 +66,8 @@ class DeviceViewSet(
         device = self.get_object()
         serializer = DeviceUpdateSerializer(device, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        services.device_update(device=device, data=serializer.validated_data)
+        # the caller (a token, or an admin session) is who the device's history names
+        services.device_update(device=device, data=serializer.validated_data, actor=request.user)
         return self.retrieve(request, *args, **kwargs)
 
     def partial_update(self, request, *args, **kwargs):

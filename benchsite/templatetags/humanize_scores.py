@@ -1,3 +1,5 @@
+import re
+
 from django import template
 from django.utils.html import format_html
 
@@ -42,3 +44,14 @@ def filesizeformat_mb(value) -> str:
         gb = mb / 1024
         return f"{gb:.0f} GB" if gb >= 10 or gb.is_integer() else f"{gb:.1f} GB"
     return f"{mb:.0f} MB"
+
+
+# what a CPU model says twice, or that a narrow column can do without
+_CPU_NOISE = re.compile(r"\((?:R|TM)\)|\bCPU\b|\bProcessor\b|\b\d+-Core\b|@.*$", re.IGNORECASE)
+
+
+@register.filter
+def cpu_short(model: str) -> str:
+    """A CPU model for a narrow column: "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz" → "Intel Core
+    i7-6700" (the whole model goes in a tooltip)."""
+    return " ".join(_CPU_NOISE.sub(" ", model or "").split()) or model

@@ -323,9 +323,9 @@ def test_editing_a_device_deleted_meanwhile_is_a_404_not_a_500(api, submit, monk
     device_id = submit({"device_identifier": "doomed"}).json()["device_id"]
     real_update = services.device_update
 
-    def update_after_a_concurrent_delete(*, device, data):
+    def update_after_a_concurrent_delete(*, device, data, **kwargs):
         Device.objects.filter(pk=device.pk).delete()  # another request's DELETE won the race
-        return real_update(device=device, data=data)
+        return real_update(device=device, data=data, **kwargs)
 
     monkeypatch.setattr(services, "device_update", update_after_a_concurrent_delete)
 

@@ -1,0 +1,167 @@
+"""Fleet tools in a real browser (Chromium + Playwright against gunicorn): the device list at
+1400 px with the navigation sidebar open, Compare selected at 2 and 10 machines, Import CSV.
+
+A fleet of its own (ten machines), so test_browser.py's three-machine ranking stays as it is.
+Screenshots go to .screenshots/ (SCREENSHOT_DIR) for a person to look at.
+"""
+
+import copy
+import uuid
+
+import pytest
+
+from benchsite.livetest import live_server
+from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    browser,
+    post,
+    shot,
+    sync_api,
+)
+
+pytestmark = pytest.mark.live
+
+MACHINES = (
+    ("nas-01", "Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz", 65536, 1.6, False),
+    (
+        "ws-dev-long-hostname-07.office.example.lan",
+        "AMD Ryzen 9 7950X 16-Core Processor",
+        131072,
+        3.1,
+        False,
+    ),
+    ("pve-node-2", "AMD EPYC 7302P 16-Core Processor", 262144, 2.4, True),
+    ("kiosk", "Intel(R) Celeron(R) N5105 @ 2.00GHz", 8192, 0.35, False),
+    ("build-runner", "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", 32768, 1.0, False),
+    ("laptop-anna", "11th Gen Intel(R) Core(TM) i7-1165G7 @ 2.80GHz", 16384, 0.9, True),
+    ("media", "Intel(R) Core(TM) i5-8500T CPU @ 2.10GHz", 16384, 0.7, False),
+    ("backup-01", "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", 32768, 1.0, False),
+    ("gpu-box", "AMD Ryzen 7 5800X 8-Core Processor", 65536, 2.0, False),
+    ("old-nuc", "Intel(R) Core(TM) i3-5010U CPU @ 2.10GHz", 8192, 0.3, False),
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, example_document):
+    import subprocess
+    import sys
+
+    from benchsite.livetest import ROOT
+
+    with live_server(tmp_path_factory.mktemp("browser-fleet")) as live:
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "createsuperuser",
+                "--noinput",
+                "--username",
+                ADMIN_USER,
+                "--email",
+                "admin@example.com",
+            ],
+            cwd=ROOT,
+            env={**live.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        for name, cpu, ram, factor, busy in MACHINES:
+            document = copy.deepcopy(example_document)
+            document.update(device_identifier=name, submission_id=str(uuid.uuid4()))
+            document["hardware"]["system"] = {"machine_id": uuid.uuid4().hex}
+            document["hardware"]["cpu"]["model"] = cpu
+            document["hardware"]["ram"]["total_mb"] = ram
+            if busy:  # a suspect run: the compare page shows its badge
+                document["results"]["conditions"] = {"cpu_busy_percent": 45}
+            for category in ("cpu", "memory", "disk", "network", "gpu"):
+                document["results"][category]["score"] *= factor
+            post(live, document)
+        yield live
+
+
+@pytest.fixture
+def page(browser, server):  # noqa: F811 (the browser fixture, imported above)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server.url}/admin/login/")
+    page.fill("#id_username", ADMIN_USER)
+    page.fill("#id_password", ADMIN_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{server.url}/admin/")
+    yield page
+    context.close()
+
+
+def test_device_list_fits_1400_px_with_the_sidebar_open(page, server):
+    page.goto(f"{server.url}/admin/inventory/device/")
+    shot(page, "device-list-1400")
+    assert page.locator("#nav-sidebar").is_visible()
+    # nothing wider than the window: no horizontal scrolling, every column visible
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    table = page.locator("#result_list").bounding_box()
+    filters = page.locator("#changelist-filter").bounding_box()
+    assert table["x"] + table["width"] <= filters["x"]
+    cpu = page.locator("#result_list td.field-cpu_model").first
+    assert (
+        cpu.is_visible() and cpu.bounding_box()["x"] + cpu.bounding_box()["width"] <= filters["x"]
+    )
+    # a CPU model is shown without its trademarks and clock, whole in its tooltip
+    assert cpu.locator("span").get_attribute("title") == "AMD Ryzen 9 7950X 16-Core Processor"
+    assert cpu.inner_text() == "AMD Ryzen 9 7950X"
+
+
+def select_and_compare(page, server, hostnames):
+    page.goto(f"{server.url}/admin/inventory/device/")
+    for hostname in hostnames:
+        page.locator(f"#result_list tr:has(th a:text-is('{hostname}')) input.action-select").check()
+    page.select_option("select[name=action]", "compare_selected")
+    page.click("button[name=index]")
+    page.wait_for_selector("#fleet-compare")
+
+
+def test_two_machines_compared_side_by_side(page, server):
+    select_and_compare(page, server, ["nas-01", "kiosk"])
+    heads = page.locator("#fleet-compare thead th[data-device]")
+    assert heads.count() == 2
+    assert "★" in page.locator("#fleet-compare tr[data-row=global]").inner_text()
+    assert page.locator("#fleet-compare tr[data-row=cpu_model] td.bt-differs").count() == 1
+    shot(page, "compare-2")
+
+
+def test_ten_machines_compared_side_by_side(page, server):
+    select_and_compare(page, server, [name for name, *_ in MACHINES])
+    assert page.locator("#fleet-compare thead th[data-device]").count() == 10
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    assert page.locator("#fleet-compare .bt-suspect").count() == 2
+    shot(page, "compare-10")
+
+
+def test_import_csv_previews_then_applies(page, server, tmp_path):
+    spreadsheet = tmp_path / "inventory.csv"
+    spreadsheet.write_text(
+        "hostname,location,owner,asset_tag,tags\n"
+        "NAS-01,rack-2,ops,A-0001,storage;backup\n"
+        "kiosk,lobby,front desk,A-0002,\n"
+        "printer-srv,closet,ops,A-0003,legacy\n",
+        encoding="utf-8-sig",
+    )
+    page.goto(f"{server.url}/admin/inventory/device/")
+    page.click("#import-csv")
+    page.set_input_files("input[type=file]", str(spreadsheet))
+    page.click("#import-upload input[type=submit]")
+    page.wait_for_selector("#import-preview")
+    summary = page.locator("#import-preview .bt-import-summary").first.inner_text()
+    assert "1 new device, 2 changed, 0 unchanged" in summary
+    shot(page, "import-preview")
+    page.click("#import-confirm input[name=confirm]")
+    page.wait_for_selector(".messagelist .success")
+    assert "1 new, 2 changed" in page.locator(".messagelist").inner_text()
+    page.goto(f"{server.url}/admin/inventory/device/?q=nas-01")
+    page.click("#result_list tbody th a")
+    page.click("a.historylink")
+    assert "Changed by CSV import" in page.locator("#change-history").inner_text()
+    shot(page, "import-history")

@@ -1,0 +1,155 @@
+"""Machines side by side: GET /api/compare and the admin's Compare selected."""
+
+import pytest
+from django.utils import timezone
+
+from inventory.models import Device
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def machine(hostname, *, cpu="AMD Ryzen 5 5600G", ram=32768, score=100.0, disks=("WD Blue",)):
+    device = DeviceFactory(hostname=hostname)
+    snapshot = SnapshotFactory(
+        device=device,
+        cpu_model=cpu,
+        ram_total_mb=ram,
+        gpu_model="",
+        os_version="12 (bookworm)",
+        storage={"devices": [{"name": f"/dev/sd{i}", "model": m} for i, m in enumerate(disks)]},
+    )
+    Device.objects.filter(pk=device.pk).update(
+        latest_snapshot=snapshot,
+        global_score=score,
+        cpu_score=score * 1.1,
+        last_benchmark_at=timezone.now(),
+        latest_validity="valid",
+    )
+    return device
+
+
+def test_compare_gives_each_device_in_the_order_asked_with_the_differences(api):
+    a = machine("a", score=120.0)
+    b = machine("b", cpu="Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", score=90.0)
+    c = machine("c", ram=65536, disks=("WD Blue", "Samsung 970 EVO Plus"), score=100.0)
+
+    response = api.get(f"/api/compare?devices={c.pk},{a.pk},{b.pk}")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [d["hostname"] for d in body["devices"]] == ["c", "a", "b"]
+    first = body["devices"][0]
+    assert first["id"] == c.pk
+    assert first["scores"]["global"] == 100.0 and first["scores"]["cpu"] == pytest.approx(110.0)
+    assert set(first["scores"]) == {"global", "cpu", "memory", "disk", "network", "gpu"}
+    assert first["hardware"] == {
+        "cpu_model": "AMD Ryzen 5 5600G",
+        "cores": 6,
+        "threads": 12,
+        "ram_total_mb": 65536,
+        "gpu_model": None,
+        "disks": ["WD Blue", "Samsung 970 EVO Plus"],
+        "os": "Debian GNU/Linux 12 (bookworm)",
+    }
+    assert body["differences"] == ["hardware.cpu_model", "hardware.ram_total_mb", "hardware.disks"]
+
+
+def test_a_device_never_benchmarked_compares_with_empty_hardware(api):
+    a = machine("a")
+    bare = DeviceFactory(hostname="bare")
+    body = api.get(f"/api/compare?devices={a.pk},{bare.pk}").json()
+    assert body["devices"][1]["hardware"]["cpu_model"] is None
+    assert body["devices"][1]["hardware"]["disks"] == []
+    assert body["devices"][1]["scores"]["global"] is None
+    assert "hardware.cpu_model" in body["differences"]
+
+
+@pytest.mark.parametrize(
+    ("devices", "message"),
+    [
+        (None, "Give 2 to 10 device ids"),
+        ("1", "Give 2 to 10 device ids"),
+        (",".join(str(i) for i in range(1, 12)), "Give 2 to 10 device ids"),
+        ("1,x", "'x' is not a device id."),
+        ("1,-2", "'-2' is not a device id."),
+        ("1,99999999999999999999", "is not a device id."),
+        ("1,1", "Device 1 is given twice."),
+    ],
+)
+def test_bad_devices_is_a_400_naming_it(api, devices, message):
+    url = "/api/compare" if devices is None else f"/api/compare?devices={devices}"
+    response = api.get(url)
+    assert response.status_code == 400
+    assert list(response.json()) == ["devices"]
+    assert message in response.json()["devices"][0]
+
+
+def test_an_unknown_device_is_a_404(api):
+    a = machine("a")
+    response = api.get(f"/api/compare?devices={a.pk},{a.pk + 1000}")
+    assert response.status_code == 404
+
+
+def test_compare_needs_the_read_scope(anon, token_client):
+    a, b = machine("a"), machine("b")
+    assert anon.get(f"/api/compare?devices={a.pk},{b.pk}").status_code == 401
+    assert token_client("submit").get(f"/api/compare?devices={a.pk},{b.pk}").status_code == 403
+    assert token_client("read").get(f"/api/compare?devices={a.pk},{b.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_compare_query_count_does_not_grow_with_the_devices(api, count, django_assert_num_queries):
+    ids = ",".join(str(machine(f"m{i}").pk) for i in range(count))
+    with django_assert_num_queries(1):  # the fleet token is checked without the database
+        assert api.get(f"/api/compare?devices={ids}").status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_admin_compare_page_query_count_does_not_grow_with_the_devices(
+    admin_client, count, django_assert_num_queries
+):
+    ids = ",".join(str(machine(f"m{i}").pk) for i in range(count))
+    admin_client.get("/admin/")  # the session is warm
+    # session, user, the devices with their snapshots
+    with django_assert_num_queries(3):
+        response = admin_client.get(f"/admin/inventory/device/compare/?devices={ids}")
+    assert response.status_code == 200
+
+
+def test_admin_compare_page_marks_the_best_and_the_differences(admin_client):
+    a = machine("fast", score=150.0)
+    b = machine("slow", score=80.0, cpu="Intel Celeron N5105")
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={b.pk},{a.pk}").content
+    html = html.decode()
+    row = html.split('data-row="global"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="bt-num bt-global">80.0</td>' in row
+    assert '<td class="bt-num bt-best bt-global">★ 150.0</td>' in row
+    cpu = html.split('data-row="cpu_model"', 1)[1].split("</tr>", 1)[0]
+    # the first machine is the reference; a model is shortened, whole in its tooltip
+    assert '<td><span title="Intel Celeron N5105">Intel Celeron N5105</span></td>' in cpu
+    assert '<td class="bt-differs"><span title="AMD Ryzen 5 5600G">' in cpu
+    ram = html.split('data-row="ram_total_mb"', 1)[1].split("</tr>", 1)[0]
+    assert "bt-differs" not in ram and ram.count("32 GB") == 2
+
+
+def test_compare_selected_action_opens_the_page_in_the_list_order(admin_client):
+    a, b, c = machine("a"), machine("b"), machine("c")
+    response = admin_client.post(
+        "/admin/inventory/device/",
+        {"action": "compare_selected", "_selected_action": [c.pk, a.pk]},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/inventory/device/compare/?devices={c.pk},{a.pk}"
+    assert b.pk  # not selected, not compared
+
+
+@pytest.mark.parametrize("selected", [1, 11])
+def test_compare_selected_refuses_fewer_than_2_or_more_than_10(admin_client, selected):
+    ids = [machine(f"m{i}").pk for i in range(selected)]
+    response = admin_client.post(
+        "/admin/inventory/device/",
+        {"action": "compare_selected", "_selected_action": ids},
+        follow=True,
+    )
+    assert "Select 2 to 10 devices to compare." in response.content.decode()

@@ -1,0 +1,105 @@
+"""A device's admin history tells who changed what: API edits and renames by a submission."""
+
+import copy
+import html
+import uuid
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+
+from inventory.models import Device, Tag
+from inventory.tests.factories import DeviceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def history(admin_client, device) -> str:
+    response = admin_client.get(f"/admin/inventory/device/{device.pk}/history/")
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def test_an_api_edit_is_in_the_history_with_old_and_new_values_and_the_token(
+    admin_client, token_client
+):
+    device = DeviceFactory(hostname="nas", location="lab", owner="ops")
+    Tag.objects.create(name="old-tag")
+    device.tags.set(Tag.objects.all())
+    editor = token_client("read", "write", name="inventory script")
+
+    response = editor.patch(
+        f"/api/devices/{device.pk}",
+        {"location": "rack-2", "owner": "ops", "tags": ["backup", "old-tag"]},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    entry = LogEntry.objects.get(object_id=str(device.pk))
+    assert entry.action_flag == CHANGE
+    assert entry.change_message == (
+        'Changed through the API: location "lab" → "rack-2"; tags "old-tag" → "backup, old-tag"'
+    )
+    assert entry.user.username == "token:inventory script"
+    assert not entry.user.is_active and not entry.user.has_usable_password()
+    page = history(admin_client, device)
+    assert 'location "lab" → "rack-2"' in page and "token:inventory script" in page
+
+
+def test_each_token_keeps_its_own_name_and_one_user(api, token_client):
+    device = DeviceFactory(location="lab")
+    api.patch(f"/api/devices/{device.pk}", {"location": "a"}, format="json")
+    api.patch(f"/api/devices/{device.pk}", {"location": "b"}, format="json")
+    token_client("read", "write", name="ci").patch(
+        f"/api/devices/{device.pk}", {"location": "c"}, format="json"
+    )
+    users = list(
+        LogEntry.objects.filter(object_id=str(device.pk))
+        .order_by("pk")
+        .values_list("user__username", flat=True)
+    )
+    assert users == ["API_TOKEN", "API_TOKEN", "token:ci"]
+
+
+def test_an_api_edit_that_changes_nothing_leaves_no_entry(api):
+    device = DeviceFactory(location="lab")
+    response = api.patch(f"/api/devices/{device.pk}", {"location": "lab"}, format="json")
+    assert response.status_code == 200
+    assert not LogEntry.objects.exists()
+
+
+def test_an_edit_by_an_admin_session_through_the_api_names_the_admin(admin_client, admin_user):
+    device = DeviceFactory(location="lab")
+    response = admin_client.patch(
+        f"/api/devices/{device.pk}", {"location": "rack"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert LogEntry.objects.get().user == admin_user
+
+
+def test_a_rename_by_a_submission_is_in_the_history(admin_client, submit, example, token_client):
+    example["hardware"]["system"]["machine_id"] = uuid.uuid4().hex
+    example["device_identifier"] = "old-name"
+    device_id = submit(example).json()["device_id"]
+    assert not LogEntry.objects.exists()  # a new device, not a rename
+    renamed = copy.deepcopy(example)
+    renamed.update(device_identifier="new-name", submission_id=str(uuid.uuid4()))
+    bench = token_client("submit", name="rack bench.sh")
+
+    assert submit(renamed, client=bench).json()["device_id"] == device_id
+
+    device = Device.objects.get(pk=device_id)
+    assert device.hostname == "new-name"
+    entry = LogEntry.objects.get(object_id=str(device_id))
+    assert entry.change_message == (
+        'Renamed by a submission (same machine_id): hostname "old-name" → "new-name"'
+    )
+    assert entry.user.username == "token:rack bench.sh"
+    assert "Renamed by a submission" in history(admin_client, device)
+
+
+def test_a_submission_under_the_same_name_leaves_no_entry(submit, example):
+    submit(example)
+    again = copy.deepcopy(example)
+    again["submission_id"] = str(uuid.uuid4())
+    submit(again)
+    assert not LogEntry.objects.exists()

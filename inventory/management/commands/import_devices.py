@@ -1,0 +1,42 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from inventory.changelog import IMPORT_ACTOR, describe_changes
+from inventory.csv_import import ImportFileError, csv_read, devices_import
+
+
+class Command(BaseCommand):
+    help = "Create and update devices from a CSV file (hostname, fqdn, location, owner, tags, …)."
+
+    SHOWN = 50  # changes listed one per line; the rest are counted
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="The CSV file, UTF-8 (with or without BOM).")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Print what would change and save nothing."
+        )
+
+    def handle(self, *args, file: Path, dry_run: bool, **options):
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{file}: {exc.strerror}") from None
+        try:
+            rows = csv_read(data)
+            plan = devices_import(rows=rows, actor=IMPORT_ACTOR, dry_run=dry_run)
+        except ImportFileError as exc:
+            raise CommandError(f"{file}: nothing imported.\n{exc}") from None
+        changes = [("new", c) for c in plan.created] + [("changed", c) for c in plan.updated]
+        for kind, change in changes[: self.SHOWN]:
+            what = describe_changes(change.changes)
+            self.stdout.write(f"  line {change.line} {change.hostname} ({kind}): {what}")
+        if len(changes) > self.SHOWN:
+            self.stdout.write(f"  … and {len(changes) - self.SHOWN} more")
+        summary = (
+            f"{len(plan.created)} new, {len(plan.updated)} changed, {plan.unchanged} unchanged"
+        )
+        if dry_run:
+            self.stdout.write(f"Dry run: {summary}. Nothing was saved.")
+            return
+        self.stdout.write(self.style.SUCCESS(f"Imported {len(rows)} row(s): {summary}."))

@@ -1,0 +1,172 @@
+"""manage.py import_devices: devices from a spreadsheet, all or nothing, errors by line."""
+
+import io
+
+import pytest
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.management import CommandError, call_command
+
+from inventory import csv_import
+from inventory.models import Device, Tag
+from inventory.tests.factories import DeviceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(tmp_path, text: str | bytes, *args) -> str:
+    path = tmp_path / "devices.csv"
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    out = io.StringIO()
+    call_command("import_devices", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def refused(tmp_path, text, *args) -> str:
+    with pytest.raises(CommandError) as error:
+        run(tmp_path, text, *args)
+    return str(error.value)
+
+
+def test_import_creates_missing_devices_and_updates_existing_ones(tmp_path):
+    nas = DeviceFactory(hostname="nas-01", location="lab", owner="ops", asset_tag="")
+    Tag.objects.create(name="Rack-2")
+    out = run(
+        tmp_path,
+        "hostname,location,asset_tag,tags\n"
+        "NAS-01,rack-2,A-17,rack-2;backup\n"
+        'ws-07,desk 4,,"[""gpu"", ""lab""]"\n',
+    )
+
+    assert "1 new, 1 changed, 0 unchanged" in out
+    nas.refresh_from_db()
+    # found case-insensitively; the file's spelling of the hostname is taken
+    assert (nas.hostname, nas.location, nas.asset_tag, nas.owner) == (
+        "NAS-01",
+        "rack-2",
+        "A-17",
+        "ops",  # no owner column: left alone
+    )
+    assert sorted(t.name for t in nas.tags.all()) == ["Rack-2", "backup"]
+    ws = Device.objects.get(hostname="ws-07")
+    assert (ws.location, sorted(t.name for t in ws.tags.all())) == ("desk 4", ["gpu", "lab"])
+    assert Tag.objects.count() == 4  # "rack-2" is the existing "Rack-2"
+
+
+def test_import_records_each_change_in_the_device_history_as_import(tmp_path):
+    nas = DeviceFactory(hostname="nas-01", location="lab")
+    run(tmp_path, "hostname,location\nnas-01,rack-2\nnew-box,shelf\n")
+
+    changed = LogEntry.objects.get(object_id=str(nas.pk))
+    assert changed.action_flag == CHANGE
+    assert changed.user.username == "import" and not changed.user.is_active
+    assert changed.get_change_message() == 'Changed by CSV import: location "lab" → "rack-2"'
+    new = Device.objects.get(hostname="new-box")
+    added = LogEntry.objects.get(object_id=str(new.pk))
+    assert added.action_flag == ADDITION
+    assert 'location "" → "shelf"' in added.get_change_message()
+
+
+def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path):
+    DeviceFactory(hostname="nas-01", location="lab")
+    out = run(tmp_path, "hostname,location\nnas-01,rack-2\nnew-box,shelf\n", "--dry-run")
+
+    assert 'line 2 nas-01 (changed): location "lab" → "rack-2"' in out
+    assert "line 3 new-box (new)" in out
+    assert "Dry run: 1 new, 1 changed, 0 unchanged. Nothing was saved." in out
+    assert Device.objects.get().location == "lab"
+    assert not LogEntry.objects.exists()
+
+
+def test_an_unchanged_file_changes_nothing_and_logs_nothing(tmp_path):
+    DeviceFactory(hostname="nas-01", location="lab", owner="ops")
+    out = run(tmp_path, "hostname,location,owner\nnas-01,lab,ops\n")
+    assert "0 new, 0 changed, 1 unchanged" in out
+    assert not LogEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("location,owner\nlab,ops\n", "line 1: No hostname column"),
+        ("", "line 1: The file is empty"),
+        ("hostname,hostname\na,b\n", "line 1: The column 'hostname' appears twice."),
+        ("hostname,location\nok,lab\n ,lab\n", "line 3: hostname is empty."),
+        (
+            "hostname\nnas\nws\nNAS\n",
+            "line 4: hostname 'NAS' already appears on line 2 (case-insensitive).",
+        ),
+        (
+            "hostname,asset_tag\nnas," + "x" * 101 + "\n",
+            "line 2: asset_tag is 101 characters long; at most 100.",
+        ),
+        ("hostname\n" + "h" * 256 + "\n", "line 2: hostname is 256 characters long; at most 255."),
+        ('hostname,tags\nnas,"[1, 2]"\n', "line 2: tags is not a JSON list of names"),
+        ("hostname,tags\nnas," + "t" * 51 + "\n", "line 2: tag '" + "t" * 51 + "' is longer"),
+        ('hostname,description\nnas,"a\nb"\nws,x\x00y\n', "line 4: description contains a NUL"),
+        ('hostname,location\nnas,"lab\n', "line 2: not valid CSV"),
+    ],
+)
+def test_a_bad_file_names_the_line_and_writes_nothing(tmp_path, text, message):
+    DeviceFactory(hostname="keep", location="lab")
+    error = refused(tmp_path, "" if not text else text)
+    assert message in error
+    assert "nothing imported" in error
+    assert list(Device.objects.values_list("hostname", "location")) == [("keep", "lab")]
+    assert not LogEntry.objects.exists()
+
+
+def test_every_bad_line_is_named_and_good_lines_are_not_written(tmp_path):
+    error = refused(tmp_path, "hostname,owner\ngood,ops\n,ops\nfine,ops\n,x\n")
+    assert "line 3: hostname is empty." in error and "line 5: hostname is empty." in error
+    assert not Device.objects.exists()
+
+
+def test_utf8_with_or_without_bom_is_read(tmp_path):
+    run(tmp_path, "\ufeffhostname,location\nwś-1,Łódź\n".encode())
+    assert Device.objects.get().location == "Łódź"
+
+
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        ("hostname,location\nws,Zürich\n".encode("latin-1"), "line 2: byte 0xfc is not UTF-8"),
+        ("hostname\nws\n".encode("utf-16"), "it is UTF-16"),
+    ],
+)
+def test_a_file_in_another_encoding_is_refused_clearly(tmp_path, data, detail):
+    error = refused(tmp_path, data)
+    assert f"The file is not UTF-8 text ({detail}). Save it as CSV UTF-8" in error
+    assert not Device.objects.exists()
+
+
+def test_a_file_over_the_row_limit_is_refused_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_import, "MAX_ROWS", 3)
+    error = refused(tmp_path, "hostname\n" + "".join(f"h{i}\n" for i in range(4)))
+    assert "More than 3 devices: split the file (at most 3 rows a file)." in error
+    assert not Device.objects.exists()
+
+
+def test_a_100000_row_file_is_refused_without_writing(tmp_path):
+    error = refused(tmp_path, "hostname\n" + "".join(f"host-{i}\n" for i in range(100_000)))
+    assert f"More than {csv_import.MAX_ROWS:,} devices" in error
+    assert not Device.objects.exists()
+
+
+def test_unknown_columns_and_blank_lines_are_ignored(tmp_path):
+    out = run(tmp_path, "id,hostname,global_score,location\n\n7,nas,99.5,lab\n,,,\n")
+    assert "1 new" in out
+    device = Device.objects.get()
+    assert (device.hostname, device.location, device.global_score) == ("nas", "lab", None)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_devices", str(tmp_path / "nope.csv"), stdout=io.StringIO())
+
+
+def test_import_writes_in_bulk(tmp_path, django_assert_max_num_queries):
+    DeviceFactory.create_batch(50, location="lab")
+    rows = "".join(f"host-{i:04d},rack,t{i % 3};common\n" for i in range(120))
+    with django_assert_max_num_queries(25):  # no query per row, whatever the row count
+        run(tmp_path, "hostname,location,tags\n" + rows)
+    assert Device.objects.filter(location="rack").count() == 120
