@@ -7,11 +7,15 @@ transaction never reaches.
 import io
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -27,6 +31,7 @@ from .machines import disk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+ROOT = Path(__file__).resolve().parents[2]
 SITE = "http://bench.test:8007"
 FAILED = [disk(smart_health="FAILED", temperature_c=58)]
 PASSED = [disk(smart_health="PASSED", temperature_c=34)]
@@ -237,3 +242,30 @@ def test_a_burst_waits_in_one_thread_and_past_the_bound_is_dropped_and_logged(ca
     assert [r.getMessage() for r in caplog.records] == [
         f"notification 'n{i}' dropped: 3 already waiting" for i in (3, 4, 5)
     ]
+
+
+def manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, "ENV_FILE": "/nonexistent/.env", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.django_db(transaction=False)
+def test_notify_urls_are_read_space_or_comma_separated_and_need_site_url():
+    urls = "json://127.0.0.1:9/a, ntfy://ntfy.example/topic\n json://127.0.0.1:9/b"
+    show = "from django.conf import settings; print(settings.NOTIFY_URLS)"
+    done = manage("shell", "-v", "0", "-c", show, NOTIFY_URLS=urls, SITE_URL="http://bench.lan/")
+    assert done.stdout.strip() == str(
+        ["json://127.0.0.1:9/a", "ntfy://ntfy.example/topic", "json://127.0.0.1:9/b"]
+    ), done.stderr
+
+    refused = manage("check", NOTIFY_URLS=urls, SITE_URL="")
+    assert refused.returncode != 0 and "NOTIFY_URLS needs SITE_URL" in refused.stderr
+
+    checked = manage("check", NOTIFY_URLS="nope://host/x", SITE_URL="http://bench.lan")
+    assert checked.returncode != 0 and "insights.E001" in checked.stderr
