@@ -87,6 +87,24 @@ BASELINE_RUNS = env.int("BASELINE_RUNS", default=5)
 REGRESSION_PCT = env.float("REGRESSION_PCT", default=10.0)
 PEER_GAP_PCT = env.float("PEER_GAP_PCT", default=15.0)
 DISK_HOT_C = env.float("DISK_HOT_C", default=60.0)
+# Notifications (insights/notify.py): Apprise URLs, space- or comma-separated; empty: off.
+NOTIFY_URLS = [url for url in re.split(r"[\s,]+", env.str("NOTIFY_URLS", default="")) if url]
+# Each delivery gives up after this long (connect, then each read): a hanging receiver holds
+# up only the background sender, never a request.
+NOTIFY_TIMEOUT_S = env.float("NOTIFY_TIMEOUT_S", default=5.0)
+# Where people open the admin (a notification links to the device's page there). Not taken
+# from a request: rescore and admin acknowledgements have none, and a request's Host header is
+# the client's choice (ALLOWED_HOSTS=*), so a submitting machine could point the links anywhere.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", SITE_URL):
+    raise ImproperlyConfigured(f"SITE_URL must be http(s)://host[:port], not {SITE_URL!r}.")
+if NOTIFY_URLS and not SITE_URL:
+    raise ImproperlyConfigured(
+        "NOTIFY_URLS needs SITE_URL, the address people open the admin at (e.g. "
+        "http://bench.lan:8007): each notification links to the device's page there."
+    )
+# GET /metrics without a token (Prometheus on a trusted network): fleet figures, no secrets.
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
 
 INSTALLED_APPS = [
     "benchsite",  # first: its admin templates override Django's
@@ -333,6 +351,7 @@ LOGGING = {
         "inventory": {"level": LOG_LEVEL},
         "benchmarks": {"level": LOG_LEVEL},
         "documents": {"level": LOG_LEVEL},
+        "insights": {"level": LOG_LEVEL},
         "django.request": {"level": "ERROR"},
     },
 }

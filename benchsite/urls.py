@@ -13,6 +13,7 @@ from . import __version__, views
 from .compare import CompareView
 from .device_api import DeviceViewSet
 from .export_views import ExportView
+from .metrics import MetricsView
 from .submission_api import SubmissionViewSet
 
 
@@ -61,6 +62,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("bench.sh", views.bench_script, name="bench-script"),
+    # Prometheus' default metrics_path, beside the API rather than under it
+    re_path(r"^metrics/?$", MetricsView.as_view(), name="metrics"),
 ]
 
 handler404 = "benchsite.exceptions.json_not_found"

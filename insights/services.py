@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from inventory.models import Device, HardwareSnapshot
 
-from . import rules, selectors
+from . import notify, rules, selectors
 from .models import AttentionItem, Kind
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ def device_assessment(
 @transaction.atomic(savepoint=False)  # inside a submission's transaction: no savepoint
 def attention_evaluate(*, device: Device, snapshot: HardwareSnapshot | None = None) -> list[Event]:
     """Open an item for each new condition, update the open ones that still hold, close the
-    ones that are over (smart_degrading waits for a person). Returns what opened and closed.
+    ones that are over (smart_degrading waits for a person). Returns what opened and closed,
+    each notified (NOTIFY_URLS) once the transaction commits.
 
     `snapshot`: the one a submission just stored, which spares reading it again when it is the
     device's latest."""
@@ -75,9 +76,8 @@ def attention_evaluate(*, device: Device, snapshot: HardwareSnapshot | None = No
         cpu_model = selectors.latest_cpu_model(device.pk)
     current = {
         (item.kind, item.category, item.disk): item
-        for item in AttentionItem.objects.select_for_update().filter(
-            device=device, closed_at__isnull=True
-        )
+        # through the device's manager: each item knows its device (a notification names it)
+        for item in device.attention_items.select_for_update().filter(closed_at__isnull=True)
     }
     open_disks = [(kind, disk) for kind, _, disk in current if disk]
     assessment = device_assessment(device, open_disks, cpu_model)
@@ -106,18 +106,20 @@ def attention_evaluate(*, device: Device, snapshot: HardwareSnapshot | None = No
             item.closed_at = now
             item.save(update_fields=("closed_at", "updated_at"))
             events.append(Event(RESOLVED, item))
+    notify.announce((event.item, event.kind == RESOLVED) for event in events)
     return events
 
 
 @transaction.atomic
 def attention_acknowledge(*, item: AttentionItem, by: str) -> AttentionItem:
-    """A person saw it: the item closes (a condition that still holds opens a new one on the
-    device's next submission)."""
+    """A person saw it: the item closes, with a "resolved" notification (a condition that still
+    holds opens a new one on the device's next submission)."""
     item = AttentionItem.objects.select_for_update().get(pk=item.pk)
     if item.closed_at is None:
         item.closed_at = timezone.now()
         item.closed_by = by[:150]
         item.save(update_fields=("closed_at", "closed_by", "updated_at"))
+        notify.announce([(item, True)])
     return item
 
 

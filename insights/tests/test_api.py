@@ -1,44 +1,12 @@
 """Insights and attention items through the API: what a submission opens, updates and closes."""
 
-import copy
-import uuid
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from insights.models import AttentionItem
 
+from .machines import disk
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def run(submit, example):
-    """run(host, hours_ago, cpu=…, disks=…, cpu_model=…) submits one run of a machine."""
-
-    def send(host="nas", hours_ago=0, *, cpu=100.0, disks=None, cpu_model=None):
-        document = copy.deepcopy(example)
-        document["device_identifier"] = host
-        document["submission_id"] = str(uuid.uuid4())
-        document["hardware"]["system"] = {}  # no identity keys: hostnames name the machines
-        if cpu_model:
-            document["hardware"]["cpu"]["model"] = cpu_model
-        if disks is not None:
-            document["hardware"]["storage"]["devices"] = disks
-        started = timezone.now() - timedelta(hours=hours_ago)
-        document["results"]["conditions"] = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")}
-        for name in ("memory", "disk", "network", "gpu"):
-            document["results"][name] = None
-        document["results"]["cpu"] = {"score": cpu, "method": "sysbench-1.0-cpu-v1"}
-        response = submit(document)
-        assert response.status_code == 201, response.content
-        return response.json()
-
-    return send
-
-
-def disk(**readings):
-    return {"name": "/dev/sda", "serial": "WD-WCC7K1234567", "model": "WD40EFRX", **readings}
 
 
 def items(api, **params):

@@ -1,0 +1,132 @@
+"""GET /metrics: the fleet in Prometheus' text format (CONTRACT Part 2, "Metrics").
+
+Every value is read from the database at each scrape, by a collector registered in a registry
+of its own for that scrape: every worker process and every server behind a load balancer
+answers the same, and nothing counts in memory. Three queries whatever the fleet's size.
+"""
+
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from benchmarks.models import Benchmark
+from insights.models import AttentionItem, Kind, Severity
+from insights.rules import disks_of
+from inventory.models import Device
+from inventory.schema import CATEGORY_NAMES
+
+CATEGORIES = ("global", *CATEGORY_NAMES)
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class FleetCollector:
+    """The metrics of the contract, collected from the database when the registry asks."""
+
+    def collect(self) -> Iterator[Metric]:
+        devices = Device.objects.values_list(
+            "hostname",
+            "last_benchmark_at",
+            *(f"{category}_score" for category in CATEGORIES),
+            # the disks only, cut out by the database: partitions and the rest are never decoded
+            "latest_snapshot__storage__devices",
+        ).order_by("hostname")
+        score = GaugeMetricFamily(
+            "benchtools_device_score",
+            "Ranking figure of a device: the score of its latest valid run (else its latest).",
+            labels=("device", "category"),
+        )
+        last_run = GaugeMetricFamily(
+            "benchtools_device_last_run_timestamp_seconds",
+            "When the device's latest run ran (Unix time).",
+            labels=("device",),
+        )
+        temperature = GaugeMetricFamily(
+            "benchtools_disk_temperature_celsius",
+            "Disk temperature in the device's latest snapshot; disk is its serial, else its name.",
+            labels=("device", "disk"),
+        )
+        count = 0
+        for hostname, last_benchmark_at, *figures, disks in devices:
+            count += 1
+            for category, value in zip(CATEGORIES, figures, strict=True):
+                if value is not None:
+                    score.add_metric((hostname, category), value)
+            if last_benchmark_at is not None:
+                last_run.add_metric((hostname,), last_benchmark_at.timestamp())
+            for disk, readings in disks_of({"devices": disks}).items():
+                if _number(celsius := readings.get("temperature_c")):
+                    temperature.add_metric((hostname, disk), celsius)
+
+        yield GaugeMetricFamily("benchtools_devices", "Devices in the inventory.", value=count)
+        yield GaugeMetricFamily(
+            "benchtools_benchmarks", "Benchmark runs stored.", value=Benchmark.objects.count()
+        )
+        yield score
+        yield last_run
+        yield temperature
+        yield self.attention()
+
+    @staticmethod
+    def attention() -> GaugeMetricFamily:
+        open_items = {
+            (row["kind"], row["severity"]): row["n"]
+            for row in AttentionItem.objects.filter(closed_at__isnull=True)
+            .values("kind", "severity")
+            .annotate(n=Count("id"))
+            .order_by()
+        }
+        family = GaugeMetricFamily(
+            "benchtools_attention_open",
+            "Open attention items by kind and severity.",
+            labels=("kind", "severity"),
+        )
+        # every pair, 0 when none is open: an alert on > 0 sees a series, not an absence
+        for kind in Kind.values:
+            for severity in Severity.values:
+                family.add_metric((kind, severity), open_items.get((kind, severity), 0))
+        return family
+
+
+def metrics_text() -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(FleetCollector())
+    return generate_latest(registry)
+
+
+class AnyAccept(BaseContentNegotiation):
+    """A scrape answers Prometheus' text whatever Accept says; only errors are JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class MetricsView(APIView):
+    """GET /metrics (read scope, or open with METRICS_PUBLIC)."""
+
+    content_negotiation_class = AnyAccept
+
+    def get_permissions(self):
+        if settings.METRICS_PUBLIC:
+            return [AllowAny()]
+        return super().get_permissions()
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+    def get(self, request):
+        # generate_latest writes the classic text format, 0.0.4, which every Prometheus reads
+        # (the library's CONTENT_TYPE_LATEST names 1.0.0, for UTF-8 metric names we do not use)
+        return HttpResponse(metrics_text(), content_type=CONTENT_TYPE_PLAIN_0_0_4)

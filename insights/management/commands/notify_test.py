@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from insights import notify
+
+TITLE = "Linux BenchTools: test notification"
+
+
+class Command(BaseCommand):
+    help = "Send one test notification to each NOTIFY_URLS (or given) URL and report each."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "urls", nargs="*", metavar="URL", help="Apprise URLs to try instead of NOTIFY_URLS."
+        )
+
+    def handle(self, *args, urls: list[str], **options):
+        urls = urls or settings.NOTIFY_URLS
+        if not urls:
+            raise CommandError("NOTIFY_URLS is empty: set it (Apprise URLs) or give URLs here.")
+        notification = notify.Notification(
+            title=TITLE,
+            body=f"Notifications from {settings.SITE_URL or 'this server'} reach you here.",
+            type="info",
+        )
+        failed = 0
+        for url in urls:
+            # sent here, not queued: the answer is whether each URL took it
+            ok = notify.send(notification, url, timeout=settings.NOTIFY_TIMEOUT_S)
+            failed += not ok
+            line = f"{notify.redacted(url)}: {'ok' if ok else 'FAILED'}"
+            self.stdout.write(self.style.SUCCESS(line) if ok else self.style.ERROR(line))
+        if failed:
+            raise CommandError(f"{failed} of {len(urls)} URL(s) failed (the log says why).")

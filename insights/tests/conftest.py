@@ -1,0 +1,33 @@
+"""What the insights tests share: a machine's runs, submitted through the API."""
+
+import copy
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+
+@pytest.fixture
+def run(submit, example):
+    """run(host, hours_ago, cpu=…, disks=…, cpu_model=…) submits one run of a machine."""
+
+    def send(host="nas", hours_ago=0, *, cpu=100.0, disks=None, cpu_model=None):
+        document = copy.deepcopy(example)
+        document["device_identifier"] = host
+        document["submission_id"] = str(uuid.uuid4())
+        document["hardware"]["system"] = {}  # no identity keys: hostnames name the machines
+        if cpu_model:
+            document["hardware"]["cpu"]["model"] = cpu_model
+        if disks is not None:
+            document["hardware"]["storage"]["devices"] = disks
+        started = timezone.now() - timedelta(hours=hours_ago)
+        document["results"]["conditions"] = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        for name in ("memory", "disk", "network", "gpu"):
+            document["results"][name] = None
+        document["results"]["cpu"] = {"score": cpu, "method": "sysbench-1.0-cpu-v1"}
+        response = submit(document)
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    return send
