@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchsite.livetest import ROOT, live_server
+from benchsite.tests.markers import engine_independent
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,6 +32,8 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / ".screenshots"))
 
 pytestmark = [
     pytest.mark.live,
+    # pages render alike on either database: the SQLite run drives the browser
+    engine_independent,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from benchsite.livetest import live_server
+from benchsite.tests.markers import engine_independent
 from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
     ADMIN_PASSWORD,
     ADMIN_USER,
@@ -22,7 +23,7 @@ from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
     sync_api,
 )
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, engine_independent]  # pages render alike on either database
 
 MACHINES = (
     ("nas-01", "Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz", 65536, 1.6, False),
