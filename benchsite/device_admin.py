@@ -90,6 +90,9 @@ class DeviceAdmin(admin.ModelAdmin):
         "fqdn",
         *HARDWARE_SEARCH_FIELDS,
     )
+    search_help_text = (
+        "Hostname, asset tag, serial, description, or hardware: CPU, system, GPU or disk model."
+    )
     list_select_related = ("latest_snapshot",)
     list_per_page = 50
     autocomplete_fields = ("tags",)

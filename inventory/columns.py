@@ -2,6 +2,7 @@
 by hardware section (inventory.models builds the model fields from them, inventory.history the
 admin's sections and the snapshot diff, the API its snapshot fields)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,3 +58,15 @@ def hardware_sections() -> tuple[tuple[str, tuple[StoredField, ...]], ...]:
 
 
 _STORED = _stored()
+
+
+def disk_models(storage: Mapping[str, Any] | None) -> str:
+    """The snapshot's disk models as one searchable text ("search by hardware" matches it): the
+    distinct models of `storage.devices`, in the order sent, one per line."""
+    devices = storage.get("devices") if isinstance(storage, Mapping) else None
+    models: dict[str, None] = {}
+    for disk in devices if isinstance(devices, list) else ():
+        model = disk.get("model") if isinstance(disk, Mapping) else None
+        if isinstance(model, str) and model.strip():
+            models[model.strip()] = None
+    return "\n".join(models)

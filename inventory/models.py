@@ -150,6 +150,8 @@ class HardwareSnapshot(HardwareColumns):
     storage = models.JSONField(default=dict, blank=True, help_text="devices and partitions")
     network = models.JSONField(default=dict, blank=True, help_text="interfaces")
     raw = models.JSONField(default=dict, blank=True, help_text="The hardware object as received.")
+    # derived from `storage` when the snapshot is recorded, so a disk model is searchable
+    disk_models = models.TextField(blank=True, editable=False, help_text="one per line")
 
     class Meta:
         ordering = ("-captured_at", "-id")

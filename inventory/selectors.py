@@ -5,12 +5,13 @@ from django.db.models import F, QuerySet
 from .models import Device, HardwareSnapshot, ManufacturerLink
 
 # What "search by hardware" matches (the API's ?search= and the admin's device search): the
-# latest snapshot's CPU, system and GPU models.
+# latest snapshot's CPU, system, GPU and disk models.
 HARDWARE_SEARCH_FIELDS = (
     "latest_snapshot__cpu_model",
     "latest_snapshot__system_vendor",
     "latest_snapshot__system_model",
     "latest_snapshot__gpu_model",
+    "latest_snapshot__disk_models",
 )
 
 

@@ -205,6 +205,7 @@ def snapshot_record(
         bench_script_version=bench_script_version,
         # storage and network keep their per-item extras (SMART attributes, …) as sent
         storage=raw.get("storage") or {},
+        disk_models=columns.disk_models(raw.get("storage")),
         network=raw.get("network") or {},
         raw=dict(raw),
         **_snapshot_columns(hardware),

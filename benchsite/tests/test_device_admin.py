@@ -248,12 +248,19 @@ def test_device_page_badges_suspect_runs_in_the_history_and_the_chart(admin_clie
 
 
 def test_device_changelist_search_finds_machines_by_their_hardware(admin_client, submit):
-    for name, cpu in (("a", "Intel(R) Core(TM) i7-6700"), ("b", "AMD EPYC 7302")):
-        submit({"device_identifier": name, "hardware": {"cpu": {"model": cpu}}})
+    for name, cpu, disk in (
+        ("a", "Intel(R) Core(TM) i7-6700", "WDC WD40EFRX-68N32N0"),
+        ("b", "AMD EPYC 7302", "Samsung SSD 980 PRO 1TB"),
+    ):
+        storage = {"devices": [{"name": "sda", "model": disk}]}
+        submit({"device_identifier": name, "hardware": {"cpu": {"model": cpu}, "storage": storage}})
 
-    html = admin_client.get("/admin/inventory/device/", {"q": "i7-6700"}).content.decode()
+    def found(query):
+        html = admin_client.get("/admin/inventory/device/", {"q": query}).content.decode()
+        return [name for name in ("a", "b") if f">{name}</a>" in html]
 
-    assert ">a</a>" in html and ">b</a>" not in html
+    assert found("i7-6700") == ["a"]
+    assert found("980 pro") == ["b"]
 
 
 def test_device_page_tells_its_attention_items_insights_and_smart_history(

@@ -346,10 +346,31 @@ def test_device_update_refuses_a_stale_instance_of_a_deleted_device(submit):
 @pytest.fixture
 def hardware_fleet(submit, example):
     """Three machines by their hardware: two i7-6700 desktops and a Ryzen server with a GPU."""
-    for name, cpu, vendor, model, gpu in (
-        ("desk-1", "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "HP", "EliteDesk 800 G3", None),
-        ("desk-2", "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "Dell", "OptiPlex 7040", None),
-        ("srv-1", "AMD Ryzen 9 5950X", "ASUS", "Pro WS X570-ACE", "NVIDIA GeForce RTX 3060"),
+    for name, cpu, vendor, model, gpu, disks in (
+        (
+            "desk-1",
+            "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz",
+            "HP",
+            "EliteDesk 800 G3",
+            None,
+            ["Samsung SSD 860 EVO 500GB"],
+        ),
+        (
+            "desk-2",
+            "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz",
+            "Dell",
+            "OptiPlex 7040",
+            None,
+            ["WDC WD40EFRX-68N32N0"],
+        ),
+        (
+            "srv-1",
+            "AMD Ryzen 9 5950X",
+            "ASUS",
+            "Pro WS X570-ACE",
+            "NVIDIA GeForce RTX 3060",
+            ["Samsung SSD 980 PRO 1TB", "WDC WD40EFRX-68N32N0"],
+        ),
     ):
         document = {
             "device_identifier": name,
@@ -357,6 +378,7 @@ def hardware_fleet(submit, example):
                 "cpu": {"model": cpu},
                 "system": {"system_vendor": vendor, "system_model": model},
                 "gpu": {"model": gpu},
+                "storage": {"devices": [{"name": "sda", "model": m} for m in disks]},
             },
         }
         assert submit(document).status_code == 201
@@ -370,6 +392,8 @@ def hardware_fleet(submit, example):
         ("optiplex", ["desk-2"]),
         ("dell", ["desk-2"]),
         ("RTX 3060", ["srv-1"]),
+        ("WD40EFRX", ["desk-2", "srv-1"]),
+        ("samsung ssd 980", ["srv-1"]),
     ],
 )
 def test_search_matches_the_latest_hardware(api, hardware_fleet, search, expected):
@@ -383,6 +407,8 @@ def test_search_goes_by_the_latest_snapshot_only(api, hardware_fleet, submit):
     assert submit({"device_identifier": "desk-2", "hardware": new_cpu}).status_code == 201
     assert hostnames(api.get("/api/devices", {"search": "i7-6700"})) == ["desk-1"]
     assert hostnames(api.get("/api/devices", {"search": "i7-7700"})) == ["desk-2"]
+    # and it no longer reports its disk: the old snapshot's WD40EFRX finds srv-1 only
+    assert hostnames(api.get("/api/devices", {"search": "WD40EFRX"})) == ["srv-1"]
 
 
 @pytest.mark.parametrize("size", [1, 50])
