@@ -117,3 +117,16 @@ def s3_bucket(settings, s3_server) -> str:
     settings.DOCUMENT_STORAGE = "s3"
     settings.STORAGES = {**settings.STORAGES, "default": s3_server.storage(bucket)}
     return bucket
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """Under pytest-xdist each worker gets its own test database: PostgreSQL by a suffix to the
+    name (pytest-django's), SQLite by being in each worker's memory already — pytest-django
+    does not recognise our SQLite backend (benchsite.dbbackend) and would add the suffix to a
+    file path, so it is taken off again."""
+    from django.conf import settings
+
+    for db_settings in settings.DATABASES.values():
+        if db_settings["ENGINE"] == "benchsite.dbbackend":
+            db_settings.setdefault("TEST", {})["NAME"] = None

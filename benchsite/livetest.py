@@ -4,14 +4,23 @@ The server gets its own database: a SQLite file in a temp dir, or, when DATABASE
 PostgreSQL, a fresh database created on that server and dropped afterwards. Several servers of
 one cluster share one: the first creates it, the others get its URL (`database_url`) and, as the
 README's recipe says, MIGRATE_ON_START=false.
+
+The migrate step of a start is done once per process, into a template database that each new
+server's database is copied from (SQLite's backup API; PostgreSQL's CREATE DATABASE … TEMPLATE):
+`manage.py migrate` costs about three seconds of CPU, a copy milliseconds, and the suite starts
+dozens of servers.
 """
 
+import atexit
 import contextlib
 import os
 import secrets
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -39,20 +48,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextlib.contextmanager
-def _database(workdir: Path, shared: str | None) -> Iterator[str]:
-    if shared:  # another server's: it created it and drops it
-        yield shared
-        return
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        yield f"sqlite:///{workdir / 'live.db'}"
-        return
-    import psycopg
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "pgsql://"))
 
+
+def _postgres_admin(url: str) -> dict:
     config = environ.Env.db_url_config(url)
-    name = f"benchtools_live_{secrets.token_hex(4)}"
-    admin = dict(
+    return dict(
         host=config["HOST"],
         port=config["PORT"] or 5432,
         user=config["USER"],
@@ -60,12 +62,82 @@ def _database(workdir: Path, shared: str | None) -> Iterator[str]:
         dbname=config["NAME"],
         autocommit=True,
     )
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _migrate(env: dict) -> None:
+    # as scripts/serve and the Docker entry point do: the migrate step of a start
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+
+
+_templates: dict[str, str] = {}  # DATABASE_URL of the servers' cluster → its migrated template
+
+
+def _template(env: dict) -> str:
+    """This process's migrated template database for the cluster of os.environ's DATABASE_URL
+    (a SQLite file path, or a PostgreSQL database name); made on first use, gone at exit."""
+    url = os.environ.get("DATABASE_URL", "")
+    key = url if _is_postgres(url) else "sqlite"
+    if key in _templates:
+        return _templates[key]
+    if _is_postgres(url):
+        import psycopg
+
+        name = f"benchtools_template_{secrets.token_hex(4)}"
+        with psycopg.connect(**_postgres_admin(url)) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+        def drop():
+            with psycopg.connect(**_postgres_admin(url)) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        atexit.register(drop)
+        _migrate({**env, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name})
+        _templates[key] = name
+    else:
+        directory = tempfile.mkdtemp(prefix="benchtools-template-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        path = os.path.join(directory, "template.db")
+        _migrate({**env, "DATABASE_URL": f"sqlite:///{path}"})
+        _templates[key] = path
+    return _templates[key]
+
+
+@contextlib.contextmanager
+def _database(workdir: Path, shared: str | None, env: dict, migrated: bool) -> Iterator[str]:
+    """The server's database URL: `shared`, else a new database, a copy of the template when
+    it is to be `migrated`, else empty."""
+    if shared:  # another server's: it created it and drops it
+        yield shared
+        return
+    url = os.environ.get("DATABASE_URL", "")
+    if not _is_postgres(url):
+        path = workdir / "live.db"
+        if migrated:
+            source = sqlite3.connect(_template(env))
+            target = sqlite3.connect(path)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+        yield f"sqlite:///{path}"
+        return
+    import psycopg
+
+    name = f"benchtools_live_{secrets.token_hex(4)}"
+    template = f' TEMPLATE "{_template(env)}"' if migrated else ""
+    with psycopg.connect(**_postgres_admin(url)) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{template}')
     try:
         yield url.rsplit("/", 1)[0] + "/" + name
     finally:
-        with psycopg.connect(**admin) as conn:
+        with psycopg.connect(**_postgres_admin(url)) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -82,41 +154,35 @@ def live_server(
     """The server as gunicorn.conf.py runs it; `worker_class` (GUNICORN_WORKER_CLASS) and `app`
     (another ASGI/WSGI application, e.g. perf/raw_asgi.py, on the same migrated database) are
     for the perf scripts. `database_url`: a database another live server started here owns (one
-    database, several servers); `migrate` runs first unless MIGRATE_ON_START is false."""
+    database, several servers); a new one is migrated unless MIGRATE_ON_START is false."""
     token = secrets.token_urlsafe(24)
     port = free_port()
-    with _database(workdir, database_url) as database_url:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "ENV_FILE": str(workdir / "none.env"),
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "API_TOKEN": token,
-            "DEBUG": "false",
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "WEB_CONCURRENCY": str(workers),
-            "UPLOAD_DIR": str(workdir / "uploads"),
-            "BACKUP_DIR": str(workdir / "backups"),
-            "STATIC_MANIFEST": "false",
-            "WHITENOISE_USE_FINDERS": "true",
-            "STATIC_ROOT": str(workdir / "static"),
-            "GUNICORN_ACCESS_LOG": "",
-            # its own failed-auth budgets: servers of one test session never share addresses' state
-            "CACHE_URL": f"filecache://{workdir / 'cache'}",
-            **({"GUNICORN_WORKER_CLASS": worker_class} if worker_class else {}),
-            **(extra_env or {}),
-        }
+    base = {
+        **os.environ,
+        "ENV_FILE": str(workdir / "none.env"),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "API_TOKEN": token,
+        "DEBUG": "false",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "UPLOAD_DIR": str(workdir / "uploads"),
+        "BACKUP_DIR": str(workdir / "backups"),
+        "STATIC_MANIFEST": "false",
+        "WHITENOISE_USE_FINDERS": "true",
+        "STATIC_ROOT": str(workdir / "static"),
+        "GUNICORN_ACCESS_LOG": "",
+        # its own failed-auth budgets: servers of one test session never share addresses' state
+        "CACHE_URL": f"filecache://{workdir / 'cache'}",
+        **({"GUNICORN_WORKER_CLASS": worker_class} if worker_class else {}),
+        **(extra_env or {}),
+    }
+    migrate = base.get("MIGRATE_ON_START", "true").lower() in environ.Env.BOOLEAN_TRUE_STRINGS
+    with _database(workdir, database_url, base, migrate) as url:
+        env = {**base, "DATABASE_URL": url}
         (workdir / "static").mkdir(exist_ok=True)
-        # as scripts/serve and the Docker entry point do: the migrate step of a start
-        if env.get("MIGRATE_ON_START", "true").lower() in environ.Env.BOOLEAN_TRUE_STRINGS:
-            subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                timeout=300,
-            )
+        if migrate and database_url:  # a shared database and MIGRATE_ON_START: as a start does
+            _migrate(env)
         log = workdir / "server.log"
         with log.open("wb") as log_file:
             process = subprocess.Popen(  # noqa: S603 (this interpreter, our gunicorn config)

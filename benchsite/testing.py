@@ -5,12 +5,24 @@ install keeps in .env, and keeps uploads, backups and the cache in a throwaway d
 DATABASE_URL is left to the caller, so the same suite runs on SQLite (default) and on PostgreSQL.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 TEST_API_TOKEN = "test-fleet-token-0123456789"  # noqa: S105 (tests only)
 
 _scratch = tempfile.mkdtemp(prefix="benchtools-test-")
+atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
+# A pytest-xdist worker inherits the environment this module gave the controlling process: the
+# settings that point into the controller's scratch directory are taken back, so each worker
+# keeps its own uploads, backups and cache (a cleared cache must not clear another worker's).
+_inherited = os.environ.get("BENCHTOOLS_TEST_SCRATCH")
+if _inherited:
+    for _name, _value in list(os.environ.items()):
+        if _inherited in _value:
+            del os.environ[_name]
+os.environ["BENCHTOOLS_TEST_SCRATCH"] = _scratch
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 os.environ["API_TOKEN"] = TEST_API_TOKEN
 os.environ.setdefault("DEBUG", "false")

@@ -72,6 +72,7 @@ def guess(server, source="127.0.0.2") -> int:
     return call_from(server, source, "/api/stats", token="guess-" + "g" * 24)
 
 
+@engine_independent  # the servers keep their own SQLite databases; the budget is in the cache
 @pytest.mark.live
 def test_the_default_cache_shares_the_budget_between_processes(tmp_path):
     first, second = two_servers(tmp_path, f"filecache://{tmp_path / 'cache'}", "4/min")
@@ -82,6 +83,7 @@ def test_the_default_cache_shares_the_budget_between_processes(tmp_path):
     assert elsewhere == 200
 
 
+@engine_independent
 @pytest.mark.live
 def test_redis_shares_the_budget_between_servers_and_loses_no_failure(tmp_path, redis_url):
     first, second = two_servers(tmp_path, redis_url, "24/min")
