@@ -49,33 +49,50 @@ def deviation(value: float | None, reference: float | None) -> float | None:
     return round((value - reference) / reference * 100, 1)
 
 
+def medians_alike(
+    methods: Mapping[str, str | None],
+    runs: Sequence[Run],
+    *,
+    take: int | None = None,
+    minimum: int = 1,
+) -> tuple[dict[str, float], int]:
+    """Per category, the median of the first `take` scores of `runs` measured the same way as
+    `methods` says (same method; absent equals absent), given at least `minimum` of them; the
+    global median over the first `take` runs whose every method equals. Returns the medians and
+    how many runs the global one is drawn from."""
+    medians: dict[str, float] = {}
+    for name in CATEGORY_NAMES:
+        method = methods.get(name)
+        same = [
+            run.scores[name]
+            for run in runs
+            if run.methods.get(name) == method and run.scores.get(name) is not None
+        ][:take]
+        if len(same) >= minimum:
+            medians[name] = _median(same)
+    wanted = [methods.get(name) for name in CATEGORY_NAMES]
+    alike = [
+        run.scores["global"]
+        for run in runs
+        if run.scores.get("global") is not None
+        and [run.methods.get(name) for name in CATEGORY_NAMES] == wanted
+    ][:take]
+    if len(alike) >= minimum:
+        medians["global"] = _median(alike)
+    return medians, len(alike)
+
+
 def baseline(latest: Run, earlier: Sequence[Run], *, runs: int) -> dict[str, Any] | None:
     """Per category, the median of the newest `runs` earlier valid runs measured the same way
-    (same method as `latest`; absent equals absent), given at least MIN_RUNS of them; the global
-    baseline from the runs whose every method equals the latest's. None when nothing has one.
+    as `latest`, given at least MIN_RUNS of them; the global baseline from the runs whose every
+    method equals the latest's. None when nothing has one.
 
     `earlier` are the device's valid runs before `latest`, newest first.
     """
-    scores: dict[str, float] = {}
-    for name in CATEGORY_NAMES:
-        same = [
-            run.scores[name]
-            for run in earlier
-            if run.methods.get(name) == latest.methods.get(name) and run.scores[name] is not None
-        ][:runs]
-        if len(same) >= MIN_RUNS:
-            scores[name] = _median(same)
-    alike = [
-        run.scores["global"]
-        for run in earlier
-        if all(run.methods.get(n) == latest.methods.get(n) for n in CATEGORY_NAMES)
-        and run.scores["global"] is not None
-    ][:runs]
-    if len(alike) >= MIN_RUNS:
-        scores["global"] = _median(alike)
+    scores, alike = medians_alike(latest.methods, earlier, take=runs, minimum=MIN_RUNS)
     if not scores:
         return None
-    return {"runs": len(alike), "scores": scores}
+    return {"runs": alike, "scores": scores}
 
 
 def deviations(latest: Mapping[str, float | None], reference: Mapping[str, float]) -> dict:
@@ -96,29 +113,12 @@ def peer_key(value: str | None) -> str:
 
 
 def peer_medians(
-    latest_methods: Mapping[str, str | None], peers: Sequence[tuple[Mapping, Mapping]]
+    latest_methods: Mapping[str, str | None], peers: Sequence[Run]
 ) -> dict[str, float]:
     """Per category, the median of the peers' ranking figures measured the same way as the
-    device's latest run; global over the peers whose every method equals. `peers` are
-    (figures, methods) pairs."""
-    medians = {}
-    for name in CATEGORY_NAMES:
-        values = [
-            figures[name]
-            for figures, methods in peers
-            if figures.get(name) is not None and methods.get(name) == latest_methods.get(name)
-        ]
-        if values:
-            medians[name] = _median(values)
-    alike = [
-        figures["global"]
-        for figures, methods in peers
-        if figures.get("global") is not None
-        and all(methods.get(n) == latest_methods.get(n) for n in CATEGORY_NAMES)
-    ]
-    if alike:
-        medians["global"] = _median(alike)
-    return medians
+    device's latest run; global over the peers whose every method equals (each peer is the run
+    that ranks it)."""
+    return medians_alike(latest_methods, peers)[0]
 
 
 def disk_key(disk: Mapping[str, Any]) -> str:

@@ -68,9 +68,9 @@ def test_peer_keys(a, b, same):
 
 def test_peer_medians_compare_only_figures_measured_the_same_way():
     peers = [
-        ({"global": 100.0, "cpu": 100.0}, {"cpu": "m1"}),
-        ({"global": 110.0, "cpu": 120.0}, {"cpu": "m1"}),
-        ({"global": 500.0, "cpu": 500.0}, {"cpu": "other"}),
+        rules.Run(1, None, {"global": 100.0, "cpu": 100.0}, {"cpu": "m1"}),
+        rules.Run(2, None, {"global": 110.0, "cpu": 120.0}, {"cpu": "m1"}),
+        rules.Run(3, None, {"global": 500.0, "cpu": 500.0}, {"cpu": "other"}),
     ]
     assert rules.peer_medians({"cpu": "m1"}, peers) == {"cpu": 110.0, "global": 105.0}
 
