@@ -1,8 +1,8 @@
 """Fixtures for the bench.sh tests (no database: nothing here touches Django)."""
 
+import fcntl
 import json
 import os
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .benchrun import free_port, private_tmpdir, require, run_bench, wait_for_port
+from .benchrun import free_port, require, run_bench, wait_for_port
 
 
 def pytest_configure(config):
@@ -31,36 +31,56 @@ class LiveRun:
 
 
 @pytest.fixture(scope="session")
-def live_run(tmp_path_factory):
+def live_run(tmp_path_factory, worker_id):
     """One real --short run (network and GPU skipped) whose raw outputs are kept with --capture.
 
-    Shared by the dry-run checks and the replay checks so that the suite benchmarks once. Two
-    repeats per category (enough for samples and cv_pct) and no waiting for an idle machine keep
-    it quick on a shared test machine; perf/repeatability.py measures the default policy.
+    Shared by the dry-run checks and the replay checks so that the suite benchmarks once: under
+    pytest-xdist the first worker that asks runs it (the others wait on a lock) into the
+    session's directory, which pytest keeps and cleans. Two repeats per category (enough for
+    samples and cv_pct) and no waiting for an idle machine keep it quick on a shared test
+    machine; perf/repeatability.py measures the default policy.
     """
     require("jq", "sysbench", "fio")
-    capture = tmp_path_factory.mktemp("live") / "capture"
-    tmpdir = private_tmpdir()
-    started = time.monotonic()
-    proc = run_bench(
-        "--dry-run",
-        "--short",
-        "--repeats",
-        "2",
-        "--no-wait-idle",
-        "--skip-network",
-        "--skip-gpu",
-        "--capture",
-        str(capture),
-        timeout=300,
-        env={**os.environ, "TMPDIR": str(tmpdir)},
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the session's directory, above each worker's own
+    saved = shared / "live-run.json"
+    with (shared / "live-run.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not saved.exists():
+            capture, tmpdir = shared / "live-run" / "capture", shared / "live-run" / "tmp"
+            tmpdir.mkdir(parents=True)
+            started = time.monotonic()
+            proc = run_bench(
+                "--dry-run",
+                "--short",
+                "--repeats",
+                "2",
+                "--no-wait-idle",
+                "--skip-network",
+                "--skip-gpu",
+                "--capture",
+                str(capture),
+                timeout=300,
+                env={**os.environ, "TMPDIR": str(tmpdir)},
+            )
+            seconds = time.monotonic() - started
+            assert proc.returncode == 0, proc.stderr
+            saved.write_text(
+                json.dumps(
+                    {
+                        "document": json.loads(proc.stdout),
+                        "capture": str(capture),
+                        "stderr": proc.stderr,
+                        "seconds": seconds,
+                        "tmpdir": str(tmpdir),
+                    }
+                )
+            )
+    run = json.loads(saved.read_text())
+    return LiveRun(
+        run["document"], Path(run["capture"]), run["stderr"], run["seconds"], Path(run["tmpdir"])
     )
-    seconds = time.monotonic() - started
-    try:
-        assert proc.returncode == 0, proc.stderr
-        yield LiveRun(json.loads(proc.stdout), capture, proc.stderr, seconds, tmpdir)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 @pytest.fixture
