@@ -9,7 +9,7 @@ import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from inventory.schema import CATEGORY_NAMES
 
@@ -28,9 +28,9 @@ class Thresholds:
     disk_hot_c: float = 60.0
 
 
-@dataclass(frozen=True)
-class Run:
-    """A run as the rules see it: its scores and the method of each category."""
+class Run(NamedTuple):
+    """A run as the rules see it: its scores and the method of each category (a tuple: peer
+    medians read one per machine of a CPU model, thousands of them)."""
 
     id: int
     run_at: Any
@@ -60,22 +60,32 @@ def medians_alike(
     `methods` says (same method; absent equals absent), given at least `minimum` of them; the
     global median over the first `take` runs whose every method equals. Returns the medians and
     how many runs the global one is drawn from."""
+    wanted = tuple(methods.get(name) for name in CATEGORY_NAMES)
+    verdicts: dict[int, tuple[bool, ...]] = {}  # by methods mapping: peers share a few
+
+    def same_way(run: Run) -> tuple[bool, ...]:
+        key = id(run.methods)
+        if key not in verdicts:
+            verdicts[key] = tuple(
+                run.methods.get(name) == method
+                for name, method in zip(CATEGORY_NAMES, wanted, strict=True)
+            )
+        return verdicts[key]
+
+    flags = [same_way(run) for run in runs]
     medians: dict[str, float] = {}
-    for name in CATEGORY_NAMES:
-        method = methods.get(name)
+    for i, name in enumerate(CATEGORY_NAMES):
         same = [
             run.scores[name]
-            for run in runs
-            if run.methods.get(name) == method and run.scores.get(name) is not None
+            for run, flag in zip(runs, flags, strict=True)
+            if flag[i] and run.scores.get(name) is not None
         ][:take]
         if len(same) >= minimum:
             medians[name] = _median(same)
-    wanted = [methods.get(name) for name in CATEGORY_NAMES]
     alike = [
         run.scores["global"]
-        for run in runs
-        if run.scores.get("global") is not None
-        and [run.methods.get(name) for name in CATEGORY_NAMES] == wanted
+        for run, flag in zip(runs, flags, strict=True)
+        if all(flag) and run.scores.get("global") is not None
     ][:take]
     if len(alike) >= minimum:
         medians["global"] = _median(alike)

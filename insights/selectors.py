@@ -1,12 +1,13 @@
 """The data the insight rules read, in a fixed number of queries per device."""
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, TextField, Value, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Lower, Replace, Trim
+from django.db.models.functions import Cast, Lower, Replace, Trim
 
 from benchmarks.models import Benchmark, Validity
 from inventory.models import Device, HardwareSnapshot
@@ -86,9 +87,11 @@ def latest_cpu_model(device_id: int) -> str:
 
 def device_peers(device_id: int, key: str, value: str) -> list[rules.Run]:
     """The other benchmarked devices whose latest snapshot has this `value` of `key` (cpu_model
-    or system_model), each as the run that ranks it: its figures and methods. One query, none
-    for no value; rows are tuples and the methods are read out of the JSON by the database (a
-    CPU model shared by 10,000 machines is 10,000 rows)."""
+    or system_model), each as the run that ranks it: its figures and methods (not its time,
+    which no rule reads of a peer). One query, none
+    for no value. A CPU model may be shared by thousands of machines: rows are read as tuples
+    and their methods as text, decoded once per distinct text (machines benchmarked by one
+    bench.sh version share one)."""
     if not rules.peer_key(value):
         return []
     rows = (
@@ -96,21 +99,19 @@ def device_peers(device_id: int, key: str, value: str) -> list[rules.Run]:
         .filter(global_score__isnull=False)
         .annotate(peer=_normalised(f"latest_snapshot__{key}"))
         .filter(peer=rules.peer_key(value))
-        .annotate(**{f"method_{name}": KT(f"ranking_methods__{name}") for name in CATEGORY_NAMES})
-        .values_list(
-            "pk", "ranking_run_at", *SCORE_FIELDS, *(f"method_{n}" for n in CATEGORY_NAMES)
-        )
+        .annotate(methods=Cast("ranking_methods", TextField()))
+        .values_list("pk", *SCORE_FIELDS, "methods")
     )
-    scores = len(SCORE_FIELDS)
-    return [
-        rules.Run(
-            id=row[0],
-            run_at=row[1],
-            scores=dict(zip(FIGURE_NAMES, row[2 : 2 + scores], strict=True)),
-            methods=dict(zip(CATEGORY_NAMES, row[2 + scores :], strict=True)),
+    decoded: dict[str | None, dict] = {}
+    peers = []
+    for pk, *figures, text in rows:
+        if text not in decoded:
+            methods = json.loads(text) if text else None
+            decoded[text] = methods if isinstance(methods, dict) else {}
+        peers.append(
+            rules.Run(pk, None, dict(zip(FIGURE_NAMES, figures, strict=True)), decoded[text])
         )
-        for row in rows
-    ]
+    return peers
 
 
 def device_snapshots(device_id: int, *, limit: int = SNAPSHOTS_READ) -> list[dict]:

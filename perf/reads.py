@@ -1,7 +1,8 @@
 """Read latencies and query counts on a large fleet: 10k devices, 100k benchmarks.
 
     .venv/bin/python perf/reads.py [--devices 10000] [--benchmarks 100000] [--repeat 30]
-                                   [--database sqlite|postgres] [--only LABEL]
+                                   [--database sqlite|postgres] [--cpu-models 1]
+                                   [--only LABEL]
 
 Generates the fleet with bulk_create in a temp database (SQLite file, or a throwaway PostgreSQL
 cluster), then requests each read through Django's full stack in this process (test client:
@@ -64,7 +65,7 @@ def storage(d: int) -> dict:
     }
 
 
-def generate(devices: int, benchmarks: int) -> None:
+def generate(devices: int, benchmarks: int, cpu_models: int = 1) -> None:
     from django.db import models, transaction
 
     from benchmarks.models import Benchmark
@@ -107,7 +108,8 @@ def generate(devices: int, benchmarks: int) -> None:
                     device_id=d,
                     captured_at=now,
                     cpu_vendor="Intel",
-                    cpu_model="Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz",
+                    # device d's CPU is model d mod cpu_models: its peers are the others
+                    cpu_model=f"Intel(R) Core(TM) i7-{6700 + d % cpu_models} CPU @ 3.40GHz",
                     cpu_cores=4,
                     cpu_threads=8,
                     cpu_flags=["avx", "avx2"],
@@ -199,6 +201,13 @@ def main() -> int:
     parser.add_argument("--benchmarks", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--cpu-models",
+        type=int,
+        default=1,
+        help="CPU models in the fleet (1: every machine is every other's peer, the worst case "
+        "of the peer medians; 100: groups of a hundred)",
+    )
     parser.add_argument("--only", default="", help="the cases whose label contains this")
     args = parser.parse_args()
     if not 0 < args.devices <= 100_000 or not 0 < args.benchmarks <= 1_000_000:
@@ -251,7 +260,7 @@ def run(args) -> int:
     from django.test import Client
 
     call_command("migrate", verbosity=0)
-    generate(args.devices, args.benchmarks)
+    generate(args.devices, args.benchmarks, args.cpu_models)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     admin = Client()
     admin.force_login(
