@@ -73,6 +73,7 @@ def run(n: int) -> None:
     import benchmarks.views
     from benchmarks.services import IngestResult, benchmark_ingest
     from benchmarks.validation import submission_validate
+    from benchsite.submission_api import evaluate_attention
     from inventory.models import Device
     from inventory.services import device_get_by_hostname
     from perf.common import FLEET, example_document, submission
@@ -104,10 +105,10 @@ def run(n: int) -> None:
 
     example = example_document()
     warmup = FLEET  # every machine of the fleet submitted once: each line measures re-submissions
-    bodies = [json.dumps(submission(example, i)).encode() for i in range(warmup + 4 * n)]
+    bodies = [json.dumps(submission(example, i)).encode() for i in range(warmup + 5 * n)]
     for body in bodies[:warmup]:
         assert request("POST", "/api/benchmark", body).startswith("201")
-    batches = [bodies[warmup + k * n : warmup + (k + 1) * n] for k in range(4)]
+    batches = [bodies[warmup + k * n : warmup + (k + 1) * n] for k in range(5)]
 
     def mean_ms(label: str, fn: Callable, items: Iterable) -> float:
         items = list(items)
@@ -130,7 +131,7 @@ def run(n: int) -> None:
         range(n),
     )
     validated = []
-    mean_ms(
+    validating = mean_ms(
         "  validation (benchmarks.validation, pydantic)",
         lambda doc: validated.append(submission_validate(doc)),
         (json.loads(body) for body in batches[1]),
@@ -140,6 +141,14 @@ def run(n: int) -> None:
         lambda pair: benchmark_ingest(submission=pair[0], document=pair[1]),
         zip(validated, (json.loads(body) for body in batches[1]), strict=True),
     )
+    evaluated = mean_ms(
+        "  validation + benchmark_ingest with the attention evaluation",
+        lambda doc: benchmark_ingest(
+            submission=submission_validate(doc), document=doc, after_store=evaluate_attention
+        ),
+        (json.loads(body) for body in batches[4]),
+    )
+    evaluated -= validating  # what benchmark_ingest with the evaluation takes alone
     real_ingest = benchmarks.views.benchmark_ingest
     benchmarks.views.benchmark_ingest = lambda **kw: IngestResult(1, 1, 1, 50.0, True)
     try:
@@ -174,7 +183,8 @@ def run(n: int) -> None:
     whole = min(whole, again)
     print(
         f"\nbenchmark_ingest is {100 * ingest / whole:.0f} % of a submission; the rest of the "
-        f"request {rest:.2f} ms."
+        f"request {rest:.2f} ms; the attention evaluation adds {evaluated - ingest:.2f} ms "
+        f"({100 * (evaluated - ingest) / whole:.0f} % of a submission)."
     )
 
 
