@@ -120,7 +120,7 @@ def s3_bucket(settings, s3_server) -> str:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Under pytest-xdist each worker gets its own test database: PostgreSQL by a suffix to the
     name (pytest-django's), SQLite by being in each worker's memory already — pytest-django
     does not recognise our SQLite backend (benchsite.dbbackend) and would add the suffix to a

@@ -88,10 +88,9 @@ def latest_cpu_model(device_id: int) -> str:
 def device_peers(device_id: int, key: str, value: str) -> list[rules.Run]:
     """The other benchmarked devices whose latest snapshot has this `value` of `key` (cpu_model
     or system_model), each as the run that ranks it: its figures and methods (not its time,
-    which no rule reads of a peer). One query, none
-    for no value. A CPU model may be shared by thousands of machines: rows are read as tuples
-    and their methods as text, decoded once per distinct text (machines benchmarked by one
-    bench.sh version share one)."""
+    which no rule reads of a peer). One query, none for no value. A CPU model may be shared by
+    thousands of machines: rows are read as tuples and their methods as text, decoded once per
+    distinct text (machines benchmarked by one bench.sh version share one)."""
     if not rules.peer_key(value):
         return []
     rows = (
