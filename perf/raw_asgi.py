@@ -18,6 +18,8 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
+from inventory.columns import disk_models  # plain Python (the schema's pydantic models), no Django
+
 WEIGHTS = {"cpu": 0.30, "memory": 0.20, "disk": 0.25, "network": 0.15, "gpu": 0.10}
 SNAPSHOT_TEXT = {
     # hardware section → {payload key: column}, the text columns (NOT NULL, "" when missing)
@@ -105,6 +107,7 @@ def _snapshot_columns(hardware: dict) -> dict:
     for column, (section, key) in SNAPSHOT_JSON.items():
         columns[column] = json.dumps((hardware.get(section) or {}).get(key) or [])
     columns["storage"] = json.dumps(hardware.get("storage") or {})
+    columns["disk_models"] = disk_models(hardware.get("storage"))
     columns["network"] = json.dumps(hardware.get("network") or {})
     columns["raw"] = json.dumps(hardware)
     return columns
@@ -117,6 +120,13 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
     system = hardware.get("system") or {}
     version = document.get("bench_script_version") or ""
     scores = {name: (results.get(name) or {}).get("score") for name in WEIGHTS}
+    methods = json.dumps(
+        {
+            n: r["method"]
+            for n in WEIGHTS
+            if isinstance(r := results.get(n), dict) and r.get("method")
+        }
+    )
     present = [(WEIGHTS[n], s) for n, s in scores.items() if s is not None]
     weight_sum = sum(w for w, _ in present)
     global_score = round(sum(w * s for w, s in present) / weight_sum, 2) if present else None
@@ -132,8 +142,8 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             device_id = conn.execute(
                 "INSERT INTO inventory_device (hostname, fqdn, description, asset_tag, location,"
                 " owner, machine_id, system_uuid, serial, created_at, updated_at,"
-                " latest_validity, latest_validity_reasons)"
-                " VALUES (?, '', '', '', '', '', ?, ?, ?, ?, ?, '', '[]')",
+                " latest_validity, latest_validity_reasons, ranking_methods)"
+                " VALUES (?, '', '', '', '', '', ?, ?, ?, ?, ?, '', '[]', '{}')",
                 (
                     hostname,
                     (system.get("machine_id") or "").lower(),
@@ -176,9 +186,9 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             "UPDATE inventory_device SET latest_snapshot_id = ?, last_benchmark_at = ?,"
             " latest_validity = 'valid', latest_validity_reasons = '[]', ranking_run_at = ?,"
             " ranking_run_valid = 1, global_score = ?, cpu_score = ?, memory_score = ?,"
-            " disk_score = ?, network_score = ?, gpu_score = ?"
+            " disk_score = ?, network_score = ?, gpu_score = ?, ranking_methods = ?"
             " WHERE id = ? AND (last_benchmark_at IS NULL OR last_benchmark_at <= ?)",
-            (snapshot_id, now, now, global_score, *scores.values(), device_id, now),
+            (snapshot_id, now, now, global_score, *scores.values(), methods, device_id, now),
         )
         conn.execute("COMMIT")
     except BaseException:
