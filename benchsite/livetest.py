@@ -13,6 +13,7 @@ dozens of servers.
 
 import atexit
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -40,6 +41,17 @@ class LiveServer:
     env: dict
     log: Path
     pid: int = 0  # the gunicorn master (perf scripts read its workers' CPU time)
+
+    def submit(self, document: dict, *, timeout: float = 60) -> tuple[int, dict]:
+        """POST /api/benchmark with this server's token, as bench.sh does: (status, answer).
+        An error status raises urllib.error.HTTPError."""
+        request = urllib.request.Request(  # noqa: S310 (loopback)
+            f"{self.url}/api/benchmark",
+            data=json.dumps(document).encode(),
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return response.status, json.loads(response.read())
 
 
 def free_port() -> int:

@@ -4,11 +4,9 @@ Screenshots go to $SCREENSHOT_DIR (default .screenshots/ in the checkout) for a 
 """
 
 import copy
-import json
 import os
 import subprocess
 import sys
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -40,13 +38,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 def post(server, document):
-    request = urllib.request.Request(
-        f"{server.url}/api/benchmark",
-        data=json.dumps(document).encode(),
-        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
-        return json.loads(response.read())
+    return server.submit(document, timeout=30)[1]
 
 
 @pytest.fixture(scope="module")
