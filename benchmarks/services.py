@@ -24,6 +24,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
+from inventory.columns import model_keys
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import Results, Submission
 from inventory.services import (
@@ -213,6 +214,7 @@ def run_record(benchmark: Benchmark) -> RunRecord:
         validity=benchmark.validity,
         reasons=benchmark.validity_reasons,
         snapshot_id=benchmark.snapshot_id,
+        model_keys=model_keys(benchmark.snapshot),
         figures={
             **{name: getattr(benchmark, name) for name in RANKING_FIGURES},
             "ranking_methods": methods_of(benchmark.results),

@@ -3,6 +3,7 @@ peers, each disk's SMART history, and its open attention items (CONTRACT Part 2)
 
 from typing import Any
 
+from inventory.columns import MODEL_KEYS
 from inventory.models import Device
 
 from . import rules, selectors
@@ -55,7 +56,7 @@ def device_insights(device: Device) -> dict[str, Any]:
         answer["baseline"] = own
         answer["deviation_pct"] = rules.deviations(latest.scores, own["scores"])
     snapshot = device.latest_snapshot
-    for key in selectors.PEER_KEYS:
+    for key in MODEL_KEYS:
         value = getattr(snapshot, key, "") if snapshot else ""
         peers = selectors.device_peers(device.pk, key, value)
         if len(peers) < 2:

@@ -5,7 +5,6 @@ SMART readings over time; and from those, the conditions that need a person's at
 selectors gather the data, services store what these decide.
 """
 
-import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ HEALTHY = frozenset({"PASSED", "OK"})
 SMART_COUNTERS = ("reallocated_sectors", "pending_sectors", "offline_uncorrectable", "media_errors")
 SMART_FIELDS = ("smart_health", "temperature_c", "power_on_hours", *SMART_COUNTERS, "percent_used")
 MIN_RUNS = 3  # fewer runs than this make no baseline
+FIGURE_NAMES = ("global", *CATEGORY_NAMES)  # a run's figures: its global score, its categories
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,13 @@ def medians_alike(
     *,
     take: int | None = None,
     minimum: int = 1,
+    names: Sequence[str] = FIGURE_NAMES,
 ) -> tuple[dict[str, float], int]:
     """Per category, the median of the first `take` scores of `runs` measured the same way as
     `methods` says (same method; absent equals absent), given at least `minimum` of them; the
     global median over the first `take` runs whose every method equals. Returns the medians and
-    how many runs the global one is drawn from."""
+    how many runs the global one is drawn from. `names`: the figures wanted ("global", "cpu",
+    …), all by default; the runs need carry only those."""
     wanted = tuple(methods.get(name) for name in CATEGORY_NAMES)
     verdicts: dict[int, tuple[bool, ...]] = {}  # by methods mapping: peers share a few
 
@@ -75,6 +77,8 @@ def medians_alike(
     flags = [same_way(run) for run in runs]
     medians: dict[str, float] = {}
     for i, name in enumerate(CATEGORY_NAMES):
+        if name not in names:
+            continue
         same = [
             run.scores[name]
             for run, flag in zip(runs, flags, strict=True)
@@ -87,7 +91,7 @@ def medians_alike(
         for run, flag in zip(runs, flags, strict=True)
         if all(flag) and run.scores.get("global") is not None
     ][:take]
-    if len(alike) >= minimum:
+    if len(alike) >= minimum and "global" in names:
         medians["global"] = _median(alike)
     return medians, len(alike)
 
@@ -113,22 +117,16 @@ def deviations(latest: Mapping[str, float | None], reference: Mapping[str, float
     }
 
 
-_SPACES = re.compile(r"\s+")
-
-
-def peer_key(value: str | None) -> str:
-    """Two models name the same part when they match case-insensitively, runs of spaces
-    collapsed ("Intel(R) Core(TM) i7-6700  CPU" is "intel(r) core(tm) i7-6700 cpu")."""
-    return _SPACES.sub(" ", value or "").strip().lower()
-
-
 def peer_medians(
-    latest_methods: Mapping[str, str | None], peers: Sequence[Run]
+    latest_methods: Mapping[str, str | None],
+    peers: Sequence[Run],
+    *,
+    names: Sequence[str] = FIGURE_NAMES,
 ) -> dict[str, float]:
     """Per category, the median of the peers' ranking figures measured the same way as the
     device's latest run; global over the peers whose every method equals (each peer is the run
-    that ranks it)."""
-    return medians_alike(latest_methods, peers)[0]
+    that ranks it). `names` as for medians_alike."""
+    return medians_alike(latest_methods, peers, names=names)[0]
 
 
 def disk_key(disk: Mapping[str, Any]) -> str:

@@ -1,15 +1,16 @@
 """The data the insight rules read, in a fixed number of queries per device."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, TextField, Value, When
+from django.db.models import Case, IntegerField, TextField, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Lower, Replace, Trim
+from django.db.models.functions import Cast
 
 from benchmarks.models import Benchmark, Validity
+from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORY_NAMES
 
@@ -22,9 +23,8 @@ _CRITICAL_FIRST = Case(
 )
 RUNS_READ = 60  # the newest runs a baseline is drawn from (BASELINE_RUNS per category at most)
 SNAPSHOTS_READ = 50  # a disk's SMART history: the newest snapshots
-PEER_KEYS = ("cpu_model", "system_model")
-SCORE_FIELDS = ("global_score", *(f"{name}_score" for name in CATEGORY_NAMES))
-FIGURE_NAMES = tuple(name.removesuffix("_score") for name in SCORE_FIELDS)  # "global", "cpu", …
+FIGURE_NAMES = rules.FIGURE_NAMES  # "global", "cpu", …
+SCORE_FIELDS = tuple(f"{name}_score" for name in FIGURE_NAMES)  # their columns
 
 
 def thresholds() -> rules.Thresholds:
@@ -70,14 +70,6 @@ def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     return latest, earlier
 
 
-def _normalised(field: str):
-    # rules.peer_key in SQL: trimmed, lower case, runs of up to four spaces made one
-    value = Trim(F(field))
-    for _ in range(2):
-        value = Replace(value, Value("  "), Value(" "))
-    return Lower(value)
-
-
 def latest_cpu_model(device_id: int) -> str:
     value = (
         Device.objects.filter(pk=device_id).values_list("latest_snapshot__cpu_model", flat=True)
@@ -85,31 +77,33 @@ def latest_cpu_model(device_id: int) -> str:
     return value or ""
 
 
-def device_peers(device_id: int, key: str, value: str) -> list[rules.Run]:
+def device_peers(
+    device_id: int, key: str, value: str, *, figures: Sequence[str] = FIGURE_NAMES
+) -> list[rules.Run]:
     """The other benchmarked devices whose latest snapshot has this `value` of `key` (cpu_model
-    or system_model), each as the run that ranks it: its figures and methods (not its time,
-    which no rule reads of a peer). One query, none for no value. A CPU model may be shared by
-    thousands of machines: rows are read as tuples and their methods as text, decoded once per
-    distinct text (machines benchmarked by one bench.sh version share one)."""
-    if not rules.peer_key(value):
+    or system_model), each as the run that ranks it: its `figures` (all by default; a
+    submission's evaluation reads only "global") and methods, not its time, which no rule reads
+    of a peer. One query, none for no value. A CPU model may be shared by thousands of
+    machines: rows are read as tuples and their methods as text, decoded once per distinct text
+    (machines benchmarked by one bench.sh version share one)."""
+    wanted = model_key(value)
+    if not wanted:
         return []
     rows = (
-        Device.objects.exclude(pk=device_id)
+        # the key column follows latest_snapshot: a deleted latest snapshot leaves no peer
+        Device.objects.filter(**{f"{key}_key": wanted}, latest_snapshot__isnull=False)
         .filter(global_score__isnull=False)
-        .annotate(peer=_normalised(f"latest_snapshot__{key}"))
-        .filter(peer=rules.peer_key(value))
+        .exclude(pk=device_id)
         .annotate(methods=Cast("ranking_methods", TextField()))
-        .values_list("pk", *SCORE_FIELDS, "methods")
+        .values_list("pk", *(f"{name}_score" for name in figures), "methods")
     )
     decoded: dict[str | None, dict] = {}
     peers = []
-    for pk, *figures, text in rows:
+    for pk, *scores, text in rows:
         if text not in decoded:
             methods = json.loads(text) if text else None
             decoded[text] = methods if isinstance(methods, dict) else {}
-        peers.append(
-            rules.Run(pk, None, dict(zip(FIGURE_NAMES, figures, strict=True)), decoded[text])
-        )
+        peers.append(rules.Run(pk, None, dict(zip(figures, scores, strict=True)), decoded[text]))
     return peers
 
 

@@ -28,6 +28,7 @@ class Event:
 # snapshots read to judge the disks on a submission: the newest and the ones before it that a
 # disk's previous readings are found in (the API's history reads more)
 SNAPSHOTS_JUDGED = 5
+GLOBAL = ("global",)
 
 
 def device_assessment(
@@ -41,12 +42,13 @@ def device_assessment(
     assessment = rules.Assessment()
     if latest is not None:
         own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
-        peers = selectors.device_peers(device.pk, "cpu_model", cpu_model)
+        # below_peers reads the global figure only: the peers' other figures are not read
+        peers = selectors.device_peers(device.pk, "cpu_model", cpu_model, figures=GLOBAL)
         rules.score_conditions(
             assessment,
             latest=latest.scores,
             own=own["scores"] if own else None,
-            peers_by_cpu=rules.peer_medians(latest.methods, peers),
+            peers_by_cpu=rules.peer_medians(latest.methods, peers, names=GLOBAL),
             peer_count=len(peers),
             cpu_model=cpu_model,
             thresholds=thresholds,

@@ -2,6 +2,7 @@
 by hardware section (inventory.models builds the model fields from them, inventory.history the
 admin's sections and the snapshot diff, the API its snapshot fields)."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,3 +71,20 @@ def disk_models(storage: Mapping[str, Any] | None) -> str:
         if isinstance(model, str) and model.strip():
             models[model.strip()] = None
     return "\n".join(models)
+
+
+# The snapshot columns a device keeps normalised from its latest snapshot, as `<name>_key`, to
+# find the machines alike (CONTRACT Part 2, "Insights": peers) through an index.
+MODEL_KEYS = ("cpu_model", "system_model")
+_SPACES = re.compile(r"\s+")
+
+
+def model_key(value: str | None) -> str:
+    """Two models name the same part when they match case-insensitively, runs of spaces
+    collapsed ("Intel(R) Core(TM) i7-6700  CPU" is "intel(r) core(tm) i7-6700 cpu")."""
+    return _SPACES.sub(" ", value or "").strip().lower()
+
+
+def model_keys(snapshot: Any) -> dict[str, str]:
+    """The device's `<name>_key` columns for this latest snapshot (none: empty keys)."""
+    return {f"{name}_key": model_key(getattr(snapshot, name, "")) for name in MODEL_KEYS}

@@ -84,6 +84,10 @@ class Device(RankingFigures):
         related_name="+",
         editable=False,
     )
+    # its CPU and system model normalised (columns.model_key), kept with latest_snapshot: the
+    # machines alike are an index lookup, not a normalising join over the fleet
+    cpu_model_key = models.CharField(max_length=255, blank=True, editable=False)
+    system_model_key = models.CharField(max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,6 +108,9 @@ class Device(RankingFigures):
             models.Index(fields=("-global_score", "hostname"), name="inventory_device_ranking"),
             # ?ordering=-last_benchmark_at
             models.Index(fields=("-last_benchmark_at",), name="inventory_device_last_run"),
+            # a machine's peers (insights, a submission's attention evaluation)
+            models.Index(fields=("cpu_model_key",), name="inventory_device_cpu_key"),
+            models.Index(fields=("system_model_key",), name="inventory_device_system_key"),
         )
 
     def __str__(self):

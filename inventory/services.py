@@ -1,5 +1,6 @@
 """Writes of inventory objects. Callers own the transaction unless a function says otherwise."""
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -222,6 +223,8 @@ class RunRecord:
     reasons: Sequence[str]
     snapshot_id: int | None
     figures: Mapping[str, float | None]  # global_score, cpu_score, ...
+    # the snapshot's cpu_model_key and system_model_key (columns.model_keys)
+    model_keys: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
@@ -236,6 +239,7 @@ def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
             latest_validity=run.validity,
             latest_validity_reasons=list(run.reasons),
             latest_snapshot_id=run.snapshot_id,
+            **run.model_keys,
         )
     newer = device.ranking_run_at is None or run.run_at >= device.ranking_run_at
     has_valid = bool(device.ranking_run_valid)

@@ -18,7 +18,8 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
-from inventory.columns import disk_models  # plain Python (the schema's pydantic models), no Django
+# plain Python (the schema's pydantic models), no Django
+from inventory.columns import disk_models, model_key
 
 WEIGHTS = {"cpu": 0.30, "memory": 0.20, "disk": 0.25, "network": 0.15, "gpu": 0.10}
 SNAPSHOT_TEXT = {
@@ -142,8 +143,9 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             device_id = conn.execute(
                 "INSERT INTO inventory_device (hostname, fqdn, description, asset_tag, location,"
                 " owner, machine_id, system_uuid, serial, created_at, updated_at,"
-                " latest_validity, latest_validity_reasons, ranking_methods)"
-                " VALUES (?, '', '', '', '', '', ?, ?, ?, ?, ?, '', '[]', '{}')",
+                " latest_validity, latest_validity_reasons, ranking_methods, cpu_model_key,"
+                " system_model_key)"
+                " VALUES (?, '', '', '', '', '', ?, ?, ?, ?, ?, '', '[]', '{}', '', '')",
                 (
                     hostname,
                     (system.get("machine_id") or "").lower(),
@@ -186,9 +188,21 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             "UPDATE inventory_device SET latest_snapshot_id = ?, last_benchmark_at = ?,"
             " latest_validity = 'valid', latest_validity_reasons = '[]', ranking_run_at = ?,"
             " ranking_run_valid = 1, global_score = ?, cpu_score = ?, memory_score = ?,"
-            " disk_score = ?, network_score = ?, gpu_score = ?, ranking_methods = ?"
+            " disk_score = ?, network_score = ?, gpu_score = ?, ranking_methods = ?,"
+            " cpu_model_key = ?, system_model_key = ?"
             " WHERE id = ? AND (last_benchmark_at IS NULL OR last_benchmark_at <= ?)",
-            (snapshot_id, now, now, global_score, *scores.values(), methods, device_id, now),
+            (
+                snapshot_id,
+                now,
+                now,
+                global_score,
+                *scores.values(),
+                methods,
+                model_key(columns.get("cpu_model")),
+                model_key(columns.get("system_model")),
+                device_id,
+                now,
+            ),
         )
         conn.execute("COMMIT")
     except BaseException:

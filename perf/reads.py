@@ -71,7 +71,12 @@ def generate(devices: int, benchmarks: int, cpu_models: int = 1) -> None:
     from benchmarks.models import Benchmark
     from benchmarks.services import device_ranking_refresh
     from insights.models import AttentionItem, Kind, Severity
+    from inventory.columns import model_key
     from inventory.models import Device, HardwareSnapshot, Tag
+
+    def cpu_model(d: int) -> str:
+        # device d's CPU is model d mod cpu_models: its peers are the others
+        return f"Intel(R) Core(TM) i7-{6700 + d % cpu_models} CPU @ 3.40GHz"
 
     rng = random.Random(8)
     started = time.monotonic()
@@ -87,6 +92,7 @@ def generate(devices: int, benchmarks: int, cpu_models: int = 1) -> None:
                     location=rng.choice(("rack-1", "rack-2", "office", "lab", "")),
                     description=f"machine number {d}",
                     machine_id=f"{d:032x}",
+                    cpu_model_key=model_key(cpu_model(d)),  # as its latest snapshot says
                 )
                 for d in range(1, devices + 1)
             ),
@@ -108,8 +114,7 @@ def generate(devices: int, benchmarks: int, cpu_models: int = 1) -> None:
                     device_id=d,
                     captured_at=now,
                     cpu_vendor="Intel",
-                    # device d's CPU is model d mod cpu_models: its peers are the others
-                    cpu_model=f"Intel(R) Core(TM) i7-{6700 + d % cpu_models} CPU @ 3.40GHz",
+                    cpu_model=cpu_model(d),
                     cpu_cores=4,
                     cpu_threads=8,
                     cpu_flags=["avx", "avx2"],

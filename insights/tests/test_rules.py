@@ -3,6 +3,7 @@
 import pytest
 
 from insights import rules
+from inventory.columns import model_key
 
 T = rules.Thresholds()
 
@@ -63,7 +64,7 @@ def test_deviation_is_rounded_to_one_decimal():
     ],
 )
 def test_peer_keys(a, b, same):
-    assert (rules.peer_key(a) == rules.peer_key(b)) is same
+    assert (model_key(a) == model_key(b)) is same
 
 
 def test_peer_medians_compare_only_figures_measured_the_same_way():

@@ -68,3 +68,11 @@ def test_an_older_run_takes_its_place_in_the_past(valid):
     assert device.global_score == 90
     assert device.last_benchmark_at == T0 + timedelta(hours=5)
     assert device.latest_snapshot_id == 105
+
+
+def test_the_model_keys_follow_the_latest_snapshot_not_an_older_run():
+    keys = {"cpu_model_key": "intel(r) core(tm) i7-6700 cpu", "system_model_key": "optiplex 7040"}
+    newest = RunRecord(**{**run(2).__dict__, "model_keys": keys})
+    older = RunRecord(**{**run(1).__dict__, "model_keys": {"cpu_model_key": "old cpu"}})
+    device = device_after(newest, older)
+    assert (device.cpu_model_key, device.system_model_key) == tuple(keys.values())

@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from inventory.models import HardwareSnapshot
+from inventory.models import Device, HardwareSnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,6 +15,14 @@ def migrate(target):
     executor.loader.build_graph()
     executor.migrate([target])
     return executor.loader.project_state([target]).apps
+
+
+@pytest.fixture(autouse=True)
+def latest_schema_after():
+    """Each test leaves the schema as the other tests of its process expect it."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_0007_makes_the_disk_models_of_existing_snapshots_searchable():
@@ -38,3 +46,27 @@ def test_0007_makes_the_disk_models_of_existing_snapshots_searchable():
     models = HardwareSnapshot.objects.get(pk=filled.pk).disk_models
     assert models == "WDC WD40EFRX-68N32N0\nSamsung SSD 980 PRO 1TB"
     assert HardwareSnapshot.objects.get(pk=empty.pk).disk_models == ""
+
+
+def test_0008_gives_existing_devices_the_keys_of_their_latest_snapshot():
+    apps = migrate(("inventory", "0007_snapshot_disk_models"))
+    device = apps.get_model("inventory", "Device")
+    snapshot = apps.get_model("inventory", "HardwareSnapshot")
+    nas = device.objects.create(hostname="nas")
+    old = snapshot.objects.create(device=nas, captured_at=timezone.now(), cpu_model="Old CPU")
+    latest = snapshot.objects.create(
+        device=nas,
+        captured_at=timezone.now(),
+        cpu_model="  Intel(R) Core(TM)  i7-6700 CPU ",
+        system_model="OptiPlex\t7040",
+    )
+    nas.latest_snapshot = latest
+    nas.save()
+    never = device.objects.create(hostname="never-benchmarked")
+    assert old.pk != latest.pk
+
+    migrate(("inventory", "0008_device_model_keys"))
+
+    keys = Device.objects.values_list("cpu_model_key", "system_model_key")
+    assert keys.get(pk=nas.pk) == ("intel(r) core(tm) i7-6700 cpu", "optiplex 7040")
+    assert keys.get(pk=never.pk) == ("", "")
