@@ -39,8 +39,8 @@ class FleetCollector:
             "hostname",
             "last_benchmark_at",
             *(f"{category}_score" for category in CATEGORIES),
-            # the disks only, cut out by the database: partitions and the rest are never decoded
-            "latest_snapshot__storage__devices",
+            # the disks' identity and SMART readings only: the storage is never decoded
+            "latest_snapshot__disk_readings",
         ).order_by("hostname")
         score = GaugeMetricFamily(
             "benchtools_device_score",
@@ -65,7 +65,7 @@ class FleetCollector:
                     score.add_metric((hostname, category), value)
             if last_benchmark_at is not None:
                 last_run.add_metric((hostname,), last_benchmark_at.timestamp())
-            for disk, readings in disks_of({"devices": disks}).items():
+            for disk, readings in disks_of(disks).items():
                 if _number(celsius := readings.get("temperature_c")):
                     temperature.add_metric((hostname, disk), celsius)
 

@@ -3,7 +3,7 @@ peers, each disk's SMART history, and its open attention items (CONTRACT Part 2)
 
 from typing import Any
 
-from inventory.columns import MODEL_KEYS
+from inventory.columns import MODEL_KEYS, SMART_FIELDS
 from inventory.models import Device
 
 from . import rules, selectors
@@ -15,7 +15,7 @@ def disk_histories(snapshots: list[dict]) -> list[dict[str, Any]]:
     first; disks in the order the newest snapshot lists them, then the ones gone."""
     disks: dict[str, dict[str, Any]] = {}
     for snapshot in snapshots:  # newest first: a disk's name and model are its latest
-        for key, disk in rules.disks_of(snapshot["storage"]).items():
+        for key, disk in snapshot["disks"].items():
             entry = disks.setdefault(
                 key,
                 {
@@ -29,7 +29,7 @@ def disk_histories(snapshots: list[dict]) -> list[dict[str, Any]]:
                 {
                     "snapshot_id": snapshot["id"],
                     "captured_at": snapshot["captured_at"],
-                    **{name: disk.get(name) for name in rules.SMART_FIELDS},
+                    **{name: disk.get(name) for name in SMART_FIELDS},
                 }
             )
     for entry in disks.values():

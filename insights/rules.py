@@ -15,7 +15,6 @@ from inventory.schema import CATEGORY_NAMES
 HEALTHY = frozenset({"PASSED", "OK"})
 # counters that only grow on a dying disk; a rise is worth a person's attention at once
 SMART_COUNTERS = ("reallocated_sectors", "pending_sectors", "offline_uncorrectable", "media_errors")
-SMART_FIELDS = ("smart_health", "temperature_c", "power_on_hours", *SMART_COUNTERS, "percent_used")
 MIN_RUNS = 3  # fewer runs than this make no baseline
 FIGURE_NAMES = ("global", *CATEGORY_NAMES)  # a run's figures: its global score, its categories
 
@@ -134,10 +133,12 @@ def disk_key(disk: Mapping[str, Any]) -> str:
     return str(disk.get("serial") or disk.get("name") or "")
 
 
-def disks_of(storage: Any) -> dict[str, Mapping[str, Any]]:
-    devices = storage.get("devices") if isinstance(storage, Mapping) else None
+def disks_of(disks: Any) -> dict[str, Mapping[str, Any]]:
+    """A snapshot's disks (its `disk_readings`) by disk_key; a disk with neither is left out."""
     return {
-        key: disk for disk in devices or [] if isinstance(disk, Mapping) and (key := disk_key(disk))
+        key: disk
+        for disk in (disks if isinstance(disks, list) else ())
+        if isinstance(disk, Mapping) and (key := disk_key(disk))
     }
 
 

@@ -108,22 +108,27 @@ def device_peers(
 
 
 def device_snapshots(device_id: int, *, limit: int = SNAPSHOTS_READ) -> list[dict]:
-    """The newest snapshots' id, time and storage, newest first. One query."""
-    return list(
+    """The newest snapshots' id, time and disks (their `disk_readings`, by disk key), newest
+    first. One query, which decodes no snapshot's whole storage."""
+    rows = (
         HardwareSnapshot.objects.filter(device_id=device_id)
         .order_by("-captured_at", "-id")
-        .values("id", "captured_at", "storage")[:limit]
+        .values_list("id", "captured_at", "disk_readings")[:limit]
     )
+    return [
+        {"id": pk, "captured_at": captured_at, "disks": rules.disks_of(disks)}
+        for pk, captured_at, disks in rows
+    ]
 
 
 def previous_readings(snapshots: list[dict]) -> dict[str, Mapping[str, Any]]:
     """Per disk of the newest snapshot, its readings at the previous snapshot that had it."""
     if not snapshots:
         return {}
-    wanted = set(rules.disks_of(snapshots[0]["storage"]))
+    wanted = set(snapshots[0]["disks"])
     found: dict[str, Mapping[str, Any]] = {}
     for snapshot in snapshots[1:]:
-        for key, disk in rules.disks_of(snapshot["storage"]).items():
+        for key, disk in snapshot["disks"].items():
             if key in wanted and key not in found:
                 found[key] = disk
         if len(found) == len(wanted):

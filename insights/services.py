@@ -56,7 +56,7 @@ def device_assessment(
     snapshots = selectors.device_snapshots(device.pk, limit=SNAPSHOTS_JUDGED)
     rules.disk_conditions(
         assessment,
-        latest=rules.disks_of(snapshots[0]["storage"]) if snapshots else {},
+        latest=snapshots[0]["disks"] if snapshots else {},
         previous=selectors.previous_readings(snapshots),
         open_disks=open_disks,
         thresholds=thresholds,

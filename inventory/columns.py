@@ -73,6 +73,32 @@ def disk_models(storage: Mapping[str, Any] | None) -> str:
     return "\n".join(models)
 
 
+# What a snapshot keeps of each disk beside `storage` as sent: what the disk is and its SMART
+# readings, which the insights, the attention rules and /metrics read without decoding the rest
+DISK_IDENTITY = ("name", "serial", "model")
+SMART_FIELDS = (
+    "smart_health",
+    "temperature_c",
+    "power_on_hours",
+    "reallocated_sectors",
+    "pending_sectors",
+    "offline_uncorrectable",
+    "media_errors",
+    "percent_used",
+)
+
+
+def disk_readings(storage: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The snapshot's `disk_readings`: per disk of `storage.devices`, in the order sent, its
+    identity and SMART fields that have a value (the submission's validation typed them)."""
+    devices = storage.get("devices") if isinstance(storage, Mapping) else None
+    return [
+        {name: disk[name] for name in (*DISK_IDENTITY, *SMART_FIELDS) if disk.get(name) is not None}
+        for disk in (devices if isinstance(devices, list) else ())
+        if isinstance(disk, Mapping)
+    ]
+
+
 # The snapshot columns a device keeps normalised from its latest snapshot, as `<name>_key`, to
 # find the machines alike (CONTRACT Part 2, "Insights": peers) through an index.
 MODEL_KEYS = ("cpu_model", "system_model")

@@ -207,6 +207,7 @@ def snapshot_record(
         # storage and network keep their per-item extras (SMART attributes, …) as sent
         storage=raw.get("storage") or {},
         disk_models=columns.disk_models(raw.get("storage")),
+        disk_readings=columns.disk_readings(raw.get("storage")),
         network=raw.get("network") or {},
         raw=dict(raw),
         **_snapshot_columns(hardware),

@@ -71,7 +71,7 @@ def generate(devices: int, benchmarks: int, cpu_models: int = 1) -> None:
     from benchmarks.models import Benchmark
     from benchmarks.services import device_ranking_refresh
     from insights.models import AttentionItem, Kind, Severity
-    from inventory.columns import model_key
+    from inventory.columns import disk_readings, model_key
     from inventory.models import Device, HardwareSnapshot, Tag
 
     def cpu_model(d: int) -> str:
@@ -122,6 +122,7 @@ def generate(devices: int, benchmarks: int, cpu_models: int = 1) -> None:
                     os_name="Debian GNU/Linux",
                     raw={"cpu": {"model": "i7-6700"}},
                     storage=storage(d),
+                    disk_readings=disk_readings(storage(d)),
                 )
                 for d in range(1, devices + 1)
             ),

@@ -25,6 +25,7 @@ from insights import checks, notify
 from insights.management.commands.notify_test import TITLE
 from insights.models import AttentionItem
 from insights.services import attention_evaluate
+from inventory.columns import disk_readings
 from inventory.models import Device
 
 from .machines import disk
@@ -167,7 +168,9 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(notify_to, receiver, ru
     notify_to(receiver.url)
     run(hours_ago=1, disks=PASSED)
     device = Device.objects.select_related("latest_snapshot").get()
+    # the snapshot as if it had said FAILED, without the evaluation a submission makes
     device.latest_snapshot.storage = {"devices": FAILED}
+    device.latest_snapshot.disk_readings = disk_readings(device.latest_snapshot.storage)
     device.latest_snapshot.save()
 
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -106,8 +106,8 @@ def disk_assess(latest, previous=None, open_disks=()):
     assessment = rules.Assessment()
     rules.disk_conditions(
         assessment,
-        latest=rules.disks_of({"devices": latest}),
-        previous=rules.disks_of({"devices": previous or []}),
+        latest=rules.disks_of(latest),
+        previous=rules.disks_of(previous or []),
         open_disks=list(open_disks),
         thresholds=T,
     )

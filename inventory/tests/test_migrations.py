@@ -43,9 +43,9 @@ def test_0007_makes_the_disk_models_of_existing_snapshots_searchable():
 
     migrate(("inventory", "0007_snapshot_disk_models"))
 
-    models = HardwareSnapshot.objects.get(pk=filled.pk).disk_models
-    assert models == "WDC WD40EFRX-68N32N0\nSamsung SSD 980 PRO 1TB"
-    assert HardwareSnapshot.objects.get(pk=empty.pk).disk_models == ""
+    models = HardwareSnapshot.objects.values_list("disk_models", flat=True)  # 0007's columns
+    assert models.get(pk=filled.pk) == "WDC WD40EFRX-68N32N0\nSamsung SSD 980 PRO 1TB"
+    assert models.get(pk=empty.pk) == ""
 
 
 def test_0008_gives_existing_devices_the_keys_of_their_latest_snapshot():
@@ -70,3 +70,20 @@ def test_0008_gives_existing_devices_the_keys_of_their_latest_snapshot():
     keys = Device.objects.values_list("cpu_model_key", "system_model_key")
     assert keys.get(pk=nas.pk) == ("intel(r) core(tm) i7-6700 cpu", "optiplex 7040")
     assert keys.get(pk=never.pk) == ("", "")
+
+
+def test_0009_derives_the_disk_readings_of_existing_snapshots():
+    apps = migrate(("inventory", "0008_device_model_keys"))
+    device = apps.get_model("inventory", "Device").objects.create(hostname="nas")
+    snapshot = apps.get_model("inventory", "HardwareSnapshot")
+    storage = {
+        "devices": [{"name": "/dev/sda", "serial": "WD-1", "vendor": "WDC", "temperature_c": 41}]
+    }
+    filled = snapshot.objects.create(device=device, captured_at=timezone.now(), storage=storage)
+    empty = snapshot.objects.create(device=device, captured_at=timezone.now(), storage={})
+
+    migrate(("inventory", "0009_snapshot_disk_readings"))
+
+    readings = HardwareSnapshot.objects.get(pk=filled.pk).disk_readings
+    assert readings == [{"name": "/dev/sda", "serial": "WD-1", "temperature_c": 41}]
+    assert HardwareSnapshot.objects.get(pk=empty.pk).disk_readings == []
