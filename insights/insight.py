@@ -59,14 +59,14 @@ def device_insights(device: Device) -> dict[str, Any]:
     for key in MODEL_KEYS:
         value = getattr(snapshot, key, "") if snapshot else ""
         peers = selectors.device_peers(device.pk, key, value)
-        if len(peers) < 2:
+        if peers.count < 2:
             continue
         medians = rules.peer_medians(latest.methods, peers)
         answer["peers"].append(
             {
                 "by": key,
                 "value": value,
-                "devices": len(peers),
+                "devices": peers.count,
                 "median": medians,
                 "deviation_pct": rules.deviations(latest.scores, medians),
             }

@@ -28,13 +28,35 @@ class Thresholds:
 
 
 class Run(NamedTuple):
-    """A run as the rules see it: its scores and the method of each category (a tuple: peer
-    medians read one per machine of a CPU model, thousands of them)."""
+    """A run as the rules see it: its scores and the method of each category."""
 
     id: int
     run_at: Any
     scores: Mapping[str, float | None]  # "global", "cpu", ...
     methods: Mapping[str, str | None]
+
+
+class Measured(NamedTuple):
+    """Figures measured one way: one run's, or those of all the peers measured with the same
+    methods (a CPU model's thousands of machines make a few of these, not thousands)."""
+
+    methods: Mapping[str, str | None]
+    figures: Mapping[str, Sequence[float | None]]  # "global", "cpu", …: values, in order
+
+    @classmethod
+    def of(cls, run: Run) -> "Measured":
+        return cls(run.methods, {name: (value,) for name, value in run.scores.items()})
+
+
+class Peers(NamedTuple):
+    """The other machines alike: how many, and their ranking figures by methods."""
+
+    count: int
+    measured: Sequence[Measured]
+
+    @classmethod
+    def of(cls, runs: Sequence[Run]) -> "Peers":
+        return cls(len(runs), [Measured.of(run) for run in runs])
 
 
 def _median(values: Sequence[float]) -> float:
@@ -50,46 +72,36 @@ def deviation(value: float | None, reference: float | None) -> float | None:
 
 def medians_alike(
     methods: Mapping[str, str | None],
-    runs: Sequence[Run],
+    measured: Sequence[Measured],
     *,
     take: int | None = None,
     minimum: int = 1,
     names: Sequence[str] = FIGURE_NAMES,
 ) -> tuple[dict[str, float], int]:
-    """Per category, the median of the first `take` scores of `runs` measured the same way as
-    `methods` says (same method; absent equals absent), given at least `minimum` of them; the
-    global median over the first `take` runs whose every method equals. Returns the medians and
-    how many runs the global one is drawn from. `names`: the figures wanted ("global", "cpu",
-    …), all by default; the runs need carry only those."""
-    wanted = tuple(methods.get(name) for name in CATEGORY_NAMES)
-    verdicts: dict[int, tuple[bool, ...]] = {}  # by methods mapping: peers share a few
+    """Per category, the median of the first `take` scores of `measured` measured the same way
+    as `methods` says (same method; absent equals absent), given at least `minimum` of them;
+    the global median over the first `take` global scores whose every method equals. Returns
+    the medians and how many scores the global one is drawn from. `names`: the figures wanted
+    ("global", "cpu", …), all by default; `measured` need carry only those."""
+    wanted = [(name, methods.get(name)) for name in CATEGORY_NAMES]
+    flags = [tuple(m.methods.get(name) == method for name, method in wanted) for m in measured]
 
-    def same_way(run: Run) -> tuple[bool, ...]:
-        key = id(run.methods)
-        if key not in verdicts:
-            verdicts[key] = tuple(
-                run.methods.get(name) == method
-                for name, method in zip(CATEGORY_NAMES, wanted, strict=True)
-            )
-        return verdicts[key]
+    def first(name: str, category: int | None) -> list[float]:
+        # the first `take` values of `name` measured alike: in that category, or in all
+        values = [
+            value
+            for m, flag in zip(measured, flags, strict=True)
+            if (all(flag) if category is None else flag[category])
+            for value in m.figures.get(name, ())
+            if value is not None
+        ]
+        return values[:take]
 
-    flags = [same_way(run) for run in runs]
     medians: dict[str, float] = {}
     for i, name in enumerate(CATEGORY_NAMES):
-        if name not in names:
-            continue
-        same = [
-            run.scores[name]
-            for run, flag in zip(runs, flags, strict=True)
-            if flag[i] and run.scores.get(name) is not None
-        ][:take]
-        if len(same) >= minimum:
+        if name in names and len(same := first(name, i)) >= minimum:
             medians[name] = _median(same)
-    alike = [
-        run.scores["global"]
-        for run, flag in zip(runs, flags, strict=True)
-        if all(flag) and run.scores.get("global") is not None
-    ][:take]
+    alike = first("global", None)
     if len(alike) >= minimum and "global" in names:
         medians["global"] = _median(alike)
     return medians, len(alike)
@@ -102,7 +114,8 @@ def baseline(latest: Run, earlier: Sequence[Run], *, runs: int) -> dict[str, Any
 
     `earlier` are the device's valid runs before `latest`, newest first.
     """
-    scores, alike = medians_alike(latest.methods, earlier, take=runs, minimum=MIN_RUNS)
+    measured = [Measured.of(run) for run in earlier]
+    scores, alike = medians_alike(latest.methods, measured, take=runs, minimum=MIN_RUNS)
     if not scores:
         return None
     return {"runs": alike, "scores": scores}
@@ -118,14 +131,14 @@ def deviations(latest: Mapping[str, float | None], reference: Mapping[str, float
 
 def peer_medians(
     latest_methods: Mapping[str, str | None],
-    peers: Sequence[Run],
+    peers: Peers,
     *,
     names: Sequence[str] = FIGURE_NAMES,
 ) -> dict[str, float]:
     """Per category, the median of the peers' ranking figures measured the same way as the
-    device's latest run; global over the peers whose every method equals (each peer is the run
-    that ranks it). `names` as for medians_alike."""
-    return medians_alike(latest_methods, peers, names=names)[0]
+    device's latest run; global over the peers whose every method equals (each peer's figures
+    are those of the run that ranks it). `names` as for medians_alike."""
+    return medians_alike(latest_methods, peers.measured, names=names)[0]
 
 
 def disk_key(disk: Mapping[str, Any]) -> str:

@@ -79,32 +79,40 @@ def latest_cpu_model(device_id: int) -> str:
 
 def device_peers(
     device_id: int, key: str, value: str, *, figures: Sequence[str] = FIGURE_NAMES
-) -> list[rules.Run]:
+) -> rules.Peers:
     """The other benchmarked devices whose latest snapshot has this `value` of `key` (cpu_model
-    or system_model), each as the run that ranks it: its `figures` (all by default; a
-    submission's evaluation reads only "global") and methods, not its time, which no rule reads
-    of a peer. One query, none for no value. A CPU model may be shared by thousands of
-    machines: rows are read as tuples and their methods as text, decoded once per distinct text
-    (machines benchmarked by one bench.sh version share one)."""
+    or system_model): how many, and their ranking figures (`figures`, all by default; a
+    submission's evaluation reads only "global") grouped by the methods they were measured
+    with. One query, none for no value. A CPU model may be shared by thousands of machines: rows
+    are read as tuples, grouped by their methods' text (one bench.sh version makes one) and
+    each group's methods decoded once."""
     wanted = model_key(value)
     if not wanted:
-        return []
+        return rules.Peers(0, [])
     rows = (
         # the key column follows latest_snapshot: a deleted latest snapshot leaves no peer
         Device.objects.filter(**{f"{key}_key": wanted}, latest_snapshot__isnull=False)
         .filter(global_score__isnull=False)
         .exclude(pk=device_id)
         .annotate(methods=Cast("ranking_methods", TextField()))
-        .values_list("pk", *(f"{name}_score" for name in figures), "methods")
+        .values_list("methods", *(f"{name}_score" for name in figures))
     )
-    decoded: dict[str | None, dict] = {}
-    peers = []
-    for pk, *scores, text in rows:
-        if text not in decoded:
-            methods = json.loads(text) if text else None
-            decoded[text] = methods if isinstance(methods, dict) else {}
-        peers.append(rules.Run(pk, None, dict(zip(figures, scores, strict=True)), decoded[text]))
-    return peers
+    by_methods: dict[str | None, list[tuple]] = {}
+    count = 0
+    for text, *scores in rows:
+        by_methods.setdefault(text, []).append(scores)
+        count += 1
+    measured = []
+    for text, group in by_methods.items():
+        methods = json.loads(text) if text else None
+        columns = zip(*group, strict=True)  # per figure, its values
+        measured.append(
+            rules.Measured(
+                methods if isinstance(methods, dict) else {},
+                dict(zip(figures, columns, strict=True)),
+            )
+        )
+    return rules.Peers(count, measured)
 
 
 def device_snapshots(device_id: int, *, limit: int = SNAPSHOTS_READ) -> list[dict]:

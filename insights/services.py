@@ -49,7 +49,7 @@ def device_assessment(
             latest=latest.scores,
             own=own["scores"] if own else None,
             peers_by_cpu=rules.peer_medians(latest.methods, peers, names=GLOBAL),
-            peer_count=len(peers),
+            peer_count=peers.count,
             cpu_model=cpu_model,
             thresholds=thresholds,
         )

@@ -73,7 +73,23 @@ def test_peer_medians_compare_only_figures_measured_the_same_way():
         rules.Run(2, None, {"global": 110.0, "cpu": 120.0}, {"cpu": "m1"}),
         rules.Run(3, None, {"global": 500.0, "cpu": 500.0}, {"cpu": "other"}),
     ]
-    assert rules.peer_medians({"cpu": "m1"}, peers) == {"cpu": 110.0, "global": 105.0}
+    assert rules.peer_medians({"cpu": "m1"}, rules.Peers.of(peers)) == {
+        "cpu": 110.0,
+        "global": 105.0,
+    }
+
+
+def test_peers_grouped_by_methods_give_the_medians_of_the_peers_one_by_one():
+    # how the selector hands a CPU model's machines over: one group per distinct methods
+    grouped = rules.Peers(
+        5,
+        [
+            rules.Measured({"cpu": "m1"}, {"global": (100.0, 90.0, None), "cpu": (1.0, 3.0, 2.0)}),
+            rules.Measured({"cpu": "m2"}, {"global": (500.0, 400.0), "cpu": (9.0, 9.0)}),
+        ],
+    )
+    assert rules.peer_medians({"cpu": "m1"}, grouped) == {"cpu": 2.0, "global": 95.0}
+    assert rules.peer_medians({"cpu": "m1"}, grouped, names=("global",)) == {"global": 95.0}
 
 
 def assess(**kwargs):
