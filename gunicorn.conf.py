@@ -49,3 +49,10 @@ if int(os.environ.get("NUM_PROXIES") or 0) > 0:
     forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "*"
 else:
     forwarded_allow_ips = ""
+
+
+def post_worker_init(worker):
+    """The worker has loaded the application (gthread and uvicorn alike)."""
+    from benchsite.process import freeze_loaded_objects
+
+    freeze_loaded_objects()

@@ -242,6 +242,9 @@ def django_setup(**env: str) -> None:
     import django
 
     django.setup()
+    from benchsite.process import freeze_loaded_objects
+
+    freeze_loaded_objects()  # as each gunicorn worker does (gunicorn.conf.py)
 
 
 def process_tree_cpu(pid: int) -> float:
