@@ -100,6 +100,22 @@ def test_insights_name_peers_with_the_same_cpu(api, run):
     assert "30.9 % below 2 other machines with the same CPU" in item["message"]
 
 
+def test_a_machine_counts_among_the_peers_of_its_latest_cpu_only(api, run):
+    old, new = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "AMD Ryzen 5 3600 6-Core Processor"
+    for host in ("desk-1", "desk-2", "desk-3", "desk-4"):
+        run(host, hours_ago=2, cpu_model=old)
+    run("desk-2", hours_ago=1, cpu_model=new)  # its CPU was replaced
+    run("desk-2", hours_ago=5, cpu_model=old)  # an older capture replayed: not its latest
+
+    def peers(host):
+        device = api.get("/api/devices", {"search": host}).json()["results"][0]
+        body = api.get(f"/api/devices/{device['id']}/insights").json()
+        return next((p["devices"] for p in body["peers"] if p["by"] == "cpu_model"), 0)
+
+    assert peers("desk-1") == 2  # desk-3 and desk-4; desk-2 has left
+    assert peers("desk-2") == 0  # nobody else has its new CPU
+
+
 def test_insights_give_each_disk_its_smart_history_oldest_first(api, run):
     run(hours_ago=2, disks=[disk(smart_health="PASSED", temperature_c=34, power_on_hours=100)])
     body = run(hours_ago=1, disks=[disk(smart_health="FAILED", temperature_c=58)])
