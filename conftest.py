@@ -74,6 +74,26 @@ def submit(api):
     return post
 
 
+@pytest.fixture
+def migrate_to():
+    """migrate_to((app, migration), ...) moves the test database's schema there (an app not
+    named stays where it is) and returns the models of that time; the latest schema is back
+    after the test, as the others expect it. Needs django_db(transaction=True)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(*targets):
+        executor = MigrationExecutor(connection)
+        named = {app for app, _ in targets}
+        plan = [*targets, *(t for t in executor.loader.graph.leaf_nodes() if t[0] not in named)]
+        executor.migrate(plan)
+        return executor.loader.project_state(plan).apps
+
+    yield migrate
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """No cached state leaks between tests (e.g. the failed-authentication counts per IP)."""

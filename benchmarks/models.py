@@ -33,6 +33,9 @@ class Benchmark(CategoryScores):
     results = models.JSONField(
         default=dict, blank=True, help_text="The results object as received."
     )
+    # results.<category>.method (scoring.methods_of): runs are compared category by category
+    # only when measured the same way, read without decoding the whole results
+    methods = models.JSONField(default=dict, blank=True, editable=False)
     extra = models.JSONField(
         default=dict, blank=True, help_text="Top-level keys of the submission this server ignores."
     )

@@ -9,6 +9,7 @@ categories present, so a skipped category (a headless server's GPU) does not sin
 
 from collections.abc import Collection, Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from inventory.schema import CATEGORIES as _CATEGORIES
 from inventory.schema import CATEGORY_NAMES as CATEGORIES
@@ -78,3 +79,15 @@ def global_score(
     if weight_sum == 0:
         return None
     return round_score(total / weight_sum)
+
+
+def methods_of(results: Mapping[str, Any] | None) -> dict[str, str]:
+    """How each category was measured (results.<category>.method), where the run says: a
+    benchmark's `methods`, compared before two runs' scores are (CONTRACT Part 2)."""
+    methods = {}
+    for name in CATEGORIES:
+        section = (results or {}).get(name)
+        method = section.get("method") if isinstance(section, Mapping) else None
+        if isinstance(method, str):
+            methods[name] = method
+    return methods

@@ -20,8 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.columns import model_keys
@@ -181,6 +180,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         bench_script_version=version,
         global_score=scoring.global_score(scores, weights, excluded),
         results=results,
+        methods=scoring.methods_of(results),
         extra={k: v for k, v in document.items() if k not in KNOWN_TOP_LEVEL},
         validity=Validity.SUSPECT if reasons else Validity.VALID,
         validity_reasons=reasons,
@@ -217,20 +217,9 @@ def run_record(benchmark: Benchmark) -> RunRecord:
         model_keys=model_keys(benchmark.snapshot),
         figures={
             **{name: getattr(benchmark, name) for name in RANKING_FIGURES},
-            "ranking_methods": methods_of(benchmark.results),
+            "ranking_methods": benchmark.methods,
         },
     )
-
-
-def methods_of(results: Mapping[str, Any] | None) -> dict[str, str]:
-    """How each category was measured (results.<category>.method), where the run says."""
-    methods = {}
-    for name in scoring.CATEGORIES:
-        section = (results or {}).get(name)
-        method = section.get("method") if isinstance(section, Mapping) else None
-        if isinstance(method, str):
-            methods[name] = method
-    return methods
 
 
 def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
@@ -267,17 +256,7 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
             output_field=BooleanField(),
         ),
         **{name: ranked(name) for name in RANKING_FIGURES},
-        ranking_methods=Coalesce(ranked_methods(latest, valid, has_valid), Value({}, JSONField())),
-    )
-
-
-def ranked_methods(latest, valid, has_valid):
-    """The ranking run's methods as one JSON object, built by the database (JSONObject)."""
-    methods = JSONObject(**{name: KT(f"results__{name}__method") for name in scoring.CATEGORIES})
-    return Case(
-        When(has_valid, then=Subquery(valid.annotate(m=methods).values("m")[:1])),
-        default=Subquery(latest.annotate(m=methods).values("m")[:1]),
-        output_field=JSONField(),
+        ranking_methods=Coalesce(ranked("methods"), Value({}, JSONField())),
     )
 
 

@@ -6,13 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, TextField, When
-from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from benchmarks.models import Benchmark, Validity
 from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
-from inventory.schema import CATEGORY_NAMES
 
 from . import rules
 from .models import AttentionItem, Severity
@@ -42,15 +40,12 @@ def _figures(row: Mapping[str, Any]) -> dict[str, float | None]:
 
 def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     """The run that ranks the device (its latest valid run, else its latest) and its valid runs
-    before that one, newest first. One query; the methods are read out of the JSON by the
-    database, not decoded whole."""
+    before that one, newest first. One query, which reads each run's small `methods`, not its
+    results."""
     rows = list(
         Benchmark.objects.filter(device_id=device_id)
         .order_by("-run_at", "-id")
-        .values("id", "run_at", "validity", *SCORE_FIELDS)
-        .annotate(**{f"method_{name}": KT(f"results__{name}__method") for name in CATEGORY_NAMES})[
-            :RUNS_READ
-        ]
+        .values("id", "run_at", "validity", "methods", *SCORE_FIELDS)[:RUNS_READ]
     )
     runs = [
         (
@@ -59,7 +54,7 @@ def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
                 id=row["id"],
                 run_at=row["run_at"],
                 scores=_figures(row),
-                methods={name: row[f"method_{name}"] for name in CATEGORY_NAMES},
+                methods=row["methods"] or {},
             ),
         )
         for row in rows

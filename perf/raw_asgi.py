@@ -168,9 +168,10 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
         benchmark_id = conn.execute(
             "INSERT INTO benchmarks_benchmark (run_at, received_at, bench_script_version,"
             " cpu_score, memory_score, disk_score, network_score, gpu_score, global_score,"
-            " results, extra, validity, validity_reasons, excluded_categories,"
+            " results, methods, extra, validity, validity_reasons, excluded_categories,"
             " scoring_version, weights, submission_id, submitted_by, device_id, snapshot_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 'valid', '[]', '[]', 2, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " '{}', 'valid', '[]', '[]', 2, ?, ?, ?, ?, ?)",
             (
                 now,
                 now,
@@ -178,6 +179,7 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
                 *scores.values(),
                 global_score,
                 json.dumps(results),
+                methods,
                 json.dumps(WEIGHTS),
                 uuid.UUID(sid).hex if sid else None,
                 submitted_by,

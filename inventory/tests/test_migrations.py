@@ -1,8 +1,6 @@
 """Data migrations fill what existing rows need, on the real schema of the time."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from inventory.models import Device, HardwareSnapshot
@@ -10,23 +8,8 @@ from inventory.models import Device, HardwareSnapshot
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
-
-
-@pytest.fixture(autouse=True)
-def latest_schema_after():
-    """Each test leaves the schema as the other tests of its process expect it."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def test_0007_makes_the_disk_models_of_existing_snapshots_searchable():
-    apps = migrate(("inventory", "0006_cpu_sockets"))
+def test_0007_makes_the_disk_models_of_existing_snapshots_searchable(migrate_to):
+    apps = migrate_to(("inventory", "0006_cpu_sockets"))
     device = apps.get_model("inventory", "Device").objects.create(hostname="nas")
     snapshot = apps.get_model("inventory", "HardwareSnapshot")
     storage = {
@@ -41,15 +24,15 @@ def test_0007_makes_the_disk_models_of_existing_snapshots_searchable():
     filled = snapshot.objects.create(device=device, captured_at=timezone.now(), storage=storage)
     empty = snapshot.objects.create(device=device, captured_at=timezone.now(), storage={})
 
-    migrate(("inventory", "0007_snapshot_disk_models"))
+    migrate_to(("inventory", "0007_snapshot_disk_models"))
 
     models = HardwareSnapshot.objects.values_list("disk_models", flat=True)  # 0007's columns
     assert models.get(pk=filled.pk) == "WDC WD40EFRX-68N32N0\nSamsung SSD 980 PRO 1TB"
     assert models.get(pk=empty.pk) == ""
 
 
-def test_0008_gives_existing_devices_the_keys_of_their_latest_snapshot():
-    apps = migrate(("inventory", "0007_snapshot_disk_models"))
+def test_0008_gives_existing_devices_the_keys_of_their_latest_snapshot(migrate_to):
+    apps = migrate_to(("inventory", "0007_snapshot_disk_models"))
     device = apps.get_model("inventory", "Device")
     snapshot = apps.get_model("inventory", "HardwareSnapshot")
     nas = device.objects.create(hostname="nas")
@@ -65,15 +48,15 @@ def test_0008_gives_existing_devices_the_keys_of_their_latest_snapshot():
     never = device.objects.create(hostname="never-benchmarked")
     assert old.pk != latest.pk
 
-    migrate(("inventory", "0008_device_model_keys"))
+    migrate_to(("inventory", "0008_device_model_keys"))
 
     keys = Device.objects.values_list("cpu_model_key", "system_model_key")
     assert keys.get(pk=nas.pk) == ("intel(r) core(tm) i7-6700 cpu", "optiplex 7040")
     assert keys.get(pk=never.pk) == ("", "")
 
 
-def test_0009_derives_the_disk_readings_of_existing_snapshots():
-    apps = migrate(("inventory", "0008_device_model_keys"))
+def test_0009_derives_the_disk_readings_of_existing_snapshots(migrate_to):
+    apps = migrate_to(("inventory", "0008_device_model_keys"))
     device = apps.get_model("inventory", "Device").objects.create(hostname="nas")
     snapshot = apps.get_model("inventory", "HardwareSnapshot")
     storage = {
@@ -82,7 +65,7 @@ def test_0009_derives_the_disk_readings_of_existing_snapshots():
     filled = snapshot.objects.create(device=device, captured_at=timezone.now(), storage=storage)
     empty = snapshot.objects.create(device=device, captured_at=timezone.now(), storage={})
 
-    migrate(("inventory", "0009_snapshot_disk_readings"))
+    migrate_to(("inventory", "0009_snapshot_disk_readings"))
 
     readings = HardwareSnapshot.objects.get(pk=filled.pk).disk_readings
     assert readings == [{"name": "/dev/sda", "serial": "WD-1", "temperature_c": 41}]
