@@ -102,13 +102,14 @@ def disk_readings(storage: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 # The snapshot columns a device keeps normalised from its latest snapshot, as `<name>_key`, to
 # find the machines alike (CONTRACT Part 2, "Insights": peers) through an index.
 MODEL_KEYS = ("cpu_model", "system_model")
+MODEL_KEY_LENGTH = 255  # the columns' length (lower-casing may lengthen a text: "İ" is 2)
 _SPACES = re.compile(r"\s+")
 
 
 def model_key(value: str | None) -> str:
     """Two models name the same part when they match case-insensitively, runs of spaces
     collapsed ("Intel(R) Core(TM) i7-6700  CPU" is "intel(r) core(tm) i7-6700 cpu")."""
-    return _SPACES.sub(" ", value or "").strip().lower()
+    return _SPACES.sub(" ", value or "").strip().lower()[:MODEL_KEY_LENGTH]
 
 
 def model_keys(snapshot: Any) -> dict[str, str]:

@@ -86,8 +86,12 @@ class Device(RankingFigures):
     )
     # its CPU and system model normalised (columns.model_key), kept with latest_snapshot: the
     # machines alike are an index lookup, not a normalising join over the fleet
-    cpu_model_key = models.CharField(max_length=255, blank=True, editable=False)
-    system_model_key = models.CharField(max_length=255, blank=True, editable=False)
+    cpu_model_key = models.CharField(
+        max_length=columns.MODEL_KEY_LENGTH, blank=True, editable=False
+    )
+    system_model_key = models.CharField(
+        max_length=columns.MODEL_KEY_LENGTH, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -168,3 +168,11 @@ def test_insights_and_attention_query_counts_do_not_grow_with_the_fleet(
     with django_assert_num_queries(2):  # count, page (with each item's device)
         response = api.get("/api/attention", {"page_size": 100})
     assert response.json()["count"] == fleet + 2  # a failing disk each, and "me" below its peers
+
+
+def test_a_cpu_model_longer_once_lower_cased_is_stored_and_still_finds_its_peers(api, run):
+    model = "İ" * 255  # within the field's 255 characters; 510 once lower-cased
+    for host in ("a", "b", "c"):
+        body = run(host, cpu_model=model)
+    insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
+    assert [(p["by"], p["devices"]) for p in insights["peers"]] == [("cpu_model", 2)]

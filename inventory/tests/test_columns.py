@@ -1,7 +1,7 @@
 """What a snapshot derives from its storage when it is recorded (inventory.columns)."""
 
 from insights.rules import SMART_COUNTERS
-from inventory.columns import SMART_FIELDS, disk_readings
+from inventory.columns import MODEL_KEY_LENGTH, SMART_FIELDS, disk_readings, model_key
 
 STORAGE = {
     "devices": [
@@ -45,3 +45,8 @@ def test_disk_readings_of_no_storage_are_empty():
 
 def test_every_counter_the_rules_compare_is_kept():
     assert set(SMART_COUNTERS) <= set(SMART_FIELDS)
+
+
+def test_a_model_key_fits_its_column_even_where_lower_case_is_longer():
+    assert len("İ".lower()) == 2
+    assert len(model_key("İ" * 255)) == MODEL_KEY_LENGTH
