@@ -5,22 +5,16 @@ without decoding or querying into the results. Existing benchmarks are filled in
 from django.db import migrations, models
 
 from benchmarks.scoring import methods_of
-
-BATCH = 2000
+from inventory.backfill import fill_derived
 
 
 def fill_methods(apps, schema_editor):
-    benchmark_model = apps.get_model("benchmarks", "Benchmark")
-    changed = []
-    rows = benchmark_model.objects.only("id", "results").order_by("id")
-    for benchmark in rows.iterator(chunk_size=BATCH):
-        benchmark.methods = methods_of(benchmark.results)
-        if benchmark.methods:
-            changed.append(benchmark)
-        if len(changed) >= BATCH:
-            benchmark_model.objects.bulk_update(changed, ["methods"])
-            changed = []
-    benchmark_model.objects.bulk_update(changed, ["methods"])
+    fill_derived(
+        apps.get_model("benchmarks", "Benchmark"),
+        source="results",
+        target="methods",
+        derive=methods_of,
+    )
 
 
 class Migration(migrations.Migration):

@@ -3,23 +3,17 @@ searchable ("search by hardware", CONTRACT Part 2). Existing snapshots are fille
 
 from django.db import migrations, models
 
+from inventory.backfill import fill_derived
 from inventory.columns import disk_models
-
-BATCH = 2000
 
 
 def fill_disk_models(apps, schema_editor):
-    snapshot_model = apps.get_model("inventory", "HardwareSnapshot")
-    changed = []
-    rows = snapshot_model.objects.only("id", "storage").order_by("id")
-    for snapshot in rows.iterator(chunk_size=BATCH):
-        snapshot.disk_models = disk_models(snapshot.storage)
-        if snapshot.disk_models:
-            changed.append(snapshot)
-        if len(changed) >= BATCH:
-            snapshot_model.objects.bulk_update(changed, ["disk_models"])
-            changed = []
-    snapshot_model.objects.bulk_update(changed, ["disk_models"])
+    fill_derived(
+        apps.get_model("inventory", "HardwareSnapshot"),
+        source="storage",
+        target="disk_models",
+        derive=disk_models,
+    )
 
 
 class Migration(migrations.Migration):

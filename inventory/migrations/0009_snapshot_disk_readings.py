@@ -4,23 +4,17 @@ decoding the whole storage. Existing snapshots are filled in batches."""
 
 from django.db import migrations, models
 
+from inventory.backfill import fill_derived
 from inventory.columns import disk_readings
-
-BATCH = 2000
 
 
 def fill_disk_readings(apps, schema_editor):
-    snapshot_model = apps.get_model("inventory", "HardwareSnapshot")
-    changed = []
-    rows = snapshot_model.objects.only("id", "storage").order_by("id")
-    for snapshot in rows.iterator(chunk_size=BATCH):
-        snapshot.disk_readings = disk_readings(snapshot.storage)
-        if snapshot.disk_readings:
-            changed.append(snapshot)
-        if len(changed) >= BATCH:
-            snapshot_model.objects.bulk_update(changed, ["disk_readings"])
-            changed = []
-    snapshot_model.objects.bulk_update(changed, ["disk_readings"])
+    fill_derived(
+        apps.get_model("inventory", "HardwareSnapshot"),
+        source="storage",
+        target="disk_readings",
+        derive=disk_readings,
+    )
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,22 @@
+"""Data migrations that fill a derived column of existing rows (a snapshot's disk models and
+readings, a benchmark's methods): one loop, in batches, on the migration's historical model."""
+
+from collections.abc import Callable
+from typing import Any
+
+BATCH = 2000
+
+
+def fill_derived(model, *, source: str, target: str, derive: Callable[[Any], Any]) -> None:
+    """Set `target` to derive(`source`) on every row of `model` where that is not empty (the
+    column's default), reading and writing BATCH rows at a time."""
+    changed = []
+    for row in model.objects.only("id", source).order_by("id").iterator(chunk_size=BATCH):
+        value = derive(getattr(row, source))
+        if value:
+            setattr(row, target, value)
+            changed.append(row)
+        if len(changed) >= BATCH:
+            model.objects.bulk_update(changed, [target])
+            changed = []
+    model.objects.bulk_update(changed, [target])
