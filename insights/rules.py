@@ -54,10 +54,6 @@ class Peers(NamedTuple):
     count: int
     measured: Sequence[Measured]
 
-    @classmethod
-    def of(cls, runs: Sequence[Run]) -> "Peers":
-        return cls(len(runs), [Measured.of(run) for run in runs])
-
 
 def _median(values: Sequence[float]) -> float:
     return round(statistics.median(values), 2)

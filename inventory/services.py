@@ -1,6 +1,5 @@
 """Writes of inventory objects. Callers own the transaction unless a function says otherwise."""
 
-import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -224,8 +223,9 @@ class RunRecord:
     reasons: Sequence[str]
     snapshot_id: int | None
     figures: Mapping[str, float | None]  # global_score, cpu_score, ...
-    # the snapshot's cpu_model_key and system_model_key (columns.model_keys)
-    model_keys: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # the snapshot's cpu_model_key and system_model_key (columns.model_keys): required, so that
+    # no caller moves latest_snapshot and leaves the peer keys of the one before
+    model_keys: Mapping[str, str]
 
 
 def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:

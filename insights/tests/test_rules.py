@@ -73,7 +73,8 @@ def test_peer_medians_compare_only_figures_measured_the_same_way():
         rules.Run(2, None, {"global": 110.0, "cpu": 120.0}, {"cpu": "m1"}),
         rules.Run(3, None, {"global": 500.0, "cpu": 500.0}, {"cpu": "other"}),
     ]
-    assert rules.peer_medians({"cpu": "m1"}, rules.Peers.of(peers)) == {
+    grouped = rules.Peers(len(peers), [rules.Measured.of(peer) for peer in peers])  # one each
+    assert rules.peer_medians({"cpu": "m1"}, grouped) == {
         "cpu": 110.0,
         "global": 105.0,
     }

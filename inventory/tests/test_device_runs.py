@@ -18,6 +18,7 @@ def run(hours: float, *, valid: bool = True, score: float = 100.0) -> RunRecord:
         reasons=[] if valid else ["busy"],
         snapshot_id=int(hours) + 100,
         figures={"global_score": score},
+        model_keys={},
     )
 
 
