@@ -529,13 +529,25 @@ collect_inventory() {
 }
 
 now_ms() {
-    # a monotonic-enough clock in milliseconds (bash 5's EPOCHREALTIME, else whole seconds)
-    if [[ -n ${EPOCHREALTIME:-} ]]; then
+    # a monotonic clock in milliseconds for measuring durations: /proc/uptime (seconds since boot,
+    # which a clock step by NTP or a VM resuming does not move), else bash 5's EPOCHREALTIME, else
+    # whole seconds of bash's SECONDS (both wall clock)
+    local up _
+    if read -r up _ 2>/dev/null </proc/uptime && [[ $up =~ ^([0-9]+)\.([0-9]{2})$ ]]; then
+        printf '%s' "$((10#${BASH_REMATCH[1]} * 1000 + 10#${BASH_REMATCH[2]} * 10))"
+    elif [[ -n ${EPOCHREALTIME:-} ]]; then
         local t=${EPOCHREALTIME/[.,]/}
         printf '%s' "$((10#$t / 1000))"
     else
         printf '%s' "$((SECONDS * 1000))"
     fi
+}
+
+now_s() {
+    # now_s : the monotonic clock of now_ms in whole seconds
+    local ms
+    ms=$(now_ms)
+    printf '%s' "$((ms / 1000))"
 }
 
 rfile() {
@@ -630,24 +642,26 @@ wait_for_idle() {
     # wait_for_idle MAX_S : like sbc-bench, do not measure a busy machine: while other processes use
     # IDLE_BUSY_PCT % of the CPUs or more, wait (announced, at most MAX_S, skipped by --no-wait-idle).
     # The last 2-second window is the run's cpu_busy_percent.
-    local max=$1 t0=$SECONDS busy top=""
+    local max=$1 t0 busy top=""
+    t0=$(now_s)
     busy=$(busy_window 2)
     if ((WAIT_IDLE)) && [[ -n $busy ]] && ((busy >= IDLE_BUSY_PCT)); then
         have ps && top=$(ps -eo pcpu=,comm= --sort=-pcpu 2>/dev/null | awk 'NR == 1 { printf " (busiest: %s at %s %%)", $2, $1 }')
         log "  waiting for the machine to go idle: other processes use ${busy} % of the CPUs${top};"
         log "  waiting at most ${max} s (--no-wait-idle skips this)..."
-        while ((busy >= IDLE_BUSY_PCT && SECONDS - t0 < max)); do
+        while ((busy >= IDLE_BUSY_PCT && $(now_s) - t0 < max)); do
             busy=$(busy_window 2)
             [[ -n $busy ]] || break
         done
         if ((busy >= IDLE_BUSY_PCT)); then
             warn "the machine is still busy (${busy} % of the CPUs used by others): its scores may be low (recorded in results.conditions)"
         else
-            log "  idle after $((SECONDS - t0)) s (${busy} % busy)"
+            log "  idle after $(($(now_s) - t0)) s (${busy} % busy)"
         fi
     fi
+    local waited=$(($(now_s) - t0 - 2))
     info wait_idle "$WAIT_IDLE"
-    info idle_wait_s "$((SECONDS - t0 - 2 < 0 ? 0 : SECONDS - t0 - 2))"
+    info idle_wait_s "$((waited < 0 ? 0 : waited))"
 }
 
 bench_cpu() {
@@ -850,7 +864,8 @@ collect_all() {
         printf 'cpu_threads_multi=%s\n' "$(nproc 2>/dev/null)"
         printf 'repeats_fixed=%s\n' "$REPEATS"
     } >"$CAP/capture-info.txt"
-    local t0=$SECONDS
+    local t0
+    t0=$(now_s)
     snapshot_conditions >"$CAP/conditions-before.txt" 2>/dev/null
     collect_inventory
     if ((!SKIP_CPU || !SKIP_MEMORY || !SKIP_DISK || !SKIP_NETWORK || !SKIP_GPU)); then
@@ -862,7 +877,7 @@ collect_all() {
     bench_network 5 "$net_secs" "$pings" "$budget_net"
     bench_gpu 6 "$SHORT"
     snapshot_conditions >"$CAP/conditions-after.txt" 2>/dev/null
-    printf 'finished_at=%s\nduration_s=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((SECONDS - t0))" >>"$CAP/capture-info.txt"
+    printf 'finished_at=%s\nduration_s=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(($(now_s) - t0))" >>"$CAP/capture-info.txt"
 }
 
 # ------------------------------------------------------------------------------ parsers
