@@ -142,9 +142,11 @@ def test_conditions_describe_the_run(live_run):
     assert isinstance(conditions["swap_out_pages"], int)
     started = datetime.strptime(conditions["started_at"], "%Y-%m-%dT%H:%M:%SZ")
     finished = datetime.strptime(conditions["finished_at"], "%Y-%m-%dT%H:%M:%SZ")
-    # whole seconds on both ends: the difference is within a second either way of the duration
-    assert abs((finished - started).total_seconds() - conditions["run_duration_s"]) <= 1
-    assert conditions["run_duration_s"] <= live_run.seconds
+    assert started <= finished
+    # the duration is measured on a monotonic clock, as this test measures the whole process (a
+    # wall-clock step during the run moves started/finished apart, never the duration): all of the
+    # run but starting bash and writing the JSON
+    assert live_run.seconds - 10 <= conditions["run_duration_s"] <= live_run.seconds
     if shutil.which("systemd-detect-virt"):
         virt = subprocess.run(["systemd-detect-virt"], capture_output=True, text=True).stdout
         assert conditions["virtualization"] == virt.strip()
