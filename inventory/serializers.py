@@ -26,12 +26,17 @@ SCORE_FIELDS = ("global_score", *(f"{name}_score" for name in schema.CATEGORY_NA
 
 
 class TagListField(serializers.ListField):
-    """Tags as a list of names (stored as Tag rows)."""
+    """Tags as a list of names (stored as Tag rows): the device's `tag_names` when a list has
+    read them for its page (selectors.with_tag_names), else its tags, read now."""
 
     child = serializers.CharField(max_length=50)
 
+    def get_attribute(self, instance):
+        names = getattr(instance, "tag_names", None)
+        return names if names is not None else [tag.name for tag in instance.tags.all()]
+
     def to_representation(self, data):
-        return [tag.name for tag in data.all()]
+        return list(data)
 
 
 class DeviceListSerializer(serializers.ModelSerializer):

@@ -44,6 +44,10 @@ class DeviceViewSet(
     def get_queryset(self):
         return selectors.device_list()
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return page if page is None else selectors.with_tag_names(page)
+
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
             return DeviceUpdateSerializer

@@ -117,10 +117,25 @@ def test_device_list_query_count_does_not_grow_with_page_size(
 ):
     for i in range(30):
         BenchmarkFactory(device__hostname=f"h{i:02d}").device.tags.add(TagFactory())
-    # count + page (one join with the latest benchmark) + tags prefetch
+    # count + page (one join with the latest benchmark) + the page's tag names
     with django_assert_max_num_queries(3):
         response = api.get("/api/devices", {"page_size": page_size})
     assert response.status_code == 200
+
+
+def test_each_listed_device_has_its_own_tags_by_name(api, django_assert_num_queries):
+    rack = DeviceFactory(hostname="rack")
+    rack.tags.add(TagFactory(name="zfs"), TagFactory(name="Backup"), TagFactory(name="lab"))
+    DeviceFactory(hostname="bare")
+    DeviceFactory(hostname="desk").tags.add(TagFactory(name="office"))
+
+    with django_assert_num_queries(3):  # count, page, the page's tag names
+        body = api.get("/api/devices", {"ordering": "hostname"}).json()
+
+    tags = {item["hostname"]: item["tags"] for item in body["results"]}
+    assert tags == {"bare": [], "desk": ["office"], "rack": ["Backup", "lab", "zfs"]}
+    # the detail reads the same tags, in the same order
+    assert api.get(f"/api/devices/{rack.pk}").json()["tags"] == ["Backup", "lab", "zfs"]
 
 
 def test_device_detail_has_last_snapshot_last_benchmark_and_counts(api):
