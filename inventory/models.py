@@ -18,6 +18,23 @@ class Tag(models.Model):
         return self.name
 
 
+class NullsLastIndex(models.Index):
+    """An index in the order of `fields` with NULLs after every value, as the device list sorts
+    (a device never benchmarked comes last in both directions: inventory.filters.DeviceOrdering).
+    SQLite puts NULLs last in a descending index already and refuses the words; PostgreSQL puts
+    them first unless told, and would then sort the whole fleet for every page of the ranking."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        expressions = [
+            models.F(name).desc(nulls_last=True) if order == "DESC" else models.F(name).asc()
+            for name, order in self.fields_orders
+        ]
+        index = models.Index(*expressions, name=self.name, db_tablespace=self.db_tablespace)
+        return index.create_sql(model, schema_editor, using=using, **kwargs)
+
+
 def abstract_model(name: str, module: str, fields: dict[str, models.Field]) -> type[models.Model]:
     """An abstract model holding `fields`: columns generated from inventory.schema."""
     meta = type("Meta", (), {"abstract": True})
@@ -108,10 +125,14 @@ class Device(RankingFigures):
             models.Index(fields=("serial",), name="inventory_device_serial"),
             # ?location= filter
             models.Index(fields=("location",), name="inventory_device_location"),
-            # the ranking (?ordering=-global_score, the dashboard): a deep page reads the index
-            models.Index(fields=("-global_score", "hostname"), name="inventory_device_ranking"),
-            # ?ordering=-last_benchmark_at
-            models.Index(fields=("-last_benchmark_at",), name="inventory_device_last_run"),
+            # the ranking (the device list's default order, ?ordering=-global_score, the
+            # dashboard) and ?ordering=-last_benchmark_at: any page is read from the index
+            NullsLastIndex(
+                fields=("-global_score", "hostname", "id"), name="inventory_device_ranking"
+            ),
+            NullsLastIndex(
+                fields=("-last_benchmark_at", "hostname", "id"), name="inventory_device_last_run"
+            ),
             # a machine's peers (insights, a submission's attention evaluation)
             models.Index(fields=("cpu_model_key",), name="inventory_device_cpu_key"),
             models.Index(fields=("system_model_key",), name="inventory_device_system_key"),

@@ -12,7 +12,8 @@ device detail, history, snapshots, the ranking (?ordering=-global_score), stats,
 the admin changelists (logged in), and the Prometheus scrape (/metrics: every device's figures and
 disk temperatures), a device's insights (its 9,999 peers share its CPU model: the worst case of
 the peer medians) and the attention list. Targets: query count independent of page size, p95 <
-150 ms at page size 100, insights and attention p95 < 100 ms, /metrics p95 < 1 s.
+150 ms at page size 100, the ranking's first and deep pages p95 < 50 ms, insights and attention
+p95 < 100 ms, /metrics p95 < 1 s.
 """
 
 import argparse
@@ -31,6 +32,7 @@ from perf.common import django_setup, percentile, with_postgres
 TARGET_P95_MS = 150
 TARGET_METRICS_P95_MS = 1000
 TARGET_INSIGHTS_P95_MS = 100
+TARGET_RANKING_P95_MS = 50  # the ranking, first and deep pages (issue 13)
 TOKEN = "perf-reads-token-0123456789"  # noqa: S105 (a throwaway database)
 
 
@@ -174,7 +176,9 @@ def generate(devices: int, benchmarks: int, cpu_models: int = 1) -> None:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                     f"(SELECT MAX(id) FROM {table}))"
                 )
-            cursor.execute("ANALYZE")
+            # what autovacuum does to a table after inserts (PostgreSQL 13+): statistics, and
+            # the visibility map that lets an index-only scan skip the table
+            cursor.execute("VACUUM ANALYZE")
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -283,6 +287,22 @@ def run(args) -> int:
             api,
             "/api/devices?ordering=-global_score&page_size=100",
         ),
+        (
+            "ranking ?ordering=-global_score, page 50 (×100)",
+            api,
+            "/api/devices?ordering=-global_score&page_size=100&page=50",
+        ),
+        # the ranking at the default page size (25), its first page and a deep one
+        (
+            "ranking ?ordering=-global_score, page 1 (×25)",
+            api,
+            "/api/devices?ordering=-global_score",
+        ),
+        (
+            "ranking ?ordering=-global_score, page 200 (×25)",
+            api,
+            "/api/devices?ordering=-global_score&page=200",
+        ),
         ("by hostname ?ordering=hostname", api, "/api/devices?ordering=hostname&page_size=100"),
         ("search ?search=host-04", api, "/api/devices?search=host-04&page_size=100"),
         ("filter ?tag=tag-3", api, "/api/devices?tag=tag-3&page_size=100"),
@@ -302,7 +322,7 @@ def run(args) -> int:
     ]
     if args.only:
         cases = [case for case in cases if args.only in case[0]]
-    print(f"{'':34} {'p50':>8} {'p95':>8} {'queries':>8}  status")
+    print(f"{'':48} {'p50':>8} {'p95':>8} {'queries':>8}  status")
     failed = False
     counts = {}
     for label, client, path in cases:
@@ -312,13 +332,15 @@ def run(args) -> int:
         flag = ""
         if status != 200:
             flag, failed = " ← not 200", True
+        elif label.startswith("ranking") and p95 >= TARGET_RANKING_P95_MS:
+            flag, failed = f" ← p95 over {TARGET_RANKING_P95_MS} ms", True
         elif "100" in label and "list" in label and p95 >= TARGET_P95_MS:
             flag, failed = f" ← p95 over {TARGET_P95_MS} ms", True
         elif ("insights" in path or "attention" in path) and p95 >= TARGET_INSIGHTS_P95_MS:
             flag, failed = f" ← p95 over {TARGET_INSIGHTS_P95_MS} ms", True
         elif path == "/metrics" and p95 >= TARGET_METRICS_P95_MS:
             flag, failed = f" ← p95 over {TARGET_METRICS_P95_MS} ms", True
-        print(f"{label:34} {p50:7.1f}ms {p95:7.1f}ms {queries:8d}  {status}{flag}", flush=True)
+        print(f"{label:48} {p50:7.1f}ms {p95:7.1f}ms {queries:8d}  {status}{flag}", flush=True)
     sizes = [counts.get(f"device list ?page_size={n}") for n in (25, 100, 500)]
     same = len(set(sizes)) == 1
     if not args.only:
