@@ -2190,9 +2190,11 @@ main() {
 
     step "$TOTAL_STEPS" "building the submission..."
     local json="$WORK/submission.json"
-    build_submission "$CAP" "$json"
-    if ! jq -e '.device_identifier' "$json" >/dev/null 2>&1; then
-        die 1 "could not build the submission JSON (see $WORK/parse.log)"
+    # jq exits non-zero when it cannot write the document, which always names its device
+    if ! build_submission "$CAP" "$json" 2>>"$WORK/parse.log" || [[ ! -s $json ]]; then
+        # the work directory goes at exit: what the parsers and jq said is shown here
+        tail -n 20 -- "$WORK/parse.log" >&2 2>/dev/null
+        die 1 "could not build the submission JSON (jq's errors above)"
     fi
     if [[ -n $OUTPUT ]]; then
         if cp -- "$json" "$OUTPUT" 2>/dev/null; then log "JSON written to $OUTPUT"; else warn "cannot write $OUTPUT"; fi
@@ -2200,7 +2202,7 @@ main() {
     [[ -n $CAPTURE ]] && log "raw outputs kept in $CAP"
     print_summary "$json"
     if ((DRY_RUN)); then
-        jq . "$json"
+        cat -- "$json"    # as jq wrote it: indented, one key a line
         return 0
     fi
     log "submitting to $SERVER..."

@@ -127,6 +127,33 @@ def test_replay_needs_none_of_the_inventory_or_benchmark_tools(tmp_path):
     assert proc.stdout.strip().startswith("{")
 
 
+def test_a_submission_jq_cannot_write_is_a_clear_error_not_a_blank_document(tmp_path):
+    """When jq fails on the submission itself (here a jq that refuses the program that puts the
+    document together), bench.sh stops with exit 1 and shows what jq said: the work directory
+    and its parse log are gone once it exits."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    jq = bin_dir / "jq"
+    jq.write_text(
+        "#!/bin/bash\n"
+        'for a; do [[ $a == *"def obj("* ]] && { echo "jq: out of memory" >&2; exit 5; }; done\n'
+        f'exec {shutil.which("jq")} "$@"\n'
+    )
+    jq.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "LC_ALL": "C"}
+    proc = subprocess.run(
+        ["bash", str(SCRIPT), "--from-dir", str(FIXTURES / "old-tools"), "--dry-run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "jq: out of memory" in proc.stderr
+    assert "could not build the submission JSON (jq's errors above)" in proc.stderr
+    assert proc.stdout == ""
+
+
 # --- parser fixtures --------------------------------------------------------------------------
 
 ALL_CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
