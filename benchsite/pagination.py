@@ -9,8 +9,8 @@ class KeysFirstPaginator(Paginator):
     index covers the ordering) and reads whole rows for that page only, where OFFSET alone
     reads and drops every row before it. Page 200 of the ranking of 10,000 devices on
     PostgreSQL: 28 ms of SQL before, 1-8 ms after (perf/reads.py measures the whole request).
-    One statement still: the keys are a subquery. A DISTINCT or combined queryset is sliced as
-    Django does."""
+    One statement still: the keys are a subquery with LIMIT/OFFSET, which SQLite and PostgreSQL
+    take (MySQL would not). A DISTINCT or combined queryset is sliced as Django does."""
 
     def page(self, number):
         page = super().page(number)
