@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from benchsite.pagination import KeysFirstPaginator
+
 from . import services
 from .models import Benchmark
 
@@ -23,6 +25,9 @@ class BenchmarkAdmin(admin.ModelAdmin):
     list_filter = ("run_at", "validity", "bench_script_version", "scoring_version")
     search_fields = ("device__hostname", "submission_id")
     list_select_related = ("device",)
+    # a deep page (page 500 of 100,000 runs) reads the run_at index to it, not every run and its
+    # device before it: p50 1.1 s -> 0.28 s on SQLite (perf/reads.py)
+    paginator = KeysFirstPaginator
     readonly_fields = (
         "device",
         "snapshot",

@@ -32,6 +32,7 @@ from .charts import score_history_svg
 from .compare import compare_selected, compare_view
 from .import_admin import import_view
 from .lookup import MAX_ID
+from .pagination import KeysFirstPaginator
 from .sites import export_csv
 from .story import device_story
 from .templatetags.humanize_scores import cpu_short, run_badge, validity_reasons
@@ -95,6 +96,7 @@ class DeviceAdmin(admin.ModelAdmin):
     )
     list_select_related = ("latest_snapshot",)
     list_per_page = 50
+    paginator = KeysFirstPaginator  # a deep page reads the ranking's index to it
     autocomplete_fields = ("tags",)
     readonly_fields = ("machine_id", "system_uuid", "serial", "created_at", "updated_at")
     fieldsets = (

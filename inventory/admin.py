@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 
+from benchsite.pagination import KeysFirstPaginator
+
 from . import services
 from .models import HardwareSnapshot, ManufacturerLink, Tag
 
@@ -95,6 +97,7 @@ class HardwareSnapshotAdmin(admin.ModelAdmin):
     list_filter = ("captured_at", "cpu_vendor", "os_name", "virtualization_type", "architecture")
     search_fields = ("device__hostname", "cpu_model", "gpu_model", "motherboard_model")
     list_select_related = ("device",)
+    paginator = KeysFirstPaginator  # a deep page reads the index to it, not every row before
 
     def has_add_permission(self, request):
         return False  # snapshots come from submissions

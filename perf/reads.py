@@ -313,6 +313,8 @@ def run(args) -> int:
         ("stats", api, "/api/stats"),
         ("admin device changelist", admin, "/admin/inventory/device/"),
         ("admin benchmark changelist", admin, "/admin/benchmarks/benchmark/"),
+        ("admin benchmark changelist, page 500", admin, "/admin/benchmarks/benchmark/?p=500"),
+        ("admin device changelist, page 150", admin, "/admin/inventory/device/?p=150"),
         ("admin snapshot changelist", admin, "/admin/inventory/hardwaresnapshot/"),
         ("admin device change page", admin, f"/admin/inventory/device/{middle}/change/"),
         ("device insights", api, f"/api/devices/{middle}/insights"),

@@ -1,8 +1,13 @@
 """Every model is managed in the admin: its pages render with data present."""
 
+import re
+
 import pytest
+from django.apps import apps
 from django.contrib import admin
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 
 from benchmarks.tests.factories import BenchmarkFactory
 from inventory.tests.factories import LinkFactory
@@ -62,3 +67,32 @@ def test_device_edit_in_the_admin_keeps_the_ranking_figures(admin_client, data):
     device.refresh_from_db()
     assert device.asset_tag == "A-7"
     assert (device.global_score, device.last_benchmark_at, device.latest_snapshot_id) == figures
+
+
+@pytest.mark.parametrize(
+    "url, model_admin, expected_order",
+    [
+        ("admin:benchmarks_benchmark_changelist", "benchmarks.Benchmark", ("-run_at", "-id")),
+        ("admin:inventory_device_changelist", "inventory.Device", None),
+    ],
+)
+def test_a_deep_changelist_page_lists_the_rows_of_that_page(
+    admin_client, monkeypatch, url, model_admin, expected_order
+):
+    """The admin's pages are found by primary key first (KeysFirstPaginator): page 3 lists
+    exactly the rows that slicing the changelist's order gives, ties included."""
+    model = apps.get_model(model_admin)
+    monkeypatch.setattr(admin.site._registry[model], "list_per_page", 3)
+    when = timezone.now()
+    for i in range(11):  # scores and times with ties, and machines never benchmarked
+        BenchmarkFactory(
+            run_at=when - timezone.timedelta(hours=i // 2),
+            device__global_score=None if i % 4 == 0 else float(50 + i % 3),
+        )
+    order = expected_order or (F("global_score").desc(nulls_last=True), "hostname", "-pk")
+    expected = [str(pk) for pk in model.objects.order_by(*order).values_list("pk", flat=True)]
+
+    body = admin_client.get(reverse(url), {"p": 3}).content.decode()
+
+    listed = re.findall(r'name="_selected_action" value="(\d+)"', body)
+    assert listed == expected[6:9]
