@@ -955,6 +955,7 @@ f() { if [[ -f $1 && -r $1 ]]; then printf '%s' "$1"; else printf '/dev/null'; f
 
 parse_cpu() {
     local d=$1
+    none_of "$d" lscpu.txt proc-cpuinfo.txt nproc.txt cpufreq.txt lscpu-p.txt cpu-sysfs.txt && { printf null; return; }
     jq -n --rawfile lscpu "$(f "$d/lscpu.txt")" --rawfile cpuinfo "$(f "$d/proc-cpuinfo.txt")" \
         --rawfile nproc "$(f "$d/nproc.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" \
         --rawfile lscpup "$(f "$d/lscpu-p.txt")" --rawfile sysfs "$(f "$d/cpu-sysfs.txt")" "$JQ_LIB"'
@@ -1261,6 +1262,7 @@ def dmi1($recs; $t; $k): first(dmi($recs; $t)[] | .[$k] | dmiclean | select(. !=
 
 parse_ram() {
     local d=$1
+    none_of "$d" proc-meminfo.txt free.txt dmidecode.txt && { printf null; return; }
     jq -n --rawfile meminfo "$(f "$d/proc-meminfo.txt")" --rawfile free "$(f "$d/free.txt")" \
         --rawfile dmi "$(f "$d/dmidecode.txt")" "$JQ_LIB$JQ_DMI"'
     def kb($k): ($meminfo | kvpairs) as $p | kv($p; $k) | if . == null then null else (split(" ")[0] | nonneg) end;
@@ -1342,6 +1344,7 @@ parse_ram() {
 
 parse_system() {
     local d=$1
+    none_of "$d" dmidecode.txt machine-id.txt && { printf null; return; }
     jq -n --rawfile dmi "$(f "$d/dmidecode.txt")" --rawfile mid "$(f "$d/machine-id.txt")" "$JQ_LIB$JQ_DMI"'
     ($dmi | dmi_records) as $recs
     | dmi1($recs; 1; "Manufacturer") as $vendor
@@ -1363,6 +1366,7 @@ parse_system() {
 
 parse_motherboard() {
     local d=$1
+    none_of "$d" dmidecode.txt && { printf null; return; }
     jq -n --rawfile dmi "$(f "$d/dmidecode.txt")" "$JQ_LIB$JQ_DMI"'
     def isodate:
       if . == null then null else
@@ -1386,6 +1390,7 @@ parse_motherboard() {
 
 parse_gpu() {
     local d=$1
+    none_of "$d" lspci.txt glxinfo.txt && { printf null; return; }
     jq -n --rawfile lspci "$(f "$d/lspci.txt")" --rawfile glx "$(f "$d/glxinfo.txt")" "$JQ_LIB"'
     def vendors: [["Advanced Micro Devices, Inc. [AMD/ATI]", "AMD"], ["Advanced Micro Devices, Inc. [AMD]", "AMD"],
       ["Advanced Micro Devices, Inc.", "AMD"], ["ATI Technologies Inc", "AMD"], ["Intel Corporation", "Intel"],
@@ -1541,6 +1546,7 @@ parse_smart() {
 
 parse_storage() {
     local d=$1 smart_file="$WORK/smart.json" sf name frag
+    none_of "$d" lsblk.json lsblk.txt df.txt && [[ ! -d $d/smartctl ]] && { printf null; return; }
     : >"$smart_file"
     if [[ -d $d/smartctl ]]; then
         for sf in "$d"/smartctl/*.json "$d"/smartctl/*.txt; do
@@ -1628,6 +1634,7 @@ parse_storage() {
 
 parse_network() {
     local d=$1 ethfile="$WORK/ethtool.json" ef iface
+    none_of "$d" ip-addr.json ip-addr.txt && [[ ! -d $d/ethtool && ! -d $d/ethtool-i ]] && { printf null; return; }
     : >"$ethfile"
     for ef in "$d"/ethtool/*.txt "$d"/ethtool-i/*.txt; do
         [[ -f $ef ]] || continue
@@ -1686,6 +1693,7 @@ parse_network() {
 
 parse_os() {
     local d=$1
+    none_of "$d" os-release.txt uname.txt virt.txt lscpu.txt && { printf null; return; }
     jq -n --rawfile osr "$(f "$d/os-release.txt")" --rawfile uname "$(f "$d/uname.txt")" \
         --rawfile virt "$(f "$d/virt.txt")" --rawfile lscpu "$(f "$d/lscpu.txt")" "$JQ_LIB"'
     ($osr | lines | map(capture("^(?<k>[A-Z0-9_]+)=(?<v>.*)$") | .v |= (trim | sub("^\"(?<x>.*)\"$"; "\(.x)") | sub("^\u0027(?<x>.*)\u0027$"; "\(.x)") | gsub("\\\\(?<c>[\"$`\\\\])"; "\(.c)")))
@@ -1906,6 +1914,7 @@ parse_results_gpu() {
 
 parse_conditions() {
     local d=$1
+    none_of "$d" conditions-before.txt conditions-after.txt cpu-freq-samples.txt capture-info.txt virt.txt cpu-busy.txt cpu-time-in-state.txt cpufreq.txt && { printf null; return; }
     jq -n --rawfile before "$(f "$d/conditions-before.txt")" --rawfile after "$(f "$d/conditions-after.txt")" \
         --rawfile samples "$(f "$d/cpu-freq-samples.txt")" --rawfile info "$(f "$d/capture-info.txt")" \
         --rawfile virt "$(f "$d/virt.txt")" --rawfile busy "$(f "$d/cpu-busy.txt")" \
@@ -1996,8 +2005,9 @@ frag() {
         printf 'parser %s failed\n' "$name" >>"$WORK/parse.log"
     fi
 }
-# none_of DIR FILE... : true when the capture holds none of these files (a result is then null
-# without starting jq: a replay of an inventory-only capture stays quick)
+# none_of DIR FILE... : true when the capture holds none of these files. A parser then prints null
+# without starting jq (a section or result that was not collected): replaying a partial capture,
+# a support bundle's `lscpu` alone, starts jq three times rather than a dozen.
 none_of() {
     local d=$1 name
     shift

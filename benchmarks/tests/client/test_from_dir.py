@@ -127,6 +127,30 @@ def test_replay_needs_none_of_the_inventory_or_benchmark_tools(tmp_path):
     assert proc.stdout.strip().startswith("{")
 
 
+def test_a_partial_capture_gives_null_for_every_section_it_does_not_hold(tmp_path):
+    """Someone's own `lscpu > lscpu.txt` and a dmidecode dump: what they hold is parsed, every
+    other section and result is null (not collected), and the submission is still valid."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    shutil.copy(FIXTURES / "lscpu-no-max-mhz" / "lscpu.txt", capture)
+    shutil.copy(FIXTURES / "dmidecode-2x" / "dmidecode.txt", capture)
+    doc = bench_json("--from-dir", str(capture))
+    assert validate_submission(doc) == []
+    hardware = doc["hardware"]
+    assert {name for name, section in hardware.items() if section is not None} == {
+        "cpu",
+        "ram",  # the DIMMs are in the dmidecode dump
+        "system",
+        "motherboard",
+        "os",  # lscpu names the architecture
+    }
+    assert hardware["cpu"]["model"]
+    assert hardware["gpu"] is hardware["storage"] is hardware["network"] is None
+    assert all(doc["results"][name] is None for name in ("cpu", "memory", "disk", "network"))
+    assert doc["results"]["conditions"] is None
+    assert doc["results"]["global_score"] is None
+
+
 def test_a_submission_jq_cannot_write_is_a_clear_error_not_a_blank_document(tmp_path):
     """When jq fails on the submission itself (here a jq that refuses the program that puts the
     document together), bench.sh stops with exit 1 and shows what jq said: the work directory
