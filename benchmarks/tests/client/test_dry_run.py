@@ -181,6 +181,7 @@ def test_the_run_leaves_no_file_behind(live_run):
     assert list(live_run.tmpdir.iterdir()) == []  # fio's file and the work directory are gone
 
 
+@pytest.mark.slow
 def test_network_is_measured_against_a_local_iperf3_server(iperf3_server):
     proc = run_bench(
         "--dry-run",
@@ -213,6 +214,7 @@ def test_network_is_measured_against_a_local_iperf3_server(iperf3_server):
     assert "is this machine itself" in proc.stderr
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_removes_its_fio_file(tmp_path):
     require("jq", "fio")
     tmpdir = private_tmpdir()
@@ -246,6 +248,7 @@ def test_an_interrupted_run_removes_its_fio_file(tmp_path):
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_a_busy_machine_is_waited_for_then_measured_and_its_busy_share_recorded():
     """Every CPU kept busy by other processes: bench.sh says it waits, waits its bounded 10 s
     (--short), then measures and records how busy the machine was."""
