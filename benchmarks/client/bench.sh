@@ -543,13 +543,6 @@ now_ms() {
     fi
 }
 
-now_s() {
-    # now_s : the monotonic clock of now_ms in whole seconds
-    local ms
-    ms=$(now_ms)
-    printf '%s' "$((ms / 1000))"
-}
-
 rfile() {
     # rfile NAME R : the capture file of repeat R of a test: NAME itself (sysbench-memory.txt) for the
     # first, then NAME with .rR before its extension (sysbench-memory.r2.txt, fio-seqread.r3.json)
@@ -642,26 +635,28 @@ wait_for_idle() {
     # wait_for_idle MAX_S : like sbc-bench, do not measure a busy machine: while other processes use
     # IDLE_BUSY_PCT % of the CPUs or more, wait (announced, at most MAX_S, skipped by --no-wait-idle).
     # The last 2-second window is the run's cpu_busy_percent.
-    local max=$1 t0 busy top=""
-    t0=$(now_s)
+    # (milliseconds: whole seconds would round a 2.1 s window to a second of waiting)
+    local max=$1 t0 t1 busy top="" waited_ms=0
+    t0=$(now_ms)
     busy=$(busy_window 2)
     if ((WAIT_IDLE)) && [[ -n $busy ]] && ((busy >= IDLE_BUSY_PCT)); then
+        t1=$(now_ms)
         have ps && top=$(ps -eo pcpu=,comm= --sort=-pcpu 2>/dev/null | awk 'NR == 1 { printf " (busiest: %s at %s %%)", $2, $1 }')
         log "  waiting for the machine to go idle: other processes use ${busy} % of the CPUs${top};"
         log "  waiting at most ${max} s (--no-wait-idle skips this)..."
-        while ((busy >= IDLE_BUSY_PCT && $(now_s) - t0 < max)); do
+        while ((busy >= IDLE_BUSY_PCT && $(now_ms) - t0 < max * 1000)); do
             busy=$(busy_window 2)
             [[ -n $busy ]] || break
         done
         if ((busy >= IDLE_BUSY_PCT)); then
             warn "the machine is still busy (${busy} % of the CPUs used by others): its scores may be low (recorded in results.conditions)"
         else
-            log "  idle after $(($(now_s) - t0)) s (${busy} % busy)"
+            log "  idle after $((($(now_ms) - t0) / 1000)) s (${busy} % busy)"
         fi
+        waited_ms=$(($(now_ms) - t1))  # the time waited beyond the first 2-second window
     fi
-    local waited=$(($(now_s) - t0 - 2))
     info wait_idle "$WAIT_IDLE"
-    info idle_wait_s "$((waited < 0 ? 0 : waited))"
+    info idle_wait_s "$(((waited_ms + 500) / 1000))"
 }
 
 bench_cpu() {
@@ -865,7 +860,7 @@ collect_all() {
         printf 'repeats_fixed=%s\n' "$REPEATS"
     } >"$CAP/capture-info.txt"
     local t0
-    t0=$(now_s)
+    t0=$(now_ms)
     snapshot_conditions >"$CAP/conditions-before.txt" 2>/dev/null
     collect_inventory
     if ((!SKIP_CPU || !SKIP_MEMORY || !SKIP_DISK || !SKIP_NETWORK || !SKIP_GPU)); then
@@ -877,7 +872,7 @@ collect_all() {
     bench_network 5 "$net_secs" "$pings" "$budget_net"
     bench_gpu 6 "$SHORT"
     snapshot_conditions >"$CAP/conditions-after.txt" 2>/dev/null
-    printf 'finished_at=%s\nduration_s=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(($(now_s) - t0))" >>"$CAP/capture-info.txt"
+    printf 'finished_at=%s\nduration_s=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((($(now_ms) - t0 + 500) / 1000))" >>"$CAP/capture-info.txt"
 }
 
 # ------------------------------------------------------------------------------ parsers
