@@ -1,5 +1,6 @@
-"""What a server process does once its application is loaded (gunicorn.conf.py's
-post_worker_init; perf/ scripts that measure in one process do the same)."""
+"""What a server process does once its application is loaded (gunicorn.conf.py: the master
+before it forks its workers, when_ready, and each worker, post_worker_init; perf/ scripts that
+measure in one process do the same)."""
 
 import gc
 

@@ -47,6 +47,7 @@ def pytest_collection_modifyitems(config, items):
     worker alone at the end with a 30-second file while the others are idle. A file's weight is
     its number of tests, a test marked live or slow counting HEAVY_WEIGHT. The order of the
     tests within a file is kept."""
+
     def file_of(item) -> str:
         return item.nodeid.split("::", 1)[0]
 

@@ -2,7 +2,9 @@
 
 import http.client
 import json
+import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +45,44 @@ def test_the_server_mode_ingests_and_reads(tmp_path, example_document, worker_cl
 
 
 WORKER_CLASSES = pytest.mark.parametrize("worker_class", ["gthread", UVICORN])
+
+
+def _workers(master: int, count: int) -> list[int]:
+    """The pids of the master's `count` workers, once they are all forked."""
+    deadline = time.monotonic() + 30
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+            except OSError:  # gone meanwhile
+                continue
+            if stat and int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                found.append(int(entry.name))
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def _rollup(pid: int) -> dict[str, int]:
+    lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+    return {key: int(value.split()[0]) for key, value in (line.split(":") for line in lines)}
+
+
+@WORKER_CLASSES
+def test_the_workers_share_the_application_the_master_loaded_once(tmp_path, worker_class):
+    """preload_app: the workers are forked from a master that loaded the application and froze
+    it, so much of each worker's heap stays shared with the master (its proportional share is
+    well under its size); a worker that imported everything itself shares almost none (~0.96)."""
+    with live_server(tmp_path, workers=2, worker_class=worker_class) as server:
+        assert call(server, "GET", "/api/health")[0] == 200
+        workers = _workers(server.pid, 2)
+        assert len(workers) == 2
+        for pid in workers:
+            memory = _rollup(pid)
+            if "Pss_Anon" not in memory:
+                pytest.skip("this kernel's smaps_rollup has no Pss_Anon (Linux 5.8+)")
+            assert memory["Pss_Anon"] < 0.8 * memory["Anonymous"], memory
 
 
 def call_from(server, source: str, path: str, *, token=None, forwarded_for=None) -> int:
