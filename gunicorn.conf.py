@@ -65,11 +65,14 @@ def when_ready(server):
     No database connection may be inherited by the workers (none is opened to load the
     application; closed here should that change)."""
     if server.cfg.preload_app:
-        from django.db import connections
+        from django.apps import apps
 
         from benchsite.process import freeze_loaded_objects
 
-        connections.close_all()
+        if apps.ready:  # a Django application (not perf/raw_asgi.py, which shares this file)
+            from django.db import connections
+
+            connections.close_all()
         freeze_loaded_objects()
 
 

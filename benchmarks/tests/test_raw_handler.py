@@ -14,7 +14,12 @@ from benchsite.tests.markers import engine_independent
 @pytest.mark.live
 def test_the_raw_handler_stores_the_contract_example(tmp_path, example_document):
     with live_server(
-        tmp_path, workers=1, worker_class="uvicorn_worker.UvicornWorker", app="perf.raw_asgi:app"
+        tmp_path,
+        workers=1,
+        worker_class="uvicorn_worker.UvicornWorker",
+        app="perf.raw_asgi:app",
+        # as perf/ingest.py starts it: no Django settings (pytest-django exports them)
+        extra_env={"DJANGO_SETTINGS_MODULE": ""},
     ) as server:
         status, answer = server.submit(example_document, timeout=30)
     assert status == 201
