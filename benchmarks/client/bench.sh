@@ -950,8 +950,7 @@ f() { if [[ -f $1 && -r $1 ]]; then printf '%s' "$1"; else printf '/dev/null'; f
 
 parse_cpu() {
     local d=$1
-    none_of "$d" lscpu.txt proc-cpuinfo.txt nproc.txt cpufreq.txt lscpu-p.txt cpu-sysfs.txt && { printf null; return; }
-    jq -n --rawfile lscpu "$(f "$d/lscpu.txt")" --rawfile cpuinfo "$(f "$d/proc-cpuinfo.txt")" \
+    jq_parse --rawfile lscpu "$(f "$d/lscpu.txt")" --rawfile cpuinfo "$(f "$d/proc-cpuinfo.txt")" \
         --rawfile nproc "$(f "$d/nproc.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" \
         --rawfile lscpup "$(f "$d/lscpu-p.txt")" --rawfile sysfs "$(f "$d/cpu-sysfs.txt")" "$JQ_LIB"'
     # `lscpu -p` (parsable, not translated): the rows under the last "# CPU,Core,..." header line,
@@ -1257,8 +1256,7 @@ def dmi1($recs; $t; $k): first(dmi($recs; $t)[] | .[$k] | dmiclean | select(. !=
 
 parse_ram() {
     local d=$1
-    none_of "$d" proc-meminfo.txt free.txt dmidecode.txt && { printf null; return; }
-    jq -n --rawfile meminfo "$(f "$d/proc-meminfo.txt")" --rawfile free "$(f "$d/free.txt")" \
+    jq_parse --rawfile meminfo "$(f "$d/proc-meminfo.txt")" --rawfile free "$(f "$d/free.txt")" \
         --rawfile dmi "$(f "$d/dmidecode.txt")" "$JQ_LIB$JQ_DMI"'
     def kb($k): ($meminfo | kvpairs) as $p | kv($p; $k) | if . == null then null else (split(" ")[0] | nonneg) end;
     def size_mb: clean | if . == null then null else
@@ -1339,8 +1337,7 @@ parse_ram() {
 
 parse_system() {
     local d=$1
-    none_of "$d" dmidecode.txt machine-id.txt && { printf null; return; }
-    jq -n --rawfile dmi "$(f "$d/dmidecode.txt")" --rawfile mid "$(f "$d/machine-id.txt")" "$JQ_LIB$JQ_DMI"'
+    jq_parse --rawfile dmi "$(f "$d/dmidecode.txt")" --rawfile mid "$(f "$d/machine-id.txt")" "$JQ_LIB$JQ_DMI"'
     ($dmi | dmi_records) as $recs
     | dmi1($recs; 1; "Manufacturer") as $vendor
     | dmi1($recs; 1; "Product Name") as $product
@@ -1361,8 +1358,7 @@ parse_system() {
 
 parse_motherboard() {
     local d=$1
-    none_of "$d" dmidecode.txt && { printf null; return; }
-    jq -n --rawfile dmi "$(f "$d/dmidecode.txt")" "$JQ_LIB$JQ_DMI"'
+    jq_parse --rawfile dmi "$(f "$d/dmidecode.txt")" "$JQ_LIB$JQ_DMI"'
     def isodate:
       if . == null then null else
         ((capture("^(?<m>[0-9]{1,2})/(?<d>[0-9]{1,2})/(?<y>[0-9]{2}|[0-9]{4})$")
@@ -1385,8 +1381,7 @@ parse_motherboard() {
 
 parse_gpu() {
     local d=$1
-    none_of "$d" lspci.txt glxinfo.txt && { printf null; return; }
-    jq -n --rawfile lspci "$(f "$d/lspci.txt")" --rawfile glx "$(f "$d/glxinfo.txt")" "$JQ_LIB"'
+    jq_parse --rawfile lspci "$(f "$d/lspci.txt")" --rawfile glx "$(f "$d/glxinfo.txt")" "$JQ_LIB"'
     def vendors: [["Advanced Micro Devices, Inc. [AMD/ATI]", "AMD"], ["Advanced Micro Devices, Inc. [AMD]", "AMD"],
       ["Advanced Micro Devices, Inc.", "AMD"], ["ATI Technologies Inc", "AMD"], ["Intel Corporation", "Intel"],
       ["NVIDIA Corporation", "NVIDIA"], ["Matrox Electronics Systems Ltd.", "Matrox"],
@@ -1541,7 +1536,6 @@ parse_smart() {
 
 parse_storage() {
     local d=$1 smart_file="$WORK/smart.json" sf name frag
-    none_of "$d" lsblk.json lsblk.txt df.txt && [[ ! -d $d/smartctl ]] && { printf null; return; }
     : >"$smart_file"
     if [[ -d $d/smartctl ]]; then
         for sf in "$d"/smartctl/*.json "$d"/smartctl/*.txt; do
@@ -1551,7 +1545,7 @@ parse_storage() {
             jq -cn --arg name "$name" --argjson s "${frag:-null}" '{name: $name, s: $s}' >>"$smart_file" 2>/dev/null
         done
     fi
-    jq -n --rawfile lsblkj "$(f "$d/lsblk.json")" --rawfile lsblkt "$(f "$d/lsblk.txt")" \
+    jq_parse --rawfile lsblkj "$(f "$d/lsblk.json")" --rawfile lsblkt "$(f "$d/lsblk.txt")" \
         --rawfile df "$(f "$d/df.txt")" --slurpfile smart "$smart_file" "$JQ_LIB"'
     def disk_vendor:
       clean | if . == null then null else
@@ -1629,7 +1623,6 @@ parse_storage() {
 
 parse_network() {
     local d=$1 ethfile="$WORK/ethtool.json" ef iface
-    none_of "$d" ip-addr.json ip-addr.txt && [[ ! -d $d/ethtool && ! -d $d/ethtool-i ]] && { printf null; return; }
     : >"$ethfile"
     for ef in "$d"/ethtool/*.txt "$d"/ethtool-i/*.txt; do
         [[ -f $ef ]] || continue
@@ -1637,7 +1630,7 @@ parse_network() {
         jq -cn --arg iface "$iface" --arg kind "${ef%/*}" --rawfile t "$ef" \
             '{iface: $iface, kind: ($kind | split("/") | .[-1]), text: $t}' >>"$ethfile" 2>/dev/null
     done
-    jq -n --rawfile ipj "$(f "$d/ip-addr.json")" --rawfile ipt "$(f "$d/ip-addr.txt")" --slurpfile eth "$ethfile" "$JQ_LIB"'
+    jq_parse --rawfile ipj "$(f "$d/ip-addr.json")" --rawfile ipt "$(f "$d/ip-addr.txt")" --slurpfile eth "$ethfile" "$JQ_LIB"'
     def from_text:
       reduce (lines[]) as $l ([];
         if ($l | test("^[0-9]+:\\s")) then
@@ -1688,8 +1681,7 @@ parse_network() {
 
 parse_os() {
     local d=$1
-    none_of "$d" os-release.txt uname.txt virt.txt lscpu.txt && { printf null; return; }
-    jq -n --rawfile osr "$(f "$d/os-release.txt")" --rawfile uname "$(f "$d/uname.txt")" \
+    jq_parse --rawfile osr "$(f "$d/os-release.txt")" --rawfile uname "$(f "$d/uname.txt")" \
         --rawfile virt "$(f "$d/virt.txt")" --rawfile lscpu "$(f "$d/lscpu.txt")" "$JQ_LIB"'
     ($osr | lines | map(capture("^(?<k>[A-Z0-9_]+)=(?<v>.*)$") | .v |= (trim | sub("^\"(?<x>.*)\"$"; "\(.x)") | sub("^\u0027(?<x>.*)\u0027$"; "\(.x)") | gsub("\\\\(?<c>[\"$`\\\\])"; "\(.c)")))
      | map({(.k): .v}) | add // {}) as $o
@@ -1909,8 +1901,7 @@ parse_results_gpu() {
 
 parse_conditions() {
     local d=$1
-    none_of "$d" conditions-before.txt conditions-after.txt cpu-freq-samples.txt capture-info.txt virt.txt cpu-busy.txt cpu-time-in-state.txt cpufreq.txt && { printf null; return; }
-    jq -n --rawfile before "$(f "$d/conditions-before.txt")" --rawfile after "$(f "$d/conditions-after.txt")" \
+    jq_parse --rawfile before "$(f "$d/conditions-before.txt")" --rawfile after "$(f "$d/conditions-after.txt")" \
         --rawfile samples "$(f "$d/cpu-freq-samples.txt")" --rawfile info "$(f "$d/capture-info.txt")" \
         --rawfile virt "$(f "$d/virt.txt")" --rawfile busy "$(f "$d/cpu-busy.txt")" \
         --rawfile tis "$(f "$d/cpu-time-in-state.txt")" --rawfile cpufreq "$(f "$d/cpufreq.txt")" "$JQ_LIB"'
@@ -2000,9 +1991,24 @@ frag() {
         printf 'parser %s failed\n' "$name" >>"$WORK/parse.log"
     fi
 }
-# none_of DIR FILE... : true when the capture holds none of these files. A parser then prints null
-# without starting jq (a section or result that was not collected): replaying a partial capture,
-# a support bundle's `lscpu` alone, starts jq three times rather than a dozen.
+# jq_parse JQ_ARGS... : a hardware or conditions parser's `jq -n JQ_ARGS...`, or null without
+# starting jq when every file those arguments name (--rawfile/--slurpfile NAME FILE; f gives
+# /dev/null for a missing one) is empty: a section the capture holds nothing for, not collected.
+# The parser's own argument list is the rule, so a file added to it is counted. Replaying a
+# partial capture, a support bundle's `lscpu` alone, starts jq three times rather than a dozen.
+jq_parse() {
+    local i args=("$@")
+    for ((i = 0; i + 2 < ${#args[@]}; i++)); do
+        if [[ ${args[i]} == --rawfile || ${args[i]} == --slurpfile ]] && [[ -s ${args[i + 2]} ]]; then
+            jq -n "$@"
+            return
+        fi
+    done
+    printf null
+}
+
+# none_of DIR FILE... : true when the capture holds none of these files (a result is then null
+# without starting jq: its tool's output alone makes a result, not the capture's other files)
 none_of() {
     local d=$1 name
     shift
