@@ -118,3 +118,20 @@ def test_migrate_on_start_false_leaves_the_database_alone(checkout):
         with sqlite3.connect(database) as db:
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
         assert "django_migrations" not in tables
+
+
+def test_the_admin_account_is_created_once_and_a_refusal_is_said(checkout):
+    admin = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "a-long-pass-123"}
+
+    refused = serve(checkout, **admin, DJANGO_SUPERUSER_EMAIL="admin@b.c")
+    created = serve(checkout, **admin, DJANGO_SUPERUSER_EMAIL="admin@example.com")
+    again = serve(checkout, **admin, DJANGO_SUPERUSER_EMAIL="admin@example.com")
+
+    assert "Admin account admin not created: Enter a valid email address." in refused, refused
+    assert "already exists" not in refused
+    assert "Superuser created successfully." in created, created
+    assert "Admin account admin already exists." in again, again
+    with sqlite3.connect(checkout.parent / "serve.db") as db:
+        assert db.execute("SELECT username, is_superuser FROM auth_user").fetchall() == [
+            ("admin", 1)
+        ]
