@@ -24,6 +24,7 @@ from inventory.admin import (
     OsFilter,
     VirtualizationFilter,
 )
+from inventory.columns import SMART_FIELDS
 from inventory.models import Device
 from inventory.schema import CATEGORIES
 from inventory.selectors import HARDWARE_SEARCH_FIELDS
@@ -167,6 +168,16 @@ class DeviceAdmin(admin.ModelAdmin):
                 ],
             )
             story["insights"] = device_insights(device)
+            # a disk that never gave a SMART reading (a virtual disk, smartctl not installed) is
+            # named once instead of a table of dashes
+            read, unread = [], []
+            for disk in story["insights"]["disks"]:
+                readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
+                if any(value is not None for value in readings):
+                    read.append(disk)
+                else:
+                    unread.append(disk["name"] or disk["serial"] or "a disk")
+            story["smart_disks"], story["smart_unread"] = read, unread
             story["insight_sentences"] = insight_sentences(story["insights"])
             story["open_items"] = selectors.open_items(device.pk)
             extra_context["story"] = story

@@ -78,6 +78,7 @@ def server(tmp_path_factory, example_document):
             document["hardware"]["ram"]["total_mb"] = ram
             if busy:  # a suspect run: the compare page shows its badge
                 document["results"]["conditions"] = {"cpu_busy_percent": 45}
+                document["results"]["disk"]["cv_pct"] = 22.5  # "machine busy, repeats disagree"
             for category in ("cpu", "memory", "disk", "network", "gpu"):
                 document["results"][category]["score"] *= factor
             post(live, document)
@@ -113,6 +114,23 @@ def test_device_list_fits_1400_px_with_the_sidebar_open(page, server):
     # a CPU model is shown without its trademarks and clock, whole in its tooltip
     assert cpu.locator("span").get_attribute("title") == "AMD Ryzen 9 7950X 16-Core Processor"
     assert cpu.inner_text() == "AMD Ryzen 9 7950X"
+
+
+def test_a_suspect_machines_page_fits_1400_px_with_the_sidebar_open(page, server):
+    page.goto(f"{server.url}/admin/inventory/device/?q=pve-node-2")
+    page.click("#result_list th a:text-is('pve-node-2')")
+    page.wait_for_selector("#latest-scores")
+    shot(page, "device-suspect-1400")
+    assert page.locator("#nav-sidebar").is_visible()
+    # the badge that says why the run is not trusted, in the latest run's card and the history
+    assert page.locator("#latest-scores .bt-suspect").count() == 1
+    assert page.locator("#history .bt-suspect").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    for part in ("#latest-scores", "#score-history"):  # nothing spills out of its box
+        assert page.evaluate(
+            "s => document.querySelector(s).scrollWidth <= document.querySelector(s).clientWidth",
+            part,
+        ), part
 
 
 def select_and_compare(page, server, hostnames):

@@ -278,6 +278,19 @@ def test_device_page_tells_its_attention_items_insights_and_smart_history(
     assert "SMART history" in html and ">8<" in html.split("SMART history", 1)[1]
 
 
+def test_a_disk_without_smart_readings_is_named_not_tabled(admin_client, submit, example):
+    virtual = {"name": "/dev/vda", "type": "Virtual", "interface": "virtio", "capacity_gb": 275}
+    example["hardware"]["storage"]["devices"].append(virtual)
+    device_id = submit(example).json()["device_id"]
+
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+
+    smart = html.split("SMART history", 1)[1].split('id="partitions"', 1)[0]
+    assert smart.count('class="bt-table bt-smart"') == 2  # the example's two SMART disks
+    assert "<caption>/dev/vda" not in smart
+    assert "No SMART readings from /dev/vda: smartctl could not read it" in smart
+
+
 def test_acknowledge_from_the_device_page(admin_client, submit, example):
     example["hardware"]["storage"]["devices"][1]["smart_health"] = "FAILED"
     device_id = submit(example).json()["device_id"]
