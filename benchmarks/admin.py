@@ -1,8 +1,11 @@
+import json
+
 from django.contrib import admin
+from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
 
-from . import services
+from . import services, validity
 from .models import Benchmark
 
 
@@ -28,13 +31,14 @@ class BenchmarkAdmin(admin.ModelAdmin):
     # a deep page (page 500 of 100,000 runs) reads the run_at index to it, not every run and its
     # device before it: p50 1.1 s -> 0.28 s on SQLite (perf/reads.py)
     paginator = KeysFirstPaginator
-    readonly_fields = (
+    # every field read-only, the JSON ones shown through the displays below
+    fields = readonly_fields = (
         "device",
         "snapshot",
         "run_at",
         "received_at",
         "validity",
-        "validity_reasons",
+        "reasons",
         "excluded_categories",
         "bench_script_version",
         "cpu_score",
@@ -43,14 +47,26 @@ class BenchmarkAdmin(admin.ModelAdmin):
         "network_score",
         "gpu_score",
         "global_score",
-        "results",
-        "extra",
+        "results_document",
+        "extra_document",
         "scoring_version",
         "weights",
         "submission_id",
         "submitted_by",
     )
     actions = ("rescore", "export_csv")
+
+    @admin.display(description="validity reasons")
+    def reasons(self, obj):
+        return validity.reasons_text(obj.validity_reasons) or "–"
+
+    @admin.display(description="results")
+    def results_document(self, obj):
+        return _document(obj.results)
+
+    @admin.display(description="extra (top-level keys this server ignores)")
+    def extra_document(self, obj):
+        return _document(obj.extra)
 
     def has_add_permission(self, request):
         return False  # benchmarks come from bench.sh
@@ -67,3 +83,10 @@ class BenchmarkAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Rescored {result.examined} benchmark(s): {result.changed} changed."
         )
+
+
+def _document(value):
+    """A stored JSON object as a person reads it: indented, keys in the order received."""
+    if not value:
+        return "–"
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2))

@@ -22,6 +22,13 @@ REASON_LABELS = {
     "on_battery": "on battery",
     "noisy": "repeats disagree",
 }
+
+
+def reasons_text(reasons) -> str:
+    """A run's validity reasons as people read them: "machine busy, repeats disagree"."""
+    return ", ".join(REASON_LABELS.get(reason, reason) for reason in reasons or ())
+
+
 # a run dated further ahead of the server's clock than this has a wrong clock, not a run time
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})

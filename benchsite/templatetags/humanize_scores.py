@@ -3,7 +3,7 @@ import re
 from django import template
 from django.utils.html import format_html
 
-from benchmarks.validity import REASON_LABELS, SUSPECT
+from benchmarks.validity import SUSPECT, reasons_text
 
 register = template.Library()
 
@@ -11,7 +11,7 @@ register = template.Library()
 @register.filter
 def validity_reasons(reasons) -> str:
     """A run's validity reasons as people read them: "machine busy, repeats disagree"."""
-    return ", ".join(REASON_LABELS.get(reason, reason) for reason in reasons or ())
+    return reasons_text(reasons)
 
 
 @register.simple_tag
