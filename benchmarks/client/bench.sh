@@ -2036,12 +2036,13 @@ build_submission() {
         args+=(--rawfile "$n" "$WORK/frag-$n.json")
     done
     jq -n "${args[@]}" --arg device "$(device_name "$d")" --arg version "$BENCH_SCRIPT_VERSION" \
-        --arg sid "$(new_uuid)" --argjson skips "$skips" --argjson weights "$WEIGHTS_JSON" '
+        --arg sid "$(new_uuid)" --argjson skips "$skips" --argjson weights "$WEIGHTS_JSON" "$JQ_LOOPBACK"'
     # a fragment is one JSON object; empty or broken output of a parser counts as null
     def obj($x): ($x | try fromjson catch null) as $v | if ($v | type) == "object" then $v else null end;
     {cpu: $r_cpu, memory: $r_memory, disk: $r_disk, network: $r_network, gpu: $r_gpu}
     | with_entries(.value = (if $skips[.key] == 1 then null else obj(.value) end)) as $res
-    | ([$res | to_entries[] | select(.value != null and (.value.score | type) == "number") | {w: $weights[.key], s: .value.score}]) as $present
+    | ([$res | to_entries[] | select(.value != null and (.value.score | type) == "number")
+        | select(.key != "network" or (.value.target | loopback | not)) | {w: $weights[.key], s: .value.score}]) as $present
     | {
         device_identifier: $device,
         bench_script_version: $version,
@@ -2083,9 +2084,20 @@ new_uuid() {
 
 # ------------------------------------------------------------------------------ report & submit
 
+# The server's loopback rule (CONTRACT Part 2): a network measured against localhost, 127.0.0.0/8
+# or ::1 (brackets and port aside) is kept but left out of the global score. The submission's
+# informative global_score and the summary follow it, so they say what the server will answer.
+JQ_LOOPBACK='
+def loopback:
+  (. // "" | tostring | ascii_downcase) as $t
+  | (if ($t | startswith("[")) then ($t[1:] | split("]")[0])
+     elif ($t | split(":") | length) == 2 then ($t | split(":")[0]) else $t end | rtrimstr(".")) as $h
+  | any(["localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "::1", "0:0:0:0:0:0:0:1"][]; . == $h)
+    or ($h | test("^127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$"));'
+
 print_summary() {
     local json=$1
-    jq -r --rawfile nc "$(f "$CAP/not-collected.txt")" '
+    jq -r --rawfile nc "$(f "$CAP/not-collected.txt")" "$JQ_LOOPBACK"'
     def n($x; $d): if $x == null then "-" else ($x * pow(10; $d) | round / pow(10; $d) | tostring) end;
     def yn($x): if $x == null then "n/a" elif $x then "yes" else "no" end;
     .results as $r
@@ -2107,7 +2119,8 @@ print_summary() {
             else "glmark2 \(n($x.glmark2_score; 0))" end)),
       "  global    \(n($r.global_score; 2))",
       ($r.conditions // {} | "  conditions: busy before \(n(.cpu_busy_percent; 1)) %, steal \(n(.cpu_steal_percent; 1)) %, swap in/out \(n(.swap_in_pages; 0))/\(n(.swap_out_pages; 0)) pages, run \(n(.run_duration_s; 0)) s"),
-      (if ($r.network.target // null) != null then "  network measured against \($r.network.target)" else empty end),
+      (if ($r.network.target // null) != null then "  network measured against \($r.network.target)"
+         + (if ($r.network.target | loopback) then ": this machine itself, so not in the global score" else "" end) else empty end),
       ($r.conditions // {} | "  conditions: load \(n(.load_avg_1m; 2)), governor \(.cpu_governor // "n/a"), throttled \(yn(.cpu_throttled)), freq dropped \(yn(.cpu_freq_dropped)), on battery \(yn(.on_battery)), virt \(.virtualization // "n/a")"),
       ($nc | split("\n") | map(select(length > 0) | split("\t")) | if length == 0 then empty else
          "", "  not collected:", (.[] | "    - \(.[0]): \(.[1] // "")") end),

@@ -596,6 +596,33 @@ def test_a_bench_1_0_0_capture_gets_the_methods_of_that_version():
     assert results["network"]["target"] == "10.0.0.5:5201"
     assert results["network"]["samples"] == [93.6]  # 936 Mbit/s received over 1000
     assert results["network"]["cv_pct"] is None
+    # another machine of the LAN: the network counts in the global score
+    assert results["global_score"] == expected_global_score(results)
+
+
+def test_a_network_measured_on_loopback_is_left_out_of_the_global_score(tmp_path):
+    """As the server leaves it out (CONTRACT Part 2): the submission's informative global score
+    and the summary say what the server will answer."""
+    capture = tmp_path / "capture"
+    shutil.copytree(FIXTURES / "legacy-1.0.0", capture)
+    info = capture / "capture-info.txt"
+    info.write_text(info.read_text().replace("iperf_server=10.0.0.5:", "iperf_server=127.0.0.1:"))
+
+    proc = subprocess.run(
+        ["bash", str(SCRIPT), "--from-dir", str(capture), "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)["results"]
+    assert results["network"]["target"] == "127.0.0.1:5201"
+    assert results["network"]["score"] == 93.6  # measured and kept
+    others = {name: value for name, value in results.items() if name != "network"}
+    assert results["global_score"] == expected_global_score(others)
+    assert results["global_score"] != expected_global_score(results)
+    assert "against 127.0.0.1:5201: this machine itself, so not in the global score" in proc.stderr
 
 
 def test_the_summary_lists_what_was_not_collected(tmp_path):
