@@ -157,7 +157,12 @@ class DeviceAdmin(admin.ModelAdmin):
         if device is not None:
             story = device_story(device)
             story["chart"] = score_history_svg(
-                [(row.run_at, row.scores) for row in story["history"]],
+                # a category left out of a run's global score (a network measured on loopback,
+                # many times a real one) is not drawn: it would flatten every other line
+                [
+                    (row.run_at, _counted(row.scores, row.benchmark.excluded_categories))
+                    for row in story["history"]
+                ],
                 markers=[
                     (row.run_at, "; ".join(row.changes)) for row in story["history"] if row.changes
                 ],
@@ -277,3 +282,7 @@ class DeviceAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for device in queryset:
             services.device_delete(device=device)
+
+
+def _counted(scores: dict, excluded) -> dict:
+    return {name: value for name, value in scores.items() if name not in (excluded or ())}

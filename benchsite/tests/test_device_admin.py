@@ -247,6 +247,27 @@ def test_device_page_badges_suspect_runs_in_the_history_and_the_chart(admin_clie
     assert "bt-point-suspect" in html and "suspect run" in html  # the chart's point and legend
 
 
+def test_a_network_measured_on_loopback_is_shown_not_counted_and_not_charted(admin_client):
+    earlier = BenchmarkFactory(run_at=timezone.now() - timezone.timedelta(days=1), network_score=95)
+    BenchmarkFactory(
+        device=earlier.device,
+        network_score=2165.0,
+        excluded_categories=["network"],
+        global_score=100.0,  # cpu, memory and disk at 100: the network is not in it
+    )
+
+    html = admin_client.get(f"/admin/inventory/device/{earlier.device_id}/change/").content
+    html = html.decode()
+
+    cards = html.split('id="latest-scores"', 1)[1].split("</section>", 1)[0]
+    network_card = cards.split("2165.0", 1)[1].split("</div>", 1)[0]
+    assert "not counted" in network_card
+    # the chart's scale is the counted scores' (100 at most), not the loopback's 2165
+    chart = html.split('class="bt-chart"', 1)[1].split("</svg>", 1)[0]
+    top = re.findall(r'class="bt-axis" text-anchor="end">(\d+)<', chart)[-1]
+    assert 100 <= int(top) < 200
+
+
 def test_device_changelist_search_finds_machines_by_their_hardware(admin_client, submit):
     for name, cpu, disk in (
         ("a", "Intel(R) Core(TM) i7-6700", "WDC WD40EFRX-68N32N0"),
