@@ -218,6 +218,7 @@ def run_record(benchmark: Benchmark) -> RunRecord:
         figures={
             **{name: getattr(benchmark, name) for name in RANKING_FIGURES},
             "ranking_methods": benchmark.methods,
+            "ranking_excluded": benchmark.excluded_categories,
         },
     )
 
@@ -257,6 +258,7 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
         ),
         **{name: ranked(name) for name in RANKING_FIGURES},
         ranking_methods=Coalesce(ranked("methods"), Value({}, JSONField())),
+        ranking_excluded=Coalesce(ranked("excluded_categories"), Value([], JSONField())),
     )
 
 

@@ -40,16 +40,23 @@ from .templatetags.humanize_scores import cpu_short, run_badge, validity_reasons
 
 # snapshots offered by the compare page's picker, newest first (years of daily runs stay a list)
 COMPARE_CHOICES = 1000
+NOT_COUNTED = "measured on loopback: not in the global score"
 
 
 def _score_column(name: str, label: str, *, strong: bool = False):
     """A ranking figure of the device as a sortable changelist column."""
+
+    category = name.removesuffix("_score")
 
     @admin.display(description=label, ordering=name)
     def column(device):
         value = getattr(device, name)
         if value is None:
             return "–"
+        if category in (device.ranking_excluded or ()):
+            return format_html(
+                '<span class="bt-skipped" title="{}">{}</span>', NOT_COUNTED, f"{value:.1f}"
+            )
         return format_html("<strong>{}</strong>", f"{value:.1f}") if strong else f"{value:.1f}"
 
     column.__name__ = name

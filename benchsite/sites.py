@@ -34,20 +34,27 @@ def bench_command(request) -> str:
 
 
 def ranking_rows(devices) -> list[dict]:
-    """Ranking rows with each category score as a bar scaled to that column's best."""
+    """Ranking rows with each category score as a bar scaled to that column's best. A score its
+    run left out of the global score (a network measured on loopback, many times a real one) is
+    shown without a bar and scales no one else's."""
     devices = list(devices)
-    best = {
-        c.name: max((getattr(d, f"{c.name}_score") or 0 for d in devices), default=0)
-        for c in CATEGORIES
-    }
+
+    def counted(device, category) -> float | None:
+        if category.name in (device.ranking_excluded or ()):
+            return None
+        return getattr(device, f"{category.name}_score")
+
+    best = {c.name: max((counted(d, c) or 0 for d in devices), default=0) for c in CATEGORIES}
     rows = []
     for rank, device in enumerate(devices, start=1):
         bars = []
         for category in CATEGORIES:
             score = getattr(device, f"{category.name}_score")
-            top = best[category.name]
-            width = round(100 * score / top) if score and top else 0
-            bars.append({"category": category, "score": score, "width": width})
+            value, top = counted(device, category), best[category.name]
+            width = round(100 * value / top) if value and top else 0
+            bars.append(
+                {"category": category, "score": score, "width": width, "counted": value == score}
+            )
         rows.append({"rank": rank, "device": device, "bars": bars})
     return rows
 

@@ -73,6 +73,9 @@ RankingFigures = abstract_model(
         # how that run measured each category ({"cpu": "sysbench-…", …}): figures are compared
         # only with figures measured the same way (peers, insights)
         "ranking_methods": models.JSONField(default=dict, blank=True, editable=False),
+        # the categories that run measured but left out of its global score (a network measured
+        # on loopback): shown, but neither barred nor scaled against the fleet in the ranking
+        "ranking_excluded": models.JSONField(default=list, blank=True, editable=False),
     },
 )
 

@@ -171,3 +171,20 @@ def test_the_attention_panel_keeps_its_query_count_with_many_items(
     with django_assert_max_num_queries(10):  # the items shown, and how many are open
         html = admin_client.get("/admin/").content.decode()
     assert "30 open" in html and "All 30 open items" in html
+
+
+def test_a_network_measured_on_loopback_gets_no_bar_and_scales_no_one_elses(admin_client):
+    BenchmarkFactory(device__hostname="lan", network_score=95.0)
+    BenchmarkFactory(device__hostname="self", network_score=2165.0, excluded_categories=["network"])
+
+    html = admin_client.get("/admin/").content.decode()
+
+    rows = {
+        name: row
+        for name, row in re.findall(r'data-hostname="([^"]+)">(.*?)</tr>', html, flags=re.S)
+    }
+    assert "2165.0 (loopback)" in rows["self"] and "bt-bar-network" not in rows["self"]
+    # the LAN machine's 95 is the column's best: a full bar, not 4 % of 2165
+    assert re.search(r'bt-bar-network".*?width: 100%', rows["lan"], flags=re.S)
+    devices = admin_client.get("/admin/inventory/device/").content.decode()
+    assert 'title="measured on loopback: not in the global score">2165.0<' in devices

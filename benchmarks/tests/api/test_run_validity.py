@@ -76,6 +76,21 @@ def test_a_loopback_network_is_stored_but_left_out_of_the_global_score(api, post
     assert detail["excluded_categories"] == ["network"]
 
 
+def test_the_device_keeps_which_of_its_ranking_figures_are_not_counted(post):
+    from benchmarks.services import benchmark_delete
+
+    lan = post(network={"score": 95.0, "target": "10.0.0.5"})
+    loopback = post(network={"score": 2165.0, "target": "localhost"})
+    device = Device.objects.get()
+    assert (device.network_score, device.ranking_excluded) == (2165.0, ["network"])
+
+    benchmark_delete(benchmarks=Benchmark.objects.filter(pk=loopback["benchmark_id"]))
+
+    device.refresh_from_db()
+    assert (device.network_score, device.ranking_excluded) == (95.0, [])
+    assert lan["benchmark_id"] == Benchmark.objects.get().pk
+
+
 def test_run_at_is_the_reported_start_and_received_at_the_arrival(api, post):
     started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
     body = post(conditions={"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")})
