@@ -35,7 +35,13 @@ def thresholds() -> rules.Thresholds:
 
 
 def _figures(row: Mapping[str, Any]) -> dict[str, float | None]:
-    return {name: row[field] for name, field in zip(FIGURE_NAMES, SCORE_FIELDS, strict=True)}
+    # a category the run left out of its global score (a network measured on loopback) is no
+    # figure of the machine: it neither makes a baseline nor is judged against one
+    excluded = row["excluded_categories"] or ()
+    return {
+        name: None if name in excluded else row[field]
+        for name, field in zip(FIGURE_NAMES, SCORE_FIELDS, strict=True)
+    }
 
 
 def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
@@ -45,7 +51,9 @@ def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     rows = list(
         Benchmark.objects.filter(device_id=device_id)
         .order_by("-run_at", "-id")
-        .values("id", "run_at", "validity", "methods", *SCORE_FIELDS)[:RUNS_READ]
+        .values("id", "run_at", "validity", "methods", "excluded_categories", *SCORE_FIELDS)[
+            :RUNS_READ
+        ]
     )
     runs = [
         (
@@ -89,12 +97,20 @@ def device_peers(
         Device.objects.filter(**{f"{key}_key": wanted}, latest_snapshot__isnull=False)
         .filter(global_score__isnull=False)
         .exclude(pk=device_id)
-        .annotate(methods=Cast("ranking_methods", TextField()))
-        .values_list("methods", *(f"{name}_score" for name in figures))
+        .annotate(
+            methods=Cast("ranking_methods", TextField()),
+            excluded=Cast("ranking_excluded", TextField()),
+        )
+        .values_list("methods", "excluded", *(f"{name}_score" for name in figures))
     )
     by_methods: dict[str | None, list[tuple]] = {}
     count = 0
-    for text, *scores in rows:
+    for text, excluded, *scores in rows:
+        if excluded and excluded != "[]":  # a figure left out of its global score: not a peer's
+            left_out = json.loads(excluded)
+            scores = [
+                None if name in left_out else v for name, v in zip(figures, scores, strict=True)
+            ]
         by_methods.setdefault(text, []).append(scores)
         count += 1
     measured = []

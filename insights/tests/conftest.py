@@ -10,9 +10,10 @@ from django.utils import timezone
 
 @pytest.fixture
 def run(submit, example):
-    """run(host, hours_ago, cpu=…, disks=…, cpu_model=…) submits one run of a machine."""
+    """run(host, hours_ago, cpu=…, disks=…, cpu_model=…, network=(score, target)) submits one
+    run of a machine."""
 
-    def send(host="nas", hours_ago=0, *, cpu=100.0, disks=None, cpu_model=None):
+    def send(host="nas", hours_ago=0, *, cpu=100.0, disks=None, cpu_model=None, network=None):
         document = copy.deepcopy(example)
         document["device_identifier"] = host
         document["submission_id"] = str(uuid.uuid4())
@@ -25,6 +26,13 @@ def run(submit, example):
         document["results"]["conditions"] = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")}
         for name in ("memory", "disk", "network", "gpu"):
             document["results"][name] = None
+        if network is not None:  # (score, target)
+            score, target = network
+            document["results"]["network"] = {
+                "score": score,
+                "target": target,
+                "method": "iperf3-tcp-1stream-up+down-2s-v1",
+            }
         document["results"]["cpu"] = {"score": cpu, "method": "sysbench-1.0-cpu-v1"}
         response = submit(document)
         assert response.status_code == 201, response.content

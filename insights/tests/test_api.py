@@ -78,6 +78,20 @@ def test_a_regression_against_the_own_baseline_opens_and_a_recovery_closes(api, 
     assert items(api, kind="score_regression") == []
 
 
+def test_a_network_measured_on_loopback_makes_no_baseline_and_no_peer_median(api, run):
+    for hours in (5, 4, 3):  # first tried against the machine itself: ~2000
+        run(hours_ago=hours, network=(2165.0, "127.0.0.1"))
+    body = run(hours_ago=2, network=(95.0, "10.0.0.5"))  # then against the LAN's iperf3 server
+    run("other", network=(2000.0, "localhost"))
+    run("third", network=(90.0, "10.0.0.5"))
+
+    assert items(api, kind="score_regression") == []  # 95 is not "96 % below its baseline"
+    insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
+    assert "network" not in insights["baseline"]["scores"]
+    by_cpu = next(p for p in insights["peers"] if p["by"] == "cpu_model")
+    assert by_cpu["devices"] == 2 and by_cpu["median"]["network"] == 90.0
+
+
 def test_one_item_per_condition_while_it_stays_open(api, run):
     for hours in (3, 2, 1, 0):
         run(hours_ago=hours, disks=[disk(smart_health="FAILED")])
