@@ -186,7 +186,7 @@ class DeviceAdmin(admin.ModelAdmin):
             for disk in story["insights"]["disks"]:
                 readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
                 if any(value is not None for value in readings):
-                    read.append(disk)
+                    read.append({**disk, "chart": _temperature_chart(disk["history"])})
                 else:
                     unread.append(disk["name"] or disk["serial"] or "a disk")
             story["smart_disks"], story["smart_unread"] = read, unread
@@ -293,3 +293,13 @@ class DeviceAdmin(admin.ModelAdmin):
 
 def _counted(scores: dict, excluded) -> dict:
     return {name: value for name, value in scores.items() if name not in (excluded or ())}
+
+
+def _temperature_chart(history: list[dict]):
+    """A disk's temperature over its snapshots, when it has two readings or more to draw."""
+    points = [
+        (reading["captured_at"], {"temperature": reading["temperature_c"]}) for reading in history
+    ]
+    if sum(scores["temperature"] is not None for _, scores in points) < 2:
+        return ""
+    return score_history_svg(points, series=("temperature",))

@@ -299,6 +299,22 @@ def test_device_page_tells_its_attention_items_insights_and_smart_history(
     assert "SMART history" in html and ">8<" in html.split("SMART history", 1)[1]
 
 
+def test_a_disks_temperature_is_charted_once_it_has_two_readings(admin_client, submit, example):
+    example["hardware"]["storage"]["devices"][1]["temperature_c"] = 41
+    device_id = submit(example).json()["device_id"]
+    page = f"/admin/inventory/device/{device_id}/change/"
+    assert "-temperature" not in admin_client.get(page).content.decode()  # one reading: no chart
+
+    example["hardware"]["storage"]["devices"][1]["temperature_c"] = 58
+    example["submission_id"] = str(uuid.uuid4())
+    submit(example)
+
+    html = admin_client.get(page).content.decode()
+    chart = html.split('id="smart-2-temperature"', 1)[1].split("</svg>", 1)[0]
+    titles = re.findall(r"<title>(temperature [0-9.]+) —", chart)
+    assert titles == ["temperature 41.0", "temperature 58.0"]
+
+
 def test_a_disk_without_smart_readings_is_named_not_tabled(admin_client, submit, example):
     virtual = {"name": "/dev/vda", "type": "Virtual", "interface": "virtio", "capacity_gb": 275}
     example["hardware"]["storage"]["devices"].append(virtual)
