@@ -77,11 +77,12 @@ def _postgres_admin(url: str) -> dict:
 
 
 def _migrate(env: dict) -> None:
-    # as scripts/serve and the Docker entry point do: the migrate step of a start
+    # as scripts/serve and the Docker entry point do: the migrate step of a start. Django's
+    # settings whatever the server's application (perf/raw_asgi.py is started without them)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,
-        env=env,
+        env={**env, "DJANGO_SETTINGS_MODULE": "benchsite.settings"},
         check=True,
         timeout=300,
     )

@@ -144,9 +144,9 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             device_id = conn.execute(
                 "INSERT INTO inventory_device (hostname, fqdn, description, asset_tag, location,"
                 " owner, machine_id, system_uuid, serial, created_at, updated_at,"
-                " latest_validity, latest_validity_reasons, ranking_methods, cpu_model_key,"
-                " system_model_key)"
-                " VALUES (?, '', '', '', '', '', ?, ?, ?, ?, ?, '', '[]', '{}', '', '')",
+                " latest_validity, latest_validity_reasons, ranking_methods, ranking_excluded,"
+                " cpu_model_key, system_model_key)"
+                " VALUES (?, '', '', '', '', '', ?, ?, ?, ?, ?, '', '[]', '{}', '[]', '', '')",
                 (
                     hostname,
                     (system.get("machine_id") or "").lower(),
