@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from .benchrun import FIXTURES, SCRIPT, bench_json
+from .benchrun import FIXTURES, SCRIPT, bench_json, run_bench
 from .contract import expected_global_score, validate_submission
 
 
@@ -608,12 +608,7 @@ def test_a_network_measured_on_loopback_is_left_out_of_the_global_score(tmp_path
     info = capture / "capture-info.txt"
     info.write_text(info.read_text().replace("iperf_server=10.0.0.5:", "iperf_server=127.0.0.1:"))
 
-    proc = subprocess.run(
-        ["bash", str(SCRIPT), "--from-dir", str(capture), "--dry-run"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_bench("--from-dir", str(capture), "--dry-run")
 
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)["results"]
@@ -631,12 +626,7 @@ def test_the_summary_lists_what_was_not_collected(tmp_path):
     (capture / "not-collected.txt").write_text(
         "SMART of /dev/vda\tsmartctl cannot read it\nGPU\tlspci is not installed\n"
     )
-    proc = subprocess.run(
-        ["bash", str(SCRIPT), "--from-dir", str(capture), "--dry-run"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_bench("--from-dir", str(capture), "--dry-run")
     assert proc.returncode == 0, proc.stderr
     assert "not collected:" in proc.stderr
     assert "- SMART of /dev/vda: smartctl cannot read it" in proc.stderr
