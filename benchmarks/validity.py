@@ -6,7 +6,7 @@ the settings hold their values (VALIDITY_*).
 """
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +27,15 @@ REASON_LABELS = {
 def reasons_text(reasons) -> str:
     """A run's validity reasons as people read them: "machine busy, repeats disagree"."""
     return ", ".join(REASON_LABELS.get(reason, reason) for reason in reasons or ())
+
+
+def counted(
+    scores: Mapping[str, float | None], excluded: Iterable[str] | None
+) -> dict[str, float | None]:
+    """A run's (or a device's ranking) figures with those left out of its global score as None:
+    a network measured on loopback is no figure of the machine to chart, bar, or compare."""
+    left_out = set(excluded or ())
+    return {name: None if name in left_out else value for name, value in scores.items()}
 
 
 # a run dated further ahead of the server's clock than this has a wrong clock, not a run time

@@ -12,6 +12,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
 from benchmarks.models import Validity
+from benchmarks.validity import counted
 from documents.admin import DocumentInline
 from insights import selectors
 from insights import services as services_insights
@@ -167,7 +168,7 @@ class DeviceAdmin(admin.ModelAdmin):
                 # a category left out of a run's global score (a network measured on loopback,
                 # many times a real one) is not drawn: it would flatten every other line
                 [
-                    (row.run_at, _counted(row.scores, row.benchmark.excluded_categories))
+                    (row.run_at, counted(row.scores, row.benchmark.excluded_categories))
                     for row in story["history"]
                 ],
                 markers=[
@@ -289,10 +290,6 @@ class DeviceAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for device in queryset:
             services.device_delete(device=device)
-
-
-def _counted(scores: dict, excluded) -> dict:
-    return {name: value for name, value in scores.items() if name not in (excluded or ())}
 
 
 def _temperature_chart(history: list[dict]):

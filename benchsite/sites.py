@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from benchmarks.selectors import benchmark_recent, fleet_stats
+from benchmarks.validity import counted
 from benchsite.export import ExportStream, export_filename
 from benchsite.throttling import AuthFailureThrottle
 from insights.selectors import attention_board
@@ -38,19 +39,22 @@ def ranking_rows(devices) -> list[dict]:
     run left out of the global score (a network measured on loopback, many times a real one) is
     shown without a bar and scales no one else's."""
     devices = list(devices)
-
-    def counted(device, category) -> float | None:
-        if category.name in (device.ranking_excluded or ()):
-            return None
-        return getattr(device, f"{category.name}_score")
-
-    best = {c.name: max((counted(d, c) or 0 for d in devices), default=0) for c in CATEGORIES}
+    figures = {
+        device.pk: counted(
+            {c.name: getattr(device, f"{c.name}_score") for c in CATEGORIES},
+            device.ranking_excluded,
+        )
+        for device in devices
+    }
+    best = {
+        c.name: max((figures[d.pk][c.name] or 0 for d in devices), default=0) for c in CATEGORIES
+    }
     rows = []
     for rank, device in enumerate(devices, start=1):
         bars = []
         for category in CATEGORIES:
             score = getattr(device, f"{category.name}_score")
-            value, top = counted(device, category), best[category.name]
+            value, top = figures[device.pk][category.name], best[category.name]
             width = round(100 * value / top) if value and top else 0
             bars.append(
                 {"category": category, "score": score, "width": width, "counted": value == score}

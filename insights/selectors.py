@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Case, IntegerField, TextField, When
 from django.db.models.functions import Cast
 
+from benchmarks import validity
 from benchmarks.models import Benchmark, Validity
 from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
@@ -35,13 +36,9 @@ def thresholds() -> rules.Thresholds:
 
 
 def _figures(row: Mapping[str, Any]) -> dict[str, float | None]:
-    # a category the run left out of its global score (a network measured on loopback) is no
-    # figure of the machine: it neither makes a baseline nor is judged against one
-    excluded = row["excluded_categories"] or ()
-    return {
-        name: None if name in excluded else row[field]
-        for name, field in zip(FIGURE_NAMES, SCORE_FIELDS, strict=True)
-    }
+    # a category the run left out of its global score neither makes a baseline nor is judged
+    figures = {name: row[field] for name, field in zip(FIGURE_NAMES, SCORE_FIELDS, strict=True)}
+    return validity.counted(figures, row["excluded_categories"])
 
 
 def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
@@ -107,10 +104,11 @@ def device_peers(
     count = 0
     for text, excluded, *scores in rows:
         if excluded and excluded != "[]":  # a figure left out of its global score: not a peer's
-            left_out = json.loads(excluded)
-            scores = [
-                None if name in left_out else v for name, v in zip(figures, scores, strict=True)
-            ]
+            scores = list(
+                validity.counted(
+                    dict(zip(figures, scores, strict=True)), json.loads(excluded)
+                ).values()
+            )
         by_methods.setdefault(text, []).append(scores)
         count += 1
     measured = []

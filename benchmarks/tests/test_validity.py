@@ -7,6 +7,7 @@ import pytest
 from benchmarks import scoring
 from benchmarks.validity import (
     Thresholds,
+    counted,
     excluded_categories,
     is_loopback,
     run_time,
@@ -113,3 +114,9 @@ def test_an_excluded_category_is_left_out_of_the_global_score():
     assert scoring.global_score(scores, weights, excluded=["network"]) == 100.0
     assert scoring.global_score(scores, weights) == 444.17  # (30+20+25+324.75) / 0.9
     assert scoring.global_score({"network": 50.0}, weights, excluded=["network"]) is None
+
+
+def test_a_figure_left_out_of_the_global_score_counts_as_not_measured():
+    scores = {"global": 100.0, "cpu": 90.0, "network": 2165.0}
+    assert counted(scores, ["network"]) == {"global": 100.0, "cpu": 90.0, "network": None}
+    assert counted(scores, []) == scores and counted(scores, None) == scores
