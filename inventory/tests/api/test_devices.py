@@ -2,12 +2,16 @@
 
 import pytest
 from django.utils import timezone
+from rest_framework.filters import SearchFilter
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
 from inventory import services
 from inventory.models import Device, HardwareSnapshot, Tag
 from inventory.tests.factories import DeviceFactory, LinkFactory, SnapshotFactory, TagFactory
+from inventory.views import DeviceViewSet
 
 pytestmark = pytest.mark.django_db
 
@@ -434,3 +438,55 @@ def test_hardware_search_query_count_is_flat(api, submit, django_assert_num_quer
     with django_assert_num_queries(3):  # count, page, tags
         response = api.get("/api/devices", {"search": "xeon", "page_size": 100})
     assert response.json()["count"] == size
+
+
+@pytest.fixture
+def tagged_fleet(hardware_fleet, submit):
+    """hardware_fleet with tags (desk-1: office, backup; srv-1: gpu-box, backup), and desk-2
+    on a later run with a new CPU and no system or disks: its older snapshot has the rest."""
+    devices = {device.hostname: device for device in Device.objects.all()}
+    backup = TagFactory(name="Backup")
+    devices["desk-1"].tags.add(TagFactory(name="office"), backup)
+    devices["srv-1"].tags.add(TagFactory(name="gpu-box"), backup)
+    new_cpu = {"cpu": {"model": "Intel(R) Core(TM) i7-7700 CPU @ 3.60GHz"}}
+    assert submit({"device_identifier": "desk-2", "hardware": new_cpu}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("office", ["desk-1"]),  # a tag's name
+        ("BACKUP", ["desk-1", "srv-1"]),
+        ("i7-6700", ["desk-1"]),  # the latest snapshot's CPU, not desk-2's older one
+        ("i7-7700", ["desk-2"]),
+        ("optiplex", []),  # desk-2's system model is in its older snapshot only
+        ("dell", []),
+        ("ASUS", ["srv-1"]),  # system vendor
+        ("rtx 3060", ["srv-1"]),  # GPU
+        ("WD40EFRX", ["srv-1"]),  # a disk's model
+        ("samsung 980", ["srv-1"]),  # each term, in the same field
+        ("desk i7", ["desk-1", "desk-2"]),  # each term, in a field of the device
+        ("office i7-6700", ["desk-1"]),  # one term in a tag, the other in the hardware
+        ("backup ryzen", ["srv-1"]),
+        ("backup srv", ["srv-1"]),
+        # DRF's rule: each term in the device's own fields or in one and the same tag's name
+        ("office backup", []),
+        ("box gpu", ["srv-1"]),  # both in one tag's name
+        ("gpu back", []),
+        ("zzz", []),
+    ],
+)
+def test_search_finds_what_drf_search_finds(
+    api, tagged_fleet, django_assert_max_num_queries, search, expected
+):
+    # DRF's SearchFilter over the view's fields is the reference: DeviceSearch shapes the query
+    # differently (perf/reads.py), and must find the same devices
+    request = Request(APIRequestFactory().get("/api/devices", {"search": search}))
+    reference = SearchFilter().filter_queryset(request, Device.objects.all(), DeviceViewSet())
+    assert sorted(reference.values_list("hostname", flat=True)) == expected
+
+    with django_assert_max_num_queries(3):  # count, page, tags
+        response = api.get("/api/devices", {"search": search, "ordering": "hostname"})
+
+    assert hostnames(response) == expected
+    assert response.json()["count"] == len(expected)
