@@ -1,7 +1,9 @@
 import re
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from benchmarks.validity import SUSPECT, reasons_text
 
@@ -55,3 +57,14 @@ def cpu_short(model: str) -> str:
     """A CPU model for a narrow column: "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz" → "Intel Core
     i7-6700" (the whole model goes in a tooltip)."""
     return " ".join(_CPU_NOISE.sub(" ", model or "").split()) or model
+
+
+@register.filter
+def ago(when) -> str:
+    """How long ago, for people: "just now" under a minute (Django's timesince says "0 minutes"),
+    else "3 hours, 5 minutes ago"."""
+    if not when:
+        return "never"
+    if (timezone.now() - when).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(when)} ago"

@@ -43,8 +43,18 @@ def test_dashboard_shows_fleet_stats_and_recent_submissions(admin_client, submit
     assert re.search(r'id="stat-devices">2<', html)
     assert re.search(r'id="stat-benchmarks">1<', html)
     assert re.search(r'id="stat-average">105\.7<', html)  # 105.65 shown with one decimal
-    recent = html.split('id="recent-submissions-module"', 1)[1]
-    assert "elitedesk-800g3" in recent.split("</ul>", 1)[0]
+    recent = html.split('id="recent-submissions-module"', 1)[1].split("</ul>", 1)[0]
+    assert "elitedesk-800g3" in recent
+    assert re.search(r'id="stat-last">just now<', html)  # not "0 minutes ago"
+
+
+def test_how_long_ago_reads_as_people_say_it():
+    from benchsite.templatetags.humanize_scores import ago
+
+    now = timezone.now()
+    assert ago(now - timezone.timedelta(seconds=20)) == "just now"
+    assert ago(now - timezone.timedelta(hours=3, minutes=5)) == "3\xa0hours, 5\xa0minutes ago"
+    assert ago(None) == "never"
 
 
 def test_dashboard_offers_the_bench_command_for_this_server(admin_client):
