@@ -145,10 +145,24 @@ def snapshot_compare(
         ("disks", ", ".join(_disks(a)), ", ".join(_disks(b))),
         ("network interfaces", ", ".join(_interfaces(a)), ", ".join(_interfaces(b))),
         ("DIMMs", _dimms(a.ram_layout), _dimms(b.ram_layout)),
-        ("CPU flags", len(a.cpu_flags or []), len(b.cpu_flags or [])),
     ]
-    sections.append(("Devices", [(label, x, y, x != y) for label, x, y in extra if x or y]))
+    rows = [(label, x, y, x != y) for label, x, y in extra if x or y]
+    flags_a, flags_b = set(a.cpu_flags or ()), set(b.cpu_flags or ())
+    if flags_a or flags_b:
+        rows.append(("CPU flags", *_flags_compared(flags_a, flags_b), flags_a != flags_b))
+    sections.append(("Devices", rows))
     return sections
+
+
+FLAGS_NAMED = 12  # a CPU swapped for another changes dozens: the first few say enough
+
+
+def _flags_compared(a: set[str], b: set[str]) -> tuple[str, str]:
+    """Each side's count of CPU flags, the later one with the flags it gained (+) and lost (−):
+    a kernel or microcode update that swaps one flag shows, even at the same count."""
+    changes = [f"+{flag}" for flag in sorted(b - a)] + [f"−{flag}" for flag in sorted(a - b)]
+    shown = ", ".join(changes[:FLAGS_NAMED]) + (", …" if len(changes) > FLAGS_NAMED else "")
+    return f"{len(a)} flags", f"{len(b)} flags" + (f" ({shown})" if changes else "")
 
 
 def _dimms(layout: Iterable | None) -> str:

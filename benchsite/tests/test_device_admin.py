@@ -86,6 +86,23 @@ def test_compare_shows_two_snapshots_side_by_side(admin_client, upgraded):
     assert re.search(r'class="bt-differs">64 GB<.*class="bt-differs">128 GB<', html, re.S)
 
 
+def test_compare_names_the_cpu_flags_gained_and_lost_even_at_the_same_count(
+    admin_client, submit, example
+):
+    first = submit(example).json()  # avx, avx2, aes
+    example["submission_id"] = str(uuid.uuid4())
+    example["hardware"]["cpu"]["flags"] = ["avx", "aes", "sha_ni"]
+    second = submit(example).json()
+
+    html = admin_client.get(
+        f"/admin/inventory/device/{first['device_id']}/compare/",
+        {"a": first["snapshot_id"], "b": second["snapshot_id"]},
+    ).content.decode()
+
+    row = html.split(">CPU flags<", 1)[1].split("</tr>", 1)[0]
+    assert re.search(r'bt-differs">3 flags<.*bt-differs">3 flags \(\+sha_ni, −avx2\)<', row, re.S)
+
+
 def test_compare_refuses_another_devices_snapshot(admin_client, upgraded):
     device, first, _ = upgraded
     other = SnapshotFactory()
