@@ -71,6 +71,10 @@ class BenchmarkAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # benchmarks come from bench.sh
 
+    def has_change_permission(self, request, obj=None):
+        return False  # a run as measured: its page is a view, with no Save button (rescore
+        # and delete stay, as actions)
+
     def delete_model(self, request, obj):
         services.benchmark_delete(benchmarks=Benchmark.objects.filter(pk=obj.pk))
 

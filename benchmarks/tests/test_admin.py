@@ -26,3 +26,23 @@ def test_a_runs_page_says_why_it_is_suspect_and_shows_its_results_indented(admin
     assert results.startswith('{\n  "cpu": {\n    "score": 63.1,')
     assert '"conditions": {\n    "load": 1.7\n  }\n}' in results
     assert 'name="results"' not in page  # read-only: no field to post a changed document
+    assert "View benchmark" in page and 'name="_save"' not in page  # a view, no Save button
+
+
+def test_runs_are_rescored_and_deleted_from_their_list(admin_client):
+    run = BenchmarkFactory(global_score=1.0)  # not what the weights in force give
+    changelist = "/admin/benchmarks/benchmark/"
+
+    response = admin_client.post(
+        changelist, {"action": "rescore", "_selected_action": [run.pk]}, follow=True
+    )
+
+    assert response.status_code == 200
+    run.refresh_from_db()
+    assert run.global_score == 100.0  # cpu, memory and disk at 100
+    assert "Rescored 1 benchmark(s): 1 changed." in response.content.decode()
+    response = admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [run.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not type(run).objects.filter(pk=run.pk).exists()
