@@ -13,14 +13,6 @@ import pytest
 from .benchrun import free_port, require, run_bench, wait_for_port
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "slow: runs the real benchmarks (sysbench, fio, iperf3) in --short mode; part of the "
-        "normal suite, deselect with -m 'not slow' for a quick pass",
-    )
-
-
 @dataclass(frozen=True)
 class LiveRun:
     document: dict
