@@ -37,11 +37,10 @@ from .lookup import MAX_ID
 from .pagination import KeysFirstPaginator
 from .sites import export_csv
 from .story import device_story
-from .templatetags.humanize_scores import cpu_short, run_badge, validity_reasons
+from .templatetags.humanize_scores import cpu_short, run_badge, uncounted, validity_reasons
 
 # snapshots offered by the compare page's picker, newest first (years of daily runs stay a list)
 COMPARE_CHOICES = 1000
-NOT_COUNTED = "measured on loopback: not in the global score"
 
 
 def _score_column(name: str, label: str, *, strong: bool = False):
@@ -55,9 +54,7 @@ def _score_column(name: str, label: str, *, strong: bool = False):
         if value is None:
             return "–"
         if category in (device.ranking_excluded or ()):
-            return format_html(
-                '<span class="bt-skipped" title="{}">{}</span>', NOT_COUNTED, f"{value:.1f}"
-            )
+            return uncounted(value)
         return format_html("<strong>{}</strong>", f"{value:.1f}") if strong else f"{value:.1f}"
 
     column.__name__ = name

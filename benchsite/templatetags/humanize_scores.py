@@ -27,6 +27,23 @@ def run_badge(validity: str, reasons=()) -> str:
     )
 
 
+# why a score its run left out of the global score is shown without counting (validity.counted)
+NOT_COUNTED = "measured on loopback: not in the global score"
+
+
+@register.simple_tag
+def not_counted_reason() -> str:
+    return NOT_COUNTED
+
+
+@register.simple_tag
+def uncounted(value, suffix="") -> str:
+    """A score its run left out of the global score: greyed, the reason in its tooltip."""
+    return format_html(
+        '<span class="bt-skipped" title="{}">{}{}</span>', NOT_COUNTED, score(value), suffix
+    )
+
+
 @register.filter
 def score(value) -> str:
     """A score for people: one decimal, an en dash when not measured."""
