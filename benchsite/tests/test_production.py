@@ -89,6 +89,26 @@ def test_debug_is_off_unless_asked():
     assert done.stdout.strip() == "False", done.stderr
 
 
+@engine_independent
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY is missing"),
+        ({"NOTIFY_URLS": "json://127.0.0.1:9/hook", "SITE_URL": ""}, "NOTIFY_URLS needs SITE_URL"),
+        ({"SCORE_WEIGHTS": "cpu=x"}, "SCORE_WEIGHTS"),
+    ],
+)
+def test_a_refused_setting_is_said_in_one_line(env, said):
+    """What a sysadmin sees from manage.py (and scripts/serve, which starts with it) when a
+    setting is refused: the reason, not a traceback that begins with an unrelated KeyError."""
+    result = check_deploy(**env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip()
+    assert line.startswith("Configuration error: ") and "\n" not in line, line
+    assert said in line
+
+
 # --- headers ------------------------------------------------------------------------------------
 
 
