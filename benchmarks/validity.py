@@ -8,7 +8,7 @@ the settings hold their values (VALIDITY_*).
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inventory.schema import CATEGORIES
@@ -123,8 +123,12 @@ def run_time(results: Mapping[str, Any] | None, *, received_at: datetime) -> dat
         return received_at
     try:
         when = datetime.fromisoformat(started.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if when.tzinfo is None:
+            return received_at  # a time without a zone is no point in time
+        # stored in UTC: "0001-01-01T00:00+00:01" parses, but is before the first UTC date
+        when = when.astimezone(UTC)
+    except (ValueError, OverflowError):
         return received_at
-    if when.tzinfo is None or when - received_at > MAX_CLOCK_AHEAD:
-        return received_at  # a time without a zone is no point in time; ahead: a wrong clock
+    if when - received_at > MAX_CLOCK_AHEAD:
+        return received_at  # ahead: a wrong clock
     return when

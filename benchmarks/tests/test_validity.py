@@ -91,6 +91,9 @@ RECEIVED = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
         ("2026-12-02T20:05:01Z", RECEIVED),  # too far ahead: a wrong clock
         ("2026-12-02T19:57:30", RECEIVED),  # no time zone: no point in time
         ("yesterday", RECEIVED),
+        ("0001-01-01T00:00:00+00:01", RECEIVED),  # before the first date UTC can hold
+        ("9999-12-31T23:59:59-01:00", RECEIVED),  # after the last one (and far ahead)
+        ("0001-01-01T00:00:00Z", datetime(1, 1, 1, tzinfo=UTC)),  # the first: a wrong clock, kept
         ("", RECEIVED),
         (None, RECEIVED),
         (1733169300, RECEIVED),

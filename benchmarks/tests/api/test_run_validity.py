@@ -109,6 +109,13 @@ def test_a_start_from_a_clock_far_ahead_is_not_believed(post):
     assert benchmark.run_at == benchmark.received_at
 
 
+@pytest.mark.parametrize("started_at", ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-01:00"])
+def test_a_start_outside_the_dates_utc_can_hold_is_the_arrival(post, started_at):
+    body = post(conditions={"started_at": started_at})
+    benchmark = Benchmark.objects.get(pk=body["benchmark_id"])
+    assert benchmark.run_at == benchmark.received_at
+
+
 def test_a_capture_replayed_later_takes_its_place_in_the_past(api, post):
     live = post(conditions={"started_at": ago(minutes=5)}, cpu={"score": 110.0})
     replayed = post(conditions={"started_at": ago(days=3)}, cpu={"score": 70.0})
