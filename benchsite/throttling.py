@@ -6,8 +6,9 @@ machinery (rate `auth_failure` in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], AUTH
 client IP per REST_FRAMEWORK["NUM_PROXIES"]). Only 401 answers count: a machine with a valid
 token is never slowed down, however often it submits. While an IP is over the limit every API
 request from it is refused before authentication, so the limit also hides whether a guess was
-right. The counts live in Django's cache (CACHE_URL), which every worker of a server shares by
-default and every server shares with Redis.
+right. /metrics takes the same tokens and is guarded the same way. The counts live in
+Django's cache (CACHE_URL), which every worker of a server shares by default and every server
+shares with Redis.
 """
 
 import logging
@@ -19,6 +20,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
+# What a token opens: the API and the Prometheus scrape (a guesser tries wherever a token works).
+GUARDED_PATHS = ("/api/", "/metrics")
 # Never refused: health checks and the public schema do not authenticate.
 EXEMPT_PATHS = ("/api/health", "/api/schema")
 MSG_THROTTLED = "Too many failed authentications from this address; retry in {wait} s."
@@ -84,13 +87,14 @@ class AuthFailureThrottle(SimpleRateThrottle):
 
 
 class AuthFailureThrottleMiddleware:
-    """Refuses API requests from an IP over its failed-authentication budget; counts 401s."""
+    """Refuses API and /metrics requests from an IP over its failed-authentication budget;
+    counts their 401s."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith("/api/") or request.path.startswith(EXEMPT_PATHS):
+        if not request.path.startswith(GUARDED_PATHS) or request.path.startswith(EXEMPT_PATHS):
             return self.get_response(request)
         throttle = AuthFailureThrottle()
         if throttle.blocked(request):

@@ -218,6 +218,16 @@ def test_repeated_auth_failures_from_one_address_are_throttled(low_rate, caplog)
 
 
 @pytest.mark.django_db
+def test_guessing_tokens_at_the_prometheus_scrape_is_throttled_too(low_rate):
+    guesser = client_from("192.168.1.52", "guess-" + "x" * 20)
+    assert [guesser.get("/metrics").status_code for _ in range(4)] == [401, 401, 401, 429]
+    # one budget for every path a token opens: the right token is refused there and on the API
+    assert client_from("192.168.1.52", TEST_API_TOKEN).get("/metrics").status_code == 429
+    assert client_from("192.168.1.52", TEST_API_TOKEN).get("/api/stats").status_code == 429
+    assert client_from("192.168.1.53", TEST_API_TOKEN).get("/metrics").status_code == 200
+
+
+@pytest.mark.django_db
 def test_requests_without_a_token_count_as_failures(low_rate):
     anonymous = client_from("192.168.1.60")
     assert [anonymous.get("/api/devices").status_code for _ in range(4)] == [401, 401, 401, 429]
