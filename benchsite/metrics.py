@@ -106,7 +106,8 @@ def metrics_text() -> bytes:
 
 
 class AnyAccept(BaseContentNegotiation):
-    """A scrape answers Prometheus' text whatever Accept says; only errors are JSON."""
+    """The view's one format whatever Accept says (a probe or a scraper may send anything):
+    Prometheus' text for a scrape, JSON for the health check; never 406."""
 
     def select_parser(self, request, parsers):
         return parsers[0]

@@ -44,7 +44,7 @@ router.register(
 router.register("attention", AttentionViewSet, basename="attention")
 
 api_patterns = [
-    path("health", views.health, name="health"),
+    re_path(r"^health/?$", views.HealthView.as_view(), name="health"),
     re_path(r"^export/?$", ExportView.as_view(), name="export"),
     re_path(r"^compare/?$", CompareView.as_view(), name="compare"),
     path(

@@ -2,31 +2,53 @@ import logging
 from pathlib import Path
 
 from django.db import DatabaseError, connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from . import __version__
+from .metrics import AnyAccept
 
 logger = logging.getLogger(__name__)
 
 BENCH_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "client" / "bench.sh"
 
 
-@never_cache
-@require_GET
-def health(request):
-    """GET /api/health: no auth; 503 when the database does not answer."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError as exc:
-        logger.error("health check: database unreachable: %s", exc)
-        return JsonResponse(
-            {"status": "error", "database": "unreachable", "version": __version__}, status=503
-        )
-    return JsonResponse({"status": "ok", "database": "ok", "version": __version__})
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=("ok", "error"))
+    database = serializers.ChoiceField(choices=("ok", "unreachable"))
+    version = serializers.CharField()
+
+
+class HealthView(APIView):
+    """GET /api/health: no auth; 503 when the database does not answer. A DRF view like the
+    rest of the API, so that it is in the OpenAPI document and any other method is answered
+    in JSON (405), never with the CSRF page; a token sent along is not even read."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = ()
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, auth=[])
+    @method_decorator(never_cache)
+    def get(self, request):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except DatabaseError as exc:
+            logger.error("health check: database unreachable: %s", exc)
+            return Response(
+                {"status": "error", "database": "unreachable", "version": __version__}, status=503
+            )
+        return Response({"status": "ok", "database": "ok", "version": __version__})
 
 
 @require_GET

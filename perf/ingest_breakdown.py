@@ -5,10 +5,9 @@
 In one process, on a fresh SQLite database of its own (migrated, then warmed with one
 submission per machine of the fleet), through Django's WSGI handler exactly as gunicorn calls
 it, no network: prints the mean time of each part of POST /api/benchmark, and of the floors it
-is made of (a Django view that does nothing but `SELECT 1`, one ORM query against its SQL
-alone). perf/ingest.py measures the whole server under load; this says which part the time is
-in. Figures: README,
-"Performance".
+is made of (a DRF view without authentication that does nothing but `SELECT 1`, one ORM query
+against its SQL alone). perf/ingest.py measures the whole server under load; this says which
+part the time is in. Figures: README, "Performance".
 """
 
 import argparse
@@ -126,7 +125,7 @@ def run(n: int) -> None:
         batches[0],
     )
     mean_ms(
-        "GET /api/health (a Django view doing SELECT 1)",
+        "GET /api/health (a DRF view doing SELECT 1)",
         lambda _: request("GET", "/api/health", token=False),
         range(n),
     )

@@ -21,6 +21,24 @@ def test_health_reports_the_database_without_auth(anon):
 
 
 @pytest.mark.django_db
+def test_health_answers_probes_however_they_ask():
+    from django.test import Client
+
+    probe = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION="Bearer not-a-token")
+    for path in ("/api/health", "/api/health/"):
+        response = probe.get(path, HTTP_ACCEPT="text/plain")
+        assert response.status_code == 200, path
+        assert response.json()["status"] == "ok"
+    assert probe.head("/api/health").status_code == 200
+    # any other method: 405 in JSON, not Django's CSRF page
+    for method in ("post", "put", "delete"):
+        response = getattr(probe, method)("/api/health")
+        assert response.status_code == 405, method
+        assert response["Content-Type"] == "application/json"
+        assert "not allowed" in response.json()["detail"]
+
+
+@pytest.mark.django_db
 def test_health_is_503_when_the_database_fails(anon, monkeypatch):
     from benchsite import views
 
@@ -46,6 +64,7 @@ def test_openapi_schema_is_public_and_describes_the_contract(anon):
         "/api/devices/{id}",
         "/api/devices/{device_pk}/benchmarks",
         "/api/stats",
+        "/api/health",
     ):
         assert path in schema["paths"], path
     assert "201" in schema["paths"]["/api/benchmark"]["post"]["responses"]
