@@ -81,11 +81,15 @@ class DeviceViewSet(
         services.device_delete(device=instance)
 
     @extend_schema(responses=SnapshotSerializer(many=True))  # paginated, like the list
-    @action(detail=True, methods=("get",))
+    # the device list's filters (search, location, tag, ordering) do not apply to its snapshots
+    @action(detail=True, methods=("get",), filter_backends=())
     def snapshots(self, request, pk=None):
         """The device's hardware snapshots, newest first."""
         device = object_or_404(Device.objects.all(), pk)
-        page = self.paginate_queryset(selectors.snapshot_list(device=device))
+        # the paginator itself: the list's paginate_queryset adds devices' tag names
+        page = self.paginator.paginate_queryset(
+            selectors.snapshot_list(device=device), request, view=self
+        )
         return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
 
 

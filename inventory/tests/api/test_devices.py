@@ -286,16 +286,24 @@ def test_history_of_an_unknown_device_is_a_404(api):
     assert api.get("/api/devices/424242/benchmarks").status_code == 404
 
 
-def test_snapshots_list_newest_first(api):
+def test_snapshots_list_newest_first(api, django_assert_max_num_queries):
     device = DeviceFactory()
     now = timezone.now()
     old = SnapshotFactory(device=device, captured_at=now - timezone.timedelta(hours=1))
     new = SnapshotFactory(device=device, captured_at=now)
 
-    body = api.get(f"/api/devices/{device.pk}/snapshots").json()
+    with django_assert_max_num_queries(3):  # device exists, count, page
+        # the device list's filters are not the snapshots': a search does not empty the page
+        body = api.get(f"/api/devices/{device.pk}/snapshots", {"search": "zzz"}).json()
 
     assert [s["id"] for s in body["results"]] == [new.pk, old.pk]
     assert body["results"][0]["cpu_model"] == "AMD Ryzen 5 5600G"
+
+
+def test_the_snapshots_endpoint_documents_only_its_own_parameters(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/devices/{id}/snapshots"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"id", "page", "page_size"}
 
 
 def test_benchmark_detail_has_raw_results_and_snapshot(api, submit, example):
