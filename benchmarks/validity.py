@@ -6,6 +6,8 @@ the settings hold their values (VALIDITY_*).
 """
 
 import ipaddress
+import re
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +43,8 @@ def counted(
 # a run dated further ahead of the server's clock than this has a wrong clock, not a run time
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+# decimal parts only: inet_aton reads a leading 0 as octal, which bench.sh's rule does not follow
+_SHORT_IPV4 = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){0,2}")
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,9 @@ def validity_reasons(results: Mapping[str, Any] | None, thresholds: Thresholds) 
 
 
 def is_loopback(target: Any) -> bool:
-    """localhost, 127.0.0.0/8 or ::1 (with or without brackets or a port)."""
+    """The machine itself: localhost, 127.0.0.0/8 or ::1 (with or without brackets or a port),
+    in any form the resolver takes (::ffff:127.0.0.1, 127.1, 2130706433), and 0.0.0.0 or ::,
+    which Linux connects to the machine itself too."""
     if not isinstance(target, str) or not target.strip():
         return False
     host = target.strip().lower()
@@ -99,10 +105,24 @@ def is_loopback(target: Any) -> bool:
         host = host.partition(":")[0]
     if host.rstrip(".") in LOOPBACK_NAMES:
         return True
+    address = _address(host)
+    return address is not None and (address.is_loopback or address.is_unspecified)
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
-        return False
+        # the short IPv4 forms inet_aton (and so iperf3) takes: 127.1, 127.0.1, 2130706433
+        if not _SHORT_IPV4.fullmatch(host):
+            return None
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # ::ffff:127.0.0.1
+    return address
 
 
 def excluded_categories(results: Mapping[str, Any] | None) -> list[str]:

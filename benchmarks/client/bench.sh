@@ -257,7 +257,9 @@ iperf_target_is_self() {
     case $host in
         localhost | localhost.* | ip6-localhost | ip6-loopback | ::1 | 0:0:0:0:0:0:0:1 | 0.0.0.0 | :: | 127.*) return 0 ;;
     esac
-    [[ $host =~ ^::ffff:127\. ]] && return 0
+    [[ $host =~ ^::ffff:127\. || $host =~ ^0(\.0){0,3}$ ]] && return 0
+    # 127.0.0.0/8 as one decimal number (2130706433 is 127.0.0.1), which inet_aton takes too
+    [[ $host =~ ^[1-9][0-9]{0,9}$ ]] && ((host >= 2130706432 && host < 2147483648)) && return 0
     while IFS= read -r addr; do
         [[ -n $addr && ${addr,,} == "$host" ]] && return 0
     done < <(own_addresses)
@@ -2085,16 +2087,21 @@ new_uuid() {
 
 # ------------------------------------------------------------------------------ report & submit
 
-# The server's loopback rule (CONTRACT Part 2): a network measured against localhost, 127.0.0.0/8
-# or ::1 (brackets and port aside) is kept but left out of the global score. The submission's
-# informative global_score and the summary follow it, so they say what the server will answer.
+# The server's loopback rule (CONTRACT Part 2, benchmarks/validity.py is_loopback): a network
+# measured against localhost, 127.0.0.0/8 or ::1 (brackets and port aside, and the other forms
+# the resolver takes: ::ffff:127.0.0.1, 127.1, 2130706433; 0.0.0.0 and ::, which connect to the
+# machine itself) is kept but left out of the global score. The submission's informative
+# global_score and the summary follow it, so they say what the server will answer.
 JQ_LOOPBACK='
 def loopback:
   (. // "" | tostring | ascii_downcase) as $t
   | (if ($t | startswith("[")) then ($t[1:] | split("]")[0])
      elif ($t | split(":") | length) == 2 then ($t | split(":")[0]) else $t end | rtrimstr(".")) as $h
-  | any(["localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "::1", "0:0:0:0:0:0:0:1"][]; . == $h)
-    or ($h | test("^127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$"));'
+  | any(["localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "::1", "0:0:0:0:0:0:0:1",
+         "::", "0:0:0:0:0:0:0:0"][]; . == $h)
+    or ($h | test("^0(\\.0){0,3}$"))
+    or ($h | test("^(::ffff:)?127(\\.(0|[1-9][0-9]*)){1,3}$"))
+    or (($h | test("^[1-9][0-9]{0,9}$")) and ($h | tonumber) >= 2130706432 and ($h | tonumber) < 2147483648);'
 
 print_summary() {
     local json=$1

@@ -61,9 +61,44 @@ def test_thresholds_are_the_settings_values_passed_in():
     assert validity_reasons({"cpu": {"cv_pct": 3}}, Thresholds(max_cv_pct=2)) == ["noisy"]
 
 
+# the forms of the machine itself that iperf3 connects to, as an --iperf-server may give them
+LOOPBACK_TARGETS = [
+    "localhost",
+    "LOCALHOST",
+    "localhost.",
+    "127.0.0.1",
+    "127.1.2.3",
+    "::1",
+    "[::1]:5201",
+    "127.0.0.1:5201",
+    "::ffff:127.0.0.1",
+    "[::ffff:127.0.0.2]:5201",
+    "127.1",
+    "127.0.1:5201",
+    "2130706433",
+    "0.0.0.0",  # noqa: S104 (a target, not a binding)
+    "0",
+    "::",
+    "[::]:5201",
+]
+OTHER_TARGETS = [
+    "nas.lan",
+    "192.168.1.10",
+    "10.0.0.2:5201",
+    "::2",
+    "127.0.0.1.nip",
+    "::ffff:10.0.0.5",
+    "10.1",
+    "167772165",  # 10.0.0.5
+    "127",  # 0.0.0.127
+    "127.0.0.01",  # octal to inet_aton: not followed, by either side
+    "cafe",
+]
+
+
 @pytest.mark.parametrize(
     "target",
-    ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]:5201", "127.0.0.1:5201"],
+    LOOPBACK_TARGETS,
 )
 def test_loopback_targets(target):
     assert is_loopback(target)
@@ -71,7 +106,7 @@ def test_loopback_targets(target):
 
 
 @pytest.mark.parametrize(
-    "target", [None, "", "nas.lan", "192.168.1.10", "10.0.0.2:5201", "::2", 42, "127.0.0.1.nip"]
+    "target", [None, "", 42, *OTHER_TARGETS]
 )
 def test_other_targets_are_kept(target):
     assert not is_loopback(target)

@@ -171,7 +171,7 @@ def own_non_loopback_address() -> str | None:
     return None
 
 
-@pytest.mark.parametrize("target", ["localhost", "[::1]:5999", "own-address"])
+@pytest.mark.parametrize("target", ["localhost", "[::1]:5999", "2130706433:5999", "own-address"])
 def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
     if target == "own-address":
         address = own_non_loopback_address()
