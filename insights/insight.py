@@ -61,12 +61,14 @@ def device_insights(device: Device) -> dict[str, Any]:
         peers = selectors.device_peers(device.pk, key, value)
         if peers.count < 2:
             continue
-        medians = rules.peer_medians(latest.methods, peers)
+        medians, alike = rules.peer_medians(latest.methods, peers)
         answer["peers"].append(
             {
                 "by": key,
                 "value": value,
                 "devices": peers.count,
+                # of those, the ones measured as the latest run was: the global median's
+                "median_devices": alike,
                 "median": medians,
                 "deviation_pct": rules.deviations(latest.scores, medians),
             }
@@ -94,7 +96,7 @@ def insight_sentences(answer: dict[str, Any]) -> list[str]:
             continue
         what = "CPU" if peer["by"] == "cpu_model" else "system model"
         sentences.append(
-            f"{_gap(gap)} {peer['devices']} other machines with the same {what} "
+            f"{_gap(gap)} {peer['median_devices']} other machines with the same {what} "
             f"({peer['value']}: median {peer['median']['global']:g})."
         )
     return sentences

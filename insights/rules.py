@@ -130,11 +130,12 @@ def peer_medians(
     peers: Peers,
     *,
     names: Sequence[str] = FIGURE_NAMES,
-) -> dict[str, float]:
+) -> tuple[dict[str, float], int]:
     """Per category, the median of the peers' ranking figures measured the same way as the
     device's latest run; global over the peers whose every method equals (each peer's figures
-    are those of the run that ranks it). `names` as for medians_alike."""
-    return medians_alike(latest_methods, peers.measured, names=names)[0]
+    are those of the run that ranks it); and how many peers that global median is drawn from.
+    `names` as for medians_alike."""
+    return medians_alike(latest_methods, peers.measured, names=names)
 
 
 def disk_key(disk: Mapping[str, Any]) -> str:
@@ -195,7 +196,8 @@ def score_conditions(
     cpu_model: str,
     thresholds: Thresholds,
 ) -> None:
-    """score_regression per category and global, below_peers on the global score."""
+    """score_regression per category and global, below_peers on the global score; `peer_count`:
+    how many peers the global median `peers_by_cpu` is drawn from."""
     for name, reference in (own or {}).items():
         d = deviation((latest or {}).get(name), reference)
         if d is None:

@@ -44,12 +44,14 @@ def device_assessment(
         own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
         # below_peers reads the global figure only: the peers' other figures are not read
         peers = selectors.device_peers(device.pk, "cpu_model", cpu_model, figures=GLOBAL)
+        # the peers measured as this run was: the ones its median and its message count
+        medians, alike = rules.peer_medians(latest.methods, peers, names=GLOBAL)
         rules.score_conditions(
             assessment,
             latest=latest.scores,
             own=own["scores"] if own else None,
-            peers_by_cpu=rules.peer_medians(latest.methods, peers, names=GLOBAL),
-            peer_count=peers.count,
+            peers_by_cpu=medians,
+            peer_count=alike,
             cpu_model=cpu_model,
             thresholds=thresholds,
         )

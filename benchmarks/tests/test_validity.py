@@ -105,9 +105,7 @@ def test_loopback_targets(target):
     assert excluded_categories({"network": {"target": target}}) == ["network"]
 
 
-@pytest.mark.parametrize(
-    "target", [None, "", 42, *OTHER_TARGETS]
-)
+@pytest.mark.parametrize("target", [None, "", 42, *OTHER_TARGETS])
 def test_other_targets_are_kept(target):
     assert not is_loopback(target)
     assert excluded_categories({"network": {"target": target}}) == []

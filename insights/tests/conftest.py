@@ -10,10 +10,19 @@ from django.utils import timezone
 
 @pytest.fixture
 def run(submit, example):
-    """run(host, hours_ago, cpu=…, disks=…, cpu_model=…, network=(score, target)) submits one
-    run of a machine."""
+    """run(host, hours_ago, cpu=…, disks=…, cpu_model=…, network=(score, target), cpu_method=…)
+    submits one run of a machine."""
 
-    def send(host="nas", hours_ago=0, *, cpu=100.0, disks=None, cpu_model=None, network=None):
+    def send(
+        host="nas",
+        hours_ago=0,
+        *,
+        cpu=100.0,
+        disks=None,
+        cpu_model=None,
+        network=None,
+        cpu_method="sysbench-1.0-cpu-v1",
+    ):
         document = copy.deepcopy(example)
         document["device_identifier"] = host
         document["submission_id"] = str(uuid.uuid4())
@@ -33,7 +42,7 @@ def run(submit, example):
                 "target": target,
                 "method": "iperf3-tcp-1stream-up+down-2s-v1",
             }
-        document["results"]["cpu"] = {"score": cpu, "method": "sysbench-1.0-cpu-v1"}
+        document["results"]["cpu"] = {"score": cpu, "method": cpu_method}
         response = submit(document)
         assert response.status_code == 201, response.content
         return response.json()

@@ -114,6 +114,31 @@ def test_insights_name_peers_with_the_same_cpu(api, run):
     assert "30.9 % below 2 other machines with the same CPU" in item["message"]
 
 
+def test_peers_measured_another_way_are_counted_but_make_no_median(api, run):
+    model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+    run("desk-1", cpu=100.0, cpu_model=model)
+    run("desk-2", cpu=120.0, cpu_model=model)
+    run("desk-3", cpu=110.0, cpu_model=model, cpu_method="sysbench-1.0-cpu-v0")  # older bench.sh
+    body = run("desk-4", cpu=76.0, cpu_model=model)
+
+    insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
+
+    by_cpu = next(p for p in insights["peers"] if p["by"] == "cpu_model")
+    assert (by_cpu["devices"], by_cpu["median_devices"]) == (3, 2)
+    assert by_cpu["median"]["global"] == 110.0  # desk-1 and desk-2: desk-3's 110 is not in it
+    (item,) = items(api, kind="below_peers")
+    # the message counts the machines its median is drawn from
+    assert "30.9 % below 2 other machines with the same CPU" in item["message"]
+
+
+def test_below_peers_needs_two_peers_measured_alike(api, run):
+    model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+    run("desk-1", cpu=100.0, cpu_model=model)
+    run("desk-2", cpu=120.0, cpu_model=model, cpu_method="sysbench-1.0-cpu-v0")
+    run("desk-3", cpu=50.0, cpu_model=model)
+    assert items(api, kind="below_peers") == []  # one machine is no peers' median
+
+
 def test_a_machine_counts_among_the_peers_of_its_latest_cpu_only(api, run):
     old, new = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "AMD Ryzen 5 3600 6-Core Processor"
     for host in ("desk-1", "desk-2", "desk-3", "desk-4"):

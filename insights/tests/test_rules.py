@@ -74,10 +74,7 @@ def test_peer_medians_compare_only_figures_measured_the_same_way():
         rules.Run(3, None, {"global": 500.0, "cpu": 500.0}, {"cpu": "other"}),
     ]
     grouped = rules.Peers(len(peers), [rules.Measured.of(peer) for peer in peers])  # one each
-    assert rules.peer_medians({"cpu": "m1"}, grouped) == {
-        "cpu": 110.0,
-        "global": 105.0,
-    }
+    assert rules.peer_medians({"cpu": "m1"}, grouped) == ({"cpu": 110.0, "global": 105.0}, 2)
 
 
 def test_peers_grouped_by_methods_give_the_medians_of_the_peers_one_by_one():
@@ -89,8 +86,9 @@ def test_peers_grouped_by_methods_give_the_medians_of_the_peers_one_by_one():
             rules.Measured({"cpu": "m2"}, {"global": (500.0, 400.0), "cpu": (9.0, 9.0)}),
         ],
     )
-    assert rules.peer_medians({"cpu": "m1"}, grouped) == {"cpu": 2.0, "global": 95.0}
-    assert rules.peer_medians({"cpu": "m1"}, grouped, names=("global",)) == {"global": 95.0}
+    # the global median of the two whose figure is known
+    assert rules.peer_medians({"cpu": "m1"}, grouped) == ({"cpu": 2.0, "global": 95.0}, 2)
+    assert rules.peer_medians({"cpu": "m1"}, grouped, names=("global",)) == ({"global": 95.0}, 2)
 
 
 def assess(**kwargs):
