@@ -27,10 +27,16 @@ MSG_SURROGATE = "Strings may not contain unpaired surrogate characters."
 MSG_NOT_FINITE = "Must be a finite number (NaN and Infinity are not JSON numbers)."
 MSG_TOO_DEEP = f"Nested deeper than {MAX_DEPTH} levels."
 # pydantic's wording where the contract's reader expects another
+MSG_NOT_AN_OBJECT = "Must be a JSON object."
 _MESSAGES = {
     "missing": MSG_REQUIRED,
     "finite_number": MSG_NOT_FINITE,
     "string_pattern_mismatch": "Control characters are not allowed.",
+    # pydantic names the schema's class ("… a valid dictionary or instance of Hardware")
+    "model_type": MSG_NOT_AN_OBJECT,
+    "model_attributes_type": MSG_NOT_AN_OBJECT,
+    "dict_type": MSG_NOT_AN_OBJECT,
+    "list_type": "Must be a JSON array.",
 }
 
 

@@ -2,6 +2,7 @@
 
 import codecs
 import json
+import sys
 
 from django.conf import settings
 from rest_framework import parsers, renderers
@@ -34,11 +35,19 @@ class JSONParser(parsers.BaseParser):
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)
+            # a byte order mark (PowerShell's Out-File writes one) is ignored, as RFC 8259 allows
+            text = text.removeprefix("\ufeff")
             return json.loads(text, parse_constant=self.parse_constant or _reject_constant)
         except RecursionError:
             raise ParseError("JSON parse error - nesting too deep.") from None
         except (ValueError, LookupError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(f"JSON parse error - {_reason(exc)}") from None
+
+
+def _reason(exc: Exception) -> str:
+    if "integer string conversion" in str(exc):  # Python's advice to itself: not the client's
+        return f"an integer of more than {sys.get_int_max_str_digits()} digits."
+    return str(exc)
 
 
 def _reject_constant(name):

@@ -531,6 +531,37 @@ def test_smart_counters_are_stored_with_the_disk(submit, example):
     assert (stored["power_on_hours"], stored["reallocated_sectors"]) == (41234, 8)
 
 
+def test_a_section_of_the_wrong_type_is_named_in_the_client_s_words(api):
+    body = {
+        "device_identifier": "x",
+        "hardware": {"cpu": 5, "storage": {"devices": {"name": "/dev/sda"}}},
+        "results": {"conditions": "idle"},
+    }
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "hardware": {
+            "cpu": ["Must be a JSON object."],
+            "storage": {"devices": ["Must be a JSON array."]},
+        },
+        "results": {"conditions": ["Must be a JSON object."]},
+    }
+
+
+def test_a_byte_order_mark_before_the_json_is_ignored(api, example):
+    body = b"\xef\xbb\xbf" + json.dumps(example).encode()
+    response = api.generic("POST", URL, body, content_type="application/json")
+    assert response.status_code == 201, response.content
+
+
+def test_an_integer_too_long_to_read_is_said_plainly(api):
+    body = '{"device_identifier": "x", "results": {"cpu": {"score": ' + "9" * 5000 + "}}}"
+    response = api.generic("POST", URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == ("JSON parse error - an integer of more than 4300 digits.")
+    assert stored_counts() == (0, 0, 0)
+
+
 def test_a_submission_that_is_not_an_object_says_so(api):
     response = api.generic("POST", URL, "[1, 2]", content_type="application/json")
     assert response.status_code == 400
