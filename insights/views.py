@@ -24,9 +24,9 @@ class DeviceInsightsViewSet(viewsets.GenericViewSet):
         return Response(device_insights(device))
 
 
-class AttentionViewSet(mixins.ListModelMixin, IdViewSet):
-    """GET /api/attention (newest first; ?device=, ?kind=, ?state=open|closed|all) and
-    POST /api/attention/{id}/acknowledge."""
+class AttentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IdViewSet):
+    """GET /api/attention (newest first; ?device=, ?kind=, ?state=open|closed|all), GET
+    /api/attention/{id} (an item, open or closed) and POST /api/attention/{id}/acknowledge."""
 
     serializer_class = AttentionItemSerializer
     queryset = AttentionItem.objects.select_related("device")

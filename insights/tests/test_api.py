@@ -61,6 +61,12 @@ def test_acknowledging_closes_an_item_and_needs_the_write_scope(api, run, token_
     assert items(api) == []
     assert AttentionItem.objects.get().closed_by == "API_TOKEN"
     assert api.post("/api/attention/999999/acknowledge").status_code == 404
+    # one item, open or closed, as the list gives it
+    detail = api.get(f"/api/attention/{item['id']}")
+    assert detail.status_code == 200
+    assert detail.json() == response.json()  # the acknowledged item, closed
+    assert detail.json()["message"] == item["message"]
+    assert api.get("/api/attention/999999").status_code == 404
 
 
 def test_a_regression_against_the_own_baseline_opens_and_a_recovery_closes(api, run):
