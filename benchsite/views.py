@@ -5,7 +5,7 @@ from django.db import DatabaseError, connection
 from django.http import FileResponse, Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -51,7 +51,7 @@ class HealthView(APIView):
         return Response({"status": "ok", "database": "ok", "version": __version__})
 
 
-@require_GET
+@require_safe  # GET, and HEAD for `curl -I` (the server sends no body for it)
 def bench_script(request):
     """GET /bench.sh: the client, for `curl -fsSL http://HOST:8007/bench.sh | sudo bash -s -- …`."""
     if not BENCH_SCRIPT.is_file():

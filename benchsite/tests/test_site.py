@@ -90,6 +90,9 @@ def test_bench_script_is_served_without_auth_when_installed(anon):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == BENCH_SCRIPT.read_bytes()
     assert response["Content-Type"].startswith("text/x-shellscript")
+    head = anon.head("/bench.sh")
+    assert head.status_code == 200 and head["Content-Type"] == response["Content-Type"]
+    assert anon.post("/bench.sh").status_code == 405
 
 
 @pytest.mark.django_db
