@@ -45,6 +45,11 @@ class DeviceListSerializer(serializers.ModelSerializer):
     tags = TagListField(read_only=True)
     latest_validity = serializers.SerializerMethodField()
     latest_validity_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # the categories whose score the ranking run left out of its global score (a network
+    # measured against the machine itself): the figure is given, but says nothing of the fleet
+    ranking_excluded_categories = serializers.ListField(
+        source="ranking_excluded", child=serializers.CharField(), read_only=True
+    )
 
     class Meta:
         model = Device
@@ -54,6 +59,7 @@ class DeviceListSerializer(serializers.ModelSerializer):
             "last_benchmark_at",
             "latest_validity",
             "latest_validity_reasons",
+            "ranking_excluded_categories",
         )
         read_only_fields = fields
 

@@ -76,18 +76,21 @@ def test_a_loopback_network_is_stored_but_left_out_of_the_global_score(api, post
     assert detail["excluded_categories"] == ["network"]
 
 
-def test_the_device_keeps_which_of_its_ranking_figures_are_not_counted(post):
+def test_the_device_keeps_which_of_its_ranking_figures_are_not_counted(api, post):
     from benchmarks.services import benchmark_delete
 
     lan = post(network={"score": 95.0, "target": "10.0.0.5"})
     loopback = post(network={"score": 2165.0, "target": "localhost"})
     device = Device.objects.get()
     assert (device.network_score, device.ranking_excluded) == (2165.0, ["network"])
+    item = device_item(api)
+    assert (item["network_score"], item["ranking_excluded_categories"]) == (2165.0, ["network"])
 
     benchmark_delete(benchmarks=Benchmark.objects.filter(pk=loopback["benchmark_id"]))
 
     device.refresh_from_db()
     assert (device.network_score, device.ranking_excluded) == (95.0, [])
+    assert device_item(api)["ranking_excluded_categories"] == []
     assert lan["benchmark_id"] == Benchmark.objects.get().pk
 
 
