@@ -47,3 +47,7 @@ class IngestResponseSerializer(serializers.Serializer):
     benchmark_id = serializers.IntegerField()
     global_score = serializers.FloatField(allow_null=True)
     device_url = serializers.URLField()
+    # beyond the contract: whether the run ranks the machine, as its detail says
+    validity = serializers.ChoiceField(choices=("valid", "suspect"))
+    validity_reasons = serializers.ListField(child=serializers.CharField())
+    excluded_categories = serializers.ListField(child=serializers.CharField())

@@ -54,6 +54,9 @@ class IngestResult:
     benchmark_id: int
     global_score: float | None
     created: bool  # False: a retried submission_id, nothing stored
+    validity: str = "valid"
+    validity_reasons: list[str] = field(default_factory=list)
+    excluded_categories: list[str] = field(default_factory=list)
     # the stored objects, for the caller's after_store (not compared: ids say it all)
     device: Device | None = field(default=None, compare=False, repr=False)
     snapshot: HardwareSnapshot | None = field(default=None, compare=False, repr=False)
@@ -78,7 +81,15 @@ def _category_scores(results: Results | None) -> dict[str, float | None]:
 def _existing(submission_id) -> IngestResult | None:
     benchmark = (
         Benchmark.objects.filter(submission_id=submission_id)
-        .only("id", "device_id", "snapshot_id", "global_score")
+        .only(
+            "id",
+            "device_id",
+            "snapshot_id",
+            "global_score",
+            "validity",
+            "validity_reasons",
+            "excluded_categories",
+        )
         .first()
     )
     if benchmark is None:
@@ -89,6 +100,9 @@ def _existing(submission_id) -> IngestResult | None:
         benchmark_id=benchmark.pk,
         global_score=benchmark.global_score,
         created=False,
+        validity=benchmark.validity,
+        validity_reasons=benchmark.validity_reasons,
+        excluded_categories=benchmark.excluded_categories,
     )
 
 
@@ -198,6 +212,9 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         benchmark_id=benchmark.pk,
         global_score=benchmark.global_score,
         created=True,
+        validity=benchmark.validity,
+        validity_reasons=reasons,
+        excluded_categories=excluded,
         device=device,
         snapshot=snapshot,
     )

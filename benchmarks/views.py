@@ -64,6 +64,9 @@ class SubmissionViewSet(viewsets.GenericViewSet):
             "device_url": request.build_absolute_uri(
                 reverse("admin:inventory_device_change", args=(result.device_id,))
             ),
+            "validity": result.validity,
+            "validity_reasons": result.validity_reasons,
+            "excluded_categories": result.excluded_categories,
         }
         return Response(
             body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK

@@ -2127,9 +2127,9 @@ print_summary() {
             else "glmark2 \(n($x.glmark2_score; 0))" end)),
       "  global    \(n($r.global_score; 2))",
       ($r.conditions // {} | "  conditions: busy before \(n(.cpu_busy_percent; 1)) %, steal \(n(.cpu_steal_percent; 1)) %, swap in/out \(n(.swap_in_pages; 0))/\(n(.swap_out_pages; 0)) pages, run \(n(.run_duration_s; 0)) s"),
+      ($r.conditions // {} | "              load \(n(.load_avg_1m; 2)), governor \(.cpu_governor // "n/a"), throttled \(yn(.cpu_throttled)), freq dropped \(yn(.cpu_freq_dropped)), on battery \(yn(.on_battery)), virt \(.virtualization // "n/a")"),
       (if ($r.network.target // null) != null then "  network measured against \($r.network.target)"
          + (if ($r.network.target | loopback) then ": this machine itself, so not in the global score" else "" end) else empty end),
-      ($r.conditions // {} | "  conditions: load \(n(.load_avg_1m; 2)), governor \(.cpu_governor // "n/a"), throttled \(yn(.cpu_throttled)), freq dropped \(yn(.cpu_freq_dropped)), on battery \(yn(.on_battery)), virt \(.virtualization // "n/a")"),
       ($nc | split("\n") | map(select(length > 0) | split("\t")) | if length == 0 then empty else
          "", "  not collected:", (.[] | "    - \(.[0]): \(.[1] // "")") end),
       ""' "$json" >&2
@@ -2164,6 +2164,10 @@ submit() {
         url=$(jq -r '.device_url // empty' "$resp" 2>/dev/null)
         if [[ -n $url && $url == /* && $SERVER =~ ^(https?://[^/]+) ]]; then url="${BASH_REMATCH[1]}$url"; fi
         log "submitted: $(jq -r '"global score \(.global_score // "-") (device \(.device_id // "?"), benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)"
+        # the server's verdict on the run, where it gives one
+        jq -r 'select(.validity == "suspect")
+            | "the server marks this run suspect (\(.validity_reasons // [] | join(", "))): it stays in the"
+              + " history, but the machine keeps being ranked by its latest valid run"' "$resp" >&2 2>/dev/null
         [[ -n $url ]] && log "device page: $url"
         return 0
     fi

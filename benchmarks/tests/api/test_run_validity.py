@@ -56,6 +56,18 @@ def test_a_busy_run_is_suspect_and_does_not_rank_the_device(api, post):
     assert [run["validity"] for run in history] == ["suspect", "valid"]
 
 
+def test_the_answer_says_whether_the_run_ranks_the_machine(submit, example):
+    example["results"]["conditions"] = {"cpu_busy_percent": 64.0}
+    example["results"]["network"] = {**example["results"]["network"], "target": "127.1"}
+    answer = submit(example)
+    body = answer.json()
+    assert answer.status_code == 201
+    assert (body["validity"], body["validity_reasons"]) == ("suspect", ["busy"])
+    assert body["excluded_categories"] == ["network"]
+    again = submit(example).json()  # the same submission_id: the stored run's, as first said
+    assert again == body
+
+
 def test_a_device_with_only_suspect_runs_is_ranked_by_its_latest(api, post):
     post(conditions={"cpu_throttled": True}, cpu={"score": 50.0})
     item = device_item(api)

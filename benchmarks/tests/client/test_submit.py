@@ -96,6 +96,31 @@ def test_a_successful_submission_exits_0_and_shows_the_device_url(server, tmp_pa
     assert proc.stdout == ""  # the JSON goes to stdout only with --dry-run
 
 
+SUSPECT = {
+    "status": "ok",
+    "device_id": 7,
+    "snapshot_id": 3,
+    "benchmark_id": 9,
+    "global_score": 45.26,
+    "device_url": "/admin/inventory/device/7/change/",
+    "validity": "suspect",
+    "validity_reasons": ["busy", "noisy"],
+}
+
+
+@pytest.mark.parametrize("server", [(201, json.dumps(SUSPECT).encode())], indirect=True)
+def test_a_run_the_server_marks_suspect_is_said_so(server, tmp_path):
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "the server marks this run suspect (busy, noisy)" in proc.stderr
+
+
+def test_a_valid_run_gets_no_such_line(server, tmp_path):
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "suspect" not in proc.stderr
+
+
 @pytest.mark.parametrize("suffix", ["", "/", "/api", "/api/"])
 def test_a_server_url_without_the_api_path_is_completed(server, tmp_path, suffix):
     """--server http://host:8007 (as a user types it) posts to /api/benchmark, and says so."""
