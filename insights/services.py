@@ -87,6 +87,7 @@ def attention_evaluate(*, device: Device, snapshot: HardwareSnapshot | None = No
     assessment = device_assessment(device, open_disks, cpu_model)
     events = []
     now = timezone.now()
+    confirmed = []  # open items whose condition still holds as it was: seen again now
     for condition in assessment.holding:
         item = current.get(condition.key)
         if item is None:
@@ -103,6 +104,10 @@ def attention_evaluate(*, device: Device, snapshot: HardwareSnapshot | None = No
         elif (item.message, item.severity) != (condition.message, condition.severity):
             item.message, item.severity = condition.message, condition.severity
             item.save(update_fields=("message", "severity", "updated_at"))
+        elif item.pk not in confirmed:
+            confirmed.append(item.pk)
+    if confirmed:  # one statement: updated_at says when the condition was last seen to hold
+        AttentionItem.objects.filter(pk__in=confirmed).update(updated_at=now)
     holding = {condition.key for condition in assessment.holding}
     for key in assessment.over - holding:
         item = current.get(key)

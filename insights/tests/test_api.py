@@ -104,6 +104,16 @@ def test_one_item_per_condition_while_it_stays_open(api, run):
     assert AttentionItem.objects.count() == 1
 
 
+def test_an_open_item_says_when_its_condition_was_last_seen(api, run):
+    run(hours_ago=2, disks=[disk(smart_health="FAILED")])
+    (first,) = items(api)
+    run(hours_ago=1, disks=[disk(smart_health="FAILED")])  # still failing, same message
+    (again,) = items(api)
+    assert again["id"] == first["id"] and again["message"] == first["message"]
+    assert again["opened_at"] == first["opened_at"]
+    assert again["updated_at"] > first["updated_at"]
+
+
 def test_insights_name_peers_with_the_same_cpu(api, run):
     model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
     run("desk-1", cpu=100.0, cpu_model=model)
