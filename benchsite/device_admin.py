@@ -270,6 +270,7 @@ class DeviceAdmin(admin.ModelAdmin):
             b=b,
             sections=history.snapshot_compare(a, b),
             changes=history.snapshot_changes(a, b),
+            health_changes=history.disk_health_changes(a, b),
         )
         return TemplateResponse(request, "admin/inventory/device/compare.html", context)
 

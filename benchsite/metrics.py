@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from benchmarks.models import Benchmark
 from insights.models import AttentionItem, Kind, Severity
-from insights.rules import disks_of
+from inventory.columns import disks_of
 from inventory.models import Device
 from inventory.schema import CATEGORY_NAMES
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from inventory.columns import disk_label
 from inventory.schema import CATEGORY_NAMES
 
 HEALTHY = frozenset({"PASSED", "OK"})
@@ -136,27 +137,6 @@ def peer_medians(
     are those of the run that ranks it); and how many peers that global median is drawn from.
     `names` as for medians_alike."""
     return medians_alike(latest_methods, peers.measured, names=names)
-
-
-def disk_key(disk: Mapping[str, Any]) -> str:
-    """A disk across snapshots: its serial, or its name where it has none."""
-    return str(disk.get("serial") or disk.get("name") or "")
-
-
-def disks_of(disks: Any) -> dict[str, Mapping[str, Any]]:
-    """A snapshot's disks (its `disk_readings`) by disk_key; a disk with neither is left out."""
-    return {
-        key: disk
-        for disk in (disks if isinstance(disks, list) else ())
-        if isinstance(disk, Mapping) and (key := disk_key(disk))
-    }
-
-
-def disk_label(disk: Mapping[str, Any]) -> str:
-    name, serial = disk.get("name"), disk.get("serial")
-    if name and serial:
-        return f"{name} ({serial})"
-    return str(name or serial or "disk")
 
 
 def _count(value: Any) -> int | None:

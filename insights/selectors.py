@@ -10,7 +10,7 @@ from django.db.models.functions import Cast
 
 from benchmarks import validity
 from benchmarks.models import Benchmark, Validity
-from inventory.columns import model_key
+from inventory.columns import disks_of, model_key
 from inventory.models import Device, HardwareSnapshot
 
 from . import rules
@@ -133,7 +133,7 @@ def device_snapshots(device_id: int, *, limit: int = SNAPSHOTS_READ) -> list[dic
         .values_list("id", "captured_at", "disk_readings")[:limit]
     )
     return [
-        {"id": pk, "captured_at": captured_at, "disks": rules.disks_of(disks)}
+        {"id": pk, "captured_at": captured_at, "disks": disks_of(disks)}
         for pk, captured_at, disks in rows
     ]
 

@@ -88,6 +88,27 @@ SMART_FIELDS = (
 )
 
 
+def disk_key(disk: Mapping[str, Any]) -> str:
+    """A disk across snapshots: its serial, or its name where it has none."""
+    return str(disk.get("serial") or disk.get("name") or "")
+
+
+def disks_of(disks: Any) -> dict[str, Mapping[str, Any]]:
+    """A snapshot's disks (its `disk_readings`) by disk_key; a disk with neither is left out."""
+    return {
+        key: disk
+        for disk in (disks if isinstance(disks, list) else ())
+        if isinstance(disk, Mapping) and (key := disk_key(disk))
+    }
+
+
+def disk_label(disk: Mapping[str, Any]) -> str:
+    name, serial = disk.get("name"), disk.get("serial")
+    if name and serial:
+        return f"{name} ({serial})"
+    return str(name or serial or "disk")
+
+
 def disk_readings(storage: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """The snapshot's `disk_readings`: per disk of `storage.devices`, in the order sent, its
     identity and SMART fields that have a value (the submission's validation typed them)."""

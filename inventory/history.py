@@ -151,7 +151,52 @@ def snapshot_compare(
     if flags_a or flags_b:
         rows.append(("CPU flags", *_flags_compared(flags_a, flags_b), flags_a != flags_b))
     sections.append(("Devices", rows))
+    sections.append(("Disk health", _disk_health_rows(a, b)))
     return sections
+
+
+# a disk's SMART readings compared: its health, temperature and counters; not its power-on
+# hours, which every later snapshot has more of
+_HEALTH_READINGS = tuple(name for name in columns.SMART_FIELDS if name != "power_on_hours")
+_READING_LABELS = {"smart_health": "SMART health", "temperature_c": "temperature"}
+_READING_UNITS = {"temperature_c": " °C", "percent_used": " %"}
+
+
+def _reading(name: str, value: Any) -> Any:
+    return value if value is None else f"{value}{_READING_UNITS.get(name, '')}"
+
+
+def _disk_pairs(a: HardwareSnapshot, b: HardwareSnapshot):
+    """Each disk of either snapshot (by serial, else name) with its readings in a and in b."""
+    disks_a, disks_b = columns.disks_of(a.disk_readings), columns.disks_of(b.disk_readings)
+    for key in dict.fromkeys([*disks_a, *disks_b]):
+        left, right = disks_a.get(key, {}), disks_b.get(key, {})
+        yield columns.disk_label(right or left), left, right
+
+
+def _disk_health_rows(a: HardwareSnapshot, b: HardwareSnapshot) -> list[tuple[str, Any, Any, bool]]:
+    rows = []
+    for label, left, right in _disk_pairs(a, b):
+        for name in _HEALTH_READINGS:
+            x, y = left.get(name), right.get(name)
+            if x is not None or y is not None:
+                reading = _READING_LABELS.get(name, name.replace("_", " "))
+                rows.append((f"{label}: {reading}", _reading(name, x), _reading(name, y), x != y))
+    return rows
+
+
+def disk_health_changes(a: HardwareSnapshot, b: HardwareSnapshot) -> list[str]:
+    """What changed in the health of the disks both snapshots read (SMART status and counters,
+    not the temperature, which moves with the room), e.g. "/dev/sdb (WD-1) SMART health
+    PASSED→FAILED"."""
+    changes = []
+    for label, left, right in _disk_pairs(a, b):
+        for name in _HEALTH_READINGS:
+            x, y = left.get(name), right.get(name)
+            if name != "temperature_c" and x is not None and y is not None and x != y:
+                reading = _READING_LABELS.get(name, name.replace("_", " "))
+                changes.append(f"{label} {reading} {_reading(name, x)}→{_reading(name, y)}")
+    return changes
 
 
 FLAGS_NAMED = 12  # a CPU swapped for another changes dozens: the first few say enough

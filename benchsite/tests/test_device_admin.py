@@ -103,6 +103,30 @@ def test_compare_names_the_cpu_flags_gained_and_lost_even_at_the_same_count(
     assert re.search(r'bt-differs">3 flags<.*bt-differs">3 flags \(\+sha_ni, −avx2\)<', row, re.S)
 
 
+def test_compare_shows_a_disk_going_from_passed_to_failed(admin_client, submit, example):
+    """Issue 14: comparing the PASSED and the FAILED snapshot said "No hardware change"."""
+    disk = example["hardware"]["storage"]["devices"][1]
+    disk["reallocated_sectors"] = 0
+    first = submit(example).json()
+    example["submission_id"] = str(uuid.uuid4())
+    disk.update(smart_health="FAILED", temperature_c=58, reallocated_sectors=120)
+    second = submit(example).json()
+
+    html = admin_client.get(
+        f"/admin/inventory/device/{first['device_id']}/compare/",
+        {"a": first["snapshot_id"], "b": second["snapshot_id"]},
+    ).content.decode()
+
+    label = f"{disk['name']} ({disk['serial']})"
+    assert "No hardware change between these two snapshots." in html  # the hardware is the same
+    health = re.search(r'<p id="health-changes">(.*?)</p>', html, re.S)[1]
+    assert f"{label} SMART health PASSED→FAILED" in health
+    assert f"{label} reallocated sectors 0→120" in health
+    assert "°C" not in health  # the counters, not the temperature
+    row = html.split(f">{label}: temperature<", 1)[1].split("</tr>", 1)[0]
+    assert re.search(r'bt-differs">\d+ °C<.*bt-differs">58 °C<', row, re.S)
+
+
 def test_compare_refuses_another_devices_snapshot(admin_client, upgraded):
     device, first, _ = upgraded
     other = SnapshotFactory()

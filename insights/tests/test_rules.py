@@ -3,7 +3,7 @@
 import pytest
 
 from insights import rules
-from inventory.columns import model_key
+from inventory.columns import disks_of, model_key
 
 T = rules.Thresholds()
 
@@ -121,8 +121,8 @@ def disk_assess(latest, previous=None, open_disks=()):
     assessment = rules.Assessment()
     rules.disk_conditions(
         assessment,
-        latest=rules.disks_of(latest),
-        previous=rules.disks_of(previous or []),
+        latest=disks_of(latest),
+        previous=disks_of(previous or []),
         open_disks=list(open_disks),
         thresholds=T,
     )
