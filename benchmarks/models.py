@@ -57,8 +57,10 @@ class Benchmark(CategoryScores):
         indexes = (
             # a device's history newest first; its latest benchmark
             models.Index(fields=("device", "-run_at", "-id"), name="benchmarks_device_time"),
-            # recent submissions across the fleet (dashboard, /api/stats last_benchmark_at)
+            # the fleet's latest run (/api/stats last_benchmark_at)
             models.Index(fields=("-run_at",), name="benchmarks_run_at"),
+            # submissions as they arrived (the dashboard's recent submissions, last received)
+            models.Index(fields=("-received_at",), name="benchmarks_received_at"),
             # benchmarks ranked by global score (admin changelist ordering)
             models.Index(fields=("-global_score",), name="benchmarks_global_score"),
         )

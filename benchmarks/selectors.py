@@ -8,7 +8,9 @@ from .models import Benchmark
 
 
 def benchmark_recent(*, limit: int = 10) -> QuerySet[Benchmark]:
-    return Benchmark.objects.select_related("device").order_by("-run_at", "-id")[:limit]
+    """The latest submissions as they arrived (a capture replayed today is among them, though
+    it ran days ago)."""
+    return Benchmark.objects.select_related("device").order_by("-received_at", "-id")[:limit]
 
 
 def benchmark_history(*, device_id: int) -> QuerySet[Benchmark]:
@@ -21,8 +23,11 @@ def benchmark_latest(*, device_id: int) -> Benchmark | None:
 
 
 def fleet_stats() -> dict:
-    """Devices, benchmarks, the average of each device's ranking global score, the last run."""
-    benchmarks = Benchmark.objects.aggregate(count=Count("id"), last=Max("run_at"))
+    """Devices, benchmarks, the average of each device's ranking global score, the last run,
+    and when the last submission arrived."""
+    benchmarks = Benchmark.objects.aggregate(
+        count=Count("id"), last=Max("run_at"), received=Max("received_at")
+    )
     devices = Device.objects.aggregate(count=Count("id"), average=Avg("global_score"))
     average = devices["average"]
     return {
@@ -30,4 +35,5 @@ def fleet_stats() -> dict:
         "benchmarks": benchmarks["count"],
         "average_global_score": round(average, 2) if average is not None else None,
         "last_benchmark_at": benchmarks["last"],
+        "last_received_at": benchmarks["received"],
     }

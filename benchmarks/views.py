@@ -95,7 +95,7 @@ class DeviceBenchmarkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class StatsViewSet(viewsets.GenericViewSet):
-    """GET /api/stats: the fleet in four numbers."""
+    """GET /api/stats: the fleet in a few numbers."""
 
     pagination_class = None
 
@@ -109,6 +109,8 @@ class StatsViewSet(viewsets.GenericViewSet):
                     "benchmarks": serializers.IntegerField(),
                     "average_global_score": serializers.FloatField(allow_null=True),
                     "last_benchmark_at": serializers.DateTimeField(allow_null=True),
+                    # beyond the contract: when the last submission arrived
+                    "last_received_at": serializers.DateTimeField(allow_null=True),
                 },
             )
         )

@@ -1,10 +1,13 @@
 """The admin index is the fleet dashboard."""
 
+import copy
 import re
+import uuid
 
 import pytest
 from django.utils import timezone
 
+from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
 from inventory.tests.factories import DeviceFactory
 
@@ -46,6 +49,37 @@ def test_dashboard_shows_fleet_stats_and_recent_submissions(admin_client, submit
     recent = html.split('id="recent-submissions-module"', 1)[1].split("</ul>", 1)[0]
     assert "elitedesk-800g3" in recent
     assert re.search(r'id="stat-last">just now<', html)  # not "0 minutes ago"
+
+
+def test_dashboard_dates_each_figure_by_the_run_it_comes_from(admin_client, submit, example):
+    def at(days: float) -> str:
+        return (timezone.now() - timezone.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    example["results"]["conditions"] = {"started_at": at(2)}
+    valid = submit(example).json()
+    example["submission_id"] = str(uuid.uuid4())
+    example["results"]["conditions"] = {"started_at": at(0.01), "cpu_busy_percent": 70.0}
+    submit(example)  # suspect: the device stays ranked by the run of two days ago
+    replay = copy.deepcopy(example)
+    replay.update(device_identifier="replayed", submission_id=str(uuid.uuid4()))
+    replay["hardware"]["system"] = {}
+    replay["results"]["conditions"] = {"started_at": at(5)}  # a capture sent today
+    submit(replay)
+
+    html = admin_client.get("/admin/").content.decode()
+
+    run_at = Benchmark.objects.get(pk=valid["benchmark_id"]).run_at
+    row = html.split('data-hostname="elitedesk-800g3"', 1)[1].split("</tr>", 1)[0]
+    assert timezone.localtime(run_at).strftime("%Y-%m-%d %H:%M") in row
+    recent = html.split('id="recent-submissions-module"', 1)[1].split("</ul>", 1)[0]
+    # as they arrived: the replayed capture last, although it ran five days ago
+    assert re.findall(r">([\w-]+)</a>", recent) == [
+        "replayed",
+        "elitedesk-800g3",
+        "elitedesk-800g3",
+    ]
+    assert "suspect" in recent.split("</li>")[1]  # the busy run says so
+    assert re.search(r'id="stat-last">just now<', html)
 
 
 def test_how_long_ago_reads_as_people_say_it():

@@ -327,6 +327,7 @@ def test_stats(api, fleet):
     assert body["devices"] == 4 and body["benchmarks"] == 3
     assert body["average_global_score"] == 122.67
     assert body["last_benchmark_at"] is not None
+    assert body["last_received_at"] is not None
 
 
 def test_stats_of_an_empty_fleet(api):
@@ -335,6 +336,7 @@ def test_stats_of_an_empty_fleet(api):
         "benchmarks": 0,
         "average_global_score": None,
         "last_benchmark_at": None,
+        "last_received_at": None,
     }
 
 
