@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from benchmarks.models import Benchmark
+from benchmarks.models import Benchmark, Validity
 from benchmarks.selectors import benchmark_history
 from inventory.history import snapshot_changes, snapshot_sections
 from inventory.models import Device
@@ -82,6 +82,7 @@ def device_story(device: Device) -> dict[str, Any]:
         snapshot.previous_id = following.pk if following else None
     latest_snapshot = snapshots[0] if snapshots else None
     latest = history[0].benchmark if history else None
+    ranked = _ranking_row(device, history)
     benchmarks_count = len(history) if len(history) < HISTORY_LIMIT else device.benchmarks.count()
     storage = (latest_snapshot.storage or {}) if latest_snapshot else {}
     network = (latest_snapshot.network or {}) if latest_snapshot else {}
@@ -92,10 +93,29 @@ def device_story(device: Device) -> dict[str, Any]:
         "partitions": [p for p in storage.get("partitions") or [] if isinstance(p, dict)],
         "interfaces": [i for i in network.get("interfaces") or [] if isinstance(i, dict)],
         "latest": latest,
-        "latest_scores": history[0].category_scores if history else [],
+        # the run that ranks the device (its latest valid one, else its latest), as the
+        # dashboard and the device list show its figures
+        "ranked": ranked.benchmark if ranked else None,
+        "ranked_scores": ranked.category_scores if ranked else [],
         "history": history,
         "history_truncated": benchmarks_count > len(history),
         "benchmarks_count": benchmarks_count,
         "snapshots": snapshots[:SNAPSHOT_LIST_LIMIT],
         "categories": CATEGORIES,
     }
+
+
+def _ranking_row(device: Device, history: list[HistoryRow]) -> HistoryRow | None:
+    """The history row of the run that ranks the device: its latest valid run, else its latest
+    (one more query only when every run shown is suspect but an older one is valid)."""
+    if not history:
+        return None
+    for row in history:
+        if row.benchmark.validity == Validity.VALID:
+            return row
+    if device.ranking_run_valid:
+        older = benchmark_history(device_id=device.pk).filter(validity=Validity.VALID).first()
+        if older is not None:
+            scores = {"global": older.global_score, **older.category_scores}
+            return HistoryRow(benchmark=older, scores=scores, cpu_single=None, cpu_multi=None)
+    return history[0]

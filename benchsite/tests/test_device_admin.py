@@ -288,6 +288,27 @@ def test_device_page_badges_suspect_runs_in_the_history_and_the_chart(admin_clie
     assert "bt-point-suspect" in html and "suspect run" in html  # the chart's point and legend
 
 
+def test_the_page_heads_with_the_figures_that_rank_the_machine(admin_client, submit, example):
+    """As the dashboard and the device list show them: a busy newer run is shown apart."""
+    at = (timezone.now() - timezone.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    example["results"]["conditions"] = {"started_at": at}
+    valid = submit(example).json()
+    example["submission_id"] = str(uuid.uuid4())
+    example["results"]["conditions"] = {"cpu_busy_percent": 70.0}
+    example["results"]["cpu"]["score"] = 20.0
+    busy = submit(example).json()
+
+    html = admin_client.get(f"/admin/inventory/device/{valid['device_id']}/change/").content
+    cards = html.decode().split('id="latest-scores"', 1)[1].split("</section>", 1)[0]
+
+    headline = re.search(r'class="bt-stat-value">([\d.]+)<', cards)[1]
+    assert float(headline) == round(valid["global_score"], 1)
+    assert "the run that ranks it" in cards
+    newer = cards.split('id="newer-not-counted"', 1)[1]
+    assert f">{busy['global_score']:.1f}<" in newer and "not counted" in newer
+    assert "machine busy" in newer
+
+
 def test_a_network_measured_on_loopback_is_shown_not_counted_and_not_charted(admin_client):
     earlier = BenchmarkFactory(run_at=timezone.now() - timezone.timedelta(days=1), network_score=95)
     BenchmarkFactory(
