@@ -184,3 +184,25 @@ def test_import_csv_previews_then_applies(page, server, tmp_path):
     page.click("a.historylink")
     assert "Changed by CSV import" in page.locator("#change-history").inner_text()
     shot(page, "import-history")
+
+
+def test_on_a_phone_the_dashboard_and_a_device_page_do_not_scroll_sideways(browser, server):  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/admin/login/")
+        page.fill("#id_username", ADMIN_USER)
+        page.fill("#id_password", ADMIN_PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{server.url}/admin/")
+        shot(page, "dashboard-390")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # the ranking scrolls in its own box: every machine's row is still there
+        assert page.locator("#ranking tbody tr").count() == len(MACHINES)
+        page.goto(f"{server.url}/admin/inventory/device/?q=pve-node-2")
+        page.click("#result_list th a:text-is('pve-node-2')")
+        page.wait_for_selector("#latest-scores")
+        shot(page, "device-390")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
