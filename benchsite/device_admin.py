@@ -1,7 +1,10 @@
 """The device page and the device list of the admin: the machine with its hardware, its runs,
 its links and its documents, composed here because this layer may import every app."""
 
+import json
+
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.db.models import F
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,7 +21,7 @@ from insights import selectors
 from insights import services as services_insights
 from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
-from inventory import history, services
+from inventory import changelog, history, services
 from inventory.admin import (
     CpuVendorFilter,
     ManufacturerLinkInline,
@@ -281,6 +284,27 @@ class DeviceAdmin(admin.ModelAdmin):
         # The form already set the values on obj; the service saves only those columns.
         editable = (name for name in services.DEVICE_EDITABLE_FIELDS if name in form.cleaned_data)
         services.device_update(device=obj, data={name: getattr(obj, name) for name in editable})
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """An edit's history entry names each field with its old and new value, as the API's and
+        the import's do ('Changed location "lab" → "rack-2"'); what the inlines added, changed
+        or deleted follows in Django's own words."""
+        message = super().construct_change_message(request, form, formsets, add)
+        if add or not form.changed_data:
+            return message
+        fields = {}
+        for name in form.changed_data:
+            old, new = form.initial.get(name), form.cleaned_data.get(name)
+            if name == "tags":
+                old, new = changelog.tag_names(old or ()), changelog.tag_names(new or ())
+            fields[name] = (old, new)
+        text = f"Changed {changelog.describe_changes(fields)}."
+        # Django's parts: the device form's {"changed": {"fields"}} is replaced by the text;
+        # the inlines' {"added"|"changed"|"deleted": {"name", "object"}} are kept
+        inlines = [part for part in message if "changed" not in part or "name" in part["changed"]]
+        if inlines:
+            text += " " + LogEntry(change_message=json.dumps(inlines)).get_change_message()
+        return text
 
     def delete_model(self, request, obj):
         services.device_delete(device=obj)

@@ -1,5 +1,6 @@
 """Every model is managed in the admin: its pages render with data present."""
 
+import html
 import re
 
 import pytest
@@ -67,6 +68,14 @@ def test_device_edit_in_the_admin_keeps_the_ranking_figures(admin_client, data):
     device.refresh_from_db()
     assert device.asset_tag == "A-7"
     assert (device.global_score, device.last_benchmark_at, device.latest_snapshot_id) == figures
+    # the device's history names each field with its old and new value, as the API's edits do
+    history = admin_client.get(
+        reverse("admin:inventory_device_history", args=(device.pk,))
+    ).content.decode()
+    assert (
+        'Changed description "" → "desk"; asset_tag "" → "A-7"; location "" → "office"; '
+        'owner "" → "me".'
+    ) in html.unescape(history)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Documents in the admin: uploads on the device page, the changelist, deletes via services."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -84,6 +85,19 @@ def test_a_document_is_uploaded_from_the_device_page(admin_client, device, uploa
     )
     assert document.mime_type == "application/pdf"
     assert (upload_dir / document.stored_name).read_bytes() == files.pdf_bytes()
+
+
+def test_an_edit_with_an_upload_is_one_history_entry_telling_both(admin_client, device, upload_dir):
+    data = change_form_data(admin_client, device)
+    data["location"] = "rack-2"
+    data = add_upload(data, 0, files.pdf_bytes(), "manual.pdf", title="User manual")
+
+    assert admin_client.post(device_url(device), data).status_code == 302
+
+    entry = LogEntry.objects.get(object_id=str(device.pk))
+    message = entry.get_change_message()
+    assert message.startswith(f'Changed location "{device.location}" → "rack-2".')
+    assert "Added document “User manual”." in message  # Django's words for the inline
 
 
 def test_a_document_is_uploaded_while_adding_a_device(admin_client, stored_files):
