@@ -254,6 +254,9 @@ def test_device_changelist_ranks_by_score_with_flat_query_count(
     html = response.content.decode()
     order = re.findall(r'/admin/inventory/device/\d+/change/[^"]*">([^<]+)<', html)
     assert order[0] == "dev-1" and order[-1] == "never"
+    # the header says so: sorted by the global column (descending), not by the hostname
+    sorted_by = re.findall(r'<th scope="col" class="([^"]*sorted[^"]*)"', html)
+    assert sorted_by == ["sortable column-global_score sorted descending"], sorted_by
 
 
 @pytest.mark.parametrize(
