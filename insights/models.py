@@ -50,7 +50,7 @@ class AttentionItem(models.Model):
         )
 
     def __str__(self):
-        return f"{self.device}: {self.kind}"
+        return f"{self.device}: {self.get_kind_display()}"
 
     @property
     def is_open(self) -> bool:

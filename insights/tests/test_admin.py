@@ -1,0 +1,46 @@
+"""The attention items in the admin: open ones first, each acknowledged from its own page."""
+
+import pytest
+
+from insights.models import AttentionItem
+
+from .machines import disk
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/admin/insights/attentionitem/"
+
+
+@pytest.fixture
+def failing(run):
+    run("nas", hours_ago=2, disks=[disk(smart_health="FAILED")])
+    return AttentionItem.objects.get()
+
+
+def test_an_items_page_acknowledges_it_and_edits_nothing(admin_client, failing):
+    page = admin_client.get(f"{LIST}{failing.pk}/change/").content.decode()
+    assert "nas: SMART failing" in page  # the kind as people read it, not smart_failing
+    assert 'name="_acknowledge"' in page
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert f'href="/admin/inventory/device/{failing.device_id}/change/"' in page
+
+    response = admin_client.post(f"{LIST}{failing.pk}/change/", {"_acknowledge": "1"})
+
+    assert response.status_code == 302 and response["Location"] == LIST
+    failing.refresh_from_db()
+    assert failing.closed_at is not None and failing.closed_by == "admin"
+    closed = admin_client.get(f"{LIST}{failing.pk}/change/").content.decode()
+    assert 'name="_acknowledge"' not in closed  # nothing more to acknowledge
+
+
+def test_the_list_shows_open_items_unless_asked_and_links_each_device(admin_client, failing, run):
+    run("nas", hours_ago=1, disks=[disk(smart_health="PASSED")])  # resolved: closed
+    run("desk", hours_ago=1, disks=[disk(smart_health="FAILED")])
+    open_item = AttentionItem.objects.get(closed_at__isnull=True)
+
+    shown = admin_client.get(LIST).content.decode()
+    assert f"{LIST}{open_item.pk}/change/" in shown
+    assert f"{LIST}{failing.pk}/change/" not in shown  # closed: not shown by default
+    assert f'href="/admin/inventory/device/{open_item.device_id}/change/"' in shown
+    every = admin_client.get(LIST, {"state": "all"}).content.decode()
+    assert f"{LIST}{failing.pk}/change/" in every and f"{LIST}{open_item.pk}/change/" in every
