@@ -80,23 +80,47 @@ def _gap(deviation_pct: float) -> str:
     return f"{abs(deviation_pct):g} % {'below' if deviation_pct < 0 else 'above'}"
 
 
-def insight_sentences(answer: dict[str, Any]) -> list[str]:
-    """The insights as a person reads them on the device page."""
+def insight_sentences(
+    answer: dict[str, Any], thresholds: rules.Thresholds | None = None
+) -> list[str]:
+    """The insights as a person reads them on the device page: the global score against its
+    own baseline and its peers, then each category that is further off than the attention
+    rules' thresholds (a CPU at half its twins' speed, though the global score hides it)."""
+    thresholds = thresholds or selectors.thresholds()
     sentences = []
-    own = answer["deviation_pct"].get("global")
-    if own is not None:
-        baseline = answer["baseline"]
+    baseline, own = answer["baseline"], answer["deviation_pct"]
+    if (gap := own.get("global")) is not None:
         sentences.append(
-            f"{_gap(own)} its own baseline (the median of its {baseline['runs']} earlier valid "
+            f"{_gap(gap)} its own baseline (the median of its {baseline['runs']} earlier valid "
             f"runs: {baseline['scores']['global']:g})."
         )
+    sentences += _categories_off(
+        own, baseline["scores"] if baseline else {}, "its own baseline", thresholds.regression_pct
+    )
+    # the same machines under both keys (same CPU, same system model): said once
+    groups: dict[tuple, tuple[list[str], dict]] = {}
     for peer in answer["peers"]:
-        gap = peer["deviation_pct"].get("global")
-        if gap is None:
-            continue
         what = "CPU" if peer["by"] == "cpu_model" else "system model"
-        sentences.append(
-            f"{_gap(gap)} {peer['median_devices']} other machines with the same {what} "
-            f"({peer['value']}: median {peer['median']['global']:g})."
+        key = (peer["median_devices"], tuple(sorted(peer["median"].items())))
+        groups.setdefault(key, ([], peer))[0].append(what)
+    for whats, peer in groups.values():
+        gap = peer["deviation_pct"].get("global")
+        if gap is not None:
+            sentences.append(
+                f"{_gap(gap)} {peer['median_devices']} other machines with the same "
+                f"{' and '.join(whats)} ({peer['value']}: median {peer['median']['global']:g})."
+            )
+        sentences += _categories_off(
+            peer["deviation_pct"], peer["median"], "theirs", thresholds.peer_gap_pct
         )
     return sentences
+
+
+def _categories_off(
+    deviations: dict[str, float], reference: dict[str, float], whose: str, threshold: float
+) -> list[str]:
+    return [
+        f"Its {name} score is {_gap(gap)} {whose} ({reference[name]:g})."
+        for name, gap in deviations.items()
+        if name != "global" and abs(gap) > threshold
+    ]

@@ -1,5 +1,7 @@
 """The attention items in the admin: open ones first, each acknowledged from its own page."""
 
+import re
+
 import pytest
 
 from insights.models import AttentionItem
@@ -44,3 +46,18 @@ def test_the_list_shows_open_items_unless_asked_and_links_each_device(admin_clie
     assert f'href="/admin/inventory/device/{open_item.device_id}/change/"' in shown
     every = admin_client.get(LIST, {"state": "all"}).content.decode()
     assert f"{LIST}{failing.pk}/change/" in every and f"{LIST}{open_item.pk}/change/" in every
+
+
+def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, run):
+    model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+    run("desk-1", cpu=100.0, cpu_model=model)
+    run("desk-2", cpu=104.0, cpu_model=model)
+    body = run("desk-3", cpu=51.0, cpu_model=model)
+
+    page = admin_client.get(f"/admin/inventory/device/{body['device_id']}/change/")
+    sentences = re.findall(r'<p class="bt-insight">(.*?)</p>', page.content.decode())
+
+    assert sentences == [
+        f"50 % below 2 other machines with the same CPU ({model}: median 102).",
+        "Its cpu score is 50 % below theirs (102).",
+    ]

@@ -162,3 +162,20 @@ def test_a_disk_gone_closes_its_failing_and_hot_items():
     result = disk_assess([], open_disks=[("smart_failing", "WD-1"), ("smart_degrading", "WD-1")])
     assert ("smart_failing", "", "WD-1") in result.over
     assert ("smart_degrading", "", "WD-1") not in result.over  # waits for a person
+
+
+def test_peers_found_under_both_keys_are_told_once():
+    from insights.insight import insight_sentences
+
+    peer = {"value": "i7", "devices": 3, "median_devices": 3, "median": {"global": 100.0}}
+    answer = {
+        "baseline": None,
+        "deviation_pct": {},
+        "peers": [
+            {**peer, "by": "cpu_model", "deviation_pct": {"global": -20.0}},
+            {**peer, "by": "system_model", "deviation_pct": {"global": -20.0}},
+        ],
+    }
+    assert insight_sentences(answer, T) == [
+        "20 % below 3 other machines with the same CPU and system model (i7: median 100)."
+    ]
