@@ -1,6 +1,7 @@
 """Health, schema, the bench.sh download, JSON errors and startup checks."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,12 @@ def test_the_admin_view_site_link_opens_the_api_documentation(admin_client):
     html = admin_client.get("/admin/").content.decode()
     assert 'href="/api/schema/ui/"' in html
     assert admin_client.get("/api/schema/ui/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_pages_name_their_icon_so_browsers_do_not_ask_for_favicon_ico(admin_client, client):
+    pages = [admin_client.get(url) for url in ("/admin/", "/admin/inventory/device/")]
+    for response in [*pages, client.get("/admin/login/")]:
+        icon = re.search(r'<link rel="icon" href="([^"]+\.svg)"', response.content.decode())
+        assert icon, response.request["PATH_INFO"]
+    assert client.get(icon[1]).status_code == 200
