@@ -16,6 +16,16 @@ TOKEN = "s3cret-fleet-token"
 CAPTURE = str(FIXTURES / "old-tools")
 
 
+ANSWER = {  # the server's answer to a stored submission (contract)
+    "status": "ok",
+    "device_id": 7,
+    "snapshot_id": 3,
+    "benchmark_id": 9,
+    "global_score": 45.26,
+    "device_url": "/admin/inventory/device/7/change/",
+}
+
+
 class FakeServer(ThreadingHTTPServer):
     def __init__(self, status: int, body: bytes):
         super().__init__(("127.0.0.1", 0), Handler)
@@ -49,16 +59,7 @@ class Handler(BaseHTTPRequestHandler):
 def server(request):
     status, body = getattr(request, "param", (201, None))
     if body is None:
-        body = json.dumps(
-            {
-                "status": "ok",
-                "device_id": 7,
-                "snapshot_id": 3,
-                "benchmark_id": 9,
-                "global_score": 45.26,
-                "device_url": "/admin/inventory/device/7/change/",
-            }
-        ).encode()
+        body = json.dumps(ANSWER).encode()
     srv = FakeServer(status, body)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
@@ -96,16 +97,7 @@ def test_a_successful_submission_exits_0_and_shows_the_device_url(server, tmp_pa
     assert proc.stdout == ""  # the JSON goes to stdout only with --dry-run
 
 
-SUSPECT = {
-    "status": "ok",
-    "device_id": 7,
-    "snapshot_id": 3,
-    "benchmark_id": 9,
-    "global_score": 45.26,
-    "device_url": "/admin/inventory/device/7/change/",
-    "validity": "suspect",
-    "validity_reasons": ["busy", "noisy"],
-}
+SUSPECT = {**ANSWER, "validity": "suspect", "validity_reasons": ["busy", "noisy"]}
 
 
 @pytest.mark.parametrize("server", [(201, json.dumps(SUSPECT).encode())], indirect=True)
