@@ -151,7 +151,8 @@ def snapshot_compare(
     if flags_a or flags_b:
         rows.append(("CPU flags", *_flags_compared(flags_a, flags_b), flags_a != flags_b))
     sections.append(("Devices", rows))
-    sections.append(("Disk health", _disk_health_rows(a, b)))
+    # each disk's health under its own heading: its name and serial are too long for every row
+    sections += [(f"Disk {label}", rows) for label, rows in _disk_health_sections(a, b)]
     return sections
 
 
@@ -174,15 +175,16 @@ def _disk_pairs(a: HardwareSnapshot, b: HardwareSnapshot):
         yield columns.disk_label(right or left), left, right
 
 
-def _disk_health_rows(a: HardwareSnapshot, b: HardwareSnapshot) -> list[tuple[str, Any, Any, bool]]:
-    rows = []
+def _disk_health_sections(a: HardwareSnapshot, b: HardwareSnapshot):
     for label, left, right in _disk_pairs(a, b):
+        rows = []
         for name in _HEALTH_READINGS:
             x, y = left.get(name), right.get(name)
             if x is not None or y is not None:
                 reading = _READING_LABELS.get(name, name.replace("_", " "))
-                rows.append((f"{label}: {reading}", _reading(name, x), _reading(name, y), x != y))
-    return rows
+                rows.append((reading, _reading(name, x), _reading(name, y), x != y))
+        if rows:
+            yield label, rows
 
 
 def disk_health_changes(a: HardwareSnapshot, b: HardwareSnapshot) -> list[str]:

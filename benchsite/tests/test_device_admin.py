@@ -123,7 +123,8 @@ def test_compare_shows_a_disk_going_from_passed_to_failed(admin_client, submit, 
     assert f"{label} SMART health PASSED→FAILED" in health
     assert f"{label} reallocated sectors 0→120" in health
     assert "°C" not in health  # the counters, not the temperature
-    row = html.split(f">{label}: temperature<", 1)[1].split("</tr>", 1)[0]
+    section = html.split(f">Disk {label}<", 1)[1].split("</tbody>", 1)[0]
+    row = section.split(">Temperature<", 1)[1].split("</tr>", 1)[0]
     assert re.search(r'bt-differs">\d+ °C<.*bt-differs">58 °C<', row, re.S)
 
 
