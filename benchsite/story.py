@@ -82,7 +82,6 @@ def device_story(device: Device) -> dict[str, Any]:
         snapshot.previous_id = following.pk if following else None
     latest_snapshot = snapshots[0] if snapshots else None
     latest = history[0].benchmark if history else None
-    ranked = _ranking_row(device, history)
     benchmarks_count = len(history) if len(history) < HISTORY_LIMIT else device.benchmarks.count()
     storage = (latest_snapshot.storage or {}) if latest_snapshot else {}
     network = (latest_snapshot.network or {}) if latest_snapshot else {}
@@ -93,29 +92,17 @@ def device_story(device: Device) -> dict[str, Any]:
         "partitions": [p for p in storage.get("partitions") or [] if isinstance(p, dict)],
         "interfaces": [i for i in network.get("interfaces") or [] if isinstance(i, dict)],
         "latest": latest,
-        # the run that ranks the device (its latest valid one, else its latest), as the
-        # dashboard and the device list show its figures
-        "ranked": ranked.benchmark if ranked else None,
-        "ranked_scores": ranked.category_scores if ranked else [],
+        # the figures that rank the device, as the dashboard and the device list show them:
+        # the device's own ranking columns (benchmarks.services keeps them with each run)
+        "ranking_scores": [
+            (category, getattr(device, f"{category.name}_score")) for category in CATEGORIES
+        ],
+        # the latest run ranks the device unless it is suspect and an older run is valid
+        "ranked_by_latest": latest is not None
+        and (latest.validity == Validity.VALID or not device.ranking_run_valid),
         "history": history,
         "history_truncated": benchmarks_count > len(history),
         "benchmarks_count": benchmarks_count,
         "snapshots": snapshots[:SNAPSHOT_LIST_LIMIT],
         "categories": CATEGORIES,
     }
-
-
-def _ranking_row(device: Device, history: list[HistoryRow]) -> HistoryRow | None:
-    """The history row of the run that ranks the device: its latest valid run, else its latest
-    (one more query only when every run shown is suspect but an older one is valid)."""
-    if not history:
-        return None
-    for row in history:
-        if row.benchmark.validity == Validity.VALID:
-            return row
-    if device.ranking_run_valid:
-        older = benchmark_history(device_id=device.pk).filter(validity=Validity.VALID).first()
-        if older is not None:
-            scores = {"global": older.global_score, **older.category_scores}
-            return HistoryRow(benchmark=older, scores=scores, cpu_single=None, cpu_multi=None)
-    return history[0]
