@@ -190,15 +190,13 @@ def _disk_health_sections(a: HardwareSnapshot, b: HardwareSnapshot):
 def disk_health_changes(a: HardwareSnapshot, b: HardwareSnapshot) -> list[str]:
     """What changed in the health of the disks both snapshots read (SMART status and counters,
     not the temperature, which moves with the room), e.g. "/dev/sdb (WD-1) SMART health
-    PASSED→FAILED"."""
-    changes = []
-    for label, left, right in _disk_pairs(a, b):
-        for name in _HEALTH_READINGS:
-            x, y = left.get(name), right.get(name)
-            if name != "temperature_c" and x is not None and y is not None and x != y:
-                reading = _READING_LABELS.get(name, name.replace("_", " "))
-                changes.append(f"{label} {reading} {_reading(name, x)}→{_reading(name, y)}")
-    return changes
+    PASSED→FAILED": the compared rows that differ, read on both sides."""
+    return [
+        f"{label} {reading} {x}→{y}"
+        for label, rows in _disk_health_sections(a, b)
+        for reading, x, y, differs in rows
+        if differs and reading != _READING_LABELS["temperature_c"] and None not in (x, y)
+    ]
 
 
 FLAGS_NAMED = 12  # a CPU swapped for another changes dozens: the first few say enough
