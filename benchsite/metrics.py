@@ -14,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -23,6 +22,8 @@ from insights.models import AttentionItem, Kind, Severity
 from inventory.columns import disks_of
 from inventory.models import Device
 from inventory.schema import CATEGORY_NAMES
+
+from .views import AnyAccept
 
 CATEGORIES = ("global", *CATEGORY_NAMES)
 
@@ -103,17 +104,6 @@ def metrics_text() -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(FleetCollector())
     return generate_latest(registry)
-
-
-class AnyAccept(BaseContentNegotiation):
-    """The view's one format whatever Accept says (a probe or a scraper may send anything):
-    Prometheus' text for a scrape, JSON for the health check; never 406."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class MetricsView(APIView):

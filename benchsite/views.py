@@ -8,16 +8,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import __version__
-from .metrics import AnyAccept
 
 logger = logging.getLogger(__name__)
 
 BENCH_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "client" / "bench.sh"
+
+
+class AnyAccept(BaseContentNegotiation):
+    """The view's one format whatever Accept says (a probe or a scraper may send anything):
+    Prometheus' text for /metrics, JSON for the health check; never 406."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class HealthSerializer(serializers.Serializer):
