@@ -5,7 +5,7 @@ from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
 
-from . import services, validity
+from . import rescoring, services, validity
 from .models import Benchmark
 
 
@@ -83,7 +83,7 @@ class BenchmarkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-apply the scoring and validity rules to selected benchmarks")
     def rescore(self, request, queryset):
-        result = services.benchmark_rescore(benchmarks=queryset)
+        result = rescoring.benchmark_rescore(benchmarks=queryset)
         self.message_user(
             request, f"Rescored {result.examined} benchmark(s): {result.changed} changed."
         )

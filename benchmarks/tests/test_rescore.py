@@ -34,9 +34,9 @@ def test_rescore_with_unchanged_weights_changes_nothing():
 
 
 def test_rescore_walks_histories_larger_than_one_batch(monkeypatch):
-    from benchmarks import services
+    from benchmarks import rescoring
 
-    monkeypatch.setattr(services, "RESCORE_BATCH", 7)
+    monkeypatch.setattr(rescoring, "RESCORE_BATCH", 7)
     BenchmarkFactory.create_batch(20, cpu_score=50.0, memory_score=None, disk_score=None)
 
     output = rescore("--weights", "cpu=1")

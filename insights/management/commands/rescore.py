@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmarks.models import Benchmark
+from benchmarks.rescoring import benchmark_rescore
 from benchmarks.scoring import WeightsError, parse_weights
-from benchmarks.services import benchmark_rescore
 from insights.services import attention_evaluate_all
 
 

@@ -1,0 +1,116 @@
+"""Re-applying the scoring and validity rules in force to stored runs (`manage.py rescore`,
+the benchmark list's action)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from . import scoring, validity
+from .models import CATEGORY_FIELDS, Benchmark, Validity
+from .services import device_ranking_refresh, score_weights, validity_thresholds
+
+RESCORE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """One benchmark whose stored scoring differs from what the rules in force give."""
+
+    benchmark_id: int
+    hostname: str
+    global_before: float | None
+    global_after: float | None
+    validity_before: str
+    validity_after: str
+
+
+@dataclass
+class RescoreResult:
+    examined: int = 0
+    changes: list[Rescored] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changes)
+
+
+def benchmark_rescore(
+    *,
+    benchmarks: QuerySet[Benchmark] | None = None,
+    weights: Mapping[str, float] | None = None,
+    dry_run: bool = False,
+) -> RescoreResult:
+    """Re-apply the scoring and the validity rules in force to stored runs: global score,
+    validity and its reasons, excluded categories, the weights and scoring version recorded;
+    then the devices' ranking figures. `dry_run` reports the changes and saves nothing.
+
+    Batched so memory stays flat over any history; each batch commits on its own.
+    """
+    weights = dict(weights or score_weights())
+    thresholds = validity_thresholds()
+    queryset = (
+        (benchmarks if benchmarks is not None else Benchmark.objects.all())
+        .only("id", "device__hostname", *RESCORED_FIELDS, "results", *CATEGORY_FIELDS)
+        .select_related("device")
+    )
+    result = RescoreResult()
+    last_pk = 0
+    while True:
+        # keyset pages rather than one open cursor: writes between reads are safe everywhere
+        page = list(queryset.filter(pk__gt=last_pk).order_by("pk")[:RESCORE_BATCH])
+        if not page:
+            break
+        last_pk = page[-1].pk
+        result.examined += len(page)
+        batch = []
+        for benchmark in page:
+            before = (benchmark.global_score, benchmark.validity)
+            if _rescored(benchmark, weights, thresholds):
+                batch.append(benchmark)
+                result.changes.append(
+                    Rescored(
+                        benchmark.pk,
+                        benchmark.device.hostname,
+                        before[0],
+                        benchmark.global_score,
+                        before[1],
+                        benchmark.validity,
+                    )
+                )
+        if batch and not dry_run:
+            with transaction.atomic():
+                Benchmark.objects.bulk_update(batch, RESCORED_FIELDS)
+    if result.changes and not dry_run:
+        device_ranking_refresh()  # the devices' figures follow their runs' new scores
+    return result
+
+
+RESCORED_FIELDS = (
+    "global_score",
+    "weights",
+    "scoring_version",
+    "validity",
+    "validity_reasons",
+    "excluded_categories",
+)
+
+
+def _rescored(benchmark: Benchmark, weights, thresholds) -> bool:
+    """Apply the rules in force to one benchmark in memory; whether anything changed."""
+    reasons = validity.validity_reasons(benchmark.results, thresholds)
+    excluded = validity.excluded_categories(benchmark.results)
+    new = {
+        "global_score": scoring.global_score(benchmark.category_scores, weights, excluded),
+        "weights": weights,
+        "scoring_version": scoring.SCORING_VERSION,
+        "validity": Validity.SUSPECT if reasons else Validity.VALID,
+        "validity_reasons": reasons,
+        "excluded_categories": excluded,
+    }
+    if all(getattr(benchmark, name) == value for name, value in new.items()):
+        return False
+    for name, value in new.items():
+        setattr(benchmark, name, value)
+    return True
