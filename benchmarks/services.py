@@ -106,9 +106,9 @@ def _existing(submission_id) -> IngestResult | None:
     )
 
 
-# what the caller does with the stored run inside the same transaction (the composition layer:
-# insights' attention evaluation), given the device and its new snapshot
-AfterStore = Callable[[Device, HardwareSnapshot], None]
+# what the caller does with a stored run right after its transaction commits (the composition
+# layer: insights' attention evaluation); a failure there is logged, never the submission's
+AfterStore = Callable[[IngestResult], None]
 
 
 def benchmark_ingest(
@@ -122,7 +122,8 @@ def benchmark_ingest(
 
     `submission` is the validated submission (benchmarks.validation), `document` the JSON
     object as received (its unknown keys are kept). All or nothing: one transaction. A repeated
-    submission_id stores nothing and returns the first submission's ids.
+    submission_id stores nothing and returns the first submission's ids. `after_store` gets
+    the stored run once its transaction has committed (not for a repeated submission_id).
     """
     started = time.monotonic()
     submission_id = submission.submission_id
@@ -134,14 +135,23 @@ def benchmark_ingest(
         try:
             with transaction.atomic():
                 result = _ingest(submission, document, scores, weights, submitted_by)
-                if after_store is not None:
-                    after_store(result.device, result.snapshot)
             break
         except IntegrityError:
             if submission_id is not None and (existing := _existing(submission_id)):
                 return existing
             if attempt == INGEST_ATTEMPTS:
                 raise
+    if after_store is not None:
+        try:
+            after_store(result)
+        except Exception:
+            # the run is stored and answered as such; the next submission evaluates again
+            logger.exception(
+                "after storing benchmark %s of device %s: %s failed",
+                result.benchmark_id,
+                result.device_id,
+                getattr(after_store, "__qualname__", after_store),
+            )
     logger.info(
         "submission device=%s device_id=%s benchmark_id=%s global=%s %s by=%s in %.0f ms",
         submission.device_identifier,

@@ -72,8 +72,8 @@ class SubmissionViewSet(viewsets.GenericViewSet):
             body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         )
 
-    # What the composition layer does with a stored run, in its transaction, before the answer
-    # (benchsite.submission_api: attention items); nothing here.
+    # What the composition layer does with a stored run, after its transaction and before the
+    # answer (benchsite.submission_api: attention items); nothing here.
     after_store = None
 
 

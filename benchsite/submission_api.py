@@ -1,14 +1,16 @@
 """POST /api/benchmark with what follows a stored run: its device's attention items are
-evaluated in the submission's transaction, so an item exists as soon as the submission is
-answered and a failed evaluation stores nothing half-way."""
+evaluated right after the submission's transaction commits and before it is answered, so an
+item exists as soon as the submission is answered (insights.services.attention_evaluate)."""
 
 from benchmarks import views as benchmark_views
+from benchmarks.services import IngestResult
 from insights.services import attention_evaluate
-from inventory.models import Device, HardwareSnapshot
 
 
-def evaluate_attention(device: Device, snapshot: HardwareSnapshot) -> None:
-    attention_evaluate(device=device, snapshot=snapshot)
+def evaluate_attention(result: IngestResult) -> None:
+    attention_evaluate(
+        device=result.device, snapshot=result.snapshot, newest_run_id=result.benchmark_id
+    )
 
 
 class SubmissionViewSet(benchmark_views.SubmissionViewSet):

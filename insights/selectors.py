@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, TextField, When
+from django.db.models import Case, IntegerField, Max, TextField, When
 from django.db.models.functions import Cast
 
 from benchmarks import validity
@@ -68,6 +68,12 @@ def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     latest = valid[0] if valid else (runs[0][1] if runs else None)
     earlier = [run for run in valid if latest is not None and run.run_at < latest.run_at]
     return latest, earlier
+
+
+def newest_run_id(device_id: int) -> int | None:
+    """The id of the device's newest stored run (the last submission stored): what tells that
+    a device got or lost a run between two reads."""
+    return Benchmark.objects.filter(device_id=device_id).aggregate(newest=Max("id"))["newest"]
 
 
 def latest_cpu_model(device_id: int) -> str:

@@ -66,25 +66,80 @@ def device_assessment(
     return assessment
 
 
-@transaction.atomic(savepoint=False)  # inside a submission's transaction: no savepoint
-def attention_evaluate(*, device: Device, snapshot: HardwareSnapshot | None = None) -> list[Event]:
+def attention_evaluate(
+    *,
+    device: Device,
+    snapshot: HardwareSnapshot | None = None,
+    newest_run_id: int | None = None,
+) -> list[Event]:
     """Open an item for each new condition, update the open ones that still hold, close the
     ones that are over (smart_degrading waits for a person). Returns what opened and closed,
-    each notified (NOTIFY_URLS) once the transaction commits.
+    each notified (NOTIFY_URLS) once its transaction commits.
+
+    Called right after a submission's transaction, not inside it: the rules read the runs, the
+    peers and the snapshots without a transaction, so on SQLite no other submission waits for
+    the write lock meanwhile (perf/ingest.py), and a device with no open item and no condition
+    writes nothing. What changes is written in one short transaction against the open items,
+    locked; if the device got or lost a run since the reads (another submission, a deletion)
+    or its open items changed (an acknowledgement), the rules read again under the lock.
 
     `snapshot`: the one a submission just stored, which spares reading it again when it is the
-    device's latest."""
+    device's latest. `newest_run_id`: that submission's run, the newest of its device when it
+    committed (a device's submissions are stored one after the other); read when not given."""
+    if newest_run_id is None:
+        newest_run_id = selectors.newest_run_id(device.pk)
+    current = _open_items(device)
+    assessment = _assessment(device, snapshot, current)
+    if not _changes_anything(assessment, current):
+        return []
+    with transaction.atomic():
+        locked = _open_items(device, lock=True)
+        if _ids(locked) != _ids(current) or selectors.newest_run_id(device.pk) != newest_run_id:
+            assessment = _assessment(device, None, locked)  # the device's row may be stale too
+        return _apply(device, assessment, locked)
+
+
+OpenItems = dict[tuple[str, str, str], AttentionItem]  # by (kind, category, disk)
+
+
+def _open_items(device: Device, *, lock: bool = False) -> OpenItems:
+    # through the device's manager: each item knows its device (a notification names it)
+    items = device.attention_items.filter(closed_at__isnull=True)
+    if lock:
+        items = items.select_for_update()
+    return {(item.kind, item.category, item.disk): item for item in items}
+
+
+def _ids(items: OpenItems) -> dict[tuple[str, str, str], int]:
+    return {key: item.pk for key, item in items.items()}
+
+
+def _assessment(
+    device: Device, snapshot: HardwareSnapshot | None, current: OpenItems
+) -> rules.Assessment:
     if snapshot is not None and device.latest_snapshot_id == snapshot.pk:
         cpu_model = snapshot.cpu_model
     else:
         cpu_model = selectors.latest_cpu_model(device.pk)
-    current = {
-        (item.kind, item.category, item.disk): item
-        # through the device's manager: each item knows its device (a notification names it)
-        for item in device.attention_items.select_for_update().filter(closed_at__isnull=True)
-    }
     open_disks = [(kind, disk) for kind, _, disk in current if disk]
-    assessment = device_assessment(device, open_disks, cpu_model)
+    return device_assessment(device, open_disks, cpu_model)
+
+
+def _closes(assessment: rules.Assessment, current: OpenItems) -> list[AttentionItem]:
+    holding = {condition.key for condition in assessment.holding}
+    return [
+        item
+        for key in assessment.over - holding
+        if (item := current.get(key)) is not None and item.kind != Kind.SMART_DEGRADING
+    ]
+
+
+def _changes_anything(assessment: rules.Assessment, current: OpenItems) -> bool:
+    # a condition that holds opens an item, or updates or confirms the open one
+    return bool(assessment.holding) or bool(_closes(assessment, current))
+
+
+def _apply(device: Device, assessment: rules.Assessment, current: OpenItems) -> list[Event]:
     events = []
     now = timezone.now()
     confirmed = []  # open items whose condition still holds as it was: seen again now
@@ -108,13 +163,10 @@ def attention_evaluate(*, device: Device, snapshot: HardwareSnapshot | None = No
             confirmed.append(item.pk)
     if confirmed:  # one statement: updated_at says when the condition was last seen to hold
         AttentionItem.objects.filter(pk__in=confirmed).update(updated_at=now)
-    holding = {condition.key for condition in assessment.holding}
-    for key in assessment.over - holding:
-        item = current.get(key)
-        if item is not None and item.kind != Kind.SMART_DEGRADING:
-            item.closed_at = now
-            item.save(update_fields=("closed_at", "updated_at"))
-            events.append(Event(RESOLVED, item))
+    for item in _closes(assessment, current):
+        item.closed_at = now
+        item.save(update_fields=("closed_at", "updated_at"))
+        events.append(Event(RESOLVED, item))
     notify.announce((event.item, event.kind == RESOLVED) for event in events)
     return events
 

@@ -14,9 +14,9 @@ def test_a_submission_for_a_known_device_costs_ten_statements(
 ):
     submit(example)
     example["submission_id"] = str(uuid.uuid4())
-    # the device, the snapshot, the benchmark, the device's figures; then, in the same
-    # transaction, its attention: open items, runs, peers, recent snapshots (benchsite's
-    # submission view); and BEGIN/SAVEPOINT + COMMIT/RELEASE: no look-up of the submission_id
+    # BEGIN/SAVEPOINT, the device, the snapshot, the benchmark, the device's figures,
+    # COMMIT/RELEASE: no look-up of the submission_id; then, after the commit, its attention
+    # (benchsite's submission view): open items, runs, peers, recent snapshots, none written
     with django_assert_max_num_queries(10):
         assert submit(example).status_code == 201
 

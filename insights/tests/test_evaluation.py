@@ -1,0 +1,72 @@
+"""The attention evaluation that follows a stored run: after its transaction, before its answer."""
+
+import logging
+
+import pytest
+
+from benchmarks.models import Benchmark
+from insights import selectors
+from insights.models import AttentionItem
+from insights.services import attention_evaluate
+from inventory.models import Device, HardwareSnapshot
+
+from .machines import disk
+
+pytestmark = pytest.mark.django_db
+
+CPU_A = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+CPU_B = "AMD Ryzen 5 3600 6-Core Processor"
+
+
+def test_a_failed_evaluation_leaves_the_run_stored_and_the_next_submission_catches_up(
+    run, monkeypatch, caplog
+):
+    real = selectors.device_snapshots
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk readings unreadable")
+
+    monkeypatch.setattr(selectors, "device_snapshots", broken)
+    with caplog.at_level(logging.ERROR, logger="benchmarks.services"):
+        body = run(hours_ago=1, disks=[disk(smart_health="FAILED")])  # answered 201
+
+    assert Benchmark.objects.filter(pk=body["benchmark_id"]).exists()
+    assert not AttentionItem.objects.exists()
+    (record,) = caplog.records
+    assert f"after storing benchmark {body['benchmark_id']}" in record.getMessage()
+    assert "disk readings unreadable" in record.exc_text
+
+    monkeypatch.setattr(selectors, "device_snapshots", real)
+    run(hours_ago=0, disks=[disk(smart_health="FAILED")])
+    assert AttentionItem.objects.get().kind == "smart_failing"
+
+
+def test_an_evaluation_that_read_before_a_newer_run_does_not_undo_that_runs_items(run):
+    for host in ("a-1", "a-2"):
+        run(host, cpu=100.0, cpu_model=CPU_A)
+    for host in ("b-1", "b-2"):
+        run(host, cpu=200.0, cpu_model=CPU_B)
+    first = run("x", hours_ago=2, cpu=100.0, cpu_model=CPU_A)  # as fast as its peers
+    run("x", hours_ago=1, cpu=100.0, cpu_model=CPU_B)  # its CPU replaced: 50 % below the new peers
+    item = AttentionItem.objects.get(kind="below_peers")
+
+    # the first submission's evaluation, late: its device row and snapshot are of before the
+    # second run (CPU A, whose peers it matches), and the second run was stored meanwhile
+    device = Device.objects.get(pk=first["device_id"])
+    device.latest_snapshot_id = first["snapshot_id"]
+    snapshot = HardwareSnapshot.objects.get(pk=first["snapshot_id"])
+    events = attention_evaluate(
+        device=device, snapshot=snapshot, newest_run_id=first["benchmark_id"]
+    )
+
+    assert events == []
+    item.refresh_from_db()
+    assert item.closed_at is None  # judged again under the lock, against the CPU B peers
+
+
+def test_an_evaluation_that_changes_nothing_writes_nothing(run, django_assert_num_queries):
+    body = run("nas", hours_ago=1)
+    device = Device.objects.get(pk=body["device_id"])
+    # its newest run, open items, latest CPU model, runs, peers, snapshots: reads, no BEGIN
+    with django_assert_num_queries(6):
+        assert attention_evaluate(device=device) == []
