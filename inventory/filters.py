@@ -8,9 +8,19 @@ from rest_framework import filters, serializers
 
 
 def query_text(request, name: str) -> str:
-    """A text query parameter; one the database cannot take (a NUL character: PostgreSQL
-    refuses it) is a 400 naming the parameter, like every other validation error."""
-    value = request.query_params.get(name, "")
+    """A text query parameter (its last value); one the database cannot take (a NUL
+    character: PostgreSQL refuses it) is a 400 naming the parameter, like every other
+    validation error."""
+    return _checked(name, request.query_params.get(name, ""))
+
+
+def query_texts(request, name: str) -> list[str]:
+    """Every non-empty value of a repeated text query parameter (`?tag=a&tag=b`), checked as
+    query_text checks one."""
+    return [_checked(name, value) for value in request.query_params.getlist(name) if value]
+
+
+def _checked(name: str, value: str) -> str:
     try:
         return serializers.CharField(trim_whitespace=False, allow_blank=True).run_validation(value)
     except serializers.ValidationError as exc:
@@ -61,12 +71,15 @@ class DeviceSearch(filters.SearchFilter):
 
 
 class DeviceFilter(filters.BaseFilterBackend):
-    """`?location=` and `?tag=`, both case-insensitive exact matches."""
+    """`?location=` and `?tag=`, both case-insensitive exact matches; `?tag=` repeated
+    (`?tag=rack-a&tag=backup`): the devices carrying every one of these tags."""
 
     def filter_queryset(self, request, queryset, view):
         if location := query_text(request, "location"):
             queryset = queryset.filter(location__iexact=location)
-        if tag := query_text(request, "tag"):
+        for tag in dict.fromkeys(query_texts(request, "tag")):
+            # one filter per tag: a device must carry each (tag names are unique, whatever
+            # their case, so no device is listed twice)
             queryset = queryset.filter(tags__name__iexact=tag)
         return queryset
 
@@ -81,7 +94,10 @@ class DeviceFilter(filters.BaseFilterBackend):
             }
             for name, description in (
                 ("location", "Devices at this location (case-insensitive)."),
-                ("tag", "Devices carrying this tag (case-insensitive)."),
+                (
+                    "tag",
+                    "Devices carrying this tag (case-insensitive); repeated, every one of them.",
+                ),
             )
         ]
 

@@ -104,6 +104,24 @@ def test_device_list_filters(api, fleet, params, expected):
     assert hostnames(api.get("/api/devices", params)) == expected
 
 
+def test_a_repeated_tag_lists_the_devices_carrying_every_one(api, fleet):
+    backup = TagFactory(name="backup")
+    fleet["mid"].tags.add(backup)
+    fleet["fast"].tags.add(backup)
+
+    def listed(query):
+        response = api.get(f"/api/devices?{query}")
+        assert response.status_code == 200, response.content
+        return hostnames(response)
+
+    assert listed("tag=backup") == ["fast", "mid"]
+    assert listed("tag=PROXMOX&tag=Backup") == ["mid"]
+    assert listed("tag=backup&tag=backup&tag=") == ["fast", "mid"]
+    assert listed("tag=nope&tag=backup") == []
+    response = api.get("/api/devices?tag=backup&tag=a%00b")
+    assert response.status_code == 400 and "tag" in response.json()
+
+
 def test_device_list_page_size_is_capped_at_500(api):
     Device.objects.bulk_create(Device(hostname=f"d{i:03d}") for i in range(510))
 
