@@ -200,6 +200,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# one way to write a date on every page: 2026-12-03 14:18 (benchsite/formats/en)
+FORMAT_MODULE_PATH = ["benchsite.formats"]
 
 # --- Cache -----------------------------------------------------------------------------------
 # Cross-request state (the failed-authentication budget, DRF throttles) must be seen by every

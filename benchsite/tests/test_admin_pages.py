@@ -2,6 +2,7 @@
 
 import html
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.apps import apps
@@ -105,3 +106,15 @@ def test_a_deep_changelist_page_lists_the_rows_of_that_page(
 
     listed = re.findall(r'name="_selected_action" value="(\d+)"', body)
     assert listed == expected[6:9]
+
+
+def test_every_admin_page_writes_a_time_as_the_device_page_does(admin_client, data, settings):
+    settings.TIME_ZONE = "Europe/Paris"  # shown in the server's zone, like the device page
+    run = BenchmarkFactory(run_at=datetime(2026, 12, 3, 13, 18, tzinfo=UTC))
+
+    page = admin_client.get(reverse("admin:benchmarks_benchmark_changelist")).content.decode()
+    detail = admin_client.get(reverse("admin:benchmarks_benchmark_change", args=(run.pk,)))
+
+    assert "2026-12-03 14:18" in page  # not "Dec. 3, 2026, 2:18 p.m."
+    assert "2026-12-03 14:18" in detail.content.decode()
+    assert not re.search(r"\b[ap]\.m\.", page)
