@@ -338,16 +338,20 @@ def test_device_changelist_search_finds_machines_by_their_hardware(admin_client,
     for name, cpu, disk in (
         ("a", "Intel(R) Core(TM) i7-6700", "WDC WD40EFRX-68N32N0"),
         ("b", "AMD EPYC 7302", "Samsung SSD 980 PRO 1TB"),
+        ("c", "AMD Ryzen 9 5950X", "Samsung SSD 870 EVO"),
+        ("d", "AMD Ryzen 7 5800X", "Samsung SSD 990 PRO 2TB"),
     ):
         storage = {"devices": [{"name": "sda", "model": disk}]}
         submit({"device_identifier": name, "hardware": {"cpu": {"model": cpu}, "storage": storage}})
 
     def found(query):
         html = admin_client.get("/admin/inventory/device/", {"q": query}).content.decode()
-        return [name for name in ("a", "b") if f">{name}</a>" in html]
+        return [name for name in ("a", "b", "c", "d") if f">{name}</a>" in html]
 
     assert found("i7-6700") == ["a"]
     assert found("980 pro") == ["b"]
+    assert found("ryzen 9") == ["c", "d"]  # each word on its own: d's disk is a 990
+    assert found('"ryzen 9"') == ["c"]  # a quoted phrase whole
 
 
 def test_device_page_tells_its_attention_items_insights_and_smart_history(

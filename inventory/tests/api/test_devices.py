@@ -392,7 +392,8 @@ def test_device_update_refuses_a_stale_instance_of_a_deleted_device(submit):
 
 @pytest.fixture
 def hardware_fleet(submit, example):
-    """Three machines by their hardware: two i7-6700 desktops and a Ryzen server with a GPU."""
+    """Four machines by their hardware: two i7-6700 desktops, a Ryzen 9 server with a GPU and a
+    Ryzen 7 one."""
     for name, cpu, vendor, model, gpu, disks in (
         (
             "desk-1",
@@ -418,6 +419,7 @@ def hardware_fleet(submit, example):
             "NVIDIA GeForce RTX 3060",
             ["Samsung SSD 980 PRO 1TB", "WDC WD40EFRX-68N32N0"],
         ),
+        ("srv-2", "AMD Ryzen 7 5700X", "Gigabyte", "B550M", None, ["Samsung SSD 970 EVO"]),
     ):
         document = {
             "device_identifier": name,
@@ -435,7 +437,10 @@ def hardware_fleet(submit, example):
     ("search", "expected"),
     [
         ("i7-6700", ["desk-1", "desk-2"]),
-        ("ryzen 9", ["srv-1"]),
+        # each word on its own ("9" is also in srv-2's "970"), a quoted phrase whole
+        ("ryzen 9", ["srv-1", "srv-2"]),
+        ('"ryzen 9"', ["srv-1"]),
+        ("'Ryzen 7' gigabyte", ["srv-2"]),
         ("optiplex", ["desk-2"]),
         ("dell", ["desk-2"]),
         ("RTX 3060", ["srv-1"]),
