@@ -1,8 +1,8 @@
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 
 from . import columns, schema
+from .validators import LinkURLFormField, LinkURLValidator
 
 
 class Tag(models.Model):
@@ -206,14 +206,22 @@ class HardwareSnapshot(HardwareColumns):
         return f"{self.device} @ {self.captured_at:%Y-%m-%d %H:%M}"
 
 
+class LinkURLField(models.URLField):
+    """http and https URLs, a LAN host's bare name included (inventory.validators), in the
+    model, the admin's forms and the API alike."""
+
+    default_validators = [LinkURLValidator()]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": LinkURLFormField, **kwargs})
+
+
 class ManufacturerLink(models.Model):
     """A link to the manufacturer's page for a device (drivers, support, BIOS)."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="links")
     label = models.CharField(max_length=200)
-    url = models.URLField(
-        "URL", max_length=2000, validators=(URLValidator(schemes=("http", "https")),)
-    )
+    url = LinkURLField("URL", max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,7 +5,8 @@ from rest_framework import serializers
 
 from . import columns, schema
 from .models import Device, HardwareSnapshot, ManufacturerLink
-from .services import MSG_HOSTNAME_TAKEN, MSG_LINK_URL, device_get_by_hostname
+from .services import MSG_HOSTNAME_TAKEN, device_get_by_hostname
+from .validators import LinkURLValidator
 
 DEVICE_FIELDS = (
     "id",
@@ -107,14 +108,15 @@ class DeviceUpdateSerializer(serializers.ModelSerializer):
 
 
 class HttpUrlField(serializers.URLField):
-    """A URL whose scheme is http or https, nothing else (no javascript:, file:, ftp:)."""
+    """A URL whose scheme is http or https, nothing else (no javascript:, file:, ftp:); its
+    host may be a LAN machine's bare name (inventory.validators)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # in place of URLField's own URL validator, which also accepts ftp and ftps
         self.validators = [
             *(v for v in self.validators if not isinstance(v, URLValidator)),
-            URLValidator(schemes=("http", "https"), message=MSG_LINK_URL),
+            LinkURLValidator(),
         ]
 
 

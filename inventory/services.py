@@ -15,7 +15,6 @@ from . import changelog, columns, schema
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
-MSG_LINK_URL = "Enter a valid http:// or https:// URL."
 
 # Values firmware and VM images put where a serial or UUID should be. They are shared by many
 # machines, so matching on them would merge unrelated devices.

@@ -93,8 +93,25 @@ def test_the_device_page_refuses_a_javascript_url(admin_client, calls):
     response = admin_client.post(reverse("admin:inventory_device_change", args=(device.pk,)), data)
 
     assert response.status_code == 200
-    assert "Enter a valid URL." in response.content.decode()
+    assert "Enter a valid http:// or https:// URL." in response.content.decode()
     assert calls == [] and not ManufacturerLink.objects.exists()
+
+
+def test_the_device_page_links_a_machine_on_the_lan_by_its_bare_name(admin_client, calls):
+    device = DeviceFactory()
+    data = device_page_data(
+        device,
+        **{
+            "links-TOTAL_FORMS": "1",
+            "links-0-label": "DSM",
+            "links-0-url": "http://nas:5000/",
+        },
+    )
+
+    response = admin_client.post(reverse("admin:inventory_device_change", args=(device.pk,)), data)
+
+    assert response.status_code == 302
+    assert device.links.get().url == "http://nas:5000/"
 
 
 def test_links_edited_and_deleted_on_the_device_page_go_through_the_services(admin_client, calls):

@@ -3,8 +3,8 @@
 import pytest
 
 from inventory.models import ManufacturerLink
-from inventory.services import MSG_LINK_URL
 from inventory.tests.factories import DeviceFactory, LinkFactory
+from inventory.validators import MSG_LINK_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,10 @@ def test_a_link_is_created_read_edited_and_deleted(api, device):
         "support.example.com",
         "https://",
         "",
+        "http://nas_box/",  # not a host name
+        "http://-nas/",
+        "http://1234/",
+        "javascript://nas/%0aalert(1)",
     ],
 )
 def test_only_http_and_https_urls_are_accepted(api, device, url):
@@ -65,6 +69,24 @@ def test_only_http_and_https_urls_are_accepted(api, device, url):
     assert response.status_code == 400
     assert list(response.json()) == ["url"]
     assert not ManufacturerLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://nas:5000/",
+        "https://idrac-r720/restgui/start.html",
+        "http://admin@pve:8006/#v1:0:=node",
+        "http://localhost:8080/",
+        "https://192.168.1.20/",
+        "https://support.hp.com/drivers",
+    ],
+)
+def test_a_machine_on_the_lan_may_be_linked_by_its_bare_name(api, device, url):
+    response = api.post(links_url(device), {"label": "Web UI", "url": url}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert ManufacturerLink.objects.get().url == url
 
 
 def test_the_scheme_rule_holds_when_editing_too(api):

@@ -1,0 +1,56 @@
+"""The URL of a manufacturer link: http or https, to the vendor's site or to a machine on the
+LAN by its bare name (a NAS's or a BMC's web page: http://nas:5000/, https://idrac-r720/)."""
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.deconstruct import deconstructible
+
+MSG_LINK_URL = "Enter a valid http:// or https:// URL."
+# one DNS label (RFC 1123): letters, digits and inner hyphens, 63 at the most
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z", re.IGNORECASE)
+
+
+@deconstructible
+class LinkURLValidator(URLValidator):
+    """Django's URLValidator for http and https, which also takes a host named by a single
+    label: Django's asks for a dot (or "localhost") in every host name."""
+
+    def __init__(self, message=MSG_LINK_URL, **kwargs):
+        super().__init__(schemes=("http", "https"), message=message, **kwargs)
+
+    def __call__(self, value):
+        try:
+            super().__call__(value)
+        except ValidationError:
+            dotted = _single_label_dotted(value)
+            if dotted is None:
+                raise
+            # everything else about the URL (scheme, port, path, length) checked by Django's
+            super().__call__(dotted)
+
+
+def _single_label_dotted(value) -> str | None:
+    """The URL with its single-label host given a domain (nas → nas.lan); None when its host
+    is not one label."""
+    try:
+        parts = urlsplit(str(value))
+    except ValueError:
+        return None
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    host, colon, port = hostport.partition(":")
+    if not _LABEL.match(host) or host.isdigit():  # http://1234/ is no name
+        return None
+    return urlunsplit(parts._replace(netloc=f"{userinfo}{at}{host}.lan{colon}{port}"))
+
+
+class LinkURLFormField(forms.URLField):
+    default_validators = [LinkURLValidator()]
+    default_error_messages = {"invalid": MSG_LINK_URL}
+
+    def __init__(self, *, assume_scheme="https", **kwargs):
+        # a URL typed without its scheme: https, as Django 6 will assume
+        super().__init__(assume_scheme=assume_scheme, **kwargs)
