@@ -78,10 +78,12 @@ def attention_evaluate(
 
     Called right after a submission's transaction, not inside it: the rules read the runs, the
     peers and the snapshots without a transaction, so on SQLite no other submission waits for
-    the write lock meanwhile (perf/ingest.py), and a device with no open item and no condition
-    writes nothing. What changes is written in one short transaction against the open items,
-    locked; if the device got or lost a run since the reads (another submission, a deletion)
-    or its open items changed (an acknowledgement), the rules read again under the lock.
+    the write lock meanwhile (perf/ingest.py). A device with no open item and no condition
+    writes nothing; one whose open items still hold as they are, one UPDATE of their
+    `updated_at`, which spares an item closed meanwhile. Whatever opens, changes or closes is
+    written in one short transaction against the open items, locked; if the device got or
+    lost a run since the reads (another submission, a deletion) or its open items changed (an
+    acknowledgement), the rules read again under the lock.
 
     `snapshot`: the one a submission just stored, which spares reading it again when it is the
     device's latest. `newest_run_id`: that submission's run, the newest of its device when it
@@ -90,7 +92,9 @@ def attention_evaluate(
         newest_run_id = selectors.newest_run_id(device.pk)
     current = _open_items(device)
     assessment = _assessment(device, snapshot, current)
-    if not _changes_anything(assessment, current):
+    unchanged = _still_holding(assessment, current)
+    if unchanged is not None:
+        _seen_again(unchanged)
         return []
     with transaction.atomic():
         locked = _open_items(device, lock=True)
@@ -134,9 +138,26 @@ def _closes(assessment: rules.Assessment, current: OpenItems) -> list[AttentionI
     ]
 
 
-def _changes_anything(assessment: rules.Assessment, current: OpenItems) -> bool:
-    # a condition that holds opens an item, or updates or confirms the open one
-    return bool(assessment.holding) or bool(_closes(assessment, current))
+def _still_holding(assessment: rules.Assessment, current: OpenItems) -> list[int] | None:
+    """The ids of the open items whose conditions hold as they are, when that is all the
+    assessment says; None when it opens, rewrites or closes an item."""
+    seen = []
+    for condition in assessment.holding:
+        item = current.get(condition.key)
+        if item is None or (item.message, item.severity) != (condition.message, condition.severity):
+            return None
+        if item.pk not in seen:
+            seen.append(item.pk)
+    return None if _closes(assessment, current) else seen
+
+
+def _seen_again(ids: list[int]) -> None:
+    # one statement: updated_at says when the condition was last seen to hold; an item closed
+    # since it was read (acknowledged) stays as it was closed
+    if ids:
+        AttentionItem.objects.filter(pk__in=ids, closed_at__isnull=True).update(
+            updated_at=timezone.now()
+        )
 
 
 def _apply(device: Device, assessment: rules.Assessment, current: OpenItems) -> list[Event]:
@@ -161,8 +182,7 @@ def _apply(device: Device, assessment: rules.Assessment, current: OpenItems) -> 
             item.save(update_fields=("message", "severity", "updated_at"))
         elif item.pk not in confirmed:
             confirmed.append(item.pk)
-    if confirmed:  # one statement: updated_at says when the condition was last seen to hold
-        AttentionItem.objects.filter(pk__in=confirmed).update(updated_at=now)
+    _seen_again(confirmed)
     for item in _closes(assessment, current):
         item.closed_at = now
         item.save(update_fields=("closed_at", "updated_at"))

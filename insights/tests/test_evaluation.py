@@ -7,7 +7,7 @@ import pytest
 from benchmarks.models import Benchmark
 from insights import selectors
 from insights.models import AttentionItem
-from insights.services import attention_evaluate
+from insights.services import attention_acknowledge, attention_evaluate
 from inventory.models import Device, HardwareSnapshot
 
 from .machines import disk
@@ -70,3 +70,26 @@ def test_an_evaluation_that_changes_nothing_writes_nothing(run, django_assert_nu
     # its newest run, open items, latest CPU model, runs, peers, snapshots: reads, no BEGIN
     with django_assert_num_queries(6):
         assert attention_evaluate(device=device) == []
+
+
+def test_an_item_acknowledged_while_its_device_is_evaluated_stays_as_it_was_closed(
+    run, monkeypatch
+):
+    run(hours_ago=1, disks=[disk(smart_health="FAILED")])
+    item = AttentionItem.objects.get()
+    real = selectors.device_snapshots
+    acknowledged = []
+
+    def reads_while_a_person_acknowledges(*args, **kwargs):
+        acknowledged.append(attention_acknowledge(item=item, by="alice"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "device_snapshots", reads_while_a_person_acknowledges)
+    run(hours_ago=0, disks=[disk(smart_health="FAILED")])  # still failing, as it was
+
+    closed = AttentionItem.objects.get(pk=item.pk)
+    assert (closed.closed_by, closed.updated_at) == ("alice", acknowledged[0].updated_at)
+    # the condition still holds: a new item opens on the next submission
+    monkeypatch.setattr(selectors, "device_snapshots", real)
+    run(hours_ago=0, disks=[disk(smart_health="FAILED")])
+    assert AttentionItem.objects.filter(closed_at__isnull=True).count() == 1
