@@ -3,6 +3,7 @@
 where the runs and documents of a device are importable too."""
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 
@@ -10,6 +11,7 @@ from benchsite.pagination import KeysFirstPaginator
 
 from . import services
 from .models import HardwareSnapshot, ManufacturerLink, Tag
+from .validators import LinkURLValidator
 
 
 class ManufacturerLinkFormSet(BaseInlineFormSet):
@@ -31,8 +33,12 @@ class ManufacturerLinkFormSet(BaseInlineFormSet):
             services.link_delete(link=obj)
 
 
-# A URL typed without a scheme ("vendor.example/drivers") is taken as https.
-LINK_FORMFIELDS = {models.URLField: {"assume_scheme": "https"}}
+# The admin's URL input, which shows the stored URL as a link when its validator takes it: the
+# links' own validator, so that a LAN machine's bare name (http://nas:5000/) is a link too. A
+# URL typed without a scheme is taken as https (inventory.validators.LinkURLFormField).
+LINK_FORMFIELDS = {
+    models.URLField: {"widget": AdminURLFieldWidget(validator_class=LinkURLValidator)}
+}
 
 
 class ManufacturerLinkInline(admin.TabularInline):

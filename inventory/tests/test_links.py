@@ -111,7 +111,11 @@ def test_the_device_page_links_a_machine_on_the_lan_by_its_bare_name(admin_clien
     response = admin_client.post(reverse("admin:inventory_device_change", args=(device.pk,)), data)
 
     assert response.status_code == 302
-    assert device.links.get().url == "http://nas:5000/"
+    link = device.links.get()
+    assert link.url == "http://nas:5000/"
+    # its page shows it as a link, as it does a vendor's URL
+    page = admin_client.get(reverse("admin:inventory_manufacturerlink_change", args=(link.pk,)))
+    assert '<a href="http://nas:5000/">http://nas:5000/</a>' in page.content.decode()
 
 
 def test_links_edited_and_deleted_on_the_device_page_go_through_the_services(admin_client, calls):
