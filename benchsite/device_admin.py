@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from benchmarks.models import Validity
 from benchmarks.validity import counted
@@ -137,8 +137,12 @@ class DeviceAdmin(admin.ModelAdmin):
         if not model:
             return "–"
         # the list must fit 1400 px with the sidebar open: the model without its trademarks
-        # and clock, cut with an ellipsis past the column's width, whole in the tooltip
-        return format_html('<span class="bt-cut" title="{}">{}</span>', model, cpu_short(model))
+        # and clock, on two lines at the most, broken between words only ("i7-6700" whole),
+        # the whole model in the tooltip
+        words = format_html_join(
+            " ", '<span class="bt-word">{}</span>', ((word,) for word in cpu_short(model).split())
+        )
+        return format_html('<span class="bt-cut" title="{}">{}</span>', model, words)
 
     # not named last_benchmark_at: the admin would show the model field of that name instead
     @admin.display(description="last benchmark", ordering="last_benchmark_at")

@@ -66,13 +66,18 @@ def filesizeformat_mb(value) -> str:
 
 
 # what a CPU model says twice, or that a narrow column can do without
-_CPU_NOISE = re.compile(r"\((?:R|TM)\)|\bCPU\b|\bProcessor\b|\b\d+-Core\b|@.*$", re.IGNORECASE)
+# (Intel's "11th Gen" is also in the model number: i7-1165G7)
+_CPU_NOISE = re.compile(
+    r"\((?:R|TM)\)|\bCPU\b|\bProcessor\b|\b\d+-Core\b|\b\d+(?:st|nd|rd|th) Gen\b|@.*$",
+    re.IGNORECASE,
+)
 
 
 @register.filter
 def cpu_short(model: str) -> str:
     """A CPU model for a narrow column: "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz" → "Intel Core
-    i7-6700" (the whole model goes in a tooltip)."""
+    i7-6700", "11th Gen Intel(R) Core(TM) i7-1165G7 @ 2.80GHz" → "Intel Core i7-1165G7" (the
+    whole model goes in a tooltip)."""
     return " ".join(_CPU_NOISE.sub(" ", model or "").split()) or model
 
 

@@ -112,8 +112,15 @@ def test_device_list_fits_1400_px_with_the_sidebar_open(page, server):
         cpu.is_visible() and cpu.bounding_box()["x"] + cpu.bounding_box()["width"] <= filters["x"]
     )
     # a CPU model is shown without its trademarks and clock, whole in its tooltip
-    assert cpu.locator("span").get_attribute("title") == "AMD Ryzen 9 7950X 16-Core Processor"
+    assert cpu.locator(".bt-cut").get_attribute("title") == "AMD Ryzen 9 7950X 16-Core Processor"
     assert cpu.inner_text() == "AMD Ryzen 9 7950X"
+    # every CPU model whole, on two lines at the most: none cut ("Intel Core i7-…")
+    cut = page.evaluate(
+        "[...document.querySelectorAll('#result_list td.field-cpu_model .bt-cut')]"
+        ".filter(s => s.scrollWidth > s.clientWidth || s.scrollHeight > s.clientHeight + 1)"
+        ".map(s => s.textContent)"
+    )
+    assert cut == []
 
 
 def test_a_suspect_machines_page_fits_1400_px_with_the_sidebar_open(page, server):

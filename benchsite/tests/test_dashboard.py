@@ -91,6 +91,23 @@ def test_how_long_ago_reads_as_people_say_it():
     assert ago(None) == "never"
 
 
+@pytest.mark.parametrize(
+    ("model", "short"),
+    [
+        ("Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "Intel Core i7-6700"),
+        ("11th Gen Intel(R) Core(TM) i7-1165G7 @ 2.80GHz", "Intel Core i7-1165G7"),
+        ("AMD Ryzen 9 7950X 16-Core Processor", "AMD Ryzen 9 7950X"),
+        ("Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz", "Intel Xeon E-2236"),
+        ("ARMv8 Processor rev 1 (v8l)", "ARMv8 rev 1 (v8l)"),
+        ("Processor", "Processor"),  # nothing left: the model as it is
+    ],
+)
+def test_a_cpu_model_for_a_narrow_column_keeps_what_tells_it_apart(model, short):
+    from benchsite.templatetags.humanize_scores import cpu_short
+
+    assert cpu_short(model) == short
+
+
 def test_dashboard_offers_the_bench_command_for_this_server(admin_client):
     html = admin_client.get("/admin/", HTTP_HOST="bench.lan:8007").content.decode()
     assert (
