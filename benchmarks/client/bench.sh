@@ -117,7 +117,8 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
                         without it the network is not measured. HOST must be another machine:
                         against this one (localhost, one of its own addresses) the figure says
                         nothing about the network: bench.sh warns, and a loopback figure
-                        (localhost, 127.0.0.0/8, ::1) is left out of the global score
+                        (localhost, 127.0.0.0/8 however written, ::1, 0.0.0.0, ::) is left
+                        out of the global score
   --skip-cpu            skip the CPU benchmark (sysbench cpu)
   --skip-memory         skip the memory benchmark (sysbench memory)
   --skip-disk           skip the disk benchmark (fio)
