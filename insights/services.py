@@ -81,9 +81,10 @@ def attention_evaluate(
     the write lock meanwhile (perf/ingest.py). A device with no open item and no condition
     writes nothing; one whose open items still hold as they are, one UPDATE of their
     `updated_at`, which spares an item closed meanwhile. Whatever opens, changes or closes is
-    written in one short transaction against the open items, locked; if the device got or
-    lost a run since the reads (another submission, a deletion) or its open items changed (an
-    acknowledgement), the rules read again under the lock.
+    written in one short transaction that locks the device's row, as a submission does, and
+    its open items; if the device got or lost a run since the reads (another submission, a
+    deletion) or its open items changed (an acknowledgement), the rules read again under the
+    lock.
 
     `snapshot`: the one a submission just stored, which spares reading it again when it is the
     device's latest. `newest_run_id`: that submission's run, the newest of its device when it
@@ -97,6 +98,11 @@ def attention_evaluate(
         _seen_again(unchanged)
         return []
     with transaction.atomic():
+        # The device's row first, as a submission's transaction locks it: another submission
+        # of the device waits until these writes commit, and its own evaluation then reads
+        # them (PostgreSQL; SQLite's immediate transactions already take turns).
+        if not Device.objects.select_for_update().filter(pk=device.pk).exists():
+            return []  # deleted meanwhile, with its items
         locked = _open_items(device, lock=True)
         if _ids(locked) != _ids(current) or selectors.newest_run_id(device.pk) != newest_run_id:
             assessment = _assessment(device, None, locked)  # the device's row may be stale too
