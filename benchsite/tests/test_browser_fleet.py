@@ -82,6 +82,23 @@ def server(tmp_path_factory, example_document):
             for category in ("cpu", "memory", "disk", "network", "gpu"):
                 document["results"][category]["score"] *= factor
             post(live, document)
+        # where the machines are, as an import writes it: a location fills its column too
+        places = tmp_path_factory.mktemp("places") / "places.csv"
+        places.write_text(
+            "hostname,location\n"
+            'nas-01,"Salle serveur, baie 2"\n'
+            "pve-node-2,Paris – DC1\n"
+            "kiosk,Hall d'accueil\n",
+            encoding="utf-8",
+        )
+        subprocess.run(
+            [sys.executable, "manage.py", "import_devices", str(places)],
+            cwd=ROOT,
+            env=live.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         yield live
 
 
@@ -104,6 +121,10 @@ def test_device_list_fits_1400_px_with_the_sidebar_open(page, server):
     assert page.locator("#nav-sidebar").is_visible()
     # nothing wider than the window: no horizontal scrolling, every column visible
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    # nor wider than its own box, which would scroll it and cut the last column
+    assert page.evaluate(
+        "(r => r.scrollWidth <= r.clientWidth)(document.querySelector('#changelist .results'))"
+    )
     table = page.locator("#result_list").bounding_box()
     filters = page.locator("#changelist-filter").bounding_box()
     assert table["x"] + table["width"] <= filters["x"]
