@@ -27,6 +27,7 @@ class WeightsError(ValueError):
 def parse_weights(spec: str) -> dict[str, float]:
     """Parse "cpu=0.30,memory=0.20,…"; categories left out keep their default weight."""
     weights = dict(DEFAULT_WEIGHTS)
+    given = set()
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, sep, value = item.partition("=")
         name = name.strip().lower()
@@ -35,6 +36,9 @@ def parse_weights(spec: str) -> dict[str, float]:
                 f"SCORE_WEIGHTS: {item!r} is not <category>=<weight> with a category among "
                 f"{', '.join(CATEGORIES)}"
             )
+        if name in given:
+            raise WeightsError(f"SCORE_WEIGHTS: {name!r} is given twice")
+        given.add(name)
         try:
             weight = float(value)
         except ValueError:

@@ -2,6 +2,7 @@
 person's acknowledgement."""
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -210,10 +211,13 @@ def attention_acknowledge(*, item: AttentionItem, by: str) -> AttentionItem:
     return item
 
 
-def attention_evaluate_all() -> int:
-    """Re-evaluate every benchmarked device (after `rescore`: new weights or thresholds)."""
+def attention_evaluate_all(*, devices: Iterable[Device] | None = None) -> int:
+    """Re-evaluate every benchmarked device, or these `devices` (after `rescore`: new weights
+    or thresholds)."""
+    if devices is None:
+        devices = Device.objects.filter(last_benchmark_at__isnull=False)
     count = 0
-    for device in Device.objects.filter(last_benchmark_at__isnull=False):
+    for device in devices:
         attention_evaluate(device=device)
         count += 1
     return count

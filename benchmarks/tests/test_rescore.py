@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -33,30 +34,64 @@ def test_rescore_with_unchanged_weights_changes_nothing():
     assert "Rescored 3 benchmark(s); 0 changed." in rescore()
 
 
-def test_rescore_walks_histories_larger_than_one_batch(monkeypatch):
+def test_rescore_walks_histories_larger_than_one_batch(monkeypatch, settings):
     from benchmarks import rescoring
 
     monkeypatch.setattr(rescoring, "RESCORE_BATCH", 7)
     BenchmarkFactory.create_batch(20, cpu_score=50.0, memory_score=None, disk_score=None)
+    settings.SCORE_WEIGHTS = "cpu=1"
 
-    output = rescore("--weights", "cpu=1")
+    output = rescore()
 
     assert "Rescored 20 benchmark(s); 20 changed." in output
     assert set(Benchmark.objects.values_list("global_score", flat=True)) == {50.0}
 
 
-def test_rescore_can_be_limited_to_a_device():
+def test_rescore_can_be_limited_to_devices_named_in_any_case(settings):
     mine = BenchmarkFactory(device__hostname="mine", cpu_score=10.0)
     other = BenchmarkFactory(device__hostname="other", cpu_score=10.0)
+    settings.SCORE_WEIGHTS = "cpu=1,memory=0,disk=0"
 
-    rescore("--device", "mine", "--weights", "cpu=1,memory=0,disk=0")
+    output = rescore("--device", "MINE")
 
     mine.refresh_from_db()
     other.refresh_from_db()
     assert mine.global_score == 10.0
     assert other.global_score != 10.0
+    assert "Attention re-evaluated on 1 device(s)." in output  # not the whole fleet's
 
 
-def test_rescore_refuses_bad_weights():
-    with pytest.raises(CommandError, match="SCORE_WEIGHTS"):
-        rescore("--weights", "cpu=-1")
+def test_rescore_names_a_hostname_that_is_no_devices_and_examines_nothing():
+    BenchmarkFactory(device__hostname="mine")
+    with pytest.raises(CommandError, match="No device with the hostname 'nosuchhost'"):
+        rescore("--device", "mine", "--device", "nosuchhost", "--dry-run")
+
+
+def test_trial_weights_are_tried_not_stored(settings):
+    benchmark = BenchmarkFactory(cpu_score=200.0, memory_score=100.0, disk_score=None)
+    before = benchmark.global_score
+
+    with pytest.raises(CommandError, match="--weights is a trial: add --dry-run"):
+        rescore("--weights", "cpu=1,memory=0")
+    tried = rescore("--weights", "cpu=1,memory=0", "--dry-run")
+
+    benchmark.refresh_from_db()
+    assert benchmark.global_score == before  # nothing stored either way
+    assert f"global {before} → 200.0" in tried
+    assert "Weights: cpu=1, memory=0, disk=0.25, network=0.15, gpu=0.1" in tried
+    # the weights in force, given again, are no trial
+    settings.SCORE_WEIGHTS = "cpu=1,memory=0"
+    assert "Rescored 1 benchmark(s); 1 changed." in rescore("--weights", "cpu=1,memory=0")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("cpu=-1", "--weights: weight of 'cpu' must be a finite number >= 0"),
+        ("cpu=0.5,CPU=0.1", "--weights: 'cpu' is given twice"),
+        ("ram=1", "--weights: 'ram=1' is not <category>=<weight>"),
+    ],
+)
+def test_rescore_refuses_bad_weights_naming_the_option(spec, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        rescore("--weights", spec, "--dry-run")

@@ -175,11 +175,10 @@ def test_rescore_dry_run_prints_the_changes_and_saves_nothing(post):
     assert Device.objects.get().global_score == 105.65
 
 
-def test_rescore_records_the_weights_it_applied(post):
+def test_rescore_records_the_weights_it_applied(post, settings):
     body = post()
-    call_command(
-        "rescore", "--weights", "cpu=1,memory=0,disk=0,network=0,gpu=0", stdout=io.StringIO()
-    )
+    settings.SCORE_WEIGHTS = "cpu=1,memory=0,disk=0,network=0,gpu=0"
+    call_command("rescore", stdout=io.StringIO())
     benchmark = Benchmark.objects.get(pk=body["benchmark_id"])
     assert benchmark.global_score == 104.4
     assert benchmark.weights == {"cpu": 1.0, "memory": 0.0, "disk": 0.0, "network": 0.0, "gpu": 0.0}

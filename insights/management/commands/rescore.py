@@ -3,7 +3,10 @@ from django.core.management.base import BaseCommand, CommandError
 from benchmarks.models import Benchmark
 from benchmarks.rescoring import benchmark_rescore
 from benchmarks.scoring import WeightsError, parse_weights
+from benchmarks.services import score_weights
 from insights.services import attention_evaluate_all
+from inventory.models import Device
+from inventory.services import device_get_by_hostname
 
 
 class Command(BaseCommand):
@@ -17,10 +20,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--weights",
-            help="Weights to use instead of SCORE_WEIGHTS, e.g. 'cpu=0.5,gpu=0' (for a trial).",
+            help="Weights to try instead of SCORE_WEIGHTS, e.g. 'cpu=0.5,gpu=0', with --dry-run.",
         )
         parser.add_argument(
-            "--device", action="append", default=[], help="Only this hostname (repeatable)."
+            "--device",
+            action="append",
+            default=[],
+            help="Only this hostname, whatever its case (repeatable).",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would change and save nothing."
@@ -30,11 +36,25 @@ class Command(BaseCommand):
         try:
             parsed = parse_weights(weights) if weights is not None else None
         except WeightsError as exc:
-            raise CommandError(str(exc)) from None
-        benchmarks = Benchmark.objects.all()
+            raise CommandError(f"--weights: {str(exc).removeprefix('SCORE_WEIGHTS: ')}") from None
+        if parsed is not None and not dry_run and parsed != score_weights():
+            # stored, they would rank these runs by other weights than every later submission
+            raise CommandError(
+                "--weights is a trial: add --dry-run to see what would change. To score by "
+                f"these weights, set SCORE_WEIGHTS={weights} (what new submissions are scored "
+                "with) and run rescore."
+            )
+        benchmarks, devices = Benchmark.objects.all(), None
         if device:
-            benchmarks = benchmarks.filter(device__hostname__in=device)
+            devices = self.devices_named(device)
+            benchmarks = benchmarks.filter(device__in=devices)
         result = benchmark_rescore(benchmarks=benchmarks, weights=parsed, dry_run=dry_run)
+        used = parsed or score_weights()
+        self.stdout.write(
+            "Weights: "
+            + ", ".join(f"{name}={weight:g}" for name, weight in used.items())
+            + " (each run's global score divides by the weights of the categories it has)"
+        )
         for change in result.changes[: self.SHOWN]:
             line = f"  #{change.benchmark_id} {change.hostname}: global {change.global_before}"
             line += f" → {change.global_after}"
@@ -49,10 +69,25 @@ class Command(BaseCommand):
                 "change. Nothing was saved."
             )
             return
-        devices = attention_evaluate_all()
+        evaluated = attention_evaluate_all(devices=devices)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rescored {result.examined} benchmark(s); {result.changed} changed. "
-                f"Attention re-evaluated on {devices} device(s)."
+                f"Attention re-evaluated on {evaluated} device(s)."
             )
         )
+
+    @staticmethod
+    def devices_named(names: list[str]) -> list[Device]:
+        """The devices of these hostnames, case-insensitively, as everywhere else; a name that
+        is no device's stops the command before anything is examined."""
+        found, unknown = [], []
+        for name in dict.fromkeys(names):
+            device = device_get_by_hostname(name)
+            if device is None:
+                unknown.append(name)
+            elif device not in found:
+                found.append(device)
+        if unknown:
+            raise CommandError(f"No device with the hostname {', '.join(map(repr, unknown))}.")
+        return found
