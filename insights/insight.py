@@ -77,6 +77,8 @@ def device_insights(device: Device) -> dict[str, Any]:
 
 
 def _gap(deviation_pct: float) -> str:
+    if deviation_pct == 0:
+        return "level with"
     return f"{abs(deviation_pct):g} % {'below' if deviation_pct < 0 else 'above'}"
 
 
@@ -91,8 +93,8 @@ def insight_sentences(
     baseline, own = answer["baseline"], answer["deviation_pct"]
     if (gap := own.get("global")) is not None:
         sentences.append(
-            f"{_gap(gap)} its own baseline (the median of its {baseline['runs']} earlier valid "
-            f"runs: {baseline['scores']['global']:g})."
+            f"Its global score is {_gap(gap)} its own baseline (the median of its "
+            f"{baseline['runs']} earlier valid runs: {baseline['scores']['global']:g})."
         )
     sentences += _categories_off(
         own, baseline["scores"] if baseline else {}, "its own baseline", thresholds.regression_pct
@@ -104,15 +106,21 @@ def insight_sentences(
         key = (peer["median_devices"], tuple(sorted(peer["median"].items())))
         groups.setdefault(key, ([], peer))[0].append(what)
     for whats, peer in groups.values():
+        same = f"other machines with the same {' and '.join(whats)}"
         gap = peer["deviation_pct"].get("global")
-        if gap is not None:
-            sentences.append(
-                f"{_gap(gap)} {peer['median_devices']} other machines with the same "
-                f"{' and '.join(whats)} ({peer['value']}: median {peer['median']['global']:g})."
-            )
-        sentences += _categories_off(
+        off = _categories_off(
             peer["deviation_pct"], peer["median"], "theirs", thresholds.peer_gap_pct
         )
+        if gap is not None:
+            sentences.append(
+                f"Its global score is {_gap(gap)} {peer['median_devices']} {same} "
+                f"({peer['value']}: median {peer['median']['global']:g})."
+            )
+        elif off:  # no global median to compare (measured otherwise): whose figures these are
+            sentences.append(
+                f"Against the {peer['devices']} {same} ({peer['value']}), by category:"
+            )
+        sentences += off
     return sentences
 
 

@@ -366,6 +366,8 @@ def test_device_page_tells_its_attention_items_insights_and_smart_history(
 
     items = html.split('id="attention-items"', 1)[1].split("</ul>", 1)[0]
     assert "reports SMART FAILED" in items and "Acknowledge" in items
+    # the page heads with it, before the device's editable metadata
+    assert html.index('id="attention-items"') < html.index('name="hostname"')
     assert "SMART history" in html and ">8<" in html.split("SMART history", 1)[1]
 
 

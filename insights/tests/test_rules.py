@@ -177,5 +177,31 @@ def test_peers_found_under_both_keys_are_told_once():
         ],
     }
     assert insight_sentences(answer, T) == [
-        "20 % below 3 other machines with the same CPU and system model (i7: median 100)."
+        "Its global score is 20 % below 3 other machines with the same CPU and system model "
+        "(i7: median 100)."
+    ]
+
+
+def test_category_figures_against_peers_say_whose_they_are_without_a_global_median():
+    from insights.insight import insight_sentences
+
+    answer = {
+        "baseline": {"runs": 4, "scores": {"global": 80.0}},
+        "deviation_pct": {"global": 0.0},
+        "peers": [
+            {
+                "by": "cpu_model",
+                "value": "i7",
+                "devices": 3,
+                "median_devices": 0,  # measured with other methods: no global median
+                "median": {"memory": 99.0},
+                "deviation_pct": {"memory": -39.4},
+            }
+        ],
+    }
+    assert insight_sentences(answer, T) == [
+        "Its global score is level with its own baseline (the median of its 4 earlier valid "
+        "runs: 80).",
+        "Against the 3 other machines with the same CPU (i7), by category:",
+        "Its memory score is 39.4 % below theirs (99).",
     ]
