@@ -109,6 +109,14 @@ def test_the_token_is_printed_on_the_first_start_only(checkout):
     assert api_token(checkout) == token  # the .env was kept
 
 
+def test_the_banner_names_the_address_and_the_token_in_force(checkout):
+    output = serve(checkout, API_TOKEN="token-from-the-environment-0123456789")
+
+    assert "starting on http://127.0.0.1:" in output, output  # HOST, where it listens
+    assert api_token(checkout) not in output  # the .env's token is not the one in force
+    assert "API_TOKEN from the environment" in output and "--token YOUR_TOKEN" in output
+
+
 def test_migrate_on_start_false_leaves_the_database_alone(checkout):
     output = serve(checkout, MIGRATE_ON_START="false")
 
