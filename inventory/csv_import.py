@@ -45,7 +45,7 @@ MSG_HOSTNAME_EMPTY = "hostname is empty."
 MSG_HOSTNAME_REPEATED = "hostname {hostname!r} already appears on line {line} (case-insensitive)."
 MSG_TOO_LONG = "{name} is {length} characters long; at most {limit}."
 MSG_NUL = "{name} contains a NUL character."
-MSG_TAGS_JSON = "tags is not a JSON list of names (a list starting with '[')."
+MSG_TAGS_JSON = "tags starts with '[' but is not a JSON list of names ({problem})."
 MSG_TAG_TOO_LONG = "tag {tag!r} is longer than {limit} characters."
 MSG_TOO_MANY_TAGS = "more than {limit} tags."
 MSG_AMBIGUOUS = "hostname {hostname!r} matches several devices: {names}."
@@ -88,9 +88,21 @@ def _decode(data: bytes) -> str:
         raise ImportFileError([MSG_ENCODING.format(detail=detail)]) from None
 
 
+def _delimiter(text: str) -> str:
+    """The header's separator: a comma, or what a spreadsheet saves otherwise (a semicolon
+    where the comma is the decimal mark, as European Excel does; a tab) when the header,
+    read with commas, is one column naming hostname with one of those in it."""
+    first = text.split("\n", 1)[0]
+    if "," not in first and "hostname" in first.lower():
+        for other in (";", "\t"):
+            if other in first:
+                return other
+    return ","
+
+
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """(first line, cells) of each CSV record; a quoted cell may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     start = 1
     while True:
         try:
@@ -108,10 +120,14 @@ def _tags(cell: str) -> list[str]:
     if cell.startswith("["):
         try:
             names = json.loads(cell)
-        except ValueError:
-            names = None
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise ValueError(MSG_TAGS_JSON)
+        except ValueError as error:
+            raise ValueError(MSG_TAGS_JSON.format(problem=f"invalid JSON: {error}")) from None
+        if not isinstance(names, list):
+            raise ValueError(MSG_TAGS_JSON.format(problem="not a list"))
+        for position, name in enumerate(names, 1):
+            if not isinstance(name, str):
+                problem = f"item {position}, {json.dumps(name)}, is not a name in quotes"
+                raise ValueError(MSG_TAGS_JSON.format(problem=problem))
     else:
         names = cell.split(";")
     # one tag per name whatever its case, as tags are matched ("GPU;gpu" is one tag)

@@ -100,7 +100,12 @@ def test_an_unchanged_file_changes_nothing_and_logs_nothing(tmp_path):
             "line 2: asset_tag is 101 characters long; at most 100.",
         ),
         ("hostname\n" + "h" * 256 + "\n", "line 2: hostname is 256 characters long; at most 255."),
-        ('hostname,tags\nnas,"[1, 2]"\n', "line 2: tags is not a JSON list of names"),
+        (
+            'hostname,tags\nnas,"[""a"", 1]"\n',
+            "line 2: tags starts with '[' but is not a JSON list of names (item 2, 1, is not a "
+            "name in quotes).",
+        ),
+        ('hostname,tags\nnas,"[a, b]"\n', "line 2: tags starts with '[' but is not a JSON list"),
         ("hostname,tags\nnas," + "t" * 51 + "\n", "line 2: tag '" + "t" * 51 + "' is longer"),
         ('hostname,description\nnas,"a\nb"\nws,x\x00y\n', "line 4: description contains a NUL"),
         ('hostname,location\nnas,"lab\n', "line 2: not valid CSV"),
@@ -119,6 +124,20 @@ def test_every_bad_line_is_named_and_good_lines_are_not_written(tmp_path):
     error = refused(tmp_path, "hostname,owner\ngood,ops\n,ops\nfine,ops\n,x\n")
     assert "line 3: hostname is empty." in error and "line 5: hostname is empty." in error
     assert not Device.objects.exists()
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_file_separated_as_a_spreadsheet_saves_it_is_read(tmp_path, separator):
+    # European Excel's "CSV" separates with semicolons (the comma is its decimal mark)
+    text = separator.join(["hostname", "location", "tags"]) + "\r\n"
+    text += separator.join(["web-02", "Lyon, salle 2", '"lab;web"']) + "\r\n"
+
+    out = run(tmp_path, ("\ufeff" + text).encode())
+
+    assert "1 new" in out
+    device = Device.objects.get(hostname="web-02")
+    assert device.location == "Lyon, salle 2"
+    assert sorted(t.name for t in device.tags.all()) == ["lab", "web"]
 
 
 def test_utf8_with_or_without_bom_is_read(tmp_path):
