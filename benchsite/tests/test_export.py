@@ -3,6 +3,9 @@
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import uuid
 from datetime import datetime
 
@@ -14,7 +17,9 @@ from django.test import AsyncClient
 
 from benchmarks.models import Benchmark
 from benchsite.export import ExportStream, columns, export_rows
+from benchsite.livetest import ROOT
 from benchsite.testing import TEST_API_TOKEN
+from benchsite.tests.markers import engine_independent
 from inventory.models import Device, HardwareSnapshot
 
 from .fleet import make_fleet
@@ -227,3 +232,34 @@ def test_api_export_under_asgi_streams_an_async_iterator(fleet):
     assert response.status_code == 200
     assert response.is_async
     assert body.decode() == run_export("csv", "benchmarks")[0]
+
+
+@engine_independent
+def test_an_export_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "ENV_FILE": "/nonexistent",
+        "DEBUG": "true",
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=120)
+    devices = tmp_path / "devices.csv"
+    rows = "".join(f"h{i},{'x' * 60}\n" for i in range(3000))
+    devices.write_text("hostname,description\n" + rows)
+    subprocess.run([*manage, "import_devices", str(devices)], env=env, check=True, timeout=120)
+
+    # `export … | head -c 100`: 3,000 rows outgrow the pipe's buffer, so the export is still
+    # writing when its reader is done
+    export = subprocess.Popen(
+        [*manage, "export", "--format", "csv"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    first = export.stdout.read(100)
+    export.stdout.close()
+    _, errors = export.communicate(timeout=120)
+
+    assert first.startswith(b"id,")
+    assert errors == b""  # no BrokenPipeError traceback

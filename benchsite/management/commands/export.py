@@ -1,3 +1,5 @@
+import os
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -26,9 +28,15 @@ class Command(BaseCommand):
         except ExportError as exc:
             raise CommandError(str(exc)) from None
         if output is None:
-            for chunk in stream:
-                self.stdout.write(chunk, ending="")
-            self.stdout.flush()
+            try:
+                for chunk in stream:
+                    self.stdout.write(chunk, ending="")
+                self.stdout.flush()
+            except BrokenPipeError:
+                # the reader had enough (`export … | head`): no traceback, and nothing more
+                # for Python to flush into the closed pipe at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return
             # the data owns stdout; the summary goes to stderr
             self.stderr.write(f"Exported {stream.rows} {what}.", style_func=lambda s: s)
             return
