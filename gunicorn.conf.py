@@ -70,9 +70,14 @@ def when_ready(server):
         from benchsite.process import freeze_loaded_objects
 
         if apps.ready:  # a Django application (not perf/raw_asgi.py, which shares this file)
+            from django.conf import settings
             from django.db import connections
 
             connections.close_all()
+            if settings.NOTIFY_URLS:
+                from insights.notify import preload
+
+                preload()
         freeze_loaded_objects()
 
 

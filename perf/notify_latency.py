@@ -13,8 +13,9 @@ every submission opens or resolves one smart_failing item. For each it prints, i
   reaching the receiver (what a person waiting for it sees after bench.sh ends);
 - the submission's own duration.
 
-The first notification of a worker process loads Apprise (~0.4 s): the warm-up rounds, printed
-apart.
+The first notification of each worker process: the warm-up rounds, printed apart (Apprise and
+the URLs' plugins are loaded by gunicorn's master before it forks the workers; ~0.4 s more
+each when they were loaded by the first notification).
 """
 
 import argparse
@@ -135,7 +136,8 @@ def main() -> int:
     print(f"item → received     {ms(item_to_received)} ms")
     print(f"answer → received   {ms(answer_to_received)} ms")
     print(f"submission (POST)   {ms(posts)} ms")
-    print(f"warm-up (the worker loads Apprise): {', '.join(f'{v * 1000:.0f}' for v in warmup)} ms")
+    firsts = ", ".join(f"{v * 1000:.0f}" for v in warmup)
+    print(f"warm-up (each worker's first notification): {firsts} ms")
     return 0
 
 

@@ -105,10 +105,13 @@ def test_a_failing_disk_notifies_once_when_it_opens_and_once_when_it_resolves(
     sent()
 
     (opened,) = receiver.messages
+    item = AttentionItem.objects.get()
     assert opened["title"] == "nas: smart_failing"
     assert opened["type"] == "failure"
     assert opened["message"] == (
         "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED\n"
+        # when, so that notifications arriving out of turn can be told apart
+        f"Opened {item.opened_at:%Y-%m-%d %H:%M:%S} UTC.\n"
         f"{SITE}/admin/inventory/device/{body['device_id']}/change/"
     )
 
@@ -122,9 +125,10 @@ def test_a_failing_disk_notifies_once_when_it_opens_and_once_when_it_resolves(
     assert receiver.titles() == ["nas: smart_failing", "nas: smart_failing resolved"]
     resolved = receiver.messages[1]
     assert resolved["type"] == "success"
+    item.refresh_from_db()
     assert resolved["message"].splitlines() == [
         "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED",
-        "Resolved.",
+        f"Resolved {item.closed_at:%Y-%m-%d %H:%M:%S} UTC.",
         f"{SITE}/admin/inventory/device/{body['device_id']}/change/",
     ]
 
@@ -140,7 +144,9 @@ def test_acknowledging_an_item_notifies_it_resolved_by_whom(notify_to, receiver,
     sent()
 
     assert receiver.titles() == ["nas: smart_degrading", "nas: smart_degrading resolved"]
-    assert "Acknowledged by API_TOKEN." in receiver.messages[1]["message"]
+    item.refresh_from_db()
+    acknowledged = f"Acknowledged by API_TOKEN {item.closed_at:%Y-%m-%d %H:%M:%S} UTC."
+    assert acknowledged in receiver.messages[1]["message"]
 
 
 def test_a_receiver_that_never_answers_slows_no_submission_and_the_failure_is_logged(
