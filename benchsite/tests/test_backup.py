@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import resource
 import signal
 import sqlite3
@@ -197,7 +198,11 @@ def test_keep_deletes_only_the_oldest_of_our_archives(site):
     assert len(archives) == 2
     assert "benchtools-20200102-000000-1.tar.gz" in archives
     assert set(foreign) <= set(left)
-    assert "Deleted old archive benchtools-20200101-000000.tar.gz" in out.getvalue()
+    said = out.getvalue()
+    assert "Deleted old archive benchtools-20200101-000000.tar.gz" in said
+    # what was written first, then what was pruned; a small archive's size in kB, not "0.0 MB"
+    assert said.index("Wrote ") < said.index("Deleted old archive")
+    assert re.search(r"Wrote \S+ \(\d+\.\d kB\)", said)
 
 
 def test_keep_must_be_at_least_one(site):

@@ -31,12 +31,17 @@ class Command(BaseCommand):
             self.stdout.write(f"Removed {name}, left by an interrupted backup")
         for reason in result.skipped:
             self.stderr.write(f"Skipped UPLOAD_DIR/{reason}.")
-        for path in result.pruned:
-            self.stdout.write(f"Deleted old archive {path.name}")
         rows = sum(result.counts.values())
         self.stdout.write(
             self.style.SUCCESS(
-                f"Wrote {result.path} ({result.size / 1e6:.1f} MB): {rows} rows, "
+                f"Wrote {result.path} ({_size(result.size)}): {rows} rows, "
                 f"{result.files} uploaded file(s)."
             )
         )
+        for path in result.pruned:  # pruned once the new archive was written
+            self.stdout.write(f"Deleted old archive {path.name}")
+
+
+def _size(size: int) -> str:
+    # a small fleet's archive is a few dozen kB: "0.0 MB" said nothing
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(size / 1e3, 0.1):.1f} kB"
