@@ -22,6 +22,8 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from benchmarks.models import Benchmark
+from benchmarks.tests.factories import BenchmarkFactory
 from benchsite import __version__, backup
 from benchsite.backup import archive, uploads
 from benchsite.export import WHATS, export_rows
@@ -339,6 +341,20 @@ def test_restore_brings_back_the_database_and_uploads_exactly(site):
     assert Device.objects.create(hostname="after-restore").pk > max(
         row["id"] for row in before["rows"]["devices"]
     )
+
+
+def test_restore_says_what_the_database_holds_and_warns_of_runs_it_loses(site):
+    path = make_backup()
+    quiet, quiet_err = restore(path, "--noinput")  # nothing arrived since: no warning
+    late = BenchmarkFactory(device=Device.objects.get(hostname="nas-01"))
+
+    out, err = restore(path, "--noinput")
+
+    assert "now holds" in quiet and quiet_err == ""
+    assert f"The database now holds {Device.objects.count()} device(s)" in out
+    assert "Warning: runs arrived after this archive was made" in err
+    assert "restoring loses them" in err
+    assert not Benchmark.objects.filter(pk=late.pk).exists()  # as it warned
 
 
 def test_tampered_upload_is_refused_and_nothing_changes(site):

@@ -2,7 +2,13 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 
+from benchmarks.models import Benchmark
 from benchsite import __version__
 from benchsite.backup import (
     ENGINE_NAMES,
@@ -11,6 +17,7 @@ from benchsite.backup import (
     backup_restore,
     backup_verify,
 )
+from inventory.models import Device
 
 MSG_NO_TTY = (
     "Refusing to restore without confirmation: standard input is not a terminal. "
@@ -45,6 +52,7 @@ class Command(BaseCommand):
             f"{ENGINE_NAMES[info.engine]} database with {sum(info.counts.values())} rows, "
             f"{info.uploads} uploaded file(s)."
         )
+        self.say_what_is_replaced(manifest)
         if manifest["app_version"] != __version__:
             self.stdout.write(
                 f"This server runs version {__version__}; migrations are applied after restoring."
@@ -75,3 +83,26 @@ class Command(BaseCommand):
                 f"file(s) from {archive.name}."
             )
         )
+
+    def say_what_is_replaced(self, manifest: dict) -> None:
+        """What the database holds now, and a warning when runs arrived after the archive was
+        made: restoring loses them (the server should be stopped first)."""
+        try:
+            devices = Device.objects.count()
+            newest = Benchmark.objects.aggregate(newest=Max("received_at"))["newest"]
+        except DatabaseError:  # no database yet (a new server restoring its first archive)
+            return
+        self.stdout.write(
+            f"The database now holds {devices} device(s); "
+            + (f"its newest run arrived {_when(newest)}." if newest else "no run.")
+        )
+        made = parse_datetime(manifest["created_at"])
+        if newest and made and newest > made:
+            self.stderr.write(
+                f"Warning: runs arrived after this archive was made ({_when(made)}); restoring "
+                "loses them. Stop the server first, or take a backup now."
+            )
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "Y-m-d H:i:s T")
