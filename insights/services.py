@@ -211,13 +211,22 @@ def attention_acknowledge(*, item: AttentionItem, by: str) -> AttentionItem:
     return item
 
 
-def attention_evaluate_all(*, devices: Iterable[Device] | None = None) -> int:
+@dataclass
+class Reevaluated:
+    devices: int = 0
+    opened: int = 0
+    resolved: int = 0
+
+
+def attention_evaluate_all(*, devices: Iterable[Device] | None = None) -> Reevaluated:
     """Re-evaluate every benchmarked device, or these `devices` (after `rescore`: new weights
-    or thresholds)."""
+    or thresholds): how many, and how many items opened and resolved."""
     if devices is None:
         devices = Device.objects.filter(last_benchmark_at__isnull=False)
-    count = 0
+    done = Reevaluated()
     for device in devices:
-        attention_evaluate(device=device)
-        count += 1
-    return count
+        events = attention_evaluate(device=device)
+        done.devices += 1
+        done.opened += sum(event.kind == OPENED for event in events)
+        done.resolved += sum(event.kind == RESOLVED for event in events)
+    return done

@@ -58,7 +58,7 @@ def test_rescore_can_be_limited_to_devices_named_in_any_case(settings):
     other.refresh_from_db()
     assert mine.global_score == 10.0
     assert other.global_score != 10.0
-    assert "Attention re-evaluated on 1 device(s)." in output  # not the whole fleet's
+    assert "Attention re-evaluated on 1 device(s):" in output  # not the whole fleet's
 
 
 def test_rescore_names_a_hostname_that_is_no_devices_and_examines_nothing():

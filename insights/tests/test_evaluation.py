@@ -1,8 +1,10 @@
 """The attention evaluation that follows a stored run: after its transaction, before its answer."""
 
+import io
 import logging
 
 import pytest
+from django.core.management import call_command
 
 from benchmarks.models import Benchmark
 from insights import selectors
@@ -93,3 +95,19 @@ def test_an_item_acknowledged_while_its_device_is_evaluated_stays_as_it_was_clos
     monkeypatch.setattr(selectors, "device_snapshots", real)
     run(hours_ago=0, disks=[disk(smart_health="FAILED")])
     assert AttentionItem.objects.filter(closed_at__isnull=True).count() == 1
+
+
+def test_rescore_after_a_threshold_change_says_what_opened_and_resolved(run, settings):
+    run("nas", disks=[disk(smart_health="PASSED", temperature_c=58)])
+    run("desk", disks=[disk(smart_health="PASSED", temperature_c=62)])
+    assert AttentionItem.objects.get().device.hostname == "desk"  # hot at 62 °C, not 58
+    settings.DISK_HOT_C = 59.0
+    out = io.StringIO()
+    call_command("rescore", "--dry-run", stdout=out)
+    assert "re-evaluated (and notified) by a run without --dry-run" in out.getvalue()
+
+    settings.DISK_HOT_C = 57.0
+    call_command("rescore", stdout=out)
+
+    assert "Attention re-evaluated on 2 device(s): 1 item(s) opened, 0 resolved." in out.getvalue()
+    assert AttentionItem.objects.filter(closed_at__isnull=True).count() == 2

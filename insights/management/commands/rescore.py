@@ -66,14 +66,16 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(
                 f"Dry run: {result.examined} benchmark(s) examined; {result.changed} would "
-                "change. Nothing was saved."
+                "change. Nothing was saved; attention items are re-evaluated (and notified) "
+                "by a run without --dry-run."
             )
             return
         evaluated = attention_evaluate_all(devices=devices)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rescored {result.examined} benchmark(s); {result.changed} changed. "
-                f"Attention re-evaluated on {evaluated} device(s)."
+                f"Attention re-evaluated on {evaluated.devices} device(s): "
+                f"{evaluated.opened} item(s) opened, {evaluated.resolved} resolved."
             )
         )
 
