@@ -238,10 +238,10 @@ def compare_view(model_admin: admin.ModelAdmin, request):
         raise PermissionDenied
     try:
         ids = parse_ids(request.GET.get("devices"))
-    except CompareError as exc:
+        comparison = compare_devices(ids)
+    except (CompareError, Http404) as exc:  # back to the list, with the reason
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("admin:inventory_device_changelist"))
-    comparison = compare_devices(ids)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,

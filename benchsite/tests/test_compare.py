@@ -153,3 +153,24 @@ def test_compare_selected_refuses_fewer_than_2_or_more_than_10(admin_client, sel
         follow=True,
     )
     assert "Select 2 to 10 devices to compare." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("devices", "message"),
+    [
+        ("{a},{a}", "is given twice"),
+        ("abc,{a}", "&#x27;abc&#x27; is not a device id."),
+        ("{a},999999", "No device with id 999999."),
+    ],
+)
+def test_the_admin_compare_page_says_what_is_wrong_with_its_devices(
+    admin_client, devices, message
+):
+    a = DeviceFactory().pk
+    url = "/admin/inventory/device/compare/?devices=" + devices.format(a=a)
+
+    response = admin_client.get(url, follow=True)
+
+    # back on the device list, in the admin, with the reason
+    assert response.redirect_chain and response.status_code == 200
+    assert message in response.content.decode()
