@@ -261,7 +261,11 @@ def compare_selected(modeladmin, request, queryset):
     selected = set(queryset.values_list("pk", flat=True)[: MAX_DEVICES + 1])
     ids = [pk for pk in posted if pk in selected] if len(selected) <= MAX_DEVICES else []
     if not MIN_DEVICES <= len(selected) <= MAX_DEVICES or len(ids) != len(selected):
-        messages.error(request, f"Select {MIN_DEVICES} to {MAX_DEVICES} devices to compare.")
+        count = len(selected) if len(selected) <= MAX_DEVICES else f"more than {MAX_DEVICES}"
+        messages.error(
+            request,
+            f"Select {MIN_DEVICES} to {MAX_DEVICES} devices to compare ({count} selected).",
+        )
         return None
     url = reverse("admin:inventory_device_compare_devices")
     return HttpResponseRedirect(f"{url}?devices={','.join(map(str, ids))}")
