@@ -155,7 +155,8 @@ def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             except ValueError as error:
                 problems.append(str(error))
             continue
-        value = cell.strip() if name == "hostname" else cell
+        # trimmed, as the admin's forms and the API trim what they are given
+        value = cell.strip()
         limit = _max_length(name)
         if limit is not None and len(value) > limit:
             problems.append(MSG_TOO_LONG.format(name=name, length=len(value), limit=limit))

@@ -72,9 +72,18 @@ def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path):
 
     assert 'line 2 nas-01 (changed): location "lab" → "rack-2"' in out
     assert "line 3 new-box (new)" in out
+    assert out.index("line 2") < out.index("line 3")  # in the file's order
     assert "Dry run: 1 new, 1 changed, 0 unchanged. Nothing was saved." in out
     assert Device.objects.get().location == "lab"
     assert not LogEntry.objects.exists()
+
+
+def test_cells_are_trimmed_as_the_admin_and_the_api_trim_them(tmp_path):
+    DeviceFactory(hostname="nas-01", location="Rack A", owner="ops")
+    out = run(tmp_path, 'hostname,location,owner\nnas-01, Rack A ,ops\nws-1,"  desk 4 ",\n')
+
+    assert "1 new, 0 changed, 1 unchanged" in out
+    assert Device.objects.get(hostname="ws-1").location == "desk 4"
 
 
 def test_an_unchanged_file_changes_nothing_and_logs_nothing(tmp_path):

@@ -28,6 +28,7 @@ class Command(BaseCommand):
         except ImportFileError as exc:
             raise CommandError(f"{file}: nothing imported.\n{exc}") from None
         changes = [("new", c) for c in plan.created] + [("changed", c) for c in plan.updated]
+        changes.sort(key=lambda pair: pair[1].line)  # in the file's order
         for kind, change in changes[: self.SHOWN]:
             what = describe_changes(change.changes)
             self.stdout.write(f"  line {change.line} {change.hostname} ({kind}): {what}")
