@@ -202,6 +202,10 @@ def remove_leftovers(directory: Path) -> list[str]:
 # --- reading and verifying ------------------------------------------------------------------
 
 
+# what a member the archives of ours never hold says: a stranger's tarball, or a tampered one
+REFUSED = "Refusing the archive (not a Linux BenchTools backup, or altered)"
+
+
 def _check_member(member: tarfile.TarInfo, seen: set[str]) -> str:
     """The member's name if it may be in an archive of ours; RestoreError otherwise."""
     name = member.name
@@ -213,23 +217,25 @@ def _check_member(member: tarfile.TarInfo, seen: set[str]) -> str:
         or "\x00" in name
         or any(part in ("", ".", "..") for part in parts)
     ):
-        raise RestoreError(f"Refusing the archive: unsafe member path {name!r}.")
+        raise RestoreError(f"{REFUSED}: unsafe member path {name!r}.")
     if not member.isreg():
         kind = "link" if member.issym() or member.islnk() else "non-file"
-        raise RestoreError(f"Refusing the archive: {name!r} is a {kind} member.")
+        raise RestoreError(f"{REFUSED}: {name!r} is a {kind} member.")
     if not (
         name == MANIFEST
         or name in DATABASE_MEMBERS.values()
         or (name.startswith(UPLOADS_PREFIX) and not parts[1].startswith(STAGING_PREFIX))
     ):
-        raise RestoreError(f"Refusing the archive: unexpected member {name!r}.")
+        raise RestoreError(f"{REFUSED}: unexpected member {name!r}.")
     if name in seen:
-        raise RestoreError(f"Refusing the archive: {name!r} appears twice.")
+        raise RestoreError(f"{REFUSED}: {name!r} appears twice.")
     seen.add(name)
     return name
 
 
 def _open_archive(path: Path) -> tarfile.TarFile:
+    if path.is_dir():
+        raise RestoreError(f"{path} is a directory: give the archive's file (benchtools-….tar.gz).")
     if not path.is_file():
         raise RestoreError(f"{path}: no such archive.")
     try:
@@ -302,7 +308,7 @@ def backup_verify(*, archive: Path) -> ArchiveInfo:
     listed = {entry["path"]: (entry["size"], entry["sha256"]) for entry in manifest["files"]}
     for name, (size, sha256) in found.items():
         if name not in listed:
-            raise RestoreError(f"Refusing the archive: {name!r} is not in its manifest.")
+            raise RestoreError(f"{REFUSED}: {name!r} is not in its manifest.")
         if listed[name] != (size, sha256):
             raise RestoreError(
                 f"Checksum mismatch for {name!r}: the archive is corrupt or was modified; "
@@ -328,7 +334,7 @@ def extract(info: ArchiveInfo, staging: Path) -> None:
                     continue
                 target = (staging / name).resolve()
                 if not target.is_relative_to(root) or name not in listed:
-                    raise RestoreError(f"Refusing the archive: unexpected member {name!r}.")
+                    raise RestoreError(f"{REFUSED}: unexpected member {name!r}.")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 digest, size = hashlib.sha256(), 0
                 source = tar.extractfile(member)

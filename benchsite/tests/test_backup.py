@@ -390,6 +390,19 @@ def _link(name, kind, target):
     return info, None
 
 
+def test_a_directory_or_a_strangers_tarball_is_named_for_what_it_is(site, tmp_path):
+    with pytest.raises(CommandError, match="is a directory: give the archive's file"):
+        restore(tmp_path, "--noinput")
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "devices.csv").write_text("hostname\nnas\n")
+    stranger = tmp_path / "exports.tar.gz"
+    with tarfile.open(stranger, "w:gz") as tar:
+        tar.add(folder, arcname="csv")
+    with pytest.raises(CommandError, match=r"not a Linux BenchTools backup, or altered"):
+        restore(stranger, "--noinput")
+
+
 @pytest.mark.parametrize(
     ("defect", "message"),
     [
