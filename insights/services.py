@@ -3,7 +3,7 @@ person's acknowledgement."""
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -94,9 +94,9 @@ def attention_evaluate(
         newest_run_id = selectors.newest_run_id(device.pk)
     current = _open_items(device)
     assessment = _assessment(device, snapshot, current)
-    unchanged = _still_holding(assessment, current)
-    if unchanged is not None:
-        _seen_again(unchanged)
+    plan = _plan(assessment, current)
+    if plan.only_seen:
+        _seen_again(plan.seen)
         return []
     with transaction.atomic():
         # The device's row first, as a submission's transaction locks it: another submission
@@ -107,7 +107,7 @@ def attention_evaluate(
         locked = _open_items(device, lock=True)
         if _ids(locked) != _ids(current) or selectors.newest_run_id(device.pk) != newest_run_id:
             assessment = _assessment(device, None, locked)  # the device's row may be stale too
-        return _apply(device, assessment, locked)
+        return _apply(device, _plan(assessment, locked))
 
 
 OpenItems = dict[tuple[str, str, str], AttentionItem]  # by (kind, category, disk)
@@ -136,26 +136,39 @@ def _assessment(
     return device_assessment(device, open_disks, cpu_model)
 
 
-def _closes(assessment: rules.Assessment, current: OpenItems) -> list[AttentionItem]:
-    holding = {condition.key for condition in assessment.holding}
-    return [
+@dataclass
+class _Plan:
+    """What an assessment does to a device's open items, one entry per condition."""
+
+    opens: list[rules.Condition] = field(default_factory=list)  # no open item yet
+    rewrites: list[tuple[AttentionItem, rules.Condition]] = field(default_factory=list)
+    seen: list[int] = field(default_factory=list)  # open items holding as they are
+    closes: list[AttentionItem] = field(default_factory=list)  # over (smart_degrading waits)
+
+    @property
+    def only_seen(self) -> bool:
+        return not (self.opens or self.rewrites or self.closes)
+
+
+def _plan(assessment: rules.Assessment, current: OpenItems) -> _Plan:
+    plan, planned = _Plan(), set()
+    for condition in assessment.holding:
+        if condition.key in planned:
+            continue
+        planned.add(condition.key)
+        item = current.get(condition.key)
+        if item is None:
+            plan.opens.append(condition)
+        elif (item.message, item.severity) != (condition.message, condition.severity):
+            plan.rewrites.append((item, condition))
+        else:
+            plan.seen.append(item.pk)
+    plan.closes = [
         item
-        for key in assessment.over - holding
+        for key in assessment.over - planned
         if (item := current.get(key)) is not None and item.kind != Kind.SMART_DEGRADING
     ]
-
-
-def _still_holding(assessment: rules.Assessment, current: OpenItems) -> list[int] | None:
-    """The ids of the open items whose conditions hold as they are, when that is all the
-    assessment says; None when it opens, rewrites or closes an item."""
-    seen = []
-    for condition in assessment.holding:
-        item = current.get(condition.key)
-        if item is None or (item.message, item.severity) != (condition.message, condition.severity):
-            return None
-        if item.pk not in seen:
-            seen.append(item.pk)
-    return None if _closes(assessment, current) else seen
+    return plan
 
 
 def _seen_again(ids: list[int]) -> None:
@@ -167,30 +180,24 @@ def _seen_again(ids: list[int]) -> None:
         )
 
 
-def _apply(device: Device, assessment: rules.Assessment, current: OpenItems) -> list[Event]:
+def _apply(device: Device, plan: _Plan) -> list[Event]:
     events = []
+    for condition in plan.opens:
+        item = AttentionItem.objects.create(
+            device=device,
+            kind=condition.kind,
+            severity=condition.severity,
+            category=condition.category,
+            disk=condition.disk,
+            message=condition.message,
+        )
+        events.append(Event(OPENED, item))
+    for item, condition in plan.rewrites:
+        item.message, item.severity = condition.message, condition.severity
+        item.save(update_fields=("message", "severity", "updated_at"))
+    _seen_again(plan.seen)
     now = timezone.now()
-    confirmed = []  # open items whose condition still holds as it was: seen again now
-    for condition in assessment.holding:
-        item = current.get(condition.key)
-        if item is None:
-            item = AttentionItem.objects.create(
-                device=device,
-                kind=condition.kind,
-                severity=condition.severity,
-                category=condition.category,
-                disk=condition.disk,
-                message=condition.message,
-            )
-            current[condition.key] = item
-            events.append(Event(OPENED, item))
-        elif (item.message, item.severity) != (condition.message, condition.severity):
-            item.message, item.severity = condition.message, condition.severity
-            item.save(update_fields=("message", "severity", "updated_at"))
-        elif item.pk not in confirmed:
-            confirmed.append(item.pk)
-    _seen_again(confirmed)
-    for item in _closes(assessment, current):
+    for item in plan.closes:
         item.closed_at = now
         item.save(update_fields=("closed_at", "updated_at"))
         events.append(Event(RESOLVED, item))
