@@ -46,13 +46,15 @@ class Command(BaseCommand):
         except RestoreError as exc:
             raise CommandError(str(exc)) from exc
         manifest = info.manifest
+        made = parse_datetime(str(manifest["created_at"]))
         self.stdout.write(
-            f"{archive.name}: verified. Made {manifest['created_at']} by version "
+            f"{archive.name}: verified. Made {_when(made) if made else manifest['created_at']} "
+            f"by version "
             f"{manifest['app_version']} on {manifest.get('hostname', '?')}; "
             f"{ENGINE_NAMES[info.engine]} database with {sum(info.counts.values())} rows, "
             f"{info.uploads} uploaded file(s)."
         )
-        self.say_what_is_replaced(manifest)
+        self.say_what_is_replaced(made)
         if manifest["app_version"] != __version__:
             self.stdout.write(
                 f"This server runs version {__version__}; migrations are applied after restoring."
@@ -84,7 +86,7 @@ class Command(BaseCommand):
             )
         )
 
-    def say_what_is_replaced(self, manifest: dict) -> None:
+    def say_what_is_replaced(self, made) -> None:
         """What the database holds now, and a warning when runs arrived after the archive was
         made: restoring loses them (the server should be stopped first)."""
         try:
@@ -96,7 +98,6 @@ class Command(BaseCommand):
             f"The database now holds {devices} device(s); "
             + (f"its newest run arrived {_when(newest)}." if newest else "no run.")
         )
-        made = parse_datetime(manifest["created_at"])
         if newest and made and newest > made:
             self.stderr.write(
                 f"Warning: runs arrived after this archive was made ({_when(made)}); restoring "
@@ -105,4 +106,5 @@ class Command(BaseCommand):
 
 
 def _when(moment) -> str:
+    # the archive's and the database's times alike: local, to the second
     return date_format(timezone.localtime(moment), "Y-m-d H:i:s T")
