@@ -1,15 +1,18 @@
 """The data the insight rules read, in a fixed number of queries per device."""
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Max, TextField, When
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Case, IntegerField, TextField, When
 from django.db.models.functions import Cast
 
 from benchmarks import validity
 from benchmarks.models import Benchmark, Validity
+from benchsite.prepared import Prepared
 from inventory.columns import disks_of, model_key
 from inventory.models import Device, HardwareSnapshot
 
@@ -35,34 +38,38 @@ def thresholds() -> rules.Thresholds:
     )
 
 
-def _figures(row: Mapping[str, Any]) -> dict[str, float | None]:
+def _figures(scores: Sequence[float | None], excluded: list[str]) -> dict[str, float | None]:
     # a category the run left out of its global score neither makes a baseline nor is judged
-    figures = {name: row[field] for name, field in zip(FIGURE_NAMES, SCORE_FIELDS, strict=True)}
-    return validity.counted(figures, row["excluded_categories"])
+    return validity.counted(dict(zip(FIGURE_NAMES, scores, strict=True)), excluded)
+
+
+_RUNS = Prepared(
+    lambda device_id: (
+        Benchmark.objects.filter(device_id=device_id)
+        .order_by("-run_at", "-id")
+        .values_list("id", "run_at", "validity", "methods", "excluded_categories", *SCORE_FIELDS)[
+            :RUNS_READ
+        ]
+    ),
+    device_id=int,
+)
 
 
 def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     """The run that ranks the device (its latest valid run, else its latest) and its valid runs
     before that one, newest first. One query, which reads each run's small `methods`, not its
     results."""
-    rows = list(
-        Benchmark.objects.filter(device_id=device_id)
-        .order_by("-run_at", "-id")
-        .values("id", "run_at", "validity", "methods", "excluded_categories", *SCORE_FIELDS)[
-            :RUNS_READ
-        ]
-    )
     runs = [
         (
-            row["validity"] == Validity.VALID,
+            valid == Validity.VALID,
             rules.Run(
-                id=row["id"],
-                run_at=row["run_at"],
-                scores=_figures(row),
-                methods=row["methods"] or {},
+                id=pk,
+                run_at=run_at,
+                scores=_figures(scores, excluded),
+                methods=methods or {},
             ),
         )
-        for row in rows
+        for pk, run_at, valid, methods, excluded, *scores in _RUNS.rows(device_id=device_id)
     ]
     valid = [run for ok, run in runs if ok]
     latest = valid[0] if valid else (runs[0][1] if runs else None)
@@ -70,10 +77,31 @@ def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     return latest, earlier
 
 
+_NEWEST_RUN = Prepared(
+    lambda device_id: (
+        Benchmark.objects.filter(device_id=device_id).order_by("-id").values_list("id")[:1]
+    ),
+    device_id=int,
+)
+
+
 def newest_run_id(device_id: int) -> int | None:
     """The id of the device's newest stored run (the last submission stored): what tells that
     a device got or lost a run between two reads."""
-    return Benchmark.objects.filter(device_id=device_id).aggregate(newest=Max("id"))["newest"]
+    rows = _NEWEST_RUN.rows(device_id=device_id)
+    return rows[0][0] if rows else None
+
+
+_DEVICE_LOCK = Prepared(
+    lambda device_id: Device.objects.select_for_update().filter(pk=device_id).values_list("id"),
+    device_id=int,
+)
+
+
+def device_lock(device_id: int) -> bool:
+    """Lock the device's row until the transaction ends, as a submission does (PostgreSQL;
+    SQLite's immediate transactions take turns); False if it is gone."""
+    return bool(_DEVICE_LOCK.rows(device_id=device_id))
 
 
 def latest_cpu_model(device_id: int) -> str:
@@ -95,20 +123,10 @@ def device_peers(
     wanted = model_key(value)
     if not wanted:
         return rules.Peers(0, [])
-    rows = (
-        # the key column follows latest_snapshot: a deleted latest snapshot leaves no peer
-        Device.objects.filter(**{f"{key}_key": wanted}, latest_snapshot__isnull=False)
-        .filter(global_score__isnull=False)
-        .exclude(pk=device_id)
-        .annotate(
-            methods=Cast("ranking_methods", TextField()),
-            excluded=Cast("ranking_excluded", TextField()),
-        )
-        .values_list("methods", "excluded", *(f"{name}_score" for name in figures))
-    )
+    rows = _peers_query(key, tuple(figures)).rows(wanted=wanted, device_id=device_id)
     by_methods: dict[str | None, list[tuple]] = {}
     count = 0
-    for text, excluded, *scores in rows:
+    for *scores, text, excluded in rows:
         if excluded and excluded != "[]":  # a figure left out of its global score: not a peer's
             scores = list(
                 validity.counted(
@@ -130,18 +148,45 @@ def device_peers(
     return rules.Peers(count, measured)
 
 
+@functools.cache
+def _peers_query(key: str, figures: tuple[str, ...]) -> Prepared:
+    return Prepared(
+        lambda wanted, device_id: (
+            # the key column follows latest_snapshot: a deleted latest snapshot leaves no peer
+            Device.objects.filter(**{f"{key}_key": wanted}, latest_snapshot__isnull=False)
+            .filter(global_score__isnull=False)
+            .exclude(pk=device_id)
+            .annotate(
+                methods=Cast("ranking_methods", TextField()),
+                excluded=Cast("ranking_excluded", TextField()),
+            )
+            .values_list(*(f"{name}_score" for name in figures), "methods", "excluded")
+        ),
+        wanted=str,
+        device_id=int,
+    )
+
+
 def device_snapshots(device_id: int, *, limit: int = SNAPSHOTS_READ) -> list[dict]:
     """The newest snapshots' id, time and disks (their `disk_readings`, by disk key), newest
     first. One query, which decodes no snapshot's whole storage."""
-    rows = (
-        HardwareSnapshot.objects.filter(device_id=device_id)
-        .order_by("-captured_at", "-id")
-        .values_list("id", "captured_at", "disk_readings")[:limit]
-    )
+    rows = _snapshots_query(limit).rows(device_id=device_id)
     return [
         {"id": pk, "captured_at": captured_at, "disks": disks_of(disks)}
         for pk, captured_at, disks in rows
     ]
+
+
+@functools.cache
+def _snapshots_query(limit: int) -> Prepared:
+    return Prepared(
+        lambda device_id: (
+            HardwareSnapshot.objects.filter(device_id=device_id)
+            .order_by("-captured_at", "-id")
+            .values_list("id", "captured_at", "disk_readings")[:limit]
+        ),
+        device_id=int,
+    )
 
 
 def previous_readings(snapshots: list[dict]) -> dict[str, Mapping[str, Any]]:
@@ -157,6 +202,33 @@ def previous_readings(snapshots: list[dict]) -> dict[str, Mapping[str, Any]]:
         if len(found) == len(wanted):
             break
     return found
+
+
+_ITEM_FIELDS = tuple(field.attname for field in AttentionItem._meta.concrete_fields)
+
+
+def _open_items_query(*, lock: bool) -> Prepared:
+    def build(device_id):
+        items = AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=True)
+        return (items.select_for_update() if lock else items).values_list(*_ITEM_FIELDS)
+
+    return Prepared(build, device_id=int)
+
+
+_OPEN_ITEMS = {lock: _open_items_query(lock=lock) for lock in (False, True)}
+
+
+def device_open_items(device: Device, *, lock: bool = False) -> list[AttentionItem]:
+    """The device's open items, in no order, each knowing its device (a notification names
+    it); `lock`: locked until the transaction ends (PostgreSQL). One query, compiled once: a
+    submission's evaluation reads them."""
+    items = [
+        AttentionItem.from_db(DEFAULT_DB_ALIAS, _ITEM_FIELDS, row)
+        for row in _OPEN_ITEMS[lock].rows(device_id=device.pk)
+    ]
+    for item in items:
+        item.device = device
+    return items
 
 
 def open_items(device_id: int) -> list[AttentionItem]:

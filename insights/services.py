@@ -102,7 +102,7 @@ def attention_evaluate(
         # The device's row first, as a submission's transaction locks it: another submission
         # of the device waits until these writes commit, and its own evaluation then reads
         # them (PostgreSQL; SQLite's immediate transactions already take turns).
-        if not Device.objects.select_for_update().filter(pk=device.pk).exists():
+        if not selectors.device_lock(device.pk):
             return []  # deleted meanwhile, with its items
         locked = _open_items(device, lock=True)
         if _ids(locked) != _ids(current) or selectors.newest_run_id(device.pk) != newest_run_id:
@@ -114,10 +114,7 @@ OpenItems = dict[tuple[str, str, str], AttentionItem]  # by (kind, category, dis
 
 
 def _open_items(device: Device, *, lock: bool = False) -> OpenItems:
-    # through the device's manager: each item knows its device (a notification names it)
-    items = device.attention_items.filter(closed_at__isnull=True)
-    if lock:
-        items = items.select_for_update()
+    items = selectors.device_open_items(device, lock=lock)
     return {(item.kind, item.category, item.disk): item for item in items}
 
 

@@ -19,6 +19,7 @@ INFRASTRUCTURE = {
     "benchsite.lookup",
     "benchsite.pagination",
     "benchsite.parsers",
+    "benchsite.prepared",
 }
 FORBIDDEN = {
     "inventory": ("benchmarks", "insights", "documents", "benchsite"),
