@@ -14,7 +14,8 @@ with the same converters Django applies (datetimes, JSON).
 A queryset given to `Prepared` is a `values_list()` of fixed shape whose arguments reach the SQL
 as parameters unchanged (an exact lookup, not `__contains` or `__in`): compiling refuses one whose
 placeholder value it cannot find among the parameters. Queries run through the connection's
-cursor, so they are logged and counted as any ORM query.
+cursor, so they are logged and counted as any ORM query. Django's checks made while compiling
+(`select_for_update()` outside a transaction on PostgreSQL) are made at the first run only.
 """
 
 import threading
@@ -24,7 +25,6 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import ValuesListIterable
-from django.db.models.sql.compiler import SQLCompiler
 
 # placeholder values: each compiled query gets distinct ones, so that no constant of the
 # query can be taken for an argument
@@ -40,10 +40,10 @@ class Prepared:
             raise TypeError(f"Prepared arguments must be int or str: {sorted(unsupported)}")
         self._build = build
         self._arguments = arguments
-        self._compiled: dict[str, tuple[str, list, dict[str, list[int]], SQLCompiler]] = {}
+        self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, alias: str) -> tuple[str, list, dict[str, list[int]], SQLCompiler]:
+    def _compile(self, alias: str) -> tuple:
         placeholders = {
             name: _PLACEHOLDERS[kind](n) for n, (name, kind) in enumerate(self._arguments.items())
         }
@@ -63,7 +63,8 @@ class Prepared:
         missing = sorted(name for name, found in positions.items() if not found)
         if missing:
             raise ValueError(f"{missing} do not reach the query's parameters unchanged: {sql}")
-        return sql, params, positions, compiler
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        return sql, params, positions, compiler, converters
 
     def rows(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
         """The rows of the query for these values, converted as the ORM converts them."""
@@ -72,7 +73,7 @@ class Prepared:
             with self._lock:
                 compiled = self._compiled.get(using) or self._compile(using)
                 self._compiled[using] = compiled
-        sql, template, positions, compiler = compiled
+        sql, template, positions, compiler, converters = compiled
         params = list(template)
         for name, indexes in positions.items():
             for i in indexes:
@@ -80,4 +81,6 @@ class Prepared:
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        if converters:
+            return list(map(tuple, compiler.apply_converters(fetched, converters)))
+        return fetched

@@ -1,7 +1,9 @@
 """The data the insight rules read, in a fixed number of queries per device."""
 
 import functools
+import itertools
 import json
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -118,34 +120,38 @@ def device_peers(
     or system_model): how many, and their ranking figures (`figures`, all by default; a
     submission's evaluation reads only "global") grouped by the methods they were measured
     with. One query, none for no value. A CPU model may be shared by thousands of machines: rows
-    are read as tuples, grouped by their methods' text (one bench.sh version makes one) and
-    each group's methods decoded once."""
+    are read as tuples sorted by their methods' text (one bench.sh version makes one), grouped,
+    and each group's methods decoded once."""
     wanted = model_key(value)
     if not wanted:
         return rules.Peers(0, [])
     rows = _peers_query(key, tuple(figures)).rows(wanted=wanted, device_id=device_id)
-    by_methods: dict[str | None, list[tuple]] = {}
-    count = 0
-    for *scores, text, excluded in rows:
+    # per methods' text, per figure its values; the rows come sorted by methods and exclusions
+    by_methods: dict[str | None, list[list[float | None]]] = {}
+    for (text, excluded), group in itertools.groupby(rows, key=_METHODS_AND_EXCLUDED):
         if excluded and excluded != "[]":  # a figure left out of its global score: not a peer's
-            scores = list(
-                validity.counted(
-                    dict(zip(figures, scores, strict=True)), json.loads(excluded)
-                ).values()
-            )
-        by_methods.setdefault(text, []).append(scores)
-        count += 1
+            left_out = json.loads(excluded)
+            group = [
+                tuple(validity.counted(dict(zip(figures, row, strict=False)), left_out).values())
+                for row in group
+            ]
+        columns = by_methods.setdefault(text, [[] for _ in figures])
+        # the group's columns: its figures', then its methods and exclusions (not kept)
+        for column, values in zip(columns, zip(*group, strict=True), strict=False):
+            column.extend(values)
     measured = []
-    for text, group in by_methods.items():
+    for text, columns in by_methods.items():
         methods = json.loads(text) if text else None
-        columns = zip(*group, strict=True)  # per figure, its values
         measured.append(
             rules.Measured(
                 methods if isinstance(methods, dict) else {},
                 dict(zip(figures, columns, strict=True)),
             )
         )
-    return rules.Peers(count, measured)
+    return rules.Peers(len(rows), measured)
+
+
+_METHODS_AND_EXCLUDED = operator.itemgetter(-2, -1)
 
 
 @functools.cache
@@ -161,6 +167,7 @@ def _peers_query(key: str, figures: tuple[str, ...]) -> Prepared:
                 excluded=Cast("ranking_excluded", TextField()),
             )
             .values_list(*(f"{name}_score" for name in figures), "methods", "excluded")
+            .order_by("methods", "excluded")  # grouped by device_peers
         ),
         wanted=str,
         device_id=int,

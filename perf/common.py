@@ -33,8 +33,14 @@ def example_document() -> dict:
     return json.loads((EXAMPLE if EXAMPLE.is_file() else EXAMPLE_FALLBACK).read_text())
 
 
-def submission(example: dict, i: int, fleet: int = FLEET) -> dict:
-    """The contract example as machine i % fleet sends it: own hostname, keys, scores, id."""
+def submission(example: dict, i: int, fleet: int = FLEET, *, churn: bool = False) -> dict:
+    """The contract example as machine i % fleet sends it: own hostname, keys, scores, id.
+
+    Each machine has a CPU score of its own, spread over 50–200 across the fleet, and runs
+    within ±2 % of it, as a real machine repeats (README, "Repeatability"): the machines far
+    below their peers keep an open below_peers item. `churn`: each run of a machine swings its
+    CPU score by 90 points instead, so nearly every submission opens or closes an attention
+    item (the evaluation's writing path, a worst case)."""
     document = copy.deepcopy(example)
     n = i % fleet
     document["device_identifier"] = f"node-{n:04d}"
@@ -43,7 +49,11 @@ def submission(example: dict, i: int, fleet: int = FLEET) -> dict:
     system["machine_id"] = f"{n:032x}"
     system["system_uuid"] = str(uuid.UUID(int=n + 1))
     system["system_serial"] = f"SN{n:08d}"
-    document["results"]["cpu"]["score"] = round(50 + (i * 7.3) % 150, 1)
+    if churn:
+        score = 50 + (i * 7.3) % 150
+    else:
+        score = (50 + (n * 7.3) % 150) * (1 + ((i // fleet) % 5 - 2) / 100)
+    document["results"]["cpu"]["score"] = round(score, 1)
     return document
 
 

@@ -1,13 +1,13 @@
 """Where one submission's server time goes: the request cycle, validation, the ORM, SQLite.
 
-    .venv/bin/python perf/ingest_breakdown.py [--count 600]
+    .venv/bin/python perf/ingest_breakdown.py [--count 600] [--churn]
 
 In one process, on a fresh SQLite database of its own (migrated, then warmed with one
 submission per machine of the fleet), through Django's WSGI handler exactly as gunicorn calls
 it, no network: prints the mean time of each part of POST /api/benchmark, and of the floors it
 is made of (a DRF view without authentication that does nothing but `SELECT 1`, one ORM query
-against its SQL alone). perf/ingest.py measures the whole server under load; this says which
-part the time is in. Figures: README, "Performance".
+against its SQL alone). `--churn` as for perf/ingest.py. perf/ingest.py measures the whole
+server under load; this says which part the time is in. Figures: README, "Performance".
 """
 
 import argparse
@@ -55,17 +55,18 @@ def setup_django(workdir: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=600)
+    parser.add_argument("--churn", action="store_true", help="scores that open or close items")
     args = parser.parse_args()
     if not 0 < args.count <= 20_000:
         parser.error("--count must be in 1..20000")
     n = args.count
     with tempfile.TemporaryDirectory(prefix="perf-breakdown-") as tmp:
         setup_django(Path(tmp))
-        run(n)
+        run(n, churn=args.churn)
     return 0
 
 
-def run(n: int) -> None:
+def run(n: int, *, churn: bool = False) -> None:
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection, transaction
 
@@ -104,7 +105,8 @@ def run(n: int) -> None:
 
     example = example_document()
     warmup = FLEET  # every machine of the fleet submitted once: each line measures re-submissions
-    bodies = [json.dumps(submission(example, i)).encode() for i in range(warmup + 5 * n)]
+    documents = (submission(example, i, churn=churn) for i in range(warmup + 5 * n))
+    bodies = [json.dumps(document).encode() for document in documents]
     for body in bodies[:warmup]:
         assert request("POST", "/api/benchmark", body).startswith("201")
     batches = [bodies[warmup + k * n : warmup + (k + 1) * n] for k in range(5)]
