@@ -50,7 +50,8 @@ class Prepared:
         queryset = self._build(**placeholders)
         query = queryset.query
         columns = [*query.extra_select, *query.values_select, *query.annotation_select]
-        if queryset._iterable_class is not ValuesListIterable or list(queryset._fields) != columns:
+        fields = list(queryset._fields or ()) or columns  # values_list() alone: every column
+        if queryset._iterable_class is not ValuesListIterable or fields != columns:
             # rows are returned in the SQL's column order: fields first, then annotations
             raise ValueError(f"Prepared needs values_list(fields…, annotations…): {columns}")
         compiler = queryset.query.get_compiler(using=alias)

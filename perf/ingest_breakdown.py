@@ -73,6 +73,7 @@ def run(n: int, *, churn: bool = False) -> None:
     import benchmarks.views
     from benchmarks.services import IngestResult, benchmark_ingest
     from benchmarks.validation import submission_validate
+    from benchsite.prepared import Prepared
     from benchsite.submission_api import evaluate_attention
     from inventory.models import Device
     from inventory.services import device_get_by_hostname
@@ -176,6 +177,15 @@ def run(n: int, *, churn: bool = False) -> None:
             lambda _: cursor.execute(sql, params).fetchall(),
             range(n),
         )
+    by_hostname = Prepared(
+        lambda hostname: Device.objects.filter(hostname=hostname).order_by("pk").values_list()[:1],
+        hostname=str,
+    )
+    mean_ms(
+        "    the same SELECT compiled once (benchsite.prepared)",
+        lambda name: by_hostname.rows(hostname=name),
+        names,
+    )
     again = mean_ms(
         "POST /api/benchmark, whole, again at the end",
         lambda body: request("POST", "/api/benchmark", body),

@@ -111,3 +111,9 @@ def test_only_a_values_list_in_column_order_is_taken(two_devices, build):
 def test_arguments_are_ints_or_strings():
     with pytest.raises(TypeError, match="int or str"):
         Prepared(lambda when: Benchmark.objects.filter(run_at=when), when=float)
+
+
+def test_values_list_of_every_column(two_devices):
+    every = Prepared(lambda pk: Device.objects.filter(pk=pk).values_list(), pk=int)
+    alpha = two_devices["alpha"]
+    assert every.rows(pk=alpha) == list(Device.objects.filter(pk=alpha).values_list())
