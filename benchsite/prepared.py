@@ -64,6 +64,8 @@ class Prepared:
         missing = sorted(name for name, found in positions.items() if not found)
         if missing:
             raise ValueError(f"{missing} do not reach the query's parameters unchanged: {sql}")
+        # Django's own converters (datetimes, JSON); those bound to the compiling thread's
+        # connection read only its settings (the time zone), the same in every thread
         converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
         return sql, params, positions, compiler, converters
 
