@@ -15,6 +15,18 @@ def document_list(*, device: Device) -> QuerySet[Document]:
     return Document.objects.filter(device=device).order_by("-uploaded_at", "-id")
 
 
+def document_files() -> dict[str, tuple[str, list[tuple[int, str]]]]:
+    """Every stored name the documents reference: its recorded SHA-256 and the documents (id,
+    device) that reference it. One query; what a backup checks its archive against."""
+    files: dict[str, tuple[str, list[tuple[int, str]]]] = {}
+    rows = Document.objects.order_by("pk").values_list(
+        "stored_name", "sha256", "pk", "device__hostname"
+    )
+    for name, sha256, pk, hostname in rows.iterator(chunk_size=2000):
+        files.setdefault(name, (sha256, []))[1].append((pk, hostname))
+    return files
+
+
 @dataclass(frozen=True)
 class StoredFileProblem:
     document_id: int

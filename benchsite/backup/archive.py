@@ -300,6 +300,11 @@ def backup_verify(*, archive: Path) -> ArchiveInfo:
                     digest.update(chunk)
                     size += len(chunk)
                 found[name] = (size, digest.hexdigest())
+            # tarfile ends its listing quietly at a header it cannot read after the first
+            # member: the rest of the compressed stream, read to its end, has gzip's CRC say
+            # whether the archive was damaged (a damaged one is "corrupt", not "not ours")
+            while tar.fileobj.read(COPY_BUFFER):
+                pass
     except RestoreError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:

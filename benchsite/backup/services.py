@@ -14,12 +14,15 @@ from django.core.management import call_command
 from django.db import connections
 
 from documents import storage
+from documents.models import Document
+from documents.selectors import StoredFileProblem, document_files
 
 from ..files import TEMP_PREFIX
 from . import postgresql, sqlite, uploads
 from .archive import (
     DATABASE_MEMBERS,
     ENGINE_NAMES,
+    UPLOADS_PREFIX,
     ArchiveInfo,
     archive_name,
     archive_writer,
@@ -44,6 +47,9 @@ class BackupResult:
     pruned: list[Path] = field(default_factory=list)
     # temporary files and directories of interrupted backups, removed first
     leftovers: list[str] = field(default_factory=list)
+    # documents of the archived database whose file the archive lacks or holds damaged: the
+    # older archives are then kept (not pruned), they may hold the good copies
+    problems: list[StoredFileProblem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ def backup_create(
         with tempfile.TemporaryDirectory(dir=directory, prefix=TEMP_PREFIX) as staging:
             dump = Path(staging) / "database"
             counts = ENGINES[engine].dump(alias, dump)
+            referenced = _referenced_files(alias)  # after the copy: it holds at least these
             skipped: list[str] = []
             with archive_writer(path) as writer:
                 writer.add_file(DATABASE_MEMBERS[engine], dump)
@@ -95,8 +102,9 @@ def backup_create(
         raise BackupError(f"Backup failed: {exc}. No archive was written to {directory}.") from exc
     except BackupError as exc:
         raise BackupError(f"{exc} No archive was written to {directory}.") from exc
+    problems = _document_problems(referenced, writer.files)
     try:
-        pruned = backup_prune(directory=directory, keep=keep) if keep else []
+        pruned = backup_prune(directory=directory, keep=keep) if keep and not problems else []
     except OSError as exc:
         raise BackupError(
             f"Wrote {path}, but deleting old archives failed: {describe(exc)}."
@@ -109,7 +117,35 @@ def backup_create(
         skipped=skipped,
         pruned=pruned,
         leftovers=leftovers,
+        problems=problems,
     )
+
+
+def _referenced_files(alias: str) -> dict[str, tuple[str, list[tuple[int, str]]]]:
+    # a database not migrated yet (a backup before the first start) has no documents table
+    with connections[alias].cursor() as cursor:
+        tables = connections[alias].introspection.table_names(cursor)
+    return document_files() if Document._meta.db_table in tables else {}
+
+
+def _document_problems(
+    referenced: dict[str, tuple[str, list[tuple[int, str]]]], archived: list[dict]
+) -> list[StoredFileProblem]:
+    """The documents whose file the archive lacks, or holds with other bytes than were
+    uploaded (the SHA-256 recorded at upload, which the stored name is made of)."""
+    sha256_of = {
+        entry["path"].removeprefix(UPLOADS_PREFIX): entry["sha256"]
+        for entry in archived
+        if entry["path"].startswith(UPLOADS_PREFIX)
+    }
+    problems = []
+    for name, (sha256, documents) in referenced.items():
+        found = sha256_of.get(name)
+        if found == sha256:
+            continue
+        problem = "missing" if found is None else "checksum differs"
+        problems += [StoredFileProblem(pk, device, name, problem) for pk, device in documents]
+    return problems
 
 
 def backup_check_restorable(*, info: ArchiveInfo, alias: str = "default") -> None:

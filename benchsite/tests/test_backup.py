@@ -207,6 +207,52 @@ def test_keep_deletes_only_the_oldest_of_our_archives(site):
     assert re.search(r"Wrote \S+ \(\d+\.\d kB\)", said)
 
 
+def _documents(site) -> tuple:
+    from documents.services import document_store
+    from documents.tests.files import pdf_bytes, upload
+
+    device = Device.objects.get(hostname="nas-01")
+    kept = document_store(device=device, upload=upload(pdf_bytes("kept"), "kept.pdf"))
+    lost = document_store(device=device, upload=upload(pdf_bytes("lost"), "lost.pdf"))
+    bent = document_store(device=device, upload=upload(pdf_bytes("bent"), "bent.pdf"))
+    root = Path(site.UPLOAD_DIR)
+    (root / lost.stored_name).unlink()  # gone from the storage
+    path = root / bent.stored_name
+    data = bytearray(path.read_bytes())
+    data[-20] ^= 0xFF  # one byte changed, same size: only its checksum tells
+    path.write_bytes(bytes(data))
+    return kept, lost, bent
+
+
+def test_a_document_missing_or_damaged_fails_the_backup_and_keeps_older_archives(site):
+    kept, lost, bent = _documents(site)
+    directory = Path(site.BACKUP_DIR)
+    directory.mkdir()
+    older = ["benchtools-20200101-000000.tar.gz", "benchtools-20200102-000000.tar.gz"]
+    for name in older:
+        (directory / name).write_bytes(b"an older archive")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match=r"2 document\(s\) have their file missing or damaged"):
+        call_command("backup", "--keep", "1", stdout=out, stderr=err)
+    # the archive is still written (the database and the other files are worth having), and
+    # the older ones stay: they may hold the good copies
+    written = Path(out.getvalue().split("Wrote ", 1)[1].split(" (", 1)[0])
+    assert written.is_file()
+    assert set(older) <= {p.name for p in directory.iterdir()}
+    said = err.getvalue()
+    assert f"missing: {lost.stored_name} (document {lost.pk} of nas-01)" in said
+    assert f"checksum differs: {bent.stored_name} (document {bent.pk} of nas-01)" in said
+    assert kept.stored_name not in said
+
+
+def test_a_backup_whose_documents_are_whole_succeeds(site):
+    kept, lost, bent = _documents(site)
+    lost.delete()
+    bent.delete()
+    path = make_backup()
+    assert f"uploads/{kept.stored_name}" in {m.name for m, _ in members(path)}
+
+
 def test_keep_must_be_at_least_one(site):
     with pytest.raises(CommandError, match="at least 1"):
         call_command("backup", "--keep", "0", stdout=io.StringIO())
@@ -407,6 +453,7 @@ def test_a_directory_or_a_strangers_tarball_is_named_for_what_it_is(site, tmp_pa
     ("defect", "message"),
     [
         ("truncated", "corrupt or truncated"),
+        ("flipped-byte", "corrupt or truncated"),
         ("not-gzip", "not a backup archive"),
         ("no-manifest", "has no manifest.json"),
         ("foreign-format", "not a Linux BenchTools backup"),
@@ -429,6 +476,10 @@ def test_foreign_corrupt_or_unsafe_archives_are_refused(site, tmp_path, defect, 
     evil = ("../evil.txt", "uploads/../../evil.txt", "/tmp/evil.txt", "etc/cron.d/evil")
     if defect == "truncated":
         bad.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif defect == "flipped-byte":  # inside the compressed database: its headers turn garbage
+        data = bytearray(path.read_bytes())
+        data[5000] ^= 0xFF
+        bad.write_bytes(bytes(data))
     elif defect == "not-gzip":
         bad.write_bytes(b"just some text\n" * 100)
     elif defect == "no-manifest":

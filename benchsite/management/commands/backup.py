@@ -40,6 +40,18 @@ class Command(BaseCommand):
         )
         for path in result.pruned:  # pruned once the new archive was written
             self.stdout.write(f"Deleted old archive {path.name}")
+        if result.problems:
+            for problem in result.problems:  # on stderr: what cron mails
+                self.stderr.write(
+                    f"  {problem.problem}: {problem.stored_name} "
+                    f"(document {problem.document_id} of {problem.device})"
+                )
+            kept = " Older archives were kept (--keep not applied)." if keep else ""
+            raise CommandError(
+                f"{len(result.problems)} document(s) have their file missing or damaged in this "
+                f"archive (above): the stored file is gone or changed since its upload "
+                f"(manage.py check_documents --verify).{kept}"
+            )
 
 
 def _size(size: int) -> str:

@@ -74,7 +74,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  not a document file, left alone: {name}")
         if audit.problems:
             raise CommandError(
-                f"{len(audit.problems)} documents have a missing or damaged file: restore them "
-                "from a backup (manage.py restore), or delete those documents."
+                f"{len(audit.problems)} documents have a missing or damaged file. Take each "
+                "back from a backup archive without touching anything else (`tar -xzf "
+                "ARCHIVE uploads/NAME` gives the file, to put in the storage as NAME; "
+                "manage.py restore would roll the whole database back to the archive), or "
+                "delete those documents."
             )
         self.stdout.write(self.style.SUCCESS("Every document's file is in place."))
