@@ -111,6 +111,12 @@ class HardwareSnapshotAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def delete_model(self, request, obj):
+        services.snapshot_delete(snapshots=HardwareSnapshot.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.snapshot_delete(snapshots=queryset)
+
 
 @admin.register(ManufacturerLink)
 class ManufacturerLinkAdmin(admin.ModelAdmin):

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -363,6 +363,29 @@ def link_update(*, link: ManufacturerLink, data: Mapping[str, Any]) -> Manufactu
         raise ManufacturerLink.DoesNotExist("The link was deleted.")
     link.save(update_fields=(*fields, "updated_at"), force_update=True)
     return link
+
+
+@transaction.atomic
+def snapshot_delete(*, snapshots: QuerySet[HardwareSnapshot]) -> int:
+    """Delete snapshots (their runs stay, without one). A device whose latest snapshot went
+    points at its newest remaining one, with the peer keys of that one: its hardware columns,
+    filters, search and peers follow. Returns how many snapshots were deleted."""
+    device_ids = set(snapshots.values_list("device_id", flat=True))
+    _, deleted = snapshots.delete()
+    # the foreign key's SET_NULL left these without one
+    for device_id in Device.objects.filter(
+        pk__in=device_ids, latest_snapshot__isnull=True
+    ).values_list("pk", flat=True):
+        newest = (
+            HardwareSnapshot.objects.filter(device_id=device_id)
+            .order_by("-captured_at", "-id")
+            .only("pk", *columns.MODEL_KEYS)
+            .first()
+        )
+        Device.objects.filter(pk=device_id).update(
+            latest_snapshot=newest, **columns.model_keys(newest)
+        )
+    return deleted.get(HardwareSnapshot._meta.label, 0)
 
 
 @transaction.atomic
