@@ -32,7 +32,7 @@ from inventory.admin import (
 from inventory.columns import SMART_FIELDS
 from inventory.models import Device
 from inventory.schema import CATEGORIES
-from inventory.selectors import HARDWARE_SEARCH_FIELDS
+from inventory.selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
 
 from .charts import score_history_svg
 from .compare import compare_selected, compare_view
@@ -96,9 +96,7 @@ class DeviceAdmin(admin.ModelAdmin):
         VirtualizationFilter,
     )
     search_fields = (
-        "hostname",
-        "asset_tag",
-        "description",
+        *DEVICE_SEARCH_FIELDS,
         "serial",
         "machine_id",
         "system_uuid",
@@ -106,7 +104,8 @@ class DeviceAdmin(admin.ModelAdmin):
         *HARDWARE_SEARCH_FIELDS,
     )
     search_help_text = (
-        "Hostname, asset tag, serial, description, or hardware: CPU, system, GPU or disk model."
+        "Hostname, description, location, owner, tag, asset tag, serial, or hardware: CPU, "
+        "system, GPU or disk model."
     )
     list_select_related = ("latest_snapshot",)
     list_per_page = 50

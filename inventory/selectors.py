@@ -6,6 +6,9 @@ from django.db.models import F, QuerySet
 
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
+# What a device search matches of what people record (the API's ?search= and the admin's):
+# the name, the notes, where it is, whose it is, its tags, its asset tag
+DEVICE_SEARCH_FIELDS = ("hostname", "description", "location", "owner", "tags__name", "asset_tag")
 # What "search by hardware" matches (the API's ?search= and the admin's device search): the
 # latest snapshot's CPU, system, GPU and disk models.
 HARDWARE_SEARCH_FIELDS = (

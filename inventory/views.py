@@ -8,7 +8,7 @@ from benchsite.lookup import IdViewSet, object_or_404
 from . import selectors, services
 from .filters import DeviceFilter, DeviceOrdering, DeviceSearch
 from .models import Device, ManufacturerLink
-from .selectors import HARDWARE_SEARCH_FIELDS
+from .selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
 from .serializers import (
     DeviceListSerializer,
     DeviceUpdateSerializer,
@@ -31,11 +31,7 @@ class DeviceViewSet(
 
     filter_backends = (DeviceSearch, DeviceFilter, DeviceOrdering)
     search_fields = (
-        "hostname",
-        "description",
-        "location",
-        "tags__name",
-        "asset_tag",
+        *DEVICE_SEARCH_FIELDS,
         # the hardware, through the latest snapshot (one join, whatever the page size)
         *HARDWARE_SEARCH_FIELDS,
     )

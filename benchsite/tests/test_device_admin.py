@@ -354,6 +354,30 @@ def test_device_changelist_search_finds_machines_by_their_hardware(admin_client,
     assert found('"ryzen 9"') == ["c"]  # a quoted phrase whole
 
 
+def test_device_search_finds_machines_by_owner_location_and_tag(admin_client, api):
+    from inventory.models import Tag
+
+    DeviceFactory(hostname="a", owner="Élodie Martin", location="Büro 2")
+    DeviceFactory(hostname="b", owner="Anna", location="rack-1")
+    DeviceFactory(hostname="c", owner="Bob", location="office").tags.add(
+        Tag.objects.create(name="backup-target")
+    )
+
+    def found(query):
+        html = admin_client.get("/admin/inventory/device/", {"q": query}).content.decode()
+        in_admin = [name for name in ("a", "b", "c") if f">{name}</a>" in html]
+        in_api = [
+            d["hostname"] for d in api.get("/api/devices", {"search": query}).json()["results"]
+        ]
+        assert sorted(in_api) == in_admin  # the API's ?search= matches alike
+        return in_admin
+
+    assert found("anna") == ["b"]
+    assert found("Élodie") == ["a"]
+    assert found("rack") == ["b"]
+    assert found("backup-target") == ["c"]
+
+
 def test_device_page_tells_its_attention_items_insights_and_smart_history(
     admin_client, submit, example
 ):
