@@ -4,8 +4,10 @@ where the runs and documents of a device are importable too."""
 
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminURLFieldWidget
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
 
@@ -120,7 +122,7 @@ class HardwareSnapshotAdmin(admin.ModelAdmin):
 
 @admin.register(ManufacturerLink)
 class ManufacturerLinkAdmin(admin.ModelAdmin):
-    list_display = ("label", "device", "url", "updated_at")
+    list_display = ("label", "device", "link", "updated_at")
     list_filter = ("device__location", "updated_at")
     search_fields = ("label", "url", "device__hostname")
     list_select_related = ("device",)
@@ -140,6 +142,16 @@ class ManufacturerLinkAdmin(admin.ModelAdmin):
         # the admin goes on with `obj` (its message, its redirect): make it the created link
         obj.pk, obj.created_at, obj.updated_at = link.pk, link.created_at, link.updated_at
         obj._state.adding = False
+
+    @admin.display(description="URL", ordering="url")
+    def link(self, obj):
+        # clickable as the admin makes a URL, by this field's own rule: the admin's would leave
+        # a LAN host's bare name (http://nas/) as text; anything else stays text
+        try:
+            LinkURLValidator()(obj.url)
+        except ValidationError:
+            return obj.url
+        return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', obj.url, obj.url)
 
     def delete_model(self, request, obj):
         services.link_delete(link=obj)

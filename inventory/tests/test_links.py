@@ -205,3 +205,11 @@ def test_the_link_changelist_searches_filters_and_pins_its_queries(
     assert admin_client.get(url, {"q": "node-2"}).context["cl"].result_count == 1
     response = admin_client.get(url, {"device__location": "Rack A"})
     assert response.context["cl"].result_count == 3
+
+
+def test_the_link_changelist_makes_a_lan_hosts_link_clickable(admin_client):
+    LinkFactory(label="NAS web UI", url="http://nas/")
+    LinkFactory(label="Drivers", url="https://www.example.com/drivers")
+    html = admin_client.get(reverse("admin:inventory_manufacturerlink_changelist")).content.decode()
+    assert '<a href="http://nas/" rel="noopener noreferrer">http://nas/</a>' in html
+    assert 'href="https://www.example.com/drivers"' in html
