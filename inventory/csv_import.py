@@ -45,6 +45,10 @@ MSG_HOSTNAME_EMPTY = "hostname is empty."
 MSG_HOSTNAME_REPEATED = "hostname {hostname!r} already appears on line {line} (case-insensitive)."
 MSG_TOO_LONG = "{name} is {length} characters long; at most {limit}."
 MSG_NUL = "{name} contains a NUL character."
+MSG_EXTRA_CELLS = (
+    "{count} cells where the first line names {columns} columns: is a value with the "
+    'separator in it unquoted? (write "Building 3, Floor 2" in quotes)'
+)
 MSG_TAGS_JSON = "tags starts with '[' but is not a JSON list of names ({problem})."
 MSG_TAG_TOO_LONG = "tag {tag!r} is longer than {limit} characters."
 MSG_TOO_MANY_TAGS = "more than {limit} tags."
@@ -193,6 +197,8 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> list[Row]:
         values, problems = _row_values(
             {name: cells[index] if index < len(cells) else "" for index, name in wanted}
         )
+        if any(cell.strip() for cell in cells[len(names) :]):  # and may leave empty ones
+            problems.insert(0, MSG_EXTRA_CELLS.format(count=len(cells), columns=len(names)))
         key = values.get("hostname", "").lower()
         if key and key in seen:
             problems.append(

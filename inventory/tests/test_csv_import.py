@@ -118,6 +118,11 @@ def test_an_unchanged_file_changes_nothing_and_logs_nothing(tmp_path):
         ("hostname,tags\nnas," + "t" * 51 + "\n", "line 2: tag '" + "t" * 51 + "' is longer"),
         ('hostname,description\nnas,"a\nb"\nws,x\x00y\n', "line 4: description contains a NUL"),
         ('hostname,location\nnas,"lab\n', "line 2: not valid CSV"),
+        (
+            "hostname,location,owner\nm-04,Building 3, Floor 2,alice\n",
+            "line 2: 4 cells where the first line names 3 columns: is a value with the separator "
+            'in it unquoted? (write "Building 3, Floor 2" in quotes)',
+        ),
     ],
 )
 def test_a_bad_file_names_the_line_and_writes_nothing(tmp_path, text, message):
@@ -178,6 +183,15 @@ def test_a_100000_row_file_is_refused_without_writing(tmp_path):
     error = refused(tmp_path, "hostname\n" + "".join(f"host-{i}\n" for i in range(100_000)))
     assert f"More than {csv_import.MAX_ROWS:,} devices" in error
     assert not Device.objects.exists()
+
+
+def test_empty_cells_after_the_last_column_are_ignored(tmp_path):
+    # a spreadsheet may save a row's trailing empty cells past the header's columns
+    run(tmp_path, "hostname,location\nnas,lab,,\nws,office,\n")
+    assert sorted(Device.objects.values_list("hostname", "location")) == [
+        ("nas", "lab"),
+        ("ws", "office"),
+    ]
 
 
 def test_unknown_columns_and_blank_lines_are_ignored(tmp_path):
