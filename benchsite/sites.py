@@ -1,8 +1,11 @@
 """The admin site: its index is the fleet dashboard; its login counts failed attempts."""
 
+import ipaddress
 import logging
 import math
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import StreamingHttpResponse
@@ -25,13 +28,29 @@ ATTENTION_SIZE = 20
 MSG_LOGIN_THROTTLED = "Too many failed logins from this address; retry in {wait} s."
 
 
-def bench_command(request) -> str:
-    """The one-liner that benchmarks a machine against this server, as the browser reached it."""
-    base = request.build_absolute_uri("/").rstrip("/")
+def bench_base(request) -> str:
+    """The address other machines reach this server at: SITE_URL when set, else the one the
+    browser used."""
+    return settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+
+
+def bench_command(base: str) -> str:
+    """The one-liner that benchmarks a machine against the server at `base`."""
     return (
         f"curl -fsSL {base}/bench.sh | sudo bash -s -- "
         f"--server {base}/api/benchmark --token YOUR_TOKEN"
     )
+
+
+def is_loopback(base: str) -> bool:
+    """An address only this machine reaches (localhost, 127.0.0.0/8, ::1)."""
+    host = (urlsplit(base).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def ranking_rows(devices) -> list[dict]:
@@ -103,7 +122,8 @@ class BenchAdminSite(admin.AdminSite):
             "ranking": ranking_rows(ranking),
             "categories": CATEGORIES,
             "recent": benchmark_recent(limit=10),
-            "bench_command": bench_command(request),
+            "bench_command": bench_command(base := bench_base(request)),
+            "bench_loopback": is_loopback(base),
             "token_add_url": reverse("admin:benchsite_apitoken_add"),
             "devices_url": reverse("admin:inventory_device_changelist"),
             **(extra_context or {}),

@@ -115,6 +115,23 @@ def test_dashboard_offers_the_bench_command_for_this_server(admin_client):
         "--server http://bench.lan:8007/api/benchmark --token YOUR_TOKEN"
     ) in html
     assert 'data-copy-target="bench-command"' in html
+    assert 'id="bench-loopback"' not in html
+
+
+def test_the_bench_command_uses_site_url_and_warns_of_a_loopback_address(admin_client, settings):
+    html = admin_client.get("/admin/", HTTP_HOST="localhost:8007").content.decode()
+    assert "--server http://localhost:8007/api/benchmark" in html
+    assert 'id="bench-loopback"' in html  # a command no other machine can use, said so
+    assert (
+        'id="bench-loopback"'
+        in admin_client.get("/admin/", HTTP_HOST="127.0.0.1:8007").content.decode()
+    )
+
+    settings.SITE_URL = "http://bench.lan:8007"
+    html = admin_client.get("/admin/", HTTP_HOST="localhost:8007").content.decode()
+    assert "curl -fsSL http://bench.lan:8007/bench.sh" in html
+    assert "--server http://bench.lan:8007/api/benchmark" in html
+    assert 'id="bench-loopback"' not in html
 
 
 def test_dashboard_of_an_empty_fleet_explains_what_to_do(admin_client):
