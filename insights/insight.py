@@ -5,6 +5,7 @@ from typing import Any
 
 from inventory.columns import MODEL_KEYS, SMART_FIELDS
 from inventory.models import Device
+from inventory.schema import CATEGORIES
 
 from . import rules, selectors
 from .serializers import AttentionItemSerializer
@@ -100,13 +101,16 @@ def insight_sentences(
         own, baseline["scores"] if baseline else {}, "its own baseline", thresholds.regression_pct
     )
     # the same machines under both keys (same CPU, same system model): said once
-    groups: dict[tuple, tuple[list[str], dict]] = {}
+    groups: dict[tuple, tuple[list[str], list[str], dict]] = {}
     for peer in answer["peers"]:
         what = "CPU" if peer["by"] == "cpu_model" else "system model"
         key = (peer["median_devices"], tuple(sorted(peer["median"].items())))
-        groups.setdefault(key, ([], peer))[0].append(what)
-    for whats, peer in groups.values():
+        whats, values, _ = groups.setdefault(key, ([], [], peer))
+        whats.append(what)
+        values.append(peer["value"])
+    for whats, values, peer in groups.values():
         same = f"other machines with the same {' and '.join(whats)}"
+        named = ", ".join(values)  # the CPU's model, and the system's when both
         gap = peer["deviation_pct"].get("global")
         off = _categories_off(
             peer["deviation_pct"], peer["median"], "theirs", thresholds.peer_gap_pct
@@ -114,12 +118,10 @@ def insight_sentences(
         if gap is not None:
             sentences.append(
                 f"Its global score is {_gap(gap)} {peer['median_devices']} {same} "
-                f"({peer['value']}: median {peer['median']['global']:g})."
+                f"({named}: median {peer['median']['global']:g})."
             )
         elif off:  # no global median to compare (measured otherwise): whose figures these are
-            sentences.append(
-                f"Against the {peer['devices']} {same} ({peer['value']}), by category:"
-            )
+            sentences.append(f"Against the {peer['devices']} {same} ({named}), by category:")
         sentences += off
     return sentences
 
@@ -128,7 +130,10 @@ def _categories_off(
     deviations: dict[str, float], reference: dict[str, float], whose: str, threshold: float
 ) -> list[str]:
     return [
-        f"Its {name} score is {_gap(gap)} {whose} ({reference[name]:g})."
+        f"Its {_LABELS[name]} score is {_gap(gap)} {whose} ({reference[name]:g})."
         for name, gap in deviations.items()
         if name != "global" and abs(gap) > threshold
     ]
+
+
+_LABELS = {category.name: category.label for category in CATEGORIES}  # "CPU", "memory", …

@@ -59,5 +59,5 @@ def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, ru
 
     assert sentences == [
         f"Its global score is 50 % below 2 other machines with the same CPU ({model}: median 102).",
-        "Its cpu score is 50 % below theirs (102).",
+        "Its CPU score is 50 % below theirs (102).",
     ]

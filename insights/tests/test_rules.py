@@ -167,18 +167,18 @@ def test_a_disk_gone_closes_its_failing_and_hot_items():
 def test_peers_found_under_both_keys_are_told_once():
     from insights.insight import insight_sentences
 
-    peer = {"value": "i7", "devices": 3, "median_devices": 3, "median": {"global": 100.0}}
+    peer = {"devices": 3, "median_devices": 3, "median": {"global": 100.0}}
     answer = {
         "baseline": None,
         "deviation_pct": {},
         "peers": [
-            {**peer, "by": "cpu_model", "deviation_pct": {"global": -20.0}},
-            {**peer, "by": "system_model", "deviation_pct": {"global": -20.0}},
+            {**peer, "by": "cpu_model", "value": "i7", "deviation_pct": {"global": -20.0}},
+            {**peer, "by": "system_model", "value": "OptiPlex", "deviation_pct": {"global": -20.0}},
         ],
     }
     assert insight_sentences(answer, T) == [
         "Its global score is 20 % below 3 other machines with the same CPU and system model "
-        "(i7: median 100)."
+        "(i7, OptiPlex: median 100)."
     ]
 
 
