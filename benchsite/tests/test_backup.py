@@ -381,7 +381,9 @@ def test_restore_brings_back_the_database_and_uploads_exactly(site):
     out, err = restore(path, "--noinput")
 
     assert state(site) == before
-    assert "Restored" in out and err == ""
+    assert "Restored" in out
+    # the device mutate() added after the archive, lost as the warning said
+    assert err.startswith("Warning: since this archive was made") and "1 device(s) added" in err
     assert not [p for p in Path(site.UPLOAD_DIR).iterdir() if p.name.startswith(".")]
     # sequences came back too: new rows get fresh ids
     assert Device.objects.create(hostname="after-restore").pk > max(
@@ -393,14 +395,29 @@ def test_restore_says_what_the_database_holds_and_warns_of_runs_it_loses(site):
     path = make_backup()
     quiet, quiet_err = restore(path, "--noinput")  # nothing arrived since: no warning
     late = BenchmarkFactory(device=Device.objects.get(hostname="nas-01"))
+    devices, runs = Device.objects.count(), Benchmark.objects.count()
 
     out, err = restore(path, "--noinput")
 
     assert "now holds" in quiet and quiet_err == ""
-    assert f"The database now holds {Device.objects.count()} device(s)" in out
-    assert "Warning: runs arrived after this archive was made" in err
-    assert "restoring loses them" in err
+    assert f"The archive holds {devices} device(s), {runs - 1} run(s), 0 document(s)." in out
+    assert f"The database now holds {devices} device(s), {runs} run(s), 0 document(s)" in out
+    assert "Warning: since this archive was made" in err
+    assert ": 1 run(s) arrived; restoring loses them" in err
     assert not Benchmark.objects.filter(pk=late.pk).exists()  # as it warned
+
+
+def test_restore_warns_of_devices_changed_after_the_archive(site):
+    path = make_backup()
+    Device.objects.create(hostname="added-after")
+    nas = Device.objects.get(hostname="nas-01")
+    nas.location = "moved"
+    nas.save()
+
+    out, err = restore(path, "--noinput")
+
+    assert ": 2 device(s) added or changed; restoring loses them" in err
+    assert not Device.objects.filter(hostname="added-after").exists()
 
 
 def test_tampered_upload_is_refused_and_nothing_changes(site):

@@ -17,6 +17,7 @@ from benchsite.backup import (
     backup_restore,
     backup_verify,
 )
+from documents.models import Document
 from inventory.models import Device
 
 MSG_NO_TTY = (
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             f"{ENGINE_NAMES[info.engine]} database with {sum(info.counts.values())} rows, "
             f"{info.uploads} uploaded file(s)."
         )
-        self.say_what_is_replaced(made)
+        self.say_what_is_replaced(made, info.counts)
         if manifest["app_version"] != __version__:
             self.stdout.write(
                 f"This server runs version {__version__}; migrations are applied after restoring."
@@ -86,23 +87,47 @@ class Command(BaseCommand):
             )
         )
 
-    def say_what_is_replaced(self, made) -> None:
-        """What the database holds now, and a warning when runs arrived after the archive was
-        made: restoring loses them (the server should be stopped first)."""
+    def say_what_is_replaced(self, made, counts: dict[str, int]) -> None:
+        """What the archive holds against what the database holds now, and a warning naming
+        what changed after the archive was made: restoring loses it (the server should be
+        stopped first)."""
         try:
-            devices = Device.objects.count()
+            now = {label: said[0].objects.count() for label, said in _SAID.items()}
             newest = Benchmark.objects.aggregate(newest=Max("received_at"))["newest"]
+            since = {
+                label: model.objects.filter(**{f"{moment}__gt": made}).count()
+                for label, (model, moment, *_) in _SAID.items()
+                if made
+            }
         except DatabaseError:  # no database yet (a new server restoring its first archive)
             return
+        self.stdout.write(f"The archive holds {_counts(counts)}.")
         self.stdout.write(
-            f"The database now holds {devices} device(s); "
+            f"The database now holds {_counts(now)}; "
             + (f"its newest run arrived {_when(newest)}." if newest else "no run.")
         )
-        if newest and made and newest > made:
+        lost = [f"{n:,} {_SAID[label][3]}" for label, n in since.items() if n]
+        if lost:
             self.stderr.write(
-                f"Warning: runs arrived after this archive was made ({_when(made)}); restoring "
-                "loses them. Stop the server first, or take a backup now."
+                f"Warning: since this archive was made ({_when(made)}): {', '.join(lost)}; "
+                "restoring loses them. Stop the server first, or take a backup now."
             )
+
+
+# what a restore says it replaces: model, the time that tells a row is newer than the archive,
+# what its count is called, and how the warning names newer rows
+_SAID = {
+    model._meta.label_lower: (model, moment, noun, newer)  # by the manifest's labels
+    for model, moment, noun, newer in (
+        (Device, "updated_at", "device(s)", "device(s) added or changed"),
+        (Benchmark, "received_at", "run(s)", "run(s) arrived"),
+        (Document, "uploaded_at", "document(s)", "document(s) uploaded"),
+    )
+}
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts.get(label, 0):,} {said[2]}" for label, said in _SAID.items())
 
 
 def _when(moment) -> str:
