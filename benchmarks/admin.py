@@ -4,13 +4,14 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
+from benchsite.records_admin import RecordAdmin
 
 from . import rescoring, services, validity
 from .models import Benchmark
 
 
 @admin.register(Benchmark)
-class BenchmarkAdmin(admin.ModelAdmin):
+class BenchmarkAdmin(RecordAdmin):
     list_display = (
         "device",
         "run_at",
@@ -67,13 +68,6 @@ class BenchmarkAdmin(admin.ModelAdmin):
     @admin.display(description="extra (top-level keys this server ignores)")
     def extra_document(self, obj):
         return _document(obj.extra)
-
-    def has_add_permission(self, request):
-        return False  # benchmarks come from bench.sh
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a run as measured: its page is a view, with no Save button (rescore
-        # and delete stay, as actions)
 
     def delete_model(self, request, obj):
         services.benchmark_delete(benchmarks=Benchmark.objects.filter(pk=obj.pk))

@@ -10,6 +10,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
+from benchsite.records_admin import RecordAdmin
 
 from . import services
 from .models import HardwareSnapshot, ManufacturerLink, Tag
@@ -90,7 +91,7 @@ class VirtualizationFilter(_LatestSnapshotFilter):
 
 
 @admin.register(HardwareSnapshot)
-class HardwareSnapshotAdmin(admin.ModelAdmin):
+class HardwareSnapshotAdmin(RecordAdmin):
     actions = ("export_csv",)
     list_display = (
         "device",
@@ -106,12 +107,6 @@ class HardwareSnapshotAdmin(admin.ModelAdmin):
     search_fields = ("device__hostname", "cpu_model", "gpu_model", "motherboard_model")
     list_select_related = ("device",)
     paginator = KeysFirstPaginator  # a deep page reads the index to it, not every row before
-
-    def has_add_permission(self, request):
-        return False  # snapshots come from submissions
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def delete_model(self, request, obj):
         services.snapshot_delete(snapshots=HardwareSnapshot.objects.filter(pk=obj.pk))

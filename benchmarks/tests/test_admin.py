@@ -46,3 +46,14 @@ def test_runs_are_rescored_and_deleted_from_their_list(admin_client):
     )
     assert response.status_code == 302
     assert not type(run).objects.filter(pk=run.pk).exists()
+
+
+def test_a_run_deleted_from_its_page_leads_back_to_the_runs_list_with_its_filter(admin_client):
+    run = BenchmarkFactory()
+    url = f"/admin/benchmarks/benchmark/{run.pk}/delete/?_changelist_filters=validity%3Dsuspect"
+
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert response.url == "/admin/benchmarks/benchmark/?validity=suspect"
+    assert not type(run).objects.filter(pk=run.pk).exists()

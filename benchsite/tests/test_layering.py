@@ -20,6 +20,7 @@ INFRASTRUCTURE = {
     "benchsite.pagination",
     "benchsite.parsers",
     "benchsite.prepared",
+    "benchsite.records_admin",
 }
 FORBIDDEN = {
     "inventory": ("benchmarks", "insights", "documents", "benchsite"),

@@ -32,7 +32,10 @@ def _hardware(api, device):
 def test_deleting_the_newest_snapshot_moves_the_device_to_the_one_before(admin_client, api, device):
     newest = _snapshot(device, "Intel Core i9-9900")
     url = reverse("admin:inventory_hardwaresnapshot_delete", args=(newest.pk,))
-    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    response = admin_client.post(url, {"post": "yes"})
+    # back to the list it was deleted from, not the admin's index
+    assert response.status_code == 302
+    assert response.url == reverse("admin:inventory_hardwaresnapshot_changelist")
 
     device.refresh_from_db()
     assert device.latest_snapshot == _snapshot(device, "Intel Core i7-8700")
