@@ -5,6 +5,7 @@ from django.utils import timezone
 from . import device_admin  # noqa: F401 (registers the composed device page)
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke
+from .sites import bench_base, bench_command
 
 
 @admin.register(ApiToken)
@@ -59,6 +60,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 "opts": self.opts,
                 "token": obj,
                 "secret": request._issued_secret,
+                # ready to paste on a machine, when the token may submit
+                "bench_command": (
+                    bench_command(bench_base(request), request._issued_secret)
+                    if obj.can_submit
+                    else None
+                ),
                 "title": "API token created",
             },
         )

@@ -154,7 +154,10 @@ def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
     token = ApiToken.objects.get()
     secret = response.context["secret"]
     assert token.key_hash == token_hash(secret)
-    assert secret in response.content.decode()
+    page = response.content.decode()
+    assert secret in page and 'data-copy-target="issued-token"' in page
+    # a token that may submit comes with the bench command ready to paste
+    assert f"--server http://testserver/api/benchmark --token {secret}</code>" in page
     assert token.created_by.username == "admin"
     # the token works, with its scopes
     client = APIClient()
@@ -163,6 +166,14 @@ def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
     # and is never shown again
     page = admin_client.get(f"/admin/benchsite/apitoken/{token.pk}/change/").content.decode()
     assert secret not in page
+
+
+def test_a_read_only_token_comes_without_a_bench_command(admin_client):
+    response = admin_client.post(
+        "/admin/benchsite/apitoken/add/", {"name": "grafana", "can_read": "on"}
+    )
+    assert response.context["secret"] in response.content.decode()
+    assert 'id="issued-command"' not in response.content.decode()
 
 
 def test_admin_revoke_action(admin_client, token_client):
