@@ -3,7 +3,7 @@ its links and its documents, composed here because this layer may import every a
 
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -201,6 +201,21 @@ class DeviceAdmin(admin.ModelAdmin):
             extra_context["story"] = story
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if request.method == "POST" and context.get("errors"):
+            # The admin says "Please correct the errors below" at the top, and an inline's
+            # error can be a few screens down: say here what and where. A browser never keeps
+            # a file chosen for upload across such a page: say that too.
+            for section, error in _form_errors(context):
+                messages.error(request, f"{section}: {error}")
+            if request.FILES:
+                messages.warning(
+                    request,
+                    "The files chosen for upload were not stored: choose them again once the "
+                    "errors are corrected.",
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_urls(self):
         compare = path(
             "<path:object_id>/compare/",
@@ -317,6 +332,25 @@ class DeviceAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for device in queryset:
             services.device_delete(device=device)
+
+
+def _form_errors(context) -> list[tuple[str, str]]:
+    """(where, what) of each error of the device form and its inlines, as a person finds them
+    on the page: the field's label, an inline's name with the row's number."""
+    found = []
+    form = context["adminform"].form
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else "Device"
+        found += [(str(label), str(error)) for error in errors]
+    for inline in context.get("inline_admin_formsets", ()):
+        formset, title = inline.formset, str(inline.opts.verbose_name_plural).capitalize()
+        found += [(title, str(error)) for error in formset.non_form_errors()]
+        for row, row_errors in enumerate(formset.errors, start=1):
+            for name, errors in row_errors.items():
+                field = formset.forms[row - 1].fields.get(name)
+                where = f"{title}, row {row}" + (f", {field.label}" if field else "")
+                found += [(where, str(error)) for error in errors]
+    return found
 
 
 def _temperature_chart(history: list[dict]):

@@ -97,6 +97,42 @@ def test_the_device_page_refuses_a_javascript_url(admin_client, calls):
     assert calls == [] and not ManufacturerLink.objects.exists()
 
 
+def test_a_refused_device_page_says_what_and_where_at_its_top_and_asks_for_the_files_again(
+    admin_client, calls
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.tests.files import pdf_bytes
+
+    device = DeviceFactory()
+    data = device_page_data(
+        device,
+        **{
+            "links-TOTAL_FORMS": "2",
+            "links-0-label": "Drivers",
+            "links-0-url": "https://support.example.com/drivers",
+            "links-1-label": "BIOS",
+            "links-1-url": "not a url",
+            "documents-TOTAL_FORMS": "1",
+            "documents-0-doc_type": "manual",
+            "documents-0-file": SimpleUploadedFile("manual.pdf", pdf_bytes()),
+        },
+    )
+
+    response = admin_client.post(reverse("admin:inventory_device_change", args=(device.pk,)), data)
+
+    assert response.status_code == 200
+    said = [str(message) for message in response.context["messages"]]
+    assert said == [
+        "Manufacturer links, row 2, URL: Enter a valid http:// or https:// URL.",
+        "The files chosen for upload were not stored: choose them again once the errors are "
+        "corrected.",
+    ]
+    page = response.content.decode()
+    assert page.index("Manufacturer links, row 2, URL") < page.index('name="hostname"')
+    assert calls == [] and not ManufacturerLink.objects.exists()
+
+
 def test_the_device_page_links_a_machine_on_the_lan_by_its_bare_name(admin_client, calls):
     device = DeviceFactory()
     data = device_page_data(
