@@ -81,15 +81,48 @@ def validity_reasons(results: Mapping[str, Any] | None, thresholds: Thresholds) 
         reasons.append("steal")
     if conditions.get("on_battery") is True:
         reasons.append("on_battery")
+    if noisy_categories(results, thresholds):
+        reasons.append("noisy")
+    return reasons
+
+
+def noisy_categories(
+    results: Mapping[str, Any] | None, thresholds: Thresholds
+) -> list[tuple[str, float]]:
+    """The categories whose repeats disagree more than the threshold: (name, cv_pct)."""
+    results = results if isinstance(results, Mapping) else {}
+    noisy = []
     for category in CATEGORIES:
         limit = (
             thresholds.max_cv_pct_network if category.name == "network" else thresholds.max_cv_pct
         )
         cv = _number(_section(results, category.name).get("cv_pct"))
         if cv is not None and cv > limit:
-            reasons.append("noisy")
-            break
-    return reasons
+            noisy.append((category.name, cv))
+    return noisy
+
+
+def reasons_measured(
+    results: Mapping[str, Any] | None, reasons: Iterable[str] | None, thresholds: Thresholds
+) -> str:
+    """reasons_text with what was measured, for a run's own page: "machine busy (45 % of the
+    CPU used by other processes), repeats disagree (disk 22.5 %)"."""
+    results = results if isinstance(results, Mapping) else {}
+    conditions = _section(results, "conditions")
+    busy = _number(conditions.get("cpu_busy_percent"))
+    steal = _number(conditions.get("cpu_steal_percent"))
+    details = {
+        "busy": f"{busy:g} % of the CPU used by other processes" if busy is not None else "",
+        "steal": f"{steal:g} % of the time" if steal is not None else "",
+        "noisy": ", ".join(
+            f"{name} {cv:g} %" for name, cv in noisy_categories(results, thresholds)
+        ),
+    }
+    said = []
+    for reason in reasons or ():
+        label, detail = REASON_LABELS.get(reason, reason), details.get(reason)
+        said.append(f"{label} ({detail})" if detail else label)
+    return ", ".join(said)
 
 
 def is_loopback(target: Any) -> bool:

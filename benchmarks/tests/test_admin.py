@@ -57,3 +57,34 @@ def test_a_run_deleted_from_its_page_leads_back_to_the_runs_list_with_its_filter
     assert response.status_code == 302
     assert response.url == "/admin/benchmarks/benchmark/?validity=suspect"
     assert not type(run).objects.filter(pk=run.pk).exists()
+
+
+def test_a_runs_page_gives_the_measured_figures_behind_its_reasons(admin_client):
+    run = BenchmarkFactory(
+        validity="suspect",
+        validity_reasons=["busy", "noisy"],
+        results={
+            "disk": {"score": 80.0, "cv_pct": 22.5},
+            "cpu": {"score": 63.1, "cv_pct": 0.4},  # within its threshold: not named
+            "conditions": {"cpu_busy_percent": 45},
+        },
+    )
+
+    page = html.unescape(
+        admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
+    )
+
+    assert (
+        "machine busy (45 % of the CPU used by other processes), repeats disagree (disk 22.5 %)"
+        in page
+    )
+
+
+def test_the_runs_list_marks_a_network_measured_on_loopback(admin_client):
+    BenchmarkFactory(network_score=2113.8, excluded_categories=["network"])
+    BenchmarkFactory(network_score=94.0)
+
+    page = admin_client.get("/admin/benchmarks/benchmark/").content.decode()
+
+    assert "2113.8 (loopback)" in page
+    assert "94.0 (loopback)" not in page and "94 (loopback)" not in page
