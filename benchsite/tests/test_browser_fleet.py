@@ -263,6 +263,13 @@ def test_on_a_phone_the_dashboard_and_a_device_page_do_not_scroll_sideways(brows
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         # the ranking scrolls in its own box: every machine's row is still there
         assert page.locator("#ranking tbody tr").count() == len(MACHINES)
+        # and each machine's global score is in view beside its name, without scrolling; a
+        # long name wraps rather than running over the score
+        for row in page.locator("#ranking tbody tr").all():
+            score = row.locator(".bt-global").bounding_box()
+            name = row.locator(".bt-host a").bounding_box()
+            assert score["x"] + score["width"] <= 390
+            assert name["x"] + name["width"] <= score["x"]
         page.goto(f"{server.url}/admin/inventory/device/?q=pve-node-2")
         page.click("#result_list th a:text-is('pve-node-2')")
         page.wait_for_selector("#latest-scores")
