@@ -69,7 +69,10 @@ def _model_columns(model: type[models.Model]) -> list[Column]:
 def columns(what: str) -> list[Column]:
     """The exported columns of `what`, in order (the CSV header)."""
     if what == "devices":
-        return [*_model_columns(Device), Column("tags", "json")]
+        # the name a person looks for first, right after the id (a spreadsheet's column B)
+        cols = _model_columns(Device)
+        first = [c for c in cols if c.name in ("id", "hostname")]
+        return [*first, *(c for c in cols if c not in first), Column("tags", "json")]
     model = HardwareSnapshot if what == "snapshots" else Benchmark
     cols = _model_columns(model)
     at = [c.name for c in cols].index("device_id") + 1

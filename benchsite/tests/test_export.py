@@ -132,6 +132,8 @@ def test_empty_export_is_an_empty_array_and_a_bare_header():
     assert run_export("csv", "devices")[0].splitlines() == [
         ",".join(c.name for c in columns("devices"))
     ]
+    # a device's name in the second column, where a person reading the sheet looks for it
+    assert run_export("csv", "devices")[0].startswith("id,hostname,")
 
 
 def test_output_file_holds_the_same_export(fleet, tmp_path):
