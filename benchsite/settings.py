@@ -215,6 +215,11 @@ CACHES = {
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Django's own client (package `redis`), whichever one django-environ would pick
     CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    # a Redis that hangs costs a request half a second, not the client's default of forever
+    # (throttling then lets requests through: benchsite/throttling.py)
+    _options = CACHES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("socket_connect_timeout", 0.5)
+    _options.setdefault("socket_timeout", 0.5)
 
 # --- Static files and uploads --------------------------------------------------------------
 STATIC_URL = "static/"

@@ -13,12 +13,20 @@ shares with Redis.
 
 import logging
 import math
+import time
 
 from django.http import JsonResponse
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
+
+try:  # the errors of a cache that does not answer: Redis down or hanging, a full disk
+    from redis.exceptions import RedisError
+
+    CACHE_ERRORS: tuple[type[Exception], ...] = (OSError, RedisError)
+except ImportError:  # pragma: no cover (redis is a requirement)
+    CACHE_ERRORS = (OSError,)
 
 # What a token opens: the API and the Prometheus scrape (a guesser tries wherever a token works).
 GUARDED_PATHS = ("/api/", "/metrics")
@@ -49,10 +57,16 @@ class AuthFailureThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
     def blocked(self, request) -> bool:
+        """Over the budget? Without a cache to ask (Redis down), not: the budget is a guard
+        against guessing, and valid tokens and logins must keep working (logged)."""
         if self.rate is None:
             return False
         self.now = self.timer()
-        self.until = self.cache.get(f"{self.get_cache_key(request)}:until") or 0
+        try:
+            self.until = self.cache.get(f"{self.get_cache_key(request)}:until") or 0
+        except CACHE_ERRORS as exc:
+            _cache_unavailable(exc)
+            self.until = 0
         return self.until > self.now
 
     def wait(self) -> float:
@@ -61,6 +75,12 @@ class AuthFailureThrottle(SimpleRateThrottle):
     def record_failure(self, request) -> None:
         if self.rate is None:
             return
+        try:
+            self._count_failure(request)
+        except CACHE_ERRORS as exc:  # not counted while the cache is away (logged)
+            _cache_unavailable(exc)
+
+    def _count_failure(self, request) -> None:
         key, now = self.get_cache_key(request), self.timer()
         width = max(1.0, self.duration / self.BUCKETS)
         current = int(now // width)
@@ -84,6 +104,23 @@ class AuthFailureThrottle(SimpleRateThrottle):
                 until = max((n + 1) * width + self.duration, now + 1)
                 break
         self.cache.set(f"{key}:until", until, math.ceil(until - now) + 1)
+
+
+_cache_warned_at = 0.0
+CACHE_WARNING_EVERY_S = 60
+
+
+def _cache_unavailable(exc: Exception) -> None:
+    # once a minute per process, not once per request
+    global _cache_warned_at
+    now = time.monotonic()
+    if now - _cache_warned_at >= CACHE_WARNING_EVERY_S:
+        _cache_warned_at = now
+        logger.error(
+            "cache unavailable (CACHE_URL): failed authentications are not counted until it "
+            "answers: %s",
+            exc,
+        )
 
 
 class AuthFailureThrottleMiddleware:

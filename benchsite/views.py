@@ -1,7 +1,9 @@
 import logging
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import FileResponse, Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -14,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import __version__
+from .throttling import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +36,35 @@ class AnyAccept(BaseContentNegotiation):
 
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=("ok", "error"))
-    database = serializers.ChoiceField(choices=("ok", "unreachable"))
+    database = serializers.ChoiceField(choices=("ok", "unreachable", "not migrated"))
+    # an extension of the contract's answer: the cache of the failed-authentication budgets
+    # (CACHE_URL); the server serves without it, so it alone never makes the answer 503
+    cache = serializers.ChoiceField(choices=("ok", "unreachable"))
     version = serializers.CharField()
+
+
+_migrated = False  # once the database is seen migrated, not read again by this process
+
+
+def _pending_migrations() -> int:
+    """How many migrations this code has that the database has not applied. Read until the
+    database is up to date (the migration graph costs ~0.1 s to load), then no more."""
+    global _migrated
+    if _migrated:
+        return 0
+    executor = MigrationExecutor(connection)
+    pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    _migrated = pending == 0
+    return pending
+
+
+def _cache_state() -> str:
+    try:
+        cache.get("health-check")
+    except CACHE_ERRORS as exc:
+        logger.error("health check: cache unreachable: %s", exc)
+        return "unreachable"
+    return "ok"
 
 
 class HealthView(APIView):
@@ -50,16 +80,21 @@ class HealthView(APIView):
     @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, auth=[])
     @method_decorator(never_cache)
     def get(self, request):
+        answer = {"status": "ok", "database": "ok", "cache": _cache_state(), "version": __version__}
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
                 cursor.fetchone()
+            pending = _pending_migrations()
         except DatabaseError as exc:
             logger.error("health check: database unreachable: %s", exc)
-            return Response(
-                {"status": "error", "database": "unreachable", "version": __version__}, status=503
-            )
-        return Response({"status": "ok", "database": "ok", "version": __version__})
+            return Response({**answer, "status": "error", "database": "unreachable"}, status=503)
+        if pending:
+            # a server started with MIGRATE_ON_START=false before anyone migrated: it would
+            # answer every submission with a 500, so no load balancer should send it any
+            logger.error("health check: %d migration(s) not applied (manage.py migrate)", pending)
+            return Response({**answer, "status": "error", "database": "not migrated"}, status=503)
+        return Response(answer)
 
 
 @require_safe  # GET, and HEAD for `curl -I` (the server sends no body for it)

@@ -18,7 +18,26 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_health_reports_the_database_without_auth(anon):
     response = anon.get("/api/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "version": __version__}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "version": __version__,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_is_503_on_a_database_not_migrated_yet(anon, migrate_to, monkeypatch):
+    # a second server started with MIGRATE_ON_START=false before the first one migrated
+    from benchsite import views
+
+    monkeypatch.setattr(views, "_migrated", False)
+    migrate_to(("benchmarks", "0001_initial"))
+
+    response = anon.get("/api/health")
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "not migrated"
 
 
 @pytest.mark.django_db

@@ -56,3 +56,32 @@ def test_other_addresses_have_their_own_budget(clock):
     clock[0] = 1_000_005.0
     other = RequestFactory().get("/api/stats", REMOTE_ADDR="192.0.2.10")
     assert not AuthFailureThrottle().blocked(other)
+
+
+@pytest.fixture
+def redis_down(settings):
+    # a Redis that does not answer: nothing listens on port 1 of the loopback
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+@pytest.mark.django_db
+def test_without_its_cache_the_server_keeps_serving_and_says_so(redis_down, api, anon, caplog):
+    from django.contrib.auth.models import User
+
+    # a valid token, a wrong one, the health check and an admin login all answer as usual
+    assert api.get("/api/devices").status_code == 200
+    anon.credentials(HTTP_AUTHORIZATION="Bearer wrong-token")
+    assert anon.get("/api/devices").status_code == 401
+    health = anon.get("/api/health")
+    assert health.status_code == 200 and health.json()["cache"] == "unreachable"
+    User.objects.create_superuser("root", "root@example.com", "a-long-password-1")
+    login = anon.post("/admin/login/", {"username": "root", "password": "a-long-password-1"})
+    assert login.status_code == 302
+    # and the log says what is not counted meanwhile
+    assert "failed authentications are not counted" in caplog.text
