@@ -48,27 +48,29 @@ def checkout(tmp_path) -> Path:
     return root
 
 
-def serve(checkout: Path, **env) -> str:
-    """Run scripts/serve until the server answers, stop it, return what it printed."""
+def serve(checkout: Path, *, without: tuple[str, ...] = (), **env) -> str:
+    """Run scripts/serve until the server answers, stop it, return what it printed.
+    `without`: variables left out of its environment (for its .env to give them)."""
     port = free_port()
     inherited = ("SECRET_KEY", "API_TOKEN", "DEBUG", "ENV_FILE", "DATABASE_URL", "CACHE_URL")
     base = {k: v for k, v in os.environ.items() if k not in inherited}
     data = checkout.parent
+    environment = {
+        **base,
+        "ENV_FILE": str(checkout / ".env"),  # what the checkout's symlinks would resolve away
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{data / 'serve.db'}",
+        "CACHE_URL": f"filecache://{data / 'cache'}",
+        "STATIC_ROOT": str(data / "static"),
+        "GUNICORN_ACCESS_LOG": "",
+        "WEB_CONCURRENCY": "1",
+        **env,
+    }
     process = subprocess.Popen(
         ["bash", str(checkout / "scripts" / "serve")],
         cwd=data,
-        env={
-            **base,
-            "ENV_FILE": str(checkout / ".env"),  # what the checkout's symlinks would resolve away
-            "PORT": str(port),
-            "HOST": "127.0.0.1",
-            "DATABASE_URL": f"sqlite:///{data / 'serve.db'}",
-            "CACHE_URL": f"filecache://{data / 'cache'}",
-            "STATIC_ROOT": str(data / "static"),
-            "GUNICORN_ACCESS_LOG": "",
-            "WEB_CONCURRENCY": "1",
-            **env,
-        },
+        env={k: v for k, v in environment.items() if k not in without},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -79,6 +81,8 @@ def serve(checkout: Path, **env) -> str:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2):
                     break
+            except urllib.error.HTTPError:
+                break  # it answers (503 on a database not migrated yet)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
     finally:
@@ -115,6 +119,17 @@ def test_the_banner_names_the_address_and_the_token_in_force(checkout):
     assert "starting on http://127.0.0.1:" in output, output  # HOST, where it listens
     assert api_token(checkout) not in output  # the .env's token is not the one in force
     assert "API_TOKEN from the environment" in output and "--token YOUR_TOKEN" in output
+
+
+def test_the_banner_names_the_address_of_host_in_the_env_file(checkout):
+    serve(checkout)  # the first start writes the .env
+    with (checkout / ".env").open("a") as env_file:
+        env_file.write("HOST=127.0.0.1\n")
+
+    output = serve(checkout, without=("HOST",))
+
+    # where gunicorn listens (gunicorn.conf.py reads the .env too), not this machine's address
+    assert "starting on http://127.0.0.1:" in output, output
 
 
 def test_migrate_on_start_false_leaves_the_database_alone(checkout):
