@@ -268,6 +268,18 @@ def put(name: str, file: IO[bytes], *, size_bytes: int) -> bool:
     return True
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """An error of the storage itself (an object store that does not answer or refuses, a
+    disk that fails), as opposed to a file that is not there (FileNotFoundError)."""
+    if isinstance(exc, FileNotFoundError):
+        return False
+    if isinstance(exc, OSError):
+        return True
+    # looked up, not imported: on a server without object storage botocore is never loaded
+    botocore = sys.modules.get("botocore.exceptions")
+    return botocore is not None and isinstance(exc, botocore.BotoCoreError | botocore.ClientError)
+
+
 def remove(name: str) -> None:
     default_storage.delete(name)
 

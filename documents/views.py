@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -19,6 +20,28 @@ from .serializers import DocumentSerializer, DocumentUploadSerializer
 logger = logging.getLogger(__name__)
 
 MSG_FILE_MISSING = "The stored file of this document is missing."
+MSG_STORAGE_DOWN = (
+    "The document storage did not answer (DOCUMENT_STORAGE); nothing was changed. Try again "
+    "once it is back."
+)
+
+
+class StorageUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = MSG_STORAGE_DOWN
+    default_code = "storage_unavailable"
+
+
+class StorageErrors:
+    """A storage that fails (an object store down) is a 503 with a sentence, not a 500; the
+    error is logged with its traceback."""
+
+    def handle_exception(self, exc):
+        if storage.is_unavailable(exc):
+            logger.error("document storage failed: %s", exc, exc_info=exc)
+            exc = StorageUnavailable()
+        return super().handle_exception(exc)
+
 
 UNAUTHORIZED = {
     401: OpenApiResponse(description="Missing or invalid token."),
@@ -27,7 +50,7 @@ UNAUTHORIZED = {
 NOT_FOUND = {404: OpenApiResponse(description="Unknown id.")}
 
 
-class DeviceDocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class DeviceDocumentViewSet(StorageErrors, mixins.ListModelMixin, viewsets.GenericViewSet):
     """GET/POST /api/devices/{id}/docs: a device's documents, and uploads (multipart)."""
 
     serializer_class = DocumentSerializer
@@ -90,7 +113,9 @@ class DeviceDocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class DocumentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(
+    StorageErrors, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
     """GET/DELETE /api/docs/{id}, GET /api/docs/{id}/download."""
 
     serializer_class = DocumentSerializer

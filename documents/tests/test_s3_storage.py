@@ -131,3 +131,29 @@ def test_s3_without_a_bucket_or_an_unknown_storage_refuses_to_start():
     done = _check(DOCUMENT_STORAGE="ftp")
     assert done.returncode != 0
     assert "DOCUMENT_STORAGE must be 'file' or 's3', not 'ftp'" in done.stderr
+
+
+def test_an_object_store_that_does_not_answer_is_a_503_and_stores_nothing(
+    api, device, settings, s3_server, caplog
+):
+    # the same configuration, pointed at a port of the loopback where nothing listens
+    dead = s3_server.storage("benchtools-down")
+    dead["OPTIONS"] = {**dead["OPTIONS"], "endpoint_url": "http://127.0.0.1:1"}
+    settings.DOCUMENT_STORAGE = "s3"
+    settings.STORAGES = {**settings.STORAGES, "default": dead}
+
+    response = post_file(api, device, files.pdf_bytes("manual"), "manual.pdf")
+
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith("The document storage did not answer")
+    assert not Document.objects.exists()
+    document = Document.objects.create(
+        device=device,
+        stored_name="ab/" + "ab" * 32 + ".pdf",
+        sha256="ab" * 32,
+        size_bytes=4,
+        mime_type="application/pdf",
+        original_filename="old.pdf",
+    )
+    assert api.get(f"/api/docs/{document.pk}/download").status_code == 503
+    assert "document storage failed" in caplog.text
