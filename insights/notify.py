@@ -149,6 +149,7 @@ class Outbox:
         self._pid = None
         self._exit_registered = False
         self._queue: queue.Queue[Job] = queue.Queue(maxsize=limit)
+        self._sending: Job | None = None  # the one the thread is sending now
 
     def put(self, jobs: Sequence[Job]) -> None:
         self._start()
@@ -183,16 +184,28 @@ class Outbox:
     def _run(self) -> None:
         while True:
             job = self._queue.get()
+            self._sending = job
             try:
                 self.sender(job)
             except Exception:
                 logger.exception("notification %r failed", job.notification.title)
             finally:
+                self._sending = None
                 self._queue.task_done()
 
     def _exit(self) -> None:
         if not self.drain(EXIT_WAIT_S):
-            logger.error("%d notification(s) not sent before exit", self._queue.qsize())
+            self.log_unsent()
+
+    def log_unsent(self) -> None:
+        """Name what a process leaves unsent: the one being sent, then the queued ones."""
+        sending = self._sending
+        unsent = [*([sending] if sending else []), *list(self._queue.queue)]
+        logger.error(
+            "%d notification(s) not sent before exit: %s",
+            len(unsent),
+            "; ".join(repr(job.notification.title) for job in unsent),
+        )
 
 
 outbox = Outbox()

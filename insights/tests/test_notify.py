@@ -253,6 +253,33 @@ def test_a_burst_waits_in_one_thread_and_past_the_bound_is_dropped_and_logged(ca
     ]
 
 
+@pytest.mark.django_db(transaction=False)
+def test_what_an_exit_leaves_unsent_is_counted_and_named_the_one_in_flight_too(caplog):
+    release, started = threading.Event(), threading.Event()
+
+    def hanging_sender(job):
+        started.set()
+        release.wait(DRAIN_S)
+
+    box = notify.Outbox(limit=10, sender=hanging_sender)
+    jobs = [
+        notify.Job(notify.Notification(title, "", "info"), ("json://x",), 1.0)
+        for title in ("nas-01: smart_failing", "nas-01: disk_hot", "ws-2: below_peers")
+    ]
+    box.put(jobs)
+    assert started.wait(DRAIN_S)  # the first is being sent, two wait
+
+    with caplog.at_level(logging.ERROR, logger="insights.notify"):
+        box.log_unsent()
+    release.set()
+    assert box.drain(DRAIN_S)
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "3 notification(s) not sent before exit: 'nas-01: smart_failing'; "
+        "'nas-01: disk_hot'; 'ws-2: below_peers'"
+    ]
+
+
 def manage(*args, **env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
