@@ -282,6 +282,19 @@ warn_iperf_self() {
     log ""
 }
 
+refuse_iperf_self() {
+    # this machine under another name or address: the server's loopback rule reads the target's
+    # text, so it would count the loopback figure, many times a network's, in the global score
+    log ""
+    log "bench.sh: WARNING: --iperf-server $IPERF_SERVER is this machine itself (its own name or address)."
+    log "bench.sh: WARNING: iperf3 would measure the loopback inside this machine, not the network, and"
+    log "bench.sh: WARNING: the server cannot tell it from a real one: the network test is skipped."
+    log "bench.sh: WARNING: Run 'iperf3 -s' on another machine of the LAN and give its address."
+    log ""
+    SKIP_NETWORK=1 SKIP_NETWORK_WHY="the iperf3 server is this machine itself"
+    not_collected "network benchmark" "--iperf-server $IPERF_SERVER is this machine itself"
+}
+
 # ------------------------------------------------------------------------------ setup & cleanup
 
 cleanup() {
@@ -787,24 +800,34 @@ disk_repeat() {
         --output="$CAP/$(rfile fio-randwrite.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randwrite failed"
 }
 
+IPERF_ERROR=""
 iperf3_run() {
-    # iperf3_run NAME SECONDS EXTRA... : one iperf3 test, retried while the server is busy
+    # iperf3_run NAME SECONDS EXTRA... : one iperf3 test, retried while the server is busy. On
+    # failure returns 1 with iperf3's reason in IPERF_ERROR. With -J, iperf3 (3.12) may say a
+    # failure only in its JSON's "error" and still exit 0: the JSON decides, not the status.
     local name=$1 secs=$2 try; shift 2
     local args=(-c "$IPERF_HOST" -p "$IPERF_PORT" -J -t "$secs" "$@")
     iperf3 --help 2>&1 | grep -q -- '--connect-timeout' && args+=(--connect-timeout 5000)
+    IPERF_ERROR=""
     for try in 1 2 3; do
-        timeout $((secs + 30)) iperf3 "${args[@]}" >"$CAP/$name" 2>>"$CAP/collect.log" </dev/null && return 0
-        grep -qi 'busy' "$CAP/$name" 2>/dev/null || break
+        timeout $((secs + 30)) iperf3 "${args[@]}" >"$CAP/$name" 2>>"$CAP/collect.log" </dev/null
+        IPERF_ERROR=$(jq -r 'if type == "object" then .error // empty else empty end' "$CAP/$name" 2>/dev/null)
+        if [[ -z $IPERF_ERROR ]] && jq -e '.end.sum_sent // .end.sum_received' "$CAP/$name" >/dev/null 2>&1; then
+            return 0
+        fi
+        IPERF_ERROR=${IPERF_ERROR:-"no result (timed out, or iperf3 failed)"}
+        [[ $IPERF_ERROR == *busy* ]] || break
         log "  iperf3 server busy, retrying ($try/3)..."
         sleep 3
     done
-    [[ -s $CAP/$name ]] || rm -f -- "$CAP/$name"
+    printf 'iperf3 %s: %s\n' "$name" "$IPERF_ERROR" >>"$CAP/collect.log"
+    rm -f -- "$CAP/$name"
     return 1
 }
 
 bench_network() {
     local n=$1 secs=$2 pings=$3 budget=$4
-    if ((SKIP_NETWORK)); then step "$n" "network: skipped (--skip-network)"; return; fi
+    if ((SKIP_NETWORK)); then step "$n" "network: skipped (${SKIP_NETWORK_WHY:---skip-network})"; return; fi
     if [[ -z $IPERF_HOST ]]; then step "$n" "network: skipped (no --iperf-server)"; return; fi
     if ! have iperf3; then step "$n" "network: skipped, iperf3 is not installed"; not_collected "network benchmark" "iperf3 is not installed"; return; fi
     info iperf_server "$IPERF_HOST:$IPERF_PORT"
@@ -821,10 +844,25 @@ bench_network() {
 network_repeat() {
     local r=$1 n=$2 secs=$3
     step "$n" "network: iperf3 upload to $IPERF_HOST:$IPERF_PORT, then download (reverse), ${secs} s each, repeat $r..."
-    iperf3_run "$(rfile iperf3-up.json "$r")" "$secs" || warn "iperf3 upload failed (is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?)"
+    local hint="is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?"
+    if ! iperf3_run "$(rfile iperf3-up.json "$r")" "$secs"; then
+        warn "iperf3 upload failed: $IPERF_ERROR ($hint)"
+        network_failed "upload: $IPERF_ERROR"
+    else
+        hint="a one-off 'iperf3 -s -1' serves one test only"  # the upload reached it
+    fi
     sleep 1     # let the server get ready for the next test
-    iperf3_run "$(rfile iperf3-down.json "$r")" "$secs" -R || warn "iperf3 download failed"
+    if ! iperf3_run "$(rfile iperf3-down.json "$r")" "$secs" -R; then
+        warn "iperf3 download failed: $IPERF_ERROR ($hint)"
+        network_failed "download: $IPERF_ERROR"
+    fi
     sleep 1
+}
+
+NETWORK_FAILED=0
+network_failed() {
+    # the first failure of a run is listed under "not collected", once
+    ((NETWORK_FAILED++)) || not_collected "network benchmark (part)" "iperf3 $1"
 }
 
 bench_gpu() {
@@ -2219,7 +2257,11 @@ main() {
             log "bench.sh $BENCH_SCRIPT_VERSION: full run (under 3 minutes; --short for under a minute)"
         fi
         if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]] && iperf_target_is_self "$IPERF_HOST"; then
-            warn_iperf_self
+            if jq -en --arg t "$IPERF_SERVER" "$JQ_LOOPBACK"' $t | loopback' >/dev/null; then
+                warn_iperf_self     # measured, and the server leaves it out of the global score
+            else
+                refuse_iperf_self   # the server could not tell: it would count a loopback figure
+            fi
         fi
         ensure_tools
         collect_all

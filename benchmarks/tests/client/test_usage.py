@@ -173,7 +173,8 @@ def own_non_loopback_address() -> str | None:
 
 @pytest.mark.parametrize("target", ["localhost", "[::1]:5999", "2130706433:5999", "own-address"])
 def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
-    if target == "own-address":
+    own = target == "own-address"
+    if own:
         address = own_non_loopback_address()
         if address is None:
             pytest.skip("this machine has no non-loopback IPv4 address")
@@ -194,6 +195,18 @@ def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
     )
     assert proc.returncode == 0, proc.stderr
     assert f"WARNING: --iperf-server {target} is this machine itself" in proc.stderr
+    doc = json.loads(proc.stdout)
+    if own:
+        # the server's rule reads the target's text and could not tell: not measured at all
+        assert "the network test is skipped" in proc.stderr
+        assert "network: skipped (the iperf3 server is this machine itself)" in proc.stderr
+        assert doc["results"]["network"] is None
+    else:
+        # measured, and left out of the global score by the server's own rule
+        assert "leaves" in proc.stderr and "out of the global score" in proc.stderr
+        # nothing listens there: iperf3's own reason, though iperf3 -J exits 0 on it
+        assert "iperf3 upload failed: unable to connect" in proc.stderr
+        assert doc["results"]["network"] is None
 
 
 def test_without_root_the_summary_says_what_was_not_collected_and_why():
