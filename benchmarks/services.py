@@ -25,14 +25,9 @@ from django.utils import timezone
 
 from inventory.columns import model_keys
 from inventory.models import Device, HardwareSnapshot
+from inventory.runs import RunRecord, device_run_record
 from inventory.schema import Results, Submission
-from inventory.services import (
-    IdentityKeys,
-    RunRecord,
-    device_find_or_create,
-    device_run_record,
-    snapshot_record,
-)
+from inventory.services import IdentityKeys, device_find_or_create, snapshot_record
 
 from . import scoring, validity
 from .models import CATEGORY_FIELDS, Benchmark, Validity
@@ -252,16 +247,19 @@ def run_record(benchmark: Benchmark) -> RunRecord:
 
 def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
     """Recompute devices' run columns from their benchmarks (after a deletion or a rescore),
-    by the rule of inventory.services.device_run_changes: the figures of the latest valid run,
-    else of the latest run. One UPDATE with correlated subqueries; every device when
-    `device_ids` is None."""
+    by the rule of inventory.runs.device_run_changes: the figures of the latest valid run
+    with a score, else of the latest run with one, else of the latest run. One UPDATE with
+    correlated subqueries; every device when `device_ids` is None."""
     latest = Benchmark.objects.filter(device=OuterRef("pk")).order_by("-run_at", "-id")
-    valid = latest.filter(validity=Validity.VALID)
+    # a run without any score (every category skipped) ranks no one while another run has one
+    scored = latest.filter(global_score__isnull=False)
+    valid = scored.filter(validity=Validity.VALID)
     has_valid = Exists(valid)
 
     def ranked(name: str):
         return Case(
             When(has_valid, then=Subquery(valid.values(name)[:1])),
+            When(Exists(scored), then=Subquery(scored.values(name)[:1])),
             default=Subquery(latest.values(name)[:1]),
         )
 

@@ -52,7 +52,7 @@ def category_score_fields(*, editable: bool = True) -> dict[str, models.Field]:
 
 
 # A device's ranking figures: the scores of its latest valid run (else its latest run), kept
-# on every submission (inventory.services.device_run_record), so that the ranking is an indexed
+# on every submission (inventory.runs.device_run_record), so that the ranking is an indexed
 # column of the device row (inventory knows nothing of benchmarks; the figures are numbers).
 RankingFigures = abstract_model(
     "RankingFigures",

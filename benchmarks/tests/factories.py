@@ -5,7 +5,7 @@ from benchmarks import scoring
 from benchmarks.models import Benchmark
 from benchmarks.services import run_record
 from inventory.models import Device
-from inventory.services import device_run_record
+from inventory.runs import device_run_record
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
 

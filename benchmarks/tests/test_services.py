@@ -175,3 +175,24 @@ def test_deleting_the_latest_benchmark_ranks_the_device_by_the_previous_one():
     services.benchmark_delete(benchmarks=Benchmark.objects.all())
     device = Device.objects.get()
     assert (device.global_score, device.cpu_score, device.last_benchmark_at) == (None, None, None)
+
+
+def test_a_run_without_any_score_leaves_the_ranking_to_the_run_with_scores():
+    # bench.sh with every category skipped (or no benchmark tool there): a valid, empty run
+    scored = ingest(
+        {
+            "device_identifier": "h",
+            "results": {"cpu": {"score": 40}, "conditions": {"cpu_busy_percent": 90}},
+        }
+    )
+    assert scored.validity == "suspect"
+    ingest({"device_identifier": "h", "results": {}})
+
+    device = Device.objects.get()
+    assert (device.global_score, device.cpu_score, device.ranking_run_valid) == (40, 40, False)
+    assert device.latest_validity == "valid"  # the empty run is still the latest run
+    # the refresh after a deletion or a rescore gives the same figures
+    Device.objects.update(global_score=None, cpu_score=None, ranking_run_valid=None)
+    services.device_ranking_refresh()
+    device = Device.objects.get()
+    assert (device.global_score, device.cpu_score, device.ranking_run_valid) == (40, 40, False)

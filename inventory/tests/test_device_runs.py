@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from inventory.models import Device
-from inventory.services import RunRecord, device_run_changes
+from inventory.runs import RunRecord, device_run_changes
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -77,3 +77,25 @@ def test_the_model_keys_follow_the_latest_snapshot_not_an_older_run():
     older = RunRecord(**{**run(1).__dict__, "model_keys": {"cpu_model_key": "old cpu"}})
     device = device_after(newest, older)
     assert (device.cpu_model_key, device.system_model_key) == tuple(keys.values())
+
+
+def empty(hours: float, *, valid: bool = True) -> RunRecord:
+    # a run with every category skipped: valid, and no figure at all
+    return RunRecord(**{**run(hours, valid=valid).__dict__, "figures": {"global_score": None}})
+
+
+def test_a_run_without_any_score_does_not_take_the_ranking_from_one_with_scores():
+    device = device_after(run(0, valid=False, score=40), empty(1))
+    assert (device.global_score, device.ranking_run_valid) == (40, False)
+    assert device.last_benchmark_at == T0 + timedelta(hours=1)  # still the latest run
+    device = device_after(run(0, score=90), empty(1))
+    assert (device.global_score, device.ranking_run_valid) == (90, True)
+
+
+def test_a_run_with_scores_takes_the_ranking_from_one_without():
+    device = device_after(empty(0), run(1, valid=False, score=40))
+    assert (device.global_score, device.ranking_run_valid) == (40, False)
+    device = device_after(empty(5), run(1, valid=False, score=40))  # older, but the only scored
+    assert device.global_score == 40
+    device = device_after(empty(0))  # nothing else: the empty run is the one there is
+    assert (device.global_score, device.ranking_run_valid) == (None, False)

@@ -1,0 +1,73 @@
+"""Which run a device is ranked by: what a new run changes of its device's columns (the
+latest run, the ranking figures), as plain data; benchmarks.services.device_ranking_refresh
+recomputes the same from the stored runs."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .models import Device
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a device keeps of one of its runs (benchmarks.services makes it)."""
+
+    run_at: datetime
+    valid: bool
+    validity: str
+    reasons: Sequence[str]
+    snapshot_id: int | None
+    figures: Mapping[str, float | None]  # global_score, cpu_score, ...
+    # the snapshot's cpu_model_key and system_model_key (columns.model_keys): required, so that
+    # no caller moves latest_snapshot and leaves the peer keys of the one before
+    model_keys: Mapping[str, str]
+
+
+def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
+    """The device columns a new run changes (CONTRACT Part 2, "Run validity"): the latest-run
+    columns when it is the newest run; the ranking figures when it is the newest valid run,
+    or the newest run of a device that has no valid one. A run without any score (every
+    category skipped) takes the ranking only from another without one. An older run (a capture
+    replayed days later) takes its place in the past and changes neither."""
+    changes: dict[str, Any] = {}
+    if device.last_benchmark_at is None or run.run_at >= device.last_benchmark_at:
+        changes.update(
+            last_benchmark_at=run.run_at,
+            latest_validity=run.validity,
+            latest_validity_reasons=list(run.reasons),
+            latest_snapshot_id=run.snapshot_id,
+            **run.model_keys,
+        )
+    newer = device.ranking_run_at is None or run.run_at >= device.ranking_run_at
+    has_valid = bool(device.ranking_run_valid)  # ranked by a valid run with a score
+    # a run without any score (every category skipped) ranks no one while another run has one
+    scored, ranked_scored = (
+        run.figures.get("global_score") is not None,
+        device.global_score is not None,
+    )
+    if scored and run.valid:
+        take = newer or not has_valid
+    elif scored:
+        take = not has_valid and (newer or not ranked_scored)
+    else:
+        take = not ranked_scored and newer
+    if take:
+        changes.update(
+            ranking_run_at=run.run_at, ranking_run_valid=run.valid and scored, **run.figures
+        )
+    return changes
+
+
+def device_run_record(*, device: Device, run: RunRecord) -> dict[str, Any]:
+    """Keep a new run on its device (one UPDATE of the columns it changes).
+
+    `device` must be the row as read in this transaction, locked (device_find_or_create).
+    """
+    changes = device_run_changes(device, run)
+    if changes:
+        Device.objects.filter(pk=device.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(device, name, value)
+    return changes
