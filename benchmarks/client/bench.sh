@@ -2206,7 +2206,7 @@ submit() {
         # the server's verdict on the run, where it gives one
         jq -r 'select(.validity == "suspect")
             | "the server marks this run suspect (\(.validity_reasons // [] | join(", "))): it stays in the"
-              + " history, but the machine keeps being ranked by its latest valid run"' "$resp" >&2 2>/dev/null
+              + " history; the machine is ranked by its latest valid run, if it has one"' "$resp" >&2 2>/dev/null
         [[ -n $url ]] && log "device page: $url"
         return 0
     fi
