@@ -812,7 +812,8 @@ iperf3_run() {
     for try in 1 2 3; do
         timeout $((secs + 30)) iperf3 "${args[@]}" >"$CAP/$name" 2>>"$CAP/collect.log" </dev/null
         IPERF_ERROR=$(jq -r 'if type == "object" then .error // empty else empty end' "$CAP/$name" 2>/dev/null)
-        if [[ -z $IPERF_ERROR ]] && jq -e '.end.sum_sent // .end.sum_received' "$CAP/$name" >/dev/null 2>&1; then
+        # (-s first: jq 1.6's -e answers 0 for an empty input)
+        if [[ -z $IPERF_ERROR && -s $CAP/$name ]] && jq -e '.end.sum_sent // .end.sum_received' "$CAP/$name" >/dev/null 2>&1; then
             return 0
         fi
         IPERF_ERROR=${IPERF_ERROR:-"no result (timed out, or iperf3 failed)"}
@@ -2214,8 +2215,17 @@ submit() {
     if ((rc != 0)); then
         log "bench.sh: error: could not reach $SERVER: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)"
     else
-        log "bench.sh: error: the server answered HTTP $code:"
-        if [[ -s $resp ]]; then head -c 4000 "$resp" >&2; printf '\n' >&2; else log "(empty body)"; fi
+        if [[ -s $resp ]] && jq -e 'type == "object"' "$resp" >/dev/null 2>&1; then
+            log "bench.sh: error: the server answered HTTP $code:"
+            head -c 4000 "$resp" >&2; printf '\n' >&2
+        elif [[ -s $resp ]]; then
+            # a web page (a proxy's, another site's): no Linux BenchTools API at that address
+            log "bench.sh: error: the server answered HTTP $code with a page, not the API's JSON: is $SERVER a Linux BenchTools server's /api/benchmark?"
+        elif [[ $code == 30[1278] ]]; then
+            log "bench.sh: error: the server answered HTTP $code, a redirect: give --server as it redirects (https://…?)"
+        else
+            log "bench.sh: error: the server answered HTTP $code (empty body)"
+        fi
     fi
     if [[ -n $kept ]]; then
         log "The submission is kept in $kept. To send it again:"

@@ -154,7 +154,6 @@ def test_a_wrong_token_fails_keeps_the_json_and_prints_how_to_resend(server, tmp
         ),
         (500, b'{"detail": "Internal error"}'),
         (200, b'{"status": "error", "detail": "database is locked"}'),
-        (201, b"<html>not json</html>"),
     ],
     indirect=True,
 )
@@ -164,6 +163,23 @@ def test_any_answer_but_status_ok_is_a_failure(server, tmp_path):
     assert len(kept_files(tmp_path)) == 1
     assert f"HTTP {server.status}" in proc.stderr
     assert server.body.decode()[:40] in proc.stderr  # the server's own error body is shown
+
+
+@pytest.mark.parametrize(
+    ("server", "said"),
+    [
+        ((200, b"<html><h1>Welcome to nginx!</h1>" + b" " * 4000 + b"</html>"), "with a page, not"),
+        ((404, b"<!DOCTYPE html><title>Not Found</title>"), "with a page, not the API's JSON"),
+        ((301, b""), "a redirect: give --server as it redirects"),
+    ],
+    indirect=["server"],
+)
+def test_an_answer_that_is_no_api_json_is_one_line_not_a_page_dump(server, said, tmp_path):
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 1
+    assert said in proc.stderr
+    assert "<html" not in proc.stderr.lower() and "<!doctype" not in proc.stderr.lower()
+    assert len(kept_files(tmp_path)) == 1
 
 
 def test_an_unreachable_server_fails_and_keeps_the_json(tmp_path):
