@@ -20,15 +20,29 @@ cursor, so they are logged and counted as any ORM query. Django's checks made wh
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.query import ValuesListIterable
+from django.db.models.sql.compiler import SQLCompiler
 
 # placeholder values: each compiled query gets distinct ones, so that no constant of the
 # query can be taken for an argument
 _PLACEHOLDERS = {int: lambda n: -7_000_000_000_000 - n, str: lambda n: f"\x00prepared-{n}\x00"}
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    params: list  # with the placeholder values, swapped at each run
+    positions: dict[str, list[int]]  # argument → its indexes in params
+    compiler: SQLCompiler
+    converters: dict
+    model: type[Model]
+    # for instances(): the model's fields read, in the model's own order (Model.from_db takes
+    # them so), and where each is in a row; None when a column is no field of the model
+    model_fields: list[str] | None
+    model_positions: list[int]
 
 
 class Prepared:
@@ -40,10 +54,10 @@ class Prepared:
             raise TypeError(f"Prepared arguments must be int or str: {sorted(unsupported)}")
         self._build = build
         self._arguments = arguments
-        self._compiled: dict[str, tuple] = {}
+        self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, alias: str) -> tuple:
+    def _compile(self, alias: str) -> "_Compiled":
         placeholders = {
             name: _PLACEHOLDERS[kind](n) for n, (name, kind) in enumerate(self._arguments.items())
         }
@@ -67,23 +81,51 @@ class Prepared:
         # Django's own converters (datetimes, JSON); those bound to the compiling thread's
         # connection read only its settings (the time zone), the same in every thread
         converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
-        return sql, params, positions, compiler, converters
+        attnames = [field.attname for field in queryset.model._meta.concrete_fields]
+        read = [name for name in attnames if name in columns]
+        return _Compiled(
+            sql,
+            params,
+            positions,
+            compiler,
+            converters,
+            queryset.model,
+            read if len(read) == len(columns) else None,
+            [columns.index(name) for name in read],
+        )
 
-    def rows(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
-        """The rows of the query for these values, converted as the ORM converts them."""
+    def _compiled_for(self, using: str) -> "_Compiled":
         compiled = self._compiled.get(using)
         if compiled is None:
             with self._lock:
                 compiled = self._compiled.get(using) or self._compile(using)
                 self._compiled[using] = compiled
-        sql, template, positions, compiler, converters = compiled
-        params = list(template)
-        for name, indexes in positions.items():
+        return compiled
+
+    def instances(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Model]:
+        """The rows as instances of the queryset's model, as `only(…)` makes them (the fields
+        not read are deferred). The columns must be fields of the model, in any order."""
+        compiled = self._compiled_for(using)
+        if compiled.model_fields is None:
+            raise ValueError("Prepared.instances() needs a values_list() of the model's fields")
+        return [
+            compiled.model.from_db(
+                using, compiled.model_fields, [row[i] for i in compiled.model_positions]
+            )
+            for row in self.rows(using, **values)
+        ]
+
+    def rows(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
+        """The rows of the query for these values, converted as the ORM converts them."""
+        compiled = self._compiled_for(using)
+        params = list(compiled.params)
+        for name, indexes in compiled.positions.items():
             for i in indexes:
                 params[i] = values[name]
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
-        if converters:
-            return list(map(tuple, compiler.apply_converters(fetched, converters)))
+        if compiled.converters:
+            converted = compiled.compiler.apply_converters(fetched, compiled.converters)
+            return list(map(tuple, converted))
         return fetched

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Case, IntegerField, TextField, When
 from django.db.models.functions import Cast
 
@@ -211,28 +210,20 @@ def previous_readings(snapshots: list[dict]) -> dict[str, Mapping[str, Any]]:
     return found
 
 
-_ITEM_FIELDS = tuple(field.attname for field in AttentionItem._meta.concrete_fields)
-
-
-def _open_items_query(*, lock: bool) -> Prepared:
+@functools.cache
+def _open_items_query(lock: bool) -> Prepared:
     def build(device_id):
         items = AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=True)
-        return (items.select_for_update() if lock else items).values_list(*_ITEM_FIELDS)
+        return (items.select_for_update() if lock else items).values_list()
 
     return Prepared(build, device_id=int)
-
-
-_OPEN_ITEMS = {lock: _open_items_query(lock=lock) for lock in (False, True)}
 
 
 def device_open_items(device: Device, *, lock: bool = False) -> list[AttentionItem]:
     """The device's open items, in no order, each knowing its device (a notification names
     it); `lock`: locked until the transaction ends (PostgreSQL). One query, compiled once: a
     submission's evaluation reads them."""
-    items = [
-        AttentionItem.from_db(DEFAULT_DB_ALIAS, _ITEM_FIELDS, row)
-        for row in _OPEN_ITEMS[lock].rows(device_id=device.pk)
-    ]
+    items = _open_items_query(lock).instances(device_id=device.pk)
     for item in items:
         item.device = device
     return items

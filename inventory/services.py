@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -116,23 +116,16 @@ def _for_ingest():
     return Device.objects.select_for_update().only(*INGEST_FIELDS).order_by()
 
 
-# in the model's order, as Model.from_db takes a row of some of its fields
-_INGEST_COLUMNS = tuple(
-    field.attname
-    for field in Device._meta.concrete_fields
-    if field.attname in ("id", *INGEST_FIELDS)
-)
 # every submission's first query, compiled once (benchsite.prepared)
 _BY_HOSTNAME = Prepared(
-    lambda hostname: _by_hostname(_for_ingest(), hostname).values_list(*_INGEST_COLUMNS)[:1],
+    lambda hostname: _by_hostname(_for_ingest(), hostname).values_list("id", *INGEST_FIELDS)[:1],
     hostname=str,
 )
 
 
 def _device_for_ingest(hostname: str) -> Device | None:
     # the device row as only(*INGEST_FIELDS) reads it, locked
-    rows = _BY_HOSTNAME.rows(hostname=hostname)
-    return Device.from_db(DEFAULT_DB_ALIAS, _INGEST_COLUMNS, rows[0]) if rows else None
+    return next(iter(_BY_HOSTNAME.instances(hostname=hostname)), None)
 
 
 def _device_match_identity(keys: IdentityKeys) -> Device | None:

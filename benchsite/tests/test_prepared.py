@@ -117,3 +117,28 @@ def test_values_list_of_every_column(two_devices):
     every = Prepared(lambda pk: Device.objects.filter(pk=pk).values_list(), pk=int)
     alpha = two_devices["alpha"]
     assert every.rows(pk=alpha) == list(Device.objects.filter(pk=alpha).values_list())
+
+
+def test_instances_are_the_models_as_only_makes_them_whatever_the_column_order(two_devices):
+    # columns out of the model's order: Model.from_db takes them in its own order
+    devices = Prepared(
+        lambda pk: Device.objects.filter(pk=pk).values_list("hostname", "location", "id"),
+        pk=int,
+    )
+    alpha = two_devices["alpha"]
+    [device] = devices.instances(pk=alpha)
+    expected = Device.objects.only("hostname", "location").get(pk=alpha)
+    assert (device.pk, device.hostname, device.location) == (alpha, "alpha", expected.location)
+    assert device.get_deferred_fields() == expected.get_deferred_fields()
+    assert not device._state.adding  # a stored row: save() updates it
+
+    annotated = Prepared(
+        lambda pk: (
+            Device.objects.filter(pk=pk)
+            .annotate(lowered=Lower("hostname"))
+            .values_list("id", "lowered")
+        ),
+        pk=int,
+    )
+    with pytest.raises(ValueError, match="the model's fields"):
+        annotated.instances(pk=alpha)
