@@ -1,6 +1,5 @@
 """The admin site: its index is the fleet dashboard; its login counts failed attempts."""
 
-import ipaddress
 import logging
 import math
 from urllib.parse import urlsplit
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from benchmarks.selectors import benchmark_recent, fleet_stats
-from benchmarks.validity import counted
+from benchmarks.validity import counted, is_loopback
 from benchsite.export import ExportStream, export_filename
 from benchsite.throttling import AuthFailureThrottle
 from insights.selectors import attention_board
@@ -40,17 +39,6 @@ def bench_command(base: str, token: str = "YOUR_TOKEN") -> str:  # noqa: S107 (a
         f"curl -fsSL {base}/bench.sh | sudo bash -s -- "
         f"--server {base}/api/benchmark --token {token}"
     )
-
-
-def is_loopback(base: str) -> bool:
-    """An address only this machine reaches (localhost, 127.0.0.0/8, ::1)."""
-    host = (urlsplit(base).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def ranking_rows(devices) -> list[dict]:
@@ -123,7 +111,8 @@ class BenchAdminSite(admin.AdminSite):
             "categories": CATEGORIES,
             "recent": benchmark_recent(limit=10),
             "bench_command": bench_command(base := bench_base(request)),
-            "bench_loopback": is_loopback(base),
+            # an address only this machine reaches, by the loopback rule of runs' targets
+            "bench_loopback": is_loopback(urlsplit(base).netloc),
             "token_add_url": reverse("admin:benchsite_apitoken_add"),
             "devices_url": reverse("admin:inventory_device_changelist"),
             **(extra_context or {}),
