@@ -108,10 +108,9 @@ def test_methods_name_the_tests_that_ran(live_run):
     version = subprocess.run(["sysbench", "--version"], capture_output=True, text=True).stdout
     major_minor = ".".join(version.split()[1].split(".")[:2])
     assert results["cpu"]["method"] == f"sysbench-{major_minor}-cpu-prime20000-1t+allt-v1"
-    assert results["memory"]["method"].startswith(f"sysbench-{major_minor}-memory-write-64M-")
-    assert results["memory"]["method"].endswith("-v2")
+    assert results["memory"]["method"] == f"sysbench-{major_minor}-memory-write-64M-1t-v3"
     direct = "direct" if results["conditions"]["fio_direct_io"] else "buffered"
-    assert results["disk"]["method"] == f"fio-{direct}-256M-seq1M-qd8-rand4k-qd32-v2"
+    assert results["disk"]["method"] == f"fio-{direct}-256M-seq1M-qd8-rand4k-qd32-v3"
 
 
 def test_the_disk_result_says_where_it_ran(live_run):

@@ -540,7 +540,7 @@ def test_repeats_give_samples_in_run_order_their_median_and_spread():
             "samples": [100.0, 105.0, 95.0],
             "cv_pct": 5.0,
             "score": 100.0,
-            "method": "sysbench-1.0-memory-write-64M-allt-v2",
+            "method": "sysbench-1.0-memory-write-64M-allt-v2",  # as the capture recorded it
         },
     )
     # disk: sequential read 1500 then 1800 MB/s (reference 1500): samples 100, 120; median 110;
@@ -618,6 +618,51 @@ def test_a_network_measured_on_loopback_is_left_out_of_the_global_score(tmp_path
     assert results["global_score"] == expected_global_score(others)
     assert results["global_score"] != expected_global_score(results)
     assert "against 127.0.0.1:5201: this machine itself, so not in the global score" in proc.stderr
+
+
+def _with_sequential_writes(capture, method_disk: str) -> None:
+    """The `repeats` capture with a sequential write of 4000 MB/s (4x its 1000 MB/s reference)
+    beside each sequential read (1500 then 1800 MB/s, the 1500 MB/s reference), and method_disk."""
+    for read_name, write_name in (
+        ("fio-seqread.json", "fio-seqwrite.json"),
+        ("fio-seqread.r2.json", "fio-seqwrite.r2.json"),
+    ):
+        document = json.loads((capture / read_name).read_text())
+        job = document["jobs"][0]
+        job["jobname"] = job["job options"]["name"] = "seqwrite"
+        job["job options"]["rw"] = "write"
+        job["read"], job["write"] = job["write"], dict(job["read"], bw_bytes=4_000_000_000)
+        (capture / write_name).write_text(json.dumps(document))
+    info = capture / "capture-info.txt"
+    info.write_text(
+        info.read_text().replace(
+            "method_disk=fio-direct-256M-seq1M-qd8-rand4k-qd32-v2", f"method_disk={method_disk}"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "samples", "score"),
+    [
+        # v3: the geometric mean of a repeat's tests: sqrt(100 x 400) = 200, sqrt(120 x 400) = 219.1
+        ("fio-direct-256M-seq1M-qd8-rand4k-qd32-v3", [200.0, 219.1], 209.55),
+        # a capture of the v2 tests is scored as v2 scored it: (100 + 400) / 2, (120 + 400) / 2
+        ("fio-direct-256M-seq1M-qd8-rand4k-qd32-v2", [250.0, 260.0], 255.0),
+    ],
+)
+def test_a_disk_repeat_scores_the_geometric_mean_of_its_tests_from_v3_on(
+    tmp_path, method, samples, score
+):
+    capture = tmp_path / "capture"
+    shutil.copytree(FIXTURES / "repeats", capture)
+    _with_sequential_writes(capture, method)
+
+    disk = bench_json("--from-dir", str(capture), "--dry-run")["results"]["disk"]
+
+    assert_matches(
+        disk,
+        {"write_mb_s": 4000.0, "samples": samples, "score": score, "method": method},
+    )
 
 
 def test_the_summary_lists_what_was_not_collected(tmp_path):
