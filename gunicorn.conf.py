@@ -83,7 +83,19 @@ def when_ready(server):
 
 def post_worker_init(worker):
     """The worker has the application (gthread and uvicorn alike): loaded by itself, or forked
-    from the master's frozen copy, when what it has loaded since is frozen too."""
+    from the master's frozen copy, when what it has loaded since is frozen too. With
+    NOTIFY_URLS, its notification sender starts: it sends what is due, and what another process
+    left due."""
     from benchsite.process import freeze_loaded_objects
 
     freeze_loaded_objects()
+    from django.apps import apps
+
+    if apps.ready:
+        from django.conf import settings
+
+        if settings.NOTIFY_URLS:
+            # what a stopped process or a failed attempt left due is sent by this worker
+            from insights.notify import sender
+
+            sender.wake()

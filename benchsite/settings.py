@@ -92,6 +92,9 @@ NOTIFY_URLS = [url for url in re.split(r"[\s,]+", env.str("NOTIFY_URLS", default
 # Each delivery gives up after this long (connect, then each read): a hanging receiver holds
 # up only the background sender, never a request.
 NOTIFY_TIMEOUT_S = env.float("NOTIFY_TIMEOUT_S", default=5.0)
+# A notification that could not be delivered (a receiver down, a network out) is tried again,
+# 30 s later, then at doubling intervals up to an hour, until this many hours after it was made.
+NOTIFY_RETRY_HOURS = env.float("NOTIFY_RETRY_HOURS", default=24.0)
 # Where people open the admin (a notification links to the device's page there). Not taken
 # from a request: rescore and admin acknowledgements have none, and a request's Host header is
 # the client's choice (ALLOWED_HOSTS=*), so a submitting machine could point the links anywhere.

@@ -1,11 +1,14 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from . import services
-from .models import AttentionItem
+from . import notify, services
+from .models import AttentionItem, Notification
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -91,3 +94,75 @@ class AttentionItemAdmin(admin.ModelAdmin):
             services.attention_acknowledge(item=item, by=by)
             count += 1
         self.message_user(request, f"Acknowledged {count} item(s).", messages.SUCCESS)
+
+
+class DeliveryFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+    STATES = {
+        "waiting": Q(sent_at__isnull=True, failed_at__isnull=True),
+        "sent": Q(sent_at__isnull=False),
+        "given_up": Q(failed_at__isnull=False),
+    }
+
+    def lookups(self, request, model_admin):
+        return (("waiting", "waiting or retrying"), ("sent", "sent"), ("given_up", "given up"))
+
+    def queryset(self, request, queryset):
+        state = self.STATES.get(self.value())
+        return queryset.filter(state) if state is not None else queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What was told to whom, and what could not be: each notification to each NOTIFY_URLS
+    address, read-only; one that waits or was given up can be sent again."""
+
+    list_display = (
+        "created_at",
+        "title",
+        "target_label",
+        "state",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+        "last_error",
+    )
+    list_display_links = ("title",)
+    list_filter = (DeliveryFilter, "created_at")
+    search_fields = ("title", "body", "target_label")
+    readonly_fields = (
+        "item",
+        "title",
+        "body",
+        "type",
+        "target_label",
+        "created_at",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "failed_at",
+        "last_error",
+    )
+    exclude = ("target", "lease_until")
+    actions = ("send_again",)
+
+    def has_add_permission(self, request):
+        return False  # made by the attention items
+
+    def has_change_permission(self, request, obj=None):
+        return False  # what was sent stays as it was: its page shows it
+
+    @admin.display(description="state")
+    def state(self, row):
+        return row.state
+
+    @admin.action(description="Send selected notifications again (those not sent)")
+    def send_again(self, request, queryset):
+        count = queryset.filter(sent_at__isnull=True).update(
+            next_attempt_at=timezone.now(), failed_at=None, lease_until=None
+        )
+        transaction.on_commit(notify.sender.wake)
+        self.message_user(
+            request, f"{count} notification(s) due again: sent in a moment.", messages.SUCCESS
+        )

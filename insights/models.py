@@ -55,3 +55,49 @@ class AttentionItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class Notification(models.Model):
+    """One notification to one NOTIFY_URLS address: written in the transaction that opened or
+    closed its item (a rollback leaves none), sent by the server's sender thread, and retried
+    until it is delivered or NOTIFY_RETRY_HOURS have passed, whichever server process is up.
+
+    The address itself, with the secrets Apprise URLs carry, is not stored: `target` is its
+    SHA-256, matched against NOTIFY_URLS when it is sent; `target_label` the masked form."""
+
+    item = models.ForeignKey(
+        AttentionItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    title = models.CharField(max_length=255)
+    body = models.TextField()
+    type = models.CharField(max_length=10, help_text="Apprise's notify type")
+    target = models.CharField(max_length=64, help_text="SHA-256 of the NOTIFY_URLS entry")
+    target_label = models.CharField("sent to", max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # when it is due: now, or the next retry; null once sent or given up
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # a sender that claimed it has it until then (a sender that dies leaves it to another)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="given up")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("next_attempt_at", "id"), name="insights_notify_due"),)
+
+    def __str__(self):
+        return f"{self.title} → {self.target_label}"
+
+    @property
+    def state(self) -> str:
+        if self.sent_at:
+            return "sent"
+        if self.failed_at:
+            return "given up"
+        return "waiting" if self.attempts == 0 else "retrying"

@@ -1,35 +1,45 @@
 """Notifications through Apprise (NOTIFY_URLS): one when an attention item opens, one when it
 closes (resolved by the rules or acknowledged).
 
-Delivery never delays or fails what caused it: the notifications are built while the item is at
-hand, queued once the transaction commits (nothing is sent for a rollback), and sent by one
-background thread per process, each URL with NOTIFY_TIMEOUT_S. One thread and a bounded queue,
-not a thread per notification: a burst of items (a rescore after a threshold change) waits its
-turn in memory of a known size instead of opening a connection per item at once; past the bound
-notifications are dropped and logged, never blocking a request. A hanging receiver holds up only
-this thread, by the timeout per notification.
+Delivery never delays or fails what caused it, and is not lost with a process or a receiver that
+is down: each notification to each URL is a row (models.Notification) written in the transaction
+that opened or closed its item, so a rollback leaves none. Once that transaction commits, this
+process's sender thread is woken; it claims the due rows one by one (a conditional UPDATE, so
+that of several processes and servers on one database exactly one sends each), sends each with
+NOTIFY_TIMEOUT_S, and marks it sent, or due again later: 30 s, then at doubling intervals up to
+an hour, until NOTIFY_RETRY_HOURS after it was made, when it is given up (logged each time). The
+thread also looks for due rows every POLL_S, so what a stopped process or a failed attempt
+left is sent by whichever server process runs. One thread per process, not one per
+notification: a burst waits its turn in the table; a hanging receiver holds up only this thread,
+by the timeout per notification.
 """
 
 import atexit
+import datetime
+import hashlib
 import logging
 import os
-import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, connections, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from .models import AttentionItem, Severity
+from .models import Notification as Row
 
 logger = logging.getLogger(__name__)
 
-QUEUE_LIMIT = 1000  # notifications waiting in one process
-EXIT_WAIT_S = 10.0  # a stopping process (gunicorn's graceful stop, a command) sends what waits
+EXIT_WAIT_S = 10.0  # a stopping process (gunicorn's graceful stop, a command) sends what is due
+POLL_S = 30.0  # the sender looks for due notifications this often, woken or not
+FIRST_RETRY_S, LAST_RETRY_S = 30.0, 3600.0  # the delay after a failure: doubling, up to this
+KEEP_DAYS = 90  # sent and given-up notifications are deleted after this long
 
 
 @dataclass(frozen=True)
@@ -37,15 +47,6 @@ class Notification:
     title: str
     body: str
     type: str  # Apprise's NotifyType: info, success, warning, failure
-
-
-@dataclass(frozen=True)
-class Job:
-    """A notification and where it goes, fixed when it was queued."""
-
-    notification: Notification
-    urls: tuple[str, ...]
-    timeout: float
 
 
 def device_admin_url(device_id: int) -> str:
@@ -74,20 +75,36 @@ def _when(moment) -> str:
     return date_format(timezone.localtime(moment), "Y-m-d H:i:s T") if moment else "now"
 
 
+def target_of(url: str) -> str:
+    """What a notification row keeps of its URL: its SHA-256 (the URL carries secrets)."""
+    return hashlib.sha256(url.encode()).hexdigest()
+
+
 def announce(changes: Iterable[tuple[AttentionItem, bool]]) -> None:
-    """Queue a notification per (item, resolved) once the current transaction commits."""
+    """Store a notification per (item, resolved) and per URL in the current transaction; the
+    sender is woken once it commits."""
     if not settings.NOTIFY_URLS:
         return
-    jobs = [
-        Job(
-            item_notification(item, resolved=resolved),
-            tuple(settings.NOTIFY_URLS),
-            settings.NOTIFY_TIMEOUT_S,
-        )
-        for item, resolved in changes
-    ]
-    if jobs:
-        transaction.on_commit(lambda: outbox.put(jobs))
+    now = timezone.now()
+    labels = [(target_of(url), redacted(url)[:255]) for url in settings.NOTIFY_URLS]
+    rows = []
+    for item, resolved in changes:
+        notification = item_notification(item, resolved=resolved)
+        rows += [
+            Row(
+                item=item,
+                title=notification.title[:255],
+                body=notification.body,
+                type=notification.type,
+                target=target,
+                target_label=label,
+                next_attempt_at=now,
+            )
+            for target, label in labels
+        ]
+    if rows:
+        Row.objects.bulk_create(rows)
+        transaction.on_commit(sender.wake)
 
 
 def redacted(url: str) -> str:
@@ -114,6 +131,11 @@ def instantiate(url: str):
 
 def send(notification: Notification, url: str, *, timeout: float) -> bool:
     """Deliver to one URL; False (and a log line) when it fails. Never raises."""
+    return attempt(notification, url, timeout=timeout) is None
+
+
+def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:
+    """Deliver to one URL: None, or why it failed (logged). Never raises."""
     try:
         plugin = instantiate(url)
         if plugin is None:
@@ -122,52 +144,51 @@ def send(notification: Notification, url: str, *, timeout: float) -> bool:
                 notification.title,
                 redacted(url),
             )
-            return False
+            return "not an Apprise URL"
         # Apprise's request timeout is (connect, read); both bound a receiver that hangs
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
         if plugin.notify(
             body=notification.body, title=notification.title, notify_type=notification.type
         ):
-            return True
+            return None
         logger.error("notification %r to %s failed", notification.title, redacted(url))
-    except Exception:
+        return "the receiver did not take it (refused, timed out or answered an error)"
+    except Exception as error:
         logger.exception("notification %r to %s failed", notification.title, redacted(url))
-    return False
+        return f"{type(error).__name__}: {error}"
 
 
-def deliver(job: Job) -> None:
-    for url in job.urls:
-        send(job.notification, url, timeout=job.timeout)
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failed ones: 30 s, doubling, up to an hour."""
+    return min(FIRST_RETRY_S * 2 ** (attempts - 1), LAST_RETRY_S)
 
 
-class Outbox:
-    """The notifications waiting in this process and the one thread that sends them."""
+class Sender:
+    """The thread of this process that sends due notifications (see the module's docstring)."""
 
-    def __init__(self, *, limit: int = QUEUE_LIMIT, sender: Callable[[Job], None] = deliver):
-        self.limit, self.sender = limit, sender
+    def __init__(self, *, poll_s: float = POLL_S, deliver: Callable = attempt):
+        self.poll_s, self.deliver = poll_s, deliver
         self._lock = threading.Lock()
         self._pid = None
         self._exit_registered = False
-        self._queue: queue.Queue[Job] = queue.Queue(maxsize=limit)
-        self._sending: Job | None = None  # the one the thread is sending now
+        self._wake = threading.Event()
+        self._cycles = threading.Condition()
+        self._started = self._done = 0  # cycles begun, and the last one that found nothing due
+        self._pruned = 0.0
 
-    def put(self, jobs: Sequence[Job]) -> None:
+    def wake(self) -> None:
+        """Send what is due now (after a commit; at a server's start)."""
         self._start()
-        for job in jobs:
-            try:
-                self._queue.put_nowait(job)
-            except queue.Full:
-                logger.error(
-                    "notification %r dropped: %d already waiting",
-                    job.notification.title,
-                    self.limit,
-                )
+        self._wake.set()
 
     def drain(self, timeout: float) -> bool:
-        """Wait until everything queued so far was sent or failed; False on timeout."""
-        done = self._queue.all_tasks_done
-        with done:
-            return done.wait_for(lambda: self._queue.unfinished_tasks == 0, timeout)
+        """Wait until a pass that began after this call found nothing due (what failed waits
+        for its retry); False on timeout."""
+        with self._cycles:
+            wanted = self._started + 1
+        self.wake()
+        with self._cycles:
+            return self._cycles.wait_for(lambda: self._done >= wanted, timeout)
 
     def _start(self) -> None:
         with self._lock:
@@ -175,7 +196,7 @@ class Outbox:
                 return
             # first use in this process (a forked worker inherits no thread, only the object)
             self._pid = os.getpid()
-            self._queue = queue.Queue(maxsize=self.limit)
+            self._wake = threading.Event()
             threading.Thread(target=self._run, name="notify", daemon=True).start()
             if not self._exit_registered:  # a forked child inherits the parent's registration
                 atexit.register(self._exit)
@@ -183,29 +204,113 @@ class Outbox:
 
     def _run(self) -> None:
         while True:
-            job = self._queue.get()
-            self._sending = job
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
+            with self._cycles:
+                self._started += 1
+                cycle = self._started
             try:
-                self.sender(job)
+                while self.send_one():
+                    pass
+                self._prune()
             except Exception:
-                logger.exception("notification %r failed", job.notification.title)
+                logger.exception("sending notifications failed; trying again in %d s", self.poll_s)
             finally:
-                self._sending = None
-                self._queue.task_done()
+                connections.close_all()  # this thread's own; a new one on the next pass
+            with self._cycles:
+                self._done = cycle
+                self._cycles.notify_all()
 
-    def _exit(self) -> None:
-        if not self.drain(EXIT_WAIT_S):
-            self.log_unsent()
+    def send_one(self) -> bool:
+        """Claim the first due notification and send it; False when none is due."""
+        close_old_connections()
+        now = timezone.now()
+        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        due = Row.objects.filter(next_attempt_at__lte=now).filter(free)
+        for pk in due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:20]:
+            lease = now + datetime.timedelta(seconds=2 * settings.NOTIFY_TIMEOUT_S + 30)
+            if due.filter(pk=pk).update(lease_until=lease):  # another process may be first
+                row = Row.objects.filter(pk=pk).first()
+                if row is not None:
+                    self._deliver(row)
+                return True
+        return False
 
-    def log_unsent(self) -> None:
-        """Name what a process leaves unsent: the one being sent, then the queued ones."""
-        sending = self._sending
-        unsent = [*([sending] if sending else []), *list(self._queue.queue)]
-        logger.error(
-            "%d notification(s) not sent before exit: %s",
-            len(unsent),
-            "; ".join(repr(job.notification.title) for job in unsent),
+    def _deliver(self, row: Row) -> None:
+        urls = {target_of(url): url for url in settings.NOTIFY_URLS}
+        url = urls.get(row.target)
+        notification = Notification(title=row.title, body=row.body, type=row.type)
+        if url is None:
+            error = "its URL is no longer in NOTIFY_URLS"
+            logger.error("notification %r to %s dropped: %s", row.title, row.target_label, error)
+        else:
+            error = self.deliver(notification, url, timeout=settings.NOTIFY_TIMEOUT_S)
+        now = timezone.now()
+        row.attempts += 1
+        row.lease_until = None
+        if error is None:
+            row.sent_at, row.next_attempt_at, row.last_error = now, None, ""
+        else:
+            row.last_error = error
+            retry = now + datetime.timedelta(seconds=retry_delay(row.attempts))
+            give_up = row.created_at + datetime.timedelta(hours=settings.NOTIFY_RETRY_HOURS)
+            if url is None or retry > give_up:
+                row.failed_at, row.next_attempt_at = now, None
+                if url is not None:
+                    logger.error(
+                        "notification %r to %s given up after %d attempts",
+                        row.title,
+                        row.target_label,
+                        row.attempts,
+                    )
+            else:
+                row.next_attempt_at = retry
+                logger.warning(
+                    "notification %r to %s: attempt %d failed, next at %s",
+                    row.title,
+                    row.target_label,
+                    row.attempts,
+                    _when(retry),
+                )
+        row.save(
+            update_fields=(
+                "attempts",
+                "lease_until",
+                "sent_at",
+                "failed_at",
+                "next_attempt_at",
+                "last_error",
+            )
         )
 
+    def _prune(self) -> None:
+        if time.monotonic() - self._pruned < 3600 and self._pruned:
+            return
+        self._pruned = time.monotonic()
+        old = timezone.now() - datetime.timedelta(days=KEEP_DAYS)
+        Row.objects.filter(created_at__lt=old, next_attempt_at__isnull=True).delete()
 
-outbox = Outbox()
+    def _exit(self) -> None:
+        if self._waiting() and not self.drain(EXIT_WAIT_S):
+            self.log_waiting()
+
+    @staticmethod
+    def _waiting() -> list[str]:
+        try:
+            close_old_connections()
+            due = Row.objects.filter(next_attempt_at__lte=timezone.now())
+            return list(due.order_by("next_attempt_at", "id").values_list("title", flat=True))
+        except Exception:  # the database may be gone at exit: the rows, if any, are kept
+            return []
+
+    def log_waiting(self) -> None:
+        """Say what a stopping process leaves due: sent by the next process that runs."""
+        if waiting := self._waiting():
+            logger.warning(
+                "%d notification(s) still due at exit, left to the next server process: %s",
+                len(waiting),
+                "; ".join(repr(title) for title in waiting),
+            )
+
+
+sender = Sender()

@@ -3,8 +3,9 @@
 import re
 
 import pytest
+from django.utils import timezone
 
-from insights.models import AttentionItem
+from insights.models import AttentionItem, Notification
 
 from .machines import disk
 
@@ -61,3 +62,42 @@ def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, ru
         f"Its global score is 50 % below 2 other machines with the same CPU ({model}: median 102).",
         "Its CPU score is 50 % below theirs (102).",
     ]
+
+
+def test_the_notifications_list_says_what_was_sent_and_sends_a_given_up_one_again(admin_client):
+    made = {"body": "b", "type": "failure", "target": "0" * 64}
+    sent = Notification.objects.create(
+        title="nas: smart_failing",
+        target_label="ntfy://ntfy.lan/o...s",
+        **made,
+        attempts=1,
+        sent_at=timezone.now(),
+    )
+    given_up = Notification.objects.create(
+        title="ws-2: disk_hot",
+        target_label="json://127.0.0.1:9/hook",
+        **made,
+        attempts=9,
+        failed_at=timezone.now(),
+        last_error="the receiver did not take it",
+    )
+    page = admin_client.get("/admin/insights/notification/").content.decode()
+    states = re.findall(r'<td class="field-state">([^<]*)</td>', page)
+    assert sorted(states) == ["given up", "sent"]
+    assert "ntfy://ntfy.lan/o...s" in page and "the receiver did not take it" in page
+    waiting = admin_client.get("/admin/insights/notification/?state=given_up").content.decode()
+    assert "ws-2: disk_hot" in waiting and "nas: smart_failing" not in waiting
+    detail = admin_client.get(f"/admin/insights/notification/{given_up.pk}/change/")
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content
+
+    response = admin_client.post(
+        "/admin/insights/notification/",
+        {"action": "send_again", "_selected_action": [sent.pk, given_up.pk]},
+    )
+
+    assert response.status_code == 302
+    given_up.refresh_from_db()
+    assert given_up.failed_at is None and given_up.next_attempt_at is not None
+    assert given_up.state == "retrying"
+    sent.refresh_from_db()
+    assert sent.next_attempt_at is None  # sent already: not sent twice

@@ -4,6 +4,7 @@ Transactional tests: notifications leave after the commit, which a test wrapped 
 transaction never reaches.
 """
 
+import datetime
 import io
 import json
 import logging
@@ -20,10 +21,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 
 from insights import checks, notify
 from insights.management.commands.notify_test import TITLE
-from insights.models import AttentionItem
+from insights.models import AttentionItem, Notification
 from insights.services import attention_evaluate
 from inventory.columns import disk_readings
 from inventory.models import Device
@@ -89,11 +91,11 @@ def notify_to(settings):
         settings.SITE_URL = SITE
 
     yield configure
-    assert notify.outbox.drain(DRAIN_S), "notifications still waiting after the test"
+    assert notify.sender.drain(DRAIN_S), "notifications still due after the test"
 
 
 def sent() -> None:
-    assert notify.outbox.drain(DRAIN_S)
+    assert notify.sender.drain(DRAIN_S)
 
 
 def test_a_failing_disk_notifies_once_when_it_opens_and_once_when_it_resolves(
@@ -149,7 +151,7 @@ def test_acknowledging_an_item_notifies_it_resolved_by_whom(notify_to, receiver,
     assert acknowledged in receiver.messages[1]["message"]
 
 
-def test_a_receiver_that_never_answers_slows_no_submission_and_the_failure_is_logged(
+def test_a_receiver_that_never_answers_slows_no_submission_and_the_failure_is_retried(
     notify_to, hanging, run, caplog
 ):
     notify_to(hanging, timeout=3.0)
@@ -166,8 +168,45 @@ def test_a_receiver_that_never_answers_slows_no_submission_and_the_failure_is_lo
         sent()
     assert time.monotonic() - started >= 3.0
     port = hanging.rsplit(":", 1)[1].split("/")[0]
+    (row,) = Notification.objects.all()
+    assert (row.attempts, row.sent_at, row.failed_at) == (1, None, None)
+    assert row.last_error.startswith("the receiver did not take it")
+    # tried again 30 s later
+    assert 25 <= (row.next_attempt_at - timezone.now()).total_seconds() <= 30
     failures = [r.getMessage() for r in caplog.records if r.name == "insights.notify"]
-    assert failures == [f"notification 'nas: smart_failing' to json://127.0.0.1:{port}/hook failed"]
+    assert failures == [
+        f"notification 'nas: smart_failing' to json://127.0.0.1:{port}/hook failed",
+        f"notification 'nas: smart_failing' to json://127.0.0.1:{port}/hook: attempt 1 failed, "
+        f"next at {row.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
+    ]
+
+
+def test_a_receiver_that_was_down_gets_the_notification_when_it_is_back(
+    notify_to, receiver, run, settings
+):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+    down = f"json://127.0.0.1:{closed.getsockname()[1]}/hook"
+    notify_to(receiver.url, down, timeout=1.0)
+    run(hours_ago=1, disks=PASSED)
+    run(hours_ago=0, disks=FAILED)
+    sent()
+    closed.close()
+    assert receiver.titles() == ["nas: smart_failing"]  # one URL took it, the other was down
+    waiting = Notification.objects.get(sent_at__isnull=True)
+    assert (waiting.target_label, waiting.attempts) == (down, 1)
+
+    # the receiver is back at the same address when the retry is due
+    settings.NOTIFY_URLS = [down.replace(down.split("/")[2], receiver.url.split("/")[2])]
+    Notification.objects.filter(pk=waiting.pk).update(
+        target=notify.target_of(settings.NOTIFY_URLS[0]), next_attempt_at=timezone.now()
+    )
+    sent()
+
+    assert receiver.titles() == ["nas: smart_failing", "nas: smart_failing"]
+    waiting.refresh_from_db()
+    assert (waiting.attempts, waiting.last_error) == (2, "")
+    assert waiting.sent_at is not None and waiting.next_attempt_at is None
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(notify_to, receiver, run):
@@ -222,62 +261,99 @@ def test_a_url_apprise_cannot_read_fails_the_checks(settings):
     assert error.id == "insights.E001" and "secret" not in error.msg
 
 
-@pytest.mark.django_db(transaction=False)
-def test_a_burst_waits_in_one_thread_and_past_the_bound_is_dropped_and_logged(caplog):
-    release, started = threading.Event(), threading.Event()
-    delivered = []
+def _due(n: int, url: str, *, created_ago_h: float = 0.0) -> list[Notification]:
+    made = timezone.now() - datetime.timedelta(hours=created_ago_h)
+    rows = Notification.objects.bulk_create(
+        Notification(
+            title=f"n{i}",
+            body=f"body {i}",
+            type="info",
+            target=notify.target_of(url),
+            target_label=url,
+            next_attempt_at=made,
+        )
+        for i in range(n)
+    )
+    Notification.objects.update(created_at=made)
+    return rows
 
-    def slow_sender(job):
-        started.set()
-        release.wait(DRAIN_S)
-        delivered.append(job.notification.title)
 
-    box = notify.Outbox(limit=3, sender=slow_sender)
-    job = notify.Job(notify.Notification("first", "", "info"), ("json://x",), 1.0)
-    box.put([job])
-    assert started.wait(DRAIN_S)  # the sender holds "first"; the queue is empty again
+def test_a_burst_is_sent_in_turn_by_one_thread(notify_to, receiver):
+    notify_to(receiver.url)
+    _due(6, receiver.url)  # left due by a process that stopped, or made by a rescore
     threads = threading.active_count()
 
-    burst = [
-        notify.Job(notify.Notification(f"n{i}", "", "info"), ("json://x",), 1.0) for i in range(6)
-    ]
-    with caplog.at_level(logging.ERROR, logger="insights.notify"):
-        box.put(burst)
-    assert threading.active_count() == threads  # no thread per notification
-    release.set()
-    assert box.drain(DRAIN_S)
+    sent()
 
-    assert delivered == ["first", "n0", "n1", "n2"]
-    assert [r.getMessage() for r in caplog.records] == [
-        f"notification 'n{i}' dropped: 3 already waiting" for i in (3, 4, 5)
-    ]
+    assert threading.active_count() <= threads + 1  # the sender, not a thread per notification
+    assert receiver.titles() == [f"n{i}" for i in range(6)]
+    assert Notification.objects.filter(sent_at__isnull=False, attempts=1).count() == 6
 
 
-@pytest.mark.django_db(transaction=False)
-def test_what_an_exit_leaves_unsent_is_counted_and_named_the_one_in_flight_too(caplog):
-    release, started = threading.Event(), threading.Event()
+def test_two_senders_on_one_database_send_each_notification_once(notify_to, receiver):
+    """As two worker processes or two servers do: each notification is claimed by one."""
+    notify_to(receiver.url)
+    _due(12, receiver.url)
+    other = notify.Sender()
 
-    def hanging_sender(job):
-        started.set()
-        release.wait(DRAIN_S)
+    assert other.drain(DRAIN_S)
+    sent()
 
-    box = notify.Outbox(limit=10, sender=hanging_sender)
-    jobs = [
-        notify.Job(notify.Notification(title, "", "info"), ("json://x",), 1.0)
-        for title in ("nas-01: smart_failing", "nas-01: disk_hot", "ws-2: below_peers")
-    ]
-    box.put(jobs)
-    assert started.wait(DRAIN_S)  # the first is being sent, two wait
+    assert sorted(receiver.titles()) == sorted(f"n{i}" for i in range(12))
+    assert Notification.objects.filter(attempts=1, sent_at__isnull=False).count() == 12
+
+
+def test_a_notification_is_given_up_after_notify_retry_hours(notify_to, caplog, settings):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    down = f"json://127.0.0.1:{closed.getsockname()[1]}/hook"
+    notify_to(down, timeout=1.0)
+    settings.NOTIFY_RETRY_HOURS = 24
+    # made 23 h 59 min 56 s ago: a retry 30 s after this attempt would come after 24 h
+    (row,) = _due(1, down, created_ago_h=24 - 4 / 3600)
 
     with caplog.at_level(logging.ERROR, logger="insights.notify"):
-        box.log_unsent()
-    release.set()
-    assert box.drain(DRAIN_S)
+        sent()
+    closed.close()
 
-    assert [r.getMessage() for r in caplog.records] == [
-        "3 notification(s) not sent before exit: 'nas-01: smart_failing'; "
-        "'nas-01: disk_hot'; 'ws-2: below_peers'"
+    row.refresh_from_db()
+    assert row.state == "given up" and row.next_attempt_at is None and row.attempts == 1
+    assert f"notification 'n0' to {down} given up after 1 attempts" in caplog.messages
+
+
+def test_what_a_stopping_process_leaves_due_is_counted_and_named(caplog):
+    _due(2, "json://127.0.0.1:9/hook")
+    with caplog.at_level(logging.WARNING, logger="insights.notify"):
+        notify.Sender().log_waiting()  # a sender whose thread never ran: nothing was sent
+    assert caplog.messages == [
+        "2 notification(s) still due at exit, left to the next server process: 'n0'; 'n1'"
     ]
+    assert Notification.objects.filter(sent_at__isnull=True, attempts=0).count() == 2
+
+
+def test_a_notification_whose_url_left_notify_urls_is_dropped_and_said(notify_to, receiver):
+    notify_to(receiver.url)
+    (row,) = _due(1, "json://127.0.0.1:9/removed")
+
+    sent()
+
+    row.refresh_from_db()
+    assert row.state == "given up"
+    assert row.last_error == "its URL is no longer in NOTIFY_URLS"
+    assert receiver.messages == []
+
+
+def test_the_url_and_its_secrets_are_not_stored(notify_to, receiver, run):
+    url = receiver.url.replace("json://", "json://user:s3cret@")
+    notify_to(url)
+    run(hours_ago=1, disks=PASSED)
+    run(hours_ago=0, disks=FAILED)
+    sent()
+
+    (row,) = Notification.objects.values()
+    assert "s3cret" not in json.dumps(row, default=str)
+    assert row["target"] == notify.target_of(url)
+    assert row["sent_at"] is not None
 
 
 def manage(*args, **env):
