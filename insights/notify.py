@@ -173,7 +173,7 @@ class Sender:
         self._exit_registered = False
         self._wake = threading.Event()
         self._cycles = threading.Condition()
-        self._started = self._done = 0  # cycles begun, and the last one that found nothing due
+        self._started = self._done = 0  # passes begun, and the last one that ended (nothing due)
         self._pruned = 0.0
 
     def wake(self) -> None:
@@ -224,10 +224,8 @@ class Sender:
     def send_one(self) -> bool:
         """Claim the first due notification and send it; False when none is due."""
         close_old_connections()
-        now = timezone.now()
-        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-        due = Row.objects.filter(next_attempt_at__lte=now).filter(free)
-        for pk in due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:20]:
+        now, due = _due()
+        for pk in due.values_list("id", flat=True)[:20]:
             lease = now + datetime.timedelta(seconds=2 * settings.NOTIFY_TIMEOUT_S + 30)
             if due.filter(pk=pk).update(lease_until=lease):  # another process may be first
                 row = Row.objects.filter(pk=pk).first()
@@ -298,8 +296,7 @@ class Sender:
     def _waiting() -> list[str]:
         try:
             close_old_connections()
-            due = Row.objects.filter(next_attempt_at__lte=timezone.now())
-            return list(due.order_by("next_attempt_at", "id").values_list("title", flat=True))
+            return list(_due()[1].values_list("title", flat=True))
         except Exception:  # the database may be gone at exit: the rows, if any, are kept
             return []
 
@@ -311,6 +308,14 @@ class Sender:
                 len(waiting),
                 "; ".join(repr(title) for title in waiting),
             )
+
+
+def _due():
+    """Now, and the notifications due then that no sender has claimed, in sending order."""
+    now = timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    due = Row.objects.filter(next_attempt_at__lte=now).filter(free)
+    return now, due.order_by("next_attempt_at", "id")
 
 
 sender = Sender()
