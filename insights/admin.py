@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from . import notify, services
@@ -118,16 +119,7 @@ class NotificationAdmin(admin.ModelAdmin):
     """What was told to whom, and what could not be: each notification to each NOTIFY_URLS
     address, read-only; one that waits or was given up can be sent again."""
 
-    list_display = (
-        "created_at",
-        "title",
-        "target_label",
-        "state",
-        "attempts",
-        "sent_at",
-        "next_attempt_at",
-        "last_error",
-    )
+    list_display = ("created_at", "title", "target_label", "state", "last_error")
     list_display_links = ("title",)
     list_filter = (DeliveryFilter, "created_at")
     search_fields = ("title", "body", "target_label")
@@ -155,7 +147,15 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def state(self, row):
-        return row.state
+        """What happened and when (the time alone today), and the attempts past the first."""
+        when = row.sent_at or row.failed_at or row.next_attempt_at
+        if when is None:
+            return row.state
+        when = timezone.localtime(when)
+        today = when.date() == timezone.localdate()
+        label = {"waiting": "due", "retrying": "next try"}.get(row.state, row.state)
+        text = f"{label} {date_format(when, 'H:i:s' if today else 'Y-m-d H:i')}"
+        return f"{text} ({row.attempts} attempts)" if row.attempts > 1 else text
 
     @admin.action(description="Send selected notifications again (those not sent)")
     def send_again(self, request, queryset):

@@ -84,7 +84,7 @@ class Notification(models.Model):
     # a sender that claimed it has it until then (a sender that dies leaves it to another)
     lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True, help_text="given up")
+    failed_at = models.DateTimeField("given up at", null=True, blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:

@@ -152,7 +152,7 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
         ):
             return None
         logger.error("notification %r to %s failed", notification.title, redacted(url))
-        return "the receiver did not take it (refused, timed out or answered an error)"
+        return "not taken (refused, timed out, or an error answered)"
     except Exception as error:
         logger.exception("notification %r to %s failed", notification.title, redacted(url))
         return f"{type(error).__name__}: {error}"

@@ -79,12 +79,19 @@ def test_the_notifications_list_says_what_was_sent_and_sends_a_given_up_one_agai
         **made,
         attempts=9,
         failed_at=timezone.now(),
-        last_error="the receiver did not take it",
+        last_error="not taken (refused, timed out, or an error answered)",
     )
     page = admin_client.get("/admin/insights/notification/").content.decode()
     states = re.findall(r'<td class="field-state">([^<]*)</td>', page)
-    assert sorted(states) == ["given up", "sent"]
-    assert "ntfy://ntfy.lan/o...s" in page and "the receiver did not take it" in page
+    done = f"{timezone.localtime(given_up.failed_at):%H:%M:%S}"
+    assert sorted(states) == [
+        f"given up {done} (9 attempts)",
+        f"sent {timezone.localtime(sent.sent_at):%H:%M:%S}",
+    ]
+    assert (
+        "ntfy://ntfy.lan/o...s" in page
+        and "not taken (refused, timed out, or an error answered)" in page
+    )
     waiting = admin_client.get("/admin/insights/notification/?state=given_up").content.decode()
     assert "ws-2: disk_hot" in waiting and "nas: smart_failing" not in waiting
     detail = admin_client.get(f"/admin/insights/notification/{given_up.pk}/change/")
