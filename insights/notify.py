@@ -225,12 +225,12 @@ class Sender:
         """Claim the first due notification and send it; False when none is due."""
         close_old_connections()
         now, due = _due()
-        for pk in due.values_list("id", flat=True)[:20]:
-            lease = now + datetime.timedelta(seconds=2 * settings.NOTIFY_TIMEOUT_S + 30)
-            if due.filter(pk=pk).update(lease_until=lease):  # another process may be first
-                row = Row.objects.filter(pk=pk).first()
-                if row is not None:
-                    self._deliver(row)
+        lease = now + datetime.timedelta(seconds=2 * settings.NOTIFY_TIMEOUT_S + 30)
+        for row in due[:20]:
+            # another process may claim it first; one that did has sent it or set its retry,
+            # so a claimed row is still as read
+            if due.filter(pk=row.pk).update(lease_until=lease):
+                self._deliver(row)
                 return True
         return False
 
