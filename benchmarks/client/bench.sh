@@ -350,7 +350,10 @@ ensure_tools() {
     ((DRY_RUN)) || have curl || pkgs+=(curl)
     if ((!SKIP_CPU || !SKIP_MEMORY)); then have sysbench || pkgs+=(sysbench); fi
     ((SKIP_DISK)) || have fio || pkgs+=(fio)
-    if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]]; then have iperf3 || pkgs+=(iperf3); fi
+    if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]]; then
+        have iperf3 || pkgs+=(iperf3)
+        have ping || pkgs+=(iputils-ping)   # the latency figure (minimal images lack it)
+    fi
     if ((!SKIP_GPU)) && gpu_device_present && ! glmark2_binary >/dev/null; then
         # Debian 12 / recent Ubuntu ship flavours only (no plain glmark2 package)
         if [[ -n ${DISPLAY:-} ]]; then pkgs+=(glmark2-es2-x11); else pkgs+=(glmark2-es2-drm); fi
@@ -367,6 +370,13 @@ ensure_tools() {
     else
         warn "not root: cannot install ${pkgs[*]}; what needs them is skipped (run with sudo, or apt-get install ${pkgs[*]})"
     fi
+}
+
+curl_checked() {
+    # before any benchmark: a run that cannot be sent stops now, not after minutes of measuring
+    ((DRY_RUN)) || have curl && return 0
+    [[ -n $OUTPUT ]] || die 3 "curl is needed to submit and is not installed (apt-get install curl, or run as root); --dry-run --output FILE keeps the JSON instead"
+    warn "curl is not installed: the submission will be written to $OUTPUT, not sent"
 }
 
 not_collected() {
@@ -673,6 +683,8 @@ wait_for_idle() {
             log "  idle after $((($(now_ms) - t0) / 1000)) s (${busy} % busy)"
         fi
         waited_ms=$(($(now_ms) - t1))  # the time waited beyond the first 2-second window
+    elif [[ -n $busy ]] && ((busy >= IDLE_BUSY_PCT)); then
+        warn "the machine is busy (${busy} % of the CPUs used by others) and --no-wait-idle measures it anyway: its scores may be low (recorded in results.conditions)"
     fi
     info wait_idle "$WAIT_IDLE"
     info idle_wait_s "$(((waited_ms + 500) / 1000))"
@@ -760,7 +772,11 @@ bench_disk() {
         not_collected "disk benchmark" "no writable disk-backed directory with $((size_mb + 512)) MB free"
         return
     fi
-    FIO_FILE=$(mktemp "$dir/bench-fio.XXXXXX") || { step "$n" "disk: skipped, cannot create a file in $dir"; return; }
+    if ! FIO_FILE=$(mktemp "$dir/bench-fio.XXXXXX"); then
+        step "$n" "disk: skipped, cannot create a file in $dir"
+        not_collected "disk benchmark" "cannot create a file in $dir"
+        return
+    fi
     local engine=psync direct=0 fs="" dev=""
     fio --enghelp=libaio >/dev/null 2>&1 && engine=libaio
     if fio --name=probe --filename="$FIO_FILE" --rw=write --bs=4k --size=1M --direct=1 --ioengine="$engine" \
@@ -843,6 +859,8 @@ bench_network() {
         step "$n" "network: ping $IPERF_HOST ($pings packets)..."
         timeout $((pings + 15)) ping -c "$pings" -i 0.2 -W 2 "$IPERF_HOST" >"$CAP/ping.txt" 2>>"$CAP/collect.log" </dev/null
         [[ -s $CAP/ping.txt ]] || rm -f -- "$CAP/ping.txt"
+    else
+        not_collected "network latency (ping_ms)" "ping is not installed (apt-get install iputils-ping)"
     fi
     repeat_bench network 2 3 "$budget" "$CV_TARGET_NETWORK" network_repeat "$n" "$secs"
 }
@@ -911,7 +929,10 @@ collect_all() {
     t0=$(now_ms)
     snapshot_conditions >"$CAP/conditions-before.txt" 2>/dev/null
     collect_inventory
-    if ((!SKIP_CPU || !SKIP_MEMORY || !SKIP_DISK || !SKIP_NETWORK || !SKIP_GPU)); then
+    # waiting for idle pays only before a benchmark that will run (network needs an iperf3
+    # server, gpu a GPU)
+    if ((!SKIP_CPU || !SKIP_MEMORY || !SKIP_DISK)) || { ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]]; } \
+        || { ((!SKIP_GPU)) && gpu_device_present; }; then
         wait_for_idle "$idle_max"
     fi
     bench_cpu 2 "$cpu_secs" "$budget_cpu"
@@ -2168,7 +2189,9 @@ print_summary() {
       "",
       "  category  score     repeats  cv %    measured",
       (["cpu", "memory", "disk", "network", "gpu"][] as $c | $r[$c] as $x
-       | "  \($c + "          " | .[0:9]) \((if $x == null then "skipped" else n($x.score; 1) end) + "          " | .[0:9]) "
+       # no result: "not run" when the list below says why (a tool missing, iperf3 failing)
+       | ($nc | split("\n") | any(startswith("\($c) benchmark"))) as $why
+       | "  \($c + "          " | .[0:9]) \((if $x != null then n($x.score; 1) elif $why then "not run" else "skipped" end) + "          " | .[0:9]) "
          + "\((if $x == null then "" else ($x.samples // [] | length | tostring) end) + "         " | .[0:8]) "
          + "\((if $x == null then "" else n($x.cv_pct; 2) end) + "        " | .[0:7]) "
          + (if $x == null then ""
@@ -2264,6 +2287,7 @@ main() {
     if [[ -n $FROM_DIR ]]; then
         CAP=$(cd -- "$FROM_DIR" && pwd) || usage_error "--from-dir: cannot read '$FROM_DIR'"
         ((DRY_RUN)) || have curl || { ((IS_ROOT)) && apt_install curl; }
+        curl_checked
         step 1 "parsing the capture in $CAP (nothing is run)"
     else
         if [[ -n $CAPTURE ]]; then
@@ -2286,6 +2310,7 @@ main() {
             fi
         fi
         ensure_tools
+        curl_checked
         collect_all
     fi
 

@@ -1,5 +1,6 @@
 """bench.sh's command line: --help, usage errors (exit 2, a clear message), piping to bash."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -151,6 +152,74 @@ def test_without_jq_and_without_root_it_stops_with_a_clear_error():
     assert proc.stdout == b""
 
 
+def test_without_curl_a_run_that_would_submit_stops_before_measuring():
+    """curl sends the submission: without it (and without root to install it) bench.sh says so
+    at once instead of after minutes of benchmarks; with --output it warns and keeps the JSON."""
+    with commands_without("curl") as run:
+        proc = run("--server", "http://127.0.0.1:1/api/benchmark", "--token", "t", "--skip-disk")
+        assert proc.returncode == 3, proc.stderr
+        assert "curl is needed to submit and is not installed" in proc.stderr
+        assert "[2/" not in proc.stderr  # no benchmark started
+        out = run.workdir / "bench.json"
+        proc = run(
+            *("--server", "http://127.0.0.1:1/api/benchmark", "--token", "t"),
+            *("--skip-cpu", "--skip-memory", "--skip-disk", "--output", str(out)),
+        )
+        assert proc.returncode == 3, proc.stderr  # written, not sent
+        assert "curl is not installed: the submission will be written to" in proc.stderr
+        assert json.loads(out.read_text())["device_identifier"]
+
+
+def test_without_ping_the_summary_says_the_latency_was_not_measured():
+    with commands_without("ping") as run:
+        proc = run(
+            *("--dry-run", "--short", "--repeats", "1", "--iperf-server", "127.0.0.1:1"),
+            *("--skip-cpu", "--skip-memory", "--skip-disk"),
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert "- network latency (ping_ms): ping is not installed" in proc.stderr
+
+
+@contextlib.contextmanager
+def commands_without(*missing: str):
+    """A runner of bench.sh as an ordinary user (root would apt-get install what is missing)
+    whose PATH has every command of this machine but `missing`; `run.workdir` is its HOME and
+    TMPDIR."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to run as a non-root user")
+    bin_dir = Path(tempfile.mkdtemp(prefix="bench-without-"))
+    workdir = private_tmpdir()  # pytest's own tmp dirs are 0700 under root: nobody cannot enter
+    try:
+        bin_dir.chmod(0o755)
+        workdir.chmod(0o777)
+        for directory in map(Path, ("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin")):
+            for tool in directory.iterdir() if directory.is_dir() else ():
+                if tool.name not in missing and not (bin_dir / tool.name).exists():
+                    os.symlink(tool, bin_dir / tool.name)
+        command = [str(bin_dir / "bash"), str(SCRIPT), "--no-wait-idle", "--skip-gpu"]
+        if os.geteuid() == 0:
+            user = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+            command = [shutil.which("setpriv"), *user, *command]
+        env = {"PATH": str(bin_dir), "HOME": str(workdir), "TMPDIR": str(workdir)}
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [*command, *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=workdir,
+                check=False,
+                timeout=120,
+            )
+
+        run.workdir = workdir
+        yield run
+    finally:
+        shutil.rmtree(bin_dir)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def test_nothing_is_read_from_the_file_after_main_starts():
     """bash reads a script as it runs it: with `exit` on a line of its own, a bench.sh edited
     during a run had its new bytes executed after main returned (a replay went on to benchmark
@@ -201,12 +270,17 @@ def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
         assert "the network test is skipped" in proc.stderr
         assert "network: skipped (the iperf3 server is this machine itself)" in proc.stderr
         assert doc["results"]["network"] is None
+        assert "  network   not run" in proc.stderr
+        assert f"- network benchmark: --iperf-server {target} is this machine itself" in proc.stderr
     else:
         # measured, and left out of the global score by the server's own rule
         assert "leaves" in proc.stderr and "out of the global score" in proc.stderr
         # nothing listens there: iperf3's own reason, though iperf3 -J exits 0 on it
         assert "iperf3 upload failed: unable to connect" in proc.stderr
         assert doc["results"]["network"] is None
+        # the summary row says it did not run, and the list below it says why
+        assert "  network   not run" in proc.stderr
+        assert "- network benchmark (part): iperf3 upload: unable to connect" in proc.stderr
 
 
 def test_without_root_the_summary_says_what_was_not_collected_and_why():
