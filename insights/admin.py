@@ -145,12 +145,17 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # what was sent stays as it was: its page shows it
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(behind=notify.behind_earlier())
+
     @admin.display(description="state")
     def state(self, row):
         """What happened and when (the time alone today), and the attempts past the first."""
         when = row.sent_at or row.failed_at or row.next_attempt_at
         if when is None:
             return row.state
+        if row.behind and not row.attempts:
+            return "after the earlier one"  # of its item to this URL, still retried
         when = timezone.localtime(when)
         today = when.date() == timezone.localdate()
         label = {"waiting": "due", "retrying": "next try"}.get(row.state, row.state)

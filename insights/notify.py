@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -58,7 +58,8 @@ def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
     it closed."""
     title = f"{item.device.hostname}: {item.kind}"
     lines = [item.message]
-    # when, to the second: notifications of one item sent by two processes may arrive out of turn
+    # when, to the second: the receiver's own clock may differ, and a notification retried for
+    # hours arrives long after it was made
     if resolved:
         title += " resolved"
         how = f"Acknowledged by {item.closed_by}" if item.closed_by else "Resolved"
@@ -311,11 +312,25 @@ class Sender:
 
 
 def _due():
-    """Now, and the notifications due then that no sender has claimed, in sending order."""
+    """Now, and the notifications due then that no sender has claimed, in sending order. A
+    notification waits while an earlier one of its item to the same URL is still to be sent
+    (retried): a receiver never gets "resolved" before the "opened" it closes."""
     now = timezone.now()
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    due = Row.objects.filter(next_attempt_at__lte=now).filter(free)
+    due = Row.objects.filter(next_attempt_at__lte=now).filter(free).exclude(behind_earlier())
     return now, due.order_by("next_attempt_at", "id")
+
+
+def behind_earlier() -> Exists:
+    """Whether an earlier notification of the same item to the same URL is still to be sent."""
+    return Exists(
+        Row.objects.filter(
+            item=OuterRef("item"),
+            target=OuterRef("target"),
+            id__lt=OuterRef("id"),
+            next_attempt_at__isnull=False,
+        )
+    )
 
 
 sender = Sender()

@@ -19,11 +19,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.contrib.admin import AdminSite
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import RequestFactory
 from django.utils import timezone
 
 from insights import checks, notify
+from insights.admin import NotificationAdmin
 from insights.management.commands.notify_test import TITLE
 from insights.models import AttentionItem, Notification
 from insights.services import attention_evaluate
@@ -112,7 +115,7 @@ def test_a_failing_disk_notifies_once_when_it_opens_and_once_when_it_resolves(
     assert opened["type"] == "failure"
     assert opened["message"] == (
         "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED\n"
-        # when, so that notifications arriving out of turn can be told apart
+        # when: a retried notification arrives long after it was made
         f"Opened {item.opened_at:%Y-%m-%d %H:%M:%S} UTC.\n"
         f"{SITE}/admin/inventory/device/{body['device_id']}/change/"
     )
@@ -381,3 +384,42 @@ def test_notify_urls_are_read_space_or_comma_separated_and_need_site_url():
 
     checked = manage("check", NOTIFY_URLS="nope://host/x", SITE_URL="http://bench.lan")
     assert checked.returncode != 0 and "insights.E001" in checked.stderr
+
+
+def test_an_items_resolved_notification_waits_while_its_opened_one_is_retried(
+    notify_to, monkeypatch
+):
+    """One item's notifications to one URL arrive in turn, across retries and senders."""
+    url = "json://127.0.0.1:9/hook"
+    notify_to(url)
+    device = Device.objects.create(hostname="nas")
+    item = AttentionItem.objects.create(
+        device=device, kind="smart_failing", severity="critical", disk="sda", message="failing"
+    )
+    opened, resolved = _due(2, url)
+    Notification.objects.update(item=item)
+    other = Notification.objects.create(  # another item's: not held up
+        title="other", body="", type="info", target=opened.target, next_attempt_at=timezone.now()
+    )
+    tried = []
+
+    def deliver(notification, url, *, timeout):
+        tried.append(notification.title)
+        return "refused" if notification.title == "n0" and tried.count("n0") == 1 else None
+
+    monkeypatch.setattr(notify.sender, "deliver", deliver)
+    sent()
+    assert tried == ["n0", "other"]  # n0 failed: n1 waits behind it, the other item goes
+    opened.refresh_from_db()
+    assert opened.next_attempt_at > timezone.now()
+    assert Notification.objects.get(pk=other.pk).sent_at is not None
+
+    request = RequestFactory().get("/")
+    admin = NotificationAdmin(Notification, AdminSite())
+    states = {row.title: admin.state(row) for row in admin.get_queryset(request)}
+    assert states["n1"] == "after the earlier one"
+
+    Notification.objects.filter(pk=opened.pk).update(next_attempt_at=timezone.now())
+    sent()
+    assert tried == ["n0", "other", "n0", "n1"]
+    assert Notification.objects.filter(sent_at__isnull=True).count() == 0
