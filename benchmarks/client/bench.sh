@@ -581,6 +581,15 @@ rfile() {
 
 info() { printf '%s=%s\n' "$1" "$2" >>"$CAP/capture-info.txt"; }
 
+repeats_said() {
+    # how the repeats of a category are chosen, as the step lines say it
+    case $REPEATS in
+        "") printf 'repeated until the results agree' ;;
+        1) printf 'once (--repeats 1)' ;;
+        *) printf '%s times (--repeats %s)' "$REPEATS" "$REPEATS" ;;
+    esac
+}
+
 repeat_bench() {
     # repeat_bench CATEGORY MIN MAX BUDGET_S TARGET_CV FUNC ARGS... : FUNC R ARGS... runs repeat R of a
     # category's tests into the capture. As the Phoronix Test Suite does, the repeats go on until
@@ -695,7 +704,7 @@ bench_cpu() {
     threads=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
     if ((SKIP_CPU)); then step "$n" "cpu: skipped (--skip-cpu)"; return; fi
     if ! have sysbench; then step "$n" "cpu: skipped, sysbench is not installed"; not_collected "cpu benchmark" "sysbench is not installed"; return; fi
-    step "$n" "cpu: sysbench prime 20000, 1 thread then ${threads} threads, ${secs} s each, repeated until the results agree..."
+    step "$n" "cpu: sysbench prime 20000, 1 thread then ${threads} threads, ${secs} s each, $(repeats_said)..."
     # warm-up, not counted: clocks ramped up, the binary and its libraries in memory
     sysbench_run "$WORK/warmup.txt" cpu "$threads" 1 --cpu-max-prime=20000
     info method_cpu "sysbench-$(sysbench_version)-cpu-prime20000-1t+allt-v1"
@@ -728,7 +737,7 @@ bench_memory() {
     # test already loads every CPU.
     # A 1 s warm-up (not counted) faults its pages in and ramps the clock.
     info method_memory "sysbench-$(sysbench_version)-memory-write-64M-1t-v3"
-    step "$n" "memory: sysbench sequential write of a 64 MiB block, 1 thread, ${secs} s, repeated until the results agree..."
+    step "$n" "memory: sysbench sequential write of a 64 MiB block, 1 thread, ${secs} s, $(repeats_said)..."
     sysbench_run "$WORK/warmup.txt" memory 1 1 --memory-block-size=64M --memory-total-size=100000G --memory-oper=write
     repeat_bench memory 3 5 "$budget" "$CV_TARGET_MEMORY" memory_repeat "$secs"
 }

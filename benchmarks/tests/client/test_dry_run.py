@@ -154,6 +154,9 @@ def test_conditions_describe_the_run(live_run):
 
 def test_progress_on_stderr_and_the_capture_named_as_the_contract_says(live_run):
     assert "[2/7] cpu: sysbench" in live_run.stderr
+    # --repeats 2: the step says so, not "until the results agree"
+    assert " threads, 1 s each, 2 times (--repeats 2)..." in live_run.stderr
+    assert "1 thread, 1 s, 2 times (--repeats 2)..." in live_run.stderr
     assert "[4/7] disk: fio sequential 1 MiB write and read (QD8), random 4k" in live_run.stderr
     names = {p.name for p in live_run.capture.iterdir()}
     assert {
