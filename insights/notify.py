@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import OperationalError, close_old_connections, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -130,21 +130,12 @@ def instantiate(url: str):
     return apprise.Apprise.instantiate(url)
 
 
-def send(notification: Notification, url: str, *, timeout: float) -> bool:
-    """Deliver to one URL; False (and a log line) when it fails. Never raises."""
-    return attempt(notification, url, timeout=timeout) is None
-
-
 def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:
-    """Deliver to one URL: None, or why it failed (logged). Never raises."""
+    """Deliver to one URL: None, or why it failed. Never raises; the caller says what it
+    means (the sender: a retry or giving up; notify_test: FAILED)."""
     try:
         plugin = instantiate(url)
         if plugin is None:
-            logger.error(
-                "notification %r not sent: %s is not an Apprise URL",
-                notification.title,
-                redacted(url),
-            )
             return "not an Apprise URL"
         # Apprise's request timeout is (connect, read); both bound a receiver that hangs
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
@@ -152,10 +143,12 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
             body=notification.body, title=notification.title, notify_type=notification.type
         ):
             return None
-        logger.error("notification %r to %s failed", notification.title, redacted(url))
         return "not taken (refused, timed out, or an error answered)"
     except Exception as error:
-        logger.exception("notification %r to %s failed", notification.title, redacted(url))
+        # not a receiver's answer: a plugin's own failure, worth its traceback
+        logger.warning(
+            "notification %r to %s raised", notification.title, redacted(url), exc_info=True
+        )
         return f"{type(error).__name__}: {error}"
 
 
@@ -204,8 +197,11 @@ class Sender:
                 self._exit_registered = True
 
     def _run(self) -> None:
+        failures = 0
         while True:
-            self._wake.wait(self.poll_s)
+            # after a failed pass (the database restarting, locked past its timeout), again
+            # in 1 s, doubling up to poll_s
+            self._wake.wait(min(2.0 ** (failures - 1), self.poll_s) if failures else self.poll_s)
             self._wake.clear()
             with self._cycles:
                 self._started += 1
@@ -215,9 +211,15 @@ class Sender:
                     pass
                 self._prune()
             except Exception:
-                logger.exception("sending notifications failed; trying again in %d s", self.poll_s)
+                failures += 1
+                logger.exception(
+                    "sending notifications failed; trying again in %g s",
+                    min(2.0 ** (failures - 1), self.poll_s),
+                )
+                continue  # not a pass that found nothing due: drain() waits on
             finally:
                 connections.close_all()  # this thread's own; a new one on the next pass
+            failures = 0
             with self._cycles:
                 self._done = cycle
                 self._cycles.notify_all()
@@ -257,30 +259,23 @@ class Sender:
                 row.failed_at, row.next_attempt_at = now, None
                 if url is not None:
                     logger.error(
-                        "notification %r to %s given up after %d attempts",
+                        "notification %r to %s given up after %d attempts (%s)",
                         row.title,
                         row.target_label,
                         row.attempts,
+                        error,
                     )
             else:
                 row.next_attempt_at = retry
                 logger.warning(
-                    "notification %r to %s: attempt %d failed, next at %s",
+                    "notification %r to %s: attempt %d failed (%s), next at %s",
                     row.title,
                     row.target_label,
                     row.attempts,
+                    error,
                     _when(retry),
                 )
-        row.save(
-            update_fields=(
-                "attempts",
-                "lease_until",
-                "sent_at",
-                "failed_at",
-                "next_attempt_at",
-                "last_error",
-            )
-        )
+        _save_outcome(row)
 
     def _prune(self) -> None:
         if time.monotonic() - self._pruned < 3600 and self._pruned:
@@ -309,6 +304,31 @@ class Sender:
                 len(waiting),
                 "; ".join(repr(title) for title in waiting),
             )
+
+
+OUTCOME_FIELDS = (
+    "attempts",
+    "lease_until",
+    "sent_at",
+    "failed_at",
+    "next_attempt_at",
+    "last_error",
+)
+
+
+def _save_outcome(row: Row, tries: int = 5) -> None:
+    """Record what an attempt did. It was made: a database error now is tried again shortly
+    (0.05 s, doubling), since a row left claimed would be sent a second time once its lease
+    ran out."""
+    for n in range(tries):
+        try:
+            row.save(update_fields=OUTCOME_FIELDS)
+            return
+        except OperationalError:
+            if n == tries - 1:
+                raise
+            time.sleep(0.05 * 2**n)
+            close_old_connections()  # a connection the error left unusable is replaced
 
 
 def _due():

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from django.contrib.admin import AdminSite
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -177,11 +177,13 @@ def test_a_receiver_that_never_answers_slows_no_submission_and_the_failure_is_re
     # tried again 30 s later
     assert 25 <= (row.next_attempt_at - timezone.now()).total_seconds() <= 30
     failures = [r.getMessage() for r in caplog.records if r.name == "insights.notify"]
+    # one line, a WARNING: ERROR is for a notification given up
     assert failures == [
-        f"notification 'nas: smart_failing' to json://127.0.0.1:{port}/hook failed",
-        f"notification 'nas: smart_failing' to json://127.0.0.1:{port}/hook: attempt 1 failed, "
+        f"notification 'nas: smart_failing' to json://127.0.0.1:{port}/hook: attempt 1 failed "
+        "(not taken (refused, timed out, or an error answered)), "
         f"next at {row.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
     ]
+    assert {r.levelname for r in caplog.records if r.name == "insights.notify"} == {"WARNING"}
 
 
 def test_a_receiver_that_was_down_gets_the_notification_when_it_is_back(
@@ -247,8 +249,8 @@ def test_notify_test_reports_each_url_and_fails_when_one_fails(notify_to, receiv
     closed.close()
     assert out.getvalue().splitlines() == [
         f"{receiver.url}: ok",
-        f"{refused}: FAILED",
-        "nope://…: FAILED",
+        f"{refused}: FAILED (not taken (refused, timed out, or an error answered))",
+        "nope://…: FAILED (not an Apprise URL)",
     ]
 
 
@@ -321,7 +323,10 @@ def test_a_notification_is_given_up_after_notify_retry_hours(notify_to, caplog, 
 
     row.refresh_from_db()
     assert row.state == "given up" and row.next_attempt_at is None and row.attempts == 1
-    assert f"notification 'n0' to {down} given up after 1 attempts" in caplog.messages
+    assert (
+        f"notification 'n0' to {down} given up after 1 attempts "
+        "(not taken (refused, timed out, or an error answered))"
+    ) in caplog.messages
 
 
 def test_what_a_stopping_process_leaves_due_is_counted_and_named(caplog):
@@ -423,3 +428,49 @@ def test_an_items_resolved_notification_waits_while_its_opened_one_is_retried(
     sent()
     assert tried == ["n0", "other", "n0", "n1"]
     assert Notification.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_a_database_error_after_the_delivery_does_not_send_it_twice(notify_to, monkeypatch):
+    """The outcome of a delivery is saved again when the database fails for a moment (a
+    restart, a lock held too long): a row left claimed would be delivered again later."""
+    url = "json://127.0.0.1:9/hook"
+    notify_to(url)
+    (row,) = _due(1, url)
+    delivered = []
+    monkeypatch.setattr(
+        notify.sender, "deliver", lambda n, u, *, timeout: delivered.append(n.title)
+    )
+    save, failures = Notification.save, [OperationalError("database is locked")]
+
+    def flaky_save(self, *args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Notification, "save", flaky_save)
+    sent()
+
+    row.refresh_from_db()
+    assert delivered == ["n0"] and row.state == "sent" and row.lease_until is None
+
+
+def test_a_failed_pass_is_tried_again_within_seconds_not_at_the_next_poll(
+    notify_to, receiver, monkeypatch, caplog
+):
+    notify_to(receiver.url)
+    _due(1, receiver.url)
+    claim, failures = notify.Sender.send_one, [OperationalError("server closed the connection")]
+
+    def flaky_claim(self):
+        if failures:
+            raise failures.pop()
+        return claim(self)
+
+    monkeypatch.setattr(notify.Sender, "send_one", flaky_claim)
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="insights.notify"):
+        sent()  # waits for a pass that found nothing due: the one after the failure
+
+    assert receiver.titles() == ["n0"]
+    assert time.monotonic() - started < notify.POLL_S / 2  # again after 1 s, not 30
+    assert "sending notifications failed; trying again in 1 s" in caplog.messages

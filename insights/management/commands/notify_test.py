@@ -26,9 +26,11 @@ class Command(BaseCommand):
         failed = 0
         for url in urls:
             # sent here, not queued: the answer is whether each URL took it
-            ok = notify.send(notification, url, timeout=settings.NOTIFY_TIMEOUT_S)
-            failed += not ok
-            line = f"{notify.redacted(url)}: {'ok' if ok else 'FAILED'}"
-            self.stdout.write(self.style.SUCCESS(line) if ok else self.style.ERROR(line))
+            error = notify.attempt(notification, url, timeout=settings.NOTIFY_TIMEOUT_S)
+            failed += error is not None
+            if error is None:
+                self.stdout.write(self.style.SUCCESS(f"{notify.redacted(url)}: ok"))
+            else:
+                self.stdout.write(self.style.ERROR(f"{notify.redacted(url)}: FAILED ({error})"))
         if failed:
-            raise CommandError(f"{failed} of {len(urls)} URL(s) failed (the log says why).")
+            raise CommandError(f"{failed} of {len(urls)} URL(s) failed.")
