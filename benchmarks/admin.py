@@ -21,8 +21,7 @@ class BenchmarkAdmin(RecordAdmin):
         "disk_score",
         "network",
         "gpu_score",
-        "validity",
-        "bench_script_version",
+        "validity_badge",
     )
     # a date filter, not date_hierarchy: its SELECT DISTINCT over every run_at costs ~0.5 s at
     # 100k benchmarks on SQLite (perf/reads.py)
@@ -40,7 +39,7 @@ class BenchmarkAdmin(RecordAdmin):
         "received_at",
         "validity",
         "reasons",
-        "excluded_categories",
+        "excluded",
         "bench_script_version",
         "cpu_score",
         "memory_score",
@@ -57,12 +56,17 @@ class BenchmarkAdmin(RecordAdmin):
     )
     actions = ("rescore", "export_csv")
 
-    @admin.display(description="network score", ordering="network_score")
+    @admin.display(description="validity", ordering="validity")
+    def validity_badge(self, obj):
+        # a suspect run's badge with its reasons, as the dashboard and device history show it
+        return validity.badge(obj.validity, obj.validity_reasons) or obj.validity
+
+    @admin.display(description="network", ordering="network_score")
     def network(self, obj):
         # a network measured on loopback is left out of the global score: said so, as the
         # dashboard says it
         if obj.network_score is not None and "network" in (obj.excluded_categories or ()):
-            return f"{obj.network_score:g} (loopback)"
+            return f"{obj.network_score} (loopback)"  # as the other scores of the list read
         return obj.network_score if obj.network_score is not None else "–"
 
     @admin.display(description="validity reasons")
@@ -71,6 +75,12 @@ class BenchmarkAdmin(RecordAdmin):
             obj.results, obj.validity_reasons, services.validity_thresholds()
         )
         return measured or "–"
+
+    @admin.display(description="excluded categories")
+    def excluded(self, obj):
+        # the contract's one exclusion: a network measured on loopback (validity.is_loopback)
+        names = ", ".join(obj.excluded_categories or ())
+        return f"{names}: measured on loopback, not in the global score" if names else "–"
 
     @admin.display(description="results")
     def results_document(self, obj):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.utils.html import format_html
+
 from inventory.schema import CATEGORIES
 
 VALID, SUSPECT = "valid", "suspect"
@@ -29,6 +31,17 @@ REASON_LABELS = {
 def reasons_text(reasons) -> str:
     """A run's validity reasons as people read them: "machine busy, repeats disagree"."""
     return ", ".join(REASON_LABELS.get(reason, reason) for reason in reasons or ())
+
+
+def badge(validity: str, reasons=()) -> str:
+    """A suspect run's badge with its reasons, the same wherever runs are listed (the run is
+    trusted otherwise: no badge). Styled by benchsite/static/benchsite/admin.css."""
+    if validity != SUSPECT:
+        return ""
+    why = reasons_text(reasons) or "suspect"
+    return format_html(
+        '<span class="bt-badge bt-suspect" title="Not trusted: {}">suspect: {}</span>', why, why
+    )
 
 
 def counted(

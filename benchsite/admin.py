@@ -5,7 +5,7 @@ from django.utils import timezone
 from . import device_admin  # noqa: F401 (registers the composed device page)
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke
-from .sites import bench_base, bench_command
+from .sites import BENCH_ROOT_NOTE, bench_base, bench_command
 
 
 @admin.register(ApiToken)
@@ -66,6 +66,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
                     if obj.can_submit
                     else None
                 ),
+                "bench_root_note": BENCH_ROOT_NOTE,
                 "title": "API token created",
             },
         )

@@ -340,15 +340,18 @@ def _form_errors(context) -> list[tuple[str, str]]:
     found = []
     form = context["adminform"].form
     for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else "Device"
+        # the bound field's label: the field's own, or its name made readable ("File")
+        label = form[name].label if name in form.fields else "Device"
         found += [(str(label), str(error)) for error in errors]
     for inline in context.get("inline_admin_formsets", ()):
         formset, title = inline.formset, str(inline.opts.verbose_name_plural).capitalize()
         found += [(title, str(error)) for error in formset.non_form_errors()]
         for row, row_errors in enumerate(formset.errors, start=1):
             for name, errors in row_errors.items():
-                field = formset.forms[row - 1].fields.get(name)
-                where = f"{title}, row {row}" + (f", {field.label}" if field else "")
+                row_form = formset.forms[row - 1]
+                where = f"{title}, row {row}"
+                if name in row_form.fields:
+                    where += f", {row_form[name].label}"
                 found += [(where, str(error)) for error in errors]
     return found
 

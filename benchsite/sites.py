@@ -18,12 +18,13 @@ from benchsite.export import ExportStream, export_filename
 from benchsite.throttling import AuthFailureThrottle
 from insights.selectors import attention_board
 from inventory.schema import CATEGORIES
-from inventory.selectors import device_ranking
+from inventory.selectors import device_ranking, device_unbenchmarked
 
 logger = logging.getLogger(__name__)
 
 RANKING_SIZE = 50
 ATTENTION_SIZE = 20
+UNBENCHMARKED_SHOWN = 5
 MSG_LOGIN_THROTTLED = "Too many failed logins from this address; retry in {wait} s."
 
 
@@ -39,6 +40,13 @@ def bench_command(base: str, token: str = "YOUR_TOKEN") -> str:  # noqa: S107 (a
         f"curl -fsSL {base}/bench.sh | sudo bash -s -- "
         f"--server {base}/api/benchmark --token {token}"
     )
+
+
+# Proxmox VE and a Debian installed with a root password have no sudo: the one-liner's sudo
+# fails there ("sudo: command not found"), so every place that shows it says this too
+BENCH_ROOT_NOTE = (
+    "Already root, with no sudo (Proxmox VE, Debian with a root password)? Leave out sudo."
+)
 
 
 def ranking_rows(devices) -> list[dict]:
@@ -91,6 +99,7 @@ class BenchAdminSite(admin.AdminSite):
     site_url = "/api/schema/ui/"
     site_title = "Linux BenchTools"
     index_title = "Fleet dashboard"
+    empty_value_display = "–"  # as the scores' own "not measured" (humanize_scores.score)
     index_template = "admin/benchsite/dashboard.html"
 
     def __init__(self, *args, **kwargs):
@@ -102,15 +111,20 @@ class BenchAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         ranking = device_ranking().filter(last_benchmark_at__isnull=False)[:RANKING_SIZE]
         attention, attention_total = attention_board(limit=ATTENTION_SIZE)
+        # the ranking has runs only: the devices it leaves out are named under it
+        unbenchmarked, unbenchmarked_total = device_unbenchmarked(limit=UNBENCHMARKED_SHOWN)
         context = {
             "attention": attention,
             "attention_total": attention_total,
             "attention_url": reverse("admin:insights_attentionitem_changelist") + "?state=open",
             "stats": fleet_stats(),
             "ranking": ranking_rows(ranking),
+            "unbenchmarked": unbenchmarked,
+            "unbenchmarked_more": unbenchmarked_total - len(unbenchmarked),
             "categories": CATEGORIES,
             "recent": benchmark_recent(limit=10),
             "bench_command": bench_command(base := bench_base(request)),
+            "bench_root_note": BENCH_ROOT_NOTE,
             # an address only this machine reaches, by the loopback rule of runs' targets
             "bench_loopback": is_loopback(urlsplit(base).netloc),
             "token_add_url": reverse("admin:benchsite_apitoken_add"),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -147,6 +148,17 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(behind=notify.behind_earlier())
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and not settings.NOTIFY_URLS:
+            # an empty list could mean nothing happened: say that nothing is sent at all
+            messages.info(
+                request,
+                "Notifications are off: NOTIFY_URLS is not set. Set it (Apprise URLs: ntfy://, "
+                "mailto://, json://…) and SITE_URL in the server's .env, then restart it; "
+                'manage.py notify_test tries them (README, "Notifications").',
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="state")
     def state(self, row):

@@ -49,6 +49,19 @@ def device_ranking() -> QuerySet[Device]:
     return device_list().order_by(F("global_score").desc(nulls_last=True), "hostname", "id")
 
 
+def device_unbenchmarked(*, limit: int) -> tuple[list[Device], int]:
+    """Up to `limit` devices never benchmarked (by hostname), and how many there are: one query
+    when they are fewer than the limit."""
+    devices = list(
+        Device.objects.filter(last_benchmark_at__isnull=True)
+        .only("hostname")
+        .order_by("hostname", "id")[:limit]
+    )
+    if len(devices) < limit:
+        return devices, len(devices)
+    return devices, Device.objects.filter(last_benchmark_at__isnull=True).count()
+
+
 def snapshot_latest(*, device: Device) -> HardwareSnapshot | None:
     return device.snapshots.order_by("-captured_at", "-id").first()
 

@@ -88,3 +88,24 @@ def test_the_runs_list_marks_a_network_measured_on_loopback(admin_client):
 
     assert "2113.8 (loopback)" in page
     assert "94.0 (loopback)" not in page and "94 (loopback)" not in page
+    # and its page says what was left out and why, not the stored list
+    run = BenchmarkFactory(network_score=1900.0, excluded_categories=["network"])
+    page = admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
+    assert "network: measured on loopback, not in the global score" in page
+    assert '["network"]' not in html.unescape(page)
+
+
+def test_the_runs_list_badges_a_suspect_run_with_its_reasons(admin_client):
+    """CONTRACT Part 2: a suspect run is badged with its reasons wherever runs are listed."""
+    BenchmarkFactory(validity="suspect", validity_reasons=["busy", "noisy"], gpu_score=None)
+    BenchmarkFactory(validity="valid")
+
+    page = admin_client.get("/admin/benchmarks/benchmark/").content.decode()
+
+    assert (
+        '<span class="bt-badge bt-suspect" title="Not trusted: machine busy, repeats disagree">'
+        "suspect: machine busy, repeats disagree</span>"
+    ) in page
+    assert '<td class="field-validity_badge">valid</td>' in page
+    assert "benchsite/admin.css" in page  # the badge's style, on every admin page
+    assert '<td class="field-gpu_score">–</td>' in page  # not measured: the scores' own dash

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from benchmarks.validity import SUSPECT, reasons_text
+from benchmarks.validity import badge, reasons_text
 
 register = template.Library()
 
@@ -19,12 +19,7 @@ def validity_reasons(reasons) -> str:
 @register.simple_tag
 def run_badge(validity: str, reasons=()) -> str:
     """A suspect run's badge with its reasons (the run is trusted otherwise: no badge)."""
-    if validity != SUSPECT:
-        return ""
-    why = validity_reasons(reasons) or "suspect"
-    return format_html(
-        '<span class="bt-badge bt-suspect" title="Not trusted: {}">suspect: {}</span>', why, why
-    )
+    return badge(validity, reasons)
 
 
 # why a score its run left out of the global score is shown without counting (validity.counted)

@@ -116,6 +116,11 @@ def test_dashboard_offers_the_bench_command_for_this_server(admin_client):
     ) in html
     assert 'data-copy-target="bench-command"' in html
     assert 'id="bench-loopback"' not in html
+    # the sudo of the one-liner fails on a root shell without it (Proxmox VE): said under it
+    assert (
+        "Already root, with no sudo (Proxmox VE, Debian with a root password)? Leave out sudo."
+        in html
+    )
 
 
 def test_the_bench_command_uses_site_url_and_warns_of_a_loopback_address(admin_client, settings):
@@ -145,8 +150,9 @@ def test_dashboard_query_count_does_not_grow_with_the_fleet(
     for i in range(60):
         BenchmarkFactory(device__hostname=f"h{i:02d}")
     admin_client.get("/admin/")  # warm the session
-    # session + user, open attention items, 2 stats aggregates, ranking, recent, admin log
-    with django_assert_max_num_queries(9):
+    # session + user, open attention items, 2 stats aggregates, ranking, the devices it leaves
+    # out, recent, admin log
+    with django_assert_max_num_queries(10):
         response = admin_client.get("/admin/")
     assert response.status_code == 200
     assert len(ranking_hostnames(response.content.decode())) == 50
@@ -266,3 +272,22 @@ def test_a_network_measured_on_loopback_gets_no_bar_and_scales_no_one_elses(admi
     assert re.search(r'bt-bar-network".*?width: 100%', rows["lan"], flags=re.S)
     devices = admin_client.get("/admin/inventory/device/").content.decode()
     assert 'title="measured on loopback: not in the global score">2165.0<' in devices
+
+
+def test_devices_never_benchmarked_are_named_under_the_ranking(admin_client):
+    BenchmarkFactory(device__hostname="ranked")
+    for name in ("new-box", "nas-2"):
+        DeviceFactory(hostname=name)
+
+    html = admin_client.get("/admin/").content.decode()
+
+    assert ranking_hostnames(html) == ["ranked"]
+    note = html.split('id="unbenchmarked">', 1)[1].split("</p>", 1)[0]
+    assert re.sub(r"<[^>]+>", "", note) == (
+        "Not benchmarked yet, so not ranked: nas-2, new-box (the command below benchmarks a "
+        "machine)."
+    )
+    for i in range(6):
+        DeviceFactory(hostname=f"z{i}")
+    html = admin_client.get("/admin/").content.decode()
+    assert "z2</a> and 3 more (the command below" in html

@@ -143,6 +143,9 @@ def test_a_refused_upload_is_a_form_error_and_stores_nothing(
     assert response.status_code == 200
     assert "not accepted" in response.content.decode()
     assert Document.objects.count() == 0 and stored_files() == []
+    # the message at the page's top names the row and the field, as a person sees it
+    (said, *_) = [str(message) for message in response.context["messages"]]
+    assert said.startswith("Documents, row 1, File: ") and "not accepted" in said
 
 
 def test_the_size_limit_applies_to_admin_uploads(admin_client, device, settings, stored_files):

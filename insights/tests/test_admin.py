@@ -108,3 +108,13 @@ def test_the_notifications_list_says_what_was_sent_and_sends_a_given_up_one_agai
     assert given_up.state == "retrying"
     sent.refresh_from_db()
     assert sent.next_attempt_at is None  # sent already: not sent twice
+
+
+def test_the_notifications_list_says_when_notifications_are_off(admin_client, settings):
+    settings.NOTIFY_URLS = []
+    page = admin_client.get("/admin/insights/notification/").content.decode()
+    assert "Notifications are off: NOTIFY_URLS is not set." in page
+
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]
+    page = admin_client.get("/admin/insights/notification/").content.decode()
+    assert "Notifications are off" not in page
