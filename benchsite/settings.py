@@ -264,6 +264,13 @@ elif DOCUMENT_STORAGE != "file":
     raise ImproperlyConfigured(
         f"DOCUMENT_STORAGE must be 'file' or 's3', not {DOCUMENT_STORAGE!r}."
     )
+elif BACKUP_DIR == UPLOAD_DIR:
+    # the archives would be among the uploads: each backup would hold the ones before it, and
+    # a restore, which removes what the archive has not, would delete them all
+    raise ImproperlyConfigured(
+        f"BACKUP_DIR and UPLOAD_DIR are the same directory ({UPLOAD_DIR}): set BACKUP_DIR to "
+        "another one (a directory inside UPLOAD_DIR is left out of backups and restores)."
+    )
 # Serve static files straight from the apps when collectstatic has not run (tests, first start).
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=not STATIC_ROOT.exists())
 WHITENOISE_MANIFEST_STRICT = False

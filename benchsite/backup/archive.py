@@ -165,11 +165,15 @@ def backup_archives(*, directory: Path) -> list[Path]:
     return sorted(found, key=key)
 
 
-def backup_prune(*, directory: Path, keep: int) -> list[Path]:
-    """Delete the oldest archives beyond the newest `keep`; returns what was deleted."""
+def backup_prune(*, directory: Path, keep: int, written: Path) -> list[Path]:
+    """Delete the oldest archives beyond the newest `keep`, `written` (the archive just made)
+    always kept and counted; returns what was deleted. Archives are dated by their names: one
+    dated after `written` (a clock that was set back since, another host's skewed clock) would
+    otherwise have it deleted at once."""
     if keep < 1:
         raise BackupError("--keep must be at least 1 (the archive just written is kept).")
-    doomed = backup_archives(directory=directory)[:-keep]
+    others = [path for path in backup_archives(directory=directory) if path != written]
+    doomed = others[: max(len(others) - (keep - 1), 0)]
     for path in doomed:
         path.unlink()
     return doomed

@@ -1,12 +1,14 @@
 """A PostgreSQL database copied with pg_dump and put back with pg_restore.
 
 pg_dump reads one MVCC snapshot, exported from the transaction that counted the rows, so the
-counts of the manifest and the dump agree while submissions keep being accepted. A restore is
-`pg_restore --clean --single-transaction`: all or nothing.
+counts of the manifest and the dump agree while submissions keep being accepted. A restore runs
+pg_restore's SQL through psql in one transaction: all or nothing.
 """
 
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from django.db import connections
@@ -45,10 +47,7 @@ def _run(command: list[str], env: dict[str, str], error: type[Exception]) -> Non
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError:
-        raise error(
-            f"{command[0]} is not installed: install the PostgreSQL client "
-            f"(Debian: apt-get install postgresql-client)."
-        ) from None
+        raise error(_NOT_INSTALLED.format(command=command[0])) from None
     if done.returncode != 0:
         detail = done.stderr.strip() or f"exit status {done.returncode}"
         raise error(f"{command[0]} failed: {detail}")
@@ -84,20 +83,100 @@ def dump(alias: str, target_path: Path) -> dict[str, int]:
 
 
 def restore(alias: str, staged: Path) -> None:
-    """Replace the database of `alias` by the dump at `staged`."""
+    """Replace the database of `alias` by the dump at `staged`, all or nothing.
+
+    The dump's SQL (pg_restore --file=-) runs through psql in one transaction that first drops
+    every table the database holds now. `pg_restore --clean` alone drops only what the dump
+    has, so a table a newer migration added (with a foreign key into an archived table) made
+    restoring a backup taken before an upgrade fail, as rolling back an upgrade does (README,
+    "Upgrading"). The transaction commits only once pg_restore has written the whole dump and
+    psql has run every statement of it; otherwise nothing changes."""
     settings_dict = connections[alias].settings_dict
-    _run(
-        [
-            "pg_restore",
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",  # all or nothing: a failed restore leaves the old data
-            "--no-password",
-            f"--dbname={_conninfo_dbname(settings_dict['NAME'])}",
-            str(staged),
-        ],
-        _environment(settings_dict),
-        RestoreError,
-    )
+    env = _environment(settings_dict)
+    prologue = "BEGIN;\n"
+    if tables := _tables(alias):
+        prologue += f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;\n"
+    psql_command = [
+        "psql",
+        "--no-psqlrc",
+        "--quiet",
+        "--no-password",
+        "--set=ON_ERROR_STOP=1",
+        f"--dbname={_conninfo_dbname(settings_dict['NAME'])}",
+        "--file=-",
+    ]
+    restore_command = [
+        "pg_restore",
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--file=-",
+        str(staged),
+    ]
+    with tempfile.TemporaryFile() as restore_log, tempfile.TemporaryFile() as psql_log:
+        try:
+            psql = subprocess.Popen(  # noqa: S603 (no shell; psql from PATH, as pg_dump)
+                psql_command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=psql_log,
+                env=env,
+            )
+        except FileNotFoundError:
+            raise RestoreError(_NOT_INSTALLED.format(command="psql")) from None
+        try:
+            dumper = subprocess.Popen(  # noqa: S603
+                restore_command, stdout=subprocess.PIPE, stderr=restore_log, env=env
+            )
+        except FileNotFoundError:
+            psql.kill()
+            psql.wait()
+            raise RestoreError(_NOT_INSTALLED.format(command="pg_restore")) from None
+        try:
+            psql.stdin.write(prologue.encode())
+            shutil.copyfileobj(dumper.stdout, psql.stdin, 1 << 20)
+            if dumper.wait() == 0:
+                psql.stdin.write(b"COMMIT;\n")
+        except BrokenPipeError:
+            pass  # psql stopped at a failed statement: nothing was committed (below)
+        finally:
+            if dumper.poll() is None:
+                dumper.kill()
+            dumper.wait()
+            try:
+                psql.stdin.close()  # without COMMIT the session ends and rolls back
+            except BrokenPipeError:
+                pass
+            psql.wait()
+        # psql's error first: a pg_restore stopped because psql had (its pipe closed) says
+        # nothing of its own
+        if psql.returncode != 0:
+            raise RestoreError(f"psql failed: {_log(psql_log, psql.returncode)}")
+        if dumper.returncode != 0:
+            raise RestoreError(f"pg_restore failed: {_log(restore_log, dumper.returncode)}")
+
+
+_NOT_INSTALLED = (
+    "{command} is not installed: install the PostgreSQL client "
+    "(Debian: apt-get install postgresql-client)."
+)
+
+
+def _tables(alias: str) -> list[str]:
+    """Every table of the database the connection sees (its search path), quoted."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+            " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind IN ('r', 'p') AND pg_catalog.pg_table_is_visible(c.oid)"
+            " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            " ORDER BY 1"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _log(log, returncode: int) -> str:
+    log.seek(0)
+    text = log.read().decode(errors="replace").strip()
+    return text[-4000:] or f"exit status {returncode}"

@@ -104,7 +104,11 @@ def backup_create(
         raise BackupError(f"{exc} No archive was written to {directory}.") from exc
     problems = _document_problems(referenced, writer.files)
     try:
-        pruned = backup_prune(directory=directory, keep=keep) if keep and not problems else []
+        pruned = (
+            backup_prune(directory=directory, keep=keep, written=path)
+            if keep and not problems
+            else []
+        )
     except OSError as exc:
         raise BackupError(
             f"Wrote {path}, but deleting old archives failed: {describe(exc)}."

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -15,6 +16,7 @@ import tarfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -205,6 +207,20 @@ def test_keep_deletes_only_the_oldest_of_our_archives(site):
     # what was written first, then what was pruned; a small archive's size in kB, not "0.0 MB"
     assert said.index("Wrote ") < said.index("Deleted old archive")
     assert re.search(r"Wrote \S+ \(\d+\.\d kB\)", said)
+
+
+def test_keep_never_deletes_the_archive_just_written_even_with_later_dated_ones(site):
+    """Archives dated after now (a clock set back since, another host's clock): the new one is
+    kept and counted; the oldest others go."""
+    directory = Path(site.BACKUP_DIR)
+    directory.mkdir()
+    future = ["benchtools-29991201-023000.tar.gz", "benchtools-29991202-023000.tar.gz"]
+    for name in future:
+        (directory / name).write_bytes(b"x")
+
+    path = make_backup("--keep", "2")
+
+    assert sorted(p.name for p in directory.iterdir()) == sorted([path.name, future[1]])
 
 
 def _documents(site) -> tuple:
@@ -638,3 +654,51 @@ def test_a_missing_sqlite_database_is_an_error_not_a_new_empty_one(tmp_path):
     assert "unable to open database file" in done.stderr
     assert not (tmp_path / "nothing-here.db").exists()
     assert list((tmp_path / "backups").iterdir()) == []
+
+
+def test_an_archive_taken_before_an_upgrade_restores_over_the_upgraded_database(site):
+    """Rolling back an upgrade (README, "Upgrading"): the upgraded database has a table the
+    archive does not, with a foreign key into an archived table. The restore replaces the
+    database as a whole: that table goes too."""
+    before = state(site)
+    path = make_backup()
+    device_table = connection.ops.quote_name(Device._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE newer_feature (id integer PRIMARY KEY,"
+            f" device_id bigint NOT NULL REFERENCES {device_table} (id))"
+        )
+        cursor.execute(
+            "INSERT INTO newer_feature VALUES (1, %s)", [Device.objects.values("pk")[0]["pk"]]
+        )
+    try:
+        restore(path, "--noinput")
+
+        assert state(site) == before
+        with connection.cursor() as cursor:
+            assert "newer_feature" not in connection.introspection.table_names(cursor)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS newer_feature")
+
+
+def test_a_postgresql_restore_that_fails_at_its_last_statement_changes_nothing(site, monkeypatch):
+    """The dump's SQL runs in one transaction committed only after its last statement."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's restore (SQLite replaces the file whole)")
+    from benchsite.backup import postgresql
+
+    path = make_backup()
+    mutate(site)
+    changed = state(site)["rows"]
+
+    def copy_then_fail(source, target, length):
+        shutil.copyfileobj(source, target, length)
+        target.write(b"SELECT 1/0;\n")  # after every statement of the dump
+
+    # the restore module's own shutil only
+    monkeypatch.setattr(postgresql, "shutil", SimpleNamespace(copyfileobj=copy_then_fail))
+    with pytest.raises(CommandError, match="psql failed: .*division by zero"):
+        restore(path, "--noinput")
+
+    assert state(site)["rows"] == changed

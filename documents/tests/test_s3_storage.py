@@ -133,6 +133,16 @@ def test_s3_without_a_bucket_or_an_unknown_storage_refuses_to_start():
     assert "DOCUMENT_STORAGE must be 'file' or 's3', not 'ftp'" in done.stderr
 
 
+@engine_independent
+def test_backups_in_the_upload_directory_itself_refuse_to_start(tmp_path):
+    """A restore removes the files the archive has not: it would delete every archive there."""
+    done = _check(UPLOAD_DIR=str(tmp_path / "data"), BACKUP_DIR=str(tmp_path / "data/"))
+    assert done.returncode != 0
+    assert f"BACKUP_DIR and UPLOAD_DIR are the same directory ({tmp_path / 'data'})" in done.stderr
+    done = _check(UPLOAD_DIR=str(tmp_path / "data"), BACKUP_DIR=str(tmp_path / "data/backups"))
+    assert done.returncode == 0, done.stderr
+
+
 def test_an_object_store_that_does_not_answer_is_a_503_and_stores_nothing(
     api, device, settings, s3_server, caplog
 ):
