@@ -250,9 +250,14 @@ def put(name: str, file: IO[bytes], *, size_bytes: int) -> bool:
     """
     if default_storage.exists(name):
         if default_storage.size(name) == size_bytes:
-            return False
-        # A copy cut short (a crash in the middle of a write): replace it.
-        logger.warning("replacing truncated stored file %s", name)
+            # the name is the content's SHA-256: the bytes there are checked against it (an
+            # upload of the same content is how a person repairs a damaged copy)
+            if sha256_of(name) == content_of(name) or content_of(name) is None:
+                return False
+            logger.warning("replacing damaged stored file %s (its bytes changed)", name)
+        else:
+            # A copy cut short (a crash in the middle of a write): replace it.
+            logger.warning("replacing truncated stored file %s", name)
         default_storage.delete(name)
     try:
         saved = default_storage.save(name, File(file, name=name))

@@ -57,6 +57,8 @@ class RestoreResult:
     counts: dict[str, int]
     uploads: int
     count_mismatches: dict[str, tuple[int, int]]  # model: (manifest, database after restore)
+    # uploads whose archived bytes do not match their name: (name, an intact copy was kept)
+    damaged: list[tuple[str, bool]] = field(default_factory=list)
 
 
 def _engine(alias: str = "default") -> str:
@@ -195,7 +197,7 @@ def backup_restore(
     try:
         extract(info, staging)
         try:
-            uploads.put_uploads(staging, listed)
+            damaged = uploads.put_uploads(staging, listed)
         except uploads.StorageFailure as exc:
             raise RestoreError(
                 f"Restoring the documents failed: {exc}. The database was not changed (the "
@@ -215,7 +217,10 @@ def backup_restore(
             f"again, or remove them by hand (manage.py check_documents lists them)."
         ) from exc
     return RestoreResult(
-        counts=info.counts, uploads=info.uploads, count_mismatches=_count_mismatches(info, alias)
+        counts=info.counts,
+        uploads=info.uploads,
+        count_mismatches=_count_mismatches(info, alias),
+        damaged=damaged,
     )
 
 

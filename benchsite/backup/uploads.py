@@ -72,21 +72,41 @@ def _holds(name: str, size: int, sha256: str) -> bool:
         return False
 
 
-def put_uploads(staged: Path, listed: dict[str, tuple[int, str]]) -> None:
+def put_uploads(staged: Path, listed: dict[str, tuple[int, str]]) -> list[tuple[str, bool]]:
     """Store every upload of the archive (extracted and verified under `staged`) under its
     name, unless the storage already holds those very bytes. Adds and replaces, never
-    removes: the database in place still finds every file it references."""
+    removes: the database in place still finds every file it references.
+
+    A document's file is named by the SHA-256 of its content. An archived copy whose bytes do
+    not match its name was damaged before the backup (which said so): it never replaces a
+    stored copy that does match. Returns those names, each with whether an intact copy was
+    kept (else the damaged one is stored, the best there is)."""
+    damaged = []
     for member, (size, sha256) in sorted(listed.items()):
         if not member.startswith(UPLOADS_PREFIX):
             continue
         name = member.removeprefix(UPLOADS_PREFIX)
         try:
-            if _holds(name, size, sha256):
+            content = storage.content_of(name)
+            if content is not None and content != sha256:
+                intact = _intact(name, content)
+                damaged.append((name, intact))
+                if intact:
+                    continue
+            elif _holds(name, size, sha256):
                 continue
             with (staged / member).open("rb") as file:
                 storage.replace(name, file)
         except Exception as exc:
             raise StorageFailure(f"storing {name} failed: {exc}") from exc
+    return damaged
+
+
+def _intact(name: str, content: str) -> bool:
+    try:
+        return storage.sha256_of(name) == content
+    except FileNotFoundError:
+        return False
 
 
 def remove_others(listed: dict[str, tuple[int, str]], exclude: Path) -> None:

@@ -261,6 +261,34 @@ def test_a_document_missing_or_damaged_fails_the_backup_and_keeps_older_archives
     assert kept.stored_name not in said
 
 
+def test_a_damaged_archived_copy_never_replaces_an_intact_stored_file(site):
+    """A backup that archived a damaged file (and said so); the good copy put back by hand
+    since: a restore of that archive keeps the good copy and says so. Where no intact copy is
+    stored, the archived one is the best there is, and the restore says that too."""
+    from documents.tests.files import pdf_bytes
+
+    kept, lost, bent = _documents(site)
+    root = Path(site.UPLOAD_DIR)
+    good = pdf_bytes("bent")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("backup", stdout=out, stderr=io.StringIO())
+    path = Path(out.getvalue().split("Wrote ", 1)[1].split(" (", 1)[0])
+    (root / bent.stored_name).write_bytes(good)  # the good copy, back from an older archive
+
+    _, err = restore(path, "--noinput")
+
+    assert (root / bent.stored_name).read_bytes() == good
+    assert f"Warning: the archive's copy of {bent.stored_name} is damaged" in err
+    assert "the intact copy already stored was kept" in err
+
+    (root / bent.stored_name).unlink()
+    _, err = restore(path, "--noinput")
+
+    assert hashlib.sha256((root / bent.stored_name).read_bytes()).hexdigest() != bent.sha256
+    assert "no intact copy was stored: restored as archived" in err
+
+
 def test_a_backup_whose_documents_are_whole_succeeds(site):
     kept, lost, bent = _documents(site)
     lost.delete()

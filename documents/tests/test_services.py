@@ -144,6 +144,22 @@ def test_a_stored_file_that_went_missing_is_written_again_by_the_next_upload(dev
     assert stored_path(upload_dir, second).read_bytes() == files.gif_bytes()
 
 
+def test_a_stored_file_damaged_in_place_is_repaired_by_uploading_the_same_content(
+    device, upload_dir
+):
+    """Same size, one byte changed (check_documents --verify names it): uploading the file
+    again writes the good bytes, it does not keep the damaged ones."""
+    first = services.document_store(device=device, upload=upload(files.gif_bytes(), "a.gif"))
+    path = stored_path(upload_dir, first)
+    damaged = bytearray(path.read_bytes())
+    damaged[-2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+
+    second = services.document_store(device=device, upload=upload(files.gif_bytes(), "b.gif"))
+
+    assert stored_path(upload_dir, second).read_bytes() == files.gif_bytes()
+
+
 def test_release_keeps_a_file_that_a_document_references_again(device, stored_files):
     document = services.document_store(device=device, upload=upload(files.WEBP, "a.webp"))
 

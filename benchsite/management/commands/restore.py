@@ -80,6 +80,19 @@ class Command(BaseCommand):
                 f"Warning: {label} has {found} rows, the archive had {expected} "
                 f"(was the server writing meanwhile?)."
             )
+        for name, kept in result.damaged:
+            if kept:
+                self.stderr.write(
+                    f"Warning: the archive's copy of {name} is damaged (its bytes do not match "
+                    f"its name): the intact copy already stored was kept."
+                )
+            else:
+                self.stderr.write(
+                    f"Warning: the archive's copy of {name} is damaged (its bytes do not match "
+                    f"its name) and no intact copy was stored: restored as archived. An older "
+                    f"archive may hold a good one (tar -xzf ARCHIVE uploads/{name}); "
+                    f"manage.py check_documents --verify names its documents."
+                )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored {sum(result.counts.values())} rows and {result.uploads} uploaded "
