@@ -18,12 +18,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import changelog
 from .models import Device, Tag
 from .services import tags_resolve
+from .validators import validate_hostname
+
+# A cell may be as long as a device's description (a TextField): past csv's default 128 KiB
+# limit, the devices export would not import back. Process-wide: csv keeps one limit.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 TEXT_COLUMNS = ("fqdn", "description", "asset_tag", "location", "owner")
 COLUMNS = ("hostname", *TEXT_COLUMNS, "tags")
@@ -55,6 +61,10 @@ MSG_TOO_MANY_TAGS = "more than {limit} tags."
 MSG_AMBIGUOUS = "hostname {hostname!r} matches several devices: {names}."
 MSG_MORE_ERRORS = "... and {count} more errors."
 MSG_STALE = "The devices changed since the preview: review the import again."
+MSG_CONFLICT = (
+    "The database refused a device: its hostname is already taken once the database folds its "
+    "case ({detail}). Write that device's hostname as it is stored."
+)
 
 
 class ImportFileError(ValueError):
@@ -119,6 +129,17 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
+def _until_unreadable(
+    records: Iterator[tuple[int, list[str]]], errors: list[str]
+) -> Iterator[tuple[int, list[str]]]:
+    """The records up to one that is not valid CSV (an unclosed quote), whose error joins
+    the errors of the lines before it: all of them are reported at once."""
+    try:
+        yield from records
+    except ImportFileError as error:
+        errors.extend(error.errors)
+
+
 def _tags(cell: str) -> list[str]:
     cell = cell.strip()
     if cell.startswith("["):
@@ -167,6 +188,11 @@ def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         values[name] = value
     if "hostname" in values and not values["hostname"]:
         problems.append(MSG_HOSTNAME_EMPTY)
+    elif "hostname" in values:
+        try:
+            validate_hostname(values["hostname"])  # as the API and the admin check it
+        except ValidationError as error:
+            problems.extend(error.messages)
     return values, problems
 
 
@@ -188,7 +214,7 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> list[Row]:
     rows: list[Row] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
-    for line, cells in records:
+    for line, cells in _until_unreadable(records, errors):
         if not any(cell.strip() for cell in cells):
             continue  # a blank line, or a row of empty cells a spreadsheet left behind
         if len(rows) >= max_rows:
@@ -381,10 +407,17 @@ def devices_import(
     each change in the device's history as done by `actor`. With `dry_run`, nothing is
     written. With `expected` (the fingerprint of a preview), refuses with ImportFileError when
     the plan is no longer the one previewed."""
-    with transaction.atomic():
-        plan = import_plan(rows, lock=not dry_run)
-        if expected is not None and plan.fingerprint != expected:
-            raise ImportFileError([MSG_STALE])
-        if not dry_run:
-            _apply(plan, actor=actor)
+    try:
+        with transaction.atomic():
+            plan = import_plan(rows, lock=not dry_run)
+            if expected is not None and plan.fingerprint != expected:
+                raise ImportFileError([MSG_STALE])
+            if not dry_run:
+                _apply(plan, actor=actor)
+    except IntegrityError as error:
+        # hostnames are matched here as Python folds case; the unique index folds it as the
+        # database does (PostgreSQL's LOWER() and Python's lower() differ on a few letters,
+        # Greek final sigma among them): a clash the plan did not see, rolled back whole
+        detail = str(error).strip().splitlines()[-1]
+        raise ImportFileError([MSG_CONFLICT.format(detail=detail)]) from None
     return plan

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from . import columns, schema
-from .validators import LinkURLFormField, LinkURLValidator
+from .validators import LinkURLFormField, LinkURLValidator, validate_hostname
 
 
 class Tag(models.Model):
@@ -83,7 +83,7 @@ RankingFigures = abstract_model(
 class Device(RankingFigures):
     """One machine of the fleet, named by its hostname (the submission's device_identifier)."""
 
-    hostname = models.CharField(max_length=255)
+    hostname = models.CharField(max_length=255, validators=[validate_hostname])
     fqdn = models.CharField("FQDN", max_length=255, blank=True)
     description = models.TextField(blank=True)
     asset_tag = models.CharField(max_length=100, blank=True)

@@ -20,6 +20,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 
+from .validators import CONTROL_CHARACTERS
+
 MAX_SCORE = 10_000.0
 MAX_METRIC = 1e15  # far beyond any real measurement, small enough for every column type
 MAX_COUNT = 2**31 - 1  # PositiveIntegerField on every database
@@ -351,7 +353,10 @@ class Submission(Section):
     device_identifier: Annotated[
         str,
         StringConstraints(
-            strip_whitespace=True, min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$"
+            strip_whitespace=True,
+            min_length=1,
+            max_length=255,
+            pattern=rf"^[^{CONTROL_CHARACTERS}]*$",
         ),
     ]
     bench_script_version: text(50) | None = None

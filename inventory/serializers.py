@@ -6,7 +6,7 @@ from rest_framework import serializers
 from . import columns, schema
 from .models import Device, HardwareSnapshot, ManufacturerLink
 from .services import MSG_HOSTNAME_TAKEN, device_get_by_hostname
-from .validators import LinkURLValidator
+from .validators import LinkURLValidator, validate_hostname
 
 DEVICE_FIELDS = (
     "id",
@@ -95,7 +95,9 @@ class DeviceUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Device
         fields = ("hostname", "fqdn", "description", "asset_tag", "location", "owner", "tags")
-        extra_kwargs = {"hostname": {"validators": []}}
+        # the case-insensitive uniqueness is validate_hostname's; the control characters the
+        # model's validator (as a submission's device_identifier)
+        extra_kwargs = {"hostname": {"validators": [validate_hostname]}}
 
     def validate_hostname(self, value: str) -> str:
         value = value.strip()

@@ -6,10 +6,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.utils.deconstruct import deconstructible
 
 MSG_LINK_URL = "Enter a valid http:// or https:// URL."
+
+# what a hostname (a submission's device_identifier) may not hold: control characters (a tab, a
+# line break, DEL), which no machine's name has and which would break the lists and the logs
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f"
+MSG_HOSTNAME_CONTROL = "hostname contains a control character (a tab, a line break…)."
+validate_hostname = RegexValidator(
+    rf"[{CONTROL_CHARACTERS}]", MSG_HOSTNAME_CONTROL, code="control", inverse_match=True
+)
 # one DNS label (RFC 1123): letters, digits and inner hyphens, 63 at the most
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z", re.IGNORECASE)
 

@@ -109,6 +109,9 @@ def test_an_unchanged_file_changes_nothing_and_logs_nothing(tmp_path):
             "line 2: asset_tag is 101 characters long; at most 100.",
         ),
         ("hostname\n" + "h" * 256 + "\n", "line 2: hostname is 256 characters long; at most 255."),
+        # as a submission's device_identifier: no control character (here a tab, a line break)
+        ("hostname\nnas\tbox\n", "line 2: hostname contains a control character"),
+        ('hostname,owner\nok,ops\n"two\nlines",ops\n', "line 3: hostname contains a control"),
         (
             'hostname,tags\nnas,"[""a"", 1]"\n',
             "line 2: tags starts with '[' but is not a JSON list of names (item 2, 1, is not a "
@@ -138,6 +141,34 @@ def test_every_bad_line_is_named_and_good_lines_are_not_written(tmp_path):
     error = refused(tmp_path, "hostname,owner\ngood,ops\n,ops\nfine,ops\n,x\n")
     assert "line 3: hostname is empty." in error and "line 5: hostname is empty." in error
     assert not Device.objects.exists()
+
+
+def test_an_unclosed_quote_is_named_with_the_errors_of_the_lines_before_it(tmp_path):
+    error = refused(tmp_path, 'hostname,owner\ngood,ops\n,ops\na,b,c\nbad,"ops\n')
+    assert "line 3: hostname is empty." in error
+    assert "line 4: 3 cells where the first line names 2 columns" in error
+    assert "line 5: not valid CSV" in error
+
+
+def test_a_description_longer_than_csvs_default_field_limit_imports_back(tmp_path):
+    """The devices export holds a description of any length: its import reads it back."""
+    long = "x" * 200_000
+    run(tmp_path, f"hostname,description\nnas,{long}\n")
+    assert Device.objects.get().description == long
+
+
+def test_a_hostname_the_database_folds_to_an_existing_one_is_refused_clearly(tmp_path):
+    """Python folds case otherwise than PostgreSQL's LOWER(): "ΟΔΟΣ" is "οδος" to Python (a
+    final sigma) and "οδοσ" to PostgreSQL. The unique index refuses it; the import says so."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's LOWER() folds ASCII only: no such clash")
+    DeviceFactory(hostname="οδοσ")
+    error = refused(tmp_path, "hostname,owner\nnew-box,ops\nΟΔΟΣ,ops\n")
+    assert "The database refused a device: its hostname is already taken" in error
+    assert "(οδοσ)" in error
+    assert list(Device.objects.values_list("hostname", flat=True)) == ["οδοσ"]
 
 
 @pytest.mark.parametrize("separator", [";", "\t"])

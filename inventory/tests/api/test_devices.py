@@ -252,6 +252,19 @@ def test_patch_refuses_a_hostname_taken_case_insensitively(api):
     assert device.hostname == "other"
 
 
+def test_patch_refuses_a_hostname_with_a_control_character_as_a_submission_does(api):
+    device = DeviceFactory(hostname="other")
+
+    response = api.patch(f"/api/devices/{device.pk}", {"hostname": "nas\tbox"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["hostname"] == [
+        "hostname contains a control character (a tab, a line break…)."
+    ]
+    device.refresh_from_db()
+    assert device.hostname == "other"
+
+
 def test_patch_ignores_read_only_fields(api):
     device = DeviceFactory(machine_id="", location="lab")
     response = api.patch(
