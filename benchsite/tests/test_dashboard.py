@@ -188,7 +188,9 @@ def test_admin_exports_a_selection_as_csv(admin_client, changelist, what):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert f"benchtools-{what}-" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbfid,")  # the BOM a spreadsheet needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [row["id"] for row in rows] == [str(pk)]
 
 
