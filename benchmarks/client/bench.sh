@@ -126,7 +126,8 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
   --skip-disk           skip the disk benchmark (fio)
   --skip-network        skip the network benchmark (iperf3)
   --skip-gpu            skip the GPU benchmark (glmark2)
-  --short               short benchmarks: the whole run takes under a minute
+  --short               short benchmarks: the whole run takes about 40 s (a minute with
+                        the network test)
   --repeats N           run each benchmark exactly N times (1-9) instead of repeating it until
                         its results agree (3 to 5 times, within a time budget per category)
   --no-wait-idle        do not wait for the machine to go idle before the first benchmark (by
@@ -2307,9 +2308,9 @@ main() {
             mkdir -p -- "$CAP"
         fi
         if ((SHORT)); then
-            log "bench.sh $BENCH_SCRIPT_VERSION: short run (under a minute)"
+            log "bench.sh $BENCH_SCRIPT_VERSION: short run (about 40 s, a minute with the network test)"
         else
-            log "bench.sh $BENCH_SCRIPT_VERSION: full run (under 3 minutes; --short for under a minute)"
+            log "bench.sh $BENCH_SCRIPT_VERSION: full run (under 3 minutes; --short for about 40 s)"
         fi
         if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]] && iperf_target_is_self "$IPERF_HOST"; then
             if jq -en --arg t "$IPERF_SERVER" "$JQ_LOOPBACK"' $t | loopback' >/dev/null; then
