@@ -13,6 +13,7 @@ from benchsite.pagination import KeysFirstPaginator
 from benchsite.records_admin import RecordAdmin
 
 from . import services
+from .history import size_mb
 from .models import HardwareSnapshot, ManufacturerLink, Tag
 from .validators import LinkURLValidator
 
@@ -97,7 +98,7 @@ class HardwareSnapshotAdmin(RecordAdmin):
         "device",
         "captured_at",
         "cpu_model",
-        "ram_total_mb",
+        "ram",
         "os_name",
         "kernel_version",
     )
@@ -107,6 +108,11 @@ class HardwareSnapshotAdmin(RecordAdmin):
     search_fields = ("device__hostname", "cpu_model", "gpu_model", "motherboard_model")
     list_select_related = ("device",)
     paginator = KeysFirstPaginator  # a deep page reads the index to it, not every row before
+
+    @admin.display(description="RAM", ordering="ram_total_mb")
+    def ram(self, snapshot):
+        # as the device page and the compare page say it: "64 GB", not 65536
+        return size_mb(snapshot.ram_total_mb) if snapshot.ram_total_mb is not None else "–"
 
     def delete_model(self, request, obj):
         services.snapshot_delete(snapshots=HardwareSnapshot.objects.filter(pk=obj.pk))

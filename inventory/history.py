@@ -85,7 +85,8 @@ SNAPSHOT_SECTIONS: tuple[tuple[str, tuple[columns.StoredField, ...]], ...] = tup
 )
 
 
-def _size_mb(mb: int) -> str:
+def size_mb(mb: int) -> str:
+    """A size in MB for people: 65536 → "64 GB", 512 → "512 MB"."""
     return f"{_gb(mb)} GB" if mb >= 1024 else f"{mb} MB"
 
 
@@ -94,7 +95,7 @@ def _size_kb(kb: int) -> str:
 
 
 _UNITS = {
-    "mb": _size_mb,
+    "mb": size_mb,
     "kb": _size_kb,
     "ghz": lambda v: f"{v:g} GHz",
     "w": lambda v: f"{v:g} W",

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.management import CommandError, call_command
 
-from inventory import csv_import
+from inventory import csv_file, csv_import
 from inventory.models import Device, Tag
 from inventory.tests.factories import DeviceFactory
 
@@ -204,7 +204,7 @@ def test_a_file_in_another_encoding_is_refused_clearly(tmp_path, data, detail):
 
 
 def test_a_file_over_the_row_limit_is_refused_whole(tmp_path, monkeypatch):
-    monkeypatch.setattr(csv_import, "MAX_ROWS", 3)
+    monkeypatch.setattr(csv_file, "MAX_ROWS", 3)
     error = refused(tmp_path, "hostname\n" + "".join(f"h{i}\n" for i in range(4)))
     assert "More than 3 devices: split the file (at most 3 rows a file)." in error
     assert not Device.objects.exists()
