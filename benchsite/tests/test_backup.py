@@ -29,7 +29,7 @@ from benchmarks.tests.factories import BenchmarkFactory
 from benchsite import __version__, backup
 from benchsite.backup import archive, uploads
 from benchsite.export import WHATS, export_rows
-from inventory.models import Device
+from inventory.models import Device, ManufacturerLink
 
 from .fleet import make_fleet
 from .markers import engine_independent
@@ -439,15 +439,23 @@ def test_restore_says_what_the_database_holds_and_warns_of_runs_it_loses(site):
     path = make_backup()
     quiet, quiet_err = restore(path, "--noinput")  # nothing arrived since: no warning
     late = BenchmarkFactory(device=Device.objects.get(hostname="nas-01"))
+    ManufacturerLink.objects.create(
+        device=Device.objects.get(hostname="nas-01"), label="BIOS", url="https://example.com/"
+    )
     devices, runs = Device.objects.count(), Benchmark.objects.count()
+    links = ManufacturerLink.objects.count()
 
     out, err = restore(path, "--noinput")
 
     assert "now holds" in quiet and quiet_err == ""
-    assert f"The archive holds {devices} device(s), {runs - 1} run(s), 0 document(s)." in out
+    assert (
+        f"The archive holds {devices} device(s), {runs - 1} run(s), 0 document(s), "
+        f"{links - 1} manufacturer link(s), 0 attention item(s)."
+    ) in out
     assert f"The database now holds {devices} device(s), {runs} run(s), 0 document(s)" in out
     assert "Warning: since this archive was made" in err
-    assert ": 1 run(s) arrived; restoring loses them" in err
+    # each kind of row that came after the archive is named: the restore loses them
+    assert ": 1 run(s) arrived, 1 link(s) added or changed; restoring loses them" in err
     assert not Benchmark.objects.filter(pk=late.pk).exists()  # as it warned
 
 

@@ -18,7 +18,8 @@ from benchsite.backup import (
     backup_verify,
 )
 from documents.models import Document
-from inventory.models import Device
+from insights.models import AttentionItem
+from inventory.models import Device, ManufacturerLink
 
 MSG_NO_TTY = (
     "Refusing to restore without confirmation: standard input is not a terminal. "
@@ -135,6 +136,8 @@ _SAID = {
         (Device, "updated_at", "device(s)", "device(s) added or changed"),
         (Benchmark, "received_at", "run(s)", "run(s) arrived"),
         (Document, "uploaded_at", "document(s)", "document(s) uploaded"),
+        (ManufacturerLink, "updated_at", "manufacturer link(s)", "link(s) added or changed"),
+        (AttentionItem, "opened_at", "attention item(s)", "attention item(s) opened"),
     )
 }
 
