@@ -42,15 +42,7 @@ class StateFilter(admin.SimpleListFilter):
 
 @admin.register(AttentionItem)
 class AttentionItemAdmin(admin.ModelAdmin):
-    list_display = (
-        "device_link",
-        "severity",
-        "kind",
-        "message",
-        "opened_at",
-        "closed_at",
-        "closed_by",
-    )
+    list_display = ("device_link", "severity_badge", "kind", "message", "opened_at", "closed")
     list_display_links = ("message",)
     list_filter = (StateFilter, "severity", "kind", "opened_at")
     search_fields = ("device__hostname", "message", "disk")
@@ -73,6 +65,23 @@ class AttentionItemAdmin(admin.ModelAdmin):
     def device_link(self, item):
         url = reverse("admin:inventory_device_change", args=(item.device_id,))
         return format_html('<a href="{}">{}</a>', url, item.device)
+
+    @admin.display(description="severity", ordering="severity")
+    def severity_badge(self, item):
+        # as the dashboard's panel shows it: a critical item stands out in a long list
+        return format_html(
+            '<span class="bt-badge bt-{}">{}</span>', item.severity, item.get_severity_display()
+        )
+
+    @admin.display(description="closed", ordering="closed_at")
+    def closed(self, item):
+        """When and how it closed, one column: "open" lists leave it to a dash."""
+        if item.closed_at is None:
+            return "–"
+        when = date_format(timezone.localtime(item.closed_at), "Y-m-d H:i")
+        return (
+            f"{when}, acknowledged by {item.closed_by}" if item.closed_by else f"{when}, resolved"
+        )
 
     def has_add_permission(self, request):
         return False  # the rules open items; people acknowledge them

@@ -47,6 +47,11 @@ def test_the_list_shows_open_items_unless_asked_and_links_each_device(admin_clie
     assert f'href="/admin/inventory/device/{open_item.device_id}/change/"' in shown
     every = admin_client.get(LIST, {"state": "all"}).content.decode()
     assert f"{LIST}{failing.pk}/change/" in every and f"{LIST}{open_item.pk}/change/" in every
+    # severity as the dashboard shows it; how each closed, in one column
+    assert '<span class="bt-badge bt-critical">critical</span>' in every
+    failing.refresh_from_db()
+    closed = f"{timezone.localtime(failing.closed_at):%Y-%m-%d %H:%M}, resolved"
+    assert f'<td class="field-closed">{closed}</td>' in every
 
 
 def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, run):
