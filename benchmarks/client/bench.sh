@@ -687,12 +687,13 @@ wait_for_idle() {
             busy=$(busy_window 2)
             [[ -n $busy ]] || break
         done
+        waited_ms=$(($(now_ms) - t1))  # the time waited beyond the first 2-second window
         if ((busy >= IDLE_BUSY_PCT)); then
             warn "the machine is still busy (${busy} % of the CPUs used by others): its scores may be low (recorded in results.conditions)"
         else
-            log "  idle after $((($(now_ms) - t0) / 1000)) s (${busy} % busy)"
+            # the wait as results.conditions.idle_wait_s records it
+            log "  idle after waiting $(((waited_ms + 500) / 1000)) s (${busy} % busy)"
         fi
-        waited_ms=$(($(now_ms) - t1))  # the time waited beyond the first 2-second window
     elif [[ -n $busy ]] && ((busy >= IDLE_BUSY_PCT)); then
         warn "the machine is busy (${busy} % of the CPUs used by others) and --no-wait-idle measures it anyway: its scores may be low (recorded in results.conditions)"
     fi
