@@ -1,5 +1,6 @@
 """Read queries of documents shared by the admin and the API."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
@@ -15,14 +16,23 @@ def document_list(*, device: Device) -> QuerySet[Document]:
     return Document.objects.filter(device=device).order_by("-uploaded_at", "-id")
 
 
-def document_files() -> dict[str, tuple[str, list[tuple[int, str]]]]:
-    """Every stored name the documents reference: its recorded SHA-256 and the documents (id,
-    device) that reference it. One query; what a backup checks its archive against."""
-    files: dict[str, tuple[str, list[tuple[int, str]]]] = {}
-    rows = Document.objects.order_by("pk").values_list(
+def document_file_rows() -> QuerySet:
+    """(stored name, SHA-256, document id, device hostname) of every document, by id."""
+    return Document.objects.order_by("pk").values_list(
         "stored_name", "sha256", "pk", "device__hostname"
     )
-    for name, sha256, pk, hostname in rows.iterator(chunk_size=2000):
+
+
+def document_files(
+    rows: Iterable[tuple] | None = None,
+) -> dict[str, tuple[str, list[tuple[int, str]]]]:
+    """Every stored name the documents reference: its recorded SHA-256 and the documents (id,
+    device) that reference it. One query, or `rows` of document_file_rows() read elsewhere (a
+    backup reads them from the very snapshot it archives); what a backup checks against."""
+    files: dict[str, tuple[str, list[tuple[int, str]]]] = {}
+    if rows is None:
+        rows = document_file_rows().iterator(chunk_size=2000)
+    for name, sha256, pk, hostname in rows:
         files.setdefault(name, (sha256, []))[1].append((pk, hostname))
     return files
 

@@ -28,6 +28,19 @@ def model_tables() -> dict[str, str]:
     }
 
 
+def snapshot_rows(cursor, queryset, connection, existing: set[str]) -> list[tuple]:
+    """The rows of `queryset` (a values_list without parameters), compiled for `connection`
+    and read through `cursor`: the dump's own snapshot, so that they are what the archive
+    holds. Empty when its table is not in `existing` (a database not migrated yet)."""
+    if queryset.model._meta.db_table not in existing:
+        return []
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    if params:  # a raw sqlite3 cursor takes "?", the compiled SQL "%s": none may be needed
+        raise ValueError("snapshot_rows reads querysets without parameters")
+    cursor.execute(sql)
+    return cursor.fetchall()
+
+
 def count_rows(cursor, quote, existing: set[str]) -> dict[str, int]:
     """Rows per model label, through `cursor`, for the tables in `existing`."""
     counts = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db import connections
 
-from .common import BackupError, RestoreError, count_rows
+from .common import BackupError, RestoreError, count_rows, snapshot_rows
 
 # PostgreSQL connection settings → libpq environment (the password never on a command line)
 _PG_ENV = {"HOST": "PGHOST", "PORT": "PGPORT", "USER": "PGUSER", "PASSWORD": "PGPASSWORD"}
@@ -53,8 +53,9 @@ def _run(command: list[str], env: dict[str, str], error: type[Exception]) -> Non
         raise error(f"{command[0]} failed: {detail}")
 
 
-def dump(alias: str, target_path: Path) -> dict[str, int]:
-    """Dump the database of `alias` to `target_path`; returns its rows per model."""
+def dump(alias: str, target_path: Path, read) -> tuple[dict[str, int], list[tuple]]:
+    """Dump the database of `alias` to `target_path`; returns its rows per model and the rows
+    of the queryset `read`, both read in the snapshot pg_dump dumps."""
     live = connections[alias]
     # A connection of its own, outside Django's: its transaction stays open while pg_dump runs.
     wrapper = type(live)(dict(live.settings_dict), alias=f"{alias}-backup")
@@ -65,6 +66,7 @@ def dump(alias: str, target_path: Path) -> dict[str, int]:
             snapshot = cursor.fetchone()[0]
             existing = set(wrapper.introspection.table_names(cursor))
             counts = count_rows(cursor, wrapper.ops.quote_name, existing)
+            rows = snapshot_rows(cursor, read, wrapper, existing)
             _run(
                 [
                     "pg_dump",
@@ -77,7 +79,7 @@ def dump(alias: str, target_path: Path) -> dict[str, int]:
                 BackupError,
             )
             cursor.execute("COMMIT")
-        return counts
+        return counts, rows
     finally:
         wrapper.close()
 

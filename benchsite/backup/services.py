@@ -14,8 +14,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from documents import storage
-from documents.models import Document
-from documents.selectors import StoredFileProblem, document_files
+from documents.selectors import StoredFileProblem, document_file_rows, document_files
 
 from ..files import TEMP_PREFIX
 from . import postgresql, sqlite, uploads
@@ -87,8 +86,10 @@ def backup_create(
         path = archive_name(directory, now)
         with tempfile.TemporaryDirectory(dir=directory, prefix=TEMP_PREFIX) as staging:
             dump = Path(staging) / "database"
-            counts = ENGINES[engine].dump(alias, dump)
-            referenced = _referenced_files(alias)  # after the copy: it holds at least these
+            # the documents' files as the archived database references them, read from the
+            # same snapshot: a document deleted meanwhile (its file gone) is still checked for
+            counts, rows = ENGINES[engine].dump(alias, dump, read=document_file_rows())
+            referenced = document_files(rows)
             skipped: list[str] = []
             with archive_writer(path) as writer:
                 writer.add_file(DATABASE_MEMBERS[engine], dump)
@@ -125,13 +126,6 @@ def backup_create(
         leftovers=leftovers,
         problems=problems,
     )
-
-
-def _referenced_files(alias: str) -> dict[str, tuple[str, list[tuple[int, str]]]]:
-    # a database not migrated yet (a backup before the first start) has no documents table
-    with connections[alias].cursor() as cursor:
-        tables = connections[alias].introspection.table_names(cursor)
-    return document_files() if Document._meta.db_table in tables else {}
 
 
 def _document_problems(

@@ -10,15 +10,16 @@ from pathlib import Path
 
 from django.db import connections
 
-from .common import BackupError, RestoreError, count_rows
+from .common import BackupError, RestoreError, count_rows, snapshot_rows
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def dump(alias: str, target_path: Path) -> dict[str, int]:
-    """Copy the database of `alias` to `target_path`; returns its rows per model."""
+def dump(alias: str, target_path: Path, read) -> tuple[dict[str, int], list[tuple]]:
+    """Copy the database of `alias` to `target_path`; returns its rows per model and the rows
+    of the queryset `read`, both from the copy."""
     wrapper = connections[alias]
     if wrapper.is_in_memory_db():
         wrapper.ensure_connection()  # only its own connection can see an in-memory database
@@ -39,7 +40,8 @@ def dump(alias: str, target_path: Path) -> dict[str, int]:
             raise BackupError(f"The database copy failed its integrity check: {status}")
         cursor = target.cursor()
         existing = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master")}
-        return count_rows(cursor, _quote, existing)
+        counts = count_rows(cursor, _quote, existing)
+        return counts, snapshot_rows(cursor, read, wrapper, existing)
     finally:
         target.close()
         if own_source:
