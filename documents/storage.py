@@ -252,7 +252,8 @@ def put(name: str, file: IO[bytes], *, size_bytes: int) -> bool:
         if default_storage.size(name) == size_bytes:
             # the name is the content's SHA-256: the bytes there are checked against it (an
             # upload of the same content is how a person repairs a damaged copy)
-            if sha256_of(name) == content_of(name) or content_of(name) is None:
+            content = content_of(name)
+            if content is None or sha256_of(name) == content:
                 return False
             logger.warning("replacing damaged stored file %s (its bytes changed)", name)
         else:
