@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from benchmarks.models import Benchmark
+from inventory.csv_file import FORMULA_START
 from inventory.models import Device, HardwareSnapshot
 
 FORMATS = ("json", "csv")
@@ -186,6 +187,24 @@ def _csv_chunks(rows: Iterable[dict], cols: list[Column]) -> Iterator[str]:
         yield writer.writerow([_csv_cell(row[c.name], c.kind) for c in cols])
 
 
+def _spreadsheet_chunks(rows: Iterable[dict], cols: list[Column]) -> Iterator[str]:
+    """The CSV for a spreadsheet: a UTF-8 BOM first (Excel reads UTF-8 only after one), and a
+    text cell that a spreadsheet would run as a formula (a hostname `=HYPERLINK(…)` sent by a
+    machine) kept as text by a leading apostrophe, which spreadsheets hide and the import
+    drops (inventory.csv_file). Numbers are left alone: -3 stays a number."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow([c.name for c in cols])
+    for row in rows:
+        cells = []
+        for c in cols:
+            value = row[c.name]
+            cell = _csv_cell(value, c.kind)
+            if isinstance(value, str) and c.kind == "plain" and cell.startswith(FORMULA_START):
+                cell = "'" + cell
+            cells.append(cell)
+        yield writer.writerow(cells)
+
+
 def _buffered(pieces: Iterable[str], size: int) -> Iterator[str]:
     buffer: list[str] = []
     length = 0
@@ -219,9 +238,12 @@ class ExportStream:
         what: str,
         chunk_size: int = CHUNK_SIZE,
         ids: Collection[int] | None = None,
+        spreadsheet: bool = False,
     ):
+        """`spreadsheet`: CSV for a spreadsheet (_spreadsheet_chunks), as the admin downloads."""
         validate(fmt=fmt, what=what)
         self.fmt, self.what, self.chunk_size, self.ids = fmt, what, chunk_size, ids
+        self.spreadsheet = spreadsheet
         self.rows = 0
 
     def _counted(self, rows: Iterable[dict]) -> Iterator[dict]:
@@ -231,7 +253,11 @@ class ExportStream:
 
     def __iter__(self) -> Iterator[str]:
         render: Callable[[Iterable[dict], list[Column]], Iterator[str]] = (
-            _json_chunks if self.fmt == "json" else _csv_chunks
+            _json_chunks
+            if self.fmt == "json"
+            else _spreadsheet_chunks
+            if self.spreadsheet
+            else _csv_chunks
         )
         rows = self._counted(export_rows(what=self.what, chunk_size=self.chunk_size, ids=self.ids))
         return _buffered(render(rows, columns(self.what)), FLUSH_BYTES)

@@ -1,6 +1,5 @@
 """The admin site: its index is the fleet dashboard; its login counts failed attempts."""
 
-import itertools
 import logging
 import math
 from urllib.parse import urlsplit
@@ -87,12 +86,10 @@ def export_csv(modeladmin, request, queryset):
     """The export command's CSV, for a selection (devices, snapshots or benchmarks)."""
     what = EXPORTABLE[modeladmin.model._meta.model_name]
     ids = list(queryset.values_list("pk", flat=True))
-    stream = ExportStream(fmt="csv", what=what, ids=ids)
-    # a download from the admin is for a spreadsheet: Excel reads UTF-8 only after a BOM
-    # (without it "é" comes out "Ã©", and a file saved back imports the damage); the import
-    # drops it, scripts use manage.py export or /api/export, which have none
-    chunks = itertools.chain(["\ufeff"], stream)
-    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    # a download from the admin is opened in a spreadsheet: a BOM, formulas kept as text
+    # (scripts use manage.py export or /api/export, which write the values as stored)
+    stream = ExportStream(fmt="csv", what=what, ids=ids, spreadsheet=True)
+    response = StreamingHttpResponse(iter(stream), content_type="text/csv; charset=utf-8")
     filename = export_filename(fmt="csv", what=what, now=timezone.localtime())
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

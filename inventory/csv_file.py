@@ -18,6 +18,11 @@ from django.core.exceptions import ValidationError
 from .models import Device, Tag
 from .validators import validate_hostname
 
+# what a spreadsheet takes for the start of a formula in a text cell (OWASP, "CSV injection"):
+# the admin's spreadsheet download (benchsite.export) keeps such a value as text with an
+# apostrophe in front, which the import drops
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 # A cell may be as long as a device's description (a TextField): past csv's default 128 KiB
 # limit, the devices export would not import back. Process-wide: csv keeps one limit.
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
@@ -165,8 +170,11 @@ def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             except ValueError as error:
                 problems.append(str(error))
             continue
-        # trimmed, as the admin's forms and the API trim what they are given
+        # trimmed, as the admin's forms and the API trim what they are given; the apostrophe
+        # that kept a formula-like value as text in the admin's spreadsheet download dropped
         value = cell.strip()
+        if value.startswith("'") and value[1:2] in FORMULA_START:
+            value = value[1:]
         limit = _max_length(name)
         if limit is not None and len(value) > limit:
             problems.append(MSG_TOO_LONG.format(name=name, length=len(value), limit=limit))
