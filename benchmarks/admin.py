@@ -74,7 +74,8 @@ class BenchmarkAdmin(RecordAdmin):
         measured = validity.reasons_measured(
             obj.results, obj.validity_reasons, services.validity_thresholds()
         )
-        return measured or "–"
+        # and what to do about them
+        return f"{measured}. {validity.advice(obj.validity_reasons)}" if measured else "–"
 
     @admin.display(description="excluded categories")
     def excluded(self, obj):

@@ -28,6 +28,25 @@ REASON_LABELS = {
 }
 
 
+# what a person can do about each reason, said where a suspect run is shown
+REASON_ADVICE = {
+    "throttled": "check the cooling and the power profile",
+    "busy": "run bench.sh again when nothing else runs (it waits up to 20 s for an idle machine)",
+    "steal": "run it when the VM host's other guests are quiet",
+    "on_battery": "run it on mains power",
+    "noisy": (
+        "run bench.sh again on an idle machine; on a VM whose host is busy the repeats "
+        "disagree (VALIDITY_MAX_CV_PCT sets how far they may)"
+    ),
+}
+
+
+def advice(reasons) -> str:
+    """What to do about a suspect run's reasons, one sentence."""
+    said = "; ".join(REASON_ADVICE[reason] for reason in reasons or () if reason in REASON_ADVICE)
+    return f"{said[:1].upper()}{said[1:]}." if said else ""
+
+
 def reasons_text(reasons) -> str:
     """A run's validity reasons as people read them: "machine busy, repeats disagree"."""
     return ", ".join(REASON_LABELS.get(reason, reason) for reason in reasons or ())
@@ -39,8 +58,9 @@ def badge(validity: str, reasons=()) -> str:
     if validity != SUSPECT:
         return ""
     why = reasons_text(reasons) or "suspect"
+    title = f"Not trusted: {why}. {advice(reasons)}".strip()
     return format_html(
-        '<span class="bt-badge bt-suspect" title="Not trusted: {}">suspect: {}</span>', why, why
+        '<span class="bt-badge bt-suspect" title="{}">suspect: {}</span>', title, why
     )
 
 
