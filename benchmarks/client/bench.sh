@@ -1971,7 +1971,10 @@ parse_results_network() {
       + {
           method: method($info; "network"; "iperf3-tcp-1stream-up+down-\(if $i.short == "1" then 3 else 10 end)s-v1"),
           # the iperf3 server as given to --iperf-server (bench.sh 1.0.0 recorded HOST:PORT)
-          target: (($i.iperf_server_arg // $i.iperf_server) | clean)
+          # as given, not through clean: its placeholder test would drop 0.0.0.0 and ::, whose
+          # loopback figure the server must see to leave it out of the global score
+          target: (($i.iperf_server_arg // $i.iperf_server)
+            | if type == "string" then (trim | if . == "" then null else . end) else null end)
         }
       end'
 }
