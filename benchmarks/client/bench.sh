@@ -97,9 +97,17 @@ readonly CV_TARGET_CPU=1.0 CV_TARGET_MEMORY=1.5 CV_TARGET_DISK=2.5 CV_TARGET_NET
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
 SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
-WORK="" CAP="" FIO_FILE="" SAMPLER_PID=""
+WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID=""
 IS_ROOT=0
 [[ ${EUID:-$(id -u)} -eq 0 ]] && IS_ROOT=1
+# root by `su` (without -) keeps the user's PATH, without the sbin directories where dmidecode,
+# smartctl and ethtool live: they would be reported missing, and installed again for nothing
+if ((IS_ROOT)); then
+    for sbin in /usr/local/sbin /usr/sbin /sbin; do
+        [[ ":$PATH:" == *":$sbin:"* ]] || PATH="$PATH:$sbin"
+    done
+    export PATH
+fi
 
 # ------------------------------------------------------------------------------ messages & usage
 
@@ -300,7 +308,25 @@ refuse_iperf_self() {
 
 # ------------------------------------------------------------------------------ setup & cleanup
 
+run_timed() {
+    # run_timed SECONDS CMD... : CMD under timeout, run in the background and waited for. bash
+    # runs a trap only once the foreground command ends, and timeout puts CMD in a process group
+    # of its own, out of reach of a terminal's Ctrl-C: a signal to bench.sh (Ctrl-C, SIGTERM)
+    # waited for fio to write its whole test file. `wait` returns at once instead, and cleanup
+    # stops CMD (timeout passes the signal on to it).
+    timeout "$@" &
+    CHILD_PID=$!
+    local rc=0
+    wait "$CHILD_PID" || rc=$?
+    CHILD_PID=""
+    return "$rc"
+}
+
 cleanup() {
+    if [[ -n $CHILD_PID ]]; then
+        kill -TERM "$CHILD_PID" 2>/dev/null
+        wait "$CHILD_PID" 2>/dev/null
+    fi
     if [[ -n $SAMPLER_PID ]]; then
         kill "$SAMPLER_PID" 2>/dev/null
         wait "$SAMPLER_PID" 2>/dev/null
@@ -393,7 +419,7 @@ cap() {
     local name=$1; shift
     local out="$CAP/$name" rc=0
     mkdir -p -- "$(dirname -- "$out")"
-    timeout "$TOOL_TIMEOUT" "$@" >"$out" 2>>"$CAP/collect.log" </dev/null || rc=$?
+    run_timed "$TOOL_TIMEOUT" "$@" >"$out" 2>>"$CAP/collect.log" </dev/null || rc=$?
     printf '# %s: %s (exit %s)\n' "$name" "$*" "$rc" >>"$CAP/collect.log"
     [[ -s $out ]] || rm -f -- "$out"
     return "$rc"
@@ -629,7 +655,7 @@ sysbench_run() {
     if sysbench --version 2>/dev/null | grep -q '^sysbench 0\.'; then
         argv=(sysbench --test="$test" --num-threads="$threads" --max-time="$secs" --max-requests=0 "$@" run)
     fi
-    timeout $((secs + 60)) "${argv[@]}" >"$out" 2>>"$CAP/collect.log" </dev/null
+    run_timed $((secs + 60)) "${argv[@]}" >"$out" 2>>"$CAP/collect.log" </dev/null
 }
 
 sysbench_version() {
@@ -790,7 +816,10 @@ bench_disk() {
     fi
     local engine=psync direct=0 fs="" dev=""
     fio --enghelp=libaio >/dev/null 2>&1 && engine=libaio
-    if fio --name=probe --filename="$FIO_FILE" --rw=write --bs=4k --size=1M --direct=1 --ioengine="$engine" \
+    # fio splits --filename at colons (a list of files): a directory with one in its path would
+    # send the file elsewhere, so they are escaped
+    local fio_name=${FIO_FILE//:/\\:}
+    if fio --name=probe --filename="$fio_name" --rw=write --bs=4k --size=1M --direct=1 --ioengine="$engine" \
         --output-format=json >/dev/null 2>&1 </dev/null; then
         direct=1
     fi
@@ -801,12 +830,12 @@ bench_disk() {
         printf 'method_disk=fio-%s-%sM-seq1M-qd8-rand4k-qd32-v3\n' "$( ((direct)) && echo direct || echo buffered)" "$size_mb"
     } >>"$CAP/capture-info.txt"
     ((direct)) || log "  direct I/O not supported in $dir: buffered I/O (caches may inflate the figures)"
-    local common=(--filename="$FIO_FILE" --ioengine="$engine" --direct="$direct" --size="${size_mb}M"
+    local common=(--filename="$fio_name" --ioengine="$engine" --direct="$direct" --size="${size_mb}M"
         --numjobs=1 --group_reporting --output-format=json --eta=never)
     # the file is written once in full before anything is timed: a read of a file never written
     # (or only allocated) costs no I/O at all and would measure nothing
     step "$n" "disk: writing the ${size_mb} MB test file in $dir (${fs:-?} on ${dev:-?})..."
-    timeout 600 fio --name=layout --rw=write --bs=1M --iodepth=8 "${common[@]}" --end_fsync=1 \
+    run_timed 600 fio --name=layout --rw=write --bs=1M --iodepth=8 "${common[@]}" --end_fsync=1 \
         --output="$WORK/fio-layout.json" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio could not write its test file"
     repeat_bench disk 3 5 "$budget" "$CV_TARGET_DISK" disk_repeat "$runtime" "$ramp_ms" "$direct" "${common[@]}"
     rm -f -- "$FIO_FILE"
@@ -822,13 +851,13 @@ disk_repeat() {
     local sync=() limit=$((runtime + ramp_ms / 1000 + 120))
     ((direct)) || sync=(--end_fsync=1)
     step 4 "disk: fio sequential 1 MiB write and read (QD8), random 4k read and write (QD32), repeat $r..."
-    timeout "$limit" fio --name=seqwrite --rw=write --bs=1M --iodepth=8 "${timed[@]}" "${sync[@]}" \
+    run_timed "$limit" fio --name=seqwrite --rw=write --bs=1M --iodepth=8 "${timed[@]}" "${sync[@]}" \
         --output="$CAP/$(rfile fio-seqwrite.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqwrite failed"
-    timeout "$limit" fio --name=seqread --rw=read --bs=1M --iodepth=8 --invalidate=1 "${timed[@]}" \
+    run_timed "$limit" fio --name=seqread --rw=read --bs=1M --iodepth=8 --invalidate=1 "${timed[@]}" \
         --output="$CAP/$(rfile fio-seqread.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio seqread failed"
-    timeout "$limit" fio --name=randread --rw=randread --bs=4k --iodepth=32 "${timed[@]}" \
+    run_timed "$limit" fio --name=randread --rw=randread --bs=4k --iodepth=32 "${timed[@]}" \
         --output="$CAP/$(rfile fio-randread.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randread failed"
-    timeout "$limit" fio --name=randwrite --rw=randwrite --bs=4k --iodepth=32 "${timed[@]}" "${sync[@]}" \
+    run_timed "$limit" fio --name=randwrite --rw=randwrite --bs=4k --iodepth=32 "${timed[@]}" "${sync[@]}" \
         --output="$CAP/$(rfile fio-randwrite.json "$r")" >/dev/null 2>>"$CAP/collect.log" </dev/null || warn "fio randwrite failed"
 }
 
@@ -842,7 +871,7 @@ iperf3_run() {
     iperf3 --help 2>&1 | grep -q -- '--connect-timeout' && args+=(--connect-timeout 5000)
     IPERF_ERROR=""
     for try in 1 2 3; do
-        timeout $((secs + 30)) iperf3 "${args[@]}" >"$CAP/$name" 2>>"$CAP/collect.log" </dev/null
+        run_timed $((secs + 30)) iperf3 "${args[@]}" >"$CAP/$name" 2>>"$CAP/collect.log" </dev/null
         IPERF_ERROR=$(jq -r 'if type == "object" then .error // empty else empty end' "$CAP/$name" 2>/dev/null)
         # (-s first: jq 1.6's -e answers 0 for an empty input)
         if [[ -z $IPERF_ERROR && -s $CAP/$name ]] && jq -e '.end.sum_sent // .end.sum_received' "$CAP/$name" >/dev/null 2>&1; then
@@ -868,7 +897,7 @@ bench_network() {
     info method_network "iperf3-tcp-1stream-up+down-${secs}s-v1"
     if have ping; then
         step "$n" "network: ping $IPERF_HOST ($pings packets)..."
-        timeout $((pings + 15)) ping -c "$pings" -i 0.2 -W 2 "$IPERF_HOST" >"$CAP/ping.txt" 2>>"$CAP/collect.log" </dev/null
+        run_timed $((pings + 15)) ping -c "$pings" -i 0.2 -W 2 "$IPERF_HOST" >"$CAP/ping.txt" 2>>"$CAP/collect.log" </dev/null
         [[ -s $CAP/ping.txt ]] || rm -f -- "$CAP/ping.txt"
     else
         not_collected "network latency (ping_ms)" "ping is not installed (apt-get install iputils-ping)"
@@ -916,7 +945,7 @@ bench_gpu() {
         info method_gpu "$bin-offscreen-default-v1"
     fi
     step "$n" "gpu: $bin --off-screen (run once: glmark2 runs many scenes and averages them)..."
-    timeout 900 "$bin" "${args[@]}" >"$CAP/glmark2.txt" 2>>"$CAP/collect.log" </dev/null || warn "$bin failed"
+    run_timed 900 "$bin" "${args[@]}" >"$CAP/glmark2.txt" 2>>"$CAP/collect.log" </dev/null || warn "$bin failed"
     [[ -s $CAP/glmark2.txt ]] || rm -f -- "$CAP/glmark2.txt"
 }
 
@@ -935,6 +964,7 @@ collect_all() {
         printf 'root=%s\n' "$IS_ROOT"
         printf 'cpu_threads_multi=%s\n' "$(nproc 2>/dev/null)"
         printf 'repeats_fixed=%s\n' "$REPEATS"
+        [[ -n $DEVICE ]] && printf 'device=%s\n' "$DEVICE"
     } >"$CAP/capture-info.txt"
     local t0
     t0=$(now_ms)
@@ -2109,7 +2139,10 @@ none_of() {
 device_name() {
     local d=$1 n=""
     [[ -n $DEVICE ]] && { printf '%s' "$DEVICE"; return; }
-    [[ -s $d/uname.txt ]] && n=$(awk 'NR == 1 { print $2 }' "$d/uname.txt" 2>/dev/null)
+    # the --device the capture was made with (a replay keeps its name: the server would rename
+    # the machine otherwise), else the hostname uname saw
+    [[ -s $d/capture-info.txt ]] && n=$(sed -n 's/^device=//p' "$d/capture-info.txt" 2>/dev/null | head -n 1)
+    [[ -z $n && -s $d/uname.txt ]] && n=$(awk 'NR == 1 { print $2 }' "$d/uname.txt" 2>/dev/null)
     [[ -z $n && -z $FROM_DIR ]] && n=$(hostname 2>/dev/null || uname -n 2>/dev/null)
     [[ -n $n ]] || n=unknown
     printf '%s' "${n:0:255}"
@@ -2244,9 +2277,10 @@ submit() {
         return 3
     fi
     (umask 077 && printf 'Authorization: Bearer %s\n' "$TOKEN" >"$hdr")    # keeps the token out of ps
-    code=$(curl -sS -o "$resp" -w '%{http_code}' -X POST -H @"$hdr" -H 'Content-Type: application/json' \
+    code=$(curl -sS -o "$resp" -w '%{http_code} %{redirect_url}' -X POST -H @"$hdr" -H 'Content-Type: application/json' \
         --data-binary @"$json" --connect-timeout 10 --max-time 120 "$SERVER" 2>"$WORK/curl.err") || rc=$?
     rm -f -- "$hdr"
+    REDIRECT=${code#* } code=${code%% *}   # where a redirect points, shown with its error
     status=$(jq -r 'if type == "object" then (.status // "") else "" end' "$resp" 2>/dev/null)
     if ((rc == 0)) && [[ $status == ok ]]; then
         local url
@@ -2267,11 +2301,12 @@ submit() {
         if [[ -s $resp ]] && jq -e 'type == "object"' "$resp" >/dev/null 2>&1; then
             log "bench.sh: error: the server answered HTTP $code:"
             head -c 4000 "$resp" >&2; printf '\n' >&2
+        elif [[ $code == 30[1278] ]]; then
+            # before the page test: a redirect often comes with one (nginx's http -> https)
+            log "bench.sh: error: the server answered HTTP $code, a redirect${REDIRECT:+ to $REDIRECT}: give --server as it redirects (https://…?)"
         elif [[ -s $resp ]]; then
             # a web page (a proxy's, another site's): no Linux BenchTools API at that address
             log "bench.sh: error: the server answered HTTP $code with a page, not the API's JSON: is $SERVER a Linux BenchTools server's /api/benchmark?"
-        elif [[ $code == 30[1278] ]]; then
-            log "bench.sh: error: the server answered HTTP $code, a redirect: give --server as it redirects (https://…?)"
         else
             log "bench.sh: error: the server answered HTTP $code (empty body)"
         fi

@@ -336,3 +336,70 @@ def busy_cpus():
         for spinner in spinners:
             spinner.kill()
             spinner.wait()
+
+
+def test_ctrl_c_stops_a_run_at_once_not_when_its_tool_ends(tmp_path):
+    """A terminal's Ctrl-C reaches bench.sh's process group, not the tool timeout runs in a
+    group of its own: bench.sh waited for the tool (fio writing its test file on a slow disk:
+    51 s). Here a fio that takes 120 s to write it: bench.sh stops it and exits 130 at once."""
+    require("jq")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "fio"
+    # quick for bench.sh's probes, slow for the layout; touches its file as fio does
+    fake.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *--name=layout*)\n'
+        '  for a in "$@"; do case "$a" in --filename=*) : >"${a#--filename=}";; esac; done\n'
+        "  exec sleep 123.4;;\n"
+        "esac\nexit 0\n"
+    )
+    fake.chmod(0o755)
+    tmpdir = private_tmpdir()
+    proc = subprocess.Popen(
+        ["bash", str(SCRIPT), "--dry-run", "--short", "--repeats", "1", "--no-wait-idle"]
+        + ["--skip-cpu", "--skip-memory", "--skip-network", "--skip-gpu"],
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "TMPDIR": str(tmpdir)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # bench.sh leads its group, as in a terminal
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmpdir.glob("bench-fio.*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(tmpdir.glob("bench-fio.*")), "the layout never started"
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 130  # far less than the fake fio's 120 s
+        sleepers = subprocess.run(
+            ["pgrep", "-f", "sleep 123.4"], capture_output=True, text=True, check=False
+        )
+        assert sleepers.stdout == "", "the tool outlived bench.sh"
+        assert list(tmpdir.iterdir()) == []  # its file and the work directory are gone
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def test_a_colon_in_the_temporary_directory_neither_breaks_fio_nor_leaves_a_file():
+    """fio reads a colon in --filename as a list of files: with TMPDIR=/var/tmp/a:b it wrote
+    to /var/tmp/a (never removed) and every test failed."""
+    require("jq", "fio")
+    parent = private_tmpdir()
+    tmpdir = parent / "audit dir:x"
+    tmpdir.mkdir()
+    try:
+        proc = run_bench(
+            *("--dry-run", "--short", "--repeats", "1", "--no-wait-idle"),
+            *("--skip-cpu", "--skip-memory", "--skip-network", "--skip-gpu"),
+            env={**os.environ, "TMPDIR": str(tmpdir)},
+            timeout=180,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["results"]["disk"]["score"] > 0
+        assert sorted(p.name for p in parent.iterdir()) == ["audit dir:x"]  # nothing beside it
+        assert list(tmpdir.iterdir()) == []
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)

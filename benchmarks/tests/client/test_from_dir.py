@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from .benchrun import FIXTURES, SCRIPT, bench_json, run_bench
+from .benchrun import FIXTURES, SCRIPT, bench_json, require, run_bench
 from .contract import expected_global_score, validate_submission
 
 
@@ -52,6 +52,22 @@ def test_replaying_a_capture_gives_the_live_json(live_run):
     assert replayed["results"] == live_run.document["results"]
     assert replayed["device_identifier"] == live_run.document["device_identifier"]
     assert replayed["submission_id"] != live_run.document["submission_id"]
+
+
+def test_a_capture_made_with_device_replays_under_that_name(tmp_path):
+    """The server matches a machine by its identity keys and renames it to what a submission
+    calls it: a replay that forgot --device renamed the machine back to its hostname."""
+    require("jq")
+    capture = tmp_path / "capture"
+    skip = ("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-network", "--skip-gpu")
+    made = bench_json(*skip, "--device", "web-01", "--capture", str(capture))
+    assert made["device_identifier"] == "web-01"
+
+    assert bench_json("--from-dir", str(capture))["device_identifier"] == "web-01"
+    # a --device given on replay still wins
+    assert bench_json("--from-dir", str(capture), "--device", "web-02")["device_identifier"] == (
+        "web-02"
+    )
 
 
 # What changes between two inventories of one idle machine taken seconds apart: memory in use,

@@ -46,6 +46,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             status, body = 401, b'{"detail": "Invalid token."}'
         self.send_response(status)
+        if 300 <= status < 400:
+            self.send_header("Location", "https://bench.lan/api/benchmark")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -170,7 +172,9 @@ def test_any_answer_but_status_ok_is_a_failure(server, tmp_path):
     [
         ((200, b"<html><h1>Welcome to nginx!</h1>" + b" " * 4000 + b"</html>"), "with a page, not"),
         ((404, b"<!DOCTYPE html><title>Not Found</title>"), "with a page, not the API's JSON"),
-        ((301, b""), "a redirect: give --server as it redirects"),
+        ((301, b""), "a redirect to https://bench.lan/api/benchmark: give --server as it"),
+        # nginx's http -> https redirect comes with a page: still said as a redirect
+        ((301, b"<html><center><h1>301 Moved Permanently</h1></center></html>"), "a redirect to"),
     ],
     indirect=["server"],
 )

@@ -322,3 +322,21 @@ def test_without_root_the_summary_says_what_was_not_collected_and_why():
     assert hardware["system"]["system_uuid"] is None and hardware["ram"]["layout"] == []
     # every category skipped: said, as this run would send the inventory only
     assert "no benchmark ran: this run carries the hardware inventory only" in proc.stderr
+
+
+def test_root_without_sbin_in_path_still_finds_the_inventory_tools():
+    """Root by `su` (without -) keeps the user's PATH: dmidecode, smartctl and ethtool live in
+    /usr/sbin, and are neither reported missing nor installed again."""
+    if os.geteuid() != 0:
+        pytest.skip("as root only")
+    if not Path("/usr/sbin/dmidecode").exists():
+        pytest.skip("dmidecode is not installed in /usr/sbin")
+    path = ":".join(p for p in os.environ["PATH"].split(":") if not p.endswith("sbin"))
+    proc = run_bench(
+        *("--dry-run", "--skip-cpu", "--skip-memory", "--skip-disk", "--skip-network"),
+        "--skip-gpu",
+        env={**os.environ, "PATH": path},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "dmidecode is not installed" not in proc.stderr
+    assert "installing with apt-get" not in proc.stderr
