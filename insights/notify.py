@@ -40,6 +40,7 @@ EXIT_WAIT_S = 10.0  # a stopping process (gunicorn's graceful stop, a command) s
 POLL_S = 30.0  # the sender looks for due notifications this often, woken or not
 FIRST_RETRY_S, LAST_RETRY_S = 30.0, 3600.0  # the delay after a failure: doubling, up to this
 KEEP_DAYS = 90  # sent and given-up notifications are deleted after this long
+MSG_NO_SENDER = "no server sends to its URL (in no NOTIFY_URLS) within NOTIFY_RETRY_HOURS"
 
 
 @dataclass(frozen=True)
@@ -209,13 +210,20 @@ class Sender:
             try:
                 while self.send_one():
                     pass
+                self._give_up_unsendable()
                 self._prune()
-            except Exception:
+            except Exception as error:
                 failures += 1
-                logger.exception(
-                    "sending notifications failed; trying again in %g s",
-                    min(2.0 ** (failures - 1), self.poll_s),
-                )
+                delay = min(2.0 ** (failures - 1), self.poll_s)
+                if failures == 1:
+                    logger.exception("sending notifications failed; trying again in %g s", delay)
+                else:  # the traceback once, not every few seconds while the database is away
+                    logger.warning(
+                        "sending notifications still fails (%d times): %s; trying again in %g s",
+                        failures,
+                        error,
+                        delay,
+                    )
                 continue  # not a pass that found nothing due: drain() waits on
             finally:
                 connections.close_all()  # this thread's own; a new one on the next pass
@@ -240,12 +248,11 @@ class Sender:
     def _deliver(self, row: Row) -> None:
         urls = {target_of(url): url for url in settings.NOTIFY_URLS}
         url = urls.get(row.target)
+        if url is None:  # NOTIFY_URLS changed since the claim: left to a server that has it
+            Row.objects.filter(pk=row.pk).update(lease_until=None)
+            return
         notification = Notification(title=row.title, body=row.body, type=row.type)
-        if url is None:
-            error = "its URL is no longer in NOTIFY_URLS"
-            logger.error("notification %r to %s dropped: %s", row.title, row.target_label, error)
-        else:
-            error = self.deliver(notification, url, timeout=settings.NOTIFY_TIMEOUT_S)
+        error = self.deliver(notification, url, timeout=settings.NOTIFY_TIMEOUT_S)
         now = timezone.now()
         row.attempts += 1
         row.lease_until = None
@@ -255,16 +262,15 @@ class Sender:
             row.last_error = error
             retry = now + datetime.timedelta(seconds=retry_delay(row.attempts))
             give_up = row.created_at + datetime.timedelta(hours=settings.NOTIFY_RETRY_HOURS)
-            if url is None or retry > give_up:
+            if retry > give_up:
                 row.failed_at, row.next_attempt_at = now, None
-                if url is not None:
-                    logger.error(
-                        "notification %r to %s given up after %d attempts (%s)",
-                        row.title,
-                        row.target_label,
-                        row.attempts,
-                        error,
-                    )
+                logger.error(
+                    "notification %r to %s given up after %d attempts (%s)",
+                    row.title,
+                    row.target_label,
+                    row.attempts,
+                    error,
+                )
             else:
                 row.next_attempt_at = retry
                 logger.warning(
@@ -276,6 +282,28 @@ class Sender:
                     _when(retry),
                 )
         _save_outcome(row)
+
+    def _give_up_unsendable(self) -> None:
+        """Give up the notifications still due for a URL none of this server's NOTIFY_URLS is,
+        once NOTIFY_RETRY_HOURS have passed since they were made. Until then another server
+        that has the URL sends them (servers whose NOTIFY_URLS differ, as during a rolling
+        change of it); after, nobody will."""
+        now = timezone.now()
+        horizon = now - datetime.timedelta(hours=settings.NOTIFY_RETRY_HOURS)
+        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        stale = (
+            Row.objects.filter(next_attempt_at__isnull=False, created_at__lt=horizon)
+            .filter(free)
+            .exclude(target__in=_targets())
+        )
+        found = list(stale.values_list("pk", "title", "target_label")[:100])  # a read first
+        if not found:
+            return
+        stale.filter(pk__in=[pk for pk, *_ in found]).update(
+            failed_at=now, next_attempt_at=None, lease_until=None, last_error=MSG_NO_SENDER
+        )
+        for _, title, label in found:
+            logger.error("notification %r to %s given up: %s", title, label, MSG_NO_SENDER)
 
     def _prune(self) -> None:
         if time.monotonic() - self._pruned < 3600 and self._pruned:
@@ -331,13 +359,22 @@ def _save_outcome(row: Row, tries: int = 5) -> None:
             close_old_connections()  # a connection the error left unusable is replaced
 
 
+def _targets() -> list[str]:
+    return [target_of(url) for url in settings.NOTIFY_URLS]
+
+
 def _due():
     """Now, and the notifications due then that no sender has claimed, in sending order. A
     notification waits while an earlier one of its item to the same URL is still to be sent
     (retried): a receiver never gets "resolved" before the "opened" it closes."""
     now = timezone.now()
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    due = Row.objects.filter(next_attempt_at__lte=now).filter(free).exclude(behind_earlier())
+    # only to this server's URLs: another server, whose NOTIFY_URLS may differ, sends the others
+    due = (
+        Row.objects.filter(next_attempt_at__lte=now, target__in=_targets())
+        .filter(free)
+        .exclude(behind_earlier())
+    )
     return now, due.order_by("next_attempt_at", "id")
 
 

@@ -329,7 +329,8 @@ def test_a_notification_is_given_up_after_notify_retry_hours(notify_to, caplog, 
     ) in caplog.messages
 
 
-def test_what_a_stopping_process_leaves_due_is_counted_and_named(caplog):
+def test_what_a_stopping_process_leaves_due_is_counted_and_named(caplog, settings):
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]  # a server's own URL
     _due(2, "json://127.0.0.1:9/hook")
     with caplog.at_level(logging.WARNING, logger="insights.notify"):
         notify.Sender().log_waiting()  # a sender whose thread never ran: nothing was sent
@@ -339,15 +340,31 @@ def test_what_a_stopping_process_leaves_due_is_counted_and_named(caplog):
     assert Notification.objects.filter(sent_at__isnull=True, attempts=0).count() == 2
 
 
-def test_a_notification_whose_url_left_notify_urls_is_dropped_and_said(notify_to, receiver):
+def test_a_notification_to_another_servers_url_is_left_to_it_then_given_up(
+    notify_to, receiver, caplog
+):
+    """Servers whose NOTIFY_URLS differ (a rolling change of it): each sends to its own URLs
+    only, and a notification whose URL no server has is given up after NOTIFY_RETRY_HOURS."""
     notify_to(receiver.url)
-    (row,) = _due(1, "json://127.0.0.1:9/removed")
+    other = "json://127.0.0.1:9/another-servers"
+    (fresh,) = _due(1, other)
 
     sent()
 
-    row.refresh_from_db()
-    assert row.state == "given up"
-    assert row.last_error == "its URL is no longer in NOTIFY_URLS"
+    fresh.refresh_from_db()
+    assert fresh.state == "waiting" and fresh.attempts == 0  # left to the server that has it
+    assert receiver.messages == []
+
+    Notification.objects.filter(pk=fresh.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+    with caplog.at_level(logging.ERROR, logger="insights.notify"):
+        sent()
+
+    fresh.refresh_from_db()
+    assert fresh.state == "given up" and fresh.next_attempt_at is None
+    assert fresh.last_error == notify.MSG_NO_SENDER
+    assert f"notification 'n0' to {other} given up: {notify.MSG_NO_SENDER}" in caplog.messages
     assert receiver.messages == []
 
 
