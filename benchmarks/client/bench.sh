@@ -150,7 +150,7 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
 Each category's score is the median of its repeats; results.<category> also carries the
 repeats' scores (samples), their coefficient of variation (cv_pct) and the test's name (method).
 Run as root for the full inventory (dmidecode, SMART) and so that missing tools (jq, curl,
-sysbench, fio, iperf3, glmark2, dmidecode, smartmontools, pciutils, ethtool) are installed with
+sysbench, fio, iperf3, ping, glmark2, dmidecode, smartmontools, pciutils, ethtool) are installed with
 apt-get; the summary lists what could not be collected and why. Exit status: 0 success,
 1 submission failed (the JSON is kept and the command to resend it is printed), 2 usage error,
 3 missing requirement.
@@ -216,6 +216,13 @@ parse_args() {
     fi
     if [[ -n $DEVICE ]] && ((${#DEVICE} > 255)); then
         usage_error "--device NAME must be at most 255 characters"
+    fi
+    # what the server refuses as a device_identifier: said now, not after the benchmarks
+    if [[ -n $DEVICE && -z ${DEVICE//[[:space:]]/} ]]; then
+        usage_error "--device NAME must not be blank"
+    fi
+    if [[ $DEVICE == *[[:cntrl:]]* ]]; then
+        usage_error "--device NAME must not contain a control character (a tab, a line break)"
     fi
     [[ -n $CAPTURE && -n $FROM_DIR ]] && usage_error "--capture and --from-dir cannot be used together"
     if [[ -n $FROM_DIR && ! -d $FROM_DIR ]]; then

@@ -74,6 +74,9 @@ def test_unknown_option_is_a_usage_error():
         (["--dry-run", "--from-dir", "/nonexistent/capture"], "is not a directory"),
         (["--dry-run", "--capture", "/tmp/x", "--from-dir", "/tmp"], "cannot be used together"),
         (["--dry-run", "--device", "x" * 256], "at most 255 characters"),
+        # what the server refuses as a device_identifier, said before anything runs
+        (["--dry-run", "--device", "   "], "--device NAME must not be blank"),
+        (["--dry-run", "--device", "web\t01"], "must not contain a control character"),
         (["--dry-run", "--repeats", "0"], "--repeats N must be a number from 1 to 9"),
         (["--dry-run", "--repeats", "many"], "--repeats N must be a number from 1 to 9"),
     ],
