@@ -4,9 +4,20 @@ import os
 
 import pytest
 
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+
+
+def postgresql_only(why: str):
+    """Runs in the suite's PostgreSQL pass (scripts/test) only: `why` it needs PostgreSQL."""
+    return pytest.mark.skipif(
+        not DATABASE_URL.startswith(("postgres://", "postgresql://")),
+        reason=f"{why}: runs in the suite's PostgreSQL pass (scripts/test)",
+    )
+
+
 # Subprocess tests that set their own SQLite database (or none): the suite's PostgreSQL run
 # would repeat them unchanged, so only the SQLite run spends the seconds.
 engine_independent = pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    DATABASE_URL.startswith(("postgres://", "postgresql://")),
     reason="engine-independent subprocess test: the SQLite run covers it",
 )

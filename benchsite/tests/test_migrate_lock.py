@@ -13,16 +13,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+from .markers import DATABASE_URL, postgresql_only
 
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(
-        not DATABASE_URL.startswith(("postgres://", "postgresql://")),
-        reason="an advisory lock of PostgreSQL: runs in the suite's PostgreSQL pass",
-    ),
-]
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.live, postgresql_only("an advisory lock of PostgreSQL")]
 
 
 def test_two_servers_migrating_an_empty_database_at_once_both_start():

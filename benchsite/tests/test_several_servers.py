@@ -31,17 +31,11 @@ from benchsite.livetest import LiveServer, live_server
 from documents.tests import files
 from documents.tests.test_live import multipart
 
-ROOT = Path(__file__).resolve().parents[2]
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+from .markers import postgresql_only
 
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(
-        not DATABASE_URL.startswith(("postgres://", "postgresql://")),
-        reason="several servers share one PostgreSQL database: runs in the suite's PostgreSQL "
-        "pass (scripts/test)",
-    ),
-]
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.live, postgresql_only("several servers share one PostgreSQL database")]
 
 AUTH_BUDGET = 10  # AUTH_FAILURE_RATE of the cluster, per minute
 RACERS = 16
