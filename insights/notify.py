@@ -198,11 +198,9 @@ class Sender:
                 self._exit_registered = True
 
     def _run(self) -> None:
-        failures = 0
+        failures, delay = 0, self.poll_s
         while True:
-            # after a failed pass (the database restarting, locked past its timeout), again
-            # in 1 s, doubling up to poll_s
-            self._wake.wait(min(2.0 ** (failures - 1), self.poll_s) if failures else self.poll_s)
+            self._wake.wait(delay)
             self._wake.clear()
             with self._cycles:
                 self._started += 1
@@ -213,6 +211,8 @@ class Sender:
                 self._give_up_unsendable()
                 self._prune()
             except Exception as error:
+                # the database restarting, or locked past its timeout: again in 1 s, doubling
+                # up to poll_s
                 failures += 1
                 delay = min(2.0 ** (failures - 1), self.poll_s)
                 if failures == 1:
@@ -227,7 +227,7 @@ class Sender:
                 continue  # not a pass that found nothing due: drain() waits on
             finally:
                 connections.close_all()  # this thread's own; a new one on the next pass
-            failures = 0
+            failures, delay = 0, self.poll_s
             with self._cycles:
                 self._done = cycle
                 self._cycles.notify_all()
@@ -290,10 +290,9 @@ class Sender:
         change of it); after, nobody will."""
         now = timezone.now()
         horizon = now - datetime.timedelta(hours=settings.NOTIFY_RETRY_HOURS)
-        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
         stale = (
             Row.objects.filter(next_attempt_at__isnull=False, created_at__lt=horizon)
-            .filter(free)
+            .filter(_unclaimed(now))
             .exclude(target__in=_targets())
         )
         found = list(stale.values_list("pk", "title", "target_label")[:100])  # a read first
@@ -368,14 +367,18 @@ def _due():
     notification waits while an earlier one of its item to the same URL is still to be sent
     (retried): a receiver never gets "resolved" before the "opened" it closes."""
     now = timezone.now()
-    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     # only to this server's URLs: another server, whose NOTIFY_URLS may differ, sends the others
     due = (
         Row.objects.filter(next_attempt_at__lte=now, target__in=_targets())
-        .filter(free)
+        .filter(_unclaimed(now))
         .exclude(behind_earlier())
     )
     return now, due.order_by("next_attempt_at", "id")
+
+
+def _unclaimed(now) -> Q:
+    """No sender holds it: never claimed, or its claim lapsed (that sender died)."""
+    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
 
 
 def behind_earlier() -> Exists:
