@@ -66,7 +66,7 @@
 #
 # Exit status: 0 the server answered "status": "ok" (or --dry-run succeeded); 1 the submission failed
 # (the JSON is kept in a file and the command to resend it is printed); 2 usage error; 3 a
-# requirement is missing (jq, curl).
+# requirement is missing (jq, curl, a writable TMPDIR with a few MB free).
 
 set -u -o pipefail
 
@@ -160,6 +160,21 @@ EOF
 log() { printf '%s\n' "$*" >&2; }
 warn() { printf 'bench.sh: warning: %s\n' "$*" >&2; }
 die() { local code=$1; shift; printf 'bench.sh: error: %s\n' "$*" >&2; exit "$code"; }
+
+# what the outputs, the capture and the submission take at most (a capture is ~150 KB, a full
+# run's repeats add ~200 KB): a full filesystem leaves every file empty, and the run would end
+# with nothing to send
+readonly MIN_FREE_KB=4096
+free_kb() { df -P -k "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+room_check() {
+    # room_check DIR [SHOWN] : stop now (exit 3) when DIR's filesystem has less than MIN_FREE_KB
+    # free; SHOWN is how the message names the place (the directory DIR is in, say)
+    local avail
+    avail=$(free_kb "$1")
+    [[ $avail =~ ^[0-9]+$ ]] || return 0
+    ((avail >= MIN_FREE_KB)) && return 0
+    die 3 "only ${avail} KB free in ${2:-$1}: bench.sh needs ${MIN_FREE_KB} KB there for its outputs (free some space, or set TMPDIR to a directory with room)"
+}
 usage_error() {
     printf 'bench.sh: error: %s\n' "$*" >&2
     printf "Try 'bench.sh --help' for the list of options.\n" >&2
@@ -361,12 +376,15 @@ apt_install() {
 }
 
 ensure_jq() {
-    have jq && return 0
-    if ((IS_ROOT)); then
-        apt_install jq
-        have jq && return 0
+    if ! have jq && ((IS_ROOT)); then apt_install jq; fi
+    have jq || die 3 "jq is required to build the JSON and is not installed; install it (apt-get install jq) or run as root so that bench.sh installs it"
+    # jq 1.5 (Debian 10, Ubuntu 18.04) lacks --rawfile and $ARGS, which every parser here uses:
+    # it would fail only once the benchmarks are over. Other builds (jq-1.7.1, gojq) are let be.
+    local version
+    version=$(jq --version 2>/dev/null)
+    if [[ $version =~ ^jq-1\.([0-5])([^0-9]|$) ]]; then
+        die 3 "bench.sh needs jq 1.6 or newer and this machine has $version (Debian 10 and Ubuntu 18.04 ship 1.5): install a newer jq first"
     fi
-    die 3 "jq is required to build the JSON and is not installed; install it (apt-get install jq) or run as root so that bench.sh installs it"
 }
 
 gpu_device_present() { compgen -G '/dev/dri/card*' >/dev/null || compgen -G '/dev/dri/renderD*' >/dev/null; }
@@ -2336,6 +2354,7 @@ main() {
     umask 022
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-work.XXXXXX") || die 3 "cannot create a temporary directory"
     trap cleanup EXIT
+    room_check "$WORK" "${TMPDIR:-/tmp}"
     trap 'exit 130' INT
     trap 'exit 143' TERM HUP
     ensure_jq
@@ -2349,6 +2368,7 @@ main() {
         if [[ -n $CAPTURE ]]; then
             mkdir -p -- "$CAPTURE" || usage_error "--capture: cannot create '$CAPTURE'"
             CAP=$(cd -- "$CAPTURE" && pwd) || usage_error "--capture: cannot use '$CAPTURE'"
+            room_check "$CAP"
         else
             CAP="$WORK/capture"
             mkdir -p -- "$CAP"
@@ -2376,6 +2396,11 @@ main() {
     if ! build_submission "$CAP" "$json" 2>>"$WORK/parse.log" || [[ ! -s $json ]]; then
         # the work directory goes at exit: what the parsers and jq said is shown here
         tail -n 20 -- "$WORK/parse.log" >&2 2>/dev/null
+        local avail
+        avail=$(free_kb "$WORK")
+        if [[ $avail =~ ^[0-9]+$ ]] && ((avail < MIN_FREE_KB)); then
+            die 3 "could not build the submission JSON: ${avail} KB left in ${TMPDIR:-/tmp} (its filesystem filled up during the run)"
+        fi
         die 1 "could not build the submission JSON (jq's errors above)"
     fi
     if [[ -n $OUTPUT ]]; then

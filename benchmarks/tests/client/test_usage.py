@@ -31,6 +31,15 @@ OPTIONS = (
     "--no-wait-idle",
     "--help",
 )
+# a run that collects the inventory and measures the CPU at most
+QUICK = (
+    "--dry-run",
+    "--no-wait-idle",
+    "--skip-memory",
+    "--skip-disk",
+    "--skip-network",
+    "--skip-gpu",
+)
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
@@ -153,6 +162,37 @@ def test_without_jq_and_without_root_it_stops_with_a_clear_error():
     assert proc.returncode == 3, proc.stderr.decode()
     assert b"jq is required" in proc.stderr
     assert proc.stdout == b""
+
+
+@pytest.mark.parametrize(
+    ("says", "refused"),
+    [
+        ("jq-1.5", True),
+        ("jq-1.5rc2", True),
+        ("jq-1.6", False),
+        ("jq-1.7.1", False),
+        ("jq-1.10", False),
+    ],
+)
+def test_a_jq_older_than_1_6_is_refused_before_anything_runs(tmp_path, says, refused):
+    """jq 1.5 (Debian 10, Ubuntu 18.04) has no --rawfile: the run went through its benchmarks
+    and only then failed to build its JSON. It is refused at once, saying which jq it found."""
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "jq").write_text(
+        f'#!/bin/sh\n[ "$1" = --version ] && {{ echo {says}; exit 0; }}\n'
+        f'exec {shutil.which("jq")} "$@"\n'
+    )
+    (shim / "jq").chmod(0o755)
+    env = {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
+    proc = run_bench(*QUICK, "--skip-cpu", env=env, timeout=120)
+    if refused:
+        assert proc.returncode == 3, proc.stderr
+        assert f"bench.sh needs jq 1.6 or newer and this machine has {says}" in proc.stderr
+        assert "[1/" not in proc.stderr
+    else:
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["hardware"]["cpu"]
 
 
 def test_without_curl_a_run_that_would_submit_stops_before_measuring():
@@ -343,3 +383,48 @@ def test_root_without_sbin_in_path_still_finds_the_inventory_tools():
     assert proc.returncode == 0, proc.stderr
     assert "dmidecode is not installed" not in proc.stderr
     assert "installing with apt-get" not in proc.stderr
+
+
+def _on_a_full_filesystem(
+    tmp_path: Path, *args: str, tmpdir_on_it: bool
+) -> subprocess.CompletedProcess:
+    """bench.sh run with `args` in a mount namespace of its own where tmp_path/full is a 48 KB
+    tmpfs (TMPDIR when `tmpdir_on_it`): nothing is left mounted whatever happens."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare (util-linux) to mount a small filesystem")
+    full = tmp_path / "full"
+    full.mkdir()
+    env = {**os.environ, "TMPDIR": str(full if tmpdir_on_it else tmp_path)}
+    script = 'mount -t tmpfs -o size=48k tmpfs "$1" || exit 99; shift; exec bash "$@"'
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", str(full), str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    if proc.returncode == 99:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    return proc
+
+
+def test_a_full_tmpdir_stops_the_run_before_anything_is_measured(tmp_path):
+    """On a TMPDIR whose filesystem was full, every capture file came out empty and the run
+    went through its benchmarks only to end with "could not build the submission JSON (jq's
+    errors above)", exit 1, and no error of jq's to read. It stops at once (exit 3: a
+    requirement is missing), saying where and how much room it needs."""
+    proc = _on_a_full_filesystem(tmp_path, *QUICK, tmpdir_on_it=True)
+    assert proc.returncode == 3, proc.stderr
+    assert f"KB free in {tmp_path / 'full'}: bench.sh needs 4096 KB there" in proc.stderr
+    assert "set TMPDIR to a directory with room" in proc.stderr
+    assert "[1/" not in proc.stderr and proc.stdout == ""  # nothing collected, nothing measured
+
+
+def test_a_capture_directory_on_a_full_filesystem_is_refused_at_once(tmp_path):
+    proc = _on_a_full_filesystem(
+        tmp_path, *QUICK, "--capture", str(tmp_path / "full" / "cap"), tmpdir_on_it=False
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert f"KB free in {tmp_path / 'full' / 'cap'}: bench.sh needs" in proc.stderr
+    assert "[1/" not in proc.stderr
