@@ -2284,12 +2284,19 @@ print_summary() {
 
 keep_json() {
     # keep_json JSON : a persistent copy of the submission; prints its path
-    local src=$1 dest stamp safe
+    local src=$1 dir dest stamp safe n
     if [[ -n $OUTPUT && -s $OUTPUT ]]; then printf '%s' "$OUTPUT"; return; fi
     stamp=$(date +%Y%m%d-%H%M%S)
     safe=$(device_name "$CAP" | tr -c 'A-Za-z0-9._-' '_')
-    for dest in "$PWD/bench-$safe-$stamp.json" "${TMPDIR:-/tmp}/bench-$safe-$stamp.json"; do
-        if cp -- "$src" "$dest" 2>/dev/null; then printf '%s' "$dest"; return; fi
+    for dir in "$PWD" "${TMPDIR:-/tmp}"; do
+        # never over another kept submission: replays of one machine's captures failing in a
+        # loop (the server down) make several in one second
+        for n in "" -2 -3 -4 -5 -6 -7 -8 -9; do
+            dest="$dir/bench-$safe-$stamp$n.json"
+            [[ -e $dest ]] && continue
+            if (set -C && cat -- "$src" >"$dest") 2>/dev/null; then printf '%s' "$dest"; return; fi
+            break  # not writable here: the next directory
+        done
     done
     return 1
 }

@@ -5,6 +5,9 @@ answers (201 + ids, 401, 400, 500); the real server is exercised by the live tes
 """
 
 import json
+import os
+import re
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -145,6 +148,36 @@ def test_a_wrong_token_fails_keeps_the_json_and_prints_how_to_resend(server, tmp
     assert "'Content-Type: application/json'" in resend
     assert f"--data-binary @{kept}" in resend and server.url in resend
     assert "wrong-token" not in proc.stderr  # the secret is never printed
+
+
+@pytest.mark.parametrize("server", [(500, b'{"detail": "Internal error"}')], indirect=True)
+def test_failures_in_the_same_second_keep_every_submission(server, tmp_path):
+    """The JSON of a failed submission is kept under the device's name and the second: replays
+    of one machine's captures failing in a loop (the server down) wrote over each other, and
+    only the last one was left to resend."""
+    shim = tmp_path / "bin"  # a clock that stays in one second
+    shim.mkdir()
+    (shim / "date").write_text(
+        '#!/bin/sh\n[ "$1" = +%Y%m%d-%H%M%S ] && { echo 20261204-010203; exit 0; }\n'
+        f'exec {shutil.which("date")} "$@"\n'
+    )
+    (shim / "date").chmod(0o755)
+    env = {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
+    runs = [
+        run_bench(
+            *("--from-dir", CAPTURE, "--server", server.url, "--token", TOKEN),
+            cwd=tmp_path,
+            env=env,
+            timeout=60,
+        )
+        for _ in range(3)
+    ]
+    assert all(run.returncode == 1 for run in runs)
+    kept = [re.search(r"kept in (\S+\.json)", run.stderr).group(1) for run in runs]
+    assert kept == [
+        str(tmp_path / f"bench-fileserver-20261204-010203{n}.json") for n in ("", "-2", "-3")
+    ]
+    assert len(kept_files(tmp_path)) == 3  # none written over
 
 
 @pytest.mark.parametrize(
