@@ -15,6 +15,7 @@ spreadsheet as text if untrusted machines submit data.
 
 import csv
 import datetime
+import functools
 import json
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from benchmarks.models import Benchmark
-from inventory.csv_file import FORMULA_START
+from inventory.csv_file import cell_escaped
 from inventory.models import Device, HardwareSnapshot
 
 FORMATS = ("json", "csv")
@@ -180,27 +181,24 @@ class _Line:
         return value
 
 
-def _csv_chunks(rows: Iterable[dict], cols: list[Column]) -> Iterator[str]:
+def _csv_chunks(
+    rows: Iterable[dict], cols: list[Column], *, spreadsheet: bool = False
+) -> Iterator[str]:
+    """Text values as stored, but for one that starts with an apostrophe before a formula-like
+    character, which gets one more (inventory.csv_file.cell_escaped), so that the devices CSV
+    imports back unchanged. `spreadsheet`: a UTF-8 BOM first (Excel reads UTF-8 only after one),
+    and a text cell that a spreadsheet would run as a formula (a hostname `=HYPERLINK(…)` sent
+    by a machine) kept as text by a leading apostrophe, which the import drops. Numbers are left
+    alone: -3 stays a number."""
     writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield writer.writerow([c.name for c in cols])
-    for row in rows:
-        yield writer.writerow([_csv_cell(row[c.name], c.kind) for c in cols])
-
-
-def _spreadsheet_chunks(rows: Iterable[dict], cols: list[Column]) -> Iterator[str]:
-    """The CSV for a spreadsheet: a UTF-8 BOM first (Excel reads UTF-8 only after one), and a
-    text cell that a spreadsheet would run as a formula (a hostname `=HYPERLINK(…)` sent by a
-    machine) kept as text by a leading apostrophe, which spreadsheets hide and the import
-    drops (inventory.csv_file). Numbers are left alone: -3 stays a number."""
-    writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow([c.name for c in cols])
+    yield ("\ufeff" if spreadsheet else "") + writer.writerow([c.name for c in cols])
     for row in rows:
         cells = []
         for c in cols:
             value = row[c.name]
             cell = _csv_cell(value, c.kind)
-            if isinstance(value, str) and c.kind == "plain" and cell.startswith(FORMULA_START):
-                cell = "'" + cell
+            if isinstance(value, str) and c.kind == "plain":
+                cell = cell_escaped(cell, spreadsheet=spreadsheet)
             cells.append(cell)
         yield writer.writerow(cells)
 
@@ -240,7 +238,7 @@ class ExportStream:
         ids: Collection[int] | None = None,
         spreadsheet: bool = False,
     ):
-        """`spreadsheet`: CSV for a spreadsheet (_spreadsheet_chunks), as the admin downloads."""
+        """`spreadsheet`: CSV for a spreadsheet (_csv_chunks), as the admin downloads."""
         validate(fmt=fmt, what=what)
         self.fmt, self.what, self.chunk_size, self.ids = fmt, what, chunk_size, ids
         self.spreadsheet = spreadsheet
@@ -255,9 +253,7 @@ class ExportStream:
         render: Callable[[Iterable[dict], list[Column]], Iterator[str]] = (
             _json_chunks
             if self.fmt == "json"
-            else _spreadsheet_chunks
-            if self.spreadsheet
-            else _csv_chunks
+            else functools.partial(_csv_chunks, spreadsheet=self.spreadsheet)
         )
         rows = self._counted(export_rows(what=self.what, chunk_size=self.chunk_size, ids=self.ids))
         return _buffered(render(rows, columns(self.what)), FLUSH_BYTES)

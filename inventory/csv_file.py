@@ -23,6 +23,28 @@ from .validators import validate_hostname
 # apostrophe in front, which the import drops
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+
+def _quoted_formula(text: str) -> bool:
+    # apostrophes, then what a spreadsheet would run: '=SUM(A1), ''-x
+    return text.startswith("'") and text.lstrip("'").startswith(FORMULA_START)
+
+
+def cell_escaped(text: str, *, spreadsheet: bool) -> str:
+    """A text value as a CSV cell that the import reads back as that value. For a spreadsheet,
+    a formula-like value gets an apostrophe in front (kept as text); in any CSV, so does a value
+    that already has one there (an owner "'=SUM(A1)" as stored), which the import would
+    otherwise take for that protection and drop."""
+    if _quoted_formula(text) or (spreadsheet and text.startswith(FORMULA_START)):
+        return "'" + text
+    return text
+
+
+def cell_unescaped(text: str) -> str:
+    """The value of a (trimmed) cell: cell_escaped's apostrophe dropped; one a spreadsheet user
+    typed to keep a formula-like value as text too."""
+    return text[1:] if _quoted_formula(text) else text
+
+
 # A cell may be as long as a device's description (a TextField): past csv's default 128 KiB
 # limit, the devices export would not import back. Process-wide: csv keeps one limit.
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
@@ -172,9 +194,7 @@ def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             continue
         # trimmed, as the admin's forms and the API trim what they are given; the apostrophe
         # that kept a formula-like value as text in the admin's spreadsheet download dropped
-        value = cell.strip()
-        if value.startswith("'") and value[1:2] in FORMULA_START:
-            value = value[1:]
+        value = cell_unescaped(cell.strip())
         limit = _max_length(name)
         if limit is not None and len(value) > limit:
             problems.append(MSG_TOO_LONG.format(name=name, length=len(value), limit=limit))
