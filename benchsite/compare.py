@@ -18,6 +18,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 
@@ -56,13 +57,25 @@ def parse_ids(raw: str | None) -> list[int]:
 
 
 def _disk_models(snapshot: HardwareSnapshot) -> list[str]:
+    """The models of the snapshot's disks that have one (a VM's virtual disk has none: its
+    device name, /dev/vda or /dev/sda, says nothing of the hardware), as search reads them."""
     disks = (snapshot.storage or {}).get("devices") if isinstance(snapshot.storage, dict) else None
-    models = []
-    for disk in disks if isinstance(disks, list) else ():
-        if isinstance(disk, dict):
-            # a disk without a model (a VM's virtual disk) is named by its device name
-            models.append(str(disk.get("model") or disk.get("name") or "?"))
-    return models
+    return [
+        str(disk["model"])
+        for disk in (disks if isinstance(disks, list) else ())
+        if isinstance(disk, dict) and disk.get("model")
+    ]
+
+
+def _comparable(key: str, hardware: dict[str, Any]) -> Any:
+    """What two machines' `key` is compared by: a model as peers match them (case and runs of
+    spaces aside, inventory.columns.model_key), disks whatever their order, cores with threads."""
+    value = hardware[key]
+    if key == "disks":
+        return sorted(model_key(model) for model in value)
+    if key == "cores":
+        return (value, hardware["threads"])
+    return model_key(value) if isinstance(value, str) else value
 
 
 def device_hardware(snapshot: HardwareSnapshot | None) -> dict[str, Any]:
@@ -87,6 +100,10 @@ def device_scores(device: Device) -> dict[str, float | None]:
         "global": device.global_score,
         **{c.name: getattr(device, f"{c.name}_score") for c in CATEGORIES},
     }
+
+
+def _differs(key: str, item: dict[str, Any], other: dict[str, Any]) -> bool:
+    return _comparable(key, item["hardware"]) != _comparable(key, other["hardware"])
 
 
 def compare_devices(ids: Sequence[int]) -> dict[str, Any]:
@@ -115,7 +132,7 @@ def compare_devices(ids: Sequence[int]) -> dict[str, Any]:
     differences = [
         f"hardware.{key}"
         for key in HARDWARE_KEYS
-        if any(item["hardware"][key] != items[0]["hardware"][key] for item in items)
+        if any(_differs(key, item, items[0]) for item in items)
     ]
     return {"devices": items, "differences": differences}
 
@@ -212,10 +229,8 @@ def compare_rows(comparison: dict[str, Any]) -> dict[str, list]:
     }
     hardware = []
     for key, label in labels.items():
-        values = [_shown(key, item["hardware"]) for item in items]
-        hardware.append(
-            {"key": key, "label": label, "cells": [(v, v != values[0]) for v in values]}
-        )
+        cells = [(_shown(key, item["hardware"]), _differs(key, item, items[0])) for item in items]
+        hardware.append({"key": key, "label": label, "cells": cells})
     return {"scores": scores, "hardware": hardware}
 
 

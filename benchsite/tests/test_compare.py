@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,36 @@ def test_compare_gives_each_device_in_the_order_asked_with_the_differences(api):
         "os": "Debian GNU/Linux 12 (bookworm)",
     }
     assert body["differences"] == ["hardware.cpu_model", "hardware.ram_total_mb", "hardware.disks"]
+
+
+def test_the_same_parts_written_otherwise_are_no_difference(api, admin_client):
+    """Two machines with one CPU model (other case, a double space, as peers match them) and
+    the same disks in another order were listed as differing in both, and the admin page
+    marked a CPU cell that read the same as the other."""
+    a = machine("a", cpu="Intel(R) Core(TM) i7-6700 CPU", disks=("WD Blue", "Samsung 870"))
+    b = machine("b", cpu="intel(r) core(tm)  i7-6700 CPU", disks=("Samsung 870", "WD Blue"))
+
+    body = api.get(f"/api/compare?devices={a.pk},{b.pk}").json()
+
+    assert body["differences"] == []
+    assert body["devices"][1]["hardware"]["cpu_model"] == "intel(r) core(tm)  i7-6700 CPU"
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={a.pk},{b.pk}")
+    assert 'class="bt-differs"' not in html.content.decode()
+
+
+def test_disks_are_compared_by_model_and_a_disk_without_one_is_left_out(api):
+    """A VM's virtual disks have no model: they were listed by device name (/dev/vda against
+    /dev/sda), which the contract's list of models is not, and made a difference."""
+    a = machine("a", disks=(None,))
+    b = machine("b", disks=(None,))
+    HardwareSnapshot.objects.filter(device=b).update(
+        storage={"devices": [{"name": "/dev/vda", "model": None}]}
+    )
+
+    body = api.get(f"/api/compare?devices={a.pk},{b.pk}").json()
+
+    assert [d["hardware"]["disks"] for d in body["devices"]] == [[], []]
+    assert body["differences"] == []
 
 
 def test_a_device_never_benchmarked_compares_with_empty_hardware(api):
