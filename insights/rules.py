@@ -223,7 +223,8 @@ def disk_conditions(
     """smart_failing, smart_degrading and disk_hot for each disk of the latest snapshot.
 
     `previous` holds, per disk, its readings at the previous snapshot that had it; `open_disks`
-    the (kind, disk) of open items, so that a disk gone closes them.
+    the (kind, disk) of open items, so that a disk gone closes them (a disk missing from a
+    snapshot that lists others; one that lists none did not read them).
     """
     for key, disk in latest.items():
         label = disk_label(disk)
@@ -273,6 +274,8 @@ def disk_conditions(
                     disk=key,
                 )
             )
+    if not latest:  # no disk at all: not read (a partial capture), not every disk removed
+        return
     for kind, key in open_disks:
         if key not in latest and kind in ("smart_failing", "disk_hot"):
             assessment.over.add((kind, "", key))  # the disk is gone

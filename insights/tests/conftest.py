@@ -10,8 +10,9 @@ from django.utils import timezone
 
 @pytest.fixture
 def run(submit, example):
-    """run(host, hours_ago, cpu=…, disks=…, cpu_model=…, network=(score, target), cpu_method=…)
-    submits one run of a machine."""
+    """run(host, hours_ago, cpu=…, disks=…, cpu_model=…, network=(score, target), cpu_method=…,
+    storage_read=…) submits one run of a machine; storage_read=False: its storage section null,
+    as a partial capture sends it."""
 
     def send(
         host="nas",
@@ -22,6 +23,7 @@ def run(submit, example):
         cpu_model=None,
         network=None,
         cpu_method="sysbench-1.0-cpu-v1",
+        storage_read=True,
     ):
         document = copy.deepcopy(example)
         document["device_identifier"] = host
@@ -31,6 +33,8 @@ def run(submit, example):
             document["hardware"]["cpu"]["model"] = cpu_model
         if disks is not None:
             document["hardware"]["storage"]["devices"] = disks
+        if not storage_read:
+            document["hardware"]["storage"] = None
         started = timezone.now() - timedelta(hours=hours_ago)
         document["results"]["conditions"] = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")}
         for name in ("memory", "disk", "network", "gpu"):

@@ -66,6 +66,18 @@ def test_an_evaluation_that_read_before_a_newer_run_does_not_undo_that_runs_item
     assert item.closed_at is None  # judged again under the lock, against the CPU B peers
 
 
+def test_a_run_whose_disks_were_not_read_leaves_a_failing_disks_item_open(run):
+    """A partial capture (no lsblk, `hardware.storage` null) closed the failing disk's item as
+    if the disk were gone, and notified it "resolved"."""
+    run(hours_ago=2, disks=[disk(smart_health="FAILED")])
+    run(hours_ago=1, storage_read=False)
+    item = AttentionItem.objects.get(kind="smart_failing")
+    assert item.closed_at is None
+    run(hours_ago=0, disks=[disk(smart_health="PASSED")])  # read again, healthy: it closes
+    item.refresh_from_db()
+    assert item.closed_at is not None
+
+
 def test_an_evaluation_that_changes_nothing_writes_nothing(run, django_assert_num_queries):
     body = run("nas", hours_ago=1)
     device = Device.objects.get(pk=body["device_id"])
