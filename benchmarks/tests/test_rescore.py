@@ -26,12 +26,12 @@ def test_rescore_applies_new_weights_and_records_them(settings):
     benchmark.refresh_from_db()
     assert benchmark.global_score == 150.0
     assert benchmark.weights["cpu"] == 0.5 and benchmark.weights["memory"] == 0.5
-    assert "Rescored 1 benchmark(s); 1 changed." in output
+    assert "Rescored: 1 benchmark(s) examined; 1 got another global score or validity." in output
 
 
 def test_rescore_with_unchanged_weights_changes_nothing():
     BenchmarkFactory.create_batch(3)
-    assert "Rescored 3 benchmark(s); 0 changed." in rescore()
+    assert "Rescored: 3 benchmark(s) examined; 0 got another global score" in rescore()
 
 
 def test_rescore_walks_histories_larger_than_one_batch(monkeypatch, settings):
@@ -43,7 +43,7 @@ def test_rescore_walks_histories_larger_than_one_batch(monkeypatch, settings):
 
     output = rescore()
 
-    assert "Rescored 20 benchmark(s); 20 changed." in output
+    assert "20 benchmark(s) examined; 0 got another global score or validity, 20 other(s)" in output
     assert set(Benchmark.objects.values_list("global_score", flat=True)) == {50.0}
 
 
@@ -81,7 +81,25 @@ def test_trial_weights_are_tried_not_stored(settings):
     assert "Weights: cpu=1, memory=0, disk=0.25, network=0.15, gpu=0.1" in tried
     # the weights in force, given again, are no trial
     settings.SCORE_WEIGHTS = "cpu=1,memory=0"
-    assert "Rescored 1 benchmark(s); 1 changed." in rescore("--weights", "cpu=1,memory=0")
+    assert "1 benchmark(s) examined; 1 got another global" in rescore("--weights", "cpu=1,memory=0")
+
+
+def test_a_trial_lists_only_the_runs_whose_figures_would_move():
+    """A run measured in one category keeps its global score under any weights: the trial
+    listed it ("global 200.0 → 200.0") and counted it among the changes, as it did a run with
+    no global score at all ("None → None"), because its recorded weights would change."""
+    moves = BenchmarkFactory(cpu_score=200.0, memory_score=100.0, disk_score=None)
+    BenchmarkFactory(cpu_score=200.0, memory_score=None, disk_score=None)  # cpu alone
+    BenchmarkFactory(cpu_score=None, memory_score=None, disk_score=None)  # nothing measured
+
+    tried = rescore("--weights", "cpu=0.6,memory=0.1", "--dry-run")
+
+    lines = [line for line in tried.splitlines() if line.startswith("  #")]
+    assert lines == [f"  #{moves.pk} {moves.device.hostname}: global 160.0 → 185.71"]
+    assert (
+        "Dry run: 3 benchmark(s) examined; 1 would get another global score or validity, "
+        "2 other(s) would only record the weights and rules in force (their figures unchanged)."
+    ) in tried
 
 
 @pytest.mark.parametrize(

@@ -55,25 +55,42 @@ class Command(BaseCommand):
             + ", ".join(f"{name}={weight:g}" for name, weight in used.items())
             + " (each run's global score divides by the weights of the categories it has)"
         )
-        for change in result.changes[: self.SHOWN]:
+        # a run whose global score and validity stay as they are is listed no more than counted:
+        # only what it records changes (the weights in force, the scoring version, the reasons)
+        moved = [
+            change
+            for change in result.changes
+            if (change.global_before, change.validity_before)
+            != (change.global_after, change.validity_after)
+        ]
+        for change in moved[: self.SHOWN]:
             line = f"  #{change.benchmark_id} {change.hostname}: global {change.global_before}"
             line += f" → {change.global_after}"
             if change.validity_before != change.validity_after:
                 line += f", {change.validity_before} → {change.validity_after}"
             self.stdout.write(line)
-        if result.changed > self.SHOWN:
-            self.stdout.write(f"  … and {result.changed - self.SHOWN} more")
+        if len(moved) > self.SHOWN:
+            self.stdout.write(f"  … and {len(moved) - self.SHOWN} more")
+        counts = (
+            f"{result.examined} benchmark(s) examined; {len(moved)} "
+            f"{'would get' if dry_run else 'got'} another global score or validity"
+        )
+        if result.changed > len(moved):
+            counts += (
+                f", {result.changed - len(moved)} other(s) "
+                f"{'would only record' if dry_run else 'only record'} the weights and rules in "
+                "force (their figures unchanged)"
+            )
         if dry_run:
             self.stdout.write(
-                f"Dry run: {result.examined} benchmark(s) examined; {result.changed} would "
-                "change. Nothing was saved; attention items are re-evaluated (and notified) "
-                "by a run without --dry-run."
+                f"Dry run: {counts}. Nothing was saved; attention items are re-evaluated (and "
+                "notified) by a run without --dry-run."
             )
             return
         evaluated = attention_evaluate_all(devices=devices)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Rescored {result.examined} benchmark(s); {result.changed} changed. "
+                f"Rescored: {counts}. "
                 f"Attention re-evaluated on {evaluated.devices} device(s): "
                 f"{evaluated.opened} item(s) opened, {evaluated.resolved} resolved."
             )
