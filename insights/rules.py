@@ -35,6 +35,7 @@ class Run(NamedTuple):
     run_at: Any
     scores: Mapping[str, float | None]  # "global", "cpu", ...
     methods: Mapping[str, str | None]
+    valid: bool = True  # a suspect run is shown where a device has no valid one, never judged
 
 
 class Measured(NamedTuple):

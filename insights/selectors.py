@@ -24,7 +24,7 @@ from .models import AttentionItem, Severity
 _CRITICAL_FIRST = Case(
     When(severity=Severity.CRITICAL, then=0), default=1, output_field=IntegerField()
 )
-RUNS_READ = 60  # the newest runs a baseline is drawn from (BASELINE_RUNS per category at most)
+RUNS_READ = 60  # the newest valid runs a baseline is drawn from (BASELINE_RUNS per category)
 SNAPSHOTS_READ = 50  # a disk's SMART history: the newest snapshots
 FIGURE_NAMES = rules.FIGURE_NAMES  # "global", "cpu", …
 SCORE_FIELDS = tuple(f"{name}_score" for name in FIGURE_NAMES)  # their columns
@@ -44,38 +44,48 @@ def _figures(scores: Sequence[float | None], excluded: list[str]) -> dict[str, f
     return validity.counted(dict(zip(FIGURE_NAMES, scores, strict=True)), excluded)
 
 
-_RUNS = Prepared(
-    lambda device_id: (
-        Benchmark.objects.filter(device_id=device_id)
-        .order_by("-run_at", "-id")
-        .values_list("id", "run_at", "validity", "methods", "excluded_categories", *SCORE_FIELDS)[
-            :RUNS_READ
-        ]
-    ),
-    device_id=int,
-)
+def _runs_query(*, valid_only: bool, limit: int) -> Prepared:
+    return Prepared(
+        lambda device_id: (
+            Benchmark.objects.filter(
+                device_id=device_id, **({"validity": Validity.VALID} if valid_only else {})
+            )
+            .order_by("-run_at", "-id")
+            .values_list(
+                "id", "run_at", "validity", "methods", "excluded_categories", *SCORE_FIELDS
+            )[:limit]
+        ),
+        device_id=int,
+    )
+
+
+_VALID_RUNS = _runs_query(valid_only=True, limit=RUNS_READ)
+_LATEST_RUN = _runs_query(valid_only=False, limit=1)
 
 
 def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
-    """The run that ranks the device (its latest valid run, else its latest) and its valid runs
-    before that one, newest first. One query, which reads each run's small `methods`, not its
-    results."""
-    runs = [
-        (
-            valid == Validity.VALID,
-            rules.Run(
-                id=pk,
-                run_at=run_at,
-                scores=_figures(scores, excluded),
-                methods=methods or {},
-            ),
-        )
-        for pk, run_at, valid, methods, excluded, *scores in _RUNS.rows(device_id=device_id)
-    ]
-    valid = [run for ok, run in runs if ok]
-    latest = valid[0] if valid else (runs[0][1] if runs else None)
-    earlier = [run for run in valid if latest is not None and run.run_at < latest.run_at]
-    return latest, earlier
+    """The run that ranks the device (its latest valid run, else its latest: `valid` says which)
+    and its valid runs before that one, newest first. One query when it has a valid run (two
+    otherwise), which reads each run's small `methods`, not its results. The valid runs are
+    read apart from the others: however many suspect runs came after them (a machine busy for
+    weeks), its latest valid run and its baseline are found."""
+    valid = [_run(row) for row in _VALID_RUNS.rows(device_id=device_id)]
+    if not valid:
+        rows = _LATEST_RUN.rows(device_id=device_id)
+        return (_run(rows[0]) if rows else None), []
+    latest = valid[0]
+    return latest, [run for run in valid[1:] if run.run_at < latest.run_at]
+
+
+def _run(row: Sequence[Any]) -> rules.Run:
+    pk, run_at, validity, methods, excluded, *scores = row
+    return rules.Run(
+        id=pk,
+        run_at=run_at,
+        scores=_figures(scores, excluded),
+        methods=methods or {},
+        valid=validity == Validity.VALID,
+    )
 
 
 _NEWEST_RUN = Prepared(

@@ -41,7 +41,8 @@ def device_assessment(
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     assessment = rules.Assessment()
-    if latest is not None:
+    # the score rules judge the latest valid run: a device with none has nothing to judge yet
+    if latest is not None and latest.valid:
         own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
         # below_peers reads the global figure only: the peers' other figures are not read
         peers = selectors.device_peers(device.pk, "cpu_model", cpu_model, figures=GLOBAL)

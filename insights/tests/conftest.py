@@ -11,8 +11,9 @@ from django.utils import timezone
 @pytest.fixture
 def run(submit, example):
     """run(host, hours_ago, cpu=…, disks=…, cpu_model=…, network=(score, target), cpu_method=…,
-    storage_read=…) submits one run of a machine; storage_read=False: its storage section null,
-    as a partial capture sends it."""
+    storage_read=…, busy=…) submits one run of a machine; storage_read=False: its storage
+    section null, as a partial capture sends it; busy: the CPU share other processes used (80:
+    a suspect run)."""
 
     def send(
         host="nas",
@@ -24,6 +25,7 @@ def run(submit, example):
         network=None,
         cpu_method="sysbench-1.0-cpu-v1",
         storage_read=True,
+        busy=None,
     ):
         document = copy.deepcopy(example)
         document["device_identifier"] = host
@@ -37,6 +39,8 @@ def run(submit, example):
             document["hardware"]["storage"] = None
         started = timezone.now() - timedelta(hours=hours_ago)
         document["results"]["conditions"] = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        if busy is not None:
+            document["results"]["conditions"]["cpu_busy_percent"] = busy
         for name in ("memory", "disk", "network", "gpu"):
             document["results"][name] = None
         if network is not None:  # (score, target)

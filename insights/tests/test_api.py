@@ -155,6 +155,36 @@ def test_below_peers_needs_two_peers_measured_alike(api, run):
     assert items(api, kind="below_peers") == []  # one machine is no peers' median
 
 
+def test_a_machine_with_no_valid_run_is_not_judged_against_its_peers(api, run):
+    """below_peers judges "the latest valid global score": a new machine whose only run was
+    measured busy (suspect) opened an item "70 % below 2 other machines", and notified it."""
+    model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+    run("desk-1", cpu=100.0, cpu_model=model)
+    run("desk-2", cpu=100.0, cpu_model=model)
+    body = run("desk-3", cpu=30.0, cpu_model=model, busy=80)
+
+    assert items(api, kind="below_peers") == []
+    insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
+    assert insights["latest"]["benchmark_id"] == body["benchmark_id"]  # shown, as it ranks it
+
+
+def test_the_latest_valid_run_and_its_baseline_are_found_behind_many_suspect_runs(api, run):
+    """Only the newest 60 runs were read: after 60 suspect runs (a machine busy for weeks)
+    the insights showed a suspect run as latest with no baseline, and a valid run after them
+    found no baseline, so its regression went unreported."""
+    for hours in range(70, 65, -1):
+        run(hours_ago=hours, cpu=100.0)
+    for hours in range(65, 4, -1):
+        run(hours_ago=hours, cpu=20.0, busy=95)
+    body = run(hours_ago=1, cpu=50.0)
+
+    insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
+    assert insights["latest"]["benchmark_id"] == body["benchmark_id"]
+    assert insights["baseline"]["scores"]["cpu"] == 100.0
+    (item,) = [i for i in items(api, kind="score_regression") if i["category"] == "cpu"]
+    assert "50 % below its own baseline (100 → 50)" in item["message"]
+
+
 def test_a_machine_counts_among_the_peers_of_its_latest_cpu_only(api, run):
     old, new = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "AMD Ryzen 5 3600 6-Core Processor"
     for host in ("desk-1", "desk-2", "desk-3", "desk-4"):
