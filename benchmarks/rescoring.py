@@ -3,6 +3,7 @@ the benchmark list's action)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -24,6 +25,8 @@ class Rescored:
     global_after: float | None
     validity_before: str
     validity_after: str
+    run_at_before: datetime | None = None
+    run_at_after: datetime | None = None
 
 
 @dataclass
@@ -42,9 +45,12 @@ def benchmark_rescore(
     weights: Mapping[str, float] | None = None,
     dry_run: bool = False,
 ) -> RescoreResult:
-    """Re-apply the scoring and the validity rules in force to stored runs: global score,
-    validity and its reasons, excluded categories, the weights and scoring version recorded;
-    then the devices' ranking figures. `dry_run` reports the changes and saves nothing.
+    """Re-apply the scoring, validity and run-time rules in force to stored runs: global
+    score, validity and its reasons, excluded categories, the weights and scoring version
+    recorded, and the run time (conditions.started_at, received_at kept: runs stored by a
+    version that dated them by arrival); then every device's ranking figures, whatever changed
+    (a device's figures stored by an older rule are put right too). `dry_run` reports the
+    changes and saves nothing.
 
     Batched so memory stays flat over any history; each batch commits on its own.
     """
@@ -52,7 +58,9 @@ def benchmark_rescore(
     thresholds = validity_thresholds()
     queryset = (
         (benchmarks if benchmarks is not None else Benchmark.objects.all())
-        .only("id", "device__hostname", *RESCORED_FIELDS, "results", *CATEGORY_FIELDS)
+        .only(
+            "id", "device__hostname", *RESCORED_FIELDS, "received_at", "results", *CATEGORY_FIELDS
+        )
         .select_related("device")
     )
     result = RescoreResult()
@@ -66,7 +74,7 @@ def benchmark_rescore(
         result.examined += len(page)
         batch = []
         for benchmark in page:
-            before = (benchmark.global_score, benchmark.validity)
+            before = (benchmark.global_score, benchmark.validity, benchmark.run_at)
             if _rescored(benchmark, weights, thresholds):
                 batch.append(benchmark)
                 result.changes.append(
@@ -77,17 +85,20 @@ def benchmark_rescore(
                         benchmark.global_score,
                         before[1],
                         benchmark.validity,
+                        before[2],
+                        benchmark.run_at,
                     )
                 )
         if batch and not dry_run:
             with transaction.atomic():
                 Benchmark.objects.bulk_update(batch, RESCORED_FIELDS)
-    if result.changes and not dry_run:
-        device_ranking_refresh()  # the devices' figures follow their runs' new scores
+    if not dry_run:
+        device_ranking_refresh()  # the devices' figures follow their runs' scores and times
     return result
 
 
 RESCORED_FIELDS = (
+    "run_at",
     "global_score",
     "weights",
     "scoring_version",
@@ -102,6 +113,7 @@ def _rescored(benchmark: Benchmark, weights, thresholds) -> bool:
     reasons = validity.validity_reasons(benchmark.results, thresholds)
     excluded = validity.excluded_categories(benchmark.results)
     new = {
+        "run_at": validity.run_time(benchmark.results, received_at=benchmark.received_at),
         "global_score": scoring.global_score(benchmark.category_scores, weights, excluded),
         "weights": weights,
         "scoring_version": scoring.SCORING_VERSION,

@@ -20,6 +20,8 @@ class BenchmarkFactory(factory.django.DjangoModelFactory):
     device = factory.SubFactory(DeviceFactory)
     snapshot = factory.SubFactory(SnapshotFactory, device=factory.SelfAttribute("..device"))
     run_at = factory.LazyFunction(timezone.now)
+    # a run without conditions.started_at is dated by its arrival (CONTRACT Part 2)
+    received_at = factory.SelfAttribute("run_at")
     cpu_score = 100.0
     memory_score = 100.0
     disk_score = 100.0

@@ -1,11 +1,14 @@
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
+from inventory.models import Device
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +29,10 @@ def test_rescore_applies_new_weights_and_records_them(settings):
     benchmark.refresh_from_db()
     assert benchmark.global_score == 150.0
     assert benchmark.weights["cpu"] == 0.5 and benchmark.weights["memory"] == 0.5
-    assert "Rescored: 1 benchmark(s) examined; 1 got another global score or validity." in output
+    assert (
+        "Rescored: 1 benchmark(s) examined; 1 got another global score, validity or run time."
+        in output
+    )
 
 
 def test_rescore_with_unchanged_weights_changes_nothing():
@@ -43,8 +49,43 @@ def test_rescore_walks_histories_larger_than_one_batch(monkeypatch, settings):
 
     output = rescore()
 
-    assert "20 benchmark(s) examined; 0 got another global score or validity, 20 other(s)" in output
+    assert (
+        "20 benchmark(s) examined; 0 got another global score, validity or run time, 20 other(s)"
+        in output
+    )
     assert set(Benchmark.objects.values_list("global_score", flat=True)) == {50.0}
+
+
+def test_rescore_dates_a_run_by_its_started_at_as_ingest_does():
+    """Versions before the run-time rule dated every run by its arrival: a capture replayed 20
+    days late stayed on top of its device's history. rescore re-applies the rule."""
+    started = timezone.now() - timedelta(days=20)
+    arrived = timezone.now()
+    replayed = BenchmarkFactory(
+        run_at=arrived,
+        results={"conditions": {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")}},
+    )
+
+    output = rescore()
+
+    replayed.refresh_from_db()
+    assert replayed.run_at == started.replace(microsecond=0)
+    assert replayed.received_at == arrived  # kept
+    assert "(its started_at)" in output
+    assert Device.objects.get().last_benchmark_at == replayed.run_at
+
+
+def test_rescore_puts_right_device_figures_stored_by_an_older_rule():
+    """A device whose figures an older version stored by another rule (a run without scores
+    ranked it: no global score, out of the ranking) stayed so: rescore found no run to change
+    and did not refresh the devices."""
+    run = BenchmarkFactory(cpu_score=200.0, memory_score=None, disk_score=None)
+    Device.objects.update(global_score=None, cpu_score=None)
+
+    assert "0 got another global score" in rescore()
+
+    device = Device.objects.get()
+    assert (device.global_score, device.cpu_score) == (run.global_score, 200.0)
 
 
 def test_rescore_can_be_limited_to_devices_named_in_any_case(settings):
@@ -97,7 +138,7 @@ def test_a_trial_lists_only_the_runs_whose_figures_would_move():
     lines = [line for line in tried.splitlines() if line.startswith("  #")]
     assert lines == [f"  #{moves.pk} {moves.device.hostname}: global 160.0 → 185.71"]
     assert (
-        "Dry run: 3 benchmark(s) examined; 1 would get another global score or validity, "
+        "Dry run: 3 benchmark(s) examined; 1 would get another global score, validity or run time, "
         "2 other(s) would only record the weights and rules in force (their figures unchanged)."
     ) in tried
 

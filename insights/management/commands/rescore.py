@@ -60,20 +60,23 @@ class Command(BaseCommand):
         moved = [
             change
             for change in result.changes
-            if (change.global_before, change.validity_before)
-            != (change.global_after, change.validity_after)
+            if (change.global_before, change.validity_before, change.run_at_before)
+            != (change.global_after, change.validity_after, change.run_at_after)
         ]
         for change in moved[: self.SHOWN]:
             line = f"  #{change.benchmark_id} {change.hostname}: global {change.global_before}"
             line += f" → {change.global_after}"
             if change.validity_before != change.validity_after:
                 line += f", {change.validity_before} → {change.validity_after}"
+            if change.run_at_before != change.run_at_after:
+                line += f", run at {change.run_at_before:%Y-%m-%d %H:%M} → "
+                line += f"{change.run_at_after:%Y-%m-%d %H:%M} (its started_at)"
             self.stdout.write(line)
         if len(moved) > self.SHOWN:
             self.stdout.write(f"  … and {len(moved) - self.SHOWN} more")
         counts = (
             f"{result.examined} benchmark(s) examined; {len(moved)} "
-            f"{'would get' if dry_run else 'got'} another global score or validity"
+            f"{'would get' if dry_run else 'got'} another global score, validity or run time"
         )
         if result.changed > len(moved):
             counts += (
