@@ -65,6 +65,13 @@ class DocumentFormSet(BaseInlineFormSet):
     A document exists only with its stored file, so rows are saved as the admin commits them.
     """
 
+    def is_multipart(self):
+        """Always: a row for a new document is always offered (and more are added in the page).
+        Django asks only the first form, which is a stored document's once the device has one:
+        the device page's form then went without `multipart/form-data`, the browser sent a file's
+        name alone, and every upload after the first was dropped under "changed successfully"."""
+        return True
+
     def save_new(self, form, commit=True):
         data = form.cleaned_data
         return services.document_store(

@@ -226,4 +226,15 @@ def test_a_document_is_uploaded_from_the_device_page(page, tmp_path):
     download = download_info.value
     assert download.suggested_filename == "Manuel d'entretien.pdf"
     assert Path(download.path()).read_bytes() == manual.read_bytes()
+    # a second document, now that the device has one: the page's form was no longer multipart
+    # (its first inline row, a stored document, asked for none), so the browser sent the
+    # file's name only and the upload was dropped under "changed successfully"
+    invoice = tmp_path / "invoice.pdf"
+    invoice.write_bytes(pdf_bytes("invoice 2026-118"))
+    page.set_input_files("#id_documents-1-file", str(invoice))
+    page.select_option("#id_documents-1-doc_type", "invoice")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    group = page.locator("#documents-group").inner_text()
+    assert "Manuel d'entretien.pdf" in group and "invoice.pdf" in group
     shot(page, "device-document-uploaded")

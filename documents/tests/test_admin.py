@@ -129,6 +129,19 @@ def test_the_device_page_shows_each_document_with_its_download_link_type_and_siz
     assert "image/png" in html and f"{document.size_bytes}\xa0bytes" in html
 
 
+def test_the_device_page_sends_files_once_the_device_has_documents(admin_client, device):
+    """The page's form asked for multipart encoding only while the device had no document:
+    after the first, a browser sent a file's name alone and the upload was lost (the test
+    client always posts multipart; benchsite/tests/test_browser.py uploads twice in Chromium)."""
+    html = admin_client.get(device_url(device)).content.decode()
+    assert 'enctype="multipart/form-data"' in html
+    services.document_store(device=device, upload=upload(files.png_bytes(), "a.png"))
+
+    html = admin_client.get(device_url(device)).content.decode()
+
+    assert 'enctype="multipart/form-data"' in html
+
+
 @pytest.mark.parametrize(
     ("content", "name"),
     [(files.pe_bytes(), "setup.pdf"), (files.SVG, "logo.png"), (files.SHELL, "fix.txt")],
