@@ -54,13 +54,18 @@ def document_check(*, upload: File) -> storage.FileKind:
         return spooled.kind
 
 
+class DeviceGone(Exception):
+    """The device was deleted while its document was uploaded: nothing is stored (404)."""
+
+
 def document_store(
     *, device: Device, upload: File, doc_type: str = DocType.OTHER, title: str = ""
 ) -> Document:
     """Attach `upload` to `device`: checked by content, stored once per content.
 
     Raises storage.UploadTooLarge (over MAX_UPLOAD_MB) or storage.UnsupportedContent (not an
-    accepted type); nothing is stored then. The client's filename is kept for display only.
+    accepted type), or DeviceGone (deleted meanwhile); nothing is stored then. The client's
+    filename is kept for display only.
     """
     filename = display_filename(getattr(upload, "name", None))
     with storage.spool(upload.chunks(), max_bytes=max_upload_bytes()) as spooled:
@@ -68,6 +73,10 @@ def document_store(
         written = False
         try:
             with transaction.atomic():
+                # the device's row locked (PostgreSQL; SQLite's immediate transactions take
+                # turns): a deletion meanwhile was an IntegrityError at commit, a 500
+                if not Device.objects.select_for_update().filter(pk=device.pk).exists():
+                    raise DeviceGone(device.pk)
                 _content_lock(spooled.sha256)
                 written = storage.put(name, spooled.file, size_bytes=spooled.size_bytes)
                 document = Document.objects.create(

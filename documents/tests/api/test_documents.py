@@ -162,6 +162,29 @@ def test_invalid_fields_are_named_in_a_400(api, device, data, field):
     assert field in response.json()
 
 
+def test_a_device_deleted_while_its_document_is_uploaded_is_a_404(
+    api, device, monkeypatch, stored_files
+):
+    """The device was read before the body, and deleted before the document's row was written:
+    a foreign key error at commit, answered 500."""
+    from documents.views import DeviceDocumentViewSet
+    from inventory.models import Device
+
+    read = DeviceDocumentViewSet._device
+
+    def read_then_deleted(view):
+        found = read(view)
+        Device.objects.filter(pk=found.pk).delete()  # DELETE /api/devices/{id} meanwhile
+        return found
+
+    monkeypatch.setattr(DeviceDocumentViewSet, "_device", read_then_deleted)
+
+    response = post_file(api, device, files.pdf_bytes("manual"), "manual.pdf")
+
+    assert response.status_code == 404, response.content
+    assert Document.objects.count() == 0 and stored_files() == []
+
+
 def test_a_file_over_max_upload_mb_is_refused_with_413(api, device, settings, stored_files):
     settings.MAX_UPLOAD_MB = 1
     content = b"a" * (1024 * 1024 + 1)
