@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .livetest import free_port, stop
+from .s3config import s3_storage
 
 ACCESS_KEY_ID = "benchtools-test-key"
 SECRET_ACCESS_KEY = "benchtools-test-secret"  # noqa: S105 (moto accepts any)
@@ -58,20 +59,17 @@ class S3Server:
             "S3_REGION": REGION,
         }
 
-    def storage(self, bucket: str) -> dict:
-        """STORAGES["default"] as settings.py makes it from environment(bucket)."""
-        return {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": self.endpoint_url,
-                "access_key": ACCESS_KEY_ID,
-                "secret_key": SECRET_ACCESS_KEY,
-                "region_name": REGION,
-                "file_overwrite": True,
-                "querystring_auth": False,
-            },
-        }
+    def storage(self, bucket: str, *, endpoint_url: str | None = None, timeout_s=20.0) -> dict:
+        """STORAGES["default"] as settings.py makes it from environment(bucket); another
+        `endpoint_url` (a store that is down) with this server's credentials."""
+        return s3_storage(
+            bucket=bucket,
+            endpoint_url=endpoint_url or self.endpoint_url,
+            access_key=ACCESS_KEY_ID,
+            secret_key=SECRET_ACCESS_KEY,
+            region=REGION,
+            timeout_s=timeout_s,
+        )
 
     def objects(self, bucket: str) -> dict[str, bytes]:
         """Every object in `bucket`: key → content."""

@@ -245,21 +245,16 @@ DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="file")
 if DOCUMENT_STORAGE == "s3":
     if not env.str("S3_BUCKET", default=""):
         raise ImproperlyConfigured("DOCUMENT_STORAGE=s3 needs S3_BUCKET (the bucket's name).")
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env.str("S3_BUCKET"),
-            # empty: AWS itself; credentials and region left empty come from boto3's own
-            # chain (AWS_* variables, ~/.aws, an instance role)
-            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
-            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
-            "region_name": env.str("S3_REGION", default="") or None,
-            # one content, one name (documents/storage.py): rewriting it rewrites the same bytes
-            "file_overwrite": True,
-            "querystring_auth": False,  # documents leave through the API, never by bucket URL
-        },
-    }
+    from benchsite.s3config import s3_storage
+
+    STORAGES["default"] = s3_storage(
+        bucket=env.str("S3_BUCKET"),
+        endpoint_url=env.str("S3_ENDPOINT_URL", default=""),
+        access_key=env.str("S3_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("S3_SECRET_ACCESS_KEY", default=""),
+        region=env.str("S3_REGION", default=""),
+        timeout_s=env.float("S3_TIMEOUT_S", default=20.0),
+    )
 elif DOCUMENT_STORAGE != "file":
     raise ImproperlyConfigured(
         f"DOCUMENT_STORAGE must be 'file' or 's3', not {DOCUMENT_STORAGE!r}."

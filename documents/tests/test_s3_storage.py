@@ -2,8 +2,10 @@
 on loopback (moto in server mode): the API, the release of unreferenced files, check_documents.
 """
 
+import concurrent.futures
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -147,8 +149,7 @@ def test_an_object_store_that_does_not_answer_is_a_503_and_stores_nothing(
     api, device, settings, s3_server, caplog
 ):
     # the same configuration, pointed at a port of the loopback where nothing listens
-    dead = s3_server.storage("benchtools-down")
-    dead["OPTIONS"] = {**dead["OPTIONS"], "endpoint_url": "http://127.0.0.1:1"}
+    dead = s3_server.storage("benchtools-down", endpoint_url="http://127.0.0.1:1")
     settings.DOCUMENT_STORAGE = "s3"
     settings.STORAGES = {**settings.STORAGES, "default": dead}
 
@@ -167,3 +168,34 @@ def test_an_object_store_that_does_not_answer_is_a_503_and_stores_nothing(
     )
     assert api.get(f"/api/docs/{document.pk}/download").status_code == 503
     assert "document storage failed" in caplog.text
+
+
+def test_an_object_store_that_never_answers_is_a_503_after_its_timeout(
+    api, device, settings, s3_server
+):
+    """A store that accepts connections and never answers (a hung proxy, a stalled NAS) held a
+    download for three minutes (botocore's 60 s, tried three times) and, on SQLite, every
+    writer behind an upload. Each wait is now S3_TIMEOUT_S, tried twice."""
+    with socket.socket() as hung:  # connections complete in its backlog; nothing is answered
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)
+        endpoint = f"http://127.0.0.1:{hung.getsockname()[1]}"
+        settings.DOCUMENT_STORAGE = "s3"
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": s3_server.storage("benchtools-hung", endpoint_url=endpoint, timeout_s=1),
+        }
+        pool = concurrent.futures.ThreadPoolExecutor(1)  # the storage alone: no database
+        try:
+            asked = pool.submit(storage.exists, "ab/" + "ab" * 32 + ".pdf")
+            # two tries of 1 s each: not done within a minute, the store is still waited for
+            # (the old defaults) and exception() raises TimeoutError
+            failed = asked.exception(timeout=60)
+            assert failed is not None and storage.is_unavailable(failed), failed
+        finally:
+            pool.shutdown(wait=False)
+
+        response = post_file(api, device, files.pdf_bytes("manual"), "manual.pdf")
+
+    assert response.status_code == 503
+    assert not Document.objects.exists()
