@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 
 from benchmarks.models import Validity
 from benchmarks.validity import counted
-from documents.admin import DocumentInline
+from documents.admin import DocumentInline, DocumentUploads
 from insights import selectors
 from insights import services as services_insights
 from insights.insight import device_insights, insight_sentences
@@ -72,7 +72,7 @@ SCORE_COLUMNS = (
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     # owner is a filter and a search field, not a column: the list fits 1400 px with the
     # navigation sidebar open (benchsite/tests/test_browser_fleet.py)
     # the ranking, never-benchmarked devices last; as a class attribute (not get_ordering) so

@@ -5,16 +5,23 @@ limited in size, and a deletion (one, a bulk action, an inline's delete box) rel
 file only when nothing references its content any more.
 """
 
+import logging
+from contextlib import suppress
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from . import services, storage
 from .models import Document
+
+logger = logging.getLogger(__name__)
 
 
 def download_link(document: Document) -> str:
@@ -74,12 +81,20 @@ class DocumentFormSet(BaseInlineFormSet):
 
     def save_new(self, form, commit=True):
         data = form.cleaned_data
-        return services.document_store(
+        document = services.document_store(
             device=self.instance,
             upload=data["file"],
             doc_type=data["doc_type"],
             title=data["title"],
         )
+        self.stored.append(document)
+        return document
+
+    @cached_property
+    def stored(self) -> list[Document]:
+        """The documents this save stored, whose files go if the page's transaction does not
+        commit (DocumentUploads)."""
+        return []
 
     def save_existing(self, form, obj, commit=True):
         data = form.cleaned_data
@@ -90,6 +105,39 @@ class DocumentFormSet(BaseInlineFormSet):
     def delete_existing(self, obj, commit=True):
         if commit:
             services.document_delete(document=obj)
+
+
+MSG_STORAGE_DOWN = (
+    "The document storage did not answer (DOCUMENT_STORAGE): nothing on this page was saved. "
+    "Try again once it is back."
+)
+
+
+class DocumentUploads:
+    """For the ModelAdmin of a page with the DocumentInline: a storage that fails while the page
+    is saved is a message on the page, not a server error, and the files the save had already
+    stored (the page's transaction rolled their rows back) are given back."""
+
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, DocumentFormSet):
+            request.documents_stored = formset.stored
+        super().save_formset(request, form, formset, change)
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except Exception as exc:
+            if not storage.is_unavailable(exc):
+                raise
+            logger.error("document storage failed: %s", exc, exc_info=exc)
+        # the page's transaction is over: nothing references these files any more
+        for document in getattr(request, "documents_stored", ()):
+            with suppress(Exception):  # the storage is failing: check_documents lists leftovers
+                services.document_file_release(
+                    sha256=document.sha256, stored_name=document.stored_name
+                )
+        messages.error(request, MSG_STORAGE_DOWN)
+        return HttpResponseRedirect(request.get_full_path())
 
 
 class DocumentInline(admin.TabularInline):

@@ -1,5 +1,7 @@
 """Documents in the admin: uploads on the device page, the changelist, deletes via services."""
 
+import errno
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -85,6 +87,36 @@ def test_a_document_is_uploaded_from_the_device_page(admin_client, device, uploa
     )
     assert document.mime_type == "application/pdf"
     assert (upload_dir / document.stored_name).read_bytes() == files.pdf_bytes()
+
+
+def test_a_storage_that_fails_while_the_page_is_saved_is_a_message_and_leaves_nothing(
+    admin_client, device, monkeypatch, stored_files
+):
+    """Two uploads in one save, the second on a full disk: a bare "Server Error (500)" page,
+    the edits lost without a word, and the first file left in the storage with no document."""
+    real_put = storage.put
+    calls = []
+
+    def second_fails(name, file, *, size_bytes):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_put(name, file, size_bytes=size_bytes)
+
+    monkeypatch.setattr(storage, "put", second_fails)
+    data = change_form_data(admin_client, device)
+    data["location"] = "rack-9"
+    add_upload(data, 0, files.pdf_bytes("small"), "small.pdf")
+    add_upload(data, 1, files.pdf_bytes("big"), "big.pdf")
+
+    response = admin_client.post(device_url(device), data, follow=True)
+
+    assert response.status_code == 200
+    assert "The document storage did not answer" in response.content.decode()
+    assert "nothing on this page was saved" in response.content.decode()
+    assert not Document.objects.exists()
+    assert Device.objects.get(pk=device.pk).location != "rack-9"
+    assert len(calls) == 2 and stored_files() == []  # the first file given back
 
 
 def test_an_edit_with_an_upload_is_one_history_entry_telling_both(admin_client, device, upload_dir):
