@@ -65,17 +65,25 @@ def refuse_declared_oversize(request, *, max_bytes: int) -> None:
         raise api_error(storage.UploadTooLarge.over(max_bytes))
 
 
+class StoredFileDamaged(Exception):
+    """The stored copy's size is not the document's: it was cut short or replaced."""
+
+
 def document_response(request, document: Document) -> FileResponse:
     """The stored file, streamed as an attachment under the original filename, announced as
     its sniffed type and never to be rendered or sniffed by the browser.
 
-    Raises FileNotFoundError when the stored file is missing.
+    Raises FileNotFoundError when the stored file is missing, StoredFileDamaged when its size
+    is not the one uploaded: a copy cut short would download as a whole file, shorter.
     """
     kind = storage.KIND_BY_MIME.get(document.mime_type, storage.TEXT)
     content_type = document.mime_type
     if kind is storage.TEXT:
         content_type += "; charset=utf-8"
     file = storage.open_stored(document.stored_name)
+    if document.size_bytes is not None and file.size != document.size_bytes:
+        file.close()
+        raise StoredFileDamaged(f"{file.size} bytes stored of {document.size_bytes}")
     response = FileResponse(file, content_type=content_type, as_attachment=True)
     response.block_size = DOWNLOAD_BLOCK_BYTES
     if not response.has_header("Content-Length"):

@@ -13,7 +13,13 @@ from benchsite.lookup import object_or_404
 from inventory.models import Device
 
 from . import selectors, services, storage
-from .http import UploadSizeGuard, api_error, document_response, refuse_declared_oversize
+from .http import (
+    StoredFileDamaged,
+    UploadSizeGuard,
+    api_error,
+    document_response,
+    refuse_declared_oversize,
+)
 from .models import Document
 from .serializers import DocumentSerializer, DocumentUploadSerializer
 
@@ -30,6 +36,18 @@ class StorageUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = MSG_STORAGE_DOWN
     default_code = "storage_unavailable"
+
+
+MSG_FILE_DAMAGED = (
+    "The stored copy of this document is damaged (its size is not the uploaded file's): upload "
+    "the file again to repair it; manage.py check_documents --verify lists damaged copies."
+)
+
+
+class StoredCopyDamaged(APIException):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_detail = MSG_FILE_DAMAGED
+    default_code = "stored_copy_damaged"
 
 
 class StorageErrors:
@@ -162,6 +180,10 @@ class DocumentViewSet(
             ),
             **UNAUTHORIZED,
             **NOT_FOUND,
+            500: OpenApiResponse(
+                description="The stored copy is damaged (not the uploaded size): the body says "
+                "how to repair it."
+            ),
         },
     )
     @action(detail=True, methods=("get",))
@@ -174,3 +196,8 @@ class DocumentViewSet(
                 "document %s: stored file %s is missing", document.pk, document.stored_name
             )
             raise Http404(MSG_FILE_MISSING) from None
+        except StoredFileDamaged as exc:
+            logger.error(
+                "document %s: stored file %s is damaged: %s", document.pk, document.stored_name, exc
+            )
+            raise StoredCopyDamaged() from None

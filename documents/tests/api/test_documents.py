@@ -433,6 +433,23 @@ def test_a_missing_stored_file_is_a_404_not_a_500(api, device, upload_dir):
     assert response.json()["detail"] == "The stored file of this document is missing."
 
 
+def test_a_stored_copy_cut_short_is_refused_not_downloaded_short(api, device, upload_dir, caplog):
+    """A copy cut short (a crash in a write, a disk that lost blocks) was sent as a 200 with the
+    shorter length: a client saved a truncated file as complete."""
+    body = post_file(api, device, files.pdf_bytes(), "a.pdf").json()
+    stored = upload_dir / Document.objects.get().stored_name
+    stored.write_bytes(stored.read_bytes()[:10])
+
+    response = download(api, body)
+
+    assert response.status_code == 500
+    assert response.json()["detail"].startswith("The stored copy of this document is damaged")
+    assert f"10 bytes stored of {body['size_bytes']}" in caplog.text
+    # uploading the same file again repairs it (README)
+    post_file(api, device, files.pdf_bytes(), "again.pdf")
+    assert streamed(download(api, body)) == files.pdf_bytes()
+
+
 def test_a_download_answers_whatever_the_accept_header(api, device):
     body = post_file(api, device, files.pdf_bytes(), "a.pdf").json()
     response = api.get(f"/api/docs/{body['id']}/download", HTTP_ACCEPT="application/pdf")
