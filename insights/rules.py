@@ -220,8 +220,12 @@ def disk_conditions(
     previous: Mapping[str, Mapping[str, Any]],
     open_disks: Sequence[tuple[str, str]],
     thresholds: Thresholds,
+    judge_rises: bool = True,
 ) -> None:
     """smart_failing, smart_degrading and disk_hot for each disk of the latest snapshot.
+    `judge_rises`: whether its counters' rises are news (smart_degrading), as they are when the
+    latest snapshot was just submitted; judged again later (a capture of before replayed into
+    its past, a rescore) a rise already acknowledged would open a second item.
 
     `previous` holds, per disk, its readings at the previous snapshot that had it; `open_disks`
     the (kind, disk) of open items, so that a disk gone closes them (a disk missing from a
@@ -257,7 +261,7 @@ def disk_conditions(
             else:
                 assessment.over.add(("disk_hot", "", key))
         before = previous.get(key)
-        if before is None:
+        if before is None or not judge_rises:
             continue
         rises = [
             f"{name.replace('_', ' ')} {old} → {new}"

@@ -206,17 +206,20 @@ def _snapshots_query(limit: int) -> Prepared:
 
 
 def previous_readings(snapshots: list[dict]) -> dict[str, Mapping[str, Any]]:
-    """Per disk of the newest snapshot, its readings at the previous snapshot that had it."""
+    """Per disk of the newest snapshot, each SMART counter's last reading before it: at the
+    previous snapshot that had the disk and read that counter. A run that could not read it
+    (without root) hides no rise: 0, then nothing, then 5 is a rise."""
     if not snapshots:
         return {}
     wanted = set(snapshots[0]["disks"])
-    found: dict[str, Mapping[str, Any]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for snapshot in snapshots[1:]:
         for key, disk in snapshot["disks"].items():
-            if key in wanted and key not in found:
-                found[key] = disk
-        if len(found) == len(wanted):
-            break
+            if key in wanted:
+                readings = found.setdefault(key, {})
+                for name in rules.SMART_COUNTERS:
+                    if name not in readings and disk.get(name) is not None:
+                        readings[name] = disk[name]
     return found
 
 

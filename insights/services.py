@@ -33,11 +33,12 @@ GLOBAL = ("global",)
 
 
 def device_assessment(
-    device: Device, open_disks: list[tuple[str, str]], cpu_model: str
+    device: Device, open_disks: list[tuple[str, str]], cpu_model: str, *, judge_rises: bool
 ) -> rules.Assessment:
     """The conditions that hold for the device now, by the rules and the thresholds in force;
     `open_disks` are the (kind, disk) of its open items (a disk gone closes them), `cpu_model`
-    its latest snapshot's."""
+    its latest snapshot's; `judge_rises`: its latest snapshot was just submitted, and its SMART
+    counters' rises are news (rules.disk_conditions)."""
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     assessment = rules.Assessment()
@@ -64,6 +65,7 @@ def device_assessment(
         previous=selectors.previous_readings(snapshots),
         open_disks=open_disks,
         thresholds=thresholds,
+        judge_rises=judge_rises,
     )
     return assessment
 
@@ -93,8 +95,10 @@ def attention_evaluate(
     committed (a device's submissions are stored one after the other); read when not given."""
     if newest_run_id is None:
         newest_run_id = selectors.newest_run_id(device.pk)
+    # a snapshot just submitted that is the device's latest: its counters' rises are news
+    fresh = snapshot is not None and device.latest_snapshot_id == snapshot.pk
     current = _open_items(device)
-    assessment = _assessment(device, snapshot, current)
+    assessment = _assessment(device, snapshot, current, fresh=fresh)
     plan = _plan(assessment, current)
     if plan.only_seen:
         _seen_again(plan.seen)
@@ -107,7 +111,8 @@ def attention_evaluate(
             return []  # deleted meanwhile, with its items
         locked = _open_items(device, lock=True)
         if _ids(locked) != _ids(current) or selectors.newest_run_id(device.pk) != newest_run_id:
-            assessment = _assessment(device, None, locked)  # the device's row may be stale too
+            # the device's row may be stale too
+            assessment = _assessment(device, None, locked, fresh=fresh)
         return _apply(device, _plan(assessment, locked))
 
 
@@ -124,14 +129,14 @@ def _ids(items: OpenItems) -> dict[tuple[str, str, str], int]:
 
 
 def _assessment(
-    device: Device, snapshot: HardwareSnapshot | None, current: OpenItems
+    device: Device, snapshot: HardwareSnapshot | None, current: OpenItems, *, fresh: bool
 ) -> rules.Assessment:
     if snapshot is not None and device.latest_snapshot_id == snapshot.pk:
         cpu_model = snapshot.cpu_model
     else:
         cpu_model = selectors.latest_cpu_model(device.pk)
     open_disks = [(kind, disk) for kind, _, disk in current if disk]
-    return device_assessment(device, open_disks, cpu_model)
+    return device_assessment(device, open_disks, cpu_model, judge_rises=fresh)
 
 
 @dataclass

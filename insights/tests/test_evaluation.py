@@ -78,6 +78,34 @@ def test_a_run_whose_disks_were_not_read_leaves_a_failing_disks_item_open(run):
     assert item.closed_at is not None
 
 
+def test_a_capture_of_before_replayed_into_the_past_reopens_no_acknowledged_rise(run):
+    """Reallocated sectors 5 → 7 opened smart_degrading; a person acknowledged it. A capture
+    taken before the rise, replayed later, became the snapshot before the newest: the newest
+    was judged against it again, and the same rise opened a second item and notification."""
+    run(hours_ago=10, disks=[disk(smart_health="PASSED", reallocated_sectors=5)])
+    run(hours_ago=2, disks=[disk(smart_health="PASSED", reallocated_sectors=7)])
+    item = AttentionItem.objects.get(kind="smart_degrading")
+    attention_acknowledge(item=item, by="alice")
+
+    run(hours_ago=5, disks=[disk(smart_health="PASSED", reallocated_sectors=5)])  # the replay
+
+    assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
+    # a rise the next run brings is news again
+    run(hours_ago=0, disks=[disk(smart_health="PASSED", reallocated_sectors=9)])
+    assert AttentionItem.objects.get(closed_at__isnull=True).message.endswith("7 → 9")
+
+
+def test_a_run_that_could_not_read_a_counter_hides_no_rise(run):
+    """0, then a run without root (no SMART counters), then 5: the rise was compared with the
+    unread run only, and never reported."""
+    run(hours_ago=3, disks=[disk(reallocated_sectors=0)])
+    run(hours_ago=2, disks=[disk()])  # the disk, its counters unread
+    run(hours_ago=1, disks=[disk(reallocated_sectors=5)])
+
+    item = AttentionItem.objects.get(kind="smart_degrading")
+    assert item.message.endswith("reallocated sectors 0 → 5")
+
+
 def test_an_evaluation_that_changes_nothing_writes_nothing(run, django_assert_num_queries):
     body = run("nas", hours_ago=1)
     device = Device.objects.get(pk=body["device_id"])
