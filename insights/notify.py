@@ -4,14 +4,13 @@ closes (resolved by the rules or acknowledged).
 Delivery never delays or fails what caused it, and is not lost with a process or a receiver that
 is down: each notification to each URL is a row (models.Notification) written in the transaction
 that opened or closed its item, so a rollback leaves none. Once that transaction commits, this
-process's sender thread is woken; it claims the due rows one by one (a conditional UPDATE, so
-that of several processes and servers on one database exactly one sends each), sends each with
-NOTIFY_TIMEOUT_S, and marks it sent, or due again later: 30 s, then at doubling intervals up to
-an hour, until NOTIFY_RETRY_HOURS after it was made, when it is given up (logged each time). The
-thread also looks for due rows every POLL_S, so what a stopped process or a failed attempt
-left is sent by whichever server process runs. One thread per process, not one per
-notification: a burst waits its turn in the table; a hanging receiver holds up only this thread,
-by the timeout per notification.
+process's sender thread is woken; it claims the due rows one by one (a conditional UPDATE: of
+several processes and servers on one database exactly one sends each), sends each with
+NOTIFY_TIMEOUT_S, and marks it sent, or due again later: 30 s, doubling up to an hour, until
+NOTIFY_RETRY_HOURS after it was made, when it is given up (logged each time). The thread also
+looks for due rows every POLL_S: what a stopped process or a failed attempt left is sent by
+whichever server process runs. One thread per process, not per notification: a burst waits its
+turn in the table; a hanging receiver holds up only this thread, by the timeout per notification.
 """
 
 import atexit
@@ -169,6 +168,7 @@ class Sender:
         self._wake = threading.Event()
         self._cycles = threading.Condition()
         self._started = self._done = 0  # passes begun, and the last one that ended (nothing due)
+        self._sending = False  # a claimed notification is being sent
         self._pruned = 0.0
 
     def wake(self) -> None:
@@ -210,20 +210,14 @@ class Sender:
                     pass
                 self._give_up_unsendable()
                 self._prune()
-            except Exception as error:
-                # the database restarting, or locked past its timeout: again in 1 s, doubling
-                # up to poll_s
+            except Exception as error:  # the database restarting, or locked: 1 s, doubling
                 failures += 1
                 delay = min(2.0 ** (failures - 1), self.poll_s)
                 if failures == 1:
                     logger.exception("sending notifications failed; trying again in %g s", delay)
                 else:  # the traceback once, not every few seconds while the database is away
-                    logger.warning(
-                        "sending notifications still fails (%d times): %s; trying again in %g s",
-                        failures,
-                        error,
-                        delay,
-                    )
+                    message = "sending notifications still fails (%d times): %s; again in %g s"
+                    logger.warning(message, failures, error, delay)
                 continue  # not a pass that found nothing due: drain() waits on
             finally:
                 connections.close_all()  # this thread's own; a new one on the next pass
@@ -241,7 +235,11 @@ class Sender:
             # another process may claim it first; one that did has sent it or set its retry,
             # so a claimed row is still as read
             if due.filter(pk=row.pk).update(lease_until=lease):
-                self._deliver(row)
+                self._sending = True  # until its outcome is saved: _exit waits for it
+                try:
+                    self._deliver(row)
+                finally:
+                    self._sending = False
                 return True
         return False
 
@@ -312,7 +310,10 @@ class Sender:
         Row.objects.filter(created_at__lt=old, next_attempt_at__isnull=True).delete()
 
     def _exit(self) -> None:
-        if self._waiting() and not self.drain(EXIT_WAIT_S):
+        # what this process's thread is sending (a claimed row is not due: cut short, it waited
+        # ~50 s for its claim to run out) and what is due; not in a child that never sent
+        busy = self._pid == os.getpid() and (self._sending or self._waiting())
+        if busy and not self.drain(EXIT_WAIT_S):
             self.log_waiting()
 
     @staticmethod

@@ -332,6 +332,29 @@ def test_a_notification_is_given_up_after_notify_retry_hours(notify_to, caplog, 
     ) in caplog.messages
 
 
+def test_a_process_ending_while_its_sender_sends_waits_for_that_notification(notify_to, receiver):
+    """A process ending (a manage.py rescore) while its thread was sending: the row it had
+    claimed is no longer due, so the exit waited for nothing and cut the send short; a server
+    sent it once the claim ran out, about 50 s later (twice, had the receiver got it)."""
+    notify_to(receiver.url)
+    _due(1, receiver.url)
+    sending = threading.Event()
+
+    def slow(notification, url, *, timeout):
+        sending.set()
+        time.sleep(0.5)  # the receiver is slow to answer
+        return notify.attempt(notification, url, timeout=timeout)
+
+    sender = notify.Sender(deliver=slow)
+    sender.wake()
+    assert sending.wait(10)
+
+    sender._exit()  # what atexit runs
+
+    assert Notification.objects.get().sent_at is not None
+    assert receiver.titles() == ["n0"]
+
+
 def test_what_a_stopping_process_leaves_due_is_counted_and_named(caplog, settings):
     settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]  # a server's own URL
     _due(2, "json://127.0.0.1:9/hook")
