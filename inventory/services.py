@@ -262,7 +262,8 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
     if "tags" in data:
         if actor is not None:
             before["tags"] = changelog.tag_names(device.tags.all())
-        tags = tags_resolve(data["tags"])
+        # "prod" and "PROD" are one tag: once in the device's tags and in its history
+        tags = list(dict.fromkeys(tags_resolve(data["tags"])))
         device.tags.set(tags)
         after["tags"] = changelog.tag_names(tags)
     changes = changelog.field_changes(before, after)

@@ -60,6 +60,22 @@ def test_each_token_keeps_its_own_name_and_one_user(api, token_client):
     assert users == ["API_TOKEN", "API_TOKEN", "token:ci"]
 
 
+def test_one_tag_given_in_several_cases_is_one_tag_in_the_history_too(api):
+    """The device got one tag, and its history said "prod, prod"."""
+    device = DeviceFactory()
+    Tag.objects.create(name="web")
+    device.tags.set(Tag.objects.all())
+
+    response = api.patch(
+        f"/api/devices/{device.pk}", {"tags": ["prod", "prod", "PROD"]}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert list(device.tags.values_list("name", flat=True)) == ["prod"]
+    entry = LogEntry.objects.get(object_id=str(device.pk))
+    assert entry.change_message == 'Changed through the API: tags "web" → "prod"'
+
+
 def test_an_api_edit_that_changes_nothing_leaves_no_entry(api):
     device = DeviceFactory(location="lab")
     response = api.patch(f"/api/devices/{device.pk}", {"location": "lab"}, format="json")
