@@ -48,7 +48,7 @@ def parse_ids(raw: str | None) -> list[int]:
         raise CompareError(MSG_COUNT)
     ids: list[int] = []
     for part in parts:
-        if not part.isdecimal() or not 0 < int(part) <= MAX_ID:
+        if not (part.isascii() and part.isdecimal()) or not 0 < int(part) <= MAX_ID:
             raise CompareError(MSG_NOT_ID.format(value=part[:20]))
         if int(part) in ids:
             raise CompareError(MSG_REPEATED.format(value=part))

@@ -105,6 +105,7 @@ def test_a_device_never_benchmarked_compares_with_empty_hardware(api):
         ("1,-2", "'-2' is not a device id."),
         ("1,99999999999999999999", "is not a device id."),
         ("1,1", "Device 1 is given twice."),
+        ("1,\uff12", "'\uff12' is not a device id."),  # a fullwidth 2: a digit, not an id
     ],
 )
 def test_bad_devices_is_a_400_naming_it(api, devices, message):
