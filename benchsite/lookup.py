@@ -12,10 +12,10 @@ M = TypeVar("M", bound=Model)
 
 
 def object_or_404(queryset: QuerySet[M], value) -> M:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    # ASCII digits only: int() also takes "+1", "1_0" and a fullwidth "１" for 1
+    if not isinstance(value, str | int) or not (str(value).isascii() and str(value).isdecimal()):
+        raise Http404
+    pk = int(value)
     if not 0 < pk <= MAX_ID:
         raise Http404
     try:
@@ -27,7 +27,7 @@ def object_or_404(queryset: QuerySet[M], value) -> M:
 class IdViewSet(viewsets.GenericViewSet):
     """A viewset whose objects are looked up by integer id (`object_or_404`)."""
 
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[0-9]+"  # \d would take any script's digits
 
     def get_object(self):
         instance = object_or_404(self.get_queryset(), self.kwargs[self.lookup_field])

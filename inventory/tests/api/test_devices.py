@@ -190,12 +190,29 @@ def test_device_detail_of_a_device_never_benchmarked(api):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/devices/999999", "/api/devices/abc", "/api/devices/99999999999999999999999"]
+    "path",
+    [
+        "/api/devices/999999",
+        "/api/devices/abc",
+        "/api/devices/99999999999999999999999",
+    ],
 )
 def test_unknown_device_is_a_json_404(api, path):
     response = api.get(path)
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("suffix", ["", "/docs", "/insights"])
+def test_a_device_id_in_other_digits_is_no_id(api, suffix):
+    """int() reads fullwidth digits ("\uff11" is 1): the device answered under that spelling."""
+    device = DeviceFactory()
+    fullwidth = "".join(chr(0xFF10 + int(digit)) for digit in str(device.pk))
+
+    response = api.get(f"/api/devices/{fullwidth}{suffix}")
+
+    assert response.status_code == 404
+    assert api.get(f"/api/devices/{device.pk}{suffix}").status_code == 200
 
 
 def test_patch_edits_metadata_and_tags(api):
