@@ -46,10 +46,11 @@ def download_filename(name: str, *, extension: str, extensions: frozenset[str]) 
 
 def content_disposition(filename: str) -> str:
     """`attachment` with the filename per RFC 6266: a quoted ASCII `filename`, plus
-    `filename*=UTF-8''…` (RFC 5987) with the exact name when it is not plain ASCII."""
+    `filename*=UTF-8''…` (RFC 5987) with the exact name when it is not plain ASCII, or holds a
+    `%` (browsers percent-decode a plain `filename`: `%41.txt` was saved as `A.txt`)."""
     ascii_name = _ascii_fallback(filename)
     header = f'attachment; filename="{ascii_name}"'
-    if ascii_name != filename:
+    if ascii_name != filename or "%" in filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"
     return header
 

@@ -96,6 +96,8 @@ def document_response(request, document: Document) -> FileResponse:
     )
     response["Content-Disposition"] = content_disposition(filename)
     response["X-Content-Type-Options"] = "nosniff"
+    # a person's invoice, fetched with a token or a session: kept by no shared cache on the way
+    response["Cache-Control"] = "private, no-cache"
     # Should the file be opened in a tab anyway: no script, no plugin, no same-origin access.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     if isinstance(getattr(request, "_request", request), ASGIRequest):

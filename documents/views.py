@@ -30,6 +30,10 @@ MSG_STORAGE_DOWN = (
     "The document storage did not answer (DOCUMENT_STORAGE); nothing was changed. Try again "
     "once it is back."
 )
+MSG_STORAGE_FAILED = (
+    "The document storage failed: {reason} (DOCUMENT_STORAGE); nothing was changed. Try again "
+    "once it is fixed."
+)
 
 
 class StorageUnavailable(APIException):
@@ -57,7 +61,8 @@ class StorageErrors:
     def handle_exception(self, exc):
         if storage.is_unavailable(exc):
             logger.error("document storage failed: %s", exc, exc_info=exc)
-            exc = StorageUnavailable()
+            reason = exc.strerror if isinstance(exc, OSError) else None  # a disk's own words
+            exc = StorageUnavailable(MSG_STORAGE_FAILED.format(reason=reason) if reason else None)
         return super().handle_exception(exc)
 
 

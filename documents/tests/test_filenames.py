@@ -43,6 +43,13 @@ def test_ascii_names_are_sent_as_a_quoted_filename():
     assert content_disposition("manual v2.pdf") == 'attachment; filename="manual v2.pdf"'
 
 
+def test_a_percent_sign_gets_the_exact_name_too():
+    """Browsers percent-decode a plain filename: "%41%2e%2e.txt" was saved as "A...txt"."""
+    assert content_disposition("%41%2e%2e.txt") == (
+        "attachment; filename=\"%41%2e%2e.txt\"; filename*=UTF-8''%2541%252e%252e.txt"
+    )
+
+
 def test_quotes_and_backslashes_never_break_out_of_the_quoted_string():
     header = content_disposition('a"b\\c.pdf')
     assert header.startswith("attachment; filename=\"a_b_c.pdf\"; filename*=UTF-8''")

@@ -1,5 +1,6 @@
 """/api/devices/{id}/docs, /api/docs/{id}, /api/docs/{id}/download: the contract's documents."""
 
+import errno
 import hashlib
 import io
 import warnings
@@ -90,6 +91,7 @@ def test_an_upload_downloads_byte_identical_with_its_sniffed_type(
     assert got["Content-Disposition"] == f'attachment; filename="{name}"'
     assert got["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in got["Content-Security-Policy"]
+    assert got["Cache-Control"] == "private, no-cache"  # no shared cache keeps a person's file
 
 
 def test_plain_text_is_served_as_utf8_text(api, device):
@@ -182,6 +184,24 @@ def test_a_device_deleted_while_its_document_is_uploaded_is_a_404(
     response = post_file(api, device, files.pdf_bytes("manual"), "manual.pdf")
 
     assert response.status_code == 404, response.content
+    assert Document.objects.count() == 0 and stored_files() == []
+
+
+def test_a_full_disk_is_a_503_that_says_so(api, device, monkeypatch, stored_files):
+    """A full or read-only UPLOAD_DIR answered "The document storage did not answer", which
+    sends a person looking for a server that is down; only the log said "No space left"."""
+
+    def full(name, file, *, size_bytes):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage, "put", full)
+
+    response = post_file(api, device, files.pdf_bytes("manual"), "manual.pdf")
+
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith(
+        "The document storage failed: No space left on device (DOCUMENT_STORAGE); nothing"
+    )
     assert Document.objects.count() == 0 and stored_files() == []
 
 
