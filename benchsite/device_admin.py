@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import smart_split, unescape_string_literal
 
 from benchmarks.models import Validity
 from benchmarks.validity import counted
@@ -30,6 +31,7 @@ from inventory.admin import (
     VirtualizationFilter,
 )
 from inventory.columns import SMART_FIELDS
+from inventory.filters import each_term
 from inventory.models import Device
 from inventory.schema import CATEGORIES
 from inventory.selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
@@ -107,6 +109,21 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         "Hostname, description, location, owner, tag, asset tag, serial, or hardware: CPU, "
         "system, GPU or disk model."
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each term in any field or tag, as the API's ?search= (inventory.filters.each_term);
+        terms split and quoted as Django's admin does."""
+        terms = [
+            unescape_string_literal(bit) if bit[:1] in "\"'" and bit[:1] == bit[-1:] else bit
+            for bit in smart_split(search_term)
+        ]
+        terms = [term for term in terms if term]
+        if not terms:
+            return queryset, False
+        own = [f"{f}__icontains" for f in self.search_fields if not f.startswith("tags__")]
+        related = [f"{f}__icontains" for f in self.search_fields if f.startswith("tags__")]
+        return queryset.filter(*each_term(Device, terms, own, related)), False
+
     list_select_related = ("latest_snapshot",)
     list_per_page = 50
     paginator = KeysFirstPaginator  # a deep page reads the ranking's index to it
