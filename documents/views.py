@@ -10,6 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from benchsite.lookup import object_or_404
+from inventory import changelog
 from inventory.models import Device
 
 from . import selectors, services, storage
@@ -46,6 +47,11 @@ MSG_FILE_DAMAGED = (
     "The stored copy of this document is damaged (its size is not the uploaded file's): upload "
     "the file again to repair it; manage.py check_documents --verify lists damaged copies."
 )
+
+
+def _document(document: Document) -> str:
+    """A document as the device's history names it."""
+    return f"document {changelog.shown(document.original_filename)} ({document.doc_type})"
 
 
 class StoredCopyDamaged(APIException):
@@ -134,6 +140,9 @@ class DeviceDocumentViewSet(StorageErrors, mixins.ListModelMixin, viewsets.Gener
             raise api_error(exc) from None
         except services.DeviceGone:
             raise NotFound() from None  # deleted while its document was uploaded
+        changelog.api_change_log(
+            request.user, device, f"Added through the API: {_document(document)}."
+        )
         body = DocumentSerializer(document, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -174,6 +183,9 @@ class DocumentViewSet(
 
     def perform_destroy(self, instance):
         services.document_delete(document=instance)
+        changelog.api_change_log(
+            self.request.user, instance.device, f"Deleted through the API: {_document(instance)}."
+        )
 
     @extend_schema(
         summary="Download a document",

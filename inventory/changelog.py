@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 
@@ -73,6 +73,7 @@ class Entry:
     device: Device
     message: str
     added: bool = False
+    deleted: bool = False
 
 
 def device_history_log(*, actor: Any, entries: Sequence[Entry]) -> None:
@@ -88,7 +89,7 @@ def device_history_log(*, actor: Any, entries: Sequence[Entry]) -> None:
                 content_type_id=content_type.pk,
                 object_id=str(entry.device.pk),
                 object_repr=str(entry.device)[:200],
-                action_flag=ADDITION if entry.added else CHANGE,
+                action_flag=ADDITION if entry.added else DELETION if entry.deleted else CHANGE,
                 change_message=entry.message,
             )
             for entry in entries
@@ -100,3 +101,18 @@ def device_history_log(*, actor: Any, entries: Sequence[Entry]) -> None:
 def tag_names(tags: Iterable[Any]) -> list[str]:
     """Tag names in a stable order, for comparing and showing."""
     return sorted((str(tag) for tag in tags), key=str.lower)
+
+
+def api_change_log(actor: Any, device: Device, message: str, *, deleted: bool = False) -> None:
+    """One line of a device's history for a change made through the API to what the device
+    carries (a manufacturer link, a document) or to the device itself."""
+    device_history_log(actor=actor, entries=[Entry(device, message, deleted=deleted)])
+
+
+def link_text(label: str, url: str) -> str:
+    return f"manufacturer link {_shown(label)} ({url})"
+
+
+def shown(value: Any) -> str:
+    """A value as a history line quotes it: "lab"."""
+    return _shown(value)

@@ -1,3 +1,4 @@
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -5,7 +6,7 @@ from rest_framework.response import Response
 
 from benchsite.lookup import IdViewSet, object_or_404
 
-from . import selectors, services
+from . import changelog, selectors, services
 from .filters import DeviceFilter, DeviceOrdering, DeviceSearch
 from .models import Device, ManufacturerLink
 from .selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
@@ -73,7 +74,12 @@ class DeviceViewSet(
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
+    @transaction.atomic
     def perform_destroy(self, instance):
+        # kept in the admin's log of deleted objects with who deleted it, as an admin's deletion
+        changelog.api_change_log(
+            self.request.user, instance, "Deleted through the API.", deleted=True
+        )
         services.device_delete(device=instance)
 
     @extend_schema(responses=SnapshotSerializer(many=True))  # paginated, like the list
@@ -127,6 +133,11 @@ class DeviceLinkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = LinkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         link = services.link_create(device=device, **serializer.validated_data)
+        changelog.api_change_log(
+            request.user,
+            device,
+            f"Added through the API: {changelog.link_text(link.label, link.url)}.",
+        )
         return Response(LinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
@@ -156,7 +167,16 @@ class LinkViewSet(
         link = self.get_object()
         serializer = LinkSerializer(link, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
+        before = {"label": link.label, "url": link.url}
         link = services.link_update(link=link, data=serializer.validated_data)
+        changes = changelog.field_changes(before, {"label": link.label, "url": link.url})
+        if changes:
+            changelog.api_change_log(
+                request.user,
+                link.device,
+                f"Changed through the API: manufacturer link {changelog.shown(before['label'])}: "
+                + changelog.describe_changes(changes),
+            )
         return Response(LinkSerializer(link).data)
 
     @extend_schema(
@@ -176,3 +196,7 @@ class LinkViewSet(
 
     def perform_destroy(self, instance):
         services.link_delete(link=instance)
+        text = changelog.link_text(instance.label, instance.url)
+        changelog.api_change_log(
+            self.request.user, instance.device, f"Deleted through the API: {text}."
+        )

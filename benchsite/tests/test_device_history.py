@@ -76,6 +76,62 @@ def test_one_tag_given_in_several_cases_is_one_tag_in_the_history_too(api):
     assert entry.change_message == 'Changed through the API: tags "web" → "prod"'
 
 
+def test_links_documents_and_a_deletion_through_the_api_are_in_the_history(
+    token_client, settings, tmp_path
+):
+    """Links and documents added, changed or removed through the API, and the device deleted,
+    left no line: only the admin's own inline edits were in the device's history."""
+    from django.contrib.admin.models import DELETION
+
+    from documents.tests.files import pdf_bytes, upload
+
+    settings.UPLOAD_DIR = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    device = DeviceFactory(hostname="nas")
+    editor = token_client("read", "write", name="ops-bot")
+    link = editor.post(
+        f"/api/devices/{device.pk}/links",
+        {"label": "BIOS", "url": "https://example.com/bios"},
+        format="json",
+    ).json()
+    editor.patch(f"/api/links/{link['id']}", {"url": "https://example.com/bios-v2"}, format="json")
+    editor.delete(f"/api/links/{link['id']}")
+    doc = editor.post(
+        f"/api/devices/{device.pk}/docs",
+        {"file": upload(pdf_bytes("invoice"), "invoice.pdf"), "doc_type": "invoice"},
+        format="multipart",
+    ).json()
+    editor.delete(f"/api/docs/{doc['id']}")
+    assert editor.delete(f"/api/devices/{device.pk}").status_code == 204
+
+    entries = LogEntry.objects.filter(object_id=str(device.pk)).order_by("pk")
+    assert [(e.user.username, e.change_message) for e in entries] == [
+        (
+            "token:ops-bot",
+            'Added through the API: manufacturer link "BIOS" (https://example.com/bios).',
+        ),
+        (
+            "token:ops-bot",
+            'Changed through the API: manufacturer link "BIOS": '
+            'url "https://example.com/bios" → "https://example.com/bios-v2"',
+        ),
+        (
+            "token:ops-bot",
+            'Deleted through the API: manufacturer link "BIOS" (https://example.com/bios-v2).',
+        ),
+        ("token:ops-bot", 'Added through the API: document "invoice.pdf" (invoice).'),
+        ("token:ops-bot", 'Deleted through the API: document "invoice.pdf" (invoice).'),
+        ("token:ops-bot", "Deleted through the API."),
+    ]
+    assert entries.last().action_flag == DELETION and entries.last().object_repr == "nas"
+
+
 def test_an_api_edit_that_changes_nothing_leaves_no_entry(api):
     device = DeviceFactory(location="lab")
     response = api.patch(f"/api/devices/{device.pk}", {"location": "lab"}, format="json")
