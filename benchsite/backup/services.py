@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from documents import storage
+from documents.models import Document
 from documents.selectors import StoredFileProblem, document_file_rows, document_files
 
 from ..files import TEMP_PREFIX
@@ -58,6 +59,9 @@ class RestoreResult:
     count_mismatches: dict[str, tuple[int, int]]  # model: (manifest, database after restore)
     # uploads whose archived bytes do not match their name: (name, an intact copy was kept)
     damaged: list[tuple[str, bool]] = field(default_factory=list)
+    # documents of the restored database whose file the archive does not hold (a backup that
+    # said so, made while documents were deleted): (document id, hostname, stored name)
+    fileless: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _engine(alias: str = "default") -> str:
@@ -218,7 +222,20 @@ def backup_restore(
         uploads=info.uploads,
         count_mismatches=mismatches,
         damaged=damaged,
+        fileless=_fileless_documents(listed, alias),
     )
+
+
+def _fileless_documents(listed: dict[str, object], alias: str) -> list[tuple[int, str, str]]:
+    """The restored documents whose file is not in the archive: after the restore the storage
+    holds the archive's files only."""
+    archived = {path.removeprefix(UPLOADS_PREFIX) for path in listed}
+    rows = (
+        Document.objects.using(alias)
+        .values_list("pk", "device__hostname", "stored_name")
+        .order_by("pk")
+    )
+    return [row for row in rows.iterator() if row[2] not in archived]
 
 
 def _count_mismatches(info: ArchiveInfo, alias: str) -> dict[str, tuple[int, int]]:

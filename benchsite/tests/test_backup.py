@@ -261,6 +261,22 @@ def test_a_document_missing_or_damaged_fails_the_backup_and_keeps_older_archives
     assert kept.stored_name not in said
 
 
+def test_restoring_an_archive_without_a_documents_file_says_which(site):
+    """The backup made while a document's file went said so and failed; its archive, restored
+    later, exited 0 with no word of the document whose file it does not hold."""
+    kept, lost, bent = _documents(site)
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("backup", stdout=out, stderr=io.StringIO())
+    written = Path(out.getvalue().split("Wrote ", 1)[1].split(" (", 1)[0])
+
+    _, err = restore(written, "--noinput")
+
+    assert "Warning: 1 document(s) have no file in this archive" in err
+    assert f"document {lost.pk} of nas-01 ({lost.stored_name})" in err
+    assert kept.stored_name not in err
+
+
 def test_a_damaged_archived_copy_never_replaces_an_intact_stored_file(site):
     """A backup that archived a damaged file (and said so); the good copy put back by hand
     since: a restore of that archive keeps the good copy and says so. Where no intact copy is

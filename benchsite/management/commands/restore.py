@@ -94,6 +94,17 @@ class Command(BaseCommand):
                     f"archive may hold a good one (tar -xzf ARCHIVE uploads/{name}); "
                     f"manage.py check_documents --verify names its documents."
                 )
+        if result.fileless:
+            self.stderr.write(
+                f"Warning: {len(result.fileless)} document(s) have no file in this archive (its "
+                f"backup said so: their files went while it was made): "
+                + ", ".join(
+                    f"document {pk} of {host} ({name})" for pk, host, name in result.fileless[:10]
+                )
+                + (" …" if len(result.fileless) > 10 else "")
+                + ". Restore an older archive that has them, or upload them again; "
+                "manage.py check_documents lists them."
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored {sum(result.counts.values())} rows and {result.uploads} uploaded "
