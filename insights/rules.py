@@ -61,11 +61,13 @@ def _median(values: Sequence[float]) -> float:
     return round(statistics.median(values), 2)
 
 
-def deviation(value: float | None, reference: float | None) -> float | None:
-    """(value − reference) / reference × 100, to one decimal."""
+def deviation(value: float | None, reference: float | None, *, exact: bool = False) -> float | None:
+    """(value − reference) / reference × 100, to one decimal (`exact`: unrounded, as the
+    thresholds judge it: 10.01 % below is more than 10 %, though it reads 10 %)."""
     if value is None or not reference:
         return None
-    return round((value - reference) / reference * 100, 1)
+    gap = (value - reference) / reference * 100
+    return gap if exact else round(gap, 1)
 
 
 def medians_alike(
@@ -180,11 +182,12 @@ def score_conditions(
     """score_regression per category and global, below_peers on the global score; `peer_count`:
     how many peers the global median `peers_by_cpu` is drawn from."""
     for name, reference in (own or {}).items():
-        d = deviation((latest or {}).get(name), reference)
-        if d is None:
+        gap = deviation((latest or {}).get(name), reference, exact=True)
+        if gap is None:
             continue
+        d = round(gap, 1)  # as the message and the insights read it
         key = ("score_regression", name, "")
-        if d < -thresholds.regression_pct:
+        if gap < -thresholds.regression_pct:
             what = "global score" if name == "global" else f"{name} score"
             assessment.holding.append(
                 Condition(
@@ -197,9 +200,10 @@ def score_conditions(
         else:
             assessment.over.add(key)
     reference = (peers_by_cpu or {}).get("global")
-    d = deviation((latest or {}).get("global"), reference)
-    if d is not None and peer_count >= 2:
-        if d < -thresholds.peer_gap_pct:
+    gap = deviation((latest or {}).get("global"), reference, exact=True)
+    if gap is not None and peer_count >= 2:
+        d = round(gap, 1)
+        if gap < -thresholds.peer_gap_pct:
             assessment.holding.append(
                 Condition(
                     "below_peers",

@@ -105,6 +105,17 @@ def test_a_regression_beyond_the_threshold_is_a_condition_per_category():
     assert ("score_regression", "cpu", "") in result.over  # 5 % is within the 10 %
 
 
+def test_thresholds_judge_the_exact_gap_not_the_rounded_one():
+    """89.99 against a baseline of 100 is 10.01 % below, more than REGRESSION_PCT's 10 %: the
+    gap was rounded to 10.0 first, and nothing opened. The message still reads one decimal."""
+    (condition,) = assess(latest={"cpu": 89.99}, own={"cpu": 100.0}).holding
+    assert condition.message == "cpu score 10 % below its own baseline (100 → 89.99)"
+    assert assess(latest={"cpu": 90.0}, own={"cpu": 100.0}).holding == []  # 10 %: within
+    peers = {"own": None, "peers_by_cpu": {"global": 100.0}, "peer_count": 2}
+    assert [c.kind for c in assess(latest={"global": 84.99}, **peers).holding] == ["below_peers"]
+    assert assess(latest={"global": 85.0}, **peers).holding == []
+
+
 def test_below_peers_needs_two_peers():
     gap = {"latest": {"global": 76.0}, "own": None, "peers_by_cpu": {"global": 100.0}}
     assert assess(**gap, peer_count=1).holding == []
