@@ -64,17 +64,20 @@ _LATEST_RUN = _runs_query(valid_only=False, limit=1)
 
 
 def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
-    """The run that ranks the device (its latest valid run, else its latest: `valid` says which)
-    and its valid runs before that one, newest first. One query when it has a valid run (two
-    otherwise), which reads each run's small `methods`, not its results. The valid runs are
-    read apart from the others: however many suspect runs came after them (a machine busy for
-    weeks), its latest valid run and its baseline are found."""
+    """The run that ranks the device (its latest valid run with a score, else its latest valid
+    run, else its latest: `valid` says which) and its valid runs before that one, newest first.
+    One query when it has a valid run (two otherwise), which reads each run's small `methods`,
+    not its results. The valid runs are read apart from the others: however many suspect runs
+    came after them (a machine busy for weeks), its latest valid run and its baseline are
+    found."""
     valid = [_run(row) for row in _VALID_RUNS.rows(device_id=device_id)]
     if not valid:
         rows = _LATEST_RUN.rows(device_id=device_id)
         return (_run(rows[0]) if rows else None), []
-    latest = valid[0]
-    return latest, [run for run in valid[1:] if run.run_at < latest.run_at]
+    # a run without a score (every category skipped: an inventory-only run) ranks no one
+    # while a run has one, as in the ranking (inventory.runs)
+    latest = next((run for run in valid if run.scores.get("global") is not None), valid[0])
+    return latest, [run for run in valid if run.run_at < latest.run_at]
 
 
 def _run(row: Sequence[Any]) -> rules.Run:

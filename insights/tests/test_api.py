@@ -185,6 +185,20 @@ def test_the_latest_valid_run_and_its_baseline_are_found_behind_many_suspect_run
     assert "50 % below its own baseline (100 → 50)" in item["message"]
 
 
+def test_insights_and_the_ranking_name_the_same_run_after_an_inventory_only_run(api, submit):
+    """A valid run without any score (every category skipped) ranks no one while a run has a
+    score: /api/devices showed the older run's figures, the insights the empty run."""
+    first = submit({"device_identifier": "inv", "results": {"cpu": {"score": 123}}}).json()
+    submit({"device_identifier": "inv", "results": {"cpu": None}})
+
+    device = api.get(f"/api/devices/{first['device_id']}").json()
+    insights = api.get(f"/api/devices/{first['device_id']}/insights").json()
+
+    assert device["global_score"] == 123.0
+    assert insights["latest"]["benchmark_id"] == first["benchmark_id"]
+    assert insights["latest"]["scores"]["global"] == 123.0
+
+
 def test_a_machine_counts_among_the_peers_of_its_latest_cpu_only(api, run):
     old, new = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "AMD Ryzen 5 3600 6-Core Processor"
     for host in ("desk-1", "desk-2", "desk-3", "desk-4"):
