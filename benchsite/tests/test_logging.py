@@ -132,3 +132,25 @@ def test_log_format_json_is_wired_to_the_console(tmp_path):
     )
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     assert [e["message"] for e in lines] == ["submission device=x"], done.stderr
+
+
+def test_a_request_line_built_to_make_the_redaction_backtrack_costs_no_time():
+    """ "?token" repeated, without "=": the redaction's one pattern, the credential words between
+    two open runs of name characters, backtracked cubically: 20 KB in a request line and a
+    Referer froze a worker (every thread: re holds the GIL) for 14 s, sent by anyone to
+    /api/health. Run in a child with a bound no linear pass comes near (minutes before)."""
+    line = "GET /api/health" + "?token" * 2000 + " HTTP/1.1 " + "?token" * 2000
+    code = (
+        "import sys; from benchsite.logs import redact; "
+        "out = redact(sys.stdin.read()); assert out.count('?token') == 4000"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        input=line,
+        text=True,
+        capture_output=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
