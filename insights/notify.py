@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -139,9 +140,11 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
             return "not an Apprise URL"
         # Apprise's request timeout is (connect, read); both bound a receiver that hangs
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
-        if plugin.notify(
-            body=notification.body, title=notification.title, notify_type=notification.type
-        ):
+        # text, which Apprise escapes for a receiver that renders HTML or Markdown (mail,
+        # Slack): a disk named "<a href=…>" or "[click](…)" by a machine is shown, not followed
+        text = sys.modules["apprise"].NotifyFormat.TEXT
+        body, title, kind = notification.body, notification.title, notification.type
+        if plugin.notify(body=body, title=title, notify_type=kind, body_format=text):
             return None
         return "not taken (refused, timed out, or an error answered)"
     except Exception as error:

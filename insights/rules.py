@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from inventory.columns import disk_label
+from inventory.columns import disk_label, one_line
 from inventory.schema import CATEGORY_NAMES
 
 HEALTHY = frozenset({"PASSED", "OK"})
@@ -209,7 +209,7 @@ def score_conditions(
                     "below_peers",
                     "warning",
                     f"global score {-d:g} % below {peer_count} other machines with the same CPU "
-                    f"({cpu_model}: median {reference:g})",
+                    f"({one_line(cpu_model)}: median {reference:g})",
                     category="global",
                 )
             )
@@ -246,7 +246,7 @@ def disk_conditions(
                     Condition(
                         "smart_failing",
                         "critical",
-                        f"disk {label} reports SMART {health}",
+                        f"disk {label} reports SMART {one_line(health)}",
                         disk=key,
                     )
                 )

@@ -103,10 +103,17 @@ def disks_of(disks: Any) -> dict[str, Mapping[str, Any]]:
 
 
 def disk_label(disk: Mapping[str, Any]) -> str:
-    name, serial = disk.get("name"), disk.get("serial")
+    """ "/dev/sda (WD-1)", on one line whatever a machine sent: a name with line breaks made a
+    notification's body look like it had other lines (another link beside the device's)."""
+    name, serial = one_line(disk.get("name")), one_line(disk.get("serial"))
     if name and serial:
         return f"{name} ({serial})"
-    return str(name or serial or "disk")
+    return name or serial or "disk"
+
+
+def one_line(value: Any) -> str:
+    """A text value with its runs of whitespace (line breaks included) made one space."""
+    return " ".join(str(value).split()) if value is not None else ""
 
 
 def disk_readings(storage: Mapping[str, Any] | None) -> list[dict[str, Any]]:

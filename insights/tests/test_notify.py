@@ -286,6 +286,23 @@ def _due(n: int, url: str, *, created_ago_h: float = 0.0) -> list[Notification]:
     return rows
 
 
+def test_text_a_machine_sent_is_shown_not_rendered_by_the_receiver(notify_to, receiver, run):
+    """A disk named with markup or with line breaks went raw into the body: an HTML receiver
+    (mail) rendered its link and image, and plain receivers showed forged lines beside the
+    device's link."""
+    notify_to(receiver.url.replace("/hook", "/hook?format=html"))  # a receiver of HTML
+    hostile = '/dev/sdb\n<a href="http://evil.example/">fix</a>'
+    run(disks=[disk(name=hostile, serial=None, smart_health="FAILED")])
+    sent()
+
+    (message,) = receiver.messages
+    body = message["message"].replace("&nbsp;", " ")
+    assert "<a href" not in body
+    assert "&lt;a href=&quot;http://evil.example/&quot;&gt;fix&lt;/a&gt;" in body
+    # one line for the item: the machine's line break is a space
+    assert body.startswith("disk /dev/sdb &lt;a href")
+
+
 def test_a_burst_is_sent_in_turn_by_one_thread(notify_to, receiver):
     notify_to(receiver.url)
     _due(6, receiver.url)  # left due by a process that stopped, or made by a rescore
