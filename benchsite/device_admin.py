@@ -31,7 +31,7 @@ from inventory.admin import (
     VirtualizationFilter,
 )
 from inventory.columns import SMART_FIELDS
-from inventory.filters import each_term
+from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
 from inventory.models import Device
 from inventory.schema import CATEGORIES
 from inventory.selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
@@ -120,6 +120,11 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         terms = [term for term in terms if term]
         if not terms:
             return queryset, False
+        if len(terms) > MAX_SEARCH_TERMS:
+            messages.warning(
+                request, f"{MSG_TOO_MANY_TERMS} The first {MAX_SEARCH_TERMS} searched."
+            )
+            terms = terms[:MAX_SEARCH_TERMS]
         own = [f"{f}__icontains" for f in self.search_fields if not f.startswith("tags__")]
         related = [f"{f}__icontains" for f in self.search_fields if f.startswith("tags__")]
         return queryset.filter(*each_term(Device, terms, own, related)), False

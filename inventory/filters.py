@@ -27,6 +27,11 @@ def _checked(name: str, value: str) -> str:
         raise serializers.ValidationError({name: exc.detail}) from None
 
 
+MAX_SEARCH_TERMS = 20  # words of one search: each is a filter over every field (SQLite's
+# expression tree stops near 1,000 nodes: 200 words were a 500)
+MSG_TOO_MANY_TERMS = f"At most {MAX_SEARCH_TERMS} words."
+
+
 def each_term(model, terms: list[str], own: list[str], related: list[str]) -> list[Q]:
     """One filter per search term: the term in one of the object's own fields (`own` lookups,
     its row's or a one-to-one's), or in one of its related rows (`related` lookups: a tag's
@@ -53,7 +58,10 @@ class DeviceSearch(filters.SearchFilter):
 
     def get_search_terms(self, request):
         query_text(request, self.search_param)
-        return super().get_search_terms(request)
+        terms = super().get_search_terms(request)
+        if len(terms) > MAX_SEARCH_TERMS:
+            raise serializers.ValidationError({self.search_param: [MSG_TOO_MANY_TERMS]})
+        return terms
 
     def filter_queryset(self, request, queryset, view):
         fields = [str(field) for field in self.get_search_fields(view, request) or ()]

@@ -503,6 +503,21 @@ def test_hardware_search_query_count_is_flat(api, submit, django_assert_num_quer
     assert response.json()["count"] == size
 
 
+def test_a_search_of_too_many_words_is_a_400_naming_it(api, admin_client):
+    """200 words made an expression SQLite refuses ("Expression tree is too large"): a 500."""
+    DeviceFactory(hostname="a-host")
+    words = " ".join(["a"] * 200)
+
+    response = api.get("/api/devices", {"search": words})
+
+    assert response.status_code == 400
+    assert response.json() == {"search": ["At most 20 words."]}
+    assert api.get("/api/devices", {"search": " ".join(["a"] * 20)}).status_code == 200
+    page = admin_client.get("/admin/inventory/device/", {"q": words})
+    assert page.status_code == 200
+    assert "At most 20 words. The first 20 searched." in page.content.decode()
+
+
 @pytest.fixture
 def tagged_fleet(hardware_fleet, submit):
     """hardware_fleet with tags (desk-1: office, backup; srv-1: gpu-box, backup), and desk-2
