@@ -1,6 +1,6 @@
 from django.core.paginator import Paginator
 from django.db.models import QuerySet, Subquery
-from rest_framework import pagination
+from rest_framework import pagination, serializers
 
 
 class KeysFirstPaginator(Paginator):
@@ -27,8 +27,34 @@ class KeysFirstPaginator(Paginator):
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """`?page=` and `?page_size=` (at most 500), per the contract."""
+    """`?page=` and `?page_size=` (at most 500), per the contract. A value that is not a page
+    number or a page size is a 400 naming its parameter, as every other bad input is (DRF
+    answered `?page=abc` 404 "Invalid page." and took `?page_size=abc` for the default); a page
+    past the last stays a 404, a page that does not exist."""
 
     django_paginator_class = KeysFirstPaginator
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        _whole_number(request, self.page_query_param, allow=self.last_page_strings)
+        _whole_number(request, self.page_size_query_param)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response_schema(self, schema):
+        # OpenAPI 3.1 (the document's version): null is a type; "nullable" is 3.0's, and a
+        # validator of 3.1 read next and previous as strings that are never null
+        wrapped = super().get_paginated_response_schema(schema)
+        for name in ("next", "previous"):
+            link = wrapped["properties"][name]
+            link.pop("nullable", None)
+            link["type"] = ["string", "null"]
+        return wrapped
+
+
+def _whole_number(request, name: str, *, allow: tuple[str, ...] = ()) -> None:
+    value = request.query_params.get(name)
+    if value is None or value in allow:
+        return
+    if not (value.isascii() and value.isdecimal() and int(value) > 0):
+        raise serializers.ValidationError({name: ["A whole number from 1."]})

@@ -190,11 +190,17 @@ class DocumentViewSet(
     @extend_schema(
         summary="Download a document",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY,
-                description="The file, byte for byte, as an attachment under its original "
-                "filename; Content-Type is the sniffed type.",
-            ),
+            # each content type a document can have (its sniffed type; text as UTF-8)
+            **{
+                (200, kind.mime_type + ("; charset=utf-8" if kind is storage.TEXT else "")): (
+                    OpenApiResponse(
+                        OpenApiTypes.BINARY,
+                        description="The file, byte for byte, as an attachment under its "
+                        "original filename; Content-Type is the sniffed type.",
+                    )
+                )
+                for kind in storage.KINDS
+            },
             **UNAUTHORIZED,
             **NOT_FOUND,
             500: OpenApiResponse(

@@ -504,8 +504,9 @@ def test_the_schema_describes_the_documents_endpoints(api):
     upload = paths["/api/devices/{device_pk}/docs"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
     assert {"201", "413", "415"} <= set(upload["responses"])
+    # the types a document can have, as the download's Content-Type says
     assert (
-        "application/octet-stream"
+        "application/pdf"
         in (paths["/api/docs/{id}/download"]["get"]["responses"]["200"]["content"])
     )
     assert {"get", "delete"} <= set(paths["/api/docs/{id}"])

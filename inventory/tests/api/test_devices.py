@@ -215,6 +215,31 @@ def test_a_device_id_in_other_digits_is_no_id(api, suffix):
     assert api.get(f"/api/devices/{device.pk}{suffix}").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page_size": "abc"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "-1"}, "page_size"),
+    ],
+)
+def test_a_page_or_page_size_that_is_no_number_is_a_400_naming_it(api, params, field):
+    """DRF answered ?page=abc 404 "Invalid page." and took ?page_size=abc for the default
+    without a word; every other bad input is a 400 naming its field (contract)."""
+    DeviceFactory()
+    response = api.get("/api/devices", params)
+    assert response.status_code == 400
+    assert response.json() == {field: ["A whole number from 1."]}
+
+
+def test_a_page_past_the_last_is_still_a_404_and_last_is_a_page(api):
+    DeviceFactory()
+    assert api.get("/api/devices", {"page": "99"}).status_code == 404
+    assert api.get("/api/devices", {"page": "last"}).status_code == 200
+
+
 def test_patch_edits_metadata_and_tags(api):
     device = DeviceFactory(hostname="old")
     Tag.objects.create(name="Lab")
