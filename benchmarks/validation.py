@@ -31,7 +31,8 @@ MSG_NOT_AN_OBJECT = "Must be a JSON object."
 _MESSAGES = {
     "missing": MSG_REQUIRED,
     "finite_number": MSG_NOT_FINITE,
-    "string_pattern_mismatch": "Control characters are not allowed.",
+    "string_pattern_mismatch": "Control or invisible characters (a zero-width space…) are not "
+    "allowed.",
     # pydantic names the schema's class ("… a valid dictionary or instance of Hardware")
     "model_type": MSG_NOT_AN_OBJECT,
     "model_attributes_type": MSG_NOT_AN_OBJECT,

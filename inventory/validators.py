@@ -12,9 +12,17 @@ from django.utils.deconstruct import deconstructible
 MSG_LINK_URL = "Enter a valid http:// or https:// URL."
 
 # what a hostname (a submission's device_identifier) may not hold: control characters (a tab, a
-# line break, DEL), which no machine's name has and which would break the lists and the logs
-CONTROL_CHARACTERS = r"\x00-\x1f\x7f"
-MSG_HOSTNAME_CONTROL = "hostname contains a control character (a tab, a line break…)."
+# line break, DEL, the C1 controls: U+009B starts a terminal's escape sequences), which no
+# machine's name has and which would break the lists and the logs; and the invisible ones (zero
+# width spaces and joiners, direction marks, overrides and isolates, line and paragraph
+# separators, a BOM), with which "nas\u200b" was a second device beside "nas" that looked the
+# same, and a right-to-left override showed a name backwards. Written for Python's re and
+# pydantic's Rust regex alike.
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+MSG_HOSTNAME_CONTROL = (
+    "hostname contains a control or invisible character (a tab, a line break, a zero-width "
+    "space, a direction override…)."
+)
 validate_hostname = RegexValidator(
     rf"[{CONTROL_CHARACTERS}]", MSG_HOSTNAME_CONTROL, code="control", inverse_match=True
 )

@@ -110,7 +110,8 @@ def test_an_unchanged_file_changes_nothing_and_logs_nothing(tmp_path):
         ),
         ("hostname\n" + "h" * 256 + "\n", "line 2: hostname is 256 characters long; at most 255."),
         # as a submission's device_identifier: no control character (here a tab, a line break)
-        ("hostname\nnas\tbox\n", "line 2: hostname contains a control character"),
+        ("hostname\nnas\tbox\n", "line 2: hostname contains a control or invisible character"),
+        ("hostname\nnas\u200b\n", "line 2: hostname contains a control or invisible character"),
         ('hostname,owner\nok,ops\n"two\nlines",ops\n', "line 3: hostname contains a control"),
         (
             'hostname,tags\nnas,"[""a"", 1]"\n',

@@ -294,17 +294,34 @@ def test_patch_refuses_a_hostname_taken_case_insensitively(api):
     assert device.hostname == "other"
 
 
-def test_patch_refuses_a_hostname_with_a_control_character_as_a_submission_does(api):
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nas\tbox",
+        "nas\u200b",  # a zero-width space: "nas" again, to the eye
+        "nas\u202exob",  # a right-to-left override: shown backwards
+        "nas\u009b31m",  # a C1 control: a terminal's escape sequence
+        "nas\u2028box",  # a line separator
+    ],
+)
+def test_a_hostname_with_a_control_or_invisible_character_is_refused(api, submit, name):
+    """A zero-width space made "nas\u200b" a second device beside "nas" that looked the same;
+    an override showed a name backwards; C1 controls reached the logs raw."""
     device = DeviceFactory(hostname="other")
 
-    response = api.patch(f"/api/devices/{device.pk}", {"hostname": "nas\tbox"}, format="json")
+    response = api.patch(f"/api/devices/{device.pk}", {"hostname": name}, format="json")
 
     assert response.status_code == 400
     assert response.json()["hostname"] == [
-        "hostname contains a control character (a tab, a line break…)."
+        "hostname contains a control or invisible character (a tab, a line break, a "
+        "zero-width space, a direction override…)."
     ]
     device.refresh_from_db()
     assert device.hostname == "other"
+    refused = submit({"device_identifier": name})
+    assert refused.status_code == 400
+    assert "device_identifier" in refused.json()
+    assert submit({"device_identifier": "büro-pc"}).status_code == 201  # letters of any script
 
 
 def test_patch_ignores_read_only_fields(api):
