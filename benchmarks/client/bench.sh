@@ -236,8 +236,12 @@ parse_args() {
     if [[ -n $DEVICE && -z ${DEVICE//[[:space:]]/} ]]; then
         usage_error "--device NAME must not be blank"
     fi
-    if [[ $DEVICE == *[[:cntrl:]]* ]]; then
-        usage_error "--device NAME must not contain a control character (a tab, a line break)"
+    # control characters, and the invisible ones the server refuses too (UTF-8 bytes, in any
+    # locale): zero-width spaces and joiners, direction marks, overrides and isolates, line and
+    # paragraph separators, a BOM, C1 controls
+    if [[ $DEVICE == *[[:cntrl:]]* ]] || printf '%s' "$DEVICE" | LC_ALL=C grep -qP \
+        '\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]|\xef\xbb\xbf|\xc2[\x80-\x9f]' 2>/dev/null; then
+        usage_error "--device NAME must not contain a control or invisible character (a tab, a line break, a zero-width space...)"
     fi
     [[ -n $CAPTURE && -n $FROM_DIR ]] && usage_error "--capture and --from-dir cannot be used together"
     if [[ -n $FROM_DIR && ! -d $FROM_DIR ]]; then

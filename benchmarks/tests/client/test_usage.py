@@ -85,7 +85,10 @@ def test_unknown_option_is_a_usage_error():
         (["--dry-run", "--device", "x" * 256], "at most 255 characters"),
         # what the server refuses as a device_identifier, said before anything runs
         (["--dry-run", "--device", "   "], "--device NAME must not be blank"),
-        (["--dry-run", "--device", "web\t01"], "must not contain a control character"),
+        (["--dry-run", "--device", "web\t01"], "must not contain a control or invisible"),
+        # a zero-width space and a right-to-left override: refused by the server too
+        (["--dry-run", "--device", "web\u200b01"], "must not contain a control or invisible"),
+        (["--dry-run", "--device", "web\u202e01"], "must not contain a control or invisible"),
         (["--dry-run", "--repeats", "0"], "--repeats N must be a number from 1 to 9"),
         (["--dry-run", "--repeats", "many"], "--repeats N must be a number from 1 to 9"),
     ],
