@@ -22,7 +22,7 @@ from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 
-from .lookup import MAX_ID
+from .lookup import MAX_ID, whole_number
 from .templatetags.humanize_scores import filesizeformat_mb
 
 MIN_DEVICES, MAX_DEVICES = 2, 10
@@ -48,11 +48,12 @@ def parse_ids(raw: str | None) -> list[int]:
         raise CompareError(MSG_COUNT)
     ids: list[int] = []
     for part in parts:
-        if not (part.isascii() and part.isdecimal()) or not 0 < int(part) <= MAX_ID:
+        pk = whole_number(part)
+        if pk is None or not 0 < pk <= MAX_ID:
             raise CompareError(MSG_NOT_ID.format(value=part[:20]))
-        if int(part) in ids:
+        if pk in ids:
             raise CompareError(MSG_REPEATED.format(value=part))
-        ids.append(int(part))
+        ids.append(pk)
     return ids
 
 

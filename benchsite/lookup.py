@@ -7,16 +7,15 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from rest_framework import viewsets
 
+from .pagination import whole_number
+
 MAX_ID = 2**63 - 1  # the largest BigAutoField value on every database
 M = TypeVar("M", bound=Model)
 
 
 def object_or_404(queryset: QuerySet[M], value) -> M:
-    # ASCII digits only: int() also takes "+1", "1_0" and a fullwidth "１" for 1
-    if not isinstance(value, str | int) or not (str(value).isascii() and str(value).isdecimal()):
-        raise Http404
-    pk = int(value)
-    if not 0 < pk <= MAX_ID:
+    pk = whole_number(str(value)) if isinstance(value, str | int) else None
+    if pk is None or not 0 < pk <= MAX_ID:
         raise Http404
     try:
         return queryset.get(pk=pk)

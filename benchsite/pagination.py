@@ -37,8 +37,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 500
 
     def paginate_queryset(self, queryset, request, view=None):
-        _whole_number(request, self.page_query_param, allow=self.last_page_strings)
-        _whole_number(request, self.page_size_query_param)
+        _number_parameter(request, self.page_query_param, allow=self.last_page_strings)
+        _number_parameter(request, self.page_size_query_param)
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response_schema(self, schema):
@@ -52,9 +52,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return wrapped
 
 
-def _whole_number(request, name: str, *, allow: tuple[str, ...] = ()) -> None:
+def whole_number(text: str) -> int | None:
+    """The number `text` writes in ASCII digits alone, else None: int() also takes "+1", " 1",
+    "1_0" and a fullwidth "１" for 1, which no id, page or page size is written as."""
+    return int(text) if text.isascii() and text.isdecimal() else None
+
+
+def _number_parameter(request, name: str, *, allow: tuple[str, ...] = ()) -> None:
     value = request.query_params.get(name)
     if value is None or value in allow:
         return
-    if not (value.isascii() and value.isdecimal() and int(value) > 0):
+    if not whole_number(value):  # None, or 0
         raise serializers.ValidationError({name: ["A whole number from 1."]})
