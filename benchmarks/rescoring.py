@@ -93,7 +93,13 @@ def benchmark_rescore(
             with transaction.atomic():
                 Benchmark.objects.bulk_update(batch, RESCORED_FIELDS)
     if not dry_run:
-        device_ranking_refresh()  # the devices' figures follow their runs' scores and times
+        # the devices' figures follow their runs' scores and times: those of the runs examined
+        # (`rescore --device`), or every device
+        device_ranking_refresh(
+            device_ids=None
+            if benchmarks is None
+            else benchmarks.order_by().values_list("device_id", flat=True).distinct()
+        )
     return result
 
 

@@ -44,10 +44,10 @@ class Command(BaseCommand):
                 f"these weights, set SCORE_WEIGHTS={weights} (what new submissions are scored "
                 "with) and run rescore."
             )
-        benchmarks, devices = Benchmark.objects.all(), None
+        benchmarks, devices = None, None  # every run, then every device's figures
         if device:
             devices = self.devices_named(device)
-            benchmarks = benchmarks.filter(device__in=devices)
+            benchmarks = Benchmark.objects.filter(device__in=devices)
         result = benchmark_rescore(benchmarks=benchmarks, weights=parsed, dry_run=dry_run)
         used = parsed or score_weights()
         self.stdout.write(
