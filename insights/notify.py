@@ -18,7 +18,6 @@ import datetime
 import hashlib
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -142,9 +141,10 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
         # text, which Apprise escapes for a receiver that renders HTML or Markdown (mail,
         # Slack): a disk named "<a href=…>" or "[click](…)" by a machine is shown, not followed
-        text = sys.modules["apprise"].NotifyFormat.TEXT
+        from apprise import NotifyFormat  # loaded by instantiate()
+
         body, title, kind = notification.body, notification.title, notification.type
-        if plugin.notify(body=body, title=title, notify_type=kind, body_format=text):
+        if plugin.notify(body=body, title=title, notify_type=kind, body_format=NotifyFormat.TEXT):
             return None
         return "not taken (refused, timed out, or an error answered)"
     except Exception as error:
