@@ -39,7 +39,8 @@ def actor_user(actor: Any):
     return user
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value as a history line quotes it: "lab"."""
     if isinstance(value, list | tuple):
         return '"' + ", ".join(str(v) for v in value) + '"'
     text = "" if value is None else str(value)
@@ -50,9 +51,7 @@ def _shown(value: Any) -> str:
 
 def describe_changes(changes: Mapping[str, tuple[Any, Any]]) -> str:
     """'location "lab" → "rack-2"; tags "a" → "a, b"' (fields in the order given)."""
-    return "; ".join(
-        f"{name} {_shown(old)} → {_shown(new)}" for name, (old, new) in changes.items()
-    )
+    return "; ".join(f"{name} {shown(old)} → {shown(new)}" for name, (old, new) in changes.items())
 
 
 def field_changes(
@@ -110,9 +109,4 @@ def api_change_log(actor: Any, device: Device, message: str, *, deleted: bool = 
 
 
 def link_text(label: str, url: str) -> str:
-    return f"manufacturer link {_shown(label)} ({url})"
-
-
-def shown(value: Any) -> str:
-    """A value as a history line quotes it: "lab"."""
-    return _shown(value)
+    return f"manufacturer link {shown(label)} ({url})"
