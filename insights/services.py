@@ -98,7 +98,7 @@ def attention_evaluate(
     # a snapshot just submitted that is the device's latest: its counters' rises are news
     fresh = snapshot is not None and device.latest_snapshot_id == snapshot.pk
     current = _open_items(device)
-    assessment = _assessment(device, snapshot, current, fresh=fresh)
+    assessment = _assessment(device, snapshot if fresh else None, current, fresh=fresh)
     plan = _plan(assessment, current)
     if plan.only_seen:
         _seen_again(plan.seen)
@@ -129,12 +129,10 @@ def _ids(items: OpenItems) -> dict[tuple[str, str, str], int]:
 
 
 def _assessment(
-    device: Device, snapshot: HardwareSnapshot | None, current: OpenItems, *, fresh: bool
+    device: Device, latest: HardwareSnapshot | None, current: OpenItems, *, fresh: bool
 ) -> rules.Assessment:
-    if snapshot is not None and device.latest_snapshot_id == snapshot.pk:
-        cpu_model = snapshot.cpu_model
-    else:
-        cpu_model = selectors.latest_cpu_model(device.pk)
+    """`latest`: the device's latest snapshot when at hand (else its CPU model is read)."""
+    cpu_model = latest.cpu_model if latest is not None else selectors.latest_cpu_model(device.pk)
     open_disks = [(kind, disk) for kind, _, disk in current if disk]
     return device_assessment(device, open_disks, cpu_model, judge_rises=fresh)
 
