@@ -37,6 +37,7 @@ class SubmissionViewSet(viewsets.GenericViewSet):
     """POST /api/benchmark: what bench.sh sends."""
 
     permission_classes = (SubmitScope,)
+    permission_model = Benchmark  # a staff session submits with the admin's add permission
     parser_classes = (SubmissionJSONParser,)
 
     @extend_schema(
@@ -82,12 +83,14 @@ class BenchmarkViewSet(mixins.RetrieveModelMixin, IdViewSet):
 
     queryset = Benchmark.objects.all()
     serializer_class = BenchmarkDetailSerializer
+    permission_model = Benchmark
 
 
 class DeviceBenchmarkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """GET /api/devices/{id}/benchmarks: a device's history, newest first."""
 
     serializer_class = BenchmarkSummarySerializer
+    permission_model = Benchmark
 
     def get_queryset(self):
         device = object_or_404(Device.objects.only("pk"), self.kwargs["device_pk"])

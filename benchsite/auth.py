@@ -1,7 +1,8 @@
 """Bearer-token authentication and scope permissions for the API.
 
 Valid tokens: the fleet-wide API_TOKEN (every scope) or an active ApiToken. The admin's staff
-session is accepted too (SessionAuthentication, with its CSRF check) and has every scope.
+session is accepted too (SessionAuthentication, with its CSRF check): it may do through the API
+what its admin permissions let it do in the admin (`session_allowed`).
 """
 
 import hmac
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from rest_framework import authentication, exceptions, permissions
+
+from inventory.models import Device
 
 from .models import ApiToken, Scope, token_hash
 from .services import api_token_touch
@@ -90,10 +93,39 @@ class ScopePermission(permissions.BasePermission):
         if not (request.user and request.user.is_authenticated):
             return False  # DRF answers 401 (NotAuthenticated) for these
         needed = self.scope if request.method in permissions.SAFE_METHODS else self.write_scope
-        if needed in request_scopes(request):
-            return True
-        self.message = f"This token does not have the '{needed}' scope."
-        return False
+        if needed not in request_scopes(request):
+            self.message = f"This token does not have the '{needed}' scope."
+            return False
+        if not isinstance(request.user, TokenClient) and not session_allowed(request, view):
+            self.message = "Your account's admin permissions do not allow this."
+            return False
+        return True
+
+
+# the admin permission a staff session needs for each kind of request
+METHOD_ACTIONS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
+
+
+def session_allowed(request, view) -> bool:
+    """Whether a staff session's admin permissions allow this request, as in the admin: to read,
+    the view permission (or the change one) of the view's `permission_model` (the devices where
+    the view names none: the fleet); to write, the `permission_action` of its model (add,
+    change or delete by the method where the view names none). A write to a view that names no
+    model is a superuser's only."""
+    user = request.user
+    if user.is_superuser:
+        return True
+    model = getattr(view, "permission_model", None)
+    if request.method in permissions.SAFE_METHODS:
+        actions = ("view", "change")
+        model = model or Device
+    else:
+        action = getattr(view, "permission_action", None) or METHOD_ACTIONS.get(request.method)
+        if model is None or action is None:
+            return False
+        actions = (action,)
+    opts = model._meta
+    return any(user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}") for action in actions)
 
 
 class ReadScope(ScopePermission):

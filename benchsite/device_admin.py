@@ -5,6 +5,7 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -71,6 +72,12 @@ SCORE_COLUMNS = (
     _score_column("global_score", "global", strong=True),
     *(_score_column(f"{c.name}_score", c.label) for c in CATEGORIES),
 )
+
+
+def can_acknowledge(request) -> bool:
+    """Whether the user may acknowledge attention items: their admin's change permission, as
+    on the items' own pages and in the API."""
+    return request.user.has_perm("insights.change_attentionitem")
 
 
 @admin.register(Device)
@@ -220,6 +227,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
             story["smart_disks"], story["smart_unread"] = read, unread
             story["insight_sentences"] = insight_sentences(story["insights"])
             story["open_items"] = selectors.open_items(device.pk)
+            story["can_acknowledge"] = can_acknowledge(request)
             extra_context["story"] = story
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -269,8 +277,10 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(("POST",))
         device = self.get_object(request, admin.utils.unquote(object_id))
-        if device is None or not self.has_change_permission(request, device):
+        if device is None or not self.has_view_permission(request, device):
             raise Http404
+        if not can_acknowledge(request):
+            raise PermissionDenied
         item = get_object_or_404(AttentionItem, pk=item_id, device=device)
         services_insights.attention_acknowledge(item=item, by=request.user.get_username())
         self.message_user(request, f"Acknowledged: {item.message}")

@@ -111,11 +111,28 @@ class BenchAdminSite(admin.AdminSite):
         self.disable_action("export_csv")
 
     def index(self, request, extra_context=None):
+        base = bench_base(request)
+        context = {
+            "bench_command": bench_command(base),
+            "bench_root_note": BENCH_ROOT_NOTE,
+            # an address only this machine reaches, by the loopback rule of runs' targets
+            "bench_loopback": is_loopback(urlsplit(base).netloc),
+            "token_add_url": reverse("admin:benchsite_apitoken_add"),
+            # the fleet's panels, for an account that may view devices (as their admin pages)
+            "fleet_visible": request.user.has_perm("inventory.view_device")
+            or request.user.has_perm("inventory.change_device"),
+        }
+        if context["fleet_visible"]:
+            context.update(self.fleet_panels())
+        return super().index(request, {**context, **(extra_context or {})})
+
+    def fleet_panels(self) -> dict:
+        """The dashboard's view of the fleet: what needs attention, the figures, the ranking."""
         ranking = device_ranking().filter(last_benchmark_at__isnull=False)[:RANKING_SIZE]
         attention, attention_total = attention_board(limit=ATTENTION_SIZE)
         # the ranking has runs only: the devices it leaves out are named under it
         unbenchmarked, unbenchmarked_total = device_unbenchmarked(limit=UNBENCHMARKED_SHOWN)
-        context = {
+        return {
             "attention": attention,
             "attention_total": attention_total,
             "attention_url": reverse("admin:insights_attentionitem_changelist") + "?state=open",
@@ -125,15 +142,8 @@ class BenchAdminSite(admin.AdminSite):
             "unbenchmarked_more": unbenchmarked_total - len(unbenchmarked),
             "categories": CATEGORIES,
             "recent": benchmark_recent(limit=10),
-            "bench_command": bench_command(base := bench_base(request)),
-            "bench_root_note": BENCH_ROOT_NOTE,
-            # an address only this machine reaches, by the loopback rule of runs' targets
-            "bench_loopback": is_loopback(urlsplit(base).netloc),
-            "token_add_url": reverse("admin:benchsite_apitoken_add"),
             "devices_url": reverse("admin:inventory_device_changelist"),
-            **(extra_context or {}),
         }
-        return super().index(request, context)
 
     def login(self, request, extra_context=None):
         """Django's admin login, with failed attempts budgeted per client IP like bad API tokens

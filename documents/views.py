@@ -83,6 +83,7 @@ class DeviceDocumentViewSet(StorageErrors, mixins.ListModelMixin, viewsets.Gener
     """GET/POST /api/devices/{id}/docs: a device's documents, and uploads (multipart)."""
 
     serializer_class = DocumentSerializer
+    permission_model = Document
     parser_classes = (MultiPartParser,)
     pagination_class = None  # a handful per device; the contract lists them whole
 
@@ -153,6 +154,7 @@ class DocumentViewSet(
     """GET/DELETE /api/docs/{id}, GET /api/docs/{id}/download."""
 
     serializer_class = DocumentSerializer
+    permission_model = Document
     lookup_value_regex = r"\d+"
 
     def get_object(self):

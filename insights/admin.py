@@ -97,7 +97,7 @@ class AttentionItemAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:insights_attentionitem_changelist"))
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description="Acknowledge selected items (close them)")
+    @admin.action(description="Acknowledge selected items (close them)", permissions=("change",))
     def acknowledge(self, request, queryset):
         by = request.user.get_username()
         count = 0

@@ -30,6 +30,8 @@ class AttentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IdViewS
 
     serializer_class = AttentionItemSerializer
     queryset = AttentionItem.objects.select_related("device")
+    permission_model = AttentionItem
+    permission_action = None  # acknowledge: the change permission
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -61,7 +63,7 @@ class AttentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IdViewS
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=AttentionItemSerializer)
-    @action(detail=True, methods=("post",))
+    @action(detail=True, methods=("post",), permission_action="change")
     def acknowledge(self, request, pk=None):
         """A person saw it: the item closes."""
         item = services.attention_acknowledge(item=self.get_object(), by=str(request.user))

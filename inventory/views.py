@@ -30,6 +30,7 @@ class DeviceViewSet(
     which adds what other apps attach to the device (its runs, its documents).
     """
 
+    permission_model = Device  # a staff session's admin permissions (benchsite.auth)
     filter_backends = (DeviceSearch, DeviceFilter, DeviceOrdering)
     search_fields = (
         *DEVICE_SEARCH_FIELDS,
@@ -110,6 +111,7 @@ class DeviceLinkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """GET/POST /api/devices/{id}/links: a device's manufacturer links."""
 
     serializer_class = LinkSerializer
+    permission_model = ManufacturerLink
     pagination_class = None  # a handful per device; the contract lists them whole
 
     def get_queryset(self):
@@ -150,6 +152,7 @@ class LinkViewSet(
     """GET/PATCH/PUT/DELETE /api/links/{id}: one manufacturer link."""
 
     serializer_class = LinkSerializer
+    permission_model = ManufacturerLink
     queryset = ManufacturerLink.objects.all()
 
     @extend_schema(

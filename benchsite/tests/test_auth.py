@@ -118,11 +118,9 @@ def test_other_authorization_schemes_are_not_tokens(anon):
     assert response.status_code == 401
 
 
-def test_staff_session_has_every_scope():
-    staff = User.objects.create_user("admin", password="pw-123456", is_staff=True)
-    client = APIClient()
-    client.force_login(staff)
-    assert client.get(READ_URL).status_code == 200
+def test_staff_session_reads_with_the_admin_view_permission():
+    assert _staff("inventory.view_device").get(READ_URL).status_code == 200
+    assert _staff("inventory.change_device").get(READ_URL).status_code == 200
 
 
 def test_non_staff_session_is_forbidden():
@@ -184,3 +182,117 @@ def test_admin_revoke_action(admin_client, token_client):
         {"action": "revoke", "_selected_action": [token.pk]},
     )
     assert client.get(READ_URL).status_code == 401
+
+
+def _staff(*perms: str) -> APIClient:
+    """A staff session holding these admin permissions (app_label.codename)."""
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.create_user(
+        f"staff{User.objects.count()}", password="pw-123", is_staff=True
+    )
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def stocked():
+    """A device with a link, a document and an open attention item."""
+    from documents.models import Document
+    from insights.models import AttentionItem
+    from inventory.models import ManufacturerLink
+    from inventory.tests.factories import DeviceFactory
+
+    device = DeviceFactory()
+    link = ManufacturerLink.objects.create(device=device, label="BIOS", url="https://x.example/")
+    document = Document.objects.create(
+        device=device,
+        title="manual",
+        original_filename="m.txt",
+        stored_name="ab" * 32,
+        size_bytes=1,
+        sha256="ab" * 32,
+        mime_type="text/plain",
+    )
+    item = AttentionItem.objects.create(
+        device=device, kind="smart_failing", severity="critical", disk="sda", message="failing"
+    )
+    return device, link, document, item
+
+
+def _writes(client: APIClient, stocked) -> dict[str, int]:
+    device, link, document, item = stocked
+    return {
+        "patch device": client.patch(
+            f"/api/devices/{device.pk}", {"owner": "x"}, format="json"
+        ).status_code,
+        "add link": client.post(
+            f"/api/devices/{device.pk}/links",
+            {"label": "x", "url": "https://y.example/"},
+            format="json",
+        ).status_code,
+        "change link": client.patch(
+            f"/api/links/{link.pk}", {"label": "y"}, format="json"
+        ).status_code,
+        "acknowledge": client.post(f"/api/attention/{item.pk}/acknowledge").status_code,
+        "delete document": client.delete(f"/api/docs/{document.pk}").status_code,
+        "delete link": client.delete(f"/api/links/{link.pk}").status_code,
+        "delete device": client.delete(f"/api/devices/{device.pk}").status_code,
+    }
+
+
+def test_a_view_only_staff_session_reads_and_writes_nothing(stocked):
+    from insights.models import AttentionItem
+    from inventory.models import Device
+
+    viewer = _staff("inventory.view_device", "insights.view_attentionitem")
+    assert viewer.get(READ_URL).status_code == 200
+    assert viewer.get("/api/attention").status_code == 200
+    assert set(_writes(viewer, stocked).values()) == {403}
+    device, link, document, item = stocked
+    assert Device.objects.get(pk=device.pk).owner == device.owner != "x"
+    assert AttentionItem.objects.get(pk=item.pk).closed_at is None
+    assert viewer.patch(f"/api/devices/{device.pk}", {"owner": "x"}, format="json").json() == {
+        "detail": "Your account's admin permissions do not allow this."
+    }
+
+
+def test_a_staff_session_without_permissions_reads_nothing(stocked):
+    nobody = _staff()
+    device, _, document, _ = stocked
+    for url in (READ_URL, f"/api/devices/{device.pk}", "/api/attention", "/api/stats"):
+        assert nobody.get(url).status_code == 403, url
+    assert nobody.get(f"/api/docs/{document.pk}").status_code == 403
+
+
+def test_a_staff_session_writes_what_its_admin_permissions_allow(stocked):
+    from inventory.models import Device
+
+    editor = _staff(
+        "inventory.change_device",
+        "inventory.add_manufacturerlink",
+        "insights.change_attentionitem",
+    )
+    assert _writes(editor, stocked) == {
+        "patch device": 200,
+        "add link": 201,
+        "change link": 403,
+        "acknowledge": 200,
+        "delete document": 403,
+        "delete link": 403,
+        "delete device": 403,
+    }
+    assert Device.objects.get(pk=stocked[0].pk).owner == "x"
+
+
+def test_a_superuser_session_does_everything(stocked):
+    superuser = User.objects.create_superuser("root", password="pw-123")
+    client = APIClient()
+    client.force_login(superuser)
+    assert set(_writes(client, stocked).values()) <= {200, 201, 204}

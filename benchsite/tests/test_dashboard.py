@@ -321,3 +321,19 @@ def test_devices_never_benchmarked_are_named_under_the_ranking(admin_client):
         DeviceFactory(hostname=f"z{i}")
     html = admin_client.get("/admin/").content.decode()
     assert "z2</a> and 3 more (the command below" in html
+
+
+def test_the_fleet_is_shown_to_accounts_that_may_view_devices(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    BenchmarkFactory(device__hostname="secret-nas", cpu_score=150.0)
+    staff = django_user_model.objects.create_user("nobody", password="x", is_staff=True)
+    client.force_login(staff)
+
+    html = client.get("/admin/").content.decode()
+    assert "secret-nas" not in html and 'id="ranking"' not in html
+    assert 'id="fleet-hidden"' in html and 'id="bench-command"' in html
+
+    staff.user_permissions.add(Permission.objects.get(codename="view_device"))
+    html = client.get("/admin/").content.decode()
+    assert ranking_hostnames(html) == ["secret-nas"] and 'id="fleet-hidden"' not in html

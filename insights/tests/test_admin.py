@@ -123,3 +123,32 @@ def test_the_notifications_list_says_when_notifications_are_off(admin_client, se
     settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]
     page = admin_client.get("/admin/insights/notification/").content.decode()
     assert "Notifications are off" not in page
+
+
+def test_a_view_only_account_sees_items_and_acknowledges_none(client, failing, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=("view_device", "view_attentionitem"))
+    )
+    client.force_login(viewer)
+    device_page = f"/admin/inventory/device/{failing.device_id}/change/"
+
+    html = client.get(device_page).content.decode()
+    assert failing.message in html and "Acknowledge" not in html
+    response = client.post(
+        f"/admin/inventory/device/{failing.device_id}/attention/{failing.pk}/acknowledge/"
+    )
+    assert response.status_code == 403
+    listing = client.get(LIST).content.decode()
+    assert failing.message in listing and 'value="acknowledge"' not in listing
+    response = client.post(LIST, {"action": "acknowledge", "_selected_action": [failing.pk]})
+    assert AttentionItem.objects.get().closed_at is None
+
+    viewer.user_permissions.add(Permission.objects.get(codename="change_attentionitem"))
+    viewer = django_user_model.objects.get(pk=viewer.pk)  # permissions are cached per object
+    client.force_login(viewer)
+    assert "Acknowledge" in client.get(device_page).content.decode()
+    client.post(f"/admin/inventory/device/{failing.device_id}/attention/{failing.pk}/acknowledge/")
+    assert AttentionItem.objects.get().closed_by == "viewer"
