@@ -177,7 +177,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
-        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # the database's directory, when it is made here, is this account's alone
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Opening a SQLite connection reads the schema and the WAL index (~0.5 ms): the threaded
     # server keeps one per thread (gunicorn.conf.py sets CONN_MAX_AGE for gthread; ASGI, which
     # runs each request on a new thread, must not).

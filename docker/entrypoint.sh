@@ -4,6 +4,8 @@
 # signals Docker sends.
 set -eu
 cd "$(dirname "$0")/.."
+# the database, the uploads and the backups: readable by the server's account alone
+umask 077
 
 # MIGRATE_ON_START as the settings read it; this also stops here, naming the variable, when a
 # secret is missing. With several app servers only one job migrates (docker-compose.yml, profile

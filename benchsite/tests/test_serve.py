@@ -158,3 +158,15 @@ def test_the_admin_account_is_created_once_and_a_refusal_is_said(checkout):
         assert db.execute("SELECT username, is_superuser FROM auth_user").fetchall() == [
             ("admin", 1)
         ]
+
+
+def test_the_database_is_readable_by_this_account_only(checkout):
+    database = checkout.parent / "serve.db"
+    database.touch(mode=0o644)  # an install from before the server set its umask
+    database.chmod(0o644)
+
+    serve(checkout)
+
+    for path in checkout.parent.glob("serve.db*"):
+        assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
+    assert {p.name for p in checkout.parent.glob("serve.db*")} >= {"serve.db"}
