@@ -168,6 +168,11 @@ class Assessment:
     holding: list[Condition] = field(default_factory=list)
     over: set[tuple[str, str, str]] = field(default_factory=set)
 
+    def leave_closed(self, keys: set[tuple[str, str, str]]) -> None:
+        """Hold none of these conditions: acknowledged since the device's newest run, only
+        its next run opens them again."""
+        self.holding = [condition for condition in self.holding if condition.key not in keys]
+
 
 def score_conditions(
     assessment: Assessment,

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, TextField, When
+from django.db.models import Case, IntegerField, Subquery, TextField, When
 from django.db.models.functions import Cast
 
 from benchmarks import validity
@@ -183,6 +183,17 @@ def _peers_query(key: str, figures: tuple[str, ...]) -> Prepared:
         ),
         wanted=str,
         device_id=int,
+    )
+
+
+def acknowledged_since_newest_run(device_id: int) -> set[tuple[str, str, str]]:
+    """The (kind, category, disk) of the device's items a person acknowledged since its newest
+    run arrived. One query."""
+    newest = Benchmark.objects.filter(device_id=device_id).order_by("-id").values("received_at")
+    return set(
+        AttentionItem.objects.filter(device_id=device_id, closed_at__gte=Subquery(newest[:1]))
+        .exclude(closed_by="")
+        .values_list("kind", "category", "disk")
     )
 
 

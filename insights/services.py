@@ -75,6 +75,7 @@ def attention_evaluate(
     device: Device,
     snapshot: HardwareSnapshot | None = None,
     newest_run_id: int | None = None,
+    reevaluating: bool = False,
 ) -> list[Event]:
     """Open an item for each new condition, update the open ones that still hold, close the
     ones that are over (smart_degrading waits for a person). Returns what opened and closed,
@@ -92,13 +93,18 @@ def attention_evaluate(
 
     `snapshot`: the one a submission just stored, which spares reading it again when it is the
     device's latest. `newest_run_id`: that submission's run, the newest of its device when it
-    committed (a device's submissions are stored one after the other); read when not given."""
+    committed (a device's submissions are stored one after the other); read when not given.
+    `reevaluating`: no new run came (rescore): a condition a person acknowledged since the
+    device's newest run arrived stays closed until its next submission, as acknowledging
+    promises."""
     if newest_run_id is None:
         newest_run_id = selectors.newest_run_id(device.pk)
     # a snapshot just submitted that is the device's latest: its counters' rises are news
     fresh = snapshot is not None and device.latest_snapshot_id == snapshot.pk
     current = _open_items(device)
     assessment = _assessment(device, snapshot if fresh else None, current, fresh=fresh)
+    if reevaluating:
+        assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
     plan = _plan(assessment, current)
     if plan.only_seen:
         _seen_again(plan.seen)
@@ -113,6 +119,8 @@ def attention_evaluate(
         if _ids(locked) != _ids(current) or selectors.newest_run_id(device.pk) != newest_run_id:
             # the device's row may be stale too
             assessment = _assessment(device, None, locked, fresh=fresh)
+            if reevaluating:
+                assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
         return _apply(device, _plan(assessment, locked))
 
 
@@ -233,7 +241,7 @@ def attention_evaluate_all(*, devices: Iterable[Device] | None = None) -> Reeval
         devices = Device.objects.filter(last_benchmark_at__isnull=False)
     done = Reevaluated()
     for device in devices:
-        events = attention_evaluate(device=device)
+        events = attention_evaluate(device=device, reevaluating=True)
         done.devices += 1
         done.opened += sum(event.kind == OPENED for event in events)
         done.resolved += sum(event.kind == RESOLVED for event in events)

@@ -151,3 +151,20 @@ def test_rescore_after_a_threshold_change_says_what_opened_and_resolved(run, set
 
     assert "Attention re-evaluated on 2 device(s): 1 item(s) opened, 0 resolved." in out.getvalue()
     assert AttentionItem.objects.filter(closed_at__isnull=True).count() == 2
+
+
+def test_rescore_leaves_an_acknowledged_condition_closed_until_the_next_run(run):
+    run("nas", hours_ago=2, disks=[disk(smart_health="FAILED")])
+    attention_acknowledge(item=AttentionItem.objects.get(), by="admin")
+
+    out = io.StringIO()
+    call_command("rescore", stdout=out)
+
+    assert "1 device(s): 0 item(s) opened, 0 resolved." in out.getvalue()
+    assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
+    # the device's next submission finds the disk still failing: a new item
+    run("nas", hours_ago=1, disks=[disk(smart_health="FAILED")])
+    assert AttentionItem.objects.filter(closed_at__isnull=True, closed_by="").count() == 1
+    # one acknowledged before that run is no reason to keep the new condition closed
+    call_command("rescore", stdout=out)
+    assert AttentionItem.objects.filter(closed_at__isnull=True).count() == 1
