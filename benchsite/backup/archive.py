@@ -105,8 +105,17 @@ class ArchiveWriter:
             stat = os.fstat(handle.fileno())
             self.add(name, handle, size=stat.st_size, mtime=stat.st_mtime)
 
-    def add_manifest(self, *, engine: str, created_at: datetime, counts: dict[str, int]) -> None:
-        """Write the manifest of every member added so far: the last member of an archive."""
+    def add_manifest(
+        self,
+        *,
+        engine: str,
+        created_at: datetime,
+        counts: dict[str, int],
+        migrations: list[str],
+    ) -> None:
+        """Write the manifest of every member added so far: the last member of an archive.
+        `migrations`: those applied to the archived database ("app.name"), by which a restore
+        tells an archive of a newer version."""
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -117,6 +126,7 @@ class ArchiveWriter:
             "created_at": created_at.isoformat(),
             "hostname": socket.gethostname(),
             "counts": counts,
+            "migrations": migrations,
             "files": self.files,
         }
         body = json.dumps(manifest, indent=2, sort_keys=True).encode()
@@ -278,6 +288,9 @@ def _validate_manifest(raw: bytes | None, path: Path) -> dict[str, Any]:
             and isinstance(entry.get("sha256"), str)
         ):
             raise RestoreError(f"{path}: {MANIFEST} has a malformed file entry.")
+    migrations = manifest.get("migrations", [])  # absent from archives of older versions
+    if not (isinstance(migrations, list) and all(isinstance(m, str) for m in migrations)):
+        raise RestoreError(f"{path}: {MANIFEST} has a malformed list of migrations.")
     if DATABASE_MEMBERS[engine] not in {entry["path"] for entry in files}:
         raise RestoreError(f"{path}: the manifest lists no {ENGINE_NAMES[engine]} database.")
     return manifest

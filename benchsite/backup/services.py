@@ -12,6 +12,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 
 from documents import storage
 from documents.models import Document
@@ -82,6 +84,17 @@ def backup_create(
     if keep is not None and keep < 1:
         raise BackupError("--keep must be at least 1 (the archive just written is kept).")
     directory = Path(output_dir or settings.BACKUP_DIR)
+    upload_dir = storage.local_path()
+    if (
+        upload_dir is not None
+        and directory.resolve().is_relative_to(upload_dir.resolve())
+        and directory.resolve() != Path(settings.BACKUP_DIR).resolve()
+    ):
+        # a restore replaces UPLOAD_DIR's content (BACKUP_DIR alone is left out of it)
+        raise BackupError(
+            f"{directory} is inside UPLOAD_DIR ({upload_dir}): the next restore would delete "
+            f"the archives there. Write them elsewhere."
+        )
     engine = _engine(alias)
     now = datetime.now(UTC)
     try:
@@ -99,7 +112,12 @@ def backup_create(
                 writer.add_file(DATABASE_MEMBERS[engine], dump)
                 # the uploads after the database: a file uploaded meanwhile is harmless extra
                 uploads.archive_uploads(writer, skipped, directory, mtime=now.timestamp())
-                writer.add_manifest(engine=engine, created_at=now, counts=counts)
+                writer.add_manifest(
+                    engine=engine,
+                    created_at=now,
+                    counts=counts,
+                    migrations=_applied_migrations(alias),
+                )
         size = path.stat().st_size
     except (OSError, sqlite3.Error, tarfile.TarError) as exc:
         raise BackupError(
@@ -160,6 +178,14 @@ def backup_check_restorable(*, info: ArchiveInfo, alias: str = "default") -> Non
             f"The archive is inside UPLOAD_DIR ({upload_dir}), whose content a restore "
             f"replaces: move it elsewhere first."
         )
+    unknown = sorted(set(info.manifest.get("migrations", ())) - _known_migrations())
+    if unknown:
+        raise RestoreError(
+            f"{info.path.name} was made by a newer version of Linux BenchTools: its database has "
+            f"{len(unknown)} migration(s) this version does not know ({', '.join(unknown[:5])}"
+            f"{' …' if len(unknown) > 5 else ''}). Upgrade this server first (README, "
+            f'"Upgrade"), then restore it; nothing was changed.'
+        )
     current = connections[alias].vendor
     if info.engine != current:
         raise RestoreError(
@@ -209,7 +235,14 @@ def backup_restore(
     # the archive's database as restored, before the migrations of a newer version add their
     # rows (permissions, content types): what it holds against what the manifest counted
     mismatches = _count_mismatches(info, alias)
-    call_command("migrate", interactive=False, verbosity=0, database=alias)
+    try:
+        call_command("migrate", interactive=False, verbosity=0, database=alias)
+    except Exception as exc:
+        raise RestoreError(
+            f"The archive's database was restored, but applying this version's migrations to "
+            f"it failed: {describe(exc)}. The server cannot use it until they are applied: "
+            f"fix the cause (a full disk?), then run manage.py migrate."
+        ) from exc
     try:
         uploads.remove_others(listed, directory)
     except uploads.StorageFailure as exc:
@@ -224,6 +257,17 @@ def backup_restore(
         damaged=damaged,
         fileless=_fileless_documents(listed, alias),
     )
+
+
+def _applied_migrations(alias: str) -> list[str]:
+    recorder = MigrationRecorder(connections[alias])
+    return sorted(f"{app}.{name}" for app, name in recorder.applied_migrations())
+
+
+def _known_migrations() -> set[str]:
+    """The migrations of this version's code, applied or not."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return {f"{app}.{name}" for app, name in loader.disk_migrations}
 
 
 def _fileless_documents(listed: dict[str, object], alias: str) -> list[tuple[int, str, str]]:

@@ -22,7 +22,7 @@ import pytest
 from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
@@ -815,3 +815,56 @@ def test_a_postgresql_restore_that_fails_at_its_last_statement_changes_nothing(s
         restore(path, "--noinput")
 
     assert state(site)["rows"] == changed
+
+
+def test_an_archive_of_a_newer_version_is_refused_before_anything_changes(site):
+    """Restored, it would have been served by code that does not know its columns: every
+    submission a 500 (a NOT NULL column this version does not fill)."""
+    path = make_backup()
+    entries, manifest = split(path)
+    assert "inventory.0001_initial" in manifest["migrations"]
+    mutate(site)
+    before = state(site)
+    newer = [*manifest["migrations"], "inventory.9001_device_rack", "insights.9002_more"]
+    pack(path, entries, {**manifest, "migrations": newer})
+
+    with pytest.raises(CommandError) as refused:
+        restore(path, "--noinput")
+
+    message = str(refused.value)
+    assert "made by a newer version of Linux BenchTools" in message
+    assert "2 migration(s) this version does not know" in message
+    assert "inventory.9001_device_rack" in message and "nothing was changed" in message
+    assert state(site) == before
+    # an archive of an older version (no such list) still restores
+    pack(path, entries, {k: v for k, v in manifest.items() if k != "migrations"})
+    assert "Restored" in restore(path, "--noinput")[0]
+
+
+def test_a_failed_migration_after_the_restore_is_said_as_such(site, monkeypatch):
+    path = make_backup()
+    real = call_command
+
+    def migrate_fails(name, *args, **kwargs):
+        if name == "migrate":
+            raise OperationalError("database or disk is full")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(backup.services, "call_command", migrate_fails)
+
+    with pytest.raises(CommandError) as failed:
+        restore(path, "--noinput")
+
+    assert "applying this version's migrations to it failed: database or disk is full" in str(
+        failed.value
+    )
+    assert "run manage.py migrate" in str(failed.value)
+
+
+def test_archives_are_not_written_where_a_restore_deletes_them(site, settings):
+    inside = Path(settings.UPLOAD_DIR) / "offsite"
+
+    with pytest.raises(CommandError, match="is inside UPLOAD_DIR .* the next restore would delete"):
+        call_command("backup", "--output-dir", str(inside), stdout=io.StringIO())
+
+    assert not inside.exists()
