@@ -349,3 +349,16 @@ def test_successful_admin_logins_never_count(low_rate, admin_account):
         assert admin_login(client, ADMIN_PASSWORD).status_code == 302
         client.post(reverse("admin:logout"))
     assert admin_login(client, ADMIN_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_sqlite_wal_is_cut_back_once_it_restarts():
+    """Under a steady flood, readers keep checkpoints from restarting the WAL, which grew to
+    hundreds of MB and stayed so; SQLite truncates it to journal_size_limit when it restarts."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_size_limit")
+        assert cursor.fetchone()[0] == 64 * 1024 * 1024
