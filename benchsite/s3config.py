@@ -35,7 +35,8 @@ def s3_storage(
             "client_config": Config(
                 connect_timeout=min(CONNECT_TIMEOUT_S, timeout_s),
                 read_timeout=timeout_s,
-                retries={"max_attempts": 2, "mode": "standard"},
+                # two tries in all (botocore's max_attempts would be the retries after the first)
+                retries={"total_max_attempts": 2, "mode": "standard"},
             ),
         },
     }

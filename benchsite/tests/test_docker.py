@@ -176,6 +176,9 @@ def test_the_proxy_forwards_one_hop_and_logs_no_query_string():
     conf = (ROOT / "docker" / "nginx.conf").read_text()
     directives = {line.strip() for line in conf.splitlines() if not line.strip().startswith("#")}
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in directives
+    # the Host with the port the browser used ($host drops it): an admin login's Origin
+    # (http://bench.lan:8007) failed Django's CSRF check against "bench.lan"
+    assert "proxy_set_header Host $http_host;" in directives
     assert "set $app http://app:8007;" in directives and "proxy_pass $app;" in directives
     assert "resolver 127.0.0.11 valid=10s ipv6=off;" in directives  # finds new replicas
     log_format = conf.split("log_format benchtools", 1)[1].split(";", 1)[0]

@@ -3,6 +3,7 @@ on loopback (moto in server mode): the API, the release of unreferenced files, c
 """
 
 import concurrent.futures
+import contextlib
 import hashlib
 import os
 import socket
@@ -194,6 +195,15 @@ def test_an_object_store_that_never_answers_is_a_503_after_its_timeout(
             assert failed is not None and storage.is_unavailable(failed), failed
         finally:
             pool.shutdown(wait=False)
+        # tried twice, as README says: one connection per try (it was three)
+        hung.settimeout(0.2)
+        tries = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                tries.append(hung.accept()[0])
+        assert len(tries) == 2
+        for connection in tries:
+            connection.close()
 
         response = post_file(api, device, files.pdf_bytes("manual"), "manual.pdf")
 
