@@ -59,7 +59,8 @@ class StorageAudit:
 def storage_audit(*, verify: bool = False) -> StorageAudit:
     """Check every document's file (present, right size; with `verify`, right SHA-256) and
     list the stored files no document references. Reads only; memory grows with the number
-    of distinct contents, not with their size."""
+    of distinct contents, not with their size. A storage that fails (an object store that does
+    not answer) raises: no file is reported missing for it."""
     audit = StorageAudit()
     rows = Document.objects.order_by("pk").values_list(
         "pk", "device__hostname", "stored_name", "size_bytes", "sha256"
@@ -70,8 +71,8 @@ def storage_audit(*, verify: bool = False) -> StorageAudit:
         if name not in checked:
             try:
                 actual = storage.size(name)
-            except OSError:
-                actual = None
+            except FileNotFoundError:
+                actual = None  # any other error is the storage's (a store that times out)
             if actual is None:
                 checked[name] = "missing"
             elif actual != size_bytes:

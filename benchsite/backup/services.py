@@ -52,6 +52,9 @@ class BackupResult:
     # documents of the archived database whose file the archive lacks or holds damaged: the
     # older archives are then kept (not pruned), they may hold the good copies
     problems: list[StoredFileProblem] = field(default_factory=list)
+    # documents of the archived database deleted while the backup ran, their files with them:
+    # in the archive without a file, which is no damage
+    deleted_meanwhile: list[StoredFileProblem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ def backup_create(
     except BackupError as exc:
         raise BackupError(f"{exc} No archive was written to {directory}.") from exc
     problems = _document_problems(referenced, writer.files)
+    deleted_meanwhile = _deleted_meanwhile(problems, alias)
+    problems = [problem for problem in problems if problem not in deleted_meanwhile]
     try:
         pruned = (
             backup_prune(directory=directory, keep=keep, written=path)
@@ -147,6 +152,7 @@ def backup_create(
         pruned=pruned,
         leftovers=leftovers,
         problems=problems,
+        deleted_meanwhile=deleted_meanwhile,
     )
 
 
@@ -168,6 +174,16 @@ def _document_problems(
         problem = "missing" if found is None else "checksum differs"
         problems += [StoredFileProblem(pk, device, name, problem) for pk, device in documents]
     return problems
+
+
+def _deleted_meanwhile(problems: list[StoredFileProblem], alias: str) -> list[StoredFileProblem]:
+    """The missing files of documents deleted since the archived snapshot was read: deleting a
+    document removes its file, which is then rightly absent."""
+    missing = {problem.document_id for problem in problems if problem.problem == "missing"}
+    if not missing:
+        return []
+    alive = set(Document.objects.using(alias).filter(pk__in=missing).values_list("pk", flat=True))
+    return [p for p in problems if p.problem == "missing" and p.document_id not in alive]
 
 
 def backup_check_restorable(*, info: ArchiveInfo, alias: str = "default") -> None:

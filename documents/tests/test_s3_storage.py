@@ -115,6 +115,30 @@ def test_check_documents_reads_the_bucket(device, s3_server, s3_bucket):
     )
 
 
+def test_check_documents_says_a_store_that_does_not_answer_and_reports_no_file_missing(
+    device, settings, s3_server, s3_bucket
+):
+    """Each timeout of a slow store was reported as a missing file (botocore's timeouts are
+    OSErrors), with the advice to take the files back from a backup."""
+    document = services.document_store(device=device, upload=files.upload(b"kept", "kept.txt"))
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": s3_server.storage(
+                s3_bucket, endpoint_url=f"http://127.0.0.1:{hung.getsockname()[1]}", timeout_s=1
+            ),
+        }
+        err = StringIO()
+        with pytest.raises(CommandError) as failed:
+            call_command("check_documents", stdout=StringIO(), stderr=err)
+
+    assert "The document storage did not answer (DOCUMENT_STORAGE)" in str(failed.value)
+    assert "Nothing was checked" in str(failed.value)
+    assert "missing" not in err.getvalue() and document.stored_name not in err.getvalue()
+
+
 def _check(**env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check"],

@@ -38,6 +38,11 @@ class Command(BaseCommand):
                 f"{result.files} uploaded file(s)."
             )
         )
+        if gone := result.deleted_meanwhile:
+            self.stdout.write(
+                f"{len(gone)} document(s) were deleted while the backup ran: the archive holds "
+                f"them without their file (a restore of it names them)."
+            )
         for path in result.pruned:  # pruned once the new archive was written
             self.stdout.write(f"Deleted old archive {path.name}")
         if result.problems:

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 
+from documents import storage
 from documents.selectors import storage_audit
 from documents.services import storage_release_unreferenced
 
@@ -42,7 +43,15 @@ class Command(BaseCommand):
     def handle(self, *args, verify, delete_unreferenced, min_age, **options):
         if min_age < 0:
             raise CommandError("--min-age must be 0 or more minutes.")
-        audit = storage_audit(verify=verify)
+        try:
+            audit = storage_audit(verify=verify)
+        except Exception as exc:
+            if not storage.is_unavailable(exc):
+                raise
+            raise CommandError(
+                f"The document storage did not answer (DOCUMENT_STORAGE): {exc}. Nothing was "
+                "checked; run this again once it answers."
+            ) from exc
         self.stdout.write(
             f"{audit.documents} documents, {audit.contents} stored contents"
             f"{' (checksums verified)' if verify else ''}."
