@@ -68,6 +68,8 @@
 # (the JSON is kept in a file and the command to resend it is printed); 2 usage error; 3 a
 # requirement is missing (jq, curl, a writable TMPDIR with a few MB free).
 
+# `sh bench.sh` or `curl ... | sudo sh -s --` would stop at the next line with "Illegal option"
+[ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
 readonly BENCH_SCRIPT_VERSION="1.1.0"
@@ -98,6 +100,8 @@ SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
 SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
 WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID=""
+# OUTPUT_OK: --output holds this run's JSON; SUBMITTING: the JSON being sent (kept if interrupted)
+OUTPUT_OK=0 SUBMITTING=""
 IS_ROOT=0
 [[ ${EUID:-$(id -u)} -eq 0 ]] && IS_ROOT=1
 # root by `su` (without -) keeps the user's PATH, without the sbin directories where dmidecode,
@@ -196,14 +200,16 @@ parse_args() {
     while (($#)); do
         case $1 in
             --server) need_value "$1" $# "${2-}"; SERVER=$2; shift 2 ;;
-            --token) need_value "$1" $# "${2-}"; TOKEN=$2; shift 2 ;;
+            # a token is any word (one of token_urlsafe's may begin with --)
+            --token) if (($# < 2)) || [[ -z ${2-} ]]; then usage_error "option --token needs a value"; fi; TOKEN=$2; shift 2 ;;
+            --token=*) TOKEN=${1#*=}; [[ -n $TOKEN ]] || usage_error "option --token needs a value"; shift ;;
             --device) need_value "$1" $# "${2-}"; DEVICE=$2; shift 2 ;;
             --iperf-server) need_value "$1" $# "${2-}"; IPERF_SERVER=$2; shift 2 ;;
             --output) need_value "$1" $# "${2-}"; OUTPUT=$2; shift 2 ;;
             --capture) need_value "$1" $# "${2-}"; CAPTURE=$2; shift 2 ;;
             --from-dir) need_value "$1" $# "${2-}"; FROM_DIR=$2; shift 2 ;;
             --repeats) need_value "$1" $# "${2-}"; REPEATS=$2; shift 2 ;;
-            --server=* | --token=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=*)
+            --server=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=*)
                 set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
             --skip-cpu) SKIP_CPU=1; shift ;;
             --skip-memory) SKIP_MEMORY=1; shift ;;
@@ -346,6 +352,18 @@ run_timed() {
     wait "$CHILD_PID" || rc=$?
     CHILD_PID=""
     return "$rc"
+}
+
+interrupted() {
+    # Ctrl-C or SIGTERM: during the submission, the JSON is kept with the command that resends
+    # it (a run of minutes is not lost to a server that hangs); cleanup stops what runs
+    local kept
+    if [[ -n $SUBMITTING ]] && kept=$(keep_json "$SUBMITTING"); then
+        log ""
+        log "bench.sh: interrupted while submitting."
+        say_resend "$kept"
+    fi
+    exit "$1"
 }
 
 cleanup() {
@@ -993,6 +1011,9 @@ collect_all() {
         printf 'root=%s\n' "$IS_ROOT"
         printf 'cpu_threads_multi=%s\n' "$(nproc 2>/dev/null)"
         printf 'repeats_fixed=%s\n' "$REPEATS"
+        # the run's id, which a replay of this capture submits again: stored once, whatever
+        # the number of replays (--capture submits too; a submission that timed out may be in)
+        printf 'submission_id=%s\n' "$(new_uuid)"
         [[ -n $DEVICE ]] && printf 'device=%s\n' "$DEVICE"
     } >"$CAP/capture-info.txt"
     local t0
@@ -2177,6 +2198,14 @@ device_name() {
     printf '%s' "${n:0:255}"
 }
 
+submission_id_of() {
+    # the id the capture's run was made with; a capture not made by bench.sh gets a new one
+    local sid=""
+    [[ -s $1/capture-info.txt ]] &&
+        sid=$(sed -n 's/^submission_id=\([0-9a-f-]\{36\}\)$/\1/p' "$1/capture-info.txt" 2>/dev/null | head -n 1)
+    printf '%s' "${sid:-$(new_uuid)}"
+}
+
 build_submission() {
     local d=$1 out=$2 name
     for name in cpu ram system motherboard gpu storage network os; do frag "$name" "parse_$name" "$d"; done
@@ -2188,7 +2217,7 @@ build_submission() {
         args+=(--rawfile "$n" "$WORK/frag-$n.json")
     done
     jq -n "${args[@]}" --arg device "$(device_name "$d")" --arg version "$BENCH_SCRIPT_VERSION" \
-        --arg sid "$(new_uuid)" --argjson skips "$skips" --argjson weights "$WEIGHTS_JSON" "$JQ_LOOPBACK"'
+        --arg sid "$(submission_id_of "$d")" --argjson skips "$skips" --argjson weights "$WEIGHTS_JSON" "$JQ_LOOPBACK"'
     # a fragment is one JSON object; empty or broken output of a parser counts as null
     def obj($x): ($x | try fromjson catch null) as $v | if ($v | type) == "object" then $v else null end;
     {cpu: $r_cpu, memory: $r_memory, disk: $r_disk, network: $r_network, gpu: $r_gpu}
@@ -2289,7 +2318,8 @@ print_summary() {
 keep_json() {
     # keep_json JSON : a persistent copy of the submission; prints its path
     local src=$1 dir dest stamp safe n
-    if [[ -n $OUTPUT && -s $OUTPUT ]]; then printf '%s' "$OUTPUT"; return; fi
+    # (return 0: a bare return in a trap's handler would give the signal's status)
+    if ((OUTPUT_OK)); then printf '%s' "$OUTPUT"; return 0; fi
     stamp=$(date +%Y%m%d-%H%M%S)
     safe=$(device_name "$CAP" | tr -c 'A-Za-z0-9._-' '_')
     for dir in "$PWD" "${TMPDIR:-/tmp}"; do
@@ -2298,11 +2328,17 @@ keep_json() {
         for n in "" -2 -3 -4 -5 -6 -7 -8 -9; do
             dest="$dir/bench-$safe-$stamp$n.json"
             [[ -e $dest ]] && continue
-            if (set -C && cat -- "$src" >"$dest") 2>/dev/null; then printf '%s' "$dest"; return; fi
+            if (set -C && cat -- "$src" >"$dest") 2>/dev/null; then printf '%s' "$dest"; return 0; fi
             break  # not writable here: the next directory
         done
     done
     return 1
+}
+
+say_resend() {
+    log "The submission is kept in $1. To send it again:"
+    log "  TOKEN=<your token>"
+    log "  curl -sS -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' --data-binary @$(printf '%q' "$1") $(printf '%q' "$SERVER")"
 }
 
 submit() {
@@ -2313,8 +2349,15 @@ submit() {
         return 3
     fi
     (umask 077 && printf 'Authorization: Bearer %s\n' "$TOKEN" >"$hdr")    # keeps the token out of ps
-    code=$(curl -sS -o "$resp" -w '%{http_code} %{redirect_url}' -X POST -H @"$hdr" -H 'Content-Type: application/json' \
-        --data-binary @"$json" --connect-timeout 10 --max-time 120 "$SERVER" 2>"$WORK/curl.err") || rc=$?
+    # in the background and waited for, as run_timed does, so that Ctrl-C is handled at once
+    # (interrupted() keeps the JSON); the redirections on curl alone, not on a function whose
+    # `wait` the trap would run inside of, its messages sent to curl.err
+    timeout 130 curl -sS -o "$resp" -w '%{http_code} %{redirect_url}' -X POST -H @"$hdr" -H 'Content-Type: application/json' \
+        --data-binary @"$json" --connect-timeout 10 --max-time 120 "$SERVER" >"$WORK/curl.code" 2>"$WORK/curl.err" </dev/null &
+    CHILD_PID=$!
+    wait "$CHILD_PID" || rc=$?
+    CHILD_PID=""
+    code=$(cat -- "$WORK/curl.code" 2>/dev/null)
     rm -f -- "$hdr"
     REDIRECT=${code#* } code=${code%% *}   # where a redirect points, shown with its error
     status=$(jq -r 'if type == "object" then (.status // "") else "" end' "$resp" 2>/dev/null)
@@ -2348,9 +2391,7 @@ submit() {
         fi
     fi
     if [[ -n $kept ]]; then
-        log "The submission is kept in $kept. To send it again:"
-        log "  TOKEN=<your token>"
-        log "  curl -sS -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' --data-binary @$(printf '%q' "$kept") $(printf '%q' "$SERVER")"
+        say_resend "$kept"
     else
         log "bench.sh: error: could not keep a copy of the submission (no writable directory)"
     fi
@@ -2366,12 +2407,16 @@ main() {
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-work.XXXXXX") || die 3 "cannot create a temporary directory"
     trap cleanup EXIT
     room_check "$WORK" "${TMPDIR:-/tmp}"
-    trap 'exit 130' INT
-    trap 'exit 143' TERM HUP
+    trap 'interrupted 130' INT
+    trap 'interrupted 143' TERM HUP
     ensure_jq
 
     if [[ -n $FROM_DIR ]]; then
         CAP=$(cd -- "$FROM_DIR" && pwd) || usage_error "--from-dir: cannot read '$FROM_DIR'"
+        if ((!DRY_RUN)) && [[ $(device_name "$CAP") == unknown ]]; then
+            # every such bundle would be filed under one device named "unknown"
+            usage_error "--from-dir: '$FROM_DIR' does not say which machine it is from (no capture-info.txt, no uname.txt): give --device NAME"
+        fi
         ((DRY_RUN)) || have curl || { ((IS_ROOT)) && apt_install curl; }
         curl_checked
         step 1 "parsing the capture in $CAP (nothing is run)"
@@ -2379,6 +2424,8 @@ main() {
         if [[ -n $CAPTURE ]]; then
             mkdir -p -- "$CAPTURE" || usage_error "--capture: cannot create '$CAPTURE'"
             CAP=$(cd -- "$CAPTURE" && pwd) || usage_error "--capture: cannot use '$CAPTURE'"
+            # a directory of another user (a stick mounted by root): every output would be lost
+            { : >"$CAP/capture-info.txt"; } 2>/dev/null || die 3 "--capture: cannot write in '$CAPTURE' (read-only, or another user's directory)"
             room_check "$CAP"
         else
             CAP="$WORK/capture"
@@ -2415,7 +2462,7 @@ main() {
         die 1 "could not build the submission JSON (jq's errors above)"
     fi
     if [[ -n $OUTPUT ]]; then
-        if cp -- "$json" "$OUTPUT" 2>/dev/null; then log "JSON written to $OUTPUT"; else warn "cannot write $OUTPUT"; fi
+        if cp -- "$json" "$OUTPUT" 2>/dev/null; then OUTPUT_OK=1; log "JSON written to $OUTPUT"; else warn "cannot write $OUTPUT"; fi
     fi
     [[ -n $CAPTURE ]] && log "raw outputs kept in $CAP"
     print_summary "$json"
@@ -2429,6 +2476,7 @@ main() {
         return 0
     fi
     log "submitting to $SERVER..."
+    SUBMITTING=$json
     submit "$json"
 }
 

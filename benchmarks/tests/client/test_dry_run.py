@@ -172,11 +172,18 @@ def test_progress_on_stderr_and_the_capture_named_as_the_contract_says(live_run)
     } <= names
 
 
-def test_each_run_has_a_fresh_submission_id(live_run):
+def test_a_replay_submits_the_runs_own_id_and_a_foreign_capture_a_fresh_one(live_run, tmp_path):
+    """Replaying a capture already stored (--capture submits too; a submission that timed out
+    may have been stored) stored the same run again under a new id."""
     first = uuid.UUID(live_run.document["submission_id"])
-    again = bench_json("--from-dir", str(live_run.capture))
     assert first.version == 4
-    assert uuid.UUID(again["submission_id"]) != first
+    again = bench_json("--from-dir", str(live_run.capture))
+    assert again["submission_id"] == live_run.document["submission_id"]
+    # someone's own lscpu, no capture-info.txt: each replay is a new run
+    (tmp_path / "lscpu.txt").write_text((live_run.capture / "lscpu.txt").read_text())
+    ids = {bench_json("--from-dir", str(tmp_path), "--device", "bundle")["submission_id"]}
+    ids.add(bench_json("--from-dir", str(tmp_path), "--device", "bundle")["submission_id"])
+    assert len(ids) == 2 and all(uuid.UUID(i).version == 4 for i in ids)
 
 
 def test_the_run_leaves_no_file_behind(live_run):

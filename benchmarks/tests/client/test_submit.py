@@ -8,12 +8,16 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .benchrun import FIXTURES, free_port, run_bench
+from .benchrun import FIXTURES, SCRIPT, free_port, run_bench
 
 TOKEN = "s3cret-fleet-token"
 CAPTURE = str(FIXTURES / "old-tools")
@@ -235,3 +239,61 @@ def test_with_output_the_kept_json_is_that_file(tmp_path):
     assert f"--data-binary @{out}" in proc.stderr
     assert kept_files(tmp_path) == []
     assert json.loads(out.read_text())["device_identifier"] == "fileserver"
+
+
+def test_a_token_may_begin_with_two_dashes(server, tmp_path):
+    """token_urlsafe gives one in 4096 installs: it was refused as a missing value."""
+    for args in (("--token", "--AbC_x"), ("--token=--AbC_x",)):
+        proc = run_bench("--from-dir", CAPTURE, "--server", server.url, *args, cwd=tmp_path)
+        assert "needs a value" not in proc.stderr and proc.returncode == 1  # 401 (not ours)
+        assert server.requests[-1]["headers"]["Authorization"] == "Bearer --AbC_x"
+
+
+def test_an_output_file_it_cannot_overwrite_is_not_said_to_hold_the_run(tmp_path):
+    """An --output file from an earlier run that cannot be written now: "kept in FILE" named a
+    file holding the older run, and this run's JSON was deleted."""
+    busy = tmp_path / "busy"
+    shutil.copy(shutil.which("sleep"), busy)
+    running = subprocess.Popen([str(busy), "30"])  # a running program cannot be written to
+    try:
+        url = f"http://127.0.0.1:{free_port()}/api/benchmark"
+        proc = submit(url, TOKEN, tmp_path, "--output", str(busy))
+    finally:
+        running.kill()
+        running.wait()
+    assert proc.returncode == 1
+    assert f"cannot write {busy}" in proc.stderr
+    [kept] = kept_files(tmp_path)
+    assert f"--data-binary @{kept}" in proc.stderr and f"@{busy}" not in proc.stderr
+    assert json.loads(kept.read_text())["device_identifier"] == "fileserver"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_while_submitting_the_json_is_kept(tmp_path, sig):
+    """A server that hangs is when people press Ctrl-C: the run was thrown away (SIGTERM after
+    waiting up to two minutes for curl)."""
+    with socket.socket() as hung:  # accepts connections in its backlog, never answers
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(4)
+        url = f"http://127.0.0.1:{hung.getsockname()[1]}/api/benchmark"
+        proc = subprocess.Popen(
+            ["bash", str(SCRIPT), "--from-dir", CAPTURE, "--server", url, "--token", TOKEN],
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        said = ""
+        while "submitting to" not in said:
+            said += proc.stderr.readline()
+            assert proc.poll() is None, said
+        time.sleep(0.5)  # curl is waiting for the answer
+        started = time.monotonic()
+        proc.send_signal(sig)
+        said += proc.stderr.read()
+        returncode = proc.wait(timeout=30)
+    assert time.monotonic() - started < 5
+    assert returncode == 128 + sig
+    assert "interrupted while submitting" in said
+    [kept] = kept_files(tmp_path)
+    assert f"--data-binary @{kept}" in said
+    assert json.loads(kept.read_text())["device_identifier"] == "fileserver"

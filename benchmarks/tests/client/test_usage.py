@@ -431,3 +431,34 @@ def test_a_capture_directory_on_a_full_filesystem_is_refused_at_once(tmp_path):
     assert proc.returncode == 3, proc.stderr
     assert f"KB free in {tmp_path / 'full' / 'cap'}: bench.sh needs" in proc.stderr
     assert "[1/" not in proc.stderr
+
+
+def test_run_with_sh_says_to_use_bash():
+    proc = subprocess.run(["sh", str(SCRIPT), "--help"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 3
+    assert proc.stderr.strip().startswith("bench.sh: error: run it with bash")
+
+
+def test_a_capture_directory_it_cannot_write_in_is_refused_at_once():
+    """A stick mounted by root, a user's run: every raw output was lost and an empty snapshot
+    submitted, exit 0. An empty directory of sysfs: no one, root included, creates a file there."""
+    candidates = ("/sys/class/dma", "/sys/kernel/security", "/sys/class/nd", "/sys/kernel/debug")
+    empty = next((d for d in candidates if os.path.isdir(d) and not os.listdir(d)), None)
+    if empty is None:
+        pytest.skip("no empty sysfs directory here")
+    proc = run_bench("--capture", empty, "--dry-run", "--skip-cpu", timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert f"--capture: cannot write in '{empty}'" in proc.stderr
+    assert "[1/" not in proc.stderr  # nothing collected
+
+
+def test_a_bundle_that_does_not_name_its_machine_needs_device(tmp_path):
+    (tmp_path / "os-release.txt").write_text(
+        (FIXTURES / "old-tools" / "os-release.txt").read_text()
+    )
+    args = ("--from-dir", str(tmp_path), "--server", "http://127.0.0.1:9/api/benchmark")
+    proc = run_bench(*args, "--token", "t", cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert "does not say which machine it is from" in proc.stderr and "--device NAME" in proc.stderr
+    # with --dry-run nothing is filed: the JSON names it "unknown" for anyone to see
+    assert run_bench("--from-dir", str(tmp_path), "--dry-run", cwd=tmp_path).returncode == 0
