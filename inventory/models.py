@@ -119,7 +119,12 @@ class Device(RankingFigures):
         ordering = ("hostname",)
         constraints = (
             # device_identifier is matched case-insensitively: "NAS" and "nas" are one machine.
-            models.UniqueConstraint(Lower("hostname"), name="inventory_device_hostname_ci_unique"),
+            models.UniqueConstraint(
+                Lower("hostname"),
+                name="inventory_device_hostname_ci_unique",
+                violation_error_message="A device with this hostname already exists (hostnames "
+                "are compared whatever their case).",
+            ),
         )
         indexes = (
             # identity-key matching of a renamed machine (device_find_or_create)

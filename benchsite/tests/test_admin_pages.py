@@ -79,6 +79,27 @@ def test_device_edit_in_the_admin_keeps_the_ranking_figures(admin_client, data):
     ) in html.unescape(history)
 
 
+def test_a_hostname_taken_in_another_case_is_said_in_words(admin_client, data):
+    """The admin said 'Constraint "inventory_device_hostname_ci_unique" is violated.'"""
+    from inventory.models import Device
+
+    response = admin_client.post(
+        reverse("admin:inventory_device_add"),
+        {
+            "hostname": "EliteDesk-800G3",
+            "links-TOTAL_FORMS": "0",
+            "documents-TOTAL_FORMS": "0",
+            "documents-INITIAL_FORMS": "0",
+            "links-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "A device with this hostname already exists (hostnames are compared whatever" in page
+    assert "inventory_device_hostname_ci_unique" not in page
+    assert Device.objects.filter(hostname__iexact="elitedesk-800g3").count() == 1
+
+
 @pytest.mark.parametrize(
     "url, model_admin, expected_order",
     [
