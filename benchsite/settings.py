@@ -139,6 +139,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "benchsite.apitime.ApiInUtcMiddleware",  # the API in UTC, the admin in TIME_ZONE
 ]
 
 ROOT_URLCONF = "benchsite.urls"

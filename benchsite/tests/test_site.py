@@ -196,3 +196,15 @@ def test_admin_pages_name_their_icon_so_browsers_do_not_ask_for_favicon_ico(admi
         icon = re.search(r'<link rel="icon" href="([^"]+\.svg)"', response.content.decode())
         assert icon, response.request["PATH_INFO"]
     assert client.get(icon[1]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_api_answers_in_utc_whatever_time_zone_the_admin_shows(api, settings):
+    from benchmarks.tests.factories import BenchmarkFactory
+
+    run = BenchmarkFactory(device__hostname="paris")
+    settings.TIME_ZONE = "Europe/Paris"
+
+    (item,) = api.get(f"/api/devices/{run.device_id}/benchmarks").json()["results"]
+    assert item["run_at"].endswith("Z") and item["received_at"].endswith("Z")
+    assert api.get(f"/api/devices/{run.device_id}").json()["last_benchmark_at"].endswith("Z")
