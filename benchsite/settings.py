@@ -8,12 +8,14 @@ while SECRET_KEY or API_TOKEN is missing or still CHANGE_ME.
 import re
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from benchsite.envconfig import Env, database, within
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+env = Env()
 # An explicit ENV_FILE wins; otherwise ./.env beside manage.py if present. Real environment
 # variables always take precedence over the file.
 _env_file = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
@@ -65,9 +67,9 @@ CORS_URLS_REGEX = r"^/api/.*$"  # django-cors-headers: only the API, only those 
 
 UPLOAD_DIR = Path(env.str("UPLOAD_DIR", default=str(BASE_DIR / "uploads"))).resolve()
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))).resolve()
-MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
-MAX_SUBMISSION_KB = env.int("MAX_SUBMISSION_KB", default=1024)
-PORT = env.int("PORT", default=8007)
+MAX_UPLOAD_MB = within("MAX_UPLOAD_MB", env.int("MAX_UPLOAD_MB", default=50), 1)
+MAX_SUBMISSION_KB = within("MAX_SUBMISSION_KB", env.int("MAX_SUBMISSION_KB", default=1024), 1)
+PORT = within("PORT", env.int("PORT", default=8007), 1, 65535)
 # Read by scripts/serve and docker/entrypoint.sh: false on all but one of several servers.
 MIGRATE_ON_START = env.bool("MIGRATE_ON_START", default=True)
 # Reverse proxies in front of every request; the client address comes from X-Forwarded-For only
@@ -78,23 +80,32 @@ if NUM_PROXIES < 0:
 # "cpu=0.30,memory=0.20,…"; a category left out keeps its weight from inventory/schema.py
 SCORE_WEIGHTS = env.str("SCORE_WEIGHTS", default="")
 # Run validity (CONTRACT Part 2): a run past any of these is suspect; `rescore` re-applies them.
-VALIDITY_BUSY_PCT = env.float("VALIDITY_BUSY_PCT", default=20.0)
-VALIDITY_STEAL_PCT = env.float("VALIDITY_STEAL_PCT", default=10.0)
-VALIDITY_MAX_CV_PCT = env.float("VALIDITY_MAX_CV_PCT", default=5.0)
-VALIDITY_MAX_CV_PCT_NETWORK = env.float("VALIDITY_MAX_CV_PCT_NETWORK", default=15.0)
+VALIDITY_BUSY_PCT = within(
+    "VALIDITY_BUSY_PCT", env.float("VALIDITY_BUSY_PCT", default=20.0), 0, 100
+)
+VALIDITY_STEAL_PCT = within(
+    "VALIDITY_STEAL_PCT", env.float("VALIDITY_STEAL_PCT", default=10.0), 0, 100
+)
+VALIDITY_MAX_CV_PCT = within(
+    "VALIDITY_MAX_CV_PCT", env.float("VALIDITY_MAX_CV_PCT", default=5.0), 0
+)
+VALIDITY_MAX_CV_PCT_NETWORK = within(
+    "VALIDITY_MAX_CV_PCT_NETWORK", env.float("VALIDITY_MAX_CV_PCT_NETWORK", default=15.0), 0
+)
 # Insights and attention items (CONTRACT Part 2): `rescore` re-evaluates after a change.
-BASELINE_RUNS = env.int("BASELINE_RUNS", default=5)
-REGRESSION_PCT = env.float("REGRESSION_PCT", default=10.0)
-PEER_GAP_PCT = env.float("PEER_GAP_PCT", default=15.0)
-DISK_HOT_C = env.float("DISK_HOT_C", default=60.0)
+# A baseline is drawn from 3 runs at least (insights.rules.MIN_RUNS): fewer would form none.
+BASELINE_RUNS = within("BASELINE_RUNS", env.int("BASELINE_RUNS", default=5), 3)
+REGRESSION_PCT = within("REGRESSION_PCT", env.float("REGRESSION_PCT", default=10.0), 0, 100)
+PEER_GAP_PCT = within("PEER_GAP_PCT", env.float("PEER_GAP_PCT", default=15.0), 0, 100)
+DISK_HOT_C = within("DISK_HOT_C", env.float("DISK_HOT_C", default=60.0), 0, 150)
 # Notifications (insights/notify.py): Apprise URLs, space- or comma-separated; empty: off.
 NOTIFY_URLS = [url for url in re.split(r"[\s,]+", env.str("NOTIFY_URLS", default="")) if url]
 # Each delivery gives up after this long (connect, then each read): a hanging receiver holds
 # up only the background sender, never a request.
-NOTIFY_TIMEOUT_S = env.float("NOTIFY_TIMEOUT_S", default=5.0)
+NOTIFY_TIMEOUT_S = within("NOTIFY_TIMEOUT_S", env.float("NOTIFY_TIMEOUT_S", default=5.0), 0.1)
 # A notification that could not be delivered (a receiver down, a network out) is tried again,
 # 30 s later, then at doubling intervals up to an hour, until this many hours after it was made.
-NOTIFY_RETRY_HOURS = env.float("NOTIFY_RETRY_HOURS", default=24.0)
+NOTIFY_RETRY_HOURS = within("NOTIFY_RETRY_HOURS", env.float("NOTIFY_RETRY_HOURS", default=24.0), 0)
 # Where people open the admin (a notification links to the device's page there). Not taken
 # from a request: rescore and admin acknowledgements have none, and a request's Host header is
 # the client's choice (ALLOWED_HOSTS=*), so a submitting machine could point the links anywhere.
@@ -163,7 +174,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'data' / 'data.db'}")
+    "default": database(env, "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'data' / 'data.db'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at BEGIN,
@@ -346,7 +357,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging -------------------------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}."
+    )
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -358,7 +376,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": env.str("LOG_FORMAT", default="plain"),  # plain or json
+            "formatter": LOG_FORMAT,
             "filters": ["redact_secrets"],
         },
     },

@@ -96,6 +96,16 @@ def test_debug_is_off_unless_asked():
         ({"SECRET_KEY": ""}, "SECRET_KEY is missing"),
         ({"NOTIFY_URLS": "json://127.0.0.1:9/hook", "SITE_URL": ""}, "NOTIFY_URLS needs SITE_URL"),
         ({"SCORE_WEIGHTS": "cpu=x"}, "SCORE_WEIGHTS"),
+        # values that did not parse ended in a traceback naming no variable, or started wrongly
+        ({"PORT": "abc"}, "PORT='abc' is not a valid value"),
+        ({"PORT": "99999"}, "PORT must be a number from 1 to 65535, not 99999."),
+        ({"VALIDITY_BUSY_PCT": "-5"}, "VALIDITY_BUSY_PCT must be a number from 0 to 100, not -5"),
+        ({"DISK_HOT_C": "nan"}, "DISK_HOT_C='nan' is not a valid value"),
+        ({"BASELINE_RUNS": "2"}, "BASELINE_RUNS must be a number of at least 3, not 2."),
+        ({"DATABASE_URL": "garbage"}, "DATABASE_URL is no database URL"),
+        ({"DATABASE_URL": "postgres://u:p@h:notaport/db"}, "DATABASE_URL does not parse"),
+        ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be plain or json, not 'xml'."),
     ],
 )
 def test_a_refused_setting_is_said_in_one_line(env, said):

@@ -1,0 +1,48 @@
+"""Reading the settings' environment: values that do not parse, or are out of their range,
+refused with one line naming the variable (manage.py prints an ImproperlyConfigured as
+"Configuration error: …"; scripts/serve and the Docker entry point start with manage.py)."""
+
+import math
+import warnings
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+
+class Env(environ.Env):
+    """environ.Env whose refusals name the variable: a value that does not parse is one line
+    (manage.py prints ImproperlyConfigured as "Configuration error: …"), not a traceback ending
+    in int()'s words with no name."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except (ValueError, TypeError) as exc:
+            raise ImproperlyConfigured(
+                f"{var}={self.ENVIRON.get(var, '')!r} is not a valid value ({exc})."
+            ) from None
+
+
+def within(name: str, value, low, high=None):
+    """`value` of setting `name`, refused unless a finite number from `low` (to `high`)."""
+    if math.isfinite(value) and value >= low and (high is None or value <= high):
+        return value
+    span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    raise ImproperlyConfigured(f"{name} must be a number {span}, not {value}.")
+
+
+def database(env: Env, var: str, default: str) -> dict:
+    """The database of URL `var`, refused in one line when it does not parse or names no
+    engine (django-environ warns and goes on with an empty ENGINE)."""
+    try:
+        with warnings.catch_warnings():  # "Engine not recognized": said below, in one line
+            warnings.simplefilter("ignore")
+            config = env.db(var, default=default)
+    except ValueError as exc:  # a port that is no number…
+        raise ImproperlyConfigured(f"{var} does not parse: {exc}.") from None
+    if not config.get("ENGINE"):
+        raise ImproperlyConfigured(
+            f"{var} is no database URL: sqlite:////absolute/path.db or "
+            "postgres://user:password@host:5432/name."
+        )
+    return config
