@@ -5,6 +5,7 @@ or the object storage that every server of a fleet shares. A backup taken on any
 every document; a restore puts them into the storage the restoring server is configured with.
 """
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,8 +81,11 @@ def put_uploads(staged: Path, listed: dict[str, tuple[int, str]]) -> list[tuple[
     A document's file is named by the SHA-256 of its content. An archived copy whose bytes do
     not match its name was damaged before the backup (which said so): it never replaces a
     stored copy that does match. Returns those names, each with whether an intact copy was
-    kept (else the damaged one is stored, the best there is)."""
+    kept (else the damaged one is stored, the best there is). Should one fail (a full disk),
+    the files this call added are removed again: the storage is left as it was found, less
+    the damaged copies already replaced."""
     damaged = []
+    added: list[str] = []
     for member, (size, sha256) in sorted(listed.items()):
         if not member.startswith(UPLOADS_PREFIX):
             continue
@@ -95,9 +99,14 @@ def put_uploads(staged: Path, listed: dict[str, tuple[int, str]]) -> list[tuple[
                     continue
             elif _holds(name, size, sha256):
                 continue
+            if not storage.exists(name):
+                added.append(name)  # before writing: a copy cut short goes too
             with (staged / member).open("rb") as file:
                 storage.replace(name, file)
         except Exception as exc:
+            for done in added:
+                with contextlib.suppress(Exception):
+                    storage.remove(done)
             raise StorageFailure(f"storing {name} failed: {exc}") from exc
     return damaged
 

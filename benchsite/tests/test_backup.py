@@ -875,3 +875,32 @@ def test_archives_are_not_written_where_a_restore_deletes_them(site, settings):
         call_command("backup", "--output-dir", str(inside), stdout=io.StringIO())
 
     assert not inside.exists()
+
+
+def test_a_disk_filling_up_during_the_restore_leaves_the_storage_as_it_was(site, monkeypatch):
+    """The files it had added stayed, the one cut short under its content's name too: the disk
+    stayed full and the server in place failed every submission on it."""
+    from documents import storage
+
+    path = make_backup()
+    uploads = Path(site.UPLOAD_DIR)
+    for stored in [p for p in uploads.rglob("*") if p.is_file()]:
+        stored.unlink()
+    (uploads / "new.txt").write_bytes(b"not in the backup")
+    before = uploads_of(uploads)
+    real, calls = storage.replace, []
+
+    def fills_the_disk(name, file):
+        calls.append(name)
+        if len(calls) < 2:
+            return real(name, file)
+        (uploads / name).parent.mkdir(parents=True, exist_ok=True)
+        (uploads / name).write_bytes(file.read(3))  # cut short
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage, "replace", fills_the_disk)
+    with pytest.raises(CommandError, match="No space left on device"):
+        restore(path, "--noinput")
+
+    assert len(calls) == 2
+    assert uploads_of(uploads) == before
