@@ -8,8 +8,12 @@ from insights.services import attention_evaluate
 
 
 def evaluate_attention(result: IngestResult) -> None:
+    # peers_too: the run moved the median its CPU's other machines are judged against
     attention_evaluate(
-        device=result.device, snapshot=result.snapshot, newest_run_id=result.benchmark_id
+        device=result.device,
+        snapshot=result.snapshot,
+        newest_run_id=result.benchmark_id,
+        peers_too=True,
     )
 
 

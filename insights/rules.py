@@ -5,6 +5,7 @@ SMART readings over time; and from those, the conditions that need a person's at
 selectors gather the data, services store what these decide.
 """
 
+import bisect
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -293,3 +294,101 @@ def disk_conditions(
     for kind, key in open_disks:
         if key not in latest and kind in ("smart_failing", "disk_hot"):
             assessment.over.add((kind, "", key))  # the disk is gone
+
+
+class Member(NamedTuple):
+    """A machine of a CPU model as its peers see it: its ranking figure, whether that is its
+    latest valid run's (only then is it judged), and the methods it was measured with."""
+
+    id: int
+    valid: bool
+    score: float
+    methods: tuple[str | None, ...]  # per category of CATEGORY_NAMES
+
+
+def below_peers_in_group(
+    members: Sequence[Member], *, thresholds: Thresholds, of: set[int] | None = None
+) -> dict[int, bool]:
+    """Whether below_peers holds for the machines of one CPU model, each against the others, as
+    score_conditions judges one machine (True: it holds, False: it is over), for every machine
+    it holds for and for those `of` names (all when None); a machine not judged (its figure
+    not a valid run's, fewer than 2 others measured alike) is absent.
+
+    One sort per methods. A machine's median of the others is read off it, and is the same
+    for every machine below the middle, so the machines it holds for are the lowest ones: they
+    are judged from the lowest up until one is not below (a CPU model's thousands of machines
+    cost a sort, not thousands of judgments)."""
+    judged: dict[int, bool] = {}
+    alike: dict[tuple, list[Member]] = {}
+    for member in members:
+        alike.setdefault(member.methods, []).append(member)
+    for group in alike.values():
+        if len(group) < 3:
+            continue  # two others at least for anyone
+        ordered = sorted(group, key=lambda member: member.score)
+        scores = [member.score for member in ordered]
+        for member in ordered:
+            if not _below(scores, member.score, thresholds):
+                break
+            if member.valid:
+                judged[member.id] = True
+        for member in group:
+            if member.valid and member.id not in judged and (of is None or member.id in of):
+                if (held := _below(scores, member.score, thresholds)) is not None:
+                    judged[member.id] = held
+    return judged
+
+
+def _below(ordered: Sequence[float], score: float, thresholds: Thresholds) -> bool | None:
+    """Whether `score`, one of `ordered`, is below the median of the others (None: no median)."""
+    reference = round(_median_without(ordered, score), 2)  # as _median rounds it
+    gap = deviation(score, reference, exact=True)
+    return None if gap is None else gap < -thresholds.peer_gap_pct
+
+
+def below_peers_condition(
+    member: Member, group: Sequence[Member], *, cpu_model: str, thresholds: Thresholds
+) -> Condition | None:
+    """The below_peers condition of one machine of `group` as its own evaluation words it."""
+    medians, alike = peer_medians(
+        dict(zip(CATEGORY_NAMES, member.methods, strict=True)),
+        others(member.id, group),
+        names=("global",),
+    )
+    assessment = Assessment()
+    score_conditions(
+        assessment,
+        latest={"global": member.score},
+        own=None,
+        peers_by_cpu=medians,
+        peer_count=alike,
+        cpu_model=cpu_model,
+        thresholds=thresholds,
+    )
+    return next(iter(assessment.holding), None)
+
+
+def _median_without(ordered: Sequence[float], value: float) -> float:
+    """statistics.median of `ordered` (sorted) less one occurrence of `value`."""
+    skip = bisect.bisect_left(ordered, value)
+    n = len(ordered) - 1
+
+    def at(i: int) -> float:
+        return ordered[i if i < skip else i + 1]
+
+    return at(n // 2) if n % 2 else (at(n // 2 - 1) + at(n // 2)) / 2
+
+
+def others(device_id: int, group: Sequence[Member]) -> Peers:
+    """The peers of one machine of `group` (selectors.peer_group): the others, by methods."""
+    by_methods: dict[tuple, list[float]] = {}
+    for member in group:
+        if member.id != device_id:
+            by_methods.setdefault(member.methods, []).append(member.score)
+    return Peers(
+        sum(len(scores) for scores in by_methods.values()),
+        [
+            Measured(dict(zip(CATEGORY_NAMES, methods, strict=True)), {"global": tuple(scores)})
+            for methods, scores in by_methods.items()
+        ],
+    )

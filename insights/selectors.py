@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Subquery, TextField, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, TextField, When
 from django.db.models.functions import Cast
 
 from benchmarks import validity
@@ -16,9 +16,10 @@ from benchmarks.models import Benchmark, Validity
 from benchsite.prepared import Prepared
 from inventory.columns import disks_of, model_key
 from inventory.models import Device, HardwareSnapshot
+from inventory.schema import CATEGORY_NAMES
 
 from . import rules
-from .models import AttentionItem, Severity
+from .models import AttentionItem, Kind, Severity
 
 # critical items before warnings, wherever open items are listed
 _CRITICAL_FIRST = Case(
@@ -271,3 +272,41 @@ def attention_board(*, limit: int = 20) -> tuple[list[AttentionItem], int]:
     )
     total = len(shown) if len(shown) < limit else open_items.count()
     return shown, total
+
+
+_PEER_GROUP = Prepared(
+    lambda wanted: (
+        Device.objects.filter(
+            cpu_model_key=wanted, latest_snapshot__isnull=False, global_score__isnull=False
+        )
+        .annotate(
+            methods=Cast("ranking_methods", TextField()),
+            below=Exists(
+                AttentionItem.objects.filter(
+                    device=OuterRef("pk"), kind=Kind.BELOW_PEERS, closed_at__isnull=True
+                )
+            ),
+        )
+        .values_list("id", "ranking_run_valid", "global_score", "methods", "below")
+        .order_by()  # in no order: rules.below_peers_in_group sorts what it needs
+    ),
+    wanted=str,
+)
+
+
+def peer_group(cpu_model: str) -> tuple[list[rules.Member], set[int]]:
+    """Every benchmarked machine with this CPU model as its peers see it, and which of them
+    have a below_peers item open. One query."""
+    wanted = model_key(cpu_model)
+    if not wanted:
+        return [], set()
+    members, below, methods_of = [], set(), {}
+    for pk, valid, score, text, has_item in _PEER_GROUP.rows(wanted=wanted):
+        if text not in methods_of:
+            decoded = json.loads(text) if text else None
+            decoded = decoded if isinstance(decoded, dict) else {}
+            methods_of[text] = tuple(decoded.get(name) for name in CATEGORY_NAMES)
+        members.append(rules.Member(pk, bool(valid), score, methods_of[text]))
+        if has_item:
+            below.add(pk)
+    return members, below

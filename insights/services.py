@@ -33,12 +33,18 @@ GLOBAL = ("global",)
 
 
 def device_assessment(
-    device: Device, open_disks: list[tuple[str, str]], cpu_model: str, *, judge_rises: bool
+    device: Device,
+    open_disks: list[tuple[str, str]],
+    cpu_model: str,
+    *,
+    judge_rises: bool,
+    group: list[rules.Member] | None = None,
 ) -> rules.Assessment:
     """The conditions that hold for the device now, by the rules and the thresholds in force;
     `open_disks` are the (kind, disk) of its open items (a disk gone closes them), `cpu_model`
     its latest snapshot's; `judge_rises`: its latest snapshot was just submitted, and its SMART
-    counters' rises are news (rules.disk_conditions)."""
+    counters' rises are news (rules.disk_conditions); `group`: the machines with its CPU model
+    (selectors.peer_group), read here when not given."""
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     assessment = rules.Assessment()
@@ -46,7 +52,9 @@ def device_assessment(
     if latest is not None and latest.valid:
         own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
         # below_peers reads the global figure only: the peers' other figures are not read
-        peers = selectors.device_peers(device.pk, "cpu_model", cpu_model, figures=GLOBAL)
+        if group is None:
+            group, _ = selectors.peer_group(cpu_model)
+        peers = rules.others(device.pk, group)
         # the peers measured as this run was: the ones its median and its message count
         medians, alike = rules.peer_medians(latest.methods, peers, names=GLOBAL)
         rules.score_conditions(
@@ -76,6 +84,7 @@ def attention_evaluate(
     snapshot: HardwareSnapshot | None = None,
     newest_run_id: int | None = None,
     reevaluating: bool = False,
+    peers_too: bool = False,
 ) -> list[Event]:
     """Open an item for each new condition, update the open ones that still hold, close the
     ones that are over (smart_degrading waits for a person). Returns what opened and closed,
@@ -96,15 +105,27 @@ def attention_evaluate(
     committed (a device's submissions are stored one after the other); read when not given.
     `reevaluating`: no new run came (rescore): a condition a person acknowledged since the
     device's newest run arrived stays closed until its next submission, as acknowledging
-    promises."""
+    promises. `peers_too`: the device's run moved the median the other machines of its CPU
+    model are judged against: their below_peers is judged again (attention_rejudge_peers),
+    from the same read of them."""
     if newest_run_id is None:
         newest_run_id = selectors.newest_run_id(device.pk)
     # a snapshot just submitted that is the device's latest: its counters' rises are news
     fresh = snapshot is not None and device.latest_snapshot_id == snapshot.pk
+    cpu_model = snapshot.cpu_model if fresh else selectors.latest_cpu_model(device.pk)
+    group, below = selectors.peer_group(cpu_model) if peers_too else (None, set())
     current = _open_items(device)
-    assessment = _assessment(device, snapshot if fresh else None, current, fresh=fresh)
+    assessment = _assessment(device, cpu_model, current, fresh=fresh, group=group)
     if reevaluating:
         assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
+    events = _settle(device, assessment, current, newest_run_id, fresh, reevaluating)
+    if peers_too:
+        events += attention_rejudge_peers(device=device, cpu_model=cpu_model, read=(group, below))
+    return events
+
+
+def _settle(device, assessment, current, newest_run_id, fresh, reevaluating) -> list[Event]:
+    """What the assessment opens, changes and closes, written (attention_evaluate)."""
     plan = _plan(assessment, current)
     if plan.only_seen:
         _seen_again(plan.seen)
@@ -118,7 +139,8 @@ def attention_evaluate(
         locked = _open_items(device, lock=True)
         if _ids(locked) != _ids(current) or selectors.newest_run_id(device.pk) != newest_run_id:
             # the device's row may be stale too
-            assessment = _assessment(device, None, locked, fresh=fresh)
+            cpu_model = selectors.latest_cpu_model(device.pk)
+            assessment = _assessment(device, cpu_model, locked, fresh=fresh)
             if reevaluating:
                 assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
         return _apply(device, _plan(assessment, locked))
@@ -137,12 +159,15 @@ def _ids(items: OpenItems) -> dict[tuple[str, str, str], int]:
 
 
 def _assessment(
-    device: Device, latest: HardwareSnapshot | None, current: OpenItems, *, fresh: bool
+    device: Device,
+    cpu_model: str,
+    current: OpenItems,
+    *,
+    fresh: bool,
+    group: list[rules.Member] | None = None,
 ) -> rules.Assessment:
-    """`latest`: the device's latest snapshot when at hand (else its CPU model is read)."""
-    cpu_model = latest.cpu_model if latest is not None else selectors.latest_cpu_model(device.pk)
     open_disks = [(kind, disk) for kind, _, disk in current if disk]
-    return device_assessment(device, open_disks, cpu_model, judge_rises=fresh)
+    return device_assessment(device, open_disks, cpu_model, judge_rises=fresh, group=group)
 
 
 @dataclass
@@ -212,6 +237,54 @@ def _apply(device: Device, plan: _Plan) -> list[Event]:
         events.append(Event(RESOLVED, item))
     notify.announce((event.item, event.kind == RESOLVED) for event in events)
     return events
+
+
+def attention_rejudge_peers(
+    *, device: Device, cpu_model: str, read: tuple[list[rules.Member], set[int]] | None = None
+) -> list[Event]:
+    """below_peers of the other machines with the device's CPU, whose peers' median its new run
+    moved: a machine that ran before its twins did is flagged once they have run (and its item
+    closes when they bring the median to it), not only at its own next run. Only what opens or
+    closes is written, each in a transaction of its own that locks its device and judges it
+    again there; an open item's figures are brought up to date by its own device's runs. A
+    condition a person acknowledged since the machine's last run stays closed until its next
+    run, as acknowledging promises. One query when nothing changes (none with `read`, what
+    selectors.peer_group gave)."""
+    members, below = read if read is not None else selectors.peer_group(cpu_model)
+    thresholds = selectors.thresholds()
+    judged = rules.below_peers_in_group(members, thresholds=thresholds, of=below)
+    events = []
+    for device_id, holds in judged.items():
+        if device_id != device.pk and holds != (device_id in below):
+            events += _rejudge_below_peers(device_id, cpu_model, thresholds)
+    return events
+
+
+def _rejudge_below_peers(
+    device_id: int, cpu_model: str, thresholds: rules.Thresholds
+) -> list[Event]:
+    key = ("below_peers", "global", "")
+    with transaction.atomic():
+        if not selectors.device_lock(device_id):
+            return []  # deleted meanwhile
+        members, _ = selectors.peer_group(cpu_model)  # under the lock: as it stands now
+        if device_id not in rules.below_peers_in_group(
+            members, thresholds=thresholds, of={device_id}
+        ):
+            return []
+        member = next(member for member in members if member.id == device_id)
+        condition = rules.below_peers_condition(
+            member, members, cpu_model=cpu_model, thresholds=thresholds
+        )
+        device = Device.objects.get(pk=device_id)
+        item = _open_items(device, lock=True).get(key)
+        if condition is not None and item is None:
+            if key in selectors.acknowledged_since_newest_run(device_id):
+                return []
+            return _apply(device, _Plan(opens=[condition]))
+        if condition is None and item is not None:
+            return _apply(device, _Plan(closes=[item]))
+        return []
 
 
 @transaction.atomic

@@ -168,3 +168,42 @@ def test_rescore_leaves_an_acknowledged_condition_closed_until_the_next_run(run)
     # one acknowledged before that run is no reason to keep the new condition closed
     call_command("rescore", stdout=out)
     assert AttentionItem.objects.filter(closed_at__isnull=True).count() == 1
+
+
+def test_a_machine_that_ran_before_its_twins_is_flagged_once_they_have_run(run):
+    """Its own evaluation found no peers; the twins' runs never judged it again, so a machine
+    80 % below them had no item until its own next run (the insights said -80 % meanwhile)."""
+    run("slow", hours_ago=3, cpu=20.0, cpu_model=CPU_A)
+    run("twin-1", hours_ago=2, cpu=100.0, cpu_model=CPU_A)
+    assert not AttentionItem.objects.filter(kind="below_peers").exists()  # one peer: no judgment
+
+    run("twin-2", hours_ago=1, cpu=100.0, cpu_model=CPU_A)
+
+    item = AttentionItem.objects.get(kind="below_peers", closed_at__isnull=True)
+    assert item.device.hostname == "slow"
+    assert "below 2 other machines with the same CPU" in item.message
+
+
+def test_peers_that_catch_up_close_a_machines_item_and_one_acknowledged_stays_closed(run):
+    run("mid", hours_ago=5, cpu=60.0, cpu_model=CPU_A)
+    run("fast-1", hours_ago=4, cpu=100.0, cpu_model=CPU_A)
+    run("fast-2", hours_ago=3, cpu=100.0, cpu_model=CPU_A)
+    item = AttentionItem.objects.get(kind="below_peers", closed_at__isnull=True)
+    assert item.device.hostname == "mid"
+    # two slower machines bring the others' median to it: the item closes
+    for host in ("slow-1", "slow-2", "slow-3"):
+        run(host, hours_ago=2, cpu=58.0, cpu_model=CPU_A)
+    item.refresh_from_db()
+    assert item.closed_at is not None and item.closed_by == ""
+    # a machine below the others whose item a person acknowledged: not reopened by others' runs
+    run("worst", hours_ago=1, cpu=10.0, cpu_model=CPU_A)
+    worst = AttentionItem.objects.get(kind="below_peers", closed_at__isnull=True)
+    attention_acknowledge(item=worst, by="admin")
+    run("fast-3", hours_ago=0, cpu=100.0, cpu_model=CPU_A)
+    assert not AttentionItem.objects.filter(kind="below_peers", closed_at__isnull=True).exists()
+    # and its own next run judges it as ever
+    run("worst", hours_ago=0, cpu=10.0, cpu_model=CPU_A)
+    assert (
+        AttentionItem.objects.get(kind="below_peers", closed_at__isnull=True).device.hostname
+        == "worst"
+    )

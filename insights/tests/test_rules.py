@@ -228,3 +228,63 @@ def test_category_figures_against_peers_say_whose_they_are_without_a_global_medi
         "Against the 3 other machines with the same CPU (i7), by category:",
         "Its memory score is 39.4 % below theirs (99).",
     ]
+
+
+def test_a_group_judges_each_machine_as_its_own_evaluation_does():
+    """below_peers_in_group (every machine of a CPU model at once, after another's run) and
+    score_conditions with peer_medians (one machine, at its own run) must agree, and
+    below_peers_condition word it the same: random groups, mixed methods, ties, machines
+    without a valid run."""
+    import random
+
+    from inventory.schema import CATEGORY_NAMES
+
+    rng = random.Random(7)  # noqa: S311 (test data, not secrets)
+    for _ in range(300):
+        members = [
+            rules.Member(
+                n,
+                rng.random() > 0.2,
+                rng.choice([50.0, 80.0, 100.0, rng.uniform(10, 150)]),
+                (rng.choice(["v1", "v2"]), *([None] * (len(CATEGORY_NAMES) - 1))),
+            )
+            for n in range(rng.randint(1, 9))
+        ]
+        judged = rules.below_peers_in_group(members, thresholds=T)
+        # asked of none, it still finds every machine it holds for (the lowest first)
+        holding = {pk for pk, held in judged.items() if held}
+        assert rules.below_peers_in_group(members, thresholds=T, of=set()) == dict.fromkeys(
+            holding, True
+        )
+        for member in members:
+            methods = dict(zip(CATEGORY_NAMES, member.methods, strict=True))
+            peers = rules.Peers(
+                len(members) - 1,
+                [
+                    rules.Measured(
+                        dict(zip(CATEGORY_NAMES, m.methods, strict=True)), {"global": (m.score,)}
+                    )
+                    for m in members
+                    if m is not member
+                ],
+            )
+            medians, alike = rules.peer_medians(methods, peers, names=("global",))
+            one = rules.Assessment()
+            rules.score_conditions(
+                one,
+                latest={"global": member.score},
+                own=None,
+                peers_by_cpu=medians,
+                peer_count=alike,
+                cpu_model="CPU X",
+                thresholds=T,
+            )
+            if not member.valid or not (one.holding or one.over):
+                assert member.id not in judged
+            else:
+                assert judged[member.id] == bool(one.holding)
+                # and the item's words are those of its own evaluation
+                condition = rules.below_peers_condition(
+                    member, members, cpu_model="CPU X", thresholds=T
+                )
+                assert condition == (one.holding[0] if one.holding else None)
