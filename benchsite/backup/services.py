@@ -260,7 +260,10 @@ def backup_restore(
             f"fix the cause (a full disk?), then run manage.py migrate."
         ) from exc
     try:
-        uploads.remove_others(listed, directory)
+        # a document in the restored database whose file is not the archive's was uploaded
+        # meanwhile, by a server still running: its file stays (it is the only copy)
+        referenced = set(Document.objects.using(alias).values_list("stored_name", flat=True))
+        uploads.remove_others(listed, directory, keep=referenced)
     except uploads.StorageFailure as exc:
         raise RestoreError(
             f"The database and the archive's documents were restored, but {exc}: restore "
@@ -287,15 +290,15 @@ def _known_migrations() -> set[str]:
 
 
 def _fileless_documents(listed: dict[str, object], alias: str) -> list[tuple[int, str, str]]:
-    """The restored documents whose file is not in the archive: after the restore the storage
-    holds the archive's files only."""
+    """The restored documents without a file: not in the archive, nor uploaded meanwhile (a
+    server still running: remove_others keeps the files the database references)."""
     archived = {path.removeprefix(UPLOADS_PREFIX) for path in listed}
     rows = (
         Document.objects.using(alias)
         .values_list("pk", "device__hostname", "stored_name")
         .order_by("pk")
     )
-    return [row for row in rows.iterator() if row[2] not in archived]
+    return [row for row in rows.iterator() if row[2] not in archived and not storage.exists(row[2])]
 
 
 def _count_mismatches(info: ArchiveInfo, alias: str) -> dict[str, tuple[int, int]]:

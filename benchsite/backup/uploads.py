@@ -118,9 +118,11 @@ def _intact(name: str, content: str) -> bool:
         return False
 
 
-def remove_others(listed: dict[str, tuple[int, str]], exclude: Path) -> None:
-    """Remove the stored files that are not uploads of the archive."""
-    keep = {name.removeprefix(UPLOADS_PREFIX) for name in listed}
+def remove_others(
+    listed: dict[str, tuple[int, str]], exclude: Path, *, keep: set[str] = frozenset()
+) -> None:
+    """Remove the stored files that are not uploads of the archive, nor in `keep`."""
+    keep = {name.removeprefix(UPLOADS_PREFIX) for name in listed} | keep
     try:
         # listed whole first: no storage promises a listing that stays right while it deletes
         for name in list(stored_files([], exclude)):

@@ -904,3 +904,28 @@ def test_a_disk_filling_up_during_the_restore_leaves_the_storage_as_it_was(site,
 
     assert len(calls) == 2
     assert uploads_of(uploads) == before
+
+
+def test_a_document_uploaded_while_the_restore_runs_keeps_its_file(site, monkeypatch):
+    """A server still running stored a document in the restored database, and the restore then
+    deleted its file as one the archive does not have, then blamed the backup for it."""
+    from benchsite.backup import services
+    from documents.services import document_store
+    from documents.tests.files import pdf_bytes, upload
+
+    path = make_backup()
+    engine = services.ENGINES[connection.vendor]
+    real = engine.restore
+    uploaded = []
+
+    def restore_then_upload(*args, **kwargs):
+        real(*args, **kwargs)
+        device = Device.objects.get(hostname="nas-01")
+        uploaded.append(document_store(device=device, upload=upload(pdf_bytes("late"), "l.pdf")))
+
+    monkeypatch.setattr(engine, "restore", restore_then_upload)
+    _, err = restore(path, "--noinput")
+
+    (late,) = uploaded
+    assert (Path(site.UPLOAD_DIR) / late.stored_name).read_bytes() == pdf_bytes("late")
+    assert "have no file in this archive" not in err
