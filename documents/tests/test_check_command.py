@@ -139,3 +139,14 @@ def test_an_unreferenced_file_referenced_again_is_not_removed(device, upload_dir
 def test_min_age_must_not_be_negative():
     with pytest.raises(CommandError, match="--min-age"):
         call_command("check_documents", "--min-age", "-1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_not_migrated_yet_is_said_in_a_line(migrate_to):
+    migrate_to(("documents", None))  # no documents table (as a new server before migrate)
+
+    with pytest.raises(CommandError) as failed:
+        call_command("check_documents", stdout=StringIO(), stderr=StringIO())
+
+    assert "Cannot read the documents from the database" in str(failed.value)
+    assert "manage.py migrate" in str(failed.value)

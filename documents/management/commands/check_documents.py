@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.template.defaultfilters import filesizeformat
 
 from documents import storage
@@ -45,6 +46,11 @@ class Command(BaseCommand):
             raise CommandError("--min-age must be 0 or more minutes.")
         try:
             audit = storage_audit(verify=verify)
+        except DatabaseError as exc:  # a database not migrated yet, a server down
+            raise CommandError(
+                f"Cannot read the documents from the database: {exc}. Is it migrated "
+                "(manage.py migrate), and does DATABASE_URL point at it?"
+            ) from exc
         except Exception as exc:
             if not storage.is_unavailable(exc):
                 raise
