@@ -925,8 +925,8 @@ iperf3_run() {
             return 0
         fi
         IPERF_ERROR=${IPERF_ERROR:-"no result (timed out, or iperf3 failed)"}
-        [[ $IPERF_ERROR == *busy* ]] || break
-        log "  iperf3 server busy, retrying ($try/3)..."
+        if [[ $IPERF_ERROR != *busy* ]] || ((try == 3)); then break; fi
+        log "  iperf3 server busy, retrying ($try/2)..."
         sleep 3
     done
     printf 'iperf3 %s: %s\n' "$name" "$IPERF_ERROR" >>"$CAP/collect.log"
@@ -2374,7 +2374,10 @@ submit() {
         return 0
     fi
     kept=$(keep_json "$json")
-    if ((rc != 0)); then
+    if ((rc == 28 || rc == 124)); then
+        # connected, or trying to, and no answer in time: not the same as a refused connection
+        log "bench.sh: error: no answer from $SERVER in time (curl exit $rc): the server is overloaded or hung; send it again later"
+    elif ((rc != 0)); then
         log "bench.sh: error: could not reach $SERVER: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)"
     else
         if [[ -s $resp ]] && jq -e 'type == "object"' "$resp" >/dev/null 2>&1; then
@@ -2383,6 +2386,9 @@ submit() {
         elif [[ $code == 30[1278] ]]; then
             # before the page test: a redirect often comes with one (nginx's http -> https)
             log "bench.sh: error: the server answered HTTP $code, a redirect${REDIRECT:+ to $REDIRECT}: give --server as it redirects (https://…?)"
+        elif [[ $code == 50[234] ]]; then
+            # a proxy's own page: the server behind it is down, starting or too slow
+            log "bench.sh: error: the server answered HTTP $code (a proxy in front of it: the server behind it is down, starting or too slow); send it again later"
         elif [[ -s $resp ]]; then
             # a web page (a proxy's, another site's): no Linux BenchTools API at that address
             log "bench.sh: error: the server answered HTTP $code with a page, not the API's JSON: is $SERVER a Linux BenchTools server's /api/benchmark?"

@@ -209,6 +209,11 @@ def test_any_answer_but_status_ok_is_a_failure(server, tmp_path):
     [
         ((200, b"<html><h1>Welcome to nginx!</h1>" + b" " * 4000 + b"</html>"), "with a page, not"),
         ((404, b"<!DOCTYPE html><title>Not Found</title>"), "with a page, not the API's JSON"),
+        # a proxy's own error page: the server behind it, not the address, is the problem
+        (
+            (502, b"<html><center><h1>502 Bad Gateway</h1></center></html>"),
+            "the server behind it is",
+        ),
         ((301, b""), "a redirect to https://bench.lan/api/benchmark: give --server as it"),
         # nginx's http -> https redirect comes with a page: still said as a redirect
         ((301, b"<html><center><h1>301 Moved Permanently</h1></center></html>"), "a redirect to"),
