@@ -25,6 +25,7 @@
 # Repeats: each benchmark runs several times; repeat R >= 2 of a test goes to the contract's name
 # with .rR before the extension (sysbench-memory.r2.txt, fio-seqread.r3.json, iperf3-up.r2.json).
 # Extensions written by this script (also optional when replaying): lscpu-p.txt (lscpu -p),
+# dmi-id.txt (/sys/class/dmi/id as name=value: what dmidecode did not give),
 # cpu-sysfs.txt (sysfs CPU topology and caches), cpufreq.txt (cpu0 sysfs frequencies),
 # conditions-before.txt / conditions-after.txt (load, governor, throttle counters, swap counters,
 # power supplies, /proc/stat), cpu-busy.txt (/proc/stat over the 2 s before the benchmarks),
@@ -527,6 +528,14 @@ snapshot_conditions() {
     fi
 }
 
+collect_dmi_sysfs() {
+    local f v d=/sys/class/dmi/id
+    for f in sys_vendor product_name product_version product_serial product_uuid board_vendor \
+        board_name bios_vendor bios_version bios_date chassis_type; do
+        [[ -r $d/$f ]] && v=$(head -n 1 -- "$d/$f" 2>/dev/null) && [[ -n $v ]] && printf '%s=%s\n' "$f" "$v"
+    done
+}
+
 collect_cpufreq() {
     local f d=/sys/devices/system/cpu/cpu0/cpufreq
     for f in base_frequency cpuinfo_max_freq cpuinfo_min_freq scaling_max_freq scaling_driver scaling_governor; do
@@ -576,7 +585,11 @@ collect_inventory() {
     cap uname.txt uname -a
     if have systemd-detect-virt; then cap virt.txt systemd-detect-virt
     else not_collected "virtualization" "systemd-detect-virt is not installed (systemd)"; fi
+    # the kernel's copy of the DMI table: the system, board and BIOS names without root (the
+    # serials and the UUID with it), and where dmidecode finds no table to read
+    collect_dmi_sysfs >"$CAP/dmi-id.txt" 2>/dev/null; [[ -s $CAP/dmi-id.txt ]] || rm -f -- "$CAP/dmi-id.txt"
     local dmi_what="RAM slots and DIMMs, system UUID and serial, board and BIOS"
+    [[ -s $CAP/dmi-id.txt ]] && ((!IS_ROOT)) && dmi_what="RAM slots and DIMMs, system UUID and serial"
     if ((!IS_ROOT)); then
         not_collected "$dmi_what" "not root: dmidecode needs root (run with sudo)"
     elif ! have dmidecode; then
@@ -1412,6 +1425,23 @@ def dmi($recs; $t): [$recs[] | select(.type == $t) | .props];
 # dmidecode prints "<OUT OF SPEC>" (a code it does not know: LPDDR5 for 3.3) or "<BAD INDEX>": no value
 def dmiclean: clean | if . != null and test("^<[A-Z ]+>$") then null else . end;
 def dmi1($recs; $t; $k): first(dmi($recs; $t)[] | .[$k] | dmiclean | select(. != null)) // null;
+# dmi-id.txt (the kernel'"'"'s /sys/class/dmi/id, most of it readable without root) as the records
+# dmidecode would print, after dmidecode'"'"'s own: they fill in what it did not give (not run
+# without root, or no /dev/mem in a VM). The chassis comes as its SMBIOS code.
+def dmi_sysfs:
+  eqpairs as $i
+  | ["Other", "Unknown", "Desktop", "Low Profile Desktop", "Pizza Box", "Mini Tower", "Tower",
+     "Portable", "Laptop", "Notebook", "Hand Held", "Docking Station", "All In One", "Sub Notebook",
+     "Space-saving", "Lunch Box", "Main Server Chassis", "Expansion Chassis", "Sub Chassis",
+     "Bus Expansion Chassis", "Peripheral Chassis", "RAID Chassis", "Rack Mount Chassis",
+     "Sealed-case PC", "Multi-system", "CompactPCI", "AdvancedTCA", "Blade", "Blade Enclosing",
+     "Tablet", "Convertible", "Detachable", "IoT Gateway", "Embedded PC", "Mini PC", "Stick PC"] as $chassis
+  | [{type: 0, props: {"Vendor": $i.bios_vendor, "Version": $i.bios_version, "Release Date": $i.bios_date}},
+     {type: 1, props: {"Manufacturer": $i.sys_vendor, "Product Name": $i.product_name,
+                       "Version": $i.product_version, "Serial Number": $i.product_serial, "UUID": $i.product_uuid}},
+     {type: 2, props: {"Manufacturer": $i.board_vendor, "Product Name": $i.board_name}},
+     {type: 3, props: {"Type": ($i.chassis_type // "" | if test("^[0-9]+$") then $chassis[tonumber - 1] else null end)}}]
+  | map(.props |= with_entries(select(.value != null)));
 '
 
 parse_ram() {
@@ -1497,8 +1527,9 @@ parse_ram() {
 
 parse_system() {
     local d=$1
-    jq_parse --rawfile dmi "$(f "$d/dmidecode.txt")" --rawfile mid "$(f "$d/machine-id.txt")" "$JQ_LIB$JQ_DMI"'
-    ($dmi | dmi_records) as $recs
+    jq_parse --rawfile dmi "$(f "$d/dmidecode.txt")" --rawfile mid "$(f "$d/machine-id.txt")" \
+        --rawfile ids "$(f "$d/dmi-id.txt")" "$JQ_LIB$JQ_DMI"'
+    (($dmi | dmi_records) + ($ids | dmi_sysfs)) as $recs
     | dmi1($recs; 1; "Manufacturer") as $vendor
     | dmi1($recs; 1; "Product Name") as $product
     | dmi1($recs; 1; "Version") as $version
@@ -1518,7 +1549,7 @@ parse_system() {
 
 parse_motherboard() {
     local d=$1
-    jq_parse --rawfile dmi "$(f "$d/dmidecode.txt")" "$JQ_LIB$JQ_DMI"'
+    jq_parse --rawfile dmi "$(f "$d/dmidecode.txt")" --rawfile ids "$(f "$d/dmi-id.txt")" "$JQ_LIB$JQ_DMI"'
     def isodate:
       if . == null then null else
         ((capture("^(?<m>[0-9]{1,2})/(?<d>[0-9]{1,2})/(?<y>[0-9]{2}|[0-9]{4})$")
@@ -1529,7 +1560,7 @@ parse_motherboard() {
             | (.m | tonumber) as $m | (.d | tonumber) as $d
             | if $y >= 1980 and $y <= 2100 and $m >= 1 and $m <= 12 and $d >= 1 and $d <= 31
               then "\($y)-\($m | pad2)-\($d | pad2)" else null end end end;
-    ($dmi | dmi_records) as $recs
+    (($dmi | dmi_records) + ($ids | dmi_sysfs)) as $recs
     | {
         vendor: dmi1($recs; 2; "Manufacturer"),
         model: dmi1($recs; 2; "Product Name"),

@@ -743,3 +743,37 @@ def test_smart_counters_from_text_reports_in_both_attribute_layouts():
             "temperature_c": 32,
         },
     )
+
+
+def test_without_dmidecode_the_kernels_dmi_names_the_system_board_and_bios():
+    """A run without root (or in a VM where dmidecode finds no /dev/mem) had no system model,
+    vendor, board or BIOS: the peers by system model never formed."""
+    hw = replay("dmi-sysfs")["hardware"]
+    assert_matches(
+        hw["system"],
+        {
+            "system_uuid": None,  # root only, as the serials
+            "system_vendor": "LENOVO",
+            "system_model": "ThinkPad X13 Gen 1 (20T2S0G700)",
+            "system_serial": None,
+            "chassis_type": "notebook",
+        },
+    )
+    assert_matches(
+        hw["motherboard"],
+        {
+            "vendor": "LENOVO",
+            "model": "20T2S0G700",
+            "bios_vendor": "LENOVO",
+            "bios_version": "R1BET71W(1.40 )",
+            "bios_date": "2022-10-13",
+        },
+    )
+
+
+def test_dmidecode_comes_before_the_kernels_dmi(tmp_path):
+    shutil.copytree(FIXTURES / "dmi-oem-placeholders", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "dmi-id.txt").write_text("sys_vendor=Sysfs Co\nboard_name=From sysfs\n")
+    hw = bench_json("--from-dir", str(tmp_path), "--device", "x")["hardware"]
+    assert hw["motherboard"]["model"] == "B450M Pro4"  # dmidecode's
+    assert hw["system"]["system_vendor"] == "Sysfs Co"  # dmidecode's is a placeholder
