@@ -9,6 +9,7 @@ import hmac
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib import admin
 from rest_framework import authentication, exceptions, permissions
 
 from inventory.models import Device
@@ -101,6 +102,25 @@ class ScopePermission(permissions.BasePermission):
             return False
         return True
 
+    def has_object_permission(self, request, view, obj):
+        """A staff session deletes what the admin's own delete page would let it: with the
+        delete permission on everything the deletion takes along (a device's runs,
+        snapshots, documents…)."""
+        user = request.user
+        if request.method != "DELETE" or isinstance(user, TokenClient) or user.is_superuser:
+            return True
+        model_admin = admin.site._registry.get(type(obj))
+        if model_admin is None:
+            return True
+        _, _, perms_needed, protected = model_admin.get_deleted_objects([obj], request)
+        if perms_needed or protected:
+            self.message = (
+                "Your account's admin permissions do not allow deleting what this deletion "
+                f"takes along: {', '.join(sorted(map(str, perms_needed))) or 'protected rows'}."
+            )
+            return False
+        return True
+
 
 # the admin permission a staff session needs for each kind of request
 METHOD_ACTIONS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
@@ -117,13 +137,17 @@ def session_allowed(request, view) -> bool:
         return True
     model = getattr(view, "permission_model", None)
     if request.method in permissions.SAFE_METHODS:
-        actions = ("view", "change")
-        model = model or Device
-    else:
-        action = getattr(view, "permission_action", None) or METHOD_ACTIONS.get(request.method)
-        if model is None or action is None:
-            return False
-        actions = (action,)
+        # a view may read several models (`permission_models(request)`): each is needed
+        reads = getattr(view, "permission_models", None)
+        return all(
+            _may(user, needed, ("view", "change"))
+            for needed in (reads(request) if reads else [model or Device])
+        )
+    action = getattr(view, "permission_action", None) or METHOD_ACTIONS.get(request.method)
+    return model is not None and action is not None and _may(user, model, (action,))
+
+
+def _may(user, model, actions: tuple[str, ...]) -> bool:
     opts = model._meta
     return any(user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}") for action in actions)
 

@@ -12,7 +12,17 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from benchmarks.models import Benchmark
+from inventory.models import Device, HardwareSnapshot
+
 from .export import CONTENT_TYPES, FORMATS, WHATS, ExportError, ExportStream, export_filename
+
+# what each export reads: a staff session may take it with the permission to view those
+EXPORTED_MODELS = {
+    "devices": [Device],
+    "snapshots": [Device, HardwareSnapshot],
+    "benchmarks": [Device, Benchmark],
+}
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -44,6 +54,11 @@ class ExportView(APIView):
     """Stream devices, snapshots or benchmarks as JSON or CSV, like `manage.py export`."""
 
     content_negotiation_class = IgnoreFormatParameter
+
+    @staticmethod
+    def permission_models(request) -> list:
+        """What a staff session must be allowed to view for the rows asked for (benchsite.auth)."""
+        return EXPORTED_MODELS.get(request.query_params.get("what", "devices"), [Device])
 
     @extend_schema(
         operation_id="export",

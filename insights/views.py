@@ -4,8 +4,9 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from benchmarks.models import Benchmark
 from benchsite.lookup import IdViewSet, object_or_404
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 
 from . import services
 from .insight import device_insights
@@ -17,6 +18,11 @@ class DeviceInsightsViewSet(viewsets.GenericViewSet):
     """GET /api/devices/{id}/insights: the device against its own past and its peers."""
 
     pagination_class = None
+
+    @staticmethod
+    def permission_models(request) -> list:
+        # its runs, its disks' SMART history and its open items: a staff session views all
+        return [Device, Benchmark, HardwareSnapshot, AttentionItem]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request, device_pk=None):

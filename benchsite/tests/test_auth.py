@@ -296,3 +296,41 @@ def test_a_superuser_session_does_everything(stocked):
     client = APIClient()
     client.force_login(superuser)
     assert set(_writes(client, stocked).values()) <= {200, 201, 204}
+
+
+def test_a_staff_session_deletes_a_device_only_with_what_it_takes_along(stocked):
+    """The admin refuses to delete a device whose runs, documents… the account may not delete:
+    the API deleted it, and everything attached, with the device's permission alone."""
+    from inventory.models import Device
+
+    device = stocked[0]
+    deleter = _staff("inventory.view_device", "inventory.delete_device")
+    response = deleter.delete(f"/api/devices/{device.pk}")
+    assert response.status_code == 403
+    assert "takes along" in response.json()["detail"]
+    assert Device.objects.filter(pk=device.pk).exists()
+
+    everything = _staff(
+        "inventory.view_device",
+        "inventory.delete_device",
+        "inventory.delete_manufacturerlink",
+        "documents.delete_document",
+        "insights.delete_attentionitem",
+    )
+    assert everything.delete(f"/api/devices/{device.pk}").status_code == 204
+
+
+def test_reading_runs_or_items_another_way_needs_their_view_permission_too(stocked):
+    device = stocked[0]
+    viewer = _staff("inventory.view_device")
+    assert viewer.get("/api/export?what=devices").status_code == 200
+    assert viewer.get("/api/export?what=benchmarks").status_code == 403
+    assert viewer.get(f"/api/devices/{device.pk}/insights").status_code == 403
+    allowed = _staff(
+        "inventory.view_device",
+        "benchmarks.view_benchmark",
+        "inventory.view_hardwaresnapshot",
+        "insights.view_attentionitem",
+    )
+    assert allowed.get("/api/export?what=benchmarks").status_code == 200
+    assert allowed.get(f"/api/devices/{device.pk}/insights").status_code == 200
