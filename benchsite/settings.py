@@ -5,6 +5,7 @@ Defaults are safe for a plain-HTTP LAN install; with DEBUG off the server refuse
 while SECRET_KEY or API_TOKEN is missing or still CHANGE_ME.
 """
 
+import logging
 import re
 from pathlib import Path
 
@@ -358,7 +359,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
-if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+if LOG_LEVEL not in logging.getLevelNamesMapping():  # WARN, FATAL and NOTSET too, as Python
     raise ImproperlyConfigured(
         f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}."
     )
