@@ -52,6 +52,8 @@ class IngestResult:
     validity: str = "valid"
     validity_reasons: list[str] = field(default_factory=list)
     excluded_categories: list[str] = field(default_factory=list)
+    # the device's CPU model key before this run (its peers' group, should the run move it)
+    previous_cpu_model_key: str = ""
     # the stored objects, for the caller's after_store (not compared: ids say it all)
     device: Device | None = field(default=None, compare=False, repr=False)
     snapshot: HardwareSnapshot | None = field(default=None, compare=False, repr=False)
@@ -184,6 +186,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         keys=IdentityKeys.from_system(hardware.system if hardware else None),
         actor=submitted_by,
     )
+    previous_cpu_model_key = device.cpu_model_key
     snapshot = snapshot_record(
         device=device,
         hardware=hardware,
@@ -220,6 +223,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         validity=benchmark.validity,
         validity_reasons=reasons,
         excluded_categories=excluded,
+        previous_cpu_model_key=previous_cpu_model_key,
         device=device,
         snapshot=snapshot,
     )

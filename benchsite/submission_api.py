@@ -14,6 +14,7 @@ def evaluate_attention(result: IngestResult) -> None:
         snapshot=result.snapshot,
         newest_run_id=result.benchmark_id,
         peers_too=True,
+        previous_cpu_key=result.previous_cpu_model_key,
     )
 
 

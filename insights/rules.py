@@ -312,12 +312,13 @@ def below_peers_in_group(
     """Whether below_peers holds for the machines of one CPU model, each against the others, as
     score_conditions judges one machine (True: it holds, False: it is over), for every machine
     it holds for and for those `of` names (all when None); a machine not judged (its figure
-    not a valid run's, fewer than 2 others measured alike) is absent.
+    not a valid run's, fewer than 2 others measured alike) is absent. `members` come lowest
+    figure first (selectors.peer_group).
 
-    One sort per methods. A machine's median of the others is read off it, and is the same
-    for every machine below the middle, so the machines it holds for are the lowest ones: they
-    are judged from the lowest up until one is not below (a CPU model's thousands of machines
-    cost a sort, not thousands of judgments)."""
+    A machine's median of the others is read off the sorted figures, and is the same for every
+    machine below the middle, so the machines it holds for are the lowest ones: they are
+    judged from the lowest up until one is not below (a CPU model's thousands of machines cost
+    a pass, not thousands of judgments)."""
     judged: dict[int, bool] = {}
     alike: dict[tuple, list[Member]] = {}
     for member in members:
@@ -325,15 +326,15 @@ def below_peers_in_group(
     for group in alike.values():
         if len(group) < 3:
             continue  # two others at least for anyone
-        ordered = sorted(group, key=lambda member: member.score)
-        scores = [member.score for member in ordered]
-        for member in ordered:
+        scores = [member.score for member in group]
+        for member in group:
             if not _below(scores, member.score, thresholds):
                 break
             if member.valid:
                 judged[member.id] = True
-        for member in group:
-            if member.valid and member.id not in judged and (of is None or member.id in of):
+        asked = group if of is None else [member for member in group if member.id in of]
+        for member in asked:
+            if member.valid and member.id not in judged:
                 if (held := _below(scores, member.score, thresholds)) is not None:
                     judged[member.id] = held
     return judged

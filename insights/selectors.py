@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, TextField, When
+from django.db.models import Case, IntegerField, Subquery, TextField, When
 from django.db.models.functions import Cast
 
 from benchmarks import validity
@@ -279,34 +279,41 @@ _PEER_GROUP = Prepared(
         Device.objects.filter(
             cpu_model_key=wanted, latest_snapshot__isnull=False, global_score__isnull=False
         )
-        .annotate(
-            methods=Cast("ranking_methods", TextField()),
-            below=Exists(
-                AttentionItem.objects.filter(
-                    device=OuterRef("pk"), kind=Kind.BELOW_PEERS, closed_at__isnull=True
-                )
-            ),
+        .annotate(methods=Cast("ranking_methods", TextField()))
+        .values_list("id", "ranking_run_valid", "global_score", "methods")
+        .order_by("global_score")  # rules.below_peers_in_group reads them lowest first
+    ),
+    wanted=str,
+)
+# apart: a correlated EXISTS per machine cost more than this look-up of the few open items
+_BELOW_PEERS_OPEN = Prepared(
+    lambda wanted: (
+        AttentionItem.objects.filter(
+            kind=Kind.BELOW_PEERS, closed_at__isnull=True, device__cpu_model_key=wanted
         )
-        .values_list("id", "ranking_run_valid", "global_score", "methods", "below")
-        .order_by()  # in no order: rules.below_peers_in_group sorts what it needs
+        .values_list("device_id")
+        .order_by()
     ),
     wanted=str,
 )
 
 
-def peer_group(cpu_model: str) -> tuple[list[rules.Member], set[int]]:
-    """Every benchmarked machine with this CPU model as its peers see it, and which of them
-    have a below_peers item open. One query."""
-    wanted = model_key(cpu_model)
+def peer_group(
+    cpu_model: str = "", *, key: str = "", open_items: bool = True
+) -> tuple[list[rules.Member], set[int]]:
+    """Every benchmarked machine with this CPU model (or model `key`) as its peers see it,
+    lowest figure first, and (`open_items`) which of them have a below_peers item open. Two
+    queries (one without `open_items`)."""
+    wanted = key or model_key(cpu_model)
     if not wanted:
         return [], set()
-    members, below, methods_of = [], set(), {}
-    for pk, valid, score, text, has_item in _PEER_GROUP.rows(wanted=wanted):
+    members, methods_of = [], {}
+    for pk, valid, score, text in _PEER_GROUP.rows(wanted=wanted):
         if text not in methods_of:
             decoded = json.loads(text) if text else None
             decoded = decoded if isinstance(decoded, dict) else {}
             methods_of[text] = tuple(decoded.get(name) for name in CATEGORY_NAMES)
         members.append(rules.Member(pk, bool(valid), score, methods_of[text]))
-        if has_item:
-            below.add(pk)
-    return members, below
+    if not open_items:
+        return members, set()
+    return members, {pk for (pk,) in _BELOW_PEERS_OPEN.rows(wanted=wanted)}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
 
 from . import notify, rules, selectors
@@ -53,7 +54,7 @@ def device_assessment(
         own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
         # below_peers reads the global figure only: the peers' other figures are not read
         if group is None:
-            group, _ = selectors.peer_group(cpu_model)
+            group, _ = selectors.peer_group(cpu_model, open_items=False)
         peers = rules.others(device.pk, group)
         # the peers measured as this run was: the ones its median and its message count
         medians, alike = rules.peer_medians(latest.methods, peers, names=GLOBAL)
@@ -85,6 +86,7 @@ def attention_evaluate(
     newest_run_id: int | None = None,
     reevaluating: bool = False,
     peers_too: bool = False,
+    previous_cpu_key: str = "",
 ) -> list[Event]:
     """Open an item for each new condition, update the open ones that still hold, close the
     ones that are over (smart_degrading waits for a person). Returns what opened and closed,
@@ -107,7 +109,9 @@ def attention_evaluate(
     device's newest run arrived stays closed until its next submission, as acknowledging
     promises. `peers_too`: the device's run moved the median the other machines of its CPU
     model are judged against: their below_peers is judged again (attention_rejudge_peers),
-    from the same read of them."""
+    from the same read of them; and those of `previous_cpu_key`, the CPU model the device had
+    before the run (inventory.columns.model_key), when it is another (a CPU replaced: its old
+    peers lost a peer)."""
     if newest_run_id is None:
         newest_run_id = selectors.newest_run_id(device.pk)
     # a snapshot just submitted that is the device's latest: its counters' rises are news
@@ -120,7 +124,10 @@ def attention_evaluate(
         assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
     events = _settle(device, assessment, current, newest_run_id, fresh, reevaluating)
     if peers_too:
-        events += attention_rejudge_peers(device=device, cpu_model=cpu_model, read=(group, below))
+        key = model_key(cpu_model)
+        events += attention_rejudge_peers(device=device, key=key, read=(group, below))
+        if previous_cpu_key and previous_cpu_key != key:  # its CPU replaced: one peer fewer there
+            events += attention_rejudge_peers(device=device, key=previous_cpu_key)
     return events
 
 
@@ -240,7 +247,7 @@ def _apply(device: Device, plan: _Plan) -> list[Event]:
 
 
 def attention_rejudge_peers(
-    *, device: Device, cpu_model: str, read: tuple[list[rules.Member], set[int]] | None = None
+    *, device: Device, key: str, read: tuple[list[rules.Member], set[int]] | None = None
 ) -> list[Event]:
     """below_peers of the other machines with the device's CPU, whose peers' median its new run
     moved: a machine that ran before its twins did is flagged once they have run (and its item
@@ -249,30 +256,29 @@ def attention_rejudge_peers(
     again there; an open item's figures are brought up to date by its own device's runs. A
     condition a person acknowledged since the machine's last run stays closed until its next
     run, as acknowledging promises. One query when nothing changes (none with `read`, what
-    selectors.peer_group gave)."""
-    members, below = read if read is not None else selectors.peer_group(cpu_model)
+    selectors.peer_group gave). `key`: the CPU model's key (inventory.columns.model_key)."""
+    members, below = read if read is not None else selectors.peer_group(key=key)
     thresholds = selectors.thresholds()
     judged = rules.below_peers_in_group(members, thresholds=thresholds, of=below)
     events = []
     for device_id, holds in judged.items():
         if device_id != device.pk and holds != (device_id in below):
-            events += _rejudge_below_peers(device_id, cpu_model, thresholds)
+            events += _rejudge_below_peers(device_id, key, thresholds)
     return events
 
 
-def _rejudge_below_peers(
-    device_id: int, cpu_model: str, thresholds: rules.Thresholds
-) -> list[Event]:
+def _rejudge_below_peers(device_id: int, model: str, thresholds: rules.Thresholds) -> list[Event]:
     key = ("below_peers", "global", "")
     with transaction.atomic():
         if not selectors.device_lock(device_id):
             return []  # deleted meanwhile
-        members, _ = selectors.peer_group(cpu_model)  # under the lock: as it stands now
+        members, _ = selectors.peer_group(key=model)  # under the lock: as it stands now
         if device_id not in rules.below_peers_in_group(
             members, thresholds=thresholds, of={device_id}
         ):
             return []
         member = next(member for member in members if member.id == device_id)
+        cpu_model = selectors.latest_cpu_model(device_id)  # its own words for its message
         condition = rules.below_peers_condition(
             member, members, cpu_model=cpu_model, thresholds=thresholds
         )

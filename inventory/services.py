@@ -107,6 +107,7 @@ INGEST_FIELDS = (
     "ranking_run_at",
     "ranking_run_valid",
     "global_score",
+    "cpu_model_key",  # the CPU model it leaves, should the run bring another
 )
 
 

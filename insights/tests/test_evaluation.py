@@ -207,3 +207,15 @@ def test_peers_that_catch_up_close_a_machines_item_and_one_acknowledged_stays_cl
         AttentionItem.objects.get(kind="below_peers", closed_at__isnull=True).device.hostname
         == "worst"
     )
+
+
+def test_a_machine_whose_cpu_is_replaced_is_no_longer_its_old_models_peer(run):
+    run("x", hours_ago=5, cpu=70.0, cpu_model=CPU_A)
+    run("s", hours_ago=4, cpu=58.0, cpu_model=CPU_A)
+    run("f", hours_ago=3, cpu=100.0, cpu_model=CPU_A)
+    run("d", hours_ago=2, cpu=100.0, cpu_model=CPU_A)
+    item = AttentionItem.objects.get(kind="below_peers", device__hostname="x")  # 70 against 100
+    assert item.closed_at is None
+    run("d", hours_ago=1, cpu=200.0, cpu_model=CPU_B)  # its CPU replaced: x's peers are s and f
+    item.refresh_from_db()
+    assert item.closed_at is not None  # 70 against 79: within 15 %
