@@ -97,7 +97,15 @@ class BenchmarkAdmin(RecordAdmin):
     def delete_queryset(self, request, queryset):
         services.benchmark_delete(benchmarks=queryset)
 
-    @admin.action(description="Re-apply the scoring and validity rules to selected benchmarks")
+    # every run's page is read-only (RecordAdmin.has_change_permission): rescoring asks for
+    # the permission to change runs itself
+    def has_rescore_permission(self, request):
+        return request.user.has_perm("benchmarks.change_benchmark")
+
+    @admin.action(
+        description="Re-apply the scoring and validity rules to selected benchmarks",
+        permissions=("rescore",),
+    )
     def rescore(self, request, queryset):
         result = rescoring.benchmark_rescore(benchmarks=queryset)
         self.message_user(

@@ -28,6 +28,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ("created_by",)
     actions = ("revoke",)
 
+    # A token does what its scopes say, whoever holds it: issuing one, or widening its scopes
+    # or its expiry, would give an account more than its own admin permissions. A superuser's
+    # act; revoking one only takes away (the permission to change tokens).
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("benchsite.change_apitoken")
+
     @admin.display(description="status")
     def status(self, token: ApiToken) -> str:
         if token.revoked_at:
@@ -71,7 +83,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             },
         )
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=("revoke",))
     def revoke(self, request, queryset):
         for token in queryset:
             api_token_revoke(token=token)

@@ -117,7 +117,10 @@ class BenchAdminSite(admin.AdminSite):
             "bench_root_note": BENCH_ROOT_NOTE,
             # an address only this machine reaches, by the loopback rule of runs' targets
             "bench_loopback": is_loopback(urlsplit(base).netloc),
-            "token_add_url": reverse("admin:benchsite_apitoken_add"),
+            # issuing a token is a superuser's act (ApiTokenAdmin): offered to who may
+            "token_add_url": reverse("admin:benchsite_apitoken_add")
+            if request.user.is_superuser
+            else "",
             # the fleet's panels, for an account that may view devices (as their admin pages)
             "fleet_visible": request.user.has_perm("inventory.view_device")
             or request.user.has_perm("inventory.change_device"),

@@ -183,7 +183,14 @@ class NotificationAdmin(admin.ModelAdmin):
         text = f"{label} {date_format(when, 'H:i:s' if today else 'Y-m-d H:i')}"
         return f"{text} ({row.attempts} attempts)" if row.attempts > 1 else text
 
-    @admin.action(description="Send selected notifications again (those not sent)")
+    def has_send_again_permission(self, request):
+        # what was sent stays as it was (no change page), but sending it again is a change
+        return request.user.has_perm("insights.change_notification")
+
+    @admin.action(
+        description="Send selected notifications again (those not sent)",
+        permissions=("send_again",),
+    )
     def send_again(self, request, queryset):
         count = queryset.filter(sent_at__isnull=True).update(
             next_attempt_at=timezone.now(), failed_at=None, lease_until=None
