@@ -272,23 +272,29 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
         if device_ids is None
         else Device.objects.filter(pk__in=set(device_ids))
     )
-    return devices.update(
-        last_benchmark_at=Subquery(latest.values("run_at")[:1]),
-        latest_validity=Coalesce(Subquery(latest.values("validity")[:1]), Value("")),
-        latest_validity_reasons=Coalesce(
-            Subquery(latest.values("validity_reasons")[:1]), Value([], JSONField())
-        ),
-        ranking_run_at=ranked("run_at"),
-        ranking_run_valid=Case(
-            When(has_valid, then=Value(True)),
-            When(Exists(latest), then=Value(False)),
-            default=Value(None),
-            output_field=BooleanField(),
-        ),
-        **{name: ranked(name) for name in RANKING_FIGURES},
-        ranking_methods=Coalesce(ranked("methods"), Value({}, JSONField())),
-        ranking_excluded=Coalesce(ranked("excluded_categories"), Value([], JSONField())),
-    )
+    with transaction.atomic():
+        # The devices' rows first, in one order: a submission being stored for one of them is
+        # waited for, and the UPDATE below then reads its run (on PostgreSQL an UPDATE that
+        # waits on a row reads the subqueries as they were before: the run's figures were
+        # overwritten with the older ones until the device's next run)
+        list(devices.select_for_update().order_by("pk").values_list("pk"))
+        return devices.update(
+            last_benchmark_at=Subquery(latest.values("run_at")[:1]),
+            latest_validity=Coalesce(Subquery(latest.values("validity")[:1]), Value("")),
+            latest_validity_reasons=Coalesce(
+                Subquery(latest.values("validity_reasons")[:1]), Value([], JSONField())
+            ),
+            ranking_run_at=ranked("run_at"),
+            ranking_run_valid=Case(
+                When(has_valid, then=Value(True)),
+                When(Exists(latest), then=Value(False)),
+                default=Value(None),
+                output_field=BooleanField(),
+            ),
+            **{name: ranked(name) for name in RANKING_FIGURES},
+            ranking_methods=Coalesce(ranked("methods"), Value({}, JSONField())),
+            ranking_excluded=Coalesce(ranked("excluded_categories"), Value([], JSONField())),
+        )
 
 
 @transaction.atomic

@@ -275,13 +275,20 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
 
 
 @transaction.atomic
+@transaction.atomic
 def device_delete(*, device: Device) -> None:
     """Remove a device with its snapshots, benchmarks, links and documents.
+
+    The device's row is locked first, as a submission and the attention evaluation lock it:
+    a submission of the device being stored is waited for and goes with it (the deletion
+    then reads its rows; without the lock it missed them and failed on their foreign keys, a
+    500, or deadlocked against it on PostgreSQL). A device deleted meanwhile is left as it is.
 
     The documents' stored files go after the commit, each unless another document references
     its content (documents.signals: inventory itself knows nothing of documents).
     """
-    device.delete()
+    if Device.objects.select_for_update().filter(pk=device.pk).values_list("pk").first():
+        device.delete()
 
 
 LINK_EDITABLE_FIELDS = ("label", "url")

@@ -12,11 +12,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
 
 from benchmarks.services import benchmark_ingest
 from benchmarks.validation import submission_validate
 from benchsite.submission_api import evaluate_attention
+from benchsite.tests.threads import in_thread
 from insights import notify
 from insights.models import AttentionItem
 from insights.services import attention_evaluate
@@ -44,22 +44,6 @@ def document(example, *, hour, celsius):
 
 def ingest(sent, **kwargs):
     return benchmark_ingest(submission=submission_validate(sent), document=sent, **kwargs)
-
-
-def in_thread(target):
-    failures = []
-
-    def run():
-        try:
-            target()
-        except BaseException as exc:  # noqa: BLE001 (reported by the test)
-            failures.append(exc)
-        finally:
-            connection.close()  # this thread's own connection
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, failures
 
 
 def test_a_newer_run_stored_while_an_older_ones_item_is_being_written_closes_it(

@@ -1,0 +1,93 @@
+"""A person's write (a deletion, a rescore) while a submission of the same machine is being
+stored, on real connections (one thread each): it waits for the submission and then sees it.
+
+PostgreSQL only: there two transactions write at once; SQLite's writers take turns."""
+
+import copy
+import threading
+import uuid
+
+import pytest
+
+import benchmarks.services
+from benchmarks.models import Benchmark
+from benchmarks.services import benchmark_ingest, device_ranking_refresh
+from benchmarks.validation import submission_validate
+from benchsite.tests.markers import postgresql_only
+from benchsite.tests.threads import in_thread
+from inventory.models import Device, HardwareSnapshot
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    postgresql_only("two transactions writing at once"),
+]
+
+
+def ingest(example, *, cpu: float):
+    sent = copy.deepcopy(example)
+    sent.update(device_identifier="nas", submission_id=str(uuid.uuid4()))
+    sent["hardware"]["system"] = {}
+    for name in ("cpu", "memory", "disk", "network", "gpu"):
+        sent["results"][name]["score"] = cpu if name == "cpu" else 100.0
+    sent["results"].pop("global_score")
+    return benchmark_ingest(submission=submission_validate(sent), document=sent)
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Holds the next submission's transaction open once its run is recorded on the device,
+    until `go_on` is set."""
+    recorded, go_on = threading.Event(), threading.Event()
+    real = benchmarks.services.device_run_record
+
+    def record_then_wait(**kwargs):
+        changes = real(**kwargs)
+        recorded.set()
+        go_on.wait(timeout=10)
+        return changes
+
+    monkeypatch.setattr(benchmarks.services, "device_run_record", record_then_wait)
+    return recorded, go_on
+
+
+def _while_held(held, storing, writing):
+    """`storing` on one thread, held once its run is recorded; `writing` on another meanwhile;
+    then both finish."""
+    recorded, go_on = held
+    submission, submission_failures = in_thread(storing)
+    assert recorded.wait(timeout=10)
+    write, write_failures = in_thread(writing)
+    write.join(timeout=0.5)  # it waits for the device's row, locked by the submission
+    go_on.set()
+    submission.join(timeout=10)
+    write.join(timeout=10)
+    assert submission_failures == write_failures == []
+
+
+def test_deleting_a_machine_while_its_submission_is_stored_deletes_both(
+    example, token_client, held
+):
+    device = ingest(example, cpu=100.0).device
+    client = token_client("write")
+    answers = []
+
+    _while_held(
+        held,
+        lambda: ingest(example, cpu=90.0),
+        lambda: answers.append(client.delete(f"/api/devices/{device.pk}").status_code),
+    )
+
+    assert answers == [204]  # it was a 500: the new run's snapshot still pointed at the device
+    assert not Device.objects.exists()
+    assert not Benchmark.objects.exists() and not HardwareSnapshot.objects.exists()
+
+
+def test_a_rescore_during_a_submission_keeps_the_new_runs_figures(example, held):
+    device = ingest(example, cpu=100.0).device
+
+    _while_held(held, lambda: ingest(example, cpu=10.0), device_ranking_refresh)
+
+    device.refresh_from_db()
+    newest = Benchmark.objects.order_by("-run_at").first()
+    assert device.cpu_score == 10.0 and device.global_score == newest.global_score
+    assert device.last_benchmark_at == newest.run_at
