@@ -18,6 +18,7 @@ HEALTHY = frozenset({"PASSED", "OK"})
 # counters that only grow on a dying disk; a rise is worth a person's attention at once
 SMART_COUNTERS = ("reallocated_sectors", "pending_sectors", "offline_uncorrectable", "media_errors")
 MIN_RUNS = 3  # fewer runs than this make no baseline
+BELOW_PEERS = ("below_peers", "global", "")  # its one condition per device (kind, category, disk)
 FIGURE_NAMES = ("global", *CATEGORY_NAMES)  # a run's figures: its global score, its categories
 
 
@@ -207,20 +208,18 @@ def score_conditions(
             assessment.over.add(key)
     reference = (peers_by_cpu or {}).get("global")
     gap = deviation((latest or {}).get("global"), reference, exact=True)
-    if gap is not None and peer_count >= 2:
-        d = round(gap, 1)
-        if gap < -thresholds.peer_gap_pct:
-            assessment.holding.append(
-                Condition(
-                    "below_peers",
-                    "warning",
-                    f"global score {-d:g} % below {peer_count} other machines with the same CPU "
-                    f"({one_line(cpu_model)}: median {reference:g})",
-                    category="global",
-                )
+    if gap is not None and peer_count >= 2 and gap < -thresholds.peer_gap_pct:
+        assessment.holding.append(
+            Condition(
+                "below_peers",
+                "warning",
+                f"global score {-round(gap, 1):g} % below {peer_count} other machines with the "
+                f"same CPU ({one_line(cpu_model)}: median {reference:g})",
+                category="global",
             )
-        else:
-            assessment.over.add(("below_peers", "global", ""))
+        )
+    else:  # within the median, or no longer two peers measured alike to be below
+        assessment.over.add(BELOW_PEERS)
 
 
 def disk_conditions(
@@ -311,9 +310,9 @@ def below_peers_in_group(
 ) -> dict[int, bool]:
     """Whether below_peers holds for the machines of one CPU model, each against the others, as
     score_conditions judges one machine (True: it holds, False: it is over), for every machine
-    it holds for and for those `of` names (all when None); a machine not judged (its figure
-    not a valid run's, fewer than 2 others measured alike) is absent. `members` come lowest
-    figure first (selectors.peer_group).
+    it holds for and for those `of` names (all when None); one `of` names whose figure is not
+    a valid run's, or that has fewer than 2 others measured alike, is over too (False); other
+    machines not judged are absent. `members` come lowest figure first (selectors.peer_group).
 
     A machine's median of the others is read off the sorted figures, and is the same for every
     machine below the middle, so the machines it holds for are the lowest ones: they are
@@ -324,19 +323,19 @@ def below_peers_in_group(
     for member in members:
         alike.setdefault(member.methods, []).append(member)
     for group in alike.values():
-        if len(group) < 3:
-            continue  # two others at least for anyone
+        asked = group if of is None else [member for member in group if member.id in of]
+        if len(group) < 3:  # two others at least for anyone
+            judged.update((member.id, False) for member in asked)
+            continue
         scores = [member.score for member in group]
         for member in group:
             if not _below(scores, member.score, thresholds):
                 break
             if member.valid:
                 judged[member.id] = True
-        asked = group if of is None else [member for member in group if member.id in of]
         for member in asked:
-            if member.valid and member.id not in judged:
-                if (held := _below(scores, member.score, thresholds)) is not None:
-                    judged[member.id] = held
+            if member.id not in judged:
+                judged[member.id] = bool(member.valid and _below(scores, member.score, thresholds))
     return judged
 
 

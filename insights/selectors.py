@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Subquery, TextField, When
+from django.db.models import Case, IntegerField, OuterRef, Subquery, TextField, When
 from django.db.models.functions import Cast
 
 from benchmarks import validity
@@ -195,6 +195,21 @@ def acknowledged_since_newest_run(device_id: int) -> set[tuple[str, str, str]]:
         AttentionItem.objects.filter(device_id=device_id, closed_at__gte=Subquery(newest[:1]))
         .exclude(closed_by="")
         .values_list("kind", "category", "disk")
+    )
+
+
+def below_peers_acknowledged(device_ids: set[int]) -> set[int]:
+    """Which of these devices have a below_peers item a person acknowledged since their newest
+    run arrived (acknowledged_since_newest_run, for several devices). One query."""
+    newest = Benchmark.objects.filter(device_id=OuterRef("device_id")).order_by("-id")
+    return set(
+        AttentionItem.objects.filter(
+            kind=Kind.BELOW_PEERS,
+            device_id__in=device_ids,
+            closed_at__gte=Subquery(newest.values("received_at")[:1]),
+        )
+        .exclude(closed_by="")
+        .values_list("device_id", flat=True)
     )
 
 

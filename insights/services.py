@@ -67,6 +67,8 @@ def device_assessment(
             cpu_model=cpu_model,
             thresholds=thresholds,
         )
+    else:  # no valid figure to be below anyone with
+        assessment.over.add(rules.BELOW_PEERS)
     snapshots = selectors.device_snapshots(device.pk, limit=SNAPSHOTS_JUDGED)
     rules.disk_conditions(
         assessment,
@@ -256,36 +258,45 @@ def attention_rejudge_peers(
     again there; an open item's figures are brought up to date by its own device's runs. A
     condition a person acknowledged since the machine's last run stays closed until its next
     run, as acknowledging promises. One query when nothing changes (none with `read`, what
-    selectors.peer_group gave). `key`: the CPU model's key (inventory.columns.model_key)."""
+    selectors.peer_group gave), one more when a machine it holds for was acknowledged.
+    `key`: the CPU model's key (inventory.columns.model_key)."""
     members, below = read if read is not None else selectors.peer_group(key=key)
     thresholds = selectors.thresholds()
     judged = rules.below_peers_in_group(members, thresholds=thresholds, of=below)
+    # an open item of a machine no longer in the group's figures (no run left) is over too
+    judged.update((device_id, False) for device_id in below - judged.keys())
+    changed = {
+        device_id
+        for device_id, holds in judged.items()
+        if device_id != device.pk and holds != (device_id in below)
+    }
+    to_open = {device_id for device_id in changed if judged[device_id]}
+    if to_open:  # those a person acknowledged since their last run stay closed
+        changed -= selectors.below_peers_acknowledged(to_open)
     events = []
-    for device_id, holds in judged.items():
-        if device_id != device.pk and holds != (device_id in below):
-            events += _rejudge_below_peers(device_id, key, thresholds)
+    for device_id in sorted(changed):
+        events += _rejudge_below_peers(device_id, key, thresholds)
     return events
 
 
 def _rejudge_below_peers(device_id: int, model: str, thresholds: rules.Thresholds) -> list[Event]:
-    key = ("below_peers", "global", "")
     with transaction.atomic():
         if not selectors.device_lock(device_id):
             return []  # deleted meanwhile
-        members, _ = selectors.peer_group(key=model)  # under the lock: as it stands now
-        if device_id not in rules.below_peers_in_group(
-            members, thresholds=thresholds, of={device_id}
-        ):
-            return []
-        member = next(member for member in members if member.id == device_id)
-        cpu_model = selectors.latest_cpu_model(device_id)  # its own words for its message
-        condition = rules.below_peers_condition(
-            member, members, cpu_model=cpu_model, thresholds=thresholds
-        )
+        # under the lock: as it stands now
+        members, _ = selectors.peer_group(key=model, open_items=False)
+        holds = rules.below_peers_in_group(members, thresholds=thresholds, of={device_id})
+        condition = None
+        if holds.get(device_id):
+            member = next(member for member in members if member.id == device_id)
+            cpu_model = selectors.latest_cpu_model(device_id)  # its own words for its message
+            condition = rules.below_peers_condition(
+                member, members, cpu_model=cpu_model, thresholds=thresholds
+            )
         device = Device.objects.get(pk=device_id)
-        item = _open_items(device, lock=True).get(key)
+        item = _open_items(device, lock=True).get(rules.BELOW_PEERS)
         if condition is not None and item is None:
-            if key in selectors.acknowledged_since_newest_run(device_id):
+            if rules.BELOW_PEERS in selectors.acknowledged_since_newest_run(device_id):
                 return []
             return _apply(device, _Plan(opens=[condition]))
         if condition is None and item is not None:

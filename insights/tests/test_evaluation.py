@@ -219,3 +219,63 @@ def test_a_machine_whose_cpu_is_replaced_is_no_longer_its_old_models_peer(run):
     run("d", hours_ago=1, cpu=200.0, cpu_model=CPU_B)  # its CPU replaced: x's peers are s and f
     item.refresh_from_db()
     assert item.closed_at is not None  # 70 against 79: within 15 %
+
+
+def _open_below_peers(host: str) -> bool:
+    return AttentionItem.objects.filter(
+        kind="below_peers", device__hostname=host, closed_at__isnull=True
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        "its CPU replaced",  # no other machine of the new model
+        "a peer's CPU replaced",  # one peer left
+        "a peer measured another way",
+        "a peer deleted",
+        "its only run suspect",
+    ],
+)
+def test_a_machine_below_peers_it_no_longer_has_is_closed(run, api, settings, then):
+    run("a1", hours_ago=6, cpu=100.0, cpu_model=CPU_A)
+    run("a2", hours_ago=5, cpu=100.0, cpu_model=CPU_A)
+    run("x", hours_ago=4, cpu=50.0, cpu_model=CPU_A)
+    assert _open_below_peers("x")
+
+    if then == "its CPU replaced":
+        run("x", hours_ago=3, cpu=50.0, cpu_model=CPU_B)
+    elif then == "a peer's CPU replaced":
+        run("a2", hours_ago=3, cpu=100.0, cpu_model=CPU_B)
+    elif then == "a peer measured another way":
+        run("a2", hours_ago=3, cpu=100.0, cpu_model=CPU_A, cpu_method="sysbench-1.0-cpu-v2")
+    elif then == "a peer deleted":
+        assert api.delete(f"/api/devices/{Device.objects.get(hostname='a2').pk}").status_code == 204
+    else:  # the busy threshold lowered under its run: rescore makes it suspect
+        Benchmark.objects.filter(device__hostname="x").update(
+            results={"cpu": {"score": 50.0}, "conditions": {"cpu_busy_percent": 20}}
+        )
+        settings.VALIDITY_BUSY_PCT = 10
+        call_command("rescore", stdout=io.StringIO())
+    if then in ("a peer's CPU replaced", "a peer deleted", "a peer measured another way"):
+        run("x", hours_ago=2, cpu=50.0, cpu_model=CPU_A)  # its own next run judges it
+
+    # it stayed open, its message naming two peers it no longer had (acknowledging only)
+    assert not _open_below_peers("x")
+
+
+def test_a_peers_run_costs_the_same_with_acknowledged_machines_below_the_others(
+    run, django_assert_max_num_queries
+):
+    for n in range(4):
+        run(f"fast-{n}", hours_ago=6, cpu=100.0, cpu_model=CPU_A)
+    for n in range(3):
+        run(f"slow-{n}", hours_ago=5, cpu=10.0, cpu_model=CPU_A)
+    for item in AttentionItem.objects.filter(kind="below_peers"):
+        attention_acknowledge(item=item, by="admin")
+
+    # each acknowledged machine cost a locked transaction and 9 statements per peer's run; now
+    # one statement says which were acknowledged (11 with none acknowledged)
+    with django_assert_max_num_queries(12):
+        run("fast-0", hours_ago=1, cpu=100.0, cpu_model=CPU_A)
+    assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
