@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, OuterRef, Subquery, TextField, When
+from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, TextField, When
 from django.db.models.functions import Cast
 
 from benchmarks import validity
@@ -235,22 +235,53 @@ def _snapshots_query(limit: int) -> Prepared:
     )
 
 
-def previous_readings(snapshots: list[dict]) -> dict[str, Mapping[str, Any]]:
-    """Per disk of the newest snapshot, each SMART counter's last reading before it: at the
-    previous snapshot that had the disk and read that counter. A run that could not read it
-    (without root) hides no rise: 0, then nothing, then 5 is a rise."""
+def previous_readings(
+    snapshots: list[dict], *, device_id: int, more: bool
+) -> dict[str, Mapping[str, Any]]:
+    """Per disk of the newest of `snapshots` (the device's newest ones, newest first), each
+    SMART counter it read, that counter's last reading before it: at the previous snapshot
+    that had the disk and read that counter, however far back. A run that could not read it
+    (without root) hides no rise: 0, then nothing, then 5 is a rise; nor does a disk plugged
+    in now and then (a USB backup disk). No query when `snapshots` hold every reading wanted;
+    otherwise (`more`: the device has snapshots older than these) the older snapshots are read,
+    OLDER_PAGE at a time, until they do."""
     if not snapshots:
         return {}
-    wanted = set(snapshots[0]["disks"])
+    missing = {
+        key: {name for name in rules.SMART_COUNTERS if disk.get(name) is not None}
+        for key, disk in snapshots[0]["disks"].items()
+    }
     found: dict[str, dict[str, Any]] = {}
-    for snapshot in snapshots[1:]:
-        for key, disk in snapshot["disks"].items():
-            if key in wanted:
+    batch = snapshots[1:]
+    while True:
+        for snapshot in batch:
+            for key, disk in snapshot["disks"].items():
+                if key not in missing:
+                    continue
                 readings = found.setdefault(key, {})
-                for name in rules.SMART_COUNTERS:
-                    if name not in readings and disk.get(name) is not None:
+                for name in list(missing[key]):
+                    if disk.get(name) is not None:
                         readings[name] = disk[name]
-    return found
+                        missing[key].discard(name)
+        if not more or not any(missing.values()):
+            return found
+        oldest = (batch or snapshots)[-1]
+        batch = _older_snapshots(device_id, oldest["captured_at"], oldest["id"])
+        more = len(batch) == OLDER_PAGE
+
+
+OLDER_PAGE = 200
+
+
+def _older_snapshots(device_id: int, captured_at, pk: int) -> list[dict]:
+    """The OLDER_PAGE snapshots of the device before this one, newest first."""
+    rows = (
+        HardwareSnapshot.objects.filter(device_id=device_id)
+        .filter(Q(captured_at__lt=captured_at) | Q(captured_at=captured_at, id__lt=pk))
+        .order_by("-captured_at", "-id")
+        .values_list("id", "captured_at", "disk_readings")[:OLDER_PAGE]
+    )
+    return [{"id": pk, "captured_at": at, "disks": disks_of(disks)} for pk, at, disks in rows]
 
 
 @functools.cache

@@ -73,7 +73,9 @@ def device_assessment(
     rules.disk_conditions(
         assessment,
         latest=snapshots[0]["disks"] if snapshots else {},
-        previous=selectors.previous_readings(snapshots),
+        previous=selectors.previous_readings(
+            snapshots, device_id=device.pk, more=len(snapshots) == SNAPSHOTS_JUDGED
+        ),
         open_disks=open_disks,
         thresholds=thresholds,
         judge_rises=judge_rises,

@@ -279,3 +279,20 @@ def test_a_peers_run_costs_the_same_with_acknowledged_machines_below_the_others(
     with django_assert_max_num_queries(12):
         run("fast-0", hours_ago=1, cpu=100.0, cpu_model=CPU_A)
     assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("between", ["disk unplugged", "counters unread"])
+def test_a_rise_is_judged_against_the_last_reading_however_far_back(run, between):
+    """A USB backup disk plugged in now and then, or runs without root that read no counter:
+    the rise is told against the disk's last reading, not only within the newest snapshots."""
+    backup = {"name": "/dev/sdb", "serial": "USB-1", "model": "Expansion"}
+    system = disk(smart_health="PASSED", reallocated_sectors=0)
+    run(hours_ago=20, disks=[system, {**backup, "reallocated_sectors": 0}])
+    for hours_ago in range(19, 9, -1):  # ten runs
+        absent = [system] if between == "disk unplugged" else [system, backup]
+        run(hours_ago=hours_ago, disks=absent)
+
+    run(hours_ago=1, disks=[system, {**backup, "reallocated_sectors": 120}])
+
+    item = AttentionItem.objects.get(kind="smart_degrading", closed_at__isnull=True)
+    assert item.message == "disk /dev/sdb (USB-1) is degrading: reallocated sectors 0 → 120"
