@@ -139,12 +139,15 @@ def session_allowed(request, view) -> bool:
     if request.method in permissions.SAFE_METHODS:
         # a view may read several models (`permission_models(request)`): each is needed
         reads = getattr(view, "permission_models", None)
-        return all(
-            _may(user, needed, ("view", "change"))
-            for needed in (reads(request) if reads else [model or Device])
-        )
+        return may_view(user, *(reads(request) if reads else [model or Device]))
     action = getattr(view, "permission_action", None) or METHOD_ACTIONS.get(request.method)
     return model is not None and action is not None and _may(user, model, (action,))
+
+
+def may_view(user, *models) -> bool:
+    """Whether the account may view every one of these models: its admin's view (or change)
+    permission on each, as the admin's own pages ask."""
+    return all(_may(user, model, ("view", "change")) for model in models)
 
 
 def _may(user, model, actions: tuple[str, ...]) -> bool:

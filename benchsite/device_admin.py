@@ -17,12 +17,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
 
-from benchmarks.models import Validity
-from benchmarks.validity import counted
 from documents.admin import DocumentInline, DocumentUploads
-from insights import selectors
 from insights import services as services_insights
-from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
 from inventory import changelog, history, services
 from inventory.admin import (
@@ -31,20 +27,18 @@ from inventory.admin import (
     OsFilter,
     VirtualizationFilter,
 )
-from inventory.columns import SMART_FIELDS
 from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
 from inventory.models import Device
 from inventory.schema import CATEGORIES
 from inventory.selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
 
-from .charts import score_history_svg
 from .compare import compare_selected, compare_view
 from .import_admin import import_view
 from .lookup import MAX_ID
 from .pagination import KeysFirstPaginator
 from .sites import export_csv
-from .story import device_story
-from .templatetags.humanize_scores import cpu_short, run_badge, uncounted, validity_reasons
+from .story import can_acknowledge, device_page_story
+from .templatetags.humanize_scores import cpu_short, run_badge, uncounted
 
 # snapshots offered by the compare page's picker, newest first (years of daily runs stay a list)
 COMPARE_CHOICES = 1000
@@ -72,12 +66,6 @@ SCORE_COLUMNS = (
     _score_column("global_score", "global", strong=True),
     *(_score_column(f"{c.name}_score", c.label) for c in CATEGORIES),
 )
-
-
-def can_acknowledge(request) -> bool:
-    """Whether the user may acknowledge attention items: their admin's change permission, as
-    on the items' own pages and in the API."""
-    return request.user.has_perm("insights.change_attentionitem")
 
 
 @admin.register(Device)
@@ -197,38 +185,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         device = self.get_object(request, admin.utils.unquote(object_id))
         extra_context = dict(extra_context or {})
         if device is not None:
-            story = device_story(device)
-            story["chart"] = score_history_svg(
-                # a category left out of a run's global score (a network measured on loopback,
-                # many times a real one) is not drawn: it would flatten every other line
-                [
-                    (row.run_at, counted(row.scores, row.benchmark.excluded_categories))
-                    for row in story["history"]
-                ],
-                markers=[
-                    (row.run_at, "; ".join(row.changes)) for row in story["history"] if row.changes
-                ],
-                suspect=[
-                    (row.run_at, validity_reasons(row.benchmark.validity_reasons) or "suspect")
-                    for row in story["history"]
-                    if row.benchmark.validity == Validity.SUSPECT
-                ],
-            )
-            story["insights"] = device_insights(device)
-            # a disk that never gave a SMART reading (a virtual disk, smartctl not installed) is
-            # named once instead of a table of dashes
-            read, unread = [], []
-            for disk in story["insights"]["disks"]:
-                readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
-                if any(value is not None for value in readings):
-                    read.append({**disk, "chart": _temperature_chart(disk["history"])})
-                else:
-                    unread.append(disk["name"] or disk["serial"] or "a disk")
-            story["smart_disks"], story["smart_unread"] = read, unread
-            story["insight_sentences"] = insight_sentences(story["insights"])
-            story["open_items"] = selectors.open_items(device.pk)
-            story["can_acknowledge"] = can_acknowledge(request)
-            extra_context["story"] = story
+            extra_context["story"] = device_page_story(device, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -279,7 +236,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         device = self.get_object(request, admin.utils.unquote(object_id))
         if device is None or not self.has_view_permission(request, device):
             raise Http404
-        if not can_acknowledge(request):
+        if not can_acknowledge(request.user):
             raise PermissionDenied
         item = get_object_or_404(AttentionItem, pk=item_id, device=device)
         services_insights.attention_acknowledge(item=item, by=request.user.get_username())
@@ -386,13 +343,3 @@ def _form_errors(context) -> list[tuple[str, str]]:
                     where += f", {row_form[name].label}"
                 found += [(where, str(error)) for error in errors]
     return found
-
-
-def _temperature_chart(history: list[dict]):
-    """A disk's temperature over its snapshots, when it has two readings or more to draw."""
-    points = [
-        (reading["captured_at"], {"temperature": reading["temperature_c"]}) for reading in history
-    ]
-    if sum(scores["temperature"] is not None for _, scores in points) < 2:
-        return ""
-    return score_history_svg(points, series=("temperature",))

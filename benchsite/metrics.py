@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from benchmarks.models import Benchmark
 from insights.models import AttentionItem, Kind, Severity
 from inventory.columns import disks_of
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORY_NAMES
 
 from .views import AnyAccept
@@ -110,6 +110,12 @@ class MetricsView(APIView):
     """GET /metrics (read scope, or open with METRICS_PUBLIC)."""
 
     content_negotiation_class = AnyAccept
+
+    @staticmethod
+    def permission_models(request) -> list:
+        # a staff session (benchsite.auth): the fleet's figures, its runs, its disks' readings
+        # and its open items
+        return [Device, Benchmark, HardwareSnapshot, AttentionItem]
 
     def get_permissions(self):
         if settings.METRICS_PUBLIC:

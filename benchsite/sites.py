@@ -12,11 +12,15 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from benchmarks.models import Benchmark
 from benchmarks.selectors import benchmark_recent, fleet_stats
 from benchmarks.validity import counted, is_loopback
+from benchsite.auth import may_view
 from benchsite.export import ExportStream, export_filename
 from benchsite.throttling import AuthFailureThrottle
+from insights.models import AttentionItem
 from insights.selectors import attention_board
+from inventory.models import Device
 from inventory.schema import CATEGORIES
 from inventory.selectors import device_ranking, device_unbenchmarked
 
@@ -121,30 +125,41 @@ class BenchAdminSite(admin.AdminSite):
             "token_add_url": reverse("admin:benchsite_apitoken_add")
             if request.user.is_superuser
             else "",
-            # the fleet's panels, for an account that may view devices (as their admin pages)
-            "fleet_visible": request.user.has_perm("inventory.view_device")
-            or request.user.has_perm("inventory.change_device"),
         }
-        if context["fleet_visible"]:
-            context.update(self.fleet_panels())
-        return super().index(request, {**context, **(extra_context or {})})
+        return super().index(
+            request, {**context, **self.fleet_panels(request.user), **(extra_context or {})}
+        )
 
-    def fleet_panels(self) -> dict:
-        """The dashboard's view of the fleet: what needs attention, the figures, the ranking."""
+    def fleet_panels(self, user) -> dict:
+        """The dashboard's view of the fleet, each panel for an account that may view what it
+        shows (as their admin pages): what needs attention (the attention items), the figures
+        and the ranking (the devices), the recent submissions (the devices and their runs)."""
+        panels = {
+            "fleet_visible": may_view(user, Device),
+            "attention_visible": may_view(user, AttentionItem),
+            "recent_visible": may_view(user, Device, Benchmark),
+        }
+        if panels["attention_visible"]:
+            attention, attention_total = attention_board(limit=ATTENTION_SIZE)
+            panels.update(
+                attention=attention,
+                attention_total=attention_total,
+                attention_url=reverse("admin:insights_attentionitem_changelist") + "?state=open",
+            )
+        if panels["recent_visible"]:
+            panels["recent"] = benchmark_recent(limit=10)
+        if not panels["fleet_visible"]:
+            return panels
         ranking = device_ranking().filter(last_benchmark_at__isnull=False)[:RANKING_SIZE]
-        attention, attention_total = attention_board(limit=ATTENTION_SIZE)
         # the ranking has runs only: the devices it leaves out are named under it
         unbenchmarked, unbenchmarked_total = device_unbenchmarked(limit=UNBENCHMARKED_SHOWN)
         return {
-            "attention": attention,
-            "attention_total": attention_total,
-            "attention_url": reverse("admin:insights_attentionitem_changelist") + "?state=open",
+            **panels,
             "stats": fleet_stats(),
             "ranking": ranking_rows(ranking),
             "unbenchmarked": unbenchmarked,
             "unbenchmarked_more": unbenchmarked_total - len(unbenchmarked),
             "categories": CATEGORIES,
-            "recent": benchmark_recent(limit=10),
             "devices_url": reverse("admin:inventory_device_changelist"),
         }
 

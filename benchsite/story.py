@@ -1,6 +1,8 @@
-"""A device's story for its admin page: its hardware, its runs and what changed between them.
+"""A device's story for its admin page: its hardware, its runs and what changed between them,
+its open attention items and how it compares.
 
-The composition layer: it reads inventory (snapshots, hardware diff) and benchmarks (runs).
+The composition layer: it reads inventory (snapshots, hardware diff), benchmarks (runs) and
+insights (items, baselines, peers, SMART history).
 """
 
 from dataclasses import dataclass, field
@@ -9,9 +11,18 @@ from typing import Any
 
 from benchmarks.models import Benchmark, Validity
 from benchmarks.selectors import benchmark_history
+from benchmarks.validity import counted
+from insights import selectors as insights_selectors
+from insights.insight import device_insights, insight_sentences
+from insights.models import AttentionItem
+from inventory.columns import SMART_FIELDS
 from inventory.history import snapshot_changes, snapshot_sections
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
+
+from .auth import may_view
+from .charts import score_history_svg
+from .templatetags.humanize_scores import validity_reasons
 
 HISTORY_LIMIT = 100
 SNAPSHOT_LIST_LIMIT = 20
@@ -106,3 +117,66 @@ def device_story(device: Device) -> dict[str, Any]:
         "snapshots": snapshots[:SNAPSHOT_LIST_LIMIT],
         "categories": CATEGORIES,
     }
+
+
+def can_acknowledge(user) -> bool:
+    """Whether the account may acknowledge attention items: their admin's change permission, as
+    on the items' own pages and in the API."""
+    return user.has_perm("insights.change_attentionitem")
+
+
+def device_page_story(device: Device, user) -> dict[str, Any]:
+    """What the device page tells, each part to an account that may view what it comes from,
+    as the API answers it: the runs (history, chart, latest run) with the benchmarks' view
+    permission, the hardware with the snapshots', the open items with the attention items',
+    how it compares and its disks' SMART history with all of them (its insights)."""
+    story = device_story(device)
+    runs = may_view(user, Benchmark)
+    hardware = may_view(user, HardwareSnapshot)
+    attention = may_view(user, AttentionItem)
+    if not runs:
+        story.update(history=[], latest=None, history_truncated=False, runs_hidden=True)
+    if not hardware:
+        story.update(snapshot=None, sections=[], disks=[], partitions=[], interfaces=[])
+        story.update(snapshots=[], hardware_hidden=True)
+    story["chart"] = _score_chart(story["history"])
+    story["open_items"] = insights_selectors.open_items(device.pk) if attention else []
+    story["can_acknowledge"] = can_acknowledge(user)
+    story.update(insights={}, smart_disks=[], smart_unread=[], insight_sentences=[])
+    if runs and hardware and attention:
+        story["insights"] = device_insights(device)
+        # a disk that never gave a SMART reading (a virtual disk, smartctl not installed) is
+        # named once instead of a table of dashes
+        for disk in story["insights"]["disks"]:
+            readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
+            if any(value is not None for value in readings):
+                chart = _temperature_chart(disk["history"])
+                story["smart_disks"].append({**disk, "chart": chart})
+            else:
+                story["smart_unread"].append(disk["name"] or disk["serial"] or "a disk")
+        story["insight_sentences"] = insight_sentences(story["insights"])
+    return story
+
+
+def _score_chart(history: list[HistoryRow]):
+    return score_history_svg(
+        # a category left out of a run's global score (a network measured on loopback, many
+        # times a real one) is not drawn: it would flatten every other line
+        [(row.run_at, counted(row.scores, row.benchmark.excluded_categories)) for row in history],
+        markers=[(row.run_at, "; ".join(row.changes)) for row in history if row.changes],
+        suspect=[
+            (row.run_at, validity_reasons(row.benchmark.validity_reasons) or "suspect")
+            for row in history
+            if row.benchmark.validity == Validity.SUSPECT
+        ],
+    )
+
+
+def _temperature_chart(history: list[dict]):
+    """A disk's temperature over its snapshots, when it has two readings or more to draw."""
+    points = [
+        (reading["captured_at"], {"temperature": reading["temperature_c"]}) for reading in history
+    ]
+    if sum(scores["temperature"] is not None for _, scores in points) < 2:
+        return ""
+    return score_history_svg(points, series=("temperature",))

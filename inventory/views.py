@@ -8,7 +8,7 @@ from benchsite.lookup import IdViewSet, object_or_404
 
 from . import changelog, selectors, services
 from .filters import DeviceFilter, DeviceOrdering, DeviceSearch
-from .models import Device, ManufacturerLink
+from .models import Device, HardwareSnapshot, ManufacturerLink
 from .selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
 from .serializers import (
     DeviceListSerializer,
@@ -31,6 +31,12 @@ class DeviceViewSet(
     """
 
     permission_model = Device  # a staff session's admin permissions (benchsite.auth)
+
+    def permission_models(self, request) -> list:
+        # what a staff session reads: a device's snapshots need the snapshots' view permission
+        # too, as /api/export and the device's insights and admin page ask
+        return [Device, HardwareSnapshot] if self.action == "snapshots" else [Device]
+
     filter_backends = (DeviceSearch, DeviceFilter, DeviceOrdering)
     search_fields = (
         *DEVICE_SEARCH_FIELDS,

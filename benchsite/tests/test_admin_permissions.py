@@ -115,3 +115,66 @@ def test_sending_notifications_again_needs_the_permission_to_change_them(staff):
     _action(sender, changelist, "send_again", given_up.pk)
     given_up.refresh_from_db()
     assert given_up.failed_at is None
+
+
+@pytest.fixture
+def failing_nas(submit, example):
+    """A machine whose disk fails SMART: a run, a snapshot and an open critical item."""
+    example["hardware"]["storage"]["devices"][0]["smart_health"] = "FAILED"
+    response = submit(example)
+    assert response.status_code == 201
+    return response.json()["device_id"]
+
+
+def test_the_dashboard_shows_each_panel_to_who_may_view_what_it_shows(staff, failing_nas):
+    devices_only = staff("inventory.view_device").get("/admin/").content.decode()
+    assert 'id="ranking"' in devices_only
+    assert "reports SMART FAILED" not in devices_only and 'id="attention"' not in devices_only
+    assert 'id="recent-submissions-module"' not in devices_only  # runs
+
+    items_only = staff("insights.view_attentionitem").get("/admin/").content.decode()
+    assert "reports SMART FAILED" in items_only and 'id="fleet-hidden"' in items_only
+    # the hostname leads to the item's page, which this account may open, not the device's
+    assert f"/admin/inventory/device/{failing_nas}/change/" not in items_only
+    assert "/admin/insights/attentionitem/" in items_only
+
+    everything = staff(
+        "inventory.view_device", "insights.view_attentionitem", "benchmarks.view_benchmark"
+    ).get("/admin/")
+    html = everything.content.decode()
+    assert "reports SMART FAILED" in html and 'id="recent-submissions-module"' in html
+
+
+def test_the_device_page_tells_each_part_to_who_may_view_it(staff, failing_nas):
+    page = f"/admin/inventory/device/{failing_nas}/change/"
+    devices_only = staff("inventory.view_device").get(page).content.decode()
+    assert "reports SMART FAILED" not in devices_only  # its open item
+    assert "/admin/benchmarks/benchmark/" not in devices_only and 'id="runs-hidden"' in devices_only
+    assert 'id="hardware"' not in devices_only and 'id="hardware-hidden"' in devices_only
+    assert 'id="insights"' not in devices_only
+
+    everything = staff(
+        "inventory.view_device",
+        "insights.view_attentionitem",
+        "benchmarks.view_benchmark",
+        "inventory.view_hardwaresnapshot",
+    ).get(page)
+    html = everything.content.decode()
+    assert "reports SMART FAILED" in html and 'id="history"' in html and 'id="hardware"' in html
+    assert 'id="runs-hidden"' not in html and 'id="hardware-hidden"' not in html
+
+
+def test_a_devices_snapshots_and_the_metrics_need_what_they_show(staff, failing_nas):
+    devices_only = staff("inventory.view_device")
+    snapshots = f"/api/devices/{failing_nas}/snapshots"
+    assert devices_only.get(snapshots).status_code == 403  # as /api/export?what=snapshots
+    assert devices_only.get("/metrics").status_code == 403
+
+    everything = staff(
+        "inventory.view_device",
+        "insights.view_attentionitem",
+        "benchmarks.view_benchmark",
+        "inventory.view_hardwaresnapshot",
+    )
+    assert everything.get(snapshots).status_code == 200
+    assert everything.get("/metrics").status_code == 200
