@@ -181,6 +181,11 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
             '<span class="bt-cut" title="{}">{}</span>', device.location, device.location
         )
 
+    def changelist_view(self, request, extra_context=None):
+        # an import adds and changes devices (import_view): offered to who may do both
+        can_import = self.has_add_permission(request) and self.has_change_permission(request)
+        return super().changelist_view(request, {**(extra_context or {}), "can_import": can_import})
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         device = self.get_object(request, admin.utils.unquote(object_id))
         extra_context = dict(extra_context or {})

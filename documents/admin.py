@@ -145,8 +145,20 @@ class DocumentInline(admin.TabularInline):
     form = DocumentForm
     formset = DocumentFormSet
     fields = ("file", "doc_type", "title", "mime_type", "size", "uploaded_at")
-    readonly_fields = ("mime_type", "size", "uploaded_at")
+    readonly_fields = ("download", "mime_type", "size", "uploaded_at")  # download: get_fields
     extra = 1
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        # an account that may only view documents sees each as its download link: `file` is
+        # the upload form's field, which a read-only row showed as "None"
+        return ["download" if name == "file" else name for name in fields]
+
+    @admin.display(description="file")
+    def download(self, document: Document) -> str:
+        return download_link(document)
 
     @admin.display(description="size")
     def size(self, document: Document) -> str:

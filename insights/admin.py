@@ -9,6 +9,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from benchsite.auth import may_view
+from inventory.models import Device
+
 from . import notify, services
 from .models import AttentionItem, Notification
 
@@ -61,6 +64,26 @@ class AttentionItemAdmin(admin.ModelAdmin):
     )
     actions = ("acknowledge",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # every field: an item is acknowledged or deleted, never edited; its device as a link
+        # to the device's page only for an account that may open it
+        if may_view(request.user, Device):
+            return self.readonly_fields
+        return tuple("device_name" if name == "device" else name for name in self.readonly_fields)
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description="device")
+    def device_name(self, item):
+        return str(item.device)
+
+    def get_list_display(self, request):
+        # the device's page only for an account that may open it (it was a link to a 403)
+        if may_view(request.user, Device):
+            return self.list_display
+        return tuple("device" if name == "device_link" else name for name in self.list_display)
+
     @admin.display(description="device", ordering="device__hostname")
     def device_link(self, item):
         url = reverse("admin:inventory_device_change", args=(item.device_id,))
@@ -95,6 +118,7 @@ class AttentionItemAdmin(admin.ModelAdmin):
             services.attention_acknowledge(item=item, by=request.user.get_username())
             self.message_user(request, f"Acknowledged: {item.message}", messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:insights_attentionitem_changelist"))
+        extra_context = {**(extra_context or {}), "may_view_device": may_view(request.user, Device)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Acknowledge selected items (close them)", permissions=("change",))

@@ -3,13 +3,15 @@ not one action more (a view-only colleague, a token issuer, the person who handl
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
 from benchmarks.tests.factories import BenchmarkFactory
 from benchsite.models import ApiToken
 from benchsite.services import api_token_issue
-from insights.models import Notification
+from insights.models import AttentionItem, Notification
+from inventory.tests.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +180,45 @@ def test_a_devices_snapshots_and_the_metrics_need_what_they_show(staff, failing_
     )
     assert everything.get(snapshots).status_code == 200
     assert everything.get("/metrics").status_code == 200
+
+
+def test_a_view_only_account_downloads_documents_from_the_device_page(staff, api):
+    device = DeviceFactory(hostname="nas")
+    upload = api.post(
+        f"/api/devices/{device.pk}/docs",
+        {"file": SimpleUploadedFile("manual.txt", b"RTFM"), "doc_type": "manual"},
+        format="multipart",
+    )
+    assert upload.status_code == 201, upload.content
+    download = f"/api/docs/{upload.json()['id']}/download"
+
+    viewer = staff("inventory.view_device", "documents.view_document")
+    page = viewer.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+
+    assert f'<a href="{download}">manual.txt</a>' in page  # it read "None"
+    assert viewer.get(download).status_code == 200
+
+
+def test_no_link_leads_an_account_to_a_page_it_may_not_open(staff, failing_nas):
+    item = "/admin/insights/attentionitem/"
+    items_only = staff("insights.view_attentionitem", "insights.change_attentionitem")
+    device_page = f"/admin/inventory/device/{failing_nas}/change/"
+    assert device_page not in items_only.get(item).content.decode()
+    pk = AttentionItem.objects.get().pk
+    assert device_page not in items_only.get(f"{item}{pk}/change/").content.decode()
+    assert items_only.get(device_page).status_code == 403
+
+    viewer = staff("inventory.view_device")
+    assert (
+        "/admin/inventory/device/import/"
+        not in viewer.get("/admin/inventory/device/").content.decode()
+    )
+    assert viewer.get("/admin/inventory/device/import/").status_code == 403
+    importer = staff("inventory.view_device", "inventory.add_device", "inventory.change_device")
+    assert (
+        "/admin/inventory/device/import/"
+        in importer.get("/admin/inventory/device/").content.decode()
+    )
+
+    both = staff("insights.view_attentionitem", "inventory.view_device")
+    assert device_page in both.get(item).content.decode()
