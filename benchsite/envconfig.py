@@ -2,6 +2,7 @@
 refused with one line naming the variable (manage.py prints an ImproperlyConfigured as
 "Configuration error: …"; scripts/serve and the Docker entry point start with manage.py)."""
 
+import logging
 import math
 import warnings
 
@@ -29,6 +30,20 @@ def within(name: str, value, low, high=None):
         return value
     span = f"from {low} to {high}" if high is not None else f"of at least {low}"
     raise ImproperlyConfigured(f"{name} must be a number {span}, not {value}.")
+
+
+def log_level(value: str) -> str:
+    """LOG_LEVEL as the logging configuration takes it: any of Python's level names, in any
+    case, spelled as Python spells it (WARN: WARNING, FATAL: CRITICAL); NOTSET, which on the
+    apps' loggers would defer to the root's WARNING, logs everything (DEBUG)."""
+    levels = logging.getLevelNamesMapping()
+    number = levels.get(value.strip().upper())
+    if number is None:
+        raise ImproperlyConfigured(
+            f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (or another of Python's "
+            f"level names: WARN, FATAL, NOTSET), not {value!r}."
+        )
+    return logging.getLevelName(number or logging.DEBUG)
 
 
 def database(env: Env, var: str, default: str) -> dict:

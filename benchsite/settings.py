@@ -5,13 +5,12 @@ Defaults are safe for a plain-HTTP LAN install; with DEBUG off the server refuse
 while SECRET_KEY or API_TOKEN is missing or still CHANGE_ME.
 """
 
-import logging
 import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from benchsite.envconfig import Env, database, within
+from benchsite.envconfig import Env, database, log_level, within
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -358,11 +357,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging -------------------------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
-if LOG_LEVEL not in logging.getLevelNamesMapping():  # WARN, FATAL and NOTSET too, as Python
-    raise ImproperlyConfigured(
-        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}."
-    )
+LOG_LEVEL = log_level(env.str("LOG_LEVEL", default="INFO"))
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")

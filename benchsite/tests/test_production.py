@@ -105,6 +105,7 @@ def test_debug_is_off_unless_asked():
         ({"DATABASE_URL": "garbage"}, "DATABASE_URL is no database URL"),
         ({"DATABASE_URL": "postgres://u:p@h:notaport/db"}, "DATABASE_URL does not parse"),
         ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+        ({"LOG_LEVEL": ""}, "WARN, FATAL, NOTSET), not ''."),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be plain or json, not 'xml'."),
     ],
 )
@@ -117,6 +118,18 @@ def test_a_refused_setting_is_said_in_one_line(env, said):
     line = result.stderr.strip()
     assert line.startswith("Configuration error: ") and "\n" not in line, line
     assert said in line
+
+
+@pytest.mark.parametrize(
+    ("given", "taken"),
+    [("info", "INFO"), (" Warn ", "WARNING"), ("fatal", "CRITICAL"), ("NOTSET", "DEBUG")],
+)
+def test_log_level_takes_pythons_names_as_they_read(given, taken):
+    """NOTSET on the apps' loggers deferred to the root's WARNING: their INFO lines (one per
+    submission) were gone though the sysadmin asked for everything."""
+    from benchsite.envconfig import log_level
+
+    assert log_level(given) == taken
 
 
 # --- headers ------------------------------------------------------------------------------------
