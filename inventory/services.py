@@ -158,8 +158,10 @@ def device_find_or_create(
     changed: list[str] = []
     if device is None:
         device = _device_match_identity(keys)
-        if device is not None:
-            renamed_from = device.hostname  # the machine was renamed
+        # the machine was renamed; unless a submission of the new name renamed it meanwhile
+        # (PostgreSQL: the row is read locked, after that submission committed)
+        if device is not None and device.hostname.lower() != identifier.lower():
+            renamed_from = device.hostname
             matched_by = next(n for n, v in keys.items() if v and getattr(device, n) == v)
             device.hostname = identifier
             changed.append("hostname")

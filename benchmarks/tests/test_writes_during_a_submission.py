@@ -8,6 +8,7 @@ import threading
 import uuid
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
 import benchmarks.services
 from benchmarks.models import Benchmark
@@ -23,10 +24,10 @@ pytestmark = [
 ]
 
 
-def ingest(example, *, cpu: float):
+def ingest(example, *, cpu: float = 100.0, host: str = "nas", system: dict | None = None):
     sent = copy.deepcopy(example)
-    sent.update(device_identifier="nas", submission_id=str(uuid.uuid4()))
-    sent["hardware"]["system"] = {}
+    sent.update(device_identifier=host, submission_id=str(uuid.uuid4()))
+    sent["hardware"]["system"] = system or {}
     for name in ("cpu", "memory", "disk", "network", "gpu"):
         sent["results"][name]["score"] = cpu if name == "cpu" else 100.0
     sent["results"].pop("global_score")
@@ -91,3 +92,24 @@ def test_a_rescore_during_a_submission_keeps_the_new_runs_figures(example, held)
     newest = Benchmark.objects.order_by("-run_at").first()
     assert device.cpu_score == 10.0 and device.global_score == newest.global_score
     assert device.last_benchmark_at == newest.run_at
+
+
+def test_a_rename_submitted_twice_at_once_is_told_once(example, held):
+    """Two submissions of a renamed machine at once (bench.sh retried, two servers): the second
+    found the device renamed by the first once it could read its row, and told a rename of
+    the new name to itself."""
+    system = {"machine_id": "3f2a9c1e8b7d4e6fa1b2c3d4e5f60718"}
+    ingest(example, host="old-name", system=system)
+
+    _while_held(
+        held,
+        lambda: ingest(example, host="new-name", system=system),
+        lambda: ingest(example, host="new-name", system=system),
+    )
+
+    device = Device.objects.get()
+    assert device.hostname == "new-name" and device.benchmarks.count() == 3
+    renames = LogEntry.objects.filter(change_message__startswith="Renamed by a submission")
+    assert [entry.change_message for entry in renames] == [
+        'Renamed by a submission (same machine_id): hostname "old-name" → "new-name"'
+    ]
