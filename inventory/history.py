@@ -16,9 +16,11 @@ def _gb(mb: int | None) -> str:
     return f"{gb:.0f}" if gb >= 10 or gb.is_integer() else f"{gb:.1f}"
 
 
-def _disks(snapshot: HardwareSnapshot) -> list[str]:
+def _disk_entries(snapshot: HardwareSnapshot) -> list[tuple[str, str]]:
+    """Each disk of the snapshot as (what it is: vendor, model and capacity; its serial, "" when
+    not read), sorted."""
     devices = (snapshot.storage or {}).get("devices") or []
-    names = []
+    entries = []
     for disk in devices:
         if not isinstance(disk, dict):
             continue
@@ -26,8 +28,42 @@ def _disks(snapshot: HardwareSnapshot) -> list[str]:
         capacity = disk.get("capacity_gb")
         if capacity:
             label = f"{label or disk.get('name') or 'disk'} {capacity:g} GB"
-        names.append(label or str(disk.get("name") or "disk"))
-    return sorted(names)
+        entries.append(
+            (label or str(disk.get("name") or "disk"), columns.one_line(disk.get("serial")))
+        )
+    return sorted(entries)
+
+
+def _disks(snapshot: HardwareSnapshot) -> list[str]:
+    """The disks as the compare page lists them: what each is, with its serial when read."""
+    return [f"{label} ({serial})" if serial else label for label, serial in _disk_entries(snapshot)]
+
+
+def _disk_changes(old: HardwareSnapshot, new: HardwareSnapshot) -> list[str]:
+    """Disks added, removed or replaced: the same disk is the same serial (or, where a run did
+    not read serials, the same model and capacity); one of a model and capacity gone while
+    another of them, with another serial, came is a replacement (a warranty swap)."""
+    before, after = _disk_entries(old), _disk_entries(new)
+    for entry in list(after):  # the same serial: the same disk, whatever it read as
+        match = next((b for b in before if entry[1] and b[1] == entry[1]), None)
+        if match is not None:
+            before.remove(match)
+            after.remove(entry)
+    for entry in list(after):  # a side that read no serial: the same model and capacity
+        match = next((b for b in before if b[0] == entry[0] and not (b[1] and entry[1])), None)
+        if match is not None:
+            before.remove(match)
+            after.remove(entry)
+    changes = []
+    for label, serial in list(after):
+        match = next((b for b in before if b[0] == label), None)
+        if match is not None:
+            before.remove(match)
+            after.remove((label, serial))
+            changes.append(f"disk replaced: {label} ({match[1]} → {serial})")
+    changes += [f"disk added: {label}" for label, _ in after]
+    changes += [f"disk removed: {label}" for label, _ in before]
+    return changes
 
 
 def _interfaces(snapshot: HardwareSnapshot) -> list[str]:
@@ -66,11 +102,7 @@ def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None)
             continue  # a new CPU model already says it
         if phrase := _field_change(stored, getattr(old, name), getattr(new, name)):
             changes.append(phrase)
-    old_disks, new_disks = _disks(old), _disks(new)
-    for disk in sorted(set(new_disks) - set(old_disks)):
-        changes.append(f"disk added: {disk}")
-    for disk in sorted(set(old_disks) - set(new_disks)):
-        changes.append(f"disk removed: {disk}")
+    changes += _disk_changes(old, new)
     old_nics, new_nics = _interfaces(old), _interfaces(new)
     if old_nics and new_nics and old_nics != new_nics:
         changes.append(f"NICs {', '.join(old_nics)}→{', '.join(new_nics)}")

@@ -195,6 +195,9 @@ def test_device_page_of_a_device_never_benchmarked(admin_client):
     assert "No hardware snapshot yet" in html
 
 
+WD40 = {"model": "WD40EFRX", "capacity_gb": 4000}
+
+
 def snap(**fields):
     return HardwareSnapshot(
         **{"ram_total_mb": 16384, "cpu_model": "A", "storage": {}, "network": {}, **fields}
@@ -221,6 +224,30 @@ def snap(**fields):
             {"network": {"interfaces": [{"name": "eth0"}]}},
             {"network": {"interfaces": [{"name": "eth0"}, {"name": "eth1"}]}},
             ["NICs eth0→eth0, eth1"],
+        ),
+        # the same model and capacity: a warranty swap, told by its serials (it was no change)
+        (
+            {"storage": {"devices": [WD40 | {"serial": "WD-OLD"}]}},
+            {"storage": {"devices": [WD40 | {"serial": "WD-NEW"}]}},
+            ["disk replaced: WD40EFRX 4000 GB (WD-OLD → WD-NEW)"],
+        ),
+        # a second disk like the first (it was no change either)
+        (
+            {"storage": {"devices": [WD40 | {"serial": "A"}]}},
+            {"storage": {"devices": [WD40 | {"serial": "A"}, WD40 | {"serial": "B"}]}},
+            ["disk added: WD40EFRX 4000 GB"],
+        ),
+        # a run that could not read serials (without root) changed nothing
+        (
+            {"storage": {"devices": [WD40 | {"serial": "A"}, WD40 | {"serial": "B"}]}},
+            {"storage": {"devices": [WD40, WD40]}},
+            [],
+        ),
+        # the same disk read another way (its name moved from sda to sdb): the same serial
+        (
+            {"storage": {"devices": [WD40 | {"serial": "A", "name": "/dev/sda"}]}},
+            {"storage": {"devices": [WD40 | {"serial": "A", "capacity_gb": 4000.8}]}},
+            [],
         ),
     ],
 )
