@@ -25,10 +25,11 @@ from .models import AttentionItem, Kind, Severity
 _CRITICAL_FIRST = Case(
     When(severity=Severity.CRITICAL, then=0), default=1, output_field=IntegerField()
 )
-RUNS_READ = 60  # the newest valid runs a baseline is drawn from (BASELINE_RUNS per category)
+RUNS_READ = 60  # the newest valid runs read first; a baseline short of runs reads further back
 SNAPSHOTS_READ = 50  # a disk's SMART history: the newest snapshots
 FIGURE_NAMES = rules.FIGURE_NAMES  # "global", "cpu", …
 SCORE_FIELDS = tuple(f"{name}_score" for name in FIGURE_NAMES)  # their columns
+RUN_COLUMNS = ("id", "run_at", "validity", "methods", "excluded_categories", *SCORE_FIELDS)
 
 
 def thresholds() -> rules.Thresholds:
@@ -52,9 +53,7 @@ def _runs_query(*, valid_only: bool, limit: int) -> Prepared:
                 device_id=device_id, **({"validity": Validity.VALID} if valid_only else {})
             )
             .order_by("-run_at", "-id")
-            .values_list(
-                "id", "run_at", "validity", "methods", "excluded_categories", *SCORE_FIELDS
-            )[:limit]
+            .values_list(*RUN_COLUMNS)[:limit]
         ),
         device_id=int,
     )
@@ -78,7 +77,36 @@ def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     # a run without a score (every category skipped: an inventory-only run) ranks no one
     # while a run has one, as in the ranking (inventory.runs)
     latest = next((run for run in valid if run.scores.get("global") is not None), valid[0])
-    return latest, [run for run in valid if run.run_at < latest.run_at]
+    earlier = [run for run in valid if run.run_at < latest.run_at]
+    more = len(valid) == RUNS_READ
+    while more and _baseline_short(latest, earlier, settings.BASELINE_RUNS):
+        # a category measured now and then (a GPU), or the latest method's runs further back
+        # than the newest RUNS_READ: the baseline is drawn from the runs before, however far
+        older = [_run(row) for row in _older_valid_runs(device_id, valid[-1])]
+        valid += older
+        earlier += older
+        more = len(older) == OLDER_RUNS
+    return latest, earlier
+
+
+OLDER_RUNS = 500  # read at a time beyond the newest RUNS_READ, when a baseline needs them
+
+
+def _baseline_short(latest: rules.Run, earlier: list[rules.Run], runs: int) -> bool:
+    """Whether a figure of `latest` has fewer than `runs` earlier runs measured alike to draw
+    its baseline from (rules.baseline)."""
+    measured = [rules.Measured.of(run) for run in earlier]
+    medians, _ = rules.medians_alike(latest.methods, measured, take=runs, minimum=runs)
+    return any(value is not None and name not in medians for name, value in latest.scores.items())
+
+
+def _older_valid_runs(device_id: int, oldest: rules.Run) -> list[tuple]:
+    return list(
+        Benchmark.objects.filter(device_id=device_id, validity=Validity.VALID)
+        .filter(Q(run_at__lt=oldest.run_at) | Q(run_at=oldest.run_at, id__lt=oldest.id))
+        .order_by("-run_at", "-id")
+        .values_list(*RUN_COLUMNS)[:OLDER_RUNS]
+    )
 
 
 def _run(row: Sequence[Any]) -> rules.Run:

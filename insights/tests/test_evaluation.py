@@ -296,3 +296,17 @@ def test_a_rise_is_judged_against_the_last_reading_however_far_back(run, between
 
     item = AttentionItem.objects.get(kind="smart_degrading", closed_at__isnull=True)
     assert item.message == "disk /dev/sdb (USB-1) is degrading: reallocated sectors 0 → 120"
+
+
+def test_a_baseline_is_drawn_from_the_runs_measured_alike_however_far_back(run):
+    """Three runs of the old CPU test, sixty of another, then the old test again at half the
+    score: its baseline is the three old runs (only the newest sixty runs were read)."""
+    for hours_ago in range(70, 67, -1):
+        run(hours_ago=hours_ago, cpu=100.0, cpu_method="sysbench-1.0-cpu-v1")
+    for hours_ago in range(67, 7, -1):
+        run(hours_ago=hours_ago, cpu=100.0, cpu_method="sysbench-1.0-cpu-v2")
+
+    run(hours_ago=1, cpu=50.0, cpu_method="sysbench-1.0-cpu-v1")
+
+    item = AttentionItem.objects.get(kind="score_regression", category="cpu")
+    assert item.message == "cpu score 50 % below its own baseline (100 → 50)"
