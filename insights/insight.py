@@ -7,7 +7,7 @@ from inventory.columns import MODEL_KEYS, SMART_FIELDS
 from inventory.models import Device
 from inventory.schema import CATEGORIES
 
-from . import rules, selectors
+from . import peer_selectors, rules, selectors
 from .serializers import AttentionItemSerializer
 
 
@@ -59,7 +59,7 @@ def device_insights(device: Device) -> dict[str, Any]:
     snapshot = device.latest_snapshot
     for key in MODEL_KEYS:
         value = getattr(snapshot, key, "") if snapshot else ""
-        peers = selectors.device_peers(device.pk, key, value)
+        peers = peer_selectors.device_peers(device.pk, key, value)
         if peers.count < 2:
             continue
         medians, alike = rules.peer_medians(latest.methods, peers)

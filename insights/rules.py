@@ -312,7 +312,7 @@ def below_peers_in_group(
     score_conditions judges one machine (True: it holds, False: it is over), for every machine
     it holds for and for those `of` names (all when None); one `of` names whose figure is not
     a valid run's, or that has fewer than 2 others measured alike, is over too (False); other
-    machines not judged are absent. `members` come lowest figure first (selectors.peer_group).
+    machines not judged are absent. `members` come lowest figure first (peer_selectors.peer_group).
 
     A machine's median of the others is read off the sorted figures, and is the same for every
     machine below the middle, so the machines it holds for are the lowest ones: they are
@@ -380,7 +380,7 @@ def _median_without(ordered: Sequence[float], value: float) -> float:
 
 
 def others(device_id: int, group: Sequence[Member]) -> Peers:
-    """The peers of one machine of `group` (selectors.peer_group): the others, by methods."""
+    """The peers of one machine of `group` (peer_selectors.peer_group): the others, by methods."""
     by_methods: dict[tuple, list[float]] = {}
     for member in group:
         if member.id != device_id:

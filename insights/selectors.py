@@ -1,25 +1,20 @@
 """The data the insight rules read, in a fixed number of queries per device."""
 
 import functools
-import itertools
-import json
-import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, TextField, When
-from django.db.models.functions import Cast
+from django.db.models import Case, IntegerField, Q, Subquery, When
 
 from benchmarks import validity
 from benchmarks.models import Benchmark, Validity
 from benchsite.prepared import Prepared
-from inventory.columns import disks_of, model_key
+from inventory.columns import disks_of
 from inventory.models import Device, HardwareSnapshot
-from inventory.schema import CATEGORY_NAMES
 
 from . import rules
-from .models import AttentionItem, Kind, Severity
+from .models import AttentionItem, Severity
 
 # critical items before warnings, wherever open items are listed
 _CRITICAL_FIRST = Case(
@@ -154,67 +149,6 @@ def latest_cpu_model(device_id: int) -> str:
     return value or ""
 
 
-def device_peers(
-    device_id: int, key: str, value: str, *, figures: Sequence[str] = FIGURE_NAMES
-) -> rules.Peers:
-    """The other benchmarked devices whose latest snapshot has this `value` of `key` (cpu_model
-    or system_model): how many, and their ranking figures (`figures`, all by default; a
-    submission's evaluation reads only "global") grouped by the methods they were measured
-    with. One query, none for no value. A CPU model may be shared by thousands of machines: rows
-    are read as tuples sorted by their methods' text (one bench.sh version makes one), grouped,
-    and each group's methods decoded once."""
-    wanted = model_key(value)
-    if not wanted:
-        return rules.Peers(0, [])
-    rows = _peers_query(key, tuple(figures)).rows(wanted=wanted, device_id=device_id)
-    # per methods' text, per figure its values; the rows come sorted by methods and exclusions
-    by_methods: dict[str | None, list[list[float | None]]] = {}
-    for (text, excluded), group in itertools.groupby(rows, key=_METHODS_AND_EXCLUDED):
-        if excluded and excluded != "[]":  # a figure left out of its global score: not a peer's
-            left_out = json.loads(excluded)
-            group = [
-                tuple(validity.counted(dict(zip(figures, row, strict=False)), left_out).values())
-                for row in group
-            ]
-        columns = by_methods.setdefault(text, [[] for _ in figures])
-        # the group's columns: its figures', then its methods and exclusions (not kept)
-        for column, values in zip(columns, zip(*group, strict=True), strict=False):
-            column.extend(values)
-    measured = []
-    for text, columns in by_methods.items():
-        methods = json.loads(text) if text else None
-        measured.append(
-            rules.Measured(
-                methods if isinstance(methods, dict) else {},
-                dict(zip(figures, columns, strict=True)),
-            )
-        )
-    return rules.Peers(len(rows), measured)
-
-
-_METHODS_AND_EXCLUDED = operator.itemgetter(-2, -1)
-
-
-@functools.cache
-def _peers_query(key: str, figures: tuple[str, ...]) -> Prepared:
-    return Prepared(
-        lambda wanted, device_id: (
-            # the key column follows latest_snapshot: a deleted latest snapshot leaves no peer
-            Device.objects.filter(**{f"{key}_key": wanted}, latest_snapshot__isnull=False)
-            .filter(global_score__isnull=False)
-            .exclude(pk=device_id)
-            .annotate(
-                methods=Cast("ranking_methods", TextField()),
-                excluded=Cast("ranking_excluded", TextField()),
-            )
-            .values_list(*(f"{name}_score" for name in figures), "methods", "excluded")
-            .order_by("methods", "excluded")  # grouped by device_peers
-        ),
-        wanted=str,
-        device_id=int,
-    )
-
-
 def acknowledged_since_newest_run(device_id: int) -> set[tuple[str, str, str]]:
     """The (kind, category, disk) of the device's items a person acknowledged since its newest
     run arrived. One query."""
@@ -223,21 +157,6 @@ def acknowledged_since_newest_run(device_id: int) -> set[tuple[str, str, str]]:
         AttentionItem.objects.filter(device_id=device_id, closed_at__gte=Subquery(newest[:1]))
         .exclude(closed_by="")
         .values_list("kind", "category", "disk")
-    )
-
-
-def below_peers_acknowledged(device_ids: set[int]) -> set[int]:
-    """Which of these devices have a below_peers item a person acknowledged since their newest
-    run arrived (acknowledged_since_newest_run, for several devices). One query."""
-    newest = Benchmark.objects.filter(device_id=OuterRef("device_id")).order_by("-id")
-    return set(
-        AttentionItem.objects.filter(
-            kind=Kind.BELOW_PEERS,
-            device_id__in=device_ids,
-            closed_at__gte=Subquery(newest.values("received_at")[:1]),
-        )
-        .exclude(closed_by="")
-        .values_list("device_id", flat=True)
     )
 
 
@@ -346,48 +265,3 @@ def attention_board(*, limit: int = 20) -> tuple[list[AttentionItem], int]:
     )
     total = len(shown) if len(shown) < limit else open_items.count()
     return shown, total
-
-
-_PEER_GROUP = Prepared(
-    lambda wanted: (
-        Device.objects.filter(
-            cpu_model_key=wanted, latest_snapshot__isnull=False, global_score__isnull=False
-        )
-        .annotate(methods=Cast("ranking_methods", TextField()))
-        .values_list("id", "ranking_run_valid", "global_score", "methods")
-        .order_by("global_score")  # rules.below_peers_in_group reads them lowest first
-    ),
-    wanted=str,
-)
-# apart: a correlated EXISTS per machine cost more than this look-up of the few open items
-_BELOW_PEERS_OPEN = Prepared(
-    lambda wanted: (
-        AttentionItem.objects.filter(
-            kind=Kind.BELOW_PEERS, closed_at__isnull=True, device__cpu_model_key=wanted
-        )
-        .values_list("device_id")
-        .order_by()
-    ),
-    wanted=str,
-)
-
-
-def peer_group(
-    cpu_model: str = "", *, key: str = "", open_items: bool = True
-) -> tuple[list[rules.Member], set[int]]:
-    """Every benchmarked machine with this CPU model (or model `key`) as its peers see it,
-    lowest figure first, and (`open_items`) which of them have a below_peers item open. Two
-    queries (one without `open_items`)."""
-    wanted = key or model_key(cpu_model)
-    if not wanted:
-        return [], set()
-    members, methods_of = [], {}
-    for pk, valid, score, text in _PEER_GROUP.rows(wanted=wanted):
-        if text not in methods_of:
-            decoded = json.loads(text) if text else None
-            decoded = decoded if isinstance(decoded, dict) else {}
-            methods_of[text] = tuple(decoded.get(name) for name in CATEGORY_NAMES)
-        members.append(rules.Member(pk, bool(valid), score, methods_of[text]))
-    if not open_items:
-        return members, set()
-    return members, {pk for (pk,) in _BELOW_PEERS_OPEN.rows(wanted=wanted)}

@@ -1,17 +1,18 @@
 """Attention items: opened, updated and closed by the rules on each submission, closed by a
 person's acknowledgement."""
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
 
-from . import notify, rules, selectors
+from . import notify, peer_selectors, rules, selectors
 from .models import AttentionItem, Kind
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def device_assessment(
     `open_disks` are the (kind, disk) of its open items (a disk gone closes them), `cpu_model`
     its latest snapshot's; `judge_rises`: its latest snapshot was just submitted, and its SMART
     counters' rises are news (rules.disk_conditions); `group`: the machines with its CPU model
-    (selectors.peer_group), read here when not given."""
+    (peer_selectors.peer_group), read here when not given."""
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     assessment = rules.Assessment()
@@ -54,7 +55,7 @@ def device_assessment(
         own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
         # below_peers reads the global figure only: the peers' other figures are not read
         if group is None:
-            group, _ = selectors.peer_group(cpu_model, open_items=False)
+            group, _ = peer_selectors.peer_group(cpu_model, open_items=False)
         peers = rules.others(device.pk, group)
         # the peers measured as this run was: the ones its median and its message count
         medians, alike = rules.peer_medians(latest.methods, peers, names=GLOBAL)
@@ -121,34 +122,55 @@ def attention_evaluate(
     # a snapshot just submitted that is the device's latest: its counters' rises are news
     fresh = snapshot is not None and device.latest_snapshot_id == snapshot.pk
     cpu_model = snapshot.cpu_model if fresh else selectors.latest_cpu_model(device.pk)
-    group, below = selectors.peer_group(cpu_model) if peers_too else (None, set())
-    current = _open_items(device)
-    assessment = _assessment(device, cpu_model, current, fresh=fresh, group=group)
-    if reevaluating:
-        assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
-    events = _settle(device, assessment, current, newest_run_id, fresh, reevaluating)
-    if peers_too:
-        key = model_key(cpu_model)
-        events += attention_rejudge_peers(device=device, key=key, read=(group, below))
-        if previous_cpu_key and previous_cpu_key != key:  # its CPU replaced: one peer fewer there
-            events += attention_rejudge_peers(device=device, key=previous_cpu_key)
+    key = model_key(cpu_model)
+    # PostgreSQL's transactions write at once: the machines of the CPU model are read and
+    # judged after the judgments of the model that started before have committed (their
+    # lock), or one that read halfway through another's writes left an item it should have
+    # closed. SQLite's write transactions take turns: what opens or closes below_peers is
+    # judged again under one (_settle, _rejudge_below_peers).
+    ordered = peers_too and connection.vendor == "postgresql"
+    with transaction.atomic() if ordered else contextlib.nullcontext():
+        if ordered:
+            peer_selectors.peer_group_lock(key)
+        group, below = peer_selectors.peer_group(cpu_model) if peers_too else (None, set())
+        current = _open_items(device)
+        assessment = _assessment(device, cpu_model, current, fresh=fresh, group=group)
+        if reevaluating:
+            assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
+        events = _settle(device, key, assessment, current, newest_run_id, fresh, reevaluating)
+        if peers_too:
+            events += attention_rejudge_peers(device=device, key=key, read=(group, below))
+            if previous_cpu_key and previous_cpu_key != key:  # CPU replaced: a peer fewer there
+                events += attention_rejudge_peers(device=device, key=previous_cpu_key)
     return events
 
 
-def _settle(device, assessment, current, newest_run_id, fresh, reevaluating) -> list[Event]:
-    """What the assessment opens, changes and closes, written (attention_evaluate)."""
+def _settle(device, key, assessment, current, newest_run_id, fresh, reevaluating) -> list[Event]:
+    """What the assessment opens, changes and closes, written (attention_evaluate); `key`: the
+    device's CPU model key."""
     plan = _plan(assessment, current)
     if plan.only_seen:
         _seen_again(plan.seen)
         return []
     with transaction.atomic():
+        # below_peers opened or closed from reads made before another machine's run moved the
+        # median (a false alert): judged again below, after the judgments of the other
+        # machines of its CPU model that started before (their lock, taken before the device's
+        # row, in the order attention_rejudge_peers takes them)
+        peers_judged = _opens_or_closes(plan, Kind.BELOW_PEERS)
+        if peers_judged:
+            peer_selectors.peer_group_lock(key)
         # The device's row first, as a submission's transaction locks it: another submission
         # of the device waits until these writes commit, and its own evaluation then reads
         # them (PostgreSQL; SQLite's immediate transactions already take turns).
         if not selectors.device_lock(device.pk):
             return []  # deleted meanwhile, with its items
         locked = _open_items(device, lock=True)
-        if _ids(locked) != _ids(current) or selectors.newest_run_id(device.pk) != newest_run_id:
+        if (
+            peers_judged
+            or _ids(locked) != _ids(current)
+            or selectors.newest_run_id(device.pk) != newest_run_id
+        ):
             # the device's row may be stale too
             cpu_model = selectors.latest_cpu_model(device.pk)
             assessment = _assessment(device, cpu_model, locked, fresh=fresh)
@@ -158,6 +180,10 @@ def _settle(device, assessment, current, newest_run_id, fresh, reevaluating) -> 
 
 
 OpenItems = dict[tuple[str, str, str], AttentionItem]  # by (kind, category, disk)
+
+
+def _opens_or_closes(plan: "_Plan", kind: str) -> bool:
+    return any(c.kind == kind for c in plan.opens) or any(i.kind == kind for i in plan.closes)
 
 
 def _open_items(device: Device, *, lock: bool = False) -> OpenItems:
@@ -260,9 +286,18 @@ def attention_rejudge_peers(
     again there; an open item's figures are brought up to date by its own device's runs. A
     condition a person acknowledged since the machine's last run stays closed until its next
     run, as acknowledging promises. One query when nothing changes (none with `read`, what
-    selectors.peer_group gave), one more when a machine it holds for was acknowledged.
-    `key`: the CPU model's key (inventory.columns.model_key)."""
-    members, below = read if read is not None else selectors.peer_group(key=key)
+    peer_selectors.peer_group gave under the model's lock on PostgreSQL), one more when a
+    machine it holds for was acknowledged. `key`: the CPU model's key
+    (inventory.columns.model_key)."""
+    if read is None:  # read after the model's judgments that started before (attention_evaluate)
+        with transaction.atomic():
+            peer_selectors.peer_group_lock(key)
+            return _rejudge_group(device, key, peer_selectors.peer_group(key=key))
+    return _rejudge_group(device, key, read)
+
+
+def _rejudge_group(device, key, read: tuple[list[rules.Member], set[int]]) -> list[Event]:
+    members, below = read
     thresholds = selectors.thresholds()
     judged = rules.below_peers_in_group(members, thresholds=thresholds, of=below)
     # an open item of a machine no longer in the group's figures (no run left) is over too
@@ -274,7 +309,7 @@ def attention_rejudge_peers(
     }
     to_open = {device_id for device_id in changed if judged[device_id]}
     if to_open:  # those a person acknowledged since their last run stay closed
-        changed -= selectors.below_peers_acknowledged(to_open)
+        changed -= peer_selectors.below_peers_acknowledged(to_open)
     events = []
     for device_id in sorted(changed):
         events += _rejudge_below_peers(device_id, key, thresholds)
@@ -286,7 +321,7 @@ def _rejudge_below_peers(device_id: int, model: str, thresholds: rules.Threshold
         if not selectors.device_lock(device_id):
             return []  # deleted meanwhile
         # under the lock: as it stands now
-        members, _ = selectors.peer_group(key=model, open_items=False)
+        members, _ = peer_selectors.peer_group(key=model, open_items=False)
         holds = rules.below_peers_in_group(members, thresholds=thresholds, of={device_id})
         condition = None
         if holds.get(device_id):

@@ -250,7 +250,7 @@ def test_a_group_judges_each_machine_as_its_own_evaluation_does():
             )
             for n in range(rng.randint(1, 9))
         ]
-        members.sort(key=lambda member: member.score)  # as selectors.peer_group gives them
+        members.sort(key=lambda member: member.score)  # as peer_selectors.peer_group gives them
         judged = rules.below_peers_in_group(members, thresholds=T)
         # asked of none, it still finds every machine it holds for (the lowest first)
         holding = {pk for pk, held in judged.items() if held}
