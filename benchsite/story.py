@@ -16,7 +16,7 @@ from insights import selectors as insights_selectors
 from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
 from inventory.columns import SMART_FIELDS
-from inventory.history import snapshot_changes, snapshot_sections
+from inventory.history import CHANGE_COLUMNS, snapshot_changes, snapshot_sections
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 
@@ -82,6 +82,36 @@ def device_history(device: Device, *, limit: int = HISTORY_LIMIT) -> list[Histor
     return rows
 
 
+TIMELINE_LIMIT = 1000  # snapshots: years of daily runs
+
+
+@dataclass
+class HardwareChange:
+    """What changed in the machine's hardware between two of its snapshots."""
+
+    at: datetime
+    before_id: int
+    after_id: int
+    changes: list[str]
+
+
+def hardware_timeline(device: Device, *, limit: int = TIMELINE_LIMIT) -> tuple[list, bool]:
+    """Every hardware change of the device over its newest `limit` snapshots, newest first, and
+    whether it has older ones. One query, of the columns a change is told from: the score
+    history shows its newest runs, and a RAM upgrade three years back was out of sight."""
+    snapshots = list(
+        HardwareSnapshot.objects.filter(device_id=device.pk)
+        .only(*CHANGE_COLUMNS)
+        .order_by("-captured_at", "-id")[: limit + 1]
+    )
+    timeline = [
+        HardwareChange(newer.captured_at, older.pk, newer.pk, changes)
+        for newer, older in zip(snapshots[:limit], snapshots[1:], strict=False)
+        if (changes := snapshot_changes(older, newer))
+    ]
+    return timeline, len(snapshots) > limit
+
+
 def device_story(device: Device) -> dict[str, Any]:
     """Everything the device page shows about the machine, in a handful of queries."""
     history = device_history(device)
@@ -136,7 +166,10 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     attention = may_view(user, AttentionItem)
     if not runs:
         story.update(history=[], latest=None, history_truncated=False, runs_hidden=True)
-    if not hardware:
+    if hardware:
+        story["timeline"], story["timeline_truncated"] = hardware_timeline(device)
+        story["timeline_limit"] = TIMELINE_LIMIT
+    else:
         story.update(snapshot=None, sections=[], disks=[], partitions=[], interfaces=[])
         story.update(snapshots=[], hardware_hidden=True)
     story["chart"] = _score_chart(story["history"])

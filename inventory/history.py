@@ -89,6 +89,8 @@ def _field_change(field: columns.StoredField, before: Any, after: Any) -> str | 
 
 
 _CHANGING_FIELDS = tuple(f for f in columns.stored_fields() if f.column.change)
+# what snapshot_changes reads of a snapshot: a device's years of them are read with these only
+CHANGE_COLUMNS = ("captured_at", *(f.column.name for f in _CHANGING_FIELDS), "storage", "network")
 
 
 def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None) -> list[str]:

@@ -183,11 +183,15 @@ def test_device_page_query_count_is_flat_with_long_histories(
             run_at=now - timezone.timedelta(hours=i),
             latest=(i == 0),
             snapshot__captured_at=now - timezone.timedelta(hours=i),
+            snapshot__ram_total_mb=16384 if i >= 140 else 32768,  # upgraded 140 runs ago
         )
     admin_client.get(f"/admin/inventory/device/{device.pk}/change/")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         html = page(admin_client, device)
     assert "all of them" in html  # 100 shown of 150
+    # the upgrade is older than the runs shown: the hardware changes tell it (it was nowhere)
+    changes = html.split('id="hardware-changes"', 1)[1].split("</fieldset>", 1)[0]
+    assert changes.count("<tr>") == 1 + 1 and "RAM 16→32 GB" in changes
 
 
 def test_device_page_of_a_device_never_benchmarked(admin_client):
