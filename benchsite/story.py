@@ -15,6 +15,7 @@ from benchmarks.validity import counted
 from insights import selectors as insights_selectors
 from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
+from insights.selectors import SNAPSHOTS_READ
 from inventory.columns import SMART_FIELDS
 from inventory.history import CHANGE_COLUMNS, snapshot_changes, snapshot_sections
 from inventory.models import Device, HardwareSnapshot
@@ -188,6 +189,9 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
             else:
                 story["smart_unread"].append(disk["name"] or disk["serial"] or "a disk")
         story["insight_sentences"] = insight_sentences(story["insights"])
+        # the insights read the newest snapshots only: said, rather than the history looking whole
+        read = max((len(disk["history"]) for disk in story["insights"]["disks"]), default=0)
+        story["smart_window"] = SNAPSHOTS_READ if read >= SNAPSHOTS_READ else None
     return story
 
 

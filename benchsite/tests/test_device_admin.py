@@ -184,6 +184,7 @@ def test_device_page_query_count_is_flat_with_long_histories(
             latest=(i == 0),
             snapshot__captured_at=now - timezone.timedelta(hours=i),
             snapshot__ram_total_mb=16384 if i >= 140 else 32768,  # upgraded 140 runs ago
+            snapshot__disk_readings=[{"name": "/dev/sda", "serial": "S1", "temperature_c": 40}],
         )
     admin_client.get(f"/admin/inventory/device/{device.pk}/change/")
     with django_assert_max_num_queries(21):
@@ -192,6 +193,8 @@ def test_device_page_query_count_is_flat_with_long_histories(
     # the upgrade is older than the runs shown: the hardware changes tell it (it was nowhere)
     changes = html.split('id="hardware-changes"', 1)[1].split("</fieldset>", 1)[0]
     assert changes.count("<tr>") == 1 + 1 and "RAM 16→32 GB" in changes
+    # and the SMART history says it holds the newest snapshots' readings only
+    assert "The readings of the newest 50 snapshots" in html
 
 
 def test_device_page_of_a_device_never_benchmarked(admin_client):
