@@ -2,7 +2,6 @@
 not one action more (a view-only colleague, a token issuer, the person who handles alerts)."""
 
 import pytest
-from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -13,27 +12,14 @@ from benchsite.services import api_token_issue
 from insights.models import AttentionItem, Notification
 from inventory.tests.factories import DeviceFactory
 
+from .accounts import staff_client
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff():
-    """A logged-in staff account holding these admin permissions (app_label.codename)."""
-
-    def make(*perms: str) -> Client:
-        user = User.objects.create_user(
-            f"staff{User.objects.count()}", password="pw-123", is_staff=True
-        )
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            user.user_permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
+    return staff_client
 
 
 def _action(client: Client, changelist: str, action: str, pk: int):

@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 from benchsite.models import ApiToken, token_hash
 from benchsite.services import api_token_issue, api_token_revoke
 
+from .accounts import staff_client
+
 pytestmark = pytest.mark.django_db
 
 READ_URL = "/api/devices"
@@ -119,8 +121,8 @@ def test_other_authorization_schemes_are_not_tokens(anon):
 
 
 def test_staff_session_reads_with_the_admin_view_permission():
-    assert _staff("inventory.view_device").get(READ_URL).status_code == 200
-    assert _staff("inventory.change_device").get(READ_URL).status_code == 200
+    assert staff_client("inventory.view_device").get(READ_URL).status_code == 200
+    assert staff_client("inventory.change_device").get(READ_URL).status_code == 200
 
 
 def test_non_staff_session_is_forbidden():
@@ -184,23 +186,6 @@ def test_admin_revoke_action(admin_client, token_client):
     assert client.get(READ_URL).status_code == 401
 
 
-def _staff(*perms: str) -> APIClient:
-    """A staff session holding these admin permissions (app_label.codename)."""
-    from django.contrib.auth.models import Permission
-
-    user = User.objects.create_user(
-        f"staff{User.objects.count()}", password="pw-123", is_staff=True
-    )
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def stocked():
     """A device with a link, a document and an open attention item."""
@@ -251,7 +236,7 @@ def test_a_view_only_staff_session_reads_and_writes_nothing(stocked):
     from insights.models import AttentionItem
     from inventory.models import Device
 
-    viewer = _staff("inventory.view_device", "insights.view_attentionitem")
+    viewer = staff_client("inventory.view_device", "insights.view_attentionitem")
     assert viewer.get(READ_URL).status_code == 200
     assert viewer.get("/api/attention").status_code == 200
     assert set(_writes(viewer, stocked).values()) == {403}
@@ -264,7 +249,7 @@ def test_a_view_only_staff_session_reads_and_writes_nothing(stocked):
 
 
 def test_a_staff_session_without_permissions_reads_nothing(stocked):
-    nobody = _staff()
+    nobody = staff_client()
     device, _, document, _ = stocked
     for url in (READ_URL, f"/api/devices/{device.pk}", "/api/attention", "/api/stats"):
         assert nobody.get(url).status_code == 403, url
@@ -274,7 +259,7 @@ def test_a_staff_session_without_permissions_reads_nothing(stocked):
 def test_a_staff_session_writes_what_its_admin_permissions_allow(stocked):
     from inventory.models import Device
 
-    editor = _staff(
+    editor = staff_client(
         "inventory.change_device",
         "inventory.add_manufacturerlink",
         "insights.change_attentionitem",
@@ -304,13 +289,13 @@ def test_a_staff_session_deletes_a_device_only_with_what_it_takes_along(stocked)
     from inventory.models import Device
 
     device = stocked[0]
-    deleter = _staff("inventory.view_device", "inventory.delete_device")
+    deleter = staff_client("inventory.view_device", "inventory.delete_device")
     response = deleter.delete(f"/api/devices/{device.pk}")
     assert response.status_code == 403
     assert "takes along" in response.json()["detail"]
     assert Device.objects.filter(pk=device.pk).exists()
 
-    everything = _staff(
+    everything = staff_client(
         "inventory.view_device",
         "inventory.delete_device",
         "inventory.delete_manufacturerlink",
@@ -322,11 +307,11 @@ def test_a_staff_session_deletes_a_device_only_with_what_it_takes_along(stocked)
 
 def test_reading_runs_or_items_another_way_needs_their_view_permission_too(stocked):
     device = stocked[0]
-    viewer = _staff("inventory.view_device")
+    viewer = staff_client("inventory.view_device")
     assert viewer.get("/api/export?what=devices").status_code == 200
     assert viewer.get("/api/export?what=benchmarks").status_code == 403
     assert viewer.get(f"/api/devices/{device.pk}/insights").status_code == 403
-    allowed = _staff(
+    allowed = staff_client(
         "inventory.view_device",
         "benchmarks.view_benchmark",
         "inventory.view_hardwaresnapshot",
