@@ -2,12 +2,13 @@
 how they were measured, a CPU model's group for below_peers, and the lock that orders the
 judgments of one group. Selectors, as insights.selectors: queries only, no writes."""
 
+import contextlib
 import functools
 import hashlib
 import itertools
 import json
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from django.db import connection
 from django.db.models import OuterRef, Subquery, TextField
@@ -87,17 +88,42 @@ def _peers_query(key: str, figures: tuple[str, ...]) -> Prepared:
     )
 
 
+def _lock_id(key: str) -> int:
+    digest = hashlib.blake2b(f"below_peers:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def peer_group_lock(key: str) -> None:
     """Until the transaction ends, judge below_peers for the machines of this CPU model (its
     inventory.columns.model_key) alone: on PostgreSQL an advisory lock, so that a judgment
     reads every run and item the ones before it wrote (two judgments read each other's
-    state half-written otherwise); SQLite's write transactions already take turns."""
+    state half-written otherwise); SQLite's write transactions already take turns. Granted
+    at once inside peer_groups_judged for the same key."""
     if key and connection.vendor == "postgresql":
-        digest = hashlib.blake2b(f"below_peers:{key}".encode(), digest_size=8).digest()
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
-            )
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
+
+
+@contextlib.contextmanager
+def peer_groups_judged(*keys: str) -> Iterator[None]:
+    """Judge below_peers for the machines of these CPU models alone while inside (PostgreSQL:
+    their advisory locks, held by the connection, not by a transaction, so that the rows the
+    judgment writes are each locked in a short transaction of their own, never two at once:
+    a rescore locks every device row, in order). The keys are locked in one order, all before
+    any row: a machine whose CPU changed judges its old model and its new one."""
+    ids = sorted({_lock_id(key) for key in keys if key})
+    if connection.vendor != "postgresql" or not ids:
+        yield
+        return
+    with connection.cursor() as cursor:
+        for lock_id in ids:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for lock_id in reversed(ids):
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
 
 
 def below_peers_acknowledged(device_ids: set[int]) -> set[int]:

@@ -1,12 +1,11 @@
 """Attention items: opened, updated and closed by the rules on each submission, closed by a
 person's acknowledgement."""
 
-import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from inventory.columns import model_key
@@ -124,14 +123,12 @@ def attention_evaluate(
     cpu_model = snapshot.cpu_model if fresh else selectors.latest_cpu_model(device.pk)
     key = model_key(cpu_model)
     # PostgreSQL's transactions write at once: the machines of the CPU model are read and
-    # judged after the judgments of the model that started before have committed (their
-    # lock), or one that read halfway through another's writes left an item it should have
-    # closed. SQLite's write transactions take turns: what opens or closes below_peers is
-    # judged again under one (_settle, _rejudge_below_peers).
-    ordered = peers_too and connection.vendor == "postgresql"
-    with transaction.atomic() if ordered else contextlib.nullcontext():
-        if ordered:
-            peer_selectors.peer_group_lock(key)
+    # judged after the judgments of the model that started before have written (its lock),
+    # or one that read halfway through another's writes left an item it should have closed.
+    # SQLite's write transactions take turns: what opens or closes below_peers is judged
+    # again under one (_settle, _rejudge_below_peers).
+    judged = (key, previous_cpu_key) if peers_too else ()
+    with peer_selectors.peer_groups_judged(*judged):
         group, below = peer_selectors.peer_group(cpu_model) if peers_too else (None, set())
         current = _open_items(device)
         assessment = _assessment(device, cpu_model, current, fresh=fresh, group=group)
@@ -290,8 +287,7 @@ def attention_rejudge_peers(
     machine it holds for was acknowledged. `key`: the CPU model's key
     (inventory.columns.model_key)."""
     if read is None:  # read after the model's judgments that started before (attention_evaluate)
-        with transaction.atomic():
-            peer_selectors.peer_group_lock(key)
+        with peer_selectors.peer_groups_judged(key):
             return _rejudge_group(device, key, peer_selectors.peer_group(key=key))
     return _rejudge_group(device, key, read)
 

@@ -337,3 +337,17 @@ def test_peers_that_ran_while_a_machine_was_judged_are_counted_before_its_item_o
 
     assert len(meanwhile) == 2
     assert not _open_below_peers("p")  # it opened: "50 % below 2 other machines (median 100)"
+
+
+def test_a_machine_whose_runs_are_all_deleted_has_its_item_closed_by_a_peers_run(run):
+    from benchmarks.services import benchmark_delete
+
+    run("a1", hours_ago=6, cpu=100.0, cpu_model=CPU_A)
+    run("a2", hours_ago=5, cpu=100.0, cpu_model=CPU_A)
+    run("x", hours_ago=4, cpu=50.0, cpu_model=CPU_A)
+    assert _open_below_peers("x")
+    benchmark_delete(benchmarks=Benchmark.objects.filter(device__hostname="x"))
+
+    run("a1", hours_ago=1, cpu=100.0, cpu_model=CPU_A)  # no figure of x's left to be below
+
+    assert not _open_below_peers("x")

@@ -83,11 +83,13 @@ def test_a_newer_run_stored_while_an_older_ones_item_is_being_written_closes_it(
     assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
 
 
-def peer(example, host, *, cpu):
+def peer(example, host, *, cpu, model="Same CPU 1", disks=None):
     sent = copy.deepcopy(example)
     sent.update(device_identifier=host, submission_id=str(uuid.uuid4()))
     sent["hardware"]["system"] = {}
-    sent["hardware"]["cpu"]["model"] = "Same CPU 1"
+    sent["hardware"]["cpu"]["model"] = model
+    if disks is not None:
+        sent["hardware"]["storage"]["devices"] = disks
     for name in ("memory", "disk", "network", "gpu"):
         sent["results"][name] = None
     sent["results"]["cpu"] = {"score": cpu, "method": "sysbench-1.0-cpu-v1"}
@@ -127,3 +129,81 @@ def test_a_peers_run_while_a_machines_item_is_written_is_judged_after_it(example
     assert judged_failures == faster_failures == []
     item = AttentionItem.objects.get(kind="below_peers", device__hostname="p")
     assert item.closed_at is not None  # others 50, 100, 50: median 50, p within it
+
+
+def paused_at(monkeypatch, module, name, when):
+    """Pause the first call of module.name for which when(*args) holds, until `go_on`."""
+    reached, go_on = threading.Event(), threading.Event()
+    real = getattr(module, name)
+
+    def pausing(*args, **kwargs):
+        if not reached.is_set() and when(*args, **kwargs):
+            reached.set()
+            go_on.wait(timeout=10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, pausing)
+    return reached, go_on
+
+
+def test_a_rescore_while_a_machines_peers_are_judged_waits_for_no_one(example, monkeypatch):
+    """a1's evaluation wrote its own items (its row locked), then judges p again, while a
+    rescore locks every device row in order: p's, then a1's. The evaluation held a1's row to
+    its end and waited for p's: a deadlock, and one of them was rolled back (a1's disk_hot
+    item lost, or the rescore's ranking refresh failed)."""
+    from benchmarks.services import device_ranking_refresh
+    from insights import selectors
+
+    for host, cpu in (("p", 50.0), ("a1", 100.0), ("a2", 100.0), ("a3", 50.0)):
+        ingest(peer(example, host, cpu=cpu), after_store=evaluate_attention)
+    p = AttentionItem.objects.get(device__hostname="p", closed_at__isnull=True).device
+    reached, go_on = paused_at(monkeypatch, selectors, "device_lock", lambda pk: pk == p.pk)
+
+    hot = [disk(smart_health="PASSED", temperature_c=65)]
+    judging, judging_failures = in_thread(
+        lambda: ingest(peer(example, "a1", cpu=50.0, disks=hot), after_store=evaluate_attention)
+    )
+    assert reached.wait(timeout=10)  # a1's items written, p about to be judged again
+    refresh, refresh_failures = in_thread(device_ranking_refresh)
+    refresh.join(timeout=5)  # it locks p's row and a1's: neither is held now
+    go_on.set()
+    judging.join(timeout=10)
+    refresh.join(timeout=10)
+
+    assert judging_failures == refresh_failures == [] and not refresh.is_alive()
+    assert AttentionItem.objects.filter(kind="disk_hot", device__hostname="a1").exists()
+    assert not AttentionItem.objects.filter(
+        kind="below_peers", device=p, closed_at__isnull=True
+    ).exists()  # others 50, 100, 50: p within their median
+
+
+def test_two_machines_swapping_cpu_models_at_once_are_judged_one_after_the_other(
+    example, monkeypatch, caplog
+):
+    """x moves from model A to B while y moves from B to A: each judges its new model's
+    machines and its old one's. Taken as met, their locks deadlocked (x held B, waiting for A;
+    y held A, waiting for B) and an evaluation was rolled back."""
+    from insights import peer_selectors
+
+    ingest(peer(example, "x", cpu=100.0, model="Model A"), after_store=evaluate_attention)
+    ingest(peer(example, "y", cpu=100.0, model="Model B"), after_store=evaluate_attention)
+    reached, go_on = paused_at(monkeypatch, peer_selectors, "peer_group", lambda *a, **k: True)
+
+    x, x_failures = in_thread(
+        lambda: ingest(
+            peer(example, "x", cpu=100.0, model="Model B"), after_store=evaluate_attention
+        )
+    )
+    assert reached.wait(timeout=10)  # x's evaluation is reading its new model's machines
+    y, y_failures = in_thread(
+        lambda: ingest(
+            peer(example, "y", cpu=100.0, model="Model A"), after_store=evaluate_attention
+        )
+    )
+    y.join(timeout=1)
+    go_on.set()
+    x.join(timeout=15)
+    y.join(timeout=15)
+
+    assert x_failures == y_failures == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # "evaluate_attention failed"

@@ -289,3 +289,12 @@ def test_a_group_judges_each_machine_as_its_own_evaluation_does():
                     member, members, cpu_model="CPU X", thresholds=T
                 )
                 assert condition == (one.holding[0] if one.holding else None)
+
+
+def test_a_machine_asked_of_in_a_group_too_small_is_over():
+    """Two machines alike: neither has two others to be below; one asked of (its item open)
+    is over, so that its item closes."""
+    methods = ("v1", *([None] * 4))
+    group = [rules.Member(1, True, 50.0, methods), rules.Member(2, True, 100.0, methods)]
+    assert rules.below_peers_in_group(group, thresholds=T, of={1}) == {1: False}
+    assert rules.below_peers_in_group(group, thresholds=T, of=set()) == {}
