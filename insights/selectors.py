@@ -1,6 +1,7 @@
 """The data the insight rules read, in a fixed number of queries per device."""
 
 import functools
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from benchmarks.models import Benchmark, Validity
 from benchsite.prepared import Prepared
 from inventory.columns import disks_of
 from inventory.models import Device, HardwareSnapshot
+from inventory.schema import CATEGORY_NAMES
 
 from . import rules
 from .models import AttentionItem, Severity
@@ -73,32 +75,70 @@ def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     # while a run has one, as in the ranking (inventory.runs)
     latest = next((run for run in valid if run.scores.get("global") is not None), valid[0])
     earlier = [run for run in valid if run.run_at < latest.run_at]
-    more = len(valid) == RUNS_READ
-    while more and _baseline_short(latest, earlier, settings.BASELINE_RUNS):
-        # a category measured now and then (a GPU), or the latest method's runs further back
-        # than the newest RUNS_READ: the baseline is drawn from the runs before, however far
-        older = [_run(row) for row in _older_valid_runs(device_id, valid[-1])]
-        valid += older
-        earlier += older
-        more = len(older) == OLDER_RUNS
+    # a category measured now and then (a GPU), or the latest method's runs further back than
+    # the newest RUNS_READ: a baseline short of runs is drawn from the runs before, however far
+    # back; of those, only the runs it is short of are kept (the others change no median)
+    wanted = {name: settings.BASELINE_RUNS for name, v in latest.scores.items() if v is not None}
+    short = _short_of(latest, earlier, wanted) if len(valid) == RUNS_READ else {}
+    oldest = valid[-1]
+    while short:
+        rows = _older_valid_runs(device_id, oldest, _measured_as(latest, short))
+        older = [_run(row) for row in rows]
+        kept = [run for run in older if _alike_figures(latest, run) & short.keys()]
+        earlier += kept
+        short = _short_of(latest, kept, short) if len(rows) == OLDER_RUNS else {}
+        oldest = older[-1] if older else oldest
     return latest, earlier
 
 
 OLDER_RUNS = 500  # read at a time beyond the newest RUNS_READ, when a baseline needs them
 
 
-def _baseline_short(latest: rules.Run, earlier: list[rules.Run], runs: int) -> bool:
-    """Whether a figure of `latest` has fewer than `runs` earlier runs measured alike to draw
-    its baseline from (rules.baseline)."""
-    measured = [rules.Measured.of(run) for run in earlier]
-    medians, _ = rules.medians_alike(latest.methods, measured, take=runs, minimum=runs)
-    return any(value is not None and name not in medians for name, value in latest.scores.items())
+def _alike_figures(latest: rules.Run, run: rules.Run) -> set[str]:
+    """The figures of `run` measured as `latest`'s were (rules.medians_alike): a category by its
+    method, the global score by every method."""
+    same = {name for name in CATEGORY_NAMES if run.methods.get(name) == latest.methods.get(name)}
+    names = same | ({"global"} if len(same) == len(CATEGORY_NAMES) else set())
+    return {name for name in names if run.scores.get(name) is not None}
 
 
-def _older_valid_runs(device_id: int, oldest: rules.Run) -> list[tuple]:
+def _short_of(latest: rules.Run, runs: list[rules.Run], wanted: dict[str, int]) -> dict[str, int]:
+    """Of `wanted` (per figure, how many more runs alike its baseline needs), what `runs` leave."""
+    left = dict(wanted)
+    for run in runs:
+        for name in _alike_figures(latest, run) & left.keys():
+            left[name] -= 1
+            if not left[name]:
+                del left[name]
+    return left
+
+
+def _measured_as(latest: rules.Run, names) -> Q:
+    """The runs with one of these figures measured as `latest`'s was (_alike_figures), in SQL:
+    a method changed with a bench.sh upgrade is looked for, not read run by run."""
+
+    def same(category: str) -> Q:
+        method = latest.methods.get(category)
+        if method is None:  # not measured, or no method said: absent equals absent
+            return Q(**{f"methods__{category}__isnull": True}) | Q(**{f"methods__{category}": None})
+        return Q(**{f"methods__{category}": method})
+
+    wanted = Q()
+    for name in names:
+        alike = (
+            functools.reduce(operator.and_, map(same, CATEGORY_NAMES))
+            if name == "global"
+            else same(name)
+        )
+        wanted |= alike & Q(**{f"{name}_score__isnull": False})
+    return wanted
+
+
+def _older_valid_runs(device_id: int, oldest: rules.Run, wanted: Q) -> list[tuple]:
     return list(
         Benchmark.objects.filter(device_id=device_id, validity=Validity.VALID)
         .filter(Q(run_at__lt=oldest.run_at) | Q(run_at=oldest.run_at, id__lt=oldest.id))
+        .filter(wanted)
         .order_by("-run_at", "-id")
         .values_list(*RUN_COLUMNS)[:OLDER_RUNS]
     )

@@ -351,3 +351,18 @@ def test_a_machine_whose_runs_are_all_deleted_has_its_item_closed_by_a_peers_run
     run("a1", hours_ago=1, cpu=100.0, cpu_model=CPU_A)  # no figure of x's left to be below
 
     assert not _open_below_peers("x")
+
+
+def test_a_new_method_on_a_long_history_looks_for_its_runs_in_one_query(
+    run, django_assert_max_num_queries, monkeypatch
+):
+    """After a bench.sh upgrade changed a test's method, a machine with thousands of runs read
+    its whole history, 500 runs a query, on each of its next five submissions (no run alike
+    yet). Here 20 a query, over 150 runs."""
+    monkeypatch.setattr(selectors, "OLDER_RUNS", 20)
+    for hours_ago in range(1200, 1050, -1):  # 150 runs of the old method
+        run(hours_ago=hours_ago, cpu=100.0, cpu_method="sysbench-1.0-cpu-v1")
+    run(hours_ago=10, cpu=100.0, cpu_method="sysbench-1.0-cpu-v2")
+
+    with django_assert_max_num_queries(11 + 1 + ordered()):  # the look-up of runs alike
+        run(hours_ago=9, cpu=100.0, cpu_method="sysbench-1.0-cpu-v2")
