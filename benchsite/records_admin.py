@@ -1,13 +1,58 @@
 """The admin of records that submissions write (runs, hardware snapshots): viewed and deleted
 in the admin, never added or edited there."""
 
+import functools
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from .auth import may_view
 
-class RecordAdmin(admin.ModelAdmin):
+
+@functools.cache
+def _unlinked(field) -> Callable:
+    """A foreign key shown as its object's name, without the link to its admin page."""
+
+    @admin.display(description=field.verbose_name)
+    def shown(obj):
+        value = getattr(obj, field.name)
+        return "–" if value is None else str(value)
+
+    shown.__name__ = f"{field.name}_unlinked"
+    return shown
+
+
+class LinksItMayOpen:
+    """A ModelAdmin whose read-only foreign keys link to their object's admin page only for an
+    account that may view it: Django links them whatever the account may open (a 403)."""
+
+    def _unlinked(self, request, obj, readonly) -> dict[str, Callable]:
+        return {
+            field.name: _unlinked(field)
+            for field in self.model._meta.get_fields()
+            if field.many_to_one
+            and field.concrete
+            and (field.name in readonly or not self.has_change_permission(request, obj))
+            and not may_view(request.user, field.related_model)
+        }
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        swaps = self._unlinked(request, obj, super().get_readonly_fields(request, obj))
+        shown = [swaps.get(name, name) if isinstance(name, str) else name for name in fields]
+        return list(dict.fromkeys(shown))  # a swapped field may be listed as read-only too
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        swaps = self._unlinked(request, obj, readonly)
+        kept = [swaps.get(name, name) if isinstance(name, str) else name for name in readonly]
+        return (*kept, *(shown for shown in swaps.values() if shown not in kept))
+
+
+class RecordAdmin(LinksItMayOpen, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # written by submissions
 

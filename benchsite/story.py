@@ -173,6 +173,8 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     else:
         story.update(snapshot=None, sections=[], disks=[], partitions=[], interfaces=[])
         story.update(snapshots=[], hardware_hidden=True)
+        for row in story["history"]:  # its runs' "changed: RAM 16→32 GB" come from snapshots
+            row.changes = []
     story["chart"] = _score_chart(story["history"])
     story["open_items"] = insights_selectors.open_items(device.pk) if attention else []
     story["can_acknowledge"] = can_acknowledge(user)

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from benchsite.records_admin import LinksItMayOpen
+
 from . import services, storage
 from .models import Document
 
@@ -166,7 +168,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
     list_display = ("__str__", "device", "doc_type", "download", "mime_type", "size", "uploaded_at")
     list_filter = ("doc_type", "mime_type", "uploaded_at")
     search_fields = ("title", "original_filename", "device__hostname", "sha256")

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from benchsite.auth import may_view
+from benchsite.records_admin import LinksItMayOpen
 from inventory.models import Device
 
 from . import notify, services
@@ -44,7 +45,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(AttentionItem)
-class AttentionItemAdmin(admin.ModelAdmin):
+class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
     list_display = ("device_link", "severity_badge", "kind", "message", "opened_at", "closed")
     list_display_links = ("message",)
     list_filter = (StateFilter, "severity", "kind", "opened_at")
@@ -63,20 +64,6 @@ class AttentionItemAdmin(admin.ModelAdmin):
         "closed_by",
     )
     actions = ("acknowledge",)
-
-    def get_readonly_fields(self, request, obj=None):
-        # every field: an item is acknowledged or deleted, never edited; its device as a link
-        # to the device's page only for an account that may open it
-        if may_view(request.user, Device):
-            return self.readonly_fields
-        return tuple("device_name" if name == "device" else name for name in self.readonly_fields)
-
-    def get_fields(self, request, obj=None):
-        return self.get_readonly_fields(request, obj)
-
-    @admin.display(description="device")
-    def device_name(self, item):
-        return str(item.device)
 
     def get_list_display(self, request):
         # the device's page only for an account that may open it (it was a link to a 403)

@@ -208,3 +208,43 @@ def test_no_link_leads_an_account_to_a_page_it_may_not_open(staff, failing_nas):
 
     both = staff("insights.view_attentionitem", "inventory.view_device")
     assert device_page in both.get(item).content.decode()
+
+
+def test_runs_tell_no_hardware_change_to_an_account_that_may_not_view_the_hardware(
+    staff, submit, example
+):
+    first = submit(example).json()
+    example["submission_id"] = "5b0b2c8e-1d7f-4c8e-9a51-6f0d2b7e9c11"
+    example["hardware"]["ram"]["total_mb"] *= 2
+    assert submit(example).status_code == 201
+    page = f"/admin/inventory/device/{first['device_id']}/change/"
+
+    runs_only = staff("inventory.view_device", "benchmarks.view_benchmark").get(page)
+    assert 'id="history"' in runs_only.content.decode()
+    assert "changed: RAM" not in runs_only.content.decode()
+    both = staff(
+        "inventory.view_device", "benchmarks.view_benchmark", "inventory.view_hardwaresnapshot"
+    ).get(page)
+    assert "changed: RAM" in both.content.decode()
+
+
+def test_a_record_links_to_what_the_account_may_open_only(staff, failing_nas):
+    run = BenchmarkFactory._meta.model.objects.get()
+    device, snapshot = (
+        f"/admin/inventory/device/{failing_nas}/change/",
+        (f"/admin/inventory/hardwaresnapshot/{run.snapshot_id}/change/"),
+    )
+    runs_only = staff("benchmarks.view_benchmark")
+    html = runs_only.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
+    assert device not in html and snapshot not in html  # both were links to a 403
+    assert "elitedesk-800g3" in html  # named, not linked
+
+    snapshots_only = staff("inventory.view_hardwaresnapshot")
+    html = snapshots_only.get(snapshot).content.decode()
+    assert device not in html and "elitedesk-800g3" in html
+
+    everything = staff(
+        "benchmarks.view_benchmark", "inventory.view_device", "inventory.view_hardwaresnapshot"
+    )
+    html = everything.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
+    assert device in html and snapshot in html
