@@ -10,7 +10,7 @@ import json
 import operator
 from collections.abc import Iterator, Sequence
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import OuterRef, Subquery, TextField
 from django.db.models.functions import Cast
 
@@ -115,15 +115,28 @@ def peer_groups_judged(*keys: str) -> Iterator[None]:
     if connection.vendor != "postgresql" or not ids:
         yield
         return
-    with connection.cursor() as cursor:
-        for lock_id in ids:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+    if connection.in_atomic_block:  # held to that transaction's end, given back by its rollback
+        with connection.cursor() as cursor:
+            for lock_id in ids:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        yield
+        return
+    taken = []
     try:
+        with connection.cursor() as cursor:
+            for lock_id in ids:  # a wait that times out or is cancelled gives back those taken
+                cursor.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+                taken.append(lock_id)
         yield
     finally:
-        with connection.cursor() as cursor:
-            for lock_id in reversed(ids):
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+        try:
+            with connection.cursor() as cursor:
+                for lock_id in reversed(taken):
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+        except DatabaseError:
+            # a connection kept for the next request would hold them: its session's locks go
+            # with it
+            connection.close()
 
 
 def below_peers_acknowledged(device_ids: set[int]) -> set[int]:

@@ -207,3 +207,55 @@ def test_two_machines_swapping_cpu_models_at_once_are_judged_one_after_the_other
 
     assert x_failures == y_failures == []
     assert not [r for r in caplog.records if r.levelname == "ERROR"]  # "evaluate_attention failed"
+
+
+def test_a_lock_wait_that_times_out_gives_back_the_locks_it_had_taken(example):
+    """x's CPU changed: its evaluation locks its old model and its new one, in one order. The
+    wait for the second timed out (a lock_timeout set for the role): the first stayed held by
+    the kept connection, and every evaluation of that model on every server waited for it."""
+    from django.db import connection
+
+    from insights import peer_selectors
+
+    ingest(peer(example, "x", cpu=100.0, model="Model A"), after_store=evaluate_attention)
+    second = max(("model a", "model b"), key=peer_selectors._lock_id)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with peer_selectors.peer_groups_judged(second):
+            holding.set()
+            release.wait(timeout=10)
+
+    holder, holder_failures = in_thread(hold)
+    assert holding.wait(timeout=10)
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '300ms'")
+    try:
+        ingest(peer(example, "x", cpu=100.0, model="Model B"), after_store=evaluate_attention)
+    finally:
+        release.set()
+        holder.join(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+            (held,) = cursor.fetchone()
+
+    assert holder_failures == [] and held == 0
+
+
+def test_inside_a_transaction_the_locks_go_with_it_and_an_error_is_its_own():
+    from django.db import DataError, connection, transaction
+
+    from insights import peer_selectors
+
+    with pytest.raises(DataError), transaction.atomic():  # not "current transaction is aborted"
+        with peer_selectors.peer_groups_judged("model a"), connection.cursor() as cursor:
+            cursor.execute("SELECT 1/0")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        )
+        assert cursor.fetchone() == (0,)
