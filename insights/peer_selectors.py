@@ -109,8 +109,8 @@ def peer_groups_judged(*keys: str) -> Iterator[None]:
     """Judge below_peers for the machines of these CPU models alone while inside (PostgreSQL:
     their advisory locks, held by the connection, not by a transaction, so that the rows the
     judgment writes are each locked in a short transaction of their own, never two at once:
-    a rescore locks every device row, in order). The keys are locked in one order, all before
-    any row: a machine whose CPU changed judges its old model and its new one."""
+    a rescore locks every device row, in order). Several keys are locked in one order, all
+    before any row; a wait that fails gives back those taken."""
     ids = sorted({_lock_id(key) for key in keys if key})
     if connection.vendor != "postgresql" or not ids:
         yield

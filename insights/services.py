@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.columns import model_key
@@ -122,23 +122,24 @@ def attention_evaluate(
     fresh = snapshot is not None and device.latest_snapshot_id == snapshot.pk
     cpu_model = snapshot.cpu_model if fresh else selectors.latest_cpu_model(device.pk)
     key = model_key(cpu_model)
-    # PostgreSQL's transactions write at once: the machines of the CPU model are read and
-    # judged after the judgments of the model that started before have written (its lock),
-    # or one that read halfway through another's writes left an item it should have closed.
-    # SQLite's write transactions take turns: what opens or closes below_peers is judged
-    # again under one (_settle, _rejudge_below_peers).
-    judged = (key, previous_cpu_key) if peers_too else ()
-    with peer_selectors.peer_groups_judged(*judged):
-        group, below = peer_selectors.peer_group(cpu_model) if peers_too else (None, set())
-        current = _open_items(device)
-        assessment = _assessment(device, cpu_model, current, fresh=fresh, group=group)
-        if reevaluating:
-            assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
-        events = _settle(device, key, assessment, current, newest_run_id, fresh, reevaluating)
-        if peers_too:
-            events += attention_rejudge_peers(device=device, key=key, read=(group, below))
-            if previous_cpu_key and previous_cpu_key != key:  # CPU replaced: a peer fewer there
-                events += attention_rejudge_peers(device=device, key=previous_cpu_key)
+    group, below = peer_selectors.peer_group(cpu_model) if peers_too else (None, set())
+    current = _open_items(device)
+    assessment = _assessment(device, cpu_model, current, fresh=fresh, group=group)
+    if reevaluating:
+        assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
+    events = _settle(device, key, assessment, current, newest_run_id, fresh, reevaluating)
+    if peers_too:
+        # PostgreSQL's transactions write at once: there the other machines are read again
+        # and judged after the judgments of their model that started before have written (its
+        # lock; _settle holds it while it opens or closes the device's own item), or one that
+        # read halfway through another's writes left an item it should have closed. SQLite's
+        # write transactions take turns: the read above serves (each change is judged again
+        # under one).
+        apart = connection.vendor == "postgresql"
+        read = None if apart else (group, below)
+        events += attention_rejudge_peers(device=device, key=key, read=read)
+        if previous_cpu_key and previous_cpu_key != key:  # CPU replaced: a peer fewer there
+            events += attention_rejudge_peers(device=device, key=previous_cpu_key)
     return events
 
 
