@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
-from benchsite.records_admin import RecordAdmin
+from benchsite.records_admin import RecordAdmin, local_time
 
 from . import rescoring, services, validity
 from .models import Benchmark
@@ -14,7 +14,7 @@ from .models import Benchmark
 class BenchmarkAdmin(RecordAdmin):
     list_display = (
         "device",
-        "run_at",
+        "run_time",
         "global_score",
         "cpu_score",
         "memory_score",
@@ -60,6 +60,10 @@ class BenchmarkAdmin(RecordAdmin):
     def validity_badge(self, obj):
         # a suspect run's badge with its reasons, as the dashboard and device history show it
         return validity.badge(obj.validity, obj.validity_reasons) or obj.validity
+
+    @admin.display(description="run at", ordering="run_at")
+    def run_time(self, obj):
+        return local_time(obj.run_at)  # with its zone in the hour autumn's DST change repeats
 
     @admin.display(description="network", ordering="network_score")
     def network(self, obj):

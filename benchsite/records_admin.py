@@ -8,8 +8,24 @@ from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from .auth import may_view
+
+
+def local_time(value) -> str:
+    """A time as the admin shows it, to the minute in TIME_ZONE, with its zone where the hour
+    is one the clocks go through twice (autumn's DST change: "02:30 CEST", then "02:15 CET",
+    which read unsorted without it)."""
+    if value is None:
+        return "–"
+    local = timezone.localtime(value)
+    shown = date_format(local, "Y-m-d H:i")
+    wall = local.replace(fold=0)
+    if wall.utcoffset() != wall.replace(fold=1).utcoffset():
+        shown += f" {local.tzname()}"  # Django's "T" is blank for exactly these times
+    return shown
 
 
 @functools.cache

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from benchmarks.validity import badge, reasons_text
+from benchsite.records_admin import local_time
 
 register = template.Library()
 
@@ -85,3 +86,8 @@ def ago(when) -> str:
     if (timezone.now() - when).total_seconds() < 60:
         return "just now"
     return f"{timesince(when)} ago"
+
+
+@register.filter
+def when(value) -> str:
+    return local_time(value)

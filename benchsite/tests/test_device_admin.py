@@ -3,6 +3,7 @@
 import copy
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -473,3 +474,27 @@ def test_acknowledge_from_the_device_page(admin_client, submit, example):
     assert item.closed_at is not None and item.closed_by == "admin"
     html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
     assert 'id="attention-items"' not in html
+
+
+def test_times_the_clocks_go_through_twice_carry_their_zone(admin_client, settings):
+    """Autumn's DST change in Paris: 02:45 CET, 02:15 CET and 02:30 CEST read unsorted without
+    their zone (newest first: 00:30, 01:15 and 01:45 UTC)."""
+    from benchsite.records_admin import local_time
+
+    settings.TIME_ZONE = "Europe/Paris"
+    device = DeviceFactory()
+    for minute in (30, 75, 105):  # after midnight UTC, 2025-10-26
+        BenchmarkFactory(
+            device=device,
+            run_at=datetime(2025, 10, 26, 0, 0, tzinfo=UTC) + timedelta(minutes=minute),
+        )
+    timezone.activate("Europe/Paris")
+    try:
+        assert local_time(datetime(2025, 10, 26, 0, 30, tzinfo=UTC)) == "2025-10-26 02:30 CEST"
+        assert local_time(datetime(2025, 10, 26, 1, 15, tzinfo=UTC)) == "2025-10-26 02:15 CET"
+        assert local_time(datetime(2025, 10, 26, 3, 0, tzinfo=UTC)) == "2025-10-26 04:00"
+    finally:
+        timezone.deactivate()
+    listing = admin_client.get(f"/admin/benchmarks/benchmark/?device__id__exact={device.pk}")
+    shown = re.findall(r"field-run_time[^>]*>(?:<a[^>]*>)?([^<]*)<", listing.content.decode())
+    assert shown == ["2025-10-26 02:45 CET", "2025-10-26 02:15 CET", "2025-10-26 02:30 CEST"]
