@@ -98,43 +98,36 @@ def peer_group_lock(key: str) -> None:
     inventory.columns.model_key) alone: on PostgreSQL an advisory lock, so that a judgment
     reads every run and item the ones before it wrote (two judgments read each other's
     state half-written otherwise); SQLite's write transactions already take turns. Granted
-    at once inside peer_groups_judged for the same key."""
+    at once inside peer_group_judged for the same key."""
     if key and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
 
 
 @contextlib.contextmanager
-def peer_groups_judged(*keys: str) -> Iterator[None]:
-    """Judge below_peers for the machines of these CPU models alone while inside (PostgreSQL:
-    their advisory locks, held by the connection, not by a transaction, so that the rows the
-    judgment writes are each locked in a short transaction of their own, never two at once:
-    a rescore locks every device row, in order). Several keys are locked in one order, all
-    before any row; a wait that fails gives back those taken."""
-    ids = sorted({_lock_id(key) for key in keys if key})
-    if connection.vendor != "postgresql" or not ids:
+def peer_group_judged(key: str) -> Iterator[None]:
+    """Judge below_peers for the machines of this CPU model alone while inside (PostgreSQL: its
+    advisory lock, held by the connection, not by a transaction, so that the rows the judgment
+    writes are each locked in a short transaction of their own, never two at once: a rescore
+    locks every device row, in order). Inside a transaction, the transaction's lock
+    (peer_group_lock), given back by its end or its rollback."""
+    if not key or connection.vendor != "postgresql":
         yield
         return
-    if connection.in_atomic_block:  # held to that transaction's end, given back by its rollback
-        with connection.cursor() as cursor:
-            for lock_id in ids:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+    if connection.in_atomic_block:
+        peer_group_lock(key)
         yield
         return
-    taken = []
+    with connection.cursor() as cursor:  # a wait that times out or is cancelled takes nothing
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_id(key)])
     try:
-        with connection.cursor() as cursor:
-            for lock_id in ids:  # a wait that times out or is cancelled gives back those taken
-                cursor.execute("SELECT pg_advisory_lock(%s)", [lock_id])
-                taken.append(lock_id)
         yield
     finally:
         try:
             with connection.cursor() as cursor:
-                for lock_id in reversed(taken):
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_id(key)])
         except DatabaseError:
-            # a connection kept for the next request would hold them: its session's locks go
+            # a connection kept for the next request would hold it: its session's locks go
             # with it
             connection.close()
 

@@ -288,7 +288,7 @@ def attention_rejudge_peers(
     machine it holds for was acknowledged. `key`: the CPU model's key
     (inventory.columns.model_key)."""
     if read is None:  # read after the model's judgments that started before (attention_evaluate)
-        with peer_selectors.peer_groups_judged(key):
+        with peer_selectors.peer_group_judged(key):
             return _rejudge_group(device, key, peer_selectors.peer_group(key=key))
     return _rejudge_group(device, key, read)
 

@@ -210,9 +210,10 @@ def test_two_machines_swapping_cpu_models_at_once_are_judged_one_after_the_other
 
 
 def test_a_lock_wait_that_times_out_gives_back_the_locks_it_had_taken(example):
-    """x's CPU changed: its evaluation locks its old model and its new one, in one order. The
-    wait for the second timed out (a lock_timeout set for the role): the first stayed held by
-    the kept connection, and every evaluation of that model on every server waited for it."""
+    """x's CPU changed: its evaluation judges its new model's machines and its old one's, each
+    under the model's lock. A wait that timed out (a lock_timeout set for the role) must leave
+    no lock held by the kept connection: every evaluation of that model on every server would
+    wait for it (a version that took both locks at once kept the first)."""
     from django.db import connection
 
     from insights import peer_selectors
@@ -222,7 +223,7 @@ def test_a_lock_wait_that_times_out_gives_back_the_locks_it_had_taken(example):
     holding, release = threading.Event(), threading.Event()
 
     def hold():
-        with peer_selectors.peer_groups_judged(second):
+        with peer_selectors.peer_group_judged(second):
             holding.set()
             release.wait(timeout=10)
 
@@ -252,7 +253,7 @@ def test_inside_a_transaction_the_locks_go_with_it_and_an_error_is_its_own():
     from insights import peer_selectors
 
     with pytest.raises(DataError), transaction.atomic():  # not "current transaction is aborted"
-        with peer_selectors.peer_groups_judged("model a"), connection.cursor() as cursor:
+        with peer_selectors.peer_group_judged("model a"), connection.cursor() as cursor:
             cursor.execute("SELECT 1/0")
     with connection.cursor() as cursor:
         cursor.execute(
