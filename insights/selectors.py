@@ -76,45 +76,29 @@ def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     latest = next((run for run in valid if run.scores.get("global") is not None), valid[0])
     earlier = [run for run in valid if run.run_at < latest.run_at]
     # a category measured now and then (a GPU), or the latest method's runs further back than
-    # the newest RUNS_READ: a baseline short of runs is drawn from the runs before, however far
-    # back; of those, only the runs it is short of are kept (the others change no median)
-    wanted = {name: settings.BASELINE_RUNS for name, v in latest.scores.items() if v is not None}
-    short = _short_of(latest, earlier, wanted) if len(valid) == RUNS_READ else {}
-    oldest = valid[-1]
-    while short:
+    # the newest RUNS_READ: a baseline short of runs looks for the runs measured alike before,
+    # however far back
+    more, oldest = len(valid) == RUNS_READ, valid[-1]
+    while more and (short := _baseline_short(latest, earlier, settings.BASELINE_RUNS)):
         rows = _older_valid_runs(device_id, oldest, _measured_as(latest, short))
-        older = [_run(row) for row in rows]
-        kept = [run for run in older if _alike_figures(latest, run) & short.keys()]
-        earlier += kept
-        short = _short_of(latest, kept, short) if len(rows) == OLDER_RUNS else {}
-        oldest = older[-1] if older else oldest
+        earlier += (older := [_run(row) for row in rows])
+        more, oldest = len(rows) == OLDER_RUNS, (older or [oldest])[-1]
     return latest, earlier
 
 
 OLDER_RUNS = 500  # read at a time beyond the newest RUNS_READ, when a baseline needs them
 
 
-def _alike_figures(latest: rules.Run, run: rules.Run) -> set[str]:
-    """The figures of `run` measured as `latest`'s were (rules.medians_alike): a category by its
-    method, the global score by every method."""
-    same = {name for name in CATEGORY_NAMES if run.methods.get(name) == latest.methods.get(name)}
-    names = same | ({"global"} if len(same) == len(CATEGORY_NAMES) else set())
-    return {name for name in names if run.scores.get(name) is not None}
-
-
-def _short_of(latest: rules.Run, runs: list[rules.Run], wanted: dict[str, int]) -> dict[str, int]:
-    """Of `wanted` (per figure, how many more runs alike its baseline needs), what `runs` leave."""
-    left = dict(wanted)
-    for run in runs:
-        for name in _alike_figures(latest, run) & left.keys():
-            left[name] -= 1
-            if not left[name]:
-                del left[name]
-    return left
+def _baseline_short(latest: rules.Run, earlier: list[rules.Run], runs: int) -> set[str]:
+    """The figures of `latest` with fewer than `runs` earlier runs measured alike to draw their
+    baseline from (rules.baseline)."""
+    measured = [rules.Measured.of(run) for run in earlier]
+    medians, _ = rules.medians_alike(latest.methods, measured, take=runs, minimum=runs)
+    return {name for name, value in latest.scores.items() if value is not None} - medians.keys()
 
 
 def _measured_as(latest: rules.Run, names) -> Q:
-    """The runs with one of these figures measured as `latest`'s was (_alike_figures), in SQL:
+    """The runs with one of these figures measured as `latest`'s was (rules.medians_alike), in SQL:
     a method changed with a bench.sh upgrade is looked for, not read run by run."""
 
     def same(category: str) -> Q:
