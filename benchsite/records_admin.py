@@ -45,7 +45,7 @@ class LinksItMayOpen:
     """A ModelAdmin whose read-only foreign keys link to their object's admin page only for an
     account that may view it: Django links them whatever the account may open (a 403)."""
 
-    def _unlinked(self, request, obj, readonly) -> dict[str, Callable]:
+    def _unlinked_fields(self, request, obj, readonly) -> dict[str, Callable]:
         return {
             field.name: _unlinked(field)
             for field in self.model._meta.get_fields()
@@ -57,13 +57,13 @@ class LinksItMayOpen:
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        swaps = self._unlinked(request, obj, super().get_readonly_fields(request, obj))
+        swaps = self._unlinked_fields(request, obj, super().get_readonly_fields(request, obj))
         shown = [swaps.get(name, name) if isinstance(name, str) else name for name in fields]
         return list(dict.fromkeys(shown))  # a swapped field may be listed as read-only too
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
-        swaps = self._unlinked(request, obj, readonly)
+        swaps = self._unlinked_fields(request, obj, readonly)
         kept = [swaps.get(name, name) if isinstance(name, str) else name for name in readonly]
         return (*kept, *(shown for shown in swaps.values() if shown not in kept))
 
