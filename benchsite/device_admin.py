@@ -32,6 +32,7 @@ from inventory.models import Device
 from inventory.schema import CATEGORIES
 from inventory.selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
 
+from . import device_services
 from .compare import compare_selected, compare_view
 from .import_admin import import_view
 from .lookup import MAX_ID
@@ -320,12 +321,12 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
             text += " " + LogEntry(change_message=json.dumps(inlines)).get_change_message()
         return text
 
+    # the devices' CPU peers are judged again once the deletion commits
     def delete_model(self, request, obj):
-        services.device_delete(device=obj)
+        device_services.devices_delete(devices=(obj,))
 
     def delete_queryset(self, request, queryset):
-        for device in queryset:
-            services.device_delete(device=device)
+        device_services.devices_delete(devices=queryset)
 
 
 def _form_errors(context) -> list[tuple[str, str]]:

@@ -15,6 +15,8 @@ from inventory import views as inventory_views
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 from inventory.serializers import DeviceListSerializer, DeviceUpdateSerializer, SnapshotSerializer
 
+from . import device_services
+
 
 class DeviceDetailSerializer(DeviceListSerializer):
     """One device: its metadata, latest snapshot and benchmark, and what is attached to it."""
@@ -60,6 +62,7 @@ def device_detail(device: Device) -> Device:
 
 class DeviceViewSet(inventory_views.DeviceViewSet):
     detail_serializer_class = DeviceDetailSerializer
+    device_delete = staticmethod(device_services.device_delete)  # and its peers judged again
 
     def detail_object(self, device: Device) -> Device:
         return device_detail(device)

@@ -275,7 +275,10 @@ def _apply(device: Device, plan: _Plan) -> list[Event]:
 
 
 def attention_rejudge_peers(
-    *, device: Device, key: str, read: tuple[list[rules.Member], set[int]] | None = None
+    *,
+    key: str,
+    device: Device | None = None,
+    read: tuple[list[rules.Member], set[int]] | None = None,
 ) -> list[Event]:
     """below_peers of the other machines with the device's CPU, whose peers' median its new run
     moved: a machine that ran before its twins did is flagged once they have run (and its item
@@ -286,14 +289,17 @@ def attention_rejudge_peers(
     run, as acknowledging promises. One query when nothing changes (none with `read`, what
     peer_selectors.peer_group gave under the model's lock on PostgreSQL), one more when a
     machine it holds for was acknowledged. `key`: the CPU model's key
-    (inventory.columns.model_key)."""
+    (inventory.columns.model_key); `device`: the machine whose run it follows, judged by its
+    own evaluation (None after a deletion: every machine of the model is judged here)."""
     if read is None:  # read after the model's judgments that started before (attention_evaluate)
         with peer_selectors.peer_group_judged(key):
             return _rejudge_group(device, key, peer_selectors.peer_group(key=key))
     return _rejudge_group(device, key, read)
 
 
-def _rejudge_group(device, key, read: tuple[list[rules.Member], set[int]]) -> list[Event]:
+def _rejudge_group(
+    device: Device | None, key: str, read: tuple[list[rules.Member], set[int]]
+) -> list[Event]:
     members, below = read
     thresholds = selectors.thresholds()
     judged = rules.below_peers_in_group(members, thresholds=thresholds, of=below)
@@ -302,7 +308,7 @@ def _rejudge_group(device, key, read: tuple[list[rules.Member], set[int]]) -> li
     changed = {
         device_id
         for device_id, holds in judged.items()
-        if device_id != device.pk and holds != (device_id in below)
+        if (device is None or device_id != device.pk) and holds != (device_id in below)
     }
     to_open = {device_id for device_id in changed if judged[device_id]}
     if to_open:  # those a person acknowledged since their last run stay closed

@@ -277,7 +277,6 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
 
 
 @transaction.atomic
-@transaction.atomic
 def device_delete(*, device: Device) -> None:
     """Remove a device with its snapshots, benchmarks, links and documents.
 

@@ -1,0 +1,33 @@
+"""Writes composed of several apps' writes: a device's deletion and the judgment of the
+machines left with its CPU model (inventory knows nothing of the insights)."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from insights.services import attention_rejudge_peers
+from inventory import services as inventory_services
+from inventory.models import Device
+
+
+@transaction.atomic
+def devices_delete(*, devices: Iterable[Device]) -> None:
+    """Delete devices (inventory.services.device_delete: their runs, snapshots, links and
+    documents go with them) and, once that commits, judge below_peers again for the machines
+    left with their CPU models, once per model: a machine below a twin that is gone, or whose
+    item counted it among its peers, is told at once, not at its model's next run. A judgment
+    that fails is logged and leaves the deletion done."""
+    keys = set()
+    for device in devices:
+        keys.add(device.cpu_model_key)
+        inventory_services.device_delete(device=device)
+    for key in sorted(keys - {""}):
+
+        def rejudge(key=key):
+            attention_rejudge_peers(key=key)
+
+        transaction.on_commit(rejudge, robust=True)
+
+
+def device_delete(*, device: Device) -> None:
+    devices_delete(devices=(device,))
