@@ -104,6 +104,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_sender_outlives_its_test():
+    """The notification sender thread a test woke ends with the test: left to poll, it read a
+    database the next tests changed (a table a migration test dropped logged tracebacks)."""
+    yield
+    from insights import notify
+
+    notify.sender.stop()
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """An S3-compatible server (moto) on loopback, one for the whole run."""

@@ -75,7 +75,7 @@ def when_ready(server):
 
             connections.close_all()
             if settings.NOTIFY_URLS:
-                from insights.notify import preload
+                from insights.delivery import preload
 
                 preload()
         freeze_loaded_objects()

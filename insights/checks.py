@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core import checks
 
-from . import notify
+from . import delivery
 
 
 @checks.register()
@@ -10,10 +10,10 @@ def check_notify_urls(app_configs, **kwargs) -> list[checks.CheckMessage]:
     `manage.py check` (and migrate, which scripts/serve runs first)."""
     return [
         checks.Error(
-            f"NOTIFY_URLS: {notify.redacted(url)} is not an Apprise URL Apprise can send to.",
+            f"NOTIFY_URLS: {delivery.redacted(url)} is not an Apprise URL Apprise can send to.",
             hint="See https://github.com/caronc/apprise/wiki for the URL of each service.",
             id="insights.E001",
         )
         for url in settings.NOTIFY_URLS
-        if notify.instantiate(url) is None
+        if delivery.instantiate(url) is None
     ]

@@ -15,22 +15,19 @@ turn in the table; a hanging receiver holds up only this thread, by the timeout 
 
 import atexit
 import datetime
-import hashlib
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connections, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
-from .models import AttentionItem, Severity
+from .delivery import Notification, attempt, item_notification, redacted, target_of, when
+from .models import AttentionItem
 from .models import Notification as Row
 
 logger = logging.getLogger(__name__)
@@ -40,45 +37,6 @@ POLL_S = 30.0  # the sender looks for due notifications this often, woken or not
 FIRST_RETRY_S, LAST_RETRY_S = 30.0, 3600.0  # the delay after a failure: doubling, up to this
 KEEP_DAYS = 90  # sent and given-up notifications are deleted after this long
 MSG_NO_SENDER = "no server sends to its URL (in no NOTIFY_URLS) within NOTIFY_RETRY_HOURS"
-
-
-@dataclass(frozen=True)
-class Notification:
-    title: str
-    body: str
-    type: str  # Apprise's NotifyType: info, success, warning, failure
-
-
-def device_admin_url(device_id: int) -> str:
-    return settings.SITE_URL + reverse("admin:inventory_device_change", args=(device_id,))
-
-
-def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
-    """`<hostname>: <kind>` with the item's message and the device's page; `… resolved` when
-    it closed."""
-    title = f"{item.device.hostname}: {item.kind}"
-    lines = [item.message]
-    # when, to the second: the receiver's own clock may differ, and a notification retried for
-    # hours arrives long after it was made
-    if resolved:
-        title += " resolved"
-        how = f"Acknowledged by {item.closed_by}" if item.closed_by else "Resolved"
-        lines.append(f"{how} {_when(item.closed_at)}.")
-        kind = "success"
-    else:
-        lines.append(f"Opened {_when(item.opened_at)}.")
-        kind = "failure" if item.severity == Severity.CRITICAL else "warning"
-    lines.append(device_admin_url(item.device_id))
-    return Notification(title=title, body="\n".join(lines), type=kind)
-
-
-def _when(moment) -> str:
-    return date_format(timezone.localtime(moment), "Y-m-d H:i:s T") if moment else "now"
-
-
-def target_of(url: str) -> str:
-    """What a notification row keeps of its URL: its SHA-256 (the URL carries secrets)."""
-    return hashlib.sha256(url.encode()).hexdigest()
 
 
 def announce(changes: Iterable[tuple[AttentionItem, bool]]) -> None:
@@ -108,53 +66,6 @@ def announce(changes: Iterable[tuple[AttentionItem, bool]]) -> None:
         transaction.on_commit(sender.wake)
 
 
-def redacted(url: str) -> str:
-    """A URL fit for a log: Apprise's privacy form (secrets masked), without the query."""
-    plugin = instantiate(url)
-    if plugin is None:
-        return url.split("://", 1)[0] + "://…"
-    return plugin.url(privacy=True).split("?", 1)[0]
-
-
-def preload() -> None:
-    """Load Apprise and the plugins of NOTIFY_URLS now (~0.4 s): the server's master does,
-    before it forks its workers, rather than each worker's first notification, which a later
-    one sent by another worker could overtake."""
-    for url in settings.NOTIFY_URLS:
-        instantiate(url)
-
-
-def instantiate(url: str):
-    import apprise  # ~0.4 s with its plugins: loaded by the sender, not at every start
-
-    return apprise.Apprise.instantiate(url)
-
-
-def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:
-    """Deliver to one URL: None, or why it failed. Never raises; the caller says what it
-    means (the sender: a retry or giving up; notify_test: FAILED)."""
-    try:
-        plugin = instantiate(url)
-        if plugin is None:
-            return "not an Apprise URL"
-        # Apprise's request timeout is (connect, read); both bound a receiver that hangs
-        plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
-        # text, which Apprise escapes for a receiver that renders HTML or Markdown (mail,
-        # Slack): a disk named "<a href=…>" or "[click](…)" by a machine is shown, not followed
-        from apprise import NotifyFormat  # loaded by instantiate()
-
-        body, title, kind = notification.body, notification.title, notification.type
-        if plugin.notify(body=body, title=title, notify_type=kind, body_format=NotifyFormat.TEXT):
-            return None
-        return "not taken (refused, timed out, or an error answered)"
-    except Exception as error:
-        # not a receiver's answer: a plugin's own failure, worth its traceback
-        logger.warning(
-            "notification %r to %s raised", notification.title, redacted(url), exc_info=True
-        )
-        return f"{type(error).__name__}: {error}"
-
-
 def retry_delay(attempts: int) -> float:
     """Seconds before the next try after `attempts` failed ones: 30 s, doubling, up to an hour."""
     return min(FIRST_RETRY_S * 2 ** (attempts - 1), LAST_RETRY_S)
@@ -169,6 +80,8 @@ class Sender:
         self._pid = None
         self._exit_registered = False
         self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()  # the running thread's
         self._cycles = threading.Condition()
         self._started = self._done = 0  # passes begun, and the last one that ended (nothing due)
         self._sending = False  # a claimed notification is being sent
@@ -194,16 +107,34 @@ class Sender:
                 return
             # first use in this process (a forked worker inherits no thread, only the object)
             self._pid = os.getpid()
-            self._wake = threading.Event()
-            threading.Thread(target=self._run, name="notify", daemon=True).start()
+            self._wake, self._stop = threading.Event(), threading.Event()
+            self._thread = threading.Thread(
+                target=self._run, args=(self._stop,), name="notify", daemon=True
+            )
+            self._thread.start()
             if not self._exit_registered:  # a forked child inherits the parent's registration
                 atexit.register(self._exit)
                 self._exit_registered = True
 
-    def _run(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """End this process's thread once its pass is over, what is due left in the table (a
+        test's end: a thread that outlived it would poll a database the next test changes);
+        the next wake() starts another."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            if thread is None or self._pid != os.getpid():
+                return
+            self._pid = None
+            self._stop.set()
+            self._wake.set()
+        thread.join(timeout)
+
+    def _run(self, stop: threading.Event) -> None:
         failures, delay = 0, self.poll_s
         while True:
             self._wake.wait(delay)
+            if stop.is_set():
+                return
             self._wake.clear()
             with self._cycles:
                 self._started += 1
@@ -280,7 +211,7 @@ class Sender:
                     row.target_label,
                     row.attempts,
                     error,
-                    _when(retry),
+                    when(retry),
                 )
         _save_outcome(row)
 

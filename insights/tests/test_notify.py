@@ -25,7 +25,7 @@ from django.db import OperationalError, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from insights import checks, notify
+from insights import checks, delivery, notify
 from insights.admin import NotificationAdmin
 from insights.management.commands.notify_test import TITLE
 from insights.models import AttentionItem, Notification
@@ -161,7 +161,7 @@ def test_a_receiver_that_never_answers_slows_no_submission_and_the_failure_is_re
     run(hours_ago=1, disks=PASSED)
     # Apprise loaded first, as a server's master loads it before forking its workers: its
     # import in the sender thread (~0.4 s of CPU) is not what this measures
-    notify.preload()
+    delivery.preload()
 
     started = time.monotonic()
     run(hours_ago=0, disks=FAILED)
@@ -322,6 +322,7 @@ def test_two_senders_on_one_database_send_each_notification_once(notify_to, rece
     other = notify.Sender()
 
     assert other.drain(DRAIN_S)
+    other.stop()
     sent()
 
     assert sorted(receiver.titles()) == sorted(f"n{i}" for i in range(12))
@@ -367,6 +368,7 @@ def test_a_process_ending_while_its_sender_sends_waits_for_that_notification(not
     assert sending.wait(10)
 
     sender._exit()  # what atexit runs
+    sender.stop()
 
     assert Notification.objects.get().sent_at is not None
     assert receiver.titles() == ["n0"]
@@ -534,3 +536,17 @@ def test_a_failed_pass_is_tried_again_within_seconds_not_at_the_next_poll(
     assert receiver.titles() == ["n0"]
     assert time.monotonic() - started < notify.POLL_S / 2  # again after 1 s, not 30
     assert "sending notifications failed; trying again in 1 s" in caplog.messages
+
+
+def test_a_stopped_sender_ends_its_thread_and_the_next_wake_starts_another(notify_to, receiver):
+    notify_to(receiver.url)
+    notify.sender.wake()
+    thread = notify.sender._thread
+    assert thread.is_alive()
+
+    notify.sender.stop()
+
+    assert not thread.is_alive()
+    _due(1, receiver.url)
+    sent()  # woken again: a new thread sends it
+    assert receiver.titles() == ["n0"]

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from insights import notify
+from insights import delivery
 
 TITLE = "Linux BenchTools: test notification"
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         urls = urls or settings.NOTIFY_URLS
         if not urls:
             raise CommandError("NOTIFY_URLS is empty: set it (Apprise URLs) or give URLs here.")
-        notification = notify.Notification(
+        notification = delivery.Notification(
             title=TITLE,
             body=f"Notifications from {settings.SITE_URL or 'this server'} reach you here.",
             type="info",
@@ -26,11 +26,11 @@ class Command(BaseCommand):
         failed = 0
         for url in urls:
             # sent here, not queued: the answer is whether each URL took it
-            error = notify.attempt(notification, url, timeout=settings.NOTIFY_TIMEOUT_S)
+            error = delivery.attempt(notification, url, timeout=settings.NOTIFY_TIMEOUT_S)
             failed += error is not None
             if error is None:
-                self.stdout.write(self.style.SUCCESS(f"{notify.redacted(url)}: ok"))
+                self.stdout.write(self.style.SUCCESS(f"{delivery.redacted(url)}: ok"))
             else:
-                self.stdout.write(self.style.ERROR(f"{notify.redacted(url)}: FAILED ({error})"))
+                self.stdout.write(self.style.ERROR(f"{delivery.redacted(url)}: FAILED ({error})"))
         if failed:
             raise CommandError(f"{failed} of {len(urls)} URL(s) failed.")

@@ -1,0 +1,101 @@
+"""What a notification says, and its delivery to one NOTIFY_URLS address through Apprise
+(insights.notify stores and sends them; `manage.py notify_test` sends one)."""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from .models import AttentionItem, Severity
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Notification:
+    title: str
+    body: str
+    type: str  # Apprise's NotifyType: info, success, warning, failure
+
+
+def device_admin_url(device_id: int) -> str:
+    return settings.SITE_URL + reverse("admin:inventory_device_change", args=(device_id,))
+
+
+def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
+    """`<hostname>: <kind>` with the item's message and the device's page; `… resolved` when
+    it closed."""
+    title = f"{item.device.hostname}: {item.kind}"
+    lines = [item.message]
+    # when, to the second: the receiver's own clock may differ, and a notification retried for
+    # hours arrives long after it was made
+    if resolved:
+        title += " resolved"
+        how = f"Acknowledged by {item.closed_by}" if item.closed_by else "Resolved"
+        lines.append(f"{how} {when(item.closed_at)}.")
+        kind = "success"
+    else:
+        lines.append(f"Opened {when(item.opened_at)}.")
+        kind = "failure" if item.severity == Severity.CRITICAL else "warning"
+    lines.append(device_admin_url(item.device_id))
+    return Notification(title=title, body="\n".join(lines), type=kind)
+
+
+def when(moment) -> str:
+    return date_format(timezone.localtime(moment), "Y-m-d H:i:s T") if moment else "now"
+
+
+def target_of(url: str) -> str:
+    """What a notification row keeps of its URL: its SHA-256 (the URL carries secrets)."""
+    return hashlib.sha256(url.encode()).hexdigest()
+
+
+def redacted(url: str) -> str:
+    """A URL fit for a log: Apprise's privacy form (secrets masked), without the query."""
+    plugin = instantiate(url)
+    if plugin is None:
+        return url.split("://", 1)[0] + "://…"
+    return plugin.url(privacy=True).split("?", 1)[0]
+
+
+def preload() -> None:
+    """Load Apprise and the plugins of NOTIFY_URLS now (~0.4 s): the server's master does,
+    before it forks its workers, rather than each worker's first notification, which a later
+    one sent by another worker could overtake."""
+    for url in settings.NOTIFY_URLS:
+        instantiate(url)
+
+
+def instantiate(url: str):
+    import apprise  # ~0.4 s with its plugins: loaded by the sender, not at every start
+
+    return apprise.Apprise.instantiate(url)
+
+
+def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:
+    """Deliver to one URL: None, or why it failed. Never raises; the caller says what it
+    means (the sender: a retry or giving up; notify_test: FAILED)."""
+    try:
+        plugin = instantiate(url)
+        if plugin is None:
+            return "not an Apprise URL"
+        # Apprise's request timeout is (connect, read); both bound a receiver that hangs
+        plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
+        # text, which Apprise escapes for a receiver that renders HTML or Markdown (mail,
+        # Slack): a disk named "<a href=…>" or "[click](…)" by a machine is shown, not followed
+        from apprise import NotifyFormat  # loaded by instantiate()
+
+        body, title, kind = notification.body, notification.title, notification.type
+        if plugin.notify(body=body, title=title, notify_type=kind, body_format=NotifyFormat.TEXT):
+            return None
+        return "not taken (refused, timed out, or an error answered)"
+    except Exception as error:
+        # not a receiver's answer: a plugin's own failure, worth its traceback
+        logger.warning(
+            "notification %r to %s raised", notification.title, redacted(url), exc_info=True
+        )
+        return f"{type(error).__name__}: {error}"
