@@ -180,7 +180,7 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     story["can_acknowledge"] = can_acknowledge(user)
     story.update(insights={}, smart_disks=[], smart_unread=[], insight_sentences=[])
     if runs and hardware and attention:
-        story["insights"] = device_insights(device)
+        story["insights"] = device_insights(device, snapshots=SNAPSHOTS_READ)
         # a disk that never gave a SMART reading (a virtual disk, smartctl not installed) is
         # named once instead of a table of dashes
         for disk in story["insights"]["disks"]:

@@ -38,7 +38,9 @@ def disk_histories(snapshots: list[dict]) -> list[dict[str, Any]]:
     return list(disks.values())
 
 
-def device_insights(device: Device) -> dict[str, Any]:
+def device_insights(device: Device, *, snapshots: int | None = None) -> dict[str, Any]:
+    """What GET /api/devices/{id}/insights answers: each disk's SMART history over every
+    snapshot, or over the newest `snapshots` (the device page's)."""
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     answer: dict[str, Any] = {
@@ -46,7 +48,7 @@ def device_insights(device: Device) -> dict[str, Any]:
         "baseline": None,
         "deviation_pct": {},
         "peers": [],
-        "disks": disk_histories(selectors.device_snapshots(device.pk)),
+        "disks": disk_histories(selectors.device_snapshots(device.pk, limit=snapshots)),
         "attention": AttentionItemSerializer(selectors.open_items(device.pk), many=True).data,
     }
     if latest is None:

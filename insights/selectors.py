@@ -23,7 +23,7 @@ _CRITICAL_FIRST = Case(
     When(severity=Severity.CRITICAL, then=0), default=1, output_field=IntegerField()
 )
 RUNS_READ = 60  # the newest valid runs read first; a baseline short of runs reads further back
-SNAPSHOTS_READ = 50  # a disk's SMART history: the newest snapshots
+SNAPSHOTS_READ = 50  # a disk's SMART history on the device page: the newest snapshots
 FIGURE_NAMES = rules.FIGURE_NAMES  # "global", "cpu", …
 SCORE_FIELDS = tuple(f"{name}_score" for name in FIGURE_NAMES)  # their columns
 RUN_COLUMNS = ("id", "run_at", "validity", "methods", "excluded_categories", *SCORE_FIELDS)
@@ -184,9 +184,10 @@ def acknowledged_since_newest_run(device_id: int) -> set[tuple[str, str, str]]:
     )
 
 
-def device_snapshots(device_id: int, *, limit: int = SNAPSHOTS_READ) -> list[dict]:
-    """The newest snapshots' id, time and disks (their `disk_readings`, by disk key), newest
-    first. One query, which decodes no snapshot's whole storage."""
+def device_snapshots(device_id: int, *, limit: int | None) -> list[dict]:
+    """The newest `limit` snapshots' (all with None) id, time and disks (their
+    `disk_readings`, by disk key), newest first. One query, which decodes no snapshot's whole
+    storage."""
     rows = _snapshots_query(limit).rows(device_id=device_id)
     return [
         {"id": pk, "captured_at": captured_at, "disks": disks_of(disks)}
@@ -195,7 +196,7 @@ def device_snapshots(device_id: int, *, limit: int = SNAPSHOTS_READ) -> list[dic
 
 
 @functools.cache
-def _snapshots_query(limit: int) -> Prepared:
+def _snapshots_query(limit: int | None) -> Prepared:
     return Prepared(
         lambda device_id: (
             HardwareSnapshot.objects.filter(device_id=device_id)

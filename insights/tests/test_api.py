@@ -227,6 +227,33 @@ def test_insights_give_each_disk_its_smart_history_oldest_first(api, run):
     assert history["history"][1]["snapshot_id"] == body["snapshot_id"]
 
 
+def test_insights_give_a_disks_whole_history_in_a_constant_number_of_queries(
+    api, django_assert_max_num_queries
+):
+    """The contract's history is every snapshot's (a disk's first readings are what a slow
+    decline is told against); the device page shows the newest 50, and says so."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+    device = DeviceFactory()
+    start = timezone.now() - timedelta(days=120)
+    for day in range(120):
+        SnapshotFactory(
+            device=device,
+            captured_at=start + timedelta(days=day),
+            disk_readings=[{"name": "/dev/sda", "serial": "S1", "power_on_hours": 24 * day}],
+        )
+
+    with django_assert_max_num_queries(5):
+        (history,) = api.get(f"/api/devices/{device.pk}/insights").json()["disks"]
+
+    assert len(history["history"]) == 120
+    assert [h["power_on_hours"] for h in history["history"][:2]] == [0, 24]
+
+
 def test_insights_of_a_device_never_benchmarked_and_of_no_device(api):
     from inventory.tests.factories import DeviceFactory
 
