@@ -34,6 +34,7 @@ MSG_COUNT = (
 )
 MSG_NOT_ID = "{value!r} is not a device id."
 MSG_REPEATED = "Device {value} is given twice."
+MSG_TWICE = "Give devices once: devices=1,2,3."
 MSG_UNKNOWN = "No device with id {ids}."
 
 
@@ -41,9 +42,13 @@ class CompareError(ValueError):
     """Bad `devices`: the API answers 400 naming it."""
 
 
-def parse_ids(raw: str | None) -> list[int]:
-    """The device ids of `devices=1,2,3`, in the order given (2 to 10, each once)."""
-    parts = [part.strip() for part in (raw or "").split(",") if part.strip()]
+def parse_ids(given: list[str]) -> list[int]:
+    """The device ids of `devices=1,2,3` (the parameter's values: one), in the order given (2
+    to 10, each once)."""
+    if len(given) > 1:  # which list was meant is not for the server to guess
+        raise CompareError(MSG_TWICE)
+    raw = given[0] if given else ""
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
     if not MIN_DEVICES <= len(parts) <= MAX_DEVICES:
         raise CompareError(MSG_COUNT)
     ids: list[int] = []
@@ -70,12 +75,10 @@ def _disk_models(snapshot: HardwareSnapshot) -> list[str]:
 
 def _comparable(key: str, hardware: dict[str, Any]) -> Any:
     """What two machines' `key` is compared by: a model as peers match them (case and runs of
-    spaces aside, inventory.columns.model_key), disks whatever their order, cores with threads."""
+    spaces aside, inventory.columns.model_key), disks whatever their order."""
     value = hardware[key]
     if key == "disks":
         return sorted(model_key(model) for model in value)
-    if key == "cores":
-        return (value, hardware["threads"])
     return model_key(value) if isinstance(value, str) else value
 
 
@@ -187,7 +190,7 @@ class CompareView(APIView):
     )
     def get(self, request):
         try:
-            ids = parse_ids(request.query_params.get("devices"))
+            ids = parse_ids(request.query_params.getlist("devices"))
         except CompareError as exc:
             return Response({"devices": [str(exc)]}, status=400)
         return Response(CompareSerializer(compare_devices(ids)).data)
@@ -230,7 +233,12 @@ def compare_rows(comparison: dict[str, Any]) -> dict[str, list]:
     }
     hardware = []
     for key, label in labels.items():
-        cells = [(_shown(key, item["hardware"]), _differs(key, item, items[0])) for item in items]
+        # the page's "cores / threads" row differs where either does
+        keys = ("cores", "threads") if key == "cores" else (key,)
+        cells = [
+            (_shown(key, item["hardware"]), any(_differs(k, item, items[0]) for k in keys))
+            for item in items
+        ]
         hardware.append({"key": key, "label": label, "cells": cells})
     return {"scores": scores, "hardware": hardware}
 
@@ -253,7 +261,7 @@ def compare_view(model_admin: admin.ModelAdmin, request):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     try:
-        ids = parse_ids(request.GET.get("devices"))
+        ids = parse_ids(request.GET.getlist("devices"))
         comparison = compare_devices(ids)
     except (CompareError, Http404) as exc:  # back to the list, with the reason
         messages.error(request, str(exc))

@@ -70,6 +70,21 @@ def test_the_same_parts_written_otherwise_are_no_difference(api, admin_client):
     assert 'class="bt-differs"' not in html.content.decode()
 
 
+def test_machines_that_differ_in_threads_only_differ_in_threads(api, admin_client):
+    """Four cores with SMT against four without: `hardware.cores` was listed as a difference
+    too (the page's "cores / threads" row compared both), though both have four."""
+    smt, nosmt = machine("smt"), machine("nosmt")
+    HardwareSnapshot.objects.filter(device=smt).update(cpu_cores=4, cpu_threads=8)
+    HardwareSnapshot.objects.filter(device=nosmt).update(cpu_cores=4, cpu_threads=4)
+
+    body = api.get(f"/api/compare?devices={smt.pk},{nosmt.pk}").json()
+
+    assert body["differences"] == ["hardware.threads"]
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={smt.pk},{nosmt.pk}")
+    row = html.content.decode().split('data-row="cores"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="bt-differs">4 / 4</td>' in row
+
+
 def test_disks_are_compared_by_model_and_a_disk_without_one_is_left_out(api):
     """A VM's virtual disks have no model: they were listed by device name (/dev/vda against
     /dev/sda), which the contract's list of models is not, and made a difference."""
@@ -114,6 +129,14 @@ def test_bad_devices_is_a_400_naming_it(api, devices, message):
     assert response.status_code == 400
     assert list(response.json()) == ["devices"]
     assert message in response.json()["devices"][0]
+
+
+def test_devices_given_twice_is_a_400_naming_it(api):
+    """`?devices=1,2&devices=3,4` answered devices 3 and 4, the first list dropped unsaid."""
+    a, b = machine("a"), machine("b")
+    response = api.get(f"/api/compare?devices={a.pk},{b.pk}&devices={b.pk},{a.pk}")
+    assert response.status_code == 400
+    assert response.json() == {"devices": ["Give devices once: devices=1,2,3."]}
 
 
 def test_an_unknown_device_is_a_404(api):
