@@ -6,6 +6,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
 from benchsite.auth import SubmitScope
@@ -33,9 +34,19 @@ ERROR_RESPONSES = {
 }
 
 
+class SubmissionMetadata(SimpleMetadata):
+    """OPTIONS /api/benchmark: what the view takes, without DRF's field list (the submission is
+    declared in inventory.schema; its JSON Schema is in /api/schema/). DRF's asked the view for a
+    serializer it has none of: a 500."""
+
+    def determine_actions(self, request, view):
+        return {}
+
+
 class SubmissionViewSet(viewsets.GenericViewSet):
     """POST /api/benchmark: what bench.sh sends."""
 
+    metadata_class = SubmissionMetadata
     permission_classes = (SubmitScope,)
     permission_model = Benchmark  # a staff session submits with the admin's add permission
     parser_classes = (SubmissionJSONParser,)

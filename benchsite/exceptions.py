@@ -3,7 +3,14 @@
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -23,7 +30,23 @@ class PayloadTooLarge(APIException):
         super().__init__(detail + ".")
 
 
+class DatabaseUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; send it again later."
+    default_code = "database_unavailable"
+
+
+DATABASE_RETRY_S = 30
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, OperationalError | InterfaceError):
+        # the database down, restarting, unreachable or not migrated (/api/health says which):
+        # a client tries again later, as after a proxy's 503; logged, as it may be a bug too
+        logger.error("database error in %s", _view_name(context), exc_info=exc)
+        response = drf_exception_handler(DatabaseUnavailable(), context)
+        response["Retry-After"] = str(DATABASE_RETRY_S)
+        return response
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(None, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     elif isinstance(exc, ObjectDoesNotExist):
@@ -32,10 +55,27 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None and not isinstance(exc, Http404 | PermissionDenied):
         # An unexpected error: log it with context and answer JSON (status 500 is still a bug).
-        view = context.get("view")
-        logger.exception("unhandled API error in %s", type(view).__name__ if view else "?")
+        logger.exception("unhandled API error in %s", _view_name(context))
         return None
     return response
+
+
+def _view_name(context) -> str:
+    view = context.get("view")
+    return type(view).__name__ if view else "?"
+
+
+def json_bad_request(request, exception=None):
+    """400 handler (a request Django refuses before any view: too many parameters or files, a
+    Host not allowed): JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        detail = "Bad request."
+        if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+            detail = f"Bad request: {exception}"
+        return JsonResponse({"detail": detail}, status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
 
 
 def json_not_found(request, exception=None):

@@ -66,5 +66,6 @@ urlpatterns = [
     re_path(r"^metrics/?$", MetricsView.as_view(), name="metrics"),
 ]
 
+handler400 = "benchsite.exceptions.json_bad_request"
 handler404 = "benchsite.exceptions.json_not_found"
 handler500 = "benchsite.exceptions.json_server_error"

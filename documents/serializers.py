@@ -33,6 +33,9 @@ class DocumentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+MSG_ONE_FILE = "Send one file per request ({sent} were sent)."
+
+
 class DocumentUploadSerializer(serializers.Serializer):
     """POST /api/devices/{id}/docs (multipart/form-data)."""
 
@@ -46,3 +49,11 @@ class DocumentUploadSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
     )
+
+    def validate(self, attrs):
+        # two files in one request: the last was stored and the first dropped without a word
+        data = self.initial_data
+        sent = len(data.getlist("file")) if hasattr(data, "getlist") else 1
+        if sent > 1:
+            raise serializers.ValidationError({"file": [MSG_ONE_FILE.format(sent=sent)]})
+        return attrs

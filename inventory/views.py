@@ -56,7 +56,10 @@ class DeviceViewSet(
         return page if page is None else selectors.with_tag_names(page)
 
     def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
+        # OPTIONS describes PUT with the serializer a PUT takes (DRF asks with the request's
+        # method set to PUT, the action still "metadata")
+        editing = self.action == "metadata" and self.request.method in ("PUT", "PATCH")
+        if self.action in ("update", "partial_update") or editing:
             return DeviceUpdateSerializer
         if self.action == "snapshots":
             return SnapshotSerializer

@@ -113,6 +113,9 @@ def test_metrics_need_the_read_scope(anon, token_client):
 def test_metrics_public_opens_them_without_a_token(anon, settings):
     settings.METRICS_PUBLIC = True
     assert samples(anon.get("/metrics"))[("benchtools_devices", ())] == 0
+    # a scraper left with a token revoked since (or a wrong one) was answered 401
+    stale = APIClient(HTTP_AUTHORIZATION="Bearer revoked-long-ago-0123456789abcdef")
+    assert stale.get("/metrics").status_code == 200
 
 
 def test_a_scrape_answers_prometheus_text_whatever_accept_says(api):

@@ -208,3 +208,30 @@ def test_the_api_answers_in_utc_whatever_time_zone_the_admin_shows(api, settings
     (item,) = api.get(f"/api/devices/{run.device_id}/benchmarks").json()["results"]
     assert item["run_at"].endswith("Z") and item["received_at"].endswith("Z")
     assert api.get(f"/api/devices/{run.device_id}").json()["last_benchmark_at"].endswith("Z")
+
+
+@pytest.mark.django_db
+def test_an_api_request_while_the_database_is_unreachable_is_a_503_to_retry(
+    api, example, monkeypatch
+):
+    """The health check said 503 while every other request, a submission too, answered 500,
+    which a client treats as a bug rather than a moment to send again later."""
+    from django.db import OperationalError, connection
+
+    def down():
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(connection, "ensure_connection", down)
+    for response in (api.get("/api/devices"), api.post("/api/benchmark", example, format="json")):
+        assert response.status_code == 503
+        assert response["Retry-After"] == "30"
+        assert response.json() == {"detail": "The database is unavailable; send it again later."}
+
+
+@pytest.mark.django_db
+def test_a_request_django_refuses_before_the_api_is_a_json_400(api):
+    """More parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS: Django's HTML 400 page."""
+    response = api.get("/api/devices?" + "&".join(["a=1"] * 1100))
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in response.json()["detail"]

@@ -566,3 +566,15 @@ def test_a_submission_that_is_not_an_object_says_so(api):
     response = api.generic("POST", URL, "[1, 2]", content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["A submission is a JSON object."]}
+
+
+@pytest.mark.parametrize("scopes", [("submit",), ("read", "write")])
+def test_options_on_the_submission_endpoint_says_what_it_takes(token_client, scopes):
+    """OPTIONS answered 500 to any token that may submit (DRF asked the view for a serializer
+    it has none of); the submission's fields are in /api/schema/."""
+    response = token_client(*scopes).options("/api/benchmark")
+    if "submit" in scopes:
+        assert response.status_code == 200
+        assert response.json()["parses"] == ["application/json"]
+    else:
+        assert response.status_code == 403

@@ -164,6 +164,19 @@ def test_invalid_fields_are_named_in_a_400(api, device, data, field):
     assert field in response.json()
 
 
+def test_two_files_in_one_upload_are_a_400_and_neither_is_stored(api, device):
+    """The last was stored as the document and the first dropped without a word."""
+    two = [
+        SimpleUploadedFile("manual.pdf", files.pdf_bytes()),
+        SimpleUploadedFile("notes.txt", b"plain text\n"),
+    ]
+    response = api.post(docs_url(device), {"file": two}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"file": ["Send one file per request (2 were sent)."]}
+    assert not Document.objects.exists()
+
+
 def test_a_device_deleted_while_its_document_is_uploaded_is_a_404(
     api, device, monkeypatch, stored_files
 ):

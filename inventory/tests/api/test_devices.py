@@ -614,3 +614,15 @@ def test_search_finds_each_term_in_any_field_or_tag(
     # the admin's device search matches alike
     html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
     assert [name for name in ("desk-1", "desk-2", "srv-1") if f">{name}</a>" in html] == expected
+
+
+def test_options_on_a_device_describes_the_fields_a_put_edits(api):
+    """DRF's OPTIONS described PUT with the list's serializer: every field read-only, though
+    PATCH and PUT edit them."""
+    device = DeviceFactory()
+    response = api.options(f"/api/devices/{device.pk}")
+    assert response.status_code == 200
+    put = response.json()["actions"]["PUT"]
+    editable = {"hostname", "fqdn", "description", "asset_tag", "location", "owner", "tags"}
+    assert editable <= set(put)
+    assert not any(put[name]["read_only"] for name in editable)
