@@ -8,6 +8,9 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 
+from inventory.models import HardwareSnapshot
+from inventory.services import devices_latest_snapshot_refresh
+
 from . import scoring, validity
 from .models import CATEGORY_FIELDS, Benchmark, Validity
 from .services import device_ranking_refresh, score_weights, validity_thresholds
@@ -59,11 +62,18 @@ def benchmark_rescore(
     queryset = (
         (benchmarks if benchmarks is not None else Benchmark.objects.all())
         .only(
-            "id", "device__hostname", *RESCORED_FIELDS, "received_at", "results", *CATEGORY_FIELDS
+            "id",
+            "device__hostname",
+            "snapshot",
+            *RESCORED_FIELDS,
+            "received_at",
+            "results",
+            *CATEGORY_FIELDS,
         )
         .select_related("device")
     )
     result = RescoreResult()
+    moved: set[int] = set()  # devices with a run whose time changed
     last_pk = 0
     while True:
         # keyset pages rather than one open cursor: writes between reads are safe everywhere
@@ -72,11 +82,13 @@ def benchmark_rescore(
             break
         last_pk = page[-1].pk
         result.examined += len(page)
-        batch = []
+        batch, retimed = [], []
         for benchmark in page:
             before = (benchmark.global_score, benchmark.validity, benchmark.run_at)
             if _rescored(benchmark, weights, thresholds):
                 batch.append(benchmark)
+                if benchmark.run_at != before[2]:
+                    retimed.append(benchmark)
                 result.changes.append(
                     Rescored(
                         benchmark.pk,
@@ -92,6 +104,9 @@ def benchmark_rescore(
         if batch and not dry_run:
             with transaction.atomic():
                 Benchmark.objects.bulk_update(batch, RESCORED_FIELDS)
+                moved |= _snapshots_moved_with_their_runs(retimed)
+    if moved:  # a device's latest snapshot is its newest by the times now
+        devices_latest_snapshot_refresh(device_ids=moved)
     if not dry_run:
         # the devices' figures follow their runs' scores and times: those of the runs examined
         # (`rescore --device`), or every device
@@ -101,6 +116,17 @@ def benchmark_rescore(
             else benchmarks.order_by().values_list("device_id", flat=True).distinct()
         )
     return result
+
+
+def _snapshots_moved_with_their_runs(runs: list[Benchmark]) -> set[int]:
+    """A run's snapshot is captured at its run time (benchmarks.services.benchmark_ingest): a
+    run whose time moved (a version that dated runs by arrival) takes its snapshot along, so
+    that the device's hardware and history are those of its newest run. The devices whose
+    snapshots moved."""
+    for run in runs:
+        if run.snapshot_id is not None:
+            HardwareSnapshot.objects.filter(pk=run.snapshot_id).update(captured_at=run.run_at)
+    return {run.device_id for run in runs if run.snapshot_id is not None}
 
 
 RESCORED_FIELDS = (

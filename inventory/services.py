@@ -320,16 +320,10 @@ def link_update(*, link: ManufacturerLink, data: Mapping[str, Any]) -> Manufactu
 
 
 @transaction.atomic
-def snapshot_delete(*, snapshots: QuerySet[HardwareSnapshot]) -> int:
-    """Delete snapshots (their runs stay, without one). A device whose latest snapshot went
-    points at its newest remaining one, with the peer keys of that one: its hardware columns,
-    filters, search and peers follow. Returns how many snapshots were deleted."""
-    device_ids = set(snapshots.values_list("device_id", flat=True))
-    _, deleted = snapshots.delete()
-    # the foreign key's SET_NULL left these without one
-    for device_id in Device.objects.filter(
-        pk__in=device_ids, latest_snapshot__isnull=True
-    ).values_list("pk", flat=True):
+def devices_latest_snapshot_refresh(*, device_ids: Iterable[int]) -> None:
+    """Point each of these devices at its newest snapshot by capture time (none without one),
+    with the peer keys of that one: its hardware columns, filters, search and peers follow."""
+    for device_id in sorted(set(device_ids)):
         newest = (
             HardwareSnapshot.objects.filter(device_id=device_id)
             .order_by("-captured_at", "-id")
@@ -339,6 +333,21 @@ def snapshot_delete(*, snapshots: QuerySet[HardwareSnapshot]) -> int:
         Device.objects.filter(pk=device_id).update(
             latest_snapshot=newest, **columns.model_keys(newest)
         )
+
+
+@transaction.atomic
+def snapshot_delete(*, snapshots: QuerySet[HardwareSnapshot]) -> int:
+    """Delete snapshots (their runs stay, without one). A device whose latest snapshot went
+    points at its newest remaining one, with the peer keys of that one: its hardware columns,
+    filters, search and peers follow. Returns how many snapshots were deleted."""
+    device_ids = set(snapshots.values_list("device_id", flat=True))
+    _, deleted = snapshots.delete()
+    # the foreign key's SET_NULL left these without one
+    devices_latest_snapshot_refresh(
+        device_ids=Device.objects.filter(
+            pk__in=device_ids, latest_snapshot__isnull=True
+        ).values_list("pk", flat=True)
+    )
     return deleted.get(HardwareSnapshot._meta.label, 0)
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +73,35 @@ def test_rescore_dates_a_run_by_its_started_at_as_ingest_does():
     assert replayed.received_at == arrived  # kept
     assert "(its started_at)" in output
     assert Device.objects.get().last_benchmark_at == replayed.run_at
+
+
+def test_a_run_dated_again_takes_its_snapshot_and_the_device_its_newest_hardware(submit, example):
+    """An upgraded database: a live run (32 GB) started 3 min ago, then a capture of ten days
+    ago (16 GB) replayed after it, both dated by their arrival by the old version. rescore moved
+    the replay's run back ten days but left its snapshot on top: the device page showed the
+    16 GB as its hardware now, and the history "RAM 16→32 GB" then "RAM 32→16 GB"."""
+    now = timezone.now()
+    ids = {}
+    for name, started, ram in (("live", 3 / 1440, 32768), ("replay", 10, 16384)):
+        document = {**example, "submission_id": f"00000000-0000-4000-8000-00000000000{len(ids)}"}
+        document["hardware"] = {**example["hardware"], "ram": {"total_mb": ram}}
+        at = (now - timedelta(days=started)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        document["results"] = {**example["results"], "conditions": {"started_at": at}}
+        ids[name] = submit(document).json()
+    # as the old version stored them: each run and its snapshot at its arrival
+    for offset, name in enumerate(("live", "replay")):
+        arrived = now + timedelta(seconds=offset)
+        Benchmark.objects.filter(pk=ids[name]["benchmark_id"]).update(run_at=arrived)
+        HardwareSnapshot.objects.filter(pk=ids[name]["snapshot_id"]).update(captured_at=arrived)
+    Device.objects.update(latest_snapshot_id=ids["replay"]["snapshot_id"])
+
+    rescore()
+
+    replay = Benchmark.objects.select_related("snapshot").get(pk=ids["replay"]["benchmark_id"])
+    assert replay.snapshot.captured_at == replay.run_at < now - timedelta(days=9)
+    device = Device.objects.select_related("latest_snapshot").get()
+    assert device.latest_snapshot.ram_total_mb == 32768
+    assert device.latest_snapshot_id == ids["live"]["snapshot_id"]
 
 
 def test_rescore_puts_right_device_figures_stored_by_an_older_rule():
