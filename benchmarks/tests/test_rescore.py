@@ -183,3 +183,28 @@ def test_a_trial_lists_only_the_runs_whose_figures_would_move():
 def test_rescore_refuses_bad_weights_naming_the_option(spec, message):
     with pytest.raises(CommandError, match=re.escape(message)):
         rescore("--weights", spec, "--dry-run")
+
+
+def test_migrate_applies_this_versions_rules_to_runs_an_earlier_version_scored(submit, example):
+    """Upgraded from a version without attention items: the NAS disk that read FAILED stayed
+    unmarked, and its on-battery run counted valid, until someone ran rescore by hand."""
+    from insights.models import AttentionItem
+
+    example["hardware"]["storage"]["devices"][0]["smart_health"] = "FAILED"
+    example["results"]["conditions"] = {"on_battery": True}
+    body = submit(example).json()
+    # as the earlier version left it
+    Benchmark.objects.update(scoring_version=1, validity="valid", validity_reasons=[])
+    AttentionItem.objects.all().delete()
+    out = io.StringIO()
+
+    call_command("migrate", stdout=out)
+
+    assert "Runs scored by an earlier version" in out.getvalue()
+    run = Benchmark.objects.get(pk=body["benchmark_id"])
+    assert (run.scoring_version, run.validity) == (2, "suspect")
+    assert AttentionItem.objects.filter(kind="smart_failing", closed_at__isnull=True).exists()
+    # and once done, a migrate has nothing to do
+    out = io.StringIO()
+    call_command("migrate", stdout=out)
+    assert "earlier version" not in out.getvalue()

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 from benchmarks.models import Benchmark
+from benchmarks.scoring import SCORING_VERSION
 from benchmarks.services import device_ranking_refresh
 from inventory.models import Device, HardwareSnapshot, Tag
 
@@ -101,7 +102,7 @@ def make_fleet() -> dict[str, Device]:
         global_score=105.65,
         results={"cpu": {"events_per_sec_multi": 9876.54, "score": 104.4}, "global_score": 107.3},
         extra={"client_note": [1, {"a": None}]},
-        scoring_version=1,
+        scoring_version=SCORING_VERSION,  # this version's (an earlier one's migrate rescores)
         weights={"cpu": 0.3, "memory": 0.2, "disk": 0.25, "network": 0.15, "gpu": 0.1},
         submission_id=uuid.UUID("0b7e0a52-5c9e-4d6e-9f0a-1c2d3e4f5a6b"),
         submitted_by="token:rack bench.sh",
@@ -114,7 +115,14 @@ def make_fleet() -> dict[str, Device]:
         global_score=None,
         results={},
         submitted_by="API_TOKEN",
+        scoring_version=SCORING_VERSION,
     )
-    Benchmark.objects.create(device=workstation, snapshot=sparse, cpu_score=1e-7, memory_score=1e4)
+    Benchmark.objects.create(
+        device=workstation,
+        snapshot=sparse,
+        cpu_score=1e-7,
+        memory_score=1e4,
+        scoring_version=SCORING_VERSION,
+    )
     device_ranking_refresh(device_ids=[nas.pk])
     return {"nas": nas, "workstation": workstation}

@@ -929,3 +929,17 @@ def test_a_document_uploaded_while_the_restore_runs_keeps_its_file(site, monkeyp
     (late,) = uploaded
     assert (Path(site.UPLOAD_DIR) / late.stored_name).read_bytes() == pdf_bytes("late")
     assert "have no file in this archive" not in err
+
+
+def test_an_archive_of_an_earlier_version_gets_this_versions_rules_as_it_is_restored(site):
+    """Its runs scored, dated and judged by the earlier rules (README, "Upgrade"): the
+    restore's migrate applies this version's, as an upgraded database's does."""
+    from benchmarks.models import Benchmark
+    from benchmarks.scoring import SCORING_VERSION
+
+    Benchmark.objects.update(scoring_version=1)
+    path = make_backup()
+
+    restore(path, "--noinput")
+
+    assert set(Benchmark.objects.values_list("scoring_version", flat=True)) == {SCORING_VERSION}
