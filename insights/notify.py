@@ -299,7 +299,7 @@ def _targets() -> list[str]:
 
 def _due():
     """Now, and the notifications due then that no sender has claimed, in sending order. A
-    notification waits while an earlier one of its item to the same URL is still to be sent
+    notification waits while an earlier one of its condition to the same URL is still to be sent
     (retried): a receiver never gets "resolved" before the "opened" it closes."""
     now = timezone.now()
     # only to this server's URLs: another server, whose NOTIFY_URLS may differ, sends the others
@@ -317,10 +317,16 @@ def _unclaimed(now) -> Q:
 
 
 def behind_earlier() -> Exists:
-    """Whether an earlier notification of the same item to the same URL is still to be sent."""
+    """Whether an earlier notification of the same condition (device, kind, category, disk:
+    the item, or an earlier item of it since closed) to the same URL is still to be sent: the
+    receiver's last word on a disk is never an old item's "resolved" retried after the new
+    item's "opened"."""
     return Exists(
         Row.objects.filter(
-            item=OuterRef("item"),
+            item__device=OuterRef("item__device"),
+            item__kind=OuterRef("item__kind"),
+            item__category=OuterRef("item__category"),
+            item__disk=OuterRef("item__disk"),
             target=OuterRef("target"),
             id__lt=OuterRef("id"),
             next_attempt_at__isnull=False,

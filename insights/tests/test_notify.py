@@ -492,6 +492,43 @@ def test_an_items_resolved_notification_waits_while_its_opened_one_is_retried(
     assert Notification.objects.filter(sent_at__isnull=True).count() == 0
 
 
+def test_a_conditions_new_item_is_told_after_the_old_items_retried_resolution(
+    notify_to, monkeypatch
+):
+    """A disk FAILED, PASSED, FAILED again while the receiver failed: the old item's "opened"
+    and "resolved" were retried after the new item's "opened", so the receiver's last word on
+    a failing disk was "resolved"."""
+    url = "json://127.0.0.1:9/hook"
+    notify_to(url)
+    device = Device.objects.create(hostname="nas")
+    old, new = (
+        AttentionItem.objects.create(
+            device=device,
+            kind="smart_failing",
+            severity="critical",
+            disk="sda",
+            message="x",
+            closed_at=closed,
+        )
+        for closed in (timezone.now(), None)
+    )
+    opened, resolved, reopened = _due(3, url)
+    Notification.objects.filter(pk__in=(opened.pk, resolved.pk)).update(item=old)
+    Notification.objects.filter(pk=reopened.pk).update(item=new)
+    tried = []
+
+    def deliver(notification, url, *, timeout):
+        tried.append(notification.title)
+        return "refused" if tried == ["n0"] else None
+
+    monkeypatch.setattr(notify.sender, "deliver", deliver)
+    sent()
+    assert tried == ["n0"]  # the old item's "opened" failed: the rest of the disk's wait
+    Notification.objects.filter(pk=opened.pk).update(next_attempt_at=timezone.now())
+    sent()
+    assert tried == ["n0", "n0", "n1", "n2"]
+
+
 def test_a_database_error_after_the_delivery_does_not_send_it_twice(notify_to, monkeypatch):
     """The outcome of a delivery is saved again when the database fails for a moment (a
     restart, a lock held too long): a row left claimed would be delivered again later."""
