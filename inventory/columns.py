@@ -3,6 +3,7 @@ by hardware section (inventory.models builds the model fields from them, invento
 admin's sections and the snapshot diff, the API its snapshot fields)."""
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -88,17 +89,28 @@ SMART_FIELDS = (
 )
 
 
-def disk_key(disk: Mapping[str, Any]) -> str:
-    """A disk across snapshots: its serial, or its name where it has none."""
-    return str(disk.get("serial") or disk.get("name") or "")
+def disk_key(disk: Mapping[str, Any], *, shared: bool = False) -> str:
+    """A disk across snapshots: its serial, or its name where it has none; its serial and its
+    name where the serial is `shared` by other disks of the snapshot (NVMe namespaces report
+    their controller's, a multi-bay USB bridge one for every bay, multipath one disk twice)."""
+    serial, name = disk.get("serial"), disk.get("name")
+    if serial and name and shared:
+        return f"{serial} {name}"
+    return str(serial or name or "")
 
 
 def disks_of(disks: Any) -> dict[str, Mapping[str, Any]]:
-    """A snapshot's disks (its `disk_readings`) by disk_key; a disk with neither is left out."""
+    """A snapshot's disks (its `disk_readings`) by disk_key; a disk with neither is left out.
+    Disks that share a serial are each kept, by serial and name: one hid the other (a FAILED
+    disk listed before a PASSED one of the same serial opened no item)."""
+    listed = [
+        disk for disk in (disks if isinstance(disks, list) else ()) if isinstance(disk, Mapping)
+    ]
+    serials = Counter(disk.get("serial") for disk in listed if disk.get("serial"))
     return {
         key: disk
-        for disk in (disks if isinstance(disks, list) else ())
-        if isinstance(disk, Mapping) and (key := disk_key(disk))
+        for disk in listed
+        if (key := disk_key(disk, shared=serials[disk.get("serial")] > 1))
     }
 
 

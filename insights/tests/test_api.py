@@ -35,6 +35,25 @@ def test_a_failing_disk_opens_one_critical_item_and_its_recovery_closes_it(api, 
     assert closed["closed_at"] is not None
 
 
+def test_disks_that_share_a_serial_are_each_judged(api, run):
+    """A multi-bay USB enclosure reports one serial for every bay (NVMe namespaces share
+    their controller's): the PASSED disk listed after the FAILED one hid it, and no item
+    opened."""
+    bays = [
+        disk(name="/dev/sdb", serial="BRIDGE01", smart_health="FAILED"),
+        disk(name="/dev/sdc", serial="BRIDGE01", smart_health="PASSED"),
+    ]
+    body = run(hours_ago=1, disks=bays)
+
+    (item,) = items(api)
+    assert item["message"] == "disk /dev/sdb (BRIDGE01) reports SMART FAILED"
+    histories = api.get(f"/api/devices/{body['device_id']}/insights").json()["disks"]
+    assert [(h["name"], h["history"][0]["smart_health"]) for h in histories] == [
+        ("/dev/sdb", "FAILED"),
+        ("/dev/sdc", "PASSED"),
+    ]
+
+
 def test_a_hot_disk_and_rising_counters(api, run):
     run(hours_ago=2, disks=[disk(smart_health="PASSED", temperature_c=45, reallocated_sectors=0)])
     run(hours_ago=1, disks=[disk(smart_health="PASSED", temperature_c=61, reallocated_sectors=8)])
