@@ -226,20 +226,12 @@ def disk_conditions(
     assessment: Assessment,
     *,
     latest: Mapping[str, Mapping[str, Any]],
-    previous: Mapping[str, Mapping[str, Any]],
     open_disks: Sequence[tuple[str, str]],
     thresholds: Thresholds,
-    judge_rises: bool = True,
 ) -> None:
-    """smart_failing, smart_degrading and disk_hot for each disk of the latest snapshot.
-    `judge_rises`: whether its counters' rises are news (smart_degrading), as they are when the
-    latest snapshot was just submitted; judged again later (a capture of before replayed into
-    its past, a rescore) a rise already acknowledged would open a second item.
-
-    `previous` holds, per disk, its readings at the previous snapshot that had it; `open_disks`
-    the (kind, disk) of open items, so that a disk gone closes them (a disk missing from a
-    snapshot that lists others; one that lists none did not read them).
-    """
+    """smart_failing and disk_hot for each disk of the latest snapshot; `open_disks` the
+    (kind, disk) of open items, so that a disk gone closes them (a disk missing from a
+    snapshot that lists others; one that lists none did not read them)."""
     for key, disk in latest.items():
         label = disk_label(disk)
         health = disk.get("smart_health")
@@ -269,8 +261,26 @@ def disk_conditions(
                 )
             else:
                 assessment.over.add(("disk_hot", "", key))
+    if not latest:  # no disk at all: not read (a partial capture), not every disk removed
+        return
+    for kind, key in open_disks:
+        if key not in latest and kind in ("smart_failing", "disk_hot"):
+            assessment.over.add((kind, "", key))  # the disk is gone
+
+
+def rise_conditions(
+    assessment: Assessment,
+    *,
+    latest: Mapping[str, Mapping[str, Any]],
+    previous: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """smart_degrading for each disk of a snapshot whose counters rose: `previous` holds, per
+    disk, its readings at the previous snapshot that had it. Judged once, when the snapshot
+    that shows the rise arrives: judged again later (a capture of before replayed into its
+    past, a rescore), a rise already acknowledged would open a second item."""
+    for key, disk in latest.items():
         before = previous.get(key)
-        if before is None or not judge_rises:
+        if before is None:
             continue
         rises = [
             f"{name.replace('_', ' ')} {old} → {new}"
@@ -284,15 +294,10 @@ def disk_conditions(
                 Condition(
                     "smart_degrading",
                     "critical",
-                    f"disk {label} is degrading: {', '.join(rises)}",
+                    f"disk {disk_label(disk)} is degrading: {', '.join(rises)}",
                     disk=key,
                 )
             )
-    if not latest:  # no disk at all: not read (a partial capture), not every disk removed
-        return
-    for kind, key in open_disks:
-        if key not in latest and kind in ("smart_failing", "disk_hot"):
-            assessment.over.add((kind, "", key))  # the disk is gone
 
 
 class Member(NamedTuple):

@@ -38,14 +38,17 @@ def device_assessment(
     open_disks: list[tuple[str, str]],
     cpu_model: str,
     *,
-    judge_rises: bool,
+    rises_of: int | None,
     group: list[rules.Member] | None = None,
 ) -> rules.Assessment:
     """The conditions that hold for the device now, by the rules and the thresholds in force;
     `open_disks` are the (kind, disk) of its open items (a disk gone closes them), `cpu_model`
-    its latest snapshot's; `judge_rises`: its latest snapshot was just submitted, and its SMART
-    counters' rises are news (rules.disk_conditions); `group`: the machines with its CPU model
-    (peer_selectors.peer_group), read here when not given."""
+    its latest snapshot's; `rises_of`: the snapshot just submitted, which was the device's
+    latest when stored, whose SMART counters' rises are news (rules.rise_conditions), against
+    the snapshots before it even when a newer one was stored meanwhile (two submissions at
+    once: each judged the newest, the second against the first, and the rise was lost);
+    `group`: the machines with its CPU model (peer_selectors.peer_group), read here when not
+    given."""
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     assessment = rules.Assessment()
@@ -70,16 +73,20 @@ def device_assessment(
     else:  # no valid figure to be below anyone with
         assessment.over.add(rules.BELOW_PEERS)
     snapshots = selectors.device_snapshots(device.pk, limit=SNAPSHOTS_JUDGED)
+    more = len(snapshots) == SNAPSHOTS_JUDGED
     rules.disk_conditions(
         assessment,
         latest=snapshots[0]["disks"] if snapshots else {},
-        previous=selectors.previous_readings(
-            snapshots, device_id=device.pk, more=len(snapshots) == SNAPSHOTS_JUDGED
-        ),
         open_disks=open_disks,
         thresholds=thresholds,
-        judge_rises=judge_rises,
     )
+    at = next((i for i, snapshot in enumerate(snapshots) if snapshot["id"] == rises_of), None)
+    if at is not None:
+        rules.rise_conditions(
+            assessment,
+            latest=snapshots[at]["disks"],
+            previous=selectors.previous_readings(snapshots[at:], device_id=device.pk, more=more),
+        )
     return assessment
 
 
@@ -118,16 +125,18 @@ def attention_evaluate(
     peers lost a peer)."""
     if newest_run_id is None:
         newest_run_id = selectors.newest_run_id(device.pk)
-    # a snapshot just submitted that is the device's latest: its counters' rises are news
+    # a snapshot just submitted that was the device's latest when stored: its counters' rises
+    # are news (a capture of before replayed into its past is not)
     fresh = snapshot is not None and device.latest_snapshot_id == snapshot.pk
+    rises_of = snapshot.pk if fresh else None
     cpu_model = snapshot.cpu_model if fresh else selectors.latest_cpu_model(device.pk)
     key = model_key(cpu_model)
     group, below = peer_selectors.peer_group(cpu_model) if peers_too else (None, set())
     current = _open_items(device)
-    assessment = _assessment(device, cpu_model, current, fresh=fresh, group=group)
+    assessment = _assessment(device, cpu_model, current, rises_of=rises_of, group=group)
     if reevaluating:
         assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
-    events = _settle(device, key, assessment, current, newest_run_id, fresh, reevaluating)
+    events = _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluating)
     if peers_too:
         # PostgreSQL's transactions write at once: there the other machines are read again
         # and judged after the judgments of their model that started before have written (its
@@ -143,7 +152,7 @@ def attention_evaluate(
     return events
 
 
-def _settle(device, key, assessment, current, newest_run_id, fresh, reevaluating) -> list[Event]:
+def _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluating) -> list[Event]:
     """What the assessment opens, changes and closes, written (attention_evaluate); `key`: the
     device's CPU model key."""
     plan = _plan(assessment, current)
@@ -171,7 +180,7 @@ def _settle(device, key, assessment, current, newest_run_id, fresh, reevaluating
         ):
             # the device's row may be stale too
             cpu_model = selectors.latest_cpu_model(device.pk)
-            assessment = _assessment(device, cpu_model, locked, fresh=fresh)
+            assessment = _assessment(device, cpu_model, locked, rises_of=rises_of)
             if reevaluating:
                 assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
         return _apply(device, _plan(assessment, locked))
@@ -198,11 +207,11 @@ def _assessment(
     cpu_model: str,
     current: OpenItems,
     *,
-    fresh: bool,
+    rises_of: int | None,
     group: list[rules.Member] | None = None,
 ) -> rules.Assessment:
     open_disks = [(kind, disk) for kind, _, disk in current if disk]
-    return device_assessment(device, open_disks, cpu_model, judge_rises=fresh, group=group)
+    return device_assessment(device, open_disks, cpu_model, rises_of=rises_of, group=group)
 
 
 @dataclass

@@ -366,3 +366,26 @@ def test_a_new_method_on_a_long_history_looks_for_its_runs_in_one_query(
 
     with django_assert_max_num_queries(11 + 1 + ordered()):  # the look-up of runs alike
         run(hours_ago=9, cpu=100.0, cpu_method="sysbench-1.0-cpu-v2")
+
+
+def test_a_rise_shown_by_two_runs_at_once_opens_its_item(run, monkeypatch):
+    """Two submissions of a machine at once, both reading 5 reallocated sectors after 0: each
+    evaluation judged the newest snapshot against the one before it, the second run against
+    the first (5 → 5), and the rise was never told (5 races in 10 on SQLite, all on
+    PostgreSQL)."""
+    from benchsite import submission_api
+
+    run("nas", hours_ago=3, disks=[disk(reallocated_sectors=0)])
+    real, calls = submission_api.attention_evaluate, []
+
+    def the_other_run_first(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:  # stored, not yet evaluated: the other arrives and is evaluated
+            run("nas", hours_ago=1, disks=[disk(reallocated_sectors=5)])
+        return real(**kwargs)
+
+    monkeypatch.setattr(submission_api, "attention_evaluate", the_other_run_first)
+    run("nas", hours_ago=2, disks=[disk(reallocated_sectors=5)])
+
+    (item,) = AttentionItem.objects.filter(kind="smart_degrading")
+    assert item.message.endswith("is degrading: reallocated sectors 0 → 5")

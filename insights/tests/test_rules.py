@@ -131,12 +131,9 @@ def disk(**readings):
 def disk_assess(latest, previous=None, open_disks=()):
     assessment = rules.Assessment()
     rules.disk_conditions(
-        assessment,
-        latest=disks_of(latest),
-        previous=disks_of(previous or []),
-        open_disks=list(open_disks),
-        thresholds=T,
+        assessment, latest=disks_of(latest), open_disks=list(open_disks), thresholds=T
     )
+    rules.rise_conditions(assessment, latest=disks_of(latest), previous=disks_of(previous or []))
     return assessment
 
 
