@@ -16,12 +16,21 @@ MSG_LINK_URL = "Enter a valid http:// or https:// URL."
 # machine's name has and which would break the lists and the logs; and the invisible ones (zero
 # width spaces and joiners, direction marks, overrides and isolates, line and paragraph
 # separators, a BOM), with which "nas\u200b" was a second device beside "nas" that looked the
-# same, and a right-to-left override showed a name backwards. Written for Python's re and
-# pydantic's Rust regex alike.
-CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+# same, and a right-to-left override showed a name backwards; and the other characters that
+# show as nothing or as a space: a no-break space ("pc\u00a0compta" beside "pc compta"), the
+# soft hyphen Word and Excel insert, the other spaces of U+2000-U+200A, U+202F, U+205F, U+3000,
+# the fillers and blanks (U+115F, U+1160, U+3164, U+FFA0, U+2800), the combining grapheme joiner,
+# the Arabic letter mark, Khmer's invisible vowels, Mongolian's selectors, the variation
+# selectors, the interlinear annotation marks and the tag characters. Written for Python's re
+# and pydantic's Rust regex alike.
+CONTROL_CHARACTERS = (
+    r"\x00-\x1f\x7f-\xa0\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    r"\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u2800\u3000\u3164"
+    r"\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
+)
 MSG_HOSTNAME_CONTROL = (
     "hostname contains a control or invisible character (a tab, a line break, a zero-width "
-    "space, a direction override…)."
+    "or no-break space, a soft hyphen, a direction override…)."
 )
 validate_hostname = RegexValidator(
     rf"[{CONTROL_CHARACTERS}]", MSG_HOSTNAME_CONTROL, code="control", inverse_match=True

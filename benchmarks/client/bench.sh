@@ -244,10 +244,11 @@ parse_args() {
         usage_error "--device NAME must not be blank"
     fi
     # control characters, and the invisible ones the server refuses too (UTF-8 bytes, in any
-    # locale): zero-width spaces and joiners, direction marks, overrides and isolates, line and
-    # paragraph separators, a BOM, C1 controls
+    # locale; inventory/validators.py lists them): C1 controls, no-break and other spaces,
+    # the soft hyphen, zero-width spaces and joiners, direction marks, overrides and isolates,
+    # line and paragraph separators, fillers and blanks, variation selectors, a BOM, tags
     if [[ $DEVICE == *[[:cntrl:]]* ]] || printf '%s' "$DEVICE" | LC_ALL=C grep -qP \
-        '\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]|\xef\xbb\xbf|\xc2[\x80-\x9f]' 2>/dev/null; then
+        '\xc2[\x80-\xa0\xad]|\xcd\x8f|\xd8\x9c|\xe1\x85[\x9f\xa0]|\xe1\x9e[\xb4\xb5]|\xe1\xa0[\x8b-\x8f]|\xe2\x80[\x80-\x8f\xa8-\xaf]|\xe2\x81[\x9f-\xa4\xa6-\xaf]|\xe2\xa0\x80|\xe3\x80\x80|\xe3\x85\xa4|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbe\xa0|\xef\xbf[\xb9-\xbb]|\xf3\xa0[\x80\x81][\x80-\xbf]' 2>/dev/null; then
         usage_error "--device NAME must not contain a control or invisible character (a tab, a line break, a zero-width space...)"
     fi
     [[ -n $CAPTURE && -n $FROM_DIR ]] && usage_error "--capture and --from-dir cannot be used together"

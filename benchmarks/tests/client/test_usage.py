@@ -462,3 +462,24 @@ def test_a_bundle_that_does_not_name_its_machine_needs_device(tmp_path):
     assert "does not say which machine it is from" in proc.stderr and "--device NAME" in proc.stderr
     # with --dry-run nothing is filed: the JSON names it "unknown" for anyone to see
     assert run_bench("--from-dir", str(tmp_path), "--dry-run", cwd=tmp_path).returncode == 0
+
+
+def test_bench_sh_refuses_the_characters_the_server_refuses_in_a_device_name():
+    """bench.sh checks --device before anything runs, by the UTF-8 bytes of what
+    inventory/validators.py refuses: every code point the server refuses, and no other."""
+    import re
+
+    from inventory.validators import CONTROL_CHARACTERS
+
+    script = Path(SCRIPT).read_text()
+    pattern = re.search(r"grep -qP \\\n\s*'([^']+)'", script).group(1)
+    client = re.compile(pattern.encode().decode("unicode_escape").encode("latin-1"))
+    server = re.compile(f"[{CONTROL_CHARACTERS}]")
+    # [[:cntrl:]] (C0 and DEL) is bench.sh's other half of the check
+    disagree = [
+        f"U+{cp:04X}"
+        for cp in range(0x80, 0x110000)
+        if not 0xD800 <= cp <= 0xDFFF
+        and bool(client.search(chr(cp).encode())) != bool(server.search(chr(cp)))
+    ]
+    assert disagree == []

@@ -302,6 +302,11 @@ def test_patch_refuses_a_hostname_taken_case_insensitively(api):
         "nas\u202exob",  # a right-to-left override: shown backwards
         "nas\u009b31m",  # a C1 control: a terminal's escape sequence
         "nas\u2028box",  # a line separator
+        "pc\u00a0compta",  # a no-break space: "pc compta" to the eye
+        "srv-nas\u00ad",  # a soft hyphen, which Word and Excel insert
+        "lab\u034f-01",  # a combining grapheme joiner
+        "x\u3164",  # a Hangul filler, blank
+        "nas\U000e0041",  # a tag character
     ],
 )
 def test_a_hostname_with_a_control_or_invisible_character_is_refused(api, submit, name):
@@ -314,7 +319,7 @@ def test_a_hostname_with_a_control_or_invisible_character_is_refused(api, submit
     assert response.status_code == 400
     assert response.json()["hostname"] == [
         "hostname contains a control or invisible character (a tab, a line break, a "
-        "zero-width space, a direction override…)."
+        "zero-width or no-break space, a soft hyphen, a direction override…)."
     ]
     device.refresh_from_db()
     assert device.hostname == "other"
