@@ -58,12 +58,12 @@ def import_view(model_admin: admin.ModelAdmin, request):
         )
     data = upload.read()
     try:
-        rows = csv_read(data)
-        plan = devices_import(rows=rows, actor=request.user, dry_run=True)
+        sheet = csv_read(data)
+        plan = devices_import(rows=sheet.rows, actor=request.user, dry_run=True)
     except ImportFileError as exc:
         return _page(model_admin, request, form=form, errors=exc.errors, filename=upload.name)
     request.session[SESSION_KEY] = {
-        "text": data.decode("utf-8-sig"),  # csv_read has just read it as UTF-8
+        "text": sheet.text,  # as read: a Windows-1252 file is imported as it was previewed
         "name": upload.name,
         "fingerprint": plan.fingerprint,
     }
@@ -76,7 +76,8 @@ def import_view(model_admin: admin.ModelAdmin, request):
         updated=plan.updated[:SHOWN],
         more_created=max(0, len(plan.created) - SHOWN),
         more_updated=max(0, len(plan.updated) - SHOWN),
-        rows=len(rows),
+        rows=len(sheet.rows),
+        notes=sheet.notes,
         filename=upload.name,
         fingerprint=plan.fingerprint,
     )
@@ -87,7 +88,7 @@ def _confirm(model_admin, request):
     if not pending or pending.get("fingerprint") != request.POST.get("fingerprint"):
         return _page(model_admin, request, form=UploadForm(), errors=[MSG_EXPIRED])
     try:
-        rows = csv_read(pending["text"].encode())
+        rows = csv_read(pending["text"].encode()).rows
         plan = devices_import(rows=rows, actor=request.user, expected=pending["fingerprint"])
     except ImportFileError as exc:
         return _page(model_admin, request, form=UploadForm(), errors=exc.errors)

@@ -2,8 +2,9 @@
 decoded, split into records and each row checked, every bad line named at once.
 
 Columns: `hostname` (required), `fqdn`, `description`, `asset_tag`, `location`, `owner`, `tags`
-(names separated by `;`, or a JSON list as the devices CSV export writes it). Other columns are
-ignored, so the devices export imports back unchanged.
+(names separated by `;`, or a JSON list as the devices CSV export writes it), named in any case,
+with spaces or hyphens for the underscore ("Asset Tag"). Other columns are ignored, and named
+as such, so the devices export imports back unchanged.
 """
 
 import csv
@@ -61,7 +62,13 @@ MAX_ERRORS = 50  # reported at once: a file wrong on every line is wrong for one
 MSG_ENCODING = (
     "The file is not UTF-8 text ({detail}). Save it as CSV UTF-8 (with or without a BOM)."
 )
+MSG_WINDOWS_1252 = (
+    "The file is not UTF-8: it was read as Windows-1252, as Excel saves a CSV in Western "
+    "Europe. If an accent looks wrong below, save it as CSV UTF-8 and import that."
+)
+MSG_IGNORED = "Columns not imported (not known here): {names}."
 MSG_EMPTY = "The file is empty: the first line must name the columns, with hostname among them."
+MSG_BLANK_FIRST = "The first line is blank: it must name the columns, with hostname among them."
 MSG_NO_HOSTNAME = "No hostname column: the first line must name the columns (hostname, {known})."
 MSG_DUPLICATE_COLUMN = "The column {name!r} appears twice."
 MSG_TOO_MANY_ROWS = "More than {limit:,} devices: split the file (at most {limit:,} rows a file)."
@@ -103,26 +110,38 @@ def _max_length(name: str) -> int | None:
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes) -> tuple[str, list[str]]:
+    """The file's text, and a note when it was not UTF-8 but read as Windows-1252 (which
+    Excel writes in Western Europe, "CSV (séparateur: point-virgule)"): the preview shows
+    what was read before anything is written."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError([MSG_ENCODING.format(detail="it is UTF-16")])
     try:
-        return data.decode("utf-8-sig")  # the BOM spreadsheets write is dropped
+        return data.decode("utf-8-sig"), []  # the BOM spreadsheets write is dropped
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        detail = f"line {line}: byte 0x{data[error.start]:02x} is not UTF-8"
-        raise ImportFileError([MSG_ENCODING.format(detail=detail)]) from None
+        try:
+            return data.decode("cp1252"), [MSG_WINDOWS_1252]
+        except UnicodeDecodeError:  # bytes Windows-1252 has no character for
+            line = data[: error.start].count(b"\n") + 1
+            detail = f"line {line}: byte 0x{data[error.start]:02x} is not UTF-8"
+            raise ImportFileError([MSG_ENCODING.format(detail=detail)]) from None
+
+
+def _column(cell: str) -> str:
+    """A header cell as the column it names: "Asset Tag", " asset-tag " and "ASSET_TAG" are
+    asset_tag."""
+    return "_".join(cell.replace("-", " ").split()).lower()
 
 
 def _delimiter(text: str) -> str:
-    """The header's separator: a comma, or what a spreadsheet saves otherwise (a semicolon
-    where the comma is the decimal mark, as European Excel does; a tab) when the header,
-    read with commas, is one column naming hostname with one of those in it."""
-    first = text.split("\n", 1)[0]
-    if "," not in first and "hostname" in first.lower():
-        for other in (";", "\t"):
-            if other in first:
-                return other
+    """The separator of the first record that names hostname among its columns: a comma, or
+    what a spreadsheet saves otherwise (a semicolon where the comma is the decimal mark, as
+    European Excel does; a tab). Read as CSV, whatever ends the lines (Excel for the Mac
+    ends them with CR) and whatever the header's texts hold (a comma in a column's name)."""
+    for delimiter in (",", ";", "\t"):
+        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        if "hostname" in (_column(cell) for cell in first):
+            return delimiter
     return ","
 
 
@@ -209,14 +228,23 @@ def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     return values, problems
 
 
-def csv_read(data: bytes, *, max_rows: int | None = None) -> list[Row]:
+@dataclass(frozen=True)
+class Sheet:
+    rows: list[Row]
+    notes: list[str]  # what was read otherwise than asked: the encoding, columns left out
+    text: str  # the file as read
+
+
+def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     """The rows of a CSV file, checked; ImportFileError naming every bad line otherwise."""
     max_rows = MAX_ROWS if max_rows is None else max_rows
-    records = _records(_decode(data))
+    text, notes = _decode(data)
+    records = _records(text)
     header = next(records, None)
     if header is None or not any(cell.strip() for cell in header[1]):
-        raise ImportFileError([f"line 1: {MSG_EMPTY}"])
-    names = [cell.strip().lower() for cell in header[1]]
+        blank = header is not None and text.strip()
+        raise ImportFileError([f"line 1: {MSG_BLANK_FIRST if blank else MSG_EMPTY}"])
+    names = [_column(cell) for cell in header[1]]
     for name in COLUMNS:
         if names.count(name) > 1:
             raise ImportFileError([f"line 1: {MSG_DUPLICATE_COLUMN.format(name=name)}"])
@@ -224,6 +252,13 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> list[Row]:
         known = ", ".join(COLUMNS[1:])
         raise ImportFileError([f"line 1: {MSG_NO_HOSTNAME.format(known=known)}"])
     wanted = [(index, name) for index, name in enumerate(names) if name in COLUMNS]
+    ignored = [
+        cell.strip()
+        for cell, name in zip(header[1], names, strict=True)
+        if name and name not in COLUMNS
+    ]
+    if ignored:
+        notes.append(MSG_IGNORED.format(names=", ".join(ignored)))
     rows: list[Row] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
@@ -249,4 +284,4 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> list[Row]:
         rows.append(Row(line, values))
     if errors:
         raise ImportFileError(errors)
-    return rows
+    return Sheet(rows, notes, text)

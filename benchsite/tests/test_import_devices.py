@@ -94,8 +94,9 @@ def test_an_edited_export_changes_only_what_was_edited(tmp_path):
     assert Device.objects.get(hostname="spare").location == "attic"
 
 
-def upload(client, text: str, name="devices.csv"):
-    return client.post(IMPORT_URL, {"file": SimpleUploadedFile(name, text.encode())})
+def upload(client, text: str | bytes, name="devices.csv"):
+    data = text.encode() if isinstance(text, str) else text
+    return client.post(IMPORT_URL, {"file": SimpleUploadedFile(name, data)})
 
 
 def test_the_device_list_links_to_the_import_page(admin_client):
@@ -135,6 +136,20 @@ def test_confirm_applies_the_previewed_file_and_logs_it_as_the_admin(admin_clien
     # the file is gone from the session: a second confirmation applies nothing
     again = admin_client.post(IMPORT_URL, {"confirm": "1", "fingerprint": fingerprint})
     assert "Nothing to confirm: upload the file again." in again.content.decode()
+
+
+def test_a_windows_1252_file_is_previewed_with_its_notes_and_imported_as_previewed(
+    admin_client,
+):
+    data = "Hostname;Lieu;Location\r\npc-helene;x;Bureau d’Hélène\r\n".encode("cp1252")
+    preview = upload(admin_client, data)
+    notes = preview.content.decode().split('id="import-notes"', 1)[1].split("</ul>", 1)[0]
+    assert "read as Windows-1252" in notes
+    assert "Columns not imported (not known here): Lieu." in notes
+
+    admin_client.post(IMPORT_URL, {"confirm": "1", "fingerprint": preview.context["fingerprint"]})
+
+    assert Device.objects.get().location == "Bureau d’Hélène"
 
 
 def test_confirm_refuses_when_the_devices_changed_since_the_preview(admin_client):

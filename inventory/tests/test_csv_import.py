@@ -194,7 +194,8 @@ def test_utf8_with_or_without_bom_is_read(tmp_path):
 @pytest.mark.parametrize(
     ("data", "detail"),
     [
-        ("hostname,location\nws,Zürich\n".encode("latin-1"), "line 2: byte 0xfc is not UTF-8"),
+        # neither UTF-8 nor Windows-1252, which has no character for 0x81
+        (b"hostname,location\nws,Z\x81rich\n", "line 2: byte 0x81 is not UTF-8"),
         ("hostname\nws\n".encode("utf-16"), "it is UTF-16"),
     ],
 )
@@ -202,6 +203,44 @@ def test_a_file_in_another_encoding_is_refused_clearly(tmp_path, data, detail):
     error = refused(tmp_path, data)
     assert f"The file is not UTF-8 text ({detail}). Save it as CSV UTF-8" in error
     assert not Device.objects.exists()
+
+
+def test_a_file_excel_saved_in_western_europe_is_read_and_said_to_be(tmp_path):
+    """French Excel's "CSV (séparateur: point-virgule)" is Windows-1252: it was refused."""
+    data = "hostname;location\r\npc-helene;Bureau d’Hélène\r\n".encode("cp1252")
+
+    out = run(tmp_path, data)
+
+    assert csv_file.MSG_WINDOWS_1252 in out
+    assert Device.objects.get().location == "Bureau d’Hélène"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a comma in a column's name
+        "hostname;location;Remarques, divers\r\nhc-1;Salle 1, porte 2;rien\r\n",
+        "hostname;location\rhc-1;Salle 1, porte 2\r",  # Excel for the Mac ends lines with CR
+    ],
+)
+def test_a_semicolon_file_is_told_by_its_header_read_as_csv(tmp_path, text):
+    """Its separator was guessed from the text up to the first \\n: a comma in a column's
+    name, or lines ended by CR alone, made it "No hostname column"."""
+    run(tmp_path, text)
+    assert Device.objects.get().location == "Salle 1, porte 2"
+
+
+def test_column_names_are_read_as_people_write_them_and_the_others_named(tmp_path):
+    """ "Asset Tag", the usual spelling in a spreadsheet, was ignored without a word."""
+    out = run(tmp_path, " HOSTNAME ,Asset Tag,Purchase date\nhdr2,TAG-9,2024-05-01\n")
+
+    assert Device.objects.get().asset_tag == "TAG-9"
+    assert "Columns not imported (not known here): Purchase date." in out
+
+
+def test_a_blank_first_line_is_said_to_be_blank_not_the_file_empty(tmp_path):
+    error = refused(tmp_path, "\nhostname,location\nbf-1,a\n")
+    assert "line 1: The first line is blank: it must name the columns" in error
 
 
 def test_a_file_over_the_row_limit_is_refused_whole(tmp_path, monkeypatch):

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     SHOWN = 50  # changes listed one per line; the rest are counted
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, help="The CSV file, UTF-8 (with or without BOM).")
+        parser.add_argument(
+            "file", type=Path, help="The CSV file, UTF-8 (with or without BOM) or Windows-1252."
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would change and save nothing."
         )
@@ -23,10 +25,12 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}") from None
         try:
-            rows = csv_read(data)
-            plan = devices_import(rows=rows, actor=IMPORT_ACTOR, dry_run=dry_run)
+            sheet = csv_read(data)
+            plan = devices_import(rows=sheet.rows, actor=IMPORT_ACTOR, dry_run=dry_run)
         except ImportFileError as exc:
             raise CommandError(f"{file}: nothing imported.\n{exc}") from None
+        for note in sheet.notes:
+            self.stdout.write(self.style.WARNING(note))
         changes = [("new", c) for c in plan.created] + [("changed", c) for c in plan.updated]
         changes.sort(key=lambda pair: pair[1].line)  # in the file's order
         for kind, change in changes[: self.SHOWN]:
@@ -40,4 +44,4 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Dry run: {summary}. Nothing was saved.")
             return
-        self.stdout.write(self.style.SUCCESS(f"Imported {len(rows)} row(s): {summary}."))
+        self.stdout.write(self.style.SUCCESS(f"Imported {len(sheet.rows)} row(s): {summary}."))
