@@ -76,6 +76,9 @@ def instantiate(url: str):
     return apprise.Apprise.instantiate(url)
 
 
+MSG_NOT_TAKEN = "not taken (refused, timed out, or an error answered)"
+
+
 def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:
     """Deliver to one URL: None, or why it failed. Never raises; the caller says what it
     means (the sender: a retry or giving up; notify_test: FAILED)."""
@@ -87,12 +90,19 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
         # text, which Apprise escapes for a receiver that renders HTML or Markdown (mail,
         # Slack): a disk named "<a href=…>" or "[click](…)" by a machine is shown, not followed
-        from apprise import NotifyFormat  # loaded by instantiate()
+        from apprise import LogCapture, NotifyFormat  # loaded by instantiate()
 
         body, title, kind = notification.body, notification.title, notification.type
-        if plugin.notify(body=body, title=title, notify_type=kind, body_format=NotifyFormat.TEXT):
+        # Apprise says why in its log (a connection refused or timed out, the status a
+        # receiver answered): kept as the reason, which the sender logs and the admin shows
+        with LogCapture(level=logging.WARNING, fmt="%(message)s") as said:
+            taken = plugin.notify(
+                body=body, title=title, notify_type=kind, body_format=NotifyFormat.TEXT
+            )
+        if taken:
             return None
-        return "not taken (refused, timed out, or an error answered)"
+        why = "; ".join(line.strip() for line in said.getvalue().splitlines() if line.strip())
+        return f"not taken: {why[:500]}" if why else MSG_NOT_TAKEN
     except Exception as error:
         # not a receiver's answer: a plugin's own failure, worth its traceback
         logger.warning(

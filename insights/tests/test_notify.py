@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = "http://bench.test:8007"
 FAILED = [disk(smart_health="FAILED", temperature_c=58)]
 PASSED = [disk(smart_health="PASSED", temperature_c=34)]
+# Apprise's words for a receiver that refuses the connection or does not answer in time
+CONNECTION_ERROR = "not taken: A Connection error occurred sending JSON notification to 127.0.0.1."
 DRAIN_S = 20  # far above a delivery to loopback; only a broken sender waits this long
 
 
@@ -176,14 +178,14 @@ def test_a_receiver_that_never_answers_slows_no_submission_and_the_failure_is_re
     port = hanging.rsplit(":", 1)[1].split("/")[0]
     (row,) = Notification.objects.all()
     assert (row.attempts, row.sent_at, row.failed_at) == (1, None, None)
-    assert row.last_error == "not taken (refused, timed out, or an error answered)"
+    assert row.last_error == CONNECTION_ERROR
     # tried again 30 s later
     assert 25 <= (row.next_attempt_at - timezone.now()).total_seconds() <= 30
     failures = [r.getMessage() for r in caplog.records if r.name == "insights.notify"]
     # one line, a WARNING: ERROR is for a notification given up
     assert failures == [
         f"notification 'nas: smart_failing' to json://127.0.0.1:{port}/hook: attempt 1 failed "
-        "(not taken (refused, timed out, or an error answered)), "
+        f"({CONNECTION_ERROR}), "
         f"next at {row.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
     ]
     assert {r.levelname for r in caplog.records if r.name == "insights.notify"} == {"WARNING"}
@@ -252,8 +254,38 @@ def test_notify_test_reports_each_url_and_fails_when_one_fails(notify_to, receiv
     closed.close()
     assert out.getvalue().splitlines() == [
         f"{receiver.url}: ok",
-        f"{refused}: FAILED (not taken (refused, timed out, or an error answered))",
+        f"{refused}: FAILED ({CONNECTION_ERROR})",
         "nope://…: FAILED (not an Apprise URL)",
+    ]
+
+
+def test_a_receivers_error_answer_is_the_reason_given(notify_to):
+    """Every failure read "not taken (refused, timed out, or an error answered)": which one
+    it was, an admin could not tell."""
+
+    class Broken(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(500)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"json://127.0.0.1:{server.server_port}/hook"
+    notify_to(url, timeout=2.0)
+    out = io.StringIO()
+    try:
+        with pytest.raises(CommandError):
+            call_command("notify_test", stdout=out)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out.getvalue().splitlines() == [
+        f"{url}: FAILED (not taken: Failed to send JSON POST notification: "
+        "Internal server error., error=500.)"
     ]
 
 
@@ -345,8 +377,7 @@ def test_a_notification_is_given_up_after_notify_retry_hours(notify_to, caplog, 
     row.refresh_from_db()
     assert row.state == "given up" and row.next_attempt_at is None and row.attempts == 1
     assert (
-        f"notification 'n0' to {down} given up after 1 attempts "
-        "(not taken (refused, timed out, or an error answered))"
+        f"notification 'n0' to {down} given up after 1 attempts ({CONNECTION_ERROR})"
     ) in caplog.messages
 
 
