@@ -47,6 +47,7 @@ class BenchmarkAdmin(RecordAdmin):
         "network_score",
         "gpu_score",
         "global_score",
+        "methods_measured",
         "results_document",
         "extra_document",
         "scoring_version",
@@ -72,6 +73,12 @@ class BenchmarkAdmin(RecordAdmin):
         if obj.network_score is not None and "network" in (obj.excluded_categories or ()):
             return f"{obj.network_score} (loopback)"  # as the other scores of the list read
         return obj.network_score if obj.network_score is not None else "–"
+
+    @admin.display(description="methods")
+    def methods_measured(self, obj):
+        # the test each category was measured by: a run compares with the runs of its methods
+        methods = obj.methods or {}
+        return ", ".join(f"{name} {method}" for name, method in methods.items()) or "–"
 
     @admin.display(description="validity reasons")
     def reasons(self, obj):

@@ -38,6 +38,9 @@ class HistoryRow:
     cpu_single: float | None
     cpu_multi: float | None
     changes: list[str] = field(default_factory=list)
+    # the categories it and the run before both measured, each by another method (a new
+    # bench.sh test): a step in their scores there is the test's, not the machine's
+    measured_otherwise: list[str] = field(default_factory=list)
 
     @property
     def run_at(self) -> datetime:
@@ -78,9 +81,23 @@ def device_history(device: Device, *, limit: int = HISTORY_LIMIT) -> list[Histor
                 changes=snapshot_changes(
                     previous.snapshot if previous else None, benchmark.snapshot
                 ),
+                measured_otherwise=_measured_otherwise(previous, benchmark) if previous else [],
             )
         )
     return rows
+
+
+def _measured_otherwise(before: Benchmark, after: Benchmark) -> list[str]:
+    old, new = before.methods or {}, after.methods or {}
+    scored = [
+        category
+        for category in CATEGORIES
+        if before.category_scores.get(category.name) is not None
+        and after.category_scores.get(category.name) is not None
+    ]
+    return [
+        category.label for category in scored if old.get(category.name) != new.get(category.name)
+    ]
 
 
 TIMELINE_LIMIT = 1000  # snapshots: years of daily runs

@@ -32,6 +32,12 @@ def test_a_runs_page_says_why_it_is_suspect_and_shows_its_results_indented(admin
     assert "View benchmark" in page and 'name="_save"' not in page  # a view, no Save button
 
 
+def test_a_runs_page_names_the_test_each_category_was_measured_by(admin_client):
+    run = BenchmarkFactory(methods={"cpu": "sysbench-1.0-cpu-v1", "memory": "sysbench-memory-v2"})
+    page = admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
+    assert "cpu sysbench-1.0-cpu-v1, memory sysbench-memory-v2" in page
+
+
 def test_runs_are_rescored_and_deleted_from_their_list(admin_client):
     run = BenchmarkFactory(global_score=1.0)  # not what the weights in force give
     changelist = "/admin/benchmarks/benchmark/"

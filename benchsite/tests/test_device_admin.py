@@ -498,3 +498,19 @@ def test_times_the_clocks_go_through_twice_carry_their_zone(admin_client, settin
     listing = admin_client.get(f"/admin/benchmarks/benchmark/?device__id__exact={device.pk}")
     shown = re.findall(r"field-run_time[^>]*>(?:<a[^>]*>)?([^<]*)<", listing.content.decode())
     assert shown == ["2025-10-26 02:45 CET", "2025-10-26 02:15 CET", "2025-10-26 02:30 CEST"]
+
+
+def test_a_run_measured_by_another_test_than_the_run_before_is_marked(admin_client):
+    """The memory and disk tests changed (issue 13): a machine's first run with the new
+    bench.sh stepped its scores, and nothing on its page told the test from the machine."""
+    device = DeviceFactory()
+    now = timezone.now()
+    old = {"cpu": "sysbench-1.0-cpu-v1", "memory": "sysbench-memory-v1", "disk": "fio-v1"}
+    new = {**old, "memory": "sysbench-memory-v2", "disk": "fio-direct-v2"}
+    for hours, methods in ((3, old), (2, old), (1, new)):
+        BenchmarkFactory(device=device, run_at=now - timedelta(hours=hours), methods=methods)
+
+    rows = page(admin_client, device).split('id="history"', 1)[1].split("</table>", 1)[0]
+
+    marked = re.findall(r"measured another way: ([^<]+)</span>", rows)
+    assert marked == ["memory, disk"]  # the newest run's, against the one before; no other
