@@ -4,6 +4,7 @@ import operator
 from functools import reduce
 
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from rest_framework import filters, serializers
 
 
@@ -108,6 +109,12 @@ class DeviceFilter(filters.BaseFilterBackend):
         ]
 
 
+MSG_ORDERING = (
+    "{term!r} is not an ordering: hostname, global_score or last_benchmark_at, each may start "
+    "with '-' (descending), several separated by commas."
+)
+
+
 class DeviceOrdering(filters.OrderingFilter):
     """hostname, global_score, last_benchmark_at (each may be prefixed with '-').
 
@@ -121,14 +128,24 @@ class DeviceOrdering(filters.OrderingFilter):
         return ("-global_score",)
 
     def filter_queryset(self, request, queryset, view):
+        given = request.query_params.get(self.ordering_param)
+        if given is not None:
+            # an unknown field answered the default order, which a client took for the one
+            # it asked (a bad page or page_size is a 400 too)
+            terms = [term.strip() for term in given.split(",") if term.strip()]
+            unknown = [term for term in terms if term.lstrip("-") not in self.ordering_fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {self.ordering_param: [MSG_ORDERING.format(term=unknown[0][:50])]}
+                )
         ordering = self.get_ordering(request, queryset, view) or ()
         expressions = []
         for term in ordering:
             name = term.lstrip("-")
+            # hostnames in alphabetical order whatever their case, as they are matched
+            field = Lower(name) if name == "hostname" else F(name)
             expression = (
-                F(name).desc(nulls_last=True)
-                if term.startswith("-")
-                else F(name).asc(nulls_last=True)
+                field.desc(nulls_last=True) if term.startswith("-") else field.asc(nulls_last=True)
             )
             expressions.append(expression)
         return queryset.order_by(*expressions, "hostname", "id")

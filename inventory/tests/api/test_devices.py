@@ -78,11 +78,35 @@ def test_device_list_defaults_to_ranking_by_global_score(api, fleet):
         ("-hostname", ["slow", "new", "mid", "fast"]),
         ("-last_benchmark_at", ["mid", "slow", "fast", "new"]),
         ("last_benchmark_at", ["fast", "slow", "mid", "new"]),
-        ("bogus", ["fast", "mid", "slow", "new"]),  # unknown fields are ignored
     ],
 )
 def test_device_list_ordering(api, fleet, ordering, expected):
     assert hostnames(api.get("/api/devices", {"ordering": ordering})) == expected
+
+
+@pytest.mark.parametrize("ordering", ["bogus", "id", "hostname,-nope", ""])
+def test_an_unknown_ordering_is_a_400_naming_it(api, fleet, ordering):
+    """It answered the default order, which a client took for the one it asked."""
+    response = api.get("/api/devices", {"ordering": ordering})
+    if ordering == "":
+        assert response.status_code == 200  # no ordering asked: the ranking
+        return
+    assert response.status_code == 400
+    assert (
+        "is not an ordering: hostname, global_score or last_benchmark_at"
+        in (response.json()["ordering"][0])
+    )
+
+
+def test_hostnames_are_ordered_whatever_their_case(api):
+    for name in ("bravo", "Alpha", "charlie", "Delta"):
+        DeviceFactory(hostname=name)
+    assert hostnames(api.get("/api/devices", {"ordering": "hostname"})) == [
+        "Alpha",
+        "bravo",
+        "charlie",
+        "Delta",
+    ]
 
 
 @pytest.mark.parametrize(
