@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -32,6 +33,12 @@ ERROR_RESPONSES = {
     413: OpenApiResponse(description="Body over MAX_SUBMISSION_KB."),
     415: OpenApiResponse(description="Not application/json."),
 }
+
+
+def _site_url(request, path: str) -> str:
+    """The address people open the admin at (SITE_URL) with `path`; without SITE_URL, the one
+    the request came to (its Host, which a client chooses)."""
+    return settings.SITE_URL + path if settings.SITE_URL else request.build_absolute_uri(path)
 
 
 class SubmissionMetadata(SimpleMetadata):
@@ -73,8 +80,8 @@ class SubmissionViewSet(viewsets.GenericViewSet):
             "snapshot_id": result.snapshot_id,
             "benchmark_id": result.benchmark_id,
             "global_score": result.global_score,
-            "device_url": request.build_absolute_uri(
-                reverse("admin:inventory_device_change", args=(result.device_id,))
+            "device_url": _site_url(
+                request, reverse("admin:inventory_device_change", args=(result.device_id,))
             ),
             "validity": result.validity,
             "validity_reasons": result.validity_reasons,

@@ -578,3 +578,11 @@ def test_options_on_the_submission_endpoint_says_what_it_takes(token_client, sco
         assert response.json()["parses"] == ["application/json"]
     else:
         assert response.status_code == 403
+
+
+def test_device_url_is_at_site_url_when_it_is_set(submit, example, settings):
+    """It was built from the request's Host, which a client chooses (a proxy's, or "x")."""
+    settings.SITE_URL = "https://bench.example.lan"
+    body = submit(example).json()
+    path = f"/admin/inventory/device/{body['device_id']}/change/"
+    assert body["device_url"] == f"https://bench.example.lan{path}"
