@@ -34,9 +34,13 @@ def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
     # when, to the second: the receiver's own clock may differ, and a notification retried for
     # hours arrives long after it was made
     if resolved:
+        # the first line is what held: said to be over, not read as what holds now
         title += " resolved"
-        how = f"Acknowledged by {item.closed_by}" if item.closed_by else "Resolved"
-        lines.append(f"{how} {when(item.closed_at)}.")
+        if item.closed_by:
+            what = f"Acknowledged by {item.closed_by} {when(item.closed_at)}: closed by a person"
+        else:
+            what = f"Resolved {when(item.closed_at)}: this no longer holds"
+        lines.append(f"{what} (open since {when(item.opened_at)}).")
         kind = "success"
     else:
         lines.append(f"Opened {when(item.opened_at)}.")

@@ -135,7 +135,8 @@ def test_a_failing_disk_notifies_once_when_it_opens_and_once_when_it_resolves(
     item.refresh_from_db()
     assert resolved["message"].splitlines() == [
         "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED",
-        f"Resolved {item.closed_at:%Y-%m-%d %H:%M:%S} UTC.",
+        f"Resolved {item.closed_at:%Y-%m-%d %H:%M:%S} UTC: this no longer holds "
+        f"(open since {item.opened_at:%Y-%m-%d %H:%M:%S} UTC).",
         f"{SITE}/admin/inventory/device/{body['device_id']}/change/",
     ]
 
@@ -152,7 +153,9 @@ def test_acknowledging_an_item_notifies_it_resolved_by_whom(notify_to, receiver,
 
     assert receiver.titles() == ["nas: smart_degrading", "nas: smart_degrading resolved"]
     item.refresh_from_db()
-    acknowledged = f"Acknowledged by API_TOKEN {item.closed_at:%Y-%m-%d %H:%M:%S} UTC."
+    acknowledged = (
+        f"Acknowledged by API_TOKEN {item.closed_at:%Y-%m-%d %H:%M:%S} UTC: closed by a person"
+    )
     assert acknowledged in receiver.messages[1]["message"]
 
 
