@@ -1,8 +1,8 @@
 """What the numbers mean (CONTRACT Part 2, "Insights"): plain functions over plain data.
 
-A machine against its own past (baseline), against the machines like it (peers), and its disks'
-SMART readings over time; and from those, the conditions that need a person's attention. No ORM:
-selectors gather the data, services store what these decide.
+A machine against its own past (baseline) and against the machines like it (peers); and from
+those, the conditions that need a person's attention (its disks' are insights.disk_rules'). No
+ORM: selectors gather the data, services store what these decide.
 """
 
 import bisect
@@ -11,12 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from inventory.columns import disk_label, one_line
+from inventory.columns import one_line
 from inventory.schema import CATEGORY_NAMES
 
-HEALTHY = frozenset({"PASSED", "OK"})
 # counters that only grow on a dying disk; a rise is worth a person's attention at once
-SMART_COUNTERS = ("reallocated_sectors", "pending_sectors", "offline_uncorrectable", "media_errors")
 MIN_RUNS = 3  # fewer runs than this make no baseline
 BELOW_PEERS = ("below_peers", "global", "")  # its one condition per device (kind, category, disk)
 FIGURE_NAMES = ("global", *CATEGORY_NAMES)  # a run's figures: its global score, its categories
@@ -123,6 +121,13 @@ def baseline(latest: Run, earlier: Sequence[Run], *, runs: int) -> dict[str, Any
     return {"runs": alike, "scores": scores}
 
 
+def _pct_below(gap: float, limit: float) -> str:
+    """How far below, as a message says it: to 0.1 %, as the insights read it, unless that
+    reads as the limit itself ("10 % below" for 10.01 %, where the rule is "more than 10 %")."""
+    shown = round(-gap, 1)
+    return f"{shown if shown > limit else round(-gap, 2):g}"
+
+
 def deviations(latest: Mapping[str, float | None], reference: Mapping[str, float]) -> dict:
     return {
         name: d
@@ -142,10 +147,6 @@ def peer_medians(
     are those of the run that ranks it); and how many peers that global median is drawn from.
     `names` as for medians_alike."""
     return medians_alike(latest_methods, peers.measured, names=names)
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,6 @@ def score_conditions(
         gap = deviation((latest or {}).get(name), reference, exact=True)
         if gap is None:
             continue
-        d = round(gap, 1)  # as the message and the insights read it
         key = ("score_regression", name, "")
         if gap < -thresholds.regression_pct:
             what = "global score" if name == "global" else f"{name} score"
@@ -200,7 +200,8 @@ def score_conditions(
                 Condition(
                     "score_regression",
                     "warning",
-                    f"{what} {-d:g} % below its own baseline ({reference:g} → {latest[name]:g})",
+                    f"{what} {_pct_below(gap, thresholds.regression_pct)} % below its own baseline "
+                    f"({reference:g} → {latest[name]:g})",
                     category=name,
                 )
             )
@@ -213,91 +214,14 @@ def score_conditions(
             Condition(
                 "below_peers",
                 "warning",
-                f"global score {-round(gap, 1):g} % below {peer_count} other machines with the "
-                f"same CPU ({one_line(cpu_model)}: median {reference:g})",
+                f"global score {_pct_below(gap, thresholds.peer_gap_pct)} % below "
+                f"{peer_count} other machines with the same CPU ({one_line(cpu_model)}: "
+                f"median {reference:g})",
                 category="global",
             )
         )
     else:  # within the median, or no longer two peers measured alike to be below
         assessment.over.add(BELOW_PEERS)
-
-
-def disk_conditions(
-    assessment: Assessment,
-    *,
-    latest: Mapping[str, Mapping[str, Any]],
-    open_disks: Sequence[tuple[str, str]],
-    thresholds: Thresholds,
-) -> None:
-    """smart_failing and disk_hot for each disk of the latest snapshot; `open_disks` the
-    (kind, disk) of open items, so that a disk gone closes them (a disk missing from a
-    snapshot that lists others; one that lists none did not read them)."""
-    for key, disk in latest.items():
-        label = disk_label(disk)
-        health = disk.get("smart_health")
-        if isinstance(health, str) and health.strip():
-            if health.strip().upper() in HEALTHY:
-                assessment.over.add(("smart_failing", "", key))
-            else:
-                assessment.holding.append(
-                    Condition(
-                        "smart_failing",
-                        "critical",
-                        f"disk {label} reports SMART {one_line(health)}",
-                        disk=key,
-                    )
-                )
-        temperature = disk.get("temperature_c")
-        if isinstance(temperature, int | float) and not isinstance(temperature, bool):
-            if temperature >= thresholds.disk_hot_c:
-                assessment.holding.append(
-                    Condition(
-                        "disk_hot",
-                        "warning",
-                        f"disk {label} is at {temperature:g} °C "
-                        f"(limit {thresholds.disk_hot_c:g} °C)",
-                        disk=key,
-                    )
-                )
-            else:
-                assessment.over.add(("disk_hot", "", key))
-    if not latest:  # no disk at all: not read (a partial capture), not every disk removed
-        return
-    for kind, key in open_disks:
-        if key not in latest and kind in ("smart_failing", "disk_hot"):
-            assessment.over.add((kind, "", key))  # the disk is gone
-
-
-def rise_conditions(
-    assessment: Assessment,
-    *,
-    latest: Mapping[str, Mapping[str, Any]],
-    previous: Mapping[str, Mapping[str, Any]],
-) -> None:
-    """smart_degrading for each disk of a snapshot whose counters rose: `previous` holds, per
-    disk, its readings at the previous snapshot that had it. Judged once, when the snapshot
-    that shows the rise arrives: judged again later (a capture of before replayed into its
-    past, a rescore), a rise already acknowledged would open a second item."""
-    for key, disk in latest.items():
-        before = previous.get(key)
-        if before is None:
-            continue
-        rises = [
-            f"{name.replace('_', ' ')} {old} → {new}"
-            for name in SMART_COUNTERS
-            if (new := _count(disk.get(name))) is not None
-            and (old := _count(before.get(name))) is not None
-            and new > old
-        ]
-        if rises:
-            assessment.holding.append(
-                Condition(
-                    "smart_degrading",
-                    "critical",
-                    f"disk {disk_label(disk)} is degrading: {', '.join(rises)}",
-                    disk=key,
-                )
-            )
 
 
 class Member(NamedTuple):

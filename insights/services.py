@@ -11,7 +11,7 @@ from django.utils import timezone
 from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
 
-from . import notify, peer_selectors, rules, selectors
+from . import disk_rules, notify, peer_selectors, rules, selectors
 from .models import AttentionItem, Kind
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def device_assessment(
     """The conditions that hold for the device now, by the rules and the thresholds in force;
     `open_disks` are the (kind, disk) of its open items (a disk gone closes them), `cpu_model`
     its latest snapshot's; `rises_of`: the snapshot just submitted, which was the device's
-    latest when stored, whose SMART counters' rises are news (rules.rise_conditions), against
+    latest when stored, whose SMART counters' rises are news (disk_rules.rise_conditions), against
     the snapshots before it even when a newer one was stored meanwhile (two submissions at
     once: each judged the newest, the second against the first, and the rise was lost);
     `group`: the machines with its CPU model (peer_selectors.peer_group), read here when not
@@ -74,7 +74,7 @@ def device_assessment(
         assessment.over.add(rules.BELOW_PEERS)
     snapshots = selectors.device_snapshots(device.pk, limit=SNAPSHOTS_JUDGED)
     more = len(snapshots) == SNAPSHOTS_JUDGED
-    rules.disk_conditions(
+    disk_rules.disk_conditions(
         assessment,
         latest=snapshots[0]["disks"] if snapshots else {},
         open_disks=open_disks,
@@ -82,7 +82,7 @@ def device_assessment(
     )
     at = next((i for i, snapshot in enumerate(snapshots) if snapshot["id"] == rises_of), None)
     if at is not None:
-        rules.rise_conditions(
+        disk_rules.rise_conditions(
             assessment,
             latest=snapshots[at]["disks"],
             previous=selectors.previous_readings(snapshots[at:], device_id=device.pk, more=more),

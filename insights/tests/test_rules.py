@@ -2,7 +2,7 @@
 
 import pytest
 
-from insights import rules
+from insights import disk_rules, rules
 from inventory.columns import disks_of, model_key
 
 T = rules.Thresholds()
@@ -107,12 +107,16 @@ def test_a_regression_beyond_the_threshold_is_a_condition_per_category():
 
 def test_thresholds_judge_the_exact_gap_not_the_rounded_one():
     """89.99 against a baseline of 100 is 10.01 % below, more than REGRESSION_PCT's 10 %: the
-    gap was rounded to 10.0 first, and nothing opened. The message still reads one decimal."""
+    gap was rounded to 10.0 first, and nothing opened. Its message then read "10 % below",
+    which the rule is not: it reads 10.01 %, one decimal otherwise."""
     (condition,) = assess(latest={"cpu": 89.99}, own={"cpu": 100.0}).holding
-    assert condition.message == "cpu score 10 % below its own baseline (100 → 89.99)"
+    assert condition.message == "cpu score 10.01 % below its own baseline (100 → 89.99)"
+    (condition,) = assess(latest={"cpu": 89.44}, own={"cpu": 100.0}).holding
+    assert condition.message == "cpu score 10.6 % below its own baseline (100 → 89.44)"
     assert assess(latest={"cpu": 90.0}, own={"cpu": 100.0}).holding == []  # 10 %: within
     peers = {"own": None, "peers_by_cpu": {"global": 100.0}, "peer_count": 2}
-    assert [c.kind for c in assess(latest={"global": 84.99}, **peers).holding] == ["below_peers"]
+    (condition,) = assess(latest={"global": 84.99}, **peers).holding
+    assert condition.message.startswith("global score 15.01 % below 2 other machines")
     assert assess(latest={"global": 85.0}, **peers).holding == []
 
 
@@ -130,10 +134,12 @@ def disk(**readings):
 
 def disk_assess(latest, previous=None, open_disks=()):
     assessment = rules.Assessment()
-    rules.disk_conditions(
+    disk_rules.disk_conditions(
         assessment, latest=disks_of(latest), open_disks=list(open_disks), thresholds=T
     )
-    rules.rise_conditions(assessment, latest=disks_of(latest), previous=disks_of(previous or []))
+    disk_rules.rise_conditions(
+        assessment, latest=disks_of(latest), previous=disks_of(previous or [])
+    )
     return assessment
 
 

@@ -1,0 +1,95 @@
+"""What a machine's disks say (CONTRACT Part 2, "Insights"): smart_failing, disk_hot and
+smart_degrading from their SMART readings, as plain functions over plain data (insights.rules
+holds the conditions and the score rules)."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from inventory.columns import disk_label, one_line
+
+from .rules import Assessment, Condition, Thresholds
+
+HEALTHY = frozenset({"PASSED", "OK"})
+SMART_COUNTERS = ("reallocated_sectors", "pending_sectors", "offline_uncorrectable", "media_errors")
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def disk_conditions(
+    assessment: Assessment,
+    *,
+    latest: Mapping[str, Mapping[str, Any]],
+    open_disks: Sequence[tuple[str, str]],
+    thresholds: Thresholds,
+) -> None:
+    """smart_failing and disk_hot for each disk of the latest snapshot; `open_disks` the
+    (kind, disk) of open items, so that a disk gone closes them (a disk missing from a
+    snapshot that lists others; one that lists none did not read them)."""
+    for key, disk in latest.items():
+        label = disk_label(disk)
+        health = disk.get("smart_health")
+        if isinstance(health, str) and health.strip():
+            if health.strip().upper() in HEALTHY:
+                assessment.over.add(("smart_failing", "", key))
+            else:
+                assessment.holding.append(
+                    Condition(
+                        "smart_failing",
+                        "critical",
+                        f"disk {label} reports SMART {one_line(health)}",
+                        disk=key,
+                    )
+                )
+        temperature = disk.get("temperature_c")
+        if isinstance(temperature, int | float) and not isinstance(temperature, bool):
+            if temperature >= thresholds.disk_hot_c:
+                assessment.holding.append(
+                    Condition(
+                        "disk_hot",
+                        "warning",
+                        f"disk {label} is at {temperature:g} °C "
+                        f"(limit {thresholds.disk_hot_c:g} °C)",
+                        disk=key,
+                    )
+                )
+            else:
+                assessment.over.add(("disk_hot", "", key))
+    if not latest:  # no disk at all: not read (a partial capture), not every disk removed
+        return
+    for kind, key in open_disks:
+        if key not in latest and kind in ("smart_failing", "disk_hot"):
+            assessment.over.add((kind, "", key))  # the disk is gone
+
+
+def rise_conditions(
+    assessment: Assessment,
+    *,
+    latest: Mapping[str, Mapping[str, Any]],
+    previous: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """smart_degrading for each disk of a snapshot whose counters rose: `previous` holds, per
+    disk, its readings at the previous snapshot that had it. Judged once, when the snapshot
+    that shows the rise arrives: judged again later (a capture of before replayed into its
+    past, a rescore), a rise already acknowledged would open a second item."""
+    for key, disk in latest.items():
+        before = previous.get(key)
+        if before is None:
+            continue
+        rises = [
+            f"{name.replace('_', ' ')} {old} → {new}"
+            for name in SMART_COUNTERS
+            if (new := _count(disk.get(name))) is not None
+            and (old := _count(before.get(name))) is not None
+            and new > old
+        ]
+        if rises:
+            assessment.holding.append(
+                Condition(
+                    "smart_degrading",
+                    "critical",
+                    f"disk {disk_label(disk)} is degrading: {', '.join(rises)}",
+                    disk=key,
+                )
+            )
