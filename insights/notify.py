@@ -244,25 +244,38 @@ class Sender:
         Row.objects.filter(created_at__lt=old, next_attempt_at__isnull=True).delete()
 
     def _exit(self) -> None:
-        # what this process's thread is sending (a claimed row is not due: cut short, it waited
-        # ~50 s for its claim to run out) and what is due; not in a child that never sent
-        busy = self._pid == os.getpid() and (self._sending or self._waiting())
-        if busy and not self.drain(EXIT_WAIT_S):
-            self.log_waiting()
+        # not in a child that never sent: what this process's thread is sending, and what is
+        # due, is sent first (a claimed row is not due: cut short, it waited ~50 s for its
+        # claim to run out); then what is left is said, retries included
+        if self._pid != os.getpid():
+            return
+        if self._sending or self._undelivered(due=True):
+            self.drain(EXIT_WAIT_S)
+        self.log_waiting()
 
     @staticmethod
-    def _waiting() -> list[str]:
+    def _undelivered(*, due: bool = False) -> list[str]:
+        """The titles of this server's notifications not delivered yet: those due now, or
+        all (being sent, due, waiting for their retry)."""
         try:
             close_old_connections()
-            return list(_due()[1].values_list("title", flat=True))
+            rows = (
+                _due()[1]
+                if due
+                else Row.objects.filter(
+                    next_attempt_at__isnull=False, target__in=_targets()
+                ).order_by("next_attempt_at", "id")
+            )
+            return list(rows.values_list("title", flat=True)[:100])
         except Exception:  # the database may be gone at exit: the rows, if any, are kept
             return []
 
     def log_waiting(self) -> None:
-        """Say what a stopping process leaves due: sent by the next process that runs."""
-        if waiting := self._waiting():
+        """Say what a stopping process leaves undelivered: sent by the next process that runs
+        (a retry when it is due)."""
+        if waiting := self._undelivered():
             logger.warning(
-                "%d notification(s) still due at exit, left to the next server process: %s",
+                "%d notification(s) not delivered at exit, left to the next server process: %s",
                 len(waiting),
                 "; ".join(repr(title) for title in waiting),
             )

@@ -414,9 +414,41 @@ def test_what_a_stopping_process_leaves_due_is_counted_and_named(caplog, setting
     with caplog.at_level(logging.WARNING, logger="insights.notify"):
         notify.Sender().log_waiting()  # a sender whose thread never ran: nothing was sent
     assert caplog.messages == [
-        "2 notification(s) still due at exit, left to the next server process: 'n0'; 'n1'"
+        "2 notification(s) not delivered at exit, left to the next server process: 'n0'; 'n1'"
     ]
     assert Notification.objects.filter(sent_at__isnull=True, attempts=0).count() == 2
+
+
+def test_a_stopping_process_names_what_it_was_sending_and_what_waits_for_its_retry(
+    notify_to, monkeypatch, caplog
+):
+    """A receiver that never answers, then SIGTERM: the notification being sent (claimed, so
+    not "due") and those waiting for their retry were left unsaid."""
+    url = "json://127.0.0.1:9/hook"
+    notify_to(url)
+    monkeypatch.setattr(notify, "EXIT_WAIT_S", 0.3)
+    sending, retrying = _due(2, url)
+    Notification.objects.filter(pk=retrying.pk).update(
+        attempts=1, next_attempt_at=timezone.now() + datetime.timedelta(minutes=5)
+    )
+    started = threading.Event()
+
+    def hangs(notification, url, *, timeout):
+        started.set()
+        time.sleep(1.0)
+        return "timed out"
+
+    sender = notify.Sender(deliver=hangs)
+    sender.wake()
+    assert started.wait(10)
+    with caplog.at_level(logging.WARNING, logger="insights.notify"):
+        sender._exit()  # what atexit runs: the drain gives up after EXIT_WAIT_S
+    said = list(caplog.messages)
+    sender.stop()
+
+    assert said == [
+        "2 notification(s) not delivered at exit, left to the next server process: 'n0'; 'n1'"
+    ]
 
 
 def test_a_notification_to_another_servers_url_is_left_to_it_then_given_up(
