@@ -119,12 +119,17 @@ def _decode(data: bytes) -> tuple[str, list[str]]:
     try:
         return data.decode("utf-8-sig"), []  # the BOM spreadsheets write is dropped
     except UnicodeDecodeError as error:
-        try:
-            return data.decode("cp1252"), [MSG_WINDOWS_1252]
-        except UnicodeDecodeError:  # bytes Windows-1252 has no character for
-            line = data[: error.start].count(b"\n") + 1
-            detail = f"line {line}: byte 0x{data[error.start]:02x} is not UTF-8"
-            raise ImportFileError([MSG_ENCODING.format(detail=detail)]) from None
+        # a UTF-8 file with a bad byte somewhere ("Łódź" read fine elsewhere) is not
+        # Windows-1252: read so, every accent of it would be stored garbled ("Å\x81Ã³dÅº")
+        read = data.decode("utf-8", errors="replace")
+        if not any(ord(char) > 0x7F and char != "\ufffd" for char in read):
+            try:
+                return data.decode("cp1252"), [MSG_WINDOWS_1252]
+            except UnicodeDecodeError:  # bytes Windows-1252 has no character for
+                pass
+        line = data[: error.start].count(b"\n") + 1
+        detail = f"line {line}: byte 0x{data[error.start]:02x} is not UTF-8"
+        raise ImportFileError([MSG_ENCODING.format(detail=detail)]) from None
 
 
 def _column(cell: str) -> str:

@@ -196,6 +196,11 @@ def test_utf8_with_or_without_bom_is_read(tmp_path):
     [
         # neither UTF-8 nor Windows-1252, which has no character for 0x81
         (b"hostname,location\nws,Z\x81rich\n", "line 2: byte 0x81 is not UTF-8"),
+        # UTF-8 but for one byte: read as Windows-1252, "Łódź" would be stored garbled
+        (
+            "hostname,location\nws-1,Łódź\n".encode() + b"ws-2,Z\xfcrich\n",
+            "line 3: byte 0xfc is not UTF-8",
+        ),
         ("hostname\nws\n".encode("utf-16"), "it is UTF-16"),
     ],
 )
