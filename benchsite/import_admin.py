@@ -24,7 +24,9 @@ MSG_EXPIRED = "Nothing to confirm: upload the file again."
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8 (with or without BOM), or Windows-1252.")
+    file = forms.FileField(
+        label="CSV file", help_text="UTF-8 (with or without BOM), or Windows-1252."
+    )
 
 
 def _page(model_admin, request, **context):

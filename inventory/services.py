@@ -322,8 +322,12 @@ def link_update(*, link: ManufacturerLink, data: Mapping[str, Any]) -> Manufactu
 @transaction.atomic
 def devices_latest_snapshot_refresh(*, device_ids: Iterable[int]) -> None:
     """Point each of these devices at its newest snapshot by capture time (none without one),
-    with the peer keys of that one: its hardware columns, filters, search and peers follow."""
+    with the peer keys of that one: its hardware columns, filters, search and peers follow.
+    Each device's row is locked first, as a submission locks it: one storing a newer snapshot
+    meanwhile is waited for, not overwritten with the older one read before it committed."""
     for device_id in sorted(set(device_ids)):
+        if not Device.objects.select_for_update().filter(pk=device_id).values_list("pk"):
+            continue  # deleted meanwhile
         newest = (
             HardwareSnapshot.objects.filter(device_id=device_id)
             .order_by("-captured_at", "-id")
