@@ -2,6 +2,7 @@
 its links and its documents, composed here because this layer may import every app."""
 
 import json
+import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
@@ -18,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
 
 from documents.admin import DocumentInline, DocumentUploads
+from documents.models import Document
 from insights import services as services_insights
 from insights.models import AttentionItem
 from inventory import changelog, history, services
@@ -33,6 +35,7 @@ from inventory.schema import CATEGORIES
 from inventory.selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
 
 from . import device_services
+from .auth import may_view
 from .compare import compare_selected, compare_view
 from .import_admin import import_view
 from .lookup import MAX_ID
@@ -40,6 +43,10 @@ from .pagination import KeysFirstPaginator
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
 from .templatetags.humanize_scores import cpu_short, run_badge, uncounted
+
+# a document named in a history line: by the admin ("Added document “a.pdf”.") or the API
+# ('Added through the API: document "a.pdf" (manual).')
+DOCUMENT_NAMED = re.compile(r'(document )(“[^”]*”|"[^"]*")')
 
 # snapshots offered by the compare page's picker, newest first (years of daily runs stay a list)
 COMPARE_CHOICES = 1000
@@ -320,6 +327,16 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         if inlines:
             text += " " + LogEntry(change_message=json.dumps(inlines)).get_change_message()
         return text
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        actions = getattr(response, "context_data", {}).get("action_list") or ()
+        if not may_view(request.user, Document):
+            # an account that may not open documents does not read their names here either
+            # ("Added document “invoice-2025-ACME.pdf”."): said, without the name
+            for entry in actions:
+                entry.change_message = DOCUMENT_NAMED.sub(r"\1“…”", entry.get_change_message())
+        return response
 
     # the devices' CPU peers are judged again once the deletion commits
     def delete_model(self, request, obj):

@@ -2,10 +2,13 @@
 
 import copy
 import html
+import json
 import uuid
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 
 from inventory.models import Device, Tag
 from inventory.tests.factories import DeviceFactory
@@ -175,3 +178,38 @@ def test_a_submission_under_the_same_name_leaves_no_entry(submit, example):
     again["submission_id"] = str(uuid.uuid4())
     submit(again)
     assert not LogEntry.objects.exists()
+
+
+def test_the_history_names_no_document_to_an_account_that_may_not_view_documents(admin_client):
+    """A device viewer read every invoice's and warranty's file name in the device's history,
+    though the documents' pages were closed to it."""
+    from django.contrib.admin.models import ADDITION
+
+    from benchsite.tests.accounts import staff_client
+
+    device = DeviceFactory(hostname="nas")
+    for message in (
+        'Added through the API: document "invoice-2025-ACME.pdf" (invoice).',
+        json.dumps([{"added": {"name": "document", "object": "warranty-NAS.pdf"}}]),
+        'Changed through the API: location "lab" → "rack".',
+    ):
+        LogEntry.objects.create(
+            user_id=User.objects.create_user(f"u{LogEntry.objects.count()}").pk,
+            content_type=ContentType.objects.get_for_model(Device),
+            object_id=str(device.pk),
+            object_repr="nas",
+            action_flag=ADDITION,
+            change_message=message,
+        )
+    viewer = staff_client("inventory.view_device")
+
+    page = html.unescape(
+        viewer.get(f"/admin/inventory/device/{device.pk}/history/").content.decode()
+    )
+
+    assert "invoice-2025-ACME" not in page and "warranty-NAS" not in page
+    assert "Added through the API: document “…” (invoice)." in page
+    assert "Added document “…”." in page
+    assert 'location "lab" → "rack"' in page
+    everything = history(admin_client, device)
+    assert "invoice-2025-ACME.pdf" in everything and "warranty-NAS.pdf" in everything
