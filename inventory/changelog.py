@@ -40,9 +40,10 @@ def actor_user(actor: Any):
 
 
 def shown(value: Any) -> str:
-    """A value as a history line quotes it: "lab"."""
+    """A value as a history line quotes it: "lab"; a list each of its values: "a", "b" (a tag
+    named "linux, serveur" is not two)."""
     if isinstance(value, list | tuple):
-        return '"' + ", ".join(str(v) for v in value) + '"'
+        return ", ".join(shown(v) for v in value) if value else '""'
     text = "" if value is None else str(value)
     if len(text) > 80:  # a long description: enough to recognise it
         text = text[:77] + "..."
@@ -50,7 +51,7 @@ def shown(value: Any) -> str:
 
 
 def describe_changes(changes: Mapping[str, tuple[Any, Any]]) -> str:
-    """'location "lab" → "rack-2"; tags "a" → "a, b"' (fields in the order given)."""
+    """'location "lab" → "rack-2"; tags "a" → "a", "b"' (fields in the order given)."""
     return "; ".join(f"{name} {shown(old)} → {shown(new)}" for name, (old, new) in changes.items())
 
 

@@ -40,7 +40,7 @@ def test_an_api_edit_is_in_the_history_with_old_and_new_values_and_the_token(
     entry = LogEntry.objects.get(object_id=str(device.pk))
     assert entry.action_flag == CHANGE
     assert entry.change_message == (
-        'Changed through the API: location "lab" → "rack-2"; tags "old-tag" → "backup, old-tag"'
+        'Changed through the API: location "lab" → "rack-2"; tags "old-tag" → "backup", "old-tag"'
     )
     assert entry.user.username == "token:inventory script"
     assert not entry.user.is_active and not entry.user.has_usable_password()

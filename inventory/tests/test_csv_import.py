@@ -291,3 +291,11 @@ def test_import_writes_in_bulk(tmp_path, django_assert_max_num_queries):
     with django_assert_max_num_queries(30):
         run(tmp_path, "hostname,location,tags\n" + rows)
     assert Device.objects.filter(location="rack").count() == 120
+
+
+def test_one_tag_with_a_comma_reads_apart_from_two_tags(tmp_path):
+    """ "linux, serveur" (one tag: ';' separates them) read exactly as the two tags linux and
+    serveur did: 'tags "" → "linux, serveur"'."""
+    out = run(tmp_path, 'hostname,tags\r\none,"linux, serveur"\r\ntwo,linux; serveur\r\n')
+    assert 'line 2 one (new): hostname "" → "one"; tags "" → "linux, serveur"' in out
+    assert 'line 3 two (new): hostname "" → "two"; tags "" → "linux", "serveur"' in out
