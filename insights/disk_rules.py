@@ -5,12 +5,9 @@ holds the conditions and the score rules)."""
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inventory.columns import disk_label, one_line
+from inventory.columns import HEALTHY, SMART_COUNTERS, disk_label, one_line
 
 from .rules import Assessment, Condition, Thresholds
-
-HEALTHY = frozenset({"PASSED", "OK"})
-SMART_COUNTERS = ("reallocated_sectors", "pending_sectors", "offline_uncorrectable", "media_errors")
 
 
 def _count(value: Any) -> int | None:

@@ -11,11 +11,11 @@ from django.db.models import Case, IntegerField, Q, Subquery, When
 from benchmarks import validity
 from benchmarks.models import Benchmark, Validity
 from benchsite.prepared import Prepared
-from inventory.columns import disks_of
+from inventory.columns import SMART_COUNTERS, disks_of
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORY_NAMES
 
-from . import disk_rules, rules
+from . import rules
 from .models import AttentionItem, Severity
 
 # critical items before warnings, wherever open items are listed
@@ -220,7 +220,7 @@ def previous_readings(
     if not snapshots:
         return {}
     missing = {
-        key: {name for name in disk_rules.SMART_COUNTERS if disk.get(name) is not None}
+        key: {name for name in SMART_COUNTERS if disk.get(name) is not None}
         for key, disk in snapshots[0]["disks"].items()
     }
     found: dict[str, dict[str, Any]] = {}

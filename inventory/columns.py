@@ -3,7 +3,6 @@ by hardware section (inventory.models builds the model fields from them, invento
 admin's sections and the snapshot diff, the API its snapshot fields)."""
 
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -89,29 +88,51 @@ SMART_FIELDS = (
 )
 
 
-def disk_key(disk: Mapping[str, Any], *, shared: bool = False) -> str:
-    """A disk across snapshots: its serial, or its name where it has none; its serial and its
-    name where the serial is `shared` by other disks of the snapshot (NVMe namespaces report
-    their controller's, a multi-bay USB bridge one for every bay, multipath one disk twice)."""
-    serial, name = disk.get("serial"), disk.get("name")
-    if serial and name and shared:
-        return f"{serial} {name}"
-    return str(serial or name or "")
+# what a disk's smart_health says when it is sound (insights.disk_rules: anything else fails)
+HEALTHY = frozenset({"PASSED", "OK"})
+SMART_COUNTERS = ("reallocated_sectors", "pending_sectors", "offline_uncorrectable", "media_errors")
+
+
+def disk_key(disk: Mapping[str, Any]) -> str:
+    """A disk across snapshots: its serial, or its name where it has none."""
+    return str(disk.get("serial") or disk.get("name") or "")
 
 
 def disks_of(disks: Any) -> dict[str, Mapping[str, Any]]:
     """A snapshot's disks (its `disk_readings`) by disk_key; a disk with neither is left out.
-    Disks that share a serial are each kept, by serial and name: one hid the other (a FAILED
-    disk listed before a PASSED one of the same serial opened no item)."""
-    listed = [
-        disk for disk in (disks if isinstance(disks, list) else ()) if isinstance(disk, Mapping)
-    ]
-    serials = Counter(disk.get("serial") for disk in listed if disk.get("serial"))
-    return {
-        key: disk
-        for disk in listed
-        if (key := disk_key(disk, shared=serials[disk.get("serial")] > 1))
-    }
+    Disks that share a serial (a USB enclosure's bays, NVMe namespaces, multipath's one disk
+    seen twice) are one disk by that serial, read as the worst of them: the last listed hid a
+    FAILED one before it, and no item opened; keyed by serial and name instead, a bay not read
+    in one run closed its item and the next run opened it again."""
+    kept: dict[str, Mapping[str, Any]] = {}
+    for disk in disks if isinstance(disks, list) else ():
+        if isinstance(disk, Mapping) and (key := disk_key(disk)):
+            if key not in kept or _worse(disk, kept[key]):
+                kept[key] = disk
+    return kept
+
+
+def _worse(disk: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    return _badness(disk) > _badness(other)
+
+
+def _badness(disk: Mapping[str, Any]) -> tuple:
+    health = disk.get("smart_health")
+    failing = (
+        isinstance(health, str) and bool(health.strip()) and health.strip().upper() not in HEALTHY
+    )
+    temperature = disk.get("temperature_c")
+    hot = (
+        temperature
+        if isinstance(temperature, int | float) and not isinstance(temperature, bool)
+        else -1
+    )
+    errors = sum(
+        v
+        for name in SMART_COUNTERS
+        if isinstance(v := disk.get(name), int) and not isinstance(v, bool)
+    )
+    return (failing, errors, hot)
 
 
 def disk_label(disk: Mapping[str, Any]) -> str:

@@ -1,7 +1,12 @@
 """What a snapshot derives from its storage when it is recorded (inventory.columns)."""
 
-from insights.disk_rules import SMART_COUNTERS
-from inventory.columns import MODEL_KEY_LENGTH, SMART_FIELDS, disk_readings, model_key
+from inventory.columns import (
+    MODEL_KEY_LENGTH,
+    SMART_COUNTERS,
+    SMART_FIELDS,
+    disk_readings,
+    model_key,
+)
 
 STORAGE = {
     "devices": [
