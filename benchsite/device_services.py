@@ -18,7 +18,9 @@ def devices_delete(*, devices: Iterable[Device]) -> None:
     item counted it among its peers, is told at once, not at its model's next run. A judgment
     that fails is logged and leaves the deletion done."""
     keys = set()
-    for device in devices:
+    # in one order, the rows' (rescore and the ranking refresh lock them by pk): a bulk delete
+    # in the list's order could deadlock with them on PostgreSQL
+    for device in sorted(devices, key=lambda device: device.pk):
         keys.add(device.cpu_model_key)
         inventory_services.device_delete(device=device)
     for key in sorted(keys - {""}):

@@ -39,8 +39,16 @@ class DatabaseUnavailable(APIException):
 DATABASE_RETRY_S = 30
 
 
+# SQLite says these of a query the code got wrong, not of a database away: a 500 (a bug), not a
+# 503 a client would retry forever
+SCHEMA_ERRORS = ("no such column", "has no column named", "too many SQL variables", "syntax error")
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, OperationalError | InterfaceError):
+    unavailable = isinstance(exc, InterfaceError) or (
+        isinstance(exc, OperationalError) and not any(s in str(exc) for s in SCHEMA_ERRORS)
+    )
+    if unavailable:
         # the database down, restarting, unreachable or not migrated (/api/health says which):
         # a client tries again later, as after a proxy's 503; logged, as it may be a bug too
         logger.error("database error in %s", _view_name(context), exc_info=exc)

@@ -32,6 +32,7 @@ from .models import Notification as Row
 
 logger = logging.getLogger(__name__)
 
+EXIT_NAMED = 20  # named in that line; the rest counted (a rescore can leave thousands)
 EXIT_WAIT_S = 10.0  # a stopping process (gunicorn's graceful stop, a command) sends what is due
 POLL_S = 30.0  # the sender looks for due notifications this often, woken or not
 FIRST_RETRY_S, LAST_RETRY_S = 30.0, 3600.0  # the delay after a failure: doubling, up to this
@@ -266,7 +267,7 @@ class Sender:
                     next_attempt_at__isnull=False, target__in=_targets()
                 ).order_by("next_attempt_at", "id")
             )
-            return list(rows.values_list("title", flat=True)[:100])
+            return list(rows.values_list("title", flat=True))
         except Exception:  # the database may be gone at exit: the rows, if any, are kept
             return []
 
@@ -274,10 +275,13 @@ class Sender:
         """Say what a stopping process leaves undelivered: sent by the next process that runs
         (a retry when it is due)."""
         if waiting := self._undelivered():
+            named = "; ".join(repr(title) for title in waiting[:EXIT_NAMED])
+            if len(waiting) > EXIT_NAMED:
+                named += f"; … and {len(waiting) - EXIT_NAMED} more (the notifications list)"
             logger.warning(
                 "%d notification(s) not delivered at exit, left to the next server process: %s",
                 len(waiting),
-                "; ".join(repr(title) for title in waiting),
+                named,
             )
 
 

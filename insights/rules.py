@@ -122,10 +122,13 @@ def baseline(latest: Run, earlier: Sequence[Run], *, runs: int) -> dict[str, Any
 
 
 def _pct_below(gap: float, limit: float) -> str:
-    """How far below, as a message says it: to 0.1 %, as the insights read it, unless that
-    reads as the limit itself ("10 % below" for 10.01 %, where the rule is "more than 10 %")."""
-    shown = round(-gap, 1)
-    return f"{shown if shown > limit else round(-gap, 2):g}"
+    """How far below, as a message says it: to 0.1 %, as the insights read it, or to as many
+    decimals as it takes not to read as the limit itself ("10 % below" for 10.004 %, where
+    the rule is "more than 10 %")."""
+    for decimals in range(1, 10):
+        if (shown := round(-gap, decimals)) > limit:
+            return f"{shown:g}"
+    return f"{-gap!r}"
 
 
 def deviations(latest: Mapping[str, float | None], reference: Mapping[str, float]) -> dict:

@@ -229,6 +229,22 @@ def test_an_api_request_while_the_database_is_unreachable_is_a_503_to_retry(
 
 
 @pytest.mark.django_db
+def test_a_query_the_code_got_wrong_is_a_500_not_a_503_to_retry(api, monkeypatch):
+    """SQLite raises OperationalError for a missing column too: a bug, which a client told
+    "send it again later" would retry forever."""
+    from django.db import OperationalError, connection
+
+    def wrong(*args, **kwargs):
+        raise OperationalError("no such column: inventory_device.nonexistent")
+
+    monkeypatch.setattr(connection, "ensure_connection", wrong)
+    api.raise_request_exception = False
+    response = api.get("/api/devices")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error."}
+
+
+@pytest.mark.django_db
 def test_a_request_django_refuses_before_the_api_is_a_json_400(api):
     """More parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS: Django's HTML 400 page."""
     response = api.get("/api/devices?" + "&".join(["a=1"] * 1100))

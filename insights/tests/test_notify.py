@@ -451,6 +451,17 @@ def test_a_stopping_process_names_what_it_was_sending_and_what_waits_for_its_ret
     ]
 
 
+def test_a_stopping_process_names_twenty_and_counts_the_rest(caplog, settings):
+    """An upgrade's rescore left 13,596 titles on one log line (hundreds of kB)."""
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]
+    _due(25, "json://127.0.0.1:9/hook")
+    with caplog.at_level(logging.WARNING, logger="insights.notify"):
+        notify.Sender().log_waiting()
+    (line,) = caplog.messages
+    assert line.startswith("25 notification(s) not delivered at exit")
+    assert line.count("'n") == 20 and line.endswith("… and 5 more (the notifications list)")
+
+
 def test_a_notification_to_another_servers_url_is_left_to_it_then_given_up(
     notify_to, receiver, caplog
 ):

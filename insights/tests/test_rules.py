@@ -113,6 +113,8 @@ def test_thresholds_judge_the_exact_gap_not_the_rounded_one():
     assert condition.message == "cpu score 10.01 % below its own baseline (100 → 89.99)"
     (condition,) = assess(latest={"cpu": 89.44}, own={"cpu": 100.0}).holding
     assert condition.message == "cpu score 10.6 % below its own baseline (100 → 89.44)"
+    (condition,) = assess(latest={"cpu": 89.996}, own={"cpu": 100.0}).holding
+    assert condition.message.startswith("cpu score 10.004 % below")
     assert assess(latest={"cpu": 90.0}, own={"cpu": 100.0}).holding == []  # 10 %: within
     peers = {"own": None, "peers_by_cpu": {"global": 100.0}, "peer_count": 2}
     (condition,) = assess(latest={"global": 84.99}, **peers).holding
