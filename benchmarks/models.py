@@ -71,3 +71,18 @@ class Benchmark(CategoryScores):
     @property
     def category_scores(self) -> dict[str, float | None]:
         return {category.name: getattr(self, f"{category.name}_score") for category in CATEGORIES}
+
+
+class RulesApplied(models.Model):
+    """The scoring version whose rules every stored run, its device's figures and its attention
+    items were last brought to by a whole `rescore` (one row). Written once such a rescore has
+    ended: one cut short (a stop, a failure) is run again by the next `migrate`."""
+
+    scoring_version = models.PositiveSmallIntegerField()
+    applied_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "rules applied"
+
+    def __str__(self):
+        return f"scoring version {self.scoring_version}"

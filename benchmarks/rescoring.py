@@ -1,7 +1,7 @@
 """Re-applying the scoring and validity rules in force to stored runs (`manage.py rescore`,
 the benchmark list's action)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,6 +47,7 @@ def benchmark_rescore(
     benchmarks: QuerySet[Benchmark] | None = None,
     weights: Mapping[str, float] | None = None,
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> RescoreResult:
     """Re-apply the scoring, validity and run-time rules in force to stored runs: global
     score, validity and its reasons, excluded categories, the weights and scoring version
@@ -55,7 +56,12 @@ def benchmark_rescore(
     (a device's figures stored by an older rule are put right too). `dry_run` reports the
     changes and saves nothing.
 
-    Batched so memory stays flat over any history; each batch commits on its own.
+    A run's snapshot is put at the run's time where it is not (benchmarks_ingest captures it
+    then; an earlier version's rescore re-dated runs and left their snapshots at arrival), and
+    its device then points at its newest snapshot.
+
+    Batched so memory stays flat over any history; each batch commits on its own, after which
+    `progress` is told how many runs were examined so far.
     """
     weights = dict(weights or score_weights())
     thresholds = validity_thresholds()
@@ -64,13 +70,13 @@ def benchmark_rescore(
         .only(
             "id",
             "device__hostname",
-            "snapshot",
+            "snapshot__captured_at",
             *RESCORED_FIELDS,
             "received_at",
             "results",
             *CATEGORY_FIELDS,
         )
-        .select_related("device")
+        .select_related("device", "snapshot")
     )
     result = RescoreResult()
     moved: set[int] = set()  # devices with a run whose time changed
@@ -82,13 +88,11 @@ def benchmark_rescore(
             break
         last_pk = page[-1].pk
         result.examined += len(page)
-        batch, retimed = [], []
+        batch = []
         for benchmark in page:
             before = (benchmark.global_score, benchmark.validity, benchmark.run_at)
             if _rescored(benchmark, weights, thresholds):
                 batch.append(benchmark)
-                if benchmark.run_at != before[2]:
-                    retimed.append(benchmark)
                 result.changes.append(
                     Rescored(
                         benchmark.pk,
@@ -101,10 +105,13 @@ def benchmark_rescore(
                         benchmark.run_at,
                     )
                 )
-        if batch and not dry_run:
+        apart = [run for run in page if run.snapshot and run.snapshot.captured_at != run.run_at]
+        if (batch or apart) and not dry_run:
             with transaction.atomic():
                 Benchmark.objects.bulk_update(batch, RESCORED_FIELDS)
-                moved |= _snapshots_moved_with_their_runs(retimed)
+                moved |= _snapshots_moved_with_their_runs(apart)
+        if progress is not None:
+            progress(result.examined)
     if moved:  # a device's latest snapshot is its newest by the times now
         devices_latest_snapshot_refresh(device_ids=moved)
     if not dry_run:
@@ -119,14 +126,10 @@ def benchmark_rescore(
 
 
 def _snapshots_moved_with_their_runs(runs: list[Benchmark]) -> set[int]:
-    """A run's snapshot is captured at its run time (benchmarks.services.benchmark_ingest): a
-    run whose time moved (a version that dated runs by arrival) takes its snapshot along, so
-    that the device's hardware and history are those of its newest run. The devices whose
-    snapshots moved."""
+    """Each run's snapshot put at the run's time; the devices whose snapshots moved."""
     for run in runs:
-        if run.snapshot_id is not None:
-            HardwareSnapshot.objects.filter(pk=run.snapshot_id).update(captured_at=run.run_at)
-    return {run.device_id for run in runs if run.snapshot_id is not None}
+        HardwareSnapshot.objects.filter(pk=run.snapshot_id).update(captured_at=run.run_at)
+    return {run.device_id for run in runs}
 
 
 RESCORED_FIELDS = (

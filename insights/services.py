@@ -2,7 +2,7 @@
 person's acknowledgement."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -373,13 +373,21 @@ class Reevaluated:
     resolved: int = 0
 
 
-def attention_evaluate_all(*, devices: Iterable[Device] | None = None) -> Reevaluated:
+EVALUATED_TOLD = 1000  # attention_evaluate_all's progress: told every this many devices
+
+
+def attention_evaluate_all(
+    *, devices: Iterable[Device] | None = None, progress: Callable[[int], None] | None = None
+) -> Reevaluated:
     """Re-evaluate every benchmarked device, or these `devices` (after `rescore`: new weights
-    or thresholds): how many, and how many items opened and resolved."""
+    or thresholds): how many, and how many items opened and resolved; `progress` is told the
+    count every EVALUATED_TOLD devices."""
     if devices is None:
         devices = Device.objects.filter(last_benchmark_at__isnull=False)
     done = Reevaluated()
     for device in devices:
+        if progress is not None and done.devices and done.devices % EVALUATED_TOLD == 0:
+            progress(done.devices)
         events = attention_evaluate(device=device, reevaluating=True)
         done.devices += 1
         done.opened += sum(event.kind == OPENED for event in events)

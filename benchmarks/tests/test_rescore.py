@@ -200,11 +200,57 @@ def test_migrate_applies_this_versions_rules_to_runs_an_earlier_version_scored(s
 
     call_command("migrate", stdout=out)
 
-    assert "Runs scored by an earlier version" in out.getvalue()
+    assert APPLYING in out.getvalue()
     run = Benchmark.objects.get(pk=body["benchmark_id"])
     assert (run.scoring_version, run.validity) == (2, "suspect")
     assert AttentionItem.objects.filter(kind="smart_failing", closed_at__isnull=True).exists()
     # and once done, a migrate has nothing to do
     out = io.StringIO()
     call_command("migrate", stdout=out)
-    assert "earlier version" not in out.getvalue()
+    assert APPLYING not in out.getvalue()
+
+
+APPLYING = "rules are not applied to every stored run yet: applying them (manage.py rescore)"
+
+
+def test_a_rescore_cut_short_is_run_again_by_the_next_migrate(submit, example):
+    """A migrate stopped during its rescore (systemd, Ctrl-C on a start that looked hung)
+    left every run at this scoring version and the attention never evaluated: the next one
+    thought the work done. The marker is written only once a whole rescore has ended. Also a
+    database an earlier version's rescore re-dated: its snapshots stayed at their arrival."""
+    from benchmarks.models import RulesApplied
+    from insights.models import AttentionItem
+
+    example["hardware"]["storage"]["devices"][0]["smart_health"] = "FAILED"
+    body = submit(example).json()
+    AttentionItem.objects.all().delete()  # never evaluated
+    RulesApplied.objects.all().delete()  # the rescore did not end
+    HardwareSnapshot.objects.update(captured_at=timezone.now() + timedelta(minutes=1))
+
+    call_command("migrate", stdout=io.StringIO())
+
+    assert AttentionItem.objects.filter(kind="smart_failing", closed_at__isnull=True).exists()
+    run = Benchmark.objects.select_related("snapshot").get(pk=body["benchmark_id"])
+    assert run.snapshot.captured_at == run.run_at
+    assert RulesApplied.objects.get().scoring_version == 2
+
+
+def test_a_rescore_that_fails_after_migrate_leaves_the_server_to_start(
+    submit, example, monkeypatch
+):
+    """Its exception made migrate exit non-zero: scripts/serve and the Docker entry point
+    never started the server, and each retry failed the same way."""
+    from benchmarks.models import RulesApplied
+
+    submit(example)
+    RulesApplied.objects.all().delete()
+
+    def broken(**kwargs):
+        raise RuntimeError("one odd old run")
+
+    monkeypatch.setattr("insights.management.commands.rescore.benchmark_rescore", broken)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("migrate", stdout=out, stderr=err)
+
+    assert "manage.py rescore failed (one odd old run): the server starts" in err.getvalue()
+    assert not RulesApplied.objects.exists()  # the next migrate tries again

@@ -10,18 +10,23 @@ SQLite needs none: its writers take turns on the file.
 A database from an earlier version (an upgrade, a restored archive) holds runs scored, dated
 and judged by that version's rules, and no attention items for them: a failing disk stayed
 unmarked until someone ran `manage.py rescore`, which the upgrade notes asked for. A full
-migrate runs it when any run's scoring_version is older than this version's (one query when
-none is), on the server that migrates, before the servers answer.
+migrate runs it when the rules in force were not applied whole (benchmarks.RulesApplied: a
+rescore cut short, by a stop or a failure, is run again) or a run was scored by an earlier
+version (a server of it still submitting); two queries when neither. Its failure is said and
+leaves the server to start: `manage.py rescore` by hand once its cause is fixed.
 """
 
 import io
+import logging
 
 from django.core.management import call_command
 from django.core.management.commands.migrate import Command as MigrateCommand
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from benchmarks.models import Benchmark
+from benchmarks.models import Benchmark, RulesApplied
 from benchmarks.scoring import SCORING_VERSION
+
+logger = logging.getLogger(__name__)
 
 # an application-wide key of pg_advisory_lock: the same on every server of one database
 LOCK_KEY = 0x42656E6368  # "Bench"
@@ -35,7 +40,10 @@ class Command(MigrateCommand):
             return
         with connection.cursor() as cursor:
             # a session lock: held by this connection until released, whatever migrate commits
-            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                self.stdout.write("Another server is migrating this database: waiting for it…")
+                cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
         try:
             # the rescore too: a second server finds it done
             self.migrate(*args, **options)
@@ -48,12 +56,36 @@ class Command(MigrateCommand):
         whole = options["app_label"] is None and options["database"] == DEFAULT_DB_ALIAS
         if not whole or options["plan"] or options["check_unapplied"] or options["prune"]:
             return
-        if not Benchmark.objects.filter(scoring_version__lt=SCORING_VERSION).exists():
+        if not rules_outdated():
             return
-        shown = options["verbosity"] > 0
-        if shown:
-            self.stdout.write(
-                "Runs scored by an earlier version: applying this version's scoring, validity "
-                "and attention rules to every run (manage.py rescore)."
+        # said at any verbosity (restore migrates quietly): what it changes, people are told of
+        self.stdout.write(
+            "This version's scoring, validity and attention rules are not applied to every "
+            "stored run yet: applying them (manage.py rescore)."
+        )
+        shown = self.stdout if options["verbosity"] > 0 else io.StringIO()
+        try:
+            call_command("rescore", stdout=shown)
+        except Exception as error:
+            logger.exception("rescore after migrate failed")
+            self.stderr.write(
+                f"manage.py rescore failed ({error}): the server starts with runs judged by "
+                "the earlier rules; run manage.py rescore once the cause is fixed."
             )
-        call_command("rescore", stdout=self.stdout if shown else io.StringIO())
+            return
+        if shown is not self.stdout:  # its summary, the last line
+            self.stdout.write(shown.getvalue().strip().rsplit("\n", 1)[-1])
+
+
+def rules_outdated() -> bool:
+    """Whether a run was scored by an earlier version, or the rules in force were not applied
+    whole since this version's first start (a database with no run has nothing to apply)."""
+    if Benchmark.objects.filter(scoring_version__lt=SCORING_VERSION).exists():
+        return True
+    applied = RulesApplied.objects.filter(pk=1).values_list("scoring_version", flat=True)
+    if applied and applied[0] >= SCORING_VERSION:
+        return False
+    if Benchmark.objects.exists():
+        return True
+    RulesApplied.objects.update_or_create(pk=1, defaults={"scoring_version": SCORING_VERSION})
+    return False

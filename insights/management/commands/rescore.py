@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from benchmarks.models import Benchmark
-from benchmarks.rescoring import benchmark_rescore
-from benchmarks.scoring import WeightsError, parse_weights
+from benchmarks.models import Benchmark, RulesApplied
+from benchmarks.rescoring import RESCORE_BATCH, benchmark_rescore
+from benchmarks.scoring import SCORING_VERSION, WeightsError, parse_weights
 from benchmarks.services import score_weights
 from insights.services import attention_evaluate_all
 from inventory.models import Device
@@ -48,7 +48,15 @@ class Command(BaseCommand):
         if device:
             devices = self.devices_named(device)
             benchmarks = Benchmark.objects.filter(device__in=devices)
-        result = benchmark_rescore(benchmarks=benchmarks, weights=parsed, dry_run=dry_run)
+        total = (benchmarks if benchmarks is not None else Benchmark.objects).count()
+        result = benchmark_rescore(
+            benchmarks=benchmarks,
+            weights=parsed,
+            dry_run=dry_run,
+            # a long history is told as it goes (an upgrade's migrate runs this before the
+            # server answers): a line per batch, not a silence of minutes
+            progress=self.progress("runs examined", total) if total > RESCORE_BATCH else None,
+        )
         used = parsed or score_weights()
         self.stdout.write(
             "Weights: "
@@ -90,7 +98,13 @@ class Command(BaseCommand):
                 "notified) by a run without --dry-run."
             )
             return
-        evaluated = attention_evaluate_all(devices=devices)
+        evaluated = attention_evaluate_all(
+            devices=devices, progress=self.progress("devices evaluated", None)
+        )
+        if devices is None:  # every run and device: the rules in force are applied whole
+            RulesApplied.objects.update_or_create(
+                pk=1, defaults={"scoring_version": SCORING_VERSION}
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rescored: {counts}. "
@@ -98,6 +112,12 @@ class Command(BaseCommand):
                 f"{evaluated.opened} item(s) opened, {evaluated.resolved} resolved."
             )
         )
+
+    def progress(self, what: str, total: int | None):
+        def tell(done: int) -> None:
+            self.stdout.write(f"  {done:,}{f' of {total:,}' if total else ''} {what}")
+
+        return tell
 
     @staticmethod
     def devices_named(names: list[str]) -> list[Device]:
