@@ -214,9 +214,13 @@ def test_a_file_excel_saved_in_western_europe_is_read_and_said_to_be(tmp_path):
     """French Excel's "CSV (séparateur: point-virgule)" is Windows-1252: it was refused."""
     data = "hostname;location\r\npc-helene;Bureau d’Hélène\r\n".encode("cp1252")
 
-    out = run(tmp_path, data)
+    out = run(tmp_path, data, "--dry-run")
+    assert csv_file.MSG_WINDOWS_1252 in out and 'location "" → "Bureau d’Hélène"' in out
+    # written only once asked: DOS's cp850 reads as Windows-1252 too, garbled ("H‚lŠne")
+    assert "then import it with --windows-1252" in refused(tmp_path, data)
+    assert not Device.objects.exists()
 
-    assert csv_file.MSG_WINDOWS_1252 in out
+    run(tmp_path, data, "--windows-1252")
     assert Device.objects.get().location == "Bureau d’Hélène"
 
 

@@ -3,7 +3,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from inventory.changelog import IMPORT_ACTOR, describe_changes
+from inventory.csv_file import MSG_WINDOWS_1252
 from inventory.csv_import import ImportFileError, csv_read, devices_import
+
+MSG_LOOK_FIRST = (
+    "The file is not UTF-8. Read as Windows-1252 (Excel's CSV in Western Europe), it imports as "
+    "--dry-run shows: check its accents there, then import it with --windows-1252, or save it "
+    "as CSV UTF-8."
+)
 
 
 class Command(BaseCommand):
@@ -18,14 +25,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would change and save nothing."
         )
+        parser.add_argument(
+            "--windows-1252",
+            action="store_true",
+            help="Import a file that is not UTF-8 as Windows-1252 (after checking its accents "
+            "with --dry-run).",
+        )
 
-    def handle(self, *args, file: Path, dry_run: bool, **options):
+    def handle(self, *args, file: Path, dry_run: bool, windows_1252: bool, **options):
         try:
             data = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}") from None
         try:
             sheet = csv_read(data)
+            guessed = MSG_WINDOWS_1252 in sheet.notes
+            if guessed and not dry_run and not windows_1252:
+                # another code page (DOS's cp850) reads as Windows-1252 too, garbled: a person
+                # looks at the accents before anything is written
+                raise ImportFileError([MSG_LOOK_FIRST])
             plan = devices_import(rows=sheet.rows, actor=IMPORT_ACTOR, dry_run=dry_run)
         except ImportFileError as exc:
             raise CommandError(f"{file}: nothing imported.\n{exc}") from None
