@@ -4,7 +4,11 @@ machines left with its CPU model (inventory knows nothing of the insights)."""
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
+from insights import notify
+from insights.delivery import DEVICE_DELETED
+from insights.models import AttentionItem
 from insights.services import attention_rejudge_peers
 from inventory import services as inventory_services
 from inventory.models import Device
@@ -16,12 +20,15 @@ def devices_delete(*, devices: Iterable[Device]) -> None:
     documents go with them) and, once that commits, judge below_peers again for the machines
     left with their CPU models, once per model: a machine below a twin that is gone, or whose
     item counted it among its peers, is told at once, not at its model's next run. A judgment
-    that fails is logged and leaves the deletion done."""
+    that fails is logged and leaves the deletion done. Each open item of a deleted device is
+    notified "resolved" first (a receiver that pairs each "opened" with its "resolved", an
+    incident tool, kept them open for ever)."""
     keys = set()
     # in one order, the rows' (rescore and the ranking refresh lock them by pk): a bulk delete
     # in the list's order could deadlock with them on PostgreSQL
     for device in sorted(devices, key=lambda device: device.pk):
         keys.add(device.cpu_model_key)
+        _close_items_of(device)
         inventory_services.device_delete(device=device)
     for key in sorted(keys - {""}):
 
@@ -29,6 +36,16 @@ def devices_delete(*, devices: Iterable[Device]) -> None:
             attention_rejudge_peers(key=key)
 
         transaction.on_commit(rejudge, robust=True)
+
+
+def _close_items_of(device: Device) -> None:
+    items = list(
+        AttentionItem.objects.filter(device=device, closed_at__isnull=True).select_related("device")
+    )
+    now = timezone.now()
+    for item in items:  # told as closed; the rows go with the device
+        item.closed_at, item.closed_by = now, DEVICE_DELETED
+    notify.announce((item, True) for item in items)
 
 
 def device_delete(*, device: Device) -> None:

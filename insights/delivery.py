@@ -26,6 +26,10 @@ def device_admin_url(device_id: int) -> str:
     return settings.SITE_URL + reverse("admin:inventory_device_change", args=(device_id,))
 
 
+# an item's closed_by when its device was deleted (benchsite.device_services)
+DEVICE_DELETED = "(its device deleted)"
+
+
 def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
     """`<hostname>: <kind>` with the item's message and the device's page; `… resolved` when
     it closed."""
@@ -36,7 +40,9 @@ def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
     if resolved:
         # the first line is what held: said to be over, not read as what holds now
         title += " resolved"
-        if item.closed_by:
+        if item.closed_by == DEVICE_DELETED:
+            what = f"Closed {when(item.closed_at)}: the device was deleted"
+        elif item.closed_by:
             what = f"Acknowledged by {item.closed_by} {when(item.closed_at)}: closed by a person"
         else:
             what = f"Resolved {when(item.closed_at)}: this no longer holds"
@@ -45,7 +51,8 @@ def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
     else:
         lines.append(f"Opened {when(item.opened_at)}.")
         kind = "failure" if item.severity == Severity.CRITICAL else "warning"
-    lines.append(device_admin_url(item.device_id))
+    if item.closed_by != DEVICE_DELETED:  # a deleted device's page is no more
+        lines.append(device_admin_url(item.device_id))
     return Notification(title=title, body="\n".join(lines), type=kind)
 
 

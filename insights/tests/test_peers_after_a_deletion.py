@@ -6,6 +6,8 @@ import pytest
 from insights.models import AttentionItem
 from inventory.models import Device
 
+from .machines import disk
+
 pytestmark = pytest.mark.django_db
 
 CPU = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
@@ -100,3 +102,20 @@ def test_a_deletion_whose_judgment_fails_is_still_done(
     assert not Device.objects.filter(hostname="a2").exists()
     assert "the judgment broke" in caplog.text
     assert _open("x")  # as before: its next run or its model's judges it
+
+
+def test_a_deleted_devices_open_items_are_notified_resolved(run, api, settings):
+    """Its items went with it, unsaid: a receiver that pairs "opened" with "resolved" kept
+    them open for ever."""
+    from insights.models import Notification
+
+    settings.NOTIFY_URLS, settings.SITE_URL = ["json://127.0.0.1:9/hook"], "http://bench.lan"
+    body = run("nas", hours_ago=1, disks=[disk(smart_health="FAILED")])
+    assert Notification.objects.count() == 1  # its "opened"
+
+    assert api.delete(f"/api/devices/{body['device_id']}").status_code == 204
+
+    resolved = Notification.objects.get(title="nas: smart_failing resolved")
+    assert resolved.item is None  # the item went with the device; its notification stays
+    assert "Closed" in resolved.body and "the device was deleted" in resolved.body
+    assert "http://bench.lan/admin/" not in resolved.body  # no page to link to
