@@ -254,3 +254,26 @@ def test_a_rescore_that_fails_after_migrate_leaves_the_server_to_start(
 
     assert "manage.py rescore failed (one odd old run): the server starts" in err.getvalue()
     assert not RulesApplied.objects.exists()  # the next migrate tries again
+
+
+def test_rescore_moves_a_batchs_snapshots_in_one_statement(monkeypatch):
+    """An upgrade moves the snapshot of every run an earlier version's rescore re-dated: one
+    UPDATE each made 100,000 statements of a 100,000-run upgrade."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("benchmarks.rescoring.RESCORE_BATCH", 10)
+    runs = [BenchmarkFactory() for _ in range(25)]
+    HardwareSnapshot.objects.update(captured_at=timezone.now() + timedelta(minutes=1))
+
+    with CaptureQueriesContext(connection) as queries:
+        rescore()
+
+    moves = [
+        q
+        for q in queries.captured_queries
+        if q["sql"].startswith('UPDATE "inventory_hardwaresnapshot"')
+    ]
+    assert len(moves) == 3  # one per batch of 10, 10 and 5
+    for run in Benchmark.objects.select_related("snapshot").filter(pk__in=[r.pk for r in runs]):
+        assert run.snapshot.captured_at == run.run_at
