@@ -19,17 +19,13 @@ from rest_framework.views import APIView
 
 from benchmarks.models import Benchmark
 from insights.models import AttentionItem, Kind, Severity
-from inventory.columns import disks_of
+from inventory.columns import disk_temperature, disks_of
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORY_NAMES
 
 from .views import AnyAccept
 
 CATEGORIES = ("global", *CATEGORY_NAMES)
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class FleetCollector:
@@ -67,7 +63,7 @@ class FleetCollector:
             if last_benchmark_at is not None:
                 last_run.add_metric((hostname,), last_benchmark_at.timestamp())
             for disk, readings in disks_of(disks).items():
-                if _number(celsius := readings.get("temperature_c")):
+                if (celsius := disk_temperature(readings)) is not None:
                     temperature.add_metric((hostname, disk), celsius)
 
         yield GaugeMetricFamily("benchtools_devices", "Devices in the inventory.", value=count)

@@ -5,13 +5,16 @@ holds the conditions and the score rules)."""
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inventory.columns import HEALTHY, SMART_COUNTERS, disk_label, one_line
+from inventory.columns import (
+    SMART_COUNTERS,
+    disk_failing,
+    disk_label,
+    disk_temperature,
+    one_line,
+    smart_count,
+)
 
 from .rules import Assessment, Condition, Thresholds
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def disk_conditions(
@@ -26,33 +29,28 @@ def disk_conditions(
     snapshot that lists others; one that lists none did not read them)."""
     for key, disk in latest.items():
         label = disk_label(disk)
-        health = disk.get("smart_health")
-        if isinstance(health, str) and health.strip():
-            if health.strip().upper() in HEALTHY:
-                assessment.over.add(("smart_failing", "", key))
-            else:
-                assessment.holding.append(
-                    Condition(
-                        "smart_failing",
-                        "critical",
-                        f"disk {label} reports SMART {one_line(health)}",
-                        disk=key,
-                    )
+        failing = disk_failing(disk)
+        if failing:
+            what = one_line(disk.get("smart_health"))
+            assessment.holding.append(
+                Condition(
+                    "smart_failing", "critical", f"disk {label} reports SMART {what}", disk=key
                 )
-        temperature = disk.get("temperature_c")
-        if isinstance(temperature, int | float) and not isinstance(temperature, bool):
-            if temperature >= thresholds.disk_hot_c:
-                assessment.holding.append(
-                    Condition(
-                        "disk_hot",
-                        "warning",
-                        f"disk {label} is at {temperature:g} °C "
-                        f"(limit {thresholds.disk_hot_c:g} °C)",
-                        disk=key,
-                    )
+            )
+        elif failing is False:
+            assessment.over.add(("smart_failing", "", key))
+        temperature = disk_temperature(disk)
+        if temperature is not None and temperature >= thresholds.disk_hot_c:
+            assessment.holding.append(
+                Condition(
+                    "disk_hot",
+                    "warning",
+                    f"disk {label} is at {temperature:g} °C (limit {thresholds.disk_hot_c:g} °C)",
+                    disk=key,
                 )
-            else:
-                assessment.over.add(("disk_hot", "", key))
+            )
+        elif temperature is not None:
+            assessment.over.add(("disk_hot", "", key))
     if not latest:  # no disk at all: not read (a partial capture), not every disk removed
         return
     for kind, key in open_disks:
@@ -77,8 +75,8 @@ def rise_conditions(
         rises = [
             f"{name.replace('_', ' ')} {old} → {new}"
             for name in SMART_COUNTERS
-            if (new := _count(disk.get(name))) is not None
-            and (old := _count(before.get(name))) is not None
+            if (new := smart_count(disk.get(name))) is not None
+            and (old := smart_count(before.get(name))) is not None
             and new > old
         ]
         if rises:

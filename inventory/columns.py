@@ -117,22 +117,29 @@ def _worse(disk: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
 
 
 def _badness(disk: Mapping[str, Any]) -> tuple:
+    errors = sum(filter(None, (smart_count(disk.get(name)) for name in SMART_COUNTERS)))
+    temperature = disk_temperature(disk)
+    return (disk_failing(disk) is True, errors, -1 if temperature is None else temperature)
+
+
+def disk_failing(disk: Mapping[str, Any]) -> bool | None:
+    """Whether the disk's SMART health says it fails (anything but PASSED or OK); None when it
+    was not read."""
     health = disk.get("smart_health")
-    failing = (
-        isinstance(health, str) and bool(health.strip()) and health.strip().upper() not in HEALTHY
-    )
+    if not isinstance(health, str) or not health.strip():
+        return None
+    return health.strip().upper() not in HEALTHY
+
+
+def disk_temperature(disk: Mapping[str, Any]) -> float | None:
     temperature = disk.get("temperature_c")
-    hot = (
-        temperature
-        if isinstance(temperature, int | float) and not isinstance(temperature, bool)
-        else -1
-    )
-    errors = sum(
-        v
-        for name in SMART_COUNTERS
-        if isinstance(v := disk.get(name), int) and not isinstance(v, bool)
-    )
-    return (failing, errors, hot)
+    number = isinstance(temperature, int | float) and not isinstance(temperature, bool)
+    return temperature if number else None
+
+
+def smart_count(value: Any) -> int | None:
+    """A SMART counter's reading, None when it is not a count (not read, or not a number)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def disk_label(disk: Mapping[str, Any]) -> str:
