@@ -27,6 +27,10 @@ def devices_delete(*, devices: Iterable[Device]) -> None:
     # in one order, the rows' (rescore and the ranking refresh lock them by pk): a bulk delete
     # in the list's order could deadlock with them on PostgreSQL
     for device in sorted(devices, key=lambda device: device.pk):
+        # its row first, as an evaluation locks it to write the device's items: an item that
+        # one is closing is read closed, not told "resolved" a second time
+        if not Device.objects.select_for_update().filter(pk=device.pk).exists():
+            continue  # deleted meanwhile
         keys.add(device.cpu_model_key)
         _close_items_of(device)
         inventory_services.device_delete(device=device)

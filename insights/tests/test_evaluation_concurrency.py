@@ -15,11 +15,13 @@ import pytest
 
 from benchmarks.services import benchmark_ingest
 from benchmarks.validation import submission_validate
+from benchsite.device_services import device_delete
 from benchsite.submission_api import evaluate_attention
 from benchsite.tests.threads import in_thread
 from insights import notify
-from insights.models import AttentionItem
+from insights.models import AttentionItem, Notification
 from insights.services import attention_evaluate
+from inventory.models import Device
 
 from .machines import disk
 
@@ -260,3 +262,40 @@ def test_inside_a_transaction_the_locks_go_with_it_and_an_error_is_its_own():
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
         )
         assert cursor.fetchone() == (0,)
+
+
+def test_a_device_deleted_while_its_item_is_being_closed_is_told_resolved_once(
+    example, settings, monkeypatch
+):
+    """The machine cools down and its evaluation is closing its disk_hot item when an admin
+    deletes the machine: the deletion waits for the evaluation and finds the item closed (it
+    read the item still open, and the receiver was told "resolved" twice)."""
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]  # the rows are what is counted
+    ingest(document(example, hour=8, celsius=65), after_store=evaluate_attention)
+    reached, go_on = threading.Event(), threading.Event()
+    real_announce = notify.announce
+
+    def announce_slowly(changes):  # inside the cooled run's evaluation, its item closed
+        changes = list(changes)
+        if changes and not reached.is_set():
+            reached.set()
+            go_on.wait(timeout=10)
+        real_announce(changes)
+
+    monkeypatch.setattr(notify, "announce", announce_slowly)
+    cooled, cooled_failures = in_thread(
+        lambda: ingest(document(example, hour=9, celsius=40), after_store=evaluate_attention)
+    )
+    assert reached.wait(timeout=10)
+    deleted, deleted_failures = in_thread(
+        lambda: device_delete(device=Device.objects.get(hostname="nas"))
+    )
+    deleted.join(timeout=0.5)  # waits for the device's row
+    go_on.set()
+    cooled.join(timeout=10)
+    deleted.join(timeout=10)
+
+    assert cooled_failures == deleted_failures == []
+    assert not Device.objects.exists()
+    titles = sorted(Notification.objects.values_list("title", flat=True))
+    assert titles == ["nas: disk_hot", "nas: disk_hot resolved"]
