@@ -29,7 +29,7 @@ from inventory.runs import RunRecord, device_run_record
 from inventory.schema import Results, Submission
 from inventory.services import IdentityKeys, device_find_or_create, snapshot_record
 
-from . import scoring, validity
+from . import scoring, signals, validity
 from .models import CATEGORY_FIELDS, Benchmark, Validity
 
 logger = logging.getLogger(__name__)
@@ -303,4 +303,6 @@ def benchmark_delete(*, benchmarks: QuerySet[Benchmark]) -> int:
     device_ids = list(benchmarks.values_list("device_id", flat=True).distinct())
     deleted, _ = benchmarks.delete()
     device_ranking_refresh(device_ids=device_ids)
+    if deleted:
+        signals.runs_deleted.send(sender=Benchmark, device_ids=sorted(device_ids))
     return deleted

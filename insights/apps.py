@@ -6,4 +6,15 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self):
-        from . import checks  # noqa: F401 (registers the NOTIFY_URLS check)
+        from benchmarks.signals import runs_deleted
+        from inventory.signals import snapshots_deleted
+
+        from . import (
+            checks,  # noqa: F401 (registers the NOTIFY_URLS check)
+            receivers,
+        )
+
+        runs_deleted.connect(receivers.runs_deleted, dispatch_uid="insights.runs_deleted")
+        snapshots_deleted.connect(
+            receivers.snapshots_deleted, dispatch_uid="insights.snapshots_deleted"
+        )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from benchsite.prepared import Prepared
 
-from . import changelog, columns, schema
+from . import changelog, columns, schema, signals
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
@@ -345,6 +345,7 @@ def snapshot_delete(*, snapshots: QuerySet[HardwareSnapshot]) -> int:
     points at its newest remaining one, with the peer keys of that one: its hardware columns,
     filters, search and peers follow. Returns how many snapshots were deleted."""
     device_ids = set(snapshots.values_list("device_id", flat=True))
+    keys_before = dict(Device.objects.filter(pk__in=device_ids).values_list("pk", "cpu_model_key"))
     _, deleted = snapshots.delete()
     # the foreign key's SET_NULL left these without one
     devices_latest_snapshot_refresh(
@@ -352,7 +353,10 @@ def snapshot_delete(*, snapshots: QuerySet[HardwareSnapshot]) -> int:
             pk__in=device_ids, latest_snapshot__isnull=True
         ).values_list("pk", flat=True)
     )
-    return deleted.get(HardwareSnapshot._meta.label, 0)
+    count = deleted.get(HardwareSnapshot._meta.label, 0)
+    if count:
+        signals.snapshots_deleted.send(sender=HardwareSnapshot, cpu_model_keys=keys_before)
+    return count
 
 
 @transaction.atomic

@@ -1,0 +1,48 @@
+"""Runs and snapshots deleted (the admin, a script): the devices they belonged to, and the
+machines of their CPU models, are judged again once the deletion commits. A run deleted as
+bogus (measured during a backup, say) takes the item it opened with it, not at the machine's
+next run; a run that was the peers' median moves their judgment."""
+
+import logging
+from collections.abc import Iterable, Mapping
+
+from django.db import transaction
+
+from inventory.models import Device
+
+from .services import attention_evaluate, attention_rejudge_peers
+
+log = logging.getLogger(__name__)
+
+
+def runs_deleted(*, device_ids: Iterable[int], **kwargs) -> None:
+    ids = list(device_ids)
+    transaction.on_commit(lambda: judge_again(device_ids=ids))
+
+
+def snapshots_deleted(*, cpu_model_keys: Mapping[int, str], **kwargs) -> None:
+    before = dict(cpu_model_keys)
+    transaction.on_commit(lambda: judge_again(device_ids=sorted(before), cpu_keys_before=before))
+
+
+def judge_again(
+    *, device_ids: Iterable[int], cpu_keys_before: Mapping[int, str] | None = None
+) -> None:
+    """Each device still there, as rescore judges it (what a person acknowledged since its
+    newest run stays closed) with its CPU twins; and the twins of a CPU model a device no
+    longer has (its newest snapshot went). A device that fails is logged; the others are
+    judged still."""
+    left_models = set()
+    for device in Device.objects.filter(pk__in=list(device_ids)).order_by("pk"):
+        try:
+            attention_evaluate(device=device, reevaluating=True, peers_too=True)
+        except Exception:
+            log.exception("judging %s again after a deletion failed", device.hostname)
+        before = (cpu_keys_before or {}).get(device.pk, "")
+        if before and before != device.cpu_model_key:
+            left_models.add(before)
+    for key in sorted(left_models):
+        try:
+            attention_rejudge_peers(key=key)
+        except Exception:
+            log.exception("judging the machines of CPU model key %r again failed", key)
