@@ -41,6 +41,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
         _number_parameter(request, self.page_size_query_param)
         return super().paginate_queryset(queryset, request, view)
 
+    def get_schema_operation_parameters(self, view):
+        # the bounds the 400 above and max_page_size keep, told to clients (and to schemathesis)
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         # OpenAPI 3.1 (the document's version): null is a type; "nullable" is 3.0's, and a
         # validator of 3.1 read next and previous as strings that are never null

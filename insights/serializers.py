@@ -29,8 +29,12 @@ class AttentionItemSerializer(serializers.ModelSerializer):
 class AttentionQuerySerializer(serializers.Serializer):
     """GET /api/attention's filters."""
 
-    device = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    device = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Items of this device."
+    )
     kind = serializers.ChoiceField(
         choices=AttentionItem._meta.get_field("kind").choices, required=False
     )
-    state = serializers.ChoiceField(choices=("open", "closed", "all"), default="open")
+    state = serializers.ChoiceField(
+        choices=("open", "closed", "all"), default="open", help_text="Default open."
+    )

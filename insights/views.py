@@ -1,5 +1,5 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -54,17 +54,7 @@ class AttentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IdViewS
             queryset = queryset.filter(kind=params["kind"])
         return queryset.order_by("-opened_at", "-id")
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("device", int, description="Items of this device."),
-            OpenApiParameter(
-                "kind", str, enum=[k for k, _ in AttentionItem._meta.get_field("kind").choices]
-            ),
-            OpenApiParameter(
-                "state", str, enum=["open", "closed", "all"], description="Default open."
-            ),
-        ]
-    )
+    @extend_schema(parameters=[AttentionQuerySerializer])  # the filters as validated
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -90,6 +90,21 @@ def test_openapi_schema_is_public_and_describes_the_contract(anon):
     assert "201" in schema["paths"]["/api/benchmark"]["post"]["responses"]
 
 
+def test_the_schema_tells_the_bounds_of_the_numbers_a_query_takes(anon):
+    """A client generated from the document (or schemathesis) learns that page 0, page_size 0
+    and device 0 are refused (a 400), and that a page holds 500 at most."""
+    schema = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    def bounds(path, name):
+        (parameter,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name]
+        return parameter["schema"].get("minimum"), parameter["schema"].get("maximum")
+
+    for path in ("/api/devices", "/api/attention", "/api/devices/{device_pk}/benchmarks"):
+        assert bounds(path, "page") == (1, None)
+        assert bounds(path, "page_size") == (1, 500)
+    assert bounds("/api/attention", "device")[0] == 1
+
+
 @pytest.mark.django_db
 def test_schema_ui_uses_local_assets(anon):
     response = anon.get("/api/schema/ui/")
