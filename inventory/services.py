@@ -129,18 +129,33 @@ def _device_for_ingest(hostname: str) -> Device | None:
     return next(iter(_BY_HOSTNAME.instances(hostname=hostname)), None)
 
 
-def _device_match_identity(keys: IdentityKeys) -> Device | None:
-    """The one device that shares a stable key, strongest key first; None if none or ambiguous.
+# what the firmware says of the hardware: a machine reinstalled gets a new machine-id, but
+# keeps these
+HARDWARE_KEYS = ("system_uuid", "serial")
 
-    Cloned VMs share a machine-id: a key held by several devices identifies none of them.
+
+def _device_match_identity(keys: IdentityKeys) -> Device | None:
+    """The one device that shares a stable key, strongest key first, and whose hardware keys
+    do not say it is another machine; None if none or ambiguous.
+
+    Cloned VMs share a machine-id: a key held by several devices identifies none of them, and
+    a clone with a DMI UUID of its own is not its template. Two boards that share a serial
+    (a vendor's batch, one not on the placeholder list) but not a UUID are two machines.
     """
     for name, value in keys.items():
         if not value:
             continue
         candidates = list(_for_ingest().filter(**{name: value})[:2])
-        if len(candidates) == 1:
+        if len(candidates) == 1 and not _another_machine(candidates[0], keys):
             return candidates[0]
     return None
+
+
+def _another_machine(device: Device, keys: IdentityKeys) -> bool:
+    return any(
+        (ours := getattr(keys, name)) and (theirs := getattr(device, name)) and ours != theirs
+        for name in HARDWARE_KEYS
+    )
 
 
 def device_find_or_create(

@@ -104,6 +104,60 @@ def test_a_key_shared_by_several_devices_identifies_none():
     assert Device.objects.get(pk=result.device_id).hostname == "clone-3"
 
 
+def test_machines_that_share_a_serial_but_not_a_uuid_stay_two():
+    """A vendor's batch of boards all reading one serial (not a known placeholder): each
+    machine has its own DMI UUID, and none of them took over the first one's device, runs and
+    name (36 machines were once merged into one, renamed at each run)."""
+    batch = "SER00000000"
+    first = ingest(
+        {"device_identifier": "node-1", **system(system_uuid="4c4c4544-0001", system_serial=batch)}
+    )
+    second = ingest(
+        {"device_identifier": "node-2", **system(system_uuid="4c4c4544-0002", system_serial=batch)}
+    )
+
+    assert first.device_id != second.device_id
+    assert sorted(Device.objects.values_list("hostname", flat=True)) == ["node-1", "node-2"]
+
+
+def test_a_cloned_vm_with_a_uuid_of_its_own_is_not_its_template():
+    template = ingest(
+        {
+            "device_identifier": "tpl",
+            **system(machine_id="3f2a9c0e5b7d41e8a6c2f0d9e8b7a615", system_uuid="1111-aaaa"),
+        }
+    )
+    clone = ingest(
+        {
+            "device_identifier": "clone",
+            **system(machine_id="3f2a9c0e5b7d41e8a6c2f0d9e8b7a615", system_uuid="2222-bbbb"),
+        }
+    )
+
+    assert clone.device_id != template.device_id
+    assert Device.objects.get(pk=template.device_id).hostname == "tpl"
+
+
+def test_a_machine_reinstalled_and_renamed_is_still_found_by_its_hardware():
+    """A new machine-id (the reinstall) does not say it is another machine: its UUID does not
+    change."""
+    before = ingest(
+        {
+            "device_identifier": "old",
+            **system(machine_id="3f2a9c0e5b7d41e8a6c2f0d9e8b7a615", system_uuid="1111-aaaa"),
+        }
+    )
+    after = ingest(
+        {
+            "device_identifier": "new",
+            **system(machine_id="9d1e7b3c2a4f48e0b5c6d7e8f9a0b1c2", system_uuid="1111-aaaa"),
+        }
+    )
+
+    assert after.device_id == before.device_id
+    assert Device.objects.get().machine_id == "9d1e7b3c2a4f48e0b5c6d7e8f9a0b1c2"
+
+
 def test_identity_keys_are_normalised():
     keys = IdentityKeys.from_system(
         System(machine_id=" AB12 ", system_uuid="4C4C-AA", system_serial=" CZC72 ")
