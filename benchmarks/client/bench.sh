@@ -66,8 +66,10 @@
 # results.network.target is the --iperf-server as given.
 #
 # Exit status: 0 the server answered "status": "ok" (or --dry-run succeeded); 1 the submission failed
-# (the JSON is kept in a file and the command to resend it is printed); 2 usage error; 3 a
-# requirement is missing (jq, curl, a writable TMPDIR with a few MB free).
+# (the JSON is kept in a file and the command to resend it is printed), or the check before the
+# benchmarks found the token refused or no API at --server; 2 usage error; 3 a requirement is
+# missing (jq, curl, a writable TMPDIR with a few MB free); 4 another bench.sh still ran after
+# 10 minutes (one live run at a time: BENCH_LOCK_FILE, default /run/lock/bench.sh.lock).
 
 # `sh bench.sh` or `curl ... | sudo sh -s --` would stop at the next line with "Illegal option"
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
@@ -100,19 +102,19 @@ readonly CV_TARGET_CPU=1.0 CV_TARGET_MEMORY=1.5 CV_TARGET_DISK=2.5 CV_TARGET_NET
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
 SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
+TOKEN_FILE="" RESEND="" RETRIES=3
 WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID=""
 # OUTPUT_OK: --output holds this run's JSON; SUBMITTING: the JSON being sent (kept if interrupted)
 OUTPUT_OK=0 SUBMITTING=""
 IS_ROOT=0
 [[ ${EUID:-$(id -u)} -eq 0 ]] && IS_ROOT=1
-# root by `su` (without -) keeps the user's PATH, without the sbin directories where dmidecode,
-# smartctl and ethtool live: they would be reported missing, and installed again for nothing
-if ((IS_ROOT)); then
-    for sbin in /usr/local/sbin /usr/sbin /sbin; do
-        [[ ":$PATH:" == *":$sbin:"* ]] || PATH="$PATH:$sbin"
-    done
-    export PATH
-fi
+# Debian's PATH for users, and root by `su` (without -), lack the sbin directories where
+# dmidecode, smartctl and ethtool live: they would be reported missing (ethtool reads a NIC's
+# speed without root), or installed again for nothing
+for sbin in /usr/local/sbin /usr/sbin /sbin; do
+    [[ ":$PATH:" == *":$sbin:"* ]] || PATH="$PATH:$sbin"
+done
+export PATH
 
 # ------------------------------------------------------------------------------ messages & usage
 
@@ -125,7 +127,11 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
   --server URL          the server's API endpoint, e.g. http://HOST:8007/api/benchmark
                         (http://HOST:8007 alone is completed with /api/benchmark; required
                         unless --dry-run)
-  --token TOKEN         API token sent as "Authorization: Bearer TOKEN" (required unless --dry-run)
+  --token TOKEN         API token sent as "Authorization: Bearer TOKEN" (required unless
+                        --dry-run; or --token-file, or the BENCH_TOKEN environment variable).
+                        Other users of the machine see a command's arguments (ps) while it runs
+  --token-file FILE     read the token from FILE's first line (e.g. /root/.bench-token, mode 600:
+                        what a cron job should use)
   --device NAME         device identifier (default: this machine's hostname)
   --iperf-server HOST[:PORT]
                         measure the network with iperf3 against HOST (port 5201 by default);
@@ -147,6 +153,12 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
                         default bench.sh waits up to 20 s, 10 s with --short, while other
                         processes use 10 % of the CPUs or more)
   --dry-run             print the JSON on stdout and send nothing
+  --retries N           when the server cannot be reached, does not answer in time or answers
+                        that it is busy (HTTP 429, 502, 503, 504), send again up to N times
+                        (0-9, default 3), after 10, 30, 90 s or as long as it asks (Retry-After);
+                        the server stores a submission once, however often it is sent
+  --resend FILE         send a submission kept by an earlier run (a failed submission keeps
+                        its JSON and prints this command), run nothing
   --output FILE         also write the JSON to FILE
   --capture DIR         keep the raw output of every command in DIR (empty or new directory)
   --from-dir DIR        build the submission from a capture directory instead of running anything
@@ -154,11 +166,14 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
 
 Each category's score is the median of its repeats; results.<category> also carries the
 repeats' scores (samples), their coefficient of variation (cv_pct) and the test's name (method).
+The token and the server's URL are checked before the first benchmark (a wrong token stops
+there, not after minutes of measuring). One run at a time: a second bench.sh started while
+one runs waits for it (at most 10 min), as two runs at once measure each other.
 Run as root for the full inventory (dmidecode, SMART) and so that missing tools (jq, curl,
 sysbench, fio, iperf3, ping, glmark2, dmidecode, smartmontools, pciutils, ethtool) are installed with
 apt-get; the summary lists what could not be collected and why. Exit status: 0 success,
-1 submission failed (the JSON is kept and the command to resend it is printed), 2 usage error,
-3 missing requirement.
+1 submission failed (the JSON is kept and the command to resend it is printed) or the server
+refused the token, 2 usage error, 3 missing requirement, 4 another bench.sh kept running.
 EOF
 }
 
@@ -204,13 +219,16 @@ parse_args() {
             # a token is any word (one of token_urlsafe's may begin with --)
             --token) if (($# < 2)) || [[ -z ${2-} ]]; then usage_error "option --token needs a value"; fi; TOKEN=$2; shift 2 ;;
             --token=*) TOKEN=${1#*=}; [[ -n $TOKEN ]] || usage_error "option --token needs a value"; shift ;;
+            --token-file) need_value "$1" $# "${2-}"; TOKEN_FILE=$2; shift 2 ;;
+            --resend) need_value "$1" $# "${2-}"; RESEND=$2; shift 2 ;;
+            --retries) need_value "$1" $# "${2-}"; RETRIES=$2; shift 2 ;;
             --device) need_value "$1" $# "${2-}"; DEVICE=$2; shift 2 ;;
             --iperf-server) need_value "$1" $# "${2-}"; IPERF_SERVER=$2; shift 2 ;;
             --output) need_value "$1" $# "${2-}"; OUTPUT=$2; shift 2 ;;
             --capture) need_value "$1" $# "${2-}"; CAPTURE=$2; shift 2 ;;
             --from-dir) need_value "$1" $# "${2-}"; FROM_DIR=$2; shift 2 ;;
             --repeats) need_value "$1" $# "${2-}"; REPEATS=$2; shift 2 ;;
-            --server=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=*)
+            --server=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=* | --token-file=* | --resend=* | --retries=*)
                 set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
             --skip-cpu) SKIP_CPU=1; shift ;;
             --skip-memory) SKIP_MEMORY=1; shift ;;
@@ -225,9 +243,16 @@ parse_args() {
         esac
     done
 
+    read_token
+    if [[ -n $RESEND ]]; then
+        ((DRY_RUN)) && usage_error "--resend sends a kept submission: it cannot be used with --dry-run"
+        [[ -z $CAPTURE && -z $FROM_DIR ]] || usage_error "--resend runs nothing: it cannot be used with --capture or --from-dir"
+        [[ -f $RESEND && -r $RESEND ]] || usage_error "--resend: cannot read '$RESEND'"
+    fi
+    [[ $RETRIES =~ ^[0-9]$ ]] || usage_error "--retries N must be a number from 0 to 9 (got '$RETRIES')"
     if ((!DRY_RUN)); then
         [[ -n $SERVER ]] || usage_error "--server URL is required (the full http://HOST:8007/api/benchmark URL), or use --dry-run to print the JSON without sending it"
-        [[ -n $TOKEN ]] || usage_error "--token TOKEN is required to submit (or use --dry-run)"
+        [[ -n $TOKEN ]] || usage_error "--token TOKEN (or --token-file FILE, or BENCH_TOKEN in the environment) is required to submit (or use --dry-run)"
     fi
     if [[ -n $SERVER && ! $SERVER =~ ^https?://[^/[:space:]]+ ]]; then
         usage_error "--server must be an http:// or https:// URL, e.g. http://HOST:8007/api/benchmark (got '$SERVER')"
@@ -271,6 +296,24 @@ parse_args() {
         fi
         [[ -n $host && ! $host =~ [[:space:]/] ]] || usage_error "--iperf-server: invalid host in '$IPERF_SERVER'"
         IPERF_HOST=$host IPERF_PORT=$port
+    fi
+}
+
+read_token() {
+    # --token, else --token-file's first line, else $BENCH_TOKEN
+    if [[ -n $TOKEN_FILE ]]; then
+        [[ -n $TOKEN ]] && usage_error "give the token once: --token or --token-file"
+        [[ -f $TOKEN_FILE && -r $TOKEN_FILE ]] || usage_error "--token-file: cannot read '$TOKEN_FILE'"
+        IFS= read -r TOKEN <"$TOKEN_FILE" || true
+        TOKEN=${TOKEN//[[:space:]]/}
+        [[ -n $TOKEN ]] || usage_error "--token-file: '$TOKEN_FILE' holds no token on its first line"
+        local mode
+        mode=$(stat -L -c %a -- "$TOKEN_FILE" 2>/dev/null)
+        if [[ $mode =~ ^[0-7]+$ ]] && (((8#$mode & 8#077) != 0)); then
+            warn "--token-file: other users may read '$TOKEN_FILE' (mode $mode): chmod 600 it"
+        fi
+    elif [[ -z $TOKEN && -n ${BENCH_TOKEN:-} ]]; then
+        TOKEN=$BENCH_TOKEN
     fi
 }
 
@@ -381,22 +424,56 @@ cleanup() {
     [[ -n $WORK && -d $WORK ]] && rm -rf -- "$WORK"
 }
 
+apt_get() {
+    # apt-get, non-interactive, in a session of its own: a Ctrl-C, or a cron job's `timeout`
+    # that stops bench.sh's process group, does not stop dpkg halfway (that left the package
+    # database "interrupted" until someone ran dpkg --configure -a); bench.sh stops once it is
+    # done. Another apt (unattended-upgrades of a morning) is waited for, up to 2 minutes.
+    local run=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 "$@")
+    if have setsid; then setsid --wait "${run[@]}"; else "${run[@]}"; fi
+}
+
 apt_install() {
     # apt_install PKG... : non-interactive install (root only); retries once after an update
     local log_file="$WORK/apt.log"
     have apt-get || { warn "apt-get not found: cannot install $*"; return 1; }
     log "installing with apt-get: $*"
-    if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log_file" 2>&1; then
+    if apt_get install -y -q --no-install-recommends "$@" >>"$log_file" 2>&1; then
         return 0
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$log_file" 2>&1
+    apt_get update -q >>"$log_file" 2>&1
     local pkg ok=0
     for pkg in "$@"; do     # one by one, so that one unknown package does not block the others
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$pkg" >>"$log_file" 2>&1 ||
+        apt_get install -y -q --no-install-recommends "$pkg" >>"$log_file" 2>&1 ||
             { warn "apt-get could not install $pkg"; ok=1; }
     done
     ((ok)) && tail -n 5 "$log_file" >&2
+    if ((ok)) && grep -q 'dpkg was interrupted' "$log_file"; then
+        warn "an earlier package installation was interrupted and left dpkg half-done: run 'dpkg --configure -a' as root, then bench.sh again"
+    fi
     return "$ok"
+}
+
+take_run_lock() {
+    # one live run at a time on a machine: a second one (cron runs that overlap, a person
+    # trying it meanwhile) waits for the first, as each would measure the other's load. The
+    # lock goes with bench.sh's process, however it ends (flock on an open descriptor).
+    have flock || return 0
+    local lock=${BENCH_LOCK_FILE:-/run/lock/bench.sh.lock}
+    [[ -d ${lock%/*} ]] || lock="${TMPDIR:-/tmp}/bench.sh.lock"
+    [[ -e $lock ]] || : 2>/dev/null >>"$lock"
+    # read-only is enough to lock, whoever created the file (root's run, a user's)
+    { exec 9<"$lock"; } 2>/dev/null || { warn "cannot open $lock: runs at once are not kept apart"; return 0; }
+    flock -n 9 && return 0
+    log "another bench.sh is running on this machine: waiting for it to end (at most 10 min), as two runs at once measure each other..."
+    # in the background and waited for, so that Ctrl-C stops the wait at once
+    flock -w 600 9 &
+    CHILD_PID=$!
+    local rc=0
+    wait "$CHILD_PID" || rc=$?
+    CHILD_PID=""
+    ((rc == 0)) || die 4 "another bench.sh still runs after 10 minutes: nothing was measured (stop it, or try later)"
+    log "the other bench.sh has ended: going on"
 }
 
 ensure_jq() {
@@ -2352,15 +2429,18 @@ keep_json() {
     local src=$1 dir dest stamp safe n
     # (return 0: a bare return in a trap's handler would give the signal's status)
     if ((OUTPUT_OK)); then printf '%s' "$OUTPUT"; return 0; fi
+    if [[ -n $RESEND ]]; then printf '%s' "$RESEND"; return 0; fi   # kept already
     stamp=$(date +%Y%m%d-%H%M%S)
     safe=$(device_name "$CAP" | tr -c 'A-Za-z0-9._-' '_')
     for dir in "$PWD" "${TMPDIR:-/tmp}"; do
+        dir=${dir%/}
         # never over another kept submission: replays of one machine's captures failing in a
         # loop (the server down) make several in one second
         for n in "" -2 -3 -4 -5 -6 -7 -8 -9; do
             dest="$dir/bench-$safe-$stamp$n.json"
             [[ -e $dest ]] && continue
-            if (set -C && cat -- "$src" >"$dest") 2>/dev/null; then printf '%s' "$dest"; return 0; fi
+            # this account's alone: it names the machine's serials, addresses and machine-id
+            if (umask 077 && set -C && cat -- "$src" >"$dest") 2>/dev/null; then printf '%s' "$dest"; return 0; fi
             break  # not writable here: the next directory
         done
     done
@@ -2368,36 +2448,121 @@ keep_json() {
 }
 
 say_resend() {
-    log "The submission is kept in $1. To send it again:"
-    log "  TOKEN=<your token>"
-    log "  curl -sS -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' --data-binary @$(printf '%q' "$1") $(printf '%q' "$SERVER")"
+    local self
+    # this script where it is a file; else (curl ... | bash -s) the server's copy
+    if [[ -f $0 && $0 == *bench*.sh ]]; then self="bash $(printf '%q' "$0")"; else self="curl -fsSL $(printf '%q' "${SERVER%/api/benchmark}/bench.sh") | bash -s --"; fi
+    log "The submission is kept in $1. To send it again (the server stores it once, however often it is sent):"
+    log "  $self --resend $(printf '%q' "$1") --server $(printf '%q' "$SERVER") --token-file FILE_WITH_THE_TOKEN"
+    log "or with curl alone (read -rs takes the token without showing it):"
+    log "  read -rs TOKEN; curl -sS -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' --data-binary @$(printf '%q' "$1") $(printf '%q' "$SERVER")"
+}
+
+token_header() {
+    # the Authorization header in a file only this account reads, for curl's -H @FILE: the
+    # token stays out of ps (removed once curl is done)
+    (umask 077 && printf 'Authorization: Bearer %s\n' "$TOKEN" >"$WORK/auth.header")
+}
+
+check_server() {
+    # before any benchmark: OPTIONS on the endpoint with the token, which the server answers 200
+    # when the token may submit. A wrong token, path or scheme stops now, not after minutes of
+    # measuring; a server that does not answer now is let be (it may be restarting: the result
+    # is sent at the end, with retries, or kept to send again).
+    ((DRY_RUN)) && return 0
+    have curl || return 0
+    local rc=0 code detail
+    token_header
+    code=$(timeout 30 curl -sS -o "$WORK/check.json" -w '%{http_code}' -X OPTIONS -H @"$WORK/auth.header" \
+        --connect-timeout 5 --max-time 20 "$SERVER" 2>"$WORK/curl.err" </dev/null) || rc=$?
+    rm -f -- "$WORK/auth.header"
+    if ((rc != 0)); then
+        warn "$SERVER does not answer now: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)$(tls_hint "$rc"); benchmarking anyway: the result is sent at the end, or kept to send again"
+        return 0
+    fi
+    detail=$(jq -r 'if type == "object" then (.detail // empty) else empty end' "$WORK/check.json" 2>/dev/null)
+    case $code in
+        2??) return 0 ;;
+        401) die 1 "the server refused the token (HTTP 401${detail:+: $detail}): nothing was measured. The token is the server's API_TOKEN (its .env) or one made in Admin > API tokens" ;;
+        403) die 1 "this token may not submit (HTTP 403${detail:+: $detail}): nothing was measured; give a token with the submit scope" ;;
+        404 | 405) die 1 "no Linux BenchTools API at $SERVER (HTTP $code): nothing was measured; give the server's endpoint, e.g. http://HOST:8007/api/benchmark" ;;
+        *) warn "the server answered HTTP $code to a check of $SERVER${detail:+ ($detail)}: benchmarking anyway" ;;
+    esac
+}
+
+tls_hint() {
+    # curl 35 "wrong version number": https:// to a server that speaks plain HTTP
+    [[ $1 == 35 ]] && grep -qi 'wrong version number' "$WORK/curl.err" 2>/dev/null &&
+        printf ' (the server speaks plain HTTP: give --server http://...)'
+    return 0
+}
+
+post_once() {
+    # post_once JSON : one POST; sets POST_RC (curl's exit), POST_CODE (the HTTP status),
+    # REDIRECT (where a redirect points) and RETRY_AFTER (the seconds a busy server asked for)
+    local json=$1 rc=0 code
+    rm -f -- "$WORK/response.json" "$WORK/response.headers"
+    # in the background and waited for, as run_timed does, so that Ctrl-C is handled at once
+    # (interrupted() keeps the JSON); the redirections on curl alone, not on a function whose
+    # `wait` the trap would run inside of, its messages sent to curl.err
+    token_header
+    timeout 130 curl -sS -o "$WORK/response.json" -D "$WORK/response.headers" -w '%{http_code} %{redirect_url}' -X POST \
+        -H @"$WORK/auth.header" -H 'Content-Type: application/json' --data-binary @"$json" \
+        --connect-timeout 10 --max-time 120 "$SERVER" >"$WORK/curl.code" 2>"$WORK/curl.err" </dev/null &
+    CHILD_PID=$!
+    wait "$CHILD_PID" || rc=$?
+    CHILD_PID=""
+    rm -f -- "$WORK/auth.header"
+    code=$(cat -- "$WORK/curl.code" 2>/dev/null)
+    POST_RC=$rc REDIRECT=${code#* } POST_CODE=${code%% *}
+    RETRY_AFTER=$(tr -d '\r' <"$WORK/response.headers" 2>/dev/null |
+        awk -F': *' 'tolower($1) == "retry-after" && $2 ~ /^[0-9]+$/ { v = $2 } END { print v }')
+}
+
+worth_retrying() {
+    # refused, reset, no answer in time, or an answer that the server is busy or restarting;
+    # not a wrong name, a TLS mismatch, a refusal of the token or of the document
+    case $POST_RC in
+        0) [[ $POST_CODE == 429 || $POST_CODE == 50[234] ]] ;;
+        7 | 28 | 52 | 55 | 56 | 124) return 0 ;;
+        *) return 1 ;;
+    esac
 }
 
 submit() {
-    local json=$1 resp="$WORK/response.json" hdr="$WORK/auth.header" code rc=0 status kept
+    local json=$1 resp="$WORK/response.json" status kept attempt=0 delay
     if ! have curl; then
         kept=$(keep_json "$json")
         warn "curl is not installed: cannot submit; the JSON is kept in ${kept:-(nowhere)}"
         return 3
     fi
-    (umask 077 && printf 'Authorization: Bearer %s\n' "$TOKEN" >"$hdr")    # keeps the token out of ps
-    # in the background and waited for, as run_timed does, so that Ctrl-C is handled at once
-    # (interrupted() keeps the JSON); the redirections on curl alone, not on a function whose
-    # `wait` the trap would run inside of, its messages sent to curl.err
-    timeout 130 curl -sS -o "$resp" -w '%{http_code} %{redirect_url}' -X POST -H @"$hdr" -H 'Content-Type: application/json' \
-        --data-binary @"$json" --connect-timeout 10 --max-time 120 "$SERVER" >"$WORK/curl.code" 2>"$WORK/curl.err" </dev/null &
-    CHILD_PID=$!
-    wait "$CHILD_PID" || rc=$?
-    CHILD_PID=""
-    code=$(cat -- "$WORK/curl.code" 2>/dev/null)
-    rm -f -- "$hdr"
-    REDIRECT=${code#* } code=${code%% *}   # where a redirect points, shown with its error
+    while :; do
+        post_once "$json"
+        if ((attempt >= RETRIES)) || ! worth_retrying; then break; fi
+        attempt=$((attempt + 1))
+        delay=$((10 * 3 ** (attempt - 1)))
+        [[ -n $RETRY_AFTER ]] && delay=$((RETRY_AFTER > 600 ? 600 : RETRY_AFTER))
+        if ((POST_RC == 0)); then
+            log "the server answered HTTP $POST_CODE (busy or restarting): sending again in $delay s ($attempt of $RETRIES)"
+        else
+            log "$SERVER: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $POST_RC): sending again in $delay s ($attempt of $RETRIES)"
+        fi
+        sleep "$delay" &
+        CHILD_PID=$!
+        wait "$CHILD_PID"
+        CHILD_PID=""
+    done
+    local rc=$POST_RC code=$POST_CODE
     status=$(jq -r 'if type == "object" then (.status // "") else "" end' "$resp" 2>/dev/null)
     if ((rc == 0)) && [[ $status == ok ]]; then
         local url
         url=$(jq -r '.device_url // empty' "$resp" 2>/dev/null)
         if [[ -n $url && $url == /* && $SERVER =~ ^(https?://[^/]+) ]]; then url="${BASH_REMATCH[1]}$url"; fi
-        log "submitted: $(jq -r '"global score \(.global_score // "-") (device \(.device_id // "?"), benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)"
+        if [[ $code == 200 ]]; then
+            # its submission_id is stored already: sent before (a retry, a resend), not twice
+            log "already stored, sent before: $(jq -r '"global score \(.global_score // "-") (device \(.device_id // "?"), benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)"
+        else
+            log "submitted: $(jq -r '"global score \(.global_score // "-") (device \(.device_id // "?"), benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)"
+        fi
         # the server's verdict on the run, where it gives one
         jq -r 'select(.validity == "suspect")
             | "the server marks this run suspect (\(.validity_reasons // [] | join(", "))): it stays in the"
@@ -2410,7 +2575,7 @@ submit() {
         # connected, or trying to, and no answer in time: not the same as a refused connection
         log "bench.sh: error: no answer from $SERVER in time (curl exit $rc): the server is overloaded or hung; send it again later"
     elif ((rc != 0)); then
-        log "bench.sh: error: could not reach $SERVER: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)"
+        log "bench.sh: error: could not reach $SERVER: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)$(tls_hint "$rc")"
     else
         if [[ -s $resp ]] && jq -e 'type == "object"' "$resp" >/dev/null 2>&1; then
             log "bench.sh: error: the server answered HTTP $code:"
@@ -2449,6 +2614,16 @@ main() {
     trap 'interrupted 143' TERM HUP
     ensure_jq
 
+    if [[ -n $RESEND ]]; then
+        # a submission kept by an earlier run: sent as it is (its submission_id makes it one)
+        jq -e 'type == "object" and (.device_identifier | type == "string")' "$RESEND" >/dev/null 2>&1 ||
+            die 2 "--resend: '$RESEND' is not a submission (a JSON object with a device_identifier)"
+        have curl || { ((IS_ROOT)) && apt_install curl; }
+        have curl || die 3 "curl is needed to submit and is not installed (apt-get install curl)"
+        log "sending $RESEND to $SERVER..."
+        submit "$RESEND"
+        return
+    fi
     if [[ -n $FROM_DIR ]]; then
         CAP=$(cd -- "$FROM_DIR" && pwd) || usage_error "--from-dir: cannot read '$FROM_DIR'"
         if ((!DRY_RUN)) && [[ $(device_name "$CAP") == unknown ]]; then
@@ -2457,6 +2632,7 @@ main() {
         fi
         ((DRY_RUN)) || have curl || { ((IS_ROOT)) && apt_install curl; }
         curl_checked
+        check_server
         step 1 "parsing the capture in $CAP (nothing is run)"
     else
         if [[ -n $CAPTURE ]]; then
@@ -2481,8 +2657,10 @@ main() {
                 refuse_iperf_self   # the server could not tell: it would count a loopback figure
             fi
         fi
+        take_run_lock
         ensure_tools
         curl_checked
+        check_server
         collect_all
     fi
 

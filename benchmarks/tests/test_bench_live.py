@@ -86,6 +86,7 @@ def test_a_short_run_lands_a_scored_benchmark_of_this_machine(server, iperf3_ser
     )
 
     assert run.returncode == 0, run.stderr[-3000:]
+    assert "benchmarking anyway" not in run.stderr  # the server took the check (OPTIONS)
     device = stored_device(server, "live-bench")
     assert f"/admin/inventory/device/{device['id']}/change/" in run.stderr + run.stdout
     snapshot, benchmark = device["last_snapshot"], device["last_benchmark"]
@@ -138,28 +139,17 @@ def test_skipped_categories_are_stored_null_and_the_global_score_renormalised(se
     assert benchmark["global_score"] == pytest.approx(benchmark["memory_score"], abs=0.01)
 
 
-def test_a_wrong_token_exits_non_zero_and_keeps_the_json(server, tmp_path):
+def test_a_wrong_token_stops_before_the_first_benchmark(server, tmp_path):
+    """bench.sh asks the server (OPTIONS /api/benchmark with the token) before measuring: a
+    wrong token was found only after minutes of benchmarks."""
     before = api_get(server, "/api/stats")["benchmarks"]
 
-    run = bench(
-        server,
-        "--skip-cpu",
-        "--skip-memory",
-        "--skip-disk",
-        "--skip-network",
-        "--skip-gpu",
-        "--device",
-        "refused",
-        token="not-the-token",
-        cwd=tmp_path,
-    )
+    run = bench(server, "--short", "--device", "refused", token="not-the-token", cwd=tmp_path)
 
-    assert run.returncode != 0
-    kept = re.search(r"The submission is kept in (\S+)\.", run.stderr)
-    assert kept, run.stderr[-2000:]
-    path = Path(kept[1]) if Path(kept[1]).is_absolute() else tmp_path / kept[1]
-    document = json.loads(path.read_text())
-    assert document["device_identifier"] == "refused"
-    assert "--data-binary @" in run.stderr and "$TOKEN" in run.stderr
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "the server refused the token (HTTP 401" in run.stderr
+    assert "nothing was measured" in run.stderr
+    assert "[2/" not in run.stderr  # no benchmark started
+    assert list(tmp_path.iterdir()) == []  # nothing to keep
     assert "not-the-token" not in run.stderr  # the secret is never echoed
     assert api_get(server, "/api/stats")["benchmarks"] == before

@@ -1,7 +1,10 @@
-"""Submitting: exit 0 only on "status": "ok"; any failure keeps the JSON and says how to resend it.
+"""Submitting: exit 0 only on "status": "ok"; any failure keeps the JSON and says how to resend it;
+a busy or unreachable server is tried again; the token and the URL are checked first.
 
 The server here is a stand-in on 127.0.0.1 that answers what the contract says the real one
-answers (201 + ids, 401, 400, 500); the real server is exercised by the live tests of the app.
+answers (201 + ids, 200 for a submission stored before, 401, 400, 500, 503 with Retry-After;
+OPTIONS on /api/benchmark: 200 to the token, 401 to another, 404 elsewhere); the real server
+is exercised by the live tests of the app.
 """
 
 import json
@@ -37,6 +40,10 @@ class FakeServer(ThreadingHTTPServer):
     def __init__(self, status: int, body: bytes):
         super().__init__(("127.0.0.1", 0), Handler)
         self.status, self.body, self.requests = status, body, []
+        # answers given first, in turn, each (status, body, headers); then status and body
+        self.script: list[tuple[int, bytes, dict]] = []
+        self.checks: list[str] = []  # the OPTIONS requests' paths
+        self.checked_with: list[str] = []  # and their Authorization headers
 
     @property
     def url(self) -> str:
@@ -49,13 +56,31 @@ class Handler(BaseHTTPRequestHandler):
         self.server.requests.append(
             {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
         )
-        status, body = self.server.status, self.server.body
+        status, body, headers = self.server.status, self.server.body, {}
+        if self.server.script:
+            status, body, headers = self.server.script.pop(0)
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             status, body = 401, b'{"detail": "Invalid token."}'
         self.send_response(status)
         if 300 <= status < 400:
             self.send_header("Location", "https://bench.lan/api/benchmark")
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_OPTIONS(self):  # noqa: N802 (http.server's naming)
+        self.server.checks.append(self.path)
+        self.server.checked_with.append(self.headers.get("Authorization"))
+        if self.path != "/api/benchmark":
+            status, body = 404, b"<!DOCTYPE html><title>Not Found</title>"
+        elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            status, body = 401, b'{"detail": "Invalid token."}'
+        else:
+            status, body = 200, b'{"name": "Submission", "parses": ["application/json"]}'
+        self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -77,9 +102,14 @@ def server(request):
     srv.server_close()
 
 
-def submit(server_url: str, token: str, cwd, *extra: str):
+def submit(server_url: str, token: str, cwd, *extra: str, env=None):
+    """One try unless `extra` gives --retries (the last one given counts)."""
     return run_bench(
-        "--from-dir", CAPTURE, "--server", server_url, "--token", token, *extra, cwd=cwd, timeout=60
+        *("--from-dir", CAPTURE, "--server", server_url, "--token", token, "--retries", "0"),
+        *extra,
+        cwd=cwd,
+        timeout=60,
+        env=env,
     )
 
 
@@ -133,25 +163,43 @@ def test_a_server_url_without_the_api_path_is_completed(server, tmp_path, suffix
     assert f"sending to {base}/api/benchmark" in proc.stderr
 
 
-def test_a_server_url_with_another_path_gets_a_one_line_hint(server, tmp_path):
+def test_a_server_url_with_another_path_gets_a_hint_and_stops_at_the_check(server, tmp_path):
     base = f"http://127.0.0.1:{server.server_address[1]}"
     proc = submit(base + "/benchmark", TOKEN, tmp_path)
     assert f"the server's endpoint is {base}/api/benchmark" in proc.stderr
-    assert [r["path"] for r in server.requests] == ["/benchmark"]  # sent as given
+    assert proc.returncode == 1
+    assert f"no Linux BenchTools API at {base}/benchmark (HTTP 404)" in proc.stderr
+    assert server.checks == ["/benchmark"] and server.requests == []
 
 
-def test_a_wrong_token_fails_keeps_the_json_and_prints_how_to_resend(server, tmp_path):
+def test_a_wrong_token_stops_at_the_check_before_anything_is_measured(server, tmp_path):
     proc = submit(server.url, "wrong-token", tmp_path)
     assert proc.returncode == 1
-    assert "HTTP 401" in proc.stderr and "Invalid token." in proc.stderr
+    assert "the server refused the token (HTTP 401: Invalid token.)" in proc.stderr
+    assert "[1/" not in proc.stderr  # stopped before the capture was even parsed
+    assert server.requests == [] and kept_files(tmp_path) == []
+    assert "wrong-token" not in proc.stderr  # the secret is never printed
+
+
+@pytest.mark.parametrize("server", [(401, b'{"detail": "Token revoked."}')], indirect=True)
+def test_a_token_refused_at_the_post_keeps_the_json_and_prints_how_to_resend(server, tmp_path):
+    """Revoked between the check and the POST: the run is kept, and how to send it again is
+    a command that pastes without an error, keeping the token out of the shell's history."""
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 1
+    assert "HTTP 401" in proc.stderr and "Token revoked." in proc.stderr
     [kept] = kept_files(tmp_path)
     assert json.loads(kept.read_text())["device_identifier"] == "fileserver"
+    assert kept.stat().st_mode & 0o077 == 0  # its serials and addresses: this account's alone
     assert str(kept) in proc.stderr
     resend = next(line for line in proc.stderr.splitlines() if "curl -sS -X POST" in line)
+    assert resend.strip().startswith("read -rs TOKEN; curl")
     assert '"Authorization: Bearer $TOKEN"' in resend
     assert "'Content-Type: application/json'" in resend
     assert f"--data-binary @{kept}" in resend and server.url in resend
-    assert "wrong-token" not in proc.stderr  # the secret is never printed
+    again = next(line for line in proc.stderr.splitlines() if "--resend" in line)
+    assert f"bash {SCRIPT} --resend {kept} --server {server.url} --token-file" in again
+    assert TOKEN not in proc.stderr  # the secret is never printed
 
 
 @pytest.mark.parametrize("server", [(500, b'{"detail": "Internal error"}')], indirect=True)
@@ -251,7 +299,7 @@ def test_a_token_may_begin_with_two_dashes(server, tmp_path):
     for args in (("--token", "--AbC_x"), ("--token=--AbC_x",)):
         proc = run_bench("--from-dir", CAPTURE, "--server", server.url, *args, cwd=tmp_path)
         assert "needs a value" not in proc.stderr and proc.returncode == 1  # 401 (not ours)
-        assert server.requests[-1]["headers"]["Authorization"] == "Bearer --AbC_x"
+        assert server.checked_with[-1] == "Bearer --AbC_x"
 
 
 def test_an_output_file_it_cannot_overwrite_is_not_said_to_hold_the_run(tmp_path):
@@ -302,3 +350,117 @@ def test_interrupted_while_submitting_the_json_is_kept(tmp_path, sig):
     [kept] = kept_files(tmp_path)
     assert f"--data-binary @{kept}" in said
     assert json.loads(kept.read_text())["device_identifier"] == "fileserver"
+
+
+BUSY = (503, b'{"detail": "The database is not available now."}', {"Retry-After": "1"})
+
+
+def test_a_busy_server_is_sent_the_same_submission_again_when_it_asks(server, tmp_path):
+    server.script = [BUSY, BUSY]
+    proc = submit(server.url, TOKEN, tmp_path, "--retries", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert "the server answered HTTP 503 (busy or restarting): sending again in 1 s (1 of 3)" in (
+        proc.stderr
+    )
+    assert "sending again in 1 s (2 of 3)" in proc.stderr
+    assert "submitted: global score 45.26" in proc.stderr
+    bodies = [json.loads(request["body"]) for request in server.requests]
+    assert len(bodies) == 3 and bodies[0] == bodies[1] == bodies[2]  # one submission_id
+    assert kept_files(tmp_path) == []
+
+
+def test_retries_end_after_as_many_as_asked_and_the_json_is_kept(server, tmp_path):
+    server.script = [(503, b"{}", {"Retry-After": "0"})] * 3
+    proc = submit(server.url, TOKEN, tmp_path, "--retries", "2")
+    assert proc.returncode == 1
+    assert len(server.requests) == 3  # the first and two more
+    assert len(kept_files(tmp_path)) == 1
+
+
+@pytest.mark.parametrize(
+    "server", [(400, b'{"results": ["bad"]}'), (500, b'{"detail": "bug"}')], indirect=True
+)
+def test_a_refused_document_or_a_server_error_is_not_sent_again(server, tmp_path):
+    proc = submit(server.url, TOKEN, tmp_path, "--retries", "3")
+    assert proc.returncode == 1
+    assert len(server.requests) == 1 and "sending again" not in proc.stderr
+
+
+def test_an_unreachable_server_is_tried_again_and_warned_of_before_measuring(tmp_path):
+    port = free_port()  # nothing listens there: the check warns, the POST is tried twice
+    proc = run_bench(
+        *("--from-dir", CAPTURE, "--server", f"http://127.0.0.1:{port}/api/benchmark"),
+        *("--token", TOKEN, "--retries", "1"),
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "does not answer now" in proc.stderr and "benchmarking anyway" in proc.stderr
+    assert "(curl exit 7): sending again in 10 s (1 of 1)" in proc.stderr
+    assert "could not reach" in proc.stderr
+    assert len(kept_files(tmp_path)) == 1
+
+
+@pytest.mark.parametrize("server", [(200, json.dumps(ANSWER).encode())], indirect=True)
+def test_a_submission_stored_before_is_said_so(server, tmp_path):
+    """The server answers 200 with the stored ids to a submission_id it has: a resend, or a
+    retry whose first answer was lost."""
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "already stored, sent before: global score 45.26" in proc.stderr
+
+
+def test_a_kept_submission_is_sent_again_with_resend(server, tmp_path):
+    server.script = [(500, b'{"detail": "Internal error"}', {})]
+    failed = submit(server.url, TOKEN, tmp_path)
+    [kept] = kept_files(tmp_path)
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    token_file.chmod(0o600)
+
+    proc = run_bench(
+        *("--resend", str(kept), "--server", server.url, "--token-file", str(token_file)),
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+    assert failed.returncode == 1 and proc.returncode == 0, proc.stderr
+    assert f"sending {kept} to {server.url}" in proc.stderr
+    assert "[1/" not in proc.stderr  # nothing run
+    assert server.requests[-1]["body"] == kept.read_bytes()  # as kept, byte for byte
+    assert kept_files(tmp_path) == [kept]  # no second copy
+
+
+def test_resend_takes_a_submission_only(tmp_path):
+    other = tmp_path / "notes.json"
+    other.write_text('{"hello": 1}')
+    proc = run_bench("--resend", str(other), "--server", "http://127.0.0.1:9", "--token", "t")
+    assert proc.returncode == 2
+    assert "is not a submission" in proc.stderr
+
+
+@pytest.mark.parametrize("how", ["file", "environment"])
+def test_the_token_can_stay_out_of_the_command_line(server, tmp_path, how):
+    """Every user of the machine reads a command's arguments (ps) for the whole run."""
+    token_file = tmp_path / "bench-token"
+    token_file.write_text(f"  {TOKEN}\r\n")  # written on Windows, or with spaces
+    env = {key: value for key, value in os.environ.items() if key != "BENCH_TOKEN"}
+    if how == "file":
+        args = ("--token-file", str(token_file))
+    else:
+        args, env["BENCH_TOKEN"] = (), TOKEN
+    proc = run_bench(
+        *("--from-dir", CAPTURE, "--server", server.url, *args), cwd=tmp_path, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert server.requests[-1]["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    if how == "file":  # readable by the machine's other users (0644 by the default umask)
+        assert f"other users may read '{token_file}'" in proc.stderr
+
+
+def test_https_to_a_plain_http_server_says_which_to_use(server, tmp_path):
+    url = server.url.replace("http://", "https://")
+    proc = submit(url, TOKEN, tmp_path)
+    assert proc.returncode == 1
+    assert "the server speaks plain HTTP: give --server http://..." in proc.stderr
+    assert server.requests == []

@@ -29,6 +29,9 @@ OPTIONS = (
     "--from-dir",
     "--repeats",
     "--no-wait-idle",
+    "--token-file",
+    "--retries",
+    "--resend",
     "--help",
 )
 # a run that collects the inventory and measures the CPU at most
@@ -62,7 +65,10 @@ def test_missing_server_is_a_usage_error_naming_the_option():
 def test_missing_token_is_a_usage_error():
     proc = run_bench("--server", "http://127.0.0.1:9/api/benchmark", timeout=30)
     assert proc.returncode == 2
-    assert "--token TOKEN is required" in proc.stderr
+    assert (
+        "--token TOKEN (or --token-file FILE, or BENCH_TOKEN in the environment) is required"
+        in (proc.stderr)
+    )
 
 
 def test_unknown_option_is_a_usage_error():
@@ -91,6 +97,11 @@ def test_unknown_option_is_a_usage_error():
         (["--dry-run", "--device", "web\u202e01"], "must not contain a control or invisible"),
         (["--dry-run", "--repeats", "0"], "--repeats N must be a number from 1 to 9"),
         (["--dry-run", "--repeats", "many"], "--repeats N must be a number from 1 to 9"),
+        (["--dry-run", "--retries", "10"], "--retries N must be a number from 0 to 9"),
+        (["--dry-run", "--token-file", "/nonexistent/token"], "--token-file: cannot read"),
+        (["--dry-run", "--resend", "/nonexistent.json"], "--resend sends a kept submission"),
+        (["--token", "t", "--token-file", "/etc/hostname"], "give the token once"),
+        (["--server", "http://h", "--token", "t", "--resend", "/none"], "--resend: cannot read"),
     ],
 )
 def test_invalid_arguments_are_usage_errors(args, message):
@@ -483,3 +494,24 @@ def test_bench_sh_refuses_the_characters_the_server_refuses_in_a_device_name():
         and bool(client.search(chr(cp).encode())) != bool(server.search(chr(cp)))
     ]
     assert disagree == []
+
+
+def test_a_second_run_waits_for_the_one_running_then_goes_on(tmp_path):
+    """Two runs at once (cron jobs that overlap) measured each other's load: both scored a
+    fraction of the machine's speed, and neither said why."""
+    lock = tmp_path / "bench.sh.lock"
+    lock.touch()
+    holder = subprocess.Popen(["flock", str(lock), "sleep", "3"])
+    try:
+        while subprocess.run(["flock", "-n", str(lock), "true"], check=False).returncode == 0:
+            pass  # until the holder has it
+        env = {**os.environ, "BENCH_LOCK_FILE": str(lock)}
+        proc = run_bench(*QUICK, "--skip-cpu", env=env, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 0, proc.stderr
+    waited = proc.stderr.index("another bench.sh is running on this machine: waiting for it")
+    assert waited < proc.stderr.index("the other bench.sh has ended: going on")
+    assert proc.stderr.index("the other bench.sh has ended") < proc.stderr.index("[1/")
+    assert json.loads(proc.stdout)["hardware"]["cpu"]
