@@ -1,16 +1,20 @@
 """The client's address, decided once per request from NUM_PROXIES, the way DRF decides it.
 
-NUM_PROXIES=0 (the default): the address of the peer that connected, whatever X-Forwarded-For
-says, so a client cannot choose its address. NUM_PROXIES=N: the address N entries from the right
-of X-Forwarded-For, the one the outermost of the N proxies saw connect (entries further left are
-whatever the client sent). DRF's throttles read REST_FRAMEWORK["NUM_PROXIES"], set from the same
-variable; the wrappers below write the result into REMOTE_ADDR (WSGI) and the scope's client
-(ASGI), so Django, the app's logs and the app server's access log all show that one address.
+NUM_PROXIES=0 (the default): the address of the peer that connected, whatever X-Forwarded-For says,
+so a client cannot choose its address. NUM_PROXIES=N: the address N entries from the right of
+X-Forwarded-For, the one the outermost of the N proxies saw connect (entries further left are
+whatever the client sent), for a request from a peer in FORWARDED_ALLOW_IPS (any by default): from
+another peer, the header is dropped and the peer is the client. DRF's throttles read
+REST_FRAMEWORK["NUM_PROXIES"], set from the same variable; the wrappers below write the result into
+REMOTE_ADDR (WSGI) and the scope's client (ASGI), so Django, the app's logs and the app server's
+access log all show that one address.
 
-The app servers must not pick an address themselves: gunicorn.conf.py empties
-`forwarded_allow_ips` (gunicorn and uvicorn trust X-Forwarded-For from 127.0.0.1 by default)
-unless NUM_PROXIES is set, and uvicorn's own choice (the leftmost entry) is replaced here.
+The app servers must not pick an address themselves: gunicorn.conf.py empties `forwarded_allow_ips`
+(gunicorn and uvicorn trust X-Forwarded-For from 127.0.0.1 by default) unless NUM_PROXIES is set,
+and uvicorn's own choice (the leftmost entry) is replaced here.
 """
+
+import ipaddress
 
 from django.conf import settings
 
@@ -24,6 +28,19 @@ def client_address(peer: str | None, forwarded_for: str | None, num_proxies: int
     return entries[-min(num_proxies, len(entries))].strip() or peer
 
 
+def from_a_proxy(peer: str | None, allowed) -> bool:
+    """Whether the peer that connected is one of the proxies (FORWARDED_ALLOW_IPS: networks,
+    None for any): a client that reaches the app's port around them (HOST=0.0.0.0) sends an
+    X-Forwarded-For of its own choosing."""
+    if allowed is None:
+        return True
+    try:
+        address = ipaddress.ip_address(peer or "")
+    except ValueError:
+        return False
+    return any(address in network for network in allowed)
+
+
 class ForwardedClientWSGI:
     """Sets REMOTE_ADDR to the client's address behind NUM_PROXIES proxies. gunicorn's access
     log reads the same environ, so it logs that address too."""
@@ -33,9 +50,13 @@ class ForwardedClientWSGI:
 
     def __call__(self, environ, start_response):
         num_proxies = settings.NUM_PROXIES
-        if num_proxies:
+        peer = environ.get("REMOTE_ADDR")
+        if num_proxies and not from_a_proxy(peer, settings.FORWARDED_ALLOW_IPS):
+            # its own words: DRF's throttles, which read the header too, must not hear them
+            environ.pop("HTTP_X_FORWARDED_FOR", None)
+        elif num_proxies:
             environ["REMOTE_ADDR"] = client_address(
-                environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"), num_proxies
+                peer, environ.get("HTTP_X_FORWARDED_FOR"), num_proxies
             )
         return self.app(environ, start_response)
 
@@ -49,8 +70,11 @@ class ForwardedClientASGI:
     async def __call__(self, scope, receive, send):
         num_proxies = settings.NUM_PROXIES
         if num_proxies and scope["type"] == "http":
-            forwarded = b",".join(v for k, v in scope["headers"] if k == b"x-forwarded-for")
             peer, port = scope.get("client") or (None, 0)
+            if not from_a_proxy(peer, settings.FORWARDED_ALLOW_IPS):
+                headers = [(k, v) for k, v in scope["headers"] if k != b"x-forwarded-for"]
+                return await self.app({**scope, "headers": headers}, receive, send)
+            forwarded = b",".join(v for k, v in scope["headers"] if k == b"x-forwarded-for")
             address = client_address(peer, forwarded.decode("latin-1"), num_proxies)
             if address is not None:
                 # in place: uvicorn logs the dict it passed, as its own proxy middleware relies on

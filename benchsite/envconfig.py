@@ -2,6 +2,7 @@
 refused with one line naming the variable (manage.py prints an ImproperlyConfigured as
 "Configuration error: …"; scripts/serve and the Docker entry point start with manage.py)."""
 
+import ipaddress
 import logging
 import math
 import warnings
@@ -61,3 +62,19 @@ def database(env: Env, var: str, default: str) -> dict:
             "postgres://user:password@host:5432/name."
         )
     return config
+
+
+def networks(name: str, value: str) -> tuple | None:
+    """Addresses and networks, comma-separated ("10.0.0.5, 172.18.0.0/16"); None for "*" (any)."""
+    if value.strip() == "*":
+        return None
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in value.split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: {exc} (addresses or networks, or *)."
+        ) from None

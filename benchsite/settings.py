@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from benchsite.envconfig import Env, database, log_level, within
+from benchsite.envconfig import Env, database, log_level, networks, within
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -77,6 +77,10 @@ MIGRATE_ON_START = env.bool("MIGRATE_ON_START", default=True)
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 if NUM_PROXIES < 0:
     raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}.")
+# and from the peers that are those proxies (None: any), as gunicorn.conf.py reads it
+FORWARDED_ALLOW_IPS = networks(
+    "FORWARDED_ALLOW_IPS", env.str("FORWARDED_ALLOW_IPS", default="") or "*"
+)
 # "cpu=0.30,memory=0.20,…"; a category left out keeps its weight from inventory/schema.py
 SCORE_WEIGHTS = env.str("SCORE_WEIGHTS", default="")
 # Run validity (CONTRACT Part 2): a run past any of these is suspect; `rescore` re-applies them.
@@ -343,6 +347,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Inventory and benchmark ranking of a fleet of Linux machines.",
     "VERSION": None,  # filled from benchsite.__version__ in urls
     "SERVE_INCLUDE_SCHEMA": False,
+    # the document and its page are public: a token sent to them is not checked (a 401 there
+    # let a token be guessed outside the failed-authentication budget)
+    "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

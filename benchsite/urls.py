@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import routers
 
 from benchmarks.views import BenchmarkViewSet, DeviceBenchmarkViewSet, StatsViewSet
@@ -49,7 +49,7 @@ api_patterns = [
     re_path(r"^compare/?$", CompareView.as_view(), name="compare"),
     path(
         "schema/",
-        SpectacularAPIView.as_view(custom_settings={"VERSION": __version__}),
+        views.SchemaView.as_view(custom_settings={"VERSION": __version__}),
         name="schema",
     ),
     path("schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),

@@ -2,7 +2,8 @@
 
 import pytest
 
-from benchsite.clientip import client_address
+from benchsite.clientip import ForwardedClientASGI, ForwardedClientWSGI, client_address
+from benchsite.envconfig import networks
 
 
 @pytest.mark.parametrize(
@@ -20,3 +21,78 @@ from benchsite.clientip import client_address
 )
 def test_client_address(forwarded_for, num_proxies, client):
     assert client_address("10.0.0.1", forwarded_for, num_proxies) == client
+
+
+PROXY = "127.0.0.2"
+
+
+@pytest.fixture
+def behind_a_proxy(settings):
+    """NUM_PROXIES=1 FORWARDED_ALLOW_IPS=127.0.0.2: the app port is reachable around the
+    proxy too (HOST=0.0.0.0)."""
+    settings.NUM_PROXIES = 1
+    settings.FORWARDED_ALLOW_IPS = networks("FORWARDED_ALLOW_IPS", PROXY)
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+
+def through_wsgi(peer, forwarded_for):
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        return []
+
+    environ = {"REMOTE_ADDR": peer, "HTTP_X_FORWARDED_FOR": forwarded_for}
+    ForwardedClientWSGI(app)(environ, None)
+    return seen
+
+
+@pytest.mark.parametrize(("peer", "client"), [(PROXY, "10.1.1.1"), ("127.0.0.1", "127.0.0.1")])
+def test_only_the_proxies_say_who_the_client_is(behind_a_proxy, peer, client):
+    """A client that went round the proxy chose its own address (a new one for each guess of a
+    token, out of the failed-authentication budget, or a fleet machine's, to lock it out)."""
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.throttling import BaseThrottle
+
+    environ = through_wsgi(peer, "10.1.1.1")
+    assert environ["REMOTE_ADDR"] == client
+
+    request = APIRequestFactory().get("/api/devices")
+    request.META = {**environ}  # what DRF's throttles read: the header too
+    assert BaseThrottle().get_ident(request) == client
+
+
+@pytest.mark.parametrize(("peer", "client"), [(PROXY, "10.1.1.1"), ("127.0.0.1", "127.0.0.1")])
+def test_only_the_proxies_say_who_the_client_is_under_asgi(behind_a_proxy, peer, client):
+    import asyncio
+
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen.update(scope)
+
+    scope = {"type": "http", "client": (peer, 5000), "headers": [(b"x-forwarded-for", b"10.1.1.1")]}
+    asyncio.run(ForwardedClientASGI(app)(scope, None, None))
+    assert seen["client"][0] == client
+    # around the proxy: the header is not passed on (Django's META is built from the scope)
+    assert seen["headers"] == ([(b"x-forwarded-for", b"10.1.1.1")] if peer == PROXY else [])
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"),
+    [
+        ("*", None),
+        ("10.0.0.5", ("10.0.0.5/32",)),
+        (" 10.0.0.5, 172.18.0.0/16 ", ("10.0.0.5/32", "172.18.0.0/16")),
+    ],
+)
+def test_forwarded_allow_ips_takes_addresses_and_networks(value, allowed):
+    parsed = networks("FORWARDED_ALLOW_IPS", value)
+    assert parsed is None if allowed is None else [str(n) for n in parsed] == list(allowed)
+
+
+def test_a_forwarded_allow_ips_that_does_not_parse_names_the_variable():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="FORWARDED_ALLOW_IPS='proxy.lan'"):
+        networks("FORWARDED_ALLOW_IPS", "proxy.lan")

@@ -90,6 +90,38 @@ def test_openapi_schema_is_public_and_describes_the_contract(anon):
     assert "201" in schema["paths"]["/api/benchmark"]["post"]["responses"]
 
 
+def test_the_schema_is_generated_once_and_checks_no_token(anon, monkeypatch):
+    """Anyone may ask for it: each request generated it again (40-350 ms of CPU, 40 clients
+    slowed every token's request to seconds), and a token sent with it was checked outside the
+    failed-authentication budget (401 or 200: a way to guess it without limit)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from benchsite.views import SchemaView
+
+    monkeypatch.setattr(SchemaView, "documents", {})
+    generated = []
+    real = SchemaGenerator.get_schema
+
+    def counted(self, *args, **kwargs):
+        generated.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counted)
+    as_json = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    guessed = anon.get(
+        "/api/schema/",
+        HTTP_ACCEPT="application/vnd.oai.openapi+json",
+        HTTP_AUTHORIZATION="Bearer a-guess",
+    )
+    as_yaml = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+
+    assert len(generated) == 1
+    assert guessed.status_code == 200 and guessed.content == as_json.content
+    assert as_json["Content-Disposition"].endswith('.json"')
+    assert as_yaml["Content-Disposition"].endswith('.yaml"')
+    assert as_yaml.content.startswith(b"openapi: 3.1.0")
+
+
 def test_the_schema_tells_the_bounds_of_the_numbers_a_query_takes(anon):
     """A client generated from the document (or schemathesis) learns that page 0, page_size 0
     and device 0 are refused (a 400), and that a page holds 500 at most."""
