@@ -291,7 +291,10 @@ def remove(name: str) -> None:
 
 
 def exists(name: str) -> bool:
-    return default_storage.exists(name)
+    """Whether the stored file is there; never for a name stored_name() does not make (a
+    database restored from an archive someone edited: "../.env", which the storage would
+    refuse to look up with SuspiciousFileOperation)."""
+    return content_of(name) is not None and default_storage.exists(name)
 
 
 def open_stored(name: str) -> File:

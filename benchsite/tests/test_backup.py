@@ -277,6 +277,41 @@ def test_restoring_an_archive_without_a_documents_file_says_which(site):
     assert kept.stored_name not in err
 
 
+def test_an_archive_whose_documents_name_files_outside_the_uploads_restores_without_a_traceback(
+    site, tmp_path
+):
+    """An archive whose database someone edited (its manifest recomputed): a document named
+    "../.env" made the restore end in a SuspiciousFileOperation traceback, after replacing the
+    database. The storage never looks such a name up; it is said, as a document without a file,
+    and check_documents names it too."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the archived database is edited with sqlite3")
+    from documents.services import document_store
+    from documents.tests.files import pdf_bytes, upload
+
+    doc = document_store(
+        device=Device.objects.get(hostname="nas-01"), upload=upload(pdf_bytes("m"), "m.pdf")
+    )
+    path = make_backup()
+    entries, manifest = split(path)
+    database = backup.DATABASE_MEMBERS["sqlite"]
+    copy = tmp_path / "archived.sqlite3"
+    copy.write_bytes(next(d for i, d in entries if i.name == database))
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE documents_document SET stored_name = '../.env' WHERE id = ?", [doc.pk])
+    db.close()
+    pack(path, [(i, copy.read_bytes() if i.name == database else d) for i, d in entries], manifest)
+
+    out, err = restore(path, "--noinput")
+
+    assert "Restored" in out
+    assert f"document {doc.pk} of nas-01 (../.env)" in err
+    audit = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_documents", stdout=audit, stderr=audit)
+    assert "not a name this server stores files under" in audit.getvalue()
+
+
 def test_a_damaged_archived_copy_never_replaces_an_intact_stored_file(site):
     """A backup that archived a damaged file (and said so); the good copy put back by hand
     since: a restore of that archive keeps the good copy and says so. Where no intact copy is
