@@ -21,12 +21,12 @@ def disk_conditions(
     assessment: Assessment,
     *,
     latest: Mapping[str, Mapping[str, Any]],
-    open_disks: Sequence[tuple[str, str]],
+    open_disks: Sequence[tuple[str, str, str]],
     thresholds: Thresholds,
 ) -> None:
     """smart_failing and disk_hot for each disk of the latest snapshot; `open_disks` the
-    (kind, disk) of open items, so that a disk gone closes them (a disk missing from a
-    snapshot that lists others; one that lists none did not read them)."""
+    (kind, disk, message) of open items, so that a disk gone closes them (a disk missing from
+    a snapshot that lists others; one that lists none did not read them)."""
     for key, disk in latest.items():
         label = disk_label(disk)
         failing = disk_failing(disk)
@@ -53,9 +53,34 @@ def disk_conditions(
             assessment.over.add(("disk_hot", "", key))
     if not latest:  # no disk at all: not read (a partial capture), not every disk removed
         return
-    for kind, key in open_disks:
+    for kind, key, _ in open_disks:
         if key not in latest and kind in ("smart_failing", "disk_hot"):
             assessment.over.add((kind, "", key))  # the disk is gone
+
+
+GONE = " (no longer in the machine: acknowledge this once it is dealt with)"
+
+
+def degrading_disks_gone(
+    assessment: Assessment,
+    *,
+    latest: Mapping[str, Mapping[str, Any]],
+    open_disks: Sequence[tuple[str, str, str]],
+) -> None:
+    """smart_degrading waits for a person (CONTRACT): an open one whose disk is no longer in
+    the machine says so, and no more once the disk is back. A disk replaced months ago kept a
+    critical item at the top of the dashboard about a disk the device page no longer showed
+    anywhere. After the rises (rise_conditions): a new rise's message wins."""
+    if not latest:  # the disks were not read
+        return
+    holding = {condition.key for condition in assessment.holding}
+    for kind, key, message in open_disks:
+        if kind != "smart_degrading" or (kind, "", key) in holding:
+            continue
+        gone = key not in latest
+        if gone != message.endswith(GONE):
+            said = message + GONE if gone else message.removesuffix(GONE)
+            assessment.holding.append(Condition(kind, "critical", said, disk=key))
 
 
 def rise_conditions(

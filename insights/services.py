@@ -35,20 +35,20 @@ GLOBAL = ("global",)
 
 def device_assessment(
     device: Device,
-    open_disks: list[tuple[str, str]],
+    open_disks: list[tuple[str, str, str]],
     cpu_model: str,
     *,
     rises_of: int | None,
     group: list[rules.Member] | None = None,
 ) -> rules.Assessment:
     """The conditions that hold for the device now, by the rules and the thresholds in force;
-    `open_disks` are the (kind, disk) of its open items (a disk gone closes them), `cpu_model`
-    its latest snapshot's; `rises_of`: the snapshot just submitted, which was the device's
-    latest when stored, whose SMART counters' rises are news (disk_rules.rise_conditions), against
-    the snapshots before it even when a newer one was stored meanwhile (two submissions at
-    once: each judged the newest, the second against the first, and the rise was lost);
-    `group`: the machines with its CPU model (peer_selectors.peer_group), read here when not
-    given."""
+    `open_disks` are the (kind, disk, message) of its open items (a disk gone closes them),
+    `cpu_model` its latest snapshot's; `rises_of`: the snapshot just submitted, which was the
+    device's latest when stored, whose SMART counters' rises are news
+    (disk_rules.rise_conditions), against the snapshots before it even when a newer one was
+    stored meanwhile (two submissions at once: each judged the newest, the second against the
+    first, and the rise was lost); `group`: the machines with its CPU model
+    (peer_selectors.peer_group), read here when not given."""
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     assessment = rules.Assessment()
@@ -87,6 +87,9 @@ def device_assessment(
             latest=snapshots[at]["disks"],
             previous=selectors.previous_readings(snapshots[at:], device_id=device.pk, more=more),
         )
+    disk_rules.degrading_disks_gone(
+        assessment, latest=snapshots[0]["disks"] if snapshots else {}, open_disks=open_disks
+    )
     return assessment
 
 
@@ -210,7 +213,7 @@ def _assessment(
     rises_of: int | None,
     group: list[rules.Member] | None = None,
 ) -> rules.Assessment:
-    open_disks = [(kind, disk) for kind, _, disk in current if disk]
+    open_disks = [(kind, disk, item.message) for (kind, _, disk), item in current.items() if disk]
     return device_assessment(device, open_disks, cpu_model, rises_of=rises_of, group=group)
 
 

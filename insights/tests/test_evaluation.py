@@ -96,6 +96,34 @@ def test_a_capture_of_before_replayed_into_the_past_reopens_no_acknowledged_rise
     assert AttentionItem.objects.get(closed_at__isnull=True).message.endswith("7 → 9")
 
 
+def test_a_degrading_disk_replaced_says_so_on_its_item_until_a_person_acknowledges_it(run):
+    """smart_degrading waits for a person (CONTRACT). The disk was replaced: its critical item
+    stayed at the top of the dashboard for months, naming a disk the machine no longer has,
+    with nothing on the page to say so."""
+    run(hours_ago=4, disks=[disk(reallocated_sectors=248)])
+    run(hours_ago=3, disks=[disk(reallocated_sectors=256)])
+    item = AttentionItem.objects.get(kind="smart_degrading")
+    new = {"name": "/dev/sda", "serial": "WD-NEW0001", "model": "WD40EFZX"}
+
+    run(hours_ago=2, disks=[new])
+
+    item.refresh_from_db()
+    assert item.closed_at is None and item.severity == "critical"
+    assert item.message == (
+        "disk /dev/sda (WD-WCC7K1234567) is degrading: reallocated sectors 248 → 256 (no longer "
+        "in the machine: acknowledge this once it is dealt with)"
+    )
+    run(hours_ago=1, disks=[new])  # said once, not again and again
+    item.refresh_from_db()
+    assert item.message.count("no longer in the machine") == 1
+    run(hours_ago=0, storage_read=False)  # the disks not read: nothing is said of them
+    item.refresh_from_db()
+    assert item.message.endswith("dealt with)")
+    run(hours_ago=0, disks=[disk(reallocated_sectors=256)])  # put back: said no more
+    item.refresh_from_db()
+    assert item.message.endswith("reallocated sectors 248 → 256")
+
+
 def test_a_run_that_could_not_read_a_counter_hides_no_rise(run):
     """0, then a run without root (no SMART counters), then 5: the rise was compared with the
     unread run only, and never reported."""

@@ -175,7 +175,11 @@ def test_rising_counters_are_degrading_and_equal_ones_are_not():
 
 
 def test_a_disk_gone_closes_its_failing_and_hot_items():
-    opened = [("smart_failing", "WD-1"), ("disk_hot", "WD-1"), ("smart_degrading", "WD-1")]
+    opened = [
+        ("smart_failing", "WD-1", "disk /dev/sda (WD-1) reports SMART FAILED"),
+        ("disk_hot", "WD-1", "disk /dev/sda (WD-1) is at 65 °C (limit 60 °C)"),
+        ("smart_degrading", "WD-1", "disk /dev/sda (WD-1) is degrading: pending sectors 0 → 8"),
+    ]
     replaced = [disk(serial="WD-2", smart_health="PASSED")]  # its replacement in its bay
     result = disk_assess(replaced, open_disks=opened)
     assert ("smart_failing", "", "WD-1") in result.over
@@ -187,7 +191,7 @@ def test_a_snapshot_without_any_disk_closes_nothing():
     """A run whose disks were not collected (a partial capture, no lsblk: storage null) closed
     every failing disk's item as "gone", with a "resolved" notification: the failing disk
     was no longer watched. No disk at all is no reading, not every disk removed."""
-    opened = [("smart_failing", "WD-1"), ("disk_hot", "WD-1")]
+    opened = [("smart_failing", "WD-1", ""), ("disk_hot", "WD-1", "")]
     result = disk_assess([], open_disks=opened)
     assert result.over == set() and result.holding == []
 
