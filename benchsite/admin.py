@@ -1,8 +1,12 @@
 from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from . import device_admin  # noqa: F401 (registers the composed device page)
+from .auth import may_view
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke
 from .sites import BENCH_ROOT_NOTE, bench_base, bench_command
@@ -88,3 +92,54 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             api_token_revoke(token=token)
         messages.success(request, f"Revoked {queryset.count()} token(s).")
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(admin.ModelAdmin):
+    """Every change the admin's history holds, for every object, by whom and when: a device's
+    own History page goes with the device, so its deletion (who, when, through the API or the
+    admin) and a machine's earlier names are read here. Viewed, never edited: an account sees
+    it with the "view log entry" permission (a superuser does)."""
+
+    list_display = ("action_time", "user", "content_type", "object_shown", "action", "message")
+    list_filter = ("action_flag", "content_type", "user")
+    search_fields = ("object_repr", "change_message", "user__username")
+    date_hierarchy = "action_time"
+    list_select_related = ("user", "content_type")
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        # the entries of the objects the account may view (a document's name is a document's)
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        viewable = [
+            content_type.pk
+            for content_type in ContentType.objects.all()
+            if (model := content_type.model_class()) is not None and may_view(request.user, model)
+        ]
+        return queryset.filter(content_type__in=viewable)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # what happened stays said
+
+    @admin.display(description="action", ordering="action_flag")
+    def action(self, entry: LogEntry) -> str:
+        return {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}[entry.action_flag]
+
+    @admin.display(description="object", ordering="object_repr")
+    def object_shown(self, entry: LogEntry) -> str:
+        url = None if entry.is_deletion() else entry.get_admin_url()
+        if url:
+            return format_html('<a href="{}">{}</a>', url, entry.object_repr)
+        return entry.object_repr
+
+    @admin.display(description="what changed")
+    def message(self, entry: LogEntry) -> str:
+        return entry.get_change_message()
