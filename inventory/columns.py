@@ -151,9 +151,23 @@ def disk_label(disk: Mapping[str, Any]) -> str:
     return name or serial or "disk"
 
 
+# what a message never shows of a machine's strings: the other C0 and C1 controls (an ANSI
+# escape a terminal runs) and the direction marks, overrides and isolates (a right-to-left
+# override showed a disk's serial backwards in the admin and in notifications)
+_UNSHOWN = dict.fromkeys(
+    [*range(0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F)]
+    + [*range(0x2066, 0x206A)]
+)
+
+
 def one_line(value: Any) -> str:
-    """A text value with its runs of whitespace (line breaks included) made one space."""
-    return " ".join(str(value).split()) if value is not None else ""
+    """A text value with its runs of whitespace (line breaks included) made one space, and the
+    controls and direction characters taken out."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    # isprintable() is False for each of them: the usual value costs that test alone
+    return text if text.isprintable() else " ".join(text.translate(_UNSHOWN).split())
 
 
 def disk_readings(storage: Mapping[str, Any] | None) -> list[dict[str, Any]]:

@@ -341,6 +341,19 @@ def test_text_a_machine_sent_is_shown_not_rendered_by_the_receiver(notify_to, re
     assert body.startswith("disk /dev/sdb &lt;a href")
 
 
+def test_controls_and_direction_overrides_a_machine_sent_are_not_passed_on(
+    notify_to, receiver, run
+):
+    """A serial with a right-to-left override and an ANSI escape reached the receiver as sent:
+    a chat showed it backwards, a terminal reading the log ran the escape."""
+    notify_to(receiver.url)
+    run(disks=[disk(serial="WD\u202eK12\x1b[31m\u2066", smart_health="FAILED")])
+    sent()
+
+    (message,) = receiver.messages
+    assert message["message"].startswith("disk /dev/sda (WDK12[31m) reports SMART FAILED")
+
+
 def test_a_burst_is_sent_in_turn_by_one_thread(notify_to, receiver):
     notify_to(receiver.url)
     _due(6, receiver.url)  # left due by a process that stopped, or made by a rescore
