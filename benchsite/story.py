@@ -194,6 +194,8 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
             row.changes = []
     story["chart"] = _score_chart(story["history"])
     story["open_items"] = insights_selectors.open_items(device.pk) if attention else []
+    # its past: a disk that failed and was replaced, a regression that passed
+    story["closed_items"] = insights_selectors.closed_count(device.pk) if attention else 0
     story["can_acknowledge"] = can_acknowledge(user)
     story.update(insights={}, smart_disks=[], smart_unread=[], insight_sentences=[])
     if runs and hardware and attention:

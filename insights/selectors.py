@@ -281,6 +281,11 @@ def open_items(device_id: int) -> list[AttentionItem]:
     return list(items.select_related("device").order_by(_CRITICAL_FIRST, "-opened_at", "-id"))
 
 
+def closed_count(device_id: int) -> int:
+    """How many of a device's items are closed: its past, listed on the items' admin page."""
+    return AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=False).count()
+
+
 def attention_board(*, limit: int = 20) -> tuple[list[AttentionItem], int]:
     """The open items a person sees first: critical before warning, newest first; and how
     many are open in all. Two queries."""

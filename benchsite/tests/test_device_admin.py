@@ -474,6 +474,13 @@ def test_acknowledge_from_the_device_page(admin_client, submit, example):
     assert item.closed_at is not None and item.closed_by == "admin"
     html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
     assert 'id="attention-items"' not in html
+    # its past stays a click away: the items' list of this device, closed ones too
+    past = html.split('id="past-attention"', 1)[1].split("</p>", 1)[0]
+    assert "Nothing needs attention now." in past and "Its 1 closed item<" in past
+    link = past.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert link == f"/admin/insights/attentionitem/?device={device_id}&state=all"
+    listed = admin_client.get(link)
+    assert [i.pk for i in listed.context["cl"].result_list] == [item.pk]
 
 
 def test_times_the_clocks_go_through_twice_carry_their_zone(admin_client, settings):
