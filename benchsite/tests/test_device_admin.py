@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
 from benchsite.charts import score_history_svg
 from inventory.history import snapshot_changes
@@ -457,6 +458,40 @@ def test_a_disk_without_smart_readings_is_named_not_tabled(admin_client, submit,
     assert smart.count('class="bt-table bt-smart"') == 2  # the example's two SMART disks
     assert "<caption>/dev/vda" not in smart
     assert "No SMART readings from /dev/vda: smartctl could not read it" in smart
+
+
+def test_a_long_history_is_charted_whole_month_by_month(admin_client):
+    """The score chart draws the newest 100 runs: a machine run every three days for a year
+    had its first eight months, and the RAM upgrade of then, charted nowhere."""
+    device = DeviceFactory()
+    now = timezone.now()
+    for i in range(120):
+        BenchmarkFactory(
+            device=device,
+            run_at=now - timezone.timedelta(days=3 * i),
+            latest=(i == 0),
+            global_score=100.0 if i >= 100 else 130.0,
+            cpu_score=100.0,
+            validity="suspect" if i == 5 else "valid",
+            snapshot__captured_at=now - timezone.timedelta(days=3 * i),
+            snapshot__ram_total_mb=16384 if i >= 100 else 32768,  # upgraded 300 days ago
+        )
+
+    html = page(admin_client, device)
+
+    whole = html.split('id="whole-history"', 1)[1].split("</fieldset>", 1)[0]
+    assert "All 120 runs, month by month" in whole
+    svg = whole.split("<svg", 1)[1].split("</svg>", 1)[0]
+    months = {(r.year, r.month) for r in Benchmark.objects.values_list("run_at", flat=True)}
+    assert svg.count("<circle") >= len(months) >= 12  # a point per month of the global score
+    assert "RAM 16→32 GB" in svg  # the upgrade's marker
+
+
+def test_a_history_the_table_holds_whole_gets_no_second_chart(admin_client):
+    device = DeviceFactory()
+    for i in range(3):
+        BenchmarkFactory(device=device, run_at=timezone.now() - timezone.timedelta(days=40 * i))
+    assert 'id="whole-history"' not in page(admin_client, device)
 
 
 def test_acknowledge_from_the_device_page(admin_client, submit, example):
