@@ -130,6 +130,8 @@ def compare_devices(ids: Sequence[int]) -> dict[str, Any]:
             "last_benchmark_at": devices[pk].last_benchmark_at,
             "latest_validity": devices[pk].latest_validity or None,
             "latest_validity_reasons": list(devices[pk].latest_validity_reasons or ()),
+            # a figure its run left out of the global score (a network measured on loopback)
+            "ranking_excluded_categories": list(devices[pk].ranking_excluded or ()),
         }
         for pk in ids
     ]
@@ -162,6 +164,11 @@ class CompareDeviceSerializer(serializers.Serializer):
     last_benchmark_at = serializers.DateTimeField(allow_null=True)
     latest_validity = serializers.CharField(allow_null=True)
     latest_validity_reasons = serializers.ListField(child=serializers.CharField())
+    ranking_excluded_categories = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="figures its run left out of the global score (a network measured on "
+        "loopback): shown, never the best",
+    )
 
 
 class CompareSerializer(serializers.Serializer):
@@ -214,13 +221,18 @@ def compare_rows(comparison: dict[str, Any]) -> dict[str, list]:
     scores = []
     for key in SCORE_KEYS:
         values = [item["scores"][key] for item in items]
-        best = _best(values)
+        # a loopback network, many times a real one, is no machine's best
+        left_out = [key in item["ranking_excluded_categories"] for item in items]
+        best = _best([None if out else v for v, out in zip(values, left_out, strict=True)])
         label = "global" if key == "global" else next(c.label for c in CATEGORIES if c.name == key)
         scores.append(
             {
                 "key": key,
                 "label": label,
-                "cells": [(v, v is not None and v == best) for v in values],
+                "cells": [
+                    (v, v is not None and v == best and not out, out)
+                    for v, out in zip(values, left_out, strict=True)
+                ],
             }
         )
     labels = {

@@ -187,6 +187,23 @@ def test_admin_compare_page_marks_the_best_and_the_differences(admin_client):
     assert "bt-differs" not in ram and ram.count("32 GB") == 2
 
 
+def test_a_loopback_network_is_shown_as_such_and_never_the_best(api, admin_client):
+    """pve-node1's network measured against itself (900, many times a real one, left out of
+    its global score) got the compare page's star as the best network of the fleet."""
+    lan, slower, looped = machine("lan"), machine("slower"), machine("pve-node1")
+    Device.objects.filter(pk=lan.pk).update(network_score=95.0)
+    Device.objects.filter(pk=slower.pk).update(network_score=80.0)
+    Device.objects.filter(pk=looped.pk).update(network_score=900.0, ranking_excluded=["network"])
+    ids = f"{lan.pk},{slower.pk},{looped.pk}"
+
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={ids}")
+    row = html.content.decode().split('data-row="network"', 1)[1].split("</tr>", 1)[0]
+    assert "★ 95.0" in row
+    assert "★ 900.0" not in row and '900.0 <span class="bt-suspect-note">(loopback)</span>' in row
+    body = api.get(f"/api/compare?devices={ids}").json()
+    assert [d["ranking_excluded_categories"] for d in body["devices"]] == [[], [], ["network"]]
+
+
 def test_compare_selected_action_opens_the_page_in_the_list_order(admin_client):
     a, b, c = machine("a"), machine("b"), machine("c")
     response = admin_client.post(
