@@ -102,7 +102,8 @@ class LogEntryAdmin(admin.ModelAdmin):
     it with the "view log entry" permission (a superuser does)."""
 
     list_display = ("action_time", "user", "content_type", "object_shown", "action", "message")
-    list_filter = ("action_flag", "content_type", "user")
+    # not by user: the filter would list every account to whoever may read the log
+    list_filter = ("action_flag", "content_type")
     search_fields = ("object_repr", "change_message", "user__username")
     date_hierarchy = "action_time"
     list_select_related = ("user", "content_type")
@@ -131,7 +132,9 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description="action", ordering="action_flag")
     def action(self, entry: LogEntry) -> str:
-        return {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}[entry.action_flag]
+        return {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}.get(
+            entry.action_flag, str(entry.action_flag)
+        )
 
     @admin.display(description="object", ordering="object_repr")
     def object_shown(self, entry: LogEntry) -> str:

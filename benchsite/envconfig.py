@@ -70,7 +70,8 @@ def networks(name: str, value: str) -> tuple | None:
         return None
     try:
         return tuple(
-            ipaddress.ip_network(part.strip(), strict=False)
+            # strict, as gunicorn reads the same variable: 10.0.0.5/24 is refused by both
+            ipaddress.ip_network(part.strip())
             for part in value.split(",")
             if part.strip()
         )

@@ -1,6 +1,7 @@
 import logging
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
@@ -112,20 +113,22 @@ def bench_script(request):
 
 
 class SchemaView(SpectacularAPIView):
-    """GET /api/schema/: the OpenAPI document, generated once per process (and version and
-    language), not at each request. Anyone may ask for it: generating it took 40-350 ms of
-    CPU, and 40 clients asking without pause slowed every token's request to seconds. Rendering
-    the kept document costs 6 ms as JSON, 22 as YAML. It authenticates no one
-    (SPECTACULAR_SETTINGS SERVE_AUTHENTICATION): a token sent here is not checked, so it cannot
-    be guessed here, out of the failed-authentication budget's sight."""
+    """GET /api/schema/: the OpenAPI document, generated once per process, not at each
+    request. Anyone may ask for it: generating it took 40-350 ms of CPU, and 40 clients asking
+    without pause slowed every token's request to seconds. Rendering the kept document costs 6
+    ms as JSON, 22 as YAML. One document whatever `?lang=` or `?version=` say (each new value
+    was a new document, generated and kept: a way to fill the workers' memory), in the
+    server's language. It authenticates no one (SPECTACULAR_SETTINGS SERVE_AUTHENTICATION): a
+    token sent here is not checked, so it cannot be guessed here, out of the
+    failed-authentication budget's sight."""
 
-    documents: dict[tuple, dict] = {}  # by version and language
+    document: dict | None = None
 
     def _get_schema_response(self, request):
-        version = self.api_version or request.version or self._get_version_parameter(request)
-        key = (version, translation.get_language())
-        if key not in self.documents:
-            self.documents[key] = super()._get_schema_response(request).data
-        filename = self._get_filename(request, version)  # .json or .yaml, as negotiated
+        if SchemaView.document is None:
+            generator = self.generator_class(urlconf=self.urlconf, patterns=self.patterns)
+            with translation.override(settings.LANGUAGE_CODE):
+                SchemaView.document = generator.get_schema(request=request, public=True)
+        filename = self._get_filename(request, None)  # .json or .yaml, as negotiated
         headers = {"Content-Disposition": f'inline; filename="{filename}"'}
-        return Response(data=self.documents[key], headers=headers)
+        return Response(data=SchemaView.document, headers=headers)

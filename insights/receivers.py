@@ -29,19 +29,17 @@ def judge_again(
     *, device_ids: Iterable[int], cpu_keys_before: Mapping[int, str] | None = None
 ) -> None:
     """Each device still there, as rescore judges it (what a person acknowledged since its
-    newest run stays closed) with its CPU twins; and the twins of a CPU model a device no
-    longer has (its newest snapshot went). A device that fails is logged; the others are
-    judged still."""
-    left_models = set()
+    newest run stays closed); then the machines of each CPU model these devices have or had
+    (their newest snapshot went), once per model: a bulk deletion across a model's machines
+    judged its group once per device. A judgment that fails is logged; the others are made."""
+    keys = set()
     for device in Device.objects.filter(pk__in=list(device_ids)).order_by("pk"):
         try:
-            attention_evaluate(device=device, reevaluating=True, peers_too=True)
+            attention_evaluate(device=device, reevaluating=True)
         except Exception:
             log.exception("judging %s again after a deletion failed", device.hostname)
-        before = (cpu_keys_before or {}).get(device.pk, "")
-        if before and before != device.cpu_model_key:
-            left_models.add(before)
-    for key in sorted(left_models):
+        keys |= {device.cpu_model_key, (cpu_keys_before or {}).get(device.pk, "")}
+    for key in sorted(keys - {""}):
         try:
             attention_rejudge_peers(key=key)
         except Exception:

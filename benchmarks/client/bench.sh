@@ -69,7 +69,8 @@
 # (the JSON is kept in a file and the command to resend it is printed), or the check before the
 # benchmarks found the token refused or no API at --server; 2 usage error; 3 a requirement is
 # missing (jq, curl, a writable TMPDIR with a few MB free); 4 another bench.sh still ran after
-# 10 minutes (one live run at a time: BENCH_LOCK_FILE, default /run/lock/bench.sh.lock).
+# 10 minutes (one live run at a time: BENCH_LOCK_FILE, by default /run/bench.sh.lock as root,
+# else in the user's runtime directory).
 
 # `sh bench.sh` or `curl ... | sudo sh -s --` would stop at the next line with "Illegal option"
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
@@ -247,6 +248,10 @@ parse_args() {
     if [[ -n $RESEND ]]; then
         ((DRY_RUN)) && usage_error "--resend sends a kept submission: it cannot be used with --dry-run"
         [[ -z $CAPTURE && -z $FROM_DIR ]] || usage_error "--resend runs nothing: it cannot be used with --capture or --from-dir"
+        # what a run would measure or write: the kept submission is sent as it is
+        if [[ -n $DEVICE$OUTPUT$IPERF_SERVER$REPEATS ]] || ((SHORT || SKIP_CPU || SKIP_MEMORY || SKIP_DISK || SKIP_NETWORK || SKIP_GPU || !WAIT_IDLE)); then
+            usage_error "--resend sends the kept submission as it is: only --server, --token/--token-file and --retries go with it"
+        fi
         [[ -f $RESEND && -r $RESEND ]] || usage_error "--resend: cannot read '$RESEND'"
     fi
     [[ $RETRIES =~ ^[0-9]$ ]] || usage_error "--retries N must be a number from 0 to 9 (got '$RETRIES')"
@@ -391,7 +396,7 @@ run_timed() {
     # of its own, out of reach of a terminal's Ctrl-C: a signal to bench.sh (Ctrl-C, SIGTERM)
     # waited for fio to write its whole test file. `wait` returns at once instead, and cleanup
     # stops CMD (timeout passes the signal on to it).
-    timeout "$@" &
+    timeout "$@" 9<&- &   # the run lock stays bench.sh's (take_run_lock)
     CHILD_PID=$!
     local rc=0
     wait "$CHILD_PID" || rc=$?
@@ -429,8 +434,10 @@ apt_get() {
     # that stops bench.sh's process group, does not stop dpkg halfway (that left the package
     # database "interrupted" until someone ran dpkg --configure -a); bench.sh stops once it is
     # done. Another apt (unattended-upgrades of a morning) is waited for, up to 2 minutes.
+    # (without the run lock's descriptor: a daemon a package starts, smartd, would hold it for
+    # ever, and every later run would wait for it)
     local run=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 "$@")
-    if have setsid; then setsid --wait "${run[@]}"; else "${run[@]}"; fi
+    if have setsid; then setsid --wait "${run[@]}" 9<&-; else "${run[@]}" 9<&-; fi
 }
 
 apt_install() {
@@ -457,12 +464,20 @@ apt_install() {
 take_run_lock() {
     # one live run at a time on a machine: a second one (cron runs that overlap, a person
     # trying it meanwhile) waits for the first, as each would measure the other's load. The
-    # lock goes with bench.sh's process, however it ends (flock on an open descriptor).
+    # lock goes with bench.sh's process, however it ends (flock on an open descriptor that no
+    # child inherits), or once the measuring is over (release_run_lock). root's runs lock a
+    # file of a directory only root writes in (no other user can hold it, or put a FIFO there
+    # that an open would wait on for ever); a user's runs, one in their own runtime directory.
     have flock || return 0
-    local lock=${BENCH_LOCK_FILE:-/run/lock/bench.sh.lock}
-    [[ -d ${lock%/*} ]] || lock="${TMPDIR:-/tmp}/bench.sh.lock"
-    [[ -e $lock ]] || : 2>/dev/null >>"$lock"
-    # read-only is enough to lock, whoever created the file (root's run, a user's)
+    local lock=${BENCH_LOCK_FILE:-}
+    if [[ -z $lock ]]; then
+        if ((IS_ROOT)) && [[ -d /run && -w /run ]]; then lock=/run/bench.sh.lock
+        else lock="${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/bench.sh.$(id -u).lock"; fi
+    fi
+    [[ -e $lock || -L $lock ]] || (umask 077 && : 2>/dev/null >>"$lock")
+    if [[ -L $lock || ! -f $lock ]]; then
+        warn "$lock is not a regular file: runs at once are not kept apart"; return 0
+    fi
     { exec 9<"$lock"; } 2>/dev/null || { warn "cannot open $lock: runs at once are not kept apart"; return 0; }
     flock -n 9 && return 0
     log "another bench.sh is running on this machine: waiting for it to end (at most 10 min), as two runs at once measure each other..."
@@ -882,7 +897,7 @@ cpu_repeat() {
     sysbench_run "$CAP/$(rfile sysbench-cpu-single.txt "$r")" cpu 1 "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (single) failed"
     # the clock while every CPU is loaded: sampled, and the cpufreq residency before and after
     tis_snapshot before >>"$CAP/cpu-time-in-state.txt" 2>/dev/null
-    freq_sampler >>"$CAP/cpu-freq-samples.txt" 2>/dev/null &
+    freq_sampler >>"$CAP/cpu-freq-samples.txt" 2>/dev/null 9<&- &
     SAMPLER_PID=$!
     sysbench_run "$CAP/$(rfile sysbench-cpu-multi.txt "$r")" cpu "$threads" "$secs" --cpu-max-prime=20000 || warn "sysbench cpu (multi) failed"
     kill "$SAMPLER_PID" 2>/dev/null
@@ -2479,12 +2494,14 @@ check_server() {
         warn "$SERVER does not answer now: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)$(tls_hint "$rc"); benchmarking anyway: the result is sent at the end, or kept to send again"
         return 0
     fi
+    # the server's own refusals are JSON with a "detail"; a proxy's (one that lets no OPTIONS
+    # through) are not, and say nothing of the token: warned of, and the run goes on
     detail=$(jq -r 'if type == "object" then (.detail // empty) else empty end' "$WORK/check.json" 2>/dev/null)
-    case $code in
-        2??) return 0 ;;
-        401) die 1 "the server refused the token (HTTP 401${detail:+: $detail}): nothing was measured. The token is the server's API_TOKEN (its .env) or one made in Admin > API tokens" ;;
-        403) die 1 "this token may not submit (HTTP 403${detail:+: $detail}): nothing was measured; give a token with the submit scope" ;;
-        404 | 405) die 1 "no Linux BenchTools API at $SERVER (HTTP $code): nothing was measured; give the server's endpoint, e.g. http://HOST:8007/api/benchmark" ;;
+    case $code:${detail:+api} in
+        2??:*) return 0 ;;
+        401:api) die 1 "the server refused the token (HTTP 401: $detail): nothing was measured. The token is the server's API_TOKEN (its .env) or one made in Admin > API tokens" ;;
+        403:api) die 1 "this token may not submit (HTTP 403: $detail): nothing was measured; give a token with the submit scope" ;;
+        404:*) die 1 "no Linux BenchTools API at $SERVER (HTTP 404): nothing was measured; give the server's endpoint, e.g. http://HOST:8007/api/benchmark" ;;
         *) warn "the server answered HTTP $code to a check of $SERVER${detail:+ ($detail)}: benchmarking anyway" ;;
     esac
 }
@@ -2691,6 +2708,8 @@ main() {
         cat -- "$json"    # as jq wrote it: indented, one key a line
         return 0
     fi
+    # measured: another run may start while this one is sent (retries can take minutes)
+    exec 9<&-
     log "submitting to $SERVER..."
     SUBMITTING=$json
     submit "$json"

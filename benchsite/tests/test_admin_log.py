@@ -35,8 +35,8 @@ def test_a_deleted_machine_and_a_renamed_one_are_told_in_the_log(
 
 
 def test_the_log_is_read_only_and_shown_by_permission(admin_client):
-    Device.objects.create(hostname="web-1")
-    admin_client.post("/admin/inventory/device/1/delete/", {"post": "yes"})
+    device = Device.objects.create(hostname="web-1")
+    admin_client.post(f"/admin/inventory/device/{device.pk}/delete/", {"post": "yes"})
     (entry_id,) = admin_client.get(LOG).context["cl"].result_list.values_list("pk", flat=True)
 
     assert admin_client.get(f"{LOG}add/").status_code == 403

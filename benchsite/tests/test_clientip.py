@@ -91,8 +91,9 @@ def test_forwarded_allow_ips_takes_addresses_and_networks(value, allowed):
     assert parsed is None if allowed is None else [str(n) for n in parsed] == list(allowed)
 
 
-def test_a_forwarded_allow_ips_that_does_not_parse_names_the_variable():
+@pytest.mark.parametrize("value", ["proxy.lan", "10.0.0.5/24"])  # gunicorn refuses both too
+def test_a_forwarded_allow_ips_that_does_not_parse_names_the_variable(value):
     from django.core.exceptions import ImproperlyConfigured
 
-    with pytest.raises(ImproperlyConfigured, match="FORWARDED_ALLOW_IPS='proxy.lan'"):
-        networks("FORWARDED_ALLOW_IPS", "proxy.lan")
+    with pytest.raises(ImproperlyConfigured, match=f"FORWARDED_ALLOW_IPS='{value}'"):
+        networks("FORWARDED_ALLOW_IPS", value)

@@ -496,10 +496,14 @@ def test_a_history_the_table_holds_whole_gets_no_second_chart(admin_client):
 
 def test_acknowledge_from_the_device_page(admin_client, submit, example):
     example["hardware"]["storage"]["devices"][1]["smart_health"] = "FAILED"
+    other = copy.deepcopy(example)
+    other.update(device_identifier="other-nas", submission_id=str(uuid.uuid4()))
+    other["hardware"]["system"] = {}
+    submit(other)  # another machine's item: not in this one's past
     device_id = submit(example).json()["device_id"]
     from insights.models import AttentionItem
 
-    item = AttentionItem.objects.get()
+    item = AttentionItem.objects.get(device_id=device_id)
     url = f"/admin/inventory/device/{device_id}/attention/{item.pk}/acknowledge/"
     assert admin_client.get(url).status_code == 405
     response = admin_client.post(url)

@@ -98,7 +98,7 @@ def test_the_schema_is_generated_once_and_checks_no_token(anon, monkeypatch):
 
     from benchsite.views import SchemaView
 
-    monkeypatch.setattr(SchemaView, "documents", {})
+    monkeypatch.setattr(SchemaView, "document", None)
     generated = []
     real = SchemaGenerator.get_schema
 
@@ -114,6 +114,9 @@ def test_the_schema_is_generated_once_and_checks_no_token(anon, monkeypatch):
         HTTP_AUTHORIZATION="Bearer a-guess",
     )
     as_yaml = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+    for query in ("?lang=q1", "?lang=fr", "?version=x9"):  # each was a document more, kept
+        again = anon.get(f"/api/schema/{query}", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        assert again.content == as_json.content
 
     assert len(generated) == 1
     assert guessed.status_code == 200 and guessed.content == as_json.content

@@ -44,6 +44,7 @@ class FakeServer(ThreadingHTTPServer):
         self.script: list[tuple[int, bytes, dict]] = []
         self.checks: list[str] = []  # the OPTIONS requests' paths
         self.checked_with: list[str] = []  # and their Authorization headers
+        self.options_status: int | None = None  # a proxy's own answer to OPTIONS
 
     @property
     def url(self) -> str:
@@ -74,7 +75,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self):  # noqa: N802 (http.server's naming)
         self.server.checks.append(self.path)
         self.server.checked_with.append(self.headers.get("Authorization"))
-        if self.path != "/api/benchmark":
+        if self.server.options_status is not None:
+            status, body = self.server.options_status, b"<html><h1>Not Allowed</h1></html>"
+        elif self.path != "/api/benchmark":
             status, body = 404, b"<!DOCTYPE html><title>Not Found</title>"
         elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
             status, body = 401, b'{"detail": "Invalid token."}'
@@ -464,3 +467,16 @@ def test_https_to_a_plain_http_server_says_which_to_use(server, tmp_path):
     assert proc.returncode == 1
     assert "the server speaks plain HTTP: give --server http://..." in proc.stderr
     assert server.requests == []
+
+
+@pytest.mark.parametrize("status", [405, 403])
+def test_a_proxy_that_lets_no_options_through_is_warned_of_not_taken_for_a_refusal(
+    server, tmp_path, status
+):
+    """nginx's limit_except answers OPTIONS itself: its 403 was read as "this token may not
+    submit" and the run stopped, though the POST would have been taken."""
+    server.options_status = status
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"the server answered HTTP {status} to a check of {server.url}" in proc.stderr
+    assert "benchmarking anyway" in proc.stderr and len(server.requests) == 1

@@ -102,6 +102,10 @@ def test_unknown_option_is_a_usage_error():
         (["--dry-run", "--resend", "/nonexistent.json"], "--resend sends a kept submission"),
         (["--token", "t", "--token-file", "/etc/hostname"], "give the token once"),
         (["--server", "http://h", "--token", "t", "--resend", "/none"], "--resend: cannot read"),
+        (
+            ["--server", "http://h", "--token", "t", "--resend", "/etc/hostname", "--device", "x"],
+            "only --server, --token/--token-file and --retries go with it",
+        ),
     ],
 )
 def test_invalid_arguments_are_usage_errors(args, message):
