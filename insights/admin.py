@@ -15,6 +15,7 @@ from inventory.models import Device
 
 from . import notify, services
 from .models import AttentionItem, Notification
+from .selectors import CRITICAL_FIRST
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -51,6 +52,8 @@ class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
     list_filter = (StateFilter, "severity", "kind", "opened_at")
     search_fields = ("device__hostname", "message", "disk")
     list_select_related = ("device",)
+    # as the dashboard lists them: a failing disk is not below last week's warnings
+    ordering = (CRITICAL_FIRST.asc(), "-opened_at", "-id")
     readonly_fields = (
         "device",
         "kind",

@@ -19,7 +19,7 @@ from . import rules
 from .models import AttentionItem, Severity
 
 # critical items before warnings, wherever open items are listed
-_CRITICAL_FIRST = Case(
+CRITICAL_FIRST = Case(
     When(severity=Severity.CRITICAL, then=0), default=1, output_field=IntegerField()
 )
 RUNS_READ = 60  # the newest valid runs read first; a baseline short of runs reads further back
@@ -278,7 +278,7 @@ def device_open_items(device: Device, *, lock: bool = False) -> list[AttentionIt
 def open_items(device_id: int) -> list[AttentionItem]:
     """A device's open items, critical first, newest first."""
     items = AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=True)
-    return list(items.select_related("device").order_by(_CRITICAL_FIRST, "-opened_at", "-id"))
+    return list(items.select_related("device").order_by(CRITICAL_FIRST, "-opened_at", "-id"))
 
 
 def closed_count(device_id: int) -> int:
@@ -291,7 +291,7 @@ def attention_board(*, limit: int = 20) -> tuple[list[AttentionItem], int]:
     many are open in all. Two queries."""
     open_items = AttentionItem.objects.filter(closed_at__isnull=True)
     shown = list(
-        open_items.select_related("device").order_by(_CRITICAL_FIRST, "-opened_at", "-id")[:limit]
+        open_items.select_related("device").order_by(CRITICAL_FIRST, "-opened_at", "-id")[:limit]
     )
     total = len(shown) if len(shown) < limit else open_items.count()
     return shown, total

@@ -54,6 +54,21 @@ def test_the_list_shows_open_items_unless_asked_and_links_each_device(admin_clie
     assert f'<td class="field-closed">{closed}</td>' in every
 
 
+def test_the_list_puts_critical_items_first_as_the_dashboard_does(admin_client, run):
+    """Sorted by opening time only, a failing disk sat below the week's newer warnings."""
+    run("nas", hours_ago=3, disks=[disk(smart_health="FAILED")])  # critical, the oldest
+    run("desk", hours_ago=1, disks=[disk(smart_health="PASSED", temperature_c=65)])  # warning
+    items = admin_client.get(LIST).context["cl"].result_list
+    assert [(i.device.hostname, i.severity) for i in items] == [
+        ("nas", "critical"),
+        ("desk", "warning"),
+    ]
+    dashboard = admin_client.get("/admin/").content.decode()
+    assert '<a class="bt-h2-note" href="/admin/insights/attentionitem/?state=open">2 open</a>' in (
+        dashboard
+    )
+
+
 def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, run):
     model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
     run("desk-1", cpu=100.0, cpu_model=model)
