@@ -18,7 +18,7 @@ from insights import selectors as insights_selectors
 from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
 from insights.selectors import SNAPSHOTS_READ
-from inventory.columns import SMART_FIELDS
+from inventory.columns import SMART_FIELDS, disk_key
 from inventory.history import CHANGE_COLUMNS, snapshot_changes, snapshot_sections
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
@@ -201,6 +201,15 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     if runs and story["history_truncated"]:
         story["whole_chart"] = _monthly_chart(device, story.get("timeline") or [])
     story["open_items"] = insights_selectors.open_items(device.pk) if attention else []
+    # each disk of the latest snapshot with the kinds of its open items: a degrading disk's row
+    # read PASSED in green, with nothing beside it
+    by_disk: dict[str, list[str]] = {}
+    for item in story["open_items"]:
+        if item.disk:
+            by_disk.setdefault(item.disk, []).append(item.get_kind_display())
+    story["disks"] = [
+        {**disk, "attention": by_disk.get(disk_key(disk), [])} for disk in story["disks"]
+    ]
     # its past: a disk that failed and was replaced, a regression that passed
     story["closed_items"] = insights_selectors.closed_count(device.pk) if attention else 0
     story["can_acknowledge"] = can_acknowledge(user)
@@ -209,11 +218,18 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
         story["insights"] = device_insights(device, snapshots=SNAPSHOTS_READ)
         # a disk that never gave a SMART reading (a virtual disk, smartctl not installed) is
         # named once instead of a table of dashes
+        newest = max(
+            (r["captured_at"] for disk in story["insights"]["disks"] for r in disk["history"]),
+            default=None,
+        )
         for disk in story["insights"]["disks"]:
             readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
             if any(value is not None for value in readings):
                 chart = _temperature_chart(disk["history"])
-                story["smart_disks"].append({**disk, "chart": chart})
+                # not in the newest snapshot that read the disks: removed, or replaced
+                last_read = disk["history"][-1]["captured_at"]
+                gone = last_read if last_read != newest else None
+                story["smart_disks"].append({**disk, "chart": chart, "gone_since": gone})
             else:
                 story["smart_unread"].append(disk["name"] or disk["serial"] or "a disk")
         story["insight_sentences"] = insight_sentences(story["insights"])

@@ -69,6 +69,38 @@ def test_the_list_puts_critical_items_first_as_the_dashboard_does(admin_client, 
     )
 
 
+def test_the_device_page_marks_a_degrading_disk_and_one_no_longer_there(admin_client, run):
+    """A degrading disk's row read PASSED in green with nothing beside it; a disk replaced
+    kept its SMART history block with no word that it had left the machine."""
+    old = {"name": "/dev/sdb", "serial": "WD-OLD", "model": "WD40EFRX"}
+    run(
+        hours_ago=4,
+        disks=[
+            disk(reallocated_sectors=0, smart_health="PASSED"),
+            {**old, "smart_health": "PASSED"},
+        ],
+    )
+    run(
+        hours_ago=3,
+        disks=[
+            disk(reallocated_sectors=8, smart_health="PASSED"),
+            {**old, "smart_health": "PASSED"},
+        ],
+    )
+    body = run(hours_ago=1, disks=[disk(reallocated_sectors=8, smart_health="PASSED")])  # no WD-OLD
+
+    html = admin_client.get(f"/admin/inventory/device/{body['device_id']}/change/")
+    html = html.content.decode()
+    row = html.split('id="disks"', 1)[1].split("</tr>", 2)[1]  # the first disk's row
+    assert "WD-WCC7K1234567" in row and ">PASSED</span>" in row
+    assert '<a class="bt-badge bt-bad" href="#attention-items"' in row and "SMART degrading" in row
+    smart = html.split("SMART history", 1)[1]
+    gone = smart.split("<code>WD-OLD</code>", 1)[1].split("</caption>", 1)[0]
+    assert "no longer in the machine (last read" in gone
+    kept = smart.split("<code>WD-WCC7K1234567</code>", 1)[1].split("</caption>", 1)[0]
+    assert "no longer in the machine" not in kept
+
+
 def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, run):
     model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
     run("desk-1", cpu=100.0, cpu_model=model)
