@@ -37,6 +37,7 @@ from inventory.selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
 from . import device_services
 from .auth import may_view
 from .compare import compare_selected, compare_view
+from .device_attention import AttentionFilter, hostname_marked, with_attention
 from .import_admin import import_view
 from .lookup import MAX_ID
 from .pagination import KeysFirstPaginator
@@ -85,14 +86,15 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     # Ties by name, as an expression: a second marked column widens the header past 1400 px.
     ordering = (F("global_score").desc(nulls_last=True), Lower("hostname"))
     list_display = (
-        "hostname",
+        hostname_marked,
         "location_cut",
         *SCORE_COLUMNS,
         "cpu_model",
         "last_run",
     )
-    list_display_links = ("hostname",)
+    list_display_links = (hostname_marked,)
     list_filter = (
+        AttentionFilter,
         "location",
         "owner",
         "tags",
@@ -148,10 +150,11 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # the latest snapshot rides along for its CPU model; its JSON documents stay unread
-        return (
+        return with_attention(
             super()
             .get_queryset(request)
-            .defer("latest_snapshot__raw", "latest_snapshot__storage", "latest_snapshot__network")
+            .defer("latest_snapshot__raw", "latest_snapshot__storage", "latest_snapshot__network"),
+            request,
         )
 
     @admin.display(description="CPU model", ordering="latest_snapshot__cpu_model")

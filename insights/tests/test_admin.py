@@ -101,6 +101,28 @@ def test_the_device_page_marks_a_degrading_disk_and_one_no_longer_there(admin_cl
     assert "no longer in the machine" not in kept
 
 
+def test_the_device_list_marks_and_filters_the_machines_that_need_attention(
+    admin_client, run, django_assert_max_num_queries
+):
+    """A machine with a FAILED disk looked like every other row of the device list."""
+    run("nas", disks=[disk(smart_health="FAILED", temperature_c=65)])  # critical and warning
+    run("desk", disks=[disk(smart_health="PASSED", temperature_c=65)])  # warning
+    run("quiet", disks=[disk(smart_health="PASSED")])
+
+    with django_assert_max_num_queries(12):  # one subquery a row, not a query
+        page = admin_client.get("/admin/inventory/device/").content.decode()
+    rows = {
+        host: page.split(f">{host} ", 1)[1].split("</th>", 1)[0] if f">{host} " in page else ""
+        for host in ("nas", "desk", "quiet")
+    }
+    assert '<span class="bt-badge bt-critical"' in rows["nas"]
+    assert '<span class="bt-badge bt-warning"' in rows["desk"]
+    assert rows["quiet"] == ""  # no mark
+    for value, hosts in (("critical", ["nas"]), ("any", ["desk", "nas"]), ("none", ["quiet"])):
+        listed = admin_client.get("/admin/inventory/device/", {"attention": value})
+        assert sorted(d.hostname for d in listed.context["cl"].result_list) == hosts, value
+
+
 def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, run):
     model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
     run("desk-1", cpu=100.0, cpu_model=model)

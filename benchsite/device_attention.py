@@ -1,0 +1,58 @@
+"""The device list's word of the attention items: a mark beside a machine with an open item
+(its worst severity) and a filter by it. The list showed a machine with a FAILED disk like
+every other row; the dashboard's panel was the only place that said so."""
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.utils.html import format_html
+
+from insights.models import AttentionItem, Severity
+from insights.selectors import CRITICAL_FIRST
+
+from .auth import may_view
+
+
+def with_attention(queryset: QuerySet, request) -> QuerySet:
+    """Each device with `attention`: the severity of its worst open item, None without one
+    (one subquery a row, on the open items' unique index), for an account that may see them."""
+    if not may_view(request.user, AttentionItem):
+        return queryset
+    worst = AttentionItem.objects.filter(device=OuterRef("pk"), closed_at__isnull=True)
+    return queryset.annotate(
+        attention=Subquery(worst.order_by(CRITICAL_FIRST).values("severity")[:1])
+    )
+
+
+@admin.display(description="hostname", ordering="hostname")
+def hostname_marked(device) -> str:
+    """The hostname, and a mark of its worst open item (inside the link to its page, where
+    the items are listed first)."""
+    severity = getattr(device, "attention", None)
+    if not severity:
+        return device.hostname
+    return format_html(
+        '{} <span class="bt-badge bt-{}" title="{}">!</span>',
+        device.hostname,
+        severity,
+        f"needs attention ({severity}): its page lists what",
+    )
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    title = "attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        if not may_view(request.user, AttentionItem):
+            return ()
+        return (("critical", "a critical item open"), ("any", "an item open"), ("none", "none"))
+
+    def queryset(self, request, queryset):
+        open_items = AttentionItem.objects.filter(device=OuterRef("pk"), closed_at__isnull=True)
+        if self.value() == "critical":
+            return queryset.filter(Exists(open_items.filter(severity=Severity.CRITICAL)))
+        if self.value() == "any":
+            return queryset.filter(Exists(open_items))
+        if self.value() == "none":
+            return queryset.exclude(Exists(open_items))
+        return queryset
