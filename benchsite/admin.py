@@ -103,7 +103,8 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     list_display = ("action_time", "user", "content_type", "object_shown", "action", "message")
     # not by user: the filter would list every account to whoever may read the log
-    list_filter = ("action_flag", "content_type")
+    # the kinds of objects the log holds entries of, not every table's
+    list_filter = ("action_flag", ("content_type", admin.RelatedOnlyFieldListFilter))
     search_fields = ("object_repr", "change_message", "user__username")
     date_hierarchy = "action_time"
     list_select_related = ("user", "content_type")
