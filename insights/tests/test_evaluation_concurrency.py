@@ -48,22 +48,29 @@ def ingest(sent, **kwargs):
     return benchmark_ingest(submission=submission_validate(sent), document=sent, **kwargs)
 
 
+def announce_paused(monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """The first evaluation that announces a change waits there, inside its transaction (its
+    items written), until `go_on`; `reached` says it got there."""
+    reached, go_on = threading.Event(), threading.Event()
+    real_announce = notify.announce
+
+    def announce_slowly(changes):
+        changes = list(changes)
+        if changes and not reached.is_set():
+            reached.set()
+            go_on.wait(timeout=10)
+        real_announce(changes)
+
+    monkeypatch.setattr(notify, "announce", announce_slowly)
+    return reached, go_on
+
+
 def test_a_newer_run_stored_while_an_older_ones_item_is_being_written_closes_it(
     example, monkeypatch
 ):
     ingest(document(example, hour=8, celsius=40))
     hot = ingest(document(example, hour=9, celsius=65))  # stored; its evaluation comes late
-    writing, go_on = threading.Event(), threading.Event()
-    real_announce = notify.announce
-
-    def announce_slowly(changes):  # inside the evaluation's transaction, its item written
-        changes = list(changes)
-        if changes and not writing.is_set():
-            writing.set()
-            go_on.wait(timeout=10)
-        real_announce(changes)
-
-    monkeypatch.setattr(notify, "announce", announce_slowly)
+    writing, go_on = announce_paused(monkeypatch)  # its item written, not yet committed
     late, late_failures = in_thread(
         lambda: attention_evaluate(
             device=hot.device, snapshot=hot.snapshot, newest_run_id=hot.benchmark_id
@@ -272,17 +279,7 @@ def test_a_device_deleted_while_its_item_is_being_closed_is_told_resolved_once(
     read the item still open, and the receiver was told "resolved" twice)."""
     settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]  # the rows are what is counted
     ingest(document(example, hour=8, celsius=65), after_store=evaluate_attention)
-    reached, go_on = threading.Event(), threading.Event()
-    real_announce = notify.announce
-
-    def announce_slowly(changes):  # inside the cooled run's evaluation, its item closed
-        changes = list(changes)
-        if changes and not reached.is_set():
-            reached.set()
-            go_on.wait(timeout=10)
-        real_announce(changes)
-
-    monkeypatch.setattr(notify, "announce", announce_slowly)
+    reached, go_on = announce_paused(monkeypatch)  # the cooled run's item closed, uncommitted
     cooled, cooled_failures = in_thread(
         lambda: ingest(document(example, hour=9, celsius=40), after_store=evaluate_attention)
     )
