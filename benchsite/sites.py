@@ -2,6 +2,7 @@
 
 import logging
 import math
+from collections import Counter
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -28,6 +29,31 @@ logger = logging.getLogger(__name__)
 
 RANKING_SIZE = 50
 ATTENTION_SIZE = 20
+
+
+def by_device(items: list[AttentionItem]) -> list[tuple[AttentionItem, list[AttentionItem], str]]:
+    """The panel's items, one line per device: its first (the worst, the newest), the others it
+    has among those shown, and what they are ("score regression (cpu) ×2, below its peers"),
+    in the board's order. One machine's four regressions and its below_peers took five of nine
+    lines, and pushed the other machines down."""
+    groups: dict[int, tuple[AttentionItem, list[AttentionItem]]] = {}
+    for item in items:
+        if item.device_id in groups:
+            groups[item.device_id][1].append(item)
+        else:
+            groups[item.device_id] = (item, [])
+    lines = []
+    for first, others in groups.values():
+        kinds = Counter(
+            item.get_kind_display()
+            + (f" ({item.category})" if item.category not in ("", "global") else "")
+            for item in others
+        )
+        said = ", ".join(f"{kind} ×{n}" if n > 1 else kind for kind, n in kinds.items())
+        lines.append((first, others, said))
+    return lines
+
+
 UNBENCHMARKED_SHOWN = 5
 MSG_LOGIN_THROTTLED = "Too many failed logins from this address; retry in {wait} s."
 
@@ -142,7 +168,7 @@ class BenchAdminSite(admin.AdminSite):
         if panels["attention_visible"]:
             attention, attention_total = attention_board(limit=ATTENTION_SIZE)
             panels.update(
-                attention=attention,
+                attention=by_device(attention),
                 attention_total=attention_total,
                 attention_url=reverse("admin:insights_attentionitem_changelist") + "?state=open",
             )

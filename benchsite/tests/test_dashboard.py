@@ -270,8 +270,31 @@ def test_a_failing_disk_is_the_first_thing_on_the_dashboard(admin_client, submit
     panel = html.split('id="attention"', 1)[1].split("</ul>", 1)[0]
     assert html.index('id="attention"') < html.index('id="ranking"')
     kinds = re.findall(r'data-kind="([a-z_]+)"', panel)
-    assert kinds == ["smart_failing", "disk_hot"]  # critical first
+    assert kinds == ["smart_failing"]  # critical first; the machine's others on its line
     assert "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED" in panel
+    assert "and 1 more: disk hot" in panel
+
+
+def test_the_attention_panel_gives_each_machine_one_line(admin_client, submit, example):
+    """One machine's regressions and below_peers took most of the panel's lines and pushed
+    the machine with a failing disk down."""
+    busy = copy.deepcopy(example)
+    disks = busy["hardware"]["storage"]["devices"]
+    disks.append({**disks[1], "name": "/dev/sdb", "serial": "WD-2"})
+    for disk, celsius in zip(disks, (61, 62, 63), strict=True):
+        disk["temperature_c"] = celsius
+    submit(busy)  # three hot disks, newest item first
+    failing = copy.deepcopy(example)
+    failing.update(device_identifier="nas-2", submission_id=str(uuid.uuid4()))
+    failing["hardware"]["system"] = {}
+    failing["hardware"]["storage"]["devices"][1]["smart_health"] = "FAILED"
+    submit(failing)
+
+    panel = admin_client.get("/admin/").content.decode().split('id="attention"', 1)[1]
+    panel = panel.split("</ul>", 1)[0]
+    assert panel.count("<li ") == 2  # a line per machine, the failing disk's first
+    assert panel.index("nas-2") < panel.index(example["device_identifier"])
+    assert "and 2 more: disk hot ×2" in panel
 
 
 def test_the_attention_panel_keeps_its_query_count_with_many_items(
