@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from benchsite.models import ApiToken, token_hash
 from benchsite.services import api_token_issue, api_token_revoke
+from benchsite.testing import TEST_API_TOKEN
 
 from .accounts import staff_client
 
@@ -166,6 +167,14 @@ def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
     # and is never shown again
     page = admin_client.get(f"/admin/benchsite/apitoken/{token.pk}/change/").content.decode()
     assert secret not in page
+
+
+def test_the_token_list_says_the_servers_own_token_works_too(admin_client):
+    """ "0 API tokens" on a server whose bench.sh runs all used API_TOKEN read as if none did."""
+    page = admin_client.get("/admin/benchsite/apitoken/").content.decode()
+    said = page.split('id="api-token-env"', 1)[1].split("</p>", 1)[0]
+    assert "<code>API_TOKEN</code>" in said and "never listed here" in said
+    assert TEST_API_TOKEN not in page  # named, never shown
 
 
 def test_a_read_only_token_comes_without_a_bench_command(admin_client):
