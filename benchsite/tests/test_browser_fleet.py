@@ -277,3 +277,34 @@ def test_on_a_phone_the_dashboard_and_a_device_page_do_not_scroll_sideways(brows
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_at_800_px_with_the_sidebar_open_no_page_scrolls_sideways(browser, server):  # noqa: F811
+    """Half a laptop's screen: the ranking, a device page and compare ran past the window and
+    the whole page scrolled sideways, the network and GPU columns out of sight."""
+    context = browser.new_context(viewport={"width": 800, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/admin/login/")
+        page.fill("#id_username", ADMIN_USER)
+        page.fill("#id_password", ADMIN_PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{server.url}/admin/")
+        shot(page, "dashboard-800")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+        page.goto(f"{server.url}/admin/inventory/device/?q=pve-node-2")
+        page.click("#result_list th a:text-is('pve-node-2')")
+        page.wait_for_selector("#latest-scores")
+        assert page.locator("#nav-sidebar").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+        page.goto(f"{server.url}/admin/inventory/device/")
+        page.locator("#result_list tbody input.action-select").nth(0).check()
+        page.locator("#result_list tbody input.action-select").nth(1).check()
+        page.locator("#result_list tbody input.action-select").nth(2).check()
+        page.select_option("select[name=action]", "compare_selected")
+        page.click("button[name=index]")
+        page.wait_for_selector("#fleet-compare")
+        shot(page, "compare-800")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    finally:
+        context.close()
