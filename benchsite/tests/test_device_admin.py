@@ -141,6 +141,14 @@ def test_compare_refuses_another_devices_snapshot(admin_client, upgraded):
     assert admin_client.get(url, {"a": first["snapshot_id"], "b": "-1"}).status_code == 404
 
 
+def test_a_device_with_one_snapshot_is_not_offered_a_comparison(admin_client, submit, example):
+    """ "the newest 1 are listed. Compare any two", with one snapshot to compare."""
+    device = Device.objects.get(pk=submit(example).json()["device_id"])
+    help_text = page(admin_client, device).split('id="snapshots"', 1)[1].split("</p>", 1)[0]
+    assert "Compare any two" not in help_text and "the newest 1 are" not in help_text
+    assert "Snapshots come from bench.sh and are read-only." in help_text
+
+
 def test_compare_picks_any_two_snapshots_and_starts_with_the_two_newest(admin_client, upgraded):
     device, first, second = upgraded
     url = f"/admin/inventory/device/{device.pk}/compare/"
