@@ -3,6 +3,7 @@
 Screenshots go to $SCREENSHOT_DIR (default .screenshots/ in the checkout) for a person to look at.
 """
 
+import contextlib
 import copy
 import os
 import subprocess
@@ -97,18 +98,28 @@ def browser():
         browser.close()
 
 
+@contextlib.contextmanager
+def logged_in(browser, server, *, width: int, height: int, clipboard: bool = False):
+    """A page of a window this size, the admin logged in, on the dashboard."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    if clipboard:
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/admin/login/")
+        page.fill("#id_username", ADMIN_USER)
+        page.fill("#id_password", ADMIN_PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{server.url}/admin/")
+        yield page
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
-    page = context.new_page()
-    page.goto(f"{server.url}/admin/login/")
-    page.fill("#id_username", ADMIN_USER)
-    page.fill("#id_password", ADMIN_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{server.url}/admin/")
-    yield page
-    context.close()
+    with logged_in(browser, server, width=1400, height=1000, clipboard=True) as page:
+        yield page
 
 
 def shot(page, name):

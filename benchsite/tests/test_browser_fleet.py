@@ -19,6 +19,7 @@ from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
     CHROMIUM,
     CHROMIUM_ARGS,
     browser,
+    logged_in,
     post,
     shot,
     sync_api,
@@ -139,15 +140,8 @@ def upload_manual(live, device_id):
 
 @pytest.fixture
 def page(browser, server):  # noqa: F811 (the browser fixture, imported above)
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server.url}/admin/login/")
-    page.fill("#id_username", ADMIN_USER)
-    page.fill("#id_password", ADMIN_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{server.url}/admin/")
-    yield page
-    context.close()
+    with logged_in(browser, server, width=1400, height=900) as page:
+        yield page
 
 
 def test_device_list_fits_1400_px_with_the_sidebar_open(page, server):
@@ -251,14 +245,7 @@ def test_import_csv_previews_then_applies(page, server, tmp_path):
 
 
 def test_on_a_phone_the_dashboard_and_a_device_page_do_not_scroll_sideways(browser, server):  # noqa: F811
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    try:
-        page.goto(f"{server.url}/admin/login/")
-        page.fill("#id_username", ADMIN_USER)
-        page.fill("#id_password", ADMIN_PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{server.url}/admin/")
+    with logged_in(browser, server, width=390, height=844) as page:
         shot(page, "dashboard-390")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         # the ranking scrolls in its own box: every machine's row is still there
@@ -275,21 +262,12 @@ def test_on_a_phone_the_dashboard_and_a_device_page_do_not_scroll_sideways(brows
         page.wait_for_selector("#latest-scores")
         shot(page, "device-390")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    finally:
-        context.close()
 
 
 def test_at_800_px_with_the_sidebar_open_no_page_scrolls_sideways(browser, server):  # noqa: F811
     """Half a laptop's screen: the ranking, a device page and compare ran past the window and
     the whole page scrolled sideways, the network and GPU columns out of sight."""
-    context = browser.new_context(viewport={"width": 800, "height": 900})
-    page = context.new_page()
-    try:
-        page.goto(f"{server.url}/admin/login/")
-        page.fill("#id_username", ADMIN_USER)
-        page.fill("#id_password", ADMIN_PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{server.url}/admin/")
+    with logged_in(browser, server, width=800, height=900) as page:
         shot(page, "dashboard-800")
         assert page.evaluate("document.documentElement.scrollWidth") <= 800
         page.goto(f"{server.url}/admin/inventory/device/?q=pve-node-2")
@@ -306,5 +284,3 @@ def test_at_800_px_with_the_sidebar_open_no_page_scrolls_sideways(browser, serve
         page.wait_for_selector("#fleet-compare")
         shot(page, "compare-800")
         assert page.evaluate("document.documentElement.scrollWidth") <= 800
-    finally:
-        context.close()
