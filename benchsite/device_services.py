@@ -2,6 +2,7 @@
 machines left with its CPU model (inventory knows nothing of the insights)."""
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,7 +10,7 @@ from django.utils import timezone
 from insights import notify
 from insights.delivery import DEVICE_DELETED
 from insights.models import AttentionItem
-from insights.services import attention_rejudge_peers
+from insights.receivers import judge_again
 from inventory import services as inventory_services
 from inventory.models import Device
 
@@ -34,12 +35,8 @@ def devices_delete(*, devices: Iterable[Device]) -> None:
         keys.add(device.cpu_model_key)
         _close_items_of(device)
         inventory_services.device_delete(device=device)
-    for key in sorted(keys - {""}):
-
-        def rejudge(key=key):
-            attention_rejudge_peers(key=key)
-
-        transaction.on_commit(rejudge, robust=True)
+    if keys - {""}:
+        transaction.on_commit(partial(judge_again, cpu_keys=keys))
 
 
 def _close_items_of(device: Device) -> None:

@@ -1,7 +1,8 @@
-"""Runs and snapshots deleted (the admin, a script): the devices they belonged to, and the
-machines of their CPU models, are judged again once the deletion commits. A run deleted as
-bogus (measured during a backup, say) takes the item it opened with it, not at the machine's
-next run; a run that was the peers' median moves their judgment."""
+"""Runs, snapshots or devices deleted (the admin, the API, a script): the devices they belonged
+to, and the machines of their CPU models, are judged again once the deletion commits. A run
+deleted as bogus (measured during a backup, say) takes the item it opened with it, not at the
+machine's next run; a run that was the peers' median moves their judgment; a deleted device's
+twins are judged without it."""
 
 import logging
 from collections.abc import Iterable, Mapping
@@ -22,23 +23,22 @@ def runs_deleted(*, device_ids: Iterable[int], **kwargs) -> None:
 
 def snapshots_deleted(*, cpu_model_keys: Mapping[int, str], **kwargs) -> None:
     before = dict(cpu_model_keys)
-    transaction.on_commit(lambda: judge_again(device_ids=sorted(before), cpu_keys_before=before))
+    transaction.on_commit(lambda: judge_again(device_ids=sorted(before), cpu_keys=before.values()))
 
 
-def judge_again(
-    *, device_ids: Iterable[int], cpu_keys_before: Mapping[int, str] | None = None
-) -> None:
+def judge_again(*, device_ids: Iterable[int] = (), cpu_keys: Iterable[str] = ()) -> None:
     """Each device still there, as rescore judges it (what a person acknowledged since its
-    newest run stays closed); then the machines of each CPU model these devices have or had
-    (their newest snapshot went), once per model: a bulk deletion across a model's machines
-    judged its group once per device. A judgment that fails is logged; the others are made."""
-    keys = set()
+    newest run stays closed); then the machines of each CPU model these devices have, and of
+    `cpu_keys` (models a deletion took a machine from), once per model: a bulk deletion across
+    a model's machines judged its group once per device. A judgment that fails is logged; the
+    others are made, and the deletion stays done."""
+    keys = set(cpu_keys)
     for device in Device.objects.filter(pk__in=list(device_ids)).order_by("pk"):
         try:
             attention_evaluate(device=device, reevaluating=True)
         except Exception:
             log.exception("judging %s again after a deletion failed", device.hostname)
-        keys |= {device.cpu_model_key, (cpu_keys_before or {}).get(device.pk, "")}
+        keys.add(device.cpu_model_key)
     for key in sorted(keys - {""}):
         try:
             attention_rejudge_peers(key=key)

@@ -95,7 +95,7 @@ def test_a_deletion_whose_judgment_fails_is_still_done(
     def broken(**kwargs):
         raise RuntimeError("the judgment broke")
 
-    monkeypatch.setattr("benchsite.device_services.attention_rejudge_peers", broken)
+    monkeypatch.setattr("insights.receivers.attention_rejudge_peers", broken)
     with django_capture_on_commit_callbacks(execute=True):
         _delete_through_the_api(api, admin_client, ["a2"])
 
