@@ -3,6 +3,7 @@
     .venv/bin/python perf/ingest.py [--count 2000] [--concurrency 16]
         [--database sqlite|postgres] [--workers 1|2] [--threads N]
         [--worker-class gthread|uvicorn_worker.UvicornWorker] [--matrix] [--no-raw] [--churn]
+        [--evaluation-cost [--rounds N]]
 
 Starts the server as gunicorn.conf.py runs it (benchsite.livetest, loopback, its own database),
 POSTs the contract's example submission `--count` times from `--concurrency` keep-alive clients
@@ -13,8 +14,11 @@ GET /api/health (the TCP_NODELAY check) and checks that every accepted submissio
 `--churn`: every run of a machine swings its CPU score, so that nearly every submission opens or
 closes an attention item (perf.common.submission). `--matrix` repeats ours for gthread/uvicorn
 × 1/2 workers. `--database postgres` runs ours on
-a throwaway PostgreSQL cluster (pg_virtualenv); the raw handler stays on SQLite. Figures:
-README, "Performance".
+a throwaway PostgreSQL cluster (pg_virtualenv); the raw handler stays on SQLite.
+`--evaluation-cost` measures what the attention evaluation after each submission costs, as
+issue 14 asks (with it, within 20 % of the throughput without it): the server, then the same
+server without the evaluation (perf/without_evaluation.py), in turn for `--rounds` rounds, and
+prints the ratio of each round and the median ratio. Figures: README, "Performance".
 """
 
 import argparse
@@ -28,10 +32,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchsite.livetest import live_server
-from perf.common import Run, drive, example_document, get, post_json, submission, with_postgres
+from perf.common import (
+    Run,
+    drive,
+    example_document,
+    get,
+    median,
+    post_json,
+    submission,
+    with_postgres,
+)
 
 UVICORN = "uvicorn_worker.UvicornWorker"
 TARGET_RATIO, TARGET_P99_MS = 0.5, 50  # issue 12
+TARGET_EVALUATION_COST = 0.20  # issue 14: the evaluation's share of the throughput
+WITHOUT_EVALUATION = "perf.without_evaluation:application"
 WARMUP = 64
 
 
@@ -80,7 +95,7 @@ def measure(args, label: str, *, worker_class: str, workers: int, app: str | Non
                 server_pid=srv.pid,
             )
             stored = None
-            if app is None:
+            if app in (None, WITHOUT_EVALUATION):  # the raw handler has no /api/stats
                 from perf.common import Client
 
                 status, body = Client(srv.url, srv.token).request("GET", "/api/stats")
@@ -124,9 +139,17 @@ def main() -> int:
     parser.add_argument(
         "--churn", action="store_true", help="scores that open or close an item on each run"
     )
+    parser.add_argument(
+        "--evaluation-cost",
+        action="store_true",
+        help="the server with and without the attention evaluation, in turn (issue 14)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --evaluation-cost")
     args = parser.parse_args()
     if not 0 < args.count <= 100_000 or not 0 < args.concurrency <= 64:
         parser.error("--count must be in 1..100000 and --concurrency in 1..64")
+    if not 0 < args.rounds <= 10:
+        parser.error("--rounds must be in 1..10")
     if args.database == "postgres":
         with_postgres(sys.argv)
     else:
@@ -138,6 +161,8 @@ def main() -> int:
         flush=True,
     )
 
+    if args.evaluation_cost:
+        return evaluation_cost(args)
     configs = [(args.worker_class, args.workers)]
     if args.matrix:
         configs = [(wc, w) for wc in ("gthread", UVICORN) for w in (1, 2)]
@@ -181,6 +206,42 @@ def main() -> int:
         f"verdict: {'FAIL' if failed else 'ok'} (errors {main_run.failed}); "
         f"p99 {main_run.pct(99):.0f} ms (target < {TARGET_P99_MS} ms)"
     )
+    return 1 if failed else 0
+
+
+def evaluation_cost(args) -> int:
+    """With and without the evaluation, in turn: a round's two runs share the hour's speed."""
+    short = "uvicorn" if "uvicorn" in args.worker_class else args.worker_class
+    if "uvicorn" in args.worker_class:
+        raise SystemExit("--evaluation-cost serves the WSGI application: use gthread")
+    ratios, failed = [], 0
+    for n in range(1, args.rounds + 1):
+        runs = {}
+        for label, app in (("with", None), ("without", WITHOUT_EVALUATION)):
+            runs[label] = measure(
+                args,
+                f"round {n}: {label} evaluation, {short} ×{args.workers}",
+                worker_class=args.worker_class,
+                workers=args.workers,
+                app=app,
+            )["run"]
+            failed += runs[label].failed
+        if runs["without"].rate:
+            ratios.append(runs["with"].rate / runs["without"].rate)
+            print(
+                f"round {n}: with / without = {ratios[-1]:.2f} "
+                f"(server CPU {runs['with'].server_ms:.2f} / {runs['without'].server_ms:.2f} ms "
+                "per submission)",
+                flush=True,
+            )
+    print()
+    if ratios:
+        cost = 1 - median(ratios)
+        print(
+            f"the evaluation costs {100 * cost:.0f} % of the throughput (median of "
+            f"{len(ratios)} rounds; target ≤ {100 * TARGET_EVALUATION_COST:.0f} %)"
+        )
+    print(f"verdict: {'FAIL' if failed else 'ok'} (errors {failed})")
     return 1 if failed else 0
 
 
