@@ -140,7 +140,8 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     autocomplete_fields = ("tags",)
     readonly_fields = ("machine_id", "system_uuid", "serial", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("hostname", "fqdn", "description", "tags")}),
+        # titled: under the story that heads the page, the fields need a heading of their own
+        ("Details", {"fields": ("hostname", "fqdn", "description", "tags")}),
         ("Inventory", {"fields": ("asset_tag", "location", "owner")}),
         ("Identity (reported by the machine)", {"fields": ("machine_id", "system_uuid", "serial")}),
         ("Record", {"fields": ("created_at", "updated_at")}),

@@ -61,6 +61,31 @@ def test_device_page_shows_the_latest_hardware_by_component(admin_client, upgrad
     assert "P07 Ver. 02.48" in hardware and "e1000e" in hardware
 
 
+def test_device_page_heads_with_its_story_and_links_each_section(admin_client, upgraded):
+    device, _, _ = upgraded
+    html = page(admin_client, device)
+
+    # the scores' history and the hardware's changes come right under the scores, before the
+    # fields a person edits and the long hardware report
+    order = ['id="latest-scores"', 'id="score-history"', 'id="hardware-changes"']
+    order += ['id="id_hostname"', 'id="hardware"', 'id="documents-group"', 'id="snapshots"']
+    positions = [html.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    nav = html.split('class="bt-page-nav"', 1)[1].split("</nav>", 1)[0]
+    targets = re.findall(r'href="#([\w-]+)"', nav)
+    assert targets == [
+        "score-history",
+        "hardware-changes",
+        "fieldset-0-0-heading",  # Details: the hostname, description and tags
+        "hardware",
+        "links-group",
+        "documents-group",
+        "snapshots",
+    ]
+    for target in targets:
+        assert html.count(f'id="{target}"') == 1
+
+
 def test_device_page_charts_the_history_and_marks_hardware_changes(admin_client, upgraded):
     device, first, second = upgraded
     html = page(admin_client, device)
