@@ -16,6 +16,8 @@ from django.urls import reverse
 
 from inventory.csv_import import COLUMNS, MAX_ROWS, ImportFileError, csv_read, devices_import
 
+from .sites import spreadsheet_csv
+
 SESSION_KEY = "benchsite.device_import"
 MAX_BYTES = 20 * 1024 * 1024  # far above MAX_ROWS rows of inventory; refused before parsing
 SHOWN = 200  # changes listed per kind on the preview; the rest are counted
@@ -45,11 +47,15 @@ def _page(model_admin, request, **context):
 
 
 def import_view(model_admin: admin.ModelAdmin, request):
-    """/admin/inventory/device/import/: GET the form, POST a file (preview) or a confirmation."""
+    """/admin/inventory/device/import/: GET the form (`?download=devices`: every device as a
+    CSV to edit and upload back), POST a file (preview) or a confirmation."""
     if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
         raise PermissionDenied
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(model_admin, request)
+    if request.method == "GET" and request.GET.get("download") == "devices":
+        # every device as the import reads it back: a sheet to edit and upload again
+        return spreadsheet_csv("devices")
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
         return _page(model_admin, request, form=form)

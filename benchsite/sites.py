@@ -115,9 +115,13 @@ EXPORTABLE = {"device": "devices", "benchmark": "benchmarks", "hardwaresnapshot"
 def export_csv(modeladmin, request, queryset):
     """The export command's CSV, for a selection (devices, snapshots or benchmarks)."""
     what = EXPORTABLE[modeladmin.model._meta.model_name]
-    ids = list(queryset.values_list("pk", flat=True))
-    # a download from the admin is opened in a spreadsheet: a BOM, formulas kept as text
-    # (scripts use manage.py export or /api/export, which write the values as stored)
+    return spreadsheet_csv(what, list(queryset.values_list("pk", flat=True)))
+
+
+def spreadsheet_csv(what: str, ids: list[int] | None = None) -> StreamingHttpResponse:
+    """The export command's CSV of `what` (those with these ids, or all) as a download from the
+    admin, which is opened in a spreadsheet: a BOM, formulas kept as text (scripts use
+    manage.py export or /api/export, which write the values as stored)."""
     stream = ExportStream(fmt="csv", what=what, ids=ids, spreadsheet=True)
     response = StreamingHttpResponse(iter(stream), content_type="text/csv; charset=utf-8")
     filename = export_filename(fmt="csv", what=what, now=timezone.localtime())

@@ -177,3 +177,28 @@ def test_the_import_page_needs_the_change_permission(client, django_user_model):
     viewer = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
     client.force_login(viewer)
     assert client.get(IMPORT_URL).status_code == 403
+    assert client.get(IMPORT_URL + "?download=devices").status_code == 403
+
+
+def test_the_import_page_offers_every_device_as_a_sheet_that_uploads_back_unchanged(
+    admin_client,
+):
+    make_fleet()
+    DeviceFactory(**APOSTROPHES)
+    before = device_state()
+    html = admin_client.get(IMPORT_URL).content.decode()
+    link = html.split('id="import-start"', 1)[1].split("</p>", 1)[0]
+    assert 'href="?download=devices"' in link
+
+    response = admin_client.get(IMPORT_URL + "?download=devices")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    sheet = b"".join(response.streaming_content)
+    assert sheet.startswith(b"\xef\xbb\xbf")  # a BOM: a spreadsheet reads it as UTF-8
+
+    preview = upload(admin_client, sheet).content.decode()
+    count = Device.objects.count()
+    summary = f"<strong>0</strong> new devices, <strong>0</strong> changed, {count} unchanged"
+    assert summary in preview
+    assert device_state() == before
