@@ -66,7 +66,8 @@ class Benchmark(CategoryScores):
         )
 
     def __str__(self):
-        return f"{self.device} @ {self.run_at:%Y-%m-%d %H:%M}"
+        # the admin's titles, breadcrumbs and log: in its time zone, named (the API's is UTC)
+        return f"{self.device} @ {timezone.localtime(self.run_at):%Y-%m-%d %H:%M %Z}"
 
     @property
     def category_scores(self) -> dict[str, float | None]:

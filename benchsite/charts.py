@@ -1,14 +1,17 @@
 """Server-rendered SVG charts for the admin: no JavaScript library, no CDN."""
 
 import math
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
+
+from .records_admin import local_time
 
 # The categories' colours (inventory/schema.py), as on the dashboard's bars.
 SERIES_COLORS = {
@@ -20,8 +23,24 @@ WIDTH, HEIGHT = 900, 280
 LEFT, RIGHT, TOP, BOTTOM = 48, 110, 16, 32
 
 
-def _local(when: datetime) -> datetime:
-    return timezone.localtime(when) if timezone.is_aware(when) else when
+def _instant(when: datetime) -> datetime:
+    """A time to place on the axis: in UTC, where the hour of autumn's DST change that the
+    local clocks go through twice is two hours (local times in one zone compare and subtract
+    by the wall clock: 02:30 CEST, then 02:15 CET, sorted the wrong way round)."""
+    return when.astimezone(UTC) if timezone.is_aware(when) else when
+
+
+def _day(when: datetime) -> str:
+    return f"{timezone.localtime(when) if timezone.is_aware(when) else when:%Y-%m-%d}"
+
+
+class Point(NamedTuple):
+    """One point of every series: when, the series' values (None: a gap), and for a suspect
+    run its reasons (drawn hollow, titled with them)."""
+
+    when: datetime
+    scores: Mapping[str, float | None]
+    suspect: str = ""
 
 
 def _n(value: float) -> str:
@@ -41,33 +60,34 @@ def _nice_ceiling(value: float) -> float:
 
 
 def score_history_svg(
-    points: Sequence[tuple[datetime, Mapping[str, float | None]]],
+    points: Sequence[Point | tuple],
     *,
     markers: Sequence[tuple[datetime, str]] = (),
-    suspect: Sequence[tuple[datetime, str]] = (),
     series: Sequence[str] = SERIES,
+    label: str = "Score history",
+    when_label: Callable[[datetime], str] = local_time,
 ) -> SafeString:
     """A line per series over time; a dashed vertical marker where the hardware changed; a
     hollow point, titled with its reasons, for each suspect run.
 
-    `points` are (time, {series: score}) pairs in any order; None scores leave a gap.
-    """
-    points = sorted(((_local(when), scores) for when, scores in points), key=lambda p: p[0])
-    markers = [(_local(when), label) for when, label in markers]
-    suspect_at = {_local(when): reasons for when, reasons in suspect}
+    `points`: Point (or (when, scores[, suspect]) tuples) in any order, placed by their instant;
+    None scores leave a gap. `label`: what the chart shows, for whoever cannot see it.
+    `when_label`: a point's time in its title (the admin's local time by default)."""
+    points = sorted((Point(*point) for point in points), key=lambda point: _instant(point.when))
     if not points:
         return mark_safe("")  # noqa: S308 (a constant)
-    values = [v for _, scores in points for name in series if (v := scores.get(name)) is not None]
+    values = [v for p in points for name in series if (v := p.scores.get(name)) is not None]
     y_max = _nice_ceiling(max(values, default=100.0))
-    start, end = points[0][0], points[-1][0]
+    start, end = _instant(points[0].when), _instant(points[-1].when)
     span = (end - start).total_seconds() or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    date_format = "%Y-%m-%d" if span > 2 * 86400 else "%Y-%m-%d %H:%M"
 
     def x(when: datetime) -> float:
         if len(points) == 1:
             return LEFT + plot_w / 2
-        return LEFT + plot_w * (when - start).total_seconds() / span
+        # within the plot: a marker after the last point (a month's mean drawn on its 1st)
+        fraction = min(max((_instant(when) - start).total_seconds() / span, 0.0), 1.0)
+        return LEFT + plot_w * fraction
 
     def y(value: float) -> float:
         return TOP + plot_h * (1 - value / y_max)
@@ -78,7 +98,7 @@ def score_history_svg(
             'xmlns="http://www.w3.org/2000/svg">',
             WIDTH,
             HEIGHT,
-            "Score history",
+            label,
         )
     ]
     for fraction in (0, 0.25, 0.5, 0.75, 1):
@@ -102,10 +122,10 @@ def score_history_svg(
             '<text x="{}" y="{}" class="bt-axis" text-anchor="end">{}</text>',
             LEFT,
             HEIGHT - 8,
-            f"{start:{date_format}}",
+            _day(points[0].when) if span > 2 * 86400 else when_label(points[0].when),
             WIDTH - RIGHT,
             HEIGHT - 8,
-            f"{end:{date_format}}",
+            _day(points[-1].when) if span > 2 * 86400 else when_label(points[-1].when),
         )
     )
     for when, label in markers:
@@ -116,20 +136,20 @@ def score_history_svg(
                 _n(x(when)),
                 TOP,
                 HEIGHT - BOTTOM,
-                f"{when:%Y-%m-%d %H:%M}: {label}",
+                f"{local_time(when)}: {label}",
             )
         )
     for index, name in enumerate(series):
         color = SERIES_COLORS.get(name, "var(--body-fg)")
         segments, current = [], []
-        for when, scores in points:
-            value = scores.get(name)
+        for point in points:
+            value = point.scores.get(name)
             if value is None:
                 if current:
                     segments.append(current)
                 current = []
                 continue
-            current.append((x(when), y(value), when, value))
+            current.append((x(point.when), y(value), point, value))
         if current:
             segments.append(current)
         if not segments:
@@ -147,20 +167,20 @@ def score_history_svg(
                     name,
                 )
             )
-            for px, py, when, value in segment:
-                title = f"{name} {value:.1f} — {when:%Y-%m-%d %H:%M}"
-                if when in suspect_at:
-                    title += f" — suspect: {suspect_at[when]}"
+            for px, py, point, value in segment:
+                title = f"{name} {value:.1f} — {when_label(point.when)}"
+                if point.suspect:
+                    title += f" — suspect: {point.suspect}"
                 parts.append(
                     format_html(
                         '<circle cx="{}" cy="{}" r="{}" style="fill: {}; stroke: {}" class="{}">'
                         "<title>{}</title></circle>",
                         _n(px),
                         _n(py),
-                        (4 if when in suspect_at else 3.2) if name == "global" else 2.4,
-                        "var(--body-bg)" if when in suspect_at else color,
+                        (4 if point.suspect else 3.2) if name == "global" else 2.4,
+                        "var(--body-bg)" if point.suspect else color,
                         color,
-                        "bt-point bt-point-suspect" if when in suspect_at else "bt-point",
+                        "bt-point bt-point-suspect" if point.suspect else "bt-point",
                         title,
                     )
                 )
@@ -181,7 +201,7 @@ def score_history_svg(
             )
         )
     legend_rows = len(series)
-    if suspect_at:
+    if any(point.suspect for point in points):
         legend_y = TOP + 14 + legend_rows * 18
         legend_rows += 1
         parts.append(

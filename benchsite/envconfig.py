@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import math
 import warnings
+import zoneinfo
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +46,21 @@ def log_level(value: str) -> str:
             f"level names: WARN, FATAL, NOTSET), not {value!r}."
         )
     return logging.getLevelName(number or logging.DEBUG)
+
+
+def time_zone(value: str) -> str:
+    """TIME_ZONE as a zone name Python knows (Europe/Paris), UTC when empty. Checked here: a
+    name Python cannot load (empty, misspelled, in another case) passed Django's checks and the
+    health check, then failed every admin page."""
+    name = value.strip() or "UTC"
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"TIME_ZONE must be a time zone's name as `timedatectl list-timezones` lists it "
+            f"(Europe/Paris, America/New_York, UTC), not {value!r}."
+        ) from None
+    return name
 
 
 def database(env: Env, var: str, default: str) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from benchsite.envconfig import Env, database, log_level, networks, within
+from benchsite.envconfig import Env, database, log_level, networks, time_zone, within
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -220,7 +220,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+TIME_ZONE = time_zone(env.str("TIME_ZONE", default="UTC"))
 USE_I18N = True
 USE_TZ = True
 # one way to write a date on every page: 2026-12-03 14:18 (benchsite/formats/en)

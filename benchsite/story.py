@@ -24,7 +24,7 @@ from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
 
 from .auth import may_view
-from .charts import score_history_svg
+from .charts import Point, score_history_svg
 from .templatetags.humanize_scores import validity_reasons
 
 HISTORY_LIMIT = 100
@@ -225,7 +225,7 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
         for disk in story["insights"]["disks"]:
             readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
             if any(value is not None for value in readings):
-                chart = _temperature_chart(disk["history"])
+                chart = _temperature_chart(disk["history"], disk["name"] or disk["serial"])
                 # not in the newest snapshot that read the disks: removed, or replaced
                 last_read = disk["history"][-1]["captured_at"]
                 gone = last_read if last_read != newest else None
@@ -243,13 +243,18 @@ def _score_chart(history: list[HistoryRow]):
     return score_history_svg(
         # a category left out of a run's global score (a network measured on loopback, many
         # times a real one) is not drawn: it would flatten every other line
-        [(row.run_at, counted(row.scores, row.benchmark.excluded_categories)) for row in history],
-        markers=[(row.run_at, "; ".join(row.changes)) for row in history if row.changes],
-        suspect=[
-            (row.run_at, validity_reasons(row.benchmark.validity_reasons) or "suspect")
+        [
+            Point(
+                row.run_at,
+                counted(row.scores, row.benchmark.excluded_categories),
+                # a run's own mark, not its time's: two runs may share an instant
+                (validity_reasons(row.benchmark.validity_reasons) or "suspect")
+                if row.benchmark.validity == Validity.SUSPECT
+                else "",
+            )
             for row in history
-            if row.benchmark.validity == Validity.SUSPECT
         ],
+        markers=[(row.run_at, "; ".join(row.changes)) for row in history if row.changes],
     )
 
 
@@ -279,14 +284,21 @@ def _monthly_chart(device: Device, timeline: list) -> str:
         for (year, month), sums in months.items()
     ]
     markers = [(change.at, "; ".join(change.changes)) for change in timeline]
-    return score_history_svg(points, markers=markers)
+    return score_history_svg(
+        points,
+        markers=markers,
+        label="Score history, month by month",
+        when_label=lambda when: f"{timezone.localtime(when):%Y-%m} (the month's mean)",
+    )
 
 
-def _temperature_chart(history: list[dict]):
+def _temperature_chart(history: list[dict], disk: str):
     """A disk's temperature over its snapshots, when it has two readings or more to draw."""
     points = [
         (reading["captured_at"], {"temperature": reading["temperature_c"]}) for reading in history
     ]
     if sum(scores["temperature"] is not None for _, scores in points) < 2:
         return ""
-    return score_history_svg(points, series=("temperature",))
+    return score_history_svg(
+        points, series=("temperature",), label=f"Temperature of {disk or 'the disk'} over time"
+    )

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from . import columns, schema
 from .validators import LinkURLFormField, LinkURLValidator, validate_hostname
@@ -208,7 +209,8 @@ class HardwareSnapshot(HardwareColumns):
         )
 
     def __str__(self):
-        return f"{self.device} @ {self.captured_at:%Y-%m-%d %H:%M}"
+        # the admin's titles, breadcrumbs and log: in its time zone, named (the API's is UTC)
+        return f"{self.device} @ {timezone.localtime(self.captured_at):%Y-%m-%d %H:%M %Z}"
 
 
 class LinkURLField(models.URLField):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
-from benchsite.charts import score_history_svg
+from benchsite.charts import RIGHT, WIDTH, Point, score_history_svg
 from inventory.history import snapshot_changes
 from inventory.models import Device, HardwareSnapshot
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
@@ -310,6 +310,65 @@ def test_chart_leaves_gaps_for_skipped_categories():
     assert score_history_svg([]) == ""
 
 
+def _global_points(svg: str) -> list[tuple[float, str, bool]]:
+    """(x, title, hollow) of the global series' points, left to right as drawn."""
+    found = re.findall(
+        r'<circle cx="([\d.]+)"[^>]*class="(bt-point[^"]*)"><title>(global [^<]*)</title>', svg
+    )
+    return sorted((float(x), title, "suspect" in kind) for x, kind, title in found)
+
+
+def test_chart_places_runs_by_their_instant_across_the_autumn_dst_change():
+    """Paris, 2026-10-25: 02:30 CEST (00:30 UTC) comes before 02:15 CET (01:15 UTC), and runs
+    two minutes apart across the spring change are drawn two minutes apart."""
+    timezone.activate("Europe/Paris")
+    try:
+        autumn = [
+            (datetime(2026, 10, 25, 1, 15, tzinfo=UTC), {"global": 95.0}),
+            (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), {"global": 98.0}),
+            (datetime(2026, 10, 25, 2, 30, tzinfo=UTC), {"global": 101.0}),
+        ]
+        drawn = _global_points(str(score_history_svg(autumn, series=("global",))))
+        spring = [
+            (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), {"global": 1.0}),  # 01:59 CET
+            (datetime(2026, 3, 29, 1, 1, tzinfo=UTC), {"global": 2.0}),  # 03:01 CEST
+            (datetime(2026, 3, 29, 2, 0, tzinfo=UTC), {"global": 3.0}),
+        ]
+        xs = [x for x, _, _ in _global_points(str(score_history_svg(spring, series=("global",))))]
+    finally:
+        timezone.deactivate()
+    assert [title for _, title, _ in drawn] == [
+        "global 98.0 — 2026-10-25 02:30 CEST",
+        "global 95.0 — 2026-10-25 02:15 CET",
+        "global 101.0 — 2026-10-25 03:30",
+    ]
+    assert (xs[1] - xs[0]) / (xs[2] - xs[0]) == pytest.approx(2 / 61, abs=0.002)
+
+
+def test_chart_marks_the_suspect_run_not_every_run_at_its_instant():
+    at = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+    points = [
+        Point(at - timedelta(days=1), {"global": 90.0}),
+        Point(at, {"global": 100.0}),
+        Point(at, {"global": 60.0}, suspect="machine busy"),
+    ]
+    drawn = _global_points(str(score_history_svg(points, series=("global",))))
+    assert [(title.split(" — ")[0], hollow) for _, title, hollow in drawn] == [
+        ("global 90.0", False),
+        ("global 100.0", False),
+        ("global 60.0", True),
+    ]
+
+
+def test_chart_keeps_a_marker_after_its_last_point_inside_the_plot():
+    first = datetime(2026, 10, 1, tzinfo=UTC)
+    points = [(first, {"global": 90.0}), (datetime(2026, 12, 1, tzinfo=UTC), {"global": 95.0})]
+    markers = [(datetime(2026, 12, 20, tzinfo=UTC), "RAM 16→32 GB")]
+    svg = str(score_history_svg(points, markers=markers, series=("global",)))
+    marker_x = float(re.search(r'class="bt-marker"><line x1="([\d.]+)"', svg).group(1))
+    assert marker_x <= WIDTH - RIGHT
+
+
 def test_device_changelist_ranks_by_score_with_flat_query_count(
     admin_client, django_assert_max_num_queries
 ):
@@ -478,6 +537,8 @@ def test_a_disks_temperature_is_charted_once_it_has_two_readings(admin_client, s
     chart = html.split('id="smart-2-temperature"', 1)[1].split("</svg>", 1)[0]
     titles = re.findall(r"<title>(temperature [0-9.]+) —", chart)
     assert titles == ["temperature 41.0", "temperature 58.0"]
+    # a screen reader hears which disk the chart is of, not "Score history"
+    assert 'aria-label="Temperature of /dev/sda over time"' in chart
 
 
 def test_a_disk_without_smart_readings_is_named_not_tabled(admin_client, submit, example):
@@ -577,6 +638,10 @@ def test_times_the_clocks_go_through_twice_carry_their_zone(admin_client, settin
     listing = admin_client.get(f"/admin/benchmarks/benchmark/?device__id__exact={device.pk}")
     shown = re.findall(r"field-run_time[^>]*>(?:<a[^>]*>)?([^<]*)<", listing.content.decode())
     assert shown == ["2025-10-26 02:45 CET", "2025-10-26 02:15 CET", "2025-10-26 02:30 CEST"]
+    # a run's own page is titled in the same time, its zone named (it was UTC, unlabelled)
+    run = Benchmark.objects.get(run_at=datetime(2025, 10, 26, 0, 30, tzinfo=UTC))
+    html = admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
+    assert f"<h2>{device.hostname} @ 2025-10-26 02:30 CEST</h2>" in html
 
 
 def test_a_run_measured_by_another_test_than_the_run_before_is_marked(admin_client):

@@ -107,6 +107,11 @@ def test_debug_is_off_unless_asked():
         ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
         ({"LOG_LEVEL": ""}, "WARN, FATAL, NOTSET), not ''."),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be plain or json, not 'xml'."),
+        (
+            {"TIME_ZONE": "Europe/Pariss"},
+            "(Europe/Paris, America/New_York, UTC), not 'Europe/Pariss'",
+        ),
+        ({"TIME_ZONE": "+02:00"}, "TIME_ZONE must be a time zone's name"),
     ],
 )
 def test_a_refused_setting_is_said_in_one_line(env, said):
@@ -130,6 +135,13 @@ def test_log_level_takes_pythons_names_as_they_read(given, taken):
     from benchsite.envconfig import log_level
 
     assert log_level(given) == taken
+
+
+def test_an_empty_time_zone_is_utc():
+    """TIME_ZONE= (set, empty) started a server whose every admin page was a 500."""
+    from benchsite.envconfig import time_zone
+
+    assert time_zone("") == "UTC" and time_zone(" Europe/Paris ") == "Europe/Paris"
 
 
 # --- headers ------------------------------------------------------------------------------------
