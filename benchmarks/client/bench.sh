@@ -62,7 +62,9 @@
 # (last third of the clock samples < 90 % of the first third), cpu_governor, on_battery,
 # virtualization, short_mode, load_avg_1m/5m/15m (before), load_avg_1m_after, swap_in_pages /
 # swap_out_pages (during the run), cpu_freq_before_mhz/after_mhz/min_mhz/max_mhz, fio_direct_io,
-# cpu_threads_multi, started_at, finished_at (ISO 8601 UTC), run_duration_s.
+# cpu_threads_multi, started_at, finished_at (ISO 8601 UTC, on the server's clock when this one
+# is more than 2 minutes off it), clock_offset_s (the seconds added to this clock for that: 0 when
+# it was right, null when not checked), run_duration_s.
 # results.network.target is the --iperf-server as given.
 #
 # Exit status: 0 the server answered "status": "ok" (or --dry-run succeeded); 1 the submission failed
@@ -76,7 +78,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.1.0"
+readonly BENCH_SCRIPT_VERSION="1.2.0"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -99,6 +101,8 @@ readonly TOOL_TIMEOUT=60           # seconds allowed to any one inventory comman
 readonly IDLE_BUSY_PCT=10          # the machine counts as idle below this share of CPU used by others
 # Repeats stop once the scores' coefficient of variation (sample std dev / mean, %) is this low
 readonly CV_TARGET_CPU=1.0 CV_TARGET_MEMORY=1.5 CV_TARGET_DISK=2.5 CV_TARGET_NETWORK=5
+readonly CLOCK_SKEW_MAX=120         # seconds this machine's clock may be off the server's before the run
+                                   # is dated by the server's clock (clock_check)
 
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
@@ -107,6 +111,8 @@ TOKEN_FILE="" RESEND="" RETRIES=3
 WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID=""
 # OUTPUT_OK: --output holds this run's JSON; SUBMITTING: the JSON being sent (kept if interrupted)
 OUTPUT_OK=0 SUBMITTING=""
+CLOCK_OFFSET=""                    # seconds added to this machine's clock to date the run: 0 when
+                                   # within CLOCK_SKEW_MAX of the server's, empty when not checked
 IS_ROOT=0
 [[ ${EUID:-$(id -u)} -eq 0 ]] && IS_ROOT=1
 # Debian's PATH for users, and root by `su` (without -), lack the sbin directories where
@@ -1112,7 +1118,8 @@ collect_all() {
     fi
     {
         printf 'bench_script_version=%s\n' "$BENCH_SCRIPT_VERSION"
-        printf 'started_at=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        printf 'started_at=%s\n' "$(utc_now)"
+        [[ -n $CLOCK_OFFSET ]] && printf 'clock_offset_s=%s\n' "$CLOCK_OFFSET"
         printf 'short=%s\n' "$SHORT"
         printf 'root=%s\n' "$IS_ROOT"
         printf 'cpu_threads_multi=%s\n' "$(nproc 2>/dev/null)"
@@ -1139,6 +1146,38 @@ collect_all() {
     bench_gpu 6 "$SHORT"
     snapshot_conditions >"$CAP/conditions-after.txt" 2>/dev/null
     printf 'finished_at=%s\nduration_s=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((($(now_ms) - t0 + 500) / 1000))" >>"$CAP/capture-info.txt"
+}
+
+utc_now() {
+    # now as the server's clock reads it (CLOCK_OFFSET: this machine's is off), ISO 8601 UTC
+    date -u -d "@$(($(date +%s) + ${CLOCK_OFFSET:-0}))" +%Y-%m-%dT%H:%M:%SZ
+}
+
+clock_check() {
+    # clock_check HEADERS : this machine's clock against the Date the server answered with. A
+    # clock far off (a dead CMOS battery reads 1970 or the BIOS's date, a VM resumed from an
+    # old snapshot) dates the run far from when it ran, and the server files it where it says
+    # (the contract's run_at): a run of 1970 sits behind every older one, never the latest,
+    # its SMART readings never the disks' latest. Off by more than CLOCK_SKEW_MAX seconds: the
+    # run's times are read on the server's clock (CLOCK_OFFSET), and that is said.
+    local served here offset ahead
+    served=$(sed -n 's/^[Dd]ate:[[:space:]]*//p' "$1" 2>/dev/null | tr -d '\r' | head -n 1)
+    [[ -n $served ]] && served=$(date -u -d "$served" +%s 2>/dev/null) || return 0
+    here=$(date -u +%s)
+    offset=$((served - here))
+    CLOCK_OFFSET=0
+    ((offset > CLOCK_SKEW_MAX || offset < -CLOCK_SKEW_MAX)) || return 0
+    CLOCK_OFFSET=$offset
+    ahead=$( ((offset > 0)) && echo behind || echo ahead of)
+    warn "this machine's clock reads $(date -u '+%Y-%m-%d %H:%M') UTC, $(span_words "${offset#-}") $ahead the server's: the run is dated by the server's clock. Set this clock right (timedatectl set-ntp true; a clock that resets at boot is a flat CMOS battery)"
+}
+
+span_words() {
+    # span_words SECONDS : "3 minutes", "5 hours", "20,454 days" as a person says it
+    local s=$1
+    if ((s >= 172800)); then printf "%'d days" $((s / 86400))
+    elif ((s >= 7200)); then printf '%d hours' $((s / 3600))
+    else printf '%d minutes' $((s / 60)); fi
 }
 
 # ------------------------------------------------------------------------------ parsers
@@ -2273,6 +2312,7 @@ parse_conditions() {
         cpu_threads_multi: ($i.cpu_threads_multi | posint),
         started_at: ($i.started_at | clean),
         finished_at: ($i.finished_at | clean),
+        clock_offset_s: ($i.clock_offset_s | tonumber? // null),
         run_duration_s: ($i.duration_s | nonneg)
       }'
 }
@@ -2487,13 +2527,16 @@ check_server() {
     have curl || return 0
     local rc=0 code detail
     token_header
-    code=$(timeout 30 curl -sS -o "$WORK/check.json" -w '%{http_code}' -X OPTIONS -H @"$WORK/auth.header" \
-        --connect-timeout 5 --max-time 20 "$SERVER" 2>"$WORK/curl.err" </dev/null) || rc=$?
+    code=$(timeout 30 curl -sS -o "$WORK/check.json" -D "$WORK/check.headers" -w '%{http_code}' -X OPTIONS \
+        -H @"$WORK/auth.header" --connect-timeout 5 --max-time 20 "$SERVER" 2>"$WORK/curl.err" </dev/null) || rc=$?
     rm -f -- "$WORK/auth.header"
     if ((rc != 0)); then
         warn "$SERVER does not answer now: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)$(tls_hint "$rc"); benchmarking anyway: the result is sent at the end, or kept to send again"
         return 0
     fi
+    # a run measured now is dated now, on the server's clock when this one is far off (a
+    # capture given with --from-dir keeps the times it was made at)
+    [[ -z $FROM_DIR ]] && clock_check "$WORK/check.headers"
     # the server's own refusals are JSON with a "detail"; a proxy's (one that lets no OPTIONS
     # through) are not, and say nothing of the token: warned of, and the run goes on
     detail=$(jq -r 'if type == "object" then (.detail // empty) else empty end' "$WORK/check.json" 2>/dev/null)

@@ -72,6 +72,7 @@ EXTENSIONS: dict[str, set[str]] = {
         "swap_out_pages",
         "fio_direct_io",
         "cpu_threads_multi",
+        "clock_offset_s",
     },
 }
 _EXTENSION_INTEGERS = {
@@ -85,8 +86,11 @@ _EXTENSION_INTEGERS = {
         "swap_in_pages",
         "swap_out_pages",
         "idle_wait_s",
+        "clock_offset_s",
     )
 }
+# seconds added to a clock behind the server's, taken off one ahead of it
+SIGNED = {"results.conditions.clock_offset_s"}
 _EXTENSION_FLOATS = {
     "results.conditions.load_avg_5m",
     "results.conditions.load_avg_15m",
@@ -130,7 +134,7 @@ def validate_submission(doc) -> list[str]:
         if path in INTEGERS or path in FLOATS:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 errors.append(f"{path}: expected a JSON number, got {value!r}")
-            elif not math.isfinite(value) or value < 0:
+            elif not math.isfinite(value) or (value < 0 and path not in SIGNED):
                 errors.append(f"{path}: must be finite and >= 0, got {value!r}")
             elif path in INTEGERS and not float(value).is_integer():
                 errors.append(f"{path}: a count must be an integer, got {value!r}")

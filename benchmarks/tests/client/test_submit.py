@@ -16,6 +16,8 @@ import socket
 import subprocess
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -45,6 +47,7 @@ class FakeServer(ThreadingHTTPServer):
         self.checks: list[str] = []  # the OPTIONS requests' paths
         self.checked_with: list[str] = []  # and their Authorization headers
         self.options_status: int | None = None  # a proxy's own answer to OPTIONS
+        self.clock_offset = 0  # seconds the server's clock reads ahead of this machine's
 
     @property
     def url(self) -> str:
@@ -87,6 +90,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def date_time_string(self, timestamp=None):
+        # the Date header of every answer, on the server's clock
+        return formatdate((timestamp or time.time()) + self.server.clock_offset, usegmt=True)
 
     def log_message(self, *args):
         pass
@@ -411,6 +418,53 @@ def test_a_submission_stored_before_is_said_so(server, tmp_path):
     proc = submit(server.url, TOKEN, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "already stored, sent before: global score 45.26" in proc.stderr
+
+
+def measure_nothing(server_url: str, cwd):
+    """A live run that measures nothing (the inventory alone, a few seconds): its times are
+    read from the clock now, as a benchmarking run's are."""
+    skips = ("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-network", "--skip-gpu")
+    return run_bench(
+        *("--server", server_url, "--token", TOKEN, "--retries", "0", "--no-wait-idle"),
+        *(*skips, "--device", "clock-box"),
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def sent_conditions(server) -> dict:
+    return json.loads(server.requests[-1]["body"])["results"]["conditions"]
+
+
+def test_a_clock_far_off_the_servers_is_said_and_the_run_dated_by_the_servers(server, tmp_path):
+    """A flat CMOS battery: the machine reads 1970, or days behind. The server files a run where
+    its started_at says (the contract's run_at), so such a run was never the latest and its
+    SMART FAILED disk was never the disk's latest reading."""
+    server.clock_offset = 3 * 86400 + 600  # the server reads 3 days and 10 minutes later
+
+    proc = measure_nothing(server.url, tmp_path)
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "3 days behind the server's: the run is dated by the server's clock" in proc.stderr
+    assert "timedatectl set-ntp true" in proc.stderr
+    conditions = sent_conditions(server)
+    assert conditions["clock_offset_s"] == pytest.approx(3 * 86400 + 600, abs=3)
+    started = datetime.fromisoformat(conditions["started_at"].replace("Z", "+00:00"))
+    on_the_servers_clock = datetime.now(UTC) + timedelta(seconds=server.clock_offset)
+    assert abs((started - on_the_servers_clock).total_seconds()) < 60
+
+
+def test_a_clock_right_to_a_minute_dates_the_run_by_itself(server, tmp_path):
+    server.clock_offset = 50  # within the 2 minutes a clock may be off
+
+    proc = measure_nothing(server.url, tmp_path)
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "this machine's clock" not in proc.stderr
+    conditions = sent_conditions(server)
+    assert conditions["clock_offset_s"] == 0
+    started = datetime.fromisoformat(conditions["started_at"].replace("Z", "+00:00"))
+    assert abs((started - datetime.now(UTC)).total_seconds()) < 60
 
 
 def test_a_kept_submission_is_sent_again_with_resend(server, tmp_path):
