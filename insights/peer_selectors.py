@@ -10,7 +10,7 @@ import json
 import operator
 from collections.abc import Iterator, Sequence
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import OuterRef, Subquery, TextField
 from django.db.models.functions import Cast
 
@@ -88,6 +88,13 @@ def _peers_query(key: str, figures: tuple[str, ...]) -> Prepared:
     )
 
 
+# the longest wait for a CPU model's judgments (peer_group_judged), when the role sets none
+LOCK_WAIT = "30s"
+_BOUND_THE_WAIT = (
+    "SELECT set_config('lock_timeout', %s, true) WHERE current_setting('lock_timeout') = '0'"
+)
+
+
 def _lock_id(key: str) -> int:
     digest = hashlib.blake2b(f"below_peers:{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -118,8 +125,21 @@ def peer_group_judged(key: str) -> Iterator[None]:
         peer_group_lock(key)
         yield
         return
-    with connection.cursor() as cursor:  # a wait that times out or is cancelled takes nothing
-        cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_id(key)])
+    try:
+        # a session lock taken in a transaction outlives it; the transaction bounds the wait
+        # (unless the role sets its own): a judgment holds the lock for milliseconds, so a wait
+        # this long is a lock left held, an error logged rather than requests hanging unsaid. A
+        # wait that times out or is cancelled takes nothing.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_BOUND_THE_WAIT, [LOCK_WAIT])
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_id(key)])
+    except OperationalError as exc:
+        raise OperationalError(
+            f"waited over {LOCK_WAIT} for the below_peers judgments of CPU model {key!r}: their "
+            "lock is held by a connection that does not let it go (a transaction-mode pooler, "
+            "such as PgBouncer's pool_mode = transaction, hands a session's lock to other "
+            "clients: README, Several servers)"
+        ) from exc
     try:
         yield
     finally:

@@ -256,6 +256,41 @@ def test_a_lock_wait_that_times_out_gives_back_the_locks_it_had_taken(example):
     assert holder_failures == [] and held == 0
 
 
+def test_a_models_lock_left_held_is_an_error_said_not_a_wait_for_ever(monkeypatch):
+    """Behind PgBouncer in transaction mode the model's lock was taken on one server connection
+    and let go on another: it stayed held, and every evaluation of that CPU model then waited
+    for it, silently, until the pooler was restarted."""
+    from django.db import OperationalError, connection
+
+    from insights import peer_selectors
+    from insights.services import attention_rejudge_peers
+
+    monkeypatch.setattr(peer_selectors, "LOCK_WAIT", "300ms")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():  # another connection that keeps the lock
+        with peer_selectors.peer_group_judged("model a"):
+            holding.set()
+            release.wait(timeout=10)
+
+    holder, holder_failures = in_thread(hold)
+    assert holding.wait(timeout=10)
+    try:
+        with pytest.raises(OperationalError, match="pool_mode = transaction"):
+            attention_rejudge_peers(key="model a")
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")  # the bound was the transaction's alone
+        assert cursor.fetchone() == ("0",)
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        )
+        assert cursor.fetchone() == (0,)
+    assert holder_failures == []
+
+
 def test_inside_a_transaction_the_locks_go_with_it_and_an_error_is_its_own():
     from django.db import DataError, connection, transaction
 
