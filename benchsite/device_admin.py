@@ -24,6 +24,7 @@ from insights import services as services_insights
 from insights.models import AttentionItem
 from inventory import changelog, history, services
 from inventory.admin import (
+    BlankNamedFilter,
     CpuVendorFilter,
     ManufacturerLinkInline,
     OsFilter,
@@ -95,8 +96,8 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     list_display_links = (hostname_marked,)
     list_filter = (
         AttentionFilter,
-        "location",
-        "owner",
+        ("location", BlankNamedFilter),
+        ("owner", BlankNamedFilter),
         "tags",
         CpuVendorFilter,
         OsFilter,

@@ -31,10 +31,12 @@ def hostname_marked(device) -> str:
     if not severity:
         return device.hostname
     return format_html(
-        '{} <span class="bt-badge bt-{}" title="{}">!</span>',
+        '{} <span class="bt-badge bt-{}" title="{}"><span aria-hidden="true">!</span>'
+        '<span class="visually-hidden">needs attention: {}</span></span>',
         device.hostname,
         severity,
         f"needs attention ({severity}): its page lists what",
+        severity,
     )
 
 

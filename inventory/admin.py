@@ -73,6 +73,15 @@ class _LatestSnapshotFilter(admin.SimpleListFilter):
         return queryset
 
 
+class BlankNamedFilter(admin.AllValuesFieldListFilter):
+    """A text field's values as the filter lists them, the blank one named "(none)": Django
+    lists it as an empty link, which a screen reader reads as "link" and nobody can see."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": "(none)"} if choice["display"] == "" else choice
+
+
 class CpuVendorFilter(_LatestSnapshotFilter):
     title = "CPU vendor"
     parameter_name = "cpu_vendor"

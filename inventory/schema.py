@@ -331,7 +331,7 @@ class Category:
 CATEGORIES: tuple[Category, ...] = (
     Category("cpu", "CPU", 0.30, "#4e79a7", CpuResult),
     Category("memory", "memory", 0.20, "#59a14f", MemoryResult),
-    Category("disk", "disk", 0.25, "#f28e2b", DiskResult),
+    Category("disk", "disk", 0.25, "#d37216", DiskResult),  # 3:1 on white, for the charts
     Category("network", "network", 0.15, "#b07aa1", NetworkResult, max_cv_pct=15.0),
     Category("gpu", "GPU", 0.10, "#e15759", GpuResult),
 )

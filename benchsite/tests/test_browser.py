@@ -143,6 +143,10 @@ def test_dashboard_ranks_the_fleet_and_offers_the_command(page, server):
     # the label changes once the asynchronous clipboard write has finished
     sync_api.expect(page.locator("#copy-bench-command")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == command
+    # said to a screen reader too; a second click while it reads "Copied" does not keep that
+    sync_api.expect(page.locator("#bt-copy-status")).to_have_text("Copied to the clipboard")
+    page.click("#copy-bench-command")
+    sync_api.expect(page.locator("#copy-bench-command")).to_have_text("Copy", timeout=4000)
     shot(page, "dashboard")
     page.emulate_media(color_scheme="dark")
     shot(page, "dashboard-dark")
@@ -152,6 +156,9 @@ def test_a_failing_disk_is_seen_first_on_the_dashboard(page):
     first = page.locator("#attention li").first
     assert "slow-box" in first.inner_text() and "reports SMART FAILED" in first.inner_text()
     assert first.get_attribute("data-kind") == "smart_failing"
+    # the "N open" link reads on the red heading (a blue link there was 1.33:1)
+    link = page.locator("#attention h2 a")
+    assert link.evaluate("a => getComputedStyle(a).color") == "rgb(255, 255, 255)"
     assert (
         page.locator("#attention").bounding_box()["y"]
         < page.locator("#ranking").bounding_box()["y"]
@@ -165,6 +172,9 @@ def test_the_device_page_tells_what_needs_attention(page):
     page.wait_for_selector("#attention-items")
     assert "reports SMART FAILED" in page.locator("#attention-items").inner_text()
     assert "FAILED" in page.locator("#smart-1, #smart-2").all_inner_texts()[-1]
+    # a disk's attention badges wrap in its SMART cell: the page does not scroll sideways
+    assert page.locator("#disks .bt-badge").count() >= 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
     shot(page, "device-attention")
     page.locator("#attention-items button").first.click()
     page.wait_for_selector(".messagelist")
@@ -180,6 +190,14 @@ def test_device_page_tells_the_machines_story(page):
     assert page.locator("#score-history svg polyline").count() >= 6
     assert "changed: RAM 64→128 GB" in page.locator("#history").inner_text()
     shot(page, "device")
+
+
+def test_the_api_tokens_help_is_not_under_the_add_button(page, server):
+    page.goto(f"{server.url}/admin/benchsite/apitoken/")
+    help_box = page.locator("#api-token-env").bounding_box()
+    add_box = page.locator(".object-tools").bounding_box()
+    assert help_box["y"] >= add_box["y"] + add_box["height"]  # below it, not behind it
+    shot(page, "api-tokens")
 
 
 def test_two_snapshots_are_compared_from_the_device_page(page):

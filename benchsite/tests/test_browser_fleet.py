@@ -205,7 +205,10 @@ def test_two_machines_compared_side_by_side(page, server):
     heads = page.locator("#fleet-compare thead th[data-device]")
     assert heads.count() == 2
     assert "★" in page.locator("#fleet-compare tr[data-row=global]").inner_text()
-    assert page.locator("#fleet-compare tr[data-row=cpu_model] td.bt-differs").count() == 1
+    differs = page.locator("#fleet-compare tr[data-row=cpu_model] td.bt-differs")
+    assert differs.count() == 1
+    # said in words too, for whoever does not see the highlight
+    assert "(differs from the first machine)" in differs.text_content()
     shot(page, "compare-2")
 
 

@@ -369,6 +369,23 @@ def test_chart_keeps_a_marker_after_its_last_point_inside_the_plot():
     assert marker_x <= WIDTH - RIGHT
 
 
+def test_the_device_list_filters_name_a_blank_location_and_owner(admin_client):
+    """A blank location was an empty link in the filter: invisible, read as "link"."""
+    DeviceFactory(hostname="placed", location="rack-2", owner="ops")
+    DeviceFactory(hostname="unplaced", location="", owner="")
+    html = admin_client.get("/admin/inventory/device/").content.decode()
+
+    links = re.findall(r'<a href="\?(location|owner)=([^"&]*)"[^>]*>([^<]*)</a>', html)
+    assert sorted(links) == [
+        ("location", "", "(none)"),
+        ("location", "rack-2", "rack-2"),
+        ("owner", "", "(none)"),
+        ("owner", "ops", "ops"),
+    ]
+    listed = admin_client.get("/admin/inventory/device/?location=")
+    assert [d.hostname for d in listed.context["cl"].result_list] == ["unplaced"]
+
+
 def test_device_changelist_ranks_by_score_with_flat_query_count(
     admin_client, django_assert_max_num_queries
 ):

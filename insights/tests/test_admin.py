@@ -118,9 +118,25 @@ def test_the_device_list_marks_and_filters_the_machines_that_need_attention(
     assert '<span class="bt-badge bt-critical"' in rows["nas"]
     assert '<span class="bt-badge bt-warning"' in rows["desk"]
     assert rows["quiet"] == ""  # no mark
+    # the mark's colour is said in words to whoever does not see it
+    assert '<span class="visually-hidden">needs attention: critical</span>' in rows["nas"]
+    assert '<span class="visually-hidden">needs attention: warning</span>' in rows["desk"]
     for value, hosts in (("critical", ["nas"]), ("any", ["desk", "nas"]), ("none", ["quiet"])):
         listed = admin_client.get("/admin/inventory/device/", {"attention": value})
         assert sorted(d.hostname for d in listed.context["cl"].result_list) == hosts, value
+
+
+def test_each_acknowledge_button_of_the_device_page_names_its_item(admin_client, run):
+    """Four buttons all read "Acknowledge" to a screen reader: which item each closes was
+    seen only by looking."""
+    body = run("nas", disks=[disk(smart_health="FAILED", temperature_c=65)])
+    page = admin_client.get(f"/admin/inventory/device/{body['device_id']}/change/").content
+    items = page.decode().split('id="attention-items"', 1)[1].split("</ul>", 1)[0]
+    buttons = re.findall(r'<button[^>]*aria-describedby="([^"]+)"[^>]*>Acknowledge<', items)
+    assert len(buttons) == 2 == items.count("<li")  # smart_failing and disk_hot
+    for described_by in buttons:
+        message = items.split(f'id="{described_by}">', 1)[1].split("</span>", 1)[0]
+        assert "/dev/sda" in message
 
 
 def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, run):

@@ -15,7 +15,20 @@ document.addEventListener("click", async (event) => {
     selection.addRange(range);
     document.execCommand && document.execCommand("copy");
   }
-  const label = button.textContent;
+  // the label as written, kept once: a second click within the 1.5 s took "Copied" for it
+  button.dataset.label ??= button.textContent;
   button.textContent = "Copied";
-  setTimeout(() => { button.textContent = label; }, 1500);
+  clearTimeout(button.copiedTimer);
+  button.copiedTimer = setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
+  // said to a screen reader too (the page's polite live region, made once)
+  let status = document.getElementById("bt-copy-status");
+  if (!status) {
+    status = document.createElement("p");
+    status.id = "bt-copy-status";
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    document.body.append(status);
+  }
+  status.textContent = "";
+  setTimeout(() => { status.textContent = "Copied to the clipboard"; }, 50);
 });
