@@ -208,7 +208,8 @@ def run_time(results: Mapping[str, Any] | None, *, received_at: datetime) -> dat
     if not isinstance(started, str):
         return received_at
     try:
-        when = datetime.fromisoformat(started.strip().replace("Z", "+00:00"))
+        # RFC 3339 lets the "Z" be a "z" (the "T" a "t" too, which Python reads)
+        when = datetime.fromisoformat(started.strip().upper().replace("Z", "+00:00"))
         if when.tzinfo is None:
             return received_at  # a time without a zone is no point in time
         # stored in UTC: "0001-01-01T00:00+00:01" parses, but is before the first UTC date

@@ -119,6 +119,7 @@ RECEIVED = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
     [
         ("2026-12-02T19:57:30Z", datetime(2026, 12, 2, 19, 57, 30, tzinfo=UTC)),
         ("2026-12-02T20:57:30+01:00", datetime(2026, 12, 2, 19, 57, 30, tzinfo=UTC)),
+        ("2026-12-02t19:57:30z", datetime(2026, 12, 2, 19, 57, 30, tzinfo=UTC)),  # RFC 3339
         ("2026-11-20T08:00:00Z", datetime(2026, 11, 20, 8, tzinfo=UTC)),  # a replayed capture
         ("2026-12-02T20:04:59Z", datetime(2026, 12, 2, 20, 4, 59, tzinfo=UTC)),  # clock skew
         ("2026-12-02T20:05:01Z", RECEIVED),  # too far ahead: a wrong clock

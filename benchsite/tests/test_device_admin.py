@@ -655,6 +655,9 @@ def test_times_the_clocks_go_through_twice_carry_their_zone(admin_client, settin
     listing = admin_client.get(f"/admin/benchmarks/benchmark/?device__id__exact={device.pk}")
     shown = re.findall(r"field-run_time[^>]*>(?:<a[^>]*>)?([^<]*)<", listing.content.decode())
     assert shown == ["2025-10-26 02:45 CET", "2025-10-26 02:15 CET", "2025-10-26 02:30 CEST"]
+    # every page says which zone its times are in
+    footer = listing.content.decode().split('id="time-zone">', 1)[1].split("</p>", 1)[0]
+    assert footer.startswith("Times in Europe/Paris") and "the API and exports are in UTC" in footer
     # a run's own page is titled in the same time, its zone named (it was UTC, unlabelled)
     run = Benchmark.objects.get(run_at=datetime(2025, 10, 26, 0, 30, tzinfo=UTC))
     html = admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
