@@ -128,7 +128,7 @@ def score_history_svg(
             _day(points[-1].when) if span > 2 * 86400 else when_label(points[-1].when),
         )
     )
-    for when, label in markers:
+    for when, change in markers:
         parts.append(
             format_html(
                 '<g class="bt-marker"><line x1="{}" x2="{}" y1="{}" y2="{}"/><title>{}</title></g>',
@@ -136,7 +136,7 @@ def score_history_svg(
                 _n(x(when)),
                 TOP,
                 HEIGHT - BOTTOM,
-                f"{local_time(when)}: {label}",
+                f"{local_time(when)}: {change}",
             )
         )
     for index, name in enumerate(series):
