@@ -82,7 +82,8 @@ def test_machines_that_differ_in_threads_only_differ_in_threads(api, admin_clien
     assert body["differences"] == ["hardware.threads"]
     html = admin_client.get(f"/admin/inventory/device/compare/?devices={smt.pk},{nosmt.pk}")
     row = html.content.decode().split('data-row="cores"', 1)[1].split("</tr>", 1)[0]
-    assert '<td class="bt-differs">4 / 4</td>' in row
+    said = '<span class="visually-hidden"> (differs from the first machine)</span>'
+    assert f'<td>4 / 8</td><td class="bt-differs">4 / 4{said}</td>' in row
 
 
 def test_disks_are_compared_by_model_and_a_disk_without_one_is_left_out(api):
