@@ -6,7 +6,7 @@ insights (items, baselines, peers, SMART history).
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -28,6 +28,7 @@ from .charts import Point, score_history_svg
 from .templatetags.humanize_scores import validity_reasons
 
 HISTORY_LIMIT = 100
+RECEIVED_LATE = timedelta(days=1)  # a run received this long after its date says when it was
 SNAPSHOT_LIST_LIMIT = 20
 
 
@@ -47,6 +48,14 @@ class HistoryRow:
     @property
     def run_at(self) -> datetime:
         return self.benchmark.run_at
+
+    @property
+    def received_late(self) -> datetime | None:
+        """When the run arrived, if a day or more after the time it is dated by: a capture sent
+        again later, or a machine whose clock was behind (a flat CMOS battery reads 1970; the
+        contract dates a run by its started_at however far back), which the row then says."""
+        received = self.benchmark.received_at
+        return received if received - self.benchmark.run_at >= RECEIVED_LATE else None
 
     @property
     def category_scores(self) -> list[tuple[Any, float | None]]:

@@ -86,6 +86,25 @@ def test_device_page_heads_with_its_story_and_links_each_section(admin_client, u
         assert html.count(f'id="{target}"') == 1
 
 
+def test_a_run_received_long_after_its_date_says_when_it_arrived(admin_client, submit, example):
+    """A machine whose clock reads 1970 (a flat CMOS battery, an older bench.sh): the contract
+    dates its run then, far behind the others; the history said nothing of why."""
+    example["results"]["conditions"] = {"started_at": "1970-01-01T00:04:00Z"}
+    stale = submit(example).json()
+    example["submission_id"] = str(uuid.uuid4())
+    example["results"]["conditions"] = {"started_at": timezone.now().isoformat()}
+    submit(example)
+    html = page(admin_client, Device.objects.get(pk=stale["device_id"]))
+
+    rows = html.split('id="history"', 1)[1].split("</table>", 1)[0].split("<tr")[2:]
+    assert len(rows) == 2
+    newest, dated_1970 = rows
+    assert "received " not in newest  # sent as it ran
+    assert "1970-01-01 00:04" in dated_1970
+    received = Benchmark.objects.get(pk=stale["benchmark_id"]).received_at
+    assert f"received {timezone.localtime(received):%Y-%m-%d %H:%M}" in dated_1970
+
+
 def test_device_page_charts_the_history_and_marks_hardware_changes(admin_client, upgraded):
     device, first, second = upgraded
     html = page(admin_client, device)
