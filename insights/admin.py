@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from benchsite.auth import may_view
-from benchsite.records_admin import LinksItMayOpen
+from benchsite.records_admin import LinksItMayOpen, local_time
 from inventory.models import Device
 
 from . import notify, services
@@ -47,7 +47,7 @@ class StateFilter(admin.SimpleListFilter):
 
 @admin.register(AttentionItem)
 class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
-    list_display = ("device_link", "severity_badge", "kind", "message", "opened_at", "closed")
+    list_display = ("device_link", "severity_badge", "kind", "message", "opened", "closed")
     list_display_links = ("message",)
     list_filter = (StateFilter, "severity", "kind", "opened_at")
     search_fields = ("device__hostname", "message", "disk")
@@ -86,12 +86,16 @@ class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
             '<span class="bt-badge bt-{}">{}</span>', item.severity, item.get_severity_display()
         )
 
+    @admin.display(description="opened at", ordering="opened_at")
+    def opened(self, item):
+        return local_time(item.opened_at)  # autumn's repeated hour with its zone, as elsewhere
+
     @admin.display(description="closed", ordering="closed_at")
     def closed(self, item):
         """When and how it closed, one column: "open" lists leave it to a dash."""
         if item.closed_at is None:
             return "–"
-        when = date_format(timezone.localtime(item.closed_at), "Y-m-d H:i")
+        when = local_time(item.closed_at)
         return (
             f"{when}, acknowledged by {item.closed_by}" if item.closed_by else f"{when}, resolved"
         )
@@ -143,7 +147,7 @@ class NotificationAdmin(admin.ModelAdmin):
     """What was told to whom, and what could not be: each notification to each NOTIFY_URLS
     address, read-only; one that waits or was given up can be sent again."""
 
-    list_display = ("created_at", "title", "target_label", "state", "last_error")
+    list_display = ("created", "title", "target_label", "state", "last_error")
     list_display_links = ("title",)
     list_filter = (DeliveryFilter, "created_at")
     search_fields = ("title", "body", "target_label")
@@ -165,6 +169,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # made by the attention items
+
+    @admin.display(description="created at", ordering="created_at")
+    def created(self, notification):
+        return local_time(notification.created_at)
 
     def has_change_permission(self, request, obj=None):
         return False  # what was sent stays as it was: its page shows it

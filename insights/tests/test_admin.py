@@ -237,3 +237,34 @@ def test_a_view_only_account_sees_items_and_acknowledges_none(client, failing, d
     assert "Acknowledge" in client.get(device_page).content.decode()
     client.post(f"/admin/inventory/device/{failing.device_id}/attention/{failing.pk}/acknowledge/")
     assert AttentionItem.objects.get().closed_by == "viewer"
+
+
+def test_the_attention_and_notification_lists_name_the_zone_of_the_repeated_hour(
+    admin_client, settings
+):
+    """Autumn's DST change in Paris: the lists showed "02:30" for 00:30 and 01:30 UTC alike,
+    where every other admin page says "02:30 CEST" and "02:30 CET"."""
+    from datetime import UTC, datetime
+
+    from inventory.models import Device
+
+    settings.TIME_ZONE = "Europe/Paris"
+    device = Device.objects.create(hostname="nas")
+    item = AttentionItem.objects.create(
+        device=device, kind="disk_hot", severity="warning", disk="sda", message="hot"
+    )
+    notification = Notification.objects.create(
+        item=item, title="opened", body="", type="warning", next_attempt_at=timezone.now()
+    )
+    AttentionItem.objects.filter(pk=item.pk).update(
+        opened_at=datetime(2025, 10, 26, 0, 30, tzinfo=UTC),
+        closed_at=datetime(2025, 10, 26, 1, 30, tzinfo=UTC),
+    )
+    Notification.objects.filter(pk=notification.pk).update(
+        created_at=datetime(2025, 10, 26, 1, 30, tzinfo=UTC)
+    )
+
+    items = admin_client.get("/admin/insights/attentionitem/?state=all").content.decode()
+    assert "2025-10-26 02:30 CEST" in items and "2025-10-26 02:30 CET, resolved" in items
+    sent = admin_client.get("/admin/insights/notification/").content.decode()
+    assert "2025-10-26 02:30 CET" in sent
