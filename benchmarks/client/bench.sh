@@ -103,6 +103,7 @@ readonly IDLE_BUSY_PCT=10          # the machine counts as idle below this share
 readonly CV_TARGET_CPU=1.0 CV_TARGET_MEMORY=1.5 CV_TARGET_DISK=2.5 CV_TARGET_NETWORK=5
 readonly CLOCK_SKEW_MAX=120         # seconds this machine's clock may be off the server's before the run
                                    # is dated by the server's clock (clock_check)
+readonly CLOCK_EARLIEST=1764547200 # 2025-12-01 UTC: a server's Date before this script is no clock either
 
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
@@ -113,6 +114,7 @@ WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID=""
 OUTPUT_OK=0 SUBMITTING=""
 CLOCK_OFFSET=""                    # seconds added to this machine's clock to date the run: 0 when
                                    # within CLOCK_SKEW_MAX of the server's, empty when not checked
+CLOCK_BASE=0                       # the server's time at boot (its Date less the uptime), when off
 IS_ROOT=0
 [[ ${EUID:-$(id -u)} -eq 0 ]] && IS_ROOT=1
 # Debian's PATH for users, and root by `su` (without -), lack the sbin directories where
@@ -1145,12 +1147,15 @@ collect_all() {
     bench_network 5 "$net_secs" "$pings" "$budget_net"
     bench_gpu 6 "$SHORT"
     snapshot_conditions >"$CAP/conditions-after.txt" 2>/dev/null
-    printf 'finished_at=%s\nduration_s=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((($(now_ms) - t0 + 500) / 1000))" >>"$CAP/capture-info.txt"
+    printf 'finished_at=%s\nduration_s=%s\n' "$(utc_now)" "$((($(now_ms) - t0 + 500) / 1000))" >>"$CAP/capture-info.txt"
 }
 
 utc_now() {
-    # now as the server's clock reads it (CLOCK_OFFSET: this machine's is off), ISO 8601 UTC
-    date -u -d "@$(($(date +%s) + ${CLOCK_OFFSET:-0}))" +%Y-%m-%dT%H:%M:%SZ
+    # now, ISO 8601 UTC: this machine's clock, or the server's when this one is far off it
+    # (clock_check): the server's time at the check plus the seconds since, counted on the
+    # monotonic clock, so that NTP setting this clock right meanwhile is not counted twice
+    local at=$((${CLOCK_OFFSET:-0} ? CLOCK_BASE + $(now_ms) / 1000 : $(date +%s)))
+    date -u -d "@$at" +%Y-%m-%dT%H:%M:%SZ
 }
 
 clock_check() {
@@ -1161,21 +1166,28 @@ clock_check() {
     # its SMART readings never the disks' latest. Off by more than CLOCK_SKEW_MAX seconds: the
     # run's times are read on the server's clock (CLOCK_OFFSET), and that is said.
     local served here offset ahead
-    served=$(sed -n 's/^[Dd]ate:[[:space:]]*//p' "$1" 2>/dev/null | tr -d '\r' | head -n 1)
-    [[ -n $served ]] && served=$(date -u -d "$served" +%s 2>/dev/null) || return 0
+    # the last Date (behind an https proxy, its CONNECT answer's headers come first), in the
+    # one form HTTP servers send (IMF-fixdate): anything else, or a date before this script,
+    # is no clock to go by (date -d reads "0" as today's midnight)
+    served=$(grep -i '^date:' "$1" 2>/dev/null | tail -n 1 | cut -d: -f2- | tr -d '\r')
+    served=${served#"${served%%[! ]*}"}
+    [[ $served =~ ^[A-Z][a-z]{2},\ [0-9]{2}\ [A-Z][a-z]{2}\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]] || return 0
+    served=$(date -u -d "$served" +%s 2>/dev/null) || return 0
+    ((served >= CLOCK_EARLIEST)) || return 0
     here=$(date -u +%s)
     offset=$((served - here))
     CLOCK_OFFSET=0
     ((offset > CLOCK_SKEW_MAX || offset < -CLOCK_SKEW_MAX)) || return 0
     CLOCK_OFFSET=$offset
+    CLOCK_BASE=$((served - $(now_ms) / 1000))
     ahead=$( ((offset > 0)) && echo behind || echo ahead of)
     warn "this machine's clock reads $(date -u '+%Y-%m-%d %H:%M') UTC, $(span_words "${offset#-}") $ahead the server's: the run is dated by the server's clock. Set this clock right (timedatectl set-ntp true; a clock that resets at boot is a flat CMOS battery)"
 }
 
 span_words() {
-    # span_words SECONDS : "3 minutes", "5 hours", "20,454 days" as a person says it
+    # span_words SECONDS : "3 minutes", "5 hours", "20454 days" as a person says it
     local s=$1
-    if ((s >= 172800)); then printf "%'d days" $((s / 86400))
+    if ((s >= 172800)); then printf '%d days' $((s / 86400))
     elif ((s >= 7200)); then printf '%d hours' $((s / 3600))
     else printf '%d minutes' $((s / 60)); fi
 }

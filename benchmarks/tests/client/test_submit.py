@@ -48,6 +48,7 @@ class FakeServer(ThreadingHTTPServer):
         self.checked_with: list[str] = []  # and their Authorization headers
         self.options_status: int | None = None  # a proxy's own answer to OPTIONS
         self.clock_offset = 0  # seconds the server's clock reads ahead of this machine's
+        self.date_header = ""  # a Date header of its own (a proxy's, a broken one)
 
     @property
     def url(self) -> str:
@@ -93,6 +94,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def date_time_string(self, timestamp=None):
         # the Date header of every answer, on the server's clock
+        if self.server.date_header:
+            return self.server.date_header
         return formatdate((timestamp or time.time()) + self.server.clock_offset, usegmt=True)
 
     def log_message(self, *args):
@@ -450,8 +453,31 @@ def test_a_clock_far_off_the_servers_is_said_and_the_run_dated_by_the_servers(se
     conditions = sent_conditions(server)
     assert conditions["clock_offset_s"] == pytest.approx(3 * 86400 + 600, abs=3)
     started = datetime.fromisoformat(conditions["started_at"].replace("Z", "+00:00"))
+    finished = datetime.fromisoformat(conditions["finished_at"].replace("Z", "+00:00"))
     on_the_servers_clock = datetime.now(UTC) + timedelta(seconds=server.clock_offset)
     assert abs((started - on_the_servers_clock).total_seconds()) < 60
+    assert timedelta(0) <= finished - started < timedelta(seconds=60)  # on the same clock
+
+
+@pytest.mark.parametrize(
+    "date_header",
+    [
+        "0",  # date -d reads it as today's midnight
+        "next year",
+        "Thu, 01 Dec 1994 16:00:00 GMT",  # a stale cache's: before this script
+    ],
+)
+def test_a_date_header_that_is_no_clock_is_not_gone_by(server, tmp_path, date_header):
+    server.date_header = date_header
+
+    proc = measure_nothing(server.url, tmp_path)
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "this machine's clock" not in proc.stderr
+    conditions = sent_conditions(server)
+    assert conditions["clock_offset_s"] is None  # not checked
+    started = datetime.fromisoformat(conditions["started_at"].replace("Z", "+00:00"))
+    assert abs((started - datetime.now(UTC)).total_seconds()) < 60
 
 
 def test_a_clock_right_to_a_minute_dates_the_run_by_itself(server, tmp_path):
