@@ -88,11 +88,16 @@ def _peers_query(key: str, figures: tuple[str, ...]) -> Prepared:
     )
 
 
-# the longest wait for a CPU model's judgments (peer_group_judged), when the role sets none
+# the longest wait for a CPU model's lock (_advisory_lock), when the role sets none
 LOCK_WAIT = "30s"
-_BOUND_THE_WAIT = (
-    "SELECT set_config('lock_timeout', %s, true) WHERE current_setting('lock_timeout') = '0'"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout
+# the lock asked once the subquery has set the bound (set_config is volatile: not folded away)
+_BOUNDED = (
+    " FROM (SELECT set_config('lock_timeout', CASE current_setting('lock_timeout') WHEN '0' "
+    "THEN %s ELSE current_setting('lock_timeout') END, true)) AS bound"
 )
+_SESSION_LOCK = "SELECT pg_advisory_lock(%s)" + _BOUNDED
+_TRANSACTION_LOCK = "SELECT pg_advisory_xact_lock(%s)" + _BOUNDED
 
 
 def _lock_id(key: str) -> int:
@@ -108,7 +113,26 @@ def peer_group_lock(key: str) -> None:
     at once inside peer_group_judged for the same key."""
     if key and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
+            _advisory_lock(cursor, _TRANSACTION_LOCK, key)
+
+
+def _advisory_lock(cursor, sql: str, key: str) -> None:
+    """Take the model's lock (`sql`: the session's or the transaction's), waiting at most
+    LOCK_WAIT unless the role sets a lock_timeout of its own: a judgment holds the lock for
+    milliseconds, so a wait that long is a lock left held, an error logged rather than requests
+    hanging unsaid. The bound holds to the transaction's end (a row lock waited on as long is
+    stuck as well). One statement: the bound is set by the subquery, before the lock is asked."""
+    try:
+        cursor.execute(sql, [_lock_id(key), LOCK_WAIT])
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise  # cancelled, or the connection lost: said as it is
+        raise OperationalError(
+            f"waited longer than lock_timeout ({LOCK_WAIT} unless the role sets one) for the "
+            f"below_peers judgments of CPU model {key!r}: their lock is held by a connection "
+            "that does not let it go (a transaction-mode pooler, such as PgBouncer's pool_mode "
+            "= transaction, hands a session's lock to other clients: README, Several servers)"
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -125,21 +149,10 @@ def peer_group_judged(key: str) -> Iterator[None]:
         peer_group_lock(key)
         yield
         return
-    try:
-        # a session lock taken in a transaction outlives it; the transaction bounds the wait
-        # (unless the role sets its own): a judgment holds the lock for milliseconds, so a wait
-        # this long is a lock left held, an error logged rather than requests hanging unsaid. A
-        # wait that times out or is cancelled takes nothing.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_BOUND_THE_WAIT, [LOCK_WAIT])
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_id(key)])
-    except OperationalError as exc:
-        raise OperationalError(
-            f"waited over {LOCK_WAIT} for the below_peers judgments of CPU model {key!r}: their "
-            "lock is held by a connection that does not let it go (a transaction-mode pooler, "
-            "such as PgBouncer's pool_mode = transaction, hands a session's lock to other "
-            "clients: README, Several servers)"
-        ) from exc
+    # a session lock taken in a transaction outlives it, and the transaction bounds the wait;
+    # a wait that times out or is cancelled takes nothing
+    with transaction.atomic(), connection.cursor() as cursor:
+        _advisory_lock(cursor, _SESSION_LOCK, key)
     try:
         yield
     finally:

@@ -291,6 +291,61 @@ def test_a_models_lock_left_held_is_an_error_said_not_a_wait_for_ever(monkeypatc
     assert holder_failures == []
 
 
+@pytest.fixture
+def lock_held_elsewhere():
+    """The CPU model "model a"'s lock, held by another connection until the test ends."""
+    from insights import peer_selectors
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with peer_selectors.peer_group_judged("model a"):
+            holding.set()
+            release.wait(timeout=10)
+
+    holder, holder_failures = in_thread(hold)
+    assert holding.wait(timeout=10)
+    yield
+    release.set()
+    holder.join(timeout=10)
+    assert holder_failures == []
+
+
+def test_the_lock_a_submissions_writes_take_is_bounded_too(monkeypatch, lock_held_elsewhere):
+    """_settle opens or closes a below_peers item under the transaction's lock of its model:
+    that wait had no end either."""
+    from django.db import OperationalError, connection, transaction
+
+    from insights import peer_selectors
+
+    monkeypatch.setattr(peer_selectors, "LOCK_WAIT", "300ms")
+    with pytest.raises(OperationalError, match="pool_mode = transaction"), transaction.atomic():
+        peer_selectors.peer_group_lock("model a")
+    with transaction.atomic(), connection.cursor() as cursor:
+        peer_selectors.peer_group_lock("model b")  # free: granted at once
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone() == ("300ms",)  # bounded to the transaction's end
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone() == ("0",)  # and no further
+
+
+def test_a_cancelled_wait_is_said_as_it_is_not_as_a_lock_left_held(lock_held_elsewhere):
+    from django.db import OperationalError, connection, transaction
+
+    from insights import peer_selectors
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '300ms'")
+    try:
+        with pytest.raises(OperationalError) as raised, transaction.atomic():
+            peer_selectors.peer_group_lock("model a")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+    assert "statement timeout" in str(raised.value) and "pool_mode" not in str(raised.value)
+
+
 def test_inside_a_transaction_the_locks_go_with_it_and_an_error_is_its_own():
     from django.db import DataError, connection, transaction
 
