@@ -5,9 +5,22 @@ from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
 from benchsite.records_admin import RecordAdmin, local_time
+from benchsite.templatetags.humanize_scores import score
 
 from . import rescoring, services, validity
 from .models import Benchmark
+
+
+def _score(name: str, label: str):
+    """A score of the run as a sortable list column, to one decimal as every page shows
+    scores (a float as stored read 93.96000000000001 and widened the list past its box)."""
+
+    @admin.display(description=label, ordering=name)
+    def column(run):
+        return score(getattr(run, name))
+
+    column.__name__ = name
+    return column
 
 
 @admin.register(Benchmark)
@@ -15,12 +28,12 @@ class BenchmarkAdmin(RecordAdmin):
     list_display = (
         "device",
         "run_time",
-        "global_score",
-        "cpu_score",
-        "memory_score",
-        "disk_score",
+        _score("global_score", "global score"),
+        _score("cpu_score", "CPU score"),
+        _score("memory_score", "memory score"),
+        _score("disk_score", "disk score"),
         "network",
-        "gpu_score",
+        _score("gpu_score", "GPU score"),
         "validity_badge",
     )
     # a date filter, not date_hierarchy: its SELECT DISTINCT over every run_at costs ~0.5 s at
@@ -71,8 +84,8 @@ class BenchmarkAdmin(RecordAdmin):
         # a network measured on loopback is left out of the global score: said so, as the
         # dashboard says it
         if obj.network_score is not None and "network" in (obj.excluded_categories or ()):
-            return f"{obj.network_score} (loopback)"  # as the other scores of the list read
-        return obj.network_score if obj.network_score is not None else "–"
+            return f"{score(obj.network_score)} (loopback)"  # as the other scores of the list read
+        return score(obj.network_score)
 
     @admin.display(description="methods")
     def methods_measured(self, obj):

@@ -28,6 +28,9 @@ from .charts import Point, score_history_svg
 from .templatetags.humanize_scores import validity_reasons
 
 HISTORY_LIMIT = 100
+# the history's table: its newest runs (the chart above draws HISTORY_LIMIT), so that a machine
+# with a long past does not push the fields a person edits thousands of pixels down
+HISTORY_ROWS = 20
 RECEIVED_LATE = timedelta(days=1)  # a run received this long after its date says when it was
 SNAPSHOT_LIST_LIMIT = 20
 
@@ -204,6 +207,7 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
         for row in story["history"]:  # its runs' "changed: RAM 16→32 GB" come from snapshots
             row.changes = []
     story["chart"] = _score_chart(story["history"])
+    story["history_rows"] = story["history"][:HISTORY_ROWS]
     # more runs than the history shows: the whole of them, month by month, with the hardware
     # changes the timeline read (a RAM upgrade three years back, its step in the scores)
     story["whole_chart"] = ""

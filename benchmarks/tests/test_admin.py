@@ -1,6 +1,7 @@
 """The benchmark's own admin page: read-only, and readable by a person."""
 
 import html
+import re
 
 import pytest
 
@@ -119,3 +120,12 @@ def test_the_runs_list_badges_a_suspect_run_with_its_reasons(admin_client):
     assert '<td class="field-validity_badge">valid</td>' in page
     assert "benchsite/admin.css" in page  # the badge's style, on every admin page
     assert '<td class="field-gpu_score">–</td>' in page  # not measured: the scores' own dash
+
+
+def test_the_list_gives_scores_to_one_decimal_as_every_page_does(admin_client):
+    """A float as stored (93.96000000000001) widened the list past its box."""
+    BenchmarkFactory(cpu_score=93.96000000000001, global_score=20.639999999999997)
+    html = admin_client.get("/admin/benchmarks/benchmark/").content.decode()
+    cells = dict(re.findall(r'<td class="field-(\w+_score)[^"]*">([^<]*)</td>', html))
+    assert cells["cpu_score"] == "94.0" and cells["global_score"] == "20.6"
+    assert "93.96000000000001" not in html

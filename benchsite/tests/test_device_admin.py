@@ -243,7 +243,14 @@ def test_device_page_query_count_is_flat_with_long_histories(
     admin_client.get(f"/admin/inventory/device/{device.pk}/change/")
     with django_assert_max_num_queries(21):
         html = page(admin_client, device)
-    assert "all of them" in html  # 100 shown of 150
+    # the chart draws 100 of the 150 runs, the table the newest 20: the fields a person edits
+    # are not pushed thousands of pixels down
+    said = html.split('id="history-rows">', 1)[1].split("</p>", 1)[0]
+    assert said.startswith("The newest 20 runs of 150 (the chart draws the newest 100)")
+    assert "all of them" in said
+    table = html.split('id="history"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr") == 1 + 20
+    assert html.split('id="score-history"', 1)[1].split("</svg>", 1)[0].count("bt-point") >= 100
     # the upgrade is older than the runs shown: the hardware changes tell it (it was nowhere)
     changes = html.split('id="hardware-changes"', 1)[1].split("</fieldset>", 1)[0]
     assert changes.count("<tr>") == 1 + 1 and "RAM 16→32 GB" in changes
@@ -677,10 +684,13 @@ def test_times_the_clocks_go_through_twice_carry_their_zone(admin_client, settin
     # every page says which zone its times are in
     footer = listing.content.decode().split('id="time-zone">', 1)[1].split("</p>", 1)[0]
     assert footer.startswith("Times in Europe/Paris") and "the API and exports are in UTC" in footer
+    assert listing.content.decode().count('id="footer"') == 1  # Django's own <footer>
     # a run's own page is titled in the same time, its zone named (it was UTC, unlabelled)
     run = Benchmark.objects.get(run_at=datetime(2025, 10, 26, 0, 30, tzinfo=UTC))
     html = admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
     assert f"<h2>{device.hostname} @ 2025-10-26 02:30 CEST</h2>" in html
+    admin_client.logout()  # nor is the server's zone told to whoever is not logged in
+    assert 'id="time-zone"' not in admin_client.get("/admin/login/").content.decode()
 
 
 def test_a_run_measured_by_another_test_than_the_run_before_is_marked(admin_client):
