@@ -4,8 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
-from benchsite.records_admin import RecordAdmin, local_time
-from benchsite.templatetags.humanize_scores import score
+from benchsite.records_admin import RecordAdmin, local_time, score_text
 
 from . import rescoring, services, validity
 from .models import Benchmark
@@ -17,7 +16,7 @@ def _score(name: str, label: str):
 
     @admin.display(description=label, ordering=name)
     def column(run):
-        return score(getattr(run, name))
+        return score_text(getattr(run, name))
 
     column.__name__ = name
     return column
@@ -84,8 +83,8 @@ class BenchmarkAdmin(RecordAdmin):
         # a network measured on loopback is left out of the global score: said so, as the
         # dashboard says it
         if obj.network_score is not None and "network" in (obj.excluded_categories or ()):
-            return f"{score(obj.network_score)} (loopback)"  # as the other scores of the list read
-        return score(obj.network_score)
+            return f"{score_text(obj.network_score)} (loopback)"  # as the list's other scores
+        return score_text(obj.network_score)
 
     @admin.display(description="methods")
     def methods_measured(self, obj):

@@ -28,6 +28,14 @@ def local_time(value) -> str:
     return shown
 
 
+def score_text(value) -> str:
+    """A score for people: one decimal, an en dash when not measured (the `score` filter of
+    the templates, the lists' columns)."""
+    if value is None or value == "":
+        return "–"
+    return f"{float(value):.1f}"
+
+
 @functools.cache
 def _unlinked(field) -> Callable:
     """A foreign key shown as its object's name, without the link to its admin page."""

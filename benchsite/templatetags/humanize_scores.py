@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from benchmarks.validity import badge, reasons_text
-from benchsite.records_admin import local_time
+from benchsite.records_admin import local_time, score_text
 
 register = template.Library()
 
@@ -40,12 +40,8 @@ def uncounted(value, suffix="") -> str:
     )
 
 
-@register.filter
-def score(value) -> str:
-    """A score for people: one decimal, an en dash when not measured."""
-    if value is None or value == "":
-        return "–"
-    return f"{float(value):.1f}"
+# a score for people: one decimal, an en dash when not measured (records_admin.score_text)
+score = register.filter("score", score_text)
 
 
 @register.filter
