@@ -200,6 +200,16 @@ def test_the_api_tokens_help_is_not_under_the_add_button(page, server):
     shot(page, "api-tokens")
 
 
+def test_on_a_phone_a_chart_keeps_a_readable_size_in_its_own_box(browser, server):
+    with logged_in(browser, server, width=390, height=844) as page:
+        page.click("#ranking >> text=fast-box")
+        page.wait_for_selector("#score-history svg")
+        chart = page.locator("#score-history svg").bounding_box()
+        assert chart["width"] >= 640  # its 11 px text drawn at 8 px, not 5
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(page, "device-chart-390")
+
+
 def test_two_snapshots_are_compared_from_the_device_page(page):
     page.click("#ranking >> text=fast-box")
     page.click("#snapshots >> text=Compare any two")
