@@ -582,6 +582,9 @@ def test_a_disks_temperature_is_charted_once_it_has_two_readings(admin_client, s
     assert titles == ["temperature 41.0", "temperature 58.0"]
     # a screen reader hears which disk the chart is of, not "Score history"
     assert 'aria-label="Temperature of /dev/sda over time"' in chart
+    # the table lists the newest reading first, as the score history does
+    table = html.split('id="smart-2"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r"<td>(\d+) °C</td>", table) == ["58", "41"]
 
 
 def test_a_disk_without_smart_readings_is_named_not_tabled(admin_client, submit, example):
