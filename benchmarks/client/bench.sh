@@ -316,7 +316,8 @@ read_token() {
     # --token, else --token-file's first line, else $BENCH_TOKEN
     if [[ -n $TOKEN_FILE ]]; then
         [[ -n $TOKEN ]] && usage_error "give the token once: --token or --token-file"
-        [[ -f $TOKEN_FILE && -r $TOKEN_FILE ]] || usage_error "--token-file: cannot read '$TOKEN_FILE'"
+        # a file, or a pipe: --token-file <(pass show bench) keeps the token out of every file
+        [[ -r $TOKEN_FILE && ! -d $TOKEN_FILE ]] || usage_error "--token-file: cannot read '$TOKEN_FILE'"
         IFS= read -r TOKEN <"$TOKEN_FILE" || true
         TOKEN=${TOKEN//[[:space:]]/}
         [[ -n $TOKEN ]] || usage_error "--token-file: '$TOKEN_FILE' holds no token on its first line"

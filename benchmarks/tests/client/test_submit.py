@@ -541,6 +541,28 @@ def test_the_token_can_stay_out_of_the_command_line(server, tmp_path, how):
         assert f"other users may read '{token_file}'" in proc.stderr
 
 
+def test_the_token_file_may_be_a_pipe(server, tmp_path):
+    """--token-file <(pass show bench): the token in no file at all (it asked for a regular
+    file, and refused the pipe)."""
+    env = {key: value for key, value in os.environ.items() if key != "BENCH_TOKEN"}
+    proc = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'bash "$0" --from-dir {CAPTURE} --server {server.url} --token-file <(echo "$1")',
+            str(SCRIPT),
+            TOKEN,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert server.requests[-1]["headers"]["Authorization"] == f"Bearer {TOKEN}"
+
+
 def test_https_to_a_plain_http_server_says_which_to_use(server, tmp_path):
     url = server.url.replace("http://", "https://")
     proc = submit(url, TOKEN, tmp_path)
