@@ -28,7 +28,7 @@ os.environ["API_TOKEN"] = TEST_API_TOKEN
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ENV_FILE", os.path.join(_scratch, "no.env"))
 os.environ.setdefault("UPLOAD_DIR", os.path.join(_scratch, "uploads"))
-# bench.sh runs one live run at a time on a machine (/run/lock/bench.sh.lock): each worker's
+# bench.sh runs one live run at a time on a machine (/run/bench.sh.lock as root): each worker's
 # runs wait for that worker's only, as they did before the lock
 os.environ["BENCH_LOCK_FILE"] = os.path.join(_scratch, "bench.sh.lock")
 os.environ.setdefault("BACKUP_DIR", os.path.join(_scratch, "backups"))

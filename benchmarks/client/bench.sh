@@ -2630,12 +2630,10 @@ submit() {
         local url
         url=$(jq -r '.device_url // empty' "$resp" 2>/dev/null)
         if [[ -n $url && $url == /* && $SERVER =~ ^(https?://[^/]+) ]]; then url="${BASH_REMATCH[1]}$url"; fi
-        if [[ $code == 200 ]]; then
-            # its submission_id is stored already: sent before (a retry, a resend), not twice
-            log "already stored, sent before: $(jq -r '"global score \(.global_score // "-") (device \(.device_id // "?"), benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)"
-        else
-            log "submitted: $(jq -r '"global score \(.global_score // "-") (device \(.device_id // "?"), benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)"
-        fi
+        local stored
+        stored=$(jq -r '"global score \(.global_score // "-") (device \(.device_id // "?"), benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)
+        # 200: its submission_id is stored already, sent before (a retry, a resend), not twice
+        if [[ $code == 200 ]]; then log "already stored, sent before: $stored"; else log "submitted: $stored"; fi
         # the server's verdict on the run, where it gives one
         jq -r 'select(.validity == "suspect")
             | "the server marks this run suspect (\(.validity_reasons // [] | join(", "))): it stays in the"
