@@ -242,7 +242,14 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
                 # not in the newest snapshot that read the disks: removed, or replaced
                 last_read = disk["history"][-1]["captured_at"]
                 gone = last_read if last_read != newest else None
-                story["smart_disks"].append({**disk, "chart": chart, "gone_since": gone})
+                story["smart_disks"].append(
+                    {
+                        **disk,
+                        "spans": smart_spans(disk["history"]),
+                        "chart": chart,
+                        "gone_since": gone,
+                    }
+                )
             else:
                 story["smart_unread"].append(disk["name"] or disk["serial"] or "a disk")
         story["insight_sentences"] = insight_sentences(story["insights"])
@@ -303,6 +310,44 @@ def _monthly_chart(device: Device, timeline: list) -> str:
         label="Score history, month by month",
         when_label=lambda when: f"{timezone.localtime(when):%Y-%m} (the month's mean)",
     )
+
+
+# what tells a disk's health: a reading that differs from the one before in any of these starts
+# a row of its own; its temperature and power-on hours, which move at every reading, do not
+_SPAN_KEY = tuple(name for name in SMART_FIELDS if name not in ("temperature_c", "power_on_hours"))
+
+
+def smart_spans(history: list[dict]) -> list[dict]:
+    """A disk's readings (oldest first) as rows for its SMART history table, newest first: the
+    readings one after the other that say the same of its health are one row, from the first
+    to the last, with the range of their temperatures and power-on hours. A sound disk read
+    every day for 50 days was 50 equal rows; the day a counter moved was one row among them."""
+    spans: list[list[dict]] = []
+    for reading in history:
+        if spans and all(reading[name] == spans[-1][0][name] for name in _SPAN_KEY):
+            spans[-1].append(reading)
+        else:
+            spans.append([reading])
+    return [
+        {
+            **readings[-1],
+            "since": readings[0]["captured_at"] if len(readings) > 1 else None,
+            "count": len(readings),
+            "temperature": _spread(readings, "temperature_c", " °C"),
+            "hours": _spread(readings, "power_on_hours", ""),
+        }
+        for readings in reversed(spans)
+    ]
+
+
+def _spread(readings: list[dict], name: str, unit: str) -> str:
+    """The lowest and highest of a reading over a span ("34–41 °C"), one value when they are
+    the same, "–" without any."""
+    values = [reading[name] for reading in readings if reading[name] is not None]
+    if not values:
+        return "–"
+    low, high = min(values), max(values)
+    return f"{low}{unit}" if low == high else f"{low}–{high}{unit}"
 
 
 def _temperature_chart(history: list[dict], disk: str):

@@ -582,9 +582,39 @@ def test_a_disks_temperature_is_charted_once_it_has_two_readings(admin_client, s
     assert titles == ["temperature 41.0", "temperature 58.0"]
     # a screen reader hears which disk the chart is of, not "Score history"
     assert 'aria-label="Temperature of /dev/sda over time"' in chart
-    # the table lists the newest reading first, as the score history does
+    # its health the same in both: one row of the table, with the range of its temperatures
     table = html.split('id="smart-2"', 1)[1].split("</table>", 1)[0]
-    assert re.findall(r"<td>(\d+) °C</td>", table) == ["58", "41"]
+    assert re.findall(r"<td>([^<]*) °C</td>", table) == ["41–58"]
+
+
+def test_smart_history_has_a_row_where_the_health_changed_newest_first(
+    admin_client, submit, example
+):
+    """A disk read at every run gave a row per snapshot: 50 equal rows of a sound disk, and the
+    day a counter moved was one row among them."""
+    disk = example["hardware"]["storage"]["devices"][1]
+    readings = [(34, 8000, 0), (36, 8100, 0), (35, 8200, 0), (41, 8300, 8), (40, 8400, 8)]
+    for temperature, hours, reallocated in readings:
+        disk.update(temperature_c=temperature, power_on_hours=hours)
+        disk["reallocated_sectors"] = reallocated
+        example["submission_id"] = str(uuid.uuid4())
+        device_id = submit(example).json()["device_id"]
+
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+
+    table = html.split('id="smart-2"', 1)[1].split("</table>", 1)[0]
+    rows = [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+        for row in re.findall(r"<tr><td>.*?</tr>", table, re.S)
+    ]
+    assert [row[2:5] for row in rows] == [
+        ["40–41 °C", "8300–8400", "8"],
+        ["34–36 °C", "8000–8200", "0"],
+    ]
+    assert [row[0].rsplit("· ", 1)[-1] for row in rows] == ["2 readings", "3 readings"]
+    # the chart keeps every reading
+    chart = html.split('id="smart-2-temperature"', 1)[1].split("</svg>", 1)[0]
+    assert len(re.findall(r"<title>temperature ", chart)) == 5
 
 
 def test_a_disk_without_smart_readings_is_named_not_tabled(admin_client, submit, example):
