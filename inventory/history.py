@@ -16,33 +16,36 @@ def _gb(mb: int | None) -> str:
     return f"{gb:.0f}" if gb >= 10 or gb.is_integer() else f"{gb:.1f}"
 
 
-def _disk_entries(snapshot: HardwareSnapshot) -> list[tuple[str, str]]:
+def _disk_entries(snapshot: HardwareSnapshot) -> list[tuple[str, str, str]]:
     """Each disk of the snapshot as (what it is: vendor, model and capacity; its serial, "" when
-    not read), sorted."""
+    not read; its device name, "" when not read), sorted."""
     devices = (snapshot.storage or {}).get("devices") or []
     entries = []
     for disk in devices:
         if not isinstance(disk, dict):
             continue
+        name = columns.one_line(disk.get("name"))
         label = " ".join(str(disk.get(k)) for k in ("vendor", "model") if disk.get(k))
         capacity = disk.get("capacity_gb")
         if capacity:
-            label = f"{label or disk.get('name') or 'disk'} {capacity:g} GB"
-        entries.append(
-            (label or str(disk.get("name") or "disk"), columns.one_line(disk.get("serial")))
-        )
+            label = f"{label or name or 'disk'} {capacity:g} GB"
+        entries.append((label or name or "disk", columns.one_line(disk.get("serial")), name))
     return sorted(entries)
 
 
 def _disks(snapshot: HardwareSnapshot) -> list[str]:
     """The disks as the compare page lists them: what each is, with its serial when read."""
-    return [f"{label} ({serial})" if serial else label for label, serial in _disk_entries(snapshot)]
+    return [
+        f"{label} ({serial})" if serial else label for label, serial, _ in _disk_entries(snapshot)
+    ]
 
 
 def _disk_changes(old: HardwareSnapshot, new: HardwareSnapshot) -> list[str]:
     """Disks added, removed or replaced: the same disk is the same serial (or, where a run did
     not read serials, the same model and capacity); one of a model and capacity gone while
-    another of them, with another serial, came is a replacement (a warranty swap)."""
+    another of them, with another serial, came is a replacement (a warranty swap), and so is
+    one gone while another model came under its device name (a dying disk swapped for a
+    bigger one)."""
     before, after = _disk_entries(old), _disk_entries(new)
     for entry in list(after):  # the same serial: the same disk, whatever it read as
         match = next((b for b in before if entry[1] and b[1] == entry[1]), None)
@@ -55,14 +58,18 @@ def _disk_changes(old: HardwareSnapshot, new: HardwareSnapshot) -> list[str]:
             before.remove(match)
             after.remove(entry)
     changes = []
-    for label, serial in list(after):
-        match = next((b for b in before if b[0] == label), None)
-        if match is not None:
-            before.remove(match)
-            after.remove((label, serial))
+    for entry in list(after):
+        label, serial, name = entry
+        if match := next((b for b in before if b[0] == label), None):
             changes.append(f"disk replaced: {label} ({match[1]} → {serial})")
-    changes += [f"disk added: {label}" for label, _ in after]
-    changes += [f"disk removed: {label}" for label, _ in before]
+        elif name and (match := next((b for b in before if b[2] == name), None)):
+            changes.append(f"disk replaced: {name} {match[0]} → {label}")
+        else:
+            continue
+        before.remove(match)
+        after.remove(entry)
+    changes += [f"disk added: {label}" for label, _, _ in after]
+    changes += [f"disk removed: {label}" for label, _, _ in before]
     return changes
 
 

@@ -299,6 +299,22 @@ def snap(**fields):
             {"storage": {"devices": [WD40 | {"serial": "WD-NEW"}]}},
             ["disk replaced: WD40EFRX 4000 GB (WD-OLD → WD-NEW)"],
         ),
+        # a dying disk swapped for a bigger one: another model where it was
+        (
+            {"storage": {"devices": [WD40 | {"serial": "WD-OLD", "name": "/dev/sdb"}]}},
+            {
+                "storage": {
+                    "devices": [
+                        {"model": "ST8000VN004", "capacity_gb": 8000, "name": "/dev/sdb"},
+                        {"model": "X", "capacity_gb": 500, "name": "/dev/sdc"},
+                    ]
+                }
+            },
+            [
+                "disk replaced: /dev/sdb WD40EFRX 4000 GB → ST8000VN004 8000 GB",
+                "disk added: X 500 GB",
+            ],
+        ),
         # a second disk like the first (it was no change either)
         (
             {"storage": {"devices": [WD40 | {"serial": "A"}]}},
