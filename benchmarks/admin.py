@@ -106,8 +106,19 @@ class BenchmarkAdmin(RecordAdmin):
         names = ", ".join(obj.excluded_categories or ())
         return f"{names}: measured on loopback, not in the global score" if names else "–"
 
-    @admin.display(description="results")
+    @admin.display(description="results (as sent)")
     def results_document(self, obj):
+        sent = (obj.results or {}).get("global_score")
+        if isinstance(sent, int | float) and not isinstance(sent, bool):
+            if score_text(sent) != score_text(obj.global_score):
+                # bench.sh's own sum read as the run's score beside the one ranked
+                return format_html(
+                    '<p class="help">Its global_score, {}, is bench.sh\'s own sum; the run is '
+                    "ranked by the server's, {}, with the weights in force.</p>{}",
+                    score_text(sent),
+                    score_text(obj.global_score),
+                    _document(obj.results),
+                )
         return _document(obj.results)
 
     @admin.display(description="extra (top-level keys this server ignores)")

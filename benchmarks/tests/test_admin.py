@@ -33,6 +33,24 @@ def test_a_runs_page_says_why_it_is_suspect_and_shows_its_results_indented(admin
     assert "View benchmark" in page and 'name="_save"' not in page  # a view, no Save button
 
 
+def test_a_runs_page_tells_bench_shs_own_global_score_from_the_servers(admin_client):
+    """The results as sent hold bench.sh's own global_score, which read as the run's score
+    beside the server's, the one it is ranked by."""
+    run = BenchmarkFactory(global_score=85.94, results={"global_score": 91.2, "cpu": {}})
+    same = BenchmarkFactory(global_score=91.2, results={"global_score": 91.2, "cpu": {}})
+
+    page = html.unescape(
+        admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
+    )
+    other = admin_client.get(f"/admin/benchmarks/benchmark/{same.pk}/change/").content.decode()
+
+    assert (
+        "Its global_score, 91.2, is bench.sh's own sum; the run is ranked by the server's, "
+        "85.9, with the weights in force." in page
+    )
+    assert "bench.sh&#x27;s own sum" not in other and "own sum" not in other
+
+
 def test_a_runs_page_names_the_test_each_category_was_measured_by(admin_client):
     run = BenchmarkFactory(methods={"cpu": "sysbench-1.0-cpu-v1", "memory": "sysbench-memory-v2"})
     page = admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
