@@ -150,6 +150,13 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     inlines = (ManufacturerLinkInline, DocumentInline)
     actions = (export_csv, compare_selected)
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            # a device added by hand: what the machine reports comes with its first run, and
+            # its record with its saving; two sections of dashes read as fields to fill in
+            return self.fieldsets[:2]
+        return super().get_fieldsets(request, obj)
+
     def get_queryset(self, request):
         # the latest snapshot rides along for its CPU model; its JSON documents stay unread
         return with_attention(

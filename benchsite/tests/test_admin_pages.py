@@ -79,6 +79,21 @@ def test_device_edit_in_the_admin_keeps_the_ranking_figures(admin_client, data):
     ) in html.unescape(history)
 
 
+def test_a_device_added_by_hand_is_asked_only_what_a_person_fills_in(admin_client, data):
+    """The add page showed "Identity (reported by the machine)" and "Record" with nothing but
+    dashes, which read as fields to fill in; a saved device's page shows them."""
+    from inventory.models import Device
+
+    add = admin_client.get(reverse("admin:inventory_device_add")).content.decode()
+    assert ">Details</h2>" in add and ">Inventory</h2>" in add
+    assert "Identity (reported by the machine)" not in add and ">Record</h2>" not in add
+
+    device = Device.objects.get(hostname="elitedesk-800g3")
+    change = admin_client.get(reverse("admin:inventory_device_change", args=(device.pk,)))
+    page = change.content.decode()
+    assert "Identity (reported by the machine)" in page and ">Record</h2>" in page
+
+
 def test_a_hostname_taken_in_another_case_is_said_in_words(admin_client, data):
     """The admin said 'Constraint "inventory_device_hostname_ci_unique" is violated.'"""
     from inventory.models import Device
