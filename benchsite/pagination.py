@@ -42,12 +42,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):
-        # the bounds the 400 above and max_page_size keep, told to clients (and to schemathesis)
+        # the bound the 400 above keeps, told to clients (and to schemathesis); a larger page
+        # size is not refused but capped (DRF's way): said in words, as a "maximum" would
+        # tell a client that 501 is a 400
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1
             if parameter["name"] == self.page_size_query_param:
-                parameter["schema"]["maximum"] = self.max_page_size
+                parameter["description"] = (
+                    f"Rows per page, at most {self.max_page_size}: a larger number gives "
+                    f"{self.max_page_size}."
+                )
         return parameters
 
     def get_paginated_response_schema(self, schema):

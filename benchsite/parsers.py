@@ -1,4 +1,5 @@
-"""A JSON parser that enforces MAX_SUBMISSION_KB and never lets hostile JSON become a 500."""
+"""A JSON parser that enforces MAX_SUBMISSION_KB and never lets hostile JSON become a 500, and
+the content negotiation of the API."""
 
 import codecs
 import json
@@ -6,7 +7,8 @@ import sys
 
 from django.conf import settings
 from rest_framework import parsers, renderers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotAcceptable, ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from .exceptions import PayloadTooLarge
 
@@ -68,3 +70,16 @@ class SubmissionJSONParser(JSONParser):
     (benchmarks.validation) answers with the field that holds them rather than a parse error."""
 
     parse_constant = staticmethod(float)
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """DRF's, but `?format=` that names no format of the endpoint is a 406 naming `format`:
+    DRF answered it 404 "Not found." for a device that exists (a script passing the export's
+    `format=csv` to another endpoint took the device for gone)."""
+
+    def filter_renderers(self, renderers, format):
+        chosen = [renderer for renderer in renderers if renderer.format == format]
+        if not chosen:
+            offered = ", ".join(sorted({renderer.format for renderer in renderers}))
+            raise NotAcceptable({"format": [f"This endpoint answers in {offered}, not {format}."]})
+        return chosen

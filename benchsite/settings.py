@@ -330,6 +330,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ("benchsite.auth.ReadScope",),
     "DEFAULT_PARSER_CLASSES": ("benchsite.parsers.JSONParser",),
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "benchsite.parsers.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "benchsite.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "benchsite.schema.AutoSchema",
