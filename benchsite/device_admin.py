@@ -33,7 +33,11 @@ from inventory.admin import (
 from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
 from inventory.models import Device
 from inventory.schema import CATEGORIES
-from inventory.selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
+from inventory.selectors import (
+    DEVICE_SEARCH_FIELDS,
+    HARDWARE_SEARCH_FIELDS,
+    IDENTITY_SEARCH_FIELDS,
+)
 
 from . import device_services
 from .auth import may_view
@@ -105,10 +109,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     )
     search_fields = (
         *DEVICE_SEARCH_FIELDS,
-        "serial",
-        "machine_id",
-        "system_uuid",
-        "fqdn",
+        *IDENTITY_SEARCH_FIELDS,
         *HARDWARE_SEARCH_FIELDS,
     )
     search_help_text = (

@@ -9,6 +9,8 @@ from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 # What a device search matches of what people record (the API's ?search= and the admin's):
 # the name, the notes, where it is, whose it is, its tags, its asset tag
 DEVICE_SEARCH_FIELDS = ("hostname", "description", "location", "owner", "tags__name", "asset_tag")
+# What the machine says it is: the serial on its label, its machine-id, its DMI UUID, its FQDN
+IDENTITY_SEARCH_FIELDS = ("serial", "machine_id", "system_uuid", "fqdn")
 # What "search by hardware" matches (the API's ?search= and the admin's device search): the
 # latest snapshot's CPU, system, GPU and disk models.
 HARDWARE_SEARCH_FIELDS = (

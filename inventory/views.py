@@ -9,7 +9,7 @@ from benchsite.lookup import IdViewSet, object_or_404
 from . import changelog, selectors, services
 from .filters import DeviceFilter, DeviceOrdering, DeviceSearch
 from .models import Device, HardwareSnapshot, ManufacturerLink
-from .selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS
+from .selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS, IDENTITY_SEARCH_FIELDS
 from .serializers import (
     DeviceListSerializer,
     DeviceUpdateSerializer,
@@ -40,6 +40,7 @@ class DeviceViewSet(
     filter_backends = (DeviceSearch, DeviceFilter, DeviceOrdering)
     search_fields = (
         *DEVICE_SEARCH_FIELDS,
+        *IDENTITY_SEARCH_FIELDS,  # a serial read off the machine's label finds it, as in the admin
         # the hardware, through the latest snapshot (one join, whatever the page size)
         *HARDWARE_SEARCH_FIELDS,
     )

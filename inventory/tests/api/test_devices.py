@@ -258,6 +258,21 @@ def test_a_page_or_page_size_that_is_no_number_is_a_400_naming_it(api, params, f
     assert response.json() == {field: ["A whole number from 1."]}
 
 
+def test_a_format_the_api_does_not_answer_in_is_a_406_naming_format_not_a_404(api):
+    """DRF answered ?format=csv 404 "Not found." for a device that exists: a script passing the
+    export's format= to another endpoint took the device for gone."""
+    device = DeviceFactory()
+    for path in (f"/api/devices/{device.pk}", "/api/devices", "/api/stats"):
+        response = api.get(path, {"format": "csv"})
+        assert response.status_code == 406, path
+        assert response.json() == {"format": ["This endpoint answers in json, not csv."]}
+    assert api.get(f"/api/devices/{device.pk}", {"format": "json"}).status_code == 200
+    assert api.get(f"/api/devices/{device.pk + 1}", {"format": "json"}).status_code == 404
+    # the export's own format= and the schema's are theirs
+    assert api.get("/api/export", {"format": "csv"})["Content-Type"].startswith("text/csv")
+    assert api.get("/api/schema/", {"format": "json"}).status_code == 200
+
+
 def test_a_page_past_the_last_is_still_a_404_and_last_is_a_page(api):
     DeviceFactory()
     assert api.get("/api/devices", {"page": "99"}).status_code == 404
@@ -643,6 +658,25 @@ def test_search_finds_each_term_in_any_field_or_tag(
     # the admin's device search matches alike
     html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
     assert [name for name in ("desk-1", "desk-2", "srv-1") if f">{name}</a>" in html] == expected
+
+
+@pytest.mark.parametrize(
+    "search", ["CZC7247XYZ", "czc7247", "4c4c4544-0031", "0123456789abcdef", "nas.example.lan"]
+)
+def test_search_finds_a_machine_by_what_it_says_it_is(api, admin_client, search):
+    """The serial on the machine's label, its DMI UUID, its machine-id and FQDN found it in the
+    admin's device search, and nothing through the API's ?search=."""
+    DeviceFactory(hostname="other", serial="XYZ000", fqdn="other.example.lan")
+    DeviceFactory(
+        hostname="nas",
+        serial="CZC7247XYZ",
+        system_uuid="4c4c4544-0031-3210-8052-b2c04f4c4a31",
+        machine_id="0123456789abcdef0123456789abcdef",
+        fqdn="nas.example.lan",
+    )
+    assert hostnames(api.get("/api/devices", {"search": search})) == ["nas"]
+    html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
+    assert ">nas</a>" in html and ">other</a>" not in html
 
 
 def test_options_on_a_device_describes_the_fields_a_put_edits(api):
