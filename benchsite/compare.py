@@ -22,6 +22,7 @@ from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 
+from .auth import may_view
 from .lookup import MAX_ID, whole_number
 from .templatetags.humanize_scores import filesizeformat_mb
 
@@ -178,8 +179,17 @@ class CompareSerializer(serializers.Serializer):
     )
 
 
+# what a comparison shows: the devices' ranking figures and their latest hardware (a staff
+# session needs the view permission of both, as the device page asks to show the hardware)
+COMPARED_MODELS = (Device, HardwareSnapshot)
+
+
 class CompareView(APIView):
     """GET /api/compare?devices=1,2,3 (read scope)."""
+
+    @staticmethod
+    def permission_models(request) -> list:
+        return list(COMPARED_MODELS)
 
     @extend_schema(
         operation_id="compare",
@@ -270,7 +280,7 @@ def _shown(key: str, hardware: dict[str, Any]) -> str:
 
 def compare_view(model_admin: admin.ModelAdmin, request):
     """The admin page: /admin/inventory/device/compare/?devices=1,2,3."""
-    if not model_admin.has_view_permission(request):
+    if not (model_admin.has_view_permission(request) and may_view(request.user, *COMPARED_MODELS)):
         raise PermissionDenied
     try:
         ids = parse_ids(request.GET.getlist("devices"))
@@ -289,7 +299,7 @@ def compare_view(model_admin: admin.ModelAdmin, request):
     return TemplateResponse(request, "admin/inventory/device/compare_devices.html", context)
 
 
-@admin.action(description="Compare selected")
+@admin.action(description="Compare selected", permissions=("compare",))
 def compare_selected(modeladmin, request, queryset):
     """Opens the comparison of 2–10 selected devices, in the list's order."""
     # the checkboxes' order is the list's order; the queryset's is not

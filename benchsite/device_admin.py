@@ -31,7 +31,7 @@ from inventory.admin import (
     VirtualizationFilter,
 )
 from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 from inventory.selectors import (
     DEVICE_SEARCH_FIELDS,
@@ -41,7 +41,7 @@ from inventory.selectors import (
 
 from . import device_services
 from .auth import may_view
-from .compare import compare_selected, compare_view
+from .compare import COMPARED_MODELS, compare_selected, compare_view
 from .device_attention import AttentionFilter, hostname_marked, with_attention
 from .import_admin import import_view
 from .lookup import MAX_ID
@@ -150,6 +150,10 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     )
     inlines = (ManufacturerLinkInline, DocumentInline)
     actions = (export_csv, compare_selected)
+
+    def has_compare_permission(self, request):
+        # "Compare selected" shows the machines' latest hardware (compare.COMPARED_MODELS)
+        return self.has_view_permission(request) and may_view(request.user, *COMPARED_MODELS)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -276,6 +280,8 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         device = self.get_object(request, admin.utils.unquote(object_id))
         if device is None or not self.has_view_permission(request, device):
             raise Http404
+        if not may_view(request.user, HardwareSnapshot):  # as the device page hides it
+            raise PermissionDenied
         choices = list(
             device.snapshots.order_by("-captured_at", "-pk").values_list("pk", "captured_at")[
                 :COMPARE_CHOICES

@@ -1,6 +1,8 @@
 """What an admin account that is not a superuser may do: what its model permissions allow, and
 not one action more (a view-only colleague, a token issuer, the person who handles alerts)."""
 
+import uuid
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -248,3 +250,29 @@ def test_a_record_links_to_what_the_account_may_open_only(staff, failing_nas):
     )
     html = everything.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
     assert device in html and snapshot in html
+
+
+def test_comparing_shows_the_hardware_to_who_may_view_it_only(staff, submit, example):
+    """The device page hid the hardware from an account that may view devices only; both
+    compare pages, the "Compare selected" action and /api/compare showed it (disk serials,
+    DIMMs, SMART)."""
+    first = submit(example).json()
+    example["submission_id"] = str(uuid.uuid4())
+    example["hardware"]["ram"]["total_mb"] = 32768
+    submit(example)
+    other = DeviceFactory(hostname="other")
+    pair = f"{first['device_id']},{other.pk}"
+    pages = (
+        f"/admin/inventory/device/{first['device_id']}/compare/",
+        f"/admin/inventory/device/compare/?devices={pair}",
+        f"/api/compare?devices={pair}",
+    )
+    changelist = "/admin/inventory/device/"
+
+    devices_only = staff("inventory.view_device")
+    assert [devices_only.get(page).status_code for page in pages] == [403, 403, 403]
+    assert 'value="compare_selected"' not in devices_only.get(changelist).content.decode()
+
+    hardware_too = staff("inventory.view_device", "inventory.view_hardwaresnapshot")
+    assert [hardware_too.get(page).status_code for page in pages] == [200, 200, 200]
+    assert 'value="compare_selected"' in hardware_too.get(changelist).content.decode()
