@@ -7,6 +7,7 @@ from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
@@ -173,5 +174,16 @@ class ManufacturerLinkAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ("name",)
+    list_display = ("name", "machines")
     search_fields = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(device_count=models.Count("devices"))
+
+    @admin.display(description="devices", ordering="device_count")
+    def machines(self, tag):
+        # how many machines carry it, a click from the device list filtered by it
+        if not tag.device_count:
+            return "0"
+        url = reverse("admin:inventory_device_changelist")
+        return format_html('<a href="{}?tags__id__exact={}">{}</a>', url, tag.pk, tag.device_count)

@@ -13,7 +13,16 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ("name",)
-        constraints = (models.UniqueConstraint(Lower("name"), name="inventory_tag_name_ci_unique"),)
+        constraints = (
+            models.UniqueConstraint(
+                Lower("name"),
+                name="inventory_tag_name_ci_unique",
+                violation_error_message=(
+                    "A tag with this name already exists (tag names are compared whatever "
+                    "their case)."
+                ),
+            ),
+        )
 
     def __str__(self):
         return self.name
