@@ -154,3 +154,21 @@ def test_every_admin_page_writes_a_time_as_the_device_page_does(admin_client, da
     assert "2026-12-03 14:18" in page  # not "Dec. 3, 2026, 2:18 p.m."
     assert "2026-12-03 14:18" in detail.content.decode()
     assert not re.search(r"\b[ap]\.m\.", page)
+
+
+def test_the_pages_of_devices_are_under_inventory_in_their_breadcrumbs(admin_client, data):
+    """The import and compare pages read "Home › Devices", where every other page of devices
+    reads "Home › Inventory › Devices"."""
+    from inventory.models import Device
+
+    first, second = Device.objects.order_by("pk")[:2]
+    for url in (
+        reverse("admin:inventory_device_import"),
+        reverse("admin:inventory_device_compare", args=(first.pk,)),
+        reverse("admin:inventory_device_compare_devices") + f"?devices={first.pk},{second.pk}",
+        reverse("admin:inventory_device_change", args=(first.pk,)),
+    ):
+        crumbs = admin_client.get(url).content.decode().split('class="breadcrumbs">', 1)[1]
+        crumbs = html.unescape(re.sub(r"<[^>]+>", "", crumbs.split("</div>", 1)[0]))
+        crumbs = re.sub(r"\s+", " ", crumbs)
+        assert crumbs.strip().startswith("Home › Inventory › Devices ›"), url
