@@ -28,6 +28,7 @@ from inventory.admin import (
     CpuVendorFilter,
     ManufacturerLinkInline,
     OsFilter,
+    TagsFilter,
     VirtualizationFilter,
 )
 from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
@@ -102,7 +103,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         AttentionFilter,
         ("location", BlankNamedFilter),
         ("owner", BlankNamedFilter),
-        "tags",
+        ("tags", TagsFilter),
         CpuVendorFilter,
         OsFilter,
         VirtualizationFilter,

@@ -83,6 +83,15 @@ class BlankNamedFilter(admin.AllValuesFieldListFilter):
             yield {**choice, "display": "(none)"} if choice["display"] == "" else choice
 
 
+class TagsFilter(admin.RelatedFieldListFilter):
+    """The tags, the devices without any named "(none)" as the blank location and owner are
+    (Django names it with the list's empty value, "–")."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.empty_value_display = "(none)"
+
+
 class CpuVendorFilter(_LatestSnapshotFilter):
     title = "CPU vendor"
     parameter_name = "cpu_vendor"

@@ -192,7 +192,8 @@ def snapshot_compare(
     flags_a, flags_b = set(a.cpu_flags or ()), set(b.cpu_flags or ())
     if flags_a or flags_b:
         rows.append(("CPU flags", *_flags_compared(flags_a, flags_b), flags_a != flags_b))
-    sections.append(("Devices", rows))
+    # "Components", not "Devices": everywhere else a device is a machine
+    sections.append(("Components", rows))
     # each disk's health under its own heading: its name and serial are too long for every row
     sections += [(f"Disk {label}", rows) for label, rows in _disk_health_sections(a, b)]
     return sections

@@ -13,7 +13,7 @@ from benchmarks.tests.factories import BenchmarkFactory
 from benchsite.charts import RIGHT, WIDTH, Point, score_history_svg
 from inventory.history import snapshot_changes
 from inventory.models import Device, HardwareSnapshot
-from inventory.tests.factories import DeviceFactory, SnapshotFactory
+from inventory.tests.factories import DeviceFactory, SnapshotFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +130,9 @@ def test_compare_shows_two_snapshots_side_by_side(admin_client, upgraded):
     html = response.content.decode()
     assert "RAM 64→128 GB" in html
     assert re.search(r'class="bt-differs">64 GB<.*class="bt-differs">128 GB<', html, re.S)
+    # its disks, NICs and DIMMs are its components: a "device" is a machine on every other page
+    headings = re.findall(r'<th colspan="3" class="bt-subhead">([^<]+)</th>', html)
+    assert "Components" in headings and "Devices" not in headings
 
 
 def test_compare_names_the_cpu_flags_gained_and_lost_even_at_the_same_count(
@@ -412,10 +415,14 @@ def test_chart_keeps_a_marker_after_its_last_point_inside_the_plot():
 
 
 def test_the_device_list_filters_name_a_blank_location_and_owner(admin_client):
-    """A blank location was an empty link in the filter: invisible, read as "link"."""
-    DeviceFactory(hostname="placed", location="rack-2", owner="ops")
+    """A blank location was an empty link in the filter: invisible, read as "link"; the devices
+    without a tag read "–" in the tags' filter."""
+    DeviceFactory(hostname="placed", location="rack-2", owner="ops").tags.add(
+        TagFactory(name="lab")
+    )
     DeviceFactory(hostname="unplaced", location="", owner="")
     html = admin_client.get("/admin/inventory/device/").content.decode()
+    assert re.findall(r'<a href="\?tags__isnull=True"[^>]*>([^<]*)</a>', html) == ["(none)"]
 
     links = re.findall(r'<a href="\?(location|owner)=([^"&]*)"[^>]*>([^<]*)</a>', html)
     assert sorted(links) == [
