@@ -1,4 +1,5 @@
-"""API error shapes: every error is a JSON body; nothing escapes as an HTML 500."""
+"""API error shapes: every error is a JSON body; nothing escapes as an HTML 500. The admin's
+403 and 404 are pages of the admin."""
 
 import logging
 
@@ -11,7 +12,8 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -87,12 +89,34 @@ def json_bad_request(request, exception=None):
 
 
 def json_not_found(request, exception=None):
-    """404 handler: JSON under /api/, Django's page elsewhere."""
+    """404 handler: JSON under /api/, an admin page elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    from django.views.defaults import page_not_found
+    return _admin_page(request, "404.html", 404, exception)
 
-    return page_not_found(request, exception)
+
+def json_forbidden(request, exception=None):
+    """403 handler (a PermissionDenied outside DRF's views): JSON under /api/, an admin page
+    elsewhere. Django's own was a bare "403 Forbidden" without a way back or a reason."""
+    if request.path.startswith("/api/"):
+        detail = "Your account's admin permissions do not allow this."
+        return JsonResponse({"detail": detail}, status=403)
+    return _admin_page(request, "403.html", 403, exception)
+
+
+def _admin_page(request, template: str, status_code: int, exception) -> HttpResponse:
+    """An error as a page of the admin, with its header, its links and the reason the view gave
+    (a message the code raised with, such as "Choose two snapshots: ?a=<id>&b=<id>")."""
+    from django.contrib import admin
+
+    message = exception.args[0] if exception is not None and exception.args else ""
+    context = {
+        **admin.site.each_context(request),
+        "title": "Not allowed" if status_code == 403 else "Not found",
+        "message": message if isinstance(message, str) else "",  # not a resolver's dict
+        "request_path": request.path,
+    }
+    return TemplateResponse(request, template, context, status=status_code).render()
 
 
 def json_server_error(request):

@@ -67,5 +67,6 @@ urlpatterns = [
 ]
 
 handler400 = "benchsite.exceptions.json_bad_request"
+handler403 = "benchsite.exceptions.json_forbidden"
 handler404 = "benchsite.exceptions.json_not_found"
 handler500 = "benchsite.exceptions.json_server_error"

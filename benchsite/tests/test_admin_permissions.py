@@ -276,3 +276,36 @@ def test_comparing_shows_the_hardware_to_who_may_view_it_only(staff, submit, exa
     hardware_too = staff("inventory.view_device", "inventory.view_hardwaresnapshot")
     assert [hardware_too.get(page).status_code for page in pages] == [200, 200, 200]
     assert 'value="compare_selected"' in hardware_too.get(changelist).content.decode()
+
+
+def test_a_page_not_allowed_or_not_there_is_a_page_of_the_admin_that_says_why(
+    staff, admin_client, client, failing_nas
+):
+    """A view-only account opening Import CSV got a bare "403 Forbidden", and a snapshot
+    compare without its snapshots a bare "Not Found": no header, no way back, and the reason
+    the code gave ("Choose two snapshots") never shown."""
+    viewer = staff("inventory.view_device")
+    denied = viewer.get("/admin/inventory/device/import/")
+    assert denied.status_code == 403
+    page = denied.content.decode()
+    assert "<title>Not allowed | Linux BenchTools</title>" in page
+    assert "Your account's admin permissions do not allow this page or action." in page
+    assert 'href="/admin/"' in page
+
+    missing = admin_client.get(f"/admin/inventory/device/{failing_nas}/compare/?a=abc&b=1")
+    assert missing.status_code == 404
+    reason = missing.content.decode().split('id="error-reason">', 1)[1].split("</p>", 1)[0]
+    assert reason == "Choose two snapshots: ?a=&lt;id&gt;&amp;b=&lt;id&gt;"
+    nowhere = admin_client.get("/admin/inventory/nothing-here/")
+    assert (
+        nowhere.status_code == 404
+        and "<title>Not found | Linux BenchTools" in nowhere.content.decode()
+    )
+    # not logged in: the same page, without the account's links
+    outside = client.get("/nothing-here")
+    assert (
+        outside.status_code == 404
+        and "There is no page at <code>/nothing-here</code>" in outside.content.decode()
+    )
+    # the API's stay JSON
+    assert client.get("/api/nothing-here").json() == {"detail": "Not found."}
