@@ -67,6 +67,9 @@ class RestoreResult:
     # documents of the restored database whose file the archive does not hold (a backup that
     # said so, made while documents were deleted): (document id, hostname, stored name)
     fileless: list[tuple[int, str, str]] = field(default_factory=list)
+    # files in the uploads not in the archive that the server did not write (not named as it
+    # names documents), left as they were
+    left: list[str] = field(default_factory=list)
 
 
 def _engine(alias: str = "default") -> str:
@@ -263,7 +266,7 @@ def backup_restore(
         # a document in the restored database whose file is not the archive's was uploaded
         # meanwhile, by a server still running: its file stays (it is the only copy)
         referenced = set(Document.objects.using(alias).values_list("stored_name", flat=True))
-        uploads.remove_others(listed, directory, keep=referenced)
+        left = uploads.remove_others(listed, directory, keep=referenced)
     except uploads.StorageFailure as exc:
         raise RestoreError(
             f"The database and the archive's documents were restored, but {exc}: restore "
@@ -275,6 +278,7 @@ def backup_restore(
         count_mismatches=mismatches,
         damaged=damaged,
         fileless=_fileless_documents(listed, alias),
+        left=left,
     )
 
 

@@ -120,13 +120,21 @@ def _intact(name: str, content: str) -> bool:
 
 def remove_others(
     listed: dict[str, tuple[int, str]], exclude: Path, *, keep: set[str] = frozenset()
-) -> None:
-    """Remove the stored files that are not uploads of the archive, nor in `keep`."""
+) -> list[str]:
+    """Remove the stored files that are not uploads of the archive, nor in `keep`, among those
+    the server writes (documents.storage.stored_name); returns the others left as they were. A
+    README or a lost+found/ of the file system UPLOAD_DIR is the mount point of was removed."""
     keep = {name.removeprefix(UPLOADS_PREFIX) for name in listed} | keep
+    left = []
     try:
         # listed whole first: no storage promises a listing that stays right while it deletes
         for name in list(stored_files([], exclude)):
-            if name not in keep:
-                storage.remove(name)
+            if name in keep:
+                continue
+            if storage.content_of(name) is None:
+                left.append(name)
+                continue
+            storage.remove(name)
     except Exception as exc:
         raise StorageFailure(f"removing stored files not in the archive failed: {exc}") from exc
+    return left

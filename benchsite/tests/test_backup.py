@@ -23,6 +23,7 @@ from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
+from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
@@ -102,7 +103,12 @@ def mutate(settings):
     uploads = Path(settings.UPLOAD_DIR)
     (uploads / "manual.pdf").write_bytes(b"%PDF-1.4 replaced")
     (uploads / "notes.txt").unlink()
-    (uploads / "new.txt").write_bytes(b"not in the backup")
+    # a document uploaded since, under a name as the server names one: the restore removes it
+    (uploads / NEW_UPLOAD).parent.mkdir(parents=True, exist_ok=True)
+    (uploads / NEW_UPLOAD).write_bytes(b"not in the backup")
+
+
+NEW_UPLOAD = "9f/9f" + "0" * 62 + ".txt"
 
 
 def members(path: Path) -> list[tuple[tarfile.TarInfo, bytes | None]]:
@@ -516,6 +522,61 @@ def test_restore_brings_back_the_database_and_uploads_exactly(site):
     # sequences came back too: new rows get fresh ids
     assert Device.objects.create(hostname="after-restore").pk > max(
         row["id"] for row in before["rows"]["devices"]
+    )
+
+
+def test_restore_leaves_the_files_the_server_did_not_write(site):
+    """A restore removed every file of UPLOAD_DIR the archive did not hold: a README someone
+    put there, the lost+found/ of the file system mounted there."""
+    path = make_backup()
+    uploads = Path(site.UPLOAD_DIR)
+    (uploads / "README.txt").write_bytes(b"documents of the bench server")
+    (uploads / "lost+found").mkdir()
+    (uploads / "lost+found" / "#1234").write_bytes(b"fsck found it")
+    mutate(site)
+
+    out, err = restore(path, "--noinput")
+
+    assert (uploads / "README.txt").read_bytes() == b"documents of the bench server"
+    assert (uploads / "lost+found" / "#1234").is_file()
+    assert not (uploads / NEW_UPLOAD).exists()  # the server's own, uploaded since: gone
+    assert (
+        "Note: 2 file(s) in the uploads that this server did not write and the archive does "
+        "not hold were left as they were: README.txt, lost+found/#1234." in err
+    )
+
+
+def test_restore_warns_of_tokens_accounts_and_acknowledgements_it_undoes(site):
+    """A token revoked because it leaked worked again after a restore, and nothing said so; nor
+    that tokens issued, accounts added and items acknowledged since would be lost."""
+    from django.contrib.auth.models import User
+
+    from benchsite.services import api_token_issue, api_token_revoke
+    from insights.models import AttentionItem
+
+    leaked, _ = api_token_issue(name="leaked", can_submit=True)
+    item = AttentionItem.objects.create(
+        device=Device.objects.get(hostname="nas-01"),
+        kind="smart_failing",
+        severity="critical",
+        message="FAILED",
+    )
+    path = make_backup()
+    api_token_revoke(token=leaked)
+    api_token_issue(name="fleet", can_submit=True)
+    User.objects.create_user("colleague")
+    item.closed_at, item.closed_by = timezone.now(), "admin"
+    item.save()
+
+    _, err = restore(path, "--noinput")
+
+    assert (
+        ": 1 attention item(s) closed or acknowledged, 1 API token(s) issued, 1 API token(s) "
+        "revoked, 1 account(s) added; restoring loses them." in err
+    )
+    assert (
+        "Warning: 1 API token(s) revoked since this archive was made are valid again once it "
+        "is restored: revoke them again (admin › API tokens)." in err
     )
 
 

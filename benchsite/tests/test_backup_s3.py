@@ -64,13 +64,17 @@ def test_a_restore_into_an_empty_bucket_brings_back_every_document(
     documents = {d.pk: (d.stored_name, d.sha256) for d in Document.objects.all()}
     target = s3_server.create_bucket()
     use_bucket(settings, s3_server, target)
-    s3_server.client().put_object(Bucket=target, Key="ab/not-in-the-archive.txt", Body=b"x")
+    stored_since = "9f/9f" + "0" * 62 + ".txt"  # a document's name, not in the archive
+    for key in (stored_since, "ab/not-in-the-archive.txt"):
+        s3_server.client().put_object(Bucket=target, Key=key, Body=b"x")
     Device.objects.get(hostname="nas-01").delete()  # its documents' rows go too
 
-    out, _ = restore(path, "--noinput")
+    out, err = restore(path, "--noinput")
 
     assert "Restored" in out and "4 uploaded file(s)" in out
-    assert s3_server.objects(target) == fleet_in_s3  # the stray object is gone
+    # the document the archive does not hold is gone; what the server did not write stays
+    assert s3_server.objects(target) == {**fleet_in_s3, "ab/not-in-the-archive.txt": b"x"}
+    assert "left as they were: ab/not-in-the-archive.txt." in err
     assert {d.pk: (d.stored_name, d.sha256) for d in Document.objects.all()} == documents
     for pk, (name, _) in documents.items():
         response = api.get(f"/api/docs/{pk}/download")

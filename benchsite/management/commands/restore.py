@@ -1,6 +1,7 @@
 import sys
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.db.models import Max
@@ -17,6 +18,7 @@ from benchsite.backup import (
     backup_restore,
     backup_verify,
 )
+from benchsite.models import ApiToken
 from documents.models import Document
 from insights.models import AttentionItem
 from inventory.models import Device, ManufacturerLink
@@ -26,6 +28,7 @@ MSG_NO_TTY = (
     "Pass --noinput to restore anyway."
 )
 MSG_CANCELLED = "Restore cancelled; nothing was changed."
+User = get_user_model()
 
 
 class Command(BaseCommand):
@@ -105,6 +108,14 @@ class Command(BaseCommand):
                 + ". Restore an older archive that has them, or upload them again; "
                 "manage.py check_documents lists them."
             )
+        if result.left:
+            self.stderr.write(
+                f"Note: {len(result.left)} file(s) in the uploads that this server did not write "
+                f"and the archive does not hold were left as they were: "
+                + ", ".join(result.left[:10])
+                + (" …" if len(result.left) > 10 else "")
+                + "."
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored {sum(result.counts.values())} rows and {result.uploads} uploaded "
@@ -120,8 +131,8 @@ class Command(BaseCommand):
             now = {label: said[0].objects.count() for label, said in _SAID.items()}
             newest = Benchmark.objects.aggregate(newest=Max("received_at"))["newest"]
             since = {
-                label: model.objects.filter(**{f"{moment}__gt": made}).count()
-                for label, (model, moment, *_) in _SAID.items()
+                newer: model.objects.filter(**{f"{moment}__gt": made}).count()
+                for model, moment, newer in _CHANGED
                 if made
             }
         except DatabaseError:  # no database yet (a new server restoring its first archive)
@@ -131,30 +142,50 @@ class Command(BaseCommand):
             f"The database now holds {_counts(now)}; "
             + (f"its newest run arrived {_when(newest)}." if newest else "no run.")
         )
-        lost = [f"{n:,} {_SAID[label][3]}" for label, n in since.items() if n]
+        lost = [f"{n:,} {newer}" for newer, n in since.items() if n]
         if lost:
             self.stderr.write(
                 f"Warning: since this archive was made ({_when(made)}): {', '.join(lost)}; "
                 "restoring loses them. Stop the server first, or take a backup now."
             )
+        if revoked := since.get(_REVOKED):
+            # a token revoked because it leaked works again: said apart, with what to do
+            self.stderr.write(
+                f"Warning: {revoked:,} API token(s) revoked since this archive was made are "
+                "valid again once it is restored: revoke them again (admin › API tokens)."
+            )
 
 
-# what a restore says it replaces: model, the time that tells a row is newer than the archive,
-# what its count is called, and how the warning names newer rows
+# what a restore says it replaces: model and what its count is called
 _SAID = {
-    model._meta.label_lower: (model, moment, noun, newer)  # by the manifest's labels
-    for model, moment, noun, newer in (
-        (Device, "updated_at", "device(s)", "device(s) added or changed"),
-        (Benchmark, "received_at", "run(s)", "run(s) arrived"),
-        (Document, "uploaded_at", "document(s)", "document(s) uploaded"),
-        (ManufacturerLink, "updated_at", "manufacturer link(s)", "link(s) added or changed"),
-        (AttentionItem, "opened_at", "attention item(s)", "attention item(s) opened"),
+    model._meta.label_lower: (model, noun)  # by the manifest's labels
+    for model, noun in (
+        (Device, "device(s)"),
+        (Benchmark, "run(s)"),
+        (Document, "document(s)"),
+        (ManufacturerLink, "manufacturer link(s)"),
+        (AttentionItem, "attention item(s)"),
     )
 }
+_REVOKED = "API token(s) revoked"
+# what a restore loses that came after the archive: model, the time that tells a row changed
+# since, and how the warning names those rows (an acknowledgement undone, a token revoked
+# because it leaked that works again, an account added are as lost as a run)
+_CHANGED = (
+    (Device, "updated_at", "device(s) added or changed"),
+    (Benchmark, "received_at", "run(s) arrived"),
+    (Document, "uploaded_at", "document(s) uploaded"),
+    (ManufacturerLink, "updated_at", "link(s) added or changed"),
+    (AttentionItem, "opened_at", "attention item(s) opened"),
+    (AttentionItem, "closed_at", "attention item(s) closed or acknowledged"),
+    (ApiToken, "created_at", "API token(s) issued"),
+    (ApiToken, "revoked_at", _REVOKED),
+    (User, "date_joined", "account(s) added"),
+)
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{counts.get(label, 0):,} {said[2]}" for label, said in _SAID.items())
+    return ", ".join(f"{counts.get(label, 0):,} {noun}" for label, (_, noun) in _SAID.items())
 
 
 def _when(moment) -> str:
