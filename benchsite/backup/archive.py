@@ -158,13 +158,13 @@ def archive_name(directory: Path, now: datetime) -> Path:
 # --- the backup directory -------------------------------------------------------------------
 
 
+def _dated(path: Path) -> tuple[str, str, int]:
+    match = ARCHIVE_PATTERN.match(path.name)
+    return match[1], match[2], int(match[3] or 0)
+
+
 def backup_archives(*, directory: Path) -> list[Path]:
     """The archives in `directory` (only names this module writes), oldest first."""
-
-    def key(path: Path):
-        match = ARCHIVE_PATTERN.match(path.name)
-        return match[1], match[2], int(match[3] or 0)
-
     if not directory.is_dir():
         return []
     found = [
@@ -172,21 +172,25 @@ def backup_archives(*, directory: Path) -> list[Path]:
         for path in directory.iterdir()
         if ARCHIVE_PATTERN.match(path.name) and path.is_file() and not path.is_symlink()
     ]
-    return sorted(found, key=key)
+    return sorted(found, key=_dated)
 
 
-def backup_prune(*, directory: Path, keep: int, written: Path) -> list[Path]:
+def backup_prune(*, directory: Path, keep: int, written: Path) -> tuple[list[Path], list[Path]]:
     """Delete the oldest archives beyond the newest `keep`, `written` (the archive just made)
-    always kept and counted; returns what was deleted. Archives are dated by their names: one
-    dated after `written` (a clock that was set back since, another host's skewed clock) would
-    otherwise have it deleted at once."""
+    always kept and counted; returns what was deleted, and the archives dated after `written`,
+    which are kept and not counted. Archives are dated by their names, and which clock was
+    wrong cannot be told: one set back since made the later-dated archives the newest ones,
+    one ahead then made archives that would otherwise take a place of --keep for years (a
+    nightly --keep 7 kept one real archive beside six dated 2030)."""
     if keep < 1:
         raise BackupError("--keep must be at least 1 (the archive just written is kept).")
     others = [path for path in backup_archives(directory=directory) if path != written]
-    doomed = others[: max(len(others) - (keep - 1), 0)]
+    earlier = [path for path in others if _dated(path) <= _dated(written)]
+    later = [path for path in others if _dated(path) > _dated(written)]
+    doomed = earlier[: max(len(earlier) - (keep - 1), 0)]
     for path in doomed:
         path.unlink()
-    return doomed
+    return doomed, later
 
 
 def remove_leftovers(directory: Path) -> list[str]:

@@ -47,6 +47,8 @@ class BackupResult:
     # stored files not archived, with why: links, special files, removed meanwhile
     skipped: list[str] = field(default_factory=list)
     pruned: list[Path] = field(default_factory=list)
+    # archives dated after this one, kept and not counted by --keep (backup_prune)
+    dated_later: list[Path] = field(default_factory=list)
     # temporary files and directories of interrupted backups, removed first
     leftovers: list[str] = field(default_factory=list)
     # documents of the archived database whose file the archive lacks or holds damaged: the
@@ -137,10 +139,10 @@ def backup_create(
     deleted_meanwhile = _deleted_meanwhile(problems, alias)
     problems = [problem for problem in problems if problem not in deleted_meanwhile]
     try:
-        pruned = (
+        pruned, later = (
             backup_prune(directory=directory, keep=keep, written=path)
             if keep and not problems
-            else []
+            else ([], [])
         )
     except OSError as exc:
         raise BackupError(
@@ -153,6 +155,7 @@ def backup_create(
         files=len(writer.files) - 1,
         skipped=skipped,
         pruned=pruned,
+        dated_later=later,
         leftovers=leftovers,
         problems=problems,
         deleted_meanwhile=deleted_meanwhile,

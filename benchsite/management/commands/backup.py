@@ -45,6 +45,13 @@ class Command(BaseCommand):
             )
         for path in result.pruned:  # pruned once the new archive was written
             self.stdout.write(f"Deleted old archive {path.name}")
+        if later := result.dated_later:
+            self.stderr.write(
+                f"Kept {len(later)} archive(s) dated after this one, not counted by --keep "
+                f"(made while the clock was ahead, or the clock was set back since): "
+                + ", ".join(path.name for path in later)
+                + ". Delete them by hand once you know which clock was right."
+            )
         if result.problems:
             for problem in result.problems:  # on stderr: what cron mails
                 self.stderr.write(
