@@ -7,6 +7,7 @@ import logging
 import math
 import warnings
 import zoneinfo
+from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -63,9 +64,17 @@ def time_zone(value: str) -> str:
     return name
 
 
-def database(env: Env, var: str, default: str) -> dict:
+def in_checkout(base: Path, value: str) -> Path:
+    """A path of the settings, a relative one taken from `base` (the checkout, beside
+    manage.py) rather than from the directory a command happens to run in: `UPLOAD_DIR=uploads`
+    in .env was another directory for a cron job run from /root."""
+    return (base / Path(value).expanduser()).resolve()
+
+
+def database(env: Env, var: str, default: str, *, base: Path) -> dict:
     """The database of URL `var`, refused in one line when it does not parse or names no
-    engine (django-environ warns and goes on with an empty ENGINE)."""
+    engine (django-environ warns and goes on with an empty ENGINE); a SQLite file's relative
+    path is taken from `base` (in_checkout)."""
     try:
         with warnings.catch_warnings():  # "Engine not recognized": said below, in one line
             warnings.simplefilter("ignore")
@@ -77,6 +86,8 @@ def database(env: Env, var: str, default: str) -> dict:
             f"{var} is no database URL: sqlite:////absolute/path.db or "
             "postgres://user:password@host:5432/name."
         )
+    if config["ENGINE"].endswith("sqlite3") and config.get("NAME") not in ("", ":memory:", None):
+        config["NAME"] = str(in_checkout(base, config["NAME"]))
     return config
 
 

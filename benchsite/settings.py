@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from benchsite.envconfig import Env, database, log_level, networks, time_zone, within
+from benchsite.envconfig import Env, database, in_checkout, log_level, networks, time_zone, within
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,8 +65,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"  # django-cors-headers: only the API, only those origins
 
-UPLOAD_DIR = Path(env.str("UPLOAD_DIR", default=str(BASE_DIR / "uploads"))).resolve()
-BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))).resolve()
+UPLOAD_DIR = in_checkout(BASE_DIR, env.str("UPLOAD_DIR", default="uploads"))
+BACKUP_DIR = in_checkout(BASE_DIR, env.str("BACKUP_DIR", default="backups"))
 MAX_UPLOAD_MB = within("MAX_UPLOAD_MB", env.int("MAX_UPLOAD_MB", default=50), 1)
 MAX_SUBMISSION_KB = within("MAX_SUBMISSION_KB", env.int("MAX_SUBMISSION_KB", default=1024), 1)
 PORT = within("PORT", env.int("PORT", default=8007), 1, 65535)
@@ -178,7 +178,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
-    "default": database(env, "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'data' / 'data.db'}")
+    "default": database(env, "DATABASE_URL", default="sqlite:///data/data.db", base=BASE_DIR)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at BEGIN,

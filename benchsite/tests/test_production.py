@@ -144,6 +144,42 @@ def test_an_empty_time_zone_is_utc():
     assert time_zone("") == "UTC" and time_zone(" Europe/Paris ") == "Europe/Paris"
 
 
+@engine_independent
+def test_relative_paths_in_the_settings_are_the_checkouts_wherever_a_command_runs(tmp_path):
+    """UPLOAD_DIR=uploads or DATABASE_URL=sqlite:///data/x.db in .env were relative to the
+    directory a command ran in: a cron job run from /root backed up another database, or
+    failed with "unable to open database file"."""
+    shown = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "shell",
+            "-c",
+            "from django.conf import settings as s; "
+            "print(s.UPLOAD_DIR, s.BACKUP_DIR, s.DATABASES['default']['NAME'])",
+        ],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "ENV_FILE": "/nonexistent/.env",
+            "DEBUG": "true",
+            "UPLOAD_DIR": "files",
+            "BACKUP_DIR": "~/archives",
+            "DATABASE_URL": "sqlite:///./state/x.db",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    home = Path("~").expanduser()
+    assert shown.stdout.splitlines()[-1].split() == [
+        str(ROOT / "files"),
+        str(home / "archives"),
+        str(ROOT / "state" / "x.db"),
+    ]
+
+
 # --- headers ------------------------------------------------------------------------------------
 
 
