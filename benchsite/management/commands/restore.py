@@ -100,7 +100,8 @@ class Command(BaseCommand):
         if result.fileless:
             self.stderr.write(
                 f"Warning: {len(result.fileless)} document(s) have no file in this archive (its "
-                f"backup said so: their files went while it was made): "
+                f"backup named them: missing or damaged in the storage already, or deleted while "
+                f"it ran): "
                 + ", ".join(
                     f"document {pk} of {host} ({name})" for pk, host, name in result.fileless[:10]
                 )
