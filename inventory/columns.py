@@ -61,16 +61,34 @@ def hardware_sections() -> tuple[tuple[str, tuple[StoredField, ...]], ...]:
 _STORED = _stored()
 
 
+def _lines(section: Mapping[str, Any] | None, items: str, *keys: str) -> str:
+    """The distinct values of `keys` in the list `items` of a section as sent, in their order,
+    one per line: a searchable text the device search matches."""
+    listed = section.get(items) if isinstance(section, Mapping) else None
+    found: dict[str, None] = {}
+    for item in listed if isinstance(listed, list) else ():
+        for key in keys:
+            value = item.get(key) if isinstance(item, Mapping) else None
+            if isinstance(value, str) and value.strip():
+                found[value.strip()] = None
+    return "\n".join(found)
+
+
 def disk_models(storage: Mapping[str, Any] | None) -> str:
-    """The snapshot's disk models as one searchable text ("search by hardware" matches it): the
-    distinct models of `storage.devices`, in the order sent, one per line."""
-    devices = storage.get("devices") if isinstance(storage, Mapping) else None
-    models: dict[str, None] = {}
-    for disk in devices if isinstance(devices, list) else ():
-        model = disk.get("model") if isinstance(disk, Mapping) else None
-        if isinstance(model, str) and model.strip():
-            models[model.strip()] = None
-    return "\n".join(models)
+    """The snapshot's disk models ("search by hardware" matches them), one per line."""
+    return _lines(storage, "devices", "model")
+
+
+def disk_serials(storage: Mapping[str, Any] | None) -> str:
+    """The serials of the snapshot's disks, one per line: "which machine is disk S4EWNX0R…
+    in?", the question a failed disk's label asks."""
+    return _lines(storage, "devices", "serial")
+
+
+def addresses(network: Mapping[str, Any] | None) -> str:
+    """The MAC and IP addresses of the snapshot's interfaces, one per line: "which machine has
+    3c:52:82:0a:1b:2c?", the question a DHCP lease or a switch port asks."""
+    return _lines(network, "interfaces", "mac", "ip").lower()
 
 
 # What a snapshot keeps of each disk beside `storage` as sent: what the disk is and its SMART

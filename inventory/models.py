@@ -202,6 +202,11 @@ class HardwareSnapshot(HardwareColumns):
     raw = models.JSONField(default=dict, blank=True, help_text="The hardware object as received.")
     # derived from `storage` when the snapshot is recorded, so a disk model is searchable
     disk_models = models.TextField(blank=True, editable=False, help_text="one per line")
+    # and its disks' serials and its MAC and IP addresses (inventory.columns), searchable too
+    disk_serials = models.TextField(blank=True, editable=False, help_text="one per line")
+    addresses = models.TextField(
+        blank=True, editable=False, help_text="MAC and IP addresses, one per line"
+    )
     # and its disks' identity and SMART readings, read without decoding the whole storage
     disk_readings = models.JSONField(
         default=list, blank=True, editable=False, help_text="name, serial, model, SMART fields"

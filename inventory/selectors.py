@@ -12,13 +12,17 @@ DEVICE_SEARCH_FIELDS = ("hostname", "description", "location", "owner", "tags__n
 # What the machine says it is: the serial on its label, its machine-id, its DMI UUID, its FQDN
 IDENTITY_SEARCH_FIELDS = ("serial", "machine_id", "system_uuid", "fqdn")
 # What "search by hardware" matches (the API's ?search= and the admin's device search): the
-# latest snapshot's CPU, system, GPU and disk models.
+# latest snapshot's CPU, system, GPU and disk models, its disks' serials, its MAC and IP
+# addresses.
 HARDWARE_SEARCH_FIELDS = (
     "latest_snapshot__cpu_model",
     "latest_snapshot__system_vendor",
     "latest_snapshot__system_model",
     "latest_snapshot__gpu_model",
     "latest_snapshot__disk_models",
+    # what identifies its parts: a disk's serial, an interface's MAC or IP address
+    "latest_snapshot__disk_serials",
+    "latest_snapshot__addresses",
 )
 
 

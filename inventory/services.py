@@ -237,6 +237,8 @@ def snapshot_record(
         # storage and network keep their per-item extras (SMART attributes, …) as sent
         storage=raw.get("storage") or {},
         disk_models=columns.disk_models(raw.get("storage")),
+        disk_serials=columns.disk_serials(raw.get("storage")),
+        addresses=columns.addresses(raw.get("network")),
         disk_readings=columns.disk_readings(raw.get("storage")),
         network=raw.get("network") or {},
         raw=dict(raw),

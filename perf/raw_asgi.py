@@ -19,7 +19,7 @@ import uuid
 from datetime import UTC, datetime
 
 # plain Python (the schema's pydantic models), no Django
-from inventory.columns import disk_models, disk_readings, model_key
+from inventory.columns import addresses, disk_models, disk_readings, disk_serials, model_key
 
 WEIGHTS = {"cpu": 0.30, "memory": 0.20, "disk": 0.25, "network": 0.15, "gpu": 0.10}
 SNAPSHOT_TEXT = {
@@ -109,6 +109,8 @@ def _snapshot_columns(hardware: dict) -> dict:
         columns[column] = json.dumps((hardware.get(section) or {}).get(key) or [])
     columns["storage"] = json.dumps(hardware.get("storage") or {})
     columns["disk_models"] = disk_models(hardware.get("storage"))
+    columns["disk_serials"] = disk_serials(hardware.get("storage"))
+    columns["addresses"] = addresses(hardware.get("network"))
     columns["disk_readings"] = json.dumps(disk_readings(hardware.get("storage")))
     columns["network"] = json.dumps(hardware.get("network") or {})
     columns["raw"] = json.dumps(hardware)

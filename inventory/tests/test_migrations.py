@@ -67,6 +67,32 @@ def test_0009_derives_the_disk_readings_of_existing_snapshots(migrate_to):
 
     migrate_to(("inventory", "0009_snapshot_disk_readings"))
 
-    readings = HardwareSnapshot.objects.get(pk=filled.pk).disk_readings
-    assert readings == [{"name": "/dev/sda", "serial": "WD-1", "temperature_c": 41}]
-    assert HardwareSnapshot.objects.get(pk=empty.pk).disk_readings == []
+    readings = HardwareSnapshot.objects.values_list("disk_readings", flat=True)  # 0009's columns
+    assert readings.get(pk=filled.pk) == [
+        {"name": "/dev/sda", "serial": "WD-1", "temperature_c": 41}
+    ]
+    assert readings.get(pk=empty.pk) == []
+
+
+def test_0018_makes_the_disk_serials_and_addresses_of_existing_snapshots_searchable(migrate_to):
+    apps = migrate_to(("inventory", "0017_tag_unique_message"))
+    device = apps.get_model("inventory", "Device").objects.create(hostname="nas")
+    snapshot = apps.get_model("inventory", "HardwareSnapshot")
+    storage = {"devices": [{"name": "/dev/sda", "serial": "WD-1"}, {"name": "/dev/sr0"}]}
+    network = {
+        "interfaces": [
+            {"name": "eno1", "mac": "3C:52:82:0A:1B:2C", "ip": "10.0.0.21"},
+            {"name": "lo", "ip": "127.0.0.1"},
+            "not an object",
+        ]
+    }
+    filled = snapshot.objects.create(
+        device=device, captured_at=timezone.now(), storage=storage, network=network
+    )
+    empty = snapshot.objects.create(device=device, captured_at=timezone.now())
+
+    migrate_to(("inventory", "0018_snapshot_serials_addresses"))
+
+    rows = HardwareSnapshot.objects.values_list("disk_serials", "addresses")
+    assert rows.get(pk=filled.pk) == ("WD-1", "3c:52:82:0a:1b:2c\n10.0.0.21\n127.0.0.1")
+    assert rows.get(pk=empty.pk) == ("", "")

@@ -1,5 +1,8 @@
 """GET/PATCH/PUT/DELETE /api/devices…: the contract's read and edit sections."""
 
+import copy
+import uuid
+
 import pytest
 from django.utils import timezone
 from rest_framework.filters import SearchFilter
@@ -677,6 +680,24 @@ def test_search_finds_a_machine_by_what_it_says_it_is(api, admin_client, search)
     assert hostnames(api.get("/api/devices", {"search": search})) == ["nas"]
     html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
     assert ">nas</a>" in html and ">other</a>" not in html
+
+
+@pytest.mark.parametrize("search", ["3c:52:82:0a:1b:2c", "3C:52:82", "10.0.0.21", "S4EWNX0R123456"])
+def test_search_finds_a_machine_by_its_parts_addresses_and_disk_serials(
+    api, admin_client, submit, example, search
+):
+    """ "Which machine has MAC 3c:52:82:…, IP 10.0.0.21, the disk S4EWNX0R…?" found none."""
+    submit(example)
+    other = copy.deepcopy(example)
+    other.update(device_identifier="other", submission_id=str(uuid.uuid4()))
+    other["hardware"]["system"] = {}
+    other["hardware"]["network"] = {"interfaces": [{"name": "eth0", "mac": "aa:bb:cc:00:11:22"}]}
+    other["hardware"]["storage"] = {"devices": [{"name": "/dev/sda", "serial": "ZZ1"}]}
+    submit(other)
+
+    assert hostnames(api.get("/api/devices", {"search": search})) == ["elitedesk-800g3"]
+    html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
+    assert ">elitedesk-800g3</a>" in html and ">other</a>" not in html
 
 
 def test_options_on_a_device_describes_the_fields_a_put_edits(api):
