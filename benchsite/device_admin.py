@@ -31,7 +31,7 @@ from inventory.admin import (
     TagsFilter,
     VirtualizationFilter,
 )
-from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
+from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 from inventory.selectors import (
@@ -115,7 +115,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     )
     search_help_text = (
         "Hostname, description, location, owner, tag, asset tag, serial, or hardware: CPU, "
-        "system, GPU or disk model."
+        "system, GPU or disk model, a disk's serial, a MAC or IP address."
     )
 
     def get_search_results(self, request, queryset, search_term):
@@ -135,7 +135,13 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
             terms = terms[:MAX_SEARCH_TERMS]
         own = [f"{f}__icontains" for f in self.search_fields if not f.startswith("tags__")]
         related = [f"{f}__icontains" for f in self.search_fields if f.startswith("tags__")]
-        return queryset.filter(*each_term(Device, terms, own, related)), False
+        found = queryset.filter(*each_term(Device, terms, own, related))
+        if request.path == reverse("admin:autocomplete"):
+            # a device picked by typing its name (a link's or a document's device): the names
+            # that match first, not the fastest machine whose system model matched ("elite"
+            # and Enter picked pve-node1, an EliteDesk too)
+            found = names_first(found, search_term.strip())
+        return found, False
 
     list_select_related = ("latest_snapshot",)
     list_per_page = 50

@@ -172,3 +172,35 @@ def test_the_pages_of_devices_are_under_inventory_in_their_breadcrumbs(admin_cli
         crumbs = html.unescape(re.sub(r"<[^>]+>", "", crumbs.split("</div>", 1)[0]))
         crumbs = re.sub(r"\s+", " ", crumbs)
         assert crumbs.strip().startswith("Home › Inventory › Devices ›"), url
+
+
+def test_a_device_picked_by_typing_its_name_is_the_one_named_first(admin_client):
+    """A link's device: "elite" and Enter picked pve-node1, the fastest machine whose system
+    model (EliteDesk) matched, not elitedesk-800g3."""
+    from inventory.models import Device
+
+    Device.objects.create(hostname="pve-node1", description="an EliteDesk", global_score=300.0)
+    Device.objects.create(hostname="my-elitedesk", global_score=200.0)
+    Device.objects.create(hostname="elitedesk-800g3", global_score=100.0)
+    Device.objects.create(hostname="nas", global_score=400.0)
+
+    answer = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "elite",
+            "app_label": "inventory",
+            "model_name": "manufacturerlink",
+            "field_name": "device",
+        },
+    )
+
+    assert answer.status_code == 200
+    found = [result["text"] for result in answer.json()["results"]]
+    assert found == ["elitedesk-800g3", "my-elitedesk", "pve-node1"]
+    # the device list still ranks what it finds by score
+    listed = admin_client.get(reverse("admin:inventory_device_changelist"), {"q": "elite"})
+    assert [d.hostname for d in listed.context["cl"].result_list] == [
+        "pve-node1",
+        "my-elitedesk",
+        "elitedesk-800g3",
+    ]
