@@ -140,10 +140,18 @@ def export_rows(
     raise ExportError("what", MSG_BAD_WHAT.format(value=what))
 
 
+def _iso(value: datetime.datetime | datetime.date) -> str:
+    """A time as the API writes it, UTC with a Z (…T20:02:09.726436Z: it read +00:00 here and
+    Z there), to the microsecond (DjangoJSONEncoder would cut them): an export round-trips."""
+    text = value.isoformat()
+    if isinstance(value, datetime.datetime) and value.utcoffset() == datetime.timedelta(0):
+        return text.removesuffix("+00:00") + "Z"
+    return text
+
+
 def _json_default(value):
-    # full precision (DjangoJSONEncoder would cut microseconds): an export must round-trip
     if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
+        return _iso(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
@@ -168,7 +176,7 @@ def _csv_cell(value, kind: str) -> str:
     if kind == "bool":
         return "true" if value else "false"
     if kind == "datetime":
-        return value.isoformat()
+        return _iso(value)
     if isinstance(value, float):
         return repr(value)
     return str(value)

@@ -206,6 +206,22 @@ def test_api_export_defaults_to_devices_as_json(fleet, api):
     ]
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_an_export_writes_times_as_the_api_does(fleet, api, fmt):
+    """The API wrote 2026-12-04T20:02:09.726436Z and the export …+00:00: one run, two times."""
+    run = Benchmark.objects.exclude(run_at=None).first()
+    body = b"".join(
+        api.get("/api/export", {"what": "benchmarks", "format": fmt}).streaming_content
+    ).decode()
+    rows = json.loads(body) if fmt == "json" else list(csv.DictReader(io.StringIO(body)))
+    exported = next(row["run_at"] for row in rows if int(row["id"]) == run.pk)
+
+    detail = api.get(f"/api/benchmarks/{run.pk}").json()
+
+    assert exported == detail["run_at"] and exported.endswith("Z")
+    assert datetime.fromisoformat(exported) == run.run_at  # to the microsecond
+
+
 @pytest.mark.parametrize(
     ("query", "parameter"), [("format=xml", "format"), ("format=csv&what=users", "what")]
 )
