@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from .models import AttentionItem
@@ -38,3 +39,63 @@ class AttentionQuerySerializer(serializers.Serializer):
     state = serializers.ChoiceField(
         choices=("open", "closed", "all"), default="open", help_text="Default open."
     )
+
+
+# GET /api/devices/{id}/insights, described for the OpenAPI document (insights.insight builds
+# the answer; benchsite/tests/test_api_answers_match_the_schema.py holds the two together)
+def _scores(help_text: str):
+    return serializers.DictField(child=serializers.FloatField(), help_text=help_text)
+
+
+class InsightRunSerializer(serializers.Serializer):
+    benchmark_id = serializers.IntegerField()
+    run_at = serializers.DateTimeField()
+    scores = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="by category, and global"
+    )
+
+
+class InsightBaselineSerializer(serializers.Serializer):
+    runs = serializers.IntegerField(help_text="the earlier valid runs the global median is of")
+    scores = _scores("the median of those runs, by category and global")
+
+
+class InsightPeersSerializer(serializers.Serializer):
+    by = serializers.ChoiceField(choices=("cpu_model", "system_model"))
+    value = serializers.CharField()
+    devices = serializers.IntegerField(help_text="other machines with that value")
+    median_devices = serializers.IntegerField(
+        help_text="of those, the ones measured as the latest run was (the global median's)"
+    )
+    median = _scores("their ranking figures' median, by category and global")
+    deviation_pct = _scores("(latest − median) / median × 100")
+
+
+class SmartReadingSerializer(serializers.Serializer):
+    snapshot_id = serializers.IntegerField()
+    captured_at = serializers.DateTimeField()
+    smart_health = serializers.CharField(allow_null=True)
+    temperature_c = serializers.FloatField(allow_null=True)
+    power_on_hours = serializers.IntegerField(allow_null=True)
+    reallocated_sectors = serializers.IntegerField(allow_null=True)
+    pending_sectors = serializers.IntegerField(allow_null=True)
+    offline_uncorrectable = serializers.IntegerField(allow_null=True)
+    media_errors = serializers.IntegerField(allow_null=True)
+    percent_used = serializers.IntegerField(allow_null=True)
+
+
+class InsightDiskSerializer(serializers.Serializer):
+    serial = serializers.CharField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    model = serializers.CharField(allow_null=True)
+    history = SmartReadingSerializer(many=True, help_text="oldest first")
+
+
+@extend_schema_serializer(many=False)  # one object, though the view's action is "list"
+class InsightsSerializer(serializers.Serializer):
+    latest = InsightRunSerializer(allow_null=True, help_text="the latest valid run, else latest")
+    baseline = InsightBaselineSerializer(allow_null=True)
+    deviation_pct = _scores("(latest − baseline) / baseline × 100")
+    peers = InsightPeersSerializer(many=True)
+    disks = InsightDiskSerializer(many=True)
+    attention = AttentionItemSerializer(many=True, help_text="the device's open items")

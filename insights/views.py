@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -11,7 +10,7 @@ from inventory.models import Device, HardwareSnapshot
 from . import services
 from .insight import device_insights
 from .models import AttentionItem
-from .serializers import AttentionItemSerializer, AttentionQuerySerializer
+from .serializers import AttentionItemSerializer, AttentionQuerySerializer, InsightsSerializer
 
 
 class DeviceInsightsViewSet(viewsets.GenericViewSet):
@@ -24,7 +23,7 @@ class DeviceInsightsViewSet(viewsets.GenericViewSet):
         # its runs, its disks' SMART history and its open items: a staff session views all
         return [Device, Benchmark, HardwareSnapshot, AttentionItem]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=InsightsSerializer)
     def list(self, request, device_pk=None):
         device = object_or_404(Device.objects.select_related("latest_snapshot"), device_pk)
         return Response(device_insights(device))

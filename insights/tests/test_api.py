@@ -1,5 +1,6 @@
 """Insights and attention items through the API: what a submission opens, updates and closes."""
 
+import jsonschema
 import pytest
 
 from insights.models import AttentionItem
@@ -320,3 +321,29 @@ def test_a_cpu_model_longer_once_lower_cased_is_stored_and_still_finds_its_peers
         body = run(host, cpu_model=model)
     insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
     assert [(p["by"], p["devices"]) for p in insights["peers"]] == [("cpu_model", 2)]
+
+
+def test_the_openapi_document_describes_the_insights_answer(api, run):
+    """The document said "an object" of the insights: a generated client got a dict of
+    anything. Each part is described now, and a real answer holds to it: latest, baseline,
+    peers, disks with their SMART history, the open items."""
+    model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+    run("desk-1", cpu=100.0, cpu_model=model)
+    run("desk-2", cpu=120.0, cpu_model=model)
+    for hours_ago, cpu in ((4, 130.0), (3, 131.0), (2, 129.0)):
+        run("desk-3", hours_ago, cpu=cpu, cpu_model=model)
+    body = run("desk-3", cpu=76.0, cpu_model=model, disks=[disk(smart_health="FAILED")])
+    answer = api.get(f"/api/devices/{body['device_id']}/insights").json()
+    assert answer["baseline"] and answer["peers"] and answer["disks"] and answer["attention"]
+
+    document = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = document["paths"]["/api/devices/{device_pk}/insights"]["get"]
+    described = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert described == {"$ref": "#/components/schemas/Insights"}
+    schema = {**described, "components": document["components"]}
+    jsonschema.Draft202012Validator(schema).validate(answer)
+    insights = document["components"]["schemas"]["Insights"]
+    assert set(insights["properties"]) == set(answer)
+    assert set(document["components"]["schemas"]["SmartReading"]["properties"]) == set(
+        answer["disks"][0]["history"][0]
+    )
