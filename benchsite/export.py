@@ -1,14 +1,15 @@
-"""Devices, snapshots and benchmarks as JSON or CSV, streamed in constant memory.
+"""Devices, snapshots, benchmarks, documents, links and attention items as JSON or CSV, streamed
+in constant memory.
 
 One code path for `manage.py export` and `GET /api/export`: `export_stream()` yields text
 chunks read from the database with `.iterator(chunk_size=…)`, so memory stays flat whatever
 the size of the fleet's history.
 
 Columns are every concrete field of the model (`device_id`, not `device`), plus `tags` (a list
-of names) for devices and `device_hostname` for snapshots and benchmarks. JSON is one array of
+of names) for devices and `device_hostname` for the others. JSON is one array of
 objects, JSON-typed fields as JSON values. CSV has a header row; a cell holds a JSON-typed field
 (tags, cpu_flags, ram_layout, storage, network, raw, results, …) as JSON text, a boolean as
-`true`/`false`, a missing value (NULL) as an empty cell, a date-time in ISO 8601 with its offset.
+`true`/`false`, a missing value (NULL) as an empty cell, a date-time in ISO 8601 in UTC (Z).
 Values are exported exactly as stored (no spreadsheet formula escaping): open a CSV in a
 spreadsheet as text if untrusted machines submit data.
 """
@@ -24,11 +25,22 @@ from dataclasses import dataclass
 from django.db import models
 
 from benchmarks.models import Benchmark
+from documents.models import Document
+from insights.models import AttentionItem
 from inventory.csv_file import cell_escaped
-from inventory.models import Device, HardwareSnapshot
+from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 
 FORMATS = ("json", "csv")
-WHATS = ("devices", "snapshots", "benchmarks")
+# what else is exported, each row with its device's id and hostname: a document's metadata
+# (its file is in the backups), a manufacturer link, an attention item open or closed
+OF_DEVICES = {
+    "snapshots": HardwareSnapshot,
+    "benchmarks": Benchmark,
+    "documents": Document,
+    "links": ManufacturerLink,
+    "attention": AttentionItem,
+}
+WHATS = ("devices", *OF_DEVICES)
 CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 
 CHUNK_SIZE = 2000  # rows per database round trip
@@ -75,8 +87,7 @@ def columns(what: str) -> list[Column]:
         cols = _model_columns(Device)
         first = [c for c in cols if c.name in ("id", "hostname")]
         return [*first, *(c for c in cols if c not in first), Column("tags", "json")]
-    model = HardwareSnapshot if what == "snapshots" else Benchmark
-    cols = _model_columns(model)
+    cols = _model_columns(OF_DEVICES[what])
     at = [c.name for c in cols].index("device_id") + 1
     return [*cols[:at], Column("device_hostname", "plain"), *cols[at:]]
 
@@ -133,10 +144,8 @@ def export_rows(
     """Every row of `what` (or those with these ids: an admin selection) as dicts, by id."""
     if what == "devices":
         return _device_rows(chunk_size, ids)
-    if what == "snapshots":
-        return _related_rows(HardwareSnapshot, chunk_size, ids)
-    if what == "benchmarks":
-        return _related_rows(Benchmark, chunk_size, ids)
+    if what in OF_DEVICES:
+        return _related_rows(OF_DEVICES[what], chunk_size, ids)
     raise ExportError("what", MSG_BAD_WHAT.format(value=what))
 
 

@@ -13,7 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchmarks.models import Benchmark
-from inventory.models import Device, HardwareSnapshot
+from documents.models import Document
+from insights.models import AttentionItem
+from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 
 from .export import CONTENT_TYPES, FORMATS, WHATS, ExportError, ExportStream, export_filename
 
@@ -22,6 +24,9 @@ EXPORTED_MODELS = {
     "devices": [Device],
     "snapshots": [Device, HardwareSnapshot],
     "benchmarks": [Device, Benchmark],
+    "documents": [Device, Document],
+    "links": [Device, ManufacturerLink],
+    "attention": [Device, AttentionItem],
 }
 
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -16,18 +16,20 @@ from django.db import models
 from django.test import AsyncClient
 
 from benchmarks.models import Benchmark
-from benchsite.export import ExportStream, columns, export_rows
+from benchsite.export import OF_DEVICES, WHATS, ExportStream, columns, export_rows
 from benchsite.livetest import ROOT
 from benchsite.testing import TEST_API_TOKEN
 from benchsite.tests.markers import engine_independent
-from inventory.models import Device, HardwareSnapshot
+from documents.models import Document
+from insights.models import AttentionItem
+from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 
-from .fleet import make_fleet
+from .fleet import AWKWARD_TEXT, make_fleet
 
 pytestmark = pytest.mark.django_db
 
-MODELS = {"devices": Device, "snapshots": HardwareSnapshot, "benchmarks": Benchmark}
-EXTRAS = {"devices": {"tags"}, "snapshots": {"device_hostname"}, "benchmarks": {"device_hostname"}}
+MODELS = {"devices": Device, **OF_DEVICES}
+EXTRAS = {"devices": {"tags"}, **{what: {"device_hostname"} for what in OF_DEVICES}}
 
 
 def fields(what):
@@ -93,10 +95,33 @@ def run_export(fmt, what, **options):
 
 @pytest.fixture
 def fleet():
-    return make_fleet()
+    devices = make_fleet()
+    # what else the export holds of a device: a document's metadata, a link, an attention item
+    nas = devices["nas"]
+    Document.objects.create(
+        device=nas,
+        doc_type="invoice",
+        title=AWKWARD_TEXT,
+        original_filename="facture é.pdf",
+        stored_name="ab/" + "ab" * 32 + ".pdf",
+        mime_type="application/pdf",
+        size_bytes=12345,
+        sha256="ab" * 32,
+    )
+    ManufacturerLink.objects.create(device=nas, label="BIOS", url="https://support.hp.com/")
+    AttentionItem.objects.create(
+        device=nas,
+        kind="smart_failing",
+        severity="critical",
+        disk="WD-1",
+        message=AWKWARD_TEXT,
+        closed_at=datetime(2026, 1, 3, 4, 5, 6, 789012, tzinfo=UTC),
+        closed_by="admin",
+    )
+    return devices
 
 
-@pytest.mark.parametrize("what", ["devices", "snapshots", "benchmarks"])
+@pytest.mark.parametrize("what", WHATS)
 def test_json_export_round_trips_every_field(fleet, what):
     text, err = run_export("json", what)
 
@@ -107,7 +132,7 @@ def test_json_export_round_trips_every_field(fleet, what):
     assert f"Exported {len(exported)} {what}." in err
 
 
-@pytest.mark.parametrize("what", ["devices", "snapshots", "benchmarks"])
+@pytest.mark.parametrize("what", WHATS)
 def test_csv_export_round_trips_every_field(fleet, what):
     text, _ = run_export("csv", what)
 
@@ -158,7 +183,7 @@ def test_bad_format_or_what_is_a_command_error():
     with pytest.raises(CommandError, match="format"):
         call_command("export", format="xml", stdout=io.StringIO())
     with pytest.raises(CommandError, match="what"):
-        call_command("export", format="json", what="links", stdout=io.StringIO())
+        call_command("export", format="json", what="users", stdout=io.StringIO())
 
 
 def test_rows_are_read_in_chunks_with_one_tag_query_per_chunk(fleet, django_assert_num_queries):
@@ -229,6 +254,28 @@ def test_api_export_names_the_bad_parameter(api, query, parameter):
     response = api.get(f"/api/export?{query}")
     assert response.status_code == 400
     assert list(response.json()) == [parameter]
+
+
+@pytest.mark.parametrize(
+    ("what", "permission"),
+    [
+        ("documents", "documents.view_document"),
+        ("links", "inventory.view_manufacturerlink"),
+        ("attention", "insights.view_attentionitem"),
+    ],
+)
+def test_a_staff_session_exports_what_it_may_view(fleet, what, permission):
+    """Documents, links and attention items are exported too (a spreadsheet of the invoices,
+    of the items a person acknowledged), to who may view them in the admin."""
+    from .accounts import staff_client
+
+    devices_only = staff_client("inventory.view_device")
+    assert devices_only.get("/api/export", {"what": what}).status_code == 403
+    allowed = staff_client("inventory.view_device", permission)
+    response = allowed.get("/api/export", {"what": what})
+    assert response.status_code == 200
+    (row,) = json.loads(b"".join(response.streaming_content))
+    assert row["device_hostname"] == "nas-01"
 
 
 def test_api_export_needs_the_read_scope(anon, token_client):
