@@ -1,7 +1,11 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -27,7 +31,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
     )
     list_filter = ("can_submit", "can_read", "can_write")
     search_fields = ("name", "key_prefix")
-    readonly_fields = ("key_prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    readonly_fields = (
+        "status",
+        "key_prefix",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+    )
     fields = ("name", "can_submit", "can_read", "can_write", "expires_at", *readonly_fields)
     list_select_related = ("created_by",)
     actions = ("revoke",)
@@ -39,7 +50,39 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_superuser
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        # a revoked token is over: its page is a record, its scopes no longer editable
+        revoked = obj is not None and obj.revoked_at is not None
+        return request.user.is_active and request.user.is_superuser and not revoked
+
+    def get_urls(self):
+        revoke = path(
+            "<path:object_id>/revoke/",
+            self.admin_site.admin_view(self.revoke_view),
+            name="benchsite_apitoken_revoke",
+        )
+        return [revoke, *super().get_urls()]
+
+    def revoke_view(self, request, object_id):
+        """The token page's Revoke button (revoking was a bulk action of the list only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(("POST",))
+        if not self.has_revoke_permission(request):
+            raise PermissionDenied
+        token = self.get_object(request, unquote(object_id))
+        if token is None:
+            raise Http404("No such API token.")
+        if token.revoked_at is None:
+            api_token_revoke(token=token)
+            self.log_change(request, token, "Revoked.")
+            messages.success(request, f"Revoked {token}: it is refused from now on.")
+        return HttpResponseRedirect(reverse("admin:benchsite_apitoken_change", args=(token.pk,)))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # the page's Revoke button, for an active token and who may revoke it
+        context["can_revoke"] = (
+            obj is not None and obj.revoked_at is None and self.has_revoke_permission(request)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_revoke_permission(self, request):
         return request.user.has_perm("benchsite.change_apitoken")

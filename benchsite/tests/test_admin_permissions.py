@@ -1,6 +1,7 @@
 """What an admin account that is not a superuser may do: what its model permissions allow, and
 not one action more (a view-only colleague, a token issuer, the person who handles alerts)."""
 
+import re
 import uuid
 
 import pytest
@@ -43,6 +44,35 @@ def test_a_view_only_account_cannot_revoke_tokens(staff):
     _action(revoker, changelist, "revoke", token.pk)
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_a_token_is_revoked_from_its_own_page_which_then_reads_revoked(staff, admin_client):
+    """Revoking was a bulk action of the list only; a revoked token's page said so nowhere but
+    in "Revoked at", its scopes still editable under an active Save."""
+    token, _ = api_token_issue(name="leaked", can_submit=True)
+    page = f"/admin/benchsite/apitoken/{token.pk}/change/"
+    revoke = f"/admin/benchsite/apitoken/{token.pk}/revoke/"
+
+    viewer = staff("benchsite.view_apitoken")
+    assert 'id="revoke-token"' not in viewer.get(page).content.decode()
+    assert viewer.post(revoke).status_code == 403
+    revoker = staff("benchsite.view_apitoken", "benchsite.change_apitoken")
+    assert f'action="{revoke}"' in revoker.get(page).content.decode()
+    assert admin_client.get(revoke).status_code == 405
+
+    response = revoker.post(revoke)
+
+    assert response.status_code == 302 and response["Location"] == page
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    after = admin_client.get(page).content.decode()
+    assert re.search(r'<div class="readonly">revoked</div>', after)
+    assert 'id="revoke-token"' not in after and 'name="_save"' not in after
+    assert 'name="can_write"' not in after  # a record now: its scopes are not edited
+    form = {"name": "leaked", "can_submit": "on", "can_read": "on", "can_write": "on"}
+    assert admin_client.post(page, form).status_code == 403
+    token.refresh_from_db()
+    assert not token.can_write
 
 
 def test_only_a_superuser_issues_a_token_or_widens_one(staff, admin_client):
