@@ -174,16 +174,26 @@ class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
     search_fields = ("title", "original_filename", "device__hostname", "sha256")
     list_select_related = ("device",)
     date_hierarchy = "uploaded_at"
-    fields = (
-        "device",
-        "doc_type",
-        "title",
-        "download",
-        "mime_type",
-        "size",
-        "sha256",
-        "stored_name",
-        "uploaded_at",
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "device",
+                    "doc_type",
+                    "title",
+                    "download",
+                    "mime_type",
+                    "size",
+                    "sha256",
+                    "stored_name",
+                    "uploaded_at",
+                ),
+                # a stored file is never changed in place (its name is its content's hash)
+                "description": "To replace the file, upload the new one on the device's page "
+                "and delete this document.",
+            },
+        ),
     )
     readonly_fields = (
         "device",

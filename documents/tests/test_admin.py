@@ -239,6 +239,19 @@ def test_editing_a_document_in_the_inline_changes_type_and_title_only(admin_clie
     )
 
 
+def test_the_documents_pages_say_where_a_file_is_uploaded_and_replaced(admin_client, device):
+    """The documents list has no Add button and a document's page no file field: nothing said
+    that uploads, and replacing a file, happen on the device's page."""
+    document = services.document_store(device=device, upload=upload(files.JPEG, "label.jpg"))
+
+    listed = admin_client.get("/admin/documents/document/").content.decode()
+    page = admin_client.get(f"/admin/documents/document/{document.pk}/change/").content.decode()
+
+    assert "Documents are uploaded on their device's page" in listed
+    assert "To replace a file, upload the new one there and delete the old one." in listed
+    assert "To replace the file, upload the new one on the device's page" in page
+
+
 def test_the_bulk_delete_action_goes_through_the_service(
     admin_client, device, stored_files, django_capture_on_commit_callbacks
 ):
