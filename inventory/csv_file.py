@@ -62,6 +62,17 @@ MAX_ERRORS = 50  # reported at once: a file wrong on every line is wrong for one
 MSG_ENCODING = (
     "The file is not UTF-8 text ({detail}). Save it as CSV UTF-8 (with or without a BOM)."
 )
+MSG_NOT_CSV = (
+    "This is {what}, not a CSV file: a spreadsheet saves one with File › Save as › CSV UTF-8."
+)
+# what is uploaded for a CSV by mistake, by its first bytes: the workbook itself most of all
+NOT_CSV = (
+    (b"PK\x03\x04", "a spreadsheet workbook (.xlsx or .ods)"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
+    (b"%PDF", "a PDF"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
 MSG_WINDOWS_1252 = (
     "The file is not UTF-8: it was read as Windows-1252, as Excel saves a CSV in Western "
     "Europe. If an accent looks wrong below, save it as CSV UTF-8 and import that."
@@ -114,6 +125,9 @@ def _decode(data: bytes) -> tuple[str, list[str]]:
     """The file's text, and a note when it was not UTF-8 but read as Windows-1252 (which
     Excel writes in Western Europe, "CSV (séparateur: point-virgule)"): the preview shows
     what was read before anything is written."""
+    for magic, what in NOT_CSV:  # "not UTF-8 text (line 1: byte 0x8a)" of a workbook said little
+        if data.startswith(magic):
+            raise ImportFileError([MSG_NOT_CSV.format(what=what)])
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError([MSG_ENCODING.format(detail="it is UTF-16")])
     try:

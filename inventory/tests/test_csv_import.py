@@ -210,6 +210,28 @@ def test_a_file_in_another_encoding_is_refused_clearly(tmp_path, data, detail):
     assert not Device.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (
+            b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)),
+            "a spreadsheet workbook (.xlsx or .ods)",
+        ),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "an Excel 97-2003 workbook (.xls)"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF"),
+    ],
+)
+def test_a_workbook_or_a_pdf_is_said_to_be_no_csv(tmp_path, data, what):
+    """The workbook itself, uploaded for its CSV, was "not UTF-8 text (line 1: byte 0x8a is not
+    UTF-8)": true, and no help."""
+    error = refused(tmp_path, data)
+    assert (
+        f"This is {what}, not a CSV file: a spreadsheet saves one with File › Save as › CSV"
+        in error
+    )
+    assert "not UTF-8" not in error
+
+
 def test_a_file_excel_saved_in_western_europe_is_read_and_said_to_be(tmp_path):
     """French Excel's "CSV (séparateur: point-virgule)" is Windows-1252: it was refused."""
     data = "hostname;location\r\npc-helene;Bureau d’Hélène\r\n".encode("cp1252")
