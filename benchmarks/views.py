@@ -88,7 +88,10 @@ class SubmissionViewSet(viewsets.GenericViewSet):
             "excluded_categories": result.excluded_categories,
         }
         return Response(
-            body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+            body,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            # where the run is read, as a 201 says (a repeated submission_id's too)
+            headers={"Location": reverse("benchmark-detail", args=(result.benchmark_id,))},
         )
 
     # What the composition layer does with a stored run, after its transaction and before the

@@ -1,6 +1,7 @@
 import logging
 
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -145,7 +146,8 @@ class DeviceDocumentViewSet(StorageErrors, mixins.ListModelMixin, viewsets.Gener
             request.user, device, f"Added through the API: {_document(document)}."
         )
         body = DocumentSerializer(document, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        location = reverse("document-detail", args=(document.pk,))
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 class DocumentViewSet(

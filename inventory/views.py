@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -153,7 +154,11 @@ class DeviceLinkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             device,
             f"Added through the API: {changelog.link_text(link.label, link.url)}.",
         )
-        return Response(LinkSerializer(link).data, status=status.HTTP_201_CREATED)
+        return Response(
+            LinkSerializer(link).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": reverse("link-detail", args=(link.pk,))},
+        )
 
 
 class LinkViewSet(

@@ -131,6 +131,9 @@ def test_retried_submission_id_returns_the_same_ids_and_stores_nothing(submit, e
     assert (first.status_code, second.status_code) == (201, 200)
     assert second.json() == first.json()
     assert stored_counts() == (1, 1, 1)
+    # where the run is read (a 201 without a Location named no resource)
+    location = f"/api/benchmarks/{first.json()['benchmark_id']}"
+    assert first["Location"] == second["Location"] == location
 
 
 def test_a_new_submission_id_from_the_same_machine_adds_history(submit, example):

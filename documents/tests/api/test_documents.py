@@ -82,6 +82,7 @@ def test_an_upload_downloads_byte_identical_with_its_sniffed_type(
     assert body["size_bytes"] == len(content)
     assert body["sha256"] == hashlib.sha256(content).hexdigest()
     assert body["download_url"] == f"http://testserver/api/docs/{body['id']}/download"
+    assert response["Location"] == f"/api/docs/{body['id']}"
 
     got = download(api, body)
     assert got.status_code == 200

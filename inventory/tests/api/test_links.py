@@ -28,6 +28,7 @@ def test_a_link_is_created_read_edited_and_deleted(api, device):
     assert set(body) == FIELDS
     assert (body["label"], body["url"]) == (DRIVERS["label"], DRIVERS["url"])
     url = f"/api/links/{body['id']}"
+    assert created["Location"] == url
 
     assert api.get(url).json() == body
 
