@@ -36,6 +36,7 @@ class FleetCollector:
             "hostname",
             "last_benchmark_at",
             *(f"{category}_score" for category in CATEGORIES),
+            "ranking_excluded",
             # the disks' identity and SMART readings only: the storage is never decoded
             "latest_snapshot__disk_readings",
         ).order_by("hostname")
@@ -49,17 +50,25 @@ class FleetCollector:
             "When the device's latest run ran (Unix time).",
             labels=("device",),
         )
+        excluded = GaugeMetricFamily(
+            "benchtools_device_score_excluded",
+            "1 for a category whose ranking figure its run left out of the global score (a "
+            "network measured against the machine itself): not to be ranked with the others.",
+            labels=("device", "category"),
+        )
         temperature = GaugeMetricFamily(
             "benchtools_disk_temperature_celsius",
             "Disk temperature in the device's latest snapshot; disk is its serial, else its name.",
             labels=("device", "disk"),
         )
         count = 0
-        for hostname, last_benchmark_at, *figures, disks in devices:
+        for hostname, last_benchmark_at, *figures, left_out, disks in devices:
             count += 1
             for category, value in zip(CATEGORIES, figures, strict=True):
                 if value is not None:
                     score.add_metric((hostname, category), value)
+            for category in left_out or ():
+                excluded.add_metric((hostname, category), 1)
             if last_benchmark_at is not None:
                 last_run.add_metric((hostname,), last_benchmark_at.timestamp())
             for disk, readings in disks_of(disks).items():
@@ -71,6 +80,7 @@ class FleetCollector:
             "benchtools_benchmarks", "Benchmark runs stored.", value=Benchmark.objects.count()
         )
         yield score
+        yield excluded
         yield last_run
         yield temperature
         yield self.attention()

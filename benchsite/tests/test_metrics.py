@@ -67,6 +67,27 @@ def test_metrics_give_the_fleet_from_the_database(api, machine):
     assert got[("benchtools_attention_open", ("disk_hot", "warning"))] == 0
 
 
+def test_a_score_left_out_of_the_global_one_is_marked(api, submit, example):
+    """A network measured against the machine itself (2165 on loopback) was published as a
+    ranking figure like any other: a Grafana ranking of network scores put it first."""
+    document = {**example, "device_identifier": "loop", "submission_id": str(uuid.uuid4())}
+    document["hardware"] = {**example["hardware"], "system": {}}
+    document["results"] = {
+        **example["results"],
+        "network": {**example["results"]["network"], "score": 2165.0, "target": "127.0.0.1"},
+    }
+    assert submit(document).status_code == 201
+    machine = {**example, "submission_id": str(uuid.uuid4())}
+    assert submit(machine).status_code == 201
+
+    got = samples(api.get("/metrics"))
+
+    assert got[("benchtools_device_score", ("loop", "network"))] == 2165.0
+    marked = {labels for name, labels in got if name == "benchtools_device_score_excluded"}
+    assert marked == {("loop", "network")}
+    assert got[("benchtools_device_score_excluded", ("loop", "network"))] == 1
+
+
 def test_a_scrape_follows_the_database_not_the_process(api, machine):
     machine("nas", smart_health="FAILED")
     assert (
