@@ -89,34 +89,51 @@ def json_bad_request(request, exception=None):
 
 
 def json_not_found(request, exception=None):
-    """404 handler: JSON under /api/, an admin page elsewhere."""
+    """404 handler: JSON under /api/, a page of the admin under /admin/, Django's elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return _admin_page(request, "404.html", 404, exception)
+    from django.views.defaults import page_not_found
+
+    return _admin_page(request, "admin/not_found.html", 404, exception) or page_not_found(
+        request, exception
+    )
 
 
 def json_forbidden(request, exception=None):
-    """403 handler (a PermissionDenied outside DRF's views): JSON under /api/, an admin page
-    elsewhere. Django's own was a bare "403 Forbidden" without a way back or a reason."""
+    """403 handler (a PermissionDenied outside DRF's views): JSON under /api/, a page of the
+    admin under /admin/ (Django's own was a bare "403 Forbidden" without a way back or a
+    reason), Django's elsewhere."""
     if request.path.startswith("/api/"):
         detail = "Your account's admin permissions do not allow this."
         return JsonResponse({"detail": detail}, status=403)
-    return _admin_page(request, "403.html", 403, exception)
+    from django.views.defaults import permission_denied
+
+    return _admin_page(request, "admin/not_allowed.html", 403, exception) or permission_denied(
+        request, exception
+    )
 
 
-def _admin_page(request, template: str, status_code: int, exception) -> HttpResponse:
-    """An error as a page of the admin, with its header, its links and the reason the view gave
-    (a message the code raised with, such as "Choose two snapshots: ?a=<id>&b=<id>")."""
+def _admin_page(request, template: str, status_code: int, exception) -> HttpResponse | None:
+    """An error under /admin/ as a page of the admin, with its header, its links and the
+    reason the view gave (a message the code raised with, such as "Choose two snapshots:
+    ?a=<id>&b=<id>"); None elsewhere, or when the page cannot be made (the database away: the
+    account is read from its session), for Django's plain page: a 404 stays a 404."""
+    if not request.path.startswith("/admin/"):
+        return None
     from django.contrib import admin
 
     message = exception.args[0] if exception is not None and exception.args else ""
-    context = {
-        **admin.site.each_context(request),
-        "title": "Not allowed" if status_code == 403 else "Not found",
-        "message": message if isinstance(message, str) else "",  # not a resolver's dict
-        "request_path": request.path,
-    }
-    return TemplateResponse(request, template, context, status=status_code).render()
+    try:
+        context = {
+            **admin.site.each_context(request),
+            "title": "Not allowed" if status_code == 403 else "Not found",
+            "message": message if isinstance(message, str) else "",  # not a resolver's dict
+            "request_path": request.path,
+        }
+        return TemplateResponse(request, template, context, status=status_code).render()
+    except Exception:
+        logger.warning("the admin's %s page could not be made", status_code, exc_info=True)
+        return None
 
 
 def json_server_error(request):

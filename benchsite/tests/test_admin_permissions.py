@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
@@ -331,11 +332,23 @@ def test_a_page_not_allowed_or_not_there_is_a_page_of_the_admin_that_says_why(
         nowhere.status_code == 404
         and "<title>Not found | Linux BenchTools" in nowhere.content.decode()
     )
-    # not logged in: the same page, without the account's links
+    # outside the admin, Django's plain page (no session read for a missing static file); the
+    # API's stay JSON
     outside = client.get("/nothing-here")
-    assert (
-        outside.status_code == 404
-        and "There is no page at <code>/nothing-here</code>" in outside.content.decode()
-    )
-    # the API's stay JSON
+    assert outside.status_code == 404 and "There is no page" not in outside.content.decode()
     assert client.get("/api/nothing-here").json() == {"detail": "Not found."}
+
+
+def test_an_admin_page_not_found_stays_a_404_when_its_page_cannot_be_made(
+    admin_client, monkeypatch
+):
+    """The admin's 404 page reads the account (its session, in the database): with the
+    database away, the page failing turned the 404 into a 500."""
+    from django.contrib import admin
+
+    def away(request):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(admin.site, "each_context", away)
+    response = admin_client.get("/admin/inventory/nothing-here/")
+    assert response.status_code == 404
