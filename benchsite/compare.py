@@ -18,6 +18,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from inventory import history
 from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
@@ -297,6 +298,55 @@ def compare_view(model_admin: admin.ModelAdmin, request):
         "api_url": reverse("compare") + "?devices=" + ",".join(map(str, ids)),
     }
     return TemplateResponse(request, "admin/inventory/device/compare_devices.html", context)
+
+
+COMPARE_CHOICES = 1000  # a device's snapshots offered in the snapshot compare's picker
+
+
+def snapshots_compare_view(model_admin: admin.ModelAdmin, request, object_id: str):
+    """The admin page of two snapshots of a device side by side
+    (/admin/inventory/device/<id>/compare/?a=<id>&b=<id>; without them the two newest), with
+    a picker of the device's snapshots."""
+    device = model_admin.get_object(request, admin.utils.unquote(object_id))
+    if device is None or not model_admin.has_view_permission(request, device):
+        raise Http404
+    if not may_view(request.user, HardwareSnapshot):  # as the device page hides it
+        raise PermissionDenied
+    choices = list(
+        device.snapshots.order_by("-captured_at", "-pk").values_list("pk", "captured_at")[
+            :COMPARE_CHOICES
+        ]
+    )
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "original": device,
+        "title": f"{device}: hardware compared",
+        "choices": choices,
+    }
+    if "a" not in request.GET and "b" not in request.GET:
+        if len(choices) < 2:  # nothing to compare yet: say so on the page
+            return TemplateResponse(request, "admin/inventory/device/compare.html", context)
+        ids = [choices[1][0], choices[0][0]]
+    else:
+        try:
+            ids = [int(request.GET[key]) for key in ("a", "b")]
+        except (KeyError, ValueError):
+            raise Http404("Choose two snapshots: ?a=<id>&b=<id>") from None
+        if not all(0 < pk <= MAX_ID for pk in ids):  # a database integer, or no snapshot
+            raise Http404("No such snapshot.")
+    snapshots = {s.pk: s for s in device.snapshots.filter(pk__in=ids)}
+    if len(snapshots) != len(set(ids)):
+        raise Http404("Both snapshots must belong to this device.")
+    a, b = sorted((snapshots[i] for i in ids), key=lambda s: (s.captured_at, s.pk))
+    context.update(
+        a=a,
+        b=b,
+        sections=history.snapshot_compare(a, b),
+        changes=history.snapshot_changes(a, b),
+        health_changes=history.disk_health_changes(a, b),
+    )
+    return TemplateResponse(request, "admin/inventory/device/compare.html", context)
 
 
 @admin.action(description="Compare selected", permissions=("compare",))

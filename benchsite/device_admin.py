@@ -11,7 +11,6 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -22,7 +21,7 @@ from documents.admin import DocumentInline, DocumentUploads
 from documents.models import Document
 from insights import services as services_insights
 from insights.models import AttentionItem
-from inventory import changelog, history, services
+from inventory import changelog, services
 from inventory.admin import (
     BlankNamedFilter,
     CpuVendorFilter,
@@ -32,7 +31,7 @@ from inventory.admin import (
     VirtualizationFilter,
 )
 from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
-from inventory.models import Device, HardwareSnapshot
+from inventory.models import Device
 from inventory.schema import CATEGORIES
 from inventory.selectors import (
     DEVICE_SEARCH_FIELDS,
@@ -42,10 +41,9 @@ from inventory.selectors import (
 
 from . import device_services
 from .auth import may_view
-from .compare import COMPARED_MODELS, compare_selected, compare_view
+from .compare import COMPARED_MODELS, compare_selected, compare_view, snapshots_compare_view
 from .device_attention import AttentionFilter, hostname_marked, with_attention
 from .import_admin import import_view
-from .lookup import MAX_ID
 from .pagination import KeysFirstPaginator
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
@@ -54,9 +52,6 @@ from .templatetags.humanize_scores import cpu_short, run_badge, uncounted
 # a document named in a history line: by the admin ("Added document “a.pdf”.") or the API
 # ('Added through the API: document "a.pdf" (manual).')
 DOCUMENT_NAMED = re.compile(r'(document )(“[^”]*”|"[^"]*")')
-
-# snapshots offered by the compare page's picker, newest first (years of daily runs stay a list)
-COMPARE_CHOICES = 1000
 
 
 def _score_column(name: str, label: str, *, strong: bool = False):
@@ -243,7 +238,9 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     def get_urls(self):
         compare = path(
             "<path:object_id>/compare/",
-            self.admin_site.admin_view(self.compare_view),
+            self.admin_site.admin_view(
+                lambda request, object_id: snapshots_compare_view(self, request, object_id)
+            ),
             name="inventory_device_compare",
         )
         acknowledge = path(
@@ -280,50 +277,6 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         self.message_user(request, f"Acknowledged: {item.message}")
         change = reverse("admin:inventory_device_change", args=(device.pk,))
         return HttpResponseRedirect(f"{change}#attention-items")
-
-    def compare_view(self, request, object_id):
-        """Two snapshots of the device side by side (?a=<id>&b=<id>; without them the two
-        newest), with a picker of every snapshot of the device."""
-        device = self.get_object(request, admin.utils.unquote(object_id))
-        if device is None or not self.has_view_permission(request, device):
-            raise Http404
-        if not may_view(request.user, HardwareSnapshot):  # as the device page hides it
-            raise PermissionDenied
-        choices = list(
-            device.snapshots.order_by("-captured_at", "-pk").values_list("pk", "captured_at")[
-                :COMPARE_CHOICES
-            ]
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": device,
-            "title": f"{device}: hardware compared",
-            "choices": choices,
-        }
-        if "a" not in request.GET and "b" not in request.GET:
-            if len(choices) < 2:  # nothing to compare yet: say so on the page
-                return TemplateResponse(request, "admin/inventory/device/compare.html", context)
-            ids = [choices[1][0], choices[0][0]]
-        else:
-            try:
-                ids = [int(request.GET[key]) for key in ("a", "b")]
-            except (KeyError, ValueError):
-                raise Http404("Choose two snapshots: ?a=<id>&b=<id>") from None
-            if not all(0 < pk <= MAX_ID for pk in ids):  # a database integer, or no snapshot
-                raise Http404("No such snapshot.")
-        snapshots = {s.pk: s for s in device.snapshots.filter(pk__in=ids)}
-        if len(snapshots) != len(set(ids)):
-            raise Http404("Both snapshots must belong to this device.")
-        a, b = sorted((snapshots[i] for i in ids), key=lambda s: (s.captured_at, s.pk))
-        context.update(
-            a=a,
-            b=b,
-            sections=history.snapshot_compare(a, b),
-            changes=history.snapshot_changes(a, b),
-            health_changes=history.disk_health_changes(a, b),
-        )
-        return TemplateResponse(request, "admin/inventory/device/compare.html", context)
 
     def save_model(self, request, obj, form, change):
         if not change:
