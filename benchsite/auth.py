@@ -150,6 +150,12 @@ def may_view(user, *models) -> bool:
     return all(_may(user, model, ("view", "change")) for model in models)
 
 
+def may_read(request, *models) -> bool:
+    """Whether this API request may read these models: a token by its scopes (checked before
+    the view), a staff session by its admin permissions (may_view)."""
+    return isinstance(request.user, TokenClient) or may_view(request.user, *models)
+
+
 def _may(user, model, actions: tuple[str, ...]) -> bool:
     opts = model._meta
     return any(user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}") for action in actions)

@@ -31,7 +31,7 @@ from inventory.admin import (
     VirtualizationFilter,
 )
 from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 from inventory.selectors import (
     DEVICE_SEARCH_FIELDS,
@@ -128,8 +128,9 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
                 request, f"{MSG_TOO_MANY_TERMS} The first {MAX_SEARCH_TERMS} searched."
             )
             terms = terms[:MAX_SEARCH_TERMS]
-        own = [f"{f}__icontains" for f in self.search_fields if not f.startswith("tags__")]
-        related = [f"{f}__icontains" for f in self.search_fields if f.startswith("tags__")]
+        fields = self.get_search_fields(request)
+        own = [f"{f}__icontains" for f in fields if not f.startswith("tags__")]
+        related = [f"{f}__icontains" for f in fields if f.startswith("tags__")]
         found = queryset.filter(*each_term(Device, terms, own, related))
         if request.path == reverse("admin:autocomplete"):
             # a device picked by typing its name (a link's or a document's device): the names
@@ -152,6 +153,18 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     )
     inlines = (ManufacturerLinkInline, DocumentInline)
     actions = (export_csv, compare_selected)
+
+    # the hardware (the CPU model's column, a search by a serial or an address) is shown to who
+    # may view it, as the device page shows it
+    def get_search_fields(self, request):
+        if may_view(request.user, HardwareSnapshot):
+            return self.search_fields
+        return tuple(f for f in self.search_fields if f not in HARDWARE_SEARCH_FIELDS)
+
+    def get_list_display(self, request):
+        if may_view(request.user, HardwareSnapshot):
+            return self.list_display
+        return tuple(column for column in self.list_display if column != "cpu_model")
 
     def has_compare_permission(self, request):
         # "Compare selected" shows the machines' latest hardware (compare.COMPARED_MODELS)

@@ -16,6 +16,7 @@ from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 from inventory.serializers import DeviceListSerializer, DeviceUpdateSerializer, SnapshotSerializer
 
 from . import device_services
+from .auth import may_read
 
 
 class DeviceDetailSerializer(DeviceListSerializer):
@@ -65,7 +66,22 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
     device_delete = staticmethod(device_services.device_delete)  # and its peers judged again
 
     def detail_object(self, device: Device) -> Device:
-        return device_detail(device)
+        device = device_detail(device)
+        # a staff session reads what its admin permissions show, as the device page does
+        if not may_read(self.request, HardwareSnapshot):
+            device.latest_snapshot = None  # not saved: the answer's alone
+        if not may_read(self.request, Benchmark):
+            device.last_benchmark = None
+        return device
+
+    @property
+    def search_fields(self):
+        # the hardware is searched by who may view it: a match would tell a serial or an
+        # address the device page hides
+        request = getattr(self, "request", None)  # None: the OpenAPI document's generation
+        if request is None or may_read(request, HardwareSnapshot):
+            return super().search_fields
+        return tuple(f for f in super().search_fields if not f.startswith("latest_snapshot__"))
 
     @extend_schema(responses=DeviceDetailSerializer)
     def retrieve(self, request, *args, **kwargs):

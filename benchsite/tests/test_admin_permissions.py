@@ -352,3 +352,29 @@ def test_an_admin_page_not_found_stays_a_404_when_its_page_cannot_be_made(
     monkeypatch.setattr(admin.site, "each_context", away)
     response = admin_client.get("/admin/inventory/nothing-here/")
     assert response.status_code == 404
+
+
+def test_the_hardware_is_shown_and_searched_for_who_may_view_it_only(staff, submit, example):
+    """The device page hid the hardware from an account that may view devices only; the API's
+    device detail gave it whole (its latest snapshot, its latest run), the device list its CPU
+    model, and a search by a disk's serial or a MAC address told which machine holds it."""
+    device_id = submit(example).json()["device_id"]
+    detail, listing = f"/api/devices/{device_id}", "/admin/inventory/device/"
+    serial, mac = "S4EWNX0R123456", "3c:52:82:0a:1b:2c"
+
+    devices_only = staff("inventory.view_device")
+    body = devices_only.get(detail).json()
+    assert body["last_snapshot"] is None and body["last_benchmark"] is None
+    assert body["hostname"] == "elitedesk-800g3" and body["global_score"] is not None
+    assert devices_only.get("/api/devices", {"search": serial}).json()["count"] == 0
+    page = devices_only.get(listing, {"q": mac}).content.decode()
+    assert "elitedesk-800g3</a>" not in page and "column-cpu_model" not in page
+
+    everything = staff(
+        "inventory.view_device", "inventory.view_hardwaresnapshot", "benchmarks.view_benchmark"
+    )
+    body = everything.get(detail).json()
+    assert body["last_snapshot"]["cpu_model"] and body["last_benchmark"]["id"]
+    assert everything.get("/api/devices", {"search": serial}).json()["count"] == 1
+    page = everything.get(listing, {"q": mac}).content.decode()
+    assert "elitedesk-800g3</a>" in page and "column-cpu_model" in page
