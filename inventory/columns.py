@@ -2,6 +2,7 @@
 by hardware section (inventory.models builds the model fields from them, inventory.history the
 admin's sections and the snapshot diff, the API its snapshot fields)."""
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -87,8 +88,24 @@ def disk_serials(storage: Mapping[str, Any] | None) -> str:
 
 def addresses(network: Mapping[str, Any] | None) -> str:
     """The MAC and IP addresses of the snapshot's interfaces, one per line: "which machine has
-    3c:52:82:0a:1b:2c?", the question a DHCP lease or a switch port asks."""
-    return _lines(network, "interfaces", "mac", "ip").lower()
+    3c:52:82:0a:1b:2c?", the question a DHCP lease or a switch port asks. Not those every
+    machine has (127.0.0.1, fe80::…, the loopback's 00:00:00:00:00:00): a search for one
+    found the whole fleet."""
+    return "\n".join(
+        line
+        for line in _lines(network, "interfaces", "mac", "ip").lower().splitlines()
+        if not _everyones(line)
+    )
+
+
+def _everyones(address: str) -> bool:
+    if address.strip("0:") == "":
+        return True
+    try:
+        ip = ipaddress.ip_interface(address).ip
+    except ValueError:
+        return False  # a MAC
+    return ip.is_loopback or ip.is_link_local or ip.is_unspecified
 
 
 # What a snapshot keeps of each disk beside `storage` as sent: what the disk is and its SMART

@@ -203,9 +203,12 @@ class HardwareSnapshot(HardwareColumns):
     # derived from `storage` when the snapshot is recorded, so a disk model is searchable
     disk_models = models.TextField(blank=True, editable=False, help_text="one per line")
     # and its disks' serials and its MAC and IP addresses (inventory.columns), searchable too
-    disk_serials = models.TextField(blank=True, editable=False, help_text="one per line")
+    # (a database default: SQLite adds the columns in place, not by copying the whole table)
+    disk_serials = models.TextField(
+        blank=True, db_default="", editable=False, help_text="one per line"
+    )
     addresses = models.TextField(
-        blank=True, editable=False, help_text="MAC and IP addresses, one per line"
+        blank=True, db_default="", editable=False, help_text="MAC and IP addresses, one per line"
     )
     # and its disks' identity and SMART readings, read without decoding the whole storage
     disk_readings = models.JSONField(
