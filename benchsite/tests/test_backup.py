@@ -576,7 +576,8 @@ def test_restore_warns_of_tokens_accounts_and_acknowledgements_it_undoes(site):
     )
     path = make_backup()
     api_token_revoke(token=leaked)
-    api_token_issue(name="fleet", can_submit=True)
+    issued, _ = api_token_issue(name="fleet", can_submit=True)
+    api_token_revoke(token=issued)  # issued since: gone with the restore, not valid again
     User.objects.create_user("colleague")
     item.closed_at, item.closed_by = timezone.now(), "admin"
     item.save()
@@ -584,9 +585,10 @@ def test_restore_warns_of_tokens_accounts_and_acknowledgements_it_undoes(site):
     _, err = restore(path, "--noinput")
 
     assert (
-        ": 1 attention item(s) closed or acknowledged, 1 API token(s) issued, 1 API token(s) "
+        ": 1 attention item(s) closed or acknowledged, 1 API token(s) issued, 2 API token(s) "
         "revoked, 1 account(s) added; restoring loses them." in err
     )
+    assert "Accounts, their passwords and permissions come back as the archive has them." in err
     assert (
         "Warning: 1 API token(s) revoked since this archive was made are valid again once it "
         "is restored: revoke them again (admin › API tokens)." in err

@@ -136,6 +136,12 @@ class Command(BaseCommand):
                 for model, moment, newer in _CHANGED
                 if made
             }
+            # of those, the ones the archive holds as active (one issued since goes with it)
+            valid_again = (
+                ApiToken.objects.filter(revoked_at__gt=made, created_at__lte=made).count()
+                if made
+                else 0
+            )
         except DatabaseError:  # no database yet (a new server restoring its first archive)
             return
         self.stdout.write(f"The archive holds {_counts(counts)}.")
@@ -149,11 +155,16 @@ class Command(BaseCommand):
                 f"Warning: since this archive was made ({_when(made)}): {', '.join(lost)}; "
                 "restoring loses them. Stop the server first, or take a backup now."
             )
-        if revoked := since.get(_REVOKED):
+        if valid_again:
             # a token revoked because it leaked works again: said apart, with what to do
             self.stderr.write(
-                f"Warning: {revoked:,} API token(s) revoked since this archive was made are "
+                f"Warning: {valid_again:,} API token(s) revoked since this archive was made are "
                 "valid again once it is restored: revoke them again (admin › API tokens)."
+            )
+        if lost:
+            # what no timestamp tells: a password changed after a leak, an account disabled
+            self.stderr.write(
+                "Accounts, their passwords and permissions come back as the archive has them."
             )
 
 
@@ -168,7 +179,6 @@ _SAID = {
         (AttentionItem, "attention item(s)"),
     )
 }
-_REVOKED = "API token(s) revoked"
 # what a restore loses that came after the archive: model, the time that tells a row changed
 # since, and how the warning names those rows (an acknowledgement undone, a token revoked
 # because it leaked that works again, an account added are as lost as a run)
@@ -180,7 +190,7 @@ _CHANGED = (
     (AttentionItem, "opened_at", "attention item(s) opened"),
     (AttentionItem, "closed_at", "attention item(s) closed or acknowledged"),
     (ApiToken, "created_at", "API token(s) issued"),
-    (ApiToken, "revoked_at", _REVOKED),
+    (ApiToken, "revoked_at", "API token(s) revoked"),
     (User, "date_joined", "account(s) added"),
 )
 
