@@ -64,10 +64,14 @@ def time_zone(value: str) -> str:
     return name
 
 
-def in_checkout(base: Path, value: str) -> Path:
+def in_checkout(base: Path, value: str, default: str = "") -> Path:
     """A path of the settings, a relative one taken from `base` (the checkout, beside
     manage.py) rather than from the directory a command happens to run in: `UPLOAD_DIR=uploads`
-    in .env was another directory for a cron job run from /root."""
+    in .env was another directory for a cron job run from /root. An empty value is `default`
+    (it was the checkout itself: a backup archived .env and the database as "uploads")."""
+    value = value.strip() or default
+    if not value:
+        raise ImproperlyConfigured("An empty path in the settings.")
     return (base / Path(value).expanduser()).resolve()
 
 

@@ -65,8 +65,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"  # django-cors-headers: only the API, only those origins
 
-UPLOAD_DIR = in_checkout(BASE_DIR, env.str("UPLOAD_DIR", default="uploads"))
-BACKUP_DIR = in_checkout(BASE_DIR, env.str("BACKUP_DIR", default="backups"))
+UPLOAD_DIR = in_checkout(BASE_DIR, env.str("UPLOAD_DIR", default=""), "uploads")
+BACKUP_DIR = in_checkout(BASE_DIR, env.str("BACKUP_DIR", default=""), "backups")
 MAX_UPLOAD_MB = within("MAX_UPLOAD_MB", env.int("MAX_UPLOAD_MB", default=50), 1)
 MAX_SUBMISSION_KB = within("MAX_SUBMISSION_KB", env.int("MAX_SUBMISSION_KB", default=1024), 1)
 PORT = within("PORT", env.int("PORT", default=8007), 1, 65535)

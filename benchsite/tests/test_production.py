@@ -180,6 +180,16 @@ def test_relative_paths_in_the_settings_are_the_checkouts_wherever_a_command_run
     ]
 
 
+def test_an_empty_upload_or_backup_dir_is_the_default_not_the_checkout():
+    """UPLOAD_DIR= (set, empty) was the checkout itself: a backup archived its .env and its
+    database as "uploads"."""
+    from benchsite.envconfig import in_checkout
+
+    assert in_checkout(ROOT, "", "uploads") == ROOT / "uploads"
+    assert in_checkout(ROOT, "  ", "backups") == ROOT / "backups"
+    assert in_checkout(ROOT, "/srv/files", "uploads") == Path("/srv/files")
+
+
 # --- headers ------------------------------------------------------------------------------------
 
 
