@@ -109,7 +109,8 @@ class BenchmarkAdmin(RecordAdmin):
     @admin.display(description="results (as sent)")
     def results_document(self, obj):
         sent = (obj.results or {}).get("global_score")
-        if isinstance(sent, int | float) and not isinstance(sent, bool):
+        server = obj.global_score  # None: a run without scores, ranked by none
+        if isinstance(sent, int | float) and not isinstance(sent, bool) and server is not None:
             if score_text(sent) != score_text(obj.global_score):
                 # bench.sh's own sum read as the run's score beside the one ranked
                 return format_html(

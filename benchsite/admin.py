@@ -132,9 +132,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens", permissions=("revoke",))
     def revoke(self, request, queryset):
-        for token in queryset:
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
             api_token_revoke(token=token)
-        messages.success(request, f"Revoked {queryset.count()} token(s).")
+            self.log_change(request, token, "Revoked.")  # as from the token's page
+            revoked += 1
+        messages.success(request, f"Revoked {revoked} token(s).")
 
 
 @admin.register(LogEntry)

@@ -136,7 +136,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
             # a device picked by typing its name (a link's or a document's device): the names
             # that match first, not the fastest machine whose system model matched ("elite"
             # and Enter picked pve-node1, an EliteDesk too)
-            found = names_first(found, search_term.strip())
+            found = names_first(found, " ".join(terms))  # as parsed: quotes read as such
         return found, False
 
     list_select_related = ("latest_snapshot",)

@@ -187,12 +187,22 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(device_count=models.Count("devices"))
+        # the count links to the device list for who may open it (said per row: the admin is
+        # one object for every request)
+        user = request.user
+        may_open = user.has_perm("inventory.view_device") or user.has_perm(
+            "inventory.change_device"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(device_count=models.Count("devices"), devices_linked=models.Value(may_open))
+        )
 
     @admin.display(description="devices", ordering="device_count")
     def machines(self, tag):
         # how many machines carry it, a click from the device list filtered by it
-        if not tag.device_count:
-            return "0"
+        if not tag.device_count or not tag.devices_linked:
+            return str(tag.device_count)
         url = reverse("admin:inventory_device_changelist")
         return format_html('<a href="{}?tags__id__exact={}">{}</a>', url, tag.pk, tag.device_count)

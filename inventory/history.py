@@ -63,7 +63,9 @@ def _disk_changes(old: HardwareSnapshot, new: HardwareSnapshot) -> list[str]:
         if match := next((b for b in before if b[0] == label), None):
             changes.append(f"disk replaced: {label} ({match[1]} → {serial})")
         elif name and (match := next((b for b in before if b[2] == name), None)):
-            changes.append(f"disk replaced: {name} {match[0]} → {label}")
+            # a disk read without its model is labelled by its name: said once
+            old, new = (text.removeprefix(f"{name} ") for text in (match[0], label))
+            changes.append(f"disk replaced: {name} {old} → {new}")
         else:
             continue
         before.remove(match)

@@ -49,6 +49,9 @@ def test_a_runs_page_tells_bench_shs_own_global_score_from_the_servers(admin_cli
         "85.9, with the weights in force." in page
     )
     assert "bench.sh&#x27;s own sum" not in other and "own sum" not in other
+    unscored = BenchmarkFactory(global_score=None, results={"global_score": 91.2})
+    page = admin_client.get(f"/admin/benchmarks/benchmark/{unscored.pk}/change/")
+    assert "own sum" not in page.content.decode()  # "ranked by the server's, –": it is not
 
 
 def test_a_runs_page_names_the_test_each_category_was_measured_by(admin_client):

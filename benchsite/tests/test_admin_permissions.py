@@ -45,6 +45,11 @@ def test_a_view_only_account_cannot_revoke_tokens(staff):
     _action(revoker, changelist, "revoke", token.pk)
     token.refresh_from_db()
     assert token.revoked_at is not None
+    # in the token's history, as a revocation from its own page
+    from django.contrib.admin.models import LogEntry
+
+    (entry,) = LogEntry.objects.filter(object_id=str(token.pk))
+    assert entry.get_change_message() == "Revoked."
 
 
 def test_a_token_is_revoked_from_its_own_page_which_then_reads_revoked(staff, admin_client):

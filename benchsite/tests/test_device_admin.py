@@ -318,6 +318,12 @@ def snap(**fields):
                 "disk added: X 500 GB",
             ],
         ),
+        # read without its model: its name is said once ("/dev/sdb /dev/sdb 4000 GB")
+        (
+            {"storage": {"devices": [{"name": "/dev/sdb", "capacity_gb": 4000, "serial": "A"}]}},
+            {"storage": {"devices": [{"name": "/dev/sdb", "capacity_gb": 8000, "serial": "B"}]}},
+            ["disk replaced: /dev/sdb 4000 GB → 8000 GB"],
+        ),
         # a second disk like the first (it was no change either)
         (
             {"storage": {"devices": [WD40 | {"serial": "A"}]}},

@@ -38,3 +38,16 @@ def test_the_tag_list_counts_each_tags_machines_and_links_to_them(admin_client):
     assert 'class="field-machines">0</td>' in row
     listed = admin_client.get(f"/admin/inventory/device/?tags__id__exact={backup.pk}")
     assert sorted(d.hostname for d in listed.context["cl"].result_list) == ["nas", "pve"]
+
+
+def test_the_tag_list_links_to_the_devices_for_who_may_open_them(admin_client):
+    from benchsite.tests.accounts import staff_client
+
+    backup = TagFactory(name="backup")
+    DeviceFactory(hostname="nas").tags.add(backup)
+    tags_only = staff_client("inventory.view_tag")
+
+    page = tags_only.get("/admin/inventory/tag/").content.decode()
+
+    assert 'class="field-machines">1</td>' in page
+    assert "/admin/inventory/device/?tags__id__exact=" not in page
