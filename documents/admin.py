@@ -174,29 +174,10 @@ class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
     search_fields = ("title", "original_filename", "device__hostname", "sha256")
     list_select_related = ("device",)
     date_hierarchy = "uploaded_at"
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "device",
-                    "doc_type",
-                    "title",
-                    "download",
-                    "mime_type",
-                    "size",
-                    "sha256",
-                    "stored_name",
-                    "uploaded_at",
-                ),
-                # a stored file is never changed in place (its name is its content's hash)
-                "description": "To replace the file, upload the new one on the device's page "
-                "and delete this document.",
-            },
-        ),
-    )
-    readonly_fields = (
+    _shown = (
         "device",
+        "doc_type",
+        "title",
         "download",
         "mime_type",
         "size",
@@ -204,6 +185,18 @@ class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
         "stored_name",
         "uploaded_at",
     )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": _shown,
+                # a stored file is never changed in place (its name is its content's hash)
+                "description": "To replace the file, upload the new one on the device's page "
+                "and delete this document.",
+            },
+        ),
+    )
+    readonly_fields = tuple(name for name in _shown if name not in ("doc_type", "title"))
 
     def has_add_permission(self, request):
         return False  # uploads: the device page's documents inline, or the API
