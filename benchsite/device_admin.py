@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.text import smart_split, unescape_string_literal
+from django.utils.text import capfirst, smart_split, unescape_string_literal
 
 from documents.admin import DocumentInline, DocumentUploads
 from documents.models import Document
@@ -331,11 +331,39 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         return response
 
     # the devices' CPU peers are judged again once the deletion commits
+    def get_deleted_objects(self, objs, request):
+        """What the delete page lists, without a row per tag a device carries ("Device-tag
+        relationship: Device_tags object (4)": the tags stay) and saying that the documents'
+        files go from the storage too, which it did not."""
+        listed, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        through = capfirst(Device.tags.through._meta.verbose_name)
+        counts.pop(Device.tags.through._meta.verbose_name_plural, None)
+        listed = _without_rows_of(listed, f"{through}: ")
+        documents = Document.objects.filter(device__in=list(objs)).count()
+        if documents:
+            listed.append(
+                f"The files of their {documents} document(s), deleted from the storage (a file "
+                "another device's document has too stays)"
+            )
+        return listed, counts, perms_needed, protected
+
     def delete_model(self, request, obj):
         device_services.devices_delete(devices=(obj,))
 
     def delete_queryset(self, request, queryset):
         device_services.devices_delete(devices=queryset)
+
+
+def _without_rows_of(listed: list, prefix: str) -> list:
+    """The delete page's nested list of what goes, less the rows whose text starts so."""
+    kept = []
+    for entry in listed:
+        if isinstance(entry, list):
+            if inner := _without_rows_of(entry, prefix):
+                kept.append(inner)
+        elif not str(entry).startswith(prefix):
+            kept.append(entry)
+    return kept
 
 
 def _form_errors(context) -> list[tuple[str, str]]:

@@ -204,3 +204,32 @@ def test_a_device_picked_by_typing_its_name_is_the_one_named_first(admin_client)
         "my-elitedesk",
         "elitedesk-800g3",
     ]
+
+
+def test_a_devices_delete_page_lists_what_goes_and_says_its_files_go_too(admin_client, api):
+    """The page listed "Device-tag relationship: Device_tags object (4)" for each tag (the tags
+    stay) and did not say that the documents' files are erased from the storage."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inventory.models import Device, Tag
+
+    device = Device.objects.create(hostname="old-nas")
+    device.tags.add(Tag.objects.create(name="rack-2"), Tag.objects.create(name="backup"))
+    upload = api.post(
+        f"/api/devices/{device.pk}/docs",
+        {"file": SimpleUploadedFile("invoice.txt", b"paid"), "doc_type": "invoice"},
+        format="multipart",
+    )
+    assert upload.status_code == 201, upload.content
+
+    one = admin_client.get(reverse("admin:inventory_device_delete", args=(device.pk,)))
+    several = admin_client.post(
+        reverse("admin:inventory_device_changelist"),
+        {"action": "delete_selected", "_selected_action": [device.pk]},
+    )
+
+    for page in (one.content.decode(), several.content.decode()):
+        assert "relationship" not in page.lower() and "Device_tags object" not in page
+        assert "The files of their 1 document(s), deleted from the storage" in page
+        assert "invoice.txt" in page
+    assert Device.objects.filter(pk=device.pk).exists()  # asked, not done
