@@ -18,6 +18,7 @@ from insights.models import AttentionItem
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 
 from .export import CONTENT_TYPES, FORMATS, WHATS, ExportError, ExportStream, export_filename
+from .pagination import query_once
 
 # what each export reads: a staff session may take it with the permission to view those
 EXPORTED_MODELS = {
@@ -83,8 +84,8 @@ class ExportView(APIView):
         },
     )
     def get(self, request):
-        fmt = request.query_params.get("format", "json")
-        what = request.query_params.get("what", "devices")
+        fmt = query_once(request, "format", "json")
+        what = query_once(request, "what", "devices")
         try:
             stream = ExportStream(fmt=fmt, what=what)
         except ExportError as exc:

@@ -72,8 +72,20 @@ def whole_number(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdecimal() else None
 
 
+MSG_ONCE = "Give it once: it was given {count} times."
+
+
+def query_once(request, name: str, default: str | None = None) -> str | None:
+    """A query parameter that takes one value: given twice (`?ordering=a&ordering=b`) is a 400
+    naming it, as `devices=` is; the last one was taken without a word."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise serializers.ValidationError({name: [MSG_ONCE.format(count=len(values))]})
+    return values[0] if values else default
+
+
 def _number_parameter(request, name: str, *, allow: tuple[str, ...] = ()) -> None:
-    value = request.query_params.get(name)
+    value = query_once(request, name)
     if value is None or value in allow:
         return
     if not whole_number(value):  # None, or 0

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from benchmarks.models import Benchmark
 from benchsite.lookup import IdViewSet, object_or_404
+from benchsite.pagination import query_once
 from inventory.models import Device, HardwareSnapshot
 
 from . import services
@@ -42,6 +43,8 @@ class AttentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IdViewS
         queryset = super().get_queryset()
         if self.action != "list":
             return queryset
+        for name in AttentionQuerySerializer().fields:
+            query_once(self.request, name)  # ?device=1&device=2 took the last one
         query = AttentionQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

@@ -7,12 +7,13 @@ from django.db.models import Case, F, Q, When
 from django.db.models.functions import Lower
 from rest_framework import filters, serializers
 
+from benchsite.pagination import query_once
+
 
 def query_text(request, name: str) -> str:
-    """A text query parameter (its last value); one the database cannot take (a NUL
-    character: PostgreSQL refuses it) is a 400 naming the parameter, like every other
-    validation error."""
-    return _checked(name, request.query_params.get(name, ""))
+    """A text query parameter, given once; one the database cannot take (a NUL character:
+    PostgreSQL refuses it) is a 400 naming the parameter, like every other validation error."""
+    return _checked(name, query_once(request, name, ""))
 
 
 def query_texts(request, name: str) -> list[str]:
@@ -141,7 +142,7 @@ class DeviceOrdering(filters.OrderingFilter):
         return ("-global_score",)
 
     def filter_queryset(self, request, queryset, view):
-        given = request.query_params.get(self.ordering_param)
+        given = query_once(request, self.ordering_param)
         if given is not None:
             # an unknown field answered the default order, which a client took for the one
             # it asked (a bad page or page_size is a 400 too)

@@ -710,3 +710,31 @@ def test_options_on_a_device_describes_the_fields_a_put_edits(api):
     editable = {"hostname", "fqdn", "description", "asset_tag", "location", "owner", "tags"}
     assert editable <= set(put)
     assert not any(put[name]["read_only"] for name in editable)
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("/api/devices?ordering=hostname&ordering=-hostname", "ordering"),
+        ("/api/devices?search=nas&search=desk", "search"),
+        ("/api/devices?location=a&location=b", "location"),
+        ("/api/devices?page=1&page=2", "page"),
+        ("/api/devices?page_size=10&page_size=20", "page_size"),
+        ("/api/export?format=json&format=csv", "format"),
+        ("/api/export?what=devices&what=benchmarks", "what"),
+        ("/api/attention?device=1&device=2", "device"),
+        ("/api/attention?state=open&state=closed", "state"),
+    ],
+)
+def test_a_parameter_given_twice_is_a_400_naming_it(api, query, name):
+    """The last value was taken without a word (?ordering=hostname&ordering=-hostname sorted
+    backwards), where `devices=` given twice is refused."""
+    DeviceFactory()
+    response = api.get(query)
+    assert response.status_code == 400
+    assert response.json() == {name: ["Give it once: it was given 2 times."]}
+
+
+def test_tags_are_still_given_as_often_as_wanted(api):
+    DeviceFactory(hostname="nas").tags.add(TagFactory(name="a"), TagFactory(name="b"))
+    assert hostnames(api.get("/api/devices?tag=a&tag=b")) == ["nas"]
