@@ -33,11 +33,7 @@ from inventory.admin import (
 from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
-from inventory.selectors import (
-    DEVICE_SEARCH_FIELDS,
-    HARDWARE_SEARCH_FIELDS,
-    IDENTITY_SEARCH_FIELDS,
-)
+from inventory.selectors import device_search_fields
 
 from . import device_services
 from .auth import may_view
@@ -103,11 +99,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         OsFilter,
         VirtualizationFilter,
     )
-    search_fields = (
-        *DEVICE_SEARCH_FIELDS,
-        *IDENTITY_SEARCH_FIELDS,
-        *HARDWARE_SEARCH_FIELDS,
-    )
+    search_fields = device_search_fields()
     search_help_text = (
         "Hostname, description, location, owner, tag, asset tag, serial, or hardware: CPU, "
         "system, GPU or disk model, a disk's serial, a MAC or IP address."
@@ -157,9 +149,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     # the hardware (the CPU model's column, a search by a serial or an address) is shown to who
     # may view it, as the device page shows it
     def get_search_fields(self, request):
-        if may_view(request.user, HardwareSnapshot):
-            return self.search_fields
-        return tuple(f for f in self.search_fields if f not in HARDWARE_SEARCH_FIELDS)
+        return device_search_fields(hardware=may_view(request.user, HardwareSnapshot))
 
     def get_list_display(self, request):
         if may_view(request.user, HardwareSnapshot):

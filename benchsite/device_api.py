@@ -13,6 +13,7 @@ from benchmarks.serializers import BenchmarkSummarySerializer
 from documents.models import Document
 from inventory import views as inventory_views
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
+from inventory.selectors import device_search_fields
 from inventory.serializers import DeviceListSerializer, DeviceUpdateSerializer, SnapshotSerializer
 
 from . import device_services
@@ -41,16 +42,17 @@ class DeviceDetailSerializer(DeviceListSerializer):
         )
 
 
-def device_detail(device: Device) -> Device:
-    """The device with its latest snapshot and run and its attachment counts.
+def device_detail(device: Device, *, hardware: bool = True, runs: bool = True) -> Device:
+    """The device with its latest snapshot and run and its attachment counts; without
+    `hardware` or `runs` (what the caller may not view) its snapshot or run is None, unread.
 
     Counts are separate indexed COUNTs: joining the relations in one query would multiply rows.
     """
-    if device.latest_snapshot_id is not None:
-        device.latest_snapshot = HardwareSnapshot.objects.filter(
-            pk=device.latest_snapshot_id
-        ).first()
-    device.last_benchmark = benchmark_latest(device_id=device.pk)
+    snapshot_id = device.latest_snapshot_id
+    device.latest_snapshot = None  # not saved: the answer's alone
+    if hardware and snapshot_id is not None:
+        device.latest_snapshot = HardwareSnapshot.objects.filter(pk=snapshot_id).first()
+    device.last_benchmark = benchmark_latest(device_id=device.pk) if runs else None
     for name, model in (
         ("benchmarks", Benchmark),
         ("snapshots", HardwareSnapshot),
@@ -66,22 +68,17 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
     device_delete = staticmethod(device_services.device_delete)  # and its peers judged again
 
     def detail_object(self, device: Device) -> Device:
-        device = device_detail(device)
         # a staff session reads what its admin permissions show, as the device page does
-        if not may_read(self.request, HardwareSnapshot):
-            device.latest_snapshot = None  # not saved: the answer's alone
-        if not may_read(self.request, Benchmark):
-            device.last_benchmark = None
-        return device
+        return device_detail(
+            device,
+            hardware=may_read(self.request, HardwareSnapshot),
+            runs=may_read(self.request, Benchmark),
+        )
 
     @property
     def search_fields(self):
-        # the hardware is searched by who may view it: a match would tell a serial or an
-        # address the device page hides
         request = getattr(self, "request", None)  # None: the OpenAPI document's generation
-        if request is None or may_read(request, HardwareSnapshot):
-            return super().search_fields
-        return tuple(f for f in super().search_fields if not f.startswith("latest_snapshot__"))
+        return device_search_fields(hardware=request is None or may_read(request, HardwareSnapshot))
 
     @extend_schema(responses=DeviceDetailSerializer)
     def retrieve(self, request, *args, **kwargs):

@@ -12,22 +12,23 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from benchmarks.models import Benchmark
-from documents.models import Document
-from insights.models import AttentionItem
-from inventory.models import Device, HardwareSnapshot, ManufacturerLink
+from inventory.models import Device
 
-from .export import CONTENT_TYPES, FORMATS, WHATS, ExportError, ExportStream, export_filename
+from .export import (
+    CONTENT_TYPES,
+    FORMATS,
+    OF_DEVICES,
+    WHATS,
+    ExportError,
+    ExportStream,
+    export_filename,
+)
 from .pagination import query_once
 
 # what each export reads: a staff session may take it with the permission to view those
 EXPORTED_MODELS = {
     "devices": [Device],
-    "snapshots": [Device, HardwareSnapshot],
-    "benchmarks": [Device, Benchmark],
-    "documents": [Device, Document],
-    "links": [Device, ManufacturerLink],
-    "attention": [Device, AttentionItem],
+    **{what: [Device, model] for what, model in OF_DEVICES.items()},
 }
 
 

@@ -10,12 +10,13 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
+from benchsite.auth import may_view
 from benchsite.pagination import KeysFirstPaginator
 from benchsite.records_admin import RecordAdmin
 
 from . import services
 from .history import size_mb
-from .models import HardwareSnapshot, ManufacturerLink, Tag
+from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .validators import LinkURLValidator
 
 
@@ -189,10 +190,7 @@ class TagAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # the count links to the device list for who may open it (said per row: the admin is
         # one object for every request)
-        user = request.user
-        may_open = user.has_perm("inventory.view_device") or user.has_perm(
-            "inventory.change_device"
-        )
+        may_open = may_view(request.user, Device)
         return (
             super()
             .get_queryset(request)

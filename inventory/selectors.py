@@ -26,6 +26,17 @@ HARDWARE_SEARCH_FIELDS = (
 )
 
 
+def device_search_fields(*, hardware: bool = True) -> tuple[str, ...]:
+    """What a device search matches (the API's ?search= and the admin's): the hardware only for
+    who may view it (benchsite.auth), as a match would tell a serial or an address the device
+    page hides."""
+    return (
+        *DEVICE_SEARCH_FIELDS,
+        *IDENTITY_SEARCH_FIELDS,
+        *(HARDWARE_SEARCH_FIELDS if hardware else ()),
+    )
+
+
 def device_list() -> QuerySet[Device]:
     """Devices with their ranking figures (columns of the device row); the page shown gets its
     tags from `with_tag_names`. Query count is independent of the page size (perf/reads.py)."""

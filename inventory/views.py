@@ -10,7 +10,6 @@ from benchsite.lookup import IdViewSet, object_or_404
 from . import changelog, selectors, services
 from .filters import DeviceFilter, DeviceOrdering, DeviceSearch
 from .models import Device, HardwareSnapshot, ManufacturerLink
-from .selectors import DEVICE_SEARCH_FIELDS, HARDWARE_SEARCH_FIELDS, IDENTITY_SEARCH_FIELDS
 from .serializers import (
     DeviceListSerializer,
     DeviceUpdateSerializer,
@@ -39,12 +38,8 @@ class DeviceViewSet(
         return [Device, HardwareSnapshot] if self.action == "snapshots" else [Device]
 
     filter_backends = (DeviceSearch, DeviceFilter, DeviceOrdering)
-    search_fields = (
-        *DEVICE_SEARCH_FIELDS,
-        *IDENTITY_SEARCH_FIELDS,  # a serial read off the machine's label finds it, as in the admin
-        # the hardware, through the latest snapshot (one join, whatever the page size)
-        *HARDWARE_SEARCH_FIELDS,
-    )
+    # the hardware through the latest snapshot (one join, whatever the page size)
+    search_fields = selectors.device_search_fields()
     detail_serializer_class = DeviceListSerializer
     # DELETE: the device with what is stored of it; benchsite.device_api's subclass also judges
     # the machines left with its CPU model (the composition layer knows the insights)
