@@ -1,6 +1,8 @@
 """Query-string filters of GET /api/devices (contract: search, location, tag, ordering)."""
 
+import ipaddress
 import operator
+import re
 from functools import reduce
 
 from django.db.models import Case, F, Q, When
@@ -8,6 +10,8 @@ from django.db.models.functions import Lower
 from rest_framework import filters, serializers
 
 from benchsite.pagination import query_once
+
+from .selectors import ADDRESSES_FIELD
 
 
 def query_text(request, name: str) -> str:
@@ -47,6 +51,26 @@ def names_first(devices, term: str):
     ).order_by("name_match", Lower("hostname"), "pk")
 
 
+def _whole_address(term: str) -> str | None:
+    """The term as the snapshots keep an IP address (inventory.columns.addresses: lower case,
+    compressed) when it is one whole address, else None."""
+    try:
+        return str(ipaddress.ip_address(term.strip("[]")))
+    except ValueError:
+        return None
+
+
+def term_filter(lookup: str, term: str) -> Q:
+    """`lookup` (a search field's `__icontains`) for one term. A whole IP address is matched
+    whole among the machine's addresses (one per line, perhaps with its prefix length):
+    10.0.0.1 found the machines at 10.0.0.10–19, 10.0.0.100 and 110.0.0.1 too. Part of one
+    ("10.0.0.") still finds every address it is in: a subnet's machines."""
+    address = _whole_address(term) if lookup == f"{ADDRESSES_FIELD}__icontains" else None
+    if address is None:
+        return Q(**{lookup: term})
+    return Q(**{f"{ADDRESSES_FIELD}__iregex": rf"(^|\n){re.escape(address)}(/|\n|$)"})
+
+
 def each_term(model, terms: list[str], own: list[str], related: list[str]) -> list[Q]:
     """One filter per search term: the term in one of the object's own fields (`own` lookups,
     its row's or a one-to-one's), or in one of its related rows (`related` lookups: a tag's
@@ -56,7 +80,7 @@ def each_term(model, terms: list[str], own: list[str], related: list[str]) -> li
     once per tag, so nothing needs DISTINCT, and the page's keys walk the ranking's index."""
 
     def found(lookups: list[str], term: str) -> Q:
-        return reduce(operator.or_, (Q(**{lookup: term}) for lookup in lookups))
+        return reduce(operator.or_, (term_filter(lookup, term) for lookup in lookups))
 
     return [
         found(own, term) | Q(pk__in=model.objects.filter(found(related, term)).values("pk"))

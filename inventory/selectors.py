@@ -11,6 +11,7 @@ from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 DEVICE_SEARCH_FIELDS = ("hostname", "description", "location", "owner", "tags__name", "asset_tag")
 # What the machine says it is: the serial on its label, its machine-id, its DMI UUID, its FQDN
 IDENTITY_SEARCH_FIELDS = ("serial", "machine_id", "system_uuid", "fqdn")
+ADDRESSES_FIELD = "latest_snapshot__addresses"  # a whole IP address is matched whole there
 # What "search by hardware" matches (the API's ?search= and the admin's device search): the
 # latest snapshot's CPU, system, GPU and disk models, its disks' serials, its MAC and IP
 # addresses.
@@ -22,7 +23,7 @@ HARDWARE_SEARCH_FIELDS = (
     "latest_snapshot__disk_models",
     # what identifies its parts: a disk's serial, an interface's MAC or IP address
     "latest_snapshot__disk_serials",
-    "latest_snapshot__addresses",
+    ADDRESSES_FIELD,
 )
 
 

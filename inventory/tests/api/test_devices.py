@@ -700,6 +700,42 @@ def test_search_finds_a_machine_by_its_parts_addresses_and_disk_serials(
     assert ">elitedesk-800g3</a>" in html and ">other</a>" not in html
 
 
+NAMES_AT = {
+    "at-1": "10.0.0.1",
+    "at-10": "10.0.0.10/24",  # with its prefix length
+    "at-100": "10.0.0.100",
+    "at-110": "110.0.0.1",
+    "at-v6": "2001:db8::1",
+    "at-v6-10": "2001:db8::10",
+}
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("10.0.0.1", ["at-1"]),
+        ("10.0.0.10", ["at-10"]),
+        ("2001:DB8::1", ["at-v6"]),  # as typed: upper case, compressed
+        ("10.0.0.", ["at-1", "at-10", "at-100", "at-110"]),  # part of one: a subnet's machines
+    ],
+)
+def test_a_whole_ip_address_finds_the_machine_at_it_only(
+    api, admin_client, submit, example, search, expected
+):
+    """A search for 10.0.0.1 found the machines at 10.0.0.10, 10.0.0.100 and 110.0.0.1 too."""
+    for name, ip in NAMES_AT.items():
+        document = copy.deepcopy(example)
+        document.update(device_identifier=name, submission_id=str(uuid.uuid4()))
+        document["hardware"]["system"] = {}
+        document["hardware"]["storage"] = {"devices": []}
+        document["hardware"]["network"] = {"interfaces": [{"name": "eth0", "ip": ip}]}
+        submit(document)
+
+    assert sorted(hostnames(api.get("/api/devices", {"search": search}))) == expected
+    html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
+    assert sorted(name for name in NAMES_AT if f">{name}</a>" in html) == expected
+
+
 def test_options_on_a_device_describes_the_fields_a_put_edits(api):
     """DRF's OPTIONS described PUT with the list's serializer: every field read-only, though
     PATCH and PUT edit them."""
