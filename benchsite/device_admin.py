@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 
 from documents.admin import DocumentInline, DocumentUploads
@@ -41,9 +41,10 @@ from .compare import COMPARED_MODELS, compare_selected, compare_view, snapshots_
 from .device_attention import AttentionFilter, hostname_marked, with_attention
 from .import_admin import import_view
 from .pagination import KeysFirstPaginator
+from .records_admin import cpu_model_cell
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
-from .templatetags.humanize_scores import cpu_short, run_badge, uncounted
+from .templatetags.humanize_scores import run_badge, uncounted
 
 # a document named in a history line: by the admin ("Added document “a.pdf”.") or the API
 # ('Added through the API: document "a.pdf" (manual).')
@@ -179,16 +180,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     @admin.display(description="CPU model", ordering="latest_snapshot__cpu_model")
     def cpu_model(self, device):
         snapshot = device.latest_snapshot
-        model = (snapshot.cpu_model if snapshot else "") or ""
-        if not model:
-            return "–"
-        # the list must fit 1400 px with the sidebar open: the model without its trademarks
-        # and clock, on two lines at the most, broken between words only ("i7-6700" whole),
-        # the whole model in the tooltip
-        words = format_html_join(
-            " ", '<span class="bt-word">{}</span>', ((word,) for word in cpu_short(model).split())
-        )
-        return format_html('<span class="bt-cut" title="{}">{}</span>', model, words)
+        return cpu_model_cell(snapshot.cpu_model if snapshot else "")
 
     # not named last_benchmark_at: the admin would show the model field of that name instead
     @admin.display(description="last benchmark", ordering="last_benchmark_at")

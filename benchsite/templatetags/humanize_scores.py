@@ -1,12 +1,10 @@
-import re
-
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from benchmarks.validity import badge, reasons_text
-from benchsite.records_admin import local_time, score_text
+from benchsite.records_admin import cpu_short, local_time, score_text
 
 register = template.Library()
 
@@ -57,20 +55,7 @@ def filesizeformat_mb(value) -> str:
     return f"{mb:.0f} MB"
 
 
-# what a CPU model says twice, or that a narrow column can do without
-# (Intel's "11th Gen" is also in the model number: i7-1165G7)
-_CPU_NOISE = re.compile(
-    r"\((?:R|TM)\)|\bCPU\b|\bProcessor\b|\b\d+-Core\b|\b\d+(?:st|nd|rd|th) Gen\b|@.*$",
-    re.IGNORECASE,
-)
-
-
-@register.filter
-def cpu_short(model: str) -> str:
-    """A CPU model for a narrow column: "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz" → "Intel Core
-    i7-6700", "11th Gen Intel(R) Core(TM) i7-1165G7 @ 2.80GHz" → "Intel Core i7-1165G7" (the
-    whole model goes in a tooltip)."""
-    return " ".join(_CPU_NOISE.sub(" ", model or "").split()) or model
+register.filter(cpu_short)  # benchsite.records_admin's
 
 
 @register.filter
