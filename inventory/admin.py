@@ -61,10 +61,15 @@ class _LatestSnapshotFilter(admin.SimpleListFilter):
     field = ""
 
     def lookups(self, request, model_admin):
+        # what the machines have now (their latest snapshots): every snapshot's values offered
+        # ones only a machine's past had, which listed no device, and read every snapshot
+        # (380 ms of the list's 434 at 88,000 snapshots)
+        column = f"latest_snapshot__{self.field}"
         values = (
-            HardwareSnapshot.objects.exclude(**{self.field: ""})
-            .order_by(self.field)
-            .values_list(self.field, flat=True)
+            Device.objects.filter(latest_snapshot__isnull=False)
+            .exclude(**{column: ""})
+            .order_by(column)
+            .values_list(column, flat=True)
             .distinct()[:50]
         )
         return [(value, value) for value in values]
