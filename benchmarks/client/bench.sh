@@ -72,13 +72,13 @@
 # benchmarks found the token refused or no API at --server; 2 usage error; 3 a requirement is
 # missing (jq, curl, a writable TMPDIR with a few MB free); 4 another bench.sh still ran after
 # 10 minutes (one live run at a time: BENCH_LOCK_FILE, by default /run/bench.sh.lock as root,
-# else in the user's runtime directory).
+# else in the user's runtime directory); 130, 143, 129 stopped by Ctrl-C, SIGTERM, SIGHUP.
 
 # `sh bench.sh` or `curl ... | sudo sh -s --` would stop at the next line with "Illegal option"
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.2.0"
+readonly BENCH_SCRIPT_VERSION="1.2.1"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -110,8 +110,8 @@ SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
 SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
 TOKEN_FILE="" RESEND="" RETRIES=3
 WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID=""
-# OUTPUT_OK: --output holds this run's JSON; SUBMITTING: the JSON being sent (kept if interrupted)
-OUTPUT_OK=0 SUBMITTING=""
+# SUBMITTING: the JSON being sent (kept if interrupted)
+SUBMITTING=""
 CLOCK_OFFSET=""                    # seconds added to this machine's clock to date the run: 0 when
                                    # within CLOCK_SKEW_MAX of the server's, empty when not checked
 CLOCK_BASE=0                       # the server's time at boot (its Date less the uptime), when off
@@ -182,7 +182,8 @@ Run as root for the full inventory (dmidecode, SMART) and so that missing tools 
 sysbench, fio, iperf3, ping, glmark2, dmidecode, smartmontools, pciutils, ethtool) are installed with
 apt-get; the summary lists what could not be collected and why. Exit status: 0 success,
 1 submission failed (the JSON is kept and the command to resend it is printed) or the server
-refused the token, 2 usage error, 3 missing requirement, 4 another bench.sh kept running.
+refused the token, 2 usage error, 3 missing requirement, 4 another bench.sh kept running,
+130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP.
 EOF
 }
 
@@ -267,6 +268,9 @@ parse_args() {
         [[ -n $SERVER ]] || usage_error "--server URL is required (the full http://HOST:8007/api/benchmark URL), or use --dry-run to print the JSON without sending it"
         [[ -n $TOKEN ]] || usage_error "--token TOKEN (or --token-file FILE, or BENCH_TOKEN in the environment) is required to submit (or use --dry-run)"
     fi
+    # a URL pasted with spaces or a Windows line end (\r) around it: curl refused it at the end
+    SERVER=${SERVER#"${SERVER%%[![:space:]]*}"}
+    SERVER=${SERVER%"${SERVER##*[![:space:]]}"}
     if [[ -n $SERVER && ! $SERVER =~ ^https?://[^/[:space:]]+ ]]; then
         usage_error "--server must be an http:// or https:// URL, e.g. http://HOST:8007/api/benchmark (got '$SERVER')"
     fi
@@ -2496,7 +2500,8 @@ keep_json() {
     # keep_json JSON : a persistent copy of the submission; prints its path
     local src=$1 dir dest stamp safe n
     # (return 0: a bare return in a trap's handler would give the signal's status)
-    if ((OUTPUT_OK)); then printf '%s' "$OUTPUT"; return 0; fi
+    # not the --output file: a cron job's fixed --output is overwritten by its next run, and
+    # with it a submission never sent
     if [[ -n $RESEND ]]; then printf '%s' "$RESEND"; return 0; fi   # kept already
     stamp=$(date +%Y%m%d-%H%M%S)
     safe=$(device_name "$CAP" | tr -c 'A-Za-z0-9._-' '_')
@@ -2544,7 +2549,13 @@ check_server() {
         -H @"$WORK/auth.header" --connect-timeout 5 --max-time 20 "$SERVER" 2>"$WORK/curl.err" </dev/null) || rc=$?
     rm -f -- "$WORK/auth.header"
     if ((rc != 0)); then
-        warn "$SERVER does not answer now: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)$(tls_hint "$rc"); benchmarking anyway: the result is sent at the end, or kept to send again"
+        case $rc in
+            # a URL curl cannot use, a name that does not resolve, https:// to a plain HTTP
+            # server or a certificate refused: sending at the end fails the same way
+            1 | 3 | 6 | 35 | 51 | 58 | 60 | 77)
+                die 1 "$SERVER cannot be reached as given: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)$(tls_hint "$rc"): nothing was measured" ;;
+        esac
+        warn "$SERVER does not answer now: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc); benchmarking anyway: the result is sent at the end, or kept to send again"
         return 0
     fi
     # a run measured now is dated now, on the server's clock when this one is far off (a
@@ -2558,6 +2569,11 @@ check_server() {
         401:api) die 1 "the server refused the token (HTTP 401: $detail): nothing was measured. The token is the server's API_TOKEN (its .env) or one made in Admin > API tokens" ;;
         403:api) die 1 "this token may not submit (HTTP 403: $detail): nothing was measured; give a token with the submit scope" ;;
         404:*) die 1 "no Linux BenchTools API at $SERVER (HTTP 404): nothing was measured; give the server's endpoint, e.g. http://HOST:8007/api/benchmark" ;;
+        30[12378]:*)
+            # the POST is not followed (its body would be lost): the address it moved to
+            local moved
+            moved=$(tr -d '\r' <"$WORK/check.headers" | awk 'tolower($0) ~ /^location:/ { sub(/^[^:]*: */, ""); v = $0 } END { print v }')
+            die 1 "the server redirects $SERVER (HTTP $code) to ${moved:-another address}: nothing was measured; give --server ${moved:-with that address}" ;;
         *) warn "the server answered HTTP $code to a check of $SERVER${detail:+ ($detail)}: benchmarking anyway" ;;
     esac
 }
@@ -2615,7 +2631,11 @@ submit() {
         delay=$((10 * 3 ** (attempt - 1)))
         [[ -n $RETRY_AFTER ]] && delay=$((RETRY_AFTER > 600 ? 600 : RETRY_AFTER))
         if ((POST_RC == 0)); then
-            log "the server answered HTTP $POST_CODE (busy or restarting): sending again in $delay s ($attempt of $RETRIES)"
+            # the server's own reason where it gives one (429: too many failed authentications
+            # from this address), not a guess
+            local why
+            why=$(jq -r 'if type == "object" then (.detail // empty) else empty end' "$WORK/response.json" 2>/dev/null)
+            log "the server answered HTTP $POST_CODE (${why:-busy or restarting}): sending again in $delay s ($attempt of $RETRIES)"
         else
             log "$SERVER: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $POST_RC): sending again in $delay s ($attempt of $RETRIES)"
         fi
@@ -2682,7 +2702,8 @@ main() {
     trap cleanup EXIT
     room_check "$WORK" "${TMPDIR:-/tmp}"
     trap 'interrupted 130' INT
-    trap 'interrupted 143' TERM HUP
+    trap 'interrupted 143' TERM
+    trap 'interrupted 129' HUP
     ensure_jq
 
     if [[ -n $RESEND ]]; then
@@ -2749,7 +2770,7 @@ main() {
         die 1 "could not build the submission JSON (jq's errors above)"
     fi
     if [[ -n $OUTPUT ]]; then
-        if cp -- "$json" "$OUTPUT" 2>/dev/null; then OUTPUT_OK=1; log "JSON written to $OUTPUT"; else warn "cannot write $OUTPUT"; fi
+        if cp -- "$json" "$OUTPUT" 2>/dev/null; then log "JSON written to $OUTPUT"; else warn "cannot write $OUTPUT"; fi
     fi
     [[ -n $CAPTURE ]] && log "raw outputs kept in $CAP"
     print_summary "$json"

@@ -79,8 +79,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self):  # noqa: N802 (http.server's naming)
         self.server.checks.append(self.path)
         self.server.checked_with.append(self.headers.get("Authorization"))
+        moved = None
         if self.server.options_status is not None:
             status, body = self.server.options_status, b"<html><h1>Not Allowed</h1></html>"
+            if 300 <= status < 400:  # an http:// server that sends everyone to https://
+                moved = "https://bench.lan/api/benchmark"
         elif self.path != "/api/benchmark":
             status, body = 404, b"<!DOCTYPE html><title>Not Found</title>"
         elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -88,6 +91,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             status, body = 200, b'{"name": "Submission", "parses": ["application/json"]}'
         self.send_response(status)
+        if moved:
+            self.send_header("Location", moved)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -297,14 +302,21 @@ def test_an_unreachable_server_fails_and_keeps_the_json(tmp_path):
     assert len(kept_files(tmp_path)) == 1
 
 
-def test_with_output_the_kept_json_is_that_file(tmp_path):
-    out = tmp_path / "mine.json"
+def test_with_output_a_failed_run_is_kept_apart_from_that_file(tmp_path):
+    """A cron job's fixed --output was the only copy of a submission never sent: the next run
+    that failed overwrote it."""
+    out = tmp_path / "last.json"
     url = f"http://127.0.0.1:{free_port()}/api/benchmark"
-    proc = submit(url, TOKEN, tmp_path, "--output", str(out))
-    assert proc.returncode == 1
-    assert f"--data-binary @{out}" in proc.stderr
-    assert kept_files(tmp_path) == []
-    assert json.loads(out.read_text())["device_identifier"] == "fileserver"
+    sent = []
+    for _ in range(2):
+        proc = submit(url, TOKEN, tmp_path, "--output", str(out))
+        assert proc.returncode == 1
+        assert f"@{out}" not in proc.stderr
+        sent.append(json.loads(out.read_text())["submission_id"])
+        time.sleep(1.1)  # a kept file's name is to the second
+    kept = kept_files(tmp_path)
+    assert [json.loads(path.read_text())["submission_id"] for path in kept] == sent
+    assert f"--data-binary @{kept[-1]}" in proc.stderr
 
 
 def test_a_token_may_begin_with_two_dashes(server, tmp_path):
@@ -334,7 +346,7 @@ def test_an_output_file_it_cannot_overwrite_is_not_said_to_hold_the_run(tmp_path
     assert json.loads(kept.read_text())["device_identifier"] == "fileserver"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_interrupted_while_submitting_the_json_is_kept(tmp_path, sig):
     """A server that hangs is when people press Ctrl-C: the run was thrown away (SIGTERM after
     waiting up to two minutes for curl)."""
@@ -372,8 +384,10 @@ def test_a_busy_server_is_sent_the_same_submission_again_when_it_asks(server, tm
     server.script = [BUSY, BUSY]
     proc = submit(server.url, TOKEN, tmp_path, "--retries", "3")
     assert proc.returncode == 0, proc.stderr
-    assert "the server answered HTTP 503 (busy or restarting): sending again in 1 s (1 of 3)" in (
-        proc.stderr
+    # in the server's own words where it gives them
+    assert (
+        "the server answered HTTP 503 (The database is not available now.): sending again in 1 s"
+        " (1 of 3)" in proc.stderr
     )
     assert "sending again in 1 s (2 of 3)" in proc.stderr
     assert "submitted: global score 45.26" in proc.stderr
@@ -563,12 +577,41 @@ def test_the_token_file_may_be_a_pipe(server, tmp_path):
     assert server.requests[-1]["headers"]["Authorization"] == f"Bearer {TOKEN}"
 
 
-def test_https_to_a_plain_http_server_says_which_to_use(server, tmp_path):
+def test_https_to_a_plain_http_server_says_which_to_use_before_measuring(server, tmp_path):
     url = server.url.replace("http://", "https://")
     proc = submit(url, TOKEN, tmp_path)
     assert proc.returncode == 1
     assert "the server speaks plain HTTP: give --server http://..." in proc.stderr
-    assert server.requests == []
+    # said at the check: the benchmarks ran, then the run failed and was kept
+    assert "nothing was measured" in proc.stderr and "[1/" not in proc.stderr
+    assert server.requests == [] and kept_files(tmp_path) == []
+
+
+def test_a_url_curl_cannot_use_stops_at_the_check(tmp_path):
+    proc = submit("http://127.0.0.1:99999/api/benchmark", TOKEN, tmp_path)
+    assert proc.returncode == 1
+    assert "cannot be reached as given" in proc.stderr and "(curl exit 3)" in proc.stderr
+    assert "nothing was measured" in proc.stderr and "[1/" not in proc.stderr
+    assert kept_files(tmp_path) == []
+
+
+def test_a_url_pasted_with_spaces_or_a_windows_line_end_is_used_without_them(server, tmp_path):
+    proc = submit(f" {server.url}\r", TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [request["path"] for request in server.requests] == ["/api/benchmark"]
+
+
+def test_a_server_that_redirects_stops_at_the_check_with_the_address(server, tmp_path):
+    """An http:// server that sends everyone to https://: the run measured for minutes, then
+    its POST met the redirect."""
+    server.options_status = 301
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 1
+    assert f"the server redirects {server.url} (HTTP 301) to https://bench.lan/api/benchmark" in (
+        proc.stderr
+    )
+    assert "give --server https://bench.lan/api/benchmark" in proc.stderr
+    assert "[1/" not in proc.stderr and server.requests == []
 
 
 @pytest.mark.parametrize("status", [405, 403])
