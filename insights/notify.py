@@ -169,7 +169,7 @@ class Sender:
         for row in due[:20]:
             # another process may claim it first; one that did has sent it or set its retry,
             # so a claimed row is still as read
-            if due.filter(pk=row.pk).update(lease_until=lease):
+            if _claim(row, now, lease):
                 self._sending = True  # until its outcome is saved: _exit waits for it
                 try:
                     self._deliver(row)
@@ -326,6 +326,21 @@ def _due():
         .exclude(behind_earlier())
     )
     return now, due.order_by("next_attempt_at", "id")
+
+
+def _claim(row: Row, now, lease) -> bool:
+    """Whether this sender got the row (read due at `now`) until `lease`: one UPDATE whose
+    conditions are the row's own columns, which PostgreSQL checks again on the row as a claim
+    that locked it first left it. The due query's conditions through the items (behind_earlier)
+    made the UPDATE `WHERE id IN (subquery)`, which it does not check again: two senders that
+    read a row due at once both claimed it, and its receiver got it twice (168 deliveries of
+    160 notifications from one server of two workers)."""
+    claimed = (
+        Row.objects.filter(pk=row.pk, target=row.target, next_attempt_at__lte=now)
+        .filter(_unclaimed(now))
+        .update(lease_until=lease)
+    )
+    return bool(claimed)
 
 
 def _unclaimed(now) -> Q:

@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 from django.contrib.admin import AdminSite
 from django.core.management import CommandError, call_command
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
+from benchsite.tests.markers import postgresql_only
 from insights import checks, delivery, notify
 from insights.admin import NotificationAdmin
 from insights.management.commands.notify_test import TITLE
@@ -378,6 +379,62 @@ def test_two_senders_on_one_database_send_each_notification_once(notify_to, rece
 
     assert sorted(receiver.titles()) == sorted(f"n{i}" for i in range(12))
     assert Notification.objects.filter(attempts=1, sent_at__isnull=False).count() == 12
+
+
+@postgresql_only("a claim waiting on another's row lock, which SQLite's writers never do")
+def test_two_senders_that_read_a_notification_due_at_once_claim_it_once(notify_to, receiver):
+    """Two senders read the row due, the first claims it (its row lock held until it commits),
+    the second's claim waits for that lock: it claimed the row too, as the first had left it
+    unread, and the receiver got the notification twice."""
+    notify_to(receiver.url)
+    [row] = _due(1, receiver.url)
+    row.next_attempt_at = timezone.now() + datetime.timedelta(hours=1)  # not the sender's
+    row.save(update_fields=["next_attempt_at"])
+    read_at = row.next_attempt_at + datetime.timedelta(seconds=1)  # when both read it due
+    lease = read_at + datetime.timedelta(minutes=5)
+    claimed, holding, release = {}, threading.Event(), threading.Event()
+
+    def first():
+        try:
+            with transaction.atomic():
+                claimed["first"] = notify._claim(row, read_at, lease)
+                holding.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            claimed["second"] = notify._claim(row, read_at, lease)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert holding.wait(timeout=10)
+    threads[1].start()
+    try:
+        _until_waiting_on_a_lock()
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(timeout=10)
+
+    assert claimed == {"first": True, "second": False}
+
+
+def _until_waiting_on_a_lock(timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.02)
+    raise AssertionError("the second claim never waited on the first's lock")
 
 
 def test_a_notification_is_given_up_after_notify_retry_hours(notify_to, caplog, settings):
