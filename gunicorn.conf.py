@@ -14,11 +14,11 @@ database connection, which cost ~1.7× the server CPU per submission and ~5× pe
 import os
 from pathlib import Path
 
-import environ
+from benchsite.envconfig import Env
 
 _env_file = os.environ.get("ENV_FILE", str(Path(__file__).resolve().parent / ".env"))
 if Path(_env_file).is_file():
-    environ.Env.read_env(_env_file)
+    Env.read_env(_env_file)  # as Django's settings read it
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8007')}"  # noqa: S104 (a LAN server)
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

@@ -2,9 +2,11 @@
 refused with one line naming the variable (manage.py prints an ImproperlyConfigured as
 "Configuration error: …"; scripts/serve and the Docker entry point start with manage.py)."""
 
+import io
 import ipaddress
 import logging
 import math
+import re
 import warnings
 import zoneinfo
 from pathlib import Path
@@ -16,7 +18,22 @@ from django.core.exceptions import ImproperlyConfigured
 class Env(environ.Env):
     """environ.Env whose refusals name the variable: a value that does not parse is one line
     (manage.py prints ImproperlyConfigured as "Configuration error: …"), not a traceback ending
-    in int()'s words with no name."""
+    in int()'s words with no name; and whose .env reads comments as a shell and Docker Compose
+    do (env_file)."""
+
+    @classmethod
+    def read_env(cls, env_file=None, **overrides):
+        """The .env file at `env_file` (a path) with its comments left out: a `#` after a blank
+        begins one (`NUM_PROXIES=1   # the load balancer…`: django-environ kept it in the
+        value, which then refused to parse), and so does an indented line that begins with
+        one. A `#` inside a value stays (`slack://…/#alerts`, a password), as in quotes."""
+        if isinstance(env_file, str | Path):
+            try:
+                text = Path(env_file).read_text(encoding="utf8")
+            except OSError:
+                return None  # as django-environ: a file that is not there sets nothing
+            env_file = io.StringIO(without_comments(text))
+        return super().read_env(env_file, **overrides)
 
     def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
         try:
@@ -25,6 +42,27 @@ class Env(environ.Env):
             raise ImproperlyConfigured(
                 f"{var}={self.ENVIRON.get(var, '')!r} is not a valid value ({exc})."
             ) from None
+
+
+_ASSIGNMENT = re.compile(r"\A((?:export )?[A-Za-z_0-9]+=)(.*)\Z")
+_QUOTED = re.compile(r"""\A('[^']*'|"(?:[^"\\]|\\.)*")\s*(?:#.*)?\Z""")
+_COMMENT_AFTER = re.compile(r"\s+#.*\Z")
+
+
+def without_comments(text: str) -> str:
+    """A .env file's text without its comments (Env.read_env)."""
+    lines = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        found = _ASSIGNMENT.match(line)
+        if found:
+            name, value = found.groups()
+            quoted = _QUOTED.match(value)
+            value = quoted.group(1) if quoted else _COMMENT_AFTER.sub("", value).rstrip()
+            line = name + value
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def within(name: str, value, low, high=None):

@@ -443,3 +443,49 @@ def test_the_sqlite_wal_is_cut_back_once_it_restarts():
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_size_limit")
         assert cursor.fetchone()[0] == 64 * 1024 * 1024
+
+
+@engine_independent
+def test_a_dotenv_reads_comments_as_a_shell_does(tmp_path):
+    """The README's .env blocks for several servers and for a TLS proxy, pasted as printed:
+    `NUM_PROXIES=1   # the load balancer…` kept its comment in the value ("is not a valid
+    value") and an indented comment line was "Invalid line". A `#` in a value stays."""
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+        f"API_TOKEN='{secrets.token_urlsafe(32)}'   # quoted, then a comment\n"
+        "NUM_PROXIES=1                        # the load balancer appends the client\n"
+        "MIGRATE_ON_START=false               # on all but one server (or run migrate once;\n"
+        "                                     # servers migrating at once take turns)\n"
+        "SECURE_SSL_REDIRECT=true          # redirect to https\n"
+        "SITE_URL=http://bench.lan:8007\n"
+        "NOTIFY_URLS=json://127.0.0.1:9/#alerts\n",
+        encoding="utf-8",
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("SECRET_KEY", "API_TOKEN", "NUM_PROXIES", "MIGRATE_ON_START", "NOTIFY_URLS")
+        and not key.startswith(("SECURE_", "SITE_URL", "DEBUG"))
+    }
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import runpy, django, os; from django.conf import settings; django.setup();"
+            "print(settings.NUM_PROXIES, settings.MIGRATE_ON_START, settings.SECURE_SSL_REDIRECT,"
+            " settings.NOTIFY_URLS, len(settings.API_TOKEN));"
+            "conf = runpy.run_path('gunicorn.conf.py'); print(os.environ['NUM_PROXIES'])",
+        ],
+        cwd=ROOT,
+        env={**env, "ENV_FILE": str(dotenv), "DJANGO_SETTINGS_MODULE": "benchsite.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Invalid line" not in shown.stderr
+    assert shown.stdout.splitlines() == [
+        "1 False True ['json://127.0.0.1:9/#alerts'] 43",
+        "1",
+    ]
