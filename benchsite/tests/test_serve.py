@@ -48,9 +48,9 @@ def checkout(tmp_path) -> Path:
     return root
 
 
-def serve(checkout: Path, *, without: tuple[str, ...] = (), **env) -> str:
-    """Run scripts/serve until the server answers, stop it, return what it printed.
-    `without`: variables left out of its environment (for its .env to give them)."""
+def serve_environment(checkout: Path, **env) -> tuple[dict, int]:
+    """scripts/serve's environment for a test (its own SQLite database, port, cache), and the
+    port."""
     port = free_port()
     inherited = ("SECRET_KEY", "API_TOKEN", "DEBUG", "ENV_FILE", "DATABASE_URL", "CACHE_URL")
     base = {k: v for k, v in os.environ.items() if k not in inherited}
@@ -67,9 +67,16 @@ def serve(checkout: Path, *, without: tuple[str, ...] = (), **env) -> str:
         "WEB_CONCURRENCY": "1",
         **env,
     }
+    return environment, port
+
+
+def serve(checkout: Path, *, without: tuple[str, ...] = (), **env) -> str:
+    """Run scripts/serve until the server answers, stop it, return what it printed.
+    `without`: variables left out of its environment (for its .env to give them)."""
+    environment, port = serve_environment(checkout, **env)
     process = subprocess.Popen(
         ["bash", str(checkout / "scripts" / "serve")],
-        cwd=data,
+        cwd=checkout.parent,
         env={k: v for k, v in environment.items() if k not in without},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -132,15 +139,61 @@ def test_the_banner_names_the_address_of_host_in_the_env_file(checkout):
     assert "starting on http://127.0.0.1:" in output, output
 
 
-def test_migrate_on_start_false_leaves_the_database_alone(checkout):
-    output = serve(checkout, MIGRATE_ON_START="false")
+def test_migrate_on_start_false_waits_for_the_database_to_be_migrated(checkout):
+    """Several servers upgraded at once: one that does not migrate served the new version on
+    the old schema, and every submission was a 500 (a column not there yet) until the other
+    had migrated. It now starts once the database is migrated, and leaves that to the other."""
+    environment, port = serve_environment(checkout, MIGRATE_ON_START="false")
+    process = subprocess.Popen(
+        ["bash", str(checkout / "scripts" / "serve")],
+        cwd=checkout.parent,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        text=True,
+    )
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith(("Waiting for the database to be migrated", "Linux BenchTools is")):
+                break
+        assert "MIGRATE_ON_START is false" in "".join(lines), lines
+        assert lines[-1].startswith("Waiting for the database to be migrated"), lines
+        database = checkout.parent / "serve.db"
+        if database.exists():
+            with sqlite3.connect(database) as db:
+                tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+            assert "django_migrations" not in tables  # left to the server that migrates
+        assert not answers(port)
 
-    assert "MIGRATE_ON_START is false" in output, output
-    database = checkout.parent / "serve.db"
-    if database.exists():
-        with sqlite3.connect(database) as db:
-            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
-        assert "django_migrations" not in tables
+        migrated = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=checkout,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert migrated.returncode == 0, migrated.stderr
+        deadline = time.monotonic() + 120
+        while not answers(port) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.3)
+        assert answers(port)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+    assert "The database is migrated: starting." in rest, rest
+
+
+def answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as got:
+            return got.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
 
 
 def test_the_admin_account_is_created_once_and_a_refusal_is_said(checkout):

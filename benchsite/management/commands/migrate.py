@@ -35,7 +35,10 @@ LOCK_KEY = 0x42656E6368  # "Bench"
 class Command(MigrateCommand):
     def handle(self, *args, **options):
         connection = connections[options["database"]]
-        if connection.vendor != "postgresql":
+        # what a server started with MIGRATE_ON_START=false asks until the database is migrated
+        # (scripts/serve): answered without waiting for the rescore that follows a migration
+        asking = options["check_unapplied"] or options["plan"]
+        if connection.vendor != "postgresql" or asking:
             self.migrate(*args, **options)
             return
         with connection.cursor() as cursor:
