@@ -17,6 +17,11 @@ from .records_admin import local_time
 SERIES_COLORS = {
     "global": "var(--body-loud-color)",
     **{category.name: category.color for category in CATEGORIES},
+    # a disk's SMART counters (benchsite.smart_history): the worst the reddest
+    "reallocated": "#c9302c",
+    "pending": "#e08e0b",
+    "uncorrectable": "#8e44ad",
+    "media errors": "#795548",
 }
 SERIES = ("global", *CATEGORY_NAMES)
 WIDTH, HEIGHT = 900, 280

@@ -7,6 +7,7 @@ insights (items, baselines, peers, SMART history).
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils import timezone
@@ -17,7 +18,6 @@ from benchmarks.validity import counted
 from insights import selectors as insights_selectors
 from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
-from insights.selectors import SNAPSHOTS_READ
 from inventory.columns import SMART_FIELDS, disk_key
 from inventory.history import CHANGE_COLUMNS, snapshot_changes, snapshot_sections
 from inventory.models import Device, HardwareSnapshot
@@ -25,6 +25,7 @@ from inventory.schema import CATEGORIES, CATEGORY_NAMES
 
 from .auth import may_view
 from .charts import Point, score_history_svg
+from .smart_history import SPANS_SHOWN, smart_disk
 from .templatetags.humanize_scores import validity_reasons
 
 HISTORY_LIMIT = 100
@@ -114,7 +115,7 @@ def _measured_otherwise(before: Benchmark, after: Benchmark) -> list[str]:
     ]
 
 
-TIMELINE_LIMIT = 1000  # snapshots: years of daily runs
+TIMELINE_LIMIT = 5000  # snapshots: about 7 years of two runs a day (0.2 s to read and compare)
 
 
 @dataclass
@@ -131,13 +132,15 @@ def hardware_timeline(device: Device, *, limit: int = TIMELINE_LIMIT) -> tuple[l
     """Every hardware change of the device over its newest `limit` snapshots, newest first, and
     whether it has older ones. One query, of the columns a change is told from: the score
     history shows its newest runs, and a RAM upgrade three years back was out of sight."""
-    snapshots = list(
+    # the columns as values, not model instances: a fifth of the time of 2,200 snapshots
+    rows = (
         HardwareSnapshot.objects.filter(device_id=device.pk)
-        .only(*CHANGE_COLUMNS)
-        .order_by("-captured_at", "-id")[: limit + 1]
+        .order_by("-captured_at", "-id")
+        .values("id", *CHANGE_COLUMNS)[: limit + 1]
     )
+    snapshots = [SimpleNamespace(**row) for row in rows]
     timeline = [
-        HardwareChange(newer.captured_at, older.pk, newer.pk, changes)
+        HardwareChange(newer.captured_at, older.id, newer.id, changes)
         for newer, older in zip(snapshots[:limit], snapshots[1:], strict=False)
         if (changes := snapshot_changes(older, newer))
     ]
@@ -227,8 +230,11 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     story["closed_items"] = insights_selectors.closed_count(device.pk) if attention else 0
     story["can_acknowledge"] = can_acknowledge(user)
     story.update(insights={}, smart_disks=[], smart_unread=[], insight_sentences=[])
+    story["smart_rows"] = SPANS_SHOWN
     if runs and hardware and attention:
-        story["insights"] = device_insights(device, snapshots=SNAPSHOTS_READ)
+        # every snapshot's readings (their compact column): a disk dying over two years had
+        # its first reallocated sectors told nowhere when the newest 50 were read
+        story["insights"] = device_insights(device)
         # a disk that never gave a SMART reading (a virtual disk, smartctl not installed) is
         # named once instead of a table of dashes
         newest = max(
@@ -238,24 +244,14 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
         for disk in story["insights"]["disks"]:
             readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
             if any(value is not None for value in readings):
-                chart = _temperature_chart(disk["history"], disk["name"] or disk["serial"])
                 # not in the newest snapshot that read the disks: removed, or replaced
                 last_read = disk["history"][-1]["captured_at"]
                 gone = last_read if last_read != newest else None
-                story["smart_disks"].append(
-                    {
-                        **disk,
-                        "spans": smart_spans(disk["history"]),
-                        "chart": chart,
-                        "gone_since": gone,
-                    }
-                )
+                shown = smart_disk(disk["history"], disk["name"] or disk["serial"] or "the disk")
+                story["smart_disks"].append({**disk, **shown, "gone_since": gone})
             else:
                 story["smart_unread"].append(disk["name"] or disk["serial"] or "a disk")
         story["insight_sentences"] = insight_sentences(story["insights"])
-        # the insights read the newest snapshots only: said, rather than the history looking whole
-        read = max((len(disk["history"]) for disk in story["insights"]["disks"]), default=0)
-        story["smart_window"] = SNAPSHOTS_READ if read >= SNAPSHOTS_READ else None
     return story
 
 
@@ -309,54 +305,4 @@ def _monthly_chart(device: Device, timeline: list) -> str:
         markers=markers,
         label="Score history, month by month",
         when_label=lambda when: f"{timezone.localtime(when):%Y-%m} (the month's mean)",
-    )
-
-
-# what tells a disk's health: a reading that differs from the one before in any of these starts
-# a row of its own; its temperature and power-on hours, which move at every reading, do not
-_SPAN_KEY = tuple(name for name in SMART_FIELDS if name not in ("temperature_c", "power_on_hours"))
-
-
-def smart_spans(history: list[dict]) -> list[dict]:
-    """A disk's readings (oldest first) as rows for its SMART history table, newest first: the
-    readings one after the other that say the same of its health are one row, from the first
-    to the last, with the range of their temperatures and power-on hours. A sound disk read
-    every day for 50 days was 50 equal rows; the day a counter moved was one row among them."""
-    spans: list[list[dict]] = []
-    for reading in history:
-        if spans and all(reading[name] == spans[-1][0][name] for name in _SPAN_KEY):
-            spans[-1].append(reading)
-        else:
-            spans.append([reading])
-    return [
-        {
-            **readings[-1],
-            "since": readings[0]["captured_at"] if len(readings) > 1 else None,
-            "count": len(readings),
-            "temperature": _spread(readings, "temperature_c", " °C"),
-            "hours": _spread(readings, "power_on_hours", ""),
-        }
-        for readings in reversed(spans)
-    ]
-
-
-def _spread(readings: list[dict], name: str, unit: str) -> str:
-    """The lowest and highest of a reading over a span ("34–41 °C"), one value when they are
-    the same, "–" without any."""
-    values = [reading[name] for reading in readings if reading[name] is not None]
-    if not values:
-        return "–"
-    low, high = min(values), max(values)
-    return f"{low}{unit}" if low == high else f"{low}–{high}{unit}"
-
-
-def _temperature_chart(history: list[dict], disk: str):
-    """A disk's temperature over its snapshots, when it has two readings or more to draw."""
-    points = [
-        (reading["captured_at"], {"temperature": reading["temperature_c"]}) for reading in history
-    ]
-    if sum(scores["temperature"] is not None for _, scores in points) < 2:
-        return ""
-    return score_history_svg(
-        points, series=("temperature",), label=f"Temperature of {disk or 'the disk'} over time"
     )

@@ -257,8 +257,11 @@ def test_device_page_query_count_is_flat_with_long_histories(
     # the upgrade is older than the runs shown: the hardware changes tell it (it was nowhere)
     changes = html.split('id="hardware-changes"', 1)[1].split("</fieldset>", 1)[0]
     assert changes.count("<tr>") == 1 + 1 and "RAM 16→32 GB" in changes
-    # and the SMART history says it holds the newest snapshots' readings only
-    assert "The readings of the newest 50 snapshots" in html
+    # the SMART history reads every snapshot's readings (the newest 50 were read), and its
+    # chart draws at most 120 points however long the history
+    chart = html.split('id="smart-1-temperature"', 1)[1].split("</svg>", 1)[0]
+    titles = re.findall(r"<title>temperature 40\.0 — ([^<]*)</title>", chart)
+    assert len(titles) == 75 and "(the highest of 2 readings)" in titles[0]
 
 
 def test_device_page_of_a_device_never_benchmarked(admin_client):
@@ -660,6 +663,37 @@ def test_smart_history_has_a_row_where_the_health_changed_newest_first(
     # the chart keeps every reading
     chart = html.split('id="smart-2-temperature"', 1)[1].split("</svg>", 1)[0]
     assert len(re.findall(r"<title>temperature ", chart)) == 5
+
+
+def test_a_disk_dying_slowly_is_told_over_its_whole_life(admin_client, submit, example):
+    """A disk that went from 0 to 1,624 reallocated sectors over two years showed the newest
+    50 readings only (1,514 → 1,624), its one chart a flat temperature line."""
+    disk = example["hardware"]["storage"]["devices"][1]
+    started = timezone.now() - timezone.timedelta(days=40)
+    for day in range(40):
+        disk.update(temperature_c=38 + day // 4, reallocated_sectors=max(0, day - 20) * 3)
+        at = started + timezone.timedelta(days=day)
+        example["results"]["conditions"] = {"started_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        example["submission_id"] = str(uuid.uuid4())
+        device_id = submit(example).json()["device_id"]
+
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+
+    table = html.split('id="smart-2"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr[^>]*><td>(.*?)</tr>", table, re.S)
+    assert len(rows) == 12 + 1  # the newest twelve, and one for the ones before
+    earlier = [re.sub(r"<[^>]+>", "", cell).strip() for cell in rows[-1].split("<td>")]
+    # its first reading (day 0) to the last of the rows before (day 27), every value's range
+    assert (
+        earlier[0].startswith(f"{started:%Y-%m-%d}")
+        and "28 readings in 8 rows before" in (earlier[0])
+    )
+    assert earlier[2:5] == ["38–44 °C", "–", "0–21"]
+    counters = html.split('id="smart-2-counters"', 1)[1].split("</svg>", 1)[0]
+    assert 'aria-label="SMART counters of /dev/sda over time"' in counters
+    assert re.findall(r"<title>reallocated ([0-9.]+) —", counters)[-1] == "57.0"
+    # a sound disk's counters, always 0, draw no chart
+    assert 'id="smart-1-counters"' not in html
 
 
 def test_a_disk_without_smart_readings_is_named_not_tabled(admin_client, submit, example):
