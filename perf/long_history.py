@@ -1,0 +1,196 @@
+"""Years of data: the pages a person opens after a fleet has been benchmarked twice a day for years.
+
+    .venv/bin/python perf/long_history.py [--devices 20] [--runs 1100] [--repeat 10]
+        [--keep DIR]
+
+Stores `--devices` machines × `--runs` runs each (the contract's example through the real
+ingest path, each run dated 12 hours after the one before, ending now): each run keeps its
+snapshot with its SMART readings, as a submission does. Machine 1 has its CPU replaced a third
+of the way through its life; machine 2 has a disk dying slowly (reallocated sectors from the
+middle of its life on, its temperature rising, FAILED at the end); every machine's kernel is
+updated every 200 runs. Then requests, through Django's full stack in this process (test
+client, logged in as a superuser), the dashboard, the device list and its filters, the dying
+disk's device page, the snapshots' and runs' lists, the API's history and insights, and prints
+p50/p95, the query count and the size of each answer, and whether the device pages tell the
+CPU replacement and the disk's whole SMART history. Perf/reads.py measures 10,000 machines with
+a run each; this, a few machines with long lives. `--keep DIR` keeps the SQLite database there.
+"""
+
+import argparse
+import copy
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from perf.common import django_setup, example_document, percentile
+
+TOKEN = "perf-history-token-0123456789"  # noqa: S105 (a throwaway database)
+OLD_CPU = "Intel(R) Core(TM) i5-6500 CPU @ 3.20GHz"
+
+
+def document(example: dict, d: int, k: int, runs: int, at: datetime) -> dict:
+    """Machine d's k-th run of `runs`, started at `at`."""
+    doc = copy.deepcopy(example)
+    doc["device_identifier"] = f"host-{d:02d}"
+    doc["submission_id"] = str(uuid.uuid4())
+    system = doc["hardware"]["system"]
+    system.update(machine_id=f"{d:032x}", system_uuid=str(uuid.UUID(int=d)), system_serial=f"SN{d}")
+    doc["hardware"]["os"]["kernel_version"] = f"6.1.0-{10 + k // 200}-amd64"
+    if d == 1 and k < runs // 3:
+        doc["hardware"]["cpu"]["model"] = OLD_CPU
+    disk = doc["hardware"]["storage"]["devices"][1]
+    disk["serial"] = f"WD-{d:04d}"
+    if d == 2:  # dying slowly from the middle of its life
+        wear = max(0, k - runs // 2)
+        disk["temperature_c"] = 38 + 30 * k // runs
+        disk["reallocated_sectors"] = wear * 3
+        disk["pending_sectors"] = wear // 10
+        disk["power_on_hours"] = 12 * k
+        disk["smart_health"] = "FAILED" if k >= runs - 5 else "PASSED"
+    doc["results"]["conditions"] = {"started_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    doc["results"]["cpu"]["score"] = round(100 + d + (k % 7) / 10, 1)
+    return doc
+
+
+def generate(devices: int, runs: int) -> None:
+    from django.db import transaction
+
+    from benchmarks.services import benchmark_ingest
+    from benchmarks.validation import submission_validate
+    from benchsite.submission_api import evaluate_attention
+
+    example = example_document()
+    started = time.monotonic()
+    first = datetime.now(UTC) - timedelta(hours=12 * runs)
+    for k in range(runs):
+        with transaction.atomic():  # a run of the whole fleet per commit: quicker to store
+            for d in range(1, devices + 1):
+                doc = document(example, d, k, runs, first + timedelta(hours=12 * k, minutes=d))
+                last = k == runs - 1
+                benchmark_ingest(
+                    submission=submission_validate(doc),
+                    document=doc,
+                    after_store=evaluate_attention if last else None,
+                )
+        if k and k % 200 == 0:
+            print(f"  {k * devices} runs stored", flush=True)
+    print(
+        f"stored {devices} machines × {runs} runs ({devices * runs} runs and snapshots) in "
+        f"{time.monotonic() - started:.0f} s",
+        flush=True,
+    )
+
+
+def measure(client, path: str, repeat: int) -> tuple[list[float], int, int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(path)  # warm
+    assert response.status_code == 200, (path, response.status_code)
+    timings = []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+    body = b"".join(response) if response.streaming else response.content
+    return timings, len(ctx.captured_queries), len(body), body.decode(errors="replace")
+
+
+def run(args) -> int:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+    from django.utils import timezone
+
+    from inventory.models import Device, HardwareSnapshot
+
+    call_command("migrate", verbosity=0)
+    generate(args.devices, args.runs)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    admin = Client()
+    admin.force_login(
+        get_user_model().objects.create_superuser("perf", "perf@example.com", "perf-password")
+    )
+    swapped = Device.objects.get(hostname="host-01").pk
+    dying = Device.objects.get(hostname="host-02").pk
+    first_run = HardwareSnapshot.objects.filter(device_id=dying).earliest("captured_at").captured_at
+    cases = [
+        ("dashboard", admin, "/admin/"),
+        ("device list", admin, "/admin/inventory/device/"),
+        ("device list ?os=Debian…", admin, "/admin/inventory/device/?os=Debian+GNU%2FLinux"),
+        ("device list ?q=WD-0002", admin, "/admin/inventory/device/?q=WD-0002"),
+        ("device page, CPU replaced", admin, f"/admin/inventory/device/{swapped}/change/"),
+        ("device page, dying disk", admin, f"/admin/inventory/device/{dying}/change/"),
+        ("snapshots list", admin, "/admin/inventory/hardwaresnapshot/"),
+        ("runs list", admin, "/admin/benchmarks/benchmark/"),
+        ("API stats", api, "/api/stats"),
+        ("API history page 1", api, f"/api/devices/{dying}/benchmarks"),
+        ("API insights, dying disk", api, f"/api/devices/{dying}/insights"),
+    ]
+    print(f"\n{'request':<30} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KB':>7}")
+    pages = {}
+    for label, client, path in cases:
+        timings, queries, size, body = measure(client, path, args.repeat)
+        pages[label] = body
+        print(
+            f"{label:<30} {percentile(timings, 50):8.1f} {percentile(timings, 95):8.1f} "
+            f"{queries:8d} {size / 1024:7.0f}",
+            flush=True,
+        )
+    swapped_page = pages["device page, CPU replaced"]
+    smart = pages["device page, dying disk"].split("SMART history", 1)[-1]
+    first_day = f"{timezone.localtime(first_run):%Y-%m-%d}"
+    print(
+        "\nthe CPU replacement told on its device page: "
+        f"{'yes' if 'i5-6500' in swapped_page else 'NO'}; the dying disk's SMART history there "
+        f"from its first reading ({first_day}): {'yes' if first_day in smart else 'NO'}"
+    )
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--devices", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=1100, help="runs per machine")
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--keep", help="a directory to keep the SQLite database in")
+    args = parser.parse_args()
+    if not (2 <= args.devices <= 500 and 10 <= args.runs <= 20_000):
+        parser.error("--devices must be in 2..500, --runs in 10..20000")
+    tmp = tempfile.TemporaryDirectory(prefix="perf-history-")
+    where = Path(args.keep) if args.keep else Path(tmp.name)
+    where.mkdir(parents=True, exist_ok=True)
+    env = {
+        "SECRET_KEY": "perf-history-" + "x" * 40,
+        "API_TOKEN": TOKEN,
+        "DEBUG": "false",
+        "ENV_FILE": os.path.join(tmp.name, "none.env"),
+        "UPLOAD_DIR": os.path.join(tmp.name, "uploads"),
+        "STATIC_MANIFEST": "false",
+        "WHITENOISE_USE_FINDERS": "true",
+        "STATIC_ROOT": os.path.join(tmp.name, "static"),
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+        "NOTIFY_URLS": "",
+        "DATABASE_URL": f"sqlite:///{where}/history.db",
+    }
+    os.makedirs(env["STATIC_ROOT"], exist_ok=True)
+    django_setup(**env)
+    try:
+        return run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
