@@ -2101,7 +2101,10 @@ parse_results_cpu() {
     reps(0) as $S | reps(1) as $M
     | [range(0; $S | length) | {s: ($S[.] | eps), m: ($M[.] | eps), t: [($S[.] | total_time), ($M[.] | total_time)]}
        | select(.s != null or .m != null)
-       | . + {ss: score(.s; $ref_single), sm: score(.m; $ref_multi)}] as $runs
+       | . + {ss: score(.s; $ref_single), sm: score(.m; $ref_multi)}]
+    # a repeat with one of the two tests only (cut short) is left out, as a disk repeat is
+    | (map([.s, .m] | map(select(. != null)) | length) | max) as $full
+    | map(select(([.s, .m] | map(select(. != null)) | length) == $full)) as $runs
     | if ($runs | length) == 0 then null else
       {
         events_per_sec_single: ($runs | map(.s) | median | rnd(2)),
@@ -2179,7 +2182,11 @@ parse_results_disk() {
        | . + {scores: [(.read | if . == null then null else 100 * . / $rr end), (.write | if . == null then null else 100 * . / $rw end),
                        (.iopsr | if . == null then null else 100 * . / $ir end), (.iopsw | if . == null then null else 100 * . / $iw end)]
                       | map(select(. != null))}
-       | select(.scores | length > 0)] as $runs
+       | select(.scores | length > 0)]
+    # a repeat cut short (Ctrl-C, a test that failed once) has fewer tests than the others: its
+    # mean of the ones it has is another figure (the fast sequential ones alone read 167 where
+    # the whole repeats read 103): left out
+    | (map(.scores | length) | max) as $full | map(select(.scores | length == $full)) as $runs
     | if ($runs | length) == 0 then null else {
         read_mb_s: ($runs | map(.read) | median | rnd(1)),
         write_mb_s: ($runs | map(.write) | median | rnd(1)),
@@ -2726,6 +2733,10 @@ main() {
         curl_checked
         check_server
         step 1 "parsing the capture in $CAP (nothing is run)"
+        # made by bench.sh (started_at) and never finished: stopped while it measured
+        if grep -q '^started_at=' "$CAP/capture-info.txt" 2>/dev/null && ! grep -q '^finished_at=' "$CAP/capture-info.txt"; then
+            warn "this capture was cut short (capture-info.txt has no finished_at: bench.sh was stopped while it measured): what it holds is sent, a benchmark's repeat missing a test is left out"
+        fi
     else
         if [[ -n $CAPTURE ]]; then
             mkdir -p -- "$CAPTURE" || usage_error "--capture: cannot create '$CAPTURE'"

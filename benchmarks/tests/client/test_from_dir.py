@@ -678,6 +678,28 @@ def test_a_disk_repeat_scores_the_geometric_mean_of_its_tests_from_v3_on(
     )
 
 
+def test_a_capture_cut_short_is_said_and_its_incomplete_repeats_are_left_out(tmp_path):
+    """Ctrl-C during the second disk repeat, then --from-dir: an ordinary run, whose second
+    repeat (its fast sequential tests alone) read 167 where the whole ones read 103."""
+    capture = tmp_path / "capture"
+    shutil.copytree(FIXTURES / "repeats", capture)
+    _with_sequential_writes(capture, "fio-direct-256M-seq1M-qd8-rand4k-qd32-v3")
+    (capture / "fio-seqwrite.r2.json").unlink()  # the second repeat stopped after its read
+    (capture / "sysbench-cpu-multi.r3.txt").unlink()  # and the third CPU one after its single
+    info = capture / "capture-info.txt"
+    info.write_text(
+        "".join(line for line in info.read_text().splitlines(True) if "finished_at" not in line)
+    )
+
+    proc = run_bench("--from-dir", str(capture), "--dry-run")
+
+    assert proc.returncode == 0, proc.stderr
+    assert "this capture was cut short (capture-info.txt has no finished_at" in proc.stderr
+    results = json.loads(proc.stdout)["results"]
+    assert_matches(results["disk"], {"samples": [200.0], "score": 200.0})  # sqrt(100 x 400)
+    assert_matches(results["cpu"], {"samples": [100.0, 107.5], "score": 103.75})
+
+
 def test_the_summary_lists_what_was_not_collected(tmp_path):
     capture = tmp_path / "capture"
     shutil.copytree(FIXTURES / "repeats", capture)
