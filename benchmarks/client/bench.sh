@@ -2513,6 +2513,8 @@ keep_json() {
     stamp=$(date +%Y%m%d-%H%M%S)
     safe=$(device_name "$CAP" | tr -c 'A-Za-z0-9._-' '_')
     for dir in "$PWD" "${TMPDIR:-/tmp}"; do
+        # not / (a systemd unit's working directory): the next one
+        [[ $dir == / ]] && continue
         dir=${dir%/}
         # never over another kept submission: replays of one machine's captures failing in a
         # loop (the server down) make several in one second
@@ -2531,10 +2533,44 @@ say_resend() {
     local self
     # this script where it is a file; else (curl ... | bash -s) the server's copy
     if [[ -f $0 && $0 == *bench*.sh ]]; then self="bash $(printf '%q' "$0")"; else self="curl -fsSL $(printf '%q' "${SERVER%/api/benchmark}/bench.sh") | bash -s --"; fi
+    # run with sudo: the kept file is root's alone, so the command to send it needs sudo too
+    if ((IS_ROOT)) && [[ -n ${SUDO_USER:-} ]]; then
+        if [[ $self == curl* ]]; then self="${self/| bash/| sudo bash}"; else self="sudo $self"; fi
+    fi
     log "The submission is kept in $1. To send it again (the server stores it once, however often it is sent):"
     log "  $self --resend $(printf '%q' "$1") --server $(printf '%q' "$SERVER") --token-file FILE_WITH_THE_TOKEN"
     log "or with curl alone (read -rs takes the token without showing it):"
     log "  read -rs TOKEN; curl -sS -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' --data-binary @$(printf '%q' "$1") $(printf '%q' "$SERVER")"
+}
+
+KEPT_GLOB='bench-*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]*.json'
+
+mark_sent() {
+    # a kept submission now stored: renamed FILE.sent, so that it is no longer said unsent
+    # (the copy stays: nothing of the user's is deleted)
+    local file=$1
+    # shellcheck disable=SC2053 # the glob is the pattern
+    [[ ${file##*/} == $KEPT_GLOB ]] || return 0
+    if mv -f -- "$file" "$file.sent" 2>/dev/null; then log "$file is stored: renamed $file.sent"; fi
+    return 0
+}
+
+say_unsent() {
+    # the submissions earlier runs kept where keep_json keeps them and that were never sent
+    # again (a cron job's failures, never looked at): now that the server answers, said, with
+    # the command that sends them
+    local dir file found=()
+    for dir in "$PWD" "${TMPDIR:-/tmp}"; do
+        [[ $dir == / ]] && continue
+        for file in "${dir%/}"/$KEPT_GLOB; do
+            [[ -f $file && -O $file ]] && found+=("$file")
+        done
+    done
+    ((${#found[@]})) || return 0
+    log "${#found[@]} submission(s) kept by earlier runs have not been sent:"
+    printf '  %s\n' "${found[@]}" >&2
+    say_resend "${found[0]}" 2>&1 | sed 's/^/  /' >&2
+    log "(each one with --resend; a file sent is renamed FILE.sent)"
 }
 
 token_header() {
@@ -2666,6 +2702,11 @@ submit() {
             | "the server marks this run suspect (\(.validity_reasons // [] | join(", "))): it stays in the"
               + " history; the machine is ranked by its latest valid run, if it has one"' "$resp" >&2 2>/dev/null
         [[ -n $url ]] && log "device page: $url"
+        if [[ -n $RESEND ]]; then
+            mark_sent "$RESEND"
+        else
+            say_unsent
+        fi
         return 0
     fi
     kept=$(keep_json "$json")

@@ -524,8 +524,38 @@ def test_a_kept_submission_is_sent_again_with_resend(server, tmp_path):
     assert failed.returncode == 1 and proc.returncode == 0, proc.stderr
     assert f"sending {kept} to {server.url}" in proc.stderr
     assert "[1/" not in proc.stderr  # nothing run
-    assert server.requests[-1]["body"] == kept.read_bytes()  # as kept, byte for byte
-    assert kept_files(tmp_path) == [kept]  # no second copy
+    sent = kept.with_name(kept.name + ".sent")
+    assert server.requests[-1]["body"] == sent.read_bytes()  # as kept, byte for byte
+    # stored: renamed, so that no later run says it unsent (nothing deleted, no second copy)
+    assert kept_files(tmp_path) == [] and f"renamed {sent}" in proc.stderr
+
+
+def test_a_run_that_reaches_the_server_says_what_earlier_runs_kept_unsent(server, tmp_path):
+    """A cron job's failed runs were kept in its working directory and never mentioned again:
+    nobody knew to send them."""
+    down = f"http://127.0.0.1:{free_port()}/api/benchmark"
+    assert submit(down, TOKEN, tmp_path).returncode == 1
+    [kept] = kept_files(tmp_path)
+
+    proc = submit(server.url, TOKEN, tmp_path)
+
+    assert proc.returncode == 0, proc.stderr
+    assert "1 submission(s) kept by earlier runs have not been sent:" in proc.stderr
+    assert f"  {kept}\n" in proc.stderr and f"--resend {kept}" in proc.stderr
+
+
+def test_run_with_sudo_the_command_that_resends_says_sudo(tmp_path):
+    """The kept file is root's alone (mode 600): the printed command, run as the user who typed
+    sudo, failed with "cannot read"."""
+    down = f"http://127.0.0.1:{free_port()}/api/benchmark"
+    env = {**os.environ, "SUDO_USER": "anna"}
+    proc = submit(down, TOKEN, tmp_path, env=env)
+    assert proc.returncode == 1
+    [kept] = kept_files(tmp_path)
+    if os.geteuid() == 0:
+        assert f"sudo bash {SCRIPT} --resend {kept}" in proc.stderr
+    else:  # not root: the file is the user's own
+        assert f"\n  bash {SCRIPT} --resend {kept}" in proc.stderr
 
 
 def test_resend_takes_a_submission_only(tmp_path):
