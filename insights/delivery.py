@@ -43,7 +43,10 @@ def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
         if item.closed_by == DEVICE_DELETED:
             what = f"Closed {when(item.closed_at)}: the device was deleted"
         elif item.closed_by:
-            what = f"Acknowledged by {item.closed_by} {when(item.closed_at)}: closed by a person"
+            what = (
+                f"Acknowledged by {item.closed_by} {when(item.closed_at)}: closed by hand"
+                " (an account or a token), not because it no longer holds"
+            )
         else:
             what = f"Resolved {when(item.closed_at)}: this no longer holds"
         lines.append(f"{what} (open since {when(item.opened_at)}).")

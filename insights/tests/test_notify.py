@@ -158,7 +158,8 @@ def test_acknowledging_an_item_notifies_it_resolved_by_whom(notify_to, receiver,
     assert receiver.titles() == ["nas: smart_degrading", "nas: smart_degrading resolved"]
     item.refresh_from_db()
     acknowledged = (
-        f"Acknowledged by API_TOKEN {item.closed_at:%Y-%m-%d %H:%M:%S} UTC: closed by a person"
+        f"Acknowledged by API_TOKEN {item.closed_at:%Y-%m-%d %H:%M:%S} UTC: closed by hand"
+        " (an account or a token), not because it no longer holds"
     )
     assert acknowledged in receiver.messages[1]["message"]
 
