@@ -244,6 +244,23 @@ def with_postgres(argv: list[str]) -> None:
     raise SystemExit(result.returncode)
 
 
+def in_process_env(tmp: str, name: str, token: str) -> dict[str, str]:
+    """The settings of a perf script that runs Django in its own process (reads.py,
+    long_history.py), its files under `tmp`; DATABASE_URL is the caller's."""
+    return {
+        "SECRET_KEY": f"perf-{name}-" + "x" * 40,
+        "API_TOKEN": token,
+        "DEBUG": "false",
+        "ENV_FILE": os.path.join(tmp, "none.env"),
+        "UPLOAD_DIR": os.path.join(tmp, "uploads"),
+        "STATIC_MANIFEST": "false",
+        "WHITENOISE_USE_FINDERS": "true",
+        "STATIC_ROOT": os.path.join(tmp, "static"),
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
 def django_setup(**env: str) -> None:
     """Configure Django in this process (reads.py, soak.py's final count)."""
     for key, value in env.items():

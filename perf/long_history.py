@@ -1,6 +1,6 @@
 """Years of data: the pages a person opens after a fleet has been benchmarked twice a day for years.
 
-    .venv/bin/python perf/long_history.py [--devices 20] [--runs 1100] [--repeat 10]
+    .venv/bin/python perf/long_history.py [--devices 10] [--runs 2200] [--repeat 10]
         [--keep DIR]
 
 Stores `--devices` machines × `--runs` runs each (the contract's example through the real
@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perf.common import django_setup, example_document, percentile
+from perf.common import django_setup, example_document, in_process_env, percentile
 
 TOKEN = "perf-history-token-0123456789"  # noqa: S105 (a throwaway database)
 OLD_CPU = "Intel(R) Core(TM) i5-6500 CPU @ 3.20GHz"
@@ -157,8 +157,8 @@ def run(args) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--devices", type=int, default=20)
-    parser.add_argument("--runs", type=int, default=1100, help="runs per machine")
+    parser.add_argument("--devices", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=2200, help="runs per machine")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--keep", help="a directory to keep the SQLite database in")
     args = parser.parse_args()
@@ -168,16 +168,7 @@ def main() -> int:
     where = Path(args.keep) if args.keep else Path(tmp.name)
     where.mkdir(parents=True, exist_ok=True)
     env = {
-        "SECRET_KEY": "perf-history-" + "x" * 40,
-        "API_TOKEN": TOKEN,
-        "DEBUG": "false",
-        "ENV_FILE": os.path.join(tmp.name, "none.env"),
-        "UPLOAD_DIR": os.path.join(tmp.name, "uploads"),
-        "STATIC_MANIFEST": "false",
-        "WHITENOISE_USE_FINDERS": "true",
-        "STATIC_ROOT": os.path.join(tmp.name, "static"),
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
+        **in_process_env(tmp.name, "history", TOKEN),
         "NOTIFY_URLS": "",
         "DATABASE_URL": f"sqlite:///{where}/history.db",
     }

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perf.common import django_setup, percentile, with_postgres
+from perf.common import django_setup, in_process_env, percentile, with_postgres
 
 TARGET_P95_MS = 150
 TARGET_METRICS_P95_MS = 1000
@@ -225,18 +225,7 @@ def main() -> int:
     if args.database == "postgres":
         with_postgres(sys.argv)
     tmp = tempfile.TemporaryDirectory(prefix="perf-reads-")
-    env = {
-        "SECRET_KEY": "perf-reads-" + "x" * 40,
-        "API_TOKEN": TOKEN,
-        "DEBUG": "false",
-        "ENV_FILE": os.path.join(tmp.name, "none.env"),
-        "UPLOAD_DIR": os.path.join(tmp.name, "uploads"),
-        "STATIC_MANIFEST": "false",
-        "WHITENOISE_USE_FINDERS": "true",
-        "STATIC_ROOT": os.path.join(tmp.name, "static"),
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = in_process_env(tmp.name, "reads", TOKEN)
     database = None
     if args.database == "postgres":
         import psycopg
