@@ -23,7 +23,6 @@ CRITICAL_FIRST = Case(
     When(severity=Severity.CRITICAL, then=0), default=1, output_field=IntegerField()
 )
 RUNS_READ = 60  # the newest valid runs read first; a baseline short of runs reads further back
-SNAPSHOTS_READ = 50  # a disk's SMART history on the device page: the newest snapshots
 FIGURE_NAMES = rules.FIGURE_NAMES  # "global", "cpu", …
 SCORE_FIELDS = tuple(f"{name}_score" for name in FIGURE_NAMES)  # their columns
 RUN_COLUMNS = ("id", "run_at", "validity", "methods", "excluded_categories", *SCORE_FIELDS)
