@@ -709,6 +709,21 @@ def test_a_disk_without_smart_readings_is_named_not_tabled(admin_client, submit,
     assert "No SMART readings from /dev/vda: smartctl could not read it" in smart
 
 
+def test_a_machine_whose_disks_give_no_smart_readings_gets_no_word_on_their_rows(
+    admin_client, submit, example
+):
+    """A VM's page explained how the SMART history's rows read, above no table at all."""
+    example["hardware"]["storage"]["devices"] = [
+        {"name": "/dev/vda", "type": "Virtual", "interface": "virtio", "capacity_gb": 275}
+    ]
+    device_id = submit(example).json()["device_id"]
+
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+
+    assert "No SMART readings from /dev/vda" in html
+    assert 'id="smart-spans"' not in html and "bt-smart" not in html
+
+
 def test_a_long_history_is_charted_whole_month_by_month(admin_client):
     """The score chart draws the newest 100 runs: a machine run every three days for a year
     had its first eight months, and the RAM upgrade of then, charted nowhere."""
