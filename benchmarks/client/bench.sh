@@ -1069,12 +1069,20 @@ bench_network() {
         not_collected "network latency (ping_ms)" "ping is not installed (apt-get install iputils-ping)"
     fi
     repeat_bench network 2 3 "$budget" "$CV_TARGET_NETWORK" network_repeat "$n" "$secs"
+    if ((NETWORK_FAILED)); then
+        # listed once, with the first failure: "(part)" only when another test measured (both
+        # directions failing read "network benchmark (part)" beside "network not run")
+        local what="network benchmark"
+        ((NETWORK_FAILED < NETWORK_TRIED)) && what+=" (part)"
+        not_collected "$what" "iperf3 $NETWORK_ERROR"
+    fi
 }
 
 network_repeat() {
     local r=$1 n=$2 secs=$3
     step "$n" "network: iperf3 upload to $IPERF_HOST:$IPERF_PORT, then download (reverse), ${secs} s each, repeat $r..."
     local hint="is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?"
+    NETWORK_TRIED=$((NETWORK_TRIED + 2))
     if ! iperf3_run "$(rfile iperf3-up.json "$r")" "$secs"; then
         warn "iperf3 upload failed: $IPERF_ERROR ($hint)"
         network_failed "upload: $IPERF_ERROR"
@@ -1089,10 +1097,10 @@ network_repeat() {
     sleep 1
 }
 
-NETWORK_FAILED=0
+NETWORK_FAILED=0 NETWORK_TRIED=0 NETWORK_ERROR=""
 network_failed() {
-    # the first failure of a run is listed under "not collected", once
-    ((NETWORK_FAILED++)) || not_collected "network benchmark (part)" "iperf3 $1"
+    # counted; the first failure of a run is what "not collected" says (bench_network)
+    ((NETWORK_FAILED++)) || NETWORK_ERROR=$1
 }
 
 bench_gpu() {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .benchrun import FIXTURES, SCRIPT, private_tmpdir, run_bench
+from .benchrun import FIXTURES, SCRIPT, free_port, private_tmpdir, run_bench
 
 OPTIONS = (
     "--server",
@@ -341,7 +341,49 @@ def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
         assert doc["results"]["network"] is None
         # the summary row says it did not run, and the list below it says why
         assert "  network   not run" in proc.stderr
-        assert "- network benchmark (part): iperf3 upload: unable to connect" in proc.stderr
+        # not "(part)": neither direction was measured
+        assert "- network benchmark: iperf3 upload: unable to connect" in proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("iperf3") is None, reason="needs iperf3")
+def test_a_network_measured_one_way_only_is_listed_as_part_not_collected():
+    """A one-off `iperf3 -s -1` serves the upload and is gone for the download."""
+    port = free_port()
+    server = subprocess.Popen(
+        ["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_listening(port)
+        proc = run_bench(
+            *("--dry-run", "--short", "--repeats", "1", "--no-wait-idle"),
+            *("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-gpu"),
+            *("--iperf-server", f"127.0.0.1:{port}"),
+            timeout=120,
+        )
+    finally:
+        server.kill()
+        server.wait()
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["results"]["network"]["upload_mbps"] > 0
+    assert "- network benchmark (part): iperf3 download:" in proc.stderr
+
+
+def wait_listening(port: int, timeout: float = 10.0) -> None:
+    """Until something listens on the port, told by the kernel's table of sockets: a connection
+    to try it would be the one test a one-off iperf3 server serves."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listening = subprocess.run(
+            ["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, check=False
+        ).stdout
+        if listening.strip():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port}")
 
 
 def test_without_root_the_summary_says_what_was_not_collected_and_why():
