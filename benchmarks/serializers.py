@@ -51,3 +51,7 @@ class IngestResponseSerializer(serializers.Serializer):
     validity = serializers.ChoiceField(choices=("valid", "suspect"))
     validity_reasons = serializers.ListField(child=serializers.CharField())
     excluded_categories = serializers.ListField(child=serializers.CharField())
+    # beyond the contract: the device the run was filed under (false and null for a repeated
+    # submission_id, whose first answer said it)
+    device_created = serializers.BooleanField()
+    renamed_from = serializers.CharField(allow_null=True)

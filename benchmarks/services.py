@@ -49,6 +49,8 @@ class IngestResult:
     benchmark_id: int
     global_score: float | None
     created: bool  # False: a retried submission_id, nothing stored
+    device_created: bool = False  # the submission made its device
+    renamed_from: str | None = None  # the device's hostname before the submission renamed it
     validity: str = "valid"
     validity_reasons: list[str] = field(default_factory=list)
     excluded_categories: list[str] = field(default_factory=list)
@@ -181,7 +183,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
     run_at = validity.run_time(results, received_at=received_at)
     reasons = validity.validity_reasons(results, validity_thresholds())
     excluded = validity.excluded_categories(results)
-    device, _ = device_find_or_create(
+    device, device_created, renamed_from = device_find_or_create(
         identifier=submission.device_identifier,
         keys=IdentityKeys.from_system(hardware.system if hardware else None),
         actor=submitted_by,
@@ -220,6 +222,8 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         benchmark_id=benchmark.pk,
         global_score=benchmark.global_score,
         created=True,
+        device_created=device_created,
+        renamed_from=renamed_from,
         validity=benchmark.validity,
         validity_reasons=reasons,
         excluded_categories=excluded,

@@ -86,6 +86,9 @@ class SubmissionViewSet(viewsets.GenericViewSet):
             "validity": result.validity,
             "validity_reasons": result.validity_reasons,
             "excluded_categories": result.excluded_categories,
+            # which device the run was filed under: a new one, or one renamed to the name sent
+            "device_created": result.device_created,
+            "renamed_from": result.renamed_from,
         }
         return Response(
             body,

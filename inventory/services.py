@@ -3,7 +3,7 @@
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import QuerySet, Value
@@ -158,18 +158,23 @@ def _another_machine(device: Device, keys: IdentityKeys) -> bool:
     )
 
 
-def device_find_or_create(
-    *, identifier: str, keys: IdentityKeys, actor: Any = None
-) -> tuple[Device, bool]:
+class FoundDevice(NamedTuple):
+    device: Device
+    created: bool
+    renamed_from: str | None  # the hostname it had, when found by its keys and renamed
+
+
+def device_find_or_create(*, identifier: str, keys: IdentityKeys, actor: Any = None) -> FoundDevice:
     """The device a submission belongs to: by hostname, else by identity keys (a renamed
     machine, whose hostname is then updated, and the rename logged in its history as done by
-    `actor`, the submitting token), else a new device. Returns (device, created).
+    `actor`, the submitting token), else a new device.
 
     Must run inside a transaction; a concurrent creation of the same hostname surfaces as an
     IntegrityError that the caller retries (benchmark_ingest does).
     """
     device = _device_for_ingest(identifier)
     created = False
+    renamed_from = None
     changed: list[str] = []
     if device is None:
         device = _device_match_identity(keys)
@@ -197,7 +202,7 @@ def device_find_or_create(
             {"hostname": (renamed_from, identifier)}
         )
         changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])
-    return device, created
+    return FoundDevice(device, created, renamed_from)
 
 
 def _snapshot_columns(hardware: schema.Hardware | None) -> dict[str, Any]:

@@ -78,7 +78,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.2.1"
+readonly BENCH_SCRIPT_VERSION="1.2.2"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -2702,7 +2702,13 @@ submit() {
         url=$(jq -r '.device_url // empty' "$resp" 2>/dev/null)
         if [[ -n $url && $url == /* && $SERVER =~ ^(https?://[^/]+) ]]; then url="${BASH_REMATCH[1]}$url"; fi
         local stored
-        stored=$(jq -r '"global score \(.global_score // "-") (device \(.device_id // "?"), benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)
+        # which device it was filed under: a new one, or one found by its hardware and renamed
+        # to this name (a reinstalled machine); an older server answers neither
+        stored=$(jq -r '"global score \(.global_score // "-") ("
+            + (if .device_created == true then "new device" else "device" end)
+            + " \(.device_id // "?")"
+            + (if (.renamed_from | type) == "string" then ", renamed from \(.renamed_from)" else "" end)
+            + ", benchmark \(.benchmark_id // "?"))"' "$resp" 2>/dev/null)
         # 200: its submission_id is stored already, sent before (a retry, a resend), not twice
         if [[ $code == 200 ]]; then log "already stored, sent before: $stored"; else log "submitted: $stored"; fi
         # the server's verdict on the run, where it gives one

@@ -202,7 +202,7 @@ def test_a_repeated_submission_id_returns_the_stored_ids_and_rolls_back_the_rest
     # the second snapshot rolls back, and the stored submission is found
     result = ingest(example)
 
-    assert result == dataclasses.replace(stored, created=False)
+    assert result == dataclasses.replace(stored, created=False, device_created=False)
     assert (HardwareSnapshot.objects.count(), Benchmark.objects.count()) == (1, 1)
     assert Device.objects.values_list("global_score", "last_benchmark_at").get() == figures
 

@@ -129,7 +129,9 @@ def test_retried_submission_id_returns_the_same_ids_and_stores_nothing(submit, e
     second = submit(example)
 
     assert (first.status_code, second.status_code) == (201, 200)
-    assert second.json() == first.json()
+    # the same answer, but for what only the first submission did (it made the device)
+    assert (first.json()["device_created"], second.json()["device_created"]) == (True, False)
+    assert second.json() == {**first.json(), "device_created": False}
     assert stored_counts() == (1, 1, 1)
     # where the run is read (a 201 without a Location named no resource)
     location = f"/api/benchmarks/{first.json()['benchmark_id']}"
@@ -155,6 +157,24 @@ def test_device_identifier_is_matched_case_insensitively(submit):
 
     assert first["device_id"] == second["device_id"]
     assert Device.objects.get().hostname == "NAS-01"
+    # the same machine, not renamed: a name's case is not a new name
+    assert (first["device_created"], second["device_created"]) == (True, False)
+    assert second["renamed_from"] is None
+
+
+def test_the_answer_says_when_the_run_was_filed_under_a_renamed_machine(submit, example):
+    first = submit(example).json()
+    assert (first["device_created"], first["renamed_from"]) == (True, None)
+    example["submission_id"] = str(uuid.uuid4())
+    example["device_identifier"] = "workshop-pc"  # reinstalled under a new name, same board
+
+    second = submit(example)
+
+    assert second.status_code == 201
+    body = second.json()
+    assert body["device_id"] == first["device_id"]
+    assert (body["device_created"], body["renamed_from"]) == (False, "elitedesk-800g3")
+    assert Device.objects.get().hostname == "workshop-pc"
 
 
 def test_unknown_keys_are_kept_in_the_stored_documents(submit, example):

@@ -170,6 +170,32 @@ def test_a_valid_run_gets_no_such_line(server, tmp_path):
     assert "suspect" not in proc.stderr
 
 
+def test_an_older_servers_answer_names_the_device_as_before(server, tmp_path):
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "submitted: global score 45.26 (device 7, benchmark 9)" in proc.stderr
+
+
+RENAMED = {**ANSWER, "device_created": False, "renamed_from": "old-name"}
+CREATED = {**ANSWER, "device_created": True, "renamed_from": None}
+
+
+@pytest.mark.parametrize(
+    ("server", "said"),
+    [
+        ((201, json.dumps(RENAMED).encode()), "(device 7, renamed from old-name, benchmark 9)"),
+        ((201, json.dumps(CREATED).encode()), "(new device 7, benchmark 9)"),
+    ],
+    indirect=["server"],
+)
+def test_the_summary_says_which_device_the_run_was_filed_under(server, said, tmp_path):
+    """A machine reinstalled under a new name is found by its hardware: its device is renamed,
+    which the person running bench.sh is told, as a first run's new device is."""
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"submitted: global score 45.26 {said}" in proc.stderr
+
+
 @pytest.mark.parametrize("suffix", ["", "/", "/api", "/api/"])
 def test_a_server_url_without_the_api_path_is_completed(server, tmp_path, suffix):
     """--server http://host:8007 (as a user types it) posts to /api/benchmark, and says so."""
