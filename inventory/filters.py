@@ -60,14 +60,34 @@ def _whole_address(term: str) -> str | None:
         return None
 
 
+# a MAC address as Windows (3C-52-82-0A-1B-2C), Cisco (3c52.820a.1b2c) or a label without
+# separators (3C52820A1B2C) write it, or part of one with dashes (3c-52-82: a vendor's prefix)
+_MAC_DASHES = re.compile(r"[0-9a-f]{2}(?:-[0-9a-f]{2})+", re.IGNORECASE)
+_MAC_BARE = re.compile(r"[0-9a-f]{4}\.?[0-9a-f]{4}\.?[0-9a-f]{4}", re.IGNORECASE)
+
+
+def _mac_form(term: str) -> str:
+    """The term as the snapshots keep a MAC address (colons, lower case) when it is written
+    another way, else the term as it is."""
+    if _MAC_DASHES.fullmatch(term):
+        return term.replace("-", ":").lower()
+    if _MAC_BARE.fullmatch(term):
+        digits = term.replace(".", "").lower()
+        return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+    return term
+
+
 def term_filter(lookup: str, term: str) -> Q:
     """`lookup` (a search field's `__icontains`) for one term. A whole IP address is matched
     whole among the machine's addresses (one per line, perhaps with its prefix length):
     10.0.0.1 found the machines at 10.0.0.10–19, 10.0.0.100 and 110.0.0.1 too. Part of one
-    ("10.0.0.") still finds every address it is in: a subnet's machines."""
-    address = _whole_address(term) if lookup == f"{ADDRESSES_FIELD}__icontains" else None
-    if address is None:
+    ("10.0.0.") still finds every address it is in: a subnet's machines. A MAC address is
+    found however it is written (_mac_form)."""
+    if lookup != f"{ADDRESSES_FIELD}__icontains":
         return Q(**{lookup: term})
+    address = _whole_address(term)
+    if address is None:
+        return Q(**{lookup: _mac_form(term)})
     return Q(**{f"{ADDRESSES_FIELD}__iregex": rf"(^|\n){re.escape(address)}(/|\n|$)"})
 
 

@@ -682,7 +682,20 @@ def test_search_finds_a_machine_by_what_it_says_it_is(api, admin_client, search)
     assert ">nas</a>" in html and ">other</a>" not in html
 
 
-@pytest.mark.parametrize("search", ["3c:52:82:0a:1b:2c", "3C:52:82", "10.0.0.21", "S4EWNX0R123456"])
+@pytest.mark.parametrize(
+    "search",
+    [
+        "3c:52:82:0a:1b:2c",
+        "3C:52:82",
+        "10.0.0.21",
+        "S4EWNX0R123456",
+        # a MAC as Windows, a Cisco switch and a label write it: found none
+        "3C-52-82-0A-1B-2C",
+        "3c-52-82",
+        "3c52.820a.1b2c",
+        "3C52820A1B2C",
+    ],
+)
 def test_search_finds_a_machine_by_its_parts_addresses_and_disk_serials(
     api, admin_client, submit, example, search
 ):
