@@ -3,6 +3,7 @@
 import json
 import logging
 import re
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 
@@ -25,19 +26,32 @@ _CREDENTIAL_NAME = re.compile(r"(?i)token|secret|passw|key|signature|credential"
 
 def _query_redacted(match: re.Match) -> str:
     delimiter, name, value = match.groups()
-    if value and _CREDENTIAL_NAME.search(name):
+    # any name: a value that holds a credential once decoded (`?q=Bearer%20lbt_…`, whose
+    # "%20lbt_" the patterns below do not see as a token's start)
+    if value and (_CREDENTIAL_NAME.search(name) or _holds_credential(unquote_plus(value))):
         return f"{delimiter}{name}={REDACTED}"
     return match[0]
+
+
+def _secrets() -> list[str]:
+    if not settings.configured:
+        return []
+    found = (getattr(settings, name, "") for name in ("API_TOKEN", "SECRET_KEY"))
+    return [secret for secret in found if secret and len(secret) >= 8]
+
+
+def _holds_credential(text: str) -> bool:
+    return any(pattern.search(text) for pattern in _PATTERNS) or any(
+        secret in text for secret in _secrets()
+    )
 
 
 def redact(text: str) -> str:
     text = _QUERY_PARAM.sub(_query_redacted, text)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}" if m.lastindex else REDACTED, text)
-    for name in ("API_TOKEN", "SECRET_KEY"):
-        secret = getattr(settings, name, "") if settings.configured else ""
-        if secret and len(secret) >= 8:
-            text = text.replace(secret, REDACTED)
+    for secret in _secrets():
+        text = text.replace(secret, REDACTED)
     return text
 
 

@@ -79,6 +79,25 @@ def test_redaction_removes_tokens_from_any_message(settings):
     assert redact("submission by=API_TOKEN in 3 ms") == "submission by=API_TOKEN in 3 ms"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=Bearer%20lbt_eupmdFln4IiYOl7zjwyj-72_rH1Uvn",
+        "Authorization=Bearer%20lbt_eupmdFln4IiYOl7zjwyj-72_rH1Uvn",
+        "q=Token%20lbt_eupmdFln4IiYOl7zjwyj-72_rH1Uvn",
+        "q=Bearer+lbt_eupmdFln4IiYOl7zjwyj-72_rH1Uvn",
+        "q=%6Cbt_eupmdFln4IiYOl7zjwyj-72_rH1Uvn",  # "l" percent-encoded
+        "q=Bearer%20{api_token}",
+    ],
+)
+def test_a_token_in_any_query_parameter_is_redacted_however_it_is_encoded(settings, query):
+    """`?q=Bearer%20lbt_…` reached gunicorn's access log in clear: "%20lbt_" is no word
+    boundary, and "%20" no space (contract audit)."""
+    line = f'"GET /api/stats?page=2&{query.format(api_token=settings.API_TOKEN)} HTTP/1.1" 403'
+    name = query.split("=")[0]
+    assert redact(line) == f'"GET /api/stats?page=2&{name}={REDACTED} HTTP/1.1" 403'
+
+
 @pytest.mark.django_db
 def test_django_s_csrf_messages_are_logged_as_django_wrote_them(console):
     from django.test import Client
