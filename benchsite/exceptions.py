@@ -28,7 +28,7 @@ class PayloadTooLarge(APIException):
     def __init__(self, size: int | None, limit: int):
         detail = f"Request body is larger than the limit of {limit // 1024} KiB"
         if size is not None:
-            detail += f" ({size // 1024} KiB sent)"
+            detail += f" ({-(-size // 1024)} KiB sent)"  # rounded up: never the limit itself
         super().__init__(detail + ".")
 
 

@@ -25,6 +25,16 @@ def test_a_body_above_django_s_own_limit_cites_the_configured_limit(api, setting
     )
 
 
+def test_a_body_just_over_the_limit_is_not_said_to_be_the_limit(api):
+    # 1024 KiB and 40 bytes were said to be "1024 KiB sent", the limit itself (contract audit)
+    response = api.generic("POST", URL, padded(1024 * 1024 + 40), content_type="application/json")
+
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        "Request body is larger than the limit of 1024 KiB (1025 KiB sent)."
+    )
+
+
 def test_a_raised_limit_above_django_s_own_accepts_the_body(api, settings):
     settings.MAX_SUBMISSION_KB = 4096
 

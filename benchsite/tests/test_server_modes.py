@@ -197,7 +197,7 @@ def test_chunked_bodies_are_read_like_any_other(tmp_path, worker_class, example_
     assert device["last_benchmark"]["id"] == created["benchmark_id"]
     assert too_large == (
         413,
-        {"detail": "Request body is larger than the limit of 1024 KiB (5120 KiB sent)."},
+        {"detail": "Request body is larger than the limit of 1024 KiB (5121 KiB sent)."},
     )
     assert uploaded == 201, document
     assert (document["filename"], document["size_bytes"]) == ("chunked.pdf", len(content))
