@@ -201,17 +201,22 @@ def excluded_categories(results: Mapping[str, Any] | None) -> list[str]:
 
 
 def run_time(results: Mapping[str, Any] | None, *, received_at: datetime) -> datetime:
-    """When the run happened: conditions.started_at when it parses and is not more than five
-    minutes ahead of the server's clock; otherwise the arrival time."""
+    """When the run happened: conditions.started_at (ISO 8601 in UTC, with or without its "Z")
+    when it parses and is not more than five minutes ahead of the server's clock; otherwise
+    the arrival time."""
     results = results if isinstance(results, Mapping) else {}
     started = _section(results, "conditions").get("started_at")
     if not isinstance(started, str):
         return received_at
+    text = started.strip().upper()
+    if "T" not in text and " " not in text:
+        return received_at  # a date alone ("2026-12-01") is a day, not when the run started
     try:
         # RFC 3339 lets the "Z" be a "z" (the "T" a "t" too, which Python reads)
-        when = datetime.fromisoformat(started.strip().upper().replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if when.tzinfo is None:
-            return received_at  # a time without a zone is no point in time
+            # without its "Z": in UTC all the same, as the contract says started_at is
+            when = when.replace(tzinfo=UTC)
         # stored in UTC: "0001-01-01T00:00+00:01" parses, but is before the first UTC date
         when = when.astimezone(UTC)
     except (ValueError, OverflowError):

@@ -123,7 +123,12 @@ RECEIVED = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
         ("2026-11-20T08:00:00Z", datetime(2026, 11, 20, 8, tzinfo=UTC)),  # a replayed capture
         ("2026-12-02T20:04:59Z", datetime(2026, 12, 2, 20, 4, 59, tzinfo=UTC)),  # clock skew
         ("2026-12-02T20:05:01Z", RECEIVED),  # too far ahead: a wrong clock
-        ("2026-12-02T19:57:30", RECEIVED),  # no time zone: no point in time
+        # without its "Z": in UTC all the same, as the contract says (was the arrival time)
+        ("2026-12-02T19:57:30", datetime(2026, 12, 2, 19, 57, 30, tzinfo=UTC)),
+        ("2026-12-02 19:57:30", datetime(2026, 12, 2, 19, 57, 30, tzinfo=UTC)),
+        ("2026-12-02T20:05:01", RECEIVED),  # too far ahead, as with its "Z"
+        ("2026-12-02", RECEIVED),  # a day, not when the run started
+        ("20261202", RECEIVED),
         ("yesterday", RECEIVED),
         ("0001-01-01T00:00:00+00:01", RECEIVED),  # before the first date UTC can hold
         ("9999-12-31T23:59:59-01:00", RECEIVED),  # after the last one (and far ahead)
