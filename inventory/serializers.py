@@ -1,6 +1,7 @@
 """Device, snapshot and tag shapes of the read/edit API."""
 
 from django.core.validators import URLValidator
+from django.db import models
 from rest_framework import serializers
 
 from . import columns, schema
@@ -24,6 +25,31 @@ DEVICE_FIELDS = (
     "updated_at",
 )
 SCORE_FIELDS = ("global_score", *(f"{name}_score" for name in schema.CATEGORY_NAMES))
+
+
+class StringsOnly:
+    """A text field that takes a JSON string only: DRF's CharField turns 5 into "5" (a
+    location of 5, tags [1, 2] stored as "1" and "2"); here anything but a string is a 400
+    naming the field."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StringsOnly, serializers.CharField):
+    pass
+
+
+class EditSerializer(serializers.ModelSerializer):
+    """A ModelSerializer for edits whose text fields take strings only (StringsOnly)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
 
 class TagListField(serializers.ListField):
@@ -85,11 +111,11 @@ class SnapshotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeviceUpdateSerializer(serializers.ModelSerializer):
+class DeviceUpdateSerializer(EditSerializer):
     """PATCH/PUT /api/devices/{id}: the metadata people edit."""
 
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=100
+        child=StrictCharField(max_length=50), required=False, max_length=100
     )
 
     class Meta:
@@ -109,7 +135,7 @@ class DeviceUpdateSerializer(serializers.ModelSerializer):
         return value
 
 
-class HttpUrlField(serializers.URLField):
+class HttpUrlField(StringsOnly, serializers.URLField):
     """A URL whose scheme is http or https, nothing else (no javascript:, file:, ftp:); its
     host may be a LAN machine's bare name (inventory.validators)."""
 
@@ -122,7 +148,7 @@ class HttpUrlField(serializers.URLField):
         ]
 
 
-class LinkSerializer(serializers.ModelSerializer):
+class LinkSerializer(EditSerializer):
     """A manufacturer link: GET/POST /api/devices/{id}/links, GET/PATCH/PUT /api/links/{id}."""
 
     url = HttpUrlField(max_length=ManufacturerLink._meta.get_field("url").max_length)

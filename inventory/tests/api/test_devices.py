@@ -371,6 +371,33 @@ def test_a_hostname_with_a_control_or_invisible_character_is_refused(api, submit
     assert submit({"device_identifier": "büro-pc"}).status_code == 201  # letters of any script
 
 
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"location": 5}, "location"),
+        ({"owner": True}, "owner"),
+        ({"hostname": 12}, "hostname"),
+        ({"description": {"a": 1}}, "description"),
+    ],
+)
+def test_an_edit_of_another_json_type_is_a_400_naming_the_field(api, payload, field):
+    """DRF's CharField took 5 for "5" and tags [1, 2] for "1" and "2" (contract audit)."""
+    device = DeviceFactory(location="lab", owner="ops", hostname="web-1", description="")
+    response = api.patch(f"/api/devices/{device.pk}", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {field: ["Not a valid string."]}
+    device.refresh_from_db()
+    assert (device.location, device.owner, device.hostname) == ("lab", "ops", "web-1")
+
+
+def test_tags_of_another_json_type_are_a_400_naming_them(api):
+    device = DeviceFactory()
+    response = api.patch(f"/api/devices/{device.pk}", {"tags": [1, 2]}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["tags"]
+    assert not device.tags.exists()
+
+
 def test_patch_ignores_read_only_fields(api):
     device = DeviceFactory(machine_id="", location="lab")
     response = api.patch(

@@ -109,6 +109,9 @@ def test_the_scheme_rule_holds_when_editing_too(api):
         ({"label": "x" * 201, "url": "https://example.com"}, "label"),
         ({"label": "x"}, "url"),
         ({"label": "x", "url": "https://example.com/" + "a" * 2000}, "url"),
+        # JSON of another type: DRF stored the label 5 as "5" (contract audit)
+        ({"label": 5, "url": "https://example.com"}, "label"),
+        ({"label": "x", "url": 5}, "url"),
     ],
 )
 def test_invalid_fields_are_named_in_a_400(api, device, payload, field):
