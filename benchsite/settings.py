@@ -116,11 +116,7 @@ NOTIFY_RETRY_HOURS = within("NOTIFY_RETRY_HOURS", env.float("NOTIFY_RETRY_HOURS"
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 if SITE_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", SITE_URL):
     raise ImproperlyConfigured(f"SITE_URL must be http(s)://host[:port], not {SITE_URL!r}.")
-if NOTIFY_URLS and not SITE_URL:
-    raise ImproperlyConfigured(
-        "NOTIFY_URLS needs SITE_URL, the address people open the admin at (e.g. "
-        "http://bench.lan:8007): each notification links to the device's page there."
-    )
+# NOTIFY_URLS without it: notifications give the page's path (insights.checks warns)
 # GET /metrics without a token (Prometheus on a trusted network): fleet figures, no secrets.
 METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
 

@@ -17,3 +17,20 @@ def check_notify_urls(app_configs, **kwargs) -> list[checks.CheckMessage]:
         for url in settings.NOTIFY_URLS
         if delivery.instantiate(url) is None
     ]
+
+
+@checks.register()
+def check_site_url(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Notifications without SITE_URL still go out, with the device page's path in place of a
+    link: said at `manage.py check` and migrate (scripts/serve runs it at every start)."""
+    if not settings.NOTIFY_URLS or settings.SITE_URL:
+        return []
+    return [
+        checks.Warning(
+            "NOTIFY_URLS without SITE_URL: each notification gives the device page's path "
+            "(/admin/inventory/device/7/change/), not a link people can open.",
+            hint="Set SITE_URL to the address people open the admin at, e.g. "
+            "http://bench.lan:8007.",
+            id="insights.W001",
+        )
+    ]

@@ -55,7 +55,9 @@ def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
         lines.append(f"Opened {when(item.opened_at)}.")
         kind = "failure" if item.severity == Severity.CRITICAL else "warning"
     if item.closed_by != DEVICE_DELETED:  # a deleted device's page is no more
-        lines.append(device_admin_url(item.device_id))
+        url = device_admin_url(item.device_id)
+        # without SITE_URL, the page's path: no link, but where to look (insights.checks warns)
+        lines.append(url if settings.SITE_URL else f"{url} on this server (no SITE_URL set)")
     return Notification(title=title, body="\n".join(lines), type=kind)
 
 

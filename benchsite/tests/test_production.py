@@ -94,7 +94,6 @@ def test_debug_is_off_unless_asked():
     ("env", "said"),
     [
         ({"SECRET_KEY": ""}, "SECRET_KEY is missing"),
-        ({"NOTIFY_URLS": "json://127.0.0.1:9/hook", "SITE_URL": ""}, "NOTIFY_URLS needs SITE_URL"),
         ({"SCORE_WEIGHTS": "cpu=x"}, "SCORE_WEIGHTS"),
         # values that did not parse ended in a traceback naming no variable, or started wrongly
         ({"PORT": "abc"}, "PORT='abc' is not a valid value"),

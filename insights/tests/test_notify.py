@@ -142,6 +142,24 @@ def test_a_failing_disk_notifies_once_when_it_opens_and_once_when_it_resolves(
     ]
 
 
+def test_without_site_url_a_notification_gives_the_device_page_s_path(
+    notify_to, receiver, run, settings
+):
+    """NOTIFY_URLS alone, as the contract configures notifications: the server refused to
+    start without SITE_URL (contract audit); it sends, with the page's path (check: a
+    warning)."""
+    notify_to(receiver.url)
+    settings.SITE_URL = ""
+    body = run(hours_ago=1, disks=FAILED)
+    sent()
+
+    (opened,) = receiver.messages
+    assert opened["title"] == "nas: smart_failing"
+    assert opened["message"].splitlines()[-1] == (
+        f"/admin/inventory/device/{body['device_id']}/change/ on this server (no SITE_URL set)"
+    )
+
+
 def test_acknowledging_an_item_notifies_it_resolved_by_whom(notify_to, receiver, run, api):
     notify_to(receiver.url)
     run(hours_ago=1, disks=[disk(smart_health="PASSED", reallocated_sectors=1)])
@@ -589,7 +607,7 @@ def manage(*args, **env):
 
 
 @pytest.mark.django_db(transaction=False)
-def test_notify_urls_are_read_space_or_comma_separated_and_need_site_url():
+def test_notify_urls_are_read_space_or_comma_separated_and_want_site_url():
     urls = "json://127.0.0.1:9/a, ntfy://ntfy.example/topic\n json://127.0.0.1:9/b"
     show = "from django.conf import settings; print(settings.NOTIFY_URLS)"
     done = manage("shell", "-v", "0", "-c", show, NOTIFY_URLS=urls, SITE_URL="http://bench.lan/")
@@ -597,8 +615,10 @@ def test_notify_urls_are_read_space_or_comma_separated_and_need_site_url():
         ["json://127.0.0.1:9/a", "ntfy://ntfy.example/topic", "json://127.0.0.1:9/b"]
     ), done.stderr
 
-    refused = manage("check", NOTIFY_URLS=urls, SITE_URL="")
-    assert refused.returncode != 0 and "NOTIFY_URLS needs SITE_URL" in refused.stderr
+    # without SITE_URL the server starts, warned that notifications carry no link
+    warned = manage("check", NOTIFY_URLS=urls, SITE_URL="")
+    assert warned.returncode == 0 and "insights.W001" in warned.stderr, warned.stderr
+    assert "insights.W001" not in manage("check", NOTIFY_URLS=urls, SITE_URL=SITE).stderr
 
     checked = manage("check", NOTIFY_URLS="nope://host/x", SITE_URL="http://bench.lan")
     assert checked.returncode != 0 and "insights.E001" in checked.stderr
