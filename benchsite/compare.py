@@ -25,7 +25,7 @@ from inventory.schema import CATEGORIES
 
 from .auth import may_view
 from .lookup import MAX_ID, whole_number
-from .templatetags.humanize_scores import filesizeformat_mb
+from .templatetags.humanize_scores import filesizeformat_mb, partial_global
 
 MIN_DEVICES, MAX_DEVICES = 2, 10
 HARDWARE_KEYS = ("cpu_model", "cores", "threads", "ram_total_mb", "gpu_model", "disks", "os")
@@ -236,13 +236,20 @@ def compare_rows(comparison: dict[str, Any]) -> dict[str, list]:
         left_out = [key in item["ranking_excluded_categories"] for item in items]
         best = _best([None if out else v for v, out in zip(values, left_out, strict=True)])
         label = "global" if key == "global" else next(c.label for c in CATEGORIES if c.name == key)
+        # a global score of fewer categories says so (3 of 5), as in the ranking
+        notes = [
+            partial_global(item["scores"], item["ranking_excluded_categories"])
+            if key == "global"
+            else ""
+            for item in items
+        ]
         scores.append(
             {
                 "key": key,
                 "label": label,
                 "cells": [
-                    (v, v is not None and v == best and not out, out)
-                    for v, out in zip(values, left_out, strict=True)
+                    (v, v is not None and v == best and not out, out, note)
+                    for v, out, note in zip(values, left_out, notes, strict=True)
                 ],
             }
         )

@@ -44,7 +44,7 @@ from .pagination import KeysFirstPaginator
 from .records_admin import cpu_model_cell
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
-from .templatetags.humanize_scores import run_badge, uncounted
+from .templatetags.humanize_scores import partial_mark, run_badge, uncounted
 
 # a document named in a history line: by the admin ("Added document “a.pdf”.") or the API
 # ('Added through the API: document "a.pdf" (manual).')
@@ -63,7 +63,9 @@ def _score_column(name: str, label: str, *, strong: bool = False):
             return "–"
         if category in (device.ranking_excluded or ()):
             return uncounted(value)
-        return format_html("<strong>{}</strong>", f"{value:.1f}") if strong else f"{value:.1f}"
+        if not strong:
+            return f"{value:.1f}"
+        return format_html("<strong>{}</strong>{}", f"{value:.1f}", partial_mark(device))
 
     column.__name__ = name
     return column

@@ -5,6 +5,7 @@ from django.utils.timesince import timesince
 
 from benchmarks.validity import badge, reasons_text
 from benchsite.records_admin import cpu_short, local_time, score_text
+from inventory.schema import CATEGORIES
 
 register = template.Library()
 
@@ -36,6 +37,36 @@ def uncounted(value, suffix="") -> str:
     return format_html(
         '<span class="bt-skipped" title="{}">{}{}</span>', NOT_COUNTED, score(value), suffix
     )
+
+
+def partial_global(scores, excluded=()) -> str:
+    """Beside a global score drawn from fewer than every category ("3 of 5"): the global score
+    weighs the categories measured among themselves, so a machine run with --skip-network
+    --skip-gpu ranks beside machines measured in all five; this says so where it is ranked.
+    `scores`: "global" and each category's figure; `excluded`: those its run left out (a
+    network measured on loopback)."""
+    if scores.get("global") is None:
+        return ""
+    missing = [c for c in CATEGORIES if scores.get(c.name) is None or c.name in excluded]
+    if not missing:
+        return ""
+    counted, total = len(CATEGORIES) - len(missing), len(CATEGORIES)
+    return format_html(
+        '<abbr class="bt-partial" title="{}">{} of {}</abbr>',
+        f"a global score of {counted} of {total} categories, weighted among themselves: "
+        f"{', '.join(c.label for c in missing)} not counted (not measured, or measured on "
+        "loopback)",
+        counted,
+        total,
+    )
+
+
+@register.simple_tag
+def partial_mark(device) -> str:
+    """partial_global for a device's ranking figures."""
+    scores = {c.name: getattr(device, f"{c.name}_score") for c in CATEGORIES}
+    scores["global"] = device.global_score
+    return partial_global(scores, device.ranking_excluded or ())
 
 
 # a score for people: one decimal, an en dash when not measured (records_admin.score_text)

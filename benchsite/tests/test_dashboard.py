@@ -330,6 +330,34 @@ def test_a_network_measured_on_loopback_gets_no_bar_and_scales_no_one_elses(admi
     assert 'title="measured on loopback: not in the global score">2165.0<' in devices
 
 
+def test_a_global_score_of_fewer_categories_says_so_wherever_it_is_ranked(admin_client):
+    """A machine run with --skip-network --skip-gpu ranked above fully measured ones with
+    nothing on its global score to say it weighs three categories (UX audit)."""
+    full = {"network_score": 90.0, "gpu_score": 80.0}
+    BenchmarkFactory(device__hostname="desk", cpu_score=100.0, **full)
+    vm = BenchmarkFactory(device__hostname="vm", cpu_score=300.0).device  # no network nor GPU
+    loop = BenchmarkFactory(
+        device__hostname="self", **full, excluded_categories=["network"]
+    ).device  # its network measured on loopback: not counted
+    said = "3 of 5</abbr>"
+    title = 'title="a global score of 3 of 5 categories, weighted among themselves: network, GPU'
+
+    html = admin_client.get("/admin/").content.decode()
+    rows = dict(re.findall(r'data-hostname="([^"]+)">(.*?)</tr>', html, flags=re.S))
+    assert said in rows["vm"] and title in rows["vm"]
+    assert "4 of 5</abbr>" in rows["self"]
+    assert "bt-partial" not in rows["desk"]
+
+    devices = admin_client.get("/admin/inventory/device/").content.decode()
+    assert devices.count(said) == 1 and devices.count("4 of 5</abbr>") == 1
+    page = admin_client.get(f"/admin/inventory/device/{vm.pk}/change/").content.decode()
+    assert title in page
+    compared = admin_client.get(
+        "/admin/inventory/device/compare/", {"devices": f"{vm.pk},{loop.pk}"}
+    ).content.decode()
+    assert said in compared and "4 of 5</abbr>" in compared
+
+
 def test_devices_never_benchmarked_are_named_under_the_ranking(admin_client):
     BenchmarkFactory(device__hostname="ranked")
     for name in ("new-box", "nas-2"):
