@@ -176,6 +176,21 @@ def test_the_device_page_tells_what_needs_attention(page):
     assert page.locator("#disks .bt-badge").count() >= 3
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400
     shot(page, "device-attention")
+    # at 1024 px (sidebar open) the failing disk's health shows without scrolling the table:
+    # it was the 7th of 8 columns, off to the right (UX audit)
+    page.set_viewport_size({"width": 1024, "height": 900})
+    failed = page.locator("#disks .bt-bad").first
+    page.evaluate(
+        "y => window.scrollTo(0, y)",
+        failed.evaluate("e => e.getBoundingClientRect().top + scrollY - 200"),
+    )
+    seen = failed.evaluate(
+        """e => { const r = e.getBoundingClientRect();
+                  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                  return r.right <= innerWidth && (hit === e || e.contains(hit)); }"""
+    )
+    page.set_viewport_size({"width": 1400, "height": 900})
+    assert seen, "the failing disk's SMART badge is out of sight at 1024 px"
     page.locator("#attention-items button").first.click()
     page.wait_for_selector(".messagelist")
     assert "Acknowledged" in page.locator(".messagelist").inner_text()
