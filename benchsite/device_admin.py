@@ -149,6 +149,12 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     inlines = (ManufacturerLinkInline, DocumentInline)
     actions = (export_csv, compare_selected)
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "tags":
+            # the field finds tags, it does not make them: typing a new one found nothing
+            kwargs["help_text"] = "Type to find a tag; a new tag: the + beside the field."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     # the hardware (the CPU model's column, a search by a serial or an address) is shown to who
     # may view it, as the device page shows it
     def get_search_fields(self, request):

@@ -51,3 +51,12 @@ def test_the_tag_list_links_to_the_devices_for_who_may_open_them(admin_client):
 
     assert 'class="field-machines">1</td>' in page
     assert "/admin/inventory/device/?tags__id__exact=" not in page
+
+
+def test_the_device_page_says_how_to_make_a_new_tag(admin_client):
+    """Typing a new tag in the field found nothing, and nothing said that the + makes one (UX
+    audit)."""
+    device = DeviceFactory()
+    page = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+    tags = page.split('id="id_tags"', 1)[1].split("</div>", 3)
+    assert "Type to find a tag; a new tag: the + beside the field." in "".join(tags)
