@@ -252,6 +252,33 @@ def test_ten_machines_compared_side_by_side(page, server):
     shot(page, "compare-10")
 
 
+def test_on_a_phone_the_compared_figures_keep_their_labels(browser, server):  # noqa: F811
+    """At 390 px one machine fits: scrolled to the others, the labels (global, CPU, RAM…)
+    went off-screen with them and the numbers had none (UX audit)."""
+    with logged_in(browser, server, width=390, height=800) as page:
+        page.goto(f"{server.url}/admin/inventory/device/")
+        ids = page.locator("#result_list tbody input.action-select").evaluate_all(
+            "boxes => boxes.slice(0, 4).map(box => box.value)"
+        )
+        page.goto(f"{server.url}/admin/inventory/device/compare/?devices={','.join(ids)}")
+        page.wait_for_selector("#fleet-compare")
+        page.locator("#fleet-compare").evaluate(
+            "table => { const box = table.closest('.bt-scroll');"
+            " box.scrollLeft = box.scrollWidth; }"
+        )
+        label = page.locator("#fleet-compare tr[data-row=global] th")
+        last = page.locator("#fleet-compare tr[data-row=global] td").last
+        shot(page, "compare-390-scrolled")
+        assert label.bounding_box()["x"] >= 0
+        # the label is seen, over the machines scrolled under it, beside the last machine
+        seen = label.evaluate(
+            """th => { const r = th.getBoundingClientRect();
+                       const hit = document.elementFromPoint(r.left + 5, r.top + r.height / 2);
+                       return hit === th; }"""
+        )
+        assert seen and last.bounding_box()["x"] + last.bounding_box()["width"] <= 390
+
+
 def test_import_csv_previews_then_applies(page, server, tmp_path):
     spreadsheet = tmp_path / "inventory.csv"
     spreadsheet.write_text(
