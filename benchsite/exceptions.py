@@ -2,6 +2,7 @@
 403 and 404 are pages of the admin."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -14,6 +15,7 @@ from django.core.exceptions import (
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.utils.html import escape
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,6 +41,19 @@ class DatabaseUnavailable(APIException):
 
 
 DATABASE_RETRY_S = 30
+MSG_DISK_FULL = (
+    "The server's disk is full: nothing was stored. Free space where its database is "
+    "(DATABASE_URL), then send it again."
+)
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """A write refused for want of disk space: SQLite's SQLITE_FULL ("database or disk is
+    full"), PostgreSQL's disk_full (53100). Not the database away: saying "unavailable" sent
+    people looking at a server that was up (failure-injection audit)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    return "disk is full" in str(exc) or getattr(exc.__cause__, "sqlstate", None) == "53100"
 
 
 # SQLite says these of a query the code got wrong, not of a database away: a 500 (a bug), not a
@@ -54,7 +69,8 @@ def exception_handler(exc, context):
         # the database down, restarting, unreachable or not migrated (/api/health says which):
         # a client tries again later, as after a proxy's 503; logged, as it may be a bug too
         logger.error("database error in %s", _view_name(context), exc_info=exc)
-        response = drf_exception_handler(DatabaseUnavailable(), context)
+        refused = DatabaseUnavailable(MSG_DISK_FULL) if disk_full(exc) else DatabaseUnavailable()
+        response = drf_exception_handler(refused, context)
         response["Retry-After"] = str(DATABASE_RETRY_S)
         return response
     if isinstance(exc, RequestDataTooBig):
@@ -137,6 +153,19 @@ def _admin_page(request, template: str, status_code: int, exception) -> HttpResp
 
 
 def json_server_error(request):
+    """500 handler, called while the exception is handled: a full disk is said as such (an
+    admin login that could not save its session was a bare "Server Error (500)")."""
+    if disk_full(sys.exc_info()[1]):
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": MSG_DISK_FULL}, status=503)
+        else:
+            response = HttpResponse(
+                f"<!doctype html><title>Disk full</title><h1>The server's disk is full</h1>"
+                f"<p>{escape(MSG_DISK_FULL)}</p>",
+                status=503,
+            )
+        response["Retry-After"] = str(DATABASE_RETRY_S)
+        return response
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Internal server error."}, status=500)
     from django.views.defaults import server_error

@@ -1,5 +1,6 @@
 """Health, schema, the bench.sh download, JSON errors and startup checks."""
 
+import contextlib
 import os
 import re
 import subprocess
@@ -282,6 +283,71 @@ def test_an_api_request_while_the_database_is_unreachable_is_a_503_to_retry(
         assert response.status_code == 503
         assert response["Retry-After"] == "30"
         assert response.json() == {"detail": "The database is unavailable; send it again later."}
+
+
+sqlite_only = pytest.mark.skipif(
+    "DATABASE_URL" in os.environ and os.environ["DATABASE_URL"].startswith("postgres"),
+    reason="a full database made with SQLite's max_page_count",
+)
+
+
+@contextlib.contextmanager
+def database_full():
+    """SQLite refuses every write that needs a page more (SQLITE_FULL, "database or disk is
+    full"), as on a full disk."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count = {pages}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA max_page_count = 1073741823")
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_a_submission_on_a_full_disk_is_told_so_and_stores_nothing(api, example):
+    """It was told "The database is unavailable" while /api/health said all was well: people
+    looked at a database that was up (failure-injection audit)."""
+    from benchmarks.models import Benchmark
+    from inventory.models import Device
+
+    with database_full():
+        response = api.post("/api/benchmark", example, format="json")
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert response.json() == {
+        "detail": "The server's disk is full: nothing was stored. Free space where its "
+        "database is (DATABASE_URL), then send it again."
+    }
+    assert (Device.objects.count(), Benchmark.objects.count()) == (0, 0)
+    assert api.post("/api/benchmark", example, format="json").status_code == 201
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)  # the page's own transaction rolls back, not the test's
+def test_an_admin_page_that_cannot_save_on_a_full_disk_says_so(admin_client):
+    """A bare "Server Error (500)" (failure-injection audit)."""
+    from inventory.tests.factories import DeviceFactory
+
+    device = DeviceFactory(hostname="nas")
+    admin_client.raise_request_exception = False
+    data = {
+        "hostname": "nas",
+        "description": "x" * 200_000,  # pages more than the database has
+        "links-TOTAL_FORMS": 0,
+        "links-INITIAL_FORMS": 0,
+        "documents-TOTAL_FORMS": 0,
+        "documents-INITIAL_FORMS": 0,
+    }
+    with database_full():
+        response = admin_client.post(f"/admin/inventory/device/{device.pk}/change/", data)
+    assert response.status_code == 503, response.content[:300]
+    assert b"The server&#x27;s disk is full" in response.content
+    device.refresh_from_db()
+    assert device.description == ""
 
 
 @pytest.mark.django_db
