@@ -9,6 +9,7 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchsite.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from django.db import InterfaceError, OperationalError
 
     try:
         execute_from_command_line(sys.argv)
@@ -18,6 +19,18 @@ def main():
         if "--traceback" in sys.argv:
             raise
         sys.exit(f"Configuration error: {error}")
+    except (OperationalError, InterfaceError) as error:
+        # the database down, unreachable or refusing a write (a full disk): one line, as
+        # above (export, backup, import… ended in 90 lines of traceback)
+        if "--traceback" in sys.argv:
+            raise
+        said = " ".join(str(error).split())  # one line: psycopg says it in two
+        where = (
+            "the disk where the database is is full"
+            if "disk is full" in said
+            else "is the database at DATABASE_URL running and reachable?"
+        )
+        sys.exit(f"Database error: {said} ({where})")
 
 
 if __name__ == "__main__":

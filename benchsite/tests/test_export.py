@@ -339,3 +339,43 @@ def test_an_export_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
 
     assert first.startswith(b"id,")
     assert errors == b""  # no BrokenPipeError traceback
+
+
+@engine_independent
+def test_an_export_to_a_full_disk_or_without_a_database_says_it_in_a_line(tmp_path):
+    """`export > file` on a full disk, and any command with the database away, ended in a
+    traceback of some 90 lines (failure-injection audit)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "ENV_FILE": "/nonexistent",
+        "DEBUG": "true",
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=120)
+
+    with open("/dev/full", "w") as full:  # every write: ENOSPC
+        done = subprocess.run(
+            [*manage, "export", "--format", "json"],
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "CommandError: Could not write to standard output: No space left on device; what was "
+        "written is incomplete (--output FILE writes a whole file or none)."
+    )
+
+    # nothing listens on port 1: the connection is refused
+    away = {**env, "DATABASE_URL": "postgres://bench:pw@127.0.0.1:1/bench"}
+    for command in (["export", "--format", "csv"], ["backup"], ["rescore", "--dry-run"]):
+        done = subprocess.run(
+            [*manage, *command], env=away, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 1, command
+        [line] = done.stderr.strip().splitlines()
+        assert line.startswith("Database error: ") and "Traceback" not in done.stderr
+        assert line.endswith("(is the database at DATABASE_URL running and reachable?)")

@@ -37,6 +37,14 @@ class Command(BaseCommand):
                 # for Python to flush into the closed pipe at exit
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return
+            except OSError as exc:
+                # a full disk under `export > file`: said, not a traceback; what was written
+                # is cut short, which the non-zero exit tells (--output writes whole or not)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise CommandError(
+                    f"Could not write to standard output: {exc.strerror or exc}; what was "
+                    "written is incomplete (--output FILE writes a whole file or none)."
+                ) from None
             # the data owns stdout; the summary goes to stderr
             self.stderr.write(f"Exported {stream.rows} {what}.", style_func=lambda s: s)
             return
