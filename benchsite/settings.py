@@ -205,6 +205,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # a server that accepts the connection and never answers (hung, a host gone behind a
+    # router) held each request for libpq's own wait, some two minutes (failure-injection
+    # audit): 10 s, then a 503; ?connect_timeout= in DATABASE_URL sets another
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -488,3 +488,36 @@ def test_a_dotenv_reads_comments_as_a_shell_does(tmp_path):
         "1 False True ['json://127.0.0.1:9/#alerts'] 43",
         "1",
     ]
+
+
+@engine_independent
+def test_a_postgresql_server_that_never_answers_is_given_up_on_with_a_line():
+    """A hung PostgreSQL (it accepts the connection, then says nothing) held every request
+    and command for libpq's own wait (failure-injection audit): 10 s, then an error."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held = []
+    threading.Thread(
+        target=lambda: held.extend(iter(lambda: listener.accept()[0], None)), daemon=True
+    ).start()
+    url = f"postgres://bench:pw@127.0.0.1:{listener.getsockname()[1]}/bench"
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, "manage.py", "export", "--format", "csv"],
+            cwd=ROOT,
+            env={**os.environ, "ENV_FILE": "/nonexistent/.env", "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        listener.close()
+    assert done.returncode == 1
+    assert done.stderr.startswith("Database error: ") and "timeout expired" in done.stderr
+    assert time.monotonic() - started < 30
