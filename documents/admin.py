@@ -109,10 +109,7 @@ class DocumentFormSet(BaseInlineFormSet):
             services.document_delete(document=obj)
 
 
-MSG_STORAGE_DOWN = (
-    "The document storage did not answer (DOCUMENT_STORAGE): nothing on this page was saved. "
-    "Try again once it is back."
-)
+NOTHING_SAVED = "nothing on this page was saved"
 
 
 class DocumentUploads:
@@ -132,13 +129,15 @@ class DocumentUploads:
             if not storage.is_unavailable(exc):
                 raise
             logger.error("document storage failed: %s", exc, exc_info=exc)
+            failed = exc
         # the page's transaction is over: nothing references these files any more
         for document in getattr(request, "documents_stored", ()):
             with suppress(Exception):  # the storage is failing: check_documents lists leftovers
                 services.document_file_release(
                     sha256=document.sha256, stored_name=document.stored_name
                 )
-        messages.error(request, MSG_STORAGE_DOWN)
+        # the disk's own words and the setting (a full UPLOAD_DIR "did not answer")
+        messages.error(request, storage.failure_said(failed, nothing_saved=NOTHING_SAVED))
         return HttpResponseRedirect(request.get_full_path())
 
 

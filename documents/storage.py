@@ -286,6 +286,27 @@ def is_unavailable(exc: BaseException) -> bool:
     return botocore is not None and isinstance(exc, botocore.BotoCoreError | botocore.ClientError)
 
 
+def where() -> str:
+    """The storage as the settings name it: "UPLOAD_DIR /srv/uploads", "the S3 bucket
+    (DOCUMENT_STORAGE=s3)"."""
+    root = local_path()
+    return f"UPLOAD_DIR {root}" if root is not None else "the S3 bucket (DOCUMENT_STORAGE=s3)"
+
+
+def failure_said(exc: BaseException, *, nothing_saved: str) -> str:
+    """A storage failure (is_unavailable) as people read it: a disk's own words ("No space
+    left on device", "Read-only file system") and which setting the storage is, or that an
+    object store did not answer; then `nothing_saved` ("nothing was changed")."""
+    reason = exc.strerror if isinstance(exc, OSError) and local_path() is not None else None
+    if reason:
+        return f"The document storage failed: {reason} ({where()}); {nothing_saved}. " + (
+            "Try again once it is fixed."
+        )
+    return f"The document storage did not answer ({where()}); {nothing_saved}. " + (
+        "Try again once it is back."
+    )
+
+
 def remove(name: str) -> None:
     default_storage.delete(name)
 

@@ -28,19 +28,11 @@ from .serializers import DocumentSerializer, DocumentUploadSerializer
 logger = logging.getLogger(__name__)
 
 MSG_FILE_MISSING = "The stored file of this document is missing."
-MSG_STORAGE_DOWN = (
-    "The document storage did not answer (DOCUMENT_STORAGE); nothing was changed. Try again "
-    "once it is back."
-)
-MSG_STORAGE_FAILED = (
-    "The document storage failed: {reason} (DOCUMENT_STORAGE); nothing was changed. Try again "
-    "once it is fixed."
-)
 
 
 class StorageUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = MSG_STORAGE_DOWN
+    default_detail = "The document storage did not answer; nothing was changed."
     default_code = "storage_unavailable"
 
 
@@ -68,8 +60,7 @@ class StorageErrors:
     def handle_exception(self, exc):
         if storage.is_unavailable(exc):
             logger.error("document storage failed: %s", exc, exc_info=exc)
-            reason = exc.strerror if isinstance(exc, OSError) else None  # a disk's own words
-            exc = StorageUnavailable(MSG_STORAGE_FAILED.format(reason=reason) if reason else None)
+            exc = StorageUnavailable(storage.failure_said(exc, nothing_saved="nothing was changed"))
         return super().handle_exception(exc)
 
 

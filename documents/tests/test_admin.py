@@ -1,6 +1,7 @@
 """Documents in the admin: uploads on the device page, the changelist, deletes via services."""
 
 import errno
+import html
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -112,8 +113,11 @@ def test_a_storage_that_fails_while_the_page_is_saved_is_a_message_and_leaves_no
     response = admin_client.post(device_url(device), data, follow=True)
 
     assert response.status_code == 200
-    assert "The document storage did not answer" in response.content.decode()
-    assert "nothing on this page was saved" in response.content.decode()
+    # the disk's own words and the setting: a full UPLOAD_DIR "did not answer" (audit)
+    assert (
+        f"The document storage failed: No space left on device (UPLOAD_DIR {storage.local_path()}"
+        "); nothing on this page was saved." in html.unescape(response.content.decode())
+    )
     assert not Document.objects.exists()
     assert Device.objects.get(pk=device.pk).location != "rack-9"
     assert len(calls) == 2 and stored_files() == []  # the first file given back

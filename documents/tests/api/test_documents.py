@@ -213,10 +213,34 @@ def test_a_full_disk_is_a_503_that_says_so(api, device, monkeypatch, stored_file
     response = post_file(api, device, files.pdf_bytes("manual"), "manual.pdf")
 
     assert response.status_code == 503
-    assert response.json()["detail"].startswith(
-        "The document storage failed: No space left on device (DOCUMENT_STORAGE); nothing"
+    assert response.json()["detail"] == (
+        f"The document storage failed: No space left on device (UPLOAD_DIR "
+        f"{storage.local_path()}); nothing was changed. Try again once it is fixed."
     )
     assert Document.objects.count() == 0 and stored_files() == []
+
+
+def test_an_upload_dir_that_is_no_directory_is_named_in_the_503(api, device, settings, tmp_path):
+    """UPLOAD_DIR set to a file: every upload was "The document storage failed: Not a
+    directory (DOCUMENT_STORAGE)", naming no setting that could be fixed (audit)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker / "uploads")},
+        },
+    }
+
+    response = post_file(api, device, files.pdf_bytes("manual"), "manual.pdf")
+
+    assert response.status_code == 503
+    assert response.json()["detail"] == (
+        f"The document storage failed: Not a directory (UPLOAD_DIR {blocker / 'uploads'}); "
+        "nothing was changed. Try again once it is fixed."
+    )
+    assert Document.objects.count() == 0
 
 
 def test_a_file_over_max_upload_mb_is_refused_with_413(api, device, settings, stored_files):
