@@ -1,5 +1,7 @@
 """What every part of a backup shares: its errors and the row counts of the manifest."""
 
+from pathlib import Path
+
 from django.apps import apps
 
 
@@ -9,6 +11,17 @@ class BackupError(Exception):
 
 class RestoreError(Exception):
     """An archive that is refused, or a restore that failed."""
+
+
+def not_a_directory(directory: Path) -> str | None:
+    """What is wrong with `directory` as a place to write archives when it is a file (a
+    setting pointed at the wrong path said only "File exists"); None otherwise."""
+    if directory.exists() and not directory.is_dir():
+        return (
+            f"{directory} is a file, not a directory: set BACKUP_DIR (or --output-dir) to a "
+            "directory."
+        )
+    return None
 
 
 def describe(exc: BaseException) -> str:

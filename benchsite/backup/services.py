@@ -33,7 +33,7 @@ from .archive import (
     extract,
     remove_leftovers,
 )
-from .common import BackupError, RestoreError, count_rows, describe
+from .common import BackupError, RestoreError, count_rows, describe, not_a_directory
 
 ENGINES = {"sqlite": sqlite, "postgresql": postgresql}
 
@@ -92,6 +92,8 @@ def backup_create(
     if keep is not None and keep < 1:
         raise BackupError("--keep must be at least 1 (the archive just written is kept).")
     directory = Path(output_dir or settings.BACKUP_DIR)
+    if wrong := not_a_directory(directory):
+        raise BackupError(f"Backup failed: {wrong} No archive was written.")
     upload_dir = storage.local_path()
     if (
         upload_dir is not None
@@ -232,6 +234,8 @@ def backup_restore(
     info = info or backup_verify(archive=archive)
     backup_check_restorable(info=info, alias=alias)
     directory = Path(settings.BACKUP_DIR)
+    if wrong := not_a_directory(directory):
+        raise RestoreError(f"Cannot restore: {wrong} Nothing was changed.")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         # beside the archives, not in the storage: a killed restore's leftovers are then

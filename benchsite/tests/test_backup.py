@@ -428,6 +428,23 @@ class DiskFullAfter:
         return getattr(self._handle, name)
 
 
+def test_a_backup_dir_that_is_a_file_is_said_to_be_one(site, settings, tmp_path):
+    """ "Backup failed: File exists (…)" and "Cannot prepare …: File exists" named no setting
+    (failure-injection audit)."""
+    call_command("backup", stdout=io.StringIO())
+    [archive_path] = Path(settings.BACKUP_DIR).iterdir()
+    settings.BACKUP_DIR = tmp_path / "a-file"
+    settings.BACKUP_DIR.write_text("not a directory")
+    said = f"{settings.BACKUP_DIR} is a file, not a directory: set BACKUP_DIR (or --output-dir)"
+
+    with pytest.raises(CommandError) as backup:
+        call_command("backup", stdout=io.StringIO())
+    assert said in str(backup.value) and "No archive was written." in str(backup.value)
+    with pytest.raises(CommandError) as restore:
+        call_command("restore", str(archive_path), "--noinput", stdout=io.StringIO())
+    assert said in str(restore.value) and "Nothing was changed." in str(restore.value)
+
+
 def test_disk_full_leaves_no_partial_archive(site, monkeypatch):
     real = archive.atomic_file
 
