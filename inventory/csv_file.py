@@ -89,8 +89,14 @@ MSG_TOO_LONG = "{name} is {length} characters long; at most {limit}."
 MSG_NUL = "{name} contains a NUL character."
 MSG_EXTRA_CELLS = (
     "{count} cells where the first line names {columns} columns: is a value with the "
-    'separator in it unquoted? (write "Building 3, Floor 2" in quotes)'
+    "separator in it unquoted? ({quoted})"
 )
+# how a value holding the file's separator is written (a semicolon file's hint showed a comma)
+QUOTED = {
+    ",": 'write "Building 3, Floor 2" in quotes',
+    ";": 'write "Building 3; Floor 2" in quotes',
+    "\t": "a value with a tab in it goes in quotes",
+}
 MSG_TAGS_JSON = "tags starts with '[' but is not a JSON list of names ({problem})."
 MSG_TAG_TOO_LONG = "tag {tag!r} is longer than {limit} characters."
 MSG_TOO_MANY_TAGS = "more than {limit} tags."
@@ -164,9 +170,9 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(first line, cells) of each CSV record; a quoted cell may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = 1
     while True:
         try:
@@ -258,7 +264,8 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     """The rows of a CSV file, checked; ImportFileError naming every bad line otherwise."""
     max_rows = MAX_ROWS if max_rows is None else max_rows
     text, notes = _decode(data)
-    records = _records(text)
+    delimiter = _delimiter(text)
+    records = _records(text, delimiter)
     header = next(records, None)
     if header is None or not any(cell.strip() for cell in header[1]):
         blank = header is not None and text.strip()
@@ -291,7 +298,12 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
             {name: cells[index] if index < len(cells) else "" for index, name in wanted}
         )
         if any(cell.strip() for cell in cells[len(names) :]):  # and may leave empty ones
-            problems.insert(0, MSG_EXTRA_CELLS.format(count=len(cells), columns=len(names)))
+            problems.insert(
+                0,
+                MSG_EXTRA_CELLS.format(
+                    count=len(cells), columns=len(names), quoted=QUOTED[delimiter]
+                ),
+            )
         key = values.get("hostname", "").lower()
         if key and key in seen:
             problems.append(

@@ -127,6 +127,11 @@ def test_an_unchanged_file_changes_nothing_and_logs_nothing(tmp_path):
             "line 2: 4 cells where the first line names 3 columns: is a value with the separator "
             'in it unquoted? (write "Building 3, Floor 2" in quotes)',
         ),
+        (  # a semicolon file's hint showed the value with a comma (UX audit)
+            "hostname;location;owner\nm-04;Building 3; Floor 2;alice\n",
+            "line 2: 4 cells where the first line names 3 columns: is a value with the separator "
+            'in it unquoted? (write "Building 3; Floor 2" in quotes)',
+        ),
     ],
 )
 def test_a_bad_file_names_the_line_and_writes_nothing(tmp_path, text, message):
