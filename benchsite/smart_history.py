@@ -44,7 +44,7 @@ def smart_disk(history: list[dict], disk: str) -> dict:
     return {
         "spans": spans[:SPANS_SHOWN],
         "earlier": earlier,
-        "chart": _chart(history, {"temperature_c": "temperature"}, f"Temperature of {disk}"),
+        "chart": _chart(history, {"temperature_c": "temp. °C"}, f"Temperature of {disk} in °C"),
         "counters_chart": _chart(history, COUNTER_SERIES, f"SMART counters of {disk}"),
     }
 

@@ -204,6 +204,16 @@ def test_device_page_tells_the_machines_story(page):
     assert "PASSED" in page.locator("#disks").inner_text()
     assert page.locator("#score-history svg polyline").count() >= 6
     assert "changed: RAM 64→128 GB" in page.locator("#history").inner_text()
+    # a disk's temperature chart, drawn smaller than its 900 × 280 units: its text still
+    # reads at 10 px or more (11 units came out as 8 px; UX audit), its unit said
+    chart = page.locator("#smart-1-temperature svg")
+    assert "°C" in chart.get_attribute("aria-label")
+    drawn = chart.locator(".bt-axis").first.evaluate(
+        """text => { const box = text.ownerSVGElement.getBoundingClientRect();
+                     const scale = Math.min(box.width / 900, box.height / 280);
+                     return parseFloat(getComputedStyle(text).fontSize) * scale; }"""
+    )
+    assert drawn >= 10, drawn
     shot(page, "device")
 
 

@@ -260,7 +260,7 @@ def test_device_page_query_count_is_flat_with_long_histories(
     # the SMART history reads every snapshot's readings (the newest 50 were read), and its
     # chart draws at most 120 points however long the history
     chart = html.split('id="smart-1-temperature"', 1)[1].split("</svg>", 1)[0]
-    titles = re.findall(r"<title>temperature 40\.0 — ([^<]*)</title>", chart)
+    titles = re.findall(r"<title>temp\. °C 40\.0 — ([^<]*)</title>", chart)
     assert len(titles) == 75 and "(the highest of 2 readings)" in titles[0]
 
 
@@ -626,10 +626,10 @@ def test_a_disks_temperature_is_charted_once_it_has_two_readings(admin_client, s
 
     html = admin_client.get(page).content.decode()
     chart = html.split('id="smart-2-temperature"', 1)[1].split("</svg>", 1)[0]
-    titles = re.findall(r"<title>(temperature [0-9.]+) —", chart)
-    assert titles == ["temperature 41.0", "temperature 58.0"]
+    titles = re.findall(r"<title>(temp. °C [0-9.]+) —", chart)
+    assert titles == ["temp. °C 41.0", "temp. °C 58.0"]  # with its unit
     # a screen reader hears which disk the chart is of, not "Score history"
-    assert 'aria-label="Temperature of /dev/sda over time"' in chart
+    assert 'aria-label="Temperature of /dev/sda in °C over time"' in chart
     # its health the same in both: one row of the table, with the range of its temperatures
     table = html.split('id="smart-2"', 1)[1].split("</table>", 1)[0]
     assert re.findall(r"<td>([^<]*) °C</td>", table) == ["41–58"]
@@ -662,7 +662,7 @@ def test_smart_history_has_a_row_where_the_health_changed_newest_first(
     assert [row[0].rsplit("· ", 1)[-1] for row in rows] == ["2 readings", "3 readings"]
     # the chart keeps every reading
     chart = html.split('id="smart-2-temperature"', 1)[1].split("</svg>", 1)[0]
-    assert len(re.findall(r"<title>temperature ", chart)) == 5
+    assert len(re.findall(r"<title>temp\. °C ", chart)) == 5
 
 
 def test_a_disk_dying_slowly_is_told_over_its_whole_life(admin_client, submit, example):
