@@ -278,8 +278,9 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         item = get_object_or_404(AttentionItem, pk=item_id, device=device)
         services_insights.attention_acknowledge(item=item, by=request.user.get_username())
         self.message_user(request, f"Acknowledged: {item.message}")
-        change = reverse("admin:inventory_device_change", args=(device.pk,))
-        return HttpResponseRedirect(f"{change}#attention-items")
+        # the page's top, where the message is, its open items right under it (scrolled to
+        # the items, the message was out of sight above them; UX audit)
+        return HttpResponseRedirect(reverse("admin:inventory_device_change", args=(device.pk,)))
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -194,6 +194,9 @@ def test_the_device_page_tells_what_needs_attention(page):
     page.locator("#attention-items button").first.click()
     page.wait_for_selector(".messagelist")
     assert "Acknowledged" in page.locator(".messagelist").inner_text()
+    # in sight: the page came back scrolled to the items, the message out of sight above them
+    said = page.locator(".messagelist").bounding_box()
+    assert 0 <= said["y"] < page.viewport_size["height"], said
 
 
 def test_device_page_tells_the_machines_story(page):
