@@ -1,4 +1,5 @@
 import logging
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -39,7 +40,7 @@ class AnyAccept(BaseContentNegotiation):
 
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=("ok", "error"))
-    database = serializers.ChoiceField(choices=("ok", "unreachable", "not migrated"))
+    database = serializers.ChoiceField(choices=("ok", "unreachable", "not migrated", "disk full"))
     # an extension of the contract's answer: the cache of the failed-authentication budgets
     # (CACHE_URL); the server serves without it, so it alone never makes the answer 503
     cache = serializers.ChoiceField(choices=("ok", "unreachable"))
@@ -59,6 +60,20 @@ def _pending_migrations() -> int:
     pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     _migrated = pending == 0
     return pending
+
+
+# free space under which a SQLite database's disk is said to be full: the WAL alone may grow
+# to 64 MiB (journal_size_limit) under a flood of submissions before it is cut back
+DISK_FULL_BYTES = 64 * 1024 * 1024
+
+
+def _database_disk_free() -> int | None:
+    """The bytes free where the SQLite database is (None on PostgreSQL or in memory)."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or connection.is_in_memory_db() or not name:
+        return None
+    stats = os.statvfs(Path(name).resolve().parent)
+    return stats.f_bavail * stats.f_frsize
 
 
 def _cache_state() -> str:
@@ -97,6 +112,12 @@ class HealthView(APIView):
             # answer every submission with a 500, so no load balancer should send it any
             logger.error("health check: %d migration(s) not applied (manage.py migrate)", pending)
             return Response({**answer, "status": "error", "database": "not migrated"}, status=503)
+        free = _database_disk_free()
+        if free is not None and free < DISK_FULL_BYTES:
+            # reads work, writes soon do not: every submission would be refused (it said "ok"
+            # while each one was a 503; failure-injection audit)
+            logger.error("health check: %d MB free where the database is", free // 2**20)
+            return Response({**answer, "status": "error", "database": "disk full"}, status=503)
         return Response(answer)
 
 
