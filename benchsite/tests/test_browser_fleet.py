@@ -279,6 +279,27 @@ def test_on_a_phone_the_compared_figures_keep_their_labels(browser, server):  # 
         assert seen and last.bounding_box()["x"] + last.bounding_box()["width"] <= 390
 
 
+def test_on_a_phone_the_import_preview_shows_what_will_change(browser, server, tmp_path):  # noqa: F811
+    """At 390 px the changed devices' table showed its line and hostname only, what a field
+    is now and will be off to the right, with "Apply these changes" right under it (UX
+    audit)."""
+    spreadsheet = tmp_path / "owners.csv"
+    spreadsheet.write_text(
+        "hostname,owner\n"
+        "ws-dev-long-hostname-07.office.example.lan,the storage team of building 3\n"
+    )
+    with logged_in(browser, server, width=390, height=800) as page:
+        page.goto(f"{server.url}/admin/inventory/device/import/")
+        page.set_input_files("input[type=file]", str(spreadsheet))
+        page.click("#import-upload input[type=submit]")
+        page.wait_for_selector("#import-updated")
+        shot(page, "import-preview-390")
+        after = page.locator("#import-updated td.bt-new").first
+        assert "the storage team of building 3" in after.inner_text()
+        box = after.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+
+
 def test_import_csv_previews_then_applies(page, server, tmp_path):
     spreadsheet = tmp_path / "inventory.csv"
     spreadsheet.write_text(
