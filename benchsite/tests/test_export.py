@@ -310,16 +310,24 @@ def test_api_export_under_asgi_streams_an_async_iterator(fleet):
     assert body.decode() == run_export("csv", "benchmarks")[0]
 
 
-@engine_independent
-def test_an_export_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+MANAGE = [sys.executable, str(ROOT / "manage.py")]
+
+
+def migrated_database(tmp_path) -> dict:
+    """The environment of manage.py on a SQLite database of its own, migrated."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "ENV_FILE": "/nonexistent",
         "DEBUG": "true",
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=120)
+    subprocess.run([*MANAGE, "migrate", "-v0"], env=env, check=True, timeout=120)
+    return env
+
+
+@engine_independent
+def test_an_export_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    env, manage = migrated_database(tmp_path), MANAGE
     devices = tmp_path / "devices.csv"
     rows = "".join(f"h{i},{'x' * 60}\n" for i in range(3000))
     devices.write_text("hostname,description\n" + rows)
@@ -345,14 +353,7 @@ def test_an_export_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
 def test_an_export_to_a_full_disk_or_without_a_database_says_it_in_a_line(tmp_path):
     """`export > file` on a full disk, and any command with the database away, ended in a
     traceback of some 90 lines (failure-injection audit)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "ENV_FILE": "/nonexistent",
-        "DEBUG": "true",
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=120)
+    env, manage = migrated_database(tmp_path), MANAGE
 
     with open("/dev/full", "w") as full:  # every write: ENOSPC
         done = subprocess.run(
