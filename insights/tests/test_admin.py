@@ -268,3 +268,23 @@ def test_the_attention_and_notification_lists_name_the_zone_of_the_repeated_hour
     assert "2025-10-26 02:30 CEST" in items and "2025-10-26 02:30 CET, resolved" in items
     sent = admin_client.get("/admin/insights/notification/").content.decode()
     assert "2025-10-26 02:30 CET" in sent
+
+
+def test_a_below_peers_item_says_when_its_figures_were_taken(admin_client, run):
+    """Its message keeps the median of when this machine last ran, while the sentence under
+    it reads the peers as they are now: two medians on one page, nothing to tell them apart
+    (UX audit)."""
+    from benchsite.templatetags.humanize_scores import when
+
+    cpu = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+    run("slow", hours_ago=4, cpu=20.0, cpu_model=cpu)
+    run("twin-1", hours_ago=3, cpu=100.0, cpu_model=cpu)
+    run("twin-2", hours_ago=2, cpu=100.0, cpu_model=cpu)
+    item = AttentionItem.objects.get(kind="below_peers", closed_at__isnull=True)
+    run("twin-3", hours_ago=1, cpu=60.0, cpu_model=cpu)  # the median moves; the item holds
+
+    item.refresh_from_db()
+    page = admin_client.get(f"/admin/inventory/device/{item.device_id}/change/").content.decode()
+    panel = page.split('id="attention-items"', 1)[1].split("</ul>", 1)[0]
+    assert f"figures of {when(item.updated_at)}" in panel
+    assert "3 other machines with the same CPU" in page.split("</ul>", 1)[1]  # as of now
