@@ -319,11 +319,13 @@ def snapshots_compare_view(model_admin: admin.ModelAdmin, request, object_id: st
         raise Http404
     if not may_view(request.user, HardwareSnapshot):  # as the device page hides it
         raise PermissionDenied
-    choices = list(
-        device.snapshots.order_by("-captured_at", "-pk").values_list("pk", "captured_at")[
-            :COMPARE_CHOICES
-        ]
-    )
+    snapshots = device.snapshots.values_list("pk", "captured_at")
+    choices = list(snapshots.order_by("-captured_at", "-pk")[:COMPARE_CHOICES])
+    if len(choices) == COMPARE_CHOICES:
+        # a long life's first snapshot too, out of the newest: "what changed since we got it"
+        first = snapshots.order_by("captured_at", "pk").first()
+        if first not in choices:
+            choices.append(first)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,

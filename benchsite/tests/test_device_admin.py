@@ -220,6 +220,25 @@ def test_compare_picks_any_two_snapshots_and_starts_with_the_two_newest(admin_cl
     )
 
 
+def test_compare_offers_a_long_lifes_first_snapshot_beside_the_newest(admin_client, settings):
+    """Three years of two runs a day: the picker offered the newest 1,000 snapshots, and the
+    first one, "what changed since we got it", could not be picked (long-history audit)."""
+    from benchsite import compare
+
+    device = DeviceFactory()
+    start = timezone.now() - timedelta(days=1000)
+    snapshots = HardwareSnapshot.objects.bulk_create(
+        SnapshotFactory.build(device=device, captured_at=start + timedelta(hours=12 * i))
+        for i in range(compare.COMPARE_CHOICES + 5)
+    )
+    html = admin_client.get(f"/admin/inventory/device/{device.pk}/compare/").content.decode()
+
+    a_select = re.search(r'<select name="a">(.*?)</select>', html, re.S)[1]
+    offered = [int(pk) for pk in re.findall(r'value="(\d+)"', a_select)]
+    assert len(offered) == compare.COMPARE_CHOICES + 1
+    assert offered[0] == snapshots[-1].pk and offered[-1] == snapshots[0].pk  # newest … first
+
+
 def test_compare_of_a_device_with_one_snapshot_says_there_is_nothing_to_compare(
     admin_client, submit, example
 ):
