@@ -286,6 +286,10 @@ elif BACKUP_DIR == UPLOAD_DIR:
         f"BACKUP_DIR and UPLOAD_DIR are the same directory ({UPLOAD_DIR}): set BACKUP_DIR to "
         "another one (a directory inside UPLOAD_DIR is left out of backups and restores)."
     )
+# A document's file and its directories are this account's alone, as scripts/serve's umask makes
+# what else the server writes (Django's default made each file readable by every account: 0644)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Serve static files straight from the apps when collectstatic has not run (tests, first start).
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=not STATIC_ROOT.exists())
 WHITENOISE_MANIFEST_STRICT = False

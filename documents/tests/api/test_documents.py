@@ -4,6 +4,7 @@ import errno
 import hashlib
 import io
 import warnings
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -241,6 +242,18 @@ def test_an_upload_dir_that_is_no_directory_is_named_in_the_503(api, device, set
         "nothing was changed. Try again once it is fixed."
     )
     assert Document.objects.count() == 0
+
+
+def test_a_stored_file_is_readable_by_the_servers_account_only(api, device, upload_dir):
+    """Files were 0644, readable by every account of the machine, where README promises what
+    the server writes is its account's alone (failure-injection audit)."""
+    response = post_file(api, device, files.pdf_bytes("invoice"), "invoice.pdf")
+    assert response.status_code == 201
+    [stored] = [path for path in upload_dir.rglob("*") if path.is_file()]
+    assert stored.stat().st_mode & 0o777 == 0o600
+    for directory in stored.relative_to(upload_dir).parents:
+        if directory != Path("."):
+            assert (upload_dir / directory).stat().st_mode & 0o777 == 0o700, directory
 
 
 def test_a_file_over_max_upload_mb_is_refused_with_413(api, device, settings, stored_files):
