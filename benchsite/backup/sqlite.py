@@ -70,6 +70,10 @@ def restore(alias: str, staged: Path) -> None:
         finally:
             target.close()
     except sqlite3.Error as exc:
-        raise RestoreError(f"Restoring the SQLite database failed: {exc}") from exc
+        # one step under SQLite's locks: a failure rolls it back (a full disk, as the others
+        # refusals say it: the failure-injection audit checked the database was intact)
+        raise RestoreError(
+            f"Restoring the SQLite database failed: {exc}. The database was not changed."
+        ) from exc
     finally:
         source.close()

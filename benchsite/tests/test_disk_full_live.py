@@ -5,12 +5,13 @@ freed."""
 import json
 import os
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 
 import pytest
 
-from benchsite.livetest import live_server
+from benchsite.livetest import ROOT, live_server
 from benchsite.tests.markers import engine_independent
 
 pytestmark = [pytest.mark.live, engine_independent]
@@ -67,3 +68,43 @@ def test_a_full_database_disk_is_said_by_health_and_by_a_submission(small_disk, 
         filler.unlink()
         assert health(server)[0] == 200
         assert submitted(server, example_document)[0] == 201
+
+
+def test_a_restore_onto_a_full_disk_says_the_database_was_not_changed(
+    small_disk, tmp_path, example_document
+):
+    """It said "Restoring the SQLite database failed: database or disk is full", which left
+    whoever read it to find out whether the database was still whole (failure-injection
+    audit)."""
+    backups = tmp_path / "backups"  # the archive and its unpacking where there is room
+    with live_server(small_disk, workers=1, extra_env={"BACKUP_DIR": str(backups)}) as server:
+        assert submitted(server, example_document)[0] == 201
+
+        def manage(*args):
+            return subprocess.run(
+                [sys.executable, "manage.py", *args],
+                cwd=ROOT,
+                env=server.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+
+        assert manage("backup").returncode == 0
+        [archive] = backups.glob("benchtools-*.tar.gz")
+        free = os.statvfs(small_disk)
+        with (small_disk / "filler").open("wb") as handle:
+            os.posix_fallocate(handle.fileno(), 0, free.f_bavail * free.f_frsize)
+
+        refused = manage("restore", "--noinput", str(archive))
+
+        assert refused.returncode == 1
+        said = "Restoring the SQLite database failed: database or disk is full. The database"
+        assert f"{said} was not changed." in refused.stderr, refused.stderr
+        (small_disk / "filler").unlink()
+        assert health(server)[0] == 200
+        listed = urllib.request.Request(
+            f"{server.url}/api/devices", headers={"Authorization": f"Bearer {server.token}"}
+        )
+        with urllib.request.urlopen(listed, timeout=10) as response:  # noqa: S310 (loopback)
+            assert json.loads(response.read())["count"] == 1
