@@ -42,6 +42,10 @@ class LiveServer:
     log: Path
     pid: int = 0  # the gunicorn master (perf scripts read its workers' CPU time)
 
+    def manage(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        """`manage.py ARGS` on this server's database and settings (backup, restore…)."""
+        return manage(*args, env=self.env, timeout=timeout)
+
     def submit(self, document: dict, *, timeout: float = 60) -> tuple[int, dict]:
         """POST /api/benchmark with this server's token, as bench.sh does: (status, answer).
         An error status raises urllib.error.HTTPError."""
@@ -52,6 +56,20 @@ class LiveServer:
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback)
             return response.status, json.loads(response.read())
+
+
+def manage(*args: str, env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
+    """This checkout's `manage.py ARGS` in a process of its own with `env`; its output as
+    text, its exit status unchecked."""
+    return subprocess.run(  # noqa: S603 (this interpreter, this checkout's manage.py)
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def free_port() -> int:

@@ -38,17 +38,6 @@ def call(server, method, path, body=None, token=None):
         return error.code, error.read()
 
 
-def manage(server, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 class Submitter(threading.Thread):
     """Submits new machines one after another until stopped; records when each was committed."""
 
@@ -108,7 +97,7 @@ def test_backup_under_load_restores_every_committed_device_and_identical_uploads
         try:
             submitter.wait_for(10)
             started = time.monotonic()
-            done = manage(source, "backup")
+            done = source.manage("backup")
             finished = time.monotonic()
             assert done.returncode == 0, done.stderr
             submitter.wait_for(len(submitter.committed) + 5)
@@ -127,7 +116,7 @@ def test_backup_under_load_restores_every_committed_device_and_identical_uploads
         (archive,) = Path(source.env["BACKUP_DIR"]).glob("benchtools-*.tar.gz")
 
         with live_server(tmp_path / "target") as target:
-            done = manage(target, "restore", "--noinput", str(archive))
+            done = target.manage("restore", "--noinput", str(archive))
             assert done.returncode == 0, done.stderr
 
             status, body = call(target, "GET", "/api/export?format=json&what=devices")

@@ -4,8 +4,6 @@ against a real S3 server on loopback (moto in server mode)."""
 import io
 import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,8 +20,6 @@ from .fleet import make_fleet
 from .test_backup import make_backup, members, pack, restore, split
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -130,17 +126,6 @@ def test_a_storage_failing_during_the_backup_leaves_no_archive(fleet_in_s3, sett
     assert list(Path(settings.BACKUP_DIR).iterdir()) == []
 
 
-def manage(server, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 @pytest.mark.live
 def test_a_document_uploaded_to_one_server_is_restored_by_another_into_its_empty_bucket(
     tmp_path, s3_server, example
@@ -160,14 +145,14 @@ def test_a_document_uploaded_to_one_server_is_restored_by_another_into_its_empty
             timeout=60,
         )
         assert uploaded.status_code == 201, uploaded.text
-        done = manage(a, "backup")
+        done = a.manage("backup")
         assert done.returncode == 0, done.stderr
         assert "1 uploaded file(s)" in done.stdout
         assert not Path(a.env["UPLOAD_DIR"]).exists()
     (archive,) = Path(a.env["BACKUP_DIR"]).glob("benchtools-*.tar.gz")
 
     with live_server(tmp_path / "b", extra_env=s3_server.environment(target_bucket)) as b:
-        done = manage(b, "restore", "--noinput", str(archive))
+        done = b.manage("restore", "--noinput", str(archive))
         assert done.returncode == 0, done.stderr
         assert s3_server.objects(target_bucket) == s3_server.objects(source_bucket)
         got = requests.get(

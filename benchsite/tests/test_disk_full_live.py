@@ -5,13 +5,12 @@ freed."""
 import json
 import os
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 
 import pytest
 
-from benchsite.livetest import ROOT, live_server
+from benchsite.livetest import live_server
 from benchsite.tests.markers import engine_independent
 
 pytestmark = [pytest.mark.live, engine_independent]
@@ -79,24 +78,13 @@ def test_a_restore_onto_a_full_disk_says_the_database_was_not_changed(
     backups = tmp_path / "backups"  # the archive and its unpacking where there is room
     with live_server(small_disk, workers=1, extra_env={"BACKUP_DIR": str(backups)}) as server:
         assert submitted(server, example_document)[0] == 201
-
-        def manage(*args):
-            return subprocess.run(
-                [sys.executable, "manage.py", *args],
-                cwd=ROOT,
-                env=server.env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-
-        assert manage("backup").returncode == 0
+        assert server.manage("backup").returncode == 0
         [archive] = backups.glob("benchtools-*.tar.gz")
         free = os.statvfs(small_disk)
         with (small_disk / "filler").open("wb") as handle:
             os.posix_fallocate(handle.fileno(), 0, free.f_bavail * free.f_frsize)
 
-        refused = manage("restore", "--noinput", str(archive))
+        refused = server.manage("restore", "--noinput", str(archive))
 
         assert refused.returncode == 1
         said = "Restoring the SQLite database failed: database or disk is full. The database"

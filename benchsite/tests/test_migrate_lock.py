@@ -5,17 +5,14 @@ second one's CREATE TABLE failed ("relation ... already exists") and that server
 """
 
 import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from .markers import DATABASE_URL, postgresql_only
+from benchsite.livetest import manage
 
-ROOT = Path(__file__).resolve().parents[2]
+from .markers import DATABASE_URL, postgresql_only
 
 pytestmark = [pytest.mark.live, postgresql_only("an advisory lock of PostgreSQL")]
 
@@ -32,15 +29,7 @@ def test_two_servers_migrating_an_empty_database_at_once_both_start():
     env = {**os.environ, "DATABASE_URL": url, "ENV_FILE": "/nonexistent/.env"}
 
     def migrate(_):
-        return subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return manage("migrate", "--noinput", env=env)
 
     try:
         with ThreadPoolExecutor(2) as pool:
@@ -75,14 +64,6 @@ def test_asking_whether_migrations_are_due_does_not_wait_for_a_migrating_server(
     # a server migrating (an advisory lock is its database's)
     with psycopg.connect(migrated.replace("postgres://", "postgresql://", 1)) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
-        asked = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--check"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
+        asked = manage("migrate", "--check", env=env, timeout=20)
     assert asked.returncode == 0, asked.stderr[-2000:]  # the test database is migrated
     assert "waiting" not in asked.stdout
