@@ -4,6 +4,7 @@ Loopback only: every URL here comes from benchsite.livetest (127.0.0.1). Each lo
 bounded by a request count and a wall-clock deadline.
 """
 
+import contextlib
 import copy
 import http.client
 import json
@@ -15,7 +16,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -259,6 +260,20 @@ def in_process_env(tmp: str, name: str, token: str) -> dict[str, str]:
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
     }
+
+
+@contextlib.contextmanager
+def django_in_process(env: dict[str, str]) -> Iterator[None]:
+    """Django configured in this process on `env` (its STATIC_ROOT made), its database
+    connections closed at the end (long_history.py, reads.py)."""
+    os.makedirs(env["STATIC_ROOT"], exist_ok=True)
+    django_setup(**env)
+    try:
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()
 
 
 def django_setup(**env: str) -> None:

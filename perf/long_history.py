@@ -18,7 +18,6 @@ a run each; this, a few machines with long lives. `--keep DIR` keeps the SQLite 
 
 import argparse
 import copy
-import os
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perf.common import django_setup, example_document, in_process_env, percentile
+from perf.common import django_in_process, example_document, in_process_env, percentile
 
 TOKEN = "perf-history-token-0123456789"  # noqa: S105 (a throwaway database)
 OLD_CPU = "Intel(R) Core(TM) i5-6500 CPU @ 3.20GHz"
@@ -172,14 +171,10 @@ def main() -> int:
         "NOTIFY_URLS": "",
         "DATABASE_URL": f"sqlite:///{where}/history.db",
     }
-    os.makedirs(env["STATIC_ROOT"], exist_ok=True)
-    django_setup(**env)
     try:
-        return run(args)
+        with django_in_process(env):
+            return run(args)
     finally:
-        from django.db import connections
-
-        connections.close_all()
         tmp.cleanup()
 
 

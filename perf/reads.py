@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perf.common import django_setup, in_process_env, percentile, with_postgres
+from perf.common import django_in_process, in_process_env, percentile, with_postgres
 
 TARGET_P95_MS = 150
 TARGET_METRICS_P95_MS = 1000
@@ -237,14 +237,10 @@ def main() -> int:
         env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + database
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp.name}/reads.db"
-    os.makedirs(env["STATIC_ROOT"], exist_ok=True)
-    django_setup(**env)
     try:
-        return run(args)
+        with django_in_process(env):
+            return run(args)
     finally:
-        from django.db import connections
-
-        connections.close_all()
         if database:
             with psycopg.connect(
                 base.replace("postgres://", "postgresql://"), autocommit=True
