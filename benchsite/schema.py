@@ -3,6 +3,7 @@ answers of every operation."""
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.negotiation import DefaultContentNegotiation
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -35,15 +36,27 @@ _ERROR_BODY = {
         }
     }
 }
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer"},
+    }
+}
 _ERRORS = {
-    # status: (when it applies, description)
-    "400": ("input", "Invalid input: the body names each offending field."),
-    "401": ("auth", "Missing or invalid token."),
-    "403": ("auth", "The token lacks the scope."),
-    "404": ("lookup", "No such object (or no such page)."),
-    "413": ("body", "Body over the size limit."),
-    "415": ("body", "Unsupported media type."),
-    "429": ("auth", "Too many failed authentications from this address."),
+    # status: (when it applies, description, headers)
+    "400": ("input", "Invalid input: the body names each offending field.", None),
+    "401": ("auth", "Missing or invalid token.", None),
+    "403": ("auth", "The token lacks the scope.", None),
+    "404": ("lookup", "No such object (or no such page).", None),
+    "406": ("accept", "No type the endpoint answers in is acceptable (Accept, ?format=).", None),
+    "413": ("body", "Body over the size limit.", None),
+    "415": ("body", "Unsupported media type.", None),
+    "429": ("auth", "Too many failed authentications from this address.", _RETRY_AFTER),
+    "503": (
+        "always",
+        "The database is unavailable, or the server's disk is full (a write is not stored).",
+        _RETRY_AFTER,
+    ),
 }
 
 
@@ -63,9 +76,15 @@ class AutoSchema(openapi.AutoSchema):
             "input": "requestBody" in operation or any(p.get("in") == "query" for p in parameters),
             "lookup": any(p.get("in") == "path" for p in parameters)
             or any(p.get("name") == "page" for p in parameters),
+            # a view whose negotiation picks its renderer itself answers whatever Accept says
+            "accept": type(self.view.get_content_negotiator()).select_renderer
+            is DefaultContentNegotiation.select_renderer,
+            "always": True,
         }
         responses = operation.setdefault("responses", {})
-        for status, (condition, description) in _ERRORS.items():
+        for status, (condition, description, headers) in _ERRORS.items():
             if applies[condition] and status not in responses:
                 responses[status] = {"description": description, "content": _ERROR_BODY}
+            if headers and status in responses:  # a view's own 503 (the health check's) too
+                responses[status].setdefault("headers", headers)
         return operation

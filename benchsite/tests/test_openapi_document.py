@@ -40,6 +40,32 @@ def test_every_authenticated_operation_describes_401_403_and_429(schema):
     assert missing == []
 
 
+def test_every_operation_describes_the_503_of_a_database_it_cannot_use_with_retry_after(schema):
+    for label, operation in operations(schema):
+        answer = operation["responses"].get("503")
+        assert answer is not None, label
+        assert answer["headers"]["Retry-After"]["schema"] == {"type": "integer"}, label
+        if "429" in operation["responses"]:
+            assert "Retry-After" in operation["responses"]["429"]["headers"], label
+
+
+def test_406_is_described_where_an_unacceptable_accept_gets_it(schema, api):
+    """Each GET without a path parameter, asked for an image: it answers 406 exactly where the
+    document says it may (/metrics, /api/health and /api/export answer in their one format)."""
+    checked = {}
+    for label, operation in operations(schema):
+        method, path = label.split(" ", 1)
+        if method != "GET" or "{" in path:
+            continue
+        answered = api.get(path, HTTP_ACCEPT="image/png").status_code
+        checked[path] = (answered == 406, "406" in operation["responses"])
+    assert checked["/api/devices"] == (True, True)
+    assert checked["/metrics"] == checked["/api/health"] == checked["/api/export"] == (False, False)
+    assert {
+        path for path, (answered, described) in checked.items() if answered != described
+    } == set()
+
+
 def test_paginated_lists_describe_the_404_of_a_page_past_the_end(schema):
     for label in ("GET /api/devices", "GET /api/devices/{id}/snapshots"):
         assert "404" in dict(operations(schema))[label]["responses"], label
