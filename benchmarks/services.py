@@ -23,9 +23,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.columns import model_keys
+from inventory.columns import methods_key, model_keys
 from inventory.models import Device, HardwareSnapshot
-from inventory.runs import RunRecord, device_run_record
+from inventory.runs import RunRecord, device_methods_keys_refresh, device_run_record
 from inventory.schema import Results, Submission
 from inventory.services import IdentityKeys, device_find_or_create, snapshot_record
 
@@ -248,6 +248,7 @@ def run_record(benchmark: Benchmark) -> RunRecord:
         figures={
             **{name: getattr(benchmark, name) for name in RANKING_FIGURES},
             "ranking_methods": benchmark.methods,
+            "ranking_methods_key": methods_key(benchmark.methods),
             "ranking_excluded": benchmark.excluded_categories,
         },
     )
@@ -282,7 +283,7 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
         # waits on a row reads the subqueries as they were before: the run's figures were
         # overwritten with the older ones until the device's next run)
         list(devices.select_for_update().order_by("pk").values_list("pk"))
-        return devices.update(
+        refreshed = devices.update(
             last_benchmark_at=Subquery(latest.values("run_at")[:1]),
             latest_validity=Coalesce(Subquery(latest.values("validity")[:1]), Value("")),
             latest_validity_reasons=Coalesce(
@@ -299,6 +300,8 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
             ranking_methods=Coalesce(ranked("methods"), Value({}, JSONField())),
             ranking_excluded=Coalesce(ranked("excluded_categories"), Value([], JSONField())),
         )
+        device_methods_keys_refresh(devices)
+        return refreshed
 
 
 @transaction.atomic

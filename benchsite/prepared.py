@@ -12,10 +12,13 @@ with the same converters Django applies (datetimes, JSON).
     RUNS.rows(device_id=7)  # → [(id, run_at), …]
 
 A queryset given to `Prepared` is a `values_list()` of fixed shape whose arguments reach the SQL
-as parameters unchanged (an exact lookup, not `__contains` or `__in`): compiling refuses one whose
-placeholder value it cannot find among the parameters. Queries run through the connection's
-cursor, so they are logged and counted as any ORM query. Django's checks made while compiling
-(`select_for_update()` outside a transaction on PostgreSQL) are made at the first run only.
+as parameters unchanged (an exact lookup or a comparison such as `__lt`, not `__contains` or
+`__in`): compiling refuses one whose placeholder value it cannot find among the parameters.
+Queries run through the connection's cursor, so they are logged and counted as any ORM query.
+Django's checks made while compiling (`select_for_update()` outside a transaction on PostgreSQL)
+are made at the first run only.
+`rows(offset=, limit=)` reads a slice with the backend's own LIMIT/OFFSET (a median read off an
+index: insights.peer_selectors).
 """
 
 import threading
@@ -29,7 +32,11 @@ from django.db.models.sql.compiler import SQLCompiler
 
 # placeholder values: each compiled query gets distinct ones, so that no constant of the
 # query can be taken for an argument
-_PLACEHOLDERS = {int: lambda n: -7_000_000_000_000 - n, str: lambda n: f"\x00prepared-{n}\x00"}
+_PLACEHOLDERS = {
+    int: lambda n: -7_000_000_000_000 - n,
+    float: lambda n: -7.25e15 - n,
+    str: lambda n: f"\x00prepared-{n}\x00",
+}
 
 
 class _Compiled(NamedTuple):
@@ -43,6 +50,7 @@ class _Compiled(NamedTuple):
     # them so), and where each is in a row; None when a column is no field of the model
     model_fields: list[str] | None
     model_positions: list[int]
+    sliced: bool  # the queryset had a LIMIT or an OFFSET of its own
 
 
 class Prepared:
@@ -51,7 +59,7 @@ class Prepared:
     def __init__(self, build: Callable[..., QuerySet], **arguments: type) -> None:
         unsupported = {name for name, kind in arguments.items() if kind not in _PLACEHOLDERS}
         if unsupported:
-            raise TypeError(f"Prepared arguments must be int or str: {sorted(unsupported)}")
+            raise TypeError(f"Prepared arguments must be int, float or str: {sorted(unsupported)}")
         self._build = build
         self._arguments = arguments
         self._compiled: dict[str, _Compiled] = {}
@@ -92,6 +100,7 @@ class Prepared:
             queryset.model,
             read if len(read) == len(columns) else None,
             [columns.index(name) for name in read],
+            query.is_sliced,
         )
 
     def _compiled_for(self, using: str) -> "_Compiled":
@@ -115,15 +124,30 @@ class Prepared:
             for row in self.rows(using, **values)
         ]
 
-    def rows(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
-        """The rows of the query for these values, converted as the ORM converts them."""
+    def rows(
+        self,
+        using: str = DEFAULT_DB_ALIAS,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        **values: Any,
+    ) -> list[tuple]:
+        """The rows of the query for these values, converted as the ORM converts them;
+        `offset` and `limit` slice them as `queryset[offset:offset + limit]` would (the
+        backend's own LIMIT/OFFSET, on a queryset not sliced already)."""
         compiled = self._compiled_for(using)
         params = list(compiled.params)
         for name, indexes in compiled.positions.items():
             for i in indexes:
                 params[i] = values[name]
+        sql = compiled.sql
+        if offset or limit is not None:
+            if compiled.sliced:
+                raise ValueError("Prepared.rows(offset=, limit=) needs a queryset not sliced")
+            high = None if limit is None else offset + limit
+            sql = f"{sql} {connections[using].ops.limit_offset_sql(offset, high)}"
         with connections[using].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(sql, params)
             fetched = cursor.fetchall()
         if compiled.converters:
             converted = compiled.compiler.apply_converters(fetched, compiled.converters)

@@ -1,27 +1,28 @@
 """The machines alike (CPU model, system model) as the rules see them: their figures grouped by
-how they were measured, a CPU model's group for below_peers, and the lock that orders the
-judgments of one group. Selectors, as insights.selectors: queries only, no writes."""
+how they were measured, a CPU model's group for below_peers (read off the index of peers: how
+many, their middle figures and the lowest ones, whatever the model's size), and the lock that
+orders the judgments of one group. Selectors, as insights.selectors: queries only, no writes."""
 
 import contextlib
 import functools
 import hashlib
 import itertools
 import json
+import math
 import operator
 from collections.abc import Iterator, Sequence
 
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.db.models import OuterRef, Subquery, TextField
+from django.db.models import Count, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast
 
 from benchmarks import validity
 from benchmarks.models import Benchmark
 from benchsite.prepared import Prepared
-from inventory.columns import model_key
+from inventory.columns import methods_of_key, model_key
 from inventory.models import Device
-from inventory.schema import CATEGORY_NAMES
 
-from . import rules
+from . import rules, selectors
 from .models import AttentionItem, Kind
 
 FIGURE_NAMES = rules.FIGURE_NAMES  # "global", "cpu", …
@@ -180,16 +181,37 @@ def below_peers_acknowledged(device_ids: set[int]) -> set[int]:
     )
 
 
-_PEER_GROUP = Prepared(
+_PEERS = {"global_score__isnull": False, "latest_snapshot__isnull": False}  # the index's rows
+_GROUP_SIZES = Prepared(
     lambda wanted: (
-        Device.objects.filter(
-            cpu_model_key=wanted, latest_snapshot__isnull=False, global_score__isnull=False
-        )
-        .annotate(methods=Cast("ranking_methods", TextField()))
-        .values_list("id", "ranking_run_valid", "global_score", "methods")
-        .order_by("global_score")  # rules.below_peers_in_group reads them lowest first
+        Device.objects.filter(cpu_model_key=wanted, **_PEERS)
+        .values("ranking_methods_key")
+        .annotate(size=Count("pk"))
+        .values_list("ranking_methods_key", "size")
+        .order_by()
     ),
     wanted=str,
+)
+_GROUP_FIGURES = Prepared(  # read from the middle (rows(offset=, limit=))
+    lambda wanted, methods: (
+        Device.objects.filter(cpu_model_key=wanted, ranking_methods_key=methods, **_PEERS)
+        .values_list("global_score")
+        .order_by("global_score")
+    ),
+    wanted=str,
+    methods=str,
+)
+_MEMBER = ("id", "ranking_run_valid", "global_score", "ranking_methods_key")
+_GROUP_LOW = Prepared(
+    lambda wanted, below, device_id: (
+        Device.objects.filter(cpu_model_key=wanted, **_PEERS)
+        .filter(Q(global_score__lt=below) | Q(pk=device_id))
+        .values_list(*_MEMBER)
+        .order_by("global_score")
+    ),
+    wanted=str,
+    below=float,
+    device_id=int,
 )
 # apart: a correlated EXISTS per machine cost more than this look-up of the few open items
 _BELOW_PEERS_OPEN = Prepared(
@@ -197,7 +219,7 @@ _BELOW_PEERS_OPEN = Prepared(
         AttentionItem.objects.filter(
             kind=Kind.BELOW_PEERS, closed_at__isnull=True, device__cpu_model_key=wanted
         )
-        .values_list("device_id")
+        .values_list(*(f"device__{name}" for name in _MEMBER), "device__latest_snapshot_id")
         .order_by()
     ),
     wanted=str,
@@ -205,21 +227,39 @@ _BELOW_PEERS_OPEN = Prepared(
 
 
 def peer_group(
-    cpu_model: str = "", *, key: str = "", open_items: bool = True
-) -> tuple[list[rules.Member], set[int]]:
-    """Every benchmarked machine with this CPU model (or model `key`) as its peers see it,
-    lowest figure first, and (`open_items`) which of them have a below_peers item open. Two
-    queries (one without `open_items`)."""
+    cpu_model: str = "", *, key: str = "", device_id: int = 0, judging: bool = True
+) -> tuple[rules.Group, set[int]]:
+    """The benchmarked machines with this CPU model (or model `key`) as below_peers judges them
+    (rules.Group): per methods, how many and the figures around their middle, read off the
+    index of peers; the machine `device_id` (its own median leaves it out); and (`judging`:
+    all the model's machines are judged again) the machines low enough to be below and those
+    with a below_peers item open, whose ids come second. Three queries and one per methods
+    the model's machines were measured with (one without `judging`); none for no model. A
+    CPU model's thousands of machines cost what a few do."""
     wanted = key or model_key(cpu_model)
     if not wanted:
-        return [], set()
-    members, methods_of = [], {}
-    for pk, valid, score, text in _PEER_GROUP.rows(wanted=wanted):
-        if text not in methods_of:
-            decoded = json.loads(text) if text else None
-            decoded = decoded if isinstance(decoded, dict) else {}
-            methods_of[text] = tuple(decoded.get(name) for name in CATEGORY_NAMES)
-        members.append(rules.Member(pk, bool(valid), score, methods_of[text]))
-    if not open_items:
-        return members, set()
-    return members, {pk for (pk,) in _BELOW_PEERS_OPEN.rows(wanted=wanted)}
+        return rules.Group({}, {}, []), set()
+    sizes, middles = {}, {}
+    for text, size in _GROUP_SIZES.rows(wanted=wanted):
+        methods = methods_of_key(text)
+        start, count = rules.middle(size)
+        figures = _GROUP_FIGURES.rows(wanted=wanted, methods=text, offset=start, limit=count)
+        sizes[methods] = size
+        middles[methods] = (start, tuple(score for (score,) in figures))
+    group = rules.Group(sizes, middles, [])
+    below = rules.below_peers_bound(group, selectors.thresholds()) if judging else -math.inf
+    members = {
+        pk: rules.Member(pk, bool(valid), score, methods_of_key(text))
+        for pk, valid, score, text in _GROUP_LOW.rows(
+            wanted=wanted, below=below, device_id=device_id
+        )
+    }
+    if not judging:
+        return group._replace(members=list(members.values())), set()
+    open_ids = set()
+    for pk, valid, score, text, snapshot_id in _BELOW_PEERS_OPEN.rows(wanted=wanted):
+        open_ids.add(pk)
+        if score is not None and snapshot_id is not None and pk not in members:
+            members[pk] = rules.Member(pk, bool(valid), score, methods_of_key(text))
+    ordered = sorted(members.values(), key=operator.attrgetter("score"))
+    return group._replace(members=ordered), open_ids

@@ -237,90 +237,137 @@ class Member(NamedTuple):
     methods: tuple[str | None, ...]  # per category of CATEGORY_NAMES
 
 
+class Group(NamedTuple):
+    """The machines of one CPU model as below_peers judges them, per methods they were measured
+    with: how many there are, and the figures around the middle of their order (the median of
+    them all, or of all but any one, is read off those); and the machines that may be judged,
+    lowest figure first — every one (`whole`), or as peer_selectors.peer_group reads them: the
+    ones low enough to be below, the ones asked about and the one whose run is evaluated."""
+
+    sizes: Mapping[tuple, int]  # methods → how many machines were measured so
+    middles: Mapping[tuple, tuple[int, tuple[float, ...]]]  # methods → (first's position, figures)
+    members: Sequence[Member]
+
+    @classmethod
+    def whole(cls, members: Sequence[Member]) -> "Group":
+        """The group of these machines, every one of them, lowest figure first."""
+        scores: dict[tuple, list[float]] = {}
+        for member in members:
+            scores.setdefault(member.methods, []).append(member.score)
+        middles = {}
+        for methods, ordered in scores.items():
+            start, count = middle(len(ordered))
+            middles[methods] = (start, tuple(ordered[start : start + count]))
+        return cls({methods: len(ordered) for methods, ordered in scores.items()}, middles, members)
+
+
+def middle(size: int) -> tuple[int, int]:
+    """Where the figures a median reads start among `size` figures in order, and how many: the
+    median of them all and of all but any one of them are read off those."""
+    start = max(0, (size - 1) // 2 - 1)
+    return start, min(3, size - start)
+
+
+def _median_in(group: Group, methods: tuple, without: float | None = None) -> float | None:
+    """statistics.median of the figures measured with `methods`, less one occurrence of
+    `without` (one of them) when given; None when none is left."""
+    size = group.sizes.get(methods, 0) - (without is not None)
+    if size <= 0:
+        return None
+    start, figures = group.middles[methods]
+    # where the figure left out stands: the figures from there on are one place further
+    if without is None or without > figures[-1]:
+        skip = start + len(figures)
+    elif without < figures[0]:
+        skip = start - 1
+    else:  # any occurrence of an equal figure leaves the same figures
+        skip = start + bisect.bisect_left(figures, without)
+
+    def at(i: int) -> float:
+        return figures[(i if i < skip else i + 1) - start]
+
+    return at(size // 2) if size % 2 else (at(size // 2 - 1) + at(size // 2)) / 2
+
+
+def peer_median(
+    group: Group, device_id: int, methods: Mapping[str, str | None]
+) -> tuple[dict[str, float], int]:
+    """The global median of the machines of `group` measured as `methods` says (a device's
+    latest valid run), the device itself left out, and how many they are."""
+    wanted = tuple(methods.get(name) for name in CATEGORY_NAMES)
+    own = next((m for m in group.members if m.id == device_id and m.methods == wanted), None)
+    median = _median_in(group, wanted, own.score if own is not None else None)
+    alike = group.sizes.get(wanted, 0) - (own is not None)
+    return ({"global": round(median, 2)} if median is not None else {}), alike
+
+
 def below_peers_in_group(
-    members: Sequence[Member], *, thresholds: Thresholds, of: set[int] | None = None
+    group: Group, *, thresholds: Thresholds, of: set[int] | None = None
 ) -> dict[int, bool]:
     """Whether below_peers holds for the machines of one CPU model, each against the others, as
     score_conditions judges one machine (True: it holds, False: it is over), for every machine
-    it holds for and for those `of` names (all when None); one `of` names whose figure is not
-    a valid run's, or that has fewer than 2 others measured alike, is over too (False); other
-    machines not judged are absent. `members` come lowest figure first (peer_selectors.peer_group).
+    of `group.members` it holds for and for those `of` names (all when None); one `of` names
+    whose figure is not a valid run's, or that has fewer than 2 others measured alike, is over
+    too (False); other machines not judged are absent.
 
-    A machine's median of the others is read off the sorted figures, and is the same for every
-    machine below the middle, so the machines it holds for are the lowest ones: they are
-    judged from the lowest up until one is not below (a CPU model's thousands of machines cost
-    a pass, not thousands of judgments)."""
+    A machine's median of the others is the same for every machine below the middle, so the
+    machines it holds for are the lowest ones: they are judged from the lowest up until one is
+    not below (a CPU model's thousands of machines cost a few, not thousands of judgments)."""
     judged: dict[int, bool] = {}
     alike: dict[tuple, list[Member]] = {}
-    for member in members:
+    for member in group.members:
         alike.setdefault(member.methods, []).append(member)
-    for group in alike.values():
-        asked = group if of is None else [member for member in group if member.id in of]
-        if len(group) < 3:  # two others at least for anyone
+    for methods, members in alike.items():
+        asked = members if of is None else [member for member in members if member.id in of]
+        if group.sizes.get(methods, 0) < 3:  # two others at least for anyone
             judged.update((member.id, False) for member in asked)
             continue
-        scores = [member.score for member in group]
-        for member in group:
-            if not _below(scores, member.score, thresholds):
+        for member in members:
+            if not _below(group, member, thresholds):
                 break
             if member.valid:
                 judged[member.id] = True
         for member in asked:
             if member.id not in judged:
-                judged[member.id] = bool(member.valid and _below(scores, member.score, thresholds))
+                judged[member.id] = bool(member.valid and _below(group, member, thresholds))
     return judged
 
 
-def _below(ordered: Sequence[float], score: float, thresholds: Thresholds) -> bool | None:
-    """Whether `score`, one of `ordered`, is below the median of the others (None: no median)."""
-    reference = round(_median_without(ordered, score), 2)  # as _median rounds it
-    gap = deviation(score, reference, exact=True)
+def _below(group: Group, member: Member, thresholds: Thresholds) -> bool | None:
+    """Whether the member's figure is below the median of the others (None: no median)."""
+    median = _median_in(group, member.methods, member.score)
+    reference = None if median is None else round(median, 2)  # as _median rounds it
+    gap = deviation(member.score, reference, exact=True)
     return None if gap is None else gap < -thresholds.peer_gap_pct
 
 
+def below_peers_bound(group: Group, thresholds: Thresholds) -> float:
+    """A figure under which every machine of the group that below_peers may hold for lies
+    (peer_selectors.peer_group reads those): below the highest median of the others, by the
+    gap, with room for the medians' rounding; -inf when no methods has three machines."""
+    tops = [
+        figures[-1]
+        for methods, (_, figures) in group.middles.items()
+        if group.sizes.get(methods, 0) >= 3
+    ]
+    if not tops:
+        return float("-inf")
+    return (max(tops) + 0.01) * max(0.0, 1 - thresholds.peer_gap_pct / 100) + 0.01
+
+
 def below_peers_condition(
-    member: Member, group: Sequence[Member], *, cpu_model: str, thresholds: Thresholds
+    member: Member, group: Group, *, cpu_model: str, thresholds: Thresholds
 ) -> Condition | None:
     """The below_peers condition of one machine of `group` as its own evaluation words it."""
-    medians, alike = peer_medians(
-        dict(zip(CATEGORY_NAMES, member.methods, strict=True)),
-        others(member.id, group),
-        names=("global",),
-    )
+    median = _median_in(group, member.methods, member.score)
     assessment = Assessment()
     score_conditions(
         assessment,
         latest={"global": member.score},
         own=None,
-        peers_by_cpu=medians,
-        peer_count=alike,
+        peers_by_cpu={"global": round(median, 2)} if median is not None else {},
+        peer_count=group.sizes.get(member.methods, 0) - 1,
         cpu_model=cpu_model,
         thresholds=thresholds,
     )
     return next(iter(assessment.holding), None)
-
-
-def _median_without(ordered: Sequence[float], value: float) -> float:
-    """statistics.median of `ordered` (sorted) less one occurrence of `value`."""
-    skip = bisect.bisect_left(ordered, value)
-    n = len(ordered) - 1
-
-    def at(i: int) -> float:
-        return ordered[i if i < skip else i + 1]
-
-    return at(n // 2) if n % 2 else (at(n // 2 - 1) + at(n // 2)) / 2
-
-
-def others(device_id: int, group: Sequence[Member]) -> Peers:
-    """The peers of one machine of `group` (peer_selectors.peer_group): the others, by methods."""
-    by_methods: dict[tuple, list[float]] = {}
-    for member in group:
-        if member.id != device_id:
-            by_methods.setdefault(member.methods, []).append(member.score)
-    return Peers(
-        sum(len(scores) for scores in by_methods.values()),
-        [
-            Measured(dict(zip(CATEGORY_NAMES, methods, strict=True)), {"global": tuple(scores)})
-            for methods, scores in by_methods.items()
-        ],
-    )

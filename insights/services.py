@@ -30,7 +30,6 @@ class Event:
 # snapshots read to judge the disks on a submission: the newest and the ones before it that a
 # disk's previous readings are found in (the API's history reads more)
 SNAPSHOTS_JUDGED = 5
-GLOBAL = ("global",)
 
 
 def device_assessment(
@@ -39,7 +38,7 @@ def device_assessment(
     cpu_model: str,
     *,
     rises_of: int | None,
-    group: list[rules.Member] | None = None,
+    group: rules.Group | None = None,
 ) -> rules.Assessment:
     """The conditions that hold for the device now, by the rules and the thresholds in force;
     `open_disks` are the (kind, disk, message) of its open items (a disk gone closes them),
@@ -57,10 +56,9 @@ def device_assessment(
         own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
         # below_peers reads the global figure only: the peers' other figures are not read
         if group is None:
-            group, _ = peer_selectors.peer_group(cpu_model, open_items=False)
-        peers = rules.others(device.pk, group)
+            group, _ = peer_selectors.peer_group(cpu_model, device_id=device.pk, judging=False)
         # the peers measured as this run was: the ones its median and its message count
-        medians, alike = rules.peer_medians(latest.methods, peers, names=GLOBAL)
+        medians, alike = rules.peer_median(group, device.pk, latest.methods)
         rules.score_conditions(
             assessment,
             latest=latest.scores,
@@ -134,7 +132,9 @@ def attention_evaluate(
     rises_of = snapshot.pk if fresh else None
     cpu_model = snapshot.cpu_model if fresh else selectors.latest_cpu_model(device.pk)
     key = model_key(cpu_model)
-    group, below = peer_selectors.peer_group(cpu_model) if peers_too else (None, set())
+    group, below = (
+        peer_selectors.peer_group(cpu_model, device_id=device.pk) if peers_too else (None, set())
+    )
     current = _open_items(device)
     assessment = _assessment(device, cpu_model, current, rises_of=rises_of, group=group)
     if reevaluating:
@@ -211,7 +211,7 @@ def _assessment(
     current: OpenItems,
     *,
     rises_of: int | None,
-    group: list[rules.Member] | None = None,
+    group: rules.Group | None = None,
 ) -> rules.Assessment:
     open_disks = [(kind, disk, item.message) for (kind, _, disk), item in current.items() if disk]
     return device_assessment(device, open_disks, cpu_model, rises_of=rises_of, group=group)
@@ -290,7 +290,7 @@ def attention_rejudge_peers(
     *,
     key: str,
     device: Device | None = None,
-    read: tuple[list[rules.Member], set[int]] | None = None,
+    read: tuple[rules.Group, set[int]] | None = None,
 ) -> list[Event]:
     """below_peers of the other machines with the device's CPU, whose peers' median its new run
     moved: a machine that ran before its twins did is flagged once they have run (and its item
@@ -310,11 +310,11 @@ def attention_rejudge_peers(
 
 
 def _rejudge_group(
-    device: Device | None, key: str, read: tuple[list[rules.Member], set[int]]
+    device: Device | None, key: str, read: tuple[rules.Group, set[int]]
 ) -> list[Event]:
-    members, below = read
+    group, below = read
     thresholds = selectors.thresholds()
-    judged = rules.below_peers_in_group(members, thresholds=thresholds, of=below)
+    judged = rules.below_peers_in_group(group, thresholds=thresholds, of=below)
     # an open item of a machine no longer in the group's figures (no run left) is over too
     judged.update((device_id, False) for device_id in below - judged.keys())
     changed = {
@@ -336,14 +336,14 @@ def _rejudge_below_peers(device_id: int, model: str, thresholds: rules.Threshold
         if not selectors.device_lock(device_id):
             return []  # deleted meanwhile
         # under the lock: as it stands now
-        members, _ = peer_selectors.peer_group(key=model, open_items=False)
-        holds = rules.below_peers_in_group(members, thresholds=thresholds, of={device_id})
+        group, _ = peer_selectors.peer_group(key=model, device_id=device_id, judging=False)
+        holds = rules.below_peers_in_group(group, thresholds=thresholds, of={device_id})
         condition = None
         if holds.get(device_id):
-            member = next(member for member in members if member.id == device_id)
+            member = next(member for member in group.members if member.id == device_id)
             cpu_model = selectors.latest_cpu_model(device_id)  # its own words for its message
             condition = rules.below_peers_condition(
-                member, members, cpu_model=cpu_model, thresholds=thresholds
+                member, group, cpu_model=cpu_model, thresholds=thresholds
             )
         device = Device.objects.get(pk=device_id)
         item = _open_items(device, lock=True).get(rules.BELOW_PEERS)

@@ -3,12 +3,13 @@ by hardware section (inventory.models builds the model fields from them, invento
 admin's sections and the snapshot diff, the API its snapshot fields)."""
 
 import ipaddress
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import Column, Hardware, Section
+from .schema import CATEGORY_NAMES, Column, Hardware, Section
 
 
 @dataclass(frozen=True)
@@ -232,3 +233,18 @@ def model_key(value: str | None) -> str:
 def model_keys(snapshot: Any) -> dict[str, str]:
     """The device's `<name>_key` columns for this latest snapshot (none: empty keys)."""
     return {f"{name}_key": model_key(getattr(snapshot, name, "")) for name in MODEL_KEYS}
+
+
+def methods_key(methods: Mapping[str, Any] | None) -> str:
+    """The device's `ranking_methods_key`: its ranking run's methods as one text, equal for two
+    runs measured alike in every category (a method absent equals absent), "" for none. Its
+    machines measured alike are an index range (insights.peer_selectors), whatever order or
+    spelling the methods' JSON was stored in."""
+    if not methods:
+        return ""
+    return json.dumps([methods.get(name) for name in CATEGORY_NAMES], separators=(",", ":"))
+
+
+def methods_of_key(key: str) -> tuple[str | None, ...]:
+    """The methods of a `methods_key`, per category of CATEGORY_NAMES."""
+    return tuple(json.loads(key)) if key else (None,) * len(CATEGORY_NAMES)

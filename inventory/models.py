@@ -83,6 +83,9 @@ RankingFigures = abstract_model(
         # how that run measured each category ({"cpu": "sysbench-…", …}): figures are compared
         # only with figures measured the same way (peers, insights)
         "ranking_methods": models.JSONField(default=dict, blank=True, editable=False),
+        # the same as one text (columns.methods_key): the machines measured alike are an index
+        # range (a CPU model's peers, their median read off the index)
+        "ranking_methods_key": models.TextField(blank=True, db_default="", editable=False),
         # the categories that run measured but left out of its global score (a network measured
         # on loopback): shown, but neither barred nor scaled against the fleet in the ranking
         "ranking_excluded": models.JSONField(default=list, blank=True, editable=False),
@@ -153,6 +156,13 @@ class Device(RankingFigures):
             ),
             # a machine's peers (insights, a submission's attention evaluation)
             models.Index(fields=("cpu_model_key",), name="inventory_device_cpu_key"),
+            # the machines of one CPU model measured alike, in the order of their figure: how
+            # many, their median and the lowest ones are read off it (insights.peer_selectors)
+            models.Index(
+                fields=("cpu_model_key", "ranking_methods_key", "global_score"),
+                condition=models.Q(global_score__isnull=False, latest_snapshot__isnull=False),
+                name="inventory_device_peers",
+            ),
             models.Index(fields=("system_model_key",), name="inventory_device_system_key"),
         )
 

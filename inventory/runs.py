@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .columns import methods_key
 from .models import Device
+
+KEYS_BATCH = 2000  # devices per UPDATE of device_methods_keys_refresh
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,18 @@ def device_run_record(*, device: Device, run: RunRecord) -> dict[str, Any]:
         for name, value in changes.items():
             setattr(device, name, value)
     return changes
+
+
+def device_methods_keys_refresh(devices) -> None:
+    """Bring the `ranking_methods_key` of these devices (a queryset) in line with their
+    `ranking_methods`, after an UPDATE that set the methods in SQL (device_ranking_refresh):
+    one read, and one UPDATE per key that changed (a fleet has a few)."""
+    moved: dict[str, list[int]] = {}
+    for pk, methods, key in devices.values_list("pk", "ranking_methods", "ranking_methods_key"):
+        if (new := methods_key(methods)) != key:
+            moved.setdefault(new, []).append(pk)
+    for key, pks in moved.items():
+        for start in range(0, len(pks), KEYS_BATCH):
+            Device.objects.filter(pk__in=pks[start : start + KEYS_BATCH]).update(
+                ranking_methods_key=key
+            )

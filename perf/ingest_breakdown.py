@@ -1,12 +1,13 @@
 """Where one submission's server time goes: the request cycle, validation, the ORM, SQLite.
 
-    .venv/bin/python perf/ingest_breakdown.py [--count 600] [--churn]
+    .venv/bin/python perf/ingest_breakdown.py [--count 600] [--churn] [--fleet 300]
 
 In one process, on a fresh SQLite database of its own (migrated, then warmed with one
 submission per machine of the fleet), through Django's WSGI handler exactly as gunicorn calls
 it, no network: prints the mean time of each part of POST /api/benchmark, and of the floors it
 is made of (a DRF view without authentication that does nothing but `SELECT 1`, one ORM query
-against its SQL alone). `--churn` as for perf/ingest.py. perf/ingest.py measures the whole
+against its SQL alone). `--churn` as for perf/ingest.py; `--fleet`: how many machines of the one
+CPU model the submissions are spread over. perf/ingest.py measures the whole
 server under load; this says which part the time is in. Figures: README, "Performance".
 """
 
@@ -56,17 +57,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=600)
     parser.add_argument("--churn", action="store_true", help="scores that open or close items")
+    parser.add_argument(
+        "--fleet", type=int, default=None, help="machines of the one CPU model (300 by default)"
+    )
     args = parser.parse_args()
     if not 0 < args.count <= 20_000:
         parser.error("--count must be in 1..20000")
     n = args.count
     with tempfile.TemporaryDirectory(prefix="perf-breakdown-") as tmp:
         setup_django(Path(tmp))
-        run(n, churn=args.churn)
+        run(n, churn=args.churn, fleet=args.fleet)
     return 0
 
 
-def run(n: int, *, churn: bool = False) -> None:
+def run(n: int, *, churn: bool = False, fleet: int | None = None) -> None:
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection, transaction
 
@@ -105,8 +109,8 @@ def run(n: int, *, churn: bool = False) -> None:
         return status[0]
 
     example = example_document()
-    warmup = FLEET  # every machine of the fleet submitted once: each line measures re-submissions
-    documents = (submission(example, i, churn=churn) for i in range(warmup + 5 * n))
+    warmup = fleet or FLEET  # every machine submitted once: each line measures re-submissions
+    documents = (submission(example, i, warmup, churn=churn) for i in range(warmup + 5 * n))
     bodies = [json.dumps(document).encode() for document in documents]
     for body in bodies[:warmup]:
         assert request("POST", "/api/benchmark", body).startswith("201")

@@ -19,7 +19,14 @@ import uuid
 from datetime import UTC, datetime
 
 # plain Python (the schema's pydantic models), no Django
-from inventory.columns import addresses, disk_models, disk_readings, disk_serials, model_key
+from inventory.columns import (
+    addresses,
+    disk_models,
+    disk_readings,
+    disk_serials,
+    methods_key,
+    model_key,
+)
 
 WEIGHTS = {"cpu": 0.30, "memory": 0.20, "disk": 0.25, "network": 0.15, "gpu": 0.10}
 SNAPSHOT_TEXT = {
@@ -194,7 +201,7 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             " latest_validity = 'valid', latest_validity_reasons = '[]', ranking_run_at = ?,"
             " ranking_run_valid = 1, global_score = ?, cpu_score = ?, memory_score = ?,"
             " disk_score = ?, network_score = ?, gpu_score = ?, ranking_methods = ?,"
-            " cpu_model_key = ?, system_model_key = ?"
+            " ranking_methods_key = ?, cpu_model_key = ?, system_model_key = ?"
             " WHERE id = ? AND (last_benchmark_at IS NULL OR last_benchmark_at <= ?)",
             (
                 snapshot_id,
@@ -203,6 +210,7 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
                 global_score,
                 *scores.values(),
                 methods,
+                methods_key(json.loads(methods)),
                 model_key(columns.get("cpu_model")),
                 model_key(columns.get("system_model")),
                 device_id,

@@ -108,9 +108,28 @@ def test_only_a_values_list_in_column_order_is_taken(two_devices, build):
         Prepared(build, pk=int).rows(pk=two_devices["alpha"])
 
 
-def test_arguments_are_ints_or_strings():
-    with pytest.raises(TypeError, match="int or str"):
-        Prepared(lambda when: Benchmark.objects.filter(run_at=when), when=float)
+def test_arguments_are_ints_floats_or_strings():
+    with pytest.raises(TypeError, match="int, float or str"):
+        Prepared(lambda when: Benchmark.objects.filter(run_at=when), when=bytes)
+
+
+def test_a_float_argument_and_a_slice_read_as_the_orms_slice(two_devices):
+    def build(below):
+        return (
+            Benchmark.objects.filter(cpu_score__lt=below)
+            .order_by("cpu_score", "id")
+            .values_list("id", "cpu_score")
+        )
+
+    runs = Prepared(build, below=float)
+    for below in (85.0, 90.5, 1000.0):
+        for offset, limit in ((0, None), (0, 1), (1, 2), (3, 5), (2, None)):
+            high = None if limit is None else offset + limit
+            assert runs.rows(below=below, offset=offset, limit=limit) == list(
+                build(below)[offset:high]
+            )
+    with pytest.raises(ValueError, match="not sliced"):
+        Prepared(lambda pk: _runs(pk), pk=int).rows(pk=1, offset=1)
 
 
 def test_values_list_of_every_column(two_devices):

@@ -249,23 +249,32 @@ def test_a_group_judges_each_machine_as_its_own_evaluation_does():
     from inventory.schema import CATEGORY_NAMES
 
     rng = random.Random(7)  # noqa: S311 (test data, not secrets)
-    for _ in range(300):
+    for _ in range(600):
         members = [
             rules.Member(
                 n,
                 rng.random() > 0.2,
-                rng.choice([50.0, 80.0, 100.0, rng.uniform(10, 150)]),
+                rng.choice([50.0, 80.0, 100.0, 100.0, rng.uniform(10, 150)]),
                 (rng.choice(["v1", "v2"]), *([None] * (len(CATEGORY_NAMES) - 1))),
             )
-            for n in range(rng.randint(1, 9))
+            for n in range(rng.choice([rng.randint(1, 9), rng.randint(10, 60)]))
         ]
         members.sort(key=lambda member: member.score)  # as peer_selectors.peer_group gives them
-        judged = rules.below_peers_in_group(members, thresholds=T)
+        whole = rules.Group.whole(members)
+        judged = rules.below_peers_in_group(whole, thresholds=T)
         # asked of none, it still finds every machine it holds for (the lowest first)
         holding = {pk for pk, held in judged.items() if held}
-        assert rules.below_peers_in_group(members, thresholds=T, of=set()) == dict.fromkeys(
+        assert rules.below_peers_in_group(whole, thresholds=T, of=set()) == dict.fromkeys(
             holding, True
         )
+        # as peer_selectors reads a group: only the machines under the bound and those asked
+        # of, beside each methods' count and middle figures; the same judgments
+        asked = {m.id for m in members if rng.random() < 0.2}
+        bound = rules.below_peers_bound(whole, T)
+        sparse = whole._replace(members=[m for m in members if m.score < bound or m.id in asked])
+        assert rules.below_peers_in_group(sparse, thresholds=T, of=asked) == {
+            pk: held for pk, held in judged.items() if held or pk in asked
+        }
         for member in members:
             methods = dict(zip(CATEGORY_NAMES, member.methods, strict=True))
             peers = rules.Peers(
@@ -279,6 +288,11 @@ def test_a_group_judges_each_machine_as_its_own_evaluation_does():
                 ],
             )
             medians, alike = rules.peer_medians(methods, peers, names=("global",))
+            # the device's own evaluation reads the same median off the group's middle, with
+            # every machine of the group or with its own row only (as peer_group reads it)
+            assert rules.peer_median(whole, member.id, methods) == (medians, alike)
+            alone = whole._replace(members=[member])
+            assert rules.peer_median(alone, member.id, methods) == (medians, alike)
             one = rules.Assessment()
             rules.score_conditions(
                 one,
@@ -295,7 +309,7 @@ def test_a_group_judges_each_machine_as_its_own_evaluation_does():
             if member.valid:
                 # and the item's words are those of its own evaluation
                 condition = rules.below_peers_condition(
-                    member, members, cpu_model="CPU X", thresholds=T
+                    member, whole, cpu_model="CPU X", thresholds=T
                 )
                 assert condition == (one.holding[0] if one.holding else None)
 
@@ -304,6 +318,8 @@ def test_a_machine_asked_of_in_a_group_too_small_is_over():
     """Two machines alike: neither has two others to be below; one asked of (its item open)
     is over, so that its item closes."""
     methods = ("v1", *([None] * 4))
-    group = [rules.Member(1, True, 50.0, methods), rules.Member(2, True, 100.0, methods)]
+    group = rules.Group.whole(
+        [rules.Member(1, True, 50.0, methods), rules.Member(2, True, 100.0, methods)]
+    )
     assert rules.below_peers_in_group(group, thresholds=T, of={1}) == {1: False}
     assert rules.below_peers_in_group(group, thresholds=T, of=set()) == {}
