@@ -192,15 +192,33 @@ _GROUP_SIZES = Prepared(
     ),
     wanted=str,
 )
+
+
+def _measured_so(wanted: str, methods: str):
+    return Device.objects.filter(cpu_model_key=wanted, ranking_methods_key=methods, **_PEERS)
+
+
 _GROUP_FIGURES = Prepared(  # read from the middle (rows(offset=, limit=))
     lambda wanted, methods: (
-        Device.objects.filter(cpu_model_key=wanted, ranking_methods_key=methods, **_PEERS)
-        .values_list("global_score")
+        _measured_so(wanted, methods)
+        # how many there are as this statement reads them: the middle's offset came from the
+        # count of an earlier statement, a machine may have come or gone since
+        .annotate(
+            size=Subquery(
+                _measured_so(wanted, methods)
+                .order_by()
+                .values("cpu_model_key")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+        )
+        .values_list("global_score", "size")
         .order_by("global_score")
     ),
     wanted=str,
     methods=str,
 )
+READS = 3  # tries at a group's middle while its machines keep changing
 _MEMBER = ("id", "ranking_run_valid", "global_score", "ranking_methods_key")
 _GROUP_LOW = Prepared(
     lambda wanted, below, device_id: (
@@ -241,11 +259,9 @@ def peer_group(
         return rules.Group({}, {}, []), set()
     sizes, middles = {}, {}
     for text, size in _GROUP_SIZES.rows(wanted=wanted):
-        methods = methods_of_key(text)
-        start, count = rules.middle(size)
-        figures = _GROUP_FIGURES.rows(wanted=wanted, methods=text, offset=start, limit=count)
-        sizes[methods] = size
-        middles[methods] = (start, tuple(score for (score,) in figures))
+        figures = _middle(wanted, text, size)
+        if figures is not None:
+            sizes[methods_of_key(text)], middles[methods_of_key(text)] = figures
     group = rules.Group(sizes, middles, [])
     below = rules.below_peers_bound(group, selectors.thresholds()) if judging else -math.inf
     members = {
@@ -263,3 +279,23 @@ def peer_group(
             members[pk] = rules.Member(pk, bool(valid), score, methods_of_key(text))
     ordered = sorted(members.values(), key=operator.attrgetter("score"))
     return group._replace(members=ordered), open_ids
+
+
+def _middle(wanted: str, text: str, size: int) -> tuple[int, tuple[int, tuple[float, ...]]] | None:
+    """The size and the middle figures (rules.Group) of the machines of model `wanted` measured
+    with methods `text`, `size` of them when counted; read again at the size the read itself
+    counts when a machine came or went meanwhile. None: none is left."""
+    for _ in range(READS):
+        start, count = rules.middle(size)
+        rows = _GROUP_FIGURES.rows(wanted=wanted, methods=text, offset=start, limit=count)
+        if not rows:  # fewer than `start` left: counted from the first
+            rows = _GROUP_FIGURES.rows(wanted=wanted, methods=text, limit=1)
+            if not rows:
+                return None
+        elif rows[0][1] == size:
+            return size, (start, tuple(score for score, _ in rows))
+        size = rows[0][1]
+    raise OperationalError(
+        f"the machines of CPU model {wanted!r} kept changing while their median was read "
+        f"({READS} times): their below_peers judgment is left to a later try"
+    )

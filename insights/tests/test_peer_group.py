@@ -93,3 +93,39 @@ def test_methods_stored_in_another_order_are_one_group(fleet):
     device_ranking_refresh(device_ids=[first.pk, second.pk])
     sizes = peer_selectors.peer_group(CPU)[0].sizes
     assert sizes[("c", "m", None, None, None)] == 2
+
+
+def test_a_machine_that_came_or_went_between_the_reads_is_counted_as_the_middle_was_read(
+    fleet, monkeypatch
+):
+    """The count of each methods and its middle figures are two statements: a machine stored
+    (or deleted) between them moved the middle, and the median was read off the wrong place."""
+    whole = whole_group()
+    counted = peer_selectors._GROUP_SIZES.rows
+
+    for shift in (-2, 3, -40):  # as counted before machines came, or went
+        monkeypatch.setattr(
+            peer_selectors._GROUP_SIZES,
+            "rows",
+            lambda shift=shift, **values: [
+                (key, max(1, n + shift)) for key, n in counted(**values)
+            ],
+        )
+        group, _ = peer_selectors.peer_group(CPU)
+        assert group.sizes == whole.sizes and group.middles == whole.middles
+
+
+def test_a_group_that_keeps_changing_is_left_to_a_later_try(fleet, monkeypatch):
+    from django.db import OperationalError
+
+    read = peer_selectors._GROUP_FIGURES.rows
+    calls = []
+
+    def changing(**values):  # another machine each time it is read
+        calls.append(1)
+        return [(score, size + len(calls)) for score, size in read(**values)]
+
+    monkeypatch.setattr(peer_selectors._GROUP_FIGURES, "rows", changing)
+    with pytest.raises(OperationalError, match="kept changing"):
+        peer_selectors.peer_group(CPU)
+    assert len(calls) == peer_selectors.READS
