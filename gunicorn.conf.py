@@ -14,16 +14,23 @@ database connection, which cost ~1.7× the server CPU per submission and ~5× pe
 import os
 from pathlib import Path
 
-from benchsite.envconfig import Env
+from django.core.exceptions import ImproperlyConfigured
+
+from benchsite.envconfig import Env, boolean, count
 
 _env_file = os.environ.get("ENV_FILE", str(Path(__file__).resolve().parent / ".env"))
 if Path(_env_file).is_file():
     Env.read_env(_env_file)  # as Django's settings read it
 
+try:  # refused with one line, as the settings refuse theirs (which check these too)
+    workers = count("WEB_CONCURRENCY", os.environ.get("WEB_CONCURRENCY"), 2)
+    threads = count("GUNICORN_THREADS", os.environ.get("GUNICORN_THREADS"), 4)
+    preload_app = boolean("GUNICORN_PRELOAD", os.environ.get("GUNICORN_PRELOAD"), True)
+except ImproperlyConfigured as exc:
+    raise SystemExit(f"Configuration error: {exc}") from None
+
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8007')}"  # noqa: S104 (a LAN server)
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 wsgi_app = (
     "benchsite.asgi:application" if "uvicorn" in worker_class else "benchsite.wsgi:application"
 )
@@ -41,7 +48,7 @@ graceful_timeout = 20
 # the three processes 160 -> 117 MB, CPU to start 3.0 -> 1.8 s. A code upgrade needs a restart
 # (systemctl restart, a new container), not a HUP, which forks new workers from the same code.
 # An application that cannot load (a missing SECRET_KEY) now stops the master with its error.
-preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() not in ("0", "false", "no", "off")
+# (preload_app: read above)
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 # Access lines without credentials (query-string tokens, Authorization and Cookie headers), for

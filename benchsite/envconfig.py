@@ -35,6 +35,18 @@ class Env(environ.Env):
             env_file = io.StringIO(without_comments(text))
         return super().read_env(env_file, **overrides)
 
+    def bool(self, var, default=environ.Env.NOTSET):
+        """A yes/no variable read strictly (boolean): django-environ took every word but its six
+        true ones for false, so `SECURE_SSL_REDIRECT=ture` turned TLS off without a word."""
+        if default is environ.Env.NOTSET and not self.ENVIRON.get(var, "").strip():
+            raise ImproperlyConfigured(f"{var} is not set: set it to true or false.")
+        return boolean(var, self.ENVIRON.get(var), default)
+
+    def within(self, var, default: int | float, low, high=None):
+        """A number (an int when `default` is one) from `low` (to `high`): within()."""
+        read = self.int if isinstance(default, int) else self.float
+        return within(var, read(var, default=default), low, high)
+
     def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
         try:
             return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
@@ -42,6 +54,34 @@ class Env(environ.Env):
             raise ImproperlyConfigured(
                 f"{var}={self.ENVIRON.get(var, '')!r} is not a valid value ({exc})."
             ) from None
+
+
+TRUE_WORDS = frozenset(("true", "yes", "on", "1", "y", "ok"))
+FALSE_WORDS = frozenset(("false", "no", "off", "0", "n"))
+
+
+def boolean(name: str, text: str | None, default: bool) -> bool:
+    """A yes/no setting: true, yes, on or 1, or false, no, off or 0, in any case; empty or unset:
+    `default`; anything else refused with one line naming it."""
+    word = (text or "").strip().lower()
+    if not word:
+        return default
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false (yes/no, on/off, 1/0), not {text!r}.")
+
+
+def count(name: str, text: str | None, default: int) -> int:
+    """A number of processes or threads: a whole number of at least 1 (empty or unset:
+    `default`); anything else refused with one line naming it."""
+    word = (text or "").strip()
+    if not word:
+        return default
+    if word.isascii() and word.isdigit() and int(word) >= 1:
+        return int(word)
+    raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {text!r}.")
 
 
 _ASSIGNMENT = re.compile(r"\A((?:export )?[A-Za-z_0-9]+=)(.*)\Z")

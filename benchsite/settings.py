@@ -72,6 +72,12 @@ MAX_SUBMISSION_KB = within("MAX_SUBMISSION_KB", env.int("MAX_SUBMISSION_KB", def
 PORT = within("PORT", env.int("PORT", default=8007), 1, 65535)
 # Read by scripts/serve and docker/entrypoint.sh: false on all but one of several servers.
 MIGRATE_ON_START = env.bool("MIGRATE_ON_START", default=True)
+# gunicorn's (gunicorn.conf.py), checked here too: scripts/serve and the Docker entry point
+# read the settings first, so a bad value stops them with one line before gunicorn, which
+# reads WEB_CONCURRENCY itself with a traceback (and with 0 listens without answering)
+WEB_CONCURRENCY = env.within("WEB_CONCURRENCY", 2, 1)
+GUNICORN_THREADS = env.within("GUNICORN_THREADS", 4, 1)
+GUNICORN_PRELOAD = env.bool("GUNICORN_PRELOAD", default=True)
 # Reverse proxies in front of every request; the client address comes from X-Forwarded-For only
 # when this says so (benchsite/clientip.py).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
@@ -84,18 +90,10 @@ FORWARDED_ALLOW_IPS = networks(
 # "cpu=0.30,memory=0.20,…"; a category left out keeps its weight from inventory/schema.py
 SCORE_WEIGHTS = env.str("SCORE_WEIGHTS", default="")
 # Run validity (CONTRACT Part 2): a run past any of these is suspect; `rescore` re-applies them.
-VALIDITY_BUSY_PCT = within(
-    "VALIDITY_BUSY_PCT", env.float("VALIDITY_BUSY_PCT", default=20.0), 0, 100
-)
-VALIDITY_STEAL_PCT = within(
-    "VALIDITY_STEAL_PCT", env.float("VALIDITY_STEAL_PCT", default=10.0), 0, 100
-)
-VALIDITY_MAX_CV_PCT = within(
-    "VALIDITY_MAX_CV_PCT", env.float("VALIDITY_MAX_CV_PCT", default=5.0), 0
-)
-VALIDITY_MAX_CV_PCT_NETWORK = within(
-    "VALIDITY_MAX_CV_PCT_NETWORK", env.float("VALIDITY_MAX_CV_PCT_NETWORK", default=15.0), 0
-)
+VALIDITY_BUSY_PCT = env.within("VALIDITY_BUSY_PCT", 20.0, 0, 100)
+VALIDITY_STEAL_PCT = env.within("VALIDITY_STEAL_PCT", 10.0, 0, 100)
+VALIDITY_MAX_CV_PCT = env.within("VALIDITY_MAX_CV_PCT", 5.0, 0, 100)
+VALIDITY_MAX_CV_PCT_NETWORK = env.within("VALIDITY_MAX_CV_PCT_NETWORK", 15.0, 0, 100)
 # Insights and attention items (CONTRACT Part 2): `rescore` re-evaluates after a change.
 # A baseline is drawn from 3 runs at least (insights.rules.MIN_RUNS): fewer would form none.
 BASELINE_RUNS = within("BASELINE_RUNS", env.int("BASELINE_RUNS", default=5), 3)
@@ -182,7 +180,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # is locked" without waiting). The busy timeout then queues concurrent writers.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "timeout": env.int("SQLITE_BUSY_TIMEOUT_S", default=30),
+            "timeout": env.within("SQLITE_BUSY_TIMEOUT_S", 30, 1),
             "transaction_mode": "IMMEDIATE",
             # journal_size_limit: the WAL, which grows under a steady flood of submissions
             # (readers keep the checkpoints from restarting it), is cut back to 64 MiB once it
@@ -273,7 +271,7 @@ if DOCUMENT_STORAGE == "s3":
         access_key=env.str("S3_ACCESS_KEY_ID", default=""),
         secret_key=env.str("S3_SECRET_ACCESS_KEY", default=""),
         region=env.str("S3_REGION", default=""),
-        timeout_s=env.float("S3_TIMEOUT_S", default=20.0),
+        timeout_s=env.within("S3_TIMEOUT_S", 20.0, 0.1),
     )
 elif DOCUMENT_STORAGE != "file":
     raise ImproperlyConfigured(

@@ -111,6 +111,25 @@ def test_debug_is_off_unless_asked():
             "(Europe/Paris, America/New_York, UTC), not 'Europe/Pariss'",
         ),
         ({"TIME_ZONE": "+02:00"}, "TIME_ZONE must be a time zone's name"),
+        # read as false without a word: a typo turned the HTTPS redirect, HSTS and Secure
+        # cookies off, or made scripts/serve wait for a migration nobody would run
+        (
+            {"SECURE_SSL_REDIRECT": "ture"},
+            "SECURE_SSL_REDIRECT must be true or false (yes/no, on/off, 1/0), not 'ture'.",
+        ),
+        ({"MIGRATE_ON_START": "ture"}, "MIGRATE_ON_START must be true or false"),
+        ({"METRICS_PUBLIC": "enabled"}, "METRICS_PUBLIC must be true or false"),
+        ({"GUNICORN_PRELOAD": "nope"}, "GUNICORN_PRELOAD must be true or false"),
+        # gunicorn's own: a traceback from gunicorn, or a server listening with no worker
+        ({"WEB_CONCURRENCY": "abc"}, "WEB_CONCURRENCY='abc' is not a valid value"),
+        ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be a number of at least 1, not 0."),
+        ({"GUNICORN_THREADS": "0"}, "GUNICORN_THREADS must be a number of at least 1, not 0."),
+        ({"SQLITE_BUSY_TIMEOUT_S": "0"}, "SQLITE_BUSY_TIMEOUT_S must be a number of at least 1"),
+        (
+            {"DOCUMENT_STORAGE": "s3", "S3_BUCKET": "b", "S3_TIMEOUT_S": "-1"},
+            "S3_TIMEOUT_S must be a number of at least 0.1, not -1.0.",
+        ),
+        ({"VALIDITY_MAX_CV_PCT": "250"}, "VALIDITY_MAX_CV_PCT must be a number from 0 to 100"),
     ],
 )
 def test_a_refused_setting_is_said_in_one_line(env, said):
@@ -122,6 +141,25 @@ def test_a_refused_setting_is_said_in_one_line(env, said):
     line = result.stderr.strip()
     assert line.startswith("Configuration error: ") and "\n" not in line, line
     assert said in line
+
+
+@pytest.mark.parametrize(
+    ("given", "taken"),
+    [
+        *((word, True) for word in ("true", "True", " YES ", "on", "1", "y", "ok")),
+        *((word, False) for word in ("false", "FALSE", "no", "Off", "0", "n")),
+        ("", "default"),
+        (None, "default"),
+    ],
+)
+def test_a_yes_no_setting_takes_the_usual_words_and_nothing_else(given, taken):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from benchsite.envconfig import boolean
+
+    assert boolean("X", given, "default") == taken
+    with pytest.raises(ImproperlyConfigured, match="X must be true or false"):
+        boolean("X", "ture", True)
 
 
 @pytest.mark.parametrize(
@@ -521,3 +559,24 @@ def test_a_postgresql_server_that_never_answers_is_given_up_on_with_a_line():
     assert done.returncode == 1
     assert done.stderr.startswith("Database error: ") and "timeout expired" in done.stderr
     assert time.monotonic() - started < 30
+
+
+@engine_independent
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("GUNICORN_THREADS", "x"), ("WEB_CONCURRENCY", "0"), ("GUNICORN_PRELOAD", "maybe")],
+)
+def test_gunicorn_refuses_a_bad_value_of_its_own_in_one_line(name, value):
+    """gunicorn started by hand (not through scripts/serve, whose settings check says it
+    first): int()'s traceback, or with no worker a server that listened and never answered."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "--check-config"],
+        cwd=ROOT,
+        env={**os.environ, "ENV_FILE": "/nonexistent/.env", name: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    line = done.stderr.strip()
+    assert line.startswith(f"Configuration error: {name} must be ") and "\n" not in line, line
