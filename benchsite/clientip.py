@@ -4,10 +4,11 @@ NUM_PROXIES=0 (the default): the address of the peer that connected, whatever X-
 so a client cannot choose its address. NUM_PROXIES=N: the address N entries from the right of
 X-Forwarded-For, the one the outermost of the N proxies saw connect (entries further left are
 whatever the client sent), for a request from a peer in FORWARDED_ALLOW_IPS (any by default): from
-another peer, the header is dropped and the peer is the client. DRF's throttles read
-REST_FRAMEWORK["NUM_PROXIES"], set from the same variable; the wrappers below write the result into
-REMOTE_ADDR (WSGI) and the scope's client (ASGI), so Django, the app's logs and the app server's
-access log all show that one address.
+another peer, the header is dropped and the peer is the client, and so is its X-Forwarded-Proto
+(with SECURE_PROXY_SSL_HEADER, Django would take it for HTTPS: no redirect, Secure cookies).
+DRF's throttles read REST_FRAMEWORK["NUM_PROXIES"], set from the same variable; the wrappers
+below write the result into REMOTE_ADDR (WSGI) and the scope's client (ASGI), so Django, the app's
+logs and the app server's access log all show that one address.
 
 The app servers must not pick an address themselves: gunicorn.conf.py empties `forwarded_allow_ips`
 (gunicorn and uvicorn trust X-Forwarded-For from 127.0.0.1 by default) unless NUM_PROXIES is set,
@@ -41,6 +42,11 @@ def from_a_proxy(peer: str | None, allowed) -> bool:
     return any(address in network for network in allowed)
 
 
+# what only a proxy may say: the client's address, the scheme it came over
+_FROM_PROXIES_ONLY = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO")
+_FROM_PROXIES_ONLY_ASGI = (b"x-forwarded-for", b"x-forwarded-proto")
+
+
 class ForwardedClientWSGI:
     """Sets REMOTE_ADDR to the client's address behind NUM_PROXIES proxies. gunicorn's access
     log reads the same environ, so it logs that address too."""
@@ -52,8 +58,10 @@ class ForwardedClientWSGI:
         num_proxies = settings.NUM_PROXIES
         peer = environ.get("REMOTE_ADDR")
         if num_proxies and not from_a_proxy(peer, settings.FORWARDED_ALLOW_IPS):
-            # its own words: DRF's throttles, which read the header too, must not hear them
-            environ.pop("HTTP_X_FORWARDED_FOR", None)
+            # its own words: DRF's throttles, which read the header too, must not hear them,
+            # nor Django's SECURE_PROXY_SSL_HEADER its claim to have come over HTTPS
+            for name in _FROM_PROXIES_ONLY:
+                environ.pop(name, None)
         elif num_proxies:
             environ["REMOTE_ADDR"] = client_address(
                 peer, environ.get("HTTP_X_FORWARDED_FOR"), num_proxies
@@ -72,7 +80,7 @@ class ForwardedClientASGI:
         if num_proxies and scope["type"] == "http":
             peer, port = scope.get("client") or (None, 0)
             if not from_a_proxy(peer, settings.FORWARDED_ALLOW_IPS):
-                headers = [(k, v) for k, v in scope["headers"] if k != b"x-forwarded-for"]
+                headers = [(k, v) for k, v in scope["headers"] if k not in _FROM_PROXIES_ONLY_ASGI]
                 return await self.app({**scope, "headers": headers}, receive, send)
             forwarded = b",".join(v for k, v in scope["headers"] if k == b"x-forwarded-for")
             address = client_address(peer, forwarded.decode("latin-1"), num_proxies)

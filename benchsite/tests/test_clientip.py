@@ -78,6 +78,50 @@ def test_only_the_proxies_say_who_the_client_is_under_asgi(behind_a_proxy, peer,
     assert seen["headers"] == ([(b"x-forwarded-for", b"10.1.1.1")] if peer == PROXY else [])
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("peer", "secure"), [(PROXY, True), ("127.0.0.1", False)])
+def test_only_the_proxies_say_a_request_came_over_https(behind_a_proxy, settings, peer, secure):
+    """SECURE_PROXY_SSL_HEADER=true behind a proxy: a client reaching the app's port around it
+    said X-Forwarded-Proto: https and was served over plain HTTP as if over HTTPS (no
+    redirect, HSTS and a Secure cookie sent over HTTP)."""
+    import io
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/api/stats",
+        "SERVER_NAME": "bench.lan",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "bench.lan",
+        "REMOTE_ADDR": peer,
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_X_FORWARDED_FOR": "10.1.1.1",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+    }
+    status = []
+    ForwardedClientWSGI(WSGIHandler())(environ, lambda s, headers, *e: status.append(s))
+    assert status[0].startswith("301") is not secure  # HTTPS: the API's own 401
+
+
+@pytest.mark.parametrize(("peer", "passed"), [(PROXY, True), ("127.0.0.1", False)])
+def test_only_the_proxies_say_the_scheme_under_asgi(behind_a_proxy, peer, passed):
+    import asyncio
+
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen.update(scope)
+
+    headers = [(b"x-forwarded-proto", b"https"), (b"accept", b"*/*")]
+    scope = {"type": "http", "client": (peer, 5000), "headers": headers}
+    asyncio.run(ForwardedClientASGI(app)(scope, None, None))
+    assert seen["headers"] == (headers if passed else [(b"accept", b"*/*")])
+
+
 @pytest.mark.parametrize(
     ("value", "allowed"),
     [
