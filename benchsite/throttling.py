@@ -82,7 +82,7 @@ class AuthFailureThrottle(SimpleRateThrottle):
 
     def _count_failure(self, request) -> None:
         key, now = self.get_cache_key(request), self.timer()
-        width = max(1.0, self.duration / self.BUCKETS)
+        width = self.duration / self.BUCKETS  # a tenth of a second for a rate per second
         current = int(now // width)
         ttl = math.ceil(self.duration + 2 * width)  # a bucket counts until (n + 1) × width + period
         if not self.cache.add(f"{key}:{current}", 1, ttl):

@@ -51,6 +51,21 @@ def test_failures_further_apart_than_the_period_do_not_add_up(clock):
     assert not blocked_at(clock, 1_000_110.5)[0]
 
 
+def test_a_budget_per_second_forgets_a_failure_after_about_a_second(clock, settings):
+    """With buckets of at least a second, a failure of a 2/s budget counted for 11 s: one bad
+    token every 2 s (a quarter of the rate) locked out the address's valid tokens."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_failure": "2/s"},
+    }
+    for at in (1_000_000.0, 1_000_002.0, 1_000_004.0, 1_000_006.0):
+        fail_at(clock, at)
+        assert not blocked_at(clock, at + 0.5)[0]
+    fail_at(clock, 1_000_008.0, 1_000_008.3)
+    assert blocked_at(clock, 1_000_008.4)[0]
+    assert not blocked_at(clock, 1_000_009.5)[0]
+
+
 def test_other_addresses_have_their_own_budget(clock):
     fail_at(clock, 1_000_002.0, 1_000_003.0, 1_000_004.0)
     clock[0] = 1_000_005.0
