@@ -16,6 +16,25 @@ if [ "$migrate" = 1 ]; then
     python manage.py migrate --noinput
 else
     echo "entrypoint: MIGRATE_ON_START is false: migrations are left to the migrate job." >&2
+    # this version on a database not yet migrated to it answers 500s (a column it writes is not
+    # there yet: servers upgraded at once): it starts once the database is migrated, as
+    # scripts/serve does
+    said=""
+    until error=$(python manage.py migrate --check 2>&1 >/dev/null); do
+        if [ -z "$said" ]; then
+            echo "entrypoint: waiting for the database to be migrated to this version..." >&2
+            said=1
+        fi
+        # a database it cannot reach is said, once
+        if [ -n "$error" ] && [ "$said" != 2 ]; then
+            printf '%s\n' "$error" | tail -n 1 >&2
+            said=2
+        fi
+        sleep 3
+    done
+    if [ -n "$said" ]; then
+        echo "entrypoint: the database is migrated: starting." >&2
+    fi
 fi
 
 if [ -n "${DJANGO_SUPERUSER_USERNAME:-}" ] && [ -n "${DJANGO_SUPERUSER_PASSWORD:-}" ]; then
