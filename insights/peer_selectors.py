@@ -13,7 +13,7 @@ import operator
 from collections.abc import Iterator, Sequence
 
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, TextField
+from django.db.models import Count, OuterRef, Subquery, TextField
 from django.db.models.functions import Cast
 
 from benchmarks import validity
@@ -220,15 +220,22 @@ _GROUP_FIGURES = Prepared(  # read from the middle (rows(offset=, limit=))
 )
 READS = 3  # tries at a group's middle while its machines keep changing
 _MEMBER = ("id", "ranking_run_valid", "global_score", "ranking_methods_key")
-_GROUP_LOW = Prepared(
-    lambda wanted, below, device_id: (
-        Device.objects.filter(cpu_model_key=wanted, **_PEERS)
-        .filter(Q(global_score__lt=below) | Q(pk=device_id))
+_GROUP_LOW = Prepared(  # a range of the index: the machines of one methods under `below`
+    lambda wanted, methods, below: (
+        _measured_so(wanted, methods)
+        .filter(global_score__lt=below)
         .values_list(*_MEMBER)
         .order_by("global_score")
     ),
     wanted=str,
+    methods=str,
     below=float,
+)
+_MEMBER_ROW = Prepared(
+    lambda wanted, device_id: Device.objects.filter(
+        pk=device_id, cpu_model_key=wanted, **_PEERS
+    ).values_list(*_MEMBER),
+    wanted=str,
     device_id=int,
 )
 # apart: a correlated EXISTS per machine cost more than this look-up of the few open items
@@ -251,24 +258,29 @@ def peer_group(
     (rules.Group): per methods, how many and the figures around their middle, read off the
     index of peers; the machine `device_id` (its own median leaves it out); and (`judging`:
     all the model's machines are judged again) the machines low enough to be below and those
-    with a below_peers item open, whose ids come second. Three queries and one per methods
-    the model's machines were measured with (one without `judging`); none for no model. A
-    CPU model's thousands of machines cost what a few do."""
+    with a below_peers item open, whose ids come second. Three queries and two per methods
+    the model's machines were measured with (one per methods and one without `judging`), each
+    a range of the index of peers; none for no model."""
     wanted = key or model_key(cpu_model)
     if not wanted:
         return rules.Group({}, {}, []), set()
-    sizes, middles = {}, {}
+    sizes, middles, texts = {}, {}, {}
     for text, size in _GROUP_SIZES.rows(wanted=wanted):
         figures = _middle(wanted, text, size)
         if figures is not None:
-            sizes[methods_of_key(text)], middles[methods_of_key(text)] = figures
+            methods = texts[text] = methods_of_key(text)
+            sizes[methods], middles[methods] = figures
     group = rules.Group(sizes, middles, [])
-    below = rules.below_peers_bound(group, selectors.thresholds()) if judging else -math.inf
+    rows = _MEMBER_ROW.rows(wanted=wanted, device_id=device_id) if device_id else []
+    if judging:
+        thresholds = selectors.thresholds()
+        for text, methods in texts.items():
+            below = rules.below_peers_bound(group, thresholds, methods)
+            if below > -math.inf:
+                rows += _GROUP_LOW.rows(wanted=wanted, methods=text, below=below)
     members = {
         pk: rules.Member(pk, bool(valid), score, methods_of_key(text))
-        for pk, valid, score, text in _GROUP_LOW.rows(
-            wanted=wanted, below=below, device_id=device_id
-        )
+        for pk, valid, score, text in rows
     }
     if not judging:
         return group._replace(members=list(members.values())), set()

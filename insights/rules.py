@@ -341,14 +341,15 @@ def _below(group: Group, member: Member, thresholds: Thresholds) -> bool | None:
     return None if gap is None else gap < -thresholds.peer_gap_pct
 
 
-def below_peers_bound(group: Group, thresholds: Thresholds) -> float:
-    """A figure under which every machine of the group that below_peers may hold for lies
-    (peer_selectors.peer_group reads those): below the highest median of the others, by the
-    gap, with room for the medians' rounding; -inf when no methods has three machines."""
+def below_peers_bound(group: Group, thresholds: Thresholds, methods: tuple | None = None) -> float:
+    """A figure under which every machine of the group (of those measured with `methods`, when
+    given) that below_peers may hold for lies (peer_selectors.peer_group reads those): below
+    the highest median of the others, by the gap, with room for the medians' rounding; -inf
+    when no methods has three machines."""
     tops = [
         figures[-1]
-        for methods, (_, figures) in group.middles.items()
-        if group.sizes.get(methods, 0) >= 3
+        for measured, (_, figures) in group.middles.items()
+        if group.sizes.get(measured, 0) >= 3 and methods in (None, measured)
     ]
     if not tops:
         return float("-inf")
