@@ -76,10 +76,11 @@ def device_run_record(*, device: Device, run: RunRecord) -> dict[str, Any]:
     return changes
 
 
-def device_methods_keys_refresh(devices) -> None:
+def device_methods_keys_refresh(devices) -> int:
     """Bring the `ranking_methods_key` of these devices (a queryset) in line with their
-    `ranking_methods`, after an UPDATE that set the methods in SQL (device_ranking_refresh):
-    one read, and one UPDATE per key that changed (a fleet has a few)."""
+    `ranking_methods`, after an UPDATE that set the methods in SQL (device_ranking_refresh) or
+    a server of an earlier version that knows no key stored runs: one read, and one UPDATE per
+    key that changed (a fleet has a few). How many devices it changed."""
     moved: dict[str, list[int]] = {}
     for pk, methods, key in devices.values_list("pk", "ranking_methods", "ranking_methods_key"):
         if (new := methods_key(methods)) != key:
@@ -89,3 +90,4 @@ def device_methods_keys_refresh(devices) -> None:
             Device.objects.filter(pk__in=pks[start : start + KEYS_BATCH]).update(
                 ranking_methods_key=key
             )
+    return sum(len(pks) for pks in moved.values())

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
+from inventory.columns import methods_of_key
 from inventory.models import Device, HardwareSnapshot
 
 pytestmark = pytest.mark.django_db
@@ -211,6 +212,28 @@ def test_migrate_applies_this_versions_rules_to_runs_an_earlier_version_scored(s
 
 
 APPLYING = "rules are not applied to every stored run yet: applying them (manage.py rescore)"
+
+
+def test_migrate_puts_right_the_peers_key_a_server_of_an_earlier_version_left(submit, example):
+    """0.3.0 kept serving on the upgraded database (a rolling upgrade, the service restarted
+    late): it stored runs with new methods and left the devices' peers' key as it was, and the
+    peers' medians counted those machines with the methods of their run before (upgrade
+    audit)."""
+    from inventory.models import Device
+
+    example["results"]["cpu"]["method"] = "sysbench-cpu-v3"
+    submit(example)
+    Device.objects.update(ranking_methods_key='["sysbench-cpu-v1",null,null,null,null]')
+    out = io.StringIO()
+
+    call_command("migrate", stdout=out)
+
+    assert "1 device(s) had runs stored by a server of an earlier version" in out.getvalue()
+    key = Device.objects.get().ranking_methods_key
+    assert methods_of_key(key)[0] == "sysbench-cpu-v3"
+    out = io.StringIO()
+    call_command("migrate", stdout=out)
+    assert "earlier version" not in out.getvalue()
 
 
 def test_a_rescore_cut_short_is_run_again_by_the_next_migrate(submit, example):

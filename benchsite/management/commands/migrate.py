@@ -14,6 +14,10 @@ migrate runs it when the rules in force were not applied whole (benchmarks.Rules
 rescore cut short, by a stop or a failure, is run again) or a run was scored by an earlier
 version (a server of it still submitting); two queries when neither. Its failure is said and
 leaves the server to start: `manage.py rescore` by hand once its cause is fixed.
+
+It also puts right the devices' `ranking_methods_key` that a server of a version before it
+left (one still serving while the database was upgraded under it stores runs without it): the
+peers' index would count such a machine with the methods of its run before.
 """
 
 import io
@@ -25,6 +29,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from benchmarks.models import Benchmark, RulesApplied
 from benchmarks.scoring import SCORING_VERSION
+from inventory.models import Device
+from inventory.runs import device_methods_keys_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +65,12 @@ class Command(MigrateCommand):
         whole = options["app_label"] is None and options["database"] == DEFAULT_DB_ALIAS
         if not whole or options["plan"] or options["check_unapplied"] or options["prune"]:
             return
+        repaired = device_methods_keys_refresh(Device.objects.all())
+        if repaired:
+            self.stdout.write(
+                f"{repaired} device(s) had runs stored by a server of an earlier version: "
+                "their peers' key is brought in line with their ranking run's methods."
+            )
         if not rules_outdated():
             return
         # said at any verbosity (restore migrates quietly): what it changes, people are told of
