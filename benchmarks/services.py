@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from inventory.columns import methods_key, model_keys
 from inventory.models import Device, HardwareSnapshot
-from inventory.runs import RunRecord, device_methods_keys_refresh, device_run_record
+from inventory.runs import PeerPlace, RunRecord, device_methods_keys_refresh, device_run_record
 from inventory.schema import Results, Submission
 from inventory.services import IdentityKeys, device_find_or_create, snapshot_record
 
@@ -56,6 +56,8 @@ class IngestResult:
     excluded_categories: list[str] = field(default_factory=list)
     # the device's CPU model key before this run (its peers' group, should the run move it)
     previous_cpu_model_key: str = ""
+    # where the device stood among its CPU model's machines before this run (None: not told)
+    previous_place: PeerPlace | None = field(default=None, compare=False)
     # the stored objects, for the caller's after_store (not compared: ids say it all)
     device: Device | None = field(default=None, compare=False, repr=False)
     snapshot: HardwareSnapshot | None = field(default=None, compare=False, repr=False)
@@ -188,7 +190,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         keys=IdentityKeys.from_system(hardware.system if hardware else None),
         actor=submitted_by,
     )
-    previous_cpu_model_key = device.cpu_model_key
+    previous_cpu_model_key, previous_place = device.cpu_model_key, PeerPlace.of(device)
     snapshot = snapshot_record(
         device=device,
         hardware=hardware,
@@ -228,6 +230,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         validity_reasons=reasons,
         excluded_categories=excluded,
         previous_cpu_model_key=previous_cpu_model_key,
+        previous_place=previous_place,
         device=device,
         snapshot=snapshot,
     )

@@ -35,6 +35,7 @@ def evaluate_attention(result: IngestResult) -> None:
             newest_run_id=result.benchmark_id,
             peers_too=True,
             previous_cpu_key=result.previous_cpu_model_key,
+            place_before=result.previous_place,
         )
     except Exception:
         threading.Thread(

@@ -10,7 +10,7 @@ import itertools
 import json
 import math
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Count, OuterRef, Subquery, TextField
@@ -21,6 +21,7 @@ from benchmarks.models import Benchmark
 from benchsite.prepared import Prepared
 from inventory.columns import methods_of_key, model_key
 from inventory.models import Device
+from inventory.runs import PeerPlace
 
 from . import rules, selectors
 from .models import AttentionItem, Kind
@@ -252,18 +253,23 @@ _BELOW_PEERS_OPEN = Prepared(
 
 
 def peer_group(
-    cpu_model: str = "", *, key: str = "", device_id: int = 0, judging: bool = True
-) -> tuple[rules.Group, set[int]]:
+    cpu_model: str = "",
+    *,
+    key: str = "",
+    device_id: int = 0,
+    judging: bool | Callable[[rules.Group], bool] = True,
+) -> tuple[rules.Group, set[int] | None]:
     """The benchmarked machines with this CPU model (or model `key`) as below_peers judges them
     (rules.Group): per methods, how many and the figures around their middle, read off the
     index of peers; the machine `device_id` (its own median leaves it out); and (`judging`:
-    all the model's machines are judged again) the machines low enough to be below and those
-    with a below_peers item open, whose ids come second. Three queries and two per methods
-    the model's machines were measured with (one per methods and one without `judging`), each
-    a range of the index of peers; none for no model."""
+    all the model's machines are judged again; a callable: when it says so of the group read
+    so far) the machines low enough to be below and those with a below_peers item open, whose
+    ids come second (None when not judging). Three queries and two per methods the model's
+    machines were measured with (one per methods and one without judging), each a range of
+    the index of peers; none for no model."""
     wanted = key or model_key(cpu_model)
     if not wanted:
-        return rules.Group({}, {}, []), set()
+        return rules.Group({}, {}, []), (set() if judging is True else None)
     sizes, middles, texts = {}, {}, {}
     for text, size in _GROUP_SIZES.rows(wanted=wanted):
         figures = _middle(wanted, text, size)
@@ -272,6 +278,8 @@ def peer_group(
             sizes[methods], middles[methods] = figures
     group = rules.Group(sizes, middles, [])
     rows = _MEMBER_ROW.rows(wanted=wanted, device_id=device_id) if device_id else []
+    if callable(judging):
+        judging = judging(group)
     if judging:
         thresholds = selectors.thresholds()
         for text, methods in texts.items():
@@ -283,7 +291,7 @@ def peer_group(
         for pk, valid, score, text in rows
     }
     if not judging:
-        return group._replace(members=list(members.values())), set()
+        return group._replace(members=list(members.values())), None
     open_ids = set()
     for pk, valid, score, text, snapshot_id in _BELOW_PEERS_OPEN.rows(wanted=wanted):
         open_ids.add(pk)
@@ -291,6 +299,19 @@ def peer_group(
             members[pk] = rules.Member(pk, bool(valid), score, methods_of_key(text))
     ordered = sorted(members.values(), key=operator.attrgetter("score"))
     return group._replace(members=ordered), open_ids
+
+
+def median_moved(key: str, before: PeerPlace, after: PeerPlace) -> Callable[[rules.Group], bool]:
+    """Whether a device's run, which moved its place among the machines of CPU model `key` from
+    `before` to `after`, may have moved the median those machines are judged against
+    (rules.median_moved), asked of their group as read after the run: peer_group's `judging`."""
+
+    def standing(place: PeerPlace) -> tuple[tuple, float] | None:
+        if place.score is None or place.key != key:
+            return None
+        return methods_of_key(place.methods_key), place.score
+
+    return lambda group: rules.median_moved(group, standing(before), standing(after))
 
 
 def _middle(wanted: str, text: str, size: int) -> tuple[int, tuple[int, tuple[float, ...]]] | None:

@@ -341,6 +341,27 @@ def _below(group: Group, member: Member, thresholds: Thresholds) -> bool | None:
     return None if gap is None else gap < -thresholds.peer_gap_pct
 
 
+def median_moved(
+    group: Group, before: tuple[tuple, float] | None, after: tuple[tuple, float] | None
+) -> bool:
+    """Whether one machine's figure going from `before` to `after` — its (methods, figure)
+    among the group's, None when it was not or is no longer among them — may have moved the
+    median of the others that any machine of `group` (read after the change) is judged against.
+    It has not when the figure stayed on one side of the group's middle figures, beyond them:
+    every figure from there to the other end keeps its place, and every such median is read off
+    the middle (_median_in); nor when nothing changed. A machine joining, leaving or measured
+    another way changes a count: moved."""
+    if before == after:
+        return False
+    if before is None or after is None or before[0] != after[0]:
+        return True
+    _, figures = group.middles.get(after[0], (0, ()))
+    if not figures:  # the group emptied meanwhile: judged again
+        return True
+    was, now = before[1], after[1]
+    return not (min(was, now) > figures[-1] or max(was, now) < figures[0])
+
+
 def below_peers_bound(group: Group, thresholds: Thresholds, methods: tuple | None = None) -> float:
     """A figure under which every machine of the group (of those measured with `methods`, when
     given) that below_peers may hold for lies (peer_selectors.peer_group reads those): below

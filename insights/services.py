@@ -2,7 +2,6 @@
 person's acknowledgement."""
 
 import logging
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
+from inventory.runs import PeerPlace
 
 from . import disk_rules, notify, peer_selectors, rules, selectors
 from .models import AttentionItem, Kind
@@ -99,6 +99,7 @@ def attention_evaluate(
     reevaluating: bool = False,
     peers_too: bool = False,
     previous_cpu_key: str = "",
+    place_before: PeerPlace | None = None,
 ) -> list[Event]:
     """Open an item for each new condition, update the open ones that still hold, close the
     ones that are over (smart_degrading waits for a person). Returns what opened and closed,
@@ -123,7 +124,9 @@ def attention_evaluate(
     model are judged against: their below_peers is judged again (attention_rejudge_peers),
     from the same read of them; and those of `previous_cpu_key`, the CPU model the device had
     before the run (inventory.columns.model_key), when it is another (a CPU replaced: its old
-    peers lost a peer)."""
+    peers lost a peer). `place_before`: the device's place among its peers before the run;
+    given, they are judged again only if the run may have moved their median
+    (rules.median_moved: a machine that runs as fast as before leaves them be)."""
     if newest_run_id is None:
         newest_run_id = selectors.newest_run_id(device.pk)
     # a snapshot just submitted that was the device's latest when stored: its counters' rises
@@ -132,15 +135,18 @@ def attention_evaluate(
     rises_of = snapshot.pk if fresh else None
     cpu_model = snapshot.cpu_model if fresh else selectors.latest_cpu_model(device.pk)
     key = model_key(cpu_model)
-    group, below = (
-        peer_selectors.peer_group(cpu_model, device_id=device.pk) if peers_too else (None, set())
-    )
+    group, below = None, None
+    if peers_too:
+        judging = place_before is None or peer_selectors.median_moved(
+            key, place_before, PeerPlace.of(device)
+        )
+        group, below = peer_selectors.peer_group(cpu_model, device_id=device.pk, judging=judging)
     current = _open_items(device)
     assessment = _assessment(device, cpu_model, current, rises_of=rises_of, group=group)
     if reevaluating:
         assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
     events = _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluating)
-    if peers_too:
+    if below is not None:
         # PostgreSQL's transactions write at once: there the other machines are read again
         # and judged after the judgments of their model that started before have written (its
         # lock; _settle holds it while it opens or closes the device's own item), or one that
@@ -150,8 +156,8 @@ def attention_evaluate(
         apart = connection.vendor == "postgresql"
         read = None if apart else (group, below)
         events += attention_rejudge_peers(device=device, key=key, read=read)
-        if previous_cpu_key and previous_cpu_key != key:  # CPU replaced: a peer fewer there
-            events += attention_rejudge_peers(device=device, key=previous_cpu_key)
+    if peers_too and previous_cpu_key and previous_cpu_key != key:  # CPU replaced: one fewer
+        events += attention_rejudge_peers(device=device, key=previous_cpu_key)
     return events
 
 
@@ -367,32 +373,3 @@ def attention_acknowledge(*, item: AttentionItem, by: str) -> AttentionItem:
         item.save(update_fields=("closed_at", "closed_by", "updated_at"))
         notify.announce([(item, True)])
     return item
-
-
-@dataclass
-class Reevaluated:
-    devices: int = 0
-    opened: int = 0
-    resolved: int = 0
-
-
-EVALUATED_TOLD = 1000  # attention_evaluate_all's progress: told every this many devices
-
-
-def attention_evaluate_all(
-    *, devices: Iterable[Device] | None = None, progress: Callable[[int], None] | None = None
-) -> Reevaluated:
-    """Re-evaluate every benchmarked device, or these `devices` (after `rescore`: new weights
-    or thresholds): how many, and how many items opened and resolved; `progress` is told the
-    count every EVALUATED_TOLD devices."""
-    if devices is None:
-        devices = Device.objects.filter(last_benchmark_at__isnull=False)
-    done = Reevaluated()
-    for device in devices:
-        if progress is not None and done.devices and done.devices % EVALUATED_TOLD == 0:
-            progress(done.devices)
-        events = attention_evaluate(device=device, reevaluating=True)
-        done.devices += 1
-        done.opened += sum(event.kind == OPENED for event in events)
-        done.resolved += sum(event.kind == RESOLVED for event in events)
-    return done

@@ -5,7 +5,7 @@ recomputes the same from the stored runs."""
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .columns import methods_key
 from .models import Device
@@ -26,6 +26,22 @@ class RunRecord:
     # the snapshot's cpu_model_key and system_model_key (columns.model_keys): required, so that
     # no caller moves latest_snapshot and leaves the peer keys of the one before
     model_keys: Mapping[str, str]
+
+
+class PeerPlace(NamedTuple):
+    """Where a device stands among the machines of its CPU model (the index of peers,
+    inventory_device_peers): its model's key, its ranking methods' key and its global figure,
+    None when it is not among them (no figure, no snapshot or no CPU model)."""
+
+    key: str
+    methods_key: str
+    score: float | None
+
+    @classmethod
+    def of(cls, device: Device) -> "PeerPlace":
+        among = bool(device.cpu_model_key) and device.latest_snapshot_id is not None
+        score = device.global_score if among else None
+        return cls(device.cpu_model_key, device.ranking_methods_key, score)
 
 
 def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:

@@ -108,6 +108,9 @@ INGEST_FIELDS = (
     "ranking_run_valid",
     "global_score",
     "cpu_model_key",  # the CPU model it leaves, should the run bring another
+    # with the above, its place among that model's machines (inventory.runs.PeerPlace)
+    "ranking_methods_key",
+    "latest_snapshot_id",
 )
 
 

@@ -323,3 +323,76 @@ def test_a_machine_asked_of_in_a_group_too_small_is_over():
     )
     assert rules.below_peers_in_group(group, thresholds=T, of={1}) == {1: False}
     assert rules.below_peers_in_group(group, thresholds=T, of=set()) == {}
+
+
+def _group_with(others, standing):
+    """The group of `others` and machine 0 at `standing` ((methods, figure); None: not there)."""
+    members = list(others)
+    if standing is not None:
+        members.append(rules.Member(0, True, standing[1], standing[0]))
+    return rules.Group.whole(sorted(members, key=lambda member: member.score))
+
+
+def _others_judged(group, others):
+    """The others' judgments: the machine itself is judged by its own evaluation."""
+    judged = rules.below_peers_in_group(group, thresholds=T, of={m.id for m in others})
+    return {pk: held for pk, held in judged.items() if pk}
+
+
+def test_a_figure_that_stays_beyond_the_middle_leaves_every_other_judgment_as_it_was():
+    """median_moved says False only when no other machine's median, nor its judgment, changed
+    with one machine's new figure: random groups, ties, two methods, machines joining, leaving
+    or measured another way, figures crossing the middle or landing on it."""
+    import random
+
+    from inventory.schema import CATEGORY_NAMES
+
+    rng = random.Random(11)  # noqa: S311 (test data, not secrets)
+    kinds = [(name, *([None] * (len(CATEGORY_NAMES) - 1))) for name in ("v1", "v2")]
+    told = {True: 0, False: 0}
+    for _ in range(3000):
+        others = [
+            rules.Member(
+                n,
+                rng.random() > 0.2,
+                rng.choice([50.0, 80.0, 100.0, 100.0, round(rng.uniform(10, 150), 1)]),
+                rng.choice(kinds),
+            )
+            for n in range(1, rng.choice([rng.randint(1, 6), rng.randint(7, 40)]))
+        ]
+        scores = sorted({m.score for m in others} | {100.0})
+        places = []
+        for _ in range(2):  # where it was, where it is: a figure of another's, or any
+            figure = rng.choice([rng.choice(scores), round(rng.uniform(5, 200), 1)])
+            methods = rng.choice(kinds) if rng.random() < 0.1 else kinds[0]
+            places.append(None if rng.random() < 0.1 else (methods, figure))
+        before, after = places
+        if rng.random() < 0.1:
+            after = before  # nothing changed
+
+        was, now = _group_with(others, before), _group_with(others, after)
+        moved = rules.median_moved(now, before, after)
+        told[moved] += 1
+        if moved:
+            continue
+        assert _others_judged(was, others) == _others_judged(now, others)
+        for member in others:
+            assert rules.below_peers_condition(
+                member, was, cpu_model="CPU X", thresholds=T
+            ) == rules.below_peers_condition(member, now, cpu_model="CPU X", thresholds=T)
+    assert min(told.values()) > 500  # both cases were tried, many times
+
+
+def test_a_figure_crossing_the_middle_or_a_machine_joining_moves_the_median():
+    methods = ("v1", *([None] * 4))
+    group = rules.Group.whole(
+        [rules.Member(n, True, score, methods) for n, score in enumerate((10.0, 50, 60, 70, 99))]
+    )  # middle figures: 50, 60, 70
+    assert not rules.median_moved(group, (methods, 90.0), (methods, 99.0))
+    assert not rules.median_moved(group, (methods, 5.0), (methods, 10.0))
+    assert rules.median_moved(group, (methods, 40.0), (methods, 99.0))  # crossed
+    assert rules.median_moved(group, (methods, 90.0), (methods, 70.0))  # onto the middle
+    assert rules.median_moved(group, None, (methods, 99.0))  # joined
+    assert rules.median_moved(group, (methods, 99.0), None)  # left
+    assert rules.median_moved(group, (("v2", *methods[1:]), 99.0), (methods, 99.0))
+    assert not rules.median_moved(group, None, None)

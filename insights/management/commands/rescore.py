@@ -4,7 +4,7 @@ from benchmarks.models import Benchmark, RulesApplied
 from benchmarks.rescoring import RESCORE_BATCH, benchmark_rescore
 from benchmarks.scoring import SCORING_VERSION, WeightsError, parse_weights
 from benchmarks.services import score_weights
-from insights.services import attention_evaluate_all
+from insights.reevaluation import attention_evaluate_all
 from inventory.models import Device
 from inventory.services import device_get_by_hostname
 
