@@ -3,11 +3,14 @@
     .venv/bin/python perf/ingest.py [--count 2000] [--concurrency 16]
         [--database sqlite|postgres] [--workers 1|2] [--threads N]
         [--worker-class gthread|uvicorn_worker.UvicornWorker] [--matrix] [--no-raw] [--churn]
-        [--evaluation-cost [--rounds N]]
+        [--evaluation-cost [--rounds N]] [--enrolling]
 
 Starts the server as gunicorn.conf.py runs it (benchsite.livetest, loopback, its own database),
 POSTs the contract's example submission `--count` times from `--concurrency` keep-alive clients
-(fresh submission_id each, hostnames spread over a fleet), then does the same against
+(fresh submission_id each, hostnames spread over a fleet of 300 machines, each of which has
+submitted once before: a fleet's runs from day to day; `--enrolling`: 64 of them have, so that
+most machines' first run, which makes its device and joins its peers, is among those measured),
+then does the same against
 perf/raw_asgi.py (raw sqlite3, same tables, same gunicorn + uvicorn workers): the practical
 limit on this machine. Prints submissions/s, p50/p99 and errors for both and the ratio, the p50 of
 GET /api/health (the TCP_NODELAY check) and checks that every accepted submission was stored.
@@ -34,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchsite.livetest import live_server
 from perf.common import (
+    FLEET,
     Run,
     drive,
     example_document,
@@ -48,7 +52,7 @@ UVICORN = "uvicorn_worker.UvicornWorker"
 TARGET_RATIO, TARGET_P99_MS = 0.5, 50  # issue 12
 TARGET_EVALUATION_COST = 0.20  # issue 14: the evaluation's share of the throughput
 WITHOUT_EVALUATION = "perf.without_evaluation:application"
-WARMUP = 64
+ENROLLING = 64  # machines that submitted before the measured runs, with --enrolling
 
 
 def measure(args, label: str, *, worker_class: str, workers: int, app: str | None = None) -> dict:
@@ -65,7 +69,7 @@ def measure(args, label: str, *, worker_class: str, workers: int, app: str | Non
                 lambda i: post_json(
                     "/api/benchmark", submission(example, 10_000_000 + i, churn=args.churn)
                 ),
-                count=WARMUP,
+                count=ENROLLING if args.enrolling else FLEET,  # one run per machine
                 concurrency=args.concurrency,
             )
             health1 = drive(
@@ -146,6 +150,11 @@ def main() -> int:
         help="the server with and without the attention evaluation, in turn (issue 14)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of --evaluation-cost")
+    parser.add_argument(
+        "--enrolling",
+        action="store_true",
+        help=f"only {ENROLLING} of the {FLEET} machines submitted before the measured runs",
+    )
     args = parser.parse_args()
     if not 0 < args.count <= 100_000 or not 0 < args.concurrency <= 64:
         parser.error("--count must be in 1..100000 and --concurrency in 1..64")
@@ -158,7 +167,8 @@ def main() -> int:
     database = "PostgreSQL" if args.database == "postgres" else "SQLite WAL"
     print(
         f"{args.count} submissions, {args.concurrency} clients, {database}, {os.cpu_count()} CPUs"
-        + (", churn" if args.churn else ""),
+        + (", churn" if args.churn else "")
+        + (f", {FLEET - ENROLLING} of {FLEET} machines new" if args.enrolling else ""),
         flush=True,
     )
 
