@@ -202,7 +202,7 @@ def test_relative_paths_in_the_settings_are_the_checkouts_wherever_a_command_run
             "DEBUG": "true",
             "UPLOAD_DIR": "files",
             "BACKUP_DIR": "~/archives",
-            "DATABASE_URL": "sqlite:///./state/x.db",
+            "DATABASE_URL": "sqlite:///./data/x.db",  # data/: the default place, ignored by git
         },
         capture_output=True,
         text=True,
@@ -213,7 +213,7 @@ def test_relative_paths_in_the_settings_are_the_checkouts_wherever_a_command_run
     assert shown.stdout.splitlines()[-1].split() == [
         str(ROOT / "files"),
         str(home / "archives"),
-        str(ROOT / "state" / "x.db"),
+        str(ROOT / "data" / "x.db"),
     ]
 
 
