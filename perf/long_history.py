@@ -5,15 +5,17 @@
 
 Stores `--devices` machines × `--runs` runs each (the contract's example through the real
 ingest path, each run dated 12 hours after the one before, ending now): each run keeps its
-snapshot with its SMART readings, as a submission does. Machine 1 has its CPU replaced a third
-of the way through its life; machine 2 has a disk dying slowly (reallocated sectors from the
-middle of its life on, its temperature rising, FAILED at the end); every machine's kernel is
-updated every 200 runs. Then requests, through Django's full stack in this process (test
-client, logged in as a superuser), the dashboard, the device list and its filters, the dying
-disk's device page, the snapshots' and runs' lists, the API's history and insights, and prints
-p50/p95, the query count and the size of each answer, and whether the device pages tell the
-CPU replacement and the disk's whole SMART history. Perf/reads.py measures 10,000 machines with
-a run each; this, a few machines with long lives. `--keep DIR` keeps the SQLite database there.
+snapshot with its SMART readings, as a submission does; prints the database's size per run.
+Machine 1 has its CPU replaced a third of the way through its life; machine 2 has a disk dying
+slowly (reallocated sectors from the middle of its life on, its temperature rising, FAILED at
+the end); every machine's kernel is updated every 200 runs. Then requests, through Django's
+full stack in this process (test client, logged in as a superuser), the dashboard, the device
+list and its filters, the dying disk's device page, the snapshots' and runs' lists, the API's
+history and insights, and prints p50/p95, the query count and the size of each answer, and
+whether the device pages tell the CPU replacement and the disk's whole SMART history; then
+times `--repeat` more submissions of the dying disk's machine, with their attention
+evaluation, on its long history. Perf/reads.py measures 10,000 machines with a run each; this,
+a few machines with long lives. `--keep DIR` keeps the SQLite database there.
 """
 
 import argparse
@@ -84,6 +86,49 @@ def generate(devices: int, runs: int) -> None:
         f"{time.monotonic() - started:.0f} s",
         flush=True,
     )
+    size = database_size()
+    print(
+        f"database {size / 2**20:.1f} MB: {size / (devices * runs) / 1024:.1f} KB a run "
+        f"(a machine benchmarked daily: {size / (devices * runs) * 365 / 2**20:.1f} MB a year)",
+        flush=True,
+    )
+
+
+def database_size() -> int:
+    """The SQLite database's bytes on disk, its write-ahead log folded in first."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    name = Path(connection.settings_dict["NAME"])
+    return sum(path.stat().st_size for path in (name, Path(f"{name}-wal")) if path.exists())
+
+
+def submissions_timed(example: dict, devices: int, runs: int, repeat: int) -> None:
+    """More runs of machine 2 (the dying disk) on its long history, as a submission stores and
+    evaluates them: p50/p95 of each and its statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from benchmarks.services import benchmark_ingest
+    from benchmarks.validation import submission_validate
+    from benchsite.submission_api import evaluate_attention
+
+    timings, counts = [], []
+    for n in range(repeat):
+        doc = document(example, 2, runs + n, runs + repeat, datetime.now(UTC))
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            benchmark_ingest(
+                submission=submission_validate(doc), document=doc, after_store=evaluate_attention
+            )
+            timings.append((time.perf_counter() - started) * 1000)
+        counts.append(len(ctx.captured_queries))
+    print(
+        f"{'a submission, its evaluation':<30} {percentile(timings, 50):8.1f} "
+        f"{percentile(timings, 95):8.1f} {max(counts):8d}   (machine 2, {runs} runs before)",
+        flush=True,
+    )
 
 
 def measure(client, path: str, repeat: int) -> tuple[list[float], int, int, str]:
@@ -143,6 +188,7 @@ def run(args) -> int:
             f"{queries:8d} {size / 1024:7.0f}",
             flush=True,
         )
+    submissions_timed(example_document(), args.devices, args.runs, args.repeat)
     swapped_page = pages["device page, CPU replaced"]
     smart = pages["device page, dying disk"].split("SMART history", 1)[-1]
     first_day = f"{timezone.localtime(first_run):%Y-%m-%d}"
