@@ -10,7 +10,6 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 
 from .auth import may_view
@@ -23,7 +22,9 @@ def local_time(value) -> str:
     if value is None:
         return "–"
     local = timezone.localtime(value)
-    shown = date_format(local, "Y-m-d H:i")
+    # Django's date format "Y-m-d H:i", written directly: a device page with years of runs
+    # shows a thousand of these (its charts' points), and DateFormat cost 0.1 ms each
+    shown = f"{local.year:04d}-{local:%m-%d %H:%M}"
     wall = local.replace(fold=0)
     if wall.utcoffset() != wall.replace(fold=1).utcoffset():
         shown += f" {local.tzname()}"  # Django's "T" is blank for exactly these times
