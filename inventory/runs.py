@@ -92,18 +92,22 @@ def device_run_record(*, device: Device, run: RunRecord) -> dict[str, Any]:
     return changes
 
 
-def device_methods_keys_refresh(devices) -> int:
+def device_methods_keys_refresh(devices) -> dict[str, int]:
     """Bring the `ranking_methods_key` of these devices (a queryset) in line with their
     `ranking_methods`, after an UPDATE that set the methods in SQL (device_ranking_refresh) or
     a server of an earlier version that knows no key stored runs: one read, and one UPDATE per
-    key that changed (a fleet has a few). How many devices it changed."""
+    key that changed (a fleet has a few). How many devices it changed, per CPU model key: the
+    peers' medians of those models moved."""
     moved: dict[str, list[int]] = {}
-    for pk, methods, key in devices.values_list("pk", "ranking_methods", "ranking_methods_key"):
+    models: dict[str, int] = {}
+    rows = devices.values_list("pk", "ranking_methods", "ranking_methods_key", "cpu_model_key")
+    for pk, methods, key, model in rows:
         if (new := methods_key(methods)) != key:
             moved.setdefault(new, []).append(pk)
+            models[model] = models.get(model, 0) + 1
     for key, pks in moved.items():
         for start in range(0, len(pks), KEYS_BATCH):
             Device.objects.filter(pk__in=pks[start : start + KEYS_BATCH]).update(
                 ranking_methods_key=key
             )
-    return sum(len(pks) for pks in moved.values())
+    return models

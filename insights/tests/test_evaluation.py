@@ -6,7 +6,8 @@ import logging
 import pytest
 from django.core.management import call_command
 
-from benchmarks.models import Benchmark
+from benchmarks.models import Benchmark, RulesApplied
+from benchmarks.scoring import SCORING_VERSION
 from benchsite.tests.markers import ordered
 from insights import selectors
 from insights.models import AttentionItem
@@ -438,3 +439,22 @@ def test_a_rise_shown_by_two_runs_at_once_opens_its_item(run, monkeypatch):
 
     (item,) = AttentionItem.objects.filter(kind="smart_degrading")
     assert item.message.endswith("is degrading: reallocated sectors 0 → 5")
+
+
+def test_migrate_repairing_a_peers_key_judges_its_models_machines_again(run):
+    """A server of an earlier version, still serving after the upgrade, stored a3's run with a
+    new method and left its peers' key; migrate's repair takes a3 out of the group x is judged
+    against, whose median then moves: x is judged again there, as no run that leaves the
+    median where it is does any more (review of median_moved)."""
+    for host, cpu in (("a1", 84.0), ("a2", 90.0), ("a3", 100.0), ("a4", 120.0)):
+        run(host, hours_ago=6, cpu=cpu, cpu_model=CPU_A)
+    run("x", hours_ago=5, cpu=80.0, cpu_model=CPU_A)
+    assert _open_below_peers("x")  # 15.8 % below the median of the others, 95
+    # a3's methods as that server left them, its key not; this version's rules applied (no
+    # rescore follows, which would judge every machine)
+    Device.objects.filter(hostname="a3").update(ranking_methods={"cpu": "sysbench-1.0-cpu-v9"})
+    RulesApplied.objects.update_or_create(pk=1, defaults={"scoring_version": SCORING_VERSION})
+
+    call_command("migrate", stdout=io.StringIO())
+
+    assert not _open_below_peers("x")  # 11.1 % below the median of the others left, 90
