@@ -81,8 +81,9 @@ def _evaluate_again(result: IngestResult) -> None:
             )
             return
         logger.error(
-            "attention of device %s (benchmark %s) not evaluated after %d tries: its next run, "
-            "or manage.py rescore, evaluates it",
+            "attention of device %s (benchmark %s) not evaluated after %d tries: its next run "
+            "evaluates it, and its CPU twins' below_peers only a run that moves their median: "
+            "manage.py rescore evaluates them all now",
             result.device_id,
             result.benchmark_id,
             len(RETRY_AFTER_S),

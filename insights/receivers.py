@@ -43,4 +43,8 @@ def judge_again(*, device_ids: Iterable[int] = (), cpu_keys: Iterable[str] = ())
         try:
             attention_rejudge_peers(key=key)
         except Exception:
-            log.exception("judging the machines of CPU model key %r again failed", key)
+            log.exception(
+                "judging the machines of CPU model key %r again failed (manage.py rescore "
+                "judges them; a run that leaves their median where it is does not)",
+                key,
+            )
