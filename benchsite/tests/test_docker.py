@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from benchsite.livetest import manage
+
 from .markers import engine_independent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -265,14 +267,7 @@ def test_entrypoint_waits_for_the_migrate_job_when_migrate_on_start_is_false(tmp
                 time.sleep(0.2)
             time.sleep(1)
             assert process.poll() is None and not marker.exists()
-            migrated = subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
+            migrated = manage("migrate", "--noinput", "-v", "0", env=env)
             assert migrated.returncode == 0, migrated.stderr
             assert process.wait(timeout=60) == 0, said.read_text()
         finally:
