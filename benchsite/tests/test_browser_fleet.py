@@ -173,6 +173,27 @@ def test_device_list_fits_1400_px_with_the_sidebar_open(page, server):
     assert cut == []
 
 
+@pytest.mark.parametrize("width", [1150, 1280, 1366])
+def test_a_laptops_window_shows_the_whole_ranking_without_scrolling(browser, server, width):  # noqa: F811
+    """From 1101 to 1399 px the ranking was wider than the window (a suspect run's badge on
+    the line of its machine's name, a long name on one line): the whole dashboard scrolled
+    sideways at 1280 px, and each run's date was past the window's edge."""
+    with logged_in(browser, server, width=width, height=1600) as page:
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        right = page.locator("#ranking-module").bounding_box()
+        out_of_sight = page.evaluate(
+            """right => [...document.querySelectorAll('#ranking td.bt-when, #ranking .bt-badge')]
+                .filter(e => { const r = e.getBoundingClientRect();
+                    const hit = document.elementFromPoint(r.right - 2, r.top + r.height / 2);
+                    return r.right > right + 0.5 || !(hit === e || e.contains(hit)); })
+                .map(e => e.closest('tr').dataset.hostname)""",
+            right["x"] + right["width"],
+        )
+        assert out_of_sight == []
+        assert page.locator("#ranking .bt-badge").count() == 2
+        shot(page, f"dashboard-{width}")
+
+
 @pytest.mark.parametrize("width", [1024, 1280, 1366])
 def test_a_laptops_window_shows_every_column_of_the_device_list(browser, server, width):  # noqa: F811
     """At 1280 px the last run and its "suspect" badge were past the list's right edge (the
