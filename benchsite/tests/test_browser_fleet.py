@@ -173,6 +173,34 @@ def test_device_list_fits_1400_px_with_the_sidebar_open(page, server):
     assert cut == []
 
 
+def test_at_1024_px_no_list_nor_device_page_table_hides_a_column(browser, server):  # noqa: F811
+    """At 1024 px (the sidebar closed, as it starts) the documents' list hid when each was
+    uploaded, and every device page's snapshots table its links to compare, past the right
+    edge of their boxes."""
+    lists = [
+        "/admin/inventory/device/",
+        "/admin/benchmarks/benchmark/",
+        "/admin/inventory/hardwaresnapshot/",
+        "/admin/insights/attentionitem/",
+        "/admin/documents/document/",
+    ]
+    with logged_in(browser, server, width=1024, height=900) as page:
+        page.goto(f"{server.url}/admin/inventory/device/")
+        devices = page.eval_on_selector_all(
+            "#result_list tbody th a", "links => links.map(a => a.getAttribute('href'))"
+        )
+        assert len(devices) == len(MACHINES)
+        scrolled = {}
+        for path in lists + devices:
+            page.goto(server.url + path)
+            scrolled[path] = page.evaluate(
+                """[...document.querySelectorAll('.results, .bt-table')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1)
+                    .map(e => e.closest('[id]').id)"""
+            )
+        assert {path: ids for path, ids in scrolled.items() if ids} == {}
+
+
 @pytest.mark.parametrize("width", [1150, 1280, 1366])
 def test_a_laptops_window_shows_the_whole_ranking_without_scrolling(browser, server, width):  # noqa: F811
     """From 1101 to 1399 px the ranking was wider than the window (a suspect run's badge on
