@@ -83,14 +83,6 @@ def degrading_disks_gone(
             assessment.holding.append(Condition(kind, "critical", said, disk=key))
 
 
-def may_have_risen(disks: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Whether any of these disks' SMART counters may be higher than at an earlier snapshot:
-    one reads more than 0 (counts are never negative: the submission's schema)."""
-    return any(
-        (smart_count(disk.get(name)) or 0) > 0 for disk in disks.values() for name in SMART_COUNTERS
-    )
-
-
 def rise_conditions(
     assessment: Assessment,
     *,

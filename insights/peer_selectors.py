@@ -258,7 +258,6 @@ def peer_group(
     key: str = "",
     device_id: int = 0,
     judging: bool | Callable[[rules.Group], bool] = True,
-    own: Device | None = None,
 ) -> tuple[rules.Group, set[int] | None]:
     """The benchmarked machines with this CPU model (or model `key`) as below_peers judges them
     (rules.Group): per methods, how many and the figures around their middle, read off the
@@ -267,8 +266,7 @@ def peer_group(
     so far) the machines low enough to be below and those with a below_peers item open, whose
     ids come second (None when not judging). Three queries and two per methods the model's
     machines were measured with (one per methods and one without judging), each a range of
-    the index of peers; none for no model. `own`: the machine `device_id` as its submission
-    just wrote it, whose row is then taken from it rather than read (one query fewer)."""
+    the index of peers; none for no model."""
     wanted = key or model_key(cpu_model)
     if not wanted:
         return rules.Group({}, {}, []), (set() if judging is True else None)
@@ -279,12 +277,7 @@ def peer_group(
             methods = texts[text] = methods_of_key(text)
             sizes[methods], middles[methods] = figures
     group = rules.Group(sizes, middles, [])
-    if own is not None:
-        place = PeerPlace.of(own)
-        among = place.key == wanted and place.score is not None
-        rows = [(own.pk, own.ranking_run_valid, place.score, place.methods_key)] if among else []
-    else:
-        rows = _MEMBER_ROW.rows(wanted=wanted, device_id=device_id) if device_id else []
+    rows = _MEMBER_ROW.rows(wanted=wanted, device_id=device_id) if device_id else []
     if callable(judging):
         judging = judging(group)
     if judging:

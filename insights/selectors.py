@@ -15,7 +15,7 @@ from inventory.columns import SMART_COUNTERS, disks_of
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORY_NAMES
 
-from . import disk_rules, rules
+from . import rules
 from .models import AttentionItem, Severity
 
 # critical items before warnings, wherever open items are listed
@@ -181,26 +181,6 @@ def acknowledged_since_newest_run(device_id: int) -> set[tuple[str, str, str]]:
         .exclude(closed_by="")
         .values_list("kind", "category", "disk")
     )
-
-
-# snapshots read to judge the disks on a submission: the newest and the ones before it that a
-# disk's previous readings are found in (the API's history reads more)
-SNAPSHOTS_JUDGED = 5
-
-
-def judged_snapshots(device_id: int, submitted: HardwareSnapshot | None) -> tuple[list, bool]:
-    """The device's newest snapshots that its disks are judged from (device_snapshots), and
-    whether it has older ones. `submitted`: the snapshot a submission just stored, its newest,
-    which is then all there is to read when none of its disks' counters can have risen (each is
-    0 or unread: a rise is a higher count, and counts are never negative): no query."""
-    if submitted is not None:
-        disks = disks_of(submitted.disk_readings)
-        if not disk_rules.may_have_risen(disks):
-            return [
-                {"id": submitted.pk, "captured_at": submitted.captured_at, "disks": disks}
-            ], False
-    snapshots = device_snapshots(device_id, limit=SNAPSHOTS_JUDGED)
-    return snapshots, len(snapshots) == SNAPSHOTS_JUDGED
 
 
 def device_snapshots(device_id: int, *, limit: int | None) -> list[dict]:

@@ -27,6 +27,11 @@ class Event:
     item: AttentionItem
 
 
+# snapshots read to judge the disks on a submission: the newest and the ones before it that a
+# disk's previous readings are found in (the API's history reads more)
+SNAPSHOTS_JUDGED = 5
+
+
 def device_assessment(
     device: Device,
     open_disks: list[tuple[str, str, str]],
@@ -34,7 +39,6 @@ def device_assessment(
     *,
     rises_of: int | None,
     group: rules.Group | None = None,
-    submitted: HardwareSnapshot | None = None,
 ) -> rules.Assessment:
     """The conditions that hold for the device now, by the rules and the thresholds in force;
     `open_disks` are the (kind, disk, message) of its open items (a disk gone closes them),
@@ -43,8 +47,7 @@ def device_assessment(
     (disk_rules.rise_conditions), against the snapshots before it even when a newer one was
     stored meanwhile (two submissions at once: each judged the newest, the second against the
     first, and the rise was lost); `group`: the machines with its CPU model
-    (peer_selectors.peer_group), read here when not given; `submitted`: the snapshot
-    `rises_of`, as its submission holds it."""
+    (peer_selectors.peer_group), read here when not given."""
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     assessment = rules.Assessment()
@@ -67,7 +70,8 @@ def device_assessment(
         )
     else:  # no valid figure to be below anyone with
         assessment.over.add(rules.BELOW_PEERS)
-    snapshots, more = selectors.judged_snapshots(device.pk, submitted)
+    snapshots = selectors.device_snapshots(device.pk, limit=SNAPSHOTS_JUDGED)
+    more = len(snapshots) == SNAPSHOTS_JUDGED
     disk_rules.disk_conditions(
         assessment,
         latest=snapshots[0]["disks"] if snapshots else {},
@@ -112,10 +116,8 @@ def attention_evaluate(
     lock.
 
     `snapshot`: the one a submission just stored, which spares reading it again when it is the
-    device's latest, and the snapshots before it when no counter of its disks can have risen
-    (selectors.judged_snapshots). `newest_run_id`: that submission's run, the newest of its
-    device when it committed (a device's submissions are stored one after the other); read
-    when not given.
+    device's latest. `newest_run_id`: that submission's run, the newest of its device when it
+    committed (a device's submissions are stored one after the other); read when not given.
     `reevaluating`: no new run came (rescore): a condition a person acknowledged since the
     device's newest run arrived stays closed until its next submission, as acknowledging
     promises. `peers_too`: the device's run moved the median the other machines of its CPU
@@ -138,18 +140,9 @@ def attention_evaluate(
         judging = place_before is None or peer_selectors.median_moved(
             key, place_before, PeerPlace.of(device)
         )
-        group, below = peer_selectors.peer_group(
-            cpu_model, device_id=device.pk, judging=judging, own=device if fresh else None
-        )
+        group, below = peer_selectors.peer_group(cpu_model, device_id=device.pk, judging=judging)
     current = _open_items(device)
-    assessment = _assessment(
-        device,
-        cpu_model,
-        current,
-        rises_of=rises_of,
-        group=group,
-        submitted=snapshot if fresh else None,
-    )
+    assessment = _assessment(device, cpu_model, current, rises_of=rises_of, group=group)
     if reevaluating:
         assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
     events = _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluating)
@@ -225,12 +218,9 @@ def _assessment(
     *,
     rises_of: int | None,
     group: rules.Group | None = None,
-    submitted: HardwareSnapshot | None = None,
 ) -> rules.Assessment:
     open_disks = [(kind, disk, item.message) for (kind, _, disk), item in current.items() if disk]
-    return device_assessment(
-        device, open_disks, cpu_model, rises_of=rises_of, group=group, submitted=submitted
-    )
+    return device_assessment(device, open_disks, cpu_model, rises_of=rises_of, group=group)
 
 
 @dataclass

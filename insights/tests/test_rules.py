@@ -1,8 +1,5 @@
 """The insight rules: baseline, peers, deviations and attention conditions, on plain data."""
 
-import itertools
-import random
-
 import pytest
 
 from insights import disk_rules, rules
@@ -148,28 +145,6 @@ def disk_assess(latest, previous=None, open_disks=()):
     return assessment
 
 
-def test_no_rise_is_missed_where_the_snapshots_before_are_not_read():
-    """A submission whose disks' counters may not have risen (disk_rules.may_have_risen) is
-    judged without the snapshots before it: against every earlier reading (counts are never
-    negative), no rise may come of it."""
-    rng = random.Random(38)  # noqa: S311 (test data)
-    values = (None, 0, 1, 7, "n/a")
-    names = disk_rules.SMART_COUNTERS
-    for _ in range(2000):
-        sda = {name: rng.choice(values) for name in names if rng.random() < 0.7}
-        sdb = {name: rng.choice(values) for name in names if rng.random() < 0.7}
-        latest = [disk(**sda), {**disk(**sdb), "name": "/dev/sdb", "serial": "WD-2"}]
-        skipped = not disk_rules.may_have_risen(disks_of(latest))
-        assert skipped == all(
-            not isinstance(v, int) or v <= 0 for v in itertools.chain(sda.values(), sdb.values())
-        )
-        if skipped:
-            earlier = [disk(**{name: rng.choice((0, 3, None)) for name in names})]
-            assert not [
-                c for c in disk_assess(latest, earlier).holding if c.kind == "smart_degrading"
-            ]
-
-
 def test_a_failing_disk_is_critical_and_names_the_disk():
     (condition,) = disk_assess([disk(smart_health="FAILED")]).holding
     assert (condition.kind, condition.severity, condition.disk) == (
@@ -269,6 +244,7 @@ def test_a_group_judges_each_machine_as_its_own_evaluation_does():
     score_conditions with peer_medians (one machine, at its own run) must agree, and
     below_peers_condition word it the same: random groups, mixed methods, ties, machines
     without a valid run."""
+    import random
 
     from inventory.schema import CATEGORY_NAMES
 
@@ -367,6 +343,7 @@ def test_a_figure_that_stays_beyond_the_middle_leaves_every_other_judgment_as_it
     """median_moved says False only when no other machine's median, nor its judgment, changed
     with one machine's new figure: random groups, ties, two methods, machines joining, leaving
     or measured another way, figures crossing the middle or landing on it."""
+    import random
 
     from inventory.schema import CATEGORY_NAMES
 
