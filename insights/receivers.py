@@ -26,13 +26,14 @@ def snapshots_deleted(*, cpu_model_keys: Mapping[int, str], **kwargs) -> None:
     transaction.on_commit(lambda: judge_again(device_ids=sorted(before), cpu_keys=before.values()))
 
 
-def judge_again(*, device_ids: Iterable[int] = (), cpu_keys: Iterable[str] = ()) -> None:
+def judge_again(*, device_ids: Iterable[int] = (), cpu_keys: Iterable[str] = ()) -> list[str]:
     """Each device still there, as rescore judges it (what a person acknowledged since its
     newest run stays closed); then the machines of each CPU model these devices have, and of
-    `cpu_keys` (models a deletion took a machine from), once per model: a bulk deletion across
-    a model's machines judged its group once per device. A judgment that fails is logged; the
-    others are made, and the deletion stays done."""
-    keys = set(cpu_keys)
+    `cpu_keys` (models a deletion took a machine from, or migrate's repair of the peers' key
+    moved one in), once per model: a bulk deletion across a model's machines judged its group
+    once per device. A judgment that fails is logged; the others are made, and the deletion
+    stays done. Returns the CPU model keys whose machines' judgment failed."""
+    keys, failed = set(cpu_keys), []
     for device in Device.objects.filter(pk__in=list(device_ids)).order_by("pk"):
         try:
             attention_evaluate(device=device, reevaluating=True)
@@ -43,8 +44,10 @@ def judge_again(*, device_ids: Iterable[int] = (), cpu_keys: Iterable[str] = ())
         try:
             attention_rejudge_peers(key=key)
         except Exception:
+            failed.append(key)
             log.exception(
                 "judging the machines of CPU model key %r again failed (manage.py rescore "
                 "judges them; a run that leaves their median where it is does not)",
                 key,
             )
+    return failed

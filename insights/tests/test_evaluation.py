@@ -495,3 +495,23 @@ def test_migrate_repairing_a_peers_key_judges_its_models_machines_again(run):
     call_command("migrate", stdout=io.StringIO())
 
     assert not _open_below_peers("x")  # 11.1 % below the median of the others left, 90
+
+
+def test_migrate_says_when_judging_the_repaired_models_again_failed(run, monkeypatch):
+    from insights import receivers
+
+    run("a1", hours_ago=2, cpu=100.0, cpu_model=CPU_A)
+    Device.objects.filter(hostname="a1").update(ranking_methods={"cpu": "sysbench-1.0-cpu-v9"})
+    RulesApplied.objects.update_or_create(pk=1, defaults={"scoring_version": SCORING_VERSION})
+
+    def unreachable(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(receivers, "attention_rejudge_peers", unreachable)
+    err = io.StringIO()
+    call_command("migrate", stdout=io.StringIO(), stderr=err)
+
+    assert "judging below_peers again failed for CPU model(s) 'intel(r) core(tm) i7-6700" in (
+        err.getvalue()
+    )
+    assert "run manage.py rescore once the cause is fixed" in err.getvalue()

@@ -29,7 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from benchmarks.models import Benchmark, RulesApplied
 from benchmarks.scoring import SCORING_VERSION
-from insights.services import attention_rejudge_peers
+from insights.receivers import judge_again
 from inventory.models import Device
 from inventory.runs import device_methods_keys_refresh
 
@@ -74,7 +74,13 @@ class Command(MigrateCommand):
             )
         outdated = rules_outdated()
         if not outdated:  # the rescore below judges every machine; else those whose peers moved
-            self.judge_again(sorted(repaired.keys() - {""}))
+            failed = judge_again(cpu_keys=repaired.keys())
+            if failed:
+                self.stderr.write(
+                    f"judging below_peers again failed for CPU model(s) "
+                    f"{', '.join(map(repr, failed))} (the log says why): run manage.py rescore "
+                    "once the cause is fixed."
+                )
             return
         # said at any verbosity (restore migrates quietly): what it changes, people are told of
         self.stdout.write(
@@ -93,19 +99,6 @@ class Command(MigrateCommand):
             return
         if shown is not self.stdout:  # its summary, the last line
             self.stdout.write(shown.getvalue().strip().rsplit("\n", 1)[-1])
-
-    def judge_again(self, models: list[str]) -> None:
-        """below_peers of the machines of these CPU models, whose peers' medians the key repair
-        moved (a run that leaves a median where it is judges no one else again)."""
-        for key in models:
-            try:
-                attention_rejudge_peers(key=key)
-            except Exception as error:
-                logger.exception("judging the machines of CPU model key %r again failed", key)
-                self.stderr.write(
-                    f"judging below_peers again for CPU model {key!r} failed ({error}): run "
-                    "manage.py rescore once the cause is fixed."
-                )
 
 
 def rules_outdated() -> bool:
