@@ -75,6 +75,9 @@ def counted(
 
 # a run dated further ahead of the server's clock than this has a wrong clock, not a run time
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
+# the first time every time zone can show (offsets stay within a day): earlier is a wrong clock
+# the server can neither date nor display (datetime.min in New York is before year 1)
+EARLIEST_RUN_TIME = datetime(1, 1, 2, tzinfo=UTC)
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 # decimal parts only: inet_aton reads a leading 0 as octal, which bench.sh's rule does not follow
 _SHORT_IPV4 = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){0,2}")
@@ -221,6 +224,6 @@ def run_time(results: Mapping[str, Any] | None, *, received_at: datetime) -> dat
         when = when.astimezone(UTC)
     except (ValueError, OverflowError):
         return received_at
-    if when - received_at > MAX_CLOCK_AHEAD:
-        return received_at  # ahead: a wrong clock
+    if when < EARLIEST_RUN_TIME or when - received_at > MAX_CLOCK_AHEAD:
+        return received_at  # a wrong clock
     return when

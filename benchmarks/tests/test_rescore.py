@@ -1,6 +1,6 @@
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -74,6 +74,25 @@ def test_rescore_dates_a_run_by_its_started_at_as_ingest_does():
     assert replayed.received_at == arrived  # kept
     assert "(its started_at)" in output
     assert Device.objects.get().last_benchmark_at == replayed.run_at
+
+
+def test_rescore_dates_a_run_stored_at_year_one_by_its_arrival(settings):
+    """Versions before 0.4.1 kept a started_at of 0001-01-01T00:00Z, which no time zone west of
+    UTC can show (the admin answered 500): rescore dates such a run by its arrival."""
+    settings.TIME_ZONE = "America/New_York"
+    arrived = timezone.now()
+    stored = BenchmarkFactory(
+        run_at=datetime(1, 1, 1, tzinfo=UTC),
+        results={"conditions": {"started_at": "0001-01-01T00:00:00Z"}},
+    )
+    stored.received_at = arrived
+    stored.save(update_fields=["received_at"])
+
+    rescore()
+
+    stored.refresh_from_db()
+    assert stored.run_at == arrived
+    assert Device.objects.get().last_benchmark_at == arrived
 
 
 def test_a_run_dated_again_takes_its_snapshot_and_the_device_its_newest_hardware(submit, example):

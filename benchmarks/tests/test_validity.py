@@ -132,7 +132,10 @@ RECEIVED = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
         ("yesterday", RECEIVED),
         ("0001-01-01T00:00:00+00:01", RECEIVED),  # before the first date UTC can hold
         ("9999-12-31T23:59:59-01:00", RECEIVED),  # after the last one (and far ahead)
-        ("0001-01-01T00:00:00Z", datetime(1, 1, 1, tzinfo=UTC)),  # the first: a wrong clock, kept
+        # the first day UTC can hold, which a time zone west of it cannot show: a wrong clock
+        ("0001-01-01T00:00:00Z", RECEIVED),
+        ("0001-01-01T23:59:59Z", RECEIVED),
+        ("0001-01-02T00:00:00Z", datetime(1, 1, 2, tzinfo=UTC)),  # shown anywhere: kept
         ("", RECEIVED),
         (None, RECEIVED),
         (1733169300, RECEIVED),

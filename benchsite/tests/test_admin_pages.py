@@ -156,6 +156,32 @@ def test_every_admin_page_writes_a_time_as_the_device_page_does(admin_client, da
     assert not re.search(r"\b[ap]\.m\.", page)
 
 
+def test_a_run_from_a_clock_at_year_one_leaves_every_page_west_of_utc_working(
+    admin_client, example, submit, settings
+):
+    """A submission's started_at of 0001-01-01T00:00Z parsed, and was stored as the run's
+    time: in New York that is before year 1, and the dashboard and every list and page that
+    showed the run answered 500 (OverflowError), the run's own pages too, so that it could
+    not be deleted there. It is a wrong clock: the run is dated by its arrival."""
+    settings.TIME_ZONE = "America/New_York"
+    example["results"]["conditions"] = {"started_at": "0001-01-01T00:00:00Z"}
+    answer = submit(example).json()
+    from benchmarks.models import Benchmark
+
+    run = Benchmark.objects.get(pk=answer["benchmark_id"])
+    assert run.run_at == run.received_at
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:inventory_device_changelist"),
+        reverse("admin:inventory_device_change", args=(answer["device_id"],)),
+        reverse("admin:benchmarks_benchmark_changelist"),
+        reverse("admin:benchmarks_benchmark_change", args=(run.pk,)),
+        reverse("admin:inventory_hardwaresnapshot_changelist"),
+        reverse("admin:inventory_hardwaresnapshot_change", args=(answer["snapshot_id"],)),
+    ):
+        assert admin_client.get(url).status_code == 200, url
+
+
 def test_the_pages_of_devices_are_under_inventory_in_their_breadcrumbs(admin_client, data):
     """The import and compare pages read "Home › Devices", where every other page of devices
     reads "Home › Inventory › Devices"."""
