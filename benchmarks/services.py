@@ -24,10 +24,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.columns import methods_key, model_keys
+from inventory.matching import IdentityKeys, device_find_or_create
 from inventory.models import Device, HardwareSnapshot
 from inventory.runs import PeerPlace, RunRecord, device_methods_keys_refresh, device_run_record
 from inventory.schema import Results, Submission
-from inventory.services import IdentityKeys, device_find_or_create, snapshot_record
+from inventory.services import snapshot_record
 
 from . import scoring, signals, validity
 from .models import CATEGORY_FIELDS, Benchmark, Validity
@@ -189,6 +190,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         identifier=submission.device_identifier,
         keys=IdentityKeys.from_system(hardware.system if hardware else None),
         actor=submitted_by,
+        run_at=run_at,
     )
     previous_cpu_model_key, previous_place = device.cpu_model_key, PeerPlace.of(device)
     snapshot = snapshot_record(

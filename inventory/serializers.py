@@ -5,8 +5,8 @@ from django.db import models
 from rest_framework import serializers
 
 from . import columns, schema
+from .matching import MSG_HOSTNAME_TAKEN, device_get_by_hostname
 from .models import Device, HardwareSnapshot, ManufacturerLink
-from .services import MSG_HOSTNAME_TAKEN, device_get_by_hostname
 from .validators import LinkURLValidator, validate_hostname
 
 DEVICE_FIELDS = (

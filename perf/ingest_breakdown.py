@@ -79,8 +79,8 @@ def run(n: int, *, churn: bool = False, fleet: int | None = None) -> None:
     from benchmarks.validation import submission_validate
     from benchsite.prepared import Prepared
     from benchsite.submission_api import evaluate_attention
+    from inventory.matching import device_get_by_hostname
     from inventory.models import Device
-    from inventory.services import device_get_by_hostname
     from perf.common import FLEET, example_document, submission
 
     app = WSGIHandler()

@@ -1,16 +1,19 @@
 """benchmark_ingest: device matching, identity keys, all-or-nothing storage."""
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.db import IntegrityError
+from django.utils import timezone
 
 from benchmarks import services
 from benchmarks.models import Benchmark
 from benchmarks.validation import submission_validate
+from inventory.matching import IdentityKeys, identity_value
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import System
-from inventory.services import IdentityKeys, identity_value
 from inventory.tests.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,6 +159,37 @@ def test_a_machine_reinstalled_and_renamed_is_still_found_by_its_hardware():
 
     assert after.device_id == before.device_id
     assert Device.objects.get().machine_id == "9d1e7b3c2a4f48e0b5c6d7e8f9a0b1c2"
+
+
+def test_a_capture_of_the_past_leaves_the_machines_name_and_keys_as_its_newer_runs_left_them():
+    """An old capture re-sent (bench.sh --from-dir) named the machine as it was then: it
+    renamed the device back to its former name and took back its old machine-id, and the next
+    live run renamed it again, each rename in its history."""
+    uuid, old_id, new_id = "1111-aaaa", "3f2a9c0e" * 4, "9d1e7b3c" * 4
+
+    def run(hostname, machine_id, days_ago):
+        started = (timezone.now() - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return ingest(
+            {
+                "device_identifier": hostname,
+                **system(machine_id=machine_id, system_uuid=uuid),
+                "results": {"conditions": {"started_at": started}},
+            }
+        )
+
+    first = run("alpha", old_id, days_ago=30)
+    run("gamma", new_id, days_ago=7)  # reinstalled and renamed
+    replayed = run("alpha", old_id, days_ago=40)  # a capture of before, re-sent
+
+    device = Device.objects.get()
+    assert replayed.device_id == first.device_id  # the same machine: its run is kept
+    assert replayed.renamed_from is None
+    assert (device.hostname, device.machine_id) == ("gamma", new_id)
+    renames = LogEntry.objects.filter(change_message__startswith="Renamed by a submission")
+    assert renames.count() == 1  # alpha → gamma, not back
+    # the machine's next live run finds it by its name, as before the replay
+    assert run("gamma", new_id, days_ago=0).device_id == first.device_id
+    assert Device.objects.get().hostname == "gamma"
 
 
 def test_identity_keys_are_normalised():

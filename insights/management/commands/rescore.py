@@ -5,8 +5,8 @@ from benchmarks.rescoring import RESCORE_BATCH, benchmark_rescore
 from benchmarks.scoring import SCORING_VERSION, WeightsError, parse_weights
 from benchmarks.services import score_weights
 from insights.reevaluation import attention_evaluate_all
+from inventory.matching import device_get_by_hostname
 from inventory.models import Device
-from inventory.services import device_get_by_hostname
 
 
 class Command(BaseCommand):

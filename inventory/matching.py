@@ -1,0 +1,225 @@
+"""Which device a submission belongs to (README "Device matching"): by hostname,
+case-insensitively, else by the machine's identity keys (a renamed machine), else a new one.
+Runs inside the submission's transaction."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from django.db.models import Value
+from django.db.models.functions import Lower
+
+from benchsite.prepared import Prepared
+
+from . import changelog, schema
+from .models import Device
+
+MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
+
+# Values firmware and VM images put where a serial or UUID should be. They are shared by many
+# machines, so matching on them would merge unrelated devices.
+_PLACEHOLDERS = frozenset(
+    {
+        "",
+        "none",
+        "null",
+        "n/a",
+        "na",
+        "unknown",
+        "default string",
+        "to be filled by o.e.m.",
+        "to be filled by oem",
+        "not specified",
+        "not applicable",
+        "not available",
+        "system serial number",
+        "system product name",
+        "chassis serial number",
+        "base board serial number",
+        "serial number",
+        "invalid",
+        "o.e.m.",
+        "oem",
+        "123456789",
+        "0123456789",
+        "1234567890",
+        "03000200-0400-0500-0006-000700080009",  # AMI's template UUID
+    }
+)
+_REPEATED_CHAR = re.compile(r"^(.)\1*$")  # 000000, FFFFFF, xxxxxxxx
+
+
+def identity_value(value: str | None) -> str:
+    """The identity key without surrounding space, or "" when missing or a known placeholder."""
+    if not value:
+        return ""
+    value = value.strip()
+    folded = value.lower()
+    if folded in _PLACEHOLDERS:
+        return ""
+    if _REPEATED_CHAR.match(folded.replace("-", "").replace(" ", "")):
+        return ""
+    return value
+
+
+@dataclass(frozen=True)
+class IdentityKeys:
+    """Stable keys a machine reports about itself, normalised; "" when unusable."""
+
+    machine_id: str = ""
+    system_uuid: str = ""
+    serial: str = ""
+
+    @classmethod
+    def from_system(cls, system: schema.System | None) -> "IdentityKeys":
+        if system is None:
+            return cls()
+        return cls(
+            # hex identifiers: one canonical case; a serial is kept as the firmware spells it
+            machine_id=identity_value(system.machine_id).lower(),
+            system_uuid=identity_value(system.system_uuid).lower(),
+            serial=identity_value(system.system_serial),
+        )
+
+    def items(self) -> Iterable[tuple[str, str]]:
+        return ((name, getattr(self, name)) for name in ("machine_id", "system_uuid", "serial"))
+
+
+def device_get_by_hostname(hostname: str) -> Device | None:
+    """The device of this hostname, case-insensitively."""
+    return _by_hostname(Device.objects.all(), hostname).first()
+
+
+def _by_hostname(devices, hostname: str):
+    # LOWER() on both sides, like the unique index: the database decides what "same" means.
+    return devices.alias(hostname_ci=Lower("hostname")).filter(hostname_ci=Lower(Value(hostname)))
+
+
+# What a submission reads of its device (matching, identity keys, device_run_changes): the rest
+# of the row is neither read nor compiled into the query on every submission.
+INGEST_FIELDS = (
+    "hostname",
+    "machine_id",
+    "system_uuid",
+    "serial",
+    "last_benchmark_at",
+    "ranking_run_at",
+    "ranking_run_valid",
+    "global_score",
+    "cpu_model_key",  # the CPU model it leaves, should the run bring another
+    # with the above, its place among that model's machines (inventory.runs.PeerPlace)
+    "ranking_methods_key",
+    "latest_snapshot_id",
+)
+
+
+def _for_ingest():
+    # Locked until the commit (PostgreSQL; SQLite's immediate transactions already exclude
+    # other writers): two submissions of one machine decide one after the other.
+    return Device.objects.select_for_update().only(*INGEST_FIELDS).order_by()
+
+
+# every submission's first query, compiled once (benchsite.prepared)
+_BY_HOSTNAME = Prepared(
+    lambda hostname: _by_hostname(_for_ingest(), hostname).values_list("id", *INGEST_FIELDS)[:1],
+    hostname=str,
+)
+
+
+def _device_for_ingest(hostname: str) -> Device | None:
+    # the device row as only(*INGEST_FIELDS) reads it, locked
+    return next(iter(_BY_HOSTNAME.instances(hostname=hostname)), None)
+
+
+# what the firmware says of the hardware: a machine reinstalled gets a new machine-id, but
+# keeps these
+HARDWARE_KEYS = ("system_uuid", "serial")
+
+
+def _device_match_identity(keys: IdentityKeys) -> Device | None:
+    """The one device that shares a stable key, strongest key first, and whose hardware keys
+    do not say it is another machine; None if none or ambiguous.
+
+    Cloned VMs share a machine-id: a key held by several devices identifies none of them, and
+    a clone with a DMI UUID of its own is not its template. Two boards that share a serial
+    (a vendor's batch, one not on the placeholder list) but not a UUID are two machines.
+    """
+    for name, value in keys.items():
+        if not value:
+            continue
+        candidates = list(_for_ingest().filter(**{name: value})[:2])
+        if len(candidates) == 1 and not _another_machine(candidates[0], keys):
+            return candidates[0]
+    return None
+
+
+def _another_machine(device: Device, keys: IdentityKeys) -> bool:
+    return any(
+        (ours := getattr(keys, name)) and (theirs := getattr(device, name)) and ours != theirs
+        for name in HARDWARE_KEYS
+    )
+
+
+class FoundDevice(NamedTuple):
+    device: Device
+    created: bool
+    renamed_from: str | None  # the hostname it had, when found by its keys and renamed
+
+
+def device_find_or_create(
+    *, identifier: str, keys: IdentityKeys, actor: Any = None, run_at=None
+) -> FoundDevice:
+    """The device a submission belongs to: by hostname, else by identity keys (a renamed
+    machine, whose hostname is then updated, and the rename logged in its history as done by
+    `actor`, the submitting token), else a new device.
+
+    A run older than the device's latest (`run_at`: a capture replayed into the past) tells
+    what the machine was called and keyed then, not now: it is attached to its device, whose
+    hostname and keys stay as its newer runs left them (an old capture re-sent renamed a
+    machine back to its former name, and the next live run renamed it again).
+
+    Must run inside a transaction; a concurrent creation of the same hostname surfaces as an
+    IntegrityError that the caller retries (benchmark_ingest does).
+    """
+    device = _device_for_ingest(identifier)
+    created = False
+    renamed_from = None
+    changed: list[str] = []
+    if device is None:
+        device = _device_match_identity(keys)
+        # the machine was renamed; unless a submission of the new name renamed it meanwhile
+        # (PostgreSQL: the row is read locked, after that submission committed)
+        past = device is not None and _of_the_past(device, run_at)
+        if device is not None and not past and device.hostname.lower() != identifier.lower():
+            renamed_from = device.hostname
+            matched_by = next(n for n, v in keys.items() if v and getattr(device, n) == v)
+            device.hostname = identifier
+            changed.append("hostname")
+    if device is None:
+        device = Device(hostname=identifier)
+        created = True
+    for name, value in keys.items():
+        # A reinstalled machine gets a new machine-id: the newest valid key wins.
+        if value and getattr(device, name) != value and not _of_the_past(device, run_at):
+            setattr(device, name, value)
+            changed.append(name)
+    if created:
+        device.save()
+    elif changed:
+        device.save(update_fields=(*changed, "updated_at"))
+    if "hostname" in changed:
+        message = f"Renamed by a submission (same {matched_by}): " + changelog.describe_changes(
+            {"hostname": (renamed_from, identifier)}
+        )
+        changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])
+    return FoundDevice(device, created, renamed_from)
+
+
+def _of_the_past(device: Device, run_at) -> bool:
+    """A run older than the device's latest: its hostname and keys are the machine's past."""
+    return (
+        run_at is not None
+        and device.last_benchmark_at is not None
+        and run_at < device.last_benchmark_at
+    )
