@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, Subquery, When
+from django.db.models import Case, IntegerField, Q, Subquery, Value, When
 
 from benchmarks import validity
 from benchmarks.models import Benchmark, Validity
@@ -42,37 +42,39 @@ def _figures(scores: Sequence[float | None], excluded: list[str]) -> dict[str, f
     return validity.counted(dict(zip(FIGURE_NAMES, scores, strict=True)), excluded)
 
 
-def _runs_query(*, valid_only: bool, limit: int) -> Prepared:
+def _runs_query(*order, limit: int, **only) -> Prepared:
     return Prepared(
         lambda device_id: (
-            Benchmark.objects.filter(
-                device_id=device_id, **({"validity": Validity.VALID} if valid_only else {})
-            )
-            .order_by("-run_at", "-id")
+            Benchmark.objects.filter(device_id=device_id, **only)
+            .order_by(*order, "-run_at", "-id")
             .values_list(*RUN_COLUMNS)[:limit]
         ),
         device_id=int,
     )
 
 
-_VALID_RUNS = _runs_query(valid_only=True, limit=RUNS_READ)
-_LATEST_RUN = _runs_query(valid_only=False, limit=1)
+_VALID_RUNS = _runs_query(limit=RUNS_READ, validity=Validity.VALID)
+# the latest run with a score, else the latest run
+_LATEST_RUN = _runs_query(
+    Case(When(global_score__isnull=True, then=Value(1)), default=Value(0)), limit=1
+)
 
 
 def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
-    """The run that ranks the device (its latest valid run with a score, else its latest valid
-    run, else its latest: `valid` says which) and its valid runs before that one, newest first.
-    One query when it has a valid run (two otherwise), which reads each run's small `methods`,
-    not its results. The valid runs are read apart from the others: however many suspect runs
-    came after them (a machine busy for weeks), its latest valid run and its baseline are
-    found."""
+    """The run that ranks the device, by the ranking's rule (inventory.runs): its latest valid
+    run with a score, else its latest run with one, else its latest run (`valid` says which);
+    and, for a valid one, the valid runs before it, newest first. One query when a valid run
+    has a score, which reads each run's small `methods`, not its results. The valid runs are
+    read apart from the others: however many suspect runs came after them (a machine busy for
+    weeks), its latest valid run and its baseline are found."""
     valid = [_run(row) for row in _VALID_RUNS.rows(device_id=device_id)]
-    if not valid:
+    # a run without a score (every category skipped: an inventory-only run) ranks no one
+    # while a run has one: a suspect run with scores ranks the device before a valid one
+    # without (it was the insights' latest, while the ranking showed the suspect one)
+    latest = next((run for run in valid if run.scores.get("global") is not None), None)
+    if latest is None:
         rows = _LATEST_RUN.rows(device_id=device_id)
         return (_run(rows[0]) if rows else None), []
-    # a run without a score (every category skipped: an inventory-only run) ranks no one
-    # while a run has one, as in the ranking (inventory.runs)
-    latest = next((run for run in valid if run.scores.get("global") is not None), valid[0])
     earlier = [run for run in valid if run.run_at < latest.run_at]
     # a category measured now and then (a GPU), or the latest method's runs further back than
     # the newest RUNS_READ: a baseline short of runs looks for the runs measured alike before,

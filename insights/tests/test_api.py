@@ -218,6 +218,29 @@ def test_insights_and_the_ranking_name_the_same_run_after_an_inventory_only_run(
     assert insights["latest"]["scores"]["global"] == 123.0
 
 
+def test_insights_and_the_ranking_name_the_same_suspect_run_after_an_inventory_only_run(
+    api, submit
+):
+    """A machine ranked by a suspect run with scores (busy) then inventoried without scores
+    (a valid run): the ranking kept the suspect run's figures, the insights showed the empty
+    run as latest, every score null."""
+    ranked = submit(
+        {
+            "device_identifier": "inv",
+            "results": {"cpu": {"score": 123}, "conditions": {"cpu_busy_percent": 80}},
+        }
+    ).json()
+    submit({"device_identifier": "inv", "results": {"cpu": None}})
+
+    device = api.get(f"/api/devices/{ranked['device_id']}").json()
+    insights = api.get(f"/api/devices/{ranked['device_id']}/insights").json()
+
+    assert device["global_score"] == 123.0
+    assert insights["latest"]["benchmark_id"] == ranked["benchmark_id"]
+    assert insights["latest"]["scores"]["global"] == 123.0
+    assert insights["baseline"] is None
+
+
 def test_a_machine_counts_among_the_peers_of_its_latest_cpu_only(api, run):
     old, new = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "AMD Ryzen 5 3600 6-Core Processor"
     for host in ("desk-1", "desk-2", "desk-3", "desk-4"):
