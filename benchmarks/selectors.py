@@ -1,10 +1,12 @@
 """Read queries over benchmarks shared by the admin and the API."""
 
-from django.db.models import Avg, Count, Max, QuerySet, Subquery
+from collections.abc import Iterable
+
+from django.db.models import Avg, Count, Max, Q, QuerySet, Subquery
 
 from inventory.models import Device
 
-from .models import Benchmark
+from .models import Benchmark, Validity
 
 
 def benchmark_recent(*, limit: int = 10) -> list[Benchmark]:
@@ -17,6 +19,33 @@ def benchmark_recent(*, limit: int = 10) -> list[Benchmark]:
     newest = Benchmark.objects.order_by("-received_at", "-id").values("pk")[:limit]
     runs = Benchmark.objects.filter(pk__in=Subquery(newest)).select_related("device").order_by()
     return sorted(runs, key=lambda run: (run.received_at, run.pk), reverse=True)
+
+
+def ranking_suspect_reasons(devices: Iterable[Device]) -> dict[int, list[str]]:
+    """The validity reasons of the suspect run each of these devices is ranked by (it has no
+    valid run with a score), by device id; the others are not in it. Its latest run's, kept on
+    the device, when that is the one; else read, one query for all (a suspect run measured,
+    then a valid one inventoried without scores: the ranking shows the suspect run's figures,
+    while the latest run is valid)."""
+    suspect = [d for d in devices if d.ranking_run_valid is False and d.global_score is not None]
+    reasons, read = {}, Q()
+    for device in suspect:
+        if device.latest_validity == Validity.SUSPECT and device.ranking_run_at == (
+            device.last_benchmark_at
+        ):
+            reasons[device.pk] = list(device.latest_validity_reasons)
+        else:
+            reasons[device.pk] = []  # unless read below (deleted meanwhile)
+            read |= Q(device_id=device.pk, run_at=device.ranking_run_at)
+    if read:
+        runs = (
+            Benchmark.objects.filter(read, global_score__isnull=False)
+            .exclude(validity=Validity.VALID)
+            .order_by("device_id", "id")  # of two at one time, the later stored, as ranked
+            .values_list("device_id", "validity_reasons")
+        )
+        reasons.update(runs)
+    return reasons
 
 
 def benchmark_history(*, device_id: int) -> QuerySet[Benchmark]:

@@ -37,7 +37,8 @@ from inventory.selectors import device_search_fields
 
 from . import device_services
 from .auth import may_view
-from .compare import COMPARED_MODELS, compare_selected, compare_view, snapshots_compare_view
+from .compare import COMPARED_MODELS
+from .compare_admin import compare_selected, compare_view, snapshots_compare_view
 from .device_attention import AttentionFilter, hostname_marked, with_attention
 from .import_admin import import_view
 from .pagination import KeysFirstPaginator

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from benchmarks.models import Benchmark
-from benchmarks.selectors import benchmark_recent, fleet_stats
+from benchmarks.selectors import benchmark_recent, fleet_stats, ranking_suspect_reasons
 from benchmarks.validity import counted, is_loopback
 from benchsite.auth import may_view
 from benchsite.export import ExportStream, export_filename
@@ -82,7 +82,8 @@ BENCH_ROOT_NOTE = (
 def ranking_rows(devices) -> list[dict]:
     """Ranking rows with each category score as a bar scaled to that column's best. A score its
     run left out of the global score (a network measured on loopback, many times a real one) is
-    shown without a bar and scales no one else's."""
+    shown without a bar and scales no one else's. `suspect`: the reasons of the suspect run a
+    row's figures come from."""
     devices = list(devices)
     figures = {
         device.pk: counted(
@@ -94,7 +95,7 @@ def ranking_rows(devices) -> list[dict]:
     best = {
         c.name: max((figures[d.pk][c.name] or 0 for d in devices), default=0) for c in CATEGORIES
     }
-    rows = []
+    rows, suspect = [], ranking_suspect_reasons(devices)
     for rank, device in enumerate(devices, start=1):
         bars = []
         for category in CATEGORIES:
@@ -104,7 +105,10 @@ def ranking_rows(devices) -> list[dict]:
             bars.append(
                 {"category": category, "score": score, "width": width, "counted": value == score}
             )
-        rows.append({"rank": rank, "device": device, "bars": bars})
+        # ranked by a suspect run (it has no valid one with scores): its reasons
+        rows.append(
+            {"rank": rank, "device": device, "bars": bars, "suspect": suspect.get(device.pk)}
+        )
     return rows
 
 

@@ -206,6 +206,34 @@ def test_a_loopback_network_is_shown_as_such_and_never_the_best(api, admin_clien
     assert [d["ranking_excluded_categories"] for d in body["devices"]] == [[], [], ["network"]]
 
 
+def test_a_suspect_runs_figures_say_so_and_are_never_the_best(api, admin_client, submit):
+    """vm's figures came from a run measured busy, and its latest run was inventory only
+    (valid, no scores): the compare page said "validity: valid" and starred its 150 as the
+    fleet's best."""
+    busy = {"cpu": {"score": 150.0}, "conditions": {"cpu_busy_percent": 80}}
+    ranked = submit({"device_identifier": "vm", "results": busy}).json()
+    submit({"device_identifier": "vm", "results": {"cpu": None}})
+    submit({"device_identifier": "fast", "results": {"cpu": {"score": 100.0}}})
+    submit({"device_identifier": "slow", "results": {"cpu": {"score": 80.0}}})
+    ids = ",".join(str(Device.objects.get(hostname=name).pk) for name in ("vm", "fast", "slow"))
+
+    body = api.get(f"/api/compare?devices={ids}").json()
+    vm, fast, _ = body["devices"]
+    assert (vm["ranking_validity"], vm["ranking_validity_reasons"]) == ("suspect", ["busy"])
+    assert (
+        vm["ranking_run_at"]
+        == api.get(f"/api/benchmarks/{ranked['benchmark_id']}").json()["run_at"]
+    )
+    assert vm["latest_validity"] == "valid"  # the inventory-only run
+    assert (fast["ranking_validity"], fast["ranking_validity_reasons"]) == ("valid", [])
+
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={ids}").content.decode()
+    row = html.split('data-row="global"', 1)[1].split("</tr>", 1)[0]
+    assert "★ 150.0" not in row and "★ 100.0" in row
+    run = html.split('data-row="ranking_run"', 1)[1].split("</tr>", 1)[0]
+    assert "suspect: machine busy" in run
+
+
 def test_compare_selected_action_opens_the_page_in_the_list_order(admin_client):
     a, b, c = machine("a"), machine("b"), machine("c")
     response = admin_client.post(

@@ -249,6 +249,28 @@ def test_a_device_ranked_by_a_suspect_run_is_badged_with_its_reasons(admin_clien
     assert "suspect" not in ranking_row(html, "cool")
 
 
+def test_a_machine_ranked_by_a_suspect_run_keeps_its_badge_after_an_inventory_only_run(
+    admin_client, submit
+):
+    """A run measured busy (suspect), then a valid run without scores (every benchmark
+    skipped): the ranking kept the suspect run's figures, but its badge went, as the latest
+    run was valid."""
+    submit(
+        {
+            "device_identifier": "vm",
+            "results": {"cpu": {"score": 150.0}, "conditions": {"cpu_busy_percent": 80}},
+        }
+    )
+    submit({"device_identifier": "vm", "results": {"cpu": None}})
+    submit({"device_identifier": "fine", "results": {"cpu": {"score": 100.0}}})
+
+    html = admin_client.get("/admin/").content.decode()
+
+    assert "150.0" in ranking_row(html, "vm")
+    assert "suspect: machine busy" in ranking_row(html, "vm")
+    assert "suspect" not in ranking_row(html, "fine")
+
+
 def test_a_newer_suspect_run_is_noted_while_the_valid_one_ranks(admin_client):
     earlier = BenchmarkFactory(
         device__hostname="nas", cpu_score=100.0, run_at=timezone.now() - timezone.timedelta(days=1)
