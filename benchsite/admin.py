@@ -77,6 +77,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
             messages.success(request, f"Revoked {token}: it is refused from now on.")
         return HttpResponseRedirect(reverse("admin:benchsite_apitoken_change", args=(token.pk,)))
 
+    def get_changeform_initial_data(self, request):
+        # no scope ticked: a token for Prometheus or a script given "submit" unasked could
+        # store runs and rename machines; the form asks for one at least (ApiToken.clean)
+        return {"can_submit": False, **super().get_changeform_initial_data(request)}
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # the page's Revoke button, for an active token and who may revoke it
         context["can_revoke"] = (

@@ -2,6 +2,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -54,6 +55,13 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.key_prefix}…)"
+
+    def clean(self):
+        # a token with no scope is refused everywhere: chosen, not left as found
+        if not (self.can_submit or self.can_read or self.can_write):
+            raise ValidationError(
+                "Give the token at least one scope: submit (bench.sh), read or write."
+            )
 
     @property
     def is_active(self) -> bool:

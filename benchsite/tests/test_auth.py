@@ -1,5 +1,6 @@
 """Bearer tokens: API_TOKEN, issued ApiTokens with scopes, revocation, expiry, sessions."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -183,6 +184,23 @@ def test_a_read_only_token_comes_without_a_bench_command(admin_client):
     )
     assert response.context["secret"] in response.content.decode()
     assert 'id="issued-command"' not in response.content.decode()
+
+
+def test_a_new_token_has_no_scope_until_one_is_ticked(admin_client):
+    """The add form had "submit" ticked: a token issued for Prometheus with "read" ticked
+    could store runs and rename machines too."""
+    form = admin_client.get("/admin/benchsite/apitoken/add/").content.decode()
+    boxes = re.findall(r'<input type="checkbox" name="(can_\w+)"[^>]*>', form)
+    assert sorted(boxes) == ["can_read", "can_submit", "can_write"]
+    assert "checked" not in "".join(re.findall(r'<input type="checkbox"[^>]*>', form))
+
+    refused = admin_client.post("/admin/benchsite/apitoken/add/", {"name": "nothing"})
+    assert refused.status_code == 200
+    assert "Give the token at least one scope" in refused.content.decode()
+    assert not ApiToken.objects.exists()
+
+    admin_client.post("/admin/benchsite/apitoken/add/", {"name": "prometheus", "can_read": "on"})
+    assert ApiToken.objects.get().scopes == {"read"}
 
 
 def test_admin_revoke_action(admin_client, token_client):
