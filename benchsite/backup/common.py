@@ -1,5 +1,7 @@
 """What every part of a backup shares: its errors and the row counts of the manifest."""
 
+import functools
+import os
 from pathlib import Path
 
 from django.apps import apps
@@ -62,3 +64,21 @@ def count_rows(cursor, quote, existing: set[str]) -> dict[str, int]:
             cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608 (model tables)
             counts[label] = cursor.fetchone()[0]
     return counts
+
+
+def owner_only(function):
+    """What `function` writes (archives, the directory they go in, a restored database and its
+    documents) is readable by the account that runs it only, as the server's own writes are
+    (scripts/serve's umask 077): a backup or restore run by hand under the usual umask 022
+    left the backups' directory and a restored SQLite database, its password and token
+    hashes, readable by every account until the server's next start."""
+
+    @functools.wraps(function)
+    def private(*args, **kwargs):
+        before = os.umask(0o077)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            os.umask(before)
+
+    return private

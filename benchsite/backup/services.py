@@ -33,7 +33,14 @@ from .archive import (
     extract,
     remove_leftovers,
 )
-from .common import BackupError, RestoreError, count_rows, describe, not_a_directory
+from .common import (
+    BackupError,
+    RestoreError,
+    count_rows,
+    describe,
+    not_a_directory,
+    owner_only,
+)
 
 ENGINES = {"sqlite": sqlite, "postgresql": postgresql}
 
@@ -81,6 +88,7 @@ def _engine(alias: str = "default") -> str:
     return vendor
 
 
+@owner_only
 def backup_create(
     *, output_dir: Path | None = None, keep: int | None = None, alias: str = "default"
 ) -> BackupResult:
@@ -220,6 +228,7 @@ def backup_check_restorable(*, info: ArchiveInfo, alias: str = "default") -> Non
         )
 
 
+@owner_only
 def backup_restore(
     *, archive: Path, info: ArchiveInfo | None = None, alias: str = "default"
 ) -> RestoreResult:

@@ -555,6 +555,25 @@ def test_restore_brings_back_the_database_and_uploads_exactly(site):
     )
 
 
+def test_backup_and_restore_run_by_hand_write_for_their_account_only(site):
+    """Run from a shell (umask 022), backup made BACKUP_DIR readable by every account, and a
+    restore its directories and files; the server's own start (umask 077) set them right
+    later."""
+    before = os.umask(0o022)
+    try:
+        path = make_backup()
+        shutil.rmtree(site.UPLOAD_DIR)  # a new machine: the documents come from the archive
+        restore(path, "--noinput")
+    finally:
+        os.umask(before)
+
+    assert oct(Path(site.BACKUP_DIR).stat().st_mode & 0o777) == "0o700"
+    restored = list(Path(site.UPLOAD_DIR).rglob("*"))
+    assert restored and {oct(p.stat().st_mode & 0o077) for p in restored} == {"0o0"}
+    assert oct(Path(site.UPLOAD_DIR).stat().st_mode & 0o777) == "0o700"
+    assert os.umask(before) == before  # given back
+
+
 def test_restore_leaves_the_files_the_server_did_not_write(site):
     """A restore removed every file of UPLOAD_DIR the archive did not hold: a README someone
     put there, the lost+found/ of the file system mounted there."""
