@@ -50,6 +50,10 @@ class IngestResponseSerializer(serializers.Serializer):
     # beyond the contract: whether the run ranks the machine, as its detail says
     validity = serializers.ChoiceField(choices=("valid", "suspect"))
     validity_reasons = serializers.ListField(child=serializers.CharField())
+    validity_detail = serializers.CharField(
+        help_text="the reasons as people read them, with what was measured: 'repeats disagree "
+        "(memory 9.42 %)'; empty for a valid run"
+    )
     excluded_categories = serializers.ListField(child=serializers.CharField())
     # beyond the contract: the device the run was filed under (false and null for a repeated
     # submission_id, whose first answer said it)

@@ -16,6 +16,7 @@ from benchsite.parsers import SubmissionJSONParser
 from inventory.models import Device
 from inventory.schema import Submission
 
+from . import validity
 from .models import Benchmark
 from .selectors import benchmark_history, fleet_stats
 from .serializers import (
@@ -23,7 +24,7 @@ from .serializers import (
     BenchmarkSummarySerializer,
     IngestResponseSerializer,
 )
-from .services import benchmark_ingest
+from .services import benchmark_ingest, validity_thresholds
 from .validation import submission_validate
 
 ERROR_RESPONSES = {
@@ -85,6 +86,10 @@ class SubmissionViewSet(viewsets.GenericViewSet):
             ),
             "validity": result.validity,
             "validity_reasons": result.validity_reasons,
+            # what bench.sh prints: which category's repeats disagreed, how busy the CPU was
+            "validity_detail": validity.reasons_measured(
+                request.data.get("results"), result.validity_reasons, validity_thresholds()
+            ),
             "excluded_categories": result.excluded_categories,
             # which device the run was filed under: a new one, or one renamed to the name sent
             "device_created": result.device_created,

@@ -78,7 +78,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.2.2"
+readonly BENCH_SCRIPT_VERSION="1.2.3"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -2502,7 +2502,7 @@ print_summary() {
             elif $c == "network" then "up \(n($x.upload_mbps; 0)) Mbit/s, down \(n($x.download_mbps; 0)) Mbit/s, ping \(n($x.ping_ms; 3)) ms"
             else "glmark2 \(n($x.glmark2_score; 0))" end)),
       "  global    \(n($r.global_score; 2))",
-      ($r.conditions // {} | "  conditions: busy before \(n(.cpu_busy_percent; 1)) %, steal \(n(.cpu_steal_percent; 1)) %, swap in/out \(n(.swap_in_pages; 0))/\(n(.swap_out_pages; 0)) pages, run \(n(.run_duration_s; 0)) s"),
+      ($r.conditions // {} | "  conditions: busy before \(if .cpu_busy_percent == null then "not sampled" else "\(n(.cpu_busy_percent; 1)) %" end), steal \(if .cpu_steal_percent == null then "not sampled" else "\(n(.cpu_steal_percent; 1)) %" end), swap in/out \(n(.swap_in_pages; 0))/\(n(.swap_out_pages; 0)) pages, run \(n(.run_duration_s; 0)) s"),
       ($r.conditions // {} | "              load \(n(.load_avg_1m; 2)), governor \(.cpu_governor // "n/a"), throttled \(yn(.cpu_throttled)), freq dropped \(yn(.cpu_freq_dropped)), on battery \(yn(.on_battery)), virt \(.virtualization // "n/a")"),
       (if ($r.network.target // null) != null then "  network measured against \($r.network.target)"
          + (if ($r.network.target | loopback) then ": this machine itself, so not in the global score" else "" end) else empty end),
@@ -2546,7 +2546,10 @@ say_resend() {
         if [[ $self == curl* ]]; then self="${self/| bash/| sudo bash}"; else self="sudo $self"; fi
     fi
     log "The submission is kept in $1. To send it again (the server stores it once, however often it is sent):"
-    log "  $self --resend $(printf '%q' "$1") --server $(printf '%q' "$SERVER") --token-file FILE_WITH_THE_TOKEN"
+    # the file given, where it is one (not <(echo …), which is gone by then)
+    local token_file=FILE_WITH_THE_TOKEN
+    if [[ -n $TOKEN_FILE && -f $TOKEN_FILE ]]; then token_file=$(realpath -- "$TOKEN_FILE" 2>/dev/null || printf '%s' "$TOKEN_FILE"); fi
+    log "  $self --resend $(printf '%q' "$1") --server $(printf '%q' "$SERVER") --token-file $(printf '%q' "$token_file")"
     log "or with curl alone (read -rs takes the token without showing it):"
     log "  read -rs TOKEN; curl -sS -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' --data-binary @$(printf '%q' "$1") $(printf '%q' "$SERVER")"
 }
@@ -2712,9 +2715,13 @@ submit() {
         # 200: its submission_id is stored already, sent before (a retry, a resend), not twice
         if [[ $code == 200 ]]; then log "already stored, sent before: $stored"; else log "submitted: $stored"; fi
         # the server's verdict on the run, where it gives one
+        # (with what was measured: "repeats disagree (memory 9.42 %)", where the server says it)
         jq -r 'select(.validity == "suspect")
-            | "the server marks this run suspect (\(.validity_reasons // [] | join(", "))): it stays in the"
-              + " history; the machine is ranked by its latest valid run, if it has one"' "$resp" >&2 2>/dev/null
+            | "the server marks this run suspect ("
+              + (if (.validity_detail | type) == "string" and .validity_detail != ""
+                 then .validity_detail else (.validity_reasons // [] | join(", ")) end)
+              + "): it stays in the history; the machine is ranked by its latest valid run,"
+              + " if it has one"' "$resp" >&2 2>/dev/null
         [[ -n $url ]] && log "device page: $url"
         if [[ -n $RESEND ]]; then
             mark_sent "$RESEND"
@@ -2803,7 +2810,9 @@ main() {
             CAP="$WORK/capture"
             mkdir -p -- "$CAP"
         fi
-        if ((SHORT)); then
+        if ((SKIP_CPU && SKIP_MEMORY && SKIP_DISK && SKIP_NETWORK && SKIP_GPU)); then
+            log "bench.sh $BENCH_SCRIPT_VERSION: inventory only (every benchmark skipped)"
+        elif ((SHORT)); then
             log "bench.sh $BENCH_SCRIPT_VERSION: short run (about 40 s, a minute with the network test)"
         else
             log "bench.sh $BENCH_SCRIPT_VERSION: full run (under 3 minutes; --short for about 40 s)"

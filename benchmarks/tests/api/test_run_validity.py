@@ -63,9 +63,18 @@ def test_the_answer_says_whether_the_run_ranks_the_machine(submit, example):
     body = answer.json()
     assert answer.status_code == 201
     assert (body["validity"], body["validity_reasons"]) == ("suspect", ["busy"])
+    # what bench.sh prints: the reasons with what was measured
+    assert body["validity_detail"] == "machine busy (64 % of the CPU used by other processes)"
     assert body["excluded_categories"] == ["network"]
     again = submit(example).json()  # the same submission_id: the stored run's, as first said
     assert again == {**body, "device_created": False}  # only the first one made the device
+
+
+def test_the_answer_names_the_categories_whose_repeats_disagreed(post):
+    noisy = post(memory={"score": 90.0, "cv_pct": 9.42}, disk={"score": 80.0, "cv_pct": 2.0})
+    assert noisy["validity_reasons"] == ["noisy"]
+    assert noisy["validity_detail"] == "repeats disagree (memory 9.42 %)"
+    assert post()["validity_detail"] == ""  # a valid run
 
 
 def test_a_device_with_only_suspect_runs_is_ranked_by_its_latest(api, post):

@@ -164,6 +164,24 @@ def test_a_run_the_server_marks_suspect_is_said_so(server, tmp_path):
     assert "the server marks this run suspect (busy, noisy)" in proc.stderr
 
 
+DETAILED = {
+    **SUSPECT,
+    "validity_detail": "machine busy (45 % of the CPU used by other processes), "
+    "repeats disagree (memory 9.42 %)",
+}
+
+
+@pytest.mark.parametrize("server", [(201, json.dumps(DETAILED).encode())], indirect=True)
+def test_a_suspect_run_says_what_was_measured_where_the_server_tells_it(server, tmp_path):
+    """ "suspect (noisy)" left the person to find which category's repeats disagreed."""
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "the server marks this run suspect (machine busy (45 % of the CPU used by other "
+        "processes), repeats disagree (memory 9.42 %))" in proc.stderr
+    )
+
+
 def test_a_valid_run_gets_no_such_line(server, tmp_path):
     proc = submit(server.url, TOKEN, tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -244,6 +262,25 @@ def test_a_token_refused_at_the_post_keeps_the_json_and_prints_how_to_resend(ser
     again = next(line for line in proc.stderr.splitlines() if "--resend" in line)
     assert f"bash {SCRIPT} --resend {kept} --server {server.url} --token-file" in again
     assert TOKEN not in proc.stderr  # the secret is never printed
+
+
+@pytest.mark.parametrize("server", [(503, b'{"detail": "Down for an upgrade."}')], indirect=True)
+def test_how_to_resend_names_the_token_file_that_was_given(server, tmp_path):
+    """It said --token-file FILE_WITH_THE_TOKEN though the token had come from a file."""
+    token_file = tmp_path / "bench token"
+    token_file.write_text(TOKEN)
+    token_file.chmod(0o600)
+    env = {key: value for key, value in os.environ.items() if key != "BENCH_TOKEN"}
+    proc = run_bench(
+        *("--from-dir", CAPTURE, "--server", server.url, "--token-file", str(token_file)),
+        *("--retries", "0"),
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    again = next(line for line in proc.stderr.splitlines() if "--resend" in line)
+    assert again.endswith("--token-file " + str(token_file).replace(" ", "\\ "))
 
 
 @pytest.mark.parametrize("server", [(500, b'{"detail": "Internal error"}')], indirect=True)
@@ -527,6 +564,8 @@ def test_a_clock_right_to_a_minute_dates_the_run_by_itself(server, tmp_path):
 
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "this machine's clock" not in proc.stderr
+    # nothing measured, nothing sampled: the summary said "busy before - %"
+    assert "busy before not sampled, steal" in proc.stderr
     conditions = sent_conditions(server)
     assert conditions["clock_offset_s"] == 0
     started = datetime.fromisoformat(conditions["started_at"].replace("Z", "+00:00"))

@@ -425,6 +425,9 @@ def test_without_root_the_summary_says_what_was_not_collected_and_why():
     assert hardware["system"]["system_uuid"] is None and hardware["ram"]["layout"] == []
     # every category skipped: said, as this run would send the inventory only
     assert "no benchmark ran: this run carries the hardware inventory only" in proc.stderr
+    # announced as such: it said "full run (under 3 minutes…)"
+    assert "inventory only (every benchmark skipped)" in proc.stderr
+    assert "full run" not in proc.stderr
 
 
 def test_root_without_sbin_in_path_still_finds_the_inventory_tools():
