@@ -84,8 +84,11 @@ def test_verify_finds_a_file_whose_bytes_changed_but_not_its_size(device, upload
     path.write_bytes(bytes(content))
 
     assert "Every document's file is in place." in check()  # sizes only: not seen
-    out, _ = check_failing("--verify")
+    out, error = check_failing("--verify")
     assert f"checksum differs: {document.stored_name}" in out
+    # one document: said so ("1 documents have"), with the remedy that needs no archive
+    assert error.startswith("1 document has a missing or damaged file")
+    assert "Upload the same file again to any device" in error
 
 
 def test_a_file_left_by_a_rolled_back_upload_is_listed_then_removed_once_old(

@@ -4,8 +4,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from benchsite.export import FORMATS, WHATS, ExportError, ExportStream
+from benchsite.export import FORMATS, OF_DEVICES, WHATS, ExportError, ExportStream
 from benchsite.files import atomic_file
+from inventory.models import Device
+
+
+def rows_named(count: int, what: str) -> str:
+    """ "1 device", "4 attention items" ("Exported 4 attention." was said)."""
+    meta = (Device if what == "devices" else OF_DEVICES[what])._meta
+    return f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}"
 
 
 class Command(BaseCommand):
@@ -46,7 +53,7 @@ class Command(BaseCommand):
                     "written is incomplete (--output FILE writes a whole file or none)."
                 ) from None
             # the data owns stdout; the summary goes to stderr
-            self.stderr.write(f"Exported {stream.rows} {what}.", style_func=lambda s: s)
+            self.stderr.write(f"Exported {rows_named(stream.rows, what)}.", style_func=lambda s: s)
             return
         try:
             with atomic_file(
@@ -56,4 +63,5 @@ class Command(BaseCommand):
                     handle.write(chunk)
         except OSError as exc:
             raise CommandError(f"Could not write {output}: {exc.strerror or exc}.") from None
-        self.stdout.write(self.style.SUCCESS(f"Exported {stream.rows} {what} to {output}."))
+        said = f"Exported {rows_named(stream.rows, what)} to {output}."
+        self.stdout.write(self.style.SUCCESS(said))

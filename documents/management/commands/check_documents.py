@@ -88,11 +88,13 @@ class Command(BaseCommand):
         for name in audit.foreign:
             self.stdout.write(f"  not a document file, left alone: {name}")
         if audit.problems:
+            count = len(audit.problems)
             raise CommandError(
-                f"{len(audit.problems)} documents have a missing or damaged file. Take each "
-                "back from a backup archive without touching anything else (`tar -xzf "
-                "ARCHIVE uploads/NAME` gives the file, to put in the storage as NAME; "
-                "manage.py restore would roll the whole database back to the archive), or "
-                "delete those documents."
+                f"{count} {'document has' if count == 1 else 'documents have'} a missing or "
+                "damaged file. Upload the same file again to any device (the good bytes take "
+                "the damaged ones' place), or take each back from a backup archive without "
+                "touching anything else (`tar -xzf ARCHIVE uploads/NAME` gives the file, to put "
+                "in the storage as NAME; manage.py restore would roll the whole database back "
+                "to the archive), or delete those documents."
             )
         self.stdout.write(self.style.SUCCESS("Every document's file is in place."))
