@@ -23,10 +23,12 @@ def disk_conditions(
     latest: Mapping[str, Mapping[str, Any]],
     open_disks: Sequence[tuple[str, str, str]],
     thresholds: Thresholds,
+    snapshot: bool = True,
 ) -> None:
     """smart_failing and disk_hot for each disk of the latest snapshot; `open_disks` the
     (kind, disk, message) of open items, so that a disk gone closes them (a disk missing from
-    a snapshot that lists others; one that lists none did not read them)."""
+    a snapshot that lists others; one that lists none did not read them). `snapshot`: False
+    when the device has none left (deleted): no reading says a disk fails or is hot."""
     for key, disk in latest.items():
         label = disk_label(disk)
         failing = disk_failing(disk)
@@ -51,7 +53,7 @@ def disk_conditions(
             )
         elif temperature is not None:
             assessment.over.add(("disk_hot", "", key))
-    if not latest:  # no disk at all: not read (a partial capture), not every disk removed
+    if not latest and snapshot:  # no disk at all: not read (a partial capture), not removed
         return
     for kind, key, _ in open_disks:
         if key not in latest and kind in ("smart_failing", "disk_hot"):

@@ -77,6 +77,7 @@ def device_assessment(
         latest=snapshots[0]["disks"] if snapshots else {},
         open_disks=open_disks,
         thresholds=thresholds,
+        snapshot=bool(snapshots),
     )
     at = next((i for i, snapshot in enumerate(snapshots) if snapshot["id"] == rises_of), None)
     if at is not None:

@@ -114,6 +114,24 @@ def test_deleting_the_snapshot_that_read_a_failed_disk_closes_its_item(
     assert _open("smart_failing") is None
 
 
+def test_deleting_a_machines_only_snapshot_closes_the_disk_items_it_opened(
+    run, admin_client, django_capture_on_commit_callbacks
+):
+    """The machine's first capture was another machine's: deleted, nothing read its disks any
+    more, yet its failing and hot disk stayed open on the dashboard (an empty storage was
+    taken for one not read, which closes nothing)."""
+    wrong = run(hours_ago=1, disks=[disk(smart_health="FAILED", temperature_c=70)])
+    assert _open("smart_failing") and _open("disk_hot")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/admin/inventory/hardwaresnapshot/{wrong['snapshot_id']}/delete/", {"post": "yes"}
+        )
+
+    assert not HardwareSnapshot.objects.exists()
+    assert _open("smart_failing") is None and _open("disk_hot") is None
+
+
 def test_a_snapshot_deleted_that_gave_a_machine_its_cpu_judges_the_twins_it_left(
     run, django_capture_on_commit_callbacks
 ):
