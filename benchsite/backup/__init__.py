@@ -4,6 +4,7 @@
     sqlite.py      a SQLite database copied and put back with SQLite's online backup API
     postgresql.py  a PostgreSQL database copied and put back with pg_dump / pg_restore
     uploads.py     the stored documents, through the storage API, into the archive and back
+    notifications.py  notifications delivered since the archive, not sent again after a restore
     services.py    backup_create and backup_restore, which put those together
 
 Submissions keep being accepted while a backup runs. Restore verifies every member against the

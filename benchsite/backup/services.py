@@ -41,6 +41,7 @@ from .common import (
     not_a_directory,
     owner_only,
 )
+from .notifications import keep_done, notifications_done
 
 ENGINES = {"sqlite": sqlite, "postgresql": postgresql}
 
@@ -79,6 +80,9 @@ class RestoreResult:
     # files in the uploads not in the archive that the server did not write (not named as it
     # names documents), left as they were
     left: list[str] = field(default_factory=list)
+    # notifications the archive holds as still to send, delivered (or given up) since it was
+    # made: kept so, not sent again
+    not_sent_again: int = 0
 
 
 def _engine(alias: str = "default") -> str:
@@ -263,6 +267,7 @@ def backup_restore(
                 f"storage may already hold some of the archive's files, which is harmless): "
                 f"restore again once the storage works."
             ) from exc
+        done = notifications_done(alias)
         connections.close_all()
         ENGINES[info.engine].restore(alias, staging / DATABASE_MEMBERS[info.engine])
     finally:
@@ -278,6 +283,7 @@ def backup_restore(
             f"it failed: {describe(exc)}. The server cannot use it until they are applied: "
             f"fix the cause (a full disk?), then run manage.py migrate."
         ) from exc
+    not_sent_again = keep_done(done, alias)
     try:
         # a document in the restored database whose file is not the archive's was uploaded
         # meanwhile, by a server still running: its file stays (it is the only copy)
@@ -295,6 +301,7 @@ def backup_restore(
         damaged=damaged,
         fileless=_fileless_documents(listed, alias),
         left=left,
+        not_sent_again=not_sent_again,
     )
 
 

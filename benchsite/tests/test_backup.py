@@ -631,6 +631,40 @@ def test_restore_warns_of_tokens_accounts_and_acknowledgements_it_undoes(site):
     )
 
 
+def test_a_notification_delivered_since_the_archive_is_not_sent_again_after_a_restore(site):
+    """A notification waiting for a retry (ntfy down) when the archive was made, delivered
+    afterwards: the restore brought it back as due, and the sender sent it again."""
+    from insights.models import AttentionItem, Notification
+
+    item = AttentionItem.objects.create(
+        device=Device.objects.get(hostname="nas-01"),
+        kind="smart_failing",
+        severity="critical",
+        message="FAILED",
+    )
+    due = {"next_attempt_at": timezone.now(), "attempts": 1}
+    fields = {"item": item, "type": "failure", "target": "a" * 64, "target_label": "ntfy://…"}
+    delivered = Notification.objects.create(title="nas-01: smart_failing", **fields, **due)
+    waiting = Notification.objects.create(title="nas-01: disk_hot", **fields, **due)
+    path = make_backup()
+    sent_at = timezone.now()
+    Notification.objects.filter(pk=delivered.pk).update(sent_at=sent_at, next_attempt_at=None)
+
+    out, _ = restore(path, "--noinput")
+
+    delivered.refresh_from_db()
+    assert (delivered.state, delivered.sent_at, delivered.next_attempt_at) == (
+        "sent",
+        sent_at,
+        None,
+    )
+    assert Notification.objects.get(pk=waiting.pk).next_attempt_at is not None  # still to send
+    assert (
+        "1 notification(s) the archive holds as still to send were delivered (or given up) "
+        "since it was made: they are not sent again." in out
+    )
+
+
 def test_restore_says_what_the_database_holds_and_warns_of_runs_it_loses(site):
     path = make_backup()
     quiet, quiet_err = restore(path, "--noinput")  # nothing arrived since: no warning

@@ -117,6 +117,11 @@ class Command(BaseCommand):
                 + (" …" if len(result.left) > 10 else "")
                 + "."
             )
+        if result.not_sent_again:
+            self.stdout.write(
+                f"{result.not_sent_again} notification(s) the archive holds as still to send "
+                f"were delivered (or given up) since it was made: they are not sent again."
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored {sum(result.counts.values())} rows and {result.uploads} uploaded "
