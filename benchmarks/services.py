@@ -249,6 +249,7 @@ def run_record(benchmark: Benchmark) -> RunRecord:
         validity=benchmark.validity,
         reasons=benchmark.validity_reasons,
         snapshot_id=benchmark.snapshot_id,
+        snapshot_at=benchmark.snapshot.captured_at if benchmark.snapshot_id else None,
         model_keys=model_keys(benchmark.snapshot),
         figures={
             **{name: getattr(benchmark, name) for name in RANKING_FIGURES},

@@ -111,6 +111,7 @@ INGEST_FIELDS = (
     # with the above, its place among that model's machines (inventory.runs.PeerPlace)
     "ranking_methods_key",
     "latest_snapshot_id",
+    "latest_snapshot_at",
 )
 
 

@@ -117,6 +117,9 @@ class Device(RankingFigures):
         related_name="+",
         editable=False,
     )
+    # when that snapshot was captured: a run brings newer hardware only when its own snapshot is
+    # at least as new (a deleted run keeps its snapshot, newer than the runs left)
+    latest_snapshot_at = models.DateTimeField(null=True, blank=True, editable=False)
     # its CPU and system model normalised (columns.model_key), kept with latest_snapshot: the
     # machines alike are an index lookup, not a normalising join over the fleet
     cpu_model_key = models.CharField(

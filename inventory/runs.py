@@ -22,6 +22,7 @@ class RunRecord:
     validity: str
     reasons: Sequence[str]
     snapshot_id: int | None
+    snapshot_at: datetime | None  # when that snapshot was captured
     figures: Mapping[str, float | None]  # global_score, cpu_score, ...
     # the snapshot's cpu_model_key and system_model_key (columns.model_keys): required, so that
     # no caller moves latest_snapshot and leaves the peer keys of the one before
@@ -46,17 +47,26 @@ class PeerPlace(NamedTuple):
 
 def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
     """The device columns a new run changes (CONTRACT Part 2, "Run validity"): the latest-run
-    columns when it is the newest run; the ranking figures when it is the newest valid run,
-    or the newest run of a device that has no valid one. A run without any score (every
-    category skipped) takes the ranking only from another without one. An older run (a capture
-    replayed days later) takes its place in the past and changes neither."""
+    columns when it is the newest run; the latest snapshot when its snapshot is the newest by
+    capture time; the ranking figures when it is the newest valid run, or the newest run of a
+    device that has no valid one. A run without any score (every category skipped) takes the
+    ranking only from another without one. An older run (a capture replayed days later)
+    takes its place in the past and changes none."""
     changes: dict[str, Any] = {}
     if device.last_benchmark_at is None or run.run_at >= device.last_benchmark_at:
         changes.update(
             last_benchmark_at=run.run_at,
             latest_validity=run.validity,
             latest_validity_reasons=list(run.reasons),
+        )
+    # by the snapshots' own times (devices_latest_snapshot_refresh's rule), not the runs': a
+    # deleted run keeps its snapshot, newer than the runs left, and a capture replayed after
+    # the deletion took the device's hardware back to its older snapshot
+    newest = device.latest_snapshot_id is None or device.latest_snapshot_at is None
+    if run.snapshot_id is not None and (newest or run.snapshot_at >= device.latest_snapshot_at):
+        changes.update(
             latest_snapshot_id=run.snapshot_id,
+            latest_snapshot_at=run.snapshot_at,
             **run.model_keys,
         )
     newer = device.ranking_run_at is None or run.run_at >= device.ranking_run_at

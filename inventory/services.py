@@ -160,11 +160,13 @@ def devices_latest_snapshot_refresh(*, device_ids: Iterable[int]) -> None:
         newest = (
             HardwareSnapshot.objects.filter(device_id=device_id)
             .order_by("-captured_at", "-id")
-            .only("pk", *columns.MODEL_KEYS)
+            .only("pk", "captured_at", *columns.MODEL_KEYS)
             .first()
         )
         Device.objects.filter(pk=device_id).update(
-            latest_snapshot=newest, **columns.model_keys(newest)
+            latest_snapshot=newest,
+            latest_snapshot_at=newest.captured_at if newest else None,
+            **columns.model_keys(newest),
         )
 
 

@@ -197,7 +197,8 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             ),
         ).lastrowid
         conn.execute(
-            "UPDATE inventory_device SET latest_snapshot_id = ?, last_benchmark_at = ?,"
+            "UPDATE inventory_device SET latest_snapshot_id = ?, latest_snapshot_at = ?,"
+            " last_benchmark_at = ?,"
             " latest_validity = 'valid', latest_validity_reasons = '[]', ranking_run_at = ?,"
             " ranking_run_valid = 1, global_score = ?, cpu_score = ?, memory_score = ?,"
             " disk_score = ?, network_score = ?, gpu_score = ?, ranking_methods = ?,"
@@ -205,6 +206,7 @@ def ingest(document: dict, submitted_by: str = "API_TOKEN") -> dict:
             " WHERE id = ? AND (last_benchmark_at IS NULL OR last_benchmark_at <= ?)",
             (
                 snapshot_id,
+                now,
                 now,
                 now,
                 global_score,

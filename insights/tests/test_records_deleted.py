@@ -114,6 +114,31 @@ def test_deleting_the_snapshot_that_read_a_failed_disk_closes_its_item(
     assert _open("smart_failing") is None
 
 
+def test_a_capture_replayed_after_a_run_was_deleted_leaves_the_newest_snapshot_the_latest(
+    run, api, django_capture_on_commit_callbacks
+):
+    """A deleted run keeps its snapshot, the machine's newest; a capture of before replayed
+    after the deletion pointed the device at its own, older snapshot: the device's API and
+    /metrics read healthy disks at 36 °C while its items said SMART FAILED at 70 °C."""
+    run(hours_ago=240, cpu_model=CPU, disks=[disk(temperature_c=35)])
+    bogus = run(
+        hours_ago=24, cpu_model=OTHER, disks=[disk(smart_health="FAILED", temperature_c=70)]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        benchmark_delete(benchmarks=Benchmark.objects.filter(pk=bogus["benchmark_id"]))
+    replayed = run(hours_ago=120, cpu_model=CPU, disks=[disk(temperature_c=36)])
+
+    from inventory.models import Device
+
+    device = Device.objects.get(hostname="nas")
+    assert device.latest_snapshot_id == bogus["snapshot_id"]  # the newest, as judged
+    assert device.cpu_model_key == OTHER.lower()
+    detail = api.get(f"/api/devices/{device.pk}").json()
+    assert detail["last_snapshot"]["id"] == bogus["snapshot_id"]
+    assert detail["last_benchmark"]["id"] == replayed["benchmark_id"]  # the runs go by run_at
+    assert _open("smart_failing") and _open("disk_hot")
+
+
 def test_deleting_a_machines_only_snapshot_closes_the_disk_items_it_opened(
     run, admin_client, django_capture_on_commit_callbacks
 ):

@@ -17,6 +17,7 @@ def run(hours: float, *, valid: bool = True, score: float = 100.0) -> RunRecord:
         validity="valid" if valid else "suspect",
         reasons=[] if valid else ["busy"],
         snapshot_id=int(hours) + 100,
+        snapshot_at=T0 + timedelta(hours=hours),
         figures={"global_score": score},
         model_keys={},
     )

@@ -98,3 +98,36 @@ def test_0018_makes_the_disk_serials_and_addresses_of_existing_snapshots_searcha
     # not the addresses every machine has (a search for 127.0.0.1 found the whole fleet)
     assert rows.get(pk=filled.pk) == ("WD-1", "3c:52:82:0a:1b:2c\n10.0.0.21")
     assert rows.get(pk=empty.pk) == ("", "")
+
+
+def test_0020_points_each_device_at_its_newest_snapshot_and_keeps_its_time(migrate_to, capsys):
+    """A run deleted keeps its snapshot, the device's newest; a capture replayed after that
+    pointed the device at an older one (its hardware, /metrics and peers read one snapshot,
+    its disk judgments the other)."""
+    apps = migrate_to(("inventory", "0019_device_ranking_methods_key"))
+    device = apps.get_model("inventory", "Device")
+    snapshot = apps.get_model("inventory", "HardwareSnapshot")
+    now = timezone.now()
+    split, fine = device.objects.create(hostname="split"), device.objects.create(hostname="fine")
+    newest = snapshot.objects.create(
+        device=split, captured_at=now, cpu_model="AMD Ryzen 5 3600 6-Core Processor"
+    )
+    replayed = snapshot.objects.create(
+        device=split, captured_at=now - timezone.timedelta(days=5), cpu_model="Old CPU"
+    )
+    split.latest_snapshot, split.cpu_model_key = replayed, "old cpu"
+    split.save()
+    latest = snapshot.objects.create(device=fine, captured_at=now, cpu_model="Intel N100")
+    fine.latest_snapshot, fine.cpu_model_key = latest, "intel n100"
+    fine.save()
+    never = device.objects.create(hostname="never")
+
+    migrate_to(("inventory", "0020_device_latest_snapshot_at"))
+
+    rows = Device.objects.values_list("latest_snapshot_id", "latest_snapshot_at", "cpu_model_key")
+    assert rows.get(pk=split.pk) == (newest.pk, now, "amd ryzen 5 3600 6-core processor")
+    assert rows.get(pk=fine.pk) == (latest.pk, now, "intel n100")
+    assert rows.get(pk=never.pk) == (None, None, "")
+    said = capsys.readouterr().out
+    assert "1 device(s) pointed at an older snapshot" in said and "(split)" in said
+    assert "manage.py rescore" in said
