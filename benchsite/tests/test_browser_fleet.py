@@ -223,6 +223,25 @@ def test_a_laptops_window_shows_the_whole_ranking_without_scrolling(browser, ser
         shot(page, f"dashboard-{width}")
 
 
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_the_bench_command_wraps_between_its_words(browser, server, width):  # noqa: F811
+    """At 1024 px the command broke inside its words ("--token YO" / "UR_TOKEN")."""
+    with logged_in(browser, server, width=width, height=1200) as page:
+        cut = page.evaluate(
+            """() => {
+                const code = document.getElementById('bench-command');
+                const text = code.firstChild, words = [], range = document.createRange();
+                for (const m of text.data.matchAll(/\\S+/g)) {
+                    range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);
+                    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    if (lines.size > 1) words.push(m[0]);
+                }
+                return words;
+            }"""
+        )
+        assert cut == []
+
+
 @pytest.mark.parametrize("width", [1024, 1280, 1366])
 def test_a_laptops_window_shows_every_column_of_the_device_list(browser, server, width):  # noqa: F811
     """At 1280 px the last run and its "suspect" badge were past the list's right edge (the
