@@ -392,3 +392,24 @@ def test_an_export_to_a_full_disk_or_without_a_database_says_it_in_a_line(tmp_pa
         [line] = done.stderr.strip().splitlines()
         assert line.startswith("Database error: ") and "Traceback" not in done.stderr
         assert line.endswith("(is the database at DATABASE_URL running and reachable?)")
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_the_export_shows_control_characters_instead_of_running_them():
+    """A CPU model sent with ESC sequences (a window title, a cleared screen) was written raw
+    to the admin's terminal by `manage.py export`; a file or a pipe gets the bytes as stored."""
+    from inventory.tests.factories import SnapshotFactory
+
+    SnapshotFactory(cpu_model="EPYC\x1b]0;pwned\x07\x1b[2J\x9b31m")
+    shown, piped = Terminal(), io.StringIO()
+    call_command("export", format="csv", what="snapshots", stdout=shown, stderr=io.StringIO())
+    call_command("export", format="csv", what="snapshots", stdout=piped, stderr=io.StringIO())
+
+    assert "EPYC\ufffd]0;pwned\ufffd\ufffd[2J\ufffd31m" in shown.getvalue()
+    assert not {"\x1b", "\x07", "\x9b"} & set(shown.getvalue())
+    assert "EPYC\x1b]0;pwned\x07\x1b[2J\x9b31m" in piped.getvalue()
+    assert shown.getvalue().count("\r\n") == piped.getvalue().count("\r\n")  # rows as they were

@@ -8,6 +8,13 @@ from benchsite.export import FORMATS, OF_DEVICES, WHATS, ExportError, ExportStre
 from benchsite.files import atomic_file
 from inventory.models import Device
 
+# what a terminal would run rather than show (ESC sequences retitle the window, clear the
+# screen, write the clipboard): on a terminal, each is shown as U+FFFD; a file or a pipe gets
+# the bytes as stored
+_TERMINAL_CONTROLS = dict.fromkeys(
+    [c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r"], "\ufffd"
+)
+
 
 def rows_named(count: int, what: str) -> str:
     """ "1 device", "4 attention items" ("Exported 4 attention." was said)."""
@@ -35,8 +42,11 @@ class Command(BaseCommand):
         except ExportError as exc:
             raise CommandError(str(exc)) from None
         if output is None:
+            on_terminal = self.stdout.isatty()
             try:
                 for chunk in stream:
+                    if on_terminal:
+                        chunk = chunk.translate(_TERMINAL_CONTROLS)
                     self.stdout.write(chunk, ending="")
                 self.stdout.flush()
             except BrokenPipeError:
