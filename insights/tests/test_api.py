@@ -204,32 +204,16 @@ def test_the_latest_valid_run_and_its_baseline_are_found_behind_many_suspect_run
     assert "50 % below its own baseline (100 → 50)" in item["message"]
 
 
-def test_insights_and_the_ranking_name_the_same_run_after_an_inventory_only_run(api, submit):
-    """A valid run without any score (every category skipped) ranks no one while a run has a
-    score: /api/devices showed the older run's figures, the insights the empty run."""
-    first = submit({"device_identifier": "inv", "results": {"cpu": {"score": 123}}}).json()
-    submit({"device_identifier": "inv", "results": {"cpu": None}})
-
-    device = api.get(f"/api/devices/{first['device_id']}").json()
-    insights = api.get(f"/api/devices/{first['device_id']}/insights").json()
-
-    assert device["global_score"] == 123.0
-    assert insights["latest"]["benchmark_id"] == first["benchmark_id"]
-    assert insights["latest"]["scores"]["global"] == 123.0
-
-
-def test_insights_and_the_ranking_name_the_same_suspect_run_after_an_inventory_only_run(
-    api, submit
+@pytest.mark.parametrize("conditions", [{}, {"cpu_busy_percent": 80}], ids=["valid", "suspect"])
+def test_insights_and_the_ranking_name_the_same_run_after_an_inventory_only_run(
+    api, submit, conditions
 ):
-    """A machine ranked by a suspect run with scores (busy) then inventoried without scores
-    (a valid run): the ranking kept the suspect run's figures, the insights showed the empty
-    run as latest, every score null."""
-    ranked = submit(
-        {
-            "device_identifier": "inv",
-            "results": {"cpu": {"score": 123}, "conditions": {"cpu_busy_percent": 80}},
-        }
-    ).json()
+    """A run without any score (every category skipped, a valid run) ranks no one while a run
+    has a score: /api/devices showed the older run's figures, the insights the empty run,
+    every score null; the same after a suspect run with scores (measured busy), which ranks
+    the machine while it has no valid one with scores."""
+    results = {"cpu": {"score": 123}, "conditions": conditions}
+    ranked = submit({"device_identifier": "inv", "results": results}).json()
     submit({"device_identifier": "inv", "results": {"cpu": None}})
 
     device = api.get(f"/api/devices/{ranked['device_id']}").json()
