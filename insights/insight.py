@@ -3,7 +3,7 @@ peers, each disk's SMART history, and its open attention items (CONTRACT Part 2)
 
 from typing import Any
 
-from inventory.columns import MODEL_KEYS, SMART_FIELDS
+from inventory.columns import MODEL_KEYS, SMART_FIELDS, one_line
 from inventory.models import Device
 from inventory.schema import CATEGORIES
 
@@ -112,7 +112,9 @@ def insight_sentences(
         values.append(peer["value"])
     for whats, values, peer in groups.values():
         same = f"other machines with the same {' and '.join(whats)}"
-        named = ", ".join(values)  # the CPU's model, and the system's when both
+        # the CPU's model, and the system's when both; without a direction character, which
+        # turned the median that follows around
+        named = ", ".join(one_line(value) for value in values)
         gap = peer["deviation_pct"].get("global")
         off = _categories_off(
             peer["deviation_pct"], peer["median"], "theirs", thresholds.peer_gap_pct

@@ -193,6 +193,8 @@ def disk_label(disk: Mapping[str, Any]) -> str:
 _UNSHOWN = dict.fromkeys(
     [*range(0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F)]
     + [*range(0x2066, 0x206A)]
+    # zero-width characters: two serials that read alike but differ ("CD\u200bE")
+    + [*range(0x200B, 0x200E), *range(0x2060, 0x2065), 0xFEFF]
 )
 
 

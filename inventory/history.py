@@ -117,7 +117,9 @@ def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None)
     old_nics, new_nics = _interfaces(old), _interfaces(new)
     if old_nics and new_nics and old_nics != new_nics:
         changes.append(f"NICs {', '.join(old_nics)}→{', '.join(new_nics)}")
-    return changes
+    # on one line, without the direction characters a machine may send: a CPU model ending in
+    # U+202E turned the rest of the chart's tooltip ("RAM 64→128 GB") around
+    return [columns.one_line(phrase) for phrase in changes]
 
 
 # The admin's hardware sections: the scalar columns of each schema section (lists, such as

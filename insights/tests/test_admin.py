@@ -154,6 +154,27 @@ def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, ru
     ]
 
 
+def test_a_direction_override_in_a_cpu_model_does_not_turn_the_device_page_around(
+    admin_client, run
+):
+    """A CPU model ending in U+202E (a submit token is held by every machine) turned the rest
+    of the peers' sentence around, the median backwards; a zero-width space made two models
+    read alike."""
+    model = "AMD EPYC\u200b 7302\u202e"
+    run("desk-1", cpu=100.0, cpu_model=model)
+    run("desk-2", cpu=104.0, cpu_model=model)
+    run("desk-3", hours_ago=1, cpu=51.0, cpu_model="AMD EPYC 7302P\u202e")
+    body = run("desk-3", cpu=51.0, cpu_model=model)  # its CPU replaced by its twins'
+
+    page = admin_client.get(f"/admin/inventory/device/{body['device_id']}/change/").content
+    page = page.decode()
+    sentences = re.findall(r'<p class="bt-insight">(.*?)</p>', page)
+    assert "other machines with the same CPU (AMD EPYC 7302: median 102)." in sentences[0]
+    # the hardware change, in the story and in the chart's tooltip
+    changes = re.findall(r"CPU AMD EPYC 7302P[^;<]*", page)
+    assert changes and set(changes) == {"CPU AMD EPYC 7302P→AMD EPYC 7302"}
+
+
 def test_the_notifications_list_says_what_was_sent_and_sends_a_given_up_one_again(admin_client):
     made = {"body": "b", "type": "failure", "target": "0" * 64}
     sent = Notification.objects.create(
