@@ -142,7 +142,10 @@ def reasons_measured(
     results: Mapping[str, Any] | None, reasons: Iterable[str] | None, thresholds: Thresholds
 ) -> str:
     """reasons_text with what was measured, for a run's own page: "machine busy (45 % of the
-    CPU used by other processes), repeats disagree (disk 22.5 %)"."""
+    CPU used by other processes), repeats disagree (disk 22.5 %)"; "" for a valid run (every
+    submission's answer asks, most of them valid)."""
+    if not reasons:
+        return ""
     results = results if isinstance(results, Mapping) else {}
     conditions = _section(results, "conditions")
     busy = _number(conditions.get("cpu_busy_percent"))
@@ -155,7 +158,7 @@ def reasons_measured(
         ),
     }
     said = []
-    for reason in reasons or ():
+    for reason in reasons:
         label, detail = REASON_LABELS.get(reason, reason), details.get(reason)
         said.append(f"{label} ({detail})" if detail else label)
     return ", ".join(said)

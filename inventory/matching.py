@@ -184,27 +184,27 @@ def device_find_or_create(
     IntegrityError that the caller retries (benchmark_ingest does).
     """
     device = _device_for_ingest(identifier)
-    created = False
+    by_keys = device is None
+    if by_keys:
+        device = _device_match_identity(keys)
+    created = device is None
+    if created:
+        device = Device(hostname=identifier)
     renamed_from = None
     changed: list[str] = []
-    if device is None:
-        device = _device_match_identity(keys)
+    if not _of_the_past(device, run_at):  # an older run tells what the machine was called
         # the machine was renamed; unless a submission of the new name renamed it meanwhile
         # (PostgreSQL: the row is read locked, after that submission committed)
-        past = device is not None and _of_the_past(device, run_at)
-        if device is not None and not past and device.hostname.lower() != identifier.lower():
+        if by_keys and not created and device.hostname.lower() != identifier.lower():
             renamed_from = device.hostname
             matched_by = next(n for n, v in keys.items() if v and getattr(device, n) == v)
             device.hostname = identifier
             changed.append("hostname")
-    if device is None:
-        device = Device(hostname=identifier)
-        created = True
-    for name, value in keys.items():
-        # A reinstalled machine gets a new machine-id: the newest valid key wins.
-        if value and getattr(device, name) != value and not _of_the_past(device, run_at):
-            setattr(device, name, value)
-            changed.append(name)
+        for name, value in keys.items():
+            # A reinstalled machine gets a new machine-id: the newest valid key wins.
+            if value and getattr(device, name) != value:
+                setattr(device, name, value)
+                changed.append(name)
     if created:
         device.save()
     elif changed:

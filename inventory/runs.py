@@ -62,8 +62,8 @@ def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
     # by the snapshots' own times (devices_latest_snapshot_refresh's rule), not the runs': a
     # deleted run keeps its snapshot, newer than the runs left, and a capture replayed after
     # the deletion took the device's hardware back to its older snapshot
-    newest = device.latest_snapshot_id is None or device.latest_snapshot_at is None
-    if run.snapshot_id is not None and (newest or run.snapshot_at >= device.latest_snapshot_at):
+    unknown = device.latest_snapshot_id is None or device.latest_snapshot_at is None
+    if run.snapshot_id is not None and (unknown or run.snapshot_at >= device.latest_snapshot_at):
         changes.update(
             latest_snapshot_id=run.snapshot_id,
             latest_snapshot_at=run.snapshot_at,
