@@ -56,10 +56,11 @@ def _decimal(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
-def round_score(value: float | Decimal) -> float:
-    """Round half up to 2 decimals (Python's round() is half-to-even on binary floats)."""
+def round_score(value: float | Decimal, places: int = 2) -> float:
+    """Round half up to `places` decimals, as a person would (Python's round() and "%.1f" are
+    half-to-even on binary floats: 104.25 gave 104.2)."""
     value = value if isinstance(value, Decimal) else _decimal(value)
-    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def global_score(

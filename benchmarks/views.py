@@ -18,6 +18,7 @@ from inventory.schema import Submission
 
 from . import validity
 from .models import Benchmark
+from .scoring import round_score
 from .selectors import benchmark_history, fleet_stats
 from .serializers import (
     BenchmarkDetailSerializer,
@@ -148,4 +149,7 @@ class StatsViewSet(viewsets.GenericViewSet):
         )
     )
     def list(self, request):
-        return Response(fleet_stats())
+        stats = fleet_stats()
+        if stats["average_global_score"] is not None:  # half up, as the scores themselves
+            stats["average_global_score"] = round_score(stats["average_global_score"])
+        return Response(stats)

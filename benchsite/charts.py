@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
 
-from .records_admin import local_time
+from .records_admin import local_time, score_text
 
 # The categories' colours (inventory/schema.py), as on the dashboard's bars.
 SERIES_COLORS = {
@@ -173,7 +173,7 @@ def score_history_svg(
                 )
             )
             for px, py, point, value in segment:
-                title = f"{name} {value:.1f} — {when_label(point.when)}"
+                title = f"{name} {score_text(value)} — {when_label(point.when)}"
                 if point.suspect:
                     title += f" — suspect: {point.suspect}"
                 parts.append(

@@ -42,7 +42,7 @@ from .compare_admin import compare_selected, compare_view, snapshots_compare_vie
 from .device_attention import AttentionFilter, hostname_marked, with_attention
 from .import_admin import import_view
 from .pagination import KeysFirstPaginator
-from .records_admin import cpu_model_cell
+from .records_admin import cpu_model_cell, score_text
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
 from .templatetags.humanize_scores import partial_mark, run_badge, uncounted
@@ -65,8 +65,8 @@ def _score_column(name: str, label: str, *, strong: bool = False):
         if category in (device.ranking_excluded or ()):
             return uncounted(value)
         if not strong:
-            return f"{value:.1f}"
-        return format_html("<strong>{}</strong>{}", f"{value:.1f}", partial_mark(device))
+            return score_text(value)
+        return format_html("<strong>{}</strong>{}", score_text(value), partial_mark(device))
 
     column.__name__ = name
     return column

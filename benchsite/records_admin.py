@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from benchmarks.scoring import round_score
+
 from .auth import may_view
 
 
@@ -33,10 +35,10 @@ def local_time(value) -> str:
 
 def score_text(value) -> str:
     """A score for people: one decimal, an en dash when not measured (the `score` filter of
-    the templates, the lists' columns)."""
+    the templates, the lists' columns), rounded half up as the stored scores are."""
     if value is None or value == "":
         return "–"
-    return f"{float(value):.1f}"
+    return f"{round_score(value, 1):.1f}"
 
 
 # what a CPU model says twice, or that a narrow column can do without

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from benchmarks.services import score_weights
 from benchmarks.validity import badge, reasons_text
 from benchsite.records_admin import cpu_short, local_time, score_text
 from inventory.schema import CATEGORIES
@@ -44,18 +45,24 @@ def partial_global(scores, excluded=()) -> str:
     weighs the categories measured among themselves, so a machine run with --skip-network
     --skip-gpu ranks beside machines measured in all five; this says so where it is ranked.
     `scores`: "global" and each category's figure; `excluded`: those its run left out (a
-    network measured on loopback)."""
+    network measured on loopback). A category SCORE_WEIGHTS weighs 0 counts in no global
+    score: it is not counted either (`rescore` gives every run the weights in force)."""
     if scores.get("global") is None:
         return ""
-    missing = [c for c in CATEGORIES if scores.get(c.name) is None or c.name in excluded]
+    weights = score_weights()
+    missing = [
+        c
+        for c in CATEGORIES
+        if scores.get(c.name) is None or c.name in excluded or not weights.get(c.name)
+    ]
     if not missing:
         return ""
     counted, total = len(CATEGORIES) - len(missing), len(CATEGORIES)
     return format_html(
         '<abbr class="bt-partial" title="{}">{} of {}</abbr>',
         f"a global score of {counted} of {total} categories, weighted among themselves: "
-        f"{', '.join(c.label for c in missing)} not counted (not measured, or measured on "
-        "loopback)",
+        f"{', '.join(c.label for c in missing)} not counted (not measured, measured on "
+        "loopback, or weighted 0 by SCORE_WEIGHTS)",
         counted,
         total,
     )

@@ -380,6 +380,46 @@ def test_a_global_score_of_fewer_categories_says_so_wherever_it_is_ranked(admin_
     assert said in compared and "4 of 5</abbr>" in compared
 
 
+def test_a_category_weighted_0_is_not_counted_in_the_global_score_it_is_shown_beside(
+    admin_client, settings
+):
+    """With SCORE_WEIGHTS gpu=0, a machine measured in all five showed no mark while its
+    global score counts four (the audit of what the numbers say)."""
+    settings.SCORE_WEIGHTS = "cpu=0.5,gpu=0"
+    BenchmarkFactory(device__hostname="all-five", network_score=90.0, gpu_score=80.0)
+
+    html = admin_client.get("/admin/").content.decode()
+
+    row = dict(re.findall(r'data-hostname="([^"]+)">(.*?)</tr>', html, flags=re.S))["all-five"]
+    assert "4 of 5</abbr>" in row
+    assert "GPU not counted (not measured, measured on loopback, or weighted 0" in row
+
+
+def test_the_fleet_average_is_rounded_half_up_once(admin_client, api):
+    """The average of 105.25 and 105.254 (105.252) showed as 105.2: the API's 105.25, rounded
+    again (the numbers audit)."""
+    BenchmarkFactory(device__hostname="a", global_score=105.25)
+    BenchmarkFactory(device__hostname="b", global_score=105.254)
+
+    html = admin_client.get("/admin/").content.decode()
+
+    assert 'id="stat-average">105.3<' in html
+    assert api.get("/api/stats").json()["average_global_score"] == 105.25
+
+
+def test_a_score_is_rounded_half_up_as_a_person_would(admin_client):
+    """104.25 showed as 104.2: "%.1f" rounds half to even, the stored scores half up."""
+    device = BenchmarkFactory(device__hostname="c", cpu_score=104.25, global_score=104.25).device
+
+    devices = admin_client.get("/admin/inventory/device/").content.decode()
+    dashboard = admin_client.get("/admin/").content.decode()
+
+    assert "<strong>104.3</strong>" in devices and "104.2" not in devices
+    assert "104.3" in dashboard and "104.2" not in dashboard
+    page = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+    assert "104.3" in page and "104.2" not in page
+
+
 def test_devices_never_benchmarked_are_named_under_the_ranking(admin_client):
     BenchmarkFactory(device__hostname="ranked")
     for name in ("new-box", "nas-2"):
