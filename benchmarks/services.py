@@ -188,7 +188,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
     excluded = validity.excluded_categories(results)
     device, device_created, renamed_from = device_find_or_create(
         identifier=submission.device_identifier,
-        keys=IdentityKeys.from_system(hardware.system if hardware else None),
+        keys=IdentityKeys.from_hardware(hardware),
         actor=submitted_by,
         run_at=run_at,
     )

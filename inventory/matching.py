@@ -49,6 +49,23 @@ _PLACEHOLDERS = frozenset(
 )
 _REPEATED_CHAR = re.compile(r"^(.)\1*$")  # 000000, FFFFFF, xxxxxxxx
 
+# what `systemd-detect-virt` (bench.sh's virtualization_type) names a container: it shares the
+# kernel, and the DMI tables, of its host
+CONTAINERS = frozenset(
+    {
+        "openvz",
+        "lxc",
+        "lxc-libvirt",
+        "systemd-nspawn",
+        "docker",
+        "podman",
+        "rkt",
+        "wsl",
+        "proot",
+        "pouch",
+    }
+)
+
 
 def identity_value(value: str | None) -> str:
     """The identity key without surrounding space, or "" when missing or a known placeholder."""
@@ -81,6 +98,17 @@ class IdentityKeys:
             system_uuid=identity_value(system.system_uuid).lower(),
             serial=identity_value(system.system_serial),
         )
+
+    @classmethod
+    def from_hardware(cls, hardware: schema.Hardware | None) -> "IdentityKeys":
+        """The keys of a submission's hardware. A container (LXC on Proxmox, Docker) reads its
+        host's DMI: the UUID and serial it sends are the host's, and matched the host's device
+        and renamed it after the container; its own machine-id is its only key."""
+        keys = cls.from_system(hardware.system if hardware else None)
+        virtualization = (hardware.os.virtualization_type or "") if hardware and hardware.os else ""
+        if virtualization.strip().lower() in CONTAINERS:
+            return cls(machine_id=keys.machine_id)
+        return keys
 
     def items(self) -> Iterable[tuple[str, str]]:
         return ((name, getattr(self, name)) for name in ("machine_id", "system_uuid", "serial"))

@@ -284,3 +284,62 @@ def test_a_run_without_any_score_leaves_the_ranking_to_the_run_with_scores():
     services.device_ranking_refresh()
     device = Device.objects.get()
     assert (device.global_score, device.cpu_score, device.ranking_run_valid) == (40, 40, False)
+
+
+@pytest.mark.parametrize("virtualization", ["lxc", "docker", "LXC"])
+def test_a_container_is_not_its_host(virtualization):
+    """A container reads its host's DMI: its run carried the host's UUID and serial, was
+    attached to the host's device and renamed it after the container (bench.sh audit)."""
+    host_keys = {"system_uuid": "4c4c4544-0042-3510-8051-b8c04f4d3132", "system_serial": "7XYZ1"}
+    host = ingest(
+        {
+            "device_identifier": "pve2",
+            "hardware": {
+                "system": {"machine_id": "3f2a9c0e" * 4, **host_keys},
+                "os": {"virtualization_type": "none"},
+            },
+        }
+    )
+    container = ingest(
+        {
+            "device_identifier": "ct201",
+            "hardware": {
+                "system": {"machine_id": "9d1e7b3c" * 4, **host_keys},
+                "os": {"virtualization_type": virtualization},
+            },
+        }
+    )
+
+    assert container.device_id != host.device_id and container.renamed_from is None
+    assert Device.objects.get(pk=host.device_id).hostname == "pve2"
+    ct = Device.objects.get(pk=container.device_id)
+    assert (ct.machine_id, ct.system_uuid, ct.serial) == ("9d1e7b3c" * 4, "", "")
+    # the container renamed is still found by its own machine-id
+    again = ingest(
+        {
+            "device_identifier": "ct201-renamed",
+            "hardware": {
+                "system": {"machine_id": "9d1e7b3c" * 4, **host_keys},
+                "os": {"virtualization_type": virtualization},
+            },
+        }
+    )
+    assert again.device_id == container.device_id and again.renamed_from == "ct201"
+
+
+def test_a_virtual_machine_keeps_its_dmi_keys():
+    """A VM's DMI is its own (the hypervisor gives each its UUID): it is still found by it."""
+    keys = {"system_uuid": "1111-aaaa"}
+    first = ingest(
+        {
+            "device_identifier": "vm-a",
+            "hardware": {"system": keys, "os": {"virtualization_type": "kvm"}},
+        }
+    )
+    second = ingest(
+        {
+            "device_identifier": "vm-b",
+            "hardware": {"system": keys, "os": {"virtualization_type": "kvm"}},
+        }
+    )
+    assert second.device_id == first.device_id and second.renamed_from == "vm-a"
