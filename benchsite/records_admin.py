@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -81,25 +82,49 @@ def _unlinked(field) -> Callable:
     return shown
 
 
+def _swapped(fields, swaps: dict[str, Callable]) -> list:
+    shown = [swaps.get(name, name) if isinstance(name, str) else name for name in fields]
+    return list(dict.fromkeys(shown))  # a swapped field may be listed as read-only too
+
+
+@functools.cache
+def _local(field) -> Callable:
+    """A time shown as local_time shows it: Django's read-only field gave "2026-10-25 02:30"
+    twice, an hour apart, in autumn's DST change."""
+
+    @admin.display(description=field.verbose_name)
+    def shown(obj):
+        return local_time(getattr(obj, field.name))
+
+    shown.__name__ = f"{field.name}_local"
+    return shown
+
+
 class LinksItMayOpen:
     """A ModelAdmin whose read-only foreign keys link to their object's admin page only for an
-    account that may view it: Django links them whatever the account may open (a 403)."""
+    account that may view it: Django links them whatever the account may open (a 403). Its
+    read-only times are written by local_time, as in the lists and the device page."""
 
     def _unlinked_fields(self, request, obj, readonly) -> dict[str, Callable]:
-        return {
-            field.name: _unlinked(field)
-            for field in self.model._meta.get_fields()
-            if field.many_to_one
-            and field.concrete
-            and (field.name in readonly or not self.has_change_permission(request, obj))
-            and not may_view(request.user, field.related_model)
-        }
+        shown = {}
+        for field in self.model._meta.get_fields():
+            if not field.concrete or not (
+                field.name in readonly or not self.has_change_permission(request, obj)
+            ):
+                continue
+            if field.many_to_one and not may_view(request.user, field.related_model):
+                shown[field.name] = _unlinked(field)
+            elif isinstance(field, models.DateTimeField):
+                shown[field.name] = _local(field)
+        return shown
 
-    def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
+    def get_fieldsets(self, request, obj=None):
+        # declared fieldsets (the documents' page) or Django's one of get_fields
         swaps = self._unlinked_fields(request, obj, super().get_readonly_fields(request, obj))
-        shown = [swaps.get(name, name) if isinstance(name, str) else name for name in fields]
-        return list(dict.fromkeys(shown))  # a swapped field may be listed as read-only too
+        return [
+            (name, {**options, "fields": _swapped(options["fields"], swaps)})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

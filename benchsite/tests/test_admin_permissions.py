@@ -223,6 +223,26 @@ def test_a_view_only_account_downloads_documents_from_the_device_page(staff, api
     assert viewer.get(download).status_code == 200
 
 
+def test_a_document_page_lists_no_device_to_an_account_that_may_not_view_devices(staff, api):
+    """The document's page named its device in a select of every device of the fleet (the
+    page's fieldsets kept the field Django links, which the account may not open)."""
+    device = DeviceFactory(hostname="nas")
+    DeviceFactory(hostname="secret-box")
+    upload = api.post(
+        f"/api/devices/{device.pk}/docs",
+        {"file": SimpleUploadedFile("manual.txt", b"RTFM"), "doc_type": "manual"},
+        format="multipart",
+    )
+    editor = staff("documents.view_document", "documents.change_document")
+
+    page = editor.get(f"/admin/documents/document/{upload.json()['id']}/change/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="device"' not in html and "secret-box" not in html
+    assert re.search(r'<div class="readonly">nas</div>', html)
+
+
 def test_no_link_leads_an_account_to_a_page_it_may_not_open(staff, failing_nas):
     item = "/admin/insights/attentionitem/"
     items_only = staff("insights.view_attentionitem", "insights.change_attentionitem")

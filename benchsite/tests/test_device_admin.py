@@ -835,6 +835,13 @@ def test_times_the_clocks_go_through_twice_carry_their_zone(admin_client, settin
     run = Benchmark.objects.get(run_at=datetime(2025, 10, 26, 0, 30, tzinfo=UTC))
     html = admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
     assert f"<h2>{device.hostname} @ 2025-10-26 02:30 CEST</h2>" in html
+    # and so are its fields (Django wrote "2025-10-26 02:30" there, and "02:15" for the
+    # next), and the snapshot's
+    readonly = r'<div class="readonly">([^<]*)</div>'
+    assert "2025-10-26 02:30 CEST" in re.findall(readonly, html)
+    type(run.snapshot).objects.filter(pk=run.snapshot_id).update(captured_at=run.run_at)
+    snapshot = admin_client.get(f"/admin/inventory/hardwaresnapshot/{run.snapshot_id}/change/")
+    assert "2025-10-26 02:30 CEST" in re.findall(readonly, snapshot.content.decode())
     admin_client.logout()  # nor is the server's zone told to whoever is not logged in
     assert 'id="time-zone"' not in admin_client.get("/admin/login/").content.decode()
 
