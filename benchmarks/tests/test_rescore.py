@@ -36,6 +36,19 @@ def test_rescore_applies_new_weights_and_records_them(settings):
     )
 
 
+def test_rescore_says_to_restart_the_servers_that_scored_by_the_old_weights(settings):
+    """After the README's "set SCORE_WEIGHTS and run rescore", a server not restarted went on
+    scoring new runs by the old weights: identical results ranked 105.65 beside 108.77."""
+    BenchmarkFactory()  # scored by the defaults, as a running server does
+    settings.SCORE_WEIGHTS = "cpu=0.5,gpu=0"
+
+    output = rescore()
+
+    assert "The newest run had been scored with cpu=0.3, memory=0.2, disk=0.25" in output
+    assert "restart every server started before the change" in output
+    assert "restart" not in rescore()  # its runs are scored by the weights in force now
+
+
 def test_rescore_with_unchanged_weights_changes_nothing():
     BenchmarkFactory.create_batch(3)
     assert "Rescored: 3 benchmark(s) examined; 0 got another global score" in rescore()

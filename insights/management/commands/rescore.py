@@ -49,6 +49,9 @@ class Command(BaseCommand):
             devices = self.devices_named(device)
             benchmarks = Benchmark.objects.filter(device__in=devices)
         total = (benchmarks if benchmarks is not None else Benchmark.objects).count()
+        # what the server that received the newest run scored it with, before this rescore
+        newest = Benchmark.objects.order_by("-received_at", "-id").values_list("weights")[:1]
+        newest_weights = _weights(next(iter(newest), (None,))[0])
         result = benchmark_rescore(
             benchmarks=benchmarks,
             weights=parsed,
@@ -112,6 +115,22 @@ class Command(BaseCommand):
                 f"{evaluated.opened} item(s) opened, {evaluated.resolved} resolved."
             )
         )
+        if newest_weights and newest_weights != used:
+            # a server reads SCORE_WEIGHTS when it starts: one started before the change goes
+            # on scoring what it receives by the old weights, beside the runs rescored here
+            self.stdout.write(
+                self.style.WARNING(
+                    "The newest run had been scored with "
+                    # in the categories' order (PostgreSQL's jsonb keeps its keys its own way)
+                    + ", ".join(
+                        f"{name}={newest_weights[name]:g}"
+                        for name in sorted(newest_weights, key=[*used, *newest_weights].index)
+                    )
+                    + ". A server reads SCORE_WEIGHTS when it starts: restart every server "
+                    "started before the change (systemctl restart benchtools, docker compose "
+                    "restart), then run rescore again for the runs it received meanwhile."
+                )
+            )
 
     def progress(self, what: str, total: int | None):
         def tell(done: int) -> None:
@@ -133,3 +152,12 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"No device with the hostname {', '.join(map(repr, unknown))}.")
         return found
+
+
+def _weights(stored) -> dict[str, float] | None:
+    if not stored:
+        return None
+    try:
+        return {name: float(weight) for name, weight in stored.items()}
+    except (AttributeError, TypeError, ValueError):
+        return None  # not weights as a server writes them: nothing to compare
