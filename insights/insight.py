@@ -97,7 +97,7 @@ def insight_sentences(
     if (gap := own.get("global")) is not None:
         sentences.append(
             f"Its global score is {_gap(gap)} its own baseline (the median of its "
-            f"{baseline['runs']} earlier valid runs: {baseline['scores']['global']:g})."
+            f"{baseline['runs']} previous valid runs: {baseline['scores']['global']:g})."
         )
     sentences += _categories_off(
         own, baseline["scores"] if baseline else {}, "its own baseline", thresholds.regression_pct

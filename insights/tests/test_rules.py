@@ -232,7 +232,7 @@ def test_category_figures_against_peers_say_whose_they_are_without_a_global_medi
         ],
     }
     assert insight_sentences(answer, T) == [
-        "Its global score is level with its own baseline (the median of its 4 earlier valid "
+        "Its global score is level with its own baseline (the median of its 4 previous valid "
         "runs: 80).",
         "Against the 3 other machines with the same CPU (i7), by category:",
         "Its memory score is 39.4 % below theirs (99).",
