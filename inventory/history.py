@@ -45,8 +45,11 @@ def _disk_changes(old: HardwareSnapshot, new: HardwareSnapshot) -> list[str]:
     not read serials, the same model and capacity); one of a model and capacity gone while
     another of them, with another serial, came is a replacement (a warranty swap), and so is
     one gone while another model came under its device name (a dying disk swapped for a
-    bigger one)."""
+    bigger one). A snapshot that lists no disk did not read them (bench.sh without lsblk sent
+    none, and every disk read as removed), as the attention rules take it."""
     before, after = _disk_entries(old), _disk_entries(new)
+    if not before or not after:
+        return []
     for entry in list(after):  # the same serial: the same disk, whatever it read as
         match = next((b for b in before if entry[1] and b[1] == entry[1]), None)
         if match is not None:

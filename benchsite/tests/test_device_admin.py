@@ -309,10 +309,14 @@ def snap(**fields):
         ({"bios_version": "P07"}, {"bios_version": ""}, []),  # unreadable this run, not changed
         ({"kernel_version": "6.1"}, {"kernel_version": "6.5"}, ["kernel 6.1→6.5"]),
         (
-            {"storage": {"devices": [{"model": "X", "capacity_gb": 500}]}},
-            {"storage": {"devices": []}},
+            {"storage": {"devices": [{"model": "X", "capacity_gb": 500}, WD40]}},
+            {"storage": {"devices": [WD40]}},
             ["disk removed: X 500 GB"],
         ),
+        # no disk listed: not read (bench.sh without lsblk), not every disk removed
+        ({"storage": {"devices": [WD40]}}, {"storage": {"devices": []}}, []),
+        ({"storage": {"devices": [WD40]}}, {"storage": {"devices": None}}, []),
+        ({"storage": {"devices": None}}, {"storage": {"devices": [WD40]}}, []),
         (
             {"network": {"interfaces": [{"name": "eth0"}]}},
             {"network": {"interfaces": [{"name": "eth0"}, {"name": "eth1"}]}},
