@@ -25,7 +25,8 @@
 # Repeats: each benchmark runs several times; repeat R >= 2 of a test goes to the contract's name
 # with .rR before the extension (sysbench-memory.r2.txt, fio-seqread.r3.json, iperf3-up.r2.json).
 # Extensions written by this script (also optional when replaying): lscpu-p.txt (lscpu -p),
-# dmi-id.txt (/sys/class/dmi/id as name=value: what dmidecode did not give),
+# dmi-id.txt (/sys/class/dmi/id as name=value: what dmidecode did not give; in a container neither
+# is read, nor replayed from an older capture: a container's DMI is its host's),
 # cpu-sysfs.txt (sysfs CPU topology and caches), cpufreq.txt (cpu0 sysfs frequencies),
 # conditions-before.txt / conditions-after.txt (load, governor, throttle counters, swap counters,
 # power supplies, /proc/stat), cpu-busy.txt (/proc/stat over the 2 s before the benchmarks),
@@ -104,6 +105,9 @@ readonly CV_TARGET_CPU=1.0 CV_TARGET_MEMORY=1.5 CV_TARGET_DISK=2.5 CV_TARGET_NET
 readonly CLOCK_SKEW_MAX=120         # seconds this machine's clock may be off the server's before the run
                                    # is dated by the server's clock (clock_check)
 readonly CLOCK_EARLIEST=1764547200 # 2025-12-01 UTC: a server's Date before this script is no clock either
+# what systemd-detect-virt names a container (it names one before a VM it runs in): inside one,
+# the DMI table (/sys/class/dmi/id, dmidecode) and the disks lsblk lists are the host's
+readonly CONTAINERS="openvz lxc lxc-libvirt systemd-nspawn docker podman rkt wsl proot pouch container-other"
 
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
@@ -634,6 +638,30 @@ snapshot_conditions() {
     fi
 }
 
+container_guess() {
+    # container_guess ROOT : the container this runs in as systemd-detect-virt names it, where
+    # systemd is not installed (a Docker image rarely has it), by the files systemd reads for it
+    # (ROOT: a directory standing for / in the tests); false outside a container
+    local r=${1%/} name=""
+    if [[ -e $r/proc/vz && ! -e $r/proc/bc ]]; then name=openvz
+    elif grep -qE 'Microsoft|WSL' "$r/proc/sys/kernel/osrelease" 2>/dev/null; then name=wsl
+    elif [[ -s $r/run/host/container-manager ]]; then name=$(head -n 1 -- "$r/run/host/container-manager")
+    elif [[ -s $r/run/systemd/container ]]; then name=$(head -n 1 -- "$r/run/systemd/container")
+    elif [[ -r $r/proc/1/environ ]] && name=$(tr '\0' '\n' <"$r/proc/1/environ" 2>/dev/null | sed -n 's/^container=//p' | head -n 1) && [[ -n $name ]]; then :
+    elif [[ -e $r/run/.containerenv ]]; then name=podman
+    elif [[ -e $r/.dockerenv ]]; then name=docker
+    else return 1; fi
+    [[ " $CONTAINERS " == *" $name "* ]] || name=container-other
+    printf '%s\n' "$name"
+}
+
+in_container() {
+    # in_container DIR : the capture in DIR is of a container (its virt.txt names one)
+    local v=""
+    [[ -r $1/virt.txt ]] && read -r v <"$1/virt.txt" 2>/dev/null
+    [[ -n $v && " $CONTAINERS " == *" $v "* ]]
+}
+
 collect_dmi_sysfs() {
     local f v d=/sys/class/dmi/id
     for f in sys_vendor product_name product_version product_serial product_uuid board_vendor \
@@ -690,13 +718,21 @@ collect_inventory() {
     cap_file os-release.txt /etc/os-release /usr/lib/os-release
     cap uname.txt uname -a
     if have systemd-detect-virt; then cap virt.txt systemd-detect-virt
-    else not_collected "virtualization" "systemd-detect-virt is not installed (systemd)"; fi
+    elif ! container_guess / >"$CAP/virt.txt" 2>/dev/null; then
+        rm -f -- "$CAP/virt.txt"
+        not_collected "virtualization" "systemd-detect-virt is not installed (systemd)"
+    fi
     # the kernel's copy of the DMI table: the system, board and BIOS names without root (the
-    # serials and the UUID with it), and where dmidecode finds no table to read
-    collect_dmi_sysfs >"$CAP/dmi-id.txt" 2>/dev/null; [[ -s $CAP/dmi-id.txt ]] || rm -f -- "$CAP/dmi-id.txt"
+    # serials and the UUID with it), and where dmidecode finds no table to read. Not in a
+    # container: there root reads the host's (its UUID and serial, which the server would
+    # match the host's device by, and rename it)
     local dmi_what="RAM slots and DIMMs, system UUID and serial, board and BIOS"
+    in_container "$CAP" || collect_dmi_sysfs >"$CAP/dmi-id.txt" 2>/dev/null
+    [[ -s $CAP/dmi-id.txt ]] || rm -f -- "$CAP/dmi-id.txt"
     [[ -s $CAP/dmi-id.txt ]] && ((!IS_ROOT)) && dmi_what="RAM slots and DIMMs, system UUID and serial"
-    if ((!IS_ROOT)); then
+    if in_container "$CAP"; then
+        not_collected "RAM slots and DIMMs, system UUID, serial, vendor and model, chassis, board and BIOS" "a container: DMI describes the host"
+    elif ((!IS_ROOT)); then
         not_collected "$dmi_what" "not root: dmidecode needs root (run with sudo)"
     elif ! have dmidecode; then
         not_collected "$dmi_what" "dmidecode is not installed (apt-get install dmidecode)"
@@ -722,6 +758,14 @@ collect_inventory() {
         smartctl -h 2>/dev/null | grep -q -- '--json' && smart_json=1
         while IFS= read -r disk; do
             [[ -n $disk ]] || continue
+            if [[ ! -e /dev/$disk ]]; then
+                if in_container "$CAP"; then
+                    not_collected "SMART of /dev/$disk" "a container: lsblk lists the host's disks, and /dev/$disk is not here"
+                else
+                    not_collected "SMART of /dev/$disk" "no device node /dev/$disk"
+                fi
+                continue
+            fi
             rc=0
             if ((smart_json)); then
                 cap "smartctl/${disk//\//!}.json" smartctl -a -j "/dev/$disk" || rc=$?
@@ -1277,6 +1321,9 @@ def jedec_vendor:
 '
 
 f() { if [[ -f $1 && -r $1 ]]; then printf '%s' "$1"; else printf '/dev/null'; fi; }
+# dmi_file DIR NAME : f DIR/NAME for a DMI capture (dmidecode.txt, dmi-id.txt), nothing for a
+# container's: its DMI is the host's (a capture of bench.sh 1.2.3 or older kept it)
+dmi_file() { if in_container "$1"; then printf '/dev/null'; else f "$1/$2"; fi; }
 
 parse_cpu() {
     local d=$1
@@ -1604,7 +1651,7 @@ def dmi_sysfs:
 parse_ram() {
     local d=$1
     jq_parse --rawfile meminfo "$(f "$d/proc-meminfo.txt")" --rawfile free "$(f "$d/free.txt")" \
-        --rawfile dmi "$(f "$d/dmidecode.txt")" "$JQ_LIB$JQ_DMI"'
+        --rawfile dmi "$(dmi_file "$d" dmidecode.txt)" "$JQ_LIB$JQ_DMI"'
     def kb($k): ($meminfo | kvpairs) as $p | kv($p; $k) | if . == null then null else (split(" ")[0] | nonneg) end;
     def size_mb: clean | if . == null then null else
         (capture("^(?<n>[0-9]+([.,][0-9]+)?)\\s*(?<u>[kKMGT])i?B") // null)
@@ -1684,8 +1731,8 @@ parse_ram() {
 
 parse_system() {
     local d=$1
-    jq_parse --rawfile dmi "$(f "$d/dmidecode.txt")" --rawfile mid "$(f "$d/machine-id.txt")" \
-        --rawfile ids "$(f "$d/dmi-id.txt")" "$JQ_LIB$JQ_DMI"'
+    jq_parse --rawfile dmi "$(dmi_file "$d" dmidecode.txt)" --rawfile mid "$(f "$d/machine-id.txt")" \
+        --rawfile ids "$(dmi_file "$d" dmi-id.txt)" "$JQ_LIB$JQ_DMI"'
     (($dmi | dmi_records) + ($ids | dmi_sysfs)) as $recs
     | dmi1($recs; 1; "Manufacturer") as $vendor
     | dmi1($recs; 1; "Product Name") as $product
@@ -1706,7 +1753,7 @@ parse_system() {
 
 parse_motherboard() {
     local d=$1
-    jq_parse --rawfile dmi "$(f "$d/dmidecode.txt")" --rawfile ids "$(f "$d/dmi-id.txt")" "$JQ_LIB$JQ_DMI"'
+    jq_parse --rawfile dmi "$(dmi_file "$d" dmidecode.txt)" --rawfile ids "$(dmi_file "$d" dmi-id.txt)" "$JQ_LIB$JQ_DMI"'
     def isodate:
       if . == null then null else
         ((capture("^(?<m>[0-9]{1,2})/(?<d>[0-9]{1,2})/(?<y>[0-9]{2}|[0-9]{4})$")

@@ -61,3 +61,20 @@ def private_tmpdir() -> Path:
     """A TMPDIR of its own on disk (bench.sh puts fio's file and its work files there), so that
     runs of the suite side by side never see each other's files."""
     return Path(tempfile.mkdtemp(prefix="bench-test-", dir="/var/tmp"))
+
+
+def bench_functions(code: str, *, env=None, cwd=None, timeout: float = 60):
+    """Run `code` in a bash that has read bench.sh but for its last line (the one that runs
+    main): its settings and functions, called one at a time on crafted input."""
+    lines = SCRIPT.read_text().rstrip("\n").split("\n")
+    assert lines[-1].startswith('main "$@"'), lines[-1]
+    return subprocess.run(
+        ["bash", "-s"],
+        input="\n".join([*lines[:-1], code, ""]),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )

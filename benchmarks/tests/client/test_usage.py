@@ -406,12 +406,21 @@ def test_without_root_the_summary_says_what_was_not_collected_and_why():
     workdir = private_tmpdir()  # pytest's own tmp dirs are 0700 under root: nobody cannot enter
     try:
         workdir.chmod(0o777)
+        # not a container (in one, DMI is not collected for another reason: it is the host's)
+        (workdir / "bin").mkdir(mode=0o755)
+        (workdir / "bin" / "systemd-detect-virt").write_text("#!/bin/sh\necho none\nexit 1\n")
+        (workdir / "bin" / "systemd-detect-virt").chmod(0o755)
         proc = subprocess.run(
             command,
             capture_output=True,
             text=True,
             cwd=workdir,
-            env={**os.environ, "TMPDIR": str(workdir), "HOME": str(workdir)},
+            env={
+                **os.environ,
+                "TMPDIR": str(workdir),
+                "HOME": str(workdir),
+                "PATH": f"{workdir / 'bin'}:{os.environ['PATH']}",
+            },
             check=False,
             timeout=120,
         )
