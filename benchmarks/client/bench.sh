@@ -886,9 +886,15 @@ tis_snapshot() {
     # tis_snapshot LABEL : cpufreq time_in_state summed over all CPUs, "LABEL kHz:time kHz:time ..."
     # (time in 10 ms units); nothing where the kernel keeps no cpufreq statistics (VMs, intel_pstate)
     compgen -G '/sys/devices/system/cpu/cpu[0-9]*/cpufreq/stats/time_in_state' >/dev/null || return 0
-    cat /sys/devices/system/cpu/cpu[0-9]*/cpufreq/stats/time_in_state 2>/dev/null |
-        awk -v l="$1" '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { t[$1] += $2 }
-            END { printf "%s", l; for (f in t) printf " %s:%s", f, t[f]; print "" }'
+    cat /sys/devices/system/cpu/cpu[0-9]*/cpufreq/stats/time_in_state 2>/dev/null | tis_sum "$1"
+}
+
+tis_sum() {
+    # tis_sum LABEL : time_in_state lines ("kHz time") on stdin, summed per frequency. A sum is a
+    # number, which mawk (Debian's awk) prints with %s as "2.24496e+09" from 2^31 on (a few weeks
+    # of uptime over 8 CPUs) and with %d as 2147483647: %.0f, whole and exact up to 2^53
+    awk -v l="$1" '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { t[$1] += $2 }
+        END { printf "%s", l; for (f in t) printf " %s:%.0f", f, t[f]; print "" }'
 }
 
 busy_window() {
@@ -2333,9 +2339,14 @@ parse_conditions() {
        {in: swapd("pswpin"), out: swapd("pswpout")}) as $swap
     # cpufreq residency while every CPU ran the benchmark ("before"/"after" pairs of time_in_state
     # summed over the CPUs): the share of that time spent below 85 % of the nominal clock
-    # (base_frequency, else the highest listed) is throttling, however brief
-    | ($tis | lines | map(select(test("^(before|after)( |$)")) | [splits("\\s+")] | {l: .[0], f: (.[1:] | map(capture("^(?<k>[0-9]+):(?<t>[0-9]+)$") // empty | {(.k): (.t | tonumber)}) | add // {})})) as $tl
-    | ([range(0; ($tl | length) - 1) as $k | select($tl[$k].l == "before" and $tl[$k + 1].l == "after")
+    # (base_frequency, else the highest listed) is throttling, however brief. A snapshot with a
+    # time it cannot read ("3000000:2.24496e+09", as mawk wrote them for bench.sh 1.2.3) is
+    # left out with its pair: without the top clock, all the time counted was below it
+    | ($tis | lines | map(select(test("^(before|after)( |$)")) | [splits("\\s+")] | map(select(. != ""))
+        | {l: .[0], f: (.[1:] | map(capture("^(?<k>[0-9]+):(?<t>[0-9]+)$") // null)
+                        | if any(. == null) then null else map({(.k): (.t | tonumber)}) | add // {} end)})) as $tl
+    | ([range(0; ($tl | length) - 1) as $k
+        | select($tl[$k].l == "before" and $tl[$k + 1].l == "after" and $tl[$k].f != null and $tl[$k + 1].f != null)
         | $tl[$k].f as $x | $tl[$k + 1].f | to_entries[] | {f: (.key | tonumber), t: (.value - ($x[.key] // 0))} | select(.t >= 0)]
        | group_by(.f) | map({f: .[0].f, t: (map(.t) | add)})) as $res
     | ($cpufreq | eqpairs) as $F
