@@ -118,7 +118,9 @@ WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID=""
 SUBMITTING=""
 CLOCK_OFFSET=""                    # seconds added to this machine's clock to date the run: 0 when
                                    # within CLOCK_SKEW_MAX of the server's, empty when not checked
-CLOCK_BASE=0                       # the server's time at boot (its Date less the uptime), when off
+CLOCK_BASE=0                       # the server's time at boot (its Date less the uptime), once read
+CLOCK_RECHECK=0                    # 1: the check before the run did not reach the server (clock_recheck)
+RUN_STARTED_MS="" RUN_FINISHED_MS="" # now_ms when the run started and finished
 IS_ROOT=0
 [[ ${EUID:-$(id -u)} -eq 0 ]] && IS_ROOT=1
 # Debian's PATH for users, and root by `su` (without -), lack the sbin directories where
@@ -1183,6 +1185,7 @@ collect_all() {
     fi
     {
         printf 'bench_script_version=%s\n' "$BENCH_SCRIPT_VERSION"
+        RUN_STARTED_MS=$(now_ms)
         printf 'started_at=%s\n' "$(utc_now)"
         [[ -n $CLOCK_OFFSET ]] && printf 'clock_offset_s=%s\n' "$CLOCK_OFFSET"
         printf 'short=%s\n' "$SHORT"
@@ -1210,16 +1213,18 @@ collect_all() {
     bench_network 5 "$net_secs" "$pings" "$budget_net"
     bench_gpu 6 "$SHORT"
     snapshot_conditions >"$CAP/conditions-after.txt" 2>/dev/null
-    printf 'finished_at=%s\nduration_s=%s\n' "$(utc_now)" "$((($(now_ms) - t0 + 500) / 1000))" >>"$CAP/capture-info.txt"
+    RUN_FINISHED_MS=$(now_ms)
+    printf 'finished_at=%s\nduration_s=%s\n' "$(utc_now)" "$(((RUN_FINISHED_MS - t0 + 500) / 1000))" >>"$CAP/capture-info.txt"
 }
 
 utc_now() {
     # now, ISO 8601 UTC: this machine's clock, or the server's when this one is far off it
     # (clock_check): the server's time at the check plus the seconds since, counted on the
     # monotonic clock, so that NTP setting this clock right meanwhile is not counted twice
-    local at=$((${CLOCK_OFFSET:-0} ? CLOCK_BASE + $(now_ms) / 1000 : $(date +%s)))
-    date -u -d "@$at" +%Y-%m-%dT%H:%M:%SZ
+    utc_of $((${CLOCK_OFFSET:-0} ? CLOCK_BASE + $(now_ms) / 1000 : $(date +%s)))
 }
+
+utc_of() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 
 clock_check() {
     # clock_check HEADERS : this machine's clock against the Date the server answered with. A
@@ -1240,11 +1245,38 @@ clock_check() {
     here=$(date -u +%s)
     offset=$((served - here))
     CLOCK_OFFSET=0
+    # the server's time at boot: its time at any instant of the monotonic clock (now_ms)
+    CLOCK_BASE=$((served - $(now_ms) / 1000))
     ((offset > CLOCK_SKEW_MAX || offset < -CLOCK_SKEW_MAX)) || return 0
     CLOCK_OFFSET=$offset
-    CLOCK_BASE=$((served - $(now_ms) / 1000))
     ahead=$( ((offset > 0)) && echo behind || echo ahead of)
     warn "this machine's clock reads $(date -u '+%Y-%m-%d %H:%M') UTC, $(span_words "${offset#-}") $ahead the server's: the run is dated by the server's clock. Set this clock right (timedatectl set-ntp true; a clock that resets at boot is a flat CMOS battery)"
+}
+
+clock_recheck() {
+    # the check before the run did not reach the server (at boot, the network not up yet), so
+    # its clock was not read: asked again before the submission is built, and read the same way
+    # (clock_check). The run's started_at/finished_at are dated again on the server's clock from
+    # the monotonic instants they were taken at when started_at was far off it (this clock is,
+    # or was then: NTP may have set it meanwhile), in capture-info.txt as --capture keeps it,
+    # with clock_offset_s the seconds added to it.
+    ((CLOCK_RECHECK)) || return 0
+    options_request >/dev/null || return 0
+    clock_check "$WORK/check.headers"
+    [[ -n $CLOCK_OFFSET ]] || return 0   # no Date to go by
+    local info="$CAP/capture-info.txt" recorded start off=0 started="" finished="" text
+    recorded=$(date -u -d "$(sed -n 's/^started_at=//p' "$info" | head -n 1)" +%s 2>/dev/null) || return 0
+    start=$((CLOCK_BASE + RUN_STARTED_MS / 1000))
+    if ((start - recorded > CLOCK_SKEW_MAX || recorded - start > CLOCK_SKEW_MAX)); then
+        off=$((start - recorded))
+        started=$(utc_of "$start") finished=$(utc_of $((CLOCK_BASE + RUN_FINISHED_MS / 1000)))
+        ((CLOCK_OFFSET)) || warn "this machine's clock read $(utc_of "$recorded") when the run started, $(span_words "${off#-}") $( ((off > 0)) && echo behind || echo ahead of) the server's (it was set right since): the run is dated by the server's clock"
+    fi
+    # (written over in place: the file keeps its owner and mode)
+    text=$(awk -v s="$started" -v f="$finished" -v o="$off" '
+        /^started_at=/ { print (s != "" ? "started_at=" s : $0); print "clock_offset_s=" o; next }
+        /^finished_at=/ && f != "" { print "finished_at=" f; next }
+        { print }' "$info") && printf '%s\n' "$text" >"$info"
 }
 
 span_words() {
@@ -2656,10 +2688,7 @@ check_server() {
     ((DRY_RUN)) && return 0
     have curl || return 0
     local rc=0 code detail
-    token_header
-    code=$(timeout 30 curl -sS -o "$WORK/check.json" -D "$WORK/check.headers" -w '%{http_code}' -X OPTIONS \
-        -H @"$WORK/auth.header" --connect-timeout 5 --max-time 20 "$SERVER" 2>"$WORK/curl.err" </dev/null) || rc=$?
-    rm -f -- "$WORK/auth.header"
+    code=$(options_request) || rc=$?
     if ((rc != 0)); then
         case $rc in
             # a URL curl cannot use, a name that does not resolve, https:// to a plain HTTP
@@ -2668,6 +2697,8 @@ check_server() {
                 die 1 "$SERVER cannot be reached as given: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)$(tls_hint "$rc"): nothing was measured" ;;
         esac
         warn "$SERVER does not answer now: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc); benchmarking anyway: the result is sent at the end, or kept to send again"
+        # a run measured now: its clock is checked again before it is sent
+        [[ -z $FROM_DIR ]] && CLOCK_RECHECK=1
         return 0
     fi
     # a run measured now is dated now, on the server's clock when this one is far off (a
@@ -2688,6 +2719,18 @@ check_server() {
             die 1 "the server redirects $SERVER (HTTP $code) to ${moved:-another address}: nothing was measured; give --server ${moved:-with that address}" ;;
         *) warn "the server answered HTTP $code to a check of $SERVER${detail:+ ($detail)}: benchmarking anyway" ;;
     esac
+}
+
+options_request() {
+    # OPTIONS on the endpoint with the token, which the server answers 200 when the token may
+    # submit: its status on stdout, its body and headers in $WORK/check.json and check.headers;
+    # curl's exit status
+    local rc=0
+    token_header
+    timeout 30 curl -sS -o "$WORK/check.json" -D "$WORK/check.headers" -w '%{http_code}' -X OPTIONS \
+        -H @"$WORK/auth.header" --connect-timeout 5 --max-time 20 "$SERVER" 2>"$WORK/curl.err" </dev/null || rc=$?
+    rm -f -- "$WORK/auth.header"
+    return "$rc"
 }
 
 tls_hint() {
@@ -2887,6 +2930,7 @@ main() {
         curl_checked
         check_server
         collect_all
+        clock_recheck
     fi
 
     step "$TOTAL_STEPS" "building the submission..."

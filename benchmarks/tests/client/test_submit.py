@@ -49,6 +49,7 @@ class FakeServer(ThreadingHTTPServer):
         self.options_status: int | None = None  # a proxy's own answer to OPTIONS
         self.clock_offset = 0  # seconds the server's clock reads ahead of this machine's
         self.date_header = ""  # a Date header of its own (a proxy's, a broken one)
+        self.options_unanswered = 0  # OPTIONS requests left without an answer (not up yet)
 
     @property
     def url(self) -> str:
@@ -79,6 +80,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self):  # noqa: N802 (http.server's naming)
         self.server.checks.append(self.path)
         self.server.checked_with.append(self.headers.get("Authorization"))
+        if self.server.options_unanswered:
+            self.server.options_unanswered -= 1
+            self.close_connection = True  # curl: "Empty reply from server" (exit 52)
+            return
         moved = None
         if self.server.options_status is not None:
             status, body = self.server.options_status, b"<html><h1>Not Allowed</h1></html>"
@@ -516,6 +521,17 @@ def sent_conditions(server) -> dict:
     return json.loads(server.requests[-1]["body"])["results"]["conditions"]
 
 
+def assert_dated_on_the_servers_clock(server) -> None:
+    """The run sent was dated on the server's clock (server.clock_offset ahead of this one)."""
+    conditions = sent_conditions(server)
+    assert conditions["clock_offset_s"] == pytest.approx(server.clock_offset, abs=3)
+    started = datetime.fromisoformat(conditions["started_at"].replace("Z", "+00:00"))
+    finished = datetime.fromisoformat(conditions["finished_at"].replace("Z", "+00:00"))
+    on_the_servers_clock = datetime.now(UTC) + timedelta(seconds=server.clock_offset)
+    assert abs((started - on_the_servers_clock).total_seconds()) < 60
+    assert timedelta(0) <= finished - started < timedelta(seconds=60)  # on the same clock
+
+
 def test_a_clock_far_off_the_servers_is_said_and_the_run_dated_by_the_servers(server, tmp_path):
     """A flat CMOS battery: the machine reads 1970, or days behind. The server files a run where
     its started_at says (the contract's run_at), so such a run was never the latest and its
@@ -527,13 +543,53 @@ def test_a_clock_far_off_the_servers_is_said_and_the_run_dated_by_the_servers(se
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "3 days behind the server's: the run is dated by the server's clock" in proc.stderr
     assert "timedatectl set-ntp true" in proc.stderr
+    assert_dated_on_the_servers_clock(server)
+
+
+def test_a_clock_far_off_is_checked_again_when_the_server_did_not_answer_at_first(server, tmp_path):
+    """A machine booting with its clock at 1970 and its network not up yet: the check before
+    the run did not reach the server, its clock was never read, and the run was filed in 1970."""
+    server.clock_offset = 3 * 86400 + 600
+    server.options_unanswered = 1  # the check before the run
+
+    proc = measure_nothing(server.url, tmp_path)
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "does not answer now" in proc.stderr
+    assert "3 days behind the server's: the run is dated by the server's clock" in proc.stderr
+    assert len(server.checks) == 2  # asked again before the submission was built
+    assert_dated_on_the_servers_clock(server)
+
+
+def test_a_run_started_on_a_clock_set_right_since_is_dated_by_the_servers(server, tmp_path):
+    """NTP sets the clock during the run: the clock reads right when the server answers, but
+    the run's started_at was taken in 1970."""
+    server.options_unanswered = 1
+    shim = tmp_path / "bin"  # the clock reads 1970 at the run's start only
+    shim.mkdir()
+    (shim / "date").write_text(
+        f'#!/bin/sh\nif [ "$*" = +%s ] && [ ! -e {tmp_path}/set ]; then\n'
+        f"  : > {tmp_path}/set; echo 250; exit 0\nfi\n"
+        f'exec {shutil.which("date")} "$@"\n'
+    )
+    (shim / "date").chmod(0o755)
+    env = {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
+    skips = ("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-network", "--skip-gpu")
+    proc = run_bench(
+        *("--server", server.url, "--token", TOKEN, "--retries", "0", "--no-wait-idle"),
+        *(*skips, "--device", "clock-box"),
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "this machine's clock read 1970-01-01T00:04:10Z when the run started" in proc.stderr
+    assert "(it was set right since): the run is dated by the server's clock" in proc.stderr
     conditions = sent_conditions(server)
-    assert conditions["clock_offset_s"] == pytest.approx(3 * 86400 + 600, abs=3)
+    assert conditions["clock_offset_s"] == pytest.approx(time.time() - 250, abs=60)
     started = datetime.fromisoformat(conditions["started_at"].replace("Z", "+00:00"))
-    finished = datetime.fromisoformat(conditions["finished_at"].replace("Z", "+00:00"))
-    on_the_servers_clock = datetime.now(UTC) + timedelta(seconds=server.clock_offset)
-    assert abs((started - on_the_servers_clock).total_seconds()) < 60
-    assert timedelta(0) <= finished - started < timedelta(seconds=60)  # on the same clock
+    assert abs((started - datetime.now(UTC)).total_seconds()) < 60
 
 
 @pytest.mark.parametrize(
