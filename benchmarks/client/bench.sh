@@ -995,17 +995,64 @@ memory_repeat() {
 }
 
 fio_dir() {
-    # a writable directory on a real filesystem (tmpfs would measure RAM), with room for the test file
-    local d fstype avail need=$1
+    # a writable directory on a real filesystem (tmpfs would measure RAM), with room for the test
+    # file; without one, why each candidate was passed over on stdout, and false
+    local d fstype avail need=$1 why=() ram
     for d in ${TMPDIR:+"$TMPDIR"} /var/tmp "${HOME:-/root}" "$PWD" /tmp; do
         [[ -d $d && -w $d ]] || continue
-        fstype=$(stat -f -c %T "$d" 2>/dev/null)
-        [[ $fstype == tmpfs || $fstype == ramfs ]] && continue
+        if ram=$(dir_in_ram "$d"); then why+=("$d: $ram"); continue; fi
         avail=$(df -P -B1 "$d" 2>/dev/null | awk 'NR == 2 { print $4 }')
         if ! [[ $avail =~ ^[0-9]+$ ]] || ((avail < need)); then continue; fi
         printf '%s' "$d"
         return 0
     done
+    local IFS=";"
+    printf '%s' "${why[*]}" | sed 's/;/; /g'
+    return 1
+}
+
+MOUNTINFO=/proc/self/mountinfo
+dir_in_ram() {
+    # dir_in_ram DIR : true, saying why, when what is written in DIR is kept in RAM (tmpfs,
+    # ramfs, a zram device, an overlay whose upper layer is one of those: Raspberry Pi OS's
+    # overlay file system, Ubuntu's overlayroot) or where cannot be told (an overlay whose upper
+    # layer is not in sight: a container's, on its host). The mount holding DIR is read in
+    # MOUNTINFO, the kernel's table (mount point, type, source, options), as findmnt reads it.
+    local d=$1 fstype path mnt=() upper
+    fstype=$(stat -f -c %T "$d" 2>/dev/null)
+    if [[ $fstype == tmpfs || $fstype == ramfs ]]; then printf '%s (in RAM)' "$fstype"; return 0; fi
+    path=$(cd -- "$d" 2>/dev/null && pwd -P) || return 1
+    # the last mount of the longest mount point above DIR (one mounted over another hides it);
+    # fields: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER-OPTIONS,
+    # with \040 for a space (\011 \134 \054 \075: a tab, \, a comma, =)
+    mapfile -t mnt < <(awk -v p="$path" '
+        function unesc(s) {
+            gsub(/\\040/, " ", s); gsub(/\\011/, "\t", s); gsub(/\\054/, ",", s)
+            gsub(/\\075/, "=", s); gsub(/\\134/, "\\", s); return s
+        }
+        {
+            mp = unesc($5)
+            for (i = 7; i <= NF && $i != "-"; i++) continue
+            if (i + 2 > NF) next
+            if (mp != "/" && p != mp && index(p, mp "/") != 1) next
+            if (length(mp) < best) next
+            best = length(mp); type = $(i + 1); source = unesc($(i + 2)); upper = ""
+            n = split($(i + 3), o, ",")
+            for (k = 1; k <= n; k++) if (o[k] ~ /^upperdir=/) upper = unesc(substr(o[k], 10))
+        }
+        END { if (best) { print type; print source; print upper } }' "$MOUNTINFO" 2>/dev/null)
+    case ${mnt[0]:-} in
+        tmpfs | ramfs) printf '%s (in RAM)' "${mnt[0]}"; return 0 ;;
+        overlay)
+            upper=${mnt[2]:-}
+            [[ -n $upper ]] || return 1     # no upper layer: read-only
+            if [[ ! -d $upper ]]; then
+                printf 'an overlay whose upper layer (%s) is not in sight: where it writes is unknown' "$upper"; return 0
+            fi
+            local why
+            if why=$(dir_in_ram "$upper"); then printf 'an overlay on %s' "$why"; return 0; fi ;;
+    esac
+    if [[ ${mnt[1]:-} == /dev/zram* ]]; then printf '%s (compressed RAM)' "${mnt[1]}"; return 0; fi
     return 1
 }
 
@@ -1023,8 +1070,9 @@ bench_disk() {
     if ! have fio; then step "$n" "disk: skipped, fio is not installed"; not_collected "disk benchmark" "fio is not installed"; return; fi
     local dir
     if ! dir=$(fio_dir "$(((size_mb + 512) * 1048576))"); then
-        step "$n" "disk: skipped, no writable disk-backed directory with $((size_mb + 512)) MB free"
-        not_collected "disk benchmark" "no writable disk-backed directory with $((size_mb + 512)) MB free"
+        local why="no writable disk-backed directory with $((size_mb + 512)) MB free${dir:+ ($dir)}"
+        step "$n" "disk: skipped, $why"
+        not_collected "disk benchmark" "$why (set TMPDIR to a directory on a disk)"
         return
     fi
     if ! FIO_FILE=$(mktemp "$dir/bench-fio.XXXXXX"); then
