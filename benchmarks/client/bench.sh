@@ -664,6 +664,20 @@ in_container() {
     [[ -n $v && " $CONTAINERS " == *" $v "* ]]
 }
 
+dmi_missing() {
+    # dmi_missing DMI_ID : what dmidecode reads that the kernel's copy of the DMI table did not
+    # give (DMI_ID, dmi-id.txt): the DIMMs always, the UUID and the serial without root, the
+    # board and the BIOS where the kernel has no table either (a VM without SMBIOS)
+    local id=() fw=() what="RAM slots and DIMMs"
+    grep -q '^product_uuid=' "$1" 2>/dev/null || id+=(UUID)
+    grep -q '^product_serial=' "$1" 2>/dev/null || id+=(serial)
+    grep -q '^board_\(vendor\|name\)=' "$1" 2>/dev/null || fw+=(board)
+    grep -q '^bios_\(vendor\|version\|date\)=' "$1" 2>/dev/null || fw+=(BIOS)
+    ((${#id[@]})) && what+=", system ${id[0]}${id[1]:+ and ${id[1]}}"
+    ((${#fw[@]})) && what+=", ${fw[0]}${fw[1]:+ and ${fw[1]}}"
+    printf '%s' "$what"
+}
+
 collect_dmi_sysfs() {
     local f v d=/sys/class/dmi/id
     for f in sys_vendor product_name product_version product_serial product_uuid board_vendor \
@@ -728,10 +742,10 @@ collect_inventory() {
     # serials and the UUID with it), and where dmidecode finds no table to read. Not in a
     # container: there root reads the host's (its UUID and serial, which the server would
     # match the host's device by, and rename it)
-    local dmi_what="RAM slots and DIMMs, system UUID and serial, board and BIOS"
+    local dmi_what
     in_container "$CAP" || collect_dmi_sysfs >"$CAP/dmi-id.txt" 2>/dev/null
     [[ -s $CAP/dmi-id.txt ]] || rm -f -- "$CAP/dmi-id.txt"
-    [[ -s $CAP/dmi-id.txt ]] && ((!IS_ROOT)) && dmi_what="RAM slots and DIMMs, system UUID and serial"
+    dmi_what=$(dmi_missing "$CAP/dmi-id.txt")
     if in_container "$CAP"; then
         not_collected "RAM slots and DIMMs, system UUID, serial, vendor and model, chassis, board and BIOS" "a container: DMI describes the host"
     elif ((!IS_ROOT)); then
