@@ -110,6 +110,7 @@ readonly CLOCK_EARLIEST=1764547200 # 2025-12-01 UTC: a server's Date before this
 readonly CONTAINERS="openvz lxc lxc-libvirt systemd-nspawn docker podman rkt wsl proot pouch container-other"
 
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
+HOST_NAME=""                       # the hostname a live run without --device goes by (host_name_checked)
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
 SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
 TOKEN_FILE="" RESEND="" RETRIES=3
@@ -284,21 +285,9 @@ parse_args() {
     if [[ -n $REPEATS ]] && ! [[ $REPEATS =~ ^[1-9]$ ]]; then
         usage_error "--repeats N must be a number from 1 to 9 (got '$REPEATS')"
     fi
-    if [[ -n $DEVICE ]] && ((${#DEVICE} > 255)); then
-        usage_error "--device NAME must be at most 255 characters"
-    fi
     # what the server refuses as a device_identifier: said now, not after the benchmarks
-    if [[ -n $DEVICE && -z ${DEVICE//[[:space:]]/} ]]; then
-        usage_error "--device NAME must not be blank"
-    fi
-    # control characters, and the invisible ones the server refuses too (UTF-8 bytes, in any
-    # locale; inventory/validators.py lists them): C1 controls, no-break and other spaces,
-    # the soft hyphen, zero-width spaces and joiners, direction marks, overrides and isolates,
-    # line and paragraph separators, fillers and blanks, variation selectors, a BOM, tags
-    if [[ $DEVICE == *[[:cntrl:]]* ]] || printf '%s' "$DEVICE" | LC_ALL=C grep -qP \
-        '\xc2[\x80-\xa0\xad]|\xcd\x8f|\xd8\x9c|\xe1\x85[\x9f\xa0]|\xe1\x9e[\xb4\xb5]|\xe1\xa0[\x8b-\x8f]|\xe2\x80[\x80-\x8f\xa8-\xaf]|\xe2\x81[\x9f-\xa4\xa6-\xaf]|\xe2\xa0\x80|\xe3\x80\x80|\xe3\x85\xa4|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbe\xa0|\xef\xbf[\xb9-\xbb]|\xf3\xa0[\x80\x81][\x80-\xbf]' 2>/dev/null; then
-        usage_error "--device NAME must not contain a control or invisible character (a tab, a line break, a zero-width space...)"
-    fi
+    local problem
+    if [[ -n $DEVICE ]] && problem=$(device_name_refused "$DEVICE"); then usage_error "--device NAME $problem"; fi
     [[ -n $CAPTURE && -n $FROM_DIR ]] && usage_error "--capture and --from-dir cannot be used together"
     if [[ -n $FROM_DIR && ! -d $FROM_DIR ]]; then
         usage_error "--from-dir: '$FROM_DIR' is not a directory"
@@ -320,6 +309,34 @@ parse_args() {
         [[ -n $host && ! $host =~ [[:space:]/] ]] || usage_error "--iperf-server: invalid host in '$IPERF_SERVER'"
         IPERF_HOST=$host IPERF_PORT=$port
     fi
+}
+
+device_name_refused() {
+    # device_name_refused NAME : true, saying why, when the server would refuse NAME as a
+    # device_identifier (a 400 at the end of the run, which no resend can mend)
+    local name=$1
+    if ((${#name} > 255)); then printf 'must be at most 255 characters'; return 0; fi
+    if [[ -z ${name//[[:space:]]/} ]]; then printf 'must not be blank'; return 0; fi
+    # control characters, and the invisible ones the server refuses too (UTF-8 bytes, in any
+    # locale; inventory/validators.py lists them): C1 controls, no-break and other spaces,
+    # the soft hyphen, zero-width spaces and joiners, direction marks, overrides and isolates,
+    # line and paragraph separators, fillers and blanks, variation selectors, a BOM, tags
+    if [[ $name == *[[:cntrl:]]* ]] || printf '%s' "$name" | LC_ALL=C grep -qP \
+        '\xc2[\x80-\xa0\xad]|\xcd\x8f|\xd8\x9c|\xe1\x85[\x9f\xa0]|\xe1\x9e[\xb4\xb5]|\xe1\xa0[\x8b-\x8f]|\xe2\x80[\x80-\x8f\xa8-\xaf]|\xe2\x81[\x9f-\xa4\xa6-\xaf]|\xe2\xa0\x80|\xe3\x80\x80|\xe3\x85\xa4|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbe\xa0|\xef\xbf[\xb9-\xbb]|\xf3\xa0[\x80\x81][\x80-\xbf]' 2>/dev/null; then
+        printf 'must not contain a control or invisible character (a tab, a line break, a zero-width space...)'
+        return 0
+    fi
+    return 1
+}
+
+host_name_checked() {
+    # the name a run without --device goes by, this machine's hostname (uname -n: the whole of
+    # it, which uname -a's second word is not when it holds a space), checked as --device is,
+    # before anything is measured
+    local problem
+    HOST_NAME=$(uname -n 2>/dev/null)
+    problem=$(device_name_refused "$HOST_NAME") || return 0
+    usage_error "this machine's hostname $(printf '%q' "$HOST_NAME") names the device, and a device name $problem: give --device NAME"
 }
 
 read_token() {
@@ -1258,6 +1275,7 @@ collect_all() {
         # the number of replays (--capture submits too; a submission that timed out may be in)
         printf 'submission_id=%s\n' "$(new_uuid)"
         [[ -n $DEVICE ]] && printf 'device=%s\n' "$DEVICE"
+        [[ -n $HOST_NAME ]] && printf 'hostname=%s\n' "$HOST_NAME"
     } >"$CAP/capture-info.txt"
     local t0
     t0=$(now_ms)
@@ -2189,7 +2207,10 @@ parse_os() {
     | {
         name: (($o.NAME // $o.ID) | clean),
         version: (($o.VERSION // $o.VERSION_ID) | clean),
-        kernel_version: ($u[2] // null | if . != null and test("^[0-9]+\\.[0-9]+") then . else null end),
+        # the word before the version of the kernel ("#1 SMP ..."): a hostname may hold a space, or be blank
+        kernel_version: (([$u | to_entries[] | select(.key >= 2 and (.value | startswith("#"))) | .key][0]) as $h
+                         | (if $h != null then $u[$h - 1] else $u[2] end) // null
+                         | if . != null and test("^[0-9]+\\.[0-9]+") then . else null end),
         architecture: ((first($u | reverse[] | select(among($arches)))) // (kv($L; "Architecture") | clean)),
         virtualization_type: (if $v != null and ($v | test("^[a-z0-9_-]+$")) then $v
                               else (kv($L; "Hypervisor vendor") | clean | if . == null then null else ascii_downcase | gsub("\\s+"; "-") end) end)
@@ -2538,10 +2559,17 @@ device_name() {
     local d=$1 n=""
     [[ -n $DEVICE ]] && { printf '%s' "$DEVICE"; return; }
     # the --device the capture was made with (a replay keeps its name: the server would rename
-    # the machine otherwise), else the hostname uname saw
+    # the machine otherwise), else the hostname it was made on: uname -n (bench.sh 1.2.4 on),
+    # or the words of uname -a before the kernel's release, the word before its version (#1
+    # SMP...), as a hostname may hold a space or be blank; without such a version, the second
     [[ -s $d/capture-info.txt ]] && n=$(sed -n 's/^device=//p' "$d/capture-info.txt" 2>/dev/null | head -n 1)
-    [[ -z $n && -s $d/uname.txt ]] && n=$(awk 'NR == 1 { print $2 }' "$d/uname.txt" 2>/dev/null)
-    [[ -z $n && -z $FROM_DIR ]] && n=$(hostname 2>/dev/null || uname -n 2>/dev/null)
+    [[ -z $n && -s $d/capture-info.txt ]] && n=$(sed -n 's/^hostname=//p' "$d/capture-info.txt" 2>/dev/null | head -n 1)
+    [[ -z $n && -s $d/uname.txt ]] && n=$(awk 'NR == 1 {
+        for (i = 3; i <= NF && substr($i, 1, 1) != "#"; i++) continue
+        if (i > NF) { print $2; exit }
+        for (k = 2; k < i - 1; k++) printf "%s%s", (k > 2 ? " " : ""), $k
+        print "" }' "$d/uname.txt" 2>/dev/null)
+    [[ -z $n && -z $FROM_DIR ]] && n=$HOST_NAME
     [[ -n $n ]] || n=unknown
     printf '%s' "${n:0:255}"
 }
@@ -2950,9 +2978,14 @@ main() {
     fi
     if [[ -n $FROM_DIR ]]; then
         CAP=$(cd -- "$FROM_DIR" && pwd) || usage_error "--from-dir: cannot read '$FROM_DIR'"
-        if ((!DRY_RUN)) && [[ $(device_name "$CAP") == unknown ]]; then
+        local name problem
+        name=$(device_name "$CAP")
+        if ((!DRY_RUN)) && [[ $name == unknown ]]; then
             # every such bundle would be filed under one device named "unknown"
             usage_error "--from-dir: '$FROM_DIR' does not say which machine it is from (no capture-info.txt, no uname.txt): give --device NAME"
+        fi
+        if ((!DRY_RUN)) && problem=$(device_name_refused "$name"); then
+            usage_error "--from-dir: '$FROM_DIR' names its machine $(printf '%q' "$name"), and a device name $problem: give --device NAME"
         fi
         ((DRY_RUN)) || have curl || { ((IS_ROOT)) && apt_install curl; }
         curl_checked
@@ -2963,6 +2996,7 @@ main() {
             warn "this capture was cut short (capture-info.txt has no finished_at: bench.sh was stopped while it measured): what it holds is sent, a benchmark's repeat missing a test is left out"
         fi
     else
+        [[ -n $DEVICE ]] || host_name_checked
         if [[ -n $CAPTURE ]]; then
             mkdir -p -- "$CAPTURE" || usage_error "--capture: cannot create '$CAPTURE'"
             CAP=$(cd -- "$CAPTURE" && pwd) || usage_error "--capture: cannot use '$CAPTURE'"
