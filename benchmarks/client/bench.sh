@@ -1359,6 +1359,23 @@ clock_recheck() {
         { print }' "$info") && printf '%s\n' "$text" >"$info"
 }
 
+started_too_early() {
+    # started_too_early DIR : said when the run in DIR started, by its started_at, before this
+    # script was written (CLOCK_EARLIEST): a machine without a battery-backed clock, or before
+    # NTP set it, reads 1970. The server dates a run by its started_at: such a run sits behind
+    # every other run of the machine, never its latest. (A run that reached the server is on
+    # its clock: clock_check.)
+    local started at
+    started=$(sed -n 's/^started_at=//p' "$1/capture-info.txt" 2>/dev/null | head -n 1)
+    at=$(date -u -d "$started" +%s 2>/dev/null) && [[ -n $started ]] || return 0
+    ((at < CLOCK_EARLIEST)) || return 0
+    if [[ -n $FROM_DIR ]]; then
+        warn "this capture's started_at reads $started, before bench.sh was written: the clock of the machine it was made on was wrong (no battery-backed clock, or NTP not there yet), and the server will date the run by it (behind every other run of that machine, never its latest)"
+    else
+        warn "this machine's clock read $started when the run started, before bench.sh was written: the run's times are wrong, and the server would date the run by them (behind every other run of this machine, never its latest). Set the clock right (timedatectl set-ntp true) and run again"
+    fi
+}
+
 span_words() {
     # span_words SECONDS : "3 minutes", "5 hours", "20454 days" as a person says it
     local s=$1
@@ -3029,6 +3046,7 @@ main() {
         clock_recheck
     fi
 
+    started_too_early "$CAP"
     step "$TOTAL_STEPS" "building the submission..."
     local json="$WORK/submission.json"
     # jq exits non-zero when it cannot write the document, which always names its device
