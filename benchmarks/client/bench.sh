@@ -2717,10 +2717,7 @@ keep_json() {
     if [[ -n $RESEND ]]; then printf '%s' "$RESEND"; return 0; fi   # kept already
     stamp=$(date +%Y%m%d-%H%M%S)
     safe=$(device_name "$CAP" | tr -c 'A-Za-z0-9._-' '_')
-    for dir in "$PWD" "${TMPDIR:-/tmp}"; do
-        # not / (a systemd unit's working directory): the next one
-        [[ $dir == / ]] && continue
-        dir=${dir%/}
+    while IFS= read -r dir; do
         # never over another kept submission: replays of one machine's captures failing in a
         # loop (the server down) make several in one second
         for n in "" -2 -3 -4 -5 -6 -7 -8 -9; do
@@ -2730,8 +2727,21 @@ keep_json() {
             if (umask 077 && set -C && cat -- "$src" >"$dest") 2>/dev/null; then printf '%s' "$dest"; return 0; fi
             break  # not writable here: the next directory
         done
-    done
+    done < <(keep_dirs)
     return 1
+}
+
+keep_dirs() {
+    # where a submission is kept, in turn: the working directory, TMPDIR (/tmp), the place of
+    # the work directory (/var/tmp when /tmp is read-only); never / (a systemd unit's working
+    # directory)
+    local dir seen=" "
+    for dir in "$PWD" "${TMPDIR:-/tmp}" "${WORK%/*}"; do
+        dir=${dir%/}
+        [[ -n $dir && $seen != *" $dir "* ]] || continue
+        seen+="$dir "
+        printf '%s\n' "$dir"
+    done
 }
 
 say_resend() {
@@ -2768,12 +2778,11 @@ say_unsent() {
     # again (a cron job's failures, never looked at): now that the server answers, said, with
     # the command that sends them
     local dir file found=()
-    for dir in "$PWD" "${TMPDIR:-/tmp}"; do
-        [[ $dir == / ]] && continue
-        for file in "${dir%/}"/$KEPT_GLOB; do
+    while IFS= read -r dir; do
+        for file in "$dir"/$KEPT_GLOB; do
             [[ -f $file && -O $file ]] && found+=("$file")
         done
-    done
+    done < <(keep_dirs)
     ((${#found[@]})) || return 0
     log "${#found[@]} submission(s) kept by earlier runs have not been sent:"
     printf '  %s\n' "${found[@]}" >&2
@@ -2971,13 +2980,24 @@ submit() {
 
 # ------------------------------------------------------------------------------ main
 
+make_work_dir() {
+    # WORK, bench.sh's own directory, in TMPDIR (/tmp by default), else in /var/tmp, said: a
+    # read-only /tmp (an embedded system's, a hardened one's) stopped every run at once
+    local base
+    for base in "${TMPDIR:-/tmp}" /var/tmp; do
+        WORK=$(mktemp -d "$base/bench-work.XXXXXX" 2>/dev/null) && break
+    done
+    [[ -n $WORK ]] || die 3 "cannot create a temporary directory in ${TMPDIR:-/tmp} nor in /var/tmp (read-only?): set TMPDIR to a directory this user can write in"
+    [[ $base == "${TMPDIR:-/tmp}" ]] || log "bench.sh: note: cannot write in ${TMPDIR:-/tmp}: working in $base (set TMPDIR to choose)"
+}
+
 main() {
     parse_args "$@"
     export LC_ALL=C LANG=C
     umask 022
-    WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-work.XXXXXX") || die 3 "cannot create a temporary directory"
+    make_work_dir
     trap cleanup EXIT
-    room_check "$WORK" "${TMPDIR:-/tmp}"
+    room_check "$WORK" "${WORK%/*}"
     trap 'interrupted 130' INT
     trap 'interrupted 143' TERM
     trap 'interrupted 129' HUP
@@ -3056,7 +3076,7 @@ main() {
         local avail
         avail=$(free_kb "$WORK")
         if [[ $avail =~ ^[0-9]+$ ]] && ((avail < MIN_FREE_KB)); then
-            die 3 "could not build the submission JSON: ${avail} KB left in ${TMPDIR:-/tmp} (its filesystem filled up during the run)"
+            die 3 "could not build the submission JSON: ${avail} KB left in ${WORK%/*} (its filesystem filled up during the run)"
         fi
         die 1 "could not build the submission JSON (jq's errors above)"
     fi

@@ -502,6 +502,37 @@ def test_a_capture_directory_on_a_full_filesystem_is_refused_at_once(tmp_path):
     assert "[1/" not in proc.stderr
 
 
+def test_a_read_only_tmp_is_worked_around_in_var_tmp():
+    """A read-only /tmp (an embedded or a hardened system's) stopped every run at once: "cannot
+    create a temporary directory", exit 3."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare (util-linux) to mount a read-only /tmp")
+    env = {key: value for key, value in os.environ.items() if key != "TMPDIR"}
+    script = 'mount -t tmpfs -o ro tmpfs /tmp || exit 99; exec bash "$@"'
+    # the script and the capture out of /tmp, which hides a checkout there (a CI's clone)
+    outside = private_tmpdir()
+    try:
+        shutil.copy(SCRIPT, outside / "bench.sh")
+        shutil.copytree(FIXTURES / "old-tools", outside / "old-tools")
+        proc = subprocess.run(
+            ["unshare", "-m", "sh", "-c", script, "sh", str(outside / "bench.sh")]
+            + ["--from-dir", str(outside / "old-tools"), "--dry-run"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd="/",
+            check=False,
+            timeout=120,
+        )
+    finally:
+        shutil.rmtree(outside)
+    if proc.returncode == 99:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    assert "note: cannot write in /tmp: working in /var/tmp (set TMPDIR to choose)" in proc.stderr
+    assert json.loads(proc.stdout)["device_identifier"] == "fileserver"
+
+
 def test_run_with_sh_says_to_use_bash():
     proc = subprocess.run(["sh", str(SCRIPT), "--help"], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 3
