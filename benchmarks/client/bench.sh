@@ -777,7 +777,8 @@ collect_inventory() {
     if have glxinfo && [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]]; then cap glxinfo.txt glxinfo -B; fi
     if have lsblk; then
         cap lsblk.json lsblk -J -b -o NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,ROTA,TRAN,MOUNTPOINT,FSTYPE ||
-            cap lsblk.txt lsblk -P -b -o NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,ROTA,TRAN,MOUNTPOINT,FSTYPE
+            cap lsblk.txt lsblk -P -b -o NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,ROTA,TRAN,MOUNTPOINT,FSTYPE ||
+            not_collected "disks" "lsblk failed (exit $?)"
     else
         not_collected "disks" "lsblk is not installed (util-linux)"
     fi
@@ -810,7 +811,7 @@ collect_inventory() {
         done < <(disk_names)
     fi
     if have ip; then
-        cap ip-addr.json ip -j -d addr || cap ip-addr.txt ip addr
+        cap ip-addr.json ip -j -d addr || cap ip-addr.txt ip addr || not_collected "network interfaces" "ip failed (exit $?)"
     else
         not_collected "network interfaces" "ip is not installed (iproute2)"
     fi
@@ -2148,7 +2149,10 @@ parse_storage() {
            used_gb: (if $bs == null then null else (.used | nonneg | if . == null then null else (. * $bs / 1073741824 | rnd(1)) end) end),
            total_gb: (if $bs == null then null else (.size | nonneg | if . == null then null else (. * $bs / 1073741824 | rnd(1)) end) end)
          }] as $parts
-    | {devices: $devices, partitions: ($parts | unique_by(.mount_point) | sort_by(.mount_point))}'
+    # a list the capture has no file for (lsblk or smartctl, df) is null, not collected, rather than
+    # empty: the server said every disk of the machine removed when lsblk was not installed
+    | {devices: (if $lsblkj == "" and $lsblkt == "" and ($smart | length) == 0 then null else $devices end),
+       partitions: (if $df == "" then null else ($parts | unique_by(.mount_point) | sort_by(.mount_point)) end)}'
 }
 
 parse_network() {
@@ -2206,7 +2210,9 @@ parse_network() {
                          elif $wols != null and ($wols | test("^[pumbagsfd]+$")) and ($wols | test("g") | not) then false
                          else null end)
          }] as $ifaces
-    | {interfaces: $ifaces}'
+    # without the output of ip (iproute2 not installed) the interfaces are null, not collected: none
+    # at all would be every NIC of the machine removed
+    | {interfaces: (if $ipj == "" and $ipt == "" then null else $ifaces end)}'
 }
 
 parse_os() {

@@ -799,3 +799,17 @@ def test_dmidecode_comes_before_the_kernels_dmi(tmp_path):
     hw = bench_json("--from-dir", str(tmp_path), "--device", "x")["hardware"]
     assert hw["motherboard"]["model"] == "B450M Pro4"  # dmidecode's
     assert hw["system"]["system_vendor"] == "Sysfs Co"  # dmidecode's is a placeholder
+
+
+def test_a_capture_without_lsblk_or_ip_has_no_list_of_disks_or_nics(tmp_path):
+    """No list (null: not collected), not an empty one, which the server read as every disk
+    and NIC of the machine removed."""
+    capture = tmp_path / "capture"
+    shutil.copytree(FIXTURES / "old-tools", capture)
+    for name in ("lsblk.txt", "ip-addr.txt"):
+        (capture / name).unlink()
+    shutil.rmtree(capture / "smartctl")
+    hardware = bench_json("--from-dir", str(capture))["hardware"]
+    assert hardware["storage"]["devices"] is None
+    assert hardware["storage"]["partitions"]  # df.txt is there
+    assert hardware["network"] == {"interfaces": None}  # ethtool's outputs alone name no NIC

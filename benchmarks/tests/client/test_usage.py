@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from .benchrun import FIXTURES, SCRIPT, free_port, private_tmpdir, run_bench
+from .contract import validate_submission
 
 OPTIONS = (
     "--server",
@@ -239,6 +240,38 @@ def test_without_ping_the_summary_says_the_latency_was_not_measured():
         )
     assert proc.returncode == 0, proc.stderr
     assert "- network latency (ping_ms): ping is not installed" in proc.stderr
+
+
+def test_without_a_working_ip_or_lsblk_the_nics_and_disks_are_not_collected_rather_than_none():
+    """ "interfaces": [] and "devices": [] said the machine had none: the server listed every
+    NIC and disk of its last snapshot as removed. (Both are put out of use under /dev/null in
+    a mount namespace of their own: ip is in /usr/sbin too, which bench.sh adds to PATH, and
+    bash finds a command that cannot run; a missing one is said as before.)"""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare (util-linux) to hide ip and lsblk")
+    hide = " && ".join(
+        f"mount --bind /dev/null {os.path.realpath(shutil.which(tool))}" for tool in ("ip", "lsblk")
+    )
+    skips = ("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-network", "--skip-gpu")
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f'{hide} || exit 99; exec bash "$@"', "sh", str(SCRIPT)]
+        + ["--dry-run", *skips],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if proc.returncode == 99:
+        pytest.skip(f"cannot bind-mount here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    assert validate_submission(document) == []
+    hardware = document["hardware"]
+    assert hardware["network"]["interfaces"] is None
+    assert hardware["storage"]["devices"] is None
+    assert hardware["storage"]["partitions"]  # df is there
+    assert "- network interfaces: ip failed (exit 126)" in proc.stderr
+    assert "- disks: lsblk failed (exit 126)" in proc.stderr
 
 
 @contextlib.contextmanager
