@@ -472,7 +472,9 @@ apt_get() {
     # done. Another apt (unattended-upgrades of a morning) is waited for, up to 2 minutes.
     # (without the run lock's descriptor: a daemon a package starts, smartd, would hold it for
     # ever, and every later run would wait for it)
-    local run=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 "$@")
+    # (umask 022, not bench.sh's own: what the packages' scripts create is for every user; set
+    # by sh in the process that becomes apt-get, which bench.sh waits for)
+    local run=(sh -c 'umask 022 && exec "$@"' apt-get env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 "$@")
     if have setsid; then setsid --wait "${run[@]}" 9<&-; else "${run[@]}" 9<&-; fi
 }
 
@@ -3000,7 +3002,9 @@ make_work_dir() {
 main() {
     parse_args "$@"
     export LC_ALL=C LANG=C
-    umask 022
+    # what bench.sh writes is this account's alone, as a kept submission is: a capture holds
+    # the machine-id, the serials and the addresses (--output and packages aside: 022 there)
+    umask 077
     make_work_dir
     trap cleanup EXIT
     room_check "$WORK" "${WORK%/*}"
@@ -3087,7 +3091,7 @@ main() {
         die 1 "could not build the submission JSON (jq's errors above)"
     fi
     if [[ -n $OUTPUT ]]; then
-        if cp -- "$json" "$OUTPUT" 2>/dev/null; then log "JSON written to $OUTPUT"; else warn "cannot write $OUTPUT"; fi
+        if (umask 022 && cat -- "$json" >"$OUTPUT") 2>/dev/null; then log "JSON written to $OUTPUT"; else warn "cannot write $OUTPUT"; fi
     fi
     [[ -n $CAPTURE ]] && log "raw outputs kept in $CAP"
     print_summary "$json"

@@ -123,6 +123,28 @@ def test_capture_refuses_a_non_empty_directory(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["old.txt"]
 
 
+def test_a_capture_is_this_accounts_alone(tmp_path):
+    """It holds the machine-id, the serials and the addresses, as a kept submission does
+    (0600): under the usual umask 022 its directory was 0755 and its files 0644."""
+    capture, output = tmp_path / "new" / "capture", tmp_path / "bench.json"
+    proc = subprocess.run(
+        ["sh", "-c", 'umask 022 && exec bash "$@"', "sh", str(SCRIPT), *QUICK, "--skip-cpu"]
+        + ["--capture", str(capture), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (capture / "machine-id.txt").is_file() or (capture / "uname.txt").is_file()
+    modes = {
+        str(path.relative_to(tmp_path)): oct(path.stat().st_mode & 0o777)
+        for path in [capture, *capture.rglob("*")]
+    }
+    assert {path: mode for path, mode in modes.items() if int(mode, 8) & 0o077} == {}
+    assert output.stat().st_mode & 0o777 == 0o644  # --output as before: the user's to share
+
+
 def test_equals_form_of_options_is_accepted():
     proc = run_bench(f"--from-dir={FIXTURES / 'old-tools'}", "--device=renamed", "--dry-run")
     assert proc.returncode == 0, proc.stderr
