@@ -499,34 +499,67 @@ apt_install() {
     return "$ok"
 }
 
+readonly ROOT_LOCK=/run/bench.sh.lock
 take_run_lock() {
     # one live run at a time on a machine: a second one (cron runs that overlap, a person
     # trying it meanwhile) waits for the first, as each would measure the other's load. The
     # lock goes with bench.sh's process, however it ends (flock on an open descriptor that no
     # child inherits), or once the measuring is over (release_run_lock). root's runs lock a
     # file of a directory only root writes in (no other user can hold it, or put a FIFO there
-    # that an open would wait on for ever); a user's runs, one in their own runtime directory.
+    # that an open would wait on for ever); a user's runs, one in their own runtime directory,
+    # and they wait for root's too (wait_for_root_run).
     have flock || return 0
     local lock=${BENCH_LOCK_FILE:-}
     if [[ -z $lock ]]; then
-        if ((IS_ROOT)) && [[ -d /run && -w /run ]]; then lock=/run/bench.sh.lock
+        if ((IS_ROOT)) && [[ -d /run && -w /run ]]; then lock=$ROOT_LOCK
         else lock="${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/bench.sh.$(id -u).lock"; fi
     fi
     [[ -e $lock || -L $lock ]] || (umask 077 && : 2>/dev/null >>"$lock")
     if [[ -L $lock || ! -f $lock ]]; then
-        warn "$lock is not a regular file: runs at once are not kept apart"; return 0
+        warn "$lock is not a regular file: runs at once are not kept apart"
+    elif ! { exec 9<"$lock"; } 2>/dev/null; then
+        warn "cannot open $lock: runs at once are not kept apart"
+    elif ! flock -n 9; then
+        log "another bench.sh is running on this machine: waiting for it to end (at most 10 min), as two runs at once measure each other..."
+        # in the background and waited for, so that Ctrl-C stops the wait at once
+        flock -w 600 9 &
+        CHILD_PID=$!
+        local rc=0
+        wait "$CHILD_PID" || rc=$?
+        CHILD_PID=""
+        ((rc == 0)) || die 4 "another bench.sh still runs after 10 minutes: nothing was measured (stop it, or try later)"
+        log "the other bench.sh has ended: going on"
     fi
-    { exec 9<"$lock"; } 2>/dev/null || { warn "cannot open $lock: runs at once are not kept apart"; return 0; }
-    flock -n 9 && return 0
-    log "another bench.sh is running on this machine: waiting for it to end (at most 10 min), as two runs at once measure each other..."
-    # in the background and waited for, so that Ctrl-C stops the wait at once
-    flock -w 600 9 &
-    CHILD_PID=$!
-    local rc=0
-    wait "$CHILD_PID" || rc=$?
-    CHILD_PID=""
-    ((rc == 0)) || die 4 "another bench.sh still runs after 10 minutes: nothing was measured (stop it, or try later)"
-    log "the other bench.sh has ended: going on"
+    [[ -n ${BENCH_LOCK_FILE:-} ]] || ((IS_ROOT)) || wait_for_root_run
+}
+
+wait_for_root_run() {
+    # a user's run waits for one of root's (the fleet's cron job), seen in the kernel's table of
+    # locks (/proc/locks, which every user reads) on ROOT_LOCK, a file no user may open. Not the
+    # other way round, nor by one lock file for both: a lock a user can take, a user can hold
+    # for ever, and with it keep every run of root's on the machine from measuring.
+    lock_held "$ROOT_LOCK" || return 0
+    log "a bench.sh run as root is running on this machine: waiting for it to end (at most 10 min), as two runs at once measure each other..."
+    local t0
+    t0=$(now_ms)
+    while lock_held "$ROOT_LOCK"; do
+        (($(now_ms) - t0 < 600000)) || die 4 "a bench.sh run as root still runs after 10 minutes: nothing was measured (try later)"
+        sleep 1 &
+        CHILD_PID=$!
+        wait "$CHILD_PID"
+        CHILD_PID=""
+    done
+    log "the bench.sh run as root has ended: going on"
+}
+
+lock_held() {
+    # lock_held FILE : a process holds a lock on FILE, by /proc/locks, whose lines name a file
+    # by its device (major:minor, in hex) and inode: read without opening FILE
+    local dev ino id
+    read -r dev ino < <(stat -L -c '%d %i' -- "$1" 2>/dev/null) || return 1
+    [[ $dev =~ ^[0-9]+$ && $ino =~ ^[0-9]+$ ]] || return 1
+    id=$(printf '%02x:%02x:%s' $(((dev >> 8) & 0xfff)) $(((dev & 0xff) | ((dev >> 12) & 0xfff00))) "$ino")
+    grep -q -- " $id " /proc/locks 2>/dev/null
 }
 
 ensure_jq() {

@@ -659,3 +659,41 @@ def test_a_second_run_waits_for_the_one_running_then_goes_on(tmp_path):
     assert waited < proc.stderr.index("the other bench.sh has ended: going on")
     assert proc.stderr.index("the other bench.sh has ended") < proc.stderr.index("[1/")
     assert json.loads(proc.stdout)["hardware"]["cpu"]
+
+
+def test_a_users_run_waits_for_one_of_roots(tmp_path):
+    """A user's run and root's (the fleet's cron job) took different locks, and ran at once,
+    each measuring the other. Root's run is seen holding its lock in /proc/locks; in a mount
+    namespace of its own, /run is a tmpfs whose bench.sh.lock root holds for 3 s."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("setpriv") is None:
+        pytest.skip("needs root, unshare and setpriv (util-linux)")
+    workdir = private_tmpdir()  # pytest's own tmp dirs are 0700 under root: nobody cannot enter
+    try:
+        workdir.chmod(0o777)
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("BENCH_LOCK_FILE", "XDG_RUNTIME_DIR")
+        }
+        env.update(TMPDIR=str(workdir), HOME=str(workdir))
+        script = (
+            "mount -t tmpfs tmpfs /run || exit 99; : > /run/bench.sh.lock; "
+            "flock /run/bench.sh.lock sleep 3 & "
+            "while flock -n /run/bench.sh.lock true; do :; done; "  # until the holder has it
+            'setpriv --reuid=65534 --regid=65534 --clear-groups bash "$@"'
+        )
+        proc = subprocess.run(
+            ["unshare", "-m", "sh", "-c", script, "sh", str(SCRIPT), *QUICK, "--skip-cpu"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=workdir,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if proc.returncode == 99:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    waited = proc.stderr.index("a bench.sh run as root is running on this machine: waiting")
+    assert waited < proc.stderr.index("the bench.sh run as root has ended: going on")
+    assert proc.stderr.index("the bench.sh run as root has ended") < proc.stderr.index("[1/")
