@@ -49,7 +49,8 @@
 # down.
 #
 # fio's test file (256 MiB with --short, 1 GiB otherwise; always removed, even on Ctrl-C) goes in
-# the first disk-backed directory of $TMPDIR, /var/tmp, $HOME, the current directory (never tmpfs).
+# the first disk-backed directory of $TMPDIR, /var/tmp, $HOME, the current directory, /tmp (never
+# one in RAM: tmpfs, ramfs, zram, an overlay whose upper layer is one of those or out of sight).
 #
 # Scores: score = 100 x metric / reference, references below: a typical 4-core/8-thread 2020
 # desktop scores about 100 in each category; fast hardware scores well above. Clamped to
@@ -73,13 +74,14 @@
 # benchmarks found the token refused or no API at --server; 2 usage error; 3 a requirement is
 # missing (jq, curl, a writable TMPDIR with a few MB free); 4 another bench.sh still ran after
 # 10 minutes (one live run at a time: BENCH_LOCK_FILE, by default /run/bench.sh.lock as root,
-# else in the user's runtime directory); 130, 143, 129 stopped by Ctrl-C, SIGTERM, SIGHUP.
+# else in the user's runtime directory, a user's run waiting for root's too); 130, 143, 129
+# stopped by Ctrl-C, SIGTERM, SIGHUP.
 
 # `sh bench.sh` or `curl ... | sudo sh -s --` would stop at the next line with "Illegal option"
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.2.3"
+readonly BENCH_SCRIPT_VERSION="1.2.4"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated

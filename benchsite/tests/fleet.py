@@ -34,7 +34,7 @@ def make_fleet() -> dict[str, Device]:
     full = HardwareSnapshot.objects.create(
         device=nas,
         captured_at=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
-        bench_script_version="1.2.3",
+        bench_script_version="1.2.4",
         system_vendor="HP",
         system_model="EliteDesk 800 G3",
         chassis_type="Desktop",
@@ -93,7 +93,7 @@ def make_fleet() -> dict[str, Device]:
         device=nas,
         snapshot=full,
         run_at=datetime(2026, 1, 2, 3, 4, 6, 1, tzinfo=UTC),
-        bench_script_version="1.2.3",
+        bench_script_version="1.2.4",
         cpu_score=104.4,
         memory_score=98.6,
         disk_score=134.5,
