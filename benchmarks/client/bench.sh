@@ -50,7 +50,7 @@
 #
 # fio's test file (256 MiB with --short, 1 GiB otherwise; always removed, even on Ctrl-C) goes in
 # the first disk-backed directory of $TMPDIR, /var/tmp, $HOME, the current directory, /tmp (never
-# one in RAM: tmpfs, ramfs, zram, an overlay whose upper layer is one of those or out of sight).
+# one in RAM: tmpfs, ramfs, zram, an overlay whose upper layer is one of those).
 #
 # Scores: score = 100 x metric / reference, references below: a typical 4-core/8-thread 2020
 # desktop scores about 100 in each category; fast hardware scores well above. Clamped to
@@ -1084,8 +1084,8 @@ MOUNTINFO=/proc/self/mountinfo
 dir_in_ram() {
     # dir_in_ram DIR : true, saying why, when what is written in DIR is kept in RAM (tmpfs,
     # ramfs, a zram device, an overlay whose upper layer is one of those: Raspberry Pi OS's
-    # overlay file system, Ubuntu's overlayroot) or where cannot be told (an overlay whose upper
-    # layer is not in sight: a container's, on its host). The mount holding DIR is read in
+    # overlay file system, Ubuntu's overlayroot; an overlay whose upper layer is not in sight is a
+    # container's, on its host's disk, and measured). The mount holding DIR is read in
     # MOUNTINFO, the kernel's table (mount point, type, source, options), as findmnt reads it.
     local d=$1 fstype path mnt=() upper
     fstype=$(stat -f -c %T "$d" 2>/dev/null)
@@ -1115,9 +1115,9 @@ dir_in_ram() {
         overlay)
             upper=${mnt[2]:-}
             [[ -n $upper ]] || return 1     # no upper layer: read-only
-            if [[ ! -d $upper ]]; then
-                printf 'an overlay whose upper layer (%s) is not in sight: where it writes is unknown' "$upper"; return 0
-            fi
+            # not in sight: a container's root, its upper layer on its host's disk (Docker's
+            # overlay2), measured as that disk
+            [[ -d $upper ]] || return 1
             local why
             if why=$(dir_in_ram "$upper"); then printf 'an overlay on %s' "$why"; return 0; fi ;;
     esac
