@@ -2,11 +2,12 @@
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
@@ -23,9 +24,15 @@ SERIES_COLORS = {
     "uncorrectable": "#8e44ad",
     "media errors": "#795548",
 }
+# each series' name where people read it (its points' titles, the legend, the data table)
+SERIES_LABELS = {"global": "global", **{category.name: category.label for category in CATEGORIES}}
 SERIES = ("global", *CATEGORY_NAMES)
 WIDTH, HEIGHT = 900, 280
 LEFT, RIGHT, TOP, BOTTOM = 48, 110, 16, 32
+
+
+def series_label(name: str) -> str:
+    return SERIES_LABELS.get(name, name)
 
 
 def _instant(when: datetime) -> datetime:
@@ -64,23 +71,66 @@ def _nice_ceiling(value: float) -> float:
     return 10 * magnitude
 
 
-def score_history_svg(
+def _value_text(value: float) -> str:
+    """A point's value for people: a count or a temperature as read (7, not 7.0), a score to
+    one decimal."""
+    return (
+        str(value) if isinstance(value, int) and not isinstance(value, bool) else score_text(value)
+    )
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart as a page shows it (benchsite/templates/benchsite/chart.html): its drawing
+    and its data, a table of every point it draws (`table`: the table's head and body) for
+    whoever cannot see the drawing or hover its points. One drawing of no point is nothing to
+    show (false)."""
+
+    svg: SafeString = mark_safe("")  # noqa: S308 (a constant)
+    table: SafeString = mark_safe("")  # noqa: S308 (a constant)
+    label: str = ""
+    points: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.svg)
+
+
+def score_history_svg(points: Sequence[Point | tuple], **options) -> SafeString:
+    """score_history_chart's drawing alone."""
+    return score_history_chart(points, **options).svg
+
+
+def score_history_chart(
     points: Sequence[Point | tuple],
     *,
     markers: Sequence[tuple[datetime, str]] = (),
     series: Sequence[str] = SERIES,
     label: str = "Score history",
     when_label: Callable[[datetime], str] = local_time,
-) -> SafeString:
+) -> Chart:
     """A line per series over time; a dashed vertical marker where the hardware changed; a
-    hollow point, titled with its reasons, for each suspect run.
+    hollow point, titled with its reasons, for each suspect run. Its data table lists the same
+    points, series and markers as it draws.
 
     `points`: Point (or (when, scores[, suspect]) tuples) in any order, placed by their instant;
     None scores leave a gap. `label`: what the chart shows, for whoever cannot see it.
-    `when_label`: a point's time in its title (the admin's local time by default)."""
+    `when_label`: a point's time in its title and its row of the table (the admin's local time
+    by default)."""
     points = sorted((Point(*point) for point in points), key=lambda point: _instant(point.when))
     if not points:
-        return mark_safe("")  # noqa: S308 (a constant)
+        return Chart()
+    whens = [when_label(point.when) for point in points]  # each point's, once
+    markers = sorted(markers, key=lambda marker: _instant(marker[0]))
+    drawn = [name for name in series if any(p.scores.get(name) is not None for p in points)]
+    return Chart(
+        svg=_drawing(points, whens, markers, drawn, label),
+        table=_table(points, whens, markers, drawn),
+        label=label,
+        points=len(points),
+    )
+
+
+def _drawing(points: list[Point], whens: list[str], markers, series, label: str) -> SafeString:
     values = [v for p in points for name in series if (v := p.scores.get(name)) is not None]
     y_max = _nice_ceiling(max(values, default=100.0))
     start, end = _instant(points[0].when), _instant(points[-1].when)
@@ -127,10 +177,10 @@ def score_history_svg(
             '<text x="{}" y="{}" class="bt-axis" text-anchor="end">{}</text>',
             LEFT,
             HEIGHT - 8,
-            _day(points[0].when) if span > 2 * 86400 else when_label(points[0].when),
+            _day(points[0].when) if span > 2 * 86400 else whens[0],
             WIDTH - RIGHT,
             HEIGHT - 8,
-            _day(points[-1].when) if span > 2 * 86400 else when_label(points[-1].when),
+            _day(points[-1].when) if span > 2 * 86400 else whens[-1],
         )
     )
     for when, change in markers:
@@ -144,51 +194,66 @@ def score_history_svg(
                 f"{local_time(when)}: {change}",
             )
         )
-    for index, name in enumerate(series):
-        color = SERIES_COLORS.get(name, "var(--body-fg)")
-        segments, current = [], []
-        for point in points:
-            value = point.scores.get(name)
-            if value is None:
-                if current:
-                    segments.append(current)
-                current = []
-                continue
-            current.append((x(point.when), y(value), point, value))
-        if current:
-            segments.append(current)
-        if not segments:
+    for name in series:
+        parts.extend(_series(name, points, whens, x, y))
+    parts.extend(_legend(series, suspect=any(p.suspect for p in points), markers=bool(markers)))
+    parts.append(mark_safe("</svg>"))  # noqa: S308 (a constant)
+    return mark_safe("".join(parts))  # noqa: S308 (every part escaped by format_html)
+
+
+def _series(name: str, points: list[Point], whens: list[str], x, y) -> list[str]:
+    """A series' lines (broken where it has no value) and points, in its colour; a suspect
+    run's point hollow."""
+    color = SERIES_COLORS.get(name, "var(--body-fg)")
+    width = 3 if name == "global" else 1.6
+    segments, current = [], []
+    for point, when in zip(points, whens, strict=True):
+        value = point.scores.get(name)
+        if value is None:
+            if current:
+                segments.append(current)
+            current = []
             continue
-        width = 3 if name == "global" else 1.6
-        for segment in segments:
-            coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in segment)
+        current.append((x(point.when), y(value), point, value, when))
+    if current:
+        segments.append(current)
+    parts = []
+    for segment in segments:
+        coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py, *_ in segment)
+        parts.append(
+            format_html(
+                '<polyline points="{}" fill="none" style="stroke: {}" stroke-width="{}" '
+                'class="bt-series bt-series-{}"/>',
+                coordinates,
+                color,
+                width,
+                name,
+            )
+        )
+        for px, py, point, value, when in segment:
+            title = f"{series_label(name)} {_value_text(value)} — {when}"
+            if point.suspect:
+                title += f" — suspect: {point.suspect}"
             parts.append(
                 format_html(
-                    '<polyline points="{}" fill="none" style="stroke: {}" stroke-width="{}" '
-                    'class="bt-series bt-series-{}"/>',
-                    coordinates,
+                    '<circle cx="{}" cy="{}" r="{}" style="fill: {}; stroke: {}" class="{}">'
+                    "<title>{}</title></circle>",
+                    _n(px),
+                    _n(py),
+                    (4 if point.suspect else 3.2) if name == "global" else 2.4,
+                    "var(--body-bg)" if point.suspect else color,
                     color,
-                    width,
-                    name,
+                    "bt-point bt-point-suspect" if point.suspect else "bt-point",
+                    title,
                 )
             )
-            for px, py, point, value in segment:
-                title = f"{name} {score_text(value)} — {when_label(point.when)}"
-                if point.suspect:
-                    title += f" — suspect: {point.suspect}"
-                parts.append(
-                    format_html(
-                        '<circle cx="{}" cy="{}" r="{}" style="fill: {}; stroke: {}" class="{}">'
-                        "<title>{}</title></circle>",
-                        _n(px),
-                        _n(py),
-                        (4 if point.suspect else 3.2) if name == "global" else 2.4,
-                        "var(--body-bg)" if point.suspect else color,
-                        color,
-                        "bt-point bt-point-suspect" if point.suspect else "bt-point",
-                        title,
-                    )
-                )
+    return parts
+
+
+def _legend(series: Sequence[str], *, suspect: bool, markers: bool) -> list[str]:
+    """At the drawing's right: each series' line, a hollow point, a hardware change's marker."""
+    parts = []
+    for index, name in enumerate(series):
         legend_y = TOP + 14 + index * 18
         parts.append(
             format_html(
@@ -198,15 +263,15 @@ def score_history_svg(
                 WIDTH - RIGHT + 32,
                 legend_y,
                 legend_y,
-                color,
-                width,
+                SERIES_COLORS.get(name, "var(--body-fg)"),
+                3 if name == "global" else 1.6,
                 WIDTH - RIGHT + 38,
                 legend_y + 4,
-                escape(name),
+                escape(series_label(name)),
             )
         )
     legend_rows = len(series)
-    if any(point.suspect for point in points):
+    if suspect:
         legend_y = TOP + 14 + legend_rows * 18
         legend_rows += 1
         parts.append(
@@ -234,5 +299,57 @@ def score_history_svg(
                 legend_y + 4,
             )
         )
-    parts.append(mark_safe("</svg>"))  # noqa: S308 (a constant)
-    return mark_safe("".join(parts))  # noqa: S308 (every part escaped by format_html)
+    return parts
+
+
+@dataclass
+class _Row:
+    """A row of a chart's data table: a point, or a hardware change at no point's instant."""
+
+    instant: datetime
+    when: str
+    values: list[str]
+    suspect: str = ""
+    changes: list[str] = field(default_factory=list)
+
+
+def _table(points: list[Point], whens: list[str], markers, series) -> SafeString:
+    """The chart's data: a row per point, oldest first as drawn left to right, its time, each
+    series' value ("–" where its line has a gap), whether it is a suspect run and why, and a
+    hardware change marked at its time (in the row of a point of that instant, else in a row
+    of its own)."""
+    rows = [
+        _Row(
+            _instant(p.when), when, [_value_text(p.scores.get(name)) for name in series], p.suspect
+        )
+        for p, when in zip(points, whens, strict=True)
+    ]
+    at: dict[datetime, _Row] = {}
+    for row in rows:
+        at.setdefault(row.instant, row)
+    for when, change in markers:
+        if (row := at.get(_instant(when))) is None:
+            rows.append(row := _Row(_instant(when), local_time(when), ["" for _ in series]))
+        row.changes.append(change)
+    rows.sort(key=lambda row: row.instant)
+    suspect = any(point.suspect for point in points)
+    head = [("bt-num", series_label(name)) for name in series]
+    head += [("bt-wrap", "Suspect run")] if suspect else []
+    head += [("bt-wrap", "Hardware changed")] if markers else []
+    body = []
+    for row in rows:
+        cells = [("bt-num", value) for value in row.values]
+        cells += [("bt-wrap", f"suspect: {row.suspect}" if row.suspect else "")] if suspect else []
+        cells += [("bt-wrap", "; ".join(row.changes))] if markers else []
+        body.append(
+            format_html(
+                '<tr><th scope="row">{}</th>{}</tr>',
+                row.when,
+                format_html_join("", '<td class="{}">{}</td>', cells),
+            )
+        )
+    return format_html(
+        '<thead><tr><th scope="col">Time</th>{}</tr></thead><tbody>{}</tbody>',
+        format_html_join("", '<th scope="col" class="{}">{}</th>', head),
+        mark_safe("".join(body)),  # noqa: S308 (each row by format_html)
+    )

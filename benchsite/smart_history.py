@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from inventory.columns import SMART_COUNTERS, SMART_FIELDS
 
-from .charts import score_history_svg
+from .charts import Chart, score_history_chart
 from .records_admin import local_time
 
 SPANS_SHOWN = 12
@@ -94,7 +94,7 @@ def _spread(readings: list[dict], name: str, unit: str) -> str:
     return f"{low}{unit}" if low == high else f"{low}–{high}{unit}"
 
 
-def _chart(history: list[dict], series: dict[str, str], label: str) -> str:
+def _chart(history: list[dict], series: dict[str, str], label: str) -> Chart:
     """`series` (reading name → its name in the legend) over time, when one of them has two
     readings or more and is not always 0 (a sound disk's counters draw no chart)."""
     drawn = {
@@ -104,7 +104,7 @@ def _chart(history: list[dict], series: dict[str, str], label: str) -> str:
         and (name == "temperature_c" or any(reading[name] for reading in history))
     }
     if not drawn:
-        return ""
+        return Chart()
     points = _worst_of(history, tuple(drawn))
     titles = {
         when: f"{local_time(first)} → {local_time(when)} (the highest of {count} readings)"
@@ -112,7 +112,7 @@ def _chart(history: list[dict], series: dict[str, str], label: str) -> str:
         else local_time(when)
         for when, _, first, count in points
     }
-    return score_history_svg(
+    return score_history_chart(
         [(when, {drawn[name]: v for name, v in values.items()}) for when, values, _, _ in points],
         series=tuple(drawn.values()),
         label=f"{label} over time",

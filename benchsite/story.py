@@ -24,7 +24,7 @@ from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
 
 from .auth import may_view
-from .charts import Point, score_history_svg
+from .charts import Chart, Point, score_history_chart
 from .smart_history import SPANS_SHOWN, smart_disk
 from .templatetags.humanize_scores import validity_reasons
 
@@ -213,7 +213,7 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     story["history_rows"] = story["history"][:HISTORY_ROWS]
     # more runs than the history shows: the whole of them, month by month, with the hardware
     # changes the timeline read (a RAM upgrade three years back, its step in the scores)
-    story["whole_chart"] = ""
+    story["whole_chart"] = Chart()
     if runs and story["history_truncated"]:
         story["whole_chart"] = _monthly_chart(device, story.get("timeline") or [])
     story["open_items"] = insights_selectors.open_items(device.pk) if attention else []
@@ -255,8 +255,8 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     return story
 
 
-def _score_chart(history: list[HistoryRow]):
-    return score_history_svg(
+def _score_chart(history: list[HistoryRow]) -> Chart:
+    return score_history_chart(
         # a category left out of a run's global score (a network measured on loopback, many
         # times a real one) is not drawn: it would flatten every other line
         [
@@ -274,7 +274,7 @@ def _score_chart(history: list[HistoryRow]):
     )
 
 
-def _monthly_chart(device: Device, timeline: list) -> str:
+def _monthly_chart(device: Device, timeline: list) -> Chart:
     """Each month's mean of the device's valid runs, per category and global, a point on its
     first day (the 15th put this month's in the future), a category left out of a run's global
     score (a loopback network) not counted.
@@ -291,7 +291,7 @@ def _monthly_chart(device: Device, timeline: list) -> str:
             if value is not None:
                 sums.setdefault(name, []).append(value)
     if len(months) < 2:
-        return ""
+        return Chart()
     points = [
         (
             timezone.make_aware(datetime(year, month, 1)),
@@ -300,7 +300,7 @@ def _monthly_chart(device: Device, timeline: list) -> str:
         for (year, month), sums in months.items()
     ]
     markers = [(change.at, "; ".join(change.changes)) for change in timeline]
-    return score_history_svg(
+    return score_history_chart(
         points,
         markers=markers,
         label="Score history, month by month",

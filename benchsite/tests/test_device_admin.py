@@ -4,6 +4,7 @@ import copy
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils import timezone
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
 from benchsite.charts import RIGHT, WIDTH, Point, score_history_svg
+from benchsite.records_admin import local_time
 from inventory.history import snapshot_changes
 from inventory.models import Device, HardwareSnapshot
 from inventory.tests.factories import DeviceFactory, SnapshotFactory, TagFactory
@@ -279,7 +281,7 @@ def test_device_page_query_count_is_flat_with_long_histories(
     # the SMART history reads every snapshot's readings (the newest 50 were read), and its
     # chart draws at most 120 points however long the history
     chart = html.split('id="smart-1-temperature"', 1)[1].split("</svg>", 1)[0]
-    titles = re.findall(r"<title>temp\. °C 40\.0 — ([^<]*)</title>", chart)
+    titles = re.findall(r"<title>temp\. °C 40 — ([^<]*)</title>", chart)
     assert len(titles) == 75 and "(the highest of 2 readings)" in titles[0]
 
 
@@ -650,7 +652,8 @@ def test_a_disks_temperature_is_charted_once_it_has_two_readings(admin_client, s
     html = admin_client.get(page).content.decode()
     chart = html.split('id="smart-2-temperature"', 1)[1].split("</svg>", 1)[0]
     titles = re.findall(r"<title>(temp. °C [0-9.]+) —", chart)
-    assert titles == ["temp. °C 41.0", "temp. °C 58.0"]  # with its unit
+    # with its unit, in degrees as read (and as the SMART table says them: not "41.0")
+    assert titles == ["temp. °C 41", "temp. °C 58"]
     # a screen reader hears which disk the chart is of, not "Score history"
     assert 'aria-label="Temperature of /dev/sda in °C over time"' in chart
     # its health the same in both: one row of the table, with the range of its temperatures
@@ -714,7 +717,7 @@ def test_a_disk_dying_slowly_is_told_over_its_whole_life(admin_client, submit, e
     assert earlier[2:5] == ["38–44 °C", "–", "0–21"]
     counters = html.split('id="smart-2-counters"', 1)[1].split("</svg>", 1)[0]
     assert 'aria-label="SMART counters of /dev/sda over time"' in counters
-    assert re.findall(r"<title>reallocated ([0-9.]+) —", counters)[-1] == "57.0"
+    assert re.findall(r"<title>reallocated ([0-9.]+) —", counters)[-1] == "57"  # a count
     # a sound disk's counters, always 0, draw no chart
     assert 'id="smart-1-counters"' not in html
 
@@ -864,3 +867,98 @@ def test_a_run_measured_by_another_test_than_the_run_before_is_marked(admin_clie
 
     marked = re.findall(r"measured another way: ([^<]+)</span>", rows)
     assert marked == ["memory, disk"]  # the newest run's, against the one before; no other
+
+
+def _chart_data(html: str, chart: str) -> tuple[list[str], list[list[str]]]:
+    """The column heads and the rows (each cell's text) of a chart's data table."""
+    table = html.split(f'id="{chart}-data"', 1)[1].split("</table>", 1)[0]
+    head, body = table.split("<tbody>", 1)
+    text = lambda cell: unescape(re.sub(r"<[^>]+>", "", cell))  # noqa: E731
+    rows = [
+        [text(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in body.split("<tr>")[1:]
+    ]
+    return [text(h) for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', head)], rows
+
+
+def _drawn(html: str, chart: str) -> tuple[list[str], list[str]]:
+    """The titles of a chart's points, and of its hardware changes' markers, as drawn."""
+    svg = html.split(f'id="{chart}"', 1)[1].split("</svg>", 1)[0]
+    points = re.findall(r"<(?:circle|path) [^>]*><title>([^<]*)</title>", svg)
+    markers = re.findall(r'<g class="bt-marker">.*?<title>([^<]*)</title>', svg)
+    return [unescape(title) for title in points], [unescape(title) for title in markers]
+
+
+def _assert_the_table_lists_what_is_drawn(html: str, chart: str) -> list[list[str]]:
+    heads, rows = _chart_data(html, chart)
+    points, markers = _drawn(html, chart)
+    series = [head for head in heads[1:] if head not in ("Suspect run", "Hardware changed")]
+    suspect = lambda row: row[len(series) + 1] if "Suspect run" in heads else ""  # noqa: E731
+    listed = [
+        f"{name} {value} — {row[0]}" + (f" — {suspect(row)}" if suspect(row) else "")
+        for row in rows
+        for name, value in zip(series, row[1 : len(series) + 1], strict=True)
+        if value not in ("–", "")
+    ]
+    assert sorted(listed) == sorted(points) and len(points) > 0
+    said = [row[-1] for row in rows if heads[-1] == "Hardware changed" and row[-1]]
+    assert [change.split(": ", 1)[1] for change in markers] == said
+    return rows
+
+
+def test_each_chart_lists_the_points_it_draws_in_a_table(admin_client, submit, example):
+    """A chart's values were only its points' tooltips, a mouse's; the history table shows 20
+    runs of the chart's 100, the month-by-month chart had no table, and the SMART table sums
+    readings up ("35–41 °C · 4 readings"): each chart's data is a table beside it, a click
+    away, of exactly its points (every line's value, a suspect run, a hardware change)."""
+    device = DeviceFactory()
+    now = timezone.now()
+    for i in range(120):
+        BenchmarkFactory(
+            device=device,
+            run_at=now - timezone.timedelta(days=3 * i),
+            latest=(i == 0),
+            global_score=100.0 if i >= 99 else 130.0,
+            validity="suspect" if i == 5 else "valid",
+            validity_reasons=["busy"] if i == 5 else [],
+            snapshot__captured_at=now - timezone.timedelta(days=3 * i),
+            snapshot__ram_total_mb=16384 if i >= 99 else 32768,  # upgraded 99 runs ago
+        )
+
+    html = page(admin_client, device)
+
+    history = html.split('id="score-history"', 1)[1].split("</fieldset>", 1)[0]
+    assert history.count("<summary>Chart data") == 2  # the runs' chart and the months'
+    rows = _assert_the_table_lists_what_is_drawn(html, "score-chart")
+    heads, _ = _chart_data(html, "score-chart")
+    # the factory's runs measure no network nor GPU: no column of dashes
+    assert heads == ["Time", "global", "CPU", "memory", "disk", "Suspect run", "Hardware changed"]
+    assert len(rows) == 100  # the chart's 100 runs, oldest first (the table above shows 20)
+    runs = Benchmark.objects.order_by("-run_at")[:100]
+    assert [row[0] for row in rows] == [local_time(run.run_at) for run in reversed(runs)]
+    assert [row[5] for row in rows if row[5]] == ["suspect: machine busy"] and rows[94][5]
+    assert [row[6] for row in rows if row[6]] == ["RAM 16→32 GB"] and rows[1][6]
+
+    months = _assert_the_table_lists_what_is_drawn(html, "monthly-chart")
+    assert len(months) >= 12 and months[0][0].endswith("(the month's mean)")
+    assert [row[-1] for row in months if row[-1]] == ["RAM 16→32 GB"]
+
+
+def test_a_disks_charts_list_their_points_in_a_table(admin_client, submit, example):
+    disk = example["hardware"]["storage"]["devices"][1]
+    started = timezone.now() - timezone.timedelta(days=3)
+    for day, (temperature, reallocated) in enumerate(((35, 0), (41, 0), (39, 8))):
+        disk.update(temperature_c=temperature, reallocated_sectors=reallocated)
+        at = started + timezone.timedelta(days=day)
+        example["results"]["conditions"] = {"started_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        example["submission_id"] = str(uuid.uuid4())
+        device_id = submit(example).json()["device_id"]
+
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+
+    # the SMART table has them as one row of "35–41 °C · 2 readings", then the one of 8 sectors
+    temperatures = _assert_the_table_lists_what_is_drawn(html, "smart-2-temperature")
+    assert [row[1:] for row in temperatures] == [["35"], ["41"], ["39"]]
+    counters = _assert_the_table_lists_what_is_drawn(html, "smart-2-counters")
+    assert _chart_data(html, "smart-2-counters")[0] == ["Time", "reallocated"]
+    assert [row[1:] for row in counters] == [["0"], ["0"], ["8"]]
