@@ -7,32 +7,18 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.utils import timezone
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from inventory.schema import CATEGORIES, CATEGORY_NAMES
+from inventory.schema import CATEGORY_NAMES
 
+from .chart_styles import legend, line_attributes, series_label, series_style, series_width, shape
 from .records_admin import local_time, score_text
 
-# The categories' colours (inventory/schema.py), as on the dashboard's bars.
-SERIES_COLORS = {
-    "global": "var(--body-loud-color)",
-    **{category.name: category.color for category in CATEGORIES},
-    # a disk's SMART counters (benchsite.smart_history): the worst the reddest
-    "reallocated": "#c9302c",
-    "pending": "#e08e0b",
-    "uncorrectable": "#8e44ad",
-    "media errors": "#795548",
-}
-# each series' name where people read it (its points' titles, the legend, the data table)
-SERIES_LABELS = {"global": "global", **{category.name: category.label for category in CATEGORIES}}
 SERIES = ("global", *CATEGORY_NAMES)
 WIDTH, HEIGHT = 900, 280
-LEFT, RIGHT, TOP, BOTTOM = 48, 110, 16, 32
-
-
-def series_label(name: str) -> str:
-    return SERIES_LABELS.get(name, name)
+# the legend is beside the drawing, in the page (chart_styles.legend): no room kept for it
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 32
 
 
 def _instant(when: datetime) -> datetime:
@@ -81,12 +67,13 @@ def _value_text(value: float) -> str:
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart as a page shows it (benchsite/templates/benchsite/chart.html): its drawing
-    and its data, a table of every point it draws (`table`: the table's head and body) for
-    whoever cannot see the drawing or hover its points. One drawing of no point is nothing to
-    show (false)."""
+    """A chart as a page shows it (benchsite/templates/benchsite/chart.html): its drawing,
+    its legend beside it, and its data, a table of every point it draws (`table`: the table's
+    head and body) for whoever cannot see the drawing or hover its points. One drawing of no
+    point is nothing to show (false)."""
 
     svg: SafeString = mark_safe("")  # noqa: S308 (a constant)
+    legend: SafeString = mark_safe("")  # noqa: S308 (a constant)
     table: SafeString = mark_safe("")  # noqa: S308 (a constant)
     label: str = ""
     points: int = 0
@@ -109,8 +96,8 @@ def score_history_chart(
     when_label: Callable[[datetime], str] = local_time,
 ) -> Chart:
     """A line per series over time; a dashed vertical marker where the hardware changed; a
-    hollow point, titled with its reasons, for each suspect run. Its data table lists the same
-    points, series and markers as it draws.
+    hollow point, titled with its reasons, for each suspect run. Its legend and its data table
+    list the same points, series and markers as it draws.
 
     `points`: Point (or (when, scores[, suspect]) tuples) in any order, placed by their instant;
     None scores leave a gap. `label`: what the chart shows, for whoever cannot see it.
@@ -124,6 +111,7 @@ def score_history_chart(
     drawn = [name for name in series if any(p.scores.get(name) is not None for p in points)]
     return Chart(
         svg=_drawing(points, whens, markers, drawn, label),
+        legend=legend(drawn, suspect=any(p.suspect for p in points), markers=bool(markers)),
         table=_table(points, whens, markers, drawn),
         label=label,
         points=len(points),
@@ -196,16 +184,14 @@ def _drawing(points: list[Point], whens: list[str], markers, series, label: str)
         )
     for name in series:
         parts.extend(_series(name, points, whens, x, y))
-    parts.extend(_legend(series, suspect=any(p.suspect for p in points), markers=bool(markers)))
     parts.append(mark_safe("</svg>"))  # noqa: S308 (a constant)
     return mark_safe("".join(parts))  # noqa: S308 (every part escaped by format_html)
 
 
 def _series(name: str, points: list[Point], whens: list[str], x, y) -> list[str]:
-    """A series' lines (broken where it has no value) and points, in its colour; a suspect
-    run's point hollow."""
-    color = SERIES_COLORS.get(name, "var(--body-fg)")
-    width = 3 if name == "global" else 1.6
+    """A series' lines (broken where it has no value) and points, in its colour, dashes and
+    shape; a suspect run's point hollow."""
+    style, width = series_style(name), series_width(name)
     segments, current = [], []
     for point, when in zip(points, whens, strict=True):
         value = point.scores.get(name)
@@ -218,15 +204,14 @@ def _series(name: str, points: list[Point], whens: list[str], x, y) -> list[str]
     if current:
         segments.append(current)
     parts = []
+    line = line_attributes(style, width)
     for segment in segments:
         coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py, *_ in segment)
         parts.append(
             format_html(
-                '<polyline points="{}" fill="none" style="stroke: {}" stroke-width="{}" '
-                'class="bt-series bt-series-{}"/>',
+                '<polyline points="{}" fill="none" {} class="bt-series bt-series-{}"/>',
                 coordinates,
-                color,
-                width,
+                line,
                 name,
             )
         )
@@ -234,71 +219,18 @@ def _series(name: str, points: list[Point], whens: list[str], x, y) -> list[str]
             title = f"{series_label(name)} {_value_text(value)} — {when}"
             if point.suspect:
                 title += f" — suspect: {point.suspect}"
+            attributes = format_html(
+                'style="fill: {}; stroke: {}" class="{}"',
+                "var(--body-bg)" if point.suspect else style.color,
+                style.color,
+                f"bt-point{' bt-point-suspect' if point.suspect else ''} bt-shape-{style.marker}",
+            )
+            size = (4 if point.suspect else 3.2) if name == "global" else 2.4
             parts.append(
-                format_html(
-                    '<circle cx="{}" cy="{}" r="{}" style="fill: {}; stroke: {}" class="{}">'
-                    "<title>{}</title></circle>",
-                    _n(px),
-                    _n(py),
-                    (4 if point.suspect else 3.2) if name == "global" else 2.4,
-                    "var(--body-bg)" if point.suspect else color,
-                    color,
-                    "bt-point bt-point-suspect" if point.suspect else "bt-point",
-                    title,
+                shape(
+                    style.marker, px, py, size, attributes, format_html("<title>{}</title>", title)
                 )
             )
-    return parts
-
-
-def _legend(series: Sequence[str], *, suspect: bool, markers: bool) -> list[str]:
-    """At the drawing's right: each series' line, a hollow point, a hardware change's marker."""
-    parts = []
-    for index, name in enumerate(series):
-        legend_y = TOP + 14 + index * 18
-        parts.append(
-            format_html(
-                '<line x1="{}" x2="{}" y1="{}" y2="{}" style="stroke: {}" stroke-width="{}"/>'
-                '<text x="{}" y="{}" class="bt-legend">{}</text>',
-                WIDTH - RIGHT + 12,
-                WIDTH - RIGHT + 32,
-                legend_y,
-                legend_y,
-                SERIES_COLORS.get(name, "var(--body-fg)"),
-                3 if name == "global" else 1.6,
-                WIDTH - RIGHT + 38,
-                legend_y + 4,
-                escape(series_label(name)),
-            )
-        )
-    legend_rows = len(series)
-    if suspect:
-        legend_y = TOP + 14 + legend_rows * 18
-        legend_rows += 1
-        parts.append(
-            format_html(
-                '<circle cx="{}" cy="{}" r="4" style="fill: var(--body-bg); '
-                'stroke: var(--body-loud-color)"/>'
-                '<text x="{}" y="{}" class="bt-legend">suspect run</text>',
-                WIDTH - RIGHT + 22,
-                legend_y,
-                WIDTH - RIGHT + 38,
-                legend_y + 4,
-            )
-        )
-    if markers:
-        legend_y = TOP + 14 + legend_rows * 18
-        parts.append(
-            format_html(
-                '<g class="bt-marker"><line x1="{}" x2="{}" y1="{}" y2="{}"/></g>'
-                '<text x="{}" y="{}" class="bt-legend">hw changed</text>',
-                WIDTH - RIGHT + 22,
-                WIDTH - RIGHT + 22,
-                legend_y - 7,
-                legend_y + 7,
-                WIDTH - RIGHT + 38,
-                legend_y + 4,
-            )
-        )
     return parts
 
 

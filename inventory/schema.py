@@ -317,7 +317,10 @@ class Conditions(Section):
 
 @dataclass(frozen=True)
 class Category:
-    """A score category: its key in `results`, weight in the global score, label and colour."""
+    """A score category: its key in `results`, weight in the global score, label, and how the
+    charts draw it: colour, and the dash pattern of its line and the shape of its points, which
+    tell the lines apart without their colours (an SVG stroke-dasharray; a shape of
+    benchsite.chart_styles)."""
 
     name: str
     label: str
@@ -325,15 +328,27 @@ class Category:
     color: str
     result: type[CategoryResult]
     max_cv_pct: float = 5.0  # a noisier run is suspect (VALIDITY_MAX_CV_PCT)
+    dash: str = ""
+    marker: str = "circle"
 
 
-# The order is the order of every table, chart legend and export column.
+# The order is the order of every table, chart legend and export column; the global score's
+# line is solid, with round points.
 CATEGORIES: tuple[Category, ...] = (
-    Category("cpu", "CPU", 0.30, "#4e79a7", CpuResult),
-    Category("memory", "memory", 0.20, "#59a14f", MemoryResult),
-    Category("disk", "disk", 0.25, "#d37216", DiskResult),  # 3:1 on white, for the charts
-    Category("network", "network", 0.15, "#b07aa1", NetworkResult, max_cv_pct=15.0),
-    Category("gpu", "GPU", 0.10, "#e15759", GpuResult),
+    Category("cpu", "CPU", 0.30, "#4e79a7", CpuResult, dash="9 4", marker="square"),
+    Category("memory", "memory", 0.20, "#59a14f", MemoryResult, dash="2 3", marker="triangle"),
+    Category("disk", "disk", 0.25, "#d37216", DiskResult, dash="9 3 2 3", marker="diamond"),
+    Category(
+        "network",
+        "network",
+        0.15,
+        "#b07aa1",
+        NetworkResult,
+        max_cv_pct=15.0,
+        dash="9 3 2 3 2 3",
+        marker="triangle-down",
+    ),
+    Category("gpu", "GPU", 0.10, "#e15759", GpuResult, dash="4 3", marker="plus"),
 )
 CATEGORY_NAMES: tuple[str, ...] = tuple(category.name for category in CATEGORIES)
 

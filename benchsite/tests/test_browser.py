@@ -259,9 +259,15 @@ def test_on_a_phone_a_chart_keeps_a_readable_size_in_its_own_box(browser, server
     with logged_in(browser, server, width=390, height=844) as page:
         page.click("#ranking >> text=fast-box")
         page.wait_for_selector("#score-history svg")
-        chart = page.locator("#score-history svg").bounding_box()
+        chart = page.locator("#score-history .bt-chart").bounding_box()
         assert chart["width"] >= 640  # its 11 px text drawn at 8 px, not 5
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # its legend, at the drawing's right, was cut off there: it is under it, whole
+        legend = page.locator("#score-history .bt-chart-legend li").all()
+        assert len(legend) >= 6  # the global score and the five categories
+        for item in legend:
+            box = item.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, item.inner_text()
         shot(page, "device-chart-390")
 
 

@@ -15,6 +15,7 @@ from benchsite.charts import RIGHT, WIDTH, Point, score_history_svg
 from benchsite.records_admin import local_time
 from inventory.history import snapshot_changes
 from inventory.models import Device, HardwareSnapshot
+from inventory.schema import CATEGORIES
 from inventory.tests.factories import DeviceFactory, SnapshotFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -962,3 +963,37 @@ def test_a_disks_charts_list_their_points_in_a_table(admin_client, submit, examp
     counters = _assert_the_table_lists_what_is_drawn(html, "smart-2-counters")
     assert _chart_data(html, "smart-2-counters")[0] == ["Time", "reallocated"]
     assert [row[1:] for row in counters] == [["0"], ["0"], ["8"]]
+
+
+def test_each_line_of_a_chart_is_told_apart_without_its_colour(admin_client, upgraded):
+    """Colour alone told the lines apart, and the CPU's hid under the global score's: each line
+    has its dashes and its points their shape, its category's (inventory/schema.py), and the
+    legend shows them, beside the chart (in it, at its right, a phone cut it off)."""
+    device, _, _ = upgraded
+    svg, after = page(admin_client, device).split('id="score-chart"', 1)[1].split("</svg>", 1)
+    lines = re.findall(
+        r'<polyline [^>]*?stroke-width="[^"]*"(?: stroke-dasharray="([^"]*)")? '
+        r'class="bt-series bt-series-(\w+)"',
+        svg,
+    )
+    # each series' points, by the label its titles begin with
+    shapes = {
+        label: shape
+        for shape, label in re.findall(r'class="bt-point bt-shape-([\w-]+)"><title>(\S+) ', svg)
+    }
+    labels = {"global": "global", **{c.name: c.label for c in CATEGORIES}}
+    drawn = [(labels[name], dash, shapes[labels[name]]) for dash, name in lines]
+    expected = [("global", "", "circle"), *((c.label, c.dash, c.marker) for c in CATEGORIES)]
+    assert drawn == expected
+    assert len({dash for _, dash, _ in drawn}) == len({shape for *_, shape in drawn}) == 6
+
+    legend = after.split('<ul class="bt-chart-legend">', 1)[1].split("</ul>", 1)[0]
+    keyed = [
+        (
+            re.sub(r"<[^>]+>", "", item).strip(),
+            (re.findall(r'stroke-dasharray="([^"]*)"', item) or [""])[0],
+            re.search(r"bt-shape-([\w-]+)", item)[1],
+        )
+        for item in re.findall(r"<li>(.*?)</li>", legend)[: len(expected)]
+    ]
+    assert keyed == expected
