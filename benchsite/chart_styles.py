@@ -3,7 +3,8 @@ its points, the same in a chart and in its legend. Colour alone told the lines a
 CPU's hid under the global score's; a series' dashes and shapes say which it is without it.
 
 The score categories' are declared with them (inventory/schema.py CATEGORIES); the global
-score's and a disk's SMART counters' here."""
+score's and a disk's SMART counters' here. Every colour is 3:1 or more on the admin's white and
+on its dark mode's #121212 (WCAG's non-text contrast)."""
 
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -26,9 +27,9 @@ SERIES_STYLES: dict[str, SeriesStyle] = {
     **{c.name: SeriesStyle(c.color, c.dash, c.marker, c.label) for c in CATEGORIES},
     # a disk's SMART counters (benchsite.smart_history): the worst the reddest
     "reallocated": SeriesStyle("#c9302c", "", "square"),
-    "pending": SeriesStyle("#e08e0b", "9 4", "triangle"),
+    "pending": SeriesStyle("#b8730a", "9 4", "triangle"),
     "uncorrectable": SeriesStyle("#8e44ad", "2 3", "diamond"),
-    "media errors": SeriesStyle("#795548", "9 3 2 3", "triangle-down"),
+    "media errors": SeriesStyle("#8d6e63", "9 3 2 3", "triangle-down"),
 }
 _PLAIN = SeriesStyle("var(--body-fg)")  # a series of its own (a disk's temperature)
 

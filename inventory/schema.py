@@ -332,8 +332,9 @@ class Category:
     marker: str = "circle"
 
 
-# The order is the order of every table, chart legend and export column; the global score's
-# line is solid, with round points.
+# The order is the order of every table, chart legend and export column. The colours are 3:1 or
+# more on the admin's white and on its dark mode's #121212 (a chart's lines and points); the
+# global score's line is solid, with round points.
 CATEGORIES: tuple[Category, ...] = (
     Category("cpu", "CPU", 0.30, "#4e79a7", CpuResult, dash="9 4", marker="square"),
     Category("memory", "memory", 0.20, "#59a14f", MemoryResult, dash="2 3", marker="triangle"),

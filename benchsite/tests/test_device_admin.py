@@ -5,6 +5,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -997,3 +998,43 @@ def test_each_line_of_a_chart_is_told_apart_without_its_colour(admin_client, upg
         for item in re.findall(r"<li>(.*?)</li>", legend)[: len(expected)]
     ]
     assert keyed == expected
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG's contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_charts_lines_and_marks_stand_out_on_light_and_dark(admin_client, submit, example):
+    """Under 3:1, a line or a mark is hard to see: the hardware change's yellow marker was
+    1.37:1 on white, the pending sectors' amber 2.61:1, the media errors' brown 2.86:1 on the
+    dark mode's #121212."""
+    disk = example["hardware"]["storage"]["devices"][0]  # an NVMe disk: it counts media errors
+    for n in range(2):
+        disk.update(reallocated_sectors=n, pending_sectors=n, offline_uncorrectable=n)
+        disk.update(media_errors=n)
+        example["submission_id"] = str(uuid.uuid4())
+        device_id = submit(example).json()["device_id"]
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+    css = (Path(__file__).parents[1] / "static/benchsite/admin.css").read_text()
+
+    charts = "".join(re.findall(r'<svg class="bt-chart".*?</svg>', html, re.S))
+    assert "media errors" in charts and "pending" in charts
+    colours = set(re.findall(r"(?:stroke|fill): (#[0-9a-f]{6})", charts))
+    # the hardware changes' marker, as admin.css draws it
+    stroke = re.search(r"\.bt-marker line \{ stroke: ([^;]+);", css)[1]
+    if variable := re.fullmatch(r"var\((--[\w-]+)\)", stroke):
+        stroke = re.search(rf"{variable[1]}: ([^;]+);", css)
+        stroke = stroke and stroke[1]
+    colours.add(stroke)
+    assert len(colours) >= 5 + 4 + 1  # the categories', the SMART counters', the marker's
+    for background in ("#ffffff", "#121212"):  # the admin's light and dark pages
+        faint = {c: round(_contrast(c, background), 2) for c in colours if c and c[:1] == "#"}
+        assert len(faint) == len(colours) and min(faint.values()) >= 3, (background, faint)
