@@ -5,6 +5,7 @@ import functools
 import re
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.db import models
@@ -153,3 +154,16 @@ class RecordAdmin(LinksItMayOpen, admin.ModelAdmin):
             context = {"preserved_filters": self.get_preserved_filters(request), "opts": opts}
             return HttpResponseRedirect(add_preserved_filters(context, url))
         return response
+
+
+class NamedRowsFormSet(forms.BaseInlineFormSet):
+    """A tabular inline whose controls are each named by their column and their row ("Title,
+    new document", "Delete, Service manual"): the table's head names none of them, and a
+    screen reader read "edit text", "combo box", "checkbox" with nothing to tell them apart."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)  # the Delete box too
+        row = str(form.instance) if form.instance.pk else f"new {self.model._meta.verbose_name}"
+        for name, field in form.fields.items():
+            if not field.widget.is_hidden:  # its column's head, as the bound field says it
+                field.widget.attrs.setdefault("aria-label", f"{form[name].label}, {row}")

@@ -11,14 +11,13 @@ from contextlib import suppress
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from benchsite.records_admin import LinksItMayOpen
+from benchsite.records_admin import LinksItMayOpen, NamedRowsFormSet
 
 from . import services, storage
 from .models import Document
@@ -68,7 +67,7 @@ class DocumentForm(forms.ModelForm):
         return upload
 
 
-class DocumentFormSet(BaseInlineFormSet):
+class DocumentFormSet(NamedRowsFormSet):
     """The device page's documents, written through the services like the API's.
 
     A document exists only with its stored file, so rows are saved as the admin commits them.

@@ -6,13 +6,12 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
 from benchsite.auth import may_view
 from benchsite.pagination import KeysFirstPaginator
-from benchsite.records_admin import RecordAdmin, cpu_model_cell
+from benchsite.records_admin import NamedRowsFormSet, RecordAdmin, cpu_model_cell
 
 from . import services
 from .history import size_mb
@@ -20,7 +19,7 @@ from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .validators import LinkURLValidator
 
 
-class ManufacturerLinkFormSet(BaseInlineFormSet):
+class ManufacturerLinkFormSet(NamedRowsFormSet):
     """The device page's links, written through the link services like the API's."""
 
     def save_new(self, form, commit=True):

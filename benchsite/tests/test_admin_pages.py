@@ -259,3 +259,52 @@ def test_a_devices_delete_page_lists_what_goes_and_says_its_files_go_too(admin_c
         assert "The files of their 1 document(s), deleted from the storage" in page
         assert "invoice.txt" in page
     assert Device.objects.filter(pk=device.pk).exists()  # asked, not done
+
+
+def _unnamed_controls(page: str) -> list[str]:
+    """The form controls a person fills in that nothing names: no <label for> and no aria-label
+    (what axe's `label` and `select-name` rules find)."""
+    labelled = set(re.findall(r'<label[^>]* for="([^"]+)"', page))
+    controls = re.findall(r"<(?:input|select|textarea)\b[^>]*>", page)
+    return [
+        control
+        for control in controls
+        if not re.search(r'type="(?:hidden|submit|button)"', control)
+        and "aria-label=" not in control
+        and re.search(r'id="([^"]+)"', control)[1] not in labelled
+    ]
+
+
+def test_the_device_pages_links_and_documents_name_each_control_by_column_and_row(
+    admin_client, data
+):
+    """The tabular inlines' controls had no name: a screen reader read "edit text", "combo
+    box", "checkbox" down the documents' and links' rows."""
+    from documents.models import Document
+    from inventory.models import ManufacturerLink
+
+    link = ManufacturerLink.objects.get()
+    Document.objects.create(  # its row alone: the page reads no file
+        device=link.device, title="Service manual", original_filename="manual.pdf", size_bytes=9
+    )
+    page = admin_client.get(reverse("admin:inventory_device_change", args=(link.device_id,)))
+    page = page.content.decode()
+
+    inlines = page.split('id="links-group"', 1)[1].split('id="snapshots"', 1)[0]
+    assert _unnamed_controls(inlines) == []
+    named = {
+        re.search(r'id="id_([^"]+)"', control)[1]: re.search(r'aria-label="([^"]+)"', control)[1]
+        for control in re.findall(r"<(?:input|select)\b[^>]*aria-label[^>]*>", inlines)
+        if "__prefix__" not in control  # a row the page adds: "new document" too
+    }
+    assert named == {
+        "links-0-label": f"Label, {link.label}",
+        "links-0-url": f"URL, {link.label}",
+        "links-0-DELETE": f"Delete, {link.label}",
+        "documents-0-doc_type": "Type, Service manual",
+        "documents-0-title": "Title, Service manual",
+        "documents-0-DELETE": "Delete, Service manual",
+        "documents-1-file": "File, new document",
+        "documents-1-doc_type": "Type, new document",
+        "documents-1-title": "Title, new document",
+    }
