@@ -54,6 +54,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
         revoked = obj is not None and obj.revoked_at is not None
         return request.user.is_active and request.user.is_superuser and not revoked
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "expires_at":
+            # the admin's date and time boxes, each said only by the text before it ("Date:")
+            date, time = field.widget.widgets
+            date.attrs["aria-label"], time.attrs["aria-label"] = "Expiry date", "Expiry time"
+        return field
+
     def get_urls(self):
         revoke = path(
             "<path:object_id>/revoke/",

@@ -154,7 +154,14 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         if db_field.name == "tags":
             # the field finds tags, it does not make them: typing a new one found nothing
             kwargs["help_text"] = "Type to find a tag; a new tag: the + beside the field."
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "tags":
+            # the name of the search box Select2 makes for it (benchsite/search_names.js)
+            field.widget.attrs["data-search-label"] = "Find a tag"
+        return field
+
+    class Media:
+        js = ("benchsite/search_names.js",)
 
     # the hardware (the CPU model's column, a search by a serial or an address) is shown to who
     # may view it, as the device page shows it

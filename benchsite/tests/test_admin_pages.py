@@ -308,3 +308,22 @@ def test_the_device_pages_links_and_documents_name_each_control_by_column_and_ro
         "documents-1-doc_type": "Type, new document",
         "documents-1-title": "Title, new document",
     }
+
+
+def test_a_new_tokens_expiry_and_a_devices_tag_search_are_named(admin_client, data):
+    """The expiry's date and time boxes were said only by "Date:" and "Time:" beside them, and
+    the tags' search box, which Select2 makes in the page, by nothing."""
+    form = admin_client.get(reverse("admin:benchsite_apitoken_add")).content.decode()
+    form = form.split('id="apitoken_form"', 1)[1].split("</form>", 1)[0]
+    assert _unnamed_controls(form) == []
+    assert re.search(r'<input [^>]*aria-label="Expiry date"[^>]*id="id_expires_at_0"', form)
+    assert re.search(r'<input [^>]*aria-label="Expiry time"[^>]*id="id_expires_at_1"', form)
+
+    from inventory.models import Device
+
+    device = Device.objects.get(hostname="elitedesk-800g3")
+    page = admin_client.get(reverse("admin:inventory_device_change", args=(device.pk,)))
+    page = page.content.decode()
+    tags = re.search(r'<select name="tags"[^>]*>', page)[0]
+    assert 'data-search-label="Find a tag"' in tags  # the name search_names.js gives its box
+    assert "benchsite/search_names.js" in page

@@ -286,6 +286,9 @@ def test_two_snapshots_are_compared_from_the_device_page(page):
 def test_a_link_is_added_from_the_device_page(page, server):
     page.click("#ranking >> text=middle-box")
     page.wait_for_selector("#hardware")
+    # the tags' search box, which Select2 makes in the page, is named (search_names.js)
+    search = page.locator("#id_tags ~ .select2 .select2-search__field")
+    sync_api.expect(search).to_have_attribute("aria-label", "Find a tag")
     page.click("#links-group .add-row a")
     page.fill("#id_links-0-label", "BIOS updates")
     page.fill("#id_links-0-url", "https://support.hp.com/drivers")
