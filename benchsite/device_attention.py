@@ -23,6 +23,11 @@ def with_attention(queryset: QuerySet, request) -> QuerySet:
     )
 
 
+# the mark of each severity, told apart by its shape as well as its colour (red, amber): the
+# same "!" in both said "critical" only in red
+MARKS = {Severity.CRITICAL: "!!", Severity.WARNING: "!"}
+
+
 @admin.display(description="hostname", ordering="hostname")
 def hostname_marked(device) -> str:
     """The hostname, and a mark of its worst open item (inside the link to its page, where
@@ -31,11 +36,12 @@ def hostname_marked(device) -> str:
     if not severity:
         return device.hostname
     return format_html(
-        '{} <span class="bt-badge bt-{}" title="{}"><span aria-hidden="true">!</span>'
+        '{} <span class="bt-badge bt-{}" title="{}"><span aria-hidden="true">{}</span>'
         '<span class="visually-hidden">needs attention: {}</span></span>',
         device.hostname,
         severity,
         f"needs attention ({severity}): its page lists what",
+        MARKS.get(severity, "!"),
         severity,
     )
 

@@ -126,6 +126,25 @@ def test_the_device_list_marks_and_filters_the_machines_that_need_attention(
         assert sorted(d.hostname for d in listed.context["cl"].result_list) == hosts, value
 
 
+def test_the_device_lists_mark_of_a_critical_item_is_not_a_warnings_in_another_colour(
+    admin_client, run
+):
+    """Both marks were a "!", red for a critical item, amber for a warning: without the
+    colours they read alike."""
+    run("nas", disks=[disk(smart_health="FAILED")])  # critical
+    run("desk", disks=[disk(smart_health="PASSED", temperature_c=65)])  # warning
+
+    page = admin_client.get("/admin/inventory/device/").content.decode()
+
+    marks = {
+        host: re.search(r'<span aria-hidden="true">([^<]+)</span>', page.split(f">{host} ", 1)[1])[
+            1
+        ]
+        for host in ("nas", "desk")
+    }
+    assert marks == {"nas": "!!", "desk": "!"}
+
+
 def test_each_acknowledge_button_of_the_device_page_names_its_item(admin_client, run):
     """Four buttons all read "Acknowledge" to a screen reader: which item each closes was
     seen only by looking."""
