@@ -1,5 +1,8 @@
 """Machines side by side: GET /api/compare and the admin's Compare selected."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.utils import timezone
 
@@ -83,7 +86,8 @@ def test_machines_that_differ_in_threads_only_differ_in_threads(api, admin_clien
     html = admin_client.get(f"/admin/inventory/device/compare/?devices={smt.pk},{nosmt.pk}")
     row = html.content.decode().split('data-row="cores"', 1)[1].split("</tr>", 1)[0]
     said = '<span class="visually-hidden"> (differs from the first machine)</span>'
-    assert f'<td>4 / 8</td><td class="bt-differs">4 / 4{said}</td>' in row
+    mark = '<span class="bt-differs-mark" aria-hidden="true">≠</span> '
+    assert f'<td>4 / 8</td><td class="bt-differs">{mark}4 / 4{said}</td>' in row
 
 
 def test_disks_are_compared_by_model_and_a_disk_without_one_is_left_out(api):
@@ -184,7 +188,8 @@ def test_admin_compare_page_marks_the_best_and_the_differences(admin_client):
     cpu = html.split('data-row="cpu_model"', 1)[1].split("</tr>", 1)[0]
     # the first machine is the reference; a model is shortened, whole in its tooltip
     assert '<td><span title="Intel Celeron N5105">Intel Celeron N5105</span></td>' in cpu
-    assert '<td class="bt-differs"><span title="AMD Ryzen 5 5600G">' in cpu
+    mark = '<span class="bt-differs-mark" aria-hidden="true">≠</span>'
+    assert f'<td class="bt-differs">{mark} <span title="AMD Ryzen 5 5600G">' in cpu
     ram = html.split('data-row="ram_total_mb"', 1)[1].split("</tr>", 1)[0]
     assert "bt-differs" not in ram and ram.count("32 GB") == 2
 
@@ -274,3 +279,21 @@ def test_the_admin_compare_page_says_what_is_wrong_with_its_devices(admin_client
     # back on the device list, in the admin, with the reason
     assert response.redirect_chain and response.status_code == 200
     assert message in response.content.decode()
+
+
+def test_a_value_that_differs_is_told_by_more_than_its_highlight(admin_client):
+    """The pale yellow highlight that says a value differs from the first machine's is 1.03:1
+    on white (and hardly more in the dark theme): it is bold, edged and marked "≠" too, as the
+    key above the table shows it."""
+    a, b = machine("fast"), machine("slow", cpu="Intel Celeron N5105")
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={a.pk},{b.pk}").content
+    html = html.decode()
+
+    key = html.split('class="bt-key"', 1)[1].split("</p>", 1)[0]
+    mark = '<span class="bt-differs-mark" aria-hidden="true">≠</span>'
+    assert f'<span class="bt-differs-sample">{mark} highlighted</span>' in key
+    cpu = html.split('data-row="cpu_model"', 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r'<td class="bt-differs">(.{0,80})', cpu)[0].startswith(mark)
+    css = (Path(__file__).parents[1] / "static/benchsite/admin.css").read_text()
+    rule = re.search(r"\.bt-fleet-compare td\.bt-differs, \.bt-differs-sample \{([^}]*)\}", css)[1]
+    assert "font-weight: 600" in rule and "inset 3px 0 0 var(--bt-differs-edge)" in rule
