@@ -54,13 +54,18 @@ def reasons_text(reasons) -> str:
 
 def badge(validity: str, reasons=()) -> str:
     """A suspect run's badge with its reasons, the same wherever runs are listed (the run is
-    trusted otherwise: no badge). Styled by benchsite/static/benchsite/admin.css."""
+    trusted otherwise: no badge), and what to do about them: in its tooltip, and after it for
+    a screen reader (a tooltip is a mouse's: the keyboard never showed it). Styled by
+    benchsite/static/benchsite/admin.css."""
     if validity != SUSPECT:
         return ""
     why = reasons_text(reasons) or "suspect"
-    title = f"Not trusted: {why}. {advice(reasons)}".strip()
+    said = advice(reasons)
     return format_html(
-        '<span class="bt-badge bt-suspect" title="{}">suspect: {}</span>', title, why
+        '<span class="bt-badge bt-suspect" title="{}">suspect: {}</span>{}',
+        f"Not trusted: {why}. {said}".strip(),
+        why,
+        format_html('<span class="visually-hidden"> ({})</span>', said) if said else "",
     )
 
 

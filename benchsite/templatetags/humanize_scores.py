@@ -32,11 +32,21 @@ def not_counted_reason() -> str:
     return NOT_COUNTED
 
 
+# what a score left out of the global score says after it: why, in a word (its tooltip and a
+# screen reader say the rest)
+LOOPBACK = " (loopback)"
+
+
 @register.simple_tag
-def uncounted(value, suffix="") -> str:
-    """A score its run left out of the global score: greyed, the reason in its tooltip."""
+def uncounted(value, suffix=LOOPBACK) -> str:
+    """A score its run left out of the global score: greyed, said "(loopback)", the reason in
+    its tooltip and, for a screen reader, after it."""
     return format_html(
-        '<span class="bt-skipped" title="{}">{}{}</span>', NOT_COUNTED, score(value), suffix
+        '<span class="bt-skipped" title="{}">{}{}<span class="visually-hidden">: {}</span></span>',
+        NOT_COUNTED,
+        score(value),
+        suffix,
+        "not in the global score",
     )
 
 
@@ -58,13 +68,16 @@ def partial_global(scores, excluded=()) -> str:
     if not missing:
         return ""
     counted, total = len(CATEGORIES) - len(missing), len(CATEGORIES)
+    lacks = f"{', '.join(c.label for c in missing)} not counted"
+    # which categories it lacks, in its tooltip and, for a screen reader, after it
     return format_html(
-        '<abbr class="bt-partial" title="{}">{} of {}</abbr>',
+        '<abbr class="bt-partial" title="{}">{} of {}</abbr><span class="visually-hidden">: {}'
+        "</span>",
         f"a global score of {counted} of {total} categories, weighted among themselves: "
-        f"{', '.join(c.label for c in missing)} not counted (not measured, measured on "
-        "loopback, or weighted 0 by SCORE_WEIGHTS)",
+        f"{lacks} (not measured, measured on loopback, or weighted 0 by SCORE_WEIGHTS)",
         counted,
         total,
+        lacks,
     )
 
 
