@@ -127,6 +127,11 @@ def shot(page, name):
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def underlined(link) -> bool:
+    """Whether a link is underlined: in a sentence, its colour alone did not tell it."""
+    return link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
+
+
 def test_dashboard_ranks_the_fleet_and_offers_the_command(page, server):
     rows = page.locator("#ranking tbody tr")
     assert [rows.nth(i).get_attribute("data-hostname") for i in range(rows.count())] == [
@@ -165,6 +170,8 @@ def test_a_failing_disk_is_seen_first_on_the_dashboard(page):
     )
     middle = page.locator('#ranking tr[data-hostname="middle-box"]').inner_text()
     assert "newer run not counted: CPU throttled, machine busy" in middle
+    # a link in a sentence is underlined: the item's machine, "All devices"
+    assert underlined(first.locator("a")) and underlined(page.locator(".bt-more a").first)
 
 
 def test_the_device_page_tells_what_needs_attention(page):
@@ -207,6 +214,8 @@ def test_device_page_tells_the_machines_story(page):
     assert "PASSED" in page.locator("#disks").inner_text()
     assert page.locator("#score-history svg polyline").count() >= 6
     assert "changed: RAM 64→128 GB" in page.locator("#history").inner_text()
+    assert underlined(page.locator("#history td:first-child > a").first)
+    assert underlined(page.locator("#snapshots .help a"))  # "Compare any two"
     # a disk's temperature chart, drawn smaller than its 900 × 280 units: its text still
     # reads at 10 px or more (11 units came out as 8 px; UX audit), its unit said
     chart = page.locator("#smart-1-temperature svg")

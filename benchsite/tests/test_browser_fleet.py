@@ -23,6 +23,7 @@ from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
     post,
     shot,
     sync_api,
+    underlined,
 )
 
 pytestmark = [pytest.mark.live, engine_independent]  # pages render alike on either database
@@ -334,6 +335,7 @@ def test_two_machines_compared_side_by_side(page, server):
     assert differs.count() == 1
     # said in words too, for whoever does not see the highlight
     assert "(differs from the first machine)" in differs.text_content()
+    assert underlined(page.locator(".bt-key a"))  # "as JSON", in the key's sentence
     shot(page, "compare-2")
 
 
@@ -404,6 +406,7 @@ def test_import_csv_previews_then_applies(page, server, tmp_path):
     )
     page.goto(f"{server.url}/admin/inventory/device/")
     page.click("#import-csv")
+    assert underlined(page.locator("#import-start a"))  # "download every device as CSV"
     page.set_input_files("input[type=file]", str(spreadsheet))
     page.click("#import-upload input[type=submit]")
     page.wait_for_selector("#import-preview")
