@@ -153,7 +153,9 @@ class HardwareSnapshotAdmin(RecordAdmin):
 @admin.register(ManufacturerLink)
 class ManufacturerLinkAdmin(admin.ModelAdmin):
     list_display = ("label", "device", "link", "updated_at")
-    list_filter = ("device__location", "updated_at")
+    # a device without a location is "(none)", as the device list's filter says it (Django's
+    # choice for it was an empty link)
+    list_filter = (("device__location", BlankNamedFilter), "updated_at")
     search_fields = ("label", "url", "device__hostname")
     list_select_related = ("device",)
     autocomplete_fields = ("device",)

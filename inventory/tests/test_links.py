@@ -1,5 +1,7 @@
 """Manufacturer links: the services, and the admin writing through them."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -241,6 +243,20 @@ def test_the_link_changelist_searches_filters_and_pins_its_queries(
     assert admin_client.get(url, {"q": "node-2"}).context["cl"].result_count == 1
     response = admin_client.get(url, {"device__location": "Rack A"})
     assert response.context["cl"].result_count == 3
+
+
+def test_the_link_changelists_location_filter_names_a_blank_location(admin_client):
+    """A device with no location made the filter's choice an empty link: a screen reader read
+    "link", and nobody saw one (axe: link-name)."""
+    LinkFactory(device__location="Rack A")
+    LinkFactory(device__location="")
+    url = reverse("admin:inventory_manufacturerlink_changelist")
+
+    html = admin_client.get(url).content.decode()
+
+    choices = re.findall(r'<a href="\?device__location=([^"&]*)"[^>]*>([^<]*)</a>', html)
+    assert sorted(choices) == [("", "(none)"), ("Rack+A", "Rack A")]
+    assert admin_client.get(url, {"device__location": ""}).context["cl"].result_count == 1
 
 
 def test_the_link_changelist_makes_a_lan_hosts_link_clickable(admin_client):
