@@ -1038,3 +1038,31 @@ def test_a_charts_lines_and_marks_stand_out_on_light_and_dark(admin_client, subm
     for background in ("#ffffff", "#121212"):  # the admin's light and dark pages
         faint = {c: round(_contrast(c, background), 2) for c in colours if c and c[:1] == "#"}
         assert len(faint) == len(colours) and min(faint.values()) >= 3, (background, faint)
+
+
+def test_each_box_that_scrolls_on_a_phone_is_named_and_reached_by_the_keyboard(
+    admin_client, upgraded
+):
+    """On a narrow screen a chart and the tables without a link scroll in their own box,
+    which a keyboard could not reach to scroll, nor a screen reader name (axe:
+    scrollable-region-focusable)."""
+    device, _, second = upgraded
+    html = page(admin_client, device)
+
+    charts = re.findall(r'<div class="bt-chart-wrap"[^>]*>', html)
+    assert len(charts) == 3  # the scores', two disks' temperatures
+    for chart in charts:
+        assert 'tabindex="0" role="region" aria-label="Chart: ' in chart, chart
+    tables = {
+        name: re.search(rf'<table [^>]*id="{name}"[^>]*>', html)[0]
+        for name in ("dimms", "disks", "smart-1", "partitions", "interfaces")
+    }
+    for name, table in tables.items():
+        # a table still (a region it would not be), named by its aria-label or its caption
+        assert 'tabindex="0"' in table and "role=" not in table, name
+        caption = html.split(table, 1)[1].lstrip().startswith("<caption>")
+        assert 'aria-label="' in table or caption, name
+
+    compare = f"/admin/inventory/device/{device.pk}/compare/"
+    table = re.search(r'<table [^>]*id="compare"[^>]*>', admin_client.get(compare).content.decode())
+    assert 'tabindex="0"' in table[0] and 'aria-label="' in table[0]
