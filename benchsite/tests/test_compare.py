@@ -297,3 +297,21 @@ def test_a_value_that_differs_is_told_by_more_than_its_highlight(admin_client):
     css = (Path(__file__).parents[1] / "static/benchsite/admin.css").read_text()
     rule = re.search(r"\.bt-fleet-compare td\.bt-differs, \.bt-differs-sample \{([^}]*)\}", css)[1]
     assert "font-weight: 600" in rule and "inset 3px 0 0 var(--bt-differs-edge)" in rule
+
+
+def test_the_compare_tables_heads_name_every_column_and_each_group_of_rows(admin_client):
+    """The label column's head was an empty cell, and "Ranking figures", "Hardware…" heads
+    without a scope: a screen reader could not tell what they head."""
+    a, b = machine("fast"), machine("slow")
+    SnapshotFactory(device=a)  # a second snapshot of it, to compare
+    pages = {
+        "fleet-compare": f"/admin/inventory/device/compare/?devices={a.pk},{b.pk}",
+        "compare": f"/admin/inventory/device/{a.pk}/compare/",
+    }
+    for table, url in pages.items():
+        html = admin_client.get(url).content.decode()
+        html = html.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
+        corner = re.search(r"<thead>\s*<tr><th([^>]*)>(.*?)</th>", html)
+        assert corner[2] == '<span class="visually-hidden">Property</span>', table
+        subheads = re.findall(r'<th colspan="\d+"([^>]*)>', html)
+        assert subheads and all('scope="rowgroup"' in attributes for attributes in subheads)
