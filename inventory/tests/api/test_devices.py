@@ -46,7 +46,9 @@ def fleet():
         cpu_score=20.0,
         run_at=now - timezone.timedelta(days=2),
     ).device
-    new = DeviceFactory(hostname="new", location="Office", description="spare NUC")
+    new = DeviceFactory(
+        hostname="new", location="Office", description="spare NUC", owner="Hélène Dupont"
+    )
     mid.tags.add(TagFactory(name="proxmox"))
     Device.objects.filter(pk=slow.pk).update(asset_tag="INV-0042")
     return {"fast": fast, "mid": mid, "slow": slow, "new": new}
@@ -123,6 +125,8 @@ def test_hostnames_are_ordered_whatever_their_case(api):
         ({"location": "RACK A"}, ["fast", "mid"]),
         ({"location": "office", "ordering": "hostname"}, ["new", "slow"]),
         ({"tag": "ProxMox"}, ["mid"]),
+        ({"owner": "hélène dupont"}, ["new"]),  # beyond the contract: all of them before
+        ({"owner": "Nobody"}, []),
         ({"tag": "nope"}, []),
         ({"search": "zzz"}, []),
     ],
