@@ -54,7 +54,6 @@ DOCUMENT_NAMED = re.compile(r'(document )(“[^”]*”|"[^"]*")')
 
 def _score_column(name: str, label: str, *, strong: bool = False):
     """A ranking figure of the device as a sortable changelist column."""
-
     category = name.removesuffix("_score")
 
     @admin.display(description=label, ordering=name)
@@ -75,6 +74,15 @@ def _score_column(name: str, label: str, *, strong: bool = False):
 SCORE_COLUMNS = (
     _score_column("global_score", "global", strong=True),
     *(_score_column(f"{c.name}_score", c.label) for c in CATEGORIES),
+)
+
+
+# a submission names its device by the machine's hostname (README, "Device matching"): a rename
+# in the admin alone was undone by the machine's next run without a word (an audit)
+HOSTNAME_HELP = (
+    "The machine's own hostname, which bench.sh sends: renamed here only, the device is renamed "
+    "back by the machine's next run (found by its machine-id, UUID or serial). Rename the "
+    "machine itself, or run bench.sh there with --device NAME."
 )
 
 
@@ -149,6 +157,11 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     )
     inlines = (ManufacturerLinkInline, DocumentInline)
     actions = (export_csv, compare_selected)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "hostname":
+            kwargs["help_text"] = HOSTNAME_HELP
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "tags":

@@ -1066,3 +1066,16 @@ def test_each_box_that_scrolls_on_a_phone_is_named_and_reached_by_the_keyboard(
     compare = f"/admin/inventory/device/{device.pk}/compare/"
     table = re.search(r'<table [^>]*id="compare"[^>]*>', admin_client.get(compare).content.decode())
     assert 'tabindex="0"' in table[0] and 'aria-label="' in table[0]
+
+
+def test_the_hostname_field_says_a_rename_here_alone_is_undone_by_the_next_run(
+    admin_client, submit, example
+):
+    """Renamed in the admin only, a machine's next run renamed its device back, found by its
+    machine-id, and nothing on the page had said so (the fleet admin's audit)."""
+    device_id = submit(example).json()["device_id"]
+
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+
+    assert "renamed here only, the device is renamed back by the machine" in html
+    assert "--device NAME" in html
