@@ -113,9 +113,25 @@ def test_upload_previews_the_changes_and_writes_nothing(admin_client):
     assert "<strong>1</strong> new device, <strong>1</strong> changed, 0 unchanged" in html
     updated = html.split('id="import-updated"', 1)[1].split("</table>", 1)[0]
     assert '<td class="bt-old">lab</td><td class="bt-new">rack-2</td>' in updated
-    assert '<td>tags</td><td class="bt-old">–</td><td class="bt-new">backup</td>' in updated
+    assert (
+        '<td>tags</td><td class="bt-old">–</td><td class="bt-new"><span class="bt-tag">backup'
+        "</span></td>" in updated
+    )
     assert "ws-07" in html.split('id="import-created"', 1)[1].split("</table>", 1)[0]
     assert Device.objects.get().location == "lab" and not Tag.objects.exists()
+
+
+def test_the_preview_tells_one_tag_with_a_comma_from_two_tags(admin_client):
+    """'atelier, rh' (one tag: ';' separates them) previewed as "atelier, rh", and two tags as
+    "atelier; rh": one read as the other (the fleet admin's audit)."""
+    DeviceFactory(hostname="ws-14")
+    DeviceFactory(hostname="ws-15")
+
+    response = upload(admin_client, 'hostname,tags\nws-14,"atelier, rh"\nws-15,atelier; rh\n')
+
+    updated = response.content.decode().split('id="import-updated"', 1)[1].split("</table>")[0]
+    assert '<span class="bt-tag">atelier, rh</span></td>' in updated
+    assert '<span class="bt-tag">atelier</span><span class="bt-tag">rh</span></td>' in updated
 
 
 def test_confirm_applies_the_previewed_file_and_logs_it_as_the_admin(admin_client, admin_user):
