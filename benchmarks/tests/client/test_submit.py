@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -50,6 +49,8 @@ class FakeServer(ThreadingHTTPServer):
         self.clock_offset = 0  # seconds the server's clock reads ahead of this machine's
         self.date_header = ""  # a Date header of its own (a proxy's, a broken one)
         self.options_unanswered = 0  # OPTIONS requests left without an answer (not up yet)
+        self.post_hangs = False  # a submission read and never answered (until released)
+        self.released = threading.Event()
 
     @property
     def url(self) -> str:
@@ -62,6 +63,9 @@ class Handler(BaseHTTPRequestHandler):
         self.server.requests.append(
             {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
         )
+        if self.server.post_hangs:
+            self.server.released.wait(60)
+            return
         status, body, headers = self.server.status, self.server.body, {}
         if self.server.script:
             status, body, headers = self.server.script.pop(0)
@@ -121,6 +125,7 @@ def server(request):
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield srv
+    srv.released.set()
     srv.shutdown()
     srv.server_close()
 
@@ -415,28 +420,27 @@ def test_an_output_file_it_cannot_overwrite_is_not_said_to_hold_the_run(tmp_path
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_interrupted_while_submitting_the_json_is_kept(tmp_path, sig):
+def test_interrupted_while_submitting_the_json_is_kept(server, tmp_path, sig):
     """A server that hangs is when people press Ctrl-C: the run was thrown away (SIGTERM after
     waiting up to two minutes for curl)."""
-    with socket.socket() as hung:  # accepts connections in its backlog, never answers
-        hung.bind(("127.0.0.1", 0))
-        hung.listen(4)
-        url = f"http://127.0.0.1:{hung.getsockname()[1]}/api/benchmark"
-        proc = subprocess.Popen(
-            ["bash", str(SCRIPT), "--from-dir", CAPTURE, "--server", url, "--token", TOKEN],
-            cwd=tmp_path,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        said = ""
-        while "submitting to" not in said:
-            said += proc.stderr.readline()
-            assert proc.poll() is None, said
-        time.sleep(0.5)  # curl is waiting for the answer
-        started = time.monotonic()
-        proc.send_signal(sig)
-        said += proc.stderr.read()
-        returncode = proc.wait(timeout=30)
+    server.post_hangs = True  # the check before answered: the submission is read, unanswered
+    proc = subprocess.Popen(
+        ["bash", str(SCRIPT), "--from-dir", CAPTURE, "--server", server.url, "--token", TOKEN],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    said = ""
+    while "submitting to" not in said:
+        said += proc.stderr.readline()
+        assert proc.poll() is None, said
+    deadline = time.monotonic() + 10
+    while not server.requests and time.monotonic() < deadline:  # curl waits for the answer
+        time.sleep(0.05)
+    started = time.monotonic()
+    proc.send_signal(sig)
+    said += proc.stderr.read()
+    returncode = proc.wait(timeout=30)
     assert time.monotonic() - started < 5
     assert returncode == 128 + sig
     assert "interrupted while submitting" in said
