@@ -82,11 +82,6 @@ class Chart:
         return bool(self.svg)
 
 
-def score_history_svg(points: Sequence[Point | tuple], **options) -> SafeString:
-    """score_history_chart's drawing alone."""
-    return score_history_chart(points, **options).svg
-
-
 def score_history_chart(
     points: Sequence[Point | tuple],
     *,

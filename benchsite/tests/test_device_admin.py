@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
-from benchsite.charts import RIGHT, WIDTH, Point, score_history_svg
+from benchsite.charts import RIGHT, WIDTH, Point, score_history_chart
 from benchsite.records_admin import local_time
 from inventory.history import snapshot_changes
 from inventory.models import Device, HardwareSnapshot
@@ -385,10 +385,10 @@ def test_chart_leaves_gaps_for_skipped_categories():
         (now - timezone.timedelta(days=1), {"global": 110, "gpu": None}),
         (now, {"global": 120, "gpu": 60}),
     ]
-    svg = str(score_history_svg(points, series=("global", "gpu")))
+    svg = str(score_history_chart(points, series=("global", "gpu")).svg)
     assert svg.count("bt-series-global") == 1  # one unbroken line
     assert svg.count("bt-series-gpu") == 2  # two segments around the gap
-    assert score_history_svg([]) == ""
+    assert score_history_chart([]).svg == ""
 
 
 def _global_points(svg: str) -> list[tuple[float, str, bool]]:
@@ -409,13 +409,14 @@ def test_chart_places_runs_by_their_instant_across_the_autumn_dst_change():
             (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), {"global": 98.0}),
             (datetime(2026, 10, 25, 2, 30, tzinfo=UTC), {"global": 101.0}),
         ]
-        drawn = _global_points(str(score_history_svg(autumn, series=("global",))))
+        drawn = _global_points(str(score_history_chart(autumn, series=("global",)).svg))
         spring = [
             (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), {"global": 1.0}),  # 01:59 CET
             (datetime(2026, 3, 29, 1, 1, tzinfo=UTC), {"global": 2.0}),  # 03:01 CEST
             (datetime(2026, 3, 29, 2, 0, tzinfo=UTC), {"global": 3.0}),
         ]
-        xs = [x for x, _, _ in _global_points(str(score_history_svg(spring, series=("global",))))]
+        spring_drawn = _global_points(str(score_history_chart(spring, series=("global",)).svg))
+        xs = [x for x, _, _ in spring_drawn]
     finally:
         timezone.deactivate()
     assert [title for _, title, _ in drawn] == [
@@ -433,7 +434,7 @@ def test_chart_marks_the_suspect_run_not_every_run_at_its_instant():
         Point(at, {"global": 100.0}),
         Point(at, {"global": 60.0}, suspect="machine busy"),
     ]
-    drawn = _global_points(str(score_history_svg(points, series=("global",))))
+    drawn = _global_points(str(score_history_chart(points, series=("global",)).svg))
     assert [(title.split(" — ")[0], hollow) for _, title, hollow in drawn] == [
         ("global 90.0", False),
         ("global 100.0", False),
@@ -445,7 +446,7 @@ def test_chart_keeps_a_marker_after_its_last_point_inside_the_plot():
     first = datetime(2026, 10, 1, tzinfo=UTC)
     points = [(first, {"global": 90.0}), (datetime(2026, 12, 1, tzinfo=UTC), {"global": 95.0})]
     markers = [(datetime(2026, 12, 20, tzinfo=UTC), "RAM 16→32 GB")]
-    svg = str(score_history_svg(points, markers=markers, series=("global",)))
+    svg = str(score_history_chart(points, markers=markers, series=("global",)).svg)
     marker_x = float(re.search(r'class="bt-marker"><line x1="([\d.]+)"', svg).group(1))
     assert marker_x <= WIDTH - RIGHT
 
