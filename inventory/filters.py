@@ -12,7 +12,7 @@ from rest_framework import filters, serializers
 
 from benchsite.pagination import query_once
 
-from .selectors import ADDRESSES_FIELD
+from .selectors import ADDRESSES_FIELD, FOLDED_SEARCH_FIELDS
 
 
 def query_text(request, name: str) -> str:
@@ -83,7 +83,11 @@ def term_filter(lookup: str, term: str) -> Q:
     whole among the machine's addresses (one per line, perhaps with its prefix length):
     10.0.0.1 found the machines at 10.0.0.10–19, 10.0.0.100 and 110.0.0.1 too. Part of one
     ("10.0.0.") still finds every address it is in: a subnet's machines. A MAC address is
-    found however it is written (_mac_form)."""
+    found however it is written (_mac_form). What people write of a machine (its notes, where
+    it is, whose it is, its tags) is matched with accents ignored (inventory.folding)."""
+    field = lookup.removesuffix("__icontains")
+    if field in FOLDED_SEARCH_FIELDS:
+        return Q(**{f"{field}__folded__icontains": term})
     if lookup != f"{ADDRESSES_FIELD}__icontains":
         return Q(**{lookup: term})
     address = _whole_address(term)
