@@ -37,6 +37,7 @@ from inventory.selectors import device_search_fields
 
 from . import device_services
 from .auth import may_view
+from .bulk_edit import BULK_ACTIONS
 from .compare import COMPARED_MODELS
 from .compare_admin import compare_selected, compare_view, snapshots_compare_view
 from .device_attention import AttentionFilter, hostname_marked, with_attention
@@ -94,13 +95,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     # that the changelist marks the global column as the one sorted by, not the model's hostname.
     # Ties by name, as an expression: a second marked column widens the header past 1400 px.
     ordering = (F("global_score").desc(nulls_last=True), Lower("hostname"))
-    list_display = (
-        hostname_marked,
-        "location_cut",
-        *SCORE_COLUMNS,
-        "cpu_model",
-        "last_run",
-    )
+    list_display = (hostname_marked, "location_cut", *SCORE_COLUMNS, "cpu_model", "last_run")
     list_display_links = (hostname_marked,)
     list_filter = (
         AttentionFilter,
@@ -156,7 +151,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (ManufacturerLinkInline, DocumentInline)
-    actions = (export_csv, compare_selected)
+    actions = (export_csv, compare_selected, *BULK_ACTIONS)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "hostname":

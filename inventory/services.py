@@ -58,12 +58,17 @@ def snapshot_record(
     )
 
 
-def tags_resolve(names: Iterable[str]) -> list[Tag]:
-    """Tag objects for these names (case-insensitive), creating the missing ones."""
+def tags_resolve(names: Iterable[str], *, created: list[Tag] | None = None) -> list[Tag]:
+    """Tag objects for these names (case-insensitive), creating the missing ones (appended to
+    `created` when given)."""
     tags = []
     for name in dict.fromkeys(n.strip() for n in names if n.strip()):
         tag = Tag.objects.alias(name_ci=Lower("name")).filter(name_ci=Lower(Value(name))).first()
-        tags.append(tag or Tag.objects.create(name=name))
+        if tag is None:
+            tag = Tag.objects.create(name=name)
+            if created is not None:
+                created.append(tag)
+        tags.append(tag)
     return tags
 
 
