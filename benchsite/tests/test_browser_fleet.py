@@ -466,3 +466,26 @@ def test_at_800_px_with_the_sidebar_open_no_page_scrolls_sideways(browser, serve
         page.wait_for_selector("#fleet-compare")
         shot(page, "compare-800")
         assert page.evaluate("document.documentElement.scrollWidth") <= 800
+
+
+def test_set_location_on_two_ticked_machines(page, server):
+    """The bulk edit end to end: ticked on the list, its page lists them, applied, told."""
+    page.goto(f"{server.url}/admin/inventory/device/")
+    for hostname in ("media", "old-nuc"):
+        page.locator(f"#result_list tr:has(th a:text-is('{hostname}')) input.action-select").check()
+    page.select_option("select[name=action]", "set_location")
+    page.click("button[name=index]")
+    page.wait_for_selector("#bulk-edit")
+    assert page.locator("#bulk-devices td.bt-host").all_inner_texts() == ["media", "old-nuc"]
+    page.emulate_media(color_scheme="dark")
+    shot(page, "bulk-location-dark")
+    page.get_by_label("Location:").fill("Rack 2")
+    page.click("#bulk-apply")
+    page.wait_for_selector(".messagelist .success")
+    assert 'Location set to "Rack 2" on 2 devices.' in page.locator(".messagelist").inner_text()
+    moved = page.eval_on_selector_all(
+        "#result_list tbody tr",
+        "rows => rows.filter(r => r.querySelector('.field-location_cut').innerText === 'Rack 2')"
+        ".map(r => r.querySelector('th').innerText)",
+    )
+    assert sorted(moved) == ["media", "old-nuc"], page.locator("#result_list").inner_text()
