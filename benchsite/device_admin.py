@@ -27,10 +27,13 @@ from inventory.admin import (
     CpuVendorFilter,
     ManufacturerLinkInline,
     OsFilter,
+    RetiredFilter,
     TagsFilter,
     VirtualizationFilter,
+    WarrantyFilter,
 )
 from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
+from inventory.lifecycle import LIFECYCLE_FIELDS
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 from inventory.selectors import device_search_fields
@@ -41,6 +44,7 @@ from .bulk_edit import BULK_ACTIONS
 from .compare import COMPARED_MODELS
 from .compare_admin import compare_selected, compare_view, snapshots_compare_view
 from .device_attention import AttentionFilter, hostname_marked, with_attention
+from .device_form_errors import form_errors
 from .import_admin import import_view
 from .pagination import KeysFirstPaginator
 from .records_admin import cpu_model_cell, score_text
@@ -105,6 +109,8 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         CpuVendorFilter,
         OsFilter,
         VirtualizationFilter,
+        RetiredFilter,
+        WarrantyFilter,
     )
     search_fields = device_search_fields()
     search_help_text = (
@@ -147,6 +153,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         # titled: under the story that heads the page, the fields need a heading of their own
         ("Details", {"fields": ("hostname", "fqdn", "description", "tags")}),
         ("Inventory", {"fields": ("asset_tag", "location", "owner")}),
+        ("Life", {"fields": LIFECYCLE_FIELDS}),  # a retired machine leaves the fleet's views
         ("Identity (reported by the machine)", {"fields": ("machine_id", "system_uuid", "serial")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
@@ -189,7 +196,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         if obj is None:
             # a device added by hand: what the machine reports comes with its first run, and
             # its record with its saving; two sections of dashes read as fields to fill in
-            return self.fieldsets[:2]
+            return self.fieldsets[:3]
         return super().get_fieldsets(request, obj)
 
     def get_queryset(self, request):
@@ -244,7 +251,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
             # The admin says "Please correct the errors below" at the top, and an inline's
             # error can be a few screens down: say here what and where. A browser never keeps
             # a file chosen for upload across such a page: say that too.
-            for section, error in _form_errors(context):
+            for section, error in form_errors(context):
                 messages.error(request, f"{section}: {error}")
             if request.FILES:
                 messages.warning(
@@ -371,25 +378,3 @@ def _without_rows_of(listed: list, prefix: str) -> list:
         elif not str(entry).startswith(prefix):
             kept.append(entry)
     return kept
-
-
-def _form_errors(context) -> list[tuple[str, str]]:
-    """(where, what) of each error of the device form and its inlines, as a person finds them
-    on the page: the field's label, an inline's name with the row's number."""
-    found = []
-    form = context["adminform"].form
-    for name, errors in form.errors.items():
-        # the bound field's label: the field's own, or its name made readable ("File")
-        label = form[name].label if name in form.fields else "Device"
-        found += [(str(label), str(error)) for error in errors]
-    for inline in context.get("inline_admin_formsets", ()):
-        formset, title = inline.formset, str(inline.opts.verbose_name_plural).capitalize()
-        found += [(title, str(error)) for error in formset.non_form_errors()]
-        for row, row_errors in enumerate(formset.errors, start=1):
-            for name, errors in row_errors.items():
-                row_form = formset.forms[row - 1]
-                where = f"{title}, row {row}"
-                if name in row_form.fields:
-                    where += f", {row_form[name].label}"
-                found += [(where, str(error)) for error in errors]
-    return found

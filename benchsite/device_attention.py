@@ -28,21 +28,32 @@ def with_attention(queryset: QuerySet, request) -> QuerySet:
 MARKS = {Severity.CRITICAL: "!!", Severity.WARNING: "!"}
 
 
+def retired_mark(device) -> str:
+    """A retired machine's word beside its name (in words, not a colour): it is not ranked."""
+    if device.retired_on is None:
+        return ""
+    return format_html(
+        ' <span class="bt-badge bt-retired" title="retired on {}: not ranked">retired</span>',
+        device.retired_on.isoformat(),
+    )
+
+
 @admin.display(description="hostname", ordering="hostname")
 def hostname_marked(device) -> str:
-    """The hostname, and a mark of its worst open item (inside the link to its page, where
-    the items are listed first)."""
+    """The hostname, a mark of its worst open item (inside the link to its page, where the
+    items are listed first), and "retired" for a retired machine."""
     severity = getattr(device, "attention", None)
     if not severity:
-        return device.hostname
+        return format_html("{}{}", device.hostname, retired_mark(device))
     return format_html(
         '{} <span class="bt-badge bt-{}" title="{}"><span aria-hidden="true">{}</span>'
-        '<span class="visually-hidden">needs attention: {}</span></span>',
+        '<span class="visually-hidden">needs attention: {}</span></span>{}',
         device.hostname,
         severity,
         f"needs attention ({severity}): its page lists what",
         MARKS.get(severity, "!"),
         severity,
+        retired_mark(device),
     )
 
 

@@ -20,6 +20,7 @@ from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
 from inventory.columns import SMART_FIELDS, disk_key
 from inventory.history import CHANGE_COLUMNS, snapshot_changes, snapshot_sections
+from inventory.lifecycle import LIFECYCLE_FIELDS, lifecycle_sentences
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
 
@@ -196,6 +197,9 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     permission, the hardware with the snapshots', the open items with the attention items',
     how it compares and its disks' SMART history with all of them (its insights)."""
     story = device_story(device)
+    # its life, heading the page: "Retired on …", "Under warranty until … (in 4 months)"
+    dates = {name: getattr(device, name) for name in LIFECYCLE_FIELDS}
+    story["lifecycle"] = lifecycle_sentences(**dates, today=timezone.localdate())
     runs = may_view(user, Benchmark)
     hardware = may_view(user, HardwareSnapshot)
     attention = may_view(user, AttentionItem)

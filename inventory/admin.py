@@ -2,18 +2,21 @@
 (links inline, hardware filters). The device page itself is composed in benchsite.device_admin,
 where the runs and documents of a device are importable too."""
 
+import datetime
+
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from benchsite.auth import may_view
 from benchsite.pagination import KeysFirstPaginator
 from benchsite.records_admin import NamedRowsFormSet, RecordAdmin, cpu_model_cell
 
-from . import services
+from . import lifecycle, services
 from .history import size_mb
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .validators import LinkURLValidator
@@ -113,6 +116,47 @@ class VirtualizationFilter(_LatestSnapshotFilter):
     title = "virtualisation"
     parameter_name = "virtualization"
     field = "virtualization_type"
+
+
+class RetiredFilter(admin.SimpleListFilter):
+    """In service (no retirement date) or retired; the dashboard's "not ranked" links here."""
+
+    title = "service"
+    parameter_name = "retired"
+
+    def lookups(self, request, model_admin):
+        return (("no", "In service"), ("yes", "Retired"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(retired_on__isnull=self.value() == "no")
+        return queryset
+
+
+class WarrantyFilter(admin.SimpleListFilter):
+    """By warranty end, as of today: "under warranty" includes those that end within 90 days
+    (still covered; that choice lists them alone)."""
+
+    title = "warranty"
+    parameter_name = "warranty"
+
+    def lookups(self, request, model_admin):
+        return (
+            (lifecycle.ENDED, "ended"),
+            (lifecycle.ENDING, f"ends within {lifecycle.ENDING_SOON_DAYS} days"),
+            (lifecycle.UNDER, "under warranty"),
+            (lifecycle.UNKNOWN, "unknown"),
+        )
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        soon = today + datetime.timedelta(days=lifecycle.ENDING_SOON_DAYS)
+        return {
+            lifecycle.ENDED: lambda: queryset.filter(warranty_until__lt=today),
+            lifecycle.ENDING: lambda: queryset.filter(warranty_until__range=(today, soon)),
+            lifecycle.UNDER: lambda: queryset.filter(warranty_until__gte=today),
+            lifecycle.UNKNOWN: lambda: queryset.filter(warranty_until__isnull=True),
+        }.get(self.value(), lambda: queryset)()
 
 
 @admin.register(HardwareSnapshot)

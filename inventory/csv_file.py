@@ -2,20 +2,25 @@
 decoded, split into records and each row checked, every bad line named at once.
 
 Columns: `hostname` (required), `fqdn`, `description`, `asset_tag`, `location`, `owner`, `tags`
-(names separated by `;`, or a JSON list as the devices CSV export writes it), named in any case,
+(names separated by `;`, or a JSON list as the devices CSV export writes it), `purchased_on`,
+`warranty_until`, `retired_on` (dates, YYYY-MM-DD), named in any case,
 with spaces or hyphens for the underscore ("Asset Tag"). Other columns are ignored, and named
 as such, so the devices export imports back unchanged.
 """
 
 import csv
+import datetime
 import io
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from . import lifecycle
 from .models import Device, Tag
 from .validators import validate_hostname
 
@@ -51,7 +56,8 @@ def cell_unescaped(text: str) -> str:
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 TEXT_COLUMNS = ("fqdn", "description", "asset_tag", "location", "owner")
-COLUMNS = ("hostname", *TEXT_COLUMNS, "tags")
+DATE_COLUMNS = lifecycle.LIFECYCLE_FIELDS  # ISO dates, as the export writes them
+COLUMNS = ("hostname", *TEXT_COLUMNS, "tags", *DATE_COLUMNS)
 # The largest file taken at once, in rows: an office's inventory is hundreds of machines; past
 # this a file is refused whole (perf/import_devices.py: 10,000 rows import in a few seconds, an
 # admin request's worth). Split a larger file.
@@ -101,6 +107,8 @@ MSG_TAGS_JSON = "tags starts with '[' but is not a JSON list of names ({problem}
 MSG_TAG_TOO_LONG = "tag {tag!r} is longer than {limit} characters."
 MSG_TOO_MANY_TAGS = "more than {limit} tags."
 MSG_MORE_ERRORS = "... and {count} more errors."
+MSG_DATE = "{name} is not a date written YYYY-MM-DD: {value!r}."
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ImportFileError(ValueError):
@@ -223,6 +231,20 @@ def _tags(cell: str) -> list[str]:
     return names
 
 
+def _date(name: str, cell: str) -> datetime.date | None:
+    """A date cell: empty is none (it clears the date); else YYYY-MM-DD, as the export and the
+    API write it (a spreadsheet's 03/02/2021 is one day here and another there)."""
+    text = cell.strip()
+    if not text:
+        return None
+    try:
+        if _ISO_DATE.fullmatch(text):
+            return datetime.date.fromisoformat(text)
+    except ValueError:
+        pass  # 2021-02-30
+    raise ValueError(MSG_DATE.format(name=name, value=text[:40]))
+
+
 def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     values: dict[str, Any] = {}
     problems = []
@@ -236,6 +258,12 @@ def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             except ValueError as error:
                 problems.append(str(error))
             continue
+        if name in DATE_COLUMNS:
+            try:
+                values[name] = _date(name, cell)
+            except ValueError as error:
+                problems.append(str(error))
+            continue
         # trimmed, as the admin's forms and the API trim what they are given; the apostrophe
         # that kept a formula-like value as text in the admin's spreadsheet download dropped
         value = cell_unescaped(cell.strip())
@@ -243,6 +271,10 @@ def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         if limit is not None and len(value) > limit:
             problems.append(MSG_TOO_LONG.format(name=name, length=len(value), limit=limit))
         values[name] = value
+    # the dates this row has, checked as the admin and the API check them (against the stored
+    # ones where the file lacks a column: inventory.csv_import)
+    dates = {name: values[name] for name in DATE_COLUMNS if name in values}
+    problems += lifecycle.lifecycle_errors(dates, today=timezone.localdate()).values()
     if "hostname" in values and not values["hostname"]:
         problems.append(MSG_HOSTNAME_EMPTY)
     elif "hostname" in values:

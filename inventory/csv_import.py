@@ -3,7 +3,8 @@ page. A file is read whole and checked (`csv_read`), what it would change is wor
 the database (`import_plan`), and only then written, all or nothing (`devices_import`).
 
 Columns: `hostname` (required), `fqdn`, `description`, `asset_tag`, `location`, `owner`, `tags`
-(names separated by `;`, or a JSON list as the devices CSV export writes it). A device is found
+(names separated by `;`, or a JSON list as the devices CSV export writes it), `purchased_on`,
+`warranty_until`, `retired_on` (YYYY-MM-DD). A device is found
 by hostname, case-insensitively, and updated; a missing one is created. Only the columns the
 file has are written: a file of hostnames and locations leaves owners alone, and an empty cell
 of a present column clears that field. Other columns are ignored, so the devices export
@@ -18,9 +19,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import changelog
+from . import changelog, lifecycle
 from .csv_file import (  # noqa: F401 (the import's API, for its command and its admin page)
     COLUMNS,
+    DATE_COLUMNS,
     MAX_ROWS,
     TEXT_COLUMNS,
     ImportFileError,
@@ -80,8 +82,13 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
     for pk, hostname in Device.objects.order_by().values_list("pk", "hostname"):
         by_name.setdefault(hostname.lower(), []).append((pk, hostname))
     columns = (
-        [name for name in ("hostname", *TEXT_COLUMNS) if name in rows[0].values] if rows else []
+        [name for name in ("hostname", *TEXT_COLUMNS, *DATE_COLUMNS) if name in rows[0].values]
+        if rows
+        else []
     )
+    # a file with some of the dates: the others as stored, for checking them together
+    dated = [name for name in DATE_COLUMNS if name in columns]
+    stored_dates = [name for name in DATE_COLUMNS if name not in columns] if dated else []
     with_tags = bool(rows) and "tags" in rows[0].values
     errors, matched = [], {}
     for row in rows:
@@ -102,7 +109,7 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
         devices = Device.objects.filter(pk__in=chunk).order_by()
         if lock:
             devices = devices.select_for_update()
-        for values in devices.values("pk", *columns):
+        for values in devices.values("pk", *columns, *stored_dates):
             current[values.pop("pk")] = values
         if with_tags:
             pairs = Device.tags.through.objects.filter(device_id__in=chunk)
@@ -126,11 +133,17 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
             before["tags"] = changelog.tag_names(before["tags"])
             if [n.lower() for n in before["tags"]] == [n.lower() for n in after["tags"]]:
                 after["tags"] = before["tags"]  # tags match case-insensitively: no change
+        if stored_dates:  # the file's dates with the stored ones (csv_file checked its own)
+            together = {**before, **after}
+            problems = lifecycle.lifecycle_errors(together, today=timezone.localdate())
+            errors += [f"line {row.line}: {problem}" for problem in problems.values()]
         changes = changelog.field_changes(before, after)
         if changes:
             plan.updated.append(DeviceChange(row.line, after["hostname"], pk, changes))
         else:
             plan.unchanged += 1
+    if errors:
+        raise ImportFileError(errors)
     return plan
 
 

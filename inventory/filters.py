@@ -140,11 +140,21 @@ class DeviceSearch(filters.SearchFilter):
         return queryset.filter(*each_term(queryset.model, terms, own, related))
 
 
+MSG_RETIRED = "Expected true or false."
+RETIRED_VALUES = {"true": True, "false": False}
+
+
 class DeviceFilter(filters.BaseFilterBackend):
     """`?location=`, `?owner=` and `?tag=`, case-insensitive exact matches; `?tag=` repeated
-    (`?tag=rack-a&tag=backup`): the devices carrying every one of these tags."""
+    (`?tag=rack-a&tag=backup`): the devices carrying every one of these tags; `?retired=true`
+    the retired machines, `false` those in service (without it: every device, as the contract
+    lists them)."""
 
     def filter_queryset(self, request, queryset, view):
+        if retired := query_text(request, "retired"):
+            if retired.lower() not in RETIRED_VALUES:
+                raise serializers.ValidationError({"retired": [MSG_RETIRED]})
+            queryset = queryset.filter(retired_on__isnull=not RETIRED_VALUES[retired.lower()])
         if location := query_text(request, "location"):
             queryset = queryset.filter(location__iexact=location)
         # beyond the contract: a script that retags one person's machines asked for ?owner=
@@ -158,7 +168,7 @@ class DeviceFilter(filters.BaseFilterBackend):
         return queryset
 
     def get_schema_operation_parameters(self, view):
-        return [
+        texts = [
             {
                 "name": name,
                 "required": False,
@@ -175,6 +185,15 @@ class DeviceFilter(filters.BaseFilterBackend):
                 ),
             )
         ]
+        retired = {
+            "name": "retired",
+            "required": False,
+            "in": "query",
+            "description": "true: the retired devices; false: those in service (beyond the "
+            "contract). Without it, every device.",
+            "schema": {"type": "boolean"},
+        }
+        return [*texts, retired]
 
 
 MSG_ORDERING = (

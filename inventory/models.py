@@ -1,8 +1,9 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import columns, schema
+from . import columns, lifecycle, schema
 from .validators import LinkURLFormField, LinkURLValidator, validate_hostname
 
 
@@ -107,6 +108,19 @@ class Device(RankingFigures):
     machine_id = models.CharField("machine-id", max_length=64, blank=True)
     system_uuid = models.CharField("DMI system UUID", max_length=64, blank=True)
     serial = models.CharField("system serial", max_length=128, blank=True)
+    # its life (inventory.lifecycle): a retired machine leaves the ranking, /metrics and the
+    # attention items, its history kept; a run after its retirement brings it back
+    purchased_on = models.DateField("purchase date", null=True, blank=True)
+    warranty_until = models.DateField("warranty end", null=True, blank=True)
+    retired_on = models.DateField(
+        "retirement date",
+        null=True,
+        blank=True,
+        help_text=(
+            "Empty while in service. A bench.sh run of the machine on that day or later brings "
+            "it back into service."
+        ),
+    )
     # The newest snapshot (snapshot_record keeps it): the hardware columns of the device list,
     # its filters and its search are one join.
     latest_snapshot = models.ForeignKey(
@@ -171,6 +185,12 @@ class Device(RankingFigures):
 
     def __str__(self):
         return self.hostname
+
+    def clean(self):
+        values = {name: getattr(self, name) for name in lifecycle.LIFECYCLE_FIELDS}
+        errors = lifecycle.lifecycle_errors(values, today=timezone.localdate())
+        if errors:
+            raise ValidationError(errors)
 
 
 UNIT_SUFFIX = {"mb": " (MB)", "kb": " (KB)", "ghz": " (GHz)", "w": " (W)"}

@@ -2,9 +2,10 @@
 
 from django.core.validators import URLValidator
 from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 
-from . import columns, schema
+from . import columns, lifecycle, schema
 from .matching import MSG_HOSTNAME_TAKEN, device_get_by_hostname
 from .models import Device, HardwareSnapshot, ManufacturerLink
 from .validators import LinkURLValidator, validate_hostname
@@ -21,6 +22,8 @@ DEVICE_FIELDS = (
     "machine_id",
     "system_uuid",
     "serial",
+    # an extension: the machine's life (inventory.lifecycle)
+    *lifecycle.LIFECYCLE_FIELDS,
     "created_at",
     "updated_at",
 )
@@ -120,10 +123,40 @@ class DeviceUpdateSerializer(EditSerializer):
 
     class Meta:
         model = Device
-        fields = ("hostname", "fqdn", "description", "asset_tag", "location", "owner", "tags")
+        fields = (
+            "hostname",
+            "fqdn",
+            "description",
+            "asset_tag",
+            "location",
+            "owner",
+            "tags",
+            *lifecycle.LIFECYCLE_FIELDS,
+        )
         # the case-insensitive uniqueness is validate_hostname's; the control characters the
         # model's validator (as a submission's device_identifier)
         extra_kwargs = {"hostname": {"validators": [validate_hostname]}}
+
+    def validate(self, attrs):
+        """The dates as the admin's form checks them (inventory.lifecycle), those not sent as
+        stored: a warranty end sent alone is not before the stored purchase date."""
+        if not any(name in attrs for name in lifecycle.LIFECYCLE_FIELDS):
+            return attrs
+        values = {
+            name: attrs[name] if name in attrs else getattr(self.instance, name, None)
+            for name in lifecycle.LIFECYCLE_FIELDS
+        }
+        errors = lifecycle.lifecycle_errors(values, today=timezone.localdate())
+        if errors:
+            # a stored date found wrong against the purchase date sent: named by the one sent
+            named: dict[str, list[str]] = {}
+            for name, message in errors.items():
+                if name not in attrs and "purchased_on" not in attrs:
+                    continue  # as stored before this edit
+                named.setdefault(name if name in attrs else "purchased_on", []).append(message)
+            if named:
+                raise serializers.ValidationError(named)
+        return attrs
 
     def validate_hostname(self, value: str) -> str:
         value = value.strip()

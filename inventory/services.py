@@ -8,7 +8,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import changelog, columns, schema, signals
+from . import changelog, columns, lifecycle, schema, signals
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 
@@ -72,7 +72,15 @@ def tags_resolve(names: Iterable[str], *, created: list[Tag] | None = None) -> l
     return tags
 
 
-DEVICE_EDITABLE_FIELDS = ("hostname", "fqdn", "description", "asset_tag", "location", "owner")
+DEVICE_EDITABLE_FIELDS = (
+    "hostname",
+    "fqdn",
+    "description",
+    "asset_tag",
+    "location",
+    "owner",
+    *lifecycle.LIFECYCLE_FIELDS,
+)
 
 
 @transaction.atomic
