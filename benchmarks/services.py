@@ -219,7 +219,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         submitted_by=submitted_by[:100],
         **{f"{name}_score": score for name, score in scores.items()},
     )
-    device_run_record(device=device, run=run_record(benchmark))
+    device_run_record(device=device, run=run_record(benchmark), actor=submitted_by)
     return IngestResult(
         device_id=device.pk,
         snapshot_id=snapshot.pk,

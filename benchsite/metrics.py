@@ -39,6 +39,7 @@ class FleetCollector:
             "ranking_excluded",
             # the disks' identity and SMART readings only: the storage is never decoded
             "latest_snapshot__disk_readings",
+            "retired_on",
         ).order_by("hostname")
         score = GaugeMetricFamily(
             "benchtools_device_score",
@@ -61,9 +62,14 @@ class FleetCollector:
             "Disk temperature in the device's latest snapshot; disk is its serial, else its name.",
             labels=("device", "disk"),
         )
-        count = 0
-        for hostname, last_benchmark_at, *figures, left_out, disks in devices:
+        count = retired = 0
+        for hostname, last_benchmark_at, *figures, left_out, disks, retired_on in devices:
             count += 1
+            if retired_on is not None:
+                # out of the fleet's live series: a retired machine's last run would age into
+                # a "not benchmarked for a month" alert, its figures stay in a ranking panel
+                retired += 1
+                continue
             for category, value in zip(CATEGORIES, figures, strict=True):
                 if value is not None:
                     score.add_metric((hostname, category), value)
@@ -76,6 +82,11 @@ class FleetCollector:
                     temperature.add_metric((hostname, disk), celsius)
 
         yield GaugeMetricFamily("benchtools_devices", "Devices in the inventory.", value=count)
+        yield GaugeMetricFamily(
+            "benchtools_devices_retired",
+            "Retired devices: counted in benchtools_devices, without per-device series.",
+            value=retired,
+        )
         yield GaugeMetricFamily(
             "benchtools_benchmarks", "Benchmark runs stored.", value=Benchmark.objects.count()
         )

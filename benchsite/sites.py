@@ -184,17 +184,20 @@ class BenchAdminSite(admin.AdminSite):
             panels["recent"] = benchmark_recent(limit=10)
         if not panels["fleet_visible"]:
             return panels
-        ranking = device_ranking().filter(last_benchmark_at__isnull=False)[:RANKING_SIZE]
-        # the ranking has runs only: the devices it leaves out are named under it
+        # the machines in service with runs: those it leaves out are named or counted under it
+        ranking = device_ranking().filter(last_benchmark_at__isnull=False, retired_on__isnull=True)
+        ranking = ranking[:RANKING_SIZE]
         unbenchmarked, unbenchmarked_total = device_unbenchmarked(limit=UNBENCHMARKED_SHOWN)
+        devices_url = reverse("admin:inventory_device_changelist")
         return {
             **panels,
-            "stats": fleet_stats(),
+            "stats": fleet_stats(in_service=True),
             "ranking": ranking_rows(ranking),
             "unbenchmarked": unbenchmarked,
             "unbenchmarked_more": unbenchmarked_total - len(unbenchmarked),
             "categories": CATEGORIES,
-            "devices_url": reverse("admin:inventory_device_changelist"),
+            "devices_url": devices_url,
+            "retired_url": f"{devices_url}?retired=yes",
         }
 
     def login(self, request, extra_context=None):

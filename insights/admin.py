@@ -14,6 +14,7 @@ from benchsite.records_admin import LinksItMayOpen, local_time
 from inventory.models import Device
 
 from . import notify, services
+from .delivery import DEVICE_RETIRED
 from .models import AttentionItem, Notification
 from .selectors import CRITICAL_FIRST
 
@@ -96,6 +97,8 @@ class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
         if item.closed_at is None:
             return "–"
         when = local_time(item.closed_at)
+        if item.closed_by == DEVICE_RETIRED:
+            return f"{when}, its device retired"
         return (
             f"{when}, acknowledged by {item.closed_by}" if item.closed_by else f"{when}, resolved"
         )

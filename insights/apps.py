@@ -7,7 +7,7 @@ class InsightsConfig(AppConfig):
 
     def ready(self):
         from benchmarks.signals import runs_deleted
-        from inventory.signals import snapshots_deleted
+        from inventory.signals import devices_retired, snapshots_deleted
 
         from . import (
             checks,  # noqa: F401 (registers the NOTIFY_URLS check)
@@ -18,3 +18,4 @@ class InsightsConfig(AppConfig):
         snapshots_deleted.connect(
             receivers.snapshots_deleted, dispatch_uid="insights.snapshots_deleted"
         )
+        devices_retired.connect(receivers.devices_retired, dispatch_uid="insights.devices_retired")

@@ -28,6 +28,8 @@ def device_admin_url(device_id: int) -> str:
 
 # an item's closed_by when its device was deleted (benchsite.device_services)
 DEVICE_DELETED = "(its device deleted)"
+# and when its device was retired (services.attention_close_retired)
+DEVICE_RETIRED = "(its device retired)"
 
 
 def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
@@ -42,6 +44,11 @@ def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
         title += " resolved"
         if item.closed_by == DEVICE_DELETED:
             what = f"Closed {when(item.closed_at)}: the device was deleted"
+        elif item.closed_by == DEVICE_RETIRED:
+            what = (
+                f"Closed {when(item.closed_at)}: the device was retired (not because it no "
+                "longer holds)"
+            )
         elif item.closed_by:
             what = (
                 f"Acknowledged by {item.closed_by} {when(item.closed_at)}: closed by hand"

@@ -1,5 +1,6 @@
 """Runs, snapshots or devices deleted (the admin, the API, a script): the devices they belonged
-to, and the machines of their CPU models, are judged again once the deletion commits. A run
+to, and the machines of their CPU models, are judged again once the deletion commits. Devices
+retired (the admin, the API, the import): their open items close at once. A run
 deleted as bogus (measured during a backup, say) takes the item it opened with it, not at the
 machine's next run; a run that was the peers' median moves their judgment; a deleted device's
 twins are judged without it."""
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from inventory.models import Device
 
+from .retirement import attention_close_retired
 from .services import attention_evaluate, attention_rejudge_peers
 
 log = logging.getLogger(__name__)
@@ -19,6 +21,10 @@ log = logging.getLogger(__name__)
 def runs_deleted(*, device_ids: Iterable[int], **kwargs) -> None:
     ids = list(device_ids)
     transaction.on_commit(lambda: judge_again(device_ids=ids))
+
+
+def devices_retired(*, device_ids: Iterable[int], **kwargs) -> None:
+    attention_close_retired(device_ids=list(device_ids))
 
 
 def snapshots_deleted(*, cpu_model_keys: Mapping[int, str], **kwargs) -> None:

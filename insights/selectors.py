@@ -1,9 +1,10 @@
 """The data the insight rules read, in a fixed number of queries per device."""
 
+import datetime
 import functools
 import operator
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Subquery, Value, When
@@ -156,15 +157,24 @@ def newest_run_id(device_id: int) -> int | None:
 
 
 _DEVICE_LOCK = Prepared(
-    lambda device_id: Device.objects.select_for_update().filter(pk=device_id).values_list("id"),
+    lambda device_id: (
+        Device.objects.select_for_update().filter(pk=device_id).values_list("id", "retired_on")
+    ),
     device_id=int,
 )
 
 
-def device_lock(device_id: int) -> bool:
+class Locked(NamedTuple):
+    """What a judgment needs of the device row it locked."""
+
+    retired_on: datetime.date | None  # a retired machine opens no item
+
+
+def device_lock(device_id: int) -> Locked | None:
     """Lock the device's row until the transaction ends, as a submission does (PostgreSQL;
-    SQLite's immediate transactions take turns); False if it is gone."""
-    return bool(_DEVICE_LOCK.rows(device_id=device_id))
+    SQLite's immediate transactions take turns); None if it is gone."""
+    rows = _DEVICE_LOCK.rows(device_id=device_id)
+    return Locked(rows[0][1]) if rows else None
 
 
 def latest_cpu_model(device_id: int) -> str:

@@ -142,11 +142,15 @@ def attention_evaluate(
             key, place_before, PeerPlace.of(device)
         )
         group, below = peer_selectors.peer_group(cpu_model, device_id=device.pk, judging=judging)
-    current = _open_items(device)
-    assessment = _assessment(device, cpu_model, current, rises_of=rises_of, group=group)
-    if reevaluating:
-        assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
-    events = _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluating)
+    events = []
+    # a retired machine opens nothing (its items closed with its retirement; a run after it
+    # brought it back into service first): only its peers are judged, its figures among theirs
+    if device.retired_on is None:
+        current = _open_items(device)
+        assessment = _assessment(device, cpu_model, current, rises_of=rises_of, group=group)
+        if reevaluating:
+            assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
+        events = _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluating)
     if below is not None:
         # PostgreSQL's transactions write at once: there the other machines are read again
         # and judged after the judgments of their model that started before have written (its
@@ -180,8 +184,9 @@ def _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluat
         # The device's row first, as a submission's transaction locks it: another submission
         # of the device waits until these writes commit, and its own evaluation then reads
         # them (PostgreSQL; SQLite's immediate transactions already take turns).
-        if not selectors.device_lock(device.pk):
-            return []  # deleted meanwhile, with its items
+        locked_row = selectors.device_lock(device.pk)
+        if locked_row is None or locked_row.retired_on is not None:
+            return []  # deleted meanwhile, with its items, or retired, its items closed
         locked = _open_items(device, lock=True)
         if (
             peers_judged
@@ -340,8 +345,11 @@ def _rejudge_group(
 
 def _rejudge_below_peers(device_id: int, model: str, thresholds: rules.Thresholds) -> list[Event]:
     with transaction.atomic():
-        if not selectors.device_lock(device_id):
-            return []  # deleted meanwhile
+        # a retired machine's figure stays among its peers' (the contract's peers), but it
+        # opens nothing (its item, if any, closed with its retirement)
+        locked_row = selectors.device_lock(device_id)
+        if locked_row is None or locked_row.retired_on is not None:
+            return []  # deleted meanwhile, or retired
         # under the lock: as it stands now
         group, _ = peer_selectors.peer_group(key=model, device_id=device_id, judging=False)
         holds = rules.below_peers_in_group(group, thresholds=thresholds, of={device_id})

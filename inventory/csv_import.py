@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import changelog, lifecycle
+from . import changelog, lifecycle, signals
 from .csv_file import (  # noqa: F401 (the import's API, for its command and its admin page)
     COLUMNS,
     DATE_COLUMNS,
@@ -210,6 +210,13 @@ def _apply(plan: ImportPlan, *, actor: Any) -> None:
         for change in plan.updated
     ]
     changelog.device_history_log(actor=actor, entries=entries)
+    retired = [
+        change.device_id
+        for change in plan.updated
+        if "retired_on" in change.changes and change.changes["retired_on"][0] is None
+    ]
+    if retired:
+        signals.devices_retired.send(sender=Device, device_ids=retired)
 
 
 def devices_import(

@@ -140,6 +140,7 @@ INGEST_FIELDS = (
     "ranking_methods_key",
     "latest_snapshot_id",
     "latest_snapshot_at",
+    "retired_on",  # a run on or after it brings the machine back into service
 )
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from django.utils import timezone
+
+from . import changelog
 from .columns import methods_key
 from .models import Device
 
@@ -86,15 +89,27 @@ def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
         changes.update(
             ranking_run_at=run.run_at, ranking_run_valid=run.valid and scored, **run.figures
         )
+    # a retired machine that runs bench.sh again (that day or later) is back in service; a
+    # capture of before its retirement replayed is its past
+    if device.retired_on is not None and timezone.localdate(run.run_at) >= device.retired_on:
+        changes["retired_on"] = None
     return changes
 
 
-def device_run_record(*, device: Device, run: RunRecord) -> dict[str, Any]:
-    """Keep a new run on its device (one UPDATE of the columns it changes).
+def device_run_record(*, device: Device, run: RunRecord, actor: Any = None) -> dict[str, Any]:
+    """Keep a new run on its device (one UPDATE of the columns it changes). A run that brings
+    a retired machine back into service says so in its history, as done by `actor` (the
+    submitting token).
 
     `device` must be the row as read in this transaction, locked (device_find_or_create).
     """
+    retired_on = device.retired_on
     changes = device_run_changes(device, run)
+    if "retired_on" in changes:
+        ran = timezone.localdate(run.run_at).isoformat()
+        message = f"Back in service: a bench.sh run of {ran}, on or after its retirement: "
+        message += changelog.describe_changes({"retired_on": (retired_on, None)}) + "."
+        changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])
     if changes:
         Device.objects.filter(pk=device.pk).update(**changes)
         for name, value in changes.items():

@@ -88,7 +88,8 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
     """Edit a device's metadata (API PATCH/PUT and the admin form go through here).
 
     With an `actor` (the API's caller), what changed goes into the device's admin history with
-    its old and new values (inventory.changelog); the admin form writes its own entry.
+    its old and new values (inventory.changelog); the admin form writes its own entry. A device
+    given a retirement date is told to the apps above (signals.devices_retired).
     Raises Device.DoesNotExist when the device was deleted since `device` was read.
     """
     fields = [name for name in DEVICE_EDITABLE_FIELDS if name in data]
@@ -112,6 +113,8 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
         device.tags.set(tags)
         after["tags"] = changelog.tag_names(tags)
     changes = changelog.field_changes(before, after)
+    if "retired_on" in changes and before["retired_on"] is None:
+        signals.devices_retired.send(sender=Device, device_ids=[device.pk])
     if actor is not None and changes:
         message = "Changed through the API: " + changelog.describe_changes(changes)
         changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])

@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # pk with its CPU model key (inventory.columns.model_key) before the deletion (insights judges
 # the devices again, and the machines of a CPU model one of them left, once it commits).
 snapshots_deleted = Signal()
+
+# Sent by services.device_update and the CSV import, inside their transaction, when devices get
+# a retirement date they did not have: `device_ids`. A retired machine leaves the fleet's live
+# views (insights closes its open attention items, in that transaction).
+devices_retired = Signal()

@@ -1,0 +1,151 @@
+"""A retired machine leaves the fleet's live views, its history kept: out of the dashboard's
+ranking and average and of /metrics' per-device series, its open attention items closed when
+it is retired, none opened by its runs; bench.sh run on it again brings it back into service."""
+
+import copy
+import io
+import re
+import uuid
+from datetime import date, timedelta
+from html import unescape
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
+
+from benchmarks.tests.factories import BenchmarkFactory
+from insights.models import AttentionItem, Notification
+from inventory.models import Device
+
+pytestmark = pytest.mark.django_db
+
+FAILED_DISK = {"name": "/dev/sda", "serial": "WD-1", "model": "WD40EFRX", "smart_health": "FAILED"}
+
+
+@pytest.fixture
+def run(submit, example):
+    """run(host, days_ago=0, disks=None) submits the example as `host`, run `days_ago`."""
+
+    def send(host, *, days_ago=0, disks=None):
+        document = copy.deepcopy(example)
+        document["device_identifier"] = host
+        document["submission_id"] = str(uuid.uuid4())
+        document["hardware"]["system"] = {}  # hostnames name the machines
+        if disks is not None:
+            document["hardware"]["storage"]["devices"] = disks
+        started = timezone.now() - timedelta(days=days_ago)
+        document["results"]["conditions"] = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        response = submit(document)
+        assert response.status_code == 201, response.content
+        return Device.objects.get(pk=response.json()["device_id"])
+
+    return send
+
+
+def _retire(api, device, on=None):
+    on = on or timezone.localdate()
+    response = api.patch(f"/api/devices/{device.pk}", {"retired_on": on.isoformat()}, "json")
+    assert response.status_code == 200, response.content
+
+
+def test_the_dashboard_ranks_and_averages_the_machines_in_service(admin_client):
+    BenchmarkFactory(device__hostname="fast", cpu_score=900.0)
+    BenchmarkFactory(device__hostname="slow", cpu_score=100.0)
+    old = BenchmarkFactory(device__hostname="old-nas", cpu_score=5000.0).device
+    Device.objects.filter(pk=old.pk).update(retired_on=date(2026, 1, 5))
+    averaged = (
+        Device.objects.get(hostname="fast").global_score
+        + Device.objects.get(hostname="slow").global_score
+    ) / 2
+
+    html = unescape(admin_client.get("/admin/").content.decode())
+
+    table = html.split('id="ranking"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r'data-hostname="([^"]+)"', table) == ["fast", "slow"]
+    average = html.split('id="stat-average">', 1)[1].split("<", 1)[0]
+    assert float(average) == pytest.approx(averaged, abs=0.05)
+    assert "average global score in service" in html
+    note = html.split('id="retired-not-ranked">', 1)[1].split("</p>", 1)[0]
+    assert '<a href="/admin/inventory/device/?retired=yes">1 retired machine</a> not ranked' in note
+
+
+@pytest.mark.parametrize("how", ["api", "admin", "import"])
+def test_retiring_a_machine_closes_its_open_items_and_notifies_them_resolved(
+    how, run, api, admin_client, settings, tmp_path
+):
+    settings.NOTIFY_URLS, settings.SITE_URL = ["json://127.0.0.1:9/hook"], "http://bench.lan"
+    nas = run("nas", disks=[FAILED_DISK])
+    assert AttentionItem.objects.filter(closed_at__isnull=True).count() == 1
+
+    today = timezone.localdate().isoformat()
+    if how == "api":
+        _retire(api, nas)
+    elif how == "admin":
+        form = {"hostname": "nas", "retired_on": today, "links-TOTAL_FORMS": "0"}
+        form.update({"links-INITIAL_FORMS": "0", "documents-TOTAL_FORMS": "0"})
+        form["documents-INITIAL_FORMS"] = "0"
+        url = reverse("admin:inventory_device_change", args=(nas.pk,))
+        assert admin_client.post(url, form).status_code == 302
+    else:
+        (tmp_path / "d.csv").write_text(f"hostname,retired_on\nnas,{today}\n")
+        call_command("import_devices", str(tmp_path / "d.csv"), stdout=io.StringIO())
+
+    item = AttentionItem.objects.get()
+    assert item.closed_at is not None and item.closed_by == "(its device retired)"
+    resolved = Notification.objects.get(title="nas: smart_failing resolved")
+    assert "the device was retired (not because it no longer holds)" in resolved.body
+    assert f"http://bench.lan/admin/inventory/device/{nas.pk}/change/" in resolved.body
+
+
+def test_a_retired_machines_run_of_before_its_retirement_opens_nothing(run, api):
+    nas = run("nas", days_ago=10)
+    _retire(api, nas, on=timezone.localdate() - timedelta(days=2))
+
+    # a capture of five days ago, sent now (bench.sh --from-dir): its failing disk is the past
+    run("nas", days_ago=5, disks=[FAILED_DISK])
+
+    assert not AttentionItem.objects.exists()
+    assert Device.objects.get().retired_on == timezone.localdate() - timedelta(days=2)
+    call_command("rescore", stdout=io.StringIO())  # nor does a judgment of every machine
+    assert not AttentionItem.objects.exists()
+
+
+def test_a_run_after_its_retirement_brings_the_machine_back_into_service(run, api, admin_client):
+    nas = run("nas", days_ago=10)
+    retired_on = timezone.localdate() - timedelta(days=3)
+    _retire(api, nas, on=retired_on)
+
+    run("nas", disks=[FAILED_DISK])
+
+    nas.refresh_from_db()
+    assert nas.retired_on is None
+    assert AttentionItem.objects.filter(closed_at__isnull=True).count() == 1  # judged again
+    back = LogEntry.objects.filter(object_id=str(nas.pk)).latest("pk")
+    assert back.user.username == "API_TOKEN"
+    assert back.get_change_message() == (
+        f"Back in service: a bench.sh run of {timezone.localdate().isoformat()}, on or after "
+        f'its retirement: retired_on "{retired_on.isoformat()}" → "".'
+    )
+    history = admin_client.get(reverse("admin:inventory_device_history", args=(nas.pk,)))
+    assert "Back in service" in history.content.decode()
+
+
+def test_metrics_leave_a_retired_machines_series_out_and_count_it(api, run):
+    run("nas")
+    old = run("old-nas", disks=[{**FAILED_DISK, "smart_health": "PASSED", "temperature_c": 40}])
+    Device.objects.filter(pk=old.pk).update(retired_on=date(2026, 1, 5))
+
+    text = api.get("/metrics").content.decode()
+
+    got = {
+        (sample.name, sample.labels.get("device")): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    assert got[("benchtools_devices", None)] == 2  # the contract's: devices in the inventory
+    assert got[("benchtools_devices_retired", None)] == 1
+    assert ("benchtools_device_score", "nas") in got
+    assert not [key for key in got if key[1] == "old-nas"]

@@ -1,0 +1,30 @@
+"""A retired machine leaves the fleet's live views (README, "A machine's life"): its open
+attention items close when it is retired, and its runs open none while it stays retired
+(services.attention_evaluate)."""
+
+from django.utils import timezone
+
+from . import notify
+from .delivery import DEVICE_RETIRED
+from .models import AttentionItem
+from .services import RESOLVED, Event
+
+
+def attention_close_retired(*, device_ids: list[int]) -> list[Event]:
+    """Retired machines leave the fleet's live views: their open items close, in the
+    transaction that retired them, each notified "resolved" with why (a receiver that pairs
+    "opened" with "resolved", an incident tool, kept them open for ever; the deletion of a
+    device does the same). closed_by says it: such a condition is not opened again before the
+    machine's next run, as an acknowledged one."""
+    items = list(
+        AttentionItem.objects.select_for_update()
+        .filter(device_id__in=device_ids, closed_at__isnull=True)
+        .select_related("device")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for item in items:
+        item.closed_at, item.closed_by = now, DEVICE_RETIRED
+        item.save(update_fields=("closed_at", "closed_by", "updated_at"))
+    notify.announce((item, True) for item in items)
+    return [Event(RESOLVED, item) for item in items]
