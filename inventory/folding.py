@@ -40,6 +40,9 @@ class Folded(Transform):
 
     def as_postgresql(self, compiler, connection):
         sql, params = compiler.compile(self.lhs)
+        # a query is made before it is sent: the first of a new connection was made before the
+        # connection told whether it has unaccent (and a search found "Hélène" one time in two)
+        connection.ensure_connection()
         if getattr(connection, "bt_unaccent", False):
             return f"unaccent({sql})", params
         return sql, params

@@ -2,9 +2,10 @@
 without them, "Helene" finds the machines of "Hélène"."""
 
 import importlib
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from inventory.tests.factories import DeviceFactory, TagFactory
 
@@ -80,3 +81,23 @@ def test_an_account_that_may_not_create_unaccent_upgrades_and_searches_as_before
         assert found(api, admin_client, "Hélène") == ["desk-1"]
     finally:  # the test's transaction rolls the DROP back; the connection is kept
         connection.bt_unaccent = had_unaccent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_search_of_a_new_connection_ignores_accents(api, fleet):
+    """A server's thread opens its connection with its first query, often the search itself
+    (a token's request): on PostgreSQL the search was made before the connection said it had
+    unaccent, and "helene" found Hélène's machine one time in two."""
+    found = []
+
+    def search():  # a thread of its own: a connection of its own, opened by the search
+        try:
+            response = api.get("/api/devices", {"search": "helene", "ordering": "hostname"})
+            found.append([item["hostname"] for item in response.json()["results"]])
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=search)
+    thread.start()
+    thread.join()
+    assert found == [["desk-1", "desk-3"]]
