@@ -489,3 +489,16 @@ def test_set_location_on_two_ticked_machines(page, server):
         ".map(r => r.querySelector('th').innerText)",
     )
     assert sorted(moved) == ["media", "old-nuc"], page.locator("#result_list").inner_text()
+
+    # Cancel after an error goes back to the list: the page before was a POST's answer, and
+    # Django's cancel.js (history.back()) led to the browser's "Confirm Form Resubmission"
+    page.locator("#result_list tr:has(th a:text-is('media')) input.action-select").check()
+    page.select_option("select[name=action]", "set_location")
+    page.click("button[name=index]")
+    page.eval_on_selector("#id_location", "field => field.removeAttribute('maxlength')")
+    page.get_by_label("Location:").fill("x" * 300)
+    page.click("#bulk-apply")
+    page.wait_for_selector(".errornote")
+    page.click("#bulk-edit a.cancel-link")
+    page.wait_for_selector("#result_list")
+    assert page.url.startswith(f"{server.url}/admin/inventory/device/")
