@@ -18,6 +18,7 @@ from benchmarks.validity import counted
 from insights import selectors as insights_selectors
 from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
+from inventory import lifecycle
 from inventory.columns import SMART_FIELDS, disk_key
 from inventory.history import CHANGE_COLUMNS, snapshot_changes, snapshot_sections
 from inventory.lifecycle import LIFECYCLE_FIELDS, lifecycle_sentences
@@ -199,7 +200,7 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     story = device_story(device)
     # its life, heading the page: "Retired on …", "Under warranty until … (in 4 months)"
     dates = {name: getattr(device, name) for name in LIFECYCLE_FIELDS}
-    story["lifecycle"] = lifecycle_sentences(**dates, today=timezone.localdate())
+    story["lifecycle"] = lifecycle_sentences(**dates, today=lifecycle.today())
     runs = may_view(user, Benchmark)
     hardware = may_view(user, HardwareSnapshot)
     attention = may_view(user, AttentionItem)

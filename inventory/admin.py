@@ -9,7 +9,6 @@ from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from benchsite.auth import may_view
@@ -149,7 +148,7 @@ class WarrantyFilter(admin.SimpleListFilter):
         )
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
+        today = lifecycle.today()
         soon = today + datetime.timedelta(days=lifecycle.ENDING_SOON_DAYS)
         return {
             lifecycle.ENDED: lambda: queryset.filter(warranty_until__lt=today),

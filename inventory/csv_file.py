@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from . import lifecycle
 from .models import Device, Tag
@@ -274,7 +273,7 @@ def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     # the dates this row has, checked as the admin and the API check them (against the stored
     # ones where the file lacks a column: inventory.csv_import)
     dates = {name: values[name] for name in DATE_COLUMNS if name in values}
-    problems += lifecycle.lifecycle_errors(dates, today=timezone.localdate()).values()
+    problems += lifecycle.lifecycle_errors(dates, today=lifecycle.today()).values()
     if "hostname" in values and not values["hostname"]:
         problems.append(MSG_HOSTNAME_EMPTY)
     elif "hostname" in values:

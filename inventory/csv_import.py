@@ -135,7 +135,7 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
                 after["tags"] = before["tags"]  # tags match case-insensitively: no change
         if stored_dates:  # the file's dates with the stored ones (csv_file checked its own)
             together = {**before, **after}
-            problems = lifecycle.lifecycle_errors(together, today=timezone.localdate())
+            problems = lifecycle.lifecycle_errors(together, today=lifecycle.today())
             errors += [f"line {row.line}: {problem}" for problem in problems.values()]
         changes = changelog.field_changes(before, after)
         if changes:

@@ -6,6 +6,8 @@ import calendar
 import datetime
 from collections.abc import Mapping
 
+from django.utils import timezone
+
 LIFECYCLE_FIELDS = ("purchased_on", "warranty_until", "retired_on")
 
 # before the PC's first years, a date is a typo ("0202-05-01" for "2020-05-01", "1902")
@@ -15,6 +17,19 @@ LATEST_WARRANTY = datetime.date(2099, 12, 31)
 # a date "in the future" allows a day: a person a time zone ahead of the server types today
 GRACE = datetime.timedelta(days=1)
 ENDING_SOON_DAYS = 90  # the device list's "ends within 90 days"
+
+
+def today() -> datetime.date:
+    """Today in the server's TIME_ZONE, the days these dates are written in: the API answers
+    in UTC (benchsite.apitime), and there a retirement dated today in Kiritimati was "in the
+    future" where the admin's form took it."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def day_of(moment: datetime.datetime) -> datetime.date:
+    """The day of `moment` in the server's TIME_ZONE (a run's, against a retirement date)."""
+    return timezone.localdate(moment, timezone.get_default_timezone())
+
 
 MSG_TOO_EARLY = "{label} cannot be before {earliest}: is the year mistyped?"
 MSG_FUTURE = "{label} cannot be in the future."

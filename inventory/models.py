@@ -188,7 +188,7 @@ class Device(RankingFigures):
 
     def clean(self):
         values = {name: getattr(self, name) for name in lifecycle.LIFECYCLE_FIELDS}
-        errors = lifecycle.lifecycle_errors(values, today=timezone.localdate())
+        errors = lifecycle.lifecycle_errors(values, today=lifecycle.today())
         if errors:
             raise ValidationError(errors)
 

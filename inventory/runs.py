@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.utils import timezone
-
-from . import changelog
+from . import changelog, lifecycle
 from .columns import methods_key
 from .models import Device
 
@@ -91,7 +89,7 @@ def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
         )
     # a retired machine that runs bench.sh again (that day or later) is back in service; a
     # capture of before its retirement replayed is its past
-    if device.retired_on is not None and timezone.localdate(run.run_at) >= device.retired_on:
+    if device.retired_on is not None and lifecycle.day_of(run.run_at) >= device.retired_on:
         changes["retired_on"] = None
     return changes
 
@@ -106,7 +104,7 @@ def device_run_record(*, device: Device, run: RunRecord, actor: Any = None) -> d
     retired_on = device.retired_on
     changes = device_run_changes(device, run)
     if "retired_on" in changes:
-        ran = timezone.localdate(run.run_at).isoformat()
+        ran = lifecycle.day_of(run.run_at).isoformat()
         message = f"Back in service: a bench.sh run of {ran}, on or after its retirement: "
         message += changelog.describe_changes({"retired_on": (retired_on, None)}) + "."
         changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])

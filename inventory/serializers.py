@@ -2,7 +2,6 @@
 
 from django.core.validators import URLValidator
 from django.db import models
-from django.utils import timezone
 from rest_framework import serializers
 
 from . import columns, lifecycle, schema
@@ -146,7 +145,7 @@ class DeviceUpdateSerializer(EditSerializer):
             name: attrs[name] if name in attrs else getattr(self.instance, name, None)
             for name in lifecycle.LIFECYCLE_FIELDS
         }
-        errors = lifecycle.lifecycle_errors(values, today=timezone.localdate())
+        errors = lifecycle.lifecycle_errors(values, today=lifecycle.today())
         if errors:
             # a stored date found wrong against the purchase date sent: named by the one sent
             named: dict[str, list[str]] = {}

@@ -149,3 +149,26 @@ def test_metrics_leave_a_retired_machines_series_out_and_count_it(api, run):
     assert got[("benchtools_devices_retired", None)] == 1
     assert ("benchtools_device_score", "nas") in got
     assert not [key for key in got if key[1] == "old-nas"]
+
+
+def test_a_retirement_is_dated_in_the_servers_time_zone_through_the_api_too(run, api, settings):
+    """The API answers in UTC; the dates are days of TIME_ZONE, as in the admin's form. A zone
+    whose day is not UTC's right now: Kiritimati (UTC+14) in UTC's afternoon, UTC-12 before."""
+    now = timezone.now()
+    ahead = now.hour >= 12
+    settings.TIME_ZONE = "Pacific/Kiritimati" if ahead else "Etc/GMT+12"
+    local_today = timezone.localdate(now, timezone.get_default_timezone())
+    assert local_today != now.date()
+    nas = run("nas", days_ago=10)
+
+    # its last day of service: today there; and a day ahead is allowed (a person a zone ahead)
+    retired_on = local_today if ahead else local_today + timedelta(days=1)
+    response = api.patch(f"/api/devices/{nas.pk}", {"retired_on": str(retired_on)}, "json")
+    assert response.status_code == 200, response.content
+    too_far = str(local_today + timedelta(days=2))
+    response = api.patch(f"/api/devices/{nas.pk}", {"purchased_on": too_far}, "json")
+    assert response.json() == {"purchased_on": ["Purchase date cannot be in the future."]}
+
+    run("nas")  # a run of today there: on its retirement day ahead, the day before behind
+
+    assert Device.objects.get().retired_on == (None if ahead else retired_on)
