@@ -7,7 +7,7 @@ class InsightsConfig(AppConfig):
 
     def ready(self):
         from benchmarks.signals import runs_deleted
-        from inventory.signals import devices_retired, snapshots_deleted
+        from inventory.signals import devices_retired, devices_returned, snapshots_deleted
 
         from . import (
             checks,  # noqa: F401 (registers the NOTIFY_URLS check)
@@ -19,3 +19,6 @@ class InsightsConfig(AppConfig):
             receivers.snapshots_deleted, dispatch_uid="insights.snapshots_deleted"
         )
         devices_retired.connect(receivers.devices_retired, dispatch_uid="insights.devices_retired")
+        devices_returned.connect(
+            receivers.devices_returned, dispatch_uid="insights.devices_returned"
+        )

@@ -46,8 +46,8 @@ def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
             what = f"Closed {when(item.closed_at)}: the device was deleted"
         elif item.closed_by == DEVICE_RETIRED:
             what = (
-                f"Closed {when(item.closed_at)}: the device was retired (not because it no "
-                "longer holds)"
+                f"Closed {when(item.closed_at)}: the device was retired; the condition was not "
+                "checked again"
             )
         elif item.closed_by:
             what = (

@@ -1,13 +1,14 @@
 """A retired machine leaves the fleet's live views (README, "A machine's life"): its open
 attention items close when it is retired, and its runs open none while it stays retired
-(services.attention_evaluate)."""
+(services.attention_evaluate); back in service, what its retirement closed is open again."""
 
+from django.db.models import Max
 from django.utils import timezone
 
 from . import notify
 from .delivery import DEVICE_RETIRED
 from .models import AttentionItem
-from .services import RESOLVED, Event
+from .services import OPENED, RESOLVED, Event
 
 
 def attention_close_retired(*, device_ids: list[int]) -> list[Event]:
@@ -28,3 +29,30 @@ def attention_close_retired(*, device_ids: list[int]) -> list[Event]:
         item.save(update_fields=("closed_at", "closed_by", "updated_at"))
     notify.announce((item, True) for item in items)
     return [Event(RESOLVED, item) for item in items]
+
+
+def attention_reopen_returned(*, device_ids: list[int]) -> list[Event]:
+    """Machines a person put back in service (a retirement by mistake, undone): what their
+    retirement closed is open again, each notified as opened, so that a failing disk is not
+    forgotten until the machine's next run, nor ever a smart_degrading item (judged once, when
+    its rise arrived). Per condition, the newest item only, and only if a retirement closed it:
+    one closed since (by a run, by a person) stays closed. Nothing was measured meanwhile: a
+    retired machine's runs bring it back into service, and are judged afresh."""
+    newest = (
+        AttentionItem.objects.filter(device_id__in=device_ids)
+        .order_by()
+        .values("device_id", "kind", "category", "disk")
+        .annotate(newest=Max("pk"))
+        .values_list("newest", flat=True)
+    )
+    items = list(
+        AttentionItem.objects.select_for_update()
+        .filter(pk__in=list(newest), closed_by=DEVICE_RETIRED)
+        .select_related("device")
+        .order_by("pk")
+    )
+    for item in items:
+        item.closed_at, item.closed_by = None, ""
+        item.save(update_fields=("closed_at", "closed_by", "updated_at"))
+    notify.announce((item, False) for item in items)
+    return [Event(OPENED, item) for item in items]

@@ -210,13 +210,13 @@ def _apply(plan: ImportPlan, *, actor: Any) -> None:
         for change in plan.updated
     ]
     changelog.device_history_log(actor=actor, entries=entries)
-    retired = [
-        change.device_id
-        for change in plan.updated
-        if "retired_on" in change.changes and change.changes["retired_on"][0] is None
-    ]
+    dated = [change for change in plan.updated if "retired_on" in change.changes]
+    retired = [change.device_id for change in dated if change.changes["retired_on"][0] is None]
     if retired:
         signals.devices_retired.send(sender=Device, device_ids=retired)
+    returned = [change.device_id for change in dated if change.changes["retired_on"][1] is None]
+    if returned:
+        signals.devices_returned.send(sender=Device, device_ids=returned)
 
 
 def devices_import(

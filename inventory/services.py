@@ -89,7 +89,7 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
 
     With an `actor` (the API's caller), what changed goes into the device's admin history with
     its old and new values (inventory.changelog); the admin form writes its own entry. A device
-    given a retirement date is told to the apps above (signals.devices_retired).
+    given a retirement date, or back in service, is told to the apps above (signals).
     Raises Device.DoesNotExist when the device was deleted since `device` was read.
     """
     fields = [name for name in DEVICE_EDITABLE_FIELDS if name in data]
@@ -113,8 +113,11 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
         device.tags.set(tags)
         after["tags"] = changelog.tag_names(tags)
     changes = changelog.field_changes(before, after)
-    if "retired_on" in changes and before["retired_on"] is None:
-        signals.devices_retired.send(sender=Device, device_ids=[device.pk])
+    if "retired_on" in changes:
+        retired = before["retired_on"] is None
+        signal = signals.devices_retired if retired else signals.devices_returned
+        if retired or after["retired_on"] is None:
+            signal.send(sender=Device, device_ids=[device.pk])
     if actor is not None and changes:
         message = "Changed through the API: " + changelog.describe_changes(changes)
         changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])

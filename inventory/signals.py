@@ -12,3 +12,8 @@ snapshots_deleted = Signal()
 # a retirement date they did not have: `device_ids`. A retired machine leaves the fleet's live
 # views (insights closes its open attention items, in that transaction).
 devices_retired = Signal()
+
+# Sent inside their transaction when a person takes devices' retirement date away (an edit, the
+# CSV import): `device_ids`. What their retirement closed opens again (a retirement by mistake,
+# undone). A run after the retirement judges the machine afresh instead.
+devices_returned = Signal()

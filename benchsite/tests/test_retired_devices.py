@@ -96,7 +96,7 @@ def test_retiring_a_machine_closes_its_open_items_and_notifies_them_resolved(
     item = AttentionItem.objects.get()
     assert item.closed_at is not None and item.closed_by == "(its device retired)"
     resolved = Notification.objects.get(title="nas: smart_failing resolved")
-    assert "the device was retired (not because it no longer holds)" in resolved.body
+    assert "the device was retired; the condition was not checked again" in resolved.body
     assert f"http://bench.lan/admin/inventory/device/{nas.pk}/change/" in resolved.body
 
 
@@ -172,3 +172,39 @@ def test_a_retirement_is_dated_in_the_servers_time_zone_through_the_api_too(run,
     run("nas")  # a run of today there: on its retirement day ahead, the day before behind
 
     assert Device.objects.get().retired_on == (None if ahead else retired_on)
+
+
+@pytest.mark.parametrize("how", ["api", "import"])
+def test_a_retirement_undone_opens_again_what_it_closed(how, run, api, settings, tmp_path):
+    """Retired by mistake, put back in service at once: its failing disk needs attention as
+    before, notified again; not until its next run."""
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]
+    nas = run("nas", disks=[FAILED_DISK])
+    hot = run("hot", disks=[{**FAILED_DISK, "smart_health": "PASSED", "temperature_c": 65}])
+    _retire(api, nas)
+    _retire(api, hot)
+    # a condition closed since by someone: that one stays closed
+    item = AttentionItem.objects.get(device=hot)
+    AttentionItem.objects.create(
+        device=hot,
+        kind=item.kind,
+        severity=item.severity,
+        disk=item.disk,
+        message=item.message,
+        closed_at=timezone.now(),
+        closed_by="admin",
+    )
+    assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
+
+    if how == "api":
+        for device in (nas, hot):
+            response = api.patch(f"/api/devices/{device.pk}", {"retired_on": None}, "json")
+            assert response.status_code == 200, response.content
+    else:
+        (tmp_path / "d.csv").write_text("hostname,retired_on\nnas,\nhot,\n")
+        call_command("import_devices", str(tmp_path / "d.csv"), stdout=io.StringIO())
+
+    reopened = AttentionItem.objects.get(closed_at__isnull=True)
+    assert (reopened.device, reopened.kind, reopened.closed_by) == (nas, "smart_failing", "")
+    assert Notification.objects.filter(title="nas: smart_failing").count() == 2
+    assert not Notification.objects.filter(title="hot: disk_hot", item__closed_at=None).exists()
