@@ -8,7 +8,7 @@ ready()); like Django's own `unaccent` it folds both sides, the stored text and 
   database's owner may create it), which migration inventory 0021 creates where the account
   may; where it could not, the text is compared as stored (README, "Moving to PostgreSQL");
 - SQLite: `bt_fold`, a function given to each connection: the Unicode decomposition without
-  its marks, in lower case.
+  its marks, in lower case, and the letters unaccent writes otherwise (ø, ł, ß, œ…).
 Measured on 10,000 devices (one word against every searched field): SQLite 6 → 17 ms, its
 function called per row; PostgreSQL 15 → 31 ms with unaccent(), where its built-in translate()
 with a table of the accented Latin letters took 1.5 s."""
@@ -17,14 +17,21 @@ import unicodedata
 
 from django.db.models import CharField, TextField, Transform
 
+# letters Unicode does not decompose into a base letter and a mark, written as PostgreSQL's
+# unaccent writes them ("Søren", "Łódź", "Straße", "Œuvre": "soren", "lodz", "strasse", "oeuvre")
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i"}
+    | {"ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
 
 def fold(text: str | None) -> str | None:
     """`text` without its letters' marks, in lower case (bt_fold). ASCII text is returned as it
     is: SQLite's LIKE already ignores its case."""
     if text is None or text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    decomposed = unicodedata.normalize("NFKD", text.lower()).translate(_UNDECOMPOSED)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class Folded(Transform):
