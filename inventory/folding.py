@@ -15,6 +15,7 @@ with a table of the accented Latin letters took 1.5 s."""
 
 import unicodedata
 
+from django.db import DatabaseError, transaction
 from django.db.models import CharField, TextField, Transform
 
 # letters Unicode does not decompose into a base letter and a mark, written as PostgreSQL's
@@ -71,3 +72,17 @@ def connected(sender=None, connection=None, **kwargs) -> None:
 def install() -> None:
     CharField.register_lookup(Folded)
     TextField.register_lookup(Folded)
+
+
+def create_unaccent(connection) -> str | None:
+    """Create PostgreSQL's unaccent extension where the account may (migration 0021, and a
+    restore into a database without it); None when it is there, else why it is not. A failure
+    leaves the caller's transaction as it was."""
+    try:
+        with transaction.atomic(using=connection.alias):
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    except DatabaseError as exc:
+        return str(exc).strip().splitlines()[0]
+    connection.bt_unaccent = True  # a connection made before: it has it now
+    return None

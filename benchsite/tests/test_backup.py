@@ -983,6 +983,32 @@ def test_an_archive_taken_before_an_upgrade_restores_over_the_upgraded_database(
             cursor.execute("DROP TABLE IF EXISTS newer_feature")
 
 
+def test_a_postgresql_restore_leaves_the_databases_extensions_to_their_owner(site):
+    """The archive has unaccent (the search that ignores accents); only its owner may drop it,
+    and pg_restore --clean dropped it first: an account that does not own it (a superuser made
+    it, as README says) could restore no more. The database's own stays; a database without
+    it gets it where the account may."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's extensions")
+    path = make_backup()
+
+    def extension() -> int | None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT oid FROM pg_extension WHERE extname = 'unaccent'")
+            row = cursor.fetchone()
+        return row and row[0]
+
+    kept = extension()
+    assert kept is not None
+    restore(path, "--noinput")
+    assert extension() == kept  # neither dropped nor made again
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP EXTENSION unaccent")
+    restore(path, "--noinput")
+    assert extension() is not None
+
+
 def test_a_postgresql_restore_that_fails_at_its_last_statement_changes_nothing(site, monkeypatch):
     """The dump's SQL runs in one transaction committed only after its last statement."""
     if connection.vendor != "postgresql":

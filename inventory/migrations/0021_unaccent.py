@@ -6,27 +6,23 @@ PostgreSQL")."""
 
 import sys
 
-from django.db import DatabaseError, migrations, transaction
+from django.db import migrations
+
+from inventory import folding
 
 
 def create_unaccent(apps, schema_editor):
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
-    try:
-        with transaction.atomic(using=connection.alias):  # a failure leaves the migration's own
-            with connection.cursor() as cursor:
-                cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
-    except DatabaseError as exc:
+    why = folding.create_unaccent(connection)
+    if why is not None:
         print(
-            "\n  PostgreSQL's unaccent extension could not be created "
-            f"({str(exc).strip().splitlines()[0]}): the device search will not ignore accents. "
-            "A superuser can run CREATE EXTENSION unaccent; in this database, then restart the "
-            "server.",
+            f"\n  PostgreSQL's unaccent extension could not be created ({why}): the device "
+            "search will not ignore accents. A superuser can run CREATE EXTENSION unaccent; in "
+            "this database, then restart the server.",
             file=sys.stderr,
         )
-        return
-    connection.bt_unaccent = True  # this connection was made before: it has it now
 
 
 class Migration(migrations.Migration):
