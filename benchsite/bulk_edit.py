@@ -138,14 +138,22 @@ def _devices_word(count: int) -> str:
     return f"{count} device{'' if count == 1 else 's'}"
 
 
-def _told(request, done: bulk.BulkEdit, sentence: str, others: str) -> None:
+def _told(request, done: bulk.BulkEdit, sentence: str, others: str, none: str = "") -> None:
     """The message of an edit: what was done to how many devices, how many were so already
-    (left as they were: no history line), and the tags it created."""
+    (left as they were: no history line), and the tags it created. Nothing done: "the device
+    had it already", "both devices had none", "all 3 devices…", or `none` ("none of the 3
+    devices had it", "neither device", where "all 3 devices did not have it" reads otherwise)."""
     if not done.changed:
-        every = "the" if done.unchanged == 1 else "all"
-        messages.info(
-            request, f"Nothing changed: {every} {_devices_word(done.unchanged)} {others}."
-        )
+        count = done.unchanged
+        if count == 1:
+            said = f"the device {others}"
+        elif none:
+            said = none.format(
+                devices="neither device" if count == 2 else f"none of the {count} devices"
+            )
+        else:
+            said = f"{'both' if count == 2 else f'all {count}'} devices {others}"
+        messages.info(request, f"Nothing changed: {said}.")
         return
     text = sentence.format(devices=_devices_word(done.changed))
     if done.unchanged:
@@ -208,6 +216,7 @@ def _tags_edit(modeladmin, request, queryset, *, adding: bool):
             done,
             f"{capfirst(_named(done.tags))} removed from {{devices}}",
             "did not have " + ("it" if len(done.tags) == 1 else "them"),
+            "{devices} had " + ("it" if len(done.tags) == 1 else "any of them"),
         )
         return None
     names = form.cleaned_data.get("new_tags") or []

@@ -259,3 +259,25 @@ def test_a_bulk_edit_costs_the_same_queries_for_many_machines(
     assert set(values("location").values()) == {"Rack 2"}
     assert {tuple(tags_of(device)) for device in devices} == {("rack-2",)}
     assert LogEntry.objects.count() == 3 * 40
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "count", "said"),
+    [
+        ("set_location", {"location": "lab"}, 1, "Nothing changed: the device had it already."),
+        ("set_location", {"location": ""}, 2, "Nothing changed: both devices had none."),
+        ("set_owner", {"owner": "ops"}, 3, "Nothing changed: all 3 devices had it already."),
+        ("remove_tags", {}, 2, "Nothing changed: neither device had it."),
+        ("remove_tags", {}, 3, "Nothing changed: none of the 3 devices had it."),
+    ],
+)
+def test_an_edit_that_changes_nothing_says_so_in_words(admin_client, action, data, count, said):
+    # "the 1 device had it already", "all 2 devices had none", "all 3 devices did not have it"
+    ops = {"location": "lab", "owner": "ops"} if data.get("location") != "" else {"location": ""}
+    devices = [DeviceFactory(hostname=f"host-{n}", **ops) for n in range(count)]
+    if action == "remove_tags":
+        data = {"tags": [TagFactory(name="lab").pk]}
+
+    response = applied(admin_client, action, devices, **data)
+
+    assert [str(message) for message in response.context["messages"]] == [said]
