@@ -190,8 +190,8 @@ class DeviceFilter(filters.BaseFilterBackend):
             "required": False,
             "in": "query",
             "description": "true: the retired devices; false: those in service (beyond the "
-            "contract). Without it, every device.",
-            "schema": {"type": "boolean"},
+            "contract; either word in any case, nothing else). Without it, every device.",
+            "schema": {"type": "string", "enum": ["true", "false"]},
         }
         return [*texts, retired]
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from inventory import lifecycle
 from inventory.models import Device
@@ -139,6 +140,11 @@ def test_retired_filters_the_list_which_keeps_every_device_without_it(api):
     assert listed("?retired=false") == ["new"]
     refused = api.get("/api/devices?retired=maybe")
     assert refused.status_code == 400 and list(refused.json()) == ["retired"]
+    # the schema names the words it takes ("boolean" promised 1 and 0, refused)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = schema["paths"]["/api/devices"]["get"]["parameters"]
+    retired = next(p for p in parameters if p["name"] == "retired")
+    assert retired["schema"] == {"type": "string", "enum": ["true", "false"]}
 
 
 # --- the CSV import ------------------------------------------------------------------------
