@@ -305,13 +305,32 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         # the items, the message was out of sight above them; UX audit)
         return HttpResponseRedirect(reverse("admin:inventory_device_change", args=(device.pk,)))
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if change:
+            # the page sends back what it showed: a field the person did not change is not
+            # written, so a page opened before a bulk edit, an API edit or a retirement does
+            # not undo it when saved for another field (save_model, save_related); a POST
+            # without it (a script's: no initial-hostname) is compared with the device stored
+            if request.method != "POST" or "initial-hostname" in request.POST:
+                for name in (*services.DEVICE_EDITABLE_FIELDS, "tags"):
+                    if name in form.base_fields:
+                        form.base_fields[name].show_hidden_initial = True
+        return form
+
     def save_model(self, request, obj, form, change):
         if not change:
             super().save_model(request, obj, form, change)
             return
-        # The form already set the values on obj; the service saves only those columns.
-        editable = (name for name in services.DEVICE_EDITABLE_FIELDS if name in form.cleaned_data)
-        services.device_update(device=obj, data={name: getattr(obj, name) for name in editable})
+        # The form already set the values on obj; the service saves only the changed columns.
+        edited = (name for name in services.DEVICE_EDITABLE_FIELDS if name in form.changed_data)
+        services.device_update(device=obj, data={name: getattr(obj, name) for name in edited})
+
+    def save_related(self, request, form, formsets, change):
+        if not change or "tags" in form.changed_data:
+            form.save_m2m()
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def construct_change_message(self, request, form, formsets, add=False):
         """An edit's history entry names each field with its old and new value, as the API's and

@@ -281,3 +281,33 @@ def test_an_edit_that_changes_nothing_says_so_in_words(admin_client, action, dat
     response = applied(admin_client, action, devices, **data)
 
     assert [str(message) for message in response.context["messages"]] == [said]
+
+
+def test_a_device_page_opened_before_an_edit_does_not_undo_it_when_saved(admin_client):
+    """The page sends back what it showed: saved for its description, a page opened before a
+    bulk edit put back the location and the tags it showed (history: "Rack 9" → "Rack 2")."""
+    ws = DeviceFactory(hostname="ws-03", location="Rack 2", owner="ops")
+    lab = TagFactory(name="lab")
+    url = f"{CHANGELIST}{ws.pk}/change/"
+    page = text(admin_client.get(url))
+    # what the page showed, as a browser posts it back: each field and its initial-
+    shown = {"hostname": "ws-03", "location": "Rack 2", "owner": "ops", "fqdn": ""}
+    shown |= {"asset_tag": "", "description": "", "purchased_on": "", "warranty_until": ""}
+    shown |= {"retired_on": ""}
+    for name, value in shown.items():
+        assert f'name="initial-{name}" value="{value}"' in page or (
+            not value and f'name="initial-{name}"' in page
+        ), name
+    form = {**shown, **{f"initial-{name}": value for name, value in shown.items()}}
+    form |= {"links-TOTAL_FORMS": "0", "links-INITIAL_FORMS": "0"}
+    form |= {"documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0"}
+
+    applied(admin_client, "set_location", [ws], location="Rack 9")
+    applied(admin_client, "add_tags", [ws], tags=[lab.pk])
+    response = admin_client.post(url, {**form, "description": "the accounts' desk"})
+
+    assert response.status_code == 302
+    ws.refresh_from_db()
+    assert (ws.location, ws.description, tags_of(ws)) == ("Rack 9", "the accounts' desk", ["lab"])
+    entry = LogEntry.objects.filter(object_id=str(ws.pk)).latest("pk")
+    assert entry.get_change_message() == 'Changed description "" → "the accounts\' desk".'
