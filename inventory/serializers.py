@@ -7,6 +7,7 @@ from rest_framework import serializers
 from . import columns, lifecycle, schema
 from .matching import MSG_HOSTNAME_TAKEN, device_get_by_hostname
 from .models import Device, HardwareSnapshot, ManufacturerLink
+from .services import DEVICE_EDITABLE_FIELDS
 from .validators import LinkURLValidator, validate_hostname
 
 DEVICE_FIELDS = (
@@ -122,16 +123,7 @@ class DeviceUpdateSerializer(EditSerializer):
 
     class Meta:
         model = Device
-        fields = (
-            "hostname",
-            "fqdn",
-            "description",
-            "asset_tag",
-            "location",
-            "owner",
-            "tags",
-            *lifecycle.LIFECYCLE_FIELDS,
-        )
+        fields = (*DEVICE_EDITABLE_FIELDS, "tags")  # what the admin's form edits too
         # the case-insensitive uniqueness is validate_hostname's; the control characters the
         # model's validator (as a submission's device_identifier)
         extra_kwargs = {"hostname": {"validators": [validate_hostname]}}
