@@ -9,9 +9,9 @@ ready()); like Django's own `unaccent` it folds both sides, the stored text and 
   may; where it could not, the text is compared as stored (README, "Moving to PostgreSQL");
 - SQLite: `bt_fold`, a function given to each connection: the Unicode decomposition without
   its marks, in lower case, and the letters unaccent writes otherwise (ø, ł, ß, œ…).
-Measured on 10,000 devices (one word against every searched field): SQLite 6 → 17 ms, its
-function called per row; PostgreSQL 15 → 31 ms with unaccent(), where its built-in translate()
-with a table of the accented Latin letters took 1.5 s."""
+Measured on 10,000 devices (perf/reads.py --only search; README, "Performance"): SQLite p50
+39–42 → 47–50 ms, PostgreSQL 55 → 67–71 ms; PostgreSQL's built-in translate() with a table of
+the accented Latin letters took 1.5 s."""
 
 import unicodedata
 
