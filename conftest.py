@@ -164,3 +164,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     for db_settings in settings.DATABASES.values():
         if db_settings["ENGINE"] == "benchsite.dbbackend":
             db_settings.setdefault("TEST", {})["NAME"] = None
+
+
+@pytest.fixture(autouse=True)
+def _no_evaluation_retry_past_the_test(monkeypatch):
+    """A test that makes a submission's evaluation fail (insights' tests of failures and lock
+    timeouts) started the real retry thread, 5 s and 30 s later: it outlived the test and, at
+    the end of the session, logged against a database already dropped ("--- Logging error
+    ---"). Retries are none here; benchsite/tests/test_evaluation_retry.py sets its own."""
+    from benchsite import submission_api
+
+    monkeypatch.setattr(submission_api, "RETRY_AFTER_S", ())
