@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import changelog, lifecycle, signals
+from . import changelog, lifecycle
 from .csv_file import (  # noqa: F401 (the import's API, for its command and its admin page)
     COLUMNS,
     DATE_COLUMNS,
@@ -30,7 +30,7 @@ from .csv_file import (  # noqa: F401 (the import's API, for its command and its
     csv_read,
 )
 from .models import Device
-from .services import tags_resolve
+from .services import devices_service_told, tags_resolve
 
 MSG_AMBIGUOUS = "hostname {hostname!r} matches several devices: {names}."
 MSG_STALE = "The devices changed since the preview: review the import again."
@@ -210,13 +210,9 @@ def _apply(plan: ImportPlan, *, actor: Any) -> None:
         for change in plan.updated
     ]
     changelog.device_history_log(actor=actor, entries=entries)
-    dated = [change for change in plan.updated if "retired_on" in change.changes]
-    retired = [change.device_id for change in dated if change.changes["retired_on"][0] is None]
-    if retired:
-        signals.devices_retired.send(sender=Device, device_ids=retired)
-    returned = [change.device_id for change in dated if change.changes["retired_on"][1] is None]
-    if returned:
-        signals.devices_returned.send(sender=Device, device_ids=returned)
+    devices_service_told(
+        {c.device_id: c.changes["retired_on"] for c in plan.updated if "retired_on" in c.changes}
+    )
 
 
 def devices_import(

@@ -69,16 +69,10 @@ def device_ranking() -> QuerySet[Device]:
     return device_list().order_by(F("global_score").desc(nulls_last=True), "hostname", "id")
 
 
-def device_in_service() -> QuerySet[Device]:
-    """The machines in service: the fleet's live views (the dashboard, /metrics) leave the
-    retired ones out, their history kept."""
-    return Device.objects.filter(retired_on__isnull=True)
-
-
 def device_unbenchmarked(*, limit: int) -> tuple[list[Device], int]:
     """Up to `limit` devices in service never benchmarked (by hostname), and how many there
     are: one query when they are fewer than the limit."""
-    never = device_in_service().filter(last_benchmark_at__isnull=True)
+    never = Device.objects.filter(last_benchmark_at__isnull=True, retired_on__isnull=True)
     devices = list(never.only("hostname").order_by("hostname", "id")[:limit])
     if len(devices) < limit:
         return devices, len(devices)

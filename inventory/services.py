@@ -72,6 +72,18 @@ def tags_resolve(names: Iterable[str], *, created: list[Tag] | None = None) -> l
     return tags
 
 
+def devices_service_told(retirements: Mapping[int, tuple[Any, Any]]) -> None:
+    """Tell the apps above which devices left service or came back (signals), from each
+    device's (old, new) retirement date: none → a date retires it, a date → none brings it
+    back, one date for another does neither."""
+    retired = [pk for pk, (old, new) in retirements.items() if old is None and new is not None]
+    returned = [pk for pk, (old, new) in retirements.items() if old is not None and new is None]
+    if retired:
+        signals.devices_retired.send(sender=Device, device_ids=retired)
+    if returned:
+        signals.devices_returned.send(sender=Device, device_ids=returned)
+
+
 DEVICE_EDITABLE_FIELDS = (
     "hostname",
     "fqdn",
@@ -114,10 +126,7 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
         after["tags"] = changelog.tag_names(tags)
     changes = changelog.field_changes(before, after)
     if "retired_on" in changes:
-        retired = before["retired_on"] is None
-        signal = signals.devices_retired if retired else signals.devices_returned
-        if retired or after["retired_on"] is None:
-            signal.send(sender=Device, device_ids=[device.pk])
+        devices_service_told({device.pk: changes["retired_on"]})
     if actor is not None and changes:
         message = "Changed through the API: " + changelog.describe_changes(changes)
         changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])

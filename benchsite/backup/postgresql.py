@@ -19,9 +19,9 @@ from inventory.folding import create_unaccent
 
 from .common import BackupError, RestoreError, count_rows, snapshot_rows
 
-# PostgreSQL connection settings → libpq environment (the password never on a command line)
 log = logging.getLogger(__name__)
 
+# PostgreSQL connection settings → libpq environment (the password never on a command line)
 _PG_ENV = {"HOST": "PGHOST", "PORT": "PGPORT", "USER": "PGUSER", "PASSWORD": "PGPASSWORD"}
 _PG_OPTIONS_ENV = {
     "sslmode": "PGSSLMODE",
@@ -49,7 +49,8 @@ def _conninfo_dbname(name: str) -> str:
     return "dbname='" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _run(command: list[str], env: dict[str, str], error: type[Exception]) -> None:
+def _run(command: list[str], env: dict[str, str], error: type[Exception]) -> str:
+    """`command`'s output; `error` raised with its message when it fails or is missing."""
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError:
@@ -57,6 +58,7 @@ def _run(command: list[str], env: dict[str, str], error: type[Exception]) -> Non
     if done.returncode != 0:
         detail = done.stderr.strip() or f"exit status {done.returncode}"
         raise error(f"{command[0]} failed: {detail}")
+    return done.stdout
 
 
 def dump(alias: str, target_path: Path, read) -> tuple[dict[str, int], list[tuple]]:
@@ -143,20 +145,9 @@ def _listing_without_extensions(staged: Path, env: dict[str, str]) -> str:
     """The archive's table of contents without its extensions' entries. With them, a restore
     by an account that does not own unaccent (a superuser created it, as README says where the
     account may not) failed at "must be owner of extension unaccent"."""
-    try:
-        done = subprocess.run(  # noqa: S603
-            ["pg_restore", "--list", str(staged)],  # noqa: S607 (from PATH, as pg_dump)
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise RestoreError(_NOT_INSTALLED.format(command="pg_restore")) from None
-    if done.returncode != 0:
-        raise RestoreError(f"pg_restore failed: {done.stderr.strip()[-4000:]}")
+    listing = _run(["pg_restore", "--list", str(staged)], env, RestoreError)
     return "".join(
-        line for line in done.stdout.splitlines(keepends=True) if not _EXTENSION_ENTRY.match(line)
+        line for line in listing.splitlines(keepends=True) if not _EXTENSION_ENTRY.match(line)
     )
 
 
