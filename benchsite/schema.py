@@ -63,7 +63,8 @@ _ERRORS = {
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema plus the error answers every API view can give, so that each
     response the server sends is described (schemathesis checks it: benchsite/tests/
-    test_api_answers_match_the_schema.py). An answer a view declares itself is kept as it is."""
+    test_api_answers_match_the_schema.py). An answer a view declares itself keeps its
+    description; an error one declared without a body gets the JSON body every error has."""
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
@@ -87,4 +88,10 @@ class AutoSchema(openapi.AutoSchema):
                 responses[status] = {"description": description, "content": _ERROR_BODY}
             if headers and status in responses:  # a view's own 503 (the health check's) too
                 responses[status].setdefault("headers", headers)
+        for status, response in responses.items():
+            # every error is a JSON body (benchsite.exceptions); a view's own description of one
+            # (the submission's 400, /api/compare's 404) said nothing of it, so a generated
+            # client read those bodies as empty or undescribed
+            if str(status)[0] in "45":
+                response.setdefault("content", _ERROR_BODY)
         return operation

@@ -120,3 +120,16 @@ def test_a_download_is_described_with_each_type_a_document_can_have(schema):
         "image/gif",
         "text/plain; charset=utf-8",
     }
+
+
+def test_every_error_answer_describes_its_json_body(schema):
+    """The server answers every error with a JSON object (`detail`, or the fields it names):
+    an error the document declares without a body left a generated client unable to read why
+    a submission, a comparison or a document upload was refused."""
+    undescribed = [
+        (label, status)
+        for label, operation in operations(schema)
+        for status, answer in operation["responses"].items()
+        if str(status)[0] in "45" and not answer.get("content", {}).get("application/json")
+    ]
+    assert undescribed == []
