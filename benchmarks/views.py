@@ -33,7 +33,7 @@ ERROR_RESPONSES = {
     401: OpenApiResponse(description="Missing or invalid token."),
     403: OpenApiResponse(description="The token lacks the scope."),
     413: OpenApiResponse(description="Body over MAX_SUBMISSION_KB."),
-    415: OpenApiResponse(description="Not application/json."),
+    415: OpenApiResponse(description="Not application/json, or sent with a Content-Encoding."),
 }
 
 

@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.html import escape
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, UnsupportedMediaType
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,16 @@ class PayloadTooLarge(APIException):
         if size is not None:
             detail += f" ({-(-size // 1024)} KiB sent)"  # rounded up: never the limit itself
         super().__init__(detail + ".")
+
+
+class UnsupportedContentEncoding(UnsupportedMediaType):
+    """415 for a body in a content coding (gzip, br, …): the API reads bodies as they are sent.
+    The answer says which codings it takes (Accept-Encoding: identity), as RFC 9110 asks."""
+
+    def __init__(self, coding: str):
+        super().__init__(
+            coding, f"Content-Encoding {coding!r} is not accepted: send the body uncompressed."
+        )
 
 
 class DatabaseUnavailable(APIException):
@@ -79,6 +89,8 @@ def exception_handler(exc, context):
         # The object went away while the request ran (a concurrent DELETE): gone, not a bug.
         exc = Http404()
     response = drf_exception_handler(exc, context)
+    if isinstance(exc, UnsupportedContentEncoding):
+        response["Accept-Encoding"] = "identity"
     if response is None and not isinstance(exc, Http404 | PermissionDenied):
         # An unexpected error: log it with context and answer JSON (status 500 is still a bug).
         logger.exception("unhandled API error in %s", _view_name(context))

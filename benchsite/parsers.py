@@ -1,5 +1,6 @@
-"""A JSON parser that enforces MAX_SUBMISSION_KB and never lets hostile JSON become a 500, and
-the content negotiation of the API."""
+"""A JSON parser that enforces MAX_SUBMISSION_KB and never lets hostile JSON become a 500, the
+multipart parser of document uploads, both refusing a compressed body, and the content
+negotiation of the API."""
 
 import codecs
 import json
@@ -10,7 +11,7 @@ from rest_framework import parsers, renderers
 from rest_framework.exceptions import NotAcceptable, ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 
-from .exceptions import PayloadTooLarge
+from .exceptions import PayloadTooLarge, UnsupportedContentEncoding
 
 
 class JSONParser(parsers.BaseParser):
@@ -26,6 +27,7 @@ class JSONParser(parsers.BaseParser):
         parser_context = parser_context or {}
         limit = settings.MAX_SUBMISSION_KB * 1024
         request = parser_context.get("request")
+        refuse_content_coding(request)
         declared = _content_length(request)
         if declared is not None and declared > limit:
             raise PayloadTooLarge(declared, limit)
@@ -44,6 +46,24 @@ class JSONParser(parsers.BaseParser):
             raise ParseError("JSON parse error - nesting too deep.") from None
         except (ValueError, LookupError) as exc:
             raise ParseError(f"JSON parse error - {_reason(exc)}") from None
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's, refusing a compressed body as the JSON parser does."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        refuse_content_coding((parser_context or {}).get("request"))
+        return super().parse(stream, media_type, parser_context)
+
+
+def refuse_content_coding(request) -> None:
+    """A body in a content coding is a 415 naming it: the parsers read bodies as they are sent,
+    so a gzip submission was a 400 "JSON parse error - 'utf-8' codec can't decode byte 0x8b"
+    and a body labelled `br` but sent plain was stored as if the label were not there."""
+    header = request.META.get("HTTP_CONTENT_ENCODING", "") if request is not None else ""
+    codings = [coding.strip() for coding in header.split(",") if coding.strip()]
+    if any(coding.lower() != "identity" for coding in codings):
+        raise UnsupportedContentEncoding(", ".join(codings))
 
 
 def _reason(exc: Exception) -> str:

@@ -50,7 +50,7 @@ _ERRORS = {
     "404": ("lookup", "No such object (or no such page).", None),
     "406": ("accept", "No type the endpoint answers in is acceptable (Accept, ?format=).", None),
     "413": ("body", "Body over the size limit.", None),
-    "415": ("body", "Unsupported media type.", None),
+    "415": ("body", "Unsupported media type, or a body sent with a Content-Encoding.", None),
     "429": ("auth", "Too many failed authentications from this address.", _RETRY_AFTER),
     "503": (
         "always",

@@ -7,10 +7,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from benchsite.lookup import object_or_404
+from benchsite.parsers import MultiPartParser
 from inventory import changelog
 from inventory.models import Device
 
@@ -112,8 +112,9 @@ class DeviceDocumentViewSet(StorageErrors, mixins.ListModelMixin, viewsets.Gener
             **NOT_FOUND,
             413: OpenApiResponse(description="The file is over MAX_UPLOAD_MB."),
             415: OpenApiResponse(
-                description="Not multipart, or the content is not PDF, PNG, JPEG, WebP, GIF or "
-                "plain UTF-8 text (whatever the filename or declared type)."
+                description="Not multipart, sent with a Content-Encoding, or the content is "
+                "not PDF, PNG, JPEG, WebP, GIF or plain UTF-8 text (whatever the filename or "
+                "declared type)."
             ),
         },
     )

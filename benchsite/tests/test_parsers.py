@@ -1,8 +1,15 @@
-"""benchsite.parsers: JSON bodies are read from the stream and refused past MAX_SUBMISSION_KB."""
+"""benchsite.parsers: JSON bodies are read from the stream and refused past MAX_SUBMISSION_KB;
+a body in a content coding (gzip, br, …) is a 415."""
 
+import gzip
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+from documents.models import Document
+from inventory.models import Device
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +64,70 @@ def test_other_json_endpoints_parse_as_before(api):
         "PATCH", f"/api/devices/{device}", b"{nope", content_type="application/json"
     )
     assert broken.status_code == 400 and "JSON parse error" in broken.json()["detail"]
+
+
+def test_a_gzip_submission_is_a_415_naming_the_coding_and_stores_nothing(api):
+    # read as sent, it was a 400 "JSON parse error - 'utf-8' codec can't decode byte 0x8b"
+    body = gzip.compress(json.dumps({"device_identifier": "zipped"}).encode())
+
+    response = api.generic(
+        "POST", URL, body, content_type="application/json", HTTP_CONTENT_ENCODING="gzip"
+    )
+
+    assert response.status_code == 415
+    assert response.json() == {
+        "detail": "Content-Encoding 'gzip' is not accepted: send the body uncompressed."
+    }
+    assert response["Accept-Encoding"] == "identity"
+    assert not Device.objects.exists()
+
+
+def test_a_body_labelled_with_a_coding_it_is_not_in_is_not_stored_as_plain_json(api):
+    # a plain body under "Content-Encoding: br" was stored as if the header were not there
+    body = json.dumps({"device_identifier": "labelled"}).encode()
+
+    response = api.generic(
+        "POST", URL, body, content_type="application/json", HTTP_CONTENT_ENCODING="br"
+    )
+
+    assert response.status_code == 415
+    assert not Device.objects.exists()
+
+
+def test_identity_is_no_coding_and_a_token_is_checked_before_the_coding(api, anon):
+    body = json.dumps({"device_identifier": "plain"}).encode()
+
+    sent = api.generic(
+        "POST", URL, body, content_type="application/json", HTTP_CONTENT_ENCODING="identity"
+    )
+    anonymous = anon.generic(
+        "POST", URL, body, content_type="application/json", HTTP_CONTENT_ENCODING="gzip"
+    )
+
+    assert sent.status_code == 201
+    assert anonymous.status_code == 401
+
+
+def test_a_compressed_device_edit_and_document_upload_are_415_too(api):
+    device = api.post(URL, {"device_identifier": "edited"}, format="json").json()["device_id"]
+    edit = gzip.compress(json.dumps({"location": "rack 9"}).encode())
+    upload = encode_multipart(BOUNDARY, {"file": SimpleUploadedFile("a.txt", b"hello\n")})
+
+    edited = api.generic(
+        "PATCH",
+        f"/api/devices/{device}",
+        edit,
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING="gzip",
+    )
+    uploaded = api.generic(
+        "POST",
+        f"/api/devices/{device}/docs",
+        gzip.compress(upload),
+        content_type=MULTIPART_CONTENT,
+        HTTP_CONTENT_ENCODING="gzip",
+    )
+
+    assert (edited.status_code, uploaded.status_code) == (415, 415)
+    assert Device.objects.get(pk=device).location == ""
+    assert not Document.objects.exists()
