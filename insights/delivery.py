@@ -32,9 +32,13 @@ DEVICE_DELETED = "(its device deleted)"
 DEVICE_RETIRED = "(its device retired)"
 
 
-def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
+def item_notification(
+    item: AttentionItem, *, resolved: bool, reopened: bool = False
+) -> Notification:
     """`<hostname>: <kind>` with the item's message and the device's page; `… resolved` when
-    it closed."""
+    it closed. `reopened`: an item its device's retirement closed, open again now (its
+    `updated_at`) that the device is back in service: "Opened <months ago>" alone read as
+    news of then."""
     title = f"{item.device.hostname}: {item.kind}"
     lines = [item.message]
     # when, to the second: the receiver's own clock may differ, and a notification retried for
@@ -58,6 +62,12 @@ def item_notification(item: AttentionItem, *, resolved: bool) -> Notification:
             what = f"Resolved {when(item.closed_at)}: this no longer holds"
         lines.append(f"{what} (open since {when(item.opened_at)}).")
         kind = "success"
+    elif reopened:
+        lines.append(
+            f"Reopened {when(item.updated_at)}: the device is back in service, and its "
+            f"retirement had closed this, unchecked (first opened {when(item.opened_at)})."
+        )
+        kind = "failure" if item.severity == Severity.CRITICAL else "warning"
     else:
         lines.append(f"Opened {when(item.opened_at)}.")
         kind = "failure" if item.severity == Severity.CRITICAL else "warning"

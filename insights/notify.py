@@ -40,16 +40,17 @@ KEEP_DAYS = 90  # sent and given-up notifications are deleted after this long
 MSG_NO_SENDER = "no server sends to its URL (in no NOTIFY_URLS) within NOTIFY_RETRY_HOURS"
 
 
-def announce(changes: Iterable[tuple[AttentionItem, bool]]) -> None:
+def announce(changes: Iterable[tuple[AttentionItem, bool]], *, reopened: bool = False) -> None:
     """Store a notification per (item, resolved) and per URL in the current transaction; the
-    sender is woken once it commits."""
+    sender is woken once it commits. `reopened`: items opened again, as they were (their
+    device back in service), said to be reopened and when, not only when they first opened."""
     if not settings.NOTIFY_URLS:
         return
     now = timezone.now()
     labels = [(target_of(url), redacted(url)[:255]) for url in settings.NOTIFY_URLS]
     rows = []
     for item, resolved in changes:
-        notification = item_notification(item, resolved=resolved)
+        notification = item_notification(item, resolved=resolved, reopened=reopened)
         rows += [
             Row(
                 item=item,

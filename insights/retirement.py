@@ -33,7 +33,7 @@ def attention_close_retired(*, device_ids: list[int]) -> list[Event]:
 
 def attention_reopen_returned(*, device_ids: list[int]) -> list[Event]:
     """Machines a person put back in service (a retirement by mistake, undone): what their
-    retirement closed is open again, each notified as opened, so that a failing disk is not
+    retirement closed is open again, each notified as reopened, so that a failing disk is not
     forgotten until the machine's next run, nor ever a smart_degrading item (judged once, when
     its rise arrived). Per condition, the newest item only, and only if a retirement closed it:
     one closed since (by a run, by a person) stays closed. Nothing was measured meanwhile: a
@@ -54,5 +54,5 @@ def attention_reopen_returned(*, device_ids: list[int]) -> list[Event]:
     for item in items:
         item.closed_at, item.closed_by = None, ""
         item.save(update_fields=("closed_at", "closed_by", "updated_at"))
-    notify.announce((item, False) for item in items)
+    notify.announce(((item, False) for item in items), reopened=True)
     return [Event(OPENED, item) for item in items]

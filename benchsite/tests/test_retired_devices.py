@@ -207,4 +207,6 @@ def test_a_retirement_undone_opens_again_what_it_closed(how, run, api, settings,
     reopened = AttentionItem.objects.get(closed_at__isnull=True)
     assert (reopened.device, reopened.kind, reopened.closed_by) == (nas, "smart_failing", "")
     assert Notification.objects.filter(title="nas: smart_failing").count() == 2
+    again = Notification.objects.filter(title="nas: smart_failing").latest("pk").body
+    assert again.startswith(f"{reopened.message}\nReopened ") and "first opened" in again
     assert not Notification.objects.filter(title="hot: disk_hot", item__closed_at=None).exists()
