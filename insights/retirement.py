@@ -32,12 +32,14 @@ def attention_close_retired(*, device_ids: list[int]) -> list[Event]:
 
 
 def attention_reopen_returned(*, device_ids: list[int]) -> list[Event]:
-    """Machines a person put back in service (a retirement by mistake, undone): what their
-    retirement closed is open again, each notified as reopened, so that a failing disk is not
-    forgotten until the machine's next run, nor ever a smart_degrading item (judged once, when
-    its rise arrived). Per condition, the newest item only, and only if a retirement closed it:
-    one closed since (by a run, by a person) stays closed. Nothing was measured meanwhile: a
-    retired machine's runs bring it back into service, and are judged afresh."""
+    """Machines back in service, put back by a person (a retirement by mistake, undone) or by
+    a bench.sh run dated on or after the retirement (inventory.runs, in the submission's
+    transaction): what their retirement closed is open again, each notified as reopened, so
+    that a failing disk is not forgotten until the machine's next run, nor ever a
+    smart_degrading item (judged once, when its rise arrived). Per condition, the newest item
+    only, and only if a retirement closed it: one closed since (by a run, by a person) stays
+    closed. The run's own evaluation then judges them (services.attention_evaluate): what no
+    longer holds closes, smart_degrading waits for a person as ever."""
     newest = (
         AttentionItem.objects.filter(device_id__in=device_ids)
         .order_by()

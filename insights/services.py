@@ -144,7 +144,8 @@ def attention_evaluate(
         group, below = peer_selectors.peer_group(cpu_model, device_id=device.pk, judging=judging)
     events = []
     # a retired machine opens nothing (its items closed with its retirement; a run after it
-    # brought it back into service first): only its peers are judged, its figures among theirs
+    # brought it back into service first, and reopened what the retirement closed, judged
+    # here as any open item): only its peers are judged, its figures among theirs
     if device.retired_on is None:
         current = _open_items(device)
         assessment = _assessment(device, cpu_model, current, rises_of=rises_of, group=group)

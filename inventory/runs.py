@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from . import changelog, lifecycle
 from .columns import methods_key
 from .models import Device
+from .services import devices_service_told
 
 KEYS_BATCH = 2000  # devices per UPDATE of device_methods_keys_refresh
 
@@ -97,7 +98,9 @@ def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
 def device_run_record(*, device: Device, run: RunRecord, actor: Any = None) -> dict[str, Any]:
     """Keep a new run on its device (one UPDATE of the columns it changes). A run that brings
     a retired machine back into service says so in its history, as done by `actor` (the
-    submitting token).
+    submitting token), and tells the apps above, as a person's undo does (what its retirement
+    closed opens again, in this transaction: a smart_degrading item, opened only by a rise,
+    was otherwise never seen again). A run of a device in service costs no query more.
 
     `device` must be the row as read in this transaction, locked (device_find_or_create).
     """
@@ -112,6 +115,8 @@ def device_run_record(*, device: Device, run: RunRecord, actor: Any = None) -> d
         Device.objects.filter(pk=device.pk).update(**changes)
         for name, value in changes.items():
             setattr(device, name, value)
+    if "retired_on" in changes:
+        devices_service_told({device.pk: (retired_on, None)})
     return changes
 
 

@@ -14,6 +14,7 @@ snapshots_deleted = Signal()
 devices_retired = Signal()
 
 # Sent inside their transaction when a person takes devices' retirement date away (an edit, the
-# CSV import): `device_ids`. What their retirement closed opens again (a retirement by mistake,
-# undone). A run after the retirement judges the machine afresh instead.
+# CSV import), or a bench.sh run dated on or after the retirement brings a machine back into
+# service (runs.device_run_record): `device_ids`. What their retirement closed opens again (a
+# retirement by mistake, undone; a machine back at work), then a run judges it as always.
 devices_returned = Signal()

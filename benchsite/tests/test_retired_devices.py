@@ -17,6 +17,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.tests.factories import BenchmarkFactory
+from benchsite.tests.markers import ordered
 from insights.models import AttentionItem, Notification
 from inventory.models import Device
 
@@ -210,3 +211,55 @@ def test_a_retirement_undone_opens_again_what_it_closed(how, run, api, settings,
     again = Notification.objects.filter(title="nas: smart_failing").latest("pk").body
     assert again.startswith(f"{reopened.message}\nReopened ") and "first opened" in again
     assert not Notification.objects.filter(title="hot: disk_hot", item__closed_at=None).exists()
+
+
+DEGRADING = {**FAILED_DISK, "smart_health": "PASSED", "reallocated_sectors": 8}
+
+
+def test_a_run_that_brings_a_machine_back_reopens_what_its_retirement_closed(
+    run, api, settings, django_assert_max_num_queries
+):
+    """smart_degrading opens on a rise only: retired with a degrading disk, brought back by a
+    run whose counters stay as they were, the machine showed no item for that disk, ever.
+    Reopened as a person's undo reopens it, and notified so (not "Opened" months ago)."""
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]
+    run("nas", days_ago=10, disks=[{**DEGRADING, "reallocated_sectors": 0}])
+    nas = run("nas", days_ago=5, disks=[DEGRADING])
+    degrading = AttentionItem.objects.get(kind="smart_degrading")
+    _retire(api, nas, on=timezone.localdate() - timedelta(days=2))
+    assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
+
+    # test_ingest_query_count's 12 for a machine in service (none more: the reopening is
+    # only for a machine that comes back), and 7 here: the history's line (its token's user,
+    # the entry), the reopening (the newest items, them locked, one written, its
+    # notification), the reopened item judged with the others' figures
+    with django_assert_max_num_queries(19 + ordered()):
+        run("nas", disks=[DEGRADING])  # no rise: nothing of its own would open it
+
+    assert Device.objects.get().retired_on is None
+    item = AttentionItem.objects.get(closed_at__isnull=True)
+    assert (item.pk, item.kind, item.closed_by) == (degrading.pk, "smart_degrading", "")
+    reopened = Notification.objects.filter(title="nas: smart_degrading").latest("pk")
+    assert f"Reopened {item.updated_at:%Y-%m-%d %H:%M:%S} UTC: the device is back in service" in (
+        reopened.body
+    )
+    assert f"(first opened {degrading.opened_at:%Y-%m-%d %H:%M:%S} UTC)" in reopened.body
+    assert "\nOpened " not in reopened.body
+
+
+def test_a_run_that_brings_a_machine_back_closes_what_no_longer_holds(run, api):
+    """Reopened by the run that brought it back, a condition the run shows over closes again
+    (resolved by that run); one still holding is the same item, not a second one."""
+    nas = run("nas", days_ago=5, disks=[FAILED_DISK])
+    hot = {**FAILED_DISK, "name": "/dev/sdb", "serial": "WD-2", "temperature_c": 65}
+    hot["smart_health"] = "PASSED"
+    run("nas", days_ago=4, disks=[FAILED_DISK, hot])
+    _retire(api, nas, on=timezone.localdate() - timedelta(days=2))
+
+    run("nas", disks=[{**FAILED_DISK, "smart_health": "PASSED"}, hot])
+
+    failing, disk_hot = AttentionItem.objects.order_by("pk")
+    assert failing.kind == "smart_failing" and failing.closed_at is not None
+    assert failing.closed_by == ""  # resolved by the run, no longer "its device retired"
+    assert (disk_hot.kind, disk_hot.closed_at) == ("disk_hot", None)
+    assert AttentionItem.objects.count() == 2
