@@ -7,7 +7,12 @@ class InsightsConfig(AppConfig):
 
     def ready(self):
         from benchmarks.signals import runs_deleted
-        from inventory.signals import devices_retired, devices_returned, snapshots_deleted
+        from inventory.signals import (
+            devices_retired,
+            devices_returned,
+            devices_service_foreseen,
+            snapshots_deleted,
+        )
 
         from . import (
             checks,  # noqa: F401 (registers the NOTIFY_URLS check)
@@ -21,4 +26,7 @@ class InsightsConfig(AppConfig):
         devices_retired.connect(receivers.devices_retired, dispatch_uid="insights.devices_retired")
         devices_returned.connect(
             receivers.devices_returned, dispatch_uid="insights.devices_returned"
+        )
+        devices_service_foreseen.connect(
+            receivers.devices_service_foreseen, dispatch_uid="insights.devices_service_foreseen"
         )

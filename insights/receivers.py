@@ -1,7 +1,7 @@
 """Runs, snapshots or devices deleted (the admin, the API, a script): the devices they belonged
 to, and the machines of their CPU models, are judged again once the deletion commits. Devices
 retired (the admin, the API, the import): their open items close at once, and open again
-when they are back in service. A run
+when they are back in service; the import's preview says which beforehand. A run
 deleted as bogus (measured during a backup, say) takes the item it opened with it, not at the
 machine's next run; a run that was the peers' median moves their judgment; a deleted device's
 twins are judged without it."""
@@ -13,7 +13,7 @@ from django.db import transaction
 
 from inventory.models import Device
 
-from .retirement import attention_close_retired, attention_reopen_returned
+from .retirement import attention_close_retired, attention_foreseen, attention_reopen_returned
 from .services import attention_evaluate, attention_rejudge_peers
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,10 @@ def devices_retired(*, device_ids: Iterable[int], **kwargs) -> None:
 
 def devices_returned(*, device_ids: Iterable[int], **kwargs) -> None:
     attention_reopen_returned(device_ids=list(device_ids))
+
+
+def devices_service_foreseen(*, retiring, returning, **kwargs) -> dict[int, str]:
+    return attention_foreseen(retiring=list(retiring), returning=list(returning))
 
 
 def snapshots_deleted(*, cpu_model_keys: Mapping[int, str], **kwargs) -> None:

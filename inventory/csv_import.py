@@ -13,7 +13,7 @@ of a present column clears that field. Other columns are ignored, so the devices
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -30,7 +30,7 @@ from .csv_file import (  # noqa: F401 (the import's API, for its command and its
     csv_read,
 )
 from .models import Device
-from .services import devices_service_told, tags_resolve
+from .services import devices_service_foreseen, devices_service_told, tags_resolve
 
 MSG_AMBIGUOUS = "hostname {hostname!r} matches several devices: {names}."
 MSG_STALE = "The devices changed since the preview: review the import again."
@@ -48,6 +48,9 @@ class DeviceChange:
     hostname: str
     device_id: int | None  # None: a new device
     changes: dict[str, tuple[Any, Any]]  # field: (old, new)
+    # what else the change does, said by the apps above in the preview (a retirement date set
+    # "closes 2 open attention items: …"); not part of the fingerprint: not what is written
+    consequences: tuple[str, ...] = ()
 
 
 @dataclass
@@ -215,19 +218,35 @@ def _apply(plan: ImportPlan, *, actor: Any) -> None:
     )
 
 
+def _foreseen(plan: ImportPlan) -> None:
+    """Each change of a retirement date with what it will do beyond the device's row (its
+    attention items closed or reopened): one question to the apps above per 500 such devices,
+    whatever the number of rows."""
+    dated = [index for index, c in enumerate(plan.updated) if "retired_on" in c.changes]
+    for chunk in _chunks(dated):
+        changes = [plan.updated[index] for index in chunk]
+        said = devices_service_foreseen({c.device_id: c.changes["retired_on"] for c in changes})
+        for index, change in zip(chunk, changes, strict=True):
+            if change.device_id in said:
+                plan.updated[index] = replace(change, consequences=tuple(said[change.device_id]))
+
+
 def devices_import(
     *, rows: Sequence[Row], actor: Any, dry_run: bool = False, expected: str | None = None
 ) -> ImportPlan:
     """Create and update devices from `rows` (csv_read's), all or nothing in one transaction,
     each change in the device's history as done by `actor`. With `dry_run`, nothing is
-    written. With `expected` (the fingerprint of a preview), refuses with ImportFileError when
-    the plan is no longer the one previewed."""
+    written, and each change says what else it will do (DeviceChange.consequences). With
+    `expected` (the fingerprint of a preview), refuses with ImportFileError when the plan is
+    no longer the one previewed."""
     try:
         with transaction.atomic():
             plan = import_plan(rows, lock=not dry_run)
             if expected is not None and plan.fingerprint != expected:
                 raise ImportFileError([MSG_STALE])
-            if not dry_run:
+            if dry_run:
+                _foreseen(plan)
+            else:
                 _apply(plan, actor=actor)
     except IntegrityError as error:
         # hostnames are matched here as Python folds case; the unique index folds it as the

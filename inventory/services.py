@@ -72,16 +72,41 @@ def tags_resolve(names: Iterable[str], *, created: list[Tag] | None = None) -> l
     return tags
 
 
-def devices_service_told(retirements: Mapping[int, tuple[Any, Any]]) -> None:
-    """Tell the apps above which devices left service or came back (signals), from each
-    device's (old, new) retirement date: none → a date retires it, a date → none brings it
-    back, one date for another does neither."""
+def service_changes(retirements: Mapping[int, tuple[Any, Any]]) -> tuple[list[int], list[int]]:
+    """The devices that leave service and those that come back, from each device's (old, new)
+    retirement date: none → a date retires it, a date → none brings it back, one date for
+    another does neither."""
     retired = [pk for pk, (old, new) in retirements.items() if old is None and new is not None]
     returned = [pk for pk, (old, new) in retirements.items() if old is not None and new is None]
+    return retired, returned
+
+
+def devices_service_told(retirements: Mapping[int, tuple[Any, Any]]) -> None:
+    """Tell the apps above which devices left service or came back (signals), from each
+    device's (old, new) retirement date (service_changes)."""
+    retired, returned = service_changes(retirements)
     if retired:
         signals.devices_retired.send(sender=Device, device_ids=retired)
     if returned:
         signals.devices_returned.send(sender=Device, device_ids=returned)
+
+
+def devices_service_foreseen(retirements: Mapping[int, tuple[Any, Any]]) -> dict[int, list[str]]:
+    """What retiring or bringing back these devices would do in the apps above, by device, as
+    sentences a person reads before confirming ("closes 2 open attention items: …"), from
+    each device's (old, new) retirement date; nothing is written. One question to each app
+    for all of them (signals.devices_service_foreseen)."""
+    retiring, returning = service_changes(retirements)
+    said: dict[int, list[str]] = {}
+    if not (retiring or returning):
+        return said
+    answers = signals.devices_service_foreseen.send(
+        sender=Device, retiring=retiring, returning=returning
+    )
+    for _, answer in answers:
+        for pk, sentence in (answer or {}).items():
+            said.setdefault(pk, []).append(sentence)
+    return said
 
 
 DEVICE_EDITABLE_FIELDS = (

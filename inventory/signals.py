@@ -18,3 +18,9 @@ devices_retired = Signal()
 # service (runs.device_run_record): `device_ids`. What their retirement closed opens again (a
 # retirement by mistake, undone; a machine back at work), then a run judges it as always.
 devices_returned = Signal()
+
+# Sent by the CSV import's preview (services.devices_service_foreseen), which writes nothing:
+# `retiring` and `returning`, the ids of the devices the file would retire and bring back. A
+# receiver answers what that would do, {device_id: one sentence a person reads}, in one query
+# for all of them (insights: the attention items a retirement closes or an undo reopens).
+devices_service_foreseen = Signal()

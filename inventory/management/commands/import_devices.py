@@ -52,7 +52,8 @@ class Command(BaseCommand):
         changes = [("new", c) for c in plan.created] + [("changed", c) for c in plan.updated]
         changes.sort(key=lambda pair: pair[1].line)  # in the file's order
         for kind, change in changes[: self.SHOWN]:
-            what = describe_changes(change.changes)
+            # a retirement date set or cleared: its attention items closed or reopened
+            what = "; ".join((describe_changes(change.changes), *change.consequences))
             self.stdout.write(f"  line {change.line} {change.hostname} ({kind}): {what}")
         if len(changes) > self.SHOWN:
             self.stdout.write(f"  … and {len(changes) - self.SHOWN} more")
