@@ -232,7 +232,9 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
         {**disk, "attention": by_disk.get(disk_key(disk), [])} for disk in story["disks"]
     ]
     # its past: a disk that failed and was replaced, a regression that passed
-    story["closed_items"] = insights_selectors.closed_count(device.pk) if attention else 0
+    # and those its retirement closed, said as such: not over, only no longer watched
+    closed = insights_selectors.closed_counts(device.pk) if attention else (0, 0)
+    story["closed_items"], story["retirement_closed"] = closed
     story["can_acknowledge"] = can_acknowledge(user)
     story.update(insights={}, smart_disks=[], smart_unread=[], insight_sentences=[])
     story["smart_rows"] = SPANS_SHOWN

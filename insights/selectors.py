@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Subquery, Value, When
 
 from benchmarks import validity
 from benchmarks.models import Benchmark, Validity
@@ -17,6 +17,7 @@ from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORY_NAMES
 
 from . import rules
+from .delivery import DEVICE_RETIRED
 from .models import AttentionItem, Severity
 
 # critical items before warnings, wherever open items are listed
@@ -292,9 +293,13 @@ def open_items(device_id: int) -> list[AttentionItem]:
     return list(items.select_related("device").order_by(CRITICAL_FIRST, "-opened_at", "-id"))
 
 
-def closed_count(device_id: int) -> int:
-    """How many of a device's items are closed: its past, listed on the items' admin page."""
-    return AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=False).count()
+def closed_counts(device_id: int) -> tuple[int, int]:
+    """How many of a device's items are closed (its past, listed on the items' admin page),
+    and how many of those its retirement closed (not checked since). One query."""
+    counts = AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=False).aggregate(
+        closed=Count("pk"), retired=Count("pk", filter=Q(closed_by=DEVICE_RETIRED))
+    )
+    return counts["closed"], counts["retired"]
 
 
 def attention_board(*, limit: int = 20) -> tuple[list[AttentionItem], int]:

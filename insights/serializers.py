@@ -1,13 +1,38 @@
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from .delivery import DEVICE_RETIRED
 from .models import AttentionItem
+
+# why an item closed (an extension of the contract's item): the rules found it over, a person
+# acknowledged it, or its device was retired (the condition not checked since)
+RESOLVED, ACKNOWLEDGED, DEVICE_RETIRED_REASON = "resolved", "acknowledged", "device_retired"
+CLOSED_REASONS = (RESOLVED, ACKNOWLEDGED, DEVICE_RETIRED_REASON)
+
+
+def closed_reason(item: AttentionItem) -> str | None:
+    """None while the item is open; else why it closed (CLOSED_REASONS). Who acknowledged it
+    is not said: an admin account's name, which a read token on every machine would read."""
+    if item.closed_at is None:
+        return None
+    if item.closed_by == DEVICE_RETIRED:
+        return DEVICE_RETIRED_REASON
+    return ACKNOWLEDGED if item.closed_by else RESOLVED
 
 
 class AttentionItemSerializer(serializers.ModelSerializer):
-    """An attention item (CONTRACT Part 2): `message` is one sentence a person reads."""
+    """An attention item (CONTRACT Part 2): `message` is one sentence a person reads;
+    `closed_reason` an extension (README)."""
 
     hostname = serializers.CharField(source="device.hostname", read_only=True)
+    closed_reason = serializers.SerializerMethodField(
+        help_text="null while open; resolved (the rules found it over), acknowledged (by a "
+        "person) or device_retired (closed with its device's retirement, not checked since)"
+    )
+
+    @extend_schema_field(serializers.ChoiceField(choices=CLOSED_REASONS, allow_null=True))
+    def get_closed_reason(self, item: AttentionItem) -> str | None:
+        return closed_reason(item)
 
     class Meta:
         model = AttentionItem
@@ -23,6 +48,7 @@ class AttentionItemSerializer(serializers.ModelSerializer):
             "opened_at",
             "updated_at",
             "closed_at",
+            "closed_reason",
         )
         read_only_fields = fields
 

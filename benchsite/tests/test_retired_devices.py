@@ -263,3 +263,36 @@ def test_a_run_that_brings_a_machine_back_closes_what_no_longer_holds(run, api):
     assert failing.closed_by == ""  # resolved by the run, no longer "its device retired"
     assert (disk_hot.kind, disk_hot.closed_at) == ("disk_hot", None)
     assert AttentionItem.objects.count() == 2
+
+
+def test_an_item_closed_by_a_retirement_says_so_in_the_api_and_on_the_device_page(
+    run, api, admin_client
+):
+    """/api/attention?state=closed gave an item closed by a retirement as one the rules found
+    over (closed_by is not given: an account's name), and the device page counted it among the
+    machine's past items: a failing disk read as gone."""
+    sdb = {**FAILED_DISK, "name": "/dev/sdb", "serial": "WD-2"}
+    nas = run("nas", days_ago=2, disks=[FAILED_DISK, sdb])
+    sdb.update(smart_health="PASSED", temperature_c=65)
+    run("nas", days_ago=1, disks=[FAILED_DISK, sdb])  # sdb's failure over: resolved; hot
+    acknowledged = AttentionItem.objects.get(kind="disk_hot")
+    response = api.post(f"/api/attention/{acknowledged.pk}/acknowledge")
+    assert response.status_code == 200, response.content
+    _retire(api, nas)
+
+    listed = api.get("/api/attention", {"state": "all"}).json()["results"]
+    reasons = {(item["kind"], item["disk"], item["closed_reason"]) for item in listed}
+    assert reasons == {
+        ("smart_failing", "WD-1", "device_retired"),
+        ("smart_failing", "WD-2", "resolved"),
+        ("disk_hot", "WD-2", "acknowledged"),
+    }
+    assert "closed_by" not in listed[0]
+
+    html = admin_client.get(reverse("admin:inventory_device_change", args=(nas.pk,)))
+    past = html.content.decode().split('id="past-attention"', 1)[1].split("</p>", 1)[0]
+    assert "Its 3 closed items</a>, 1 of them closed by its retirement, not checked since" in past
+
+    run("nas", disks=[FAILED_DISK])  # back in service: the item open again
+    (item,) = api.get("/api/attention").json()["results"]
+    assert (item["kind"], item["closed_reason"]) == ("smart_failing", None)
