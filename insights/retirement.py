@@ -75,7 +75,7 @@ def attention_reopen_returned(*, device_ids: list[int]) -> list[Event]:
     return [Event(OPENED, item) for item in items]
 
 
-def attention_foreseen(*, retiring: list[int], returning: list[int], **kwargs) -> dict[int, str]:
+def attention_foreseen(*, retiring: list[int], returning: list[int]) -> dict[int, str]:
     """What retiring these devices, and bringing those back, would do to their attention items,
     by device, for the CSV import's preview (inventory.signals.devices_service_foreseen):
     "closes 2 open attention items: smart_failing (WD-1), disk_hot (WD-2)", "reopens 1
@@ -90,10 +90,10 @@ def attention_foreseen(*, retiring: list[int], returning: list[int], **kwargs) -
     found: dict[int, list[str]] = {}
     for device_id, kind, disk in items:
         found.setdefault(device_id, []).append(f"{kind} ({disk})" if disk else kind)
-    said = {}
+    said, back = {}, set(returning)
     for device_id, names in found.items():
         count = len(names)
-        if device_id in returning:
+        if device_id in back:
             what = (
                 f"reopens {count} attention item{'s' if count != 1 else ''} its retirement closed"
             )
