@@ -23,14 +23,13 @@ from insights import services as services_insights
 from insights.models import AttentionItem
 from inventory import changelog, services
 from inventory.admin import (
+    LIFE_FILTERS,
     BlankNamedFilter,
     CpuVendorFilter,
     ManufacturerLinkInline,
     OsFilter,
-    RetiredFilter,
     TagsFilter,
     VirtualizationFilter,
-    WarrantyFilter,
 )
 from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
 from inventory.lifecycle import LIFECYCLE_FIELDS
@@ -109,8 +108,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         CpuVendorFilter,
         OsFilter,
         VirtualizationFilter,
-        RetiredFilter,
-        WarrantyFilter,
+        *LIFE_FILTERS,
     )
     search_fields = device_search_fields()
     search_help_text = (

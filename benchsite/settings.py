@@ -100,6 +100,8 @@ BASELINE_RUNS = within("BASELINE_RUNS", env.int("BASELINE_RUNS", default=5), 3)
 REGRESSION_PCT = within("REGRESSION_PCT", env.float("REGRESSION_PCT", default=10.0), 0, 100)
 PEER_GAP_PCT = within("PEER_GAP_PCT", env.float("PEER_GAP_PCT", default=15.0), 0, 100)
 DISK_HOT_C = within("DISK_HOT_C", env.float("DISK_HOT_C", default=60.0), 0, 150)
+# A machine in service whose latest run is older than this has gone quiet (inventory.quiet); 0: off
+QUIET_AFTER_DAYS = env.within("QUIET_AFTER_DAYS", 14, 0, 3650)
 # Notifications (insights/notify.py): Apprise URLs, space- or comma-separated; empty: off.
 NOTIFY_URLS = [url for url in re.split(r"[\s,]+", env.str("NOTIFY_URLS", default="")) if url]
 # Each delivery gives up after this long (connect, then each read): a hanging receiver holds

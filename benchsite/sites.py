@@ -21,6 +21,7 @@ from benchsite.export import ExportStream, export_filename
 from benchsite.throttling import AuthFailureThrottle
 from insights.models import AttentionItem
 from insights.selectors import attention_board
+from inventory import quiet
 from inventory.models import Device
 from inventory.schema import CATEGORIES
 from inventory.selectors import device_ranking, device_unbenchmarked
@@ -55,6 +56,7 @@ def by_device(items: list[AttentionItem]) -> list[tuple[AttentionItem, list[Atte
 
 
 UNBENCHMARKED_SHOWN = 5
+QUIET_SHOWN = 10  # the dashboard's "Not heard from"; more: a count and a link to them all
 MSG_LOGIN_THROTTLED = "Too many failed logins from this address; retry in {wait} s."
 
 
@@ -189,6 +191,10 @@ class BenchAdminSite(admin.AdminSite):
         ranking = ranking[:RANKING_SIZE]
         unbenchmarked, unbenchmarked_total = device_unbenchmarked(limit=UNBENCHMARKED_SHOWN)
         devices_url = reverse("admin:inventory_device_changelist")
+        # the machines gone quiet, the longest silent first (nothing else says it: the ranking
+        # keeps their old figures)
+        at = quiet.now()
+        quiet_devices, quiet_total = quiet.device_quiet_longest(limit=QUIET_SHOWN, at=at)
         return {
             **panels,
             "stats": fleet_stats(in_service=True),
@@ -198,6 +204,10 @@ class BenchAdminSite(admin.AdminSite):
             "categories": CATEGORIES,
             "devices_url": devices_url,
             "retired_url": f"{devices_url}?retired=yes",
+            "quiet": [(device, quiet.silence(device, at=at)) for device in quiet_devices],
+            "quiet_total": quiet_total,
+            "quiet_after": quiet.days_said(quiet.quiet_after_days()),
+            "quiet_url": f"{devices_url}?last_run=quiet",
         }
 
     def login(self, request, extra_context=None):

@@ -18,7 +18,7 @@ from benchmarks.validity import counted
 from insights import selectors as insights_selectors
 from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
-from inventory import lifecycle
+from inventory import lifecycle, quiet
 from inventory.columns import SMART_FIELDS, disk_key
 from inventory.history import CHANGE_COLUMNS, snapshot_changes, snapshot_sections
 from inventory.lifecycle import LIFECYCLE_FIELDS, lifecycle_sentences
@@ -201,6 +201,8 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     # its life, heading the page: "Retired on …", "Under warranty until … (in 4 months)"
     dates = {name: getattr(device, name) for name in LIFECYCLE_FIELDS}
     story["lifecycle"] = lifecycle_sentences(**dates, today=lifecycle.today())
+    # a machine in service that stopped running bench.sh: "No run for 23 days: …"
+    story["quiet"] = quiet.quiet_sentence(device, at=quiet.now())
     runs = may_view(user, Benchmark)
     hardware = may_view(user, HardwareSnapshot)
     attention = may_view(user, AttentionItem)

@@ -15,7 +15,7 @@ from benchsite.auth import may_view
 from benchsite.pagination import KeysFirstPaginator
 from benchsite.records_admin import NamedRowsFormSet, RecordAdmin, cpu_model_cell
 
-from . import lifecycle, services
+from . import lifecycle, quiet, services
 from .history import size_mb
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .validators import LinkURLValidator
@@ -156,6 +156,40 @@ class WarrantyFilter(admin.SimpleListFilter):
             lifecycle.UNDER: lambda: queryset.filter(warranty_until__gte=today),
             lifecycle.UNKNOWN: lambda: queryset.filter(warranty_until__isnull=True),
         }.get(self.value(), lambda: queryset)()
+
+
+class LastRunFilter(admin.SimpleListFilter):
+    """By the latest run's time (the device row's last_benchmark_at, indexed): heard from within
+    a week or a month, gone quiet (in service, no run for QUIET_AFTER_DAYS: the dashboard's "Not
+    heard from" links here; offered while the setting is not 0), or never run."""
+
+    title = "last run"
+    parameter_name = "last_run"
+
+    def lookups(self, request, model_admin):
+        days = quiet.quiet_after_days()
+        quiet_choice = [("quiet", f"quiet: over {quiet.days_said(days)}, in service")]
+        return (
+            ("7d", "within 7 days"),
+            ("30d", "within 30 days"),
+            *(quiet_choice if days else ()),
+            ("never", "never"),
+        )
+
+    def queryset(self, request, queryset):
+        value, now = self.value(), quiet.now()
+        if value in ("7d", "30d"):
+            since = now - datetime.timedelta(days=int(value[:-1]))
+            return queryset.filter(last_benchmark_at__gte=since)
+        if value == "quiet":
+            return quiet.devices_quiet(queryset, at=now)
+        if value == "never":
+            return queryset.filter(last_benchmark_at__isnull=True)
+        return queryset
+
+
+# a machine's service and life: in service or retired, heard from lately, under warranty
+LIFE_FILTERS = (RetiredFilter, LastRunFilter, WarrantyFilter)
 
 
 @admin.register(HardwareSnapshot)

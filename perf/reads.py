@@ -296,7 +296,15 @@ def run(args) -> int:
         ("snapshots", api, f"/api/devices/{middle}/snapshots"),
         ("benchmark detail", api, f"/api/benchmarks/{args.benchmarks // 2}"),
         ("stats", api, "/api/stats"),
+        ("admin dashboard", admin, "/admin/"),
         ("admin device changelist", admin, "/admin/inventory/device/"),
+        # every machine's runs are of January 2026: the whole fleet has gone quiet, the worst
+        (
+            "admin device changelist ?last_run=quiet",
+            admin,
+            "/admin/inventory/device/?last_run=quiet",
+        ),
+        ("device list ?quiet=true (×100)", api, "/api/devices?quiet=true&page_size=100"),
         ("admin benchmark changelist", admin, "/admin/benchmarks/benchmark/"),
         ("admin benchmark changelist, page 500", admin, "/admin/benchmarks/benchmark/?p=500"),
         ("admin device changelist, page 150", admin, "/admin/inventory/device/?p=150"),

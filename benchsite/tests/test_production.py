@@ -101,6 +101,8 @@ def test_debug_is_off_unless_asked():
         ({"VALIDITY_BUSY_PCT": "-5"}, "VALIDITY_BUSY_PCT must be a number from 0 to 100, not -5"),
         ({"DISK_HOT_C": "nan"}, "DISK_HOT_C='nan' is not a valid value"),
         ({"BASELINE_RUNS": "2"}, "BASELINE_RUNS must be a number of at least 3, not 2."),
+        ({"QUIET_AFTER_DAYS": "-1"}, "QUIET_AFTER_DAYS must be a number from 0 to 3650, not -1."),
+        ({"QUIET_AFTER_DAYS": "2w"}, "QUIET_AFTER_DAYS='2w' is not a valid value"),
         ({"DATABASE_URL": "garbage"}, "DATABASE_URL is no database URL"),
         ({"DATABASE_URL": "postgres://u:p@h:notaport/db"}, "DATABASE_URL does not parse"),
         ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),

@@ -1,0 +1,178 @@
+"""A machine gone quiet (inventory.quiet): in service, it has run bench.sh, and its latest run
+is older than QUIET_AFTER_DAYS. Nothing told it: the dashboard ranked it with its old figures
+forever. The dashboard's "Not heard from", the device list's "Last run" filter and the device
+page's "No run for 23 days" say it, as of inventory.quiet.now (patched here to a fixed
+moment); /api/devices?quiet=: inventory/tests/api/test_devices_quiet.py."""
+
+import os
+import re
+from datetime import UTC, date, datetime, timedelta
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from benchmarks.tests.factories import BenchmarkFactory
+from inventory import quiet
+from inventory.models import Device
+from inventory.tests.factories import DeviceFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def now(monkeypatch):
+    monkeypatch.setattr(quiet, "now", lambda: NOW)
+    return NOW
+
+
+def ran(hostname: str, days_ago: float, **device) -> Device:
+    """A machine whose latest run is `days_ago` days before NOW."""
+    run = BenchmarkFactory(
+        device__hostname=hostname, run_at=NOW - timedelta(days=days_ago), **device
+    )
+    return Device.objects.get(pk=run.device_id)
+
+
+@pytest.fixture
+def fleet():
+    """Heard from 2 and 10 days ago; silent for 23 and 40 days (one of them retired), and one
+    a second past 14 days; a machine never run."""
+    ran("busy", 2)
+    ran("weekly", 10)
+    ran("gone-quiet", 23)
+    ran("just-quiet", 14 + 1 / 86400)
+    ran("old-nas", 40)
+    Device.objects.filter(hostname="old-nas").update(retired_on=date(2026, 11, 1))
+    DeviceFactory(hostname="never-run")
+
+
+def panel(html: str) -> str:
+    return unescape(html.split('id="quiet-machines"', 1)[1].split("</div>", 1)[0])
+
+
+def test_the_dashboard_names_the_machines_in_service_not_heard_from_longest_silent_first(
+    admin_client, fleet
+):
+    html = admin_client.get("/admin/").content.decode()
+
+    shown = panel(html)
+    assert re.findall(r'data-hostname="([^"]+)"', shown) == ["gone-quiet", "just-quiet"]
+    assert "Not heard from" in shown
+    gone = Device.objects.get(hostname="gone-quiet")
+    url = reverse("admin:inventory_device_change", args=(gone.pk,))
+    assert f'<a href="{url}">gone-quiet</a>' in shown
+    assert "last run 23 days ago" in shown
+    assert "last run 14 days ago" in shown  # a second past the 14 days: quiet
+    # how many, and where they all are: the device list's filter
+    assert '<a class="bt-h2-note" href="/admin/inventory/device/?last_run=quiet">2 machines' in (
+        shown
+    )
+    assert "no run for over 14 days" in shown
+    assert 'id="quiet-all"' not in shown  # all of them are shown
+
+
+def test_a_machine_heard_from_within_the_setting_is_not_quiet(admin_client, settings):
+    settings.QUIET_AFTER_DAYS = 30
+    ran("monthly", 20)
+    ran("gone-quiet", 23)
+
+    html = admin_client.get("/admin/").content.decode()
+
+    assert 'id="quiet-machines"' not in html
+
+
+def test_no_panel_and_no_query_when_the_setting_is_0(
+    admin_client, settings, django_assert_max_num_queries
+):
+    settings.QUIET_AFTER_DAYS = 0
+    ran("gone-quiet", 400)
+    admin_client.get("/admin/")  # warm the session
+
+    with django_assert_max_num_queries(10):  # as before the panel existed
+        html = admin_client.get("/admin/").content.decode()
+
+    assert 'id="quiet-machines"' not in html
+    # nor a "quiet" choice in the device list's filter, which would list none
+    assert "quiet: over" not in admin_client.get("/admin/inventory/device/").content.decode()
+
+
+def test_more_than_fit_are_counted_and_linked_in_two_queries(
+    admin_client, django_assert_max_num_queries
+):
+    for n in range(14):
+        ran(f"silent-{n:02d}", 15 + n)
+    for n in range(40):
+        ran(f"busy-{n:02d}", 1)
+    admin_client.get("/admin/")  # warm the session
+
+    # the dashboard's 10 queries, then the quiet machines shown and how many there are
+    with django_assert_max_num_queries(12):
+        html = admin_client.get("/admin/").content.decode()
+
+    shown = panel(html)
+    hostnames = re.findall(r'data-hostname="([^"]+)"', shown)
+    assert hostnames == [f"silent-{n:02d}" for n in range(13, 3, -1)]  # the 10 longest silent
+    assert "last run 28 days ago" in shown
+    assert '<a href="/admin/inventory/device/?last_run=quiet" id="quiet-all">All 14' in shown
+    assert ">14 machines in service with no run for over 14 days</a>" in shown
+
+
+def test_the_device_list_filters_by_last_run(admin_client, fleet):
+    def listed(query: str) -> list[str]:
+        html = admin_client.get(f"/admin/inventory/device/?{query}").content.decode()
+        return sorted(re.findall(r'class="field-hostname_marked[^"]*"><a [^>]*>([^<]+)<', html))
+
+    assert listed("last_run=7d") == ["busy"]
+    assert listed("last_run=30d") == ["busy", "gone-quiet", "just-quiet", "weekly"]
+    # in service only: the retired machine's silence is its retirement
+    assert listed("last_run=quiet") == ["gone-quiet", "just-quiet"]
+    assert listed("last_run=never") == ["never-run"]
+    filters = admin_client.get("/admin/inventory/device/").content.decode()
+    assert "By last run" in filters
+    assert "quiet: over 14 days, in service" in filters
+
+
+def test_the_device_page_says_how_long_the_machine_has_not_run(admin_client, fleet):
+    def page(hostname: str) -> str:
+        device = Device.objects.get(hostname=hostname)
+        url = reverse("admin:inventory_device_change", args=(device.pk,))
+        return unescape(admin_client.get(url).content.decode())
+
+    said = page("gone-quiet").split('id="quiet-since">', 1)[1].split("</p>", 1)[0]
+    assert "No run for 23 days: its last bench.sh run was on 2026-11-12." in said
+    for hostname in ("busy", "weekly", "old-nas", "never-run"):
+        assert 'id="quiet-since"' not in page(hostname), hostname
+
+
+def test_silence_is_counted_in_whole_days_to_now():
+    last_run = NOW - timedelta(days=23, hours=23)
+    assert quiet.days_silent(last_run, at=NOW) == 23
+    assert quiet.days_silent(NOW + timedelta(hours=2), at=NOW) == 0  # a clock ahead
+    assert quiet.days_said(1) == "1 day"
+
+
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
+    reason="SQLite's query planner",
+)
+def test_the_panel_reads_the_latest_run_index_and_stops_at_what_it_shows():
+    """The machines shown are the latest-run index walked backward, in its own order: with the
+    whole fleet quiet (perf/reads.py), PostgreSQL sorted every device for "last_benchmark_at,
+    id" (5 ms at 10,000), and SQLite sorted each second's ties."""
+    for n in range(12):
+        ran(f"silent-{n:02d}", 15 + n)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as queries:
+        shown, total = quiet.device_quiet_longest(limit=10, at=NOW)
+    assert [d.hostname for d in shown] == [f"silent-{n:02d}" for n in range(11, 1, -1)]
+    assert total == 12
+    with connection.cursor() as cursor:
+        plan = cursor.execute(f"EXPLAIN QUERY PLAN {queries[0]['sql']}").fetchall()
+    details = " / ".join(row[-1] for row in plan)
+    assert "USING INDEX inventory_device_last_run" in details and "TEMP B-TREE" not in details

@@ -1,0 +1,94 @@
+"""A machine gone quiet: in service, it has run bench.sh, and its latest run is older than
+QUIET_AFTER_DAYS (its cron line removed, its token revoked, the machine dead or its disk full).
+Nothing tells it otherwise: the ranking keeps its old figures. Read off the device row's
+`last_benchmark_at` (kept by every submission, indexed: inventory_device_last_run), never the
+runs. The dashboard's "Not heard from", the device list's "Last run" filter, the device page's
+"No run for 23 days." and /api/devices?quiet= share these rules; alerting is Prometheus' job
+(README, "Metrics")."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from . import lifecycle
+from .models import Device
+
+
+def now() -> datetime.datetime:
+    """The time a machine's silence is measured to; tests patch it (inventory.quiet.now), as
+    lifecycle.today for the dates."""
+    return timezone.now()
+
+
+def quiet_after_days() -> int:
+    """QUIET_AFTER_DAYS: 0 when the feature is off."""
+    return settings.QUIET_AFTER_DAYS
+
+
+def quiet_since(*, at: datetime.datetime) -> datetime.datetime | None:
+    """A latest run before this moment is a quiet machine's; None when the feature is off. Whole
+    days of 24 hours, as the README's Prometheus rule counts them."""
+    days = quiet_after_days()
+    return at - datetime.timedelta(days=days) if days else None
+
+
+def quiet_condition(*, at: datetime.datetime) -> Q:
+    """The quiet machines as a filter (one that matches none when the feature is off)."""
+    since = quiet_since(at=at)
+    if since is None:
+        return Q(pk__in=[])
+    return Q(retired_on__isnull=True, last_benchmark_at__lt=since)
+
+
+def devices_quiet(
+    devices: QuerySet[Device], *, quiet: bool = True, at: datetime.datetime | None = None
+) -> QuerySet[Device]:
+    """Those of `devices` that have gone quiet by `at` (now) (quiet=False: the others: retired,
+    never run, heard from lately, or every one when the feature is off)."""
+    condition = quiet_condition(at=at or now())
+    return devices.filter(condition) if quiet else devices.exclude(condition)
+
+
+def device_quiet_longest(*, limit: int, at: datetime.datetime) -> tuple[list[Device], int]:
+    """Up to `limit` machines quiet by `at`, the longest silent first, and how many there are:
+    one query when they are fewer than the limit (the dashboard's "Not heard from")."""
+    if not quiet_after_days():
+        return [], 0
+    quiet = devices_quiet(Device.objects.all(), at=at)
+    # the latest-run index (inventory_device_last_run) walked backward, its order exactly, so
+    # that it stops at `limit` with the whole fleet quiet (PostgreSQL sorted all 10,000 rows
+    # for the order "last_benchmark_at, id": 5 ms); machines that ran in one second (one cron
+    # minute) come by hostname from Z
+    oldest = F("last_benchmark_at").asc(nulls_first=True)
+    shown = quiet.only("hostname", "last_benchmark_at").order_by(oldest, "-hostname", "-id")
+    devices = list(shown[:limit])
+    if len(devices) < limit:
+        return devices, len(devices)
+    return devices, quiet.count()
+
+
+def days_silent(last_run: datetime.datetime, *, at: datetime.datetime) -> int:
+    """Whole days from `last_run` to `at` (0 for a run dated ahead of the clock)."""
+    return max(0, (at - last_run).days)
+
+
+def days_said(days: int) -> str:
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def silence(device: Device, *, at: datetime.datetime) -> str:
+    """How long the machine has not run, as said: "23 days"."""
+    return days_said(days_silent(device.last_benchmark_at, at=at))
+
+
+def quiet_sentence(device: Device, *, at: datetime.datetime) -> str | None:
+    """What the device page says of a quiet machine: "No run for 23 days: its last bench.sh run
+    was on 2026-11-12." None when it is not quiet."""
+    since = quiet_since(at=at)
+    last_run = device.last_benchmark_at
+    if since is None or device.retired_on is not None or last_run is None or last_run >= since:
+        return None
+    day = lifecycle.day_of(last_run).isoformat()
+    return f"No run for {silence(device, at=at)}: its last bench.sh run was on {day}."
