@@ -12,6 +12,7 @@ from rest_framework import filters, serializers
 
 from benchsite.pagination import query_once
 
+from .quiet import devices_quiet
 from .selectors import ADDRESSES_FIELD, FOLDED_SEARCH_FIELDS
 
 
@@ -148,13 +149,18 @@ class DeviceFilter(filters.BaseFilterBackend):
     """`?location=`, `?owner=` and `?tag=`, case-insensitive exact matches; `?tag=` repeated
     (`?tag=rack-a&tag=backup`): the devices carrying every one of these tags; `?retired=true`
     the retired machines, `false` those in service (without it: every device, as the contract
-    lists them)."""
+    lists them); `?quiet=true` the machines gone quiet, `false` the others (inventory.quiet)."""
 
     def filter_queryset(self, request, queryset, view):
         if retired := query_text(request, "retired"):
             if retired.lower() not in RETIRED_VALUES:
                 raise serializers.ValidationError({"retired": [MSG_RETIRED]})
             queryset = queryset.filter(retired_on__isnull=not RETIRED_VALUES[retired.lower()])
+        # beyond the contract: the machines gone quiet (inventory.quiet), or the others
+        if said := query_text(request, "quiet"):
+            if said.lower() not in RETIRED_VALUES:
+                raise serializers.ValidationError({"quiet": [MSG_RETIRED]})
+            queryset = devices_quiet(queryset, quiet=RETIRED_VALUES[said.lower()])
         if location := query_text(request, "location"):
             queryset = queryset.filter(location__iexact=location)
         # beyond the contract: a script that retags one person's machines asked for ?owner=
@@ -193,7 +199,14 @@ class DeviceFilter(filters.BaseFilterBackend):
             "contract; either word in any case, nothing else). Without it, every device.",
             "schema": {"type": "string", "enum": ["true", "false"]},
         }
-        return [*texts, retired]
+        quiet = {
+            **retired,
+            "name": "quiet",
+            "description": "true: the devices gone quiet (in service, with a run, the latest "
+            "older than the server's QUIET_AFTER_DAYS); false: the others (beyond the contract; "
+            "either word in any case, nothing else). Without it, every device.",
+        }
+        return [*texts, retired, quiet]
 
 
 MSG_ORDERING = (
