@@ -1,5 +1,6 @@
 """Fleet tools in a real browser (Chromium + Playwright against gunicorn): the device list at
-1400 px with the navigation sidebar open, Compare selected at 2 and 10 machines, Import CSV.
+1400 px with the navigation sidebar open, Compare selected at 2 and 10 machines, Import CSV,
+the machines not heard from.
 
 A fleet of its own (ten machines), so test_browser.py's three-machine ranking stays as it is.
 Screenshots go to .screenshots/ (SCREENSHOT_DIR) for a person to look at.
@@ -8,6 +9,7 @@ Screenshots go to .screenshots/ (SCREENSHOT_DIR) for a person to look at.
 import copy
 import urllib.request
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -46,6 +48,9 @@ MACHINES = (
     ("gpu-box", "AMD Ryzen 7 5800X 8-Core Processor", 65536, 2.0, False),
     ("old-nuc", "Intel(R) Core(TM) i3-5010U CPU @ 2.10GHz", 8192, 0.3, False),
 )
+# machines whose weekly cron run stopped: their latest run, so many days ago (the dashboard's
+# "Not heard from", over QUIET_AFTER_DAYS' 14 days)
+QUIET = {"backup-01": 40, "old-nuc": 23}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +87,10 @@ def server(tmp_path_factory, example_document):
             if busy:  # a suspect run: the compare page shows its badge
                 document["results"]["conditions"] = {"cpu_busy_percent": 45}
                 document["results"]["disk"]["cv_pct"] = 22.5  # "machine busy, repeats disagree"
+            if name in QUIET:
+                started = datetime.now(UTC) - timedelta(days=QUIET[name], hours=1)
+                started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+                document["results"]["conditions"] = {"started_at": started_at}
             for category in ("cpu", "memory", "disk", "network", "gpu"):
                 document["results"][category]["score"] *= factor
             answer = post(live, document)
@@ -502,3 +511,39 @@ def test_set_location_on_two_ticked_machines(page, server):
     page.click("#bulk-edit a.cancel-link")
     page.wait_for_selector("#result_list")
     assert page.url.startswith(f"{server.url}/admin/inventory/device/")
+
+
+def test_the_machines_not_heard_from_head_the_dashboard_and_lead_to_their_pages(page, server):
+    """Two machines whose cron run stopped weeks ago: nothing said so, the ranking kept their
+    old figures. The dashboard names them above the ranking, the longest silent first, each
+    leading to its page ("No run for 40 days"); its count to the device list's filter."""
+    panel = page.locator("#quiet-machines")
+    assert panel.is_visible()
+    assert panel.bounding_box()["y"] < page.locator("#ranking-module").bounding_box()["y"]
+    lines = panel.locator("li")
+    assert [lines.nth(i).get_attribute("data-hostname") for i in range(lines.count())] == [
+        "backup-01",
+        "old-nuc",
+    ]
+    assert "last run 40 days ago" in lines.nth(0).inner_text()
+    assert "last run 23 days ago" in lines.nth(1).inner_text()
+    heading = panel.locator("h2")
+    assert "Not heard from" in heading.inner_text()
+    assert "2 machines in service with no run for over 14 days" in heading.inner_text()
+    # in a sentence, its links are underlined, as the attention panel's
+    assert underlined(lines.nth(0).locator("a")) and underlined(heading.locator("a"))
+    shot(page, "dashboard-quiet")
+
+    lines.nth(0).locator("a").click()
+    page.wait_for_selector("#quiet-since")
+    said = page.locator("#quiet-since").inner_text()
+    assert said.startswith("No run for 40 days: its last bench.sh run was on ")
+    shot(page, "device-quiet")
+
+    page.go_back()
+    heading.locator("a").click()
+    page.wait_for_url("**/admin/inventory/device/?last_run=quiet")
+    listed = page.locator("#result_list tbody th a").all_inner_texts()
+    assert sorted(listed) == ["backup-01", "old-nuc"]
+    chosen = page.locator("#changelist-filter li.selected", has_text="quiet: over 14 days")
+    assert chosen.count() == 1
