@@ -136,6 +136,22 @@ def test_the_device_list_filters_by_last_run(admin_client, fleet):
     assert "quiet: over 14 days, in service" in filters
 
 
+def test_the_quiet_filter_costs_the_device_list_no_query(
+    admin_client, django_assert_max_num_queries
+):
+    for n in range(30):
+        ran(f"silent-{n:02d}", 15 + n)
+        ran(f"heard-{n:02d}", 1)
+    admin_client.get("/admin/inventory/device/")  # warm the session
+    with CaptureQueriesContext(connection) as unfiltered:
+        admin_client.get("/admin/inventory/device/")
+
+    with django_assert_max_num_queries(len(unfiltered)):
+        html = admin_client.get("/admin/inventory/device/?last_run=quiet").content.decode()
+
+    assert "30 results" in html
+
+
 def test_the_device_page_says_how_long_the_machine_has_not_run(admin_client, fleet):
     def page(hostname: str) -> str:
         device = Device.objects.get(hostname=hostname)
