@@ -5,6 +5,7 @@ lets writers commit. A restore writes into the live file through SQLite's own lo
 connections see either the old or the new database.
 """
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def restore(alias: str, staged: Path) -> None:
             source.backup(target, pages=-1)
         finally:
             target.close()
+        _owner_only(wrapper.settings_dict["NAME"])
     except sqlite3.Error as exc:
         # one step under SQLite's locks: a failure rolls it back (a full disk, as the others
         # refusals say it: the failure-injection audit checked the database was intact)
@@ -77,3 +79,19 @@ def restore(alias: str, staged: Path) -> None:
         ) from exc
     finally:
         source.close()
+
+
+def _owner_only(name) -> None:
+    """The restored database (its password and token hashes) readable by this account only.
+
+    The restore command reads the database it replaces before its umask 077 applies (what it
+    holds now, what came after the archive), so restoring into a new data directory from a
+    shell (umask 022) created the file, and its -wal and -shm, readable by every account: as
+    scripts/serve does at a start, only what this account owns is changed."""
+    for path in (Path(f"{name}{suffix}") for suffix in ("", "-wal", "-shm")):
+        try:
+            status = path.stat()
+            if status.st_uid == os.geteuid() and status.st_mode & 0o077:
+                path.chmod(status.st_mode & 0o700)
+        except FileNotFoundError:
+            continue

@@ -1150,3 +1150,38 @@ def test_an_archive_of_an_earlier_version_gets_this_versions_rules_as_it_is_rest
     restore(path, "--noinput")
 
     assert set(Benchmark.objects.values_list("scoring_version", flat=True)) == {SCORING_VERSION}
+
+
+@engine_independent  # the archive of the suite's database: SQLite in that pass
+def test_a_restore_into_a_new_data_directory_from_a_shell_is_readable_by_its_account_only(
+    site, tmp_path
+):
+    """A backup restored by hand (umask 022) into a fresh DATABASE_URL, as on a new machine,
+    left the SQLite database, its password and token hashes, readable by every account (0644):
+    the command had read the database it replaces, creating it, before its umask applied."""
+    archive_path = make_backup()
+    new = tmp_path / "new" / "data.db"
+    new.parent.mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{new}",
+        "UPLOAD_DIR": str(tmp_path / "new" / "uploads"),
+        "BACKUP_DIR": str(site.BACKUP_DIR),
+        "ENV_FILE": "/nonexistent",
+        "DEBUG": "true",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "restore", str(archive_path), "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        umask=0o022,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "Restored" in done.stdout
+    files = {p.name: oct(p.stat().st_mode & 0o777) for p in new.parent.iterdir() if p.is_file()}
+    assert files["data.db"] == "0o600"
+    assert set(files.values()) == {"0o600"}  # and its -wal and -shm, where they are left
