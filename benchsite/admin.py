@@ -13,7 +13,7 @@ from . import device_admin  # noqa: F401 (registers the composed device page)
 from .auth import may_view
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke
-from .sites import BENCH_ROOT_NOTE, bench_base, bench_command
+from .sites import BENCH_ROOT_NOTE, bench_base, bench_command, bench_loopback
 
 
 @admin.register(ApiToken)
@@ -139,6 +139,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
                     else None
                 ),
                 "bench_root_note": BENCH_ROOT_NOTE,
+                # the command of an admin opened at localhost is of no use on another machine
+                "bench_loopback": bench_loopback(bench_base(request)),
                 "title": "API token created",
             },
         )

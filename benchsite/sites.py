@@ -66,6 +66,12 @@ def bench_base(request) -> str:
     return settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
 
 
+def bench_loopback(base: str) -> bool:
+    """Whether the bench command's server is an address only this machine reaches (the
+    loopback rule of runs' targets): the dashboard and a new token's page say so under it."""
+    return is_loopback(urlsplit(base).netloc)
+
+
 def bench_command(base: str, token: str = "YOUR_TOKEN") -> str:  # noqa: S107 (a placeholder)
     """The one-liner that benchmarks a machine against the server at `base`."""
     return (
@@ -155,8 +161,7 @@ class BenchAdminSite(admin.AdminSite):
         context = {
             "bench_command": bench_command(base),
             "bench_root_note": BENCH_ROOT_NOTE,
-            # an address only this machine reaches, by the loopback rule of runs' targets
-            "bench_loopback": is_loopback(urlsplit(base).netloc),
+            "bench_loopback": bench_loopback(base),
             # issuing a token is a superuser's act (ApiTokenAdmin): offered to who may
             "token_add_url": reverse("admin:benchsite_apitoken_add")
             if request.user.is_superuser

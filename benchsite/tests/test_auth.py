@@ -178,6 +178,27 @@ def test_the_token_list_says_the_servers_own_token_works_too(admin_client):
     assert TEST_API_TOKEN not in page  # named, never shown
 
 
+def test_a_new_tokens_bench_command_at_a_loopback_address_says_so(admin_client, settings):
+    """The dashboard warned that a command naming 127.0.0.1 reaches no other machine; the page
+    of a newly issued token, whose command a person copies to the machines, said nothing."""
+    issued = admin_client.post(
+        "/admin/benchsite/apitoken/add/",
+        {"name": "lab bench", "can_submit": "on"},
+        HTTP_HOST="127.0.0.1:8007",
+    ).content.decode()
+    assert "--server http://127.0.0.1:8007/api/benchmark" in issued
+    assert 'id="bench-loopback"' in issued and "<code>SITE_URL</code>" in issued
+
+    settings.SITE_URL = "http://bench.lan:8007"
+    issued = admin_client.post(
+        "/admin/benchsite/apitoken/add/",
+        {"name": "lab bench 2", "can_submit": "on"},
+        HTTP_HOST="127.0.0.1:8007",
+    ).content.decode()
+    assert "--server http://bench.lan:8007/api/benchmark" in issued
+    assert 'id="bench-loopback"' not in issued
+
+
 def test_a_read_only_token_comes_without_a_bench_command(admin_client):
     response = admin_client.post(
         "/admin/benchsite/apitoken/add/", {"name": "grafana", "can_read": "on"}
