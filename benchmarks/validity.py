@@ -41,9 +41,21 @@ REASON_ADVICE = {
 }
 
 
+# "noisy"'s advice when "busy" already said to run it again: the busy machine is the likely
+# cause of the spread, and "run bench.sh again" twice in one sentence read as a glitch
+NOISY_AFTER_BUSY = (
+    "on a VM whose host is busy the repeats disagree too (VALIDITY_MAX_CV_PCT sets how far "
+    "they may)"
+)
+
+
 def advice(reasons) -> str:
     """What to do about a suspect run's reasons, one sentence."""
-    said = "; ".join(REASON_ADVICE[reason] for reason in reasons or () if reason in REASON_ADVICE)
+    reasons = [reason for reason in reasons or () if reason in REASON_ADVICE]
+    said = "; ".join(
+        NOISY_AFTER_BUSY if reason == "noisy" and "busy" in reasons else REASON_ADVICE[reason]
+        for reason in reasons
+    )
     return f"{said[:1].upper()}{said[1:]}." if said else ""
 
 

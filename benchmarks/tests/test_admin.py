@@ -33,6 +33,26 @@ def test_a_runs_page_says_why_it_is_suspect_and_shows_its_results_indented(admin
     assert "View benchmark" in page and 'name="_save"' not in page  # a view, no Save button
 
 
+def test_a_busy_and_noisy_run_says_run_it_again_once(admin_client):
+    """A run both busy and noisy (the usual pair: a busy machine's repeats disagree) read
+    "Run bench.sh again when nothing else runs (…); run bench.sh again on an idle machine; …",
+    the same advice twice in one sentence. A noisy run alone keeps its whole advice."""
+    both = BenchmarkFactory(validity="suspect", validity_reasons=["busy", "noisy"])
+    noisy = BenchmarkFactory(validity="suspect", validity_reasons=["noisy"])
+
+    page = html.unescape(
+        admin_client.get(f"/admin/benchmarks/benchmark/{both.pk}/change/").content.decode()
+    )
+    said = page.split("Run bench.sh again when nothing else runs", 1)[1].split("</div>", 1)[0]
+    assert "run bench.sh again" not in said.lower()
+    assert "repeats disagree too (VALIDITY_MAX_CV_PCT sets how far they may)." in said
+
+    alone = html.unescape(
+        admin_client.get(f"/admin/benchmarks/benchmark/{noisy.pk}/change/").content.decode()
+    )
+    assert "Run bench.sh again on an idle machine; on a VM whose host is busy" in alone
+
+
 def test_a_runs_page_tells_bench_shs_own_global_score_from_the_servers(admin_client):
     """The results as sent hold bench.sh's own global_score, which read as the run's score
     beside the server's, the one it is ranked by."""
