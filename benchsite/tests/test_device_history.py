@@ -172,6 +172,38 @@ def test_a_rename_by_a_submission_is_in_the_history(admin_client, submit, exampl
     assert "Renamed by a submission" in history(admin_client, device)
 
 
+def test_the_history_of_a_device_bench_sh_created_says_where_its_runs_are(
+    admin_client, submit, example
+):
+    """A device made by its first bench.sh run had an empty history that read Django's "This
+    object doesn't have a change history. It probably wasn't added via this admin site.": as
+    if the machine were not where it should be."""
+    device = Device.objects.get(pk=submit(example).json()["device_id"])
+
+    page = history(admin_client, device)
+
+    assert "probably wasn’t added via this admin site" not in page
+    said = page.split('id="no-history">', 1)[1].split("</p>", 1)[0]
+    assert said.startswith("No change yet.") and "a bench.sh run changes" in said
+    assert f'href="/admin/inventory/device/{device.pk}/change/#score-history"' in said
+
+    # once something changed it, the history lists that as before
+    admin_client.post(
+        f"/admin/inventory/device/{device.pk}/change/",
+        {
+            "hostname": device.hostname,
+            "location": "rack 2",
+            **{
+                f"{inline}-{count}_FORMS": "0"
+                for inline in ("links", "documents")
+                for count in ("TOTAL", "INITIAL")
+            },
+        },
+    )
+    page = history(admin_client, device)
+    assert 'id="no-history"' not in page and 'location "" → "rack 2"' in page
+
+
 def test_a_submission_under_the_same_name_leaves_no_entry(submit, example):
     submit(example)
     again = copy.deepcopy(example)
