@@ -107,6 +107,7 @@ MSG_TAG_TOO_LONG = "tag {tag!r} is longer than {limit} characters."
 MSG_TOO_MANY_TAGS = "more than {limit} tags."
 MSG_MORE_ERRORS = "... and {count} more errors."
 MSG_DATE = "{name} is not a date written YYYY-MM-DD: {value!r}."
+MSG_NO_DAY = "{name} is written YYYY-MM-DD but is no day of the calendar: {value!r}."
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -236,12 +237,12 @@ def _date(name: str, cell: str) -> datetime.date | None:
     text = cell.strip()
     if not text:
         return None
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(MSG_DATE.format(name=name, value=text[:40]))
     try:
-        if _ISO_DATE.fullmatch(text):
-            return datetime.date.fromisoformat(text)
-    except ValueError:
-        pass  # 2021-02-30
-    raise ValueError(MSG_DATE.format(name=name, value=text[:40]))
+        return datetime.date.fromisoformat(text)
+    except ValueError:  # 2021-02-30: "not written YYYY-MM-DD" sent people looking at the format
+        raise ValueError(MSG_NO_DAY.format(name=name, value=text)) from None
 
 
 def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:

@@ -1,5 +1,8 @@
 """Device, snapshot and tag shapes of the read/edit API."""
 
+import datetime
+import re
+
 from django.core.validators import URLValidator
 from django.db import models
 from rest_framework import serializers
@@ -28,6 +31,7 @@ DEVICE_FIELDS = (
     "updated_at",
 )
 SCORE_FIELDS = ("global_score", *(f"{name}_score" for name in schema.CATEGORY_NAMES))
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class StringsOnly:
@@ -45,13 +49,33 @@ class StrictCharField(StringsOnly, serializers.CharField):
     pass
 
 
+class CalendarDateField(serializers.DateField):
+    """A date, YYYY-MM-DD: one written so that is no day (2027-02-30) is said to be no day,
+    where DRF answered "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+    of the very format it was written in."""
+
+    default_error_messages = {
+        "no_day": "{value} is written YYYY-MM-DD but is no day of the calendar."
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+            try:
+                datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                self.fail("no_day", value=value.strip())
+        return super().to_internal_value(value)
+
+
 class EditSerializer(serializers.ModelSerializer):
-    """A ModelSerializer for edits whose text fields take strings only (StringsOnly)."""
+    """A ModelSerializer for edits whose text fields take strings only (StringsOnly) and whose
+    dates tell a day that is not one from a wrong format (CalendarDateField)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.DateField: CalendarDateField,
     }
 
 

@@ -108,6 +108,12 @@ def test_the_api_gives_and_takes_the_three_dates(api):
     [
         ({"retired_on": "30/11/2026"}, "retired_on", "wrong format"),
         ({"purchased_on": 2021}, "purchased_on", "wrong format"),
+        # written as asked, yet no day: DRF said "wrong format. Use … YYYY-MM-DD"
+        (
+            {"warranty_until": "2027-02-30"},
+            "warranty_until",
+            "2027-02-30 is written YYYY-MM-DD but is no day of the calendar.",
+        ),
         ({"warranty_until": "2205-01-01"}, "warranty_until", "2099-12-31"),
         # against the stored purchase date (2021-03-02)
         ({"warranty_until": "2020-01-01"}, "warranty_until", "before the purchase date"),
@@ -197,7 +203,11 @@ def test_a_bad_date_is_a_bad_line_and_nothing_is_written(tmp_path):
 
     text = str(error.value)
     assert "line 2: warranty_until is not a date written YYYY-MM-DD: '03/02/2027'." in text
-    assert "line 3: warranty_until is not a date written YYYY-MM-DD: '2027-02-30'." in text
+    # written as asked, yet no day: "not a date written YYYY-MM-DD" sent people to the format
+    assert (
+        "line 3: warranty_until is written YYYY-MM-DD but is no day of the calendar: "
+        "'2027-02-30'." in text
+    )
     assert Device.objects.count() == 1 and Device.objects.get().location == "lab"
 
 
