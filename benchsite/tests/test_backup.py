@@ -631,6 +631,29 @@ def test_restore_warns_of_tokens_accounts_and_acknowledgements_it_undoes(site):
     )
 
 
+def test_restore_counts_no_account_for_the_name_a_tokens_change_is_filed_under(site):
+    """A bench.sh run that renamed a machine after the archive was made files the rename under
+    the token's name, an inactive user without a password: the restore warned "1 account(s)
+    added", as if someone had made an account."""
+    from django.contrib.auth.models import User
+
+    from inventory.changelog import actor_user
+
+    path = make_backup()
+    actor_user("rack bench.sh")  # as a rename by a submission makes it
+    Device.objects.filter(hostname="nas-01").update(hostname="nas-01b", updated_at=timezone.now())
+
+    _, err = restore(path, "--noinput")
+
+    assert ": 1 device(s) added or changed; restoring loses them." in err
+    assert "account(s) added" not in err
+
+    path = make_backup()
+    User.objects.create_user("colleague", password="a long passphrase", is_active=False)
+    _, err = restore(path, "--noinput")
+    assert ": 1 account(s) added; restoring loses them." in err  # a person's, disabled
+
+
 def test_a_notification_delivered_since_the_archive_is_not_sent_again_after_a_restore(site):
     """A notification waiting for a retry (ntfy down) when the archive was made, delivered
     afterwards: the restore brought it back as due, and the sender sent it again."""

@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.db.models import Max
@@ -137,8 +138,8 @@ class Command(BaseCommand):
             now = {label: said[0].objects.count() for label, said in _SAID.items()}
             newest = Benchmark.objects.aggregate(newest=Max("received_at"))["newest"]
             since = {
-                newer: model.objects.filter(**{f"{moment}__gt": made}).count()
-                for model, moment, newer in _CHANGED
+                newer: rows.filter(**{f"{moment}__gt": made}).count()
+                for rows, moment, newer in _CHANGED
                 if made
             }
             # of those, the ones the archive holds as active (one issued since goes with it)
@@ -184,19 +185,26 @@ _SAID = {
         (AttentionItem, "attention item(s)"),
     )
 }
-# what a restore loses that came after the archive: model, the time that tells a row changed
+# what a restore loses that came after the archive: rows, the time that tells a row changed
 # since, and how the warning names those rows (an acknowledgement undone, a token revoked
-# because it leaked that works again, an account added are as lost as a run)
+# because it leaked that works again, an account added are as lost as a run). The accounts are
+# people's: not the inactive, passwordless names a token's or the import's changes are
+# attributed to in a device's history (inventory.changelog.actor_user), whose "1 account(s)
+# added" after a mere bench.sh rename read as someone having made an account
 _CHANGED = (
-    (Device, "updated_at", "device(s) added or changed"),
-    (Benchmark, "received_at", "run(s) arrived"),
-    (Document, "uploaded_at", "document(s) uploaded"),
-    (ManufacturerLink, "updated_at", "link(s) added or changed"),
-    (AttentionItem, "opened_at", "attention item(s) opened"),
-    (AttentionItem, "closed_at", "attention item(s) closed or acknowledged"),
-    (ApiToken, "created_at", "API token(s) issued"),
-    (ApiToken, "revoked_at", "API token(s) revoked"),
-    (User, "date_joined", "account(s) added"),
+    (Device.objects, "updated_at", "device(s) added or changed"),
+    (Benchmark.objects, "received_at", "run(s) arrived"),
+    (Document.objects, "uploaded_at", "document(s) uploaded"),
+    (ManufacturerLink.objects, "updated_at", "link(s) added or changed"),
+    (AttentionItem.objects, "opened_at", "attention item(s) opened"),
+    (AttentionItem.objects, "closed_at", "attention item(s) closed or acknowledged"),
+    (ApiToken.objects, "created_at", "API token(s) issued"),
+    (ApiToken.objects, "revoked_at", "API token(s) revoked"),
+    (
+        User.objects.exclude(is_active=False, password__startswith=UNUSABLE_PASSWORD_PREFIX),
+        "date_joined",
+        "account(s) added",
+    ),
 )
 
 
