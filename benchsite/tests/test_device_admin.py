@@ -90,6 +90,26 @@ def test_device_page_heads_with_its_story_and_links_each_section(admin_client, u
         assert html.count(f'id="{target}"') == 1
 
 
+def test_a_machine_added_by_hand_says_how_its_first_run_reaches_it(admin_client, submit, example):
+    """A device added by hand before its first run had a page of empty fields and no word of
+    what to do next: it now points to the bench command and says a run is filed by hostname
+    (with --device where the machine calls itself otherwise)."""
+    device = DeviceFactory(hostname="print-server")
+
+    page = unescape(
+        admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+    )
+
+    said = page.split('id="no-run-yet">', 1)[1].split("</p>", 1)[0]
+    assert 'href="/admin/#bench-command">the dashboard\'s bench command</a>' in said
+    assert "<code>--device print-server</code>" in said
+
+    example["device_identifier"] = "print-server"
+    assert submit(example).json()["device_id"] == device.pk  # filed here, as said
+    page = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+    assert 'id="no-run-yet"' not in page
+
+
 def test_a_run_received_long_after_its_date_says_when_it_arrived(admin_client, submit, example):
     """A machine whose clock reads 1970 (a flat CMOS battery, an older bench.sh): the contract
     dates its run then, far behind the others; the history said nothing of why."""
