@@ -119,6 +119,11 @@ def test_dashboard_offers_the_bench_command_for_this_server(admin_client):
     ) in html
     assert 'data-copy-target="bench-command"' in html
     assert 'id="bench-loopback"' not in html
+    # where the API_TOKEN to put in it is, once scripts/serve's first start has scrolled away
+    assert (
+        '<span id="api-token-where">in the <code>.env</code> beside its <code>manage.py</code>, '
+        "or its environment</span>"
+    ) in html
     # the sudo of the one-liner fails on a root shell without it (Proxmox VE): said under it
     assert (
         "Already root, with no sudo (Proxmox VE, Debian with a root password)? Leave out sudo."
