@@ -7,7 +7,6 @@ form; that form posts back to the list with the selection and `apply`, and the e
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.template.response import TemplateResponse
@@ -15,6 +14,8 @@ from django.utils.text import capfirst
 
 from inventory import bulk, changelog
 from inventory.models import Device, Tag
+
+from .selection import selection_passed_on
 
 SHOWN = 100  # machines listed on the page (every selected one is edited)
 SEPARATOR = ";"  # between new tags' names, as in the import's tags column
@@ -108,10 +109,6 @@ def _page(
     """The page between the list and the edit (Django's delete_selected_confirmation's)."""
     value = [column] if column != "tags" else []
     rows = list(queryset.order_by(Lower("hostname"), "pk").values("pk", "hostname", *value))
-    # "Select all N devices" of the list (every page, as filtered) is posted on as such: an
-    # id a device, Django's way, stops at 1,000 (DATA_UPLOAD_MAX_NUMBER_FIELDS)
-    across = request.POST.get("select_across") == "1"
-    selected = request.POST.getlist(ACTION_CHECKBOX_NAME) if across else [r["pk"] for r in rows]
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title.format(count=len(rows), s="" if len(rows) == 1 else "s"),
@@ -123,10 +120,9 @@ def _page(
         "devices": _devices(rows[:SHOWN], column),
         "count": len(rows),
         "more": max(0, len(rows) - SHOWN),
-        "selected": selected,
-        "select_across": across,
+        # "Select all N devices" posted on as such (benchsite.selection)
+        **selection_passed_on(request, lambda: [row["pk"] for row in rows]),
         "action": action,
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
         "submit": submit,
         "changelist_url": request.get_full_path(),  # with the list's filters and search
     }

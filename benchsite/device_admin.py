@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
-from django.utils.text import capfirst, smart_split, unescape_string_literal
+from django.utils.text import smart_split, unescape_string_literal
 
 from documents.admin import DocumentInline, DocumentUploads
 from documents.models import Document
@@ -39,6 +39,7 @@ from inventory.selectors import device_search_fields
 
 from . import device_services
 from .auth import may_view
+from .bulk_delete import deleted_objects
 from .bulk_edit import BULK_ACTIONS
 from .compare import COMPARED_MODELS
 from .compare_admin import compare_selected, compare_view, snapshots_compare_view
@@ -363,14 +364,11 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
 
     # the devices' CPU peers are judged again once the deletion commits
     def get_deleted_objects(self, objs, request):
-        """What the delete page lists, without a row per tag a device carries ("Device-tag
-        relationship: Device_tags object (4)": the tags stay) and saying that the documents'
-        files go from the storage too, which it did not."""
-        listed, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        through = capfirst(Device.tags.through._meta.verbose_name)
-        counts.pop(Device.tags.through._meta.verbose_name_plural, None)
-        listed = _without_rows_of(listed, f"{through}: ")
-        documents = Document.objects.filter(device__in=list(objs)).count()
+        """What the delete page lists (bulk_delete: cut to a page, without a row per tag a
+        device carries), saying that the documents' files go from the storage too."""
+        objs = list(objs)
+        listed, counts, perms_needed, protected = deleted_objects(objs, request, self.admin_site)
+        documents = Document.objects.filter(device__in=objs).count()
         if documents:
             listed.append(
                 f"The files of their {documents} document(s), deleted from the storage (a file "
@@ -383,15 +381,3 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         device_services.devices_delete(devices=queryset)
-
-
-def _without_rows_of(listed: list, prefix: str) -> list:
-    """The delete page's nested list of what goes, less the rows whose text starts so."""
-    kept = []
-    for entry in listed:
-        if isinstance(entry, list):
-            if inner := _without_rows_of(entry, prefix):
-                kept.append(inner)
-        elif not str(entry).startswith(prefix):
-            kept.append(entry)
-    return kept

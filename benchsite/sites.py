@@ -17,6 +17,7 @@ from benchmarks.models import Benchmark
 from benchmarks.selectors import benchmark_recent, fleet_stats, ranking_suspect_reasons
 from benchmarks.validity import counted, is_loopback
 from benchsite.auth import may_view
+from benchsite.bulk_delete import delete_selected
 from benchsite.export import ExportStream, export_filename
 from benchsite.throttling import AuthFailureThrottle
 from insights.models import AttentionItem
@@ -155,6 +156,8 @@ class BenchAdminSite(admin.AdminSite):
         # Available to the model admins that name it in their `actions`, not to every model.
         self.add_action(export_csv, "export_csv")
         self.disable_action("export_csv")
+        # Django's "Delete selected", for a selection past 1,000 objects (benchsite.bulk_delete)
+        self.add_action(delete_selected, "delete_selected")
 
     def index(self, request, extra_context=None):
         base = bench_base(request)

@@ -1,0 +1,183 @@
+"""*Delete selected* on "Select all N" of a list, past 1,000 objects (benchsite.bulk_delete):
+Django's page posted an id a field and its "Yes, I'm sure" was a 400 "Bad Request"; it listed
+every related object, 45,000 lines for 1,200 retired machines."""
+
+import html
+import re
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.auth.models import Permission, User
+from django.core.management import call_command
+from django.test import Client
+
+from benchmarks.models import Benchmark
+from benchmarks.services import device_ranking_refresh
+from insights.models import AttentionItem
+from inventory.models import Device, HardwareSnapshot
+
+pytestmark = pytest.mark.django_db
+
+DEVICES = "/admin/inventory/device/"
+RUNS = "/admin/benchmarks/benchmark/"
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+CPUS = ("Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz", "AMD Ryzen 5 5600X 6-Core Processor")
+
+
+@pytest.fixture
+def admin():
+    client = Client()
+    client.force_login(User.objects.create(username="admin", is_staff=True, is_superuser=True))
+    return client
+
+
+def fleet(devices: int, runs_each: int = 1, retired: int = 0) -> None:
+    """`devices` machines (the first `retired` retired), each with a snapshot and `runs_each`
+    weekly runs, written in bulk. A machine in four fell quiet 20 weeks ago, its newest run 30 %
+    below the others (a regression); the others' newest was a week ago."""
+    Device.objects.bulk_create(
+        Device(
+            hostname=f"host-{d:05d}",
+            machine_id=f"{d:032x}",
+            retired_on=date(2025, 1, 1) if d <= retired else None,
+        )
+        for d in range(1, devices + 1)
+    )
+    ids = list(Device.objects.order_by("pk").values_list("pk", flat=True))
+    HardwareSnapshot.objects.bulk_create(
+        HardwareSnapshot(device_id=pk, captured_at=NOW, cpu_model=CPUS[pk % 2]) for pk in ids
+    )
+    snapshots = dict(HardwareSnapshot.objects.values_list("device_id", "pk"))
+
+    def run(n: int, pk: int, weeks_ago: int, newest: bool) -> Benchmark:
+        score = (70.0 if n % 4 == 0 else 100.0 - n % 13) if newest else 100.0
+        when = NOW - timedelta(weeks=weeks_ago)
+        return Benchmark(
+            device_id=pk,
+            snapshot_id=snapshots[pk],
+            run_at=when,
+            received_at=when,  # rescore dates a run by it (no conditions.started_at)
+            cpu_score=score,
+            memory_score=score,
+            global_score=score,
+            results={},
+            weights={},
+        )
+
+    Benchmark.objects.bulk_create(
+        (
+            run(n, pk, (20 if n % 4 == 0 else 1) + runs_each - 1 - week, week == runs_each - 1)
+            for n, pk in enumerate(ids, start=1)
+            for week in range(runs_each)
+        ),
+        batch_size=2000,
+    )
+    device_ranking_refresh()
+
+
+def hidden_form(response) -> dict:
+    """The fields "Yes, I'm sure" posts, as the browser sends them."""
+    forms = re.findall(r'<form method="post"[^>]*>(.*?)</form>', response.content.decode(), re.S)
+    (form,) = [form for form in forms if 'name="post"' in form]
+    posted: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form):
+        posted.setdefault(name, []).append(html.unescape(value))
+    return posted
+
+
+def select_all(client, url: str, shown_ids) -> object:
+    """The list's POST of "Select all N" with Delete selected: its page's boxes ticked."""
+    return client.post(
+        url,
+        {
+            "action": "delete_selected",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": [str(pk) for pk in shown_ids],
+        },
+    )
+
+
+def test_all_1200_retired_machines_are_deleted_from_the_filtered_list(admin):
+    fleet(1500, retired=1200)
+    retired = Device.objects.filter(retired_on__isnull=False)
+    url = f"{DEVICES}?retired=yes"
+
+    page = select_all(admin, url, retired.values_list("pk", flat=True)[:50])
+
+    assert page.status_code == 200
+    text = html.unescape(page.content.decode())
+    assert "Devices: 1200" in text and "Benchmarks: 1200" in text  # Django's summary, counted
+    assert "Hardware snapshots: 1200" in text
+    listed = re.search(r'<ul id="deleted-objects">(.*?)</form>', text, re.S).group(1)
+    assert listed.count("<li>") < 200  # not 3,600 lines
+    assert "… and 1150 more devices and what goes with them" in text
+    assert "relationship" not in text
+    posted = hidden_form(page)
+    assert len(posted["_selected_action"]) == 50 and posted["select_across"] == ["1"]
+
+    response = admin.post(url, posted)  # "Yes, I'm sure", to the filtered list
+
+    assert response.status_code == 302
+    assert Device.objects.count() == 300 and not retired.exists()
+    assert Benchmark.objects.count() == 300
+    # each device's History keeps its deletion, as Django's action writes it
+    deleted = LogEntry.objects.filter(action_flag=DELETION, content_type__model="device")
+    assert deleted.count() == 1200
+    assert set(deleted.values_list("object_repr", flat=True)) == {
+        f"host-{d:05d}" for d in range(1, 1201)
+    }
+
+
+def test_an_account_that_may_not_delete_runs_cannot_delete_their_machines(admin):
+    fleet(1100)
+    user = User.objects.create(username="clerk", is_staff=True)
+    for codename in ("view_device", "delete_device", "delete_hardwaresnapshot"):
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    clerk = Client()
+    clerk.force_login(user)
+    shown = Device.objects.values_list("pk", flat=True)[:50]
+
+    page = select_all(clerk, DEVICES, shown)
+
+    text = html.unescape(page.content.decode())
+    assert "Cannot delete devices" in text and "<li>benchmark</li>" in text
+    forced = {"action": "delete_selected", "select_across": "1", "post": "yes"}
+    response = clerk.post(DEVICES, {**forced, "_selected_action": [str(pk) for pk in shown]})
+    assert response.status_code == 403  # as Django refuses it
+    assert Device.objects.count() == 1100 and Benchmark.objects.count() == 1100
+
+
+def _items() -> set:
+    return set(
+        AttentionItem.objects.values_list(
+            "device__hostname", "kind", "category", "severity", "message", "closed_at"
+        )
+    )
+
+
+@pytest.mark.slow  # two rescores of 6,000 runs: 11 s
+def test_5000_old_runs_deleted_leave_the_attention_items_as_rescore_judges_them(
+    admin, django_capture_on_commit_callbacks
+):
+    fleet(100, runs_each=60)  # 6,000 runs
+    call_command("rescore", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    before = _items()
+    assert before  # regressions and machines below their peers
+    cutoff = NOW - timedelta(weeks=10, days=3)  # the quiet machines' runs, the others' oldest
+    url = f"{RUNS}?{urlencode({'run_at__lt': str(cutoff)})}"  # as the date filter writes it
+    old = Benchmark.objects.filter(run_at__lt=cutoff)
+    assert old.count() == 25 * 60 + 75 * 50
+
+    page = select_all(admin, url, old.values_list("pk", flat=True)[:100])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(url, hidden_form(page))
+
+    assert response.status_code == 302
+    assert Benchmark.objects.count() == 75 * 10
+    after = _items()
+    assert after != before  # the baselines moved
+    call_command("rescore", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _items() == after
