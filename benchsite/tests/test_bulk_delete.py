@@ -181,3 +181,20 @@ def test_5000_old_runs_deleted_leave_the_attention_items_as_rescore_judges_them(
     assert after != before  # the baselines moved
     call_command("rescore", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _items() == after
+
+
+# the page: the session, the user, the list's count and selection, the collector's reads (its
+# select_related names each run's device). The deletion: those again, then the collector's
+# deletes and the ranking's refresh; past 999 runs SQLite's parameter limit splits the
+# collector's reads and deletes in batches (Django's own), hence 24 (PostgreSQL: 18).
+@pytest.mark.parametrize(("runs", "deletion"), [(10, 18), (1000, 24)])
+def test_the_page_and_the_deletion_of_runs_cost_no_query_more_per_run(
+    admin, runs, deletion, django_assert_max_num_queries
+):
+    fleet(runs)  # a run each
+    shown = Benchmark.objects.values_list("pk", flat=True)[:100]
+    with django_assert_max_num_queries(6):
+        page = select_all(admin, RUNS, shown)
+    with django_assert_max_num_queries(deletion):
+        response = admin.post(RUNS, hidden_form(page))
+    assert response.status_code == 302 and not Benchmark.objects.exists()
