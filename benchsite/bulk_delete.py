@@ -124,6 +124,23 @@ def deleted_objects(objs, request, admin_site) -> tuple[list, dict, set, list]:
     return _listing(collector, name), model_count, perms_needed, protected_listed
 
 
+MSG_SELECTION_CHANGED = (
+    "The selection changed since its page was shown: {then} {what} then, {now} now. Nothing "
+    "was deleted; look at it again before you confirm."
+)
+
+
+def _selection_changed(request, selected: int) -> str | None:
+    """What the page counted, when "Select all N" of the list selects another number now (a
+    machine retired or added meanwhile, on a list filtered by it): the list is selected again at
+    confirmation, not a fixed set of ids, so a deletion never takes what the person was not
+    shown. None when it is the same, or the selection is ids (those are what is deleted)."""
+    shown = request.POST.get("selected_count")
+    if request.POST.get("select_across") != "1" or shown is None or shown == str(selected):
+        return None
+    return shown
+
+
 @admin.action(
     permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s")
 )
@@ -135,7 +152,17 @@ def delete_selected(modeladmin, request, queryset):
     else:  # an admin's own (the device's: the documents' files), on deleted_objects
         found = modeladmin.get_deleted_objects(queryset, request)
     listed, model_count, perms_needed, protected = found
-    if request.POST.get("post") and not protected:
+    selected = model_count.get(modeladmin.opts.verbose_name_plural, 0)
+    changed = _selection_changed(request, selected)
+    if changed:
+        modeladmin.message_user(
+            request,
+            MSG_SELECTION_CHANGED.format(
+                then=changed, now=selected, what=model_ngettext(modeladmin.opts, selected)
+            ),
+            messages.WARNING,
+        )
+    elif request.POST.get("post") and not protected:
         if perms_needed:
             raise PermissionDenied
         with transaction.atomic(using=router.db_for_write(modeladmin.model)):
@@ -151,7 +178,6 @@ def delete_selected(modeladmin, request, queryset):
                 messages.SUCCESS,
             )
         return None  # the list again
-    selected = model_count.get(modeladmin.opts.verbose_name_plural, 0)
     objects_name = model_ngettext(modeladmin.opts, selected)
     cannot = perms_needed or protected
     context = {
@@ -168,6 +194,7 @@ def delete_selected(modeladmin, request, queryset):
         "opts": modeladmin.opts,
         "media": modeladmin.media,
         "selection_template": SELECTION_TEMPLATE,
+        "selected_count": selected,
         **selection_passed_on(request, lambda: queryset.values_list("pk", flat=True)),
     }
     request.current_app = modeladmin.admin_site.name

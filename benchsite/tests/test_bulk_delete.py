@@ -198,3 +198,25 @@ def test_the_page_and_the_deletion_of_runs_cost_no_query_more_per_run(
     with django_assert_max_num_queries(deletion):
         response = admin.post(RUNS, hidden_form(page))
     assert response.status_code == 302 and not Benchmark.objects.exists()
+
+
+def test_a_selection_that_changed_since_its_page_was_shown_is_not_deleted(admin):
+    # "Select all" is selected again at confirmation (the list's filters, not ids): a machine
+    # retired meanwhile would have gone without being on the page the person confirmed
+    fleet(30, retired=20)
+    url = f"{DEVICES}?retired=yes"
+    page = select_all(admin, url, Device.objects.filter(retired_on__isnull=False).values("pk"))
+    posted = hidden_form(page)
+    assert posted["selected_count"] == ["20"]
+    Device.objects.filter(hostname="host-00025").update(retired_on=date(2026, 1, 1))
+
+    again = admin.post(url, posted)
+
+    assert again.status_code == 200
+    assert "The selection changed since its page was shown: 20 devices then, 21 now" in (
+        html.unescape(again.content.decode())
+    )
+    assert Device.objects.count() == 30  # nothing deleted
+    confirmed = admin.post(url, hidden_form(again))  # the page shown again, confirmed
+    assert confirmed.status_code == 302
+    assert Device.objects.count() == 9
