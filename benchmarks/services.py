@@ -62,6 +62,8 @@ class IngestResult:
     # the stored objects, for the caller's after_store (not compared: ids say it all)
     device: Device | None = field(default=None, compare=False, repr=False)
     snapshot: HardwareSnapshot | None = field(default=None, compare=False, repr=False)
+    # the run brought its retired machine back into service (inventory.runs)
+    returned: bool = False
 
 
 def score_weights() -> dict[str, float]:
@@ -219,7 +221,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         submitted_by=submitted_by[:100],
         **{f"{name}_score": score for name, score in scores.items()},
     )
-    device_run_record(device=device, run=run_record(benchmark), actor=submitted_by)
+    recorded = device_run_record(device=device, run=run_record(benchmark), actor=submitted_by)
     return IngestResult(
         device_id=device.pk,
         snapshot_id=snapshot.pk,
@@ -235,6 +237,7 @@ def _ingest(submission: Submission, document, scores, weights, submitted_by) -> 
         previous_place=previous_place,
         device=device,
         snapshot=snapshot,
+        returned="retired_on" in recorded,
     )
 
 

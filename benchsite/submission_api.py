@@ -36,6 +36,7 @@ def evaluate_attention(result: IngestResult) -> None:
             peers_too=True,
             previous_cpu_key=result.previous_cpu_model_key,
             place_before=result.previous_place,
+            returned=result.returned,
         )
     except Exception:
         if RETRY_AFTER_S:  # none: no thread (the tests' own, but test_evaluation_retry)
@@ -61,6 +62,7 @@ def _evaluate_again(result: IngestResult) -> None:
                     snapshot=HardwareSnapshot.objects.filter(pk=result.snapshot_id).first(),
                     peers_too=True,
                     previous_cpu_key=result.previous_cpu_model_key,
+                    returned=result.returned,
                 )
             except Exception as exc:
                 logger.warning(

@@ -1,5 +1,6 @@
 """Notifications through Apprise (NOTIFY_URLS): one when an attention item opens, one when it
-closes (resolved by the rules or acknowledged).
+closes (resolved by the rules or acknowledged); a run's reopening waits for its judgment
+(notify_hold).
 
 Delivery never delays or fails what caused it, and is not lost with a process or a receiver that
 is down: each notification to each URL is a row (models.Notification) written in the transaction
@@ -26,6 +27,7 @@ from django.db import OperationalError, close_old_connections, connections, tran
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from . import notify_hold
 from .delivery import Notification, attempt, item_notification, redacted, target_of, when
 from .models import AttentionItem
 from .models import Notification as Row
@@ -40,13 +42,20 @@ KEEP_DAYS = 90  # sent and given-up notifications are deleted after this long
 MSG_NO_SENDER = "no server sends to its URL (in no NOTIFY_URLS) within NOTIFY_RETRY_HOURS"
 
 
-def announce(changes: Iterable[tuple[AttentionItem, bool]], *, reopened: bool = False) -> None:
+def announce(
+    changes: Iterable[tuple[AttentionItem, bool]], *, reopened: bool = False, held: bool = False
+) -> None:
     """Store a notification per (item, resolved) and per URL in the current transaction; the
     sender is woken once it commits. `reopened`: items opened again, as they were (their
-    device back in service), said to be reopened and when, not only when they first opened."""
+    device back in service), said to be reopened and when, not only when they first opened.
+    `held`: not due until the judgment that follows, or notify_hold.HOLD_S (release); an item
+    closing whose held notifications are still unsent is told neither way (notify_hold)."""
     if not settings.NOTIFY_URLS:
         return
+    changes = list(changes)
     now = timezone.now()
+    closing = [item.pk for item, resolved in changes if resolved]
+    unsaid = notify_hold.unsaid(closing, now) if closing else set()
     labels = [(target_of(url), redacted(url)[:255]) for url in settings.NOTIFY_URLS]
     rows = []
     for item, resolved in changes:
@@ -59,13 +68,26 @@ def announce(changes: Iterable[tuple[AttentionItem, bool]], *, reopened: bool = 
                 type=notification.type,
                 target=target,
                 target_label=label,
-                next_attempt_at=now,
+                next_attempt_at=notify_hold.held_until(now) if held else now,
             )
             for target, label in labels
+            if (item.pk, target) not in unsaid
         ]
     if rows:
         Row.objects.bulk_create(rows)
+    if rows and not held:
         transaction.on_commit(sender.wake)
+
+
+def release(device_id: int) -> None:
+    """The held notifications of the device's items due now: the judgment they waited for is
+    made (services.attention_evaluate)."""
+    if settings.NOTIFY_URLS:
+        now = timezone.now()
+        if Row.objects.filter(notify_hold.held(now), item__device_id=device_id).update(
+            next_attempt_at=now
+        ):
+            transaction.on_commit(sender.wake)
 
 
 def retry_delay(attempts: int) -> float:

@@ -28,8 +28,9 @@ def devices_retired(*, device_ids: Iterable[int], **kwargs) -> None:
     attention_close_retired(device_ids=list(device_ids))
 
 
-def devices_returned(*, device_ids: Iterable[int], **kwargs) -> None:
-    attention_reopen_returned(device_ids=list(device_ids))
+def devices_returned(*, device_ids: Iterable[int], by_run: bool = False, **kwargs) -> None:
+    # brought back by a run: its evaluation follows, and tells what it keeps open
+    attention_reopen_returned(device_ids=list(device_ids), held=by_run)
 
 
 def devices_service_foreseen(*, retiring, returning, **kwargs) -> dict[int, str]:

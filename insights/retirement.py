@@ -53,7 +53,7 @@ def _reopened(newest) -> Q:
     return Q(pk__in=newest, closed_by=DEVICE_RETIRED)
 
 
-def attention_reopen_returned(*, device_ids: list[int]) -> list[Event]:
+def attention_reopen_returned(*, device_ids: list[int], held: bool = False) -> list[Event]:
     """Machines back in service, put back by a person (a retirement by mistake, undone) or by
     a bench.sh run dated on or after the retirement (inventory.runs, in the submission's
     transaction): what their retirement closed is open again, each notified as reopened, so
@@ -61,7 +61,9 @@ def attention_reopen_returned(*, device_ids: list[int]) -> list[Event]:
     smart_degrading item (judged once, when its rise arrived). Per condition, the newest item
     only, and only if a retirement closed it: one closed since (by a run, by a person) stays
     closed. The run's own evaluation then judges them (services.attention_evaluate): what no
-    longer holds closes, smart_degrading waits for a person as ever."""
+    longer holds closes, smart_degrading waits for a person as ever. `held` (a run's): their
+    notifications wait for that evaluation, and one it closes is told neither way
+    (notify_hold)."""
     items = list(
         AttentionItem.objects.select_for_update()
         .filter(_reopened(list(_newest(device_ids))))
@@ -71,7 +73,7 @@ def attention_reopen_returned(*, device_ids: list[int]) -> list[Event]:
     for item in items:
         item.closed_at, item.closed_by = None, ""
         item.save(update_fields=("closed_at", "closed_by", "updated_at"))
-    notify.announce(((item, False) for item in items), reopened=True)
+    notify.announce(((item, False) for item in items), reopened=True, held=held)
     return [Event(OPENED, item) for item in items]
 
 

@@ -101,6 +101,7 @@ def attention_evaluate(
     peers_too: bool = False,
     previous_cpu_key: str = "",
     place_before: PeerPlace | None = None,
+    returned: bool = False,
 ) -> list[Event]:
     """Open an item for each new condition, update the open ones that still hold, close the
     ones that are over (smart_degrading waits for a person). Returns what opened and closed,
@@ -127,7 +128,9 @@ def attention_evaluate(
     before the run (inventory.columns.model_key), when it is another (a CPU replaced: its old
     peers lost a peer). `place_before`: the device's place among its peers before the run;
     given, they are judged again only if the run may have moved their median
-    (rules.median_moved: a machine that runs as fast as before leaves them be)."""
+    (rules.median_moved: a machine that runs as fast as before leaves them be). `returned`:
+    the run brought the machine back into service and reopened what its retirement closed,
+    told once judged here (notify.release): what the run shows over is told neither way."""
     if newest_run_id is None:
         newest_run_id = selectors.newest_run_id(device.pk)
     # a snapshot just submitted that was the device's latest when stored: its counters' rises
@@ -164,6 +167,8 @@ def attention_evaluate(
         events += attention_rejudge_peers(device=device, key=key, read=read)
     if peers_too and previous_cpu_key and previous_cpu_key != key:  # CPU replaced: one fewer
         events += attention_rejudge_peers(device=device, key=previous_cpu_key)
+    if returned:
+        notify.release(device.pk)
     return events
 
 

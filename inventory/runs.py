@@ -116,7 +116,7 @@ def device_run_record(*, device: Device, run: RunRecord, actor: Any = None) -> d
         for name, value in changes.items():
             setattr(device, name, value)
     if "retired_on" in changes:
-        devices_service_told({device.pk: (retired_on, None)})
+        devices_service_told({device.pk: (retired_on, None)}, by_run=True)
     return changes
 
 

@@ -81,14 +81,17 @@ def service_changes(retirements: Mapping[int, tuple[Any, Any]]) -> tuple[list[in
     return retired, returned
 
 
-def devices_service_told(retirements: Mapping[int, tuple[Any, Any]]) -> None:
+def devices_service_told(
+    retirements: Mapping[int, tuple[Any, Any]], *, by_run: bool = False
+) -> None:
     """Tell the apps above which devices left service or came back (signals), from each
-    device's (old, new) retirement date (service_changes)."""
+    device's (old, new) retirement date (service_changes); `by_run`: brought back by a
+    submission's run, which the apps above judge next."""
     retired, returned = service_changes(retirements)
     if retired:
         signals.devices_retired.send(sender=Device, device_ids=retired)
     if returned:
-        signals.devices_returned.send(sender=Device, device_ids=returned)
+        signals.devices_returned.send(sender=Device, device_ids=returned, by_run=by_run)
 
 
 def devices_service_foreseen(retirements: Mapping[int, tuple[Any, Any]]) -> dict[int, list[str]]:

@@ -15,8 +15,9 @@ devices_retired = Signal()
 
 # Sent inside their transaction when a person takes devices' retirement date away (an edit, the
 # CSV import), or a bench.sh run dated on or after the retirement brings a machine back into
-# service (runs.device_run_record): `device_ids`. What their retirement closed opens again (a
-# retirement by mistake, undone; a machine back at work), then a run judges it as always.
+# service (runs.device_run_record): `device_ids`, and `by_run` (True: the run's judgment follows,
+# right after the commit). What their retirement closed opens again (a retirement by mistake,
+# undone; a machine back at work), then a run judges it as always.
 devices_returned = Signal()
 
 # Sent by the CSV import's preview (services.devices_service_foreseen), which writes nothing:

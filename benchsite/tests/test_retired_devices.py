@@ -230,10 +230,11 @@ def test_a_run_that_brings_a_machine_back_reopens_what_its_retirement_closed(
     assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
 
     # test_ingest_query_count's 12 for a machine in service (none more: the reopening is
-    # only for a machine that comes back), and 7 here: the history's line (its token's user,
+    # only for a machine that comes back), and 8 here: the history's line (its token's user,
     # the entry), the reopening (the newest items, them locked, one written, its
-    # notification), the reopened item judged with the others' figures
-    with django_assert_max_num_queries(19 + ordered()):
+    # notification, held), the reopened item judged with the others' figures, its
+    # notification released
+    with django_assert_max_num_queries(20 + ordered()):
         run("nas", disks=[DEGRADING])  # no rise: nothing of its own would open it
 
     assert Device.objects.get().retired_on is None
@@ -296,3 +297,60 @@ def test_an_item_closed_by_a_retirement_says_so_in_the_api_and_on_the_device_pag
     run("nas", disks=[FAILED_DISK])  # back in service: the item open again
     (item,) = api.get("/api/attention").json()["results"]
     assert (item["kind"], item["closed_reason"]) == ("smart_failing", None)
+
+
+def _told(title_start: str) -> list[str]:
+    """The bodies' first words after the message of the notifications titled so, in order."""
+    rows = Notification.objects.filter(title__startswith=title_start).order_by("pk")
+    return [row.body.split("\n")[1].split(" ", 1)[0] for row in rows]
+
+
+def test_a_run_that_brings_a_machine_back_tells_nothing_of_a_condition_it_shows_over(
+    run, api, settings
+):
+    """A machine retired with a failing disk, brought back by a run whose disk passes: its
+    receiver got "reopened", then "resolved" a moment later, two notifications about nothing.
+    Now the run's reopening waits for the run's evaluation: what it closes is told neither
+    way; what still holds is told reopened at once (due now, not held)."""
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook", "json://127.0.0.1:9/other"]
+    hot = {**FAILED_DISK, "name": "/dev/sdb", "serial": "WD-2", "smart_health": "PASSED"}
+    hot["temperature_c"] = 65
+    nas = run("nas", days_ago=5, disks=[FAILED_DISK, hot])
+    _retire(api, nas, on=timezone.localdate() - timedelta(days=2))
+    before = Notification.objects.latest("pk").pk
+
+    run("nas", disks=[{**FAILED_DISK, "smart_health": "PASSED"}, hot])
+
+    failing, disk_hot = AttentionItem.objects.order_by("pk")
+    assert (failing.kind, failing.closed_by) == ("smart_failing", "")
+    assert failing.closed_at is not None  # resolved by the run, in the API as such
+    assert not Notification.objects.filter(item=failing, pk__gt=before).exists()
+    assert _told("nas: smart_failing") == ["Opened", "Opened", "Closed", "Closed"]
+    reopened = Notification.objects.filter(item=disk_hot, pk__gt=before)
+    assert [row.body.split("\n")[1][:9] for row in reopened] == ["Reopened "] * 2
+    assert all(row.next_attempt_at <= timezone.now() for row in reopened)
+
+
+def test_a_reopening_by_a_run_whose_evaluation_failed_is_told_all_the_same(
+    run, api, settings, monkeypatch
+):
+    """The run is stored whatever its evaluation does: a reopening it waited for is sent once
+    its hold runs out, whether or not the evaluation is ever tried again."""
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]
+    nas = run("nas", days_ago=5, disks=[FAILED_DISK])
+    _retire(api, nas, on=timezone.localdate() - timedelta(days=2))
+    from benchsite import submission_api
+
+    def fails(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(submission_api, "attention_evaluate", fails)
+    monkeypatch.setattr(submission_api, "RETRY_AFTER_S", ())
+
+    run("nas", disks=[FAILED_DISK])
+
+    item = AttentionItem.objects.get(closed_at__isnull=True)
+    row = Notification.objects.filter(item=item).latest("pk")
+    assert row.body.split("\n")[1].startswith("Reopened ")
+    assert row.next_attempt_at is not None and row.sent_at is None
+    assert row.next_attempt_at <= timezone.now() + timedelta(minutes=20)
