@@ -354,3 +354,26 @@ def test_a_reopening_by_a_run_whose_evaluation_failed_is_told_all_the_same(
     assert row.body.split("\n")[1].startswith("Reopened ")
     assert row.next_attempt_at is not None and row.sent_at is None
     assert row.next_attempt_at <= timezone.now() + timedelta(minutes=20)
+
+
+@pytest.mark.parametrize(
+    ("disks", "said"),
+    [
+        ([FAILED_DISK], "Its 1 closed item</a>, closed by its retirement, not checked since"),
+        (
+            [FAILED_DISK, {**FAILED_DISK, "name": "/dev/sdb", "serial": "WD-2"}],
+            "Its 2 closed items</a>, both closed by its retirement, not checked since",
+        ),
+    ],
+)
+def test_the_page_of_a_machine_whose_items_its_retirement_all_closed(
+    disks, said, run, api, admin_client
+):
+    """The page said "Its 2 closed items, 2 of them closed by its retirement": a person read
+    it twice to see that they were the same two."""
+    nas = run("nas", disks=disks)
+    _retire(api, nas)
+
+    html = admin_client.get(reverse("admin:inventory_device_change", args=(nas.pk,)))
+    past = html.content.decode().split('id="past-attention"', 1)[1].split("</p>", 1)[0]
+    assert said in past and "of them" not in past
