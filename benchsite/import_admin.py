@@ -14,7 +14,14 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from inventory.csv_import import COLUMNS, MAX_ROWS, ImportFileError, csv_read, devices_import
+from inventory.csv_import import (
+    COLUMNS,
+    MAX_ROWS,
+    ImportFileError,
+    csv_read,
+    devices_import,
+    foreseen_beyond,
+)
 
 from .sites import spreadsheet_csv
 
@@ -75,6 +82,8 @@ def import_view(model_admin: admin.ModelAdmin, request):
         "name": upload.name,
         "fingerprint": plan.fingerprint,
     }
+    # past the list, the changes that close or reopen attention items: named all the same
+    beyond = foreseen_beyond(plan.updated, SHOWN)
     return _page(
         model_admin,
         request,
@@ -84,6 +93,8 @@ def import_view(model_admin: admin.ModelAdmin, request):
         updated=plan.updated[:SHOWN],
         more_created=max(0, len(plan.created) - SHOWN),
         more_updated=max(0, len(plan.updated) - SHOWN),
+        foreseen_more=beyond[:SHOWN],
+        foreseen_unlisted=max(0, len(beyond) - SHOWN),
         rows=len(sheet.rows),
         notes=sheet.notes,
         filename=upload.name,

@@ -231,6 +231,13 @@ def _foreseen(plan: ImportPlan) -> None:
                 plan.updated[index] = replace(change, consequences=tuple(said[change.device_id]))
 
 
+def foreseen_beyond(changes: Sequence[DeviceChange], shown: int) -> list[DeviceChange]:
+    """Of `changes` past the first `shown` (the ones a preview lists), those that do more than
+    their row (their consequences: attention items a retirement date closes or reopens), which
+    a preview names all the same: counted only, they went unsaid."""
+    return [change for change in changes[shown:] if change.consequences]
+
+
 def devices_import(
     *, rows: Sequence[Row], actor: Any, dry_run: bool = False, expected: str | None = None
 ) -> ImportPlan:

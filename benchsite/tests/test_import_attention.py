@@ -112,3 +112,40 @@ def test_a_file_that_only_brings_machines_back_or_only_retires_says_so(fleet, tm
     assert back.endswith("; reopens 1 attention item its retirement closed: smart_degrading (WD-9)")
     gone = dry_run(f"hostname,retired_on\nnas,{TODAY}\n")
     assert gone.endswith("; closes 2 open attention items: smart_failing (WD-1), disk_hot (WD-2)")
+
+
+def _long_file(fleet, listed):
+    """`listed` changed devices before nas's row: nas's retirement is past the preview's list."""
+    for number in range(listed):
+        DeviceFactory(hostname=f"box-{number:03}")
+    rows = "".join(f"box-{number:03},rack {number}\n" for number in range(listed))
+    return f"hostname,location,retired_on\n{rows}nas,,{TODAY}\nquiet,,{TODAY}\n"
+
+
+def test_the_dry_run_names_a_retirement_that_closes_items_past_its_list(fleet, tmp_path):
+    """--dry-run lists 50 changes: a file that retired nas on its 53rd row said "… and 3
+    more", not that nas's failing disk would be closed."""
+    out = io.StringIO()
+
+    call_command("import_devices", _file(tmp_path, _long_file(fleet, 51)), "--dry-run", stdout=out)
+
+    text = out.getvalue()
+    assert "  … and 3 more, of which these close or reopen attention items:\n" in text
+    (nas,) = [line for line in text.splitlines() if line.startswith("  line 53 nas (changed): ")]
+    assert f'retired_on "" → "{TODAY}"; closes 2 open attention items: ' in nas
+    assert nas.endswith("smart_failing (WD-1), disk_hot (WD-2)")
+    assert "quiet (changed)" not in text  # nothing to close: counted only
+
+
+def test_the_admin_preview_names_a_retirement_that_closes_items_past_its_list(fleet, admin_client):
+    """The admin's preview lists 200 changed devices: nas retired on row 202 was one of "… and
+    2 more changed devices", its failing disk's item closed unsaid."""
+    data = _long_file(fleet, 200).encode()
+    upload = SimpleUploadedFile("devices.csv", data, content_type="text/csv")
+
+    html = admin_client.post(IMPORT_URL, {"file": upload}).content.decode()
+
+    more = html.split('id="import-foreseen-more"', 1)[1].split("</ul>", 1)[0]
+    assert "Of the 2 more changed devices, these close or reopen attention items:" in more
+    assert ">nas</a> (line 202): closes 2 open attention items: smart_failing (WD-1), " in more
+    assert "quiet" not in more

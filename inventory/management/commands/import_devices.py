@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from inventory.changelog import IMPORT_ACTOR, describe_changes
 from inventory.csv_file import MSG_WINDOWS_1252
-from inventory.csv_import import ImportFileError, csv_read, devices_import
+from inventory.csv_import import ImportFileError, csv_read, devices_import, foreseen_beyond
 
 MSG_LOOK_FIRST = (
     "The file is not UTF-8. Read as Windows-1252 (Excel's CSV in Western Europe), it imports as "
@@ -52,10 +52,18 @@ class Command(BaseCommand):
         changes = [("new", c) for c in plan.created] + [("changed", c) for c in plan.updated]
         changes.sort(key=lambda pair: pair[1].line)  # in the file's order
         for kind, change in changes[: self.SHOWN]:
-            # a retirement date set or cleared: its attention items closed or reopened
-            what = "; ".join((describe_changes(change.changes), *change.consequences))
-            self.stdout.write(f"  line {change.line} {change.hostname} ({kind}): {what}")
-        if len(changes) > self.SHOWN:
+            self._line(kind, change)
+        beyond = foreseen_beyond([change for _, change in changes], self.SHOWN)
+        if beyond:  # a retirement past the list closes or reopens items: named all the same
+            self.stdout.write(
+                f"  … and {len(changes) - self.SHOWN} more, of which these close or reopen "
+                "attention items:"
+            )
+            for change in beyond[: self.SHOWN]:
+                self._line("changed", change)
+            if len(beyond) > self.SHOWN:
+                self.stdout.write(f"  … and {len(beyond) - self.SHOWN} more of them")
+        elif len(changes) > self.SHOWN:
             self.stdout.write(f"  … and {len(changes) - self.SHOWN} more")
         summary = (
             f"{len(plan.created)} new, {len(plan.updated)} changed, {plan.unchanged} unchanged"
@@ -64,3 +72,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Dry run: {summary}. Nothing was saved.")
             return
         self.stdout.write(self.style.SUCCESS(f"Imported {len(sheet.rows)} row(s): {summary}."))
+
+    def _line(self, kind, change) -> None:
+        # a retirement date set or cleared: its attention items closed or reopened
+        what = "; ".join((describe_changes(change.changes), *change.consequences))
+        self.stdout.write(f"  line {change.line} {change.hostname} ({kind}): {what}")
