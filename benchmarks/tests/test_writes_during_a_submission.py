@@ -6,9 +6,11 @@ PostgreSQL only: there two transactions write at once; SQLite's writers take tur
 import copy
 import threading
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.utils import timezone
 
 import benchmarks.services
 from benchmarks.models import Benchmark
@@ -16,6 +18,8 @@ from benchmarks.services import benchmark_ingest, device_ranking_refresh
 from benchmarks.validation import submission_validate
 from benchsite.tests.markers import postgresql_only
 from benchsite.tests.threads import in_thread
+from insights.delivery import DEVICE_RETIRED
+from insights.models import AttentionItem, Notification
 from inventory.models import Device, HardwareSnapshot
 
 pytestmark = [
@@ -113,3 +117,30 @@ def test_a_rename_submitted_twice_at_once_is_told_once(example, held):
     assert [entry.change_message for entry in renames] == [
         'Renamed by a submission (same machine_id): hostname "old-name" → "new-name"'
     ]
+
+
+def test_a_retired_machine_submitted_twice_at_once_comes_back_once(example, held, settings):
+    """Two runs of a retired machine at once (bench.sh retried, two servers): the second waits
+    for the first's row, then finds the machine in service: one history line, the items its
+    retirement closed reopened once, told once per URL."""
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]
+    device = ingest(example).device
+    item = AttentionItem.objects.create(
+        device=device,
+        kind="smart_failing",
+        severity="critical",
+        disk="WD-1",
+        message="disk /dev/sda (WD-1) reports SMART FAILED",
+        closed_at=timezone.now(),
+        closed_by=DEVICE_RETIRED,
+    )
+    Device.objects.filter(pk=device.pk).update(retired_on=timezone.localdate() - timedelta(1))
+
+    _while_held(held, lambda: ingest(example), lambda: ingest(example))
+
+    assert Device.objects.get().retired_on is None
+    back = LogEntry.objects.filter(change_message__startswith="Back in service")
+    assert back.count() == 1
+    item.refresh_from_db()
+    assert (item.closed_at, item.closed_by) == (None, "")
+    assert Notification.objects.filter(item=item).count() == 1
