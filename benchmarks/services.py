@@ -248,6 +248,7 @@ def run_record(benchmark: Benchmark) -> RunRecord:
     """What the device keeps of a run: its time, validity, snapshot and ranking figures."""
     return RunRecord(
         run_at=benchmark.run_at,
+        received_at=benchmark.received_at,
         valid=benchmark.validity == Validity.VALID,
         validity=benchmark.validity,
         reasons=benchmark.validity_reasons,
@@ -269,6 +270,7 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
     with a score, else of the latest run with one, else of the latest run. One UPDATE with
     correlated subqueries; every device when `device_ids` is None."""
     latest = Benchmark.objects.filter(device=OuterRef("pk")).order_by("-run_at", "-id")
+    arrived = Benchmark.objects.filter(device=OuterRef("pk")).order_by("-received_at", "-id")
     # a run without any score (every category skipped) ranks no one while another run has one
     scored = latest.filter(global_score__isnull=False)
     valid = scored.filter(validity=Validity.VALID)
@@ -294,6 +296,7 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
         list(devices.select_for_update().order_by("pk").values_list("pk"))
         refreshed = devices.update(
             last_benchmark_at=Subquery(latest.values("run_at")[:1]),
+            last_received_at=Subquery(arrived.values("received_at")[:1]),
             latest_validity=Coalesce(Subquery(latest.values("validity")[:1]), Value("")),
             latest_validity_reasons=Coalesce(
                 Subquery(latest.values("validity_reasons")[:1]), Value([], JSONField())

@@ -132,6 +132,7 @@ INGEST_FIELDS = (
     "system_uuid",
     "serial",
     "last_benchmark_at",
+    "last_received_at",  # heard from (inventory.quiet)
     "ranking_run_at",
     "ranking_run_valid",
     "global_score",

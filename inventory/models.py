@@ -74,6 +74,10 @@ RankingFigures = abstract_model(
         "last_benchmark_at": models.DateTimeField(
             "last benchmark", null=True, blank=True, editable=False
         ),
+        # the latest arrival of a run (its received_at), whatever the run's time: a machine whose
+        # clock is behind dates its runs in the past, and was "not heard from" (inventory.quiet)
+        # a minute after its run arrived
+        "last_received_at": models.DateTimeField(null=True, blank=True, editable=False),
         # the validity of the latest run, whatever the figures come from
         "latest_validity": models.CharField(max_length=10, blank=True, editable=False),
         "latest_validity_reasons": models.JSONField(default=list, blank=True, editable=False),

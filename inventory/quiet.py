@@ -1,10 +1,13 @@
 """A machine gone quiet: in service, it has run bench.sh, and its latest run is older than
 QUIET_AFTER_DAYS (its cron line removed, its token revoked, the machine dead or its disk full).
 Nothing tells it otherwise: the ranking keeps its old figures. Read off the device row's
-`last_benchmark_at` (kept by every submission, indexed: inventory_device_last_run), never the
-runs. The dashboard's "Not heard from", the device list's "Last run" filter, the device page's
-"No run for 23 days." and /api/devices?quiet= share these rules; alerting is Prometheus' job
-(README, "Metrics")."""
+`last_benchmark_at` (kept by every submission, indexed: inventory_device_last_run) and
+`last_received_at` (when its latest run arrived), never the runs: a run's time is the
+machine's clock, and one far behind dated a run that had just arrived years back, the machine
+"not heard from" for 1,069 days on a dashboard that listed it under "Recent submissions". The
+dashboard's "Not heard from", the device list's "Last run" filter, the device page's "No run
+for 23 days." and /api/devices?quiet= share these rules; alerting is Prometheus' job (README,
+"Metrics")."""
 
 import datetime
 
@@ -39,7 +42,9 @@ def quiet_condition(*, at: datetime.datetime) -> Q:
     since = quiet_since(at=at)
     if since is None:
         return Q(pk__in=[])
-    return Q(retired_on__isnull=True, last_benchmark_at__lt=since)
+    # the run time's index bounds it; a run that arrived since, whatever its time, was heard
+    heard = Q(last_received_at__gte=since)
+    return Q(retired_on__isnull=True, last_benchmark_at__lt=since) & ~heard
 
 
 def devices_quiet(
@@ -62,7 +67,9 @@ def device_quiet_longest(*, limit: int, at: datetime.datetime) -> tuple[list[Dev
     # for the order "last_benchmark_at, id": 5 ms); machines that ran in one second (one cron
     # minute) come by hostname from Z
     oldest = F("last_benchmark_at").asc(nulls_first=True)
-    shown = quiet.only("hostname", "last_benchmark_at").order_by(oldest, "-hostname", "-id")
+    shown = quiet.only("hostname", "last_benchmark_at", "last_received_at").order_by(
+        oldest, "-hostname", "-id"
+    )
     devices = list(shown[:limit])
     if len(devices) < limit:
         return devices, len(devices)
@@ -78,16 +85,22 @@ def days_said(days: int) -> str:
     return f"{days} day{'s' if days != 1 else ''}"
 
 
+def heard_at(device: Device) -> datetime.datetime | None:
+    """When the machine was last heard from: its latest run's arrival, or that run's time when
+    later (a clock ahead, within the five minutes it may be)."""
+    times = [when for when in (device.last_benchmark_at, device.last_received_at) if when]
+    return max(times, default=None)
+
+
 def silence(device: Device, *, at: datetime.datetime) -> str:
     """How long the machine has not run, as said: "23 days"."""
-    return days_said(days_silent(device.last_benchmark_at, at=at))
+    return days_said(days_silent(heard_at(device), at=at))
 
 
 def quiet_sentence(device: Device, *, at: datetime.datetime) -> str | None:
     """What the device page says of a quiet machine: "No run for 23 days: its last bench.sh run
     was on 2026-11-12." None when it is not quiet."""
-    since = quiet_since(at=at)
-    last_run = device.last_benchmark_at
+    since, last_run = quiet_since(at=at), heard_at(device)
     if since is None or device.retired_on is not None or last_run is None or last_run >= since:
         return None
     day = lifecycle.day_of(last_run).isoformat()

@@ -29,6 +29,8 @@ class RunRecord:
     # the snapshot's cpu_model_key and system_model_key (columns.model_keys): required, so that
     # no caller moves latest_snapshot and leaves the peer keys of the one before
     model_keys: Mapping[str, str]
+    # when it arrived (received_at): the device's last_received_at, its "heard from"
+    received_at: datetime | None = None
 
 
 class PeerPlace(NamedTuple):
@@ -61,6 +63,11 @@ def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
             latest_validity=run.validity,
             latest_validity_reasons=list(run.reasons),
         )
+    # heard from: by its arrival, whatever its run time (a clock behind, a capture replayed)
+    if run.received_at is not None and (
+        device.last_received_at is None or run.received_at > device.last_received_at
+    ):
+        changes["last_received_at"] = run.received_at
     # by the snapshots' own times (devices_latest_snapshot_refresh's rule), not the runs': a
     # deleted run keeps its snapshot, newer than the runs left, and a capture replayed after
     # the deletion took the device's hardware back to its older snapshot

@@ -192,3 +192,69 @@ def test_the_panel_reads_the_latest_run_index_and_stops_at_what_it_shows():
         plan = "\n".join(str(row) for row in cursor.fetchall())
     assert "inventory_device_last_run" in plan, plan
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_machine_whose_clock_is_years_behind_is_heard_from_when_its_run_arrives(
+    admin_client, api, example, monkeypatch
+):
+    """Its run is dated by its clock (conditions.started_at, CONTRACT Part 2, "Run time"):
+    2024-01-01 on a machine whose RTC battery died. The dashboard listed it under "Recent
+    submissions" and, on the same page, "Not heard from: last run 1069 days ago"; its page
+    told to look at its cron line. What it is heard from by is its run's arrival."""
+    arrived = NOW - timedelta(hours=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: arrived)
+    example["results"].setdefault("conditions", {})["started_at"] = "2024-01-01T09:00:00Z"
+    example["device_identifier"] = "old-clock"
+    assert api.post("/api/benchmark", example, format="json").status_code == 201
+    ran("gone-quiet", 23)
+    monkeypatch.undo()
+    monkeypatch.setattr(quiet, "now", lambda: NOW)
+    device = Device.objects.get(hostname="old-clock")
+    assert device.last_benchmark_at == datetime(2024, 1, 1, 9, 0, tzinfo=UTC)  # as the contract
+    listed = api.get("/api/devices?quiet=true").json()["results"]
+
+    html = admin_client.get("/admin/").content.decode()
+    page = admin_client.get(reverse("admin:inventory_device_change", args=(device.pk,)))
+    by_list = admin_client.get("/admin/inventory/device/?last_run=7d").content.decode()
+
+    assert re.findall(r'data-hostname="([^"]+)"', panel(html)) == ["gone-quiet"]
+    assert [d["hostname"] for d in listed] == ["gone-quiet"]
+    assert 'id="quiet-since"' not in page.content.decode()
+    assert ">old-clock<" in by_list  # heard from within 7 days
+
+
+def test_a_machine_heard_from_last_by_a_run_dated_back_is_silent_since_its_arrival(
+    admin_client,
+):
+    """Gone quiet after that run: its silence is counted from the run's arrival, 20 days ago,
+    not from the date its clock wrote, 1,069 days."""
+    run = BenchmarkFactory(
+        device__hostname="old-clock",
+        run_at=datetime(2024, 1, 1, 9, 0, tzinfo=UTC),
+        received_at=NOW - timedelta(days=20),
+    )
+    device = Device.objects.get(pk=run.device_id)
+
+    html = admin_client.get("/admin/").content.decode()
+    page = unescape(
+        admin_client.get(
+            reverse("admin:inventory_device_change", args=(device.pk,))
+        ).content.decode()
+    )
+
+    assert "last run 20 days ago" in panel(html)
+    assert "No run for 20 days: its last bench.sh run was on 2026-11-15." in page
+
+
+def test_a_deletion_keeps_the_arrival_of_the_machines_latest_run_left():
+    from benchmarks.models import Benchmark
+    from benchmarks.services import benchmark_delete
+
+    older = BenchmarkFactory(device__hostname="nas", run_at=NOW - timedelta(days=30))
+    newer = BenchmarkFactory(device=older.device, run_at=NOW - timedelta(days=2))
+    assert Device.objects.get(hostname="nas").last_received_at == newer.received_at
+
+    benchmark_delete(benchmarks=Benchmark.objects.filter(pk=newer.pk))
+
+    assert Device.objects.get(hostname="nas").last_received_at == older.received_at
+    assert [d.hostname for d in quiet.devices_quiet(Device.objects.all(), at=NOW)] == ["nas"]

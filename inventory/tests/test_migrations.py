@@ -131,3 +131,25 @@ def test_0020_points_each_device_at_its_newest_snapshot_and_keeps_its_time(migra
     said = capsys.readouterr().out
     assert "1 device(s) pointed at an older snapshot" in said and "(split)" in said
     assert "manage.py rescore" in said
+
+
+def test_0023_gives_existing_devices_the_arrival_of_their_latest_run(migrate_to):
+    """A machine whose clock is behind (its run dated 2024) that ran yesterday is heard from
+    yesterday, not in 2024: the dashboard's "Not heard from" reads it off the device row."""
+    apps = migrate_to(("inventory", "0022_device_lifecycle"))
+    device = apps.get_model("inventory", "Device")
+    benchmark = apps.get_model("benchmarks", "Benchmark")
+    now = timezone.now()
+    behind, never = device.objects.create(hostname="behind"), device.objects.create(hostname="n")
+    for received in (now - timezone.timedelta(days=9), now - timezone.timedelta(days=1)):
+        run_at = received.replace(year=2024)
+        benchmark.objects.create(
+            device=behind, run_at=run_at, received_at=received, results={}, weights={}
+        )
+        device.objects.filter(pk=behind.pk).update(last_benchmark_at=run_at)
+
+    migrate_to(("inventory", "0023_device_last_received_at"))
+
+    rows = Device.objects.values_list("last_received_at", flat=True)
+    assert rows.get(pk=behind.pk) == now - timezone.timedelta(days=1)
+    assert rows.get(pk=never.pk) is None
