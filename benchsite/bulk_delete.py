@@ -125,9 +125,10 @@ def deleted_objects(objs, request, admin_site) -> tuple[list, dict, set, list]:
 
 
 MSG_SELECTION_CHANGED = (
-    "The selection changed since its page was shown: {then} {what} then, {now} now. Nothing "
+    "The selection changed since its page was shown: {then} then, {now} now. Nothing "
     "was deleted; look at it again before you confirm."
 )
+MSG_NONE_LEFT = "None of the selected {what} is left (deleted meanwhile): nothing to delete."
 
 
 def _selection_changed(request, selected: int) -> str | None:
@@ -153,14 +154,17 @@ def delete_selected(modeladmin, request, queryset):
         found = modeladmin.get_deleted_objects(queryset, request)
     listed, model_count, perms_needed, protected = found
     selected = model_count.get(modeladmin.opts.verbose_name_plural, 0)
+    if not selected:  # all gone since the list was shown: no page of nothing to confirm
+        what = modeladmin.opts.verbose_name_plural
+        modeladmin.message_user(request, MSG_NONE_LEFT.format(what=what), messages.WARNING)
+        return None  # the list again
     changed = _selection_changed(request, selected)
     if changed:
+        # each count with its own noun: "2 devices then, 1 now" (it read "2 device then")
+        number = int(changed) if changed.isdecimal() else 2  # a number, unless forged
+        then = f"{changed} {model_ngettext(modeladmin.opts, number)}"
         modeladmin.message_user(
-            request,
-            MSG_SELECTION_CHANGED.format(
-                then=changed, now=selected, what=model_ngettext(modeladmin.opts, selected)
-            ),
-            messages.WARNING,
+            request, MSG_SELECTION_CHANGED.format(then=then, now=selected), messages.WARNING
         )
     elif request.POST.get("post") and not protected:
         if perms_needed:
@@ -195,6 +199,9 @@ def delete_selected(modeladmin, request, queryset):
         "media": modeladmin.media,
         "selection_template": SELECTION_TEMPLATE,
         "selected_count": selected,
+        # "No, take me back": the list as it was (its filters, search, order and page); the
+        # browser's Back after a page shown again read "Confirm Form Resubmission"
+        "changelist_url": request.get_full_path(),
         **selection_passed_on(request, lambda: queryset.values_list("pk", flat=True)),
     }
     request.current_app = modeladmin.admin_site.name

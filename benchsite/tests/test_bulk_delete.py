@@ -220,3 +220,60 @@ def test_a_selection_that_changed_since_its_page_was_shown_is_not_deleted(admin)
     confirmed = admin.post(url, hidden_form(again))  # the page shown again, confirmed
     assert confirmed.status_code == 302
     assert Device.objects.count() == 9
+
+
+def test_a_selection_down_to_one_says_each_count_with_its_own_word(admin):
+    fleet(30, retired=20)
+    url = f"{DEVICES}?retired=yes"
+    page = select_all(admin, url, Device.objects.filter(retired_on__isnull=False).values("pk"))
+    Device.objects.filter(retired_on__isnull=False).exclude(hostname="host-00020").delete()
+
+    again = admin.post(url, hidden_form(page))
+
+    # it read "20 device then, 1 now"
+    said = html.unescape(again.content.decode())
+    assert "The selection changed since its page was shown: 20 devices then, 1 now." in said
+    assert Device.objects.count() == 11
+
+
+@pytest.mark.parametrize("across", [True, False])
+def test_a_selection_deleted_meanwhile_leads_back_to_the_list_saying_so(admin, across):
+    """Another person deleted them first: the page asked "Are you sure you want to delete the
+    selected devices?" over an empty list, and its "Yes, I'm sure" did nothing, silently."""
+    fleet(30, retired=20)
+    url = f"{DEVICES}?retired=yes"
+    retired = list(Device.objects.filter(retired_on__isnull=False).values_list("pk", flat=True))
+    if across:
+        page = select_all(admin, url, retired)
+    else:
+        chosen = {"action": "delete_selected", "index": "0", "_selected_action": retired[:3]}
+        page = admin.post(url, chosen)
+    Device.objects.filter(pk__in=retired).delete()
+
+    response = admin.post(url, hidden_form(page), follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    said = [str(message) for message in response.context["messages"]]
+    assert said == ["None of the selected devices is left (deleted meanwhile): nothing to delete."]
+    assert Device.objects.count() == 10
+
+
+def test_no_take_me_back_returns_to_the_list_as_it_was_searched_filtered_sorted_and_paged(
+    admin,
+):
+    """A link to the list, not the browser's Back (Django's cancel.js): from the page shown
+    again after the selection changed, Back landed on a POST's page, Chromium's "Confirm Form
+    Resubmission". The list's query string is the selection "Yes, I'm sure" deletes."""
+    fleet(400, retired=300)
+    url = f"{DEVICES}?{urlencode({'q': 'host-001', 'retired': 'yes', 'o': '-1', 'p': '2'})}"
+    meant = Device.objects.filter(hostname__contains="host-001", retired_on__isnull=False)
+    assert meant.count() == 100  # host-00100 … host-00199, two pages of 50
+    page = select_all(admin, url, meant.values_list("pk", flat=True)[50:])
+
+    back = re.search(r'<a href="([^"]*)"[^>]*id="take-me-back"', page.content.decode())
+    assert back and html.unescape(back.group(1)) == url
+    assert admin.get(url).status_code == 200
+    response = admin.post(url, hidden_form(page))
+
+    assert response.status_code == 302
+    assert not meant.exists() and Device.objects.count() == 300
