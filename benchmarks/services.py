@@ -14,6 +14,7 @@ from django.db.models import (
     Case,
     Exists,
     JSONField,
+    Max,
     OuterRef,
     QuerySet,
     Subquery,
@@ -270,7 +271,14 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
     with a score, else of the latest run with one, else of the latest run. One UPDATE with
     correlated subqueries; every device when `device_ids` is None."""
     latest = Benchmark.objects.filter(device=OuterRef("pk")).order_by("-run_at", "-id")
-    arrived = Benchmark.objects.filter(device=OuterRef("pk")).order_by("-received_at", "-id")
+    # the latest arrival: each device's runs aggregated off its index (benchmarks_device_time),
+    # where "ORDER BY received_at DESC LIMIT 1" may walk the fleet's arrivals backward
+    arrived = (
+        Benchmark.objects.filter(device=OuterRef("pk"))
+        .order_by()
+        .values("device")
+        .annotate(last=Max("received_at"))
+    )
     # a run without any score (every category skipped) ranks no one while another run has one
     scored = latest.filter(global_score__isnull=False)
     valid = scored.filter(validity=Validity.VALID)
@@ -296,7 +304,7 @@ def device_ranking_refresh(*, device_ids: Iterable[int] | None = None) -> int:
         list(devices.select_for_update().order_by("pk").values_list("pk"))
         refreshed = devices.update(
             last_benchmark_at=Subquery(latest.values("run_at")[:1]),
-            last_received_at=Subquery(arrived.values("received_at")[:1]),
+            last_received_at=Subquery(arrived.values("last")),
             latest_validity=Coalesce(Subquery(latest.values("validity")[:1]), Value("")),
             latest_validity_reasons=Coalesce(
                 Subquery(latest.values("validity_reasons")[:1]), Value([], JSONField())

@@ -6,13 +6,19 @@ from django.db import migrations, models
 
 
 def fill_last_received_at(apps, schema_editor):
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import Max, OuterRef, Subquery
 
     Device = apps.get_model("inventory", "Device")
     Benchmark = apps.get_model("benchmarks", "Benchmark")
-    arrived = Benchmark.objects.filter(device=OuterRef("pk")).order_by("-received_at", "-id")
+    # each device's runs aggregated off its index, not the fleet's arrivals walked backward
+    arrived = (
+        Benchmark.objects.filter(device=OuterRef("pk"))
+        .order_by()
+        .values("device")
+        .annotate(last=Max("received_at"))
+    )
     Device.objects.filter(last_benchmark_at__isnull=False).update(
-        last_received_at=Subquery(arrived.values("received_at")[:1])
+        last_received_at=Subquery(arrived.values("last"))
     )
 
 
