@@ -1,6 +1,6 @@
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from benchsite.pagination import KeysFirstPaginator
@@ -144,7 +144,20 @@ class BenchmarkAdmin(RecordAdmin):
         permissions=("rescore",),
     )
     def rescore(self, request, queryset):
-        result = rescoring.benchmark_rescore(benchmarks=queryset)
+        selected = queryset.count()
+        if selected > rescoring.RESCORE_IN_A_REQUEST:
+            # in one request it would outlast the worker's timeout (gunicorn.conf.py): killed,
+            # the person got an error page and part of the runs rescored, their machines not
+            self.message_user(
+                request,
+                f"{selected:,} benchmarks selected: the admin rescores at most "
+                f"{rescoring.RESCORE_IN_A_REQUEST:,} at once. Nothing was changed. Select fewer "
+                "(a filter), or run `manage.py rescore` on the server, which rescores every run "
+                "(or `--device HOSTNAME`'s) and judges the machines again, saying how far it is.",
+                messages.ERROR,
+            )
+            return
+        result = rescoring.benchmark_rescore_selected(benchmarks=queryset)
         self.message_user(
             request, f"Rescored {result.examined} benchmark(s): {result.changed} changed."
         )

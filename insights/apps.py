@@ -6,7 +6,7 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self):
-        from benchmarks.signals import runs_deleted
+        from benchmarks.signals import runs_deleted, runs_rescored
         from inventory.signals import (
             devices_retired,
             devices_returned,
@@ -20,6 +20,7 @@ class InsightsConfig(AppConfig):
         )
 
         runs_deleted.connect(receivers.runs_deleted, dispatch_uid="insights.runs_deleted")
+        runs_rescored.connect(receivers.runs_rescored, dispatch_uid="insights.runs_rescored")
         snapshots_deleted.connect(
             receivers.snapshots_deleted, dispatch_uid="insights.snapshots_deleted"
         )

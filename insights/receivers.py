@@ -13,6 +13,7 @@ from django.db import transaction
 
 from inventory.models import Device
 
+from .reevaluation import attention_evaluate_all
 from .retirement import attention_close_retired, attention_foreseen, attention_reopen_returned
 from .services import attention_evaluate, attention_rejudge_peers
 
@@ -22,6 +23,17 @@ log = logging.getLogger(__name__)
 def runs_deleted(*, device_ids: Iterable[int], **kwargs) -> None:
     ids = list(device_ids)
     transaction.on_commit(lambda: judge_again(device_ids=ids))
+
+
+def runs_rescored(*, device_ids: Iterable[int], **kwargs) -> None:
+    ids = list(device_ids)
+    transaction.on_commit(lambda: attention_evaluate_all(devices=_devices(ids)))
+
+
+def _devices(ids: list[int]):
+    """These devices, read 500 at a time (a select-across rescore names thousands)."""
+    for start in range(0, len(ids), 500):
+        yield from Device.objects.filter(pk__in=ids[start : start + 500]).order_by("pk")
 
 
 def devices_retired(*, device_ids: Iterable[int], **kwargs) -> None:

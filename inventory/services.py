@@ -4,12 +4,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet, Value
+from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import changelog, columns, lifecycle, schema, signals
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
+from .rows import rows_update
 
 
 def _snapshot_columns(hardware: schema.Hardware | None) -> dict[str, Any]:
@@ -209,21 +210,44 @@ def devices_latest_snapshot_refresh(*, device_ids: Iterable[int]) -> None:
     """Point each of these devices at its newest snapshot by capture time (none without one),
     with the peer keys of that one: its hardware columns, filters, search and peers follow.
     Each device's row is locked first, as a submission locks it: one storing a newer snapshot
-    meanwhile is waited for, not overwritten with the older one read before it committed."""
-    for device_id in sorted(set(device_ids)):
-        if not Device.objects.select_for_update().filter(pk=device_id).values_list("pk"):
-            continue  # deleted meanwhile
-        newest = (
-            HardwareSnapshot.objects.filter(device_id=device_id)
-            .order_by("-captured_at", "-id")
-            .only("pk", "captured_at", *columns.MODEL_KEYS)
-            .first()
-        )
-        Device.objects.filter(pk=device_id).update(
-            latest_snapshot=newest,
-            latest_snapshot_at=newest.captured_at if newest else None,
-            **columns.model_keys(newest),
-        )
+    meanwhile is waited for, not overwritten with the older one read before it committed.
+
+    Three statements per REFRESH_CHUNK devices, in the order of their pks (rescore and the
+    ranking refresh lock them in that order): the rows locked, their newest snapshots read, the
+    devices written. It took three per device, 4,500 for the admin's rescore of 1,500 machines'
+    runs (perf/admin_actions.py)."""
+    ids = sorted(set(device_ids))
+    newest = HardwareSnapshot.objects.filter(device_id=OuterRef("pk")).order_by(
+        "-captured_at", "-id"
+    )
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        with transaction.atomic():
+            locked = (  # those deleted meanwhile are left out
+                Device.objects.select_for_update()
+                .filter(pk__in=ids[start : start + REFRESH_CHUNK])
+                .order_by("pk")
+                .annotate(newest=Subquery(newest.values("pk")[:1]))
+                .values_list("pk", "newest")
+            )
+            pointers = dict(locked)
+            snapshots = HardwareSnapshot.objects.only("pk", "captured_at", *columns.MODEL_KEYS)
+            found = snapshots.in_bulk([pk for pk in pointers.values() if pk is not None])
+            devices = []
+            for pk, snapshot_pk in pointers.items():
+                snapshot = found.get(snapshot_pk)
+                devices.append(
+                    Device(
+                        pk=pk,
+                        latest_snapshot=snapshot,
+                        latest_snapshot_at=snapshot.captured_at if snapshot else None,
+                        **columns.model_keys(snapshot),
+                    )
+                )
+            rows_update(Device, devices, REFRESHED_FIELDS)
+
+
+REFRESH_CHUNK = 500  # devices per statement: within every database's parameter limit
+REFRESHED_FIELDS = ("latest_snapshot", "latest_snapshot_at", *columns.model_keys(None))
 
 
 @transaction.atomic
