@@ -214,5 +214,4 @@ class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
         services.document_delete(document=obj)
 
     def delete_queryset(self, request, queryset):
-        for document in queryset:
-            services.document_delete(document=document)
+        services.documents_delete(documents=queryset)

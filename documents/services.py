@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from inventory.models import Device
@@ -120,6 +121,16 @@ def document_delete(*, document: Document) -> None:
     content (documents.signals schedules document_file_release for every deleted row, this one
     and those a device's deletion cascades to)."""
     document.delete()
+
+
+@transaction.atomic
+def documents_delete(*, documents: QuerySet[Document]) -> int:
+    """Delete these documents (the admin's *Delete selected*): Django's collector reads and
+    deletes them in statements per batch, where a deletion each took 2,348 queries for 1,500.
+    Each stored file goes after the commit, file by file, as document_delete's (the receiver
+    is told of every row). Returns how many went."""
+    deleted, _ = documents.delete()
+    return deleted
 
 
 def document_file_release(*, sha256: str, stored_name: str) -> bool:

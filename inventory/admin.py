@@ -268,8 +268,7 @@ class ManufacturerLinkAdmin(admin.ModelAdmin):
         services.link_delete(link=obj)
 
     def delete_queryset(self, request, queryset):
-        for link in queryset:
-            services.link_delete(link=link)
+        services.links_delete(links=queryset)
 
 
 @admin.register(Tag)

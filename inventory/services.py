@@ -273,3 +273,11 @@ def snapshot_delete(*, snapshots: QuerySet[HardwareSnapshot]) -> int:
 @transaction.atomic
 def link_delete(*, link: ManufacturerLink) -> None:
     link.delete()
+
+
+@transaction.atomic
+def links_delete(*, links: QuerySet[ManufacturerLink]) -> int:
+    """Delete these links (the admin's *Delete selected*): one statement for them all, where a
+    deletion each took 4,519 queries for 1,500. Returns how many went."""
+    deleted, _ = links.delete()
+    return deleted

@@ -156,7 +156,64 @@ def case_revoke(size: int):
     return response, took, queries, ApiToken.objects.filter(revoked_at__isnull=False).count()
 
 
-CASES = {"rescore": case_rescore, "acknowledge": case_acknowledge, "revoke": case_revoke}
+def case_links(size: int):
+    from inventory.models import ManufacturerLink
+
+    generate(max(1, size // 10), max(1, size // 10))
+    devices = max(1, size // 10)
+    ManufacturerLink.objects.bulk_create(
+        ManufacturerLink(device_id=n % devices + 1, label=f"BIOS {n}", url=f"https://x.test/{n}")
+        for n in range(size)
+    )
+    client = admin_client()
+    response, took, queries = select_all(
+        client, "/admin/inventory/manufacturerlink/", "delete_selected"
+    )
+    return response, took, queries, f"{ManufacturerLink.objects.count()} left"
+
+
+def case_documents(size: int):
+    """Each document with a stored file of its own; the files' removal after the commit is
+    in the time and the queries (each file's, as before)."""
+    import hashlib
+    import io
+
+    from documents import storage
+    from documents.models import Document
+
+    generate(max(1, size // 10), max(1, size // 10))
+    devices = max(1, size // 10)
+    rows = []
+    for n in range(size):
+        body = f"manual {n}\n".encode()
+        sha256 = hashlib.sha256(body).hexdigest()
+        name = f"{sha256[:2]}/{sha256}.txt"
+        storage.put(name, io.BytesIO(body), size_bytes=len(body))
+        rows.append(
+            Document(
+                device_id=n % devices + 1,
+                title=f"manual {n}",
+                original_filename=f"m{n}.txt",
+                stored_name=name,
+                mime_type="text/plain",
+                size_bytes=len(body),
+                sha256=sha256,
+            )
+        )
+    Document.objects.bulk_create(rows)
+    client = admin_client()
+    response, took, queries = select_all(client, "/admin/documents/document/", "delete_selected")
+    files = sum(1 for _ in storage.walk())
+    return response, took, queries, f"{Document.objects.count()} left, {files} files left"
+
+
+CASES = {
+    "rescore": case_rescore,
+    "acknowledge": case_acknowledge,
+    "revoke": case_revoke,
+    "links": case_links,
+    "documents": case_documents,
+}
 
 
 def run(sizes: list[int], only: str) -> int:
