@@ -207,7 +207,18 @@ def case_documents(size: int):
     return response, took, queries, f"{Document.objects.count()} left, {files} files left"
 
 
+def case_devices(size: int):
+    """Every device deleted, each with 3 runs, a snapshot, and one in 20 an open item."""
+    from inventory.models import Device
+
+    generate(size, size * 3)
+    client = admin_client()
+    response, took, queries = select_all(client, "/admin/inventory/device/", "delete_selected")
+    return response, took, queries, f"{Device.objects.count()} left"
+
+
 CASES = {
+    "devices": case_devices,
     "rescore": case_rescore,
     "acknowledge": case_acknowledge,
     "revoke": case_revoke,
