@@ -131,8 +131,9 @@ def benchmark_rescore(
 
 DEVICES_CHUNK = 500  # device ids per statement: within every database's parameter limit
 # the admin's rescore, in one request (perf/admin_actions.py, SQLite, 18 runs a machine):
-# 10,000 runs and their 555 machines judged again took 7.8 s; 50,000 took 45 s (19 s the runs,
-# 26 s the 2,777 machines' judgment), too close to the worker's 60 s timeout (gunicorn.conf.py),
+# 10,000 runs and their 555 machines judged again took 4.7-7.8 s (PostgreSQL 10 s); 50,000 took
+# 45 s (19 s the runs, 26 s the 2,777 machines' judgment; PostgreSQL 50 s), too close to the
+# worker's 60 s timeout (gunicorn.conf.py),
 # and one transaction that long holds SQLite's write lock past a submission's 30 s busy
 # timeout. More is refused, naming `manage.py rescore`, which commits as it goes.
 RESCORE_IN_A_REQUEST = 10_000
