@@ -113,7 +113,27 @@ def server(tmp_path_factory, example_document):
             capture_output=True,
             timeout=60,
         )
+        # the quiet machines' runs arrived when they ran (a run dated back alone is a clock
+        # behind, heard from now: inventory.quiet)
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", ARRIVED_WHEN_RUN],
+            cwd=ROOT,
+            env=live.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         yield live
+
+
+ARRIVED_WHEN_RUN = f"""
+from django.db.models import F
+from benchmarks.models import Benchmark
+from inventory.models import Device
+quiet = {sorted(QUIET)!r}
+Benchmark.objects.filter(device__hostname__in=quiet).update(received_at=F("run_at"))
+Device.objects.filter(hostname__in=quiet).update(last_received_at=F("last_benchmark_at"))
+"""
 
 
 def upload_manual(live, device_id):
