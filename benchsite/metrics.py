@@ -35,6 +35,7 @@ class FleetCollector:
         devices = Device.objects.values_list(
             "hostname",
             "last_benchmark_at",
+            "last_received_at",
             *(f"{category}_score" for category in CATEGORIES),
             "ranking_excluded",
             # the disks' identity and SMART readings only: the storage is never decoded
@@ -51,6 +52,14 @@ class FleetCollector:
             "When the device's latest run ran (Unix time).",
             labels=("device",),
         )
+        # beyond the contract: when a run of it last arrived, by the server's clock. The rule
+        # for a machine gone quiet reads it (README, "Metrics"): a machine whose clock is
+        # behind dates its runs back, and the run time alone called it silent while it ran
+        last_arrival = GaugeMetricFamily(
+            "benchtools_device_last_received_timestamp_seconds",
+            "When a run of the device last arrived at the server (Unix time).",
+            labels=("device",),
+        )
         excluded = GaugeMetricFamily(
             "benchtools_device_score_excluded",
             "1 for a category whose ranking figure its run left out of the global score (a "
@@ -63,7 +72,15 @@ class FleetCollector:
             labels=("device", "disk"),
         )
         count = retired = 0
-        for hostname, last_benchmark_at, *figures, left_out, disks, retired_on in devices:
+        for (
+            hostname,
+            last_run_at,
+            last_received_at,
+            *figures,
+            left_out,
+            disks,
+            retired_on,
+        ) in devices:
             count += 1
             if retired_on is not None:
                 # out of the fleet's live series: a retired machine's last run would age into
@@ -75,8 +92,10 @@ class FleetCollector:
                     score.add_metric((hostname, category), value)
             for category in left_out or ():
                 excluded.add_metric((hostname, category), 1)
-            if last_benchmark_at is not None:
-                last_run.add_metric((hostname,), last_benchmark_at.timestamp())
+            if last_run_at is not None:
+                last_run.add_metric((hostname,), last_run_at.timestamp())
+            if last_received_at is not None:
+                last_arrival.add_metric((hostname,), last_received_at.timestamp())
             for disk, readings in disks_of(disks).items():
                 if (celsius := disk_temperature(readings)) is not None:
                     temperature.add_metric((hostname, disk), celsius)
@@ -93,6 +112,7 @@ class FleetCollector:
         yield score
         yield excluded
         yield last_run
+        yield last_arrival
         yield temperature
         yield self.attention()
 

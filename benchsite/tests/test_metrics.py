@@ -1,8 +1,10 @@
 """GET /metrics: the contract's metrics in Prometheus' text format, read from the database."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
@@ -60,6 +62,9 @@ def test_metrics_give_the_fleet_from_the_database(api, machine):
     assert got[("benchtools_device_last_run_timestamp_seconds", ("nas",))] == (
         nas.last_benchmark_at.timestamp()
     )
+    assert got[("benchtools_device_last_received_timestamp_seconds", ("nas",))] == (
+        Benchmark.objects.filter(device=nas).get().received_at.timestamp()
+    )
     assert got[("benchtools_disk_temperature_celsius", ("nas", "WD-WCC7K1234567"))] == 58
     assert got[("benchtools_disk_temperature_celsius", ("desk", "WD-WCC7K1234567"))] == 36
     assert got[("benchtools_disk_temperature_celsius", ("desk", "S4EWNX0R123456"))] == 42
@@ -86,6 +91,25 @@ def test_a_score_left_out_of_the_global_one_is_marked(api, submit, example):
     marked = {labels for name, labels in got if name == "benchtools_device_score_excluded"}
     assert marked == {("loop", "network")}
     assert got[("benchtools_device_score_excluded", ("loop", "network"))] == 1
+
+
+def test_a_machine_whose_clock_is_behind_is_heard_from_when_its_run_arrives(api, submit, example):
+    """A run dated two years back by its machine's clock, arriving now: the last run's time says
+    2024, and README's rule for a machine gone quiet fired while it ran. The arrival says now."""
+    document = {**example, "device_identifier": "behind", "submission_id": str(uuid.uuid4())}
+    document["results"] = {
+        **example["results"],
+        "conditions": {"started_at": "2024-11-01T03:00:00Z"},
+    }
+    before = timezone.now().timestamp()
+    assert submit(document).status_code == 201
+
+    got = samples(api.get("/metrics"))
+
+    assert got[("benchtools_device_last_run_timestamp_seconds", ("behind",))] == (
+        datetime(2024, 11, 1, 3, tzinfo=UTC).timestamp()
+    )
+    assert got[("benchtools_device_last_received_timestamp_seconds", ("behind",))] >= before
 
 
 def test_a_scrape_follows_the_database_not_the_process(api, machine):
