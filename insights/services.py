@@ -12,6 +12,7 @@ from inventory.models import Device, HardwareSnapshot
 from inventory.runs import PeerPlace
 
 from . import disk_rules, notify, peer_selectors, rules, selectors
+from .acknowledge import attention_acknowledge_many
 from .models import AttentionItem, Kind
 
 logger = logging.getLogger(__name__)
@@ -380,11 +381,7 @@ def _rejudge_below_peers(device_id: int, model: str, thresholds: rules.Threshold
 @transaction.atomic
 def attention_acknowledge(*, item: AttentionItem, by: str) -> AttentionItem:
     """A person saw it: the item closes, with a "resolved" notification (a condition that still
-    holds opens a new one on the device's next submission)."""
-    item = AttentionItem.objects.select_for_update().get(pk=item.pk)
-    if item.closed_at is None:
-        item.closed_at = timezone.now()
-        item.closed_by = by[:150]
-        item.save(update_fields=("closed_at", "closed_by", "updated_at"))
-        notify.announce([(item, True)])
-    return item
+    holds opens a new one on the device's next submission). The admin's action on many items
+    closes them the same way (acknowledge.attention_acknowledge_many); this is one of them."""
+    attention_acknowledge_many(items=AttentionItem.objects.filter(pk=item.pk), by=by)
+    return AttentionItem.objects.get(pk=item.pk)
