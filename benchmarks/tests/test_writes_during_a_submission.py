@@ -40,29 +40,34 @@ def ingest(example, *, cpu: float = 100.0, host: str = "nas", system: dict | Non
 
 @pytest.fixture
 def held(monkeypatch):
-    """Holds the next submission's transaction open once its run is recorded on the device,
-    until `go_on` is set."""
-    recorded, go_on = threading.Event(), threading.Event()
+    """Once armed (by `_while_held`), holds the next submission's transaction open once its run
+    is recorded on the device, until `go_on` is set. A test's own submissions before it (the
+    machine's first run) are stored at once: they waited the whole timeout, and the submission
+    meant to be held was then not waited for."""
+    armed, recorded, go_on = threading.Event(), threading.Event(), threading.Event()
     real = benchmarks.services.device_run_record
 
     def record_then_wait(**kwargs):
         changes = real(**kwargs)
-        recorded.set()
-        go_on.wait(timeout=10)
+        if armed.is_set():
+            recorded.set()
+            go_on.wait(timeout=10)
         return changes
 
     monkeypatch.setattr(benchmarks.services, "device_run_record", record_then_wait)
-    return recorded, go_on
+    return armed, recorded, go_on
 
 
 def _while_held(held, storing, writing):
-    """`storing` on one thread, held once its run is recorded; `writing` on another meanwhile;
-    then both finish."""
-    recorded, go_on = held
+    """`storing` on one thread, held once its run is recorded; `writing` on another meanwhile,
+    which waits for the submission's lock on the device; then both finish."""
+    armed, recorded, go_on = held
+    armed.set()
     submission, submission_failures = in_thread(storing)
     assert recorded.wait(timeout=10)
     write, write_failures = in_thread(writing)
-    write.join(timeout=0.5)  # it waits for the device's row, locked by the submission
+    write.join(timeout=0.5)
+    assert write.is_alive(), "the write did not wait for the submission's lock on the device"
     go_on.set()
     submission.join(timeout=10)
     write.join(timeout=10)
