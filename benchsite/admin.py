@@ -80,8 +80,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         token = self.get_object(request, unquote(object_id))
         if token is None:
             raise Http404("No such API token.")
-        if token.revoked_at is None:
-            api_token_revoke(token=token)
+        if api_token_revoke(token=token):
             self.log_change(request, token, "Revoked.")
             messages.success(request, f"Revoked {token}: it is refused from now on.")
         return HttpResponseRedirect(reverse("admin:benchsite_apitoken_change", args=(token.pk,)))

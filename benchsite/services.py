@@ -37,10 +37,13 @@ def api_token_issue(
     return token, secret
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=("revoked_at",))
+def api_token_revoke(*, token: ApiToken) -> bool:
+    """Revoke one token (its page's Revoke button) by the rule of api_tokens_revoke: locked, a
+    token revoked meanwhile keeps its time. True when this call revoked it."""
+    revoked = api_tokens_revoke(tokens=ApiToken.objects.filter(pk=token.pk))
+    if revoked:
+        token.revoked_at = revoked[0].revoked_at
+    return bool(revoked)
 
 
 REVOKE_CHUNK = 500  # tokens per statement: within every database's parameter limit
