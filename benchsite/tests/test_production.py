@@ -533,7 +533,9 @@ def test_a_dotenv_reads_comments_as_a_shell_does(tmp_path):
 @engine_independent
 def test_a_postgresql_server_that_never_answers_is_given_up_on_with_a_line():
     """A hung PostgreSQL (it accepts the connection, then says nothing) held every request
-    and command for libpq's own wait (failure-injection audit): 10 s, then an error."""
+    and command for libpq's own wait (failure-injection audit): 10 s by default, then an
+    error. The command here is given ?connect_timeout=2 (README: another wait), the default
+    is read from the settings."""
     import socket
     import threading
     import time
@@ -546,12 +548,13 @@ def test_a_postgresql_server_that_never_answers_is_given_up_on_with_a_line():
         target=lambda: held.extend(iter(lambda: listener.accept()[0], None)), daemon=True
     ).start()
     url = f"postgres://bench:pw@127.0.0.1:{listener.getsockname()[1]}/bench"
+    env = {**os.environ, "ENV_FILE": "/nonexistent/.env"}
     started = time.monotonic()
     try:
         done = subprocess.run(
             [sys.executable, "manage.py", "export", "--format", "csv"],
             cwd=ROOT,
-            env={**os.environ, "ENV_FILE": "/nonexistent/.env", "DATABASE_URL": url},
+            env={**env, "DATABASE_URL": f"{url}?connect_timeout=2"},
             capture_output=True,
             text=True,
             timeout=60,
@@ -561,6 +564,17 @@ def test_a_postgresql_server_that_never_answers_is_given_up_on_with_a_line():
     assert done.returncode == 1
     assert done.stderr.startswith("Database error: ") and "timeout expired" in done.stderr
     assert time.monotonic() - started < 30
+
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    shown = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", show],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.stdout.strip() == "{'connect_timeout': 10}", shown.stderr
 
 
 @engine_independent
