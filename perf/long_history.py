@@ -16,6 +16,18 @@ whether the device pages tell the CPU replacement and the disk's whole SMART his
 times `--repeat` more submissions of the dying disk's machine, with their attention
 evaluation, on its long history. Perf/reads.py measures 10,000 machines with a run each; this,
 a few machines with long lives. `--keep DIR` keeps the SQLite database there.
+
+    .venv/bin/python perf/long_history.py --weekly [--repeat 10] [--keep DIR]
+
+One machine's life instead: bench.sh run weekly from cron for five years (260 runs) and, beside
+it, the same machine for ten (520), and a 5-run machine, each stored through the real ingest
+path and its attention evaluation: a disk replaced (a new serial), RAM added (16 → 32 GB), a
+BIOS update, a kernel update every 26 weeks, the second disk's SMART counters rising over its
+last two years (items opened, acknowledged a few weeks later, opened again), two documents and
+two manufacturer links. Then, for each machine, every page and endpoint that shows one machine:
+its admin page, history, snapshot compare, its runs', snapshots' and items' lists filtered to
+it, the API's detail, history, snapshots, insights, attention, compare: queries, p50/p95 ms and
+KB, side by side, so what grows with a machine's age shows.
 """
 
 import argparse
@@ -200,12 +212,160 @@ def run(args) -> int:
     return 0
 
 
+WEEKLY = {"5 runs": 5, "5 years": 260, "10 years": 520}  # the machines of --weekly
+
+
+def weekly_document(example: dict, name: str, k: int, runs: int, at: datetime) -> dict:
+    """The k-th of `runs` weekly runs of machine `name`: its hardware's life told by k."""
+    doc = copy.deepcopy(example)
+    n = list(WEEKLY).index(name) + 1
+    doc["device_identifier"] = f"weekly-{runs}"
+    doc["submission_id"] = str(uuid.uuid4())
+    hw = doc["hardware"]
+    hw["system"].update(
+        machine_id=f"{n + 100:032x}", system_uuid=str(uuid.UUID(int=n + 100)), system_serial=f"W{n}"
+    )
+    hw["os"]["kernel_version"] = f"6.1.0-{10 + k // 26}-amd64"
+    if k < runs * 2 // 5:  # RAM added two fifths of the way: 16 → 32 GB
+        hw["ram"]["layout"] = hw["ram"]["layout"][:1]
+        hw["ram"].update(total_mb=16384, slots_used=1)
+    if k < runs * 3 // 5:  # a BIOS update
+        hw["motherboard"].update(bios_version="P07 Ver. 02.30", bios_date="2021-02-01")
+    system_disk, data_disk = hw["storage"]["devices"]
+    # the system disk replaced a fifth of the way through, by one of the same model
+    system_disk["serial"] = f"S4EW{n}-{'A' if k < runs // 5 else 'B'}"
+    data_disk["serial"] = f"WD-{n}"
+    data_disk["power_on_hours"] = 168 * k
+    data_disk["temperature_c"] = 33 + k % 5
+    wear = max(0, k - (runs - 104))  # its last two years: counters rising
+    data_disk["reallocated_sectors"] = wear // 4 * 2
+    data_disk["pending_sectors"] = wear // 20
+    doc["results"]["conditions"] = {"started_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    doc["results"]["cpu"]["score"] = round(104 + (k % 9) / 10 - (8 if k % 97 == 50 else 0), 1)
+    return doc
+
+
+def weekly_generate() -> dict[str, int]:
+    """The machines of WEEKLY, each ending now; their device ids."""
+    from django.core.files.base import ContentFile
+
+    from benchmarks.services import benchmark_ingest
+    from benchmarks.validation import submission_validate
+    from benchsite.submission_api import evaluate_attention
+    from documents.services import document_store
+    from insights.models import AttentionItem
+    from insights.services import attention_acknowledge
+    from inventory.models import Device
+    from inventory.services import link_create
+
+    example = example_document()
+    started = time.monotonic()
+    ids = {}
+    for name, runs in WEEKLY.items():
+        first = datetime.now(UTC) - timedelta(weeks=runs)
+        for k in range(runs):
+            doc = weekly_document(example, name, k, runs, first + timedelta(weeks=k))
+            benchmark_ingest(
+                submission=submission_validate(doc), document=doc, after_store=evaluate_attention
+            )
+            if k % 6 == 5:  # a person acknowledges what is open, now and then
+                for item in AttentionItem.objects.filter(
+                    device__hostname=doc["device_identifier"], closed_at__isnull=True
+                ):
+                    attention_acknowledge(item=item, by="perf")
+        device = Device.objects.get(hostname=f"weekly-{runs}")
+        for title in ("invoice", "warranty"):
+            upload = ContentFile(f"{title} of {device.hostname}\n".encode(), name=f"{title}.txt")
+            document_store(device=device, upload=upload, title=title)
+        link_create(device=device, label="support", url="https://support.hp.com/")
+        link_create(device=device, label="manual", url="https://example.com/manual.pdf")
+        ids[name] = device.pk
+    print(f"stored {sum(WEEKLY.values())} weekly runs in {time.monotonic() - started:.0f} s")
+    return ids
+
+
+def weekly(args) -> int:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+
+    from insights.models import AttentionItem
+    from inventory.models import HardwareSnapshot
+
+    call_command("migrate", verbosity=0)
+    ids = weekly_generate()
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    admin = Client()
+    admin.force_login(
+        get_user_model().objects.create_superuser("perf", "perf@example.com", "perf-password")
+    )
+    for name, pk in ids.items():
+        items = AttentionItem.objects.filter(device_id=pk)
+        print(
+            f"{name}: {HardwareSnapshot.objects.filter(device_id=pk).count()} snapshots, "
+            f"{items.count()} attention items ({items.filter(closed_at__isnull=True).count()} open)"
+        )
+
+    def pages(pk: int) -> list[tuple[str, Client, str]]:
+        other = ids["10 years"] if pk == ids["5 runs"] else ids["5 runs"]
+        snaps = HardwareSnapshot.objects.filter(device_id=pk).order_by("captured_at")
+        a, b = snaps.first().pk, snaps.last().pk
+        device = f"/admin/inventory/device/{pk}"
+        return [
+            ("admin: device page", admin, f"{device}/change/"),
+            ("admin: its history", admin, f"{device}/history/"),
+            ("admin: snapshots compared", admin, f"{device}/compare/"),
+            ("admin: first vs latest", admin, f"{device}/compare/?a={a}&b={b}"),
+            (
+                "admin: compare 2 machines",
+                admin,
+                f"/admin/inventory/device/compare/?devices={pk},{other}",
+            ),
+            ("admin: its runs", admin, f"/admin/benchmarks/benchmark/?device__id__exact={pk}"),
+            (
+                "admin: its snapshots",
+                admin,
+                f"/admin/inventory/hardwaresnapshot/?device__id__exact={pk}",
+            ),
+            (
+                "admin: its items, all",
+                admin,
+                f"/admin/insights/attentionitem/?device={pk}&state=all",
+            ),
+            ("API detail", api, f"/api/devices/{pk}"),
+            ("API history", api, f"/api/devices/{pk}/benchmarks"),
+            ("API snapshots", api, f"/api/devices/{pk}/snapshots"),
+            ("API insights", api, f"/api/devices/{pk}/insights"),
+            ("API attention, all", api, f"/api/attention?device={pk}&state=all"),
+            ("API compare", api, f"/api/compare?devices={pk},{other}"),
+            ("API docs", api, f"/api/devices/{pk}/docs"),
+            ("API links", api, f"/api/devices/{pk}/links"),
+        ]
+
+    figures = {name: pages(pk) for name, pk in ids.items()}
+    header = "".join(f" | {name:>22}" for name in WEEKLY)
+    print(f"\n{'queries, p50/p95 ms, KB':<28}{header}")
+    for row in range(len(figures["5 runs"])):
+        label = figures["5 runs"][row][0]
+        cells = []
+        for name in WEEKLY:
+            _, client, path = figures[name][row]
+            timings, queries, size, _body = measure(client, path, args.repeat)
+            cells.append(
+                f"{queries:3d} {percentile(timings, 50):6.1f}/{percentile(timings, 95):6.1f}"
+                f" {size / 1024:4.0f}"
+            )
+        print(f"{label:<28}" + "".join(f" | {cell:>22}" for cell in cells), flush=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--devices", type=int, default=10)
     parser.add_argument("--runs", type=int, default=2200, help="runs per machine")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--keep", help="a directory to keep the SQLite database in")
+    parser.add_argument("--weekly", action="store_true", help="one machine's weekly runs")
     args = parser.parse_args()
     if not (2 <= args.devices <= 500 and 10 <= args.runs <= 20_000):
         parser.error("--devices must be in 2..500, --runs in 10..20000")
@@ -219,7 +379,7 @@ def main() -> int:
     }
     try:
         with django_in_process(env):
-            return run(args)
+            return weekly(args) if args.weekly else run(args)
     finally:
         tmp.cleanup()
 
