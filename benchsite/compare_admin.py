@@ -26,6 +26,7 @@ from .compare import (
     differs,
     parse_ids,
 )
+from .hardware_life import hardware_life
 from .lookup import MAX_ID
 from .templatetags.humanize_scores import filesizeformat_mb, partial_global
 
@@ -137,19 +138,25 @@ def snapshots_compare_view(model_admin: admin.ModelAdmin, request, object_id: st
         raise Http404
     if not may_view(request.user, HardwareSnapshot):  # as the device page hides it
         raise PermissionDenied
-    snapshots = device.snapshots.values_list("pk", "captured_at")
-    choices = list(snapshots.order_by("-captured_at", "-pk")[:COMPARE_CHOICES])
+    # the picker's snapshots in stretches of one hardware, each headed by the change that began
+    # it: a weekly cron's ten years were 520 dates alike, the RAM upgrade's among them unsaid
+    periods = hardware_life(device, limit=COMPARE_CHOICES).periods
+    groups = [(period, period.snapshots) for period in periods]
+    choices = [choice for period in periods for choice in period.snapshots]
     if len(choices) == COMPARE_CHOICES:
         # a long life's first snapshot too, out of the newest: "what changed since we got it"
+        snapshots = device.snapshots.values_list("pk", "captured_at")
         first = snapshots.order_by("captured_at", "pk").first()
         if first not in choices:
             choices.append(first)
+            groups.append((None, [first]))
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "original": device,
         "title": f"{device}: hardware compared",
         "choices": choices,
+        "groups": groups,
     }
     if "a" not in request.GET and "b" not in request.GET:
         if len(choices) < 2:  # nothing to compare yet: say so on the page

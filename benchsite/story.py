@@ -7,7 +7,6 @@ insights (items, baselines, peers, SMART history).
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from django.utils import timezone
@@ -20,13 +19,14 @@ from insights.insight import device_insights, insight_sentences
 from insights.models import AttentionItem
 from inventory import lifecycle, quiet
 from inventory.columns import SMART_FIELDS, disk_key
-from inventory.history import CHANGE_COLUMNS, snapshot_changes, snapshot_sections
+from inventory.history import snapshot_changes, snapshot_sections
 from inventory.lifecycle import LIFECYCLE_FIELDS, lifecycle_sentences
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
 
 from .auth import may_view
 from .charts import Chart, Point, score_history_chart
+from .hardware_life import PERIODS_SHOWN, TIMELINE_LIMIT, hardware_life
 from .smart_history import SPANS_SHOWN, smart_disk
 from .templatetags.humanize_scores import validity_reasons
 
@@ -35,7 +35,6 @@ HISTORY_LIMIT = 100
 # with a long past does not push the fields a person edits thousands of pixels down
 HISTORY_ROWS = 20
 RECEIVED_LATE = timedelta(days=1)  # a run received this long after its date says when it was
-SNAPSHOT_LIST_LIMIT = 20
 
 
 @dataclass
@@ -117,48 +116,11 @@ def _measured_otherwise(before: Benchmark, after: Benchmark) -> list[str]:
     ]
 
 
-TIMELINE_LIMIT = 5000  # snapshots: about 7 years of two runs a day (0.2 s to read and compare)
-
-
-@dataclass
-class HardwareChange:
-    """What changed in the machine's hardware between two of its snapshots."""
-
-    at: datetime
-    before_id: int
-    after_id: int
-    changes: list[str]
-
-
-def hardware_timeline(device: Device, *, limit: int = TIMELINE_LIMIT) -> tuple[list, bool]:
-    """Every hardware change of the device over its newest `limit` snapshots, newest first, and
-    whether it has older ones. One query, of the columns a change is told from: the score
-    history shows its newest runs, and a RAM upgrade three years back was out of sight."""
-    # the columns as values, not model instances: a sixth less time at 2,200 snapshots
-    rows = (
-        HardwareSnapshot.objects.filter(device_id=device.pk)
-        .order_by("-captured_at", "-id")
-        .values("id", *CHANGE_COLUMNS)[: limit + 1]
-    )
-    snapshots = [SimpleNamespace(**row) for row in rows]
-    timeline = [
-        HardwareChange(newer.captured_at, older.id, newer.id, changes)
-        for newer, older in zip(snapshots[:limit], snapshots[1:], strict=False)
-        if (changes := snapshot_changes(older, newer))
-    ]
-    return timeline, len(snapshots) > limit
-
-
 def device_story(device: Device) -> dict[str, Any]:
     """Everything the device page shows about the machine, in a handful of queries."""
     history = device_history(device)
-    snapshots = list(
-        device.snapshots.defer("raw").order_by("-captured_at", "-id")[: SNAPSHOT_LIST_LIMIT + 1]
-    )
-    for index, snapshot in enumerate(snapshots):
-        following = snapshots[index + 1] if index + 1 < len(snapshots) else None
-        snapshot.previous_id = following.pk if following else None
-    latest_snapshot = snapshots[0] if snapshots else None
+    # its older snapshots are told as stretches of one hardware (hardware_life)
+    latest_snapshot = device.snapshots.defer("raw").order_by("-captured_at", "-id").first()
     latest = history[0].benchmark if history else None
     benchmarks_count = len(history) if len(history) < HISTORY_LIMIT else device.benchmarks.count()
     storage = (latest_snapshot.storage or {}) if latest_snapshot else {}
@@ -181,7 +143,6 @@ def device_story(device: Device) -> dict[str, Any]:
         "history": history,
         "history_truncated": benchmarks_count > len(history),
         "benchmarks_count": benchmarks_count,
-        "snapshots": snapshots[:SNAPSHOT_LIST_LIMIT],
         "categories": CATEGORIES,
     }
 
@@ -209,11 +170,19 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     if not runs:
         story.update(history=[], latest=None, history_truncated=False, runs_hidden=True)
     if hardware:
-        story["timeline"], story["timeline_truncated"] = hardware_timeline(device)
+        life = hardware_life(device)
+        story.update(timeline=life.changes, timeline_truncated=life.truncated)
         story["timeline_limit"] = TIMELINE_LIMIT
+        # its snapshots as stretches of one hardware, the newest PERIODS_SHOWN of them: a
+        # weekly cron's 20 newest rows were 20 weeks of the same machine, its years nowhere
+        story["periods"] = life.periods[:PERIODS_SHOWN]
+        story["periods_count"] = len(life.periods)
+        story["snapshots_count"] = (
+            device.snapshots.count() if life.truncated else sum(p.count for p in life.periods)
+        )
     else:
         story.update(snapshot=None, sections=[], disks=[], partitions=[], interfaces=[])
-        story.update(snapshots=[], hardware_hidden=True)
+        story.update(periods=[], hardware_hidden=True)
         for row in story["history"]:  # its runs' "changed: RAM 16→32 GB" come from snapshots
             row.changes = []
     story["chart"] = _score_chart(story["history"])

@@ -215,7 +215,8 @@ def test_device_page_tells_the_machines_story(page):
     assert page.locator("#score-history svg polyline").count() >= 6
     assert "changed: RAM 64→128 GB" in page.locator("#history").inner_text()
     assert underlined(page.locator("#history td:first-child > a").first)
-    assert underlined(page.locator("#snapshots .help a"))  # "Compare any two"
+    said = page.locator("#snapshots .help a").all()  # "All 2 snapshots", "Compare any two"
+    assert len(said) == 2 and all(underlined(link) for link in said)
     # a disk's temperature chart, drawn smaller than its 900 × 280 units: its text still
     # reads at 10 px or more (11 units came out as 8 px; UX audit), its unit said
     chart = page.locator("#smart-1-temperature svg")

@@ -1,0 +1,105 @@
+"""A machine with years of history: its page, its snapshots and its comparison stay readable
+and cost the same queries whatever its age (perf/long_history.py --weekly measures them)."""
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from benchmarks.models import Benchmark
+from benchmarks.tests.factories import BenchmarkFactory
+from benchsite.tests.test_device_admin import page
+from inventory.models import HardwareSnapshot
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def weekly_machine(weeks: int, *, every=timedelta(weeks=1), score=lambda week: 100.0):
+    """A machine run by cron every `every` for `weeks` runs, ending now: RAM added (16 → 32 GB)
+    at two fifths of its life, its kernel updated at three quarters; a run per snapshot."""
+    device = DeviceFactory()
+    start = timezone.now() - every * weeks
+    snapshots = HardwareSnapshot.objects.bulk_create(
+        SnapshotFactory.build(
+            device=device,
+            captured_at=start + every * week,
+            ram_total_mb=16384 if week < weeks * 2 // 5 else 32768,
+            kernel_version="6.1.0-10-amd64" if week < weeks * 3 // 4 else "6.1.0-11-amd64",
+        )
+        for week in range(weeks)
+    )
+    Benchmark.objects.bulk_create(
+        BenchmarkFactory.build(
+            device=device, snapshot=snapshot, run_at=snapshot.captured_at, global_score=score(week)
+        )
+        for week, snapshot in enumerate(snapshots[:-1])
+    )
+    last = snapshots[-1]
+    BenchmarkFactory(device=device, snapshot=last, run_at=last.captured_at, global_score=100.0)
+    return device, snapshots
+
+
+def queries(admin_client, path: str) -> int:
+    admin_client.get(path)  # warm (the session, the content types)
+    with CaptureQueriesContext(connection) as context:
+        assert admin_client.get(path).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_a_weekly_machines_snapshots_are_told_as_stretches_of_one_hardware(admin_client):
+    """The page listed the newest 20 snapshots, a row each: a weekly cron's 20 weeks of the
+    same machine, its five years and its RAM upgrade nowhere in that section, and no way to
+    its other snapshots but the compare page's picker. Each stretch of one hardware is a row
+    now, from its first snapshot to its last, linking to them in the snapshots' list."""
+    device, snapshots = weekly_machine(60)  # RAM added at week 24, kernel at week 45
+
+    html = page(admin_client, device)
+
+    section = html.split('id="snapshots"', 1)[1].split("</fieldset>", 1)[0]
+    rows = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    assert len(rows) == 3  # newest first: 15, 21 and 24 weeks
+    counts = [int(re.search(r"· (\d+) snapshots</a>", row)[1]) for row in rows]
+    assert counts == [15, 21, 24]
+    assert "32 GB" in rows[1] and "16 GB" in rows[2] and "6.1.0-11-amd64" in rows[0]
+    said = unescape(section.split('id="snapshots-said"', 1)[1])
+    whole = f'href="/admin/inventory/hardwaresnapshot/?device__id__exact={device.pk}">All 60'
+    assert whole in said
+    # a stretch's snapshots are a click away, each of them
+    stretch = unescape(re.search(r'href="([^"]+)">· 21 snapshots', rows[1])[1])
+    listed = admin_client.get(stretch).content.decode()
+    assert "21 hardware snapshots" in listed
+    # "with previous": the change that began the stretch
+    compare = unescape(re.search(r'href="([^"]+)">with previous', rows[1])[1])
+    assert compare.endswith(f"?a={snapshots[23].pk}&b={snapshots[24].pk}")
+    assert "RAM 16→32 GB" in admin_client.get(compare).content.decode()
+
+
+def test_a_long_lifes_page_and_comparison_cost_the_queries_of_a_short_one(admin_client):
+    young, _ = weekly_machine(110)  # more runs than the history's 100: its whole chart too
+    old, _ = weekly_machine(520)
+    for path in ("/admin/inventory/device/{}/change/", "/admin/inventory/device/{}/compare/"):
+        assert queries(admin_client, path.format(old.pk)) == queries(
+            admin_client, path.format(young.pk)
+        )
+
+
+def test_the_compare_picker_groups_the_snapshots_by_hardware(admin_client):
+    """The picker offered 520 dates alike for ten weekly years: which of them was before the
+    RAM upgrade was said nowhere. They are grouped by stretch of one hardware, each headed by
+    the change that began it."""
+    device, snapshots = weekly_machine(60)
+
+    html = admin_client.get(f"/admin/inventory/device/{device.pk}/compare/").content.decode()
+
+    picker = re.search(r'<select name="a">(.*?)</select>', html, re.S)[1]
+    groups = re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', picker, re.S)
+    heads = [unescape(head).split(": ", 1)[1] for head, _ in groups]
+    assert heads == ["kernel 6.1.0-10-amd64→6.1.0-11-amd64", "RAM 16→32 GB", "its first hardware"]
+    offered = [[int(pk) for pk in re.findall(r'value="(\d+)"', body)] for _, body in groups]
+    assert offered[1] == [s.pk for s in reversed(snapshots[24:45])]  # newest first
+    assert sum(map(len, offered)) == 60
