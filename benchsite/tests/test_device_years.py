@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
-from benchsite.tests.test_device_admin import page
+from benchsite.tests.test_device_admin import _chart_data, page
 from inventory.models import HardwareSnapshot
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
@@ -103,3 +103,37 @@ def test_the_compare_picker_groups_the_snapshots_by_hardware(admin_client):
     offered = [[int(pk) for pk in re.findall(r'value="(\d+)"', body)] for _, body in groups]
     assert offered[1] == [s.pk for s in reversed(snapshots[24:45])]  # newest first
     assert sum(map(len, offered)) == 60
+
+
+def test_a_ten_year_history_is_charted_by_quarter(admin_client):
+    """The whole-history chart drew a point a month: 120 at ten years, each 1.4 KB of the page
+    with its row of Chart data, and growing. Past five years (60 months) it draws each
+    quarter's mean."""
+    scores = [100.0, 110.0, 130.0, 90.0]
+    device, snapshots = weekly_machine(
+        130, every=timedelta(days=28), score=lambda week: scores[week % 4]
+    )
+
+    html = page(admin_client, device)
+
+    whole = html.split('id="whole-history"', 1)[1].split("</h3>", 1)[0]
+    assert "All 130 runs, quarter by quarter" in whole
+    assert "each quarter's mean of its valid runs" in whole
+    # its points' rows (a hardware change not on a point's date has a row of its own)
+    rows = [row for row in _chart_data(html, "monthly-chart")[1] if row[0].endswith("mean)")]
+    quarters: dict[str, list[float]] = {}
+    for week, snapshot in enumerate(snapshots):
+        at = timezone.localtime(snapshot.captured_at)
+        score = 100.0 if week == len(snapshots) - 1 else scores[week % 4]
+        quarters.setdefault(f"{at:%Y} Q{(at.month - 1) // 3 + 1}", []).append(score)
+    assert [row[0] for row in rows] == [f"{q} (the quarter's mean)" for q in quarters]
+    assert [float(row[1]) for row in rows] == [
+        round(sum(values) / len(values), 1) for values in quarters.values()
+    ]
+    assert len(rows) <= 60
+
+
+def test_five_years_are_still_charted_month_by_month(admin_client):
+    device, _ = weekly_machine(260)
+    whole = page(admin_client, device).split('id="whole-history"', 1)[1].split("</h3>", 1)[0]
+    assert "All 260 runs, month by month" in whole
