@@ -96,6 +96,11 @@ def server(tmp_path_factory, example_document):
             answer = post(live, document)
             if name == "pve-node-2":  # a manual with a long name and title, on its page
                 upload_manual(live, answer["device_id"])
+            if name == "media":  # a week later: its system disk replaced, its kernel updated
+                document["submission_id"] = str(uuid.uuid4())
+                document["hardware"]["os"]["kernel_version"] = "6.1.0-29-amd64"
+                document["hardware"]["storage"]["devices"][0]["serial"] = "S4EWNX0R654321"
+                post(live, document)
         # where the machines are, as an import writes it: a location fills its column too
         places = tmp_path_factory.mktemp("places") / "places.csv"
         places.write_text(
@@ -206,7 +211,8 @@ def test_device_list_fits_1400_px_with_the_sidebar_open(page, server):
 def test_at_1024_px_no_list_nor_device_page_table_hides_a_column(browser, server):  # noqa: F811
     """At 1024 px (the sidebar closed, as it starts) the documents' list hid when each was
     uploaded, and every device page's snapshots table its links to compare, past the right
-    edge of their boxes."""
+    edge of their boxes; so did the hardware changes' table of a snapshot that told two
+    changes (a kernel update and a disk replaced by one of the same model)."""
     lists = [
         "/admin/inventory/device/",
         "/admin/benchmarks/benchmark/",
