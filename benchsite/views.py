@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import __version__
-from .throttling import CACHE_ERRORS
+from .throttling import cache_errors
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _database_disk_free() -> int | None:
 def _cache_state() -> str:
     try:
         cache.get("health-check")
-    except CACHE_ERRORS as exc:
+    except cache_errors() as exc:
         logger.error("health check: cache unreachable: %s", exc)
         return "unreachable"
     return "ok"

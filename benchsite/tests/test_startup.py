@@ -1,0 +1,58 @@
+"""What a process imports to start: every manage.py command and every gunicorn worker pays
+django.setup(), so a costly package that only one setting or one page needs is imported there,
+not at start (perf/startup.py measures it). Exact, not timed: after the step, the module is not
+in sys.modules, so a later import cannot bring the cost back unnoticed."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .markers import engine_independent
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A server worker after its first request: the settings and apps, the WSGI application (its
+# middleware) and the URLconf (every view).
+SERVED = """
+import json, sys
+import django
+django.setup()
+setup = sorted(sys.modules)
+from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
+get_wsgi_application()
+get_resolver().url_patterns
+print(json.dumps({"setup": setup, "served": sorted(sys.modules)}))
+"""
+
+
+def imported(**env) -> dict[str, set[str]]:
+    """The modules a fresh process has after django.setup(), and once it could serve."""
+    base = {k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "NOTIFY_URLS")}
+    done = subprocess.run(  # noqa: S603 (this interpreter, this checkout)
+        [sys.executable, "-c", SERVED],
+        cwd=ROOT,
+        env={
+            **base,
+            "ENV_FILE": "/nonexistent",
+            "DJANGO_SETTINGS_MODULE": "benchsite.settings",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return {step: set(modules) for step, modules in json.loads(done.stdout).items()}
+
+
+@engine_independent
+def test_without_a_redis_cache_no_process_imports_the_redis_client(tmp_path):
+    # ~0.1 s of CPU per process, for CACHE_URL=redis://... alone (Django's RedisCache imports
+    # it then); the throttle's and the health check's "cache unreachable" still name its errors
+    # (test_throttling: a Redis that does not answer)
+    modules = imported(CACHE_URL=f"filecache://{tmp_path}")
+    assert "redis" not in modules["setup"]
+    assert "redis" not in modules["served"]
