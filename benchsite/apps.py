@@ -7,9 +7,6 @@ class BenchsiteConfig(AppConfig):
     name = "benchsite"
     verbose_name = "Site"
 
-    def ready(self):
-        from . import schema  # noqa: F401 (registers the OpenAPI auth extension)
-
 
 class BenchAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the fleet dashboard as its site."""

@@ -1,5 +1,5 @@
-"""Machines side by side: GET /api/compare?devices=1,2,3 (the admin's page of it and of two
-snapshots: compare_admin).
+"""Machines side by side: GET /api/compare?devices=1,2,3 (compare_api) and the admin's page of
+it and of two snapshots (compare_admin).
 
 Each device's ranking figures (columns of its row) and its latest snapshot's hardware (one
 join): the whole comparison is one query, whatever the number of devices.
@@ -9,10 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from benchmarks.models import Validity
 from benchmarks.selectors import ranking_suspect_reasons
@@ -155,79 +151,6 @@ def compare_devices(ids: Sequence[int]) -> dict[str, Any]:
     return {"devices": items, "differences": differences}
 
 
-class CompareHardwareSerializer(serializers.Serializer):
-    cpu_model = serializers.CharField(allow_null=True)
-    cores = serializers.IntegerField(allow_null=True)
-    threads = serializers.IntegerField(allow_null=True)
-    ram_total_mb = serializers.IntegerField(allow_null=True)
-    gpu_model = serializers.CharField(allow_null=True)
-    disks = serializers.ListField(child=serializers.CharField(), help_text="disk models")
-    os = serializers.CharField(allow_null=True, help_text="OS name and version")
-
-
-class CompareDeviceSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    hostname = serializers.CharField()
-    scores = serializers.DictField(
-        child=serializers.FloatField(allow_null=True),
-        help_text="ranking figures: global, cpu, memory, disk, network, gpu",
-    )
-    hardware = CompareHardwareSerializer(help_text="from the device's latest snapshot")
-    last_benchmark_at = serializers.DateTimeField(allow_null=True)
-    latest_validity = serializers.CharField(allow_null=True)
-    latest_validity_reasons = serializers.ListField(child=serializers.CharField())
-    ranking_excluded_categories = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="figures its run left out of the global score (a network measured on "
-        "loopback): shown, never the best",
-    )
-    ranking_run_at = serializers.DateTimeField(
-        allow_null=True, help_text="when the run the scores are from ran"
-    )
-    ranking_validity = serializers.CharField(
-        allow_null=True,
-        help_text="that run's validity (it is suspect only when the device has no valid run "
-        "with scores); null without scores",
-    )
-    ranking_validity_reasons = serializers.ListField(child=serializers.CharField())
-
-
-class CompareSerializer(serializers.Serializer):
-    devices = CompareDeviceSerializer(many=True)
-    differences = serializers.ListField(
-        child=serializers.CharField(), help_text="hardware fields whose values differ"
-    )
-
-
 # what a comparison shows: the devices' ranking figures and their latest hardware (a staff
 # session needs the view permission of both, as the device page asks to show the hardware)
 COMPARED_MODELS = (Device, HardwareSnapshot)
-
-
-class CompareView(APIView):
-    """GET /api/compare?devices=1,2,3 (read scope)."""
-
-    @staticmethod
-    def permission_models(request) -> list:
-        return list(COMPARED_MODELS)
-
-    @extend_schema(
-        operation_id="compare",
-        summary="Machines side by side: ranking figures and latest hardware",
-        parameters=[
-            OpenApiParameter(
-                "devices", str, required=True, description="2 to 10 device ids, e.g. 1,2,3"
-            )
-        ],
-        responses={
-            200: CompareSerializer,
-            400: OpenApiResponse(description="Bad `devices`: the body names it."),
-            404: OpenApiResponse(description="An unknown device id."),
-        },
-    )
-    def get(self, request):
-        try:
-            ids = parse_ids(request.query_params.getlist("devices"))
-        except CompareError as exc:
-            return Response({"devices": [str(exc)]}, status=400)
-        return Response(CompareSerializer(compare_devices(ids)).data)

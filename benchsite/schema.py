@@ -1,5 +1,13 @@
 """drf-spectacular extensions: the Bearer scheme, the contract's slash-less paths, and the error
-answers of every operation."""
+answers of every operation.
+
+BearerTokenScheme is registered when this module is imported, which whatever generates the
+schema does before it reads any view: REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] names AutoSchema
+below, so the /api/schema/ view, `manage.py spectacular` and the URLconf's extend_schema
+decorators import it. Not at django.setup(): drf-spectacular's generator (with DRF's test
+client and Django's test utilities) costs a process 0.1 s of CPU, which manage.py commands that
+never load the URLconf (shell, collectstatic) no longer pay (perf/startup.py).
+"""
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension

@@ -10,7 +10,7 @@ from insights.views import AttentionViewSet, DeviceInsightsViewSet
 from inventory.views import DeviceLinkViewSet, LinkViewSet
 
 from . import __version__, views
-from .compare import CompareView
+from .compare_api import CompareView
 from .device_api import DeviceViewSet
 from .export_views import ExportView
 from .metrics import MetricsView
