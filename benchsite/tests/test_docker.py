@@ -6,6 +6,7 @@ step, the compose file's structure and the CMD.
 """
 
 import http.server
+import importlib.util
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
 from benchsite.livetest import manage
 
@@ -81,6 +83,35 @@ def test_requirements_are_installed_and_static_files_collected_at_build():
     runs = instruction("RUN")
     assert "pip install -r requirements.txt" in runs
     assert any("collectstatic --noinput" in run for run in runs)
+
+
+@engine_independent
+def test_the_image_holds_the_bytecode_of_every_app(tmp_path):
+    # the image sets PYTHONDONTWRITEBYTECODE: without the bytecode built in, every process of
+    # the container (each manage.py command, the server) would compile the apps' sources again
+    steps = dockerfile()
+    (run,) = [
+        arguments
+        for at, (found, arguments) in enumerate(steps)
+        if found == "RUN" and "compileall" in arguments and at > steps.index(("COPY", ". ."))
+    ]
+    apps = sorted({app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()})
+    for app in apps:
+        shutil.copytree(ROOT / app, tmp_path / app, ignore=shutil.ignore_patterns("__pycache__"))
+    # as the image's ENV has it (compileall writes all the same)
+    env = {"PATH": f"{VENV_BIN}:{os.environ['PATH']}", "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        ["sh", "-c", run], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    sources = [path for app in apps for path in (tmp_path / app).rglob("*.py")]
+    assert len(sources) > 100
+    missing = [
+        str(path.relative_to(tmp_path))
+        for path in sources
+        if not Path(importlib.util.cache_from_source(str(path))).is_file()
+    ]
+    assert missing == []
 
 
 @engine_independent
