@@ -3,7 +3,7 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from benchsite.pagination import KeysFirstPaginator
+from benchsite.paginator import KeysFirstPaginator
 from benchsite.records_admin import RecordAdmin, local_time, score_text
 
 from . import rescoring, services, validity

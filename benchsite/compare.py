@@ -16,7 +16,7 @@ from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 
-from .lookup import MAX_ID, whole_number
+from .ids import MAX_ID, whole_number
 
 MIN_DEVICES, MAX_DEVICES = 2, 10
 HARDWARE_KEYS = ("cpu_model", "cores", "threads", "ram_total_mb", "gpu_model", "disks", "os")

@@ -27,7 +27,7 @@ from .compare import (
     parse_ids,
 )
 from .hardware_life import hardware_life
-from .lookup import MAX_ID
+from .ids import MAX_ID
 from .templatetags.humanize_scores import filesizeformat_mb, partial_global
 
 

@@ -31,10 +31,10 @@ from inventory.admin import (
     TagsFilter,
     VirtualizationFilter,
 )
-from inventory.filters import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
 from inventory.lifecycle import LIFECYCLE_FIELDS
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
+from inventory.search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
 from inventory.selectors import device_search_fields
 
 from . import device_services
@@ -46,7 +46,7 @@ from .compare_admin import compare_selected, compare_view, snapshots_compare_vie
 from .device_attention import AttentionFilter, hostname_marked, with_attention
 from .device_form_errors import form_errors
 from .import_admin import import_view
-from .pagination import KeysFirstPaginator
+from .paginator import KeysFirstPaginator
 from .records_admin import cpu_model_cell, score_text
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
@@ -118,7 +118,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     )
 
     def get_search_results(self, request, queryset, search_term):
-        """Each term in any field or tag, as the API's ?search= (inventory.filters.each_term);
+        """Each term in any field or tag, as the API's ?search= (inventory.search.each_term);
         terms split and quoted as Django's admin does."""
         terms = [
             unescape_string_literal(bit) if bit[:1] in "\"'" and bit[:1] == bit[-1:] else bit

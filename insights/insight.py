@@ -8,7 +8,6 @@ from inventory.models import Device
 from inventory.schema import CATEGORIES
 
 from . import peer_selectors, rules, selectors
-from .serializers import AttentionItemSerializer
 
 
 def disk_histories(snapshots: list[dict]) -> list[dict[str, Any]]:
@@ -41,6 +40,10 @@ def disk_histories(snapshots: list[dict]) -> list[dict[str, Any]]:
 def device_insights(device: Device, *, snapshots: int | None = None) -> dict[str, Any]:
     """What GET /api/devices/{id}/insights answers: each disk's SMART history over every
     snapshot, or over the newest `snapshots` (the device page's)."""
+    # here, not at import: the admin's device page imports this module at start, and DRF's
+    # serializers cost a process 0.17 s of CPU that a manage.py command need not pay
+    from .serializers import AttentionItemSerializer
+
     thresholds = selectors.thresholds()
     latest, earlier = selectors.device_runs(device.pk)
     answer: dict[str, Any] = {

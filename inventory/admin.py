@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from benchsite.auth import may_view
-from benchsite.pagination import KeysFirstPaginator
+from benchsite.paginator import KeysFirstPaginator
 from benchsite.records_admin import NamedRowsFormSet, RecordAdmin, cpu_model_cell
 
 from . import lifecycle, quiet, services

@@ -1,19 +1,14 @@
 """Query-string filters of GET /api/devices (contract: search, location, tag, ordering; owner
 beyond it)."""
 
-import ipaddress
-import operator
-import re
-from functools import reduce
-
-from django.db.models import Case, F, Q, When
+from django.db.models import F
 from django.db.models.functions import Lower
 from rest_framework import filters, serializers
 
 from benchsite.pagination import query_once
 
 from .quiet import devices_quiet
-from .selectors import ADDRESSES_FIELD, FOLDED_SEARCH_FIELDS
+from .search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
 
 
 def query_text(request, name: str) -> str:
@@ -33,85 +28,6 @@ def _checked(name: str, value: str) -> str:
         return serializers.CharField(trim_whitespace=False, allow_blank=True).run_validation(value)
     except serializers.ValidationError as exc:
         raise serializers.ValidationError({name: exc.detail}) from None
-
-
-MAX_SEARCH_TERMS = 20  # words of one search: each is a filter over every field (SQLite's
-# expression tree stops near 1,000 nodes: 200 words were a 500)
-MSG_TOO_MANY_TERMS = f"At most {MAX_SEARCH_TERMS} words."
-
-
-def names_first(devices, term: str):
-    """Devices found by a search, those whose hostname is `term`, then starts with it, then
-    holds it first, by name: the order to pick one by typing its name in."""
-    return devices.annotate(
-        name_match=Case(
-            When(hostname__iexact=term, then=0),
-            When(hostname__istartswith=term, then=1),
-            When(hostname__icontains=term, then=2),
-            default=3,
-        )
-    ).order_by("name_match", Lower("hostname"), "pk")
-
-
-def _whole_address(term: str) -> str | None:
-    """The term as the snapshots keep an IP address (inventory.columns.addresses: lower case,
-    compressed) when it is one whole address, else None."""
-    try:
-        return str(ipaddress.ip_address(term.strip("[]")))
-    except ValueError:
-        return None
-
-
-# a MAC address as Windows (3C-52-82-0A-1B-2C), Cisco (3c52.820a.1b2c) or a label without
-# separators (3C52820A1B2C) write it, or part of one with dashes (3c-52-82: a vendor's prefix)
-_MAC_DASHES = re.compile(r"[0-9a-f]{2}(?:-[0-9a-f]{2})+", re.IGNORECASE)
-_MAC_BARE = re.compile(r"[0-9a-f]{4}\.?[0-9a-f]{4}\.?[0-9a-f]{4}", re.IGNORECASE)
-
-
-def _mac_form(term: str) -> str:
-    """The term as the snapshots keep a MAC address (colons, lower case) when it is written
-    another way, else the term as it is."""
-    if _MAC_DASHES.fullmatch(term):
-        return term.replace("-", ":").lower()
-    if _MAC_BARE.fullmatch(term):
-        digits = term.replace(".", "").lower()
-        return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
-    return term
-
-
-def term_filter(lookup: str, term: str) -> Q:
-    """`lookup` (a search field's `__icontains`) for one term. A whole IP address is matched
-    whole among the machine's addresses (one per line, perhaps with its prefix length):
-    10.0.0.1 found the machines at 10.0.0.10–19, 10.0.0.100 and 110.0.0.1 too. Part of one
-    ("10.0.0.") still finds every address it is in: a subnet's machines. A MAC address is
-    found however it is written (_mac_form). What people write of a machine (its notes, where
-    it is, whose it is, its tags) is matched with accents ignored (inventory.folding)."""
-    field = lookup.removesuffix("__icontains")
-    if field in FOLDED_SEARCH_FIELDS:
-        return Q(**{f"{field}__folded__icontains": term})
-    if lookup != f"{ADDRESSES_FIELD}__icontains":
-        return Q(**{lookup: term})
-    address = _whole_address(term)
-    if address is None:
-        return Q(**{lookup: _mac_form(term)})
-    return Q(**{f"{ADDRESSES_FIELD}__iregex": rf"(^|\n){re.escape(address)}(/|\n|$)"})
-
-
-def each_term(model, terms: list[str], own: list[str], related: list[str]) -> list[Q]:
-    """One filter per search term: the term in one of the object's own fields (`own` lookups,
-    its row's or a one-to-one's), or in one of its related rows (`related` lookups: a tag's
-    name), each term in any of them. A device tagged "proxmox" and "Rack-A" is found by
-    "proxmox rack-a": DRF's and Django's admin search wanted both terms in one and the same
-    tag. The related rows are matched once per term, by `pk IN (...)`: no join makes a device
-    once per tag, so nothing needs DISTINCT, and the page's keys walk the ranking's index."""
-
-    def found(lookups: list[str], term: str) -> Q:
-        return reduce(operator.or_, (term_filter(lookup, term) for lookup in lookups))
-
-    return [
-        found(own, term) | Q(pk__in=model.objects.filter(found(related, term)).values("pk"))
-        for term in terms
-    ]
 
 
 class DeviceSearch(filters.SearchFilter):

@@ -11,7 +11,8 @@ script prints the median over `--runs` of:
   imports it made (the redis client, drf-spectacular's schema generator, DRF's compat module
   with psycopg, requests, yaml and markdown);
 - the wall (and CPU) seconds of `manage.py check` and of `manage.py migrate --check` (both run
-  the system checks, which import the URLconf: every view and DRF);
+  the system checks, which import the URLconf: every view and DRF), and of `manage.py shell -c
+  pass` (no system checks, as collectstatic: setup and little else);
 - the wall seconds from starting gunicorn with gunicorn.conf.py (as scripts/serve does, on
   loopback) to the first 200 of /api/health, polled every 10 ms, and the CPU seconds its
   processes used until then;
@@ -176,7 +177,11 @@ def main() -> int:
             f"{', '.join(WATCHED)}: {', '.join(watched) or 'none'})",
             flush=True,
         )
-        for label, command in (("check", ["check"]), ("migrate --check", ["migrate", "--check"])):
+        for label, command in (
+            ("check", ["check"]),
+            ("migrate --check", ["migrate", "--check"]),
+            ("shell -c pass", ["shell", "-c", "pass"]),
+        ):
             times = [wall_and_cpu([*manage, *command], env) for _ in range(args.runs)]
             seconds, cpu = (statistics.median(t[n] for t in times) for n in (0, 1))
             print(

@@ -18,6 +18,7 @@ INFRASTRUCTURE = {
     "benchsite.exceptions",
     "benchsite.lookup",
     "benchsite.pagination",
+    "benchsite.paginator",
     "benchsite.parsers",
     "benchsite.prepared",
     "benchsite.records_admin",

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .markers import engine_independent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +30,7 @@ print(json.dumps({"setup": setup, "served": sorted(sys.modules)}))
 """
 
 
-def imported(**env) -> dict[str, set[str]]:
+def imported() -> dict[str, set[str]]:
     """The modules a fresh process has after django.setup(), and once it could serve."""
     base = {k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "NOTIFY_URLS")}
     done = subprocess.run(  # noqa: S603 (this interpreter, this checkout)
@@ -38,7 +40,6 @@ def imported(**env) -> dict[str, set[str]]:
             **base,
             "ENV_FILE": "/nonexistent",
             "DJANGO_SETTINGS_MODULE": "benchsite.settings",
-            **env,
         },
         capture_output=True,
         text=True,
@@ -48,22 +49,34 @@ def imported(**env) -> dict[str, set[str]]:
     return {step: set(modules) for step, modules in json.loads(done.stdout).items()}
 
 
+@pytest.fixture(scope="module")
+def modules() -> dict[str, set[str]]:
+    return imported()  # the default cache: files in the data directory
+
+
 @engine_independent
-def test_without_a_redis_cache_no_process_imports_the_redis_client(tmp_path):
-    # ~0.1 s of CPU per process, for CACHE_URL=redis://... alone (Django's RedisCache imports
+def test_without_a_redis_cache_no_process_imports_the_redis_client(modules):
+    # 0.04 s of CPU per process, for CACHE_URL=redis://... alone (Django's RedisCache imports
     # it then); the throttle's and the health check's "cache unreachable" still name its errors
     # (test_throttling: a Redis that does not answer)
-    modules = imported(CACHE_URL=f"filecache://{tmp_path}")
     assert "redis" not in modules["setup"]
     assert "redis" not in modules["served"]
 
 
 @engine_independent
-def test_setup_leaves_out_the_openapi_generator_which_loads_with_the_urlconf():
-    # ~0.1 s of CPU for what only the schema and the URLconf's views need (extend_schema)
-    modules = imported()
+def test_setup_leaves_out_the_openapi_generator_which_loads_with_the_urlconf(modules):
+    # 0.1 s of CPU for what only the schema and the URLconf's views need (extend_schema)
     assert "drf_spectacular.openapi" not in modules["setup"]
     assert "benchsite.schema" in modules["served"]
+
+
+@engine_independent
+def test_setup_leaves_out_drf_s_serializers_which_only_the_api_needs(modules):
+    # 0.17 s of CPU: DRF's compat module imports psycopg (on SQLite too), requests, yaml and
+    # markdown; the admin, which Django imports at setup, has its pages without them
+    assert "rest_framework.serializers" not in modules["setup"]
+    assert "rest_framework.compat" not in modules["setup"]
+    assert "rest_framework.serializers" in modules["served"]
 
 
 @engine_independent
