@@ -172,11 +172,14 @@ def _restore(psql_command, restore_command, prologue: str, env: dict[str, str]) 
             psql.kill()
             psql.wait()
             raise RestoreError(_NOT_INSTALLED.format(command="pg_restore")) from None
+        header = None
         try:
-            psql.stdin.write(prologue.encode())
-            shutil.copyfileobj(dumper.stdout, psql.stdin, 1 << 20)
-            if dumper.wait() == 0:
-                psql.stdin.write(b"COMMIT;\n")
+            header = _restricted_header(dumper.stdout)
+            if header is not None:
+                psql.stdin.write(prologue.encode() + header)
+                shutil.copyfileobj(dumper.stdout, psql.stdin, 1 << 20)
+                if dumper.wait() == 0:
+                    psql.stdin.write(b"COMMIT;\n")
         except BrokenPipeError:
             pass  # psql stopped at a failed statement: nothing was committed (below)
         finally:
@@ -188,12 +191,42 @@ def _restore(psql_command, restore_command, prologue: str, env: dict[str, str]) 
             except BrokenPipeError:
                 pass
             psql.wait()
+        if header is None and dumper.returncode <= 0:  # not a failure of its own: refused
+            raise RestoreError(MSG_UNRESTRICTED)
         # psql's error first: a pg_restore stopped because psql had (its pipe closed) says
         # nothing of its own
         if psql.returncode != 0:
             raise RestoreError(f"psql failed: {_log(psql_log, psql.returncode)}")
         if dumper.returncode != 0:
             raise RestoreError(f"pg_restore failed: {_log(restore_log, dumper.returncode)}")
+
+
+# pg_restore's script opens with its own comments, then "\restrict KEY" (a random key): psql
+# then runs none of the backslash commands the archive's SQL may hold until "\unrestrict KEY",
+# which an archive can neither guess nor write before (the "-- Dumped from database version …"
+# comments come after it; an old pg_restore wrote them first, the archive's version string as
+# it was, new lines included). A pg_restore from before the fix of CVE-2025-8714 writes no such
+# line: an archive made by anyone, "\! command" among its statements, ran that command here.
+_RESTRICT = re.compile(rb"\\restrict [A-Za-z0-9]+\r?\n")
+_OPENING = frozenset({b"", b"--", b"-- PostgreSQL database dump"})
+MSG_UNRESTRICTED = (
+    "pg_restore is older than the fix of CVE-2025-8714 (PostgreSQL 17.6, 16.10, 15.14, 14.19, "
+    "13.22): psql would run the shell commands an archive's SQL may hold. Nothing was changed; "
+    "upgrade the PostgreSQL client (Debian: apt-get install postgresql-client) and restore again."
+)
+
+
+def _restricted_header(script) -> bytes | None:
+    """pg_restore's script up to its "\\restrict" line, read from `script`; None when it does not
+    begin so (its own comments, then that line), or ends before."""
+    lines = []
+    while line := script.readline(4096):
+        lines.append(line)
+        if _RESTRICT.fullmatch(line):
+            return b"".join(lines)
+        if line.rstrip() not in _OPENING:
+            return None
+    return None
 
 
 _NOT_INSTALLED = (

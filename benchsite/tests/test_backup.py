@@ -1054,6 +1054,39 @@ def test_a_postgresql_restore_that_fails_at_its_last_statement_changes_nothing(s
     assert state(site)["rows"] == changed
 
 
+def test_a_postgresql_restore_refuses_a_pg_restore_that_lets_an_archive_run_commands(
+    site, monkeypatch, tmp_path
+):
+    """A pg_restore from before CVE-2025-8714's fix writes no "\\restrict" line, and psql then
+    runs the shell commands ("\\! …") a hostile archive's SQL holds, as the server's account.
+    Such a pg_restore is refused before psql reads anything."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's restore (SQLite replaces the file whole)")
+    path = make_backup()
+    mutate(site)
+    changed = state(site)["rows"]
+    ran = tmp_path / "ran"
+    # an old pg_restore given a hostile archive: no \restrict, a "\! command" among the SQL
+    old = tmp_path / "old-client"
+    old.mkdir()
+    script = old / "pg_restore"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'case "$*" in *--file=-*) {shutil.which("pg_restore")} "$@" '
+        "| grep -v '^.\\(un\\)\\{0,1\\}restrict '; "
+        f"printf '\\\\! touch {ran}\\n';; "
+        f'*) exec {shutil.which("pg_restore")} "$@";; esac\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{old}{os.pathsep}{os.environ['PATH']}")
+
+    with pytest.raises(CommandError, match="older than the fix of CVE-2025-8714"):
+        restore(path, "--noinput")
+
+    assert not ran.exists()
+    assert state(site)["rows"] == changed
+
+
 def test_an_archive_of_a_newer_version_is_refused_before_anything_changes(site):
     """Restored, it would have been served by code that does not know its columns: every
     submission a 500 (a NOT NULL column this version does not fill)."""
