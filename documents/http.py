@@ -76,8 +76,10 @@ def document_response(request, document: Document) -> FileResponse:
     Raises FileNotFoundError when the stored file is missing, StoredFileDamaged when its size
     is not the one uploaded: a copy cut short would download as a whole file, shorter.
     """
+    # one of the accepted types, whatever the row says (a database restored from an archive
+    # someone edited can say text/html): anything else is announced as plain text
     kind = storage.KIND_BY_MIME.get(document.mime_type, storage.TEXT)
-    content_type = document.mime_type
+    content_type = kind.mime_type
     if kind is storage.TEXT:
         content_type += "; charset=utf-8"
     file = storage.open_stored(document.stored_name)

@@ -32,3 +32,15 @@ def test_an_existing_document_whose_name_matches_its_type_keeps_it(api, device):
     got = download(api, response.json())
 
     assert got["Content-Disposition"] == 'attachment; filename="boot.log"'
+
+
+def test_a_document_recorded_as_html_downloads_as_plain_text(api, device):
+    """A row that says text/html (a database restored from an archive someone edited) does
+    not make a browser render the file: downloads announce one of the accepted types only."""
+    response = post_file(api, device, TEXT_THEN_HTML, "report.txt", content_type="text/plain")
+    Document.objects.filter(pk=response.json()["id"]).update(mime_type="text/html")
+
+    got = download(api, response.json())
+
+    assert got["Content-Type"] == "text/plain; charset=utf-8"
+    assert got["Content-Disposition"] == 'attachment; filename="report.txt"'
