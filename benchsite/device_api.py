@@ -6,18 +6,22 @@ latest run (benchmarks) and the counts of its runs, snapshots, links and documen
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
 from benchmarks.models import Benchmark
 from benchmarks.selectors import benchmark_latest
 from benchmarks.serializers import BenchmarkSummarySerializer
 from documents.models import Document
+from inventory import changelog
 from inventory import views as inventory_views
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
-from inventory.selectors import device_search_fields
+from inventory.selectors import device_search_fields, tags_unknown
 from inventory.serializers import DeviceListSerializer, DeviceUpdateSerializer, SnapshotSerializer
 
 from . import device_services
-from .auth import may_read
+from .auth import TokenClient, may_read
+
+MSG_NO_NEW_TAGS = "Your account's admin permissions do not allow adding tags: {names}."
 
 
 class DeviceDetailSerializer(DeviceListSerializer):
@@ -86,7 +90,22 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
 
     @extend_schema(request=DeviceUpdateSerializer, responses=DeviceDetailSerializer)
     def update(self, request, *args, **kwargs):
+        self.refuse_new_tags(request)
         return super().update(request, *args, **kwargs)
+
+    def refuse_new_tags(self, request) -> None:
+        """A staff session names no tag that does not exist yet without the permission to add
+        tags (the device form's + and the bulk edit's "New tags" are its only): 403. A token's
+        write scope may."""
+        tags = request.data.get("tags") if isinstance(request.data, dict) else None
+        user = request.user
+        if not isinstance(tags, list) or isinstance(user, TokenClient):
+            return
+        if user.has_perm("inventory.add_tag"):
+            return
+        self.get_object()  # an unknown device is a 404 first
+        if unknown := tags_unknown(tag for tag in tags if isinstance(tag, str)):
+            raise PermissionDenied(MSG_NO_NEW_TAGS.format(names=changelog.shown(unknown)))
 
     @extend_schema(request=DeviceUpdateSerializer, responses=DeviceDetailSerializer)
     def partial_update(self, request, *args, **kwargs):

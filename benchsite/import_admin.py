@@ -53,6 +53,12 @@ def _page(model_admin, request, **context):
     )
 
 
+def _may_add_tags(request) -> bool:
+    # a tag the file names and no tag has yet is made only for who may add tags, as the device
+    # form's + and the bulk edit's "New tags" are offered
+    return request.user.has_perm("inventory.add_tag")
+
+
 def import_view(model_admin: admin.ModelAdmin, request):
     """/admin/inventory/device/import/: GET the form (`?download=devices`: every device as a
     CSV to edit and upload back), POST a file (preview) or a confirmation."""
@@ -74,7 +80,9 @@ def import_view(model_admin: admin.ModelAdmin, request):
     data = upload.read()
     try:
         sheet = csv_read(data)
-        plan = devices_import(rows=sheet.rows, actor=request.user, dry_run=True)
+        plan = devices_import(
+            rows=sheet.rows, actor=request.user, dry_run=True, may_add_tags=_may_add_tags(request)
+        )
     except ImportFileError as exc:
         return _page(model_admin, request, form=form, errors=exc.errors, filename=upload.name)
     request.session[SESSION_KEY] = {
@@ -108,7 +116,12 @@ def _confirm(model_admin, request):
         return _page(model_admin, request, form=UploadForm(), errors=[MSG_EXPIRED])
     try:
         rows = csv_read(pending["text"].encode()).rows
-        plan = devices_import(rows=rows, actor=request.user, expected=pending["fingerprint"])
+        plan = devices_import(
+            rows=rows,
+            actor=request.user,
+            expected=pending["fingerprint"],
+            may_add_tags=_may_add_tags(request),
+        )
     except ImportFileError as exc:
         return _page(model_admin, request, form=UploadForm(), errors=exc.errors)
     finally:

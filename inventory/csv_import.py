@@ -30,10 +30,15 @@ from .csv_file import (  # noqa: F401 (the import's API, for its command and its
     csv_read,
 )
 from .models import Device
+from .selectors import tags_unknown
 from .services import devices_service_foreseen, devices_service_told, tags_resolve
 
 MSG_AMBIGUOUS = "hostname {hostname!r} matches several devices: {names}."
 MSG_STALE = "The devices changed since the preview: review the import again."
+MSG_NO_NEW_TAGS = (
+    "No tag is named {names} yet, and your account may not add tags: use the existing tags, "
+    "or ask for the permission to add tags."
+)
 MSG_CONFLICT = (
     "The database refused a device: its hostname is already taken once the database folds its "
     "case ({detail}). Write that device's hostname as it is stored."
@@ -150,14 +155,19 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
     return plan
 
 
-def _tag_ids(plan: ImportPlan) -> dict[str, int]:
-    """Every tag the plan assigns, by name as written, resolved once (created when missing)."""
-    names = {
+def _tag_names(plan: ImportPlan) -> set[str]:
+    """Every tag the plan assigns, by name as written."""
+    return {
         name
         for change in (*plan.created, *plan.updated)
         if "tags" in change.changes
         for name in change.changes["tags"][1]
     }
+
+
+def _tag_ids(plan: ImportPlan) -> dict[str, int]:
+    """Every tag the plan assigns, by name as written, resolved once (created when missing)."""
+    names = _tag_names(plan)
     return {
         name: tag.pk for name, tag in zip(sorted(names), tags_resolve(sorted(names)), strict=True)
     }
@@ -239,18 +249,26 @@ def foreseen_beyond(changes: Sequence[DeviceChange], shown: int) -> list[DeviceC
 
 
 def devices_import(
-    *, rows: Sequence[Row], actor: Any, dry_run: bool = False, expected: str | None = None
+    *,
+    rows: Sequence[Row],
+    actor: Any,
+    dry_run: bool = False,
+    expected: str | None = None,
+    may_add_tags: bool = True,
 ) -> ImportPlan:
     """Create and update devices from `rows` (csv_read's), all or nothing in one transaction,
     each change in the device's history as done by `actor`. With `dry_run`, nothing is
     written, and each change says what else it will do (DeviceChange.consequences). With
     `expected` (the fingerprint of a preview), refuses with ImportFileError when the plan is
-    no longer the one previewed."""
+    no longer the one previewed. Without `may_add_tags`, refuses a tag name no tag has yet
+    (the admin's account that may not add tags)."""
     try:
         with transaction.atomic():
             plan = import_plan(rows, lock=not dry_run)
             if expected is not None and plan.fingerprint != expected:
                 raise ImportFileError([MSG_STALE])
+            if not may_add_tags and (unknown := tags_unknown(sorted(_tag_names(plan)))):
+                raise ImportFileError([MSG_NO_NEW_TAGS.format(names=changelog.shown(unknown))])
             if dry_run:
                 _foreseen(plan)
             else:

@@ -1,8 +1,9 @@
 """Read queries shared by the admin and the API; each carries its own query shape."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Lower
 
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
@@ -90,3 +91,11 @@ def snapshot_list(*, device: Device) -> QuerySet[HardwareSnapshot]:
 def link_list(*, device: Device) -> QuerySet[ManufacturerLink]:
     """A device's manufacturer links by label (one query; the device FK index serves it)."""
     return ManufacturerLink.objects.filter(device=device).order_by("label", "id")
+
+
+def tags_unknown(names: Iterable[str]) -> list[str]:
+    """Those of `names` that no tag has yet, compared as services.tags_resolve finds them
+    (trimmed, case-insensitively): the tags that naming them would create."""
+    wanted = dict.fromkeys(name.strip() for name in names if name.strip())
+    tags = Tag.objects.alias(name_ci=Lower("name"))
+    return [name for name in wanted if not tags.filter(name_ci=Lower(Value(name))).exists()]

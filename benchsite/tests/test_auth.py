@@ -146,6 +146,32 @@ def test_session_writes_need_the_csrf_token():
     assert "CSRF" in response.json()["detail"]
 
 
+def test_a_session_adds_through_the_api_only_the_tags_its_account_may_add(token_client):
+    """The device form and the bulk edit offer new tags to who may add tags; the API made any
+    tag a session named. A token's write scope still may."""
+    from inventory.models import Tag
+    from inventory.tests.factories import DeviceFactory
+
+    device = DeviceFactory()
+    Tag.objects.create(name="Backup")
+    editor = staff_client("inventory.view_device", "inventory.change_device")
+
+    refused = editor.patch(f"/api/devices/{device.pk}", {"tags": ["backup", "lab"]}, format="json")
+
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        'Your account\'s admin permissions do not allow adding tags: "lab".'
+    )
+    assert list(Tag.objects.values_list("name", flat=True)) == ["Backup"]
+    assert not device.tags.exists()
+    kept = editor.patch(f"/api/devices/{device.pk}", {"tags": ["BACKUP"]}, format="json")
+    assert kept.status_code == 200 and kept.json()["tags"] == ["Backup"]
+    assert editor.patch("/api/devices/999999", {"tags": ["lab"]}, format="json").status_code == 404
+    writer = token_client("write")
+    added = writer.patch(f"/api/devices/{device.pk}", {"tags": ["lab"]}, format="json")
+    assert added.status_code == 200 and added.json()["tags"] == ["lab"]
+
+
 def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
     response = admin_client.post(
         "/admin/benchsite/apitoken/add/",

@@ -218,3 +218,27 @@ def test_the_import_page_offers_every_device_as_a_sheet_that_uploads_back_unchan
     summary = f"<strong>0</strong> new devices, <strong>0</strong> changed, {count} unchanged"
     assert summary in preview
     assert device_state() == before
+
+
+def test_an_account_that_may_not_add_tags_imports_existing_tags_only():
+    """The device form's + and the bulk edit's "New tags" are offered to who may add tags:
+    the import made any tag a file named for an account that could edit devices."""
+    from .accounts import staff_client
+
+    editor = staff_client(
+        "inventory.view_device", "inventory.add_device", "inventory.change_device"
+    )
+    Tag.objects.create(name="Backup")
+    nas = DeviceFactory(hostname="nas-01")
+
+    refused = upload(editor, "hostname,tags\nnas-01,backup; rack-2; lab\n")
+
+    html = refused.content.decode()
+    assert "nothing imported" in html
+    assert "No tag is named &quot;lab&quot;, &quot;rack-2&quot; yet" in html
+    assert "benchsite.device_import" not in editor.session
+    assert list(Tag.objects.values_list("name", flat=True)) == ["Backup"]
+
+    preview = upload(editor, "hostname,tags\nnas-01,backup\n")  # an existing tag, any case
+    editor.post(IMPORT_URL, {"confirm": "1", "fingerprint": preview.context["fingerprint"]})
+    assert [tag.name for tag in nas.tags.all()] == ["Backup"]
