@@ -7,6 +7,11 @@ it). RequestBodyLimit answers the same 413 first: at once for a declared Content
 largest limit, and for a body without one as soon as it has passed that limit. Bodies within it
 go to Django, where each endpoint applies its own, smaller limit.
 
+Limit (WSGI). Django reads a body when a form's data is first asked for, by the CSRF check of
+any POST among others, and writes a multipart file part to a temporary file whatever its size:
+RequestBodyLimitWSGI answers 413 for a declared Content-Length over the largest limit before
+that, and a chunked body is cut as under ASGI.
+
 Chunked bodies (both servers). A body sent with `Transfer-Encoding: chunked` has no
 Content-Length, and Django, DRF and the multipart parser all take a request without one for a
 request without a body: a chunked submission arrived empty ("device_identifier required"). Such
@@ -123,19 +128,24 @@ class RequestBodyLimit:
             await self.app(scope, replay, send)
 
 
-class ChunkedBodyWSGI:
-    """The same for WSGI (gunicorn's threaded worker): a chunked body is read whole from
-    wsgi.input (gunicorn decodes the chunks), then handed on as a body with CONTENT_LENGTH."""
+class RequestBodyLimitWSGI:
+    """The same for WSGI (gunicorn's threaded worker, the default): a declared Content-Length
+    over the largest limit is a 413 before anything is read (an unauthenticated POST of a few
+    gigabytes to /admin/login/ was written to a temporary file before its 403); a chunked body
+    is read whole from wsgi.input (gunicorn decodes the chunks), up to the limit, then handed
+    on as a body with CONTENT_LENGTH."""
 
     def __init__(self, app, *, max_bytes=largest_body_bytes):
         self.app = app
         self.max_bytes = max_bytes
 
     def __call__(self, environ, start_response):
-        if (
-            environ.get("CONTENT_LENGTH")
-            or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        ):
+        declared = environ.get("CONTENT_LENGTH")
+        if declared:
+            if declared.isdigit() and int(declared) > self.max_bytes():
+                return _refuse_wsgi(start_response, self.max_bytes())
+            return self.app(environ, start_response)
+        if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return self.app(environ, start_response)
         limit = self.max_bytes()
         body = _spool()
@@ -144,22 +154,26 @@ class ChunkedBodyWSGI:
             size += len(chunk)
             if size > limit:
                 body.close()
-                content = _too_large_body(limit)
-                start_response(
-                    "413 Request Entity Too Large",
-                    [
-                        ("Content-Type", "application/json"),
-                        ("Content-Length", str(len(content))),
-                        ("Connection", "close"),  # the rest of the body is never read
-                    ],
-                )
-                return [content]
+                return _refuse_wsgi(start_response, limit)
             body.write(chunk)
         body.seek(0)
         environ["wsgi.input"] = body
         environ["CONTENT_LENGTH"] = str(size)
         del environ["HTTP_TRANSFER_ENCODING"]
         return _ClosingResponse(self.app(environ, start_response), body)
+
+
+def _refuse_wsgi(start_response, limit: int) -> list[bytes]:
+    content = _too_large_body(limit)
+    start_response(
+        "413 Request Entity Too Large",
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(content))),
+            ("Connection", "close"),  # the rest of the body is never read
+        ],
+    )
+    return [content]
 
 
 class _ClosingResponse:

@@ -7,7 +7,7 @@ import json
 from asgiref.sync import async_to_sync
 
 from benchsite.asgi import application
-from benchsite.bodylimit import ChunkedBodyWSGI, RequestBodyLimit, largest_body_bytes
+from benchsite.bodylimit import RequestBodyLimit, RequestBodyLimitWSGI, largest_body_bytes
 
 LIMIT = 1000
 
@@ -179,7 +179,7 @@ def wsgi_echo(environ, start_response):
 
 
 def test_wsgi_a_chunked_body_is_given_its_length():
-    app = ChunkedBodyWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
+    app = RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
 
     (status, headers), content, _ = wsgi_call(
         app, b"a" * 700 + b"b" * 300, HTTP_TRANSFER_ENCODING="chunked"
@@ -189,7 +189,7 @@ def test_wsgi_a_chunked_body_is_given_its_length():
 
 
 def test_wsgi_a_chunked_body_over_the_limit_is_a_413_and_not_read_to_the_end():
-    app = ChunkedBodyWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
+    app = RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
 
     (status, headers), content, consumed = wsgi_call(
         app, b"z" * 10_000_000, HTTP_TRANSFER_ENCODING="chunked"
@@ -200,9 +200,39 @@ def test_wsgi_a_chunked_body_over_the_limit_is_a_413_and_not_read_to_the_end():
     assert consumed < 200 * 1024
 
 
-def test_wsgi_a_body_with_a_length_is_left_alone():
-    app = ChunkedBodyWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
+def test_wsgi_a_body_with_a_length_within_the_limit_is_left_alone():
+    app = RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
 
-    (status, headers), content, _ = wsgi_call(app, b"q" * 5000, CONTENT_LENGTH="5000")
+    (status, headers), content, _ = wsgi_call(app, b"q" * 1000, CONTENT_LENGTH="1000")
 
-    assert (status, headers["X-Length"], len(content)) == ("200 OK", "5000", 5000)
+    assert (status, headers["X-Length"], len(content)) == ("200 OK", "1000", 1000)
+
+
+def test_the_served_wsgi_application_refuses_a_declared_length_over_the_limit_unread(settings):
+    """The default server (gunicorn's gthread): Django's CSRF check read the form of any POST,
+    and wrote its file parts to a temporary file, before answering an anonymous client 403."""
+    from benchsite.wsgi import application as wsgi_application
+
+    settings.MAX_UPLOAD_MB = 1
+    size = largest_body_bytes() + 1
+    head = (
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n"
+    )
+    body = head + b"x" * (size - len(head) - 9) + b"\r\n--B--\r\n"
+
+    (status, headers), content, read = wsgi_call(
+        wsgi_application,
+        body,
+        PATH_INFO="/admin/login/",
+        SERVER_NAME="testserver",
+        SERVER_PORT="80",
+        REMOTE_ADDR="10.0.0.9",
+        CONTENT_TYPE="multipart/form-data; boundary=B",
+        CONTENT_LENGTH=str(len(body)),
+        HTTP_COOKIE="csrftoken=" + "a" * 32,
+    )
+
+    assert status.startswith("413") and headers["Connection"] == "close"
+    assert "larger than this server accepts" in json.loads(content)["detail"]
+    assert read == 0
