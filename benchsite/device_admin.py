@@ -242,7 +242,8 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         device = self.get_object(request, admin.utils.unquote(object_id))
         extra_context = dict(extra_context or {})
         if device is not None:
-            extra_context["story"] = device_page_story(device, request.user)
+            whole = request.GET.get("all", "")  # ?all=disks: that table whole
+            extra_context["story"] = device_page_story(device, request.user, whole=whole)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -30,11 +30,11 @@ assert set(COUNTER_SERIES) == set(SMART_COUNTERS)  # noqa: S101 (one list of cou
 _SPAN_KEY = tuple(name for name in SMART_FIELDS if name not in ("temperature_c", "power_on_hours"))
 
 
-def smart_disk(history: list[dict], disk: str) -> dict:
+def smart_disk(history: list[dict], disk: str, *, charts: bool = True) -> dict:
     """What the device page shows of one disk's readings (oldest first): its table's rows,
     newest first (`spans`, at most SPANS_SHOWN, then `earlier`: the ones before summed up in
     one row, or None) and its charts (`chart`: temperature, `counters_chart`: the counters,
-    each "" when there is nothing to draw)."""
+    each "" when there is nothing to draw, or not `charts`)."""
     spans = smart_spans(history)
     earlier = None
     if len(spans) > SPANS_SHOWN:
@@ -44,8 +44,12 @@ def smart_disk(history: list[dict], disk: str) -> dict:
     return {
         "spans": spans[:SPANS_SHOWN],
         "earlier": earlier,
-        "chart": _chart(history, {"temperature_c": "temp. °C"}, f"Temperature of {disk} in °C"),
-        "counters_chart": _chart(history, COUNTER_SERIES, f"SMART counters of {disk}"),
+        "chart": _chart(history, {"temperature_c": "temp. °C"}, f"Temperature of {disk} in °C")
+        if charts
+        else "",
+        "counters_chart": _chart(history, COUNTER_SERIES, f"SMART counters of {disk}")
+        if charts
+        else "",
     }
 
 

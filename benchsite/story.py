@@ -29,6 +29,7 @@ from inventory.schema import CATEGORIES, CATEGORY_NAMES
 from .auth import may_view
 from .charts import Chart, Point, score_history_chart
 from .hardware_life import PERIODS_SHOWN, TIMELINE_LIMIT, hardware_life
+from .hardware_tables import SHOWN, WHOLE, hardware_tables, needs_look, smart_first
 from .smart_history import SPANS_SHOWN, smart_disk
 from .templatetags.humanize_scores import validity_reasons
 
@@ -155,12 +156,14 @@ def can_acknowledge(user) -> bool:
     return user.has_perm("insights.change_attentionitem")
 
 
-def device_page_story(device: Device, user) -> dict[str, Any]:
+def device_page_story(device: Device, user, *, whole: str = "") -> dict[str, Any]:
     """What the device page tells, each part to an account that may view what it comes from,
     as the API answers it: the runs (history, chart, latest run) with the benchmarks' view
     permission, the hardware with the snapshots', the open items with the attention items',
-    how it compares and its disks' SMART history with all of them (its insights)."""
+    how it compares and its disks' SMART history with all of them (its insights). Its hardware
+    tables each show their first rows, the one named by `whole` (hardware_tables.WHOLE) all."""
     story = device_story(device)
+    whole = whole if whole in WHOLE else ""
     # its life, heading the page: "Retired on …", "Under warranty until … (in 4 months)"
     dates = {name: getattr(device, name) for name in LIFECYCLE_FIELDS}
     story["lifecycle"] = lifecycle_sentences(**dates, today=lifecycle.today())
@@ -205,12 +208,19 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
     story["disks"] = [
         {**disk, "attention": by_disk.get(disk_key(disk), [])} for disk in story["disks"]
     ]
+    # a storage server's 60 disks, a Proxmox node's tap interfaces: the rows that matter first,
+    # the first SHOWN of each table, the rest a click away
+    hot_c = insights_selectors.thresholds().disk_hot_c
+    story["tables"] = hardware_tables(
+        story["disks"], story["partitions"], story["interfaces"], hot_c=hot_c, whole=whole
+    )
     # its past: a disk that failed and was replaced, a regression that passed
     # and those its retirement closed, said as such: not over, only no longer watched
     closed = insights_selectors.closed_counts(device.pk) if attention else (0, 0)
     story["closed_items"], story["retirement_closed"] = closed
     story["can_acknowledge"] = can_acknowledge(user)
     story.update(insights={}, smart_disks=[], smart_unread=[], insight_sentences=[])
+    story.update(smart_more=0, smart_read=0, smart_unread_more=0, whole=whole, shown=SHOWN)
     story["smart_rows"] = SPANS_SHOWN
     if runs and hardware and attention:
         # every snapshot's readings (their compact column): a disk dying over two years had
@@ -222,16 +232,30 @@ def device_page_story(device: Device, user) -> dict[str, Any]:
             (r["captured_at"] for disk in story["insights"]["disks"] for r in disk["history"]),
             default=None,
         )
-        for disk in story["insights"]["disks"]:
+        read = []
+        # each disk's table keeps its anchor (#smart-2) wherever its rank puts it
+        disks = [{**d, "position": n} for n, d in enumerate(story["insights"]["disks"], 1)]
+        for disk in smart_first(disks, by_disk, hot_c, newest):
             readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
             if any(value is not None for value in readings):
-                # not in the newest snapshot that read the disks: removed, or replaced
-                last_read = disk["history"][-1]["captured_at"]
-                gone = last_read if last_read != newest else None
-                shown = smart_disk(disk["history"], disk["name"] or disk["serial"] or "the disk")
-                story["smart_disks"].append({**disk, **shown, "gone_since": gone})
+                read.append(disk)
             else:
                 story["smart_unread"].append(disk["name"] or disk["serial"] or "a disk")
+        story["smart_more"] = len(read) - len(shown := read if whole == "smart" else read[:SHOWN])
+        story["smart_read"] = len(read)
+        # ranked, the first left out tells whether any left out needs a look
+        story["smart_more_sound"] = story["smart_more"] and not needs_look(read[len(shown)], hot_c)
+        for index, disk in enumerate(shown):
+            # not in the newest snapshot that read the disks: removed, or replaced
+            last_read = disk["history"][-1]["captured_at"]
+            gone = last_read if last_read != newest else None
+            # charts for the first disks, and past them for those with something to show
+            charts = index < SHOWN or needs_look(disk, hot_c)
+            name = disk["name"] or disk["serial"] or "the disk"
+            drawn = smart_disk(disk["history"], name, charts=charts)
+            story["smart_disks"].append({**disk, **drawn, "gone_since": gone})
+        story["smart_unread_more"] = max(0, len(story["smart_unread"]) - SHOWN)
+        story["smart_unread"] = story["smart_unread"][:SHOWN]
         story["insight_sentences"] = insight_sentences(story["insights"])
     return story
 

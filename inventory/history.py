@@ -33,6 +33,17 @@ def _disk_entries(snapshot: HardwareSnapshot) -> list[tuple[str, str, str]]:
     return sorted(entries)
 
 
+def _disk_identities(snapshot: HardwareSnapshot) -> list[tuple]:
+    """What _disk_entries reads of each disk, as sent: two snapshots alike here have the same
+    entries."""
+    devices = (snapshot.storage or {}).get("devices") or []
+    return [
+        (d.get("vendor"), d.get("model"), d.get("capacity_gb"), d.get("serial"), d.get("name"))
+        for d in devices
+        if isinstance(d, dict)
+    ]
+
+
 def _disks(snapshot: HardwareSnapshot) -> list[str]:
     """The disks as the compare page lists them: what each is, with its serial when read."""
     return [
@@ -47,6 +58,10 @@ def _disk_changes(old: HardwareSnapshot, new: HardwareSnapshot) -> list[str]:
     one gone while another model came under its device name (a dying disk swapped for a
     bigger one). A snapshot that lists no disk did not read them (bench.sh without lsblk sent
     none, and every disk read as removed), as the attention rules take it."""
+    if _disk_identities(old) == _disk_identities(new):
+        # the same disks listed the same way, the usual next run: a storage server's 4,096
+        # were sorted and matched at each pair of snapshots the device page compares
+        return []
     before, after = _disk_entries(old), _disk_entries(new)
     if not before or not after:
         return []

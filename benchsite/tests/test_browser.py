@@ -178,7 +178,9 @@ def test_the_device_page_tells_what_needs_attention(page):
     page.click("#ranking >> text=slow-box")
     page.wait_for_selector("#attention-items")
     assert "reports SMART FAILED" in page.locator("#attention-items").inner_text()
-    assert "FAILED" in page.locator("#smart-1, #smart-2").all_inner_texts()[-1]
+    # the failing disk's SMART history first, under its own anchor (the second disk sent)
+    assert "FAILED" in page.locator(".bt-smart").first.inner_text()
+    assert "FAILED" in page.locator("#smart-2").inner_text()
     # a disk's attention badges wrap in its SMART cell: the page does not scroll sideways
     assert page.locator("#disks .bt-badge").count() >= 3
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400

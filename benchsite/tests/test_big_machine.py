@@ -1,0 +1,169 @@
+"""A machine with hundreds of disks, partitions and virtual interfaces: its device page shows
+the disks that matter first and the first rows of each table, the rest a click away."""
+
+import copy
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from benchsite.hardware_tables import SHOWN, hardware_tables
+from inventory.models import Device
+
+pytestmark = pytest.mark.django_db
+
+VIRTUAL = ("tap{n}i0", "veth{n}i1", "fwbr{n}i0", "fwpr{n}p0", "vmbr{n}")
+
+
+def big(example: dict, disks: int, *, failing: bool, days_ago: int) -> dict:
+    """The example machine with `disks` disks (two partitions each; disk 0 runs hot, the one
+    two thirds down fails when `failing`, the last holds /) and as many interfaces, two of
+    them ports, the rest a Proxmox node's tap, veth, fwbr, fwpr and vmbr."""
+    doc = copy.deepcopy(example)
+    doc["device_identifier"] = f"jbod-{disks}"
+    doc["submission_id"] = str(uuid.uuid4())
+    doc["hardware"]["system"].update(machine_id=f"{disks:032x}", system_serial=f"JB{disks}")
+    devices, partitions = [], []
+    for i in range(disks):
+        devices.append(
+            {
+                "name": f"/dev/sd{i}",
+                "model": "HUH721212AL5200",
+                "serial": f"HG{i:05d}",
+                "smart_health": "PASSED",
+                "temperature_c": 61 if i == 0 else 33,
+                "reallocated_sectors": 0,
+            }
+        )
+        partitions += [
+            {"name": f"/dev/sd{i}{p}", "mount_point": f"/srv/{i}/{p}", "fs_type": "zfs_member"}
+            for p in (1, 2)
+        ]
+    dying = devices[disks * 2 // 3]
+    if failing:
+        dying.update(smart_health="FAILED", reallocated_sectors=24)
+    devices[-1]["name"] = "/dev/nvme0n1"
+    partitions[-2].update(name="/dev/nvme0n1p1", mount_point="/", fs_type="ext4")
+    nics = [{"name": f"eno{n}", "type": "ethernet", "mac": f"3c:52:82:0a:1b:0{n}"} for n in (1, 2)]
+    nics += [
+        {"name": VIRTUAL[n % 5].format(n=100 + n // 5), "type": "virtual"} for n in range(disks - 2)
+    ]
+    doc["hardware"]["storage"] = {"devices": devices, "partitions": partitions}
+    doc["hardware"]["network"] = {"interfaces": nics}
+    at = datetime.now(UTC) - timedelta(days=days_ago)
+    doc["results"]["conditions"] = {"started_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return doc
+
+
+@pytest.fixture
+def machine(submit, example):
+    """machine(disks) → the device, run twice: its disks sound, then one of them failing."""
+
+    def make(disks: int) -> Device:
+        for days_ago, failing in ((7, False), (0, True)):
+            response = submit(big(example, disks, failing=failing, days_ago=days_ago))
+            assert response.status_code == 201, response.content
+        return Device.objects.get(hostname=f"jbod-{disks}")
+
+    return make
+
+
+def table(html: str, id_: str) -> list[str]:
+    body = html.split(f'id="{id_}"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr>.*?</tr>", body.split("<tbody>", 1)[1], re.S)
+
+
+def more(html: str, id_: str) -> str:
+    return re.sub(r"\s+", " ", html.split(f'id="{id_}-more"', 1)[1].split("</p>", 1)[0])
+
+
+def test_a_500_disk_machine_shows_the_failing_disk_first_and_the_first_rows(admin_client, machine):
+    device = machine(500)
+    html = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+
+    disks = table(html, "disks")
+    # the failing disk, the hot one, the system disk, then the others as sent
+    assert len(disks) == SHOWN
+    assert "HG00333" in disks[0] and "FAILED" in disks[0] and "SMART failing" in disks[0]
+    assert "HG00000" in disks[1] and "61 °C" in disks[1]
+    assert "/dev/nvme0n1" in disks[2]
+    assert "HG00001" in disks[3]
+    assert 'and 488 more disks: <a href="?all=disks#disks">all 500 disks</a>' in more(html, "disks")
+    partitions = table(html, "partitions")
+    assert len(partitions) == SHOWN and "/dev/nvme0n1p1" in partitions[0]
+    assert 'and 988 more partitions: <a href="?all=partitions#partitions">' in more(
+        html, "partitions"
+    )
+    # its two ports listed, its 498 virtual interfaces said in one line
+    nics = table(html, "interfaces")
+    assert [re.search(r"<td>(\w+)</td>", row)[1] for row in nics] == ["eno1", "eno2"]
+    virtual = html.split('id="interfaces-virtual"', 1)[1].split("</p>", 1)[0]
+    assert "498 virtual interfaces (tap, veth, fwbr, fwpr, vmbr) not listed" in virtual
+    assert 'href="?all=interfaces#interfaces"' in virtual
+    # the SMART history: the failing disk first, the first SHOWN disks, the rest a link away
+    smart = html.split('id="smart-history"', 1)[1]
+    captions = re.findall(r'class="bt-table bt-smart"[^>]*>\s*<caption>(.*?)</caption>', smart)
+    assert len(captions) == SHOWN and "HG00333" in captions[0] and "HG00000" in captions[1]
+    assert "… and 488 more disks read by SMART" in more(html, "smart")
+    assert 'href="?all=smart#smart-history"' in more(html, "smart")
+
+
+def test_each_table_of_a_500_disk_machine_is_a_click_away_whole(admin_client, machine):
+    device = machine(500)
+    url = f"/admin/inventory/device/{device.pk}/change/"
+
+    html = admin_client.get(f"{url}?all=disks").content.decode()
+    disks = table(html, "disks")
+    assert len(disks) == 500 and "HG00333" in disks[0] and "HG00499" in html
+    assert "All 500 disks" in more(html, "disks") and 'href="?#disks"' in more(html, "disks")
+    assert len(table(html, "partitions")) == SHOWN  # the others stay short
+
+    html = admin_client.get(f"{url}?all=interfaces").content.decode()
+    assert len(table(html, "interfaces")) == 500 and 'id="interfaces-virtual"' not in html
+    html = admin_client.get(f"{url}?all=partitions").content.decode()
+    assert len(table(html, "partitions")) == 1000
+
+    html = admin_client.get(f"{url}?all=smart").content.decode()
+    smart = html.split('id="smart-history"', 1)[1]
+    assert smart.count('class="bt-table bt-smart"') == 500
+    # charts for the first disks and, past them, for none of the sound ones
+    assert len(re.findall(r'id="smart-\d+-temperature"', smart)) == SHOWN
+
+
+def test_a_500_disk_machines_page_costs_the_queries_and_rows_of_an_8_disk_ones(
+    admin_client, machine
+):
+    pages = {}
+    for disks in (8, 500):
+        device = machine(disks)
+        with CaptureQueriesContext(connection) as queries:
+            html = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content
+        pages[disks] = (len(queries), len(table(html.decode(), "disks")))
+
+    assert pages[500][0] == pages[8][0]
+    assert pages[8][1] == 8 and pages[500][1] == SHOWN
+
+
+def test_a_bridge_with_an_address_is_listed_and_the_system_disk_is_the_one_holding_root():
+    nics = [
+        {"name": "vmbr0", "type": "bridge", "ip": "10.0.0.5"},
+        {"name": "vmbr1", "type": "bridge"},
+        {"name": "tap101i0", "type": "ethernet"},
+    ]
+    disks = [{"name": "/dev/sd1"}, {"name": "/dev/sd11"}, {"name": "/dev/sd2"}]
+    partitions = [{"name": "/dev/sd2p1", "mount_point": "/srv"}]
+    partitions.append({"name": "/dev/sd111", "mount_point": "/"})
+
+    tables = hardware_tables(disks, partitions, nics, hot_c=60, whole="")
+
+    assert [nic["name"] for nic in tables["interfaces"]["rows"]] == ["vmbr0"]
+    assert tables["interfaces"]["virtual"] == "2 virtual interfaces (vmbr, tap)"
+    assert [disk["name"] for disk in tables["disks"]["rows"]] == [
+        "/dev/sd11",
+        "/dev/sd1",
+        "/dev/sd2",
+    ]
+    assert tables["partitions"]["rows"][0]["mount_point"] == "/"
