@@ -243,8 +243,12 @@ def device_page_story(device: Device, user, *, whole: str = "") -> dict[str, Any
                 story["smart_unread"].append(disk["name"] or disk["serial"] or "a disk")
         story["smart_more"] = len(read) - len(shown := read if whole == "smart" else read[:SHOWN])
         story["smart_read"] = len(read)
-        # ranked, the first left out tells whether any left out needs a look
-        story["smart_more_sound"] = story["smart_more"] and not needs_look(read[len(shown)], hot_c)
+        # "none of them failing" of the disks left out: each looked at (ranked, the machine's
+        # own come before removed ones, and a failing disk replaced since comes after them)
+        left_out = read[len(shown) :]
+        story["smart_more_sound"] = bool(left_out) and not any(
+            needs_look(disk, hot_c) for disk in left_out
+        )
         for index, disk in enumerate(shown):
             # not in the newest snapshot that read the disks: removed, or replaced
             last_read = disk["history"][-1]["captured_at"]

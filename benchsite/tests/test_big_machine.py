@@ -111,6 +111,27 @@ def test_a_500_disk_machine_shows_the_failing_disk_first_and_the_first_rows(admi
     assert 'href="?all=smart#smart-history"' in more(html, "smart")
 
 
+def test_a_failing_disk_replaced_since_is_not_said_sound_among_those_left_out(
+    admin_client, submit, example
+):
+    """Removed disks come after the machine's own in the SMART history: one that failed before
+    it was replaced is among those left out, which are then not said to be sound."""
+    before = big(example, 20, failing=False, days_ago=7)
+    before["hardware"]["storage"]["devices"].append(
+        {"name": "/dev/sdz", "model": "HUH721212AL5200", "serial": "HGGONE"}
+        | {"smart_health": "FAILED", "temperature_c": 33, "reallocated_sectors": 900}
+    )
+    for doc in (before, big(example, 20, failing=False, days_ago=0)):
+        assert submit(doc).status_code == 201
+    device = Device.objects.get(hostname="jbod-20")
+
+    html = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+
+    said = more(html, "smart")
+    assert "… and 9 more disks read by SMART" in said
+    assert "none of them failing" not in said
+
+
 def test_each_table_of_a_500_disk_machine_is_a_click_away_whole(admin_client, machine):
     device = machine(500)
     url = f"/admin/inventory/device/{device.pk}/change/"
