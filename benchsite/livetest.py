@@ -172,6 +172,30 @@ def _database(workdir: Path, shared: str | None, env: dict, migrated: bool) -> I
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def server_environment(workdir: Path, *, port: int, workers: int = 2) -> dict[str, str]:
+    """The environment of a server started here, this process's own with its secrets, its port
+    and workers, and its uploads, backups, static files and cache in `workdir` (DATABASE_URL
+    is the caller's)."""
+    return {
+        **os.environ,
+        "ENV_FILE": str(workdir / "none.env"),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "API_TOKEN": secrets.token_urlsafe(24),
+        "DEBUG": "false",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "UPLOAD_DIR": str(workdir / "uploads"),
+        "BACKUP_DIR": str(workdir / "backups"),
+        "STATIC_MANIFEST": "false",
+        "WHITENOISE_USE_FINDERS": "true",
+        "STATIC_ROOT": str(workdir / "static"),
+        "GUNICORN_ACCESS_LOG": "",
+        # its own failed-auth budgets: servers of one test session never share addresses' state
+        "CACHE_URL": f"filecache://{workdir / 'cache'}",
+    }
+
+
 @contextlib.contextmanager
 def live_server(
     workdir: Path,
@@ -186,25 +210,9 @@ def live_server(
     (another ASGI/WSGI application, e.g. perf/raw_asgi.py, on the same migrated database) are
     for the perf scripts. `database_url`: a database another live server started here owns (one
     database, several servers); a new one is migrated unless MIGRATE_ON_START is false."""
-    token = secrets.token_urlsafe(24)
     port = free_port()
     base = {
-        **os.environ,
-        "ENV_FILE": str(workdir / "none.env"),
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "API_TOKEN": token,
-        "DEBUG": "false",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "UPLOAD_DIR": str(workdir / "uploads"),
-        "BACKUP_DIR": str(workdir / "backups"),
-        "STATIC_MANIFEST": "false",
-        "WHITENOISE_USE_FINDERS": "true",
-        "STATIC_ROOT": str(workdir / "static"),
-        "GUNICORN_ACCESS_LOG": "",
-        # its own failed-auth budgets: servers of one test session never share addresses' state
-        "CACHE_URL": f"filecache://{workdir / 'cache'}",
+        **server_environment(workdir, port=port, workers=workers),
         **({"GUNICORN_WORKER_CLASS": worker_class} if worker_class else {}),
         **(extra_env or {}),
     }

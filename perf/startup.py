@@ -23,7 +23,6 @@ script prints the median over `--runs` of:
 
 import argparse
 import json
-import os
 import resource
 import secrets
 import shutil
@@ -38,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchsite.livetest import free_port, stop
+from benchsite.livetest import free_port, server_environment, stop
 from perf.common import Client, example_document, process_tree_cpu, submission
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,30 +55,14 @@ print(time.process_time() - start, len(sys.modules), *[m for m in {WATCHED!r} if
 
 def environment(workdir: Path, *, port: int = 8007, workers: int = 2) -> dict:
     """The server's environment as benchsite.livetest gives it, on the SQLite file in workdir."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "CACHE_URL", "NOTIFY_URLS", "PYTHONDONTWRITEBYTECODE")
-    }
-    return {
-        **env,
-        "DJANGO_SETTINGS_MODULE": "benchsite.settings",
-        "ENV_FILE": str(workdir / "none.env"),
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "API_TOKEN": secrets.token_urlsafe(24),
-        "DEBUG": "false",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "UPLOAD_DIR": str(workdir / "uploads"),
-        "BACKUP_DIR": str(workdir / "backups"),
-        "STATIC_MANIFEST": "false",
-        "WHITENOISE_USE_FINDERS": "true",
-        "STATIC_ROOT": str(workdir / "static"),
-        "GUNICORN_ACCESS_LOG": "",
-        "CACHE_URL": f"filecache://{workdir / 'cache'}",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-    }
+    env = server_environment(workdir, port=port, workers=workers)
+    for name in ("NOTIFY_URLS", "PYTHONDONTWRITEBYTECODE"):
+        env.pop(name, None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="benchsite.settings",
+        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
+    )
+    return env
 
 
 def wall_and_cpu(args: list[str], env: dict) -> tuple[float, float]:
