@@ -1,6 +1,6 @@
 """Fleet tools in a real browser (Chromium + Playwright against gunicorn): the device list at
 1400 px with the navigation sidebar open, Compare selected at 2 and 10 machines, Import CSV,
-the machines not heard from.
+the machines not heard from, and axe-core's accessibility rules on the main pages.
 
 A fleet of its own (ten machines), so test_browser.py's three-machine ranking stays as it is.
 Screenshots go to .screenshots/ (SCREENSHOT_DIR) for a person to look at.
@@ -573,3 +573,101 @@ def test_the_machines_not_heard_from_head_the_dashboard_and_lead_to_their_pages(
     assert sorted(listed) == ["backup-01", "old-nuc"]
     chosen = page.locator("#changelist-filter li.selected", has_text="quiet: over 14 days")
     assert chosen.count() == 1
+
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],  # the passes' details cost as much again
+}
+# each aria-describedby, -labelledby, -controls and -details names an element of the page; Django's
+# tabular inlines (a document's file, "id_documents-0-file_helptext", its empty row's
+# "__prefix__") point at a help text they never write, which is Django's own
+DANGLING = """() => [...document.querySelectorAll(
+        '[aria-describedby], [aria-labelledby], [aria-controls], [aria-details]')]
+    .flatMap(e => ['aria-describedby', 'aria-labelledby', 'aria-controls', 'aria-details']
+        .flatMap(name => (e.getAttribute(name) || '').split(/\\s+/).filter(Boolean)))
+    .filter(id => !document.getElementById(id) && !/^id_[a-z_]+-(\\d+|__prefix__)-/.test(id))"""
+
+
+def test_the_main_pages_pass_axe_for_keyboard_and_screen_reader_users(
+    browser,  # noqa: F811
+    server,
+    example_document,
+    tmp_path,
+):
+    """axe-core's WCAG 2.1 A and AA rules in the real Chromium, on the dashboard, the device
+    list (searched, on a phone: its "(10 total)" link was told from the grey words around it
+    by a 1.18:1 colour alone), a device page with charts, SMART history and attention items,
+    both compare pages, an import's preview (its file field described by a help text it did
+    not write), a bulk edit and a history, in the light and the dark theme: no serious or
+    critical violation. A chart's box describes it by its "Chart data", under it."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    # media's third run: a disk failing, hot and reallocating (attention items, SMART history
+    # and its charts), its RAM doubled (a hardware change on the score chart)
+    document = copy.deepcopy(example_document)
+    document.update(device_identifier="media", submission_id=str(uuid.uuid4()))
+    document["hardware"].update(system={}, ram={**document["hardware"]["ram"], "total_mb": 32768})
+    document["hardware"]["storage"]["devices"][1].update(
+        smart_health="FAILED", temperature_c=61, reallocated_sectors=24
+    )
+    device = server.submit(document)[1]["device_id"]
+    spreadsheet = tmp_path / "owners.csv"
+    spreadsheet.write_text("hostname,owner\nkiosk,front desk\nlab-printer,ops\n")
+    found, dangling = {}, {}
+
+    def audit(page, name):
+        results = axe.run(page, options=AXE_OPTIONS)
+        found[name] = [
+            f"{rule['id']} ({rule['impact']}): {[node['target'] for node in rule['nodes']][:3]}"
+            for rule in results.response["violations"]
+            if rule["impact"] in ("serious", "critical")
+        ]
+        dangling[name] = page.evaluate(DANGLING)
+
+    with logged_in(browser, server, width=1400, height=900) as page:
+        audit(page, "dashboard")
+        ids = dict(
+            page.locator("#ranking tbody tr").evaluate_all(
+                "rows => rows.map(row => [row.dataset.hostname,"
+                " row.querySelector('a').pathname.split('/')[4]])"
+            )
+        )
+        page.emulate_media(color_scheme="dark")  # the charts' lines and legends on #121212
+        page.goto(f"{server.url}/admin/inventory/device/{device}/change/")
+        assert page.locator("#attention-items li").count() >= 1
+        assert page.locator(".bt-smart").count() >= 1
+        audit(page, "device page, dark")
+        charts = page.eval_on_selector_all(
+            ".bt-chart-wrap",
+            """boxes => boxes.map(box => [box.querySelector('svg').getAttribute('role'),
+                (document.getElementById(box.getAttribute('aria-describedby')) || {})
+                    .textContent])""",
+        )
+        page.emulate_media(color_scheme="light")
+        page.goto(f"{server.url}/admin/inventory/device/{device}/compare/")
+        audit(page, "two snapshots compared")
+        # a machine no test changes: its history says there is none yet, and why
+        page.goto(f"{server.url}/admin/inventory/device/{ids['gpu-box']}/history/")
+        assert page.locator("#no-history").count() == 1
+        audit(page, "history")
+        page.goto(f"{server.url}/admin/inventory/device/compare/?devices={device},{ids['gpu-box']}")
+        audit(page, "machines compared")
+        page.goto(f"{server.url}/admin/inventory/device/import/")
+        page.set_input_files("input[type=file]", str(spreadsheet))
+        page.click("#import-upload input[type=submit]")
+        page.wait_for_selector("#import-preview")
+        audit(page, "import preview")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{server.url}/admin/inventory/device/?q=intel&last_run=quiet")
+        audit(page, "device list searched, phone")
+        page.locator("#result_list tbody input.action-select").nth(0).check()
+        page.select_option("select[name=action]", "add_tags")
+        page.click("button[name=index]")
+        page.wait_for_selector("#bulk-edit")
+        audit(page, "bulk edit, phone")
+    assert {name: rules for name, rules in found.items() if rules} == {}
+    assert {name: ids for name, ids in dangling.items() if ids} == {}
+    # each chart a picture named by what it shows, described by its "Chart data" under it
+    assert len(charts) >= 2  # the scores', a disk's temperature
+    for role, description in charts:
+        assert role == "img" and (description or "").startswith("Chart data: "), charts
