@@ -191,6 +191,22 @@ def test_output_file_holds_the_same_export(fleet, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["devices.csv"]  # no temporary file left
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o000], ids=["umask 022", "umask 000"])
+def test_output_file_is_readable_by_its_account_only(fleet, tmp_path, umask):
+    """--output wrote the whole inventory (serials, owners, locations) readable by every
+    account (0644), whatever the umask; a file it replaces is replaced whole, so its mode goes
+    too."""
+    target = tmp_path / "devices.json"
+    target.write_text("old")
+    target.chmod(0o666)
+    before = os.umask(umask)
+    try:
+        call_command("export", format="json", output=target, stdout=io.StringIO())
+    finally:
+        os.umask(before)
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+
+
 def test_unwritable_output_is_a_command_error_and_leaves_nothing(fleet, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")

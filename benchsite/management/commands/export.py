@@ -66,9 +66,9 @@ class Command(BaseCommand):
             self.stderr.write(f"Exported {rows_named(stream.rows, what)}.", style_func=lambda s: s)
             return
         try:
-            with atomic_file(
-                output, mode="w", permissions=0o644, encoding="utf-8", newline=""
-            ) as handle:
+            # the whole inventory (serials, owners, locations): this account's alone, whatever
+            # the umask (atomic_file's 0600), as the backups are
+            with atomic_file(output, mode="w", encoding="utf-8", newline="") as handle:
                 for chunk in stream:
                     handle.write(chunk)
         except OSError as exc:
