@@ -21,13 +21,24 @@ from benchsite.records_admin import LinksItMayOpen, NamedRowsFormSet
 
 from . import services, storage
 from .models import Document
+from .viewing import viewable
 
 logger = logging.getLogger(__name__)
 
 
 def download_link(document: Document) -> str:
+    """The document's download under its name and, for a PDF or an image, a "View" that shows
+    it in the browser's tab (documents.http.VIEWABLE): the same endpoint and checks."""
     url = reverse("document-download", kwargs={"pk": document.pk})
-    return format_html('<a href="{}">{}</a>', url, document.original_filename)
+    link = format_html('<a href="{}">{}</a>', url, document.original_filename)
+    if not viewable(document):
+        return link
+    return format_html(
+        '{} <a href="{}?inline=1" aria-label="View {}">View</a>',
+        link,
+        url,
+        document.original_filename,
+    )
 
 
 class StoredFileWidget(forms.Widget):

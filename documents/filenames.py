@@ -44,12 +44,15 @@ def download_filename(name: str, *, extension: str, extensions: frozenset[str]) 
     return f"{name}.{extension}"
 
 
-def content_disposition(filename: str) -> str:
-    """`attachment` with the filename per RFC 6266: a quoted ASCII `filename`, plus
-    `filename*=UTF-8''…` (RFC 5987) with the exact name when it is not plain ASCII, or holds a
-    `%` (browsers percent-decode a plain `filename`: `%41.txt` was saved as `A.txt`)."""
+def content_disposition(filename: str, *, disposition: str = "attachment") -> str:
+    """`attachment` (or `inline`) with the filename per RFC 6266: a quoted ASCII `filename`,
+    plus `filename*=UTF-8''…` (RFC 5987) with the exact name when it is not plain ASCII, or holds
+    a `%` (browsers percent-decode a plain `filename`: `%41.txt` was saved as `A.txt`). A file
+    shown inline is saved from the tab under that name."""
+    if disposition not in ("attachment", "inline"):
+        raise ValueError(f"disposition: attachment or inline, not {disposition!r}")
     ascii_name = _ascii_fallback(filename)
-    header = f'attachment; filename="{ascii_name}"'
+    header = f'{disposition}; filename="{ascii_name}"'
     if ascii_name != filename or "%" in filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"
     return header

@@ -10,6 +10,7 @@ from rest_framework.exceptions import APIException
 from . import storage
 from .filenames import content_disposition, download_filename
 from .models import Document
+from .viewing import ATTACHMENT_POLICY, INLINE_POLICY, VIEWABLE
 
 # A multipart body is the file plus its envelope (boundaries, part headers, doc_type, title).
 # A declared Content-Length beyond the limit plus this is refused before anything is read.
@@ -69,9 +70,11 @@ class StoredFileDamaged(Exception):
     """The stored copy's size is not the document's: it was cut short or replaced."""
 
 
-def document_response(request, document: Document) -> FileResponse:
+def document_response(request, document: Document, *, inline: bool = False) -> FileResponse:
     """The stored file, streamed as an attachment under the original filename, announced as
-    its sniffed type and never to be rendered or sniffed by the browser.
+    its sniffed type and never to be rendered or sniffed by the browser. `inline`: a PDF or an
+    image (VIEWABLE) to be shown in the tab, sandboxed (INLINE_POLICY); any other kind is an
+    attachment all the same.
 
     Raises FileNotFoundError when the stored file is missing, StoredFileDamaged when its size
     is not the one uploaded: a copy cut short would download as a whole file, shorter.
@@ -96,12 +99,14 @@ def document_response(request, document: Document) -> FileResponse:
     filename = download_filename(
         document.original_filename, extension=kind.extension, extensions=kind.extensions
     )
-    response["Content-Disposition"] = content_disposition(filename)
+    inline = inline and kind in VIEWABLE
+    response["Content-Disposition"] = content_disposition(
+        filename, disposition="inline" if inline else "attachment"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     # a person's invoice, fetched with a token or a session: kept by no shared cache on the way
     response["Cache-Control"] = "private, no-cache"
-    # Should the file be opened in a tab anyway: no script, no plugin, no same-origin access.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = INLINE_POLICY if inline else ATTACHMENT_POLICY
     if isinstance(getattr(request, "_request", request), ASGIRequest):
         # Under ASGI Django would read a synchronous iterator whole into memory before sending
         # it: hand it an asynchronous one that reads block by block in a worker thread.

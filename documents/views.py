@@ -3,13 +3,14 @@ import logging
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 
 from benchsite.lookup import object_or_404
+from benchsite.pagination import query_once
 from benchsite.parsers import MultiPartParser
 from inventory import changelog
 from inventory.models import Device
@@ -28,6 +29,17 @@ from .serializers import DocumentSerializer, DocumentUploadSerializer
 logger = logging.getLogger(__name__)
 
 MSG_FILE_MISSING = "The stored file of this document is missing."
+MSG_INLINE = "Expected 1 or 0 (true or false)."
+INLINE_VALUES = {"1": True, "true": True, "0": False, "false": False}
+
+
+def inline_asked(request) -> bool:
+    """`?inline=1` (or true): the download to be shown in the browser's tab; 400 naming it for
+    a value that is neither yes nor no."""
+    said = query_once(request, "inline", "0")
+    if said.lower() not in INLINE_VALUES:
+        raise serializers.ValidationError({"inline": [MSG_INLINE]})
+    return INLINE_VALUES[said.lower()]
 
 
 class StorageUnavailable(APIException):
@@ -185,18 +197,30 @@ class DocumentViewSet(
 
     @extend_schema(
         summary="Download a document",
+        parameters=[
+            OpenApiParameter(
+                "inline",
+                OpenApiTypes.STR,
+                enum=sorted(INLINE_VALUES),
+                description="1 (or true): a PDF or an image is sent to be shown in the "
+                "browser's tab (Content-Disposition: inline, sandboxed); any other kind is an "
+                "attachment all the same. Beyond the contract.",
+            )
+        ],
         responses={
             # each content type a document can have (its sniffed type; text as UTF-8)
             **{
                 (200, kind.mime_type + ("; charset=utf-8" if kind is storage.TEXT else "")): (
                     OpenApiResponse(
                         OpenApiTypes.BINARY,
-                        description="The file, byte for byte, as an attachment under its "
-                        "original filename; Content-Type is the sniffed type.",
+                        description="The file, byte for byte, as an attachment (inline when "
+                        "asked, for a PDF or an image) under its original filename; "
+                        "Content-Type is the sniffed type.",
                     )
                 )
                 for kind in storage.KINDS
             },
+            400: OpenApiResponse(description="`inline` is neither 1 nor 0 (true, false)."),
             **UNAUTHORIZED,
             **NOT_FOUND,
             500: OpenApiResponse(
@@ -208,8 +232,9 @@ class DocumentViewSet(
     @action(detail=True, methods=("get",))
     def download(self, request, pk=None):
         document = self.get_object()
+        inline = inline_asked(request)
         try:
-            return document_response(request, document)
+            return document_response(request, document, inline=inline)
         except FileNotFoundError:
             logger.error(
                 "document %s: stored file %s is missing", document.pk, document.stored_name
