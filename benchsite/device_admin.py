@@ -45,6 +45,7 @@ from .compare import COMPARED_MODELS
 from .compare_admin import compare_selected, compare_view, snapshots_compare_view
 from .device_attention import AttentionFilter, hostname_marked, with_attention
 from .device_form_errors import form_errors
+from .hardware_tables import table_links
 from .import_admin import import_view
 from .paginator import KeysFirstPaginator
 from .records_admin import cpu_model_cell, score_text
@@ -244,6 +245,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         if device is not None:
             whole = request.GET.get("all", "")  # ?all=disks: that table whole
             extra_context["story"] = device_page_story(device, request.user, whole=whole)
+            extra_context["table_links"] = table_links(request.GET)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

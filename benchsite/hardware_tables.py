@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from inventory.columns import SMART_COUNTERS, disk_failing, disk_temperature, smart_count
 
@@ -16,6 +17,10 @@ from inventory.columns import SMART_COUNTERS, disk_failing, disk_temperature, sm
 SHOWN = 12
 # the tables a page may show whole (?all=disks), each by its id on the page
 WHOLE = ("disks", "partitions", "interfaces", "smart")
+
+# the admin's own parameters of a change page (django.contrib.admin's names), which a link to
+# the same page keeps: the list's filters that Save and "Back to list" return to, a popup's
+PRESERVED = ("_changelist_filters", "_popup", "_to_field")
 
 # an interface a hypervisor or a container runtime makes, as bench.sh leaves them out of what it
 # sends (its virtual_name); an older client, or another, sent them: a Proxmox node with 40 VMs
@@ -109,6 +114,16 @@ def bounded(rows: list, table: str, whole: str) -> dict[str, Any]:
         "total_said": f"{len(rows):,}",
         "more_said": f"{len(rows) - len(shown):,}",
     }
+
+
+def table_links(query) -> dict[str, str]:
+    """The device page's links to each WHOLE table (`?all=disks`) and back to the first rows
+    (`first`), as query strings that keep the PRESERVED parameters of `query` (a QueryDict),
+    encoded: "?all=disks&_changelist_filters=location%3Dlab". They were plain `?all=disks`,
+    and the page, saved, went back to the device list unfiltered."""
+    kept = [(name, value) for name in PRESERVED for value in query.getlist(name)]
+    links = {table: "?" + urlencode([("all", table), *kept]) for table in WHOLE}
+    return {**links, "first": "?" + urlencode(kept)}
 
 
 def hardware_tables(

@@ -5,6 +5,7 @@ import copy
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -152,6 +153,37 @@ def test_each_table_of_a_500_disk_machine_is_a_click_away_whole(admin_client, ma
     assert smart.count('class="bt-table bt-smart"') == 500
     # charts for the first disks and, past them, for none of the sound ones
     assert len(re.findall(r'id="smart-\d+-temperature"', smart)) == SHOWN
+
+
+def test_the_links_to_a_table_whole_and_back_keep_the_device_lists_filters(admin_client, machine):
+    """A device opened from a filtered list (?_changelist_filters=…, which Save and the
+    breadcrumb's link to the list go back to) lost it by "all 20 disks": the list came back
+    unfiltered. A popup's ?_popup=1 is kept too; what else the address held is not."""
+    device = machine(20)
+    url = f"/admin/inventory/device/{device.pk}/change/"
+    filters = urlencode({"_changelist_filters": "location=lab a&q=jbod"})
+    kept = "_changelist_filters=location%3Dlab+a%26q%3Djbod"
+    assert filters == kept
+
+    html = admin_client.get(f"{url}?{filters}&utm=x").content.decode()
+
+    assert f'<a href="?all=disks&amp;{kept}#disks">all 20 disks</a>' in more(html, "disks")
+    assert f'<a href="?all=partitions&amp;{kept}#partitions">' in more(html, "partitions")
+    assert f'<a href="?all=smart&amp;{kept}#smart-history">' in more(html, "smart")
+    virtual = html.split('id="interfaces-virtual"', 1)[1].split("</p>", 1)[0]
+    assert f'<a href="?all=interfaces&amp;{kept}#interfaces">' in virtual
+
+    html = admin_client.get(f"{url}?all=disks&{kept}").content.decode()  # the link followed
+    assert len(table(html, "disks")) == 20
+    assert f'<a href="?{kept}#disks">the first {SHOWN} only</a>' in more(html, "disks")
+    # the page read them (its history and delete links keep them, as its Save does: the form
+    # posts to this address)
+    assert f'href="/admin/inventory/device/{device.pk}/history/?{kept}"' in html
+    html = admin_client.get(f"{url}?all=smart&{kept}").content.decode()
+    assert f'<a href="?{kept}#smart-history">' in more(html, "smart")
+
+    html = admin_client.get(f"{url}?_popup=1").content.decode()
+    assert '<a href="?all=disks&amp;_popup=1#disks">' in more(html, "disks")
 
 
 def test_a_500_disk_machines_page_costs_the_queries_and_rows_of_an_8_disk_ones(
