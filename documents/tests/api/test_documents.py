@@ -59,7 +59,8 @@ def download(client, body_or_id):
     return response
 
 
-@pytest.mark.parametrize(
+# each accepted kind but text: (content, name, mime type), by its kind
+EACH_BINARY_KIND = pytest.mark.parametrize(
     ("content", "name", "mime_type"),
     [
         (files.pdf_bytes(), "manual.pdf", "application/pdf"),
@@ -70,6 +71,9 @@ def download(client, body_or_id):
     ],
     ids=["pdf", "png", "jpeg", "webp", "gif"],
 )
+
+
+@EACH_BINARY_KIND
 def test_an_upload_downloads_byte_identical_with_its_sniffed_type(
     api, device, content, name, mime_type
 ):

@@ -7,7 +7,7 @@ from benchsite.tests.accounts import staff_client
 from documents.models import Document
 
 from .. import files
-from .test_documents import post_file, streamed
+from .test_documents import EACH_BINARY_KIND, post_file, streamed
 from .test_download_filename import TEXT_THEN_HTML
 
 pytestmark = pytest.mark.django_db
@@ -26,17 +26,7 @@ def view(client, pk: int, inline: str = "1"):
     return response
 
 
-@pytest.mark.parametrize(
-    ("content", "name", "mime_type"),
-    [
-        (files.pdf_bytes(), "manual.pdf", "application/pdf"),
-        (files.png_bytes(4, 3), "label.png", "image/png"),
-        (files.JPEG, "photo.jpg", "image/jpeg"),
-        (files.WEBP, "photo.webp", "image/webp"),
-        (files.gif_bytes(), "anim.gif", "image/gif"),
-    ],
-    ids=["pdf", "png", "jpeg", "webp", "gif"],
-)
+@EACH_BINARY_KIND
 def test_a_pdf_or_an_image_asked_inline_is_shown_in_the_tab_sandboxed(
     api, device, content, name, mime_type
 ):
