@@ -11,8 +11,10 @@ thirds down the list is dying (its reallocated sectors rising, FAILED at the las
 hot, the system disk (the one holding /) is the last one listed. Then, for each machine, the
 pages a person opens about it: its device page, its newest snapshot's page, its first and
 newest snapshots compared, it compared with the 8-disk machine, and the dashboard and the
-device list (which must not grow with it): queries, p50/p95 ms and KB, side by side; and
-whether the device page's disks table names the dying disk before any sound one.
+device list (which must not grow with it), and the same machine again (big-<n>-new, two runs)
+whose second run finds every disk replaced by another model, its device page and its two
+snapshots compared: queries, p50/p95 ms and KB, side by side; and whether the device page's
+disks table names the dying disk before any sound one.
 """
 
 import argparse
@@ -33,16 +35,20 @@ TOKEN = "perf-big-machine-token-0123456789"  # noqa: S105 (a throwaway database)
 VIRTUAL = ("tap{n}i0", "veth{n}i1", "fwbr{n}i0", "fwpr{n}p0", "vmbr{n}")
 
 
-def big_document(example: dict, disks: int, k: int, runs: int, at: datetime) -> dict:
-    """The k-th of `runs` runs of the machine with `disks` disks."""
+def big_document(
+    example: dict, disks: int, k: int, runs: int, at: datetime, *, swapped: bool = False
+) -> dict:
+    """The k-th of `runs` runs of the machine with `disks` disks; `swapped`, the machine
+    big-<disks>-new, whose last run finds every disk replaced (new serials, a new model)."""
     doc = copy.deepcopy(example)
-    doc["device_identifier"] = f"big-{disks}"
+    doc["device_identifier"] = f"big-{disks}-new" if swapped else f"big-{disks}"
     doc["submission_id"] = str(uuid.uuid4())
     doc["hardware"]["system"].update(
-        machine_id=f"{disks + 1000:032x}",
-        system_uuid=str(uuid.UUID(int=disks + 1000)),
-        system_serial=f"BIG{disks}",
+        machine_id=f"{disks + (9000 if swapped else 1000):032x}",
+        system_uuid=str(uuid.UUID(int=disks + (9000 if swapped else 1000))),
+        system_serial=f"BIG{disks}{'NEW' if swapped else ''}",
     )
+    new = swapped and k == runs - 1
     dying, hot = disks * 2 // 3, disks // 3
     devices, partitions = [], []
     for i in range(disks):
@@ -52,8 +58,8 @@ def big_document(example: dict, disks: int, k: int, runs: int, at: datetime) -> 
             "interface": "SAS",
             "capacity_gb": 12000,
             "vendor": "HGST",
-            "model": "HUH721212AL5200",
-            "serial": f"8HG{disks:04d}{i:05d}",
+            "model": "WUH721818AL5204" if new else "HUH721212AL5200",
+            "serial": f"{'3WG' if new else '8HG'}{disks:04d}{i:05d}",
             "smart_health": "PASSED",
             "temperature_c": 30 + i % 7,
             "power_on_hours": 20000 + 168 * k,
@@ -97,8 +103,9 @@ def big_document(example: dict, disks: int, k: int, runs: int, at: datetime) -> 
     return doc
 
 
-def generate(sizes: list[int], runs: int) -> dict[int, int]:
-    """The machines of `sizes`, each ending now; their device ids by size."""
+def generate(sizes: list[int], runs: int, *, swapped: bool = False) -> dict[int, int]:
+    """The machines of `sizes`, each ending now (`swapped`: big-<n>-new, two runs, the second
+    with every disk new); their device ids by size."""
     from benchmarks.services import benchmark_ingest
     from benchmarks.validation import submission_validate
     from benchsite.submission_api import evaluate_attention
@@ -110,11 +117,12 @@ def generate(sizes: list[int], runs: int) -> dict[int, int]:
         started = time.monotonic()
         first = datetime.now(UTC) - timedelta(weeks=runs)
         for k in range(runs):
-            doc = big_document(example, disks, k, runs, first + timedelta(weeks=k))
+            at = first + timedelta(weeks=k)
+            doc = big_document(example, disks, k, runs, at, swapped=swapped)
             benchmark_ingest(
                 submission=submission_validate(doc), document=doc, after_store=evaluate_attention
             )
-        ids[disks] = Device.objects.get(hostname=f"big-{disks}").pk
+        ids[disks] = Device.objects.get(hostname=doc["device_identifier"]).pk
         print(
             f"{disks} disks: {runs} runs stored in {time.monotonic() - started:.1f} s", flush=True
         )
@@ -131,6 +139,7 @@ def run(args) -> int:
     call_command("migrate", verbosity=0)
     sizes = sorted({int(n) for n in args.disks.split(",")})
     ids = generate(sizes, args.runs)
+    swapped = generate(sizes, 2, swapped=True)
     admin = Client()
     admin.force_login(
         get_user_model().objects.create_superuser("perf", "perf@example.com", "perf-password")
@@ -148,8 +157,18 @@ def run(args) -> int:
             ("its newest snapshot", f"/admin/inventory/hardwaresnapshot/{b}/change/"),
             ("first vs newest snapshot", f"{device}/compare/?a={a}&b={b}"),
             ("compared with another", f"/admin/inventory/device/compare/?devices={pk},{other}"),
+            *swapped_pages(swapped[disks]),
             ("dashboard", "/admin/"),
             ("device list", "/admin/inventory/device/"),
+        ]
+
+    def swapped_pages(pk: int) -> list[tuple[str, str]]:
+        """big-<n>-new's pages: its two snapshots, the second with every disk new."""
+        a, b = HardwareSnapshot.objects.filter(device_id=pk).order_by("captured_at")
+        device = f"/admin/inventory/device/{pk}"
+        return [
+            ("all disks new: device", f"{device}/change/"),
+            ("all disks new: compared", f"{device}/compare/?a={a.pk}&b={b.pk}"),
         ]
 
     header = "".join(f" | {f'{n} disks':>22}" for n in sizes)
