@@ -1,6 +1,7 @@
 """The admin's pages of machines side by side (*Compare selected*, the data of
 GET /api/compare: compare.py) and of two snapshots of one machine."""
 
+from collections import Counter
 from typing import Any
 
 from django.contrib import admin, messages
@@ -27,6 +28,7 @@ from .compare import (
     parse_ids,
 )
 from .hardware_life import hardware_life
+from .hardware_tables import SHOWN
 from .ids import MAX_ID
 from .templatetags.humanize_scores import filesizeformat_mb, partial_global
 
@@ -101,7 +103,11 @@ def _shown(key: str, hardware: dict[str, Any]) -> str:
     if key == "ram_total_mb":
         return "" if value is None else filesizeformat_mb(value)
     if key == "disks":
-        return "\n".join(value)
+        # a storage server's 4,096 disks of one model: "4,095 × HUH721212AL5200", a line a model
+        models = Counter(value)
+        lines = [f"{n:,} × {model}" if n > 1 else model for model, n in models.items()]
+        more = len(lines) - SHOWN
+        return "\n".join(lines[:SHOWN] + ([f"… and {more:,} more models"] if more > 0 else []))
     return "" if value is None else str(value)
 
 
@@ -173,12 +179,17 @@ def snapshots_compare_view(model_admin: admin.ModelAdmin, request, object_id: st
     if len(snapshots) != len(set(ids)):
         raise Http404("Both snapshots must belong to this device.")
     a, b = sorted((snapshots[i] for i in ids), key=lambda s: (s.captured_at, s.pk))
+    # a storage server's 4,096 disks: the first SHOWN rows of each table, those that changed
+    # first, the rest a click away (?all=disks, partitions, interfaces, readings)
+    whole = request.GET.get("all", "")
+    health = history.disk_health_changes(a, b)
     context.update(
         a=a,
         b=b,
-        sections=history.snapshot_compare(a, b),
+        sections=history.snapshot_compare(a, b, shown=SHOWN, whole=whole),
         changes=history.snapshot_changes(a, b),
-        health_changes=history.disk_health_changes(a, b),
+        health_changes=health if whole == history.READINGS else health[:SHOWN],
+        health_more=0 if whole == history.READINGS else max(0, len(health) - SHOWN),
     )
     return TemplateResponse(request, "admin/inventory/device/compare.html", context)
 

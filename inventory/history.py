@@ -5,7 +5,9 @@ inventory/schema.py; the story that mixes runs and snapshots is benchsite.story'
 from collections.abc import Iterable
 from typing import Any
 
-from . import columns
+from django.utils.text import slugify
+
+from . import columns, hardware_diff
 from .models import HardwareSnapshot
 
 
@@ -14,83 +16,6 @@ def _gb(mb: int | None) -> str:
         return "?"
     gb = mb / 1024
     return f"{gb:.0f}" if gb >= 10 or gb.is_integer() else f"{gb:.1f}"
-
-
-def _disk_entries(snapshot: HardwareSnapshot) -> list[tuple[str, str, str]]:
-    """Each disk of the snapshot as (what it is: vendor, model and capacity; its serial, "" when
-    not read; its device name, "" when not read), sorted."""
-    devices = (snapshot.storage or {}).get("devices") or []
-    entries = []
-    for disk in devices:
-        if not isinstance(disk, dict):
-            continue
-        name = columns.one_line(disk.get("name"))
-        label = " ".join(str(disk.get(k)) for k in ("vendor", "model") if disk.get(k))
-        capacity = disk.get("capacity_gb")
-        if capacity:
-            label = f"{label or name or 'disk'} {capacity:g} GB"
-        entries.append((label or name or "disk", columns.one_line(disk.get("serial")), name))
-    return sorted(entries)
-
-
-def _disk_identities(snapshot: HardwareSnapshot) -> list[tuple]:
-    """What _disk_entries reads of each disk, as sent: two snapshots alike here have the same
-    entries."""
-    devices = (snapshot.storage or {}).get("devices") or []
-    return [
-        (d.get("vendor"), d.get("model"), d.get("capacity_gb"), d.get("serial"), d.get("name"))
-        for d in devices
-        if isinstance(d, dict)
-    ]
-
-
-def _disks(snapshot: HardwareSnapshot) -> list[str]:
-    """The disks as the compare page lists them: what each is, with its serial when read."""
-    return [
-        f"{label} ({serial})" if serial else label for label, serial, _ in _disk_entries(snapshot)
-    ]
-
-
-def _disk_changes(old: HardwareSnapshot, new: HardwareSnapshot) -> list[str]:
-    """Disks added, removed or replaced: the same disk is the same serial (or, where a run did
-    not read serials, the same model and capacity); one of a model and capacity gone while
-    another of them, with another serial, came is a replacement (a warranty swap), and so is
-    one gone while another model came under its device name (a dying disk swapped for a
-    bigger one). A snapshot that lists no disk did not read them (bench.sh without lsblk sent
-    none, and every disk read as removed), as the attention rules take it."""
-    if _disk_identities(old) == _disk_identities(new):
-        # the same disks listed the same way, the usual next run: a storage server's 4,096
-        # were sorted and matched at each pair of snapshots the device page compares
-        return []
-    before, after = _disk_entries(old), _disk_entries(new)
-    if not before or not after:
-        return []
-    for entry in list(after):  # the same serial: the same disk, whatever it read as
-        match = next((b for b in before if entry[1] and b[1] == entry[1]), None)
-        if match is not None:
-            before.remove(match)
-            after.remove(entry)
-    for entry in list(after):  # a side that read no serial: the same model and capacity
-        match = next((b for b in before if b[0] == entry[0] and not (b[1] and entry[1])), None)
-        if match is not None:
-            before.remove(match)
-            after.remove(entry)
-    changes = []
-    for entry in list(after):
-        label, serial, name = entry
-        if match := next((b for b in before if b[0] == label), None):
-            changes.append(f"disk replaced: {label} ({match[1]} → {serial})")
-        elif name and (match := next((b for b in before if b[2] == name), None)):
-            # a disk read without its model is labelled by its name: said once
-            old, new = (text.removeprefix(f"{name} ") for text in (match[0], label))
-            changes.append(f"disk replaced: {name} {old} → {new}")
-        else:
-            continue
-        before.remove(match)
-        after.remove(entry)
-    changes += [f"disk added: {label}" for label, _, _ in after]
-    changes += [f"disk removed: {label}" for label, _, _ in before]
-    return changes
 
 
 def _interfaces(snapshot: HardwareSnapshot) -> list[str]:
@@ -131,10 +56,9 @@ def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None)
             continue  # a new CPU model already says it
         if phrase := _field_change(stored, getattr(old, name), getattr(new, name)):
             changes.append(phrase)
-    changes += _disk_changes(old, new)
-    old_nics, new_nics = _interfaces(old), _interfaces(new)
-    if old_nics and new_nics and old_nics != new_nics:
-        changes.append(f"NICs {', '.join(old_nics)}→{', '.join(new_nics)}")
+    changes += hardware_diff.disk_changes(old, new)
+    if nics := hardware_diff.nics_change(_interfaces(old), _interfaces(new)):
+        changes.append(nics)
     # on one line, without the direction characters a machine may send: a CPU model ending in
     # U+202E turned the rest of the chart's tooltip ("RAM 64→128 GB") around
     return [columns.one_line(phrase) for phrase in changes]
@@ -191,11 +115,46 @@ def snapshot_sections(snapshot: HardwareSnapshot) -> list[tuple[str, list[tuple[
     return sections
 
 
+# the compare page's tables of disks, partitions and interfaces, by the name ?all= gives them
+COMPARED_TABLES = (
+    ("disks", "Disks", "disks"),
+    ("partitions", "Partitions", "partitions"),
+    ("interfaces", "Network interfaces", "interfaces"),
+)
+READINGS = "readings"  # ?all=readings: every disk's readings compared
+
+
+def _more(rows: list, shown: list, table: str, what: str, *, whole: str, pair: str, heading: str):
+    """What a bounded table of the compare page says under its rows: "… and 4,084 more disks,
+    the same on both: all 4,096 disks" linking to the page with it whole (`pair`: ?a=…&b=…,
+    to the section of `heading`), or, shown whole, the way back; None when shown whole."""
+    anchor = f"compare-{slugify(heading)}"
+    if len(shown) < len(rows):
+        changed = sum(1 for row in rows[len(shown) :] if _changed(row))
+        same, more = len(rows) - len(shown) - changed, len(rows) - len(shown)
+        if not changed:
+            said = f"… and {more:,} more {what}, the same on both"
+        elif not same:
+            said = f"… and {more:,} more {what}, each of them changed"
+        else:
+            said = f"… and {more:,} more {what}: {changed:,} changed, {same:,} the same on both"
+        link = (f"{pair}&all={table}#{anchor}", f"all {len(rows):,} {what}")
+        return {"said": said, "href": link[0], "link": link[1]}
+    if whole == table:
+        said = f"All {len(rows):,} {what}, the changed ones first"
+        return {"said": said, "href": f"{pair}#{anchor}", "link": "the first ones only"}
+    return None
+
+
 def snapshot_compare(
-    a: HardwareSnapshot, b: HardwareSnapshot
-) -> list[tuple[str, list[tuple[str, Any, Any, bool]]]]:
-    """Both snapshots side by side, by component: (label, value a, value b, differs)."""
-    sections = []
+    a: HardwareSnapshot, b: HardwareSnapshot, *, shown: int | None = None, whole: str = ""
+) -> list[tuple[str, list[tuple[str, Any, Any, bool]], dict | None]]:
+    """Both snapshots side by side, by component: (title, its rows (label, value a, value b,
+    differs), what it says under them). Each disk, partition and network interface is a row of
+    its table, and each disk's readings a section: those that changed first, the first `shown`
+    of each (None: all), unless `whole` names it (COMPARED_TABLES, READINGS), then how many
+    more and a link to them all."""
+    sections: list = []
     for title, fields in SNAPSHOT_SECTIONS:
         rows = []
         for stored in fields:
@@ -204,21 +163,47 @@ def snapshot_compare(
                 continue
             label, shown_left = _display(stored, left)
             rows.append((label, shown_left, _display(stored, right)[1], left != right))
-        sections.append((title, rows))
-    extra = [
-        ("disks", ", ".join(_disks(a)), ", ".join(_disks(b))),
-        ("network interfaces", ", ".join(_interfaces(a)), ", ".join(_interfaces(b))),
-        ("DIMMs", _dimms(a.ram_layout), _dimms(b.ram_layout)),
-    ]
-    rows = [(label, x, y, x != y) for label, x, y in extra if x or y]
+        sections.append((title, rows, None))
+    rows = []
+    if (dimms := (_dimms(a.ram_layout), _dimms(b.ram_layout))) and any(dimms):
+        rows.append(("DIMMs", *dimms, dimms[0] != dimms[1]))
     flags_a, flags_b = set(a.cpu_flags or ()), set(b.cpu_flags or ())
     if flags_a or flags_b:
         rows.append(("CPU flags", *_flags_compared(flags_a, flags_b), flags_a != flags_b))
     # "Components", not "Devices": everywhere else a device is a machine
-    sections.append(("Components", rows))
+    sections.append(("Components", rows, None))
+    pair = f"?a={a.pk}&b={b.pk}"
+    compared = hardware_diff.compared_items(a, b)
+    for table, title, what in COMPARED_TABLES:
+        rows = compared[table]
+        cut = rows if shown is None or whole == table else rows[:shown]
+        more = _more(rows, cut, table, what, whole=whole, pair=pair, heading=title)
+        sections.append((title, cut, more))
     # each disk's health under its own heading: its name and serial are too long for every row
-    sections += [(f"Disk {label}", rows) for label, rows in _disk_health_sections(a, b)]
+    health = sorted(_disk_health_sections(a, b), key=_health_rank)
+    cut = health if shown is None or whole == READINGS else health[:shown]
+    sections += [(f"Disk {label}", rows, None) for label, rows, _ in cut]
+    said = {"whole": whole, "pair": pair, "heading": f"Disk {cut[0][0]}" if cut else ""}
+    if cut and (more := _more(health, cut, READINGS, "disks' readings", **said)):
+        sections[-1] = (*sections[-1][:2], more)
     return sections
+
+
+def _changed(row: tuple) -> bool:
+    """Whether a row of a compared table (label, a, b, differs) or a disk's readings compared
+    (label, rows, its readings in b) changed."""
+    return row[3] if len(row) == 4 else _health_rank(row) < 3
+
+
+def _health_rank(section: tuple) -> int:
+    """A disk's readings compared, ranked: failing in the later snapshot, then its health or
+    counters changed, then its temperature, then the others (as listed)."""
+    _, rows, right = section
+    if columns.disk_failing(right):
+        return 0
+    if any(differs and reading != "temperature" for reading, _, _, differs in rows):
+        return 1
+    return 2 if any(row[3] for row in rows) else 3
 
 
 # a disk's SMART readings compared: its health, temperature and counters; not its power-on
@@ -241,6 +226,7 @@ def _disk_pairs(a: HardwareSnapshot, b: HardwareSnapshot):
 
 
 def _disk_health_sections(a: HardwareSnapshot, b: HardwareSnapshot):
+    """Each disk's readings compared: (its label, its rows, its readings in b), as read."""
     for label, left, right in _disk_pairs(a, b):
         rows = []
         for name in _HEALTH_READINGS:
@@ -249,7 +235,7 @@ def _disk_health_sections(a: HardwareSnapshot, b: HardwareSnapshot):
                 reading = _READING_LABELS.get(name, name.replace("_", " "))
                 rows.append((reading, _reading(name, x), _reading(name, y), x != y))
         if rows:
-            yield label, rows
+            yield label, rows, right
 
 
 def disk_health_changes(a: HardwareSnapshot, b: HardwareSnapshot) -> list[str]:
@@ -258,7 +244,8 @@ def disk_health_changes(a: HardwareSnapshot, b: HardwareSnapshot) -> list[str]:
     PASSED→FAILED": the compared rows that differ, read on both sides."""
     return [
         f"{label} {reading} {x}→{y}"
-        for label, rows in _disk_health_sections(a, b)
+        # a failing disk's first: a storage server's page says the first SHOWN of them
+        for label, rows, _ in sorted(_disk_health_sections(a, b), key=_health_rank)
         for reading, x, y, differs in rows
         if differs and reading != _READING_LABELS["temperature_c"] and None not in (x, y)
     ]

@@ -2,6 +2,7 @@
 the disks that matter first and the first rows of each table, the rest a click away."""
 
 import copy
+import functools
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -59,17 +60,18 @@ def big(example: dict, disks: int, *, failing: bool, days_ago: int) -> dict:
     return doc
 
 
+def stored(submit, example: dict, disks: int) -> Device:
+    """The device of `disks` disks, run twice: its disks sound, then one of them failing."""
+    for days_ago, failing in ((7, False), (0, True)):
+        response = submit(big(example, disks, failing=failing, days_ago=days_ago))
+        assert response.status_code == 201, response.content
+    return Device.objects.get(hostname=f"jbod-{disks}")
+
+
 @pytest.fixture
 def machine(submit, example):
-    """machine(disks) → the device, run twice: its disks sound, then one of them failing."""
-
-    def make(disks: int) -> Device:
-        for days_ago, failing in ((7, False), (0, True)):
-            response = submit(big(example, disks, failing=failing, days_ago=days_ago))
-            assert response.status_code == 201, response.content
-        return Device.objects.get(hostname=f"jbod-{disks}")
-
-    return make
+    """machine(disks) → the device of `stored`."""
+    return functools.partial(stored, submit, example)
 
 
 def table(html: str, id_: str) -> list[str]:
