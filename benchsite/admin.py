@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import device_admin  # noqa: F401 (registers the composed device page)
+from . import device_admin, snapshot_admin  # noqa: F401 (register the composed pages)
 from .auth import may_view
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke, api_tokens_revoke

@@ -1,6 +1,7 @@
-"""The inventory's own admin: links, snapshots, tags, and the pieces of the device page
-(links inline, hardware filters). The device page itself is composed in benchsite.device_admin,
-where the runs and documents of a device are importable too."""
+"""The inventory's own admin: links, tags, and the pieces of the device page (links inline,
+hardware filters). The device page itself is composed in benchsite.device_admin, where the runs
+and documents of a device are importable too, and a snapshot's in benchsite.snapshot_admin,
+with the device page's hardware tables."""
 
 import datetime
 
@@ -13,12 +14,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from benchsite.auth import may_view
-from benchsite.paginator import KeysFirstPaginator
-from benchsite.records_admin import NamedRowsFormSet, RecordAdmin, cpu_model_cell
+from benchsite.records_admin import NamedRowsFormSet
 
 from . import lifecycle, quiet, services
-from .history import size_mb
-from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
+from .models import Device, ManufacturerLink, Tag
 from .validators import LinkURLValidator
 
 
@@ -192,41 +191,6 @@ class LastRunFilter(admin.SimpleListFilter):
 
 # a machine's service and life: in service or retired, heard from lately, under warranty
 LIFE_FILTERS = (RetiredFilter, LastRunFilter, WarrantyFilter)
-
-
-@admin.register(HardwareSnapshot)
-class HardwareSnapshotAdmin(RecordAdmin):
-    actions = ("export_csv",)
-    list_display = (
-        "device",
-        "captured_at",
-        "cpu",
-        "ram",
-        "os_name",
-        "kernel_version",
-    )
-    # a date filter, not date_hierarchy: its SELECT DISTINCT over every captured_at is slow on
-    # SQLite at 100k snapshots, as on the benchmark changelist (perf/reads.py)
-    list_filter = ("captured_at", "cpu_vendor", "os_name", "virtualization_type", "architecture")
-    search_fields = ("device__hostname", "cpu_model", "gpu_model", "motherboard_model")
-    list_select_related = ("device",)
-    paginator = KeysFirstPaginator  # a deep page reads the index to it, not every row before
-
-    @admin.display(description="CPU model", ordering="cpu_model")
-    def cpu(self, snapshot):
-        # as the device list shows it: the list fits 1400 px with the sidebar open
-        return cpu_model_cell(snapshot.cpu_model)
-
-    @admin.display(description="RAM", ordering="ram_total_mb")
-    def ram(self, snapshot):
-        # as the device page and the compare page say it: "64 GB", not 65536
-        return size_mb(snapshot.ram_total_mb) if snapshot.ram_total_mb is not None else "–"
-
-    def delete_model(self, request, obj):
-        services.snapshot_delete(snapshots=HardwareSnapshot.objects.filter(pk=obj.pk))
-
-    def delete_queryset(self, request, queryset):
-        services.snapshot_delete(snapshots=queryset)
 
 
 @admin.register(ManufacturerLink)

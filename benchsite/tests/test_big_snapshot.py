@@ -1,18 +1,20 @@
-"""A machine with many disks, two of its snapshots compared: the rows that matter first
-(failing, changed), the first SHOWN of each table, how many more and a link to them all; the
-hardware changes of many disks one phrase."""
+"""A machine with many disks, its snapshot's page and two of its snapshots compared: the rows
+that matter first (failing, changed), the first SHOWN of each table, how many more and a link
+to them all; its JSON as received a download; the hardware changes of many disks one phrase."""
 
 import copy
 import functools
+import json
 import re
 
 import pytest
 
 from benchsite.hardware_tables import SHOWN
 from inventory.history import snapshot_changes
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 
-from .test_big_machine import big, stored
+from .accounts import staff_client
+from .test_big_machine import big, more, stored, table
 from .test_device_admin import snap
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,62 @@ def machine(submit, example):
     return functools.partial(stored, submit, example)
 
 
+SNAPSHOT = "/admin/inventory/hardwaresnapshot/{}/change/"
+# the session, the account, the snapshot, its JSON's size, its device: whatever its disks
+QUERIES_SNAPSHOT = 5
 QUERIES_COMPARE = 5  # the session, the account, the device, its snapshots, the two compared
+
+
+def newest(device: Device) -> HardwareSnapshot:
+    return device.snapshots.order_by("-captured_at").first()
+
+
+def test_a_40_disk_snapshots_page_shows_its_tables_bounded_and_its_json_as_a_download(
+    admin_client, machine, django_assert_num_queries
+):
+    snapshot = newest(machine(40))
+    admin_client.get(SNAPSHOT.format(snapshot.pk))
+    with django_assert_num_queries(QUERIES_SNAPSHOT):  # as at 8 disks, or 4,096
+        html = admin_client.get(SNAPSHOT.format(snapshot.pk)).content.decode()
+
+    disks = table(html, "disks")
+    # the failing disk, the hot one, the system disk, then the others as sent
+    assert len(disks) == SHOWN
+    assert "HG00026" in disks[0] and "FAILED" in disks[0]
+    assert "HG00000" in disks[1] and "61 °C" in disks[1]
+    assert "/dev/nvme0n1" in disks[2] and "HG00001" in disks[3]
+    assert 'and 28 more disks: <a href="?all=disks#disks">all 40 disks</a>' in more(html, "disks")
+    assert len(table(html, "partitions")) == SHOWN and "and 68 more partitions" in more(
+        html, "partitions"
+    )
+    assert [re.search(r"<td>(\w+)</td>", row)[1] for row in table(html, "interfaces")] == [
+        "eno1",
+        "eno2",
+    ]
+    assert "38 virtual interfaces (tap, veth, fwbr, fwpr, vmbr) not listed" in html
+    # its JSON is not written out: a disk past the first rows is nowhere on the page
+    assert "HG00020" not in html and "smart_health" not in html
+    raw = f'<a href="/admin/inventory/hardwaresnapshot/{snapshot.pk}/raw/" download>'
+    assert f"{raw}download its JSON</a> (" in html
+
+    whole = admin_client.get(SNAPSHOT.format(snapshot.pk), {"all": "disks"}).content.decode()
+    assert len(table(whole, "disks")) == 40 and "HG00026" in table(whole, "disks")[0]
+    assert "All 40 disks" in more(whole, "disks")
+
+
+def test_a_snapshots_json_downloads_whole_to_an_account_that_may_view_it(admin_client, machine):
+    snapshot = newest(machine(40))
+    url = f"/admin/inventory/hardwaresnapshot/{snapshot.pk}/raw/"
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"].startswith('attachment; filename="snapshot-')
+    assert json.loads(response.content) == snapshot.raw
+    assert len(snapshot.raw["storage"]["devices"]) == 40
+    assert staff_client("inventory.view_hardwaresnapshot").get(url).status_code == 200
+    assert staff_client("inventory.view_device").get(url).status_code == 403
+    assert admin_client.get("/admin/inventory/hardwaresnapshot/999999/raw/").status_code == 404
 
 
 @pytest.fixture
