@@ -38,8 +38,9 @@ def disk_histories(snapshots: list[dict]) -> list[dict[str, Any]]:
 
 
 def device_insights(device: Device, *, snapshots: int | None = None) -> dict[str, Any]:
-    """What GET /api/devices/{id}/insights answers: each disk's SMART history over every
-    snapshot, or over the newest `snapshots` (the device page's)."""
+    """What GET /api/devices/{id}/insights answers: each disk's SMART history over the
+    newest `snapshots` (the API's ?smart_points=), or over every snapshot (the device page's,
+    which draws and tells it in bounded charts and spans)."""
     # here, not at import: the admin's device page imports this module at start, and DRF's
     # serializers cost a process 0.17 s of CPU that a manage.py command need not pay
     from .serializers import AttentionItemSerializer

@@ -67,6 +67,26 @@ class AttentionQuerySerializer(serializers.Serializer):
     )
 
 
+# GET /api/devices/{id}/insights' SMART history: the device's newest snapshots it is read over,
+# unless asked otherwise (a compatible extension, README): every snapshot's grew the answer by
+# 0.5 KB a week of a weekly cron, forever; about four years of one, half a year of daily runs
+SMART_POINTS = 200
+SMART_POINTS_MAX = 5000
+
+
+class InsightsQuerySerializer(serializers.Serializer):
+    """GET /api/devices/{id}/insights' parameter."""
+
+    smart_points = serializers.IntegerField(
+        min_value=1,
+        max_value=SMART_POINTS_MAX,
+        default=SMART_POINTS,
+        help_text=f"Each disk's SMART history over the device's newest N snapshots (default "
+        f"{SMART_POINTS}, at most {SMART_POINTS_MAX}): its newest N readings; a disk not read "
+        "in them is left out.",
+    )
+
+
 # GET /api/devices/{id}/insights, described for the OpenAPI document (insights.insight builds
 # the answer; benchsite/tests/test_api_answers_match_the_schema.py holds the two together)
 def _scores(help_text: str):

@@ -11,7 +11,12 @@ from inventory.models import Device, HardwareSnapshot
 from . import services
 from .insight import device_insights
 from .models import AttentionItem
-from .serializers import AttentionItemSerializer, AttentionQuerySerializer, InsightsSerializer
+from .serializers import (
+    AttentionItemSerializer,
+    AttentionQuerySerializer,
+    InsightsQuerySerializer,
+    InsightsSerializer,
+)
 
 
 class DeviceInsightsViewSet(viewsets.GenericViewSet):
@@ -24,10 +29,15 @@ class DeviceInsightsViewSet(viewsets.GenericViewSet):
         # its runs, its disks' SMART history and its open items: a staff session views all
         return [Device, Benchmark, HardwareSnapshot, AttentionItem]
 
-    @extend_schema(responses=InsightsSerializer)
+    @extend_schema(parameters=[InsightsQuerySerializer], responses=InsightsSerializer)
     def list(self, request, device_pk=None):
         device = object_or_404(Device.objects.select_related("latest_snapshot"), device_pk)
-        return Response(device_insights(device))
+        for name in InsightsQuerySerializer().fields:
+            query_once(request, name)
+        query = InsightsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        points = query.validated_data["smart_points"]
+        return Response(device_insights(device, snapshots=points))
 
 
 class AttentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IdViewSet):

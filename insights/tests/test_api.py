@@ -354,3 +354,80 @@ def test_the_openapi_document_describes_the_insights_answer(api, run):
     assert set(document["components"]["schemas"]["SmartReading"]["properties"]) == set(
         answer["disks"][0]["history"][0]
     )
+
+
+def _weekly_disk(weeks: int):
+    """A device with `weeks` weekly snapshots of one disk, its power-on hours counting weeks."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inventory.models import HardwareSnapshot
+    from inventory.tests.factories import DeviceFactory
+
+    device = DeviceFactory()
+    start = timezone.now() - timedelta(weeks=weeks)
+    HardwareSnapshot.objects.bulk_create(
+        HardwareSnapshot(
+            device=device,
+            captured_at=start + timedelta(weeks=week),
+            disk_readings=[{"name": "/dev/sda", "serial": "S1", "power_on_hours": week}],
+        )
+        for week in range(weeks)
+    )
+    return device
+
+
+def test_insights_give_the_smart_history_of_the_newest_200_snapshots_by_default(
+    api, django_assert_max_num_queries
+):
+    """Every snapshot's history grew the answer by half a kilobyte a week, forever (244 KB at
+    ten weekly years): by default it is the newest SMART_POINTS snapshots', oldest first."""
+    device = _weekly_disk(230)
+
+    with django_assert_max_num_queries(5):
+        (history,) = api.get(f"/api/devices/{device.pk}/insights").json()["disks"]
+
+    assert [h["power_on_hours"] for h in history["history"]] == list(range(30, 230))
+
+
+def test_insights_take_smart_points_for_a_shorter_or_longer_history(
+    api, django_assert_max_num_queries
+):
+    device = _weekly_disk(230)
+    path = f"/api/devices/{device.pk}/insights"
+
+    with django_assert_max_num_queries(5):
+        (history,) = api.get(path, {"smart_points": 3}).json()["disks"]
+    assert [h["power_on_hours"] for h in history["history"]] == [227, 228, 229]
+    with django_assert_max_num_queries(5):
+        (history,) = api.get(path, {"smart_points": 5000}).json()["disks"]
+    assert len(history["history"]) == 230  # the whole history, as the contract gives it
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["smart_points=0", "smart_points=abc", "smart_points=5001", "smart_points=1&smart_points=2"],
+)
+def test_a_bad_smart_points_is_a_400_naming_it(api, query):
+    from inventory.tests.factories import DeviceFactory
+
+    response = api.get(f"/api/devices/{DeviceFactory().pk}/insights?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["smart_points"]
+
+
+def test_the_openapi_document_describes_smart_points(api):
+    document = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = document["paths"]["/api/devices/{device_pk}/insights"]["get"]
+    (parameter,) = [p for p in operation["parameters"] if p["in"] == "query"]
+
+    assert parameter["name"] == "smart_points"
+    assert parameter["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 5000,
+        "default": 200,
+    }
+    assert "newest N snapshots" in parameter["description"]
