@@ -1,7 +1,8 @@
 """Data migrations that fill a derived column of existing rows (a snapshot's disk models and
-readings, a benchmark's methods): one loop, in batches, on the migration's historical model."""
+readings and its hardware key, a benchmark's methods): one loop, in batches, on the migration's
+historical model."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 BATCH = 2000
@@ -10,9 +11,17 @@ BATCH = 2000
 def fill_derived(model, *, source: str, target: str, derive: Callable[[Any], Any]) -> None:
     """Set `target` to derive(`source`) on every row of `model` where that is not empty (the
     column's default), reading and writing BATCH rows at a time."""
+    fill_rows(
+        model, columns=(source,), target=target, derive=lambda row: derive(getattr(row, source))
+    )
+
+
+def fill_rows(model, *, columns: Iterable[str], target: str, derive: Callable[[Any], Any]) -> None:
+    """Set `target` to derive(row) on every row of `model` where that is not empty, the row
+    read with `columns` only, BATCH rows read and written at a time."""
     changed = []
-    for row in model.objects.only("id", source).order_by("id").iterator(chunk_size=BATCH):
-        value = derive(getattr(row, source))
+    for row in model.objects.only("id", *columns).order_by("id").iterator(chunk_size=BATCH):
+        value = derive(row)
         if value:
             setattr(row, target, value)
             changed.append(row)

@@ -2,6 +2,8 @@
 two snapshots. Sections, labels, units and which fields count as a change come from
 inventory/schema.py; the story that mixes runs and snapshots is benchsite.story's."""
 
+import hashlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -62,6 +64,25 @@ def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None)
     # on one line, without the direction characters a machine may send: a CPU model ending in
     # U+202E turned the rest of the chart's tooltip ("RAM 64→128 GB") around
     return [columns.one_line(phrase) for phrase in changes]
+
+
+# what a stretch of one hardware shows of it besides (benchsite.hardware_life): its row on the
+# device page
+STRETCH_COLUMNS = ("cpu_model", "ram_total_mb", "os_name", "os_version", "kernel_version")
+# what hardware_key reads of a snapshot
+KEY_COLUMNS = tuple(dict.fromkeys((*CHANGE_COLUMNS[1:], *STRETCH_COLUMNS)))
+
+
+def hardware_key(snapshot: HardwareSnapshot) -> str:
+    """A digest of what snapshot_changes reads of a snapshot (its disks and interfaces as
+    _disk_identities and _interfaces read them) and what its stretch shows: two snapshots with
+    the same key tell no change and show alike, so a device's years are told from the snapshots
+    whose key is not the one before's (benchsite.hardware_life). Stored with each snapshot;
+    what it reads changed, the stored keys want filling again (a migration)."""
+    values = [getattr(snapshot, name) for name in KEY_COLUMNS if name not in ("storage", "network")]
+    values += [_disk_identities(snapshot), _interfaces(snapshot)]
+    text = json.dumps(values, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # The admin's hardware sections: the scalar columns of each schema section (lists, such as

@@ -251,6 +251,11 @@ class HardwareSnapshot(HardwareColumns):
     disk_readings = models.JSONField(
         default=list, blank=True, editable=False, help_text="name, serial, model, SMART fields"
     )
+    # what its hardware changes are told from, digested (inventory.history.hardware_key): a
+    # device's years of snapshots are told from those whose key is not the previous one's
+    hardware_key = models.CharField(
+        max_length=32, blank=True, db_default="", editable=False, help_text="empty: not computed"
+    )
 
     class Meta:
         ordering = ("-captured_at", "-id")
@@ -259,6 +264,11 @@ class HardwareSnapshot(HardwareColumns):
             # a device's snapshots newest first; its latest snapshot (device detail)
             models.Index(
                 fields=("device", "-captured_at", "-id"), name="inventory_snap_device_time"
+            ),
+            # the snapshots that begin or end a stretch of one hardware (the device page's
+            # hardware changes, benchsite.hardware_life), read from the index alone
+            models.Index(
+                fields=("device", "captured_at", "id", "hardware_key"), name="inventory_snap_key"
             ),
         )
 

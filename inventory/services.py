@@ -8,7 +8,7 @@ from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import changelog, columns, lifecycle, schema, signals
+from . import changelog, columns, history, lifecycle, schema, signals
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .rows import rows_update
 
@@ -43,7 +43,7 @@ def snapshot_record(
 ) -> HardwareSnapshot:
     """Store what a submission said about the hardware: validated columns plus the raw object."""
     raw = raw if isinstance(raw, Mapping) else {}
-    return HardwareSnapshot.objects.create(
+    snapshot = HardwareSnapshot(
         device=device,
         captured_at=captured_at or timezone.now(),
         bench_script_version=bench_script_version,
@@ -57,6 +57,9 @@ def snapshot_record(
         raw=dict(raw),
         **_snapshot_columns(hardware),
     )
+    snapshot.hardware_key = history.hardware_key(snapshot)
+    snapshot.save(force_insert=True)
+    return snapshot
 
 
 def tags_resolve(names: Iterable[str], *, created: list[Tag] | None = None) -> list[Tag]:

@@ -1,6 +1,7 @@
 import factory
 from django.utils import timezone
 
+from inventory.history import hardware_key
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 
@@ -32,6 +33,20 @@ class SnapshotFactory(factory.django.DjangoModelFactory):
     cpu_threads = 12
     ram_total_mb = 32768
     os_name = "Debian GNU/Linux"
+
+    # with its hardware key, as snapshot_record stores it (hardware_key="": one stored before)
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        snapshot = super()._build(model_class, *args, **kwargs)
+        if "hardware_key" not in kwargs:
+            snapshot.hardware_key = hardware_key(snapshot)
+        return snapshot
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if "hardware_key" not in kwargs:
+            kwargs["hardware_key"] = hardware_key(model_class(*args, **kwargs))
+        return super()._create(model_class, *args, **kwargs)
 
 
 class LinkFactory(factory.django.DjangoModelFactory):

@@ -153,3 +153,32 @@ def test_0023_gives_existing_devices_the_arrival_of_their_latest_run(migrate_to)
     rows = Device.objects.values_list("last_received_at", flat=True)
     assert rows.get(pk=behind.pk) == now - timezone.timedelta(days=1)
     assert rows.get(pk=never.pk) is None
+
+
+def test_0024_gives_existing_snapshots_the_hardware_key_a_submission_stores(
+    migrate_to, monkeypatch
+):
+    """Filled in batches (of 2 here), each key the one inventory.services stores with a new
+    snapshot, so the device page tells the changes of the years before the upgrade too."""
+    from inventory import backfill
+    from inventory.history import hardware_key
+
+    monkeypatch.setattr(backfill, "BATCH", 2)
+    apps = migrate_to(("inventory", "0023_device_last_received_at"))
+    device = apps.get_model("inventory", "Device").objects.create(hostname="nas")
+    snapshot = apps.get_model("inventory", "HardwareSnapshot")
+    disks = {"devices": [{"name": "sda", "model": "WD40EFRX", "serial": "WD-1"}]}
+    for n, ram in enumerate((16384, 16384, 32768, 32768, 32768)):
+        snapshot.objects.create(
+            device=device,
+            captured_at=timezone.now(),
+            ram_total_mb=ram,
+            storage=disks if n < 4 else {"devices": [{"name": "sda", "serial": "WD-2"}]},
+            network={"interfaces": [{"name": "eth0"}]},
+        )
+
+    migrate_to(("inventory", "0024_snapshot_hardware_key"))
+
+    stored = list(HardwareSnapshot.objects.order_by("id"))
+    assert [s.hardware_key for s in stored] == [hardware_key(s) for s in stored]
+    assert len({s.hardware_key for s in stored}) == 3  # 16 GB, 32 GB, the disk replaced
