@@ -146,8 +146,8 @@ def snapshots_compare_view(model_admin: admin.ModelAdmin, request, object_id: st
         raise PermissionDenied
     # the picker's snapshots in stretches of one hardware, each headed by the change that began
     # it: a weekly cron's ten years were 520 dates alike, the RAM upgrade's among them unsaid
-    periods = hardware_life(device, limit=COMPARE_CHOICES).periods
-    groups = [(period, period.snapshots) for period in periods]
+    periods = hardware_life(device, limit=COMPARE_CHOICES, listed=COMPARE_CHOICES).periods
+    groups = [(period, period.snapshots) for period in periods if period.snapshots]
     choices = [choice for period in periods for choice in period.snapshots]
     if len(choices) == COMPARE_CHOICES:
         # a long life's first snapshot too, out of the newest: "what changed since we got it"

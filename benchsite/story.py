@@ -28,7 +28,7 @@ from inventory.schema import CATEGORIES, CATEGORY_NAMES
 
 from .auth import may_view
 from .charts import Chart, Point, score_history_chart
-from .hardware_life import PERIODS_SHOWN, TIMELINE_LIMIT, hardware_life
+from .hardware_life import PERIODS_SHOWN, hardware_life
 from .hardware_tables import SHOWN, WHOLE, hardware_tables, needs_look, smart_first
 from .smart_history import SPANS_SHOWN, smart_disk
 from .templatetags.humanize_scores import validity_reasons
@@ -177,14 +177,12 @@ def device_page_story(device: Device, user, *, whole: str = "") -> dict[str, Any
     if hardware:
         life = hardware_life(device)
         story.update(timeline=life.changes, timeline_truncated=life.truncated)
-        story["timeline_limit"] = TIMELINE_LIMIT
+        story["timeline_limit"] = life.covered  # "Over the newest 5,120 snapshots."
         # its snapshots as stretches of one hardware, the newest PERIODS_SHOWN of them: a
         # weekly cron's 20 newest rows were 20 weeks of the same machine, its years nowhere
         story["periods"] = life.periods[:PERIODS_SHOWN]
         story["periods_count"] = len(life.periods)
-        story["snapshots_count"] = (
-            device.snapshots.count() if life.truncated else sum(p.count for p in life.periods)
-        )
+        story["snapshots_count"] = device.snapshots.count() if life.truncated else life.covered
     else:
         story.update(snapshot=None, sections=[], disks=[], partitions=[], interfaces=[])
         story.update(periods=[], hardware_hidden=True)

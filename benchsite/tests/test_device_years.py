@@ -13,6 +13,7 @@ from django.utils import timezone
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
 from benchsite.tests.test_device_admin import _chart_data, page
+from inventory.history import hardware_key, snapshot_changes
 from inventory.models import HardwareSnapshot
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
@@ -137,3 +138,67 @@ def test_five_years_are_still_charted_month_by_month(admin_client):
     device, _ = weekly_machine(260)
     whole = page(admin_client, device).split('id="whole-history"', 1)[1].split("</h3>", 1)[0]
     assert "All 260 runs, month by month" in whole
+
+
+def _pairwise(snapshots: list[HardwareSnapshot]) -> list[tuple[int, int, list[str]]]:
+    """The hardware changes as every pair of snapshots one after the other tells them."""
+    from inventory.history import snapshot_changes
+
+    return [
+        (older.pk, newer.pk, phrases)
+        for older, newer in zip(snapshots, snapshots[1:], strict=False)
+        if (phrases := snapshot_changes(older, newer))
+    ][::-1]
+
+
+def test_a_long_lifes_hardware_changes_are_told_from_the_snapshots_that_begin_a_stretch(
+    monkeypatch, django_assert_max_num_queries
+):
+    """Ten weekly years were 520 snapshots' disks and interfaces read into Python and compared
+    pair by pair (5,000 at most), for three changes. The database finds the snapshots whose
+    hardware key is not the one before's; only those are read and compared, and the changes
+    and stretches told are the ones every pair tells: a RAM figure that moved by a few MB
+    (another key, no change), a snapshot stored without a key (before the upgrade), a disk
+    replaced, a kernel updated."""
+    from benchsite import hardware_life as life
+
+    device, snapshots = weekly_machine(520)
+    disk = {"name": "sda", "model": "WD40EFRX", "capacity_gb": 4000}
+    for week, snapshot in enumerate(snapshots):
+        snapshot.storage = {"devices": [{**disk, "serial": "WD-1" if week < 100 else "WD-2"}]}
+        snapshot.ram_total_mb -= 4 if 300 <= week < 310 else 0  # VM ballooning: no change
+    snapshots[400].kernel_version = "6.1.0-9-amd64"  # back and forth: two changes
+    for snapshot in snapshots:
+        snapshot.hardware_key = hardware_key(snapshot)
+    snapshots[150].hardware_key = ""  # stored before there were keys
+    HardwareSnapshot.objects.bulk_update(
+        snapshots, ["storage", "ram_total_mb", "kernel_version", "hardware_key"]
+    )
+    compared = []
+    monkeypatch.setattr(
+        life,
+        "snapshot_changes",
+        lambda old, new: compared.append(new) or snapshot_changes(old, new),
+    )
+
+    with django_assert_max_num_queries(2):
+        told = life.hardware_life(device)
+
+    assert [(c.before_id, c.after_id, c.changes) for c in told.changes] == _pairwise(snapshots)
+    assert len(told.changes) == 5  # the disk, RAM, the kernel there and back, the kernel
+    assert len(compared) <= 10  # of 520
+    periods = [(p.first.id, p.last.id, p.count, p.previous_id) for p in told.periods]
+    starts = [
+        0,
+        *(snapshots.index(s) for s in snapshots if s.pk in {c.after_id for c in told.changes}),
+    ]
+    ends = [*[n - 1 for n in starts[1:]], 519]
+    assert (
+        periods
+        == [
+            (snapshots[a].pk, snapshots[b].pk, b - a + 1, snapshots[a - 1].pk if a else None)
+            for a, b in zip(starts, ends, strict=True)
+        ][::-1]
+    )
+    assert told.periods[-1].last.ram_total_mb == 16384 and not told.truncated
+    assert life.hardware_life(device, limit=2).truncated  # the two newest stretches only
