@@ -17,7 +17,7 @@ times `--repeat` more submissions of the dying disk's machine, with their attent
 evaluation, on its long history. Perf/reads.py measures 10,000 machines with a run each; this,
 a few machines with long lives. `--keep DIR` keeps the SQLite database there.
 
-    .venv/bin/python perf/long_history.py --weekly [--repeat 10] [--keep DIR]
+    .venv/bin/python perf/long_history.py --weekly [--longest 5000] [--repeat 10] [--keep DIR]
 
 One machine's life instead: bench.sh run weekly from cron for five years (260 runs) and, beside
 it, the same machine for ten (520), and a 5-run machine, each stored through the real ingest
@@ -27,7 +27,9 @@ last two years (items opened, acknowledged a few weeks later, opened again), two
 two manufacturer links. Then, for each machine, every page and endpoint that shows one machine:
 its admin page, history, snapshot compare, its runs', snapshots' and items' lists filtered to
 it, the API's detail, history, snapshots, insights, attention, compare: queries, p50/p95 ms and
-KB, side by side, so what grows with a machine's age shows.
+KB, side by side, so what grows with a machine's age shows; then what telling its hardware
+changes costs (benchsite.hardware_life, the device page's and the compare picker's): ms, queries
+and the peak of Python memory it allocates. `--longest N` adds a machine of N weekly runs.
 """
 
 import argparse
@@ -215,10 +217,9 @@ def run(args) -> int:
 WEEKLY = {"5 runs": 5, "5 years": 260, "10 years": 520}  # the machines of --weekly
 
 
-def weekly_document(example: dict, name: str, k: int, runs: int, at: datetime) -> dict:
-    """The k-th of `runs` weekly runs of machine `name`: its hardware's life told by k."""
+def weekly_document(example: dict, n: int, k: int, runs: int, at: datetime) -> dict:
+    """The k-th of `runs` weekly runs of machine `n`: its hardware's life told by k."""
     doc = copy.deepcopy(example)
-    n = list(WEEKLY).index(name) + 1
     doc["device_identifier"] = f"weekly-{runs}"
     doc["submission_id"] = str(uuid.uuid4())
     hw = doc["hardware"]
@@ -245,8 +246,8 @@ def weekly_document(example: dict, name: str, k: int, runs: int, at: datetime) -
     return doc
 
 
-def weekly_generate() -> dict[str, int]:
-    """The machines of WEEKLY, each ending now; their device ids."""
+def weekly_generate(machines: dict[str, int]) -> dict[str, int]:
+    """These machines (name: runs), each ending now; their device ids."""
     from django.core.files.base import ContentFile
 
     from benchmarks.services import benchmark_ingest
@@ -261,10 +262,10 @@ def weekly_generate() -> dict[str, int]:
     example = example_document()
     started = time.monotonic()
     ids = {}
-    for name, runs in WEEKLY.items():
+    for n, (name, runs) in enumerate(machines.items(), 1):
         first = datetime.now(UTC) - timedelta(weeks=runs)
         for k in range(runs):
-            doc = weekly_document(example, name, k, runs, first + timedelta(weeks=k))
+            doc = weekly_document(example, n, k, runs, first + timedelta(weeks=k))
             benchmark_ingest(
                 submission=submission_validate(doc), document=doc, after_store=evaluate_attention
             )
@@ -280,7 +281,7 @@ def weekly_generate() -> dict[str, int]:
         link_create(device=device, label="support", url="https://support.hp.com/")
         link_create(device=device, label="manual", url="https://example.com/manual.pdf")
         ids[name] = device.pk
-    print(f"stored {sum(WEEKLY.values())} weekly runs in {time.monotonic() - started:.0f} s")
+    print(f"stored {sum(machines.values())} weekly runs in {time.monotonic() - started:.0f} s")
     return ids
 
 
@@ -293,7 +294,8 @@ def weekly(args) -> int:
     from inventory.models import HardwareSnapshot
 
     call_command("migrate", verbosity=0)
-    ids = weekly_generate()
+    machines = {**WEEKLY, **({f"{args.longest:,} runs": args.longest} if args.longest else {})}
+    ids = weekly_generate(machines)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     admin = Client()
     admin.force_login(
@@ -336,6 +338,7 @@ def weekly(args) -> int:
             ("API history", api, f"/api/devices/{pk}/benchmarks"),
             ("API snapshots", api, f"/api/devices/{pk}/snapshots"),
             ("API insights", api, f"/api/devices/{pk}/insights"),
+            ("API insights, 5000 points", api, f"/api/devices/{pk}/insights?smart_points=5000"),
             ("API attention, all", api, f"/api/attention?device={pk}&state=all"),
             ("API compare", api, f"/api/compare?devices={pk},{other}"),
             ("API docs", api, f"/api/devices/{pk}/docs"),
@@ -343,12 +346,12 @@ def weekly(args) -> int:
         ]
 
     figures = {name: pages(pk) for name, pk in ids.items()}
-    header = "".join(f" | {name:>22}" for name in WEEKLY)
+    header = "".join(f" | {name:>22}" for name in machines)
     print(f"\n{'queries, p50/p95 ms, KB':<28}{header}")
     for row in range(len(figures["5 runs"])):
         label = figures["5 runs"][row][0]
         cells = []
-        for name in WEEKLY:
+        for name in machines:
             _, client, path = figures[name][row]
             timings, queries, size, _body = measure(client, path, args.repeat)
             cells.append(
@@ -356,7 +359,38 @@ def weekly(args) -> int:
                 f" {size / 1024:4.0f}"
             )
         print(f"{label:<28}" + "".join(f" | {cell:>22}" for cell in cells), flush=True)
+    cells = [hardware_changes_cost(ids[name], args.repeat) for name in machines]
+    print(f"\n{'hardware changes':<28}" + "".join(f" | {cell:>22}" for cell in cells))
     return 0
+
+
+def hardware_changes_cost(pk: int, repeat: int) -> str:
+    """What benchsite.hardware_life costs for one device: queries, p50/p95 ms, the peak of
+    Python memory it allocates (KB) and the changes it tells."""
+    import tracemalloc
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from benchsite.hardware_life import hardware_life
+    from inventory.models import Device
+
+    device = Device.objects.get(pk=pk)
+    hardware_life(device)  # warm
+    timings = []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            life = hardware_life(device)
+            timings.append((time.perf_counter() - started) * 1000)
+    tracemalloc.start()
+    hardware_life(device)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return (
+        f"{len(ctx.captured_queries):3d} {percentile(timings, 50):6.1f}/"
+        f"{percentile(timings, 95):6.1f} {peak / 1024:4.0f} ({len(life.changes)} changes)"
+    )
 
 
 def main() -> int:
@@ -366,9 +400,14 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--keep", help="a directory to keep the SQLite database in")
     parser.add_argument("--weekly", action="store_true", help="one machine's weekly runs")
+    parser.add_argument(
+        "--longest", type=int, default=0, help="with --weekly: a machine of this many runs too"
+    )
     args = parser.parse_args()
     if not (2 <= args.devices <= 500 and 10 <= args.runs <= 20_000):
         parser.error("--devices must be in 2..500, --runs in 10..20000")
+    if args.longest and not 6 <= args.longest <= 20_000:
+        parser.error("--longest must be in 6..20000")
     tmp = tempfile.TemporaryDirectory(prefix="perf-history-")
     where = Path(args.keep) if args.keep else Path(tmp.name)
     where.mkdir(parents=True, exist_ok=True)
