@@ -34,7 +34,7 @@ def disk_entries(snapshot) -> list[tuple[str, str, str]]:
     return sorted(entries)
 
 
-def _disk_identities(snapshot) -> list[tuple]:
+def disk_identities(snapshot) -> list[tuple]:
     """What disk_entries reads of each disk, as sent: two snapshots alike here have the same
     entries."""
     devices = (snapshot.storage or {}).get("devices") or []
@@ -91,7 +91,7 @@ def disk_changes(old, new) -> list[str]:
     bigger one). A snapshot that lists no disk did not read them (bench.sh without lsblk sent
     none, and every disk read as removed), as the attention rules take it. More than
     DISKS_NAMED disks added (removed, replaced) at once are one phrase."""
-    if _disk_identities(old) == _disk_identities(new):
+    if disk_identities(old) == disk_identities(new):
         # the same disks listed the same way, the usual next run: a storage server's 4,096
         # were sorted and matched at each pair of snapshots the device page compares
         return []

@@ -75,12 +75,12 @@ KEY_COLUMNS = tuple(dict.fromkeys((*CHANGE_COLUMNS[1:], *STRETCH_COLUMNS)))
 
 def hardware_key(snapshot: HardwareSnapshot) -> str:
     """A digest of what snapshot_changes reads of a snapshot (its disks and interfaces as
-    _disk_identities and _interfaces read them) and what its stretch shows: two snapshots with
-    the same key tell no change and show alike, so a device's years are told from the snapshots
-    whose key is not the one before's (benchsite.hardware_life). Stored with each snapshot;
-    what it reads changed, the stored keys want filling again (a migration)."""
+    hardware_diff.disk_identities and _interfaces read them) and what its stretch shows: two
+    snapshots with the same key tell no change and show alike, so a device's years are told
+    from the snapshots whose key is not the one before's (benchsite.hardware_life). Stored with
+    each snapshot; what it reads changed, the stored keys want filling again (a migration)."""
     values = [getattr(snapshot, name) for name in KEY_COLUMNS if name not in ("storage", "network")]
-    values += [_disk_identities(snapshot), _interfaces(snapshot)]
+    values += [hardware_diff.disk_identities(snapshot), _interfaces(snapshot)]
     text = json.dumps(values, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
