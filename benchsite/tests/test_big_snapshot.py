@@ -29,7 +29,8 @@ def machine(submit, example):
 SNAPSHOT = "/admin/inventory/hardwaresnapshot/{}/change/"
 # the session, the account, the snapshot, its JSON's size, its device: whatever its disks
 QUERIES_SNAPSHOT = 5
-QUERIES_COMPARE = 5  # the session, the account, the device, its snapshots, the two compared
+QUERIES_COMPARE = 7  # the session, the account, the device, where its hardware changed (its
+# snapshots' keys), those snapshots, its newest, the two compared
 
 
 def newest(device: Device) -> HardwareSnapshot:
