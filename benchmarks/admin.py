@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from benchsite.paginator import KeysFirstPaginator
-from benchsite.records_admin import RecordAdmin, local_time, score_text
+from benchsite.records_admin import ListsWhatItShows, RecordAdmin, local_time, score_text
 
 from . import rescoring, services, validity
 from .models import Benchmark
@@ -23,7 +23,7 @@ def _score(name: str, label: str):
 
 
 @admin.register(Benchmark)
-class BenchmarkAdmin(RecordAdmin):
+class BenchmarkAdmin(ListsWhatItShows, RecordAdmin):
     # the scores' columns named as their categories are (the list fits 1400 px with the sidebar
     # open: "memory score" and the others hid the GPU and validity columns past its box)
     list_display = (
@@ -42,6 +42,9 @@ class BenchmarkAdmin(RecordAdmin):
     list_filter = ("run_at", "validity", "bench_script_version", "scoring_version")
     search_fields = ("device__hostname", "submission_id")
     list_select_related = ("device",)
+    # the run as sent and what it was scored with are its page's, not the list's (its `extra`
+    # alone may be as large as a submission)
+    list_deferred = ("results", "extra", "methods", "weights")
     # a deep page (page 500 of 100,000 runs) reads the run_at index to it, not every run and its
     # device before it: p50 1.1 s -> 0.28 s on SQLite (perf/reads.py)
     paginator = KeysFirstPaginator

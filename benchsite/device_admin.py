@@ -35,7 +35,7 @@ from inventory.lifecycle import LIFECYCLE_FIELDS
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 from inventory.search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
-from inventory.selectors import device_search_fields
+from inventory.selectors import SNAPSHOT_SIZED_FIELDS, device_search_fields
 
 from . import device_services
 from .auth import may_view
@@ -200,13 +200,10 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         return super().get_fieldsets(request, obj)
 
     def get_queryset(self, request):
-        # the latest snapshot rides along for its CPU model; its JSON documents stay unread
-        return with_attention(
-            super()
-            .get_queryset(request)
-            .defer("latest_snapshot__raw", "latest_snapshot__storage", "latest_snapshot__network"),
-            request,
-        )
+        # the latest snapshot rides along for its CPU model; what grows with its disks (its
+        # JSON, its disks' readings, serials and models, its addresses) stays unread
+        sized = (f"latest_snapshot__{name}" for name in SNAPSHOT_SIZED_FIELDS)
+        return with_attention(super().get_queryset(request).defer(*sized), request)
 
     @admin.display(description="CPU model", ordering="latest_snapshot__cpu_model")
     def cpu_model(self, device):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -132,6 +133,27 @@ class LinksItMayOpen:
         swaps = self._unlinked_fields(request, obj, readonly)
         kept = [swaps.get(name, name) if isinstance(name, str) else name for name in readonly]
         return (*kept, *(shown for shown in swaps.values() if shown not in kept))
+
+
+class ListedChangeList(ChangeList):
+    """A changelist whose page reads of each row what its columns show: the columns its model
+    admin's `list_deferred` names are left in the database (the count, the filters and the
+    actions' selection are the model admin's queryset as it is)."""
+
+    def get_results(self, request):
+        self.queryset = self.queryset.defer(*self.model_admin.list_deferred)
+        super().get_results(request)
+
+
+class ListsWhatItShows:
+    """A ModelAdmin whose list leaves unread the columns it does not show that may be large (a
+    snapshot's JSON: 4.4 MB at 4,096 disks, and a page of 100 of them read and decoded it all,
+    12 s and 890 MB of memory); its object's page, actions and exports read them as before."""
+
+    list_deferred: tuple[str, ...] = ()
+
+    def get_changelist(self, request, **kwargs):
+        return ListedChangeList
 
 
 class RecordAdmin(LinksItMayOpen, admin.ModelAdmin):

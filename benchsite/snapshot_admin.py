@@ -18,10 +18,11 @@ from inventory import services
 from inventory.hardware_diff import listed
 from inventory.history import size_mb
 from inventory.models import HardwareSnapshot
+from inventory.selectors import SNAPSHOT_SIZED_FIELDS
 
 from .hardware_tables import SHOWN, WHOLE, hardware_tables, table_links
 from .paginator import KeysFirstPaginator
-from .records_admin import RecordAdmin, cpu_model_cell
+from .records_admin import ListsWhatItShows, RecordAdmin, cpu_model_cell
 
 
 def raw_bytes_said(size: int | None) -> str:
@@ -34,7 +35,7 @@ def raw_bytes_said(size: int | None) -> str:
 
 
 @admin.register(HardwareSnapshot)
-class HardwareSnapshotAdmin(RecordAdmin):
+class HardwareSnapshotAdmin(ListsWhatItShows, RecordAdmin):
     actions = ("export_csv",)
     list_display = (
         "device",
@@ -49,6 +50,8 @@ class HardwareSnapshotAdmin(RecordAdmin):
     list_filter = ("captured_at", "cpu_vendor", "os_name", "virtualization_type", "architecture")
     search_fields = ("device__hostname", "cpu_model", "gpu_model", "motherboard_model")
     list_select_related = ("device",)
+    # the list shows none of its JSON (a page of 100 snapshots of 4,096 disks read 440 MB)
+    list_deferred = SNAPSHOT_SIZED_FIELDS
     paginator = KeysFirstPaginator  # a deep page reads the index to it, not every row before
     # its lists told as tables under the fields (the template), its JSON as received a download
     exclude = ("storage", "network", "raw")

@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from benchsite.auth import may_view
-from benchsite.records_admin import LinksItMayOpen, local_time
+from benchsite.records_admin import LinksItMayOpen, ListsWhatItShows, local_time
 from inventory.models import Device
 
 from . import notify, services
@@ -143,7 +143,7 @@ class DeliveryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ListsWhatItShows, admin.ModelAdmin):
     """What was told to whom, and what could not be: each notification to each NOTIFY_URLS
     address, read-only; one that waits or was given up can be sent again."""
 
@@ -165,6 +165,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "last_error",
     )
     exclude = ("target", "lease_until")
+    list_deferred = ("body",)  # its title is listed; the body is on its page
     actions = ("send_again",)
 
     def has_add_permission(self, request):
