@@ -270,6 +270,13 @@ class HardwareSnapshot(HardwareColumns):
             models.Index(
                 fields=("device", "captured_at", "id", "hardware_key"), name="inventory_snap_key"
             ),
+            # the choices of the lists' filters by these (the snapshots' list, the device
+            # list's OS and virtualisation), read off the index: read off the rows, SQLite
+            # walked each snapshot's JSON stored before these columns (4.4 MB at 4,096 disks),
+            # 100-200 ms a filter at 100 such snapshots, more with every snapshot stored
+            models.Index(fields=("os_name",), name="inventory_snap_os_name"),
+            models.Index(fields=("virtualization_type",), name="inventory_snap_virt"),
+            models.Index(fields=("architecture",), name="inventory_snap_arch"),
         )
 
     def __str__(self):
