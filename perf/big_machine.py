@@ -206,14 +206,19 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=6, help="weekly runs per machine")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", help="a directory to keep the SQLite database in")
-    args = parser.parse_args()
-    tmp = tempfile.TemporaryDirectory(prefix="perf-big-")
+    return on_sqlite(run, parser.parse_args(), "big")
+
+
+def on_sqlite(run, args, name: str) -> int:
+    """run(args) with Django in this process on a SQLite database of its own, <name>.db in
+    `args.keep` or in a temporary directory (perf/list_pages.py too)."""
+    tmp = tempfile.TemporaryDirectory(prefix=f"perf-{name}-")
     where = Path(args.keep) if args.keep else Path(tmp.name)
     where.mkdir(parents=True, exist_ok=True)
     env = {
-        **in_process_env(tmp.name, "big", TOKEN),
+        **in_process_env(tmp.name, name, TOKEN),
         "NOTIFY_URLS": "",
-        "DATABASE_URL": f"sqlite:///{where}/big.db",
+        "DATABASE_URL": f"sqlite:///{where}/{name}.db",
     }
     try:
         with django_in_process(env):

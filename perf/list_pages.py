@@ -14,7 +14,6 @@ more), side by side. A list whose figures grow with the disks reads what it does
 
 import argparse
 import sys
-import tempfile
 import time
 import tracemalloc
 import warnings
@@ -23,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perf.big_machine import TOKEN, generate
-from perf.common import django_in_process, in_process_env, percentile
+from perf.big_machine import generate, on_sqlite
+from perf.common import percentile
 from perf.long_history import measure
 
 DAY = "%Y-%m-%d"
@@ -76,9 +75,13 @@ def copies(disks: int, rows: int, user) -> tuple[str, str]:
             LogEntry.objects.log_actions(user.pk, [device], CHANGE, "Changed location.")
     Notification.objects.bulk_create(
         Notification(
-            item=item, title=item.message[:255], body=item.message, type="warning",
-            target="0" * 64, target_label="json://…",
-        )  # fmt: skip
+            item=item,
+            title=item.message[:255],
+            body=item.message,
+            type="warning",
+            target="0" * 64,
+            target_label="json://…",
+        )
         for item in AttentionItem.objects.filter(device__location=f"disks-{disks}")[:rows]
     )
     print(f"{disks} disks: {rows} copies stored in {time.monotonic() - started:.1f} s", flush=True)
@@ -180,19 +183,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.rows < 1:
         parser.error("--rows: 1 at least")
-    tmp = tempfile.TemporaryDirectory(prefix="perf-lists-")
-    where = Path(args.keep) if args.keep else Path(tmp.name)
-    where.mkdir(parents=True, exist_ok=True)
-    env = {
-        **in_process_env(tmp.name, "lists", TOKEN),
-        "NOTIFY_URLS": "",
-        "DATABASE_URL": f"sqlite:///{where}/lists.db",
-    }
-    try:
-        with django_in_process(env):
-            return run(args)
-    finally:
-        tmp.cleanup()
+    return on_sqlite(run, args, "lists")
 
 
 if __name__ == "__main__":
