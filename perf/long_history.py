@@ -361,7 +361,29 @@ def weekly(args) -> int:
         print(f"{label:<28}" + "".join(f" | {cell:>22}" for cell in cells), flush=True)
     cells = [hardware_changes_cost(ids[name], args.repeat) for name in machines]
     print(f"\n{'hardware changes':<28}" + "".join(f" | {cell:>22}" for cell in cells))
+    print(f"\n{'device page: ms p50/p95':<28}" + "".join(f" | {name:>22}" for name in machines))
+    costs = [device_page_cost(admin, ids[name], args.repeat) for name in machines]
+    for row, label in enumerate(("ms p50/p95", "queries, KB", "peak of Python memory")):
+        print(f"{'  ' + label:<28}" + "".join(f" | {cost[row]:>22}" for cost in costs))
     return 0
+
+
+def device_page_cost(admin, pk: int, repeat: int) -> tuple[str, str, str]:
+    """The device page of one machine through Django's full stack: p50/p95 ms, its queries and
+    KB, and the peak of the Python memory one request allocates (its SMART history's readings
+    were every snapshot's, read into Python)."""
+    import tracemalloc
+
+    timings, queries, size, _body = measure(admin, f"/admin/inventory/device/{pk}/change/", repeat)
+    tracemalloc.start()
+    admin.get(f"/admin/inventory/device/{pk}/change/")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return (
+        f"{percentile(timings, 50):.1f}/{percentile(timings, 95):.1f}",
+        f"{queries} queries, {size / 1024:.0f} KB",
+        f"{peak / 1024:,.0f} KB",
+    )
 
 
 def hardware_changes_cost(pk: int, repeat: int) -> str:
