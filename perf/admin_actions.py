@@ -10,16 +10,30 @@ counted (CaptureQueriesContext). The cases: *Re-apply the scoring…* on every r
 stored by an older scoring version: each one changes), *Delete selected* of devices, of
 manufacturer links and of documents, *Acknowledge* of attention items, *Revoke* of tokens.
 A size is the number of objects the action selects (runs for rescore: one device per 18).
+
+    .venv/bin/python perf/admin_actions.py --disks 500,4096 [--machines 20] [--snapshots 30]
+
+measures instead *Delete selected* of machines with many disks: one stored through the ingest
+path (perf/big_machine.py's), then `--machines` machines like it, each with `--snapshots` weekly
+copies of its snapshot (4.4 MB of JSON at 4,096 disks, copied by the database) and a run on
+each; every snapshot of them deleted from the snapshots' list, then (copied again) every one of
+the machines from the device list. For each, the confirmation page and the deletion apart:
+queries, ms, and the peak of the memory Python allocated (tracemalloc, the same request once
+more: the deletion on a fresh copy).
 """
 
 import argparse
+import copy
+import re
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from perf.big_machine import generate as generate_big
 from perf.common import django_in_process, in_process_env, with_postgres
 from perf.reads import generate
 
@@ -32,6 +46,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="10,1000,10000")
     parser.add_argument("--only", default="", help="the cases whose name contains this")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--disks", default="", help="e.g. 500,4096: delete such machines")
+    parser.add_argument("--machines", type=int, default=20)
+    parser.add_argument("--snapshots", type=int, default=30, help="each machine's")
     parser.add_argument(
         "--no-limit",
         action="store_true",
@@ -41,6 +58,9 @@ def main() -> int:
     sizes = [int(size) for size in args.sizes.split(",")]
     if not all(0 < size <= 100_000 for size in sizes):
         parser.error("--sizes: each in 1..100000")
+    disks = sorted({int(n) for n in args.disks.split(",") if n.strip()})
+    if not all(0 < n <= 4096 for n in disks) or min(args.machines, args.snapshots) < 1:
+        parser.error("--disks: each in 1..4096; --machines and --snapshots: 1 at least")
     if args.database == "postgres":
         with_postgres(sys.argv)
     tmp = tempfile.TemporaryDirectory(prefix="perf-admin-actions-")
@@ -63,6 +83,8 @@ def main() -> int:
                 from benchmarks import rescoring
 
                 rescoring.RESCORE_IN_A_REQUEST = 10**9
+            if disks:
+                return run_big(disks, args.machines, args.snapshots)
             return run(sizes, args.only)
     finally:
         tmp.cleanup()
@@ -228,6 +250,128 @@ CASES = {
     "links": case_links,
     "documents": case_documents,
 }
+
+
+def big_copies(disks: int, machines: int, snapshots: int) -> str:
+    """`machines` machines like big-<disks>, each with `snapshots` weekly copies of its newest
+    snapshot (INSERT … SELECT: its JSON copied by the database, not decoded here) and a run on
+    each, the newest its latest. Returns their location (the device list's filter)."""
+    from django.db import connection, transaction
+
+    from benchmarks.models import Benchmark
+    from inventory.models import Device, HardwareSnapshot
+
+    base = Device.objects.get(hostname=f"big-{disks}")
+    newest = HardwareSnapshot.objects.filter(device=base).only("captured_at").first()
+    run = Benchmark.objects.filter(device=base).first()
+    quote = connection.ops.quote_name
+    table = quote(HardwareSnapshot._meta.db_table)
+    copied = ", ".join(
+        quote(field.column)
+        for field in HardwareSnapshot._meta.concrete_fields
+        if field.column not in ("id", "device_id", "captured_at")
+    )
+    location = f"copies-{disks}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        for i in range(machines):
+            device = Device.objects.get(pk=base.pk)
+            device.pk, device.latest_snapshot = None, None
+            device.hostname, device.location = f"copy-{disks}-{i:03d}", location
+            device.machine_id = device.system_uuid = device.serial = ""
+            device.save()
+            for k in range(snapshots):
+                at = newest.captured_at - timedelta(weeks=snapshots - 1 - k, minutes=i)
+                cursor.execute(
+                    f"INSERT INTO {table} (device_id, captured_at, {copied}) "  # noqa: S608
+                    f"SELECT %s, %s, {copied} FROM {table} WHERE id = %s",
+                    [device.pk, connection.ops.adapt_datetimefield_value(at), newest.pk],
+                )
+            rows = []
+            for pk, at in HardwareSnapshot.objects.filter(device=device).values_list(
+                "pk", "captured_at"
+            ):
+                run.pk, run.device, run.snapshot_id, run.submission_id = None, device, pk, None
+                run.run_at = run.received_at = at
+                rows.append(copy.copy(run))
+            Benchmark.objects.bulk_create(rows)
+            latest = HardwareSnapshot.objects.filter(device=device).values("pk")[:1]
+            Device.objects.filter(pk=device.pk).update(latest_snapshot=latest)
+    return location
+
+
+def delete_measured(client, url: str, again) -> list[str]:
+    """*Delete selected* on "Select all N" of `url`: its confirmation page and its "Yes, I'm
+    sure", each's queries, ms and peak MB (the page asked twice, the deletion made again on
+    what again() stores)."""
+    import tracemalloc
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from benchsite.tests.test_bulk_delete import hidden_form
+
+    def post(data, traced: bool):
+        if traced:
+            tracemalloc.start()
+        try:
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                response = client.post(url, data)
+                took = (time.perf_counter() - started) * 1000
+            peak = tracemalloc.get_traced_memory()[1] / 1e6 if traced else 0.0
+        finally:
+            tracemalloc.stop()
+        return response, took, len(ctx.captured_queries), peak
+
+    def select_all() -> dict:
+        page = client.get(url)
+        shown = re.findall(r'name="_selected_action" value="(\d+)"', page.content.decode())
+        return {"action": "delete_selected", "select_across": "1", "index": "0",
+                "_selected_action": shown}  # fmt: skip
+
+    cells = []
+    page, took, queries, _ = post(select_all(), traced=False)
+    assert page.status_code == 200, page.status_code
+    _, _, _, peak = post(select_all(), traced=True)
+    cells.append(f"{queries:3d} {took:7.0f} {peak:7.1f}")
+    done, took, queries, _ = post(hidden_form(page), traced=False)
+    assert done.status_code == 302, done.status_code
+    again()
+    page, *_ = post(select_all(), traced=False)
+    done, _, _, peak = post(hidden_form(page), traced=True)
+    assert done.status_code == 302, done.status_code
+    cells.append(f"{queries:3d} {took:7.0f} {peak:7.1f}")
+    return cells
+
+
+def run_big(sizes: list[int], machines: int, snapshots: int) -> int:
+    from django.core.management import call_command
+
+    from inventory.models import Device, HardwareSnapshot
+
+    call_command("migrate", verbosity=0)
+    generate_big(sizes, 1)
+    client = admin_client()
+    print(f"\n{machines} machines x {snapshots} snapshots; queries, ms, peak MB")
+    print(f"{'':<24} {'disks':>5} | {'confirmation page':>19} | {'deletion':>19}")
+    for disks in sizes:
+
+        def fresh(disks=disks) -> str:
+            """The copies of big-<disks> anew (those left of a deletion gone first)."""
+            Device.objects.filter(location=f"copies-{disks}").delete()
+            return big_copies(disks, machines, snapshots)
+
+        location = fresh()
+        selected = HardwareSnapshot.objects.filter(device__location=location).count()
+        lists = (
+            (f"{selected} snapshots", f"/admin/inventory/hardwaresnapshot/?q=copy-{disks}-"),
+            (f"{machines} devices", f"/admin/inventory/device/?location__exact={location}"),
+        )
+        for label, url in lists:
+            page, deletion = delete_measured(client, url, fresh)
+            print(f"{label:<24} {disks:>5} | {page:>19} | {deletion:>19}", flush=True)
+            fresh()
+    return 0
 
 
 def run(sizes: list[int], only: str) -> int:
