@@ -11,14 +11,18 @@ do). Django's checks are kept: an account that may not delete some kind of relat
 refused, and so is a deletion that would take protected objects. The deletion and its history
 entries (Django's: one "Deleted" line per object, a device's in its History) are one
 transaction; each admin's delete_queryset deletes, with the signals it sends (a run's device
-judged again once it commits)."""
+judged again once it commits).
+
+Neither the page nor the deletion reads a row's JSON or texts (LightObjects, light): a snapshot
+of a machine with 4,096 disks is 4.4 MB of JSON, and 20 machines' 600 snapshots were read whole
+twice over (the selection, the collector's reads of what goes with it) to name and count them."""
 
 from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects, model_ngettext
 from django.core.exceptions import PermissionDenied
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -31,6 +35,51 @@ from .selection import selection_passed_on
 
 SHOWN = 50  # the selected objects listed on the page (the summary counts every one)
 RELATED_SHOWN = 5  # the related objects listed under each of them
+
+
+def unread(model) -> list[str]:
+    """The columns of `model` left unread by the page and the deletion: its JSON and its texts
+    (a snapshot's storage, network, raw… 4.4 MB at 4,096 disks; a run's results), none of which
+    names an object (its __str__) or is followed by a relation."""
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.JSONField | models.TextField) and not field.primary_key
+    ]
+
+
+def _unread_along(model, paths) -> list[str]:
+    """unread() of the rows that `paths` (select_related's) read along with `model`'s."""
+    names = []
+    for path in paths:
+        related = model
+        for part in path.split("__"):
+            related = related._meta.get_field(part).related_model
+        names += [f"{path}__{name}" for name in unread(related)]
+    return names
+
+
+def light(queryset, modeladmin):
+    """The selection as the page names it and the deletion deletes it: with the rows its list
+    names its objects by (list_select_related: a snapshot's device, read once, not once per
+    snapshot), without the columns unread() leaves."""
+    along = modeladmin.list_select_related
+    if along is True:  # Django's every non-null foreign key: left as the list reads it
+        return queryset.defer(*unread(queryset.model))
+    along = tuple(along or ())
+    return queryset.select_related(*along).defer(
+        *unread(queryset.model), *_unread_along(queryset.model, along)
+    )
+
+
+class LightObjects(NestedObjects):
+    """Django's collector of what goes with the deleted objects, reading each related row (and
+    the row it names it by, select_related's) without its JSON and texts."""
+
+    def related_objects(self, related_model, related_fields, objs):
+        queryset = super().related_objects(related_model, related_fields, objs)
+        along = [field.name for field in related_fields]
+        return queryset.defer(*unread(related_model), *_unread_along(related_model, along))
 
 
 def _name(obj, *, admin_site, linked: bool) -> str:
@@ -99,7 +148,7 @@ def deleted_objects(objs, request, admin_site) -> tuple[list, dict, set, list]:
     objs = list(objs)
     if not objs:
         return [], {}, set(), []
-    collector = NestedObjects(using=router.db_for_write(objs[0]._meta.model), origin=objs)
+    collector = LightObjects(using=router.db_for_write(objs[0]._meta.model), origin=objs)
     collector.collect(objs)
     perms_needed = set()
     for model, found in collector.model_objs.items():
@@ -148,6 +197,7 @@ def _selection_changed(request, selected: int) -> str | None:
 def delete_selected(modeladmin, request, queryset):
     """Django's action (django.contrib.admin.actions), its page summarised and its selection
     passed on as the bulk edits pass theirs."""
+    queryset = light(queryset, modeladmin)
     if type(modeladmin).get_deleted_objects is admin.ModelAdmin.get_deleted_objects:
         found = deleted_objects(queryset, request, modeladmin.admin_site)
     else:  # an admin's own (the device's: the documents' files), on deleted_objects
