@@ -25,6 +25,7 @@ from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
     post,
     shot,
     sync_api,
+    tabs,
     underlined,
 )
 
@@ -173,9 +174,15 @@ def upload_manual(live, device_id):
         assert response.status == 201
 
 
+@pytest.fixture(scope="module")
+def window(browser, server):  # noqa: F811 (the browser fixture, imported above)
+    with tabs(browser, server, width=1400, height=900) as tab:
+        yield tab
+
+
 @pytest.fixture
-def page(browser, server):  # noqa: F811 (the browser fixture, imported above)
-    with logged_in(browser, server, width=1400, height=900) as page:
+def page(window):
+    with window() as page:
         yield page
 
 
