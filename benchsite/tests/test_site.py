@@ -11,6 +11,7 @@ import pytest
 from django.db import DatabaseError
 
 from benchsite import __version__
+from benchsite.tests.markers import engine_independent
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,6 +199,7 @@ def run_check(**env_overrides):
 REAL_TOKEN = "a-real-token-of-24-chars!"
 
 
+@engine_independent  # manage.py check of the settings: no database is opened
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -213,11 +215,13 @@ def test_production_refuses_to_start_with_default_secrets(env, named):
     assert named in result.stderr
 
 
+@engine_independent  # manage.py check of the settings: no database is opened
 def test_production_starts_with_real_secrets():
     result = run_check(DEBUG="false", SECRET_KEY="s" * 50, API_TOKEN=REAL_TOKEN)
     assert result.returncode == 0, result.stderr
 
 
+@engine_independent  # manage.py check of the settings: no database is opened
 @pytest.mark.parametrize("token", ["y", "x" * 23])
 def test_production_refuses_an_api_token_shorter_than_24_characters(token):
     result = run_check(DEBUG="false", SECRET_KEY="s" * 50, API_TOKEN=token)
@@ -225,10 +229,12 @@ def test_production_refuses_an_api_token_shorter_than_24_characters(token):
     assert f"API_TOKEN is {len(token)} characters long; it must have at least 24" in result.stderr
 
 
+@engine_independent  # manage.py check of the settings: no database is opened
 def test_debug_starts_without_secrets():
     assert run_check(DEBUG="true").returncode == 0
 
 
+@engine_independent  # manage.py check of the settings: no database is opened
 def test_invalid_score_weights_refuse_to_start():
     result = run_check(DEBUG="true", SCORE_WEIGHTS="cpu=lots")
     assert result.returncode != 0

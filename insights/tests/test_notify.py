@@ -25,7 +25,7 @@ from django.db import OperationalError, connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from benchsite.tests.markers import postgresql_only
+from benchsite.tests.markers import engine_independent, postgresql_only
 from insights import checks, delivery, notify
 from insights.admin import NotificationAdmin
 from insights.management.commands.notify_test import TITLE
@@ -606,6 +606,7 @@ def manage(*args, **env):
     )
 
 
+@engine_independent  # settings read by manage.py shell and check: no database is opened
 @pytest.mark.django_db(transaction=False)
 def test_notify_urls_are_read_space_or_comma_separated_and_want_site_url():
     urls = "json://127.0.0.1:9/a, ntfy://ntfy.example/topic\n json://127.0.0.1:9/b"
