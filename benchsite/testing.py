@@ -46,21 +46,34 @@ os.makedirs(os.environ["STATIC_ROOT"], exist_ok=True)
 # A test that starts a server or runs the real benchmarks takes seconds; most take milliseconds.
 HEAVY_MARKS = ("live", "slow")
 HEAVY_WEIGHT = 25
+# Files with neither mark whose tests take seconds all the same (a database moved with dumpdata
+# and loaddata, migrations run back and forth, documents of megabytes): weighed as live ones.
+# Counted as any, test_backup_move_to_postgres.py and test_submission_hostile_input.py were
+# handed out last in the PostgreSQL pass, and one worker ran them alone for a long while.
+HEAVY_FILES = (
+    "benchsite/tests/test_backup_move_to_postgres.py",
+    "benchmarks/tests/test_submission_hostile_input.py",
+    "benchmarks/tests/test_migrations.py",
+    "inventory/tests/test_migrations.py",
+    "insights/tests/test_peer_group.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):
     """Test files heaviest first, for pytest-xdist's `--dist loadfile --no-loadscope-reorder`
     (scripts/test): a worker takes a whole file, and files handed out in this order leave no
     worker alone at the end with a 30-second file while the others are idle. A file's weight is
-    its number of tests, a test marked live or slow counting HEAVY_WEIGHT. The order of the
-    tests within a file is kept."""
+    its number of tests, a test marked live or slow or in HEAVY_FILES counting HEAVY_WEIGHT.
+    The order of the tests within a file is kept."""
 
     def file_of(item) -> str:
         return item.nodeid.split("::", 1)[0]
 
     weight: dict[str, int] = {}
     for item in items:
-        heavy = any(item.get_closest_marker(name) for name in HEAVY_MARKS)
+        heavy = file_of(item) in HEAVY_FILES or any(
+            item.get_closest_marker(name) for name in HEAVY_MARKS
+        )
         weight[file_of(item)] = weight.get(file_of(item), 0) + (HEAVY_WEIGHT if heavy else 1)
     items.sort(key=lambda item: -weight[file_of(item)])  # stable: a file's order is kept
 
