@@ -130,13 +130,31 @@ def _template(env: dict) -> str:
         atexit.register(drop)
         _migrate({**env, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name})
         _templates[key] = name
-    else:
+        return name
+    return _sqlite_template(env)
+
+
+def _sqlite_template(env: dict) -> str:
+    if "sqlite" not in _templates:
         directory = tempfile.mkdtemp(prefix="benchtools-template-")
         atexit.register(shutil.rmtree, directory, ignore_errors=True)
         path = os.path.join(directory, "template.db")
         _migrate({**env, "DATABASE_URL": f"sqlite:///{path}"})
-        _templates[key] = path
-    return _templates[key]
+        _templates["sqlite"] = path
+    return _templates["sqlite"]
+
+
+def migrated_sqlite(path: Path, env: dict | None = None) -> None:
+    """A SQLite database at `path` as `manage.py migrate` leaves a new one: a copy of this
+    process's migrated template, made on first use with `env` (this process's environment by
+    default). A migrate costs ~2.3 s of CPU, a copy milliseconds."""
+    source = sqlite3.connect(_sqlite_template(env or dict(os.environ)))
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
 
 
 @contextlib.contextmanager
@@ -150,13 +168,7 @@ def _database(workdir: Path, shared: str | None, env: dict, migrated: bool) -> I
     if not _is_postgres(url):
         path = workdir / "live.db"
         if migrated:
-            source = sqlite3.connect(_template(env))
-            target = sqlite3.connect(path)
-            try:
-                source.backup(target)
-            finally:
-                target.close()
-                source.close()
+            migrated_sqlite(path, env)
         yield f"sqlite:///{path}"
         return
     import psycopg

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from benchsite.livetest import free_port
+from benchsite.livetest import free_port, migrated_sqlite
 
 from .markers import engine_independent
 
@@ -99,6 +99,13 @@ def serve(checkout: Path, *, without: tuple[str, ...] = (), **env) -> str:
     return output.decode()
 
 
+def migrated(checkout: Path) -> None:
+    """The database of an install that started before: migrated (a copy of the live servers'
+    template), so that its start's migrate finds nothing to do. A test of what a first start
+    does with no database at all leaves it out."""
+    migrated_sqlite(checkout.parent / "serve.db")
+
+
 def api_token(checkout: Path) -> str:
     (line,) = [ln for ln in (checkout / ".env").read_text().splitlines() if ln.startswith("API_")]
     return line.split("=", 1)[1]
@@ -121,6 +128,7 @@ def test_the_token_is_printed_on_the_first_start_only(checkout):
 
 
 def test_the_banner_names_the_address_and_the_token_in_force(checkout):
+    migrated(checkout)
     output = serve(checkout, API_TOKEN="token-from-the-environment-0123456789")
 
     assert "starting on http://127.0.0.1:" in output, output  # HOST, where it listens
@@ -129,6 +137,7 @@ def test_the_banner_names_the_address_and_the_token_in_force(checkout):
 
 
 def test_the_banner_names_the_address_of_host_in_the_env_file(checkout):
+    migrated(checkout)
     serve(checkout)  # the first start writes the .env
     with (checkout / ".env").open("a") as env_file:
         env_file.write("HOST=127.0.0.1\n")
@@ -198,6 +207,7 @@ def answers(port: int) -> bool:
 
 def test_the_admin_account_is_created_once_and_a_refusal_is_said(checkout):
     admin = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "a-long-pass-123"}
+    migrated(checkout)
 
     refused = serve(checkout, **admin, DJANGO_SUPERUSER_EMAIL="admin@b.c")
     created = serve(checkout, **admin, DJANGO_SUPERUSER_EMAIL="admin@example.com")
@@ -215,7 +225,7 @@ def test_the_admin_account_is_created_once_and_a_refusal_is_said(checkout):
 
 def test_the_database_is_readable_by_this_account_only(checkout):
     database = checkout.parent / "serve.db"
-    database.touch(mode=0o644)  # an install from before the server set its umask
+    migrated(checkout)  # an install from before the server set its umask
     database.chmod(0o644)
 
     serve(checkout)
