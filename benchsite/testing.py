@@ -56,6 +56,11 @@ HEAVY_FILES = (
     "benchmarks/tests/test_migrations.py",
     "inventory/tests/test_migrations.py",
     "insights/tests/test_peer_group.py",
+    # fleets of runs rescored, a device's years of history: seconds a test on PostgreSQL
+    "benchsite/tests/test_admin_rescore.py",
+    "benchsite/tests/test_device_years.py",
+    "benchsite/tests/test_devices_delete_selected.py",
+    "benchsite/tests/test_big_machine.py",
 )
 
 
