@@ -304,6 +304,12 @@ def database_full():
     from django.db import connection
 
     with connection.cursor() as cursor:
+        # the pages earlier tests freed (the freelist) would take a write without the file
+        # growing: a filler takes them first, so that no write finds a page
+        cursor.execute("CREATE TABLE test_site_filler (b BLOB)")
+        free, size = (cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in FREE_AND_SIZE)
+        if free:
+            cursor.execute("INSERT INTO test_site_filler VALUES (zeroblob(%s))", [free * size])
         pages = cursor.execute("PRAGMA page_count").fetchone()[0]
         cursor.execute(f"PRAGMA max_page_count = {pages}")
     try:
@@ -311,6 +317,10 @@ def database_full():
     finally:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA max_page_count = 1073741823")
+            cursor.execute("DROP TABLE test_site_filler")
+
+
+FREE_AND_SIZE = ("freelist_count", "page_size")
 
 
 @sqlite_only
