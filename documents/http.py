@@ -10,7 +10,7 @@ from rest_framework.exceptions import APIException
 from . import storage
 from .filenames import content_disposition, download_filename
 from .models import Document
-from .viewing import ATTACHMENT_POLICY, INLINE_POLICY, VIEWABLE
+from .viewing import ATTACHMENT_POLICY, VIEWABLE, inline_policy
 
 # A multipart body is the file plus its envelope (boundaries, part headers, doc_type, title).
 # A declared Content-Length beyond the limit plus this is refused before anything is read.
@@ -73,8 +73,8 @@ class StoredFileDamaged(Exception):
 def document_response(request, document: Document, *, inline: bool = False) -> FileResponse:
     """The stored file, streamed as an attachment under the original filename, announced as
     its sniffed type and never to be rendered or sniffed by the browser. `inline`: a PDF or an
-    image (VIEWABLE) to be shown in the tab, sandboxed (INLINE_POLICY); any other kind is an
-    attachment all the same.
+    image (VIEWABLE) to be shown in the tab (viewing.inline_policy: an image sandboxed); any
+    other kind is an attachment all the same.
 
     Raises FileNotFoundError when the stored file is missing, StoredFileDamaged when its size
     is not the one uploaded: a copy cut short would download as a whole file, shorter.
@@ -106,7 +106,7 @@ def document_response(request, document: Document, *, inline: bool = False) -> F
     response["X-Content-Type-Options"] = "nosniff"
     # a person's invoice, fetched with a token or a session: kept by no shared cache on the way
     response["Cache-Control"] = "private, no-cache"
-    response["Content-Security-Policy"] = INLINE_POLICY if inline else ATTACHMENT_POLICY
+    response["Content-Security-Policy"] = inline_policy(kind) if inline else ATTACHMENT_POLICY
     if isinstance(getattr(request, "_request", request), ASGIRequest):
         # Under ASGI Django would read a synchronous iterator whole into memory before sending
         # it: hand it an asynchronous one that reads block by block in a worker thread.

@@ -12,10 +12,20 @@ from .storage import GIF, JPEG, KIND_BY_MIME, PDF, PNG, WEBP
 VIEWABLE = frozenset({PDF, PNG, JPEG, WEBP, GIF})
 # A file downloaded but opened in a tab anyway: no script, no plugin, no same-origin access.
 ATTACHMENT_POLICY = "default-src 'none'; sandbox"
-# A file viewed in the tab: sandboxed as well (an opaque origin, no script, no form, no popup),
-# and nothing loaded but the file itself. Chromium shows a PDF under it in its viewer; an image
-# page of its own needs its inline style, without which the image is not centred nor fitted.
+# An image viewed in the tab: sandboxed as well (an opaque origin, no script, no form, no
+# popup), and nothing loaded but the file itself. Chromium's image page needs its inline style,
+# without which the image is not centred nor fitted.
 INLINE_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+# A PDF viewed in the tab: not sandboxed. The browsers' own viewers run a PDF's scripts in the
+# viewer, never in this origin's pages; under `sandbox` Safari shows an empty window (it runs
+# its viewer as the document's script) and Chromium long refused its viewer, which now drops a
+# PDF's policy. Framed by no page, as every page of the server.
+PDF_INLINE_POLICY = "frame-ancestors 'none'"
+
+
+def inline_policy(kind) -> str:
+    """The Content-Security-Policy of a VIEWABLE kind shown in the tab."""
+    return PDF_INLINE_POLICY if kind is PDF else INLINE_POLICY
 
 
 def viewable(document: Document) -> bool:
