@@ -20,7 +20,6 @@ disks table names the dying disk before any sound one.
 import argparse
 import copy
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perf.common import django_in_process, example_document, in_process_env, percentile
+from perf.common import example_document, on_sqlite, percentile
 from perf.long_history import measure
 
 TOKEN = "perf-big-machine-token-0123456789"  # noqa: S105 (a throwaway database)
@@ -206,25 +205,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=6, help="weekly runs per machine")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", help="a directory to keep the SQLite database in")
-    return on_sqlite(run, parser.parse_args(), "big")
-
-
-def on_sqlite(run, args, name: str) -> int:
-    """run(args) with Django in this process on a SQLite database of its own, <name>.db in
-    `args.keep` or in a temporary directory (perf/list_pages.py too)."""
-    tmp = tempfile.TemporaryDirectory(prefix=f"perf-{name}-")
-    where = Path(args.keep) if args.keep else Path(tmp.name)
-    where.mkdir(parents=True, exist_ok=True)
-    env = {
-        **in_process_env(tmp.name, name, TOKEN),
-        "NOTIFY_URLS": "",
-        "DATABASE_URL": f"sqlite:///{where}/{name}.db",
-    }
-    try:
-        with django_in_process(env):
-            return run(args)
-    finally:
-        tmp.cleanup()
+    return on_sqlite(run, parser.parse_args(), "big", TOKEN)
 
 
 if __name__ == "__main__":

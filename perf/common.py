@@ -12,6 +12,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -274,6 +275,25 @@ def django_in_process(env: dict[str, str]) -> Iterator[None]:
         from django.db import connections
 
         connections.close_all()
+
+
+def on_sqlite(run: Callable, args, name: str, token: str) -> int:
+    """run(args) with Django in this process on a SQLite database of its own, <name>.db in
+    `args.keep` or in a temporary directory, the API's token `token` (long_history.py,
+    big_machine.py, list_pages.py)."""
+    tmp = tempfile.TemporaryDirectory(prefix=f"perf-{name}-")
+    where = Path(args.keep) if args.keep else Path(tmp.name)
+    where.mkdir(parents=True, exist_ok=True)
+    env = {
+        **in_process_env(tmp.name, name, token),
+        "NOTIFY_URLS": "",
+        "DATABASE_URL": f"sqlite:///{where}/{name}.db",
+    }
+    try:
+        with django_in_process(env):
+            return run(args)
+    finally:
+        tmp.cleanup()
 
 
 def django_setup(**env: str) -> None:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perf.big_machine import generate, on_sqlite
-from perf.common import percentile
+from perf.big_machine import TOKEN, generate
+from perf.common import on_sqlite, percentile
 from perf.long_history import measure
 
 DAY = "%Y-%m-%d"
@@ -183,7 +183,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.rows < 1:
         parser.error("--rows: 1 at least")
-    return on_sqlite(run, args, "lists")
+    return on_sqlite(run, args, "lists", TOKEN)
 
 
 if __name__ == "__main__":

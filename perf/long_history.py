@@ -35,7 +35,6 @@ and the peak of Python memory it allocates. `--longest N` adds a machine of N we
 import argparse
 import copy
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -43,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perf.common import django_in_process, example_document, in_process_env, percentile
+from perf.common import example_document, on_sqlite, percentile
 
 TOKEN = "perf-history-token-0123456789"  # noqa: S105 (a throwaway database)
 OLD_CPU = "Intel(R) Core(TM) i5-6500 CPU @ 3.20GHz"
@@ -430,19 +429,7 @@ def main() -> int:
         parser.error("--devices must be in 2..500, --runs in 10..20000")
     if args.longest and not 6 <= args.longest <= 20_000:
         parser.error("--longest must be in 6..20000")
-    tmp = tempfile.TemporaryDirectory(prefix="perf-history-")
-    where = Path(args.keep) if args.keep else Path(tmp.name)
-    where.mkdir(parents=True, exist_ok=True)
-    env = {
-        **in_process_env(tmp.name, "history", TOKEN),
-        "NOTIFY_URLS": "",
-        "DATABASE_URL": f"sqlite:///{where}/history.db",
-    }
-    try:
-        with django_in_process(env):
-            return weekly(args) if args.weekly else run(args)
-    finally:
-        tmp.cleanup()
+    return on_sqlite(weekly if args.weekly else run, args, "history", TOKEN)
 
 
 if __name__ == "__main__":
