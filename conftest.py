@@ -98,6 +98,17 @@ def migrate_to():
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
+@pytest.fixture
+def warm_content_types(db) -> None:
+    """Django's content types cached, as a server has them after its first request: a page's or a
+    deletion's History lines look theirs up once per process, and a pinned query count would hold
+    or not by whether a test before it in the same process had."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.get_for_models(*apps.get_models())
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """No cached state leaks between tests (e.g. the failed-authentication counts per IP)."""

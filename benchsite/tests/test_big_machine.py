@@ -189,7 +189,7 @@ def test_the_links_to_a_table_whole_and_back_keep_the_device_lists_filters(admin
 
 
 def test_a_500_disk_machines_page_costs_the_queries_and_rows_of_an_8_disk_ones(
-    admin_client, machine
+    admin_client, machine, warm_content_types
 ):
     pages = {}
     for disks in (8, 500):

@@ -12,10 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from django.apps import apps
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Permission, User
-from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.test import Client
 
@@ -193,24 +191,16 @@ def test_1620_old_runs_deleted_leave_the_attention_items_as_rescore_judges_them(
     assert _items() == after
 
 
-def warm_content_types() -> None:
-    """Django's content types cached, as a server has them after its first request: the
-    History lines of a deletion look theirs up once per process, and a pinned count would
-    hold or not by whether a test before it in the same process had."""
-    ContentType.objects.get_for_models(*apps.get_models())
-
-
 # the page: the session, the user, the list's count and selection, the collector's reads (its
 # select_related names each run's device). The deletion: those again, then the collector's
 # deletes and the ranking's refresh; past 999 runs SQLite's parameter limit splits the
 # collector's reads and deletes in batches (Django's own), hence 24 (PostgreSQL: 18).
 @pytest.mark.parametrize(("runs", "deletion"), [(10, 18), (1000, 24)])
 def test_the_page_and_the_deletion_of_runs_cost_no_query_more_per_run(
-    admin, runs, deletion, django_assert_max_num_queries
+    admin, runs, deletion, django_assert_max_num_queries, warm_content_types
 ):
     fleet(runs)  # a run each
     shown = Benchmark.objects.values_list("pk", flat=True)[:100]
-    warm_content_types()  # as in a server past its first request, whichever test ran before
     with django_assert_max_num_queries(6):
         page = select_all(admin, RUNS, shown)
     with django_assert_max_num_queries(deletion):

@@ -13,7 +13,7 @@ from insights.models import AttentionItem, Kind, Notification, Severity
 from insights.receivers import judge_again
 from inventory.models import Device, HardwareSnapshot
 
-from .test_bulk_delete import DEVICES, fleet, hidden_form, warm_content_types
+from .test_bulk_delete import DEVICES, fleet, hidden_form
 
 pytestmark = pytest.mark.django_db
 
@@ -87,12 +87,16 @@ def test_every_device_goes_with_its_history_and_its_items_told_resolved(
 # deletes of each kind of row that goes with them. It locked, read and deleted per machine.
 @pytest.mark.parametrize("devices", [10, 60])
 def test_deleting_devices_costs_no_query_more_per_device(
-    admin, settings, devices, django_assert_max_num_queries, django_capture_on_commit_callbacks
+    admin,
+    settings,
+    devices,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+    warm_content_types,
 ):
     settings.NOTIFY_URLS = URLS
     with_items(devices)
     posted = confirmed(admin)
-    warm_content_types()  # as in a server past its first request, whichever test ran before
     with django_capture_on_commit_callbacks(), django_assert_max_num_queries(45):
         response = admin.post(DEVICES, posted)
     assert response.status_code == 302 and not Device.objects.exists()
