@@ -8,7 +8,7 @@ import pytest
 
 from inventory.tests.factories import DeviceFactory, LinkFactory
 
-LIST_STATE = "q=nas&status__exact=active&o=-2"
+LIST_STATE = "q=nas&location=Rack+2&o=-2"
 
 
 def trail(html: str) -> str:
@@ -46,3 +46,14 @@ def test_every_models_pages_keep_the_list_and_its_bare_list_stays_bare(admin_cli
     html = admin_client.get(f"{base}add/?{query}").content.decode()
     assert crumbs(html)["Manufacturer links"] == f"{base}?q=drivers"
     assert "Add manufacturer link" in trail(html)
+
+
+def test_a_bulk_edits_page_leads_back_to_the_list_it_was_chosen_from(admin_client):
+    """Set location… and the other edits are posted from the filtered list: their page's
+    breadcrumbs and Cancel both return to it as it was."""
+    device = DeviceFactory(hostname="nas-01", location="Rack 2")
+    url = f"/admin/inventory/device/?{LIST_STATE}"
+    posted = {"action": "set_location", "index": 0, "_selected_action": [device.pk]}
+    html = admin_client.post(url, posted).content.decode()
+    assert crumbs(html)["Devices"] == url
+    assert crumbs(html)["Home"] == "/admin/"

@@ -19,6 +19,7 @@ from django.test import Client
 
 from benchmarks.models import Benchmark
 from benchmarks.services import device_ranking_refresh
+from benchsite.tests.test_breadcrumbs import crumbs
 from insights.models import AttentionItem
 from inventory.models import Device, HardwareSnapshot
 
@@ -280,6 +281,7 @@ def test_no_take_me_back_returns_to_the_list_as_it_was_searched_filtered_sorted_
 
     back = re.search(r'<a href="([^"]*)"[^>]*id="take-me-back"', page.content.decode())
     assert back and html.unescape(back.group(1)) == url
+    assert crumbs(page.content.decode())["Devices"] == url  # the breadcrumbs' way back too
     assert admin.get(url).status_code == 200
     response = admin.post(url, hidden_form(page))
 
