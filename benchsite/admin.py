@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils.html import format_html
 
 from . import device_admin, snapshot_admin  # noqa: F401 (register the composed pages)
 from .auth import may_view
-from .models import ApiToken
+from .models import ApiToken, Backup
 from .services import api_token_issue, api_token_revoke, api_tokens_revoke
 from .sites import BENCH_ROOT_NOTE, bench_base, bench_command, bench_loopback
 
@@ -207,3 +208,26 @@ class LogEntryAdmin(admin.ModelAdmin):
     @admin.display(description="what changed")
     def message(self, entry: LogEntry) -> str:
         return entry.get_change_message()
+
+
+@admin.register(Backup)
+class BackupAdmin(admin.ModelAdmin):
+    """The archives `manage.py backup` wrote and `restore` restored, newest first: where each
+    is (the machine and the path: with several servers, the one that made it) and whether it
+    found documents damaged. Written by the commands only; deleting a line deletes no archive."""
+
+    list_display = ("created_at", "host", "path", "size_shown", "documents_damaged", "restored_at")
+    list_filter = ("host",)
+    date_hierarchy = "created_at"
+    readonly_fields = list_display
+    fields = ("created_at", "host", "path", "size_shown", "documents_damaged", "restored_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="size", ordering="size")
+    def size_shown(self, backup: Backup) -> str:
+        return filesizeformat(backup.size)

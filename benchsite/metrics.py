@@ -2,7 +2,7 @@
 
 Every value is read from the database at each scrape, by a collector registered in a registry
 of its own for that scrape: every worker process and every server behind a load balancer
-answers the same, and nothing counts in memory. Three queries whatever the fleet's size.
+answers the same, and nothing counts in memory. Four queries whatever the fleet's size.
 """
 
 from collections.abc import Iterator
@@ -23,6 +23,7 @@ from inventory.columns import disk_temperature, disks_of
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORY_NAMES
 
+from .backups_made import backup_last_time
 from .views import AnyAccept
 
 CATEGORIES = ("global", *CATEGORY_NAMES)
@@ -109,6 +110,13 @@ class FleetCollector:
         yield GaugeMetricFamily(
             "benchtools_benchmarks", "Benchmark runs stored.", value=Benchmark.objects.count()
         )
+        # beyond the contract: an alert on a cron line that stopped (README, "Metrics")
+        if (backup := backup_last_time()) is not None:
+            yield GaugeMetricFamily(
+                "benchtools_last_backup_timestamp_seconds",
+                "When the last archive manage.py backup wrote was made (Unix time).",
+                value=backup.timestamp(),
+            )
         yield score
         yield excluded
         yield last_run

@@ -79,3 +79,30 @@ class ApiToken(models.Model):
         if self.can_write:
             granted.add(Scope.WRITE)
         return frozenset(granted)
+
+
+class Backup(models.Model):
+    """An archive `manage.py backup` wrote (or `restore` restored), as the dashboard and
+    /metrics tell when the last one was made: a cron line that stopped (a full disk, a moved
+    checkout) is otherwise noticed on the day a restore is needed. Kept in the database, so
+    every server of several tells the same, whichever of them made it."""
+
+    created_at = models.DateTimeField(
+        db_index=True, help_text="When the archive's database was copied (its name's time)."
+    )
+    host = models.CharField(max_length=255, help_text="The machine the archive is on.")
+    path = models.CharField(max_length=4096, help_text="The archive on that machine.")
+    size = models.BigIntegerField(help_text="Bytes.")
+    documents_damaged = models.PositiveIntegerField(
+        default=0, help_text="Documents whose stored file was missing or changed (named on stderr)."
+    )
+    restored_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was restored, if it was: the database is its."
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return f"{self.path} on {self.host}"

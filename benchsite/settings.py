@@ -67,6 +67,8 @@ CORS_URLS_REGEX = r"^/api/.*$"  # django-cors-headers: only the API, only those 
 
 UPLOAD_DIR = in_checkout(BASE_DIR, env.str("UPLOAD_DIR", default=""), "uploads")
 BACKUP_DIR = in_checkout(BASE_DIR, env.str("BACKUP_DIR", default=""), "backups")
+# The dashboard warns when no backup was made for this long (benchsite.backups_made); 0: off
+BACKUP_WARN_HOURS = env.within("BACKUP_WARN_HOURS", 48, 0, 87600)
 MAX_UPLOAD_MB = within("MAX_UPLOAD_MB", env.int("MAX_UPLOAD_MB", default=50), 1)
 MAX_SUBMISSION_KB = within("MAX_SUBMISSION_KB", env.int("MAX_SUBMISSION_KB", default=1024), 1)
 PORT = within("PORT", env.int("PORT", default=8007), 1, 65535)
@@ -104,8 +106,7 @@ DISK_HOT_C = within("DISK_HOT_C", env.float("DISK_HOT_C", default=60.0), 0, 150)
 QUIET_AFTER_DAYS = env.within("QUIET_AFTER_DAYS", 14, 0, 3650)
 # Notifications (insights/notify.py): Apprise URLs, space- or comma-separated; empty: off.
 NOTIFY_URLS = [url for url in re.split(r"[\s,]+", env.str("NOTIFY_URLS", default="")) if url]
-# Each delivery gives up after this long (connect, then each read): a hanging receiver holds
-# up only the background sender, never a request.
+# Each delivery gives up after this long (connect, then each read): never holds up a request.
 NOTIFY_TIMEOUT_S = within("NOTIFY_TIMEOUT_S", env.float("NOTIFY_TIMEOUT_S", default=5.0), 0.1)
 # A notification that could not be delivered (a receiver down, a network out) is tried again,
 # 30 s later, then at doubling intervals up to an hour, until this many hours after it was made.
@@ -117,8 +118,7 @@ SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 if SITE_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", SITE_URL):
     raise ImproperlyConfigured(f"SITE_URL must be http(s)://host[:port], not {SITE_URL!r}.")
 # NOTIFY_URLS without it: notifications give the page's path (insights.checks warns)
-# GET /metrics without a token (Prometheus on a trusted network): fleet figures, no secrets.
-METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)  # /metrics without a token
 
 INSTALLED_APPS = [
     "benchsite",  # first: its admin templates override Django's

@@ -17,8 +17,10 @@ from benchmarks.models import Benchmark
 from benchmarks.selectors import benchmark_recent, fleet_stats, ranking_suspect_reasons
 from benchmarks.validity import counted, is_loopback
 from benchsite.auth import may_view
+from benchsite.backups_made import backup_state
 from benchsite.bulk_delete import delete_selected
 from benchsite.export import ExportStream, export_filename
+from benchsite.models import Backup
 from benchsite.throttling import AuthFailureThrottle
 from insights.models import AttentionItem
 from insights.selectors import attention_board
@@ -170,6 +172,9 @@ class BenchAdminSite(admin.AdminSite):
             if request.user.is_superuser
             else "",
         }
+        if may_view(request.user, Backup):  # the archives' paths: an administrator's matter
+            context["backups"] = backup_state(now=timezone.now())
+            context["backups_url"] = reverse("admin:benchsite_backup_changelist")
         return super().index(
             request, {**context, **self.fleet_panels(request.user), **(extra_context or {})}
         )

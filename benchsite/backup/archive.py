@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import django
+from django.utils.dateparse import parse_datetime
 
 from .. import __version__
 from ..files import TEMP_PREFIX, atomic_file
@@ -63,6 +64,11 @@ class ArchiveInfo:
     @property
     def counts(self) -> dict[str, int]:
         return self.manifest.get("counts", {})
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When it was made, as its manifest says (None if that cannot be read)."""
+        return parse_datetime(str(self.manifest.get("created_at", "")))
 
     @property
     def uploads(self) -> int:

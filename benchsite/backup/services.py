@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -19,6 +19,7 @@ from documents import storage
 from documents.models import Document
 from documents.selectors import StoredFileProblem, document_file_rows, document_files
 
+from ..backups_made import backup_recorded
 from ..files import TEMP_PREFIX
 from . import postgresql, sqlite, uploads
 from .archive import (
@@ -153,6 +154,13 @@ def backup_create(
     deleted_meanwhile = _deleted_meanwhile(problems, alias)
     problems = [problem for problem in problems if problem not in deleted_meanwhile]
     try:
+        backup_recorded(path=path, created_at=now, size=size, damaged=len(problems), alias=alias)
+    except DatabaseError as exc:
+        raise BackupError(
+            f"Wrote {path}, but recording it in the database failed ({describe(exc)}): the "
+            f"dashboard will not count it."
+        ) from exc
+    try:
         pruned, later = (
             backup_prune(directory=directory, keep=keep, written=path)
             if keep and not problems
@@ -284,6 +292,14 @@ def backup_restore(
             f"fix the cause (a full disk?), then run manage.py migrate."
         ) from exc
     not_sent_again = keep_done(done, alias)
+    if info.created_at is not None:  # its own record was written after it, not in it
+        backup_recorded(
+            path=archive.resolve(),
+            created_at=info.created_at,
+            size=archive.stat().st_size,
+            restored_at=datetime.now(UTC),
+            alias=alias,
+        )
     try:
         # a document in the restored database whose file is not the archive's was uploaded
         # meanwhile, by a server still running: its file stays (it is the only copy)

@@ -9,6 +9,7 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from benchmarks.tests.factories import BenchmarkFactory
 from benchsite import __version__, backup
 from benchsite.backup import archive, uploads
 from benchsite.export import WHATS, export_rows
+from benchsite.models import Backup
 from inventory.models import Device, ManufacturerLink
 
 from .fleet import make_fleet
@@ -175,6 +177,12 @@ def test_backup_archives_database_uploads_and_a_manifest(site):
     assert {f["path"]: (f["size"], f["sha256"]) for f in manifest["files"]} == {
         name: (len(data), hashlib.sha256(data).hexdigest()) for name, data in entries.items()
     }
+    # recorded, for the dashboard's "last backup" and /metrics (the archive holds it not)
+    (made,) = Backup.objects.values()
+    assert made["path"] == str(path) and made["host"] == socket.gethostname()
+    assert made["size"] == path.stat().st_size and made["documents_damaged"] == 0
+    assert made["created_at"] == datetime.fromisoformat(manifest["created_at"])
+    assert made["restored_at"] is None
 
 
 def test_backup_skips_symlinks_in_uploads(site, tmp_path):
@@ -274,6 +282,7 @@ def test_a_document_missing_or_damaged_fails_the_backup_and_keeps_older_archives
     assert f"missing: {lost.stored_name} (document {lost.pk} of nas-01)" in said
     assert f"checksum differs: {bent.stored_name} (document {bent.pk} of nas-01)" in said
     assert kept.stored_name not in said
+    assert Backup.objects.get().documents_damaged == 2  # the dashboard says so too
 
 
 def test_restoring_an_archive_without_a_documents_file_says_which(site):
@@ -546,6 +555,14 @@ def test_restore_brings_back_the_database_and_uploads_exactly(site):
 
     assert state(site) == before
     assert "Restored" in out
+    # the database is the archive's, which did not hold its own record: the restore wrote it
+    (made,) = Backup.objects.all()
+    assert (made.path, made.size, made.restored_at is not None) == (
+        str(path),
+        path.stat().st_size,
+        True,
+    )
+    assert made.created_at == backup.backup_verify(archive=path).created_at
     # the device mutate() added after the archive, lost as the warning said
     assert err.startswith("Warning: since this archive was made") and "1 device(s) added" in err
     assert not [p for p in Path(site.UPLOAD_DIR).iterdir() if p.name.startswith(".")]

@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 
 from benchmarks.models import Benchmark
@@ -52,7 +51,7 @@ class Command(BaseCommand):
         except RestoreError as exc:
             raise CommandError(str(exc)) from exc
         manifest = info.manifest
-        made = parse_datetime(str(manifest["created_at"]))
+        made = info.created_at
         self.stdout.write(
             f"{archive.name}: verified. Made {_when(made) if made else manifest['created_at']} "
             f"by version "
