@@ -2873,11 +2873,27 @@ check_server() {
         404:*) die 1 "no Linux BenchTools API at $SERVER (HTTP 404): nothing was measured; give the server's endpoint, e.g. http://HOST:8007/api/benchmark" ;;
         30[12378]:*)
             # the POST is not followed (its body would be lost): the address it moved to
-            local moved
+            local moved endpoint
             moved=$(tr -d '\r' <"$WORK/check.headers" | awk 'tolower($0) ~ /^location:/ { sub(/^[^:]*: */, ""); v = $0 } END { print v }')
-            die 1 "the server redirects $SERVER (HTTP $code) to ${moved:-another address}: nothing was measured; give --server ${moved:-with that address}" ;;
+            endpoint=$(redirect_endpoint "$moved")
+            die 1 "the server redirects $SERVER (HTTP $code) to ${moved:-another address}: nothing was measured; give --server ${endpoint:-with that address}" ;;
         *) warn "the server answered HTTP $code to a check of $SERVER${detail:+ ($detail)}: benchmarking anyway" ;;
     esac
+}
+
+redirect_endpoint() {
+    # the --server to give for a redirect's Location: the address itself where it is an
+    # endpoint (http:// to https://, a server moved), else that server's /api/benchmark: a
+    # --server naming a page of the admin is sent to the login page (a path on this server),
+    # which is no --server
+    local moved=$1
+    [[ -n $moved ]] || return 0
+    [[ $moved == /* && $moved != //* && $SERVER =~ ^https?://[^/?#]+ ]] && moved=${BASH_REMATCH[0]}$moved
+    if [[ ${moved%%[?#]*} == */api/benchmark ]]; then
+        printf '%s' "$moved"
+    elif [[ $moved =~ ^https?://[^/?#]+ ]]; then
+        printf '%s/api/benchmark' "${BASH_REMATCH[0]}"
+    fi
 }
 
 options_request() {

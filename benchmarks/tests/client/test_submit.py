@@ -46,6 +46,7 @@ class FakeServer(ThreadingHTTPServer):
         self.checks: list[str] = []  # the OPTIONS requests' paths
         self.checked_with: list[str] = []  # and their Authorization headers
         self.options_status: int | None = None  # a proxy's own answer to OPTIONS
+        self.options_location = "https://bench.lan/api/benchmark"  # where its redirect points
         self.clock_offset = 0  # seconds the server's clock reads ahead of this machine's
         self.date_header = ""  # a Date header of its own (a proxy's, a broken one)
         self.options_unanswered = 0  # OPTIONS requests left without an answer (not up yet)
@@ -92,7 +93,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.options_status is not None:
             status, body = self.server.options_status, b"<html><h1>Not Allowed</h1></html>"
             if 300 <= status < 400:  # an http:// server that sends everyone to https://
-                moved = "https://bench.lan/api/benchmark"
+                moved = self.server.options_location
         elif self.path != "/api/benchmark":
             status, body = 404, b"<!DOCTYPE html><title>Not Found</title>"
         elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -767,6 +768,19 @@ def test_a_server_that_redirects_stops_at_the_check_with_the_address(server, tmp
     )
     assert "give --server https://bench.lan/api/benchmark" in proc.stderr
     assert "[1/" not in proc.stderr and server.requests == []
+
+
+def test_a_server_named_by_a_page_of_its_admin_is_told_its_endpoint(server, tmp_path):
+    """--server http://HOST:8007/admin/ met the admin's redirect to its login page, a path, and
+    bench.sh said "give --server /admin/login/?next=/admin/", which is no --server at all."""
+    server.options_status = 302
+    server.options_location = "/admin/login/?next=/admin/"
+    origin = server.url.removesuffix("/api/benchmark")
+    proc = submit(f"{origin}/admin/", TOKEN, tmp_path)
+    assert proc.returncode == 1
+    assert "to /admin/login/?next=/admin/: nothing was measured" in proc.stderr
+    assert f"give --server {origin}/api/benchmark" in proc.stderr
+    assert "give --server /admin" not in proc.stderr and server.requests == []
 
 
 @pytest.mark.parametrize("status", [405, 403])
