@@ -187,6 +187,8 @@ def snapshots_compare_view(model_admin: admin.ModelAdmin, request, object_id: st
         a=a,
         b=b,
         sections=history.snapshot_compare(a, b, shown=SHOWN, whole=whole),
+        # rows named by the machine (eth0, /dev/sda), written as it wrote them: not "Eth0"
+        named_rows=[title for _, title, _ in history.COMPARED_TABLES],
         changes=history.snapshot_changes(a, b),
         health_changes=health if whole == history.READINGS else health[:SHOWN],
         health_more=0 if whole == history.READINGS else max(0, len(health) - SHOWN),

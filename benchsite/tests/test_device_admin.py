@@ -159,6 +159,22 @@ def test_compare_shows_two_snapshots_side_by_side(admin_client, upgraded):
     assert "Components" in headings and "Devices" not in headings
 
 
+def test_compare_writes_the_names_of_disks_partitions_and_interfaces_as_the_machine_does(
+    admin_client, upgraded
+):
+    """The rows of each table were headed with a capital, as a field's label is: "Eno1"
+    for the interface eno1, which no machine calls it."""
+    device, first, second = upgraded
+    html = admin_client.get(
+        f"/admin/inventory/device/{device.pk}/compare/",
+        {"a": first["snapshot_id"], "b": second["snapshot_id"]},
+    ).content.decode()
+
+    heads = re.findall(r'<th scope="row">([^<]+)</th>', html)
+    assert "eno1" in heads and "Eno1" not in heads
+    assert "CPU model" in heads and "Temperature" in heads  # labels are still capitalised
+
+
 def test_compare_names_the_cpu_flags_gained_and_lost_even_at_the_same_count(
     admin_client, submit, example
 ):
