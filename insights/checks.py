@@ -10,7 +10,7 @@ def check_notify_urls(app_configs, **kwargs) -> list[checks.CheckMessage]:
     `manage.py check` (and migrate, which scripts/serve runs first)."""
     return [
         checks.Error(
-            f"NOTIFY_URLS: {delivery.redacted(url)} is not an Apprise URL Apprise can send to.",
+            f"NOTIFY_URLS: {delivery.redacted(url)} is {delivery.unreadable(url)}.",
             hint="See https://github.com/caronc/apprise/wiki for the URL of each service.",
             id="insights.E001",
         )

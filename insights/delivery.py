@@ -91,8 +91,27 @@ def redacted(url: str) -> str:
     """A URL fit for a log: Apprise's privacy form (secrets masked), without the query."""
     plugin = instantiate(url)
     if plugin is None:
-        return url.split("://", 1)[0] + "://…"
+        # "ntfy.sh/topic" was written "ntfy.sh/topic://…", a URL it is not
+        return url.split("://", 1)[0] + "://…" if "://" in url else "(a URL without ://)"
     return plugin.url(privacy=True).split("?", 1)[0]
+
+
+# the address of a web hook, the usual first try, and the Apprise URL that posts it JSON
+_WEB_HOOK = {"http": "json", "https": "jsons"}
+
+
+def unreadable(url: str) -> str:
+    """Why Apprise cannot send to `url`, with what to write instead where that can be told:
+    "not an Apprise URL" alone left a web hook's http:// address unexplained."""
+    if "://" not in url:
+        return "not an Apprise URL: it begins with its service, as ntfy://, mailto:// or json://"
+    scheme = url.split("://", 1)[0].lower()
+    if scheme in _WEB_HOOK:
+        return (
+            f"not an Apprise URL: a web hook's {scheme}:// address is written "
+            f"{_WEB_HOOK[scheme]}://… for Apprise, which posts it JSON"
+        )
+    return "not an Apprise URL"
 
 
 def preload() -> None:
@@ -118,7 +137,7 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
     try:
         plugin = instantiate(url)
         if plugin is None:
-            return "not an Apprise URL"
+            return unreadable(url)
         # Apprise's request timeout is (connect, read); both bound a receiver that hangs
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
         # text, which Apprise escapes for a receiver that renders HTML or Markdown (mail,

@@ -285,6 +285,24 @@ def test_notify_test_reports_each_url_and_fails_when_one_fails(notify_to, receiv
     ]
 
 
+def test_a_web_hooks_own_address_is_told_how_apprise_writes_it(notify_to):
+    """A web hook's http:// address, what a person tries first, failed with "not an Apprise
+    URL" and no word of json://; a URL without a scheme was named "ntfy.sh/topic://…"."""
+    notify_to()
+    out = io.StringIO()
+    urls = ["http://127.0.0.1:9/hook", "https://hooks.lan/h?token=s3cret", "ntfy.sh/topic"]
+    with pytest.raises(CommandError, match="3 of 3 URL"):
+        call_command("notify_test", *urls, stdout=out)
+    assert out.getvalue().splitlines() == [
+        "http://…: FAILED (not an Apprise URL: a web hook's http:// address is written json://…"
+        " for Apprise, which posts it JSON)",
+        "https://…: FAILED (not an Apprise URL: a web hook's https:// address is written"
+        " jsons://… for Apprise, which posts it JSON)",
+        "(a URL without ://): FAILED (not an Apprise URL: it begins with its service, as"
+        " ntfy://, mailto:// or json://)",
+    ]
+
+
 def test_a_receivers_error_answer_is_the_reason_given(notify_to):
     """Every failure read "not taken (refused, timed out, or an error answered)": which one
     it was, an admin could not tell."""
@@ -325,6 +343,11 @@ def test_a_url_apprise_cannot_read_fails_the_checks(settings):
     settings.NOTIFY_URLS = ["json://127.0.0.1:9/ok", "nope://secret@host"]
     (error,) = checks.check_notify_urls(None)
     assert error.id == "insights.E001" and "secret" not in error.msg
+    settings.NOTIFY_URLS = ["http://hooks.lan/secret"]
+    (error,) = checks.check_notify_urls(None)
+    assert "http://… is not an Apprise URL: a web hook's http:// address is written json://…" in (
+        error.msg
+    )
 
 
 def _due(n: int, url: str, *, created_ago_h: float = 0.0) -> list[Notification]:
