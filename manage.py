@@ -7,6 +7,15 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchsite.settings")
+    try:
+        import django  # noqa: F401
+    except ModuleNotFoundError:
+        # `python3 manage.py …` or `./manage.py …`, as Django's own guide says: the system's
+        # Python, without the packages scripts/serve installs in .venv (a traceback said so)
+        sys.exit(
+            f"Django is not installed for {sys.executable}: run .venv/bin/python manage.py "
+            "in the checkout (./scripts/serve installs the server in .venv)."
+        )
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
     from django.db import InterfaceError, OperationalError

@@ -229,6 +229,23 @@ def test_production_refuses_an_api_token_shorter_than_24_characters(token):
     assert f"API_TOKEN is {len(token)} characters long; it must have at least 24" in result.stderr
 
 
+@engine_independent  # no database is opened
+def test_manage_py_run_by_a_python_without_django_says_which_python_to_use():
+    """`python3 manage.py createsuperuser`, as Django's guide writes it, ended in a traceback
+    and "No module named 'django'" on a server installed in .venv."""
+    # -S: this Python without its site-packages, as the system's python3 is without Django
+    done = subprocess.run(
+        [sys.executable, "-S", "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"Django is not installed for {sys.executable}: run ")
+    assert ".venv/bin/python manage.py" in done.stderr
+
+
 @engine_independent  # manage.py check of the settings: no database is opened
 def test_debug_starts_without_secrets():
     assert run_check(DEBUG="true").returncode == 0
