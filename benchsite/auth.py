@@ -49,6 +49,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         if header[0].lower().decode("latin-1") not in KEYWORDS:
+            if len(header) == 1:
+                # `curl -H "Authorization: $TOKEN"`: a token without its scheme was answered
+                # "Authentication credentials were not provided."
+                raise exceptions.AuthenticationFailed(MSG_INVALID_HEADER)
             return None  # another scheme (e.g. Basic): not ours
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(MSG_INVALID_HEADER)

@@ -122,6 +122,14 @@ def test_other_authorization_schemes_are_not_tokens(anon):
     assert response.status_code == 401
 
 
+def test_a_token_sent_without_its_scheme_is_told_the_header_expected(anon):
+    """`Authorization: TOKEN`, Bearer left out, was answered "Authentication credentials were
+    not provided.", as if no header had been sent."""
+    response = anon.get(READ_URL, HTTP_AUTHORIZATION=TEST_API_TOKEN)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid Authorization header: expected 'Bearer <token>'."}
+
+
 def test_staff_session_reads_with_the_admin_view_permission():
     assert staff_client("inventory.view_device").get(READ_URL).status_code == 200
     assert staff_client("inventory.change_device").get(READ_URL).status_code == 200
