@@ -86,6 +86,10 @@ MSG_IGNORED = "Columns not imported (not known here): {names}."
 MSG_EMPTY = "The file is empty: the first line must name the columns, with hostname among them."
 MSG_BLANK_FIRST = "The first line is blank: it must name the columns, with hostname among them."
 MSG_NO_HOSTNAME = "No hostname column: the first line must name the columns (hostname, {known})."
+MSG_JSON = (
+    "This is JSON, not a CSV file: export the devices as CSV (manage.py export --what devices "
+    "--format csv, or /api/export?format=csv)."
+)
 MSG_DUPLICATE_COLUMN = "The column {name!r} appears twice."
 MSG_TOO_MANY_ROWS = "More than {limit:,} devices: split the file (at most {limit:,} rows a file)."
 MSG_HOSTNAME_EMPTY = "hostname is empty."
@@ -307,6 +311,8 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
         if names.count(name) > 1:
             raise ImportFileError([f"line 1: {MSG_DUPLICATE_COLUMN.format(name=name)}"])
     if "hostname" not in names:
+        if text.lstrip().startswith(("[", "{")):  # the export's default format, given back
+            raise ImportFileError([f"line 1: {MSG_JSON}"])
         known = ", ".join(COLUMNS[1:])
         raise ImportFileError([f"line 1: {MSG_NO_HOSTNAME.format(known=known)}"])
     wanted = [(index, name) for index, name in enumerate(names) if name in COLUMNS]

@@ -237,6 +237,17 @@ def test_a_workbook_or_a_pdf_is_said_to_be_no_csv(tmp_path, data, what):
     assert "not UTF-8" not in error
 
 
+def test_the_json_export_is_said_to_be_no_csv(tmp_path):
+    """The devices exported as JSON, given back to the import, were "No hostname column"."""
+    DeviceFactory(hostname="nas")
+    exported = io.StringIO()
+    call_command("export", "--format", "json", stdout=exported, stderr=io.StringIO())
+
+    error = refused(tmp_path, exported.getvalue().encode())
+    assert error.endswith(f"line 1: {csv_file.MSG_JSON}")
+    assert "No hostname column" not in error
+
+
 def test_a_file_excel_saved_in_western_europe_is_read_and_said_to_be(tmp_path):
     """French Excel's "CSV (séparateur: point-virgule)" is Windows-1252: it was refused."""
     data = "hostname;location\r\npc-helene;Bureau d’Hélène\r\n".encode("cp1252")
