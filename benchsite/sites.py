@@ -69,10 +69,14 @@ def bench_base(request) -> str:
     return settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
 
 
-def bench_loopback(base: str) -> bool:
+def bench_loopback(base: str) -> str:
     """Whether the bench command's server is an address only this machine reaches (the
-    loopback rule of runs' targets): the dashboard and a new token's page say so under it."""
-    return is_loopback(urlsplit(base).netloc)
+    loopback rule of runs' targets): the dashboard and a new token's page say so under it.
+    "site_url" when SITE_URL is that address (the advice to set it read as if it were not
+    set), "address" when the browser's is, "" otherwise."""
+    if not is_loopback(urlsplit(base).netloc):
+        return ""
+    return "site_url" if settings.SITE_URL else "address"
 
 
 def bench_command(base: str, token: str = "YOUR_TOKEN") -> str:  # noqa: S107 (a placeholder)

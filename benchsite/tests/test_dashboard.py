@@ -147,6 +147,15 @@ def test_the_bench_command_uses_site_url_and_warns_of_a_loopback_address(admin_c
     assert 'id="bench-loopback"' not in html
 
 
+def test_a_site_url_on_the_loopback_is_said_to_be_the_address_to_change(admin_client, settings):
+    """SITE_URL=http://127.0.0.1:8007 was answered "… or set SITE_URL", as if it were not set."""
+    settings.SITE_URL = "http://127.0.0.1:8007"
+    html = admin_client.get("/admin/", HTTP_HOST="bench.lan:8007").content.decode()
+    note = re.search(r'<p class="errornote" id="bench-loopback">(.*?)</p>', html, re.S)[1]
+    assert note.startswith("<code>SITE_URL</code> is this server's own loopback")
+    assert "Set it to the server's network name or address" in note and "or set" not in note
+
+
 def test_dashboard_of_an_empty_fleet_explains_what_to_do(admin_client):
     html = admin_client.get("/admin/").content.decode()
     assert "No benchmark yet" in html
