@@ -8,6 +8,7 @@ tests must not touch the shared environment.
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -233,3 +234,17 @@ def test_the_database_is_readable_by_this_account_only(checkout):
     for path in checkout.parent.glob("serve.db*"):
         assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
     assert {p.name for p in checkout.parent.glob("serve.db*")} >= {"serve.db"}
+
+
+def test_a_port_in_use_stops_the_start_before_the_migrations_saying_so(checkout):
+    """Started twice (or beside another service on its port), it migrated, printed its banner
+    "Linux BenchTools is starting", then gunicorn said "Connection in use" five times."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        output = serve(checkout, PORT=str(port))
+
+    assert f"Cannot listen on 127.0.0.1 port {port}: it is in use" in output, output
+    assert "PORT=8080" in output
+    assert "Running migrations" not in output and "Linux BenchTools is starting" not in output
