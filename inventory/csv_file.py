@@ -166,8 +166,17 @@ def _decode(data: bytes) -> tuple[str, list[str]]:
 
 def _column(cell: str) -> str:
     """A header cell as the column it names: "Asset Tag", " asset-tag " and "ASSET_TAG" are
-    asset_tag."""
-    return "_".join(cell.replace("-", " ").split()).lower()
+    asset_tag; "Purchase date", as the device form labels purchased_on, is purchased_on."""
+    name = "_".join(cell.replace("-", " ").split()).lower()
+    return _LABELED.get(name, name)
+
+
+# each column by its label on the device form ("Purchase date", "Warranty end", "Retirement
+# date"): a spreadsheet headed as the form reads had its dates left out, "not known here"
+_LABELED = {
+    "_".join(str(Device._meta.get_field(name).verbose_name).split()).lower(): name
+    for name in COLUMNS
+}
 
 
 def _delimiter(text: str) -> str:

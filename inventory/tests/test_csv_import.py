@@ -279,10 +279,23 @@ def test_a_semicolon_file_is_told_by_its_header_read_as_csv(tmp_path, text):
 
 def test_column_names_are_read_as_people_write_them_and_the_others_named(tmp_path):
     """ "Asset Tag", the usual spelling in a spreadsheet, was ignored without a word."""
-    out = run(tmp_path, " HOSTNAME ,Asset Tag,Purchase date\nhdr2,TAG-9,2024-05-01\n")
+    out = run(tmp_path, " HOSTNAME ,Asset Tag,Bought at\nhdr2,TAG-9,Shop\n")
 
     assert Device.objects.get().asset_tag == "TAG-9"
-    assert "Columns not imported (not known here): Purchase date." in out
+    assert "Columns not imported (not known here): Bought at." in out
+
+
+def test_the_dates_columns_may_be_headed_as_the_device_form_labels_them(tmp_path):
+    """ "Purchase date", "Warranty end" and "Retirement date", the form's words, were "not known
+    here" and the dates left out of the import."""
+    out = run(
+        tmp_path,
+        "Hostname,Purchase date,Warranty end,Retirement date\nlbl-1,2021-03-02,2024-03-02,\n",
+    )
+
+    device = Device.objects.get()
+    assert (str(device.purchased_on), str(device.warranty_until)) == ("2021-03-02", "2024-03-02")
+    assert device.retired_on is None and "not known here" not in out
 
 
 def test_a_blank_first_line_is_said_to_be_blank_not_the_file_empty(tmp_path):
