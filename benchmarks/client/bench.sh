@@ -2874,18 +2874,31 @@ check_server() {
         30[12378]:*)
             # the POST is not followed (its body would be lost): the address it moved to
             local moved endpoint
-            moved=$(tr -d '\r' <"$WORK/check.headers" | awk 'tolower($0) ~ /^location:/ { sub(/^[^:]*: */, ""); v = $0 } END { print v }')
-            endpoint=$(redirect_endpoint "$moved")
+            moved=$(check_header location)
+            endpoint=$(endpoint_for "$moved")
             die 1 "the server redirects $SERVER (HTTP $code) to ${moved:-another address}: nothing was measured; give --server ${endpoint:-with that address}" ;;
-        *) warn "the server answered HTTP $code to a check of $SERVER${detail:+ ($detail)}: benchmarking anyway" ;;
+        *)
+            # a page that takes no POST (the one-liner's /bench.sh given as --server) says so
+            # in its Allow; a proxy that refuses OPTIONS alone (nginx's limit_except) does not
+            local allowed
+            allowed=$(check_header allow)
+            if [[ $code == 405 && -n $allowed && ! ${allowed^^} =~ (^|[^A-Z])POST([^A-Z]|$) ]]; then
+                die 1 "$SERVER takes no submission (HTTP 405: it allows $allowed): nothing was measured; give --server $(endpoint_for "$SERVER")"
+            fi
+            warn "the server answered HTTP $code to a check of $SERVER${detail:+ ($detail)}: benchmarking anyway" ;;
     esac
 }
 
-redirect_endpoint() {
-    # the --server to give for a redirect's Location: the address itself where it is an
-    # endpoint (http:// to https://, a server moved), else that server's /api/benchmark: a
-    # --server naming a page of the admin is sent to the login page (a path on this server),
-    # which is no --server
+check_header() {
+    # a header of the check's answer by its lowercase name (the last one given), its value
+    tr -d '\r' <"$WORK/check.headers" | awk -v name="$1" 'tolower($0) ~ "^" name ":" { sub(/^[^:]*: */, ""); v = $0 } END { print v }'
+}
+
+endpoint_for() {
+    # the --server to give for an address: itself where it is an endpoint (a redirect from
+    # http:// to https://, a server moved), else that server's /api/benchmark: a --server
+    # naming a page of the admin is sent to the login page (a path on this server), and the
+    # one-liner's /bench.sh takes no submission
     local moved=$1
     [[ -n $moved ]] || return 0
     [[ $moved == /* && $moved != //* && $SERVER =~ ^https?://[^/?#]+ ]] && moved=${BASH_REMATCH[0]}$moved

@@ -47,6 +47,7 @@ class FakeServer(ThreadingHTTPServer):
         self.checked_with: list[str] = []  # and their Authorization headers
         self.options_status: int | None = None  # a proxy's own answer to OPTIONS
         self.options_location = "https://bench.lan/api/benchmark"  # where its redirect points
+        self.options_allow = ""  # the Allow header of its answer, if any
         self.clock_offset = 0  # seconds the server's clock reads ahead of this machine's
         self.date_header = ""  # a Date header of its own (a proxy's, a broken one)
         self.options_unanswered = 0  # OPTIONS requests left without an answer (not up yet)
@@ -103,6 +104,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if moved:
             self.send_header("Location", moved)
+        if self.server.options_allow:
+            self.send_header("Allow", self.server.options_allow)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -781,6 +784,19 @@ def test_a_server_named_by_a_page_of_its_admin_is_told_its_endpoint(server, tmp_
     assert "to /admin/login/?next=/admin/: nothing was measured" in proc.stderr
     assert f"give --server {origin}/api/benchmark" in proc.stderr
     assert "give --server /admin" not in proc.stderr and server.requests == []
+
+
+def test_the_one_liners_script_address_given_as_server_stops_at_the_check(server, tmp_path):
+    """--server http://HOST:8007/bench.sh, pasted from the one-liner: its 405 to the check was
+    taken for a proxy's, the run measured for minutes, and its POST was refused (405)."""
+    server.options_status = 405
+    server.options_allow = "GET, HEAD"
+    origin = server.url.removesuffix("/api/benchmark")
+    proc = submit(f"{origin}/bench.sh", TOKEN, tmp_path)
+    assert proc.returncode == 1
+    assert f"{origin}/bench.sh takes no submission (HTTP 405: it allows GET, HEAD)" in proc.stderr
+    assert f"give --server {origin}/api/benchmark" in proc.stderr
+    assert "[1/" not in proc.stderr and server.requests == []
 
 
 @pytest.mark.parametrize("status", [405, 403])
