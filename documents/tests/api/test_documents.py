@@ -275,6 +275,7 @@ def test_a_file_exactly_at_max_upload_mb_is_accepted(api, device, settings):
     settings.MAX_UPLOAD_MB = 1
     response = post_file(api, device, b"a" * (1024 * 1024), "log.txt", content_type="text/plain")
     assert response.status_code == 201
+    assert streamed(download(api, response.json())) == b"a" * (1024 * 1024)
 
 
 class CountingStream(io.BytesIO):
@@ -398,7 +399,9 @@ def test_a_write_token_uploads_and_deletes(token_client, device):
     writer = token_client("write")
     doc = post_file(writer, device, files.pdf_bytes(), "a.pdf")
     assert doc.status_code == 201
+    assert Document.objects.get().device_id == device.pk
     assert writer.delete(f"/api/docs/{doc.json()['id']}").status_code == 204
+    assert not Document.objects.exists()
 
 
 def test_a_submit_token_can_neither_read_nor_write_documents(token_client, device):

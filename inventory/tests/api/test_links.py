@@ -177,7 +177,9 @@ def test_a_write_token_changes_links(token_client, device):
     writer = token_client("write")
     created = writer.post(links_url(device), DRIVERS, format="json")
     assert created.status_code == 201
+    assert ManufacturerLink.objects.get().url == DRIVERS["url"]
     assert writer.delete(f"/api/links/{created.json()['id']}").status_code == 204
+    assert not ManufacturerLink.objects.exists()
 
 
 @pytest.mark.parametrize(
