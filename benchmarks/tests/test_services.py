@@ -207,7 +207,7 @@ def test_a_failure_inside_the_transaction_stores_nothing(monkeypatch, example):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(services.Benchmark.objects, "create", explode)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="disk on fire"):
         ingest(example)
 
     assert (Device.objects.count(), HardwareSnapshot.objects.count()) == (0, 0)

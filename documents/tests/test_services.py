@@ -83,7 +83,7 @@ def test_a_rolled_back_deletion_keeps_the_file(
     pk, name = document.pk, document.stored_name
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+        with pytest.raises(RuntimeError, match="the request failed"), transaction.atomic():
             services.document_delete(document=document)
             raise RuntimeError("the request failed after the deletion")
 

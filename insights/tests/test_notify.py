@@ -254,7 +254,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(notify_to, receiver, ru
     device.latest_snapshot.disk_readings = disk_readings(device.latest_snapshot.storage)
     device.latest_snapshot.save()
 
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError, match="the caller failed"), transaction.atomic():
         assert [event.kind for event in attention_evaluate(device=device)] == ["opened"]
         raise RuntimeError("the caller failed after the evaluation")
     sent()

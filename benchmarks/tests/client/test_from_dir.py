@@ -507,9 +507,11 @@ def test_garbage_yields_nulls_never_a_crash_nor_a_number():
             "total_gb": None,
         },
     ]
-    for iface in hw["network"]["interfaces"]:
-        assert iface["mac"] is None and iface["speed_mbps"] is None
-        assert iface["wake_on_lan"] is None
+    # the interface is kept, its unreadable MAC, speed and Wake-on-LAN null
+    assert [
+        (iface["name"], iface["mac"], iface["speed_mbps"], iface["wake_on_lan"])
+        for iface in hw["network"]["interfaces"]
+    ] == [("eth0", None, None, None)]
     for category in ("cpu", "memory", "disk", "network", "gpu"):
         assert results[category] is None, category  # 0, NaN, -5, 1e400 and errors: no result
     assert results["global_score"] is None
