@@ -371,14 +371,6 @@ def test_an_answer_that_is_no_api_json_is_one_line_not_a_page_dump(server, said,
     assert len(kept_files(tmp_path)) == 1
 
 
-def test_an_unreachable_server_fails_and_keeps_the_json(tmp_path):
-    url = f"http://127.0.0.1:{free_port()}/api/benchmark"  # nothing listens there
-    proc = submit(url, TOKEN, tmp_path)
-    assert proc.returncode == 1
-    assert "could not reach" in proc.stderr
-    assert len(kept_files(tmp_path)) == 1
-
-
 def test_with_output_a_failed_run_is_kept_apart_from_that_file(tmp_path):
     """A cron job's fixed --output was the only copy of a submission never sent: the next run
     that failed overwrote it."""
@@ -490,16 +482,24 @@ def test_a_refused_document_or_a_server_error_is_not_sent_again(server, tmp_path
 
 
 def test_an_unreachable_server_is_tried_again_and_warned_of_before_measuring(tmp_path):
+    """It fails, keeps the JSON, and waits the 10 s it says before its second try (a `sleep`
+    that notes how long it was asked to wait, not one that waits)."""
     port = free_port()  # nothing listens there: the check warns, the POST is tried twice
+    shims, waits = tmp_path / "bin", tmp_path / "waits"
+    shims.mkdir()
+    (shims / "sleep").write_text(f'#!/bin/sh\necho "$*" >>{waits}\n')
+    (shims / "sleep").chmod(0o755)
     proc = run_bench(
         *("--from-dir", CAPTURE, "--server", f"http://127.0.0.1:{port}/api/benchmark"),
         *("--token", TOKEN, "--retries", "1"),
         cwd=tmp_path,
         timeout=60,
+        env={**os.environ, "PATH": f"{shims}:{os.environ['PATH']}"},
     )
     assert proc.returncode == 1
     assert "does not answer now" in proc.stderr and "benchmarking anyway" in proc.stderr
     assert "(curl exit 7): sending again in 10 s (1 of 1)" in proc.stderr
+    assert waits.read_text().splitlines() == ["10"]
     assert "could not reach" in proc.stderr
     assert len(kept_files(tmp_path)) == 1
 
