@@ -20,13 +20,11 @@ EXAMPLE = {"cpu": 104.4, "memory": 98.6, "disk": 134.5, "network": 94.0, "gpu": 
         (EXAMPLE, 105.65),
         ({"cpu": 100, "memory": 100, "disk": 100, "network": 100, "gpu": 100}, 100.0),
         # a headless server: GPU skipped, the other weights renormalised (sum 0.9)
-        (
-            {**EXAMPLE, "gpu": None},
-            round_score((104.4 * 0.3 + 98.6 * 0.2 + 134.5 * 0.25 + 94 * 0.15) / 0.9),
-        ),
+        # (31.32 + 19.72 + 33.625 + 14.1) / 0.9 = 109.7389
+        ({**EXAMPLE, "gpu": None}, 109.74),
         ({"cpu": 250.0}, 250.0),  # one category: its own score
-        ({"cpu": 200.0, "disk": 100.0}, round_score((200 * 0.30 + 100 * 0.25) / 0.55)),
-        ({"cpu": 9999.99, "memory": 10000}, round_score((9999.99 * 0.3 + 10000 * 0.2) / 0.5)),
+        ({"cpu": 200.0, "disk": 100.0}, 154.55),  # (60 + 25) / 0.55 = 154.5454
+        ({"cpu": 9999.99, "memory": 10000}, 9999.99),  # (2999.997 + 2000) / 0.5 = 9999.994
         ({"cpu": 0.0, "memory": 0.0}, 0.0),
         ({}, None),
         ({"cpu": None, "gpu": None}, None),
