@@ -321,6 +321,8 @@ def test_deep_nesting_in_unknown_keys_is_rejected(submit):
         current = current["d"]
     response = submit({"device_identifier": "x", "deep": deep})
     assert response.status_code == 400
+    # named at the level past the 32nd
+    assert error_at(response.json(), ["deep", *["d"] * 32]) == ["Nested deeper than 32 levels."]
     assert stored_counts() == (0, 0, 0)
 
 

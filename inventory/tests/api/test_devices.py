@@ -312,7 +312,8 @@ def test_patch_edits_metadata_and_tags(api):
 
 
 def test_put_replaces_the_editable_fields(api):
-    device = DeviceFactory(hostname="old", description="x")
+    device = DeviceFactory(hostname="old", description="x", asset_tag="A-1")  # lab, ops
+    device.tags.add(TagFactory(name="backup"))
     payload = {
         "hostname": "renamed",
         "fqdn": "renamed.lan",
@@ -328,6 +329,8 @@ def test_put_replaces_the_editable_fields(api):
     assert response.status_code == 200, response.content
     device.refresh_from_db()
     assert (device.hostname, device.fqdn, device.description) == ("renamed", "renamed.lan", "")
+    assert (device.asset_tag, device.location, device.owner) == ("", "", "")
+    assert not device.tags.exists()
 
 
 def test_patch_refuses_a_hostname_taken_case_insensitively(api):
