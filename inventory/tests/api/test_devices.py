@@ -283,9 +283,11 @@ def test_a_format_the_api_does_not_answer_in_is_a_406_naming_format_not_a_404(ap
 
 
 def test_a_page_past_the_last_is_still_a_404_and_last_is_a_page(api):
-    DeviceFactory()
+    for name in ("a", "b", "c"):
+        DeviceFactory(hostname=name)
     assert api.get("/api/devices", {"page": "99"}).status_code == 404
-    assert api.get("/api/devices", {"page": "last"}).status_code == 200
+    last = api.get("/api/devices", {"page": "last", "page_size": 2, "ordering": "hostname"})
+    assert hostnames(last) == ["c"]
 
 
 def test_patch_edits_metadata_and_tags(api):
