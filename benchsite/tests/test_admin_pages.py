@@ -48,6 +48,7 @@ def test_changelist_search_and_change_pages_render(admin_client, data, model):
     assert admin_client.get(changelist).status_code == 200
     assert admin_client.get(changelist, {"q": "elitedesk"}).status_code == 200
     obj = model.objects.first()
+    assert obj is not None, f"data() gives no {opts.label}: its change page would go unopened"
     change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=(obj.pk,))
     assert admin_client.get(change).status_code == 200
 
