@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def data(example, submit):
     """A row of every model the admin manages, so that each one's change page is opened."""
+    from benchsite.models import Backup
     from benchsite.services import api_token_issue
     from documents.services import document_store
     from documents.tests.files import pdf_bytes, upload
@@ -31,6 +32,7 @@ def data(example, submit):
     Tag.objects.create(name="rack-2")
     api_token_issue(name="ci", can_submit=True, can_read=False, can_write=False)
     document_store(device=Device.objects.first(), upload=upload(pdf_bytes(), "manual.pdf"))
+    Backup.objects.create(created_at=timezone.now(), host="nas", path="/b/x.tar.gz", size=1)
 
 
 @pytest.mark.parametrize(
