@@ -143,19 +143,23 @@ def hardware_tables(
 def smart_first(
     disks: list[dict], attention: Mapping[str, list[str]], hot_c: float, newest: Any
 ) -> list[dict]:
-    """The SMART history's disks (insights' disk histories, readings oldest first): those in
-    the machine (read at `newest`) before those gone, each ranked by its worst reading as
-    disks_first ranks them, then as they came."""
+    """The SMART history's disks (benchsite.smart_history's: readings oldest first, and the
+    `worst` of those summed up before them): those in the machine (read at `newest`) before
+    those gone, each ranked by its worst reading as disks_first ranks them, then as they came."""
 
     def rank(disk: dict) -> tuple[bool, int]:
-        worst = min((_disk_rank(reading, hot_c) for reading in disk["history"]), default=3)
+        worst = min((_disk_rank(reading, hot_c) for reading in _read(disk)), default=3)
         if attention.get(str(disk.get("serial") or disk.get("name") or "")):
             worst = min(worst, 1)
-        return disk["history"][-1]["captured_at"] != newest, worst
+        return disk["last_read"] != newest, worst
 
     return sorted(disks, key=rank)
 
 
 def needs_look(disk: dict, hot_c: float) -> bool:
     """Whether a SMART history disk (smart_first) ever read failing, with counters, or hot."""
-    return any(_disk_rank(reading, hot_c) < 3 for reading in disk["history"])
+    return any(_disk_rank(reading, hot_c) < 3 for reading in _read(disk))
+
+
+def _read(disk: dict) -> Iterable[Mapping[str, Any]]:
+    return (*disk["history"], *disk.get("worst", ()))

@@ -5,17 +5,27 @@ A disk read twice a day for years is thousands of readings: a dying one's counte
 of them. The table shows the newest SPANS_SHOWN rows and one that sums up the ones before; the
 charts draw at most CHART_POINTS points, each the worst of the readings it stands for (the
 hottest, the highest counts), so a peak or a first reallocated sector is never averaged away.
+The rows and charts read the newest SMART_READ snapshots one by one; the readings before them
+are summed up by the database (insights.smart_selectors) into each disk's last row, and a disk
+read only then is listed with that row alone: a failing disk replaced long ago stays told.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from inventory.columns import SMART_COUNTERS, SMART_FIELDS
+from insights.insight import device_insights
+from insights.smart_selectors import NUMBERS, older_readings
+from inventory.columns import SMART_COUNTERS, SMART_FIELDS, disk_key
 
 from .charts import Chart, score_history_chart
+from .hardware_tables import SHOWN, needs_look, smart_first
 from .records_admin import local_time
 
 SPANS_SHOWN = 12
 CHART_POINTS = 120
+# the snapshots whose readings are read one by one: ten years of a weekly cron, as they were;
+# 5,000 weekly runs were 0.4 s of the page, read and walked in Python at every view
+SMART_READ = 520
 # the counters' names in a chart's legend, each a series of its own (benchsite.charts colours)
 COUNTER_SERIES = {
     "reallocated_sectors": "reallocated",
@@ -30,16 +40,91 @@ assert set(COUNTER_SERIES) == set(SMART_COUNTERS)  # noqa: S101 (one list of cou
 _SPAN_KEY = tuple(name for name in SMART_FIELDS if name not in ("temperature_c", "power_on_hours"))
 
 
-def smart_disk(history: list[dict], disk: str, *, charts: bool = True) -> dict:
+def smart_section(
+    device: Any, attention: Mapping[str, list[str]], hot_c: float, *, whole: str, snapshots: int
+) -> dict[str, Any]:
+    """The device page's SMART history of a device of `snapshots` snapshots: its insights (the
+    readings of the newest SMART_READ snapshots, all of them when the SMART history is asked
+    for whole, `whole` "smart"), its disks read by SMART ranked (`smart_disks`, the first
+    SHOWN of `smart_read` unless whole), those that never gave a reading (`smart_unread`), and
+    over how many snapshots the rows and charts read each reading (`smart_window`: 0, all)."""
+    window = 0 if whole == "smart" or snapshots <= SMART_READ else SMART_READ
+    insights = device_insights(device, snapshots=window or None)
+    # each disk's table keeps its anchor (#smart-2) wherever its rank puts it
+    disks = [{**d, "position": n} for n, d in enumerate(insights["disks"], 1)]
+    newest = max((r["captured_at"] for disk in disks for r in disk["history"]), default=None)
+    known = {disk_key(disk): disk for disk in disks}
+    for key, before in (older_readings(device.pk, skipped=window) if window else {}).items():
+        disk = known.get(key)
+        if disk is None:  # read only before the window: replaced, or removed, long ago
+            identity = {name: before[name] for name in ("serial", "name", "model")}
+            disk = {**identity, "history": [], "position": len(disks) + 1}
+            disks.append(disk)
+        disk["before"] = before
+        disk["worst"] = [
+            {"smart_health": health, **before["high"]} for health in before["healths"] or [None]
+        ]
+    for disk in disks:
+        disk["last_read"] = disk["history"][-1]["captured_at"] if disk["history"] else None
+        disk["last_read"] = disk["last_read"] or disk["before"]["last"]
+    ranked = smart_first(disks, attention, hot_c, newest)
+    read = [disk for disk in ranked if _was_read(disk)]
+    # a disk that never gave a SMART reading (a virtual disk, smartctl not installed) is named
+    # once instead of a table of dashes
+    unread = [d["name"] or d["serial"] or "a disk" for d in ranked if not _was_read(d)]
+    shown = read if whole == "smart" else read[:SHOWN]
+    # "none of them failing" of the disks left out: each looked at (ranked, the machine's own
+    # come before removed ones, and a failing disk replaced since comes after them)
+    left_out = read[len(shown) :]
+    smart_disks = []
+    for index, disk in enumerate(shown):
+        # not in the newest snapshot that read the disks: removed, or replaced
+        gone = disk["last_read"] if disk["last_read"] != newest else None
+        # charts for the first disks, and past them for those with something to show
+        charts = index < SHOWN or needs_look(disk, hot_c)
+        name = disk["name"] or disk["serial"] or "the disk"
+        drawn = smart_disk(disk["history"], name, charts=charts, before=disk.get("before"))
+        smart_disks.append({**disk, **drawn, "gone_since": gone})
+    return {
+        "insights": insights,
+        "smart_disks": smart_disks,
+        "smart_read": len(read),
+        "smart_more": len(read) - len(shown),
+        "smart_more_sound": bool(left_out) and not any(needs_look(d, hot_c) for d in left_out),
+        "smart_unread": unread[:SHOWN],
+        "smart_unread_more": max(0, len(unread) - SHOWN),
+        "smart_window": window,
+    }
+
+
+def _was_read(disk: dict) -> bool:
+    readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
+    before = disk.get("before") or {"healths": (), "high": {}}
+    return any(value is not None for value in readings) or any(
+        (*before["healths"], *(v is not None for v in before["high"].values()))
+    )
+
+
+def smart_disk(
+    history: list[dict], disk: str, *, charts: bool = True, before: dict | None = None
+) -> dict:
     """What the device page shows of one disk's readings (oldest first): its table's rows,
     newest first (`spans`, at most SPANS_SHOWN, then `earlier`: the ones before summed up in
     one row, or None) and its charts (`chart`: temperature, `counters_chart`: the counters,
-    each "" when there is nothing to draw, or not `charts`)."""
+    each "" when there is nothing to draw, or not `charts`). `before`: its readings before
+    `history`'s, summed up (insights.smart_selectors), which `earlier` sums up too."""
     spans = smart_spans(history)
+    # the rows are newest first, each row's readings oldest first
+    older = [r for span in reversed(spans[SPANS_SHOWN:]) for r in span["readings"]]
     earlier = None
-    if len(spans) > SPANS_SHOWN:
-        # the rows are newest first, each row's readings oldest first
-        older = [r for span in reversed(spans[SPANS_SHOWN:]) for r in span["readings"]]
+    if before and not spans:  # read only before the newest snapshots: its one row
+        spans = [{**_row(before), "readings": []}]
+    elif before and not older and _continues(before, spans[-1]):
+        # the oldest row's health and counters since long before: one row, as before
+        spans[-1] = {**_row(_merged(before, _sum(spans[-1]["readings"]))), "readings": []}
+    elif before:  # how many rows they would be is not counted
+        earlier = {**_row(_merged(before, _sum(older)) if older else before), "periods": None}
+    elif older:
         earlier = {**_summary(older), "periods": len(spans) - SPANS_SHOWN}
     return {
         "spans": spans[:SPANS_SHOWN],
@@ -84,6 +169,64 @@ def _summary(readings: list[dict]) -> dict:
     return row
 
 
+def _continues(before: dict[str, Any], span: dict[str, Any]) -> bool:
+    """Whether readings summed up (`before`) all said of the disk's health what `span`, the
+    row after them, says."""
+    reading = span["readings"][0]
+    healths = [health or None for health in before["healths"]] or [None]
+    return healths == [reading["smart_health"] or None] and all(
+        before["low"][name] == before["high"][name] == reading[name]
+        for name in _SPAN_KEY
+        if name != "smart_health"
+    )
+
+
+def _sum(readings: list[dict]) -> dict[str, Any]:
+    """Readings (oldest first) summed up as insights.smart_selectors sums up a disk's."""
+    return {
+        "count": len(readings),
+        "first": readings[0]["captured_at"],
+        "last": readings[-1]["captured_at"],
+        "healths": list(dict.fromkeys(r["smart_health"] for r in readings if r["smart_health"])),
+        "low": {name: min(_values(readings, name), default=None) for name in NUMBERS},
+        "high": {name: max(_values(readings, name), default=None) for name in NUMBERS},
+    }
+
+
+def _merged(older: dict[str, Any], newer: dict[str, Any]) -> dict[str, Any]:
+    def pick(a: Any, b: Any, choose) -> Any:
+        return b if a is None else a if b is None else choose(a, b)
+
+    return {
+        "count": older["count"] + newer["count"],
+        "first": older["first"],
+        "last": newer["last"],
+        "healths": list(dict.fromkeys((*older["healths"], *newer["healths"]))),
+        "low": {n: pick(older["low"][n], newer["low"][n], min) for n in NUMBERS},
+        "high": {n: pick(older["high"][n], newer["high"][n], max) for n in NUMBERS},
+    }
+
+
+def _row(summed: dict[str, Any]) -> dict[str, Any]:
+    """Readings summed up (_sum, _merged) as one row, as _summary makes one of readings."""
+    low, high = summed["low"], summed["high"]
+    row = {
+        "captured_at": summed["last"],
+        "since": summed["first"] if summed["count"] > 1 else None,
+        "count": summed["count"],
+        "temperature": _range(low["temperature_c"], high["temperature_c"], " °C"),
+        "hours": _range(low["power_on_hours"], high["power_on_hours"], ""),
+        "smart_health": ", ".join(h for h in summed["healths"] if h) or None,
+    }
+    for name in (*SMART_COUNTERS, "percent_used"):
+        row[name] = _range(low[name], high[name], "") if low[name] != high[name] else low[name]
+    return row
+
+
+def _values(readings: Iterable[dict], name: str) -> list:
+    return [reading[name] for reading in readings if reading[name] is not None]
+
+
 def _moved(readings: list[dict], name: str) -> bool:
     return len({reading[name] for reading in readings if reading[name] is not None}) > 1
 
@@ -91,10 +234,13 @@ def _moved(readings: list[dict], name: str) -> bool:
 def _spread(readings: list[dict], name: str, unit: str) -> str:
     """The lowest and highest of a reading over a span ("34–41 °C"), one value when they are
     the same, "–" without any."""
-    values = [reading[name] for reading in readings if reading[name] is not None]
-    if not values:
+    values = _values(readings, name)
+    return _range(min(values), max(values), unit) if values else "–"
+
+
+def _range(low: Any, high: Any, unit: str) -> str:
+    if low is None:
         return "–"
-    low, high = min(values), max(values)
     return f"{low}{unit}" if low == high else f"{low}–{high}{unit}"
 
 

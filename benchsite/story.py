@@ -17,10 +17,10 @@ from benchmarks.models import Benchmark, Validity
 from benchmarks.selectors import benchmark_history
 from benchmarks.validity import counted
 from insights import selectors as insights_selectors
-from insights.insight import device_insights, insight_sentences
+from insights.insight import insight_sentences
 from insights.models import AttentionItem
 from inventory import lifecycle, quiet
-from inventory.columns import SMART_FIELDS, disk_key
+from inventory.columns import disk_key
 from inventory.history import snapshot_changes, snapshot_sections
 from inventory.lifecycle import LIFECYCLE_FIELDS, lifecycle_sentences
 from inventory.models import Device, HardwareSnapshot
@@ -29,8 +29,8 @@ from inventory.schema import CATEGORIES, CATEGORY_NAMES
 from .auth import may_view
 from .charts import Chart, Point, score_history_chart
 from .hardware_life import PERIODS_SHOWN, hardware_life
-from .hardware_tables import SHOWN, WHOLE, hardware_tables, needs_look, smart_first
-from .smart_history import SPANS_SHOWN, smart_disk
+from .hardware_tables import SHOWN, WHOLE, hardware_tables
+from .smart_history import SPANS_SHOWN, smart_section
 from .templatetags.humanize_scores import validity_reasons
 
 HISTORY_LIMIT = 100
@@ -219,46 +219,12 @@ def device_page_story(device: Device, user, *, whole: str = "") -> dict[str, Any
     story["can_acknowledge"] = can_acknowledge(user)
     story.update(insights={}, smart_disks=[], smart_unread=[], insight_sentences=[])
     story.update(smart_more=0, smart_read=0, smart_unread_more=0, whole=whole, shown=SHOWN)
-    story["smart_rows"] = SPANS_SHOWN
+    story.update(smart_rows=SPANS_SHOWN, smart_window=0)
     if runs and hardware and attention:
-        # every snapshot's readings (their compact column): a disk dying over two years had
-        # its first reallocated sectors told nowhere when the newest 50 were read
-        story["insights"] = device_insights(device)
-        # a disk that never gave a SMART reading (a virtual disk, smartctl not installed) is
-        # named once instead of a table of dashes
-        newest = max(
-            (r["captured_at"] for disk in story["insights"]["disks"] for r in disk["history"]),
-            default=None,
+        smart = smart_section(
+            device, by_disk, hot_c, whole=whole, snapshots=story["snapshots_count"]
         )
-        read = []
-        # each disk's table keeps its anchor (#smart-2) wherever its rank puts it
-        disks = [{**d, "position": n} for n, d in enumerate(story["insights"]["disks"], 1)]
-        for disk in smart_first(disks, by_disk, hot_c, newest):
-            readings = (reading[name] for reading in disk["history"] for name in SMART_FIELDS)
-            if any(value is not None for value in readings):
-                read.append(disk)
-            else:
-                story["smart_unread"].append(disk["name"] or disk["serial"] or "a disk")
-        story["smart_more"] = len(read) - len(shown := read if whole == "smart" else read[:SHOWN])
-        story["smart_read"] = len(read)
-        # "none of them failing" of the disks left out: each looked at (ranked, the machine's
-        # own come before removed ones, and a failing disk replaced since comes after them)
-        left_out = read[len(shown) :]
-        story["smart_more_sound"] = bool(left_out) and not any(
-            needs_look(disk, hot_c) for disk in left_out
-        )
-        for index, disk in enumerate(shown):
-            # not in the newest snapshot that read the disks: removed, or replaced
-            last_read = disk["history"][-1]["captured_at"]
-            gone = last_read if last_read != newest else None
-            # charts for the first disks, and past them for those with something to show
-            charts = index < SHOWN or needs_look(disk, hot_c)
-            name = disk["name"] or disk["serial"] or "the disk"
-            drawn = smart_disk(disk["history"], name, charts=charts)
-            story["smart_disks"].append({**disk, **drawn, "gone_since": gone})
-        story["smart_unread_more"] = max(0, len(story["smart_unread"]) - SHOWN)
-        story["smart_unread"] = story["smart_unread"][:SHOWN]
-        story["insight_sentences"] = insight_sentences(story["insights"])
+        story.update(smart, insight_sentences=insight_sentences(smart["insights"]))
     return story
 
 

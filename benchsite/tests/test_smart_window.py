@@ -1,0 +1,149 @@
+"""The device page's SMART history reads the newest snapshots' readings one by one and has the
+database sum up the ones before (insights.smart_selectors): what it tells of a disk is what
+the whole history tells, on SQLite and on PostgreSQL (perf/long_history.py --weekly measures it)."""
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from benchsite import smart_history
+from insights.insight import disk_histories
+from insights.selectors import device_snapshots
+from insights.smart_selectors import NUMBERS, older_readings
+from inventory.models import HardwareSnapshot
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+WINDOW = 6  # the page's SMART_READ in these tests
+
+
+def _readings(week: int) -> list[dict]:
+    """A machine's disks at week `week` of 20: an old disk FAILED at week 3 and replaced at
+    week 5 by one named otherwise from week 10, a data disk without a serial whose counters
+    rose from week 8, and a disk never read by SMART."""
+    disks = [{"name": "/dev/vda", "model": "QEMU"}]
+    if week < 5:
+        old = {"name": "/dev/sda", "serial": "OLD-1", "model": "WD10", "temperature_c": 40 + week}
+        old.update(smart_health="FAILED" if week >= 3 else "PASSED", reallocated_sectors=week * 7)
+        disks.append(old)
+    else:
+        disks.append(
+            {"name": "/dev/sda" if week < 10 else "/dev/sdd", "serial": "NEW-1", "model": "WD20"}
+            | {"smart_health": "PASSED"}
+            | {"temperature_c": 35.5, "power_on_hours": 24 * week}
+        )
+    data = {"name": "/dev/sdb", "model": "ST4000"}
+    data.update(smart_health="PASSED", temperature_c=30 + week % 3, power_on_hours=168 * week)
+    if week >= 8:
+        data.update(reallocated_sectors=2 * (week - 8), pending_sectors=1)
+    return [*disks, data]
+
+
+@pytest.fixture
+def machine():
+    device = DeviceFactory()
+    start = timezone.now() - timedelta(weeks=20)
+    HardwareSnapshot.objects.bulk_create(
+        SnapshotFactory.build(
+            device=device, captured_at=start + timedelta(weeks=week), disk_readings=_readings(week)
+        )
+        for week in range(20)
+    )
+    return device
+
+
+def _summed_in_python(device, skipped: int) -> dict:
+    """What older_readings answers, from every snapshot's readings read one by one."""
+    snapshots = device_snapshots(device.pk, limit=None)[skipped:]
+    answer = {}
+    for disk in disk_histories(snapshots):
+        history = disk["history"]
+        key = disk["serial"] or disk["name"]
+        answer[key] = {
+            "count": len(history),
+            "first": history[0]["captured_at"],
+            "last": history[-1]["captured_at"],
+            "name": disk["name"],
+            "model": disk["model"],
+            "serial": disk["serial"],
+            "healths": list(dict.fromkeys(r["smart_health"] for r in history if r["smart_health"])),
+            "low": {
+                n: min((r[n] for r in history if r[n] is not None), default=None) for n in NUMBERS
+            },
+            "high": {
+                n: max((r[n] for r in history if r[n] is not None), default=None) for n in NUMBERS
+            },
+        }
+    return answer
+
+
+@pytest.mark.parametrize("skipped", [0, 6, 12, 19, 20])
+def test_the_database_sums_up_each_disks_readings_as_python_reads_them(machine, skipped):
+    assert older_readings(machine.pk, skipped=skipped) == _summed_in_python(machine, skipped)
+
+
+def test_a_disk_that_failed_before_the_newest_snapshots_is_still_told(
+    admin_client, machine, monkeypatch
+):
+    """Read over the newest 6 of 20 snapshots, the page still lists the disk that FAILED and
+    was replaced at week 5, ranked as it was, with its readings summed up in one row; the data
+    disk's row before the newest sums up its readings since its first, as the whole page does."""
+    monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
+    html = admin_client.get(f"/admin/inventory/device/{machine.pk}/change/").content.decode()
+    whole = admin_client.get(f"/admin/inventory/device/{machine.pk}/change/?all=smart")
+    whole = whole.content.decode()
+
+    def tables(page: str) -> list[str]:
+        section = page.split('id="smart-history"', 1)[1].split('id="smart-spans"', 1)[0]
+        found = re.findall(r'<table class="bt-table bt-smart".*?</table>', section, re.S)
+        return [" ".join(unescape(re.sub(r"<[^>]+>", " ", t)).split()) for t in found]
+
+    bounded, every = tables(html), tables(whole)
+    assert len(bounded) == len(every) == 3  # the virtual disk named, not tabled
+    old = bounded[2]  # in the machine first, then the ones gone
+    assert "OLD-1" in old and "no longer in the machine" in old
+    assert "· 5 readings PASSED, FAILED 40–44 °C – 0–28" in old
+    assert "FAILED" in every[2] and "0–28" not in every[2]  # whole: a row per change
+    data = bounded[0]
+    assert data.startswith("/dev/sdb ST4000")
+    first = timezone.localtime(HardwareSnapshot.objects.earliest("captured_at").captured_at)
+    assert f"{first:%Y-%m-%d %H:%M} →" in data.split("Wear", 1)[1]
+    said = unescape(html.split('id="smart-spans"', 1)[1].split("</p>", 1)[0])
+    assert "read the newest 6 snapshots of 20 one by one" in said
+    assert "?all=smart#smart-history" in said
+    assert "read the newest" not in unescape(whole.split('id="smart-spans"', 1)[1])[:2000]
+    # a steady disk's one row stays one row across the newest snapshots' edge
+    new = bounded[1]
+    assert (
+        new.startswith("/dev/sdd WD20 NEW-1")
+        and new.count("readings") == 1
+        and "15 readings" in new
+    )
+
+
+def test_the_page_past_the_newest_snapshots_costs_one_query_more_at_any_age(
+    admin_client, monkeypatch
+):
+    monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
+    counts = []
+    for weeks in (WINDOW, WINDOW + 1, 3 * WINDOW):
+        device = DeviceFactory()
+        start = timezone.now() - timedelta(weeks=weeks)
+        HardwareSnapshot.objects.bulk_create(
+            SnapshotFactory.build(
+                device=device, captured_at=start + timedelta(weeks=w), disk_readings=_readings(w)
+            )
+            for w in range(weeks)
+        )
+        path = f"/admin/inventory/device/{device.pk}/change/"
+        admin_client.get(path)
+        with CaptureQueriesContext(connection) as context:
+            admin_client.get(path)
+        counts.append(len(context.captured_queries))
+    assert counts[1] == counts[2] == counts[0] + 1
