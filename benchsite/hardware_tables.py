@@ -15,8 +15,9 @@ from inventory.columns import SMART_COUNTERS, disk_failing, disk_temperature, sm
 # rows of each hardware table the device page shows before "… and 540 more": a workstation's
 # tables whole, a 60-bay JBOD's the ones that matter (a 4,096-disk page was 19 MB and 4.4 s)
 SHOWN = 12
-# the tables a page may show whole (?all=disks), each by its id on the page
-WHOLE = ("disks", "partitions", "interfaces", "smart")
+# the tables a page may show whole (?all=disks), each by its id on the page (the device page's
+# hardware changes too)
+WHOLE = ("disks", "partitions", "interfaces", "smart", "changes")
 
 # the admin's own parameters of a change page (django.contrib.admin's names), which a link to
 # the same page keeps: the list's filters that Save and "Back to list" return to, a popup's

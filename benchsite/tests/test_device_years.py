@@ -202,3 +202,40 @@ def test_a_long_lifes_hardware_changes_are_told_from_the_snapshots_that_begin_a_
     )
     assert told.periods[-1].last.ram_total_mb == 16384 and not told.truncated
     assert life.hardware_life(device, limit=2).truncated  # the two newest stretches only
+
+
+def test_a_machine_with_many_hardware_changes_lists_its_newest_and_marks_them_by_point(
+    admin_client,
+):
+    """A kernel updated twice a year for 96 years was 195 rows of Hardware changes and 195
+    markers on the whole-history chart's 96 points (+185 KB of the page at 5,000 weekly runs).
+    The table shows the newest SHOWN with a link to all of them; the chart marks each point
+    that saw changes once, at its first, naming them."""
+    device, snapshots = weekly_machine(140)  # RAM at week 56, kernel at week 105
+    for week in range(110, 126):  # and a kernel every week for 16 weeks, then back: 19 changes
+        snapshots[week].kernel_version = f"6.1.0-{week}-amd64"
+        snapshots[week].hardware_key = hardware_key(snapshots[week])
+    HardwareSnapshot.objects.bulk_update(snapshots, ["kernel_version", "hardware_key"])
+
+    html = page(admin_client, device)
+
+    section = html.split('id="hardware-changes"', 1)[1].split("</fieldset>", 1)[0]
+    assert section.count("the two snapshots</a>") == 12
+    more = unescape(section.split('id="hardware-changes-more"', 1)[1].split("</p>", 1)[0])
+    assert "Newest first; … and 7 more hardware changes" in more
+    assert 'href="?all=changes#hardware-changes">all 19 hardware changes' in more
+    whole = admin_client.get(f"/admin/inventory/device/{device.pk}/change/?all=changes")
+    section = whole.content.decode().split('id="hardware-changes"', 1)[1].split("</fieldset>")[0]
+    assert section.count("the two snapshots</a>") == 19
+    assert "All 19 hardware changes, newest first" in unescape(section)
+
+    marked = [row[-1] for row in _chart_data(html, "monthly-chart")[1] if row[-1]]
+    months = {
+        f"{timezone.localtime(s.captured_at):%Y-%m}"
+        for s, before in zip(snapshots[1:], snapshots, strict=False)
+        if snapshot_changes(before, s)
+    }
+    assert len(marked) == len(months) < 19
+    named = [p for m in marked for p in m.split("; ") if p.startswith(("RAM", "kernel"))]
+    counted = sum(int(re.search(r"and (\d+) more", m)[1]) for m in marked if "more" in m)
+    assert len(named) + counted == 19
