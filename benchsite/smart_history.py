@@ -52,7 +52,6 @@ def smart_section(
     insights = device_insights(device, snapshots=window or None)
     # each disk's table keeps its anchor (#smart-2) wherever its rank puts it
     disks = [{**d, "position": n} for n, d in enumerate(insights["disks"], 1)]
-    newest = max((r["captured_at"] for disk in disks for r in disk["history"]), default=None)
     known = {disk_key(disk): disk for disk in disks}
     for key, before in (older_readings(device.pk, skipped=window) if window else {}).items():
         disk = known.get(key)
@@ -67,6 +66,8 @@ def smart_section(
     for disk in disks:
         disk["last_read"] = disk["history"][-1]["captured_at"] if disk["history"] else None
         disk["last_read"] = disk["last_read"] or disk["before"]["last"]
+    # the newest snapshot that read the disks: one not in it was removed, or replaced
+    newest = max((disk["last_read"] for disk in disks), default=None)
     ranked = smart_first(disks, attention, hot_c, newest)
     read = [disk for disk in ranked if _was_read(disk)]
     # a disk that never gave a SMART reading (a virtual disk, smartctl not installed) is named

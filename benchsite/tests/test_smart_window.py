@@ -147,3 +147,26 @@ def test_the_page_past_the_newest_snapshots_costs_one_query_more_at_any_age(
             admin_client.get(path)
         counts.append(len(context.captured_queries))
     assert counts[1] == counts[2] == counts[0] + 1
+
+
+def test_disks_read_only_before_the_newest_snapshots_still_head_a_smart_history(
+    admin_client, monkeypatch
+):
+    """Its newest snapshots list no disk (bench.sh run without its storage section): the disks
+    read before them are still told, those of its last snapshot with disks as in the machine."""
+    monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
+    device = DeviceFactory()
+    start = timezone.now() - timedelta(weeks=20)
+    HardwareSnapshot.objects.bulk_create(
+        SnapshotFactory.build(
+            device=device,
+            captured_at=start + timedelta(weeks=week),
+            disk_readings=_readings(week) if week < 10 else [],
+        )
+        for week in range(20)
+    )
+    html = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+    smart = unescape(html.split('id="smart-history"', 1)[1].split('id="smart-spans"', 1)[0])
+    assert smart.count('class="bt-table bt-smart"') == 3
+    assert smart.count("no longer in the machine") == 1  # OLD-1, replaced at week 5
+    assert "No SMART readings from /dev/vda" in html
