@@ -31,10 +31,14 @@ _NUMBER = {
     "sqlite": "json_extract(d.value, '$.{}')",
     "postgresql": "(d.value ->> '{}')::numeric",
 }
+# each disk's JSON object (a snapshot's readings are a list of them: anything else is none)
 _UNNEST = {
-    "sqlite": "json_each(s.disk_readings) AS d",
-    "postgresql": "jsonb_array_elements(s.disk_readings) AS d",
+    "sqlite": "json_each(CASE json_type(s.disk_readings) WHEN 'array' THEN s.disk_readings"
+    " ELSE '[]' END) AS d",
+    "postgresql": "jsonb_array_elements(CASE jsonb_typeof(s.disk_readings) WHEN 'array'"
+    " THEN s.disk_readings ELSE '[]' END) AS d",
 }
+_OBJECT = {"sqlite": "d.type = 'object'", "postgresql": "jsonb_typeof(d.value) = 'object'"}
 
 
 def _sql(vendor: str, snapshots: str) -> str:
@@ -52,7 +56,7 @@ def _sql(vendor: str, snapshots: str) -> str:
                 {text("name")} AS name, {text("model")} AS model, {text("serial")} AS serial,
                 {values}
             FROM inventory_hardwaresnapshot s, {_UNNEST[vendor]}
-            WHERE s.id IN ({snapshots})
+            WHERE s.id IN ({snapshots}) AND {_OBJECT[vendor]}
         ) readings
         WHERE disk IS NOT NULL
         GROUP BY disk, smart_health, name, model, serial

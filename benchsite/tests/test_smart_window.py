@@ -88,6 +88,21 @@ def test_the_database_sums_up_each_disks_readings_as_python_reads_them(machine, 
     assert older_readings(machine.pk, skipped=skipped) == _summed_in_python(machine, skipped)
 
 
+def test_readings_that_are_no_list_of_disks_are_none(machine):
+    """`disk_readings` is written by the server, a list of objects; a row restored from
+    elsewhere that holds anything else is read as no disk, as disks_of reads it."""
+    odd = [{"serial": "X"}, ["not a disk"], "text", 7, None]
+    HardwareSnapshot.objects.bulk_create(
+        SnapshotFactory.build(
+            device=machine, captured_at=timezone.now() - timedelta(weeks=30), disk_readings=value
+        )
+        for value in ({"serial": "X"}, odd, "text", 7)
+    )
+    summed = older_readings(machine.pk, skipped=10)
+    assert summed["X"]["count"] == 1  # the one object of a list
+    assert summed == _summed_in_python(machine, 10)
+
+
 def test_a_disk_that_failed_before_the_newest_snapshots_is_still_told(
     admin_client, machine, monkeypatch
 ):
