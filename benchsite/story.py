@@ -254,6 +254,7 @@ def _score_chart(history: list[HistoryRow]) -> Chart:
 # half-year or year, so that a page stops growing with a machine's age (a point a month was
 # 120 at ten years, 1.4 KB of the page each with its row of Chart data)
 WHOLE_POINTS = 60
+MARKED = 3  # the changes a marker of the whole-history chart names; the others counted
 # months a point of the whole-history chart stands for, how its heading and its points say it
 PERIODS = (
     (1, "month by month", "month", lambda t: f"{t:%Y-%m}"),
@@ -317,9 +318,6 @@ def _monthly_chart(device: Device, timeline: list) -> tuple[Chart, str, str]:
         when_label=lambda when: f"{said(timezone.localtime(when))} (the {point}'s mean)",
     )
     return chart, by, point
-
-
-MARKED = 3  # the changes a marker of the whole-history chart names; the others counted
 
 
 def _changes_said(changes: list) -> str:
