@@ -17,7 +17,12 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.html import escape
 from rest_framework import status
-from rest_framework.exceptions import APIException, UnsupportedMediaType
+from rest_framework.exceptions import (
+    APIException,
+    ErrorDetail,
+    NotAuthenticated,
+    UnsupportedMediaType,
+)
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -51,6 +56,10 @@ class DatabaseUnavailable(APIException):
 
 
 DATABASE_RETRY_S = 30
+MSG_NO_CREDENTIALS = (
+    "Authentication credentials were not provided: send the token as "
+    "'Authorization: Bearer <token>'."
+)
 MSG_DISK_FULL = (
     "The server's disk is full: nothing was stored. Free space where its database is "
     "(DATABASE_URL), then send it again."
@@ -88,6 +97,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, ObjectDoesNotExist):
         # The object went away while the request ran (a concurrent DELETE): gone, not a bug.
         exc = Http404()
+    elif isinstance(exc, NotAuthenticated) and exc.detail == NotAuthenticated.default_detail:
+        # no Authorization header (nor session): DRF's sentence alone did not say how to send
+        # a token (its status and WWW-Authenticate, which the view set on `exc`, stay)
+        exc.detail = ErrorDetail(MSG_NO_CREDENTIALS, code=exc.default_code)
     response = drf_exception_handler(exc, context)
     if isinstance(exc, UnsupportedContentEncoding):
         response["Accept-Encoding"] = "identity"

@@ -99,9 +99,14 @@ def test_last_used_is_recorded_at_most_once_a_minute(token_client):
     ],
 )
 def test_every_read_endpoint_requires_a_token(anon, path):
+    from benchsite.exceptions import MSG_NO_CREDENTIALS  # after DRF's settings (its parsers')
+
     response = anon.get(path)
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
+    # how to send one, not DRF's "Authentication credentials were not provided." alone
+    assert response.json() == {"detail": MSG_NO_CREDENTIALS}
+    assert "Authorization: Bearer <token>" in MSG_NO_CREDENTIALS
 
 
 @pytest.mark.parametrize("method", ["patch", "put", "delete"])
