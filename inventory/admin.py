@@ -97,6 +97,7 @@ class TagsFilter(admin.RelatedFieldListFilter):
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
         self.empty_value_display = "(none)"
+        self.title = "tag"  # as its neighbours: "By location", "By owner" (not "By tags")
 
 
 class CpuVendorFilter(_LatestSnapshotFilter):

@@ -546,6 +546,11 @@ def test_device_changelist_filters_by_latest_hardware(admin_client, params, expe
     )
     html = admin_client.get("/admin/inventory/device/", params).content.decode()
     assert set(re.findall(r'/admin/inventory/device/\d+/change/[^"]*">([^<]+)<', html)) == expected
+    # the filters' headings, each in the singular ("By tags" stood among "By location"…)
+    TagFactory(name="lab")  # the tag filter is offered once there is a tag
+    html = admin_client.get("/admin/inventory/device/", params).content.decode()
+    titles = re.findall(r'data-filter-title="([^"]+)"', html)
+    assert {"location", "owner", "tag"} <= set(titles) and "tags" not in titles
 
 
 def test_hardware_filters_offer_what_the_machines_have_now(admin_client, submit, example):
