@@ -31,9 +31,10 @@ def day_of(moment: datetime.datetime) -> datetime.date:
     return timezone.localdate(moment, timezone.get_default_timezone())
 
 
-MSG_TOO_EARLY = "{label} cannot be before {earliest}: is the year mistyped?"
-MSG_FUTURE = "{label} cannot be in the future."
-MSG_TOO_LATE = "{label} cannot be after {latest}: is the year mistyped?"
+# each names the date it refuses: a line of an import, an API answer, read without the value
+MSG_TOO_EARLY = "{label} {value} cannot be before {earliest}: is the year mistyped?"
+MSG_FUTURE = "{label} {value} cannot be in the future."
+MSG_TOO_LATE = "{label} {value} cannot be after {latest}: is the year mistyped?"
 MSG_WARRANTY_BEFORE_PURCHASE = "Warranty end cannot be before the purchase date ({purchased_on})."
 MSG_RETIRED_BEFORE_PURCHASE = "Retirement cannot be before the purchase date ({purchased_on})."
 
@@ -55,13 +56,13 @@ def lifecycle_errors(
         value = values.get(name)
         if value is None:
             continue
-        label = LABELS[name]
+        said = {"label": LABELS[name], "value": value.isoformat()}
         if value < EARLIEST:
-            errors[name] = MSG_TOO_EARLY.format(label=label, earliest=EARLIEST.isoformat())
+            errors[name] = MSG_TOO_EARLY.format(**said, earliest=EARLIEST.isoformat())
         elif name == "warranty_until" and value > LATEST_WARRANTY:
-            errors[name] = MSG_TOO_LATE.format(label=label, latest=LATEST_WARRANTY.isoformat())
+            errors[name] = MSG_TOO_LATE.format(**said, latest=LATEST_WARRANTY.isoformat())
         elif name != "warranty_until" and value > today + GRACE:
-            errors[name] = MSG_FUTURE.format(label=label)
+            errors[name] = MSG_FUTURE.format(**said)
     purchased_on = values.get("purchased_on")
     if purchased_on is not None and "purchased_on" not in errors:
         bought = purchased_on.isoformat()
