@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from insights.insight import device_insights
-from insights.smart_selectors import NUMBERS, older_readings
+from insights.smart_selectors import NUMBERS, bound, older_readings
 from inventory.columns import SMART_COUNTERS, SMART_FIELDS, disk_key
 
 from .charts import Chart, score_history_chart
@@ -195,16 +195,13 @@ def _sum(readings: list[dict]) -> dict[str, Any]:
 
 
 def _merged(older: dict[str, Any], newer: dict[str, Any]) -> dict[str, Any]:
-    def pick(a: Any, b: Any, choose) -> Any:
-        return b if a is None else a if b is None else choose(a, b)
-
     return {
         "count": older["count"] + newer["count"],
         "first": older["first"],
         "last": newer["last"],
         "healths": list(dict.fromkeys((*older["healths"], *newer["healths"]))),
-        "low": {n: pick(older["low"][n], newer["low"][n], min) for n in NUMBERS},
-        "high": {n: pick(older["high"][n], newer["high"][n], max) for n in NUMBERS},
+        "low": {n: bound(older["low"][n], newer["low"][n], min) for n in NUMBERS},
+        "high": {n: bound(older["high"][n], newer["high"][n], max) for n in NUMBERS},
     }
 
 

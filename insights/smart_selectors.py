@@ -91,8 +91,8 @@ def older_readings(device_id: int, *, skipped: int) -> dict[str, dict[str, Any]]
         entry["first"], entry["last"] = min(entry["first"], first), max(entry["last"], last)
         for index, name_ in enumerate(NUMBERS):
             low, high = _number(spreads[2 * index]), _number(spreads[2 * index + 1])
-            entry["low"][name_] = _least(entry["low"][name_], low, min)
-            entry["high"][name_] = _least(entry["high"][name_], high, max)
+            entry["low"][name_] = bound(entry["low"][name_], low, min)
+            entry["high"][name_] = bound(entry["high"][name_], high, max)
         if health is not None:
             healths.setdefault(disk, []).append((first, health))
     for disk, read in healths.items():
@@ -111,7 +111,8 @@ def _empty(first: datetime.datetime, last: datetime.datetime) -> dict[str, Any]:
     }
 
 
-def _least(a: Any, b: Any, pick) -> Any:
+def bound(a: Any, b: Any, pick) -> Any:
+    """The lower or higher (`pick`: min, max) of two readings, either of which may be None."""
     return b if a is None else a if b is None else pick(a, b)
 
 
