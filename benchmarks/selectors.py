@@ -2,7 +2,8 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Avg, Count, Max, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, Max, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from inventory.models import Device
 
@@ -55,6 +56,26 @@ def benchmark_history(*, device_id: int) -> QuerySet[Benchmark]:
 
 def benchmark_latest(*, device_id: int) -> Benchmark | None:
     return benchmark_history(device_id=device_id).defer("results", "extra").first()
+
+
+def benchmark_of_snapshots(*, snapshot_ids: Iterable[int]) -> dict[int, tuple[Benchmark, int]]:
+    """Each of these snapshots' newest run by run time (its results and extra unread) and how
+    many runs were taken with it, by snapshot id; a snapshot without a run is not in it. One
+    query, two rows for two snapshots: bench.sh's runs take one snapshot each, but the model
+    lets several share one (a restored database's, a row written by hand)."""
+    by_snapshot = F("snapshot_id")
+    newest = (
+        Benchmark.objects.filter(snapshot_id__in=list(snapshot_ids))
+        .defer("results", "extra")
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=by_snapshot, order_by=(F("run_at").desc(), F("id").desc())
+            ),
+            runs=Window(Count("id"), partition_by=by_snapshot),
+        )
+        .filter(place=1)
+    )
+    return {run.snapshot_id: (run, run.runs) for run in newest}
 
 
 def fleet_stats(*, in_service: bool = False) -> dict:

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from benchmarks.models import Validity
+from benchmarks.models import Benchmark, Validity
 from inventory import history
 from inventory.models import HardwareSnapshot
 from inventory.schema import CATEGORIES
@@ -27,6 +27,7 @@ from .compare import (
     differs,
     parse_ids,
 )
+from .compare_runs import runs_compared
 from .hardware_life import hardware_life
 from .hardware_tables import SHOWN
 from .ids import MAX_ID
@@ -138,7 +139,8 @@ COMPARE_CHOICES = 1000  # a device's snapshots offered in the snapshot compare's
 def snapshots_compare_view(model_admin: admin.ModelAdmin, request, object_id: str):
     """The admin page of two snapshots of a device side by side
     (/admin/inventory/device/<id>/compare/?a=<id>&b=<id>; without them the two newest), with
-    a picker of the device's snapshots."""
+    a picker of the device's snapshots, and the scores of the runs taken with them to an
+    account that may view runs."""
     device = model_admin.get_object(request, admin.utils.unquote(object_id))
     if device is None or not model_admin.has_view_permission(request, device):
         raise Http404
@@ -186,6 +188,7 @@ def snapshots_compare_view(model_admin: admin.ModelAdmin, request, object_id: st
     context.update(
         a=a,
         b=b,
+        runs=runs_compared(a, b) if may_view(request.user, Benchmark) else None,
         sections=history.snapshot_compare(a, b, shown=SHOWN, whole=whole),
         # rows named by the machine (eth0, /dev/sda), written as it wrote them: not "Eth0"
         named_rows=[title for _, title, _ in history.COMPARED_TABLES],

@@ -29,8 +29,8 @@ def machine(submit, example):
 SNAPSHOT = "/admin/inventory/hardwaresnapshot/{}/change/"
 # the session, the account, the snapshot, its JSON's size, its device: whatever its disks
 QUERIES_SNAPSHOT = 5
-QUERIES_COMPARE = 7  # the session, the account, the device, where its hardware changed (its
-# snapshots' keys), those snapshots, its newest, the two compared
+QUERIES_COMPARE = 8  # the session, the account, the device, where its hardware changed (its
+# snapshots' keys), those snapshots, its newest, the two compared, their runs (the newest of each)
 
 
 def newest(device: Device) -> HardwareSnapshot:
