@@ -1,12 +1,15 @@
 import json
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 
+from benchsite.auth import may_view
 from benchsite.paginator import KeysFirstPaginator
 from benchsite.records_admin import ListsWhatItShows, RecordAdmin, local_time, score_text
+from inventory.models import Device, HardwareSnapshot
 
-from . import rescoring, services, validity
+from . import rescoring, selectors, services, validity
 from .models import Benchmark
 
 
@@ -130,6 +133,18 @@ class BenchmarkAdmin(ListsWhatItShows, RecordAdmin):
     @admin.display(description="extra (top-level keys this server ignores)")
     def extra_document(self, obj):
         return _document(obj.extra)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # "Compare with the run before": the two runs' snapshots on the device's compare page,
+        # their hardware and scores side by side, to an account that may open it
+        before = None
+        if obj is not None and obj.snapshot_id and may_view(request.user, Device, HardwareSnapshot):
+            before = selectors.benchmark_before(run=obj)
+        if before is not None:
+            url = reverse("admin:inventory_device_compare", args=(obj.device_id,))
+            context["compare_before"] = f"{url}?a={before.snapshot_id}&b={obj.snapshot_id}"
+            context["run_before_at"] = local_time(before.run_at)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def delete_model(self, request, obj):
         services.benchmark_delete(benchmarks=Benchmark.objects.filter(pk=obj.pk))

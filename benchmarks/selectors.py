@@ -78,6 +78,14 @@ def benchmark_of_snapshots(*, snapshot_ids: Iterable[int]) -> dict[int, tuple[Be
     return {run.snapshot_id: (run, run.runs) for run in newest}
 
 
+def benchmark_before(*, run: Benchmark) -> Benchmark | None:
+    """The device's run before this one by run time that has a snapshot (the one stored
+    earlier, of two at one time): what a run is compared with. Its time and snapshot only."""
+    earlier = Q(run_at__lt=run.run_at) | Q(run_at=run.run_at, id__lt=run.pk)
+    before = benchmark_history(device_id=run.device_id).filter(earlier, snapshot__isnull=False)
+    return before.only("id", "device_id", "run_at", "snapshot_id").first()
+
+
 def fleet_stats(*, in_service: bool = False) -> dict:
     """Devices, benchmarks, the average of each device's ranking global score (unrounded: the
     API rounds it to 2 decimals, the dashboard to 1, each once), the last run, and when the

@@ -1,6 +1,6 @@
 """Two snapshots of a machine compared show the scores of their runs above their hardware: the
 change from one to the other where both were measured alike, each run's validity and methods,
-each a link to its own page."""
+each a link to its own page; a run's page links to its comparison with the run before."""
 
 import re
 from datetime import timedelta
@@ -159,3 +159,27 @@ def test_the_compare_pages_queries_are_as_many_whatever_its_runs(
     with django_assert_num_queries(QUERIES_COMPARE):
         html = compared(admin_client, before, after)
     assert "the newest of 6 runs with this snapshot" in html
+
+
+def test_a_runs_page_links_to_its_comparison_with_the_run_before(admin_client):
+    device = DeviceFactory()
+    first = run(device, 14)
+    before = run(device, 7)
+    BenchmarkFactory(device=device, snapshot=None, run_at=before.run_at + DAY)  # no snapshot
+    latest = run(device, 0)
+
+    html = admin_client.get(f"/admin/benchmarks/benchmark/{latest.pk}/change/").content.decode()
+
+    link = re.search(r'<a href="([^"]+)" id="compare-run-before"[^>]*>([^<]+)</a>', html)
+    assert unescape(link[1]) == (
+        f"/admin/inventory/device/{device.pk}/compare/"
+        f"?a={before.snapshot_id}&b={latest.snapshot_id}"
+    )
+    assert link[2] == "Compare with the run before"
+    assert admin_client.get(unescape(link[1])).status_code == 200
+    # the first run has none before it; an account that may not open the compare page no link
+    page = admin_client.get(f"/admin/benchmarks/benchmark/{first.pk}/change/").content.decode()
+    assert "compare-run-before" not in page
+    runs_only = staff_client("benchmarks.view_benchmark", "inventory.view_device")
+    page = runs_only.get(f"/admin/benchmarks/benchmark/{latest.pk}/change/").content.decode()
+    assert "compare-run-before" not in page
