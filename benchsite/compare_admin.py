@@ -162,7 +162,7 @@ def snapshots_compare_view(model_admin: admin.ModelAdmin, request, object_id: st
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "original": device,
-        "title": f"{device}: hardware compared",
+        "title": f"{device}: two snapshots compared",
         "choices": choices,
         "groups": groups,
     }

@@ -60,6 +60,7 @@ def test_the_two_runs_scores_are_compared_in_percent_above_the_hardware(admin_cl
 
     html = compared(admin_client, before, after)
 
+    assert f"<h1>{device}: two snapshots compared</h1>" in html  # their hardware and scores
     rows = scores(html)
     assert list(rows) == ["run", "global", *(c.name for c in CATEGORIES)]
     assert rows["cpu"] == [f"100.0 {ALIKE['cpu']}", f"88.0 {ALIKE['cpu']}", "−12 %"]
