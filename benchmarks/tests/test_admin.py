@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,7 @@ def test_the_list_gives_scores_to_one_decimal_as_every_page_does(admin_client):
     cells = dict(re.findall(r'<td class="field-(\w+_score)[^"]*">([^<]*)</td>', html))
     assert cells["cpu_score"] == "94.0" and cells["global_score"] == "20.6"
     assert "93.96000000000001" not in html
+    run = Benchmark.objects.get()  # its page too
+    page = admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()
+    assert "93.96000000000001" not in page and "20.639999999999997" not in page
+    assert re.search(r"CPU score:</label>\s*<div class=\"readonly\">94\.0</div>", page)
