@@ -15,10 +15,12 @@ from django.db import DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from benchmarks.models import RulesApplied
 from documents import storage
 from documents.models import Document
 from documents.selectors import StoredFileProblem, document_file_rows, document_files
 
+from .. import __version__
 from ..backups_made import backup_recorded
 from ..files import TEMP_PREFIX
 from . import postgresql, sqlite, uploads
@@ -284,6 +286,7 @@ def backup_restore(
     # rows (permissions, content types): what it holds against what the manifest counted
     mismatches = _count_mismatches(info, alias)
     try:
+        _rules_to_apply_again(info, alias)
         call_command("migrate", interactive=False, verbosity=0, database=alias)
     except Exception as exc:
         raise RestoreError(
@@ -319,6 +322,21 @@ def backup_restore(
         left=left,
         not_sent_again=not_sent_again,
     )
+
+
+def _rules_to_apply_again(info: ArchiveInfo, alias: str) -> None:
+    """Have the migrate that follows the restore of another version's archive apply this
+    version's rules (README, "Upgrade"), whatever the archive says was applied: the rules
+    change between versions of one scoring version (0.4.1 dated a run whose clock said year 1
+    by its arrival), and an archive of 0.3.0 or 0.4.0 came back with such a run dated year 1,
+    which the admin west of UTC could not show (500 on its device's page)."""
+    if info.manifest.get("app_version") == __version__:
+        return
+    wrapper = connections[alias]
+    with wrapper.cursor() as cursor:
+        if RulesApplied._meta.db_table not in wrapper.introspection.table_names(cursor):
+            return  # an archive older than the record: its migration leaves none, so rescore
+    RulesApplied.objects.using(alias).all().delete()
 
 
 def _applied_migrations(alias: str) -> list[str]:

@@ -47,9 +47,8 @@ UPLOADS = {
 }
 
 
-@pytest.fixture
-def site(settings, tmp_path):
-    """A known fleet and uploads, in throwaway UPLOAD_DIR and BACKUP_DIR."""
+def throwaway_directories(settings, tmp_path) -> None:
+    """UPLOAD_DIR, its documents' storage and BACKUP_DIR under `tmp_path`."""
     settings.UPLOAD_DIR = tmp_path / "uploads"
     settings.BACKUP_DIR = tmp_path / "backups"
     # the documents' storage, as settings.py makes it of UPLOAD_DIR
@@ -60,6 +59,12 @@ def site(settings, tmp_path):
             "OPTIONS": {"location": str(settings.UPLOAD_DIR)},
         },
     }
+
+
+@pytest.fixture
+def site(settings, tmp_path):
+    """A known fleet and uploads, in throwaway UPLOAD_DIR and BACKUP_DIR."""
+    throwaway_directories(settings, tmp_path)
     make_fleet()
     for name, data in UPLOADS.items():
         path = settings.UPLOAD_DIR / name
