@@ -246,6 +246,29 @@ def test_migrate_applies_this_versions_rules_to_runs_an_earlier_version_scored(s
 APPLYING = "rules are not applied to every stored run yet: applying them (manage.py rescore)"
 
 
+def test_migrate_dates_again_a_run_an_earlier_version_dated_year_one(submit, example):
+    """Versions before 0.4.1 dated a run whose clock said 0001-01-01 so, under the scoring
+    version of today: an install upgraded from 0.3.0 or 0.4.0 kept it (no run was scored by
+    an earlier version), and west of UTC its device's page and the runs' list answered 500
+    until someone ran rescore by hand, as the upgrade notes of 0.4.1 asked."""
+    from benchmarks.models import RulesApplied
+
+    example["results"]["conditions"] = {"started_at": "0001-01-01T00:00:00Z"}
+    body = submit(example).json()
+    year_one = datetime(1, 1, 1, tzinfo=UTC)
+    Benchmark.objects.update(run_at=year_one)  # as 0.4.0 left it
+    HardwareSnapshot.objects.update(captured_at=year_one)
+    RulesApplied.objects.update_or_create(pk=1, defaults={"scoring_version": 2})
+    out = io.StringIO()
+
+    call_command("migrate", stdout=out)
+
+    assert APPLYING in out.getvalue()
+    run = Benchmark.objects.get(pk=body["benchmark_id"])
+    assert run.run_at == run.received_at
+    assert Device.objects.get().last_benchmark_at == run.received_at
+
+
 def test_migrate_puts_right_the_peers_key_a_server_of_an_earlier_version_left(submit, example):
     """0.3.0 kept serving on the upgraded database (a rolling upgrade, the service restarted
     late): it stored runs with new methods and left the devices' peers' key as it was, and the

@@ -12,8 +12,9 @@ and judged by that version's rules, and no attention items for them: a failing d
 unmarked until someone ran `manage.py rescore`, which the upgrade notes asked for. A full
 migrate runs it when the rules in force were not applied whole (benchmarks.RulesApplied: a
 rescore cut short, by a stop or a failure, is run again) or a run was scored by an earlier
-version (a server of it still submitting); two queries when neither. Its failure is said and
-leaves the server to start: `manage.py rescore` by hand once its cause is fixed.
+version (a server of it still submitting) or dated year 1 by one; two queries when neither.
+Its failure is said and leaves the server to start: `manage.py rescore` by hand once its cause
+is fixed.
 
 It also puts right the devices' `ranking_methods_key` that a server of a version before it
 left (one still serving while the database was upgraded under it stores runs without it): the
@@ -26,9 +27,11 @@ import logging
 from django.core.management import call_command
 from django.core.management.commands.migrate import Command as MigrateCommand
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Q
 
 from benchmarks.models import Benchmark, RulesApplied
 from benchmarks.scoring import SCORING_VERSION
+from benchmarks.validity import EARLIEST_RUN_TIME
 from insights.receivers import judge_again
 from inventory.models import Device
 from inventory.runs import device_methods_keys_refresh
@@ -102,9 +105,12 @@ class Command(MigrateCommand):
 
 
 def rules_outdated() -> bool:
-    """Whether a run was scored by an earlier version, or the rules in force were not applied
+    """Whether a run was scored by an earlier version, or dated as none has been since 0.4.1
+    (a clock that said year 1: versions before it kept that date, under the scoring version
+    of today, and the admin west of UTC answered 500), or the rules in force were not applied
     whole since this version's first start (a database with no run has nothing to apply)."""
-    if Benchmark.objects.filter(scoring_version__lt=SCORING_VERSION).exists():
+    earlier = Q(scoring_version__lt=SCORING_VERSION) | Q(run_at__lt=EARLIEST_RUN_TIME)
+    if Benchmark.objects.filter(earlier).exists():
         return True
     applied = RulesApplied.objects.filter(pk=1).values_list("scoring_version", flat=True)
     if applied and applied[0] >= SCORING_VERSION:
