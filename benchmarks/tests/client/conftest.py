@@ -40,7 +40,9 @@ def live_run(tmp_path_factory, worker_id):
     with (shared / "live-run.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not saved.exists():
-            capture, tmpdir = shared / "live-run" / "capture", shared / "live-run" / "tmp"
+            # a TMPDIR with a space and a colon, which fio reads as a list of files in --filename
+            # (it wrote beside it, and every disk test failed): checked on this run's files
+            capture, tmpdir = shared / "live-run" / "capture", shared / "live-run" / "audit dir:x"
             tmpdir.mkdir(parents=True)
             started = time.monotonic()
             proc = run_bench(

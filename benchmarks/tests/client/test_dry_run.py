@@ -191,6 +191,17 @@ def test_the_run_leaves_no_file_behind(live_run):
     assert list(live_run.tmpdir.iterdir()) == []  # fio's file and the work directory are gone
 
 
+def test_a_colon_in_the_temporary_directory_neither_breaks_fio_nor_leaves_a_file(live_run):
+    """fio reads a colon in --filename as a list of files: with TMPDIR=/var/tmp/a:b it wrote
+    to /var/tmp/a (never removed) and every test failed. The live run's TMPDIR is such a
+    directory, "audit dir:x"."""
+    assert ":" in live_run.tmpdir.name and " " in live_run.tmpdir.name
+    assert live_run.document["results"]["disk"]["score"] > 0
+    beside = sorted(p.name for p in live_run.tmpdir.parent.iterdir())
+    assert beside == sorted([live_run.tmpdir.name, live_run.capture.name])  # nothing beside it
+    assert list(live_run.tmpdir.iterdir()) == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])  # noqa: S104 (a target, not a bind)
 def test_network_is_measured_against_a_local_iperf3_server(iperf3_server, host):
@@ -388,25 +399,3 @@ def test_ctrl_c_stops_a_run_at_once_not_when_its_tool_ends(tmp_path):
         if proc.poll() is None:
             proc.kill()
         shutil.rmtree(tmpdir, ignore_errors=True)
-
-
-def test_a_colon_in_the_temporary_directory_neither_breaks_fio_nor_leaves_a_file():
-    """fio reads a colon in --filename as a list of files: with TMPDIR=/var/tmp/a:b it wrote
-    to /var/tmp/a (never removed) and every test failed."""
-    require("jq", "fio")
-    parent = private_tmpdir()
-    tmpdir = parent / "audit dir:x"
-    tmpdir.mkdir()
-    try:
-        proc = run_bench(
-            *("--dry-run", "--short", "--repeats", "1", "--no-wait-idle"),
-            *("--skip-cpu", "--skip-memory", "--skip-network", "--skip-gpu"),
-            env={**os.environ, "TMPDIR": str(tmpdir)},
-            timeout=180,
-        )
-        assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stdout)["results"]["disk"]["score"] > 0
-        assert sorted(p.name for p in parent.iterdir()) == ["audit dir:x"]  # nothing beside it
-        assert list(tmpdir.iterdir()) == []
-    finally:
-        shutil.rmtree(parent, ignore_errors=True)
