@@ -106,12 +106,19 @@ def test_a_short_run_lands_a_scored_benchmark_of_this_machine(server, iperf3_ser
     assert 0 <= conditions["cpu_busy_percent"] <= 100
     assert conditions["short_mode"] is True
     assert conditions["started_at"].endswith("Z") and conditions["finished_at"].endswith("Z")
-    assert results["network"]["target"] == f"127.0.0.1:{iperf3_server}"
+    network = results["network"]
+    assert network["target"] == f"127.0.0.1:{iperf3_server}"
+    assert network["ping_ms"] is not None and network["ping_ms"] >= 0
+    assert isinstance(network["retransmits"], int)
+    assert network["method"] == "iperf3-tcp-1stream-up+down-2s-v1"
+    assert network["cv_pct"] is None
     for category in ("cpu", "memory", "disk", "network"):
         assert results[category]["samples"] == [results[category]["score"]], category
         assert results[category]["method"], category
     assert results["disk"]["filesystem"] and results["disk"]["device"]
-    assert "WARNING: --iperf-server 127.0.0.1" in run.stderr  # this machine itself: said loudly
+    # this machine itself: said loudly, and the summary says why the network is not counted
+    assert f"WARNING: --iperf-server 127.0.0.1:{iperf3_server} is this machine itself" in run.stderr
+    assert "this machine itself, so not in the global score" in run.stderr
     # measured against this machine, the network is stored but left out of the global score
     assert benchmark["network_score"] > 0
     assert detail["excluded_categories"] == ["network"]
