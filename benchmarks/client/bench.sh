@@ -1249,6 +1249,7 @@ bench_network() {
 
 network_repeat() {
     local r=$1 n=$2 secs=$3
+    ((r == 1)) || sleep 1   # let the server get ready for the next test (none after the last)
     step "$n" "network: iperf3 upload to $IPERF_HOST:$IPERF_PORT, then download (reverse), ${secs} s each, repeat $r..."
     local hint="is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?"
     NETWORK_TRIED=$((NETWORK_TRIED + 2))
@@ -1263,7 +1264,6 @@ network_repeat() {
         warn "iperf3 download failed: $IPERF_ERROR ($hint)"
         network_failed "download: $IPERF_ERROR"
     fi
-    sleep 1
 }
 
 NETWORK_FAILED=0 NETWORK_TRIED=0 NETWORK_ERROR=""
