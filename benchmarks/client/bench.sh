@@ -1259,7 +1259,8 @@ network_repeat() {
     else
         hint="a one-off 'iperf3 -s -1' serves one test only"  # the upload reached it
     fi
-    sleep 1     # let the server get ready for the next test
+    # let the server get ready for the next test (none ran where nothing could be reached)
+    [[ $IPERF_ERROR == "unable to connect"* ]] || sleep 1
     if ! iperf3_run "$(rfile iperf3-down.json "$r")" "$secs" -R; then
         warn "iperf3 download failed: $IPERF_ERROR ($hint)"
         network_failed "download: $IPERF_ERROR"
