@@ -1,6 +1,7 @@
 """bench.sh's command line: --help, usage errors (exit 2, a clear message), piping to bash."""
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -642,23 +643,35 @@ def test_bench_sh_refuses_the_characters_the_server_refuses_in_a_device_name():
 
 def test_a_second_run_waits_for_the_one_running_then_goes_on(tmp_path):
     """Two runs at once (cron jobs that overlap) measured each other's load: both scored a
-    fraction of the machine's speed, and neither said why."""
+    fraction of the machine's speed, and neither said why. The lock is held here until
+    bench.sh says it waits for it, then let go."""
     lock = tmp_path / "bench.sh.lock"
-    lock.touch()
-    holder = subprocess.Popen(["flock", str(lock), "sleep", "3"])
-    try:
-        while subprocess.run(["flock", "-n", str(lock), "true"], check=False).returncode == 0:
-            pass  # until the holder has it
-        env = {**os.environ, "BENCH_LOCK_FILE": str(lock)}
-        proc = run_bench(*QUICK, "--skip-cpu", env=env, timeout=120)
-    finally:
-        holder.kill()
-        holder.wait()
-    assert proc.returncode == 0, proc.stderr
-    waited = proc.stderr.index("another bench.sh is running on this machine: waiting for it")
-    assert waited < proc.stderr.index("the other bench.sh has ended: going on")
-    assert proc.stderr.index("the other bench.sh has ended") < proc.stderr.index("[1/")
-    assert json.loads(proc.stdout)["hardware"]["cpu"]
+    env = {**os.environ, "BENCH_LOCK_FILE": str(lock)}
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # the run going on
+        proc = subprocess.Popen(
+            ["bash", str(SCRIPT), *QUICK, "--skip-cpu"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        said = []
+        try:
+            for line in proc.stderr:  # to its end if it never says it waits
+                said.append(line)
+                if "another bench.sh is running on this machine: waiting for it" in line:
+                    break
+        except BaseException:
+            proc.kill()
+            raise
+    stdout, rest = proc.communicate(timeout=120)
+    stderr = "".join(said) + rest
+    assert proc.returncode == 0, stderr
+    waited = stderr.index("another bench.sh is running on this machine: waiting for it")
+    assert waited < stderr.index("the other bench.sh has ended: going on")
+    assert stderr.index("the other bench.sh has ended") < stderr.index("[1/")
+    assert json.loads(stdout)["hardware"]["cpu"]
 
 
 def test_a_users_run_waits_for_one_of_roots(tmp_path):
