@@ -31,6 +31,8 @@ class Rescored:
     validity_after: str
     run_at_before: datetime | None = None
     run_at_after: datetime | None = None
+    # dated by its arrival (its started_at unreadable, from a clock years off): the line says so
+    by_arrival: bool = False
 
 
 @dataclass
@@ -106,6 +108,7 @@ def benchmark_rescore(
                         benchmark.validity,
                         before[2],
                         benchmark.run_at,
+                        benchmark.run_at == benchmark.received_at,
                     )
                 )
         apart = [run for run in page if run.snapshot and run.snapshot.captured_at != run.run_at]

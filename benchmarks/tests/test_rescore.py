@@ -101,10 +101,12 @@ def test_rescore_dates_a_run_stored_at_year_one_by_its_arrival(settings):
     stored.received_at = arrived
     stored.save(update_fields=["received_at"])
 
-    rescore()
+    output = rescore()
 
     stored.refresh_from_db()
     assert stored.run_at == arrived
+    # the line names the time it was dated by: not "(its started_at)", which said year 1
+    assert f"{arrived:%Y-%m-%d %H:%M} (its arrival)" in output
     assert Device.objects.get().last_benchmark_at == arrived
 
 

@@ -81,7 +81,8 @@ class Command(BaseCommand):
                 line += f", {change.validity_before} → {change.validity_after}"
             if change.run_at_before != change.run_at_after:
                 line += f", run at {change.run_at_before:%Y-%m-%d %H:%M} → "
-                line += f"{change.run_at_after:%Y-%m-%d %H:%M} (its started_at)"
+                dated_by = "its arrival" if change.by_arrival else "its started_at"
+                line += f"{change.run_at_after:%Y-%m-%d %H:%M} ({dated_by})"
             self.stdout.write(line)
         if len(moved) > self.SHOWN:
             self.stdout.write(f"  … and {len(moved) - self.SHOWN} more")
