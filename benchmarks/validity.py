@@ -90,6 +90,17 @@ def counted(
     return {name: None if name in left_out else value for name, value in scores.items()}
 
 
+def measured_alike(a: Any, b: Any, category: str) -> bool:
+    """Whether two runs measured `category` the same way, so that their scores compare: the
+    same method (CONTRACT Part 2; absent equals absent) and, as the global score leaves it
+    out, against the machine itself on both or on neither (2165 on loopback against 94 across
+    the LAN is no change of the machine). The device page's history and the snapshot compare
+    page tell a step in a score by it."""
+    same_method = (a.methods or {}).get(category) == (b.methods or {}).get(category)
+    excluded = (a.excluded_categories or (), b.excluded_categories or ())
+    return same_method and (category in excluded[0]) == (category in excluded[1])
+
+
 # a run dated further ahead of the server's clock than this has a wrong clock, not a run time
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
 # the first time every time zone can show (offsets stay within a day): earlier is a wrong clock

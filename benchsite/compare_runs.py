@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from benchmarks.models import Benchmark
 from benchmarks.selectors import benchmark_of_snapshots
+from benchmarks.validity import measured_alike
 from insights.rules import deviation
 from inventory.models import HardwareSnapshot
 from inventory.schema import CATEGORIES
@@ -42,13 +43,6 @@ class ScoreRow:
     change: str = ""  # "+4 %", "−12.5 %"; "" where not compared
     # the categories measured another way, for the global score; for a category, its label
     otherwise: tuple[str, ...] = ()
-
-
-def _alike(a: Benchmark, b: Benchmark, name: str) -> bool:
-    """Whether the two runs measured this category the same way."""
-    same_method = (a.methods or {}).get(name) == (b.methods or {}).get(name)
-    on_loopback = (name in (a.excluded_categories or ()), name in (b.excluded_categories or ()))
-    return same_method and on_loopback[0] == on_loopback[1]
 
 
 def change_said(before: float | None, after: float | None) -> str:
@@ -89,9 +83,9 @@ def score_rows(sides: tuple[Side, Side]) -> list[ScoreRow]:
             rows.append(ScoreRow(name, label, cells))
             continue
         if name == "global":
-            otherwise = tuple(c.label for c in CATEGORIES if not _alike(a, b, c.name))
+            otherwise = tuple(c.label for c in CATEGORIES if not measured_alike(a, b, c.name))
         else:
-            otherwise = () if _alike(a, b, name) else (label,)
+            otherwise = () if measured_alike(a, b, name) else (label,)
         change = "" if otherwise else change_said(cells[0].score, cells[1].score)
         rows.append(ScoreRow(name, label, cells, change, otherwise))
     return rows

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark, Validity
 from benchmarks.selectors import benchmark_history
-from benchmarks.validity import counted
+from benchmarks.validity import counted, measured_alike
 from insights import selectors as insights_selectors
 from insights.insight import insight_sentences
 from insights.models import AttentionItem
@@ -107,15 +107,13 @@ def device_history(device: Device, *, limit: int = HISTORY_LIMIT) -> list[Histor
 
 
 def _measured_otherwise(before: Benchmark, after: Benchmark) -> list[str]:
-    old, new = before.methods or {}, after.methods or {}
-    scored = [
-        category
+    """The categories both runs scored, each another way (validity.measured_alike)."""
+    return [
+        category.label
         for category in CATEGORIES
         if before.category_scores.get(category.name) is not None
         and after.category_scores.get(category.name) is not None
-    ]
-    return [
-        category.label for category in scored if old.get(category.name) != new.get(category.name)
+        and not measured_alike(before, after, category.name)
     ]
 
 

@@ -913,6 +913,28 @@ def test_a_run_measured_by_another_test_than_the_run_before_is_marked(admin_clie
     assert marked == ["memory, disk"]  # the newest run's, against the one before; no other
 
 
+def test_a_network_measured_on_loopback_after_one_across_the_lan_is_marked(admin_client):
+    """The same iperf3 test against the machine itself: 2165 after 94 is no faster network,
+    and the snapshot compare page said so where the history did not."""
+    device = DeviceFactory()
+    now = timezone.now()
+    methods = {"network": "iperf3-tcp-1stream-up+down-10s-v1"}
+    BenchmarkFactory(
+        device=device, run_at=now - timedelta(hours=2), methods=methods, network_score=94.0
+    )
+    BenchmarkFactory(
+        device=device,
+        run_at=now - timedelta(hours=1),
+        methods=methods,
+        network_score=2165.0,
+        excluded_categories=["network"],
+    )
+
+    rows = page(admin_client, device).split('id="history"', 1)[1].split("</table>", 1)[0]
+
+    assert re.findall(r"measured another way: ([^<]+)</span>", rows) == ["network"]
+
+
 def _chart_data(html: str, chart: str) -> tuple[list[str], list[list[str]]]:
     """The column heads and the rows (each cell's text) of a chart's data table."""
     table = html.split(f'id="{chart}-data"', 1)[1].split("</table>", 1)[0]
