@@ -1,6 +1,7 @@
 """Fleet tools in a real browser (Chromium + Playwright against gunicorn): the device list at
 1400 px with the navigation sidebar open, Compare selected at 2 and 10 machines, Import CSV,
-the machines not heard from, and axe-core's accessibility rules on the main pages.
+the machines not heard from, axe-core's accessibility rules on the main pages, and the way
+from a failing disk's notification to its acknowledgement on a phone.
 
 A fleet of its own (ten machines), so test_browser.py's three-machine ranking stays as it is.
 Screenshots go to .screenshots/ (SCREENSHOT_DIR) for a person to look at.
@@ -52,6 +53,7 @@ MACHINES = (
 # machines whose weekly cron run stopped: their latest run, so many days ago (the dashboard's
 # "Not heard from", over QUIET_AFTER_DAYS' 14 days)
 QUIET = {"backup-01": 40, "old-nuc": 23}
+DEVICES: dict[tuple[str, str], int] = {}  # (a server's URL, a hostname) → its device's id
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +94,16 @@ def server(tmp_path_factory, example_document):
                 started = datetime.now(UTC) - timedelta(days=QUIET[name], hours=1)
                 started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ")
                 document["results"]["conditions"] = {"started_at": started_at}
+            if name == "nas-01":  # a data disk failing: the notification opened on a phone
+                document["hardware"]["storage"]["devices"][1].update(
+                    smart_health="FAILED", temperature_c=61, reallocated_sectors=24
+                )
+            if name == "build-runner":  # its network measured against itself: not in its score
+                document["results"]["network"]["target"] = "127.0.0.1"
             for category in ("cpu", "memory", "disk", "network", "gpu"):
                 document["results"][category]["score"] *= factor
             answer = post(live, document)
+            DEVICES[live.url, name] = answer["device_id"]
             if name == "pve-node-2":  # a manual with a long name and title, on its page
                 upload_manual(live, answer["device_id"])
             if name == "media":  # a week later: its system disk replaced, its kernel updated
@@ -678,3 +687,124 @@ def test_the_main_pages_pass_axe_for_keyboard_and_screen_reader_users(
     assert len(charts) >= 2  # the scores', a disk's temperature
     for role, description in charts:
         assert role == "img" and (description or "").startswith("Chart data: "), charts
+
+
+# The admin on a phone, where a notification about a failing disk is opened: each page of its
+# way loaded once and looked at in both widths (a resize lays it out again).
+WIDTHS, HEIGHT = (390, 360), 844
+# a pointer's target: the 44 px Apple and Android advise; 24 px, WCAG 2.2's least (2.5.8)
+THUMB, LEAST = 44, 24
+
+
+def widths(page, check):
+    """check(width) at each phone width, the page laid out again at each, no reload."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (page.url, width)
+        check(width)
+
+
+def right(locator) -> float:
+    box = locator.bounding_box()
+    return box["x"] + box["width"]
+
+
+# the words of the elements a selector finds that run over two lines
+CUT_WORDS = """sel => [...document.querySelectorAll(sel)].flatMap(e => {
+    const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    const range = document.createRange(), cut = [];
+    for (let text; (text = walker.nextNode());)
+        for (const m of text.data.matchAll(/\\S+/g)) {
+            range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);
+            if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1)
+                cut.push(m[0]);
+        }
+    return cut; })"""
+
+
+def test_on_a_phone_the_way_from_a_notification_to_acknowledging_it(browser, server):  # noqa: F811
+    """No page of the way scrolls sideways: words for a screen reader, outside their scrolling
+    box, widened the dashboard to 626 px at 390 (build-runner's network, measured on loopback)
+    and the runs' list to 693 (a suspect run's reasons). What a thumb taps is 44 px high
+    (Acknowledge, the action's menu and Go, Copy) or 24 (a row's checkbox, 13 before); the
+    failing disk is on the first screen; the attention list's messages, a column past the
+    screen's right edge, are whole."""
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": HEIGHT})
+    page = context.new_page()
+    try:
+        walk_the_way_on_a_phone(page, server)
+    finally:
+        context.close()
+
+
+def walk_the_way_on_a_phone(page, server):
+    # the notification's link: the device page, through the login
+    device = f"{server.url}/admin/inventory/device/{DEVICES[server.url, 'nas-01']}/change/"
+    page.goto(device)
+    assert "/admin/login/" in page.url
+    widths(page, lambda width: None)
+    page.fill("#id_username", ADMIN_USER)
+    page.fill("#id_password", ADMIN_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(device)
+
+    def device_page(width):
+        for button in page.locator("#attention-items button").all():
+            box = button.bounding_box()
+            assert box["height"] >= THUMB and right(button) <= width, box
+        # a disk's badges whole in their cell ("FAILED", not "FAI/LE/D")
+        assert page.evaluate(CUT_WORDS, "#disks .bt-badge") == []
+        # every hardware section's values in one column, as at a desk
+        values = page.locator(".bt-kv td").evaluate_all(
+            "cells => new Set(cells.map(c => Math.round(c.getBoundingClientRect().x))).size"
+        )
+        assert values == 1
+        for chart in page.locator(".bt-chart-wrap").all():
+            assert right(chart) <= width
+
+    widths(page, device_page)
+    shot(page, "phone-device")
+    page.locator("#history td:first-child > a").first.click()
+    page.wait_for_selector(".field-results_document")
+
+    def run_page(width):  # bench.sh's own sum said under its label, not 170 px in
+        assert page.locator(".field-results_document p.help").bounding_box()["x"] < 40
+
+    widths(page, run_page)
+    page.goto(f"{server.url}/admin/benchmarks/benchmark/")
+    widths(page, lambda width: None)
+
+    page.goto(f"{server.url}/admin/")
+
+    def dashboard(width):
+        failing = page.locator("#attention li", has_text="nas-01")
+        box = failing.bounding_box()
+        assert "reports SMART FAILED" in failing.inner_text()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT, box
+        copy_button = page.locator("#copy-bench-command")
+        assert copy_button.bounding_box()["height"] >= THUMB and right(copy_button) <= width
+        assert right(page.locator("#bench-command")) <= width
+
+    widths(page, dashboard)
+    shot(page, "phone-dashboard")
+
+    page.goto(f"{server.url}/admin/insights/attentionitem/")
+    rows = page.locator("#result_list tbody tr")
+    hot = rows.filter(has_text="nas-01").filter(has_text="is at 61 °C")
+
+    def attention_list(width):
+        for message in page.locator("#result_list .field-message a").all():
+            assert right(message) <= width, message.inner_text()
+        for box in page.locator("#result_list input[type=checkbox]").all():
+            assert min(box.bounding_box()["width"], box.bounding_box()["height"]) >= LEAST
+        for control in ("#changelist .actions select", "#changelist .actions .button"):
+            assert page.locator(control).bounding_box()["height"] >= THUMB
+        assert right(hot.locator("input.action-select")) <= width
+
+    widths(page, attention_list)
+    shot(page, "phone-attention-items")
+    hot.locator("input.action-select").check()
+    page.select_option("#changelist .actions select", "acknowledge")
+    page.click("#changelist .actions .button")
+    sync_api.expect(page.locator(".messagelist")).to_contain_text("Acknowledged 1 item(s).")
+    assert hot.count() == 0
