@@ -16,14 +16,21 @@ FOLDED_SEARCH_FIELDS = ("description", "location", "owner", "tags__name")
 IDENTITY_SEARCH_FIELDS = ("serial", "machine_id", "system_uuid", "fqdn")
 ADDRESSES_FIELD = "latest_snapshot__addresses"  # a whole IP address is matched whole there
 # What "search by hardware" matches (the API's ?search= and the admin's device search): the
-# latest snapshot's CPU, system, GPU and disk models, its disks' serials, its MAC and IP
-# addresses.
+# latest snapshot's CPU, system, GPU and disk models, what a security advisory names (the CPU's
+# microarchitecture, the board, its BIOS, the OS and its kernel), its disks' serials, its MAC
+# and IP addresses.
 HARDWARE_SEARCH_FIELDS = (
     "latest_snapshot__cpu_model",
     "latest_snapshot__system_vendor",
     "latest_snapshot__system_model",
     "latest_snapshot__gpu_model",
     "latest_snapshot__disk_models",
+    "latest_snapshot__cpu_microarchitecture",
+    "latest_snapshot__motherboard_model",
+    "latest_snapshot__bios_version",
+    "latest_snapshot__os_name",
+    "latest_snapshot__os_version",
+    "latest_snapshot__kernel_version",
     # what identifies its parts: a disk's serial, an interface's MAC or IP address
     "latest_snapshot__disk_serials",
     ADDRESSES_FIELD,

@@ -122,6 +122,12 @@ def generate(devices: int, benchmarks: int, cpu_models: int = 1) -> None:
                     cpu_flags=["avx", "avx2"],
                     ram_total_mb=16384,
                     os_name="Debian GNU/Linux",
+                    # a fleet halfway through an upgrade: what a security advisory searches by
+                    os_version=("11 (bullseye)", "12 (bookworm)")[d % 2],
+                    kernel_version=f"{('5.10', '6.1')[d % 2]}.0-{d % 30}-amd64",
+                    bios_version=f"1.{d % 40}.0",
+                    motherboard_model=f"0K{d % 90:02d}FY",
+                    cpu_microarchitecture="Skylake",
                     raw={"cpu": {"model": "i7-6700"}},
                     storage=storage(d),
                     disk_readings=disk_readings(storage(d)),
@@ -290,6 +296,11 @@ def run(args) -> int:
         ),
         ("by hostname ?ordering=hostname", api, "/api/devices?ordering=hostname&page_size=100"),
         ("search ?search=host-04", api, "/api/devices?search=host-04&page_size=100"),
+        # what the latest snapshots say: a kernel version (333 machines), and a word nothing
+        # has, which every field of every device is read for
+        ("search ?search=5.10.0-28 (kernel)", api, "/api/devices?search=5.10.0-28&page_size=100"),
+        ("search ?search=nowhere (no match)", api, "/api/devices?search=nowhere&page_size=100"),
+        ("admin device search 5.10.0-28", admin, "/admin/inventory/device/?q=5.10.0-28"),
         ("filter ?tag=tag-3", api, "/api/devices?tag=tag-3&page_size=100"),
         ("device detail", api, f"/api/devices/{middle}"),
         ("history (device benchmarks)", api, f"/api/devices/{middle}/benchmarks"),

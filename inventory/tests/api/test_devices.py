@@ -825,3 +825,42 @@ def test_a_parameter_given_twice_is_a_400_naming_it(api, query, name):
 def test_tags_are_still_given_as_often_as_wanted(api):
     DeviceFactory(hostname="nas").tags.add(TagFactory(name="a"), TagFactory(name="b"))
     assert hostnames(api.get("/api/devices?tag=a&tag=b")) == ["nas"]
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("bullseye", ["old"]),
+        ("debian 12", ["new"]),
+        ("5.10.0-28", ["old"]),
+        ("6.1.0", ["new"]),
+        ('"P07 Ver. 02.44"', ["old"]),
+        ("82B4", ["new", "old"]),
+        ("skylake", ["old"]),
+        ("kaby lake", ["new"]),
+    ],
+)
+def test_search_finds_the_machines_a_security_advisory_names(
+    api, admin_client, submit, example, search, expected
+):
+    """ "Which machines still run Debian 11, kernel 5.10, BIOS P07 02.44?" The search matched
+    models, serials and addresses, not the OS, the kernel, the BIOS, the board or the CPU's
+    microarchitecture: every one of these found no machine."""
+    for name, os_version, kernel, bios, uarch in (
+        ("old", "11 (bullseye)", "5.10.0-28-amd64", "P07 Ver. 02.44", "Skylake"),
+        ("new", "12 (bookworm)", "6.1.0-28-amd64", "P07 Ver. 02.48", "Kaby Lake"),
+    ):
+        document = copy.deepcopy(example)
+        document.update(device_identifier=name, submission_id=str(uuid.uuid4()))
+        hardware = document["hardware"]
+        hardware["system"] = {"system_vendor": "HP"}
+        hardware["network"] = hardware["storage"] = None
+        hardware["os"].update(version=os_version, kernel_version=kernel)
+        hardware["motherboard"]["bios_version"] = bios
+        hardware["cpu"]["microarchitecture"] = uarch
+        assert submit(document).status_code == 201
+
+    response = api.get("/api/devices", {"search": search, "ordering": "hostname"})
+    assert hostnames(response) == expected
+    html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
+    assert [name for name in ("new", "old") if f">{name}</a>" in html] == expected
