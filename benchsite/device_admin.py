@@ -26,6 +26,7 @@ from inventory.admin import (
     LIFE_FILTERS,
     BlankNamedFilter,
     CpuVendorFilter,
+    DiskWearFilter,
     ManufacturerLinkInline,
     OsFilter,
     TagsFilter,
@@ -110,6 +111,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         CpuVendorFilter,
         OsFilter,
         VirtualizationFilter,
+        DiskWearFilter,
         *LIFE_FILTERS,
     )
     search_fields = device_search_fields()

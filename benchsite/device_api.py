@@ -79,6 +79,10 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
             runs=may_read(self.request, Benchmark),
         )
 
+    def reads_hardware(self) -> bool:
+        # ?disks= (inventory.filters): the disks' readings, for who may read the hardware
+        return may_read(self.request, HardwareSnapshot)
+
     @property
     def search_fields(self):
         request = getattr(self, "request", None)  # None: the OpenAPI document's generation

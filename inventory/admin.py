@@ -16,8 +16,8 @@ from django.utils.html import format_html
 from benchsite.auth import may_view
 from benchsite.records_admin import NamedRowsFormSet
 
-from . import lifecycle, quiet, services
-from .models import Device, ManufacturerLink, Tag
+from . import disk_wear, lifecycle, quiet, services
+from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .validators import LinkURLValidator
 
 
@@ -116,6 +116,24 @@ class VirtualizationFilter(_LatestSnapshotFilter):
     title = "virtualisation"
     parameter_name = "virtualization"
     field = "virtualization_type"
+
+
+class DiskWearFilter(admin.SimpleListFilter):
+    """The machines with an old or worn disk (inventory.disk_wear), for who may view the
+    hardware (the disks' readings are on its page only for them)."""
+
+    title = "disks"
+    parameter_name = "disks"
+
+    def lookups(self, request, model_admin):
+        if not may_view(request.user, HardwareSnapshot):
+            return ()
+        return [(value, choice[0]) for value, choice in disk_wear.DISK_CHOICES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in disk_wear.DISK_CHOICES and may_view(request.user, HardwareSnapshot):
+            return disk_wear.devices_with_disks(queryset, self.value())
+        return queryset
 
 
 class RetiredFilter(admin.SimpleListFilter):

@@ -7,6 +7,7 @@ from rest_framework import filters, serializers
 
 from benchsite.pagination import query_once
 
+from .disk_wear import DISK_CHOICES, OLD_POWER_ON_HOURS, WORN_PERCENT_USED, devices_with_disks
 from .quiet import devices_quiet
 from .search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
 
@@ -58,6 +59,7 @@ class DeviceSearch(filters.SearchFilter):
 
 
 MSG_RETIRED = "Expected true or false."
+MSG_DISKS = f"Expected {' or '.join(DISK_CHOICES)}."
 RETIRED_VALUES = {"true": True, "false": False}
 
 
@@ -65,7 +67,8 @@ class DeviceFilter(filters.BaseFilterBackend):
     """`?location=`, `?owner=` and `?tag=`, case-insensitive exact matches; `?tag=` repeated
     (`?tag=rack-a&tag=backup`): the devices carrying every one of these tags; `?retired=true`
     the retired machines, `false` those in service (without it: every device, as the contract
-    lists them); `?quiet=true` the machines gone quiet, `false` the others (inventory.quiet)."""
+    lists them); `?quiet=true` the machines gone quiet, `false` the others (inventory.quiet);
+    `?disks=old` or `worn` the machines with such a disk (inventory.disk_wear)."""
 
     def filter_queryset(self, request, queryset, view):
         if retired := query_text(request, "retired"):
@@ -77,6 +80,14 @@ class DeviceFilter(filters.BaseFilterBackend):
             if said.lower() not in RETIRED_VALUES:
                 raise serializers.ValidationError({"quiet": [MSG_RETIRED]})
             queryset = devices_quiet(queryset, quiet=RETIRED_VALUES[said.lower()])
+        # beyond the contract: the machines with an old or worn disk (inventory.disk_wear),
+        # for who may read the hardware (a staff session without it: none, as its search)
+        if disks := query_text(request, "disks"):
+            if disks.lower() not in DISK_CHOICES:
+                raise serializers.ValidationError({"disks": [MSG_DISKS]})
+            if not view.reads_hardware():
+                return queryset.none()
+            queryset = devices_with_disks(queryset, disks.lower())
         if location := query_text(request, "location"):
             queryset = queryset.filter(location__iexact=location)
         # beyond the contract: a script that retags one person's machines asked for ?owner=
@@ -122,7 +133,16 @@ class DeviceFilter(filters.BaseFilterBackend):
             "older than the server's QUIET_AFTER_DAYS); false: the others (beyond the contract; "
             "either word in any case, nothing else). Without it, every device.",
         }
-        return [*texts, retired, quiet]
+        disks = {
+            **retired,
+            "name": "disks",
+            "description": "old: the devices whose latest snapshot lists a disk of "
+            f"{OLD_POWER_ON_HOURS:,} power-on hours or more; worn: one with {WORN_PERCENT_USED} % "
+            "or more of its rated life used (NVMe's percent_used). Beyond the contract; either "
+            "word in any case, nothing else.",
+            "schema": {"type": "string", "enum": list(DISK_CHOICES)},
+        }
+        return [*texts, retired, quiet, disks]
 
 
 MSG_ORDERING = (

@@ -68,6 +68,11 @@ class DeviceViewSet(
         """The device as its detail shows it (the composition layer adds to it)."""
         return device
 
+    def reads_hardware(self) -> bool:
+        """Whether this request may read the hardware (`?disks=` filters by the disks'
+        readings); the composition layer asks the account's permissions."""
+        return True
+
     def retrieve(self, request, *args, **kwargs):
         device = self.detail_object(self.get_object())
         return Response(self.detail_serializer_class(device).data)

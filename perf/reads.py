@@ -47,7 +47,7 @@ def storage(d: int) -> dict:
                 "model": "WD40EFRX",
                 "serial": f"WD-{d:08d}",
                 "temperature_c": 30 + d % 25,
-                "power_on_hours": 20_000 + d,
+                "power_on_hours": 20_000 + 3 * d,  # a third of them 40,000 h or more: old
                 "reallocated_sectors": 0,
             },
             {
@@ -302,6 +302,9 @@ def run(args) -> int:
         ("search ?search=nowhere (no match)", api, "/api/devices?search=nowhere&page_size=100"),
         ("admin device search 5.10.0-28", admin, "/admin/inventory/device/?q=5.10.0-28"),
         ("filter ?tag=tag-3", api, "/api/devices?tag=tag-3&page_size=100"),
+        # every latest snapshot's disks read by the database (inventory.disk_wear)
+        ("filter ?disks=old (×100)", api, "/api/devices?disks=old&page_size=100"),
+        ("admin device changelist ?disks=old", admin, "/admin/inventory/device/?disks=old"),
         ("device detail", api, f"/api/devices/{middle}"),
         ("history (device benchmarks)", api, f"/api/devices/{middle}/benchmarks"),
         ("snapshots", api, f"/api/devices/{middle}/snapshots"),
