@@ -20,6 +20,9 @@ from .ids import MAX_ID, whole_number
 
 MIN_DEVICES, MAX_DEVICES = 2, 10
 HARDWARE_KEYS = ("cpu_model", "cores", "threads", "ram_total_mb", "gpu_model", "disks", "os")
+# beyond the contract's keys: what tells twins apart when their parts are the same (a slow
+# twin's BIOS or kernel), each in `differences` too
+FIRMWARE_KEYS = ("bios_version", "kernel_version")
 SCORE_KEYS = ("global", *(c.name for c in CATEGORIES))
 
 MSG_COUNT = (
@@ -78,7 +81,7 @@ def _comparable(key: str, hardware: dict[str, Any]) -> Any:
 def device_hardware(snapshot: HardwareSnapshot | None) -> dict[str, Any]:
     """The compared hardware of a snapshot; every value None (disks []) without one."""
     if snapshot is None:
-        return {key: [] if key == "disks" else None for key in HARDWARE_KEYS}
+        return {key: [] if key == "disks" else None for key in (*HARDWARE_KEYS, *FIRMWARE_KEYS)}
     os_name = " ".join(part for part in (snapshot.os_name, snapshot.os_version) if part)
     return {
         "cpu_model": snapshot.cpu_model or None,
@@ -88,6 +91,8 @@ def device_hardware(snapshot: HardwareSnapshot | None) -> dict[str, Any]:
         "gpu_model": snapshot.gpu_model or None,
         "disks": _disk_models(snapshot),
         "os": os_name or None,
+        "bios_version": snapshot.bios_version or None,
+        "kernel_version": snapshot.kernel_version or None,
     }
 
 
@@ -145,7 +150,7 @@ def compare_devices(ids: Sequence[int]) -> dict[str, Any]:
     ]
     differences = [
         f"hardware.{key}"
-        for key in HARDWARE_KEYS
+        for key in (*HARDWARE_KEYS, *FIRMWARE_KEYS)
         if any(differs(key, item, items[0]) for item in items)
     ]
     return {"devices": items, "differences": differences}

@@ -82,6 +82,8 @@ def compare_rows(comparison: dict[str, Any]) -> dict[str, list]:
         "gpu_model": "GPU",
         "disks": "disks",
         "os": "OS",
+        "kernel_version": "kernel",
+        "bios_version": "BIOS",
     }
     hardware = []
     for key, label in labels.items():

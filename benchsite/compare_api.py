@@ -21,6 +21,8 @@ class CompareHardwareSerializer(serializers.Serializer):
     gpu_model = serializers.CharField(allow_null=True)
     disks = serializers.ListField(child=serializers.CharField(), help_text="disk models")
     os = serializers.CharField(allow_null=True, help_text="OS name and version")
+    bios_version = serializers.CharField(allow_null=True, help_text="beyond the contract")
+    kernel_version = serializers.CharField(allow_null=True, help_text="beyond the contract")
 
 
 class CompareDeviceSerializer(serializers.Serializer):

@@ -54,8 +54,37 @@ def test_compare_gives_each_device_in_the_order_asked_with_the_differences(api):
         "gpu_model": None,
         "disks": ["WD Blue", "Samsung 970 EVO Plus"],
         "os": "Debian GNU/Linux 12 (bookworm)",
+        "bios_version": None,
+        "kernel_version": None,
     }
     assert body["differences"] == ["hardware.cpu_model", "hardware.ram_total_mb", "hardware.disks"]
+
+
+def test_twins_are_told_apart_by_their_bios_and_kernel(api, admin_client):
+    """A slow twin compared with its twin: the same CPU, RAM, GPU, disks and OS, and nothing
+    said of the BIOS or the kernel, which is what tells them apart."""
+    fast, slow = machine("fast", score=120.0), machine("slow", score=70.0)
+    HardwareSnapshot.objects.filter(device=fast).update(
+        bios_version="P07 Ver. 02.48", kernel_version="6.1.0-28-amd64"
+    )
+    HardwareSnapshot.objects.filter(device=slow).update(
+        bios_version="P07 Ver. 02.44", kernel_version="6.1.0-28-amd64"
+    )
+
+    body = api.get(f"/api/compare?devices={fast.pk},{slow.pk}").json()
+
+    assert body["differences"] == ["hardware.bios_version"]
+    assert [d["hardware"]["bios_version"] for d in body["devices"]] == [
+        "P07 Ver. 02.48",
+        "P07 Ver. 02.44",
+    ]
+    assert body["devices"][1]["hardware"]["kernel_version"] == "6.1.0-28-amd64"
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={fast.pk},{slow.pk}")
+    page = html.content.decode()
+    bios = page.split('data-row="bios_version"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>P07 Ver. 02.48</td>" in bios and 'class="bt-differs"' in bios
+    kernel = page.split('data-row="kernel_version"', 1)[1].split("</tr>", 1)[0]
+    assert kernel.count("<td>6.1.0-28-amd64</td>") == 2
 
 
 def test_the_same_parts_written_otherwise_are_no_difference(api, admin_client):
