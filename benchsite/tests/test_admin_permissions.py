@@ -394,6 +394,11 @@ def test_the_hardware_is_shown_and_searched_for_who_may_view_it_only(staff, subm
     assert devices_only.get("/api/devices", {"search": serial}).json()["count"] == 0
     page = devices_only.get(listing, {"q": mac}).content.decode()
     assert "elitedesk-800g3</a>" not in page and "column-cpu_model" not in page
+    # nor do the hardware's filters offer what the machines run, or list the machines by it
+    page = devices_only.get(listing).content.decode()
+    assert "?os=" not in page and "?cpu_vendor=" not in page and "Debian" not in page
+    page = devices_only.get(listing, {"os": "Ubuntu"}).content.decode()
+    assert "elitedesk-800g3</a>" in page  # not a filter for it: every machine
 
     everything = staff(
         "inventory.view_device", "inventory.view_hardwaresnapshot", "benchmarks.view_benchmark"
@@ -403,3 +408,6 @@ def test_the_hardware_is_shown_and_searched_for_who_may_view_it_only(staff, subm
     assert everything.get("/api/devices", {"search": serial}).json()["count"] == 1
     page = everything.get(listing, {"q": mac}).content.decode()
     assert "elitedesk-800g3</a>" in page and "column-cpu_model" in page
+    assert "?os=Debian+GNU%2FLinux" in everything.get(listing).content.decode()
+    page = everything.get(listing, {"os": "Ubuntu"}).content.decode()
+    assert "elitedesk-800g3</a>" not in page
