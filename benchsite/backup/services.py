@@ -3,6 +3,7 @@ and the archive put together, with the guarantees each promises (all or nothing,
 
 import shutil
 import sqlite3
+import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
@@ -226,8 +227,16 @@ def backup_check_restorable(*, info: ArchiveInfo, alias: str = "default") -> Non
         )
     unknown = sorted(set(info.manifest.get("migrations", ())) - _known_migrations())
     if unknown:
+        made_by = str(info.manifest.get("app_version", "?"))
+        # an older version still serving a database a newer one migrated (a server gone back
+        # without the restore "Upgrade" asks for) makes such archives too, under its own number
+        who = (
+            "a newer version of Linux BenchTools"
+            if _release(made_by) > _release(__version__)
+            else f"version {made_by}, serving a database that a newer version had migrated"
+        )
         raise RestoreError(
-            f"{info.path.name} was made by a newer version of Linux BenchTools: its database has "
+            f"{info.path.name} was made by {who}: its database has "
             f"{len(unknown)} migration(s) this version does not know ({', '.join(unknown[:5])}"
             f"{' …' if len(unknown) > 5 else ''}). Upgrade this server first (README, "
             f'"Upgrade"), then restore it; nothing was changed.'
@@ -342,6 +351,14 @@ def _rules_to_apply_again(info: ArchiveInfo, alias: str) -> None:
 def _applied_migrations(alias: str) -> list[str]:
     recorder = MigrationRecorder(connections[alias])
     return sorted(f"{app}.{name}" for app, name in recorder.applied_migrations())
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """0.7.0 as (0, 7, 0); a version not written so as newer than any."""
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return (sys.maxsize,)
 
 
 def _known_migrations() -> set[str]:

@@ -1118,7 +1118,7 @@ def test_an_archive_of_a_newer_version_is_refused_before_anything_changes(site):
     mutate(site)
     before = state(site)
     newer = [*manifest["migrations"], "inventory.9001_device_rack", "insights.9002_more"]
-    pack(path, entries, {**manifest, "migrations": newer})
+    pack(path, entries, {**manifest, "app_version": "9.0.0", "migrations": newer})
 
     with pytest.raises(CommandError) as refused:
         restore(path, "--noinput")
@@ -1131,6 +1131,28 @@ def test_an_archive_of_a_newer_version_is_refused_before_anything_changes(site):
     # an archive of an older version (no such list) still restores
     pack(path, entries, {k: v for k, v in manifest.items() if k != "migrations"})
     assert "Restored" in restore(path, "--noinput")[0]
+
+
+def test_an_archive_of_this_version_on_a_newer_ones_database_says_so(site):
+    """A server gone back to an earlier version without the restore "Upgrade" asks for serves
+    the database as the newer version migrated it, and its archives carry the newer
+    migrations under its own number: "made by a newer version" contradicted the line above
+    it, "Made … by version 0.7.0", on a server of 0.7.0."""
+    path = make_backup()
+    entries, manifest = split(path)
+    before = state(site)
+    newer = [*manifest["migrations"], "benchsite.9001_more"]
+    for made_by in (manifest["app_version"], "0.1.0"):
+        pack(path, entries, {**manifest, "app_version": made_by, "migrations": newer})
+
+        with pytest.raises(CommandError) as refused:
+            restore(path, "--noinput")
+
+        message = str(refused.value)
+        assert f"was made by version {made_by}, serving a database that a newer version" in message
+        assert "1 migration(s) this version does not know (benchsite.9001_more)" in message
+        assert "Upgrade this server first" in message and "nothing was changed" in message
+    assert state(site) == before
 
 
 def test_a_failed_migration_after_the_restore_is_said_as_such(site, monkeypatch):
