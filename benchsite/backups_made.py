@@ -39,17 +39,29 @@ def backup_recorded(
 @dataclass(frozen=True)
 class BackupState:
     """What the dashboard says of the backups: the last one (None: never), and whether to warn:
-    it is older than BACKUP_WARN_HOURS, or there is none (BACKUP_WARN_HOURS 0: never)."""
+    it is older than BACKUP_WARN_HOURS, or there is none (BACKUP_WARN_HOURS 0: never). With
+    none recorded, the archives BACKUP_DIR holds all the same, oldest first: those of a version
+    that recorded none (before 0.8.0), whose nightly backups "No backup has been made yet"
+    denied the day of the upgrade."""
 
     last: Backup | None
     overdue: bool
+    unrecorded: tuple[str, ...] = ()  # their names
 
 
 def backup_state(*, now: datetime) -> BackupState:
     last = Backup.objects.order_by("-created_at", "-id").first()
     hours = settings.BACKUP_WARN_HOURS
     overdue = bool(hours) and (last is None or now - last.created_at > timedelta(hours=hours))
-    return BackupState(last=last, overdue=overdue)
+    if not overdue or last is not None:
+        return BackupState(last=last, overdue=overdue)
+    from .backup.archive import backup_archives  # the package records its archives here
+
+    try:
+        unrecorded = tuple(p.name for p in backup_archives(directory=Path(settings.BACKUP_DIR)))
+    except OSError:  # unreadable by this account: the warning as when there is none
+        unrecorded = ()
+    return BackupState(last=None, overdue=True, unrecorded=unrecorded)
 
 
 def backup_last_time() -> datetime | None:

@@ -40,10 +40,32 @@ def stat(html: str) -> str | None:
     return found and f"{found[2]} → {found[1]}".replace("\xa0", " ")
 
 
-def test_a_fleet_never_backed_up_is_told_how(admin_client):
+def test_a_fleet_never_backed_up_is_told_how(admin_client, settings, tmp_path):
+    settings.BACKUP_DIR = str(tmp_path)  # no archive there either (one another test wrote)
     html = admin_client.get("/admin/").content.decode()
     assert "No backup has been made yet" in notes(html)["backup-overdue"]
     assert stat(html) == "never → /admin/benchsite/backup/"
+
+
+def test_archives_of_a_version_that_recorded_none_are_not_denied(admin_client, settings, tmp_path):
+    """Upgraded from 0.7.0, which wrote archives but recorded none: the dashboard said "No
+    backup has been made yet" beside a BACKUP_DIR of nightly archives, until the next one."""
+    settings.BACKUP_DIR = str(tmp_path)
+    for name in ("benchtools-20261205-023000.tar.gz", "benchtools-20261206-023000.tar.gz"):
+        (tmp_path / name).write_bytes(b"archive")
+    (tmp_path / "notes.txt").write_text("not an archive")
+    said = notes(admin_client.get("/admin/").content.decode())["backup-overdue"]
+    assert said.startswith(
+        "No backup recorded yet: BACKUP_DIR holds 2 archives, the newest "
+        "benchtools-20261206-023000.tar.gz, made by a version that did not record its backups"
+    )
+    assert "The next manage.py backup is recorded and ends this warning" in said
+    made(hours_ago=2)  # that next one
+    assert notes(admin_client.get("/admin/").content.decode()) == {}
+    settings.BACKUP_DIR = str(tmp_path / "gone")  # none there: as before
+    Backup.objects.all().delete()
+    said = notes(admin_client.get("/admin/").content.decode())["backup-overdue"]
+    assert said.startswith("No backup has been made yet")
 
 
 def test_a_backup_made_last_night_is_said_without_a_warning(admin_client):
