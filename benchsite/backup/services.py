@@ -22,7 +22,7 @@ from documents.models import Document
 from documents.selectors import StoredFileProblem, document_file_rows, document_files
 
 from .. import __version__
-from ..backups_made import backup_recorded
+from ..backups_made import backup_recorded, backups_unrecordable
 from ..files import TEMP_PREFIX
 from . import postgresql, sqlite, uploads
 from .archive import (
@@ -161,7 +161,7 @@ def backup_create(
     except DatabaseError as exc:
         raise BackupError(
             f"Wrote {path}, but recording it in the database failed ({describe(exc)}): the "
-            f"dashboard will not count it."
+            f"dashboard will not count it.{backups_unrecordable(alias)}"
         ) from exc
     try:
         pruned, later = (

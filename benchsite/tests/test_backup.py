@@ -1133,6 +1133,30 @@ def test_an_archive_of_a_newer_version_is_refused_before_anything_changes(site):
     assert "Restored" in restore(path, "--noinput")[0]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_on_a_database_not_migrated_yet_says_what_to_do(settings, tmp_path):
+    """A backup run between `git pull` and the restart: the archive is written, but 0.8.0's
+    record of it has no table yet, which said only "(no such table: benchsite_backup)"."""
+    throwaway_directories(settings, tmp_path)
+    table = Backup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_gone")
+    try:
+        with pytest.raises(CommandError) as refused:
+            make_backup()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table}_gone RENAME TO {table}")
+    message = str(refused.value)
+    assert message.startswith(f"Wrote {settings.BACKUP_DIR}/benchtools-")
+    assert message.endswith(
+        "the dashboard will not count it. The database is not migrated to this version yet: "
+        "start the server (it migrates) or run manage.py migrate; --keep deleted nothing "
+        "this time."
+    )
+    assert len(list(Path(settings.BACKUP_DIR).glob("benchtools-*.tar.gz"))) == 1
+
+
 def test_an_archive_of_this_version_on_a_newer_ones_database_says_so(site):
     """A server gone back to an earlier version without the restore "Upgrade" asks for serves
     the database as the newer version migrated it, and its archives carry the newer
