@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from .models import Backup
 
@@ -41,9 +41,12 @@ def backups_unrecordable(alias: str = "default") -> str:
     """What to do when the database has no table of backups (its migration, benchsite 0002,
     not applied yet: `git pull` done, the server not restarted), else ""."""
     connection = connections[alias]
-    with connection.cursor() as cursor:
-        if Backup._meta.db_table in connection.introspection.table_names(cursor):
-            return ""
+    try:
+        with connection.cursor() as cursor:
+            if Backup._meta.db_table in connection.introspection.table_names(cursor):
+                return ""
+    except DatabaseError:  # the database itself out of reach: its error says so
+        return ""
     return (
         " The database is not migrated to this version yet: start the server (it migrates) or "
         "run manage.py migrate; --keep deleted nothing this time."

@@ -354,7 +354,7 @@ def _applied_migrations(alias: str) -> list[str]:
 
 
 def _release(version: str) -> tuple[int, ...]:
-    """0.7.0 as (0, 7, 0); a version not written so as newer than any."""
+    """0.7.0 as (0, 7, 0); a version not written so counts as newer than any."""
     try:
         return tuple(int(part) for part in version.split("."))
     except ValueError:
