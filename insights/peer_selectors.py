@@ -182,10 +182,10 @@ def below_peers_acknowledged(device_ids: set[int]) -> set[int]:
     )
 
 
-_PEERS = {"global_score__isnull": False, "latest_snapshot__isnull": False}  # the index's rows
+PEERS = {"global_score__isnull": False, "latest_snapshot__isnull": False}  # the index's rows
 _GROUP_SIZES = Prepared(
     lambda wanted: (
-        Device.objects.filter(cpu_model_key=wanted, **_PEERS)
+        Device.objects.filter(cpu_model_key=wanted, **PEERS)
         .values("ranking_methods_key")
         .annotate(size=Count("pk"))
         .values_list("ranking_methods_key", "size")
@@ -196,7 +196,7 @@ _GROUP_SIZES = Prepared(
 
 
 def _measured_so(wanted: str, methods: str):
-    return Device.objects.filter(cpu_model_key=wanted, ranking_methods_key=methods, **_PEERS)
+    return Device.objects.filter(cpu_model_key=wanted, ranking_methods_key=methods, **PEERS)
 
 
 _GROUP_FIGURES = Prepared(  # read from the middle (rows(offset=, limit=))
@@ -220,12 +220,12 @@ _GROUP_FIGURES = Prepared(  # read from the middle (rows(offset=, limit=))
     methods=str,
 )
 READS = 3  # tries at a group's middle while its machines keep changing
-_MEMBER = ("id", "ranking_run_valid", "global_score", "ranking_methods_key")
+MEMBER = ("id", "ranking_run_valid", "global_score", "ranking_methods_key")
 _GROUP_LOW = Prepared(  # a range of the index: the machines of one methods under `below`
     lambda wanted, methods, below: (
         _measured_so(wanted, methods)
         .filter(global_score__lt=below)
-        .values_list(*_MEMBER)
+        .values_list(*MEMBER)
         .order_by("global_score")
     ),
     wanted=str,
@@ -234,8 +234,8 @@ _GROUP_LOW = Prepared(  # a range of the index: the machines of one methods unde
 )
 _MEMBER_ROW = Prepared(
     lambda wanted, device_id: Device.objects.filter(
-        pk=device_id, cpu_model_key=wanted, **_PEERS
-    ).values_list(*_MEMBER),
+        pk=device_id, cpu_model_key=wanted, **PEERS
+    ).values_list(*MEMBER),
     wanted=str,
     device_id=int,
 )
@@ -245,7 +245,7 @@ _BELOW_PEERS_OPEN = Prepared(
         AttentionItem.objects.filter(
             kind=Kind.BELOW_PEERS, closed_at__isnull=True, device__cpu_model_key=wanted
         )
-        .values_list(*(f"device__{name}" for name in _MEMBER), "device__latest_snapshot_id")
+        .values_list(*(f"device__{name}" for name in MEMBER), "device__latest_snapshot_id")
         .order_by()
     ),
     wanted=str,

@@ -1,12 +1,29 @@
 """Every device's attention evaluated again: after `manage.py rescore` (new weights or
 thresholds) and the rules an upgrade applies."""
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from inventory.models import Device
+from django.db import transaction
+from django.utils import timezone
 
-from .services import OPENED, RESOLVED, attention_evaluate
+from inventory.columns import model_key
+from inventory.models import Device
+from inventory.rows import rows_update
+
+from . import batch_selectors, notify, peer_selectors
+from .models import AttentionItem, Kind
+from .services import (
+    OPENED,
+    RESOLVED,
+    Event,
+    _opens_or_closes,
+    _Plan,
+    _plan,
+    _seen_again,
+    device_assessment,
+)
 
 
 @dataclass
@@ -17,6 +34,7 @@ class Reevaluated:
 
 
 EVALUATED_TOLD = 1000  # attention_evaluate_all's progress: told every this many devices
+BATCH = 500  # devices read, judged and written together (a divisor of EVALUATED_TOLD)
 
 
 def attention_evaluate_all(
@@ -24,15 +42,137 @@ def attention_evaluate_all(
 ) -> Reevaluated:
     """Re-evaluate every benchmarked device, or these `devices` (after `rescore`: new weights
     or thresholds): how many, and how many items opened and resolved; `progress` is told the
-    count every EVALUATED_TOLD devices."""
+    count every EVALUATED_TOLD devices.
+
+    Each device is judged as attention_evaluate judges it with `reevaluating` (no new run: a
+    condition a person acknowledged since its newest run stays closed), BATCH devices at a
+    time: their runs, snapshots, items and peers read in a fixed number of queries
+    (insights.batch_selectors), 16 a device before (perf/rescore.py). The open items that still
+    hold as they are get their `updated_at` in one UPDATE; the devices whose items open, change
+    or close are written in one short transaction that locks their CPU models' judgments
+    (peer_selectors.peer_group_lock), then their rows in order of their ids, as a submission
+    locks its device's row, and their open items; and judged again there, from what they read
+    under the locks, as attention_evaluate judges a device again under its lock."""
     if devices is None:
-        devices = Device.objects.filter(last_benchmark_at__isnull=False)
+        devices = _benchmarked()
     done = Reevaluated()
-    for device in devices:
+    devices = iter(devices)
+    while batch := list(itertools.islice(devices, BATCH)):
         if progress is not None and done.devices and done.devices % EVALUATED_TOLD == 0:
             progress(done.devices)
-        events = attention_evaluate(device=device, reevaluating=True)
-        done.devices += 1
+        events = _evaluate_batch([device for device in batch if device.retired_on is None])
+        done.devices += len(batch)
         done.opened += sum(event.kind == OPENED for event in events)
         done.resolved += sum(event.kind == RESOLVED for event in events)
     return done
+
+
+def _benchmarked() -> Iterable[Device]:
+    """The benchmarked devices, BATCH at a time, in the order of their ids (keyset pages, not
+    one open cursor: writes between reads are safe everywhere)."""
+    last = 0
+    while page := list(
+        Device.objects.filter(last_benchmark_at__isnull=False, pk__gt=last).order_by("pk")[:BATCH]
+    ):
+        yield from page
+        last = page[-1].pk
+
+
+def _judged(devices: list[Device], read: batch_selectors.Devices) -> dict[int, tuple[str, _Plan]]:
+    """Each device's CPU model key and plan (services._plan) against its open items, by the
+    rules in force, from what `read` read of it."""
+    keys = {device.pk: model_key(read.cpu_models.get(device.pk, "")) for device in devices}
+    groups = batch_selectors.groups_read(keys.values())
+    plans = {}
+    for device in devices:
+        key = keys[device.pk]
+        current = {(i.kind, i.category, i.disk): i for i in read.open_items[device.pk]}
+        key_of, member = read.members.get(device.pk, ("", None))
+        group = groups[key]._replace(members=[member] if key and key_of == key else [])
+        open_disks = [
+            (kind, disk, item.message) for (kind, _, disk), item in current.items() if disk
+        ]
+        assessment = device_assessment(
+            device,
+            open_disks,
+            read.cpu_models.get(device.pk, ""),
+            rises_of=None,
+            group=group,
+            read=read.reads[device.pk],
+        )
+        assessment.leave_closed(read.acknowledged[device.pk])
+        plans[device.pk] = (key, _plan(assessment, current))
+    return plans
+
+
+def _evaluate_batch(devices: list[Device]) -> list[Event]:
+    if not devices:
+        return []
+    plans = _judged(devices, batch_selectors.devices_read(devices))
+    # one UPDATE for the items that hold as they are (services._seen_again)
+    _seen_again([pk for _, plan in plans.values() if plan.only_seen for pk in plan.seen])
+    changing = [device for device in devices if not plans[device.pk][1].only_seen]
+    if not changing:
+        return []
+    with transaction.atomic():
+        # below_peers opened or closed from reads made before another machine's run moved the
+        # median: judged again below, after the judgments of their CPU models that started
+        # before (services._settle), their locks taken in one order
+        judged = (plans[device.pk] for device in changing)
+        for key in sorted(
+            {key for key, plan in judged if _opens_or_closes(plan, Kind.BELOW_PEERS)}
+        ):
+            peer_selectors.peer_group_lock(key)
+        retired = dict(
+            Device.objects.select_for_update()
+            .filter(pk__in=[device.pk for device in changing])
+            .order_by("pk")
+            .values_list("pk", "retired_on")
+        )
+        # deleted meanwhile, with their items, or retired, their items closed
+        changing = [
+            device for device in changing if device.pk in retired and retired[device.pk] is None
+        ]
+        read = batch_selectors.devices_read(changing, lock=True)
+        plans = _judged(changing, read)
+        return _apply([(device, plans[device.pk][1]) for device in changing])
+
+
+def _apply(plans: list[tuple[Device, _Plan]]) -> list[Event]:
+    """services._apply for many devices: their items opened, rewritten, seen and closed, and
+    notified, in a fixed number of statements."""
+    opened = AttentionItem.objects.bulk_create(
+        AttentionItem(
+            device=device,
+            kind=condition.kind,
+            severity=condition.severity,
+            category=condition.category,
+            disk=condition.disk,
+            message=condition.message,
+        )
+        for device, plan in plans
+        for condition in plan.opens
+    )
+    now = timezone.now()
+    rewritten = []
+    for _, plan in plans:
+        for item, condition in plan.rewrites:
+            item.message, item.severity, item.updated_at = (
+                condition.message,
+                condition.severity,
+                now,
+            )
+            rewritten.append(item)
+    rows_update(AttentionItem, rewritten, ("message", "severity", "updated_at"))
+    _seen_again([pk for _, plan in plans for pk in plan.seen])
+    closed = [item for _, plan in plans for item in plan.closes]
+    for item in closed:
+        item.closed_at = item.updated_at = now
+    rows_update(AttentionItem, closed, ("closed_at", "updated_at"))
+    # in the order services._apply tells them: each device's opened, then its closed
+    events, new = [], iter(opened)
+    for _, plan in plans:
+        events += [Event(OPENED, next(new)) for _ in plan.opens]
+        events += [Event(RESOLVED, item) for item in plan.closes]
+    notify.announce((event.item, event.kind == RESOLVED) for event in events)
+    return events

@@ -3,7 +3,7 @@
 import datetime
 import functools
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -69,13 +69,23 @@ def device_runs(device_id: int) -> tuple[rules.Run | None, list[rules.Run]]:
     has a score, which reads each run's small `methods`, not its results. The valid runs are
     read apart from the others: however many suspect runs came after them (a machine busy for
     weeks), its latest valid run and its baseline are found."""
-    valid = [_run(row) for row in _VALID_RUNS.rows(device_id=device_id)]
+    rows = _VALID_RUNS.rows(device_id=device_id)
+    return runs_of(device_id, rows, lambda: _LATEST_RUN.rows(device_id=device_id))
+
+
+def runs_of(
+    device_id: int, rows: list[tuple], latest_rows: Callable[[], list[tuple]]
+) -> tuple[rules.Run | None, list[rules.Run]]:
+    """device_runs from the rows of its newest RUNS_READ valid runs, and `latest_rows`: those of
+    its latest run as _LATEST_RUN reads it, asked only when no valid run has a score (many
+    devices' rows read at once: insights.batch_selectors)."""
+    valid = [_run(row) for row in rows]
     # a run without a score (every category skipped: an inventory-only run) ranks no one
     # while a run has one: a suspect run with scores ranks the device before a valid one
     # without (it was the insights' latest, while the ranking showed the suspect one)
     latest = next((run for run in valid if run.scores.get("global") is not None), None)
     if latest is None:
-        rows = _LATEST_RUN.rows(device_id=device_id)
+        rows = latest_rows()
         return (_run(rows[0]) if rows else None), []
     earlier = [run for run in valid if run.run_at < latest.run_at]
     # a category measured now and then (a GPU), or the latest method's runs further back than
@@ -200,11 +210,13 @@ def device_snapshots(device_id: int, *, limit: int | None) -> list[dict]:
     """The newest `limit` snapshots' (all with None) id, time and disks (their
     `disk_readings`, by disk key), newest first. One query, which decodes no snapshot's whole
     storage."""
-    rows = _SNAPSHOTS.rows(device_id=device_id, limit=limit)
-    return [
-        {"id": pk, "captured_at": captured_at, "disks": disks_of(disks)}
-        for pk, captured_at, disks in rows
-    ]
+    return [snapshot_of(row) for row in _SNAPSHOTS.rows(device_id=device_id, limit=limit)]
+
+
+def snapshot_of(row: tuple) -> dict:
+    """A snapshot as device_snapshots gives it, from its row (id, captured_at, disk_readings)."""
+    pk, captured_at, disks = row
+    return {"id": pk, "captured_at": captured_at, "disks": disks_of(disks)}
 
 
 # compiled once, its LIMIT given at each read: the API's ?smart_points= takes any of thousands

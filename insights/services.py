@@ -13,6 +13,7 @@ from inventory.runs import PeerPlace
 
 from . import disk_rules, notify, peer_selectors, rules, selectors
 from .acknowledge import attention_acknowledge_many
+from .batch_selectors import SNAPSHOTS_JUDGED, Read
 from .models import AttentionItem, Kind
 
 logger = logging.getLogger(__name__)
@@ -28,11 +29,6 @@ class Event:
     item: AttentionItem
 
 
-# snapshots read to judge the disks on a submission: the newest and the ones before it that a
-# disk's previous readings are found in (the API's history reads more)
-SNAPSHOTS_JUDGED = 5
-
-
 def device_assessment(
     device: Device,
     open_disks: list[tuple[str, str, str]],
@@ -40,6 +36,7 @@ def device_assessment(
     *,
     rises_of: int | None,
     group: rules.Group | None = None,
+    read: Read | None = None,
 ) -> rules.Assessment:
     """The conditions that hold for the device now, by the rules and the thresholds in force;
     `open_disks` are the (kind, disk, message) of its open items (a disk gone closes them),
@@ -48,9 +45,10 @@ def device_assessment(
     (disk_rules.rise_conditions), against the snapshots before it even when a newer one was
     stored meanwhile (two submissions at once: each judged the newest, the second against the
     first, and the rise was lost); `group`: the machines with its CPU model
-    (peer_selectors.peer_group), read here when not given."""
+    (peer_selectors.peer_group), read here when not given; `read`: its runs and newest snapshots,
+    read with many devices' (insights.batch_selectors), read here when not given."""
     thresholds = selectors.thresholds()
-    latest, earlier = selectors.device_runs(device.pk)
+    latest, earlier = read.runs if read else selectors.device_runs(device.pk)
     assessment = rules.Assessment()
     # the score rules judge the latest valid run: a device with none has nothing to judge yet
     if latest is not None and latest.valid:
@@ -71,7 +69,9 @@ def device_assessment(
         )
     else:  # no valid figure to be below anyone with
         assessment.over.add(rules.BELOW_PEERS)
-    snapshots = selectors.device_snapshots(device.pk, limit=SNAPSHOTS_JUDGED)
+    snapshots = (
+        read.snapshots if read else selectors.device_snapshots(device.pk, limit=SNAPSHOTS_JUDGED)
+    )
     more = len(snapshots) == SNAPSHOTS_JUDGED
     disk_rules.disk_conditions(
         assessment,

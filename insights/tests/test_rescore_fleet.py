@@ -1,0 +1,139 @@
+"""`manage.py rescore` on a whole fleet: its machines judged a batch at a time, in queries that
+do not grow with their number (16 a machine made an upgrade of 100,000 runs wait minutes),
+each machine judged as its own evaluation judges it."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from benchmarks.tests.factories import BenchmarkFactory
+from insights.models import AttentionItem, Notification
+from inventory.columns import disk_readings
+from inventory.models import Device
+from inventory.services import devices_latest_snapshot_refresh
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+CPU = "Intel(R) Core(TM) i5-8500 CPU @ 3.00GHz"
+LOOPBACK = {"score": 2000.0, "target": "127.0.0.1", "method": "iperf3-tcp-1stream-v1"}
+# each machine one of these, in turn: what its runs say, its last run's CPU score, its disk
+MACHINES = (
+    ("valid", {}, 100.0, "PASSED"),
+    ("suspect", {"conditions": {"cpu_busy_percent": 80}}, 100.0, "PASSED"),
+    ("loopback", {"network": LOOPBACK}, 100.0, "PASSED"),
+    ("failing disk", {}, 100.0, "FAILED"),
+    ("below its own and its peers", {}, 60.0, "PASSED"),
+    ("below its peers, acknowledged", {}, 50.0, "PASSED"),
+)
+
+
+def fleet(size: int) -> list[Device]:
+    """`size` machines of one CPU model, each as MACHINES says in turn, with 4 runs scored by
+    an older version (every one rescored); some with items of before: one over, one worded
+    otherwise, one acknowledged since the machine's newest run."""
+    now = timezone.now()
+    devices = []
+    for i in range(size):
+        what, results, last, health = MACHINES[i % len(MACHINES)]
+        device = DeviceFactory()
+        disk = {"name": "/dev/sda", "serial": f"WD-{i:04d}", "model": "WD40EFRX"}
+        storage = {"devices": [{**disk, "smart_health": health, "temperature_c": 35}]}
+        snapshot = SnapshotFactory(
+            device=device,
+            cpu_model=CPU,
+            captured_at=now - timedelta(hours=4),
+            storage=storage,
+            disk_readings=disk_readings(storage),
+        )
+        for k, score in enumerate((100.0, 101.0, 99.0, last)):
+            BenchmarkFactory(
+                device=device,
+                snapshot=snapshot,
+                run_at=now - timedelta(hours=4 - k),
+                cpu_score=score,
+                network_score=LOOPBACK["score"] if "network" in results else None,
+                results=results,
+                scoring_version="0",
+            )
+        if what == "valid":  # below its peers once: over now
+            AttentionItem.objects.create(
+                device=device, kind="below_peers", severity="warning", category="global",
+                message="global score 40 % below 4 other machines",
+            )  # fmt: skip
+        elif what == "failing disk":  # worded by an earlier version
+            AttentionItem.objects.create(
+                device=device, kind="smart_failing", severity="critical", disk=f"WD-{i:04d}",
+                message="disk failing",
+            )  # fmt: skip
+        elif what == "below its peers, acknowledged":
+            AttentionItem.objects.create(
+                device=device, kind="below_peers", severity="warning", category="global",
+                message="global score 50 % below", closed_at=now, closed_by="alice",
+            )  # fmt: skip
+        devices.append(device)
+    devices_latest_snapshot_refresh(device_ids=[device.pk for device in devices])
+    return devices
+
+
+def outcome() -> tuple[list, list]:
+    """The items and their notifications, as a person reads them (when aside)."""
+    items = sorted(
+        (item.device.hostname, item.kind, item.category, item.disk, item.message,
+         item.severity, item.closed_at is None, item.closed_by)
+        for item in AttentionItem.objects.select_related("device")
+    )  # fmt: skip
+    notifications = sorted(
+        Notification.objects.values_list("item__device__hostname", "title", "type", "target")
+    )
+    return items, notifications
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_rescore_judges_a_fleet_in_queries_that_do_not_grow_with_it(
+    size, settings, django_assert_max_num_queries
+):
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/a", "json://127.0.0.1:9/b"]
+    fleet(size)
+
+    out = io.StringIO()
+    with django_assert_max_num_queries(60):
+        call_command("rescore", stdout=out)
+
+    assert f"Attention re-evaluated on {size} device(s)" in out.getvalue()
+
+
+def test_rescore_judges_each_machine_of_a_mixed_fleet_as_its_own_evaluation_does(settings):
+    """What every machine opens, rewrites, keeps and closes, and what is notified, is what
+    attention_evaluate gives each one judged alone after a rescore's runs."""
+    from benchmarks.rescoring import benchmark_rescore
+    from insights.reevaluation import attention_evaluate_all
+    from insights.services import attention_evaluate
+
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/a"]
+    devices = fleet(12)
+    benchmark_rescore()  # the runs and the machines' figures, as rescore puts them first
+    before = transaction.savepoint()
+    for device in devices:
+        attention_evaluate(device=Device.objects.get(pk=device.pk), reevaluating=True)
+    alone = outcome()
+    transaction.savepoint_rollback(before)
+
+    evaluated = attention_evaluate_all()
+
+    assert outcome() == alone
+    items, notifications = alone
+    kinds = {(kind, is_open) for _, kind, _, _, _, _, is_open, _ in items}
+    assert kinds == {
+        ("below_peers", True), ("below_peers", False), ("score_regression", True),
+        ("smart_failing", True),
+    }  # fmt: skip
+    # twice: one below its peers and its own baseline (3 items), one below its own (2, its
+    # below_peers acknowledged since its newest run), one below its peers no more (resolved),
+    # one failing disk (its item worded anew)
+    assert (evaluated.devices, evaluated.opened, evaluated.resolved) == (12, 10, 2)
+    assert len(notifications) == evaluated.opened + evaluated.resolved
