@@ -8,11 +8,13 @@ over it, `--cpu-models` CPU models), its runs recorded as an older scoring versi
 (every run changes, as after an upgrade), and mixed: one run in 5 from a busy machine (suspect),
 one in 7 measuring its network on loopback (left out of its global score), one machine in 10
 with a failing disk. Then `rescore` as `migrate` runs it, in a process of its own (the peak of
-its memory is its own): wall seconds, queries in all and per device, runs per second, the peak
-of its resident memory; and a fingerprint of what it left (every run's scores, validity and
-time, every device's figures, the attention items and their notifications), the same from any
-version that judges alike. `--profile FILE` keeps its cProfile there. 10,000 runs of 1,000
-machines by default; `--devices 10000 --runs 100000` is README's long history.
+its memory is its own): wall seconds, runs per second, its CPU seconds (and on PostgreSQL the
+server's backend's: figures that other load on the machine inflates less than the wall time),
+queries in all and per device, the peak of its resident memory; and a fingerprint of what it
+left (every run's scores, validity and time, every device's figures, the attention items and
+their notifications), the same from any version that judges alike. `--profile FILE` keeps its
+cProfile there. 10,000 runs of 1,000 machines by default; `--devices 10000 --runs 100000` is
+README's long history.
 """
 
 import argparse
@@ -78,6 +80,10 @@ def main() -> int:
         f"{seconds:.1f} s, {args.runs / seconds:,.0f} runs/s; {queries:,} queries "
         f"({queries / args.devices:.1f} a device); peak memory {figures['peak_mb']:.0f} MB"
     )
+    server = (
+        f" + {figures['server_cpu']:.1f} s the PostgreSQL server's" if figures["server_cpu"] else ""
+    )
+    print(f"CPU: {figures['cpu']:.1f} s in rescore's process{server} (other load aside)")
     print(f"what it left: {figures['fingerprint']}")
     return 0
 
@@ -116,7 +122,7 @@ def child(profile: str | None) -> int:
     import io
     import resource
 
-    from perf.common import django_setup
+    from perf.common import django_setup, process_tree_cpu
 
     django_setup()
     from django.core.management import call_command
@@ -132,6 +138,9 @@ def child(profile: str | None) -> int:
         return execute(sql, params, many, context)
 
     out = io.StringIO()
+    connection.ensure_connection()
+    server = _server_pid(connection)  # PostgreSQL's backend: the database's own CPU time
+    server_cpu, cpu = process_tree_cpu(server) if server else 0.0, time.process_time()
     with connection.execute_wrapper(counted):
         started = time.perf_counter()
         if profile:
@@ -143,9 +152,13 @@ def child(profile: str | None) -> int:
         else:
             call_command("rescore", stdout=out)
         seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    server_cpu = process_tree_cpu(server) - server_cpu if server else 0.0
     said = [line for line in out.getvalue().splitlines() if line.startswith("Rescored")]
     figures = {
         "seconds": seconds,
+        "cpu": cpu,
+        "server_cpu": server_cpu,
         "queries": count[0],
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "vendor": connection.vendor,
@@ -154,6 +167,15 @@ def child(profile: str | None) -> int:
     }
     print(json.dumps(figures))
     return 0
+
+
+def _server_pid(connection) -> int:
+    """The PostgreSQL backend serving this connection (0 on SQLite, which runs in-process)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
 
 
 def fingerprint() -> str:
