@@ -23,6 +23,7 @@ from .services import (
     _plan,
     _seen_again,
     device_assessment,
+    new_item,
 )
 
 
@@ -142,16 +143,7 @@ def _apply(plans: list[tuple[Device, _Plan]]) -> list[Event]:
     """services._apply for many devices: their items opened, rewritten, seen and closed, and
     notified, in a fixed number of statements."""
     opened = AttentionItem.objects.bulk_create(
-        AttentionItem(
-            device=device,
-            kind=condition.kind,
-            severity=condition.severity,
-            category=condition.category,
-            disk=condition.disk,
-            message=condition.message,
-        )
-        for device, plan in plans
-        for condition in plan.opens
+        new_item(device, condition) for device, plan in plans for condition in plan.opens
     )
     now = timezone.now()
     rewritten = []

@@ -280,17 +280,19 @@ def _seen_again(ids: list[int]) -> None:
         )
 
 
+def new_item(device: Device, condition: rules.Condition) -> AttentionItem:
+    """The item `condition` opens on the device, not saved yet."""
+    return AttentionItem(
+        device=device, kind=condition.kind, severity=condition.severity,
+        category=condition.category, disk=condition.disk, message=condition.message,
+    )  # fmt: skip
+
+
 def _apply(device: Device, plan: _Plan) -> list[Event]:
     events = []
     for condition in plan.opens:
-        item = AttentionItem.objects.create(
-            device=device,
-            kind=condition.kind,
-            severity=condition.severity,
-            category=condition.category,
-            disk=condition.disk,
-            message=condition.message,
-        )
+        item = new_item(device, condition)
+        item.save(force_insert=True)
         events.append(Event(OPENED, item))
     for item, condition in plan.rewrites:
         item.message, item.severity = condition.message, condition.severity
