@@ -212,10 +212,13 @@ class BenchAdminSite(admin.AdminSite):
         # keeps their old figures)
         at = quiet.now()
         quiet_devices, quiet_total = quiet.device_quiet_longest(limit=QUIET_SHOWN, at=at)
+        rows = ranking_rows(ranking)
         return {
             **panels,
             "stats": fleet_stats(in_service=True),
-            "ranking": ranking_rows(ranking),
+            "ranking": rows,
+            # a machine with no valid run is ranked by its latest: the heading says so
+            "ranking_has_suspect": any(row["suspect"] is not None for row in rows),
             "unbenchmarked": unbenchmarked,
             "unbenchmarked_more": unbenchmarked_total - len(unbenchmarked),
             "categories": CATEGORIES,

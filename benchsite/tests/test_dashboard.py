@@ -261,6 +261,18 @@ def test_a_device_ranked_by_a_suspect_run_is_badged_with_its_reasons(admin_clien
 
     assert "suspect: CPU throttled, machine busy" in ranking_row(html, "hot")
     assert "suspect" not in ranking_row(html, "cool")
+    # the heading says that a machine with no valid run is ranked by its latest
+    heading = html.split('id="ranking-title"', 1)[1].split("</h2>", 1)[0]
+    assert "latest valid run, else its latest, marked suspect" in heading
+
+
+def test_the_ranking_heading_names_valid_runs_alone_when_every_machine_has_one(admin_client):
+    BenchmarkFactory(device__hostname="cool")
+
+    html = admin_client.get("/admin/").content.decode()
+
+    heading = html.split('id="ranking-title"', 1)[1].split("</h2>", 1)[0]
+    assert "of each machine's latest valid run<" in heading
 
 
 def test_a_machine_ranked_by_a_suspect_run_keeps_its_badge_after_an_inventory_only_run(
