@@ -95,8 +95,8 @@ class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
     @admin.display(description="closed", ordering="closed_at")
     def closed(self, item):
         """When and how it closed, one column: "open" lists leave it to a dash."""
-        if item.closed_at is None:
-            return "–"
+        if item.closed_at is None:  # marked: a phone's card of the item leaves it out
+            return format_html('<span class="bt-still-open">{}</span>', "–")
         when = local_time(item.closed_at)
         if item.closed_by == DEVICE_RETIRED:
             return f"{when}, its device retired"

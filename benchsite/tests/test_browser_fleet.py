@@ -800,6 +800,8 @@ def walk_the_way_on_a_phone(page, server):
         for control in ("#changelist .actions select", "#changelist .actions .button"):
             assert page.locator(control).bounding_box()["height"] >= THUMB
         assert right(hot.locator("input.action-select")) <= width
+        # an open item's card says when it opened, not "closed –"
+        assert "closed" not in hot.inner_text()
 
     widths(page, attention_list)
     shot(page, "phone-attention-items")
