@@ -44,10 +44,12 @@ def devices_read(devices: Sequence[Device], *, lock: bool = False) -> Devices:
     """What the rules read of each of these devices, in 7 queries whatever their number (up to
     500: each device's id is a parameter), and one more for each device whose baseline is
     short of its newest 60 valid runs (selectors.device_runs); `lock`: their open items locked
-    until the transaction ends, as selectors.device_open_items locks them."""
+    until the transaction ends, in the order of their ids (another order waited for an
+    acknowledgement of them that waited for it: a deadlock, the batch rolled back)."""
     ids = [device.pk for device in devices]
     by_id = {device.pk: device for device in devices}
-    items = AttentionItem.objects.filter(device_id__in=ids, closed_at__isnull=True).order_by()
+    # locked in the order of their ids, as an acknowledgement and a retirement lock them
+    items = AttentionItem.objects.filter(device_id__in=ids, closed_at__isnull=True).order_by("pk")
     open_items: dict[int, list[AttentionItem]] = {pk: [] for pk in ids}
     for item in items.select_for_update() if lock else items:
         item.device = by_id[item.device_id]

@@ -22,3 +22,24 @@ def in_thread(target: Callable[[], object]) -> tuple[threading.Thread, list[Base
     thread = threading.Thread(target=run)
     thread.start()
     return thread, failures
+
+
+def in_thread_between_locks(target: Callable[[], object], first, then) -> list[BaseException]:
+    """Run `target` on a thread of its own while another transaction holds the rows of
+    queryset `first`, and takes those of `then` once `target` waits for a lock (PostgreSQL:
+    10 s at most), as a transaction that locks rows in that order meets it; what `target`
+    raised, once it ended."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        list(first.select_for_update())
+        thread, failures = in_thread(target)
+        with connection.cursor() as cursor:
+            for _ in range(200):
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                thread.join(timeout=0.05)
+        list(then.select_for_update())
+    thread.join(timeout=10)
+    return failures

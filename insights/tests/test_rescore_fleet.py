@@ -3,6 +3,7 @@ do not grow with their number (16 a machine made an upgrade of 100,000 runs wait
 each machine judged as its own evaluation judges it."""
 
 import io
+import os
 from datetime import timedelta
 
 import pytest
@@ -137,3 +138,39 @@ def test_rescore_judges_each_machine_of_a_mixed_fleet_as_its_own_evaluation_does
     # one failing disk (its item worded anew)
     assert (evaluated.devices, evaluated.opened, evaluated.resolved) == (12, 10, 2)
     assert len(notifications) == evaluated.opened + evaluated.resolved
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    reason="concurrent writers: the suite's PostgreSQL run",
+)
+def test_a_rescore_locks_open_items_in_the_order_an_acknowledgement_locks_them():
+    """Two machines cooled down: rescore closes their disk_hot items while a person
+    acknowledges both, whose transaction locks them in the order of their ids (as a
+    retirement does). The batch locked them as the table gave them, b (its machine's id
+    first) then a: each waited for the other, and PostgreSQL rolled the rescore back."""
+    from benchsite.tests.threads import in_thread_between_locks
+    from insights.reevaluation import attention_evaluate_all
+
+    cool = {"devices": [{"name": "/dev/sda", "serial": "S-1", "temperature_c": 30}]}
+    devices = []
+    for _ in range(2):
+        device = DeviceFactory()
+        snapshot = SnapshotFactory(device=device, storage=cool, disk_readings=disk_readings(cool))
+        BenchmarkFactory(device=device, snapshot=snapshot)
+        devices.append(device)
+    item = {"kind": "disk_hot", "severity": "warning", "disk": "S-1", "message": "hot"}
+    a = AttentionItem.objects.create(device=devices[1], **item)
+    b = AttentionItem.objects.create(device=devices[0], **item)
+    AttentionItem.objects.filter(pk=a.pk).update(message="hot!")  # its row rewritten after b's
+
+    # an acknowledgement of both, its transaction about to lock b
+    failures = in_thread_between_locks(
+        attention_evaluate_all,
+        AttentionItem.objects.filter(pk=a.pk),
+        AttentionItem.objects.filter(pk=b.pk),
+    )
+
+    assert failures == []
+    assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
