@@ -282,16 +282,18 @@ def _older_snapshots(device_id: int, captured_at, pk: int) -> list[dict]:
 @functools.cache
 def _open_items_query(lock: bool) -> Prepared:
     def build(device_id):
+        # in the order of their ids, as an acknowledgement locks them (newest first, the
+        # items' default order, each waited for the other: a deadlock)
         items = AttentionItem.objects.filter(device_id=device_id, closed_at__isnull=True)
-        return (items.select_for_update() if lock else items).values_list()
+        return (items.select_for_update() if lock else items).order_by("pk").values_list()
 
     return Prepared(build, device_id=int)
 
 
 def device_open_items(device: Device, *, lock: bool = False) -> list[AttentionItem]:
-    """The device's open items, in no order, each knowing its device (a notification names
-    it); `lock`: locked until the transaction ends (PostgreSQL). One query, compiled once: a
-    submission's evaluation reads them."""
+    """The device's open items, in the order of their ids, each knowing its device (a
+    notification names it); `lock`: locked until the transaction ends (PostgreSQL), in that
+    order. One query, compiled once: a submission's evaluation reads them."""
     items = _open_items_query(lock).instances(device_id=device.pk)
     for item in items:
         item.device = device

@@ -17,7 +17,7 @@ from benchmarks.services import benchmark_ingest
 from benchmarks.validation import submission_validate
 from benchsite.device_services import device_delete
 from benchsite.submission_api import evaluate_attention
-from benchsite.tests.threads import in_thread
+from benchsite.tests.threads import in_thread, in_thread_between_locks
 from insights import notify
 from insights.models import AttentionItem, Notification
 from insights.services import attention_evaluate
@@ -386,3 +386,34 @@ def test_a_device_deleted_while_its_item_is_being_closed_is_told_resolved_once(
     assert not Device.objects.exists()
     titles = sorted(Notification.objects.values_list("title", flat=True))
     assert titles == ["nas: disk_hot", "nas: disk_hot resolved"]
+
+
+def test_an_evaluation_locks_open_items_in_the_order_an_acknowledgement_locks_them(example):
+    """The machine's two disks cooled down: its evaluation closes their disk_hot items while a
+    person acknowledges both, whose transaction locks them in the order of their ids (as a
+    rescore does). The evaluation locked them newest first (the items' default order): each
+    waited for the other, and PostgreSQL rolled the evaluation back (both items left open)."""
+
+    def two_disks(hour, celsius):
+        sent = document(example, hour=hour, celsius=celsius)
+        sent["hardware"]["storage"]["devices"] = [
+            disk(serial=serial, smart_health="PASSED", temperature_c=celsius)
+            for serial in ("S-1", "S-2")
+        ]
+        return sent
+
+    ingest(two_disks(8, 65), after_store=evaluate_attention)
+    a, b = AttentionItem.objects.order_by("pk")
+    cooled = ingest(two_disks(9, 40))  # its evaluation comes below
+
+    # an acknowledgement of both, its transaction about to lock b
+    failures = in_thread_between_locks(
+        lambda: attention_evaluate(
+            device=cooled.device, snapshot=cooled.snapshot, newest_run_id=cooled.benchmark_id
+        ),
+        AttentionItem.objects.filter(pk=a.pk),
+        AttentionItem.objects.filter(pk=b.pk),
+    )
+
+    assert failures == []
+    assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
