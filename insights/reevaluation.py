@@ -13,17 +13,16 @@ from inventory.models import Device
 from inventory.rows import rows_update
 
 from . import batch_selectors, notify, peer_selectors
-from .models import AttentionItem, Kind
+from .models import AttentionItem
 from .services import (
     OPENED,
     RESOLVED,
     Event,
-    _opens_or_closes,
-    _Plan,
-    _plan,
-    _seen_again,
+    Plan,
     device_assessment,
     new_item,
+    plan_changes,
+    seen_again,
 )
 
 
@@ -79,8 +78,8 @@ def _benchmarked() -> Iterable[Device]:
         last = page[-1].pk
 
 
-def _judged(devices: list[Device], read: batch_selectors.Devices) -> dict[int, tuple[str, _Plan]]:
-    """Each device's CPU model key and plan (services._plan) against its open items, by the
+def _judged(devices: list[Device], read: batch_selectors.Devices) -> dict[int, tuple[str, Plan]]:
+    """Each device's CPU model key and plan (services.plan_changes) against its open items, by the
     rules in force, from what `read` read of it."""
     keys = {device.pk: model_key(read.cpu_models.get(device.pk, "")) for device in devices}
     groups = batch_selectors.groups_read(keys.values())
@@ -102,7 +101,7 @@ def _judged(devices: list[Device], read: batch_selectors.Devices) -> dict[int, t
             read=read.reads[device.pk],
         )
         assessment.leave_closed(read.acknowledged[device.pk])
-        plans[device.pk] = (key, _plan(assessment, current))
+        plans[device.pk] = (key, plan_changes(assessment, current))
     return plans
 
 
@@ -110,19 +109,17 @@ def _evaluate_batch(devices: list[Device]) -> list[Event]:
     if not devices:
         return []
     plans = _judged(devices, batch_selectors.devices_read(devices))
-    # one UPDATE for the items that hold as they are (services._seen_again)
-    _seen_again([pk for _, plan in plans.values() if plan.only_seen for pk in plan.seen])
+    # one UPDATE for the items that hold as they are (services.seen_again)
+    seen_again([pk for _, plan in plans.values() if plan.only_seen for pk in plan.seen])
     changing = [device for device in devices if not plans[device.pk][1].only_seen]
     if not changing:
         return []
     with transaction.atomic():
-        # below_peers opened or closed from reads made before another machine's run moved the
-        # median: judged again below, after the judgments of their CPU models that started
-        # before (services._settle), their locks taken in one order
-        judged = (plans[device.pk] for device in changing)
-        for key in sorted(
-            {key for key, plan in judged if _opens_or_closes(plan, Kind.BELOW_PEERS)}
-        ):
+        # judged again below, after the judgments of their CPU models that started before
+        # (services._settle), their locks taken in one order: every changing machine's model,
+        # not only those whose below_peers the first reads opened or closed (a peer's run
+        # moving the median between the two reads opened or closed it, unlocked, for another)
+        for key in sorted({plans[device.pk][0] for device in changing}):
             peer_selectors.peer_group_lock(key)
         retired = dict(
             Device.objects.select_for_update()
@@ -139,7 +136,7 @@ def _evaluate_batch(devices: list[Device]) -> list[Event]:
         return _apply([(device, plans[device.pk][1]) for device in changing])
 
 
-def _apply(plans: list[tuple[Device, _Plan]]) -> list[Event]:
+def _apply(plans: list[tuple[Device, Plan]]) -> list[Event]:
     """services._apply for many devices: their items opened, rewritten, seen and closed, and
     notified, in a fixed number of statements."""
     opened = AttentionItem.objects.bulk_create(
@@ -156,7 +153,7 @@ def _apply(plans: list[tuple[Device, _Plan]]) -> list[Event]:
             )
             rewritten.append(item)
     rows_update(AttentionItem, rewritten, ("message", "severity", "updated_at"))
-    _seen_again([pk for _, plan in plans for pk in plan.seen])
+    seen_again([pk for _, plan in plans for pk in plan.seen])
     closed = [item for _, plan in plans for item in plan.closes]
     for item in closed:
         item.closed_at = item.updated_at = now

@@ -176,9 +176,9 @@ def attention_evaluate(
 def _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluating) -> list[Event]:
     """What the assessment opens, changes and closes, written (attention_evaluate); `key`: the
     device's CPU model key."""
-    plan = _plan(assessment, current)
+    plan = plan_changes(assessment, current)
     if plan.only_seen:
-        _seen_again(plan.seen)
+        seen_again(plan.seen)
         return []
     with transaction.atomic():
         # below_peers opened or closed from reads made before another machine's run moved the
@@ -205,13 +205,13 @@ def _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluat
             assessment = _assessment(device, cpu_model, locked, rises_of=rises_of)
             if reevaluating:
                 assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
-        return _apply(device, _plan(assessment, locked))
+        return _apply(device, plan_changes(assessment, locked))
 
 
 OpenItems = dict[tuple[str, str, str], AttentionItem]  # by (kind, category, disk)
 
 
-def _opens_or_closes(plan: "_Plan", kind: str) -> bool:
+def _opens_or_closes(plan: "Plan", kind: str) -> bool:
     return any(c.kind == kind for c in plan.opens) or any(i.kind == kind for i in plan.closes)
 
 
@@ -237,7 +237,7 @@ def _assessment(
 
 
 @dataclass
-class _Plan:
+class Plan:
     """What an assessment does to a device's open items, one entry per condition."""
 
     opens: list[rules.Condition] = field(default_factory=list)  # no open item yet
@@ -250,8 +250,8 @@ class _Plan:
         return not (self.opens or self.rewrites or self.closes)
 
 
-def _plan(assessment: rules.Assessment, current: OpenItems) -> _Plan:
-    plan, planned = _Plan(), set()
+def plan_changes(assessment: rules.Assessment, current: OpenItems) -> Plan:
+    plan, planned = Plan(), set()
     for condition in assessment.holding:
         if condition.key in planned:
             continue
@@ -271,7 +271,7 @@ def _plan(assessment: rules.Assessment, current: OpenItems) -> _Plan:
     return plan
 
 
-def _seen_again(ids: list[int]) -> None:
+def seen_again(ids: list[int]) -> None:
     # one statement: updated_at says when the condition was last seen to hold; an item closed
     # since it was read (acknowledged) stays as it was closed
     if ids:
@@ -288,7 +288,7 @@ def new_item(device: Device, condition: rules.Condition) -> AttentionItem:
     )  # fmt: skip
 
 
-def _apply(device: Device, plan: _Plan) -> list[Event]:
+def _apply(device: Device, plan: Plan) -> list[Event]:
     events = []
     for condition in plan.opens:
         item = new_item(device, condition)
@@ -297,7 +297,7 @@ def _apply(device: Device, plan: _Plan) -> list[Event]:
     for item, condition in plan.rewrites:
         item.message, item.severity = condition.message, condition.severity
         item.save(update_fields=("message", "severity", "updated_at"))
-    _seen_again(plan.seen)
+    seen_again(plan.seen)
     now = timezone.now()
     for item in plan.closes:
         item.closed_at = now
@@ -374,9 +374,9 @@ def _rejudge_below_peers(device_id: int, model: str, thresholds: rules.Threshold
         if condition is not None and item is None:
             if rules.BELOW_PEERS in selectors.acknowledged_since_newest_run(device_id):
                 return []
-            return _apply(device, _Plan(opens=[condition]))
+            return _apply(device, Plan(opens=[condition]))
         if condition is None and item is not None:
-            return _apply(device, _Plan(closes=[item]))
+            return _apply(device, Plan(closes=[item]))
         return []
 
 

@@ -174,3 +174,26 @@ def test_a_rescore_locks_open_items_in_the_order_an_acknowledgement_locks_them()
 
     assert failures == []
     assert not AttentionItem.objects.filter(closed_at__isnull=True).exists()
+
+
+def test_a_batch_judges_each_changing_machine_under_its_cpu_models_lock(monkeypatch):
+    """A machine whose items change is judged again under its CPU model's lock, whatever
+    changes: a batch locked only the models whose below_peers its first, unlocked reads
+    opened or closed, so a peer's run moving the median between its two reads had
+    below_peers opened or closed without the lock, half-written for the next judgment."""
+    from benchmarks.rescoring import benchmark_rescore
+    from insights import peer_selectors
+    from insights.reevaluation import attention_evaluate_all
+    from inventory.columns import model_key
+
+    failing = fleet(4)[3]  # a failing disk, worded by an earlier version: its item changes
+    Device.objects.exclude(pk=failing.pk).delete()
+    benchmark_rescore()
+    locked = []
+    monkeypatch.setattr(peer_selectors, "peer_group_lock", locked.append)
+
+    attention_evaluate_all()
+
+    assert locked == [model_key(CPU)]
+    item = AttentionItem.objects.get(device=failing, closed_at=None)
+    assert (item.kind, item.message) != ("smart_failing", "disk failing")
