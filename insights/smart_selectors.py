@@ -4,7 +4,7 @@ The device page reads a disk's newest readings one by one (its rows, its charts)
 before only as this sum: a machine benchmarked for years was every snapshot's `disk_readings`
 decoded and walked in Python at every view of its page (0.4 s at 5,000 runs), for rows and
 charts that show the newest and one row for the rest. The database unnests each snapshot's
-readings with its JSON functions (SQLite's json_each, PostgreSQL's jsonb_array_elements) and
+readings with its JSON functions (inventory.readings_sql) and
 returns a row per disk, SMART health and name read: how many readings, from when to when, the
 lowest and highest of each value.
 """
@@ -16,36 +16,21 @@ from typing import Any
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
+from inventory import readings_sql
 from inventory.columns import SMART_FIELDS
 from inventory.models import HardwareSnapshot
 
 # the readings summed up, each a number (the submission's validation typed them)
 NUMBERS = tuple(name for name in SMART_FIELDS if name != "smart_health")
 
-# how each database reads a disk's value out of its JSON object `d.value`
-_TEXT = {
-    "sqlite": "json_extract(d.value, '$.{}')",
-    "postgresql": "(d.value ->> '{}')",
-}
-_NUMBER = {
-    "sqlite": "json_extract(d.value, '$.{}')",
-    "postgresql": "(d.value ->> '{}')::numeric",
-}
-# each disk's JSON object (a snapshot's readings are a list of them: anything else is none)
-_UNNEST = {
-    "sqlite": "json_each(CASE json_type(s.disk_readings) WHEN 'array' THEN s.disk_readings"
-    " ELSE '[]' END) AS d",
-    "postgresql": "jsonb_array_elements(CASE jsonb_typeof(s.disk_readings) WHEN 'array'"
-    " THEN s.disk_readings ELSE '[]' END) AS d",
-}
-_OBJECT = {"sqlite": "d.type = 'object'", "postgresql": "jsonb_typeof(d.value) = 'object'"}
-
 
 def _sql(vendor: str, snapshots: str) -> str:
-    text, number = _TEXT[vendor].format, _NUMBER[vendor].format
+    def text(name: str) -> str:
+        return readings_sql.text(vendor, name)
+
     # a disk across snapshots: its serial, or its name without one (inventory.columns.disk_key)
     key = f"COALESCE(NULLIF({text('serial')}, ''), NULLIF({text('name')}, ''))"
-    values = ", ".join(f"{number(name)} AS {name}" for name in NUMBERS)
+    values = ", ".join(f"{readings_sql.number(vendor, name)} AS {name}" for name in NUMBERS)
     spreads = ", ".join(f"MIN({name}), MAX({name})" for name in NUMBERS)
     # every name here is this module's own; the device and its snapshots are parameters
     return f"""
@@ -55,8 +40,8 @@ def _sql(vendor: str, snapshots: str) -> str:
             SELECT s.captured_at, {key} AS disk, {text("smart_health")} AS smart_health,
                 {text("name")} AS name, {text("model")} AS model, {text("serial")} AS serial,
                 {values}
-            FROM inventory_hardwaresnapshot s, {_UNNEST[vendor]}
-            WHERE s.id IN ({snapshots}) AND {_OBJECT[vendor]}
+            FROM inventory_hardwaresnapshot s, {readings_sql.disks_from(vendor, "s.disk_readings")}
+            WHERE s.id IN ({snapshots}) AND {readings_sql.is_object(vendor)}
         ) readings
         WHERE disk IS NOT NULL
         GROUP BY disk, smart_health, name, model, serial

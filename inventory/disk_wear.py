@@ -2,13 +2,15 @@
 the device list's *disks* filter (the admin's, the API's `?disks=`). The disks were read one
 machine at a time, on its page; "which disks have run 40,000 hours?" had no answer.
 
-For each machine the database reads its latest snapshot's `disk_readings` (SQLite's
-json_each, PostgreSQL's jsonb_array_elements) for the highest reading of its disks; a reading
-that is not a number (none was sent, the disk was not read) counts as none.
+For each machine the database reads its latest snapshot's `disk_readings` (inventory.readings_sql)
+for the highest reading of its disks; a reading that is not a number (none was sent, the disk
+was not read) counts as none.
 """
 
 from django.db.models import Func, QuerySet
 from django.db.models.fields import FloatField
+
+from . import readings_sql
 
 # NVMe's percent_used: the share of the rated write endurance used (it may pass 100); drives
 # and monitoring tools warn from 80 %
@@ -39,28 +41,21 @@ class HighestReading(Func):
     machine's disks was read three times a page: 0.44 s at 10,000 machines)."""
 
     output_field = FloatField()
-    # a snapshot's disk_readings is a list (inventory.columns.disk_readings); SQLite parses
-    # the JSON text again for each function given it, so the list is not checked to be one
-    template = (
-        "(SELECT MAX(json_extract(d.value, '$.%(reading)s')) FROM json_each(%(expressions)s)"
-        " AS d WHERE json_type(d.value, '$.%(reading)s') IN ('integer', 'real'))"
-    )
 
     def __init__(self, expression, *, reading: str):
         if reading not in ("percent_used", "power_on_hours"):  # this module's names only
             raise ValueError(reading)
         super().__init__(expression, reading=reading)
 
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(SELECT MAX((d.value ->> '%(reading)s')::numeric) FROM"
-            " jsonb_array_elements(CASE jsonb_typeof(%(expressions)s) WHEN 'array' THEN"
-            " %(expressions)s ELSE '[]' END) AS d"
-            " WHERE jsonb_typeof(d.value -> '%(reading)s') = 'number')",
-            **extra,
+    def as_sql(self, compiler, connection, **extra):
+        vendor, reading = connection.vendor, self.extra["reading"]
+        # `reading` is one of this module's names (__init__); the column, Django's own
+        template = (
+            f"(SELECT MAX({readings_sql.number(vendor, reading)})"  # noqa: S608
+            f" FROM {readings_sql.disks_from(vendor, '%(expressions)s')}"
+            f" WHERE {readings_sql.is_number(vendor, reading)})"
         )
+        return super().as_sql(compiler, connection, template=template, **extra)
 
 
 def devices_with_disks(queryset: QuerySet, choice: str) -> QuerySet:
