@@ -179,7 +179,9 @@ def _device_match_identity(keys: IdentityKeys) -> Device | None:
     for name, value in keys.items():
         if not value:
             continue
-        candidates = list(_for_ingest().filter(**{name: value})[:2])
+        # in id order, as every other lock of device rows is taken: two clones' submissions
+        # that both find the pair lock it one after the other, never each one half of it
+        candidates = list(_for_ingest().filter(**{name: value}).order_by("pk")[:2])
         if len(candidates) == 1 and not _another_machine(candidates[0], keys):
             return candidates[0]
     return None
