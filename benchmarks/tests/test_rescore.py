@@ -189,6 +189,24 @@ def test_trial_weights_are_tried_not_stored(settings):
     assert "1 benchmark(s) examined; 1 got another global" in rescore("--weights", "cpu=1,memory=0")
 
 
+def test_a_long_rescore_lists_its_first_changes_and_counts_the_rest(monkeypatch, settings):
+    """An upgrade's rescore of 100,000 runs lists the first ones (50) and counts the others,
+    across its batches, keeping no more of them than it lists."""
+    from benchmarks import rescoring
+
+    monkeypatch.setattr(rescoring, "RESCORE_BATCH", 7)
+    monkeypatch.setattr(rescoring, "SHOWN", 4)
+    runs = BenchmarkFactory.create_batch(20, cpu_score=200.0, memory_score=100.0, disk_score=None)
+    settings.SCORE_WEIGHTS = "cpu=0.5,memory=0.5"
+
+    output = rescore()
+
+    lines = [line for line in output.splitlines() if line.startswith("  #")]
+    assert lines == [f"  #{run.pk} {run.device.hostname}: global 160.0 → 150.0" for run in runs[:4]]
+    assert "  … and 16 more" in output
+    assert "20 benchmark(s) examined; 20 got another global score, validity or run time." in output
+
+
 def test_a_trial_lists_only_the_runs_whose_figures_would_move():
     """A run measured in one category keeps its global score under any weights: the trial
     listed it ("global 200.0 → 200.0") and counted it among the changes, as it did a run with

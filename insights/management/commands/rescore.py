@@ -15,8 +15,6 @@ class Command(BaseCommand):
         "REGRESSION_PCT, …) to stored runs."
     )
 
-    SHOWN = 50  # changes listed one per line; the rest are counted
-
     def add_arguments(self, parser):
         parser.add_argument(
             "--weights",
@@ -68,13 +66,7 @@ class Command(BaseCommand):
         )
         # a run whose global score and validity stay as they are is listed no more than counted:
         # only what it records changes (the weights in force, the scoring version, the reasons)
-        moved = [
-            change
-            for change in result.changes
-            if (change.global_before, change.validity_before, change.run_at_before)
-            != (change.global_after, change.validity_after, change.run_at_after)
-        ]
-        for change in moved[: self.SHOWN]:
+        for change in result.shown:
             line = f"  #{change.benchmark_id} {change.hostname}: global {change.global_before}"
             line += f" → {change.global_after}"
             if change.validity_before != change.validity_after:
@@ -84,15 +76,15 @@ class Command(BaseCommand):
                 dated_by = "its arrival" if change.by_arrival else "its started_at"
                 line += f"{change.run_at_after:%Y-%m-%d %H:%M} ({dated_by})"
             self.stdout.write(line)
-        if len(moved) > self.SHOWN:
-            self.stdout.write(f"  … and {len(moved) - self.SHOWN} more")
+        if result.moved > len(result.shown):
+            self.stdout.write(f"  … and {result.moved - len(result.shown)} more")
         counts = (
-            f"{result.examined} benchmark(s) examined; {len(moved)} "
+            f"{result.examined} benchmark(s) examined; {result.moved} "
             f"{'would get' if dry_run else 'got'} another global score, validity or run time"
         )
-        if result.changed > len(moved):
+        if result.changed > result.moved:
             counts += (
-                f", {result.changed - len(moved)} other(s) "
+                f", {result.changed - result.moved} other(s) "
                 f"{'would only record' if dry_run else 'only record'} the weights and rules in "
                 "force (their figures unchanged)"
             )
