@@ -15,7 +15,10 @@ from inventory.schema import CATEGORIES as _CATEGORIES
 from inventory.schema import CATEGORY_NAMES as CATEGORIES
 
 DEFAULT_WEIGHTS: dict[str, float] = {category.name: category.weight for category in _CATEGORIES}
-# Bump when the formula (not the weights) changes; stored on every benchmark.
+# Stored on every benchmark. Bump when what a stored run is given changes (the formula, the
+# default weights or thresholds, validity, the loopback rule, the run time): migrate applies
+# the rules again to runs of an earlier version only. benchmarks/tests/test_rules_recorded.py
+# fails on such a change until it is bumped (SCORE_WEIGHTS set by a person: manage.py rescore).
 # 2: a category listed as excluded (a network measured on loopback) is left out.
 SCORING_VERSION = 2
 
