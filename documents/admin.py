@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from benchsite.records_admin import LinksItMayOpen, NamedRowsFormSet
 
 from . import services, storage
-from .models import Document
+from .models import DocType, Document
 from .viewing import viewable
 
 logger = logging.getLogger(__name__)
@@ -52,8 +52,15 @@ class StoredFileWidget(forms.Widget):
         return download_link(self.document)
 
 
+GUESS_CHOICE = ("", "guess from the file")
+
+
 class DocumentForm(forms.ModelForm):
-    """A new document's file, type and title; an existing one's type and title."""
+    """A new document's file, type and title; an existing one's type and title.
+
+    A new document's type may be left blank: the upload's title, name and content choose it
+    (documents.doc_types), where it was "other" whatever the file.
+    """
 
     file = forms.FileField(help_text="PDF, PNG, JPEG, WebP, GIF or plain text; checked by content.")
 
@@ -67,6 +74,11 @@ class DocumentForm(forms.ModelForm):
             field = self.fields["file"]
             field.required, field.disabled = False, True
             field.widget = StoredFileWidget(self.instance)
+        else:
+            doc_type = self.fields["doc_type"]
+            doc_type.required = False
+            doc_type.choices = [GUESS_CHOICE, *DocType.choices]
+            self.initial["doc_type"] = ""
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -96,7 +108,7 @@ class DocumentFormSet(NamedRowsFormSet):
         document = services.document_store(
             device=self.instance,
             upload=data["file"],
-            doc_type=data["doc_type"],
+            doc_type=data["doc_type"] or None,
             title=data["title"],
         )
         self.stored.append(document)

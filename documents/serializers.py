@@ -42,7 +42,13 @@ class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=False, max_length=None, use_url=False, help_text="The document."
     )
-    doc_type = serializers.ChoiceField(choices=DocType.choices, default=DocType.OTHER)
+    doc_type = serializers.ChoiceField(
+        choices=DocType.choices,
+        required=False,
+        help_text="Without it (or blank), guessed (beyond the contract, whose default is other): "
+        "a type a word of the title or file name names (invoice, facture, Rechnung…), else "
+        "photo for an image, else other. A type given is always taken.",
+    )
     title = serializers.CharField(
         max_length=Document._meta.get_field("title").max_length,
         required=False,

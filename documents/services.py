@@ -20,8 +20,9 @@ from django.utils import timezone
 from inventory.models import Device
 
 from . import storage
+from .doc_types import doc_type_guess
 from .filenames import display_filename
-from .models import DocType, Document
+from .models import Document
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,10 @@ class DeviceGone(Exception):
 
 
 def document_store(
-    *, device: Device, upload: File, doc_type: str = DocType.OTHER, title: str = ""
+    *, device: Device, upload: File, doc_type: str | None = None, title: str = ""
 ) -> Document:
-    """Attach `upload` to `device`: checked by content, stored once per content.
+    """Attach `upload` to `device`: checked by content, stored once per content; without a
+    `doc_type`, of the type its title, file name and content suggest (doc_types).
 
     Raises storage.UploadTooLarge (over MAX_UPLOAD_MB) or storage.UnsupportedContent (not an
     accepted type), or DeviceGone (deleted meanwhile); nothing is stored then. The client's
@@ -71,6 +73,8 @@ def document_store(
     filename = display_filename(getattr(upload, "name", None))
     with storage.spool(upload.chunks(), max_bytes=max_upload_bytes()) as spooled:
         name = storage.stored_name(spooled.sha256, spooled.kind)
+        if not doc_type:
+            doc_type = doc_type_guess(title=title, filename=filename, kind=spooled.kind)
         written = False
         try:
             with transaction.atomic():

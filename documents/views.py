@@ -140,7 +140,10 @@ class DeviceDocumentViewSet(StorageErrors, mixins.ListModelMixin, viewsets.Gener
         data = serializer.validated_data
         try:
             document = services.document_store(
-                device=device, upload=data["file"], doc_type=data["doc_type"], title=data["title"]
+                device=device,
+                upload=data["file"],
+                doc_type=data.get("doc_type"),
+                title=data["title"],
             )
         except storage.UploadRejected as exc:
             raise api_error(exc) from None

@@ -154,6 +154,27 @@ def test_a_document_is_uploaded_while_adding_a_device(admin_client, stored_files
     assert stored_files() == [document.stored_name]
 
 
+def test_a_type_left_blank_on_the_device_page_is_guessed_and_a_type_chosen_is_kept(
+    admin_client, device
+):
+    """Every upload left at the type the page offered was "other", an invoice as a photo."""
+    page = admin_client.get(device_url(device)).content.decode()
+    assert '<option value="" selected>guess from the file</option>' in page
+    data = change_form_data(admin_client, device)
+    add_upload(data, 0, files.pdf_bytes("f"), "Facture_2024-118.pdf", doc_type="")
+    add_upload(data, 1, files.JPEG, "IMG_20240301_1022.jpg", doc_type="")
+    add_upload(data, 2, files.pdf_bytes("m"), "manual.pdf", doc_type=DocType.OTHER)
+
+    response = admin_client.post(device_url(device), data)
+
+    assert response.status_code == 302
+    assert dict(Document.objects.values_list("original_filename", "doc_type")) == {
+        "Facture_2024-118.pdf": "invoice",
+        "IMG_20240301_1022.jpg": "photo",
+        "manual.pdf": "other",
+    }
+
+
 def test_the_device_page_shows_each_document_with_its_download_link_type_and_size(
     admin_client, device
 ):

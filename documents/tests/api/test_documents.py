@@ -113,6 +113,23 @@ def test_doc_type_defaults_to_other_and_title_to_empty(api, device):
     assert (body["doc_type"], body["title"]) == ("other", "")
 
 
+def test_an_upload_without_a_type_is_given_the_one_its_words_or_content_suggest(api, device):
+    """Every upload left without a type was "other": a fleet's invoices, manuals and photos
+    could not be told apart in the list or its type filter. A type given is always taken."""
+    sent = [
+        ({}, files.pdf_bytes(), "Rechnung-4711.pdf", "invoice"),
+        ({"title": "User guide"}, files.pdf_bytes("g"), "scan0001.pdf", "manual"),
+        ({"doc_type": ""}, files.JPEG, "IMG_20240301_1022.jpg", "photo"),
+        ({"doc_type": "other"}, files.pdf_bytes("w"), "warranty.pdf", "other"),
+        ({"doc_type": "invoice"}, files.png_bytes(), "front.png", "invoice"),
+    ]
+    for data, content, name, expected in sent:
+        response = post_file(api, device, content, name, **data)
+        assert response.status_code == 201, response.content
+        assert response.json()["doc_type"] == expected, name
+        assert Document.objects.get(pk=response.json()["id"]).doc_type == expected
+
+
 def test_the_declared_content_type_and_name_do_not_decide_the_type(api, device):
     body = post_file(api, device, files.png_bytes(), "scan.pdf", content_type="application/pdf")
     assert body.json()["mime_type"] == "image/png"
