@@ -3,6 +3,8 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from benchsite.pagination import MSG_ONCE
+
 from .models import DocType, Document
 
 
@@ -57,9 +59,13 @@ class DocumentUploadSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        # two files in one request: the last was stored and the first dropped without a word
+        # two files in one request: the last was stored and the first dropped without a word;
+        # a type or title given twice: the last was taken without a word
         data = self.initial_data
-        sent = len(data.getlist("file")) if hasattr(data, "getlist") else 1
-        if sent > 1:
-            raise serializers.ValidationError({"file": [MSG_ONE_FILE.format(sent=sent)]})
+        for name in ("file", "doc_type", "title"):
+            sent = len(data.getlist(name)) if hasattr(data, "getlist") else 1
+            if sent > 1 and name == "file":
+                raise serializers.ValidationError({name: [MSG_ONE_FILE.format(sent=sent)]})
+            if sent > 1:
+                raise serializers.ValidationError({name: [MSG_ONCE.format(count=sent)]})
         return attrs

@@ -200,6 +200,17 @@ def test_two_files_in_one_upload_are_a_400_and_neither_is_stored(api, device):
     assert not Document.objects.exists()
 
 
+def test_a_type_or_title_given_twice_is_a_400_naming_it_and_nothing_is_stored(api, device):
+    """The last one was taken without a word: a client that sent photo then invoice got an
+    invoice, or the other way round."""
+    for name, values in (("doc_type", ["photo", "invoice"]), ("title", ["Front", "Back"])):
+        response = post_file(api, device, files.png_bytes(), "front.png", **{name: values})
+
+        assert response.status_code == 400
+        assert response.json() == {name: ["Give it once: it was given 2 times."]}
+    assert not Document.objects.exists()
+
+
 def test_a_device_deleted_while_its_document_is_uploaded_is_a_404(
     api, device, monkeypatch, stored_files
 ):
