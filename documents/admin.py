@@ -192,7 +192,14 @@ class DocumentInline(admin.TabularInline):
 class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
     list_display = ("__str__", "device", "doc_type", "download", "mime_type", "size", "uploaded_at")
     list_filter = ("doc_type", "mime_type", "uploaded_at")
-    search_fields = ("title", "original_filename", "device__hostname", "sha256")
+    # a title's and a file name's accents and case ignored, as the device list's search does
+    # (inventory.folding): "electricite" finds "Facture_Électricité.pdf", on SQLite too
+    search_fields = (
+        "title__folded__icontains",
+        "original_filename__folded__icontains",
+        "device__hostname",
+        "sha256",
+    )
     list_select_related = ("device",)
     date_hierarchy = "uploaded_at"
     _shown = (

@@ -222,7 +222,7 @@ class ManufacturerLinkAdmin(admin.ModelAdmin):
     # a device without a location is "(none)", as the device list's filter says it (Django's
     # choice for it was an empty link)
     list_filter = (("device__location", BlankNamedFilter), "updated_at")
-    search_fields = ("label", "url", "device__hostname")
+    search_fields = ("label__folded__icontains", "url", "device__hostname")  # "Pilotes vidéo"
     list_select_related = ("device",)
     autocomplete_fields = ("device",)
     readonly_fields = ("created_at", "updated_at")

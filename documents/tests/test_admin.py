@@ -348,6 +348,12 @@ def test_the_document_changelist_searches_filters_and_pins_its_queries(
     assert admin_client.get(url, {"q": "node-3"}).context["cl"].result_count == 1
     assert admin_client.get(url, {"doc_type": "invoice"}).context["cl"].result_count == 3
     assert admin_client.get(url, {"mime_type": "image/png"}).context["cl"].result_count == 3
+    # accents and case ignored, as the device list's search does ("electricite" found nothing)
+    services.document_store(
+        device=DeviceFactory(), upload=upload(files.TEXT, "Facture_Électricité.pdf")
+    )
+    for term in ("electricite", "ÉLECTRICITÉ facture"):
+        assert admin_client.get(url, {"q": term}).context["cl"].result_count == 1, term
 
 
 def test_documents_are_not_added_from_their_changelist(admin_client):

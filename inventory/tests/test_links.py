@@ -238,6 +238,9 @@ def test_the_link_changelist_searches_filters_and_pins_its_queries(
     assert admin_client.get(url, {"q": "node-2"}).context["cl"].result_count == 1
     response = admin_client.get(url, {"device__location": "Rack A"})
     assert response.context["cl"].result_count == 3
+    # a label's accents and case ignored, as the device list's search does
+    LinkFactory(label="Pilotes vidéo")
+    assert admin_client.get(url, {"q": "VIDEO"}).context["cl"].result_count == 1
 
 
 def test_the_link_changelists_location_filter_names_a_blank_location(admin_client):
