@@ -4,14 +4,16 @@ and file name (English, French, German), else from its content (an image is a ph
 """
 
 import re
-import unicodedata
+
+from inventory.folding import fold
 
 from .models import DocType
 from .storage import FileKind
 
-# Words as folded() writes them (lower case, accents dropped). A word matches a whole word of
-# the name, or the word with a plural "s"; a German one anywhere in a word, as compounds hold
-# it ("Benutzerhandbuch", "Stromrechnung", "Garantieschein"). Two words match side by side.
+# Words as folded() writes them (lower case, accents dropped as the searches drop them). A
+# word matches a whole word of the name, or the word with a plural "s"; a German one anywhere
+# in a word, as compounds hold it ("Benutzerhandbuch", "Stromrechnung", "Garantieschein").
+# Two words match side by side.
 _WORDS = {
     DocType.INVOICE: ("invoice", "facture"),
     DocType.MANUAL: ("manual", "manuel", "guide", "handbook"),
@@ -32,10 +34,7 @@ _WORD = re.compile(r"[a-z]+")
 def folded(text: str) -> list[str]:
     """The words of `text`, lower case, without accents: "UserGuide_Gewährleistung-2024.pdf"
     → user, guide, gewahrleistung, pdf."""
-    text = _CAMEL.sub(" ", text)
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _WORD.findall(text)
+    return _WORD.findall(fold(_CAMEL.sub(" ", text)).lower())
 
 
 def _word_type(words: list[str], at: int) -> str | None:
