@@ -8,7 +8,6 @@ import re
 from inventory.folding import fold
 
 from .models import DocType
-from .storage import FileKind
 
 # Words as folded() writes them (lower case, accents dropped as the searches drop them). A
 # word matches a whole word of the name, or the word with a plural "s"; a German one anywhere
@@ -49,7 +48,7 @@ def _word_type(words: list[str], at: int) -> str | None:
     return None
 
 
-def doc_type_guess(*, title: str, filename: str, kind: FileKind) -> str:
+def doc_type_guess(*, title: str, filename: str, mime_type: str) -> str:
     """The type of a document filed without one: the first word of its title, then of its file
     name, that names a type; else a photo for an image; else other."""
     for text in (title, filename):
@@ -58,6 +57,6 @@ def doc_type_guess(*, title: str, filename: str, kind: FileKind) -> str:
             doc_type = _word_type(words, at)
             if doc_type:
                 return doc_type
-    if kind.mime_type.startswith("image/"):
+    if mime_type.startswith("image/"):
         return DocType.PHOTO
     return DocType.OTHER

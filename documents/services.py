@@ -22,7 +22,7 @@ from inventory.models import Device
 from . import storage
 from .doc_types import doc_type_guess
 from .filenames import display_filename
-from .models import Document
+from .models import DocType, Document
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,9 @@ def document_store(
     with storage.spool(upload.chunks(), max_bytes=max_upload_bytes()) as spooled:
         name = storage.stored_name(spooled.sha256, spooled.kind)
         if not doc_type:
-            doc_type = doc_type_guess(title=title, filename=filename, kind=spooled.kind)
+            doc_type = doc_type_guess(
+                title=title, filename=filename, mime_type=spooled.kind.mime_type
+            )
         written = False
         try:
             with transaction.atomic():
@@ -117,6 +119,29 @@ def document_update(*, document: Document, doc_type: str, title: str) -> Documen
     document.title = title
     document.save(update_fields=("doc_type", "title"))
     return document
+
+
+@transaction.atomic
+def documents_guess_types(*, documents: QuerySet[Document]) -> tuple[list[Document], int]:
+    """Give those of these documents typed other the type their title, file name and content
+    suggest (doc_types), as an upload without a type now gets: every upload was "other" before.
+    Another type, a person's, is left as it is. Returns the documents given one, and how many
+    were typed other. A read, and a write per 500 documents given a type."""
+    considered = list(
+        documents.filter(doc_type=DocType.OTHER).only(
+            "pk", "doc_type", "title", "original_filename", "mime_type", "device_id"
+        )
+    )
+    changed = []
+    for document in considered:
+        guess = doc_type_guess(
+            title=document.title, filename=document.original_filename, mime_type=document.mime_type
+        )
+        if guess != DocType.OTHER:
+            document.doc_type = guess
+            changed.append(document)
+    Document.objects.bulk_update(changed, ("doc_type",), batch_size=500)
+    return changed, len(considered)
 
 
 @transaction.atomic

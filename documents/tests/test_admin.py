@@ -356,6 +356,47 @@ def test_the_document_changelist_searches_filters_and_pins_its_queries(
         assert admin_client.get(url, {"q": term}).context["cl"].result_count == 1, term
 
 
+def test_the_documents_filed_before_the_guess_are_typed_by_an_action_of_the_list(
+    admin_client, device, django_assert_max_num_queries
+):
+    """Every document filed before the guess was "other" whatever it was, and retyping a
+    fleet's papers was a page each. A type a person chose is kept."""
+    filed = {
+        "Rechnung-4711.pdf": (files.pdf_bytes("r"), DocType.OTHER),
+        "IMG_20240301_1022.jpg": (files.JPEG, DocType.OTHER),
+        "scan0001.pdf": (files.pdf_bytes("s"), DocType.OTHER),
+        "Benutzerhandbuch.pdf": (files.pdf_bytes("b"), DocType.WARRANTY),
+    }
+    for name, (content, doc_type) in filed.items():
+        services.document_store(device=device, upload=upload(content, name), doc_type=doc_type)
+    url = reverse("admin:documents_document_changelist")
+    selected = [str(pk) for pk in Document.objects.values_list("pk", flat=True)]
+
+    # session, user, the list's two counts, the selection read, the types written in one
+    # UPDATE, the content type and the history lines in one INSERT, two savepoints: whatever
+    # the number of documents
+    with django_assert_max_num_queries(12):
+        response = admin_client.post(
+            url, {"action": "guess_types", "_selected_action": selected}, follow=False
+        )
+
+    assert response.status_code == 302
+    assert dict(Document.objects.values_list("original_filename", "doc_type")) == {
+        "Rechnung-4711.pdf": "invoice",
+        "IMG_20240301_1022.jpg": "photo",
+        "scan0001.pdf": "other",
+        "Benutzerhandbuch.pdf": "warranty",
+    }
+    page = admin_client.get(url).content.decode()
+    assert "Typed 2 of the 3 selected documents typed other: 1 invoice, 1 photo." in page
+    entries = LogEntry.objects.filter(content_type__model="document")
+    assert sorted(entry.object_repr for entry in entries) == [
+        "IMG_20240301_1022.jpg",
+        "Rechnung-4711.pdf",
+    ]
+    assert {entry.get_change_message() for entry in entries} == {"Changed type."}
+
+
 def test_documents_are_not_added_from_their_changelist(admin_client):
     response = admin_client.get(reverse("admin:documents_document_add"))
     assert response.status_code == 403

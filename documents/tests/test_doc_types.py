@@ -41,4 +41,4 @@ from documents.doc_types import doc_type_guess
     ],
 )
 def test_a_type_is_guessed_from_the_words_then_the_content(title, filename, kind, expected):
-    assert doc_type_guess(title=title, filename=filename, kind=kind) == expected
+    assert doc_type_guess(title=title, filename=filename, mime_type=kind.mime_type) == expected
