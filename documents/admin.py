@@ -55,7 +55,9 @@ class StoredFileWidget(forms.Widget):
         return download_link(self.document)
 
 
-GUESS_CHOICE = ("", "guess from the file")
+# short: a longer choice than "datasheet" widened the column, and the documents' table no longer
+# fitted its box at 1400 px (its delete boxes scrolled out of sight)
+GUESS_CHOICE = ("", "guess")
 
 
 class DocumentForm(forms.ModelForm):
@@ -81,6 +83,11 @@ class DocumentForm(forms.ModelForm):
             doc_type = self.fields["doc_type"]
             doc_type.required = False
             doc_type.choices = [GUESS_CHOICE, *DocType.choices]
+            doc_type.help_text = (
+                "Left at guess: the type a word of the title or file name names (invoice, "
+                "facture, Rechnung, manual, Handbuch, warranty, garantie…), else photo for an "
+                "image, else other."
+            )
             self.initial["doc_type"] = ""
 
     def clean_file(self):

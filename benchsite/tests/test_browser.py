@@ -386,12 +386,17 @@ def test_a_document_is_uploaded_from_the_device_page(page, tmp_path):
     # a second document, now that the device has one: the page's form was no longer multipart
     # (its first inline row, a stored document, asked for none), so the browser sent the
     # file's name only and the upload was dropped under "changed successfully"
-    invoice = tmp_path / "invoice.pdf"
+    # its type left at "guess": an invoice by its name, where it was filed as "other"
+    invoice = tmp_path / "Rechnung 2026-118.pdf"
     invoice.write_bytes(pdf_bytes("invoice 2026-118"))
     page.set_input_files("#id_documents-1-file", str(invoice))
-    page.select_option("#id_documents-1-doc_type", "invoice")
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
     group = page.locator("#documents-group").inner_text()
-    assert "Manuel d'entretien.pdf" in group and "invoice.pdf" in group
+    assert "Manuel d'entretien.pdf" in group and "Rechnung 2026-118.pdf" in group
+    types = page.locator("#documents-group tr:not(.empty-form) select[name$=doc_type]")
+    assert types.evaluate_all("selects => selects.map(s => s.value)") == ["invoice", "manual", ""]
+    # the table fits its box at 1400 px, each row's delete box in sight
+    box = page.locator("#documents-group fieldset")
+    assert box.evaluate("e => e.scrollWidth <= e.clientWidth")
     shot(page, "device-document-uploaded")

@@ -159,7 +159,7 @@ def test_a_type_left_blank_on_the_device_page_is_guessed_and_a_type_chosen_is_ke
 ):
     """Every upload left at the type the page offered was "other", an invoice as a photo."""
     page = admin_client.get(device_url(device)).content.decode()
-    assert '<option value="" selected>guess from the file</option>' in page
+    assert '<option value="" selected>guess</option>' in page
     data = change_form_data(admin_client, device)
     add_upload(data, 0, files.pdf_bytes("f"), "Facture_2024-118.pdf", doc_type="")
     add_upload(data, 1, files.JPEG, "IMG_20240301_1022.jpg", doc_type="")
