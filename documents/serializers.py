@@ -4,6 +4,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from benchsite.pagination import MSG_ONCE
+from inventory.serializers import StrictCharField
 
 from .models import DocType, Document
 
@@ -69,3 +70,13 @@ class DocumentUploadSerializer(serializers.Serializer):
             if sent > 1:
                 raise serializers.ValidationError({name: [MSG_ONCE.format(count=sent)]})
         return attrs
+
+
+class DocumentEditSerializer(serializers.Serializer):
+    """PATCH /api/docs/{id} (JSON), beyond the contract: what people say about a document, its
+    type and title; its file never changes."""
+
+    doc_type = serializers.ChoiceField(choices=DocType.choices, required=False)
+    title = StrictCharField(
+        max_length=Document._meta.get_field("title").max_length, required=False, allow_blank=True
+    )

@@ -24,7 +24,7 @@ from .http import (
     refuse_declared_oversize,
 )
 from .models import Document
-from .serializers import DocumentSerializer, DocumentUploadSerializer
+from .serializers import DocumentEditSerializer, DocumentSerializer, DocumentUploadSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class DeviceDocumentViewSet(StorageErrors, mixins.ListModelMixin, viewsets.Gener
 class DocumentViewSet(
     StorageErrors, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
-    """GET/DELETE /api/docs/{id}, GET /api/docs/{id}/download."""
+    """GET/PATCH/DELETE /api/docs/{id}, GET /api/docs/{id}/download."""
 
     serializer_class = DocumentSerializer
     permission_model = Document
@@ -183,6 +183,41 @@ class DocumentViewSet(
     )
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Change a document's type or title",
+        description="Beyond the contract: `doc_type` and `title`, either or both (JSON); the "
+        "file never changes (upload the new one and delete this document).",
+        request=DocumentEditSerializer,
+        responses={
+            200: DocumentSerializer,
+            400: OpenApiResponse(description="Validation error: the body names each field."),
+            **UNAUTHORIZED,
+            **NOT_FOUND,
+        },
+    )
+    def partial_update(self, request, *args, **kwargs):
+        document = self.get_object()
+        serializer = DocumentEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        before = {"type": document.doc_type, "title": document.title}
+        document = services.document_update(
+            document=document,
+            doc_type=data.get("doc_type", document.doc_type),
+            title=data.get("title", document.title),
+        )
+        changes = changelog.field_changes(
+            before, {"type": document.doc_type, "title": document.title}
+        )
+        if changes:
+            changelog.api_change_log(
+                request.user,
+                document.device,
+                f"Changed through the API: document {changelog.shown(document.original_filename)}"
+                f": {changelog.describe_changes(changes)}",
+            )
+        return Response(DocumentSerializer(document, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Remove a document",

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import AsyncClient
 
@@ -128,6 +129,35 @@ def test_an_upload_without_a_type_is_given_the_one_its_words_or_content_suggest(
         assert response.status_code == 201, response.content
         assert response.json()["doc_type"] == expected, name
         assert Document.objects.get(pk=response.json()["id"]).doc_type == expected
+
+
+def test_a_documents_type_and_title_are_changed_through_the_api(api, token_client, device):
+    """A type guessed wrong, or given wrong, was put right in the admin only, or the file was
+    deleted and sent again."""
+    document = post_file(api, device, files.pdf_bytes(), "scan0001.pdf").json()
+    url = f"/api/docs/{document['id']}"
+
+    response = api.patch(url, {"doc_type": "invoice"}, format="json")
+
+    assert response.status_code == 200
+    assert {key: response.json()[key] for key in ("doc_type", "title", "sha256")} == {
+        "doc_type": "invoice",
+        "title": "",
+        "sha256": document["sha256"],
+    }
+    assert api.patch(url, {"title": "Invoice 2024-07"}, format="json").json()["doc_type"] == (
+        "invoice"
+    )
+    entry = LogEntry.objects.filter(object_id=str(device.pk)).order_by("pk").last()
+    assert entry.change_message == (
+        'Changed through the API: document "scan0001.pdf": title "" → "Invoice 2024-07"'
+    )
+    for body, field in (({"doc_type": "poster"}, "doc_type"), ({"title": 5}, "title")):
+        response = api.patch(url, body, format="json")
+        assert response.status_code == 400 and field in response.json()
+    assert api.put(url, {"doc_type": "manual"}, format="json").status_code == 405
+    assert token_client("read").patch(url, {"title": "x"}, format="json").status_code == 403
+    assert Document.objects.values_list("doc_type", "title").get() == ("invoice", "Invoice 2024-07")
 
 
 def test_the_declared_content_type_and_name_do_not_decide_the_type(api, device):
