@@ -14,6 +14,7 @@ from benchmarks.models import Validity
 from benchmarks.selectors import ranking_suspect_reasons
 from inventory.columns import model_key
 from inventory.models import Device, HardwareSnapshot
+from inventory.releases import release_name
 from inventory.schema import CATEGORIES
 
 from .ids import MAX_ID, whole_number
@@ -82,7 +83,7 @@ def device_hardware(snapshot: HardwareSnapshot | None) -> dict[str, Any]:
     """The compared hardware of a snapshot; every value None (disks []) without one."""
     if snapshot is None:
         return {key: [] if key == "disks" else None for key in (*HARDWARE_KEYS, *FIRMWARE_KEYS)}
-    os_name = " ".join(part for part in (snapshot.os_name, snapshot.os_version) if part)
+    os_name = release_name(snapshot.os_name, snapshot.os_version)  # as the OS filter names it
     return {
         "cpu_model": snapshot.cpu_model or None,
         "cores": snapshot.cpu_cores,

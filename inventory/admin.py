@@ -12,11 +12,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from benchsite.auth import may_view
 from benchsite.records_admin import NamedRowsFormSet
 
-from . import disk_wear, lifecycle, quiet, services
+from . import disk_wear, lifecycle, quiet, releases, services
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .validators import LinkURLValidator
 
@@ -110,10 +111,62 @@ class CpuVendorFilter(_LatestSnapshotFilter):
     field = "cpu_vendor"
 
 
-class OsFilter(_LatestSnapshotFilter):
+class OsFilter(admin.SimpleListFilter):
+    """By OS release, "Debian GNU/Linux 11 (bullseye)" (inventory.releases), for who may view
+    the hardware: `?os=NAME&os_version=VERSION`. It offered OS names only, which told nobody
+    which machines still run Debian 11; a link saved then (`?os=NAME`) still lists every
+    machine running that OS, which the filter then names as its choice."""
+
     title = "OS"
     parameter_name = "os"
-    field = "os_name"
+    version_parameter = "os_version"
+
+    def __init__(self, request, params, model, model_admin):
+        # what this filter reads besides `os`: the changelist refuses a parameter no filter took
+        self.version = params.pop(self.version_parameter, [None])[-1]
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        if not may_view(request.user, HardwareSnapshot):
+            return ()
+        run = [((n, v), releases.release_name(n, v)) for n, v in releases.releases_run()]
+        if self.value() and self.version is None:  # a saved link's, every version of an OS
+            return [((self.value(), None), f"{self.value()}, any version"), *run]
+        return run
+
+    def expected_parameters(self):
+        return [self.parameter_name, self.version_parameter]
+
+    def queryset(self, request, queryset):
+        if (self.value() or self.version is not None) and may_view(request.user, HardwareSnapshot):
+            return releases.devices_running(queryset, name=self.value(), version=self.version)
+        return queryset
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        chosen, counts = (self.value(), self.version), {}
+        for i, ((name, version), _title) in enumerate(self.lookup_choices):
+            self.used_parameters[self.parameter_name], self.version = name, version
+            matching = self.queryset(self.request, filtered_qs)
+            counts[f"{i}__c"] = models.Count(pk_attname, filter=Q(pk__in=matching))
+        self.used_parameters[self.parameter_name], self.version = chosen
+        return counts
+
+    def choices(self, changelist):
+        # Django's, each choice two parameters: an "any version" choice leaves out the second
+        counts = self.get_facet_queryset(changelist) if changelist.add_facets else None
+        both = [self.parameter_name, self.version_parameter]
+        yield {
+            "selected": self.value() is None and self.version is None,
+            "query_string": changelist.get_query_string(remove=both),
+            "display": _("All"),
+        }
+        for i, ((name, version), title) in enumerate(self.lookup_choices):
+            params = {self.parameter_name: name, self.version_parameter: version}
+            yield {
+                "selected": (name, version) == (self.value(), self.version),
+                "query_string": changelist.get_query_string(params),
+                "display": title if counts is None else f"{title} ({counts[f'{i}__c']})",
+            }
 
 
 class VirtualizationFilter(_LatestSnapshotFilter):

@@ -9,6 +9,7 @@ from benchsite.pagination import query_once
 
 from .disk_wear import DISK_CHOICES, OLD_POWER_ON_HOURS, WORN_PERCENT_USED, devices_with_disks
 from .quiet import devices_quiet
+from .releases import devices_running
 from .search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
 
 
@@ -68,7 +69,8 @@ class DeviceFilter(filters.BaseFilterBackend):
     (`?tag=rack-a&tag=backup`): the devices carrying every one of these tags; `?retired=true`
     the retired machines, `false` those in service (without it: every device, as the contract
     lists them); `?quiet=true` the machines gone quiet, `false` the others (inventory.quiet);
-    `?disks=old` or `worn` the machines with such a disk (inventory.disk_wear)."""
+    `?disks=old` or `worn` the machines with such a disk (inventory.disk_wear); `?os=` and
+    `?os_version=` the machines running an OS, a release of it (inventory.releases)."""
 
     def filter_queryset(self, request, queryset, view):
         if retired := query_text(request, "retired"):
@@ -88,6 +90,13 @@ class DeviceFilter(filters.BaseFilterBackend):
             if not view.reads_hardware():
                 return queryset.none()
             queryset = devices_with_disks(queryset, disks.lower())
+        # beyond the contract: the machines running an OS release, as the admin's OS filter
+        # offers them (inventory.releases), for who may read the hardware
+        os_name, os_version = query_text(request, "os"), query_text(request, "os_version")
+        if os_name or os_version:
+            if not view.reads_hardware():
+                return queryset.none()
+            queryset = devices_running(queryset, name=os_name, version=os_version or None)
         if location := query_text(request, "location"):
             queryset = queryset.filter(location__iexact=location)
         # beyond the contract: a script that retags one person's machines asked for ?owner=
@@ -115,6 +124,16 @@ class DeviceFilter(filters.BaseFilterBackend):
                 (
                     "tag",
                     "Devices carrying this tag (case-insensitive); repeated, every one of them.",
+                ),
+                (
+                    "os",
+                    "Devices whose latest snapshot's OS is named so, as /etc/os-release's NAME "
+                    "(`Debian GNU/Linux`; case-insensitive, whole; beyond the contract).",
+                ),
+                (
+                    "os_version",
+                    "Devices whose latest snapshot's OS version is this, as /etc/os-release's "
+                    "VERSION (`11 (bullseye)`; case-insensitive, whole; beyond the contract).",
                 ),
             )
         ]

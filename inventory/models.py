@@ -274,7 +274,9 @@ class HardwareSnapshot(HardwareColumns):
             # list's OS and virtualisation), read off the index: read off the rows, SQLite
             # walked each snapshot's JSON stored before these columns (4.4 MB at 4,096 disks),
             # 100-200 ms a filter at 100 such snapshots, more with every snapshot stored
-            models.Index(fields=("os_name",), name="inventory_snap_os_name"),
+            # the OS by release (os_name, os_version: the device list's OS filter, a search's
+            # "debian 11", inventory.releases), which serves the OS name's alone too
+            models.Index(fields=("os_name", "os_version"), name="inventory_snap_os_release"),
             models.Index(fields=("virtualization_type",), name="inventory_snap_virt"),
             models.Index(fields=("architecture",), name="inventory_snap_arch"),
         )

@@ -104,7 +104,7 @@ def test_a_list_reads_what_it_shows_in_as_many_queries_whatever_its_rows(admin_c
 
 # the lists' filters by a snapshot's columns stored after its JSON, and the index of each
 INDEXES = {
-    "os_name": "inventory_snap_os_name",
+    "os_name": "inventory_snap_os_release",
     "virtualization_type": "inventory_snap_virt",
     "architecture": "inventory_snap_arch",
 }
