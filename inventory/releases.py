@@ -1,10 +1,13 @@
 """A machine's OS release: its latest snapshot's OS name and version as /etc/os-release says
 them ("Debian GNU/Linux", "11 (bullseye)"). How a release is named, which ones the fleet runs
 (the device list's OS filter), the machines running one (that filter, the API's `?os=` and
-`?os_version=`). The filter offered OS names only: Debian 11 and 12 were one choice.
+`?os_version=`), and the two words of a search that name one ("debian 11"). The filter offered
+OS names only, and a search for `debian 11` found Debian 12 machines whose kernel is 6.1.0-11.
 """
 
-from django.db.models import QuerySet
+import re
+
+from django.db.models import Q, QuerySet
 
 from .models import Device
 
@@ -40,3 +43,35 @@ def devices_running(devices: QuerySet, *, name: str = "", version: str | None = 
     if version is not None:
         devices = devices.filter(**{f"{VERSION}__iexact": version})
     return devices
+
+
+def running_searched(word: str, number: str) -> Q:
+    """The machines running a release whose name has a word beginning with `word` ("debian",
+    "linux", "alma" of AlmaLinux) and whose version begins with `number` as a whole number:
+    "11" begins "11 (bullseye)", "24.04" begins "24.04.1 LTS (Noble Numbat)"; "1" does not
+    begin "11". The LIKEs first: the regular expressions (a Python function on SQLite) read
+    only the rows they leave."""
+    return (
+        Q(**{f"{NAME}__icontains": word})
+        & Q(**{f"{VERSION}__istartswith": number})
+        & Q(**{f"{NAME}__iregex": rf"(^|\W){re.escape(word)}"})
+        & Q(**{f"{VERSION}__iregex": rf"^{re.escape(number)}(\D|$)"})
+    )
+
+
+def release_words(terms: list[str]) -> list[tuple[list[str], tuple[str, str] | None]]:
+    """A search's terms grouped with the OS word and version number each group may be: a word
+    and the next term when that begins with a digit ("debian", "11"), a quoted phrase of two
+    such words ("debian 11"); None for a term that cannot be one."""
+    grouped, i = [], 0
+    while i < len(terms):
+        words = terms[i].split()
+        if len(words) == 2 and words[1][:1].isdigit():
+            grouped.append(([terms[i]], (words[0], words[1])))
+        elif len(words) == 1 and i + 1 < len(terms) and terms[i + 1][:1].isdigit():
+            grouped.append(([terms[i], terms[i + 1]], (terms[i], terms[i + 1])))
+            i += 1
+        else:
+            grouped.append(([terms[i]], None))
+        i += 1
+    return grouped

@@ -9,9 +9,11 @@ import operator
 import re
 from functools import reduce
 
-from django.db.models import Case, Q, When
+from django.db.models import Case, Exists, Q, When
 from django.db.models.functions import Lower
 
+from .releases import NAME as OS_NAME_FIELD
+from .releases import release_words, running_searched
 from .selectors import ADDRESSES_FIELD, FOLDED_SEARCH_FIELDS
 
 MAX_SEARCH_TERMS = 20  # words of one search: each is a filter over every field (SQLite's
@@ -82,12 +84,26 @@ def each_term(model, terms: list[str], own: list[str], related: list[str]) -> li
     name), each term in any of them. A device tagged "proxmox" and "Rack-A" is found by
     "proxmox rack-a": DRF's and Django's admin search wanted both terms in one and the same
     tag. The related rows are matched once per term, by `pk IN (...)`: no join makes a device
-    once per tag, so nothing needs DISTINCT, and the page's keys walk the ranking's index."""
+    once per tag, so nothing needs DISTINCT, and the page's keys walk the ranking's index.
+    Where the OS is searched, a word and a version number that name an OS release the fleet
+    runs are one term, the machines running it: `debian 11` found the Debian 12 machines whose
+    kernel is 6.1.0-11 too. Two that name none are matched apart, as any two words; which is
+    decided in the same statement (an uncorrelated EXISTS, read once), no query more."""
 
     def found(lookups: list[str], term: str) -> Q:
         return reduce(operator.or_, (term_filter(lookup, term) for lookup in lookups))
 
-    return [
-        found(own, term) | Q(pk__in=model.objects.filter(found(related, term)).values("pk"))
-        for term in terms
-    ]
+    def anywhere(term: str) -> Q:
+        return found(own, term) | Q(pk__in=model.objects.filter(found(related, term)).values("pk"))
+
+    if f"{OS_NAME_FIELD}__icontains" not in own:  # who may not view the hardware
+        return [anywhere(term) for term in terms]
+    filters = []
+    for words, release in release_words(terms):
+        apart = reduce(operator.and_, (anywhere(word) for word in words))
+        if release is None:
+            filters.append(apart)
+            continue
+        running = running_searched(*release)
+        filters.append(running | (~Exists(model.objects.filter(running)) & apart))
+    return filters

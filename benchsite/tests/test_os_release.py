@@ -1,5 +1,5 @@
 """Which machines run which OS release: the device list's OS filter, the API's ?os= and
-?os_version=, and the compare page's OS, one name for a release."""
+?os_version=, a search for `debian 11`, and the compare page's OS, one name for a release."""
 
 import re
 
@@ -100,3 +100,20 @@ def test_the_api_filters_by_os_release_as_the_device_list_does(api, fleet):
     ids = f"{fleet['web'].pk},{fleet['ci'].pk}"
     compared = api.get("/api/compare", {"devices": ids}).json()["devices"]
     assert [device["hardware"]["os"] for device in compared] == [RELEASES[0][0], RELEASES[3][0]]
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("debian 11", ["web"]),  # not pc11, a Debian 12 machine whose kernel is 6.1.0-11
+        ('"Debian 11"', ["web"]),
+        ("ubuntu 24.04", ["ci"]),
+        ("ubuntu 11", ["dev"]),  # no Ubuntu 11: the words are matched apart, as before
+    ],
+)
+def test_a_search_for_an_os_and_its_version_finds_the_machines_running_that_release(
+    admin_client, api, fleet, search, expected
+):
+    response = api.get("/api/devices", {"search": search, "ordering": "hostname"})
+    assert [device["hostname"] for device in response.json()["results"]] == expected
+    assert listed(admin_client.get(LIST, {"q": search}).content.decode()) == expected
