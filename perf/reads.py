@@ -8,7 +8,8 @@ Generates the fleet with bulk_create in a temp database (SQLite file, or a throw
 cluster), then requests each read through Django's full stack in this process (test client:
 middleware, DRF, serializers, the real database; no network) and prints p50/p95 and the query
 count (CaptureQueriesContext) of: the device list at page sizes 25/100/500 (and a deep page),
-device detail, history, snapshots, the ranking (?ordering=-global_score), stats, search, and
+device detail, history, snapshots, the ranking (?ordering=-global_score), stats, search (and
+`debian 11`, half the fleet on Debian 11), the OS filter by release (labels "[os]"), and
 the admin changelists (logged in), and the Prometheus scrape (/metrics: every device's figures and
 disk temperatures), a device's insights (its 9,999 peers share its CPU model: the worst case of
 the peer medians) and the attention list. Targets: query count independent of page size, p95 <
@@ -34,6 +35,8 @@ TARGET_METRICS_P95_MS = 1000
 TARGET_INSIGHTS_P95_MS = 100
 TARGET_RANKING_P95_MS = 50  # the ranking, first and deep pages (issue 13)
 TOKEN = "perf-reads-token-0123456789"  # noqa: S105 (a throwaway database)
+DEVICES = "/admin/inventory/device/"
+BULLSEYE = "os=Debian+GNU%2FLinux&os_version=11+%28bullseye%29"
 
 
 def storage(d: int) -> dict:
@@ -302,6 +305,14 @@ def run(args) -> int:
         ("search ?search=nowhere (no match)", api, "/api/devices?search=nowhere&page_size=100"),
         ("admin device search 5.10.0-28", admin, "/admin/inventory/device/?q=5.10.0-28"),
         ("filter ?tag=tag-3", api, "/api/devices?tag=tag-3&page_size=100"),
+        # which machines run Debian 11 (half the fleet; the other half runs Debian 12, a
+        # kernel 6.1.0-11 on 333 of them): by the OS filter, and by a search of two words
+        ("[os] filter ?os=…&os_version=11 (×100)", api, f"/api/devices?{BULLSEYE}&page_size=100"),
+        ("[os] search ?search=debian 11", api, "/api/devices?search=debian+11&page_size=100"),
+        ("[os] admin device changelist ?os=Debian", admin, f"{DEVICES}?os=Debian+GNU%2FLinux"),
+        ("[os] admin device changelist ?os=…&os_version=11", admin, f"{DEVICES}?{BULLSEYE}"),
+        ("[os] admin device changelist, counts", admin, f"{DEVICES}?_facets=True"),
+        ("[os] admin device search debian 11", admin, "/admin/inventory/device/?q=debian+11"),
         # every latest snapshot's disks read by the database (inventory.disk_wear)
         ("filter ?disks=old (×100)", api, "/api/devices?disks=old&page_size=100"),
         ("admin device changelist ?disks=old", admin, "/admin/inventory/device/?disks=old"),
