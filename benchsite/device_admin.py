@@ -118,7 +118,8 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     search_help_text = (
         "Hostname, description, location, owner, tag, asset tag, serial, or hardware: CPU, "
         "system, GPU or disk model, CPU microarchitecture, motherboard model, BIOS version, OS "
-        "name or version, kernel version, a disk's serial, a MAC or IP address."
+        "name or version (a release: debian 11), kernel version, a disk's serial, a MAC or IP "
+        "address."
     )
 
     def get_search_results(self, request, queryset, search_term):
