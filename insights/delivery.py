@@ -3,7 +3,11 @@
 
 import hashlib
 import logging
+import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -102,7 +106,8 @@ _WEB_HOOK = {"http": "json", "https": "jsons"}
 
 def unreadable(url: str) -> str:
     """Why Apprise cannot send to `url`, with what to write instead where that can be told:
-    "not an Apprise URL" alone left a web hook's http:// address unexplained."""
+    "not an Apprise URL" alone left a web hook's http:// address unexplained, and a mailto://
+    URL Apprise refuses (no From address it can make of 127.0.0.1) unexplained too."""
     if "://" not in url:
         return "not an Apprise URL: it begins with its service, as ntfy://, mailto:// or json://"
     scheme = url.split("://", 1)[0].lower()
@@ -111,7 +116,15 @@ def unreadable(url: str) -> str:
             f"not an Apprise URL: a web hook's {scheme}:// address is written "
             f"{_WEB_HOOK[scheme]}://… for Apprise, which posts it JSON"
         )
-    return "not an Apprise URL"
+    from apprise.manager_plugins import NotificationManager
+
+    if scheme not in NotificationManager():
+        return "not an Apprise URL"
+    # its warnings say why; its error after them names the URL, a password's letters with it
+    said = load(url)[1]
+    why = "; ".join(message for level, message in said if level == logging.WARNING)
+    refused = f"a {scheme}:// URL Apprise refuses"
+    return f"{refused}: {masked(why, url)}" if why else refused
 
 
 def preload() -> None:
@@ -123,9 +136,82 @@ def preload() -> None:
 
 
 def instantiate(url: str):
+    return load(url)[0]
+
+
+def load(url: str):
+    """Apprise's plugin for `url` (None when it cannot read it), and what Apprise said, kept
+    from the log: "Could not load E-Mail URL: mailto://user:p...d@…" gave a password's first
+    and last letters at every start (checks and the sender say why, masked)."""
     import apprise  # ~0.4 s with its plugins: loaded by the sender, not at every start
 
-    return apprise.Apprise.instantiate(url)
+    with apprise_says(shown=logging.CRITICAL + 1) as said:
+        plugin = apprise.Apprise.instantiate(url)
+    if plugin is not None and (warned := [m for level, m in said if level >= logging.WARNING]):
+        # loaded all the same, without what it warns of ("Dropped invalid Carbon Copy email")
+        label = plugin.url(privacy=True).split("?", 1)[0]
+        logger.warning("Apprise on %s: %s", label, masked("; ".join(warned), url, plugin))
+    return plugin, said
+
+
+@contextmanager
+def apprise_says(*, shown: int, plugin=None):
+    """What Apprise logs meanwhile in this thread, as (level, message): from its logger's level
+    up, and `plugin`'s own lines from debug up (a mail's reason is a debug line); passed on to
+    the server's log from `shown` up. Apprise has one logger for every thread (the sender's,
+    requests' loading a URL to name it): the other threads' lines are left as they are, and
+    its level is not changed (restored by one thread after another had changed it, it stayed)."""
+    log = logging.getLogger("apprise")
+    thread = threading.get_ident()
+    said: list[tuple[int, str]] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        if record.thread != thread or getattr(record, "kept", False):
+            return True
+        said.append((record.levelno, record.getMessage().strip()))
+        return record.levelno >= shown
+
+    class Kept(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if keep(record):
+                record.kept = True
+                log.handle(record)
+
+    if plugin is not None:  # a logger of its own, unregistered: its lines reach Kept only
+        plugin.logger = logging.Logger(log.name, logging.DEBUG)
+        plugin.logger.addHandler(Kept())
+    log.addFilter(keep)
+    try:
+        yield said
+    finally:
+        log.removeFilter(keep)
+        if plugin is not None:
+            del plugin.logger  # Apprise's again
+
+
+def masked(text: str, url: str, plugin=None) -> str:
+    """`text` without what `url` holds that may be secret: what Apprise masks of it (a mail's
+    password, a token), or of a URL it could not load, its password, its path's parts and its
+    query's values, the user and the host left as they are."""
+    try:
+        parts = urlsplit(url)
+        if plugin is not None:
+            secrets = _pieces(plugin.url()) - _pieces(plugin.url(privacy=True))
+        else:
+            secrets = {*parts.path.split("/"), *(value for _, value in parse_qsl(parts.query))}
+            secrets -= {parts.username, parts.hostname}
+        secrets |= {parts.password or ""}
+    except ValueError:  # a port that is no number: nothing of it told
+        return "(unreadable URL)"
+    secrets |= {unquote(secret) for secret in secrets}
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 3:
+            text = text.replace(secret, "****")
+    return text
+
+
+def _pieces(url: str) -> set[str]:
+    return {unquote(piece) for piece in re.split(r"[/:@?&=,]+", url)}
 
 
 MSG_NOT_TAKEN = "not taken (refused, timed out, or an error answered)"
@@ -142,22 +228,45 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
         # text, which Apprise escapes for a receiver that renders HTML or Markdown (mail,
         # Slack): a disk named "<a href=…>" or "[click](…)" by a machine is shown, not followed
-        from apprise import LogCapture, NotifyFormat  # loaded by instantiate()
+        from apprise import NotifyFormat  # loaded by instantiate()
+        from apprise.plugins.email import NotifyEmail
 
         body, title, kind = notification.body, notification.title, notification.type
         # Apprise says why in its log (a connection refused or timed out, the status a
-        # receiver answered): kept as the reason, which the sender logs and the admin shows
-        with LogCapture(level=logging.WARNING, fmt="%(message)s") as said:
+        # receiver answered): kept as the reason, which the sender logs and the admin shows.
+        # A mail's is in its debug lines only: its warning read the same for a password
+        # refused, a server down and one that never answered
+        mail = isinstance(plugin, NotifyEmail)
+        shown = logging.getLogger("apprise").getEffectiveLevel()
+        with apprise_says(shown=shown, plugin=plugin) as said:
             taken = plugin.notify(
                 body=body, title=title, notify_type=kind, body_format=NotifyFormat.TEXT
             )
         if taken:
             return None
-        why = "; ".join(line.strip() for line in said.getvalue().splitlines() if line.strip())
-        return f"not taken: {why[:500]}" if why else MSG_NOT_TAKEN
+        why = "; ".join(
+            message if level >= logging.WARNING else smtp_answer(message)
+            for level, message in said
+            if level >= logging.WARNING or (mail and message.startswith(_SOCKET_EXCEPTION))
+        )
+        return f"not taken: {masked(why, url, plugin)[:500]}" if why else MSG_NOT_TAKEN
     except Exception as error:
         # not a receiver's answer: a plugin's own failure, worth its traceback
         logger.warning(
             "notification %r to %s raised", notification.title, redacted(url), exc_info=True
         )
         return f"{type(error).__name__}: {error}"
+
+
+_SOCKET_EXCEPTION = "Socket Exception: "
+# smtplib's error for a server's answer: "(535, b'5.7.8 Authentication credentials invalid')"
+_ANSWER = re.compile(r"""\((\d{3}), b(['"])(.*)\2\)""", re.DOTALL)
+
+
+def smtp_answer(message: str) -> str:
+    """Apprise's debug line of a mail not sent, as a person reads it: "the server answered 535
+    5.7.8 Authentication credentials invalid", "[Errno 111] Connection refused", "…timed out"."""
+    message = message.removeprefix(_SOCKET_EXCEPTION)
+    if answer := _ANSWER.fullmatch(message):
+        return f"the server answered {answer[1]} {answer[3]}"
+    return message
