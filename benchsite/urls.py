@@ -7,7 +7,7 @@ from rest_framework import routers
 from benchmarks.views import BenchmarkViewSet, DeviceBenchmarkViewSet, StatsViewSet
 from documents.views import DeviceDocumentViewSet, DocumentViewSet
 from insights.views import AttentionViewSet, DeviceInsightsViewSet
-from inventory.views import DeviceLinkViewSet, LinkViewSet
+from inventory.views import DeviceLinkViewSet, HardwareChangesViewSet, LinkViewSet
 
 from . import __version__, views
 from .compare_api import CompareView
@@ -42,6 +42,7 @@ router.register(
     r"devices/(?P<device_pk>\d+)/insights", DeviceInsightsViewSet, basename="device-insights"
 )
 router.register("attention", AttentionViewSet, basename="attention")
+router.register("hardware-changes", HardwareChangesViewSet, basename="hardware-changes")
 
 api_patterns = [
     re_path(r"^health/?$", views.HealthView.as_view(), name="health"),

@@ -205,3 +205,43 @@ class LinkSerializer(EditSerializer):
         model = ManufacturerLink
         fields = ("id", "label", "url", "created_at", "updated_at")
         read_only_fields = ("id", "created_at", "updated_at")
+
+
+class HardwareChangesQuerySerializer(serializers.Serializer):
+    """GET /api/hardware-changes' parameters."""
+
+    since = serializers.DateField(
+        required=False,
+        input_formats=("iso-8601",),
+        help_text="YYYY-MM-DD: the changes of snapshots taken from that day on (midnight in the "
+        "server's TIME_ZONE). Default: 30 days ago.",
+    )
+    device = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The changes of this device only, all of them (the fleet's list gives each "
+        "machine's newest 3), retired or not.",
+    )
+    include_retired = serializers.BooleanField(
+        default=False, help_text="The retired machines' changes too."
+    )
+
+
+class HardwareChangeSerializer(serializers.Serializer):
+    """One machine's hardware change, from one snapshot to the next (inventory.hardware_changes)."""
+
+    device = serializers.IntegerField(source="device_id")
+    hostname = serializers.CharField()
+    captured_at = serializers.DateTimeField(help_text="when the newer snapshot was taken")
+    before_snapshot = serializers.IntegerField()
+    after_snapshot = serializers.IntegerField()
+    changes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='what changed, in words ("RAM 32→64 GB", "disk replaced: …"); empty when the '
+        "snapshots differ only in what no phrase tells (RAM within rounding, a value one run "
+        "could not read)",
+    )
+    device_changes = serializers.IntegerField(
+        help_text="the machine's changes since the date, all of them (beyond the contract)"
+    )

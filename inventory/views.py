@@ -6,13 +6,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from benchsite.lookup import IdViewSet, object_or_404
+from benchsite.pagination import query_once
 
 from . import changelog, selectors, services
 from .filters import DeviceFilter, DeviceOrdering, DeviceSearch
+from .hardware_changes import FleetChanges, since_default
 from .models import Device, HardwareSnapshot, ManufacturerLink
 from .serializers import (
     DeviceListSerializer,
     DeviceUpdateSerializer,
+    HardwareChangeSerializer,
+    HardwareChangesQuerySerializer,
     LinkSerializer,
     SnapshotSerializer,
 )
@@ -108,6 +112,42 @@ class DeviceViewSet(
             selectors.snapshot_list(device=device), request, view=self
         )
         return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
+
+
+class HardwareChangesViewSet(viewsets.GenericViewSet):
+    """GET /api/hardware-changes?since=YYYY-MM-DD: the fleet's hardware changes, newest first
+    (inventory.hardware_changes)."""
+
+    serializer_class = HardwareChangeSerializer
+
+    @staticmethod
+    def permission_models(request) -> list:
+        return [Device, HardwareSnapshot]  # a staff session: who may view the hardware
+
+    @extend_schema(
+        operation_id="hardware_changes",
+        summary="The fleet's hardware changes since a date",
+        parameters=[HardwareChangesQuerySerializer],
+        responses={
+            200: HardwareChangeSerializer(many=True),  # paginated, like the other lists
+            400: OpenApiResponse(description="A bad parameter: the body names it."),
+            401: OpenApiResponse(description="Missing or invalid token."),
+            403: OpenApiResponse(description="The token lacks the scope."),
+        },
+    )
+    def list(self, request):
+        for name in HardwareChangesQuerySerializer().fields:
+            query_once(request, name)
+        query = HardwareChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        changes = FleetChanges(
+            params.get("since") or since_default(),
+            device_id=params.get("device"),
+            retired=params["include_retired"],
+        )
+        page = self.paginate_queryset(changes)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 LINK_READ_ERRORS = {

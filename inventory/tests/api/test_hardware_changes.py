@@ -1,0 +1,93 @@
+"""GET /api/hardware-changes: the fleet's hardware changes since a date, a paginated list read
+in a fixed number of queries, for a token with the read scope or who may view the hardware."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from benchsite.tests.accounts import staff_client
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/hardware-changes"
+
+
+def upgraded(hostname: str, *, days_ago: int) -> None:
+    """A machine whose RAM went 32 → 64 GB `days_ago` days ago."""
+    device, now = DeviceFactory(hostname=hostname), timezone.now()
+    SnapshotFactory(device=device, captured_at=now - dt.timedelta(days=days_ago + 7))
+    SnapshotFactory(
+        device=device, captured_at=now - dt.timedelta(days=days_ago), ram_total_mb=65536
+    )
+
+
+def test_the_list_answers_each_change_since_30_days_by_default(api):
+    upgraded("old", days_ago=40)
+    upgraded("new", days_ago=3)
+
+    body = api.get(URL).json()
+
+    assert (body["count"], body["next"], body["previous"]) == (1, None, None)
+    [entry] = body["results"]
+    assert set(entry) == {
+        "device",
+        "hostname",
+        "captured_at",
+        "before_snapshot",
+        "after_snapshot",
+        "changes",
+        "device_changes",
+    }
+    assert (entry["hostname"], entry["changes"], entry["device_changes"]) == (
+        "new",
+        ["RAM 32→64 GB"],
+        1,
+    )
+    assert entry["captured_at"].endswith("Z")  # the API's times in UTC
+    since = (timezone.localdate() - dt.timedelta(days=50)).isoformat()
+    assert [e["hostname"] for e in api.get(URL, {"since": since}).json()["results"]] == [
+        "new",
+        "old",
+    ]
+    device = entry["device"]
+    assert api.get(URL, {"since": since, "device": device}).json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"since": "last week"}, "since"),
+        ({"since": "2026-13-01"}, "since"),
+        ({"since": "2026-12-01T00:00"}, "since"),
+        ({"device": "x"}, "device"),
+        ({"page": "0"}, "page"),
+    ],
+)
+def test_a_bad_parameter_is_a_400_naming_it(api, query, field):
+    response = api.get(URL, query)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_the_list_needs_the_read_scope_or_who_may_view_the_hardware(anon, token_client):
+    upgraded("new", days_ago=3)
+    assert anon.get(URL).status_code == 401
+    assert token_client("submit").get(URL).status_code == 403
+    assert token_client("read").get(URL).json()["count"] == 1
+    assert staff_client("inventory.view_device").get(URL).status_code == 403
+    hardware = staff_client("inventory.view_device", "inventory.view_hardwaresnapshot")
+    assert hardware.get(URL).json()["count"] == 1
+
+
+def test_the_queries_are_as_many_for_30_machines_as_for_3(api, django_assert_max_num_queries):
+    for n in range(3):
+        upgraded(f"m{n}", days_ago=n + 1)
+    with django_assert_max_num_queries(3):  # the machines moved, their changes, the words
+        assert api.get(URL).json()["count"] == 3
+    for n in range(3, 30):
+        upgraded(f"m{n}", days_ago=n % 20 + 1)
+    with django_assert_max_num_queries(3):
+        body = api.get(URL, {"page_size": 100}).json()
+    assert body["count"] == 30 and all(e["changes"] == ["RAM 32→64 GB"] for e in body["results"])

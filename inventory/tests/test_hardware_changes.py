@@ -1,0 +1,106 @@
+"""The fleet's hardware changes since a date (inventory.hardware_changes): each machine's pairs
+of consecutive snapshots whose keys differ, the newer one since the date, newest first, told
+in words."""
+
+import datetime as dt
+
+import pytest
+
+from inventory.hardware_changes import FleetChanges
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+SINCE = dt.date(2026, 11, 1)
+
+
+def at(day: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"2026-{day}T03:00:00+00:00")
+
+
+def disk(serial: str) -> dict:
+    return {
+        "devices": [
+            {"name": "/dev/sda", "model": "WD40EFRX", "capacity_gb": 4000, "serial": serial}
+        ]
+    }
+
+
+def nics(*names: str) -> dict:
+    return {"interfaces": [{"name": name} for name in ("eno1", *names)]}
+
+
+def machine(hostname: str, *snapshots: tuple[str, dict], **device) -> list:
+    owner = DeviceFactory(hostname=hostname, **device)
+    return [
+        SnapshotFactory(device=owner, captured_at=at(day), **{"storage": disk("WD-1"), **columns})
+        for day, columns in snapshots
+    ]
+
+
+def test_the_fleets_changes_since_a_date_newest_first_in_words(django_assert_max_num_queries):
+    ram = machine(
+        "ram",
+        ("10-01", {}),
+        ("11-05", {}),
+        ("11-10", {"ram_total_mb": 65536}),
+        ("11-12", {"ram_total_mb": 65536}),
+    )
+    swapped = machine("swapped", ("10-20", {}), ("11-12", {"storage": disk("WD-2")}))
+    machine("same", ("10-01", {}), ("11-03", {}), ("11-15", {}))
+    machine(
+        "before",
+        ("10-01", {}),
+        ("10-15", {"ram_total_mb": 65536}),
+        ("11-04", {"ram_total_mb": 65536}),
+    )
+    # a snapshot an older server stored without its key: the change across it is still found
+    unkeyed = machine(
+        "unkeyed",
+        ("10-02", {"ram_total_mb": 8192}),
+        ("11-02", {"ram_total_mb": 16384, "hardware_key": ""}),
+        ("11-06", {"ram_total_mb": 16384}),
+    )
+    machine("retired", ("10-01", {}), ("11-08", {"cpu_threads": 16}), retired_on=SINCE)
+    # a Proxmox node whose every run lists other veth interfaces: its newest three, of five
+    node = machine(
+        "node", *((f"11-{day:02d}", {"network": nics(f"veth{day}")}) for day in (1, 2, 3, 4, 5, 6))
+    )
+
+    changes = FleetChanges(SINCE)
+    with django_assert_max_num_queries(3):  # the machines moved, their changes, the words
+        rows = list(changes[:25])
+    assert changes.count() == 6
+    assert [(c.hostname, c.captured_at.date().isoformat()) for c in rows] == [
+        ("swapped", "2026-11-12"),
+        ("ram", "2026-11-10"),
+        ("node", "2026-11-06"),  # the same time: the later stored first
+        ("unkeyed", "2026-11-06"),
+        ("node", "2026-11-05"),
+        ("node", "2026-11-04"),
+    ]
+    said = {c.hostname: c for c in rows}
+    assert said["swapped"].changes == ["disk replaced: WD40EFRX 4000 GB (WD-1 → WD-2)"]
+    assert (said["swapped"].before_snapshot, said["swapped"].after_snapshot) == (
+        swapped[0].pk,
+        swapped[1].pk,
+    )
+    assert said["ram"].changes == ["RAM 32→64 GB"]
+    assert (said["ram"].before_snapshot, said["ram"].after_snapshot) == (ram[1].pk, ram[2].pk)
+    assert (said["unkeyed"].before_snapshot, said["unkeyed"].changes) == (
+        unkeyed[0].pk,
+        ["RAM 8→16 GB"],
+    )
+    assert rows[2].changes == ["NICs eno1, veth5→eno1, veth6"]
+    assert {c.device_changes for c in rows if c.hostname == "node"} == {5}
+    assert rows[2].before_snapshot == node[4].pk
+    assert FleetChanges(SINCE, per_device=1).count() == 4
+
+    # one machine's list has all its changes, a retired machine's too; the fleet's, when asked
+    assert len(FleetChanges(SINCE, device_id=node[0].device_id)) == 5
+    retired = FleetChanges(
+        SINCE, device_id=DeviceFactory._meta.model.objects.get(hostname="retired").pk
+    )
+    assert [c.changes for c in retired[:10]] == [["CPU threads 12→16"]]
+    assert FleetChanges(SINCE, retired=True, per_device=1).count() == 5
+    assert FleetChanges(dt.date(2026, 11, 11)).count() == 1  # the disk swapped on the 12th
