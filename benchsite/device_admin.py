@@ -46,6 +46,7 @@ from .compare import COMPARED_MODELS
 from .compare_admin import compare_selected, compare_view, snapshots_compare_view
 from .device_attention import AttentionFilter, hostname_marked, with_attention
 from .device_form_errors import form_errors
+from .hardware_changes_admin import hardware_changes_view, hardware_changes_visible
 from .hardware_tables import table_links
 from .import_admin import import_view
 from .paginator import KeysFirstPaginator
@@ -238,7 +239,12 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         # an import adds and changes devices (import_view): offered to who may do both
         can_import = self.has_add_permission(request) and self.has_change_permission(request)
-        return super().changelist_view(request, {**(extra_context or {}), "can_import": can_import})
+        context = {
+            "can_import": can_import,
+            "hardware_changes": hardware_changes_visible(request.user),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         device = self.get_object(request, admin.utils.unquote(object_id))
@@ -283,6 +289,11 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
                 "compare/",
                 self.admin_site.admin_view(lambda request: compare_view(self, request)),
                 name="inventory_device_compare_devices",
+            ),
+            path(
+                "hardware-changes/",
+                self.admin_site.admin_view(lambda request: hardware_changes_view(self, request)),
+                name="inventory_device_hardware_changes",
             ),
             path(
                 "import/",

@@ -20,6 +20,7 @@ from benchsite.auth import may_view
 from benchsite.backups_made import backup_state
 from benchsite.bulk_delete import delete_selected
 from benchsite.export import ExportStream, export_filename
+from benchsite.hardware_changes_admin import hardware_changes_panel
 from benchsite.models import Backup
 from benchsite.throttling import AuthFailureThrottle
 from insights.models import AttentionItem
@@ -215,6 +216,7 @@ class BenchAdminSite(admin.AdminSite):
         rows = ranking_rows(ranking)
         return {
             **panels,
+            **hardware_changes_panel(user),
             "stats": fleet_stats(in_service=True),
             "ranking": rows,
             # a machine with no valid run is ranked by its latest: the heading says so

@@ -411,3 +411,20 @@ def test_the_hardware_is_shown_and_searched_for_who_may_view_it_only(staff, subm
     assert "?os=Debian+GNU%2FLinux" in everything.get(listing).content.decode()
     page = everything.get(listing, {"os": "Ubuntu"}).content.decode()
     assert "elitedesk-800g3</a>" not in page
+
+
+def test_the_hardware_changes_are_shown_to_who_may_view_the_hardware_only(staff):
+    """The fleet's hardware changes are the snapshots' (the device page hides them from an
+    account that may view devices only): the page, the dashboard's panel and the device
+    list's link alike."""
+    page = "/admin/inventory/device/hardware-changes/"
+    devices_only = staff("inventory.view_device")
+    assert devices_only.get(page).status_code == 403
+    assert 'id="hardware-changed"' not in devices_only.get("/admin/").content.decode()
+    assert page not in devices_only.get("/admin/inventory/device/").content.decode()
+    snapshots_only = staff("inventory.view_hardwaresnapshot")
+    assert snapshots_only.get(page).status_code == 403
+    hardware_too = staff("inventory.view_device", "inventory.view_hardwaresnapshot")
+    assert hardware_too.get(page).status_code == 200
+    assert 'id="hardware-changed"' in hardware_too.get("/admin/").content.decode()
+    assert page in hardware_too.get("/admin/inventory/device/").content.decode()

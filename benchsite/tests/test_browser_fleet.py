@@ -329,6 +329,7 @@ def test_a_laptops_window_shows_every_column_of_the_device_list(browser, server,
         "/admin/inventory/manufacturerlink/",
         "/admin/benchsite/apitoken/",
         "/admin/admin/logentry/",
+        "/admin/inventory/device/hardware-changes/",
     ],
 )
 def test_each_list_fits_1400_px_with_the_sidebar_open(page, server, path):
@@ -492,6 +493,15 @@ def test_on_a_phone_the_dashboard_and_a_device_page_do_not_scroll_sideways(brows
         page.wait_for_selector("#latest-scores")
         shot(page, "device-390")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # the fleet's hardware changes: each a card, the machine, when, what changed, its links
+        page.goto(f"{server.url}/admin/inventory/device/hardware-changes/")
+        shot(page, "hardware-changes-390")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        change = page.locator("#hardware-changes tr[data-hostname=media]")
+        assert "disk replaced" in change.inner_text()
+        for link in change.locator("a").all():
+            box = link.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390
 
 
 def test_at_800_px_with_the_sidebar_open_no_page_scrolls_sideways(browser, server):  # noqa: F811

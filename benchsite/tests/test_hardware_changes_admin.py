@@ -1,0 +1,61 @@
+"""The admin's Hardware changes page and the dashboard's panel: the fleet's hardware changes,
+each machine a link to its page and each change to its two snapshots compared."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/admin/inventory/device/hardware-changes/"
+
+
+def history(hostname: str, *rams: int) -> list:
+    """A machine's snapshots, a day apart up to yesterday, with these amounts of RAM."""
+    device, now = DeviceFactory(hostname=hostname), timezone.now()
+    return [
+        SnapshotFactory(
+            device=device, captured_at=now - dt.timedelta(days=len(rams) - n), ram_total_mb=mb
+        )
+        for n, mb in enumerate(rams)
+    ]
+
+
+def rows(html: str) -> list[str]:
+    table = html.split('id="hardware-changes"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<tr data-hostname="([^"]+)"', table)
+
+
+def test_the_page_and_the_panel_tell_each_machines_changes(admin_client):
+    before, after = history("upgraded", 32768, 65536)
+    node = history("churning", *(16384 * (1 + n % 2) for n in range(6)))  # five changes
+
+    html = admin_client.get(PAGE).content.decode()
+
+    # newest first, each machine's newest 3 at most
+    assert rows(html) == ["churning", "upgraded", "churning", "churning"]
+    device = before.device_id
+    assert f'href="/admin/inventory/device/{device}/change/">upgraded</a>' in html
+    assert "RAM 32→64 GB" in html
+    compare = f"/admin/inventory/device/{device}/compare/?a={before.pk}&amp;b={after.pk}"
+    assert compare in html
+    assert "RAM 32→64 GB" in admin_client.get(compare.replace("&amp;", "&")).content.decode()
+    assert f"device={node[0].device_id}" in html and "all 5 of this machine" in html
+
+    one = admin_client.get(PAGE, {"device": node[0].device_id}).content.decode()
+    assert rows(one) == ["churning"] * 5
+    later = admin_client.get(PAGE, {"since": timezone.localdate().isoformat()}).content.decode()
+    assert "No hardware change since" in later
+    bad = admin_client.get(PAGE, {"since": "2026-13-01"}).content.decode()
+    assert 'id="since-error"' in bad and rows(bad) == rows(html)
+
+    dashboard = admin_client.get("/admin/").content.decode()
+    panel = dashboard.split('id="hardware-changed"', 1)[1].split("</div>", 1)[0]
+    assert "2 machines in service in the last 30 days" in panel
+    assert re.findall(r'data-hostname="([^"]+)"', panel) == ["churning", "upgraded"]
+    assert f'href="{PAGE}"' in panel and compare in panel
+    assert f'href="{PAGE}"' in admin_client.get("/admin/inventory/device/").content.decode()
