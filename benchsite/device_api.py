@@ -4,6 +4,7 @@ inventory serves the device's own fields; this composition layer adds its latest
 latest run (benchmarks) and the counts of its runs, snapshots, links and documents.
 """
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from benchmarks.models import Benchmark
 from benchmarks.selectors import benchmark_latest
 from benchmarks.serializers import BenchmarkSummarySerializer
 from documents.models import Document
+from insights.mute import MUTABLE, attention_mute_change, not_mutable
 from inventory import changelog
 from inventory import views as inventory_views
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
@@ -22,6 +24,8 @@ from . import device_services
 from .auth import TokenClient, may_read
 
 MSG_NO_NEW_TAGS = "Your account's admin permissions do not allow adding tags: {names}."
+MSG_NO_MUTING = "Your account's admin permissions do not allow muting attention items."
+MSG_MUTED_LIST = "A list of attention kinds: none, or some of {kinds}."
 
 
 class DeviceDetailSerializer(DeviceListSerializer):
@@ -33,6 +37,8 @@ class DeviceDetailSerializer(DeviceListSerializer):
     snapshots_count = serializers.IntegerField(read_only=True)
     links_count = serializers.IntegerField(read_only=True)
     documents_count = serializers.IntegerField(read_only=True)
+    # the warning kinds it opens no attention item of (insights.mute): an extension
+    attention_muted = serializers.SerializerMethodField()
 
     class Meta(DeviceListSerializer.Meta):
         fields = (
@@ -43,7 +49,23 @@ class DeviceDetailSerializer(DeviceListSerializer):
             "snapshots_count",
             "links_count",
             "documents_count",
+            "attention_muted",
         )
+
+    def get_attention_muted(self, device) -> list[str]:
+        return sorted(device.attention_muted or {})
+
+
+class DeviceMuteSerializer(DeviceUpdateSerializer):
+    """PATCH/PUT /api/devices/{id}: the metadata people edit, and the kinds muted (an
+    extension: the whole list, the kinds left out unmuted; not sent, left as they are)."""
+
+    attention_muted = serializers.ListField(
+        child=serializers.CharField(), required=False, max_length=len(MUTABLE)
+    )
+
+    class Meta(DeviceUpdateSerializer.Meta):
+        fields = (*DeviceUpdateSerializer.Meta.fields, "attention_muted")
 
 
 def device_detail(device: Device, *, hardware: bool = True, runs: bool = True) -> Device:
@@ -92,10 +114,41 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(request=DeviceUpdateSerializer, responses=DeviceDetailSerializer)
+    @extend_schema(request=DeviceMuteSerializer, responses=DeviceDetailSerializer)
     def update(self, request, *args, **kwargs):
         self.refuse_new_tags(request)
-        return super().update(request, *args, **kwargs)
+        muted = self.muted_sent(request)
+        if muted is None:
+            return super().update(request, *args, **kwargs)
+        with transaction.atomic():  # a 400 of another field mutes nothing
+            device = self.get_object()
+            attention_mute_change(
+                device_ids=[device.pk],
+                mute=muted,
+                unmute=[kind for kind in MUTABLE if kind not in muted],
+                actor=request.user,
+            )
+            return super().update(request, *args, **kwargs)
+
+    def muted_sent(self, request) -> list[str] | None:
+        """The kinds `attention_muted` names (None when not sent): a 400 naming the field for
+        anything but a list of warning kinds; a staff session needs the permission to
+        acknowledge items (muting closes them), else 403."""
+        if not isinstance(request.data, dict) or "attention_muted" not in request.data:
+            return None
+        muted = request.data["attention_muted"]
+        if not isinstance(muted, list) or not all(isinstance(kind, str) for kind in muted):
+            kinds = ", ".join(MUTABLE)
+            raise serializers.ValidationError(
+                {"attention_muted": [MSG_MUTED_LIST.format(kinds=kinds)]}
+            )
+        if errors := not_mutable(muted):
+            raise serializers.ValidationError({"attention_muted": errors})
+        user = request.user
+        if not isinstance(user, TokenClient) and not user.has_perm("insights.change_attentionitem"):
+            self.get_object()  # an unknown device is a 404 first
+            raise PermissionDenied(MSG_NO_MUTING)
+        return muted
 
     def refuse_new_tags(self, request) -> None:
         """A staff session names no tag that does not exist yet without the permission to add
@@ -111,6 +164,6 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
         if unknown := tags_unknown(tag for tag in tags if isinstance(tag, str)):
             raise PermissionDenied(MSG_NO_NEW_TAGS.format(names=changelog.shown(unknown)))
 
-    @extend_schema(request=DeviceUpdateSerializer, responses=DeviceDetailSerializer)
+    @extend_schema(request=DeviceMuteSerializer, responses=DeviceDetailSerializer)
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)

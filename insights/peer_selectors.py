@@ -169,9 +169,10 @@ def peer_group_judged(key: str) -> Iterator[None]:
 
 def below_peers_acknowledged(device_ids: set[int]) -> set[int]:
     """Which of these devices have a below_peers item a person acknowledged since their newest
-    run arrived (acknowledged_since_newest_run, for several devices). One query."""
+    run arrived (acknowledged_since_newest_run, for several devices), or below_peers muted
+    (insights.mute): those whose item stays closed. One query."""
     newest = Benchmark.objects.filter(device_id=OuterRef("device_id")).order_by("-id")
-    return set(
+    acknowledged = (
         AttentionItem.objects.filter(
             kind=Kind.BELOW_PEERS,
             device_id__in=device_ids,
@@ -179,7 +180,12 @@ def below_peers_acknowledged(device_ids: set[int]) -> set[int]:
         )
         .exclude(closed_by="")
         .values_list("device_id", flat=True)
+        .order_by()
     )
+    muted = Device.objects.filter(
+        pk__in=device_ids, attention_muted__has_key=Kind.BELOW_PEERS
+    ).values_list("pk", flat=True)
+    return set(acknowledged.union(muted.order_by()))
 
 
 PEERS = {"global_score__isnull": False, "latest_snapshot__isnull": False}  # the index's rows

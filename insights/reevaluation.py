@@ -121,16 +121,19 @@ def _evaluate_batch(devices: list[Device]) -> list[Event]:
         # moving the median between the two reads opened or closed it, unlocked, for another)
         for key in sorted({plans[device.pk][0] for device in changing}):
             peer_selectors.peer_group_lock(key)
-        retired = dict(
-            Device.objects.select_for_update()
+        locked = {
+            pk: (retired_on, muted)
+            for pk, retired_on, muted in Device.objects.select_for_update()
             .filter(pk__in=[device.pk for device in changing])
             .order_by("pk")
-            .values_list("pk", "retired_on")
-        )
+            .values_list("pk", "retired_on", "attention_muted")
+        }
         # deleted meanwhile, with their items, or retired, their items closed
         changing = [
-            device for device in changing if device.pk in retired and retired[device.pk] is None
+            device for device in changing if device.pk in locked and locked[device.pk][0] is None
         ]
+        for device in changing:  # muted or unmuted meanwhile: judged as it is now
+            device.attention_muted = locked[device.pk][1]
         read = batch_selectors.devices_read(changing, lock=True)
         plans = _judged(changing, read)
         return _apply([(device, plans[device.pk][1]) for device in changing])

@@ -169,7 +169,9 @@ def newest_run_id(device_id: int) -> int | None:
 
 _DEVICE_LOCK = Prepared(
     lambda device_id: (
-        Device.objects.select_for_update().filter(pk=device_id).values_list("id", "retired_on")
+        Device.objects.select_for_update()
+        .filter(pk=device_id)
+        .values_list("id", "retired_on", "attention_muted")
     ),
     device_id=int,
 )
@@ -179,13 +181,14 @@ class Locked(NamedTuple):
     """What a judgment needs of the device row it locked."""
 
     retired_on: datetime.date | None  # a retired machine opens no item
+    attention_muted: dict  # the kinds it opens no item of (insights.mute)
 
 
 def device_lock(device_id: int) -> Locked | None:
     """Lock the device's row until the transaction ends, as a submission does (PostgreSQL;
     SQLite's immediate transactions take turns); None if it is gone."""
     rows = _DEVICE_LOCK.rows(device_id=device_id)
-    return Locked(rows[0][1]) if rows else None
+    return Locked(*rows[0][1:]) if rows else None
 
 
 def latest_cpu_model(device_id: int) -> str:

@@ -15,6 +15,7 @@ from . import disk_rules, notify, peer_selectors, rules, selectors
 from .acknowledge import attention_acknowledge_many
 from .batch_selectors import SNAPSHOTS_JUDGED, Read
 from .models import AttentionItem, Kind
+from .mute import leave_muted
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ def device_assessment(
     disk_rules.degrading_disks_gone(
         assessment, latest=snapshots[0]["disks"] if snapshots else {}, open_disks=open_disks
     )
+    leave_muted(assessment, device.attention_muted)  # read with its row: no query
     return assessment
 
 
@@ -195,8 +197,10 @@ def _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluat
         if locked_row is None or locked_row.retired_on is not None:
             return []  # deleted meanwhile, with its items, or retired, its items closed
         locked = _open_items(device, lock=True)
+        muted, device.attention_muted = device.attention_muted, locked_row.attention_muted
         if (
             peers_judged
+            or muted != locked_row.attention_muted  # muted or unmuted meanwhile
             or _ids(locked) != _ids(current)
             or selectors.newest_run_id(device.pk) != newest_run_id
         ):
@@ -359,6 +363,8 @@ def _rejudge_below_peers(device_id: int, model: str, thresholds: rules.Threshold
         locked_row = selectors.device_lock(device_id)
         if locked_row is None or locked_row.retired_on is not None:
             return []  # deleted meanwhile, or retired
+        if rules.BELOW_PEERS in locked_row.attention_muted:
+            return []  # muted: its muting closed the item, none opens
         # under the lock: as it stands now
         group, _ = peer_selectors.peer_group(key=model, device_id=device_id, judging=False)
         holds = rules.below_peers_in_group(group, thresholds=thresholds, of={device_id})

@@ -142,6 +142,7 @@ INGEST_FIELDS = (
     "latest_snapshot_id",
     "latest_snapshot_at",
     "retired_on",  # a run on or after it brings the machine back into service
+    "attention_muted",  # the kinds its judgment opens no item of (insights.mute)
 )
 
 

@@ -125,6 +125,11 @@ class Device(RankingFigures):
             "it back into service."
         ),
     )
+    # the warning kinds of attention item it opens none of (insights.mute), each with who
+    # muted it, when and why: {"below_peers": {"by": "alice", "at": "2026-12-06T…", "note": …}};
+    # on the row a submission reads already (inventory.matching.INGEST_FIELDS); the column's
+    # own default lets a server of 0.9.0 still running on the migrated database add devices
+    attention_muted = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
     # The newest snapshot (snapshot_record keeps it): the hardware columns of the device list,
     # its filters and its search are one join.
     latest_snapshot = models.ForeignKey(

@@ -30,6 +30,7 @@ MACHINES = (
     ("failing disk", {}, 100.0, "FAILED"),
     ("below its own and its peers", {}, 60.0, "PASSED"),
     ("below its peers, acknowledged", {}, 50.0, "PASSED"),
+    ("below its own and its peers, below_peers muted", {}, 60.0, "PASSED"),
 )
 
 
@@ -41,7 +42,8 @@ def fleet(size: int) -> list[Device]:
     devices = []
     for i in range(size):
         what, results, last, health = MACHINES[i % len(MACHINES)]
-        device = DeviceFactory()
+        muted = {"below_peers": {"by": "alice", "at": "2026-12-06T10:00:00+00:00"}}
+        device = DeviceFactory(attention_muted=muted if "muted" in what else {})
         disk = {"name": "/dev/sda", "serial": f"WD-{i:04d}", "model": "WD40EFRX"}
         storage = {"devices": [{**disk, "smart_health": health, "temperature_c": 35}]}
         snapshot = SnapshotFactory(
@@ -133,10 +135,16 @@ def test_rescore_judges_each_machine_of_a_mixed_fleet_as_its_own_evaluation_does
         ("below_peers", True), ("below_peers", False), ("score_regression", True),
         ("smart_failing", True),
     }  # fmt: skip
-    # twice: one below its peers and its own baseline (3 items), one below its own (2, its
-    # below_peers acknowledged since its newest run), one below its peers no more (resolved),
-    # one failing disk (its item worded anew)
+    # twice: one below its peers and its own baseline (3 items), one below its peers no more
+    # (resolved), one failing disk (its item worded anew); once: one below its own (2, its
+    # below_peers acknowledged since its newest run), one below its own with below_peers
+    # muted (2), a peer of the others all the same
     assert (evaluated.devices, evaluated.opened, evaluated.resolved) == (12, 10, 2)
+    opened = {(item[0], item[1]) for item in items if item[6]}
+    muted = {host for host, kind in opened if kind == "score_regression"} - {
+        host for host, kind in opened if kind == "below_peers"
+    }
+    assert muted == {devices[5].hostname, devices[6].hostname}
     assert len(notifications) == evaluated.opened + evaluated.resolved
 
 

@@ -182,3 +182,17 @@ def test_0024_gives_existing_snapshots_the_hardware_key_a_submission_stores(
     stored = list(HardwareSnapshot.objects.order_by("id"))
     assert [s.hardware_key for s in stored] == [hardware_key(s) for s in stored]
     assert len({s.hardware_key for s in stored}) == 3  # 16 GB, 32 GB, the disk replaced
+
+
+def test_0027_leaves_a_server_of_0_9_0_still_running_adding_machines():
+    """Servers upgraded in turn: one of 0.9.0 still serving on the migrated database writes a
+    new machine's device without attention_muted (it answered the machine's first run 500)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    state = MigrationExecutor(connection).loader.project_state(
+        ("inventory", "0025_snapshot_filter_indexes")
+    )
+    older = state.apps.get_model("inventory", "Device").objects.create(hostname="new-nas")
+
+    assert Device.objects.get(pk=older.pk).attention_muted == {}  # nothing muted on it

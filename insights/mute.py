@@ -1,0 +1,112 @@
+"""Warning kinds muted on a machine: a condition known and accepted (the Atom NAS always below
+its peers, a closet server's disk warm all summer) opens no attention item for it, on a
+submission or in rescore's judgment, while the machine still counts among its peers and its
+insights still give its deviations. The critical SMART kinds are never muted: a dying disk is
+always told."""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.changelog import Entry, device_history_log
+from inventory.models import Device
+from inventory.rows import rows_update
+
+from . import rules
+from .acknowledge import attention_acknowledge_many
+from .models import AttentionItem, Kind
+
+# the warnings; smart_failing and smart_degrading are always told
+MUTABLE = (Kind.SCORE_REGRESSION, Kind.BELOW_PEERS, Kind.DISK_HOT)
+MSG_NOT_MUTABLE = (
+    "{kind} cannot be muted: only the warnings {kinds} can (a failing disk is always told)."
+)
+
+
+def not_mutable(kinds: Iterable[Any]) -> list[str]:
+    """The error of each of these kinds that cannot be muted (unknown, or critical)."""
+    return [
+        MSG_NOT_MUTABLE.format(kind=repr(kind), kinds=", ".join(MUTABLE))
+        for kind in kinds
+        if kind not in MUTABLE
+    ]
+
+
+def leave_muted(assessment: rules.Assessment, muted: Iterable[str]) -> None:
+    """Hold none of the device's muted kinds: no item opens, an open one (there is none: the
+    muting closed them) is left as it is."""
+    muted = set(muted or ())
+    if muted:
+        assessment.holding = [c for c in assessment.holding if c.kind not in muted]
+
+
+def muted_list(device: Device) -> list[dict]:
+    """What the device page says of each muted kind: its label, who muted it and when."""
+    return [
+        {
+            "kind": kind,
+            "label": Kind(kind).label,
+            "by": what.get("by", ""),
+            "at": datetime.datetime.fromisoformat(what["at"]) if what.get("at") else None,
+        }
+        for kind, what in sorted((device.attention_muted or {}).items())
+        if kind in MUTABLE
+    ]
+
+
+def _name(actor: Any) -> str:
+    """Who a device's muting names: a person's username, a token's name."""
+    get_username = getattr(actor, "get_username", None)
+    return (get_username() if get_username else str(actor or "unknown"))[:150]
+
+
+@transaction.atomic
+def attention_mute_change(
+    *, device_ids: Iterable[int], mute: Iterable[str] = (), unmute: Iterable[str] = (), actor: Any
+) -> int:
+    """Mute these kinds on these devices and unmute those, each change a line of the device's
+    history attributed to `actor`; a kind muted already keeps who muted it and when. The
+    devices' open items of a kind muted here close as an acknowledgement by `actor` closes
+    them (acknowledge.attention_acknowledge_many: "resolved" notified). Unmuting judges
+    nothing at once: the device's next run opens what holds then, as after an
+    acknowledgement. Returns how many items closed. Kinds not in MUTABLE are refused
+    (ValueError): the callers check them first, naming their field."""
+    mute, unmute = list(dict.fromkeys(mute)), set(unmute)
+    if errors := not_mutable([*mute, *unmute]):
+        raise ValueError(errors[0])
+    by, at = _name(actor), timezone.now().isoformat(timespec="seconds")
+    # the rows locked in the order of their ids, then their items, as a judgment locks them
+    devices = list(
+        Device.objects.select_for_update()
+        .filter(pk__in=list(device_ids))
+        .only("hostname", "attention_muted")
+        .order_by("pk")
+    )
+    changed, entries, closing, muting = [], [], Q(pk__in=[]), False
+    for device in devices:
+        before = device.attention_muted or {}
+        after = {kind: what for kind, what in before.items() if kind not in unmute}
+        added = [kind for kind in mute if kind not in after]
+        after.update({kind: {"by": by, "at": at} for kind in added})
+        removed = [kind for kind in before if kind not in after]
+        if not (added or removed):
+            continue
+        device.attention_muted = after
+        changed.append(device)
+        if added:
+            closing, muting = closing | Q(device_id=device.pk, kind__in=added), True
+        said = [
+            f"{verb} attention items: {', '.join(Kind(kind).label for kind in kinds)}."
+            for verb, kinds in (("Muted", added), ("Unmuted", removed))
+            if kinds
+        ]
+        entries.append(Entry(device, " ".join(said)))
+    rows_update(Device, changed, ("attention_muted",))
+    device_history_log(actor=actor, entries=entries)
+    if not muting:
+        return 0
+    return attention_acknowledge_many(items=AttentionItem.objects.filter(closing), by=by)

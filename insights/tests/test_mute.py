@@ -1,0 +1,87 @@
+"""A warning kind muted on one machine (insights.mute): the Atom NAS always below its peers is
+no longer told at every weekly run, while its failing disk would be."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+
+from insights.models import AttentionItem, Notification
+from insights.mute import attention_mute_change
+from inventory.models import Device
+
+from .machines import disk
+
+pytestmark = pytest.mark.django_db
+
+CPU = "Intel(R) Atom(TM) CPU C3538 @ 2.10GHz"
+
+
+def _open_kinds(device) -> set[str]:
+    items = AttentionItem.objects.filter(device=device, closed_at__isnull=True)
+    return set(items.values_list("kind", flat=True))
+
+
+def test_a_muted_kind_opens_nothing_while_others_open_and_the_machine_stays_a_peer(
+    run, api, settings, django_user_model
+):
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/a"]
+    for host in ("fast-1", "fast-2"):
+        run(host, hours_ago=6, cpu=100.0, cpu_model=CPU)
+    run("nas", hours_ago=5, cpu=60.0, cpu_model=CPU)
+    nas = Device.objects.get(hostname="nas")
+    item = AttentionItem.objects.get(device=nas, kind="below_peers", closed_at__isnull=True)
+    alice = django_user_model.objects.create_user("alice")
+
+    # muting closes its open item as acknowledging it does, and tells the same
+    assert attention_mute_change(device_ids=[nas.pk], mute=["below_peers"], actor=alice) == 1
+    item.refresh_from_db()
+    assert (item.closed_at is not None, item.closed_by) == (True, "alice")
+    (told,) = Notification.objects.filter(item=item, title__endswith="resolved")
+    assert told.title == "nas: below_peers resolved"
+    assert "Acknowledged by alice" in told.body
+    history = LogEntry.objects.get(object_id=str(nas.pk), user=alice)
+    assert history.change_message == "Muted attention items: below its peers."
+    nas.refresh_from_db()
+    assert nas.attention_muted["below_peers"]["by"] == "alice"
+
+    # its next run, below its peers again and its disk hot: only the disk opens an item, and
+    # a peer's run, which judges the others again, opens none either
+    run("nas", hours_ago=4, cpu=60.0, cpu_model=CPU, disks=[disk(temperature_c=61)])
+    run("fast-3", hours_ago=3, cpu=100.0, cpu_model=CPU)
+    assert _open_kinds(nas) == {"disk_hot"}
+    # still one of the others' peers, and its insights still tell its deviation
+    run("slow", hours_ago=2, cpu=20.0, cpu_model=CPU)
+    slow = AttentionItem.objects.get(device__hostname="slow", kind="below_peers")
+    assert "below 4 other machines with the same CPU" in slow.message
+    (peers,) = api.get(f"/api/devices/{nas.pk}/insights").json()["peers"]
+    assert peers["deviation_pct"]["global"] < -15
+
+    # unmuted: nothing opens at once; its next run opens what holds then
+    attention_mute_change(device_ids=[nas.pk], unmute=["below_peers"], actor=alice)
+    assert _open_kinds(nas) == {"disk_hot"}
+    run("nas", hours_ago=0, cpu=60.0, cpu_model=CPU, disks=[disk(temperature_c=61)])
+    assert _open_kinds(nas) == {"disk_hot", "below_peers"}
+
+
+def test_the_api_mutes_the_warnings_of_a_device_and_refuses_a_critical_or_unknown_kind(run, api):
+    body = run("nas", disks=[disk(temperature_c=61)])
+    url = f"/api/devices/{body['device_id']}"
+    assert api.get(url).json()["attention_muted"] == []
+
+    response = api.patch(url, {"attention_muted": ["disk_hot", "below_peers"]}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["attention_muted"] == ["below_peers", "disk_hot"]
+    item = AttentionItem.objects.get()
+    assert (item.kind, item.closed_by) == ("disk_hot", "API_TOKEN")
+    # a critical kind, an unknown one, or not a list: a 400 naming the field, nothing written
+    for muted in (["smart_failing"], ["nope"], "disk_hot", [3]):
+        refused = api.patch(url, {"attention_muted": muted, "location": "attic"}, format="json")
+        assert refused.status_code == 400, refused.content
+        assert list(refused.json()) == ["attention_muted"]
+    # the whole list: a kind left out is unmuted; a PATCH without it leaves it as it is
+    assert api.patch(url, {"attention_muted": ["below_peers"]}, format="json").status_code == 200
+    assert api.patch(url, {"location": "attic"}, format="json").json()["attention_muted"] == [
+        "below_peers"
+    ]
+    assert Device.objects.get().location == "attic"
+
