@@ -44,7 +44,7 @@ from .bulk_delete import deleted_objects
 from .bulk_edit import BULK_ACTIONS
 from .compare import COMPARED_MODELS
 from .compare_admin import compare_selected, compare_view, snapshots_compare_view
-from .device_attention import AttentionFilter, hostname_marked, with_attention
+from .device_attention import AttentionFilter, hostname_marked, unmute_view, with_attention
 from .device_form_errors import form_errors
 from .hardware_changes_admin import hardware_changes_view, hardware_changes_visible
 from .hardware_tables import table_links
@@ -271,37 +271,34 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
-        compare = path(
-            "<path:object_id>/compare/",
-            self.admin_site.admin_view(
-                lambda request, object_id: snapshots_compare_view(self, request, object_id)
-            ),
-            name="inventory_device_compare",
-        )
-        acknowledge = path(
-            "<path:object_id>/attention/<int:item_id>/acknowledge/",
-            self.admin_site.admin_view(self.acknowledge_view),
-            name="inventory_device_acknowledge",
-        )
+        def view(function):  # function(model_admin, request, **the URL's parts), as an admin view
+            return self.admin_site.admin_view(lambda *args, **kw: function(self, *args, **kw))
+
         # before the admin's own "<path:object_id>/" patterns, which would take these words
         fleet = [
-            path(
-                "compare/",
-                self.admin_site.admin_view(lambda request: compare_view(self, request)),
-                name="inventory_device_compare_devices",
-            ),
+            path("compare/", view(compare_view), name="inventory_device_compare_devices"),
             path(
                 "hardware-changes/",
-                self.admin_site.admin_view(lambda request: hardware_changes_view(self, request)),
+                view(hardware_changes_view),
                 name="inventory_device_hardware_changes",
             ),
+            path("import/", view(import_view), name="inventory_device_import"),
+        ]
+        one = "<path:object_id>/"  # a device's own
+        own = [
+            path(f"{one}compare/", view(snapshots_compare_view), name="inventory_device_compare"),
             path(
-                "import/",
-                self.admin_site.admin_view(lambda request: import_view(self, request)),
-                name="inventory_device_import",
+                f"{one}attention/<int:item_id>/acknowledge/",
+                self.admin_site.admin_view(self.acknowledge_view),
+                name="inventory_device_acknowledge",
+            ),
+            path(
+                f"{one}attention/unmute/<str:kind>/",
+                view(unmute_view),
+                name="inventory_device_unmute",
             ),
         ]
-        return [*fleet, compare, acknowledge, *super().get_urls()]
+        return [*fleet, *own, *super().get_urls()]
 
     def acknowledge_view(self, request, object_id, item_id):
         """The device page's Acknowledge button: the item closes, back to the page."""

@@ -1,12 +1,17 @@
 """The device list's word of the attention items: a mark beside a machine with an open item
 (its worst severity) and a filter by it. The list showed a machine with a FAILED disk like
-every other row; the dashboard's panel was the only place that said so."""
+every other row; the dashboard's panel was the only place that said so. And the device page's
+Unmute button of a kind muted on the machine (insights.mute)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 
-from insights.models import AttentionItem, Severity
+from insights.models import AttentionItem, Kind, Severity
+from insights.mute import MUTABLE, attention_mute_change
 from insights.selectors import CRITICAL_FIRST
 
 from .auth import may_view
@@ -75,3 +80,26 @@ class AttentionFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.exclude(Exists(open_items))
         return queryset
+
+
+def unmute_view(model_admin, request, object_id: str, kind: str):
+    """The device page's Unmute button: the kind opens items again from the machine's next
+    run (nothing is judged at once), back to the page. Unmuting changes the machine: its
+    change permission."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(("POST",))
+    device = model_admin.get_object(request, admin.utils.unquote(object_id))
+    if (
+        device is None
+        or not model_admin.has_view_permission(request, device)
+        or kind not in MUTABLE
+    ):
+        raise Http404
+    if not model_admin.has_change_permission(request, device):
+        raise PermissionDenied
+    attention_mute_change(device_ids=[device.pk], unmute=[kind], actor=request.user)
+    model_admin.message_user(
+        request,
+        f"Unmuted: {Kind(kind).label}. Its next run opens an item if the condition still holds.",
+    )
+    return HttpResponseRedirect(reverse("admin:inventory_device_change", args=(device.pk,)))

@@ -19,6 +19,7 @@ from benchmarks.validity import counted, measured_alike
 from insights import selectors as insights_selectors
 from insights.insight import insight_sentences
 from insights.models import AttentionItem
+from insights.mute import muted_list
 from inventory import lifecycle, quiet
 from inventory.columns import disk_key
 from inventory.history import snapshot_changes, snapshot_sections
@@ -218,6 +219,8 @@ def device_page_story(device: Device, user, *, whole: str = "") -> dict[str, Any
     closed = insights_selectors.closed_counts(device.pk) if attention else (0, 0)
     story["closed_items"], story["retirement_closed"] = closed
     story["can_acknowledge"] = can_acknowledge(user)
+    story["muted"] = muted_list(device) if attention else []
+    story["can_unmute"] = user.has_perm("inventory.change_device")
     story.update(insights={}, smart_disks=[], smart_unread=[], insight_sentences=[])
     story.update(smart_more=0, smart_read=0, smart_unread_more=0, whole=whole, shown=SHOWN)
     story.update(smart_rows=SPANS_SHOWN, smart_window=0)

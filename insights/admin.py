@@ -16,7 +16,8 @@ from inventory.models import Device
 from . import notify, services
 from .acknowledge import attention_acknowledge_many
 from .delivery import DEVICE_RETIRED
-from .models import AttentionItem, Notification
+from .models import AttentionItem, Kind, Notification
+from .mute import MUTABLE, attention_mute_change
 from .selectors import CRITICAL_FIRST
 
 
@@ -68,7 +69,7 @@ class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
         "closed_at",
         "closed_by",
     )
-    actions = ("acknowledge",)
+    actions = ("acknowledge", "mute_kind")
 
     def get_list_display(self, request):
         # the device's page only for an account that may open it (it was a link to a 403)
@@ -123,6 +124,47 @@ class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
     def acknowledge(self, request, queryset):
         count = attention_acknowledge_many(items=queryset, by=request.user.get_username())
         self.message_user(request, f"Acknowledged {count} item(s).", messages.SUCCESS)
+
+    def has_mute_permission(self, request):
+        # muting closes the machines' items (their change) and is kept on the machines (theirs)
+        user = request.user
+        return user.has_perm("insights.change_attentionitem") and user.has_perm(
+            "inventory.change_device"
+        )
+
+    @admin.action(
+        description="Mute this kind on these machines (no item of it opens again)",
+        permissions=("mute",),
+    )
+    def mute_kind(self, request, queryset):
+        """Each selected item's kind muted on its machine (insights.mute): its open items of
+        that kind close as acknowledged; a critical kind is never muted, said."""
+        by_kind: dict[str, set[int]] = {}
+        for device_id, kind in queryset.order_by().values_list("device_id", "kind").distinct():
+            by_kind.setdefault(kind, set()).add(device_id)
+        with transaction.atomic():
+            closed = sum(
+                attention_mute_change(device_ids=ids, mute=[kind], actor=request.user)
+                for kind, ids in sorted(by_kind.items())
+                if kind in MUTABLE
+            )
+        for kind, ids in sorted(by_kind.items()):
+            label, count = Kind(kind).label, len(ids)
+            if kind in MUTABLE:
+                self.message_user(
+                    request,
+                    f"Muted {label} on {count} machine(s): no item of it opens for them until "
+                    "unmuted on their pages.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Not muted: {label} (critical: a failing disk is always told).",
+                    messages.WARNING,
+                )
+        if closed:
+            self.message_user(request, f"Closed {closed} open item(s) of the muted kinds.")
 
 
 class DeliveryFilter(admin.SimpleListFilter):

@@ -85,3 +85,46 @@ def test_the_api_mutes_the_warnings_of_a_device_and_refuses_a_critical_or_unknow
     ]
     assert Device.objects.get().location == "attic"
 
+
+def test_the_admin_mutes_a_kind_from_its_items_and_the_device_page_unmutes_it(run):
+    """Muting is a change of the items (it closes them) and of the machine (kept on it):
+    an account that may acknowledge items but not change machines is not offered it."""
+    from django.utils import timezone
+
+    from benchsite.tests.accounts import staff_client
+
+    for host in ("fast-1", "fast-2"):
+        run(host, hours_ago=2, cpu=100.0, cpu_model=CPU)
+    run("nas", hours_ago=1, cpu=60.0, cpu_model=CPU, disks=[disk(smart_health="FAILED")])
+    nas = Device.objects.get(hostname="nas")
+    selected = list(AttentionItem.objects.filter(device=nas).values_list("pk", flat=True))
+    assert _open_kinds(nas) == {"below_peers", "smart_failing"}
+    items = "/admin/insights/attentionitem/"
+    mute = {"action": "mute_kind", "_selected_action": selected}
+    view = ("insights.view_attentionitem", "inventory.view_device")
+    handler = staff_client(*view, "insights.change_attentionitem")
+    assert 'value="mute_kind"' not in handler.get(items).content.decode()
+    handler.post(items, mute)
+    nas.refresh_from_db()
+    assert nas.attention_muted == {}
+
+    admin = staff_client(*view, "insights.change_attentionitem", "inventory.change_device")
+    said = [str(m) for m in admin.post(items, mute, follow=True).context["messages"]]
+
+    assert "Muted below its peers on 1 machine(s)" in said[0]
+    assert said[1] == "Not muted: SMART failing (critical: a failing disk is always told)."
+    assert _open_kinds(nas) == {"smart_failing"}  # a dying disk is always told
+    page = f"/admin/inventory/device/{nas.pk}/change/"
+    unmute = f"/admin/inventory/device/{nas.pk}/attention/unmute/below_peers/"
+    shown = admin.get(page).content.decode()
+    nas.refresh_from_db()
+    by, day = nas.attention_muted["below_peers"]["by"], timezone.localdate().isoformat()
+    assert by.startswith("staff")
+    assert f"Muted: below its peers — by {by} on {day}" in shown
+    assert f'action="{unmute}"' in shown
+    assert handler.post(unmute).status_code == 403  # no change of machines
+
+    assert admin.post(unmute).status_code == 302
+    nas.refresh_from_db()
+    assert nas.attention_muted == {}
+    assert 'id="attention-muted"' not in admin.get(page).content.decode()
