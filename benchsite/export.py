@@ -6,12 +6,13 @@ chunks read from the database with `.iterator(chunk_size=…)`, so memory stays 
 the size of the fleet's history.
 
 Columns are every concrete field of the model (`device_id`, not `device`), plus `tags` (a list
-of names) for devices and `device_hostname` for the others. JSON is one array of
-objects, JSON-typed fields as JSON values. CSV has a header row; a cell holds a JSON-typed field
-(tags, cpu_flags, ram_layout, storage, network, raw, results, …) as JSON text, a boolean as
-`true`/`false`, a missing value (NULL) as an empty cell, a date-time in ISO 8601 in UTC (Z).
-Values are exported exactly as stored (no spreadsheet formula escaping): open a CSV in a
-spreadsheet as text if untrusted machines submit data.
+of names) for devices and `device_hostname` for the others; the devices' latest hardware
+last, in plain values (inventory.summary's `hw_` columns), for who may read the hardware. JSON
+is one array of objects, JSON-typed fields as JSON values. CSV has a header row; a cell holds
+a JSON-typed field (tags, cpu_flags, ram_layout, storage, network, raw, results, …) as JSON
+text, a boolean as `true`/`false`, a missing value (NULL) as an empty cell, a date-time in
+ISO 8601 in UTC (Z). Values are exported exactly as stored (no spreadsheet formula escaping):
+open a CSV in a spreadsheet as text if untrusted machines submit data.
 """
 
 import csv
@@ -29,6 +30,8 @@ from documents.models import Document
 from insights.models import AttentionItem
 from inventory.csv_file import cell_escaped
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
+from inventory.summary import COLUMNS as HARDWARE_COLUMNS
+from inventory.summary import summarised, summary_read
 
 FORMATS = ("json", "csv")
 # what else is exported, each row with its device's id and hostname: a document's metadata
@@ -83,13 +86,15 @@ def _model_columns(model: type[models.Model]) -> list[Column]:
     return [Column(f.attname, _kind(f)) for f in model._meta.concrete_fields]
 
 
-def columns(what: str) -> list[Column]:
-    """The exported columns of `what`, in order (the CSV header)."""
+def columns(what: str, *, hardware: bool = False) -> list[Column]:
+    """The exported columns of `what`, in order (the CSV header); `hardware`: the devices'
+    latest hardware after them."""
     if what == "devices":
         # the name a person looks for first, right after the id (a spreadsheet's column B)
         cols = _model_columns(Device)
         first = [c for c in cols if c.name in ("id", "hostname")]
-        return [*first, *(c for c in cols if c not in first), Column("tags", "json")]
+        summary = [Column(name, "plain") for name in HARDWARE_COLUMNS] if hardware else []
+        return [*first, *(c for c in cols if c not in first), Column("tags", "json"), *summary]
     left_out = NOT_EXPORTED.get(what, ())
     cols = [c for c in _model_columns(OF_DEVICES[what]) if c.name not in left_out]
     at = [c.name for c in cols].index("device_id") + 1
@@ -107,12 +112,17 @@ def _chunks(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
-def _device_rows(chunk_size: int, ids: Collection[int] | None = None) -> Iterator[dict]:
+def _device_rows(
+    chunk_size: int, ids: Collection[int] | None = None, *, hardware: bool = False
+) -> Iterator[dict]:
     names = [c.name for c in _model_columns(Device)]
     devices = Device.objects.order_by("pk")
     if ids is not None:
         devices = devices.filter(pk__in=ids)
-    rows = devices.values(*names).iterator(chunk_size=chunk_size)
+    # the latest hardware in the same query: a join, and of the storage the disks' sizes alone
+    rows = devices.values(*names, **(summary_read() if hardware else {})).iterator(
+        chunk_size=chunk_size
+    )
     through = Device.tags.through
     for batch in _chunks(rows, chunk_size):
         # one query per chunk for the tags of its devices (prefetching, kept flat)
@@ -126,6 +136,8 @@ def _device_rows(chunk_size: int, ids: Collection[int] | None = None) -> Iterato
             tags.setdefault(device_id, []).append(name)
         for row in batch:
             row["tags"] = tags.get(row["id"], [])
+            if hardware:
+                summarised(row)
             yield row
 
 
@@ -141,11 +153,16 @@ def _related_rows(what: str, chunk_size: int, ids: Collection[int] | None = None
 
 
 def export_rows(
-    *, what: str, chunk_size: int = CHUNK_SIZE, ids: Collection[int] | None = None
+    *,
+    what: str,
+    chunk_size: int = CHUNK_SIZE,
+    ids: Collection[int] | None = None,
+    hardware: bool = False,
 ) -> Iterator[dict]:
-    """Every row of `what` (or those with these ids: an admin selection) as dicts, by id."""
+    """Every row of `what` (or those with these ids: an admin selection) as dicts, by id;
+    `hardware`: the devices' latest hardware too (columns(hardware=True))."""
     if what == "devices":
-        return _device_rows(chunk_size, ids)
+        return _device_rows(chunk_size, ids, hardware=hardware)
     if what in OF_DEVICES:
         return _related_rows(what, chunk_size, ids)
     raise ExportError("what", MSG_BAD_WHAT.format(value=what))
@@ -256,11 +273,15 @@ class ExportStream:
         chunk_size: int = CHUNK_SIZE,
         ids: Collection[int] | None = None,
         spreadsheet: bool = False,
+        hardware: bool = False,
     ):
-        """`spreadsheet`: CSV for a spreadsheet (_csv_chunks), as the admin downloads."""
+        """`spreadsheet`: CSV for a spreadsheet (_csv_chunks), as the admin downloads.
+        `hardware`: the devices' latest hardware in their last columns, for who may read it
+        (a token, an account that may view the snapshots, the command)."""
         validate(fmt=fmt, what=what)
         self.fmt, self.what, self.chunk_size, self.ids = fmt, what, chunk_size, ids
         self.spreadsheet = spreadsheet
+        self.hardware = hardware and what == "devices"
         self.rows = 0
 
     def _counted(self, rows: Iterable[dict]) -> Iterator[dict]:
@@ -274,8 +295,12 @@ class ExportStream:
             if self.fmt == "json"
             else functools.partial(_csv_chunks, spreadsheet=self.spreadsheet)
         )
-        rows = self._counted(export_rows(what=self.what, chunk_size=self.chunk_size, ids=self.ids))
-        return _buffered(render(rows, columns(self.what)), FLUSH_BYTES)
+        rows = self._counted(
+            export_rows(
+                what=self.what, chunk_size=self.chunk_size, ids=self.ids, hardware=self.hardware
+            )
+        )
+        return _buffered(render(rows, columns(self.what, hardware=self.hardware)), FLUSH_BYTES)
 
 
 def export_filename(*, fmt: str, what: str, now: datetime.datetime) -> str:

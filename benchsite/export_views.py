@@ -12,8 +12,9 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 
+from .auth import may_read
 from .export import (
     CONTENT_TYPES,
     FORMATS,
@@ -88,7 +89,9 @@ class ExportView(APIView):
         fmt = query_once(request, "format", "json")
         what = query_once(request, "what", "devices")
         try:
-            stream = ExportStream(fmt=fmt, what=what)
+            # the devices' latest hardware for a token, and for an account that may view the
+            # snapshots (an account that may not gets the devices without it, as /api/compare)
+            stream = ExportStream(fmt=fmt, what=what, hardware=may_read(request, HardwareSnapshot))
         except ExportError as exc:
             return Response({exc.parameter: [str(exc)]}, status=400)
         chunks = (chunk.encode() for chunk in stream)

@@ -26,7 +26,7 @@ from benchsite.throttling import AuthFailureThrottle
 from insights.models import AttentionItem
 from insights.selectors import attention_board
 from inventory import quiet
-from inventory.models import Device
+from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
 from inventory.selectors import device_ranking, device_unbenchmarked
 
@@ -135,14 +135,19 @@ EXPORTABLE = {"device": "devices", "benchmark": "benchmarks", "hardwaresnapshot"
 def export_csv(modeladmin, request, queryset):
     """The export command's CSV, for a selection (devices, snapshots or benchmarks)."""
     what = EXPORTABLE[modeladmin.model._meta.model_name]
-    return spreadsheet_csv(what, list(queryset.values_list("pk", flat=True)))
+    ids = list(queryset.values_list("pk", flat=True))
+    # the devices' latest hardware for who may view the snapshots (the device page's rule)
+    return spreadsheet_csv(what, ids, hardware=may_view(request.user, HardwareSnapshot))
 
 
-def spreadsheet_csv(what: str, ids: list[int] | None = None) -> StreamingHttpResponse:
+def spreadsheet_csv(
+    what: str, ids: list[int] | None = None, *, hardware: bool = False
+) -> StreamingHttpResponse:
     """The export command's CSV of `what` (those with these ids, or all) as a download from the
     admin, which is opened in a spreadsheet: a BOM, formulas kept as text (scripts use
-    manage.py export or /api/export, which write the values as stored)."""
-    stream = ExportStream(fmt="csv", what=what, ids=ids, spreadsheet=True)
+    manage.py export or /api/export, which write the values as stored). `hardware`: the
+    devices' latest hardware in their last columns."""
+    stream = ExportStream(fmt="csv", what=what, ids=ids, spreadsheet=True, hardware=hardware)
     response = StreamingHttpResponse(iter(stream), content_type="text/csv; charset=utf-8")
     filename = export_filename(fmt="csv", what=what, now=timezone.localtime())
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -13,11 +13,15 @@ from . import columns, hardware_diff
 from .models import HardwareSnapshot
 
 
+def gb(mb: int) -> int | float:
+    """A size in MB as the GB people read (the device page, the devices export's RAM): whole
+    from 10 GB, to a tenth below (65536 → 64, 15842 → 15, 1536 → 1.5)."""
+    size = mb / 1024
+    return round(size) if size >= 10 or size.is_integer() else round(size, 1)
+
+
 def _gb(mb: int | None) -> str:
-    if mb is None:
-        return "?"
-    gb = mb / 1024
-    return f"{gb:.0f}" if gb >= 10 or gb.is_integer() else f"{gb:.1f}"
+    return "?" if mb is None else str(gb(mb))
 
 
 def _interfaces(snapshot: HardwareSnapshot) -> list[str]:

@@ -1,7 +1,8 @@
 """SQL that reads a snapshot's `disk_readings` (inventory.columns.disk_readings: a JSON list, an
-object per disk) inside the database, SQLite's JSON functions or PostgreSQL's jsonb ones: each
-disk's object as a row `d`, and a value of it. insights.smart_selectors sums up a disk's older
-readings with them, inventory.disk_wear finds the machines with an old or worn disk.
+object per disk), or its storage's `devices`, inside the database, SQLite's JSON functions or
+PostgreSQL's jsonb ones: each disk's object as a row `d`, and a value of it.
+insights.smart_selectors sums up a disk's older readings with them, inventory.disk_wear finds
+the machines with an old or worn disk, inventory.summary lists the disks' models and sizes.
 
 Every name given here is the caller's own (a column, a reading of inventory.columns), never
 text from a request.
@@ -45,3 +46,10 @@ def is_number(vendor: str, name: str) -> str:
     if vendor == "postgresql":
         return f"jsonb_typeof(d.value -> '{name}') = 'number'"
     return f"json_type(d.value, '$.{name}') IN ('integer', 'real')"
+
+
+def value(vendor: str, name: str) -> str:
+    """The disk's `name` value as JSON, of the type it has (a text, a number; NULL without)."""
+    if vendor == "postgresql":
+        return f"(d.value -> '{name}')"
+    return f"json_extract(d.value, '$.{name}')"

@@ -9,7 +9,9 @@ from django.core.management import call_command
 
 from benchsite.tests.fleet import make_fleet
 from inventory.models import Device, Tag
-from inventory.tests.factories import DeviceFactory
+from inventory.services import devices_latest_snapshot_refresh
+from inventory.summary import COLUMNS as HARDWARE_COLUMNS
+from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +28,20 @@ def device_state():
 
 def test_the_devices_csv_export_imports_back_unchanged(tmp_path):
     make_fleet()  # awkward text: quotes, commas, CRLF inside a cell, a formula, ünïcode tags
+    # and their latest hardware, which the export ends with and the import leaves alone
+    devices_latest_snapshot_refresh(device_ids=Device.objects.values_list("pk", flat=True))
     before = device_state()
     exported = tmp_path / "devices.csv"
     call_command("export", "--what", "devices", "--format", "csv", "--output", str(exported))
+    assert (
+        ",EliteDesk 800 G3,Intel(R) Core(TM) i7-7700 CPU @ 3.60GHz,4,8,64," in exported.read_text()
+    )
 
     out = io.StringIO()
     call_command("import_devices", str(exported), stdout=out)
 
     assert "0 new, 0 changed, 3 unchanged" in out.getvalue()
+    assert ", ".join(HARDWARE_COLUMNS) + "." in out.getvalue()  # named as not imported
     assert device_state() == before
     assert not LogEntry.objects.exists()
 
@@ -66,12 +74,15 @@ def test_values_that_begin_with_an_apostrophe_import_back_unchanged(tmp_path):
 
 def test_the_admins_spreadsheet_download_imports_back_unchanged_too(admin_client, tmp_path):
     device = DeviceFactory(**APOSTROPHES)
+    SnapshotFactory(device=device, system_model="=cmd|' /C calc'!A0")
+    devices_latest_snapshot_refresh(device_ids=[device.pk])
     before = device_state()
     response = admin_client.post(
         "/admin/inventory/device/", {"action": "export_csv", "_selected_action": [device.pk]}
     )
     exported = tmp_path / "devices.csv"
     exported.write_bytes(b"".join(response.streaming_content))
+    assert ",'=cmd|' /C calc'!A0,AMD Ryzen 5 5600G," in exported.read_text()  # as text
 
     out = io.StringIO()
     call_command("import_devices", str(exported), stdout=out)

@@ -38,7 +38,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, format: str, what: str, output: Path | None, **options):
         try:
-            stream = ExportStream(fmt=format, what=what)
+            # the server's operator: the devices with their latest hardware
+            stream = ExportStream(fmt=format, what=what, hardware=True)
         except ExportError as exc:
             raise CommandError(str(exc)) from None
         if output is None:
