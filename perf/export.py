@@ -1,11 +1,13 @@
 """Export and backup of a large history: rows/s and peak memory of `manage.py export`, backup time.
 
     .venv/bin/python perf/export.py [--benchmarks 100000] [--devices 1000] [--keep DIR]
+                                    [--what devices] [--repeat 3]
 
 Builds a throwaway SQLite database (its own temp directory; nothing else is touched) holding
 `--devices` devices and `--benchmarks` benchmarks, each with the hardware snapshot its run
 recorded (the contract example's hardware, so rows are realistic in size), written with
-bulk_create. Then runs, each in a child process as an operator would:
+bulk_create, each device pointing at its latest snapshot (the devices export's hardware columns
+read it). Then runs, each in a child process as an operator would:
     manage.py export --format json|csv --what benchmarks|snapshots|devices --output FILE
     manage.py backup, and manage.py restore --noinput of that archive into a fresh database
 and prints wall time, rows/s, output size and the child's peak RSS (ru_maxrss from wait4).
@@ -77,6 +79,7 @@ def generate(benchmarks: int, devices: int) -> None:
     from benchmarks.models import Benchmark
     from benchmarks.scoring import DEFAULT_WEIGHTS, global_score
     from inventory.models import Device, HardwareSnapshot, Tag
+    from inventory.services import devices_latest_snapshot_refresh
 
     example = json.loads((EXAMPLE if EXAMPLE.is_file() else EXAMPLE_FALLBACK).read_text())
     hardware, results = example["hardware"], example["results"]
@@ -143,6 +146,7 @@ def generate(benchmarks: int, devices: int) -> None:
             Benchmark.objects.bulk_create(rows)
         print(f"\r  generated {offset + count}/{benchmarks}", end="", flush=True)
     print()
+    devices_latest_snapshot_refresh(device_ids=[device.pk for device in fleet])
 
 
 def main() -> None:
@@ -150,6 +154,13 @@ def main() -> None:
     parser.add_argument("--benchmarks", type=int, default=100_000)
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--keep", type=Path, help="Work in this directory and keep it.")
+    parser.add_argument(
+        "--what",
+        choices=("devices", "benchmarks", "snapshots"),
+        action="append",
+        help="Export only this (repeatable); default: all three, then a backup and a restore.",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="Run each export this many times.")
     args = parser.parse_args()
 
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="benchtools-perf-export-"))
@@ -182,12 +193,10 @@ def main() -> None:
             f"(rows/s below leave this start-up out)."
         )
         print(f"{'export':<20}{'rows':>9}{'wall s':>8}{'rows/s':>9}{'output':>11}{'peak RSS':>10}")
-        for what, rows in (
-            ("devices", args.devices),
-            ("benchmarks", args.benchmarks),
-            ("snapshots", args.benchmarks),
-        ):
-            for fmt in ("json", "csv"):
+        counts = {"devices": args.devices, "benchmarks": args.benchmarks}
+        for what in args.what or ("devices", "benchmarks", "snapshots"):
+            rows = counts.get(what, args.benchmarks)
+            for fmt in ("json", "csv") * args.repeat:
                 output = workdir / f"{what}.{fmt}"
                 elapsed, rss = run(
                     ["export", "--format", fmt, "--what", what, "--output", str(output)], env
@@ -198,6 +207,8 @@ def main() -> None:
                     f"{size(output):>11}{rss:>6} MiB"
                 )
                 output.unlink()
+        if args.what:
+            return
 
         elapsed, rss = run(["backup"], env)
         (archive,) = (workdir / "backups").glob("benchtools-*.tar.gz")
