@@ -39,6 +39,9 @@ class DocumentSerializer(serializers.ModelSerializer):
 MSG_ONE_FILE = "Send one file per request ({sent} were sent)."
 
 
+GUESS = "guess"  # a doc_type that asks for the type to be guessed (documents.doc_types)
+
+
 class DocumentUploadSerializer(serializers.Serializer):
     """POST /api/devices/{id}/docs (multipart/form-data)."""
 
@@ -46,11 +49,11 @@ class DocumentUploadSerializer(serializers.Serializer):
         allow_empty_file=False, max_length=None, use_url=False, help_text="The document."
     )
     doc_type = serializers.ChoiceField(
-        choices=DocType.choices,
-        required=False,
-        help_text="Without it (or blank), guessed (beyond the contract, whose default is other): "
-        "a type a word of the title or file name names (invoice, facture, Rechnung…), else "
-        "photo for an image, else other. A type given is always taken.",
+        choices=[*DocType.choices, (GUESS, "guessed from the title, the file name, the content")],
+        default=DocType.OTHER,
+        help_text="Without it, other, as the contract says. `guess` (beyond the contract): the "
+        "type a word of the title or file name names (invoice, facture, Rechnung…), else photo "
+        "for an image, else other, as the admin's upload rows guess it.",
     )
     title = serializers.CharField(
         max_length=Document._meta.get_field("title").max_length,

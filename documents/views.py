@@ -24,7 +24,12 @@ from .http import (
     refuse_declared_oversize,
 )
 from .models import Document
-from .serializers import DocumentEditSerializer, DocumentSerializer, DocumentUploadSerializer
+from .serializers import (
+    GUESS,
+    DocumentEditSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +147,7 @@ class DeviceDocumentViewSet(StorageErrors, mixins.ListModelMixin, viewsets.Gener
             document = services.document_store(
                 device=device,
                 upload=data["file"],
-                doc_type=data.get("doc_type"),
+                doc_type=None if data["doc_type"] == GUESS else data["doc_type"],
                 title=data["title"],
             )
         except storage.UploadRejected as exc:

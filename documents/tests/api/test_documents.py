@@ -114,13 +114,16 @@ def test_doc_type_defaults_to_other_and_title_to_empty(api, device):
     assert (body["doc_type"], body["title"]) == ("other", "")
 
 
-def test_an_upload_without_a_type_is_given_the_one_its_words_or_content_suggest(api, device):
-    """Every upload left without a type was "other": a fleet's invoices, manuals and photos
-    could not be told apart in the list or its type filter. A type given is always taken."""
+def test_an_upload_asking_for_a_guess_is_given_the_type_its_words_or_content_suggest(api, device):
+    """Every upload was "other" unless its client named a type: a fleet's invoices, manuals
+    and photos could not be told apart in the list or its type filter. `guess` (an extension)
+    asks for the admin's guess; without doc_type it is other, as the contract says."""
     sent = [
-        ({}, files.pdf_bytes(), "Rechnung-4711.pdf", "invoice"),
-        ({"title": "User guide"}, files.pdf_bytes("g"), "scan0001.pdf", "manual"),
-        ({"doc_type": ""}, files.JPEG, "IMG_20240301_1022.jpg", "photo"),
+        ({"doc_type": "guess"}, files.pdf_bytes(), "Rechnung-4711.pdf", "invoice"),
+        ({"doc_type": "guess", "title": "User guide"}, files.pdf_bytes("g"), "s.pdf", "manual"),
+        ({"doc_type": "guess"}, files.JPEG, "IMG_20240301_1022.jpg", "photo"),
+        ({}, files.pdf_bytes("i"), "invoice-2024.pdf", "other"),
+        ({"doc_type": ""}, files.pdf_bytes("j"), "invoice-2025.pdf", "other"),
         ({"doc_type": "other"}, files.pdf_bytes("w"), "warranty.pdf", "other"),
         ({"doc_type": "invoice"}, files.png_bytes(), "front.png", "invoice"),
     ]
