@@ -155,12 +155,13 @@ def load(url: str):
 
 
 @contextmanager
-def apprise_says(*, shown: int, plugin=None):
+def apprise_says(*, shown: int, plugin=None, url: str = ""):
     """What Apprise logs meanwhile in this thread, as (level, message): from its logger's level
     up, and `plugin`'s own lines from debug up (a mail's reason is a debug line); passed on to
-    the server's log from `shown` up. Apprise has one logger for every thread (the sender's,
-    requests' loading a URL to name it): the other threads' lines are left as they are, and
-    its level is not changed (restored by one thread after another had changed it, it stayed)."""
+    the server's log from `shown` up, `url`'s secrets masked (an ntfy topic a warning names).
+    Apprise has one logger for every thread (the sender's, requests' loading a URL to name it):
+    the other threads' lines are left as they are, and its level is not changed (restored by
+    one thread after another had changed it, it stayed)."""
     log = logging.getLogger("apprise")
     thread = threading.get_ident()
     said: list[tuple[int, str]] = []
@@ -169,7 +170,11 @@ def apprise_says(*, shown: int, plugin=None):
         if record.thread != thread or getattr(record, "kept", False):
             return True
         said.append((record.levelno, record.getMessage().strip()))
-        return record.levelno >= shown
+        if record.levelno < shown:
+            return False
+        if url:
+            record.msg, record.args = masked(record.getMessage(), url, plugin), ()
+        return True
 
     class Kept(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -190,16 +195,17 @@ def apprise_says(*, shown: int, plugin=None):
 
 
 def masked(text: str, url: str, plugin=None) -> str:
-    """`text` without what `url` holds that may be secret: what Apprise masks of it (a mail's
-    password, a token), or of a URL it could not load, its password, its path's parts and its
-    query's values, the user and the host left as they are."""
+    """`text` without what `url` holds that may be secret: its password, its path's parts (a
+    web hook's path, an ntfy topic, which Apprise's warning names and its own form shows), the
+    user and the host left as they are, and what Apprise masks of it (a token in the host's
+    place, a query's token); of a URL it could not load, its query's values."""
     try:
         parts = urlsplit(url)
+        secrets = set(parts.path.split("/")) - {parts.username, parts.hostname}
         if plugin is not None:
-            secrets = _pieces(plugin.url()) - _pieces(plugin.url(privacy=True))
+            secrets |= _pieces(plugin.url()) - _pieces(plugin.url(privacy=True))
         else:
-            secrets = {*parts.path.split("/"), *(value for _, value in parse_qsl(parts.query))}
-            secrets -= {parts.username, parts.hostname}
+            secrets |= {value for _, value in parse_qsl(parts.query)} - {parts.username}
         secrets |= {parts.password or ""}
     except ValueError:  # a port that is no number: nothing of it told
         return "(unreadable URL)"
@@ -238,7 +244,7 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
         # refused, a server down and one that never answered
         mail = isinstance(plugin, NotifyEmail)
         shown = logging.getLogger("apprise").getEffectiveLevel()
-        with apprise_says(shown=shown, plugin=plugin) as said:
+        with apprise_says(shown=shown, plugin=plugin, url=url) as said:
             taken = plugin.notify(
                 body=body, title=title, notify_type=kind, body_format=NotifyFormat.TEXT
             )

@@ -303,18 +303,21 @@ def test_a_web_hooks_own_address_is_told_how_apprise_writes_it(notify_to):
     ]
 
 
+class Broken(BaseHTTPRequestHandler):
+    """A receiver that answers every notification 500."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(500)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
 def test_a_receivers_error_answer_is_the_reason_given(notify_to):
     """Every failure read "not taken (refused, timed out, or an error answered)": which one
     it was, an admin could not tell."""
-
-    class Broken(BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(500)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -331,6 +334,29 @@ def test_a_receivers_error_answer_is_the_reason_given(notify_to):
         f"{url}: FAILED (not taken: Failed to send JSON POST notification: "
         "Internal server error., error=500.)"
     ]
+
+
+def test_an_ntfy_topic_is_in_no_reason_and_no_log_line(caplog):
+    """A topic is an ntfy server's password (who knows it reads the notifications), which
+    Apprise's warning names ("Failed to send ntfy notification to topic '…'"): the reason the
+    admin shows and the log line gave it whole."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    topic = "fleet-alerts-Xq81zK"
+    url = f"ntfy://127.0.0.1:{server.server_port}/{topic}"
+    try:
+        with caplog.at_level(logging.DEBUG):
+            why = delivery.attempt(delivery.Notification("t", "b", "info"), url, timeout=2.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert why == (
+        "not taken: Failed to send ntfy notification to topic '****': Internal server error., "
+        "error=500."
+    )
+    assert "error=500" in caplog.text
+    assert topic not in caplog.text
 
 
 def test_notify_test_without_urls_says_what_to_set(notify_to):
