@@ -189,6 +189,8 @@ def told(rows: list[tuple[int, int, int]]) -> list[FleetChange]:
     }
     changes = []
     for after_id, before_id, count in rows:
+        if after_id not in read or before_id not in read:
+            continue  # its machine (or a snapshot) deleted since the ids were read: gone
         after, before = read[after_id], read[before_id]
         changes.append(
             FleetChange(

@@ -104,3 +104,14 @@ def test_the_fleets_changes_since_a_date_newest_first_in_words(django_assert_max
     assert [c.changes for c in retired[:10]] == [["CPU threads 12→16"]]
     assert FleetChanges(SINCE, retired=True, per_device=1).count() == 5
     assert FleetChanges(dt.date(2026, 11, 11)).count() == 1  # the disk swapped on the 12th
+
+
+def test_a_machine_deleted_after_its_changes_were_counted_is_left_out_of_the_page():
+    """The list is counted (two queries), then its page told in words (a third): a machine
+    deleted in between, its snapshots with it, made the page a KeyError, a 500."""
+    machine("gone", ("10-20", {}), ("11-12", {"ram_total_mb": 65536}))
+    machine("swapped", ("10-20", {}), ("11-10", {"storage": disk("WD-2")}))
+    changes = FleetChanges(SINCE)
+    assert changes.count() == 2
+    DeviceFactory._meta.model.objects.filter(hostname="gone").delete()
+    assert [change.hostname for change in changes[:25]] == ["swapped"]
