@@ -17,7 +17,7 @@ from . import notify, services
 from .acknowledge import attention_acknowledge_many
 from .delivery import DEVICE_RETIRED
 from .models import AttentionItem, Kind, Notification
-from .mute import MUTABLE, attention_mute_change
+from .mute import MUTABLE, attention_mute_kinds
 from .selectors import CRITICAL_FIRST
 
 
@@ -142,12 +142,10 @@ class AttentionItemAdmin(LinksItMayOpen, admin.ModelAdmin):
         by_kind: dict[str, set[int]] = {}
         for device_id, kind in queryset.order_by().values_list("device_id", "kind").distinct():
             by_kind.setdefault(kind, set()).add(device_id)
-        with transaction.atomic():
-            closed = sum(
-                attention_mute_change(device_ids=ids, mute=[kind], actor=request.user)
-                for kind, ids in sorted(by_kind.items())
-                if kind in MUTABLE
-            )
+        closed = attention_mute_kinds(
+            kinds={kind: ids for kind, ids in by_kind.items() if kind in MUTABLE},
+            actor=request.user,
+        )
         for kind, ids in sorted(by_kind.items()):
             label, count = Kind(kind).label, len(ids)
             if kind in MUTABLE:

@@ -64,6 +64,26 @@ def _name(actor: Any) -> str:
     return (get_username() if get_username else str(actor or "unknown"))[:150]
 
 
+def _locked(device_ids: Iterable[int]):
+    """The devices, their rows locked in the order of their ids (then their items), as a
+    judgment locks them."""
+    return Device.objects.select_for_update().filter(pk__in=list(device_ids)).order_by("pk")
+
+
+@transaction.atomic
+def attention_mute_kinds(*, kinds: dict[str, Iterable[int]], actor: Any) -> int:
+    """Each kind muted on its devices (the admin's action: each selected item's kind on its
+    machine), as attention_mute_change mutes them; every device locked first, in the order of
+    their ids: one kind's machines locked before the next kind's took the rows out of order,
+    and against a submission or a muting that locks them in order each waited on the other's
+    (a deadlock, the admin's action a 500). Returns how many items closed."""
+    list(_locked({pk for pks in kinds.values() for pk in pks}).values_list("pk", flat=True))
+    return sum(
+        attention_mute_change(device_ids=pks, mute=[kind], actor=actor)
+        for kind, pks in sorted(kinds.items())
+    )
+
+
 @transaction.atomic
 def attention_mute_change(
     *, device_ids: Iterable[int], mute: Iterable[str] = (), unmute: Iterable[str] = (), actor: Any
@@ -79,13 +99,7 @@ def attention_mute_change(
     if errors := not_mutable([*mute, *unmute]):
         raise ValueError(errors[0])
     by, at = _name(actor), timezone.now().isoformat(timespec="seconds")
-    # the rows locked in the order of their ids, then their items, as a judgment locks them
-    devices = list(
-        Device.objects.select_for_update()
-        .filter(pk__in=list(device_ids))
-        .only("hostname", "attention_muted")
-        .order_by("pk")
-    )
+    devices = list(_locked(device_ids).only("hostname", "attention_muted"))
     changed, entries, closing, muting = [], [], Q(pk__in=[]), False
     for device in devices:
         before = device.attention_muted or {}

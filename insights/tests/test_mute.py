@@ -4,6 +4,7 @@ no longer told at every weekly run, while its failing disk would be."""
 import pytest
 from django.contrib.admin.models import LogEntry
 
+from benchsite.tests.markers import postgresql_only
 from insights.models import AttentionItem, Notification
 from insights.mute import attention_mute_change
 from inventory.models import Device
@@ -128,3 +129,55 @@ def test_the_admin_mutes_a_kind_from_its_items_and_the_device_page_unmutes_it(ru
     nas.refresh_from_db()
     assert nas.attention_muted == {}
     assert 'id="attention-muted"' not in admin.get(page).content.decode()
+
+
+@postgresql_only("a muting waiting on another transaction's row lock")
+@pytest.mark.django_db(transaction=True)
+def test_muting_kinds_of_several_machines_locks_them_in_order_not_kind_by_kind():
+    """The admin's action muted one kind's machines, then the next kind's, each locked as it
+    came: with below_peers selected on the newer machine and disk_hot on the older one, it
+    held the newer while it waited for the older, which a submission or another muting
+    holds first and then wants the newer (a deadlock, one of the two a 500)."""
+    import threading
+
+    from django.db import DatabaseError, connection, transaction
+
+    from benchsite.tests.accounts import staff_client
+    from insights.tests.test_notify import _until_waiting_on_a_lock
+    from inventory.tests.factories import DeviceFactory
+
+    older, newer = DeviceFactory(hostname="older"), DeviceFactory(hostname="newer")
+    selected = [
+        AttentionItem.objects.create(device=device, kind=kind, severity="warning", message=kind).pk
+        for device, kind in ((newer, "below_peers"), (older, "disk_hot"))
+    ]
+    admin = staff_client(
+        "insights.view_attentionitem",
+        "insights.change_attentionitem",
+        "inventory.view_device",
+        "inventory.change_device",
+    )
+    answered = []
+
+    def mute() -> None:
+        try:
+            action = {"action": "mute_kind", "_selected_action": selected}
+            answered.append(admin.post("/admin/insights/attentionitem/", action).status_code)
+        finally:
+            connection.close()
+
+    muting = threading.Thread(target=mute)
+    with transaction.atomic():  # a submission's judgment of both, in the order of their ids
+        Device.objects.select_for_update().filter(pk=older.pk).get()
+        muting.start()
+        _until_waiting_on_a_lock()
+        try:
+            Device.objects.select_for_update(nowait=True).filter(pk=newer.pk).get()
+        except DatabaseError:
+            held = True  # the muting holds it while waiting for ours: a deadlock to come
+        else:
+            held = False
+    muting.join(timeout=30)
+    assert not held
+    assert answered == [302]
+    assert _open_kinds(older) == _open_kinds(newer) == set()
