@@ -154,6 +154,21 @@ def load(url: str):
     return plugin, said
 
 
+# each thread's captures (apprise_says), the innermost last, read by the one filter of
+# Apprise's logger: a filter added and removed by each capture changed the list another
+# thread's line was passing through, which then skipped the next filter (that thread's
+# capture: its line not kept, and in the log)
+_captures = threading.local()
+
+
+def _to_capture(record: logging.LogRecord) -> bool:
+    """Apprise's logger's filter: a line of a thread within apprise_says goes to its capture."""
+    stack = getattr(_captures, "stack", None)
+    if not stack or getattr(record, "kept", False):
+        return True
+    return stack[-1](record)
+
+
 @contextmanager
 def apprise_says(*, shown: int, plugin=None, url: str = ""):
     """What Apprise logs meanwhile in this thread, as (level, message): from its logger's level
@@ -163,12 +178,9 @@ def apprise_says(*, shown: int, plugin=None, url: str = ""):
     the other threads' lines are left as they are, and its level is not changed (restored by
     one thread after another had changed it, it stayed)."""
     log = logging.getLogger("apprise")
-    thread = threading.get_ident()
     said: list[tuple[int, str]] = []
 
     def keep(record: logging.LogRecord) -> bool:
-        if record.thread != thread or getattr(record, "kept", False):
-            return True
         said.append((record.levelno, record.getMessage().strip()))
         if record.levelno < shown:
             return False
@@ -185,11 +197,13 @@ def apprise_says(*, shown: int, plugin=None, url: str = ""):
     if plugin is not None:  # a logger of its own, unregistered: its lines reach Kept only
         plugin.logger = logging.Logger(log.name, logging.DEBUG)
         plugin.logger.addHandler(Kept())
-    log.addFilter(keep)
+    log.addFilter(_to_capture)  # once: the list is not changed again
+    stack = _captures.__dict__.setdefault("stack", [])
+    stack.append(keep)
     try:
         yield said
     finally:
-        log.removeFilter(keep)
+        stack.pop()
         if plugin is not None:
             del plugin.logger  # Apprise's again
 

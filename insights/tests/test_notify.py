@@ -359,6 +359,45 @@ def test_an_ntfy_topic_is_in_no_reason_and_no_log_line(caplog):
     assert topic not in caplog.text
 
 
+def test_a_threads_apprise_line_is_kept_while_another_threads_capture_ends(caplog):
+    """Each capture of Apprise's lines added a filter to its logger and removed it at its
+    end: a line passing through the filters while another thread's capture ended skipped the
+    next filter, its own thread's, and went to the log, not kept (the line of a mail URL not
+    loaded gives the password's first and last letters)."""
+    log = logging.getLogger("apprise")
+    entered, leave = threading.Event(), threading.Event()
+    line = "Could not load E-Mail URL: mailto://bench:s...w@lan"
+
+    def other() -> None:
+        with delivery.apprise_says(shown=logging.CRITICAL + 1):
+            entered.set()
+            leave.wait(10)
+
+    other_thread = threading.Thread(target=other)
+    other_thread.start()
+    entered.wait(10)
+
+    def meanwhile(record: logging.LogRecord) -> bool:  # the other capture ends now
+        if record.thread == threading.get_ident():
+            leave.set()
+            other_thread.join(10)
+        return True
+
+    log.addFilter(meanwhile)
+    try:
+        with (
+            caplog.at_level(logging.DEBUG),
+            delivery.apprise_says(shown=logging.CRITICAL + 1) as said,
+        ):
+            log.warning(line)
+    finally:
+        leave.set()
+        other_thread.join(10)
+        log.removeFilter(meanwhile)
+    assert said == [(logging.WARNING, line)]
+    assert line not in caplog.text
+
+
 def test_notify_test_without_urls_says_what_to_set(notify_to):
     notify_to()
     with pytest.raises(CommandError, match="NOTIFY_URLS is empty"):
