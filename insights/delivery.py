@@ -92,12 +92,24 @@ def target_of(url: str) -> str:
 
 
 def redacted(url: str) -> str:
-    """A URL fit for a log: Apprise's privacy form (secrets masked), without the query."""
+    """A URL fit for a log: Apprise's privacy form (secrets masked), without the query, and
+    the parts of the URL's path as Apprise shows a token, their first and last letters: its
+    form showed a web hook's path and an ntfy topic whole, which let whoever read the log or
+    the notifications' page post to the hook or read the topic."""
     plugin = instantiate(url)
     if plugin is None:
         # "ntfy.sh/topic" was written "ntfy.sh/topic://…", a URL it is not
         return url.split("://", 1)[0] + "://…" if "://" in url else "(a URL without ://)"
-    return plugin.url(privacy=True).split("?", 1)[0]
+    label = plugin.url(privacy=True).split("?", 1)[0]
+    own = {unquote(part) for part in urlsplit(url).path.split("/") if part}
+    scheme, _, rest = label.partition("://")
+    host, slash, path = rest.partition("/")
+    path = "/".join(_hint(part) if unquote(part) in own else part for part in path.split("/"))
+    return f"{scheme}://{host}{slash}{path}"
+
+
+def _hint(secret: str) -> str:
+    return f"{secret[0]}...{secret[-1]}" if len(secret) > 2 else "****"
 
 
 # the address of a web hook, the usual first try, and the Apprise URL that posts it JSON
