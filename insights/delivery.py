@@ -101,7 +101,9 @@ def redacted(url: str) -> str:
         # "ntfy.sh/topic" was written "ntfy.sh/topic://…", a URL it is not
         return url.split("://", 1)[0] + "://…" if "://" in url else "(a URL without ://)"
     label = plugin.url(privacy=True).split("?", 1)[0]
-    own = {unquote(part) for part in urlsplit(url).path.split("/") if part}
+    # a mail's recipients in its path are not keys: kept
+    own = {part for part in map(unquote, urlsplit(url).path.split("/")) if "@" not in part}
+    own.discard("")
     scheme, _, rest = label.partition("://")
     host, slash, path = rest.partition("/")
     path = "/".join(_hint(part) if unquote(part) in own else part for part in path.split("/"))
