@@ -1,5 +1,6 @@
 import logging
 
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -207,21 +208,23 @@ class DocumentViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         before = {"type": document.doc_type, "title": document.title}
-        document = services.document_update(
-            document=document,
-            doc_type=data.get("doc_type", document.doc_type),
-            title=data.get("title", document.title),
-        )
-        changes = changelog.field_changes(
-            before, {"type": document.doc_type, "title": document.title}
-        )
-        if changes:
-            changelog.api_change_log(
-                request.user,
-                document.device,
-                f"Changed through the API: document {changelog.shown(document.original_filename)}"
-                f": {changelog.describe_changes(changes)}",
+        with transaction.atomic():  # the change and its line in the device's history, or neither
+            document = services.document_update(
+                document=document,
+                doc_type=data.get("doc_type", document.doc_type),
+                title=data.get("title", document.title),
             )
+            changes = changelog.field_changes(
+                before, {"type": document.doc_type, "title": document.title}
+            )
+            if changes:
+                name = changelog.shown(document.original_filename)
+                changelog.api_change_log(
+                    request.user,
+                    document.device,
+                    f"Changed through the API: document {name}: "
+                    f"{changelog.describe_changes(changes)}",
+                )
         return Response(DocumentSerializer(document, context=self.get_serializer_context()).data)
 
     @extend_schema(

@@ -163,6 +163,23 @@ def test_a_documents_type_and_title_are_changed_through_the_api(api, token_clien
     assert Document.objects.values_list("doc_type", "title").get() == ("invoice", "Invoice 2024-07")
 
 
+def test_a_type_changed_through_the_api_is_kept_only_with_its_line_in_the_history(
+    api, device, monkeypatch
+):
+    """The change and the device's history line of it are one write: a history that could not
+    be written left the type changed with no word of who changed it."""
+    document = post_file(api, device, files.pdf_bytes(), "scan0001.pdf").json()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the history could not be written")
+
+    monkeypatch.setattr("inventory.changelog.api_change_log", broken)
+    with pytest.raises(RuntimeError):
+        api.patch(f"/api/docs/{document['id']}", {"doc_type": "invoice"}, format="json")
+
+    assert Document.objects.get(pk=document["id"]).doc_type == "other"
+
+
 def test_the_declared_content_type_and_name_do_not_decide_the_type(api, device):
     body = post_file(api, device, files.png_bytes(), "scan.pdf", content_type="application/pdf")
     assert body.json()["mime_type"] == "image/png"
