@@ -352,13 +352,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Inventory and benchmark ranking of a fleet of Linux machines.",
     "VERSION": None,  # filled from benchsite.__version__ in urls
     "SERVE_INCLUDE_SCHEMA": False,
-    # the document and its page are public: a token sent to them is not checked (a 401 there
-    # let a token be guessed outside the failed-authentication budget)
+    # public: a token sent to the document or its page is not checked (a 401 let it be guessed)
     "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"DocTypeEnum": "documents.models.DocType"},
     # 3.1: JSON Schema proper, as the submission's schema is generated (inventory.schema), with
     # `null` as a type; 3.0 has no way to say it
     "OAS_VERSION": "3.1.0",

@@ -40,6 +40,8 @@ MSG_ONE_FILE = "Send one file per request ({sent} were sent)."
 
 
 GUESS = "guess"  # a doc_type that asks for the type to be guessed (documents.doc_types)
+# an upload's types: DocumentUploadDocTypeEnum in the OpenAPI document, DocTypeEnum the others
+UPLOAD_DOC_TYPES = [*DocType.choices, (GUESS, "guessed from the title, the file name, the content")]
 
 
 class DocumentUploadSerializer(serializers.Serializer):
@@ -49,7 +51,7 @@ class DocumentUploadSerializer(serializers.Serializer):
         allow_empty_file=False, max_length=None, use_url=False, help_text="The document."
     )
     doc_type = serializers.ChoiceField(
-        choices=[*DocType.choices, (GUESS, "guessed from the title, the file name, the content")],
+        choices=UPLOAD_DOC_TYPES,
         default=DocType.OTHER,
         help_text="Without it, other, as the contract says. `guess` (beyond the contract): the "
         "type a word of the title or file name names (invoice, facture, Rechnung…), else photo "
