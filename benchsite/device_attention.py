@@ -82,10 +82,16 @@ class AttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
+# what the page says once the kind is unmuted and judged again on the machine's latest run
+MSG_UNMUTED_OPENED = "Unmuted {kind}: {messages}, {opened} opened."
+MSG_UNMUTED_NOTHING = "Unmuted {kind}: nothing to tell now (its latest run shows none)."
+MSG_UNMUTED_RETIRED = "Unmuted {kind}: a retired machine opens no item until it runs again."
+
+
 def unmute_view(model_admin, request, object_id: str, kind: str):
-    """The device page's Unmute button: the kind opens items again from the machine's next
-    run (nothing is judged at once), back to the page. Unmuting changes the machine: its
-    change permission."""
+    """The device page's Unmute button: the kind judged again at once on the machine's
+    latest run (insights.mute), back to the page, which says what opened. Unmuting changes
+    the machine: its change permission."""
     if request.method != "POST":
         return HttpResponseNotAllowed(("POST",))
     device = model_admin.get_object(request, admin.utils.unquote(object_id))
@@ -97,9 +103,15 @@ def unmute_view(model_admin, request, object_id: str, kind: str):
         raise Http404
     if not model_admin.has_change_permission(request, device):
         raise PermissionDenied
-    attention_mute_change(device_ids=[device.pk], unmute=[kind], actor=request.user)
-    model_admin.message_user(
-        request,
-        f"Unmuted: {Kind(kind).label}. Its next run opens an item if the condition still holds.",
+    opened = attention_mute_change(device_ids=[device.pk], unmute=[kind], actor=request.user).opened
+    said = (MSG_UNMUTED_RETIRED if device.retired_on else MSG_UNMUTED_NOTHING).format(
+        kind=Kind(kind).label
     )
+    if opened:
+        said = MSG_UNMUTED_OPENED.format(
+            kind=Kind(kind).label,
+            messages="; ".join(item.message for item in opened),
+            opened="item" if len(opened) == 1 else f"{len(opened)} items",
+        )
+    model_admin.message_user(request, said)
     return HttpResponseRedirect(reverse("admin:inventory_device_change", args=(device.pk,)))

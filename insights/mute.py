@@ -6,7 +6,7 @@ always told."""
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
@@ -58,6 +58,13 @@ def muted_list(device: Device) -> list[dict]:
     ]
 
 
+class Changed(NamedTuple):
+    """What a muting or unmuting did to the devices' items."""
+
+    closed: int  # open items of the kinds muted, closed as acknowledged
+    opened: list[AttentionItem]  # items of the kinds unmuted whose condition holds now
+
+
 def _name(actor: Any) -> str:
     """Who a device's muting names: a person's username, a token's name."""
     get_username = getattr(actor, "get_username", None)
@@ -79,7 +86,7 @@ def attention_mute_kinds(*, kinds: dict[str, Iterable[int]], actor: Any) -> int:
     (a deadlock, the admin's action a 500). Returns how many items closed."""
     list(_locked({pk for pks in kinds.values() for pk in pks}).values_list("pk", flat=True))
     return sum(
-        attention_mute_change(device_ids=pks, mute=[kind], actor=actor)
+        attention_mute_change(device_ids=pks, mute=[kind], actor=actor).closed
         for kind, pks in sorted(kinds.items())
     )
 
@@ -87,20 +94,27 @@ def attention_mute_kinds(*, kinds: dict[str, Iterable[int]], actor: Any) -> int:
 @transaction.atomic
 def attention_mute_change(
     *, device_ids: Iterable[int], mute: Iterable[str] = (), unmute: Iterable[str] = (), actor: Any
-) -> int:
+) -> Changed:
     """Mute these kinds on these devices and unmute those, each change a line of the device's
     history attributed to `actor`; a kind muted already keeps who muted it and when. The
     devices' open items of a kind muted here close as an acknowledgement by `actor` closes
-    them (acknowledge.attention_acknowledge_many: "resolved" notified). Unmuting judges
-    nothing at once: the device's next run opens what holds then, as after an
-    acknowledgement. Returns how many items closed. Kinds not in MUTABLE are refused
-    (ValueError): the callers check them first, naming their field."""
+    them (acknowledge.attention_acknowledge_many: "resolved" notified). The kinds unmuted
+    are judged again at once, on the device's latest run and snapshot, in this transaction
+    (reevaluation.attention_evaluate_unmuted): a condition that still holds opens its item,
+    notified once it commits, where it waited for the machine's next run, days away for a
+    weekly cron. Returns how many items closed and the items opened. Kinds not in MUTABLE are
+    refused (ValueError): the callers check them first, naming their field."""
+    # here, not at import: services, which the judgment runs through, imports this module
+    from . import reevaluation
+
     mute, unmute = list(dict.fromkeys(mute)), set(unmute)
     if errors := not_mutable([*mute, *unmute]):
         raise ValueError(errors[0])
     by, at = _name(actor), timezone.now().isoformat(timespec="seconds")
-    devices = list(_locked(device_ids).only("hostname", "attention_muted"))
-    changed, entries, closing, muting = [], [], Q(pk__in=[]), False
+    device_ids = list(device_ids)
+    reevaluation.unmuting_lock(device_ids, unmute)
+    devices = list(_locked(device_ids).only("hostname", "attention_muted", "retired_on"))
+    changed, entries, closing, muting, unmuted = [], [], Q(pk__in=[]), False, []
     for device in devices:
         before = device.attention_muted or {}
         after = {kind: what for kind, what in before.items() if kind not in unmute}
@@ -113,6 +127,8 @@ def attention_mute_change(
         changed.append(device)
         if added:
             closing, muting = closing | Q(device_id=device.pk, kind__in=added), True
+        if removed:
+            unmuted.append((device, removed))
         said = [
             f"{verb} attention items: {', '.join(Kind(kind).label for kind in kinds)}."
             for verb, kinds in (("Muted", added), ("Unmuted", removed))
@@ -121,6 +137,10 @@ def attention_mute_change(
         entries.append(Entry(device, " ".join(said)))
     rows_update(Device, changed, ("attention_muted",))
     device_history_log(actor=actor, entries=entries)
-    if not muting:
-        return 0
-    return attention_acknowledge_many(items=AttentionItem.objects.filter(closing), by=by)
+    closed = (
+        attention_acknowledge_many(items=AttentionItem.objects.filter(closing), by=by)
+        if muting
+        else 0
+    )
+    events = reevaluation.attention_evaluate_unmuted(unmuted=unmuted)
+    return Changed(closed, [event.item for event in events if event.kind == reevaluation.OPENED])

@@ -1,8 +1,8 @@
 """Every device's attention evaluated again: after `manage.py rescore` (new weights or
-thresholds) and the rules an upgrade applies."""
+thresholds) and the rules an upgrade applies; and the kinds unmuted on a device, at once."""
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -13,11 +13,13 @@ from inventory.models import Device
 from inventory.rows import rows_update
 
 from . import batch_selectors, notify, peer_selectors
-from .models import AttentionItem
+from .models import AttentionItem, Kind
+from .rules import Assessment
 from .services import (
     OPENED,
     RESOLVED,
     Event,
+    OpenItems,
     Plan,
     device_assessment,
     new_item,
@@ -81,9 +83,20 @@ def _benchmarked() -> Iterable[Device]:
 def _judged(devices: list[Device], read: batch_selectors.Devices) -> dict[int, tuple[str, Plan]]:
     """Each device's CPU model key and plan (services.plan_changes) against its open items, by the
     rules in force, from what `read` read of it."""
+    plans = {}
+    for device, key, assessment, current in _assessed(devices, read):
+        assessment.leave_closed(read.acknowledged[device.pk])
+        plans[device.pk] = (key, plan_changes(assessment, current))
+    return plans
+
+
+def _assessed(
+    devices: list[Device], read: batch_selectors.Devices
+) -> Iterator[tuple[Device, str, Assessment, OpenItems]]:
+    """Each device, its CPU model key, its assessment (services.device_assessment) and its open
+    items, from what `read` read of it."""
     keys = {device.pk: model_key(read.cpu_models.get(device.pk, "")) for device in devices}
     groups = batch_selectors.groups_read(keys.values())
-    plans = {}
     for device in devices:
         key = keys[device.pk]
         current = {(i.kind, i.category, i.disk): i for i in read.open_items[device.pk]}
@@ -100,9 +113,7 @@ def _judged(devices: list[Device], read: batch_selectors.Devices) -> dict[int, t
             group=group,
             read=read.reads[device.pk],
         )
-        assessment.leave_closed(read.acknowledged[device.pk])
-        plans[device.pk] = (key, plan_changes(assessment, current))
-    return plans
+        yield device, key, assessment, current
 
 
 def _evaluate_batch(devices: list[Device]) -> list[Event]:
@@ -137,6 +148,44 @@ def _evaluate_batch(devices: list[Device]) -> list[Event]:
         read = batch_selectors.devices_read(changing, lock=True)
         plans = _judged(changing, read)
         return _apply([(device, plans[device.pk][1]) for device in changing])
+
+
+def unmuting_lock(device_ids: Collection[int], kinds: Collection[str]) -> None:
+    """Before an unmuting locks the rows of these devices (insights.mute): when it unmutes
+    below_peers, the judgments of the CPU models of those it is muted on, in one order
+    (peer_selectors.peer_group_lock), as a submission's evaluation and a rescore take them
+    before a device's row. One query."""
+    if Kind.BELOW_PEERS not in kinds:
+        return
+    models = Device.objects.filter(
+        pk__in=device_ids, attention_muted__has_key=Kind.BELOW_PEERS
+    ).values_list("latest_snapshot__cpu_model", flat=True)
+    for key in sorted({model_key(model) for model in models} - {""}):
+        peer_selectors.peer_group_lock(key)
+
+
+def attention_evaluate_unmuted(*, unmuted: list[tuple[Device, Collection[str]]]) -> list[Event]:
+    """The kinds just unmuted on each device judged at once, in the unmuting's transaction,
+    which locked the rows (after unmuting_lock): its latest valid run and newest snapshots as
+    attention_evaluate_all judges them, with the same reads and rules, and only these kinds'
+    items opened (or rewritten, closed), each notified once the transaction commits. No
+    acknowledgement since the machine's newest run keeps one closed, as a rescore's would: the
+    muting closed them so, and the person who unmutes asks what holds now. A retired machine
+    opens nothing. Returns what opened and closed, in a fixed number of queries per BATCH
+    devices whatever the size of the fleet."""
+    kinds = {device.pk: set(unmuted_kinds) for device, unmuted_kinds in unmuted if unmuted_kinds}
+    judged = [device for device, _ in unmuted if device.pk in kinds and device.retired_on is None]
+    plans = []
+    for start in range(0, len(judged), BATCH):
+        batch = judged[start : start + BATCH]
+        for device, _, assessment, current in _assessed(
+            batch, batch_selectors.devices_read(batch, lock=True)
+        ):
+            wanted = kinds[device.pk]
+            assessment.holding = [c for c in assessment.holding if c.kind in wanted]
+            current = {key: item for key, item in current.items() if key[0] in wanted}
+            plans.append((device, plan_changes(assessment, current)))
+    return _apply(plans) if plans else []
 
 
 def _apply(plans: list[tuple[Device, Plan]]) -> list[Event]:

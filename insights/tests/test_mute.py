@@ -33,7 +33,8 @@ def test_a_muted_kind_opens_nothing_while_others_open_and_the_machine_stays_a_pe
     alice = django_user_model.objects.create_user("alice")
 
     # muting closes its open item as acknowledging it does, and tells the same
-    assert attention_mute_change(device_ids=[nas.pk], mute=["below_peers"], actor=alice) == 1
+    changed = attention_mute_change(device_ids=[nas.pk], mute=["below_peers"], actor=alice)
+    assert changed.closed == 1
     item.refresh_from_db()
     assert (item.closed_at is not None, item.closed_by) == (True, "alice")
     (told,) = Notification.objects.filter(item=item, title__endswith="resolved")
@@ -56,9 +57,9 @@ def test_a_muted_kind_opens_nothing_while_others_open_and_the_machine_stays_a_pe
     (peers,) = api.get(f"/api/devices/{nas.pk}/insights").json()["peers"]
     assert peers["deviation_pct"]["global"] < -15
 
-    # unmuted: nothing opens at once; its next run opens what holds then
+    # unmuted: judged at once on its latest run (test_unmute), and its next run the same
     attention_mute_change(device_ids=[nas.pk], unmute=["below_peers"], actor=alice)
-    assert _open_kinds(nas) == {"disk_hot"}
+    assert _open_kinds(nas) == {"disk_hot", "below_peers"}
     run("nas", hours_ago=0, cpu=60.0, cpu_model=CPU, disks=[disk(temperature_c=61)])
     assert _open_kinds(nas) == {"disk_hot", "below_peers"}
 

@@ -1,0 +1,201 @@
+"""Unmuting a warning kind on one machine (insights.mute) judges its latest run for that kind
+at once: the admin who unmutes "below its peers" sees at once whether it still is, where it
+waited for the machine's next run, days away for a weekly cron."""
+
+import pytest
+
+from benchsite.tests.accounts import staff_client
+from benchsite.tests.markers import DATABASE_URL, postgresql_only
+from insights.models import AttentionItem, Notification
+from insights.mute import attention_mute_change
+from inventory.models import Device
+
+from .machines import disk
+
+pytestmark = pytest.mark.django_db
+
+CPU = "Intel(R) Atom(TM) CPU C3538 @ 2.10GHz"
+ADMIN = (
+    "insights.view_attentionitem",
+    "insights.change_attentionitem",
+    "inventory.view_device",
+    "inventory.change_device",
+)
+# the unmute request: the session, its device, the device locked and written, its items, latest
+# runs and snapshots read as a rescore reads them and its CPU model's middle figures, whatever
+# the fleet's size; on PostgreSQL the model's judgment lock too
+UNMUTE_QUERIES = 21 + (1 if DATABASE_URL.startswith(("postgres://", "postgresql://")) else 0)
+
+
+def _open_kinds(device) -> set[str]:
+    items = AttentionItem.objects.filter(device=device, closed_at__isnull=True)
+    return set(items.values_list("kind", flat=True))
+
+
+def _muted_nas(run, *, disks=None) -> Device:
+    """The Atom NAS 40 % below its two peers, below_peers and disk_hot muted on it."""
+    for host in ("fast-1", "fast-2"):
+        run(host, hours_ago=6, cpu=100.0, cpu_model=CPU)
+    run("nas", hours_ago=5, cpu=60.0, cpu_model=CPU, disks=disks)
+    nas = Device.objects.get(hostname="nas")
+    attention_mute_change(device_ids=[nas.pk], mute=["below_peers", "disk_hot"], actor="alice")
+    assert _open_kinds(nas) == set()
+    return nas
+
+
+def test_unmuting_opens_at_once_what_still_holds_and_notifies_it(run, settings):
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/a"]
+    nas = _muted_nas(run, disks=[disk(temperature_c=61)])
+
+    changed = attention_mute_change(device_ids=[nas.pk], unmute=["below_peers"], actor="bob")
+
+    # the muting closed its item as acknowledged since the last run: unmuting opens it anyway
+    assert _open_kinds(nas) == {"below_peers"}  # the disk is still hot, disk_hot still muted
+    (item,) = changed.opened
+    assert "40 % below 2 other machines with the same CPU" in item.message
+    (told,) = Notification.objects.filter(item=item)
+    assert (told.title, told.type) == ("nas: below_peers", "warning")
+    # its next run finds it open, as it would have opened it
+    run("nas", hours_ago=0, cpu=60.0, cpu_model=CPU)
+    assert AttentionItem.objects.get(device=nas, closed_at__isnull=True).pk == item.pk
+
+
+def test_unmuting_opens_nothing_for_a_condition_over_since_it_was_muted(run, settings):
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/a"]
+    nas = _muted_nas(run, disks=[disk(temperature_c=61)])
+    run("nas", hours_ago=4, cpu=60.0, cpu_model=CPU, disks=[disk(temperature_c=40)])  # cooled
+
+    changed = attention_mute_change(
+        device_ids=[nas.pk], unmute=["below_peers", "disk_hot"], actor="bob"
+    )
+
+    assert _open_kinds(nas) == {"below_peers"}
+    assert [item.kind for item in changed.opened] == ["below_peers"]
+    assert Device.objects.get(pk=nas.pk).attention_muted == {}
+    # muted again, and slower twins bring the median down to it: unmuted, nothing to tell
+    attention_mute_change(device_ids=[nas.pk], mute=["below_peers"], actor="alice")
+    for host in ("slow-1", "slow-2", "slow-3"):
+        run(host, hours_ago=3, cpu=60.0, cpu_model=CPU)
+    told = Notification.objects.count()
+    changed = attention_mute_change(device_ids=[nas.pk], unmute=["below_peers"], actor="bob")
+    assert changed.opened == []
+    assert _open_kinds(nas) == set()
+    assert Notification.objects.count() == told
+
+
+def test_the_device_page_says_what_unmuting_opened_in_queries_the_fleet_does_not_grow(
+    run, django_assert_max_num_queries
+):
+    nas = _muted_nas(run, disks=[disk(temperature_c=40)])
+    admin = staff_client(*ADMIN)
+    page = f"/admin/inventory/device/{nas.pk}/change/"
+
+    def unmute(kind: str) -> list[str]:
+        with django_assert_max_num_queries(UNMUTE_QUERIES):
+            response = admin.post(f"/admin/inventory/device/{nas.pk}/attention/unmute/{kind}/")
+        assert response.status_code == 302
+        shown = admin.get(page)
+        return [str(message) for message in shown.context["messages"]]
+
+    said = unmute("below_peers")
+
+    (item,) = AttentionItem.objects.filter(device=nas, closed_at__isnull=True)
+    assert said == [f"Unmuted below its peers: {item.message}, item opened."]
+    assert "40 % below 2 other machines with the same CPU" in item.message
+    assert unmute("disk_hot") == [
+        "Unmuted disk hot: nothing to tell now (its latest run shows none)."
+    ]
+    assert _open_kinds(nas) == {"below_peers"}
+
+    # a fleet four times the size: the same request, in no more queries
+    for number in range(6):
+        run(f"fast-{number + 3}", hours_ago=2, cpu=100.0, cpu_model=CPU)
+    attention_mute_change(device_ids=[nas.pk], mute=["below_peers"], actor="alice")
+    said = unmute("below_peers")
+    (item,) = AttentionItem.objects.filter(device=nas, closed_at__isnull=True)
+    assert "40 % below 8 other machines with the same CPU" in said[0]
+    assert said[0].endswith(", item opened.")
+
+
+def test_the_api_answer_to_an_unmuting_already_shows_the_item_it_opened(run, api):
+    nas = _muted_nas(run)
+    url = f"/api/devices/{nas.pk}"
+
+    response = api.patch(url, {"attention_muted": ["disk_hot"]}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["attention_muted"] == ["disk_hot"]
+    (item,) = api.get("/api/attention", {"device": nas.pk}).json()["results"]
+    assert (item["kind"], item["closed_at"]) == ("below_peers", None)
+    # a PUT unmutes as well: its disk is not hot, nothing more opens
+    body = {"hostname": "nas", "location": "attic", "attention_muted": []}
+    response = api.put(url, body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["attention_muted"] == []
+    assert _open_kinds(nas) == {"below_peers"}
+
+
+def test_unmuting_several_machines_opens_nothing_on_a_retired_one(run):
+    nas = _muted_nas(run)
+    run("nas-2", hours_ago=4, cpu=60.0, cpu_model=CPU)
+    twin = Device.objects.get(hostname="nas-2")
+    attention_mute_change(device_ids=[twin.pk], mute=["below_peers"], actor="alice")
+    Device.objects.filter(pk=nas.pk).update(retired_on="2026-12-01")
+
+    changed = attention_mute_change(
+        device_ids=[nas.pk, twin.pk], unmute=["below_peers"], actor="bob"
+    )
+
+    assert _open_kinds(twin) == {"below_peers"}
+    assert _open_kinds(nas) == set()
+    assert [item.device_id for item in changed.opened] == [twin.pk]
+    # its page says why nothing opened
+    admin = staff_client(*ADMIN)
+    admin.post(f"/admin/inventory/device/{nas.pk}/attention/unmute/disk_hot/")
+    shown = admin.get(f"/admin/inventory/device/{nas.pk}/change/")
+    assert [str(message) for message in shown.context["messages"]] == [
+        "Unmuted disk hot: a retired machine opens no item until it runs again."
+    ]
+
+
+@postgresql_only("an unmuting waiting on the judgment of a CPU model's machines")
+@pytest.mark.django_db(transaction=True)
+def test_unmuting_below_peers_waits_for_its_models_judgment_before_locking_the_machine(run):
+    """A submission's judgment of below_peers takes its CPU model's lock, then the machine's
+    row: an unmuting that judged below_peers under the row alone read the peers half-written,
+    and one that took the row first and then the model's lock would wait on a judgment waiting
+    on it (a deadlock)."""
+    import threading
+
+    from django.db import DatabaseError, connection, transaction
+
+    from insights.peer_selectors import peer_group_lock
+    from insights.tests.test_notify import _until_waiting_on_a_lock
+    from inventory.columns import model_key
+
+    nas = _muted_nas(run)
+    admin = staff_client(*ADMIN)
+    answered = []
+
+    def unmute() -> None:
+        try:
+            url = f"/admin/inventory/device/{nas.pk}/attention/unmute/below_peers/"
+            answered.append(admin.post(url).status_code)
+        finally:
+            connection.close()
+
+    unmuting = threading.Thread(target=unmute)
+    with transaction.atomic():  # a judgment of the model's machines under way
+        peer_group_lock(model_key(CPU))
+        unmuting.start()
+        _until_waiting_on_a_lock()
+        try:
+            Device.objects.select_for_update(nowait=True).filter(pk=nas.pk).get()
+        except DatabaseError:
+            held = True  # the unmuting holds the row while it waits for the model
+        else:
+            held = False
+    unmuting.join(timeout=30)
+    assert not held
+    assert answered == [302]
+    assert _open_kinds(nas) == {"below_peers"}
