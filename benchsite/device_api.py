@@ -120,7 +120,7 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
         muted = self.muted_sent(request)
         if muted is None:
             return super().update(request, *args, **kwargs)
-        with transaction.atomic():  # a 400 of another field mutes nothing
+        with transaction.atomic():  # a 400 of another field mutes, unmutes and opens nothing
             device = self.get_object()
             attention_mute_change(
                 device_ids=[device.pk],

@@ -120,6 +120,10 @@ def test_the_device_page_says_what_unmuting_opened_in_queries_the_fleet_does_not
 def test_the_api_answer_to_an_unmuting_already_shows_the_item_it_opened(run, api):
     nas = _muted_nas(run)
     url = f"/api/devices/{nas.pk}"
+    # a 400 of another field unmutes nothing, and opens nothing
+    body = {"attention_muted": ["disk_hot"], "hostname": ""}
+    assert api.patch(url, body, format="json").status_code == 400
+    assert _open_kinds(nas) == set()
 
     response = api.patch(url, {"attention_muted": ["disk_hot"]}, format="json")
 
