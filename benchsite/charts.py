@@ -3,7 +3,7 @@
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -166,6 +166,7 @@ def _drawing(points: list[Point], whens: list[str], markers, series, label: str)
             _day(points[-1].when) if span > 2 * 86400 else whens[-1],
         )
     )
+    parts.extend(_ticks(start, end, x))
     for when, change in markers:
         parts.append(
             format_html(
@@ -181,6 +182,63 @@ def _drawing(points: list[Point], whens: list[str], markers, series, label: str)
         parts.extend(_series(name, points, whens, x, y))
     parts.append(mark_safe("</svg>"))  # noqa: S308 (a constant)
     return mark_safe("".join(parts))  # noqa: S308 (every part escaped by format_html)
+
+
+# a tick's step, months or days, the first whose ticks fit the plot at about this far apart
+TICK_SPACING = 80
+END_ROOM = 105  # an end's date and half a tick's label, at a small chart's 14 px
+MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
+DAY_STEPS = (1, 2, 7, 14)
+
+
+def _ticks(start: datetime, end: datetime, x) -> list[SafeString]:
+    """The time axis between its two ends: a dated line at each 1st of a month (of a year
+    past a few years, each 1st or each Monday over a month or two), local days, so a drop or a
+    marker in two years of weekly runs is read against a date, not against two dates 836 px
+    apart. None within a tick's width of an end, whose own date is written there."""
+    aware = timezone.is_aware(start)
+    first, last = (timezone.localtime(t).date() if aware else t.date() for t in (start, end))
+    room = (WIDTH - LEFT - RIGHT) / TICK_SPACING
+    days = (last - first).days
+    if days < 3:
+        return []
+    dates: list[date] = []
+    if days > 62:
+        months = (last.year - first.year) * 12 + last.month - first.month
+        step = next((s for s in MONTH_STEPS if months / s <= room), MONTH_STEPS[-1])
+        index = first.year * 12 + first.month  # the month after the first day's
+        index += -index % step  # on a multiple of the step: January with yearly ticks
+        while (when := date(index // 12, index % 12 + 1, 1)) <= last:
+            dates.append(when)
+            index += step
+        label = "%Y" if step >= 12 else "%Y-%m"
+    else:
+        step = next((s for s in DAY_STEPS if days / s <= room), DAY_STEPS[-1])
+        when = first + timedelta(days=1 if step < 7 else -first.weekday() % 7 or 7)
+        while when <= last:
+            dates.append(when)
+            when += timedelta(days=step)
+        label = "%m-%d"
+    ticks = []
+    for when in dates:
+        midnight = datetime.combine(when, datetime.min.time())
+        at = x(timezone.make_aware(midnight) if aware else midnight)
+        if not LEFT + END_ROOM <= at <= WIDTH - RIGHT - END_ROOM:
+            continue  # the end's date is written there
+        ticks.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" class="bt-grid bt-tick"/>'
+                '<text x="{}" y="{}" class="bt-axis" text-anchor="middle">{}</text>',
+                _n(at),
+                _n(at),
+                TOP,
+                HEIGHT - BOTTOM,
+                _n(at),
+                HEIGHT - 8,
+                f"{when:{label}}",
+            )
+        )
+    return ticks
 
 
 def _series(name: str, points: list[Point], whens: list[str], x, y) -> list[str]:

@@ -1,0 +1,56 @@
+"""The admin's charts (benchsite.charts) as a person reads them over a machine's years."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from benchsite.charts import score_history_chart
+
+
+def _axis_labels(svg: str) -> list[str]:
+    """The time axis' labels, left to right (the score axis' are right-aligned at its left)."""
+    found = re.findall(
+        r'<text x="([\d.]+)" y="[\d.]+" class="bt-axis"( [^>]*)?>([^<]*)</text>', svg
+    )
+    return [
+        label for x, attrs, label in sorted(found, key=lambda f: float(f[0])) if "end" not in attrs
+    ] + [label for x, attrs, label in found if "end" in attrs and float(x) > 100]
+
+
+def _weekly(weeks: int, start: datetime) -> list[tuple[datetime, dict]]:
+    return [(start + timedelta(weeks=k), {"global": 100.0 + k % 5}) for k in range(weeks)]
+
+
+def test_two_years_of_weekly_runs_have_a_dated_tick_each_quarter():
+    """104 weekly runs from mid-December 2024: the axis read 2024-12-15 and 2026-12-06 alone,
+    836 px apart, and a RAM upgrade's marker or a drop could not be put to a month. A tick
+    too near an end (2026-10) is left out: the end's date is written there."""
+    svg = str(score_history_chart(_weekly(104, datetime(2024, 12, 15, 3, tzinfo=UTC))).svg)
+    assert _axis_labels(svg) == [
+        "2024-12-15",
+        "2025-04",
+        "2025-07",
+        "2025-10",
+        "2026-01",
+        "2026-04",
+        "2026-07",
+        "2026-12-06",
+    ]
+
+
+def test_ten_years_are_ticked_by_year_two_months_by_week_and_a_day_not_at_all():
+    decade = str(score_history_chart(_weekly(520, datetime(2016, 12, 4, tzinfo=UTC))).svg)
+    assert _axis_labels(decade)[1:-1] == [str(year) for year in range(2019, 2026)]
+    weeks = str(score_history_chart(_weekly(9, datetime(2026, 10, 7, tzinfo=UTC))).svg)
+    assert _axis_labels(weeks) == [
+        "2026-10-07",
+        "10-19",
+        "10-26",
+        "11-02",
+        "11-09",
+        "11-16",
+        "11-23",
+        "2026-12-02",
+    ]
+
+    day = [(datetime(2026, 12, 1, h, tzinfo=UTC), {"global": 100.0}) for h in range(0, 24, 4)]
+    assert "bt-tick" not in str(score_history_chart(day).svg)  # its two ends' times alone
