@@ -59,7 +59,7 @@ def _since(value: str | None) -> tuple[date, str]:
 def hardware_changes_view(model_admin: admin.ModelAdmin, request):
     """The page, newest first, PAGE_ROWS a page (?page=): ?since=YYYY-MM-DD, ?device=<id> (all
     of one machine's changes, the list having its newest few), ?retired=1 (retired machines
-    too)."""
+    too), ?parts=1 (a part's changes only: no BIOS, OS or kernel update alone)."""
     if not (model_admin.has_view_permission(request) and hardware_changes_visible(request.user)):
         raise PermissionDenied
     since, since_error = _since(request.GET.get("since"))
@@ -67,7 +67,8 @@ def hardware_changes_view(model_admin: admin.ModelAdmin, request):
     device_id = device_id if device_id and device_id <= MAX_ID else None
     device = Device.objects.filter(pk=device_id).first() if device_id else None
     retired = request.GET.get("retired") == "1"
-    changes = FleetChanges(since, device_id=device and device.pk, retired=retired)
+    parts = request.GET.get("parts") == "1"
+    changes = FleetChanges(since, device_id=device and device.pk, retired=retired, parts=parts)
     page = Paginator(changes, PAGE_ROWS).get_page(request.GET.get("page"))
     context = {
         **model_admin.admin_site.each_context(request),
@@ -77,12 +78,14 @@ def hardware_changes_view(model_admin: admin.ModelAdmin, request):
         "since_error": since_error,
         "device": device,
         "retired": retired,
+        "parts": parts,
         "page": page,
         "per_device": None if device else changes.per_device,
         # the pages' links keep the page's filters
         "kept": urlencode(
             {"since": since.isoformat(), **({"device": device.pk} if device else {})}
             | ({"retired": 1} if retired else {})
+            | ({"parts": 1} if parts else {})
         ),
     }
     return TemplateResponse(request, "admin/inventory/device/hardware_changes.html", context)

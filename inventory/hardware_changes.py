@@ -8,12 +8,16 @@ dashboard's panel read it.
 A machine whose every run tells a change (a Proxmox node sending its veth and tap interfaces, a
 VM whose RAM balloons) would fill the list: the fleet's list keeps a machine's newest
 PER_DEVICE changes, each row saying how many the machine has in all (its own list, ?device=,
-has them all). A snapshot without a key (written by a server older than the keys, see the
+has them all). Over a year or two, a machine's newest few are its kernel updates, and the RAM
+upgrade or the disk swapped before them is in no machine's few: `parts` lists the changes of
+a part alone (no BIOS, OS or kernel update), told in words to be found, as many as there are
+since the date. A snapshot without a key (written by a server older than the keys, see the
 field's help_text) is not compared: the change across it is found between the snapshots
 around it.
 """
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -140,9 +144,11 @@ class FleetChanges(Sequence):
         device_id: int | None = None,
         retired: bool = False,
         per_device: int = PER_DEVICE,
+        parts: bool = False,
     ):
         self.since = since
         self.device_id = device_id
+        self.parts = parts
         # one machine's list has all its changes (a retired machine's too: asked for by its
         # id); the fleet's, each machine's newest `per_device`
         one = device_id is not None
@@ -163,8 +169,11 @@ class FleetChanges(Sequence):
             self._rows = []
             if moved:
                 listed = moved if connection.vendor == "postgresql" else json.dumps(moved)
-                cursor.execute(_changes_sql(self.per_device), [start, start, listed, start])
+                cap = None if self.parts else self.per_device
+                cursor.execute(_changes_sql(cap), [start, start, listed, start])
                 self._rows = cursor.fetchall()
+        if self.parts:
+            self._rows = _of_parts(self._rows, self.per_device)
         return self._rows
 
     def count(self) -> int:
@@ -179,7 +188,29 @@ class FleetChanges(Sequence):
         return told([self.rows[index]])[0]
 
 
-def told(rows: list[tuple[int, int, int]]) -> list[FleetChange]:
+TOLD_AT_ONCE = 500  # changes told in one query where all are (their two snapshots' columns)
+
+
+def _of_parts(rows: list[tuple[int, int, int]], per_device: int | None) -> list[tuple]:
+    """The rows whose change tells a part's (not only an update's), each machine's newest
+    `per_device` (all with None), each with the count of its machine's."""
+    machine = {}  # a kept row's snapshot: its machine
+    for start in range(0, len(rows), TOLD_AT_ONCE):
+        for change in told(rows[start : start + TOLD_AT_ONCE], updates=False):
+            if change.changes:
+                machine[change.after_snapshot] = change.device_id
+    kept = [row for row in rows if row[0] in machine]
+    counts = Counter(machine[row[0]] for row in kept)
+    seen: Counter = Counter()
+    listed = []
+    for row in kept:  # newest first
+        seen[machine[row[0]]] += 1
+        if per_device is None or seen[machine[row[0]]] <= per_device:
+            listed.append((row[0], row[1], counts[machine[row[0]]]))
+    return listed
+
+
+def told(rows: list[tuple[int, int, int]], *, updates: bool = True) -> list[FleetChange]:
     """The changes (after, before, the machine's count) in words: both snapshots' columns that
     a change is told from, with the machine's hostname, in one query."""
     wanted = {pk for row in rows for pk in row[:2]}
@@ -199,7 +230,9 @@ def told(rows: list[tuple[int, int, int]]) -> list[FleetChange]:
                 captured_at=after["captured_at"],
                 before_snapshot=before_id,
                 after_snapshot=after_id,
-                changes=snapshot_changes(SimpleNamespace(**before), SimpleNamespace(**after)),
+                changes=snapshot_changes(
+                    SimpleNamespace(**before), SimpleNamespace(**after), updates=updates
+                ),
                 device_changes=count,
             )
         )

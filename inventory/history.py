@@ -51,13 +51,18 @@ _CHANGING_FIELDS = tuple(f for f in columns.stored_fields() if f.column.change)
 CHANGE_COLUMNS = ("captured_at", *(f.column.name for f in _CHANGING_FIELDS), "storage", "network")
 
 
-def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None) -> list[str]:
-    """What a person would call a hardware change between two snapshots, in short phrases."""
+def snapshot_changes(
+    old: HardwareSnapshot | None, new: HardwareSnapshot | None, *, updates: bool = True
+) -> list[str]:
+    """What a person would call a hardware change between two snapshots, in short phrases;
+    without `updates`, the parts' alone (no BIOS, OS or kernel update)."""
     if old is None or new is None:
         return []
     changes = []
     for stored in _CHANGING_FIELDS:
         name = stored.column.name
+        if not updates and stored.column.change == "update":
+            continue
         if name == "cpu_threads" and old.cpu_model != new.cpu_model:
             continue  # a new CPU model already says it
         if phrase := _field_change(stored, getattr(old, name), getattr(new, name)):

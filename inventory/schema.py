@@ -36,7 +36,8 @@ class Column:
     `unit` says how people read the value ("mb", "kb", "ghz", "w"); `change` how a difference
     between two snapshots of one machine reads: "" is no hardware change (a reading),
     "value" names both values, "amount" is a quantity that must move by more than rounding,
-    "presence" also tells a component fitted or pulled.
+    "presence" also tells a component fitted or pulled, "update" names both values of what is
+    updated, not fitted (BIOS, OS, kernel): a list of parts changed leaves it out.
     """
 
     name: str
@@ -219,7 +220,7 @@ class Motherboard(Section):
         None
     )
     bios_vendor: stored(Text, "bios_vendor", "BIOS vendor") = None
-    bios_version: stored(Text, "bios_version", "BIOS version", change="value", short="BIOS") = None
+    bios_version: stored(Text, "bios_version", "BIOS version", change="update", short="BIOS") = None
     bios_date: stored(text(50), "bios_date", "BIOS date") = None
 
 
@@ -227,9 +228,9 @@ class Os(Section):
     model_config = ConfigDict(title="OS")
 
     name: stored(Text, "os_name", "OS") = None
-    version: stored(Text, "os_version", "OS version", change="value", short="OS") = None
+    version: stored(Text, "os_version", "OS version", change="update", short="OS") = None
     kernel_version: stored(
-        Text, "kernel_version", "kernel version", change="value", short="kernel"
+        Text, "kernel_version", "kernel version", change="update", short="kernel"
     ) = None
     architecture: stored(text(50), "architecture", "architecture") = None
     virtualization_type: stored(text(100), "virtualization_type", "virtualisation") = None

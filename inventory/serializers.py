@@ -226,6 +226,12 @@ class HardwareChangesQuerySerializer(serializers.Serializer):
     include_retired = serializers.BooleanField(
         default=False, help_text="The retired machines' changes too."
     )
+    parts = serializers.BooleanField(
+        default=False,
+        help_text="Only the changes of a part (a DIMM, a disk, a NIC, the CPU, the board, the "
+        "GPU): a BIOS, OS or kernel update alone is left out, and each machine's newest 3 are "
+        "its parts' changes.",
+    )
 
 
 class HardwareChangeSerializer(serializers.Serializer):

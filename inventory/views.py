@@ -145,6 +145,7 @@ class HardwareChangesViewSet(viewsets.GenericViewSet):
             params.get("since") or since_default(),
             device_id=params.get("device"),
             retired=params["include_retired"],
+            parts=params["parts"],
         )
         page = self.paginate_queryset(changes)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -59,3 +59,22 @@ def test_the_page_and_the_panel_tell_each_machines_changes(admin_client):
     assert re.findall(r'data-hostname="([^"]+)"', panel) == ["churning", "upgraded"]
     assert f'href="{PAGE}"' in panel and compare in panel
     assert f'href="{PAGE}"' in admin_client.get("/admin/inventory/device/").content.decode()
+
+
+def test_parts_only_lists_the_ram_upgrade_a_years_kernel_updates_hid(admin_client):
+    device, now = DeviceFactory(hostname="pc-03"), timezone.now()
+    for n, (ram, kernel) in enumerate([(16384, 1), (32768, 1), (32768, 2), (32768, 3), (32768, 4)]):
+        SnapshotFactory(
+            device=device,
+            captured_at=now - dt.timedelta(days=20 - n),
+            ram_total_mb=ram,
+            kernel_version=f"6.1.0-{kernel}-amd64",
+        )
+    every = admin_client.get(PAGE).content.decode()
+    assert "RAM 16→32 GB" not in every and "all 4 of this machine" in every
+
+    html = admin_client.get(PAGE, {"parts": "1"}).content.decode()
+    assert rows(html) == ["pc-03"]
+    assert "RAM 16→32 GB" in html and "kernel" not in html.split('id="hardware-changes"', 1)[1]
+    assert '<input type="checkbox" name="parts" value="1" checked>' in html
+    assert "a BIOS, OS or kernel update alone left out" in html

@@ -115,3 +115,38 @@ def test_a_machine_deleted_after_its_changes_were_counted_is_left_out_of_the_pag
     assert changes.count() == 2
     DeviceFactory._meta.model.objects.filter(hostname="gone").delete()
     assert [change.hostname for change in changes[:25]] == ["swapped"]
+
+
+def test_parts_finds_the_ram_upgrade_and_the_disk_swap_behind_a_years_kernel_updates(
+    django_assert_max_num_queries,
+):
+    """Two years of a weekly cron: each machine's newest 3 changes are kernel updates, and the
+    RAM added and the disk swapped before them were on no page of the fleet's list."""
+    was = {"kernel_version": "6.1.0-1-amd64", "bios_version": "02.44"}
+    kernels = [(f"11-{n:02d}", {**was, "kernel_version": f"6.1.0-{n}-amd64"}) for n in (5, 8, 11)]
+    upgraded = machine(
+        "upgraded",
+        ("10-01", was),
+        ("11-02", {**was, "ram_total_mb": 65536, "bios_version": "02.48"}),
+        *(
+            (day, {**kernel, "ram_total_mb": 65536, "bios_version": "02.48"})
+            for day, kernel in kernels
+        ),
+    )
+    new_disk = {"storage": disk("WD-2")}
+    swapped = [("11-03", {**was, **new_disk})] + [(d, {**k, **new_disk}) for d, k in kernels]
+    machine("swapped", ("10-01", was), *swapped)
+    machine("updated", ("10-01", was), *kernels)
+
+    everything = FleetChanges(SINCE)
+    assert all(c.changes[0].startswith("kernel") for c in everything[:25])
+
+    parts = FleetChanges(SINCE, parts=True)
+    with django_assert_max_num_queries(4):  # moved, changes, their words, the page's words
+        rows = list(parts[:25])
+    assert [(c.hostname, c.changes, c.device_changes) for c in rows] == [
+        ("swapped", ["disk replaced: WD40EFRX 4000 GB (WD-1 → WD-2)"], 1),
+        ("upgraded", ["RAM 32→64 GB", "BIOS 02.44→02.48"], 1),  # the update beside it told
+    ]
+    assert (rows[1].before_snapshot, rows[1].after_snapshot) == (upgraded[0].pk, upgraded[1].pk)
+    assert FleetChanges(SINCE, parts=True, device_id=upgraded[0].device_id).count() == 1

@@ -91,3 +91,22 @@ def test_the_queries_are_as_many_for_30_machines_as_for_3(api, django_assert_max
     with django_assert_max_num_queries(3):
         body = api.get(URL, {"page_size": 100}).json()
     assert body["count"] == 30 and all(e["changes"] == ["RAM 32→64 GB"] for e in body["results"])
+
+
+def test_parts_true_leaves_out_the_kernel_updates_that_hid_a_ram_upgrade(api):
+    device, now = DeviceFactory(hostname="upgraded"), timezone.now()
+    for n, (ram, kernel) in enumerate([(32768, 1), (65536, 1), (65536, 2), (65536, 3), (65536, 4)]):
+        SnapshotFactory(
+            device=device,
+            captured_at=now - dt.timedelta(days=20 - n),
+            ram_total_mb=ram,
+            kernel_version=f"6.1.0-{kernel}-amd64",
+        )
+    every = api.get(URL).json()["results"]
+    assert [entry["changes"] for entry in every] == [
+        ["kernel 6.1.0-3-amd64→6.1.0-4-amd64"],
+        ["kernel 6.1.0-2-amd64→6.1.0-3-amd64"],
+        ["kernel 6.1.0-1-amd64→6.1.0-2-amd64"],
+    ]
+    [entry] = api.get(URL, {"parts": "true"}).json()["results"]
+    assert (entry["changes"], entry["device_changes"]) == (["RAM 32→64 GB"], 1)
