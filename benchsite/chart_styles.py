@@ -81,7 +81,9 @@ def series_width(name: str) -> float:
     return 3 if name == "global" else 1.6
 
 
-def legend(series: Sequence[str], *, suspect: bool, markers: bool) -> SafeString:
+def legend(
+    series: Sequence[str], *, suspect: bool, markers: bool, updates: bool = False
+) -> SafeString:
     """The legend of a chart, in the page beside its drawing: in it, at the drawing's right, a
     narrow screen (where the drawing scrolls in its box) cut it off. Each series' line and
     point as the chart draws them, then what a hollow point and a dashed marker say."""
@@ -110,6 +112,11 @@ def legend(series: Sequence[str], *, suspect: bool, markers: bool) -> SafeString
     if markers:
         marker = mark_safe('<g class="bt-marker"><line x1="17" x2="17" y1="0" y2="14"/></g>')  # noqa: S308
         items.append((marker, "hardware changed"))
+    if updates:  # a kernel updated every few weeks: told apart from a part changed
+        update = mark_safe(  # noqa: S308 (a constant)
+            '<g class="bt-marker bt-marker-update"><line x1="17" x2="17" y1="0" y2="14"/></g>'
+        )
+        items.append((update, "BIOS, OS or kernel updated"))
     return format_html(
         '<ul class="bt-chart-legend">{}</ul>',
         format_html_join(

@@ -102,11 +102,20 @@ def score_history_chart(
     if not points:
         return Chart()
     whens = [when_label(point.when) for point in points]  # each point's, once
-    markers = sorted(markers, key=lambda marker: _instant(marker[0]))
+    # (when, what changed[, a part changed]): false, a BIOS, OS or kernel update alone
+    markers = sorted(
+        ((when, change, *(parts[:1] or [True])) for when, change, *parts in markers),
+        key=lambda marker: _instant(marker[0]),
+    )
     drawn = [name for name in series if any(p.scores.get(name) is not None for p in points)]
     return Chart(
         svg=_drawing(points, whens, markers, drawn, label),
-        legend=legend(drawn, suspect=any(p.suspect for p in points), markers=bool(markers)),
+        legend=legend(
+            drawn,
+            suspect=any(p.suspect for p in points),
+            markers=any(parts for *_, parts in markers),
+            updates=not all(parts for *_, parts in markers),
+        ),
         table=_table(points, whens, markers, drawn),
         label=label,
         points=len(points),
@@ -167,10 +176,11 @@ def _drawing(points: list[Point], whens: list[str], markers, series, label: str)
         )
     )
     parts.extend(_ticks(start, end, x))
-    for when, change in markers:
+    for when, change, changed_parts in markers:
         parts.append(
             format_html(
-                '<g class="bt-marker"><line x1="{}" x2="{}" y1="{}" y2="{}"/><title>{}</title></g>',
+                '<g class="{}"><line x1="{}" x2="{}" y1="{}" y2="{}"/><title>{}</title></g>',
+                "bt-marker" if changed_parts else "bt-marker bt-marker-update",
                 _n(x(when)),
                 _n(x(when)),
                 TOP,
@@ -312,7 +322,7 @@ def _table(points: list[Point], whens: list[str], markers, series) -> SafeString
     at: dict[datetime, _Row] = {}
     for row in rows:
         at.setdefault(row.instant, row)
-    for when, change in markers:
+    for when, change, _parts in markers:
         if (row := at.get(_instant(when))) is None:
             rows.append(row := _Row(_instant(when), local_time(when), ["" for _ in series]))
         row.changes.append(change)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.db.models import F, Q, Window
 from django.db.models.functions import Lag, Lead, RowNumber
 
-from inventory.history import CHANGE_COLUMNS, STRETCH_COLUMNS, snapshot_changes
+from inventory.history import CHANGE_COLUMNS, STRETCH_COLUMNS, parts_changed, snapshot_changes
 from inventory.models import Device, HardwareSnapshot
 
 # the stretches of one hardware read (by their keys; a stretch alike in what a change is told
@@ -33,6 +33,7 @@ class HardwareChange:
     before_id: int
     after_id: int
     changes: list[str]
+    parts: bool = True  # false: a BIOS, OS or kernel update alone
 
 
 @dataclass
@@ -164,7 +165,13 @@ def hardware_life(device: Device, *, limit: int = TIMELINE_LIMIT, listed: int = 
         period.began = phrases
         if phrases:
             changes.append(
-                HardwareChange(newer.captured_at, stretch.previous_id, newer.id, phrases)
+                HardwareChange(
+                    newer.captured_at,
+                    stretch.previous_id,
+                    newer.id,
+                    phrases,
+                    parts_changed(older, newer),
+                )
             )
         begins = bool(phrases)
     if listed:

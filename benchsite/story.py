@@ -22,7 +22,7 @@ from insights.models import AttentionItem
 from insights.mute import muted_list
 from inventory import lifecycle, quiet
 from inventory.columns import disk_key
-from inventory.history import snapshot_changes, snapshot_sections
+from inventory.history import parts_changed, snapshot_changes, snapshot_sections
 from inventory.lifecycle import LIFECYCLE_FIELDS, lifecycle_sentences
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
@@ -50,6 +50,7 @@ class HistoryRow:
     cpu_single: float | None
     cpu_multi: float | None
     changes: list[str] = field(default_factory=list)
+    parts: bool = False  # its changes are more than a BIOS, OS or kernel update
     # the categories it and the run before both measured, each by another method (a new
     # bench.sh test): a step in their scores there is the test's, not the machine's
     measured_otherwise: list[str] = field(default_factory=list)
@@ -101,6 +102,7 @@ def device_history(device: Device, *, limit: int = HISTORY_LIMIT) -> list[Histor
                 changes=snapshot_changes(
                     previous.snapshot if previous else None, benchmark.snapshot
                 ),
+                parts=parts_changed(previous.snapshot if previous else None, benchmark.snapshot),
                 measured_otherwise=_measured_otherwise(previous, benchmark) if previous else [],
             )
         )
@@ -247,7 +249,7 @@ def _score_chart(history: list[HistoryRow]) -> Chart:
             )
             for row in history
         ],
-        markers=[(row.run_at, "; ".join(row.changes)) for row in history if row.changes],
+        markers=[(row.run_at, "; ".join(row.changes), row.parts) for row in history if row.changes],
     )
 
 
@@ -311,7 +313,10 @@ def _monthly_chart(device: Device, timeline: list) -> tuple[Chart, str, str]:
     grouped: dict[str, list] = {}
     for change in reversed(timeline):  # oldest first
         grouped.setdefault(said(timezone.localtime(change.at)), []).append(change)
-    markers = [(changes[0].at, _changes_said(changes)) for changes in grouped.values()]
+    markers = [
+        (changes[0].at, _changes_said(changes), any(change.parts for change in changes))
+        for changes in grouped.values()
+    ]
     chart = score_history_chart(
         points,
         markers=markers,

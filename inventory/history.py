@@ -75,6 +75,12 @@ def snapshot_changes(
     return [columns.one_line(phrase) for phrase in changes]
 
 
+def parts_changed(old: HardwareSnapshot | None, new: HardwareSnapshot | None) -> bool:
+    """Whether a part changed between two snapshots, more than a BIOS, OS or kernel update (a
+    chart's marker says which)."""
+    return bool(snapshot_changes(old, new, updates=False))
+
+
 # what a stretch of one hardware shows of it besides (benchsite.hardware_life): its row on the
 # device page
 STRETCH_COLUMNS = ("cpu_model", "ram_total_mb", "os_name", "os_version", "kernel_version")

@@ -1,7 +1,11 @@
 """The admin's charts (benchsite.charts) as a person reads them over a machine's years."""
 
+import copy
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from benchsite.charts import score_history_chart
 
@@ -54,3 +58,29 @@ def test_ten_years_are_ticked_by_year_two_months_by_week_and_a_day_not_at_all():
 
     day = [(datetime(2026, 12, 1, h, tzinfo=UTC), {"global": 100.0}) for h in range(0, 24, 4)]
     assert "bt-tick" not in str(score_history_chart(day).svg)  # its two ends' times alone
+
+
+@pytest.mark.django_db
+def test_a_kernel_update_is_marked_apart_from_the_ram_upgrade(admin_client, submit, example):
+    """pc-03's two years: 17 dashed "hardware changed" lines alike, 16 of them kernel updates,
+    and the RAM upgrade among them, found only by hovering each."""
+    first = submit(example).json()
+    kernel = copy.deepcopy(example)
+    kernel["submission_id"] = str(uuid.uuid4())
+    kernel["hardware"]["os"]["kernel_version"] = "6.1.0-29-amd64"
+    submit(kernel)
+    ram = copy.deepcopy(kernel)
+    ram["submission_id"] = str(uuid.uuid4())
+    ram["hardware"]["ram"]["total_mb"] = 131072
+    submit(ram)
+
+    html = admin_client.get(f"/admin/inventory/device/{first['device_id']}/change/").content
+    history = html.decode().split('id="score-history"', 1)[1].split("</fieldset>", 1)[0]
+    svg = history.split("<svg", 1)[1].split("</svg>", 1)[0]
+    markers = re.findall(r'<g class="(bt-marker[^"]*)">.*?<title>[^:]*:[^:]*: ([^<]*)</title>', svg)
+    assert sorted(markers) == [
+        ("bt-marker", "RAM 64→128 GB"),
+        ("bt-marker bt-marker-update", "kernel 6.1.0-28-amd64→6.1.0-29-amd64"),
+    ]
+    legend = history.split('class="bt-chart-legend"', 1)[1].split("</ul>", 1)[0]
+    assert "hardware changed" in legend and "BIOS, OS or kernel updated" in legend
