@@ -7,7 +7,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from inventory.tests.factories import DeviceFactory, SnapshotFactory
+from inventory.tests.factories import DeviceFactory, SnapshotFactory, upgraded_then_updated
 
 pytestmark = pytest.mark.django_db
 
@@ -62,14 +62,7 @@ def test_the_page_and_the_panel_tell_each_machines_changes(admin_client):
 
 
 def test_parts_only_lists_the_ram_upgrade_a_years_kernel_updates_hid(admin_client):
-    device, now = DeviceFactory(hostname="pc-03"), timezone.now()
-    for n, (ram, kernel) in enumerate([(16384, 1), (32768, 1), (32768, 2), (32768, 3), (32768, 4)]):
-        SnapshotFactory(
-            device=device,
-            captured_at=now - dt.timedelta(days=20 - n),
-            ram_total_mb=ram,
-            kernel_version=f"6.1.0-{kernel}-amd64",
-        )
+    upgraded_then_updated("pc-03", (16384, 32768))
     every = admin_client.get(PAGE).content.decode()
     assert "RAM 16→32 GB" not in every and "all 4 of this machine" in every
 

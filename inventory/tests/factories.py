@@ -56,3 +56,18 @@ class LinkFactory(factory.django.DjangoModelFactory):
     device = factory.SubFactory(DeviceFactory)
     label = "Drivers"
     url = "https://support.example.com/drivers"
+
+
+def upgraded_then_updated(hostname: str, ram_mb: tuple[int, int]) -> Device:
+    """A machine whose RAM went from one size to the other 19 days ago, then had its kernel
+    updated 3 times, a day apart: its newest 3 hardware changes are the kernel's."""
+    device, now = DeviceFactory(hostname=hostname), timezone.now()
+    steps = [(ram_mb[0], 1), (ram_mb[1], 1), (ram_mb[1], 2), (ram_mb[1], 3), (ram_mb[1], 4)]
+    for n, (ram, kernel) in enumerate(steps):
+        SnapshotFactory(
+            device=device,
+            captured_at=now - timezone.timedelta(days=20 - n),
+            ram_total_mb=ram,
+            kernel_version=f"6.1.0-{kernel}-amd64",
+        )
+    return device

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from benchsite.tests.accounts import staff_client
-from inventory.tests.factories import DeviceFactory, SnapshotFactory
+from inventory.tests.factories import DeviceFactory, SnapshotFactory, upgraded_then_updated
 
 pytestmark = pytest.mark.django_db
 
@@ -94,14 +94,7 @@ def test_the_queries_are_as_many_for_30_machines_as_for_3(api, django_assert_max
 
 
 def test_parts_true_leaves_out_the_kernel_updates_that_hid_a_ram_upgrade(api):
-    device, now = DeviceFactory(hostname="upgraded"), timezone.now()
-    for n, (ram, kernel) in enumerate([(32768, 1), (65536, 1), (65536, 2), (65536, 3), (65536, 4)]):
-        SnapshotFactory(
-            device=device,
-            captured_at=now - dt.timedelta(days=20 - n),
-            ram_total_mb=ram,
-            kernel_version=f"6.1.0-{kernel}-amd64",
-        )
+    upgraded_then_updated("upgraded", (32768, 65536))
     every = api.get(URL).json()["results"]
     assert [entry["changes"] for entry in every] == [
         ["kernel 6.1.0-3-amd64→6.1.0-4-amd64"],
