@@ -18,7 +18,7 @@ from inventory.models import Device, HardwareSnapshot
 
 # the stretches of one hardware read (by their keys; a stretch alike in what a change is told
 # from may be one of several that tell no change between them): a machine whose every run
-# tells a change (a Proxmox node's veth interfaces) is read over its newest 5,000 runs
+# tells a change (a VM whose RAM balloons) is read over its newest 5,000 runs
 TIMELINE_LIMIT = 5000
 PERIODS_SHOWN = 20  # the snapshots section's rows: its newest stretches of one hardware
 # what a stretch's row shows of its hardware, besides what a change is told from

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from inventory.columns import SMART_COUNTERS, disk_failing, disk_temperature, smart_count
+from inventory.nics import MADE_TYPES, VIRTUAL_NAME
 
 # rows of each hardware table the device page shows before "… and 540 more": a workstation's
 # tables whole, a 60-bay JBOD's the ones that matter (a 4,096-disk page was 19 MB and 4.4 s)
@@ -23,14 +24,6 @@ WHOLE = ("disks", "partitions", "interfaces", "smart", "changes")
 # the same page keeps: the list's filters that Save and "Back to list" return to, a popup's
 PRESERVED = ("_changelist_filters", "_popup", "_to_field")
 
-# an interface a hypervisor or a container runtime makes, as bench.sh leaves them out of what it
-# sends (its virtual_name); an older client, or another, sent them: a Proxmox node with 40 VMs
-# listed 100+ tap, veth, fwbr and fwpr rows under its two real ports
-_VIRTUAL = re.compile(
-    r"^(lo$|veth|docker|br-[0-9a-f]{12}|virbr|vnet|tap|tun|ifb|dummy|kube|cni|flannel|cali|weave"
-    r"|vxlan|lxcbr|lxdbr|tailscale|zt|wg|fwbr|fwpr|fwln|nlmon|podman|cilium)"
-)
-_VIRTUAL_TYPES = frozenset({"virtual", "veth", "tap", "tun", "dummy", "vxlan", "loopback"})
 _SOUND = (None, "PASSED", "OK")  # a reading that disk_failing need not look at twice
 _KIND = re.compile(r"^[a-z]+(?:-)?")
 
@@ -80,9 +73,11 @@ def partitions_first(partitions: list[dict]) -> list[dict]:
 
 def is_virtual(nic: Mapping[str, Any]) -> bool:
     """An interface a hypervisor or a container made (tap, veth, fwbr, a bridge without an
-    address): not one of the machine's ports."""
+    address): not one of the machine's ports. An older client, or another, sent those bench.sh
+    leaves out: a Proxmox node with 40 VMs listed 100+ tap, veth, fwbr and fwpr rows under its
+    two real ports. A bridge with an address (vmbr0, the host's) is listed."""
     name, kind = str(nic.get("name") or ""), str(nic.get("type") or "").lower()
-    if _VIRTUAL.match(name) or kind in _VIRTUAL_TYPES:
+    if VIRTUAL_NAME.match(name) or kind in MADE_TYPES:
         return True
     return kind == "bridge" and not nic.get("ip")
 

@@ -5,8 +5,8 @@ newest first, found by the database; what changed in words (history.snapshot_cha
 rows read only. The API's GET /api/hardware-changes, the admin's Hardware changes page and the
 dashboard's panel read it.
 
-A machine whose every run tells a change (a Proxmox node sending its veth and tap interfaces, a
-VM whose RAM balloons) would fill the list: the fleet's list keeps a machine's newest
+A machine whose every run tells a change (a VM whose RAM balloons, a test bench with another card
+at each run) would fill the list: the fleet's list keeps a machine's newest
 PER_DEVICE changes, each row saying how many the machine has in all (its own list, ?device=,
 has them all). Over a year or two, a machine's newest few are its kernel updates, and the RAM
 upgrade or the disk swapped before them is in no machine's few: `parts` lists the changes of

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from . import columns
+from . import columns, nics
 
 # disks added, removed or replaced at once named one by one at most; past it, one phrase
 # ("4,096 disks added: 4,096 × HGST WUH721818AL5204 18000 GB")
@@ -134,7 +134,7 @@ def disk_changes(old, new) -> list[str]:
 
 def nics_change(old: list[str], new: list[str]) -> str | None:
     """ "NICs eth0→eth0, eth1"; past NICS_NAMED interfaces on either side, those that came and
-    went only: "NICs 4,096→4,090 (−tap101i0, −tap102i0, …)"."""
+    went only: "NICs 64→62 (−enp65s0f2, −enp65s0f3)"."""
     if not old or not new or old == new:
         return None
     if max(len(old), len(new)) <= NICS_NAMED:
@@ -200,10 +200,11 @@ def _name(item: dict) -> str:
 
 
 def compared_items(a, b) -> dict[str, list[tuple[str, str | None, str | None, bool]]]:
-    """The disks, partitions and network interfaces of two snapshots as the compare page's
-    rows, (name, what it is in a, in b, differs), each table's changed rows first (added,
-    removed, replaced or read otherwise), then the others, each as the later snapshot lists
-    them."""
+    """The disks, partitions and network ports of two snapshots as the compare page's rows,
+    (name, what it is in a, in b, differs), each table's changed rows first (added, removed,
+    replaced or read otherwise), then the others, each as the later snapshot lists them. The
+    virtual interfaces (a VM's tap, a container's veth: inventory.nics) are no hardware to
+    compare: a Proxmox node's runs listed 40 of them added and 40 removed."""
     tables = {
         "disks": (a.storage, b.storage, "devices", _DISK, (_serial, _name)),
         "partitions": (a.storage, b.storage, "partitions", _PARTITION, (_name,)),
@@ -211,8 +212,11 @@ def compared_items(a, b) -> dict[str, list[tuple[str, str | None, str | None, bo
     }
     compared = {}
     for table, (left, right, key, fields, keys) in tables.items():
+        sides = [listed(left, key), listed(right, key)]
+        if table == "interfaces":
+            sides = [[nic for nic in side if not nics.is_virtual(nic)] for side in sides]
         rows = []
-        for x, y in _paired(listed(left, key), listed(right, key), keys):
+        for x, y in _paired(*sides, keys):
             said_x = None if x is None else (_said(x, fields) or "–")
             said_y = None if y is None else (_said(y, fields) or "–")
             name = _name(y if y is not None else x) or "–"

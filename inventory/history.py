@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from . import columns, hardware_diff
+from . import columns, hardware_diff, nics
 from .models import HardwareSnapshot
 
 
@@ -24,9 +24,13 @@ def _gb(mb: int | None) -> str:
     return "?" if mb is None else str(gb(mb))
 
 
-def _interfaces(snapshot: HardwareSnapshot) -> list[str]:
-    interfaces = (snapshot.network or {}).get("interfaces") or []
-    return sorted(str(i.get("name")) for i in interfaces if isinstance(i, dict) and i.get("name"))
+def _interfaces(snapshot: HardwareSnapshot, *, virtual: bool = False) -> list[str]:
+    """The names of the snapshot's ports, sorted; with `virtual`, of its virtual interfaces
+    too (a VM's tap, a container's veth: inventory.nics), which are no hardware change."""
+    interfaces = hardware_diff.listed(snapshot.network, "interfaces")
+    return sorted(
+        str(i["name"]) for i in interfaces if i.get("name") and (virtual or not nics.is_virtual(i))
+    )
 
 
 def _field_change(field: columns.StoredField, before: Any, after: Any) -> str | None:
@@ -88,14 +92,15 @@ STRETCH_COLUMNS = ("cpu_model", "ram_total_mb", "os_name", "os_version", "kernel
 KEY_COLUMNS = tuple(dict.fromkeys((*CHANGE_COLUMNS[1:], *STRETCH_COLUMNS)))
 
 
-def hardware_key(snapshot: HardwareSnapshot) -> str:
+def hardware_key(snapshot: HardwareSnapshot, *, virtual: bool = False) -> str:
     """A digest of what snapshot_changes reads of a snapshot (its disks and interfaces as
     hardware_diff.disk_identities and _interfaces read them) and what its stretch shows: two
     snapshots with the same key tell no change and show alike, so a device's years are told
     from the snapshots whose key is not the one before's (benchsite.hardware_life). Stored with
-    each snapshot; what it reads changed, the stored keys want filling again (a migration)."""
+    each snapshot; what it reads changed, the stored keys want filling again (a migration).
+    With `virtual`, the key as it was before 0028: its virtual interfaces read too."""
     values = [getattr(snapshot, name) for name in KEY_COLUMNS if name not in ("storage", "network")]
-    values += [hardware_diff.disk_identities(snapshot), _interfaces(snapshot)]
+    values += [hardware_diff.disk_identities(snapshot), _interfaces(snapshot, virtual=virtual)]
     text = json.dumps(values, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -20,8 +20,8 @@ hardware changes p95 < 100 ms, /metrics p95 < 1 s.
 `--history N` gives each machine N snapshots, a week apart up to its latest (the hardware
 changes' read goes over them; 1, the default, is the one snapshot the other reads were
 measured with): one machine in 25 had its RAM doubled a week before the latest, one in 200 a
-disk swapped two weeks before, and one in 500 is a Proxmox node whose every run lists other
-veth interfaces.
+disk swapped two weeks before, and one in 500 is a test bench whose every run has another
+network card (a Proxmox node's other veth interfaces at each run are no change).
 """
 
 import argparse
@@ -94,8 +94,8 @@ def snapshot_history(devices: int, weeks: int, now: datetime, build) -> list:
                 snapshot.ram_total_mb = 8192
             if d % 200 == 0 and week >= 3:  # a disk swapped two weeks ago
                 snapshot.storage = storage(d + devices)
-            if d % 500 == 0:  # a Proxmox node: other veth interfaces at every run
-                snapshot.network = {"interfaces": [{"name": "eno1"}, {"name": f"veth{week}"}]}
+            if d % 500 == 0:  # a test bench: another card at every run
+                snapshot.network = {"interfaces": [{"name": "eno1"}, {"name": f"enp{week}s0"}]}
             snapshot.hardware_key = hardware_key(snapshot)
             history.append(snapshot)
     return history
@@ -167,8 +167,8 @@ def generate(devices: int, benchmarks: int, cpu_models: int = 1, history: int = 
                 storage=storage(d),
                 disk_readings=disk_readings(storage(d)),
             )
-            if d % 500 == 0:  # a Proxmox node (--history)
-                snapshot.network = {"interfaces": [{"name": "eno1"}, {"name": "veth0"}]}
+            if d % 500 == 0:  # a test bench (--history)
+                snapshot.network = {"interfaces": [{"name": "eno1"}, {"name": "enp0s0"}]}
             snapshot.hardware_key = hardware_key(snapshot)
             return snapshot
 

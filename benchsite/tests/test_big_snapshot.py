@@ -178,11 +178,11 @@ def disks(n: int, model: dict, serial: str, extra: tuple = ()) -> dict:
             disks(1, WD40, "A"),
             ["7 disks removed: 3 × X, 2 × Y, …"],
         ),
-        # a Proxmox node's interfaces: those that came and went
+        # a router's many ports: those that came and went
         (
-            {"network": {"interfaces": [{"name": f"tap{i}i0"} for i in range(20)]}},
-            {"network": {"interfaces": [{"name": f"tap{i}i0"} for i in range(1, 21)]}},
-            ["NICs 20→20 (+tap20i0, −tap0i0)"],
+            {"network": {"interfaces": [{"name": f"enp{i}s0"} for i in range(20)]}},
+            {"network": {"interfaces": [{"name": f"enp{i}s0"} for i in range(1, 21)]}},
+            ["NICs 20→20 (+enp20s0, −enp0s0)"],
         ),
     ],
 )

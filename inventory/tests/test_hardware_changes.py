@@ -62,9 +62,9 @@ def test_the_fleets_changes_since_a_date_newest_first_in_words(django_assert_max
         ("11-06", {"ram_total_mb": 16384}),
     )
     machine("retired", ("10-01", {}), ("11-08", {"cpu_threads": 16}), retired_on=SINCE)
-    # a Proxmox node whose every run lists other veth interfaces: its newest three, of five
+    # a test bench whose every run has another card in its slot: its newest three, of five
     node = machine(
-        "node", *((f"11-{day:02d}", {"network": nics(f"veth{day}")}) for day in (1, 2, 3, 4, 5, 6))
+        "node", *((f"11-{day:02d}", {"network": nics(f"enp{day}s0")}) for day in (1, 2, 3, 4, 5, 6))
     )
 
     changes = FleetChanges(SINCE)
@@ -91,7 +91,7 @@ def test_the_fleets_changes_since_a_date_newest_first_in_words(django_assert_max
         unkeyed[0].pk,
         ["RAM 8→16 GB"],
     )
-    assert rows[2].changes == ["NICs eno1, veth5→eno1, veth6"]
+    assert rows[2].changes == ["NICs eno1, enp5s0→eno1, enp6s0"]
     assert {c.device_changes for c in rows if c.hostname == "node"} == {5}
     assert rows[2].before_snapshot == node[4].pk
     assert FleetChanges(SINCE, per_device=1).count() == 4
