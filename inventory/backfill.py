@@ -18,11 +18,13 @@ def fill_derived(model, *, source: str, target: str, derive: Callable[[Any], Any
 
 def fill_rows(model, *, columns: Iterable[str], target: str, derive: Callable[[Any], Any]) -> None:
     """Set `target` to derive(row) on every row of `model` where that is not empty, the row
-    read with `columns` only, BATCH rows read and written at a time."""
+    read with `columns` only, BATCH rows read and written at a time; a row that holds it
+    already is not written (a key that a rule's change leaves alike on most rows)."""
     changed = []
-    for row in model.objects.only("id", *columns).order_by("id").iterator(chunk_size=BATCH):
+    rows = model.objects.only("id", target, *columns).order_by("id")
+    for row in rows.iterator(chunk_size=BATCH):
         value = derive(row)
-        if value:
+        if value and value != getattr(row, target):
             setattr(row, target, value)
             changed.append(row)
         if len(changed) >= BATCH:

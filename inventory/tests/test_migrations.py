@@ -196,3 +196,42 @@ def test_0027_leaves_a_server_of_0_9_0_still_running_adding_machines():
     older = state.apps.get_model("inventory", "Device").objects.create(hostname="new-nas")
 
     assert Device.objects.get(pk=older.pk).attention_muted == {}  # nothing muted on it
+
+
+def test_0028_keys_the_snapshots_again_without_their_virtual_interfaces(migrate_to, monkeypatch):
+    """A Proxmox node's snapshots, each listing other tap and veth interfaces, had a key each,
+    and told a hardware change at every run: computed again (in batches of 2 here), they have
+    one; a machine's without a virtual interface keep theirs. Undone, the keys are as 0.10.0
+    stored them, which a server of 0.10.0 compares with the keys it stores."""
+    from inventory import backfill
+    from inventory.history import hardware_key
+
+    monkeypatch.setattr(backfill, "BATCH", 2)
+    apps = migrate_to(("inventory", "0027_device_attention_muted"))
+    snapshot, device = (
+        apps.get_model("inventory", name) for name in ("HardwareSnapshot", "Device")
+    )
+    node, desktop = (device.objects.create(hostname=name) for name in ("pve1", "desktop"))
+    port = {"name": "eno1", "type": "ethernet", "driver": "igb"}
+    stored = []
+    for n in range(5):
+        guests = {f"tap{100 + n}i0": "tun", f"veth{200 + n}i0": "veth"}
+        for owner, virtual in ((node, guests), (desktop, {})):
+            made = [{"name": name, "type": "ethernet", "driver": d} for name, d in virtual.items()]
+            row = snapshot(device=owner, captured_at=timezone.now(), ram_total_mb=16384)
+            row.network = {"interfaces": [port, *made]}
+            row.hardware_key = hardware_key(row, virtual=True)  # as 0.10.0 stored it
+            row.save()
+            stored.append(row)
+    before = {row.pk: row.hardware_key for row in stored}
+    assert len({before[row.pk] for row in stored if row.device_id == node.pk}) == 5
+
+    migrate_to(("inventory", "0028_snapshot_key_without_virtual_nics"))
+
+    keys = dict(HardwareSnapshot.objects.values_list("pk", "hardware_key"))
+    assert keys == {row.pk: hardware_key(row) for row in HardwareSnapshot.objects.all()}
+    assert len(set(keys.values())) == 1  # the node's ports are the desktop's
+    assert all(keys[row.pk] == before[row.pk] for row in stored if row.device_id == desktop.pk)
+
+    migrate_to(("inventory", "0027_device_attention_muted"))
+    assert dict(HardwareSnapshot.objects.values_list("pk", "hardware_key")) == before

@@ -1,0 +1,33 @@
+"""The snapshots' hardware keys (inventory.history.hardware_key) leave out the virtual network
+interfaces (inventory.nics: a VM's tap, a container's veth, a bridge): a Proxmox node or a
+Docker host that sent other ones at every run told a hardware change at every run. Every
+snapshot's key is computed again, 2,000 rows at a time, and those whose key changes (the
+snapshots that list a virtual interface) written; reversed, the keys as they were, virtual
+interfaces read."""
+
+from django.db import migrations
+
+from inventory.backfill import fill_rows
+from inventory.history import KEY_COLUMNS, hardware_key
+
+
+def refill(*, virtual: bool):
+    def run(apps, schema_editor):
+        fill_rows(
+            apps.get_model("inventory", "HardwareSnapshot"),
+            columns=KEY_COLUMNS,
+            target="hardware_key",
+            derive=lambda snapshot: hardware_key(snapshot, virtual=virtual),
+        )
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("inventory", "0027_device_attention_muted"),
+    ]
+
+    operations = [
+        migrations.RunPython(refill(virtual=False), refill(virtual=True), elidable=True),
+    ]

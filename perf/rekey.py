@@ -1,0 +1,141 @@
+"""Migration 0028 on a fleet's years of snapshots: every snapshot's hardware key computed again
+without its virtual interfaces, and undone.
+
+    .venv/bin/python perf/rekey.py [--snapshots 100000] [--keep DIR]
+
+Stores `--snapshots` snapshots of 1,000 machines at migration 0027, each with two disks and
+a port, one machine in 10 a Proxmox node whose every snapshot lists other VMs' and containers'
+interfaces (tap, fwbr, fwpr, fwln, veth: 22 besides eno1 and vmbr0), each key as 0.10.0 stored
+it (a node's changes, the others' stay); then times `migrate inventory 0028` and `migrate
+inventory 0027`, and checks the keys each way. On SQLite in a temporary directory; with
+DATABASE_URL naming a PostgreSQL database (a throwaway one: `pg_virtualenv`), on it.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from perf.common import django_in_process, in_process_env
+
+MACHINES = 1000
+PORTS = [
+    {"name": "eno1", "type": "ethernet", "mac": "3c:ec:ef:10:2a:01", "driver": "igb"},
+    {"name": "vmbr0", "type": "bridge", "ip": "10.0.0.30", "driver": "bridge"},
+]
+
+
+def interfaces(d: int, n: int) -> list[dict]:
+    """Machine d's interfaces at its n-th snapshot: a node's guests move on at each."""
+    if d % 10:
+        return PORTS[:1]
+    made = []
+    for vmid in range(100 + n % 7, 105 + n % 7):
+        made += [
+            {"name": f"tap{vmid}i0", "type": "ethernet", "driver": "tun"},
+            {"name": f"fwbr{vmid}i0", "type": "bridge", "driver": "bridge"},
+            {"name": f"fwpr{vmid}p0", "type": "ethernet", "driver": "veth"},
+            {"name": f"fwln{vmid}i0", "type": "ethernet", "driver": "veth"},
+        ]
+    made += [{"name": f"veth{200 + (n + k) % 9}i0", "driver": "veth"} for k in range(2)]
+    return [*PORTS, *made]
+
+
+def generate(count: int) -> None:
+    from inventory.history import hardware_key
+    from inventory.models import Device, HardwareSnapshot
+
+    devices = Device.objects.bulk_create(
+        Device(hostname=f"host-{d:04d}", machine_id=f"{d:032x}") for d in range(MACHINES)
+    )
+    now, batch = datetime(2026, 12, 1, tzinfo=UTC), []
+    for i in range(count):
+        d, n = i % MACHINES, i // MACHINES
+        storage = {
+            "devices": [
+                {"name": "/dev/sda", "model": "WD40EFRX", "capacity_gb": 4000, "serial": f"A{d}"},
+                {
+                    "name": "/dev/nvme0n1",
+                    "model": "980 PRO",
+                    "capacity_gb": 1000,
+                    "serial": f"B{d}",
+                },
+            ]
+        }
+        snapshot = HardwareSnapshot(
+            device=devices[d],
+            captured_at=now - timedelta(hours=12 * n),
+            cpu_model="Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz",
+            ram_total_mb=65536,
+            kernel_version="6.8.12-4-pve",
+            storage=storage,
+            network={"interfaces": interfaces(d, n)},
+        )
+        snapshot.hardware_key = hardware_key(snapshot, virtual=True)  # as 0.10.0 stored it
+        batch.append(snapshot)
+        if len(batch) == 5000:
+            HardwareSnapshot.objects.bulk_create(batch)
+            batch = []
+    HardwareSnapshot.objects.bulk_create(batch)
+
+
+def timed(*args: str) -> float:
+    from django.core.management import call_command
+
+    started = time.monotonic()
+    call_command("migrate", *args, verbosity=0)
+    return time.monotonic() - started
+
+
+def run(args) -> int:
+    from django.db import connection
+
+    from inventory.history import KEY_COLUMNS, hardware_key
+    from inventory.models import HardwareSnapshot
+
+    timed()
+    timed("inventory", "0027")
+    started = time.monotonic()
+    generate(args.snapshots)
+    print(f"{args.snapshots:,} snapshots stored in {time.monotonic() - started:.1f} s")
+    old = dict(HardwareSnapshot.objects.values_list("pk", "hardware_key"))
+    forward = timed("inventory", "0028")
+    stored = HardwareSnapshot.objects.only("pk", "hardware_key", *KEY_COLUMNS)
+    new = {s.pk: s.hardware_key for s in stored}
+    right = all(s.hardware_key == hardware_key(s) for s in stored.iterator(chunk_size=2000))
+    changed = sum(1 for pk, key in new.items() if old[pk] != key)
+    backward = timed("inventory", "0027")
+    undone = dict(HardwareSnapshot.objects.values_list("pk", "hardware_key")) == old
+    print(
+        f"{connection.vendor}: 0028 {forward:.1f} s ({changed:,} keys changed, "
+        f"{'each' if right else 'NOT each'} the one a submission stores), "
+        f"undone {backward:.1f} s ({'the keys as before' if undone else 'OTHER KEYS'})"
+    )
+    return 0 if right and undone else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--snapshots", type=int, default=100_000)
+    parser.add_argument("--keep", default="", help="keep the SQLite database in this directory")
+    args = parser.parse_args()
+    tmp = tempfile.TemporaryDirectory(prefix="perf-rekey-")
+    where = Path(args.keep or tmp.name)
+    where.mkdir(parents=True, exist_ok=True)
+    env = {**in_process_env(tmp.name, "rekey", "perf-rekey-token-0123456789"), "NOTIFY_URLS": ""}
+    given = os.environ.get("DATABASE_URL", "")
+    env["DATABASE_URL"] = given if given.startswith("postgres") else f"sqlite:///{where}/rekey.db"
+    try:
+        with django_in_process(env):
+            return run(args)
+    finally:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
