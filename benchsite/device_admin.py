@@ -345,24 +345,26 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
 
     def construct_change_message(self, request, form, formsets, add=False):
         """An edit's history entry names each field with its old and new value, as the API's and
-        the import's do ('Changed location "lab" → "rack-2"'); what the inlines added, changed
-        or deleted follows in Django's own words."""
+        the import's do ('Changed location "lab" → "rack-2"'); what the links' rows did follows
+        in Django's own words, and the documents' rows in the API's, with their type."""
         message = super().construct_change_message(request, form, formsets, add)
-        if add or not form.changed_data:
+        documents = self.documents_history(formsets)  # documents.history
+        said = []
+        if not add and form.changed_data:
+            fields = {}
+            for name in form.changed_data:
+                old, new = form.initial.get(name), form.cleaned_data.get(name)
+                if name == "tags":
+                    old, new = changelog.tag_names(old or ()), changelog.tag_names(new or ())
+                fields[name] = (old, new)
+            said.append(f"Changed {changelog.describe_changes(fields)}.")
+            # the device form's {"changed": {"fields"}} is the text; the links' parts are kept
+            message = [p for p in message if "changed" not in p or "name" in p["changed"]]
+        elif not documents:
             return message
-        fields = {}
-        for name in form.changed_data:
-            old, new = form.initial.get(name), form.cleaned_data.get(name)
-            if name == "tags":
-                old, new = changelog.tag_names(old or ()), changelog.tag_names(new or ())
-            fields[name] = (old, new)
-        text = f"Changed {changelog.describe_changes(fields)}."
-        # Django's parts: the device form's {"changed": {"fields"}} is replaced by the text;
-        # the inlines' {"added"|"changed"|"deleted": {"name", "object"}} are kept
-        inlines = [part for part in message if "changed" not in part or "name" in part["changed"]]
-        if inlines:
-            text += " " + LogEntry(change_message=json.dumps(inlines)).get_change_message()
-        return text
+        if message:
+            said.append(LogEntry(change_message=json.dumps(message)).get_change_message())
+        return " ".join([*said, *documents])
 
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)

@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from benchsite.records_admin import LinksItMayOpen, NamedRowsFormSet
 
 from . import services, storage
+from .history import document_edits, document_named
 from .models import DocType, Document
 from .viewing import viewable
 
@@ -122,6 +123,7 @@ class DocumentFormSet(NamedRowsFormSet):
             title=data["title"],
         )
         self.stored.append(document)
+        self.history.append(f"Added {document_named(document)}.")
         return document
 
     @cached_property
@@ -130,15 +132,28 @@ class DocumentFormSet(NamedRowsFormSet):
         commit (DocumentUploads)."""
         return []
 
+    @cached_property
+    def history(self) -> list[str]:
+        """What this save did, as the device's history says it (documents.history, the API's
+        words): 'Added document "a.pdf" (manual).'"""
+        return []
+
     def save_existing(self, form, obj, commit=True):
         data = form.cleaned_data
-        return services.document_update(
+        # the row's values as the page showed them: the form has already set the new ones
+        before = {"type": form.initial["doc_type"], "title": form.initial["title"]}
+        document = services.document_update(
             document=obj, doc_type=data["doc_type"], title=data["title"]
         )
+        edits = document_edits(before, document)
+        if edits:
+            self.history.append(f"Changed {edits}.")
+        return document
 
     def delete_existing(self, obj, commit=True):
         if commit:
             services.document_delete(document=obj)
+            self.history.append(f"Deleted {document_named(obj)}.")
 
 
 NOTHING_SAVED = "nothing on this page was saved"
@@ -153,6 +168,22 @@ class DocumentUploads:
         if isinstance(formset, DocumentFormSet):
             request.documents_stored = formset.stored
         super().save_formset(request, form, formset, change)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Django's parts for the page's form and its other rows: the documents' lines are
+        documents_history()'s, which name each document's type as the API's lines do."""
+        others = [formset for formset in formsets if not isinstance(formset, DocumentFormSet)]
+        return super().construct_change_message(request, form, others, add)
+
+    @staticmethod
+    def documents_history(formsets) -> list[str]:
+        """What the save did to the device's documents, a sentence each, in the API's words."""
+        return [
+            line
+            for formset in formsets
+            if isinstance(formset, DocumentFormSet)
+            for line in formset.history
+        ]
 
     def changeform_view(self, request, *args, **kwargs):
         try:

@@ -17,6 +17,7 @@ from inventory import changelog
 from inventory.models import Device
 
 from . import selectors, services, storage
+from .history import document_edits, document_named, document_said
 from .http import (
     StoredFileDamaged,
     UploadSizeGuard,
@@ -58,11 +59,6 @@ MSG_FILE_DAMAGED = (
     "The stored copy of this document is damaged (its size is not the uploaded file's): upload "
     "the file again to repair it; manage.py check_documents --verify lists damaged copies."
 )
-
-
-def _document(document: Document) -> str:
-    """A document as the device's history names it."""
-    return f"document {changelog.shown(document.original_filename)} ({document.doc_type})"
 
 
 class StoredCopyDamaged(APIException):
@@ -156,7 +152,7 @@ class DeviceDocumentViewSet(StorageErrors, mixins.ListModelMixin, viewsets.Gener
         except services.DeviceGone:
             raise NotFound() from None  # deleted while its document was uploaded
         changelog.api_change_log(
-            request.user, device, f"Added through the API: {_document(document)}."
+            request.user, device, f"Added through the API: {document_named(document)}."
         )
         body = DocumentSerializer(document, context=self.get_serializer_context()).data
         location = reverse("document-detail", args=(document.pk,))
@@ -207,23 +203,17 @@ class DocumentViewSet(
         serializer = DocumentEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        before = {"type": document.doc_type, "title": document.title}
+        before = document_said(document)
         with transaction.atomic():  # the change and its line in the device's history, or neither
             document = services.document_update(
                 document=document,
                 doc_type=data.get("doc_type", document.doc_type),
                 title=data.get("title", document.title),
             )
-            changes = changelog.field_changes(
-                before, {"type": document.doc_type, "title": document.title}
-            )
-            if changes:
-                name = changelog.shown(document.original_filename)
+            edits = document_edits(before, document)
+            if edits:
                 changelog.api_change_log(
-                    request.user,
-                    document.device,
-                    f"Changed through the API: document {name}: "
-                    f"{changelog.describe_changes(changes)}",
+                    request.user, document.device, f"Changed through the API: {edits}"
                 )
         return Response(DocumentSerializer(document, context=self.get_serializer_context()).data)
 
@@ -238,7 +228,9 @@ class DocumentViewSet(
     def perform_destroy(self, instance):
         services.document_delete(document=instance)
         changelog.api_change_log(
-            self.request.user, instance.device, f"Deleted through the API: {_document(instance)}."
+            self.request.user,
+            instance.device,
+            f"Deleted through the API: {document_named(instance)}.",
         )
 
     @extend_schema(

@@ -133,7 +133,7 @@ def test_an_edit_with_an_upload_is_one_history_entry_telling_both(admin_client, 
     entry = LogEntry.objects.get(object_id=str(device.pk))
     message = entry.get_change_message()
     assert message.startswith(f'Changed location "{device.location}" → "rack-2".')
-    assert "Added document “User manual”." in message  # Django's words for the inline
+    assert message.endswith('Added document "manual.pdf" (other).')  # the API's words
 
 
 def test_a_document_is_uploaded_while_adding_a_device(admin_client, stored_files):
@@ -152,6 +152,10 @@ def test_a_document_is_uploaded_while_adding_a_device(admin_client, stored_files
     document = Document.objects.get(device__hostname="new-nas")
     assert (document.doc_type, document.mime_type) == ("photo", "image/png")
     assert stored_files() == [document.stored_name]
+    # its history names the document's type, as the API's does
+    assert LogEntry.objects.get().get_change_message() == (
+        'Added. Added document "label.png" (photo).'
+    )
 
 
 def test_a_type_left_blank_on_the_device_page_is_guessed_and_a_type_chosen_is_kept(
