@@ -24,7 +24,6 @@ from insights.models import AttentionItem
 from inventory import changelog, services
 from inventory.admin import (
     LIFE_FILTERS,
-    BlankNamedFilter,
     CpuVendorFilter,
     DiskWearFilter,
     ManufacturerLinkInline,
@@ -50,7 +49,7 @@ from .hardware_changes_admin import hardware_changes_view, hardware_changes_visi
 from .hardware_tables import table_links
 from .import_admin import import_view
 from .paginator import KeysFirstPaginator
-from .records_admin import cpu_model_cell, score_text
+from .records_admin import BlankNamedFilter, cpu_model_cell, score_text
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
 from .templatetags.humanize_scores import partial_mark, run_badge, uncounted

@@ -189,3 +189,12 @@ class NamedRowsFormSet(forms.BaseInlineFormSet):
         for name, field in form.fields.items():
             if not field.widget.is_hidden:  # its column's head, as the bound field says it
                 field.widget.attrs.setdefault("aria-label", f"{form[name].label}, {row}")
+
+
+class BlankNamedFilter(admin.AllValuesFieldListFilter):
+    """A text field's values as the filter lists them, the blank one named "(none)": Django
+    lists it as an empty link, which a screen reader reads as "link" and nobody can see."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": "(none)"} if choice["display"] == "" else choice

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from benchsite.records_admin import LinksItMayOpen, NamedRowsFormSet
+from benchsite.records_admin import BlankNamedFilter, LinksItMayOpen, NamedRowsFormSet
 
 from . import services, storage
 from .history import document_edits, document_named
@@ -229,10 +229,32 @@ class DocumentInline(admin.TabularInline):
         return filesizeformat(document.size_bytes) if document.size_bytes is not None else ""
 
 
+class DeviceFieldFilter(BlankNamedFilter):
+    """A field of the documents' devices (`device__location`, `device__owner`): "every warranty
+    paper of the machines in room B12", "everything Alice owns". It offers the values of the
+    devices that have documents, not those of every device, which listed nothing."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = f"device's {field.verbose_name}"
+        self.lookup_choices = (
+            model_admin.get_queryset(request)
+            .order_by(field_path)
+            .values_list(field_path, flat=True)
+            .distinct()
+        )
+
+
 @admin.register(Document)
 class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
     list_display = ("__str__", "device", "doc_type", "download", "mime_type", "size", "uploaded_at")
-    list_filter = ("doc_type", "mime_type", "uploaded_at")
+    list_filter = (
+        "doc_type",
+        ("device__location", DeviceFieldFilter),
+        ("device__owner", DeviceFieldFilter),
+        "mime_type",
+        "uploaded_at",
+    )
     # a title's and a file name's accents and case ignored, as the device list's search does
     # (inventory.folding): "electricite" finds "Facture_Électricité.pdf", on SQLite too
     search_fields = (

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from benchsite.auth import may_view
-from benchsite.records_admin import NamedRowsFormSet
+from benchsite.records_admin import BlankNamedFilter, NamedRowsFormSet
 
 from . import disk_wear, lifecycle, quiet, releases, services
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
@@ -92,15 +92,6 @@ def _unstorable(*values: str | None) -> bool:
     """Whether a filter's value holds a NUL character, which no stored value holds and
     PostgreSQL refuses in a query: a link's `?os=%00` was a 500, it lists no machine."""
     return any("\x00" in (value or "") for value in values)
-
-
-class BlankNamedFilter(admin.AllValuesFieldListFilter):
-    """A text field's values as the filter lists them, the blank one named "(none)": Django
-    lists it as an empty link, which a screen reader reads as "link" and nobody can see."""
-
-    def choices(self, changelist):
-        for choice in super().choices(changelist):
-            yield {**choice, "display": "(none)"} if choice["display"] == "" else choice
 
 
 class TagsFilter(admin.RelatedFieldListFilter):
