@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, OrderBy
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -21,6 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from benchsite.records_admin import BlankNamedFilter, LinksItMayOpen, NamedRowsFormSet
+from inventory import lifecycle
 
 from . import services, storage
 from .history import document_edits, document_named
@@ -245,9 +247,27 @@ class DeviceFieldFilter(BlankNamedFilter):
         )
 
 
+class NullsLast(OrderBy):
+    """An ordering whose rows without a value stay last when the column is sorted the other way
+    round (Django's reversal puts them first)."""
+
+    def reverse_ordering(self):
+        self.descending = not self.descending
+        return self
+
+
 @admin.register(Document)
 class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
-    list_display = ("__str__", "device", "doc_type", "download", "mime_type", "size", "uploaded_at")
+    list_display = (
+        "__str__",
+        "device",
+        "doc_type",
+        "download",
+        "mime_type",
+        "size",
+        "warranty",
+        "uploaded_at",
+    )
     list_filter = (
         "doc_type",
         ("device__location", DeviceFieldFilter),
@@ -327,6 +347,21 @@ class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
     @admin.display(description="size", ordering="size_bytes")
     def size(self, document: Document) -> str:
         return filesizeformat(document.size_bytes)
+
+    # the device's warranty end (inventory.lifecycle), sorted soonest first, unknown last
+    @admin.display(
+        description="device's warranty",
+        ordering=NullsLast(F("device__warranty_until"), nulls_last=True),
+    )
+    def warranty(self, document: Document) -> str:
+        until = document.device.warranty_until
+        if until is None:
+            return "–"
+        return format_html(
+            '<span title="{}">{}</span>',
+            f"until {until.isoformat()}",
+            lifecycle.warranty_said(until, today=lifecycle.today()),
+        )
 
     def save_model(self, request, obj, form, change):
         services.document_update(document=obj, doc_type=obj.doc_type, title=obj.title)

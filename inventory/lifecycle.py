@@ -116,6 +116,14 @@ def time_left(until: datetime.date, *, today: datetime.date) -> str:
     return "in " + " and ".join(parts)
 
 
+def warranty_said(warranty_until: datetime.date, *, today: datetime.date) -> str:
+    """A warranty end as a list's column says it: "ends today", "ends in 12 days", "ends in 4
+    months", "ended on 2024-03-01"."""
+    if warranty_until < today:
+        return f"ended on {warranty_until.isoformat()}"
+    return f"ends {time_left(warranty_until, today=today)}"
+
+
 def lifecycle_sentences(
     *,
     purchased_on: datetime.date | None,

@@ -1,11 +1,14 @@
 """The documents' list of a fleet admin with hundreds of papers: found by the device's location
-and owner."""
+and owner, and told when each device's warranty ends."""
 
+import datetime
 import re
 
 import pytest
+from django.urls import reverse
 
 from documents.models import DocType, Document
+from inventory import lifecycle
 from inventory.tests.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +61,7 @@ def test_the_list_finds_the_documents_of_the_devices_in_a_room_or_of_an_owner(
     assert response.context["cl"].result_count == len(
         [d for d in in_b12 if d.doc_type == DocType.WARRANTY]
     )
+    assert len(cells(response, "warranty")) == response.context["cl"].result_count
     page = response.content.decode()
     for title in ("By device&#x27;s location", "By device&#x27;s owner"):
         assert title in page
@@ -76,3 +80,39 @@ def test_the_list_finds_the_documents_of_the_devices_in_a_room_or_of_an_owner(
     assert found(device__location="B12", device__owner="Bob") == len(
         [d for d in in_b12 if d.device.owner == "Bob"]
     )
+
+
+def test_the_list_says_when_each_devices_warranty_ends_and_sorts_by_it(admin_client):
+    today = lifecycle.today()
+    ends = {
+        "ended": today - datetime.timedelta(days=40),
+        "soon": today + datetime.timedelta(days=12),
+        "later": today + datetime.timedelta(days=400),
+        "unknown": None,
+    }
+    devices = [DeviceFactory(hostname=name, warranty_until=until) for name, until in ends.items()]
+    file_documents(devices, 4)
+    column = list(admin_client.get(URL).context["cl"].list_display).index("warranty")
+
+    soonest = admin_client.get(URL, {"o": str(column)})
+    latest = admin_client.get(URL, {"o": f"-{column}"})
+
+    said = {
+        "ended": f"ended on {ends['ended'].isoformat()}",
+        "soon": "ends in 12 days",
+        "later": "ends in 1 year and 1 month",
+        "unknown": "–",
+    }
+    rows = [d.device.hostname for d in soonest.context["cl"].result_list]
+    assert rows == ["ended", "soon", "later", "unknown"]  # the unknown last, either way
+    assert [d.device.hostname for d in latest.context["cl"].result_list] == [
+        "later",
+        "soon",
+        "ended",
+        "unknown",
+    ]
+    assert [re.sub(r"<[^>]+>", "", cell) for cell in cells(soonest, "warranty")] == [
+        said[name] for name in rows
+    ]
+    assert f'title="until {ends["soon"].isoformat()}"' in soonest.content.decode()
+    assert reverse("admin:documents_document_changelist") == URL
