@@ -9,15 +9,12 @@ import logging
 from collections import Counter
 from contextlib import suppress
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, OrderBy
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
@@ -25,82 +22,11 @@ from benchsite.records_admin import BlankNamedFilter, LinksItMayOpen, NamedRowsF
 from inventory import lifecycle
 
 from . import services, storage
+from .forms import DocumentForm, download_link
 from .history import document_edits, document_named
 from .models import DocType, Document
-from .viewing import viewable
 
 logger = logging.getLogger(__name__)
-
-
-def download_link(document: Document) -> str:
-    """The document's download under its name and, for a PDF or an image, a "View" that shows
-    it in the browser's tab (documents.http.VIEWABLE): the same endpoint and checks."""
-    url = reverse("document-download", kwargs={"pk": document.pk})
-    link = format_html('<a href="{}">{}</a>', url, document.original_filename)
-    if not viewable(document):
-        return link
-    return format_html(
-        '{} <a href="{}?inline=1" aria-label="View {}">View</a>',
-        link,
-        url,
-        document.original_filename,
-    )
-
-
-class StoredFileWidget(forms.Widget):
-    """A stored document's file, shown as its download link: a content is never replaced."""
-
-    def __init__(self, document: Document, attrs=None):
-        super().__init__(attrs)
-        self.document = document
-
-    def render(self, name, value, attrs=None, renderer=None):
-        return download_link(self.document)
-
-
-# short: a longer choice than "datasheet" widened the column, and the documents' table no longer
-# fitted its box at 1400 px (its delete boxes scrolled out of sight)
-GUESS_CHOICE = ("", "guess")
-
-
-class DocumentForm(forms.ModelForm):
-    """A new document's file, type and title; an existing one's type and title.
-
-    A new document's type may be left blank: the upload's title, name and content choose it
-    (documents.doc_types), where it was "other" whatever the file.
-    """
-
-    file = forms.FileField(help_text="PDF, PNG, JPEG, WebP, GIF or plain text; checked by content.")
-
-    class Meta:
-        model = Document
-        fields = ("doc_type", "title")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            field = self.fields["file"]
-            field.required, field.disabled = False, True
-            field.widget = StoredFileWidget(self.instance)
-        else:
-            doc_type = self.fields["doc_type"]
-            doc_type.required = False
-            doc_type.choices = [GUESS_CHOICE, *DocType.choices]
-            doc_type.help_text = (
-                "Left at guess: the type a word of the title or file name names (invoice, "
-                "facture, Rechnung, manual, Handbuch, warranty, garantie…), else photo for an "
-                "image, else other."
-            )
-            self.initial["doc_type"] = ""
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload and not self.instance.pk:
-            try:
-                services.document_check(upload=upload)
-            except storage.UploadRejected as exc:
-                raise ValidationError(str(exc), code="rejected") from None
-        return upload
 
 
 class DocumentFormSet(NamedRowsFormSet):
@@ -118,14 +44,15 @@ class DocumentFormSet(NamedRowsFormSet):
 
     def save_new(self, form, commit=True):
         data = form.cleaned_data
-        document = services.document_store(
-            device=self.instance,
-            upload=data["file"],
-            doc_type=data["doc_type"] or None,
-            title=data["title"],
-        )
-        self.stored.append(document)
-        self.history.append(f"Added {document_named(document)}.")
+        for upload in data["file"]:  # a row's files, a document each
+            document = services.document_store(
+                device=self.instance,
+                upload=upload,
+                doc_type=data["doc_type"] or None,
+                title=data["title"],
+            )
+            self.stored.append(document)
+            self.history.append(f"Added {document_named(document)}.")
         return document
 
     @cached_property
