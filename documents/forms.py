@@ -2,6 +2,7 @@
 a stored document's type and title) and a stored file shown as its download link."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
@@ -62,6 +63,13 @@ class FilesField(forms.FileField):
         return not self.disabled and bool(data)
 
 
+FILE_HELP = (
+    "PDF, PNG, JPEG, WebP, GIF or plain text; checked by content. Several files may be chosen "
+    "at once: a document each, with this row's type and title. At most {limit} MB a save, all "
+    "the page's files together."
+)
+
+
 class DocumentForm(forms.ModelForm):
     """A new document's file, type and title; an existing one's type and title.
 
@@ -70,10 +78,7 @@ class DocumentForm(forms.ModelForm):
     row are a document each, of the row's type (or each its own guess) and title.
     """
 
-    file = FilesField(
-        help_text="PDF, PNG, JPEG, WebP, GIF or plain text; checked by content. Several files "
-        "may be chosen at once: a document each, with this row's type and title."
-    )
+    file = FilesField()
 
     class Meta:
         model = Document
@@ -86,6 +91,8 @@ class DocumentForm(forms.ModelForm):
             field.required, field.disabled = False, True
             field.widget = StoredFileWidget(self.instance)
         else:
+            # the page is one request, refused whole past the limit (benchsite.bodylimit)
+            self.fields["file"].help_text = FILE_HELP.format(limit=settings.MAX_UPLOAD_MB)
             doc_type = self.fields["doc_type"]
             doc_type.required = False
             doc_type.choices = [GUESS_CHOICE, *DocType.choices]

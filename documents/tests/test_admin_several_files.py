@@ -29,6 +29,8 @@ def test_several_files_chosen_in_one_row_are_a_document_each_of_its_own_type(
     file: 30 clicks and 30 dialogs for 30 papers."""
     page = admin_client.get(device_url(device)).content.decode()
     assert 'name="documents-0-file" multiple' in page
+    # the page is one request: past MAX_UPLOAD_MB it is refused whole, every file with it
+    assert "At most 50 MB a save, all the page&#x27;s files together." in page
     data = with_files(
         change_form_data(admin_client, device),
         0,
