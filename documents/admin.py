@@ -185,16 +185,9 @@ class NullsLast(OrderBy):
 
 @admin.register(Document)
 class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
-    list_display = (
-        "__str__",
-        "device",
-        "doc_type",
-        "download",
-        "mime_type",
-        "size",
-        "warranty",
-        "uploaded_at",
-    )
+    # no content type column: a filter, the file's View link (a PDF, an image) and the
+    # document's page tell it, and with it the list did not fit 1400 px with the sidebar open
+    list_display = ("__str__", "device", "doc_type", "download", "size", "warranty", "uploaded_at")
     list_filter = (
         "doc_type",
         ("device__location", DeviceFieldFilter),

@@ -106,6 +106,8 @@ def server(tmp_path_factory, example_document):
             DEVICES[live.url, name] = answer["device_id"]
             if name == "pve-node-2":  # a manual with a long name and title, on its page
                 upload_manual(live, answer["device_id"])
+            if name == "nas-01":  # a name without a space to break it at, and no title
+                upload_manual(live, answer["device_id"], "Garantieschein_NAS01_2024-03.pdf", "")
             if name == "media":  # a week later: its system disk replaced, its kernel updated
                 document["submission_id"] = str(uuid.uuid4())
                 document["hardware"]["os"]["kernel_version"] = "6.1.0-29-amd64"
@@ -148,17 +150,26 @@ from inventory.models import Device
 quiet = {sorted(QUIET)!r}
 Benchmark.objects.filter(device__hostname__in=quiet).update(received_at=F("run_at"))
 Device.objects.filter(hostname__in=quiet).update(last_received_at=F("last_benchmark_at"))
+# the widest warranty the documents' list says: "ends in 1 year and 1 month"
+from datetime import timedelta
+from inventory.lifecycle import today
+Device.objects.filter(hostname="nas-01").update(warranty_until=today() + timedelta(days=400))
 """
 
 
-def upload_manual(live, device_id):
+def upload_manual(
+    live,
+    device_id,
+    name="Proxmox VE node maintenance and service guide.pdf",
+    title="Service guide for the node's chassis, disks and power supplies",
+):
     from documents.tests.files import pdf_bytes
 
     boundary = uuid.uuid4().hex
     parts = [
-        ("file", 'filename="Proxmox VE node maintenance and service guide.pdf"', pdf_bytes()),
+        ("file", f'filename="{name}"', pdf_bytes()),
         ("doc_type", "", b"manual"),
-        ("title", "", b"Service guide for the node's chassis, disks and power supplies"),
+        ("title", "", title.encode()),
     ]
     body = (
         b"".join(
