@@ -141,6 +141,9 @@ class DocumentInline(admin.TabularInline):
     readonly_fields = ("download", "mime_type", "size", "uploaded_at")  # download: get_fields
     extra = 1
 
+    class Media:
+        js = ("documents/uploads.js",)  # a save over the upload limit stopped in the page
+
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
         if self.has_change_permission(request, obj):

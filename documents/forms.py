@@ -93,6 +93,8 @@ class DocumentForm(forms.ModelForm):
         else:
             # the page is one request, refused whole past the limit (benchsite.bodylimit)
             self.fields["file"].help_text = FILE_HELP.format(limit=settings.MAX_UPLOAD_MB)
+            # read by documents/uploads.js, which stops such a save before it is sent
+            self.fields["file"].widget.attrs["data-max-total-bytes"] = services.max_upload_bytes()
             doc_type = self.fields["doc_type"]
             doc_type.required = False
             doc_type.choices = [GUESS_CHOICE, *DocType.choices]
