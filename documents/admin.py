@@ -19,11 +19,11 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from benchsite.records_admin import BlankNamedFilter, LinksItMayOpen, NamedRowsFormSet
-from inventory import lifecycle
+from inventory import changelog, lifecycle
 
 from . import services, storage
 from .forms import DocumentForm, download_link
-from .history import document_edits, document_named
+from .history import document_named, document_page_edits, documents_deleted_log
 from .models import DocType, Document
 
 logger = logging.getLogger(__name__)
@@ -69,12 +69,10 @@ class DocumentFormSet(NamedRowsFormSet):
 
     def save_existing(self, form, obj, commit=True):
         data = form.cleaned_data
-        # the row's values as the page showed them: the form has already set the new ones
-        before = {"type": form.initial["doc_type"], "title": form.initial["title"]}
         document = services.document_update(
             document=obj, doc_type=data["doc_type"], title=data["title"]
         )
-        edits = document_edits(before, document)
+        edits = document_page_edits(form.initial, document)
         if edits:
             self.history.append(f"Changed {edits}.")
         return document
@@ -286,11 +284,28 @@ class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
             lifecycle.warranty_said(until, today=lifecycle.today()),
         )
 
+    # each edit and deletion here is a line of the device's history too, in the words of the
+    # device page's rows and the API's: it was in the document's own log alone
+    @transaction.atomic
     def save_model(self, request, obj, form, change):
         services.document_update(document=obj, doc_type=obj.doc_type, title=obj.title)
+        edits = document_page_edits(form.initial, obj)
+        if edits:
+            entry = changelog.Entry(obj.device, f"Changed {edits}.")
+            changelog.device_history_log(actor=request.user, entries=[entry])
 
+    @transaction.atomic
     def delete_model(self, request, obj):
         services.document_delete(document=obj)
+        documents_deleted_log(actor=request.user, documents=[obj])
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
+        # what the lines name, read before the rows go (one query, with their devices)
+        gone = list(
+            queryset.select_related("device").only(
+                "original_filename", "doc_type", "device", "device__hostname"
+            )
+        )
         services.documents_delete(documents=queryset)
+        documents_deleted_log(actor=request.user, documents=gone)

@@ -27,3 +27,21 @@ def document_edits(before: dict[str, str], document: Document) -> str:
 def document_said(document: Document) -> dict[str, str]:
     """What people say about a document, which an edit changes: its type and its title."""
     return {"type": document.doc_type, "title": document.title}
+
+
+def document_page_edits(initial: dict, document: Document) -> str:
+    """document_edits() of an edit made in the admin, from the values its page showed (a form's
+    `initial`): the form has set the new ones on the document already."""
+    return document_edits({"type": initial["doc_type"], "title": initial["title"]}, document)
+
+
+def documents_deleted_log(*, actor, documents) -> None:
+    """A 'Deleted document "a.pdf" (manual).' line in each device's history, for documents
+    deleted in the admin away from their device's page (their list, their own page)."""
+    changelog.device_history_log(
+        actor=actor,
+        entries=[
+            changelog.Entry(document.device, f"Deleted {document_named(document)}.")
+            for document in documents
+        ],
+    )

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from documents import services
-from documents.models import DocType
+from documents.models import DocType, Document
+from inventory.tests.factories import DeviceFactory
 
 from . import files
 from .files import upload
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def last_line(device) -> str:
-    return LogEntry.objects.filter(object_id=str(device.pk)).order_by("pk").last().change_message
+    lines = LogEntry.objects.filter(content_type__model="device", object_id=str(device.pk))
+    return lines.order_by("pk").last().change_message
 
 
 def test_the_device_page_names_each_documents_type_in_the_history_as_the_api_does(
@@ -53,3 +55,31 @@ def test_the_device_page_names_each_documents_type_in_the_history_as_the_api_doe
     assert last_line(device) == (
         'Changed through the API: document "Facture_2024-119.pdf": type "invoice" → "other"'
     )
+
+
+def test_an_edit_or_a_deletion_away_from_the_device_page_is_in_its_history(admin_client, device):
+    """The documents' list and a document's own page wrote their edits and deletions in the
+    document's log alone: the device's history never said who deleted its warranty paper."""
+    label = services.document_store(
+        device=device, upload=upload(files.JPEG, "label.jpg"), doc_type=DocType.OTHER
+    )
+    notes = services.document_store(device=device, upload=upload(files.TEXT, "notes.txt"))
+    other = DeviceFactory()
+    manual = services.document_store(device=other, upload=upload(files.pdf_bytes(), "m.pdf"))
+    page = f"/admin/documents/document/{label.pk}/"
+
+    admin_client.post(f"{page}change/", {"doc_type": DocType.PHOTO, "title": "Rear label"})
+    assert last_line(device) == (
+        'Changed document "label.jpg": type "other" → "photo"; title "" → "Rear label".'
+    )
+    assert admin_client.post(f"{page}delete/", {"post": "yes"}).status_code == 302
+    assert last_line(device) == 'Deleted document "label.jpg" (photo).'
+
+    selected = [str(notes.pk), str(manual.pk)]
+    admin_client.post(
+        "/admin/documents/document/",
+        {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
+    )
+    assert not Document.objects.exists()
+    assert last_line(device) == 'Deleted document "notes.txt" (other).'
+    assert last_line(other) == 'Deleted document "m.pdf" (other).'
