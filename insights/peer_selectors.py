@@ -98,8 +98,11 @@ _BOUNDED = (
     " FROM (SELECT set_config('lock_timeout', CASE current_setting('lock_timeout') WHEN '0' "
     "THEN %s ELSE current_setting('lock_timeout') END, true)) AS bound"
 )
-_SESSION_LOCK = "SELECT pg_advisory_lock(%s)" + _BOUNDED
-_TRANSACTION_LOCK = "SELECT pg_advisory_xact_lock(%s)" + _BOUNDED
+# each id of the array in turn, in the array's order: unnest gives its rows so and each row's
+# lock is taken as it comes (no ORDER BY or LIMIT to evaluate them in another order)
+_EACH = ", unnest(%s::bigint[]) AS ids(id)"
+_SESSION_LOCK = "SELECT pg_advisory_lock(ids.id)" + _BOUNDED + _EACH
+_TRANSACTION_LOCK = "SELECT pg_advisory_xact_lock(ids.id)" + _BOUNDED + _EACH
 
 
 def _lock_id(key: str) -> int:
@@ -107,31 +110,35 @@ def _lock_id(key: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def peer_group_lock(key: str) -> None:
-    """Until the transaction ends, judge below_peers for the machines of this CPU model (its
-    inventory.columns.model_key) alone: on PostgreSQL an advisory lock, so that a judgment
-    reads every run and item the ones before it wrote (two judgments read each other's
-    state half-written otherwise); SQLite's write transactions already take turns. Granted
-    at once inside peer_group_judged for the same key."""
-    if key and connection.vendor == "postgresql":
+def peer_group_lock(*keys: str) -> None:
+    """Until the transaction ends, judge below_peers for the machines of these CPU models (their
+    inventory.columns.model_key) alone: on PostgreSQL an advisory lock each, so that a
+    judgment reads every run and item the ones before it wrote (two judgments read each
+    other's state half-written otherwise); SQLite's write transactions already take turns.
+    Several are taken in one statement, in the order of their keys, the order every judgment of
+    several models takes them (a rescore's batch took them in a statement each). Granted at
+    once inside peer_group_judged for the same key."""
+    keys = sorted({key for key in keys if key})
+    if keys and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            _advisory_lock(cursor, _TRANSACTION_LOCK, key)
+            _advisory_lock(cursor, _TRANSACTION_LOCK, keys)
 
 
-def _advisory_lock(cursor, sql: str, key: str) -> None:
-    """Take the model's lock (`sql`: the session's or the transaction's), waiting at most
+def _advisory_lock(cursor, sql: str, keys: list[str]) -> None:
+    """Take the models' locks (`sql`: the session's or the transaction's), waiting at most
     LOCK_WAIT unless the role sets a lock_timeout of its own: a judgment holds the lock for
     milliseconds, so a wait that long is a lock left held, an error logged rather than requests
     hanging unsaid. The bound holds to the transaction's end (a row lock waited on as long is
-    stuck as well). One statement: the bound is set by the subquery, before the lock is asked."""
+    stuck as well). One statement: the bound is set by the subquery, before a lock is asked."""
     try:
-        cursor.execute(sql, [_lock_id(key), LOCK_WAIT])
+        cursor.execute(sql, [LOCK_WAIT, [_lock_id(key) for key in keys]])
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise  # cancelled, or the connection lost: said as it is
+        models = f"CPU model {keys[0]!r}" if len(keys) == 1 else f"CPU models {keys!r}"
         raise OperationalError(
             f"waited longer than lock_timeout ({LOCK_WAIT} unless the role sets one) for the "
-            f"below_peers judgments of CPU model {key!r}: their lock is held by a connection "
+            f"below_peers judgments of {models}: their lock is held by a connection "
             "that does not let it go (a transaction-mode pooler, such as PgBouncer's pool_mode "
             "= transaction, hands a session's lock to other clients: README, Several servers)"
         ) from exc
@@ -154,7 +161,7 @@ def peer_group_judged(key: str) -> Iterator[None]:
     # a session lock taken in a transaction outlives it, and the transaction bounds the wait;
     # a wait that times out or is cancelled takes nothing
     with transaction.atomic(), connection.cursor() as cursor:
-        _advisory_lock(cursor, _SESSION_LOCK, key)
+        _advisory_lock(cursor, _SESSION_LOCK, [key])
     try:
         yield
     finally:

@@ -127,11 +127,11 @@ def _evaluate_batch(devices: list[Device]) -> list[Event]:
         return []
     with transaction.atomic():
         # judged again below, after the judgments of their CPU models that started before
-        # (services._settle), their locks taken in one order: every changing machine's model,
+        # (services._settle), their locks taken in one order, in one statement whatever their
+        # number (peer_group_lock): every changing machine's model,
         # not only those whose below_peers the first reads opened or closed (a peer's run
         # moving the median between the two reads opened or closed it, unlocked, for another)
-        for key in sorted({plans[device.pk][0] for device in changing}):
-            peer_selectors.peer_group_lock(key)
+        peer_selectors.peer_group_lock(*{plans[device.pk][0] for device in changing})
         locked = {
             pk: (retired_on, muted)
             for pk, retired_on, muted in Device.objects.select_for_update()

@@ -330,6 +330,33 @@ def test_the_lock_a_submissions_writes_take_is_bounded_too(monkeypatch, lock_hel
         assert cursor.fetchone() == ("0",)  # and no further
 
 
+def test_a_batchs_models_are_locked_in_one_statement_bounded_as_one_is(
+    monkeypatch, lock_held_elsewhere, django_assert_num_queries
+):
+    """A rescore's batch locks the CPU models of its changing machines in one statement
+    (one a model before: hundreds a batch of a fleet of as many models), each of them held to
+    the transaction's end, and a wait for one held elsewhere is bounded and said."""
+    from django.db import OperationalError, connection, transaction
+
+    from insights import peer_selectors
+
+    monkeypatch.setattr(peer_selectors, "LOCK_WAIT", "300ms")
+    held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    with transaction.atomic(), connection.cursor() as cursor:
+        with django_assert_num_queries(1):
+            peer_selectors.peer_group_lock("model c", "model b", "", "model c")
+        cursor.execute(held)
+        assert cursor.fetchone() == (2,)
+    with (
+        pytest.raises(OperationalError, match=r"CPU models \['model a', 'model b'\]"),
+        transaction.atomic(),
+    ):
+        peer_selectors.peer_group_lock("model b", "model a")
+    with connection.cursor() as cursor:
+        cursor.execute(held)
+        assert cursor.fetchone() == (0,)
+
+
 def test_a_cancelled_wait_is_said_as_it_is_not_as_a_lock_left_held(lock_held_elsewhere):
     from django.db import OperationalError, connection, transaction
 
