@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from benchmarks.tests.factories import BenchmarkFactory
@@ -34,10 +35,11 @@ MACHINES = (
 )
 
 
-def fleet(size: int) -> list[Device]:
-    """`size` machines of one CPU model, each as MACHINES says in turn, with 4 runs scored by
-    an older version (every one rescored); some with items of before: one over, one worded
-    otherwise, one acknowledged since the machine's newest run."""
+def fleet(size: int, models: int = 1) -> list[Device]:
+    """`size` machines of one CPU model (CPU), or of `models` in turn, each as MACHINES says in
+    turn, with 4 runs scored by an older version (every one
+    rescored); some with items of before: one over, one worded otherwise, one acknowledged
+    since the machine's newest run."""
     now = timezone.now()
     devices = []
     for i in range(size):
@@ -48,7 +50,7 @@ def fleet(size: int) -> list[Device]:
         storage = {"devices": [{**disk, "smart_health": health, "temperature_c": 35}]}
         snapshot = SnapshotFactory(
             device=device,
-            cpu_model=CPU,
+            cpu_model=CPU.replace("8500", str(8500 + i % models)),
             captured_at=now - timedelta(hours=4),
             storage=storage,
             disk_readings=disk_readings(storage),
@@ -96,6 +98,19 @@ def outcome() -> tuple[list, list]:
     return items, notifications
 
 
+def judged_alone(devices: list[Device]) -> tuple[list, list]:
+    """The outcome() of each of these machines judged alone, as attention_evaluate judges it
+    after a rescore's runs (rolled back after)."""
+    from insights.services import attention_evaluate
+
+    before = transaction.savepoint()
+    for device in devices:
+        attention_evaluate(device=Device.objects.get(pk=device.pk), reevaluating=True)
+    alone = outcome()
+    transaction.savepoint_rollback(before)
+    return alone
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_rescore_judges_a_fleet_in_queries_that_do_not_grow_with_it(
     size, settings, django_assert_max_num_queries
@@ -110,21 +125,42 @@ def test_rescore_judges_a_fleet_in_queries_that_do_not_grow_with_it(
     assert f"Attention re-evaluated on {size} device(s)" in out.getvalue()
 
 
+def test_rescore_judges_a_fleet_of_many_cpu_models_in_the_queries_of_one(settings):
+    """21 machines of one CPU model, then of 3: the rescore reads their peers, and on PostgreSQL
+    takes their models' locks, in as many queries (2 a model and a batch, twice, and a lock
+    statement a model before: hundreds for a fleet of hundreds of models), and judges each
+    machine as its own evaluation does."""
+    from benchmarks.rescoring import benchmark_rescore
+
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/a"]
+    queries = {}
+    for models in (1, 3):
+        empty = transaction.savepoint()
+        devices = fleet(21, models)
+        before = transaction.savepoint()
+        benchmark_rescore()
+        alone = judged_alone(devices)
+        transaction.savepoint_rollback(before)
+
+        with CaptureQueriesContext(connection) as rescore:
+            call_command("rescore", stdout=io.StringIO())
+
+        assert outcome() == alone
+        queries[models] = len(rescore)
+        transaction.savepoint_rollback(empty)
+    assert queries[3] == queries[1] <= 60
+
+
 def test_rescore_judges_each_machine_of_a_mixed_fleet_as_its_own_evaluation_does(settings):
     """What every machine opens, rewrites, keeps and closes, and what is notified, is what
     attention_evaluate gives each one judged alone after a rescore's runs."""
     from benchmarks.rescoring import benchmark_rescore
     from insights.reevaluation import attention_evaluate_all
-    from insights.services import attention_evaluate
 
     settings.NOTIFY_URLS = ["json://127.0.0.1:9/a"]
     devices = fleet(12)
     benchmark_rescore()  # the runs and the machines' figures, as rescore puts them first
-    before = transaction.savepoint()
-    for device in devices:
-        attention_evaluate(device=Device.objects.get(pk=device.pk), reevaluating=True)
-    alone = outcome()
-    transaction.savepoint_rollback(before)
+    alone = judged_alone(devices)
 
     evaluated = attention_evaluate_all()
 
