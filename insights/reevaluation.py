@@ -154,14 +154,13 @@ def unmuting_lock(device_ids: Collection[int], kinds: Collection[str]) -> None:
     """Before an unmuting locks the rows of these devices (insights.mute): when it unmutes
     below_peers, the judgments of the CPU models of those it is muted on, in one order
     (peer_selectors.peer_group_lock), as a submission's evaluation and a rescore take them
-    before a device's row. One query."""
+    before a device's row: the machines read in one query, their models locked in one more."""
     if Kind.BELOW_PEERS not in kinds:
         return
     models = Device.objects.filter(
         pk__in=device_ids, attention_muted__has_key=Kind.BELOW_PEERS
     ).values_list("latest_snapshot__cpu_model", flat=True)
-    for key in sorted({model_key(model) for model in models} - {""}):
-        peer_selectors.peer_group_lock(key)
+    peer_selectors.peer_group_lock(*{model_key(model) for model in models})
 
 
 def attention_evaluate_unmuted(*, unmuted: list[tuple[Device, Collection[str]]]) -> list[Event]:
