@@ -31,17 +31,23 @@ def hardware_changes_visible(user) -> bool:
 
 
 def hardware_changes_panel(user) -> dict:
-    """The dashboard's panel: how many machines in service had their hardware changed in the
-    last SINCE_DAYS days, the newest PANEL_ROWS of them with their newest change. One query,
-    and one for the words of any."""
+    """The dashboard's panel: how many machines in service had a part changed in the last
+    SINCE_DAYS days (RAM, a disk, the CPU, a NIC, a GPU, the board), the newest PANEL_ROWS of
+    them with their newest such change, and how many more had only BIOS, OS or kernel updates:
+    a weekly cron's kernel updates counted as hardware changes said "23 machines" of a month
+    without a part changed. Two queries, one for the words of the changes (each 500), one
+    for the words of those shown."""
     if not hardware_changes_visible(user):
         return {}
-    changes = FleetChanges(since_default(), per_device=1)
+    changes = FleetChanges(since_default(), per_device=1, parts=True)
+    url = reverse("admin:inventory_device_hardware_changes")
     return {
         "hardware_changes": changes[:PANEL_ROWS],
         "hardware_changed": changes.count(),
+        "hardware_updated": changes.machines_changed() - changes.count(),
         "hardware_changes_days": SINCE_DAYS,
-        "hardware_changes_url": reverse("admin:inventory_device_hardware_changes"),
+        "hardware_changes_url": url,
+        "hardware_parts_url": f"{url}?parts=1",
     }
 
 

@@ -155,6 +155,7 @@ class FleetChanges(Sequence):
         self.per_device = None if one else per_device
         self.retired = retired or one
         self._rows: list[tuple[int, int, int]] | None = None
+        self._moved: list[int] = []
 
     @property
     def rows(self) -> list[tuple[int, int, int]]:
@@ -165,7 +166,7 @@ class FleetChanges(Sequence):
         one = [self.device_id] if self.device_id is not None else []
         with connection.cursor() as cursor:
             cursor.execute(_moved_sql(device=bool(one), retired=self.retired), [start, start, *one])
-            moved = [device for (device,) in cursor.fetchall()]
+            moved = self._moved = [device for (device,) in cursor.fetchall()]
             self._rows = []
             if moved:
                 listed = moved if connection.vendor == "postgresql" else json.dumps(moved)
@@ -178,6 +179,12 @@ class FleetChanges(Sequence):
 
     def count(self) -> int:
         return len(self.rows)
+
+    def machines_changed(self) -> int:
+        """How many machines had any change since the date, a part's or an update's (with
+        `parts`, more than count() tells: the machines of updates alone are the difference)."""
+        _ = self.rows
+        return len(self._moved)
 
     def __len__(self) -> int:
         return self.count()

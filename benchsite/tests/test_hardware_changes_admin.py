@@ -71,3 +71,36 @@ def test_parts_only_lists_the_ram_upgrade_a_years_kernel_updates_hid(admin_clien
     assert "RAM 16→32 GB" in html and "kernel" not in html.split('id="hardware-changes"', 1)[1]
     assert '<input type="checkbox" name="parts" value="1" checked>' in html
     assert "a BIOS, OS or kernel update alone left out" in html
+
+
+def test_the_dashboard_panel_tells_parts_changed_and_counts_updates_apart(
+    admin_client, django_assert_max_num_queries
+):
+    """A month of a weekly cron's kernel updates made the panel say "Hardware changed 23
+    machines" with no part changed: it tells the machines of a part changed, and the others
+    in small."""
+    upgraded_then_updated("pc-03", (16384, 32768))
+    for n in range(3):
+        history(f"node-{n}", *(16384 * (1 + k % 2) for k in range(4)))  # RAM changed 3 times
+    for n in range(4):
+        device = DeviceFactory(hostname=f"kernel-{n}")
+        for day, kernel in ((3, "6.1"), (2, "6.2"), (1, "6.3")):
+            captured_at = timezone.now() - dt.timedelta(days=day)
+            SnapshotFactory(device=device, captured_at=captured_at, kernel_version=kernel)
+    admin_client.get("/admin/")  # warm the session
+
+    # the dashboard's own, and the panel's four: the machines moved, their changes, the words
+    # of all of them (each 500), the words of those shown
+    with django_assert_max_num_queries(16):
+        dashboard = admin_client.get("/admin/").content.decode()
+
+    panel = dashboard.split('id="hardware-changed"', 1)[1].split("</div>", 1)[0]
+    assert "4 machines in service in the last 30 days" in panel
+    assert f'href="{PAGE}?parts=1" id="hardware-parts-changed"' in panel
+    shown = re.findall(r'data-hostname="([^"]+)"', panel)
+    assert sorted(shown) == ["node-0", "node-1", "node-2", "pc-03"]
+    assert "RAM 16→32 GB" in panel and "kernel" not in panel.split("</ul>")[0]
+    updated = re.search(r'<p class="mini quiet" id="hardware-updated">(.*?)</p>', panel, re.S)[1]
+    assert updated == (
+        f'4 more machines had only BIOS, OS or kernel updates: <a href="{PAGE}">all changes</a>.'
+    )
