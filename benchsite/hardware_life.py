@@ -37,6 +37,51 @@ class HardwareChange:
 
 
 @dataclass
+class UpdatesFolded:
+    """BIOS, OS or kernel updates alone, one after the other, said as one row of the device
+    page's changes: "14 BIOS, OS or kernel updates", the newest named."""
+
+    changes: list[HardwareChange]  # newest first, two or more
+    parts = False
+    folded = True
+
+    @property
+    def at(self) -> datetime:
+        return self.changes[0].at
+
+    @property
+    def since(self) -> datetime:
+        return self.changes[-1].at
+
+    @property
+    def before_id(self) -> int:  # the snapshot before the oldest: compared with the newest
+        return self.changes[-1].before_id
+
+    @property
+    def after_id(self) -> int:
+        return self.changes[0].after_id
+
+
+def changes_folded(changes: list[HardwareChange], rows: int) -> tuple[list, int]:
+    """The device page's first `rows` rows of changes (newest first), each run of two or more
+    updates alone folded into one (UpdatesFolded), with how many changes they tell: two years
+    of a weekly cron's kernel updates were the page's 12 rows, and the RAM added among them
+    was the one row to find."""
+    shown, told = [], 0
+    while told < len(changes) and len(shown) < rows:
+        end = told
+        while end < len(changes) and not changes[end].parts:
+            end += 1
+        if end - told >= 2:
+            shown.append(UpdatesFolded(changes[told:end]))
+            told = end
+        else:
+            shown.append(changes[told])
+            told += 1
+    return shown, told
+
+
+@dataclass
 class HardwarePeriod:
     """Snapshots one after the other with no hardware change between them: one row of the
     device page's snapshots, from its first to its last, instead of one row a week."""

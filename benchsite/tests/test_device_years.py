@@ -220,10 +220,9 @@ def test_a_machine_with_many_hardware_changes_lists_its_newest_and_marks_them_by
     html = page(admin_client, device)
 
     section = html.split('id="hardware-changes"', 1)[1].split("</fieldset>", 1)[0]
-    assert section.count("the two snapshots</a>") == 12
-    more = unescape(section.split('id="hardware-changes-more"', 1)[1].split("</p>", 1)[0])
-    assert "Newest first; … and 7 more hardware changes" in more
-    assert 'href="?all=changes#hardware-changes">all 19 hardware changes' in more
+    # the 18 kernel updates one row, the RAM added the other (as they tell no part: folded)
+    assert section.count("the two snapshots</a>") == 1 and "RAM 16→32 GB" in section
+    assert 'href="?all=changes#hardware-changes">18 BIOS, OS or kernel updates' in section
     whole = admin_client.get(f"/admin/inventory/device/{device.pk}/change/?all=changes")
     section = whole.content.decode().split('id="hardware-changes"', 1)[1].split("</fieldset>")[0]
     assert section.count("the two snapshots</a>") == 19
@@ -239,3 +238,30 @@ def test_a_machine_with_many_hardware_changes_lists_its_newest_and_marks_them_by
     named = [p for m in marked for p in m.split("; ") if p.startswith(("RAM", "kernel"))]
     counted = sum(int(re.search(r"and (\d+) more", m)[1]) for m in marked if "more" in m)
     assert len(named) + counted == 19
+
+
+def test_a_machines_runs_of_kernel_updates_are_folded_so_its_ram_upgrade_shows(admin_client):
+    """Two years of a weekly cron: the newest 12 changes of the device page were its kernel
+    updates, and its RAM upgrade was on no row. Each run of updates alone is one row, an update
+    alone between two parts' changes a muted one."""
+    device, start = DeviceFactory(), timezone.now() - timedelta(weeks=20)
+    weeks = [(16384, 0)] * 3 + [(16384, 1), (32768, 1)] + [(32768, k) for k in range(2, 17)]
+    for week, (ram, kernel) in enumerate(weeks):
+        captured_at = start + timedelta(weeks=week)
+        kernel_version = f"6.1.0-{kernel}-amd64"
+        SnapshotFactory(
+            device=device, captured_at=captured_at, ram_total_mb=ram, kernel_version=kernel_version
+        )
+
+    html = page(admin_client, device)
+
+    section = html.split('id="hardware-changes"', 1)[1].split("</fieldset>", 1)[0]
+    rows = re.findall(r"<tr( class=\"[^\"]*\")?><td>", section)
+    assert rows == [' class="bt-updates bt-updates-folded"', "", ' class="bt-updates"']
+    folded, upgrade, alone = section.split("<tbody>", 1)[1].split("</tr>")[:3]
+    assert '<a href="?all=changes#hardware-changes">15 BIOS, OS or kernel updates</a>' in folded
+    assert "kernel 6.1.0-15-amd64→6.1.0-16-amd64" in folded and "6.1.0-2-amd64" not in folded
+    assert ">before and after them</a>" in folded  # the RAM upgrade's snapshot to the newest
+    assert "RAM 16→32 GB" in upgrade
+    assert "kernel 6.1.0-0-amd64→6.1.0-1-amd64" in alone
+    assert 'id="hardware-changes-more"' not in section  # all 17 told
