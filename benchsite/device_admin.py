@@ -116,7 +116,8 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     )
     search_fields = device_search_fields()
     search_help_text = (
-        "Hostname, description, location, owner, tag, asset tag, serial, or hardware: CPU, "
+        "Hostname (or one it had), description, location, owner, tag, asset tag, serial, or "
+        "hardware: CPU, "
         "system, GPU or disk model, CPU microarchitecture, motherboard model, BIOS version, OS "
         "name or version (a release: debian 11), kernel version, a disk's serial, a MAC or IP "
         "address."

@@ -43,13 +43,23 @@ def retired_mark(device) -> str:
     )
 
 
+def formerly_mark(device) -> str:
+    """The hostnames a renamed machine had, under its name: found by a search of one, the row
+    says why ("formerly pc-07")."""
+    if not device.former_hostnames:
+        return ""
+    said = ", ".join(device.former_hostname_list)
+    return format_html(' <span class="bt-quiet bt-formerly">formerly {}</span>', said)
+
+
 @admin.display(description="hostname", ordering="hostname")
 def hostname_marked(device) -> str:
     """The hostname, a mark of its worst open item (inside the link to its page, where the
-    items are listed first), and "retired" for a retired machine."""
+    items are listed first), "retired" for a retired machine, and the names it had."""
+    marks = format_html("{}{}", retired_mark(device), formerly_mark(device))
     severity = getattr(device, "attention", None)
     if not severity:
-        return format_html("{}{}", device.hostname, retired_mark(device))
+        return format_html("{}{}", device.hostname, marks)
     return format_html(
         '{} <span class="bt-badge bt-{}" title="{}"><span aria-hidden="true">{}</span>'
         '<span class="visually-hidden">needs attention: {}</span></span>{}',
@@ -58,7 +68,7 @@ def hostname_marked(device) -> str:
         f"needs attention ({severity}): its page lists what",
         MARKS.get(severity, "!"),
         severity,
-        retired_mark(device),
+        marks,
     )
 
 

@@ -14,6 +14,7 @@ from benchsite.prepared import Prepared
 
 from . import changelog, schema
 from .models import Device
+from .renames import former_hostnames_after
 
 MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
 
@@ -232,7 +233,11 @@ def device_find_or_create(
             renamed_from = device.hostname
             matched_by = next(n for n, v in keys.items() if v and getattr(device, n) == v)
             device.hostname = identifier
-            changed.append("hostname")
+            # read on a rename alone (a query more): every submission's row leaves it unread
+            device.former_hostnames = former_hostnames_after(
+                device.former_hostnames, renamed_from, identifier
+            )
+            changed.extend(("hostname", "former_hostnames"))
         for name, value in keys.items():
             # A reinstalled machine gets a new machine-id: the newest valid key wins.
             if value and getattr(device, name) != value:

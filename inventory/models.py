@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import columns, lifecycle, schema
+from .renames import former_hostnames_list
 from .validators import LinkURLFormField, LinkURLValidator, validate_hostname
 
 
@@ -130,6 +131,10 @@ class Device(RankingFigures):
     # on the row a submission reads already (inventory.matching.INGEST_FIELDS); the column's
     # own default lets a server of 0.9.0 still running on the migrated database add devices
     attention_muted = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
+    # the hostnames it had, one a line, oldest first (inventory.renames): a search of one finds
+    # it, on the row a search reads already (no join, no query a row); the column's own default
+    # lets a server of 0.10.0 still running on the migrated database add devices
+    former_hostnames = models.TextField(blank=True, default="", db_default="", editable=False)
     # The newest snapshot (snapshot_record keeps it): the hardware columns of the device list,
     # its filters and its search are one join.
     latest_snapshot = models.ForeignKey(
@@ -194,6 +199,11 @@ class Device(RankingFigures):
 
     def __str__(self):
         return self.hostname
+
+    @property
+    def former_hostname_list(self) -> list[str]:
+        """The hostnames it had, the newest first."""
+        return former_hostnames_list(self.former_hostnames)
 
     def clean(self):
         values = {name: getattr(self, name) for name in lifecycle.LIFECYCLE_FIELDS}

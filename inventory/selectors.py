@@ -8,8 +8,17 @@ from django.db.models.functions import Lower
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
 # What a device search matches of what people record (the API's ?search= and the admin's):
-# the name, the notes, where it is, whose it is, its tags, its asset tag
-DEVICE_SEARCH_FIELDS = ("hostname", "description", "location", "owner", "tags__name", "asset_tag")
+# the name and the names it had (inventory.renames), the notes, where it is, whose it is, its
+# tags, its asset tag
+DEVICE_SEARCH_FIELDS = (
+    "hostname",
+    "former_hostnames",
+    "description",
+    "location",
+    "owner",
+    "tags__name",
+    "asset_tag",
+)
 # of those, what people write in words, matched with accents ignored (inventory.folding)
 FOLDED_SEARCH_FIELDS = ("description", "location", "owner", "tags__name")
 # What the machine says it is: the serial on its label, its machine-id, its DMI UUID, its FQDN

@@ -104,6 +104,10 @@ class DeviceListSerializer(serializers.ModelSerializer):
     ranking_excluded_categories = serializers.ListField(
         source="ranking_excluded", child=serializers.CharField(), read_only=True
     )
+    # an extension: the hostnames a renamed machine had, the newest first (inventory.renames)
+    former_hostnames = serializers.ListField(
+        source="former_hostname_list", child=serializers.CharField(), read_only=True
+    )
 
     class Meta:
         model = Device
@@ -114,6 +118,7 @@ class DeviceListSerializer(serializers.ModelSerializer):
             "latest_validity",
             "latest_validity_reasons",
             "ranking_excluded_categories",
+            "former_hostnames",
         )
         read_only_fields = fields
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from . import changelog, columns, history, lifecycle, schema, signals
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
+from .renames import former_hostnames_after
 from .rows import rows_update
 
 
@@ -140,14 +141,21 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
     # Locked (PostgreSQL; SQLite's immediate transaction already excludes other writers): a
     # concurrent DELETE makes this a clean "not found", not a failed save. The row as stored
     # is what the history compares with, not the possibly stale instance.
-    before = Device.objects.select_for_update().filter(pk=device.pk).values(*fields).first()
+    stored = Device.objects.select_for_update().filter(pk=device.pk)
+    before = stored.values(*fields, "former_hostnames").first()
     if before is None:
         raise Device.DoesNotExist(f"Device {device.pk} no longer exists.")
+    former = before.pop("former_hostnames")
     for name in fields:
         setattr(device, name, data[name])
+    renamed = "hostname" in fields and before["hostname"] != data["hostname"]
+    if renamed:  # its former name found by a search, said on its page (inventory.renames)
+        device.former_hostnames = former_hostnames_after(
+            former, before["hostname"], data["hostname"]
+        )
     # Only the edited columns: a stale instance must not overwrite the ranking figures, which
     # submissions move concurrently.
-    device.save(update_fields=(*fields, "updated_at"))
+    device.save(update_fields=(*fields, *(("former_hostnames",) if renamed else ()), "updated_at"))
     after = {name: data[name] for name in fields}
     if "tags" in data:
         if actor is not None:

@@ -235,3 +235,53 @@ def test_0028_keys_the_snapshots_again_without_their_virtual_interfaces(migrate_
 
     migrate_to(("inventory", "0027_device_attention_muted"))
     assert dict(HardwareSnapshot.objects.values_list("pk", "hardware_key")) == before
+
+
+def test_0029_gives_renamed_machines_the_former_hostnames_their_history_names(migrate_to):
+    """pc-07 renamed acct-07 by a submission, then compta-7 in the admin, then through the API
+    back to acct-07: a search of pc-07 or compta-7 finds it after the upgrade too."""
+    apps = migrate_to(("inventory", "0028_snapshot_key_without_virtual_nics"))
+    device = apps.get_model("inventory", "Device")
+    renamed, untouched, cut = (device.objects.create(hostname=n) for n in ("acct-07", "nas", "x"))
+    content_type = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
+        app_label="inventory", model="device"
+    )[0]
+    user = apps.get_model("auth", "User").objects.create(username="token:bench")
+    lines = (
+        (renamed, 'Renamed by a submission (same machine_id): hostname "pc-07" → "acct-07"'),
+        (renamed, 'Changed hostname "acct-07" → "compta-7"; location "" → "lab".'),
+        (renamed, 'Changed through the API: location "lab" → "office"'),
+        (renamed, 'Changed through the API: hostname "compta-7" → "acct-07"; owner "" → "ops"'),
+        (untouched, 'Changed location "" → "lab".'),
+        (cut, f'Changed through the API: hostname "{"a" * 77}..." → "x"'),  # cut short: unsaid
+    )
+    for at, (machine, message) in enumerate(lines):
+        apps.get_model("admin", "LogEntry").objects.create(
+            action_time=timezone.now() + timezone.timedelta(seconds=at),
+            user=user,
+            content_type=content_type,
+            object_id=str(machine.pk),
+            object_repr=machine.hostname,
+            action_flag=2,
+            change_message=message,
+        )
+
+    migrate_to(("inventory", "0029_device_former_hostnames"))
+
+    former = dict(Device.objects.values_list("hostname", "former_hostnames"))
+    assert former == {"acct-07": "pc-07\ncompta-7", "nas": "", "x": ""}
+    assert Device.objects.get(hostname="acct-07").former_hostname_list == ["compta-7", "pc-07"]
+
+
+def test_0029_leaves_a_server_of_0_10_0_still_running_adding_machines():
+    """Servers upgraded in turn: one of 0.10.0 still serving on the migrated database writes a
+    new machine's device without former_hostnames."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    state = MigrationExecutor(connection).loader.project_state(
+        ("inventory", "0027_device_attention_muted")
+    )
+    older = state.apps.get_model("inventory", "Device").objects.create(hostname="new-nas")
+
+    assert Device.objects.get(pk=older.pk).former_hostname_list == []
