@@ -198,6 +198,10 @@ def device_page_story(device: Device, user, *, whole: str = "") -> dict[str, Any
             row.changes = []
     story["chart"] = _score_chart(story["history"])
     story["history_rows"] = story["history"][:HISTORY_ROWS]
+    # a column of CPU mono or multi scores that no row shown has ("–" on every row: a bench.sh
+    # that sends neither) is left out
+    story["cpu_single_shown"] = any(row.cpu_single is not None for row in story["history_rows"])
+    story["cpu_multi_shown"] = any(row.cpu_multi is not None for row in story["history_rows"])
     # more runs than the history shows: the whole of them, month by month, with the hardware
     # changes the timeline read (a RAM upgrade three years back, its step in the scores)
     story["whole_chart"] = Chart()

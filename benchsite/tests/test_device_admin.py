@@ -144,6 +144,21 @@ def test_device_page_charts_the_history_and_marks_hardware_changes(admin_client,
     assert "88.8" in rows[0] and "120.1" in rows[0]  # CPU mono and multi scores
 
 
+def test_the_history_leaves_out_a_cpu_mono_or_multi_column_no_run_shown_has(admin_client):
+    """A bench.sh that sends neither showed "–" in both columns on every row."""
+    device = DeviceFactory()
+    BenchmarkFactory(device=device, results={"cpu": {"score": 100}})
+    html = page(admin_client, device)
+    table = html.split('id="history"', 1)[1].split("</table>", 1)[0]
+    assert "CPU mono" not in table and "CPU multi" not in table
+    row = table.split("<tbody>")[1].split("</tr>")[0]
+    assert table.count('<th scope="col"') == row.count("<td")  # a cell a heading
+
+    BenchmarkFactory(device=device, results={"cpu": {"score": 100, "score_single": 88.8}})
+    table = page(admin_client, device).split('id="history"', 1)[1].split("</table>", 1)[0]
+    assert "CPU mono" in table and "88.8" in table and "CPU multi" not in table
+
+
 def test_compare_shows_two_snapshots_side_by_side(admin_client, upgraded):
     device, first, second = upgraded
     response = admin_client.get(
