@@ -44,7 +44,7 @@ def hardware_changes_panel(user) -> dict:
     return {
         "hardware_changes": changes[:PANEL_ROWS],
         "hardware_changed": changes.count(),
-        "hardware_updated": changes.machines_changed() - changes.count(),
+        "hardware_updated": changes.machines_updated(),
         "hardware_changes_days": SINCE_DAYS,
         "hardware_changes_url": url,
         "hardware_parts_url": f"{url}?parts=1",

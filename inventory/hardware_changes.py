@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from django.db import connection
 from django.utils import timezone
 
-from .history import CHANGE_COLUMNS, snapshot_changes
+from .history import CHANGE_COLUMNS, parts_changed, snapshot_changes
 from .models import Device, HardwareSnapshot
 
 PER_DEVICE = 3  # a machine's changes listed in the fleet's list; more: on its own list
@@ -44,6 +44,7 @@ class FleetChange:
     after_snapshot: int
     changes: list[str]  # in words; empty when the keys differ and nothing is told
     device_changes: int  # the machine's changes since the list's date, all of them
+    parts: bool = False  # a part's change among them: more than a BIOS, OS or kernel update
 
 
 def since_default(now: datetime | None = None) -> date:
@@ -155,7 +156,7 @@ class FleetChanges(Sequence):
         self.per_device = None if one else per_device
         self.retired = retired or one
         self._rows: list[tuple[int, int, int]] | None = None
-        self._moved: list[int] = []
+        self._updated = 0  # with `parts`: the machines of updates alone
 
     @property
     def rows(self) -> list[tuple[int, int, int]]:
@@ -166,7 +167,7 @@ class FleetChanges(Sequence):
         one = [self.device_id] if self.device_id is not None else []
         with connection.cursor() as cursor:
             cursor.execute(_moved_sql(device=bool(one), retired=self.retired), [start, start, *one])
-            moved = self._moved = [device for (device,) in cursor.fetchall()]
+            moved = [device for (device,) in cursor.fetchall()]
             self._rows = []
             if moved:
                 listed = moved if connection.vendor == "postgresql" else json.dumps(moved)
@@ -174,17 +175,17 @@ class FleetChanges(Sequence):
                 cursor.execute(_changes_sql(cap), [start, start, listed, start])
                 self._rows = cursor.fetchall()
         if self.parts:
-            self._rows = _of_parts(self._rows, self.per_device)
+            self._rows, self._updated = _of_parts(self._rows, self.per_device)
         return self._rows
 
     def count(self) -> int:
         return len(self.rows)
 
-    def machines_changed(self) -> int:
-        """How many machines had any change since the date, a part's or an update's (with
-        `parts`, more than count() tells: the machines of updates alone are the difference)."""
+    def machines_updated(self) -> int:
+        """With `parts`: how many machines had BIOS, OS or kernel updates since the date and no
+        part changed (one whose change no phrase tells, RAM within rounding, is neither)."""
         _ = self.rows
-        return len(self._moved)
+        return self._updated
 
     def __len__(self) -> int:
         return self.count()
@@ -198,14 +199,18 @@ class FleetChanges(Sequence):
 TOLD_AT_ONCE = 500  # changes told in one query where all are (their two snapshots' columns)
 
 
-def _of_parts(rows: list[tuple[int, int, int]], per_device: int | None) -> list[tuple]:
+def _of_parts(rows: list[tuple[int, int, int]], per_device: int | None) -> tuple[list, int]:
     """The rows whose change tells a part's (not only an update's), each machine's newest
-    `per_device` (all with None), each with the count of its machine's."""
+    `per_device` (all with None), each with the count of its machine's; and how many machines
+    have updates alone among the rows."""
     machine = {}  # a kept row's snapshot: its machine
+    updated = set()  # the machines of a change told that is no part's
     for start in range(0, len(rows), TOLD_AT_ONCE):
-        for change in told(rows[start : start + TOLD_AT_ONCE], updates=False):
-            if change.changes:
+        for change in told(rows[start : start + TOLD_AT_ONCE]):
+            if change.parts:
                 machine[change.after_snapshot] = change.device_id
+            elif change.changes:
+                updated.add(change.device_id)
     kept = [row for row in rows if row[0] in machine]
     counts = Counter(machine[row[0]] for row in kept)
     seen: Counter = Counter()
@@ -214,12 +219,13 @@ def _of_parts(rows: list[tuple[int, int, int]], per_device: int | None) -> list[
         seen[machine[row[0]]] += 1
         if per_device is None or seen[machine[row[0]]] <= per_device:
             listed.append((row[0], row[1], counts[machine[row[0]]]))
-    return listed
+    return listed, len(updated - set(counts))
 
 
-def told(rows: list[tuple[int, int, int]], *, updates: bool = True) -> list[FleetChange]:
-    """The changes (after, before, the machine's count) in words: both snapshots' columns that
-    a change is told from, with the machine's hostname, in one query."""
+def told(rows: list[tuple[int, int, int]]) -> list[FleetChange]:
+    """The changes (after, before, the machine's count) in words, each saying whether a part's
+    is among them: both snapshots' columns that a change is told from, with the machine's
+    hostname, in one query."""
     wanted = {pk for row in rows for pk in row[:2]}
     columns = dict.fromkeys(("id", "device_id", "device__hostname", *CHANGE_COLUMNS))
     read = {
@@ -229,18 +235,17 @@ def told(rows: list[tuple[int, int, int]], *, updates: bool = True) -> list[Flee
     for after_id, before_id, count in rows:
         if after_id not in read or before_id not in read:
             continue  # its machine (or a snapshot) deleted since the ids were read: gone
-        after, before = read[after_id], read[before_id]
+        after, before = SimpleNamespace(**read[after_id]), SimpleNamespace(**read[before_id])
         changes.append(
             FleetChange(
-                device_id=after["device_id"],
-                hostname=after["device__hostname"],
-                captured_at=after["captured_at"],
+                device_id=after.device_id,
+                hostname=after.device__hostname,
+                captured_at=after.captured_at,
                 before_snapshot=before_id,
                 after_snapshot=after_id,
-                changes=snapshot_changes(
-                    SimpleNamespace(**before), SimpleNamespace(**after), updates=updates
-                ),
+                changes=snapshot_changes(before, after),
                 device_changes=count,
+                parts=parts_changed(before, after),
             )
         )
     return changes
