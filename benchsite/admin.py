@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from . import device_admin, snapshot_admin  # noqa: F401 (register the composed pages)
 from .auth import may_view
 from .models import ApiToken, Backup
+from .records_admin import ListsByDate
 from .services import api_token_issue, api_token_revoke, api_tokens_revoke
 from .sites import BENCH_ROOT_NOTE, bench_base, bench_command, bench_loopback
 
@@ -156,7 +157,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(admin.ModelAdmin):
+class LogEntryAdmin(ListsByDate, admin.ModelAdmin):
     """Every change the admin's history holds, for every object, by whom and when: a device's
     own History page goes with the device, so its deletion (who, when, through the API or the
     admin) and a machine's earlier names are read here. Viewed, never edited: an account sees
@@ -211,7 +212,7 @@ class LogEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Backup)
-class BackupAdmin(admin.ModelAdmin):
+class BackupAdmin(ListsByDate, admin.ModelAdmin):
     """The archives `manage.py backup` wrote and `restore` restored, newest first: where each
     is (the machine and the path: with several servers, the one that made it) and whether it
     found documents damaged. Written by the commands only; deleting a line deletes no archive."""

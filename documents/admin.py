@@ -18,7 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from benchsite.records_admin import BlankNamedFilter, LinksItMayOpen, NamedRowsFormSet
+from benchsite.records_admin import BlankNamedFilter, LinksItMayOpen, ListsByDate, NamedRowsFormSet
 from inventory import changelog, lifecycle
 
 from . import services, storage
@@ -185,7 +185,7 @@ class NullsLast(OrderBy):
 
 
 @admin.register(Document)
-class DocumentAdmin(LinksItMayOpen, admin.ModelAdmin):
+class DocumentAdmin(ListsByDate, LinksItMayOpen, admin.ModelAdmin):
     # no content type column: a filter, the file's View link (a PDF, an image) and the
     # document's page tell it, and with it the list did not fit 1400 px with the sidebar open
     list_display = ("__str__", "device", "doc_type", "download", "size", "warranty", "uploaded_at")
