@@ -1,5 +1,6 @@
 """The admin site: its index is the fleet dashboard; its login counts failed attempts."""
 
+import functools
 import logging
 import math
 from collections import Counter
@@ -8,7 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.http import StreamingHttpResponse
+from django.http import QueryDict, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -154,6 +155,23 @@ def spreadsheet_csv(
     return response
 
 
+def nul_replaced(query: QueryDict) -> QueryDict:
+    """A query string with its NUL characters read as U+FFFD, as Django reads the bytes that
+    are not UTF-8 (`%ff`). No stored value holds a NUL (PostgreSQL refuses one, in a row and
+    in a query: a link's `?location=%00` was a 500 on every list whose filters or search pass
+    their value to the database); the replacement character matches nothing either, so a
+    filter or a search given one lists nothing, on SQLite as on PostgreSQL."""
+    if not any("\x00" in key or "\x00" in "".join(values) for key, values in query.lists()):
+        return query
+    replaced = QueryDict(mutable=True)
+    for key, values in query.lists():
+        replaced.setlist(
+            key.replace("\x00", "\ufffd"), [v.replace("\x00", "\ufffd") for v in values]
+        )
+    replaced._mutable = False
+    return replaced
+
+
 class BenchAdminSite(admin.AdminSite):
     site_header = "Linux BenchTools"
     # the admin's "View site" link: the server's other face, its API and documentation
@@ -170,6 +188,18 @@ class BenchAdminSite(admin.AdminSite):
         self.disable_action("export_csv")
         # Django's "Delete selected", for a selection past 1,000 objects (benchsite.bulk_delete)
         self.add_action(delete_selected, "delete_selected")
+
+    def admin_view(self, view, cacheable=False):
+        """Every page of the admin (the lists, the dashboard, the pages of the apps' own) reads
+        its query string without NUL characters (nul_replaced): one place for the filters,
+        searches and parameters of them all, those of Django's own lists included."""
+
+        @functools.wraps(view)
+        def without_nul(request, *args, **kwargs):
+            request.GET = nul_replaced(request.GET)
+            return view(request, *args, **kwargs)
+
+        return super().admin_view(without_nul, cacheable)
 
     def index(self, request, extra_context=None):
         base = bench_base(request)
