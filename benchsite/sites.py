@@ -9,6 +9,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.forms import BooleanField
 from django.http import QueryDict, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -172,6 +176,35 @@ def nul_replaced(query: QueryDict) -> QueryDict:
     return replaced
 
 
+def selection_kept(request, model) -> None:
+    """A list's action takes of the rows ticked (`_selected_action`) the values that can be a
+    row's key, as a filter lists nothing for a value no row holds: a value that is no number
+    (a NUL, a date) or one past the key's integers was a 500 of every action, on every
+    database. With none left Django says that no item was selected, and nothing changes. On
+    "Select all" the boxes are not read (the list's filters are): left as they are."""
+    if BooleanField().to_python(request.POST.get("select_across")):
+        return
+    selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+    kept = [value for value in selected if _may_be_key(model, value)]
+    if kept != selected:
+        post = request.POST.copy()
+        post.setlist(ACTION_CHECKBOX_NAME, kept)
+        post._mutable = False
+        request.POST = post
+
+
+def _may_be_key(model, value: str) -> bool:
+    key_field = model._meta.pk
+    try:
+        key = key_field.to_python(value)
+    except ValidationError:
+        return False
+    if isinstance(key, int):
+        low, high = connection.ops.integer_field_range(key_field.get_internal_type())
+        return low <= key <= high
+    return "\x00" not in str(key)
+
+
 class BenchAdminSite(admin.AdminSite):
     site_header = "Linux BenchTools"
     # the admin's "View site" link: the server's other face, its API and documentation
@@ -191,15 +224,21 @@ class BenchAdminSite(admin.AdminSite):
 
     def admin_view(self, view, cacheable=False):
         """Every page of the admin (the lists, the dashboard, the pages of the apps' own) reads
-        its query string without NUL characters (nul_replaced): one place for the filters,
-        searches and parameters of them all, those of Django's own lists included."""
+        its query string without NUL characters (nul_replaced), and a list's action the rows
+        ticked that may be rows (selection_kept): one place for the filters, searches,
+        parameters and actions of them all, those of Django's own lists included."""
+        # a model admin's list (where its actions are posted) is its bound method
+        listed = getattr(view, "__name__", "") == "changelist_view"
+        model_admin = getattr(view, "__self__", None) if listed else None
 
         @functools.wraps(view)
-        def without_nul(request, *args, **kwargs):
+        def odd_input_read(request, *args, **kwargs):
             request.GET = nul_replaced(request.GET)
+            if isinstance(model_admin, admin.ModelAdmin) and request.method == "POST":
+                selection_kept(request, model_admin.model)
             return view(request, *args, **kwargs)
 
-        return super().admin_view(without_nul, cacheable)
+        return super().admin_view(odd_input_read, cacheable)
 
     def index(self, request, extra_context=None):
         base = bench_base(request)

@@ -129,6 +129,33 @@ def test_an_admin_list_answers_a_page_to_odd_filters_and_searches(admin_client, 
     assert failures == []
 
 
+# rows ticked for an action, as a form posts them: no row's key
+ODD_SELECTED = ["\x00", "1\x00", "\ufffd", "x" * 10_000, "99999999999999999999", "2026-02-30"]
+
+
+@pytest.mark.parametrize("path", changelists())
+def test_an_admin_lists_actions_change_nothing_of_rows_ticked_that_are_no_rows(
+    admin_client, data, path
+):
+    """Django's "Items must be selected…", nothing changed: each was a 500 of every action."""
+    admin_client.raise_request_exception = False
+    model = changelists()[path]
+    count = model.objects.count()
+    form = admin_client.get(path).context["action_form"]
+    actions = [name for name, _ in form.fields["action"].choices if name] if form else []
+    failures = []
+    for action in actions:
+        for selected in ODD_SELECTED:
+            response = admin_client.post(
+                path, {"action": action, "index": "0", "_selected_action": [selected]}, follow=True
+            )
+            messages = [str(m) for m in response.context["messages"]] if response.context else []
+            if response.status_code != 200 or not any("must be selected" in m for m in messages):
+                failures.append(f"{action} {selected[:20]!r}: {said(response)}")
+    assert failures == []
+    assert model.objects.count() == count
+
+
 # the admin's pages beyond the lists: (URL name, whose page it is, the parameters it reads,
 # what it needs besides them: the autocomplete searches the devices for a link's form)
 ADMIN_PAGES = [
