@@ -68,12 +68,22 @@ def data(example, submit):
     )
 
 
-def queries(parameters) -> list[tuple[str, str]]:
+# what an admin list's filter, search, ordering or page is given: the values that reached the
+# database or Python's dates as they were (a NUL: PostgreSQL refuses it; a number past the
+# columns' range; a date past the calendar), a list's every parameter tried with each (several
+# hundred requests a pass: the others, which Django's own parsing turns away, are tried on the
+# admin's other pages and the API's)
+LIST_ODD = ("nul", "long", "huge")
+DATE_ODD = ("last-year", "no-such-date")
+
+
+def queries(parameters, values=tuple(ODD), *, twice: bool = True) -> list[tuple[str, str]]:
     """(what, raw query string) for each parameter and odd value, and each given twice."""
     found = []
     for name in parameters:
-        found += [(f"{name}={what}", f"{name}={value}") for what, value in ODD.items()]
-        found.append((f"{name} twice", f"{name}=1&{name}=2"))
+        found += [(f"{name}={what}", f"{name}={ODD[what]}") for what in values]
+        if twice:
+            found.append((f"{name} twice", f"{name}=1&{name}=2"))
     return found
 
 
@@ -117,12 +127,13 @@ def test_an_admin_list_answers_a_page_to_odd_filters_and_searches(admin_client, 
     parameters = {"q", "o", "p", "all", "_facets"}
     for spec in changelist.filter_specs:
         parameters.update(spec.expected_parameters())
+    dates = set()
     if changelist.date_hierarchy:
-        parameters.update(
-            f"{changelist.date_hierarchy}__{part}" for part in ("year", "month", "day")
-        )
+        dates = {f"{changelist.date_hierarchy}__{part}" for part in ("year", "month", "day")}
+    dates |= {name for name in parameters if re.search(r"__(gte|lte|lt|gt)$", name)}
     failures = []
-    for what, query in queries(sorted(parameters)):
+    tried = queries(sorted(parameters | dates), LIST_ODD, twice=False)
+    for what, query in tried + queries(sorted(dates), DATE_ODD, twice=False):
         response = admin_client.get(f"{path}?{query}", follow=True)
         if response.status_code != 200 or b"Traceback" in response.content:
             failures.append(f"{what}: {said(response)}")
@@ -130,7 +141,7 @@ def test_an_admin_list_answers_a_page_to_odd_filters_and_searches(admin_client, 
 
 
 # rows ticked for an action, as a form posts them: no row's key
-ODD_SELECTED = ["\x00", "1\x00", "\ufffd", "x" * 10_000, "99999999999999999999", "2026-02-30"]
+ODD_SELECTED = ["1\x00", "99999999999999999999", "2026-02-30"]
 
 
 @pytest.mark.parametrize("path", changelists())
