@@ -1,7 +1,7 @@
 """`manage.py rescore` on a long history: what an upgrade or a restore waits for.
 
     .venv/bin/python perf/rescore.py [--devices 1000] [--runs 10000] [--database sqlite|postgres]
-        [--cpu-models 20] [--profile FILE]
+        [--cpu-models 20] [--profile FILE] [--dry-run WEIGHTS]
 
 A fleet written in bulk (perf/reads.py's generator: one snapshot a machine, its runs spread
 over it, `--cpu-models` CPU models), its runs recorded as an older scoring version scored them
@@ -45,12 +45,15 @@ def main() -> int:
     parser.add_argument("--cpu-models", type=int, default=20)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--profile", help="keep rescore's cProfile in this file")
+    parser.add_argument(
+        "--dry-run", metavar="WEIGHTS", help="time `rescore --weights WEIGHTS --dry-run` instead"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not (0 < args.devices <= 100_000 and args.devices <= args.runs <= 1_000_000):
         parser.error("--devices must be in 1..100000, --runs in --devices..1000000")
     if args.child:  # the rescore itself, Django set up on the parent's environment
-        return child(args.profile)
+        return child(args.profile, args.dry_run)
     if args.database == "postgres":
         with_postgres(sys.argv)
     tmp = tempfile.TemporaryDirectory(prefix="perf-rescore-")
@@ -67,6 +70,7 @@ def main() -> int:
             fleet(args.devices, args.runs, args.cpu_models)
         command = [sys.executable, __file__, "--child", f"--devices={args.devices}"]
         command += [f"--runs={args.runs}", *(["--profile", args.profile] if args.profile else [])]
+        command += [f"--dry-run={args.dry_run}"] if args.dry_run else []
         done = subprocess.run(
             command, env={**os.environ, **env}, capture_output=True, text=True, check=False
         )
@@ -80,7 +84,8 @@ def main() -> int:
     seconds, queries = figures["seconds"], figures["queries"]
     print(figures["said"])
     print(
-        f"rescore of {args.runs:,} runs, {args.devices:,} devices of {args.cpu_models:,} CPU "
+        f"{'dry run' if args.dry_run else 'rescore'} of {args.runs:,} runs, "
+        f"{args.devices:,} devices of {args.cpu_models:,} CPU "
         f"model(s) ({figures['vendor']}): "
         f"{seconds:.1f} s, {args.runs / seconds:,.0f} runs/s; {queries:,} queries "
         f"({queries / args.devices:.1f} a device); peak memory {figures['peak_mb']:.0f} MB"
@@ -123,7 +128,7 @@ def fleet(devices: int, runs: int, cpu_models: int) -> None:
     )
 
 
-def child(profile: str | None) -> int:
+def child(profile: str | None, weights: str | None) -> int:
     import io
     import resource
 
@@ -143,6 +148,7 @@ def child(profile: str | None) -> int:
         return execute(sql, params, many, context)
 
     out = io.StringIO()
+    trial = ["--dry-run", f"--weights={weights}"] if weights else []
     connection.ensure_connection()
     server = _server_pid(connection)  # PostgreSQL's backend: the database's own CPU time
     server_cpu, cpu = process_tree_cpu(server) if server else 0.0, time.process_time()
@@ -152,14 +158,20 @@ def child(profile: str | None) -> int:
             import cProfile
 
             cProfile.runctx(
-                "call_command('rescore', stdout=out)", globals(), {**locals(), "out": out}, profile
+                "call_command('rescore', *trial, stdout=out)",
+                globals(),
+                {**locals(), "out": out},
+                profile,
             )
         else:
-            call_command("rescore", stdout=out)
+            call_command("rescore", *trial, stdout=out)
         seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
     server_cpu = process_tree_cpu(server) - server_cpu if server else 0.0
-    said = [line for line in out.getvalue().splitlines() if line.startswith("Rescored")]
+    lines = out.getvalue().splitlines()
+    # a dry run's whole answer but its progress; a rescore's last lines
+    said = [line for line in lines if not line.endswith(" examined")] if weights else []
+    said += [line for line in lines if line.startswith("Rescored")]
     figures = {
         "seconds": seconds,
         "cpu": cpu,
