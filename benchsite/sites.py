@@ -33,7 +33,7 @@ from insights.selectors import attention_board
 from inventory import quiet
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
-from inventory.selectors import device_ranking, device_unbenchmarked
+from inventory.selectors import device_ranked, device_unbenchmarked
 
 logger = logging.getLogger(__name__)
 
@@ -279,8 +279,7 @@ class BenchAdminSite(admin.AdminSite):
         if not panels["fleet_visible"]:
             return panels
         # the machines in service with runs: those it leaves out are named or counted under it
-        ranking = device_ranking().filter(last_benchmark_at__isnull=False, retired_on__isnull=True)
-        ranking = ranking[:RANKING_SIZE]
+        ranking = device_ranked()[:RANKING_SIZE]
         unbenchmarked, unbenchmarked_total = device_unbenchmarked(limit=UNBENCHMARKED_SHOWN)
         devices_url = reverse("admin:inventory_device_changelist")
         # the machines gone quiet, the longest silent first (nothing else says it: the ranking

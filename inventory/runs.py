@@ -49,6 +49,28 @@ class PeerPlace(NamedTuple):
         return cls(device.cpu_model_key, device.ranking_methods_key, score)
 
 
+class Ranked(NamedTuple):
+    """The run a device is ranked by, as far as the rule reads it: its time, whether it is a
+    valid run with a score (ranking_run_valid) and its global score (None: the device is
+    ranked by a run without any, or by none)."""
+
+    run_at: datetime | None
+    valid: bool = False
+    score: float | None = None
+
+    def taken_by(self, run_at: datetime, *, valid: bool, score: float | None) -> bool:
+        """Whether a run of this time, validity and global score ranks the device instead: the
+        newest valid run with a score, else the newest with a score, else the newest run (a
+        tie in time goes to the run taken last, the newest stored)."""
+        newer = self.run_at is None or run_at >= self.run_at
+        # a run without any score (every category skipped) ranks no one while another has one
+        if score is not None and valid:
+            return newer or not self.valid
+        if score is not None:
+            return not self.valid and (newer or self.score is None)
+        return self.score is None and newer
+
+
 def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
     """The device columns a new run changes (CONTRACT Part 2, "Run validity"): the latest-run
     columns when it is the newest run; the latest snapshot when its snapshot is the newest by
@@ -78,20 +100,9 @@ def device_run_changes(device: Device, run: RunRecord) -> dict[str, Any]:
             latest_snapshot_at=run.snapshot_at,
             **run.model_keys,
         )
-    newer = device.ranking_run_at is None or run.run_at >= device.ranking_run_at
-    has_valid = bool(device.ranking_run_valid)  # ranked by a valid run with a score
-    # a run without any score (every category skipped) ranks no one while another run has one
-    scored, ranked_scored = (
-        run.figures.get("global_score") is not None,
-        device.global_score is not None,
-    )
-    if scored and run.valid:
-        take = newer or not has_valid
-    elif scored:
-        take = not has_valid and (newer or not ranked_scored)
-    else:
-        take = not ranked_scored and newer
-    if take:
+    scored = run.figures.get("global_score") is not None
+    ranked = Ranked(device.ranking_run_at, bool(device.ranking_run_valid), device.global_score)
+    if ranked.taken_by(run.run_at, valid=run.valid, score=run.figures.get("global_score")):
         changes.update(
             ranking_run_at=run.run_at, ranking_run_valid=run.valid and scored, **run.figures
         )

@@ -99,6 +99,12 @@ def device_ranking() -> QuerySet[Device]:
     return device_list().order_by(F("global_score").desc(nulls_last=True), "hostname", "id")
 
 
+def device_ranked() -> QuerySet[Device]:
+    """The machines the dashboard ranks, in its order: in service and with a run (a retired
+    machine is counted under the ranking, one never benchmarked named)."""
+    return device_ranking().filter(last_benchmark_at__isnull=False, retired_on__isnull=True)
+
+
 def device_unbenchmarked(*, limit: int) -> tuple[list[Device], int]:
     """Up to `limit` devices in service never benchmarked (by hostname), and how many there
     are: one query when they are fewer than the limit."""
