@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet
 
 from inventory.models import HardwareSnapshot
 from inventory.rows import rows_update
+from inventory.runs import Ranked
 from inventory.services import devices_latest_snapshot_refresh
 
 from . import scoring, signals, validity
@@ -58,6 +59,9 @@ class RescoreResult:
     # (rescore of 100,000 runs on SQLite, perf/rescore.py: peak memory 180 -> 154 MB)
     shown: list[Rescored] = field(default_factory=list)
     device_ids: set[int] = field(default_factory=set)  # the devices of the runs examined
+    # with `ranking`: the run each device examined is ranked by, as the rules in force score its
+    # runs (inventory.runs.Ranked: a time and a figure a device, whatever its history)
+    ranked: dict[int, Ranked] = field(default_factory=dict)
 
     def add(self, change: Rescored) -> None:
         self.changed += 1
@@ -73,13 +77,15 @@ def benchmark_rescore(
     weights: Mapping[str, float] | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    ranking: bool = False,
 ) -> RescoreResult:
     """Re-apply the scoring, validity and run-time rules in force to stored runs: global
     score, validity and its reasons, excluded categories, the weights and scoring version
     recorded, and the run time (conditions.started_at, received_at kept: runs stored by a
     version that dated them by arrival); then every device's ranking figures, whatever changed
     (a device's figures stored by an older rule are put right too). `dry_run` reports the
-    changes and saves nothing.
+    changes and saves nothing. `ranking` keeps in `ranked` the run each device would be ranked
+    by, for a dry run's ranking (`benchmarks` must then hold all the runs of its devices).
 
     A run's snapshot is put at the run's time where it is not (benchmarks_ingest captures it
     then; an earlier version's rescore re-dated runs and left their snapshots at arrival), and
@@ -133,6 +139,8 @@ def benchmark_rescore(
                         benchmark.run_at == benchmark.received_at,
                     )
                 )
+            if ranking:  # by its figures as rescored, changed or not
+                _rank(result.ranked, benchmark)
         apart = [run for run in page if run.snapshot_id and run.snapshot_at != run.run_at]
         if (batch or apart) and not dry_run:
             with transaction.atomic():
@@ -192,6 +200,16 @@ def _snapshots_moved_with_their_runs(runs: list[Benchmark]) -> set[int]:
             snapshots[run.snapshot_id] = _Moved(run.snapshot_id, run.run_at)
     rows_update(HardwareSnapshot, list(snapshots.values()), ["captured_at"])
     return {run.device_id for run in runs}
+
+
+def _rank(ranked: dict[int, Ranked], run: Benchmark) -> None:
+    """The device's ranking run, this run taken into account (inventory.runs' rule, the one a
+    submission and device_ranking_refresh apply: runs come in id order, the newest stored of a
+    time last)."""
+    now = ranked.get(run.device_id) or Ranked(None)
+    valid, score = run.validity == Validity.VALID, run.global_score
+    if now.taken_by(run.run_at, valid=valid, score=score):
+        ranked[run.device_id] = Ranked(run.run_at, valid and score is not None, score)
 
 
 RESCORED_FIELDS = (

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmarks.models import Benchmark, RulesApplied
+from benchmarks.ranking_moves import RankingMoves, ranking_moves, ranking_standings
 from benchmarks.rescoring import RESCORE_BATCH, benchmark_rescore
 from benchmarks.scoring import SCORING_VERSION, WeightsError, parse_weights
 from benchmarks.services import score_weights
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         # what the server that received the newest run scored it with, before this rescore
         newest = Benchmark.objects.order_by("-received_at", "-id").values_list("weights")[:1]
         newest_weights = _weights(next(iter(newest), (None,))[0])
+        standings = ranking_standings()  # a figure a machine in the ranking, before
         result = benchmark_rescore(
             benchmarks=benchmarks,
             weights=parsed,
@@ -57,6 +59,7 @@ class Command(BaseCommand):
             # a long history is told as it goes (an upgrade's migrate runs this before the
             # server answers): a line per batch, not a silence of minutes
             progress=self.progress("runs examined", total) if total > RESCORE_BATCH else None,
+            ranking=dry_run,  # what a rescore's refresh of the devices' figures would leave
         )
         used = parsed or score_weights()
         self.stdout.write(
@@ -64,8 +67,22 @@ class Command(BaseCommand):
             + ", ".join(f"{name}={weight:g}" for name, weight in used.items())
             + " (each run's global score divides by the weights of the categories it has)"
         )
+        if dry_run:
+            # a machine's figure is that of the run it would be ranked by
+            after = {
+                pk: now._replace(score=result.ranked[pk].score) if pk in result.ranked else now
+                for pk, now in standings.items()
+            }
+            self.ranking(ranking_moves(standings, after), dry_run=True)
+        else:
+            # on the devices' figures as the rescore left them (its attention aside)
+            self.ranking(ranking_moves(standings, ranking_standings()), dry_run=False)
         # a run whose global score and validity stay as they are is listed no more than counted:
         # only what it records changes (the weights in force, the scoring version, the reasons)
+        if result.shown:
+            first = f" (the first {len(result.shown)})" if result.moved > len(result.shown) else ""
+            changed = "would change" if dry_run else "changed"
+            self.stdout.write(f"Runs whose figures {changed}, by id{first}:")
         for change in result.shown:
             line = f"  #{change.benchmark_id} {change.hostname}: global {change.global_before}"
             line += f" → {change.global_after}"
@@ -77,14 +94,14 @@ class Command(BaseCommand):
                 line += f"{change.run_at_after:%Y-%m-%d %H:%M} ({dated_by})"
             self.stdout.write(line)
         if result.moved > len(result.shown):
-            self.stdout.write(f"  … and {result.moved - len(result.shown)} more")
+            self.stdout.write(f"  … and {result.moved - len(result.shown):,} more")
         counts = (
-            f"{result.examined} benchmark(s) examined; {result.moved} "
+            f"{result.examined:,} benchmark(s) examined; {result.moved:,} "
             f"{'would get' if dry_run else 'got'} another global score, validity or run time"
         )
         if result.changed > result.moved:
             counts += (
-                f", {result.changed - result.moved} other(s) "
+                f", {result.changed - result.moved:,} other(s) "
                 f"{'would only record' if dry_run else 'only record'} the weights and rules in "
                 "force (their figures unchanged)"
             )
@@ -104,8 +121,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rescored: {counts}. "
-                f"Attention re-evaluated on {evaluated.devices} device(s): "
-                f"{evaluated.opened} item(s) opened, {evaluated.resolved} resolved."
+                f"Attention re-evaluated on {evaluated.devices:,} device(s): "
+                f"{evaluated.opened:,} item(s) opened, {evaluated.resolved:,} resolved."
             )
         )
         if newest_weights and newest_weights != used:
@@ -124,6 +141,24 @@ class Command(BaseCommand):
                     "restart), then run rescore again for the runs it received meanwhile."
                 )
             )
+
+    def ranking(self, moves: RankingMoves, *, dry_run: bool) -> None:
+        """The ranking as the rescore leaves it: the machines whose place moves, the biggest
+        moves first, each with its figure and place before and after; the others counted."""
+        move, get = ("would move", "would get") if dry_run else ("moved", "got")
+        self.stdout.write(
+            f"Ranking{' as it would be' if dry_run else ''}: "
+            f"{f'{moves.moved:,}' if moves.moved else 'none'} of {moves.ranked:,} machine(s) "
+            f"{move} place ({moves.refigured:,} {get} another figure)"
+            + (", the biggest moves first:" if moves.moved else ".")
+        )
+        for moved in moves.shown:
+            self.stdout.write(
+                f"  place {moved.place_before:,} → {moved.place_after:,}: {moved.hostname}, "
+                f"global {moved.score_before} → {moved.score_after}"
+            )
+        if moves.moved > len(moves.shown):
+            self.stdout.write(f"  … and {moves.moved - len(moves.shown):,} more machine(s)")
 
     def progress(self, what: str, total: int | None):
         def tell(done: int) -> None:

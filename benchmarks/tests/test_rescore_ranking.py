@@ -1,0 +1,160 @@
+"""`rescore --weights SPEC --dry-run` answers "how would my ranking change?": the machines whose
+place moves, with their figures and places before and after, then the runs."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from benchmarks.models import Benchmark
+from benchmarks.tests.factories import BenchmarkFactory
+from inventory.models import Device
+from inventory.tests.factories import DeviceFactory
+
+pytestmark = pytest.mark.django_db
+
+TRIAL = "cpu=0.9,memory=0.1"  # a CPU-bound fleet's weights
+BUSY = {"conditions": {"cpu_busy_percent": 80}}  # a suspect run (VALIDITY_BUSY_PCT)
+
+
+def rescore(*args) -> str:
+    out = io.StringIO()
+    call_command("rescore", *args, stdout=out)
+    return out.getvalue()
+
+
+def ranking_lines(output: str) -> list[str]:
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Ranking"))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("  "))
+    return lines[start:end]
+
+
+@pytest.fixture
+def fleet():
+    """streamer (memory-bound, 220) ranks before cruncher (CPU-bound, 200), steady last (50);
+    by TRIAL's weights cruncher (275) goes before streamer (130). Each is ranked by its latest
+    valid run: older runs and a newer suspect one must not count."""
+    now = timezone.now()
+    old = now - timedelta(days=30)
+    scores = {"disk_score": None}
+    streamer = DeviceFactory(hostname="streamer")
+    BenchmarkFactory(device=streamer, run_at=old, cpu_score=900.0, memory_score=900.0, **scores)
+    BenchmarkFactory(device=streamer, run_at=now, cpu_score=100.0, memory_score=400.0, **scores)
+    cruncher = DeviceFactory(hostname="cruncher")
+    BenchmarkFactory(device=cruncher, run_at=old, cpu_score=300.0, memory_score=50.0, **scores)
+    BenchmarkFactory(  # newer, but suspect: ranks no one while a valid run is there
+        device=cruncher,
+        run_at=now,
+        cpu_score=5000.0,
+        memory_score=5000.0,
+        results=BUSY,
+        validity="suspect",
+        validity_reasons=["busy"],
+        **scores,
+    )
+    BenchmarkFactory(device__hostname="steady", cpu_score=50.0, memory_score=50.0, **scores)
+    retired = BenchmarkFactory(device__hostname="attic", cpu_score=1000.0, **scores).device
+    Device.objects.filter(pk=retired.pk).update(retired_on=date(2020, 1, 1))  # ranks no one
+    return {"streamer": streamer, "cruncher": cruncher}
+
+
+def test_a_trial_of_weights_names_the_machines_that_would_swap_places(fleet):
+    before = dict(Device.objects.values_list("hostname", "global_score"))
+
+    tried = rescore("--weights", TRIAL, "--dry-run")
+
+    assert ranking_lines(tried) == [
+        "Ranking as it would be: 2 of 3 machine(s) would move place (2 would get another "
+        "figure), the biggest moves first:",
+        "  place 2 → 1: cruncher, global 200.0 → 275.0",
+        "  place 1 → 2: streamer, global 220.0 → 130.0",
+    ]
+    # the ranking first, then the runs as listed before, then the counts
+    assert tried.index("Ranking") < tried.index("  #") < tried.index("Dry run: 6 benchmark(s)")
+    assert dict(Device.objects.values_list("hostname", "global_score")) == before  # nothing saved
+
+
+def test_a_trial_foretells_the_ranking_a_rescore_by_those_weights_leaves(fleet, settings):
+    """The dry run's ranking is the one the devices' figures show once rescored."""
+    tried = ranking_lines(rescore("--weights", TRIAL, "--dry-run"))
+    settings.SCORE_WEIGHTS = TRIAL
+
+    done = ranking_lines(rescore())
+
+    assert done[0] == (
+        "Ranking: 2 of 3 machine(s) moved place (2 got another figure), the biggest moves first:"
+    )
+    assert done[1:] == tried[1:]
+    assert list(
+        Device.objects.filter(retired_on=None).order_by("-global_score").values_list("hostname")
+    ) == [("cruncher",), ("streamer",), ("steady",)]
+
+
+def test_a_trial_on_one_machine_moves_it_in_the_whole_fleets_ranking(fleet):
+    tried = rescore("--weights", TRIAL, "--dry-run", "--device", "CRUNCHER")
+
+    assert ranking_lines(tried)[1:] == [
+        "  place 2 → 1: cruncher, global 200.0 → 275.0",
+        "  place 1 → 2: streamer, global 220.0 → 220.0",  # its runs are not tried
+    ]
+
+
+def test_a_trial_lists_the_biggest_moves_and_counts_the_others(fleet, monkeypatch):
+    from benchmarks import ranking_moves
+
+    monkeypatch.setattr(ranking_moves, "SHOWN_MOVES", 1)
+
+    lines = ranking_lines(rescore("--weights", TRIAL, "--dry-run"))
+
+    assert lines[1:] == [
+        "  place 2 → 1: cruncher, global 200.0 → 275.0",
+        "  … and 1 more machine(s)",
+    ]
+
+
+def test_weights_that_move_no_one_say_so(fleet):
+    tried = rescore("--weights", "cpu=0.3,memory=0.2", "--dry-run")  # the defaults given
+
+    assert ranking_lines(tried) == [
+        "Ranking as it would be: none of 3 machine(s) would move place (0 would get another "
+        "figure)."
+    ]
+
+
+def test_a_trial_of_a_long_history_counts_with_thousands_separators(fleet):
+    run = Benchmark.objects.filter(device=fleet["cruncher"]).earliest("run_at")
+    copies = [
+        Benchmark(
+            device_id=run.device_id,
+            snapshot_id=run.snapshot_id,
+            run_at=run.run_at - timedelta(minutes=n),
+            received_at=run.run_at - timedelta(minutes=n),
+            cpu_score=run.cpu_score,
+            memory_score=run.memory_score,
+            global_score=run.global_score,
+            weights=run.weights,
+            scoring_version=run.scoring_version,
+        )
+        for n in range(1, 1001)
+    ]
+    Benchmark.objects.bulk_create(copies)
+
+    tried = rescore("--weights", TRIAL, "--dry-run")
+
+    # of the 1,006 runs, the 1,003 whose global score moves: 50 listed
+    assert "  … and 953 more\n" in tried
+    assert "Dry run: 1,006 benchmark(s) examined; 1,003 would get another global score" in tried
+    assert "Runs whose figures would change, by id (the first 50):" in tried
+
+
+def test_a_trials_queries_do_not_grow_with_the_fleet(fleet, django_assert_max_num_queries):
+    """A figure a machine, read in one query for them all: the 20 machines more cost none."""
+    BenchmarkFactory.create_batch(20, disk_score=None)  # 100.0 by any weights: placed 3 to 22
+
+    with django_assert_max_num_queries(5):
+        tried = rescore("--weights", TRIAL, "--dry-run")
+
+    assert "  place 2 → 1: cruncher, global 200.0 → 275.0" in tried
