@@ -2,6 +2,7 @@
 place moves, with their figures and places before and after, then the runs."""
 
 import io
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from benchmarks.models import Benchmark
+from benchmarks.scoring import parse_weights
 from benchmarks.tests.factories import BenchmarkFactory
 from inventory.models import Device
 from inventory.tests.factories import DeviceFactory
@@ -158,3 +160,36 @@ def test_a_trials_queries_do_not_grow_with_the_fleet(fleet, django_assert_max_nu
         tried = rescore("--weights", TRIAL, "--dry-run")
 
     assert "  place 2 → 1: cruncher, global 200.0 → 275.0" in tried
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_trial_ranks_each_machine_by_the_run_a_rescore_ranks_it_by(seed, settings):
+    """Histories of valid, suspect and unscored runs, some at the same time: the figure the
+    trial gives each machine is the one its device has once rescored by those weights."""
+    from benchmarks.rescoring import benchmark_rescore
+
+    rng = random.Random(seed)  # noqa: S311 (a fleet drawn again the same each time)
+    now = timezone.now()
+    for index in range(8):
+        device = DeviceFactory(hostname=f"m{index}")
+        for _ in range(rng.randint(1, 6)):
+            kind = rng.choice(("valid", "suspect", "unscored"))
+            scores = {
+                "cpu_score": None if kind == "unscored" else rng.choice((100.0, 300.0)),
+                "memory_score": None if kind == "unscored" else rng.choice((50.0, 400.0)),
+                "disk_score": None,
+            }
+            BenchmarkFactory(
+                device=device,
+                run_at=now - timedelta(days=rng.randint(0, 2)),  # ties in time
+                results=BUSY if kind == "suspect" else {},
+                **scores,
+            )
+
+    tried = benchmark_rescore(weights=parse_weights(TRIAL), dry_run=True, ranking=True)
+    settings.SCORE_WEIGHTS = TRIAL
+    benchmark_rescore()
+
+    assert {pk: ranked.score for pk, ranked in tried.ranked.items()} == dict(
+        Device.objects.values_list("pk", "global_score")
+    )
