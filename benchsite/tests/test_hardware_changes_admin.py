@@ -105,3 +105,33 @@ def test_the_dashboard_panel_tells_parts_changed_and_counts_updates_apart(
     assert updated == (
         f'4 more machines had only BIOS, OS or kernel updates: <a href="{PAGE}">all changes</a>.'
     )
+
+
+def panel_said(client) -> str:
+    dashboard = client.get("/admin/").content.decode()
+    panel = dashboard.split('id="hardware-changed"', 1)[1].split("</div>", 1)[0]
+    return re.sub(r"<[^>]+>|\s+", lambda m: " " if m[0].strip() == "" else "", panel).strip()
+
+
+def test_the_panel_says_no_part_changed_as_a_person_would(admin_client):
+    """A month of kernel updates alone read "Hardware changed 0 machines in service in the
+    last 30 days" above "23 machines had only BIOS, OS or kernel updates"."""
+    assert "No part changed on the machines in service in the last 30 days, and no BIOS" in (
+        panel_said(admin_client)
+    )
+    device = DeviceFactory(hostname="kernel-0")
+    for day, kernel in ((2, "6.1"), (1, "6.2")):
+        captured_at = timezone.now() - dt.timedelta(days=day)
+        SnapshotFactory(device=device, captured_at=captured_at, kernel_version=kernel)
+
+    said = panel_said(admin_client)
+    assert "0 machines" not in said
+    assert (
+        "No part changed on the machines in service in the last 30 days; 1 machine had only"
+        " BIOS, OS or kernel updates: all changes." in said
+    )
+    history("upgraded", 32768, 65536)
+    said = panel_said(admin_client)
+    assert "Hardware changed 1 machine in service in the last 30 days" in said
+    assert "1 more machine had only BIOS, OS or kernel updates: all changes." in said
+    assert "No part changed" not in said
