@@ -81,6 +81,17 @@ def changes_folded(changes: list[HardwareChange], rows: int) -> tuple[list, int]
     return shown, told
 
 
+def folded_said(rows: list, told: int, total: int) -> str:
+    """What the device page's changes show by default (`rows` of changes_folded, telling
+    `told` of `total`), as the link back to them from all of them (?all=changes) says it: it
+    said "the first 12 only" of two rows, a run of 18 kernel updates and a RAM upgrade."""
+    runs = " (each run of BIOS, OS or kernel updates one row)" if told > len(rows) else ""
+    shown = f"{len(rows)} row{'' if len(rows) == 1 else 's'}"
+    if told < total:
+        return f"the newest {shown} only{runs}"
+    return f"all of them in {shown}{runs}"
+
+
 @dataclass
 class HardwarePeriod:
     """Snapshots one after the other with no hardware change between them: one row of the

@@ -29,7 +29,7 @@ from inventory.schema import CATEGORIES, CATEGORY_NAMES
 
 from .auth import may_view
 from .charts import Chart, Point, score_history_chart
-from .hardware_life import PERIODS_SHOWN, changes_folded, hardware_life
+from .hardware_life import PERIODS_SHOWN, changes_folded, folded_said, hardware_life
 from .hardware_tables import SHOWN, WHOLE, bounded, hardware_tables
 from .smart_history import SPANS_SHOWN, smart_section
 from .templatetags.humanize_scores import validity_reasons
@@ -181,10 +181,14 @@ def device_page_story(device: Device, user, *, whole: str = "") -> dict[str, Any
         # its newest SHOWN changes, all of them a click away (?all=changes): a kernel updated
         # twice a year was 195 rows at 5,000 weekly runs
         story["changes"] = bounded(life.changes, "changes", whole)
-        if whole != "changes":  # and a run of updates alone as one row: a part's change shows
-            rows, told = changes_folded(life.changes, SHOWN)
+        # and a run of updates alone as one row: a part's change shows
+        rows, told = changes_folded(life.changes, SHOWN)
+        if whole != "changes":
             more = len(life.changes) - told
             story["changes"].update(rows=rows, more=more, more_said=f"{more:,}")
+        elif len(rows) < len(life.changes):  # all of them, a link back to those rows
+            back = folded_said(rows, told, len(life.changes))
+            story["changes"].update(whole=True, back_said=back)
         story["timeline_limit"] = life.covered  # "Over the newest 5,120 snapshots."
         # its snapshots as stretches of one hardware, the newest PERIODS_SHOWN of them: a
         # weekly cron's 20 newest rows were 20 weeks of the same machine, its years nowhere

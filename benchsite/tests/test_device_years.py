@@ -227,6 +227,9 @@ def test_a_machine_with_many_hardware_changes_lists_its_newest_and_marks_them_by
     section = whole.content.decode().split('id="hardware-changes"', 1)[1].split("</fieldset>")[0]
     assert section.count("the two snapshots</a>") == 19
     assert "All 19 hardware changes, newest first" in unescape(section)
+    # and back to the two rows that tell them, not "the first 12 only"
+    back = re.search(r'<a href="\?#hardware-changes">([^<]*)</a>', section)[1]
+    assert back == "all of them in 2 rows (each run of BIOS, OS or kernel updates one row)"
 
     marked = [row[-1] for row in _chart_data(html, "monthly-chart")[1] if row[-1]]
     months = {
@@ -265,3 +268,24 @@ def test_a_machines_runs_of_kernel_updates_are_folded_so_its_ram_upgrade_shows(a
     assert "RAM 16→32 GB" in upgrade
     assert "kernel 6.1.0-0-amd64→6.1.0-1-amd64" in alone
     assert 'id="hardware-changes-more"' not in section  # all 17 told
+
+    whole = admin_client.get(f"/admin/inventory/device/{device.pk}/change/?all=changes")
+    section = whole.content.decode().split('id="hardware-changes"', 1)[1].split("</fieldset>")[0]
+    said = re.sub(r"<[^>]+>", "", section.split('id="hardware-changes-more">', 1)[1])
+    assert said.startswith(
+        "All 17 hardware changes, newest first; all of them in 3 rows (each run of BIOS, OS or"
+        " kernel updates one row)."
+    )
+
+
+def test_all_changes_links_back_to_the_newest_rows_the_page_shows(admin_client):
+    """A machine whose RAM changed every week: its page's 12 rows, and from all of them a
+    link back to "the newest 12 rows only"; with runs of updates folded among them, it says so."""
+    device, start = DeviceFactory(), timezone.now() - timedelta(weeks=20)
+    for week in range(20):
+        captured_at = start + timedelta(weeks=week)
+        SnapshotFactory(device=device, captured_at=captured_at, ram_total_mb=16384 * (1 + week % 2))
+    whole = admin_client.get(f"/admin/inventory/device/{device.pk}/change/?all=changes")
+    section = whole.content.decode().split('id="hardware-changes"', 1)[1].split("</fieldset>")[0]
+    said = re.sub(r"<[^>]+>", "", section.split('id="hardware-changes-more">', 1)[1])
+    assert said.startswith("All 19 hardware changes, newest first; the newest 12 rows only.")
