@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -400,3 +401,35 @@ def test_a_document_is_uploaded_from_the_device_page(page, tmp_path):
     box = page.locator("#documents-group fieldset")
     assert box.evaluate("e => e.scrollWidth <= e.clientWidth")
     shot(page, "device-document-uploaded")
+
+
+def test_a_history_replayed_at_once_keeps_one_line_a_row(browser, server, example_document):
+    """A machine's old captures posted at once (bench.sh --from-dir): each row of its history
+    read "received 2026-12-06 13:43" beside its date, the date broken over two lines at
+    1024 px; a small "received later" mark on the date's line gives it in its title."""
+    machine = uuid.uuid4().hex
+    for weeks in (3, 2, 1):
+        document = copy.deepcopy(example_document)
+        document.update(device_identifier="replayed-box", submission_id=str(uuid.uuid4()))
+        document["hardware"]["system"] = {"machine_id": machine}
+        started = datetime.now(UTC) - timedelta(weeks=weeks)
+        document["results"]["conditions"] = {"started_at": started.isoformat()}
+        device_id = post(server, document)["device_id"]
+    with logged_in(browser, server, width=1024, height=900) as page:
+        page.goto(f"{server.url}/admin/inventory/device/{device_id}/change/")
+        marks = page.locator("#history .bt-received")
+        assert marks.count() == 3
+        assert (
+            marks.evaluate_all("ms => ms.map(m => m.firstChild.textContent)")
+            == ["received later"] * 3
+        )
+        assert marks.first.get_attribute("title").startswith("received 20")
+        # each mark on its date's line: the row one line high
+        lines = page.locator("#history td:first-child").evaluate_all(
+            """cells => cells.map(cell => {
+                 const date = cell.querySelector('a').getClientRects();
+                 const mark = cell.querySelector('.bt-received').getBoundingClientRect();
+                 return date.length === 1 && mark.top < date[0].bottom; })"""
+        )
+        assert lines == [True] * 3
+        shot(page, "device-history-replayed-1024")

@@ -126,7 +126,14 @@ def test_a_run_received_long_after_its_date_says_when_it_arrived(admin_client, s
     assert "received " not in newest  # sent as it ran
     assert "1970-01-01 00:04" in dated_1970
     received = Benchmark.objects.get(pk=stale["benchmark_id"]).received_at
-    assert f"received {timezone.localtime(received):%Y-%m-%d %H:%M}" in dated_1970
+    # a small mark, its date in its title (and said to a screen reader): a history replayed
+    # at once read "received 2026-12-06 13:43" under every row's date, each row two lines
+    said = f"{timezone.localtime(received):%Y-%m-%d %H:%M}"
+    mark = re.search(
+        r'<span class="bt-quiet bt-received" title="([^"]*)">(.*?)</span></span>', dated_1970
+    )
+    assert mark[1].startswith(f"received {said}: dated by the machine's clock")
+    assert mark[2] == f'received later<span class="visually-hidden">: {said}'
 
 
 def test_device_page_charts_the_history_and_marks_hardware_changes(admin_client, upgraded):
