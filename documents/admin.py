@@ -6,6 +6,7 @@ file only when nothing references its content any more.
 """
 
 import logging
+import re
 from collections import Counter
 from contextlib import suppress
 
@@ -82,6 +83,9 @@ class DocumentFormSet(NamedRowsFormSet):
             services.document_delete(document=obj)
             self.history.append(f"Deleted {document_named(obj)}.")
 
+
+# a hash as a person pastes it: hexadecimal, 8 characters at least ("B12", a room, is not one)
+SHA256_PREFIX = re.compile(r"[0-9a-fA-F]{8,64}")
 
 NOTHING_SAVED = "nothing on this page was saved"
 
@@ -202,8 +206,7 @@ class DocumentAdmin(ListsByDate, LinksItMayOpen, admin.ModelAdmin):
         "title__folded__icontains",
         "original_filename__folded__icontains",
         "device__hostname",
-        "sha256",
-    )
+    )  # and a document's hash, from its start: get_search_results
     list_select_related = ("device",)
     date_hierarchy = "uploaded_at"
     _shown = (
@@ -231,6 +234,15 @@ class DocumentAdmin(ListsByDate, LinksItMayOpen, admin.ModelAdmin):
     readonly_fields = tuple(name for name in _shown if name not in ("doc_type", "title"))
 
     actions = ("guess_types",)
+
+    def get_search_results(self, request, queryset, search_term):
+        """The search_fields' matches, and the document whose hash starts with the term when it
+        looks like one: any fragment of a hash matched, and "B12" found unrelated papers."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if SHA256_PREFIX.fullmatch(term):
+            found = found | queryset.filter(sha256__startswith=term.lower())
+        return found, may_have_duplicates
 
     def has_add_permission(self, request):
         return False  # uploads: the device page's documents inline, or the API

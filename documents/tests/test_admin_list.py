@@ -116,3 +116,28 @@ def test_the_list_says_when_each_devices_warranty_ends_and_sorts_by_it(admin_cli
     ]
     assert f'title="until {ends["soon"].isoformat()}"' in soonest.content.decode()
     assert reverse("admin:documents_document_changelist") == URL
+
+
+def test_the_list_finds_a_hash_by_its_start_as_pasted_and_not_by_any_fragment(
+    admin_client, django_assert_max_num_queries
+):
+    """Searching "B12" (a room) found an unrelated document whose hash held "b12": a hash is
+    matched only by a term that looks like one a person pastes, from its start."""
+    devices = [DeviceFactory(hostname="node-1")]
+    filed = file_documents(devices, 2)
+    Document.objects.filter(pk=filed[0].pk).update(sha256="9f" + "0b12" * 15 + "aa")
+    pasted = "9F0B120B12"  # its start, as a person pastes it, in capitals
+
+    def found(term: str) -> list[int]:
+        return [d.pk for d in admin_client.get(URL, {"q": term}).context["cl"].result_list]
+
+    with django_assert_max_num_queries(10):
+        response = admin_client.get(URL, {"q": pasted})
+    assert [d.pk for d in response.context["cl"].result_list] == [filed[0].pk]
+    assert found("9f" + "0b12" * 15 + "aa") == [filed[0].pk]
+    assert found("B12") == []
+    assert found("0b120b120b12") == []  # a fragment from its middle
+    assert found("9f0b120") == []  # seven characters: too short to be a pasted hash
+    # the other fields are searched as before
+    assert found("paper-001") == [filed[1].pk]
+    assert sorted(found("node-1")) == sorted(d.pk for d in filed)
