@@ -24,7 +24,7 @@ from inventory import changelog, lifecycle
 
 from . import services, storage
 from .forms import DocumentForm, download_link
-from .history import document_named, document_page_edits, documents_deleted_log
+from .history import document_edits, document_named, document_page_edits, documents_deleted_log
 from .models import DocType, Document
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,12 @@ class DocumentFormSet(NamedRowsFormSet):
 
 # a hash as a person pastes it: hexadecimal, 8 characters at least ("B12", a room, is not one)
 SHA256_PREFIX = re.compile(r"[0-9a-fA-F]{8,64}")
+
+
+def typed_edits(document: Document) -> str:
+    """document_edits() of a document the list's guess typed: it was "other"."""
+    return document_edits({"type": DocType.OTHER, "title": document.title}, document)
+
 
 NOTHING_SAVED = "nothing on this page was saved"
 
@@ -256,6 +262,14 @@ class DocumentAdmin(ListsByDate, LinksItMayOpen, admin.ModelAdmin):
             # a "Changed type." line each in its history (one INSERT for them all)
             LogEntry.objects.log_actions(
                 request.user.pk, changed, CHANGE, [{"changed": {"fields": ["type"]}}]
+            )
+            # and its device's, in the words of the other edits (one INSERT for them all)
+            changelog.device_history_log(
+                actor=request.user,
+                entries=[
+                    changelog.Entry(document.device, f"Changed {typed_edits(document)}.")
+                    for document in changed
+                ],
             )
         if not changed:
             messages.warning(

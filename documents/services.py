@@ -128,8 +128,16 @@ def documents_guess_types(*, documents: QuerySet[Document]) -> tuple[list[Docume
     Another type, a person's, is left as it is. Returns the documents given one, and how many
     were typed other. A read, and a write per 500 documents given a type."""
     considered = list(
-        documents.filter(doc_type=DocType.OTHER).only(
-            "pk", "doc_type", "title", "original_filename", "mime_type", "device_id"
+        documents.filter(doc_type=DocType.OTHER)
+        .select_related("device")  # whose history names the change
+        .only(
+            "pk",
+            "doc_type",
+            "title",
+            "original_filename",
+            "mime_type",
+            "device_id",
+            "device__hostname",
         )
     )
     changed = []

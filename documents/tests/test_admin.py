@@ -378,9 +378,9 @@ def test_the_documents_filed_before_the_guess_are_typed_by_an_action_of_the_list
     selected = [str(pk) for pk in Document.objects.values_list("pk", flat=True)]
 
     # session, user, the list's two counts, the selection read, the types written in one
-    # UPDATE, the content type and the history lines in one INSERT, two savepoints: whatever
-    # the number of documents
-    with django_assert_max_num_queries(12):
+    # UPDATE, the content type and the history lines in one INSERT, the devices' lines in
+    # another, two savepoints: whatever the number of documents
+    with django_assert_max_num_queries(13):
         response = admin_client.post(
             url, {"action": "guess_types", "_selected_action": selected}, follow=False
         )
@@ -405,3 +405,46 @@ def test_the_documents_filed_before_the_guess_are_typed_by_an_action_of_the_list
 def test_documents_are_not_added_from_their_changelist(admin_client):
     response = admin_client.get(reverse("admin:documents_document_add"))
     assert response.status_code == 403
+
+
+def test_the_guess_of_the_list_writes_a_line_in_each_devices_history(
+    admin_client, admin_user, django_assert_max_num_queries
+):
+    """The action wrote "Changed type." in the document's own log alone: the device's history,
+    where every other edit of a document is, said nothing of it."""
+    first, second = DeviceFactory(hostname="node-a"), DeviceFactory(hostname="node-b")
+    services.document_store(device=first, upload=upload(files.pdf_bytes("r"), "Rechnung-1.pdf"))
+    services.document_store(device=first, upload=upload(files.JPEG, "IMG_20240301_1022.jpg"))
+    services.document_store(device=second, upload=upload(files.pdf_bytes("m"), "manual-x1.pdf"))
+    Document.objects.update(doc_type=DocType.OTHER)  # filed before the guess
+    selected = [str(pk) for pk in Document.objects.values_list("pk", flat=True)]
+    device_lines = LogEntry.objects.filter(content_type__model="device")
+    device_lines.delete()
+
+    # as before, and the device's lines in one INSERT, whatever the number of documents
+    with django_assert_max_num_queries(13):
+        admin_client.post(
+            reverse("admin:documents_document_changelist"),
+            {"action": "guess_types", "_selected_action": selected},
+        )
+
+    said = sorted((e.object_id, e.user_id, e.get_change_message()) for e in device_lines)
+    assert said == sorted(
+        [
+            (
+                str(first.pk),
+                admin_user.pk,
+                'Changed document "IMG_20240301_1022.jpg": type "other" → "photo".',
+            ),
+            (
+                str(first.pk),
+                admin_user.pk,
+                'Changed document "Rechnung-1.pdf": type "other" → "invoice".',
+            ),
+            (
+                str(second.pk),
+                admin_user.pk,
+                'Changed document "manual-x1.pdf": type "other" → "manual".',
+            ),
+        ]
+    )
