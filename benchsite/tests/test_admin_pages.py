@@ -338,3 +338,23 @@ def test_a_new_tokens_expiry_and_a_devices_tag_search_are_named(admin_client, da
     tags = re.search(r'<select name="tags"[^>]*>', page)[0]
     assert 'data-search-label="Find a tag"' in tags  # the name search_names.js gives its box
     assert "benchsite/search_names.js" in page
+
+
+def test_a_list_link_with_a_filter_it_cannot_apply_says_so_not_that_the_database_is_broken(
+    admin_client, data
+):
+    """A list's link with a filter it cannot apply goes to the list with `?e=1`, and with `e=1`
+    already in it (a link kept from that page, edited by hand) Django said "Database error" and
+    that the database was not set up, under another site's name."""
+    url = reverse("admin:documents_document_changelist")
+    response = admin_client.get(url, {"uploaded_at__year": "abc", "e": "1"})
+
+    page = response.content.decode()
+    assert "Database error" not in page and "database installation" not in page
+    assert "<title>A filter it cannot apply | Linux BenchTools</title>" in page
+    assert "<h1>A filter it cannot apply</h1>" in page
+    assert "holds a filter it cannot apply" in page
+    assert '<div id="site-name"><a href="/admin/">Linux BenchTools</a></div>' in page
+    link = re.search(r'<a href="([^"]*)" id="list-without-filters">', page).group(1)
+    assert link == "?"  # the same list, without its query: that of whatever list was opened
+    assert admin_client.get(url + link).status_code == 200
