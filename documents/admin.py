@@ -198,7 +198,7 @@ class NullsLast(OrderBy):
 class DocumentAdmin(ListsByDate, LinksItMayOpen, admin.ModelAdmin):
     # no content type column: a filter, the file's View link (a PDF, an image) and the
     # document's page tell it, and with it the list did not fit 1400 px with the sidebar open
-    list_display = ("__str__", "device", "doc_type", "download", "size", "warranty", "uploaded_at")
+    list_display = ("named", "device", "doc_type", "download", "size", "warranty", "uploaded_at")
     list_filter = (
         "doc_type",
         ("device__location", DeviceFieldFilter),
@@ -286,6 +286,12 @@ class DocumentAdmin(ListsByDate, LinksItMayOpen, admin.ModelAdmin):
             request,
             f"Typed {len(changed)} of the {considered} selected documents typed other: {said}.",
         )
+
+    @admin.display(description="document")
+    def named(self, document: Document) -> str:
+        """Its title, the link to its page: one without a title said its file name here and
+        again in the file column beside it."""
+        return document.title or format_html("<em>{}</em>", "untitled")  # a link's colour
 
     @admin.display(description="file", ordering="original_filename")
     def download(self, document: Document) -> str:

@@ -362,6 +362,28 @@ def test_each_list_fits_1400_px_with_the_sidebar_open(page, server, path):
     assert spilled == [], path
 
 
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_a_document_without_a_title_is_not_named_twice_in_its_list(browser, server, width):  # noqa: F811
+    """A document with no title showed its file name in the document column and again in the
+    file column, a long one taking two columns' room: the first says it has no title, and
+    still leads to the document's page."""
+    with logged_in(browser, server, width=width, height=900) as page:
+        page.goto(f"{server.url}/admin/documents/document/")
+        shot(page, f"documents-untitled-{width}")
+        row = page.locator("#result_list tbody tr", has_text="Garantieschein_NAS01_2024-03.pdf")
+        named = row.locator("th")
+        assert named.inner_text() == "untitled"
+        assert "Garantieschein" not in named.inner_text()
+        assert row.locator("td.field-download a").first.inner_text() == (
+            "Garantieschein_NAS01_2024-03.pdf"
+        )
+        assert named.locator("a").get_attribute("href").endswith("/change/")
+        titled = page.locator("#result_list tbody tr", has_text="Proxmox VE node").locator("th")
+        assert (
+            titled.inner_text() == "Service guide for the node's chassis, disks and power supplies"
+        )
+
+
 def test_a_suspect_machines_page_fits_1400_px_with_the_sidebar_open(page, server):
     page.goto(f"{server.url}/admin/inventory/device/?q=pve-node-2")
     page.click("#result_list th a:text-is('pve-node-2')")
