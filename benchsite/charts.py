@@ -268,6 +268,14 @@ def _series(name: str, points: list[Point], whens: list[str], x, y) -> list[str]
         segments.append(current)
     parts = []
     line = line_attributes(style, width)
+    # a segment's points in a group of the series' colour and shape: each point's own style and
+    # class were 110 bytes of 200, half a device page of two years' weekly runs
+    group = format_html(
+        '<g class="bt-points bt-shape-{}" style="fill: {}; stroke: {}">',
+        style.marker,
+        style.color,
+        style.color,
+    )
     for segment in segments:
         coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py, *_ in segment)
         parts.append(
@@ -278,15 +286,14 @@ def _series(name: str, points: list[Point], whens: list[str], x, y) -> list[str]
                 name,
             )
         )
+        parts.append(group)
         for px, py, point, value, when in segment:
             title = f"{series_label(name)} {_value_text(value)} — {when}"
             if point.suspect:
                 title += f" — suspect: {point.suspect}"
-            attributes = format_html(
-                'style="fill: {}; stroke: {}" class="{}"',
-                "var(--body-bg)" if point.suspect else style.color,
-                style.color,
-                f"bt-point{' bt-point-suspect' if point.suspect else ''} bt-shape-{style.marker}",
+            # a suspect run's point hollow
+            attributes = 'style="fill: var(--body-bg)" class="bt-point-suspect"' * bool(
+                point.suspect
             )
             size = (4 if point.suspect else 3.2) if name == "global" else 2.4
             parts.append(
@@ -294,6 +301,7 @@ def _series(name: str, points: list[Point], whens: list[str], x, y) -> list[str]
                     style.marker, px, py, size, attributes, format_html("<title>{}</title>", title)
                 )
             )
+        parts.append(mark_safe("</g>"))  # noqa: S308 (a constant)
     return parts
 
 
@@ -332,15 +340,18 @@ def _table(points: list[Point], whens: list[str], markers, series) -> SafeString
     head += [("bt-wrap", "Suspect run")] if suspect else []
     head += [("bt-wrap", "Hardware changed")] if markers else []
     body = []
-    for row in rows:
-        cells = [("bt-num", value) for value in row.values]
-        cells += [("bt-wrap", f"suspect: {row.suspect}" if row.suspect else "")] if suspect else []
-        cells += [("bt-wrap", "; ".join(row.changes))] if markers else []
+    for (
+        row
+    ) in rows:  # a value's cell right-aligned by the table's style (a class each was 17 bytes)
+        cells = format_html_join("", "<td>{}</td>", ((value,) for value in row.values))
+        words = [f"suspect: {row.suspect}" if row.suspect else ""] if suspect else []
+        words += ["; ".join(row.changes)] if markers else []
         body.append(
             format_html(
-                '<tr><th scope="row">{}</th>{}</tr>',
+                '<tr><th scope="row">{}</th>{}{}</tr>',
                 row.when,
-                format_html_join("", '<td class="{}">{}</td>', cells),
+                cells,
+                format_html_join("", '<td class="bt-wrap">{}</td>', ((w,) for w in words)),
             )
         )
     return format_html(

@@ -84,3 +84,25 @@ def test_a_kernel_update_is_marked_apart_from_the_ram_upgrade(admin_client, subm
     ]
     legend = history.split('class="bt-chart-legend"', 1)[1].split("</ul>", 1)[0]
     assert "hardware changed" in legend and "BIOS, OS or kernel updated" in legend
+
+
+def test_a_point_costs_its_place_and_its_title_not_its_series_style_again():
+    """A device page's score chart of 100 weekly runs was 104 KB of its 409 KB: each of its
+    points repeated its series' colour and shape (600 points, 131 KB here). Each point is now its
+    place and its title, in a group of its series' colour and shape; a suspect run's is hollow."""
+    start = datetime(2025, 1, 5, 3, tzinfo=UTC)
+    series = ("global", "cpu", "memory", "disk", "network", "gpu")
+    points = [
+        (start + timedelta(weeks=i), {name: 100.0 + i % 7 + n for n, name in enumerate(series)})
+        for i in range(100)
+    ]
+    points[40] = (*points[40], "too fast")
+    chart = score_history_chart(points)
+    svg = str(chart.svg)
+    titles = re.findall(r"<(?:circle|path) [^>]*><title>([^<]*)</title>", svg)
+    assert len(titles) == 600 and "global 105.0 — " in titles[40]
+    groups = re.findall(r'<g class="bt-points bt-shape-([\w-]+)" style="fill: ([^;]+);', svg)
+    assert len({shape for shape, _ in groups}) == len({color for _, color in groups}) == 6
+    assert svg.count('class="bt-point-suspect"') == 6  # hollow, in each series
+    assert len(svg) < 75_000, len(svg)  # 131 KB
+    assert len(str(chart.table)) < 16_000, len(str(chart.table))  # 25 KB: a class on each cell
