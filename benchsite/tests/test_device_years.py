@@ -289,3 +289,30 @@ def test_all_changes_links_back_to_the_newest_rows_the_page_shows(admin_client):
     section = whole.content.decode().split('id="hardware-changes"', 1)[1].split("</fieldset>")[0]
     said = re.sub(r"<[^>]+>", "", section.split('id="hardware-changes-more">', 1)[1])
     assert said.startswith("All 19 hardware changes, newest first; the newest 12 rows only.")
+
+
+def test_a_machines_older_stretches_of_one_hardware_are_a_click_away(admin_client):
+    """Twenty stretches of one hardware (a kernel updated every 5 weeks) were 20 rows, 1,000 px
+    at the page's foot under the documents and links: the newest 6 are shown now, the 14 older
+    ones in a closed section that says how many they are and since when."""
+    device = DeviceFactory()
+    start = timezone.now() - timedelta(weeks=100)
+    snapshots = HardwareSnapshot.objects.bulk_create(
+        SnapshotFactory.build(
+            device=device,
+            captured_at=start + timedelta(weeks=week),
+            kernel_version=f"6.1.0-{week // 5}-amd64",
+        )
+        for week in range(100)
+    )
+    BenchmarkFactory(device=device, snapshot=snapshots[-1], run_at=snapshots[-1].captured_at)
+
+    section = page(admin_client, device).split('id="snapshots"', 1)[1].split("</fieldset>", 1)[0]
+    shown, older = section.split('<details class="bt-older" id="snapshots-older">', 1)
+    assert shown.count("<tr>") == 1 + 6 and "6.1.0-19-amd64" in shown
+    summary = older.split("<summary>", 1)[1].split("</summary>", 1)[0]
+    assert (
+        summary == f"14 older stretches of one hardware, from {timezone.localtime(start):%Y-%m-%d}"
+    )
+    rows = older.split("</summary>", 1)[1].split("</details>", 1)[0]
+    assert rows.count("<tr>") == 1 + 14 and "6.1.0-0-amd64" in rows
