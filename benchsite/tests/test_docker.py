@@ -346,7 +346,7 @@ class Health(http.server.BaseHTTPRequestHandler):
 def health_server():
     Health.seen = []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server
     server.shutdown()

@@ -72,7 +72,8 @@ def receiver():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # polled every 0.05 s: shutdown() waits for the loop's next poll (0.5 s by default, each test)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield Receiver(f"json://127.0.0.1:{server.server_port}/hook", messages)
     finally:
@@ -322,7 +323,7 @@ def test_a_receivers_error_answer_is_the_reason_given(notify_to):
     it was, an admin could not tell."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     url = f"json://127.0.0.1:{server.server_port}/hook"
     notify_to(url, timeout=2.0)
     out = io.StringIO()
@@ -344,7 +345,7 @@ def test_an_ntfy_topic_is_in_no_reason_no_log_line_and_no_label(caplog):
     admin shows and the log line gave it whole."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     topic = "fleet-alerts-Xq81zK"
     url = f"ntfy://127.0.0.1:{server.server_port}/{topic}"
     try:

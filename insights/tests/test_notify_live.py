@@ -85,7 +85,7 @@ def test_what_a_server_could_not_deliver_is_sent_by_the_next_one_it_starts(
             pass
 
     receiver = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    threading.Thread(target=receiver.serve_forever, args=(0.05,), daemon=True).start()
     try:
         with live_server(tmp_path, workers=1, extra_env=env, database_url=f"sqlite:///{database}"):
             deadline = time.monotonic() + WAIT_S

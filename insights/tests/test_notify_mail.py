@@ -63,7 +63,7 @@ def smtp():
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Conversation)
     server.daemon_threads = True
     server.mails = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield server
     finally:

@@ -126,7 +126,8 @@ def server(request):
     if body is None:
         body = json.dumps(ANSWER).encode()
     srv = FakeServer(status, body)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    # polled every 0.05 s: shutdown() waits for the loop's next poll (0.5 s by default, each test)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield srv
     srv.released.set()
