@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .benchrun import SCRIPT, bench_json, private_tmpdir, require, run_bench
+from .benchrun import SCRIPT, SHORT_BUSY_LOOK, bench_json, private_tmpdir, require, run_bench
 from .contract import expected_global_score, validate_submission
 
 pytestmark = pytest.mark.slow
@@ -220,6 +220,7 @@ def test_network_is_measured_against_a_local_iperf3_server(iperf3_server, host):
         "--no-wait-idle",  # a busy test suite would make it wait its 10 s
         "--iperf-server",
         f"{host}:{iperf3_server}",
+        env=SHORT_BUSY_LOOK,
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .benchrun import FIXTURES, SCRIPT, free_port, private_tmpdir, run_bench
+from .benchrun import FIXTURES, SCRIPT, SHORT_BUSY_LOOK, free_port, private_tmpdir, run_bench
 from .contract import validate_submission
 
 OPTIONS = (
@@ -378,6 +378,7 @@ def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
         "--iperf-server",
         target,
         timeout=120,
+        env=SHORT_BUSY_LOOK,
     )
     assert proc.returncode == 0, proc.stderr
     assert f"WARNING: --iperf-server {target} is this machine itself" in proc.stderr
@@ -417,6 +418,7 @@ def test_a_network_measured_one_way_only_is_listed_as_part_not_collected():
             *("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-gpu"),
             *("--iperf-server", f"127.0.0.1:{port}"),
             timeout=120,
+            env=SHORT_BUSY_LOOK,
         )
     finally:
         server.kill()
