@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.db.models import F, Q, Window
 from django.db.models.functions import Lag, Lead, RowNumber
 
-from inventory.history import CHANGE_COLUMNS, STRETCH_COLUMNS, parts_changed, snapshot_changes
+from inventory.history import CHANGE_COLUMNS, STRETCH_COLUMNS, snapshot_told
 from inventory.models import Device, HardwareSnapshot
 
 # the stretches of one hardware read (by their keys; a stretch alike in what a change is told
@@ -217,7 +217,7 @@ def hardware_life(device: Device, *, limit: int = TIMELINE_LIMIT, listed: int = 
         period = periods[-1]
         period.first, period.count = newer, period.count + stretch.count
         period.previous_id = stretch.previous_id
-        phrases = snapshot_changes(older, newer)
+        phrases, parts = snapshot_told(older, newer)
         period.began = phrases
         if phrases:
             changes.append(
@@ -226,7 +226,7 @@ def hardware_life(device: Device, *, limit: int = TIMELINE_LIMIT, listed: int = 
                     stretch.previous_id,
                     newer.id,
                     phrases,
-                    parts_changed(older, newer),
+                    parts,
                 )
             )
         begins = bool(phrases)

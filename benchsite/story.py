@@ -22,7 +22,7 @@ from insights.models import AttentionItem
 from insights.mute import muted_list
 from inventory import lifecycle, quiet
 from inventory.columns import disk_key
-from inventory.history import parts_changed, snapshot_changes, snapshot_sections
+from inventory.history import snapshot_sections, snapshot_told
 from inventory.lifecycle import LIFECYCLE_FIELDS, lifecycle_sentences
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES, CATEGORY_NAMES
@@ -93,16 +93,15 @@ def device_history(device: Device, *, limit: int = HISTORY_LIMIT) -> list[Histor
     rows = []
     for index, benchmark in enumerate(benchmarks[:limit]):
         previous = benchmarks[index + 1] if index + 1 < len(benchmarks) else None
+        told = snapshot_told(previous.snapshot if previous else None, benchmark.snapshot)
         rows.append(
             HistoryRow(
                 benchmark=benchmark,
                 scores={"global": benchmark.global_score, **benchmark.category_scores},
                 cpu_single=_result(benchmark.results, "cpu", "score_single"),
                 cpu_multi=_result(benchmark.results, "cpu", "score_multi"),
-                changes=snapshot_changes(
-                    previous.snapshot if previous else None, benchmark.snapshot
-                ),
-                parts=parts_changed(previous.snapshot if previous else None, benchmark.snapshot),
+                changes=told.phrases,
+                parts=told.parts,
                 measured_otherwise=_measured_otherwise(previous, benchmark) if previous else [],
             )
         )

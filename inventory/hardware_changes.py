@@ -1,7 +1,7 @@
 """The fleet's hardware changes since a date ("which machines had a DIMM pulled, a disk swapped,
 a NIC added this month, and what exactly?"): every pair of consecutive snapshots of a machine
 whose hardware keys (inventory.history.hardware_key) differ, the newer one taken since then,
-newest first, found by the database; what changed in words (history.snapshot_changes) for the
+newest first, found by the database; what changed in words (history.snapshot_told) for the
 rows read only. The API's GET /api/hardware-changes, the admin's Hardware changes page and the
 dashboard's panel read it.
 
@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from django.db import connection
 from django.utils import timezone
 
-from .history import CHANGE_COLUMNS, parts_changed, snapshot_changes
+from .history import CHANGE_COLUMNS, snapshot_told
 from .models import Device, HardwareSnapshot
 
 PER_DEVICE = 3  # a machine's changes listed in the fleet's list; more: on its own list
@@ -236,6 +236,7 @@ def told(rows: list[tuple[int, int, int]]) -> list[FleetChange]:
         if after_id not in read or before_id not in read:
             continue  # its machine (or a snapshot) deleted since the ids were read: gone
         after, before = SimpleNamespace(**read[after_id]), SimpleNamespace(**read[before_id])
+        told = snapshot_told(before, after)
         changes.append(
             FleetChange(
                 device_id=after.device_id,
@@ -243,9 +244,9 @@ def told(rows: list[tuple[int, int, int]]) -> list[FleetChange]:
                 captured_at=after.captured_at,
                 before_snapshot=before_id,
                 after_snapshot=after_id,
-                changes=snapshot_changes(before, after),
+                changes=told.phrases,
                 device_changes=count,
-                parts=parts_changed(before, after),
+                parts=told.parts,
             )
         )
     return changes

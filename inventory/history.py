@@ -5,7 +5,7 @@ inventory/schema.py; the story that mixes runs and snapshots is benchsite.story'
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.text import slugify
 
@@ -55,34 +55,40 @@ _CHANGING_FIELDS = tuple(f for f in columns.stored_fields() if f.column.change)
 CHANGE_COLUMNS = ("captured_at", *(f.column.name for f in _CHANGING_FIELDS), "storage", "network")
 
 
-def snapshot_changes(
-    old: HardwareSnapshot | None, new: HardwareSnapshot | None, *, updates: bool = True
-) -> list[str]:
-    """What a person would call a hardware change between two snapshots, in short phrases;
-    without `updates`, the parts' alone (no BIOS, OS or kernel update)."""
+class Told(NamedTuple):
+    """What changed between two snapshots, in words, and whether a part did."""
+
+    phrases: list[str]
+    parts: bool  # more than a BIOS, OS or kernel update (a chart's marker says which)
+
+
+def snapshot_told(old: HardwareSnapshot | None, new: HardwareSnapshot | None) -> Told:
+    """What a person would call a hardware change between two snapshots, in short phrases, and
+    whether a part changed (a BIOS, OS or kernel update alone is none), in one pass: a page
+    that tells both read each pair's disks and interfaces once."""
     if old is None or new is None:
-        return []
-    changes = []
+        return Told([], False)
+    changes, parts = [], False
     for stored in _CHANGING_FIELDS:
         name = stored.column.name
-        if not updates and stored.column.change == "update":
-            continue
         if name == "cpu_threads" and old.cpu_model != new.cpu_model:
             continue  # a new CPU model already says it
         if phrase := _field_change(stored, getattr(old, name), getattr(new, name)):
             changes.append(phrase)
-    changes += hardware_diff.disk_changes(old, new)
+            parts = parts or stored.column.change != "update"
+    fields = len(changes)
+    changes += hardware_diff.disk_changes(old, new)  # a disk or a NIC is a part
     if nics := hardware_diff.nics_change(_interfaces(old), _interfaces(new)):
         changes.append(nics)
+    parts = parts or len(changes) > fields
     # on one line, without the direction characters a machine may send: a CPU model ending in
     # U+202E turned the rest of the chart's tooltip ("RAM 64→128 GB") around
-    return [columns.one_line(phrase) for phrase in changes]
+    return Told([columns.one_line(phrase) for phrase in changes], parts)
 
 
-def parts_changed(old: HardwareSnapshot | None, new: HardwareSnapshot | None) -> bool:
-    """Whether a part changed between two snapshots, more than a BIOS, OS or kernel update (a
-    chart's marker says which)."""
-    return bool(snapshot_changes(old, new, updates=False))
+def snapshot_changes(old: HardwareSnapshot | None, new: HardwareSnapshot | None) -> list[str]:
+    """What a person would call a hardware change between two snapshots, in short phrases."""
+    return snapshot_told(old, new).phrases
 
 
 # what a stretch of one hardware shows of it besides (benchsite.hardware_life): its row on the

@@ -13,7 +13,7 @@ from django.utils import timezone
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
 from benchsite.tests.test_device_admin import _chart_data, page
-from inventory.history import hardware_key, snapshot_changes
+from inventory.history import hardware_key, snapshot_changes, snapshot_told
 from inventory.models import HardwareSnapshot
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
@@ -177,8 +177,8 @@ def test_a_long_lifes_hardware_changes_are_told_from_the_snapshots_that_begin_a_
     compared = []
     monkeypatch.setattr(
         life,
-        "snapshot_changes",
-        lambda old, new: compared.append(new) or snapshot_changes(old, new),
+        "snapshot_told",
+        lambda old, new: compared.append(new) or snapshot_told(old, new),
     )
 
     with django_assert_max_num_queries(2):
