@@ -155,8 +155,9 @@ def measure(client, path: str, repeat: int) -> tuple[list[float], int, int, str]
         with CaptureQueriesContext(connection) as ctx:
             started = time.perf_counter()
             response = client.get(path)
+            # a streamed answer (the export) is read as it is sent: its time and queries too
+            body = b"".join(response) if response.streaming else response.content
             timings.append((time.perf_counter() - started) * 1000)
-    body = b"".join(response) if response.streaming else response.content
     return timings, len(ctx.captured_queries), len(body), body.decode(errors="replace")
 
 
