@@ -1,0 +1,79 @@
+"""An office's fleet in a real browser (Chromium + Playwright against gunicorn): what a person
+finds at 1366 px with the navigation sidebar open, and on a 390 px phone, once the lists are
+longer than a screen (perf/office.py's 300 machines, walked: README "Performance").
+
+A fleet of its own (30 machines named as an office names them: ws-017, mini-050, kiosk-011),
+so the other browser tests' fleets stay as they are. Screenshots go to .screenshots/.
+"""
+
+import copy
+import uuid
+
+import pytest
+
+from benchsite.livetest import live_server
+from benchsite.tests.markers import engine_independent
+from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    browser,
+    logged_in,
+    post,
+    shot,
+    sync_api,
+)
+
+pytestmark = [pytest.mark.live, engine_independent]  # pages render alike on either database
+
+KINDS = ("ws", "ws", "mini", "ws", "nb", "kiosk", "srv")
+HOSTNAMES = [f"{KINDS[n % len(KINDS)]}-{n * 7 % 300:03d}" for n in range(30)]
+FAILING = HOSTNAMES[2:9]  # a disk reporting SMART FAILED: an open critical item each
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, example_document):
+    import subprocess
+    import sys
+
+    from benchsite.livetest import ROOT
+
+    with live_server(tmp_path_factory.mktemp("browser-office")) as live:
+        subprocess.run(
+            [sys.executable, "manage.py", "createsuperuser", "--noinput"]
+            + ["--username", ADMIN_USER, "--email", "admin@example.com"],
+            cwd=ROOT,
+            env={**live.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        for n, name in enumerate(HOSTNAMES):
+            document = copy.deepcopy(example_document)
+            document.update(device_identifier=name, submission_id=str(uuid.uuid4()))
+            document["hardware"]["system"] = {"machine_id": f"{n + 1:032x}"}
+            disk = document["hardware"]["storage"]["devices"][1]
+            disk["serial"] = f"WD-{n:08d}"
+            if name in FAILING:
+                disk.update(smart_health="FAILED", reallocated_sectors=180)
+            post(live, document)
+        yield live
+
+
+def test_on_a_phone_the_device_list_s_filters_are_a_tap_away(browser, server):  # noqa: F811
+    """On a phone the filters come after the whole page of rows (50 of an office's 300
+    machines: 3,500 px of scrolling to "By location"): a link above the search goes to them.
+    Wide, beside the list, they need none."""
+    with logged_in(browser, server, width=390, height=844) as page:
+        page.goto(f"{server.url}/admin/inventory/device/")
+        link = page.get_by_role("link", name="Filters")
+        box = link.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 844, box  # in the first screen
+        link.click()
+        page.wait_for_function("() => window.scrollY > 0")
+        top = page.locator("#changelist-filter").bounding_box()["y"]
+        assert 0 <= top < 844, top  # the filters in sight
+        shot(page, "office-phone-filters")
+    with logged_in(browser, server, width=1366, height=768) as page:
+        page.goto(f"{server.url}/admin/inventory/device/")
+        assert page.locator("#changelist-filter").is_visible()
+        assert not page.get_by_role("link", name="Filters").is_visible()
