@@ -77,3 +77,18 @@ def test_on_a_phone_the_device_list_s_filters_are_a_tap_away(browser, server):  
         page.goto(f"{server.url}/admin/inventory/device/")
         assert page.locator("#changelist-filter").is_visible()
         assert not page.get_by_role("link", name="Filters").is_visible()
+
+
+def test_the_attention_list_keeps_each_hostname_on_one_line(browser, server):  # noqa: F811
+    """At 1366 px with the sidebar open the device column is narrow: "mini-050" was cut at its
+    hyphen, "mini-" over "050", a name no one could read or search for."""
+    with logged_in(browser, server, width=1366, height=768) as page:
+        page.goto(f"{server.url}/admin/insights/attentionitem/")
+        links = page.locator("#result_list td.field-device_link a")
+        assert links.count() == len(FAILING)
+        lines = {
+            links.nth(i).inner_text(): links.nth(i).evaluate("a => a.getClientRects().length")
+            for i in range(links.count())
+        }
+        shot(page, "office-attention-list")
+        assert lines == dict.fromkeys(FAILING, 1)
