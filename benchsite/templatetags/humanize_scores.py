@@ -110,6 +110,13 @@ register.filter(cpu_short)  # benchsite.records_admin's
 
 
 @register.filter
+def thousands(value) -> str:
+    """A count for people, its thousands apart: 7200 → "7,200" (an office's two years of
+    monthly runs read "7200" on the dashboard)."""
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@register.filter
 def ago(when) -> str:
     """How long ago, for people: "just now" under a minute (Django's timesince says "0 minutes"),
     else "3 hours, 5 minutes ago"."""

@@ -542,3 +542,21 @@ def test_the_dashboards_run_figures_read_indexes_not_every_run(admin_client):
 def _plan(sql: str) -> list[tuple]:
     with connection.cursor() as cursor:
         return cursor.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+
+
+def test_the_dashboard_s_counts_keep_their_thousands_apart(admin_client, monkeypatch):
+    """An office's 300 machines with two years of monthly runs: "7,200 benchmarks", as the
+    README writes its figures, where the card read "7200"."""
+    from benchmarks import selectors
+    from benchsite import sites
+
+    BenchmarkFactory()
+    real = selectors.fleet_stats
+    monkeypatch.setattr(
+        sites, "fleet_stats", lambda **kw: {**real(**kw), "devices": 1300, "benchmarks": 7200}
+    )
+
+    html = admin_client.get("/admin/").content.decode()
+
+    assert re.search(r'id="stat-devices">1,300<', html)
+    assert re.search(r'id="stat-benchmarks">7,200<', html)
