@@ -28,6 +28,9 @@ from .sites import spreadsheet_csv
 SESSION_KEY = "benchsite.device_import"
 MAX_BYTES = 20 * 1024 * 1024  # far above MAX_ROWS rows of inventory; refused before parsing
 SHOWN = 200  # changes listed per kind on the preview; the rest are counted
+# a preview listing more devices than this has its Apply button above the lists too: 300 rows
+# changed were 21,000 px of scrolling to the only one, under them
+CONFIRM_ON_TOP_AFTER = 10
 MSG_TOO_BIG = "The file is larger than {mb} MB: split it."
 MSG_EXPIRED = "Nothing to confirm: upload the file again."
 
@@ -99,6 +102,7 @@ def import_view(model_admin: admin.ModelAdmin, request):
         plan=plan,
         created=plan.created[:SHOWN],
         updated=plan.updated[:SHOWN],
+        confirm_on_top=len(plan.created) + len(plan.updated) > CONFIRM_ON_TOP_AFTER,
         more_created=max(0, len(plan.created) - SHOWN),
         more_updated=max(0, len(plan.updated) - SHOWN),
         foreseen_more=beyond[:SHOWN],

@@ -92,3 +92,27 @@ def test_the_attention_list_keeps_each_hostname_on_one_line(browser, server):  #
         }
         shot(page, "office-attention-list")
         assert lines == dict.fromkeys(FAILING, 1)
+
+
+def test_a_long_import_preview_can_be_applied_from_its_first_screen(browser, server, tmp_path):  # noqa: F811
+    """An office's spreadsheet moving every machine: the preview lists each one's fields, and
+    its only Apply button came after them (300 rows: 21,000 px down). It is in the first screen,
+    under the summary, too."""
+    spreadsheet = tmp_path / "rooms.csv"
+    rooms = ("Accounting, 2nd floor", "Design studio", "Server room")
+    spreadsheet.write_text(
+        "hostname,location,owner\n"
+        + "".join(f'{name},"{rooms[n % 3]}",IT\n' for n, name in enumerate(HOSTNAMES))
+    )
+    with logged_in(browser, server, width=1366, height=768) as page:
+        page.goto(f"{server.url}/admin/inventory/device/import/")
+        page.set_input_files("input[type=file]", str(spreadsheet))
+        page.click("#import-upload input[type=submit]")
+        page.wait_for_selector("#import-updated")
+        apply = page.get_by_role("button", name="Apply these changes").first
+        box = apply.bounding_box()
+        shot(page, "office-import-preview")
+        assert box is not None and box["y"] + box["height"] <= 768, box
+        apply.click()
+        page.wait_for_selector(".messagelist .success")
+        assert f"0 new, {len(HOSTNAMES)} changed" in page.locator(".messagelist").inner_text()
