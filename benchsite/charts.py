@@ -190,6 +190,18 @@ def _drawing(points: list[Point], whens: list[str], markers, series, label: str)
         )
     for name in series:
         parts.extend(_series(name, points, whens, x, y))
+    # the scale again at the newest end, over its grid lines and the lines drawn: a phone's
+    # chart opens scrolled there (charts.js), its left edge and the scale out of sight (admin.css
+    # shows these on a phone only)
+    parts.extend(
+        format_html(
+            '<text x="{}" y="{}" class="bt-axis bt-axis-end" text-anchor="end">{}</text>',
+            WIDTH - RIGHT,
+            _n(y(y_max * fraction) - 4),
+            f"{y_max * fraction:g}",
+        )
+        for fraction in (0.25, 0.5, 0.75, 1)
+    )
     parts.append(mark_safe("</svg>"))  # noqa: S308 (a constant)
     return mark_safe("".join(parts))  # noqa: S308 (every part escaped by format_html)
 

@@ -8,6 +8,7 @@ so the other browser tests' fleets stay as they are. Screenshots go to .screensh
 
 import copy
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -28,6 +29,8 @@ pytestmark = [pytest.mark.live, engine_independent]  # pages render alike on eit
 KINDS = ("ws", "ws", "mini", "ws", "nb", "kiosk", "srv")
 HOSTNAMES = [f"{KINDS[n % len(KINDS)]}-{n * 7 % 300:03d}" for n in range(30)]
 FAILING = HOSTNAMES[2:9]  # a disk reporting SMART FAILED: an open critical item each
+MONTHS = 12  # HOSTNAMES[0]'s monthly runs: a score history to chart
+DEVICES: dict[str, int] = {}  # a hostname → its device's id
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,15 @@ def server(tmp_path_factory, example_document):
             disk["serial"] = f"WD-{n:08d}"
             if name in FAILING:
                 disk.update(smart_health="FAILED", reallocated_sectors=180)
-            post(live, document)
+            for month in range(MONTHS - 1 if n == 0 else 0, 0, -1):  # its earlier runs first
+                earlier = copy.deepcopy(document)
+                earlier["submission_id"] = str(uuid.uuid4())
+                started = datetime.now(UTC) - timedelta(days=30 * month)
+                earlier["results"]["conditions"] = {
+                    "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")
+                }
+                post(live, earlier)
+            DEVICES[name] = post(live, document)["device_id"]
         yield live
 
 
@@ -116,3 +127,27 @@ def test_a_long_import_preview_can_be_applied_from_its_first_screen(browser, ser
         apply.click()
         page.wait_for_selector(".messagelist .success")
         assert f"0 new, {len(HOSTNAMES)} changed" in page.locator(".messagelist").inner_text()
+
+
+def test_on_a_phone_a_chart_opens_at_its_newest_end_with_its_scale_in_sight(browser, server):  # noqa: F811
+    """A chart on a phone keeps a readable size and opens scrolled to its newest runs: its
+    scale, at its left edge, was out of sight, lines without a figure to read them by."""
+    with logged_in(browser, server, width=390, height=844) as page:
+        page.goto(f"{server.url}/admin/inventory/device/{DEVICES[HOSTNAMES[0]]}/change/")
+        wrap = page.locator(".bt-chart-wrap").first
+        wrap.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => document.querySelector('.bt-chart-wrap').scrollLeft > 0"
+        )  # at its newest end
+        shot(page, "office-phone-chart")
+        seen = wrap.evaluate(
+            """box => {
+                const edges = box.getBoundingClientRect();
+                return [...box.querySelectorAll('text.bt-axis')].filter(text => {
+                    const r = text.getBoundingClientRect();
+                    return r.width > 0 && r.left >= edges.left && r.right <= edges.right
+                        && /^[0-9.]+$/.test(text.textContent);
+                }).map(text => text.textContent);
+            }"""
+        )
+        assert len(seen) >= 4, seen  # the scale's figures, 0 at its foot left out
