@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from benchsite.livetest import live_server
+from benchsite.livetest import live_server, manage
 from benchsite.tests.markers import engine_independent
 from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
     ADMIN_PASSWORD,
@@ -35,21 +35,14 @@ DEVICES: dict[str, int] = {}  # a hostname → its device's id
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, example_document):
-    import subprocess
-    import sys
-
-    from benchsite.livetest import ROOT
-
     with live_server(tmp_path_factory.mktemp("browser-office")) as live:
-        subprocess.run(
-            [sys.executable, "manage.py", "createsuperuser", "--noinput"]
-            + ["--username", ADMIN_USER, "--email", "admin@example.com"],
-            cwd=ROOT,
+        made = manage(
+            *("createsuperuser", "--noinput", "--username", ADMIN_USER),
+            *("--email", "admin@example.com"),
             env={**live.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
-            check=True,
-            capture_output=True,
             timeout=60,
         )
+        assert made.returncode == 0, made.stderr
         for n, name in enumerate(HOSTNAMES):
             document = copy.deepcopy(example_document)
             document.update(device_identifier=name, submission_id=str(uuid.uuid4()))
