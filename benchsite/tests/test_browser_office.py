@@ -144,3 +144,16 @@ def test_on_a_phone_a_chart_opens_at_its_newest_end_with_its_scale_in_sight(brow
             }"""
         )
         assert len(seen) >= 4, seen  # the scale's figures, 0 at its foot left out
+
+
+def test_on_a_phone_the_hardware_changes_form_is_in_reach_of_a_thumb(browser, server):  # noqa: F811
+    """Its Show button was 24 px high and its boxes 13 px, where a list's Go is 44 px and its
+    rows' boxes 24 px."""
+    with logged_in(browser, server, width=390, height=844) as page:
+        page.goto(f"{server.url}/admin/inventory/device/hardware-changes/")
+        show = page.get_by_role("button", name="Show").bounding_box()
+        boxes = page.locator("#hardware-changes-filter input[type=checkbox]")
+        sizes = [boxes.nth(i).bounding_box() for i in range(boxes.count())]
+        shot(page, "office-phone-hardware-changes")
+        assert show["height"] >= 44, show
+        assert sizes and all(box["width"] >= 24 and box["height"] >= 24 for box in sizes), sizes
