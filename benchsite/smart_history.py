@@ -85,7 +85,14 @@ def smart_section(
         charts = index < SHOWN or needs_look(disk, hot_c)
         name = disk["name"] or disk["serial"] or "the disk"
         drawn = smart_disk(disk["history"], name, charts=charts, before=disk.get("before"))
-        smart_disks.append({**disk, **drawn, "gone_since": gone})
+        smart_disks.append(
+            {
+                **disk,
+                **drawn,
+                "gone_since": gone,
+                "replaced_by": gone and _in_slot(disk, disks, newest),
+            }
+        )
     return {
         "insights": insights,
         "smart_disks": smart_disks,
@@ -96,6 +103,20 @@ def smart_section(
         "smart_unread_more": max(0, len(unread) - SHOWN),
         "smart_window": window,
     }
+
+
+def _in_slot(gone: dict, disks: list[dict], newest: Any) -> str:
+    """The disk that holds a gone disk's slot (its name) in the newest snapshot that read the
+    disks, "WD40EFRX WD-WX12D80NEW01": it was replaced by that one; "" when none does."""
+    now = next(
+        (
+            d
+            for d in disks
+            if gone["name"] and d["name"] == gone["name"] and d["last_read"] == newest
+        ),
+        None,
+    )
+    return " ".join(filter(None, (now["model"], now["serial"]))) if now else ""
 
 
 def _was_read(disk: dict) -> bool:

@@ -24,11 +24,14 @@ def disk_conditions(
     open_disks: Sequence[tuple[str, str, str]],
     thresholds: Thresholds,
     snapshot: bool = True,
+    earlier: Sequence[Mapping[str, Mapping[str, Any]]] = (),
 ) -> None:
     """smart_failing and disk_hot for each disk of the latest snapshot; `open_disks` the
     (kind, disk, message) of open items, so that a disk gone closes them (a disk missing from
-    a snapshot that lists others; one that lists none did not read them). `snapshot`: False
-    when the device has none left (deleted): no reading says a disk fails or is hot."""
+    a snapshot that lists others; one that lists none did not read them), their messages
+    saying it is gone, or replaced (gone_words; `earlier` as degrading_disks_gone's).
+    `snapshot`: False when the device has none left (deleted): no reading says a disk fails
+    or is hot."""
     for key, disk in latest.items():
         label = disk_label(disk)
         failing = disk_failing(disk)
@@ -58,30 +61,65 @@ def disk_conditions(
     for kind, key, _ in open_disks:
         if key not in latest and kind in ("smart_failing", "disk_hot"):
             assessment.over.add((kind, "", key))  # the disk is gone
+            if latest:  # what a notification of its closing says
+                words = gone_words(key, latest=latest, earlier=earlier)
+                assessment.said_over[(kind, "", key)] = words + ")"
 
 
-GONE = " (no longer in the machine: acknowledge this once it is dealt with)"
+DEALT_WITH = ": acknowledge this once it is dealt with)"
+
+
+def gone_words(key: str, *, latest: Mapping[str, Mapping[str, Any]], earlier: Sequence) -> str:
+    """How a message says that disk `key` is no longer in the machine: replaced, by the disk
+    its slot (its name) holds now, when the snapshots `earlier` (each's disks by key, newest
+    first) still name it; else gone. Open, a smart_degrading item adds DEALT_WITH to it;
+    closing, a smart_failing or disk_hot one ")". "No longer in the machine" of a disk swapped
+    for a new one of the same model in the same bay read as a disk lost, and the item about the
+    FAILED one closed as "this no longer holds"."""
+    before = next((disks[key] for disks in earlier if key in disks), None)
+    name = one_line(before.get("name")) if before else ""
+    now = next((d for d in latest.values() if name and one_line(d.get("name")) == name), None)
+    if now is None:
+        return " (no longer in the machine"
+    model, serial = one_line(now.get("model")), one_line(now.get("serial"))
+    return f" (replaced by {' '.join(filter(None, (model, serial))) or 'another disk'} in {name}"
+
+
+def _unsaid(message: str) -> str:
+    """The message without the words gone_words and DEALT_WITH added to it."""
+    if message.endswith(DEALT_WITH):
+        cut = max(message.rfind(" (no longer in the machine"), message.rfind(" (replaced by "))
+        return message[:cut] if cut >= 0 else message
+    return message
 
 
 def degrading_disks_gone(
     assessment: Assessment,
     *,
     latest: Mapping[str, Mapping[str, Any]],
+    earlier: Sequence[Mapping[str, Mapping[str, Any]]],
     open_disks: Sequence[tuple[str, str, str]],
 ) -> None:
     """smart_degrading waits for a person (CONTRACT): an open one whose disk is no longer in
-    the machine says so, and no more once the disk is back. A disk replaced months ago kept a
-    critical item at the top of the dashboard about a disk the device page no longer showed
-    anywhere. After the rises (rise_conditions): a new rise's message wins."""
+    the machine says so (replaced, and by which disk, when another holds its slot: gone_words),
+    and no more once the disk is back. A disk replaced months ago kept a critical item at the
+    top of the dashboard about a disk the device page no longer showed anywhere. After the
+    rises (rise_conditions): a new rise's message wins. `earlier`: the disks of the snapshots
+    before the latest, newest first."""
     if not latest:  # the disks were not read
         return
     holding = {condition.key for condition in assessment.holding}
     for kind, key, message in open_disks:
         if kind != "smart_degrading" or (kind, "", key) in holding:
             continue
-        gone = key not in latest
-        if gone != message.endswith(GONE):
-            said = message + GONE if gone else message.removesuffix(GONE)
+        bare = _unsaid(message)
+        if key in latest:
+            said = bare
+        elif bare != message:  # said gone already: as it was said
+            said = message
+        else:
+            said = bare + gone_words(key, latest=latest, earlier=earlier) + DEALT_WITH
+        if said != message:
             assessment.holding.append(Condition(kind, "critical", said, disk=key))
 
 

@@ -173,6 +173,7 @@ class Assessment:
 
     holding: list[Condition] = field(default_factory=list)
     over: set[tuple[str, str, str]] = field(default_factory=set)
+    said_over: dict[tuple[str, str, str], str] = field(default_factory=dict)  # closing, added
 
     def leave_closed(self, keys: set[tuple[str, str, str]]) -> None:
         """Hold none of these conditions: acknowledged since the device's newest run, only

@@ -74,12 +74,14 @@ def device_assessment(
         read.snapshots if read else selectors.device_snapshots(device.pk, limit=SNAPSHOTS_JUDGED)
     )
     more = len(snapshots) == SNAPSHOTS_JUDGED
+    disks, *before = [snapshot["disks"] for snapshot in snapshots] or [{}]
     disk_rules.disk_conditions(
         assessment,
-        latest=snapshots[0]["disks"] if snapshots else {},
+        latest=disks,
         open_disks=open_disks,
         thresholds=thresholds,
         snapshot=bool(snapshots),
+        earlier=before,
     )
     at = next((i for i, snapshot in enumerate(snapshots) if snapshot["id"] == rises_of), None)
     if at is not None:
@@ -88,9 +90,7 @@ def device_assessment(
             latest=snapshots[at]["disks"],
             previous=selectors.previous_readings(snapshots[at:], device_id=device.pk, more=more),
         )
-    disk_rules.degrading_disks_gone(
-        assessment, latest=snapshots[0]["disks"] if snapshots else {}, open_disks=open_disks
-    )
+    disk_rules.degrading_disks_gone(assessment, latest=disks, earlier=before, open_disks=open_disks)
     leave_muted(assessment, device.attention_muted)  # read with its row: no query
     return assessment
 
@@ -272,6 +272,8 @@ def plan_changes(assessment: rules.Assessment, current: OpenItems) -> Plan:
         for key in assessment.over - planned
         if (item := current.get(key)) is not None and item.kind != Kind.SMART_DEGRADING
     ]
+    for item in plan.closes:  # its disk gone, or replaced: said
+        item.message += assessment.said_over.get((item.kind, item.category, item.disk), "")
     return plan
 
 
@@ -305,7 +307,7 @@ def _apply(device: Device, plan: Plan) -> list[Event]:
     now = timezone.now()
     for item in plan.closes:
         item.closed_at = now
-        item.save(update_fields=("closed_at", "updated_at"))
+        item.save(update_fields=("closed_at", "message", "updated_at"))
         events.append(Event(RESOLVED, item))
     notify.announce((event.item, event.kind == RESOLVED) for event in events)
     return events

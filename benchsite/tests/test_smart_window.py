@@ -183,5 +183,5 @@ def test_disks_read_only_before_the_newest_snapshots_still_head_a_smart_history(
     html = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
     smart = unescape(html.split('id="smart-history"', 1)[1].split('id="smart-spans"', 1)[0])
     assert smart.count('class="bt-table bt-smart"') == 3
-    assert smart.count("no longer in the machine") == 1  # OLD-1, replaced at week 5
+    assert smart.count("replaced by WD20 NEW-1 in /dev/sda") == 1  # OLD-1, replaced at week 5
     assert "No SMART readings from /dev/vda" in html

@@ -328,3 +328,19 @@ def test_a_below_peers_item_says_when_its_figures_were_taken(admin_client, run):
     panel = page.split('id="attention-items"', 1)[1].split("</ul>", 1)[0]
     assert f"figures of {when(item.updated_at)}" in panel
     assert "3 other machines with the same CPU" in page.split("</ul>", 1)[1]  # as of now
+
+
+def test_the_device_page_says_which_disk_replaced_one_no_longer_there(admin_client, run):
+    """A disk swapped for a new one in its bay read "no longer in the machine" above its SMART
+    history, as a disk pulled out does: the page did not say it was replaced, nor by which."""
+    old = {"name": "/dev/sdb", "serial": "ST-OLD", "model": "ST4000VN008", "smart_health": "OK"}
+    run(hours_ago=2, disks=[disk(smart_health="PASSED"), old])
+    body = run(hours_ago=1, disks=[disk(smart_health="PASSED"), {**old, "serial": "ST-NEW"}])
+
+    html = admin_client.get(f"/admin/inventory/device/{body['device_id']}/change/")
+    smart = html.content.decode().split("SMART history", 1)[1]
+    replaced = smart.split("<code>ST-OLD</code>", 1)[1].split("</caption>", 1)[0]
+    assert "replaced by ST4000VN008 ST-NEW in /dev/sdb (last read" in replaced
+    assert "no longer in the machine" not in replaced
+    new = smart.split("<code>ST-NEW</code>", 1)[1].split("</caption>", 1)[0]
+    assert "replaced" not in new

@@ -141,25 +141,57 @@ def test_a_degrading_disk_replaced_says_so_on_its_item_until_a_person_acknowledg
     run(hours_ago=4, disks=[disk(reallocated_sectors=248)])
     run(hours_ago=3, disks=[disk(reallocated_sectors=256)])
     item = AttentionItem.objects.get(kind="smart_degrading")
-    new = {"name": "/dev/sda", "serial": "WD-NEW0001", "model": "WD40EFZX"}
+    new = {"name": "/dev/sda", "serial": "WD-WX0001", "model": "WD40EFZX"}
 
     run(hours_ago=2, disks=[new])
 
     item.refresh_from_db()
     assert item.closed_at is None and item.severity == "critical"
     assert item.message == (
-        "disk /dev/sda (WD-WCC7K1234567) is degrading: reallocated sectors 248 → 256 (no longer "
-        "in the machine: acknowledge this once it is dealt with)"
+        "disk /dev/sda (WD-WCC7K1234567) is degrading: reallocated sectors 248 → 256 (replaced "
+        "by WD40EFZX WD-WX0001 in /dev/sda: acknowledge this once it is dealt with)"
     )
     run(hours_ago=1, disks=[new])  # said once, not again and again
     item.refresh_from_db()
-    assert item.message.count("no longer in the machine") == 1
+    assert item.message.count("replaced by") == 1
     run(hours_ago=0, storage_read=False)  # the disks not read: nothing is said of them
     item.refresh_from_db()
     assert item.message.endswith("dealt with)")
     run(hours_ago=0, disks=[disk(reallocated_sectors=256)])  # put back: said no more
     item.refresh_from_db()
     assert item.message.endswith("reallocated sectors 248 → 256")
+
+
+def test_a_failing_disk_replaced_or_removed_closes_its_item_saying_which(run):
+    """A FAILED disk swapped for a new one in its bay closed its item as "disk /dev/sda (WD-…)
+    reports SMART FAILED", notified "resolved: this no longer holds", as if the disk had
+    recovered; its degrading item said "no longer in the machine" of a disk replaced."""
+    system = {"name": "/dev/nvme0n1", "serial": "S4EW-1", "smart_health": "PASSED"}
+    run(hours_ago=5, disks=[system, disk(smart_health="FAILED", reallocated_sectors=8)])
+    run(hours_ago=4, disks=[system, disk(smart_health="FAILED", reallocated_sectors=9)])
+    new = {"name": "/dev/sda", "serial": "WD-WX0001", "model": "WD40EFRX", "smart_health": "OK"}
+
+    run(hours_ago=3, disks=[system, new])
+
+    degrading, failing = AttentionItem.objects.order_by("kind")
+    assert failing.closed_at is not None
+    assert failing.message == (
+        "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED (replaced by WD40EFRX WD-WX0001 "
+        "in /dev/sda)"
+    )
+    assert degrading.closed_at is None
+    assert degrading.message.endswith(
+        "(replaced by WD40EFRX WD-WX0001 in /dev/sda: acknowledge this once it is dealt with)"
+    )
+    # a disk pulled, none in its slot: gone, not replaced
+    run(hours_ago=2, disks=[system, {**new, "smart_health": "FAILED", "serial": "WD-WX0002"}])
+    run(hours_ago=1, disks=[system])
+    pulled = AttentionItem.objects.get(kind="smart_failing", disk="WD-WX0002")
+    assert pulled.closed_at is not None
+    assert (
+        pulled.message
+        == "disk /dev/sda (WD-WX0002) reports SMART FAILED (no longer in the machine)"
+    )
 
 
 def test_a_run_that_could_not_read_a_counter_hides_no_rise(run):
