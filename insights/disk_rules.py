@@ -2,6 +2,7 @@
 smart_degrading from their SMART readings, as plain functions over plain data (insights.rules
 holds the conditions and the score rules)."""
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -123,33 +124,52 @@ def degrading_disks_gone(
             assessment.holding.append(Condition(kind, "critical", said, disk=key))
 
 
+_RISE = re.compile(r"([a-z ]+) (\d+) → (\d+)")
+
+
+def _rises_told(message: str) -> dict[str, tuple[str, str]]:
+    """The rises an open smart_degrading item's message tells: per counter as it names it,
+    the reading it first rose from and the one it rose to."""
+    told = _unsaid(message).rpartition(" is degrading: ")[2]
+    return {m[1]: (m[2], m[3]) for part in told.split(", ") if (m := _RISE.fullmatch(part))}
+
+
 def rise_conditions(
     assessment: Assessment,
     *,
     latest: Mapping[str, Mapping[str, Any]],
     previous: Mapping[str, Mapping[str, Any]],
+    open_disks: Sequence[tuple[str, str, str]] = (),
 ) -> None:
     """smart_degrading for each disk of a snapshot whose counters rose: `previous` holds, per
     disk, its readings at the previous snapshot that had it. Judged once, when the snapshot
     that shows the rise arrives: judged again later (a capture of before replayed into its
-    past, a rescore), a rise already acknowledged would open a second item."""
+    past, a rescore), a rise already acknowledged would open a second item. While its item is
+    open (`open_disks` as disk_conditions'), each rise is told from the reading the counter
+    first rose from, with the rises told before: "pending sectors 0 → 40, reallocated sectors
+    0 → 48" where the item said the last rise alone ("reallocated sectors 16 → 48"), and a
+    person who looked once saw no more that 40 sectors were pending."""
+    told = {key: message for kind, key, message in open_disks if kind == "smart_degrading"}
     for key, disk in latest.items():
         before = previous.get(key)
         if before is None:
             continue
-        rises = [
-            f"{name.replace('_', ' ')} {old} → {new}"
-            for name in SMART_COUNTERS
-            if (new := smart_count(disk.get(name))) is not None
-            and (old := smart_count(before.get(name))) is not None
-            and new > old
-        ]
-        if rises:
+        rose, said = False, []
+        earlier = _rises_told(told.get(key, ""))
+        for name in SMART_COUNTERS:
+            named = name.replace("_", " ")
+            new, old = smart_count(disk.get(name)), smart_count(before.get(name))
+            rises = new is not None and old is not None and new > old
+            rose = rose or rises
+            first, last = earlier.get(named, (old, new))
+            if rises or named in earlier:
+                said.append(f"{named} {first} → {last if new is None else new}")
+        if rose:
             assessment.holding.append(
                 Condition(
                     "smart_degrading",
                     "critical",
-                    f"disk {disk_label(disk)} is degrading: {', '.join(rises)}",
+                    f"disk {disk_label(disk)} is degrading: {', '.join(said)}",
                     disk=key,
                 )
             )

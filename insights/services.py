@@ -89,6 +89,7 @@ def device_assessment(
             assessment,
             latest=snapshots[at]["disks"],
             previous=selectors.previous_readings(snapshots[at:], device_id=device.pk, more=more),
+            open_disks=open_disks,
         )
     disk_rules.degrading_disks_gone(assessment, latest=disks, earlier=before, open_disks=open_disks)
     leave_muted(assessment, device.attention_muted)  # read with its row: no query

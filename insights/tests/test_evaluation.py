@@ -194,6 +194,27 @@ def test_a_failing_disk_replaced_or_removed_closes_its_item_saying_which(run):
     )
 
 
+def test_an_open_degrading_item_tells_every_rise_since_it_opened(run):
+    """A dying disk's counters rise run after run: its open item said the last rise alone
+    ("reallocated sectors 4 → 16"), and a person who had read "pending sectors 0 → 2" weeks
+    before no longer saw that 8 sectors were pending, nor since when anything had risen."""
+    run(hours_ago=4, disks=[disk(pending_sectors=0, reallocated_sectors=0)])
+    run(hours_ago=3, disks=[disk(pending_sectors=2, reallocated_sectors=0)])
+    run(hours_ago=2, disks=[disk(pending_sectors=8, reallocated_sectors=4)])
+    run(hours_ago=1, disks=[disk(pending_sectors=8, reallocated_sectors=16)])
+
+    item = AttentionItem.objects.get()
+    assert item.message == (
+        "disk /dev/sda (WD-WCC7K1234567) is degrading: "
+        "reallocated sectors 0 → 16, pending sectors 0 → 8"
+    )
+    # acknowledged: the next rise is told from where it rises, on an item of its own
+    attention_acknowledge(item=item, by="alice")
+    run(hours_ago=0, disks=[disk(pending_sectors=40, reallocated_sectors=16)])
+    opened = AttentionItem.objects.get(closed_at__isnull=True)
+    assert opened.message.endswith("is degrading: pending sectors 8 → 40")
+
+
 def test_a_run_that_could_not_read_a_counter_hides_no_rise(run):
     """0, then a run without root (no SMART counters), then 5: the rise was compared with the
     unread run only, and never reported."""
