@@ -30,6 +30,17 @@ def device_admin_url(device_id: int) -> str:
     return settings.SITE_URL + reverse("admin:inventory_device_change", args=(device_id,))
 
 
+# what a person does about an item that opens, said under its message: a disk's kinds (a
+# score's item says what it measured, and the device's page how it compares)
+TO_DO = {
+    "smart_failing": "To do: back up what is on this disk now, and replace it.",
+    "smart_degrading": (
+        "To do: check the backups of what is on this disk and plan to replace it (these counters "
+        "only grow on a dying disk); acknowledge this once it is dealt with."
+    ),
+    "disk_hot": "To do: check the machine's fans, airflow and dust; this closes once it is cooler.",
+}
+
 # an item's closed_by when its device was deleted (benchsite.device_services)
 DEVICE_DELETED = "(its device deleted)"
 # and when its device was retired (services.attention_close_retired)
@@ -75,6 +86,8 @@ def item_notification(
     else:
         lines.append(f"Opened {when(item.opened_at)}.")
         kind = "failure" if item.severity == Severity.CRITICAL else "warning"
+    if not resolved and item.kind in TO_DO:
+        lines.append(TO_DO[item.kind])
     if item.closed_by != DEVICE_DELETED:  # a deleted device's page is no more
         url = device_admin_url(item.device_id)
         # without SITE_URL, the page's path: no link, but where to look (insights.checks warns)

@@ -18,6 +18,18 @@ from inventory.columns import (
 from .rules import Assessment, Condition, Thresholds
 
 
+def disk_named(disk: Mapping[str, Any]) -> str:
+    """ "/dev/sda WD40EFRX (WD-WCC7K1234567)": its name, model and serial, what a person finds
+    it by in the machine, where "/dev/sda (WD-…)" left them to look its model up."""
+    label = disk_label(disk)  # "/dev/sda (WD-1)", "/dev/sda", "WD-1" or "disk"
+    name, model = one_line(disk.get("name")), one_line(disk.get("model"))
+    if not model:
+        return label
+    if name:
+        return f"{name} {model}{label[len(name) :]}"
+    return f"{model} ({label})" if disk.get("serial") else model
+
+
 def disk_conditions(
     assessment: Assessment,
     *,
@@ -34,7 +46,7 @@ def disk_conditions(
     `snapshot`: False when the device has none left (deleted): no reading says a disk fails
     or is hot."""
     for key, disk in latest.items():
-        label = disk_label(disk)
+        label = disk_named(disk)
         failing = disk_failing(disk)
         if failing:
             what = one_line(disk.get("smart_health"))
@@ -169,7 +181,7 @@ def rise_conditions(
                 Condition(
                     "smart_degrading",
                     "critical",
-                    f"disk {disk_label(disk)} is degrading: {', '.join(said)}",
+                    f"disk {disk_named(disk)} is degrading: {', '.join(said)}",
                     disk=key,
                 )
             )

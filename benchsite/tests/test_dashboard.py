@@ -323,7 +323,7 @@ def test_a_failing_disk_is_the_first_thing_on_the_dashboard(admin_client, submit
     assert html.index('id="attention"') < html.index('id="ranking"')
     kinds = re.findall(r'data-kind="([a-z_]+)"', panel)
     assert kinds == ["smart_failing"]  # critical first; the machine's others on its line
-    assert "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED" in panel
+    assert "disk /dev/sda WD40EFRX (WD-WCC7K1234567) reports SMART FAILED" in panel
     assert "and 1 more: disk hot" in panel
 
 

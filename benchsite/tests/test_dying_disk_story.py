@@ -22,7 +22,7 @@ from . import dying_disk as story
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ACKNOWLEDGED_AT = 26  # the week the admin acknowledges the NAS's first smart_degrading item
-OLD = f"disk /dev/sda ({story.OLD_DISK})"
+OLD = f"disk /dev/sda WD40EFRX ({story.OLD_DISK})"
 REPLACED = f"(replaced by WD40EFRX {story.NEW_DISK} in /dev/sda"
 
 
@@ -82,8 +82,10 @@ def test_a_year_of_a_dying_disk_is_told_as_a_person_needs_it(
     ]
     first, _, second, *_, failing, resolved = (m["message"] for m in receiver.messages)
     assert first.startswith(f"{OLD} is degrading: pending sectors 0 → 2\nOpened ")
+    assert "\nTo do: check the backups of what is on this disk and plan to replace it" in first
     assert second.startswith(f"{OLD} is degrading: pending sectors 2 → 8\nOpened ")
     assert failing.startswith(f"{OLD} reports SMART FAILED\nOpened ")
+    assert "\nTo do: back up what is on this disk now, and replace it.\n" in failing
     assert resolved.startswith(f"{OLD} reports SMART FAILED {REPLACED})\nResolved ")
     nas = AttentionItem.objects.get(kind="smart_failing").device_id
     assert all(f"{SITE}/admin/inventory/device/" in m["message"] for m in receiver.messages)
@@ -93,7 +95,7 @@ def test_a_year_of_a_dying_disk_is_told_as_a_person_needs_it(
     assert [(item["hostname"], item["message"]) for item in open_items] == [
         (
             "ws",
-            "disk /dev/nvme0n1 (S3W8NX0M300002) is degrading: media errors 0 → 3",
+            "disk /dev/nvme0n1 PM981 (S3W8NX0M300002) is degrading: media errors 0 → 3",
         ),
         (
             "nas",

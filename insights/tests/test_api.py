@@ -27,7 +27,7 @@ def test_a_failing_disk_opens_one_critical_item_and_its_recovery_closes_it(api, 
         "critical",
         "WD-WCC7K1234567",
     )
-    assert item["message"] == "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED"
+    assert item["message"] == "disk /dev/sda WD40EFRX (WD-WCC7K1234567) reports SMART FAILED"
     assert (item["device"], item["hostname"]) == (body["device_id"], "nas")
 
     run(hours_ago=0, disks=[disk(smart_health="PASSED", temperature_c=40)])
@@ -49,7 +49,7 @@ def test_disks_that_share_a_serial_are_one_disk_read_as_the_worst_of_them(api, r
 
     (item,) = items(api, state="all")  # one item, open all along
     assert (item["disk"], item["closed_at"]) == ("BRIDGE01", None)
-    assert item["message"] == "disk /dev/sdb (BRIDGE01) reports SMART FAILED"
+    assert item["message"] == "disk /dev/sdb WD40EFRX (BRIDGE01) reports SMART FAILED"
     (history,) = api.get(f"/api/devices/{body['device_id']}/insights").json()["disks"]
     assert [h["smart_health"] for h in history["history"]] == ["FAILED"] * 3
 

@@ -148,8 +148,8 @@ def test_a_degrading_disk_replaced_says_so_on_its_item_until_a_person_acknowledg
     item.refresh_from_db()
     assert item.closed_at is None and item.severity == "critical"
     assert item.message == (
-        "disk /dev/sda (WD-WCC7K1234567) is degrading: reallocated sectors 248 → 256 (replaced "
-        "by WD40EFZX WD-WX0001 in /dev/sda: acknowledge this once it is dealt with)"
+        "disk /dev/sda WD40EFRX (WD-WCC7K1234567) is degrading: reallocated sectors 248 → 256 "
+        "(replaced by WD40EFZX WD-WX0001 in /dev/sda: acknowledge this once it is dealt with)"
     )
     run(hours_ago=1, disks=[new])  # said once, not again and again
     item.refresh_from_db()
@@ -176,8 +176,8 @@ def test_a_failing_disk_replaced_or_removed_closes_its_item_saying_which(run):
     degrading, failing = AttentionItem.objects.order_by("kind")
     assert failing.closed_at is not None
     assert failing.message == (
-        "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED (replaced by WD40EFRX WD-WX0001 "
-        "in /dev/sda)"
+        "disk /dev/sda WD40EFRX (WD-WCC7K1234567) reports SMART FAILED "
+        "(replaced by WD40EFRX WD-WX0001 in /dev/sda)"
     )
     assert degrading.closed_at is None
     assert degrading.message.endswith(
@@ -190,7 +190,7 @@ def test_a_failing_disk_replaced_or_removed_closes_its_item_saying_which(run):
     assert pulled.closed_at is not None
     assert (
         pulled.message
-        == "disk /dev/sda (WD-WX0002) reports SMART FAILED (no longer in the machine)"
+        == "disk /dev/sda WD40EFRX (WD-WX0002) reports SMART FAILED (no longer in the machine)"
     )
 
 
@@ -205,7 +205,7 @@ def test_an_open_degrading_item_tells_every_rise_since_it_opened(run):
 
     item = AttentionItem.objects.get()
     assert item.message == (
-        "disk /dev/sda (WD-WCC7K1234567) is degrading: "
+        "disk /dev/sda WD40EFRX (WD-WCC7K1234567) is degrading: "
         "reallocated sectors 0 → 16, pending sectors 0 → 8"
     )
     # acknowledged: the next rise is told from where it rises, on an item of its own
@@ -435,7 +435,9 @@ def test_a_rise_is_judged_against_the_last_reading_however_far_back(run, between
     run(hours_ago=1, disks=[system, {**backup, "reallocated_sectors": 120}])
 
     item = AttentionItem.objects.get(kind="smart_degrading", closed_at__isnull=True)
-    assert item.message == "disk /dev/sdb (USB-1) is degrading: reallocated sectors 0 → 120"
+    assert (
+        item.message == "disk /dev/sdb Expansion (USB-1) is degrading: reallocated sectors 0 → 120"
+    )
 
 
 def test_a_baseline_is_drawn_from_the_runs_measured_alike_however_far_back(run):

@@ -118,9 +118,11 @@ def test_a_failing_disk_notifies_once_when_it_opens_and_once_when_it_resolves(
     assert opened["title"] == "nas: smart_failing"
     assert opened["type"] == "failure"
     assert opened["message"] == (
-        "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED\n"
+        "disk /dev/sda WD40EFRX (WD-WCC7K1234567) reports SMART FAILED\n"
         # when: a retried notification arrives long after it was made
         f"Opened {item.opened_at:%Y-%m-%d %H:%M:%S} UTC.\n"
+        # what to do, for a person who reads only this
+        "To do: back up what is on this disk now, and replace it.\n"
         f"{SITE}/admin/inventory/device/{body['device_id']}/change/"
     )
 
@@ -136,7 +138,7 @@ def test_a_failing_disk_notifies_once_when_it_opens_and_once_when_it_resolves(
     assert resolved["type"] == "success"
     item.refresh_from_db()
     assert resolved["message"].splitlines() == [
-        "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED",
+        "disk /dev/sda WD40EFRX (WD-WCC7K1234567) reports SMART FAILED",
         f"Resolved {item.closed_at:%Y-%m-%d %H:%M:%S} UTC: this no longer holds "
         f"(open since {item.opened_at:%Y-%m-%d %H:%M:%S} UTC).",
         f"{SITE}/admin/inventory/device/{body['device_id']}/change/",
@@ -464,7 +466,7 @@ def test_controls_and_direction_overrides_a_machine_sent_are_not_passed_on(
     sent()
 
     (message,) = receiver.messages
-    assert message["message"].startswith("disk /dev/sda (WDK12[31m) reports SMART FAILED")
+    assert message["message"].startswith("disk /dev/sda WD40EFRX (WDK12[31m) reports SMART FAILED")
 
 
 def test_a_burst_is_sent_in_turn_by_one_thread(notify_to, receiver):

@@ -101,8 +101,9 @@ def test_a_failing_disk_is_mailed_opened_then_resolved_and_a_refused_login_says_
     assert (opened["From"], opened["To"]) == ("bench@office.lan", "admin@office.lan")
     assert opened.get_content_type() == "text/plain"  # the link as written, not in markup
     assert opened.get_content().splitlines() == [
-        "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED",
+        "disk /dev/sda WD40EFRX (WD-WCC7K1234567) reports SMART FAILED",
         f"Opened {item.opened_at:%Y-%m-%d %H:%M:%S} UTC.",
+        "To do: back up what is on this disk now, and replace it.",
         link,
     ]
     assert resolved.get_content().splitlines()[1:] == [

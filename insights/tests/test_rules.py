@@ -155,6 +155,22 @@ def test_a_failing_disk_is_critical_and_names_the_disk():
     assert condition.message == "disk /dev/sda (WD-1) reports SMART FAILED"
 
 
+@pytest.mark.parametrize(
+    ("identity", "named"),
+    [
+        ({"model": "WD40EFRX"}, "/dev/sda WD40EFRX (WD-1)"),
+        ({"model": "WD40EFRX", "serial": None}, "/dev/sda WD40EFRX"),
+        ({"model": "WD40EFRX", "name": None}, "WD40EFRX (WD-1)"),
+        ({"model": " "}, "/dev/sda (WD-1)"),
+    ],
+)
+def test_a_disk_is_named_by_its_slot_model_and_serial(identity, named):
+    """ "disk /dev/sda (WD-WCC7K1234567) reports SMART FAILED" left a person to look up which
+    model to buy and to find in the machine."""
+    (condition,) = disk_assess([disk(smart_health="FAILED", **identity)]).holding
+    assert condition.message == f"disk {named} reports SMART FAILED"
+
+
 def test_passed_or_ok_closes_smart_failing_and_a_cool_disk_closes_disk_hot():
     result = disk_assess([disk(smart_health="ok", temperature_c=40)])
     assert result.holding == []
