@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from .disk_rules import gone_said
 from .models import AttentionItem, Severity
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,10 @@ def item_notification(
                 f"Acknowledged by {item.closed_by} {when(item.closed_at)}: closed by hand"
                 " (an account or a token), not because it no longer holds"
             )
+        elif item.kind in ("smart_failing", "disk_hot") and (gone := gone_said(item.message)):
+            # not "no longer holds", read as a disk that recovered
+            now = "was replaced" if gone == "replaced" else "is no longer in the machine"
+            what = f"Resolved {when(item.closed_at)}: the disk {now}"
         else:
             what = f"Resolved {when(item.closed_at)}: this no longer holds"
         lines.append(f"{what} (open since {when(item.opened_at)}).")

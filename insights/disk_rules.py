@@ -98,6 +98,17 @@ def gone_words(key: str, *, latest: Mapping[str, Mapping[str, Any]], earlier: Se
     return f" (replaced by {' '.join(filter(None, (model, serial))) or 'another disk'} in {name}"
 
 
+def gone_said(message: str) -> str:
+    """What a closed smart_failing or disk_hot item's message says became of its disk
+    (disk_conditions added gone_words): "replaced", "gone", or "" when it was read again."""
+    if message.endswith(")") and not message.endswith(DEALT_WITH):
+        if " (replaced by " in message:
+            return "replaced"
+        if message.endswith(" (no longer in the machine)"):
+            return "gone"
+    return ""
+
+
 def _unsaid(message: str) -> str:
     """The message without the words gone_words and DEALT_WITH added to it."""
     if message.endswith(DEALT_WITH):

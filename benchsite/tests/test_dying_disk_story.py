@@ -87,6 +87,7 @@ def test_a_year_of_a_dying_disk_is_told_as_a_person_needs_it(
     assert failing.startswith(f"{OLD} reports SMART FAILED\nOpened ")
     assert "\nTo do: back up what is on this disk now, and replace it.\n" in failing
     assert resolved.startswith(f"{OLD} reports SMART FAILED {REPLACED})\nResolved ")
+    assert ": the disk was replaced (open since " in resolved  # not "this no longer holds"
     nas = AttentionItem.objects.get(kind="smart_failing").device_id
     assert all(f"{SITE}/admin/inventory/device/" in m["message"] for m in receiver.messages)
 

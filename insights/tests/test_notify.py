@@ -163,6 +163,21 @@ def test_without_site_url_a_notification_gives_the_device_page_s_path(
     )
 
 
+def test_a_hot_disk_pulled_out_is_notified_resolved_as_gone_not_as_cooler(notify_to, receiver, run):
+    """Its item closed "Resolved …: this no longer holds", read as a disk that cooled down."""
+    notify_to(receiver.url)
+    system = {"name": "/dev/nvme0n1", "serial": "S4EW-1", "smart_health": "PASSED"}
+    run(hours_ago=1, disks=[system, disk(smart_health="PASSED", temperature_c=64)])
+    sent()  # before the next write: the test database locks a table the sender reads
+    run(hours_ago=0, disks=[system])
+    sent()
+
+    assert receiver.titles() == ["nas: disk_hot", "nas: disk_hot resolved"]
+    first, second = receiver.messages[1]["message"].splitlines()[:2]
+    assert first.endswith("is at 64 °C (limit 60 °C) (no longer in the machine)")
+    assert second.startswith("Resolved ") and ": the disk is no longer in the machine (" in second
+
+
 def test_acknowledging_an_item_notifies_it_resolved_by_whom(notify_to, receiver, run, api):
     notify_to(receiver.url)
     run(hours_ago=1, disks=[disk(smart_health="PASSED", reallocated_sectors=1)])
