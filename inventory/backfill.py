@@ -31,3 +31,22 @@ def fill_rows(model, *, columns: Iterable[str], target: str, derive: Callable[[A
             model.objects.bulk_update(changed, [target])
             changed = []
     model.objects.bulk_update(changed, [target])
+
+
+def hardware_keys(**rule) -> Callable[[Any, Any], None]:
+    """A migration's RunPython function that fills every snapshot's `hardware_key` again as
+    inventory.history.hardware_key(snapshot, **rule) computes it (0028: without the virtual
+    interfaces, 0030: with the ports' MACs, each reversed with the rule before it)."""
+
+    def run(apps, schema_editor):
+        # history imports the models: read once a migration runs, the apps ready
+        from .history import KEY_COLUMNS, hardware_key
+
+        fill_rows(
+            apps.get_model("inventory", "HardwareSnapshot"),
+            columns=KEY_COLUMNS,
+            target="hardware_key",
+            derive=lambda snapshot: hardware_key(snapshot, **rule),
+        )
+
+    return run

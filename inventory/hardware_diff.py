@@ -145,6 +145,44 @@ def nics_change(old: list[str], new: list[str]) -> str | None:
     return f"NICs {len(old):,}→{len(new):,} ({', '.join(said[:NICS_NAMED])}{more})"
 
 
+def port_macs(snapshot) -> dict[str, str]:
+    """The snapshot's ports by name, each with its card's MAC (nics.card_mac), those that tell
+    one only."""
+    return {
+        columns.one_line(nic.get("name")): mac
+        for nic in listed(snapshot.network, "interfaces")
+        if nic.get("name") and (mac := nics.card_mac(nic))
+    }
+
+
+def nics_replaced(old, new) -> list[str]:
+    """The ports listed under the same name in both snapshots with another card's MAC: "NIC
+    replaced: eno1 (3c:ec:ef:10:2a:01 → a0:36:9f:5e:11:20)", its drivers too where they differ
+    ("eno1 e1000e → igb (…)"); more than DISKS_NAMED at once (a board's four ports) one phrase,
+    "4 NICs replaced (other MACs): eno1, eno2, eno3, eno4"."""
+    before, after = port_macs(old), port_macs(new)
+    names = [name for name, mac in sorted(after.items()) if before.get(name, mac) != mac]
+    if not names:
+        return []
+    if len(names) > DISKS_NAMED:
+        more = ", …" if len(names) > NICS_NAMED else ""
+        return [f"{len(names):,} NICs replaced (other MACs): {', '.join(names[:NICS_NAMED])}{more}"]
+    drivers = [_drivers(snapshot) for snapshot in (old, new)]
+    changes = []
+    for name in names:
+        was, now = (side.get(name, "") for side in drivers)
+        said = f"{name} {was} → {now}" if was and now and was != now else name
+        changes.append(f"NIC replaced: {said} ({before[name]} → {after[name]})")
+    return changes
+
+
+def _drivers(snapshot) -> dict[str, str]:
+    return {
+        columns.one_line(nic.get("name")): columns.one_line(nic.get("driver"))
+        for nic in listed(snapshot.network, "interfaces")
+    }
+
+
 # the compare page's rows: each disk, partition, interface of either snapshot, what it is on
 # each side, matched by its key (a disk by its serial, then by its name)
 
@@ -158,7 +196,13 @@ def _said(item: Mapping[str, Any], fields: tuple[tuple[str, str], ...]) -> str:
 _DISK = (("vendor", "{}"), ("model", "{}"), ("capacity_gb", "{:g} GB"), ("serial", "({})"))
 # a partition's use changes at every run: not a change of the hardware
 _PARTITION = (("mount_point", "{}"), ("fs_type", "{}"), ("total_gb", "{:g} GB"))
-_INTERFACE = (("type", "{}"), ("mac", "{}"), ("ip", "{}"), ("speed_mbps", "{} Mb/s"))
+_INTERFACE = (
+    ("type", "{}"),
+    ("mac", "{}"),
+    ("ip", "{}"),
+    ("speed_mbps", "{} Mb/s"),
+    ("driver", "{}"),
+)
 
 
 def listed(section: Any, key: str) -> list[dict]:

@@ -80,6 +80,7 @@ def snapshot_told(old: HardwareSnapshot | None, new: HardwareSnapshot | None) ->
     changes += hardware_diff.disk_changes(old, new)  # a disk or a NIC is a part
     if nics := hardware_diff.nics_change(_interfaces(old), _interfaces(new)):
         changes.append(nics)
+    changes += hardware_diff.nics_replaced(old, new)  # the same name, another card's MAC
     parts = parts or len(changes) > fields
     # on one line, without the direction characters a machine may send: a CPU model ending in
     # U+202E turned the rest of the chart's tooltip ("RAM 64→128 GB") around
@@ -98,15 +99,19 @@ STRETCH_COLUMNS = ("cpu_model", "ram_total_mb", "os_name", "os_version", "kernel
 KEY_COLUMNS = tuple(dict.fromkeys((*CHANGE_COLUMNS[1:], *STRETCH_COLUMNS)))
 
 
-def hardware_key(snapshot: HardwareSnapshot, *, virtual: bool = False) -> str:
+def hardware_key(snapshot: HardwareSnapshot, *, virtual: bool = False, macs: bool = True) -> str:
     """A digest of what snapshot_changes reads of a snapshot (its disks and interfaces as
-    hardware_diff.disk_identities and _interfaces read them) and what its stretch shows: two
-    snapshots with the same key tell no change and show alike, so a device's years are told
-    from the snapshots whose key is not the one before's (benchsite.hardware_life). Stored with
-    each snapshot; what it reads changed, the stored keys want filling again (a migration).
-    With `virtual`, the key as it was before 0028: its virtual interfaces read too."""
+    hardware_diff.disk_identities, _interfaces and port_macs read them) and what its stretch
+    shows: two snapshots with the same key tell no change and show alike, so a device's years
+    are told from the snapshots whose key is not the one before's (benchsite.hardware_life).
+    Stored with each snapshot; what it reads changed, the stored keys want filling again (a
+    migration). Without `macs`, the key as it was before 0030, its ports' names only (a
+    snapshot whose ports tell no card's MAC keeps that key); with `virtual`, as it was before
+    0028: the names of its virtual interfaces read too."""
     values = [getattr(snapshot, name) for name in KEY_COLUMNS if name not in ("storage", "network")]
     values += [hardware_diff.disk_identities(snapshot), _interfaces(snapshot, virtual=virtual)]
+    if macs and not virtual and (ports := hardware_diff.port_macs(snapshot)):
+        values.append(sorted(ports.items()))
     text = json.dumps(values, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -61,3 +61,25 @@ def is_virtual(nic: Mapping[str, Any]) -> bool:
     if kind in MADE_TYPES or kind in SOFTWARE_TYPES:
         return True
     return bool(VIRTUAL_NAME.match(str(nic.get("name") or "")))
+
+
+# a Wi-Fi or mobile broadband interface (bench.sh's `type` "wifi" and "wwan", named by their
+# names): NetworkManager, iwd and ModemManager give it a random MAC per network or connection
+WIRELESS_TYPES = frozenset({"wifi", "wwan"})
+WIRELESS_NAME = re.compile(r"^(wl|wlan|ath|ra[0-9]|ww)")
+
+
+def card_mac(nic: Mapping[str, Any]) -> str:
+    """The MAC that tells a port's card from another under the same name (an onboard eno1 after
+    a board swap), lower case; "" where it tells none: a virtual interface's (a new one at each
+    start), a Wi-Fi or mobile broadband interface's (randomised: the address bench.sh reads is
+    the one of the network joined), one not sent or all zeros. A VM's NIC (virtio_net,
+    vmxnet3) has the MAC its configuration gives it, kept across starts: a new one is a NIC
+    removed and added."""
+    mac = " ".join(str(nic.get("mac") or "").split()).lower()
+    if not mac.strip("0:") or is_virtual(nic):
+        return ""
+    kind = str(nic.get("type") or "").strip().lower()
+    if kind in WIRELESS_TYPES or WIRELESS_NAME.match(str(nic.get("name") or "")):
+        return ""
+    return mac

@@ -1,14 +1,16 @@
-"""Migration 0028 on a fleet's years of snapshots: every snapshot's hardware key computed again
-without its virtual interfaces, and undone.
+"""Migrations 0028 and 0030 on a fleet's years of snapshots: every snapshot's hardware key
+computed again (0028: without its virtual interfaces; 0030: with its ports' MACs), and undone.
 
-    .venv/bin/python perf/rekey.py [--snapshots 100000] [--keep DIR]
+    .venv/bin/python perf/rekey.py [--migration 0030] [--snapshots 100000] [--keep DIR]
 
-Stores `--snapshots` snapshots of 1,000 machines at migration 0027, each with two disks and
-a port, one machine in 10 a Proxmox node whose every snapshot lists other VMs' and containers'
-interfaces (tap, fwbr, fwpr, fwln, veth: 22 besides eno1 and vmbr0), each key as 0.10.0 stored
-it (a node's changes, the others' stay); then times `migrate inventory 0028` and `migrate
-inventory 0027`, and checks the keys each way. On SQLite in a temporary directory; with
-DATABASE_URL naming a PostgreSQL database (a throwaway one: `pg_virtualenv`), on it.
+Stores `--snapshots` snapshots of 1,000 machines at the migration before, each with two disks
+and a port, one machine in 10 a Proxmox node whose every snapshot lists other VMs' and
+containers' interfaces (tap, fwbr, fwpr, fwln, veth: 22 besides eno1 and vmbr0), and one in 10
+a machine whose eno1 was replaced halfway (another MAC), each key as the release before stored
+it (0.10.0's for 0028: a node's change; 0.11.0's for 0030: every snapshot of a port with its
+MAC's); then times `migrate inventory <migration>` and back, and checks the keys each way. On
+SQLite in a temporary directory; with DATABASE_URL naming a PostgreSQL database (a throwaway
+one: `pg_virtualenv`), on it.
 """
 
 import argparse
@@ -30,8 +32,19 @@ PORTS = [
 ]
 
 
-def interfaces(d: int, n: int) -> list[dict]:
-    """Machine d's interfaces at its n-th snapshot: a node's guests move on at each."""
+# each migration: the one before it, and the keyword of history.hardware_key that gives a key
+# as the release before stored it
+MIGRATIONS = {
+    "0028": ("0027", {"virtual": True}),
+    "0030": ("0029", {"macs": False}),
+}
+
+
+def interfaces(d: int, n: int, count: int) -> list[dict]:
+    """Machine d's interfaces at its n-th snapshot of `count`: a node's guests move on at each,
+    and one machine in 10 had its eno1 replaced halfway."""
+    if d % 10 == 5 and n < count // MACHINES // 2:  # the newer half: another card in eno1
+        return [{**PORTS[0], "mac": f"3c:ec:ef:{d // 256:02x}:{d % 256:02x}:99"}]
     if d % 10:
         return PORTS[:1]
     made = []
@@ -46,7 +59,7 @@ def interfaces(d: int, n: int) -> list[dict]:
     return [*PORTS, *made]
 
 
-def generate(count: int) -> None:
+def generate(count: int, stored_as: dict) -> None:
     from inventory.history import hardware_key
     from inventory.models import Device, HardwareSnapshot
 
@@ -74,9 +87,9 @@ def generate(count: int) -> None:
             ram_total_mb=65536,
             kernel_version="6.8.12-4-pve",
             storage=storage,
-            network={"interfaces": interfaces(d, n)},
+            network={"interfaces": interfaces(d, n, count)},
         )
-        snapshot.hardware_key = hardware_key(snapshot, virtual=True)  # as 0.10.0 stored it
+        snapshot.hardware_key = hardware_key(snapshot, **stored_as)  # as the release before
         batch.append(snapshot)
         if len(batch) == 5000:
             HardwareSnapshot.objects.bulk_create(batch)
@@ -98,21 +111,22 @@ def run(args) -> int:
     from inventory.history import KEY_COLUMNS, hardware_key
     from inventory.models import HardwareSnapshot
 
+    before, stored_as = MIGRATIONS[args.migration]
     timed()
-    timed("inventory", "0027")
+    timed("inventory", before)
     started = time.monotonic()
-    generate(args.snapshots)
+    generate(args.snapshots, stored_as)
     print(f"{args.snapshots:,} snapshots stored in {time.monotonic() - started:.1f} s")
     old = dict(HardwareSnapshot.objects.values_list("pk", "hardware_key"))
-    forward = timed("inventory", "0028")
+    forward = timed("inventory", args.migration)
     stored = HardwareSnapshot.objects.only("pk", "hardware_key", *KEY_COLUMNS)
     new = {s.pk: s.hardware_key for s in stored}
     right = all(s.hardware_key == hardware_key(s) for s in stored.iterator(chunk_size=2000))
     changed = sum(1 for pk, key in new.items() if old[pk] != key)
-    backward = timed("inventory", "0027")
+    backward = timed("inventory", before)
     undone = dict(HardwareSnapshot.objects.values_list("pk", "hardware_key")) == old
     print(
-        f"{connection.vendor}: 0028 {forward:.1f} s ({changed:,} keys changed, "
+        f"{connection.vendor}: {args.migration} {forward:.1f} s ({changed:,} keys changed, "
         f"{'each' if right else 'NOT each'} the one a submission stores), "
         f"undone {backward:.1f} s ({'the keys as before' if undone else 'OTHER KEYS'})"
     )
@@ -121,6 +135,7 @@ def run(args) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--migration", choices=sorted(MIGRATIONS), default="0030")
     parser.add_argument("--snapshots", type=int, default=100_000)
     parser.add_argument("--keep", default="", help="keep the SQLite database in this directory")
     args = parser.parse_args()

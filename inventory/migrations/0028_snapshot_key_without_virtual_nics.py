@@ -7,20 +7,7 @@ interfaces read."""
 
 from django.db import migrations
 
-from inventory.backfill import fill_rows
-from inventory.history import KEY_COLUMNS, hardware_key
-
-
-def refill(*, virtual: bool):
-    def run(apps, schema_editor):
-        fill_rows(
-            apps.get_model("inventory", "HardwareSnapshot"),
-            columns=KEY_COLUMNS,
-            target="hardware_key",
-            derive=lambda snapshot: hardware_key(snapshot, virtual=virtual),
-        )
-
-    return run
+from inventory.backfill import hardware_keys
 
 
 class Migration(migrations.Migration):
@@ -29,5 +16,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(refill(virtual=False), refill(virtual=True), elidable=True),
+        migrations.RunPython(hardware_keys(), hardware_keys(virtual=True), elidable=True),
     ]

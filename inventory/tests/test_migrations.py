@@ -198,43 +198,89 @@ def test_0027_leaves_a_server_of_0_9_0_still_running_adding_machines():
     assert Device.objects.get(pk=older.pk).attention_muted == {}  # nothing muted on it
 
 
-def test_0028_keys_the_snapshots_again_without_their_virtual_interfaces(migrate_to, monkeypatch):
-    """A Proxmox node's snapshots, each listing other tap and veth interfaces, had a key each,
-    and told a hardware change at every run: computed again (in batches of 2 here), they have
-    one; a machine's without a virtual interface keep theirs. Undone, the keys are as 0.10.0
-    stored them, which a server of 0.10.0 compares with the keys it stores."""
+def _keyed_as_before(migrate_to, monkeypatch, at: str, runs: dict, **stored_as) -> dict:
+    """At migration `at`, a snapshot of each machine of `runs` (its hostname: its interfaces at
+    each run) a run, its key as the release before stored it (hardware_key(**stored_as)); the
+    keys by machine, run after run. Keyed again in batches of 2."""
     from inventory import backfill
     from inventory.history import hardware_key
 
     monkeypatch.setattr(backfill, "BATCH", 2)
-    apps = migrate_to(("inventory", "0027_device_attention_muted"))
+    apps = migrate_to(("inventory", at))
     snapshot, device = (
         apps.get_model("inventory", name) for name in ("HardwareSnapshot", "Device")
     )
-    node, desktop = (device.objects.create(hostname=name) for name in ("pve1", "desktop"))
-    port = {"name": "eno1", "type": "ethernet", "driver": "igb"}
-    stored = []
-    for n in range(5):
-        guests = {f"tap{100 + n}i0": "tun", f"veth{200 + n}i0": "veth"}
-        for owner, virtual in ((node, guests), (desktop, {})):
-            made = [{"name": name, "type": "ethernet", "driver": d} for name, d in virtual.items()]
+    stored = {}
+    for hostname, interfaces in runs.items():
+        owner = device.objects.create(hostname=hostname)
+        stored[hostname] = []
+        for listed in interfaces:
             row = snapshot(device=owner, captured_at=timezone.now(), ram_total_mb=16384)
-            row.network = {"interfaces": [port, *made]}
-            row.hardware_key = hardware_key(row, virtual=True)  # as 0.10.0 stored it
+            row.network = {"interfaces": listed}
+            row.hardware_key = hardware_key(row, **stored_as)
             row.save()
-            stored.append(row)
-    before = {row.pk: row.hardware_key for row in stored}
-    assert len({before[row.pk] for row in stored if row.device_id == node.pk}) == 5
+            stored[hostname].append(row.pk)
+    return stored
 
-    migrate_to(("inventory", "0028_snapshot_key_without_virtual_nics"))
 
+def _keyed_again(migrate_to, migration: str, back: str, stored: dict) -> dict:
+    """The keys of `stored` (_keyed_as_before's) after `migration`, each the one a submission
+    stores; then undone (to `back`), each the key stored before."""
+    from inventory.history import hardware_key
+
+    before = dict(HardwareSnapshot.objects.values_list("pk", "hardware_key"))
+    migrate_to(("inventory", migration))
     keys = dict(HardwareSnapshot.objects.values_list("pk", "hardware_key"))
     assert keys == {row.pk: hardware_key(row) for row in HardwareSnapshot.objects.all()}
-    assert len(set(keys.values())) == 1  # the node's ports are the desktop's
-    assert all(keys[row.pk] == before[row.pk] for row in stored if row.device_id == desktop.pk)
-
-    migrate_to(("inventory", "0027_device_attention_muted"))
+    migrate_to(("inventory", back))
     assert dict(HardwareSnapshot.objects.values_list("pk", "hardware_key")) == before
+    return {
+        host: ([before[pk] for pk in pks], [keys[pk] for pk in pks]) for host, pks in stored.items()
+    }
+
+
+def test_0028_keys_the_snapshots_again_without_their_virtual_interfaces(migrate_to, monkeypatch):
+    """A Proxmox node's snapshots, each listing other tap and veth interfaces, had a key each,
+    and told a hardware change at every run: computed again, they have one; a machine's without
+    a virtual interface keep theirs. Undone, the keys are as 0.10.0 stored them, which a server
+    of 0.10.0 compares with the keys it stores."""
+    port = {"name": "eno1", "type": "ethernet", "driver": "igb"}
+    runs = {"pve1": [], "desktop": [[port]] * 5}
+    for n in range(5):
+        guests = {f"tap{100 + n}i0": "tun", f"veth{200 + n}i0": "veth"}
+        made = [{"name": name, "type": "ethernet", "driver": d} for name, d in guests.items()]
+        runs["pve1"].append([port, *made])
+    before = "0027_device_attention_muted"
+    stored = _keyed_as_before(migrate_to, monkeypatch, before, runs, virtual=True)  # 0.10.0's
+
+    keys = _keyed_again(migrate_to, "0028_snapshot_key_without_virtual_nics", before, stored)
+
+    assert len(set(keys["pve1"][0])) == 5
+    assert set(keys["pve1"][1]) == set(keys["desktop"][1])  # the node's ports are the desktop's
+    assert len(set(keys["desktop"][1])) == 1 and keys["desktop"][0] == keys["desktop"][1]
+
+
+def test_0030_keys_the_snapshots_again_with_their_ports_macs(migrate_to, monkeypatch):
+    """A server whose onboard eno1 came back from a board swap with another MAC had one key
+    before and after: computed again, its snapshots after the swap have another; a laptop's,
+    whose Wi-Fi has another random MAC at each run and whose port sent none, keep theirs.
+    Undone, the keys are as 0.11.0 stored them."""
+    eno1 = {"name": "eno1", "type": "ethernet", "driver": "igb", "mac": "3c:ec:ef:10:2a:01"}
+    wired = {"name": "enp0s31f6", "type": "ethernet", "driver": "e1000e"}
+    wifi = {"name": "wlp0s20f3", "type": "wifi", "driver": "iwlwifi"}
+    runs = {
+        "srv1": [[eno1]] * 3 + [[{**eno1, "mac": "a0:36:9f:5e:11:20"}]] * 2,
+        "laptop": [[wired, {**wifi, "mac": f"3a:91:6c:02:5e:a{n}"}] for n in range(5)],
+    }
+    before = "0029_device_former_hostnames"
+    stored = _keyed_as_before(migrate_to, monkeypatch, before, runs, macs=False)  # 0.11.0's
+
+    keys = _keyed_again(migrate_to, "0030_snapshot_key_with_port_macs", before, stored)
+
+    assert len(set(keys["srv1"][0])) == 1
+    server = keys["srv1"][1]
+    assert len(set(server[:3])) == len(set(server[3:])) == 1 and server[0] != server[3]
+    assert keys["laptop"][0] == keys["laptop"][1]
 
 
 def test_0029_gives_renamed_machines_the_former_hostnames_their_history_names(migrate_to):
