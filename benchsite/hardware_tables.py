@@ -10,8 +10,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from inventory.columns import SMART_COUNTERS, disk_failing, disk_temperature, smart_count
-from inventory.nics import MADE_TYPES, VIRTUAL_NAME
+from inventory.columns import (
+    SMART_COUNTERS,
+    disk_failing,
+    disk_temperature,
+    one_line,
+    smart_count,
+)
+from inventory.nics import is_virtual
 
 # rows of each hardware table the device page shows before "… and 540 more": a workstation's
 # tables whole, a 60-bay JBOD's the ones that matter (a 4,096-disk page was 19 MB and 4.4 s)
@@ -71,15 +77,19 @@ def partitions_first(partitions: list[dict]) -> list[dict]:
     )
 
 
-def is_virtual(nic: Mapping[str, Any]) -> bool:
-    """An interface a hypervisor or a container made (tap, veth, fwbr, a bridge without an
-    address): not one of the machine's ports. An older client, or another, sent those bench.sh
-    leaves out: a Proxmox node with 40 VMs listed 100+ tap, veth, fwbr and fwpr rows under its
-    two real ports. A bridge with an address (vmbr0, the host's) is listed."""
-    name, kind = str(nic.get("name") or ""), str(nic.get("type") or "").lower()
-    if VIRTUAL_NAME.match(name) or kind in MADE_TYPES:
-        return True
-    return kind == "bridge" and not nic.get("ip")
+# the virtual interfaces' addresses the line under the table names at most (a Proxmox node's
+# vmbr0, a Docker host's docker0): past it, "…"
+ADDRESSES_SAID = 3
+
+
+def virtual_addresses(nics: Iterable[Mapping[str, Any]]) -> str:
+    """ "vmbr0 10.0.0.30": the virtual interfaces that hold an address, with it, the first
+    ADDRESSES_SAID; a bridge or a bond holds the machine's, which its ports do not."""
+    held = [
+        f"{one_line(nic.get('name')) or '–'} {one_line(nic['ip'])}" for nic in nics if nic.get("ip")
+    ]
+    more = ", …" if len(held) > ADDRESSES_SAID else ""
+    return ", ".join(held[:ADDRESSES_SAID]) + more
 
 
 def virtual_summary(nics: Iterable[Mapping[str, Any]]) -> str:
@@ -126,13 +136,19 @@ def hardware_tables(
     disks: list[dict], partitions: list[dict], interfaces: list[dict], *, hot_c: float, whole: str
 ) -> dict[str, Any]:
     """The device page's disks, partitions and interfaces, each `bounded`; the virtual
-    interfaces in one line (`virtual`) unless the interfaces are asked for whole."""
+    interfaces (inventory.nics, as the hardware changes read them: a bridge, a bond, a tap)
+    in one line (`virtual`) with the addresses they hold (`addresses`) unless the interfaces
+    are asked for whole."""
     ports = interfaces if whole == "interfaces" else [n for n in interfaces if not is_virtual(n)]
     virtual = [] if whole == "interfaces" else [n for n in interfaces if is_virtual(n)]
     return {
         "disks": bounded(disks_first(disks, partitions, hot_c), "disks", whole),
         "partitions": bounded(partitions_first(partitions), "partitions", whole),
-        "interfaces": {**bounded(ports, "interfaces", whole), "virtual": virtual_summary(virtual)},
+        "interfaces": {
+            **bounded(ports, "interfaces", whole),
+            "virtual": virtual_summary(virtual),
+            "addresses": virtual_addresses(virtual),
+        },
     }
 
 

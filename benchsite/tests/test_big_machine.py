@@ -202,11 +202,14 @@ def test_a_500_disk_machines_page_costs_the_queries_and_rows_of_an_8_disk_ones(
     assert pages[8][1] == 8 and pages[500][1] == SHOWN
 
 
-def test_a_bridge_with_an_address_is_listed_and_the_system_disk_is_the_one_holding_root():
+def test_a_bridges_address_is_said_beside_the_ports_and_the_system_disk_is_the_one_holding_root():
     nics = [
+        {"name": "eno1", "type": "ethernet", "driver": "igb"},
         {"name": "vmbr0", "type": "bridge", "ip": "10.0.0.5"},
         {"name": "vmbr1", "type": "bridge"},
         {"name": "tap101i0", "type": "ethernet"},
+        # a bond of two ports holding the machine's address, as its driver says
+        {"name": "bond0", "type": "ethernet", "driver": "bonding", "ip": "10.0.1.5"},
     ]
     disks = [{"name": "/dev/sd1"}, {"name": "/dev/sd11"}, {"name": "/dev/sd2"}]
     partitions = [{"name": "/dev/sd2p1", "mount_point": "/srv"}]
@@ -214,8 +217,11 @@ def test_a_bridge_with_an_address_is_listed_and_the_system_disk_is_the_one_holdi
 
     tables = hardware_tables(disks, partitions, nics, hot_c=60, whole="")
 
-    assert [nic["name"] for nic in tables["interfaces"]["rows"]] == ["vmbr0"]
-    assert tables["interfaces"]["virtual"] == "2 virtual interfaces (vmbr, tap)"
+    # the table lists the ports as the hardware changes read them, the bridges and the bond
+    # in one line with the addresses they hold
+    assert [nic["name"] for nic in tables["interfaces"]["rows"]] == ["eno1"]
+    assert tables["interfaces"]["virtual"] == "4 virtual interfaces (vmbr, tap, bond)"
+    assert tables["interfaces"]["addresses"] == "vmbr0 10.0.0.5, bond0 10.0.1.5"
     assert [disk["name"] for disk in tables["disks"]["rows"]] == [
         "/dev/sd11",
         "/dev/sd1",

@@ -163,3 +163,26 @@ def test_a_port_replaced_among_virtual_interfaces_is_still_a_change(
     ).content.decode()
     assert said in compared
     assert "tap101i0" not in compared.split('id="compare-network-interfaces"', 1)[1]
+
+
+def test_the_device_pages_interfaces_are_the_ports_the_hardware_changes_read(
+    admin_client, submit, example
+):
+    """A node's bond of its two ports under vmbr0 (the host's address on the bridge): the
+    table lists the ports, as the hardware changes tell them; the bond and the bridges are in
+    the line under it with the address they hold, all of them a click away."""
+    bond = nic("bond0", "bonding", "3c:ec:ef:10:2a:01", type="bond")
+    device, _ = submit_runs(submit, example, proxmox(101, ports=[*PORTS, bond]))
+
+    page = f"/admin/inventory/device/{device.pk}/change/"
+    html = admin_client.get(page).content.decode()
+    table = html.split('id="interfaces"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r"<tr><td>([^<]+)</td>", table) == ["eno1", "eno2"]
+    line = re.sub(r"<[^>]+>", "", html.split('id="interfaces-virtual">', 1)[1].split("</p>")[0])
+    assert line == (
+        "6 virtual interfaces (vmbr, bond, tap, fwbr, fwpr, fwln) not listed "
+        "(addresses on them: vmbr0 10.0.0.30): list every interface."
+    )
+    whole = admin_client.get(page, {"all": "interfaces"}).content.decode()
+    listed = whole.split('id="interfaces"', 1)[1].split("</table>", 1)[0]
+    assert len(re.findall(r"<tr><td>", listed)) == 8
