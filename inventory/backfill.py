@@ -5,6 +5,8 @@ historical model."""
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import connections, router
+
 BATCH = 2000
 
 
@@ -25,12 +27,25 @@ def fill_rows(model, *, columns: Iterable[str], target: str, derive: Callable[[A
     for row in rows.iterator(chunk_size=BATCH):
         value = derive(row)
         if value and value != getattr(row, target):
-            setattr(row, target, value)
-            changed.append(row)
+            changed.append((value, row.pk))
         if len(changed) >= BATCH:
-            model.objects.bulk_update(changed, [target])
+            _write(model, target, changed)
             changed = []
-    model.objects.bulk_update(changed, [target])
+    _write(model, target, changed)
+
+
+def _write(model, target: str, values: list[tuple[Any, int]]) -> None:
+    """Each (value, id) of `values` written, one UPDATE by id each in one executemany:
+    bulk_update's one statement of BATCH CASE branches took 42 s for 100,000 hardware keys on
+    SQLite, each row matched against every branch."""
+    if not values:
+        return
+    connection = connections[router.db_for_write(model)]
+    field, name, meta = model._meta.get_field(target), connection.ops.quote_name, model._meta
+    table, column, key = name(meta.db_table), name(field.column), name(meta.pk.column)
+    sql = f"UPDATE {table} SET {column} = %s WHERE {key} = %s"  # noqa: S608 (the model's names)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(field.get_db_prep_save(v, connection), pk) for v, pk in values])
 
 
 def hardware_keys(**rule) -> Callable[[Any, Any], None]:
