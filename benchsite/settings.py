@@ -14,7 +14,6 @@ from benchsite.envconfig import Env, database, in_checkout, log_level, networks,
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
 env = Env()
 # An explicit ENV_FILE wins; otherwise ./.env beside manage.py if present. Real environment
 # variables always take precedence over the file.
@@ -146,6 +145,7 @@ MIDDLEWARE = [
     "benchsite.throttling.AuthFailureThrottleMiddleware",  # 429 after repeated 401s
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "benchsite.parsers.NamedUploadsMiddleware",  # a file named "\0" is a file (upload names)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -5,6 +5,7 @@ import unicodedata
 from urllib.parse import quote
 
 MAX_FILENAME_LENGTH = 255  # Document.original_filename
+# also the name of a file sent under a name of only NULs (benchsite.parsers.UNNAMED_UPLOAD)
 FALLBACK_STEM = "document"
 # Control, format (e.g. U+202E, which turns "cod.exe" into "exe.doc" on screen), surrogate,
 # private-use, unassigned and line/paragraph separator characters.
@@ -16,7 +17,8 @@ _MAX_EXTENSION = 16
 
 def display_filename(name: str | None) -> str:
     """The last path component of `name`, without invisible or control characters, at most 255
-    characters (the extension kept); "document" when nothing is left."""
+    characters (the extension kept); "document" when nothing is left, "document.pdf" when only
+    an extension is (`\\0.pdf` was stored as `.pdf`, a name a saved download hides)."""
     name = unicodedata.normalize("NFC", name or "")
     name = _SEPARATORS.split(name)[-1]
     name = _DRIVE.sub("", name)
@@ -24,6 +26,9 @@ def display_filename(name: str | None) -> str:
     name = name.strip()
     if name.strip(".") == "":
         return FALLBACK_STEM
+    stem, dot, extension = name.rpartition(".")
+    if dot and not stem.strip(". "):
+        name = f"{FALLBACK_STEM}.{extension}"
     if len(name) > MAX_FILENAME_LENGTH:
         stem, dot, extension = name.rpartition(".")
         if dot and stem and len(extension) <= _MAX_EXTENSION:

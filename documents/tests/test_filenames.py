@@ -18,6 +18,8 @@ from documents.filenames import content_disposition, display_filename, download_
         ("C:\\Windows\\system32\\calc.pdf", "calc.pdf"),
         ("C:evil.pdf", "evil.pdf"),
         ("evil\x00.pdf", "evil.pdf"),
+        ("\x00.pdf", "document.pdf"),  # only an extension: a name a saved download hides
+        ("..pdf", "document.pdf"),
         ("line\nbreak\r.txt", "linebreak.txt"),
         ("invoice\u202efdp.exe", "invoicefdp.exe"),  # a right-to-left override removed
         ("  spaced.pdf  ", "spaced.pdf"),
