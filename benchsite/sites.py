@@ -205,6 +205,16 @@ def _may_be_key(model, value: str) -> bool:
     return "\x00" not in str(key)
 
 
+def filter_refused(response):
+    """Django's page for a list's link holding a filter it cannot apply (`?e=1` after a filter
+    such as `?uploaded_at__year=abc`; admin/invalid_setup.html says so) answered 200: a page
+    that says the list could not be shown is a 400, for monitoring and for a browser's
+    history. The first such link is still Django's redirect to the list without filters."""
+    if getattr(response, "template_name", None) == "admin/invalid_setup.html":
+        response.status_code = 400
+    return response
+
+
 class BenchAdminSite(admin.AdminSite):
     site_header = "Linux BenchTools"
     # the admin's "View site" link: the server's other face, its API and documentation
@@ -224,9 +234,10 @@ class BenchAdminSite(admin.AdminSite):
 
     def admin_view(self, view, cacheable=False):
         """Every page of the admin (the lists, the dashboard, the pages of the apps' own) reads
-        its query string without NUL characters (nul_replaced), and a list's action the rows
-        ticked that may be rows (selection_kept): one place for the filters, searches,
-        parameters and actions of them all, those of Django's own lists included."""
+        its query string without NUL characters (nul_replaced), a list's action the rows
+        ticked that may be rows (selection_kept), and a list's page for a filter it cannot
+        apply is a 400 (filter_refused): one place for the filters, searches, parameters and
+        actions of them all, those of Django's own lists included."""
         # a model admin's list (where its actions are posted) is its bound method
         listed = getattr(view, "__name__", "") == "changelist_view"
         model_admin = getattr(view, "__self__", None) if listed else None
@@ -236,7 +247,7 @@ class BenchAdminSite(admin.AdminSite):
             request.GET = nul_replaced(request.GET)
             if isinstance(model_admin, admin.ModelAdmin) and request.method == "POST":
                 selection_kept(request, model_admin.model)
-            return view(request, *args, **kwargs)
+            return filter_refused(view(request, *args, **kwargs))
 
         return super().admin_view(odd_input_read, cacheable)
 

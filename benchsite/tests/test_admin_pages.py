@@ -349,6 +349,7 @@ def test_a_list_link_with_a_filter_it_cannot_apply_says_so_not_that_the_database
     url = reverse("admin:documents_document_changelist")
     response = admin_client.get(url, {"uploaded_at__year": "abc", "e": "1"})
 
+    assert response.status_code == 400  # not served: for monitoring and a browser's history
     page = response.content.decode()
     assert "Database error" not in page and "database installation" not in page
     assert "<title>A filter it cannot apply | Linux BenchTools</title>" in page
@@ -358,3 +359,24 @@ def test_a_list_link_with_a_filter_it_cannot_apply_says_so_not_that_the_database
     link = re.search(r'<a href="([^"]*)" id="list-without-filters">', page).group(1)
     assert link == "?"  # the same list, without its query: that of whatever list was opened
     assert admin_client.get(url + link).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("admin:inventory_device_changelist", {"retired_on__year": "abc"}),
+        ("admin:auth_user_changelist", {"is_staff__exact": "abc"}),  # Django's own list
+    ],
+)
+def test_a_list_page_for_a_filter_it_cannot_apply_is_a_400_after_django_s_redirect(
+    admin_client, path, query
+):
+    """The page that says a list cannot be shown answered 200, as a list does: a monitor and
+    a browser's history took it for one. The link's first opening is Django's redirect to
+    the list without filters, which is a list (200)."""
+    url = reverse(path)
+    first = admin_client.get(url, query, follow=True)
+    assert first.redirect_chain == [(f"{url}?e=1", 302)] and first.status_code == 200
+    kept = admin_client.get(url, {**query, "e": "1"})
+    assert kept.status_code == 400
+    assert "<h1>A filter it cannot apply</h1>" in kept.content.decode()
