@@ -17,6 +17,14 @@ class Standing(NamedTuple):
     score: float | None  # its ranking figure, its global score (None: ranked last)
 
 
+class Left(NamedTuple):
+    """A machine that leaves the ranking: it has no run (a rescore clears its figures)."""
+
+    hostname: str
+    place_before: int
+    score_before: float | None
+
+
 class Move(NamedTuple):
     hostname: str
     place_before: int
@@ -31,6 +39,8 @@ class RankingMoves:
     moved: int = 0  # of them, those whose place changes
     refigured: int = 0  # those whose figure changes, in place or not
     shown: list[Move] = field(default_factory=list)  # the SHOWN_MOVES biggest moves
+    left: int = 0  # machines that leave it, having no run
+    shown_left: list[Left] = field(default_factory=list)  # the SHOWN_MOVES first of them
 
 
 def ranking_standings() -> dict[int, Standing]:
@@ -42,9 +52,16 @@ def ranking_standings() -> dict[int, Standing]:
 
 def ranking_moves(before: Mapping[int, Standing], after: Mapping[int, Standing]) -> RankingMoves:
     """The ranking's moves from `before` to `after` (ranking_standings: the same machines,
-    their figures changed or not)."""
+    their figures changed or not, less those that have no run: they leave it)."""
     places_before, places_after = _places(before), _places(after)
     moves = RankingMoves(ranked=len(after))
+    left = [
+        Left(was.hostname, places_before[pk], was.score)
+        for pk, was in before.items()
+        if pk not in after
+    ]
+    moves.left = len(left)
+    moves.shown_left = heapq.nsmallest(SHOWN_MOVES, left, key=lambda gone: gone.place_before)
     moved: list[Move] = []  # a few tuples a machine at most, none a run
     for pk, now in after.items():
         was = before.get(pk)

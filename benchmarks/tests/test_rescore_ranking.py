@@ -193,3 +193,42 @@ def test_a_trial_ranks_each_machine_by_the_run_a_rescore_ranks_it_by(seed, setti
     assert {pk: ranked.score for pk, ranked in tried.ranked.items()} == dict(
         Device.objects.values_list("pk", "global_score")
     )
+
+
+@pytest.fixture
+def runless(fleet):
+    """ghost: ranked first by the figures stored for it, without a run left (an older version's
+    deletion left them, or an archive restored so)."""
+    return DeviceFactory(
+        hostname="ghost",
+        last_benchmark_at=timezone.now(),
+        ranking_run_at=timezone.now(),
+        ranking_run_valid=True,
+        global_score=300.0,
+    )
+
+
+@pytest.mark.parametrize("named", [(), ("--device", "GHOST")])
+def test_a_trial_says_a_machine_without_a_run_leaves_the_ranking_as_a_rescore_leaves_it(
+    runless, named
+):
+    """A trial showed the stored figure of a machine without a run, as if a rescore kept it:
+    a rescore clears its figures, and it leaves the ranking (with --device too)."""
+    tried = ranking_lines(rescore("--dry-run", *named))
+
+    assert tried == [
+        "Ranking as it would be: 3 of 3 machine(s) would move place (0 would get another "
+        "figure), the biggest moves first; 1 would leave it, having no run:",
+        "  place 1 → out: ghost, global 300.0, no run",
+        "  place 2 → 1: streamer, global 220.0 → 220.0",
+        "  place 3 → 2: cruncher, global 200.0 → 200.0",
+        "  place 4 → 3: steady, global 50.0 → 50.0",
+    ]
+    done = ranking_lines(rescore(*named))
+
+    assert done[0] == tried[0].replace("Ranking as it would be", "Ranking").replace(
+        "would move", "moved"
+    ).replace("would get", "got").replace("would leave", "left")
+    assert done[1:] == tried[1:]
+    runless.refresh_from_db()
+    assert (runless.last_benchmark_at, runless.global_score) == (None, None)

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmarks.models import Benchmark, RulesApplied
-from benchmarks.ranking_moves import RankingMoves, ranking_moves, ranking_standings
-from benchmarks.rescoring import RESCORE_BATCH, benchmark_rescore
+from benchmarks.ranking_moves import RankingMoves, Standing, ranking_moves, ranking_standings
+from benchmarks.rescoring import RESCORE_BATCH, RescoreResult, benchmark_rescore
 from benchmarks.scoring import SCORING_VERSION, WeightsError, parse_weights
-from benchmarks.services import score_weights
+from benchmarks.services import device_ranking_refresh, score_weights
 from insights.reevaluation import attention_evaluate_all
 from inventory.matching import device_get_by_hostname
 from inventory.models import Device
@@ -61,6 +61,11 @@ class Command(BaseCommand):
             progress=self.progress("runs examined", total) if total > RESCORE_BATCH else None,
             ranking=dry_run,  # what a rescore's refresh of the devices' figures would leave
         )
+        if devices is not None and not dry_run:
+            # a machine named that has no run: its figures cleared, as a rescore of all clears them
+            runless = [named.pk for named in devices if named.pk not in result.device_ids]
+            if runless:
+                device_ranking_refresh(device_ids=runless)
         used = parsed or score_weights()
         self.stdout.write(
             "Weights: "
@@ -68,12 +73,7 @@ class Command(BaseCommand):
             + " (each run's global score divides by the weights of the categories it has)"
         )
         if dry_run:
-            # a machine's figure is that of the run it would be ranked by
-            after = {
-                pk: now._replace(score=result.ranked[pk].score) if pk in result.ranked else now
-                for pk, now in standings.items()
-            }
-            self.ranking(ranking_moves(standings, after), dry_run=True)
+            self.ranking(ranking_moves(standings, _tried(standings, result, devices)), dry_run=True)
         else:
             # on the devices' figures as the rescore left them (its attention aside)
             self.ranking(ranking_moves(standings, ranking_standings()), dry_run=False)
@@ -143,22 +143,42 @@ class Command(BaseCommand):
             )
 
     def ranking(self, moves: RankingMoves, *, dry_run: bool) -> None:
-        """The ranking as the rescore leaves it: the machines whose place moves, the biggest
-        moves first, each with its figure and place before and after; the others counted."""
+        """The ranking as the rescore leaves it: the machines that leave it (no run), then those
+        whose place moves, the biggest moves first, each with its figure and place before and
+        after; the others counted."""
         move, get = ("would move", "would get") if dry_run else ("moved", "got")
-        self.stdout.write(
+        header = (
             f"Ranking{' as it would be' if dry_run else ''}: "
             f"{f'{moves.moved:,}' if moves.moved else 'none'} of {moves.ranked:,} machine(s) "
             f"{move} place ({moves.refigured:,} {get} another figure)"
-            + (", the biggest moves first:" if moves.moved else ".")
+            + (", the biggest moves first" if moves.moved else "")
         )
-        for moved in moves.shown:
-            self.stdout.write(
+        if moves.left:
+            header += f"; {moves.left:,} {'would leave' if dry_run else 'left'} it, having no run"
+        self.stdout.write(header + (":" if moves.moved or moves.left else "."))
+        self.listed(
+            [
+                f"  place {gone.place_before:,} → out: {gone.hostname}, "
+                f"global {gone.score_before}, no run"
+                for gone in moves.shown_left
+            ],
+            moves.left,
+        )
+        self.listed(
+            [
                 f"  place {moved.place_before:,} → {moved.place_after:,}: {moved.hostname}, "
                 f"global {moved.score_before} → {moved.score_after}"
-            )
-        if moves.moved > len(moves.shown):
-            self.stdout.write(f"  … and {moves.moved - len(moves.shown):,} more machine(s)")
+                for moved in moves.shown
+            ],
+            moves.moved,
+        )
+
+    def listed(self, lines: list[str], total: int) -> None:
+        """The lines of the first machines of `total`, then how many more there are."""
+        for line in lines:
+            self.stdout.write(line)
+        if total > len(lines):
+            self.stdout.write(f"  … and {total - len(lines):,} more machine(s)")
 
     def progress(self, what: str, total: int | None):
         def tell(done: int) -> None:
@@ -180,6 +200,22 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"No device with the hostname {', '.join(map(repr, unknown))}.")
         return found
+
+
+def _tried(
+    standings: dict[int, Standing], result: RescoreResult, devices: list[Device] | None
+) -> dict[int, Standing]:
+    """The ranking a rescore would leave: a machine's figure is that of the run it would be
+    ranked by; one tried that has no run leaves it (a rescore clears its figures: its stored
+    figure was shown as kept); one not tried (not named by --device) keeps its figure."""
+    tried = None if devices is None else {named.pk for named in devices}
+    after = {}
+    for pk, now in standings.items():
+        if pk in result.ranked:
+            after[pk] = now._replace(score=result.ranked[pk].score)
+        elif tried is not None and pk not in tried:
+            after[pk] = now
+    return after
 
 
 def _weights(stored) -> dict[str, float] | None:
