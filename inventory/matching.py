@@ -116,7 +116,10 @@ class IdentityKeys:
 
 
 def device_get_by_hostname(hostname: str) -> Device | None:
-    """The device of this hostname, case-insensitively."""
+    """The device of this hostname, case-insensitively; None for a name holding a NUL, which
+    no hostname holds and PostgreSQL refuses in a query (`rescore --device` was a traceback)."""
+    if "\x00" in hostname:
+        return None
     return _by_hostname(Device.objects.all(), hostname).first()
 
 

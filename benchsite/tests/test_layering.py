@@ -14,6 +14,7 @@ APPS = ("inventory", "benchmarks", "insights", "documents", "benchsite")
 # benchsite's infrastructure, which every app may use; the rest of benchsite (admin, charts,
 # the dashboard, the device page, export, backup) is the composition layer above the apps
 INFRASTRUCTURE = {
+    "benchsite.arguments",
     "benchsite.auth",
     "benchsite.exceptions",
     "benchsite.lookup",

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from benchsite.arguments import path_argument
 from benchsite.backup import BackupError, backup_create
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--output-dir",
-            type=Path,
+            type=path_argument,
             metavar="DIR",
             help="Write the archive here instead of BACKUP_DIR.",
         )

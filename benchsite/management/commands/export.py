@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from benchsite.arguments import path_argument
 from benchsite.export import FORMATS, OF_DEVICES, WHATS, ExportError, ExportStream
 from benchsite.files import atomic_file
 from inventory.models import Device
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--output",
-            type=Path,
+            type=path_argument,
             help="Write to this file (created whole or not at all) instead of standard output.",
         )
 

@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 
 from benchmarks.models import Benchmark
 from benchsite import __version__
+from benchsite.arguments import path_argument
 from benchsite.backup import (
     ENGINE_NAMES,
     RestoreError,
@@ -35,7 +36,9 @@ class Command(BaseCommand):
     help = "Replace the database and the uploads with a backup archive's, after verifying it."
 
     def add_arguments(self, parser):
-        parser.add_argument("archive", type=Path, help="A benchtools-….tar.gz written by backup.")
+        parser.add_argument(
+            "archive", type=path_argument, help="A benchtools-….tar.gz written by backup."
+        )
         parser.add_argument(
             "--noinput",
             "--no-input",

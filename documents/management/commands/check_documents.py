@@ -13,6 +13,9 @@ def _size(n: int) -> str:
     return filesizeformat(n).replace("\xa0", " ")  # as the admin shows sizes
 
 
+MAX_MIN_AGE = 10**9  # minutes: 1,900 years, whose cutoff is still a date
+
+
 class Command(BaseCommand):
     help = (
         "Check the stored documents against the database: every document's file present and "
@@ -42,8 +45,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, verify, delete_unreferenced, min_age, **options):
-        if min_age < 0:
-            raise CommandError("--min-age must be 0 or more minutes.")
+        if not 0 <= min_age <= MAX_MIN_AGE:
+            # more was a traceback (OverflowError) once a file was to be removed
+            raise CommandError(f"--min-age must be 0 to {MAX_MIN_AGE:,} minutes.")
         try:
             audit = storage_audit(verify=verify)
         except DatabaseError as exc:  # a database not migrated yet, a server down

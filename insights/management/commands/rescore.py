@@ -32,6 +32,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, weights: str | None, device: list[str], dry_run: bool, **options):
+        if weights is not None and not weights.strip():
+            # parse_weights reads "" as the defaults (an unset SCORE_WEIGHTS): a script's unset
+            # variable tried them, not SCORE_WEIGHTS
+            raise CommandError("--weights is empty: give the weights to try, e.g. cpu=0.5,gpu=0.")
         try:
             parsed = parse_weights(weights) if weights is not None else None
         except WeightsError as exc:

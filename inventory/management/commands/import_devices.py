@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from benchsite.arguments import path_argument
 from inventory.changelog import IMPORT_ACTOR, describe_changes
 from inventory.csv_file import MSG_WINDOWS_1252
 from inventory.csv_import import ImportFileError, csv_read, devices_import, foreseen_beyond
@@ -20,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "file", type=Path, help="The CSV file, UTF-8 (with or without BOM) or Windows-1252."
+            "file",
+            type=path_argument,
+            help="The CSV file, UTF-8 (with or without BOM) or Windows-1252.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would change and save nothing."
