@@ -83,6 +83,7 @@ MSG_WINDOWS_1252 = (
     "Europe. If an accent looks wrong below, save it as CSV UTF-8 and import that."
 )
 MSG_IGNORED = "Columns not imported (not known here): {names}."
+MSG_NO_ROWS = "No device below the first line: nothing to import."
 MSG_EMPTY = "The file is empty: the first line must name the columns, with hostname among them."
 MSG_BLANK_FIRST = "The first line is blank: it must name the columns, with hostname among them."
 MSG_NO_HOSTNAME = "No hostname column: the first line must name the columns (hostname, {known})."
@@ -146,7 +147,7 @@ def _decode(data: bytes) -> tuple[str, list[str]]:
     for magic, what in NOT_CSV:  # "not UTF-8 text (line 1: byte 0x8a)" of a workbook said little
         if data.startswith(magic):
             raise ImportFileError([MSG_NOT_CSV.format(what=what)])
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data):
         raise ImportFileError([MSG_ENCODING.format(detail="it is UTF-16")])
     try:
         return data.decode("utf-8-sig"), []  # the BOM spreadsheets write is dropped
@@ -162,6 +163,22 @@ def _decode(data: bytes) -> tuple[str, list[str]]:
         line = data[: error.start].count(b"\n") + 1
         detail = f"line {line}: byte 0x{data[error.start]:02x} is not UTF-8"
         raise ImportFileError([MSG_ENCODING.format(detail=detail)]) from None
+
+
+SHOWN_IGNORED = 100  # columns not imported, named (the export has 38); the others counted
+SHOWN_LENGTH = 80  # characters of a value a message quotes: a 10 MB line was quoted whole
+
+
+def _shown(text: str) -> str:
+    """A value as a message quotes it: its first SHOWN_LENGTH characters and "…" past them."""
+    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH] + "…"
+
+
+def _utf16_without_bom(data: bytes) -> bool:
+    """Latin text in UTF-16 without its byte order mark: every other byte of its start a NUL,
+    which UTF-8 text never has (it read as UTF-8 with NULs: "No hostname column")."""
+    head = data[:64]
+    return len(head) >= 4 and any(not any(head[start::2]) for start in (0, 1))
 
 
 def _column(cell: str) -> str:
@@ -238,7 +255,7 @@ def _tags(cell: str) -> list[str]:
     ]
     for name in names:
         if len(name) > TAG_MAX_LENGTH:
-            raise ValueError(MSG_TAG_TOO_LONG.format(tag=name, limit=TAG_MAX_LENGTH))
+            raise ValueError(MSG_TAG_TOO_LONG.format(tag=_shown(name), limit=TAG_MAX_LENGTH))
     if len(names) > MAX_TAGS:
         raise ValueError(MSG_TOO_MANY_TAGS.format(limit=MAX_TAGS))
     return names
@@ -251,7 +268,7 @@ def _date(name: str, cell: str) -> datetime.date | None:
     if not text:
         return None
     if not _ISO_DATE.fullmatch(text):
-        raise ValueError(MSG_DATE.format(name=name, value=text[:40]))
+        raise ValueError(MSG_DATE.format(name=name, value=_shown(text)))
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:  # 2021-02-30: "not written YYYY-MM-DD" sent people looking at the format
@@ -331,7 +348,10 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
         if name and name not in COLUMNS
     ]
     if ignored:
-        notes.append(MSG_IGNORED.format(names=", ".join(ignored)))
+        shown = ", ".join(_shown(name) for name in ignored[:SHOWN_IGNORED])
+        if len(ignored) > SHOWN_IGNORED:
+            shown += f" and {len(ignored) - SHOWN_IGNORED:,} more"
+        notes.append(MSG_IGNORED.format(names=shown))
     rows: list[Row] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
@@ -354,7 +374,7 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
         key = values.get("hostname", "").lower()
         if key and key in seen:
             problems.append(
-                MSG_HOSTNAME_REPEATED.format(hostname=values["hostname"], line=seen[key])
+                MSG_HOSTNAME_REPEATED.format(hostname=_shown(values["hostname"]), line=seen[key])
             )
         elif key:
             seen[key] = line
@@ -362,4 +382,6 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
         rows.append(Row(line, values))
     if errors:
         raise ImportFileError(errors)
+    if not rows:  # said "nothing to import" as of a file that matches the devices as they are
+        raise ImportFileError([f"line 2: {MSG_NO_ROWS}"])
     return Sheet(rows, notes, text)

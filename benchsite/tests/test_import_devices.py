@@ -253,3 +253,32 @@ def test_an_account_that_may_not_add_tags_imports_existing_tags_only():
     preview = upload(editor, "hostname,tags\nnas-01,backup\n")  # an existing tag, any case
     editor.post(IMPORT_URL, {"confirm": "1", "fingerprint": preview.context["fingerprint"]})
     assert [tag.name for tag in nas.tags.all()] == ["Backup"]
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b"", "The submitted file is empty."),
+        (b"hostname,location\r\n", "line 2: No device below the first line: nothing to import."),
+        (
+            "hostname\r\nnas\r\n".encode("utf-16"),
+            "The file is not UTF-8 text (it is UTF-16). Save it as CSV UTF-8",
+        ),
+        (
+            "hostname\r\nnas\r\n".encode("utf-16-le"),  # without its byte order mark
+            "The file is not UTF-8 text (it is UTF-16). Save it as CSV UTF-8",
+        ),
+        # 10 MB on one line: the page quoted its column's name whole, 10 MB of HTML
+        (b"hostname," + b"x" * 10_000_000, "line 2: No device below the first line"),
+        (b"hostname,x" + b"x" * 10_000_000 + b"\nnas,1\n", "Columns not imported"),
+    ],
+    ids=["empty", "header-only", "utf-16", "utf-16-no-bom", "10-mb-header", "10-mb-column"],
+)
+def test_an_odd_file_is_answered_in_one_clear_line_on_a_page_of_its_size(admin_client, data, said):
+    response = upload(admin_client, data, name="odd.csv")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert said in html
+    assert len(html) < 100_000
+    assert not Device.objects.exists()

@@ -207,6 +207,9 @@ def test_utf8_with_or_without_bom_is_read(tmp_path):
             "line 3: byte 0xfc is not UTF-8",
         ),
         ("hostname\nws\n".encode("utf-16"), "it is UTF-16"),
+        # without its byte order mark it read as UTF-8 with NULs: "No hostname column"
+        ("hostname\nws\n".encode("utf-16-le"), "it is UTF-16"),
+        ("hostname\nws\n".encode("utf-16-be"), "it is UTF-16"),
     ],
 )
 def test_a_file_in_another_encoding_is_refused_clearly(tmp_path, data, detail):
@@ -354,3 +357,31 @@ def test_one_tag_with_a_comma_reads_apart_from_two_tags(tmp_path):
     out = run(tmp_path, 'hostname,tags\r\none,"linux, serveur"\r\ntwo,linux; serveur\r\n')
     assert 'line 2 one (new): hostname "" → "one"; tags "" → "linux, serveur"' in out
     assert 'line 3 two (new): hostname "" → "two"; tags "" → "linux", "serveur"' in out
+
+
+@pytest.mark.parametrize("text", ["hostname,location\n", "Hostname;Location\r\r\n;\r\n"])
+def test_a_file_of_its_first_line_alone_is_said_to_hold_no_device(tmp_path, text):
+    """It previewed "0 new, 0 changed, 0 unchanged", and the page said the file matched the
+    devices as they are."""
+    error = refused(tmp_path, text)
+    assert error.endswith(
+        "nothing imported.\nline 2: No device below the first line: nothing to import."
+    )
+
+
+def test_a_message_quotes_a_long_value_by_its_start(tmp_path):
+    """A column's name or a tag of a megabyte was quoted whole: a line of a megabyte on the
+    terminal, and on the import page."""
+    big = "x" * 1_000_000
+    out = run(tmp_path, f"hostname,{big},Notes 2\nnas,1,2\n", "--dry-run")
+    assert f"Columns not imported (not known here): {'x' * 80}…, Notes 2." in out
+    assert len(out) < 1_000
+
+    error = refused(tmp_path, f"hostname,tags\nnas,{big}\n")
+    assert f"line 2: tag '{'x' * 80}…' is longer than" in error and len(error) < 1_000
+
+
+def test_columns_not_imported_past_a_hundred_are_counted(tmp_path):
+    header = ",".join(["hostname", *(f"c{n}" for n in range(150))])
+    out = run(tmp_path, f"{header}\nnas\n", "--dry-run")
+    assert "c98, c99 and 50 more." in out
