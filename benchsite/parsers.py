@@ -1,15 +1,12 @@
 """A JSON parser that enforces MAX_SUBMISSION_KB and never lets hostile JSON become a 500, the
-multipart parser of document uploads, both refusing a compressed body, the reading of every
-upload's name (the API's and the admin's forms'), and the content negotiation of the API."""
+multipart parser of document uploads, both refusing a compressed body, and the content
+negotiation of the API."""
 
 import codecs
-import functools
 import json
 import sys
 
 from django.conf import settings
-from django.http import multipartparser
-from django.utils.datastructures import ImmutableList
 from rest_framework import parsers, renderers
 from rest_framework.exceptions import NotAcceptable, ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -51,61 +48,12 @@ class JSONParser(parsers.BaseParser):
             raise ParseError(f"JSON parse error - {_reason(exc)}") from None
 
 
-# The name of a file sent under a name of nothing Django keeps: documents.filenames names a
-# document so when nothing of its name is left.
-UNNAMED_UPLOAD = "document"
-
-
-class NamedUploadParser(multipartparser.MultiPartParser):
-    """Django's, keeping a file sent under a name of only characters Django drops (`\\0`, a
-    control character): Django left it out as if no file had been chosen, and the device page
-    said "This field is required.", the API "No file was submitted.", of a file sent. It is
-    kept, named UNNAMED_UPLOAD. An empty name (a form's file left unchosen) is still no file."""
-
-    def sanitize_file_name(self, file_name):
-        kept = super().sanitize_file_name(file_name)
-        if kept is None and not file_name.isprintable():
-            return UNNAMED_UPLOAD
-        return kept
-
-
 class MultiPartParser(parsers.MultiPartParser):
-    """DRF's, refusing a compressed body as the JSON parser does, reading names with
-    NamedUploadParser."""
+    """DRF's, refusing a compressed body as the JSON parser does."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        parser_context = parser_context or {}
-        request = parser_context.get("request")
-        refuse_content_coding(request)
-        meta = {**request.META, "CONTENT_TYPE": media_type}
-        encoding = parsers.get_encoding(parser_context)
-        try:
-            parser = NamedUploadParser(meta, stream, request.upload_handlers, encoding)
-            return parsers.DataAndFiles(*parser.parse())
-        except multipartparser.MultiPartParserError as exc:
-            raise ParseError(f"Multipart form parse error - {exc}") from None
-
-
-class NamedUploadsMiddleware:
-    """A form's uploads (the admin's: a device page's documents, the CSV import) read with
-    NamedUploadParser, as the API's: before CsrfViewMiddleware, which reads a form first."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        request.parse_file_upload = functools.partial(_parse_file_upload, request)
-        return self.get_response(request)
-
-
-def _parse_file_upload(request, meta, post_data):
-    # django.http.HttpRequest.parse_file_upload, with the parser above
-    request.upload_handlers = ImmutableList(
-        request.upload_handlers,
-        warning="You cannot alter upload handlers after the upload has been processed.",
-    )
-    parser = NamedUploadParser(meta, post_data, request.upload_handlers, request.encoding)
-    return parser.parse()
+        refuse_content_coding((parser_context or {}).get("request"))
+        return super().parse(stream, media_type, parser_context)
 
 
 def refuse_content_coding(request) -> None:

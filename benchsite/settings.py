@@ -145,7 +145,6 @@ MIDDLEWARE = [
     "benchsite.throttling.AuthFailureThrottleMiddleware",  # 429 after repeated 401s
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "benchsite.parsers.NamedUploadsMiddleware",  # a file named "\0" is a file (upload names)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -5,7 +5,6 @@ import unicodedata
 from urllib.parse import quote
 
 MAX_FILENAME_LENGTH = 255  # Document.original_filename
-# also the name of a file sent under a name of only NULs (benchsite.parsers.UNNAMED_UPLOAD)
 FALLBACK_STEM = "document"
 # Control, format (e.g. U+202E, which turns "cod.exe" into "exe.doc" on screen), surrogate,
 # private-use, unassigned and line/paragraph separator characters.
