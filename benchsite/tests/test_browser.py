@@ -273,6 +273,23 @@ def test_device_page_tells_the_machines_story(page):
     shot(page, "device")
 
 
+def test_a_charts_point_says_its_value_and_time_when_hovered(page):
+    """A point's title was written into the page, 110 KB of a long history's 412: charts.js
+    gives a point its title from its row of the chart's data table when the pointer is on it,
+    as it read (the series, its value, its time, a suspect run's reasons)."""
+    page.click("#ranking >> text=middle-box")
+    point = page.locator("#score-chart .bt-points").first.locator(".bt-point-suspect")
+    assert page.locator("#score-chart svg .bt-points title").count() == 0
+    point.hover()
+    row = page.locator("#score-chart-data tbody tr").last  # the busy run, the newest
+    # the table is in its closed "Chart data": its text, not what is rendered
+    when, value = row.locator("th").text_content(), row.locator("td").first.text_content()
+    suspect = row.locator("td.bt-wrap").first.text_content()
+    assert suspect.startswith("suspect: ") and "machine busy" in suspect
+    title = f"global {value} — {when} — {suspect}"
+    assert point.locator("title").text_content() == title
+
+
 def test_at_1024_px_the_device_list_has_the_room_of_the_navigation_sidebar(browser, server):
     """The sidebar starts closed below 1366 px: at 1024 px it took the device list's network,
     GPU and last-run columns off to the right (UX audit). Opened, it stays open (Django keeps

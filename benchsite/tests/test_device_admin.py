@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
-from benchsite.charts import RIGHT, WIDTH, Point, score_history_chart
+from benchsite.charts import RIGHT, WIDTH, Chart, Point, score_history_chart
 from benchsite.records_admin import local_time
+from benchsite.tests.chart_titles import hover_titles, page_titles
 from inventory.history import snapshot_changes
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
@@ -334,16 +335,19 @@ def test_device_page_query_count_is_flat_with_long_histories(
     assert "all of them" in said
     table = html.split('id="history"', 1)[1].split("</table>", 1)[0]
     assert table.count("<tr") == 1 + 20
-    assert (
-        html.split('id="score-history"', 1)[1].split("</svg>", 1)[0].count("<title>global") == 100
-    )
+    assert [title.split(" ", 1)[0] for title in page_titles(html, "score-chart")].count(
+        "global"
+    ) == 100
     # the upgrade is older than the runs shown: the hardware changes tell it (it was nowhere)
     changes = html.split('id="hardware-changes"', 1)[1].split("</fieldset>", 1)[0]
     assert changes.count("<tr>") == 1 + 1 and "RAM 16→32 GB" in changes
     # the SMART history reads every snapshot's readings (the newest 50 were read), and its
     # chart draws at most 120 points however long the history
-    chart = html.split('id="smart-1-temperature"', 1)[1].split("</svg>", 1)[0]
-    titles = re.findall(r"<title>temp\. °C 40 — ([^<]*)</title>", chart)
+    titles = [
+        title.split(" — ", 1)[1]
+        for title in page_titles(html, "smart-1-temperature")
+        if title.startswith("temp. °C 40 — ")
+    ]
     assert len(titles) == 75 and "(the highest of 2 readings)" in titles[0]
 
 
@@ -451,10 +455,14 @@ def test_chart_leaves_gaps_for_skipped_categories():
     assert score_history_chart([]).svg == ""
 
 
-def _global_points(svg: str) -> list[tuple[float, str, bool]]:
-    """(x, title, hollow) of the global series' points, left to right as drawn."""
-    found = re.findall(r'<circle cx="([\d.]+)"([^>]*)><title>(global [^<]*)</title>', svg)
-    return sorted((float(x), title, "suspect" in kind) for x, kind, title in found)
+def _global_points(chart: Chart) -> list[tuple[float, str, bool]]:
+    """(x, hover title, hollow) of the global series' points, left to right as drawn."""
+    found = [
+        (re.search(r'cx="([\d.]+)"', tag)[1], title, tag)
+        for tag, title in hover_titles(str(chart.svg), str(chart.table))
+        if title.startswith("global ")
+    ]
+    return sorted((float(x), title, "suspect" in tag) for x, title, tag in found)
 
 
 def test_chart_places_runs_by_their_instant_across_the_autumn_dst_change():
@@ -467,13 +475,13 @@ def test_chart_places_runs_by_their_instant_across_the_autumn_dst_change():
             (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), {"global": 98.0}),
             (datetime(2026, 10, 25, 2, 30, tzinfo=UTC), {"global": 101.0}),
         ]
-        drawn = _global_points(str(score_history_chart(autumn, series=("global",)).svg))
+        drawn = _global_points(score_history_chart(autumn, series=("global",)))
         spring = [
             (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), {"global": 1.0}),  # 01:59 CET
             (datetime(2026, 3, 29, 1, 1, tzinfo=UTC), {"global": 2.0}),  # 03:01 CEST
             (datetime(2026, 3, 29, 2, 0, tzinfo=UTC), {"global": 3.0}),
         ]
-        spring_drawn = _global_points(str(score_history_chart(spring, series=("global",)).svg))
+        spring_drawn = _global_points(score_history_chart(spring, series=("global",)))
         xs = [x for x, _, _ in spring_drawn]
     finally:
         timezone.deactivate()
@@ -492,7 +500,7 @@ def test_chart_marks_the_suspect_run_not_every_run_at_its_instant():
         Point(at, {"global": 100.0}),
         Point(at, {"global": 60.0}, suspect="machine busy"),
     ]
-    drawn = _global_points(str(score_history_chart(points, series=("global",)).svg))
+    drawn = _global_points(score_history_chart(points, series=("global",)))
     assert [(title.split(" — ")[0], hollow) for _, title, hollow in drawn] == [
         ("global 90.0", False),
         ("global 100.0", False),
@@ -717,7 +725,7 @@ def test_a_disks_temperature_is_charted_once_it_has_two_readings(admin_client, s
 
     html = admin_client.get(page).content.decode()
     chart = html.split('id="smart-2-temperature"', 1)[1].split("</svg>", 1)[0]
-    titles = re.findall(r"<title>(temp. °C [0-9.]+) —", chart)
+    titles = [title.split(" — ")[0] for title in page_titles(html, "smart-2-temperature")]
     # with its unit, in degrees as read (and as the SMART table says them: not "41.0")
     assert titles == ["temp. °C 41", "temp. °C 58"]
     # a screen reader hears which disk the chart is of, not "Score history"
@@ -753,8 +761,7 @@ def test_smart_history_has_a_row_where_the_health_changed_newest_first(
     ]
     assert [row[0].rsplit("· ", 1)[-1] for row in rows] == ["2 readings", "3 readings"]
     # the chart keeps every reading
-    chart = html.split('id="smart-2-temperature"', 1)[1].split("</svg>", 1)[0]
-    assert len(re.findall(r"<title>temp\. °C ", chart)) == 5
+    assert len(page_titles(html, "smart-2-temperature")) == 5
 
 
 def test_a_disk_dying_slowly_is_told_over_its_whole_life(admin_client, submit, example):
@@ -783,7 +790,8 @@ def test_a_disk_dying_slowly_is_told_over_its_whole_life(admin_client, submit, e
     assert earlier[2:5] == ["38–44 °C", "–", "0–21"]
     counters = html.split('id="smart-2-counters"', 1)[1].split("</svg>", 1)[0]
     assert 'aria-label="SMART counters of /dev/sda over time"' in counters
-    assert re.findall(r"<title>reallocated ([0-9.]+) —", counters)[-1] == "57"  # a count
+    drawn = page_titles(html, "smart-2-counters")
+    assert [t.split(" — ")[0] for t in drawn if t.startswith("reallocated")][-1] == "reallocated 57"
     # a sound disk's counters, always 0, draw no chart
     assert 'id="smart-1-counters"' not in html
 
@@ -964,17 +972,16 @@ def _chart_data(html: str, chart: str) -> tuple[list[str], list[list[str]]]:
     text = lambda cell: unescape(re.sub(r"<[^>]+>", "", cell))  # noqa: E731
     rows = [
         [text(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
-        for row in body.split("<tr>")[1:]
+        for row in re.split(r"<tr[^>]*>", body)[1:]
     ]
     return [text(h) for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', head)], rows
 
 
 def _drawn(html: str, chart: str) -> tuple[list[str], list[str]]:
-    """The titles of a chart's points, and of its hardware changes' markers, as drawn."""
+    """The titles of a chart's points as hovered, and of its hardware changes' markers."""
     svg = html.split(f'id="{chart}"', 1)[1].split("</svg>", 1)[0]
-    points = re.findall(r"<(?:circle|path) [^>]*><title>([^<]*)</title>", svg)
     markers = re.findall(r'<g class="bt-marker">.*?<title>([^<]*)</title>', svg)
-    return [unescape(title) for title in points], [unescape(title) for title in markers]
+    return page_titles(html, chart), [unescape(title) for title in markers]
 
 
 def _assert_the_table_lists_what_is_drawn(html: str, chart: str) -> list[list[str]]:
@@ -1058,17 +1065,19 @@ def test_each_line_of_a_chart_is_told_apart_without_its_colour(admin_client, upg
     has its dashes and its points their shape, its category's (inventory/schema.py), and the
     legend shows them, beside the chart (in it, at its right, a phone cut it off)."""
     device, _, _ = upgraded
-    svg, after = page(admin_client, device).split('id="score-chart"', 1)[1].split("</svg>", 1)
+    html = page(admin_client, device)
+    svg, after = html.split('id="score-chart"', 1)[1].split("</svg>", 1)
     lines = re.findall(
         r'<polyline [^>]*?stroke-width="[^"]*"(?: stroke-dasharray="([^"]*)")? '
         r'class="bt-series bt-series-(\w+)"',
         svg,
     )
-    # each series' points, by the label its titles begin with
+    # each series' points, by the label their hover titles begin with (their table's column)
+    heads = _chart_data(html, "score-chart")[0]
     shapes = {
-        label: shape
-        for shape, label in re.findall(
-            r'<g class="bt-points bt-shape-([\w-]+)"[^>]*><\w+ [^>]*><title>(\S+) ', svg
+        heads[int(column)]: shape
+        for shape, column in re.findall(
+            r'<g class="bt-points bt-shape-([\w-]+)"[^>]*data-col="(\d+)"', svg
         )
     }
     labels = {"global": "global", **{c.name: c.label for c in CATEGORIES}}
