@@ -24,7 +24,8 @@ from inventory.nics import is_virtual
 SHOWN = 12
 # the tables a page may show whole (?all=disks), each by its id on the page (the device page's
 # hardware changes too)
-WHOLE = ("disks", "partitions", "interfaces", "smart", "changes")
+# "charts": the device page with its sound disks' charts drawn too (benchsite.smart_history)
+WHOLE = ("disks", "partitions", "interfaces", "smart", "changes", "charts")
 
 # the admin's own parameters of a change page (django.contrib.admin's names), which a link to
 # the same page keeps: the list's filters that Save and "Back to list" return to, a popup's

@@ -8,6 +8,11 @@ hottest, the highest counts), so a peak or a first reallocated sector is never a
 The rows and charts read the newest SMART_READ snapshots one by one; the readings before them
 are summed up by the database (insights.smart_selectors) into each disk's last row, and a disk
 read only then is listed with that row alone: a failing disk replaced long ago stays told.
+
+A disk sound throughout (PASSED at every reading, no counter above 0, its temperature within
+QUIET_SPREAD_C and never hot, no open item) is said in a line instead of its chart, which is a
+click away (`?all=charts`): its chart and its data were ~18 KB of a long history's page for a
+flat line that tells nothing its line does not.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +31,7 @@ CHART_POINTS = 120
 # the snapshots whose readings are read one by one: ten years of a weekly cron, as they were;
 # 5,000 weekly runs were 0.4 s of the page, read and walked in Python at every view
 SMART_READ = 520
+QUIET_SPREAD_C = 10  # a sound disk's temperatures within this many degrees: said, not drawn
 # the counters' names in a chart's legend, each a series of its own (benchsite.charts colours)
 COUNTER_SERIES = {
     "reallocated_sectors": "reallocated",
@@ -83,14 +89,25 @@ def smart_section(
         gone = disk["last_read"] if disk["last_read"] != newest else None
         # charts for the first disks, and past them for those with something to show
         charts = index < SHOWN or needs_look(disk, hot_c)
+        key = str(disk.get("serial") or disk.get("name") or "")
+        # said in a line where its chart would have been drawn
+        quiet = "" if attention.get(key) or not charts else sound_throughout(disk, hot_c)
         name = disk["name"] or disk["serial"] or "the disk"
-        drawn = smart_disk(disk["history"], name, charts=charts, before=disk.get("before"))
+        drawn = smart_disk(
+            disk["history"],
+            name,
+            charts=charts and (not quiet or whole == "charts"),
+            before=disk.get("before"),
+        )
+        quiet_chart = bool(quiet) and whole != "charts"  # its chart a click away
         smart_disks.append(
             {
                 **disk,
                 **drawn,
                 "gone_since": gone,
                 "replaced_by": gone and _in_slot(disk, disks, newest),
+                "quiet": quiet,
+                "quiet_chart": quiet_chart,
             }
         )
     return {
@@ -102,6 +119,8 @@ def smart_section(
         "smart_unread": unread[:SHOWN],
         "smart_unread_more": max(0, len(unread) - SHOWN),
         "smart_window": window,
+        "smart_quiet": any(disk["quiet"] for disk in smart_disks),
+        "smart_quiet_c": QUIET_SPREAD_C,
     }
 
 
@@ -117,6 +136,42 @@ def _in_slot(gone: dict, disks: list[dict], newest: Any) -> str:
         None,
     )
     return " ".join(filter(None, (now["model"], now["serial"]))) if now else ""
+
+
+def sound_throughout(disk: dict, hot_c: float) -> str:
+    """What a disk whose readings never changed in a way that matters says in a line ("PASSED
+    in all 260 readings, 33–37 °C, no reallocated, pending or uncorrectable sector"): each of
+    its readings PASSED (or OK), no counter above 0, never hot and its temperatures within
+    QUIET_SPREAD_C; "" for a disk with a story, or whose temperature was read fewer than twice
+    (no chart)."""
+    history, before = disk["history"], disk.get("before")
+    if len(_values(history, "temperature_c")) < 2 or needs_look(disk, hot_c):
+        return ""
+    healths = [r["smart_health"] for r in history] + list(before["healths"] if before else [])
+    if not all(str(health).upper() in ("PASSED", "OK") for health in healths):
+        return ""
+    temperatures = _values(history, "temperature_c")
+    if before and before["low"]["temperature_c"] is not None:
+        temperatures += [before["low"]["temperature_c"], before["high"]["temperature_c"]]
+    if not temperatures or max(temperatures) - min(temperatures) > QUIET_SPREAD_C:
+        return ""
+    count = len(history) + (before["count"] if before else 0)
+    read = [
+        shown
+        for name, shown in COUNTER_SERIES.items()
+        if _values(history, name) or (before and before["high"][name] is not None)
+    ]
+    sectors = [name for name in read if name != "media errors"]
+    said = [f"no {_either(sectors)} sector"] if sectors else []
+    said += ["no media error"] if "media errors" in read else []
+    temperature = _range(min(temperatures), max(temperatures), " °C")
+    return ", ".join(
+        [f"{history[-1]['smart_health']} in all {count:,} readings", temperature, *said]
+    )
+
+
+def _either(names: list[str]) -> str:
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
 
 
 def _was_read(disk: dict) -> bool:

@@ -153,8 +153,10 @@ def test_each_table_of_a_500_disk_machine_is_a_click_away_whole(admin_client, ma
     html = admin_client.get(f"{url}?all=smart").content.decode()
     smart = html.split('id="smart-history"', 1)[1]
     assert smart.count('class="bt-table bt-smart"') == 500
-    # charts for the first disks and, past them, for none of the sound ones
-    assert len(re.findall(r'id="smart-\d+-temperature"', smart)) == SHOWN
+    # charts for the first disks and, past them, for none of the sound ones; a disk sound
+    # throughout (the first ones but the dying and the hot one) is said in a line instead
+    drawn = len(re.findall(r'id="smart-\d+-temperature"', smart))
+    assert drawn + len(re.findall(r'id="smart-\d+-sound"', smart)) == SHOWN and drawn >= 2
 
 
 def test_the_links_to_a_table_whole_and_back_keep_the_device_lists_filters(admin_client, machine):

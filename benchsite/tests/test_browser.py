@@ -260,8 +260,11 @@ def test_device_page_tells_the_machines_story(page):
     assert underlined(page.locator("#history td:first-child > a").first)
     said = page.locator("#snapshots .help a").all()  # "All 2 snapshots", "Compare any two"
     assert len(said) == 2 and all(underlined(link) for link in said)
-    # a disk's temperature chart, drawn smaller than its 900 × 280 units: its text still
-    # reads at 10 px or more (11 units came out as 8 px; UX audit), its unit said
+    shot(page, "device")
+    # a disk's temperature chart (a sound disk's, drawn on demand), drawn smaller than its
+    # 900 × 280 units: its text still reads at 10 px or more (11 units came out as 8 px; UX
+    # audit), its unit said
+    page.goto(page.url.split("?")[0].split("#")[0] + "?all=charts")
     chart = page.locator("#smart-1-temperature svg")
     assert "°C" in chart.get_attribute("aria-label")
     drawn = chart.locator(".bt-axis").first.evaluate(
@@ -270,7 +273,24 @@ def test_device_page_tells_the_machines_story(page):
                      return parseFloat(getComputedStyle(text).fontSize) * scale; }"""
     )
     assert drawn >= 10, drawn
-    shot(page, "device")
+
+
+def test_a_sound_disks_chart_is_drawn_on_demand(page):
+    """A disk sound throughout is said in a line under its SMART table, its flat temperature
+    line and its data no longer drawn at every view: its link opens the page with it drawn,
+    at it."""
+    page.click("#ranking >> text=fast-box")
+    said = page.locator("#smart-1-sound")
+    assert said.inner_text().startswith("Sound throughout: PASSED in all 2 readings, ")
+    assert page.locator("#smart-1-temperature").count() == 0
+    said.locator("a", has_text="Draw its temperature chart").click()
+    page.wait_for_url("**?all=charts#smart-1-temperature")
+    chart = page.locator("#smart-1-temperature svg")
+    sync_api.expect(chart).to_be_in_viewport()
+    assert "°C" in chart.get_attribute("aria-label")
+    assert page.locator("#smart-1-temperature-data tbody tr").count() == 2  # its Chart data
+    assert page.locator("#smart-1-sound a").count() == 0  # drawn: nothing to ask for
+    shot(page, "device-sound-disk-chart")
 
 
 def test_a_charts_point_says_its_value_and_time_when_hovered(page):

@@ -1,0 +1,91 @@
+"""A disk sound throughout on the device page: said in a line, its chart drawn on demand. Two
+flat temperature lines and their data were ~36 KB of a long history's page; a disk with a story
+(a counter above 0, FAILED once, hot, its temperature swinging) keeps its charts."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from benchsite.tests.chart_titles import page_titles
+
+RUNS = 6
+
+
+def _history(submit, example, reading) -> str:
+    """RUNS weekly runs of the example machine, its /dev/sda's k-th reading `reading(k)`; the
+    device page's URL."""
+    disks = example["hardware"]["storage"]["devices"]
+    started = timezone.now() - timedelta(weeks=RUNS)
+    for k in range(RUNS):
+        disks[0]["temperature_c"] = 40 + k % 3  # the NVMe disk: sound throughout
+        disks[1].update({"reallocated_sectors": 0, "pending_sectors": 0, **reading(k)})
+        at = started + timedelta(weeks=k)
+        example["results"]["conditions"] = {"started_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        example["submission_id"] = str(uuid.uuid4())
+        response = submit(example)
+        assert response.status_code == 201, response.content
+    return f"/admin/inventory/device/{response.json()['device_id']}/change/"
+
+
+def _position(html: str, name: str) -> str:
+    """The position of the disk named `name` in the SMART history (its tables' anchor)."""
+    return re.search(
+        rf'<table class="bt-table bt-smart" id="smart-(\d+)"[^>]*>\s*<caption>{name}', html
+    )[1]
+
+
+def test_a_disk_sound_throughout_is_said_in_a_line_its_chart_a_click_away(
+    admin_client, submit, example
+):
+    url = _history(submit, example, lambda k: {"temperature_c": 33 + k % 5})
+    html = admin_client.get(url).content.decode()
+
+    sda, nvme = _position(html, "/dev/sda"), _position(html, "/dev/nvme0n1")
+    said = html.split(f'id="smart-{sda}-sound">', 1)[1].split("</p>", 1)[0]
+    assert said.startswith(
+        f"Sound throughout: PASSED in all {RUNS} readings, 33–37 °C, "
+        "no reallocated or pending sector."
+    ), said
+    # the NVMe disk read no counter: none named
+    nvme_said = html.split(f'id="smart-{nvme}-sound">', 1)[1].split("</p>", 1)[0]
+    assert nvme_said.startswith(f"Sound throughout: PASSED in all {RUNS} readings, 40–42 °C.")
+    assert "bt-chart-wrap" in html  # the score history's chart
+    assert 'id="smart-' not in "".join(re.findall(r'<div class="bt-chart-wrap"[^>]*>', html))
+    link = re.search(r'<a href="([^"]*)">Draw its temperature chart</a>', said)[1]
+    assert link == f"?all=charts#smart-{sda}-temperature"
+
+    drawn = admin_client.get(url + link.split("#")[0]).content.decode()
+    for position in (sda, nvme):
+        assert len(page_titles(drawn, f"smart-{position}-temperature")) == RUNS
+        # its data a click away on it, as every chart's
+        assert f'id="smart-{position}-temperature-data"' in drawn
+    assert "Draw its temperature chart" not in drawn
+    assert "without them</a>" in drawn.split('id="smart-spans"', 1)[1].split("</p>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        {"reallocated_sectors": 1},  # one counter above 0, once
+        {"smart_health": "FAILED"},
+        {"temperature_c": 61},  # hot (DISK_HOT_C 60)
+        {"temperature_c": 52},  # 33-52 °C: a swing, not a narrow band
+    ],
+    ids=["counter", "failed", "hot", "swinging"],
+)
+def test_a_disk_with_a_story_keeps_its_chart_drawn(admin_client, submit, example, story):
+    url = _history(
+        submit,
+        example,
+        lambda k: {"temperature_c": 33 + k % 3, **(story if k == RUNS // 2 else {})},
+    )
+    html = admin_client.get(url).content.decode()
+
+    sda = _position(html, "/dev/sda")
+    assert len(page_titles(html, f"smart-{sda}-temperature")) == RUNS
+    assert f'id="smart-{sda}-sound"' not in html
+    # the sound NVMe disk beside it is said in a line
+    assert f'id="smart-{_position(html, "/dev/nvme0n1")}-sound"' in html
