@@ -71,13 +71,14 @@ _SHAPES = {
 MARKERS = frozenset({"circle", *_SHAPES})
 
 
-def shape(marker: str, x: float, y: float, r: float, attributes: str, inner: str = "") -> str:
-    """A point's shape at (x, y), `r` its size (a circle's radius); `attributes` and `inner`
-    already escaped."""
+def shape(marker: str, x: float, y: float, r: float, attributes: str) -> str:
+    """A point's shape at (x, y), `r` its size (a circle's radius); `attributes` already
+    escaped. An empty element, closed by itself (charts.js gives a point its title): an end
+    tag each was 9 KB of the 1,176 points of a long history's page."""
     attributes = f" {attributes}" if attributes else ""  # a chart's point: its group's
     if marker in _SHAPES:
-        return f'<path d="{_polygon(x, y, r, _SHAPES[marker])}"{attributes}>{inner}</path>'
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}"{attributes}>{inner}</circle>'
+        return f'<path d="{_polygon(x, y, r, _SHAPES[marker])}"{attributes}/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}"{attributes}/>'
 
 
 def line_attributes(style: SeriesStyle, width: float) -> SafeString:
