@@ -19,6 +19,7 @@ from inventory.rows import rows_update
 from . import rules
 from .acknowledge import attention_acknowledge_many
 from .models import AttentionItem, Kind
+from .peer_selectors import models_locked, models_needed
 
 # the warnings; smart_failing and smart_degrading are always told
 MUTABLE = (Kind.SCORE_REGRESSION, Kind.BELOW_PEERS, Kind.DISK_HOT)
@@ -91,7 +92,6 @@ def attention_mute_kinds(*, kinds: dict[str, Iterable[int]], actor: Any) -> int:
     )
 
 
-@transaction.atomic
 def attention_mute_change(
     *, device_ids: Iterable[int], mute: Iterable[str] = (), unmute: Iterable[str] = (), actor: Any
 ) -> Changed:
@@ -103,17 +103,36 @@ def attention_mute_change(
     (reevaluation.attention_evaluate_unmuted): a condition that still holds opens its item,
     notified once it commits, where it waited for the machine's next run, days away for a
     weekly cron. Returns how many items closed and the items opened. Kinds not in MUTABLE are
-    refused (ValueError): the callers check them first, naming their field."""
+    refused (ValueError): the callers check them first, naming their field.
+
+    Unmuting below_peers, the transaction locks the judgments of the CPU models of the machines
+    first, then their rows, as every judgment takes them: a machine whose run on another CPU
+    was stored meanwhile is judged among its new model's machines under that model's lock
+    (peer_selectors.models_locked), where it was judged unlocked and a judgment of that model
+    left the item the unmuting opened open for good."""
     # here, not at import: services, which the judgment runs through, imports this module
     from . import reevaluation
 
     mute, unmute = list(dict.fromkeys(mute)), set(unmute)
     if errors := not_mutable([*mute, *unmute]):
         raise ValueError(errors[0])
-    by, at = _name(actor), timezone.now().isoformat(timespec="seconds")
     device_ids = list(device_ids)
-    reevaluation.unmuting_lock(device_ids, unmute)
-    devices = list(_locked(device_ids).only("hostname", "attention_muted", "retired_on"))
+
+    def change(locked: frozenset[str]) -> Changed:
+        devices = list(_locked(device_ids).only("hostname", "attention_muted", "retired_on"))
+        # a run on another CPU, or a muting, stored before the rows were locked
+        models_needed(locked, lambda: reevaluation.unmuting_models(device_ids, unmute))
+        return _change(devices, mute, unmute, actor)
+
+    # in one transaction, the models' judgments locked first
+    return models_locked(reevaluation.unmuting_models(device_ids, unmute), change)
+
+
+def _change(devices: list[Device], mute: list[str], unmute: set[str], actor: Any) -> Changed:
+    """attention_mute_change's work on its devices, their rows locked."""
+    from . import reevaluation
+
+    by, at = _name(actor), timezone.now().isoformat(timespec="seconds")
     changed, entries, closing, muting, unmuted = [], [], Q(pk__in=[]), False, []
     for device in devices:
         before = device.attention_muted or {}

@@ -10,7 +10,8 @@ import itertools
 import json
 import math
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Count, OuterRef, Subquery, TextField
@@ -27,6 +28,7 @@ from . import rules, selectors
 from .models import AttentionItem, Kind
 
 FIGURE_NAMES = rules.FIGURE_NAMES  # "global", "cpu", …
+T = TypeVar("T")
 
 
 def device_peers(
@@ -122,6 +124,42 @@ def peer_group_lock(*keys: str) -> None:
     if keys and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             _advisory_lock(cursor, _TRANSACTION_LOCK, keys)
+
+
+class ModelsMoved(Exception):
+    """Read under the machines' rows: models whose judgments were not locked (models_locked)."""
+
+    def __init__(self, keys: set[str]) -> None:
+        super().__init__(sorted(keys))
+        self.keys = keys
+
+
+def models_locked(keys: Iterable[str], work: Callable[[frozenset[str]], T]) -> T:
+    """work(locked) in a transaction (a savepoint inside one) that first locks the judgments of
+    the CPU models `keys` (peer_group_lock), as every judgment takes them before the rows.
+    The models are read before the rows are locked: a run on another CPU stored meanwhile moves
+    a machine to a model not locked, which `work` finds under the rows' locks (models_needed:
+    ModelsMoved); all it did is then rolled back, the locks given back, and it is done again
+    with that model locked too, in order. Taken after the rows, the lock waited for a judgment
+    waiting for them; not taken, a judgment of the model read the machine half-written."""
+    locked = frozenset(key for key in keys if key)
+    while True:
+        try:
+            with transaction.atomic():
+                peer_group_lock(*locked)
+                return work(locked)
+        except ModelsMoved as moved:  # each time one more model at least: a bounded loop
+            locked |= moved.keys
+
+
+def models_needed(locked: frozenset[str], keys: Callable[[], Iterable[str]]) -> None:
+    """Inside models_locked: ModelsMoved if a model of keys() is not among those `locked`.
+    PostgreSQL only, where keys() is read: SQLite's write transactions take turns, a read
+    under one is never half-way through another's writes."""
+    if connection.vendor != "postgresql":
+        return
+    if missing := {key for key in keys() if key} - locked:
+        raise ModelsMoved(missing)
 
 
 def _advisory_lock(cursor, sql: str, keys: list[str]) -> None:

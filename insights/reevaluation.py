@@ -5,7 +5,6 @@ import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 
 from inventory.columns import model_key
@@ -125,53 +124,59 @@ def _evaluate_batch(devices: list[Device]) -> list[Event]:
     changing = [device for device in devices if not plans[device.pk][1].only_seen]
     if not changing:
         return []
-    with transaction.atomic():
-        # judged again below, after the judgments of their CPU models that started before
-        # (services._settle), their locks taken in one order, in one statement whatever their
-        # number (peer_group_lock): every changing machine's model,
-        # not only those whose below_peers the first reads opened or closed (a peer's run
-        # moving the median between the two reads opened or closed it, unlocked, for another)
-        peer_selectors.peer_group_lock(*{plans[device.pk][0] for device in changing})
-        locked = {
-            pk: (retired_on, muted)
-            for pk, retired_on, muted in Device.objects.select_for_update()
-            .filter(pk__in=[device.pk for device in changing])
-            .order_by("pk")
-            .values_list("pk", "retired_on", "attention_muted")
-        }
-        # deleted meanwhile, with their items, or retired, their items closed
-        changing = [
-            device for device in changing if device.pk in locked and locked[device.pk][0] is None
-        ]
-        for device in changing:  # muted or unmuted meanwhile: judged as it is now
-            device.attention_muted = locked[device.pk][1]
-        read = batch_selectors.devices_read(changing, lock=True)
-        plans = _judged(changing, read)
-        return _apply([(device, plans[device.pk][1]) for device in changing])
+    # judged again below, after the judgments of their CPU models that started before
+    # (services._settle), their locks taken in one order, in one statement whatever their
+    # number (peer_group_lock): every changing machine's model, not only those whose
+    # below_peers the first reads opened or closed (a peer's run moving the median between
+    # the two reads opened or closed it, unlocked, for another)
+    keys = {plans[device.pk][0] for device in changing}
+    return peer_selectors.models_locked(keys, lambda locked: _written(changing, locked))
 
 
-def unmuting_lock(device_ids: Collection[int], kinds: Collection[str]) -> None:
-    """Before an unmuting locks the rows of these devices (insights.mute): when it unmutes
-    below_peers, the judgments of the CPU models of those it is muted on, in one order
-    (peer_selectors.peer_group_lock), as a submission's evaluation and a rescore take them
-    before a device's row: the machines read in one query, their models locked in one more."""
+def _written(changing: list[Device], locked: frozenset[str]) -> list[Event]:
+    """_evaluate_batch's writes, the judgments of the models `locked` locked: the rows locked
+    in order, the devices judged again from what is read under them."""
+    rows = {
+        pk: (retired_on, muted)
+        for pk, retired_on, muted in Device.objects.select_for_update()
+        .filter(pk__in=[device.pk for device in changing])
+        .order_by("pk")
+        .values_list("pk", "retired_on", "attention_muted")
+    }
+    # deleted meanwhile, with their items, or retired, their items closed
+    changing = [device for device in changing if device.pk in rows and rows[device.pk][0] is None]
+    for device in changing:  # muted or unmuted meanwhile: judged as it is now
+        device.attention_muted = rows[device.pk][1]
+    read = batch_selectors.devices_read(changing, lock=True)
+    # a machine whose run on another CPU was stored since the first read: judged under its
+    # new model's lock too
+    peer_selectors.models_needed(locked, lambda: map(model_key, read.cpu_models.values()))
+    plans = _judged(changing, read)
+    return _apply([(device, plans[device.pk][1]) for device in changing])
+
+
+def unmuting_models(device_ids: Collection[int], kinds: Collection[str]) -> set[str]:
+    """The CPU models (their keys) whose judgments an unmuting of these kinds on these devices
+    locks before their rows (insights.mute, through peer_selectors.models_locked): when it
+    unmutes below_peers, the models of those it is muted on, as a submission's evaluation and
+    a rescore take them before a device's row. One query, none for the other kinds."""
     if Kind.BELOW_PEERS not in kinds:
-        return
+        return set()
     models = Device.objects.filter(
         pk__in=device_ids, attention_muted__has_key=Kind.BELOW_PEERS
     ).values_list("latest_snapshot__cpu_model", flat=True)
-    peer_selectors.peer_group_lock(*{model_key(model) for model in models})
+    return {model_key(model) for model in models}
 
 
 def attention_evaluate_unmuted(*, unmuted: list[tuple[Device, Collection[str]]]) -> list[Event]:
     """The kinds just unmuted on each device judged at once, in the unmuting's transaction,
-    which locked the rows (after unmuting_lock): its latest valid run and newest snapshots as
-    attention_evaluate_all judges them, with the same reads and rules, and only these kinds'
-    items opened (or rewritten, closed), each notified once the transaction commits. No
-    acknowledgement since the machine's newest run keeps one closed, as a rescore's would: the
-    muting closed them so, and the person who unmutes asks what holds now. A retired machine
-    opens nothing. Returns what opened and closed, in a fixed number of queries per BATCH
-    devices whatever the size of the fleet."""
+    which locked the rows (after the models' judgments, unmuting_models): its latest valid run
+    and newest snapshots as attention_evaluate_all judges them, with the same reads and rules,
+    and only these kinds' items opened (or rewritten, closed), each notified once the
+    transaction commits. No acknowledgement since the machine's newest run keeps one closed, as
+    a rescore's would: the muting closed them so, and the person who unmutes asks what holds
+    now. A retired machine opens nothing. Returns what opened and closed, in a fixed number of
+    queries per BATCH devices whatever the size of the fleet."""
     kinds = {device.pk: set(unmuted_kinds) for device, unmuted_kinds in unmuted if unmuted_kinds}
     judged = [device for device, _ in unmuted if device.pk in kinds and device.retired_on is None]
     plans = []

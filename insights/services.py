@@ -183,34 +183,39 @@ def _settle(device, key, assessment, current, newest_run_id, rises_of, reevaluat
     if plan.only_seen:
         seen_again(plan.seen)
         return []
-    with transaction.atomic():
-        # below_peers opened or closed from reads made before another machine's run moved the
-        # median (a false alert): judged again below, after the judgments of the other
-        # machines of its CPU model that started before (their lock, taken before the device's
-        # row, in the order attention_rejudge_peers takes them)
-        peers_judged = _opens_or_closes(plan, Kind.BELOW_PEERS)
-        if peers_judged:
-            peer_selectors.peer_group_lock(key)
+    # below_peers opened or closed from reads made before another machine's run moved the
+    # median (a false alert): judged again below, after the judgments of its CPU model that
+    # started before (their lock, before the device's row, as attention_rejudge_peers takes
+    # them); so too when the reads under the row open or close it (on the model read there)
+    peers_judged = _opens_or_closes(plan, Kind.BELOW_PEERS)
+
+    def settled(locked: frozenset[str]) -> list[Event]:
         # The device's row first, as a submission's transaction locks it: another submission
         # of the device waits until these writes commit, and its own evaluation then reads
         # them (PostgreSQL; SQLite's immediate transactions already take turns).
         locked_row = selectors.device_lock(device.pk)
         if locked_row is None or locked_row.retired_on is not None:
             return []  # deleted meanwhile, with its items, or retired, its items closed
-        locked = _open_items(device, lock=True)
+        locked_items = _open_items(device, lock=True)
         muted, device.attention_muted = device.attention_muted, locked_row.attention_muted
-        if (
+        if not (
             peers_judged
+            or locked
             or muted != locked_row.attention_muted  # muted or unmuted meanwhile
-            or _ids(locked) != _ids(current)
+            or _ids(locked_items) != _ids(current)
             or selectors.newest_run_id(device.pk) != newest_run_id
         ):
-            # the device's row may be stale too
-            cpu_model = selectors.latest_cpu_model(device.pk)
-            assessment = _assessment(device, cpu_model, locked, rises_of=rises_of)
-            if reevaluating:
-                assessment.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
-        return _apply(device, plan_changes(assessment, locked))
+            return _apply(device, plan_changes(assessment, locked_items))
+        cpu_model = selectors.latest_cpu_model(device.pk)
+        judged = _assessment(device, cpu_model, locked_items, rises_of=rises_of)
+        if reevaluating:
+            judged.leave_closed(selectors.acknowledged_since_newest_run(device.pk))
+        changes = plan_changes(judged, locked_items)
+        if _opens_or_closes(changes, Kind.BELOW_PEERS):
+            peer_selectors.models_needed(locked, lambda: [model_key(cpu_model)])
+        return _apply(device, changes)
+
+    return peer_selectors.models_locked({key} if peers_judged else (), settled)
 
 
 OpenItems = dict[tuple[str, str, str], AttentionItem]  # by (kind, category, disk)

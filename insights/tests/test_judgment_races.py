@@ -1,0 +1,395 @@
+"""An adversarial review of the attention judgment's locks on PostgreSQL: submissions, unmutings,
+mutings, acknowledgements, deletions of runs, retirements and rescore's judgment of machines of
+one CPU model, each on a thread (a connection) of its own, started at once; afterwards no
+thread failed, nothing was logged as failed, every machine's open items are those a judgment
+made now opens (rescore's, which changes nothing), and each item was told opened and resolved
+as often as it opened and closed.
+
+PostgreSQL only: there transactions write at once."""
+
+import copy
+import datetime
+import logging
+import os
+import random
+import threading
+import uuid
+
+import pytest
+
+from benchmarks.models import Benchmark
+from benchmarks.services import benchmark_delete, benchmark_ingest
+from benchmarks.validation import submission_validate
+from benchsite.submission_api import evaluate_attention
+from insights import batch_selectors, reevaluation
+from insights.acknowledge import attention_acknowledge_many
+from insights.models import AttentionItem, Notification
+from insights.mute import attention_mute_change
+from inventory.models import Device
+from inventory.services import device_update
+
+from .machines import disk
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+        reason="concurrent writers: the suite's PostgreSQL run",
+    ),
+]
+
+SEQUENCES = int(os.environ.get("RACES_SEQUENCES", "12"))
+START = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
+
+
+class Fleet:
+    """The machines of one sequence: hosts h0..h3 of CPU model `model`, their runs dated one
+    after the other."""
+
+    def __init__(self, seq: int, example: dict) -> None:
+        self.seq, self.example = seq, example
+        self.model, self.other = f"Race CPU {seq}", f"Race CPU {seq} B"
+        self.hosts = [f"r{seq}-h{n}" for n in range(4)]
+        self.minute = 0
+        self.clock = threading.Lock()
+
+    def submit(self, host: str, *, cpu: float, celsius: int, model: str | None = None) -> None:
+        sent = copy.deepcopy(self.example)
+        sent.update(device_identifier=host, submission_id=str(uuid.uuid4()))
+        sent["hardware"]["system"] = {}
+        sent["hardware"]["cpu"]["model"] = model or self.model
+        sent["hardware"]["storage"]["devices"] = [
+            disk(serial=f"S-{host}", smart_health="PASSED", temperature_c=celsius)
+        ]
+        for name in ("memory", "disk", "network", "gpu"):
+            sent["results"][name] = None
+        sent["results"]["cpu"] = {"score": cpu, "method": "sysbench-1.0-cpu-v1"}
+        sent["results"].pop("global_score", None)
+        with self.clock:
+            self.minute += 1
+            started = START + datetime.timedelta(minutes=self.minute)
+        sent["results"]["conditions"] = {"started_at": started.isoformat()}
+        benchmark_ingest(
+            submission=submission_validate(sent), document=sent, after_store=evaluate_attention
+        )
+
+    def device(self, host: str) -> Device:
+        return Device.objects.get(hostname=host)
+
+    def devices(self) -> list[Device]:
+        return list(Device.objects.filter(hostname__in=self.hosts).order_by("pk"))
+
+
+def _operations(fleet: Fleet, rng: random.Random) -> list[tuple[str, object]]:
+    """A random set of operations on the fleet's machines, each a (name, callable)."""
+    hosts = fleet.hosts
+
+    def submission():
+        host = rng.choice(hosts)
+        cpu, celsius = rng.choice((40.0, 50.0, 100.0, 120.0)), rng.choice((40, 65))
+        model = fleet.other if rng.random() < 0.15 else None
+        return f"submit {host} {cpu} {celsius}°C {model or ''}", lambda: fleet.submit(
+            host, cpu=cpu, celsius=celsius, model=model
+        )
+
+    def unmuting():
+        host, kind = rng.choice(hosts), rng.choice(("below_peers", "disk_hot"))
+        return f"unmute {host} {kind}", lambda: attention_mute_change(
+            device_ids=[fleet.device(host).pk], unmute=[kind], actor="unmuter"
+        )
+
+    def muting():
+        host, kind = rng.choice(hosts), rng.choice(("below_peers", "disk_hot"))
+        return f"mute {host} {kind}", lambda: attention_mute_change(
+            device_ids=[fleet.device(host).pk], mute=[kind], actor="muter"
+        )
+
+    def acknowledgement():
+        host = rng.choice(hosts)
+        return f"acknowledge {host}'s items", lambda: attention_acknowledge_many(
+            items=AttentionItem.objects.filter(device__hostname=host), by="person"
+        )
+
+    def deletion():
+        host = rng.choice(hosts)
+
+        def delete():
+            runs = Benchmark.objects.filter(device__hostname=host).order_by("-id")
+            newest = list(runs.values_list("pk", flat=True)[:1])
+            benchmark_delete(benchmarks=Benchmark.objects.filter(pk__in=newest))
+
+        return f"delete {host}'s newest run", delete
+
+    def retirement():
+        host = rng.choice(hosts)
+        return f"retire {host}", lambda: device_update(
+            device=fleet.device(host), data={"retired_on": datetime.date(2026, 12, 2)}
+        )
+
+    def rescore():
+        return "rescore's judgment", lambda: reevaluation.attention_evaluate_all(
+            devices=fleet.devices()
+        )
+
+    makers = (submission, submission, unmuting, muting, acknowledgement, deletion, retirement)
+    chosen = [rng.choice(makers)() for _ in range(rng.randint(3, 5))]
+    if rng.random() < 0.4:
+        chosen.append(rescore())
+    return chosen
+
+
+def _at_once(operations) -> list[tuple[str, BaseException]]:
+    """Run the operations each on a thread of its own, started together; what they raised."""
+    from django.db import connection
+
+    barrier = threading.Barrier(len(operations))
+    failures = []
+
+    def run(name, operation):
+        try:
+            barrier.wait(timeout=10)
+            operation()
+        except BaseException as exc:  # noqa: BLE001 (reported by the test)
+            failures.append((name, exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=operation) for operation in operations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return failures
+
+
+def _wrong(fleet: Fleet) -> list[str]:
+    """What a judgment made now would open or close (rescore's: acknowledgements since the
+    newest run kept closed; an open item's words follow its own machine's runs, not its
+    peers'), the items told otherwise than they opened and closed, and retired machines with an
+    open item."""
+    devices = [device for device in fleet.devices() if device.retired_on is None]
+    said = []
+    plans = reevaluation._judged(devices, batch_selectors.devices_read(devices))
+    for device in devices:
+        _, plan = plans[device.pk]
+        said += [f"{device.hostname}: {c.kind} holds, no item open" for c in plan.opens]
+        said += [f"{device.hostname}: {i.kind} open, over" for i in plan.closes]
+    for item in AttentionItem.objects.filter(device__hostname__in=fleet.hosts):
+        titles = list(Notification.objects.filter(item=item).values_list("title", flat=True))
+        resolved = sum(title.endswith(" resolved") for title in titles)
+        if len(titles) - 2 * resolved != (1 if item.closed_at is None else 0):
+            said.append(f"item {item.pk} {item.kind} {item.device.hostname}: told {titles}")
+        if item.closed_at is None and item.device.retired_on is not None:
+            said.append(f"item {item.pk} {item.kind} open on retired {item.device.hostname}")
+    return said
+
+
+def test_judgments_at_once_leave_what_a_judgment_now_leaves(example, settings, caplog):
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]  # the rows are what is counted
+    seed = int(os.environ.get("RACES_SEED", "1"))
+    found = []
+    for seq in range(SEQUENCES):
+        rng = random.Random(seed * 100_000 + seq)  # noqa: S311 (drawn again the same)
+        fleet = Fleet(seq, example)
+        for host, cpu in zip(fleet.hosts, (100.0, 100.0, 100.0, 50.0), strict=True):
+            fleet.submit(host, cpu=rng.choice((cpu, 45.0)), celsius=rng.choice((40, 65)))
+        for host in fleet.hosts:
+            muted = [kind for kind in ("below_peers", "disk_hot") if rng.random() < 0.3]
+            if muted:
+                attention_mute_change(device_ids=[fleet.device(host).pk], mute=muted, actor="setup")
+        caplog.clear()
+        operations = _operations(fleet, rng)
+        with caplog.at_level(logging.ERROR):
+            failures = _at_once(operations)
+        logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        wrong = _wrong(fleet)
+        if failures or logged or wrong:
+            found.append((seq, [name for name, _ in operations], failures, logged, wrong))
+    assert found == [], "\n".join(map(repr, found))
+
+
+def _paused(monkeypatch, module, name, thread: str, *, before: bool = False):
+    """The first call of module.name on the thread named `thread` waits, once done (`before`:
+    before it is made), until `go_on`; `reached` says it got there."""
+    reached, go_on = threading.Event(), threading.Event()
+    real = getattr(module, name)
+
+    def pause():
+        if threading.current_thread().name == thread and not reached.is_set():
+            reached.set()
+            go_on.wait(timeout=10)
+
+    def pausing(*args, **kwargs):
+        if before:
+            pause()
+        done = real(*args, **kwargs)
+        if not before:
+            pause()
+        return done
+
+    monkeypatch.setattr(module, name, pausing)
+    return reached, go_on
+
+
+def _on_thread(name: str, target) -> tuple[threading.Thread, list[BaseException]]:
+    from django.db import connection
+
+    failures: list[BaseException] = []
+
+    def run():
+        try:
+            target()
+        except BaseException as exc:  # noqa: BLE001 (reported by the test)
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    return thread, failures
+
+
+def test_an_unmuting_while_the_machine_changes_cpu_model_judges_it_under_the_new_models_lock(
+    example, monkeypatch
+):
+    """p, muted below_peers, is unmuted as its run on a new CPU model B is stored: the unmuting
+    locked the judgment of the model it read first, A, and judged p among B's machines, whose
+    judgment of b1's run, faster, read p without the item the unmuting was writing: p was
+    left below its peers, its median 50 (b1 50, b2 50, b3 100) where it runs at 50."""
+    from insights import notify, peer_selectors
+    from insights.tests.test_notify import _until_waiting_on_a_lock
+
+    fleet = Fleet(0, example)
+    for host, cpu in (("a1", 100.0), ("a2", 100.0), ("p", 50.0)):
+        fleet.submit(host, cpu=cpu, celsius=40, model="Model A")
+    for host, cpu in (("b1", 100.0), ("b2", 50.0), ("b3", 100.0)):
+        fleet.submit(host, cpu=cpu, celsius=40, model="Model B")
+    p = fleet.device("p")
+    attention_mute_change(device_ids=[p.pk], mute=["below_peers"], actor="setup")
+    locked, go_on = _paused(monkeypatch, peer_selectors, "peer_group_lock", "unmute")
+    writing, written = _paused(monkeypatch, notify, "announce", "unmute")
+
+    unmute, unmute_failures = _on_thread(
+        "unmute",
+        lambda: attention_mute_change(device_ids=[p.pk], unmute=["below_peers"], actor="x"),
+    )
+    assert locked.wait(timeout=10)  # the unmuting holds model A's judgment
+    moved, moved_failures = _on_thread(
+        "moved", lambda: fleet.submit("p", cpu=50.0, celsius=40, model="Model B")
+    )
+    _until_waiting_on_a_lock()  # p's run stored, its judgment of model A's machines waits
+    go_on.set()
+    writing.wait(timeout=5)  # p's below_peers item written, not committed
+    faster, faster_failures = _on_thread(
+        "faster", lambda: fleet.submit("b1", cpu=50.0, celsius=40, model="Model B")
+    )
+    faster.join(timeout=1)
+    written.set()
+    for thread in (unmute, moved, faster):
+        thread.join(timeout=10)
+
+    assert unmute_failures == moved_failures == faster_failures == []
+    assert not AttentionItem.objects.filter(
+        device=p, kind="below_peers", closed_at__isnull=True
+    ).exists()
+
+
+def test_a_rescore_while_a_machine_changes_cpu_model_judges_it_under_the_new_models_lock(
+    example, monkeypatch
+):
+    """p's runs were stored but not judged (its evaluation failed: the README's remedy is
+    manage.py rescore). The rescore's batch read p on model A and locked A's judgment; p's run
+    on model B was stored meanwhile, and the batch judged p among B's machines, below them,
+    while the judgment of b1's run, faster, read p without the item the batch was writing: p
+    was left below its peers, its median 50 (b1 50, b2 50, b3 100) where it runs at 50."""
+    from insights import notify, peer_selectors
+
+    fleet = Fleet(0, example)
+    for host, cpu in (("a1", 100.0), ("a2", 100.0), ("p", 100.0)):
+        fleet.submit(host, cpu=cpu, celsius=65 if host == "p" else 40, model="Model A")
+    for host, cpu in (("b1", 100.0), ("b2", 50.0), ("b3", 100.0)):
+        fleet.submit(host, cpu=cpu, celsius=40, model="Model B")
+    from benchsite import submission_api
+
+    judging, judge = threading.Event(), submission_api.attention_evaluate
+    monkeypatch.setattr(  # p's evaluations fail; b1's is made
+        submission_api, "attention_evaluate", lambda **kw: judge(**kw) if judging.is_set() else None
+    )
+    fleet.submit("p", cpu=100.0, celsius=40, model="Model A")  # cooled: disk_hot over
+    locking, go_on = _paused(monkeypatch, peer_selectors, "peer_group_lock", "rescore", before=True)
+    writing, written = _paused(monkeypatch, notify, "announce", "rescore")
+
+    rescore, rescore_failures = _on_thread(
+        "rescore", lambda: reevaluation.attention_evaluate_all(devices=[fleet.device("p")])
+    )
+    assert locking.wait(timeout=10)  # p read on model A, about to lock A's judgment
+    fleet.submit("p", cpu=50.0, celsius=40, model="Model B")
+    judging.set()
+    go_on.set()
+    writing.wait(timeout=5)  # p's items written, not committed
+    faster, faster_failures = _on_thread(
+        "faster", lambda: fleet.submit("b1", cpu=50.0, celsius=40, model="Model B")
+    )
+    faster.join(timeout=1)
+    written.set()
+    for thread in (rescore, faster):
+        thread.join(timeout=10)
+
+    assert rescore_failures == faster_failures == []
+    assert not AttentionItem.objects.filter(
+        device=fleet.device("p"), kind__in=("below_peers", "disk_hot"), closed_at__isnull=True
+    ).exists()
+
+
+def test_a_late_evaluation_that_finds_a_newer_run_on_another_model_judges_it_under_its_lock(
+    example, monkeypatch
+):
+    """p's run on model A (hot) is evaluated late: meanwhile its run on model B (cool, at 50)
+    is stored, whose own evaluation comes later still. Under p's row the late evaluation judged
+    the newer run among B's machines, unlocked (it locked no model: its first plan opened
+    disk_hot alone), and found p below them, while the judgment of b1's run, faster, read p
+    without that item: p was left below its peers, its median 50 (b1 50, b2 50, b3 100)."""
+    from benchsite import submission_api
+    from insights import notify, selectors
+    from insights.services import attention_evaluate
+
+    fleet = Fleet(0, example)
+    for host, cpu in (("a1", 100.0), ("a2", 100.0), ("p", 100.0)):
+        fleet.submit(host, cpu=cpu, celsius=40, model="Model A")
+    for host, cpu in (("b1", 100.0), ("b2", 50.0), ("b3", 100.0)):
+        fleet.submit(host, cpu=cpu, celsius=40, model="Model B")
+    judging, judge = threading.Event(), submission_api.attention_evaluate
+    stored = []
+
+    def evaluate(**kwargs):  # p's evaluations come late
+        if judging.is_set():
+            judge(**kwargs)
+        else:
+            stored.append(kwargs)
+
+    monkeypatch.setattr(submission_api, "attention_evaluate", evaluate)
+    fleet.submit("p", cpu=100.0, celsius=65, model="Model A")
+    fleet.submit("p", cpu=50.0, celsius=40, model="Model B")
+    judging.set()
+    locking, go_on = _paused(monkeypatch, selectors, "device_lock", "late", before=True)
+    writing, written = _paused(monkeypatch, notify, "announce", "late")
+
+    late, late_failures = _on_thread("late", lambda: attention_evaluate(**stored[0]))
+    assert locking.wait(timeout=10)  # its first plan: disk_hot opens
+    go_on.set()
+    writing.wait(timeout=5)  # p's newer run judged under its row, its items not committed
+    faster, faster_failures = _on_thread(
+        "faster", lambda: fleet.submit("b1", cpu=50.0, celsius=40, model="Model B")
+    )
+    faster.join(timeout=1)
+    # the newer run's own evaluation, before the late one commits
+    newer, newer_failures = _on_thread("newer", lambda: attention_evaluate(**stored[1]))
+    newer.join(timeout=1)
+    written.set()
+    for thread in (late, faster, newer):
+        thread.join(timeout=10)
+
+    assert late_failures == faster_failures == newer_failures == []
+    assert not AttentionItem.objects.filter(
+        device=fleet.device("p"), closed_at__isnull=True
+    ).exists()
