@@ -7,8 +7,10 @@ from collections.abc import Callable
 from django.db import connection
 
 
-def in_thread(target: Callable[[], object]) -> tuple[threading.Thread, list[BaseException]]:
-    """Start `target` on a new thread; the list receives what it raised."""
+def in_thread(
+    target: Callable[[], object], *, name: str | None = None
+) -> tuple[threading.Thread, list[BaseException]]:
+    """Start `target` on a new thread (named `name`); the list receives what it raised."""
     failures: list[BaseException] = []
 
     def run():
@@ -19,7 +21,7 @@ def in_thread(target: Callable[[], object]) -> tuple[threading.Thread, list[Base
         finally:
             connection.close()  # this thread's own connection
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=run, name=name)
     thread.start()
     return thread, failures
 
