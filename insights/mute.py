@@ -84,8 +84,17 @@ def attention_mute_kinds(*, kinds: dict[str, Iterable[int]], actor: Any) -> int:
     machine), as attention_mute_change mutes them; every device locked first, in the order of
     their ids: one kind's machines locked before the next kind's took the rows out of order,
     and against a submission or a muting that locks them in order each waited on the other's
-    (a deadlock, the admin's action a 500). Returns how many items closed."""
+    (a deadlock, the admin's action a 500). Their open items of those kinds are locked next,
+    in the order of their ids, as an acknowledgement locks them: closed kind by kind, below_peers
+    first, they met a person's acknowledgement of the same items the other way round (a
+    deadlock, one of them rolled back). Returns how many items closed."""
+    kinds = {kind: list(pks) for kind, pks in kinds.items()}
     list(_locked({pk for pks in kinds.values() for pk in pks}).values_list("pk", flat=True))
+    closing = Q(pk__in=[])
+    for kind, pks in kinds.items():
+        closing |= Q(kind=kind, device_id__in=pks)
+    items = AttentionItem.objects.select_for_update().filter(closing, closed_at__isnull=True)
+    list(items.order_by("pk").values_list("pk", flat=True))
     return sum(
         attention_mute_change(device_ids=pks, mute=[kind], actor=actor).closed
         for kind, pks in sorted(kinds.items())

@@ -16,6 +16,7 @@ from .acknowledge import attention_acknowledge_many
 from .batch_selectors import SNAPSHOTS_JUDGED, Read
 from .models import AttentionItem, Kind
 from .mute import leave_muted
+from .seen import seen_again
 
 logger = logging.getLogger(__name__)
 
@@ -281,15 +282,6 @@ def plan_changes(assessment: rules.Assessment, current: OpenItems) -> Plan:
     for item in plan.closes:  # its disk gone, or replaced: said
         item.message += assessment.said_over.get((item.kind, item.category, item.disk), "")
     return plan
-
-
-def seen_again(ids: list[int]) -> None:
-    # one statement: updated_at says when the condition was last seen to hold; an item closed
-    # since it was read (acknowledged) stays as it was closed
-    if ids:
-        AttentionItem.objects.filter(pk__in=ids, closed_at__isnull=True).update(
-            updated_at=timezone.now()
-        )
 
 
 def new_item(device: Device, condition: rules.Condition) -> AttentionItem:

@@ -27,7 +27,7 @@ from benchsite.tests.threads import in_thread
 from insights import batch_selectors, reevaluation
 from insights.acknowledge import attention_acknowledge_many
 from insights.models import AttentionItem, Notification
-from insights.mute import attention_mute_change
+from insights.mute import attention_mute_change, attention_mute_kinds
 from inventory.models import Device
 from inventory.services import device_update
 
@@ -90,7 +90,7 @@ def _operations(fleet: Fleet, rng: random.Random) -> list[tuple[str, object]]:
     def submission():
         host = rng.choice(hosts)
         cpu, celsius = rng.choice((40.0, 50.0, 100.0, 120.0)), rng.choice((40, 65))
-        model = fleet.other if rng.random() < 0.15 else None
+        model = fleet.other if rng.random() < 0.25 else None
         return f"submit {host} {cpu} {celsius}°C {model or ''}", lambda: fleet.submit(
             host, cpu=cpu, celsius=celsius, model=model
         )
@@ -106,6 +106,24 @@ def _operations(fleet: Fleet, rng: random.Random) -> list[tuple[str, object]]:
         return f"mute {host} {kind}", lambda: attention_mute_change(
             device_ids=[fleet.device(host).pk], mute=[kind], actor="muter"
         )
+
+    def unmuting_all():
+        return "unmute every machine", lambda: attention_mute_change(
+            device_ids=[device.pk for device in fleet.devices()],
+            unmute=["below_peers", "disk_hot"],
+            actor="unmuter",
+        )
+
+    def muting_items():
+        def mute():
+            items = AttentionItem.objects.filter(device__hostname__in=hosts, closed_at=None)
+            kinds = {}
+            for kind, device_id in items.values_list("kind", "device_id"):
+                if kind in ("below_peers", "disk_hot"):
+                    kinds.setdefault(kind, set()).add(device_id)
+            attention_mute_kinds(kinds=kinds, actor="muter")
+
+        return "mute the open items' kinds", mute
 
     def acknowledgement():
         host = rng.choice(hosts)
@@ -134,7 +152,10 @@ def _operations(fleet: Fleet, rng: random.Random) -> list[tuple[str, object]]:
             devices=fleet.devices()
         )
 
-    makers = (submission, submission, unmuting, muting, acknowledgement, deletion, retirement)
+    makers = (
+        *(submission, submission, unmuting, muting, acknowledgement, deletion, retirement),
+        *(unmuting_all, muting_items),
+    )
     chosen = [rng.choice(makers)() for _ in range(rng.randint(3, 5))]
     if rng.random() < 0.4:
         chosen.append(rescore())
@@ -388,3 +409,57 @@ def test_a_late_evaluation_that_finds_a_newer_run_on_another_model_judges_it_und
     assert not AttentionItem.objects.filter(
         device=fleet.device("p"), closed_at__isnull=True
     ).exists()
+
+
+def _hot_then_below(fleet: Fleet) -> tuple[AttentionItem, AttentionItem]:
+    """p's disk_hot item, then its below_peers one (a higher id): p ran hot among a1 and a2,
+    all at 100, then hot at 50."""
+    for host in ("a1", "a2", "p"):
+        fleet.submit(host, cpu=100.0, celsius=65 if host == "p" else 40, model="Model A")
+    fleet.submit("p", cpu=50.0, celsius=65, model="Model A")
+    hot, below = AttentionItem.objects.filter(closed_at=None, device__hostname="p").order_by("pk")
+    assert (hot.kind, below.kind) == ("disk_hot", "below_peers")
+    return hot, below
+
+
+def test_a_muting_of_the_admins_selection_locks_its_items_in_the_order_of_their_ids(example):
+    """The admin mutes the kinds of p's two items (disk_hot, below_peers: the action's
+    selection) while a person acknowledges both, whose transaction locks them in the order of
+    their ids. The muting closed them kind by kind, below_peers first: each waited for the
+    other, and PostgreSQL rolled one of them back."""
+    from benchsite.tests.threads import in_thread_between_locks
+
+    fleet = Fleet(0, example)
+    hot, below = _hot_then_below(fleet)
+    p = fleet.device("p").pk
+
+    failures = in_thread_between_locks(
+        lambda: attention_mute_kinds(kinds={"below_peers": [p], "disk_hot": [p]}, actor="x"),
+        AttentionItem.objects.filter(pk=hot.pk),
+        AttentionItem.objects.filter(pk=below.pk),
+    )
+
+    assert failures == []
+    assert not AttentionItem.objects.filter(closed_at=None).exists()
+
+
+def test_items_seen_to_hold_again_are_locked_in_the_order_of_their_ids(example, caplog):
+    """p runs again as it ran: its two items hold as they are, their updated_at written in one
+    UPDATE, while a person acknowledges both, in the order of their ids. The UPDATE took them
+    in the order of the index of open items, below_peers first: each waited for the other, and
+    PostgreSQL rolled the evaluation back, its CPU twins not judged ("evaluate_attention
+    failed")."""
+    from benchsite.tests.threads import in_thread_between_locks
+
+    fleet = Fleet(0, example)
+    hot, below = _hot_then_below(fleet)
+
+    failures = in_thread_between_locks(
+        lambda: fleet.submit("p", cpu=50.0, celsius=65, model="Model A"),
+        AttentionItem.objects.filter(pk=hot.pk),
+        AttentionItem.objects.filter(pk=below.pk),
+    )
+
+    assert failures == []
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert set(AttentionItem.objects.filter(closed_at=None)) == {hot, below}
