@@ -112,9 +112,11 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
     if errors:
         raise ImportFileError(errors)
     current: dict[int, dict[str, Any]] = {}
-    ids = list(matched)
+    # locked in the order of their ids, as a rescore's batch and an unmuting lock them: in the
+    # table's order each waited for the other's (a deadlock, one of them rolled back)
+    ids = sorted(matched)
     for chunk in _chunks(ids):
-        devices = Device.objects.filter(pk__in=chunk).order_by()
+        devices = Device.objects.filter(pk__in=chunk).order_by("pk")
         if lock:
             devices = devices.select_for_update()
         for values in devices.values("pk", *columns, *stored_dates):

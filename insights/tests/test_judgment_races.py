@@ -463,3 +463,29 @@ def test_items_seen_to_hold_again_are_locked_in_the_order_of_their_ids(example, 
     assert failures == []
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert set(AttentionItem.objects.filter(closed_at=None)) == {hot, below}
+
+
+def test_an_import_locks_its_machines_rows_in_the_order_of_their_ids(example):
+    """A CSV import that retires or edits machines locks their rows, as a rescore's batch or
+    an unmuting of several machines locks them, in the order of their ids: it took them in
+    the table's order (each submission writes its machine's row anew), and against a batch
+    that locked them in order each waited for the other, one of them rolled back."""
+    from benchsite.tests.threads import in_thread_between_locks
+    from inventory.csv_file import csv_read
+    from inventory.csv_import import devices_import
+
+    fleet = Fleet(0, example)
+    for host in ("h1", "h2"):
+        fleet.submit(host, cpu=100.0, celsius=40)
+    h1, h2 = fleet.device("h1"), fleet.device("h2")
+    Device.objects.filter(pk=h1.pk).update(location="desk")  # h1's row now after h2's
+    sheet = csv_read(b"hostname,location\nh1,rack-1\nh2,rack-2\n")
+
+    failures = in_thread_between_locks(
+        lambda: devices_import(rows=sheet.rows, actor="x"),
+        Device.objects.filter(pk=h1.pk),
+        Device.objects.filter(pk=h2.pk),
+    )
+
+    assert failures == []
+    assert sorted(Device.objects.values_list("location", flat=True)) == ["rack-1", "rack-2"]
