@@ -51,8 +51,12 @@ def devices_delete(*, devices: Iterable[Device]) -> None:
 
 
 def _close_items_of(device_ids: list[int]) -> None:
+    # locked in the order of their ids, as an acknowledgement locks them: one a person closes
+    # meanwhile is read closed (it was told "resolved" twice), and the DELETE that follows
+    # took them in the table's order, each waiting for the other (a deadlock)
     items = list(
-        AttentionItem.objects.filter(device_id__in=device_ids, closed_at__isnull=True)
+        AttentionItem.objects.select_for_update(of=("self",))
+        .filter(device_id__in=device_ids, closed_at__isnull=True)
         .select_related("device")
         .order_by("pk")
     )

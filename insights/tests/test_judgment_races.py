@@ -489,3 +489,27 @@ def test_an_import_locks_its_machines_rows_in_the_order_of_their_ids(example):
 
     assert failures == []
     assert sorted(Device.objects.values_list("location", flat=True)) == ["rack-1", "rack-2"]
+
+
+def test_a_deletion_of_a_machine_locks_its_open_items_in_the_order_of_their_ids(example):
+    """A machine is deleted while a person acknowledges its two items, in the order of their
+    ids. The deletion read them unlocked (one the person closed meanwhile was told "resolved"
+    twice) and its DELETE took them in the table's order: each waited for the other, one of
+    them rolled back."""
+    from django.db.models import F
+
+    from benchsite.device_services import device_delete
+    from benchsite.tests.threads import in_thread_between_locks
+
+    fleet = Fleet(0, example)
+    hot, below = _hot_then_below(fleet)
+    AttentionItem.objects.filter(pk=hot.pk).update(message=F("message"))  # after below now
+
+    failures = in_thread_between_locks(
+        lambda: device_delete(device=fleet.device("p")),
+        AttentionItem.objects.filter(pk=hot.pk),
+        AttentionItem.objects.filter(pk=below.pk),
+    )
+
+    assert failures == []
+    assert not AttentionItem.objects.filter(device__hostname="p").exists()
