@@ -513,3 +513,26 @@ def test_a_deletion_of_a_machine_locks_its_open_items_in_the_order_of_their_ids(
 
     assert failures == []
     assert not AttentionItem.objects.filter(device__hostname="p").exists()
+
+
+def test_an_item_acknowledged_while_its_machine_is_deleted_is_told_resolved_once(example, settings):
+    from django.db import transaction
+
+    from benchsite.device_services import device_delete
+    from insights.tests.test_notify import _until_waiting_on_a_lock
+
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]  # the rows are what is counted
+    fleet = Fleet(0, example)
+    hot, _ = _hot_then_below(fleet)
+    with transaction.atomic():  # a person acknowledges disk_hot: told "resolved"
+        attention_acknowledge_many(items=AttentionItem.objects.filter(pk=hot.pk), by="person")
+        deleting, failures = in_thread(lambda: device_delete(device=fleet.device("p")))
+        _until_waiting_on_a_lock()  # the deletion waits for the acknowledgement's item
+    deleting.join(timeout=10)
+
+    assert failures == []
+    titles = Notification.objects.filter(title__endswith=" resolved").values_list("title")
+    assert sorted(title for (title,) in titles) == [
+        "p: below_peers resolved",
+        "p: disk_hot resolved",
+    ]
