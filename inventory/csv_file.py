@@ -382,6 +382,6 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
         rows.append(Row(line, values))
     if errors:
         raise ImportFileError(errors)
-    if not rows:  # said "nothing to import" as of a file that matches the devices as they are
-        raise ImportFileError([f"line 2: {MSG_NO_ROWS}"])
+    if not rows:  # it was said to match the devices as they are; no error: an empty fleet's
+        notes.append(MSG_NO_ROWS)  # export (its header alone) imports back, doing nothing
     return Sheet(rows, notes, text)

@@ -133,3 +133,16 @@ def test_the_devices_csv_export_with_dates_imports_back_unchanged(tmp_path):
 
     assert "0 new, 0 changed, 3 unchanged" in out.getvalue()
     assert list(Device.objects.order_by("pk").values()) == before
+
+
+def test_an_empty_fleets_devices_csv_imports_back_doing_nothing(tmp_path):
+    """Its header alone: a nightly export of one server imported into another, the fleet not
+    yet there, ends well (the import said "No device below the first line" and failed)."""
+    exported = tmp_path / "devices.csv"
+    call_command("export", "--what", "devices", "--format", "csv", "--output", str(exported))
+    out = io.StringIO()
+
+    call_command("import_devices", str(exported), stdout=out)
+
+    assert "Imported 0 row(s): 0 new, 0 changed, 0 unchanged." in out.getvalue()
+    assert not Device.objects.exists()

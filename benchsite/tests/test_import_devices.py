@@ -259,7 +259,7 @@ def test_an_account_that_may_not_add_tags_imports_existing_tags_only():
     ("data", "said"),
     [
         (b"", "The submitted file is empty."),
-        (b"hostname,location\r\n", "line 2: No device below the first line: nothing to import."),
+        (b"hostname,location\r\n", "No device below the first line: nothing to import."),
         (
             "hostname\r\nnas\r\n".encode("utf-16"),
             "The file is not UTF-8 text (it is UTF-16). Save it as CSV UTF-8",
@@ -269,7 +269,7 @@ def test_an_account_that_may_not_add_tags_imports_existing_tags_only():
             "The file is not UTF-8 text (it is UTF-16). Save it as CSV UTF-8",
         ),
         # 10 MB on one line: the page quoted its column's name whole, 10 MB of HTML
-        (b"hostname," + b"x" * 10_000_000, "line 2: No device below the first line"),
+        (b"hostname," + b"x" * 10_000_000, "No device below the first line"),
         (b"hostname,x" + b"x" * 10_000_000 + b"\nnas,1\n", "Columns not imported"),
     ],
     ids=["empty", "header-only", "utf-16", "utf-16-no-bom", "10-mb-header", "10-mb-column"],
