@@ -4,7 +4,8 @@ inventory serves the device's own fields; this composition layer adds its latest
 latest run (benchmarks) and the counts of its runs, snapshots, links and documents.
 """
 
-from django.db import transaction
+from functools import partial
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -90,6 +91,7 @@ def device_detail(device: Device, *, hardware: bool = True, runs: bool = True) -
 
 
 class DeviceViewSet(inventory_views.DeviceViewSet):
+    muting: list[str] | None = None  # the kinds a PATCH/PUT's attention_muted names
     detail_serializer_class = DeviceDetailSerializer
     device_delete = staticmethod(device_services.device_delete)  # and its peers judged again
 
@@ -117,18 +119,26 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
     @extend_schema(request=DeviceMuteSerializer, responses=DeviceDetailSerializer)
     def update(self, request, *args, **kwargs):
         self.refuse_new_tags(request)
-        muted = self.muted_sent(request)
-        if muted is None:
-            return super().update(request, *args, **kwargs)
-        with transaction.atomic():  # a 400 of another field mutes, unmutes and opens nothing
-            device = self.get_object()
-            attention_mute_change(
-                device_ids=[device.pk],
-                mute=muted,
-                unmute=[kind for kind in MUTABLE if kind not in muted],
-                actor=request.user,
-            )
-            return super().update(request, *args, **kwargs)
+        # checked before anything is written: a 400 of another field mutes and opens nothing
+        self.muting = self.muted_sent(request)
+        return super().update(request, *args, **kwargs)
+
+    def device_write(self, device: Device, data: dict) -> None:
+        """The device's fields written, then the kinds muted and unmuted, in one transaction:
+        the unmuted ones judged on the machine as the request leaves it (one brought back into
+        service by it opens what holds; one retired by it, nothing), a kind muted closing what
+        its return reopened. The fields are written after the CPU models' judgments are locked
+        (insights.mute), as every judgment takes them before the device's row."""
+        if self.muting is None:
+            super().device_write(device, data)
+            return
+        attention_mute_change(
+            device_ids=[device.pk],
+            mute=self.muting,
+            unmute=[kind for kind in MUTABLE if kind not in self.muting],
+            actor=self.request.user,
+            first=partial(super().device_write, device, data),
+        )
 
     def muted_sent(self, request) -> list[str] | None:
         """The kinds `attention_muted` names (None when not sent): a 400 naming the field for

@@ -5,7 +5,7 @@ insights still give its deviations. The critical SMART kinds are never muted: a 
 always told."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from django.db import transaction
@@ -102,7 +102,12 @@ def attention_mute_kinds(*, kinds: dict[str, Iterable[int]], actor: Any) -> int:
 
 
 def attention_mute_change(
-    *, device_ids: Iterable[int], mute: Iterable[str] = (), unmute: Iterable[str] = (), actor: Any
+    *,
+    device_ids: Iterable[int],
+    mute: Iterable[str] = (),
+    unmute: Iterable[str] = (),
+    actor: Any,
+    first: Callable[[], Any] | None = None,
 ) -> Changed:
     """Mute these kinds on these devices and unmute those, each change a line of the device's
     history attributed to `actor`; a kind muted already keeps who muted it and when. The
@@ -118,7 +123,10 @@ def attention_mute_change(
     first, then their rows, as every judgment takes them: a machine whose run on another CPU
     was stored meanwhile is judged among its new model's machines under that model's lock
     (peer_selectors.models_locked), where it was judged unlocked and a judgment of that model
-    left the item the unmuting opened open for good."""
+    left the item the unmuting opened open for good. `first`: a write of the devices done in
+    the same transaction before they are judged (the API's edit of a device's other fields, a
+    retirement or a return among them), under the models' locks and before the rows are
+    locked here, as every judgment takes them; done again if the transaction is."""
     # here, not at import: services, which the judgment runs through, imports this module
     from . import reevaluation
 
@@ -128,6 +136,8 @@ def attention_mute_change(
     device_ids = list(device_ids)
 
     def change(locked: frozenset[str]) -> Changed:
+        if first is not None:
+            first()
         devices = list(_locked(device_ids).only("hostname", "attention_muted", "retired_on"))
         # a run on another CPU, or a muting, stored before the rows were locked
         models_needed(locked, lambda: reevaluation.unmuting_models(device_ids, unmute))

@@ -86,9 +86,14 @@ class DeviceViewSet(
         device = self.get_object()
         serializer = DeviceUpdateSerializer(device, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        # the caller (a token, or an admin session) is who the device's history names
-        services.device_update(device=device, data=serializer.validated_data, actor=request.user)
+        self.device_write(device, serializer.validated_data)
         return self.retrieve(request, *args, **kwargs)
+
+    def device_write(self, device: Device, data: dict) -> None:
+        """The PATCH/PUT's write of the device's fields, before the answer reads the device (the
+        composition layer writes what it adds with it)."""
+        # the caller (a token, or an admin session) is who the device's history names
+        services.device_update(device=device, data=data, actor=self.request.user)
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)

@@ -139,6 +139,37 @@ def test_the_api_answer_to_an_unmuting_already_shows_the_item_it_opened(run, api
     assert _open_kinds(nas) == {"below_peers"}
 
 
+def test_a_patch_bringing_a_machine_back_judges_what_it_unmutes_on_the_machine_in_service(
+    run, api, settings
+):
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/a"]
+    nas = _muted_nas(run, disks=[disk(temperature_c=61)])
+    attention_mute_change(device_ids=[nas.pk], unmute=["disk_hot"], actor="bob")
+    assert _open_kinds(nas) == {"disk_hot"}
+    url = f"/api/devices/{nas.pk}"
+    assert api.patch(url, {"retired_on": "2026-12-01"}, format="json").status_code == 200
+    assert _open_kinds(nas) == set()  # its retirement closed the hot disk's item
+
+    # back in service and below_peers unmuted at once, disk_hot muted again
+    body = {"retired_on": None, "attention_muted": ["disk_hot"]}
+    response = api.patch(url, body, format="json")
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["retired_on"], response.json()["attention_muted"]) == (
+        None,
+        ["disk_hot"],
+    )
+    # judged in service: its below_peers opens now, not at its next run; the hot disk's item
+    # its return reopened closes again, muted
+    assert _open_kinds(nas) == {"below_peers"}
+    # retired and unmuted at once: judged retired, nothing opens (nor is told and closed)
+    told = Notification.objects.filter(item__kind="disk_hot").count()
+    body = {"retired_on": "2026-12-02", "attention_muted": []}
+    assert api.patch(url, body, format="json").status_code == 200
+    assert _open_kinds(nas) == set()
+    assert Notification.objects.filter(item__kind="disk_hot").count() == told
+
+
 def test_unmuting_several_machines_opens_nothing_on_a_retired_one(run):
     nas = _muted_nas(run)
     run("nas-2", hours_ago=4, cpu=60.0, cpu_model=CPU)
