@@ -3,10 +3,11 @@ a run, the best global figure first): each one's figure and place before and aft
 moves first. A figure and a hostname a machine, never a row a run."""
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from inventory.models import Device
 from inventory.selectors import device_ranked
 
 SHOWN_MOVES = 20  # the machines whose place moves most, listed; the others counted
@@ -17,12 +18,19 @@ class Standing(NamedTuple):
     score: float | None  # its ranking figure, its global score (None: ranked last)
 
 
+# why a machine leaves the ranking, as the rescore says it, in the order it counts them
+NO_RUN, RETIRED, DELETED = "having no run", "retired meanwhile", "deleted meanwhile"
+WHY_LEFT = (NO_RUN, RETIRED, DELETED)
+
+
 class Left(NamedTuple):
-    """A machine that leaves the ranking: it has no run (a rescore clears its figures)."""
+    """A machine that leaves the ranking: it has no run (a rescore clears its figures), or it
+    was retired or deleted while the rescore ran."""
 
     hostname: str
     place_before: int
     score_before: float | None
+    why: str = NO_RUN
 
 
 class Move(NamedTuple):
@@ -39,8 +47,9 @@ class RankingMoves:
     moved: int = 0  # of them, those whose place changes
     refigured: int = 0  # those whose figure changes, in place or not
     shown: list[Move] = field(default_factory=list)  # the SHOWN_MOVES biggest moves
-    left: int = 0  # machines that leave it, having no run
+    left: int = 0  # machines that leave it, having no run, retired or deleted
     shown_left: list[Left] = field(default_factory=list)  # the SHOWN_MOVES first of them
+    left_by: dict[str, int] = field(default_factory=dict)  # how many of each WHY_LEFT
 
 
 def ranking_standings() -> dict[int, Standing]:
@@ -50,17 +59,37 @@ def ranking_standings() -> dict[int, Standing]:
     return {pk: Standing(hostname, score) for pk, hostname, score in rows}
 
 
-def ranking_moves(before: Mapping[int, Standing], after: Mapping[int, Standing]) -> RankingMoves:
+def why_left(device_ids: Collection[int]) -> dict[int, str]:
+    """Why each of these machines, gone from the ranking, left it (WHY_LEFT): deleted (its row
+    gone), retired, or else having no run. One query, none for no machine."""
+    if not device_ids:
+        return {}
+    rows = dict(Device.objects.filter(pk__in=device_ids).values_list("pk", "retired_on"))
+    return {
+        pk: DELETED if pk not in rows else RETIRED if rows[pk] is not None else NO_RUN
+        for pk in device_ids
+    }
+
+
+def ranking_moves(
+    before: Mapping[int, Standing],
+    after: Mapping[int, Standing],
+    why: Mapping[int, str] | None = None,
+) -> RankingMoves:
     """The ranking's moves from `before` to `after` (ranking_standings: the same machines,
-    their figures changed or not, less those that have no run: they leave it)."""
+    their figures changed or not, less those that leave it); `why`: why each one that leaves
+    it left (why_left), NO_RUN when not given."""
     places_before, places_after = _places(before), _places(after)
     moves = RankingMoves(ranked=len(after))
     left = [
-        Left(was.hostname, places_before[pk], was.score)
+        Left(was.hostname, places_before[pk], was.score, (why or {}).get(pk, NO_RUN))
         for pk, was in before.items()
         if pk not in after
     ]
     moves.left = len(left)
+    for reason in WHY_LEFT:
+        if count := sum(gone.why == reason for gone in left):
+            moves.left_by[reason] = count
     moves.shown_left = heapq.nsmallest(SHOWN_MOVES, left, key=lambda gone: gone.place_before)
     moved: list[Move] = []  # a few tuples a machine at most, none a run
     for pk, now in after.items():

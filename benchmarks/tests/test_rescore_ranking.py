@@ -12,6 +12,7 @@ from django.utils import timezone
 from benchmarks.models import Benchmark
 from benchmarks.scoring import parse_weights
 from benchmarks.tests.factories import BenchmarkFactory
+from insights.management.commands import rescore as command
 from inventory.models import Device
 from inventory.tests.factories import DeviceFactory
 
@@ -232,3 +233,28 @@ def test_a_trial_says_a_machine_without_a_run_leaves_the_ranking_as_a_rescore_le
     assert done[1:] == tried[1:]
     runless.refresh_from_db()
     assert (runless.last_benchmark_at, runless.global_score) == (None, None)
+
+
+def test_a_machine_retired_or_deleted_while_a_rescore_ran_is_said_so_not_runless(
+    runless, monkeypatch
+):
+    """A rescore said "left it, having no run" of every machine missing from the ranking it
+    left: one retired or deleted while it ran, its runs there, is said as what happened."""
+    rescored = command.benchmark_rescore
+
+    def meanwhile(**kwargs):
+        done = rescored(**kwargs)
+        Device.objects.filter(hostname="streamer").update(retired_on=date(2026, 12, 1))
+        Device.objects.filter(hostname="steady").delete()
+        return done
+
+    monkeypatch.setattr(command, "benchmark_rescore", meanwhile)
+
+    assert ranking_lines(rescore()) == [
+        "Ranking: 1 of 1 machine(s) moved place (0 got another figure), the biggest moves "
+        "first; 3 left it (1 having no run, 1 retired meanwhile, 1 deleted meanwhile):",
+        "  place 1 → out: ghost, global 300.0, no run",
+        "  place 2 → out: streamer, global 220.0, retired meanwhile",
+        "  place 4 → out: steady, global 50.0, deleted meanwhile",
+        "  place 3 → 1: cruncher, global 200.0 → 200.0",
+    ]

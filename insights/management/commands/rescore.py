@@ -1,7 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmarks.models import Benchmark, RulesApplied
-from benchmarks.ranking_moves import RankingMoves, Standing, ranking_moves, ranking_standings
+from benchmarks.ranking_moves import (
+    NO_RUN,
+    RankingMoves,
+    Standing,
+    ranking_moves,
+    ranking_standings,
+    why_left,
+)
 from benchmarks.rescoring import RESCORE_BATCH, RescoreResult, benchmark_rescore
 from benchmarks.scoring import SCORING_VERSION, WeightsError, parse_weights
 from benchmarks.services import device_ranking_refresh, score_weights
@@ -76,11 +83,11 @@ class Command(BaseCommand):
             + ", ".join(f"{name}={weight:g}" for name, weight in used.items())
             + " (each run's global score divides by the weights of the categories it has)"
         )
-        if dry_run:
-            self.ranking(ranking_moves(standings, _tried(standings, result, devices)), dry_run=True)
-        else:
-            # on the devices' figures as the rescore left them (its attention aside)
-            self.ranking(ranking_moves(standings, ranking_standings()), dry_run=False)
+        # on the devices' figures as the rescore left them (its attention aside), or would
+        after = _tried(standings, result, devices) if dry_run else ranking_standings()
+        # a machine retired or deleted while it ran left it too: said so, not "having no run"
+        why = why_left([pk for pk in standings if pk not in after])
+        self.ranking(ranking_moves(standings, after, why), dry_run=dry_run)
         # a run whose global score and validity stay as they are is listed no more than counted:
         # only what it records changes (the weights in force, the scoring version, the reasons)
         if result.shown:
@@ -158,12 +165,16 @@ class Command(BaseCommand):
             + (", the biggest moves first" if moves.moved else "")
         )
         if moves.left:
-            header += f"; {moves.left:,} {'would leave' if dry_run else 'left'} it, having no run"
+            header += f"; {moves.left:,} {'would leave' if dry_run else 'left'} it"
+            if len(moves.left_by) == 1:
+                header += f", {next(iter(moves.left_by))}"
+            else:  # "(1 having no run, 1 retired meanwhile)"
+                header += f" ({', '.join(f'{n:,} {why}' for why, n in moves.left_by.items())})"
         self.stdout.write(header + (":" if moves.moved or moves.left else "."))
         self.listed(
             [
                 f"  place {gone.place_before:,} → out: {gone.hostname}, "
-                f"global {gone.score_before}, no run"
+                f"global {gone.score_before}, {'no run' if gone.why == NO_RUN else gone.why}"
                 for gone in moves.shown_left
             ],
             moves.left,
