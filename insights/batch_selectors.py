@@ -56,14 +56,17 @@ def devices_read(devices: Sequence[Device], *, lock: bool = False) -> Devices:
         open_items[item.device_id].append(item)
     newest = Benchmark.objects.filter(device_id=OuterRef("device_id")).order_by("-id")
     acknowledged: dict[int, set] = {pk: set() for pk in ids}
-    for pk, *key in (
+    for pk, kind, category, disk, closed_at, unmuted in (
         AttentionItem.objects.filter(
             device_id__in=ids, closed_at__gte=Subquery(newest.values("received_at")[:1])
         )
         .exclude(closed_by="")
-        .values_list("device_id", "kind", "category", "disk")
+        .values_list(
+            "device_id", "kind", "category", "disk", "closed_at", "device__attention_unmuted"
+        )
     ):
-        acknowledged[pk].add(tuple(key))
+        if selectors.still_acknowledged(kind, closed_at, unmuted):
+            acknowledged[pk].add((kind, category, disk))
     valid = _newest(ids, selectors.RUNS_READ, validity=Validity.VALID)
     latest = _newest(ids, 1, order=(_UNSCORED_LAST,))
     snapshots = _newest_snapshots(ids)

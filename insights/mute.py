@@ -138,7 +138,11 @@ def attention_mute_change(
     def change(locked: frozenset[str]) -> Changed:
         if first is not None:
             first()
-        devices = list(_locked(device_ids).only("hostname", "attention_muted", "retired_on"))
+        devices = list(
+            _locked(device_ids).only(
+                "hostname", "attention_muted", "attention_unmuted", "retired_on"
+            )
+        )
         # a run on another CPU, or a muting, stored before the rows were locked
         models_needed(locked, lambda: reevaluation.unmuting_models(device_ids, unmute))
         return _change(devices, mute, unmute, actor)
@@ -151,7 +155,8 @@ def _change(devices: list[Device], mute: list[str], unmute: set[str], actor: Any
     """attention_mute_change's work on its devices, their rows locked."""
     from . import reevaluation
 
-    by, at = _name(actor), timezone.now().isoformat(timespec="seconds")
+    now = timezone.now()
+    by, at = _name(actor), now.isoformat(timespec="seconds")
     changed, entries, closing, muting, unmuted = [], [], Q(pk__in=[]), False, []
     for device in devices:
         before = device.attention_muted or {}
@@ -167,13 +172,20 @@ def _change(devices: list[Device], mute: list[str], unmute: set[str], actor: Any
             closing, muting = closing | Q(device_id=device.pk, kind__in=added), True
         if removed:
             unmuted.append((device, removed))
+            # an acknowledgement before this no longer keeps the kind's item closed
+            # (selectors.still_acknowledged), to the microsecond: the muting's own closing of
+            # it may be of the same second
+            device.attention_unmuted = {
+                **(device.attention_unmuted or {}),
+                **{kind: now.isoformat() for kind in removed},
+            }
         said = [
             f"{verb} attention items: {', '.join(Kind(kind).label for kind in kinds)}."
             for verb, kinds in (("Muted", added), ("Unmuted", removed))
             if kinds
         ]
         entries.append(Entry(device, " ".join(said)))
-    rows_update(Device, changed, ("attention_muted",))
+    rows_update(Device, changed, ("attention_muted", "attention_unmuted"))
     device_history_log(actor=actor, entries=entries)
     closed = (
         attention_acknowledge_many(items=AttentionItem.objects.filter(closing), by=by)

@@ -214,23 +214,31 @@ def peer_group_judged(key: str) -> Iterator[None]:
 
 def below_peers_acknowledged(device_ids: set[int]) -> set[int]:
     """Which of these devices have a below_peers item a person acknowledged since their newest
-    run arrived (acknowledged_since_newest_run, for several devices), or below_peers muted
-    (insights.mute): those whose item stays closed. One query."""
+    run arrived and since below_peers was last unmuted on them (selectors.still_acknowledged:
+    acknowledged_since_newest_run, for several devices), or below_peers muted (insights.mute):
+    those whose item stays closed. One query."""
     newest = Benchmark.objects.filter(device_id=OuterRef("device_id")).order_by("-id")
     acknowledged = (
         AttentionItem.objects.filter(
             kind=Kind.BELOW_PEERS,
-            device_id__in=device_ids,
+            device_id=OuterRef("pk"),
             closed_at__gte=Subquery(newest.values("received_at")[:1]),
         )
         .exclude(closed_by="")
-        .values_list("device_id", flat=True)
-        .order_by()
+        .order_by("-closed_at")
+        .values("closed_at")
     )
-    muted = Device.objects.filter(
-        pk__in=device_ids, attention_muted__has_key=Kind.BELOW_PEERS
-    ).values_list("pk", flat=True)
-    return set(acknowledged.union(muted.order_by()))
+    rows = (
+        Device.objects.filter(pk__in=device_ids)
+        .annotate(acknowledged_at=Subquery(acknowledged[:1]))
+        .values_list("pk", "attention_muted", "attention_unmuted", "acknowledged_at")
+    )
+    return {
+        pk
+        for pk, muted, unmuted, at in rows
+        if Kind.BELOW_PEERS in muted
+        or (at is not None and selectors.still_acknowledged(Kind.BELOW_PEERS, at, unmuted))
+    }
 
 
 PEERS = {"global_score__isnull": False, "latest_snapshot__isnull": False}  # the index's rows

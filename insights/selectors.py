@@ -200,13 +200,28 @@ def latest_cpu_model(device_id: int) -> str:
 
 def acknowledged_since_newest_run(device_id: int) -> set[tuple[str, str, str]]:
     """The (kind, category, disk) of the device's items a person acknowledged since its newest
-    run arrived. One query."""
+    run arrived, and since the kind was last unmuted (still_acknowledged). One query."""
     newest = Benchmark.objects.filter(device_id=device_id).order_by("-id").values("received_at")
-    return set(
-        AttentionItem.objects.filter(device_id=device_id, closed_at__gte=Subquery(newest[:1]))
+    return {
+        (kind, category, disk)
+        for kind, category, disk, closed_at, unmuted in AttentionItem.objects.filter(
+            device_id=device_id, closed_at__gte=Subquery(newest[:1])
+        )
         .exclude(closed_by="")
-        .values_list("kind", "category", "disk")
-    )
+        .values_list("kind", "category", "disk", "closed_at", "device__attention_unmuted")
+        if still_acknowledged(kind, closed_at, unmuted)
+    }
+
+
+def still_acknowledged(kind: str, closed_at: datetime.datetime, unmuted: Mapping | None) -> bool:
+    """Whether an item of `kind` acknowledged at `closed_at` (since its device's newest run)
+    still keeps the condition closed: not when the kind was unmuted on the device since
+    (`unmuted`: its attention_unmuted). The person who unmutes asks to be told again while the
+    condition holds, as the unmuting's own judgment tells it: a peer's run and a rescore then
+    open it too, where the muting's closing of the item kept it closed until the machine's
+    next run."""
+    at = (unmuted or {}).get(kind)
+    return at is None or closed_at >= datetime.datetime.fromisoformat(at)
 
 
 def device_snapshots(device_id: int, *, limit: int | None) -> list[dict]:

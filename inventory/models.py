@@ -131,6 +131,10 @@ class Device(RankingFigures):
     # on the row a submission reads already (inventory.matching.INGEST_FIELDS); the column's
     # own default lets a server of 0.9.0 still running on the migrated database add devices
     attention_muted = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
+    # when each kind was last unmuted (insights.mute): {"below_peers": "2026-12-06T…"}; an
+    # acknowledgement before it no longer keeps the kind's item closed (the person who unmutes
+    # asks to be told again while the condition holds)
+    attention_unmuted = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
     # the hostnames it had, one a line, oldest first (inventory.renames): a search of one finds
     # it, on the row a search reads already (no join, no query a row); the column's own default
     # lets a server of 0.10.0 still running on the migrated database add devices

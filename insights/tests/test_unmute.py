@@ -3,11 +3,13 @@ at once: the admin who unmutes "below its peers" sees at once whether it still i
 waited for the machine's next run, days away for a weekly cron."""
 
 import pytest
+from django.utils import timezone
 
 from benchsite.tests.accounts import staff_client
 from benchsite.tests.markers import DATABASE_URL, postgresql_only
 from insights.models import AttentionItem, Notification
 from insights.mute import attention_mute_change
+from insights.reevaluation import attention_evaluate_all
 from inventory.models import Device
 
 from .machines import disk
@@ -234,3 +236,51 @@ def test_unmuting_below_peers_waits_for_its_models_judgment_before_locking_the_m
     assert not held
     assert answered == [302]
     assert _open_kinds(nas) == {"below_peers"}
+
+
+def _unmuted_within_its_peers(run, settings) -> Device:
+    """The NAS unmuted while within its peers (PEER_GAP_PCT 50): nothing opens; the muting
+    that closed its item came after its newest run."""
+    nas = _muted_nas(run)
+    settings.PEER_GAP_PCT = 50
+    assert attention_mute_change(device_ids=[nas.pk], unmute=["below_peers"], actor="bob") == (
+        0,
+        [],
+    )
+    settings.PEER_GAP_PCT = 15
+    return nas
+
+
+def test_after_an_unmuting_a_twins_run_tells_below_peers_as_the_unmuting_would(run, settings):
+    """The muting that closed the item, after the machine's newest run, counted as an
+    acknowledgement once unmuted: a twin's run left below_peers closed until the machine's own
+    next run, where the unmuting itself told it while it held."""
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/a"]
+    nas = _unmuted_within_its_peers(run, settings)
+
+    run("fast-3", hours_ago=2, cpu=100.0, cpu_model=CPU)
+
+    (item,) = AttentionItem.objects.filter(device=nas, closed_at__isnull=True)
+    assert "40 % below 3 other machines with the same CPU" in item.message
+    assert Notification.objects.filter(item=item).count() == 1
+    # a person's acknowledgement after the unmuting stays one: the next twin leaves it closed
+    api_ack = staff_client(*ADMIN)
+    api_ack.post(
+        "/admin/insights/attentionitem/",
+        {"action": "acknowledge", "_selected_action": [item.pk]},
+    )
+    assert _open_kinds(nas) == set()
+    run("fast-4", hours_ago=1, cpu=100.0, cpu_model=CPU)
+    assert _open_kinds(nas) == set()
+
+
+def test_after_an_unmuting_a_rescore_tells_below_peers_as_the_unmuting_would(run, settings):
+    nas = _unmuted_within_its_peers(run, settings)
+
+    evaluated = attention_evaluate_all()
+
+    assert evaluated.opened == 1
+    assert _open_kinds(nas) == {"below_peers"}
+    # acknowledged after the unmuting: the next rescore leaves it closed, as ever
+    AttentionItem.objects.filter(device=nas).update(closed_at=timezone.now(), closed_by="carol")
+    assert attention_evaluate_all().opened == 0
