@@ -3,7 +3,6 @@
 import functools
 import logging
 import math
-from collections import Counter
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils import timezone
 from benchmarks.models import Benchmark
 from benchmarks.selectors import benchmark_recent, fleet_stats, ranking_suspect_reasons
 from benchmarks.validity import counted, is_loopback
+from benchsite.attention_panel import attention_panel
 from benchsite.auth import may_view
 from benchsite.backups_made import backup_state
 from benchsite.bulk_delete import delete_selected
@@ -28,8 +28,6 @@ from benchsite.export import ExportStream, export_filename
 from benchsite.hardware_changes_admin import hardware_changes_panel
 from benchsite.models import Backup
 from benchsite.throttling import AuthFailureThrottle
-from insights.models import AttentionItem
-from insights.selectors import attention_board
 from inventory import quiet
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORIES
@@ -38,30 +36,6 @@ from inventory.selectors import device_ranked, device_unbenchmarked
 logger = logging.getLogger(__name__)
 
 RANKING_SIZE = 50
-ATTENTION_SIZE = 20
-
-
-def by_device(items: list[AttentionItem]) -> list[tuple[AttentionItem, list[AttentionItem], str]]:
-    """The panel's items, one line per device: its first (the worst, the newest), the others it
-    has among those shown, and what they are ("score regression (cpu) ×2, below its peers"),
-    in the board's order. One machine's four regressions and its below_peers took five of nine
-    lines, and pushed the other machines down."""
-    groups: dict[int, tuple[AttentionItem, list[AttentionItem]]] = {}
-    for item in items:
-        if item.device_id in groups:
-            groups[item.device_id][1].append(item)
-        else:
-            groups[item.device_id] = (item, [])
-    lines = []
-    for first, others in groups.values():
-        kinds = Counter(
-            item.get_kind_display()
-            + (f" ({item.category})" if item.category not in ("", "global") else "")
-            for item in others
-        )
-        said = ", ".join(f"{kind} ×{n}" if n > 1 else kind for kind, n in kinds.items())
-        lines.append((first, others, said))
-    return lines
 
 
 UNBENCHMARKED_SHOWN = 5
@@ -275,16 +249,9 @@ class BenchAdminSite(admin.AdminSite):
         and the ranking (the devices), the recent submissions (the devices and their runs)."""
         panels = {
             "fleet_visible": may_view(user, Device),
-            "attention_visible": may_view(user, AttentionItem),
             "recent_visible": may_view(user, Device, Benchmark),
+            **attention_panel(user),
         }
-        if panels["attention_visible"]:
-            attention, attention_total = attention_board(limit=ATTENTION_SIZE)
-            panels.update(
-                attention=by_device(attention),
-                attention_total=attention_total,
-                attention_url=reverse("admin:insights_attentionitem_changelist") + "?state=open",
-            )
         if panels["recent_visible"]:
             panels["recent"] = benchmark_recent(limit=10)
         if not panels["fleet_visible"]:

@@ -7,7 +7,20 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 
 from benchmarks import validity
 from benchmarks.models import Benchmark, Validity
@@ -18,7 +31,7 @@ from inventory.schema import CATEGORY_NAMES
 
 from . import rules
 from .delivery import DEVICE_RETIRED
-from .models import AttentionItem, Severity
+from .models import AttentionItem, Kind, Severity
 
 # critical items before warnings, wherever open items are listed
 CRITICAL_FIRST = Case(
@@ -333,12 +346,55 @@ def closed_counts(device_id: int) -> tuple[int, int]:
     return counts["closed"], counts["retired"]
 
 
-def attention_board(*, limit: int = 20) -> tuple[list[AttentionItem], int]:
-    """The open items a person sees first: critical before warning, newest first; and how
-    many are open in all. Two queries."""
+class Board(NamedTuple):
+    """The open items as the dashboard's panel shows them (attention_board)."""
+
+    critical: list[AttentionItem]  # the newest critical items, their devices read
+    critical_machines: int  # machines with a critical item open
+    total: int  # open items
+    # each warning kind with one open: (kind, machines, [(device_id, hostname, item id)…]),
+    # the machines of its newest items first
+    warnings: list[tuple[str, int, list[tuple[int, str, int]]]]
+
+
+def attention_board(*, critical: int, named: int) -> Board:
+    """The open items a person sees first: the newest `critical` critical items (they are
+    few, and each is said); of each warning kind, how many machines have it and the `named`
+    of them whose item of that kind is the newest. Three queries whatever is open, one when
+    nothing is."""
     open_items = AttentionItem.objects.filter(closed_at__isnull=True)
-    shown = list(
-        open_items.select_related("device").order_by(CRITICAL_FIRST, "-opened_at", "-id")[:limit]
+    counts = open_items.aggregate(
+        total=Count("id"),
+        critical=Count("device", distinct=True, filter=Q(severity=Severity.CRITICAL)),
     )
-    total = len(shown) if len(shown) < limit else open_items.count()
-    return shown, total
+    if not counts["total"]:
+        return Board([], 0, 0, [])
+    shown = list(
+        open_items.filter(severity=Severity.CRITICAL)
+        .select_related("device")
+        .order_by("-opened_at", "-id")[:critical]
+    )
+    # each (kind, machine) once, by its newest item of that kind; ranked within its kind
+    newer = open_items.filter(
+        kind=OuterRef("kind"), device_id=OuterRef("device_id"), id__gt=OuterRef("id")
+    )
+    within_kind = {"partition_by": F("kind")}
+    rows = (
+        open_items.filter(severity=Severity.WARNING)
+        .exclude(Exists(newer))
+        .annotate(
+            rank=Window(
+                RowNumber(), order_by=(F("opened_at").desc(), F("id").desc()), **within_kind
+            ),
+            machines=Window(Count("id"), **within_kind),
+        )
+        .filter(rank__lte=named)
+        .order_by("kind", "rank")
+        .values("kind", "machines", "device_id", "device__hostname", "id")
+    )
+    warnings: dict[str, tuple[int, list[tuple[int, str, int]]]] = {}
+    for row in rows:
+        machines, named_rows = warnings.setdefault(row["kind"], (row["machines"], []))
+        named_rows.append((row["device_id"], row["device__hostname"], row["id"]))
+    in_order = [(kind, *warnings[kind]) for kind in Kind.values if kind in warnings]
+    return Board(shown, counts["critical"], counts["total"], in_order)

@@ -829,7 +829,7 @@ def walk_the_way_on_a_phone(page, server):
     page.goto(f"{server.url}/admin/")
 
     def dashboard(width):
-        failing = page.locator("#attention li", has_text="nas-01")
+        failing = page.locator("#attention li.bt-attention-critical", has_text="nas-01")
         box = failing.bounding_box()
         assert "reports SMART FAILED" in failing.inner_text()
         assert box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT, box

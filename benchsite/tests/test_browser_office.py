@@ -29,6 +29,8 @@ pytestmark = [pytest.mark.live, engine_independent]  # pages render alike on eit
 KINDS = ("ws", "ws", "mini", "ws", "nb", "kiosk", "srv")
 HOSTNAMES = [f"{KINDS[n % len(KINDS)]}-{n * 7 % 300:03d}" for n in range(30)]
 FAILING = HOSTNAMES[2:9]  # a disk reporting SMART FAILED: an open critical item each
+HOT = HOSTNAMES[9:23]  # a disk at 64 °C: a warning each
+BELOW = HOSTNAMES[21:]  # at half their twins' scores (one CPU model): a warning each, 2 hot too
 MONTHS = 12  # HOSTNAMES[0]'s monthly runs: a score history to chart
 DEVICES: dict[str, int] = {}  # a hostname → its device's id
 
@@ -51,6 +53,11 @@ def server(tmp_path_factory, example_document):
             disk["serial"] = f"WD-{n:08d}"
             if name in FAILING:
                 disk.update(smart_health="FAILED", reallocated_sectors=180)
+            if name in HOT:
+                disk["temperature_c"] = 64
+            if name in BELOW:
+                for category in ("cpu", "memory", "disk", "network", "gpu"):
+                    document["results"][category]["score"] /= 2
             for month in range(MONTHS - 1 if n == 0 else 0, 0, -1):  # its earlier runs first
                 earlier = copy.deepcopy(document)
                 earlier["submission_id"] = str(uuid.uuid4())
@@ -83,19 +90,42 @@ def test_on_a_phone_the_device_list_s_filters_are_a_tap_away(browser, server):  
         assert not page.get_by_role("link", name="Filters").is_visible()
 
 
+def test_at_1366_px_30_open_items_leave_the_ranking_in_the_first_screen(browser, server):  # noqa: F811
+    """30 open items took a line each, 20 of them shown: the panel filled the first screen and
+    the ranking, the product's main screen, began under it. Each failing disk has its line,
+    the 23 warnings a line per kind, and the ranking's first rows are in sight."""
+    with logged_in(browser, server, width=1366, height=768) as page:
+        assert page.locator("#attention h2").inner_text() == "Needs attention 30 open"
+        critical = page.locator("#attention li.bt-attention-critical")
+        said = [critical.nth(i).inner_text() for i in range(critical.count())]
+        assert sorted(line.split(":")[0].split()[-1] for line in said) == sorted(FAILING)
+        assert all("reports SMART FAILED" in line for line in said), said
+        boxes = [critical.nth(i).bounding_box() for i in range(critical.count())]
+        warnings = page.locator("#attention li.bt-attention-warning")
+        assert [warnings.nth(i).get_attribute("data-kind") for i in range(2)] == [
+            "below_peers",
+            "disk_hot",
+        ]
+        rows = page.locator("#ranking tbody tr")
+        firsts = [rows.nth(i).bounding_box() for i in range(3)]
+        shot(page, "office-dashboard-30-items")
+        assert all(0 <= box["y"] and box["y"] + box["height"] <= 768 for box in boxes), boxes
+        assert all(box["y"] + box["height"] <= 768 for box in firsts), firsts
+
+
 def test_the_attention_list_keeps_each_hostname_on_one_line(browser, server):  # noqa: F811
     """At 1366 px with the sidebar open the device column is narrow: "mini-050" was cut at its
     hyphen, "mini-" over "050", a name no one could read or search for."""
     with logged_in(browser, server, width=1366, height=768) as page:
         page.goto(f"{server.url}/admin/insights/attentionitem/")
         links = page.locator("#result_list td.field-device_link a")
-        assert links.count() == len(FAILING)
+        assert links.count() == len(FAILING + HOT + BELOW)  # 30 items, 28 machines
         lines = {
             links.nth(i).inner_text(): links.nth(i).evaluate("a => a.getClientRects().length")
             for i in range(links.count())
         }
         shot(page, "office-attention-list")
-        assert lines == dict.fromkeys(FAILING, 1)
+        assert lines == dict.fromkeys(FAILING + HOT + BELOW, 1)
 
 
 def test_a_long_import_preview_can_be_applied_from_its_first_screen(browser, server, tmp_path):  # noqa: F811

@@ -322,14 +322,14 @@ def test_a_failing_disk_is_the_first_thing_on_the_dashboard(admin_client, submit
     panel = html.split('id="attention"', 1)[1].split("</ul>", 1)[0]
     assert html.index('id="attention"') < html.index('id="ranking"')
     kinds = re.findall(r'data-kind="([a-z_]+)"', panel)
-    assert kinds == ["smart_failing"]  # critical first; the machine's others on its line
+    assert kinds == ["smart_failing", "disk_hot"]  # critical first, the warnings by kind
     assert "disk /dev/sda WD40EFRX (WD-WCC7K1234567) reports SMART FAILED" in panel
-    assert "and 1 more: disk hot" in panel
+    assert re.search(r"Disk hot: <a [^>]+>1 machine</a> —\s*<a [^>]+>elitedesk-800g3</a>", panel)
 
 
 def test_the_attention_panel_gives_each_machine_one_line(admin_client, submit, example):
-    """One machine's regressions and below_peers took most of the panel's lines and pushed
-    the machine with a failing disk down."""
+    """One machine's three hot disks took most of the panel's lines and pushed the machine
+    with a failing disk down: its warnings are named once, on their kind's line."""
     busy = copy.deepcopy(example)
     disks = busy["hardware"]["storage"]["devices"]
     disks.append({**disks[1], "name": "/dev/sdb", "serial": "WD-2"})
@@ -344,9 +344,9 @@ def test_the_attention_panel_gives_each_machine_one_line(admin_client, submit, e
 
     panel = admin_client.get("/admin/").content.decode().split('id="attention"', 1)[1]
     panel = panel.split("</ul>", 1)[0]
-    assert panel.count("<li ") == 2  # a line per machine, the failing disk's first
+    assert panel.count("<li ") == 2  # the failing disk's line first, then the hot disks'
     assert panel.index("nas-2") < panel.index(example["device_identifier"])
-    assert "and 2 more: disk hot ×2" in panel
+    assert ">1 machine</a>" in panel.split('data-kind="disk_hot"', 1)[1]
 
 
 def test_the_attention_panel_keeps_its_query_count_with_many_items(
@@ -357,9 +357,10 @@ def test_the_attention_panel_keeps_its_query_count_with_many_items(
     ]
     submit(example)
     admin_client.get("/admin/")
-    with django_assert_max_num_queries(13):  # the items shown, and how many are open
+    # how many are open, the critical items shown, the warnings' machines named
+    with django_assert_max_num_queries(14):
         html = admin_client.get("/admin/").content.decode()
-    assert "30 open" in html and "All 30 open items" in html
+    assert "30 open" in html and html.count('class="bt-attention-critical"') == 1
 
 
 def test_a_network_measured_on_loopback_gets_no_bar_and_scales_no_one_elses(admin_client):
