@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from benchsite.attention_panel import WARNING_NAMED
+from benchsite.attention_panel import CRITICAL_LINES, WARNING_NAMED
 from insights.models import AttentionItem
 from inventory.tests.factories import DeviceFactory
 
@@ -105,3 +105,17 @@ def test_a_machine_s_critical_items_share_its_line_and_its_warnings_are_named_wi
     assert "smart_failing of WD" in html and "and 1 more: SMART degrading" in html
     hot = html.split('data-kind="disk_hot"', 1)[1].split("</li>", 1)[0]
     assert ">1 machine</a>" in hot and ">nas-1</a>" in hot
+
+
+def test_past_30_machines_with_a_critical_item_the_others_are_counted_and_linked(admin_client):
+    open_items(CRITICAL_LINES + 5, critical=CRITICAL_LINES + 5)
+
+    html = panel(admin_client)
+
+    assert html.count('<li class="bt-attention-critical" data-kind="smart_failing"') == 30
+    assert re.search(
+        r'<a href="/admin/insights/attentionitem/\?state=open&amp;severity__exact=critical">'
+        r"5 more machines with a critical item</a>",
+        html,
+    )
+    assert "pc-034" in html and "pc-004" not in html  # the newest first
