@@ -2,7 +2,7 @@
 
     .venv/bin/python perf/reads.py [--devices 10000] [--benchmarks 100000] [--repeat 30]
                                    [--database sqlite|postgres] [--cpu-models 1]
-                                   [--only LABEL]
+                                   [--only LABEL[,LABEL…]]
 
 Generates the fleet with bulk_create in a temp database (SQLite file, or a throwaway PostgreSQL
 cluster), then requests each read through Django's full stack in this process (test client:
@@ -273,7 +273,11 @@ def main() -> int:
         default=1,
         help="snapshots per machine, a week apart (the hardware changes' read goes over them)",
     )
-    parser.add_argument("--only", default="", help="the cases whose label contains this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="the cases whose label contains this (several: separated by commas)",
+    )
     args = parser.parse_args()
     if not 0 < args.devices <= 100_000 or not 0 < args.benchmarks <= 1_000_000:
         parser.error("--devices must be in 1..100000 and --benchmarks in 1..1000000")
@@ -401,7 +405,8 @@ def run(args) -> int:
         ),
     ]
     if args.only:
-        cases = [case for case in cases if args.only in case[0]]
+        wanted = [part for part in args.only.split(",") if part]
+        cases = [case for case in cases if any(part in case[0] for part in wanted)]
     print(f"{'':48} {'p50':>8} {'p95':>8} {'queries':>8}  status")
     failed = False
     counts = {}
