@@ -2,7 +2,7 @@
 
     .venv/bin/python perf/reads.py [--devices 10000] [--benchmarks 100000] [--repeat 30]
                                    [--database sqlite|postgres] [--cpu-models 1]
-                                   [--only LABEL[,LABEL…]]
+                                   [--only LABEL[,LABEL…]] [--nvme]
 
 Generates the fleet with bulk_create in a temp database (SQLite file, or a throwaway PostgreSQL
 cluster), then requests each read through Django's full stack in this process (test client:
@@ -47,11 +47,27 @@ DEVICES = "/admin/inventory/device/"
 BULLSEYE = "os=Debian+GNU%2FLinux&os_version=11+%28bullseye%29"
 
 
-def storage(d: int) -> dict:
-    """Two disks and two partitions, as bench.sh reports a small server's (what /metrics reads)."""
+def storage(d: int, *, nvme: bool = False) -> dict:
+    """Two disks and two partitions, as bench.sh reports a small server's (what /metrics reads);
+    `nvme`: an NVMe system disk too, its wear (percent_used) 0 to 89 %, one machine in nine 80 %
+    or more (the dashboard's worn disks, /metrics' disk wear)."""
     disk = {"type": "HDD", "interface": "SATA", "capacity_gb": 4000, "smart_health": "PASSED"}
+    system = {
+        "name": "/dev/nvme0n1",
+        "model": "Samsung SSD 970 EVO Plus 1TB",
+        "serial": f"S4EW-{d:08d}",
+        "type": "NVMe",
+        "interface": "NVMe",
+        "capacity_gb": 1000,
+        "smart_health": "PASSED",
+        "temperature_c": 40 + d % 15,
+        "power_on_hours": 9_000 + d,
+        "media_errors": 0,
+        "percent_used": d * 7 % 90,
+    }
     return {
         "devices": [
+            *([system] if nvme else []),
             {
                 **disk,
                 "name": "/dev/sda",
@@ -101,7 +117,9 @@ def snapshot_history(devices: int, weeks: int, now: datetime, build) -> list:
     return history
 
 
-def generate(devices: int, benchmarks: int, cpu_models: int = 1, history: int = 1) -> None:
+def generate(
+    devices: int, benchmarks: int, cpu_models: int = 1, history: int = 1, *, nvme: bool = False
+) -> None:
     from django.db import models, transaction
 
     from benchmarks.models import Benchmark
@@ -164,8 +182,8 @@ def generate(devices: int, benchmarks: int, cpu_models: int = 1, history: int = 
                 motherboard_model=f"0K{d % 90:02d}FY",
                 cpu_microarchitecture="Skylake",
                 raw={"cpu": {"model": "i7-6700"}},
-                storage=storage(d),
-                disk_readings=disk_readings(storage(d)),
+                storage=storage(d, nvme=nvme),
+                disk_readings=disk_readings(storage(d, nvme=nvme)),
             )
             if d % 500 == 0:  # a test bench (--history)
                 snapshot.network = {"interfaces": [{"name": "eno1"}, {"name": "enp0s0"}]}
@@ -274,6 +292,11 @@ def main() -> int:
         help="snapshots per machine, a week apart (the hardware changes' read goes over them)",
     )
     parser.add_argument(
+        "--nvme",
+        action="store_true",
+        help="every machine has an NVMe disk too, one in nine worn (80 %% of its life or more)",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="the cases whose label contains this (several: separated by commas)",
@@ -314,7 +337,7 @@ def run(args) -> int:
     from django.test import Client
 
     call_command("migrate", verbosity=0)
-    generate(args.devices, args.benchmarks, args.cpu_models, args.history)
+    generate(args.devices, args.benchmarks, args.cpu_models, args.history, nvme=args.nvme)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     admin = Client()
     admin.force_login(
