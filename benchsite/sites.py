@@ -24,6 +24,7 @@ from benchsite.attention_panel import attention_panel
 from benchsite.auth import may_view
 from benchsite.backups_made import backup_state
 from benchsite.bulk_delete import delete_selected
+from benchsite.disk_life import disk_life_panel
 from benchsite.export import ExportStream, export_filename
 from benchsite.hardware_changes_admin import hardware_changes_panel
 from benchsite.models import Backup
@@ -268,6 +269,7 @@ class BenchAdminSite(admin.AdminSite):
         return {
             **panels,
             **hardware_changes_panel(user),
+            **disk_life_panel(user),
             "stats": fleet_stats(in_service=True),
             "ranking": rows,
             # a machine with no valid run is ranked by its latest: the heading says so

@@ -23,6 +23,7 @@ from insights.smart_selectors import NUMBERS, bound, older_readings
 from inventory.columns import SMART_COUNTERS, SMART_FIELDS, disk_key
 
 from .charts import Chart, score_history_chart
+from .disk_life import disk_life_told
 from .hardware_tables import SHOWN, needs_look, smart_first
 from .records_admin import local_time
 
@@ -108,6 +109,8 @@ def smart_section(
                 "replaced_by": gone and _in_slot(disk, disks, newest),
                 "quiet": quiet,
                 "quiet_chart": quiet_chart,
+                # worn or old by its latest reading (benchsite.disk_life), while in the machine
+                "life": disk_life_told(disk["history"][-1]) if disk["history"] and not gone else [],
             }
         )
     return {

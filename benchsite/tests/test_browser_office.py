@@ -31,6 +31,8 @@ HOSTNAMES = [f"{KINDS[n % len(KINDS)]}-{n * 7 % 300:03d}" for n in range(30)]
 FAILING = HOSTNAMES[2:9]  # a disk reporting SMART FAILED: an open critical item each
 HOT = HOSTNAMES[9:23]  # a disk at 64 °C: a warning each
 BELOW = HOSTNAMES[21:]  # at half their twins' scores (one CPU model): a warning each, 2 hot too
+WORN = HOSTNAMES[10:12]  # an NVMe past 80 % of its rated life
+OLD = HOSTNAMES[12:15]  # a disk of 40,000 power-on hours or more
 MONTHS = 12  # HOSTNAMES[0]'s monthly runs: a score history to chart
 DEVICES: dict[str, int] = {}  # a hostname → its device's id
 
@@ -58,6 +60,10 @@ def server(tmp_path_factory, example_document):
             if name in BELOW:
                 for category in ("cpu", "memory", "disk", "network", "gpu"):
                     document["results"][category]["score"] /= 2
+            if name in WORN:
+                document["hardware"]["storage"]["devices"][0]["percent_used"] = 90 + n
+            if name in OLD:
+                disk["power_on_hours"] = 45_000 + 1_000 * n
             for month in range(MONTHS - 1 if n == 0 else 0, 0, -1):  # its earlier runs first
                 earlier = copy.deepcopy(document)
                 earlier["submission_id"] = str(uuid.uuid4())
@@ -126,6 +132,19 @@ def test_the_attention_list_keeps_each_hostname_on_one_line(browser, server):  #
         }
         shot(page, "office-attention-list")
         assert lines == dict.fromkeys(FAILING + HOT + BELOW, 1)
+
+
+def test_the_disks_near_the_end_of_their_life_are_in_the_dashboard_s_first_screen(browser, server):  # noqa: F811
+    """An office admin plans the replacements from the worn and old disks: under what needs
+    attention (7 failing disks), at 1366 px with the sidebar open, the panel is whole in the
+    first screen, above the figures and the ranking."""
+    with logged_in(browser, server, width=1366, height=768) as page:
+        panel = page.locator("#disk-life")
+        box = panel.bounding_box()
+        shot(page, "office-dashboard-disk-life")
+        assert box is not None and box["y"] + box["height"] <= 768, box
+        named = panel.locator("li").evaluate_all("lines => lines.map(li => li.dataset.hostname)")
+        assert named == [*reversed(WORN), *reversed(OLD)]  # the worst first
 
 
 def test_a_long_import_preview_can_be_applied_from_its_first_screen(browser, server, tmp_path):  # noqa: F811

@@ -168,8 +168,8 @@ def test_dashboard_query_count_does_not_grow_with_the_fleet(
         BenchmarkFactory(device__hostname=f"h{i:02d}")
     admin_client.get("/admin/")  # warm the session
     # session + user, open attention items, 2 stats aggregates, ranking, the devices it leaves
-    # out, the machines gone quiet (none: they all ran now), the hardware changes (none),
-    # recent, admin log, the last backup
+    # out, the machines gone quiet (none: they all ran now), the hardware changes (none), the
+    # disks near the end of their life (none), recent, admin log, the last backup
     with django_assert_max_num_queries(13):
         response = admin_client.get("/admin/")
     assert response.status_code == 200
@@ -357,7 +357,8 @@ def test_the_attention_panel_keeps_its_query_count_with_many_items(
     ]
     submit(example)
     admin_client.get("/admin/")
-    # how many are open, the critical items shown, the warnings' machines named
+    # how many are open, the critical items shown, the warnings' machines named, and the disks
+    # near the end of their life (none)
     with django_assert_max_num_queries(14):
         html = admin_client.get("/admin/").content.decode()
     assert "30 open" in html and html.count('class="bt-attention-critical"') == 1

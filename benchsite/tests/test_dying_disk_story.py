@@ -114,6 +114,13 @@ def test_a_year_of_a_dying_disk_is_told_as_a_person_needs_it(
     panel = dashboard.split("Needs attention", 1)[1].split("</ul>", 1)[0]
     assert "2 open" in panel and "nas</a>: " in panel and "ws</a>: " in panel
     assert "closet" not in panel
+    # the NVMe worn past its rated life: no attention kind says it, the dashboard does
+    worn = dashboard.split('id="disk-life"', 1)[1].split("</div>", 1)[0]
+    assert ">1 machine in service with a worn disk</a>" in worn and "an old disk" not in worn
+    assert "ws</a>: PM981 at 101 % of its rated life</li>" in worn
+    ws = AttentionItem.objects.get(disk="S3W8NX0M300002").device_id
+    page = admin_client.get(f"/admin/inventory/device/{ws}/change/").content.decode()
+    assert "Used 101 % of its rated life: plan its replacement." in page
 
     page = admin_client.get(f"/admin/inventory/device/{nas}/change/").content.decode()
     assert f"replaced by WD40EFRX {story.NEW_DISK} in /dev/sda (last read" in page
