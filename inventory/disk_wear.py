@@ -89,29 +89,32 @@ def disks_wearing_out(*, limit: int) -> dict[str, tuple[int, list]]:
     `limit` worst of them, the highest reading first: each (device's pk, hostname, its disk,
     the disk's reading). One query, whatever the fleet's size, reads every machine's disks
     once: each machine's highest readings (`high`), then per choice a row of its count and
-    rows of its worst. A HighestReading per machine and choice, as the filter reads them to
-    stop at a page's last machine, read them four times in three queries: 0.3 s of the
-    dashboard at 10,000 machines."""
+    rows of its worst: 95 ms on SQLite, 58 on PostgreSQL at 10,000 machines of 3 disks. A
+    HighestReading per machine and choice, as the filter reads them to stop at a page's last
+    machine, read them four times in three queries (+0.2 s of the dashboard)."""
     vendor, quote = connection.vendor, connection.ops.quote_name
     devices, snapshots = quote(Device._meta.db_table), quote(HardwareSnapshot._meta.db_table)
+    # each machine's highest reading of each choice, a subquery of its row: grouped by machine
+    # instead, PostgreSQL sorted the disks' rows with their snapshot's readings, on disk (134 ms)
     highest = ", ".join(
-        f"MAX({_value(vendor, reading)}) AS {choice}"
+        f"(SELECT MAX({_value(vendor, reading)})"  # noqa: S608
+        f" FROM {readings_sql.disks_from(vendor, 's.disk_readings')}) AS {choice}"
         for choice, (_, reading, _) in DISK_CHOICES.items()
     )
-    # the choices' and the columns' names are this module's own, the tables Django's
+    # the choices' and the columns' names are this module's own, the tables Django's; the
+    # readings of the worst machines' snapshots read once they are found
     told = " UNION ALL ".join(
         f"SELECT '{choice}', NULL, NULL, COUNT(*), NULL FROM high WHERE {choice} >= %s"  # noqa: S608
-        f" UNION ALL SELECT * FROM (SELECT '{choice}', h.id, h.hostname, h.{choice},"
-        f" s.disk_readings FROM high h JOIN {snapshots} s ON s.id = h.snapshot_id WHERE"
-        f" h.{choice} >= %s ORDER BY h.{choice} DESC, h.hostname, h.id LIMIT %s) AS {choice}"
+        f" UNION ALL SELECT '{choice}', w.id, w.hostname, w.{choice}, (SELECT s.disk_readings"
+        f" FROM {snapshots} s WHERE s.id = w.snapshot_id) FROM (SELECT * FROM high WHERE"
+        f" {choice} >= %s ORDER BY {choice} DESC, hostname, id LIMIT %s) AS w"
         for choice in DISK_CHOICES
     )
     # `high` is read four times: made once (PostgreSQL and SQLite make a CTE read more than once)
     sql = (
         f"WITH high AS (SELECT dev.id, dev.hostname, s.id AS snapshot_id, {highest}"  # noqa: S608
         f" FROM {devices} dev JOIN {snapshots} s ON s.id = dev.latest_snapshot_id"
-        f" CROSS JOIN {readings_sql.disks_from(vendor, 's.disk_readings')}"
-        f" WHERE dev.retired_on IS NULL GROUP BY dev.id, dev.hostname, s.id) {told}"
+        f" WHERE dev.retired_on IS NULL) {told}"
     )
     params = [
         value
