@@ -359,7 +359,7 @@ def test_the_attention_panel_keeps_its_query_count_with_many_items(
     admin_client.get("/admin/")
     # how many are open, the critical items shown, the warnings' machines named, and the disks
     # near the end of their life (none)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         html = admin_client.get("/admin/").content.decode()
     assert "30 open" in html and html.count('class="bt-attention-critical"') == 1
 
