@@ -134,15 +134,16 @@ def test_the_attention_list_keeps_each_hostname_on_one_line(browser, server):  #
         assert lines == dict.fromkeys(FAILING + HOT + BELOW, 1)
 
 
-def test_the_disks_near_the_end_of_their_life_are_in_the_dashboard_s_first_screen(browser, server):  # noqa: F811
-    """An office admin plans the replacements from the worn and old disks: under what needs
-    attention (7 failing disks), at 1366 px with the sidebar open, the panel is whole in the
-    first screen, above the figures and the ranking."""
+def test_the_disks_near_the_end_of_their_life_are_beside_the_hardware_changes(browser, server):  # noqa: F811
+    """An office admin plans the replacements from the worn and old disks: no attention item
+    opens for them, so the panel stands with the hardware changes, under the ranking (what
+    needs attention and the ranking keep the first screen), its worst disks first."""
     with logged_in(browser, server, width=1366, height=768) as page:
-        panel = page.locator("#disk-life")
-        box = panel.bounding_box()
+        panel = page.locator(".bt-side-column #disk-life")
+        box, ranking = panel.bounding_box(), page.locator("#ranking").bounding_box()
         shot(page, "office-dashboard-disk-life")
-        assert box is not None and box["y"] + box["height"] <= 768, box
+        assert box is not None and box["y"] > ranking["y"] + ranking["height"], (box, ranking)
+        assert page.locator("#hardware-changed").bounding_box()["y"] > box["y"]
         named = panel.locator("li").evaluate_all("lines => lines.map(li => li.dataset.hostname)")
         assert named == [*reversed(WORN), *reversed(OLD)]  # the worst first
 
