@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchsite.livetest import ROOT, live_server
+from benchsite.tests.markers import engine_independent
 from benchsite.tests.test_browser import (  # noqa: F401 (the browser fixture)
     ADMIN_PASSWORD,
     ADMIN_USER,
@@ -22,6 +23,7 @@ from . import files
 pytestmark = [
     pytest.mark.live,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+    engine_independent,  # the page's size guard and uploads: the SQLite pass covers them
 ]
 
 
