@@ -29,8 +29,16 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
 
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory) -> Path:
+    """One STATIC_ROOT for the module's starts: the first collects, the others find it up to date
+    (collectstatic --if-changed), as an installation's restarts do."""
+    return tmp_path_factory.mktemp("static")
+
+
 @pytest.fixture
-def checkout(tmp_path) -> Path:
+def checkout(tmp_path, collected_static) -> Path:
+    (tmp_path / "static").symlink_to(collected_static)
     root = tmp_path / "checkout"
     root.mkdir()
     for entry in ROOT.iterdir():
