@@ -279,7 +279,10 @@ class BenchAdminSite(admin.AdminSite):
             "categories": CATEGORIES,
             "devices_url": devices_url,
             "retired_url": f"{devices_url}?retired=yes",
-            "quiet": [(device, quiet.silence(device, at=at)) for device in quiet_devices],
+            "quiet": [
+                (device, quiet.silence(device, at=at), quiet.heard_at(device))
+                for device in quiet_devices
+            ],
             "quiet_total": quiet_total,
             "quiet_after": quiet.days_said(quiet.quiet_after_days()),
             "quiet_url": f"{devices_url}?last_run=quiet",

@@ -33,6 +33,8 @@ HOT = HOSTNAMES[9:23]  # a disk at 64 °C: a warning each
 BELOW = HOSTNAMES[21:]  # at half their twins' scores (one CPU model): a warning each, 2 hot too
 WORN = HOSTNAMES[10:12]  # an NVMe past 80 % of its rated life
 OLD = HOSTNAMES[12:15]  # a disk of 40,000 power-on hours or more
+# their weekly run stopped 15 to 33 days ago: the dashboard's "Not heard from", ten of them
+QUIET = {name: 15 + 2 * n for n, name in enumerate(HOSTNAMES[15:25])}
 MONTHS = 12  # HOSTNAMES[0]'s monthly runs: a score history to chart
 DEVICES: dict[str, int] = {}  # a hostname → its device's id
 
@@ -72,8 +74,31 @@ def server(tmp_path_factory, example_document):
                     "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")
                 }
                 post(live, earlier)
+            if name in QUIET:
+                started = datetime.now(UTC) - timedelta(days=QUIET[name], hours=1)
+                document["results"]["conditions"] = {
+                    "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ")
+                }
             DEVICES[name] = post(live, document)["device_id"]
+        # the quiet machines' runs arrived when they ran (a run dated back alone is a clock
+        # behind, heard from now: inventory.quiet)
+        arrived = manage("shell", "-c", ARRIVED_WHEN_RUN, env=live.env, timeout=60)
+        assert arrived.returncode == 0, arrived.stderr
         yield live
+
+
+ARRIVED_WHEN_RUN = f"""
+from django.db.models import F
+from benchmarks.models import Benchmark
+from inventory.models import Device
+quiet = {sorted(QUIET)!r}
+Benchmark.objects.filter(device__hostname__in=quiet).update(received_at=F("run_at"))
+Device.objects.filter(hostname__in=quiet).update(last_received_at=F("last_benchmark_at"))
+# last night's backup, as an office has one (the dashboard warns of none made yet)
+from django.utils import timezone
+from benchsite.models import Backup
+Backup.objects.create(created_at=timezone.now(), host="office-nas", path="/b/nightly.tar", size=1)
+"""
 
 
 def test_on_a_phone_the_device_list_s_filters_are_a_tap_away(browser, server):  # noqa: F811
@@ -116,6 +141,26 @@ def test_at_1366_px_30_open_items_leave_the_ranking_in_the_first_screen(browser,
         firsts = [rows.nth(i).bounding_box() for i in range(3)]
         shot(page, "office-dashboard-30-items")
         assert all(0 <= box["y"] and box["y"] + box["height"] <= 768 for box in boxes), boxes
+        assert all(box["y"] + box["height"] <= 768 for box in firsts), firsts
+
+
+def test_at_1366_px_ten_machines_not_heard_from_leave_the_ranking_in_the_first_screen(
+    browser,  # noqa: F811
+    server,
+):
+    """Ten machines gone quiet took a line each under the open items: 400 px, and the ranking
+    began under the first screen. They follow each other on a line, longest silent first."""
+    with logged_in(browser, server, width=1366, height=768) as page:
+        panel = page.locator("#quiet-machines")
+        names = panel.locator("li")
+        assert names.count() == 10
+        hostnames = [names.nth(i).get_attribute("data-hostname") for i in range(10)]
+        assert hostnames == sorted(QUIET, key=QUIET.get, reverse=True)
+        assert names.nth(0).inner_text() == "ws-168 33 days"
+        assert panel.bounding_box()["height"] <= 70, panel.bounding_box()  # its heading, a line
+        rows = page.locator("#ranking tbody tr")
+        firsts = [rows.nth(i).bounding_box() for i in range(3)]
+        shot(page, "office-dashboard-quiet")
         assert all(box["y"] + box["height"] <= 768 for box in firsts), firsts
 
 
