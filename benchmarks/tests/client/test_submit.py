@@ -24,7 +24,9 @@ import pytest
 from .benchrun import FIXTURES, SCRIPT, free_port, run_bench
 
 TOKEN = "s3cret-fleet-token"
-CAPTURE = str(FIXTURES / "old-tools")
+# what is sent does not matter to these tests but to the first: the least a capture holds (a
+# machine's name and one result), parsed in a third of old-tools' time (0.25 s against 0.75)
+CAPTURE = str(FIXTURES / "minimal")
 
 
 ANSWER = {  # the server's answer to a stored submission (contract)
@@ -135,10 +137,10 @@ def server(request):
     srv.server_close()
 
 
-def submit(server_url: str, token: str, cwd, *extra: str, env=None):
+def submit(server_url: str, token: str, cwd, *extra: str, env=None, capture=CAPTURE):
     """One try unless `extra` gives --retries (the last one given counts)."""
     return run_bench(
-        *("--from-dir", CAPTURE, "--server", server_url, "--token", token, "--retries", "0"),
+        *("--from-dir", capture, "--server", server_url, "--token", token, "--retries", "0"),
         *extra,
         cwd=cwd,
         timeout=60,
@@ -151,7 +153,7 @@ def kept_files(directory):
 
 
 def test_a_successful_submission_exits_0_and_shows_the_device_url(server, tmp_path):
-    proc = submit(server.url, TOKEN, tmp_path)
+    proc = submit(server.url, TOKEN, tmp_path, capture=str(FIXTURES / "old-tools"))
     assert proc.returncode == 0, proc.stderr
     assert "/admin/inventory/device/7/change/" in proc.stderr
     assert (
