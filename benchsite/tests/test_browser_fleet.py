@@ -4,7 +4,7 @@ the machines not heard from, axe-core's accessibility rules on the main pages, a
 from a failing disk's notification to its acknowledgement on a phone.
 
 A fleet of its own (ten machines), so test_browser.py's three-machine ranking stays as it is.
-Screenshots go to .screenshots/ (SCREENSHOT_DIR) for a person to look at.
+Screenshots go to $SCREENSHOT_DIR, when it is set, for a person to look at.
 """
 
 import copy

@@ -3,7 +3,7 @@ finds at 1366 px with the navigation sidebar open, and on a 390 px phone, once t
 longer than a screen (perf/office.py's 300 machines, walked: README "Performance").
 
 A fleet of its own (30 machines named as an office names them: ws-017, mini-050, kiosk-011),
-so the other browser tests' fleets stay as they are. Screenshots go to .screenshots/.
+so the other browser tests' fleets stay as they are. Screenshots go to $SCREENSHOT_DIR.
 """
 
 import copy
