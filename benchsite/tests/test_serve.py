@@ -7,6 +7,7 @@ tests must not touch the shared environment.
 """
 
 import os
+import secrets
 import signal
 import socket
 import sqlite3
@@ -147,9 +148,12 @@ def test_the_banner_names_the_address_and_the_token_in_force(checkout):
 
 def test_the_banner_names_the_address_of_host_in_the_env_file(checkout):
     migrated(checkout)
-    serve(checkout)  # the first start writes the .env
-    with (checkout / ".env").open("a") as env_file:
-        env_file.write("HOST=127.0.0.1\n")
+    # the .env a first start writes (test_the_token_is_printed_on_the_first_start_only), and
+    # HOST added to it by hand
+    (checkout / ".env").write_text(
+        f"SECRET_KEY={secrets.token_urlsafe(50)}\nAPI_TOKEN={secrets.token_urlsafe(32)}\n"
+        "DEBUG=false\nHOST=127.0.0.1\n"
+    )
 
     output = serve(checkout, without=("HOST",))
 
