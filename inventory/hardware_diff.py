@@ -145,14 +145,21 @@ def nics_change(old: list[str], new: list[str]) -> str | None:
     return f"NICs {len(old):,}→{len(new):,} ({', '.join(said[:NICS_NAMED])}{more})"
 
 
-def port_macs(snapshot) -> dict[str, str]:
+def port_macs(snapshot, *, shared: bool = False) -> dict[str, str]:
     """The snapshot's ports by name, each with its card's MAC (nics.card_mac), those that tell
-    one only."""
-    return {
+    one only. A MAC two ports carry tells neither's card: the ports of a bond (or a team) carry
+    the bond's, its first port's, as an older bench.sh, or another client, sends what `ip addr`
+    reads (bench.sh 1.2.6 sends each port its own), and compared it told the bond's other ports
+    replaced with the first. With `shared`, read too (the rule before 0032)."""
+    macs = {
         columns.one_line(nic.get("name")): mac
         for nic in listed(snapshot.network, "interfaces")
         if nic.get("name") and (mac := nics.card_mac(nic))
     }
+    if shared:
+        return macs
+    carried = Counter(macs.values())
+    return {name: mac for name, mac in macs.items() if carried[mac] == 1}
 
 
 def nics_replaced(old, new) -> list[str]:

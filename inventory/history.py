@@ -99,7 +99,9 @@ STRETCH_COLUMNS = ("cpu_model", "ram_total_mb", "os_name", "os_version", "kernel
 KEY_COLUMNS = tuple(dict.fromkeys((*CHANGE_COLUMNS[1:], *STRETCH_COLUMNS)))
 
 
-def hardware_key(snapshot: HardwareSnapshot, *, virtual: bool = False, macs: bool = True) -> str:
+def hardware_key(
+    snapshot: HardwareSnapshot, *, virtual: bool = False, macs: bool = True, shared: bool = False
+) -> str:
     """A digest of what snapshot_changes reads of a snapshot (its disks and interfaces as
     hardware_diff.disk_identities, _interfaces and port_macs read them) and what its stretch
     shows: two snapshots with the same key tell no change and show alike, so a device's years
@@ -107,10 +109,11 @@ def hardware_key(snapshot: HardwareSnapshot, *, virtual: bool = False, macs: boo
     Stored with each snapshot; what it reads changed, the stored keys want filling again (a
     migration). Without `macs`, the key as it was before 0030, its ports' names only (a
     snapshot whose ports tell no card's MAC keeps that key); with `virtual`, as it was before
-    0028: the names of its virtual interfaces read too."""
+    0028: the names of its virtual interfaces read too; with `shared`, as it was before 0032:
+    the MACs two ports carry (a bond's) read too."""
     values = [getattr(snapshot, name) for name in KEY_COLUMNS if name not in ("storage", "network")]
     values += [hardware_diff.disk_identities(snapshot), _interfaces(snapshot, virtual=virtual)]
-    if macs and not virtual and (ports := hardware_diff.port_macs(snapshot)):
+    if macs and not virtual and (ports := hardware_diff.port_macs(snapshot, shared=shared)):
         values.append(sorted(ports.items()))
     text = json.dumps(values, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -1,16 +1,18 @@
-"""Migrations 0028 and 0030 on a fleet's years of snapshots: every snapshot's hardware key
-computed again (0028: without its virtual interfaces; 0030: with its ports' MACs), and undone.
+"""Migrations 0028, 0030 and 0032 on a fleet's years of snapshots: every snapshot's hardware
+key computed again (0028: without its virtual interfaces; 0030: with its ports' MACs; 0032:
+without a MAC two ports carry), and undone.
 
-    .venv/bin/python perf/rekey.py [--migration 0030] [--snapshots 100000] [--keep DIR]
+    .venv/bin/python perf/rekey.py [--migration 0032] [--snapshots 100000] [--keep DIR]
 
 Stores `--snapshots` snapshots of 1,000 machines at the migration before, each with two disks
 and a port, one machine in 10 a Proxmox node whose every snapshot lists other VMs' and
 containers' interfaces (tap, fwbr, fwpr, fwln, veth: 22 besides eno1 and vmbr0), and one in 10
-a machine whose eno1 was replaced halfway (another MAC), each key as the release before stored
-it (0.10.0's for 0028: a node's change; 0.11.0's for 0030: every snapshot of a port with its
-MAC's); then times `migrate inventory <migration>` and back, and checks the keys each way. On
-SQLite in a temporary directory; with DATABASE_URL naming a PostgreSQL database (a throwaway
-one: `pg_virtualenv`), on it.
+a machine whose eno1 was replaced halfway (another MAC), one in 10 a bond of two ports that
+carry its MAC (as bench.sh sent them before 1.2.6), each key as the release before stored it
+(0.10.0's for 0028: a node's change; 0.11.0's for 0030: every snapshot of a port with its
+MAC's; 0.12.0's for 0032: a bond's snapshots); then times `migrate inventory <migration>`
+and back, and checks the keys each way. On SQLite in a temporary directory; with
+DATABASE_URL naming a PostgreSQL database (a throwaway one: `pg_virtualenv`), on it.
 """
 
 import argparse
@@ -37,6 +39,7 @@ PORTS = [
 MIGRATIONS = {
     "0028": ("0027", {"virtual": True}),
     "0030": ("0029", {"macs": False}),
+    "0032": ("0031", {"shared": True}),
 }
 
 
@@ -45,6 +48,9 @@ def interfaces(d: int, n: int, count: int) -> list[dict]:
     and one machine in 10 had its eno1 replaced halfway."""
     if d % 10 == 5 and n < count // MACHINES // 2:  # the newer half: another card in eno1
         return [{**PORTS[0], "mac": f"3c:ec:ef:{d // 256:02x}:{d % 256:02x}:99"}]
+    if d % 10 == 7:  # a bond0 of eno1 and eno2, both carrying eno1's MAC
+        bond = {"name": "bond0", "type": "bond", "mac": PORTS[0]["mac"], "driver": "bonding"}
+        return [PORTS[0], {**PORTS[0], "name": "eno2"}, bond]
     if d % 10:
         return PORTS[:1]
     made = []
@@ -59,9 +65,19 @@ def interfaces(d: int, n: int, count: int) -> list[dict]:
     return [*PORTS, *made]
 
 
-def generate(count: int, stored_as: dict) -> None:
+def generate(count: int, at: str, stored_as: dict) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
     from inventory.history import hardware_key
-    from inventory.models import Device, HardwareSnapshot
+
+    # the models as the migration before left them: a later one's columns are not there yet
+    loader = MigrationExecutor(connection).loader
+    at = loader.get_migration_by_prefix("inventory", at).name
+    state = loader.project_state(("inventory", at))
+    Device, HardwareSnapshot = (  # noqa: N806 (model classes)
+        state.apps.get_model("inventory", name) for name in ("Device", "HardwareSnapshot")
+    )
 
     devices = Device.objects.bulk_create(
         Device(hostname=f"host-{d:04d}", machine_id=f"{d:032x}") for d in range(MACHINES)
@@ -115,7 +131,7 @@ def run(args) -> int:
     timed()
     timed("inventory", before)
     started = time.monotonic()
-    generate(args.snapshots, stored_as)
+    generate(args.snapshots, before, stored_as)
     print(f"{args.snapshots:,} snapshots stored in {time.monotonic() - started:.1f} s")
     old = dict(HardwareSnapshot.objects.values_list("pk", "hardware_key"))
     forward = timed("inventory", args.migration)
@@ -135,7 +151,7 @@ def run(args) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--migration", choices=sorted(MIGRATIONS), default="0030")
+    parser.add_argument("--migration", choices=sorted(MIGRATIONS), default="0032")
     parser.add_argument("--snapshots", type=int, default=100_000)
     parser.add_argument("--keep", default="", help="keep the SQLite database in this directory")
     args = parser.parse_args()

@@ -81,7 +81,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.2.5"
+readonly BENCH_SCRIPT_VERSION="1.2.6"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -2217,18 +2217,24 @@ parse_network() {
     def from_text:
       reduce (lines[]) as $l ([];
         if ($l | test("^[0-9]+:\\s")) then
-          . + [($l | capture("^[0-9]+:\\s+(?<ifname>[^:@\\s]+)(@\\S+)?:\\s+<(?<flags>[^>]*)>") // {ifname: null}) + {addr_info: []}]
+          . + [($l | capture("^[0-9]+:\\s+(?<ifname>[^:@\\s]+)(@\\S+)?:\\s+<(?<flags>[^>]*)>") // {ifname: null})
+               + {addr_info: [], master: ($l | capture("\\smaster\\s+(?<m>\\S+)") // {} | .m)}]
         elif length == 0 then .
         elif ($l | test("^\\s+link/")) then
           ($l | capture("link/(?<lt>\\S+)(\\s+(?<mac>[0-9a-fA-F:]+))?") // {}) as $m
           | .[-1].link_type = $m.lt | .[-1].address = $m.mac
+          # iproute2 5.x and later, kernel 5.6 and later: the MAC of the port itself where it carries another
+          | .[-1].permaddr = ($l | capture("\\spermaddr\\s+(?<p>[0-9a-fA-F:]+)") // {} | .p)
+        elif ($l | test("^\\s+bond_slave\\s")) then
+          # ip -d: the own MAC of a bond port, on older kernels too
+          .[-1].linkinfo.info_slave_data.perm_hwaddr = ($l | capture("\\sperm_hwaddr\\s+(?<p>[0-9a-fA-F:]+)") // {} | .p)
         elif ($l | test("^\\s+inet6?\\s")) then
           ($l | capture("(?<fam>inet6?)\\s+(?<local>[^/\\s]+)(/[0-9]+)?.*scope\\s+(?<scope>\\S+)") // null) as $m
           | if $m == null then . else .[-1].addr_info += [{family: $m.fam, local: $m.local, scope: $m.scope}] end
         else . end);
     def virtual_kind: among(["veth", "tun", "tap", "dummy", "ifb", "vxlan", "geneve", "gre", "gretap", "ip6gre",
       "ipip", "sit", "ip6tnl", "vti", "vti6", "wireguard", "nlmon", "vcan", "macvtap", "ipvlan", "erspan", "netkit", "xfrm"]);
-    def virtual_name: test("^(lo$|veth|docker|br-[0-9a-f]{12}|virbr|vnet|tap|tun|ifb|dummy|kube|cni|flannel|cali|weave|vxlan|lxcbr|lxdbr|tailscale|zt|wg|fwbr|fwpr|fwln|nlmon|sit[0-9]|gre[0-9]|gretap|erspan|ip6tnl|ip_vti|ip6_vti|ip6gre|teql|genev|podman|cilium|nodelocaldns)");
+    def virtual_name: test("^(lo$|veth|docker|br-[0-9a-f]{12}|virbr|vnet|tap|tun|ifb|dummy|kube|cni|flannel|cali|weave|vxlan|lxcbr|lxdbr|incusbr|tailscale|zt|wg|wt[0-9]|fwbr|fwpr|fwln|nlmon|sit[0-9]|gre[0-9]|gretap|erspan|ip6tnl|ip_vti|ip6_vti|ip6gre|teql|genev|podman|cilium|nodelocaldns)");
     ($eth | map(select(.kind == "ethtool")) | map({(.iface): (.text | kvpairs)}) | add // {}) as $E
     | ($eth | map(select(.kind == "ethtool-i")) | map({(.iface): (.text | kvpairs)}) | add // {}) as $EI
     | (($ipj | jsonish | if type == "array" then . else null end) // ($ipt | from_text)) as $links
@@ -2243,15 +2249,19 @@ parse_network() {
        | {
            name: $x.ifname,
            type: (($x.linkinfo.info_kind // "") as $k
-                  | if $k == "bridge" or ($x.ifname | test("^(vmbr|br)[0-9]")) then "bridge"
+                  # without the word of the kernel (plain ip addr), a VLAN by its name: bond0.10, vmbr0.20
+                  | if $k == "" and ($x.ifname | test("\\.[0-9]+$")) then "vlan"
+                    elif $k == "bridge" or ($x.ifname | test("^(vmbr|br)[0-9]")) then "bridge"
                     elif $k == "bond" or ($x.ifname | test("^bond")) then "bond"
                     elif $k == "vlan" then "vlan" elif $k == "team" then "team" elif $k == "macvlan" then "macvlan"
                     elif $x.ifname | test("^(wl|wlan|ath|ra[0-9])") then "wifi"
                     elif $x.ifname | test("^ww") then "wwan"
                     elif $x.link_type == "ether" then "ethernet"
                     else ($x.link_type // null) end),
-           mac: ($x.address | str | if . != null and test("^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$") and (test("^(00:){5}00$") | not)
-                 then ascii_downcase else null end),
+           # a port of a bond or a team carries the MAC of the bond, that of its first port: its own tells its card
+           mac: ([if $x.master != null then ($x.permaddr?, $x.linkinfo.info_slave_data.perm_hwaddr?) else empty end, $x.address]
+                 | map(str | select(. != null and test("^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$") and (test("^(00:){5}00$") | not)))
+                 | if length > 0 then .[0] | ascii_downcase else null end),
            ip: (first($x.addr_info[]? | select(.family == "inet") | .local | str) // first($x.addr_info[]? | select(.family == "inet6" and .scope == "global") | .local | str) // null),
            speed_mbps: (kv($e; "Speed") // "" | capture("^(?<n>[0-9]+)\\s*Mb/s") // null | .n? | posint | if . != null and . < 10000000 then . else null end),
            driver: (kv($ei; "driver") | clean),

@@ -123,3 +123,43 @@ def test_a_new_mac_that_is_no_new_card_is_no_hardware_change(
     assert len({s.hardware_key for s in snapshots[:-1]}) == 1
     assert parts(api, device) == [[said]]
     assert told(api, admin_client, device, *snapshots[-2:])["device page"] == [[said], [said]]
+
+
+def bonded(eno1: str, eno2: str, bond: str) -> list[dict]:
+    """A server's bond0 of two ports, under vmbr0: each port with the MAC a client sent (an
+    older bench.sh: the bond's, which both carry; bench.sh 1.2.6: its own)."""
+    return [
+        nic("eno1", "igb", eno1, speed_mbps=1000),
+        nic("eno2", "igb", eno2, speed_mbps=1000),
+        nic("bond0", "bonding", bond, type="bond"),
+        nic("vmbr0", "bridge", bond, type="bridge", ip="10.0.0.30"),
+    ]
+
+
+ENO1, ENO2, NEW_ENO2 = "3c:ec:ef:10:2a:01", "3c:ec:ef:10:2a:02", "a0:36:9f:5e:11:21"
+
+
+@pytest.mark.parametrize(
+    ("runs", "said", "listed"),
+    [
+        # an older bench.sh: eno1's card replaced, its new MAC the bond's and so eno2's. Neither
+        # is told (which card a MAC both carry is, nothing says), eno2 no longer told replaced
+        ([bonded(ENO1, ENO1, ENO1), bonded(NEW_ENO2, NEW_ENO2, NEW_ENO2)], [], []),
+        # the machine's first run with bench.sh 1.2.6, eno2 sending its own MAC: no card
+        # replaced; the snapshot knows more, listed once among all changes, with no phrase
+        ([bonded(ENO1, ENO1, ENO1), bonded(ENO1, ENO2, ENO1)], [], [[]]),
+        # then eno2's card replaced: eno2 alone, the bond's MAC (eno1's) unchanged
+        (
+            [bonded(ENO1, ENO1, ENO1), bonded(ENO1, ENO2, ENO1), bonded(ENO1, NEW_ENO2, ENO1)],
+            [[f"NIC replaced: eno2 ({ENO2} → {NEW_ENO2})"]],
+            [[f"NIC replaced: eno2 ({ENO2} → {NEW_ENO2})"], []],
+        ),
+    ],
+    ids=["older client", "upgraded client", "a port of the bond replaced"],
+)
+def test_the_ports_of_a_bond_are_told_by_their_own_macs(api, submit, example, runs, said, listed):
+    device, snapshots = submit_runs(submit, example, *runs)
+
+    assert parts(api, device) == said
+    every = api.get("/api/hardware-changes", {"device": device.pk}).json()["results"]
+    assert [entry["changes"] for entry in every] == listed

@@ -283,6 +283,34 @@ def test_0030_keys_the_snapshots_again_with_their_ports_macs(migrate_to, monkeyp
     assert keys["laptop"][0] == keys["laptop"][1]
 
 
+def test_0032_keys_the_snapshots_again_without_the_macs_a_bonds_ports_carry(
+    migrate_to, monkeypatch
+):
+    """A server whose bond0's ports both sent the bond's MAC, eno1's: its card replaced, both
+    ports had another and its key told two cards replaced. Computed again, its snapshots have
+    one key; a machine whose ports each send their own keeps its keys. Undone, the keys are as
+    0.12.0 stored them."""
+    port = {"type": "ethernet", "driver": "igb"}
+
+    def bonded(mac: str) -> list[dict]:
+        bond = {"name": "bond0", "type": "bond", "driver": "bonding", "mac": mac}
+        return [{**port, "name": "eno1", "mac": mac}, {**port, "name": "eno2", "mac": mac}, bond]
+
+    own = [{**port, "name": f"eno{n}", "mac": f"3c:ec:ef:10:2b:0{n}"} for n in (1, 2)]
+    runs = {
+        "srv1": [bonded("3c:ec:ef:10:2a:01")] * 3 + [bonded("a0:36:9f:5e:11:20")] * 2,
+        "srv2": [own] * 3 + [[own[0], {**own[1], "mac": "a0:36:9f:5e:11:21"}]] * 2,
+    }
+    before = "0031_device_attention_unmuted"
+    stored = _keyed_as_before(migrate_to, monkeypatch, before, runs, shared=True)  # 0.12.0's
+
+    keys = _keyed_again(migrate_to, "0032_snapshot_key_without_shared_macs", before, stored)
+
+    assert len(set(keys["srv1"][0])) == 2
+    assert len(set(keys["srv1"][1])) == 1
+    assert keys["srv2"][0] == keys["srv2"][1] and len(set(keys["srv2"][1])) == 2
+
+
 def test_0029_gives_renamed_machines_the_former_hostnames_their_history_names(migrate_to):
     """pc-07 renamed acct-07 by a submission, then compta-7 in the admin, then through the API
     back to acct-07: a search of pc-07 or compta-7 finds it after the upgrade too."""
