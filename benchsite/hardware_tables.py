@@ -133,13 +133,37 @@ def table_links(query) -> dict[str, str]:
     return {**links, "first": "?" + urlencode(kept)}
 
 
+# how many bonds and bridges up an interface's row names: eno1 → bond0 → vmbr0
+WITHIN_SAID = 4
+
+
+def within(interfaces: list[dict]) -> list[dict]:
+    """Each interface with what it is a port of (its `master`, sent by bench.sh 1.2.6 and
+    later), and what that one is a port of in turn, as `within` ("bond0 → vmbr0"); and, where
+    it holds no address, the one the nearest of them holds, as `via` ("10.0.0.30 on vmbr0"): a
+    Proxmox node's ports hold none, the bridge over their bond the machine's."""
+    by_name = {one_line(nic.get("name")): nic for nic in interfaces if nic.get("name")}
+    rows = []
+    for nic in interfaces:
+        chain, up = [], one_line(nic.get("master"))
+        while up and len(chain) <= WITHIN_SAID and up not in (*chain, one_line(nic.get("name"))):
+            chain.append(up)
+            up = one_line((by_name.get(up) or {}).get("master"))
+        held = next((n for n in chain if (by_name.get(n) or {}).get("ip")), None)
+        via = f"{one_line(by_name[held]['ip'])} on {held}" if held and not nic.get("ip") else ""
+        more = " → …" if len(chain) > WITHIN_SAID else ""
+        rows.append({**nic, "within": " → ".join(chain[:WITHIN_SAID]) + more, "via": via})
+    return rows
+
+
 def hardware_tables(
     disks: list[dict], partitions: list[dict], interfaces: list[dict], *, hot_c: float, whole: str
 ) -> dict[str, Any]:
     """The device page's disks, partitions and interfaces, each `bounded`; the virtual
     interfaces (inventory.nics, as the hardware changes read them: a bridge, a bond, a tap)
     in one line (`virtual`) with the addresses they hold (`addresses`) unless the interfaces
-    are asked for whole."""
+    are asked for whole. Each interface says what it is a port of (`within`)."""
+    interfaces = within(interfaces)
     ports = interfaces if whole == "interfaces" else [n for n in interfaces if not is_virtual(n)]
     virtual = [] if whole == "interfaces" else [n for n in interfaces if is_virtual(n)]
     return {
@@ -147,6 +171,8 @@ def hardware_tables(
         "partitions": bounded(partitions_first(partitions), "partitions", whole),
         "interfaces": {
             **bounded(ports, "interfaces", whole),
+            # the column of what each is a port of, where one is (bench.sh 1.2.6 and later)
+            "within": any(row["within"] for row in ports),
             "virtual": virtual_summary(virtual),
             "addresses": virtual_addresses(virtual),
         },

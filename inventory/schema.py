@@ -204,6 +204,8 @@ class Interface(Section):
     speed_mbps: count() | None = None
     driver: Text | None = None
     wake_on_lan: bool | None = None
+    # an extension (bench.sh 1.2.6): the bond, bridge or team the interface is a port of
+    master: Text | None = None
 
 
 class Network(Section):

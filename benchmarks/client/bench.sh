@@ -2267,7 +2267,9 @@ parse_network() {
            driver: (kv($ei; "driver") | clean),
            wake_on_lan: (if $wol != null and ($wol | test("^[pumbagsfd]+$")) then ($wol | test("g"))
                          elif $wols != null and ($wols | test("^[pumbagsfd]+$")) and ($wols | test("g") | not) then false
-                         else null end)
+                         else null end),
+           # an extension: the bond, bridge or team it is a port of
+           master: ($x.master | str | clean)
          }] as $ifaces
     # without the output of ip (iproute2 not installed) the interfaces are null, not collected: none
     # at all would be every NIC of the machine removed

@@ -186,3 +186,42 @@ def test_the_device_pages_interfaces_are_the_ports_the_hardware_changes_read(
     whole = admin_client.get(page, {"all": "interfaces"}).content.decode()
     listed = whole.split('id="interfaces"', 1)[1].split("</table>", 1)[0]
     assert len(re.findall(r"<tr><td>", listed)) == 8
+
+
+def interface_rows(html: str) -> list[list[str]]:
+    """The device page's interfaces table, each row its cells' text."""
+    table = html.split('id="interfaces"', 1)[1].split("</table>", 1)[0]
+    return [
+        [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+
+
+def test_each_port_says_the_bond_and_bridge_it_is_in_and_their_address(
+    api, admin_client, submit, example
+):
+    """bench.sh 1.2.6 sends what each interface is a port of (`master`): the node's ports hold
+    no address, and their rows said "–" where the machine's address is the bridge's over their
+    bond. A snapshot an older bench.sh sent has no such column."""
+    in_bond = [{**port, "master": "bond0"} for port in PORTS[:2]]
+    bond = nic("bond0", "bonding", "3c:ec:ef:10:2a:01", type="bond", master="vmbr0")
+    device, _ = submit_runs(submit, example, [*in_bond, bond, PORTS[2]])
+
+    html = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+    rows = interface_rows(html)
+    assert rows[0][:5] == ["Name", "Type", "Port of", "MAC", "IP"]
+    assert [row[:5] for row in rows[1:]] == [
+        ["eno1", "ethernet", "bond0 → vmbr0", "3c:ec:ef:10:2a:01", "10.0.0.30 on vmbr0"],
+        ["eno2", "ethernet", "bond0 → vmbr0", "3c:ec:ef:10:2a:02", "10.0.0.30 on vmbr0"],
+    ]
+    snapshot = api.get(f"/api/devices/{device.pk}").json()["last_snapshot"]
+    assert [i.get("master") for i in snapshot["network"]["interfaces"]] == [
+        "bond0",
+        "bond0",
+        "vmbr0",
+        None,
+    ]
+
+    older, _ = submit_runs(submit, {**example, "device_identifier": "older"}, PORTS)
+    html = admin_client.get(f"/admin/inventory/device/{older.pk}/change/").content.decode()
+    assert interface_rows(html)[0][:4] == ["Name", "Type", "MAC", "IP"]

@@ -264,6 +264,7 @@ MALFORMED = [
     (("hardware", "storage", "devices"), "sda"),
     (("hardware", "network", "interfaces", 0, "wake_on_lan"), "g"),
     (("hardware", "network", "interfaces", 0, "speed_mbps"), "1000"),
+    (("hardware", "network", "interfaces", 0, "master"), ["bond0"]),
     (("results",), 107.3),
     (("results", "cpu", "score"), "104.4"),
     (("results", "cpu", "score"), 10000.01),

@@ -1,11 +1,12 @@
-"""A port of a bond sends its own MAC, not the bond's.
+"""A port of a bond sends its own MAC, not the bond's, and the bond it is a port of.
 
 A bond (and a team) gives every port the MAC of its first one: each port of a Proxmox node's
 bond0 read the same address, so the server could not tell a port's card replaced from another's
 (README, "Hardware changes"). iproute2 says the port's own: `permaddr` on the link line (kernel
 5.6 and later, with or without -d; in JSON the key `permaddr`, ip/ipaddress.c) and, with -d, a
 bond port's `perm_hwaddr` in its `bond_slave` details (`linkinfo.info_slave_data.perm_hwaddr`
-in JSON, ip/iplink_bond_slave.c), on older kernels too. The captures below are written in
+in JSON, ip/iplink_bond_slave.c), on older kernels too. Each interface also sends its
+`master`, the bond, bridge or team it is a port of. The captures below are written in
 those layouts; a published `ip link show` with `permaddr` is the corpus case
 `net-iplink-text-bond-permaddr-ubuntu`.
 """
@@ -98,11 +99,12 @@ def test_each_port_of_a_bond_sends_its_own_mac(tmp_path, name, content):
     (tmp_path / name).write_text(content)
     (tmp_path / "uname.txt").write_text("Linux pve1 6.8.12-4-pve #1 SMP x86_64 GNU/Linux\n")
     interfaces = bench_json("--from-dir", str(tmp_path))["hardware"]["network"]["interfaces"]
-    macs = {nic["name"]: (nic["type"], nic["mac"]) for nic in interfaces}
+    macs = {nic["name"]: (nic["type"], nic["mac"], nic["master"]) for nic in interfaces}
     assert macs == {
-        "eno1": ("ethernet", BOND),
-        "eno2": ("ethernet", ENO2),  # was the bond's, as eno1's
-        "eno3": ("ethernet", ENO3),  # a bridge's port: its own, always
-        "bond0": ("bond", BOND),  # the bond and the bridge over it: the MAC the network sees
-        "vmbr0": ("bridge", BOND),
+        "eno1": ("ethernet", BOND, "bond0"),
+        "eno2": ("ethernet", ENO2, "bond0"),  # was the bond's, as eno1's
+        "eno3": ("ethernet", ENO3, "vmbr1"),  # a bridge's port: its own, always
+        # the bond and the bridge over it: the MAC the network sees
+        "bond0": ("bond", BOND, "vmbr0"),
+        "vmbr0": ("bridge", BOND, None),
     }

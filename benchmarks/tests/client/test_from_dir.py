@@ -463,6 +463,7 @@ def test_old_tool_versions():
             "speed_mbps": 1000,
             "driver": "r8169",
             "wake_on_lan": True,
+            "master": None,
         },
         {
             "name": "wlp2s0",
@@ -472,6 +473,7 @@ def test_old_tool_versions():
             "speed_mbps": None,
             "driver": None,
             "wake_on_lan": None,
+            "master": None,
         },
     ]
     assert_matches(
