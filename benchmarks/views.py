@@ -51,6 +51,14 @@ class SubmissionMetadata(SimpleMetadata):
     def determine_actions(self, request, view):
         return {}
 
+    def determine_metadata(self, request, view):
+        metadata = super().determine_metadata(request, view)
+        # an extension: the fleet's iperf3 server, which bench.sh measures the network against
+        # when given no --iperf-server (settings.IPERF_SERVER)
+        if settings.IPERF_SERVER:
+            metadata["iperf_server"] = settings.IPERF_SERVER
+        return metadata
+
 
 class SubmissionViewSet(viewsets.GenericViewSet):
     """POST /api/benchmark: what bench.sh sends."""

@@ -188,3 +188,34 @@ def networks(name: str, value: str) -> tuple | None:
         raise ImproperlyConfigured(
             f"{name}={value!r}: {exc} (addresses or networks, or *)."
         ) from None
+
+
+def iperf_server(name: str, value: str) -> str:
+    """An iperf3 server as bench.sh's --iperf-server takes it: HOST, HOST:PORT, [IPv6]:PORT or
+    a bare IPv6 address; "" for none. Not a loopback address: each machine would measure itself."""
+    value = value.strip()
+    if not value:
+        return ""
+    if found := re.fullmatch(r"\[([^\]\s/]+)\](?::(\d+))?", value) or re.fullmatch(
+        r"([^:\s/\[\]]+)(?::(\d+))?", value
+    ):
+        host, port = found.groups()
+    elif re.fullmatch(r"[0-9A-Fa-f:.]+", value):
+        host, port = value, None
+    else:
+        host, port = "", None
+    if not host or (port is not None and not 1 <= int(port) <= 65535):
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: HOST or HOST:PORT of an iperf3 server (iperf3 -s), as "
+            f"bench.sh's --iperf-server takes it."
+        )
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host.lower() == "localhost" or host.lower().startswith("localhost.")
+    if loopback:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is each machine itself: give the address of the machine that "
+            f"runs iperf3 -s, as the fleet reaches it."
+        )
+    return value

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from benchsite import envconfig
 from benchsite.envconfig import Env, database, in_checkout, log_level, networks, time_zone, within
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,9 +82,7 @@ GUNICORN_THREADS = env.within("GUNICORN_THREADS", 4, 1)
 GUNICORN_PRELOAD = env.bool("GUNICORN_PRELOAD", default=True)
 # Reverse proxies in front of every request; the client address comes from X-Forwarded-For only
 # when this says so (benchsite/clientip.py).
-NUM_PROXIES = env.int("NUM_PROXIES", default=0)
-if NUM_PROXIES < 0:
-    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}.")
+NUM_PROXIES = env.within("NUM_PROXIES", 0, 0)
 # and from the peers that are those proxies (None: any), as gunicorn.conf.py reads it
 FORWARDED_ALLOW_IPS = networks(
     "FORWARDED_ALLOW_IPS", env.str("FORWARDED_ALLOW_IPS", default="") or "*"
@@ -118,6 +117,8 @@ if SITE_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", SITE_URL):
     raise ImproperlyConfigured(f"SITE_URL must be http(s)://host[:port], not {SITE_URL!r}.")
 # NOTIFY_URLS without it: notifications give the page's path (insights.checks warns)
 METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)  # /metrics without a token
+# The LAN's iperf3 server (HOST[:PORT]): bench.sh runs given no --iperf-server measure against it
+IPERF_SERVER = envconfig.iperf_server("IPERF_SERVER", env.str("IPERF_SERVER", default=""))
 
 INSTALLED_APPS = [
     "benchsite",  # first: its admin templates override Django's

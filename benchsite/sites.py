@@ -232,6 +232,7 @@ class BenchAdminSite(admin.AdminSite):
             "bench_command": bench_command(base),
             "bench_root_note": BENCH_ROOT_NOTE,
             "bench_loopback": bench_loopback(base),
+            "iperf_server": settings.IPERF_SERVER,
             # issuing a token is a superuser's act (ApiTokenAdmin): offered to who may
             "token_add_url": reverse("admin:benchsite_apitoken_add")
             if request.user.is_superuser

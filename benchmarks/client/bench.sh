@@ -118,6 +118,7 @@ readonly CLOCK_EARLIEST=1764547200 # 2025-12-01 UTC: a server's Date before this
 readonly CONTAINERS="openvz lxc lxc-libvirt systemd-nspawn docker podman rkt wsl proot pouch container-other"
 
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
+IPERF_SAID="--iperf-server"   # where IPERF_SERVER came from, as the messages name it
 HOST_NAME=""                       # the hostname a live run without --device goes by (host_name_checked)
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
 SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
@@ -305,18 +306,25 @@ parse_args() {
         [[ -z $(ls -A "$CAPTURE" 2>/dev/null) ]] || usage_error "--capture: directory '$CAPTURE' is not empty"
     fi
     if [[ -n $IPERF_SERVER ]]; then
-        local host=$IPERF_SERVER port=5201
-        if [[ $host =~ ^\[([^]]+)\](:([0-9]+))?$ ]]; then          # [IPv6]:port
-            host=${BASH_REMATCH[1]}; port=${BASH_REMATCH[3]:-5201}
-        elif [[ $host =~ ^([^:]+):([^:]*)$ ]]; then                  # host:port
-            host=${BASH_REMATCH[1]}; port=${BASH_REMATCH[2]}
-        fi                                                           # else host or bare IPv6
-        if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
-            usage_error "--iperf-server: invalid port in '$IPERF_SERVER' (HOST or HOST:PORT)"
-        fi
-        [[ -n $host && ! $host =~ [[:space:]/] ]] || usage_error "--iperf-server: invalid host in '$IPERF_SERVER'"
-        IPERF_HOST=$host IPERF_PORT=$port
+        local wrong
+        wrong=$(iperf_server_parsed "$IPERF_SERVER") || usage_error "--iperf-server: $wrong"
+        iperf_server_parsed "$IPERF_SERVER" >/dev/null
     fi
+}
+
+iperf_server_parsed() {
+    # iperf_server_parsed HOST[:PORT] : sets IPERF_HOST and IPERF_PORT; else says what is wrong
+    local host=$1 port=5201
+    if [[ $host =~ ^\[([^]]+)\](:([0-9]+))?$ ]]; then          # [IPv6]:port
+        host=${BASH_REMATCH[1]}; port=${BASH_REMATCH[3]:-5201}
+    elif [[ $host =~ ^([^:]+):([^:]*)$ ]]; then                  # host:port
+        host=${BASH_REMATCH[1]}; port=${BASH_REMATCH[2]}
+    fi                                                           # else host or bare IPv6
+    if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+        printf "invalid port in '%s' (HOST or HOST:PORT)" "$1"; return 1
+    fi
+    [[ -n $host && ! $host =~ [[:space:]/] ]] || { printf "invalid host in '%s'" "$1"; return 1; }
+    IPERF_HOST=$host IPERF_PORT=$port
 }
 
 device_name_refused() {
@@ -412,7 +420,7 @@ iperf_target_is_self() {
 
 warn_iperf_self() {
     log ""
-    log "bench.sh: WARNING: --iperf-server $IPERF_SERVER is this machine itself."
+    log "bench.sh: WARNING: $IPERF_SAID $IPERF_SERVER is this machine itself."
     log "bench.sh: WARNING: iperf3 then measures the loopback inside this machine, not the network:"
     log "bench.sh: WARNING: the figure is many times a real network's. The server keeps it but leaves"
     log "bench.sh: WARNING: it out of the global score. Run 'iperf3 -s' on another machine of the LAN."
@@ -423,13 +431,51 @@ refuse_iperf_self() {
     # this machine under another name or address: the server's loopback rule reads the target's
     # text, so it would count the loopback figure, many times a network's, in the global score
     log ""
-    log "bench.sh: WARNING: --iperf-server $IPERF_SERVER is this machine itself (its own name or address)."
+    log "bench.sh: WARNING: $IPERF_SAID $IPERF_SERVER is this machine itself (its own name or address)."
     log "bench.sh: WARNING: iperf3 would measure the loopback inside this machine, not the network, and"
     log "bench.sh: WARNING: the server cannot tell it from a real one: the network test is skipped."
     log "bench.sh: WARNING: Run 'iperf3 -s' on another machine of the LAN and give its address."
     log ""
     SKIP_NETWORK=1 SKIP_NETWORK_WHY="the iperf3 server is this machine itself"
-    not_collected "network benchmark" "--iperf-server $IPERF_SERVER is this machine itself"
+    not_collected "network benchmark" "$IPERF_SAID $IPERF_SERVER is this machine itself"
+}
+
+iperf_self_checked() {
+    # an iperf3 server that is this machine: a loopback figure, many times a network's
+    ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]] && iperf_target_is_self "$IPERF_HOST" || return 0
+    if jq -en --arg t "$IPERF_SERVER" "$JQ_LOOPBACK"' $t | loopback' >/dev/null; then
+        warn_iperf_self     # measured, and the server leaves it out of the global score
+    else
+        refuse_iperf_self   # the server could not tell: it would count a loopback figure
+    fi
+}
+
+servers_iperf() {
+    # no --iperf-server given: the fleet's iperf3 server, the server's IPERF_SERVER, which its
+    # answer to the check names (an extension); taken as if given as --iperf-server
+    ((SKIP_NETWORK)) || [[ -n $IPERF_SERVER ]] && return 0
+    local named wrong
+    named=$(jq -r 'if type == "object" and (.iperf_server | type) == "string" then .iperf_server else empty end' \
+        "$WORK/check.json" 2>/dev/null) || return 0
+    [[ -n $named ]] || return 0
+    if ! wrong=$(iperf_server_parsed "$named"); then
+        warn "the server names an iperf3 server that cannot be used ($wrong): the network is not measured"
+        return 0
+    fi
+    iperf_server_parsed "$named"
+    IPERF_SERVER=$named IPERF_SAID="the server's iperf3 server (its IPERF_SERVER)"
+    log "network: measured against $named, the server's iperf3 server (its IPERF_SERVER; --iperf-server chooses another, --skip-network none)"
+    iperf_self_checked
+    ((SKIP_NETWORK)) && return 0
+    local pkgs=()
+    have iperf3 || pkgs+=(iperf3)
+    have ping || pkgs+=(iputils-ping)
+    ((${#pkgs[@]})) || return 0
+    if ((IS_ROOT)); then
+        apt_install "${pkgs[@]}" || warn "${pkgs[*]} could not be installed"
+    else
+        warn "not root: cannot install ${pkgs[*]} (run with sudo, or apt-get install ${pkgs[*]})"
+    fi
 }
 
 # ------------------------------------------------------------------------------ setup & cleanup
@@ -3149,17 +3195,12 @@ main() {
         else
             log "bench.sh $BENCH_SCRIPT_VERSION: full run (under 3 minutes; --short for about 40 s)"
         fi
-        if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]] && iperf_target_is_self "$IPERF_HOST"; then
-            if jq -en --arg t "$IPERF_SERVER" "$JQ_LOOPBACK"' $t | loopback' >/dev/null; then
-                warn_iperf_self     # measured, and the server leaves it out of the global score
-            else
-                refuse_iperf_self   # the server could not tell: it would count a loopback figure
-            fi
-        fi
+        iperf_self_checked
         take_run_lock
         ensure_tools
         curl_checked
         check_server
+        servers_iperf
         collect_all
         clock_recheck
     fi

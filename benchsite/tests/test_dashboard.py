@@ -147,6 +147,21 @@ def test_the_bench_command_uses_site_url_and_warns_of_a_loopback_address(admin_c
     assert 'id="bench-loopback"' not in html
 
 
+def test_the_bench_command_says_which_iperf3_server_measures_the_network(admin_client, settings):
+    def note() -> str:
+        html = admin_client.get("/admin/", HTTP_HOST="bench.lan:8007").content.decode()
+        said = re.search(r'<p class="help" id="bench-iperf-note">(.*?)</p>', html, re.S)[1]
+        return re.sub(r"<[^>]+>", "", said)
+
+    assert note().startswith("Add --iperf-server HOST to measure the network against an iperf3")
+    assert "(or set IPERF_SERVER on this server for every run)" in note()
+    settings.IPERF_SERVER = "bench.lan"
+    assert note().startswith(
+        "Every run measures its network against the iperf3 server bench.lan (the server's "
+        "IPERF_SERVER); add --iperf-server HOST for another"
+    )
+
+
 def test_a_site_url_on_the_loopback_is_said_to_be_the_address_to_change(admin_client, settings):
     """SITE_URL=http://127.0.0.1:8007 was answered "… or set SITE_URL", as if it were not set."""
     settings.SITE_URL = "http://127.0.0.1:8007"

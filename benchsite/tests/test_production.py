@@ -132,6 +132,11 @@ def test_debug_is_off_unless_asked():
             "S3_TIMEOUT_S must be a number of at least 0.1, not -1.0.",
         ),
         ({"VALIDITY_MAX_CV_PCT": "250"}, "VALIDITY_MAX_CV_PCT must be a number from 0 to 100"),
+        # every machine would measure the loopback inside itself
+        (
+            {"IPERF_SERVER": "127.0.0.1:5201"},
+            "IPERF_SERVER='127.0.0.1:5201' is each machine itself",
+        ),
     ],
 )
 def test_a_refused_setting_is_said_in_one_line(env, said):
@@ -174,6 +179,31 @@ def test_log_level_takes_pythons_names_as_they_read(given, taken):
     from benchsite.envconfig import log_level
 
     assert log_level(given) == taken
+
+
+@pytest.mark.parametrize(
+    ("given", "taken"),
+    [
+        ("", ""),
+        (" bench.lan ", "bench.lan"),
+        ("bench.lan:5202", "bench.lan:5202"),
+        ("10.0.0.5", "10.0.0.5"),
+        ("[fd00::5]:5201", "[fd00::5]:5201"),
+        ("fd00::5", "fd00::5"),
+        *((value, None) for value in ("bench lan", "bench.lan:", "bench.lan:0", "http://b/")),
+        *((value, None) for value in ("localhost", "127.0.1.1", "[::1]:5201")),
+    ],
+)
+def test_iperf_server_is_taken_as_bench_sh_takes_it(given, taken):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from benchsite.envconfig import iperf_server
+
+    if taken is None:
+        with pytest.raises(ImproperlyConfigured, match="IPERF_SERVER="):
+            iperf_server("IPERF_SERVER", given)
+    else:
+        assert iperf_server("IPERF_SERVER", given) == taken
 
 
 def test_an_empty_time_zone_is_utc():

@@ -599,8 +599,21 @@ def test_options_on_the_submission_endpoint_says_what_it_takes(token_client, sco
     if "submit" in scopes:
         assert response.status_code == 200
         assert response.json()["parses"] == ["application/json"]
+        assert "iperf_server" not in response.json()  # no IPERF_SERVER set
     else:
         assert response.status_code == 403
+
+
+def test_options_names_the_fleets_iperf3_server_to_who_may_submit(token_client, api, settings):
+    """IPERF_SERVER: bench.sh, given no --iperf-server, measures the network against it."""
+    settings.IPERF_SERVER = "bench.lan:5201"
+
+    answer = token_client("submit").options("/api/benchmark")
+
+    assert answer.status_code == 200 and answer.json()["iperf_server"] == "bench.lan:5201"
+    api.credentials()
+    refused = api.options("/api/benchmark")
+    assert refused.status_code == 401 and "iperf_server" not in refused.json()
 
 
 def test_device_url_is_at_site_url_when_it_is_set(submit, example, settings):

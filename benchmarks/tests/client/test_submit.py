@@ -53,6 +53,7 @@ class FakeServer(ThreadingHTTPServer):
         self.clock_offset = 0  # seconds the server's clock reads ahead of this machine's
         self.date_header = ""  # a Date header of its own (a proxy's, a broken one)
         self.options_unanswered = 0  # OPTIONS requests left without an answer (not up yet)
+        self.options_extra: dict = {}  # more keys of the answer to OPTIONS (iperf_server)
         self.post_hangs = False  # a submission read and never answered (until released)
         self.released = threading.Event()
 
@@ -102,7 +103,8 @@ class Handler(BaseHTTPRequestHandler):
         elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
             status, body = 401, b'{"detail": "Invalid token."}'
         else:
-            status, body = 200, b'{"name": "Submission", "parses": ["application/json"]}'
+            said = {"name": "Submission", "parses": ["application/json"]}
+            status, body = 200, json.dumps({**said, **self.server.options_extra}).encode()
         self.send_response(status)
         if moved:
             self.send_header("Location", moved)
