@@ -128,6 +128,7 @@ def test_the_token_is_printed_on_the_first_start_only(checkout):
     assert "Linux BenchTools is starting" in first, first
     assert token in first
     assert oct((checkout / ".env").stat().st_mode & 0o777) == "0o600"
+    assert "Network test: none unless IPERF_SERVER names the LAN's iperf3 server" in first
 
     again = serve(checkout)
 
@@ -137,13 +138,16 @@ def test_the_token_is_printed_on_the_first_start_only(checkout):
     assert api_token(checkout) == token  # the .env was kept
 
 
-def test_the_banner_names_the_address_and_the_token_in_force(checkout):
+def test_the_banner_names_the_address_the_token_and_the_iperf3_server_in_force(checkout):
     migrated(checkout)
-    output = serve(checkout, API_TOKEN="token-from-the-environment-0123456789")
+    output = serve(
+        checkout, API_TOKEN="token-from-the-environment-0123456789", IPERF_SERVER="bench.lan"
+    )
 
     assert "starting on http://127.0.0.1:" in output, output  # HOST, where it listens
     assert api_token(checkout) not in output  # the .env's token is not the one in force
     assert "API_TOKEN from the environment" in output and "--token YOUR_TOKEN" in output
+    assert "Network test: against the iperf3 server bench.lan (IPERF_SERVER)" in output
 
 
 def test_the_banner_names_the_address_of_host_in_the_env_file(checkout):
