@@ -3,6 +3,7 @@
 import fcntl
 import json
 import os
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -11,6 +12,13 @@ from pathlib import Path
 import pytest
 
 from .benchrun import free_port, require, run_bench, wait_for_port
+
+# pytest started in the background by a shell without job control (`pytest … &`) ignores
+# SIGINT, and so did every bench.sh it ran: bash cannot trap a signal ignored at its start, so
+# the tests of a Ctrl-C waited for a run that went on. Handled here (a handler, which exec
+# resets), each bench.sh starts with SIGINT at its default, as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass(frozen=True)
