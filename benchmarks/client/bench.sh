@@ -119,6 +119,7 @@ readonly CONTAINERS="openvz lxc lxc-libvirt systemd-nspawn docker podman rkt wsl
 
 SERVER="" TOKEN="" DEVICE="" IPERF_SERVER="" IPERF_HOST="" IPERF_PORT=5201
 IPERF_SAID="--iperf-server"   # where IPERF_SERVER came from, as the messages name it
+IPERF_WRONG=""                # what iperf_server_parsed found wrong
 HOST_NAME=""                       # the hostname a live run without --device goes by (host_name_checked)
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
 SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
@@ -306,14 +307,13 @@ parse_args() {
         [[ -z $(ls -A "$CAPTURE" 2>/dev/null) ]] || usage_error "--capture: directory '$CAPTURE' is not empty"
     fi
     if [[ -n $IPERF_SERVER ]]; then
-        local wrong
-        wrong=$(iperf_server_parsed "$IPERF_SERVER") || usage_error "--iperf-server: $wrong"
-        iperf_server_parsed "$IPERF_SERVER" >/dev/null
+        iperf_server_parsed "$IPERF_SERVER" || usage_error "--iperf-server: $IPERF_WRONG"
     fi
 }
 
 iperf_server_parsed() {
-    # iperf_server_parsed HOST[:PORT] : sets IPERF_HOST and IPERF_PORT; else says what is wrong
+    # iperf_server_parsed HOST[:PORT] : sets IPERF_HOST and IPERF_PORT; else IPERF_WRONG says
+    # what is wrong
     local host=$1 port=5201
     if [[ $host =~ ^\[([^]]+)\](:([0-9]+))?$ ]]; then          # [IPv6]:port
         host=${BASH_REMATCH[1]}; port=${BASH_REMATCH[3]:-5201}
@@ -321,9 +321,9 @@ iperf_server_parsed() {
         host=${BASH_REMATCH[1]}; port=${BASH_REMATCH[2]}
     fi                                                           # else host or bare IPv6
     if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
-        printf "invalid port in '%s' (HOST or HOST:PORT)" "$1"; return 1
+        IPERF_WRONG="invalid port in '$1' (HOST or HOST:PORT)"; return 1
     fi
-    [[ -n $host && ! $host =~ [[:space:]/] ]] || { printf "invalid host in '%s'" "$1"; return 1; }
+    [[ -n $host && ! $host =~ [[:space:]/] ]] || { IPERF_WRONG="invalid host in '$1'"; return 1; }
     IPERF_HOST=$host IPERF_PORT=$port
 }
 
@@ -454,28 +454,20 @@ servers_iperf() {
     # no --iperf-server given: the fleet's iperf3 server, the server's IPERF_SERVER, which its
     # answer to the check names (an extension); taken as if given as --iperf-server
     ((SKIP_NETWORK)) || [[ -n $IPERF_SERVER ]] && return 0
-    local named wrong
+    local named pkgs=()
     named=$(jq -r 'if type == "object" and (.iperf_server | type) == "string" then .iperf_server else empty end' \
         "$WORK/check.json" 2>/dev/null) || return 0
     [[ -n $named ]] || return 0
-    if ! wrong=$(iperf_server_parsed "$named"); then
-        warn "the server names an iperf3 server that cannot be used ($wrong): the network is not measured"
+    if ! iperf_server_parsed "$named"; then
+        warn "the server names an iperf3 server that cannot be used ($IPERF_WRONG): the network is not measured"
         return 0
     fi
-    iperf_server_parsed "$named"
     IPERF_SERVER=$named IPERF_SAID="the server's iperf3 server (its IPERF_SERVER)"
     log "network: measured against $named, the server's iperf3 server (its IPERF_SERVER; --iperf-server chooses another, --skip-network none)"
     iperf_self_checked
     ((SKIP_NETWORK)) && return 0
-    local pkgs=()
-    have iperf3 || pkgs+=(iperf3)
-    have ping || pkgs+=(iputils-ping)
-    ((${#pkgs[@]})) || return 0
-    if ((IS_ROOT)); then
-        apt_install "${pkgs[@]}" || warn "${pkgs[*]} could not be installed"
-    else
-        warn "not root: cannot install ${pkgs[*]} (run with sudo, or apt-get install ${pkgs[*]})"
-    fi
+    network_tools
+    tools_installed "${pkgs[@]}"
 }
 
 # ------------------------------------------------------------------------------ setup & cleanup
@@ -643,10 +635,7 @@ ensure_tools() {
     ((DRY_RUN)) || have curl || pkgs+=(curl)
     if ((!SKIP_CPU || !SKIP_MEMORY)); then have sysbench || pkgs+=(sysbench); fi
     ((SKIP_DISK)) || have fio || pkgs+=(fio)
-    if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]]; then
-        have iperf3 || pkgs+=(iperf3)
-        have ping || pkgs+=(iputils-ping)   # the latency figure (minimal images lack it)
-    fi
+    if ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]]; then network_tools; fi
     if ((!SKIP_GPU)) && gpu_device_present && ! glmark2_binary >/dev/null; then
         # Debian 12 / recent Ubuntu ship flavours only (no plain glmark2 package)
         if [[ -n ${DISPLAY:-} ]]; then pkgs+=(glmark2-es2-x11); else pkgs+=(glmark2-es2-drm); fi
@@ -657,11 +646,22 @@ ensure_tools() {
     have smartctl || pkgs+=(smartmontools)
     have lspci || pkgs+=(pciutils)
     have ethtool || pkgs+=(ethtool)
-    ((${#pkgs[@]})) || return 0
+    tools_installed "${pkgs[@]}"
+}
+
+network_tools() {
+    # the network test's missing packages, added to the caller's pkgs
+    have iperf3 || pkgs+=(iperf3)
+    have ping || pkgs+=(iputils-ping)   # the latency figure (minimal images lack it)
+}
+
+tools_installed() {
+    # tools_installed PKG... : installed as root; else said how
+    (($#)) || return 0
     if ((IS_ROOT)); then
-        apt_install "${pkgs[@]}" || warn "some tools could not be installed; what needs them is skipped (listed at the end)"
+        apt_install "$@" || warn "some tools could not be installed; what needs them is skipped (listed at the end)"
     else
-        warn "not root: cannot install ${pkgs[*]}; what needs them is skipped (run with sudo, or apt-get install ${pkgs[*]})"
+        warn "not root: cannot install $*; what needs them is skipped (run with sudo, or apt-get install $*)"
     fi
 }
 
