@@ -124,7 +124,7 @@ HOST_NAME=""                       # the hostname a live run without --device go
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
 SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
 TOKEN_FILE="" RESEND="" RETRIES=3
-WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID=""
+WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID="" CHILD_BEFORE=""
 # SUBMITTING: the JSON being sent (kept if interrupted)
 SUBMITTING=""
 CLOCK_OFFSET=""                    # seconds added to this machine's clock to date the run: 0 when
@@ -478,6 +478,8 @@ run_timed() {
     # of its own, out of reach of a terminal's Ctrl-C: a signal to bench.sh (Ctrl-C, SIGTERM)
     # waited for fio to write its whole test file. `wait` returns at once instead, and cleanup
     # stops CMD (timeout passes the signal on to it).
+    # (pending: a signal between the start and CHILD_PID=$! stops the job started last)
+    CHILD_BEFORE=${!:-} CHILD_PID=pending
     timeout "$@" 9<&- &   # the run lock stays bench.sh's (take_run_lock)
     CHILD_PID=$!
     local rc=0
@@ -499,8 +501,15 @@ interrupted() {
 }
 
 cleanup() {
+    if [[ $CHILD_PID == pending ]]; then
+        CHILD_PID=""
+        [[ -n ${!:-} && $! != "$CHILD_BEFORE" ]] && CHILD_PID=$!
+    fi
     if [[ -n $CHILD_PID ]]; then
-        kill -TERM "$CHILD_PID" 2>/dev/null
+        # timeout leads a process group of its own: stopped whole, the tool with it, also when
+        # the signal reached timeout before it had noted its child (it then exits alone, and
+        # the tool ran on: a fio left writing after Ctrl-C)
+        kill -TERM -- "-$CHILD_PID" 2>/dev/null || kill -TERM "$CHILD_PID" 2>/dev/null
         wait "$CHILD_PID" 2>/dev/null
     fi
     if [[ -n $SAMPLER_PID ]]; then
@@ -3007,6 +3016,7 @@ post_once() {
     # (interrupted() keeps the JSON); the redirections on curl alone, not on a function whose
     # `wait` the trap would run inside of, its messages sent to curl.err
     token_header
+    CHILD_BEFORE=${!:-} CHILD_PID=pending
     timeout 130 curl -sS -o "$WORK/response.json" -D "$WORK/response.headers" -w '%{http_code} %{redirect_url}' -X POST \
         -H @"$WORK/auth.header" -H 'Content-Type: application/json' --data-binary @"$json" \
         --connect-timeout 10 --max-time 120 "$SERVER" >"$WORK/curl.code" 2>"$WORK/curl.err" </dev/null &
