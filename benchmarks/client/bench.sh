@@ -81,7 +81,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.2.6"
+readonly BENCH_SCRIPT_VERSION="1.3.0"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -188,6 +188,10 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
   --output FILE         also write the JSON to FILE
   --capture DIR         keep the raw output of every command in DIR (empty or new directory)
   --from-dir DIR        build the submission from a capture directory instead of running anything
+  --schedule WHEN       after this run is stored, run bench.sh on this machine daily, weekly or
+                        monthly, at night, with this run's options (as root: a systemd timer,
+                        else a cron job; the token kept in /etc/benchtools/token, root's alone)
+  --unschedule          remove what --schedule installed, run nothing
   --help                show this help and exit
 
 Each category's score is the median of its repeats; results.<category> also carries the
@@ -255,7 +259,8 @@ parse_args() {
             --capture) need_value "$1" $# "${2-}"; CAPTURE=$2; shift 2 ;;
             --from-dir) need_value "$1" $# "${2-}"; FROM_DIR=$2; shift 2 ;;
             --repeats) need_value "$1" $# "${2-}"; REPEATS=$2; shift 2 ;;
-            --server=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=* | --token-file=* | --resend=* | --retries=*)
+            --schedule) need_value "$1" $# "${2-}"; SCHEDULE=$2; shift 2 ;;
+            --server=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=* | --token-file=* | --resend=* | --retries=* | --schedule=*)
                 set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
             --skip-cpu) SKIP_CPU=1; shift ;;
             --skip-memory) SKIP_MEMORY=1; shift ;;
@@ -264,6 +269,7 @@ parse_args() {
             --skip-gpu) SKIP_GPU=1; shift ;;
             --short) SHORT=1; shift ;;
             --no-wait-idle) WAIT_IDLE=0; shift ;;
+            --unschedule) UNSCHEDULE=1; shift ;;
             --dry-run) DRY_RUN=1; shift ;;
             -h | --help) usage; exit 0 ;;
             *) usage_error "unknown option or argument: $1" ;;
@@ -281,7 +287,8 @@ parse_args() {
         [[ -f $RESEND && -r $RESEND ]] || usage_error "--resend: cannot read '$RESEND'"
     fi
     [[ $RETRIES =~ ^[0-9]$ ]] || usage_error "--retries N must be a number from 0 to 9 (got '$RETRIES')"
-    if ((!DRY_RUN)); then
+    if [[ -n $SCHEDULE ]] || ((UNSCHEDULE)); then schedule_checked; fi
+    if ((!DRY_RUN && !UNSCHEDULE)); then
         [[ -n $SERVER ]] || usage_error "--server URL is required (the full http://HOST:8007/api/benchmark URL), or use --dry-run to print the JSON without sending it"
         [[ -n $TOKEN ]] || usage_error "--token TOKEN (or --token-file FILE, or BENCH_TOKEN in the environment) is required to submit (or use --dry-run)"
     fi
@@ -3130,6 +3137,201 @@ submit() {
     return 1
 }
 
+# ------------------------------------------------------------------------------ schedule
+
+# --schedule daily|weekly|monthly: after a run that the server stored, this machine runs bench.sh
+# on its own, with this run's options, by a systemd timer (where systemd runs) or a cron job:
+#   /usr/local/sbin/bench.sh       the script (this one, or the server's /bench.sh when piped)
+#   /usr/local/sbin/bench-run      the scheduled command, its options quoted by bash (run it by
+#                                  hand to run the scheduled job now)
+#   /etc/benchtools/token          the token (root's alone; never on a command line)
+#   benchtools-bench.timer/.service in /etc/systemd/system, or /etc/cron.d/benchtools-bench
+# at a time of night taken from the machine-id (01:00-05:59), so that a fleet's machines do not
+# all measure (one iperf3 server, one storage pool) at once. --unschedule removes them all.
+# For the tests only, BENCH_TEST_ROOT (a directory) stands for / in every one of these paths,
+# and systemctl is given --root; unset, it is not read.
+SCHEDULE="" UNSCHEDULE=0
+SCHED_ROOT=""
+[[ -n ${BENCH_TEST_ROOT:-} && -d ${BENCH_TEST_ROOT:-} ]] && SCHED_ROOT=$BENCH_TEST_ROOT
+readonly SCHED_ROOT
+readonly SCHED_UNIT=benchtools-bench
+SCHEDULER=""                       # systemd or cron (schedule_checked)
+
+scheduler_found() {
+    # systemd when it runs the machine (sd_booted: /run/systemd/system), else cron when installed
+    if [[ -d $SCHED_ROOT/run/systemd/system ]] && have systemctl; then
+        SCHEDULER=systemd
+    elif [[ -d $SCHED_ROOT/etc/cron.d ]] && { have cron || have crond; }; then
+        SCHEDULER=cron
+    else
+        return 1
+    fi
+}
+
+schedule_checked() {
+    # before anything runs: what --schedule or --unschedule cannot do is said now
+    local option=--schedule
+    ((UNSCHEDULE)) && option=--unschedule
+    [[ -n $SCHEDULE ]] && ((UNSCHEDULE)) && usage_error "--schedule and --unschedule cannot be used together"
+    if [[ -n $SCHEDULE ]]; then
+        [[ $SCHEDULE =~ ^(daily|weekly|monthly)$ ]] || usage_error "--schedule WHEN must be daily, weekly or monthly (got '$SCHEDULE')"
+        ((DRY_RUN)) && usage_error "--schedule installs runs that submit: it cannot be used with --dry-run"
+        [[ -z $FROM_DIR$RESEND ]] || usage_error "--schedule schedules this machine's runs: it cannot be used with --from-dir or --resend"
+    elif [[ -n $SERVER$TOKEN_FILE$DEVICE$IPERF_SERVER$OUTPUT$CAPTURE$FROM_DIR$RESEND$REPEATS ]] ||
+        ((DRY_RUN || SHORT || SKIP_CPU || SKIP_MEMORY || SKIP_DISK || SKIP_NETWORK || SKIP_GPU || !WAIT_IDLE)); then
+        usage_error "--unschedule runs nothing: it takes no other option"
+    fi
+    ((IS_ROOT)) || die 3 "$option needs root (it writes a systemd timer or a cron job): run it with sudo"
+    if [[ -n $SCHEDULE ]] && ! scheduler_found; then
+        die 3 "--schedule: neither systemd (not running here) nor cron (apt-get install cron) can run bench.sh on a schedule: nothing was measured"
+    fi
+    return 0
+}
+
+schedule_time() {
+    # "MINUTE HOUR" of the night for this machine: the same at every --schedule, another for
+    # another machine (its machine-id, else its hostname)
+    local id sum
+    id=$(cat /etc/machine-id 2>/dev/null) || id=""
+    [[ -n $id ]] || id=$(uname -n)
+    sum=$(printf '%s' "$id" | cksum | awk '{ print $1 }')
+    printf '%d %d' $((sum % 60)) $((1 + sum / 60 % 5))
+}
+
+schedule_command() {
+    # the scheduled run's command line: this run's options, bar what belongs to this run only
+    # (--dry-run, --output, --capture) and the iperf3 server taken from the server (asked again
+    # at each run)
+    local args=(bash /usr/local/sbin/bench.sh --server "$SERVER" --token-file /etc/benchtools/token)
+    [[ -n $DEVICE ]] && args+=(--device "$DEVICE")
+    [[ -n $IPERF_SERVER && $IPERF_SAID == --iperf-server ]] && args+=(--iperf-server "$IPERF_SERVER")
+    [[ -n $REPEATS ]] && args+=(--repeats "$REPEATS")
+    [[ $RETRIES != 3 ]] && args+=(--retries "$RETRIES")
+    ((SHORT)) && args+=(--short)
+    ((WAIT_IDLE)) || args+=(--no-wait-idle)
+    local cat
+    for cat in cpu memory disk network gpu; do
+        local skip="SKIP_${cat^^}"
+        ((${!skip})) && args+=(--skip-"$cat")
+    done
+    # paths under the tests' root (SCHED_ROOT) are those of the machine's /
+    args[1]=$SCHED_ROOT${args[1]} args[5]=$SCHED_ROOT${args[5]}
+    local line
+    printf -v line '%q ' "${args[@]}"
+    printf '%s' "${line% }"
+}
+
+schedule_install() {
+    # after a run the server stored: the script, the token, the command and the timer or cron
+    # job, replacing an earlier --schedule's. A failure is said; the run stays stored.
+    local minute hour when calendar cron_days
+    read -r minute hour < <(schedule_time)
+    case $SCHEDULE in
+        daily) when=$(printf 'every day at %02d:%02d' "$hour" "$minute"); calendar="*-*-*"; cron_days="* * *" ;;
+        weekly) when=$(printf 'every Sunday at %02d:%02d' "$hour" "$minute"); calendar="Sun *-*-*"; cron_days="* * 0" ;;
+        monthly) when=$(printf 'on the 1st of every month at %02d:%02d' "$hour" "$minute"); calendar="*-*-01"; cron_days="1 * *" ;;
+    esac
+    schedule_files "$when" 2>>"$WORK/schedule.err" || { schedule_failed "could not install the script, its token and its command"; return 1; }
+    local unit_dir="$SCHED_ROOT/etc/systemd/system" cron_file="$SCHED_ROOT/etc/cron.d/$SCHED_UNIT"
+    if [[ $SCHEDULER == systemd ]]; then
+        schedule_units "$unit_dir" "$when" "$calendar $(printf '%02d:%02d:00' "$hour" "$minute")" >/dev/null 2>>"$WORK/schedule.err" ||
+            { schedule_failed "systemctl could not enable $SCHED_UNIT.timer"; return 1; }
+        rm -f -- "$cron_file"
+        log "scheduled: bench.sh runs $when (systemd timer $SCHED_UNIT.timer; its output: journalctl -u $SCHED_UNIT); stop it with: bench.sh --unschedule"
+    else
+        { printf '# Linux BenchTools: bench.sh --schedule %s, written %s; bench.sh --unschedule removes it\n%s\n' \
+            "$SCHEDULE" "$(utc_now)" "$minute $hour $cron_days root $SCHED_ROOT/usr/local/sbin/bench-run >>$SCHED_ROOT/var/log/$SCHED_UNIT.log 2>&1" \
+            >"$cron_file.new" && chmod 644 "$cron_file.new" && mv -f -- "$cron_file.new" "$cron_file"; } 2>>"$WORK/schedule.err" ||
+            { schedule_failed "could not write $cron_file"; return 1; }
+        log "scheduled: bench.sh runs $when (cron: ${cron_file#"$SCHED_ROOT"}; its output: /var/log/$SCHED_UNIT.log); stop it with: bench.sh --unschedule"
+    fi
+    # the README's manual set-up, followed before: the machine would be benchmarked twice
+    if [[ -e $SCHED_ROOT/etc/cron.d/bench ]]; then
+        warn "/etc/cron.d/bench runs bench.sh too (the manual set-up): remove it, or this machine is benchmarked twice"
+    fi
+}
+
+schedule_files() {
+    # /usr/local/sbin/bench.sh (this script if it is a file, else the server's, as piped from
+    # curl), /etc/benchtools/token and /usr/local/sbin/bench-run, each written whole then moved
+    local when=$1 sbin="$SCHED_ROOT/usr/local/sbin" etc="$SCHED_ROOT/etc/benchtools"
+    local src="${BASH_SOURCE[${#BASH_SOURCE[@]}-1]:-}" new
+    # a directory already there keeps its mode (Debian's /usr/local/sbin is root:staff 2775)
+    [[ -d $sbin ]] || { mkdir -p -- "$sbin" && chmod 755 "$sbin"; } || return 1
+    new="$sbin/.bench.sh.new"
+    if [[ -n $src && -f $src ]]; then
+        if [[ "$(realpath -- "$src")" != "$(realpath -m -- "$sbin/bench.sh")" ]]; then
+            cp -- "$src" "$new" || return 1
+        fi
+    else
+        timeout 90 curl -fsS --connect-timeout 5 --max-time 60 -o "$new" "${SERVER%/api/benchmark}/bench.sh" </dev/null || return 1
+        if ! grep -q '^readonly BENCH_SCRIPT_VERSION=' "$new" || ! bash -n "$new"; then
+            echo "${SERVER%/api/benchmark}/bench.sh is not bench.sh" >&2; rm -f -- "$new"; return 1
+        fi
+    fi
+    if [[ -f $new ]]; then chmod 755 "$new" && mv -f -- "$new" "$sbin/bench.sh" || return 1; fi
+    mkdir -p -- "$etc" && chmod 700 "$etc" || return 1
+    printf '%s\n' "$TOKEN" >"$etc/.token.new" && mv -f -- "$etc/.token.new" "$etc/token" || return 1
+    {
+        printf '#!/bin/bash\n# bench.sh --schedule %s (%s), written %s: this machine%ss scheduled run.\n' \
+            "$SCHEDULE" "$when" "$(utc_now)" "'"
+        printf '# Run it to run the scheduled job now; bench.sh --unschedule removes it.\nexec %s\n' "$(schedule_command)"
+    } >"$sbin/.bench-run.new" && chmod 700 "$sbin/.bench-run.new" && mv -f -- "$sbin/.bench-run.new" "$sbin/bench-run"
+}
+
+schedule_units() {
+    # the service and its timer (Persistent: a machine off at that time runs at its next start)
+    local unit_dir=$1 when=$2 calendar=$3
+    mkdir -p -- "$unit_dir" || return 1
+    printf '%s\n' "[Unit]" "Description=Linux BenchTools: bench.sh --schedule $SCHEDULE" \
+        "Wants=network-online.target" "After=network-online.target" "" \
+        "[Service]" "Type=oneshot" "ExecStart=$SCHED_ROOT/usr/local/sbin/bench-run" >"$unit_dir/$SCHED_UNIT.service" || return 1
+    printf '%s\n' "[Unit]" "Description=Linux BenchTools: bench.sh $when" "" \
+        "[Timer]" "OnCalendar=$calendar" "Persistent=true" "" \
+        "[Install]" "WantedBy=timers.target" >"$unit_dir/$SCHED_UNIT.timer" || return 1
+    chmod 644 "$unit_dir/$SCHED_UNIT.service" "$unit_dir/$SCHED_UNIT.timer" || return 1
+    if [[ -n $SCHED_ROOT ]]; then
+        systemctl --root="$SCHED_ROOT" enable "$SCHED_UNIT.timer"
+    else
+        systemctl daemon-reload && systemctl enable --now "$SCHED_UNIT.timer"
+    fi
+}
+
+schedule_failed() {
+    local why
+    why=$(tail -n 3 -- "$WORK/schedule.err" 2>/dev/null | tr '\n' ' ')
+    warn "--schedule: $1${why:+: $why}: not scheduled (this run is stored)"
+}
+
+unschedule() {
+    local unit_dir="$SCHED_ROOT/etc/systemd/system" removed=()
+    if [[ -e $unit_dir/$SCHED_UNIT.timer ]]; then
+        if [[ -n $SCHED_ROOT ]]; then
+            systemctl --root="$SCHED_ROOT" disable "$SCHED_UNIT.timer" >/dev/null 2>&1
+        elif [[ -d /run/systemd/system ]] && have systemctl; then
+            systemctl disable --now "$SCHED_UNIT.timer" >/dev/null 2>&1
+        fi
+    fi
+    local path
+    for path in "$unit_dir/$SCHED_UNIT.timer" "$unit_dir/$SCHED_UNIT.service" "$SCHED_ROOT/etc/cron.d/$SCHED_UNIT" \
+        "$SCHED_ROOT/usr/local/sbin/bench-run" "$SCHED_ROOT/etc/benchtools/token"; do
+        [[ -e $path ]] && rm -f -- "$path" && removed+=("${path#"$SCHED_ROOT"}")
+    done
+    rmdir -- "$SCHED_ROOT/etc/benchtools" 2>/dev/null
+    # the script stays where the manual set-up (README) runs it
+    if [[ -e $SCHED_ROOT/usr/local/sbin/bench.sh && ! -e $SCHED_ROOT/etc/cron.d/bench ]]; then
+        rm -f -- "$SCHED_ROOT/usr/local/sbin/bench.sh" && removed+=(/usr/local/sbin/bench.sh)
+    fi
+    [[ -z $SCHED_ROOT ]] && [[ -d /run/systemd/system ]] && have systemctl && systemctl daemon-reload >/dev/null 2>&1
+    if ((${#removed[@]})); then
+        local IFS=" "
+        log "unscheduled: removed ${removed[*]}"
+    else
+        log "nothing to unschedule: no --schedule is installed on this machine"
+    fi
+    return 0
+}
+
 # ------------------------------------------------------------------------------ main
 
 make_work_dir() {
@@ -3145,6 +3347,7 @@ make_work_dir() {
 
 main() {
     parse_args "$@"
+    if ((UNSCHEDULE)); then unschedule; return; fi
     export LC_ALL=C LANG=C
     # what bench.sh writes is this account's alone, as a kept submission is: a capture holds
     # the machine-id, the serials and the addresses (--output and packages aside: 022 there)
@@ -3247,7 +3450,10 @@ main() {
     exec 9<&-
     log "submitting to $SERVER..."
     SUBMITTING=$json
-    submit "$json"
+    submit "$json" || return
+    SUBMITTING=""
+    if [[ -n $SCHEDULE ]]; then schedule_install; fi
+    return 0
 }
 
 # One command, parsed before it runs: bash reads a script as it goes, so nothing may follow

@@ -227,6 +227,7 @@ def test_a_new_tokens_bench_command_at_a_loopback_address_says_so(admin_client, 
     ).content.decode()
     assert "--server http://127.0.0.1:8007/api/benchmark" in issued
     assert 'id="bench-loopback"' in issued and "<code>SITE_URL</code>" in issued
+    assert "add <code>--schedule weekly</code>" in issued  # how to keep the machine benchmarked
 
     settings.SITE_URL = "http://bench.lan:8007"
     issued = admin_client.post(
@@ -244,6 +245,7 @@ def test_a_read_only_token_comes_without_a_bench_command(admin_client):
     )
     assert response.context["secret"] in response.content.decode()
     assert 'id="issued-command"' not in response.content.decode()
+    assert 'id="bench-schedule-note"' not in response.content.decode()
 
 
 def test_a_new_token_has_no_scope_until_one_is_ticked(admin_client):

@@ -162,6 +162,15 @@ def test_the_bench_command_says_which_iperf3_server_measures_the_network(admin_c
     )
 
 
+def test_the_bench_command_says_how_to_keep_a_machine_benchmarked(admin_client):
+    """bench.sh --schedule: the one-liner once, and the machine runs again on its own."""
+    html = admin_client.get("/admin/", HTTP_HOST="bench.lan:8007").content.decode()
+    said = re.search(r'<p class="help" id="bench-schedule-note">(.*?)</p>', html, re.S)[1]
+    said = re.sub(r"<[^>]+>", "", said)
+    assert said.startswith("To keep the machine benchmarked, add --schedule weekly")
+    assert "--unschedule stops it" in said
+
+
 def test_a_site_url_on_the_loopback_is_said_to_be_the_address_to_change(admin_client, settings):
     """SITE_URL=http://127.0.0.1:8007 was answered "… or set SITE_URL", as if it were not set."""
     settings.SITE_URL = "http://127.0.0.1:8007"

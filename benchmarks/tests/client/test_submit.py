@@ -114,6 +114,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        # the server's /bench.sh (what `curl .../bench.sh | bash` runs), the one page it serves
+        body = SCRIPT.read_bytes() if self.path == "/bench.sh" else b"Not Found"
+        self.send_response(200 if self.path == "/bench.sh" else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def date_time_string(self, timestamp=None):
         # the Date header of every answer, on the server's clock
         if self.server.date_header:

@@ -1,0 +1,198 @@
+"""--schedule daily|weekly|monthly: after a run the server stored, the machine runs bench.sh on
+its own, by a systemd timer where systemd runs, else a cron job, with the run's options and the
+token in a file only root reads; --unschedule removes it all. Before it, keeping a machine
+benchmarked took three commands by hand (README, "From cron, unattended"), and a fleet's
+*Not heard from* panel filled with machines nobody had scheduled.
+
+Every path bench.sh writes is under BENCH_TEST_ROOT here (it stands for /), and systemctl is
+given --root: the real systemctl enables the timer in that tree; the job written is then run
+as cron or systemd would run it, against the stand-in server."""
+
+import os
+import re
+import stat
+import subprocess
+
+import pytest
+
+from .benchrun import SCRIPT, bench_functions, run_bench
+from .test_submit import TOKEN, server  # noqa: F401 (the fake server, a fixture)
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="--schedule needs root")
+
+NOTHING_MEASURED = ("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-network", "--skip-gpu")
+RUN = ("--short", "--no-wait-idle", "--retries", "0", "--device", "sched-box", *NOTHING_MEASURED)
+
+
+def machine_root(tmp_path, scheduler: str):
+    """A tree standing for /, with systemd running or cron installed (a stand-in `cron` on PATH:
+    only whether it is installed is read)."""
+    root = tmp_path / "root"
+    env = {**os.environ, "BENCH_TEST_ROOT": str(root), "BENCH_TEST_BUSY_WINDOW_S": "0.2"}
+    if scheduler == "systemd":
+        (root / "run/systemd/system").mkdir(parents=True)
+    elif scheduler == "cron":
+        (root / "etc/cron.d").mkdir(parents=True)
+        (root / "var/log").mkdir(parents=True)
+        bindir = tmp_path / "bin"
+        bindir.mkdir()
+        (bindir / "cron").write_text("#!/bin/sh\nexit 0\n")
+        (bindir / "cron").chmod(0o755)
+        env["PATH"] = f"{bindir}:{env['PATH']}"
+    return root, env
+
+
+def schedule(server_url: str, tmp_path, env, *extra: str):
+    """A run of nothing but the inventory, scheduled weekly (or as `extra` says)."""
+    args = ("--server", server_url, "--token", TOKEN, *RUN, "--schedule", "weekly", *extra)
+    return run_bench(*args, env=env, cwd=tmp_path)
+
+
+def night_time() -> tuple[int, int]:
+    proc = bench_functions("schedule_time")
+    minute, hour = map(int, proc.stdout.split())
+    return minute, hour
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_weekly_cron_job_runs_bench_sh_again_with_the_runs_options(server, tmp_path):  # noqa: F811
+    root, env = machine_root(tmp_path, "cron")
+
+    proc = schedule(server.url, tmp_path, env)
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    minute, hour = night_time()
+    assert 1 <= hour <= 5 and 0 <= minute < 60
+    said = f"scheduled: bench.sh runs every Sunday at {hour:02d}:{minute:02d} (cron: "
+    assert said in proc.stderr
+    assert len(server.requests) == 1  # this run, stored before anything was scheduled
+    # the script, the token (root's alone, never on a command line) and the command
+    assert (root / "usr/local/sbin/bench.sh").read_bytes() == SCRIPT.read_bytes()
+    assert mode(root / "usr/local/sbin/bench.sh") == 0o755
+    token = root / "etc/benchtools/token"
+    assert token.read_text() == f"{TOKEN}\n"
+    assert mode(token) == 0o600 and mode(token.parent) == 0o700
+    command = (root / "usr/local/sbin/bench-run").read_text()
+    assert TOKEN not in command and "--dry-run" not in command
+    for option in ("--device sched-box", "--short", "--no-wait-idle", "--retries 0", *RUN[-5:]):
+        assert option in command
+    # one line for cron.d: minute, hour, every Sunday, as root
+    job = root / "etc/cron.d/benchtools-bench"
+    assert mode(job) == 0o644
+    lines = [line for line in job.read_text().splitlines() if not line.startswith("#")]
+    assert len(lines) == 1
+    cron = re.fullmatch(r"(\d+) (\d+) \* \* 0 root (.+)", lines[0])
+    assert cron and (int(cron[1]), int(cron[2])) == (minute, hour), lines
+
+    # as cron runs it: its own small environment, through sh
+    job_run = subprocess.run(
+        ["/bin/sh", "-c", cron[3]],
+        env={"PATH": "/usr/bin:/bin", "HOME": "/root", "BENCH_TEST_BUSY_WINDOW_S": "0.2"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert job_run.returncode == 0, (root / "var/log/benchtools-bench.log").read_text()[-2000:]
+    assert len(server.requests) == 2
+    assert server.requests[1]["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert b'"device_identifier": "sched-box"' in server.requests[1]["body"]
+    assert "submitted: global score" in (root / "var/log/benchtools-bench.log").read_text()
+
+
+def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_it(
+    server,  # noqa: F811
+    tmp_path,
+):
+    root, env = machine_root(tmp_path, "systemd")
+    # as the dashboard's one-liner runs it: the script on bash's standard input, no file
+    with SCRIPT.open("rb") as script:
+        proc = subprocess.run(
+            ["bash", "-s", "--", "--server", server.url, "--token", TOKEN, *RUN]
+            + ["--schedule", "daily"],
+            stdin=script,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    minute, hour = night_time()  # the same machine: the same time, whatever the scheduler
+    said = f"scheduled: bench.sh runs every day at {hour:02d}:{minute:02d} (systemd timer"
+    assert said in proc.stderr
+    # the server's /bench.sh was installed, there being no file to copy
+    assert (root / "usr/local/sbin/bench.sh").read_bytes() == SCRIPT.read_bytes()
+    units = root / "etc/systemd/system"
+    timer = (units / "benchtools-bench.timer").read_text()
+    calendar = re.search(r"^OnCalendar=(.+)$", timer, re.M)[1]
+    assert calendar == f"*-*-* {hour:02d}:{minute:02d}:00" and "Persistent=true" in timer
+    # systemd reads it as a time of every day
+    analyzed = subprocess.run(
+        ["systemd-analyze", "calendar", calendar], capture_output=True, text=True, check=False
+    )
+    assert analyzed.returncode == 0, analyzed.stderr
+    assert f"Normalized form: *-*-* {hour:02d}:{minute:02d}:00" in analyzed.stdout
+    service = (units / "benchtools-bench.service").read_text()
+    assert f"ExecStart={root}/usr/local/sbin/bench-run" in service
+    assert "Type=oneshot" in service
+    enabled = units / "timers.target.wants/benchtools-bench.timer"
+    assert enabled.is_symlink()  # systemctl enable, for real
+
+    gone = run_bench("--unschedule", env=env, cwd=tmp_path)
+
+    assert gone.returncode == 0, gone.stderr
+    assert "unscheduled: removed /etc/systemd/system/benchtools-bench.timer" in gone.stderr
+    assert not enabled.is_symlink() and not enabled.exists()
+    left = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert left == [], left
+    again = run_bench("--unschedule", env=env, cwd=tmp_path)
+    assert "nothing to unschedule" in again.stderr and again.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--schedule", "hourly"), "--schedule WHEN must be daily, weekly or monthly"),
+        (("--schedule", "weekly", "--dry-run"), "cannot be used with --dry-run"),
+        (("--unschedule", "--short"), "--unschedule runs nothing: it takes no other option"),
+        (("--unschedule", "--schedule", "weekly"), "cannot be used together"),
+    ],
+)
+def test_what_cannot_be_scheduled_is_a_usage_error(tmp_path, args, said):
+    _, env = machine_root(tmp_path, "cron")
+    proc = run_bench(
+        *("--server", "http://127.0.0.1:9/api/benchmark", "--token", TOKEN, *args),
+        env=env,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2 and said in proc.stderr, proc.stderr
+
+
+def test_without_a_scheduler_nothing_is_measured(server, tmp_path):  # noqa: F811
+    _, env = machine_root(tmp_path, "none")
+
+    proc = schedule(server.url, tmp_path, env)
+
+    assert proc.returncode == 3
+    assert "neither systemd (not running here) nor cron" in proc.stderr
+    assert server.checks == [] and server.requests == []
+
+
+def test_a_run_the_server_did_not_store_schedules_nothing(server, tmp_path):  # noqa: F811
+    root, env = machine_root(tmp_path, "cron")
+    server.status, server.body = 500, b'{"detail": "boom"}'
+
+    proc = schedule(server.url, tmp_path, env)
+
+    assert proc.returncode == 1
+    assert "scheduled:" not in proc.stderr
+    assert not (root / "etc/cron.d/benchtools-bench").exists()
+    assert not (root / "usr/local/sbin").exists()
