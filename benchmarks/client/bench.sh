@@ -3272,10 +3272,20 @@ schedule_files() {
     if [[ -f $new ]]; then chmod 755 "$new" && mv -f -- "$new" "$sbin/bench.sh" || return 1; fi
     mkdir -p -- "$etc" && chmod 700 "$etc" || return 1
     printf '%s\n' "$TOKEN" >"$etc/.token.new" && mv -f -- "$etc/.token.new" "$etc/token" || return 1
+    local script="$sbin/bench.sh" url="${SERVER%/api/benchmark}/bench.sh"
     {
         printf '#!/bin/bash\n# bench.sh --schedule %s (%s), written %s: this machine%ss scheduled run.\n' \
             "$SCHEDULE" "$when" "$(utc_now)" "'"
-        printf '# Run it to run the scheduled job now; bench.sh --unschedule removes it.\nexec %s\n' "$(schedule_command)"
+        printf '# Run it to run the scheduled job now; bench.sh --unschedule removes it.\n'
+        # the server's bench.sh at each run, so that an upgraded server upgrades its fleet's
+        # runs; the copy installed when it cannot be had (the server down, not a script)
+        printf '# The server%ss bench.sh first, as the one-liner runs it; else the copy kept here.\n' "'"
+        printf 'url=%q new=%q\n' "$url" "$sbin/.bench.sh.new"
+        printf 'if curl -fsS --connect-timeout 5 --max-time 60 -o "$new" "$url" 2>/dev/null && grep -q %q "$new" && bash -n "$new"; then\n' \
+            '^readonly BENCH_SCRIPT_VERSION='
+        printf '    chmod 755 "$new" && mv -f -- "$new" %q\nelse\n' "$script"
+        printf '    rm -f -- "$new"; echo "bench-run: $url could not be fetched: running the copy kept here" >&2\nfi\n'
+        printf 'exec %s\n' "$(schedule_command)"
     } >"$sbin/.bench-run.new" && chmod 700 "$sbin/.bench-run.new" && mv -f -- "$sbin/.bench-run.new" "$sbin/bench-run"
 }
 

@@ -21,6 +21,7 @@ from .test_submit import TOKEN, server  # noqa: F401 (the fake server, a fixture
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="--schedule needs root")
 
 NOTHING_MEASURED = ("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-network", "--skip-gpu")
+SHORT_LOOK = {"BENCH_TEST_BUSY_WINDOW_S": "0.2"}  # a 0.2 s look at how busy the machine is
 RUN = ("--short", "--no-wait-idle", "--retries", "0", "--device", "sched-box", *NOTHING_MEASURED)
 
 
@@ -28,7 +29,7 @@ def machine_root(tmp_path, scheduler: str):
     """A tree standing for /, with systemd running or cron installed (a stand-in `cron` on PATH:
     only whether it is installed is read)."""
     root = tmp_path / "root"
-    env = {**os.environ, "BENCH_TEST_ROOT": str(root), "BENCH_TEST_BUSY_WINDOW_S": "0.2"}
+    env = {**os.environ, "BENCH_TEST_ROOT": str(root), **SHORT_LOOK}
     if scheduler == "systemd":
         (root / "run/systemd/system").mkdir(parents=True)
     elif scheduler == "cron":
@@ -87,10 +88,13 @@ def test_a_weekly_cron_job_runs_bench_sh_again_with_the_runs_options(server, tmp
     cron = re.fullmatch(r"(\d+) (\d+) \* \* 0 root (.+)", lines[0])
     assert cron and (int(cron[1]), int(cron[2])) == (minute, hour), lines
 
+    # the copy kept here is stale: the job runs the server's bench.sh, and keeps it
+    (root / "usr/local/sbin/bench.sh").write_text("#!/bin/bash\nexit 42\n")
+
     # as cron runs it: its own small environment, through sh
     job_run = subprocess.run(
         ["/bin/sh", "-c", cron[3]],
-        env={"PATH": "/usr/bin:/bin", "HOME": "/root", "BENCH_TEST_BUSY_WINDOW_S": "0.2"},
+        env={"PATH": "/usr/bin:/bin", "HOME": "/root", **SHORT_LOOK},
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -103,6 +107,7 @@ def test_a_weekly_cron_job_runs_bench_sh_again_with_the_runs_options(server, tmp
     assert server.requests[1]["headers"]["Authorization"] == f"Bearer {TOKEN}"
     assert b'"device_identifier": "sched-box"' in server.requests[1]["body"]
     assert "submitted: global score" in (root / "var/log/benchtools-bench.log").read_text()
+    assert (root / "usr/local/sbin/bench.sh").read_bytes() == SCRIPT.read_bytes()
 
 
 def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_it(
@@ -145,6 +150,23 @@ def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_i
     assert "Type=oneshot" in service
     enabled = units / "timers.target.wants/benchtools-bench.timer"
     assert enabled.is_symlink()  # systemctl enable, for real
+
+    # systemd's run, the server's /bench.sh not to be had: the copy kept here runs
+    server.serves_script = False
+    job_run = subprocess.run(
+        [f"{root}/usr/local/sbin/bench-run"],
+        env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin", **SHORT_LOOK},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert job_run.returncode == 0, job_run.stderr[-2000:]
+    assert f"{server.url.removesuffix('/api/benchmark')}/bench.sh could not be fetched" in (
+        job_run.stderr
+    )
+    assert len(server.requests) == 2
 
     gone = run_bench("--unschedule", env=env, cwd=tmp_path)
 
