@@ -3245,6 +3245,9 @@ schedule_install() {
             { schedule_failed "could not write $cron_file"; return 1; }
         log "scheduled: bench.sh runs $when (cron: ${cron_file#"$SCHED_ROOT"}; its output: /var/log/$SCHED_UNIT.log); stop it with: bench.sh --unschedule"
     fi
+    if [[ $SCHEDULE == monthly ]]; then
+        log "note: a server counts a machine quiet after 14 days without a run by default (its QUIET_AFTER_DAYS): set it to 35 there, or this machine is listed Not heard from between its monthly runs"
+    fi
     # the README's manual set-up, followed before: the machine would be benchmarked twice
     if [[ -e $SCHED_ROOT/etc/cron.d/bench ]]; then
         warn "/etc/cron.d/bench runs bench.sh too (the manual set-up): remove it, or this machine is benchmarked twice"

@@ -218,3 +218,19 @@ def test_a_run_the_server_did_not_store_schedules_nothing(server, tmp_path):  # 
     assert "scheduled:" not in proc.stderr
     assert not (root / "etc/cron.d/benchtools-bench").exists()
     assert not (root / "usr/local/sbin").exists()
+
+
+def test_monthly_runs_on_the_first_and_says_when_the_server_counts_a_machine_quiet(
+    server,  # noqa: F811
+    tmp_path,
+):
+    root, env = machine_root(tmp_path, "cron")
+
+    proc = schedule(server.url, tmp_path, env, "--schedule", "monthly")  # the last one given
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    minute, hour = night_time()
+    assert f"runs on the 1st of every month at {hour:02d}:{minute:02d}" in proc.stderr
+    job = (root / "etc/cron.d/benchtools-bench").read_text()
+    assert f"\n{minute} {hour} 1 * * root " in job
+    assert "set it to 35 there" in proc.stderr  # QUIET_AFTER_DAYS: 14 days by default
