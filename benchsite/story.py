@@ -119,6 +119,13 @@ def _measured_otherwise(before: Benchmark, after: Benchmark) -> list[str]:
     ]
 
 
+def _scheduled(benchmark: Benchmark) -> str:
+    """The schedule a run was one of (results.conditions.scheduled, bench.sh 1.3.0), or ""."""
+    conditions = (benchmark.results or {}).get("conditions")
+    said = conditions.get("scheduled") if isinstance(conditions, dict) else None
+    return said if said in ("daily", "weekly", "monthly") else ""
+
+
 def device_story(device: Device) -> dict[str, Any]:
     """Everything the device page shows about the machine, in a handful of queries."""
     history = device_history(device)
@@ -135,6 +142,9 @@ def device_story(device: Device) -> dict[str, Any]:
         "partitions": [p for p in storage.get("partitions") or [] if isinstance(p, dict)],
         "interfaces": [i for i in network.get("interfaces") or [] if isinstance(i, dict)],
         "latest": latest,
+        # "weekly": its newest run of bench.sh --schedule's timer or cron job (a run by hand
+        # since does not stop the schedule)
+        "scheduled": next(filter(None, (_scheduled(row.benchmark) for row in history)), ""),
         # the figures that rank the device, as the dashboard and the device list show them:
         # the device's own ranking columns (benchmarks.services keeps them with each run)
         "ranking_scores": [
@@ -173,7 +183,9 @@ def device_page_story(device: Device, user, *, whole: str = "") -> dict[str, Any
     hardware = may_view(user, HardwareSnapshot)
     attention = may_view(user, AttentionItem)
     if not runs:
-        story.update(history=[], latest=None, history_truncated=False, runs_hidden=True)
+        story.update(
+            history=[], latest=None, scheduled="", history_truncated=False, runs_hidden=True
+        )
     if hardware:
         life = hardware_life(device)
         story.update(timeline=life.changes, timeline_truncated=life.truncated)

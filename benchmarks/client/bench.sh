@@ -62,7 +62,8 @@
 # (thermal throttle counters rose, or more than 5 % of the multi-thread CPU test ran below 85 % of
 # the nominal clock per cpufreq time_in_state), cpu_time_below_nominal_percent, cpu_freq_dropped
 # (last third of the clock samples < 90 % of the first third), cpu_governor, on_battery,
-# virtualization, short_mode, load_avg_1m/5m/15m (before), load_avg_1m_after, swap_in_pages /
+# virtualization, short_mode, scheduled (daily, weekly or monthly: a run of bench.sh --schedule's
+# timer or cron job, else null), load_avg_1m/5m/15m (before), load_avg_1m_after, swap_in_pages /
 # swap_out_pages (during the run), cpu_freq_before_mhz/after_mhz/min_mhz/max_mhz, fio_direct_io,
 # cpu_threads_multi, started_at, finished_at (ISO 8601 UTC, on the server's clock when this one
 # is more than 2 minutes off it), clock_offset_s (the seconds added to this clock for that: 0 when
@@ -1380,6 +1381,8 @@ collect_all() {
         printf 'started_at=%s\n' "$(utc_now)"
         [[ -n $CLOCK_OFFSET ]] && printf 'clock_offset_s=%s\n' "$CLOCK_OFFSET"
         printf 'short=%s\n' "$SHORT"
+        # a run of the schedule --schedule installed (bench-run says which): conditions.scheduled
+        [[ ${BENCH_SCHEDULED:-} =~ ^(daily|weekly|monthly)$ ]] && printf 'scheduled=%s\n' "$BENCH_SCHEDULED"
         printf 'root=%s\n' "$IS_ROOT"
         printf 'cpu_threads_multi=%s\n' "$(nproc 2>/dev/null)"
         printf 'repeats_fixed=%s\n' "$REPEATS"
@@ -2659,6 +2662,8 @@ parse_conditions() {
         on_battery: $battery,
         virtualization: $v,
         short_mode: (if $i.short == "1" then true elif $i.short == "0" then false else null end),
+        # an extension: the schedule (bench.sh --schedule) this run is one of, else null
+        scheduled: ($i.scheduled | clean),
         fio_direct_io: (if $i.fio_direct == "1" then true elif $i.fio_direct == "0" then false else null end),
         cpu_threads_multi: ($i.cpu_threads_multi | posint),
         started_at: ($i.started_at | clean),
@@ -3288,7 +3293,7 @@ schedule_files() {
             '^readonly BENCH_SCRIPT_VERSION='
         printf '    chmod 755 "$new" && mv -f -- "$new" %q\nelse\n' "$script"
         printf '    rm -f -- "$new"; echo "bench-run: $url could not be fetched: running the copy kept here" >&2\nfi\n'
-        printf 'exec %s\n' "$(schedule_command)"
+        printf 'export BENCH_SCHEDULED=%s\nexec %s\n' "$SCHEDULE" "$(schedule_command)"
     } >"$sbin/.bench-run.new" && chmod 700 "$sbin/.bench-run.new" && mv -f -- "$sbin/.bench-run.new" "$sbin/bench-run"
 }
 

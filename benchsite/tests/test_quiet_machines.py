@@ -263,3 +263,30 @@ def test_a_deletion_keeps_the_arrival_of_the_machines_latest_run_left():
 
     assert Device.objects.get(hostname="nas").last_received_at == older.received_at
     assert [d.hostname for d in quiet.devices_quiet(Device.objects.all(), at=NOW)] == ["nas"]
+
+
+def test_a_machine_on_a_schedule_says_so_and_its_silence_points_at_the_schedule(admin_client):
+    """bench.sh --schedule (1.3.0) sends conditions.scheduled with each run of its timer or cron
+    job: the device page says the machine runs weekly on its own, also after a run by hand,
+    and a silence asks after the timer rather than a cron line someone wrote."""
+    weekly = {"conditions": {"scheduled": "weekly"}}
+    device = BenchmarkFactory(
+        device__hostname="lab-01", run_at=NOW - timedelta(days=30), results=weekly
+    ).device
+    BenchmarkFactory(device=device, run_at=NOW - timedelta(days=23))  # by hand since; silent
+    ran("by-hand", 23)
+    ran("odd", 23, results={"conditions": {"scheduled": "hourly"}})  # not a schedule bench.sh makes
+
+    def page(hostname: str) -> str:
+        pk = Device.objects.get(hostname=hostname).pk
+        url = reverse("admin:inventory_device_change", args=(pk,))
+        return unescape(admin_client.get(url).content.decode())
+
+    html = page("lab-01")
+    assert ">runs weekly</span>" in html
+    said = html.split('id="quiet-since">', 1)[1].split("</p>", 1)[0]
+    assert "It ran weekly on its own (bench.sh --schedule): is the machine up" in said
+    for hostname in ("by-hand", "odd"):
+        html = page(hostname)
+        assert 'id="scheduled"' not in html, hostname
+        assert "Is its cron line still there" in html.split('id="quiet-since">', 1)[1], hostname

@@ -73,6 +73,7 @@ EXTENSIONS: dict[str, set[str]] = {
         "fio_direct_io",
         "cpu_threads_multi",
         "clock_offset_s",
+        "scheduled",  # bench.sh 1.3.0: daily, weekly or monthly (a run of --schedule's), or null
     },
 }
 _EXTENSION_INTEGERS = {

@@ -8,6 +8,7 @@ Every path bench.sh writes is under BENCH_TEST_ROOT here (it stands for /), and 
 given --root: the real systemctl enables the timer in that tree; the job written is then run
 as cron or systemd would run it, against the stand-in server."""
 
+import json
 import os
 import re
 import stat
@@ -105,7 +106,11 @@ def test_a_weekly_cron_job_runs_bench_sh_again_with_the_runs_options(server, tmp
     assert job_run.returncode == 0, (root / "var/log/benchtools-bench.log").read_text()[-2000:]
     assert len(server.requests) == 2
     assert server.requests[1]["headers"]["Authorization"] == f"Bearer {TOKEN}"
-    assert b'"device_identifier": "sched-box"' in server.requests[1]["body"]
+    first, scheduled = (json.loads(r["body"]) for r in server.requests)
+    assert scheduled["device_identifier"] == "sched-box"
+    # a run of the schedule says so (an extension of the conditions); the run by hand does not
+    assert scheduled["results"]["conditions"]["scheduled"] == "weekly"
+    assert first["results"]["conditions"]["scheduled"] is None
     assert "submitted: global score" in (root / "var/log/benchtools-bench.log").read_text()
     assert (root / "usr/local/sbin/bench.sh").read_bytes() == SCRIPT.read_bytes()
 
