@@ -150,6 +150,19 @@ def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_i
     )
     assert analyzed.returncode == 0, analyzed.stderr
     assert f"Normalized form: *-*-* {hour:02d}:{minute:02d}:00" in analyzed.stdout
+    # systemd's own reading of both units: no error, no warning
+    verified = subprocess.run(
+        [
+            "systemd-analyze",
+            "verify",
+            units / "benchtools-bench.service",
+            units / "benchtools-bench.timer",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (verified.returncode, verified.stderr) == (0, "")
     service = (units / "benchtools-bench.service").read_text()
     assert f"ExecStart={root}/usr/local/sbin/bench-run" in service
     assert "Type=oneshot" in service
