@@ -50,6 +50,13 @@ def schedule(server_url: str, tmp_path, env, *extra: str):
     return run_bench(*args, env=env, cwd=tmp_path)
 
 
+def started(command: list[str], env: dict, cwd, stdin=None) -> subprocess.CompletedProcess:
+    """`command` run as a scheduler (or a pipe) starts it: in `env` alone, its output kept."""
+    return subprocess.run(
+        command, stdin=stdin, env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
 def night_time() -> tuple[int, int]:
     proc = bench_functions("schedule_time")
     minute, hour = map(int, proc.stdout.split())
@@ -93,14 +100,10 @@ def test_a_weekly_cron_job_runs_bench_sh_again_with_the_runs_options(server, tmp
     (root / "usr/local/sbin/bench.sh").write_text("#!/bin/bash\nexit 42\n")
 
     # as cron runs it: its own small environment, through sh
-    job_run = subprocess.run(
+    job_run = started(
         ["/bin/sh", "-c", cron[3]],
-        env={"PATH": "/usr/bin:/bin", "HOME": "/root", **SHORT_LOOK},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        {"PATH": "/usr/bin:/bin", "HOME": "/root", **SHORT_LOOK},
+        tmp_path,
     )
 
     assert job_run.returncode == 0, (root / "var/log/benchtools-bench.log").read_text()[-2000:]
@@ -122,17 +125,8 @@ def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_i
     root, env = machine_root(tmp_path, "systemd")
     # as the dashboard's one-liner runs it: the script on bash's standard input, no file
     with SCRIPT.open("rb") as script:
-        proc = subprocess.run(
-            ["bash", "-s", "--", "--server", server.url, "--token", TOKEN, *RUN]
-            + ["--schedule", "daily"],
-            stdin=script,
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        args = ["--server", server.url, "--token", TOKEN, *RUN, "--schedule", "daily"]
+        proc = started(["bash", "-s", "--", *args], env, tmp_path, stdin=script)
 
     assert proc.returncode == 0, proc.stderr[-2000:]
     minute, hour = night_time()  # the same machine: the same time, whatever the scheduler
@@ -171,14 +165,9 @@ def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_i
 
     # systemd's run, the server's /bench.sh not to be had: the copy kept here runs
     server.serves_script = False
-    job_run = subprocess.run(
-        [f"{root}/usr/local/sbin/bench-run"],
-        env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin", **SHORT_LOOK},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    systemd_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"
+    job_run = started(
+        [f"{root}/usr/local/sbin/bench-run"], {"PATH": systemd_path, **SHORT_LOOK}, tmp_path
     )
     assert job_run.returncode == 0, job_run.stderr[-2000:]
     assert f"{server.url.removesuffix('/api/benchmark')}/bench.sh could not be fetched" in (
