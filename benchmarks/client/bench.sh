@@ -123,7 +123,7 @@ IPERF_SAID="--iperf-server"   # where IPERF_SERVER came from, as the messages na
 IPERF_WRONG=""                # what iperf_server_parsed found wrong
 HOST_NAME=""                       # the hostname a live run without --device goes by (host_name_checked)
 SKIP_CPU=0 SKIP_MEMORY=0 SKIP_DISK=0 SKIP_NETWORK=0 SKIP_GPU=0
-SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1
+SHORT=0 DRY_RUN=0 OUTPUT="" CAPTURE="" FROM_DIR="" REPEATS="" WAIT_IDLE=1 WAIT_IDLE_MAX=""
 TOKEN_FILE="" RESEND="" RETRIES=3
 WORK="" CAP="" FIO_FILE="" SAMPLER_PID="" CHILD_PID="" CHILD_BEFORE=""
 # SUBMITTING: the JSON being sent (kept if interrupted)
@@ -179,6 +179,8 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
   --no-wait-idle        do not wait for the machine to go idle before the first benchmark (by
                         default bench.sh waits up to 20 s, 10 s with --short, while other
                         processes use 10 % of the CPUs or more)
+  --wait-idle-max N     wait at most N seconds (1-3600) for the machine to go idle (a run of
+                        --schedule waits up to 600 s)
   --dry-run             print the JSON on stdout and send nothing
   --retries N           when the server cannot be reached, does not answer in time or answers
                         that it is busy (HTTP 429, 502, 503, 504), send again up to N times
@@ -261,7 +263,8 @@ parse_args() {
             --from-dir) need_value "$1" $# "${2-}"; FROM_DIR=$2; shift 2 ;;
             --repeats) need_value "$1" $# "${2-}"; REPEATS=$2; shift 2 ;;
             --schedule) need_value "$1" $# "${2-}"; SCHEDULE=$2; shift 2 ;;
-            --server=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=* | --token-file=* | --resend=* | --retries=* | --schedule=*)
+            --wait-idle-max) need_value "$1" $# "${2-}"; WAIT_IDLE_MAX=$2; shift 2 ;;
+            --server=* | --device=* | --iperf-server=* | --output=* | --capture=* | --from-dir=* | --repeats=* | --token-file=* | --resend=* | --retries=* | --schedule=* | --wait-idle-max=*)
                 set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
             --skip-cpu) SKIP_CPU=1; shift ;;
             --skip-memory) SKIP_MEMORY=1; shift ;;
@@ -282,7 +285,7 @@ parse_args() {
         ((DRY_RUN)) && usage_error "--resend sends a kept submission: it cannot be used with --dry-run"
         [[ -z $CAPTURE && -z $FROM_DIR ]] || usage_error "--resend runs nothing: it cannot be used with --capture or --from-dir"
         # what a run would measure or write: the kept submission is sent as it is
-        if [[ -n $DEVICE$OUTPUT$IPERF_SERVER$REPEATS ]] || ((SHORT || SKIP_CPU || SKIP_MEMORY || SKIP_DISK || SKIP_NETWORK || SKIP_GPU || !WAIT_IDLE)); then
+        if [[ -n $DEVICE$OUTPUT$IPERF_SERVER$REPEATS$WAIT_IDLE_MAX ]] || ((SHORT || SKIP_CPU || SKIP_MEMORY || SKIP_DISK || SKIP_NETWORK || SKIP_GPU || !WAIT_IDLE)); then
             usage_error "--resend sends the kept submission as it is: only --server, --token/--token-file and --retries go with it"
         fi
         [[ -f $RESEND && -r $RESEND ]] || usage_error "--resend: cannot read '$RESEND'"
@@ -302,6 +305,12 @@ parse_args() {
     if [[ -n $SERVER ]]; then complete_server_url; fi
     if [[ -n $REPEATS ]] && ! [[ $REPEATS =~ ^[1-9]$ ]]; then
         usage_error "--repeats N must be a number from 1 to 9 (got '$REPEATS')"
+    fi
+    if [[ -n $WAIT_IDLE_MAX ]]; then
+        if ! [[ $WAIT_IDLE_MAX =~ ^[1-9][0-9]{0,3}$ ]] || ((WAIT_IDLE_MAX > 3600)); then
+            usage_error "--wait-idle-max N must be a number of seconds from 1 to 3600 (got '$WAIT_IDLE_MAX')"
+        fi
+        ((WAIT_IDLE)) || usage_error "--wait-idle-max and --no-wait-idle cannot be used together"
     fi
     # what the server refuses as a device_identifier: said now, not after the benchmarks
     local problem
@@ -1375,6 +1384,7 @@ collect_all() {
         cpu_secs=1 mem_secs=1 fio_mb=256 fio_secs=1 fio_ramp_ms=500 net_secs=2 pings=5
         budget_cpu=14 budget_mem=7 budget_disk=24 budget_net=15 idle_max=10
     fi
+    [[ -n $WAIT_IDLE_MAX ]] && idle_max=$WAIT_IDLE_MAX
     {
         printf 'bench_script_version=%s\n' "$BENCH_SCRIPT_VERSION"
         RUN_STARTED_MS=$(now_ms)
@@ -3182,7 +3192,7 @@ schedule_checked() {
         [[ $SCHEDULE =~ ^(daily|weekly|monthly)$ ]] || usage_error "--schedule WHEN must be daily, weekly or monthly (got '$SCHEDULE')"
         ((DRY_RUN)) && usage_error "--schedule installs runs that submit: it cannot be used with --dry-run"
         [[ -z $FROM_DIR$RESEND ]] || usage_error "--schedule schedules this machine's runs: it cannot be used with --from-dir or --resend"
-    elif [[ -n $SERVER$TOKEN_FILE$DEVICE$IPERF_SERVER$OUTPUT$CAPTURE$FROM_DIR$RESEND$REPEATS ]] ||
+    elif [[ -n $SERVER$TOKEN_FILE$DEVICE$IPERF_SERVER$OUTPUT$CAPTURE$FROM_DIR$RESEND$REPEATS$WAIT_IDLE_MAX ]] ||
         ((DRY_RUN || SHORT || SKIP_CPU || SKIP_MEMORY || SKIP_DISK || SKIP_NETWORK || SKIP_GPU || !WAIT_IDLE)); then
         usage_error "--unschedule runs nothing: it takes no other option"
     fi
@@ -3213,7 +3223,9 @@ schedule_command() {
     [[ -n $REPEATS ]] && args+=(--repeats "$REPEATS")
     [[ $RETRIES != 3 ]] && args+=(--retries "$RETRIES")
     ((SHORT)) && args+=(--short)
-    ((WAIT_IDLE)) || args+=(--no-wait-idle)
+    # nobody waits for a scheduled run: it waits out a nightly job (a backup, updatedb) up to
+    # 10 min rather than be measured busy, and suspect
+    if ((WAIT_IDLE)); then args+=(--wait-idle-max "${WAIT_IDLE_MAX:-600}"); else args+=(--no-wait-idle); fi
     local cat
     for cat in cpu memory disk network gpu; do
         local skip="SKIP_${cat^^}"

@@ -297,6 +297,11 @@ BUSY_RUNS = {
     ),
     # network without an iperf3 server and no GPU: no benchmark to run
     "nothing to run": ("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-gpu"),
+    # the wait's bound set (a --schedule run's is 600 s)
+    "wait-idle-max": (
+        *("--repeats", "1", "--wait-idle-max", "3"),
+        *("--skip-cpu", "--skip-disk", "--skip-network", "--skip-gpu"),
+    ),
 }
 
 
@@ -336,6 +341,14 @@ def test_a_busy_machine_is_waited_for_then_measured_and_its_busy_share_recorded(
     assert conditions["cpu_busy_percent"] >= 50
     assert 8 <= conditions["idle_wait_s"] <= 12
     assert seconds >= 10
+
+
+def test_wait_idle_max_bounds_the_wait_for_an_idle_machine(busy_runs):
+    proc = busy_runs["wait-idle-max"].proc
+    assert proc.returncode == 0, proc.stderr
+    assert "waiting at most 3 s (--no-wait-idle skips this)" in proc.stderr
+    assert "the machine is still busy" in proc.stderr
+    assert 1 <= json.loads(proc.stdout)["results"]["conditions"]["idle_wait_s"] <= 5
 
 
 def test_a_busy_machine_measured_with_no_wait_idle_is_warned_about(busy_runs):

@@ -88,6 +88,7 @@ def test_a_weekly_cron_job_runs_bench_sh_again_with_the_runs_options(server, tmp
     assert TOKEN not in command and "--dry-run" not in command
     for option in ("--device sched-box", "--short", "--no-wait-idle", "--retries 0", *RUN[-5:]):
         assert option in command
+    assert "--wait-idle-max" not in command  # this run's --no-wait-idle, kept
     # one line for cron.d: minute, hour, every Sunday, as root
     job = root / "etc/cron.d/benchtools-bench"
     assert mode(job) == 0o644
@@ -125,7 +126,9 @@ def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_i
     root, env = machine_root(tmp_path, "systemd")
     # as the dashboard's one-liner runs it: the script on bash's standard input, no file
     with SCRIPT.open("rb") as script:
-        args = ["--server", server.url, "--token", TOKEN, *RUN, "--schedule", "daily"]
+        # (without --no-wait-idle: nothing measured, nothing waited for)
+        run = [arg for arg in RUN if arg != "--no-wait-idle"]
+        args = ["--server", server.url, "--token", TOKEN, *run, "--schedule", "daily"]
         proc = started(["bash", "-s", "--", *args], env, tmp_path, stdin=script)
 
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -157,6 +160,8 @@ def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_i
         check=False,
     )
     assert (verified.returncode, verified.stderr) == (0, "")
+    # nobody waits for a scheduled run: it waits out a nightly job, up to 10 min
+    assert "--wait-idle-max 600" in (root / "usr/local/sbin/bench-run").read_text()
     service = (units / "benchtools-bench.service").read_text()
     assert f"ExecStart={root}/usr/local/sbin/bench-run" in service
     assert "Type=oneshot" in service
