@@ -3298,13 +3298,15 @@ schedule_files() {
             "$SCHEDULE" "$when" "$(utc_now)" "'"
         printf '# Run it to run the scheduled job now; bench.sh --unschedule removes it.\n'
         # the server's bench.sh at each run, so that an upgraded server upgrades its fleet's
-        # runs; the copy installed when it cannot be had (the server down, not a script)
+        # runs; the copy installed when it cannot be had (the server down, not a script, or
+        # one from before --wait-idle-max, which would refuse this command: a server gone back)
         printf '# The server%ss bench.sh first, as the one-liner runs it; else the copy kept here.\n' "'"
         printf 'url=%q new=%q\n' "$url" "$sbin/.bench.sh.new"
-        printf 'if curl -fsS --connect-timeout 5 --max-time 60 -o "$new" "$url" 2>/dev/null && grep -q %q "$new" && bash -n "$new"; then\n' \
+        printf 'if curl -fsS --connect-timeout 5 --max-time 60 -o "$new" "$url" 2>/dev/null && grep -q %q "$new" &&\n' \
             '^readonly BENCH_SCRIPT_VERSION='
+        printf '    grep -q -e %q "$new" && bash -n "$new"; then\n' '--wait-idle-max)'
         printf '    chmod 755 "$new" && mv -f -- "$new" %q\nelse\n' "$script"
-        printf '    rm -f -- "$new"; echo "bench-run: $url could not be fetched: running the copy kept here" >&2\nfi\n'
+        printf '    rm -f -- "$new"; echo "bench-run: no bench.sh of 1.3.0 or later at $url: running the copy kept here" >&2\nfi\n'
         printf 'export BENCH_SCHEDULED=%s\nexec %s\n' "$SCHEDULE" "$(schedule_command)"
     } >"$sbin/.bench-run.new" && chmod 700 "$sbin/.bench-run.new" && mv -f -- "$sbin/.bench-run.new" "$sbin/bench-run"
 }

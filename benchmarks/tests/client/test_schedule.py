@@ -88,7 +88,7 @@ def test_a_weekly_cron_job_runs_bench_sh_again_with_the_runs_options(server, tmp
     assert TOKEN not in command and "--dry-run" not in command
     for option in ("--device sched-box", "--short", "--no-wait-idle", "--retries 0", *RUN[-5:]):
         assert option in command
-    assert "--wait-idle-max" not in command  # this run's --no-wait-idle, kept
+    assert "--wait-idle-max " not in command  # this run's --no-wait-idle, kept
     # one line for cron.d: minute, hour, every Sunday, as root
     job = root / "etc/cron.d/benchtools-bench"
     assert mode(job) == 0o644
@@ -168,16 +168,17 @@ def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_i
     enabled = units / "timers.target.wants/benchtools-bench.timer"
     assert enabled.is_symlink()  # systemctl enable, for real
 
-    # systemd's run, the server's /bench.sh not to be had: the copy kept here runs
-    server.serves_script = False
+    # systemd's run, the server gone back to a bench.sh before 1.3.0, which would refuse the
+    # schedule's --wait-idle-max: the copy kept here runs
+    server.served_script = SCRIPT.read_bytes().replace(b"--wait-idle-max)", b"--idle-max)")
     systemd_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"
     job_run = started(
         [f"{root}/usr/local/sbin/bench-run"], {"PATH": systemd_path, **SHORT_LOOK}, tmp_path
     )
     assert job_run.returncode == 0, job_run.stderr[-2000:]
-    assert f"{server.url.removesuffix('/api/benchmark')}/bench.sh could not be fetched" in (
-        job_run.stderr
-    )
+    url = f"{server.url.removesuffix('/api/benchmark')}/bench.sh"
+    assert f"bench-run: no bench.sh of 1.3.0 or later at {url}: running the copy" in job_run.stderr
+    assert (root / "usr/local/sbin/bench.sh").read_bytes() == SCRIPT.read_bytes()
     assert len(server.requests) == 2
 
     gone = run_bench("--unschedule", env=env, cwd=tmp_path)

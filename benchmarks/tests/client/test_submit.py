@@ -54,7 +54,7 @@ class FakeServer(ThreadingHTTPServer):
         self.date_header = ""  # a Date header of its own (a proxy's, a broken one)
         self.options_unanswered = 0  # OPTIONS requests left without an answer (not up yet)
         self.options_extra: dict = {}  # more keys of the answer to OPTIONS (iperf_server)
-        self.serves_script = True  # GET /bench.sh answers the script (else 404)
+        self.served_script: bytes | None = SCRIPT.read_bytes()  # GET /bench.sh (None: 404)
         self.post_hangs = False  # a submission read and never answered (until released)
         self.released = threading.Event()
 
@@ -117,9 +117,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
         # the server's /bench.sh (what `curl .../bench.sh | bash` runs), the one page it serves
-        served = self.path == "/bench.sh" and self.server.serves_script
-        body = SCRIPT.read_bytes() if served else b"Not Found"
-        self.send_response(200 if served else 404)
+        served = self.server.served_script if self.path == "/bench.sh" else None
+        body = b"Not Found" if served is None else served
+        self.send_response(404 if served is None else 200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
