@@ -192,6 +192,8 @@ def test_log_level_takes_pythons_names_as_they_read(given, taken):
         ("fd00::5", "fd00::5"),
         *((value, None) for value in ("bench lan", "bench.lan:", "bench.lan:0", "http://b/")),
         *((value, None) for value in ("localhost", "127.0.1.1", "[::1]:5201")),
+        # each machine itself too, by the loopback rule runs are judged by
+        *((value, None) for value in ("127.1", "0.0.0.0:5201", "::ffff:127.0.0.1")),
     ],
 )
 def test_iperf_server_is_taken_as_bench_sh_takes_it(given, taken):
