@@ -82,7 +82,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.3.0"
+readonly BENCH_SCRIPT_VERSION="1.3.1"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -3260,6 +3260,7 @@ schedule_install() {
             "$SCHEDULE" "$(utc_now)" "$minute $hour $cron_days root $SCHED_ROOT/usr/local/sbin/bench-run >>$SCHED_ROOT/var/log/$SCHED_UNIT.log 2>&1" \
             >"$cron_file.new" && chmod 644 "$cron_file.new" && mv -f -- "$cron_file.new" "$cron_file"; } 2>>"$WORK/schedule.err" ||
             { schedule_failed "could not write $cron_file"; return 1; }
+        schedule_logrotate
         log "scheduled: bench.sh runs $when (cron: ${cron_file#"$SCHED_ROOT"}; its output: /var/log/$SCHED_UNIT.log); stop it with: bench.sh --unschedule"
     fi
     if [[ $SCHEDULE == monthly ]]; then
@@ -3311,6 +3312,21 @@ schedule_files() {
     } >"$sbin/.bench-run.new" && chmod 700 "$sbin/.bench-run.new" && mv -f -- "$sbin/.bench-run.new" "$sbin/bench-run"
 }
 
+schedule_logrotate() {
+    # the cron job's log, kept from growing for years: logrotate (Debian's, daily from its own
+    # timer or cron job) keeps a year of it, by month. Where logrotate is not installed there is
+    # no /etc/logrotate.d, and nothing is written (the log grows by a few KB a run)
+    local dir="$SCHED_ROOT/etc/logrotate.d"
+    [[ -d $dir ]] || return 0
+    local new="$dir/.$SCHED_UNIT.new"
+    if ! { { printf '# Linux BenchTools: bench.sh --schedule, written %s; bench.sh --unschedule removes it\n' "$(utc_now)"
+        printf '%s\n' "$SCHED_ROOT/var/log/$SCHED_UNIT.log {" "    monthly" "    rotate 12" "    compress" \
+            "    delaycompress" "    missingok" "    notifempty" "}"; } >"$new" && chmod 644 "$new" && mv -f -- "$new" "$dir/$SCHED_UNIT"; } 2>/dev/null; then
+        rm -f -- "$new"
+        warn "--schedule: could not write ${dir#"$SCHED_ROOT"}/$SCHED_UNIT: the cron job's log is not rotated"
+    fi
+}
+
 schedule_units() {
     # the service and its timer (Persistent: a machine off at that time runs at its next start)
     local unit_dir=$1 when=$2 calendar=$3
@@ -3346,7 +3362,7 @@ unschedule() {
     fi
     local path
     for path in "$unit_dir/$SCHED_UNIT.timer" "$unit_dir/$SCHED_UNIT.service" "$SCHED_ROOT/etc/cron.d/$SCHED_UNIT" \
-        "$SCHED_ROOT/usr/local/sbin/bench-run" "$SCHED_ROOT/etc/benchtools/token"; do
+        "$SCHED_ROOT/etc/logrotate.d/$SCHED_UNIT" "$SCHED_ROOT/usr/local/sbin/bench-run" "$SCHED_ROOT/etc/benchtools/token"; do
         [[ -e $path ]] && rm -f -- "$path" && removed+=("${path#"$SCHED_ROOT"}")
     done
     rmdir -- "$SCHED_ROOT/etc/benchtools" 2>/dev/null

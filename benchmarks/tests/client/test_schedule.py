@@ -26,9 +26,9 @@ SHORT_LOOK = {"BENCH_TEST_BUSY_WINDOW_S": "0.2"}  # a 0.2 s look at how busy the
 RUN = ("--short", "--no-wait-idle", "--retries", "0", "--device", "sched-box", *NOTHING_MEASURED)
 
 
-def machine_root(tmp_path, scheduler: str):
+def machine_root(tmp_path, scheduler: str, *, logrotate: bool = False):
     """A tree standing for /, with systemd running or cron installed (a stand-in `cron` on PATH:
-    only whether it is installed is read)."""
+    only whether it is installed is read), and logrotate's /etc/logrotate.d if `logrotate`."""
     root = tmp_path / "root"
     env = {**os.environ, "BENCH_TEST_ROOT": str(root), **SHORT_LOOK}
     if scheduler == "systemd":
@@ -41,6 +41,8 @@ def machine_root(tmp_path, scheduler: str):
         (bindir / "cron").write_text("#!/bin/sh\nexit 0\n")
         (bindir / "cron").chmod(0o755)
         env["PATH"] = f"{bindir}:{env['PATH']}"
+    if logrotate:
+        (root / "etc/logrotate.d").mkdir(parents=True)
     return root, env
 
 
@@ -68,7 +70,7 @@ def mode(path) -> int:
 
 
 def test_a_weekly_cron_job_runs_bench_sh_again_with_the_runs_options(server, tmp_path):  # noqa: F811
-    root, env = machine_root(tmp_path, "cron")
+    root, env = machine_root(tmp_path, "cron", logrotate=True)
 
     proc = schedule(server.url, tmp_path, env)
 
@@ -115,8 +117,27 @@ def test_a_weekly_cron_job_runs_bench_sh_again_with_the_runs_options(server, tmp
     # a run of the schedule says so (an extension of the conditions); the run by hand does not
     assert scheduled["results"]["conditions"]["scheduled"] == "weekly"
     assert first["results"]["conditions"]["scheduled"] is None
-    assert "submitted: global score" in (root / "var/log/benchtools-bench.log").read_text()
+    log = root / "var/log/benchtools-bench.log"
+    assert "submitted: global score" in log.read_text()
     assert (root / "usr/local/sbin/bench.sh").read_bytes() == SCRIPT.read_bytes()
+
+    # the job's log is logrotate's to keep: Debian's logrotate, forced, rotates it by the file
+    # bench.sh wrote (a year of months, the newest left uncompressed)
+    rotation = root / "etc/logrotate.d/benchtools-bench"
+    assert mode(rotation) == 0o644
+    said = log.read_text()
+    rotated = started(
+        ["logrotate", "--force", "--state", str(tmp_path / "logrotate.state"), str(rotation)],
+        env,
+        tmp_path,
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    assert not log.exists() and (root / "var/log/benchtools-bench.log.1").read_text() == said
+
+    gone = run_bench("--unschedule", env=env, cwd=tmp_path)
+    assert gone.returncode == 0, gone.stderr[-2000:]
+    assert "/etc/cron.d/benchtools-bench /etc/logrotate.d/benchtools-bench" in gone.stderr
+    assert not job.exists() and not rotation.exists()
 
 
 def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_it(
@@ -247,3 +268,5 @@ def test_monthly_runs_on_the_first_and_says_when_the_server_counts_a_machine_qui
     job = (root / "etc/cron.d/benchtools-bench").read_text()
     assert f"\n{minute} {hour} 1 * * root " in job
     assert "set it to 35 there" in proc.stderr  # QUIET_AFTER_DAYS: 14 days by default
+    # no logrotate on this machine (no /etc/logrotate.d): none is made for it
+    assert not (root / "etc/logrotate.d").exists()
