@@ -7,7 +7,8 @@ the size of the fleet's history.
 
 Columns are every concrete field of the model (`device_id`, not `device`), plus `tags` (a list
 of names) for devices and `device_hostname` for the others; the devices' latest hardware
-last, in plain values (inventory.summary's `hw_` columns), for who may read the hardware. JSON
+last, in plain values (inventory.summary's `hw_` columns), for who may read the hardware (and
+only then the device's own columns that copy it, OF_HARDWARE). JSON
 is one array of objects, JSON-typed fields as JSON values. CSV has a header row; a cell holds
 a JSON-typed field (tags, cpu_flags, ram_layout, storage, network, raw, results, …) as JSON
 text, a boolean as `true`/`false`, a missing value (NULL) as an empty cell, a date-time in
@@ -44,6 +45,9 @@ OF_DEVICES = {
     "attention": AttentionItem,
 }
 WHATS = ("devices", *OF_DEVICES)
+# the device's own columns that copy its latest hardware (its CPU and system model, as the peers
+# are matched, and which snapshot is the latest): exported with that hardware, to who may read it
+OF_HARDWARE = {"cpu_model_key", "system_model_key", "latest_snapshot_id", "latest_snapshot_at"}
 # left out, as the API leaves them out: who closed an item (an admin account's name, which a
 # read token on every benchmarked machine would read) and where a file is stored
 NOT_EXPORTED = {"attention": {"closed_by"}, "documents": {"stored_name"}}
@@ -91,7 +95,7 @@ def columns(what: str, *, hardware: bool = False) -> list[Column]:
     latest hardware after them."""
     if what == "devices":
         # the name a person looks for first, right after the id (a spreadsheet's column B)
-        cols = _model_columns(Device)
+        cols = [c for c in _model_columns(Device) if hardware or c.name not in OF_HARDWARE]
         first = [c for c in cols if c.name in ("id", "hostname")]
         summary = [Column(name, "plain") for name in HARDWARE_COLUMNS] if hardware else []
         return [*first, *(c for c in cols if c not in first), Column("tags", "json"), *summary]
@@ -115,7 +119,7 @@ def _chunks(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
 def _device_rows(
     chunk_size: int, ids: Collection[int] | None = None, *, hardware: bool = False
 ) -> Iterator[dict]:
-    names = [c.name for c in _model_columns(Device)]
+    names = [c.name for c in _model_columns(Device) if hardware or c.name not in OF_HARDWARE]
     devices = Device.objects.order_by("pk")
     if ids is not None:
         devices = devices.filter(pk__in=ids)

@@ -76,7 +76,7 @@ def decode_json_row(row, what):
 
 def decode_csv_row(row, what):
     out = {}
-    kinds = {c.name: c.kind for c in columns(what)}
+    kinds = {c.name: c.kind for c in columns(what, hardware=True)}
     for name, text in row.items():
         if name in HARDWARE_COLUMNS:
             continue
