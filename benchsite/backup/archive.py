@@ -25,10 +25,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import django
 from django.utils.dateparse import parse_datetime
+from pydantic import AwareDatetime, BaseModel, NonNegativeInt, ValidationError
 
 from .. import __version__
 from ..files import TEMP_PREFIX, atomic_file
@@ -63,12 +64,11 @@ class ArchiveInfo:
 
     @property
     def counts(self) -> dict[str, int]:
-        return self.manifest.get("counts", {})
+        return self.manifest["counts"]
 
     @property
-    def created_at(self) -> datetime | None:
-        """When it was made, as its manifest says (None if that cannot be read)."""
-        return parse_datetime(str(self.manifest.get("created_at", "")))
+    def created_at(self) -> datetime:  # as its manifest says (_Manifest checked it)
+        return parse_datetime(self.manifest["created_at"])
 
     @property
     def uploads(self) -> int:
@@ -272,6 +272,22 @@ def _unreadable(path: Path, exc: BaseException) -> RestoreError:
     return RestoreError(f"{path} is corrupt or truncated ({describe(exc)}); nothing was changed.")
 
 
+class _File(BaseModel, strict=True):
+    path: str
+    size: NonNegativeInt
+    sha256: str
+
+
+class _Manifest(BaseModel, strict=True):  # JSON's types: a count is a number, not "3" nor true
+    # what a restore reads, in every version's manifest: one edited by hand is refused, named
+    app_version: str
+    created_at: AwareDatetime  # ISO 8601 with its UTC offset, as written
+    database_engine: Literal["sqlite", "postgresql"]
+    counts: dict[str, NonNegativeInt]
+    migrations: list[str] = []  # absent from archives of the first versions
+    files: list[_File]
+
+
 def _validate_manifest(raw: bytes | None, path: Path) -> dict[str, Any]:
     if raw is None:
         raise RestoreError(f"{path} is not a Linux BenchTools backup: it has no {MANIFEST}.")
@@ -286,22 +302,13 @@ def _validate_manifest(raw: bytes | None, path: Path) -> dict[str, Any]:
         raise RestoreError(
             f"{path} has backup format {version!r}; this version reads format {FORMAT_VERSION}."
         )
-    engine = manifest.get("database_engine")
-    files = manifest.get("files")
-    if engine not in DATABASE_MEMBERS or not isinstance(files, list):
-        raise RestoreError(f"{path}: {MANIFEST} is incomplete (engine or file list).")
-    for entry in files:
-        if not (
-            isinstance(entry, dict)
-            and isinstance(entry.get("path"), str)
-            and isinstance(entry.get("size"), int)
-            and isinstance(entry.get("sha256"), str)
-        ):
-            raise RestoreError(f"{path}: {MANIFEST} has a malformed file entry.")
-    migrations = manifest.get("migrations", [])  # absent from archives of older versions
-    if not (isinstance(migrations, list) and all(isinstance(m, str) for m in migrations)):
-        raise RestoreError(f"{path}: {MANIFEST} has a malformed list of migrations.")
-    if DATABASE_MEMBERS[engine] not in {entry["path"] for entry in files}:
+    try:
+        files = _Manifest.model_validate_json(raw).files
+    except ValidationError as exc:
+        error, where = exc.errors()[0], ".".join(str(part) for part in exc.errors()[0]["loc"])
+        raise RestoreError(f"{path}: {MANIFEST} is malformed: {where}: {error['msg']}.") from None
+    engine = manifest["database_engine"]
+    if DATABASE_MEMBERS[engine] not in {entry.path for entry in files}:
         raise RestoreError(f"{path}: the manifest lists no {ENGINE_NAMES[engine]} database.")
     return manifest
 

@@ -662,11 +662,32 @@ def test_restore_warns_of_tokens_accounts_and_acknowledgements_it_undoes(site):
         ": 1 attention item(s) closed or acknowledged, 1 API token(s) issued, 2 API token(s) "
         "revoked, 1 account(s) added; restoring loses them." in err
     )
-    assert "Accounts, their passwords and permissions come back as the archive has them." in err
+    assert "Accounts, their passwords and permissions come back as the archive has them" in err
     assert (
         "Warning: 1 API token(s) revoked since this archive was made are valid again once it "
         "is restored: revoke them again (admin › API tokens)." in err
     )
+
+
+def test_restore_says_a_password_changed_since_is_undone_when_nothing_else_changed(site):
+    """A password changed after a leak, and nothing else since the archive: the restore said
+    nothing of the accounts, which it had said only beside other changes."""
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("colleague", password="the one that leaked")
+    path = make_backup()
+    user = User.objects.get(username="colleague")
+    user.set_password("a new long passphrase")
+    user.save()
+
+    _, err = restore(path, "--noinput")
+
+    assert "restoring loses them" not in err  # no row has a time that tells it
+    assert (
+        "Accounts, their passwords and permissions come back as the archive has them: a "
+        "password changed or an account disabled since this archive was made is undone." in err
+    )
+    assert User.objects.get(username="colleague").check_password("the one that leaked")
 
 
 def test_restore_counts_no_account_for_the_name_a_tokens_change_is_filed_under(site):
@@ -823,6 +844,32 @@ def test_tampered_database_is_refused(site):
 
     with pytest.raises(CommandError, match=f"Checksum mismatch for '{database}'"):
         restore(path, "--noinput")
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ({"created_at": "2026-13-45T00:00:00+00:00"}, "created_at: Input should be a valid"),
+        ({"created_at": "2026-12-01T02:30:00"}, "created_at: Input should have timezone info"),
+        ({"app_version": None}, "app_version: Field required"),  # None: left out
+        ({"counts": [1]}, "counts: Input should be an object"),
+        ({"counts": {"inventory.device": "3"}}, "counts.inventory.device: Input should be a"),
+        ({"database_engine": "mysql"}, "database_engine: Input should be 'sqlite' or"),
+    ],
+)
+def test_a_manifest_edited_by_hand_is_refused_naming_its_field(site, edit, named):
+    """A manifest whose time was not a time, without its version, or with its counts a list
+    passed the checks, then restore stopped on a traceback (ValueError, KeyError,
+    AttributeError) instead of saying why."""
+    path = make_backup()
+    entries, manifest = split(path)
+    mutate(site)
+    after_mutation = state(site)
+    pack(path, entries, {key: value for key, value in {**manifest, **edit}.items() if value})
+
+    with pytest.raises(CommandError, match=f"manifest.json is malformed: {re.escape(named)}"):
+        restore(path, "--noinput")
+    assert state(site) == after_mutation
 
 
 def _link(name, kind, target):

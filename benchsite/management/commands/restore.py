@@ -56,7 +56,7 @@ class Command(BaseCommand):
         manifest = info.manifest
         made = info.created_at
         self.stdout.write(
-            f"{archive.name}: verified. Made {_when(made) if made else manifest['created_at']} "
+            f"{archive.name}: verified. Made {_when(made)} "
             f"by version "
             f"{manifest['app_version']} on {manifest.get('hostname', '?')}; "
             f"{ENGINE_NAMES[info.engine]} database with {sum(info.counts.values())} rows, "
@@ -142,14 +142,10 @@ class Command(BaseCommand):
             since = {
                 newer: rows.filter(**{f"{moment}__gt": made}).count()
                 for rows, moment, newer in _CHANGED
-                if made
             }
             # of those, the ones the archive holds as active (one issued since goes with it)
-            valid_again = (
-                ApiToken.objects.filter(revoked_at__gt=made, created_at__lte=made).count()
-                if made
-                else 0
-            )
+            valid_again = ApiToken.objects.filter(revoked_at__gt=made, created_at__lte=made).count()
+            people = _PEOPLE.exists()
         except DatabaseError:  # no database yet (a new server restoring its first archive)
             return
         self.stdout.write(f"The archive holds {_counts(counts)}.")
@@ -169,10 +165,13 @@ class Command(BaseCommand):
                 f"Warning: {valid_again:,} API token(s) revoked since this archive was made are "
                 "valid again once it is restored: revoke them again (admin › API tokens)."
             )
-        if lost:
-            # what no timestamp tells: a password changed after a leak, an account disabled
+        if people:
+            # what no timestamp tells, said whatever else changed: a password changed after a
+            # leak, an account disabled
             self.stderr.write(
-                "Accounts, their passwords and permissions come back as the archive has them."
+                "Accounts, their passwords and permissions come back as the archive has them: "
+                "a password changed or an account disabled since this archive was made is "
+                "undone."
             )
 
 
@@ -193,6 +192,7 @@ _SAID = {
 # people's: not the inactive, passwordless names a token's or the import's changes are
 # attributed to in a device's history (inventory.changelog.actor_user), whose "1 account(s)
 # added" after a mere bench.sh rename read as someone having made an account
+_PEOPLE = User.objects.exclude(is_active=False, password__startswith=UNUSABLE_PASSWORD_PREFIX)
 _CHANGED = (
     (Device.objects, "updated_at", "device(s) added or changed"),
     (Benchmark.objects, "received_at", "run(s) arrived"),
@@ -202,11 +202,7 @@ _CHANGED = (
     (AttentionItem.objects, "closed_at", "attention item(s) closed or acknowledged"),
     (ApiToken.objects, "created_at", "API token(s) issued"),
     (ApiToken.objects, "revoked_at", "API token(s) revoked"),
-    (
-        User.objects.exclude(is_active=False, password__startswith=UNUSABLE_PASSWORD_PREFIX),
-        "date_joined",
-        "account(s) added",
-    ),
+    (_PEOPLE, "date_joined", "account(s) added"),
 )
 
 
