@@ -1,6 +1,8 @@
 """Files written all at once or not at all (backups, exports)."""
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -24,8 +26,19 @@ def atomic_file(
     On any error (disk full, interrupted) the temporary file is removed, so `final` is either
     complete or absent — never partial. The rename is atomic because both are in one directory.
     `exclusive`: never replace an existing `final` (FileExistsError instead).
+
+    A symbolic link is followed: the file it points to is written, the link kept. Anything
+    else that is not a regular file (/dev/null, a FIFO, a directory) is refused with an OSError
+    before anything is written: renaming onto it replaced it (as root, /dev/null itself).
     """
-    final = Path(final)
+    final = Path(os.path.realpath(final))
+    with suppress(FileNotFoundError):
+        if not stat.S_ISREG(os.stat(final).st_mode):
+            raise OSError(
+                errno.EINVAL,
+                "not a regular file (a device, a pipe or a directory), which a whole file "
+                "would replace: give a file's path, or write to standard output",
+            )
     fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=TEMP_PREFIX, suffix=".part")
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import uuid
@@ -222,6 +223,31 @@ def test_unwritable_output_is_a_command_error_and_leaves_nothing(fleet, tmp_path
     assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
 
 
+def test_output_to_a_device_a_pipe_or_a_directory_is_refused_and_a_link_followed(fleet, tmp_path):
+    """--output /dev/null, as root, replaced the system's /dev/null with a regular file of the
+    inventory (and a FIFO a reader waited on, or a link, with one): a whole file is renamed
+    onto its path. A link is followed now, and what is not a file refused, untouched."""
+    fifo, folder = tmp_path / "fifo", tmp_path / "folder"
+    os.mkfifo(fifo)
+    folder.mkdir()
+    # (not /dev/null itself: a regression would replace this machine's)
+    for target in (fifo, folder):
+        with pytest.raises(CommandError, match=f"Could not write {target}: not a regular file"):
+            call_command("export", format="csv", output=target, stdout=io.StringIO())
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and folder.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "folder"]  # nothing left
+
+    # a link to the file: the file is written whole, the link stays a link
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "devices.csv").write_text("last week's")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(shared / "devices.csv")
+    call_command("export", format="csv", output=link, stdout=io.StringIO())
+    assert link.is_symlink()
+    assert (shared / "devices.csv").read_bytes().decode() == run_export("csv", "devices")[0]
+
+
 def test_bad_format_or_what_is_a_command_error():
     with pytest.raises(CommandError, match="format"):
         call_command("export", format="xml", stdout=io.StringIO())
@@ -417,6 +443,27 @@ def test_an_export_to_a_full_disk_or_without_a_database_says_it_in_a_line(tmp_pa
         [line] = done.stderr.strip().splitlines()
         assert line.startswith("Database error: ") and "Traceback" not in done.stderr
         assert line.endswith("(is the database at DATABASE_URL running and reachable?)")
+
+
+@engine_independent
+def test_an_export_to_standard_output_is_utf8_whatever_the_locale(tmp_path):
+    """Under a Latin-1 locale, `export > devices.csv` wrote the rows up to a hostname with a
+    "’" in it, then stopped on a UnicodeEncodeError traceback."""
+    env = migrated_database(tmp_path)
+    devices = tmp_path / "devices.csv"
+    devices.write_text("hostname,location\nbureau-helene,Bureau d’Hélène\n", encoding="utf-8")
+    subprocess.run([*MANAGE, "import_devices", str(devices)], env=env, check=True, timeout=120)
+
+    done = subprocess.run(
+        [*MANAGE, "export", "--format", "csv"],
+        env={**env, "PYTHONIOENCODING": "latin-1"},
+        capture_output=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    row = next(csv.DictReader(io.StringIO(done.stdout.decode("utf-8"), newline="")))
+    assert row["location"] == "Bureau d’Hélène"
 
 
 class Terminal(io.StringIO):

@@ -1,3 +1,4 @@
+import codecs
 import os
 import sys
 from pathlib import Path
@@ -45,6 +46,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if output is None:
             on_terminal = self.stdout.isatty()
+            # JSON and the CSV are UTF-8, as --output writes them, whatever the locale: a
+            # Latin-1 one stopped on the first "’" of a hostname with a traceback
+            encoding = getattr(self.stdout, "encoding", None)  # None: a StringIO (tests)
+            if encoding and codecs.lookup(encoding).name != "utf-8":
+                self.stdout.reconfigure(encoding="utf-8")
             try:
                 for chunk in stream:
                     if on_terminal:
