@@ -9,6 +9,8 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
+
 from documents import storage
 
 from ..files import TEMP_PREFIX
@@ -22,20 +24,21 @@ class StorageFailure(Exception):
 def stored_files(skipped: list[str], exclude: Path) -> Iterator[str]:
     """The stored files to archive, by name. In a local directory, what is no upload is left
     out: a half-written temporary file, the staging area of a restore by an earlier version,
-    the archives themselves (BACKUP_DIR inside UPLOAD_DIR); links and special files too, noted
-    in `skipped`."""
+    the archives themselves (BACKUP_DIR inside UPLOAD_DIR, and `exclude`, where this backup
+    writes: backup --output-dir elsewhere archived BACKUP_DIR's archives); links and special
+    files too, noted in `skipped`."""
     root = storage.local_path()
     if root is None:
         yield from storage.walk()
         return
-    exclude = exclude.resolve()
+    excluded = {exclude.resolve(), Path(settings.BACKUP_DIR).resolve()}
 
     def descend(directory: str) -> bool:
         path = root / directory
         return not (
             path.name.startswith((STAGING_PREFIX, TEMP_PREFIX))
             or path.is_symlink()
-            or path.resolve() == exclude
+            or path.resolve() in excluded
         )
 
     for name in storage.walk(descend=descend):

@@ -1024,6 +1024,12 @@ def test_archives_in_a_backup_dir_inside_upload_dir_are_not_backed_up(site):
     names = {m.name for m, _ in members(second)}
     assert f"uploads/backups/{first.name}" not in names
     assert {"uploads/" + name for name in UPLOADS} <= names
+    # nor by a backup written elsewhere (--output-dir on another disk): it held every archive
+    # of BACKUP_DIR, and its restore put them back among the archives
+    elsewhere = make_backup("--output-dir", str(Path(site.UPLOAD_DIR).parent / "offsite"))
+    names = {m.name for m, _ in members(elsewhere)}
+    assert not {name for name in names if name.startswith("uploads/backups/")}, names
+    assert {"uploads/" + name for name in UPLOADS} <= names
 
 
 def test_an_upload_removed_during_the_backup_is_skipped_not_fatal(site, monkeypatch):
