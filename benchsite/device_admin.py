@@ -181,7 +181,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         return field
 
     class Media:
-        js = ("benchsite/search_names.js",)
+        js = ("benchsite/search_names.js", "benchsite/unsaved.js")
 
     # the hardware (the CPU model's column, a search by a serial or an address) is shown to who
     # may view it, as the device page shows it

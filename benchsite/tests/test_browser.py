@@ -245,8 +245,21 @@ def test_the_device_page_tells_what_needs_attention(page):
     )
     page.set_viewport_size({"width": 1400, "height": 900})
     assert seen, "the failing disk's SMART badge is out of sight at 1024 px"
+    # Acknowledge posts a form of its own: what was typed in the page and not saved was lost
+    # without a word. It asks first now (the browser's "Leave site?"), and staying keeps it
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    before = page.input_value("#id_location")
+    page.fill("#id_location", "Placard réseau")
+    page.locator("#attention-items button").first.click()
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    assert page.input_value("#id_location") == "Placard réseau"
+    assert page.locator(".messagelist").count() == 0
+    page.fill("#id_location", before)  # nothing left unsaved: it does not ask
     page.locator("#attention-items button").first.click()
     page.wait_for_selector(".messagelist")
+    assert dialogs == ["beforeunload"]
     assert "Acknowledged" in page.locator(".messagelist").inner_text()
     # in sight: the page came back scrolled to the items, the message out of sight above them
     said = page.locator(".messagelist").bounding_box()
