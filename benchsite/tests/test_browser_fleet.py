@@ -239,7 +239,8 @@ def test_at_1024_px_no_list_nor_device_page_table_hides_a_column(browser, server
     """At 1024 px (the sidebar closed, as it starts) the documents' list hid when each was
     uploaded, and every device page's snapshots table its links to compare, past the right
     edge of their boxes; so did the hardware changes' table of a snapshot that told two
-    changes (a kernel update and a disk replaced by one of the same model)."""
+    changes (a kernel update and a disk replaced by one of the same model), and the documents
+    of a machine that has some their Delete? column (a person's review)."""
     lists = [
         "/admin/inventory/device/",
         "/admin/benchmarks/benchmark/",
@@ -257,7 +258,7 @@ def test_at_1024_px_no_list_nor_device_page_table_hides_a_column(browser, server
         for path in lists + devices:
             page.goto(server.url + path)
             scrolled[path] = page.evaluate(
-                """[...document.querySelectorAll('.results, .bt-table')]
+                """[...document.querySelectorAll('.results, .bt-table, .inline-group .tabular')]
                     .filter(e => e.scrollWidth > e.clientWidth + 1)
                     .map(e => e.closest('[id]').id)"""
             )
