@@ -236,6 +236,16 @@ usage_error() {
 }
 step() { local n=$1; shift; printf '[%s/%s] %s\n' "$n" "$TOTAL_STEPS" "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
+# says TEXT COMMAND...: whether the command's output (and its errors) holds TEXT, read whole. A
+# pipe into grep -q was not: grep leaves at its first match, the command writing on is killed
+# by SIGPIPE, and under pipefail the test failed at random (iperf3 --help: 28 times in 50, and
+# each test to a silent server waited 35 s instead of 5)
+says() {
+    local text=$1 out
+    shift
+    out=$("$@" 2>&1)
+    [[ $out == *"$text"* ]]
+}
 
 # ------------------------------------------------------------------------------ arguments
 
@@ -581,13 +591,30 @@ take_run_lock() {
     # that an open would wait on for ever); a user's runs, one in their own runtime directory,
     # and they wait for root's too (wait_for_root_run).
     have flock || return 0
-    local lock=${BENCH_LOCK_FILE:-}
+    local lock=${BENCH_LOCK_FILE:-} dir
     if [[ -z $lock ]]; then
         if ((IS_ROOT)) && [[ -d /run && -w /run ]]; then lock=$ROOT_LOCK
-        else lock="${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/bench.sh.$(id -u).lock"; fi
+        elif [[ -n ${XDG_RUNTIME_DIR:-} && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR ]]; then
+            lock="$XDG_RUNTIME_DIR/bench.sh.$(id -u).lock"
+        else
+            # no runtime directory (runuser, sudo -u, a user's cron job): a directory of the
+            # user's own beside WORK (TMPDIR, else /var/tmp), never a file of a directory every
+            # user writes in, which another user could make first and hold for ever
+            dir="${WORK%/*}/bench.sh-$(id -u)"
+            mkdir -m 700 -- "$dir" 2>/dev/null
+            if [[ -L $dir || ! -d $dir || ! -O $dir ]]; then
+                warn "$dir is not this user's own directory: runs at once are not kept apart"
+                lock=""
+            else
+                lock="$dir/bench.sh.lock"
+            fi
+        fi
     fi
-    [[ -e $lock || -L $lock ]] || (umask 077 && : 2>/dev/null >>"$lock")
-    if [[ -L $lock || ! -f $lock ]]; then
+    [[ -z $lock || -e $lock || -L $lock ]] || (umask 077 && : 2>/dev/null >>"$lock")
+    if [[ -z $lock ]]; then :
+    elif [[ ! -e $lock && ! -L $lock ]]; then
+        warn "cannot create $lock: runs at once are not kept apart"
+    elif [[ -L $lock || ! -f $lock ]]; then
         warn "$lock is not a regular file: runs at once are not kept apart"
     elif ! { exec 9<"$lock"; } 2>/dev/null; then
         warn "cannot open $lock: runs at once are not kept apart"
@@ -904,7 +931,7 @@ collect_inventory() {
         not_collected "SMART (health, temperature, hours, reallocated sectors)" "smartctl is not installed (apt-get install smartmontools)"
     else
         local disk smart_json=0 rc
-        smartctl -h 2>/dev/null | grep -q -- '--json' && smart_json=1
+        says --json smartctl -h && smart_json=1
         while IFS= read -r disk; do
             [[ -n $disk ]] || continue
             if [[ ! -e /dev/$disk ]]; then
@@ -1011,7 +1038,7 @@ sysbench_run() {
     # what is installed; time-limited, output kept in OUTFILE
     local out=$1 test=$2 threads=$3 secs=$4; shift 4
     local argv=(sysbench "$test" --threads="$threads" --time="$secs" "$@" run)
-    if sysbench --version 2>/dev/null | grep -q '^sysbench 0\.'; then
+    if says 'sysbench 0.' sysbench --version; then
         argv=(sysbench --test="$test" --num-threads="$threads" --max-time="$secs" --max-requests=0 "$@" run)
     fi
     run_timed $((secs + 60)) "${argv[@]}" >"$out" 2>>"$CAP/collect.log" </dev/null
@@ -1281,7 +1308,7 @@ iperf3_run() {
     # failure only in its JSON's "error" and still exit 0: the JSON decides, not the status.
     local name=$1 secs=$2 try; shift 2
     local args=(-c "$IPERF_HOST" -p "$IPERF_PORT" -J -t "$secs" "$@")
-    iperf3 --help 2>&1 | grep -q -- '--connect-timeout' && args+=(--connect-timeout 5000)
+    says --connect-timeout iperf3 --help && args+=(--connect-timeout 5000)
     # the test suite's runs against an iperf3 server on this machine only: BENCH_TEST_IPERF_BITRATE
     # (iperf3's -b, "200M") caps the loopback, which iperf3 and its server otherwise ran flat out
     # on both of the test machine's cores for each second of the test; unset or not a rate, it

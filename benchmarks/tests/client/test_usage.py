@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -677,6 +678,76 @@ def test_a_second_run_waits_for_the_one_running_then_goes_on(tmp_path):
     assert waited < stderr.index("the other bench.sh has ended: going on")
     assert stderr.index("the other bench.sh has ended") < stderr.index("[1/")
     assert json.loads(stdout)["hardware"]["cpu"]
+
+
+def test_a_users_run_without_a_runtime_directory_locks_in_a_directory_of_its_own():
+    """A user's run with no XDG_RUNTIME_DIR (runuser, sudo -u, a user's cron job) locked
+    /tmp/bench.sh.UID.lock, a name any other user could make first and hold for ever: the run
+    waited 10 minutes, then gave up, nothing measured. And with TMPDIR not writable, it worked
+    in /var/tmp but sought its lock in TMPDIR, and warned it was "not a regular file"."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv (util-linux)")
+    workdir = private_tmpdir()
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    env = {k: v for k, v in os.environ.items() if k not in ("BENCH_LOCK_FILE", "XDG_RUNTIME_DIR")}
+    mine, fallback = workdir / "bench.sh-65534", Path("/var/tmp/bench.sh-65534")
+
+    def run(tmpdir):
+        return subprocess.run(
+            [*nobody, "bash", str(SCRIPT), *QUICK, "--skip-cpu"],
+            env={**env, "TMPDIR": str(tmpdir), "HOME": str(workdir)},
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+
+    holder = None
+    try:
+        workdir.chmod(0o1777)
+        # another user (daemon) made the old lock's name and holds it, and the new one's
+        # directory: neither keeps nobody's run from measuring
+        holder = subprocess.Popen(
+            [
+                *("setpriv", "--reuid=1", "--regid=1", "--clear-groups", "sh", "-c"),
+                f": > {workdir}/bench.sh.65534.lock && mkdir {mine} && "
+                f"exec flock {workdir}/bench.sh.65534.lock sleep 300",
+            ]
+        )
+        while not mine.is_dir():
+            assert holder.poll() is None, "the other user's holder ended"
+            time.sleep(0.05)
+        taken = run(workdir)
+        assert taken.returncode == 0, taken.stderr[-2000:]
+        assert f"{mine} is not this user's own directory: runs at once are not kept apart" in (
+            taken.stderr
+        )
+        assert "waiting for it" not in taken.stderr
+
+        # its own: made 0700, the lock in it
+        mine.rmdir()
+        done = run(workdir)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "runs at once are not kept apart" not in done.stderr
+        assert (mine.stat().st_uid, mine.stat().st_mode & 0o777) == (65534, 0o700)
+        assert (mine / "bench.sh.lock").is_file()
+
+        # TMPDIR not writable: the run works in /var/tmp, and its lock is there too
+        closed = workdir / "closed"
+        closed.mkdir(mode=0o755)
+        shutil.rmtree(fallback, ignore_errors=True)
+        moved = run(closed)
+        assert moved.returncode == 0, moved.stderr[-2000:]
+        assert f"cannot write in {closed}: working in /var/tmp" in moved.stderr
+        assert "runs at once are not kept apart" not in moved.stderr
+        assert (fallback / "bench.sh.lock").is_file() and fallback.stat().st_uid == 65534
+    finally:
+        if holder is not None:
+            holder.kill()
+            holder.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(fallback, ignore_errors=True)
 
 
 def test_a_users_run_waits_for_one_of_roots(tmp_path):
