@@ -333,6 +333,16 @@ parse_args() {
         [[ -d $CAPTURE ]] || usage_error "--capture: '$CAPTURE' exists and is not a directory"
         [[ -z $(ls -A "$CAPTURE" 2>/dev/null) ]] || usage_error "--capture: directory '$CAPTURE' is not empty"
     fi
+    # said before anything is measured, not after the run's minutes: a file that cannot be written
+    if [[ -n $OUTPUT ]]; then
+        [[ -d $OUTPUT ]] && usage_error "--output: '$OUTPUT' is a directory: give a file's path"
+        local into
+        into=$(dirname -- "$OUTPUT")
+        [[ -d $into ]] || usage_error "--output: there is no directory '$into'"
+        if [[ -e $OUTPUT && ! -w $OUTPUT ]] || [[ ! -e $OUTPUT && ! -w $into ]]; then
+            usage_error "--output: cannot write '$OUTPUT' (read-only, or another user's)"
+        fi
+    fi
     if [[ -n $IPERF_SERVER ]]; then
         iperf_server_parsed "$IPERF_SERVER" || usage_error "--iperf-server: $IPERF_WRONG"
     fi
@@ -1360,8 +1370,11 @@ bench_network() {
 network_repeat() {
     local r=$1 n=$2 secs=$3
     ((r == 1)) || sleep 1   # let the server get ready for the next test (none after the last)
-    step "$n" "network: iperf3 upload to $IPERF_HOST:$IPERF_PORT, then download (reverse), ${secs} s each, repeat $r..."
-    local hint="is 'iperf3 -s' running on $IPERF_HOST:$IPERF_PORT?"
+    # an IPv6 address in brackets, as it is given: "::1:5201" read as an address and no port
+    local at="$IPERF_HOST:$IPERF_PORT"
+    [[ $IPERF_HOST == *:* ]] && at="[$IPERF_HOST]:$IPERF_PORT"
+    step "$n" "network: iperf3 upload to $at, then download (reverse), ${secs} s each, repeat $r..."
+    local hint="is 'iperf3 -s' running on $at?"
     NETWORK_TRIED=$((NETWORK_TRIED + 2))
     if ! iperf3_run "$(rfile iperf3-up.json "$r")" "$secs"; then
         warn "iperf3 upload failed: $IPERF_ERROR ($hint)"
@@ -3223,7 +3236,9 @@ schedule_checked() {
         ((DRY_RUN || SHORT || SKIP_CPU || SKIP_MEMORY || SKIP_DISK || SKIP_NETWORK || SKIP_GPU || !WAIT_IDLE)); then
         usage_error "--unschedule runs nothing: it takes no other option"
     fi
-    ((IS_ROOT)) || die 3 "$option needs root (it writes a systemd timer or a cron job): run it with sudo"
+    local does="writes"
+    ((UNSCHEDULE)) && does="removes"
+    ((IS_ROOT)) || die 3 "$option needs root (it $does a systemd timer or a cron job): run it with sudo"
     if [[ -n $SCHEDULE ]] && ! scheduler_found; then
         die 3 "--schedule: neither systemd (not running here) nor cron (apt-get install cron) can run bench.sh on a schedule: nothing was measured"
     fi
@@ -3469,6 +3484,9 @@ main() {
         if [[ -n $CAPTURE ]]; then
             mkdir -p -- "$CAPTURE" || usage_error "--capture: cannot create '$CAPTURE'"
             CAP=$(cd -- "$CAPTURE" && pwd) || usage_error "--capture: cannot use '$CAPTURE'"
+            # the machine-id, serials and addresses: this account's alone, as made (an empty
+            # directory given, made by another umask, too)
+            [[ -O $CAP ]] && chmod 700 -- "$CAP" 2>/dev/null
             # a directory of another user (a stick mounted by root): every output would be lost
             { : >"$CAP/capture-info.txt"; } 2>/dev/null || die 3 "--capture: cannot write in '$CAPTURE' (read-only, or another user's directory)"
             room_check "$CAP"

@@ -149,6 +149,31 @@ def test_a_capture_is_this_accounts_alone(tmp_path):
     assert {path: mode for path, mode in modes.items() if int(mode, 8) & 0o077} == {}
     assert output.stat().st_mode & 0o777 == 0o644  # --output as before: the user's to share
 
+    # an empty directory given, made under that umask (0755): made this account's alone too
+    given = tmp_path / "given"
+    given.mkdir(mode=0o755)
+    proc = run_bench(*QUICK, "--skip-cpu", "--capture", str(given), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert given.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize(
+    ("output", "said"),
+    [
+        ("{tmp}", "--output: '{tmp}' is a directory: give a file's path"),
+        ("{tmp}/nowhere/bench.json", "--output: there is no directory '{tmp}/nowhere'"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_said_before_anything_is_measured(
+    tmp_path, output, said
+):
+    """--output a directory, or in one that is not there, was found out after the run's
+    minutes of measuring ("warning: cannot write …"), and a --dry-run still exited 0."""
+    proc = run_bench(*QUICK, "--output", output.format(tmp=tmp_path), timeout=30)
+    assert proc.returncode == 2
+    assert said.format(tmp=tmp_path) in proc.stderr
+    assert "[1/" not in proc.stderr  # nothing measured
+
 
 def test_equals_form_of_options_is_accepted():
     proc = run_bench(f"--from-dir={FIXTURES / 'old-tools'}", "--device=renamed", "--dry-run")
@@ -397,6 +422,9 @@ def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
     else:
         # measured, and left out of the global score by the server's own rule
         assert "leaves" in proc.stderr and "out of the global score" in proc.stderr
+        # an IPv6 address said in its brackets, as given ("::1:5999" read as no port)
+        if target.startswith("["):
+            assert f"network: iperf3 upload to {target}, then download" in proc.stderr
         # nothing listens there: iperf3's own reason, though iperf3 -J exits 0 on it
         assert "iperf3 upload failed: unable to connect" in proc.stderr
         assert doc["results"]["network"] is None
