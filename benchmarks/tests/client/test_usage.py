@@ -5,6 +5,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -741,7 +742,8 @@ def test_a_users_run_without_a_runtime_directory_locks_in_a_directory_of_its_own
                 *("setpriv", "--reuid=1", "--regid=1", "--clear-groups", "sh", "-c"),
                 f": > {workdir}/bench.sh.65534.lock && mkdir {mine} && "
                 f"exec flock {workdir}/bench.sh.65534.lock sleep 300",
-            ]
+            ],
+            start_new_session=True,  # its sleep, flock's child, holds the lock: both stopped
         )
         while not mine.is_dir():
             assert holder.poll() is None, "the other user's holder ended"
@@ -772,7 +774,7 @@ def test_a_users_run_without_a_runtime_directory_locks_in_a_directory_of_its_own
         assert (fallback / "bench.sh.lock").is_file() and fallback.stat().st_uid == 65534
     finally:
         if holder is not None:
-            holder.kill()
+            os.killpg(holder.pid, signal.SIGKILL)
             holder.wait()
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(fallback, ignore_errors=True)
