@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.admin.utils import unquote
@@ -19,8 +20,22 @@ from .services import api_token_issue, api_token_revoke, api_tokens_revoke
 from .sites import BENCH_ROOT_NOTE, bench_base, bench_command, bench_loopback
 
 
+class ApiTokenForm(forms.ModelForm):
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        # a new token already expired was issued, its secret shown, and refused from the start
+        # (a mistyped year); an issued one may be set to expire now, as revoking it does
+        if self.instance.pk is None and expires_at is not None and expires_at <= timezone.now():
+            raise forms.ValidationError(
+                "That time has passed: the token would be refused from the start. Leave it "
+                "empty for a token that never expires."
+            )
+        return expires_at
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    form = ApiTokenForm
     list_display = (
         "name",
         "key_prefix",

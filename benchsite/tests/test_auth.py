@@ -209,6 +209,31 @@ def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
     assert secret not in page
 
 
+def test_a_new_token_already_expired_is_refused_an_issued_one_may_be_expired(admin_client):
+    """A token issued with an expiry of 2020-01-01 (a mistyped year) had its secret shown and
+    was refused from its first use, listed "expired"."""
+    form = {"name": "lab bench", "can_submit": "on", "expires_at_0": "2020-01-01"}
+    form["expires_at_1"] = "00:00:00"
+
+    refused = admin_client.post("/admin/benchsite/apitoken/add/", form)
+
+    assert refused.status_code == 200 and "secret" not in refused.context
+    assert refused.context["adminform"].form.errors["expires_at"] == [
+        "That time has passed: the token would be refused from the start. Leave it empty for a "
+        "token that never expires."
+    ]
+    assert not ApiToken.objects.exists()
+    # an issued one set to expire now: its own page, saved, and refused from then on
+    token, secret = api_token_issue(name="old rack", can_read=True)
+    expired = admin_client.post(
+        f"/admin/benchsite/apitoken/{token.pk}/change/", {**form, "can_read": "on"}
+    )
+    assert expired.status_code == 302
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get(READ_URL).status_code == 401
+
+
 def test_the_token_list_says_the_servers_own_token_works_too(admin_client):
     """ "0 API tokens" on a server whose bench.sh runs all used API_TOKEN read as if none did."""
     page = admin_client.get("/admin/benchsite/apitoken/").content.decode()
