@@ -24,6 +24,7 @@ from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from benchmarks.models import Benchmark
@@ -223,9 +224,13 @@ def test_keep_deletes_only_the_oldest_of_our_archives(site):
     assert set(foreign) <= set(left)
     said = out.getvalue()
     assert "Deleted old archive benchtools-20200101-000000.tar.gz" in said
-    # what was written first, then what was pruned; a small archive's size in kB, not "0.0 MB"
+    # what was written first, then what was pruned; a small archive's size in KB, not "0.0 MB",
+    # and as the admin's Backups list says it (the same archive was 54.9 kB here, 53.6 KB there)
     assert said.index("Wrote ") < said.index("Deleted old archive")
-    assert re.search(r"Wrote \S+ \(\d+\.\d kB\)", said)
+    written = re.search(r"Wrote (\S+) \((\d+\.\d KB)\)", said)
+    assert written, said
+    listed = Backup.objects.get(path=written[1])
+    assert written[2] == filesizeformat(listed.size).replace("\xa0", " ")
 
 
 def test_keep_never_deletes_the_archive_just_written_nor_counts_later_dated_ones(site):

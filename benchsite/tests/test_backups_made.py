@@ -45,6 +45,13 @@ def test_a_fleet_never_backed_up_is_told_how(admin_client, settings, tmp_path):
     html = admin_client.get("/admin/").content.decode()
     assert "No backup has been made yet" in notes(html)["backup-overdue"]
     assert stat(html) == "never → /admin/benchsite/backup/"
+    # the list that link opens says how a line gets there, rather than nothing
+    listed = admin_client.get("/admin/benchsite/backup/").content.decode()
+    said = re.sub(r"<[^>]+>", "", listed.split('id="backups-how">', 1)[1].split("</p>", 1)[0])
+    assert "(none yet: run .venv/bin/python manage.py backup on the server, nightly" in said
+    made(hours_ago=2)
+    listed = admin_client.get("/admin/benchsite/backup/").content.decode()
+    assert "none yet" not in listed and 'id="backups-how"' in listed
 
 
 def test_archives_of_a_version_that_recorded_none_are_not_denied(admin_client, settings, tmp_path):

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import filesizeformat
 
 from benchsite.arguments import path_argument
 from benchsite.backup import BackupError, backup_create
@@ -68,5 +69,6 @@ class Command(BaseCommand):
 
 
 def _size(size: int) -> str:
-    # a small fleet's archive is a few dozen kB: "0.0 MB" said nothing
-    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(size / 1e3, 0.1):.1f} kB"
+    # as the admin's Backups list says it (Django's filesizeformat, units of 1,024): the same
+    # archive was "54.9 kB" here and "53.6 KB" there; a small fleet's "0.0 MB" said nothing
+    return filesizeformat(size).replace("\xa0", " ")
