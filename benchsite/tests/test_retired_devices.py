@@ -71,6 +71,7 @@ def test_the_dashboard_ranks_and_averages_the_machines_in_service(admin_client):
     assert "average global score in service" in html
     note = html.split('id="retired-not-ranked">', 1)[1].split("</p>", 1)[0]
     assert '<a href="/admin/inventory/device/?retired=yes">1 retired machine</a> not ranked' in note
+    assert "(its history is kept; its next bench.sh run brings it back)" in note  # not "their"
 
 
 @pytest.mark.parametrize("how", ["api", "admin", "import"])
