@@ -28,6 +28,7 @@ from django.db import models
 
 from benchmarks.models import Benchmark
 from documents.models import Document
+from insights.delivery import reason_closed
 from insights.models import AttentionItem
 from inventory.csv_file import cell_escaped
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
@@ -101,6 +102,11 @@ def columns(what: str, *, hardware: bool = False) -> list[Column]:
         return [*first, *(c for c in cols if c not in first), Column("tags", "json"), *summary]
     left_out = NOT_EXPORTED.get(what, ())
     cols = [c for c in _model_columns(OF_DEVICES[what]) if c.name not in left_out]
+    if what == "attention":
+        # why it closed, as the API says it (acknowledged, resolved, device_retired), in place
+        # of who closed it: an export told an acknowledged item from a resolved one no way
+        at = [c.name for c in cols].index("closed_at") + 1
+        cols = [*cols[:at], Column("closed_reason", "plain"), *cols[at:]]
     at = [c.name for c in cols].index("device_id") + 1
     return [*cols[:at], Column("device_hostname", "plain"), *cols[at:]]
 
@@ -146,14 +152,22 @@ def _device_rows(
 
 
 def _related_rows(what: str, chunk_size: int, ids: Collection[int] | None = None) -> Iterator[dict]:
-    names = [c.name for c in columns(what) if c.name != "device_hostname"]
+    computed = {"device_hostname", "closed_reason"}
+    names = [c.name for c in columns(what) if c.name not in computed]
     objects = OF_DEVICES[what].objects.order_by("pk")
     if ids is not None:
         objects = objects.filter(pk__in=ids)
+    if what == "attention":
+        names.append("closed_by")
     rows = objects.values(*names, device_hostname=models.F("device__hostname")).iterator(
         chunk_size=chunk_size
     )
-    yield from rows
+    if what != "attention":
+        yield from rows
+        return
+    for row in rows:
+        row["closed_reason"] = reason_closed(row["closed_at"], row.pop("closed_by"))
+        yield row
 
 
 def export_rows(

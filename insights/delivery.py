@@ -46,6 +46,19 @@ TO_DO = {
 DEVICE_DELETED = "(its device deleted)"
 # and when its device was retired (services.attention_close_retired)
 DEVICE_RETIRED = "(its device retired)"
+# why an item closed (an extension of the contract's item): the rules found it over, a person
+# acknowledged it, or its device was retired (the condition not checked since)
+CLOSED_REASONS = ("resolved", "acknowledged", "device_retired")
+
+
+def reason_closed(closed_at, closed_by: str) -> str | None:
+    """None while the item is open; else why it closed (CLOSED_REASONS), from its closed_at and
+    closed_by (the API's closed_reason, and the export's, which reads values, not items)."""
+    if closed_at is None:
+        return None
+    if closed_by == DEVICE_RETIRED:
+        return "device_retired"
+    return "acknowledged" if closed_by else "resolved"
 
 
 def item_notification(

@@ -1,23 +1,14 @@
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from .delivery import DEVICE_RETIRED
+from .delivery import CLOSED_REASONS, reason_closed
 from .models import AttentionItem
-
-# why an item closed (an extension of the contract's item): the rules found it over, a person
-# acknowledged it, or its device was retired (the condition not checked since)
-RESOLVED, ACKNOWLEDGED, DEVICE_RETIRED_REASON = "resolved", "acknowledged", "device_retired"
-CLOSED_REASONS = (RESOLVED, ACKNOWLEDGED, DEVICE_RETIRED_REASON)
 
 
 def closed_reason(item: AttentionItem) -> str | None:
     """None while the item is open; else why it closed (CLOSED_REASONS). Who acknowledged it
     is not said: an admin account's name, which a read token on every machine would read."""
-    if item.closed_at is None:
-        return None
-    if item.closed_by == DEVICE_RETIRED:
-        return DEVICE_RETIRED_REASON
-    return ACKNOWLEDGED if item.closed_by else RESOLVED
+    return reason_closed(item.closed_at, item.closed_by)
 
 
 class AttentionItemSerializer(serializers.ModelSerializer):

@@ -29,6 +29,7 @@ from benchsite.livetest import ROOT
 from benchsite.testing import TEST_API_TOKEN
 from benchsite.tests.markers import engine_independent
 from documents.models import Document
+from insights.delivery import DEVICE_RETIRED
 from insights.models import AttentionItem
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 from inventory.summary import COLUMNS as HARDWARE_COLUMNS
@@ -42,7 +43,10 @@ MODELS = {"devices": Device, **OF_DEVICES}
 EXTRAS = {
     "devices": {"tags", *HARDWARE_COLUMNS},
     **{what: {"device_hostname"} for what in OF_DEVICES},
+    "attention": {"device_hostname", "closed_reason"},
 }
+# the fleet's one item, closed by a person
+CLOSED_REASON = "acknowledged"
 
 
 def fields(what):
@@ -59,6 +63,8 @@ def expected_rows(what):
             row["tags"] = sorted(obj.tags.values_list("name", flat=True))
         else:
             row["device_hostname"] = obj.device.hostname
+        if what == "attention":
+            row["closed_reason"] = CLOSED_REASON
     return rows
 
 
@@ -246,6 +252,38 @@ def test_output_to_a_device_a_pipe_or_a_directory_is_refused_and_a_link_followed
     call_command("export", format="csv", output=link, stdout=io.StringIO())
     assert link.is_symlink()
     assert (shared / "devices.csv").read_bytes().decode() == run_export("csv", "devices")[0]
+
+
+def test_the_attention_export_says_why_each_item_closed_not_who_closed_it(fleet):
+    """The export left out who closed an item (an account's name), and with it the one way to
+    tell an acknowledged item from one whose condition was over: now said as the API says it."""
+    nas = fleet["nas"]
+    closed = datetime(2026, 2, 1, tzinfo=UTC)
+    for kind, closed_at, closed_by in (
+        ("disk_hot", None, ""),
+        ("below_peers", closed, ""),
+        ("score_regression", closed, DEVICE_RETIRED),
+    ):
+        AttentionItem.objects.create(
+            device=nas,
+            kind=kind,
+            severity="warning",
+            message=kind,
+            closed_at=closed_at,
+            closed_by=closed_by,
+        )
+
+    rows = json.loads(run_export("json", "attention")[0])
+    reasons = {row["kind"]: row["closed_reason"] for row in rows}
+    assert reasons == {
+        "smart_failing": "acknowledged",
+        "disk_hot": None,
+        "below_peers": "resolved",
+        "score_regression": "device_retired",
+    }
+    assert not {"closed_by"} & set(rows[0])
+    header = run_export("csv", "attention")[0].splitlines()[0].split(",")
+    assert header[header.index("closed_at") + 1] == "closed_reason"
 
 
 def test_bad_format_or_what_is_a_command_error():
