@@ -40,18 +40,19 @@ class ScoreRow:
     name: str  # "global", "cpu", …
     label: str
     cells: tuple[Cell, Cell]
-    change: str = ""  # "+4 %", "−12.5 %"; "" where not compared
+    change: str = ""  # "+4.0 %", "−12.5 %"; "" where not compared
     # the categories measured another way, for the global score; for a category, its label
     otherwise: tuple[str, ...] = ()
 
 
 def change_said(before: float | None, after: float | None) -> str:
-    """How far the second score is from the first, as people read it: "+4 %", "−12.5 %"."""
+    """How far the second score is from the first, as people read it: "+4.0 %", "−12.5 %"
+    (one decimal each: a column of "+2 %" beside "+4.4 %" read as figures of two precisions)."""
     gap = deviation(after, before)
     if gap is None:
         return ""
     sign = "+" if gap > 0 else "−" if gap < 0 else ""
-    return f"{sign}{abs(gap):g} %"
+    return f"{sign}{abs(gap):.1f} %"
 
 
 def _cells(sides: tuple[Side, Side], name: str) -> tuple[Cell, Cell]:

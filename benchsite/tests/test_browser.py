@@ -384,7 +384,7 @@ def test_two_snapshots_are_compared_from_the_device_page(page):
     page.wait_for_selector("#compare")
     assert "RAM 64→128 GB" in page.locator("#content-main").inner_text()  # the two newest
     # its two runs' scores above the hardware: every category 2.5 → 2.6 times the example's
-    assert page.locator("#compare-scores tr[data-row=global] td").last.inner_text() == "+4 %"
+    assert page.locator("#compare-scores tr[data-row=global] td").last.inner_text() == "+4.0 %"
     newest = page.locator("#compare-pick select[name=b]").input_value()
     page.select_option("#compare-pick select[name=a]", newest)  # the same one on both sides
     page.click("#compare-pick input[type=submit]")

@@ -63,9 +63,9 @@ def test_the_two_runs_scores_are_compared_in_percent_above_the_hardware(admin_cl
     assert f"<h1>{device}: two snapshots compared</h1>" in html  # their hardware and scores
     rows = scores(html)
     assert list(rows) == ["run", "global", *(c.name for c in CATEGORIES)]
-    assert rows["cpu"] == [f"100.0 {ALIKE['cpu']}", f"88.0 {ALIKE['cpu']}", "−12 %"]
-    assert rows["memory"] == [f"80.0 {ALIKE['memory']}", f"88.0 {ALIKE['memory']}", "+10 %"]
-    assert rows["disk"] == ["100.0", "100.0", "0 %"]
+    assert rows["cpu"] == [f"100.0 {ALIKE['cpu']}", f"88.0 {ALIKE['cpu']}", "−12.0 %"]
+    assert rows["memory"] == [f"80.0 {ALIKE['memory']}", f"88.0 {ALIKE['memory']}", "+10.0 %"]
+    assert rows["disk"] == ["100.0", "100.0", "0.0 %"]
     assert rows["network"] == ["–", "–", "–"]  # measured by neither
     change = (after.global_score - before.global_score) / before.global_score * 100
     assert rows["global"][2] == f"−{abs(round(change, 1)):g} %"
@@ -89,7 +89,7 @@ def test_a_category_measured_another_way_is_said_so_without_a_percentage(admin_c
     rows = scores(compared(admin_client, before, after))
 
     assert rows["cpu"] == [f"100.0 {ALIKE['cpu']}", f"150.0 {newer['cpu']}", "measured another way"]
-    assert rows["memory"][2] == "+10 %"  # measured alike: compared
+    assert rows["memory"][2] == "+10.0 %"  # measured alike: compared
     # the global score draws on the CPU's: not compared either, naming why
     assert rows["global"][2] == "measured another way: CPU"
 
@@ -128,7 +128,7 @@ def test_a_suspect_run_carries_its_badge_and_reasons(admin_client):
     run_row = re.search(r'<tr data-row="run">(.*?)</tr>', html, re.S)[1]
     assert validity.badge("suspect", ["busy", "noisy"]) in run_row
     assert "suspect: machine busy, repeats disagree" in scores(html)["run"][1]
-    assert scores(html)["cpu"][2] == "−40 %"
+    assert scores(html)["cpu"][2] == "−40.0 %"
 
 
 def test_a_network_on_loopback_is_not_counted_and_compares_only_with_one_on_loopback(
@@ -143,7 +143,7 @@ def test_a_network_on_loopback_is_not_counted_and_compares_only_with_one_on_loop
     assert rows["network"] == ["90.0", "900.0 not counted", "measured another way"]
     assert rows["global"][2] == "measured another way: network"
     html = compared(admin_client, loop, again)
-    assert scores(html)["network"] == ["900.0 not counted", "990.0 not counted", "+10 %"]
+    assert scores(html)["network"] == ["900.0 not counted", "990.0 not counted", "+10.0 %"]
     assert f'title="{NOT_COUNTED}">not counted</span>' in html  # as the device page says it
 
 
