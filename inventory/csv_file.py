@@ -77,6 +77,8 @@ NOT_CSV = (
     (b"%PDF", "a PDF"),
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
+    # a backup's archive, or a .csv.gz: its bytes are not the CSV's
+    (b"\x1f\x8b", "a gzip-compressed file (a backup's archive, or a .csv.gz to unpack first)"),
 )
 MSG_WINDOWS_1252 = (
     "The file is not UTF-8: it was read as Windows-1252, as Excel saves a CSV in Western "

@@ -1,5 +1,6 @@
 """manage.py import_devices: devices from a spreadsheet, all or nothing, errors by line."""
 
+import gzip
 import io
 
 import pytest
@@ -227,6 +228,10 @@ def test_a_file_in_another_encoding_is_refused_clearly(tmp_path, data, detail):
         ),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "an Excel 97-2003 workbook (.xls)"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF"),
+        (
+            gzip.compress(b"hostname\nnas\n", mtime=0),  # the same bytes in each xdist worker
+            "a gzip-compressed file (a backup's archive, or a .csv.gz to unpack first)",
+        ),
     ],
 )
 def test_a_workbook_or_a_pdf_is_said_to_be_no_csv(tmp_path, data, what):
