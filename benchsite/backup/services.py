@@ -304,14 +304,14 @@ def backup_restore(
             f"fix the cause (a full disk?), then run manage.py migrate."
         ) from exc
     not_sent_again = keep_done(done, alias)
-    if info.created_at is not None:  # its own record was written after it, not in it
-        backup_recorded(
-            path=archive.resolve(),
-            created_at=info.created_at,
-            size=archive.stat().st_size,
-            restored_at=datetime.now(UTC),
-            alias=alias,
-        )
+    # its own record was written after it, not in it
+    backup_recorded(
+        path=archive.resolve(),
+        created_at=info.created_at,
+        size=archive.stat().st_size,
+        restored_at=datetime.now(UTC),
+        alias=alias,
+    )
     try:
         # a document in the restored database whose file is not the archive's was uploaded
         # meanwhile, by a server still running: its file stays (it is the only copy)
