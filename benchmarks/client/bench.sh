@@ -162,11 +162,12 @@ Inventory and benchmark this Linux machine, then submit the result to a Linux Be
   --device NAME         device identifier (default: this machine's hostname)
   --iperf-server HOST[:PORT]
                         measure the network with iperf3 against HOST (port 5201 by default);
-                        without it the network is not measured. HOST must be another machine:
-                        against this one (localhost, one of its own addresses) the figure says
-                        nothing about the network: bench.sh warns, and a loopback figure
-                        (localhost, 127.0.0.0/8 however written, ::1, 0.0.0.0, ::) is left
-                        out of the global score
+                        without it, against the iperf3 server the server names (its
+                        IPERF_SERVER), else the network is not measured. HOST must be
+                        another machine: against this one (localhost, one of its own
+                        addresses) the figure says nothing about the network: bench.sh warns,
+                        and a loopback figure (localhost, 127.0.0.0/8 however written, ::1,
+                        0.0.0.0, ::) is left out of the global score
   --skip-cpu            skip the CPU benchmark (sysbench cpu)
   --skip-memory         skip the memory benchmark (sysbench memory)
   --skip-disk           skip the disk benchmark (fio)
