@@ -280,6 +280,17 @@ def _pieces(url: str) -> set[str]:
 
 
 MSG_NOT_TAKEN = "not taken (refused, timed out, or an error answered)"
+# what Discord and Mattermost act on in a text message, which Apprise passes on as it is: a
+# Markdown link (a disk a machine named "[click to re-enable SMART](https://…)" was a link
+# there) and a mention (a hostname "web-01 @everyone" pinged the whole channel)
+_LINK = re.compile(r"\]\s*\(")
+_MENTION = re.compile(r"@(?=\w)")
+
+
+def inert(text: str) -> str:
+    """A notification's text as every receiver shows it, not acts on it: a link's "](" parted
+    ("] ("), and a zero-width space after an "@" that starts a mention (@everyone, <@123>)."""
+    return _MENTION.sub("@\u200b", _LINK.sub("] (", text))
 
 
 def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:
@@ -296,7 +307,7 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
         from apprise import NotifyFormat  # loaded by instantiate()
         from apprise.plugins.email import NotifyEmail
 
-        body, title, kind = notification.body, notification.title, notification.type
+        body, title, kind = inert(notification.body), inert(notification.title), notification.type
         # Apprise says why in its log (a connection refused or timed out, the status a
         # receiver answered): kept as the reason, which the sender logs and the admin shows.
         # A mail's is in its debug lines only: its warning read the same for a password

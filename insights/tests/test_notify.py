@@ -484,6 +484,30 @@ def test_controls_and_direction_overrides_a_machine_sent_are_not_passed_on(
     assert message["message"].startswith("disk /dev/sda WD40EFRX (WDK12[31m) reports SMART FAILED")
 
 
+def test_a_link_or_a_mention_a_machine_sent_is_shown_not_acted_on_by_a_chat(
+    notify_to, receiver, run
+):
+    """Discord and Mattermost render a text message's Markdown and mentions, which Apprise
+    passes on as they are: a submit token's machine named its disk "[URGENT: click to
+    re-enable SMART](https://evil.example/phish)", a link in the alert, and itself
+    "web-01 @everyone", which pinged the whole channel."""
+    notify_to(receiver.url)
+    link = "[URGENT: click to re-enable SMART](https://evil.example/phish)"
+    run("web-01 @everyone", disks=[disk(model=link, serial="<@123456>", smart_health="FAILED")])
+    sent()
+
+    (message,) = receiver.messages
+    said = message["title"] + "\n" + message["message"]
+    assert (
+        "](" not in said
+        and "[URGENT: click to re-enable SMART] (https://evil.example/phish)" in said
+    )
+    assert "@everyone" not in said and "web-01 @\u200beveryone: smart_failing" == message["title"]
+    assert "<@\u200b123456>" in said
+    # as stored, and as the admin shows it: what was sent, not what a chat would make of it
+    assert Notification.objects.get().title == "web-01 @everyone: smart_failing"
+
+
 def test_a_burst_is_sent_in_turn_by_one_thread(notify_to, receiver):
     notify_to(receiver.url)
     _due(6, receiver.url)  # left due by a process that stopped, or made by a rescore
