@@ -60,7 +60,8 @@ def device_insights(device: Device, *, snapshots: int | None = None) -> dict[str
     answer["latest"] = {"benchmark_id": latest.id, "run_at": latest.run_at, "scores": latest.scores}
     own = rules.baseline(latest, earlier, runs=thresholds.baseline_runs)
     if own is not None:
-        answer["baseline"] = own
+        # shown to 0.01, as the scores are; the deviations, as judged, from the median itself
+        answer["baseline"] = {**own, "scores": _hundredths(own["scores"])}
         answer["deviation_pct"] = rules.deviations(latest.scores, own["scores"])
     snapshot = device.latest_snapshot
     for key in MODEL_KEYS:
@@ -76,11 +77,15 @@ def device_insights(device: Device, *, snapshots: int | None = None) -> dict[str
                 "devices": peers.count,
                 # of those, the ones measured as the latest run was: the global median's
                 "median_devices": alike,
-                "median": medians,
+                "median": _hundredths(medians),
                 "deviation_pct": rules.deviations(latest.scores, medians),
             }
         )
     return answer
+
+
+def _hundredths(figures: dict[str, float]) -> dict[str, float]:
+    return {name: round(value, 2) for name, value in figures.items()}
 
 
 def _gap(deviation_pct: float) -> str:

@@ -58,16 +58,20 @@ class Peers(NamedTuple):
 
 
 def _median(values: Sequence[float]) -> float:
-    return round(statistics.median(values), 2)
+    # judged as it is: 100.025, the median of 100.02 and 100.03, was judged as 100.03, and a
+    # run 9.9975 % below it "more than 10 % below" (the answers show it to 0.01: insight.py)
+    return statistics.median(values)
 
 
 def deviation(value: float | None, reference: float | None, *, exact: bool = False) -> float | None:
-    """(value − reference) / reference × 100, to one decimal (`exact`: unrounded, as the
-    thresholds judge it: 10.01 % below is more than 10 %, though it reads 10 %)."""
+    """(value − reference) / reference × 100, to one decimal (`exact`: as the thresholds judge
+    it, 10.01 % below more than 10 %, though it reads 10 %; to 1e-9 %, past which a float's
+    error lies: 125.1 against 139 is 10 % below, not the 10.000000000000005 % of the floats,
+    which read as more than 10 %)."""
     if value is None or not reference:
         return None
     gap = (value - reference) / reference * 100
-    return gap if exact else round(gap, 1)
+    return round(gap, 9) if exact else round(gap, 1)
 
 
 def medians_alike(
@@ -299,7 +303,7 @@ def peer_median(
     own = next((m for m in group.members if m.id == device_id and m.methods == wanted), None)
     median = _median_in(group, wanted, own.score if own is not None else None)
     alike = group.sizes.get(wanted, 0) - (own is not None)
-    return ({"global": round(median, 2)} if median is not None else {}), alike
+    return ({"global": median} if median is not None else {}), alike
 
 
 def below_peers_in_group(
@@ -337,8 +341,7 @@ def below_peers_in_group(
 def _below(group: Group, member: Member, thresholds: Thresholds) -> bool | None:
     """Whether the member's figure is below the median of the others (None: no median)."""
     median = _median_in(group, member.methods, member.score)
-    reference = None if median is None else round(median, 2)  # as _median rounds it
-    gap = deviation(member.score, reference, exact=True)
+    gap = deviation(member.score, median, exact=True)
     return None if gap is None else gap < -thresholds.peer_gap_pct
 
 
@@ -388,7 +391,7 @@ def below_peers_condition(
         assessment,
         latest={"global": member.score},
         own=None,
-        peers_by_cpu={"global": round(median, 2)} if median is not None else {},
+        peers_by_cpu={"global": median} if median is not None else {},
         peer_count=group.sizes.get(member.methods, 0) - 1,
         cpu_model=cpu_model,
         thresholds=thresholds,

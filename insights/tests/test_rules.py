@@ -122,6 +122,28 @@ def test_thresholds_judge_the_exact_gap_not_the_rounded_one():
     assert assess(latest={"global": 85.0}, **peers).holding == []
 
 
+def test_a_gap_exactly_at_the_threshold_is_within_it_whatever_the_floats_say():
+    """125.1 against a baseline of 139 is 10 % below, exactly: the floats made it
+    10.000000000000005 %, more than REGRESSION_PCT, and an item opened saying so; and
+    85.85 against peers at 101 is 15 % below, which opened below_peers."""
+    assert assess(latest={"cpu": 125.1}, own={"cpu": 139.0}).holding == []
+    assert assess(latest={"cpu": 0.99}, own={"cpu": 1.1}).holding == []
+    peers = {"own": None, "peers_by_cpu": {"global": 101.0}, "peer_count": 2}
+    assert assess(latest={"global": 85.85}, **peers).holding == []
+    (condition,) = assess(latest={"global": 85.84}, **peers).holding  # 15.01 %: beyond
+    assert condition.message.startswith("global score 15.01 % below 2 other machines")
+
+
+def test_the_baseline_is_judged_at_the_median_itself_not_at_its_hundredths():
+    """The median of 100.01 … 100.04 is 100.025; rounded to 100.03 first, a run at 90.025,
+    9.9975 % below it (within 10 %), was judged 10.002 % below, and an item opened."""
+    earlier = [run(n, cpu=100 + n / 100) for n in (4, 3, 2, 1)]
+    own = rules.baseline(run(5, cpu=90.025), earlier, runs=5)
+    assert own["scores"]["cpu"] == pytest.approx(100.025)
+    assert assess(latest={"cpu": 90.025}, own=own["scores"]).holding == []
+    assert assess(latest={"cpu": 90.02}, own=own["scores"]).holding != []  # 10.002 %
+
+
 def test_below_peers_needs_two_peers():
     gap = {"latest": {"global": 76.0}, "own": None, "peers_by_cpu": {"global": 100.0}}
     assert assess(**gap, peer_count=1).holding == []
