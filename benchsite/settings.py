@@ -102,6 +102,7 @@ PEER_GAP_PCT = within("PEER_GAP_PCT", env.float("PEER_GAP_PCT", default=15.0), 0
 DISK_HOT_C = within("DISK_HOT_C", env.float("DISK_HOT_C", default=60.0), 0, 150)
 # A machine in service whose latest run is older than this has gone quiet (inventory.quiet); 0: off
 QUIET_AFTER_DAYS = env.within("QUIET_AFTER_DAYS", 14, 0, 3650)
+HEALTHCHECK_TIMEOUT = env.within("HEALTHCHECK_TIMEOUT", 4.0, 0.1)  # read by docker/healthcheck.py
 # Notifications (insights/notify.py): Apprise URLs, space- or comma-separated; empty: off.
 NOTIFY_URLS = [url for url in re.split(r"[\s,]+", env.str("NOTIFY_URLS", default="")) if url]
 # Each delivery gives up after this long (connect, then each read): never holds up a request.
@@ -109,9 +110,8 @@ NOTIFY_TIMEOUT_S = within("NOTIFY_TIMEOUT_S", env.float("NOTIFY_TIMEOUT_S", defa
 # A notification that could not be delivered (a receiver down, a network out) is tried again,
 # 30 s later, then at doubling intervals up to an hour, until this many hours after it was made.
 NOTIFY_RETRY_HOURS = within("NOTIFY_RETRY_HOURS", env.float("NOTIFY_RETRY_HOURS", default=24.0), 0)
-# Where people open the admin (a notification links to the device's page there). Not taken
-# from a request: rescore and admin acknowledgements have none, and a request's Host header is
-# the client's choice (ALLOWED_HOSTS=*), so a submitting machine could point the links anywhere.
+# Where people open the admin (a notification links to the device's page there); not from a
+# request: rescore has none, and its Host is the client's choice (ALLOWED_HOSTS=*).
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 if SITE_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", SITE_URL):
     raise ImproperlyConfigured(f"SITE_URL must be http(s)://host[:port], not {SITE_URL!r}.")

@@ -99,7 +99,17 @@ def test_debug_is_off_unless_asked():
         ({"PORT": "abc"}, "PORT='abc' is not a valid value"),
         ({"PORT": "99999"}, "PORT must be a number from 1 to 65535, not 99999."),
         ({"VALIDITY_BUSY_PCT": "-5"}, "VALIDITY_BUSY_PCT must be a number from 0 to 100, not -5"),
-        ({"DISK_HOT_C": "nan"}, "DISK_HOT_C='nan' is not a valid value"),
+        ({"DISK_HOT_C": "nan"}, "DISK_HOT_C must be a number from 0 to 150, not nan."),
+        # a decimal number read as django-environ read it, its digits alone: 6O (a letter O)
+        # was 6 °C, and a server started opening disk_hot for every disk; 1,5 was 1.5
+        ({"DISK_HOT_C": "6O"}, "DISK_HOT_C='6O' is not a number (a decimal one is written 2.5)."),
+        ({"REGRESSION_PCT": "l0"}, "REGRESSION_PCT='l0' is not a number"),
+        ({"NOTIFY_RETRY_HOURS": "2h"}, "NOTIFY_RETRY_HOURS='2h' is not a number"),
+        ({"VALIDITY_BUSY_PCT": "2O"}, "VALIDITY_BUSY_PCT='2O' is not a number"),
+        ({"NOTIFY_TIMEOUT_S": "1,5"}, "NOTIFY_TIMEOUT_S='1,5' is not a number"),
+        # read by the Docker health check alone, which failed on it for ever
+        ({"HEALTHCHECK_TIMEOUT": "abc"}, "HEALTHCHECK_TIMEOUT='abc' is not a number"),
+        ({"HEALTHCHECK_TIMEOUT": "0"}, "HEALTHCHECK_TIMEOUT must be a number of at least 0.1"),
         ({"BASELINE_RUNS": "2"}, "BASELINE_RUNS must be a number of at least 3, not 2."),
         ({"QUIET_AFTER_DAYS": "-1"}, "QUIET_AFTER_DAYS must be a number from 0 to 3650, not -1."),
         ({"QUIET_AFTER_DAYS": "2w"}, "QUIET_AFTER_DAYS='2w' is not a valid value"),
