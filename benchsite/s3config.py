@@ -1,6 +1,8 @@
 """STORAGES["default"] for DOCUMENT_STORAGE=s3, made here for settings.py and for the tests' S3
 server alike (benchsite/s3server.py)."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 CONNECT_TIMEOUT_S = 5  # a store that does not accept the connection at all
 
 
@@ -19,6 +21,12 @@ def s3_storage(
     server thread for three minutes per download; on SQLite an upload held every writer)."""
     from botocore.config import Config  # only a server storing in S3 loads botocore
 
+    if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
+        # minio.lan:9000 passed the checks, and each upload and download then failed
+        raise ImproperlyConfigured(
+            f"S3_ENDPOINT_URL must begin with http:// or https:// (http://minio.lan:9000), "
+            f"not {endpoint_url!r}."
+        )
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

@@ -142,6 +142,11 @@ def test_debug_is_off_unless_asked():
             "S3_TIMEOUT_S must be a number of at least 0.1, not -1.0.",
         ),
         ({"VALIDITY_MAX_CV_PCT": "250"}, "VALIDITY_MAX_CV_PCT must be a number from 0 to 100"),
+        # each upload and download failed, the checks passed
+        (
+            {"DOCUMENT_STORAGE": "s3", "S3_BUCKET": "b", "S3_ENDPOINT_URL": "minio.lan:9000"},
+            "S3_ENDPOINT_URL must begin with http:// or https:// (http://minio.lan:9000), not",
+        ),
         # every machine would measure the loopback inside itself
         (
             {"IPERF_SERVER": "127.0.0.1:5201"},
