@@ -71,7 +71,11 @@ class CompareView(APIView):
         summary="Machines side by side: ranking figures and latest hardware",
         parameters=[
             OpenApiParameter(
-                "devices", str, required=True, description="2 to 10 device ids, e.g. 1,2,3"
+                "devices",
+                str,
+                required=True,
+                description="2 to 10 device ids, e.g. 1,2,3",
+                pattern=r"^\s*[0-9]+\s*(,\s*[0-9]+\s*){1,9}$",
             )
         ],
         responses={

@@ -62,7 +62,7 @@ class DeviceMuteSerializer(DeviceUpdateSerializer):
     extension: the whole list, the kinds left out unmuted; not sent, left as they are)."""
 
     attention_muted = serializers.ListField(
-        child=serializers.CharField(), required=False, max_length=len(MUTABLE)
+        child=serializers.ChoiceField(choices=MUTABLE), required=False, max_length=len(MUTABLE)
     )
 
     class Meta(DeviceUpdateSerializer.Meta):

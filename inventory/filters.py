@@ -207,3 +207,11 @@ class DeviceOrdering(filters.OrderingFilter):
 
     def get_valid_fields(self, queryset, view, context=None):
         return [(name, name) for name in self.ordering_fields]
+
+    def get_schema_operation_parameters(self, view):
+        # the orderings the server takes, not any text (which it answers with a 400)
+        parameters = super().get_schema_operation_parameters(view)
+        term = rf"\s*-?({'|'.join(self.ordering_fields)})\s*"
+        for parameter in parameters:
+            parameter["schema"]["pattern"] = rf"^{term}(,{term})*$"
+        return parameters

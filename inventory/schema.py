@@ -20,7 +20,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 
-from .validators import CONTROL_CHARACTERS
+from .validators import CONTROL_CHARACTERS, NAME_PATTERN
 
 MAX_SCORE = 10_000.0
 MAX_METRIC = 1e15  # far beyond any real measurement, small enough for every column type
@@ -377,6 +377,7 @@ class Submission(Section):
             max_length=255,
             pattern=rf"^[^{CONTROL_CHARACTERS}]*$",
         ),
+        Field(json_schema_extra={"pattern": NAME_PATTERN}),  # published: ECMA-262's regex
     ]
     bench_script_version: text(50) | None = None
     # a UUID as a JSON string (strict mode would take only a Python UUID object)

@@ -5,13 +5,14 @@ import re
 
 from django.core.validators import URLValidator
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import columns, lifecycle, schema
 from .matching import MSG_HOSTNAME_TAKEN, device_get_by_hostname
 from .models import Device, HardwareSnapshot, ManufacturerLink
 from .services import DEVICE_EDITABLE_FIELDS
-from .validators import LinkURLValidator, validate_hostname
+from .validators import NAME_PATTERN, LinkURLValidator, validate_hostname
 
 DEVICE_FIELDS = (
     "id",
@@ -143,9 +144,20 @@ class SnapshotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "string", "maxLength": 255, "pattern": NAME_PATTERN})
+class HostnameField(StrictCharField):
+    """A hostname, its control characters refused (the model's validator) and published as the
+    pattern of a name: drf-spectacular published that validator's inverted class as the class
+    every name had to match, the reverse of the rule."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=255, validators=[validate_hostname], **kwargs)
+
+
 class DeviceUpdateSerializer(EditSerializer):
     """PATCH/PUT /api/devices/{id}: the metadata people edit."""
 
+    hostname = HostnameField()
     tags = serializers.ListField(
         child=StrictCharField(max_length=50), required=False, max_length=100
     )
@@ -154,8 +166,7 @@ class DeviceUpdateSerializer(EditSerializer):
         model = Device
         fields = (*DEVICE_EDITABLE_FIELDS, "tags")  # what the admin's form edits too
         # the case-insensitive uniqueness is validate_hostname's; the control characters the
-        # model's validator (as a submission's device_identifier)
-        extra_kwargs = {"hostname": {"validators": [validate_hostname]}}
+        # model's validator (as a submission's device_identifier): HostnameField
 
     def validate(self, attrs):
         """The dates as the admin's form checks them (inventory.lifecycle), those not sent as

@@ -23,11 +23,17 @@ MSG_LINK_URL = "Enter a valid http:// or https:// URL."
 # the Arabic letter mark, Khmer's invisible vowels, Mongolian's selectors, the variation
 # selectors, the interlinear annotation marks and the tag characters. Written for Python's re
 # and pydantic's Rust regex alike.
-CONTROL_CHARACTERS = (
+CONTROL_CHARACTERS_BMP = (
     r"\x00-\x1f\x7f-\xa0\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
     r"\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u2800\u3000\u3164"
-    r"\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
+    r"\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
 )
+CONTROL_CHARACTERS = CONTROL_CHARACTERS_BMP + r"\U000e0000-\U000e007f"
+# a name as the API's schema publishes it (JSON Schema's patterns are ECMA-262's): none of the
+# characters above but the tag characters, which the server refuses too (\U000e0000 is an
+# escape of Python's and Rust's alone: JavaScript read the class as a range from 0 to U, and a
+# generated client refused "web-01"). A pattern, not an inverted class, which said the reverse.
+NAME_PATTERN = rf"^[^{CONTROL_CHARACTERS_BMP}]*$"
 MSG_HOSTNAME_CONTROL = (
     "hostname contains a control or invisible character (a tab, a line break, a zero-width "
     "or no-break space, a soft hyphen, a direction override…)."

@@ -1,6 +1,9 @@
 """The OpenAPI document describes every answer the API gives (gaps found by fuzzing the live
 server: perf/fuzz.py, test_api_answers_match_the_schema.py)."""
 
+import re
+
+import jsonschema_rs
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
@@ -137,3 +140,50 @@ def test_every_error_answer_describes_its_json_body(schema):
         if str(status)[0] in "45" and not answer.get("content", {}).get("application/json")
     ]
     assert undescribed == []
+
+
+def patterns(node, where="#"):
+    """Every `pattern` of the document, with where it stands."""
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            yield where, node["pattern"]
+        for key, value in node.items():
+            yield from patterns(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from patterns(value, f"{where}/{i}")
+
+
+def parameter(schema, path: str, name: str) -> dict:
+    return next(
+        p["schema"] for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name
+    )
+
+
+def test_what_the_server_refuses_is_published_as_patterns_a_client_reads_alike(schema):
+    """Fuzzing the live server with Schemathesis: the hostname of PUT/PATCH /api/devices/{id}
+    was published as the class of control characters a name had to contain (the validator's
+    inverted class, the reverse of the rule); a submission's device_identifier with \\U000e0000,
+    an escape of Python's alone, which JavaScript's regexes read as a range from 0 to U (a
+    generated client refused "web-01"); the ordering and the compared ids as any text, and
+    the muted kinds as any word, each of which the server answers with a 400."""
+    python_only = re.compile(r"\\[UAZ]|\(\?P<|\(\?[aiLmsux]")
+    assert [where for where, pattern in patterns(schema) if python_only.search(pattern)] == []
+    components = schema["components"]["schemas"]
+    for component, field in (
+        ("PatchedDeviceMuteRequest", "hostname"),
+        ("DeviceMuteRequest", "hostname"),
+        ("SubmissionRequest", "device_identifier"),
+    ):
+        name = jsonschema_rs.validator_for(components[component]["properties"][field])
+        assert name.is_valid("web-01") and name.is_valid("Bureau d’Hélène"), component
+        assert not name.is_valid("nas\x7f") and not name.is_valid("pc\u00a0compta"), component
+    ordering = jsonschema_rs.validator_for(parameter(schema, "/api/devices", "ordering"))
+    assert ordering.is_valid("-global_score") and ordering.is_valid("hostname, -last_benchmark_at")
+    assert not ordering.is_valid("foo") and not ordering.is_valid("-memory_score")
+    devices = jsonschema_rs.validator_for(parameter(schema, "/api/compare", "devices"))
+    assert devices.is_valid("1,2,3") and devices.is_valid("4, 12")
+    assert not devices.is_valid("abc") and not devices.is_valid("7") and not devices.is_valid("")
+    muted = components["PatchedDeviceMuteRequest"]["properties"]["attention_muted"]
+    kinds = components[muted["items"]["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert sorted(kinds) == ["below_peers", "disk_hot", "score_regression"]
