@@ -28,6 +28,7 @@ from benchsite.disk_life import disk_life_panel
 from benchsite.export import ExportStream, export_filename
 from benchsite.hardware_changes_admin import hardware_changes_panel
 from benchsite.models import Backup
+from benchsite.story import schedules_of
 from benchsite.throttling import AuthFailureThrottle
 from inventory import quiet
 from inventory.models import Device, HardwareSnapshot
@@ -266,6 +267,13 @@ class BenchAdminSite(admin.AdminSite):
         # keeps their old figures)
         at = quiet.now()
         quiet_devices, quiet_total = quiet.device_quiet_longest(limit=QUIET_SHOWN, at=at)
+        # which of them ran on a schedule (bench.sh --schedule): a timer or a cron job stopped,
+        # not a machine nobody set to run again; read off their runs, for who may view them
+        scheduled = (
+            schedules_of([device.pk for device in quiet_devices])
+            if quiet_devices and panels["recent_visible"]
+            else {}
+        )
         rows = ranking_rows(ranking)
         return {
             **panels,
@@ -281,7 +289,12 @@ class BenchAdminSite(admin.AdminSite):
             "devices_url": devices_url,
             "retired_url": f"{devices_url}?retired=yes",
             "quiet": [
-                (device, quiet.silence(device, at=at), quiet.heard_at(device))
+                (
+                    device,
+                    quiet.silence(device, at=at),
+                    quiet.heard_at(device),
+                    scheduled.get(device.pk),
+                )
                 for device in quiet_devices
             ],
             "quiet_total": quiet_total,

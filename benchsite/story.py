@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
+from django.db.models.fields.json import KT
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -119,11 +120,29 @@ def _measured_otherwise(before: Benchmark, after: Benchmark) -> list[str]:
     ]
 
 
+SCHEDULES = ("daily", "weekly", "monthly")
+
+
 def _scheduled(benchmark: Benchmark) -> str:
     """The schedule a run was one of (results.conditions.scheduled, bench.sh 1.3.0), or ""."""
     conditions = (benchmark.results or {}).get("conditions")
     said = conditions.get("scheduled") if isinstance(conditions, dict) else None
-    return said if said in ("daily", "weekly", "monthly") else ""
+    return said if said in SCHEDULES else ""
+
+
+def schedules_of(device_ids: list[int]) -> dict[int, str]:
+    """The schedule of the newest scheduled run of each of these devices ("weekly"), for those
+    that ran on one: one query, a row per device and schedule (the dashboard's few quiet ones)."""
+    rows = (
+        Benchmark.objects.filter(
+            device_id__in=device_ids, results__conditions__scheduled__in=SCHEDULES
+        )
+        .annotate(schedule=KT("results__conditions__scheduled"))
+        .values_list("device_id", "schedule")
+        .annotate(newest=Max("run_at"))
+        .order_by("device_id", "newest")
+    )
+    return {device_id: schedule for device_id, schedule, _ in rows}  # the newest last
 
 
 def device_story(device: Device) -> dict[str, Any]:

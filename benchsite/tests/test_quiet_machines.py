@@ -50,6 +50,9 @@ def fleet():
     DeviceFactory(hostname="never-run")
 
 
+WEEKLY = {"conditions": {"scheduled": "weekly"}}
+
+
 def panel(html: str) -> str:
     return unescape(html.split('id="quiet-machines"', 1)[1].split("</div>", 1)[0])
 
@@ -102,7 +105,7 @@ def test_no_panel_and_no_query_when_the_setting_is_0(
     assert "quiet: over" not in admin_client.get("/admin/inventory/device/").content.decode()
 
 
-def test_more_than_fit_are_counted_and_linked_in_two_queries(
+def test_more_than_fit_are_counted_and_linked_in_three_queries(
     admin_client, django_assert_max_num_queries
 ):
     for n in range(14):
@@ -111,8 +114,9 @@ def test_more_than_fit_are_counted_and_linked_in_two_queries(
         ran(f"busy-{n:02d}", 1)
     admin_client.get("/admin/")  # warm the session
 
-    # the dashboard's 12 queries, then the quiet machines shown and how many there are
-    with django_assert_max_num_queries(14):
+    # the dashboard's 12 queries, then the quiet machines shown, how many there are, and which
+    # of those shown ran on a schedule
+    with django_assert_max_num_queries(15):
         html = admin_client.get("/admin/").content.decode()
 
     shown = panel(html)
@@ -290,3 +294,48 @@ def test_a_machine_on_a_schedule_says_so_and_its_silence_points_at_the_schedule(
         html = page(hostname)
         assert 'id="scheduled"' not in html, hostname
         assert "Is its cron line still there" in html.split('id="quiet-since">', 1)[1], hostname
+
+
+def test_the_dashboard_says_which_quiet_machines_ran_on_a_schedule(
+    admin_client, django_assert_num_queries
+):
+    """A quiet machine that ran on bench.sh --schedule is a timer or a cron job stopped (or its
+    token revoked, the machine down), not one nobody set to run again: the dashboard's "Not
+    heard from" said them alike. Its newest schedule is said, in one query for the panel."""
+    device = ran("lab-01", 40, results={"conditions": {"scheduled": "daily"}})
+    BenchmarkFactory(device=device, run_at=NOW - timedelta(days=30), results=WEEKLY)
+    BenchmarkFactory(device=device, run_at=NOW - timedelta(days=23))  # by hand, the newest
+    ran("by-hand", 25)
+    ran("odd", 26, results={"conditions": {"scheduled": "hourly"}})
+    admin_client.get("/admin/")  # the session warmed
+
+    with CaptureQueriesContext(connection) as read:
+        shown = panel(admin_client.get("/admin/").content.decode())
+
+    assert sum("scheduled" in query["sql"] for query in read.captured_queries) == 1
+    items = re.findall(r'data-hostname="([^"]+)">(.*?)</li>', shown, re.S)
+    said = [(host, " ".join(re.findall(r"ran \w+ on its own", item))) for host, item in items]
+    assert said == [("odd", ""), ("by-hand", ""), ("lab-01", "ran weekly on its own")]
+    assert "its runs came from bench.sh --schedule weekly: has its timer or cron job stopped" in (
+        shown
+    )
+    # as many queries for six more of them, scheduled (nine in all: fewer than the ten shown,
+    # which are counted besides)
+    for n in range(6):
+        ran(f"rack-{n}", 30 + n, results=WEEKLY)
+    with django_assert_num_queries(len(read.captured_queries)):
+        shown = panel(admin_client.get("/admin/").content.decode())
+    assert shown.count("ran weekly on its own") == 7
+
+
+def test_an_account_that_may_not_view_runs_is_not_told_a_schedule(django_user_model, client):
+    from django.contrib.auth.models import Permission
+
+    ran("lab-01", 23, results=WEEKLY)
+    user = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_device"))
+    client.force_login(user)
+
+    shown = panel(client.get("/admin/").content.decode())
+
+    assert 'data-hostname="lab-01"' in shown and "on its own" not in shown
