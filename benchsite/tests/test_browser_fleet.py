@@ -94,6 +94,8 @@ def server(tmp_path_factory, example_document):
                 started = datetime.now(UTC) - timedelta(days=QUIET[name], hours=1)
                 started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ")
                 document["results"]["conditions"] = {"started_at": started_at}
+                if name == "backup-01":  # its timer's runs, stopped
+                    document["results"]["conditions"]["scheduled"] = "weekly"
             if name == "nas-01":  # a data disk failing: the notification opened on a phone
                 document["hardware"]["storage"]["devices"][1].update(
                     smart_health="FAILED", temperature_c=61, reallocated_sectors=24
@@ -611,7 +613,7 @@ def test_the_machines_not_heard_from_head_the_dashboard_and_lead_to_their_pages(
         "backup-01",
         "old-nuc",
     ]
-    assert lines.nth(0).inner_text() == "backup-01 40 days"
+    assert lines.nth(0).inner_text() == "backup-01 40 days ran weekly on its own"
     assert lines.nth(1).inner_text() == "old-nuc 23 days"
     # one after the other on a line, not a line each
     assert lines.nth(0).bounding_box()["y"] == lines.nth(1).bounding_box()["y"]
