@@ -369,8 +369,8 @@ def median_moved(
 def below_peers_bound(group: Group, thresholds: Thresholds, methods: tuple | None = None) -> float:
     """A figure under which every machine of the group (of those measured with `methods`, when
     given) that below_peers may hold for lies (peer_selectors.peer_group reads those): below
-    the highest median of the others, by the gap, with room for the medians' rounding; -inf
-    when no methods has three machines."""
+    the highest median of the others, by the gap, with 0.01 to spare (more than the 1e-9 %
+    a gap is judged to); -inf when no methods has three machines."""
     tops = [
         figures[-1]
         for measured, (_, figures) in group.middles.items()
