@@ -184,6 +184,25 @@ def document_file_release(*, sha256: str, stored_name: str) -> bool:
     return True
 
 
+def deleted_document_file_release(*, sha256: str, stored_name: str) -> None:
+    """document_file_release after a deletion's commit (documents.signals). The deletion is
+    final by then: a storage that does not answer leaves the file behind, said in one line
+    with what removes it later (it was a traceback, the answer already a 204)."""
+    try:
+        document_file_release(sha256=sha256, stored_name=stored_name)
+    except Exception as exc:
+        if not storage.is_unavailable(exc):
+            raise
+        logger.warning(
+            "stored file %s of a deleted document was kept: the document storage failed "
+            "(%s: %s). Once it answers, `manage.py check_documents --delete-unreferenced` "
+            "removes it.",
+            stored_name,
+            storage.where(),
+            exc,
+        )
+
+
 def storage_release_unreferenced(*, names: Iterable[str], older_than: timedelta) -> list[str]:
     """Remove these stored files (storage_audit's unreferenced ones) unless a document
     references them again or they changed within `older_than`: an upload whose transaction

@@ -2,7 +2,7 @@
 
 A receiver because a device's deletion (inventory.services.device_delete, the API, the admin)
 cascades to its documents from inventory, which must not import documents. It holds no logic:
-it only schedules services.document_file_release for after the commit, when the deletion is
+it only schedules services.deleted_document_file_release for after the commit, when the deletion is
 final; a rolled-back deletion schedules nothing.
 """
 
@@ -15,7 +15,7 @@ def document_deleted(sender, instance, using, **kwargs):
     sha256, stored_name = instance.sha256, instance.stored_name
 
     def release_stored_file():
-        services.document_file_release(sha256=sha256, stored_name=stored_name)
+        services.deleted_document_file_release(sha256=sha256, stored_name=stored_name)
 
-    # robust: the deletion is committed by then, so a storage error is logged, not raised
+    # robust: the deletion is committed by then, so any other error is logged, not raised
     transaction.on_commit(release_stored_file, using=using, robust=True)

@@ -233,3 +233,29 @@ def test_an_object_store_that_never_answers_is_a_503_after_its_timeout(
 
     assert response.status_code == 503
     assert not Document.objects.exists()
+
+
+def test_a_deletion_while_the_store_does_not_answer_keeps_the_file_and_says_so(
+    api, device, settings, s3_server, s3_bucket, caplog, django_capture_on_commit_callbacks
+):
+    """The deletion is final once committed: its file is left behind, said in one line with
+    what removes it later, where it was a traceback after the 204."""
+    posted = post_file(api, device, files.pdf_bytes("old manual"), "old.pdf").json()
+    name = Document.objects.get(pk=posted["id"]).stored_name
+    live = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_server.storage(s3_bucket, endpoint_url="http://127.0.0.1:1"),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/api/docs/{posted['id']}").status_code == 204
+
+    assert not Document.objects.exists()
+    [said] = [r for r in caplog.records if name in r.getMessage()]
+    assert said.levelname == "WARNING" and said.exc_info is None
+    assert "check_documents --delete-unreferenced" in said.getMessage()
+    assert list(s3_server.objects(s3_bucket)) == [name]
+
+    settings.STORAGES = {**settings.STORAGES, "default": live}
+    assert services.storage_release_unreferenced(names=[name], older_than=timedelta(0)) == [name]
+    assert s3_server.objects(s3_bucket) == {}
