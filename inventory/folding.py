@@ -19,10 +19,13 @@ from django.db import DatabaseError, transaction
 from django.db.models import CharField, TextField, Transform
 
 # letters Unicode does not decompose into a base letter and a mark, written as PostgreSQL's
-# unaccent writes them ("Søren", "Łódź", "Straße", "Œuvre": "soren", "lodz", "strasse", "oeuvre")
+# unaccent writes them in its unaccent.rules ("Søren", "Łódź", "Straße", "Œuvre": "soren",
+# "lodz", "strasse", "oeuvre")
 _UNDECOMPOSED = str.maketrans(
     {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i"}
     | {"ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
+    # and its punctuation: "Bureau d’Anaïs" found by "d'anais", typed on a keyboard
+    | {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "«": "<<", "»": ">>"}
 )
 
 

@@ -25,6 +25,7 @@ def fleet():
     DeviceFactory(hostname="desk-3", owner="Helene Roux", location="Batiment A")
     DeviceFactory(hostname="desk-4", owner="Zoë Søren", location="Straße 5, Łódź")
     DeviceFactory(hostname="desk-5", description="Œuvres complètes")
+    DeviceFactory(hostname="desk-6", location="Bureau d’Anaïs")  # a typographic apostrophe
 
 
 def found(api, admin_client, search: str) -> list[str]:
@@ -33,7 +34,7 @@ def found(api, admin_client, search: str) -> list[str]:
     names = [item["hostname"] for item in response.json()["results"]]
     # the admin's device search finds the same machines
     html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
-    assert [f"desk-{n}" for n in range(1, 6) if f">desk-{n}</a>" in html] == names
+    assert [f"desk-{n}" for n in range(1, 7) if f">desk-{n}</a>" in html] == names
     return names
 
 
@@ -55,6 +56,8 @@ def found(api, admin_client, search: str) -> list[str]:
         ("oeuvres", ["desk-5"]),
         ("hélèn roux", ["desk-3"]),
         ("helena", []),
+        ("d'anais", ["desk-6"]),  # the apostrophe of a keyboard finds the typographic one
+        ("D’ANAÏS", ["desk-6"]),  # and that one itself (PostgreSQL's unaccent folds both)
     ],
 )
 def test_search_ignores_accents(api, admin_client, fleet, search, expected):
