@@ -215,6 +215,18 @@ def test_compare_names_the_cpu_flags_gained_and_lost_even_at_the_same_count(
     assert re.search(r'bt-differs">3 flags<.*bt-differs">3 flags \(\+sha_ni, −avx2\)<', row, re.S)
 
 
+def test_partitions_are_sized_in_gib_beside_disks_in_gb(admin_client, submit, example):
+    """The contract's 4000 GB disk holds a partition of 3725, as df sizes it (bench.sh divides
+    by 2^30): the page said "3725 GB" of it, 275 GB gone missing."""
+    device_id = submit(example).json()["device_id"]
+    html = admin_client.get(f"/admin/inventory/device/{device_id}/change/").content.decode()
+
+    disks = html.split('id="disks"', 1)[1].split("</table>", 1)[0]
+    partitions = html.split('id="partitions"', 1)[1].split("</table>", 1)[0]
+    assert "<td>4000 GB</td>" in disks
+    assert "<td>2890 GiB</td><td>3725 GiB</td>" in partitions
+
+
 def test_compare_shows_a_disk_going_from_passed_to_failed(admin_client, submit, example):
     """Issue 14: comparing the PASSED and the FAILED snapshot said "No hardware change"."""
     disk = example["hardware"]["storage"]["devices"][1]
