@@ -259,7 +259,7 @@ def run_record(benchmark: Benchmark) -> RunRecord:
         figures={
             **{name: getattr(benchmark, name) for name in RANKING_FIGURES},
             "ranking_methods": benchmark.methods,
-            "ranking_methods_key": methods_key(benchmark.methods),
+            "ranking_methods_key": methods_key(benchmark.methods, benchmark.excluded_categories),
             "ranking_excluded": benchmark.excluded_categories,
         },
     )

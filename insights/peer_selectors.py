@@ -20,7 +20,7 @@ from django.db.models.functions import Cast
 from benchmarks import validity
 from benchmarks.models import Benchmark
 from benchsite.prepared import Prepared
-from inventory.columns import methods_of_key, model_key
+from inventory.columns import methods_compared, methods_of_key, model_key
 from inventory.models import Device
 from inventory.runs import PeerPlace
 
@@ -44,8 +44,8 @@ def device_peers(
     if not wanted:
         return rules.Peers(0, [])
     rows = _peers_query(key, tuple(figures)).rows(wanted=wanted, device_id=device_id)
-    # per methods' text, per figure its values; the rows come sorted by methods and exclusions
-    by_methods: dict[str | None, list[list[float | None]]] = {}
+    # per methods' and exclusions' text, per figure its values; the rows come sorted by them
+    by_methods: dict[tuple[str | None, str | None], list[list[float | None]]] = {}
     for (text, excluded), group in itertools.groupby(rows, key=_METHODS_AND_EXCLUDED):
         if excluded and excluded != "[]":  # a figure left out of its global score: not a peer's
             left_out = json.loads(excluded)
@@ -53,16 +53,18 @@ def device_peers(
                 tuple(validity.counted(dict(zip(figures, row, strict=False)), left_out).values())
                 for row in group
             ]
-        columns = by_methods.setdefault(text, [[] for _ in figures])
+        columns = by_methods.setdefault((text, excluded), [[] for _ in figures])
         # the group's columns: its figures', then its methods and exclusions (not kept)
         for column, values in zip(columns, zip(*group, strict=True), strict=False):
             column.extend(values)
     measured = []
-    for text, columns in by_methods.items():
+    for (text, excluded), columns in by_methods.items():
         methods = json.loads(text) if text else None
+        left_out = json.loads(excluded) if excluded else ()
         measured.append(
             rules.Measured(
-                methods if isinstance(methods, dict) else {},
+                # a global without a left-out figure is measured unlike one with it
+                methods_compared(methods if isinstance(methods, dict) else {}, left_out),
                 dict(zip(figures, columns, strict=True)),
             )
         )

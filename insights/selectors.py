@@ -25,7 +25,7 @@ from django.db.models.functions import RowNumber
 from benchmarks import validity
 from benchmarks.models import Benchmark, Validity
 from benchsite.prepared import Prepared
-from inventory.columns import SMART_COUNTERS, disks_of
+from inventory.columns import SMART_COUNTERS, disks_of, method_measured, methods_compared
 from inventory.models import Device, HardwareSnapshot
 from inventory.schema import CATEGORY_NAMES
 
@@ -102,8 +102,7 @@ def runs_of(
         return (_run(rows[0]) if rows else None), []
     earlier = [run for run in valid if run.run_at < latest.run_at]
     # a category measured now and then (a GPU), or the latest method's runs further back than
-    # the newest RUNS_READ: a baseline short of runs looks for the runs measured alike before,
-    # however far back
+    # the newest RUNS_READ: a baseline short of runs looks for those measured alike, however far
     more, oldest = len(valid) == RUNS_READ, valid[-1]
     while more and (short := _baseline_short(latest, earlier, settings.BASELINE_RUNS)):
         rows = _older_valid_runs(device_id, oldest, _measured_as(latest, short))
@@ -124,11 +123,12 @@ def _baseline_short(latest: rules.Run, earlier: list[rules.Run], runs: int) -> s
 
 
 def _measured_as(latest: rules.Run, names) -> Q:
-    """The runs with one of these figures measured as `latest`'s was (rules.medians_alike), in SQL:
-    a method changed with a bench.sh upgrade is looked for, not read run by run."""
+    """The runs with one of these figures measured as `latest`'s was, in SQL, by the methods as
+    stored (rules.medians_alike tells a category left out of the global from one counted): a
+    method changed with a bench.sh upgrade is looked for, not read run by run."""
 
     def same(category: str) -> Q:
-        method = latest.methods.get(category)
+        method = method_measured(latest.methods.get(category))
         if method is None:  # not measured, or no method said: absent equals absent
             return Q(**{f"methods__{category}__isnull": True}) | Q(**{f"methods__{category}": None})
         return Q(**{f"methods__{category}": method})
@@ -160,7 +160,7 @@ def _run(row: Sequence[Any]) -> rules.Run:
         id=pk,
         run_at=run_at,
         scores=_figures(scores, excluded),
-        methods=methods or {},
+        methods=methods_compared(methods, excluded),
         valid=validity == Validity.VALID,
     )
 

@@ -5,7 +5,7 @@ admin's sections and the snapshot diff, the API its snapshot fields)."""
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -237,11 +237,38 @@ def model_keys(snapshot: Any) -> dict[str, str]:
     return {f"{name}_key": model_key(getattr(snapshot, name, "")) for name in MODEL_KEYS}
 
 
-def methods_key(methods: Mapping[str, Any] | None) -> str:
-    """The device's `ranking_methods_key`: its ranking run's methods as one text, equal for two
-    runs measured alike in every category (a method absent equals absent), "" for none. Its
-    machines measured alike are an index range (insights.peer_selectors), whatever order or
-    spelling the methods' JSON was stored in."""
+# the mark of a category left out of its run's global score (a network measured on loopback)
+LEFT_OUT = " (left out)"
+
+
+def methods_compared(
+    methods: Mapping[str, Any] | None, excluded: Iterable[str] | None = ()
+) -> dict[str, Any]:
+    """A run's methods as runs are told alike by them (the insights' baselines and peers, the
+    ranking_methods_key): a category its global score left out is marked so, unlike the same
+    method counted. A global score without the network is another measurement (CONTRACT Part
+    2): a run on loopback compared with the runs before it opened a score_regression of 53 %
+    with every category level, and a drop of its own could be hidden."""
+    methods = dict(methods or {})
+    for name in excluded or ():
+        methods[name] = f"{methods.get(name) or ''}{LEFT_OUT}"
+    return methods
+
+
+def method_measured(method: str | None) -> str | None:
+    """A method of methods_compared as the run stored it (None: none said)."""
+    if method is not None and method.endswith(LEFT_OUT):
+        return method.removesuffix(LEFT_OUT) or None
+    return method
+
+
+def methods_key(methods: Mapping[str, Any] | None, excluded: Iterable[str] | None = ()) -> str:
+    """The device's `ranking_methods_key`: its ranking run's methods (methods_compared, with
+    the categories it left out) as one text, equal for two runs measured alike in every
+    category (a method absent equals absent), "" for none. Its machines measured alike are an
+    index range (insights.peer_selectors), whatever order or spelling the methods' JSON was
+    stored in."""
+    methods = methods_compared(methods, excluded)
     if not methods:
         return ""
     return json.dumps([methods.get(name) for name in CATEGORY_NAMES], separators=(",", ":"))

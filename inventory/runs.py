@@ -140,15 +140,18 @@ def device_run_record(*, device: Device, run: RunRecord, actor: Any = None) -> d
 
 def device_methods_keys_refresh(devices) -> dict[str, int]:
     """Bring the `ranking_methods_key` of these devices (a queryset) in line with their
-    `ranking_methods`, after an UPDATE that set the methods in SQL (device_ranking_refresh) or
-    a server of an earlier version that knows no key stored runs: one read, and one UPDATE per
-    key that changed (a fleet has a few). How many devices it changed, per CPU model key: the
-    peers' medians of those models moved."""
+    `ranking_methods` and `ranking_excluded`, after an UPDATE that set the methods in SQL
+    (device_ranking_refresh) or a server of an earlier version that knows no key stored runs
+    (or left out no category of it): one read, and one UPDATE per key that changed (a fleet
+    has a few). How many devices it changed, per CPU model key: the peers' medians of those
+    models moved."""
     moved: dict[str, list[int]] = {}
     models: dict[str, int] = {}
-    rows = devices.values_list("pk", "ranking_methods", "ranking_methods_key", "cpu_model_key")
-    for pk, methods, key, model in rows:
-        if (new := methods_key(methods)) != key:
+    rows = devices.values_list(
+        "pk", "ranking_methods", "ranking_excluded", "ranking_methods_key", "cpu_model_key"
+    )
+    for pk, methods, excluded, key, model in rows:
+        if (new := methods_key(methods, excluded)) != key:
             moved.setdefault(new, []).append(pk)
             models[model] = models.get(model, 0) + 1
     for key, pks in moved.items():

@@ -117,6 +117,32 @@ def test_a_network_measured_on_loopback_makes_no_baseline_and_no_peer_median(api
     assert by_cpu["devices"] == 2 and by_cpu["median"]["network"] == 90.0
 
 
+def test_a_global_score_without_its_network_is_compared_with_globals_measured_so(api, run):
+    """A 10 GbE server's fifth run, the same in every figure but its network measured on
+    loopback (left out of its global score), opened a score_regression "53.7 % below its own
+    baseline" with every category level; its global was compared with the four before it,
+    which counted the network (review of stop 54)."""
+    for hours in (9, 8, 7, 6):
+        run("srv", hours_ago=hours, network=(940.0, "10.0.0.5"))
+    body = run("srv", hours_ago=5, network=(940.0, "localhost"))
+
+    assert items(api, kind="score_regression") == []
+    insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
+    assert insights["baseline"]["scores"] == {"cpu": 100.0}  # no global measured so before
+    assert insights["deviation_pct"] == {"cpu": 0.0}
+
+    # its peers: a twin measured across the LAN is no peer of a global without the network,
+    # and the machine ranked by that global is not among the twin's
+    run("twin", hours_ago=4, network=(940.0, "10.0.0.5"))
+    run("twin-2", hours_ago=3, network=(470.0, "10.0.0.5"))
+    srv = api.get(f"/api/devices/{body['device_id']}/insights").json()
+    (by_cpu,) = (p for p in srv["peers"] if p["by"] == "cpu_model")
+    assert by_cpu["median_devices"] == 0 and "global" not in by_cpu["median"]
+    twin = api.get(f"/api/devices/{run('twin', network=(940.0, '10.0.0.5'))['device_id']}/insights")
+    (by_cpu,) = (p for p in twin.json()["peers"] if p["by"] == "cpu_model")
+    assert by_cpu["devices"] == 2 and by_cpu["median_devices"] == 1  # twin-2's alone
+
+
 def test_one_item_per_condition_while_it_stays_open(api, run):
     for hours in (3, 2, 1, 0):
         run(hours_ago=hours, disks=[disk(smart_health="FAILED")])

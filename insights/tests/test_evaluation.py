@@ -305,6 +305,26 @@ def test_a_machine_that_ran_before_its_twins_is_flagged_once_they_have_run(run):
     assert "below 2 other machines with the same CPU" in item.message
 
 
+def test_a_machine_ranked_by_a_global_without_its_network_is_not_judged_below_its_twins(run):
+    """Its twins' globals counted a network of 940 across the LAN; its own left its network
+    out (measured on loopback): the peers' index grouped them as measured alike, and it was
+    "below 2 other machines with the same CPU" with every category level (stop 54)."""
+    for host in ("twin-1", "twin-2"):
+        run(host, hours_ago=3, network=(940.0, "10.0.0.5"), cpu_model=CPU_A)
+    run("lo", hours_ago=2, network=(940.0, "localhost"), cpu_model=CPU_A)
+    assert not AttentionItem.objects.filter(kind="below_peers").exists()
+
+    # a key of a server before it (the network's method alone) is put right by migrate
+    lo = Device.objects.get(hostname="lo")
+    assert lo.ranking_methods_key != Device.objects.get(hostname="twin-1").ranking_methods_key
+    twins_key = Device.objects.get(hostname="twin-1").ranking_methods_key
+    Device.objects.filter(pk=lo.pk).update(ranking_methods_key=twins_key)
+    RulesApplied.objects.update_or_create(pk=1, defaults={"scoring_version": SCORING_VERSION})
+    call_command("migrate", stdout=io.StringIO())
+    lo.refresh_from_db()
+    assert lo.ranking_methods_key != twins_key
+
+
 def test_peers_that_catch_up_close_a_machines_item_and_one_acknowledged_stays_closed(run):
     run("mid", hours_ago=5, cpu=60.0, cpu_model=CPU_A)
     run("fast-1", hours_ago=4, cpu=100.0, cpu_model=CPU_A)

@@ -17,7 +17,8 @@ Its failure is said and leaves the server to start: `manage.py rescore` by hand 
 is fixed.
 
 It also puts right the devices' `ranking_methods_key` that a server of a version before it
-left (one still serving while the database was upgraded under it stores runs without it): the
+left (one still serving while the database was upgraded under it stores runs without it), or
+made by its rules (before 0.15.0, a run's network left out on loopback was not in the key): the
 peers' index would count such a machine with the methods of its run before.
 """
 
@@ -73,7 +74,8 @@ class Command(MigrateCommand):
         if repaired:
             self.stdout.write(
                 f"{sum(repaired.values())} device(s) had runs stored by a server of an earlier "
-                "version: their peers' key is brought in line with their ranking run's methods."
+                "version, or keyed by its rules: their peers' key is brought in line with their "
+                "ranking run's methods."
             )
         outdated = rules_outdated()
         if not outdated:  # the rescore below judges every machine; else those whose peers moved
