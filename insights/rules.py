@@ -209,7 +209,7 @@ def score_conditions(
                     "score_regression",
                     "warning",
                     f"{what} {_pct_below(gap, thresholds.regression_pct)} % below its own baseline "
-                    f"({reference:g} → {latest[name]:g})",
+                    f"({round(reference, 2):g} → {latest[name]:g})",
                     category=name,
                 )
             )
@@ -224,7 +224,7 @@ def score_conditions(
                 "warning",
                 f"global score {_pct_below(gap, thresholds.peer_gap_pct)} % below "
                 f"{peer_count} other machines with the same CPU ({one_line(cpu_model)}: "
-                f"median {reference:g})",
+                f"median {round(reference, 2):g})",
                 category="global",
             )
         )
