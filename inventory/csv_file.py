@@ -204,15 +204,23 @@ def _delimiter(text: str) -> str:
     European Excel does; a tab). Read as CSV, whatever ends the lines (Excel for the Mac
     ends them with CR) and whatever the header's texts hold (a comma in a column's name)."""
     for delimiter in (",", ";", "\t"):
-        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        first = next(_reader(text, delimiter), [])
         if "hostname" in (_column(cell) for cell in first):
             return delimiter
     return ","
 
 
+def _reader(text: str, delimiter: str, **options):
+    # a space after the separator is no part of the cell: `pc-12, "Room 5"` is Room 5 (its
+    # quotes were stored, and a quoted "Building 3, Floor 2" read as two cells)
+    return csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True, **options
+    )
+
+
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(first line, cells) of each CSV record; a quoted cell may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = _reader(text, delimiter, strict=True)
     start = 1
     while True:
         try:
@@ -357,6 +365,11 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     rows: list[Row] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
+    padded: list[tuple[int, int, int]] = []  # (its place among the errors, line, cells)
+
+    def extra_cells(count: int) -> str:
+        return MSG_EXTRA_CELLS.format(count=count, columns=len(names), quoted=QUOTED[delimiter])
+
     for line, cells in _until_unreadable(records, errors):
         if not any(cell.strip() for cell in cells):
             continue  # a blank line, or a row of empty cells a spreadsheet left behind
@@ -367,12 +380,9 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
             {name: cells[index] if index < len(cells) else "" for index, name in wanted}
         )
         if any(cell.strip() for cell in cells[len(names) :]):  # and may leave empty ones
-            problems.insert(
-                0,
-                MSG_EXTRA_CELLS.format(
-                    count=len(cells), columns=len(names), quoted=QUOTED[delimiter]
-                ),
-            )
+            problems.insert(0, extra_cells(len(cells)))
+        elif len(cells) > len(names):  # empty ones: a padding if every row has some
+            padded.append((len(errors), line, len(cells)))
         key = values.get("hostname", "").lower()
         if key and key in seen:
             problems.append(
@@ -382,6 +392,12 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
             seen[key] = line
         errors.extend(f"line {line}: {problem}" for problem in problems)
         rows.append(Row(line, values))
+    # empty cells past the last column in some rows only (not a padding of every row): a
+    # value's unquoted separator moved the others along (`Building 3, Floor 2,,` of four
+    # columns: "Floor 2" was its asset tag)
+    if len(padded) < len(rows):
+        for place, line, count in reversed(padded):
+            errors.insert(place, f"line {line}: {extra_cells(count)}")
     if errors:
         raise ImportFileError(errors)
     if not rows:  # it was said to match the devices as they are; no error: an empty fleet's

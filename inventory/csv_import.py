@@ -143,6 +143,10 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
             before["tags"] = changelog.tag_names(before["tags"])
             if [n.lower() for n in before["tags"]] == [n.lower() for n in after["tags"]]:
                 after["tags"] = before["tags"]  # tags match case-insensitively: no change
+        for name in TEXT_COLUMNS:  # a spreadsheet saves a cell's line breaks as LF alone
+            value = before.get(name)
+            if isinstance(value, str) and _lines(value) == _lines(after.get(name)):
+                after[name] = value  # a browser's CRLF (the admin's description): no change
         if stored_dates:  # the file's dates with the stored ones (csv_file checked its own)
             together = {**before, **after}
             problems = lifecycle.lifecycle_errors(together, today=lifecycle.today())
@@ -155,6 +159,10 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
     if errors:
         raise ImportFileError(errors)
     return plan
+
+
+def _lines(text: str | None) -> str | None:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if isinstance(text, str) else text
 
 
 def _tag_names(plan: ImportPlan) -> set[str]:

@@ -94,6 +94,29 @@ def test_an_unchanged_file_changes_nothing_and_logs_nothing(tmp_path):
     assert not LogEntry.objects.exists()
 
 
+def test_a_description_whose_line_breaks_a_spreadsheet_rewrote_is_unchanged(tmp_path):
+    """Typed in the admin, a description's line break is the browser's CRLF; the export opened
+    in a spreadsheet and saved comes back with LF: "changed" to the same text, and written."""
+    DeviceFactory(hostname="pc-12", description="first line\r\nsecond line")
+    out = run(tmp_path, 'hostname,description\npc-12,"first line\nsecond line"\n')
+    assert "0 new, 0 changed, 1 unchanged" in out
+    assert Device.objects.get().description == "first line\r\nsecond line"
+
+
+def test_a_space_after_the_separator_is_no_part_of_the_cell(tmp_path):
+    """`pc-12, "Room 5"` stored the quotes ("\"Room 5\""), and a quoted value holding the
+    separator was read as two cells, refused with the advice to quote it."""
+    run(tmp_path, 'hostname, location, owner\npc-12, "Building 3, Floor 2", "Bob"\n')
+    assert Device.objects.values_list("location", "owner").get() == ("Building 3, Floor 2", "Bob")
+
+
+def test_empty_cells_past_the_last_column_in_one_row_only_are_an_unquoted_separator(tmp_path):
+    """Its value's comma moved the row's cells along: "Floor 2" was its asset tag."""
+    text = "hostname,location,asset_tag,owner\nnas,lab,A-1,ops\nextra-1,Building 3, Floor 2,,\n"
+    assert "line 3: 5 cells where the first line names 4 columns" in refused(tmp_path, text)
+    assert not Device.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
