@@ -3,10 +3,8 @@ decoded, split into records and each row checked, every bad line named at once.
 
 Columns: `hostname` (required), `fqdn`, `description`, `asset_tag`, `location`, `owner`, `tags`
 (names separated by `;`, or a JSON list as the devices CSV export writes it), `purchased_on`,
-`warranty_until`, `retired_on` (dates, YYYY-MM-DD), named in any case,
-with spaces or hyphens for the underscore ("Asset Tag"). Other columns are ignored, and named
-as such, so the devices export imports back unchanged.
-"""
+`warranty_until`, `retired_on` (dates, YYYY-MM-DD), named in any case, with spaces or hyphens
+for the underscore ("Asset Tag"). Others are ignored, and named: the export imports back."""
 
 import csv
 import datetime
@@ -210,9 +208,7 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def _reader(text: str, delimiter: str, **options):
-    # a space after the separator is no part of the cell: `pc-12, "Room 5"` is Room 5 (its
-    # quotes were stored, and a quoted "Building 3, Floor 2" read as two cells)
+def _reader(text: str, delimiter: str, **options):  # `pc-12, "Room 5"`: its quotes were kept
     return csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True, **options
     )
@@ -392,9 +388,8 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
             seen[key] = line
         errors.extend(f"line {line}: {problem}" for problem in problems)
         rows.append(Row(line, values))
-    # empty cells past the last column in some rows only (not a padding of every row): a
-    # value's unquoted separator moved the others along (`Building 3, Floor 2,,` of four
-    # columns: "Floor 2" was its asset tag)
+    # empty cells past the last column in some rows only, not all: an unquoted separator moved
+    # the cells along (`Building 3, Floor 2,,` of 4 columns: "Floor 2" was its asset tag)
     if len(padded) < len(rows):
         for place, line, count in reversed(padded):
             errors.insert(place, f"line {line}: {extra_cells(count)}")

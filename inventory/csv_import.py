@@ -30,6 +30,7 @@ from .csv_file import (  # noqa: F401 (the import's API, for its command and its
     csv_read,
 )
 from .models import Device
+from .renames import former_hostnames_list
 from .selectors import tags_unknown
 from .services import devices_service_foreseen, devices_service_told, tags_resolve
 
@@ -158,7 +159,35 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
             plan.unchanged += 1
     if errors:
         raise ImportFileError(errors)
+    _former_names(plan)
     return plan
+
+
+MSG_FORMER_NAME = (
+    "{hostname} is a former name of {device}: this row adds another device (write {device} "
+    "to change that one)"
+)
+
+
+def _former_names(plan: ImportPlan) -> None:
+    """A new device named as a device was before its rename (an older spreadsheet's row of
+    pc-10, renamed acct-10 since) says so: the search and the device list call acct-10
+    "formerly pc-10", and the preview said "pc-10 (new)" of a second machine. One query, of the
+    devices renamed once at least."""
+    if not plan.created:
+        return
+    renamed = Device.objects.exclude(former_hostnames="").values_list(
+        "hostname", "former_hostnames"
+    )
+    formerly = {
+        name.lower(): hostname
+        for hostname, former in renamed.iterator(chunk_size=2000)
+        for name in former_hostnames_list(former)
+    }
+    for index, change in enumerate(plan.created):
+        if (device := formerly.get(change.hostname.lower())) is not None:
+            said = MSG_FORMER_NAME.format(hostname=change.hostname, device=device)
+            plan.created[index] = replace(change, consequences=(said,))
 
 
 def _lines(text: str | None) -> str | None:

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from benchsite.tests.fleet import make_fleet
 from inventory.models import Device, Tag
-from inventory.services import devices_latest_snapshot_refresh
+from inventory.services import device_update, devices_latest_snapshot_refresh
 from inventory.summary import COLUMNS as HARDWARE_COLUMNS
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
@@ -130,6 +130,22 @@ def test_upload_previews_the_changes_and_writes_nothing(admin_client):
     )
     assert "ws-07" in html.split('id="import-created"', 1)[1].split("</table>", 1)[0]
     assert Device.objects.get().location == "lab" and not Tag.objects.exists()
+
+
+def test_a_row_of_a_machines_former_name_says_it_adds_another_device(admin_client, tmp_path):
+    """An older sheet's row of pc-10, renamed acct-10 since: the preview said "pc-10 (new)"
+    and nothing more, where the search and the device list call acct-10 "formerly pc-10"."""
+    device_update(device=DeviceFactory(hostname="pc-10"), data={"hostname": "acct-10"})
+    html = upload(admin_client, "hostname,location\nPC-10,Room 4\n").content.decode()
+    created = html.split('id="import-created"', 1)[1].split("</table>", 1)[0]
+    said = "PC-10 is a former name of acct-10: this row adds another device (write acct-10"
+    assert f'<div class="bt-consequence">{said}' in created
+
+    path = tmp_path / "devices.csv"
+    path.write_text("hostname,location\npc-10,Room 4\n")
+    out = io.StringIO()
+    call_command("import_devices", str(path), "--dry-run", stdout=out)
+    assert '"Room 4"; pc-10 is a former name of acct-10: this row adds' in out.getvalue()
 
 
 def test_the_preview_tells_one_tag_with_a_comma_from_two_tags(admin_client):
