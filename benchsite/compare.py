@@ -13,6 +13,7 @@ from django.http import Http404
 from benchmarks.models import Validity
 from benchmarks.selectors import ranking_suspect_reasons
 from inventory.columns import model_key
+from inventory.history import gb
 from inventory.models import Device, HardwareSnapshot
 from inventory.releases import release_name
 from inventory.schema import CATEGORIES
@@ -72,10 +73,13 @@ def _disk_models(snapshot: HardwareSnapshot) -> list[str]:
 
 def _comparable(key: str, hardware: dict[str, Any]) -> Any:
     """What two machines' `key` is compared by: a model as peers match them (case and runs of
-    spaces aside, inventory.columns.model_key), disks whatever their order."""
+    spaces aside, inventory.columns.model_key), disks whatever their order, RAM in the GB the
+    page shows (twins' MemTotal differ by a few MB: "64 GB ≠ 64 GB")."""
     value = hardware[key]
     if key == "disks":
         return sorted(model_key(model) for model in value)
+    if key == "ram_total_mb" and value is not None:
+        return gb(value)
     return model_key(value) if isinstance(value, str) else value
 
 

@@ -60,6 +60,22 @@ def test_compare_gives_each_device_in_the_order_asked_with_the_differences(api):
     assert body["differences"] == ["hardware.cpu_model", "hardware.ram_total_mb", "hardware.disks"]
 
 
+def test_twins_whose_memtotal_differs_by_a_few_mb_have_the_same_ram(api, admin_client):
+    """bench.sh sends MemTotal, a few MB apart between real twins (firmware reservations): the
+    page said "64 GB ≠ 64 GB" and the API listed hardware.ram_total_mb among the differences."""
+    a, b, c = machine("a", ram=65536), machine("b", ram=65493), machine("c", ram=31990)
+    body = api.get(f"/api/compare?devices={a.pk},{b.pk}").json()
+    assert body["differences"] == []
+    assert [d["hardware"]["ram_total_mb"] for d in body["devices"]] == [65536, 65493]
+    body = api.get(f"/api/compare?devices={a.pk},{c.pk}").json()
+    assert body["differences"] == ["hardware.ram_total_mb"]  # 64 GB against 31 GB
+
+    url = f"/admin/inventory/device/compare/?devices={a.pk},{b.pk}"
+    html = admin_client.get(url).content.decode()
+    ram = html.split('data-row="ram_total_mb"', 1)[1].split("</tr>", 1)[0]
+    assert "bt-differs" not in ram and ram.count("64 GB") == 2
+
+
 def test_twins_are_told_apart_by_their_bios_and_kernel(api, admin_client):
     """A slow twin compared with its twin: the same CPU, RAM, GPU, disks and OS, and nothing
     said of the BIOS or the kernel, which is what tells them apart."""
