@@ -8,10 +8,26 @@ from .renames import former_hostnames_list
 from .validators import LinkURLFormField, LinkURLValidator, validate_hostname
 
 
+class TagManager(models.Manager):
+    def named(self, names) -> dict[str, "Tag"]:
+        """The tags of these names (trimmed), by name as asked, whatever their case: compared in
+        Python, as SQLite's LOWER() folds ASCII letters alone ("étage" was a second tag beside
+        "Étage", and ?tag=étage did not find it). A fleet has a few hundred tags at most."""
+        wanted = {name.strip(): name.strip().casefold() for name in names if name.strip()}
+        if not wanted:
+            return {}
+        by_case = {}
+        for tag in self.only("id", "name").order_by("pk"):  # casefold: "ΟΔΟΣ" is "οδοσ"
+            by_case.setdefault(tag.name.casefold(), tag)
+        return {name: by_case[key] for name, key in wanted.items() if key in by_case}
+
+
 class Tag(models.Model):
     """A free label on devices ("rack-2", "proxmox", "lab")."""
 
     name = models.CharField(max_length=50)
+
+    objects = TagManager()
 
     class Meta:
         ordering = ("name",)
@@ -28,6 +44,12 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+    def validate_constraints(self, exclude=None):
+        super().validate_constraints(exclude=exclude)
+        same = Tag.objects.named([self.name]).get(self.name.strip())
+        if same is not None and same.pk != self.pk:  # "Étage" beside "étage", on SQLite too
+            raise ValidationError(self._meta.constraints[0].violation_error_message)
 
 
 class NullsLastIndex(models.Index):

@@ -2,8 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 
-from django.db.models import F, QuerySet, Value
-from django.db.models.functions import Lower
+from django.db.models import F, QuerySet
 
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 
@@ -131,6 +130,6 @@ def link_list(*, device: Device) -> QuerySet[ManufacturerLink]:
 def tags_unknown(names: Iterable[str]) -> list[str]:
     """Those of `names` that no tag has yet, compared as services.tags_resolve finds them
     (trimmed, case-insensitively): the tags that naming them would create."""
-    wanted = dict.fromkeys(name.strip() for name in names if name.strip())
-    tags = Tag.objects.alias(name_ci=Lower("name"))
-    return [name for name in wanted if not tags.filter(name_ci=Lower(Value(name))).exists()]
+    wanted = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+    known = Tag.objects.named(wanted)
+    return [name for name in wanted if name not in known]

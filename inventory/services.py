@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -64,17 +64,31 @@ def snapshot_record(
 
 
 def tags_resolve(names: Iterable[str], *, created: list[Tag] | None = None) -> list[Tag]:
-    """Tag objects for these names (case-insensitive), creating the missing ones (appended to
-    `created` when given)."""
+    """Tag objects for these names (case-insensitive, Tag.objects.named), creating the missing
+    ones (appended to `created` when given). A tag another request creates meanwhile is taken:
+    a script tagging a rack's machines in parallel had one request in four answered 500."""
     tags = []
-    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
-        tag = Tag.objects.alias(name_ci=Lower("name")).filter(name_ci=Lower(Value(name))).first()
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    existing = Tag.objects.named(wanted)
+    for name in wanted:
+        tag = existing.get(name)
         if tag is None:
-            tag = Tag.objects.create(name=name)
-            if created is not None:
-                created.append(tag)
+            try:
+                with transaction.atomic():  # a savepoint: the caller's transaction goes on
+                    tag = Tag.objects.create(name=name)
+            except IntegrityError:  # inventory_tag_name_ci_unique: created by another since
+                tag = Tag.objects.named([name]).get(name) or _tag_folded_as_stored(name)
+            else:
+                if created is not None:
+                    created.append(tag)
+            existing.update({o: tag for o in wanted if o.casefold() == name.casefold()})
         tags.append(tag)
     return tags
+
+
+def _tag_folded_as_stored(name: str) -> Tag:
+    """The tag the database's LOWER() takes for `name` where Python's case folding does not."""
+    return Tag.objects.alias(name_ci=Lower("name")).get(name_ci=Lower(Value(name)))
 
 
 def service_changes(retirements: Mapping[int, tuple[Any, Any]]) -> tuple[list[int], list[int]]:

@@ -251,7 +251,8 @@ def test_a_bulk_edit_costs_the_same_queries_for_many_machines(
     # them the list's own (the session, the user, its filters' choices read twice by Django)
     with django_assert_max_num_queries(19):
         applied(admin_client, "set_location", devices, False, location="Rack 2")
-    with django_assert_max_num_queries(22):
+    # a new tag in a savepoint of its own: another request may make it at the same moment
+    with django_assert_max_num_queries(24):
         applied(admin_client, "add_tags", devices, False, new_tags="rack-2")
     with django_assert_max_num_queries(21):
         applied(admin_client, "remove_tags", devices, False, tags=[lab.pk])

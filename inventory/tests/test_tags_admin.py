@@ -2,10 +2,13 @@
 machines."""
 
 import html
+import threading
 
 import pytest
+from django.db import connection, transaction
 
 from inventory.models import Tag
+from inventory.services import tags_resolve
 from inventory.tests.factories import DeviceFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +63,62 @@ def test_the_device_page_says_how_to_make_a_new_tag(admin_client):
     page = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
     tags = page.split('id="id_tags"', 1)[1].split("</div>", 3)
     assert "Type to find a tag; a new tag: the + beside the field." in "".join(tags)
+
+
+def test_a_tag_in_another_case_of_an_accented_letter_is_the_same_tag(api, admin_client):
+    """SQLite's LOWER() folds ASCII letters alone: "étage" was a second tag beside "Étage" (from
+    the API, the import, the admin), and ?tag=étage did not list the machines of "Étage"."""
+    floor = TagFactory(name="Étage")
+    device = DeviceFactory(hostname="pc-05")
+    device.tags.add(floor)
+    other = DeviceFactory(hostname="pc-06")
+
+    answer = api.patch(f"/api/devices/{other.pk}", {"tags": ["étage"]}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert list(Tag.objects.values_list("name", flat=True)) == ["Étage"]
+    listed = api.get("/api/devices", {"tag": "ÉTAGE", "ordering": "hostname"}).json()
+    assert [d["hostname"] for d in listed["results"]] == ["pc-05", "pc-06"]
+    assert api.get("/api/devices", {"tag": "étages"}).json()["count"] == 0
+
+    response = admin_client.post("/admin/inventory/tag/add/", {"name": "éTAGE"})
+    assert "A tag with this name already exists" in html.unescape(response.content.decode())
+    assert Tag.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_making_the_same_new_tag_at_once_both_get_it():
+    """A script tagging a rack's machines in parallel: one request in four answered 500 on
+    PostgreSQL (the unique index refused the second INSERT) and its machine stayed untagged."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every write transaction (BEGIN IMMEDIATE) by itself")
+    created, go_on, found = threading.Event(), threading.Event(), []
+
+    def first():
+        try:
+            with transaction.atomic():
+                found.append(tags_resolve(["rack-7"])[0].pk)
+                created.set()
+                go_on.wait(10)  # the second INSERT waits on this row's index entry meanwhile
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert created.wait(10)
+        timer = threading.Timer(0.5, go_on.set)
+        timer.start()
+        with transaction.atomic():
+            found.append(tags_resolve(["RACK-7"])[0].pk)
+    finally:
+        go_on.set()
+        thread.join(10)
+    assert len(set(found)) == 1 and Tag.objects.count() == 1
+
+
+def test_a_tag_is_found_by_a_name_whose_final_sigma_python_lowers_otherwise():
+    """Python lowers "ΟΔΟΣ" to "οδος", PostgreSQL to "οδοσ": compared by Python's lower(), the
+    tag "οδοσ" was not found, and its INSERT again was refused by the unique index."""
+    tag = TagFactory(name="οδοσ")
+    assert tags_resolve(["ΟΔΟΣ"]) == [tag]
+    assert Tag.objects.count() == 1
