@@ -2,7 +2,6 @@
 its links and its documents, composed here because this layer may import every app."""
 
 import json
-import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
@@ -32,7 +31,7 @@ from inventory.admin import (
     VirtualizationFilter,
 )
 from inventory.lifecycle import LIFECYCLE_FIELDS
-from inventory.models import Device, HardwareSnapshot
+from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 from inventory.schema import CATEGORIES
 from inventory.search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
 from inventory.selectors import SNAPSHOT_SIZED_FIELDS, device_search_fields
@@ -54,11 +53,9 @@ from .sites import export_csv
 from .story import can_acknowledge, device_page_story
 from .templatetags.humanize_scores import partial_mark, run_badge, uncounted
 
+
 # a document named in a history line: by the admin ("Added document “a.pdf”.") or the API
 # ('Added through the API: document "a.pdf" (manual).')
-DOCUMENT_NAMED = re.compile(r'(document )(“[^”]*”|"[^"]*")')
-
-
 def _score_column(name: str, label: str, *, strong: bool = False):
     """A ranking figure of the device as a sortable changelist column."""
     category = name.removesuffix("_score")
@@ -369,11 +366,16 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)
         actions = getattr(response, "context_data", {}).get("action_list") or ()
-        if not may_view(request.user, Document):
-            # an account that may not open documents does not read their names here either
-            # ("Added document “invoice-2025-ACME.pdf”."): said, without the name
+        # an account that may not open documents (links) does not read them here either: not
+        # a file name, a title, a label or a URL ("Added document “invoice-2025-ACME.pdf”.")
+        kinds = {
+            kind
+            for kind, model in (("document", Document), ("manufacturer link", ManufacturerLink))
+            if not may_view(request.user, model)
+        }
+        if kinds:
             for entry in actions:
-                entry.change_message = DOCUMENT_NAMED.sub(r"\1“…”", entry.get_change_message())
+                entry.change_message = changelog.history_hidden(entry.get_change_message(), kinds)
         return response
 
     # the devices' CPU peers are judged again once the deletion commits

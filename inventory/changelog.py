@@ -10,6 +10,7 @@ a colon or a space cannot be typed in the user forms, so a token's user never co
 person's account.
 """
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -111,3 +112,26 @@ def api_change_log(actor: Any, device: Device, message: str, *, deleted: bool = 
 
 def link_text(label: str, url: str) -> str:
     return f"manufacturer link {shown(label)} ({url})"
+
+
+# where a history line's sentence about a document or a link starts: ours ('Added through the
+# API: document "a.pdf" (manual).', 'Changed document "a.pdf": title …') and Django's for the
+# device page's rows ('Changed URL and Label for manufacturer link “Dell”.')
+_ABOUT = re.compile(
+    r"(?:^|(?<=\. ))(?P<verb>Added|Changed|Deleted)(?P<api> through the API:)?"
+    r"(?: [^.“\"]*? for)? (?P<kind>document|manufacturer link) "
+)
+
+
+def history_hidden(message: str, kinds: set[str]) -> str:
+    """A history line as said to an account that may not view these `kinds` ("document",
+    "manufacturer link"): from its first sentence about one of them on, "Changed document “…”."
+    and " …" when more followed. Everything after is left out, not parsed: a title or a label
+    quoted there may hold any text (a '"', "Changed …"), and a device page's save says its
+    fields first, then its links, then its documents."""
+    hidden = next((m for m in _ABOUT.finditer(message) if m["kind"] in kinds), None)
+    if hidden is None:
+        return message
+    said = f"{hidden['verb']}{hidden['api'] or ''} {hidden['kind']} “…”."
+    more = _ABOUT.search(message, hidden.end()) is not None
+    return message[: hidden.start()] + said + (" …" if more else "")

@@ -212,7 +212,7 @@ def test_a_submission_under_the_same_name_leaves_no_entry(submit, example):
     assert not LogEntry.objects.exists()
 
 
-def test_the_history_names_no_document_to_an_account_that_may_not_view_documents(admin_client):
+def test_the_history_tells_no_document_or_link_to_an_account_that_may_not_view_them(admin_client):
     """A device viewer read every invoice's and warranty's file name in the device's history,
     though the documents' pages were closed to it."""
     from django.contrib.admin.models import ADDITION
@@ -224,6 +224,11 @@ def test_the_history_names_no_document_to_an_account_that_may_not_view_documents
         'Added through the API: document "invoice-2025-ACME.pdf" (invoice).',
         json.dumps([{"added": {"name": "document", "object": "warranty-NAS.pdf"}}]),
         'Changed through the API: location "lab" → "rack".',
+        # a title (which a '"' inside cut short), a link's label and URL: none was hidden
+        'Changed through the API: document "c.pdf": title "Contrat "maintenance" ACME" → "n° 5".',
+        'Changed owner "" → "ops". Changed Label and URL for manufacturer link “iDRAC”. '
+        'Added document "bios.pdf" (manual).',
+        'Added through the API: manufacturer link "Support" (https://dell.test/tag/ABC123).',
     ):
         LogEntry.objects.create(
             user_id=User.objects.create_user(f"u{LogEntry.objects.count()}").pk,
@@ -239,9 +244,24 @@ def test_the_history_names_no_document_to_an_account_that_may_not_view_documents
         viewer.get(f"/admin/inventory/device/{device.pk}/history/").content.decode()
     )
 
-    assert "invoice-2025-ACME" not in page and "warranty-NAS" not in page
-    assert "Added through the API: document “…” (invoice)." in page
+    for secret in ("invoice-2025-ACME", "warranty-NAS", "maintenance", "n° 5", "bios.pdf"):
+        assert secret not in page
+    for secret in ("iDRAC", "Support", "ABC123"):  # nor the links, closed to it too
+        assert secret not in page
+    assert "Added through the API: document “…”." in page
     assert "Added document “…”." in page
+    assert "Changed through the API: document “…”." in page
+    assert 'Changed owner "" → "ops". Changed manufacturer link “…”. …' in page
+    assert "Added through the API: manufacturer link “…”." in page
     assert 'location "lab" → "rack"' in page
     everything = history(admin_client, device)
     assert "invoice-2025-ACME.pdf" in everything and "warranty-NAS.pdf" in everything
+    assert "ABC123" in everything and "maintenance" in everything
+
+    # one that may view the links reads them, and not the documents after them
+    links = staff_client("inventory.view_device", "inventory.view_manufacturerlink")
+    page = html.unescape(
+        links.get(f"/admin/inventory/device/{device.pk}/history/").content.decode()
+    )
+    assert "ABC123" in page and "iDRAC" in page and "bios.pdf" not in page
+    assert "Changed Label and URL for manufacturer link “iDRAC”. Added document “…”." in page
