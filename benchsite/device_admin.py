@@ -25,6 +25,7 @@ from inventory.admin import (
     LIFE_FILTERS,
     CpuVendorFilter,
     DiskWearFilter,
+    ManufacturerLinkFormSet,
     ManufacturerLinkInline,
     OsFilter,
     TagsFilter,
@@ -342,10 +343,12 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
 
     def construct_change_message(self, request, form, formsets, add=False):
         """An edit's history entry names each field with its old and new value, as the API's and
-        the import's do ('Changed location "lab" → "rack-2"'); what the links' rows did follows
-        in Django's own words, and the documents' rows in the API's, with their type."""
+        the import's do ('Changed location "lab" → "rack-2"'); what the links' and documents'
+        rows did follows in the API's words, with their values and type (their formsets'
+        history: Django said "Changed URL for manufacturer link “Support”." alone)."""
         message = super().construct_change_message(request, form, formsets, add)
-        documents = self.documents_history(formsets)  # documents.history
+        rows = [*ManufacturerLinkFormSet.history_of(formsets), *self.documents_history(formsets)]
+        message = [part for part in message if part == {"added": {}}]  # the device's own "Added."
         said = []
         if not add and form.changed_data:
             fields = {}
@@ -355,25 +358,19 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
                     old, new = changelog.tag_names(old or ()), changelog.tag_names(new or ())
                 fields[name] = (old, new)
             said.append(f"Changed {changelog.describe_changes(fields)}.")
-            # the device form's {"changed": {"fields"}} is the text; the links' parts are kept
-            message = [p for p in message if "changed" not in p or "name" in p["changed"]]
-        elif not documents:
+        if not said and not rows:
             return message
         if message:
-            said.append(LogEntry(change_message=json.dumps(message)).get_change_message())
-        return " ".join([*said, *documents])
+            said.insert(0, LogEntry(change_message=json.dumps(message)).get_change_message())
+        return " ".join([*said, *rows])
 
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)
         actions = getattr(response, "context_data", {}).get("action_list") or ()
         # an account that may not open documents (links) does not read them here either: not
         # a file name, a title, a label or a URL ("Added document “invoice-2025-ACME.pdf”.")
-        kinds = {
-            kind
-            for kind, model in (("document", Document), ("manufacturer link", ManufacturerLink))
-            if not may_view(request.user, model)
-        }
-        if kinds:
+        hidden = (("document", Document), ("manufacturer link", ManufacturerLink))
+        if kinds := {kind for kind, model in hidden if not may_view(request.user, model)}:
             for entry in actions:
                 entry.change_message = changelog.history_hidden(entry.get_change_message(), kinds)
         return response

@@ -8,7 +8,7 @@ import datetime
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
@@ -17,28 +17,56 @@ from django.utils.translation import gettext as _
 from benchsite.auth import may_view
 from benchsite.records_admin import BlankNamedFilter, NamedRowsFormSet
 
-from . import disk_wear, lifecycle, quiet, releases, services
+from . import changelog, disk_wear, lifecycle, quiet, releases, services
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .validators import LinkURLValidator
 
 
+def link_changed(before: dict, link: ManufacturerLink) -> str:
+    """'Changed manufacturer link "Support": url "https://a" → "https://b".', "" for no change."""
+    changes = changelog.field_changes(before, {"label": link.label, "url": link.url})
+    if not changes:
+        return ""
+    said = changelog.describe_changes(changes)
+    return f"Changed manufacturer link {changelog.shown(before['label'])}: {said}."
+
+
 class ManufacturerLinkFormSet(NamedRowsFormSet):
-    """The device page's links, written through the link services like the API's."""
+    """The device page's links, written through the link services like the API's, and said in
+    its history in the API's words with their old and new values (`history`): Django's said
+    "Changed URL for manufacturer link “Support”." alone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.history: list[str] = []
 
     def save_new(self, form, commit=True):
         if not commit:
             return super().save_new(form, commit=commit)
         data = form.cleaned_data
-        return services.link_create(device=self.instance, label=data["label"], url=data["url"])
+        link = services.link_create(device=self.instance, label=data["label"], url=data["url"])
+        self.history.append(f"Added {changelog.link_text(link.label, link.url)}.")
+        return link
 
     def save_existing(self, form, obj, commit=True):
         if not commit:
             return super().save_existing(form, obj, commit=commit)
-        return services.link_update(link=obj, data=form.cleaned_data)
+        before = {name: form.initial.get(name) for name in ("label", "url")}
+        link = services.link_update(link=obj, data=form.cleaned_data)
+        self.history += filter(None, [link_changed(before, link)])
+        return link
 
     def delete_existing(self, obj, commit=True):
         if commit:
             services.link_delete(link=obj)
+            self.history.append(f"Deleted {changelog.link_text(obj.label, obj.url)}.")
+
+    @classmethod
+    def history_of(cls, formsets) -> list[str]:
+        """What a page's save did to the device's links, a sentence each."""
+        return [
+            line for formset in formsets if isinstance(formset, cls) for line in formset.history
+        ]
 
 
 # The admin's URL input, which shows the stored URL as a link when its validator takes it: the
@@ -276,14 +304,26 @@ class ManufacturerLinkAdmin(admin.ModelAdmin):
         # a link stays with its device (link_update edits label and URL)
         return (*self.readonly_fields, "device") if obj else self.readonly_fields
 
+    # each change is a line in its device's history too, in the API's words (README, "History"):
+    # a link edited or deleted on these pages left none there
     def save_model(self, request, obj, form, change):
         if change:
-            services.link_update(link=obj, data=form.cleaned_data)
+            before = {name: form.initial.get(name) for name in ("label", "url")}
+            if said := link_changed(before, services.link_update(link=obj, data=form.cleaned_data)):
+                self._history(request, (obj, said))
             return
         link = services.link_create(device=obj.device, label=obj.label, url=obj.url)
         # the admin goes on with `obj` (its message, its redirect): make it the created link
         obj.pk, obj.created_at, obj.updated_at = link.pk, link.created_at, link.updated_at
         obj._state.adding = False
+        self._history(request, (obj, f"Added {changelog.link_text(obj.label, obj.url)}."))
+
+    @staticmethod
+    def _history(request, *links_said) -> None:
+        changelog.device_history_log(
+            actor=request.user,
+            entries=[changelog.Entry(link.device, said) for link, said in links_said],
+        )
 
     @admin.display(description="URL", ordering="url")
     def link(self, obj):
@@ -297,9 +337,16 @@ class ManufacturerLinkAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.link_delete(link=obj)
+        self._history(request, (obj, f"Deleted {changelog.link_text(obj.label, obj.url)}."))
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
+        gone = list(queryset.select_related("device"))
         services.links_delete(links=queryset)
+        self._history(
+            request,
+            *((link, f"Deleted {changelog.link_text(link.label, link.url)}.") for link in gone),
+        )
 
 
 @admin.register(Tag)

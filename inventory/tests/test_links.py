@@ -263,3 +263,59 @@ def test_the_link_changelist_makes_a_lan_hosts_link_clickable(admin_client):
     html = admin_client.get(reverse("admin:inventory_manufacturerlink_changelist")).content.decode()
     assert '<a href="http://nas/" rel="noopener noreferrer">http://nas/</a>' in html
     assert 'href="https://www.example.com/drivers"' in html
+
+
+def device_history(device) -> list[str]:
+    from django.contrib.admin.models import LogEntry
+
+    entries = LogEntry.objects.filter(object_id=str(device.pk), content_type__model="device")
+    return [entry.get_change_message() for entry in entries.order_by("pk")]
+
+
+def test_a_links_edit_on_the_device_page_is_in_its_history_with_old_and_new_values(admin_client):
+    """Django's line said "Changed URL for manufacturer link “Support”." alone, where the API's
+    said the old and the new URL."""
+    device = DeviceFactory(location="lab")
+    link = LinkFactory(device=device, label="Support", url="https://old.example/")
+    data = device_page_data(
+        device,
+        location="rack 2",
+        **{
+            "links-TOTAL_FORMS": "2",
+            "links-INITIAL_FORMS": "1",
+            "links-0-id": str(link.pk),
+            "links-0-device": str(device.pk),
+            "links-0-label": "Support",
+            "links-0-url": "https://new.example/",
+            "links-1-label": "BIOS",
+            "links-1-url": "https://bios.example/",
+        },
+    )
+    response = admin_client.post(reverse("admin:inventory_device_change", args=(device.pk,)), data)
+    assert response.status_code == 302, response.content
+
+    assert device_history(device) == [
+        'Changed location "lab" → "rack 2". Changed manufacturer link "Support": url '
+        '"https://old.example/" → "https://new.example/". Added manufacturer link "BIOS" '
+        "(https://bios.example/)."
+    ]
+
+
+def test_a_link_edited_or_deleted_on_the_links_pages_is_in_its_devices_history(admin_client):
+    """The *Manufacturer links* pages wrote nothing in the device's history."""
+    device = DeviceFactory()
+    link = LinkFactory(device=device, label="Support", url="https://a.example/")
+    other = LinkFactory(device=device, label="BIOS", url="https://b.example/")
+    url = reverse("admin:inventory_manufacturerlink_change", args=(link.pk,))
+    admin_client.post(url, {"label": "iDRAC", "url": "https://a.example/"})
+    admin_client.post(
+        reverse("admin:inventory_manufacturerlink_changelist"),
+        {"action": "delete_selected", "_selected_action": [link.pk, other.pk], "post": "yes"},
+    )
+
+    changed, *deleted = device_history(device)
+    assert changed == 'Changed manufacturer link "Support": label "Support" → "iDRAC".'
+    assert sorted(deleted) == [
+        'Deleted manufacturer link "BIOS" (https://b.example/).',
+        'Deleted manufacturer link "iDRAC" (https://a.example/).',
+    ]
