@@ -82,7 +82,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.3.1"
+readonly BENCH_SCRIPT_VERSION="1.3.2"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -863,13 +863,17 @@ collect_cpufreq() {
     done
 }
 
+# block devices of type "disk" that are no disk of the machine: RAM and loop devices, RAID and
+# device-mapper volumes, a ZFS zvol (zd0: a Proxmox VM's disk), a Ceph RBD, a DRBD mirror
+NOT_DISKS='^(zram|loop|ram|fd|sr|md|nbd|dm-|zd[0-9]|rbd[0-9]|drbd[0-9])|boot[0-9]+$|rpmb$'
+
 disk_names() {
     # whole disks worth a SMART query, from the captured lsblk output
     if [[ -s $CAP/lsblk.json ]]; then
         jq -r '.blockdevices[]? | select(.type == "disk") | .name // empty' "$CAP/lsblk.json" 2>/dev/null
     elif [[ -s $CAP/lsblk.txt ]]; then
         sed -n 's/^NAME="\([^"]*\)" TYPE="disk".*/\1/p' "$CAP/lsblk.txt"
-    fi | grep -Ev '^(zram|loop|ram|fd|sr|md|nbd|dm-)|boot[0-9]+$|rpmb$'
+    fi | grep -Ev "$NOT_DISKS"
 }
 
 collect_cpu_sysfs() {
@@ -923,7 +927,7 @@ collect_inventory() {
     elif ! have dmidecode; then
         not_collected "$dmi_what" "dmidecode is not installed (apt-get install dmidecode)"
     elif ! cap dmidecode.txt dmidecode || ! grep -q '^Handle 0x' "$CAP/dmidecode.txt" 2>/dev/null; then
-        not_collected "$dmi_what" "dmidecode found no DMI table (a container, or a VM without SMBIOS)"
+        not_collected "$dmi_what" "dmidecode found no DMI table (a container, a VM without SMBIOS, or a board without one: a Raspberry Pi, most ARM boards)"
     fi
     if have lspci; then cap lspci.txt lspci -nnk
     else not_collected "GPU" "lspci is not installed (apt-get install pciutils)"; fi
@@ -1553,6 +1557,10 @@ span_words() {
 # ------------------------------------------------------------------------------ parsers
 # Each parser reads capture files and prints one JSON value. Shared jq helpers:
 JQ_LIB='
+# `lscpu -J > lscpu.txt` (a capture not made by bench.sh): its fields as lscpu writes them
+def lscpu_text: (try fromjson catch null) as $j
+  | if ($j | type) == "object" and ($j.lscpu | type) == "array"
+    then [$j.lscpu | .. | objects | select(has("field")) | "\(.field) \(.data // "")"] | join("\n") else . end;
 def trim: sub("^\\s+"; "") | sub("\\s+$"; "");
 def lines: split("\n") | map(rtrimstr("\r"));
 def squeeze: gsub("\\s+"; " ");
@@ -1733,7 +1741,8 @@ parse_cpu() {
     def ghz_from_mhz: pos | if . == null then null else (. / 1000) | if . >= 0.2 and . <= 10 then rnd(2) else null end end;
     def ghz_from_khz: pos | if . == null then null else (. / 1000000) | if . >= 0.2 and . <= 10 then rnd(2) else null end end;
 
-    ($lscpu | kvpairs) as $L
+    ($lscpu | lscpu_text) as $lscpu
+    | ($lscpu | kvpairs) as $L
     | ($cpuinfo | unwrap_flags) as $cpuinfo
     # /proc/cpuinfo keys with any spacing ("model name\t:", "model name:", "cpu family :6")
     | ($cpuinfo | kvpairs | map(.k |= gsub("\\s+"; " "))) as $C
@@ -2033,10 +2042,12 @@ parse_ram() {
 parse_system() {
     local d=$1
     jq_parse --rawfile dmi "$(dmi_file "$d" dmidecode.txt)" --rawfile mid "$(f "$d/machine-id.txt")" \
-        --rawfile ids "$(dmi_file "$d" dmi-id.txt)" "$JQ_LIB$JQ_DMI"'
+        --rawfile ids "$(dmi_file "$d" dmi-id.txt)" --rawfile cpuinfo "$(f "$d/proc-cpuinfo.txt")" "$JQ_LIB$JQ_DMI"'
+    # a board without DMI (a Raspberry Pi, most ARM boards) names itself in /proc/cpuinfo
+    def cpuinfo($key): first($cpuinfo | lines[] | capture("^" + $key + "\\s*:\\s*(?<v>.*\\S)") | .v | clean) // null;
     (($dmi | dmi_records) + ($ids | dmi_sysfs)) as $recs
     | dmi1($recs; 1; "Manufacturer") as $vendor
-    | dmi1($recs; 1; "Product Name") as $product
+    | (dmi1($recs; 1; "Product Name") // cpuinfo("Model")) as $product
     | dmi1($recs; 1; "Version") as $version
     | {
         machine_id: ($mid | trim | ascii_downcase | if test("^[0-9a-f]{32}$") and (isph | not) then . else null end),
@@ -2046,7 +2057,8 @@ parse_system() {
         # Lenovo puts the machine type in Product Name and the marketing name in Version
         system_model: (if ($vendor // "" | test("^lenovo"; "i")) and $version != null and $product != null and ($version | test("^(think|idea|yoga|legion|lenovo)"; "i"))
                        then "\($version) (\($product))" else $product end),
-        system_serial: dmi1($recs; 1; "Serial Number"),
+        system_serial: (dmi1($recs; 1; "Serial Number")
+                        // (cpuinfo("Serial") | if . != null and test("^0+$") then null else . end)),
         chassis_type: (dmi1($recs; 3; "Type") | if . == null then null else ascii_downcase end
                        | if . != null and among(["other", "unknown"]) then null else . end)
       }'
@@ -2242,14 +2254,16 @@ parse_storage() {
         done
     fi
     jq_parse --rawfile lsblkj "$(f "$d/lsblk.json")" --rawfile lsblkt "$(f "$d/lsblk.txt")" \
-        --rawfile df "$(f "$d/df.txt")" --slurpfile smart "$smart_file" "$JQ_LIB"'
+        --rawfile df "$(f "$d/df.txt")" --slurpfile smart "$smart_file" --arg notdisks "$NOT_DISKS" "$JQ_LIB"'
     def disk_vendor:
       clean | if . == null then null else
-        . as $m | first([["^samsung", "Samsung"], ["^(wdc|wd|western digital)\\b", "WDC"], ["^st[0-9]", "Seagate"],
-          ["^seagate", "Seagate"], ["^toshiba", "Toshiba"], ["^hgst", "HGST"], ["^hitachi", "Hitachi"],
-          ["^kingston", "Kingston"], ["^crucial", "Crucial"], ["^ct[0-9]+", "Crucial"], ["^micron", "Micron"],
-          ["^intel", "Intel"], ["^sandisk", "SanDisk"], ["^(sk ?hynix|hynix|hfs[0-9])", "SK hynix"],
-          ["^kioxia", "KIOXIA"], ["^adata", "ADATA"], ["^lexar", "Lexar"], ["^corsair", "Corsair"],
+        # a maker named first ("WD_BLACK SN850X", "ST4000VN008"), or as a word after the model
+        # number ("PC711 NVMe SK hynix 512GB", "KBG40ZNS256G NVMe KIOXIA")
+        . as $m | first([["(^|[ _])samsung([ _]|$)", "Samsung"], ["^(wdc|wd|western digital)([ _-]|$)", "WDC"], ["^st[0-9]", "Seagate"],
+          ["(^|[ _])seagate([ _]|$)", "Seagate"], ["(^|[ _])toshiba([ _]|$)", "Toshiba"], ["^hgst", "HGST"], ["^hitachi", "Hitachi"],
+          ["(^|[ _])kingston([ _]|$)", "Kingston"], ["(^|[ _])crucial([ _]|$)", "Crucial"], ["^ct[0-9]+", "Crucial"],
+          ["(^|[ _])micron([ _]|$)", "Micron"], ["(^|[ _])intel([ _]|$)", "Intel"], ["(^|[ _])sandisk([ _]|$)", "SanDisk"],
+          ["(^|[ _])(sk ?hynix|hynix)([ _]|$)|^hfs[0-9]", "SK hynix"], ["(^|[ _])kioxia([ _]|$)", "KIOXIA"], ["^adata", "ADATA"], ["^lexar", "Lexar"], ["^corsair", "Corsair"],
           ["^transcend", "Transcend"], ["^pny", "PNY"], ["^patriot", "Patriot"], ["^apple", "Apple"],
           ["^(lite-?on)", "LITE-ON"], ["^plextor", "Plextor"], ["^sabrent", "Sabrent"], ["^mushkin", "Mushkin"],
           ["^fujitsu", "Fujitsu"], ["^maxtor", "Maxtor"], ["^teamgroup|^team ", "Team Group"],
@@ -2260,17 +2274,26 @@ parse_storage() {
       "iscsi": "iSCSI", "mmc": "MMC", "spi": "SPI", "ieee1394": "FireWire", "virtio": "virtio"}[. // "" | ascii_downcase] // null;
     def unesc: if . == null then null else tostring | gsub("\\\\x20"; " ") end;
     def pairs_line: [capture("(?<k>[A-Z:-]+)=\"(?<v>[^\"]*)\""; "g") | {(.k | ascii_downcase): .v}] | add // {};
+    # lsblk as a person types it (a support bundle, `lsblk > lsblk.txt`): its table, the disks
+    # at the left edge (their partitions drawn under them), the last column all the rest
+    def table_lines: (.[0] | [splits("\\s+")] | map(select(. != "") | ascii_downcase)) as $h
+      | [.[1:][] | select(test("^[A-Za-z]")) | [splits("\\s+")] | map(select(. != ""))
+         | [range(0; $h | length) as $i | {($h[$i]): (if $i == ($h | length) - 1 then .[$i:] | join(" ") else .[$i] end)}]
+         | add];
+    # a size lsblk writes for people ("931.5G", "3,6T"): powers of 1,024
+    def human_bytes: str // "" | capture("^(?<n>[0-9]+([.,][0-9]+)?)(?<u>[KMGTP]?)(i?B)?$") | .u as $u
+      | (.n | sub(","; ".") | tonumber) * pow(1024; if $u == "" then 0 else ("KMGTP" | index($u)) + 1 end) | round;
     ($smart | map({(.name): .s}) | add // {}) as $S
     | (($lsblkj | jsonish | .blockdevices? // null)
-       // ($lsblkt | lines | map(select(test("^NAME=")) | pairs_line))) as $bd
-    | ([$bd[]? | select(type == "object" and .type == "disk" and (.name | type) == "string") | select((.name // "") | test("^(zram|loop|ram|fd|sr|md|nbd|dm-)|boot[0-9]+$|rpmb$") | not)
-        | select((.size | pos) != null)] ) as $disks
+       // ($lsblkt | lines | if any(test("^NAME=")) then map(select(test("^NAME=")) | pairs_line)
+                             elif (.[0] // "" | test("^NAME\\s")) then table_lines else [] end)) as $bd
+    | ([$bd[]? | select(type == "object" and .type == "disk" and (.name | type) == "string") | select((.name // "") | test($notdisks) | not)]) as $disks
     | ([$disks[] | .name] + ($S | keys) | unique) as $names
     | [$names[] | . as $n
        | (first($disks[] | select(.name == $n)) // {}) as $b
        | ($S[$n] // {}) as $s
        | (($s.model // ($b.model | unesc | clean))) as $model
-       | (($b.size | pos | upto(1e17)) // $s.bytes) as $bytes
+       | (($b.size | pos | upto(1e17)) // ($b.size | human_bytes? | pos | upto(1e17)) // $s.bytes) as $bytes
        | select($bytes != null or $s.model != null)
        | ($b.rota | if . == true or . == "1" or . == 1 then true elif . == false or . == "0" or . == 0 then false else null end) as $rota
        | {
@@ -2366,7 +2389,7 @@ parse_network() {
            name: $x.ifname,
            type: (($x.linkinfo.info_kind // "") as $k
                   # without the word of the kernel (plain ip addr), a VLAN by its name: bond0.10, vmbr0.20
-                  | if $k == "" and ($x.ifname | test("\\.[0-9]+$")) then "vlan"
+                  | if $k == "vlan" or ($k == "" and ($x.ifname | test("\\.[0-9]+$"))) then "vlan"
                     elif $k == "bridge" or ($x.ifname | test("^(vmbr|br)[0-9]")) then "bridge"
                     elif $k == "bond" or ($x.ifname | test("^bond")) then "bond"
                     elif $k == "vlan" then "vlan" elif $k == "team" then "team" elif $k == "macvlan" then "macvlan"
@@ -2402,7 +2425,7 @@ parse_os() {
     | ["x86_64", "amd64", "i386", "i486", "i586", "i686", "aarch64", "arm64", "armv5tel", "armv6l", "armv7l", "armv8l",
        "ppc64le", "ppc64", "ppc", "s390x", "s390", "riscv64", "riscv32", "mips64", "mips", "mipsel", "loongarch64",
        "sparc64", "alpha", "ia64", "m68k", "sh4", "hppa", "parisc64"] as $arches
-    | ($lscpu | kvpairs) as $L
+    | ($lscpu | lscpu_text | kvpairs) as $L
     | ($virt | lines | map(trim) | map(select(. != "")) | .[0] // null) as $v
     | {
         name: (($o.NAME // $o.ID) | clean),

@@ -817,3 +817,156 @@ def test_a_capture_without_lsblk_or_ip_has_no_list_of_disks_or_nics(tmp_path):
     assert hardware["storage"]["devices"] is None
     assert hardware["storage"]["partitions"]  # df.txt is there
     assert hardware["network"] == {"interfaces": None}  # ethtool's outputs alone name no NIC
+
+
+# --- captures a person made, not bench.sh (each file written by hand after its tool's output) --
+
+
+def replay_files(tmp_path, files: dict[str, str]) -> dict:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return bench_json("--from-dir", str(tmp_path), "--device", "x")["hardware"]
+
+
+def test_zvols_ceph_and_drbd_volumes_are_no_disks_of_the_machine(tmp_path):
+    """A Proxmox node on ZFS: each VM's zvol (zd0, zd16) was sent as one of its SSDs, and each
+    VM made or destroyed a hardware change "disk added/removed"."""
+    lsblk = {
+        "blockdevices": [
+            {
+                "name": "sda",
+                "type": "disk",
+                "size": 500107862016,
+                "rota": False,
+                "tran": "sata",
+                "model": "Samsung SSD 870 EVO 500GB",
+            },
+            {"name": "zd0", "type": "disk", "size": 34359738368, "rota": False},
+            {"name": "zd16", "type": "disk", "size": 4194304, "rota": False},
+            {"name": "rbd0", "type": "disk", "size": 107374182400, "rota": False},
+            {"name": "drbd1000", "type": "disk", "size": 10737418240, "rota": False},
+        ]
+    }
+    hardware = replay_files(tmp_path, {"lsblk.json": json.dumps(lsblk)})
+    assert [d["name"] for d in hardware["storage"]["devices"]] == ["/dev/sda"]
+
+
+LSBLK_TREE = """\
+NAME        MAJ:MIN RM   SIZE RO TYPE MOUNTPOINTS
+sda           8:0    0   3.6T  0 disk
+└─sda1        8:1    0   3.6T  0 part /srv
+nvme0n1     259:0    0 931.5G  0 disk
+├─nvme0n1p1 259:1    0   512M  0 part /boot/efi
+└─nvme0n1p2 259:2    0   931G  0 part /
+"""
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"lsblk.txt": LSBLK_TREE},  # `lsblk > lsblk.txt`: the tree people read
+        {  # `lsblk -J`: sizes as people read them (no -b), a decimal comma
+            "lsblk.json": json.dumps(
+                {
+                    "blockdevices": [
+                        {"name": "sda", "size": "3.6T", "type": "disk", "rm": False},
+                        {"name": "nvme0n1", "size": "931,5G", "type": "disk", "rm": False},
+                    ]
+                }
+            )
+        },
+    ],
+    ids=["tree", "json-human-sizes"],
+)
+def test_lsblk_as_a_person_types_it_lists_the_disks(tmp_path, files):
+    """Both were sent as "no disks" (devices: []), which the server takes for every disk of the
+    machine removed: only bench.sh's own `lsblk -b -P` was read."""
+    devices = replay_files(tmp_path, files)["storage"]["devices"]
+    assert [(d["name"], d["capacity_gb"]) for d in devices] == [
+        ("/dev/nvme0n1", 1000.2),  # 931.5 × 1024³ bytes
+        ("/dev/sda", 3958.2),  # 3.6 × 1024⁴
+    ]
+
+
+def test_a_vlan_on_a_bridge_or_a_bond_is_a_vlan(tmp_path):
+    """`ip -d -j addr` names the kind: vmbr0.20 was a "bridge" and bond0.10 a "bond" by their
+    names, where the text form said "vlan" of the same machine."""
+
+    def vlan(name, parent, vid):
+        return {
+            "ifindex": vid,
+            "link": parent,
+            "ifname": name,
+            "link_type": "ether",
+            "address": f"3c:ec:ef:10:20:{vid:02x}",
+            "addr_info": [],
+            "linkinfo": {"info_kind": "vlan", "info_data": {"protocol": "802.1Q", "id": vid}},
+        }
+
+    links = [vlan("vmbr0.20", "vmbr0", 20), vlan("bond0.10", "bond0", 10)]
+    interfaces = replay_files(tmp_path, {"ip-addr.json": json.dumps(links)})["network"][
+        "interfaces"
+    ]
+    assert [(i["name"], i["type"]) for i in interfaces] == [
+        ("vmbr0.20", "vlan"),
+        ("bond0.10", "vlan"),
+    ]
+
+
+def test_a_raspberry_pi_names_its_model_and_serial_in_proc_cpuinfo(tmp_path):
+    """No DMI table on the board: its system model and serial were null, a fleet of Pis could
+    not be grouped by model, and the summary called it "a container, or a VM"."""
+    core = "processor\t: {n}\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU part\t: 0xd08\n\n"
+    cpuinfo = "".join(core.format(n=n) for n in range(4)) + (
+        "Hardware\t: BCM2835\nRevision\t: c03111\nSerial\t\t: 10000000a1b2c3d4\n"
+        "Model\t\t: Raspberry Pi 4 Model B Rev 1.1\n"
+    )
+    hardware = replay_files(tmp_path, {"proc-cpuinfo.txt": cpuinfo})
+    assert hardware["system"]["system_model"] == "Raspberry Pi 4 Model B Rev 1.1"
+    assert hardware["system"]["system_serial"] == "10000000a1b2c3d4"
+    assert hardware["cpu"]["microarchitecture"] == "Cortex-A72"
+
+
+def test_lscpu_json_saved_as_lscpu_txt_is_read(tmp_path):
+    """`lscpu -J > lscpu.txt`: every CPU fact was null, without a word."""
+
+    def field(name, data, *children):
+        return {"field": name, "data": data, **({"children": list(children)} if children else {})}
+
+    lscpu = {
+        "lscpu": [
+            field("Architecture:", "x86_64", field("Byte Order:", "Little Endian")),
+            field("CPU(s):", "8"),
+            field(
+                "Vendor ID:",
+                "GenuineIntel",
+                field(
+                    "Model name:",
+                    "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz",
+                    field("Thread(s) per core:", "2"),
+                    field("Core(s) per socket:", "4"),
+                    field("Socket(s):", "1"),
+                    field("CPU max MHz:", "4000.0000"),
+                ),
+            ),
+        ]
+    }
+    cpu = replay_files(tmp_path, {"lscpu.txt": json.dumps(lscpu)})["cpu"]
+    assert (cpu["vendor"], cpu["cores"], cpu["threads"], cpu["max_freq_ghz"]) == ("Intel", 4, 8, 4)
+
+
+@pytest.mark.parametrize(
+    ("model", "vendor"),
+    [
+        ("WD_BLACK SN850X 2000GB", "WDC"),  # the underscore is a word's character to \b
+        ("PC711 NVMe SK hynix 512GB", "SK hynix"),  # the maker after the model's number
+        ("KBG40ZNS256G NVMe KIOXIA 256GB", "KIOXIA"),
+        ("ST4000VN008-2DR166", "Seagate"),
+        ("Samsung SSD 870 EVO 500GB", "Samsung"),
+        ("QEMU HARDDISK", "QEMU"),
+    ],
+)
+def test_a_disks_maker_is_read_from_its_model_wherever_it_is_named(tmp_path, model, vendor):
+    lsblk = {"blockdevices": [{"name": "sda", "type": "disk", "size": 10**12, "model": model}]}
+    (disk,) = replay_files(tmp_path, {"lsblk.json": json.dumps(lsblk)})["storage"]["devices"]
+    assert disk["vendor"] == vendor
