@@ -12,6 +12,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
@@ -22,6 +23,7 @@ from rest_framework.exceptions import (
     ErrorDetail,
     NotAuthenticated,
     UnsupportedMediaType,
+    ValidationError,
 )
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -94,6 +96,10 @@ def exception_handler(exc, context):
         return response
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(None, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    elif isinstance(exc, DjangoValidationError):
+        # a service's refusal (a hostname another device took since the serializer checked it):
+        # a 400 naming its field, as the serializer's own
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, ObjectDoesNotExist):
         # The object went away while the request ran (a concurrent DELETE): gone, not a bug.
         exc = Http404()

@@ -114,7 +114,11 @@ def document_store(
 
 @transaction.atomic
 def document_update(*, document: Document, doc_type: str, title: str) -> Document:
-    """Edit what people say about a document (its content never changes)."""
+    """Edit what people say about a document (its content never changes). Raises
+    Document.DoesNotExist when it was deleted meanwhile (a 404: "Save with update_fields did
+    not affect any rows" was a 500)."""
+    if not Document.objects.select_for_update().filter(pk=document.pk).exists():
+        raise Document.DoesNotExist(f"Document {document.pk} no longer exists.")
     document.doc_type = doc_type
     document.title = title
     document.save(update_fields=("doc_type", "title"))

@@ -3,12 +3,14 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import changelog, columns, history, lifecycle, schema, signals
+from .matching import MSG_HOSTNAME_TAKEN
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .renames import former_hostnames_after
 from .rows import rows_update
@@ -149,7 +151,8 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
     With an `actor` (the API's caller), what changed goes into the device's admin history with
     its old and new values (inventory.changelog); the admin form writes its own entry. A device
     given a retirement date, or back in service, is told to the apps above (signals).
-    Raises Device.DoesNotExist when the device was deleted since `device` was read.
+    Raises Device.DoesNotExist when the device was deleted since `device` was read, and
+    ValidationError naming `hostname` when another device took its new name meanwhile.
     """
     fields = [name for name in DEVICE_EDITABLE_FIELDS if name in data]
     # Locked (PostgreSQL; SQLite's immediate transaction already excludes other writers): a
@@ -169,7 +172,17 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
         )
     # Only the edited columns: a stale instance must not overwrite the ranking figures, which
     # submissions move concurrently.
-    device.save(update_fields=(*fields, *(("former_hostnames",) if renamed else ()), "updated_at"))
+    try:
+        with transaction.atomic():  # a savepoint: the name taken meanwhile is refused, said
+            device.save(
+                update_fields=(*fields, *(("former_hostnames",) if renamed else ()), "updated_at")
+            )
+    except IntegrityError:
+        # inventory_device_hostname_ci_unique: another device renamed so, or a new machine of
+        # that name submitted, since the name was checked (a 500 where it was a 400 in turn)
+        if not renamed:
+            raise
+        raise ValidationError({"hostname": [MSG_HOSTNAME_TAKEN]}) from None
     after = {name: data[name] for name in fields}
     if "tags" in data:
         if actor is not None:
@@ -224,7 +237,11 @@ LINK_EDITABLE_FIELDS = ("label", "url")
 
 @transaction.atomic
 def link_create(*, device: Device, label: str, url: str) -> ManufacturerLink:
-    """Attach a manufacturer link (http/https only: the model's validator) to a device."""
+    """Attach a manufacturer link (http/https only: the model's validator) to a device. Raises
+    Device.DoesNotExist when the device was deleted meanwhile (its row is locked first: a
+    deletion at the same moment made the INSERT fail on its foreign key, a 500)."""
+    if not Device.objects.select_for_update().filter(pk=device.pk).exists():
+        raise Device.DoesNotExist(f"Device {device.pk} no longer exists.")
     link = ManufacturerLink(device=device, label=label, url=url)
     link.full_clean(exclude=("device",))
     link.save()
@@ -240,7 +257,8 @@ def link_update(*, link: ManufacturerLink, data: Mapping[str, Any]) -> Manufactu
     link.full_clean(exclude=("device",))
     # UPDATE only, never INSERT: a link deleted meanwhile must not come back.
     fields = [name for name in LINK_EDITABLE_FIELDS if name in data]
-    if not ManufacturerLink.objects.filter(pk=link.pk).exists():
+    # locked: a deletion at the same moment is waited for, then said (a 404, not a 500)
+    if not ManufacturerLink.objects.select_for_update().filter(pk=link.pk).exists():
         raise ManufacturerLink.DoesNotExist("The link was deleted.")
     link.save(update_fields=(*fields, "updated_at"), force_update=True)
     return link

@@ -251,3 +251,12 @@ def test_a_release_waits_for_a_concurrent_upload_of_the_same_content(
     new = Document.objects.get()
     assert new.original_filename == "new.pdf"
     assert stored_files() == [new.stored_name]
+
+
+def test_an_edit_of_a_document_deleted_meanwhile_is_a_does_not_exist(device, upload_dir):
+    """The API's PATCH racing its DELETE: "Save with update_fields did not affect any rows", a
+    500; the API answers 404 for a DoesNotExist."""
+    document = services.document_store(device=device, upload=upload(files.pdf_bytes(), "a.pdf"))
+    Document.objects.filter(pk=document.pk).delete()
+    with pytest.raises(Document.DoesNotExist):
+        services.document_update(document=document, doc_type=DocType.MANUAL, title="Manual")

@@ -319,3 +319,15 @@ def test_a_link_edited_or_deleted_on_the_links_pages_is_in_its_devices_history(a
         'Deleted manufacturer link "BIOS" (https://b.example/).',
         'Deleted manufacturer link "iDRAC" (https://a.example/).',
     ]
+
+
+def test_a_link_added_to_a_device_deleted_meanwhile_is_a_does_not_exist():
+    """The API's POST racing the device's DELETE: its INSERT failed on the foreign key, a 500;
+    the device's row is read, locked, first (the API answers 404)."""
+    device = DeviceFactory()
+    from inventory.models import Device
+
+    Device.objects.filter(pk=device.pk).delete()
+    with pytest.raises(Device.DoesNotExist):
+        services.link_create(device=device, label="BIOS", url="https://bios.example/")
+    assert not ManufacturerLink.objects.exists()

@@ -347,6 +347,27 @@ def test_patch_refuses_a_hostname_taken_case_insensitively(api):
     assert device.hostname == "other"
 
 
+def test_a_hostname_taken_after_the_check_is_a_400_naming_hostname_not_a_500(api):
+    """Two renames to one name at once (or a new machine of that name submitting): both passed
+    the serializer's check, and the second's UPDATE met the unique index, a 500 on SQLite and
+    PostgreSQL alike. The service says it; the API answers as the check does."""
+    from django.core.exceptions import ValidationError
+
+    from benchsite.exceptions import exception_handler
+    from inventory.matching import MSG_HOSTNAME_TAKEN
+
+    DeviceFactory(hostname="nas")
+    device = DeviceFactory(hostname="other")
+    with pytest.raises(ValidationError) as refused:  # as the second of the two sees it
+        services.device_update(device=device, data={"hostname": "NAS"}, actor=None)
+    assert refused.value.message_dict == {"hostname": [MSG_HOSTNAME_TAKEN]}
+    device.refresh_from_db()
+    assert (device.hostname, device.former_hostnames) == ("other", "")
+
+    answer = exception_handler(refused.value, {})
+    assert (answer.status_code, answer.data) == (400, {"hostname": [MSG_HOSTNAME_TAKEN]})
+
+
 @pytest.mark.parametrize(
     "name",
     [
