@@ -311,28 +311,33 @@ class BenchAdminSite(admin.AdminSite):
             return super().login(request, extra_context)
         throttle = AuthFailureThrottle()
         if throttle.blocked(request):
-            wait = max(1, math.ceil(throttle.wait() or 1))
-            logger.warning(
-                "admin login throttled client=%s retry_after=%ss", throttle.get_ident(request), wait
-            )
-            context = {
-                **self.each_context(request),
-                "title": "Log in",
-                "subtitle": None,
-                "app_path": request.get_full_path(),
-                "username": request.user.get_username(),
-                "form": (self.login_form or AdminAuthenticationForm)(request),
-                "throttled_message": MSG_LOGIN_THROTTLED.format(wait=wait),
-                **(extra_context or {}),
-            }
-            response = TemplateResponse(
-                request, "admin/benchsite/login_throttled.html", context, status=429
-            )
-            response["Retry-After"] = str(wait)
-            return response
+            return self._login_throttled(request, throttle, extra_context)
         response = super().login(request, extra_context)
         if response.status_code == 200:  # the form came back: wrong credentials (or not staff)
-            throttle.record_failure(request)
+            over = throttle.record_failure(request)
             # who, never what: the username tried is not logged
             logger.warning("admin login failed client=%s", throttle.get_ident(request))
+            if over:  # let through with others at once, past the budget: as after them
+                return self._login_throttled(request, throttle, extra_context)
+        return response
+
+    def _login_throttled(self, request, throttle, extra_context):
+        wait = max(1, math.ceil(throttle.wait() or 1))
+        logger.warning(
+            "admin login throttled client=%s retry_after=%ss", throttle.get_ident(request), wait
+        )
+        context = {
+            **self.each_context(request),
+            "title": "Log in",
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+            "form": (self.login_form or AdminAuthenticationForm)(request),
+            "throttled_message": MSG_LOGIN_THROTTLED.format(wait=wait),
+            **(extra_context or {}),
+        }
+        response = TemplateResponse(
+            request, "admin/benchsite/login_throttled.html", context, status=429
+        )
+        response["Retry-After"] = str(wait)
         return response

@@ -77,15 +77,20 @@ class AuthFailureThrottle(SimpleRateThrottle):
     def wait(self) -> float:
         return max(0.0, self.until - self.now)
 
-    def record_failure(self, request) -> None:
+    def record_failure(self, request) -> bool:
+        """Count a failure; True when it is past the budget: sent at the same moment as others
+        from its address, it was let through before they were counted, and its answer is a 429
+        as it would have been after them (30 guesses at once were thirty 401s for a budget of
+        10). Its `wait()` is then until the block ends."""
         if self.rate is None:
-            return
+            return False
         try:
-            self._count_failure(request)
+            return self._count_failure(request)
         except cache_errors() as exc:  # not counted while the cache is away (logged)
             _cache_unavailable(exc)
+            return False
 
-    def _count_failure(self, request) -> None:
+    def _count_failure(self, request) -> bool:
         key, now = self.get_cache_key(request), self.timer()
         width = self.duration / self.BUCKETS  # a tenth of a second for a rate per second
         current = int(now // width)
@@ -100,7 +105,8 @@ class AuthFailureThrottle(SimpleRateThrottle):
         counts = [(n, found.get(f"{key}:{n}", 0)) for n in buckets]
         excess = sum(count for _, count in counts) - self.num_requests + 1
         if excess <= 0:
-            return
+            return False
+        over = excess > 1  # the failure that reached the budget is still answered as one
         # blocked until enough of the oldest failures have left the period
         until = now + self.duration  # a rate of 0: every failure blocks a whole period
         for n, count in counts:
@@ -109,6 +115,8 @@ class AuthFailureThrottle(SimpleRateThrottle):
                 until = max((n + 1) * width + self.duration, now + 1)
                 break
         self.cache.set(f"{key}:until", until, math.ceil(until - now) + 1)
+        self.now, self.until = now, until
+        return over
 
 
 _cache_warned_at = 0.0
@@ -140,20 +148,10 @@ class AuthFailureThrottleMiddleware:
             return self.get_response(request)
         throttle = AuthFailureThrottle()
         if throttle.blocked(request):
-            wait = max(1, math.ceil(throttle.wait() or 1))
-            logger.warning(
-                "auth throttled client=%s %s %s retry_after=%ss",
-                throttle.get_ident(request),
-                request.method,
-                request.path,
-                wait,
-            )
-            response = JsonResponse({"detail": MSG_THROTTLED.format(wait=wait)}, status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return self.throttled(request, throttle)
         response = self.get_response(request)
         if response.status_code == 401:
-            throttle.record_failure(request)
+            over = throttle.record_failure(request)
             # who and where, never what: the rejected credential is not logged
             logger.warning(
                 "auth failed client=%s %s %s",
@@ -161,4 +159,20 @@ class AuthFailureThrottleMiddleware:
                 request.method,
                 request.path,
             )
+            if over:
+                return self.throttled(request, throttle)
+        return response
+
+    @staticmethod
+    def throttled(request, throttle: AuthFailureThrottle) -> JsonResponse:
+        wait = max(1, math.ceil(throttle.wait() or 1))
+        logger.warning(
+            "auth throttled client=%s %s %s retry_after=%ss",
+            throttle.get_ident(request),
+            request.method,
+            request.path,
+            wait,
+        )
+        response = JsonResponse({"detail": MSG_THROTTLED.format(wait=wait)}, status=429)
+        response["Retry-After"] = str(wait)
         return response

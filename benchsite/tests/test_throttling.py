@@ -100,3 +100,31 @@ def test_without_its_cache_the_server_keeps_serving_and_says_so(redis_down, api,
     assert login.status_code == 302
     # and the log says what is not counted meanwhile
     assert "failed authentications are not counted" in caplog.text
+
+
+def test_failures_let_through_at_once_are_answered_429_past_the_budget(clock):
+    """Guesses sent together all pass the check before any is counted: 30 at once were thirty
+    401s for a budget of 10 (100 at once, 23). Each past the budget is now answered as it
+    would have been after the others: 429, with when to retry."""
+    from django.http import JsonResponse
+
+    from benchsite.throttling import AuthFailureThrottleMiddleware
+
+    clock[0] = 1_000_002.0
+    answers = []
+
+    def at_once(remaining: int):
+        # each request is let through, then (in its view) the next one arrives, before any of
+        # them is answered and counted: five guesses in flight at the same moment
+        def view(request):
+            if remaining:
+                answers.append(AuthFailureThrottleMiddleware(at_once(remaining - 1))(REQUEST))
+            return JsonResponse({"detail": "Invalid token."}, status=401)
+
+        return view
+
+    answers.append(AuthFailureThrottleMiddleware(at_once(4))(REQUEST))
+
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]  # a budget of 3
+    assert answers[-1]["Retry-After"] == "66"  # the bucket's end, 6 s, and the period
+    assert blocked_at(clock, 1_000_003.0)[0]
