@@ -89,6 +89,10 @@ class RestoreResult:
     not_sent_again: int = 0
 
 
+# names tried when backups started in the same second take them (…-1.tar.gz, …-2.tar.gz)
+NAME_ATTEMPTS = 5
+
+
 def _engine(alias: str = "default") -> str:
     vendor = connections[alias].vendor
     if vendor not in ENGINES:
@@ -126,24 +130,29 @@ def backup_create(
     try:
         directory.mkdir(parents=True, exist_ok=True)
         leftovers = remove_leftovers(directory)
-        path = archive_name(directory, now)
         with tempfile.TemporaryDirectory(dir=directory, prefix=TEMP_PREFIX) as staging:
             dump = Path(staging) / "database"
             # the documents' files as the archived database references them, read from the
             # same snapshot: a document deleted meanwhile (its file gone) is still checked for
             counts, rows = ENGINES[engine].dump(alias, dump, read=document_file_rows())
             referenced = document_files(rows)
-            skipped: list[str] = []
-            with archive_writer(path) as writer:
-                writer.add_file(DATABASE_MEMBERS[engine], dump)
-                # the uploads after the database: a file uploaded meanwhile is harmless extra
-                uploads.archive_uploads(writer, skipped, directory, mtime=now.timestamp())
-                writer.add_manifest(
-                    engine=engine,
-                    created_at=now,
-                    counts=counts,
-                    migrations=_applied_migrations(alias),
-                )
+            for attempt in range(NAME_ATTEMPTS):
+                path, skipped = archive_name(directory, now), []
+                try:
+                    with archive_writer(path) as writer:
+                        writer.add_file(DATABASE_MEMBERS[engine], dump)
+                        # the uploads after the database: a file uploaded meanwhile is extra
+                        uploads.archive_uploads(writer, skipped, directory, mtime=now.timestamp())
+                        writer.add_manifest(
+                            engine=engine,
+                            created_at=now,
+                            counts=counts,
+                            migrations=_applied_migrations(alias),
+                        )
+                    break
+                except FileExistsError:  # another backup of that second took the name: the next
+                    if attempt == NAME_ATTEMPTS - 1:
+                        raise
         size = path.stat().st_size
     except (OSError, sqlite3.Error, tarfile.TarError) as exc:
         raise BackupError(

@@ -431,6 +431,30 @@ def test_archives_made_in_the_same_second_get_distinct_names(tmp_path):
     assert archive.archive_name(tmp_path, now).name == "benchtools-20260304-050607-1.tar.gz"
 
 
+def test_a_name_another_backup_takes_meanwhile_gives_this_one_the_next(site, monkeypatch):
+    """Two backups started in the same second into one BACKUP_DIR (the cluster's replicas share
+    its volume): both chose the second's name, and the one that wrote second failed, "File
+    exists (…/.benchtools-tmp-….part)", no archive written."""
+    from benchsite.backup import services
+
+    written = services.archive_writer
+
+    @contextmanager
+    def another_backup_first(path):
+        with written(path) as writer:
+            yield writer
+            if not path.with_name("taken").exists():  # the other one links its archive first
+                path.write_bytes(b"the other backup")
+                path.with_name("taken").write_bytes(b"")
+
+    monkeypatch.setattr(services, "archive_writer", another_backup_first)
+    out = io.StringIO()
+    call_command("backup", stdout=out, stderr=io.StringIO())
+
+    (made,) = re.findall(r"benchtools-\d{8}-\d{6}-1\.tar\.gz", out.getvalue())
+    assert backup.backup_verify(archive=Path(site.BACKUP_DIR) / made).counts["inventory.device"] > 0
+
+
 class DiskFullAfter:
     """A file whose disk fills up after `limit` bytes."""
 
