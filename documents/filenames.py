@@ -18,7 +18,10 @@ def display_filename(name: str | None) -> str:
     """The last path component of `name`, without invisible or control characters, at most 255
     characters (the extension kept); "document" when nothing is left, "document.pdf" when only
     an extension is (`\\0.pdf` was stored as `.pdf`, a name a saved download hides)."""
-    name = unicodedata.normalize("NFC", name or "")
+    # a form's file name as browsers (and curl -F) send it: `"` as %22, CR and LF as %0D, %0A
+    # (WHATWG's multipart encoding; 'Devis "final".pdf' was stored as 'Devis %22final%22.pdf')
+    name = (name or "").replace("%22", '"').replace("%0D", "").replace("%0A", "")
+    name = unicodedata.normalize("NFC", name)
     name = _SEPARATORS.split(name)[-1]
     name = _DRIVE.sub("", name)
     name = "".join(ch for ch in name if unicodedata.category(ch) not in _DROPPED_CATEGORIES)

@@ -29,6 +29,9 @@ from documents.filenames import content_disposition, display_filename, download_
         (None, "document"),
         ("Übersicht – 日本.pdf", "Übersicht – 日本.pdf"),
         ("U\u0308bersicht.pdf", "Übersicht.pdf"),  # NFC
+        # a browser's multipart file name (WHATWG): '"' sent as %22, CR and LF as %0D, %0A
+        ("Devis %22final%22 n°3.pdf", 'Devis "final" n°3.pdf'),
+        ("two%0D%0Alines.txt", "twolines.txt"),
     ],
 )
 def test_display_filename_keeps_only_a_harmless_last_component(sent, kept):
