@@ -108,6 +108,10 @@ def server(tmp_path_factory, example_document):
             DEVICES[live.url, name] = answer["device_id"]
             if name == "pve-node-2":  # a manual with a long name and title, on its page
                 upload_manual(live, answer["device_id"])
+                # and a scan named by its scanner, without a space to break it at: it stretched
+                # the table past the panel at 1400 px, its Delete? box out of sight
+                scan = "Garantie_" + "_".join(["extension_constructeur_baie_stockage"] * 5)
+                upload_manual(live, answer["device_id"], f"{scan}.pdf", "")
             if name == "nas-01":  # a name without a space to break it at, and no title
                 upload_manual(live, answer["device_id"], "Garantieschein_NAS01_2024-03.pdf", "")
             if name == "media":  # a week later: its system disk replaced, its kernel updated
