@@ -73,6 +73,16 @@ def test_a_save_over_the_upload_limit_is_stopped_in_the_page_and_a_smaller_one_g
         )
         assert page.url.endswith("/change/") and "Request body" not in page.content()
 
+        # one file over the limit by itself: several saves would not take it either
+        row.set_input_files([pdf_of(tmp_path / "scan.pdf", 1300)])
+        page.click("input[name=_continue]")
+        page.wait_for_function(
+            "document.getElementById('documents-too-large').textContent.startsWith('scan.pdf')"
+        )
+        assert note.inner_text() == (
+            "scan.pdf is 1.3 MB, over the 1.0 MB a document may be: nothing was sent."
+        )
+
         row.set_input_files(chosen[:1])
         page.click("input[name=_continue]")
         page.wait_for_selector(".messagelist .success")

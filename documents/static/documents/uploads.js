@@ -14,9 +14,13 @@
         }
         const limit = Number(inputs[0].dataset.maxTotalBytes);
         let total = 0;
+        let alone = null;  // a file over the limit by itself: no number of saves takes it
         inputs.forEach(function (input) {
             for (const file of input.files) {
                 total += file.size;
+                if (file.size > limit && !alone) {
+                    alone = file;
+                }
             }
         });
         if (total <= limit) {
@@ -28,8 +32,11 @@
                 "afterbegin", '<p id="documents-too-large" class="errornote" role="alert"></p>');
         }
         const note = document.getElementById("documents-too-large");
-        note.textContent = "The files chosen come to " + megabytes(total) + ", over the " +
-            megabytes(limit) + " a save accepts: nothing was sent. Save them in several goes.";
+        note.textContent = alone ?
+            alone.name + " is " + megabytes(alone.size) + ", over the " + megabytes(limit) +
+                " a document may be: nothing was sent." :
+            "The files chosen come to " + megabytes(total) + ", over the " + megabytes(limit) +
+                " a save accepts: nothing was sent. Save them in several goes.";
         note.scrollIntoView({block: "center"});
     }, true);
 })();
