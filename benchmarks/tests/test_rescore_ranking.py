@@ -258,3 +258,25 @@ def test_a_machine_retired_or_deleted_while_a_rescore_ran_is_said_so_not_runless
         "  place 4 → out: steady, global 50.0, deleted meanwhile",
         "  place 3 → 1: cruncher, global 200.0 → 200.0",
     ]
+
+
+def test_a_machine_that_submitted_while_a_rescore_ran_is_no_move_of_the_rescore(
+    fleet, monkeypatch
+):
+    """Runs arriving while it ran moved their machines, and every machine they passed: a
+    rescore that changed no figure said "288 of 400 machine(s) moved place"."""
+    rescored = command.benchmark_rescore
+
+    def meanwhile(**kwargs):
+        done = rescored(**kwargs)
+        # steady's new run, stored by the server while the rescore ran: first of the ranking
+        Device.objects.filter(hostname="steady").update(
+            global_score=10_000.0, last_received_at=timezone.now()
+        )
+        return done
+
+    monkeypatch.setattr(command, "benchmark_rescore", meanwhile)
+    said = rescore()
+
+    assert ranking_lines(said)[0].startswith("Ranking: none of 2 machine(s) moved place")
+    assert "1 machine(s) submitted a run while it ran: their runs moved them" in said

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from benchmarks.models import Benchmark, RulesApplied
 from benchmarks.ranking_moves import (
@@ -62,6 +63,7 @@ class Command(BaseCommand):
         # what the server that received the newest run scored it with, before this rescore
         newest = Benchmark.objects.order_by("-received_at", "-id").values_list("weights")[:1]
         newest_weights = _weights(next(iter(newest), (None,))[0])
+        started = timezone.now()
         standings = ranking_standings()  # a figure a machine in the ranking, before
         result = benchmark_rescore(
             benchmarks=benchmarks,
@@ -85,9 +87,23 @@ class Command(BaseCommand):
         )
         # on the devices' figures as the rescore left them (its attention aside), or would
         after = _tried(standings, result, devices) if dry_run else ranking_standings()
+        # the machines whose runs arrived while it ran moved by them, not by the rescore: left
+        # out of its moves (150 machines submitting meanwhile made 288 of 400 "move place"); a
+        # trial's figures are drawn from the standings before, which no run moves
+        meanwhile = set()
+        if not dry_run:
+            arrived = Device.objects.filter(last_received_at__gte=started)
+            meanwhile = set(arrived.values_list("pk", flat=True))
+        standings = {pk: s for pk, s in standings.items() if pk not in meanwhile}
+        after = {pk: s for pk, s in after.items() if pk not in meanwhile}
         # a machine retired or deleted while it ran left it too: said so, not "having no run"
         why = why_left([pk for pk in standings if pk not in after])
         self.ranking(ranking_moves(standings, after, why), dry_run=dry_run)
+        if meanwhile:
+            self.stdout.write(
+                f"{len(meanwhile):,} machine(s) submitted a run while it ran: their runs moved "
+                "them, not the rescore (left out of these moves)."
+            )
         # a run whose global score and validity stay as they are is listed no more than counted:
         # only what it records changes (the weights in force, the scoring version, the reasons)
         if result.shown:
