@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Value
 from django.db.models.functions import Lower
 
@@ -192,6 +193,21 @@ def _device_match_identity(keys: IdentityKeys) -> Device | None:
     return None
 
 
+def _identity_lock(keys: IdentityKeys) -> None:
+    """PostgreSQL: wait for a transaction creating a device of these keys (until it commits),
+    so that the match that follows finds it. One machine submitting under two new hostnames
+    at once was two devices sharing every key, and each later rename of it a third. SQLite's
+    writers take turns already."""
+    values = sorted(f"{name}:{value}" for name, value in keys.items() if value)
+    if not values or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for value in values:  # in their order: two submissions never wait on each other
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"benchtools:{value}"]
+            )
+
+
 def _another_machine(device: Device, keys: IdentityKeys) -> bool:
     return any(
         (ours := getattr(keys, name)) and (theirs := getattr(device, name)) and ours != theirs
@@ -223,6 +239,7 @@ def device_find_or_create(
     device = _device_for_ingest(identifier)
     by_keys = device is None
     if by_keys:
+        _identity_lock(keys)
         device = _device_match_identity(keys)
     created = device is None
     if created:

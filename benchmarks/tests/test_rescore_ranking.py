@@ -260,9 +260,7 @@ def test_a_machine_retired_or_deleted_while_a_rescore_ran_is_said_so_not_runless
     ]
 
 
-def test_a_machine_that_submitted_while_a_rescore_ran_is_no_move_of_the_rescore(
-    fleet, monkeypatch
-):
+def test_a_machine_that_submitted_while_a_rescore_ran_is_no_move_of_the_rescore(fleet, monkeypatch):
     """Runs arriving while it ran moved their machines, and every machine they passed: a
     rescore that changed no figure said "288 of 400 machine(s) moved place"."""
     rescored = command.benchmark_rescore
