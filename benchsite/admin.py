@@ -12,6 +12,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from inventory import changelog
+
 from . import device_admin, snapshot_admin  # noqa: F401 (register the composed pages)
 from .auth import may_view
 from .models import ApiToken, Backup
@@ -224,6 +226,32 @@ class LogEntryAdmin(ListsByDate, admin.ModelAdmin):
     @admin.display(description="what changed")
     def message(self, entry: LogEntry) -> str:
         return entry.get_change_message()
+
+    def get_list_display(self, request):
+        # each line as the account may read it: a device's History page hides what it may not
+        # open of documents and links, and so does the log (it said them in full)
+        if not (kinds := device_admin.history_hidden_kinds(request.user)):
+            return self.list_display
+
+        @admin.display(description="what changed")
+        def message(entry: LogEntry) -> str:
+            return changelog.history_hidden(entry.get_change_message(), kinds)
+
+        return (*self.list_display[:-1], message)
+
+    def get_search_fields(self, request):
+        # nor finds a line by what it hides (which device has the invoice named so)
+        if device_admin.history_hidden_kinds(request.user):
+            return tuple(name for name in self.search_fields if name != "change_message")
+        return self.search_fields
+
+    def has_view_permission(self, request, obj=None):
+        # an entry's own page says its whole message (its title too): not one that hides some
+        if obj is not None and (kinds := device_admin.history_hidden_kinds(request.user)):
+            message = obj.get_change_message()
+            if changelog.history_hidden(message, kinds) != message:
+                return False
+        return super().has_view_permission(request, obj)
 
 
 @admin.register(Backup)

@@ -57,6 +57,13 @@ from .templatetags.humanize_scores import partial_mark, run_badge, uncounted
 
 # a document named in a history line: by the admin ("Added document “a.pdf”.") or the API
 # ('Added through the API: document "a.pdf" (manual).')
+def history_hidden_kinds(user) -> set[str]:
+    """What the history (a device's, the log) does not tell this account of documents and links
+    it may not open: a file name, a title, a label, a URL (changelog.history_hidden)."""
+    hidden = (("document", Document), ("manufacturer link", ManufacturerLink))
+    return {kind for kind, model in hidden if not may_view(user, model)}
+
+
 def _score_column(name: str, label: str, *, strong: bool = False):
     """A ranking figure of the device as a sortable changelist column."""
     category = name.removesuffix("_score")
@@ -367,10 +374,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)
         actions = getattr(response, "context_data", {}).get("action_list") or ()
-        # an account that may not open documents (links) does not read them here either: not
-        # a file name, a title, a label or a URL ("Added document “invoice-2025-ACME.pdf”.")
-        hidden = (("document", Document), ("manufacturer link", ManufacturerLink))
-        if kinds := {kind for kind, model in hidden if not may_view(request.user, model)}:
+        if kinds := history_hidden_kinds(request.user):
             for entry in actions:
                 entry.change_message = changelog.history_hidden(entry.get_change_message(), kinds)
         return response

@@ -46,3 +46,36 @@ def test_the_log_is_read_only_and_shown_by_permission(admin_client):
     devices_only = staff_client("admin.view_logentry", "inventory.view_device")
     assert devices_only.get(LOG).context["cl"].result_count == 1
     assert staff_client("admin.view_logentry").get(LOG).context["cl"].result_count == 0
+
+
+def test_the_log_hides_documents_and_links_from_who_may_not_view_them(api, admin_client):
+    """A device's History page hid a document's name and title and a link's label and URL from
+    an account that may not view them; the log said them in full, found them by its search,
+    and each entry's own page too."""
+    device = Device.objects.create(hostname="acct-01")
+    link = api.post(
+        f"/api/devices/{device.pk}/links",
+        {"label": "HP warranty", "url": "https://support.hp.test/warranty?serial=SECRET-SN-01"},
+        format="json",
+    )
+    assert link.status_code == 201, link.content
+    viewer = staff_client("admin.view_logentry", "inventory.view_device")
+
+    page = html.unescape(viewer.get(LOG).content.decode())
+    assert "SECRET-SN-01" not in page and "HP warranty" not in page
+    assert "Added through the API: manufacturer link “…”." in page
+    assert viewer.get(LOG, {"q": "SECRET-SN"}).context["cl"].result_count == 0
+    (entry_id,) = viewer.get(LOG).context["cl"].result_list.values_list("pk", flat=True)
+    assert viewer.get(f"{LOG}{entry_id}/change/").status_code == 403
+
+    # an account that may view links and documents reads them, as the admin does
+    links = staff_client(
+        "admin.view_logentry",
+        "inventory.view_device",
+        "inventory.view_manufacturerlink",
+        "documents.view_document",
+    )
+    assert "SECRET-SN-01" in links.get(LOG).content.decode()
+    assert links.get(LOG, {"q": "SECRET-SN"}).context["cl"].result_count == 1
+    assert links.get(f"{LOG}{entry_id}/change/").status_code == 200
+    assert "SECRET-SN-01" in admin_client.get(LOG).content.decode()
