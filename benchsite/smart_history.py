@@ -56,7 +56,8 @@ def smart_section(
     SHOWN of `smart_read` unless whole), those that never gave a reading (`smart_unread`), and
     over how many snapshots the rows and charts read each reading (`smart_window`: 0, all)."""
     window = 0 if whole == "smart" or snapshots <= SMART_READ else SMART_READ
-    insights = device_insights(device, snapshots=window or None)
+    # exact: the page's sentences judge a category off as the attention rules do
+    insights = device_insights(device, snapshots=window or None, exact=True)
     # each disk's table keeps its anchor (#smart-2) wherever its rank puts it
     disks = [{**d, "position": n} for n, d in enumerate(insights["disks"], 1)]
     known = {disk_key(disk): disk for disk in disks}

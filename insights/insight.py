@@ -3,6 +3,7 @@ peers, each disk's SMART history, and its open attention items (CONTRACT Part 2)
 
 from typing import Any
 
+from benchmarks.scoring import round_score
 from inventory.columns import MODEL_KEYS, SMART_FIELDS, one_line
 from inventory.models import Device
 from inventory.schema import CATEGORIES
@@ -37,10 +38,13 @@ def disk_histories(snapshots: list[dict]) -> list[dict[str, Any]]:
     return list(disks.values())
 
 
-def device_insights(device: Device, *, snapshots: int | None = None) -> dict[str, Any]:
+def device_insights(
+    device: Device, *, snapshots: int | None = None, exact: bool = False
+) -> dict[str, Any]:
     """What GET /api/devices/{id}/insights answers: each disk's SMART history over the
     newest `snapshots` (the API's ?smart_points=), or over every snapshot (the device page's,
-    which draws and tells it in bounded charts and spans)."""
+    which draws and tells it in bounded charts and spans). `exact`: the deviations as the
+    attention rules judge them (the page's sentences), not to 0.1 %."""
     # here, not at import: the admin's device page imports this module at start, and DRF's
     # serializers cost a process 0.17 s of CPU that a manage.py command need not pay
     from .serializers import AttentionItemSerializer
@@ -62,7 +66,7 @@ def device_insights(device: Device, *, snapshots: int | None = None) -> dict[str
     if own is not None:
         # shown to 0.01, as the scores are; the deviations, as judged, from the median itself
         answer["baseline"] = {**own, "scores": _hundredths(own["scores"])}
-        answer["deviation_pct"] = rules.deviations(latest.scores, own["scores"])
+        answer["deviation_pct"] = rules.deviations(latest.scores, own["scores"], exact=exact)
     snapshot = device.latest_snapshot
     for key in MODEL_KEYS:
         value = getattr(snapshot, key, "") if snapshot else ""
@@ -78,20 +82,32 @@ def device_insights(device: Device, *, snapshots: int | None = None) -> dict[str
                 # of those, the ones measured as the latest run was: the global median's
                 "median_devices": alike,
                 "median": _hundredths(medians),
-                "deviation_pct": rules.deviations(latest.scores, medians),
+                "deviation_pct": rules.deviations(latest.scores, medians, exact=exact),
             }
         )
     return answer
 
 
 def _hundredths(figures: dict[str, float]) -> dict[str, float]:
-    return {name: round(value, 2) for name, value in figures.items()}
+    # half up, as every score is said (114.975 is 114.98, where round() gave 114.97)
+    return {name: round_score(value, 2) for name, value in figures.items()}
 
 
-def _gap(deviation_pct: float) -> str:
-    if deviation_pct == 0:
+def _gap(deviation_pct: float, limit: float | None = None) -> str:
+    """ "10.6 % below": to 0.1 %, half up, as an item says it; a gap beyond `limit` never
+    reads as the limit itself ("3 % below" of a 3.04 % gap that opened an item)."""
+    amount = abs(deviation_pct)
+    if limit is not None and amount > limit:
+        shown = rules.pct_beyond(amount, limit)
+    else:
+        shown = f"{round_score(amount, 1):g}"
+    if shown == "0":
         return "level with"
-    return f"{abs(deviation_pct):g} % {'below' if deviation_pct < 0 else 'above'}"
+    return f"{shown} % {'below' if deviation_pct < 0 else 'above'}"
+
+
+def _others(count: int, whats: list[str]) -> str:
+    return f"{count} other machine{'' if count == 1 else 's'} with the same {' and '.join(whats)}"
 
 
 def insight_sentences(
@@ -105,7 +121,8 @@ def insight_sentences(
     baseline, own = answer["baseline"], answer["deviation_pct"]
     if (gap := own.get("global")) is not None:
         sentences.append(
-            f"Its global score is {_gap(gap)} its own baseline (the median of its "
+            f"Its global score is {_gap(gap, thresholds.regression_pct)} its own baseline "
+            f"(the median of its "
             f"{baseline['runs']} previous valid runs: {baseline['scores']['global']:g})."
         )
     sentences += _categories_off(
@@ -120,7 +137,6 @@ def insight_sentences(
         whats.append(what)
         values.append(peer["value"])
     for whats, values, peer in groups.values():
-        same = f"other machines with the same {' and '.join(whats)}"
         # the CPU's model, and the system's when both; without a direction character, which
         # turned the median that follows around
         named = ", ".join(one_line(value) for value in values)
@@ -129,12 +145,17 @@ def insight_sentences(
             peer["deviation_pct"], peer["median"], "theirs", thresholds.peer_gap_pct
         )
         if gap is not None:
+            # one machine measured alike: its figure, no median ("1 other machines: median")
+            alike, figure = peer["median_devices"], f"{peer['median']['global']:g}"
             sentences.append(
-                f"Its global score is {_gap(gap)} {peer['median_devices']} {same} "
-                f"({named}: median {peer['median']['global']:g})."
+                f"Its global score is {_gap(gap, thresholds.peer_gap_pct)} "
+                f"{_others(alike, whats)} "
+                f"({named}: {figure if alike == 1 else f'median {figure}'})."
             )
         elif off:  # no global median to compare (measured otherwise): whose figures these are
-            sentences.append(f"Against the {peer['devices']} {same} ({named}), by category:")
+            sentences.append(
+                f"Against the {_others(peer['devices'], whats)} ({named}), by category:"
+            )
         sentences += off
     return sentences
 
@@ -143,7 +164,7 @@ def _categories_off(
     deviations: dict[str, float], reference: dict[str, float], whose: str, threshold: float
 ) -> list[str]:
     return [
-        f"Its {_LABELS[name]} score is {_gap(gap)} {whose} ({reference[name]:g})."
+        f"Its {_LABELS[name]} score is {_gap(gap, threshold)} {whose} ({reference[name]:g})."
         for name, gap in deviations.items()
         if name != "global" and abs(gap) > threshold
     ]

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from benchmarks.scoring import round_score
 from inventory.columns import one_line
 from inventory.schema import CATEGORY_NAMES
 
@@ -65,13 +66,12 @@ def _median(values: Sequence[float]) -> float:
 
 def deviation(value: float | None, reference: float | None, *, exact: bool = False) -> float | None:
     """(value − reference) / reference × 100, to one decimal (`exact`: as the thresholds judge
-    it, 10.01 % below more than 10 %, though it reads 10 %; to 1e-9 %, past which a float's
-    error lies: 125.1 against 139 is 10 % below, not the 10.000000000000005 % of the floats,
-    which read as more than 10 %)."""
+    it, 10.01 % below more than 10 %, to 1e-9 %, past which a float's error lies: 125.1 against
+    139 is 10 % below, not the 10.000000000000005 % of the floats, more than 10 %)."""
     if value is None or not reference:
         return None
-    gap = (value - reference) / reference * 100
-    return round(gap, 9) if exact else round(gap, 1)
+    gap = round((value - reference) / reference * 100, 9)
+    return gap if exact else round_score(gap, 1)  # half up, as an item says it: 10.55 is 10.6
 
 
 def medians_alike(
@@ -125,21 +125,21 @@ def baseline(latest: Run, earlier: Sequence[Run], *, runs: int) -> dict[str, Any
     return {"runs": alike, "scores": scores}
 
 
-def _pct_below(gap: float, limit: float) -> str:
-    """How far below, as a message says it: to 0.1 %, as the insights read it, or to as many
-    decimals as it takes not to read as the limit itself ("10 % below" for 10.004 %, where
-    the rule is "more than 10 %")."""
+def pct_beyond(amount: float, limit: float) -> str:
+    """How far off (a gap's size), as a message says it: to 0.1 %, as the insights read it, or
+    to as many decimals as it takes not to read as the limit itself ("10 % below" for 10.004 %,
+    where the rule is "more than 10 %"); half up (10.55 is 10.6, as the insights say it)."""
     for decimals in range(1, 10):
-        if (shown := round(-gap, decimals)) > limit:
+        if (shown := round_score(amount, decimals)) > limit:
             return f"{shown:g}"
-    return f"{-gap!r}"
+    return f"{amount!r}"
 
 
-def deviations(latest: Mapping[str, float | None], reference: Mapping[str, float]) -> dict:
+def deviations(latest: Mapping[str, float | None], reference: Mapping[str, float], **how) -> dict:
     return {
         name: d
         for name, value in reference.items()
-        if (d := deviation(latest.get(name), value)) is not None
+        if (d := deviation(latest.get(name), value, **how)) is not None
     }
 
 
@@ -204,12 +204,13 @@ def score_conditions(
         key = ("score_regression", name, "")
         if gap < -thresholds.regression_pct:
             what = "global score" if name == "global" else f"{name} score"
+            off = pct_beyond(-gap, thresholds.regression_pct)
             assessment.holding.append(
                 Condition(
                     "score_regression",
                     "warning",
-                    f"{what} {_pct_below(gap, thresholds.regression_pct)} % below its own baseline "
-                    f"({round(reference, 2):g} → {latest[name]:g})",
+                    f"{what} {off} % below its own baseline "
+                    f"({round_score(reference, 2):g} → {latest[name]:g})",
                     category=name,
                 )
             )
@@ -222,9 +223,9 @@ def score_conditions(
             Condition(
                 "below_peers",
                 "warning",
-                f"global score {_pct_below(gap, thresholds.peer_gap_pct)} % below "
+                f"global score {pct_beyond(-gap, thresholds.peer_gap_pct)} % below "
                 f"{peer_count} other machines with the same CPU ({one_line(cpu_model)}: "
-                f"median {round(reference, 2):g})",
+                f"median {round_score(reference, 2):g})",
                 category="global",
             )
         )

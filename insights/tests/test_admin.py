@@ -173,6 +173,26 @@ def test_the_device_page_says_which_score_is_off_from_its_peers(admin_client, ru
     ]
 
 
+def test_the_device_page_names_each_category_an_item_is_open_for(admin_client, run, settings):
+    """REGRESSION_PCT 3, a CPU 3.04 % below its baseline: items opened for the CPU and the
+    global score, "3.04 % below"; the page judged the insights' deviations, rounded to 3.0,
+    and left the CPU out."""
+    settings.REGRESSION_PCT = 3.0
+    for hours in (4, 3, 2):
+        run("edge", hours_ago=hours, cpu=100.0)
+    body = run("edge", hours_ago=1, cpu=96.96)
+    assert AttentionItem.objects.filter(kind="score_regression").count() == 2
+
+    page = admin_client.get(f"/admin/inventory/device/{body['device_id']}/change/")
+    sentences = re.findall(r'<p class="bt-insight">(.*?)</p>', page.content.decode())
+
+    assert sentences == [
+        "Its global score is 3.04 % below its own baseline (the median of its 3 previous valid "
+        "runs: 100).",
+        "Its CPU score is 3.04 % below its own baseline (100).",
+    ]
+
+
 def test_a_direction_override_in_a_cpu_model_does_not_turn_the_device_page_around(
     admin_client, run
 ):

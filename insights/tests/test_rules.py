@@ -146,10 +146,42 @@ def test_the_baseline_is_judged_at_the_median_itself_not_at_its_hundredths():
     assert condition.message.endswith("below its own baseline (100.03 → 90.02)")
 
 
-def test_the_peers_median_is_said_to_its_hundredths_as_the_page_says_it():
-    gap = {"latest": {"global": 76.0}, "own": None, "peers_by_cpu": {"global": 108.015}}
-    (condition,) = assess(**gap, peer_count=2).holding
-    assert condition.message.endswith(f"median {round(108.015, 2):g})")
+def test_the_peers_median_is_said_to_its_hundredths_half_up_as_the_page_says_it():
+    """round() is half to even on binary floats: 114.975 read 114.97, 108.015 108.01."""
+    for median, said in ((108.015, "108.02"), (114.975, "114.98")):
+        gap = {"latest": {"global": 76.0}, "own": None, "peers_by_cpu": {"global": median}}
+        (condition,) = assess(**gap, peer_count=2).holding
+        assert condition.message.endswith(f"median {said})")
+
+
+def test_a_gap_is_said_half_up_the_same_by_the_item_the_insights_and_the_page():
+    """89.45 against 100 is 10.55 % below: the item said 10.6, the insights and the device
+    page's sentence 10.5 (the float is 10.549999999999997)."""
+    from insights.insight import insight_sentences
+
+    (condition,) = assess(latest={"cpu": 89.45}, own={"cpu": 100.0}).holding
+    assert "cpu score 10.6 % below its own baseline" in condition.message
+    assert rules.deviation(89.45, 100.0) == -10.6
+    answer = {
+        "baseline": {"runs": 3, "scores": {"global": 100.0, "cpu": 100.0}},
+        "deviation_pct": {"global": rules.deviation(89.45, 100.0, exact=True)},
+        "peers": [],
+    }
+    assert insight_sentences(answer, T)[0].startswith("Its global score is 10.6 % below")
+
+
+def test_one_peer_measured_alike_is_one_machine_and_its_figure_not_a_median():
+    from insights.insight import insight_sentences
+
+    peer = {"devices": 3, "median_devices": 1, "median": {"global": 113.21}}
+    answer = {
+        "baseline": None,
+        "deviation_pct": {},
+        "peers": [{**peer, "by": "cpu_model", "value": "i7", "deviation_pct": {"global": -57.8}}],
+    }
+    assert insight_sentences(answer, T) == [
+        "Its global score is 57.8 % below 1 other machine with the same CPU (i7: 113.21)."
+    ]
 
 
 def test_below_peers_needs_two_peers():
