@@ -6,7 +6,7 @@ class InventoryConfig(AppConfig):
     name = "inventory"
 
     def ready(self):
-        from . import folding
+        from . import checks, folding  # noqa: F401 (checks: registers the tags' check)
 
         folding.install()
         connection_created.connect(folding.connected, dispatch_uid="inventory.folding")

@@ -8,7 +8,7 @@ from rest_framework import filters, serializers
 from benchsite.pagination import query_once
 
 from .disk_wear import DISK_CHOICES, OLD_POWER_ON_HOURS, WORN_PERCENT_USED, devices_with_disks
-from .models import Tag
+from .models import Device, Tag
 from .quiet import devices_quiet
 from .releases import devices_running
 from .search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
@@ -105,11 +105,12 @@ class DeviceFilter(filters.BaseFilterBackend):
         if owner := query_text(request, "owner"):
             queryset = queryset.filter(owner__iexact=owner)
         if tags := list(dict.fromkeys(query_texts(request, "tag"))):
-            named = Tag.objects.named(tags)
-            # one filter per tag: a device must carry each (tag names are unique, whatever
-            # their case, so no device is listed twice); an unknown tag is carried by none
+            named = Tag.objects.all_named(tags)
+            # one filter per tag: a device must carry each (a tag of that name, whatever its
+            # case, each device once); an unknown tag is carried by none
             for tag in tags:
-                queryset = queryset.filter(tags=named[tag]) if tag in named else queryset.none()
+                carried = Device.tags.through.objects.filter(tag__in=named.get(tag, ()))
+                queryset = queryset.filter(pk__in=carried.values("device_id"))
         return queryset
 
     def get_schema_operation_parameters(self, view):

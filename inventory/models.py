@@ -13,12 +13,17 @@ class TagManager(models.Manager):
         """The tags of these names (trimmed), by name as asked, whatever their case: compared in
         Python, as SQLite's LOWER() folds ASCII letters alone ("étage" was a second tag beside
         "Étage", and ?tag=étage did not find it). A fleet has a few hundred tags at most."""
+        return {name: tags[0] for name, tags in self.all_named(names).items()}
+
+    def all_named(self, names) -> dict[str, list["Tag"]]:
+        """named(), with every tag of each name, oldest first: two that an earlier version let
+        in on SQLite ("Étage" and "étage", said by the check inventory.W001) are one name."""
         wanted = {name.strip(): name.strip().casefold() for name in names if name.strip()}
         if not wanted:
             return {}
-        by_case = {}
+        by_case: dict[str, list[Tag]] = {}
         for tag in self.only("id", "name").order_by("pk"):  # casefold: "ΟΔΟΣ" is "οδοσ"
-            by_case.setdefault(tag.name.casefold(), tag)
+            by_case.setdefault(tag.name.casefold(), []).append(tag)
         return {name: by_case[key] for name, key in wanted.items() if key in by_case}
 
 

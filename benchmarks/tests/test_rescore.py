@@ -303,7 +303,7 @@ def test_migrate_puts_right_the_peers_key_a_server_of_an_earlier_version_left(su
 
     call_command("migrate", stdout=out)
 
-    assert "1 device(s) had runs stored by a server of an earlier version" in out.getvalue()
+    assert "1 device(s) had a peers' key of an earlier version" in out.getvalue()
     key = Device.objects.get().ranking_methods_key
     assert methods_of_key(key)[0] == "sysbench-cpu-v3"
     out = io.StringIO()

@@ -73,9 +73,10 @@ class Command(MigrateCommand):
         repaired = device_methods_keys_refresh(Device.objects.all())
         if repaired:
             self.stdout.write(
-                f"{sum(repaired.values())} device(s) had runs stored by a server of an earlier "
-                "version, or keyed by its rules: their peers' key is brought in line with their "
-                "ranking run's methods."
+                f"{sum(repaired.values())} device(s) had a peers' key of an earlier version "
+                "(ranked by a run whose network was measured on loopback, or stored by a server "
+                "of an earlier version): put right, and their CPU models' machines judged again "
+                "(below_peers)."
             )
         outdated = rules_outdated()
         if not outdated:  # the rescore below judges every machine; else those whose peers moved
