@@ -34,10 +34,11 @@ class DeviceDetailSerializer(DeviceListSerializer):
 
     last_snapshot = SnapshotSerializer(source="latest_snapshot", read_only=True, allow_null=True)
     last_benchmark = BenchmarkSummarySerializer(read_only=True, allow_null=True)
-    benchmarks_count = serializers.IntegerField(read_only=True)
-    snapshots_count = serializers.IntegerField(read_only=True)
-    links_count = serializers.IntegerField(read_only=True)
-    documents_count = serializers.IntegerField(read_only=True)
+    # null to a staff session that may not view those (as last_snapshot and last_benchmark)
+    benchmarks_count = serializers.IntegerField(read_only=True, allow_null=True)
+    snapshots_count = serializers.IntegerField(read_only=True, allow_null=True)
+    links_count = serializers.IntegerField(read_only=True, allow_null=True)
+    documents_count = serializers.IntegerField(read_only=True, allow_null=True)
     # the warning kinds it opens no attention item of (insights.mute): an extension
     attention_muted = serializers.SerializerMethodField()
 
@@ -69,9 +70,17 @@ class DeviceMuteSerializer(DeviceUpdateSerializer):
         fields = (*DeviceUpdateSerializer.Meta.fields, "attention_muted")
 
 
-def device_detail(device: Device, *, hardware: bool = True, runs: bool = True) -> Device:
+def device_detail(
+    device: Device,
+    *,
+    hardware: bool = True,
+    runs: bool = True,
+    links: bool = True,
+    documents: bool = True,
+) -> Device:
     """The device with its latest snapshot and run and its attachment counts; without
-    `hardware` or `runs` (what the caller may not view) its snapshot or run is None, unread.
+    `hardware`, `runs`, `links` or `documents` (what the caller may not view) its snapshot,
+    its run or that count is None, unread (a device viewer read how many documents it has).
 
     Counts are separate indexed COUNTs: joining the relations in one query would multiply rows.
     """
@@ -80,13 +89,14 @@ def device_detail(device: Device, *, hardware: bool = True, runs: bool = True) -
     if hardware and snapshot_id is not None:
         device.latest_snapshot = HardwareSnapshot.objects.filter(pk=snapshot_id).first()
     device.last_benchmark = benchmark_latest(device_id=device.pk) if runs else None
-    for name, model in (
-        ("benchmarks", Benchmark),
-        ("snapshots", HardwareSnapshot),
-        ("links", ManufacturerLink),
-        ("documents", Document),
+    for name, model, shown in (
+        ("benchmarks", Benchmark, runs),
+        ("snapshots", HardwareSnapshot, hardware),
+        ("links", ManufacturerLink, links),
+        ("documents", Document, documents),
     ):
-        setattr(device, f"{name}_count", model.objects.filter(device_id=device.pk).count())
+        count = model.objects.filter(device_id=device.pk).count() if shown else None
+        setattr(device, f"{name}_count", count)
     return device
 
 
@@ -101,6 +111,8 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
             device,
             hardware=may_read(self.request, HardwareSnapshot),
             runs=may_read(self.request, Benchmark),
+            links=may_read(self.request, ManufacturerLink),
+            documents=may_read(self.request, Document),
         )
 
     def reads_hardware(self) -> bool:

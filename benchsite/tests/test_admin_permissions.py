@@ -391,6 +391,17 @@ def test_the_hardware_is_shown_and_searched_for_who_may_view_it_only(staff, subm
     body = devices_only.get(detail).json()
     assert body["last_snapshot"] is None and body["last_benchmark"] is None
     assert body["hostname"] == "elitedesk-800g3" and body["global_score"] is not None
+    # nor how many runs, snapshots, links and documents it has (a count each, to it too)
+    counts = ("benchmarks_count", "snapshots_count", "links_count", "documents_count")
+    assert [body[name] for name in counts] == [None] * 4
+    everything = staff(
+        "inventory.view_device",
+        "benchmarks.view_benchmark",
+        "inventory.view_hardwaresnapshot",
+        "inventory.view_manufacturerlink",
+        "documents.view_document",
+    )
+    assert [everything.get(detail).json()[name] for name in counts] == [1, 1, 0, 0]
     assert devices_only.get("/api/devices", {"search": serial}).json()["count"] == 0
     page = devices_only.get(listing, {"q": mac}).content.decode()
     assert "elitedesk-800g3</a>" not in page and "column-cpu_model" not in page
