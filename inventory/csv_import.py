@@ -248,9 +248,15 @@ def _apply(plan: ImportPlan, *, actor: Any) -> None:
         [through(device_id=pk, tag_id=tag_ids[name]) for pk, names in retagged for name in names],
         batch_size=CHUNK,
     )
+    # a new device's values, not old → new (there was no "" before it: 'hostname "" → "pc-9"')
     entries = [
         changelog.Entry(
-            device, "Created by CSV import: " + changelog.describe_changes(change.changes), True
+            device,
+            "Created by CSV import: "
+            + "; ".join(
+                f"{name} {changelog.shown(new)}" for name, (_, new) in change.changes.items()
+            ),
+            True,
         )
         for device, change in zip(new, plan.created, strict=True)
     ]

@@ -64,7 +64,10 @@ def test_import_records_each_change_in_the_device_history_as_import(tmp_path):
     new = Device.objects.get(hostname="new-box")
     added = LogEntry.objects.get(object_id=str(new.pk))
     assert added.action_flag == ADDITION
-    assert 'location "" → "shelf"' in added.get_change_message()
+    # its values, not 'hostname "" → "new-box"' as if it had been a device without a name
+    assert (
+        added.get_change_message() == 'Created by CSV import: hostname "new-box"; location "shelf"'
+    )
 
 
 def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path):
