@@ -3,6 +3,7 @@ tests of the suite's PostgreSQL pass)."""
 
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -45,3 +46,32 @@ def in_thread_between_locks(target: Callable[[], object], first, then) -> list[B
         list(then.select_for_update())
     thread.join(timeout=10)
     return failures
+
+
+HOLD_S = 0.5  # how long first_held's transaction stays open once the block has started
+
+
+@contextmanager
+def first_held(work: Callable[[], object]):
+    """Run `work` in a transaction on a thread of its own and keep it open, uncommitted, while
+    the block runs (HOLD_S after the block starts it commits, so that a block waiting on its
+    locks gets them); yields a list holding `work`'s result."""
+    from django.db import transaction
+
+    done, go_on, result = threading.Event(), threading.Event(), []
+
+    def first():
+        with transaction.atomic():
+            result.append(work())
+            done.set()
+            go_on.wait(10)
+
+    thread, failures = in_thread(first)
+    try:
+        assert done.wait(10), failures
+        threading.Timer(HOLD_S, go_on.set).start()
+        yield result
+    finally:
+        go_on.set()
+        thread.join(10)
+    assert not failures, failures

@@ -2,11 +2,11 @@
 machines."""
 
 import html
-import threading
 
 import pytest
 from django.db import connection, transaction
 
+from benchsite.tests.threads import first_held
 from inventory.models import Tag
 from inventory.services import tags_resolve
 from inventory.tests.factories import DeviceFactory, TagFactory
@@ -91,28 +91,9 @@ def test_two_requests_making_the_same_new_tag_at_once_both_get_it():
     PostgreSQL (the unique index refused the second INSERT) and its machine stayed untagged."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises every write transaction (BEGIN IMMEDIATE) by itself")
-    created, go_on, found = threading.Event(), threading.Event(), []
-
-    def first():
-        try:
-            with transaction.atomic():
-                found.append(tags_resolve(["rack-7"])[0].pk)
-                created.set()
-                go_on.wait(10)  # the second INSERT waits on this row's index entry meanwhile
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=first)
-    thread.start()
-    try:
-        assert created.wait(10)
-        timer = threading.Timer(0.5, go_on.set)
-        timer.start()
-        with transaction.atomic():
+    with first_held(lambda: tags_resolve(["rack-7"])[0].pk) as found:
+        with transaction.atomic():  # its INSERT waits on the first's index entry meanwhile
             found.append(tags_resolve(["RACK-7"])[0].pk)
-    finally:
-        go_on.set()
-        thread.join(10)
     assert len(set(found)) == 1 and Tag.objects.count() == 1
 
 
