@@ -2042,8 +2042,10 @@ parse_ram() {
 parse_system() {
     local d=$1
     jq_parse --rawfile dmi "$(dmi_file "$d" dmidecode.txt)" --rawfile mid "$(f "$d/machine-id.txt")" \
-        --rawfile ids "$(dmi_file "$d" dmi-id.txt)" --rawfile cpuinfo "$(f "$d/proc-cpuinfo.txt")" "$JQ_LIB$JQ_DMI"'
-    # a board without DMI (a Raspberry Pi, most ARM boards) names itself in /proc/cpuinfo
+        --rawfile ids "$(dmi_file "$d" dmi-id.txt)" --rawfile cpuinfo "$(dmi_file "$d" proc-cpuinfo.txt)" "$JQ_LIB$JQ_DMI"'
+    # a board without DMI (a Raspberry Pi, most ARM boards) names itself in /proc/cpuinfo; not
+    # to a container (dmi_file), whose /proc/cpuinfo is its host board: its serial would be
+    # the host device key
     def cpuinfo($key): first($cpuinfo | lines[] | capture("^" + $key + "\\s*:\\s*(?<v>.*\\S)") | .v | clean) // null;
     (($dmi | dmi_records) + ($ids | dmi_sysfs)) as $recs
     | dmi1($recs; 1; "Manufacturer") as $vendor

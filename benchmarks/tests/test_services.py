@@ -286,7 +286,7 @@ def test_a_run_without_any_score_leaves_the_ranking_to_the_run_with_scores():
     assert (device.global_score, device.cpu_score, device.ranking_run_valid) == (40, 40, False)
 
 
-@pytest.mark.parametrize("virtualization", ["lxc", "docker", "LXC"])
+@pytest.mark.parametrize("virtualization", ["lxc", "docker", "LXC", "container-other"])
 def test_a_container_is_not_its_host(virtualization):
     """A container reads its host's DMI: its run carried the host's UUID and serial, was
     attached to the host's device and renamed it after the container (bench.sh audit)."""

@@ -30,12 +30,22 @@ def host_dmi_capture(directory: Path, virt: str) -> Path:
     return directory
 
 
-@pytest.mark.parametrize("virt", ["docker", "lxc", "podman", "wsl"])
+PI_CPUINFO = (
+    "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xd08\n\n"
+    "Serial\t\t: 10000000a1b2c3d4\nModel\t\t: Raspberry Pi 4 Model B Rev 1.4\n"
+)
+
+
+@pytest.mark.parametrize("virt", ["docker", "lxc", "podman", "wsl", "container-other"])
 def test_a_containers_capture_sends_no_dmi_identity_nor_names(tmp_path, virt):
     """A capture made in a container by bench.sh 1.2.3, which kept the host's DMI, replays
     without it: the UUID, serial, vendor, model, chassis, board, BIOS and DIMMs are the host's.
     A virtual machine's DMI is its own."""
-    hardware = bench_json("--from-dir", str(host_dmi_capture(tmp_path / "c", virt)))["hardware"]
+    capture = host_dmi_capture(tmp_path / "c", virt)
+    # a Raspberry Pi host's board, in /proc/cpuinfo: not the container's either (bench.sh
+    # 1.3.2 sent the host's serial as the container's, a key of the host's device)
+    (capture / "proc-cpuinfo.txt").write_text(PI_CPUINFO)
+    hardware = bench_json("--from-dir", str(capture))["hardware"]
     machine_id = (FIXTURES / "dmi-oem-placeholders" / "machine-id.txt").read_text().strip()
     assert hardware["system"] == {
         "machine_id": machine_id,  # the container's own
