@@ -369,7 +369,7 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
             return message
         if message:
             said.insert(0, LogEntry(change_message=json.dumps(message)).get_change_message())
-        return " ".join([*said, *rows])
+        return changelog.SENTENCES.join([*said, *rows])  # each told apart (history_hidden)
 
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)

@@ -123,15 +123,37 @@ _ABOUT = re.compile(
 )
 
 
+# what a history line's sentences are joined by: no value holds one (shown() writes a line
+# break as a space), so a sentence is told from a value that looks like one
+SENTENCES = "\n"
+
+
 def history_hidden(message: str, kinds: set[str]) -> str:
     """A history line as said to an account that may not view these `kinds` ("document",
-    "manufacturer link"): from its first sentence about one of them on, "Changed document “…”."
-    and " …" when more followed. Everything after is left out, not parsed: a title or a label
-    quoted there may hold any text (a '"', "Changed …"), and a device page's save says its
-    fields first, then its links, then its documents."""
-    hidden = next((m for m in _ABOUT.finditer(message) if m["kind"] in kinds), None)
+    "manufacturer link"): each sentence about one of them as "Changed document “…”.". A line
+    of sentences joined by SENTENCES (0.14.2 on) is read sentence by sentence; an earlier one,
+    joined by spaces, from its first such sentence outside a quoted value on, with " …" when
+    more followed: a title or a label quoted after it may hold any text (a '"', "Changed …")."""
+
+    def said(about: re.Match) -> str:
+        return f"{about['verb']}{about['api'] or ''} {about['kind']} “…”."
+
+    if SENTENCES in message:
+        return SENTENCES.join(
+            said(about) if (about := _ABOUT.match(line)) and about["kind"] in kinds else line
+            for line in message.split(SENTENCES)
+        )
+    # a value's quotes come in pairs: a sentence that starts inside one is part of the value
+    # ('location "Bldg. Changed document B"' hid the owner changed after it)
+    hidden = next(
+        (
+            about
+            for about in _ABOUT.finditer(message)
+            if about["kind"] in kinds and message.count('"', 0, about.start()) % 2 == 0
+        ),
+        None,
+    )
     if hidden is None:
         return message
-    said = f"{hidden['verb']}{hidden['api'] or ''} {hidden['kind']} “…”."
     more = _ABOUT.search(message, hidden.end()) is not None
-    return message[: hidden.start()] + said + (" …" if more else "")
+    return message[: hidden.start()] + said(hidden) + (" …" if more else "")

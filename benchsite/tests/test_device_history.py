@@ -265,3 +265,38 @@ def test_the_history_tells_no_document_or_link_to_an_account_that_may_not_view_t
     )
     assert "ABC123" in page and "iDRAC" in page and "bios.pdf" not in page
     assert "Changed Label and URL for manufacturer link “iDRAC”. Added document “…”." in page
+
+
+def test_each_sentence_of_a_line_is_hidden_alone_and_a_value_is_no_sentence(api):
+    """A device page's save with a link and a document: an account that may view documents, not
+    links, lost the document's sentence with the link's; and a location written like a
+    sentence ("Bldg. Changed document B") hid the owner changed after it from one that may not
+    view documents."""
+    from benchsite.tests.accounts import staff_client
+    from inventory.changelog import SENTENCES, Entry, device_history_log
+
+    device = DeviceFactory(hostname="acct-02")
+    saved = SENTENCES.join(
+        [
+            'Changed location "" → "HR office".',
+            'Added manufacturer link "iDRAC" (https://idrac.test/?serial=SECRET-SN).',
+            'Added document "payslips-2026.pdf" (other).',
+        ]
+    )
+    device_history_log(actor=None, entries=[Entry(device, saved)])
+    edited = {"location": "Bldg. Changed document B", "owner": "mallory"}
+    assert api.patch(f"/api/devices/{device.pk}", edited, format="json").status_code == 200
+
+    documents = staff_client("inventory.view_device", "documents.view_document")
+    page = html.unescape(
+        documents.get(f"/admin/inventory/device/{device.pk}/history/").content.decode()
+    )
+    assert "SECRET-SN" not in page and "Added manufacturer link “…”." in page
+    assert 'Added document "payslips-2026.pdf" (other).' in page
+
+    devices = staff_client("inventory.view_device")
+    page = html.unescape(
+        devices.get(f"/admin/inventory/device/{device.pk}/history/").content.decode()
+    )
+    assert "payslips" not in page and "Added document “…”." in page
+    assert '→ "mallory"' in page and "Bldg. Changed document B" in page

@@ -154,7 +154,7 @@ def test_a_document_is_uploaded_while_adding_a_device(admin_client, stored_files
     assert stored_files() == [document.stored_name]
     # its history names the document's type, as the API's does
     assert LogEntry.objects.get().get_change_message() == (
-        'Added. Added document "label.png" (photo).'
+        'Added.\nAdded document "label.png" (photo).'
     )
 
 

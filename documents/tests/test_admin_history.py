@@ -38,8 +38,8 @@ def test_the_device_page_names_each_documents_type_in_the_history_as_the_api_doe
     assert admin_client.post(device_url(device), data).status_code == 302
 
     assert last_line(device) == (
-        'Deleted document "notes.txt" (other). '
-        'Changed document "label.jpg": type "other" → "photo". '
+        'Deleted document "notes.txt" (other).\n'
+        'Changed document "label.jpg": type "other" → "photo".\n'
         'Added document "Facture_2024-118.pdf" (invoice).'
     )
     # the API's lines, for the same acts

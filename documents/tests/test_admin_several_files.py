@@ -51,8 +51,8 @@ def test_several_files_chosen_in_one_row_are_a_document_each_of_its_own_type(
     ]
     assert len(stored_files()) == 3
     assert LogEntry.objects.get().change_message == (
-        'Added document "Facture_2024-118.pdf" (invoice). '
-        'Added document "IMG_20240301_1022.jpg" (photo). '
+        'Added document "Facture_2024-118.pdf" (invoice).\n'
+        'Added document "IMG_20240301_1022.jpg" (photo).\n'
         'Added document "notes.txt" (other).'
     )
 

@@ -295,8 +295,8 @@ def test_a_links_edit_on_the_device_page_is_in_its_history_with_old_and_new_valu
     assert response.status_code == 302, response.content
 
     assert device_history(device) == [
-        'Changed location "lab" → "rack 2". Changed manufacturer link "Support": url '
-        '"https://old.example/" → "https://new.example/". Added manufacturer link "BIOS" '
+        'Changed location "lab" → "rack 2".\nChanged manufacturer link "Support": url '
+        '"https://old.example/" → "https://new.example/".\nAdded manufacturer link "BIOS" '
         "(https://bios.example/)."
     ]
 
