@@ -128,3 +128,38 @@ def test_failures_let_through_at_once_are_answered_429_past_the_budget(clock):
     assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]  # a budget of 3
     assert answers[-1]["Retry-After"] == "66"  # the bucket's end, 6 s, and the period
     assert blocked_at(clock, 1_000_003.0)[0]
+
+
+def test_failures_at_once_on_the_default_file_cache_are_all_counted(settings, tmp_path):
+    """Django's file cache reads and writes a count apart: of 45 bad tokens at once on a
+    default install (its two workers sharing data/cache), 8 were counted."""
+    import threading
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_failure": "1000/min"},
+    }
+    at_once = threading.Barrier(24)
+
+    def fail():
+        at_once.wait()
+        AuthFailureThrottle().record_failure(REQUEST)
+
+    threads = [threading.Thread(target=fail) for _ in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    throttle = AuthFailureThrottle()
+    key = throttle.get_cache_key(REQUEST)
+    width = throttle.duration / throttle.BUCKETS
+    current = int(throttle.timer() // width)
+    buckets = [f"{key}:{n}" for n in range(current - throttle.BUCKETS, current + 1)]
+    assert sum(throttle.cache.get_many(buckets).values()) == 24
