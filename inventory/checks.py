@@ -4,7 +4,7 @@
 from django.core import checks
 from django.db import DatabaseError
 
-from .models import Tag
+from .models import Tag, tag_key
 
 
 @checks.register(checks.Tags.database)
@@ -21,7 +21,7 @@ def check_tags_one_name(app_configs, databases=None, **kwargs) -> list[checks.Ch
         return []
     by_case: dict[str, list[str]] = {}
     for name in names:
-        by_case.setdefault(name.casefold(), []).append(name)
+        by_case.setdefault(tag_key(name), []).append(name)
     return [
         checks.Warning(
             f"The tags {' and '.join(repr(name) for name in same)} are one name whatever its "

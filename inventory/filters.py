@@ -104,7 +104,8 @@ class DeviceFilter(filters.BaseFilterBackend):
         # and, as an unknown parameter, got the whole fleet
         if owner := query_text(request, "owner"):
             queryset = queryset.filter(owner__iexact=owner)
-        if tags := list(dict.fromkeys(query_texts(request, "tag"))):
+        # as a tag's name is stored, trimmed (" rack-a " was no tag's)
+        if tags := list(dict.fromkeys(t.strip() for t in query_texts(request, "tag") if t.strip())):
             named = Tag.objects.all_named(tags)
             # one filter per tag: a device must carry each (a tag of that name, whatever its
             # case, each device once); an unknown tag is carried by none

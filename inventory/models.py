@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -18,13 +20,20 @@ class TagManager(models.Manager):
     def all_named(self, names) -> dict[str, list["Tag"]]:
         """named(), with every tag of each name, oldest first: two that an earlier version let
         in on SQLite ("Étage" and "étage", said by the check inventory.W001) are one name."""
-        wanted = {name.strip(): name.strip().casefold() for name in names if name.strip()}
+        wanted = {name.strip(): tag_key(name) for name in names if name.strip()}
         if not wanted:
             return {}
         by_case: dict[str, list[Tag]] = {}
-        for tag in self.only("id", "name").order_by("pk"):  # casefold: "ΟΔΟΣ" is "οδοσ"
-            by_case.setdefault(tag.name.casefold(), []).append(tag)
+        for tag in self.only("id", "name").order_by("pk"):
+            by_case.setdefault(tag_key(tag.name), []).append(tag)
         return {name: by_case[key] for name, key in wanted.items() if key in by_case}
+
+
+def tag_key(name: str) -> str:
+    """A tag's name as tags are told apart: its case folded ("ΟΔΟΣ" is "οδοσ", as PostgreSQL
+    lowers it), an accent written as one character or two alike (NFC: "É" typed on a Mac, E
+    and its combining accent, made a second "Étage" that looked the same)."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
 
 
 class Tag(models.Model):

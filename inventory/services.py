@@ -1,5 +1,6 @@
 """Writes of inventory objects. Callers own the transaction unless a function says otherwise."""
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from . import changelog, columns, history, lifecycle, schema, signals
 from .matching import MSG_HOSTNAME_TAKEN
-from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
+from .models import Device, HardwareSnapshot, ManufacturerLink, Tag, tag_key
 from .renames import former_hostnames_after
 from .rows import rows_update
 
@@ -70,7 +71,10 @@ def tags_resolve(names: Iterable[str], *, created: list[Tag] | None = None) -> l
     ones (appended to `created` when given). A tag another request creates meanwhile is taken:
     a script tagging a rack's machines in parallel had one request in four answered 500."""
     tags = []
-    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    # as one character each accent (NFC), as a tag_key tells them: a name stored as typed
+    wanted = list(
+        dict.fromkeys(unicodedata.normalize("NFC", n.strip()) for n in names if n.strip())
+    )
     existing = Tag.objects.named(wanted)
     for name in wanted:
         tag = existing.get(name)
@@ -83,7 +87,7 @@ def tags_resolve(names: Iterable[str], *, created: list[Tag] | None = None) -> l
             else:
                 if created is not None:
                     created.append(tag)
-            existing.update({o: tag for o in wanted if o.casefold() == name.casefold()})
+            existing.update({o: tag for o in wanted if tag_key(o) == tag_key(name)})
         tags.append(tag)
     return tags
 

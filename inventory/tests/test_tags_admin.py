@@ -128,3 +128,17 @@ def test_two_tags_an_earlier_version_let_in_are_one_name_and_said_at_the_start(a
     said = io.StringIO()
     call_command("check", "--database", "default", stdout=said, stderr=said)
     assert "(inventory.W001) The tags 'Étage' and 'étage' are one name" in said.getvalue()
+
+
+def test_a_tag_is_one_however_its_accent_is_typed_and_found_trimmed(api):
+    """"É" typed as E and its combining accent (a Mac's keyboard, a copy from a PDF) made a
+    second "Étage" that looked the same; ?tag= with a space around the name found nothing."""
+    floor = TagFactory(name="Étage")
+    device = DeviceFactory(hostname="pc-07")
+    answer = api.patch(f"/api/devices/{device.pk}", {"tags": ["E\u0301tage"]}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert list(device.tags.all()) == [floor] and Tag.objects.count() == 1
+
+    for spelling in (" étage ", "E\u0301TAGE"):
+        listed = api.get("/api/devices", {"tag": spelling}).json()
+        assert [d["hostname"] for d in listed["results"]] == ["pc-07"]
