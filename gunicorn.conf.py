@@ -40,6 +40,10 @@ os.environ.setdefault("CONN_MAX_AGE", "0" if "uvicorn" in worker_class else "60"
 # gunicorn 27 opens a control socket in ~/.gunicorn by default: several instances (tests, a
 # second server) would fight over it, and nothing here uses it.
 control_socket_disable = True
+# A request line (the URL with its query) up to gunicorn's largest, 8,190 bytes: 110 tags of 35
+# characters in one ?tag= list passed its default, 4,094, and gunicorn refused the request
+# itself, with an HTML page (414), before Django could answer in JSON.
+limit_request_line = 8190
 timeout = 60
 graceful_timeout = 20
 # The application is loaded once, in the master, and the workers are forked from it with the
