@@ -55,8 +55,6 @@ from .story import can_acknowledge, device_page_story
 from .templatetags.humanize_scores import partial_mark, run_badge, uncounted
 
 
-# a document named in a history line: by the admin ("Added document “a.pdf”.") or the API
-# ('Added through the API: document "a.pdf" (manual).')
 def history_hidden_kinds(user) -> set[str]:
     """What the history (a device's, the log) does not tell this account of documents and links
     it may not open: a file name, a title, a label, a URL (changelog.history_hidden)."""

@@ -131,7 +131,7 @@ def test_two_tags_an_earlier_version_let_in_are_one_name_and_said_at_the_start(a
 
 
 def test_a_tag_is_one_however_its_accent_is_typed_and_found_trimmed(api):
-    """"É" typed as E and its combining accent (a Mac's keyboard, a copy from a PDF) made a
+    """ "É" typed as E and its combining accent (a Mac's keyboard, a copy from a PDF) made a
     second "Étage" that looked the same; ?tag= with a space around the name found nothing."""
     floor = TagFactory(name="Étage")
     device = DeviceFactory(hostname="pc-07")
