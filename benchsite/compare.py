@@ -53,7 +53,9 @@ def parse_ids(given: list[str]) -> list[int]:
     for part in parts:
         pk = whole_number(part)
         if pk is None or not 0 < pk <= MAX_ID:
-            raise CompareError(MSG_NOT_ID.format(value=part[:20]))
+            # a long one cut, said so: "'99999999999999999999…'", not as if it had been sent
+            shown = part if len(part) <= 20 else part[:20] + "…"
+            raise CompareError(MSG_NOT_ID.format(value=shown))
         if pk in ids:
             raise CompareError(MSG_REPEATED.format(value=part))
         ids.append(pk)

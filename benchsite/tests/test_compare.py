@@ -169,6 +169,8 @@ def test_a_device_never_benchmarked_compares_with_empty_hardware(api):
         ("1,x", "'x' is not a device id."),
         ("1,-2", "'-2' is not a device id."),
         ("1,99999999999999999999", "is not a device id."),
+        # cut, and said so: it quoted 20 digits of the 23 sent as if they had been sent
+        ("1,99999999999999999999999", "'99999999999999999999…' is not a device id."),
         ("1,1", "Device 1 is given twice."),
         ("1,\uff12", "'\uff12' is not a device id."),  # a fullwidth 2: a digit, not an id
     ],
