@@ -135,11 +135,11 @@ def pct_beyond(amount: float, limit: float) -> str:
     return f"{amount!r}"
 
 
-def deviations(latest: Mapping[str, float | None], reference: Mapping[str, float], **how) -> dict:
+def deviations(latest: Mapping, reference: Mapping[str, float], *, exact: bool = False) -> dict:
     return {
         name: d
         for name, value in reference.items()
-        if (d := deviation(latest.get(name), value, **how)) is not None
+        if (d := deviation(latest.get(name), value, exact=exact)) is not None
     }
 
 
