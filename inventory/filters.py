@@ -99,11 +99,11 @@ class DeviceFilter(filters.BaseFilterBackend):
                 return queryset.none()
             queryset = devices_running(queryset, name=os_name, version=os_version or None)
         if location := query_text(request, "location"):
-            queryset = queryset.filter(location__iexact=location)
+            queryset = queryset.filter(location__caseless=location)
         # beyond the contract: a script that retags one person's machines asked for ?owner=
         # and, as an unknown parameter, got the whole fleet
         if owner := query_text(request, "owner"):
-            queryset = queryset.filter(owner__iexact=owner)
+            queryset = queryset.filter(owner__caseless=owner)
         # as a tag's name is stored, trimmed (" rack-a " was no tag's)
         if tags := list(dict.fromkeys(t.strip() for t in query_texts(request, "tag") if t.strip())):
             named = Tag.objects.all_named(tags)

@@ -59,6 +59,29 @@ class Folded(Transform):
         return sql, params
 
 
+def caseless(text: str | None) -> str | None:
+    """`text` in lower case, every letter's (bt_lower): SQLite's own lower() and LIKE know the
+    case of ASCII letters only, so `iexact` took "BÂTIMENT B" for another place than "Bâtiment
+    B" there, where PostgreSQL's UPPER() took them for one."""
+    return text if text is None else text.lower()
+
+
+class Caseless(Transform):
+    """`field__caseless=value`: an exact match whatever the case of any letter, accents kept
+    ("Hélène" is not "Helene"), on SQLite as on PostgreSQL (`iexact` on SQLite: ASCII only)."""
+
+    bilateral = True
+    lookup_name = "caseless"
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.lhs)
+        return f"UPPER({sql})", params  # as Django's iexact on PostgreSQL
+
+    def as_sqlite(self, compiler, connection):
+        sql, params = compiler.compile(self.lhs)
+        return f"bt_lower({sql})", params
+
+
 def connected(sender=None, connection=None, **kwargs) -> None:
     """connection_created: gives an SQLite connection bt_fold; notes whether a PostgreSQL one
     has unaccent (one catalogue read per connection: they are kept, CONN_MAX_AGE)."""
@@ -66,6 +89,7 @@ def connected(sender=None, connection=None, **kwargs) -> None:
         return
     if connection.vendor == "sqlite":
         connection.connection.create_function("bt_fold", 1, fold, deterministic=True)
+        connection.connection.create_function("bt_lower", 1, caseless, deterministic=True)
     elif connection.vendor == "postgresql":
         with connection.connection.cursor() as cursor:
             cursor.execute("SELECT to_regprocedure('unaccent(text)') IS NOT NULL")
@@ -73,8 +97,9 @@ def connected(sender=None, connection=None, **kwargs) -> None:
 
 
 def install() -> None:
-    CharField.register_lookup(Folded)
-    TextField.register_lookup(Folded)
+    for field in (CharField, TextField):
+        field.register_lookup(Folded)
+        field.register_lookup(Caseless)
 
 
 def create_unaccent(connection) -> str | None:

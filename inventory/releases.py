@@ -39,9 +39,9 @@ def devices_running(devices: QuerySet, *, name: str = "", version: str | None = 
     (when given; "" is a snapshot without one): whole values, case-insensitive, as the API's
     other filters compare theirs."""
     if name:
-        devices = devices.filter(**{f"{NAME}__iexact": name})
+        devices = devices.filter(**{f"{NAME}__caseless": name})
     if version is not None:
-        devices = devices.filter(**{f"{VERSION}__iexact": version})
+        devices = devices.filter(**{f"{VERSION}__caseless": version})
     return devices
 
 

@@ -381,6 +381,7 @@ def run(args) -> int:
         # which machines run Debian 11 (half the fleet; the other half runs Debian 12, a
         # kernel 6.1.0-11 on 333 of them): by the OS filter, and by a search of two words
         ("[os] filter ?os=…&os_version=11 (×100)", api, f"/api/devices?{BULLSEYE}&page_size=100"),
+        ("[os] filter ?location=office (×100)", api, "/api/devices?location=OFFICE&page_size=100"),
         ("[os] search ?search=debian 11", api, "/api/devices?search=debian+11&page_size=100"),
         ("[os] admin device changelist ?os=Debian", admin, f"{DEVICES}?os=Debian+GNU%2FLinux"),
         ("[os] admin device changelist ?os=…&os_version=11", admin, f"{DEVICES}?{BULLSEYE}"),
