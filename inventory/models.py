@@ -225,6 +225,11 @@ class Device(RankingFigures):
             NullsLastIndex(
                 fields=("-last_benchmark_at", "hostname", "id"), name="inventory_device_last_run"
             ),
+            # the dashboard's "Not heard from": the machines quiet longest, by their runs' arrival
+            # (inventory.quiet.device_quiet_longest)
+            models.Index(
+                fields=("last_received_at", "hostname", "id"), name="inventory_device_last_heard"
+            ),
             # a machine's peers (insights, a submission's attention evaluation)
             models.Index(fields=("cpu_model_key",), name="inventory_device_cpu_key"),
             # the machines of one CPU model measured alike, in the order of their figure: how

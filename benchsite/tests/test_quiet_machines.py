@@ -177,11 +177,11 @@ def test_silence_is_counted_in_whole_days_to_now():
     assert quiet.days_said(1) == "1 day"
 
 
-def test_the_panel_reads_the_latest_run_index_and_stops_at_what_it_shows():
-    """The machines shown are the latest-run index walked backward, in its own order: with the
-    whole fleet quiet (perf/reads.py), PostgreSQL sorted every device for "last_benchmark_at,
-    id" (5 ms at 10,000), and SQLite sorted each second's ties. Sorting is made as costly as it
-    can be on PostgreSQL, which then sorts only where no index gives the order."""
+def test_the_panel_reads_the_arrivals_index_and_stops_at_what_it_shows():
+    """The machines shown are the arrivals' index walked in its own order: with the whole fleet
+    quiet (perf/reads.py), PostgreSQL sorted every device for "last_benchmark_at, id" (5 ms at
+    10,000), and SQLite sorted each second's ties. Sorting is made as costly as it can be on
+    PostgreSQL, which then sorts only where no index gives the order."""
     for n in range(12):
         ran(f"silent-{n:02d}", 15 + n)
     with CaptureQueriesContext(connection) as queries:
@@ -196,8 +196,24 @@ def test_the_panel_reads_the_latest_run_index_and_stops_at_what_it_shows():
             cursor.execute("ANALYZE")
             cursor.execute(f"EXPLAIN QUERY PLAN {queries[0]['sql']}")
         plan = "\n".join(str(row) for row in cursor.fetchall())
-    assert "inventory_device_last_run" in plan, plan
+    assert "inventory_device_last_heard" in plan, plan
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_panel_puts_a_machine_whose_clock_is_behind_where_its_silence_is():
+    """A run dated 2024 by a clock behind, arrived 20 days ago, came first as the oldest run,
+    before machines silent for 40 days, and its "20 days" beside it; with more quiet
+    machines than the panel shows, the longest silent were left out."""
+    behind = ran("clock-behind", 20)
+    Device.objects.filter(pk=behind.pk).update(last_benchmark_at=datetime(2024, 1, 1, tzinfo=UTC))
+    for n in range(3):
+        ran(f"silent-{n}", 40 + n)
+
+    shown, total = quiet.device_quiet_longest(limit=3, at=NOW)
+
+    assert [d.hostname for d in shown] == ["silent-2", "silent-1", "silent-0"]
+    assert total == 4
+    assert [quiet.silence(d, at=NOW) for d in shown] == ["42 days", "41 days", "40 days"]
 
 
 def test_a_machine_whose_clock_is_years_behind_is_heard_from_when_its_run_arrives(

@@ -155,6 +155,23 @@ def test_0023_gives_existing_devices_the_arrival_of_their_latest_run(migrate_to)
     assert rows.get(pk=never.pk) is None
 
 
+def test_0033_gives_a_device_with_a_run_time_and_no_arrival_its_run_time(migrate_to):
+    """The dashboard's "Not heard from" reads the arrivals' index: a row with a run time and
+    no arrival (no run wrote it) would be quiet and never listed."""
+    apps = migrate_to(("inventory", "0032_snapshot_key_without_shared_macs"))
+    device = apps.get_model("inventory", "Device")
+    ran, arrived = timezone.now() - timezone.timedelta(days=40), timezone.now()
+    unheard = device.objects.create(hostname="unheard", last_benchmark_at=ran)
+    heard = device.objects.create(hostname="heard", last_benchmark_at=ran, last_received_at=arrived)
+    never = device.objects.create(hostname="never")
+
+    migrate_to(("inventory", "0033_device_last_heard_index"))
+
+    rows = Device.objects.values_list("last_received_at", flat=True)
+    assert (rows.get(pk=unheard.pk), rows.get(pk=heard.pk)) == (ran, arrived)
+    assert rows.get(pk=never.pk) is None
+
+
 def test_0024_gives_existing_snapshots_the_hardware_key_a_submission_stores(
     migrate_to, monkeypatch
 ):
