@@ -193,7 +193,9 @@ class DeviceOrdering(filters.OrderingFilter):
             # an unknown field answered the default order, which a client took for the one
             # it asked (a bad page or page_size is a 400 too)
             terms = [term.strip() for term in given.split(",") if term.strip()]
-            unknown = [term for term in terms if term.lstrip("-") not in self.ordering_fields]
+            # one '-' at most: DRF took "--hostname" for no field and answered the default order
+            known = self.ordering_fields
+            unknown = [term for term in terms if term.removeprefix("-") not in known]
             if unknown:
                 raise serializers.ValidationError(
                     {self.ordering_param: [MSG_ORDERING.format(term=unknown[0][:50])]}
