@@ -158,6 +158,7 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
         acknowledge items (muting closes them), else 403."""
         if not isinstance(request.data, dict) or "attention_muted" not in request.data:
             return None
+        self.get_object()  # an unknown device is a 404 first, whatever the list says
         muted = request.data["attention_muted"]
         if not isinstance(muted, list) or not all(isinstance(kind, str) for kind in muted):
             kinds = ", ".join(MUTABLE)
@@ -168,7 +169,6 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
             raise serializers.ValidationError({"attention_muted": errors})
         user = request.user
         if not isinstance(user, TokenClient) and not user.has_perm("insights.change_attentionitem"):
-            self.get_object()  # an unknown device is a 404 first
             raise PermissionDenied(MSG_NO_MUTING)
         return muted
 

@@ -80,6 +80,10 @@ def test_the_api_mutes_the_warnings_of_a_device_and_refuses_a_critical_or_unknow
         refused = api.patch(url, {"attention_muted": muted, "location": "attic"}, format="json")
         assert refused.status_code == 400, refused.content
         assert list(refused.json()) == ["attention_muted"]
+    # an unknown device is a 404 whatever the list says, as without it
+    for muted in (["disk_hot"], "disk_hot"):
+        unknown = api.patch("/api/devices/999999", {"attention_muted": muted}, format="json")
+        assert unknown.status_code == 404, unknown.content
     # the whole list: a kind left out is unmuted; a PATCH without it leaves it as it is
     assert api.patch(url, {"attention_muted": ["below_peers"]}, format="json").status_code == 200
     assert api.patch(url, {"location": "attic"}, format="json").json()["attention_muted"] == [
