@@ -1,3 +1,5 @@
+import hashlib
+
 from django.db import models
 from django.db.models import Q
 
@@ -57,6 +59,13 @@ class AttentionItem(models.Model):
         return self.closed_at is None
 
 
+def condition_key(item: AttentionItem) -> str:
+    """The SHA-256 of an item's condition (device, kind, category, disk): the same for every
+    item of it, and kept on its notifications when the item is gone with its device."""
+    said = "\x1f".join((str(item.device_id), item.kind, item.category, item.disk))
+    return hashlib.sha256(said.encode()).hexdigest()
+
+
 class Notification(models.Model):
     """One notification to one NOTIFY_URLS address: written in the transaction that opened or
     closed its item (a rollback leaves none), sent by the server's sender thread, and retried
@@ -75,6 +84,9 @@ class Notification(models.Model):
     title = models.CharField(max_length=255)
     body = models.TextField()
     type = models.CharField(max_length=10, help_text="Apprise's notify type")
+    # its item's condition (condition_key): an earlier notification of it still to be sent
+    # holds this one back (notify.behind_earlier), the item deleted with its device or not
+    condition = models.CharField(max_length=64, blank=True, editable=False)
     target = models.CharField(max_length=64, help_text="SHA-256 of the NOTIFY_URLS entry")
     target_label = models.CharField("sent to", max_length=255)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -89,7 +101,10 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
-        indexes = (models.Index(fields=("next_attempt_at", "id"), name="insights_notify_due"),)
+        indexes = (
+            models.Index(fields=("next_attempt_at", "id"), name="insights_notify_due"),
+            models.Index(fields=("condition", "target", "id"), name="insights_notify_condition"),
+        )
 
     def __str__(self):
         return f"{self.title} → {self.target_label}"

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from . import notify_hold
 from .delivery import Notification, attempt, item_notification, redacted, target_of, when
-from .models import AttentionItem
+from .models import AttentionItem, condition_key
 from .models import Notification as Row
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def announce(
         rows += [
             Row(
                 item=item,
+                condition=condition_key(item),
                 title=notification.title[:255],
                 body=notification.body,
                 type=notification.type,
@@ -373,19 +374,17 @@ def _unclaimed(now) -> Q:
 
 def behind_earlier() -> Exists:
     """Whether an earlier notification of the same condition (device, kind, category, disk:
-    the item, or an earlier item of it since closed) to the same URL is still to be sent: the
-    receiver's last word on a disk is never an old item's "resolved" retried after the new
-    item's "opened"."""
+    the item, or an earlier item of it since closed, or deleted with its device) to the same
+    URL is still to be sent: the receiver's last word on a disk is never an old item's
+    "resolved" retried after the new item's "opened", nor a deleted machine's "opened" retried
+    after its "resolved"."""
     return Exists(
         Row.objects.filter(
-            item__device=OuterRef("item__device"),
-            item__kind=OuterRef("item__kind"),
-            item__category=OuterRef("item__category"),
-            item__disk=OuterRef("item__disk"),
+            condition=OuterRef("condition"),
             target=OuterRef("target"),
             id__lt=OuterRef("id"),
             next_attempt_at__isnull=False,
-        )
+        ).exclude(condition="")  # a notification of no item (notify_test's) holds none back
     )
 
 

@@ -29,7 +29,7 @@ from benchsite.tests.markers import engine_independent, postgresql_only
 from insights import checks, delivery, notify
 from insights.admin import NotificationAdmin
 from insights.management.commands.notify_test import TITLE
-from insights.models import AttentionItem, Notification
+from insights.models import AttentionItem, Notification, condition_key
 from insights.services import attention_evaluate
 from inventory.columns import disk_readings
 from inventory.models import Device
@@ -778,7 +778,7 @@ def test_an_items_resolved_notification_waits_while_its_opened_one_is_retried(
         device=device, kind="smart_failing", severity="critical", disk="sda", message="failing"
     )
     opened, resolved = _due(2, url)
-    Notification.objects.update(item=item)
+    Notification.objects.update(item=item, condition=condition_key(item))
     other = Notification.objects.create(  # another item's: not held up
         title="other", body="", type="info", target=opened.target, next_attempt_at=timezone.now()
     )
@@ -827,8 +827,10 @@ def test_a_conditions_new_item_is_told_after_the_old_items_retried_resolution(
         for closed in (timezone.now(), None)
     )
     opened, resolved, reopened = _due(3, url)
-    Notification.objects.filter(pk__in=(opened.pk, resolved.pk)).update(item=old)
-    Notification.objects.filter(pk=reopened.pk).update(item=new)
+    Notification.objects.filter(pk__in=(opened.pk, resolved.pk)).update(
+        item=old, condition=condition_key(old)
+    )
+    Notification.objects.filter(pk=reopened.pk).update(item=new, condition=condition_key(new))
     tried = []
 
     def deliver(notification, url, *, timeout):
@@ -841,6 +843,39 @@ def test_a_conditions_new_item_is_told_after_the_old_items_retried_resolution(
     Notification.objects.filter(pk=opened.pk).update(next_attempt_at=timezone.now())
     sent()
     assert tried == ["n0", "n0", "n1", "n2"]
+
+
+def test_a_deleted_machines_resolution_waits_while_its_opening_is_retried(
+    notify_to, receiver, run, api, monkeypatch
+):
+    """A disk failed while the receiver was down, then the machine was deleted: its "opened"
+    was retried after its "resolved" had gone (the order was read through the item, deleted
+    with the device), and the receiver's last word on that disk was that it was failing."""
+    notify_to(receiver.url)
+    body = run("nas", disks=FAILED)
+    refused = []
+
+    def deliver(notification, url, *, timeout):
+        if not refused:
+            refused.append(notification.title)
+            return "refused"
+        return real_deliver(notification, url, timeout=timeout)
+
+    real_deliver = notify.sender.deliver
+    monkeypatch.setattr(notify.sender, "deliver", deliver)
+    sent()
+    assert refused and receiver.messages == []  # "opened" failed: due again in 30 s
+    assert api.delete(f"/api/devices/{body['device_id']}").status_code == 204
+    sent()
+    assert receiver.messages == []  # "resolved" waits behind it, the device gone or not
+
+    Notification.objects.filter(sent_at__isnull=True, attempts=1).update(
+        next_attempt_at=timezone.now()
+    )
+    sent()
+    titles = receiver.titles()
+    assert len(titles) == 2 and titles[1].endswith("resolved"), titles
+    assert not titles[0].endswith("resolved"), titles
 
 
 def test_a_database_error_after_the_delivery_does_not_send_it_twice(notify_to, monkeypatch):
