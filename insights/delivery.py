@@ -62,12 +62,13 @@ def reason_closed(closed_at, closed_by: str) -> str | None:
 
 
 def item_notification(
-    item: AttentionItem, *, resolved: bool, reopened: bool = False
+    item: AttentionItem, *, resolved: bool, reopened: bool = False, rescored: bool = False
 ) -> Notification:
     """`<hostname>: <kind>` with the item's message and the device's page; `… resolved` when
     it closed. `reopened`: an item its device's retirement closed, open again now (its
     `updated_at`) that the device is back in service: "Opened <months ago>" alone read as
-    news of then."""
+    news of then. `rescored`: closed by a rescore, which measured nothing: the disk at 70 °C
+    under a limit raised to 80 was "Resolved: this no longer holds", still at 70 °C."""
     title = f"{item.device.hostname}: {item.kind}"
     lines = [item.message]
     # when, to the second: the receiver's own clock may differ, and a notification retried for
@@ -91,6 +92,11 @@ def item_notification(
             # not "no longer holds", read as a disk that recovered
             now = "was replaced" if gone == "replaced" else "is no longer in the machine"
             what = f"Resolved {when(item.closed_at)}: the disk {now}"
+        elif rescored:
+            what = (
+                f"Resolved {when(item.closed_at)} by a rescore: judged again, with the "
+                "thresholds and weights now in force, on the same runs, it no longer holds"
+            )
         else:
             what = f"Resolved {when(item.closed_at)}: this no longer holds"
         lines.append(f"{what} (open since {when(item.opened_at)}).")

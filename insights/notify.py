@@ -43,7 +43,11 @@ MSG_NO_SENDER = "no server sends to its URL (in no NOTIFY_URLS) within NOTIFY_RE
 
 
 def announce(
-    changes: Iterable[tuple[AttentionItem, bool]], *, reopened: bool = False, held: bool = False
+    changes: Iterable[tuple[AttentionItem, bool]],
+    *,
+    reopened: bool = False,
+    held: bool = False,
+    rescored: bool = False,
 ) -> None:
     """Store a notification per (item, resolved) and per URL in the current transaction; the
     sender is woken once it commits. `reopened`: items opened again, as they were (their
@@ -59,7 +63,9 @@ def announce(
     labels = [(target_of(url), redacted(url)[:255]) for url in settings.NOTIFY_URLS]
     rows = []
     for item, resolved in changes:
-        notification = item_notification(item, resolved=resolved, reopened=reopened)
+        notification = item_notification(
+            item, resolved=resolved, reopened=reopened, rescored=rescored
+        )
         rows += [
             Row(
                 item=item,

@@ -219,5 +219,6 @@ def _apply(plans: list[tuple[Device, Plan]]) -> list[Event]:
     for _, plan in plans:
         events += [Event(OPENED, next(new)) for _ in plan.opens]
         events += [Event(RESOLVED, item) for item in plan.closes]
-    notify.announce((event.item, event.kind == RESOLVED) for event in events)
+    # a rescore's: what closes was judged again with the settings in force, the runs as they were
+    notify.announce(((event.item, event.kind == RESOLVED) for event in events), rescored=True)
     return events

@@ -178,6 +178,25 @@ def test_a_hot_disk_pulled_out_is_notified_resolved_as_gone_not_as_cooler(notify
     assert second.startswith("Resolved ") and ": the disk is no longer in the machine (" in second
 
 
+def test_an_item_a_rescore_closes_is_said_closed_by_the_rescore_not_as_over(
+    notify_to, receiver, run, settings
+):
+    """DISK_HOT_C raised to 80, then `manage.py rescore`: the disk still at 70 °C was
+    "Resolved …: this no longer holds"."""
+    notify_to(receiver.url)
+    run(hours_ago=1, disks=[disk(smart_health="PASSED", temperature_c=70)])
+    sent()
+    settings.DISK_HOT_C = 80
+
+    call_command("rescore", stdout=io.StringIO())
+    sent()
+
+    assert receiver.titles() == ["nas: disk_hot", "nas: disk_hot resolved"]
+    said = receiver.messages[1]["message"].splitlines()[1]
+    assert said.startswith("Resolved ") and " by a rescore: judged again, with the " in said
+    assert "on the same runs, it no longer holds" in said
+
+
 def test_acknowledging_an_item_notifies_it_resolved_by_whom(notify_to, receiver, run, api):
     notify_to(receiver.url)
     run(hours_ago=1, disks=[disk(smart_health="PASSED", reallocated_sectors=1)])
