@@ -259,6 +259,10 @@ def apprise_says(*, shown: int, plugin=None, url: str = ""):
             del plugin.logger  # Apprise's again
 
 
+# a secret shorter than this may be a word of the text too: masked where it stands alone
+WORDLIKE = 8
+
+
 def masked(text: str, url: str, plugin=None) -> str:
     """`text` without what `url` holds that may be secret: its password, its path's parts (a
     web hook's path, an ntfy topic, which Apprise's warning names and its own form shows), the
@@ -276,8 +280,12 @@ def masked(text: str, url: str, plugin=None) -> str:
         return "(unreadable URL)"
     secrets |= {unquote(secret) for secret in secrets}
     for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 3:
+        if len(secret) >= WORDLIKE:
             text = text.replace(secret, "****")
+        elif len(secret) >= 3:
+            # a short part, as a whole word only: a path "/err" made Apprise's "error=500"
+            # "****or=500", "/send" its "Failed to send" "Failed to ****"
+            text = re.sub(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", "****", text)
     return text
 
 

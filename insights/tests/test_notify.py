@@ -354,13 +354,15 @@ class Broken(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_receivers_error_answer_is_the_reason_given(notify_to):
+@pytest.mark.parametrize("path", ["hook", "err"])
+def test_a_receivers_error_answer_is_the_reason_given(notify_to, path):
     """Every failure read "not taken (refused, timed out, or an error answered)": which one
-    it was, an admin could not tell."""
+    it was, an admin could not tell. A path is masked where it stands as a word, not inside
+    Apprise's words: "/err" made "error=500" "****or=500"."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    url = f"json://127.0.0.1:{server.server_port}/hook"
+    url = f"json://127.0.0.1:{server.server_port}/{path}"
     notify_to(url, timeout=2.0)
     out = io.StringIO()
     try:
@@ -369,8 +371,9 @@ def test_a_receivers_error_answer_is_the_reason_given(notify_to):
     finally:
         server.shutdown()
         server.server_close()
+    label = url.replace("/hook", "/h...k").replace("/err", "/e...r")
     assert out.getvalue().splitlines() == [
-        f"{url.replace('/hook', '/h...k')}: FAILED (not taken: Failed to send JSON POST "
+        f"{label}: FAILED (not taken: Failed to send JSON POST "
         "notification: Internal server error., error=500.)"
     ]
 
