@@ -16,6 +16,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -153,3 +154,12 @@ class SchemaView(SpectacularAPIView):
         filename = self._get_filename(request, None)  # .json or .yaml, as negotiated
         headers = {"Content-Disposition": f'inline; filename="{filename}"'}
         return Response(data=SchemaView.document, headers=headers)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """An error in JSON, as every other endpoint's: the document's own renderers, YAML
+        first, wrote a 405 or a 406 as YAML with DRF's internals in it ("string: …")."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response

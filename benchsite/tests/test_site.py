@@ -127,6 +127,19 @@ def test_the_schema_is_generated_once_and_checks_no_token(anon, monkeypatch):
     assert as_yaml.content.startswith(b"openapi: 3.1.0")
 
 
+def test_the_schemas_errors_are_json_as_every_endpoints(anon):
+    """The document's renderers, YAML first, wrote its 405 and 406 as YAML with DRF's
+    internals in them ("detail:\n  string: Method ... code: method_not_allowed")."""
+    for response, status, named in (
+        (anon.post("/api/schema/"), 405, "detail"),
+        (anon.get("/api/schema/", HTTP_ACCEPT="text/html"), 406, "detail"),
+        (anon.get("/api/schema/?format=xml"), 406, "format"),
+    ):
+        assert response.status_code == status, response.content
+        assert response["Content-Type"] == "application/json", response.content
+        assert list(response.json()) == [named], response.content
+
+
 def test_the_schema_tells_the_bounds_of_the_numbers_a_query_takes(anon):
     """A client generated from the document (or schemathesis) learns that page 0, page_size 0
     and device 0 are refused (a 400), and that a page holds 500 at most: a larger page_size is
