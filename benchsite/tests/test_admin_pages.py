@@ -362,6 +362,23 @@ def test_a_list_link_with_a_filter_it_cannot_apply_says_so_not_that_the_database
 
 
 @pytest.mark.parametrize(
+    ("zone", "query"),
+    [
+        ("Europe/Paris", {"run_at__gte": "0001-01-01"}),  # an hour before year 1 in UTC
+        ("America/New_York", {"run_at__gte": "2026-01-01", "run_at__lt": "9999-12-31 23:00"}),
+    ],
+)
+def test_a_date_filter_out_of_range_in_utc_is_a_filter_it_cannot_apply_not_a_500(
+    admin_client, data, settings, zone, query
+):
+    settings.TIME_ZONE = zone
+    url = reverse("admin:benchmarks_benchmark_changelist")
+    response = admin_client.get(url, query, follow=True)
+    assert response.redirect_chain == [(f"{url}?e=1", 302)] and response.status_code == 200
+    assert admin_client.get(url, {"run_at__gte": "2026-01-01"}).status_code == 200
+
+
+@pytest.mark.parametrize(
     ("path", "query"),
     [
         ("admin:inventory_device_changelist", {"retired_on__year": "abc"}),
