@@ -64,7 +64,10 @@ logger_class = "benchsite.accesslog.AccessLogger"
 # choose a client address. With no proxy declared, nobody is trusted. With NUM_PROXIES set, every
 # request comes through the proxies (FORWARDED_ALLOW_IPS narrows it to their addresses); the
 # client address is still chosen by the app alone (benchsite/clientip.py), from NUM_PROXIES.
-if int(os.environ.get("NUM_PROXIES") or 0) > 0:
+# uvicorn's worker is told to trust none: uvicorn read X-Forwarded-For before the app and put
+# an entry the client wrote in the peer's place (a client on the proxy's own host chose its
+# address); the app reads the scheme there itself.
+if int(os.environ.get("NUM_PROXIES") or 0) > 0 and "uvicorn" not in worker_class:
     forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "*"
 else:
     forwarded_allow_ips = ""

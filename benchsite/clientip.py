@@ -12,7 +12,9 @@ logs and the app server's access log all show that one address.
 
 The app servers must not pick an address themselves: gunicorn.conf.py empties `forwarded_allow_ips`
 (gunicorn and uvicorn trust X-Forwarded-For from 127.0.0.1 by default) unless NUM_PROXIES is set,
-and uvicorn's own choice (the leftmost entry) is replaced here.
+and always for uvicorn's worker: uvicorn read the headers before the app, replaced the peer's
+address with an entry the client wrote (a client on the proxy's own host chose its address),
+and the app then took that for a peer that is no proxy. Its scheme is set here instead.
 """
 
 import ipaddress
@@ -45,6 +47,7 @@ def from_a_proxy(peer: str | None, allowed) -> bool:
 # what only a proxy may say: the client's address, the scheme it came over
 _FROM_PROXIES_ONLY = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO")
 _FROM_PROXIES_ONLY_ASGI = (b"x-forwarded-for", b"x-forwarded-proto")
+SCHEMES = ("http", "https")
 
 
 class ForwardedClientWSGI:
@@ -87,4 +90,9 @@ class ForwardedClientASGI:
             if address is not None:
                 # in place: uvicorn logs the dict it passed, as its own proxy middleware relies on
                 scope["client"] = (address, port)
+            # the scheme the proxy was reached over, as gunicorn's gthread takes it from them
+            # (uvicorn, which read it itself, is told to trust no one: gunicorn.conf.py)
+            proto = [v for k, v in scope["headers"] if k == b"x-forwarded-proto"]
+            if proto and (said := proto[-1].decode("latin-1").strip().lower()) in SCHEMES:
+                scope["scheme"] = said
         return await self.app(scope, receive, send)

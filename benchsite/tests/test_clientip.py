@@ -120,6 +120,8 @@ def test_only_the_proxies_say_the_scheme_under_asgi(behind_a_proxy, peer, passed
     scope = {"type": "http", "client": (peer, 5000), "headers": headers}
     asyncio.run(ForwardedClientASGI(app)(scope, None, None))
     assert seen["headers"] == (headers if passed else [(b"accept", b"*/*")])
+    # as gunicorn's gthread takes it from a proxy (uvicorn, which did, trusts none)
+    assert seen.get("scheme") == ("https" if passed else None)
 
 
 @pytest.mark.parametrize(

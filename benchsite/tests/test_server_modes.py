@@ -152,6 +152,34 @@ def test_behind_a_proxy_the_server_logs_and_throttles_the_forwarded_client(tmp_p
 
 
 @WORKER_CLASSES
+def test_a_client_on_the_proxys_own_host_is_that_host_whatever_it_forwards(tmp_path, worker_class):
+    """FORWARDED_ALLOW_IPS names the proxy, as the README says to: uvicorn read the proxies'
+    headers itself before the app, took the client's forged entry for the client, and the
+    app then saw a peer that was no proxy: a new budget per forged address."""
+    env = {
+        "AUTH_FAILURE_RATE": "3/min",
+        "GUNICORN_ACCESS_LOG": "-",
+        "NUM_PROXIES": "1",
+        "FORWARDED_ALLOW_IPS": "127.0.0.2",
+    }
+    with live_server(tmp_path, workers=1, worker_class=worker_class, extra_env=env) as server:
+        # a client on the proxy's host (127.0.0.2) forges an entry, the proxy appends its own
+        statuses = [
+            call_from(
+                server,
+                "127.0.0.2",
+                "/api/stats",
+                token="guess-" + "q" * 24,
+                forwarded_for=f"10.6.6.{i}, 127.0.0.2",
+            )
+            for i in range(5)
+        ]
+    log = server.log.read_text()
+    assert statuses == [401, 401, 401, 429, 429]
+    assert "10.6.6." not in log
+
+
+@WORKER_CLASSES
 def test_the_access_log_writes_no_token(tmp_path, worker_class):
     env = {"GUNICORN_ACCESS_LOG": "-"}
     with live_server(tmp_path, workers=1, worker_class=worker_class, extra_env=env) as server:
