@@ -80,8 +80,7 @@ MIGRATE_ON_START = env.bool("MIGRATE_ON_START", default=True)
 WEB_CONCURRENCY = env.within("WEB_CONCURRENCY", 2, 1)
 GUNICORN_THREADS = env.within("GUNICORN_THREADS", 4, 1)
 GUNICORN_PRELOAD = env.bool("GUNICORN_PRELOAD", default=True)
-# Reverse proxies in front of every request; the client address comes from X-Forwarded-For only
-# when this says so (benchsite/clientip.py).
+# Proxies in front of every request: the client address from X-Forwarded-For (benchsite/clientip)
 NUM_PROXIES = env.within("NUM_PROXIES", 0, 0)
 # and from the peers that are those proxies (None: any), as gunicorn.conf.py reads it
 FORWARDED_ALLOW_IPS = networks(
@@ -142,14 +141,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",  # first: its headers go on every response
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",  # its header on every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "benchsite.health.HealthMiddleware",  # /api/health whatever the Host (a probe by address)
     "benchsite.throttling.AuthFailureThrottleMiddleware",  # 429 after repeated 401s
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "benchsite.apitime.ApiInUtcMiddleware",  # the API in UTC, the admin in TIME_ZONE
 ]
 

@@ -61,6 +61,22 @@ def test_health_answers_probes_however_they_ask():
 
 
 @pytest.mark.django_db
+def test_health_answers_a_probe_by_address_whatever_allowed_hosts_says(settings):
+    """A load balancer probes http://10.0.0.5:8007/api/health: with ALLOWED_HOSTS set to the
+    server's name, as the README's TLS section sets it, that was a 400, a dead server."""
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["bench.example.lan"]
+    probe = Client(HTTP_HOST="10.0.0.5:8007")
+    for path in ("/api/health", "/api/health/"):
+        response = probe.get(path)
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "ok"
+    assert probe.post("/api/health").status_code == 405
+    assert probe.get("/api/stats").status_code == 400  # the rest of the site: refused as before
+
+
+@pytest.mark.django_db
 def test_health_is_503_when_the_database_fails(anon, monkeypatch):
     from benchsite import views
 
