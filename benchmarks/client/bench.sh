@@ -82,7 +82,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.3.2"
+readonly BENCH_SCRIPT_VERSION="1.3.3"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -417,7 +417,9 @@ complete_server_url() {
     [[ $SERVER =~ ^(https?://[^/?#]+)(/[^?#]*)?$ ]] || return 0
     local base=${BASH_REMATCH[1]} path=${BASH_REMATCH[2]}
     case ${path%/} in
-        */api/benchmark) return 0 ;;
+        # its trailing slash dropped: the script's address, its schedule's and its resend
+        # command's, are made from SERVER without /api/benchmark (/api/benchmark//bench.sh: 404)
+        */api/benchmark) SERVER="$base${path%/}" ;;
         "" | /api) SERVER="$base${path%/}"; [[ $SERVER == */api ]] || SERVER+="/api"; SERVER+="/benchmark"
             log "bench.sh: note: --server has no /api/benchmark path; sending to $SERVER" ;;
         *) warn "--server $SERVER does not end in /api/benchmark: the server's endpoint is $base/api/benchmark" ;;
@@ -2935,6 +2937,8 @@ keep_json() {
             [[ -e $dest ]] && continue
             # this account's alone: it names the machine's serials, addresses and machine-id
             if (umask 077 && set -C && cat -- "$src" >"$dest") 2>/dev/null; then printf '%s' "$dest"; return 0; fi
+            # made and cut short (the disk full): never left to be offered for --resend, empty
+            if [[ -f $dest && -O $dest ]] && ! cmp -s -- "$src" "$dest"; then rm -f -- "$dest"; fi
             break  # not writable here: the next directory
         done
     done < <(keep_dirs)
@@ -2990,7 +2994,7 @@ say_unsent() {
     local dir file found=()
     while IFS= read -r dir; do
         for file in "$dir"/$KEPT_GLOB; do
-            [[ -f $file && -O $file ]] && found+=("$file")
+            [[ -f $file && -s $file && -O $file ]] && found+=("$file")
         done
     done < <(keep_dirs)
     ((${#found[@]})) || return 0
@@ -3203,6 +3207,11 @@ submit() {
         elif [[ $code == 50[234] ]]; then
             # a proxy's own page: the server behind it is down, starting or too slow
             log "bench.sh: error: the server answered HTTP $code (a proxy in front of it: the server behind it is down, starting or too slow); send it again later"
+        elif [[ $code == 413 ]]; then
+            # the server answers its own 413 in JSON (MAX_SUBMISSION_KB): a proxy's body limit
+            log "bench.sh: error: the server answered HTTP 413 with a page: a proxy in front of it refuses a body this large (nginx: raise client_max_body_size)"
+        elif [[ $code == 5[0-9][0-9] ]]; then
+            log "bench.sh: error: the server answered HTTP $code with a page: an error of the server or of a proxy in front of it; send it again later"
         elif [[ -s $resp ]]; then
             # a web page (a proxy's, another site's): no Linux BenchTools API at that address
             log "bench.sh: error: the server answered HTTP $code with a page, not the API's JSON: is $SERVER a Linux BenchTools server's /api/benchmark?"
@@ -3478,8 +3487,10 @@ main() {
 
     if [[ -n $RESEND ]]; then
         # a submission kept by an earlier run: sent as it is (its submission_id makes it one)
-        jq -e 'type == "object" and (.device_identifier | type == "string")' "$RESEND" >/dev/null 2>&1 ||
+        # (an empty file is none either, which jq 1.6 reads as no document and answers true)
+        if [[ ! -s $RESEND ]] || ! jq -e 'type == "object" and (.device_identifier | type == "string")' "$RESEND" >/dev/null 2>&1; then
             die 2 "--resend: '$RESEND' is not a submission (a JSON object with a device_identifier)"
+        fi
         have curl || { ((IS_ROOT)) && apt_install curl; }
         have curl || die 3 "curl is needed to submit and is not installed (apt-get install curl)"
         log "sending $RESEND to $SERVER..."
@@ -3569,7 +3580,13 @@ main() {
     exec 9<&-
     log "submitting to $SERVER..."
     SUBMITTING=$json
-    submit "$json" || return
+    local sent=0
+    submit "$json" || sent=$?
+    if ((sent)); then
+        # "A run the server did not store schedules nothing (said)"
+        [[ -z $SCHEDULE ]] || warn "--schedule: nothing was scheduled, as the server did not store this run: run the same command again once it does"
+        return "$sent"
+    fi
     SUBMITTING=""
     if [[ -n $SCHEDULE ]]; then schedule_install; fi
     return 0

@@ -250,6 +250,8 @@ def test_a_run_the_server_did_not_store_schedules_nothing(server, tmp_path):  # 
 
     assert proc.returncode == 1
     assert "scheduled:" not in proc.stderr
+    # said: the owner took the machine for scheduled
+    assert "--schedule: nothing was scheduled, as the server did not store this run" in proc.stderr
     assert not (root / "etc/cron.d/benchtools-bench").exists()
     assert not (root / "usr/local/sbin").exists()
 

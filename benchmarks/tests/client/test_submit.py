@@ -254,6 +254,18 @@ def test_a_server_url_without_the_api_path_is_completed(server, tmp_path, suffix
     assert f"sending to {base}/api/benchmark" in proc.stderr
 
 
+@pytest.mark.parametrize("server", [(500, b'{"detail": "Internal error"}')], indirect=True)
+def test_a_server_url_ending_in_a_slash_is_used_without_it(server, tmp_path):
+    """--server http://host:8007/api/benchmark/: checked, posted and said to be sent again at
+    /api/benchmark/, and the script's own address made of it, /api/benchmark//bench.sh (the
+    schedule's and the resend command's: a 404)."""
+    proc = submit(server.url + "/", TOKEN, tmp_path)
+    assert proc.returncode == 1, proc.stderr  # the server's 500: the resend command is said
+    assert server.checks == ["/api/benchmark"]
+    assert [request["path"] for request in server.requests] == ["/api/benchmark"]
+    assert "/api/benchmark/" not in proc.stderr and f"--server {server.url} " in proc.stderr
+
+
 def test_a_server_url_with_another_path_gets_a_hint_and_stops_at_the_check(server, tmp_path):
     base = f"http://127.0.0.1:{server.server_address[1]}"
     proc = submit(base + "/benchmark", TOKEN, tmp_path)
@@ -372,6 +384,9 @@ def test_any_answer_but_status_ok_is_a_failure(server, tmp_path):
             (502, b"<html><center><h1>502 Bad Gateway</h1></center></html>"),
             "the server behind it is",
         ),
+        # a proxy's body limit (nginx's client_max_body_size), not a wrong address
+        ((413, b"<html><h1>413 Request Entity Too Large</h1></html>"), "client_max_body_size"),
+        ((500, b"<html><h1>500 Internal Server Error</h1></html>"), "an error of the server or"),
         ((301, b""), "a redirect to https://bench.lan/api/benchmark: give --server as it"),
         # nginx's http -> https redirect comes with a page: still said as a redirect
         ((301, b"<html><center><h1>301 Moved Permanently</h1></center></html>"), "a redirect to"),
@@ -707,12 +722,37 @@ def test_run_with_sudo_the_command_that_resends_says_sudo(tmp_path):
         assert f"\n  bash {SCRIPT} --resend {kept}" in proc.stderr
 
 
-def test_resend_takes_a_submission_only(tmp_path):
+@pytest.mark.parametrize("text", ['{"hello": 1}', ""])
+def test_resend_takes_a_submission_only(tmp_path, text):
+    """An empty file (a copy cut short by a full disk) was sent, as jq 1.6 says true of it."""
     other = tmp_path / "notes.json"
-    other.write_text('{"hello": 1}')
+    other.write_text(text)
     proc = run_bench("--resend", str(other), "--server", "http://127.0.0.1:9", "--token", "t")
     assert proc.returncode == 2
     assert "is not a submission" in proc.stderr
+
+
+def test_a_copy_the_disk_cut_short_is_removed_and_the_run_kept_elsewhere(tmp_path):
+    """The working directory's disk full: its copy was left empty, then offered by every later
+    run for --resend, which sent nothing and kept it again. A `cat` that writes nothing into
+    that directory stands for the full disk."""
+    full, spare, bindir = tmp_path / "full", tmp_path / "tmp", tmp_path / "bin"
+    for directory in (full, spare, bindir):
+        directory.mkdir()
+    (bindir / "cat").write_text(
+        f'#!/bin/bash\n[[ $(readlink /proc/$$/fd/1) == {full}/* ]] && exit 1\nexec /bin/cat "$@"\n'
+    )
+    (bindir / "cat").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "TMPDIR": str(spare)}
+    down = f"http://127.0.0.1:{free_port()}/api/benchmark"
+
+    proc = submit(down, TOKEN, full, env=env)
+
+    assert proc.returncode == 1
+    assert list(full.iterdir()) == []
+    [kept] = kept_files(spare)
+    assert json.loads(kept.read_text())["device_identifier"] == "fileserver"
+    assert f"kept in {kept}" in proc.stderr
 
 
 @pytest.mark.parametrize("how", ["file", "environment"])
