@@ -46,6 +46,7 @@ from .common import (
     owner_only,
 )
 from .notifications import keep_done, notifications_done
+from .records import backups_kept, backups_known, documents_damaged, fileless_documents
 
 ENGINES = {"sqlite": sqlite, "postgresql": postgresql}
 
@@ -111,7 +112,8 @@ def backup_create(
     """
     if keep is not None and keep < 1:
         raise BackupError("--keep must be at least 1 (the archive just written is kept).")
-    directory = Path(output_dir or settings.BACKUP_DIR)
+    # absolute, as recorded: "rel/benchtools-….tar.gz" said nothing of where it is
+    directory = Path(output_dir or settings.BACKUP_DIR).absolute()
     if wrong := not_a_directory(directory):
         raise BackupError(f"Backup failed: {wrong} No archive was written.")
     upload_dir = storage.local_path()
@@ -228,8 +230,10 @@ def _deleted_meanwhile(problems: list[StoredFileProblem], alias: str) -> list[St
 
 def backup_check_restorable(*, info: ArchiveInfo, alias: str = "default") -> None:
     """RestoreError unless this server can take the archive: same engine, archive kept apart."""
-    upload_dir = storage.local_path()
-    if upload_dir is not None and info.path.resolve().is_relative_to(upload_dir.resolve()):
+    upload_dir, archive = storage.local_path(), info.path.resolve()
+    # BACKUP_DIR inside UPLOAD_DIR is left out of a restore (uploads.remove_others)
+    kept_apart = archive.is_relative_to(Path(settings.BACKUP_DIR).resolve())
+    if upload_dir is not None and archive.is_relative_to(upload_dir.resolve()) and not kept_apart:
         raise RestoreError(
             f"The archive is inside UPLOAD_DIR ({upload_dir}), whose content a restore "
             f"replaces: move it elsewhere first."
@@ -295,7 +299,7 @@ def backup_restore(
                 f"storage may already hold some of the archive's files, which is harmless): "
                 f"restore again once the storage works."
             ) from exc
-        done = notifications_done(alias)
+        done, made = notifications_done(alias), backups_known(alias)
         connections.close_all()
         ENGINES[info.engine].restore(alias, staging / DATABASE_MEMBERS[info.engine])
     finally:
@@ -313,11 +317,14 @@ def backup_restore(
             f"fix the cause (a full disk?), then run manage.py migrate."
         ) from exc
     not_sent_again = keep_done(done, alias)
+    backups_kept(made, alias)
+    fileless = fileless_documents(listed, alias)
     # its own record was written after it, not in it
     backup_recorded(
         path=archive.resolve(),
         created_at=info.created_at,
         size=archive.stat().st_size,
+        damaged=documents_damaged(fileless, damaged, alias),
         restored_at=datetime.now(UTC),
         alias=alias,
     )
@@ -336,7 +343,7 @@ def backup_restore(
         uploads=info.uploads,
         count_mismatches=mismatches,
         damaged=damaged,
-        fileless=_fileless_documents(listed, alias),
+        fileless=fileless,
         left=left,
         not_sent_again=not_sent_again,
     )
@@ -374,18 +381,6 @@ def _known_migrations() -> set[str]:
     """The migrations of this version's code, applied or not."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
     return {f"{app}.{name}" for app, name in loader.disk_migrations}
-
-
-def _fileless_documents(listed: dict[str, object], alias: str) -> list[tuple[int, str, str]]:
-    """The restored documents without a file: not in the archive, nor uploaded meanwhile (a
-    server still running: remove_others keeps the files the database references)."""
-    archived = {path.removeprefix(UPLOADS_PREFIX) for path in listed}
-    rows = (
-        Document.objects.using(alias)
-        .values_list("pk", "device__hostname", "stored_name")
-        .order_by("pk")
-    )
-    return [row for row in rows.iterator() if row[2] not in archived and not storage.exists(row[2])]
 
 
 def _count_mismatches(info: ArchiveInfo, alias: str) -> dict[str, tuple[int, int]]:

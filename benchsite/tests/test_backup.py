@@ -313,6 +313,25 @@ def test_restoring_an_archive_without_a_documents_file_says_which(site):
     )
     assert f"document {lost.pk} of nas-01 ({lost.stored_name})" in err
     assert kept.stored_name not in err
+    # the restore's record says it, as the backup's said it: the dashboard's red line had gone
+    restored = Backup.objects.get(restored_at__isnull=False)
+    assert restored.documents_damaged == 2  # one without its file, one with a damaged copy
+
+
+def test_a_restore_keeps_the_records_of_the_backups_made_since(site):
+    """Restoring last week's archive replaced the table of backups with last week's: the
+    dashboard said none was made since (overdue), last night's archive in BACKUP_DIR."""
+    older = make_backup()
+    newer = make_backup()
+    assert Backup.objects.count() == 2
+
+    restore(older, "--noinput")
+
+    recorded = sorted(Backup.objects.values_list("path", "restored_at"), key=str)
+    assert [path for path, _ in recorded].count(str(newer)) == 1
+    assert [path for path, restored_at in recorded if restored_at] == [str(older)]
+    assert Backup.objects.filter(path=str(older), restored_at__isnull=True).count() == 1
+    assert Backup.objects.latest().path == str(newer)  # the last made, as the dashboard says
 
 
 def test_an_archive_whose_documents_name_files_outside_the_uploads_restores_without_a_traceback(
@@ -589,13 +608,11 @@ def test_restore_brings_back_the_database_and_uploads_exactly(site):
 
     assert state(site) == before
     assert "Restored" in out
-    # the database is the archive's, which did not hold its own record: the restore wrote it
-    (made,) = Backup.objects.all()
-    assert (made.path, made.size, made.restored_at is not None) == (
-        str(path),
-        path.stat().st_size,
-        True,
-    )
+    # the database is the archive's, which did not hold its own record: the restore wrote it,
+    # and kept the one the backup wrote (the backups made are the server's, not the data's)
+    (made,) = Backup.objects.filter(restored_at__isnull=False)
+    assert (made.path, made.size) == (str(path), path.stat().st_size)
+    assert Backup.objects.filter(path=str(path), restored_at__isnull=True).count() == 1
     assert made.created_at == backup.backup_verify(archive=path).created_at
     # the device mutate() added after the archive, lost as the warning said
     assert err.startswith("Warning: since this archive was made") and "1 device(s) added" in err
@@ -1059,6 +1076,18 @@ def test_archives_in_a_backup_dir_inside_upload_dir_are_not_backed_up(site):
     names = {m.name for m, _ in members(elsewhere)}
     assert not {name for name in names if name.startswith("uploads/backups/")}, names
     assert {"uploads/" + name for name in UPLOADS} <= names
+    # and an archive there restores: BACKUP_DIR is left out of a restore (it was refused as
+    # "inside UPLOAD_DIR", every archive of such a setup)
+    restore(first, "--noinput")
+    assert first.is_file() and second.is_file()
+
+
+def test_an_output_dir_given_relative_is_recorded_where_it_is(site, monkeypatch, tmp_path):
+    """`backup --output-dir rel` recorded "rel/benchtools-….tar.gz": where, nobody could tell."""
+    monkeypatch.chdir(tmp_path)
+    path = make_backup("--output-dir", "offsite")
+    assert path.is_absolute() and path.parent == tmp_path / "offsite"
+    assert Backup.objects.get().path == str(path)
 
 
 def test_an_upload_removed_during_the_backup_is_skipped_not_fatal(site, monkeypatch):
