@@ -29,7 +29,12 @@ try:  # refused with one line, as the settings refuse theirs (which check these 
 except ImproperlyConfigured as exc:
     raise SystemExit(f"Configuration error: {exc}") from None
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8007')}"  # noqa: S104 (a LAN server)
+_host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 (a LAN server)
+# an IPv6 address (HOST=::1, or :: for every interface) in brackets, as gunicorn reads a bind:
+# "::1:8007" was "'' is not a valid port number", after the migrations
+if ":" in _host and not _host.startswith("["):
+    _host = f"[{_host}]"
+bind = f"{_host}:{os.environ.get('PORT', '8007')}"
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 wsgi_app = (
     "benchsite.asgi:application" if "uvicorn" in worker_class else "benchsite.wsgi:application"

@@ -165,6 +165,52 @@ def test_the_banner_names_the_address_of_host_in_the_env_file(checkout):
     assert "starting on http://127.0.0.1:" in output, output
 
 
+def test_a_env_file_written_by_hand_before_the_first_start_is_given_the_secrets_it_lacks(
+    checkout,
+):
+    """README: "PORT=8080 in .env". Written before the first start, the start stopped at
+    "SECRET_KEY is missing … (the README's run command generates one)", which it did not."""
+    (checkout / ".env").write_text("DEBUG=false\nHOST=127.0.0.1")  # no newline at its end
+
+    output = serve(checkout, without=("HOST",))
+
+    assert "Added a new SECRET_KEY and API_TOKEN to" in output, output
+    assert "Linux BenchTools is starting on http://127.0.0.1:" in output, output
+    lines = (checkout / ".env").read_text().splitlines()
+    assert lines[:2] == ["DEBUG=false", "HOST=127.0.0.1"]
+    assert [line.split("=")[0] for line in lines[2:]] == ["SECRET_KEY", "API_TOKEN"]
+    assert api_token(checkout) in output  # a token made now is shown, this once
+    assert "Added a new" not in serve(checkout, without=("HOST",))
+
+
+def test_an_ipv6_host_is_listened_on_and_said_in_brackets(checkout):
+    """HOST=::1: gunicorn read "::1:PORT" as an empty port and stopped after the migrations."""
+    migrated(checkout)
+    environment, port = serve_environment(checkout, HOST="::1")
+    process = subprocess.Popen(
+        ["bash", str(checkout / "scripts" / "serve")],
+        cwd=checkout.parent,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline, answered = time.monotonic() + 120, False
+        while time.monotonic() < deadline and process.poll() is None and not answered:
+            try:
+                with urllib.request.urlopen(f"http://[::1]:{port}/api/health", timeout=2):
+                    answered = True
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    assert answered, output
+    assert f"starting on http://[::1]:{port}/" in output, output
+
+
 def test_migrate_on_start_false_waits_for_the_database_to_be_migrated(checkout):
     """Several servers upgraded at once: one that does not migrate served the new version on
     the old schema, and every submission was a 500 (a column not there yet) until the other
