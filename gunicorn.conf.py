@@ -17,6 +17,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from benchsite.envconfig import Env, boolean, count
+from benchsite.envconfig import worker_class as checked_worker_class
 
 _env_file = os.environ.get("ENV_FILE", str(Path(__file__).resolve().parent / ".env"))
 if Path(_env_file).is_file():
@@ -26,6 +27,7 @@ try:  # refused with one line, as the settings refuse theirs (which check these 
     workers = count("WEB_CONCURRENCY", os.environ.get("WEB_CONCURRENCY"), 2)
     threads = count("GUNICORN_THREADS", os.environ.get("GUNICORN_THREADS"), 4)
     preload_app = boolean("GUNICORN_PRELOAD", os.environ.get("GUNICORN_PRELOAD"), True)
+    worker_class = checked_worker_class(os.environ.get("GUNICORN_WORKER_CLASS"))
 except ImproperlyConfigured as exc:
     raise SystemExit(f"Configuration error: {exc}") from None
 
@@ -35,7 +37,6 @@ _host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 (a LAN server)
 if ":" in _host and not _host.startswith("["):
     _host = f"[{_host}]"
 bind = f"{_host}:{os.environ.get('PORT', '8007')}"
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 wsgi_app = (
     "benchsite.asgi:application" if "uvicorn" in worker_class else "benchsite.wsgi:application"
 )

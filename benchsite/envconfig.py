@@ -169,6 +169,49 @@ def in_checkout(base: Path, value: str, default: str = "") -> Path:
     return (base / Path(value).expanduser()).resolve()
 
 
+DATABASE_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
+# the caches the server is made for: one machine's workers (files), several servers (Redis)
+CACHE_SCHEMES = ("filecache", "redis", "rediss", "locmemcache")
+WORKER_CLASSES = ("gthread", "sync", "uvicorn_worker.UvicornWorker")
+
+
+def cache(env: Env, var: str, default: str) -> dict:
+    """The cache of URL `var`, refused in one line naming it when it is none the server uses
+    ("Invalid cache schema bogus", said without the variable's name); the URL, which may hold
+    a password, is not repeated."""
+    text = env.str(var, default=default).strip()
+    scheme = text.split("://", 1)[0] if "://" in text else ""
+    if scheme not in CACHE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{var} must be filecache:///absolute/directory or redis://host:6379/0, not a "
+            f"{scheme or 'schemeless'} URL."
+        )
+    return env.cache_url_config(text)
+
+
+def gunicorn_checked(env: Env) -> None:
+    """gunicorn's settings (gunicorn.conf.py), checked by the settings too: scripts/serve and
+    the Docker entry point read the settings first, so a bad value stops them with one line
+    before gunicorn, which reads them itself with a traceback (WEB_CONCURRENCY=0: a server that
+    listens without answering)."""
+    env.within("WEB_CONCURRENCY", 2, 1)
+    env.within("GUNICORN_THREADS", 4, 1)
+    env.bool("GUNICORN_PRELOAD", default=True)
+    worker_class(env.str("GUNICORN_WORKER_CLASS", default=""))
+
+
+def worker_class(value: str | None) -> str:
+    """GUNICORN_WORKER_CLASS: gthread (empty: the default), sync, or uvicorn's worker; another
+    was gunicorn's traceback, after the migrations and the banner."""
+    name = (value or "").strip() or "gthread"
+    if name not in WORKER_CLASSES:
+        raise ImproperlyConfigured(
+            f"GUNICORN_WORKER_CLASS must be gthread (the default) or "
+            f"uvicorn_worker.UvicornWorker, not {value!r}."
+        )
+    return name
+
+
 def database(env: Env, var: str, default: str, *, base: Path) -> dict:
     """The database of URL `var`, refused in one line when it does not parse or names no
     engine (django-environ warns and goes on with an empty ENGINE); a SQLite file's relative
@@ -183,6 +226,13 @@ def database(env: Env, var: str, default: str, *, base: Path) -> dict:
         raise ImproperlyConfigured(
             f"{var} is no database URL: sqlite:////absolute/path.db or "
             "postgres://user:password@host:5432/name."
+        )
+    if config["ENGINE"] not in DATABASE_ENGINES:
+        # mysql://…, a typo: Django's many lines about a backend it cannot load, no name
+        scheme = env.str(var, default=default).split(":", 1)[0]
+        raise ImproperlyConfigured(
+            f"{var} names a {scheme!r} database: this server runs on SQLite "
+            "(sqlite:////absolute/path.db) or PostgreSQL (postgres://user:password@host:5432/name)."
         )
     if config["ENGINE"].endswith("sqlite3") and config.get("NAME") not in ("", ":memory:", None):
         config["NAME"] = str(in_checkout(base, config["NAME"]))

@@ -11,7 +11,17 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from benchsite import envconfig
-from benchsite.envconfig import Env, database, in_checkout, log_level, networks, time_zone, within
+from benchsite.envconfig import (
+    Env,
+    cache,
+    database,
+    gunicorn_checked,
+    in_checkout,
+    log_level,
+    networks,
+    time_zone,
+    within,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -74,12 +84,7 @@ MAX_SUBMISSION_KB = within("MAX_SUBMISSION_KB", env.int("MAX_SUBMISSION_KB", def
 PORT = within("PORT", env.int("PORT", default=8007), 1, 65535)
 # Read by scripts/serve and docker/entrypoint.sh: false on all but one of several servers.
 MIGRATE_ON_START = env.bool("MIGRATE_ON_START", default=True)
-# gunicorn's (gunicorn.conf.py), checked here too: scripts/serve and the Docker entry point
-# read the settings first, so a bad value stops them with one line before gunicorn, which
-# reads WEB_CONCURRENCY itself with a traceback (and with 0 listens without answering)
-WEB_CONCURRENCY = env.within("WEB_CONCURRENCY", 2, 1)
-GUNICORN_THREADS = env.within("GUNICORN_THREADS", 4, 1)
-GUNICORN_PRELOAD = env.bool("GUNICORN_PRELOAD", default=True)
+gunicorn_checked(env)  # gunicorn's own variables, said in one line before it starts
 # Proxies in front of every request: the client address from X-Forwarded-For (benchsite/clientip)
 NUM_PROXIES = env.within("NUM_PROXIES", 0, 0)
 # and from the peers that are those proxies (None: any), as gunicorn.conf.py reads it
@@ -232,9 +237,7 @@ FORMAT_MODULE_PATH = ["benchsite.formats"]
 # server (gunicorn's processes; local memory would give each its own budget) and needs no
 # service and no table; a file is written only on a failed authentication. Several servers
 # share Redis: CACHE_URL=redis://host:6379/0.
-CACHES = {
-    "default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / 'data' / 'cache'}")
-}
+CACHES = {"default": cache(env, "CACHE_URL", default=f"filecache://{BASE_DIR / 'data' / 'cache'}")}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Django's own client (package `redis`), whichever one django-environ would pick
     CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
@@ -286,11 +289,10 @@ elif BACKUP_DIR == UPLOAD_DIR:
         f"BACKUP_DIR and UPLOAD_DIR are the same directory ({UPLOAD_DIR}): set BACKUP_DIR to "
         "another one (a directory inside UPLOAD_DIR is left out of backups and restores)."
     )
-# A document's file and its directories are this account's alone, as scripts/serve's umask makes
-# what else the server writes (Django's default made each file readable by every account: 0644)
+# A document's file and directories: this account's alone, as scripts/serve's umask (Django: 0644)
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
-# Serve static files straight from the apps when collectstatic has not run (tests, first start).
+# static files from the apps when collectstatic has not run (tests, first start)
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=not STATIC_ROOT.exists())
 WHITENOISE_MANIFEST_STRICT = False
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -300,9 +302,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(MAX_SUBMISSION_KB * 1024, 2_621_440)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = SECURE_SSL_REDIRECT
 CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
-SECURE_HSTS_SECONDS = env.int(
-    "SECURE_HSTS_SECONDS", default=31_536_000 if SECURE_SSL_REDIRECT else 0
-)
+SECURE_HSTS_SECONDS = env.within("SECURE_HSTS_SECONDS", 31_536_000 if SECURE_SSL_REDIRECT else 0, 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL_REDIRECT
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -136,6 +136,14 @@ def test_debug_is_off_unless_asked():
         ({"WEB_CONCURRENCY": "abc"}, "WEB_CONCURRENCY='abc' is not a valid value"),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be a number of at least 1, not 0."),
         ({"GUNICORN_THREADS": "0"}, "GUNICORN_THREADS must be a number of at least 1, not 0."),
+        # gunicorn's traceback, after the migrations and the banner
+        ({"GUNICORN_WORKER_CLASS": "gthreads"}, "GUNICORN_WORKER_CLASS must be gthread (the"),
+        # sent as given: "Strict-Transport-Security: max-age=-5"
+        ({"SECURE_HSTS_SECONDS": "-5"}, "SECURE_HSTS_SECONDS must be a number of at least 0"),
+        # "Invalid cache schema bogus", no variable named
+        ({"CACHE_URL": "bogus://x"}, "CACHE_URL must be filecache:///absolute/directory or"),
+        # Django's lines about a backend it cannot load, no variable named
+        ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL names a 'mysql' database: this"),
         ({"SQLITE_BUSY_TIMEOUT_S": "0"}, "SQLITE_BUSY_TIMEOUT_S must be a number of at least 1"),
         (
             {"DOCUMENT_STORAGE": "s3", "S3_BUCKET": "b", "S3_TIMEOUT_S": "-1"},
@@ -627,7 +635,12 @@ def test_a_postgresql_server_that_never_answers_is_given_up_on_with_a_line():
 @engine_independent
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("GUNICORN_THREADS", "x"), ("WEB_CONCURRENCY", "0"), ("GUNICORN_PRELOAD", "maybe")],
+    [
+        ("GUNICORN_THREADS", "x"),
+        ("WEB_CONCURRENCY", "0"),
+        ("GUNICORN_PRELOAD", "maybe"),
+        ("GUNICORN_WORKER_CLASS", "gthreads"),
+    ],
 )
 def test_gunicorn_refuses_a_bad_value_of_its_own_in_one_line(name, value):
     """gunicorn started by hand (not through scripts/serve, whose settings check says it
