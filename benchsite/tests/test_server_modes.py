@@ -180,6 +180,19 @@ def test_a_client_on_the_proxys_own_host_is_that_host_whatever_it_forwards(tmp_p
 
 
 @WORKER_CLASSES
+def test_with_log_format_json_every_line_the_server_writes_is_json(tmp_path, worker_class):
+    """gunicorn's own lines ("Booting worker …") and its access lines were plain text among
+    the app's JSON objects: a log shipper parsing JSON dropped or mangled them."""
+    env = {"LOG_FORMAT": "json", "GUNICORN_ACCESS_LOG": "-"}
+    with live_server(tmp_path, workers=1, worker_class=worker_class, extra_env=env) as server:
+        assert call(server, "GET", "/api/stats")[0] == 200
+    lines = [line for line in server.log.read_text().splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]  # each one a JSON object
+    assert any("/api/stats" in entry["message"] for entry in entries), lines
+    assert any(entry["logger"].startswith(("gunicorn", "uvicorn")) for entry in entries), lines
+
+
+@WORKER_CLASSES
 def test_the_access_log_writes_no_token(tmp_path, worker_class):
     env = {"GUNICORN_ACCESS_LOG": "-"}
     with live_server(tmp_path, workers=1, worker_class=worker_class, extra_env=env) as server:
