@@ -38,8 +38,16 @@ else
 fi
 
 if [ -n "${DJANGO_SUPERUSER_USERNAME:-}" ] && [ -n "${DJANGO_SUPERUSER_PASSWORD:-}" ]; then
-    python manage.py createsuperuser --noinput \
-        || echo "entrypoint: admin account not created (see above); starting anyway." >&2
+    # on every start of the container: an account already there is the usual case (it said
+    # "CommandError: … already taken" and "not created" at each restart), as scripts/serve says
+    if said=$(python manage.py createsuperuser --noinput 2>&1); then
+        echo "$said"
+    else
+        case $said in
+            *"already taken"*) echo "entrypoint: admin account ${DJANGO_SUPERUSER_USERNAME} already exists." ;;
+            *) echo "entrypoint: admin account ${DJANGO_SUPERUSER_USERNAME} not created: ${said#CommandError: }; starting anyway." >&2 ;;
+        esac
+    fi
 fi
 
 exec "$@"

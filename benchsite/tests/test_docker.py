@@ -277,6 +277,34 @@ def test_entrypoint_migrates_then_becomes_the_command(tmp_path):
 
 
 @engine_independent
+def test_entrypoint_creates_the_admin_account_once_and_says_so_at_each_restart(tmp_path):
+    """Each restart of the container printed "CommandError: Error: That username is already
+    taken." and "admin account not created", as if something had failed."""
+    env = entrypoint_env(
+        tmp_path,
+        DJANGO_SUPERUSER_USERNAME="admin",
+        DJANGO_SUPERUSER_PASSWORD="a-long-pass-phrase-42",
+        DJANGO_SUPERUSER_EMAIL="admin@example.lan",
+    )
+
+    def started() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(ROOT / "docker" / "entrypoint.sh"), "true"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    first, again = started(), started()
+    assert first.returncode == 0 and "Superuser created successfully." in first.stdout, first
+    assert again.returncode == 0, again
+    assert "entrypoint: admin account admin already exists." in again.stdout, again
+    assert "CommandError" not in again.stderr + again.stdout, again
+
+
+@engine_independent
 def test_entrypoint_waits_for_the_migrate_job_when_migrate_on_start_is_false(tmp_path):
     """It leaves the migrations to the migrate job (or the server that migrates) and serves
     once they are applied: a server of this version on the database before would answer 500s."""
