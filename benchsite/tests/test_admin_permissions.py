@@ -176,6 +176,8 @@ def test_the_device_page_tells_each_part_to_who_may_view_it(staff, failing_nas):
     devices_only = staff("inventory.view_device").get(page).content.decode()
     assert "reports SMART FAILED" not in devices_only  # its open item
     assert "/admin/benchmarks/benchmark/" not in devices_only and 'id="runs-hidden"' in devices_only
+    # the ranking's figures are the device's, which the dashboard showed it: not said withheld
+    assert "Its scores and last run date, which the ranking shows, are the device" in devices_only
     assert 'id="hardware"' not in devices_only and 'id="hardware-hidden"' in devices_only
     assert 'id="insights"' not in devices_only
 
