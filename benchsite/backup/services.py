@@ -301,7 +301,10 @@ def backup_restore(
             ) from exc
         done, made = notifications_done(alias), backups_known(alias)
         connections.close_all()
-        ENGINES[info.engine].restore(alias, staging / DATABASE_MEMBERS[info.engine])
+        try:
+            ENGINES[info.engine].restore(alias, staging / DATABASE_MEMBERS[info.engine])
+        except RestoreError as exc:
+            raise RestoreError(f"{exc} {uploads.MSG_ARCHIVES_FILES_LEFT}") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     # the archive's database as restored, before the migrations of a newer version add their
@@ -314,7 +317,9 @@ def backup_restore(
         raise RestoreError(
             f"The archive's database was restored, but applying this version's migrations to "
             f"it failed: {describe(exc)}. The server cannot use it until they are applied: "
-            f"fix the cause (a full disk?), then run manage.py migrate."
+            f"fix the cause (a full disk?), then run manage.py migrate. The stored files the "
+            f"archive does not have were left (check_documents --delete-unreferenced removes "
+            f"them), and the restore is not recorded among the backups."
         ) from exc
     not_sent_again = keep_done(done, alias)
     backups_kept(made, alias)

@@ -76,6 +76,14 @@ def _holds(name: str, size: int, sha256: str) -> bool:
         return False
 
 
+# a restore that failed after put_uploads: said with its error
+MSG_ARCHIVES_FILES_LEFT = (
+    "The archive's documents were put in the storage beside those in place, which is "
+    "harmless (the database references none of the new ones): manage.py check_documents "
+    "--delete-unreferenced removes them."
+)
+
+
 def put_uploads(staged: Path, listed: dict[str, tuple[int, str]]) -> list[tuple[str, bool]]:
     """Store every upload of the archive (extracted and verified under `staged`) under its
     name, unless the storage already holds those very bytes. Adds and replaces, never

@@ -1324,6 +1324,31 @@ def test_a_failed_migration_after_the_restore_is_said_as_such(site, monkeypatch)
         failed.value
     )
     assert "run manage.py migrate" in str(failed.value)
+    # what the restore left undone, which it did not say
+    assert "check_documents --delete-unreferenced removes them" in str(failed.value)
+    assert "the restore is not recorded among the backups" in str(failed.value)
+
+
+def test_a_database_restore_that_fails_says_the_archives_files_are_in_the_storage(
+    site, monkeypatch
+):
+    """SQLite's disk full while the database was copied: "The database was not changed",
+    true, and not a word of the archive's files already put in the storage."""
+    path = make_backup()
+
+    def full(alias, dump):
+        raise backup.RestoreError("Restoring the SQLite database failed: database or disk is full.")
+
+    monkeypatch.setattr(backup.services.ENGINES["sqlite"], "restore", full)
+    monkeypatch.setattr(backup.services.ENGINES["postgresql"], "restore", full)
+
+    with pytest.raises(CommandError) as failed:
+        restore(path, "--noinput")
+
+    assert "database or disk is full. The archive's documents were put in the storage" in str(
+        failed.value
+    )
+    assert "check_documents --delete-unreferenced removes them" in str(failed.value)
 
 
 def test_archives_are_not_written_where_a_restore_deletes_them(site, settings):
