@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import routers
 
 from benchmarks.views import BenchmarkViewSet, DeviceBenchmarkViewSet, StatsViewSet
@@ -53,7 +52,7 @@ api_patterns = [
         views.SchemaView.as_view(custom_settings={"VERSION": __version__}),
         name="schema",
     ),
-    path("schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
+    path("schema/ui/", views.SwaggerView.as_view(url_name="schema"), name="schema-ui"),
     *router.urls,
 ]
 

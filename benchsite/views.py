@@ -12,7 +12,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -134,7 +134,24 @@ def bench_script(request):
     return response
 
 
-class SchemaView(SpectacularAPIView):
+class JsonErrors:
+    """An error in JSON, as every other endpoint's: the OpenAPI document's renderers (YAML
+    first) wrote a 405 or a 406 as YAML with DRF's internals in it ("string: …"), and its
+    page's as a line of HTML."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SwaggerView(JsonErrors, SpectacularSwaggerView):
+    """GET /api/schema/ui/: the document's page (drf-spectacular-sidecar's assets, no CDN)."""
+
+
+class SchemaView(JsonErrors, SpectacularAPIView):
     """GET /api/schema/: the OpenAPI document, generated once per process, not at each
     request. Anyone may ask for it: generating it took 40-350 ms of CPU, and 40 clients asking
     without pause slowed every token's request to seconds. Rendering the kept document costs 6
@@ -154,12 +171,3 @@ class SchemaView(SpectacularAPIView):
         filename = self._get_filename(request, None)  # .json or .yaml, as negotiated
         headers = {"Content-Disposition": f'inline; filename="{filename}"'}
         return Response(data=SchemaView.document, headers=headers)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        """An error in JSON, as every other endpoint's: the document's own renderers, YAML
-        first, wrote a 405 or a 406 as YAML with DRF's internals in it ("string: …")."""
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code >= 400:
-            response.accepted_renderer = JSONRenderer()
-            response.accepted_media_type = JSONRenderer.media_type
-        return response

@@ -150,6 +150,9 @@ def test_the_schemas_errors_are_json_as_every_endpoints(anon):
         (anon.post("/api/schema/"), 405, "detail"),
         (anon.get("/api/schema/", HTTP_ACCEPT="text/html"), 406, "detail"),
         (anon.get("/api/schema/?format=xml"), 406, "format"),
+        # and its page's, a line of HTML
+        (anon.post("/api/schema/ui/"), 405, "detail"),
+        (anon.get("/api/schema/ui/?format=xml"), 406, "format"),
     ):
         assert response.status_code == status, response.content
         assert response["Content-Type"] == "application/json", response.content
