@@ -60,10 +60,14 @@ class Folded(Transform):
 
 
 def caseless(text: str | None) -> str | None:
-    """`text` in lower case, every letter's (bt_lower): SQLite's own lower() and LIKE know the
-    case of ASCII letters only, so `iexact` took "BÂTIMENT B" for another place than "Bâtiment
-    B" there, where PostgreSQL's UPPER() took them for one."""
-    return text if text is None else text.lower()
+    """`text` in upper case, letter by letter as PostgreSQL's UPPER() writes it (bt_upper):
+    SQLite's own upper() and LIKE know the case of ASCII letters only, so `iexact` took
+    "BÂTIMENT B" for another place than "Bâtiment B" there, where PostgreSQL took them for one.
+    A letter Python writes as two in upper case (ß: SS) stays as it is, as PostgreSQL keeps it;
+    Python's lower() told "ΟΔΟΣ" from "οδοσ" (a final Σ is ς) where PostgreSQL did not."""
+    if text is None or text.isascii():
+        return text if text is None else text.upper()
+    return "".join(up if len(up := letter.upper()) == 1 else letter for letter in text)
 
 
 class Caseless(Transform):
@@ -79,7 +83,7 @@ class Caseless(Transform):
 
     def as_sqlite(self, compiler, connection):
         sql, params = compiler.compile(self.lhs)
-        return f"bt_lower({sql})", params
+        return f"bt_upper({sql})", params
 
 
 def connected(sender=None, connection=None, **kwargs) -> None:
@@ -89,7 +93,7 @@ def connected(sender=None, connection=None, **kwargs) -> None:
         return
     if connection.vendor == "sqlite":
         connection.connection.create_function("bt_fold", 1, fold, deterministic=True)
-        connection.connection.create_function("bt_lower", 1, caseless, deterministic=True)
+        connection.connection.create_function("bt_upper", 1, caseless, deterministic=True)
     elif connection.vendor == "postgresql":
         with connection.connection.cursor() as cursor:
             cursor.execute("SELECT to_regprocedure('unaccent(text)') IS NOT NULL")
