@@ -47,7 +47,19 @@ def from_a_proxy(peer: str | None, allowed) -> bool:
 # what only a proxy may say: the client's address, the scheme it came over
 _FROM_PROXIES_ONLY = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO")
 _FROM_PROXIES_ONLY_ASGI = (b"x-forwarded-for", b"x-forwarded-proto")
-SCHEMES = ("http", "https")
+# what gunicorn reads a proxy's scheme from (its secure_scheme_headers), each value exact
+SECURE_SCHEME_HEADERS = {
+    b"x-forwarded-protocol": b"ssl",
+    b"x-forwarded-proto": b"https",
+    b"x-forwarded-ssl": b"on",
+}
+
+
+async def _contradictory(send) -> None:
+    body = b"Contradictory scheme headers"
+    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class ForwardedClientWSGI:
@@ -92,7 +104,13 @@ class ForwardedClientASGI:
                 scope["client"] = (address, port)
             # the scheme the proxy was reached over, as gunicorn's gthread takes it from them
             # (uvicorn, which read it itself, is told to trust no one: gunicorn.conf.py)
-            proto = [v for k, v in scope["headers"] if k == b"x-forwarded-proto"]
-            if proto and (said := proto[-1].decode("latin-1").strip().lower()) in SCHEMES:
-                scope["scheme"] = said
+            schemes = {
+                "https" if value == SECURE_SCHEME_HEADERS[name] else "http"
+                for name, value in scope["headers"]
+                if name in SECURE_SCHEME_HEADERS
+            }
+            if len(schemes) > 1:  # gunicorn's 400 too: which one the proxy meant is not told
+                return await _contradictory(send)
+            if schemes:
+                scope["scheme"] = schemes.pop()
         return await self.app(scope, receive, send)

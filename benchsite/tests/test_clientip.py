@@ -125,6 +125,39 @@ def test_only_the_proxies_say_the_scheme_under_asgi(behind_a_proxy, peer, passed
 
 
 @pytest.mark.parametrize(
+    ("headers", "scheme"),
+    [
+        ([(b"x-forwarded-proto", b"https")], "https"),
+        ([(b"x-forwarded-proto", b"HTTPS")], "http"),  # gunicorn compares the value exactly
+        ([(b"x-forwarded-ssl", b"on")], "https"),
+        ([(b"x-forwarded-protocol", b"ssl")], "https"),
+        ([(b"x-forwarded-proto", b"http")], "http"),
+        ([], None),
+        # two that disagree: gunicorn's 400, not the last one's word
+        ([(b"x-forwarded-proto", b"http"), (b"x-forwarded-proto", b"https")], 400),
+        ([(b"x-forwarded-proto", b"https"), (b"x-forwarded-ssl", b"off")], 400),
+    ],
+)
+def test_a_proxys_scheme_is_read_under_asgi_as_gunicorn_reads_it(behind_a_proxy, headers, scheme):
+    import asyncio
+
+    seen, sent = {}, []
+
+    async def app(scope, receive, send):
+        seen.update(scope)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "client": (PROXY, 5000), "headers": headers}
+    asyncio.run(ForwardedClientASGI(app)(scope, None, send))
+    if scheme == 400:
+        assert not seen and sent[0]["status"] == 400
+    else:
+        assert seen.get("scheme") == scheme and not sent
+
+
+@pytest.mark.parametrize(
     ("value", "allowed"),
     [
         ("*", None),
