@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from insights.models import AttentionItem, Notification, condition_key
 
@@ -13,12 +14,26 @@ def test_0003_gives_waiting_notifications_their_items_condition(migrate_to):
         device=device, kind="disk_hot", severity="warning", disk="WD-1", message="hot"
     )
     row = apps.get_model("insights", "Notification")
-    told, orphan = (
-        row.objects.create(item=of, title="t", body="", type="info", target="x")
-        for of in (item, None)
-    )
+
+    def waiting(item, title, sent=False):
+        return row.objects.create(
+            item=item,
+            title=title,
+            body="",
+            type="info",
+            target="x",
+            next_attempt_at=None if sent else timezone.now(),
+        )
+
+    told = waiting(item, "nas: disk_hot")
+    # a device deleted before the upgrade, its "opened" and "resolved" still to be sent
+    opened, resolved = waiting(None, "gone: disk_hot"), waiting(None, "gone: disk_hot resolved")
+    other, sent = waiting(None, "gone: smart_failing"), waiting(item, "nas: disk_hot", sent=True)
 
     migrate_to(("insights", "0003_notification_condition"))
 
     conditions = dict(Notification.objects.values_list("pk", "condition"))
-    assert conditions == {told.pk: condition_key(AttentionItem.objects.get()), orphan.pk: ""}
+    assert conditions[told.pk] == condition_key(AttentionItem.objects.get())
+    assert conditions[opened.pk] == conditions[resolved.pk] != ""  # one holds the other back
+    assert conditions[other.pk] not in ("", conditions[opened.pk], conditions[told.pk])
+    assert conditions[sent.pk] == ""  # holds nothing back
