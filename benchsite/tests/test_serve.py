@@ -84,29 +84,36 @@ def serve(checkout: Path, *, without: tuple[str, ...] = (), **env) -> str:
     """Run scripts/serve until the server answers, stop it, return what it printed.
     `without`: variables left out of its environment (for its .env to give them)."""
     environment, port = serve_environment(checkout, **env)
+    return started(checkout, {k: v for k, v in environment.items() if k not in without}, port)[1]
+
+
+def started(checkout: Path, environment: dict, port: int, host: str = "127.0.0.1"):
+    """scripts/serve run in `environment` until the server answers on `host`, then stopped:
+    whether it answered, and what it printed."""
     process = subprocess.Popen(
         ["bash", str(checkout / "scripts" / "serve")],
         cwd=checkout.parent,
-        env={k: v for k, v in environment.items() if k not in without},
+        env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    answered = False
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
+        while time.monotonic() < deadline and process.poll() is None and not answered:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2):
-                    break
+                with urllib.request.urlopen(f"http://{host}:{port}/api/health", timeout=2):
+                    answered = True
             except urllib.error.HTTPError:
-                break  # it answers (503 on a database not migrated yet)
+                answered = True  # it answers (503 on a database not migrated yet)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
-    return output.decode()
+    return answered, output.decode()
 
 
 def migrated(checkout: Path) -> None:
@@ -187,26 +194,9 @@ def test_an_ipv6_host_is_listened_on_and_said_in_brackets(checkout):
     """HOST=::1: gunicorn read "::1:PORT" as an empty port and stopped after the migrations."""
     migrated(checkout)
     environment, port = serve_environment(checkout, HOST="::1")
-    process = subprocess.Popen(
-        ["bash", str(checkout / "scripts" / "serve")],
-        cwd=checkout.parent,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline, answered = time.monotonic() + 120, False
-        while time.monotonic() < deadline and process.poll() is None and not answered:
-            try:
-                with urllib.request.urlopen(f"http://[::1]:{port}/api/health", timeout=2):
-                    answered = True
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        output = process.communicate(timeout=30)[0].decode()
+
+    answered, output = started(checkout, environment, port, host="[::1]")
+
     assert answered, output
     assert f"starting on http://[::1]:{port}/" in output, output
 
