@@ -66,7 +66,7 @@ def caseless(text: str | None) -> str | None:
     A letter Python writes as two in upper case (ß: SS) stays as it is, as PostgreSQL keeps it;
     Python's lower() told "ΟΔΟΣ" from "οδοσ" (a final Σ is ς) where PostgreSQL did not."""
     if text is None or text.isascii():
-        return text if text is None else text.upper()
+        return text and text.upper()
     return "".join(up if len(up := letter.upper()) == 1 else letter for letter in text)
 
 
