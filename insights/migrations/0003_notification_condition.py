@@ -5,7 +5,8 @@ down got the deleted machine's "resolved" first and its "opened" after. The noti
 to be sent are given theirs; those of an item already gone (its device deleted before the
 upgrade) one made of their title without its " resolved" (the machine and the kind), so that
 its "opened" still holds back its "resolved". Those sent or given up keep none: they hold
-nothing back."""
+nothing back. The column has a database default, "": a server of the version before, which
+writes none, serves the upgraded database (several servers upgraded one at a time)."""
 
 import hashlib
 
@@ -38,7 +39,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="notification",
             name="condition",
-            field=models.CharField(blank=True, editable=False, max_length=64),
+            field=models.CharField(blank=True, db_default="", editable=False, max_length=64),
         ),
         migrations.AddIndex(
             model_name="notification",
