@@ -791,6 +791,8 @@ def test_a_notification_delivered_since_the_archive_is_not_sent_again_after_a_re
         "1 notification(s) the archive holds as still to send were delivered (or given up) "
         "since it was made: they are not sent again." in out
     )
+    # the other goes out, said: onto a new machine's database none could be told delivered
+    assert "1 notification(s) the archive holds as still to send go out once the server" in out
 
 
 def test_restore_says_what_the_database_holds_and_warns_of_runs_it_loses(site):

@@ -21,7 +21,7 @@ from benchsite.backup import (
 )
 from benchsite.models import ApiToken
 from documents.models import Document
-from insights.models import AttentionItem
+from insights.models import AttentionItem, Notification
 from inventory.models import Device, ManufacturerLink
 
 MSG_NO_TTY = (
@@ -124,6 +124,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{result.not_sent_again} notification(s) the archive holds as still to send "
                 f"were delivered (or given up) since it was made: they are not sent again."
+            )
+        # the others go out: onto another database than the one the archive was made from (a
+        # new machine), which of them were delivered since cannot be told (sent twice, unsaid)
+        if pending := Notification.objects.filter(next_attempt_at__isnull=False).count():
+            self.stdout.write(
+                f"{pending} notification(s) the archive holds as still to send go out once the "
+                f"server runs (NOTIFY_URLS): restored onto another database than the one it was "
+                f"made from, those delivered since cannot be told apart and go out again."
             )
         self.stdout.write(
             self.style.SUCCESS(
