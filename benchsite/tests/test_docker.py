@@ -222,6 +222,23 @@ def test_the_proxy_forwards_one_hop_and_logs_no_query_string():
     assert "access_log /dev/stdout benchtools;" in directives
 
 
+def test_the_proxy_passes_a_dropped_submission_to_another_replica_and_nothing_else():
+    """A replica stopping (gunicorn's gthread resets what it accepted and had not read) was a
+    502 for the submissions it held; a submission tried twice is stored once (submission_id),
+    an upload or a form would be taken twice."""
+    conf = (ROOT / "docker" / "nginx.conf").read_text()
+    locations = {
+        block.split("{", 1)[0].strip(): block.split("{", 1)[1]
+        for block in conf.split("location ")[1:]
+    }
+    retried = "proxy_next_upstream error timeout non_idempotent;"
+    assert retried in locations["= /api/benchmark"]
+    assert "proxy_next_upstream" not in locations["/"]
+    # the same proxying as every other request's
+    for directive in ("proxy_set_header Host $http_host;", "proxy_pass $app;"):
+        assert directive in locations["= /api/benchmark"]
+
+
 def test_dockerignore_keeps_secrets_state_and_the_virtualenv_out():
     ignored = {
         line.strip()
