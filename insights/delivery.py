@@ -298,13 +298,17 @@ MSG_NOT_TAKEN = "not taken (refused, timed out, or an error answered)"
 # Markdown link (a disk a machine named "[click to re-enable SMART](https://…)" was a link
 # there) and a mention (a hostname "web-01 @everyone" pinged the whole channel)
 _LINK = re.compile(r"\]\s*\(")
-_MENTION = re.compile(r"@(?=\w)")
+# "@everyone", Discord's "<@123>", and its role and nickname forms "<@&123>" and "<@!123>"
+_MENTION = re.compile(r"@(?=[\w&!])")
+# Discord's channel links "<#123>" and Slack-style "<!here>", "<!channel>"
+_ANGLED = re.compile(r"<(?=[#!])")
 
 
 def inert(text: str) -> str:
     """A notification's text as every receiver shows it, not acts on it: a link's "](" parted
-    ("] ("), and a zero-width space after an "@" that starts a mention (@everyone, <@123>)."""
-    return _MENTION.sub("@\u200b", _LINK.sub("] (", text))
+    ("] ("), and a zero-width space after an "@" that starts a mention (@everyone, <@123>, a
+    role's <@&123>) and after the "<" of a channel's <#123> or <!here>."""
+    return _ANGLED.sub("<\u200b", _MENTION.sub("@\u200b", _LINK.sub("] (", text)))
 
 
 def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:

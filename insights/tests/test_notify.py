@@ -515,7 +515,8 @@ def test_a_link_or_a_mention_a_machine_sent_is_shown_not_acted_on_by_a_chat(
     "web-01 @everyone", which pinged the whole channel."""
     notify_to(receiver.url)
     link = "[URGENT: click to re-enable SMART](https://evil.example/phish)"
-    run("web-01 @everyone", disks=[disk(model=link, serial="<@123456>", smart_health="FAILED")])
+    failing = "FAILED <@&123456789012345678> <!here> <#42> <@!7>"  # a role, all, a channel
+    run("web-01 @everyone", disks=[disk(model=link, serial="<@123456>", smart_health=failing)])
     sent()
 
     (message,) = receiver.messages
@@ -526,6 +527,9 @@ def test_a_link_or_a_mention_a_machine_sent_is_shown_not_acted_on_by_a_chat(
     )
     assert "@everyone" not in said and "web-01 @\u200beveryone: smart_failing" == message["title"]
     assert "<@\u200b123456>" in said
+    for mention in ("<@&", "<!here", "<#42", "<@!7"):  # each parted, so no chat acts on it
+        assert mention not in said, said
+    assert "<@\u200b&123456789012345678> <\u200b!here> <\u200b#42> <@\u200b!7>" in said
     # as stored, and as the admin shows it: what was sent, not what a chat would make of it
     assert Notification.objects.get().title == "web-01 @everyone: smart_failing"
 
