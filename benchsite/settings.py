@@ -46,8 +46,8 @@ def _required_secret(name: str) -> str:
         return value or PLACEHOLDER
     raise ImproperlyConfigured(
         f"{name} is {'missing' if not value else 'still ' + PLACEHOLDER}: set it in the "
-        f"environment or in .env (the README's run command generates one), or set DEBUG=true "
-        f"for a development server."
+        f"environment or in .env (scripts/serve writes one into a .env without it), or set "
+        f"DEBUG=true for a development server."
     )
 
 

@@ -190,6 +190,19 @@ def test_a_env_file_written_by_hand_before_the_first_start_is_given_the_secrets_
     assert "Added a new" not in serve(checkout, without=("HOST",))
 
 
+def test_a_secret_left_empty_in_a_env_file_is_given_its_value_where_it_is(checkout):
+    """ "SECRET_KEY=" with nothing after it was a line, so none was added, and the start
+    stopped at "SECRET_KEY is missing" all the same."""
+    (checkout / ".env").write_text("SECRET_KEY=\nexport API_TOKEN= \nHOST=127.0.0.1\n")
+
+    output = serve(checkout, without=("HOST",))
+
+    assert "Added a new SECRET_KEY and API_TOKEN to" in output, output
+    assert "Linux BenchTools is starting on http://127.0.0.1:" in output, output
+    names = [line.split("=")[0] for line in (checkout / ".env").read_text().splitlines()]
+    assert names == ["SECRET_KEY", "export API_TOKEN", "HOST"]  # where they were, once each
+
+
 def test_an_ipv6_host_is_listened_on_and_said_in_brackets(checkout):
     """HOST=::1: gunicorn read "::1:PORT" as an empty port and stopped after the migrations."""
     migrated(checkout)
