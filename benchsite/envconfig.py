@@ -206,7 +206,7 @@ def worker_class(value: str | None) -> str:
     name = (value or "").strip() or "gthread"
     if name not in WORKER_CLASSES:
         raise ImproperlyConfigured(
-            f"GUNICORN_WORKER_CLASS must be gthread (the default) or "
+            f"GUNICORN_WORKER_CLASS must be gthread (the default), sync or "
             f"uvicorn_worker.UvicornWorker, not {value!r}."
         )
     return name
