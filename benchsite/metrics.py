@@ -39,6 +39,7 @@ class FleetCollector:
             "last_received_at",
             *(f"{category}_score" for category in CATEGORIES),
             "ranking_excluded",
+            "ranking_run_valid",
             # the disks' identity and SMART readings only: the storage is never decoded
             "latest_snapshot__disk_readings",
             "retired_on",
@@ -67,6 +68,14 @@ class FleetCollector:
             "network measured against the machine itself): not to be ranked with the others.",
             labels=("device", "category"),
         )
+        # beyond the contract: figures from a suspect run (the machine has no valid one), which
+        # the dashboard badges; a Grafana ranking told them from no other
+        suspect = GaugeMetricFamily(
+            "benchtools_device_score_suspect",
+            "1 for a device whose ranking figures come from a suspect run (busy, throttled, "
+            "repeats disagreeing): it has no valid run to be ranked by.",
+            labels=("device",),
+        )
         temperature = GaugeMetricFamily(
             "benchtools_disk_temperature_celsius",
             "Disk temperature in the device's latest snapshot; disk is its serial, else its name.",
@@ -79,6 +88,7 @@ class FleetCollector:
             last_received_at,
             *figures,
             left_out,
+            ranked_valid,
             disks,
             retired_on,
         ) in devices:
@@ -93,6 +103,8 @@ class FleetCollector:
                     score.add_metric((hostname, category), value)
             for category in left_out or ():
                 excluded.add_metric((hostname, category), 1)
+            if ranked_valid is False:
+                suspect.add_metric((hostname,), 1)
             if last_run_at is not None:
                 last_run.add_metric((hostname,), last_run_at.timestamp())
             if last_received_at is not None:
@@ -119,6 +131,7 @@ class FleetCollector:
             )
         yield score
         yield excluded
+        yield suspect
         yield last_run
         yield last_arrival
         yield temperature

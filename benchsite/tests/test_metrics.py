@@ -93,6 +93,22 @@ def test_a_score_left_out_of_the_global_one_is_marked(api, submit, example):
     assert got[("benchtools_device_score_excluded", ("loop", "network"))] == 1
 
 
+def test_figures_from_a_suspect_run_are_marked(api, submit, example):
+    """A machine with no valid run is ranked by its suspect one, which the dashboard badges:
+    a Grafana ranking of benchtools_device_score showed it as any other."""
+    busy = {**example, "device_identifier": "busy", "submission_id": str(uuid.uuid4())}
+    busy["hardware"] = {**example["hardware"], "system": {}}
+    busy["results"] = {**example["results"], "conditions": {"cpu_busy_percent": 55}}
+    assert submit(busy).json()["validity"] == "suspect"
+    assert submit({**example, "submission_id": str(uuid.uuid4())}).status_code == 201
+
+    got = samples(api.get("/metrics"))
+
+    marked = {labels for name, labels in got if name == "benchtools_device_score_suspect"}
+    assert marked == {("busy",)}
+    assert ("benchtools_device_score", ("busy", "global")) in got  # still ranked, marked
+
+
 def test_a_machine_whose_clock_is_behind_is_heard_from_when_its_run_arrives(api, submit, example):
     """A run dated two years back by its machine's clock, arriving now: the last run's time says
     2024, and README's rule for a machine gone quiet fired while it ran. The arrival says now."""
