@@ -45,26 +45,23 @@ def post(server, document):
     return server.submit(document, timeout=30)[1]
 
 
+def admin_created(live) -> None:
+    """The admin account of a live server, made as a person makes it (manage.py)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "createsuperuser", "--noinput"]
+        + ["--username", ADMIN_USER, "--email", "admin@example.com"],
+        cwd=ROOT,
+        env={**live.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, example_document):
     with live_server(tmp_path_factory.mktemp("browser")) as live:
-        subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "createsuperuser",
-                "--noinput",
-                "--username",
-                ADMIN_USER,
-                "--email",
-                "admin@example.com",
-            ],
-            cwd=ROOT,
-            env={**live.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        admin_created(live)
         for name, factor in (("middle-box", 1.0), ("fast-box", 2.5), ("slow-box", 0.4)):
             document = copy.deepcopy(example_document)
             document["device_identifier"] = name

@@ -21,6 +21,7 @@ from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
     ADMIN_USER,
     CHROMIUM,
     CHROMIUM_ARGS,
+    admin_created,
     browser,
     logged_in,
     post,
@@ -64,23 +65,7 @@ def server(tmp_path_factory, example_document):
     from benchsite.livetest import ROOT
 
     with live_server(tmp_path_factory.mktemp("browser-fleet")) as live:
-        subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "createsuperuser",
-                "--noinput",
-                "--username",
-                ADMIN_USER,
-                "--email",
-                "admin@example.com",
-            ],
-            cwd=ROOT,
-            env={**live.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        admin_created(live)
         for name, cpu, ram, factor, busy in MACHINES:
             document = copy.deepcopy(example_document)
             document.update(device_identifier=name, submission_id=str(uuid.uuid4()))

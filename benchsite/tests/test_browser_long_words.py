@@ -4,17 +4,14 @@ the run before and the hardware changes' table were 2.5 times as wide as the win
 at 1280), every other line beyond the screen. Real Chromium against gunicorn."""
 
 import copy
-import subprocess
-import sys
 import uuid
 
 import pytest
 
-from benchsite.livetest import ROOT, live_server
+from benchsite.livetest import live_server
 from benchsite.tests.markers import engine_independent
 from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
-    ADMIN_PASSWORD,
-    ADMIN_USER,
+    admin_created,
     browser,
     logged_in,
     post,
@@ -31,15 +28,7 @@ HOST = "B" * 255
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, example_document):
     with live_server(tmp_path_factory.mktemp("browser-long-words")) as live:
-        subprocess.run(
-            [sys.executable, "manage.py", "createsuperuser", "--noinput"]
-            + ["--username", ADMIN_USER, "--email", "admin@example.com"],
-            cwd=ROOT,
-            env={**live.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        admin_created(live)
         for serial in ("S" * 255, "T" * 255):  # a disk swapped: a hardware change
             document = copy.deepcopy(example_document)
             document.update(device_identifier=HOST, submission_id=str(uuid.uuid4()))

@@ -1,19 +1,18 @@
 """The device page's upload rows in a real browser (Debian's Chromium, gunicorn), with a small
 MAX_UPLOAD_MB: several files chosen at once, and a save too large for the server."""
 
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
-from benchsite.livetest import ROOT, live_server
+from benchsite.livetest import live_server
 from benchsite.tests.markers import engine_independent
 from benchsite.tests.test_browser import (  # noqa: F401 (the browser fixture)
     ADMIN_PASSWORD,
     ADMIN_USER,
     CHROMIUM,
+    admin_created,
     browser,
     logged_in,
 )
@@ -30,15 +29,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, example_document):
     with live_server(tmp_path_factory.mktemp("uploads"), extra_env={"MAX_UPLOAD_MB": "1"}) as live:
-        subprocess.run(
-            [sys.executable, "manage.py", "createsuperuser", "--noinput"]
-            + ["--username", ADMIN_USER, "--email", "admin@example.com"],
-            cwd=ROOT,
-            env={**live.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        admin_created(live)
         document = {**example_document, "submission_id": str(uuid.uuid4())}
         device_id = live.submit({**document, "device_identifier": "nas-01"})[1]["device_id"]
         yield live, f"{live.url}/admin/inventory/device/{device_id}/change/"
