@@ -66,10 +66,11 @@ def announce(
         notification = item_notification(
             item, resolved=resolved, reopened=reopened, rescored=rescored
         )
+        condition = condition_key(item)  # once per item, whatever the number of URLs
         rows += [
             Row(
                 item=item,
-                condition=condition_key(item),
+                condition=condition,
                 title=notification.title[:255],
                 body=notification.body,
                 type=notification.type,
