@@ -171,7 +171,8 @@ def in_checkout(base: Path, value: str, default: str = "") -> Path:
 
 DATABASE_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
 # the caches the server is made for: one machine's workers (files), several servers (Redis)
-CACHE_SCHEMES = ("filecache", "redis", "rediss", "locmemcache")
+# (rediscache is django-environ's own name for redis; a scheme is read in any case, as URLs are)
+CACHE_SCHEMES = ("filecache", "redis", "rediss", "rediscache", "locmemcache")
 WORKER_CLASSES = ("gthread", "sync", "uvicorn_worker.UvicornWorker")
 
 
@@ -181,10 +182,10 @@ def cache(env: Env, var: str, default: str) -> dict:
     a password, is not repeated."""
     text = env.str(var, default=default).strip()
     scheme = text.split("://", 1)[0] if "://" in text else ""
-    if scheme not in CACHE_SCHEMES:
+    if scheme.lower() not in CACHE_SCHEMES:
         raise ImproperlyConfigured(
-            f"{var} must be filecache:///absolute/directory or redis://host:6379/0, not a "
-            f"{scheme or 'schemeless'} URL."
+            f"{var} must be filecache:///absolute/directory, redis://host:6379/0 or "
+            f"redis:///path/to/redis.sock, not a {scheme or 'schemeless'} URL."
         )
     return env.cache_url_config(text)
 

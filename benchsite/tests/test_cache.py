@@ -54,6 +54,21 @@ def test_a_redis_url_uses_django_s_own_redis_cache():
 
 
 @engine_independent
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        ("rediscache://10.0.0.5:6379/1", "redis://10.0.0.5:6379/1"),
+        ("REDIS://10.0.0.5:6379/0", "redis://10.0.0.5:6379/0"),
+        ("redis:///run/redis/redis-server.sock", "unix:///run/redis/redis-server.sock"),
+    ],
+)
+def test_each_spelling_django_environ_reads_as_redis_is_accepted(url, location):
+    cache = settings_of(CACHE_URL=url)
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == location
+
+
+@engine_independent
 def test_a_malformed_auth_failure_rate_refuses_to_start():
     error = settings_of(AUTH_FAILURE_RATE="thirty")["error"]
     assert "AUTH_FAILURE_RATE must look like 30/min" in error

@@ -141,7 +141,7 @@ def test_debug_is_off_unless_asked():
         # sent as given: "Strict-Transport-Security: max-age=-5"
         ({"SECURE_HSTS_SECONDS": "-5"}, "SECURE_HSTS_SECONDS must be a number of at least 0"),
         # "Invalid cache schema bogus", no variable named
-        ({"CACHE_URL": "bogus://x"}, "CACHE_URL must be filecache:///absolute/directory or"),
+        ({"CACHE_URL": "bogus://x"}, "CACHE_URL must be filecache:///absolute/directory, redis://"),
         # Django's lines about a backend it cannot load, no variable named
         ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL names a 'mysql' database: this"),
         ({"SQLITE_BUSY_TIMEOUT_S": "0"}, "SQLITE_BUSY_TIMEOUT_S must be a number of at least 1"),
