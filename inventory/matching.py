@@ -177,9 +177,12 @@ def _device_for_ingest(hostname: str) -> Device | None:
 HARDWARE_KEYS = ("system_uuid", "serial")
 
 
-def _device_match_identity(keys: IdentityKeys) -> Device | None:
-    """The one device that shares a stable key, strongest key first, and whose hardware keys
-    do not say it is another machine; None if none or ambiguous.
+def _device_match_identity(
+    keys: IdentityKeys, identifier: str, run_at, clones: list[Device]
+) -> Device | None:
+    """The one device that shares a stable key, strongest key first, and whose keys do not
+    say it is another machine; None if none or ambiguous. A device refused as a clone's
+    (_a_clone_back) is added to `clones`.
 
     Cloned VMs share a machine-id: a key held by several devices identifies none of them, and
     a clone with a DMI UUID of its own is not its template. Two boards that share a serial
@@ -191,9 +194,30 @@ def _device_match_identity(keys: IdentityKeys) -> Device | None:
         # in id order, as every other lock of device rows is taken: two clones' submissions
         # that both find the pair lock it one after the other, never each one half of it
         candidates = list(_for_ingest().filter(**{name: value}).order_by("pk")[:2])
-        if len(candidates) == 1 and not _another_machine(candidates[0], keys):
+        if len(candidates) != 1 or _another_machine(candidates[0], keys):
+            continue
+        if _of_the_past(candidates[0], run_at) or not _a_clone_back(
+            candidates[0], keys, identifier
+        ):
             return candidates[0]
+        if candidates[0] not in clones:  # by its UUID, then by its serial
+            clones.append(candidates[0])
     return None
+
+
+def _a_clone_back(device: Device, keys: IdentityKeys, identifier: str) -> bool:
+    """A machine under one of the device's former names, with another machine-id than the
+    device's: the name's machine, not the device's. VMs cloned from one template share its DMI
+    UUID: the clone's first run, under a name of its own, is told from a reinstalled and renamed
+    machine by nothing and renames the device; the template's next run comes back under its old
+    name and machine-id, and renamed the device back, and the clone's each time again. (A
+    capture of the past under a former name is the device's: _of_the_past.)"""
+    return bool(
+        keys.machine_id
+        and device.machine_id
+        and keys.machine_id != device.machine_id
+        and identifier.lower() in (name.lower() for name in device.former_hostname_list)
+    )
 
 
 def _identity_lock(keys: IdentityKeys) -> None:
@@ -241,14 +265,16 @@ def device_find_or_create(
     """
     device = _device_for_ingest(identifier)
     by_keys = device is None
+    clones: list[Device] = []  # devices of a former name, not its machine's (_a_clone_back)
     if by_keys:
         _identity_lock(keys)
-        device = _device_match_identity(keys)
+        device = _device_match_identity(keys, identifier, run_at, clones)
     created = device is None
     if created:
         device = Device(hostname=identifier)
     renamed_from = None
     changed: list[str] = []
+    olds: dict[str, str] = {}
     if not _of_the_past(device, run_at):  # an older run tells what the machine was called
         # the machine was renamed; unless a submission of the new name renamed it meanwhile
         # (PostgreSQL: the row is read locked, after that submission committed)
@@ -263,6 +289,7 @@ def device_find_or_create(
             changed.extend(("hostname", "former_hostnames"))
         for name, value in keys.items():
             # A reinstalled machine gets a new machine-id: the newest valid key wins.
+            olds[name] = getattr(device, name)
             if value and getattr(device, name) != value:
                 setattr(device, name, value)
                 changed.append(name)
@@ -270,12 +297,40 @@ def device_find_or_create(
         device.save()
     elif changed:
         device.save(update_fields=(*changed, "updated_at"))
+    entries = []
     if "hostname" in changed:
         message = f"Renamed by a submission (same {matched_by}): " + changelog.describe_changes(
             {"hostname": (renamed_from, identifier)}
         )
-        changelog.device_history_log(actor=actor, entries=[changelog.Entry(device, message)])
+        entries.append(changelog.Entry(device, message))
+    if replaced := {name: olds[name] for name in HARDWARE_KEYS if name in changed and olds[name]}:
+        # the name came first (a board replaced, or another machine under the name): said
+        entries.append(changelog.Entry(device, _replaced_message(device, replaced)))
+    entries += [changelog.Entry(clone, _clone_message(clone, identifier)) for clone in clones]
+    changelog.device_history_log(actor=actor, entries=entries)
     return FoundDevice(device, created, renamed_from)
+
+
+def _replaced_message(device: Device, replaced: dict[str, str]) -> str:
+    changes = {name: (old, getattr(device, name)) for name, old in replaced.items()}
+    return (
+        f"Another {' and '.join(replaced)} reported under this name by a submission: "
+        f"{changelog.describe_changes(changes)} (its motherboard replaced, or another machine "
+        "given this name)."
+    )
+
+
+def _clone_message(device: Device, identifier: str) -> str:
+    return (
+        f'A machine named "{identifier}", a former name of this device, sent a run with its '
+        f"{_shared_keys(device)} and another machine-id: another machine (a VM cloned from "
+        "one template?), now a device of its own. Runs of this device under that name may be "
+        "that machine's."
+    )
+
+
+def _shared_keys(device: Device) -> str:
+    return " and ".join(name for name in HARDWARE_KEYS if getattr(device, name)) or "keys"
 
 
 def _of_the_past(device: Device, run_at) -> bool:

@@ -343,3 +343,49 @@ def test_a_virtual_machine_keeps_its_dmi_keys():
         }
     )
     assert second.device_id == first.device_id and second.renamed_from == "vm-a"
+
+
+def test_a_vm_cloned_with_its_templates_uuid_gets_a_device_once_both_have_run():
+    """Two VMs of one template share its DMI UUID. The clone's first run, under a name of its
+    own and with another machine-id, cannot be told from the template reinstalled and renamed;
+    when the template runs again under its name and machine-id, it is another machine: each
+    keeps its name from then on, where the device was renamed back and forth at each run."""
+    uuid, template_id, clone_id = "9d1e2f3a-0000-4000-8000-00000000c10e", "a1" * 16, "b2" * 16
+
+    def run(hostname, machine_id):
+        keys = system(machine_id=machine_id, system_uuid=uuid, system_serial="VMW-1234")
+        return ingest({"device_identifier": hostname, **keys})
+
+    first = run("vm-a", template_id)
+    assert run("vm-b", clone_id).renamed_from == "vm-a"  # a reinstall, as far as one run tells
+    back = run("vm-a", template_id)
+    assert back.created and back.renamed_from is None
+    assert run("vm-b", clone_id).device_id == first.device_id
+    assert run("vm-a", template_id).device_id == back.device_id
+    assert sorted(Device.objects.values_list("hostname", flat=True)) == ["vm-a", "vm-b"]
+    said = LogEntry.objects.get(object_id=str(first.device_id), change_message__contains="clone")
+    assert 'A machine named "vm-a"' in said.change_message
+    assert "system_uuid" in said.change_message
+    assert (
+        LogEntry.objects.filter(change_message__startswith="Renamed by a submission").count() == 1
+    )
+
+
+def test_another_uuid_under_a_devices_name_is_said_in_its_history():
+    """The name comes first: a replaced motherboard (or another machine given the name) keeps
+    the device, and its history says which keys changed, from what to what."""
+    first = ingest(
+        {"device_identifier": "pc-07", **system(system_uuid="1111-aaaa", system_serial="CZC1")}
+    )
+    again = ingest(
+        {"device_identifier": "pc-07", **system(system_uuid="2222-bbbb", system_serial="CZC1")}
+    )
+
+    assert again.device_id == first.device_id
+    said = LogEntry.objects.get(change_message__startswith="Another system_uuid")
+    assert '"1111-aaaa" → "2222-bbbb"' in said.change_message
+    assert "serial" not in said.change_message.split(":")[0]
+    # a machine-id alone (a reinstall) or a key first read says nothing
+    ingest({"device_identifier": "pc-07", **system(system_uuid="2222-bbbb", machine_id="ab" * 16)})
+    ingest({"device_identifier": "pc-08", **system(system_uuid="3333-cccc")})
+    assert LogEntry.objects.filter(change_message__startswith="Another").count() == 1
