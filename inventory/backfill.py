@@ -51,8 +51,8 @@ def _write(model, target: str, values: list[tuple[Any, int]]) -> None:
 def hardware_keys(**rule) -> Callable[[Any, Any], None]:
     """A migration's RunPython function that fills every snapshot's `hardware_key` again as
     inventory.history.hardware_key(snapshot, **rule) computes it (0028: without the virtual
-    interfaces, 0030: with the ports' MACs, 0032: without a MAC two ports carry; each reversed
-    with the rule before it)."""
+    interfaces, 0030: with the ports' MACs, 0032: without a MAC two ports carry, 0034: with
+    the DIMMs' modules; each reversed with the rule before it)."""
 
     def run(apps, schema_editor):
         # history imports the models: read once a migration runs, the apps ready

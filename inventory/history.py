@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from django.utils.text import slugify
 
-from . import columns, hardware_diff, nics
+from . import columns, dimms, hardware_diff, nics
 from .models import HardwareSnapshot
 
 
@@ -52,7 +52,14 @@ def _field_change(field: columns.StoredField, before: Any, after: Any) -> str | 
 
 _CHANGING_FIELDS = tuple(f for f in columns.stored_fields() if f.column.change)
 # what snapshot_changes reads of a snapshot: a device's years of them are read with these only
-CHANGE_COLUMNS = ("captured_at", *(f.column.name for f in _CHANGING_FIELDS), "storage", "network")
+CHANGE_COLUMNS = (
+    "captured_at",
+    *(f.column.name for f in _CHANGING_FIELDS),
+    "ram_layout",
+    "storage",
+    "network",
+)
+_LISTS = ("ram_layout", "storage", "network")  # read by what they list, not as they are
 
 
 class Told(NamedTuple):
@@ -68,7 +75,7 @@ def snapshot_told(old: HardwareSnapshot | None, new: HardwareSnapshot | None) ->
     that tells both read each pair's disks and interfaces once."""
     if old is None or new is None:
         return Told([], False)
-    changes, parts = [], False
+    changes, parts, said = [], False, set()
     for stored in _CHANGING_FIELDS:
         name = stored.column.name
         if name == "cpu_threads" and old.cpu_model != new.cpu_model:
@@ -76,6 +83,11 @@ def snapshot_told(old: HardwareSnapshot | None, new: HardwareSnapshot | None) ->
         if phrase := _field_change(stored, getattr(old, name), getattr(new, name)):
             changes.append(phrase)
             parts = parts or stored.column.change != "update"
+            said.add(name)
+    if not said & {"ram_total_mb", "ram_slots_used"}:  # modules of the same size and count
+        phrase, swapped = dimms.change(old.ram_layout, new.ram_layout)
+        changes += [phrase] if phrase else []
+        parts = parts or swapped
     fields = len(changes)
     changes += hardware_diff.disk_changes(old, new)  # a disk or a NIC is a part
     if nics := hardware_diff.nics_change(_interfaces(old), _interfaces(new)):
@@ -100,7 +112,12 @@ KEY_COLUMNS = tuple(dict.fromkeys((*CHANGE_COLUMNS[1:], *STRETCH_COLUMNS)))
 
 
 def hardware_key(
-    snapshot: HardwareSnapshot, *, virtual: bool = False, macs: bool = True, shared: bool = False
+    snapshot: HardwareSnapshot,
+    *,
+    virtual: bool = False,
+    macs: bool = True,
+    shared: bool = False,
+    modules: bool = True,
 ) -> str:
     """A digest of what snapshot_changes reads of a snapshot (its disks and interfaces as
     hardware_diff.disk_identities, _interfaces and port_macs read them) and what its stretch
@@ -110,11 +127,14 @@ def hardware_key(
     migration). Without `macs`, the key as it was before 0030, its ports' names only (a
     snapshot whose ports tell no card's MAC keeps that key); with `virtual`, as it was before
     0028: the names of its virtual interfaces read too; with `shared`, as it was before 0032:
-    the MACs two ports carry (a bond's) read too."""
-    values = [getattr(snapshot, name) for name in KEY_COLUMNS if name not in ("storage", "network")]
+    the MACs two ports carry (a bond's) read too; without `modules`, as it was before 0034: the
+    DIMMs' modules (inventory.dimms) not read."""
+    values = [getattr(snapshot, name) for name in KEY_COLUMNS if name not in _LISTS]
     values += [hardware_diff.disk_identities(snapshot), _interfaces(snapshot, virtual=virtual)]
     if macs and not virtual and (ports := hardware_diff.port_macs(snapshot, shared=shared)):
         values.append(sorted(ports.items()))
+    if modules and (found := dimms.modules(snapshot.ram_layout)):
+        values.append(found)  # none read: the key as before, where no module could be told
     text = json.dumps(values, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -1,18 +1,20 @@
-"""Migrations 0028, 0030 and 0032 on a fleet's years of snapshots: every snapshot's hardware
-key computed again (0028: without its virtual interfaces; 0030: with its ports' MACs; 0032:
-without a MAC two ports carry), and undone.
+"""Migrations 0028, 0030, 0032 and 0034 on a fleet's years of snapshots: every snapshot's
+hardware key computed again (0028: without its virtual interfaces; 0030: with its ports' MACs;
+0032: without a MAC two ports carry; 0034: with its DIMMs' modules), and undone.
 
-    .venv/bin/python perf/rekey.py [--migration 0032] [--snapshots 100000] [--keep DIR]
+    .venv/bin/python perf/rekey.py [--migration 0034] [--snapshots 100000] [--keep DIR]
 
-Stores `--snapshots` snapshots of 1,000 machines at the migration before, each with two disks
-and a port, one machine in 10 a Proxmox node whose every snapshot lists other VMs' and
-containers' interfaces (tap, fwbr, fwpr, fwln, veth: 22 besides eno1 and vmbr0), and one in 10
-a machine whose eno1 was replaced halfway (another MAC), one in 10 a bond of two ports that
-carry its MAC (as bench.sh sent them before 1.2.6), each key as the release before stored it
-(0.10.0's for 0028: a node's change; 0.11.0's for 0030: every snapshot of a port with its
-MAC's; 0.12.0's for 0032: a bond's snapshots); then times `migrate inventory <migration>`
-and back, and checks the keys each way. On SQLite in a temporary directory; with
-DATABASE_URL naming a PostgreSQL database (a throwaway one: `pg_virtualenv`), on it.
+Stores `--snapshots` snapshots of 1,000 machines at the migration before, each with two disks,
+four DIMMs (one machine in 10 had its kit swapped for a faster one halfway) and a port, one
+machine in 10 a Proxmox node whose every snapshot lists other VMs' and containers' interfaces
+(tap, fwbr, fwpr, fwln, veth: 22 besides eno1 and vmbr0), and one in 10 a machine whose eno1
+was replaced halfway (another MAC), one in 10 a bond of two ports that carry its MAC (as
+bench.sh sent them before 1.2.6), each key as the release before stored it (0.10.0's for
+0028: a node's change; 0.11.0's for 0030: every snapshot of a port with its MAC's; 0.12.0's
+for 0032: a bond's snapshots; 0.14.3's for 0034: every snapshot of DIMMs); then times
+`migrate inventory <migration>` and back, and checks the keys each way. On SQLite in a
+temporary directory; with DATABASE_URL naming a PostgreSQL database (a throwaway one:
+`pg_virtualenv`), on it.
 """
 
 import argparse
@@ -40,6 +42,7 @@ MIGRATIONS = {
     "0028": ("0027", {"virtual": True}),
     "0030": ("0029", {"macs": False}),
     "0032": ("0031", {"shared": True}),
+    "0034": ("0033", {"modules": False}),
 }
 
 
@@ -63,6 +66,16 @@ def interfaces(d: int, n: int, count: int) -> list[dict]:
         ]
     made += [{"name": f"veth{200 + (n + k) % 9}i0", "driver": "veth"} for k in range(2)]
     return [*PORTS, *made]
+
+
+def dimms(d: int, n: int, count: int) -> list[dict]:
+    """Machine d's DIMMs at its n-th snapshot: one machine in 10 had its 2133 MHz kit swapped
+    for a 3200 MHz one halfway (0034 tells it)."""
+    speed = 3200 if d % 10 == 3 and n < count // MACHINES // 2 else 2133
+    return [
+        {"slot": f"DIMM_A{k}", "size_mb": 16384, "type": "DDR4", "speed_mhz": speed}
+        for k in (1, 2, 3, 4)
+    ]
 
 
 def generate(count: int, at: str, stored_as: dict) -> None:
@@ -101,6 +114,7 @@ def generate(count: int, at: str, stored_as: dict) -> None:
             captured_at=now - timedelta(hours=12 * n),
             cpu_model="Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz",
             ram_total_mb=65536,
+            ram_layout=dimms(d, n, count),
             kernel_version="6.8.12-4-pve",
             storage=storage,
             network={"interfaces": interfaces(d, n, count)},
@@ -151,7 +165,7 @@ def run(args) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--migration", choices=sorted(MIGRATIONS), default="0032")
+    parser.add_argument("--migration", choices=sorted(MIGRATIONS), default="0034")
     parser.add_argument("--snapshots", type=int, default=100_000)
     parser.add_argument("--keep", default="", help="keep the SQLite database in this directory")
     args = parser.parse_args()

@@ -215,10 +215,13 @@ def test_0027_leaves_a_server_of_0_9_0_still_running_adding_machines():
     assert Device.objects.get(pk=older.pk).attention_muted == {}  # nothing muted on it
 
 
-def _keyed_as_before(migrate_to, monkeypatch, at: str, runs: dict, **stored_as) -> dict:
-    """At migration `at`, a snapshot of each machine of `runs` (its hostname: its interfaces at
-    each run) a run, its key as the release before stored it (hardware_key(**stored_as)); the
-    keys by machine, run after run. Keyed again in batches of 2."""
+def _keyed_as_before(
+    migrate_to, monkeypatch, at: str, runs: dict, column: str = "network", **stored_as
+) -> dict:
+    """At migration `at`, a snapshot of each machine of `runs` (its hostname: its interfaces,
+    or with `column` "ram_layout" its DIMMs, at each run) a run, its key as the release before
+    stored it (hardware_key(**stored_as)); the keys by machine, run after run. Keyed again in
+    batches of 2."""
     from inventory import backfill
     from inventory.history import hardware_key
 
@@ -233,7 +236,10 @@ def _keyed_as_before(migrate_to, monkeypatch, at: str, runs: dict, **stored_as) 
         stored[hostname] = []
         for listed in interfaces:
             row = snapshot(device=owner, captured_at=timezone.now(), ram_total_mb=16384)
-            row.network = {"interfaces": listed}
+            if column == "network":
+                row.network = {"interfaces": listed}
+            else:
+                setattr(row, column, listed)
             row.hardware_key = hardware_key(row, **stored_as)
             row.save()
             stored[hostname].append(row.pk)
@@ -326,6 +332,34 @@ def test_0032_keys_the_snapshots_again_without_the_macs_a_bonds_ports_carry(
     assert len(set(keys["srv1"][0])) == 2
     assert len(set(keys["srv1"][1])) == 1
     assert keys["srv2"][0] == keys["srv2"][1] and len(set(keys["srv2"][1])) == 2
+
+
+def test_0034_keys_the_snapshots_again_with_their_dimms_modules(migrate_to, monkeypatch):
+    """A workstation whose 2133 MHz kit was swapped for two 3200 MHz modules of the same size
+    had one key before and after: computed again, its snapshots after the swap have another; a
+    VM's, whose DIMM bench.sh reads alike at each run, and a machine's read without root (no
+    DIMMs), keep one each. Undone, the keys are as 0.14.3 stored them."""
+
+    def kit(speed: int, part: str) -> list[dict]:
+        dimm = {"size_mb": 16384, "type": "DDR4", "speed_mhz": speed, "part_number": part}
+        return [{**dimm, "slot": f"DIMM_A{n}"} for n in (1, 2)]
+
+    runs = {
+        "ws1": [kit(2133, "CMK32GX4M2A2133C13")] * 3 + [kit(3200, "KF432C16BB/16")] * 2,
+        "vm1": [[{"slot": "DIMM 0", "size_mb": 8192, "type": "RAM"}]] * 3,
+        "nonroot": [[]] * 2,
+    }
+    before = "0033_device_last_heard_index"
+    stored = _keyed_as_before(migrate_to, monkeypatch, before, runs, "ram_layout", modules=False)
+
+    keys = _keyed_again(migrate_to, "0034_snapshot_key_reads_dimm_modules", before, stored)
+
+    assert len(set(keys["ws1"][0])) == 1
+    workstation = keys["ws1"][1]
+    assert len(set(workstation[:3])) == len(set(workstation[3:])) == 1
+    assert workstation[0] != workstation[3]
+    assert len(set(keys["vm1"][1])) == 1
+    assert keys["nonroot"][0] == keys["nonroot"][1]
 
 
 def test_0029_gives_renamed_machines_the_former_hostnames_their_history_names(migrate_to):
