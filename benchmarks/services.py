@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -39,6 +39,16 @@ logger = logging.getLogger(__name__)
 # Concurrent first submissions of one new hostname race on its unique index (PostgreSQL; SQLite
 # serialises writers): the loser retries and finds the winner's device.
 INGEST_ATTEMPTS = 3
+# what PostgreSQL asks a transaction to be run again for: a deadlock it broke (a device renamed
+# while its machine's submissions arrive: one waits for the row under its old name, another
+# for the identity lock the first one takes next), a serialization failure
+RUN_AGAIN = frozenset({"40P01", "40001"})
+
+
+def _to_run_again(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in RUN_AGAIN
+
+
 KNOWN_TOP_LEVEL = frozenset(
     {"device_identifier", "bench_script_version", "submission_id", "hardware", "results"}
 )
@@ -146,6 +156,12 @@ def benchmark_ingest(
                 return existing
             if attempt == INGEST_ATTEMPTS:
                 raise
+        except OperationalError as error:
+            # answered 503 before: bench.sh sent the run again 30 s later, a run without
+            # retries was lost
+            if not _to_run_again(error) or attempt == INGEST_ATTEMPTS:
+                raise
+            logger.warning("submission of %s run again: %s", submission.device_identifier, error)
     if after_store is not None:
         try:
             after_store(result)
