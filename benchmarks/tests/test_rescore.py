@@ -376,3 +376,30 @@ def test_rescore_moves_a_batchs_snapshots_in_one_statement(monkeypatch):
     assert len(moves) == 3  # one per batch of 10, 10 and 5
     for run in Benchmark.objects.select_related("snapshot").filter(pk__in=[r.pk for r in runs]):
         assert run.snapshot.captured_at == run.run_at
+
+
+def test_runs_arriving_while_it_runs_are_said_so_in_its_progress(monkeypatch):
+    """Runs that arrived while it ran were examined too, and its progress read "1,097 of 1,065
+    runs examined"."""
+    from benchmarks import rescoring
+    from insights.management.commands import rescore as command
+
+    monkeypatch.setattr(rescoring, "RESCORE_BATCH", 7)
+    monkeypatch.setattr(command, "RESCORE_BATCH", 7)  # a progress line per batch
+    BenchmarkFactory.create_batch(10)
+    real = command.benchmark_rescore
+
+    def with_arrivals(*, progress, **kwargs):
+        def told(done):
+            if done == 7:  # after the first batch, 5 machines submit
+                BenchmarkFactory.create_batch(5)
+            progress(done)
+
+        return real(progress=told, **kwargs)
+
+    monkeypatch.setattr(command, "benchmark_rescore", with_arrivals)
+    output = rescore()
+
+    assert "  7 of 10 runs examined" in output
+    assert "  15 runs examined (10 when it started, the others arrived since)" in output
+    assert " of 10 runs examined" not in output.split("  7 of 10")[1]

@@ -213,7 +213,11 @@ class Command(BaseCommand):
 
     def progress(self, what: str, total: int | None):
         def tell(done: int) -> None:
-            self.stdout.write(f"  {done:,}{f' of {total:,}' if total else ''} {what}")
+            if total and done > total:  # runs that arrived while it ran ("1,097 of 1,065")
+                said = f"{done:,} {what} ({total:,} when it started, the others arrived since)"
+            else:
+                said = f"{done:,}{f' of {total:,}' if total else ''} {what}"
+            self.stdout.write(f"  {said}")
 
         return tell
 
