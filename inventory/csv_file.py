@@ -1,5 +1,6 @@
 """Reading a spreadsheet of devices (the first half of inventory.csv_import): the file
-decoded, split into records and each row checked, every bad line named at once.
+decoded (inventory.csv_text), split into records and each row checked, every bad line named
+at once.
 
 Columns: `hostname` (required), `fqdn`, `description`, `asset_tag`, `location`, `owner`, `tags`
 (names separated by `;`, or a JSON list as the devices CSV export writes it), `purchased_on`,
@@ -11,13 +12,19 @@ import datetime
 import io
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from . import lifecycle
+from .csv_text import (  # noqa: F401 (MSG_WINDOWS_1252: the command's)
+    MSG_WINDOWS_1252,
+    ImportFileError,
+    decoded,
+    separator_hinted,
+)
 from .models import Device, Tag
 from .validators import validate_hostname
 
@@ -60,28 +67,7 @@ COLUMNS = ("hostname", *TEXT_COLUMNS, "tags", *DATE_COLUMNS)
 # admin request's worth). Split a larger file.
 MAX_ROWS = 10_000
 MAX_TAGS = 100  # per device, as PATCH /api/devices accepts
-MAX_ERRORS = 50  # reported at once: a file wrong on every line is wrong for one reason
 
-MSG_ENCODING = (
-    "The file is not UTF-8 text ({detail}). Save it as CSV UTF-8 (with or without a BOM)."
-)
-MSG_NOT_CSV = (
-    "This is {what}, not a CSV file: a spreadsheet saves one with File › Save as › CSV UTF-8."
-)
-# what is uploaded for a CSV by mistake, by its first bytes: the workbook itself most of all
-NOT_CSV = (
-    (b"PK\x03\x04", "a spreadsheet workbook (.xlsx or .ods)"),
-    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
-    (b"%PDF", "a PDF"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    # a backup's archive, or a .csv.gz: its bytes are not the CSV's
-    (b"\x1f\x8b", "a gzip-compressed file (a backup's archive, or a .csv.gz to unpack first)"),
-)
-MSG_WINDOWS_1252 = (
-    "The file is not UTF-8: it was read as Windows-1252, as Excel saves a CSV in Western "
-    "Europe. If an accent looks wrong below, save it as CSV UTF-8 and import that."
-)
 MSG_IGNORED = "Columns not imported (not known here): {names}."
 MSG_NO_ROWS = "No device below the first line: nothing to import."
 MSG_EMPTY = "The file is empty: the first line must name the columns, with hostname among them."
@@ -110,21 +96,9 @@ QUOTED = {
 MSG_TAGS_JSON = "tags starts with '[' but is not a JSON list of names ({problem})."
 MSG_TAG_TOO_LONG = "tag {tag!r} is longer than {limit} characters."
 MSG_TOO_MANY_TAGS = "more than {limit} tags."
-MSG_MORE_ERRORS = "... and {count} more errors."
 MSG_DATE = "{name} is not a date written YYYY-MM-DD: {value!r}."
 MSG_NO_DAY = "{name} is written YYYY-MM-DD but is no day of the calendar: {value!r}."
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class ImportFileError(ValueError):
-    """A file that cannot be imported; `errors` name the line of each problem."""
-
-    def __init__(self, errors: Sequence[str]):
-        shown = list(errors[:MAX_ERRORS])
-        if len(errors) > MAX_ERRORS:
-            shown.append(MSG_MORE_ERRORS.format(count=len(errors) - MAX_ERRORS))
-        super().__init__("\n".join(shown))
-        self.errors = shown
 
 
 @dataclass(frozen=True)
@@ -140,31 +114,6 @@ def _max_length(name: str) -> int | None:
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
 
-def _decode(data: bytes) -> tuple[str, list[str]]:
-    """The file's text, and a note when it was not UTF-8 but read as Windows-1252 (which
-    Excel writes in Western Europe, "CSV (séparateur: point-virgule)"): the preview shows
-    what was read before anything is written."""
-    for magic, what in NOT_CSV:  # "not UTF-8 text (line 1: byte 0x8a)" of a workbook said little
-        if data.startswith(magic):
-            raise ImportFileError([MSG_NOT_CSV.format(what=what)])
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data):
-        raise ImportFileError([MSG_ENCODING.format(detail="it is UTF-16")])
-    try:
-        return data.decode("utf-8-sig"), []  # the BOM spreadsheets write is dropped
-    except UnicodeDecodeError as error:
-        # a UTF-8 file with a bad byte somewhere ("Łódź" read fine elsewhere) is not
-        # Windows-1252: read so, every accent of it would be stored garbled ("Å\x81Ã³dÅº")
-        read = data.decode("utf-8", errors="replace")
-        if not any(ord(char) > 0x7F and char != "\ufffd" for char in read):
-            try:
-                return data.decode("cp1252"), [MSG_WINDOWS_1252]
-            except UnicodeDecodeError:  # bytes Windows-1252 has no character for
-                pass
-        line = data[: error.start].count(b"\n") + 1
-        detail = f"line {line}: byte 0x{data[error.start]:02x} is not UTF-8"
-        raise ImportFileError([MSG_ENCODING.format(detail=detail)]) from None
-
-
 SHOWN_IGNORED = 100  # columns not imported, named (the export has 38); the others counted
 SHOWN_LENGTH = 80  # characters of a value a message quotes: a 10 MB line was quoted whole
 
@@ -172,13 +121,6 @@ SHOWN_LENGTH = 80  # characters of a value a message quotes: a 10 MB line was qu
 def _shown(text: str) -> str:
     """A value as a message quotes it: its first SHOWN_LENGTH characters and "…" past them."""
     return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH] + "…"
-
-
-def _utf16_without_bom(data: bytes) -> bool:
-    """Latin text in UTF-16 without its byte order mark: every other byte of its start a NUL,
-    which UTF-8 text never has (it read as UTF-8 with NULs: "No hostname column")."""
-    head = data[:64]
-    return len(head) >= 4 and any(not any(head[start::2]) for start in (0, 1))
 
 
 def _column(cell: str) -> str:
@@ -331,9 +273,12 @@ class Sheet:
 def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     """The rows of a CSV file, checked; ImportFileError naming every bad line otherwise."""
     max_rows = MAX_ROWS if max_rows is None else max_rows
-    text, notes = _decode(data)
-    delimiter = _delimiter(text)
+    text, notes = decoded(data)
+    hinted = separator_hinted(text)
+    delimiter = hinted or _delimiter(text)
     records = _records(text, delimiter)
+    if hinted:
+        next(records)  # the hint's line
     header = next(records, None)
     if header is None or not any(cell.strip() for cell in header[1]):
         blank = header is not None and text.strip()

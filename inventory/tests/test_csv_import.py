@@ -311,6 +311,17 @@ def test_a_semicolon_file_is_told_by_its_header_read_as_csv(tmp_path, text):
     assert Device.objects.get().location == "Salle 1, porte 2"
 
 
+def test_excels_separator_hint_on_the_first_line_is_read_and_lines_counted_from_it(tmp_path):
+    """A first line "sep=;", written by tools for Excel, read as the header: "line 1: No
+    hostname column", of a file that has one."""
+    out = run(tmp_path, "\ufeffsep=;\r\nhostname;location\r\npc-07;Salle A, porte 2\r\n")
+    assert Device.objects.get().location == "Salle A, porte 2"
+    assert "line 3 pc-07 (new)" in out and "1 new" in out
+
+    error = refused(tmp_path, "sep=,\nhostname,location\npc-08,lab\n,lab\n")
+    assert "line 4: hostname is empty." in error  # the file's own line numbers
+
+
 def test_column_names_are_read_as_people_write_them_and_the_others_named(tmp_path):
     """ "Asset Tag", the usual spelling in a spreadsheet, was ignored without a word."""
     out = run(tmp_path, " HOSTNAME ,Asset Tag,Bought at\nhdr2,TAG-9,Shop\n")
