@@ -146,22 +146,25 @@ class DocumentInline(admin.TabularInline):
     form = DocumentForm
     formset = DocumentFormSet
     fields = ("file", "doc_type", "title", "mime_type", "size", "uploaded_at")
-    readonly_fields = ("download", "mime_type", "size", "uploaded_at")  # download: get_fields
+    readonly_fields = ("mime_type", "size", "uploaded_at")
     extra = 1
 
     class Media:
         js = ("documents/uploads.js",)  # a save over the upload limit stopped in the page
 
-    def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        if self.has_change_permission(request, obj):
-            return fields
-        # an account that may only view documents sees each as its download link: `file` is
-        # the upload form's field, which a read-only row showed as "None"
-        return ["download" if name == "file" else name for name in fields]
+    def has_add_permission(self, request, obj=None):
+        """Uploads with the device page's Save, which an account that may not change the device
+        does not have: Django leaves such an account's upload row on the page (its formset's
+        rows are read before the page takes them away), a row it could not send."""
+        may_save = request.user.has_perm("inventory.change_device")
+        return may_save and super().has_add_permission(request, obj)
 
     @admin.display(description="file")
-    def download(self, document: Document) -> str:
+    def file(self, document: Document) -> str:
+        """A stored document's row, read-only for an account that may not change documents,
+        shows its file as its download link (`file` is the upload form's field, which such a
+        row showed as "None"); the upload row of an account that may add them stays a file
+        input (the link in its place, of a document not stored, was a 500 of the page)."""
         return download_link(document)
 
     @admin.display(description="size")

@@ -225,6 +225,35 @@ def test_a_view_only_account_downloads_documents_from_the_device_page(staff, api
     assert viewer.get(download).status_code == 200
 
 
+@pytest.mark.parametrize("device_permission", ["view_device", "change_device"])
+def test_an_account_that_may_add_documents_but_not_change_them_opens_the_device_page(
+    staff, api, device_permission
+):
+    """Its empty upload row was shown as the download link of a document not stored: every
+    device page a 500 (NoReverseMatch). Its stored documents are download links; it uploads
+    where it may change the device (the page's Save), and is offered no upload row it could
+    not send where it may not."""
+    device = DeviceFactory(hostname="nas")
+    upload = api.post(
+        f"/api/devices/{device.pk}/docs",
+        {"file": SimpleUploadedFile("manual.txt", b"RTFM"), "doc_type": "manual"},
+        format="multipart",
+    )
+    download = f"/api/docs/{upload.json()['id']}/download"
+    clerk = staff(
+        f"inventory.{device_permission}", "documents.view_document", "documents.add_document"
+    )
+
+    response = clerk.get(f"/admin/inventory/device/{device.pk}/change/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'<a href="{download}">manual.txt</a>' in page
+    uploads = 'type="file" name="documents-1-file"' in page
+    assert uploads == (device_permission == "change_device")
+    assert ('name="_save"' in page) == uploads
+
+
 def test_a_document_page_lists_no_device_to_an_account_that_may_not_view_devices(staff, api):
     """The document's page named its device in a select of every device of the fleet (the
     page's fieldsets kept the field Django links, which the account may not open)."""
