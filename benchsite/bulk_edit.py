@@ -16,6 +16,7 @@ from inventory import bulk, changelog
 from inventory.models import Device, Tag
 
 from .selection import selection_passed_on
+from .tags_field import tags_found
 
 SHOWN = 100  # machines listed on the page (every selected one is edited)
 SEPARATOR = ";"  # between new tags' names, as in the import's tags column
@@ -45,14 +46,16 @@ class ValueForm(forms.Form):
 
 
 class TagsForm(forms.Form):
-    """Tags picked with the device form's tag field (found by typing, Select2); to add, new
+    """Tags picked with the device form's tag field (found by typing, Select2, where the
+    account may view tags: benchsite.tags_field); to add, new
     tags named too, for who may add tags (the device form's + beside the field)."""
 
     def __init__(self, *args, modeladmin, request, adding: bool, **kwargs):
         super().__init__(*args, **kwargs)
         tags = modeladmin.formfield_for_manytomany(Device._meta.get_field("tags"), request)
         tags.required, tags.label = False, "Tags"
-        tags.help_text = "Type to find a tag."
+        if tags_found(modeladmin, request):  # else a list, with Django's help to pick several
+            tags.help_text = "Type to find a tag."
         self.fields["tags"] = tags
         self.adding = adding
         if adding and request.user.has_perm("inventory.add_tag"):

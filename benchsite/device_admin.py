@@ -52,6 +52,7 @@ from .paginator import KeysFirstPaginator
 from .records_admin import BlankNamedFilter, cpu_model_cell, score_text
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
+from .tags_field import TagsField
 from .templatetags.humanize_scores import partial_mark, run_badge, uncounted
 
 
@@ -97,7 +98,7 @@ HOSTNAME_HELP = (
 
 
 @admin.register(Device)
-class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
+class DeviceAdmin(DocumentUploads, TagsField, admin.ModelAdmin):
     # owner is a filter and a search field, not a column: the list fits 1400 px with the
     # navigation sidebar open (benchsite/tests/test_browser_fleet.py)
     # the ranking, never-benchmarked devices last; as a class attribute (not get_ordering) so
@@ -155,7 +156,6 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
     list_select_related = ("latest_snapshot",)
     list_per_page = 50
     paginator = KeysFirstPaginator  # a deep page reads the ranking's index to it
-    autocomplete_fields = ("tags",)
     readonly_fields = ("machine_id", "system_uuid", "serial", "created_at", "updated_at")
     fieldsets = (
         # titled: under the story that heads the page, the fields need a heading of their own
@@ -172,16 +172,6 @@ class DeviceAdmin(DocumentUploads, admin.ModelAdmin):
         if db_field.name == "hostname":
             kwargs["help_text"] = HOSTNAME_HELP
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "tags":
-            # the field finds tags, it does not make them: typing a new one found nothing
-            kwargs["help_text"] = "Type to find a tag; a new tag: the + beside the field."
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if db_field.name == "tags":
-            # the name of the search box Select2 makes for it (benchsite/search_names.js)
-            field.widget.attrs["data-search-label"] = "Find a tag"
-        return field
 
     class Media:
         js = ("benchsite/search_names.js", "benchsite/unsaved.js")

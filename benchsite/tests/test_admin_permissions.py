@@ -470,3 +470,26 @@ def test_the_hardware_changes_are_shown_to_who_may_view_the_hardware_only(staff)
     assert hardware_too.get(page).status_code == 200
     assert 'id="hardware-changed"' in hardware_too.get("/admin/").content.decode()
     assert page in hardware_too.get("/admin/inventory/device/").content.decode()
+
+
+def test_an_account_that_may_change_devices_but_not_view_tags_picks_tags_in_a_list(staff):
+    """The tags' search box asked the tags' own list, which took the permission to view tags:
+    "The results could not be loaded", where a tag's id posted by hand was taken."""
+    from inventory.models import Tag
+
+    lab = Tag.objects.create(name="lab")
+    device = DeviceFactory(hostname="ws-3")
+    tech = staff("inventory.view_device", "inventory.change_device")
+    page = tech.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+    field = page.split('name="tags"', 1)[1].split("</select>", 1)[0]
+    assert "admin-autocomplete" not in field and f'<option value="{lab.pk}">lab</option>' in field
+    assert "Type to find a tag" not in page
+    bulk = tech.post(
+        "/admin/inventory/device/",
+        {"action": "add_tags", "_selected_action": [device.pk]},
+    ).content.decode()
+    assert "Type to find a tag" not in bulk and f'<option value="{lab.pk}">lab</option>' in bulk
+    # one that may view tags finds them by typing
+    viewer = staff("inventory.view_device", "inventory.change_device", "inventory.view_tag")
+    page = viewer.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+    assert "admin-autocomplete" in page.split('name="tags"', 1)[1].split("</select>", 1)[0]
