@@ -87,6 +87,12 @@ def request_scopes(request) -> frozenset[str]:
     return frozenset()
 
 
+MSG_NOT_STAFF = (
+    "Your account may not use the admin (its staff status is off): the API takes a staff "
+    "account's session or a token."
+)
+
+
 class ScopePermission(permissions.BasePermission):
     """Grants access when the caller holds `scope` (for unsafe methods: `write_scope`)."""
 
@@ -99,7 +105,10 @@ class ScopePermission(permissions.BasePermission):
             return False  # DRF answers 401 (NotAuthenticated) for these
         needed = self.scope if request.method in permissions.SAFE_METHODS else self.write_scope
         if needed not in request_scopes(request):
-            self.message = f"This token does not have the '{needed}' scope."
+            if isinstance(request.user, TokenClient):
+                self.message = f"This token does not have the '{needed}' scope."
+            else:  # a session of an account no longer staff, which sent no token
+                self.message = MSG_NOT_STAFF
             return False
         if not isinstance(request.user, TokenClient) and not session_allowed(request, view):
             self.message = "Your account's admin permissions do not allow this."

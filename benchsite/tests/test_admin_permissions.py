@@ -493,3 +493,22 @@ def test_an_account_that_may_change_devices_but_not_view_tags_picks_tags_in_a_li
     viewer = staff("inventory.view_device", "inventory.change_device", "inventory.view_tag")
     page = viewer.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
     assert "admin-autocomplete" in page.split('name="tags"', 1)[1].split("</select>", 1)[0]
+
+
+def test_a_session_whose_account_lost_its_staff_status_is_told_so_not_about_a_token(staff):
+    """It read "This token does not have the 'read' scope.", of a token it never sent."""
+    from django.contrib.auth import get_user_model
+
+    device = DeviceFactory(hostname="ws-4")
+    session = staff("inventory.view_device", "inventory.change_device")
+    assert session.get(f"/api/devices/{device.pk}").status_code == 200
+    get_user_model().objects.filter(is_superuser=False).update(is_staff=False)
+
+    for response in (
+        session.get(f"/api/devices/{device.pk}"),
+        session.patch(
+            f"/api/devices/{device.pk}", {"location": "lab"}, content_type="application/json"
+        ),
+    ):
+        assert response.status_code == 403
+        assert response.json()["detail"].startswith("Your account may not use the admin")
