@@ -274,6 +274,9 @@ class DocumentAdmin(ListsByDate, LinksItMayOpen, admin.ModelAdmin):
                     for document in changed
                 ],
             )
+        if not considered:  # "None of the 0 selected documents typed other…" of 2 invoices
+            messages.warning(request, "None of the selected documents is typed other.")
+            return
         if not changed:
             messages.warning(
                 request,

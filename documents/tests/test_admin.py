@@ -402,6 +402,25 @@ def test_the_documents_filed_before_the_guess_are_typed_by_an_action_of_the_list
     assert {entry.get_change_message() for entry in entries} == {"Changed type."}
 
 
+def test_guessing_the_type_of_documents_none_typed_other_says_so(admin_client):
+    """It said "None of the 0 selected documents typed other has a title…" of 2 invoices."""
+    device = DeviceFactory(hostname="nas")
+    for name in ("Rechnung-1.pdf", "Rechnung-2.pdf"):
+        services.document_store(
+            device=device, upload=upload(files.pdf_bytes(name), name), doc_type=DocType.INVOICE
+        )
+    selected = [str(pk) for pk in Document.objects.values_list("pk", flat=True)]
+
+    page = admin_client.post(
+        reverse("admin:documents_document_changelist"),
+        {"action": "guess_types", "_selected_action": selected},
+        follow=True,
+    ).content.decode()
+
+    assert "None of the selected documents is typed other." in page
+    assert "0 selected" not in page
+
+
 def test_documents_are_not_added_from_their_changelist(admin_client):
     response = admin_client.get(reverse("admin:documents_document_add"))
     assert response.status_code == 403
