@@ -72,9 +72,18 @@ class ManufacturerLinkFormSet(NamedRowsFormSet):
 # The admin's URL input, which shows the stored URL as a link when its validator takes it: the
 # links' own validator, so that a LAN machine's bare name (http://nas:5000/) is a link too. A
 # URL typed without a scheme is taken as https (inventory.validators.LinkURLFormField).
-LINK_FORMFIELDS = {
-    models.URLField: {"widget": AdminURLFieldWidget(validator_class=LinkURLValidator)}
-}
+class LinkURLWidget(AdminURLFieldWidget):
+    """Without the input's maxlength: a browser cut a pasted URL longer than the column to its
+    first 2,000 characters, and the link saved broken without a word; the form's check names
+    the length, as the API's does."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("maxlength", None)
+        return context
+
+
+LINK_FORMFIELDS = {models.URLField: {"widget": LinkURLWidget(validator_class=LinkURLValidator)}}
 
 
 class ManufacturerLinkInline(admin.TabularInline):

@@ -94,6 +94,31 @@ def test_the_device_page_refuses_a_javascript_url(admin_client, calls):
     assert calls == [] and not ManufacturerLink.objects.exists()
 
 
+def test_a_url_longer_than_the_column_is_refused_by_the_page_not_cut_by_the_browser(
+    admin_client, calls
+):
+    """The input's maxlength made a browser cut a pasted 2,426-character URL to its first 2,000
+    and the link saved broken, "changed successfully"; the page's check names the length."""
+    device = DeviceFactory()
+    page = admin_client.get(reverse("admin:inventory_device_change", args=(device.pk,)))
+    url_input = re.search(r'<input[^>]*name="links-__prefix__-url"[^>]*>', page.content.decode())
+    assert url_input and "maxlength" not in url_input[0]
+    long_url = "https://support.hp.com/x?" + "q=1&" * 600
+    data = device_page_data(
+        device, **{"links-TOTAL_FORMS": "1", "links-0-label": "Pilotes", "links-0-url": long_url}
+    )
+
+    response = admin_client.post(reverse("admin:inventory_device_change", args=(device.pk,)), data)
+
+    assert response.status_code == 200
+    assert "Ensure this value has at most 2000 characters (it has 2425)." in (
+        response.content.decode()
+    )
+    assert calls == [] and not ManufacturerLink.objects.exists()
+    add_page = admin_client.get(reverse("admin:inventory_manufacturerlink_add")).content.decode()
+    assert "maxlength" not in re.search(r'<input[^>]*name="url"[^>]*>', add_page)[0]
+
+
 def test_a_refused_device_page_says_what_and_where_at_its_top_and_asks_for_the_files_again(
     admin_client, calls
 ):
