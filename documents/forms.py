@@ -54,9 +54,18 @@ class FilesField(forms.FileField):
     widget = FilesInput
 
     def clean(self, data, initial=None):
-        clean_one = super().clean  # not in the comprehension: its own scope has no super()
         uploads = data if isinstance(data, list | tuple) else [data] if data else []
-        cleaned = [clean_one(upload, initial) for upload in uploads] or [clean_one(None, initial)]
+        if not uploads:
+            return [upload for upload in [super().clean(None, initial)] if upload]
+        cleaned, refused = [], []
+        for upload in uploads:
+            try:
+                cleaned.append(super().clean(upload, initial))
+            except ValidationError as exc:  # among several, which one ("is empty")
+                named = len(uploads) > 1 and getattr(upload, "name", "")
+                refused += [ValidationError(f"{upload.name}: {m}") for m in exc] if named else [exc]
+        if refused:
+            raise ValidationError(refused)
         return [upload for upload in cleaned if upload]
 
     def has_changed(self, initial, data):

@@ -74,3 +74,21 @@ def test_a_refused_file_among_several_is_named_and_none_of_the_row_is_stored(
     assert "notes.txt: " in page and "not accepted" in page
     assert "manual.pdf: " not in page
     assert Document.objects.count() == 0 and stored_files() == []
+
+
+def test_an_empty_file_among_several_is_named(admin_client, device, stored_files):
+    """ "The submitted file is empty." of a row of three files said none of their names."""
+    data = with_files(
+        change_form_data(admin_client, device),
+        0,
+        (files.pdf_bytes("m"), "manual.pdf"),
+        (b"", "empty.pdf"),
+    )
+
+    response = admin_client.post(device_url(device), data)
+
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "empty.pdf: The submitted file is empty." in page
+    assert "manual.pdf: " not in page
+    assert Document.objects.count() == 0 and stored_files() == []
