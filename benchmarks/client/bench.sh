@@ -82,7 +82,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.3.3"
+readonly BENCH_SCRIPT_VERSION="1.3.4"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -3024,9 +3024,11 @@ check_server() {
             # a URL curl cannot use, a name that does not resolve, https:// to a plain HTTP
             # server or a certificate refused: sending at the end fails the same way
             1 | 3 | 6 | 35 | 51 | 58 | 60 | 77)
+                proxy_said
                 die 1 "$SERVER cannot be reached as given: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc)$(tls_hint "$rc"): nothing was measured" ;;
         esac
         warn "$SERVER does not answer now: $(tr '\n' ' ' <"$WORK/curl.err")(curl exit $rc); benchmarking anyway: the result is sent at the end, or kept to send again"
+        proxy_said
         # a run measured now: its clock is checked again before it is sent
         [[ -z $FROM_DIR ]] && CLOCK_RECHECK=1
         return 0
@@ -3056,7 +3058,8 @@ check_server() {
             if [[ $code == 405 && -n $allowed && ! ${allowed^^} =~ (^|[^A-Z])POST([^A-Z]|$) ]]; then
                 die 1 "$SERVER takes no submission (HTTP 405: it allows $allowed): nothing was measured; give --server $(endpoint_for "$SERVER")"
             fi
-            warn "the server answered HTTP $code to a check of $SERVER${detail:+ ($detail)}: benchmarking anyway" ;;
+            warn "the server answered HTTP $code to a check of $SERVER${detail:+ ($detail)}: benchmarking anyway"
+            proxy_said ;;
     esac
 }
 
@@ -3090,6 +3093,22 @@ options_request() {
         -H @"$WORK/auth.header" --connect-timeout 5 --max-time 20 "$SERVER" 2>"$WORK/curl.err" </dev/null || rc=$?
     rm -f -- "$WORK/auth.header"
     return "$rc"
+}
+
+proxy_said() {
+    # where a request failed or was answered by something that is not the server: the proxy
+    # of the environment it went through (http_proxy set for a company's web, in
+    # /etc/environment, which cron reads), a LAN server reached through it most often by
+    # mistake. Asked of curl itself (a request without the token), which reads http_proxy,
+    # https_proxy, all_proxy and no_proxy by rules of its own version.
+    local used host
+    [[ -n ${http_proxy:-}${https_proxy:-}${HTTPS_PROXY:-}${all_proxy:-}${ALL_PROXY:-} ]] || return 0
+    used=$(timeout 5 curl -sv -o /dev/null --connect-timeout 2 --max-time 3 -X OPTIONS "$SERVER" 2>&1 </dev/null |
+        sed -n "s/^\* Uses proxy env variable \([A-Za-z_]*\) == '\(.*\)'\$/\1=\2/p" | head -n 1)
+    [[ -n $used ]] || return 0
+    host=${SERVER#*://}; host=${host%%[/?#]*}; host=${host##*@}
+    if [[ $host == \[* ]]; then host=${host%%]*}; host=${host#[}; else host=${host%%:*}; fi
+    log "bench.sh: curl sent this through the proxy of the environment ($used): a server on the LAN is reached without it with no_proxy=$host (in the environment of bench.sh, or /etc/environment)"
 }
 
 tls_hint() {
@@ -3219,6 +3238,7 @@ submit() {
             log "bench.sh: error: the server answered HTTP $code (empty body)"
         fi
     fi
+    proxy_said
     if [[ -n $kept ]]; then
         say_resend "$kept"
     else

@@ -539,6 +539,27 @@ def test_an_unreachable_server_is_tried_again_and_warned_of_before_measuring(tmp
     assert len(kept_files(tmp_path)) == 1
 
 
+def test_a_proxy_of_the_environment_is_named_where_the_server_is_not_reached(server, tmp_path):
+    """http_proxy set for the company's web (/etc/environment, which cron reads) took the LAN
+    server's requests too: "could not reach http://127.0.0.1:…" named the proxy's port, and
+    nothing said a proxy was in the way."""
+    proxy = f"http://127.0.0.1:{free_port()}"  # a proxy that does not answer
+    clean = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env = {**clean, "http_proxy": proxy}
+
+    proc = submit(server.url, TOKEN, tmp_path, env=env)
+
+    assert proc.returncode == 1
+    said = f"through the proxy of the environment (http_proxy={proxy}): a server on the LAN is "
+    assert said + "reached without it with no_proxy=127.0.0.1" in proc.stderr
+    assert proc.stderr.count(said) == 2  # at the check, and at the end
+    # named in no_proxy (as curl reads it: a list, a network), the server is reached
+    for no_proxy in ("127.0.0.1", "example.com, 127.0.0.0/8", "*"):
+        proc = submit(server.url, TOKEN, tmp_path, env={**env, "no_proxy": no_proxy})
+        assert proc.returncode == 0, (no_proxy, proc.stderr)
+        assert "through the proxy" not in proc.stderr
+
+
 @pytest.mark.parametrize("server", [(200, json.dumps(ANSWER).encode())], indirect=True)
 def test_a_submission_stored_before_is_said_so(server, tmp_path):
     """The server answers 200 with the stored ids to a submission_id it has: a resend, or a
