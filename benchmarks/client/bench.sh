@@ -1105,6 +1105,37 @@ busy_window() {
         END { if (t > 0) printf "%d\n", 100 * (t - idle) / t + 0.5 }'
 }
 
+cpu_ticks() {
+    # each process's CPU time so far, "PID<tab>TICKS<tab>NAME" a line: /proc/PID/stat's utime
+    # and stime, after its name in parentheses (which may hold spaces and parentheses)
+    cat /proc/[0-9]*/stat 2>/dev/null | awk '{
+        start = index($0, "("); end = 0
+        while ((i = index(substr($0, end + 1), ")")) > 0) end += i
+        n = split(substr($0, end + 2), f, " ")
+        if (start && n >= 13) printf "%s\t%s\t%s\n", $1, f[12] + f[13], substr($0, start + 1, end - start - 1)
+    }'
+}
+
+busiest_now() {
+    # " (busiest: NAME at N %)": the process that used the most CPU over the next second (N %
+    # of one CPU, as top says it). ps's %CPU is its CPU time over its whole life: a process
+    # started a moment ago (shellcheck, jq) topped a hog that had slept for most of its life.
+    local before
+    before=$(cpu_ticks)
+    sleep 1
+    { printf '%s\n--\n' "$before"; cpu_ticks; } | busiest_of "$(getconf CLK_TCK 2>/dev/null || echo 100)"
+}
+
+busiest_of() {
+    # busiest_of HZ : cpu_ticks lines, "--", cpu_ticks lines a second later on stdin; the
+    # process whose ticks grew most between them, as busiest_now says it (nothing when none did)
+    awk -F '\t' -v hz="${1:-100}" '
+        $0 == "--" { after = 1; next }
+        !after { was[$1] = $2; next }
+        ($1 in was) && $2 - was[$1] > best { best = $2 - was[$1]; name = $3 }
+        END { if (best > 0) printf " (busiest: %s at %d %%)", name, 100 * best / (hz > 0 ? hz : 100) + 0.5 }'
+}
+
 wait_for_idle() {
     # wait_for_idle MAX_S : like sbc-bench, do not measure a busy machine: while other processes use
     # IDLE_BUSY_PCT % of the CPUs or more, wait (announced, at most MAX_S, skipped by --no-wait-idle).
@@ -1115,7 +1146,7 @@ wait_for_idle() {
     busy=$(busy_window "$BUSY_WINDOW_S")
     if ((WAIT_IDLE)) && [[ -n $busy ]] && ((busy >= IDLE_BUSY_PCT)); then
         t1=$(now_ms)
-        have ps && top=$(ps -eo pcpu=,comm= --sort=-pcpu 2>/dev/null | awk 'NR == 1 { printf " (busiest: %s at %s %%)", $2, $1 }')
+        top=$(busiest_now)
         log "  waiting for the machine to go idle: other processes use ${busy} % of the CPUs${top};"
         log "  waiting at most ${max} s (--no-wait-idle skips this)..."
         while ((busy >= IDLE_BUSY_PCT && $(now_ms) - t0 < max * 1000)); do
