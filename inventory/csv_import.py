@@ -29,7 +29,7 @@ from .csv_file import (  # noqa: F401 (the import's API, for its command and its
     Row,
     csv_read,
 )
-from .models import Device
+from .models import Device, Tag
 from .renames import former_hostnames_list
 from .selectors import tags_unknown
 from .services import devices_service_foreseen, devices_service_told, tags_resolve
@@ -130,10 +130,14 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
                 current[device_id]["tags"].append(name)
     plan = ImportPlan()
     matched_rows = {id(row): pk for pk, row in matched.items()}
+    # a name an existing tag has, whatever its case, is that tag, as stored (the preview said
+    # "tags – → Compta" of the tag "compta", which the device then had)
+    named = Tag.objects.named({n for row in rows for n in row.values["tags"]}) if with_tags else {}
     for row in rows:
         after = dict(row.values)
         if with_tags:
-            after["tags"] = changelog.tag_names(after["tags"])
+            tags = (named[name].name if name in named else name for name in after["tags"])
+            after["tags"] = changelog.tag_names(dict.fromkeys(tags))
         pk = matched_rows.get(id(row))
         before = current.get(pk) if pk is not None else None
         if before is None:  # a new device (or one deleted since the hostnames were read)

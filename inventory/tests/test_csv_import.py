@@ -402,6 +402,21 @@ def test_one_tag_with_a_comma_reads_apart_from_two_tags(tmp_path):
     assert 'line 3 two (new): hostname "" → "two"; tags "" → "linux", "serveur"' in out
 
 
+def test_a_tag_named_in_another_case_is_said_as_the_existing_tag_it_is(tmp_path):
+    """It read 'tags "" → "Compta"', and the device then had the tag "compta"."""
+    Tag.objects.create(name="compta")
+    DeviceFactory(hostname="pc-03")
+
+    out = run(tmp_path, "hostname,tags\npc-03,Compta; COMPTA; Nouveau\npc-04,compta\n")
+
+    assert 'line 2 pc-03 (changed): tags "" → "compta", "Nouveau"' in out
+    assert 'line 3 pc-04 (new): hostname "" → "pc-04"; tags "" → "compta"' in out
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["Nouveau", "compta"]
+    assert run(tmp_path, "hostname,tags\npc-03,COMPTA;nouveau\n").endswith(
+        "0 new, 0 changed, 1 unchanged.\n"
+    )
+
+
 @pytest.mark.parametrize("text", ["hostname,location\n", "Hostname;Location\r\r\n;\r\n"])
 def test_a_file_of_its_first_line_alone_is_said_to_hold_no_device(tmp_path, text):
     """It previewed "0 new, 0 changed, 0 unchanged", and the page said the file matched the
