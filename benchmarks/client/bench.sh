@@ -1112,7 +1112,8 @@ cpu_ticks() {
         start = index($0, "("); end = 0
         while ((i = index(substr($0, end + 1), ")")) > 0) end += i
         n = split(substr($0, end + 2), f, " ")
-        if (start && n >= 13) printf "%s\t%s\t%s\n", $1, f[12] + f[13], substr($0, start + 1, end - start - 1)
+        # %.0f: mawk writes a sum from 2^31 on (248 days of one CPU) as 2.14748e+09 with %s
+        if (start && n >= 13) printf "%s\t%.0f\t%s\n", $1, f[12] + f[13], substr($0, start + 1, end - start - 1)
     }'
 }
 
@@ -3134,8 +3135,11 @@ proxy_said() {
     # https_proxy, all_proxy and no_proxy by rules of its own version.
     local used host
     [[ -n ${http_proxy:-}${https_proxy:-}${HTTPS_PROXY:-}${all_proxy:-}${ALL_PROXY:-} ]] || return 0
+    # the proxy's line (curl names no_proxy first, read whether or not it left the host out);
+    # without the proxy's user and password, which cron mails and the journal would keep
     used=$(timeout 5 curl -sv -o /dev/null --connect-timeout 2 --max-time 3 -X OPTIONS "$SERVER" 2>&1 </dev/null |
-        sed -n "s/^\* Uses proxy env variable \([A-Za-z_]*\) == '\(.*\)'\$/\1=\2/p" | head -n 1)
+        sed -n "s/^\* Uses proxy env variable \([A-Za-z_]*_[Pp][Rr][Oo][Xx][Yy]\) == '\(.*\)'\$/\1=\2/p" |
+        grep -vi '^no_proxy=' | head -n 1 | sed 's#^\([^=]*=\([a-z0-9+.-]*://\)\{0,1\}\)[^@/]*@#\1#')
     [[ -n $used ]] || return 0
     host=${SERVER#*://}; host=${host%%[/?#]*}; host=${host##*@}
     if [[ $host == \[* ]]; then host=${host%%]*}; host=${host#[}; else host=${host%%:*}; fi

@@ -51,3 +51,14 @@ def test_each_process_is_read_with_its_whole_name_and_its_cpu_time(tmp_path):
     later = [(int(ticks), name) for pid, ticks, name in after if pid == str(proc.pid)]
     assert ours and later and ours[0][1] == later[0][1] == "sleepy hog)"
     assert later[0][0] > ours[0][0]  # its CPU time grew while it spun
+
+
+def test_cpu_times_past_2_to_the_31_ticks_are_read_whole_with_mawk(tmp_path):
+    """A month of a VM's 8 busy vCPUs on a Proxmox host: mawk wrote its 3,100,000,380 ticks as
+    3.1e+09 at both readings, no growth, and named a process of 2 ticks instead."""
+    stat = tmp_path / "stat"
+    rest = " ".join(["S", *["0"] * 10, "3100000000", "380"] + ["0"] * 30)
+    stat.write_text(f"4242 (kvm) {rest}\n")
+    env = mawk_path(tmp_path)
+    said = bench_functions(f"cat() {{ command cat {stat}; }}; cpu_ticks", env=env)
+    assert said.stdout == "4242\t3100000380\tkvm\n", said.stdout
