@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from benchsite.prepared import Prepared
 
 from . import changelog, schema
-from .models import Device
+from .models import Device, HardwareSnapshot
 from .renames import former_hostnames_after
 
 MSG_HOSTNAME_TAKEN = "Another device already has this hostname (hostnames are case-insensitive)."
@@ -206,17 +206,22 @@ def _device_match_identity(
 
 
 def _a_clone_back(device: Device, keys: IdentityKeys, identifier: str) -> bool:
-    """A machine under one of the device's former names, with another machine-id than the
-    device's: the name's machine, not the device's. VMs cloned from one template share its DMI
-    UUID: the clone's first run, under a name of its own, is told from a reinstalled and renamed
-    machine by nothing and renames the device; the template's next run comes back under its old
-    name and machine-id, and renamed the device back, and the clone's each time again. (A
-    capture of the past under a former name is the device's: _of_the_past.)"""
+    """A machine under one of the device's former names with a machine-id the device had before
+    and has no more: the name's machine, not the device's. VMs cloned from one template share
+    its DMI UUID: the clone's first run, under a name and machine-id of its own, is told from a
+    reinstalled and renamed machine by nothing and renames the device; the template's next run
+    comes back under its old name and machine-id, and renamed the device back, and the clone's
+    each time again. A machine reinstalled under a former name has a machine-id never seen: the
+    device's (read off its snapshots, on this rare path only). (A capture of the past under a
+    former name is the device's: _of_the_past.)"""
     return bool(
         keys.machine_id
         and device.machine_id
         and keys.machine_id != device.machine_id
         and identifier.lower() in (name.lower() for name in device.former_hostname_list)
+        and HardwareSnapshot.objects.filter(
+            device=device, raw__system__machine_id__iexact=keys.machine_id
+        ).exists()
     )
 
 

@@ -359,7 +359,7 @@ def test_a_vm_cloned_with_its_templates_uuid_gets_a_device_once_both_have_run():
     first = run("vm-a", template_id)
     assert run("vm-b", clone_id).renamed_from == "vm-a"  # a reinstall, as far as one run tells
     back = run("vm-a", template_id)
-    assert back.created and back.renamed_from is None
+    assert back.device_created and back.renamed_from is None
     assert run("vm-b", clone_id).device_id == first.device_id
     assert run("vm-a", template_id).device_id == back.device_id
     assert sorted(Device.objects.values_list("hostname", flat=True)) == ["vm-a", "vm-b"]
@@ -389,3 +389,29 @@ def test_another_uuid_under_a_devices_name_is_said_in_its_history():
     ingest({"device_identifier": "pc-07", **system(system_uuid="2222-bbbb", machine_id="ab" * 16)})
     ingest({"device_identifier": "pc-08", **system(system_uuid="3333-cccc")})
     assert LogEntry.objects.filter(change_message__startswith="Another").count() == 1
+
+
+@pytest.mark.parametrize("renamed", ["by its machine", "in the admin"])
+def test_a_machine_reinstalled_under_a_former_name_is_still_its_device(renamed):
+    """A machine-id never seen is a reinstall, whatever the name: the device named back (a
+    second device, at 0.14.4's first try, taken for a cloned VM)."""
+    keys = {"system_uuid": "4c4c4544-0042-3510-8051-b8c04f4d3132", "system_serial": "CZC7247XYZ"}
+
+    def run(hostname, machine_id):
+        return ingest({"device_identifier": hostname, **system(machine_id=machine_id, **keys)})
+
+    first = run("ws-01", "a1" * 16)
+    if renamed == "by its machine":
+        run("ws-01-old", "a1" * 16)
+    else:
+        Device.objects.filter(pk=first.device_id).update(
+            hostname="ws-01-old", former_hostnames="ws-01"
+        )
+    again = run("ws-01", "c3" * 16)  # reinstalled, under its first name
+
+    assert (again.device_id, again.device_created, again.renamed_from) == (
+        first.device_id,
+        False,
+        "ws-01-old",
+    )
+    assert list(Device.objects.values_list("hostname", flat=True)) == ["ws-01"]
