@@ -156,7 +156,8 @@ class DocumentInline(admin.TabularInline):
         """Uploads with the device page's Save, which an account that may not change the device
         does not have: Django leaves such an account's upload row on the page (its formset's
         rows are read before the page takes them away), a row it could not send."""
-        may_save = request.user.has_perm("inventory.change_device")
+        # `obj`: the device of its page; None on the add page, saved by who may add devices
+        may_save = request.user.has_perm(f"inventory.{'add' if obj is None else 'change'}_device")
         return may_save and super().has_add_permission(request, obj)
 
     @admin.display(description="file")

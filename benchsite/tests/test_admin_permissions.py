@@ -254,6 +254,14 @@ def test_an_account_that_may_add_documents_but_not_change_them_opens_the_device_
     assert ('name="_save"' in page) == uploads
 
 
+def test_an_account_that_may_add_devices_and_documents_uploads_on_the_add_page(staff):
+    """The upload row of the add page, whose Save takes the permission to add devices, was
+    gone with the device page's rule (the permission to change the device)."""
+    clerk = staff("inventory.add_device", "inventory.view_device", "documents.add_document")
+    page = clerk.get("/admin/inventory/device/add/").content.decode()
+    assert 'type="file" name="documents-0-file"' in page
+
+
 def test_a_document_page_lists_no_device_to_an_account_that_may_not_view_devices(staff, api):
     """The document's page named its device in a select of every device of the fleet (the
     page's fieldsets kept the field Django links, which the account may not open)."""
