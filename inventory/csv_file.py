@@ -278,20 +278,21 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     delimiter = hinted or _delimiter(text)
     records = _records(text, delimiter)
     if hinted:
-        next(records)  # the hint's line
+        next(records)  # the hint's line: the columns are named on the next
+    head = f"line {2 if hinted else 1}"
     header = next(records, None)
     if header is None or not any(cell.strip() for cell in header[1]):
         blank = header is not None and text.strip()
-        raise ImportFileError([f"line 1: {MSG_BLANK_FIRST if blank else MSG_EMPTY}"])
+        raise ImportFileError([f"{head}: {MSG_BLANK_FIRST if blank else MSG_EMPTY}"])
     names = [_column(cell) for cell in header[1]]
     for name in COLUMNS:
         if names.count(name) > 1:
-            raise ImportFileError([f"line 1: {MSG_DUPLICATE_COLUMN.format(name=name)}"])
+            raise ImportFileError([f"{head}: {MSG_DUPLICATE_COLUMN.format(name=name)}"])
     if "hostname" not in names:
         if text.lstrip().startswith(("[", "{")):  # the export's default format, given back
             raise ImportFileError([f"line 1: {MSG_JSON}"])
         known = ", ".join(COLUMNS[1:])
-        raise ImportFileError([f"line 1: {MSG_NO_HOSTNAME.format(known=known)}"])
+        raise ImportFileError([f"{head}: {MSG_NO_HOSTNAME.format(known=known)}"])
     wanted = [(index, name) for index, name in enumerate(names) if name in COLUMNS]
     ignored = [
         cell.strip()

@@ -320,6 +320,7 @@ def test_excels_separator_hint_on_the_first_line_is_read_and_lines_counted_from_
 
     error = refused(tmp_path, "sep=,\nhostname,location\npc-08,lab\n,lab\n")
     assert "line 4: hostname is empty." in error  # the file's own line numbers
+    assert "line 2: No hostname column" in refused(tmp_path, "sep=,\nhostname;location\n")
 
 
 def test_column_names_are_read_as_people_write_them_and_the_others_named(tmp_path):
