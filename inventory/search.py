@@ -43,10 +43,11 @@ def _whole_address(term: str) -> str | None:
         return None
 
 
-# a MAC address as Windows (3C-52-82-0A-1B-2C), Cisco (3c52.820a.1b2c) or a label without
-# separators (3C52820A1B2C) write it, or part of one with dashes (3c-52-82: a vendor's prefix)
+# a MAC address as Windows (3C-52-82-0A-1B-2C), Cisco (3c52.820a.1b2c), HPE and H3C switches
+# (3c52-820a-1b2c) or a label without separators (3C52820A1B2C) write it, or part of one with
+# dashes (3c-52-82: a vendor's prefix)
 _MAC_DASHES = re.compile(r"[0-9a-f]{2}(?:-[0-9a-f]{2})+", re.IGNORECASE)
-_MAC_BARE = re.compile(r"[0-9a-f]{4}\.?[0-9a-f]{4}\.?[0-9a-f]{4}", re.IGNORECASE)
+_MAC_BARE = re.compile(r"[0-9a-f]{4}([.-]?)[0-9a-f]{4}\1[0-9a-f]{4}", re.IGNORECASE)
 
 
 def _mac_form(term: str) -> str:
@@ -55,7 +56,7 @@ def _mac_form(term: str) -> str:
     if _MAC_DASHES.fullmatch(term):
         return term.replace("-", ":").lower()
     if _MAC_BARE.fullmatch(term):
-        digits = term.replace(".", "").lower()
+        digits = term.replace(".", "").replace("-", "").lower()
         return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
     return term
 

@@ -758,6 +758,7 @@ def test_search_finds_a_machine_by_what_it_says_it_is(api, admin_client, search)
         "3C-52-82-0A-1B-2C",
         "3c-52-82",
         "3c52.820a.1b2c",
+        "3C52-820A-1B2C",  # as HPE and H3C switches write it (0.14.4)
         "3C52820A1B2C",
     ],
 )
