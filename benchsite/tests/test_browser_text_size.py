@@ -32,6 +32,13 @@ def test_at_twice_the_text_size_each_ranking_figure_is_whole(browser, server):  
         assert len(bars) >= 10
         for figure, shown, needed in bars:
             assert figure and shown >= needed, (figure, shown, needed)
+        # a suspect run's badge among the recent submissions stays inside its panel
+        panel = page.locator("#recent-submissions-module").bounding_box()
+        badges = page.locator("#recent-submissions-module .bt-suspect")
+        assert badges.count() >= 1
+        for badge in badges.all():
+            box = badge.bounding_box()
+            assert box["x"] + box["width"] <= panel["x"] + panel["width"] + 1, (box, panel)
 
 
 def test_on_a_phone_the_device_pages_section_links_are_24_px_targets(browser, server):  # noqa: F811
