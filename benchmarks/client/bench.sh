@@ -3139,7 +3139,7 @@ proxy_said() {
     # without the proxy's user and password, which cron mails and the journal would keep
     used=$(timeout 5 curl -sv -o /dev/null --connect-timeout 2 --max-time 3 -X OPTIONS "$SERVER" 2>&1 </dev/null |
         sed -n "s/^\* Uses proxy env variable \([A-Za-z_]*_[Pp][Rr][Oo][Xx][Yy]\) == '\(.*\)'\$/\1=\2/p" |
-        grep -vi '^no_proxy=' | head -n 1 | sed 's#^\([^=]*=\([a-z0-9+.-]*://\)\{0,1\}\)[^@/]*@#\1#')
+        grep -vi '^no_proxy=' | head -n 1 | sed 's#^\([^=]*=\([A-Za-z0-9+.-]*://\)\{0,1\}\)[^@/]*@#\1#')
     [[ -n $used ]] || return 0
     host=${SERVER#*://}; host=${host%%[/?#]*}; host=${host##*@}
     if [[ $host == \[* ]]; then host=${host%%]*}; host=${host#[}; else host=${host%%:*}; fi

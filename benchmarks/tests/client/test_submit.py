@@ -547,13 +547,18 @@ def test_a_proxy_of_the_environment_is_named_where_the_server_is_not_reached(ser
     clean = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     # its user and password are not repeated (cron mails the output); a no_proxy that does not
     # name the server is not the proxy
-    env = {**clean, "http_proxy": proxy.replace("//", "//office:Secr3t@"), "no_proxy": "lan.x"}
+    env = {
+        **clean,
+        "http_proxy": proxy.replace("http://", "HTTP://office:Secr3t@"),
+        "no_proxy": "lan.x",
+    }
 
     proc = submit(server.url, TOKEN, tmp_path, env=env)
 
     assert proc.returncode == 1
     assert "Secr3t" not in proc.stderr and "office" not in proc.stderr
-    said = f"through the proxy of the environment (http_proxy={proxy}): a server on the LAN is "
+    said = f"through the proxy of the environment (http_proxy={proxy.replace('http', 'HTTP')}): "
+    said += "a server on the LAN is "
     assert said + "reached without it with no_proxy=127.0.0.1" in proc.stderr
     assert proc.stderr.count(said) == 2  # at the check, and at the end
     # named in no_proxy (as curl reads it: a list, a network), the server is reached
