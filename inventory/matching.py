@@ -220,7 +220,9 @@ def _a_clone_back(device: Device, keys: IdentityKeys, identifier: str) -> bool:
         and keys.machine_id != device.machine_id
         and identifier.lower() in (name.lower() for name in device.former_hostname_list)
         and HardwareSnapshot.objects.filter(
-            device=device, raw__system__machine_id__iexact=keys.machine_id
+            # as sent: in any case, with the spaces around it a client may have left
+            device=device,
+            raw__system__machine_id__iregex=rf"^\s*{re.escape(keys.machine_id)}\s*$",
         ).exists()
     )
 

@@ -356,7 +356,7 @@ def test_a_vm_cloned_with_its_templates_uuid_gets_a_device_once_both_have_run():
         keys = system(machine_id=machine_id, system_uuid=uuid, system_serial="VMW-1234")
         return ingest({"device_identifier": hostname, **keys})
 
-    first = run("vm-a", template_id)
+    first = run("vm-a", f" {template_id.upper()}\n")  # as another client may send it
     assert run("vm-b", clone_id).renamed_from == "vm-a"  # a reinstall, as far as one run tells
     back = run("vm-a", template_id)
     assert back.device_created and back.renamed_from is None
