@@ -29,7 +29,7 @@ from .csv_file import (  # noqa: F401 (the import's API, for its command and its
     Row,
     csv_read,
 )
-from .models import Device, Tag
+from .models import Device, Tag, tag_key
 from .renames import former_hostnames_list
 from .selectors import tags_unknown
 from .services import devices_service_foreseen, devices_service_told, tags_resolve
@@ -131,12 +131,18 @@ def import_plan(rows: Sequence[Row], *, lock: bool = False) -> ImportPlan:
     plan = ImportPlan()
     matched_rows = {id(row): pk for pk, row in matched.items()}
     # a name an existing tag has, whatever its case, is that tag, as stored (the preview said
-    # "tags – → Compta" of the tag "compta", which the device then had)
-    named = Tag.objects.named({n for row in rows for n in row.values["tags"]}) if with_tags else {}
+    # "tags – → Compta" of the tag "compta", which the device then had); a new one written in
+    # two cases is the one tag the import makes, of the first spelling in sorted order (as
+    # services.tags_resolve is given them)
+    names = sorted({n for row in rows for n in row.values["tags"]}) if with_tags else []
+    stored = {name: tag.name for name, tag in Tag.objects.named(names).items()}
+    made = {}
+    for name in names:
+        made.setdefault(tag_key(name), name)
     for row in rows:
         after = dict(row.values)
         if with_tags:
-            tags = (named[name].name if name in named else name for name in after["tags"])
+            tags = (stored.get(name) or made[tag_key(name)] for name in after["tags"])
             after["tags"] = changelog.tag_names(dict.fromkeys(tags))
         pk = matched_rows.get(id(row))
         before = current.get(pk) if pk is not None else None

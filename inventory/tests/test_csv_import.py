@@ -416,6 +416,12 @@ def test_a_tag_named_in_another_case_is_said_as_the_existing_tag_it_is(tmp_path)
     assert run(tmp_path, "hostname,tags\npc-03,COMPTA;nouveau\n").endswith(
         "0 new, 0 changed, 1 unchanged.\n"
     )
+    # a new tag written in two cases is one tag, said as it is made
+    out = run(tmp_path, "hostname,tags\npc-05,Atelier\npc-06,ATELIER\n")
+    assert 'line 2 pc-05 (new): hostname "" → "pc-05"; tags "" → "ATELIER"' in out
+    assert list(Tag.objects.filter(name__iexact="atelier").values_list("name", flat=True)) == [
+        "ATELIER"
+    ]
 
 
 @pytest.mark.parametrize("text", ["hostname,location\n", "Hostname;Location\r\r\n;\r\n"])
