@@ -2964,9 +2964,16 @@ keep_json() {
     while IFS= read -r dir; do
         # never over another kept submission: replays of one machine's captures failing in a
         # loop (the server down) make several in one second
-        for n in "" -2 -3 -4 -5 -6 -7 -8 -9; do
+        for n in "" -2 -3 -4 -5 -6 -7 -8 -9 random; do
+            if [[ $n == random ]]; then
+                # every name taken (another user may plant them in a shared /tmp, the run's
+                # minute being in the schedule's files): a name of its own
+                dest=$(umask 077 && mktemp --suffix=.json -- "$dir/bench-$safe-$stamp-XXXXXX" 2>/dev/null) || break
+                if cat -- "$src" >"$dest" 2>/dev/null; then printf '%s' "$dest"; return 0; fi
+                rm -f -- "$dest"; break
+            fi
             dest="$dir/bench-$safe-$stamp$n.json"
-            [[ -e $dest ]] && continue
+            [[ -e $dest || -L $dest ]] && continue  # a link, dangling too: taken
             # this account's alone: it names the machine's serials, addresses and machine-id
             if (umask 077 && set -C && cat -- "$src" >"$dest") 2>/dev/null; then printf '%s' "$dest"; return 0; fi
             # made and cut short (the disk full): never left to be offered for --resend, empty
@@ -3579,6 +3586,10 @@ main() {
             # the machine-id, serials and addresses: this account's alone, as made (an empty
             # directory given, made by another umask, too)
             [[ -O $CAP ]] && chmod 700 -- "$CAP" 2>/dev/null
+            # another user's (root given a directory someone made in /tmp): its owner could
+            # swap the files this run writes there for links to any file, or for figures of
+            # their own, sent as measured
+            [[ -O $CAP ]] || die 3 "--capture: '$CAPTURE' is another user's directory: give a directory of your own, or a new path (it is made)"
             # a directory of another user (a stick mounted by root): every output would be lost
             { : >"$CAP/capture-info.txt"; } 2>/dev/null || die 3 "--capture: cannot write in '$CAPTURE' (read-only, or another user's directory)"
             room_check "$CAP"

@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -352,6 +353,33 @@ def test_failures_in_the_same_second_keep_every_submission(server, tmp_path):
         str(tmp_path / f"bench-fileserver-20261204-010203{n}.json") for n in ("", "-2", "-3")
     ]
     assert len(kept_files(tmp_path)) == 3  # none written over
+
+
+@pytest.mark.parametrize("server", [(500, b'{"detail": "Internal error"}')], indirect=True)
+def test_every_name_of_the_second_taken_the_submission_is_kept_under_one_of_its_own(
+    server, tmp_path
+):
+    """Another user planting the names of the run's minute in a shared /tmp (dangling links)
+    made it "could not keep a copy of the submission (no writable directory)": the run lost."""
+    shim = tmp_path / "bin"  # a clock that stays in one second
+    shim.mkdir()
+    (shim / "date").write_text(
+        '#!/bin/sh\n[ "$1" = +%Y%m%d-%H%M%S ] && { echo 20261204-010203; exit 0; }\n'
+        f'exec {shutil.which("date")} "$@"\n'
+    )
+    (shim / "date").chmod(0o755)
+    for n in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9"):
+        (tmp_path / f"bench-fileserver-20261204-010203{n}.json").symlink_to("/nonexistent/x")
+    env = {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
+
+    proc = submit(server.url, TOKEN, tmp_path, env=env)
+
+    assert proc.returncode == 1
+    kept = Path(re.search(r"kept in (\S+\.json)", proc.stderr).group(1))
+    assert re.fullmatch(r"bench-fileserver-20261204-010203-\w{6}\.json", kept.name)
+    assert kept.parent == tmp_path and not kept.is_symlink()
+    assert json.loads(kept.read_text())["device_identifier"] == "fileserver"
+    assert kept.stat().st_mode & 0o777 == 0o600
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,20 @@ def test_capture_refuses_a_non_empty_directory(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["old.txt"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="a directory of another user: made by root")
+def test_capture_refuses_another_users_directory(tmp_path):
+    """Root given an empty directory someone made in /tmp wrote every capture file into it: its
+    owner could swap them, as they were written, for links to any file, or for figures of
+    their own, submitted as measured."""
+    theirs = tmp_path / "cap"
+    theirs.mkdir()
+    os.chown(theirs, 65534, 65534)  # nobody's
+    proc = run_bench("--dry-run", "--capture", str(theirs), "--skip-cpu", timeout=30)
+    assert proc.returncode == 3, proc.stderr
+    assert "is another user's directory: give a directory of your own" in proc.stderr
+    assert list(theirs.iterdir()) == []
+
+
 def test_a_capture_is_this_accounts_alone(tmp_path):
     """It holds the machine-id, the serials and the addresses, as a kept submission does
     (0600): under the usual umask 022 its directory was 0755 and its files 0644."""
