@@ -325,19 +325,24 @@ def test_how_to_resend_names_the_token_file_that_was_given(server, tmp_path):
     assert again.endswith("--token-file " + str(token_file).replace(" ", "\\ "))
 
 
-@pytest.mark.parametrize("server", [(500, b'{"detail": "Internal error"}')], indirect=True)
-def test_failures_in_the_same_second_keep_every_submission(server, tmp_path):
-    """The JSON of a failed submission is kept under the device's name and the second: replays
-    of one machine's captures failing in a loop (the server down) wrote over each other, and
-    only the last one was left to resend."""
-    shim = tmp_path / "bin"  # a clock that stays in one second
+def one_second(tmp_path) -> dict:
+    """An environment whose clock stays in one second (20261204-010203), as kept files name it."""
+    shim = tmp_path / "bin"
     shim.mkdir()
     (shim / "date").write_text(
         '#!/bin/sh\n[ "$1" = +%Y%m%d-%H%M%S ] && { echo 20261204-010203; exit 0; }\n'
         f'exec {shutil.which("date")} "$@"\n'
     )
     (shim / "date").chmod(0o755)
-    env = {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
+    return {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
+
+
+@pytest.mark.parametrize("server", [(500, b'{"detail": "Internal error"}')], indirect=True)
+def test_failures_in_the_same_second_keep_every_submission(server, tmp_path):
+    """The JSON of a failed submission is kept under the device's name and the second: replays
+    of one machine's captures failing in a loop (the server down) wrote over each other, and
+    only the last one was left to resend."""
+    env = one_second(tmp_path)
     runs = [
         run_bench(
             *("--from-dir", CAPTURE, "--server", server.url, "--token", TOKEN),
@@ -361,16 +366,9 @@ def test_every_name_of_the_second_taken_the_submission_is_kept_under_one_of_its_
 ):
     """Another user planting the names of the run's minute in a shared /tmp (dangling links)
     made it "could not keep a copy of the submission (no writable directory)": the run lost."""
-    shim = tmp_path / "bin"  # a clock that stays in one second
-    shim.mkdir()
-    (shim / "date").write_text(
-        '#!/bin/sh\n[ "$1" = +%Y%m%d-%H%M%S ] && { echo 20261204-010203; exit 0; }\n'
-        f'exec {shutil.which("date")} "$@"\n'
-    )
-    (shim / "date").chmod(0o755)
+    env = one_second(tmp_path)
     for n in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9"):
         (tmp_path / f"bench-fileserver-20261204-010203{n}.json").symlink_to("/nonexistent/x")
-    env = {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
 
     proc = submit(server.url, TOKEN, tmp_path, env=env)
 
