@@ -69,10 +69,11 @@ MAX_ROWS = 10_000
 MAX_TAGS = 100  # per device, as PATCH /api/devices accepts
 
 MSG_IGNORED = "Columns not imported (not known here): {names}."
-MSG_NO_ROWS = "No device below the first line: nothing to import."
-MSG_EMPTY = "The file is empty: the first line must name the columns, with hostname among them."
-MSG_BLANK_FIRST = "The first line is blank: it must name the columns, with hostname among them."
-MSG_NO_HOSTNAME = "No hostname column: the first line must name the columns (hostname, {known})."
+# `{first}`: "the first line", or "line 2" below Excel's "sep=;" (csv_text.separator_hinted)
+MSG_NO_ROWS = "No device below {first}: nothing to import."
+MSG_EMPTY = "The file is empty: {first} must name the columns, with hostname among them."
+MSG_BLANK_FIRST = "{First} is blank: it must name the columns, with hostname among them."
+MSG_NO_HOSTNAME = "No hostname column: {first} must name the columns (hostname, {known})."
 MSG_JSON = (
     "This is JSON, not a CSV file: export the devices as CSV (manage.py export --what devices "
     "--format csv, or /api/export?format=csv)."
@@ -84,7 +85,7 @@ MSG_HOSTNAME_REPEATED = "hostname {hostname!r} already appears on line {line} (c
 MSG_TOO_LONG = "{name} is {length} characters long; at most {limit}."
 MSG_NUL = "{name} contains a NUL character."
 MSG_EXTRA_CELLS = (
-    "{count} cells where the first line names {columns} columns: is a value with the "
+    "{count} cells where {first} names {columns} columns: is a value with the "
     "separator in it unquoted? ({quoted})"
 )
 # how a value holding the file's separator is written (a semicolon file's hint showed a comma)
@@ -280,10 +281,14 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     if hinted:
         next(records)  # the hint's line: the columns are named on the next
     head = f"line {2 if hinted else 1}"
+    first = head if hinted else "the first line"  # the line that names the columns
+    said = {"first": first, "First": first[0].upper() + first[1:]}
     header = next(records, None)
     if header is None or not any(cell.strip() for cell in header[1]):
-        blank = header is not None and text.strip()
-        raise ImportFileError([f"{head}: {MSG_BLANK_FIRST if blank else MSG_EMPTY}"])
+        blank = hinted or (header is not None and text.strip())
+        raise ImportFileError(
+            [f"{head}: {(MSG_BLANK_FIRST if blank else MSG_EMPTY).format(**said)}"]
+        )
     names = [_column(cell) for cell in header[1]]
     for name in COLUMNS:
         if names.count(name) > 1:
@@ -292,7 +297,7 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
         if text.lstrip().startswith(("[", "{")):  # the export's default format, given back
             raise ImportFileError([f"line 1: {MSG_JSON}"])
         known = ", ".join(COLUMNS[1:])
-        raise ImportFileError([f"{head}: {MSG_NO_HOSTNAME.format(known=known)}"])
+        raise ImportFileError([f"{head}: {MSG_NO_HOSTNAME.format(known=known, **said)}"])
     wanted = [(index, name) for index, name in enumerate(names) if name in COLUMNS]
     ignored = [
         cell.strip()
@@ -310,7 +315,9 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     padded: list[tuple[int, int, int]] = []  # (its place among the errors, line, cells)
 
     def extra_cells(count: int) -> str:
-        return MSG_EXTRA_CELLS.format(count=count, columns=len(names), quoted=QUOTED[delimiter])
+        return MSG_EXTRA_CELLS.format(
+            count=count, columns=len(names), quoted=QUOTED[delimiter], **said
+        )
 
     for line, cells in _until_unreadable(records, errors):
         if not any(cell.strip() for cell in cells):
@@ -342,5 +349,7 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     if errors:
         raise ImportFileError(errors)
     if not rows:  # it was said to match the devices as they are; no error: an empty fleet's
-        notes.append(MSG_NO_ROWS)  # export (its header alone) imports back, doing nothing
+        notes.append(
+            MSG_NO_ROWS.format(**said)
+        )  # export (its header alone) imports back, doing nothing
     return Sheet(rows, notes, text)

@@ -320,7 +320,30 @@ def test_excels_separator_hint_on_the_first_line_is_read_and_lines_counted_from_
 
     error = refused(tmp_path, "sep=,\nhostname,location\npc-08,lab\n,lab\n")
     assert "line 4: hostname is empty." in error  # the file's own line numbers
-    assert "line 2: No hostname column" in refused(tmp_path, "sep=,\nhostname;location\n")
+    no_hostname = refused(tmp_path, "sep=,\nhostname;location\n")
+    assert "line 2: No hostname column: line 2 must name the columns" in no_hostname
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("sep=;\nhostname;location\n", "No device below line 2: nothing to import."),
+        ("sep=;\n", "line 2: Line 2 is blank: it must name the columns"),
+        ("sep=;\n\npc-1\n", "line 2: Line 2 is blank: it must name the columns"),
+        ("sep=,\nhostname,location\npc-1,lab,B3\n", "line 3: 3 cells where line 2 names 2"),
+    ],
+)
+def test_below_excels_separator_hint_the_messages_name_line_2_as_the_columns_line(
+    tmp_path, text, said
+):
+    """They said "the first line", the hint's, a line the file does not name the columns on
+    (a file of the hint alone was "The file is empty")."""
+    try:
+        out = run(tmp_path, text)
+    except CommandError as error:
+        out = str(error)
+    assert said in out
+    assert "first line" not in out
 
 
 def test_column_names_are_read_as_people_write_them_and_the_others_named(tmp_path):
