@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,14 @@ def test_health_reports_the_database_without_auth(anon):
         "cache": "ok",
         "version": __version__,
     }
+
+
+@engine_independent
+def test_the_project_metadata_names_the_version_the_server_reports():
+    """pyproject.toml said 0.14.2 of a server that reported 0.14.4 (its bumps went to
+    benchsite.__version__ alone)."""
+    with open(ROOT / "pyproject.toml", "rb") as metadata:
+        assert tomllib.load(metadata)["project"]["version"] == __version__
 
 
 @pytest.mark.django_db(transaction=True)
