@@ -124,6 +124,7 @@ METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)  # /metrics without a
 # The LAN's iperf3 server (HOST[:PORT]): bench.sh runs given no --iperf-server measure against it
 IPERF_SERVER = envconfig.iperf_server("IPERF_SERVER", env.str("IPERF_SERVER", default=""))
 
+OUR_APPS = ("inventory", "benchmarks", "documents", "insights")  # and benchsite, which ties them
 INSTALLED_APPS = [
     "benchsite",  # first: its admin templates override Django's
     "benchsite.apps.BenchAdminConfig",  # django.contrib.admin with the dashboard site
@@ -137,16 +138,14 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "inventory",
-    "benchmarks",
-    "documents",
-    "insights",
+    *OUR_APPS,
 ]
 
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",  # first: its headers go on every response
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",  # its header on every response
+    "benchsite.csp.ContentSecurityPolicyMiddleware",  # and no script but the server's own
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "benchsite.health.HealthMiddleware",  # /api/health whatever the Host (a probe by address)
     "benchsite.throttling.AuthFailureThrottleMiddleware",  # 429 after repeated 401s
@@ -309,6 +308,7 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+LOGIN_REDIRECT_URL = "admin:index"  # after a login whose ?next= was refused (another host's)
 SESSION_COOKIE_HTTPONLY = True
 # Health probes (Docker HEALTHCHECK, a proxy's check) speak plain HTTP to the container.
 SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]
@@ -390,11 +390,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "benchsite": {"level": LOG_LEVEL},
-        "inventory": {"level": LOG_LEVEL},
-        "benchmarks": {"level": LOG_LEVEL},
-        "documents": {"level": LOG_LEVEL},
-        "insights": {"level": LOG_LEVEL},
+        **{app: {"level": LOG_LEVEL} for app in ("benchsite", *OUR_APPS)},
         "django.request": {"level": "ERROR"},
     },
 }

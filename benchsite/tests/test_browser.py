@@ -114,6 +114,7 @@ def logged_in(browser, server, *, width: int, height: int, clipboard: bool = Fal
     )
     if clipboard:
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    refused = refusals_of(context)
     page = context.new_page()
     try:
         if cookies:
@@ -128,6 +129,21 @@ def logged_in(browser, server, *, width: int, height: int, clipboard: bool = Fal
         yield page
     finally:
         context.close()
+    # what the pages of the test did, they did within the site's policy (benchsite.csp)
+    assert refused == [], refused
+
+
+def refusals_of(context) -> list[str]:
+    """What the browser refused by the site's Content-Security-Policy on this window's pages
+    (a script of the admin's, inline or from another host, that would not run)."""
+    refused: list[str] = []
+    context.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
 
 
 @contextlib.contextmanager
@@ -408,12 +424,16 @@ def test_the_browser_never_fetches_from_another_host(browser, server):
     context = browser.new_context()
     foreign = []
     context.on("request", lambda r: None if r.url.startswith(server.url) else foreign.append(r.url))
+    refused = refusals_of(context)
     page = context.new_page()
     for path in ("/admin/login/", "/api/schema/ui/"):
         page.goto(server.url + path)
         page.wait_for_load_state("networkidle")
+    # the API's page is drawn, by its own script (an inline one the policy would refuse)
+    assert page.locator(".opblock-summary-path", has_text="/api/benchmark").count() >= 1
     context.close()
     assert foreign == []
+    assert refused == []
 
 
 def test_a_document_is_uploaded_from_the_device_page(page, tmp_path):

@@ -25,6 +25,7 @@ from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
     browser,
     logged_in,
     post,
+    refusals_of,
     shot,
     sync_api,
     tabs,
@@ -767,11 +768,13 @@ def test_on_a_phone_the_way_from_a_notification_to_acknowledging_it(browser, ser
     failing disk is on the first screen; the attention list's messages, a column past the
     screen's right edge, are whole."""
     context = browser.new_context(viewport={"width": WIDTHS[0], "height": HEIGHT})
+    refused = refusals_of(context)
     page = context.new_page()
     try:
         walk_the_way_on_a_phone(page, server)
     finally:
         context.close()
+    assert refused == []
 
 
 def walk_the_way_on_a_phone(page, server):

@@ -297,6 +297,25 @@ def test_responses_carry_the_security_headers(anon):
     assert "Strict-Transport-Security" not in response  # plain HTTP on the LAN by default
 
 
+@pytest.mark.django_db
+def test_pages_run_no_script_but_the_servers_own_files(anon):
+    """What the admin shows comes from the machines (a hostname, a disk's model): were a page
+    to forget escaping one, the browser still runs no script inline or from elsewhere."""
+    for path in ("/admin/login/", "/api/health", "/api/schema/ui/"):
+        policy = anon.get(path)["Content-Security-Policy"]
+        directives = dict(d.split(" ", 1) for d in policy.split("; "))
+        assert directives["script-src"] == "'self'", path
+        assert directives["object-src"] == directives["base-uri"] == "'none'"
+        assert directives["frame-ancestors"] == "'none'"
+    # the API page's own script is a file of the site (it was inline)
+    page = anon.get("/api/schema/ui/").content.decode()
+    assert re.search(r'<script src="/api/schema/ui/\?script=', page)
+    assert "<script>" not in page
+    script = anon.get("/api/schema/ui/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert b"SwaggerUIBundle" in script.content
+
+
 TLS = {
     "SECURE_SSL_REDIRECT": True,
     "SECURE_HSTS_SECONDS": 31_536_000,
@@ -473,6 +492,17 @@ ADMIN_PASSWORD = "right-horse-battery-staple"
 @pytest.fixture
 def admin_account(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.com", ADMIN_PASSWORD)
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/", "/\\evil.x"])
+def test_a_login_link_to_another_host_leads_to_the_dashboard(admin_account, elsewhere):
+    """Django refuses the other host, and went to its default, /accounts/profile/: a 404."""
+    response = Client().post(
+        reverse("admin:login"),
+        {"username": "admin", "password": ADMIN_PASSWORD, "next": elsewhere},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
 
 
 def admin_login(client: Client, password: str):
