@@ -62,14 +62,22 @@ def reason_closed(closed_at, closed_by: str) -> str | None:
 
 
 def item_notification(
-    item: AttentionItem, *, resolved: bool, reopened: bool = False, rescored: bool = False
+    item: AttentionItem,
+    *,
+    resolved: bool,
+    reopened: bool = False,
+    rescored: bool = False,
+    named: str | None = None,
 ) -> Notification:
     """`<hostname>: <kind>` with the item's message and the device's page; `… resolved` when
     it closed. `reopened`: an item its device's retirement closed, open again now (its
     `updated_at`) that the device is back in service: "Opened <months ago>" alone read as
     news of then. `rescored`: closed by a rescore, which measured nothing: the disk at 70 °C
-    under a limit raised to 80 was "Resolved: this no longer holds", still at 70 °C."""
-    title = f"{item.device.hostname}: {item.kind}"
+    under a limit raised to 80 was "Resolved: this no longer holds", still at 70 °C.
+    `named`: the machine's name its opening was sent under, which its "resolved" keeps, the
+    device renamed since (a receiver pairs the two by their title)."""
+    hostname = item.device.hostname
+    title = f"{named or hostname}: {item.kind}"
     lines = [item.message]
     # when, to the second: the receiver's own clock may differ, and a notification retried for
     # hours arrives long after it was made
@@ -100,6 +108,8 @@ def item_notification(
         else:
             what = f"Resolved {when(item.closed_at)}: this no longer holds"
         lines.append(f"{what} (open since {when(item.opened_at)}).")
+        if named and named != hostname:
+            lines.append(f"The machine is now named {hostname}.")
         kind = "success"
     elif reopened:
         lines.append(

@@ -31,6 +31,7 @@ from . import notify_hold
 from .delivery import Notification, attempt, item_notification, redacted, target_of, when
 from .models import AttentionItem, condition_key
 from .models import Notification as Row
+from .notify_names import announced_names
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +62,11 @@ def announce(
     closing = [item.pk for item, resolved in changes if resolved]
     unsaid = notify_hold.unsaid(closing, now) if closing else set()
     labels = [(target_of(url), redacted(url)[:255]) for url in settings.NOTIFY_URLS]
+    names = announced_names(closing) if closing else {}
     rows = []
     for item, resolved in changes:
         notification = item_notification(
-            item, resolved=resolved, reopened=reopened, rescored=rescored
+            item, resolved=resolved, reopened=reopened, rescored=rescored, named=names.get(item.pk)
         )
         condition = condition_key(item)  # once per item, whatever the number of URLs
         rows += [

@@ -145,6 +145,27 @@ def test_a_failing_disk_notifies_once_when_it_opens_and_once_when_it_resolves(
     ]
 
 
+def test_a_machine_renamed_while_its_item_is_open_is_told_resolved_under_its_former_name(
+    notify_to, receiver, run
+):
+    """A receiver pairs "opened" and "resolved" by their title: "nas: smart_failing", then
+    "nas-2: smart_failing resolved", paired with nothing, left the first open for ever."""
+    notify_to(receiver.url)
+    body = run(hours_ago=2, disks=FAILED)
+    sent()
+    Device.objects.filter(pk=body["device_id"]).update(hostname="nas-2")  # the admin's rename
+    run("nas-2", hours_ago=1, disks=PASSED)
+    sent()
+
+    assert receiver.titles() == ["nas: smart_failing", "nas: smart_failing resolved"]
+    lines = receiver.messages[1]["message"].splitlines()
+    assert lines[2] == "The machine is now named nas-2."
+    # an item opened under the new name is told under it
+    run("nas-2", hours_ago=0, disks=FAILED)
+    sent()
+    assert receiver.titles()[-1] == "nas-2: smart_failing"
+
+
 def test_without_site_url_a_notification_gives_the_device_page_s_path(
     notify_to, receiver, run, settings
 ):
