@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 
 from inventory import bulk, changelog
 from inventory.models import Device, Tag
+from inventory.validators import validate_tag_name
 
 from .selection import selection_passed_on
 from .tags_field import tags_found
@@ -77,7 +78,7 @@ class TagsForm(forms.Form):
         errors = []
         for name in names:
             try:
-                name_field.clean(name)
+                validate_tag_name(name_field.clean(name))
             except ValidationError as error:
                 shown = changelog.shown(name)
                 errors += [MSG_TAG_NAME.format(name=shown, error=e) for e in error.messages]

@@ -26,7 +26,7 @@ from .csv_text import (  # noqa: F401 (MSG_WINDOWS_1252: the command's)
     separator_hinted,
 )
 from .models import Device, Tag
-from .validators import validate_hostname
+from .validators import validate_hostname, validate_tag_name
 
 # what a spreadsheet takes for the start of a formula in a text cell (OWASP, "CSV injection"):
 # the admin's spreadsheet download (benchsite.export) keeps such a value as text with an
@@ -205,6 +205,10 @@ def _tags(cell: str) -> list[str]:
     for name in names:
         if len(name) > TAG_MAX_LENGTH:
             raise ValueError(MSG_TAG_TOO_LONG.format(tag=_shown(name), limit=TAG_MAX_LENGTH))
+        try:
+            validate_tag_name(name)
+        except ValidationError as error:
+            raise ValueError(f"tag {_shown(name)!r}: {error.messages[0]}") from None
     if len(names) > MAX_TAGS:
         raise ValueError(MSG_TOO_MANY_TAGS.format(limit=MAX_TAGS))
     return names

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from . import columns, lifecycle, schema
 from .renames import former_hostnames_list
-from .validators import LinkURLFormField, LinkURLValidator, validate_hostname
+from .validators import LinkURLFormField, LinkURLValidator, validate_hostname, validate_tag_name
 
 
 class TagManager(models.Manager):
@@ -39,7 +39,7 @@ def tag_key(name: str) -> str:
 class Tag(models.Model):
     """A free label on devices ("rack-2", "proxmox", "lab")."""
 
-    name = models.CharField(max_length=50)
+    name = models.CharField(max_length=50, validators=[validate_tag_name])
 
     objects = TagManager()
 

@@ -12,7 +12,7 @@ from . import columns, lifecycle, schema
 from .matching import MSG_HOSTNAME_TAKEN, device_get_by_hostname
 from .models import Device, HardwareSnapshot, ManufacturerLink
 from .services import DEVICE_EDITABLE_FIELDS
-from .validators import NAME_PATTERN, LinkURLValidator, validate_hostname
+from .validators import NAME_PATTERN, LinkURLValidator, validate_hostname, validate_tag_name
 
 DEVICE_FIELDS = (
     "id",
@@ -154,13 +154,19 @@ class HostnameField(StrictCharField):
         super().__init__(max_length=255, validators=[validate_hostname], **kwargs)
 
 
+@extend_schema_field({"type": "string", "maxLength": 50, "pattern": NAME_PATTERN})
+class TagNameField(StrictCharField):
+    """A tag's name, its control and invisible characters refused as a hostname's are."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=50, validators=[validate_tag_name], **kwargs)
+
+
 class DeviceUpdateSerializer(EditSerializer):
     """PATCH/PUT /api/devices/{id}: the metadata people edit."""
 
     hostname = HostnameField()
-    tags = serializers.ListField(
-        child=StrictCharField(max_length=50), required=False, max_length=100
-    )
+    tags = serializers.ListField(child=TagNameField(), required=False, max_length=100)
 
     class Meta:
         model = Device

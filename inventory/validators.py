@@ -41,6 +41,14 @@ MSG_HOSTNAME_CONTROL = (
 validate_hostname = RegexValidator(
     rf"[{CONTROL_CHARACTERS}]", MSG_HOSTNAME_CONTROL, code="control", inverse_match=True
 )
+MSG_TAG_CONTROL = (
+    "A tag's name may not contain a control or invisible character (a tab, a line break, a "
+    'zero-width or no-break space, a soft hyphen…): "rack" followed by a zero-width space '
+    "was a second tag that looked the same."
+)
+validate_tag_name = RegexValidator(
+    rf"[{CONTROL_CHARACTERS}]", MSG_TAG_CONTROL, code="control", inverse_match=True
+)
 # one DNS label (RFC 1123): letters, digits and inner hyphens, 63 at the most
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z", re.IGNORECASE)
 

@@ -194,6 +194,7 @@ def test_remove_tags_takes_off_those_chosen_only(admin_client):
         ("set_location", {"location": "x" * 256}, "at most 255 characters (it has 256)"),
         ("set_owner", {"owner": "anna\x00"}, "Null characters are not allowed."),
         ("add_tags", {"new_tags": "ok; " + "t" * 51}, "at most 50 characters (it has 51)"),
+        ("add_tags", {"new_tags": "rack\u200b"}, "may not contain a control or invisible"),
         ("add_tags", {"new_tags": " ; "}, "Choose a tag or name a new one."),
         ("remove_tags", {}, "Choose the tags to remove."),
     ],

@@ -146,6 +146,7 @@ def test_empty_cells_past_the_last_column_in_one_row_only_are_an_unquoted_separa
             "name in quotes).",
         ),
         ('hostname,tags\nnas,"[a, b]"\n', "line 2: tags starts with '[' but is not a JSON list"),
+        ("hostname,tags\nnas,ok;rack\u200b\n", "line 2: tag 'rack\\u200b': A tag's name may not"),
         ("hostname,tags\nnas," + "t" * 51 + "\n", "line 2: tag '" + "t" * 51 + "' is longer"),
         ('hostname,description\nnas,"a\nb"\nws,x\x00y\n', "line 4: description contains a NUL"),
         ('hostname,location\nnas,"lab\n', "line 2: not valid CSV"),

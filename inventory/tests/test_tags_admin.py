@@ -27,6 +27,15 @@ def test_a_tag_name_taken_in_another_case_is_said_in_words(admin_client):
     assert list(Tag.objects.values_list("name", flat=True)) == ["server"]
 
 
+def test_a_tag_name_with_an_invisible_character_is_refused_in_words(admin_client):
+    """ "rack" and "rack" with a zero-width space were two tags that looked the same."""
+    TagFactory(name="rack")
+    response = admin_client.post("/admin/inventory/tag/add/", {"name": "rack\u200b"})
+    assert response.status_code == 200
+    assert "may not contain a control or invisible character" in response.content.decode()
+    assert list(Tag.objects.values_list("name", flat=True)) == ["rack"]
+
+
 def test_the_tag_list_counts_each_tags_machines_and_links_to_them(admin_client):
     backup, unused = TagFactory(name="backup"), TagFactory(name="unused")
     for hostname in ("nas", "pve"):

@@ -11,7 +11,7 @@ from rest_framework.test import APIRequestFactory
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
-from inventory import services
+from inventory import services, validators
 from inventory.models import Device, HardwareSnapshot, Tag
 from inventory.tests.factories import DeviceFactory, LinkFactory, SnapshotFactory, TagFactory
 from inventory.views import DeviceViewSet
@@ -434,6 +434,19 @@ def test_tags_of_another_json_type_are_a_400_naming_them(api):
     assert response.status_code == 400
     assert list(response.json()) == ["tags"]
     assert not device.tags.exists()
+
+
+@pytest.mark.parametrize("name", ["rack\u200b", "lab\u00a0x", "\x01", "a\tb"])
+def test_a_tag_with_an_invisible_or_control_character_is_a_400_naming_tags(api, name):
+    """ "rack" and "rack" with a zero-width space after it were two tags that looked the same:
+    ?tag=rack missed the device of the second."""
+    device = DeviceFactory()
+    response = api.patch(f"/api/devices/{device.pk}", {"tags": ["ok", name]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "tags": {"1": [validators.MSG_TAG_CONTROL]},
+    }
+    assert not device.tags.exists() and not Tag.objects.exists()
 
 
 def test_patch_ignores_read_only_fields(api):
