@@ -10,6 +10,7 @@ from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -362,6 +363,9 @@ class ManufacturerLinkAdmin(admin.ModelAdmin):
 class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "machines")
     search_fields = ("name",)
+    # by name, whatever its case: with the count below Django drops Meta.ordering (a GROUP
+    # BY), and the tags' picker listed them as created, paged without an order
+    ordering = (Lower("name"), "pk")
 
     def get_queryset(self, request):
         # the count links to the device list for who may open it (said per row: the admin is

@@ -36,6 +36,24 @@ def test_a_tag_name_with_an_invisible_character_is_refused_in_words(admin_client
     assert list(Tag.objects.values_list("name", flat=True)) == ["rack"]
 
 
+def test_the_tags_picker_lists_them_by_name_page_after_page(admin_client):
+    """Their count (a GROUP BY) dropped the tags' order: the picker on the device page listed
+    them as they were created, paged without an order."""
+    for name in ("zulu", "Mike", "alpha", "Bravo"):
+        TagFactory(name=name)
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "inventory", "model_name": "device", "field_name": "tags", "term": ""},
+    )
+    assert [tag["text"] for tag in response.json()["results"]] == [
+        "alpha",
+        "Bravo",
+        "Mike",
+        "zulu",
+    ]
+    assert admin_client.get("/admin/inventory/tag/").context["cl"].result_list[0].name == "alpha"
+
+
 def test_the_tag_list_counts_each_tags_machines_and_links_to_them(admin_client):
     backup, unused = TagFactory(name="backup"), TagFactory(name="unused")
     for hostname in ("nas", "pve"):
