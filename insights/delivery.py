@@ -130,7 +130,11 @@ def item_notification(
 
 
 def when(moment) -> str:
-    return date_format(timezone.localtime(moment), "Y-m-d H:i:s T") if moment else "now"
+    """In the server's TIME_ZONE, as the admin shows it, whoever caused it: an item opened by
+    a submission (the API answers in UTC: benchsite.apitime) was told in UTC."""
+    if not moment:
+        return "now"
+    return date_format(timezone.localtime(moment, timezone.get_default_timezone()), "Y-m-d H:i:s T")
 
 
 def target_of(url: str) -> str:

@@ -99,7 +99,7 @@ MSG_TAG_TOO_LONG = "tag {tag!r} is longer than {limit} characters."
 MSG_TOO_MANY_TAGS = "more than {limit} tags."
 MSG_DATE = "{name} is not a date written YYYY-MM-DD: {value!r}."
 MSG_NO_DAY = "{name} is written YYYY-MM-DD but is no day of the calendar: {value!r}."
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d takes "２０２６"
 
 
 @dataclass(frozen=True)

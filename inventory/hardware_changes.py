@@ -49,7 +49,8 @@ class FleetChange:
 
 def since_default(now: datetime | None = None) -> date:
     """The list's date without one: SINCE_DAYS days before today (the server's TIME_ZONE)."""
-    return timezone.localdate(now) - timedelta(days=SINCE_DAYS)
+    # the server's, not the request's: the API's is UTC (benchsite.apitime)
+    return timezone.localdate(now, timezone.get_default_timezone()) - timedelta(days=SINCE_DAYS)
 
 
 # the dates a start is taken within: any earlier is all of the past, and midnight of year 1
@@ -60,7 +61,7 @@ EARLIEST, LATEST = date(1970, 1, 1), date(9999, 1, 1)
 def _start(since: date) -> datetime:
     """Midnight of `since` in the server's TIME_ZONE."""
     since = min(max(since, EARLIEST), LATEST)
-    return timezone.make_aware(datetime.combine(since, time.min))
+    return timezone.make_aware(datetime.combine(since, time.min), timezone.get_default_timezone())
 
 
 def _before(column: str, device: str) -> str:

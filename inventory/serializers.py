@@ -32,7 +32,7 @@ DEVICE_FIELDS = (
     "updated_at",
 )
 SCORE_FIELDS = ("global_score", *(f"{name}_score" for name in schema.CATEGORY_NAMES))
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d takes "２０２６"
 
 
 class StringsOnly:
@@ -53,11 +53,16 @@ class StrictCharField(StringsOnly, serializers.CharField):
 class CalendarDateField(serializers.DateField):
     """A date, YYYY-MM-DD: one written so that is no day (2027-02-30) is said to be no day,
     where DRF answered "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
-    of the very format it was written in."""
+    of the very format it was written in. `strict`: YYYY-MM-DD alone (DRF's also takes
+    "2026-1-1", and digits of other scripts)."""
 
     default_error_messages = {
         "no_day": "{value} is written YYYY-MM-DD but is no day of the calendar."
     }
+
+    def __init__(self, *, strict: bool = False, **kwargs):
+        self.strict = strict
+        super().__init__(**kwargs)
 
     def to_internal_value(self, value):
         if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
@@ -65,6 +70,8 @@ class CalendarDateField(serializers.DateField):
                 datetime.date.fromisoformat(value.strip())
             except ValueError:
                 self.fail("no_day", value=value.strip())
+        elif self.strict:
+            self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
 
 
@@ -232,7 +239,8 @@ class LinkSerializer(EditSerializer):
 class HardwareChangesQuerySerializer(serializers.Serializer):
     """GET /api/hardware-changes' parameters."""
 
-    since = serializers.DateField(
+    since = CalendarDateField(
+        strict=True,
         required=False,
         input_formats=("iso-8601",),
         help_text="YYYY-MM-DD: the changes of snapshots taken from that day on (midnight in the "

@@ -166,6 +166,20 @@ def test_a_machine_renamed_while_its_item_is_open_is_told_resolved_under_its_for
     assert receiver.titles()[-1] == "nas-2: smart_failing"
 
 
+def test_a_notification_tells_its_times_in_the_servers_time_zone_whoever_caused_it(
+    notify_to, receiver, run, settings
+):
+    """An item opened by a submission (the API runs in UTC) was told "Opened 09:41:36 UTC",
+    acknowledged in the admin "… 10:41:51 CET (open since 10:41:36 CET)": two clocks."""
+    notify_to(receiver.url)
+    settings.TIME_ZONE = "Europe/Paris"
+    run(hours_ago=1, disks=FAILED)
+    sent()
+    item = AttentionItem.objects.get()
+    opened = timezone.localtime(item.opened_at, timezone.get_default_timezone())
+    assert f"Opened {opened:%Y-%m-%d %H:%M:%S} CET." in receiver.messages[0]["message"]
+
+
 def test_without_site_url_a_notification_gives_the_device_page_s_path(
     notify_to, receiver, run, settings
 ):

@@ -61,6 +61,8 @@ def test_the_list_answers_each_change_since_30_days_by_default(api):
         ({"since": "last week"}, "since"),
         ({"since": "2026-13-01"}, "since"),
         ({"since": "2026-12-01T00:00"}, "since"),
+        ({"since": "2026-1-1"}, "since"),  # README: YYYY-MM-DD
+        ({"since": "\uff12\uff10\uff12\uff16-01-01"}, "since"),  # full-width digits
         ({"device": "x"}, "device"),
         ({"page": "0"}, "page"),
     ],
@@ -69,6 +71,26 @@ def test_a_bad_parameter_is_a_400_naming_it(api, query, field):
     response = api.get(URL, query)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_since_is_midnight_in_the_servers_time_zone_as_on_the_admins_page(
+    api, admin_client, settings
+):
+    """The API's requests run in UTC (their times are written so): its `since` started at
+    midnight UTC, an hour after the admin's in Paris, and left out a change made at 00:30."""
+    settings.TIME_ZONE = "Europe/Paris"
+    device = DeviceFactory(hostname="paris")
+    SnapshotFactory(device=device, captured_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+    SnapshotFactory(
+        device=device,
+        captured_at=dt.datetime(2026, 12, 5, 23, 30, tzinfo=dt.UTC),  # 00:30 on the 6th, Paris
+        ram_total_mb=65536,
+    )
+    page = "/admin/inventory/device/hardware-changes/"
+    for since, listed in (("2026-12-06", 1), ("2026-12-07", 0)):
+        assert api.get(URL, {"since": since}).json()["count"] == listed, since
+        html = admin_client.get(page, {"since": since}).content.decode()
+        assert html.count('<tr data-hostname="paris"') == listed, since
 
 
 def test_the_list_needs_the_read_scope_or_who_may_view_the_hardware(anon, token_client):
