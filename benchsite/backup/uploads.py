@@ -5,13 +5,13 @@ or the object storage that every server of a fleet shares. A backup taken on any
 every document; a restore puts them into the storage the restoring server is configured with.
 """
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
 
 from documents import storage
+from documents.services import document_file_release
 
 from ..files import TEMP_PREFIX
 from .archive import STAGING_PREFIX, UPLOADS_PREFIX, ArchiveWriter
@@ -116,8 +116,13 @@ def put_uploads(staged: Path, listed: dict[str, tuple[int, str]]) -> list[tuple[
                 storage.replace(name, file)
         except Exception as exc:
             for done in added:
-                with contextlib.suppress(Exception):
+                try:
                     storage.remove(done)
+                except Exception as undo:
+                    # an object store that stopped answering: each removal waited out its
+                    # timeout, for hours; what is left is no document's (MSG_ARCHIVES_FILES_LEFT)
+                    if storage.is_unavailable(undo):
+                        break
             raise StorageFailure(f"storing {name} failed: {exc}") from exc
     return damaged
 
@@ -133,8 +138,9 @@ def remove_others(
     listed: dict[str, tuple[int, str]], exclude: Path, *, keep: set[str] = frozenset()
 ) -> list[str]:
     """Remove the stored files that are not uploads of the archive, nor in `keep`, among those
-    the server writes (documents.storage.stored_name); returns the others left as they were. A
-    README or a lost+found/ of the file system UPLOAD_DIR is the mount point of was removed."""
+    the server writes (documents.storage.stored_name), nor a document's by then; returns the
+    others left as they were. A README or a lost+found/ of the file system UPLOAD_DIR is the
+    mount point of was removed."""
     keep = {name.removeprefix(UPLOADS_PREFIX) for name in listed} | keep
     left = []
     try:
@@ -142,10 +148,13 @@ def remove_others(
         for name in list(stored_files([], exclude)):
             if name in keep:
                 continue
-            if storage.content_of(name) is None:
+            sha256 = storage.content_of(name)
+            if sha256 is None:
                 left.append(name)
                 continue
-            storage.remove(name)
+            # under the content's lock, unless a document has it now: a server still running
+            # writes an upload's file before its row commits (`keep` was read before that)
+            document_file_release(sha256=sha256, stored_name=name)
     except Exception as exc:
         raise StorageFailure(f"removing stored files not in the archive failed: {exc}") from exc
     return left

@@ -1416,6 +1416,59 @@ def test_a_document_uploaded_while_the_restore_runs_keeps_its_file(site, monkeyp
     assert "have no file in this archive" not in err
 
 
+def test_a_document_whose_row_commits_as_the_restore_removes_files_keeps_its_file(
+    site, monkeypatch
+):
+    """An upload of a server still running writes its file, then commits its row: the restore
+    read the documents before that commit, and removed the file of a document it then had (a
+    201, and `check_documents --verify`: "missing")."""
+    from benchsite.backup import uploads
+    from documents.services import document_store
+    from documents.tests.files import pdf_bytes, upload
+
+    path = make_backup()
+    real, uploaded = uploads.remove_others, []
+
+    def upload_committed_meanwhile(*args, **kwargs):
+        device = Device.objects.get(hostname="nas-01")
+        uploaded.append(document_store(device=device, upload=upload(pdf_bytes("mid"), "m.pdf")))
+        return real(*args, **kwargs)  # with the documents read before it
+
+    monkeypatch.setattr(uploads, "remove_others", upload_committed_meanwhile)
+    restore(path, "--noinput")
+
+    (mid,) = uploaded
+    assert (Path(site.UPLOAD_DIR) / mid.stored_name).read_bytes() == pdf_bytes("mid")
+    assert not (Path(site.UPLOAD_DIR) / NEW_UPLOAD).exists()  # one no document has: removed
+
+
+def test_a_storage_that_stops_answering_ends_the_restore_at_once(site, monkeypatch):
+    """The files it had added were removed one by one, each waiting out the object store's
+    timeout and its retry: a restore of a few hundred files hung for hours."""
+    from documents import storage
+
+    path = make_backup()
+    uploads = Path(site.UPLOAD_DIR)
+    for stored in [p for p in uploads.rglob("*") if p.is_file()]:
+        stored.unlink()
+    real, removals = storage.replace, []
+
+    def stops_answering(name, file):
+        if list(uploads.rglob("*.*")):  # one file stored: the store stops answering
+            raise OSError(errno.ETIMEDOUT, "Connection timed out")
+        return real(name, file)
+
+    def times_out(name):
+        removals.append(name)
+        raise OSError(errno.ETIMEDOUT, "Connection timed out")
+
+    monkeypatch.setattr(storage, "replace", stops_answering)
+    monkeypatch.setattr(storage, "remove", times_out)
+    with pytest.raises(CommandError, match="Connection timed out"):
+        restore(path, "--noinput")
+    assert len(removals) == 1  # not one per file added
+
+
 def test_an_archive_of_an_earlier_version_gets_this_versions_rules_as_it_is_restored(site):
     """Its runs scored, dated and judged by the earlier rules (README, "Upgrade"): the
     restore's migrate applies this version's, as an upgraded database's does."""
