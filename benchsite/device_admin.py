@@ -21,17 +21,16 @@ from documents.models import Document
 from insights import services as services_insights
 from insights.models import AttentionItem
 from inventory import changelog, services
-from inventory.admin import (
+from inventory.admin import ManufacturerLinkFormSet, ManufacturerLinkInline
+from inventory.lifecycle import LIFECYCLE_FIELDS
+from inventory.list_filters import (
     LIFE_FILTERS,
     CpuVendorFilter,
     DiskWearFilter,
-    ManufacturerLinkFormSet,
-    ManufacturerLinkInline,
     OsFilter,
     TagsFilter,
     VirtualizationFilter,
 )
-from inventory.lifecycle import LIFECYCLE_FIELDS
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 from inventory.schema import CATEGORIES
 from inventory.search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
