@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 
 from inventory import bulk, changelog
 from inventory.models import Device, Tag
-from inventory.validators import validate_tag_name
+from inventory.selectors import tag_names_refused
 
 from .selection import selection_passed_on
 from .tags_field import tags_found
@@ -78,10 +78,12 @@ class TagsForm(forms.Form):
         errors = []
         for name in names:
             try:
-                validate_tag_name(name_field.clean(name))
+                name_field.clean(name)
             except ValidationError as error:
                 shown = changelog.shown(name)
                 errors += [MSG_TAG_NAME.format(name=shown, error=e) for e in error.messages]
+        for name, why in tag_names_refused(names).items():  # a new tag's name
+            errors.append(MSG_TAG_NAME.format(name=changelog.shown(name), error=why))
         if errors:
             raise ValidationError(errors)
         return names

@@ -26,7 +26,8 @@ from .csv_text import (  # noqa: F401 (MSG_WINDOWS_1252: the command's)
     separator_hinted,
 )
 from .models import Device, Tag
-from .validators import validate_hostname, validate_tag_name
+from .selectors import tag_names_refused
+from .validators import validate_hostname
 
 # what a spreadsheet takes for the start of a formula in a text cell (OWASP, "CSV injection"):
 # the admin's spreadsheet download (benchsite.export) keeps such a value as text with an
@@ -205,10 +206,6 @@ def _tags(cell: str) -> list[str]:
     for name in names:
         if len(name) > TAG_MAX_LENGTH:
             raise ValueError(MSG_TAG_TOO_LONG.format(tag=_shown(name), limit=TAG_MAX_LENGTH))
-        try:
-            validate_tag_name(name)
-        except ValidationError as error:
-            raise ValueError(f"tag {_shown(name)!r}: {error.messages[0]}") from None
     if len(names) > MAX_TAGS:
         raise ValueError(MSG_TOO_MANY_TAGS.format(limit=MAX_TAGS))
     return names
@@ -345,6 +342,15 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
             seen[key] = line
         errors.extend(f"line {line}: {problem}" for problem in problems)
         rows.append(Row(line, values))
+    # a new tag's name with an invisible character (an existing tag's, made before the rule,
+    # is taken: an export imports back), said on each line that names it
+    refused = tag_names_refused(name for row in rows for name in row.values.get("tags", ()))
+    for row in rows if refused else ():
+        errors += [
+            f"line {row.line}: tag {_shown(name)!r}: {refused[name]}"
+            for name in row.values.get("tags", ())
+            if name in refused
+        ]
     # empty cells past the last column in some rows only, not all: an unquoted separator moved
     # the cells along (`Building 3, Floor 2,,` of 4 columns: "Floor 2" was its asset tag)
     if len(padded) < len(rows):

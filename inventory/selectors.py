@@ -2,9 +2,11 @@
 
 from collections.abc import Iterable, Sequence
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
+from .validators import validate_tag_name
 
 # What a device search matches of what people record (the API's ?search= and the admin's):
 # the name and the names it had (inventory.renames), the notes, where it is, whose it is, its
@@ -133,3 +135,18 @@ def tags_unknown(names: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(name.strip() for name in names if name.strip()))
     known = Tag.objects.named(wanted)
     return [name for name in wanted if name not in known]
+
+
+def tag_names_refused(names: Iterable[str]) -> dict[str, str]:
+    """Those of `names` that would make a new tag with a control or invisible character in its
+    name (validators.validate_tag_name), each with why. The name of a tag that exists, made
+    before the rule, is taken as it is: a device's tags sent back by a script, an export
+    imported back, were refused whole. No query unless a name has such a character."""
+    suspect = {}
+    for name in names:
+        try:
+            validate_tag_name(name)
+        except ValidationError as error:
+            suspect[name] = error.messages[0]
+    unknown = set(tags_unknown(suspect)) if suspect else set()
+    return {name: why for name, why in suspect.items() if name.strip() in unknown}

@@ -8,11 +8,11 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import columns, lifecycle, schema
+from . import columns, lifecycle, schema, selectors
 from .matching import MSG_HOSTNAME_TAKEN, device_get_by_hostname
 from .models import Device, HardwareSnapshot, ManufacturerLink
 from .services import DEVICE_EDITABLE_FIELDS
-from .validators import NAME_PATTERN, LinkURLValidator, validate_hostname, validate_tag_name
+from .validators import NAME_PATTERN, LinkURLValidator, validate_hostname
 
 DEVICE_FIELDS = (
     "id",
@@ -163,10 +163,11 @@ class HostnameField(StrictCharField):
 
 @extend_schema_field({"type": "string", "maxLength": 50, "pattern": NAME_PATTERN})
 class TagNameField(StrictCharField):
-    """A tag's name, its control and invisible characters refused as a hostname's are."""
+    """A tag's name; a new tag's control and invisible characters are refused as a hostname's
+    are (DeviceUpdateSerializer.validate_tags: a tag made before the rule is taken)."""
 
     def __init__(self, **kwargs):
-        super().__init__(max_length=50, validators=[validate_tag_name], **kwargs)
+        super().__init__(max_length=50, **kwargs)
 
 
 class DeviceUpdateSerializer(EditSerializer):
@@ -180,6 +181,13 @@ class DeviceUpdateSerializer(EditSerializer):
         fields = (*DEVICE_EDITABLE_FIELDS, "tags")  # what the admin's form edits too
         # the case-insensitive uniqueness is validate_hostname's; the control characters the
         # model's validator (as a submission's device_identifier): HostnameField
+
+    def validate_tags(self, names: list[str]) -> list[str]:
+        if refused := selectors.tag_names_refused(names):
+            raise serializers.ValidationError(
+                {str(i): [refused[name]] for i, name in enumerate(names) if name in refused}
+            )
+        return names
 
     def validate(self, attrs):
         """The dates as the admin's form checks them (inventory.lifecycle), those not sent as

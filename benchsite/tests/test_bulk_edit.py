@@ -171,6 +171,13 @@ def test_add_tags_keeps_the_other_tags_and_creates_a_tag_named_new(admin_client)
     )
 
 
+def test_a_tag_made_before_the_invisible_character_rule_is_added_by_its_name(admin_client):
+    old = Tag.objects.create(name="rack\u200b")  # made before 0.14.5 refused such names
+    nas = DeviceFactory()
+    applied(admin_client, "add_tags", [nas], new_tags="rack\u200b")
+    assert list(nas.tags.all()) == [old]
+
+
 def test_remove_tags_takes_off_those_chosen_only(admin_client):
     lab, old, web = (TagFactory(name=name) for name in ("lab", "old", "web"))
     nas, kiosk, other = DeviceFactory(), DeviceFactory(), DeviceFactory()

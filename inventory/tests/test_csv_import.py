@@ -312,6 +312,18 @@ def test_a_semicolon_file_is_told_by_its_header_read_as_csv(tmp_path, text):
     assert Device.objects.get().location == "Salle 1, porte 2"
 
 
+def test_a_tag_made_before_the_invisible_character_rule_imports_back(tmp_path):
+    """An export of a fleet whose tag was made before 0.14.5 refused such names did not
+    import back: "tag 'rack\\u200b': A tag's name may not…", the whole file refused."""
+    Tag.objects.create(name="rack\u200b")
+    DeviceFactory(hostname="nas")
+    run(tmp_path, "hostname,tags\nnas,rack\u200b;lab\n")
+    assert sorted(Device.objects.get().tags.values_list("name", flat=True)) == [
+        "lab",
+        "rack\u200b",
+    ]
+
+
 def test_excels_separator_hint_on_the_first_line_is_read_and_lines_counted_from_it(tmp_path):
     """A first line "sep=;", written by tools for Excel, read as the header: "line 1: No
     hostname column", of a file that has one."""

@@ -449,6 +449,19 @@ def test_a_tag_with_an_invisible_or_control_character_is_a_400_naming_tags(api, 
     assert not device.tags.exists() and not Tag.objects.exists()
 
 
+def test_a_tag_made_before_the_rule_is_sent_back_as_it_is(api):
+    """A script that read a device's tags and sent them back with one more had its request
+    refused whole, for a tag that exists (made before 0.14.5 refused such names)."""
+    device = DeviceFactory()
+    device.tags.add(Tag.objects.create(name="rack\u200b"))
+    tags = api.get(f"/api/devices/{device.pk}").json()["tags"]
+
+    response = api.patch(f"/api/devices/{device.pk}", {"tags": [*tags, "new"]}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert sorted(response.json()["tags"]) == ["new", "rack\u200b"]
+
+
 def test_patch_ignores_read_only_fields(api):
     device = DeviceFactory(machine_id="", location="lab")
     response = api.patch(
