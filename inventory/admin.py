@@ -1,7 +1,7 @@
-"""The inventory's own admin: links, tags, and the pieces of the device page (links inline,
-hardware filters). The device page itself is composed in benchsite.device_admin, where the runs
-and documents of a device are importable too, and a snapshot's in benchsite.snapshot_admin,
-with the device page's hardware tables."""
+"""The inventory's own admin: links, tags, and the device page's links inline (its list's
+filters: inventory.list_filters). The device page itself is composed in
+benchsite.device_admin, where the runs and documents of a device are importable too, and a
+snapshot's in benchsite.snapshot_admin, with the device page's hardware tables."""
 
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminURLFieldWidget
