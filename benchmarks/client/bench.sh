@@ -82,7 +82,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.3.4"
+readonly BENCH_SCRIPT_VERSION="1.3.5"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -1225,7 +1225,10 @@ fio_dir() {
         [[ -d $d && -w $d ]] || continue
         if ram=$(dir_in_ram "$d"); then why+=("$d: $ram"); continue; fi
         avail=$(df -P -B1 "$d" 2>/dev/null | awk 'NR == 2 { print $4 }')
-        if ! [[ $avail =~ ^[0-9]+$ ]] || ((avail < need)); then continue; fi
+        if ! [[ $avail =~ ^[0-9]+$ ]]; then why+=("$d: its free space unknown"); continue; fi
+        if ((avail < need)); then why+=("$d: $((avail / 1048576)) MB free"); continue; fi
+        # TMPDIR (or the next) passed over: said, the test file written elsewhere than asked
+        ((${#why[@]})) && log "  disk test file in $d, not in $(printf '%s; ' "${why[@]}" | sed 's/; $//') (it needs $((need / 1048576)) MB on a disk)"
         printf '%s' "$d"
         return 0
     done
@@ -1280,9 +1283,12 @@ dir_in_ram() {
 }
 
 fs_and_device() {
-    # fs_and_device DIR : "FSTYPE SOURCE" of the filesystem holding DIR (findmnt, else df -T)
+    # fs_and_device DIR : "FSTYPE SOURCE" of the filesystem holding DIR (findmnt, else df -T):
+    # the last one mounted on its mount point, the one in sight (the first one listed was a
+    # filesystem hidden under it), its device without a btrfs subvolume's or a bind mount's
+    # path (-v: "/dev/sda2", not "/dev/sda2[/@data]")
     local out=""
-    have findmnt && out=$(findmnt -n -o FSTYPE,SOURCE -T "$1" 2>/dev/null | head -n 1)
+    have findmnt && out=$(findmnt -n -v -o FSTYPE,SOURCE -T "$1" 2>/dev/null | tail -n 1)
     [[ -n $out ]] || out=$(df -P -T "$1" 2>/dev/null | awk 'NR == 2 { print $2, $1 }')
     printf '%s' "$out"
 }
@@ -1295,7 +1301,7 @@ bench_disk() {
     if ! dir=$(fio_dir "$(((size_mb + 512) * 1048576))"); then
         local why="no writable disk-backed directory with $((size_mb + 512)) MB free${dir:+ ($dir)}"
         step "$n" "disk: skipped, $why"
-        not_collected "disk benchmark" "$why (set TMPDIR to a directory on a disk)"
+        not_collected "disk benchmark" "$why (set TMPDIR to a directory on a disk with room)"
         return
     fi
     if ! FIO_FILE=$(mktemp "$dir/bench-fio.XXXXXX"); then
@@ -1313,6 +1319,11 @@ bench_disk() {
         direct=1
     fi
     read -r fs dev < <(fs_and_device "$dir")
+    local cached
+    if ((direct)) && cached=$(direct_io_cached "$dir" "$dev"); then
+        direct=0 # measured as what it is: buffered, the page cache in the figures
+        log "  $cached: direct I/O goes through the page cache there, so the test is run and recorded as buffered I/O"
+    fi
     {
         printf 'fio_dir=%s\nfio_fs=%s\nfio_device=%s\nfio_direct=%s\nfio_ioengine=%s\n' "$dir" "$fs" "$dev" "$direct" "$engine"
         printf 'fio_size_mb=%s\nfio_runtime_s=%s\nfio_ramp_ms=%s\n' "$size_mb" "$runtime" "$ramp_ms"
@@ -1329,6 +1340,27 @@ bench_disk() {
     repeat_bench disk 3 5 "$budget" "$CV_TARGET_DISK" disk_repeat "$runtime" "$ramp_ms" "$direct" "${common[@]}"
     rm -f -- "$FIO_FILE"
     FIO_FILE=""
+}
+
+direct_io_cached() {
+    # direct_io_cached DIR DEV : true, saying why, when O_DIRECT in DIR is accepted but served
+    # by the page cache all the same: a loop device without direct I/O (losetup's default;
+    # the disk score three times its backing disk's), ext4 with data=journal
+    local lp opts
+    if have lsblk && [[ $2 == /dev/* ]]; then
+        for lp in $(lsblk -nsro NAME,TYPE "$2" 2>/dev/null | awk '$2 == "loop" { print $1 }'); do
+            if [[ $(cat "/sys/block/$lp/loop/dio" 2>/dev/null) != 1 ]]; then
+                printf '%s is on /dev/%s, a loop device without direct I/O (losetup --direct-io=on /dev/%s)' "$1" "$lp" "$lp"
+                return 0
+            fi
+        done
+    fi
+    have findmnt && opts=$(findmnt -n -o OPTIONS -T "$1" 2>/dev/null | tail -n 1)
+    if [[ ,${opts:-}, == *,data=journal,* ]]; then
+        printf '%s is on a filesystem mounted with data=journal' "$1"
+        return 0
+    fi
+    return 1
 }
 
 disk_repeat() {

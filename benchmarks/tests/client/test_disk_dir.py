@@ -9,6 +9,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,8 @@ def test_the_disk_test_goes_past_a_tmpdir_in_ram_and_says_why_when_none_is_left(
     root = shlex.quote(str(tmp_path / "root"))
     proc = bench_functions(f"MOUNTINFO={table}; TMPDIR={root}; fio_dir 1")
     assert proc.returncode == 0 and proc.stdout != str(tmp_path / "root"), proc.stderr
+    # said: the test file is not where TMPDIR asked
+    assert f"disk test file in {proc.stdout}, not in {tmp_path}/root: an overlay" in proc.stderr
     # the whole root file system an overlay on a tmpfs (Raspberry Pi OS's overlay file system):
     # no directory is used, and why is said
     whole = tmp_path / "whole"
@@ -112,3 +115,89 @@ def test_a_real_overlay_on_a_tmpfs_is_seen_as_in_ram(tmp_path):
     if proc.returncode == 99:
         pytest.skip(f"cannot mount an overlay here: {proc.stderr.strip()}")
     assert (proc.returncode, proc.stdout) == (0, "an overlay on tmpfs (in RAM)"), proc.stderr
+
+
+def test_a_directory_without_room_is_named_with_its_free_space(tmp_path):
+    """Passed over without a word: "no writable disk-backed directory with 768 MB free" of
+    directories that all were on a disk, too small."""
+    proc = bench_functions(f"TMPDIR={shlex.quote(str(tmp_path))}; fio_dir {2**60}")
+    assert proc.returncode == 1
+    assert f"{tmp_path}: " in proc.stdout and " MB free; /var/tmp: " in proc.stdout
+
+
+def in_namespace(script: str) -> subprocess.CompletedProcess:
+    """bench.sh's functions in a mount namespace of its own, after `script` (exit 99: skip)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare (util-linux) to mount")
+    body = "\n".join(SCRIPT.read_text().rstrip("\n").split("\n")[:-1])
+    proc = subprocess.run(
+        ["unshare", "-m", "bash", "-s"],
+        input=f"{body}\n{script}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if proc.returncode == 99:
+        pytest.skip(f"cannot mount here: {proc.stderr.strip()}")
+    return proc
+
+
+def test_the_disk_tests_filesystem_is_the_one_in_sight_not_one_mounted_under_it(tmp_path):
+    """Two filesystems mounted on one directory, fio writing in the second: the first was
+    recorded (findmnt lists both, the first first)."""
+    t = shlex.quote(str(tmp_path))
+    proc = in_namespace(
+        f"mount -t tmpfs under {t} && mount -t tmpfs over {t} || exit 99; fs_and_device {t}"
+    )
+    assert proc.stdout.split() == ["tmpfs", "over"], proc.stderr
+
+
+@pytest.fixture
+def loop_device(tmp_path):
+    """A loop device on a file of this machine's disk, without direct I/O (losetup's
+    default), detached after the test."""
+    if os.geteuid() != 0 or shutil.which("losetup") is None:
+        pytest.skip("needs root and losetup")
+    backing = Path(tempfile.mkdtemp(prefix="bench-test-loop-", dir="/var/tmp")) / "disk.img"
+    backing.write_bytes(b"\0" * (64 * 1024 * 1024))
+    made = subprocess.run(
+        ["losetup", "-f", "--show", str(backing)], capture_output=True, text=True, check=False
+    )
+    if made.returncode != 0:
+        shutil.rmtree(backing.parent)
+        pytest.skip(f"no loop device here: {made.stderr.strip()}")
+    device = made.stdout.strip()
+    try:
+        yield device
+    finally:
+        subprocess.run(["losetup", "-d", device], check=False)
+        shutil.rmtree(backing.parent)
+
+
+def cached(directory, device) -> tuple[int, str]:
+    proc = bench_functions(f"direct_io_cached {shlex.quote(str(directory))} {shlex.quote(device)}")
+    return proc.returncode, proc.stdout
+
+
+def test_direct_io_served_by_the_page_cache_is_recorded_as_buffered(tmp_path, loop_device):
+    """A loop device without direct I/O takes O_DIRECT and caches it all the same: its disk
+    score 488 where its backing disk's was 165, recorded as direct and valid."""
+    name = loop_device.removeprefix("/dev/")
+    assert cached(tmp_path, loop_device) == (
+        0,
+        f"{tmp_path} is on {loop_device}, a loop device without direct I/O "
+        f"(losetup --direct-io=on {loop_device})",
+    )
+    subprocess.run(["losetup", "--direct-io=on", loop_device], check=True)
+    assert Path(f"/sys/block/{name}/loop/dio").read_text().strip() == "1"
+    assert cached(tmp_path, loop_device) == (1, "")
+    assert cached(tmp_path, "/dev/vda") == (1, "")  # a disk (or no such device here)
+    # ext4 mounted with data=journal takes O_DIRECT and buffers it too
+    subprocess.run(["mkfs.ext4", "-q", "-F", loop_device], check=True, capture_output=True)
+    t, dev = shlex.quote(str(tmp_path)), shlex.quote(loop_device)
+    proc = in_namespace(f"mount -o data=journal {dev} {t} || exit 99; direct_io_cached {t} /x")
+    assert (proc.returncode, proc.stdout) == (
+        0,
+        f"{tmp_path} is on a filesystem mounted with data=journal",
+    ), proc.stderr
