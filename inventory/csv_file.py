@@ -314,6 +314,7 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     errors: list[str] = []
     seen: dict[str, int] = {}
     padded: list[tuple[int, int, int]] = []  # (its place among the errors, line, cells)
+    tagged: list[tuple[int, Row]] = []  # (the place after its errors, row)
 
     def extra_cells(count: int) -> str:
         return MSG_EXTRA_CELLS.format(
@@ -342,20 +343,26 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
             seen[key] = line
         errors.extend(f"line {line}: {problem}" for problem in problems)
         rows.append(Row(line, values))
+        tagged.append((len(errors), rows[-1]))
+    # what is known once every row is read, said among the rows' other errors, in the file's
+    # order (the first MAX_ERRORS are shown): (place, line, its order in the line, error)
+    later: list[tuple[int, int, int, str]] = []
     # a new tag's name with an invisible character (an existing tag's, made before the rule,
-    # is taken: an export imports back), said on each line that names it
+    # is taken: an export imports back), on each line that names it
     refused = tag_names_refused(name for row in rows for name in row.values.get("tags", ()))
-    for row in rows if refused else ():
-        errors += [
-            f"line {row.line}: tag {_shown(name)!r}: {refused[name]}"
-            for name in row.values.get("tags", ())
+    for place, row in tagged if refused else ():
+        later += [
+            (place, row.line, i, f"line {row.line}: tag {_shown(name)!r}: {refused[name]}")
+            for i, name in enumerate(row.values.get("tags", ()), 1)
             if name in refused
         ]
     # empty cells past the last column in some rows only, not all: an unquoted separator moved
     # the cells along (`Building 3, Floor 2,,` of 4 columns: "Floor 2" was its asset tag)
     if len(padded) < len(rows):
-        for place, line, count in reversed(padded):
-            errors.insert(place, f"line {line}: {extra_cells(count)}")
+        later += [(at, line, 0, f"line {line}: {extra_cells(n)}") for at, line, n in padded]
+    # from the last back, so that none moves another's place
+    for place, *_, error in sorted(later, reverse=True):
+        errors.insert(place, error)
     if errors:
         raise ImportFileError(errors)
     if not rows:  # it was said to match the devices as they are; no error: an empty fleet's

@@ -161,7 +161,14 @@ class HostnameField(StrictCharField):
         super().__init__(max_length=255, validators=[validate_hostname], **kwargs)
 
 
-@extend_schema_field({"type": "string", "maxLength": 50, "pattern": NAME_PATTERN})
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 50,
+        # no pattern: a tag made before the rule is sent back as it is named
+        "description": "A new tag's name may not hold a control or invisible character.",
+    }
+)
 class TagNameField(StrictCharField):
     """A tag's name; a new tag's control and invisible characters are refused as a hostname's
     are (DeviceUpdateSerializer.validate_tags: a tag made before the rule is taken)."""

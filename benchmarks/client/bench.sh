@@ -1222,7 +1222,10 @@ fio_dir() {
     # file; without one, why each candidate was passed over on stdout, and false
     local d fstype avail need=$1 why=() ram
     for d in ${TMPDIR:+"$TMPDIR"} /var/tmp "${HOME:-/root}" "$PWD" /tmp; do
-        [[ -d $d && -w $d ]] || continue
+        if ! [[ -d $d && -w $d ]]; then
+            [[ $d == "${TMPDIR:-}" ]] && why+=("$d: not a directory this user can write in")
+            continue
+        fi
         if ram=$(dir_in_ram "$d"); then why+=("$d: $ram"); continue; fi
         avail=$(df -P -B1 "$d" 2>/dev/null | awk 'NR == 2 { print $4 }')
         if ! [[ $avail =~ ^[0-9]+$ ]]; then why+=("$d: its free space unknown"); continue; fi
@@ -1329,7 +1332,7 @@ bench_disk() {
         printf 'fio_size_mb=%s\nfio_runtime_s=%s\nfio_ramp_ms=%s\n' "$size_mb" "$runtime" "$ramp_ms"
         printf 'method_disk=fio-%s-%sM-seq1M-qd8-rand4k-qd32-v3\n' "$( ((direct)) && echo direct || echo buffered)" "$size_mb"
     } >>"$CAP/capture-info.txt"
-    ((direct)) || log "  direct I/O not supported in $dir: buffered I/O (caches may inflate the figures)"
+    ((direct)) || [[ -n ${cached:-} ]] || log "  direct I/O not supported in $dir: buffered I/O (caches may inflate the figures)"
     local common=(--filename="$fio_name" --ioengine="$engine" --direct="$direct" --size="${size_mb}M"
         --numjobs=1 --group_reporting --output-format=json --eta=never)
     # the file is written once in full before anything is timed: a read of a file never written

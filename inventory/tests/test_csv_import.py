@@ -312,6 +312,18 @@ def test_a_semicolon_file_is_told_by_its_header_read_as_csv(tmp_path, text):
     assert Device.objects.get().location == "Salle 1, porte 2"
 
 
+def test_an_invisible_tags_error_is_said_in_the_files_order_among_the_others(tmp_path):
+    """It came after every other line's errors (the first 50 of them shown: past them, not
+    at all)."""
+    text = "hostname,tags,retired_on\na,rack\u200b,\nb,x;rack\u200b;lab\u00a0x,2026-13-01\n"
+    errors = refused(tmp_path, text + "c,x,bad\n").splitlines()
+    said = [line.split(":", 1)[0] for line in errors if line.startswith("line ")]
+    assert said == ["line 2", "line 3", "line 3", "line 3", "line 4"], errors
+    line_3 = [line for line in errors if line.startswith("line 3")]
+    assert "retired_on" in line_3[0] and "'rack\\u200b'" in line_3[1]
+    assert "'lab\\xa0x'" in line_3[2]
+
+
 def test_a_tag_made_before_the_invisible_character_rule_imports_back(tmp_path):
     """An export of a fleet whose tag was made before 0.14.5 refused such names did not
     import back: "tag 'rack\\u200b': A tag's name may not…", the whole file refused."""

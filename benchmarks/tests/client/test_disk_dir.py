@@ -117,6 +117,12 @@ def test_a_real_overlay_on_a_tmpfs_is_seen_as_in_ram(tmp_path):
     assert (proc.returncode, proc.stdout) == (0, "an overlay on tmpfs (in RAM)"), proc.stderr
 
 
+def test_a_tmpdir_that_is_no_writable_directory_is_said_to_be_passed_over(tmp_path):
+    proc = bench_functions(f"TMPDIR={shlex.quote(str(tmp_path / 'gone'))}; fio_dir 1")
+    assert proc.returncode == 0, proc.stderr
+    assert f"not in {tmp_path}/gone: not a directory this user can write in" in proc.stderr
+
+
 def test_a_directory_without_room_is_named_with_its_free_space(tmp_path):
     """Passed over without a word: "no writable disk-backed directory with 768 MB free" of
     directories that all were on a disk, too small."""
