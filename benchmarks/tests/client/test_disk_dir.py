@@ -91,46 +91,6 @@ def test_the_disk_test_goes_past_a_tmpdir_in_ram_and_says_why_when_none_is_left(
     assert proc.stdout.endswith("/tmp: an overlay on tmpfs (in RAM)")
 
 
-def test_a_real_overlay_on_a_tmpfs_is_seen_as_in_ram(tmp_path):
-    """The same through the kernel's own table: an overlay mounted in a mount namespace of
-    its own, its upper layer on a tmpfs (nothing stays mounted)."""
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        pytest.skip("needs root and unshare (util-linux) to mount an overlay")
-    for name in ("rw", "lower", "merged"):
-        (tmp_path / name).mkdir()
-    t = shlex.quote(str(tmp_path))
-    body = "\n".join(SCRIPT.read_text().rstrip("\n").split("\n")[:-1])
-    mount = (
-        f"mount -t tmpfs tmpfs {t}/rw && mkdir {t}/rw/up {t}/rw/work && mount -t overlay overlay"
-        f" -o lowerdir={t}/lower,upperdir={t}/rw/up,workdir={t}/rw/work {t}/merged || exit 99"
-    )
-    proc = subprocess.run(
-        ["unshare", "-m", "bash", "-s"],
-        input=f"{mount}\n{body}\ndir_in_ram {t}/merged\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if proc.returncode == 99:
-        pytest.skip(f"cannot mount an overlay here: {proc.stderr.strip()}")
-    assert (proc.returncode, proc.stdout) == (0, "an overlay on tmpfs (in RAM)"), proc.stderr
-
-
-def test_a_tmpdir_that_is_no_writable_directory_is_said_to_be_passed_over(tmp_path):
-    proc = bench_functions(f"TMPDIR={shlex.quote(str(tmp_path / 'gone'))}; fio_dir 1")
-    assert proc.returncode == 0, proc.stderr
-    assert f"not in {tmp_path}/gone: not a directory this user can write in" in proc.stderr
-
-
-def test_a_directory_without_room_is_named_with_its_free_space(tmp_path):
-    """Passed over without a word: "no writable disk-backed directory with 768 MB free" of
-    directories that all were on a disk, too small."""
-    proc = bench_functions(f"TMPDIR={shlex.quote(str(tmp_path))}; fio_dir {2**60}")
-    assert proc.returncode == 1
-    assert f"{tmp_path}: " in proc.stdout and " MB free; /var/tmp: " in proc.stdout
-
-
 def in_namespace(script: str) -> subprocess.CompletedProcess:
     """bench.sh's functions in a mount namespace of its own, after `script` (exit 99: skip)."""
     if os.geteuid() != 0 or shutil.which("unshare") is None:
@@ -147,6 +107,34 @@ def in_namespace(script: str) -> subprocess.CompletedProcess:
     if proc.returncode == 99:
         pytest.skip(f"cannot mount here: {proc.stderr.strip()}")
     return proc
+
+
+def test_a_real_overlay_on_a_tmpfs_is_seen_as_in_ram(tmp_path):
+    """The same through the kernel's own table: an overlay mounted in a mount namespace of
+    its own, its upper layer on a tmpfs (nothing stays mounted)."""
+    for name in ("rw", "lower", "merged"):
+        (tmp_path / name).mkdir()
+    t = shlex.quote(str(tmp_path))
+    mount = (
+        f"mount -t tmpfs tmpfs {t}/rw && mkdir {t}/rw/up {t}/rw/work && mount -t overlay overlay"
+        f" -o lowerdir={t}/lower,upperdir={t}/rw/up,workdir={t}/rw/work {t}/merged || exit 99"
+    )
+    proc = in_namespace(f"{mount}\ndir_in_ram {t}/merged")
+    assert (proc.returncode, proc.stdout) == (0, "an overlay on tmpfs (in RAM)"), proc.stderr
+
+
+def test_a_tmpdir_that_is_no_writable_directory_is_said_to_be_passed_over(tmp_path):
+    proc = bench_functions(f"TMPDIR={shlex.quote(str(tmp_path / 'gone'))}; fio_dir 1")
+    assert proc.returncode == 0, proc.stderr
+    assert f"not in {tmp_path}/gone: not a directory this user can write in" in proc.stderr
+
+
+def test_a_directory_without_room_is_named_with_its_free_space(tmp_path):
+    """Passed over without a word: "no writable disk-backed directory with 768 MB free" of
+    directories that all were on a disk, too small."""
+    proc = bench_functions(f"TMPDIR={shlex.quote(str(tmp_path))}; fio_dir {2**60}")
+    assert proc.returncode == 1
+    assert f"{tmp_path}: " in proc.stdout and " MB free; /var/tmp: " in proc.stdout
 
 
 def test_the_disk_tests_filesystem_is_the_one_in_sight_not_one_mounted_under_it(tmp_path):
