@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from benchmarks.models import Benchmark
 from benchmarks.selectors import benchmark_of_snapshots
 from benchmarks.validity import measured_alike
-from insights.rules import deviation
+from insights.figures import deviation
 from inventory.models import HardwareSnapshot
 from inventory.schema import CATEGORIES
 

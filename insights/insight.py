@@ -8,7 +8,7 @@ from inventory.columns import MODEL_KEYS, SMART_FIELDS, one_line
 from inventory.models import Device
 from inventory.schema import CATEGORIES
 
-from . import peer_selectors, rules, selectors
+from . import figures, peer_selectors, rules, selectors
 
 
 def disk_histories(snapshots: list[dict]) -> list[dict[str, Any]]:
@@ -66,7 +66,7 @@ def device_insights(
     if own is not None:
         # shown to 0.01, as the scores are; the deviations, as judged, from the median itself
         answer["baseline"] = {**own, "scores": _hundredths(own["scores"])}
-        answer["deviation_pct"] = rules.deviations(latest.scores, own["scores"], exact=exact)
+        answer["deviation_pct"] = figures.deviations(latest.scores, own["scores"], exact=exact)
     snapshot = device.latest_snapshot
     for key in MODEL_KEYS:
         value = getattr(snapshot, key, "") if snapshot else ""
@@ -82,7 +82,7 @@ def device_insights(
                 # of those, the ones measured as the latest run was: the global median's
                 "median_devices": alike,
                 "median": _hundredths(medians),
-                "deviation_pct": rules.deviations(latest.scores, medians, exact=exact),
+                "deviation_pct": figures.deviations(latest.scores, medians, exact=exact),
             }
         )
     return answer
@@ -98,7 +98,7 @@ def _gap(deviation_pct: float, limit: float | None = None) -> str:
     reads as the limit itself ("3 % below" of a 3.04 % gap that opened an item)."""
     amount = abs(deviation_pct)
     if limit is not None and amount > limit:
-        shown = rules.pct_beyond(amount, limit)
+        shown = figures.pct_beyond(amount, limit)
     else:
         shown = f"{round_score(amount, 1):g}"
     if shown == "0":

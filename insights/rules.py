@@ -6,7 +6,6 @@ ORM: selectors gather the data, services store what these decide.
 """
 
 import bisect
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -14,6 +13,8 @@ from typing import Any, NamedTuple
 from benchmarks.scoring import round_score
 from inventory.columns import one_line
 from inventory.schema import CATEGORY_NAMES
+
+from .figures import deviation, median, midpoint, pct_beyond
 
 # counters that only grow on a dying disk; a rise is worth a person's attention at once
 MIN_RUNS = 3  # fewer runs than this make no baseline
@@ -58,22 +59,6 @@ class Peers(NamedTuple):
     measured: Sequence[Measured]
 
 
-def _median(values: Sequence[float]) -> float:
-    # judged as it is: 100.025, the median of 100.02 and 100.03, was judged as 100.03, and a
-    # run 9.9975 % below it "more than 10 % below" (the answers show it to 0.01: insight.py)
-    return statistics.median(values)
-
-
-def deviation(value: float | None, reference: float | None, *, exact: bool = False) -> float | None:
-    """(value − reference) / reference × 100, to one decimal (`exact`: as the thresholds judge
-    it, 10.01 % below more than 10 %, to 1e-9 %, past which a float's error lies: 125.1 against
-    139 is 10 % below, not the 10.000000000000005 % of the floats, more than 10 %)."""
-    if value is None or not reference:
-        return None
-    gap = round((value - reference) / reference * 100, 9)
-    return gap if exact else round_score(gap, 1)  # half up, as an item says it: 10.55 is 10.6
-
-
 def medians_alike(
     methods: Mapping[str, str | None],
     measured: Sequence[Measured],
@@ -104,10 +89,10 @@ def medians_alike(
     medians: dict[str, float] = {}
     for i, name in enumerate(CATEGORY_NAMES):
         if name in names and len(same := first(name, i)) >= minimum:
-            medians[name] = _median(same)
+            medians[name] = median(same)
     alike = first("global", None)
     if len(alike) >= minimum and "global" in names:
-        medians["global"] = _median(alike)
+        medians["global"] = median(alike)
     return medians, len(alike)
 
 
@@ -123,24 +108,6 @@ def baseline(latest: Run, earlier: Sequence[Run], *, runs: int) -> dict[str, Any
     if not scores:
         return None
     return {"runs": alike, "scores": scores}
-
-
-def pct_beyond(amount: float, limit: float) -> str:
-    """How far off (a gap's size), as a message says it: to 0.1 %, as the insights read it, or
-    to as many decimals as it takes not to read as the limit itself ("10 % below" for 10.004 %,
-    where the rule is "more than 10 %"); half up (10.55 is 10.6, as the insights say it)."""
-    for decimals in range(1, 10):
-        if (shown := round_score(amount, decimals)) > limit:
-            return f"{shown:g}"
-    return f"{amount!r}"
-
-
-def deviations(latest: Mapping, reference: Mapping[str, float], *, exact: bool = False) -> dict:
-    return {
-        name: d
-        for name, value in reference.items()
-        if (d := deviation(latest.get(name), value, exact=exact)) is not None
-    }
 
 
 def peer_medians(
@@ -292,7 +259,7 @@ def _median_in(group: Group, methods: tuple, without: float | None = None) -> fl
     def at(i: int) -> float:
         return figures[(i if i < skip else i + 1) - start]
 
-    return at(size // 2) if size % 2 else (at(size // 2 - 1) + at(size // 2)) / 2
+    return at(size // 2) if size % 2 else midpoint(at(size // 2 - 1), at(size // 2))
 
 
 def peer_median(

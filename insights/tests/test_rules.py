@@ -2,7 +2,7 @@
 
 import pytest
 
-from insights import disk_rules, rules
+from insights import disk_rules, figures, rules
 from inventory.columns import disks_of, model_key
 
 T = rules.Thresholds()
@@ -46,9 +46,22 @@ def test_a_changed_method_starts_a_new_baseline_for_that_category_and_the_global
     assert rules.baseline(run(9, method="m2"), earlier, runs=5) is None
 
 
+def test_a_median_between_two_scores_is_their_decimal_mean():
+    """The floats' (46.16 + 46.51) / 2 is 46.334999…: the baseline read 46.33 where every
+    other figure's 46.335 reads 46.34 (rounded half up), one median in a few."""
+    earlier = [run(8, cpu=43.22), run(7, cpu=46.16), run(6, cpu=46.51), run(5, cpu=47.23)]
+    cpu = rules.baseline(run(9), earlier, runs=5)["scores"]["cpu"]
+    assert repr(cpu) == "46.335"
+    assert repr(figures.median([44.54, 73.85])) == "59.195"  # (a peers' median)
+    methods = ("m1", None, None, None, None)  # cpu's, the other categories' none
+    peers = [rules.Member(n, True, score, methods) for n, score in ((1, 44.54), (2, 73.85))]
+    medians, alike = rules.peer_median(rules.Group.whole(peers), 0, {"cpu": "m1"})
+    assert alike == 2 and repr(medians["global"]) == "59.195"
+
+
 def test_deviation_is_rounded_to_one_decimal():
-    assert rules.deviation(88.1, 101.2) == -12.9
-    assert rules.deviation(None, 10) is None and rules.deviation(5, 0) is None
+    assert figures.deviation(88.1, 101.2) == -12.9
+    assert figures.deviation(None, 10) is None and figures.deviation(5, 0) is None
 
 
 @pytest.mark.parametrize(
@@ -161,10 +174,10 @@ def test_a_gap_is_said_half_up_the_same_by_the_item_the_insights_and_the_page():
 
     (condition,) = assess(latest={"cpu": 89.45}, own={"cpu": 100.0}).holding
     assert "cpu score 10.6 % below its own baseline" in condition.message
-    assert rules.deviation(89.45, 100.0) == -10.6
+    assert figures.deviation(89.45, 100.0) == -10.6
     answer = {
         "baseline": {"runs": 3, "scores": {"global": 100.0, "cpu": 100.0}},
-        "deviation_pct": {"global": rules.deviation(89.45, 100.0, exact=True)},
+        "deviation_pct": {"global": figures.deviation(89.45, 100.0, exact=True)},
         "peers": [],
     }
     assert insight_sentences(answer, T)[0].startswith("Its global score is 10.6 % below")
