@@ -11,7 +11,6 @@ import csv
 import datetime
 import io
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +99,6 @@ MSG_TAG_TOO_LONG = "tag {tag!r} is longer than {limit} characters."
 MSG_TOO_MANY_TAGS = "more than {limit} tags."
 MSG_DATE = "{name} is not a date written YYYY-MM-DD: {value!r}."
 MSG_NO_DAY = "{name} is written YYYY-MM-DD but is no day of the calendar: {value!r}."
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d takes "２０２６"
 
 
 @dataclass(frozen=True)
@@ -217,7 +215,7 @@ def _date(name: str, cell: str) -> datetime.date | None:
     text = cell.strip()
     if not text:
         return None
-    if not _ISO_DATE.fullmatch(text):
+    if not lifecycle.ISO_DATE.fullmatch(text):
         raise ValueError(MSG_DATE.format(name=name, value=_shown(text)))
     try:
         return datetime.date.fromisoformat(text)

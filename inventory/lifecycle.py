@@ -4,6 +4,7 @@ the CSV import, the device page's story and the list's filters."""
 
 import calendar
 import datetime
+import re
 from collections.abc import Mapping
 
 from django.utils import timezone
@@ -17,6 +18,8 @@ LATEST_WARRANTY = datetime.date(2099, 12, 31)
 # a date "in the future" allows a day: a person a time zone ahead of the server types today
 GRACE = datetime.timedelta(days=1)
 ENDING_SOON_DAYS = 90  # the device list's "ends within 90 days"
+# a date as the API, the import and the export write it; ASCII digits (\d takes "２０２６")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def today() -> datetime.date:

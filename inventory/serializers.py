@@ -1,7 +1,6 @@
 """Device, snapshot and tag shapes of the read/edit API."""
 
 import datetime
-import re
 
 from django.core.validators import URLValidator
 from django.db import models
@@ -32,7 +31,6 @@ DEVICE_FIELDS = (
     "updated_at",
 )
 SCORE_FIELDS = ("global_score", *(f"{name}_score" for name in schema.CATEGORY_NAMES))
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d takes "２０２６"
 
 
 class StringsOnly:
@@ -65,7 +63,7 @@ class CalendarDateField(serializers.DateField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, value):
-        if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+        if isinstance(value, str) and lifecycle.ISO_DATE.fullmatch(value.strip()):
             try:
                 datetime.date.fromisoformat(value.strip())
             except ValueError:
