@@ -364,7 +364,6 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     if errors:
         raise ImportFileError(errors)
     if not rows:  # it was said to match the devices as they are; no error: an empty fleet's
-        notes.append(
-            MSG_NO_ROWS.format(**said)
-        )  # export (its header alone) imports back, doing nothing
+        # export (its header alone) imports back, doing nothing
+        notes.append(MSG_NO_ROWS.format(**said))
     return Sheet(rows, notes, text)
