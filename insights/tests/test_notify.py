@@ -913,7 +913,6 @@ def test_a_deleted_machines_resolution_waits_while_its_opening_is_retried(
     was retried after its "resolved" had gone (the order was read through the item, deleted
     with the device), and the receiver's last word on that disk was that it was failing."""
     notify_to(receiver.url)
-    body = run("nas", disks=FAILED)
     refused = []
 
     def deliver(notification, url, *, timeout):
@@ -923,7 +922,9 @@ def test_a_deleted_machines_resolution_waits_while_its_opening_is_retried(
         return real_deliver(notification, url, timeout=timeout)
 
     real_deliver = notify.sender.deliver
+    # before the run: its commit wakes the sender, which may send at once
     monkeypatch.setattr(notify.sender, "deliver", deliver)
+    body = run("nas", disks=FAILED)
     sent()
     assert refused and receiver.messages == []  # "opened" failed: due again in 30 s
     assert api.delete(f"/api/devices/{body['device_id']}").status_code == 204
