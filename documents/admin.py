@@ -19,8 +19,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from benchsite.auth import may_view
+from benchsite.bulk_delete import deleted_objects
 from benchsite.records_admin import BlankNamedFilter, LinksItMayOpen, ListsByDate, NamedRowsFormSet
 from inventory import changelog, lifecycle
+from inventory.models import Device
 
 from . import services, storage
 from .forms import DocumentForm, download_link
@@ -256,6 +259,36 @@ class DocumentAdmin(ListsByDate, LinksItMayOpen, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # uploads: the device page's documents inline, or the API
+
+    # What the list tells of the documents' devices beyond their names (their locations and
+    # owners as filters, their warranty ends) is for an account that may view the devices:
+    # one that may view documents alone was shown an owner's name its device page refused.
+
+    def get_list_filter(self, request):
+        if may_view(request.user, Device):
+            return self.list_filter
+        return tuple(f for f in self.list_filter if not isinstance(f, tuple))
+
+    def get_list_display(self, request):
+        if may_view(request.user, Device):
+            return self.list_display
+        return tuple(name for name in self.list_display if name != "warranty")
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, telling an account where it may upload: on a device's page, which only an
+        account that may change devices can save (one that may not was sent to a 403)."""
+        uploads = request.user.has_perms(("inventory.change_device", "documents.add_document"))
+        context = {"uploads_on_device_page": uploads, **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def get_deleted_objects(self, objs, request):
+        """What the delete page lists, saying that the stored files go too."""
+        found = deleted_objects(objs, request, self.admin_site)  # bulk_delete's summary
+        listed, counts, perms_needed, protected = found
+        listed.append(
+            "Their stored files, deleted from the storage (a file another document has too stays)"
+        )
+        return listed, counts, perms_needed, protected
 
     @admin.action(description="Guess the type of those typed other", permissions=("change",))
     def guess_types(self, request, queryset):

@@ -1,6 +1,7 @@
 """What an admin account that is not a superuser may do: what its model permissions allow, and
 not one action more (a view-only colleague, a token issuer, the person who handles alerts)."""
 
+import datetime
 import re
 import uuid
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from benchmarks.tests.factories import BenchmarkFactory
 from benchsite.models import ApiToken
 from benchsite.services import api_token_issue
+from documents.models import Document
 from insights.models import AttentionItem, Notification
 from inventory.tests.factories import DeviceFactory
 
@@ -260,6 +262,46 @@ def test_an_account_that_may_add_devices_and_documents_uploads_on_the_add_page(s
     clerk = staff("inventory.add_device", "inventory.view_device", "documents.add_document")
     page = clerk.get("/admin/inventory/device/add/").content.decode()
     assert 'type="file" name="documents-0-file"' in page
+
+
+def test_the_documents_list_tells_no_device_detail_to_an_account_that_may_not_view_devices(
+    staff,
+):
+    """An account that may view documents but not devices saw the devices' owners and rooms
+    (the list's filters) and warranty ends on the documents' list, which the device page
+    refused it; and was told to upload on a device page it may not save."""
+    device = DeviceFactory(
+        hostname="pc-alpha",
+        owner="Alice Martin (CFO)",
+        location="Safe room B12",
+        warranty_until=datetime.date(2027, 1, 15),
+    )
+    Document.objects.create(
+        device=device,
+        doc_type="invoice",
+        original_filename="real.pdf",
+        stored_name=f"{'ab' * 32}.pdf",
+        mime_type="application/pdf",
+        size_bytes=45,
+        sha256="ab" * 32,
+    )
+    clerk = staff("documents.view_document", "documents.add_document")
+    colleague = staff(
+        "documents.view_document", "documents.add_document", "inventory.change_device"
+    )
+
+    shown = clerk.get("/admin/documents/document/").content.decode()
+    clerk.raise_request_exception = False  # a filter it is not offered, typed in: refused
+    probed = clerk.get("/admin/documents/document/", {"device__owner": "Alice Martin (CFO)"})
+    told = colleague.get("/admin/documents/document/").content.decode()
+
+    assert "pc-alpha" in shown and "real.pdf" in shown  # whose document it is, as before
+    for detail in ("Alice Martin", "Safe room B12", "2027-01-15", "field-warranty"):
+        assert detail not in shown
+        assert detail in told
+    assert probed.status_code == 400
+    assert "by an account that may change devices" in shown
+    assert "by an account that may change devices" not in told
 
 
 def test_a_document_page_lists_no_device_to_an_account_that_may_not_view_devices(staff, api):

@@ -16,6 +16,7 @@ APPS = ("inventory", "benchmarks", "insights", "documents", "benchsite")
 INFRASTRUCTURE = {
     "benchsite.arguments",
     "benchsite.auth",
+    "benchsite.bulk_delete",
     "benchsite.exceptions",
     "benchsite.lookup",
     "benchsite.pagination",

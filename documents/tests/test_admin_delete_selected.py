@@ -77,7 +77,9 @@ def test_documents_go_with_their_history_and_their_files_after_the_commit(
     documents(1, "desk", shared_with=1)  # the content of nas's first: its file stays
     kept = Document.objects.get(device__hostname="desk")
     url = f"{DOCUMENTS}?{urlencode({'q': 'nas'})}"
-    _, posted = delete_all(admin, url, Document)
+    page, posted = delete_all(admin, url, Document)
+    # the confirmation says the files go, as the device's does
+    assert "Their stored files, deleted from the storage" in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True) as released:
         response = admin.post(url, posted)
