@@ -20,6 +20,7 @@ Django's ASGI handler does with every body), refused with 413 once past the larg
 handed on with its length, so every endpoint reads it like any other.
 """
 
+import html
 import json
 import tempfile
 
@@ -42,8 +43,20 @@ def largest_body_bytes() -> int:
     )
 
 
-def _too_large_body(limit: int) -> bytes:
-    return json.dumps({"detail": MSG_TOO_LARGE.format(limit=limit // (1024 * 1024))}).encode()
+def _too_large(limit: int, *, accept: str, path: str) -> tuple[bytes, bytes]:
+    """The 413's content type and body: a page for a browser (a form of the admin sent over the
+    limit with scripts off, which showed the JSON alone), the JSON body of the API otherwise."""
+    said = MSG_TOO_LARGE.format(limit=limit // (1024 * 1024))
+    if "text/html" not in accept.lower():
+        return b"application/json", json.dumps({"detail": said}).encode()
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Too large | Linux BenchTools</title></head><body>"
+        f"<h1>Too large</h1><p>{html.escape(said)} Nothing was saved.</p>"
+        f'<p><a href="{html.escape(path, quote=True)}">Back to the page</a> '
+        "(what it held was not kept: choose smaller files, or fewer at a time).</p></body></html>"
+    )
+    return b"text/html; charset=utf-8", page.encode()
 
 
 def _spool():
@@ -61,7 +74,7 @@ class RequestBodyLimit:
         limit = self.max_bytes()
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            return await _refuse(send, limit)
+            return await _refuse(scope, send, limit)
         if declared is None and _is_chunked(scope):
             return await self._chunked(scope, receive, send, limit)
         received = 0
@@ -87,7 +100,7 @@ class RequestBodyLimit:
 
         await self.app(scope, limited_receive, tracking_send)
         if exceeded and not response_started:
-            await _refuse(send, limit)
+            await _refuse(scope, send, limit)
         return None
 
     async def _chunked(self, scope, receive, send, limit: int) -> None:
@@ -100,7 +113,7 @@ class RequestBodyLimit:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
-                    await _refuse(send, limit)
+                    await _refuse(scope, send, limit)
                     return
                 if getattr(body, "_rolled", False):  # on disk: not on the event loop
                     await sync_to_async(body.write, thread_sensitive=False)(chunk)
@@ -143,7 +156,7 @@ class RequestBodyLimitWSGI:
         declared = environ.get("CONTENT_LENGTH")
         if declared:
             if declared.isdigit() and int(declared) > self.max_bytes():
-                return _refuse_wsgi(start_response, self.max_bytes())
+                return _refuse_wsgi(environ, start_response, self.max_bytes())
             return self.app(environ, start_response)
         if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return self.app(environ, start_response)
@@ -154,7 +167,7 @@ class RequestBodyLimitWSGI:
             size += len(chunk)
             if size > limit:
                 body.close()
-                return _refuse_wsgi(start_response, limit)
+                return _refuse_wsgi(environ, start_response, limit)
             body.write(chunk)
         body.seek(0)
         environ["wsgi.input"] = body
@@ -163,12 +176,16 @@ class RequestBodyLimitWSGI:
         return _ClosingResponse(self.app(environ, start_response), body)
 
 
-def _refuse_wsgi(start_response, limit: int) -> list[bytes]:
-    content = _too_large_body(limit)
+def _refuse_wsgi(environ, start_response, limit: int) -> list[bytes]:
+    kind, content = _too_large(
+        limit,
+        accept=environ.get("HTTP_ACCEPT", ""),
+        path=environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "/"),
+    )
     start_response(
         "413 Request Entity Too Large",
         [
-            ("Content-Type", "application/json"),
+            ("Content-Type", kind.decode()),
             ("Content-Length", str(len(content))),
             ("Connection", "close"),  # the rest of the body is never read
         ],
@@ -210,14 +227,19 @@ def _is_chunked(scope) -> bool:
     )
 
 
-async def _refuse(send, limit: int) -> None:
-    body = _too_large_body(limit)
+async def _refuse(scope, send, limit: int) -> None:
+    accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
+    kind, body = _too_large(
+        limit,
+        accept=accept.decode("latin-1"),
+        path=scope.get("root_path", "") + scope.get("path", "/"),
+    )
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

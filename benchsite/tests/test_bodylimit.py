@@ -236,3 +236,31 @@ def test_the_served_wsgi_application_refuses_a_declared_length_over_the_limit_un
     assert status.startswith("413") and headers["Connection"] == "close"
     assert "larger than this server accepts" in json.loads(content)["detail"]
     assert read == 0
+
+
+def test_a_browser_is_answered_a_page_it_can_go_back_from():
+    """A form of the admin sent over the limit with scripts off (documents/uploads.js stops it
+    otherwise) showed the API's JSON alone: a browser, which asks for HTML, gets a page naming
+    the limit with a link back to the form; a script still gets the JSON."""
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    wsgi = RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: 50 * 1024 * 1024)
+    form = "/admin/inventory/device/7/change/"
+
+    (status, headers), content, _ = wsgi_call(
+        wsgi, b"", CONTENT_LENGTH=str(200 * 1024 * 1024), PATH_INFO=form, HTTP_ACCEPT=browser
+    )
+    (_, scripted), json_body, _ = wsgi_call(
+        wsgi, b"", CONTENT_LENGTH=str(200 * 1024 * 1024), PATH_INFO=form, HTTP_ACCEPT="*/*"
+    )
+    asgi_status, asgi_page, _ = run(
+        RequestBodyLimit(Echo(), max_bytes=lambda: LIMIT),
+        headers=[(b"content-length", b"5000"), (b"accept", browser.encode())],
+    )
+
+    assert status.startswith("413") and headers["Content-Type"] == "text/html; charset=utf-8"
+    page = content.decode()
+    assert "larger than this server accepts (50 MB)" in page and "Nothing was saved" in page
+    assert f'<a href="{form}">Back to the page</a>' in page
+    assert scripted["Content-Type"] == "application/json"
+    assert "(50 MB)" in json.loads(json_body)["detail"]
+    assert asgi_status == 413 and b'<a href="/api/devices/1/docs">' in asgi_page
