@@ -316,6 +316,24 @@ def test_pages_run_no_script_but_the_servers_own_files(anon):
     assert b"SwaggerUIBundle" in script.content
 
 
+def test_the_debug_error_page_keeps_its_scripts(rf, settings):
+    """Django's technical 500 page folds its tracebacks with inline scripts: a developer with
+    DEBUG on gets it working; a server's error pages keep the policy."""
+    from django.http import HttpResponseServerError
+
+    from benchsite.csp import ContentSecurityPolicyMiddleware
+
+    middleware = ContentSecurityPolicyMiddleware(lambda request: HttpResponseServerError("x"))
+
+    settings.DEBUG = True
+    debugging = middleware(rf.get("/boom/"))
+    settings.DEBUG = False
+    serving = middleware(rf.get("/boom/"))
+
+    assert "Content-Security-Policy" not in debugging
+    assert "script-src 'self'" in serving["Content-Security-Policy"]
+
+
 TLS = {
     "SECURE_SSL_REDIRECT": True,
     "SECURE_HSTS_SECONDS": 31_536_000,
