@@ -3,6 +3,8 @@
 
 import logging
 import sys
+import threading
+import time
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -13,7 +15,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, InternalError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.html import escape
@@ -77,20 +79,62 @@ def disk_full(exc: BaseException | None) -> bool:
     return "disk is full" in str(exc) or getattr(exc.__cause__, "sqlstate", None) == "53100"
 
 
+MSG_READ_ONLY = (
+    "The database is read-only (DATABASE_URL names a standby?): nothing was stored; send it "
+    "again later."
+)
+
+
+def read_only(exc: BaseException | None) -> bool:
+    """A write refused by a database that takes none: PostgreSQL's read_only_sql_transaction
+    (25006), what a DATABASE_URL that lands on a standby after a failover answers."""
+    return isinstance(exc, InternalError) and getattr(exc.__cause__, "sqlstate", None) == "25006"
+
+
 # SQLite says these of a query the code got wrong, not of a database away: a 500 (a bug), not a
 # 503 a client would retry forever
 SCHEMA_ERRORS = ("no such column", "has no column named", "too many SQL variables", "syntax error")
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The database down, restarting, unreachable, not migrated, full or read-only: a client
+    tries again later, as after a proxy's 503 (/api/health says which)."""
+    if isinstance(exc, InterfaceError) or read_only(exc):
+        return True
+    return isinstance(exc, OperationalError) and not any(s in str(exc) for s in SCHEMA_ERRORS)
+
+
+def database_refusal(exc: BaseException) -> str:
+    if disk_full(exc):
+        return MSG_DISK_FULL
+    return MSG_READ_ONLY if read_only(exc) else DatabaseUnavailable.default_detail
+
+
+TRACEBACK_EVERY_S = 60.0
+_traced_at, _traced_lock = [float("-inf")], threading.Lock()
+
+
+def log_database_error(where: str, exc: BaseException) -> None:
+    """One line per refused request, its traceback once a minute per process: a minute's
+    outage under a fleet and a load balancer's probes wrote thousands of traceback lines, in
+    which the first, which says what happened, was lost."""
+    now = time.monotonic()
+    with _traced_lock:
+        traced = now - _traced_at[0] >= TRACEBACK_EVERY_S
+        if traced:
+            _traced_at[0] = now
+    if traced:
+        logger.error("database error in %s", where, exc_info=exc)
+    else:
+        first = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+        logger.error("database error in %s: %s", where, first)
+
+
 def exception_handler(exc, context):
-    unavailable = isinstance(exc, InterfaceError) or (
-        isinstance(exc, OperationalError) and not any(s in str(exc) for s in SCHEMA_ERRORS)
-    )
-    if unavailable:
-        # the database down, restarting, unreachable or not migrated (/api/health says which):
-        # a client tries again later, as after a proxy's 503; logged, as it may be a bug too
-        logger.error("database error in %s", _view_name(context), exc_info=exc)
-        refused = DatabaseUnavailable(MSG_DISK_FULL) if disk_full(exc) else DatabaseUnavailable()
+    if database_unavailable(exc):
+        # logged, as it may be a bug too
+        log_database_error(_view_name(context), exc)
+        refused = DatabaseUnavailable(database_refusal(exc))
         response = drf_exception_handler(refused, context)
         response["Retry-After"] = str(DATABASE_RETRY_S)
         return response
@@ -184,18 +228,23 @@ def _admin_page(request, template: str, status_code: int, exception) -> HttpResp
 
 
 def json_server_error(request):
-    """500 handler, called while the exception is handled: a full disk is said as such (an
-    admin login that could not save its session was a bare "Server Error (500)")."""
-    if disk_full(sys.exc_info()[1]):
+    """500 handler, called while the exception is handled: the database away, full or
+    read-only is a 503 that says so (an admin page while PostgreSQL restarted was a bare
+    "Server Error (500)" and a traceback in the log, as for a bug), logged as the API's are."""
+    exc = sys.exc_info()[1]
+    if database_unavailable(exc):
+        said = database_refusal(exc)
         if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": MSG_DISK_FULL}, status=503)
+            response = JsonResponse({"detail": said}, status=503)
         else:
+            title = "Disk full" if said == MSG_DISK_FULL else "Database unavailable"
             response = HttpResponse(
-                f"<!doctype html><title>Disk full</title><h1>The server's disk is full</h1>"
-                f"<p>{escape(MSG_DISK_FULL)}</p>",
+                f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(said)}</p>",
                 status=503,
             )
         response["Retry-After"] = str(DATABASE_RETRY_S)
+        log_database_error(request.path, exc)
+        response._has_been_logged = True  # not again, with its traceback, by Django
         return response
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Internal server error."}, status=500)

@@ -58,6 +58,20 @@ async def _in_sync_thread(chunks: Iterator[str]) -> AsyncIterator[str]:
         await sync_to_async(chunks.close, thread_sensitive=True)()
 
 
+def _first_read_here(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks, the first read now: the database read in the view, where an outage is the
+    API's 503 to retry (read once the response had started, it was the server's bare HTML 500,
+    the only endpoint that answered so while PostgreSQL restarted)."""
+    first = next(chunks, None)
+
+    def served() -> Iterator[bytes]:
+        if first is not None:
+            yield first
+        yield from chunks  # closed with it (a client gone away)
+
+    return served()
+
+
 class ExportView(APIView):
     """Stream devices, snapshots or benchmarks as JSON or CSV, like `manage.py export`."""
 
@@ -94,7 +108,7 @@ class ExportView(APIView):
             stream = ExportStream(fmt=fmt, what=what, hardware=may_read(request, HardwareSnapshot))
         except ExportError as exc:
             return Response({exc.parameter: [str(exc)]}, status=400)
-        chunks = (chunk.encode() for chunk in stream)
+        chunks = _first_read_here(chunk.encode() for chunk in stream)
         if isinstance(request._request, ASGIRequest):
             chunks = _in_sync_thread(chunks)
         response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])

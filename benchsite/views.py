@@ -41,12 +41,17 @@ class AnyAccept(BaseContentNegotiation):
 
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=("ok", "error"))
-    database = serializers.ChoiceField(choices=("ok", "unreachable", "not migrated", "disk full"))
+    database = serializers.ChoiceField(
+        choices=("ok", "unreachable", "not migrated", "disk full", "read-only")
+    )
     # an extension of the contract's answer: the cache of the failed-authentication budgets
     # (CACHE_URL); the server serves without it, so it alone never makes the answer 503
     cache = serializers.ChoiceField(choices=("ok", "unreachable"))
     version = serializers.CharField()
 
+
+# whether the database refuses writes: PostgreSQL's standby, or a server told so
+READ_ONLY_SQL = {"postgresql": "SELECT current_setting('transaction_read_only')"}
 
 _migrated = False  # once the database is seen migrated, not read again by this process
 
@@ -102,12 +107,17 @@ class HealthView(APIView):
         answer = {"status": "ok", "database": "ok", "cache": _cache_state(), "version": __version__}
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
+                cursor.execute(READ_ONLY_SQL.get(connection.vendor, "SELECT 'off'"))
+                writable = cursor.fetchone()[0] == "off"
             pending = _pending_migrations()
         except DatabaseError as exc:
             logger.error("health check: database unreachable: %s", exc)
             return Response({**answer, "status": "error", "database": "unreachable"}, status=503)
+        if not writable:
+            # a DATABASE_URL that lands on a standby after a failover: it answers reads, and
+            # every submission was a 500 while this said "ok"
+            logger.error("health check: the database is read-only (a standby?)")
+            return Response({**answer, "status": "error", "database": "read-only"}, status=503)
         if pending:
             # a server started with MIGRATE_ON_START=false before anyone migrated: it would
             # answer every submission with a 500, so no load balancer should send it any
