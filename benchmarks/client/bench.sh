@@ -82,7 +82,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.3.5"
+readonly BENCH_SCRIPT_VERSION="1.3.6"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -3065,12 +3065,17 @@ say_unsent() {
     # the submissions earlier runs kept where keep_json keeps them and that were never sent
     # again (a cron job's failures, never looked at): now that the server answers, said, with
     # the command that sends them
-    local dir file found=()
+    local dir file found=() seen=" "
     while IFS= read -r dir; do
+        [[ -n $dir && $seen != *" $dir "* ]] || continue
+        seen+="$dir "
         for file in "$dir"/$KEPT_GLOB; do
             [[ -f $file && -s $file && -O $file ]] && found+=("$file")
         done
-    done < <(keep_dirs)
+        # root's run also lists the scheduled runs' (a run by hand with sudo, from a home
+        # directory, was never told of them), in bench-run's directory and in root's home, where
+        # a cron job before bench.sh 1.3.6 kept them
+    done < <(keep_dirs; ((IS_ROOT)) && printf '%s\n' "$SCHED_ROOT$SCHED_STATE" "$(getent passwd 0 | cut -d: -f6)")
     ((${#found[@]})) || return 0
     log "${#found[@]} submission(s) kept by earlier runs have not been sent:"
     printf '  %s\n' "${found[@]}" >&2
@@ -3316,7 +3321,12 @@ submit() {
         fi
     fi
     proxy_said
-    if [[ -n $kept ]]; then
+    if [[ -n $kept ]] && ((rc == 0)) && [[ $code == 400 ]] && jq -e 'type == "object"' "$resp" >/dev/null 2>&1; then
+        # the server read it and refused it as it is: sending it again is refused again, so it
+        # is neither offered to send nor listed unsent by the next runs (kept for a look)
+        if mv -f -- "$kept" "$kept.refused" 2>/dev/null; then kept="$kept.refused"; fi
+        log "The server refused this submission as it is (HTTP 400, above): it is kept in $kept, not to be sent again (report it with bench.sh's version, $BENCH_SCRIPT_VERSION)"
+    elif [[ -n $kept ]]; then
         say_resend "$kept"
     else
         log "bench.sh: error: could not keep a copy of the submission (no writable directory)"
@@ -3332,6 +3342,7 @@ submit() {
 #   /usr/local/sbin/bench-run      the scheduled command, its options quoted by bash (run it by
 #                                  hand to run the scheduled job now)
 #   /etc/benchtools/token          the token (root's alone; never on a command line)
+#   /var/lib/benchtools/           where it runs: a submission it could not send is kept there
 #   benchtools-bench.timer/.service in /etc/systemd/system, or /etc/cron.d/benchtools-bench
 # at a time of night taken from the machine-id (01:00-05:59), so that a fleet's machines do not
 # all measure (one iperf3 server, one storage pool) at once. --unschedule removes them all.
@@ -3339,6 +3350,7 @@ submit() {
 # and systemctl is given --root; unset, it is not read.
 SCHEDULE="" UNSCHEDULE=0
 SCHED_ROOT=""
+SCHED_STATE=/var/lib/benchtools  # the scheduled run's working directory: its unsent submissions
 [[ -n ${BENCH_TEST_ROOT:-} && -d ${BENCH_TEST_ROOT:-} ]] && SCHED_ROOT=$BENCH_TEST_ROOT
 readonly SCHED_ROOT
 readonly SCHED_UNIT=benchtools-bench
@@ -3477,11 +3489,16 @@ schedule_files() {
         # one from before --wait-idle-max, which would refuse this command: a server gone back)
         printf '# The server%ss bench.sh first, as the one-liner runs it; else the copy kept here.\n' "'"
         printf 'url=%q new=%q\n' "$url" "$sbin/.bench.sh.new"
-        printf 'if curl -fsS --connect-timeout 5 --max-time 60 -o "$new" "$url" 2>/dev/null && grep -q %q "$new" &&\n' \
-            '^readonly BENCH_SCRIPT_VERSION='
-        printf '    grep -q -e %q "$new" && bash -n "$new"; then\n' '--wait-idle-max)'
+        printf 'if ! fetched=$(curl -fsS --connect-timeout 5 --max-time 60 -o "$new" "$url" 2>&1); then\n'
+        printf '    rm -f -- "$new"; echo "bench-run: cannot fetch $url (${fetched:-curl failed}): running the copy kept here" >&2\n'
+        printf 'elif grep -q %q "$new" && grep -q -e %q "$new" && bash -n "$new"; then\n' \
+            '^readonly BENCH_SCRIPT_VERSION=' '--wait-idle-max)'
         printf '    chmod 755 "$new" && mv -f -- "$new" %q\nelse\n' "$script"
         printf '    rm -f -- "$new"; echo "bench-run: no bench.sh of 1.3.0 or later at $url: running the copy kept here" >&2\nfi\n'
+        # a submission it cannot send is kept where it runs: a directory that outlives a
+        # reboot (a systemd unit runs in /, where it was kept in /tmp, emptied at boot)
+        printf '# where a submission it could not send is kept (bench.sh lists them at its next run)\n'
+        printf 'state=%q\nmkdir -p -m 700 -- "$state" 2>/dev/null; cd -- "$state" 2>/dev/null || cd /\n' "$SCHED_ROOT$SCHED_STATE"
         printf 'export BENCH_SCHEDULED=%s\nexec %s\n' "$SCHEDULE" "$(schedule_command)"
     } >"$sbin/.bench-run.new" && chmod 700 "$sbin/.bench-run.new" && mv -f -- "$sbin/.bench-run.new" "$sbin/bench-run"
 }

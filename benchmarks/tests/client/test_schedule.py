@@ -213,6 +213,39 @@ def test_piped_from_the_server_a_daily_timer_is_enabled_and_unschedule_removes_i
     assert "nothing to unschedule" in again.stderr and again.returncode == 0
 
 
+def test_a_scheduled_run_the_server_did_not_take_is_kept_past_a_reboot_and_listed_by_hand(
+    server,  # noqa: F811
+    tmp_path,
+):
+    """systemd runs the unit in /: the submission it could not send was kept in /tmp, which
+    Debian empties at boot, and a run by hand (sudo, from a home directory) never listed it;
+    and a server down was said as "no bench.sh of 1.3.0 or later", curl's reason dropped."""
+    root, env = machine_root(tmp_path, "systemd")
+    assert schedule(server.url, tmp_path, env).returncode == 0
+    server.served_script = None  # /bench.sh: 404
+    server.script = [(500, b'{"detail": "Internal error"}', {})]
+    systemd_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"
+
+    job_run = started([f"{root}/usr/local/sbin/bench-run"], {"PATH": systemd_path}, "/")
+
+    assert job_run.returncode == 1
+    url = f"{server.url.removesuffix('/api/benchmark')}/bench.sh"
+    assert f"bench-run: cannot fetch {url} (curl: (22) " in job_run.stderr
+    assert "404" in job_run.stderr.split("cannot fetch", 1)[1].splitlines()[0]
+    state = root / "var/lib/benchtools"
+    [kept] = state.glob("bench-sched-box-*.json")
+    assert mode(state) == 0o700 and mode(kept) == 0o600
+    assert f"The submission is kept in {kept}." in job_run.stderr
+
+    elsewhere = tmp_path / "home"
+    elsewhere.mkdir()
+    by_hand = run_bench(*("--server", server.url, "--token", TOKEN, *RUN), env=env, cwd=elsewhere)
+
+    assert by_hand.returncode == 0, by_hand.stderr[-2000:]
+    assert "1 submission(s) kept by earlier runs have not been sent:" in by_hand.stderr
+    assert f"  {kept}\n" in by_hand.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

@@ -395,9 +395,21 @@ def test_every_name_of_the_second_taken_the_submission_is_kept_under_one_of_its_
 def test_any_answer_but_status_ok_is_a_failure(server, tmp_path):
     proc = submit(server.url, TOKEN, tmp_path)
     assert proc.returncode == 1
-    assert len(kept_files(tmp_path)) == 1
     assert f"HTTP {server.status}" in proc.stderr
     assert server.body.decode()[:40] in proc.stderr  # the server's own error body is shown
+    if server.status != 400:
+        assert len(kept_files(tmp_path)) == 1
+        assert "--resend" in proc.stderr
+        return
+    # refused as it is: kept for a look, neither offered to send again (refused again) nor
+    # listed unsent by every later run
+    [refused] = tmp_path.glob("bench-fileserver-*.json.refused")
+    assert kept_files(tmp_path) == [] and refused.stat().st_mode & 0o777 == 0o600
+    assert f"it is kept in {refused}, not to be sent again" in proc.stderr
+    assert "--resend" not in proc.stderr
+    server.status, server.body = 201, json.dumps(ANSWER).encode()
+    later = submit(server.url, TOKEN, tmp_path)
+    assert later.returncode == 0 and "kept by earlier runs" not in later.stderr
 
 
 @pytest.mark.parametrize(
