@@ -170,19 +170,22 @@ class DeviceFilter(filters.BaseFilterBackend):
 
 
 MSG_ORDERING = (
-    "{term!r} is not an ordering: hostname, global_score or last_benchmark_at, each may start "
-    "with '-' (descending), several separated by commas."
+    "{term!r} is not an ordering: hostname, global_score, last_benchmark_at or id, each may "
+    "start with '-' (descending), several separated by commas."
 )
 
 
 class DeviceOrdering(filters.OrderingFilter):
-    """hostname, global_score, last_benchmark_at (each may be prefixed with '-').
+    """hostname, global_score, last_benchmark_at, id (each may be prefixed with '-').
 
     Devices never benchmarked sort last in both directions, on every database (PostgreSQL
-    would put NULLs first in descending order).
+    would put NULLs first in descending order). `id`, the order devices were made in, is the
+    one a script pages through while runs arrive: a new machine comes last and no page moves,
+    where a run moved its machine up the ranking between two pages (one device listed twice,
+    another never).
     """
 
-    ordering_fields = ("hostname", "global_score", "last_benchmark_at")
+    ordering_fields = ("hostname", "global_score", "last_benchmark_at", "id")
 
     def get_default_ordering(self, view):
         return ("-global_score",)
@@ -201,6 +204,8 @@ class DeviceOrdering(filters.OrderingFilter):
                     {self.ordering_param: [MSG_ORDERING.format(term=unknown[0][:50])]}
                 )
         ordering = self.get_ordering(request, queryset, view) or ()
+        if ordering and ordering[0].lstrip("-") == "id":  # unique: the primary key's order
+            return queryset.order_by(ordering[0])
         expressions = []
         for term in ordering:
             name = term.lstrip("-")

@@ -89,7 +89,7 @@ def test_device_list_ordering(api, fleet, ordering, expected):
     assert hostnames(api.get("/api/devices", {"ordering": ordering})) == expected
 
 
-@pytest.mark.parametrize("ordering", ["bogus", "id", "hostname,-nope", "", "--hostname"])
+@pytest.mark.parametrize("ordering", ["bogus", "pk", "hostname,-nope", "", "--hostname"])
 def test_an_unknown_ordering_is_a_400_naming_it(api, fleet, ordering):
     """It answered the default order, which a client took for the one it asked."""
     response = api.get("/api/devices", {"ordering": ordering})
@@ -98,9 +98,29 @@ def test_an_unknown_ordering_is_a_400_naming_it(api, fleet, ordering):
         return
     assert response.status_code == 400
     assert (
-        "is not an ordering: hostname, global_score or last_benchmark_at"
+        "is not an ordering: hostname, global_score, last_benchmark_at or id"
         in (response.json()["ordering"][0])
     )
+
+
+def test_paging_by_id_lists_every_device_once_while_runs_arrive(api):
+    """Paged in the ranking (the default order), a run between two pages moved its machine
+    up: one device listed twice, another never. By id, new machines come last and no page
+    moves."""
+    devices = [BenchmarkFactory(cpu_score=10.0 + n).device for n in range(12)]
+    first = api.get("/api/devices", {"ordering": "id", "page_size": 5}).json()
+    # between two pages: the slowest machine runs again, fastest of all, and one joins
+    BenchmarkFactory(device=devices[0], cpu_score=5000.0)
+    joined = DeviceFactory(hostname="joined")
+
+    listed, page = [item["id"] for item in first["results"]], first
+    while page["next"]:
+        page = api.get(page["next"]).json()
+        listed += [item["id"] for item in page["results"]]
+
+    assert listed == [d.pk for d in devices] + [joined.pk]
+    newest = api.get("/api/devices", {"ordering": "-id", "page_size": 1}).json()
+    assert [item["id"] for item in newest["results"]] == [joined.pk]
 
 
 def test_hostnames_are_ordered_whatever_their_case(api):
