@@ -5,19 +5,23 @@ import hashlib
 import logging
 import re
 import threading
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlsplit
+from functools import partial
+from typing import TypeVar
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from .apprise_log import apprise_says, masked
 from .disk_rules import gone_said
 from .models import AttentionItem, Severity
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -219,94 +223,6 @@ def load(url: str):
     return plugin, said
 
 
-# each thread's captures (apprise_says), the innermost last, read by the one filter of
-# Apprise's logger: a filter added and removed by each capture changed the list another
-# thread's line was passing through, which then skipped the next filter (that thread's
-# capture: its line not kept, and in the log)
-_captures = threading.local()
-
-
-def _to_capture(record: logging.LogRecord) -> bool:
-    """Apprise's logger's filter: a line of a thread within apprise_says goes to its capture."""
-    stack = getattr(_captures, "stack", None)
-    if not stack or getattr(record, "kept", False):
-        return True
-    return stack[-1](record)
-
-
-@contextmanager
-def apprise_says(*, shown: int, plugin=None, url: str = ""):
-    """What Apprise logs meanwhile in this thread, as (level, message): from its logger's level
-    up, and `plugin`'s own lines from debug up (a mail's reason is a debug line); passed on to
-    the server's log from `shown` up, `url`'s secrets masked (an ntfy topic a warning names).
-    Apprise has one logger for every thread (the sender's, requests' loading a URL to name it):
-    the other threads' lines are left as they are, and its level is not changed (restored by
-    one thread after another had changed it, it stayed)."""
-    log = logging.getLogger("apprise")
-    said: list[tuple[int, str]] = []
-
-    def keep(record: logging.LogRecord) -> bool:
-        said.append((record.levelno, record.getMessage().strip()))
-        if record.levelno < shown:
-            return False
-        if url:
-            record.msg, record.args = masked(record.getMessage(), url, plugin), ()
-        return True
-
-    class Kept(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if keep(record):
-                record.kept = True
-                log.handle(record)
-
-    if plugin is not None:  # a logger of its own, unregistered: its lines reach Kept only
-        plugin.logger = logging.Logger(log.name, logging.DEBUG)
-        plugin.logger.addHandler(Kept())
-    log.addFilter(_to_capture)  # once: the list is not changed again
-    stack = _captures.__dict__.setdefault("stack", [])
-    stack.append(keep)
-    try:
-        yield said
-    finally:
-        stack.pop()
-        if plugin is not None:
-            del plugin.logger  # Apprise's again
-
-
-# a secret shorter than this may be a word of the text too: masked where it stands alone
-WORDLIKE = 8
-
-
-def masked(text: str, url: str, plugin=None) -> str:
-    """`text` without what `url` holds that may be secret: its password, its path's parts (a
-    web hook's path, an ntfy topic, which Apprise's warning names and its own form shows), the
-    user and the host left as they are, and what Apprise masks of it (a token in the host's
-    place, a query's token); of a URL it could not load, its query's values."""
-    try:
-        parts = urlsplit(url)
-        secrets = set(parts.path.split("/")) - {parts.username, parts.hostname}
-        if plugin is not None:
-            secrets |= _pieces(plugin.url()) - _pieces(plugin.url(privacy=True))
-        else:
-            secrets |= {value for _, value in parse_qsl(parts.query)} - {parts.username}
-        secrets |= {parts.password or ""}
-    except ValueError:  # a port that is no number: nothing of it told
-        return "(unreadable URL)"
-    secrets |= {unquote(secret) for secret in secrets}
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= WORDLIKE:
-            text = text.replace(secret, "****")
-        elif len(secret) >= 3:
-            # a short part, as a whole word only: a path "/err" made Apprise's "error=500"
-            # "****or=500", "/send" its "Failed to send" "Failed to ****"
-            text = re.sub(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", "****", text)
-    return text
-
-
-def _pieces(url: str) -> set[str]:
-    return {unquote(piece) for piece in re.split(r"[/:@?&=,]+", url)}
-
-
 MSG_NOT_TAKEN = "not taken (refused, timed out, or an error answered)"
 # what Discord and Mattermost act on in a text message, which Apprise passes on as it is: a
 # Markdown link (a disk a machine named "[click to re-enable SMART](https://…)" was a link
@@ -325,6 +241,12 @@ def inert(text: str) -> str:
     return _ANGLED.sub("<\u200b", _MENTION.sub("@\u200b", _LINK.sub("] (", text)))
 
 
+# a delivery's whole time, in timeouts: each read's timeout bounds a receiver that never
+# answers, not one that answers a byte at a time (within the sender's lease of 2 × + 30 s)
+DEADLINE_TIMEOUTS = 2
+MSG_TOO_SLOW = "no whole answer within {seconds:g} s (NOTIFY_TIMEOUT_S × 2): given up"
+
+
 def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:
     """Deliver to one URL: None, or why it failed. Never raises; the caller says what it
     means (the sender: a retry or giving up; notify_test: FAILED)."""
@@ -334,22 +256,16 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
             return unreadable(url)
         # Apprise's request timeout is (connect, read); both bound a receiver that hangs
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
-        # text, which Apprise escapes for a receiver that renders HTML or Markdown (mail,
-        # Slack): a disk named "<a href=…>" or "[click](…)" by a machine is shown, not followed
-        from apprise import NotifyFormat  # loaded by instantiate()
-        from apprise.plugins.email import NotifyEmail
+        from apprise.plugins.email import NotifyEmail  # loaded by instantiate()
 
-        body, title, kind = inert(notification.body), inert(notification.title), notification.type
-        # Apprise says why in its log (a connection refused or timed out, the status a
-        # receiver answered): kept as the reason, which the sender logs and the admin shows.
-        # A mail's is in its debug lines only: its warning read the same for a password
-        # refused, a server down and one that never answered
         mail = isinstance(plugin, NotifyEmail)
-        shown = logging.getLogger("apprise").getEffectiveLevel()
-        with apprise_says(shown=shown, plugin=plugin, url=url) as said:
-            taken = plugin.notify(
-                body=body, title=title, notify_type=kind, body_format=NotifyFormat.TEXT
-            )
+        deadline = DEADLINE_TIMEOUTS * timeout
+        outcome = within(deadline, partial(_send, plugin, notification, url))
+        if outcome is None:
+            # one URL's receiver that answered a byte at a time held the one sender, and every
+            # other URL's notifications, for ever
+            return MSG_TOO_SLOW.format(seconds=deadline)
+        taken, said = outcome
         if taken:
             return None
         why = "; ".join(
@@ -366,6 +282,46 @@ def attempt(notification: Notification, url: str, *, timeout: float) -> str | No
         return f"{type(error).__name__}: {error}"
 
 
+def _send(plugin, notification: Notification, url: str) -> tuple[bool, list]:
+    """plugin.notify, and what Apprise said meanwhile: kept as the reason (a connection
+    refused or timed out, the status a receiver answered), which the sender logs and the
+    admin shows. A mail's is in its debug lines only: its warning read the same for a
+    password refused, a server down and one that never answered."""
+    # text, which Apprise escapes for a receiver that renders HTML or Markdown (mail, Slack):
+    # a disk named "<a href=…>" or "[click](…)" by a machine is shown, not followed
+    from apprise import NotifyFormat
+
+    body, title, kind = inert(notification.body), inert(notification.title), notification.type
+    shown = logging.getLogger("apprise").getEffectiveLevel()
+    with apprise_says(shown=shown, plugin=plugin, url=url) as said:
+        taken = plugin.notify(
+            body=body, title=title, notify_type=kind, body_format=NotifyFormat.TEXT
+        )
+    return taken, said
+
+
+def within(seconds: float, call: Callable[[], T]) -> T | None:
+    """`call()` in a thread of its own, its result or its exception; None when it has not
+    ended within `seconds` (left to end by itself: a daemon thread, its socket's timeouts)."""
+    done: list = []
+
+    def run() -> None:
+        try:
+            done.append((True, call()))
+        except BaseException as error:  # raised again in the caller's thread
+            done.append((False, error))
+
+    worker = threading.Thread(target=run, name="notification-delivery", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not done:
+        return None
+    ok, value = done[0]
+    if not ok:
+        raise value
+    return value
+
+
 _SOCKET_EXCEPTION = "Socket Exception: "
 # smtplib's error for a server's answer: "(535, b'5.7.8 Authentication credentials invalid')"
 _ANSWER = re.compile(r"""\((\d{3}), b(['"])(.*)\2\)""", re.DOTALL)
@@ -375,6 +331,7 @@ def smtp_answer(message: str) -> str:
     """Apprise's debug line of a mail not sent, as a person reads it: "the server answered 535
     5.7.8 Authentication credentials invalid", "[Errno 111] Connection refused", "…timed out"."""
     message = message.removeprefix(_SOCKET_EXCEPTION)
-    if answer := _ANSWER.fullmatch(message):
+    # a whole message refused, "(554, b'…')", or its recipients, "{'a@b': (550, b'…')}"
+    if answer := _ANSWER.search(message):
         return f"the server answered {answer[1]} {answer[3]}"
     return message

@@ -53,6 +53,8 @@ class Conversation(socketserver.StreamRequestHandler):
             elif verb == "QUIT":
                 self.say("221 2.0.0 bye")
                 return
+            elif verb == "RCPT" and self.server.refuse_rcpt:
+                self.say(self.server.refuse_rcpt)
             else:  # MAIL, RCPT, RSET, NOOP
                 self.say("250 2.1.0 ok")
 
@@ -63,6 +65,7 @@ def smtp():
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Conversation)
     server.daemon_threads = True
     server.mails = []
+    server.refuse_rcpt = ""  # an answer to RCPT other than 250
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield server
@@ -161,3 +164,22 @@ def test_a_mail_url_apprise_refuses_is_told_why_and_no_log_line_shows_its_passwo
     ]
     assert PASSWORD not in caplog.text
     assert f"{PASSWORD[0]}...{PASSWORD[-1]}" not in caplog.text
+
+
+def test_a_relay_that_refuses_the_recipient_is_told_in_its_words(smtp):
+    """Apprise logs a refused recipient or message at debug through its one logger, whose
+    level never let the line be made: every refusal read "Sending email to … failed."."""
+    from insights import delivery
+
+    smtp.refuse_rcpt = "550 5.7.1 Relaying denied"
+    port = smtp.server_address[1]
+    url = f"mailto://127.0.0.1:{port}?from=bench@office.lan&to=admin@office.lan"
+    notification = delivery.Notification("nas: smart_failing", "disk", "failure")
+
+    error = delivery.attempt(notification, url, timeout=2.0)
+
+    assert error == (
+        "not taken: the server answered 550 5.7.1 Relaying denied; "
+        'Sending email to "admin@office.lan" failed.'
+    )
+    assert smtp.mails == []
