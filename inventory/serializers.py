@@ -175,6 +175,9 @@ class TagNameField(StrictCharField):
         super().__init__(max_length=50, **kwargs)
 
 
+MSG_UNKNOWN_FIELD = "Not a field of a device; those an edit takes: {fields}."
+
+
 class DeviceUpdateSerializer(EditSerializer):
     """PATCH/PUT /api/devices/{id}: the metadata people edit."""
 
@@ -195,8 +198,10 @@ class DeviceUpdateSerializer(EditSerializer):
         return names
 
     def validate(self, attrs):
-        """The dates as the admin's form checks them (inventory.lifecycle), those not sent as
-        stored: a warranty end sent alone is not before the stored purchase date."""
+        """A key the device has not, refused; the dates as the admin's form checks them
+        (inventory.lifecycle), those not sent as stored: a warranty end sent alone is not
+        before the stored purchase date."""
+        self.refuse_unknown()
         if not any(name in attrs for name in lifecycle.LIFECYCLE_FIELDS):
             return attrs
         values = {
@@ -214,6 +219,19 @@ class DeviceUpdateSerializer(EditSerializer):
             if named:
                 raise serializers.ValidationError(named)
         return attrs
+
+    def refuse_unknown(self) -> None:
+        """A key that is no field of a device is a 400 naming it: `{"locaton": "Rack Q"}` was
+        a 200 that changed nothing, which a script took for done. What the device's detail
+        shows besides (its scores, its runs: `context["shown"]`) is taken and left as it is,
+        so that a device read, changed and sent back is an edit."""
+        data = self.initial_data
+        if not hasattr(data, "keys"):
+            return
+        known = {*self.fields, *self.context.get("shown", ())}
+        if unknown := [key for key in data.keys() if key not in known]:
+            said = MSG_UNKNOWN_FIELD.format(fields=", ".join(self.Meta.fields))
+            raise serializers.ValidationError({str(key)[:50]: [said] for key in unknown[:20]})
 
     def validate_hostname(self, value: str) -> str:
         value = value.strip()

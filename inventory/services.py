@@ -169,32 +169,43 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
     former = before.pop("former_hostnames")
     for name in fields:
         setattr(device, name, data[name])
-    renamed = "hostname" in fields and before["hostname"] != data["hostname"]
+    # the columns whose value changes: an edit that changes nothing (the device sent back as
+    # read) leaves `updated_at` as it was, which a script that syncs by it reads as a change
+    edited = [name for name in fields if before[name] != data[name]]
+    renamed = "hostname" in edited
     if renamed:  # its former name found by a search, said on its page (inventory.renames)
         device.former_hostnames = former_hostnames_after(
             former, before["hostname"], data["hostname"]
         )
+    after = {name: data[name] for name in fields}
+    if "tags" in data:
+        held = list(device.tags.all())
+        before["tags"] = changelog.tag_names(held)
+        # "prod" and "PROD" are one tag: once in the device's tags and in its history
+        tags = list(dict.fromkeys(tags_resolve(data["tags"])))
+        if {tag.pk for tag in tags} != {tag.pk for tag in held}:
+            device.tags.set(tags)
+            edited.append("tags")
+        after["tags"] = changelog.tag_names(tags)
+    columns = [name for name in edited if name != "tags"]
     # Only the edited columns: a stale instance must not overwrite the ranking figures, which
     # submissions move concurrently.
     try:
-        with transaction.atomic():  # a savepoint: the name taken meanwhile is refused, said
-            device.save(
-                update_fields=(*fields, *(("former_hostnames",) if renamed else ()), "updated_at")
-            )
+        if edited:
+            with transaction.atomic():  # a savepoint: the name taken meanwhile is refused
+                device.save(
+                    update_fields=(
+                        *columns,
+                        *(("former_hostnames",) if renamed else ()),
+                        "updated_at",
+                    )
+                )
     except IntegrityError:
         # inventory_device_hostname_ci_unique: another device renamed so, or a new machine of
         # that name submitted, since the name was checked (a 500 where it was a 400 in turn)
         if not renamed:
             raise
         raise ValidationError({"hostname": [MSG_HOSTNAME_TAKEN]}) from None
-    after = {name: data[name] for name in fields}
-    if "tags" in data:
-        if actor is not None:
-            before["tags"] = changelog.tag_names(device.tags.all())
-        # "prod" and "PROD" are one tag: once in the device's tags and in its history
-        tags = list(dict.fromkeys(tags_resolve(data["tags"])))
-        device.tags.set(tags)
-        after["tags"] = changelog.tag_names(tags)
     changes = changelog.field_changes(before, after)
     if "retired_on" in changes:
         devices_service_told({device.pk: changes["retired_on"]})

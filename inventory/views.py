@@ -84,7 +84,10 @@ class DeviceViewSet(
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         device = self.get_object()
-        serializer = DeviceUpdateSerializer(device, data=request.data, partial=partial)
+        shown = self.detail_serializer_class().fields.keys()  # sent back as read: let be
+        serializer = DeviceUpdateSerializer(
+            device, data=request.data, partial=partial, context={"shown": shown}
+        )
         serializer.is_valid(raise_exception=True)
         self.device_write(device, serializer.validated_data)
         return self.retrieve(request, *args, **kwargs)

@@ -495,6 +495,43 @@ def test_patch_ignores_read_only_fields(api):
     assert (device.machine_id, device.location, device.global_score) == ("", "rack", None)
 
 
+def test_patch_refuses_a_key_that_is_no_field_of_a_device_and_changes_nothing(api):
+    """A misspelt key was a 200 that changed nothing, and moved `updated_at`: a script took its
+    typo for done."""
+    device = DeviceFactory(location="lab", owner="ops")
+    before = Device.objects.get(pk=device.pk).updated_at
+
+    response = api.patch(
+        f"/api/devices/{device.pk}", {"locaton": "Rack Q", "owner": "Anna"}, format="json"
+    )
+
+    assert response.status_code == 400
+    said = response.json()["locaton"][0]
+    assert said.startswith("Not a field of a device; those an edit takes: hostname, ")
+    assert "location" in said and "owner" not in response.json()
+    device.refresh_from_db()
+    assert (device.location, device.owner, device.updated_at) == ("lab", "ops", before)
+
+
+def test_a_device_sent_back_as_read_changes_nothing_not_even_updated_at(api):
+    """The "read, change, send back" of a script: every key of the detail is taken, and an
+    edit that changes nothing leaves `updated_at` (a sync job's cursor) as it was."""
+    device = BenchmarkFactory().device
+    device.tags.add(TagFactory(name="rack"))
+    read = api.get(f"/api/devices/{device.pk}").json()
+
+    unchanged = api.put(f"/api/devices/{device.pk}", read, format="json")
+    edited = api.patch(f"/api/devices/{device.pk}", {**read, "owner": "Anna"}, format="json")
+    retagged = api.patch(f"/api/devices/{device.pk}", {"tags": ["rack", "b12"]}, format="json")
+
+    assert unchanged.status_code == 200, unchanged.json()
+    assert unchanged.json()["updated_at"] == read["updated_at"]
+    assert edited.status_code == 200 and edited.json()["owner"] == "Anna"
+    assert edited.json()["updated_at"] > read["updated_at"]
+    assert retagged.json()["updated_at"] > edited.json()["updated_at"]
+    assert sorted(retagged.json()["tags"]) == ["b12", "rack"]
+
+
 def test_delete_removes_the_device_and_everything_attached(api):
     benchmark = BenchmarkFactory()
     device = benchmark.device
