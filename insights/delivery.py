@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from .apprise_log import apprise_says, masked
-from .disk_rules import gone_said
+from .disk_rules import DEALT_WITH, gone_said
 from .models import AttentionItem, Severity
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,9 @@ def item_notification(
     device renamed since (a receiver pairs the two by their title)."""
     hostname = item.device.hostname
     title = f"{named or hostname}: {item.kind}"
-    lines = [item.message]
+    # what to do, in a message that says it, is no more to do once the item closed: an
+    # acknowledged disk's "resolved" said "acknowledge this once it is dealt with" all the same
+    lines = [item.message.replace(DEALT_WITH, ")") if resolved else item.message]
     # when, to the second: the receiver's own clock may differ, and a notification retried for
     # hours arrives long after it was made
     if resolved:

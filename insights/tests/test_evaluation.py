@@ -10,6 +10,7 @@ from benchmarks.models import Benchmark, RulesApplied
 from benchmarks.scoring import SCORING_VERSION
 from benchsite.tests.markers import ordered
 from insights import selectors
+from insights.delivery import item_notification
 from insights.models import AttentionItem
 from insights.services import attention_acknowledge, attention_evaluate
 from inventory.models import Device, HardwareSnapshot
@@ -183,6 +184,11 @@ def test_a_failing_disk_replaced_or_removed_closes_its_item_saying_which(run):
     assert degrading.message.endswith(
         "(replaced by WD40EFRX WD-WX0001 in /dev/sda: acknowledge this once it is dealt with)"
     )
+    # acknowledged, its "resolved" tells the disk replaced, no more what to do about it
+    attention_acknowledge(item=degrading, by="alice")
+    degrading.refresh_from_db()
+    told = item_notification(degrading, resolved=True).body.splitlines()[0]
+    assert told.endswith("(replaced by WD40EFRX WD-WX0001 in /dev/sda)")
     # a disk pulled, none in its slot: gone, not replaced
     run(hours_ago=2, disks=[system, {**new, "smart_health": "FAILED", "serial": "WD-WX0002"}])
     run(hours_ago=1, disks=[system])
