@@ -6,7 +6,7 @@ from rest_framework import routers
 from benchmarks.views import BenchmarkViewSet, DeviceBenchmarkViewSet, StatsViewSet
 from documents.views import DeviceDocumentViewSet, DocumentViewSet
 from insights.views import AttentionViewSet, DeviceInsightsViewSet
-from inventory.views import DeviceLinkViewSet, HardwareChangesViewSet, LinkViewSet
+from inventory.views import DeviceLinkViewSet, HardwareChangesViewSet, LinkViewSet, SnapshotViewSet
 
 from . import __version__, views
 from .compare_api import CompareView
@@ -42,6 +42,7 @@ router.register(
 )
 router.register("attention", AttentionViewSet, basename="attention")
 router.register("hardware-changes", HardwareChangesViewSet, basename="hardware-changes")
+router.register("snapshots", SnapshotViewSet, basename="snapshot")
 
 api_patterns = [
     re_path(r"^health/?$", views.HealthView.as_view(), name="health"),

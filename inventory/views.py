@@ -122,6 +122,19 @@ class DeviceViewSet(
         return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
 
 
+class SnapshotViewSet(mixins.RetrieveModelMixin, IdViewSet):
+    """GET /api/snapshots/{id}: one hardware snapshot, as a device's list of them shows it.
+    The ids a script is given (a run's `snapshot`, a hardware change's `before_snapshot` and
+    `after_snapshot`) are read here, not by paging through the device's snapshots."""
+
+    queryset = HardwareSnapshot.objects.all()
+    serializer_class = SnapshotSerializer
+
+    @staticmethod
+    def permission_models(request) -> list:
+        return [Device, HardwareSnapshot]  # a staff session: who may view the hardware
+
+
 class HardwareChangesViewSet(viewsets.GenericViewSet):
     """GET /api/hardware-changes?since=YYYY-MM-DD: the fleet's hardware changes, newest first
     (inventory.hardware_changes)."""

@@ -16,6 +16,7 @@ from benchsite.models import ApiToken
 from benchsite.services import api_token_issue
 from documents.models import Document
 from insights.models import AttentionItem, Notification
+from inventory.models import HardwareSnapshot
 from inventory.tests.factories import DeviceFactory
 
 from .accounts import staff_client
@@ -197,7 +198,10 @@ def test_the_device_page_tells_each_part_to_who_may_view_it(staff, failing_nas):
 def test_a_devices_snapshots_and_the_metrics_need_what_they_show(staff, failing_nas):
     devices_only = staff("inventory.view_device")
     snapshots = f"/api/devices/{failing_nas}/snapshots"
+    one = f"/api/snapshots/{HardwareSnapshot.objects.filter(device=failing_nas).first().pk}"
     assert devices_only.get(snapshots).status_code == 403  # as /api/export?what=snapshots
+    assert devices_only.get(one).status_code == 403
+    assert staff("inventory.view_hardwaresnapshot").get(one).status_code == 403  # and devices
     assert devices_only.get("/metrics").status_code == 403
 
     everything = staff(
@@ -207,6 +211,7 @@ def test_a_devices_snapshots_and_the_metrics_need_what_they_show(staff, failing_
         "inventory.view_hardwaresnapshot",
     )
     assert everything.get(snapshots).status_code == 200
+    assert everything.get(one).status_code == 200
     assert everything.get("/metrics").status_code == 200
 
 

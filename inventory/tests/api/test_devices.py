@@ -585,6 +585,20 @@ def test_snapshots_list_newest_first(api, django_assert_max_num_queries):
     assert body["results"][0]["cpu_model"] == "AMD Ryzen 5 5600G"
 
 
+def test_a_snapshot_a_run_or_a_change_names_is_read_by_its_id(api, submit, example):
+    """A run's `snapshot` and a hardware change's snapshot ids led nowhere: the device's list
+    of snapshots had to be paged through to find one."""
+    ids = submit(example).json()
+    listed = api.get(f"/api/devices/{ids['device_id']}/snapshots").json()["results"][0]
+
+    one = api.get(f"/api/snapshots/{ids['snapshot_id']}")
+
+    assert one.status_code == 200 and one.json() == listed
+    assert api.get("/api/snapshots/999999").status_code == 404
+    assert api.get("/api/snapshots/abc").status_code == 404
+    assert api.delete(f"/api/snapshots/{ids['snapshot_id']}").status_code == 405
+
+
 def test_the_snapshots_endpoint_documents_only_its_own_parameters(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     operation = schema["paths"]["/api/devices/{id}/snapshots"]["get"]
