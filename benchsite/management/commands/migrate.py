@@ -18,7 +18,7 @@ is fixed.
 
 It also puts right the devices' `ranking_methods_key` that a server of a version before it
 left (one still serving while the database was upgraded under it stores runs without it), or
-made by its rules (before 0.15.0, a run's network left out on loopback was not in the key): the
+made by its rules (before 0.14.2, a run's network left out on loopback was not in the key): the
 peers' index would count such a machine with the methods of its run before.
 """
 
