@@ -47,6 +47,8 @@ class HealthSerializer(serializers.Serializer):
     # an extension of the contract's answer: the cache of the failed-authentication budgets
     # (CACHE_URL); the server serves without it, so it alone never makes the answer 503
     cache = serializers.ChoiceField(choices=("ok", "unreachable"))
+    # an extension too: the documents' storage (UPLOAD_DIR); never 503 by itself either
+    storage = serializers.ChoiceField(choices=("ok", "unwritable", "not checked"))
     version = serializers.CharField()
 
 
@@ -91,6 +93,25 @@ def _cache_state() -> str:
     return "ok"
 
 
+def _storage_state() -> str:
+    """Whether the documents' directory takes files (an extension, as `cache`: uploads fail
+    without it, submissions do not, so it alone never makes the answer 503): an UPLOAD_DIR
+    gone or not writable (a mount that failed) answered "ok" while every upload was a 503.
+    An object store is not asked at each probe: "not checked"."""
+    from documents.storage import local_path
+
+    upload_dir = root = local_path()
+    if root is None:
+        return "not checked"
+    # not made yet (the first upload makes it): where it would be made is what must take it
+    while not root.exists() and root != root.parent:
+        root = root.parent
+    if root.is_dir() and os.access(root, os.W_OK | os.X_OK):
+        return "ok"
+    logger.error("health check: UPLOAD_DIR %s: not a directory this server writes in", upload_dir)
+    return "unwritable"
+
+
 class HealthView(APIView):
     """GET /api/health: no auth; 503 when the database does not answer. A DRF view like the
     rest of the API, so that it is in the OpenAPI document and any other method is answered
@@ -104,7 +125,13 @@ class HealthView(APIView):
     @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, auth=[])
     @method_decorator(never_cache)
     def get(self, request):
-        answer = {"status": "ok", "database": "ok", "cache": _cache_state(), "version": __version__}
+        answer = {
+            "status": "ok",
+            "database": "ok",
+            "cache": _cache_state(),
+            "storage": _storage_state(),
+            "version": __version__,
+        }
         try:
             with connection.cursor() as cursor:
                 cursor.execute(READ_ONLY_SQL.get(connection.vendor, "SELECT 'off'"))

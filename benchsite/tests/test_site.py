@@ -25,8 +25,23 @@ def test_health_reports_the_database_without_auth(anon):
         "status": "ok",
         "database": "ok",
         "cache": "ok",
+        "storage": "ok",
         "version": __version__,
     }
+
+
+@pytest.mark.django_db
+def test_health_says_an_upload_dir_it_cannot_write_in_and_stays_200(anon, monkeypatch, tmp_path):
+    """An UPLOAD_DIR gone (a mount that failed: a file in its place) answered "ok" while every
+    upload was a 503; submissions still work, so it alone is no 503, as the cache."""
+    not_a_directory = tmp_path / "uploads"
+    not_a_directory.write_text("x")
+    monkeypatch.setattr("documents.storage.local_path", lambda name="": not_a_directory)
+
+    response = anon.get("/api/health")
+
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["storage"]) == ("ok", "unwritable")
 
 
 @engine_independent
