@@ -60,9 +60,14 @@ class DeviceSearch(filters.SearchFilter):
         return queryset.filter(*each_term(queryset.model, terms, own, related))
 
 
-MSG_RETIRED = "Expected true or false."
+MSG_RETIRED = "Expected true or false (or 1/0, yes/no, on/off)."
 MSG_DISKS = f"Expected {' or '.join(DISK_CHOICES)}."
-RETIRED_VALUES = {"true": True, "false": False}
+# the words DRF's BooleanField takes, as /api/hardware-changes' include_retired and parts take
+# them: a script's one helper for the API's yes/no parameters was refused here for `1`
+RETIRED_VALUES = {
+    **dict.fromkeys(("true", "t", "yes", "y", "on", "1"), True),
+    **dict.fromkeys(("false", "f", "no", "n", "off", "0"), False),
+}
 
 
 class DeviceFilter(filters.BaseFilterBackend):

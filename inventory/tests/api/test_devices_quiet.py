@@ -48,9 +48,14 @@ def test_the_api_lists_the_quiet_machines_or_the_others(api, fleet):
     assert listed("?quiet=true") == ["gone-quiet", "just-quiet"]
     assert listed("?quiet=FALSE") == ["busy", "never-run", "old-nas", "weekly"]
     assert listed("?quiet=true&ordering=last_benchmark_at") == ["gone-quiet", "just-quiet"]
-    refused = api.get("/api/devices?quiet=yes")
+    # the words /api/hardware-changes' yes/no parameters take (a script's one helper for both
+    # was refused here for `1`)
+    assert listed("?quiet=1") == listed("?quiet=yes") == ["gone-quiet", "just-quiet"]
+    assert listed("?quiet=off") == listed("?quiet=FALSE")
+    assert listed("?retired=0") == listed("?retired=false") != listed("?retired=yes")
+    refused = api.get("/api/devices?quiet=maybe")
     assert refused.status_code == 400
-    assert refused.json() == {"quiet": ["Expected true or false."]}
+    assert refused.json() == {"quiet": ["Expected true or false (or 1/0, yes/no, on/off)."]}
     # the OpenAPI schema names it and the words it takes
     schema = SchemaGenerator().get_schema(request=None, public=True)
     parameters = schema["paths"]["/api/devices"]["get"]["parameters"]
