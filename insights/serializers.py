@@ -44,16 +44,22 @@ class AttentionItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AnyCaseChoiceField(serializers.ChoiceField):
+    """A choice whatever its case (`?state=ALL`, `?kind=DISK_HOT`), as the device list's
+    `?disks=` and `?retired=` take theirs: one helper of a script's for every list."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data.lower() if isinstance(data, str) else data)
+
+
 class AttentionQuerySerializer(serializers.Serializer):
     """GET /api/attention's filters."""
 
     device = serializers.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, help_text="Items of this device."
     )
-    kind = serializers.ChoiceField(
-        choices=AttentionItem._meta.get_field("kind").choices, required=False
-    )
-    state = serializers.ChoiceField(
+    kind = AnyCaseChoiceField(choices=AttentionItem._meta.get_field("kind").choices, required=False)
+    state = AnyCaseChoiceField(
         choices=("open", "closed", "all"), default="open", help_text="Default open."
     )
 

@@ -34,6 +34,8 @@ def test_a_failing_disk_opens_one_critical_item_and_its_recovery_closes_it(api, 
     assert items(api) == []
     (closed,) = items(api, state="closed")
     assert closed["closed_at"] is not None
+    # whatever the case, as the device list's choices
+    assert items(api, state="CLOSED", kind="SMART_Failing") == [closed]
 
 
 def test_disks_that_share_a_serial_are_one_disk_read_as_the_worst_of_them(api, run):
