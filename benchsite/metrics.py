@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db.models import Count
 from django.http import HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.gzip import gzip_page
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
@@ -103,7 +105,9 @@ class FleetCollector:
                     score.add_metric((hostname, category), value)
             for category in left_out or ():
                 excluded.add_metric((hostname, category), 1)
-            if ranked_valid is False:
+            # ranked by a suspect run, as the dashboard badges it: not a machine whose valid
+            # run scored nothing (inventory only), which ranking_run_valid says False of too
+            if ranked_valid is False and figures[0] is not None:
                 suspect.add_metric((hostname,), 1)
             if last_run_at is not None:
                 last_run.add_metric((hostname,), last_run_at.timestamp())
@@ -187,6 +191,8 @@ class MetricsView(APIView):
         return super().get_permissions()
 
     @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+    # gzip when asked (Prometheus always asks): a scrape of 2,000 machines was 1.6 MB, 110 KB so
+    @method_decorator(gzip_page)
     def get(self, request):
         # generate_latest writes the classic text format, 0.0.4, which every Prometheus reads
         # (the library's CONTENT_TYPE_LATEST names 1.0.0, for UTF-8 metric names we do not use)
