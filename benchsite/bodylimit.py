@@ -47,6 +47,7 @@ def _too_large(limit: int, *, accept: str, path: str) -> tuple[bytes, bytes]:
     """The 413's content type and body: a page for a browser (a form of the admin sent over the
     limit with scripts off, which showed the JSON alone), the JSON body of the API otherwise."""
     said = MSG_TOO_LARGE.format(limit=limit // (1024 * 1024))
+    path = "/" + path.lstrip("/")  # a path, never "//host/…", a link to another site
     if "text/html" not in accept.lower():
         return b"application/json", json.dumps({"detail": said}).encode()
     page = (

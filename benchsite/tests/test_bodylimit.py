@@ -264,3 +264,8 @@ def test_a_browser_is_answered_a_page_it_can_go_back_from():
     assert scripted["Content-Type"] == "application/json"
     assert "(50 MB)" in json.loads(json_body)["detail"]
     assert asgi_status == 413 and b'<a href="/api/devices/1/docs">' in asgi_page
+    # a request for "//evil.example/x" is linked back to this server's /evil.example/x
+    (_, _), elsewhere, _ = wsgi_call(
+        wsgi, b"", CONTENT_LENGTH="999999999", PATH_INFO="//evil.example/x", HTTP_ACCEPT=browser
+    )
+    assert b'<a href="/evil.example/x">' in elsewhere
