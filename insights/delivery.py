@@ -326,14 +326,17 @@ def within(seconds: float, call: Callable[[], T]) -> T | None:
 
 _SOCKET_EXCEPTION = "Socket Exception: "
 # smtplib's error for a server's answer: "(535, b'5.7.8 Authentication credentials invalid')"
-_ANSWER = re.compile(r"""\((\d{3}), b(['"])(.*)\2\)""", re.DOTALL)
+# (a bytes literal: its quote, then anything but that quote unescaped)
+_ANSWER = re.compile(r"""\((\d{3}), b(['"])((?:\\.|(?!\2).)*)\2""", re.DOTALL)
 
 
 def smtp_answer(message: str) -> str:
     """Apprise's debug line of a mail not sent, as a person reads it: "the server answered 535
     5.7.8 Authentication credentials invalid", "[Errno 111] Connection refused", "…timed out"."""
     message = message.removeprefix(_SOCKET_EXCEPTION)
-    # a whole message refused, "(554, b'…')", or its recipients, "{'a@b': (550, b'…')}"
-    if answer := _ANSWER.search(message):
-        return f"the server answered {answer[1]} {answer[3]}"
+    # a whole message refused, "(554, b'…')", its sender, "(553, b'…', 'bench@…')", or its
+    # recipients, "{'a@b': (550, b'…'), 'c@d': (550, b'…')}": each answer, once
+    answers = dict.fromkeys(f"{code} {text}" for code, _, text in _ANSWER.findall(message))
+    if answers:
+        return f"the server answered {'; '.join(answers)}"
     return message

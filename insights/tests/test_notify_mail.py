@@ -183,3 +183,26 @@ def test_a_relay_that_refuses_the_recipient_is_told_in_its_words(smtp):
         'Sending email to "admin@office.lan" failed.'
     )
     assert smtp.mails == []
+
+
+@pytest.mark.parametrize(
+    ("said", "told"),
+    [
+        ("(554, b'5.7.1 Message rejected as spam')", "554 5.7.1 Message rejected as spam"),
+        # a refused sender: smtplib adds the address after the answer
+        (
+            "(553, b'5.1.8 Sender domain rejected', 'bench@x.org')",
+            "553 5.1.8 Sender domain rejected",
+        ),
+        (
+            "{'ops@x': (550, b'5.7.1 Relaying denied'), 'b@x': (550, b'5.1.1 User unknown')}",
+            "550 5.7.1 Relaying denied; 550 5.1.1 User unknown",
+        ),
+        ("{'a@x': (550, b'5.7.1 Denied'), 'b@x': (550, b'5.7.1 Denied')}", "550 5.7.1 Denied"),
+    ],
+)
+def test_an_smtp_refusal_is_said_answer_by_answer(said, told):
+    """The answer ran on to the last quote of the line: "…rejected', 'bench@x.org"."""
+    from insights.delivery import smtp_answer
+
+    assert smtp_answer(f"Socket Exception: {said}") == f"the server answered {told}"
