@@ -327,7 +327,11 @@ class DeviceAdmin(DocumentUploads, TagsField, admin.ModelAdmin):
             return
         # The form already set the values on obj; the service saves only the changed columns.
         edited = (name for name in services.DEVICE_EDITABLE_FIELDS if name in form.changed_data)
-        services.device_update(device=obj, data={name: getattr(obj, name) for name in edited})
+        services.device_update(
+            device=obj,
+            data={name: getattr(obj, name) for name in edited},
+            touched="tags" in form.changed_data,  # saved by save_related: updated_at moves
+        )
 
     def save_related(self, request, form, formsets, change):
         if not change or "tags" in form.changed_data:

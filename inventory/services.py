@@ -149,12 +149,16 @@ DEVICE_EDITABLE_FIELDS = (
 
 
 @transaction.atomic
-def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None) -> Device:
+def device_update(
+    *, device: Device, data: Mapping[str, Any], actor: Any = None, touched: bool = False
+) -> Device:
     """Edit a device's metadata (API PATCH/PUT and the admin form go through here).
 
     With an `actor` (the API's caller), what changed goes into the device's admin history with
     its old and new values (inventory.changelog); the admin form writes its own entry. A device
     given a retirement date, or back in service, is told to the apps above (signals).
+    `touched`: the caller changes what it saves itself (the admin form's tags), so
+    `updated_at` moves whatever `data` changes.
     Raises Device.DoesNotExist when the device was deleted since `device` was read, and
     ValidationError naming `hostname` when another device took its new name meanwhile.
     """
@@ -191,7 +195,7 @@ def device_update(*, device: Device, data: Mapping[str, Any], actor: Any = None)
     # Only the edited columns: a stale instance must not overwrite the ranking figures, which
     # submissions move concurrently.
     try:
-        if edited:
+        if edited or touched:
             with transaction.atomic():  # a savepoint: the name taken meanwhile is refused
                 device.save(
                     update_fields=(

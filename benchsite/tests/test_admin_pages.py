@@ -90,6 +90,38 @@ def test_device_edit_in_the_admin_keeps_the_ranking_figures(admin_client, data):
     ) in html.unescape(history)
 
 
+def test_a_device_page_saved_moves_updated_at_when_it_changed_something_only(admin_client):
+    """Its tags alone changed (saved by the form, not by the service): `updated_at` stood
+    still, where the API's tags edit moves it; saved unchanged, it stays (a sync job that
+    reads it saw a change)."""
+    from inventory.models import Device, Tag
+    from inventory.tests.factories import DeviceFactory
+
+    device = DeviceFactory(hostname="nas", location="lab")
+    rack = Tag.objects.create(name="rack")
+    url = reverse("admin:inventory_device_change", args=(device.pk,))
+    form = {
+        "hostname": "nas",
+        "location": "lab",
+        "links-TOTAL_FORMS": "0",
+        "links-INITIAL_FORMS": "0",
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+    }
+
+    def updated_at_after(posted: dict):
+        response = admin_client.post(url, posted)
+        assert response.status_code == 302, response.context["errors"] if response.context else ""
+        return Device.objects.get(pk=device.pk).updated_at
+
+    before = updated_at_after(form)  # the factory's other fields as the form has them
+    tagged = updated_at_after({**form, "tags": [rack.pk]})
+    unchanged = updated_at_after({**form, "tags": [rack.pk]})
+
+    assert tagged > before and unchanged == tagged
+    assert list(Device.objects.get(pk=device.pk).tags.values_list("name", flat=True)) == ["rack"]
+
+
 def test_a_device_added_by_hand_is_asked_only_what_a_person_fills_in(admin_client, data):
     """The add page showed "Identity (reported by the machine)" and "Record" with nothing but
     dashes, which read as fields to fill in; a saved device's page shows them."""
