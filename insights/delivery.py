@@ -244,9 +244,16 @@ def inert(text: str) -> str:
 
 
 # a delivery's whole time, in timeouts: each read's timeout bounds a receiver that never
-# answers, not one that answers a byte at a time (within the sender's lease of 2 × + 30 s)
-DEADLINE_TIMEOUTS = 2
-MSG_TOO_SLOW = "no whole answer within {seconds:g} s (NOTIFY_TIMEOUT_S × 2): given up"
+# answers, not one that answers a byte at a time. Room for a slow relay's conversation (a mail
+# is some seven answers, each within the timeout), as a delivery cut short may still arrive
+# after it, and be sent again with the retry
+DEADLINE_TIMEOUTS = 6
+MSG_TOO_SLOW = "no whole answer within {seconds:g} s (NOTIFY_TIMEOUT_S × 6): given up"
+
+
+def lease_seconds() -> float:
+    """How long a notification claimed is its sender's: its whole delivery, and 30 s more."""
+    return DEADLINE_TIMEOUTS * settings.NOTIFY_TIMEOUT_S + 30
 
 
 def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:

@@ -27,7 +27,7 @@ from django.db import OperationalError, close_old_connections, connections, tran
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from . import notify_hold
+from . import delivery, notify_hold
 from .delivery import Notification, attempt, item_notification, redacted, target_of, when
 from .models import AttentionItem, condition_key
 from .models import Notification as Row
@@ -198,7 +198,7 @@ class Sender:
         """Claim the first due notification and send it; False when none is due."""
         close_old_connections()
         now, due = _due()
-        lease = now + datetime.timedelta(seconds=2 * settings.NOTIFY_TIMEOUT_S + 30)
+        lease = now + datetime.timedelta(seconds=delivery.lease_seconds())
         for row in due[:20]:
             # another process may claim it first; one that did has sent it or set its retry,
             # so a claimed row is still as read
