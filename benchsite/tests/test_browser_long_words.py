@@ -69,8 +69,12 @@ def test_on_a_phone_a_real_disk_model_and_serial_are_not_broken_mid_word(browser
     with logged_in(browser, live, width=390, height=844) as page:
         page.goto(f"{live.url}/admin/inventory/device/{normal_id}/change/")
         shot(page, "long-words-a-real-machine-390")
-        cells = page.locator("#disks td.bt-long")
-        assert cells.count() >= 2
+        # and the hardware snapshots' CPU and OS, which read "D/e/bi/a/n" (36 px wide)
+        snapshots = "table.bt-table:has(th:text-is('OS')) tbody td"
+        cells = page.locator(
+            f"#disks td.bt-long, {snapshots}:nth-child(2), {snapshots}:nth-child(4)"
+        )
+        assert cells.count() >= 4
         line = float(cells.first.evaluate("td => parseFloat(getComputedStyle(td).lineHeight)"))
         for cell in cells.all():
             words = cell.inner_text().split()
