@@ -35,6 +35,10 @@ class ApiTokenForm(forms.ModelForm):
         return expires_at
 
 
+# the session's key of a token's secret between its add form and the page that shows it
+ISSUED = "benchsite.issued_token"
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     form = ApiTokenForm
@@ -88,7 +92,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.revoke_view),
             name="benchsite_apitoken_revoke",
         )
-        return [revoke, *super().get_urls()]
+        issued = path(
+            "<int:pk>/issued/",
+            self.admin_site.admin_view(self.issued_view),
+            name="benchsite_apitoken_issued",
+        )
+        return [revoke, issued, *super().get_urls()]
 
     def revoke_view(self, request, object_id):
         """The token page's Revoke button (revoking was a bulk action of the list only)."""
@@ -143,18 +152,34 @@ class ApiTokenAdmin(admin.ModelAdmin):
         )
 
     def response_add(self, request, obj, post_url_continue=None):
+        """The secret, shown on the page the add form redirects to, once: the page answered
+        the POST itself, and reloading it (the browser's "resend") issued a second token,
+        which nobody held, in place of the first one on the screen."""
+        request.session[ISSUED] = {"pk": obj.pk, "secret": request._issued_secret}
+        return HttpResponseRedirect(reverse("admin:benchsite_apitoken_issued", args=(obj.pk,)))
+
+    def issued_view(self, request, pk):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        token = self.get_object(request, str(pk))
+        if token is None:
+            raise Http404("No such API token.")
+        held = request.session.get(ISSUED)
+        secret = held["secret"] if held and held.get("pk") == pk else None
+        if secret is not None:
+            del request.session[ISSUED]  # shown once: a reload says it is not kept
         return TemplateResponse(
             request,
             "admin/benchsite/apitoken/issued.html",
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "token": obj,
-                "secret": request._issued_secret,
+                "token": token,
+                "secret": secret,
                 # ready to paste on a machine, when the token may submit
                 "bench_command": (
-                    bench_command(bench_base(request), request._issued_secret)
-                    if obj.can_submit
+                    bench_command(bench_base(request), secret)
+                    if token.can_submit and secret
                     else None
                 ),
                 "bench_root_note": BENCH_ROOT_NOTE,

@@ -97,7 +97,9 @@ def test_only_a_superuser_issues_a_token_or_widens_one(staff, admin_client):
     # the dashboard's "issue one" is offered to whoever may issue one
     assert "/admin/benchsite/apitoken/add/" not in issuer.get("/admin/").content.decode()
 
-    assert admin_client.post("/admin/benchsite/apitoken/add/", form).status_code == 200
+    assert admin_client.post("/admin/benchsite/apitoken/add/", form).status_code == 302
+    issued = ApiToken.objects.get(name="mine")
+    assert issuer.get(f"/admin/benchsite/apitoken/{issued.pk}/issued/").status_code == 403
     assert ApiToken.objects.filter(name="mine", can_write=True).exists()
     assert "/admin/benchsite/apitoken/add/" in admin_client.get("/admin/").content.decode()
 

@@ -189,10 +189,13 @@ def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
     response = admin_client.post(
         "/admin/benchsite/apitoken/add/",
         {"name": "lab bench", "can_submit": "on", "can_read": "on"},
+        follow=True,
     )
 
     assert response.status_code == 200
     token = ApiToken.objects.get()
+    # shown on the page the form redirects to: a reload re-sends no form
+    assert response.redirect_chain == [(f"/admin/benchsite/apitoken/{token.pk}/issued/", 302)]
     secret = response.context["secret"]
     assert token.key_hash == token_hash(secret)
     page = response.content.decode()
@@ -204,7 +207,11 @@ def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert client.get(READ_URL).status_code == 200
-    # and is never shown again
+    # and is never shown again: a reload of its page (which issued a second token nobody held)
+    # says it is not kept, and issues none
+    reloaded = admin_client.get(response.redirect_chain[-1][0]).content.decode()
+    assert secret not in reloaded and 'id="issued-gone"' in reloaded
+    assert ApiToken.objects.count() == 1
     page = admin_client.get(f"/admin/benchsite/apitoken/{token.pk}/change/").content.decode()
     assert secret not in page
 
@@ -249,6 +256,7 @@ def test_a_new_tokens_bench_command_at_a_loopback_address_says_so(admin_client, 
         "/admin/benchsite/apitoken/add/",
         {"name": "lab bench", "can_submit": "on"},
         HTTP_HOST="127.0.0.1:8007",
+        follow=True,
     ).content.decode()
     assert "--server http://127.0.0.1:8007/api/benchmark" in issued
     assert 'id="bench-loopback"' in issued and "<code>SITE_URL</code>" in issued
@@ -259,6 +267,7 @@ def test_a_new_tokens_bench_command_at_a_loopback_address_says_so(admin_client, 
         "/admin/benchsite/apitoken/add/",
         {"name": "lab bench 2", "can_submit": "on"},
         HTTP_HOST="127.0.0.1:8007",
+        follow=True,
     ).content.decode()
     assert "--server http://bench.lan:8007/api/benchmark" in issued
     assert 'id="bench-loopback"' not in issued
@@ -266,7 +275,7 @@ def test_a_new_tokens_bench_command_at_a_loopback_address_says_so(admin_client, 
 
 def test_a_read_only_token_comes_without_a_bench_command(admin_client):
     response = admin_client.post(
-        "/admin/benchsite/apitoken/add/", {"name": "grafana", "can_read": "on"}
+        "/admin/benchsite/apitoken/add/", {"name": "grafana", "can_read": "on"}, follow=True
     )
     assert response.context["secret"] in response.content.decode()
     assert 'id="issued-command"' not in response.content.decode()

@@ -375,6 +375,22 @@ def test_the_api_tokens_help_is_not_under_the_add_button(page, server):
     shot(page, "api-tokens")
 
 
+def test_reloading_a_new_tokens_page_issues_no_second_token(page, server):
+    """The page answered the form's POST: a reload sent it again, and issued a second token
+    in place of the one on the screen, which was no longer shown."""
+    page.goto(f"{server.url}/admin/benchsite/apitoken/add/")
+    page.fill("#id_name", "rack A bench")
+    page.check("#id_can_submit")
+    page.click("input[name=_save]")
+    secret = page.locator("#issued-token").text_content()
+
+    page.reload()
+
+    assert page.locator("#issued-gone").is_visible() and secret not in page.content()
+    page.goto(f"{server.url}/admin/benchsite/apitoken/?q=rack+A+bench")
+    assert page.locator("#result_list tbody tr").count() == 1
+
+
 def test_on_a_phone_a_chart_keeps_a_readable_size_in_its_own_box(browser, server):
     with logged_in(browser, server, width=390, height=844) as page:
         page.click("#ranking >> text=fast-box")
