@@ -16,6 +16,13 @@ from .releases import NAME as OS_NAME_FIELD
 from .releases import release_words, running_searched
 from .selectors import ADDRESSES_FIELD, FOLDED_SEARCH_FIELDS
 
+# the identifiers of 32 hex digits a machine says it is (machine-id, DMI UUID), searched from
+# their start by a term of this many characters at least; a kernel version by a term with a
+# digit in it ("amd64", "6.1"); a condition no row meets, for a term a field is not searched for
+HEX_IDS = ("machine_id", "system_uuid")
+HEX_ID_MIN = 8
+KERNEL_FIELD = "latest_snapshot__kernel_version"
+NOTHING = Q(pk__in=[])
 MAX_SEARCH_TERMS = 20  # words of one search: each is a filter over every field (SQLite's
 # expression tree stops near 1,000 nodes: 200 words were a 500)
 MSG_TOO_MANY_TERMS = f"At most {MAX_SEARCH_TERMS} words."
@@ -71,6 +78,13 @@ def term_filter(lookup: str, term: str) -> Q:
     field = lookup.removesuffix("__icontains")
     if field in FOLDED_SEARCH_FIELDS:
         return Q(**{f"{field}__folded__icontains": term})
+    if field in HEX_IDS:
+        # 32 hex digits: "b12" (a room) found machines at random in them; from their start, by
+        # a term as long as a person pastes one, as the documents' hashes are found
+        return Q(**{f"{field}__istartswith": term}) if len(term) >= HEX_ID_MIN else NOTHING
+    if field == KERNEL_FIELD and not any(c.isdigit() for c in term):
+        # "amd" found every machine whose kernel is 6.1.0-28-amd64: Intel's too
+        return NOTHING
     if lookup != f"{ADDRESSES_FIELD}__icontains":
         return Q(**{lookup: term})
     address = _whole_address(term)

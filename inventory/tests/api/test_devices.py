@@ -947,6 +947,26 @@ def test_a_parameter_given_twice_is_a_400_naming_it(api, query, name):
     assert response.json() == {name: ["Give it once: it was given 2 times."]}
 
 
+def test_a_few_letters_are_not_found_at_random_in_a_machine_id_or_a_uuid(api, submit, example):
+    """ "b12" (a room) found the machines whose machine-id held "b12" anywhere, "amd" every
+    machine whose kernel is "-amd64": an identifier of 32 hex digits is found from its start,
+    by 8 characters at least, and a kernel by a term with a digit in it."""
+    DeviceFactory(hostname="room", location="B12")
+    DeviceFactory(hostname="hex", machine_id="b1550fd0c3a54e1e9f2bd5a0e977db12")
+    DeviceFactory(hostname="uuid", system_uuid="4b1253fd-0031-3210-8052-b2c04f4c4a31")
+    intel = copy.deepcopy(example)
+    intel["device_identifier"] = "intel-box"
+    intel["hardware"]["cpu"].update(vendor="GenuineIntel", model="Intel Core i7-6700")
+    intel["hardware"]["os"]["kernel_version"] = "6.1.0-28-amd64"
+    assert submit(intel).status_code == 201
+
+    assert hostnames(api.get("/api/devices", {"search": "b12"})) == ["room"]
+    assert hostnames(api.get("/api/devices", {"search": "amd"})) == []
+    assert hostnames(api.get("/api/devices", {"search": "B1550FD0"})) == ["hex"]
+    assert hostnames(api.get("/api/devices", {"search": "4b1253fd-0031"})) == ["uuid"]
+    assert hostnames(api.get("/api/devices", {"search": "0fd0c3a54e1e"})) == []  # its middle
+
+
 def test_tags_are_still_given_as_often_as_wanted(api):
     DeviceFactory(hostname="nas").tags.add(TagFactory(name="a"), TagFactory(name="b"))
     assert hostnames(api.get("/api/devices?tag=a&tag=b")) == ["nas"]
@@ -963,6 +983,8 @@ def test_tags_are_still_given_as_often_as_wanted(api):
         ("82B4", ["new", "old"]),
         ("skylake", ["old"]),
         ("kaby lake", ["new"]),
+        # a kernel by a term with a digit (test_a_few_letters_are_not_found_at_random…)
+        ("amd64", ["new", "old"]),
     ],
 )
 def test_search_finds_the_machines_a_security_advisory_names(
