@@ -17,6 +17,7 @@ from inventory.history import gb
 from inventory.models import Device, HardwareSnapshot
 from inventory.releases import release_name
 from inventory.schema import CATEGORIES
+from inventory.summary import disk_size
 
 from .ids import MAX_ID, whole_number
 
@@ -62,15 +63,22 @@ def parse_ids(given: list[str]) -> list[int]:
     return ids
 
 
-def _disk_models(snapshot: HardwareSnapshot) -> list[str]:
-    """The models of the snapshot's disks that have one (a VM's virtual disk has none: its
-    device name, /dev/vda or /dev/sda, says nothing of the hardware), as search reads them."""
+def _disks(snapshot: HardwareSnapshot) -> list[tuple[str, str | None]]:
+    """The snapshot's disks that have a model (a VM's virtual disk has none: its device name,
+    /dev/vda or /dev/sda, says nothing of the hardware), as search reads them, each with its
+    capacity as it is sold ("2 TB"; None unknown): a 500 GB and a 2 TB disk of one model
+    compared alike."""
     disks = (snapshot.storage or {}).get("devices") if isinstance(snapshot.storage, dict) else None
     return [
-        str(disk["model"])
+        (str(disk["model"]), _size(disk.get("capacity_gb")))
         for disk in (disks if isinstance(disks, list) else ())
         if isinstance(disk, dict) and disk.get("model")
     ]
+
+
+def _size(capacity_gb: Any) -> str | None:
+    number = isinstance(capacity_gb, int | float) and not isinstance(capacity_gb, bool)
+    return disk_size(capacity_gb) if number and capacity_gb > 0 else None
 
 
 def _comparable(key: str, hardware: dict[str, Any]) -> Any:
@@ -79,7 +87,8 @@ def _comparable(key: str, hardware: dict[str, Any]) -> Any:
     page shows (twins' MemTotal differ by a few MB: "64 GB ≠ 64 GB")."""
     value = hardware[key]
     if key == "disks":
-        return sorted(model_key(model) for model in value)
+        pairs = zip(value, hardware["disk_sizes"], strict=True)
+        return sorted((model_key(model), size or "") for model, size in pairs)
     if key == "ram_total_mb" and value is not None:
         return gb(value)
     return model_key(value) if isinstance(value, str) else value
@@ -88,7 +97,10 @@ def _comparable(key: str, hardware: dict[str, Any]) -> Any:
 def device_hardware(snapshot: HardwareSnapshot | None) -> dict[str, Any]:
     """The compared hardware of a snapshot; every value None (disks []) without one."""
     if snapshot is None:
-        return {key: [] if key == "disks" else None for key in (*HARDWARE_KEYS, *FIRMWARE_KEYS)}
+        lists = ("disks", "disk_sizes")
+        keys = (*HARDWARE_KEYS, "disk_sizes", *FIRMWARE_KEYS)
+        return {key: [] if key in lists else None for key in keys}
+    disks = _disks(snapshot)
     os_name = release_name(snapshot.os_name, snapshot.os_version)  # as the OS filter names it
     return {
         "cpu_model": snapshot.cpu_model or None,
@@ -96,7 +108,8 @@ def device_hardware(snapshot: HardwareSnapshot | None) -> dict[str, Any]:
         "threads": snapshot.cpu_threads,
         "ram_total_mb": snapshot.ram_total_mb,
         "gpu_model": snapshot.gpu_model or None,
-        "disks": _disk_models(snapshot),
+        "disks": [model for model, _ in disks],
+        "disk_sizes": [size for _, size in disks],  # an extension, the disks' in turn
         "os": os_name or None,
         "bios_version": snapshot.bios_version or None,
         "kernel_version": snapshot.kernel_version or None,
@@ -143,6 +156,11 @@ def compare_devices(ids: Sequence[int]) -> dict[str, Any]:
         {
             "id": pk,
             "hostname": devices[pk].hostname,
+            # an extension: a retired machine's figures are its last (it is in no ranking)
+            "retired_on": devices[pk].retired_on,
+            # an extension: hardware is compared from a snapshot, which a device made by hand
+            # or imported has not yet (two such read "no differences", as twins)
+            "has_snapshot": devices[pk].latest_snapshot_id is not None,
             "scores": device_scores(devices[pk]),
             "hardware": device_hardware(devices[pk].latest_snapshot),
             "last_benchmark_at": devices[pk].last_benchmark_at,

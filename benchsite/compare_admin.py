@@ -107,7 +107,11 @@ def _shown(key: str, hardware: dict[str, Any]) -> str:
         return "" if value is None else filesizeformat_mb(value)
     if key == "disks":
         # a storage server's 4,096 disks of one model: "4,095 × HUH721212AL5200", a line a model
-        models = Counter(value)
+        # and capacity ("970 EVO Plus (2 TB)": a 500 GB and a 2 TB one read alike)
+        models = Counter(
+            f"{model} ({size})" if size else model
+            for model, size in zip(value, hardware["disk_sizes"], strict=True)
+        )
         lines = [f"{n:,} × {model}" if n > 1 else model for model, n in models.items()]
         more = len(lines) - SHOWN
         return "\n".join(lines[:SHOWN] + ([f"… and {more:,} more models"] if more > 0 else []))

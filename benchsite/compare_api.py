@@ -20,6 +20,11 @@ class CompareHardwareSerializer(serializers.Serializer):
     ram_total_mb = serializers.IntegerField(allow_null=True)
     gpu_model = serializers.CharField(allow_null=True)
     disks = serializers.ListField(child=serializers.CharField(), help_text="disk models")
+    disk_sizes = serializers.ListField(
+        child=serializers.CharField(allow_null=True),
+        help_text='beyond the contract: each disk\'s capacity as sold ("2 TB"), in the '
+        "order of `disks`; null unknown. Disks differ by model or capacity",
+    )
     os = serializers.CharField(allow_null=True, help_text="OS name and version")
     bios_version = serializers.CharField(allow_null=True, help_text="beyond the contract")
     kernel_version = serializers.CharField(allow_null=True, help_text="beyond the contract")
@@ -28,6 +33,13 @@ class CompareHardwareSerializer(serializers.Serializer):
 class CompareDeviceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     hostname = serializers.CharField()
+    retired_on = serializers.DateField(
+        allow_null=True, help_text="beyond the contract: a retired machine's figures are its last"
+    )
+    has_snapshot = serializers.BooleanField(
+        help_text="beyond the contract: false, its hardware is not known (no run yet: its "
+        "hardware values are null, two such machines differ in nothing)"
+    )
     scores = serializers.DictField(
         child=serializers.FloatField(allow_null=True),
         help_text="ranking figures: global, cpu, memory, disk, network, gpu",

@@ -1,5 +1,6 @@
 """Machines side by side: GET /api/compare and the admin's Compare selected."""
 
+import datetime
 import re
 from pathlib import Path
 
@@ -53,11 +54,43 @@ def test_compare_gives_each_device_in_the_order_asked_with_the_differences(api):
         "ram_total_mb": 65536,
         "gpu_model": None,
         "disks": ["WD Blue", "Samsung 970 EVO Plus"],
+        "disk_sizes": [None, None],  # an extension: none known here
         "os": "Debian GNU/Linux 12 (bookworm)",
         "bios_version": None,
         "kernel_version": None,
     }
     assert body["differences"] == ["hardware.cpu_model", "hardware.ram_total_mb", "hardware.disks"]
+
+
+def test_disks_of_one_model_and_another_capacity_differ_and_a_retired_machine_is_said(
+    api, admin_client
+):
+    """A 500 GB and a 2 TB disk of one model compared alike (the export told them apart); a
+    retired machine's figures were starred as the best, nothing saying it is retired; two
+    machines without a snapshot read "no differences", as twins."""
+    small, big = machine("small"), machine("big")
+    for device, capacity in ((small, 500.1), (big, 2000.4)):
+        snapshot = HardwareSnapshot.objects.get(device=device)
+        snapshot.storage = {
+            "devices": [{"name": "/dev/sda", "model": "WD Blue", "capacity_gb": capacity}]
+        }
+        snapshot.save(update_fields=["storage"])
+    Device.objects.filter(pk=big.pk).update(retired_on=datetime.date(2026, 11, 1))
+    bare, blank = DeviceFactory(hostname="bare"), DeviceFactory(hostname="blank")
+
+    body = api.get(f"/api/compare?devices={small.pk},{big.pk}").json()
+    unknown = api.get(f"/api/compare?devices={bare.pk},{blank.pk}").json()
+    page = admin_client.get(
+        "/admin/inventory/device/compare/", {"devices": f"{small.pk},{big.pk},{bare.pk}"}
+    ).content.decode()
+
+    assert body["differences"] == ["hardware.disks"]
+    assert [d["hardware"]["disk_sizes"] for d in body["devices"]] == [["500 GB"], ["2 TB"]]
+    assert [d["retired_on"] for d in body["devices"]] == [None, "2026-11-01"]
+    assert [d["has_snapshot"] for d in unknown["devices"]] == [False, False]
+    assert "WD Blue (500 GB)" in page and "WD Blue (2 TB)" in page
+    assert page.count(">retired</span>") == 1
+    assert page.count("no snapshot yet: its hardware is not known") == 1
 
 
 def test_twins_whose_memtotal_differs_by_a_few_mb_have_the_same_ram(api, admin_client):
