@@ -88,6 +88,12 @@ MSG_EXTRA_CELLS = (
     "{count} cells where {first} names {columns} columns: is a value with the "
     "separator in it unquoted? ({quoted})"
 )
+# the cells past the last column empty: a separator left at the line's end, or one unquoted
+MSG_EXTRA_EMPTY = (
+    "{count} cells where {first} names {columns} columns, those past the last empty: a "
+    "separator left at the end of the line, or a value with the separator in it unquoted? "
+    "({quoted})"
+)
 # how a value holding the file's separator is written (a semicolon file's hint showed a comma)
 QUOTED = {
     ",": 'write "Building 3, Floor 2" in quotes',
@@ -314,8 +320,8 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     padded: list[tuple[int, int, int]] = []  # (its place among the errors, line, cells)
     tagged: list[tuple[int, Row]] = []  # (the place after its errors, row)
 
-    def extra_cells(count: int) -> str:
-        return MSG_EXTRA_CELLS.format(
+    def extra_cells(count: int, *, empty: bool = False) -> str:
+        return (MSG_EXTRA_EMPTY if empty else MSG_EXTRA_CELLS).format(
             count=count, columns=len(names), quoted=QUOTED[delimiter], **said
         )
 
@@ -357,7 +363,9 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> Sheet:
     # empty cells past the last column in some rows only, not all: an unquoted separator moved
     # the cells along (`Building 3, Floor 2,,` of 4 columns: "Floor 2" was its asset tag)
     if len(padded) < len(rows):
-        later += [(at, line, 0, f"line {line}: {extra_cells(n)}") for at, line, n in padded]
+        later += [
+            (at, line, 0, f"line {line}: {extra_cells(n, empty=True)}") for at, line, n in padded
+        ]
     # from the last back, so that none moves another's place
     for place, *_, error in sorted(later, reverse=True):
         errors.insert(place, error)

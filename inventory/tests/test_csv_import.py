@@ -118,6 +118,12 @@ def test_empty_cells_past_the_last_column_in_one_row_only_are_an_unquoted_separa
     text = "hostname,location,asset_tag,owner\nnas,lab,A-1,ops\nextra-1,Building 3, Floor 2,,\n"
     assert "line 3: 5 cells where the first line names 4 columns" in refused(tmp_path, text)
     assert not Device.objects.exists()
+    # a separator left at a line's end is the other way such a cell comes: both said
+    said = refused(tmp_path, "hostname,location\nws-14,lab\nws-15,x,\n")
+    assert (
+        "line 3: 3 cells where the first line names 2 columns, those past the last empty: a "
+        "separator left at the end of the line, or a value with the separator in it unquoted?"
+    ) in said
 
 
 @pytest.mark.parametrize(
