@@ -278,19 +278,19 @@ class Sender:
         Row.objects.filter(created_at__lt=old, next_attempt_at__isnull=True).delete()
 
     def _exit(self) -> None:
-        # not in a child that never sent: what this process's thread is sending, and what is
-        # due, is sent first (a claimed row is not due: cut short, it waited ~50 s for its
-        # claim to run out); then what is left is said, retries included
+        # not in a child that never sent: a pass begun (its claimed row not due; cut short, it
+        # was sent again once the claim ran out) and what is due first; then what is left
         if self._pid != os.getpid():
             return
-        if self._sending or self._undelivered(due=True):
+        with self._cycles:
+            busy = self._sending or self._started > self._done or self._wake.is_set()
+        if busy or self._undelivered(due=True):
             self.drain(EXIT_WAIT_S)
         self.log_waiting()
 
     @staticmethod
     def _undelivered(*, due: bool = False) -> list[str]:
-        """The titles of this server's notifications not delivered yet: those due now, or
-        all (being sent, due, waiting for their retry)."""
+        """Titles of this server's undelivered notifications: due now, or all (retries too)."""
         try:
             close_old_connections()
             rows = (

@@ -703,6 +703,37 @@ def test_a_process_ending_while_its_sender_sends_waits_for_that_notification(not
     assert receiver.titles() == ["n0"]
 
 
+def test_a_process_ending_just_as_its_sender_claims_a_row_waits_for_it(
+    notify_to, receiver, monkeypatch
+):
+    """Between the claim and the "sending" flag the row is neither due nor said sent: a
+    rescore ending then did not wait, its thread's post was cut short or made unrecorded, and
+    a server sent it again once the claim ran out (a receiver got it twice)."""
+    notify_to(receiver.url)
+    _due(1, receiver.url)
+    claimed, go_on = threading.Event(), threading.Event()
+    claim = notify._claim
+
+    def claim_then_pause(*args):
+        got = claim(*args)
+        claimed.set()
+        go_on.wait(10)  # the exit looks now: claimed, not yet sending
+        return got
+
+    monkeypatch.setattr(notify, "_claim", claim_then_pause)
+    sender = notify.Sender()
+    sender.wake()
+    assert claimed.wait(10)
+    threading.Timer(0.3, go_on.set).start()
+
+    sender._exit()  # what atexit runs: the process ends as it returns
+    sent_by_then = Notification.objects.get().sent_at
+    sender.stop()
+
+    assert sent_by_then is not None
+    assert receiver.titles() == ["n0"]
+
+
 def test_what_a_stopping_process_leaves_due_is_counted_and_named(caplog, settings):
     settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]  # a server's own URL
     _due(2, "json://127.0.0.1:9/hook")
