@@ -36,17 +36,35 @@ def test_rescore_applies_new_weights_and_records_them(settings):
     )
 
 
-def test_rescore_says_to_restart_the_servers_that_scored_by_the_old_weights(settings):
+def test_rescore_says_to_restart_a_server_that_scores_by_the_old_weights(settings, monkeypatch):
     """After the README's "set SCORE_WEIGHTS and run rescore", a server not restarted went on
-    scoring new runs by the old weights: identical results ranked 105.65 beside 108.77."""
-    BenchmarkFactory()  # scored by the defaults, as a running server does
+    scoring new runs by the old weights: identical results ranked 105.65 beside 108.77. A run
+    it scores while the rescore runs says so; the runs before, scored by the old weights, do
+    not (the README's change, restart, rescore was told to restart and rescore again)."""
+    from insights.management.commands import rescore as command
+
+    BenchmarkFactory()  # scored by the defaults, before the change
     settings.SCORE_WEIGHTS = "cpu=0.5,gpu=0"
 
-    output = rescore()
+    first = rescore()
 
-    assert "The newest run had been scored with cpu=0.3, memory=0.2, disk=0.25" in output
-    assert "restart every server started before the change" in output
-    assert "restart" not in rescore()  # its runs are scored by the weights in force now
+    assert "The runs had been scored with cpu=0.3, memory=0.2, disk=0.25" in first
+    assert "Restart" not in first and "restart" not in rescore()  # nothing says one runs
+    # a server not restarted stores a run while the next rescore runs
+    rescored = command.benchmark_rescore
+
+    def meanwhile(**kwargs):
+        result = rescored(**kwargs)
+        late = BenchmarkFactory()
+        Benchmark.objects.filter(pk=late.pk).update(
+            weights={"cpu": 0.3, "memory": 0.2, "disk": 0.25, "network": 0.15, "gpu": 0.1}
+        )
+        return result
+
+    monkeypatch.setattr(command, "benchmark_rescore", meanwhile)
+    warned = rescore()
+    assert "A run received while it ran was scored with cpu=0.3, memory=0.2" in warned
+    assert "a server started before the change still scores by those" in warned
 
 
 def test_rescore_with_unchanged_weights_changes_nothing():

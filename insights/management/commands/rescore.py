@@ -152,21 +152,29 @@ class Command(BaseCommand):
                 f"{evaluated.opened:,} item(s) opened, {evaluated.resolved:,} resolved."
             )
         )
-        if newest_weights and newest_weights != used:
-            # a server reads SCORE_WEIGHTS when it starts: one started before the change goes
-            # on scoring what it receives by the old weights, beside the runs rescored here
+        # a server reads SCORE_WEIGHTS when it starts: one started before the change goes on
+        # scoring what it receives by the old weights, beside the runs rescored here. A run
+        # scored so since the rescore began says one runs; the runs before it, scored by the
+        # old weights, say nothing of it (the README's change, restart, rescore was told to
+        # restart and rescore again, every time)
+        since = Benchmark.objects.filter(received_at__gte=started).values_list("weights")
+        scored = (_weights(stored) for (stored,) in since[:1000])
+        stale = next((w for w in scored if w and w != used), None)
+        if stale:
             self.stdout.write(
                 self.style.WARNING(
-                    "The newest run had been scored with "
-                    # in the categories' order (PostgreSQL's jsonb keeps its keys its own way)
-                    + ", ".join(
-                        f"{name}={newest_weights[name]:g}"
-                        for name in sorted(newest_weights, key=[*used, *newest_weights].index)
-                    )
-                    + ". A server reads SCORE_WEIGHTS when it starts: restart every server "
-                    "started before the change (systemctl restart benchtools, docker compose "
-                    "restart), then run rescore again for the runs it received meanwhile."
+                    "A run received while it ran was scored with "
+                    + _said(stale, used)
+                    + ": a server started before the change still scores by those (it reads "
+                    "SCORE_WEIGHTS when it starts). Restart it (systemctl restart benchtools, "
+                    "docker compose restart), then run rescore again for what it received."
                 )
+            )
+        elif newest_weights and newest_weights != used:
+            self.stdout.write(
+                f"The runs had been scored with {_said(newest_weights, used)}: a server reads "
+                "SCORE_WEIGHTS when it starts, so every server must have been restarted since "
+                "the change (a run one scores by other weights is said by the next rescore)."
             )
 
     def ranking(self, moves: RankingMoves, *, dry_run: bool) -> None:
@@ -251,6 +259,12 @@ def _tried(
         elif tried is not None and pk not in tried:
             after[pk] = now
     return after
+
+
+def _said(weights: dict[str, float], used: dict[str, float]) -> str:
+    # in the categories' order (PostgreSQL's jsonb keeps its keys its own way)
+    order = [*used, *weights]
+    return ", ".join(f"{name}={weights[name]:g}" for name in sorted(weights, key=order.index))
 
 
 def _weights(stored) -> dict[str, float] | None:
