@@ -44,8 +44,14 @@ class Env(environ.Env):
 
     def within(self, var, default: int | float, low, high=None):
         """A number (an int when `default` is one) from `low` (to `high`): within()."""
-        read = self.int if isinstance(default, int) else self.float
-        return within(var, read(var, default=default), low, high)
+        if isinstance(default, int):
+            text = (self.ENVIRON.get(var) or "").strip()
+            if text and not re.fullmatch(r"[+-]?\d+", text):
+                # Python's words for it ("invalid literal for int() with base 10: '1.5'")
+                span = f" from {low}" + (f" to {high}" if high is not None else "")
+                raise ImproperlyConfigured(f"{var}={text!r} is not a whole number ({span[1:]}).")
+            return within(var, self.int(var, default=default), low, high)
+        return within(var, self.float(var, default=default), low, high)
 
     # (after within(): its annotation's `float` is the type, not this method)
     def float(self, var, default=environ.Env.NOTSET):

@@ -79,9 +79,9 @@ UPLOAD_DIR = in_checkout(BASE_DIR, env.str("UPLOAD_DIR", default=""), "uploads")
 BACKUP_DIR = in_checkout(BASE_DIR, env.str("BACKUP_DIR", default=""), "backups")
 # The dashboard warns when no backup was made for this long (benchsite.backups_made); 0: off
 BACKUP_WARN_HOURS = env.within("BACKUP_WARN_HOURS", 48, 0, 87600)
-MAX_UPLOAD_MB = within("MAX_UPLOAD_MB", env.int("MAX_UPLOAD_MB", default=50), 1)
-MAX_SUBMISSION_KB = within("MAX_SUBMISSION_KB", env.int("MAX_SUBMISSION_KB", default=1024), 1)
-PORT = within("PORT", env.int("PORT", default=8007), 1, 65535)
+MAX_UPLOAD_MB = env.within("MAX_UPLOAD_MB", 50, 1)
+MAX_SUBMISSION_KB = env.within("MAX_SUBMISSION_KB", 1024, 1)
+PORT = env.within("PORT", 8007, 1, 65535)
 # Read by scripts/serve and docker/entrypoint.sh: false on all but one of several servers.
 MIGRATE_ON_START = env.bool("MIGRATE_ON_START", default=True)
 gunicorn_checked(env)  # gunicorn's own variables, said in one line before it starts
@@ -100,7 +100,7 @@ VALIDITY_MAX_CV_PCT = env.within("VALIDITY_MAX_CV_PCT", 5.0, 0, 100)
 VALIDITY_MAX_CV_PCT_NETWORK = env.within("VALIDITY_MAX_CV_PCT_NETWORK", 15.0, 0, 100)
 # Insights and attention items (CONTRACT Part 2): `rescore` re-evaluates after a change.
 # A baseline is drawn from 3 runs at least (insights.rules.MIN_RUNS): fewer would form none.
-BASELINE_RUNS = within("BASELINE_RUNS", env.int("BASELINE_RUNS", default=5), 3)
+BASELINE_RUNS = env.within("BASELINE_RUNS", 5, 3)
 REGRESSION_PCT = within("REGRESSION_PCT", env.float("REGRESSION_PCT", default=10.0), 0, 100)
 PEER_GAP_PCT = within("PEER_GAP_PCT", env.float("PEER_GAP_PCT", default=15.0), 0, 100)
 DISK_HOT_C = within("DISK_HOT_C", env.float("DISK_HOT_C", default=60.0), 0, 150)

@@ -96,7 +96,7 @@ def test_debug_is_off_unless_asked():
         ({"SECRET_KEY": ""}, "SECRET_KEY is missing"),
         ({"SCORE_WEIGHTS": "cpu=x"}, "SCORE_WEIGHTS"),
         # values that did not parse ended in a traceback naming no variable, or started wrongly
-        ({"PORT": "abc"}, "PORT='abc' is not a valid value"),
+        ({"PORT": "abc"}, "PORT='abc' is not a whole number (from 1 to 65535)."),
         ({"PORT": "99999"}, "PORT must be a number from 1 to 65535, not 99999."),
         ({"VALIDITY_BUSY_PCT": "-5"}, "VALIDITY_BUSY_PCT must be a number from 0 to 100, not -5"),
         ({"DISK_HOT_C": "nan"}, "DISK_HOT_C must be a number from 0 to 150, not nan."),
@@ -112,7 +112,11 @@ def test_debug_is_off_unless_asked():
         ({"HEALTHCHECK_TIMEOUT": "0"}, "HEALTHCHECK_TIMEOUT must be a number of at least 0.1"),
         ({"BASELINE_RUNS": "2"}, "BASELINE_RUNS must be a number of at least 3, not 2."),
         ({"QUIET_AFTER_DAYS": "-1"}, "QUIET_AFTER_DAYS must be a number from 0 to 3650, not -1."),
-        ({"QUIET_AFTER_DAYS": "2w"}, "QUIET_AFTER_DAYS='2w' is not a valid value"),
+        (
+            {"QUIET_AFTER_DAYS": "2w"},
+            "QUIET_AFTER_DAYS='2w' is not a whole number (from 0 to 3650).",
+        ),
+        ({"QUIET_AFTER_DAYS": "1.5"}, "QUIET_AFTER_DAYS='1.5' is not a whole number"),
         ({"DATABASE_URL": "garbage"}, "DATABASE_URL is no database URL"),
         ({"DATABASE_URL": "postgres://u:p@h:notaport/db"}, "DATABASE_URL does not parse"),
         ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
@@ -133,7 +137,7 @@ def test_debug_is_off_unless_asked():
         ({"METRICS_PUBLIC": "enabled"}, "METRICS_PUBLIC must be true or false"),
         ({"GUNICORN_PRELOAD": "nope"}, "GUNICORN_PRELOAD must be true or false"),
         # gunicorn's own: a traceback from gunicorn, or a server listening with no worker
-        ({"WEB_CONCURRENCY": "abc"}, "WEB_CONCURRENCY='abc' is not a valid value"),
+        ({"WEB_CONCURRENCY": "abc"}, "WEB_CONCURRENCY='abc' is not a whole number (from 1)."),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be a number of at least 1, not 0."),
         ({"GUNICORN_THREADS": "0"}, "GUNICORN_THREADS must be a number of at least 1, not 0."),
         # gunicorn's traceback, after the migrations and the banner
