@@ -202,6 +202,9 @@ def test_trial_weights_are_tried_not_stored(settings):
     assert benchmark.global_score == before  # nothing stored either way
     assert f"global {before} → 200.0" in tried
     assert "Weights: cpu=1, memory=0, disk=0.25, network=0.15, gpu=0.1" in tried
+    # weights that weigh none of its categories: said in words (it printed "→ None")
+    nothing = rescore("--weights", "cpu=0,memory=0,disk=0,network=0", "--dry-run")
+    assert f"global {before} → none (no weighted category)" in nothing
     # the weights in force, given again, are no trial
     settings.SCORE_WEIGHTS = "cpu=1,memory=0"
     assert "1 benchmark(s) examined; 1 got another global" in rescore("--weights", "cpu=1,memory=0")

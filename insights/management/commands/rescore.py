@@ -112,7 +112,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Runs whose figures {changed}, by id{first}:")
         for change in result.shown:
             line = f"  #{change.benchmark_id} {change.hostname}: global {change.global_before}"
-            line += f" → {change.global_after}"
+            line += f" → {_global(change.global_after)}"
             if change.validity_before != change.validity_after:
                 line += f", {change.validity_before} → {change.validity_after}"
             if change.run_at_before != change.run_at_after:
@@ -206,7 +206,7 @@ class Command(BaseCommand):
         self.listed(
             [
                 f"  place {moved.place_before:,} → {moved.place_after:,}: {moved.hostname}, "
-                f"global {moved.score_before} → {moved.score_after}"
+                f"global {moved.score_before} → {_global(moved.score_after)}"
                 for moved in moves.shown
             ],
             moves.moved,
@@ -259,6 +259,11 @@ def _tried(
         elif tried is not None and pk not in tried:
             after[pk] = now
     return after
+
+
+def _global(score: float | None) -> str:
+    # weights that leave none of a run's categories (a trial of gpu alone, a run without one)
+    return "none (no weighted category)" if score is None else str(score)
 
 
 def _said(weights: dict[str, float], used: dict[str, float]) -> str:
