@@ -13,7 +13,7 @@ from benchsite.auth import may_view
 from benchsite.records_admin import LinksItMayOpen, ListsWhatItShows, local_time
 from inventory.models import Device
 
-from . import notify, services
+from . import notify, notify_queue, services
 from .acknowledge import attention_acknowledge_many
 from .delivery import DEVICE_RETIRED
 from .models import AttentionItem, Kind, Notification
@@ -219,7 +219,7 @@ class NotificationAdmin(ListsWhatItShows, admin.ModelAdmin):
         return False  # what was sent stays as it was: its page shows it
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(behind=notify.behind_earlier())
+        return super().get_queryset(request).annotate(behind=notify_queue.behind_earlier())
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET" and not settings.NOTIFY_URLS:

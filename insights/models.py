@@ -85,7 +85,7 @@ class Notification(models.Model):
     body = models.TextField()
     type = models.CharField(max_length=10, help_text="Apprise's notify type")
     # its item's condition (condition_key): an earlier notification of it still to be sent
-    # holds this one back (notify.behind_earlier), the item deleted with its device or not.
+    # holds this one back (notify_queue.behind_earlier), the item deleted with its device or not.
     # Its database default lets a server of 0.14.2, which writes none, serve the upgraded
     # database (several servers upgraded one at a time): its every judgment failed on it
     condition = models.CharField(max_length=64, blank=True, editable=False, db_default="")

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connections, transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from . import delivery, notify_hold
@@ -32,6 +31,7 @@ from .delivery import Notification, attempt, item_notification, redacted, target
 from .models import AttentionItem, condition_key
 from .models import Notification as Row
 from .notify_names import announced_names
+from .notify_queue import claim_row, due_now, our_targets, unclaimed
 
 logger = logging.getLogger(__name__)
 
@@ -197,12 +197,12 @@ class Sender:
     def send_one(self) -> bool:
         """Claim the first due notification and send it; False when none is due."""
         close_old_connections()
-        now, due = _due()
+        now, due = due_now()
         lease = now + datetime.timedelta(seconds=delivery.lease_seconds())
         for row in due[:20]:
             # another process may claim it first; one that did has sent it or set its retry,
             # so a claimed row is still as read
-            if _claim(row, now, lease):
+            if claim_row(row, now, lease):
                 self._sending = True  # until its outcome is saved: _exit waits for it
                 try:
                     self._deliver(row)
@@ -258,8 +258,8 @@ class Sender:
         horizon = now - datetime.timedelta(hours=settings.NOTIFY_RETRY_HOURS)
         stale = (
             Row.objects.filter(next_attempt_at__isnull=False, created_at__lt=horizon)
-            .filter(_unclaimed(now))
-            .exclude(target__in=_targets())
+            .filter(unclaimed(now))
+            .exclude(target__in=our_targets())
         )
         found = list(stale.values_list("pk", "title", "target_label")[:100])  # a read first
         if not found:
@@ -294,10 +294,10 @@ class Sender:
         try:
             close_old_connections()
             rows = (
-                _due()[1]
+                due_now()[1]
                 if due
                 else Row.objects.filter(
-                    next_attempt_at__isnull=False, target__in=_targets()
+                    next_attempt_at__isnull=False, target__in=our_targets()
                 ).order_by("next_attempt_at", "id")
             )
             return list(rows.values_list("title", flat=True))
@@ -341,60 +341,6 @@ def _save_outcome(row: Row, tries: int = 5) -> None:
                 raise
             time.sleep(0.05 * 2**n)
             close_old_connections()  # a connection the error left unusable is replaced
-
-
-def _targets() -> list[str]:
-    return [target_of(url) for url in settings.NOTIFY_URLS]
-
-
-def _due():
-    """Now, and the notifications due then that no sender has claimed, in sending order. A
-    notification waits while an earlier one of its condition to the same URL is still to be sent
-    (retried): a receiver never gets "resolved" before the "opened" it closes."""
-    now = timezone.now()
-    # only to this server's URLs: another server, whose NOTIFY_URLS may differ, sends the others
-    due = (
-        Row.objects.filter(next_attempt_at__lte=now, target__in=_targets())
-        .filter(_unclaimed(now))
-        .exclude(behind_earlier())
-    )
-    return now, due.order_by("next_attempt_at", "id")
-
-
-def _claim(row: Row, now, lease) -> bool:
-    """Whether this sender got the row (read due at `now`) until `lease`: one UPDATE whose
-    conditions are the row's own columns, which PostgreSQL checks again on the row as a claim
-    that locked it first left it. The due query's conditions through the items (behind_earlier)
-    made the UPDATE `WHERE id IN (subquery)`, which it does not check again: two senders that
-    read a row due at once both claimed it, and its receiver got it twice (168 deliveries of
-    160 notifications from one server of two workers)."""
-    claimed = (
-        Row.objects.filter(pk=row.pk, target=row.target, next_attempt_at__lte=now)
-        .filter(_unclaimed(now))
-        .update(lease_until=lease)
-    )
-    return bool(claimed)
-
-
-def _unclaimed(now) -> Q:
-    """No sender holds it: never claimed, or its claim lapsed (that sender died)."""
-    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-
-
-def behind_earlier() -> Exists:
-    """Whether an earlier notification of the same condition (device, kind, category, disk:
-    the item, or an earlier item of it since closed, or deleted with its device) to the same
-    URL is still to be sent: the receiver's last word on a disk is never an old item's
-    "resolved" retried after the new item's "opened", nor a deleted machine's "opened" retried
-    after its "resolved"."""
-    return Exists(
-        Row.objects.filter(
-            condition=OuterRef("condition"),
-            target=OuterRef("target"),
-            id__lt=OuterRef("id"),
-            next_attempt_at__isnull=False,
-        ).exclude(condition="")  # a notification of no item (notify_test's) holds none back
-    )
 
 
 sender = Sender()

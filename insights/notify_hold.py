@@ -11,7 +11,7 @@ fails and is never tried again leaves them held until HOLD_S, then they are sent
 
 A held notification is one never tried, unclaimed, due in the future (a retry has attempts).
 One of a condition still to be sent keeps the later ones of that condition to the same URL
-waiting behind it (notify.behind_earlier), held or not, so a receiver reads them in order."""
+waiting behind it (notify_queue.behind_earlier), held or not, so a receiver reads them in order."""
 
 import datetime
 

@@ -617,7 +617,7 @@ def test_two_senders_that_read_a_notification_due_at_once_claim_it_once(notify_t
     def first():
         try:
             with transaction.atomic():
-                claimed["first"] = notify._claim(row, read_at, lease)
+                claimed["first"] = notify.claim_row(row, read_at, lease)
                 holding.set()
                 release.wait(timeout=10)
         finally:
@@ -625,7 +625,7 @@ def test_two_senders_that_read_a_notification_due_at_once_claim_it_once(notify_t
 
     def second():
         try:
-            claimed["second"] = notify._claim(row, read_at, lease)
+            claimed["second"] = notify.claim_row(row, read_at, lease)
         finally:
             connection.close()
 
@@ -712,7 +712,7 @@ def test_a_process_ending_just_as_its_sender_claims_a_row_waits_for_it(
     notify_to(receiver.url)
     _due(1, receiver.url)
     claimed, go_on = threading.Event(), threading.Event()
-    claim = notify._claim
+    claim = notify.claim_row
 
     def claim_then_pause(*args):
         got = claim(*args)
@@ -720,7 +720,7 @@ def test_a_process_ending_just_as_its_sender_claims_a_row_waits_for_it(
         go_on.wait(10)  # the exit looks now: claimed, not yet sending
         return got
 
-    monkeypatch.setattr(notify, "_claim", claim_then_pause)
+    monkeypatch.setattr(notify, "claim_row", claim_then_pause)
     sender = notify.Sender()
     sender.wake()
     assert claimed.wait(10)
