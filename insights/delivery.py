@@ -247,13 +247,19 @@ def inert(text: str) -> str:
 # answers, not one that answers a byte at a time. Room for a slow relay's conversation (a mail
 # is some seven answers, each within the timeout), as a delivery cut short may still arrive
 # after it, and be sent again with the retry
-DEADLINE_TIMEOUTS = 6
-MSG_TOO_SLOW = "no whole answer within {seconds:g} s (NOTIFY_TIMEOUT_S × 6): given up"
+DEADLINE_TIMEOUTS = 3
+MSG_TOO_SLOW = "no whole answer within {seconds:g} s (NOTIFY_TIMEOUT_S × 3): given up"
+
+
+def deadline_seconds() -> float:
+    """How long one delivery may take in all (15 s by default: within gunicorn's 20-s grace of a
+    stopping worker, which waits for the delivery it is making)."""
+    return DEADLINE_TIMEOUTS * settings.NOTIFY_TIMEOUT_S
 
 
 def lease_seconds() -> float:
     """How long a notification claimed is its sender's: its whole delivery, and 30 s more."""
-    return DEADLINE_TIMEOUTS * settings.NOTIFY_TIMEOUT_S + 30
+    return deadline_seconds() + 30
 
 
 def attempt(notification: Notification, url: str, *, timeout: float) -> str | None:

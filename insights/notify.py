@@ -118,6 +118,7 @@ class Sender:
         self._stop = threading.Event()  # the running thread's
         self._cycles = threading.Condition()
         self._started = self._done = 0  # passes begun, and the last one that ended (nothing due)
+        self._passing = False  # a pass is under way (failed, it is over all the same)
         self._sending = False  # a claimed notification is being sent
         self._pruned = 0.0
 
@@ -173,6 +174,7 @@ class Sender:
             with self._cycles:
                 self._started += 1
                 cycle = self._started
+                self._passing = True
             try:
                 while self.send_one():
                     pass
@@ -189,6 +191,7 @@ class Sender:
                 continue  # not a pass that found nothing due: drain() waits on
             finally:
                 connections.close_all()  # this thread's own; a new one on the next pass
+                self._passing = False
             failures, delay = 0, self.poll_s
             with self._cycles:
                 self._done = cycle
@@ -283,9 +286,11 @@ class Sender:
         if self._pid != os.getpid():
             return
         with self._cycles:
-            busy = self._sending or self._started > self._done or self._wake.is_set()
+            busy = self._sending or self._passing or self._wake.is_set()
         if busy or self._undelivered(due=True):
-            self.drain(EXIT_WAIT_S)
+            # a delivery under way may take its whole deadline: cut short, its receiver may
+            # have it all the same, and another server sends it again once the claim lapses
+            self.drain(max(EXIT_WAIT_S, delivery.deadline_seconds() + 1))
         self.log_waiting()
 
     @staticmethod

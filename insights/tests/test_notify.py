@@ -734,6 +734,58 @@ def test_a_process_ending_just_as_its_sender_claims_a_row_waits_for_it(
     assert receiver.titles() == ["n0"]
 
 
+def test_an_exit_waits_for_a_delivery_under_way_up_to_its_deadline(
+    notify_to, receiver, monkeypatch
+):
+    """A delivery may take three timeouts in all (a slow relay): an exit that waited 10 s gave
+    one of 15 s up, its receiver got it, and another server sent it again."""
+    notify_to(receiver.url, timeout=1.0)  # a deadline of 3 s
+    monkeypatch.setattr(notify, "EXIT_WAIT_S", 0.2)
+    _due(1, receiver.url)
+    sending = threading.Event()
+
+    def slow(notification, url, *, timeout):
+        sending.set()
+        time.sleep(1.0)  # longer than EXIT_WAIT_S, within the deadline
+        return notify.attempt(notification, url, timeout=timeout)
+
+    sender = notify.Sender(deliver=slow)
+    sender.wake()
+    assert sending.wait(10)
+    sender._exit()
+    sent_by_then = Notification.objects.get().sent_at
+    sender.stop()
+
+    assert sent_by_then is not None and receiver.titles() == ["n0"]
+
+
+def test_an_exit_does_not_wait_on_a_pass_that_failed(notify_to, monkeypatch):
+    """The database away: a failed pass never ended as one that found nothing due, and every
+    process that had woken its sender waited 10 s more at its exit, for nothing."""
+    notify_to("json://127.0.0.1:9/hook")
+    failed = threading.Event()
+
+    def down():
+        failed.set()
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(notify, "due_now", down)
+    sender = notify.Sender()
+    sender.wake()
+    assert failed.wait(10)
+    waited = time.monotonic() + 5
+    while sender._passing and time.monotonic() < waited:  # the pass over: its retry 1 s away
+        time.sleep(0.01)
+
+    started = time.monotonic()
+    sender._exit()
+    took = time.monotonic() - started
+    sender.stop()
+    monkeypatch.undo()
+
+    assert took < 2.0
+
+
 def test_what_a_stopping_process_leaves_due_is_counted_and_named(caplog, settings):
     settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]  # a server's own URL
     _due(2, "json://127.0.0.1:9/hook")
@@ -751,7 +803,7 @@ def test_a_stopping_process_names_what_it_was_sending_and_what_waits_for_its_ret
     """A receiver that never answers, then SIGTERM: the notification being sent (claimed, so
     not "due") and those waiting for their retry were left unsaid."""
     url = "json://127.0.0.1:9/hook"
-    notify_to(url)
+    notify_to(url, timeout=0.1)  # the exit waits for a delivery its deadline and 1 s
     monkeypatch.setattr(notify, "EXIT_WAIT_S", 0.3)
     sending, retrying = _due(2, url)
     Notification.objects.filter(pk=retrying.pk).update(
@@ -761,14 +813,14 @@ def test_a_stopping_process_names_what_it_was_sending_and_what_waits_for_its_ret
 
     def hangs(notification, url, *, timeout):
         started.set()
-        time.sleep(1.0)
+        time.sleep(2.5)
         return "timed out"
 
     sender = notify.Sender(deliver=hangs)
     sender.wake()
     assert started.wait(10)
     with caplog.at_level(logging.WARNING, logger="insights.notify"):
-        sender._exit()  # what atexit runs: the drain gives up after EXIT_WAIT_S
+        sender._exit()  # what atexit runs: the drain gives up after the delivery's deadline
     said = list(caplog.messages)
     sender.stop()
 
