@@ -18,7 +18,8 @@ from .selectors import ADDRESSES_FIELD, FOLDED_SEARCH_FIELDS
 
 # the identifiers of 32 hex digits a machine says it is (machine-id, DMI UUID), searched from
 # their start by a term of this many characters at least; a kernel version by a term with a
-# digit in it ("amd64", "6.1"); a condition no row meets, for a term a field is not searched for
+# digit in it ("amd64", "6.1") anywhere, by another as a whole part ("pve"); a condition no row
+# meets, for a term a field is not searched for
 HEX_IDS = ("machine_id", "system_uuid")
 HEX_ID_MIN = 8
 KERNEL_FIELD = "latest_snapshot__kernel_version"
@@ -83,8 +84,12 @@ def term_filter(lookup: str, term: str) -> Q:
         # a term as long as a person pastes one, as the documents' hashes are found
         return Q(**{f"{field}__istartswith": term}) if len(term) >= HEX_ID_MIN else NOTHING
     if field == KERNEL_FIELD and not any(c.isdigit() for c in term):
-        # "amd" found every machine whose kernel is 6.1.0-28-amd64: Intel's too
-        return NOTHING
+        # a word without a digit, as a whole part of it: "pve", "azure", "rt" (a Proxmox node
+        # says Debian elsewhere); "amd" found every machine whose kernel is 6.1.0-28-amd64,
+        # Intel's too. A version ("6.1", "5.10.0-28", "amd64") anywhere in it, as before
+        if not (part := term.strip("-.")):
+            return NOTHING
+        return Q(**{f"{field}__iregex": rf"(^|[-.+_]){re.escape(part)}([-.+_]|$)"})
     if lookup != f"{ADDRESSES_FIELD}__icontains":
         return Q(**{lookup: term})
     address = _whole_address(term)

@@ -957,11 +957,20 @@ def test_a_few_letters_are_not_found_at_random_in_a_machine_id_or_a_uuid(api, su
     intel = copy.deepcopy(example)
     intel["device_identifier"] = "intel-box"
     intel["hardware"]["cpu"].update(vendor="GenuineIntel", model="Intel Core i7-6700")
-    intel["hardware"]["os"]["kernel_version"] = "6.1.0-28-amd64"
+    intel["hardware"]["os"]["kernel_version"] = "6.1.0-28-rt-amd64"
     assert submit(intel).status_code == 201
+    node = copy.deepcopy(intel)  # a Proxmox node: "Debian" elsewhere, "pve" its kernel's
+    node.update(device_identifier="node-a", submission_id=str(uuid.uuid4()))
+    node["hardware"]["system"] = {"machine_id": "0" * 32}
+    node["hardware"]["os"]["kernel_version"] = "6.8.12-4-pve"
+    assert submit(node).status_code == 201
 
     assert hostnames(api.get("/api/devices", {"search": "b12"})) == ["room"]
     assert hostnames(api.get("/api/devices", {"search": "amd"})) == []
+    # a kernel's flavour, a whole part of it, is found still
+    assert hostnames(api.get("/api/devices", {"search": "pve"})) == ["node-a"]
+    assert hostnames(api.get("/api/devices", {"search": "-PVE"})) == ["node-a"]
+    assert hostnames(api.get("/api/devices", {"search": "rt"})) == ["intel-box"]
     assert hostnames(api.get("/api/devices", {"search": "B1550FD0"})) == ["hex"]
     assert hostnames(api.get("/api/devices", {"search": "4b1253fd-0031"})) == ["uuid"]
     assert hostnames(api.get("/api/devices", {"search": "0fd0c3a54e1e"})) == []  # its middle
