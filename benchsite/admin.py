@@ -35,8 +35,11 @@ class ApiTokenForm(forms.ModelForm):
         return expires_at
 
 
-# the session's key of a token's secret between its add form and the page that shows it
-ISSUED = "benchsite.issued_token"
+# a token's secret between its add form and the page that shows it: a signed cookie of that
+# page's path, for a minute (the session kept it in clear in the database, and in its backups,
+# until read; two tokens added in two tabs kept the second's alone)
+ISSUED = "bt_issued_{pk}"
+ISSUED_SALT, ISSUED_MAX_AGE = "benchsite.issued_token", 60
 
 
 @admin.register(ApiToken)
@@ -155,8 +158,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
         """The secret, shown on the page the add form redirects to, once: the page answered
         the POST itself, and reloading it (the browser's "resend") issued a second token,
         which nobody held, in place of the first one on the screen."""
-        request.session[ISSUED] = {"pk": obj.pk, "secret": request._issued_secret}
-        return HttpResponseRedirect(reverse("admin:benchsite_apitoken_issued", args=(obj.pk,)))
+        page = reverse("admin:benchsite_apitoken_issued", args=(obj.pk,))
+        response = HttpResponseRedirect(page)
+        response.set_signed_cookie(
+            ISSUED.format(pk=obj.pk),
+            request._issued_secret,
+            salt=ISSUED_SALT,
+            max_age=ISSUED_MAX_AGE,
+            path=page,
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Strict",
+        )
+        return response
 
     def issued_view(self, request, pk):
         if not self.has_add_permission(request):
@@ -164,11 +178,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
         token = self.get_object(request, str(pk))
         if token is None:
             raise Http404("No such API token.")
-        held = request.session.get(ISSUED)
-        secret = held["secret"] if held and held.get("pk") == pk else None
-        if secret is not None:
-            del request.session[ISSUED]  # shown once: a reload says it is not kept
-        return TemplateResponse(
+        name = ISSUED.format(pk=pk)
+        secret = request.get_signed_cookie(
+            name, default=None, salt=ISSUED_SALT, max_age=ISSUED_MAX_AGE
+        )
+        response = TemplateResponse(
             request,
             "admin/benchsite/apitoken/issued.html",
             {
@@ -188,6 +202,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 "title": "API token created",
             },
         )
+        response.delete_cookie(name, path=request.path)  # shown once: a reload says so
+        return response
 
     @admin.action(description="Revoke selected tokens", permissions=("revoke",))
     def revoke(self, request, queryset):

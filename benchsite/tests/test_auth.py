@@ -216,6 +216,22 @@ def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
     assert secret not in page
 
 
+def test_two_tokens_added_before_either_page_is_opened_each_show_their_secret(admin_client):
+    """The secret waited in the session: in clear in the database (and its backups) until its
+    page was read, and a second token added meanwhile (another tab) took the first's place."""
+    from django.contrib.sessions.models import Session
+
+    first = admin_client.post("/admin/benchsite/apitoken/add/", {"name": "a", "can_read": "on"})
+    second = admin_client.post("/admin/benchsite/apitoken/add/", {"name": "b", "can_read": "on"})
+
+    stored = "".join(str(s.get_decoded()) for s in Session.objects.all())
+    shown = [admin_client.get(r["Location"]).context["secret"] for r in (first, second)]
+    assert all(shown) and shown[0] != shown[1]
+    for secret, name in zip(shown, ("a", "b"), strict=True):
+        assert ApiToken.objects.get(name=name).key_hash == token_hash(secret)
+        assert secret not in stored
+
+
 def test_a_new_token_already_expired_is_refused_an_issued_one_may_be_expired(admin_client):
     """A token issued with an expiry of 2020-01-01 (a mistyped year) had its secret shown and
     was refused from its first use, listed "expired"."""
