@@ -36,7 +36,8 @@ _host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 (a LAN server)
 # "::1:8007" was "'' is not a valid port number", after the migrations
 if ":" in _host and not _host.startswith("["):
     _host = f"[{_host}]"
-bind = f"{_host}:{os.environ.get('PORT', '8007')}"
+# PORT empty (`PORT=` in .env) is PORT unset, as the settings read it
+bind = f"{_host}:{(os.environ.get('PORT') or '').strip() or '8007'}"
 wsgi_app = (
     "benchsite.asgi:application" if "uvicorn" in worker_class else "benchsite.wsgi:application"
 )

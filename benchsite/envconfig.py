@@ -46,7 +46,9 @@ class Env(environ.Env):
         """A number (an int when `default` is one) from `low` (to `high`): within()."""
         if isinstance(default, int):
             text = (self.ENVIRON.get(var) or "").strip()
-            if text and not re.fullmatch(r"[+-]?\d+", text):
+            if not text:  # empty, as unset (`PORT=` in .env): Python's words for it before
+                return within(var, default, low, high)
+            if not re.fullmatch(r"[+-]?\d+", text):
                 # Python's words for it ("invalid literal for int() with base 10: '1.5'")
                 span = f" from {low}" + (f" to {high}" if high is not None else "")
                 raise ImproperlyConfigured(f"{var}={text!r} is not a whole number ({span[1:]}).")

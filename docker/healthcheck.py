@@ -18,7 +18,7 @@ def probe_host() -> str:
 
 
 def main() -> int:
-    url = f"http://127.0.0.1:{os.environ.get('PORT', '8007')}/api/health"
+    url = f"http://127.0.0.1:{(os.environ.get('PORT') or '').strip() or '8007'}/api/health"
     request = urllib.request.Request(url, headers={"Host": probe_host()})
     # no proxy: HTTP_PROXY in the container's environment must not catch a loopback probe
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

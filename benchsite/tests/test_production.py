@@ -177,6 +177,18 @@ def test_a_refused_setting_is_said_in_one_line(env, said):
     assert said in line
 
 
+@pytest.mark.parametrize("given", ["", "  "])
+def test_an_empty_whole_number_setting_is_its_default(given, monkeypatch):
+    """`PORT=` in a .env was "PORT='' is not a valid value (invalid literal for int() with base
+    10: '')", where an empty yes/no setting is its default."""
+    from benchsite.envconfig import Env
+
+    monkeypatch.setenv("PORT", given)
+    assert Env().within("PORT", 8007, 1, 65535) == 8007
+    monkeypatch.setenv("PORT", " 8080 ")
+    assert Env().within("PORT", 8007, 1, 65535) == 8080
+
+
 @pytest.mark.parametrize(
     ("given", "taken"),
     [
