@@ -43,7 +43,8 @@ wsgi_app = (
 )
 # Threads of the WSGI worker live as long as it does and keep their database connection; Django
 # under ASGI runs every request on a new thread, where a kept connection would leak.
-os.environ.setdefault("CONN_MAX_AGE", "0" if "uvicorn" in worker_class else "60")
+if not os.environ.get("CONN_MAX_AGE", "").strip():  # unset or empty, as the settings read it
+    os.environ["CONN_MAX_AGE"] = "0" if "uvicorn" in worker_class else "60"
 # gunicorn 27 opens a control socket in ~/.gunicorn by default: several instances (tests, a
 # second server) would fight over it, and nothing here uses it.
 control_socket_disable = True

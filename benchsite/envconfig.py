@@ -46,14 +46,19 @@ class Env(environ.Env):
         """A number (an int when `default` is one) from `low` (to `high`): within()."""
         if isinstance(default, int):
             text = (self.ENVIRON.get(var) or "").strip()
-            if not text:  # empty, as unset (`PORT=` in .env): Python's words for it before
-                return within(var, default, low, high)
-            if not re.fullmatch(r"[+-]?\d+", text):
+            if text and not re.fullmatch(r"[+-]?\d+", text):
                 # Python's words for it ("invalid literal for int() with base 10: '1.5'")
                 span = f" from {low}" + (f" to {high}" if high is not None else "")
                 raise ImproperlyConfigured(f"{var}={text!r} is not a whole number ({span[1:]}).")
             return within(var, self.int(var, default=default), low, high)
         return within(var, self.float(var, default=default), low, high)
+
+    def int(self, var, default=environ.Env.NOTSET):
+        """A whole number; empty or blank (`CONN_MAX_AGE=` in .env) as unset, as a yes/no
+        setting is: it was "invalid literal for int() with base 10: ''"."""
+        if default is not environ.Env.NOTSET and not (self.ENVIRON.get(var) or "").strip():
+            return default
+        return super().int(var, default=default)
 
     # (after within(): its annotation's `float` is the type, not this method)
     def float(self, var, default=environ.Env.NOTSET):
@@ -62,8 +67,8 @@ class Env(environ.Env):
         DISK_HOT_C=6O (a letter O) was 6 °C, REGRESSION_PCT=l0 was 0 and 2h was 2, and the
         server started wrongly, opening an item for every disk."""
         text = self.ENVIRON.get(var)
-        if text is None and default is not environ.Env.NOTSET:
-            return default
+        if not (text or "").strip() and default is not environ.Env.NOTSET:
+            return default  # empty or blank: unset
         try:
             return float((text or "").strip())
         except ValueError:

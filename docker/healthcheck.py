@@ -23,7 +23,9 @@ def main() -> int:
     # no proxy: HTTP_PROXY in the container's environment must not catch a loopback probe
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(request, timeout=float(os.environ.get("HEALTHCHECK_TIMEOUT", "4"))) as r:
+        with opener.open(
+            request, timeout=float((os.environ.get("HEALTHCHECK_TIMEOUT") or "").strip() or "4")
+        ) as r:
             status = r.status
     except urllib.error.HTTPError as error:
         status = error.code

@@ -178,7 +178,7 @@ def test_a_refused_setting_is_said_in_one_line(env, said):
 
 
 @pytest.mark.parametrize("given", ["", "  "])
-def test_an_empty_whole_number_setting_is_its_default(given, monkeypatch):
+def test_an_empty_number_setting_is_its_default(given, monkeypatch):
     """`PORT=` in a .env was "PORT='' is not a valid value (invalid literal for int() with base
     10: '')", where an empty yes/no setting is its default."""
     from benchsite.envconfig import Env
@@ -187,6 +187,11 @@ def test_an_empty_whole_number_setting_is_its_default(given, monkeypatch):
     assert Env().within("PORT", 8007, 1, 65535) == 8007
     monkeypatch.setenv("PORT", " 8080 ")
     assert Env().within("PORT", 8007, 1, 65535) == 8080
+    # and every number read: CONN_MAX_AGE= stopped the workers from booting
+    for name, default in (("CONN_MAX_AGE", 60), ("NOTIFY_TIMEOUT_S", 5.0)):
+        monkeypatch.setenv(name, given)
+        read = Env().int if isinstance(default, int) else Env().float
+        assert read(name, default=default) == default
 
 
 @pytest.mark.parametrize(
