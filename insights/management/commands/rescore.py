@@ -13,7 +13,6 @@ from benchmarks.ranking_moves import (
 from benchmarks.rescoring import RESCORE_BATCH, RescoreResult, benchmark_rescore
 from benchmarks.scoring import SCORING_VERSION, WeightsError, parse_weights
 from benchmarks.services import device_ranking_refresh, score_weights
-from insights.delivery import when
 from insights.reevaluation import attention_evaluate_all
 from inventory.matching import device_get_by_hostname
 from inventory.models import Device
@@ -61,16 +60,9 @@ class Command(BaseCommand):
             devices = self.devices_named(device)
             benchmarks = Benchmark.objects.filter(device__in=devices)
         total = (benchmarks if benchmarks is not None else Benchmark.objects).count()
-        # what the servers scored the runs with, before this rescore: the newest run's, and
-        # those the last whole rescore left its runs with (every run's then)
+        # what the server that received the newest run scored it with, before this rescore
         runs = Benchmark.objects.order_by("-received_at", "-id").values_list("weights")
         newest_weights = _weights(next(iter(runs[:1]), (None,))[0])
-        applied = RulesApplied.objects.filter(pk=1).values_list("applied_at", flat=True).first()
-        before_last = runs.filter(received_at__lt=applied)[:1] if applied else ()
-        # the weights unchanged since the last whole rescore: a run since scored by others was
-        # scored by a server not restarted after a change (read before this rescores it)
-        unchanged = _weights(next(iter(before_last), (None,))[0]) == (parsed or score_weights())
-        stale = _stale(runs.filter(received_at__gte=applied), parsed) if unchanged else None
         started = timezone.now()
         standings = ranking_standings()  # a figure a machine in the ranking, before
         result = benchmark_rescore(
@@ -161,25 +153,25 @@ class Command(BaseCommand):
             )
         )
         # a server reads SCORE_WEIGHTS when it starts: one started before the change goes on
-        # scoring what it receives by the old weights, beside the runs rescored here. Said by a
-        # run scored so while this ran, or since the last whole rescore, whose weights were
-        # these; not by the runs of before the change (the README's change, restart, rescore
-        # was told to restart and rescore again, every time)
-        since = applied if stale else started
-        if stale := stale or _stale(runs.filter(received_at__gte=started), parsed):
+        # scoring what it receives by the old weights, beside the runs rescored here. A run
+        # scored so while this ran is sure to be such a server's: a warning. The runs before,
+        # of before the change or of such a server, are not told apart (whose run is unknown,
+        # and weights put back are alike): a line that says what to check (the README's
+        # change, restart, rescore was warned to restart and rescore again, every time)
+        if stale := _stale(runs.filter(received_at__gte=started), parsed):
             self.stdout.write(
                 self.style.WARNING(
-                    f"A run received since {when(since)} was scored with {_said(stale, used)}: "
-                    "a server started before the change still scores by those (it reads "
+                    f"A run received while it ran was scored with {_said(stale, used)}: a "
+                    "server started before the change still scores by those (it reads "
                     "SCORE_WEIGHTS when it starts). Restart it (systemctl restart benchtools, "
                     "docker compose restart), then run rescore again for what it received."
                 )
             )
         elif newest_weights and newest_weights != used:
             self.stdout.write(
-                f"The runs had been scored with {_said(newest_weights, used)}. A server reads "
-                "SCORE_WEIGHTS when it starts: one not restarted since the change still scores "
-                "new runs by those, which the next rescore says."
+                f"The newest run had been scored with {_said(newest_weights, used)}, as every "
+                "run before a change is; rescored now. A server reads SCORE_WEIGHTS when it "
+                "starts: one not restarted since the change scores new runs by those still."
             )
 
     def ranking(self, moves: RankingMoves, *, dry_run: bool) -> None:
