@@ -119,6 +119,8 @@ class Sender:
         self._cycles = threading.Condition()
         self._started = self._done = 0  # passes begun, and the last one that ended (nothing due)
         self._passing = False  # a pass is under way (failed, it is over all the same)
+        self._failed = 0  # the last pass that failed (the database away)
+        self._claim_by: float | None = None  # exiting: no claim it could not finish by then
         self._sending = False  # a claimed notification is being sent
         self._pruned = 0.0
 
@@ -127,14 +129,16 @@ class Sender:
         self._start()
         self._wake.set()
 
-    def drain(self, timeout: float) -> bool:
+    def drain(self, timeout: float, *, failed_ends: bool = False) -> bool:
         """Wait until a pass that began after this call found nothing due (what failed waits
-        for its retry); False on timeout."""
+        for its retry; `failed_ends`: a pass that failed ends the wait too); False on timeout."""
         with self._cycles:
             wanted = self._started + 1
         self.wake()
         with self._cycles:
-            return self._cycles.wait_for(lambda: self._done >= wanted, timeout)
+            return self._cycles.wait_for(
+                lambda: self._done >= wanted or (failed_ends and self._failed >= wanted), timeout
+            )
 
     def _start(self) -> None:
         with self._lock:
@@ -188,7 +192,10 @@ class Sender:
                 else:  # the traceback once, not every few seconds while the database is away
                     message = "sending notifications still fails (%d times): %s; again in %g s"
                     logger.warning(message, failures, error, delay)
-                continue  # not a pass that found nothing due: drain() waits on
+                with self._cycles:  # not a pass that found nothing due: drain() waits on
+                    self._failed = cycle
+                    self._cycles.notify_all()
+                continue
             finally:
                 connections.close_all()  # this thread's own; a new one on the next pass
                 self._passing = False
@@ -198,7 +205,12 @@ class Sender:
                 self._cycles.notify_all()
 
     def send_one(self) -> bool:
-        """Claim the first due notification and send it; False when none is due."""
+        """Claim the first due notification and send it; False when none is due (or none
+        could be sent whole before the process exits)."""
+        if self._claim_by is not None and time.monotonic() + delivery.deadline_seconds() > (
+            self._claim_by
+        ):
+            return False  # cut short at the exit, one its receiver had would be sent again
         close_old_connections()
         now, due = due_now()
         lease = now + datetime.timedelta(seconds=delivery.lease_seconds())
@@ -289,8 +301,11 @@ class Sender:
             busy = self._sending or self._passing or self._wake.is_set()
         if busy or self._undelivered(due=True):
             # a delivery under way may take its whole deadline: cut short, its receiver may
-            # have it all the same, and another server sends it again once the claim lapses
-            self.drain(max(EXIT_WAIT_S, delivery.deadline_seconds() + 1))
+            # have it all the same, and another server sends it again once the claim lapses;
+            # none is begun that could not end in the wait, nor is a failing pass waited on
+            wait = max(EXIT_WAIT_S, delivery.deadline_seconds() + 1)
+            self._claim_by = time.monotonic() + wait
+            self.drain(wait, failed_ends=True)
         self.log_waiting()
 
     @staticmethod

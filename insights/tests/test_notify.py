@@ -759,6 +759,56 @@ def test_an_exit_waits_for_a_delivery_under_way_up_to_its_deadline(
     assert sent_by_then is not None and receiver.titles() == ["n0"]
 
 
+def test_an_exit_begins_no_delivery_it_could_not_finish(notify_to, receiver, monkeypatch):
+    """The exit's wait went on claiming what was due: one begun near its end was cut short
+    with the process, its receiver perhaps had it, and another server sent it again."""
+    notify_to(receiver.url, timeout=1.0)  # a deadline of 3 s: the exit waits 4 s at most
+    monkeypatch.setattr(notify, "EXIT_WAIT_S", 0.2)
+    _due(3, receiver.url)
+    sending = threading.Event()
+
+    def slow(notification, url, *, timeout):
+        sending.set()
+        time.sleep(1.5)
+        return notify.attempt(notification, url, timeout=timeout)
+
+    sender = notify.Sender(deliver=slow)
+    sender.wake()
+    assert sending.wait(10)
+    sender._exit()
+    rows = list(Notification.objects.order_by("id").values_list("sent_at", "lease_until"))
+    still_sending = sender._sending
+    sender.stop()
+
+    assert rows[0][0] is not None and not still_sending  # the one under way, finished
+    assert [row for row in rows[1:] if row != (None, None)] == []  # the others not begun
+
+
+def test_an_exit_ends_its_wait_when_a_pass_fails_meanwhile(notify_to, monkeypatch):
+    """A pass that failed (the database slow to refuse) never ended as one that found nothing
+    due: the exit waited its whole 16 s, past gunicorn's grace of a stopping worker."""
+    notify_to("json://127.0.0.1:9/hook")
+    started = threading.Event()
+
+    def slow_then_down():
+        started.set()
+        time.sleep(0.5)
+        raise OperationalError("connection timed out")
+
+    monkeypatch.setattr(notify, "due_now", slow_then_down)
+    sender = notify.Sender()
+    sender.wake()
+    assert started.wait(10)
+
+    begun = time.monotonic()
+    sender._exit()  # during the pass that is failing
+    took = time.monotonic() - begun
+    sender.stop()
+    monkeypatch.undo()
+
+    assert took < 3.0
+
+
 def test_an_exit_does_not_wait_on_a_pass_that_failed(notify_to, monkeypatch):
     """The database away: a failed pass never ended as one that found nothing due, and every
     process that had woken its sender waited 10 s more at its exit, for nothing."""
