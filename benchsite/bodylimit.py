@@ -23,6 +23,7 @@ handed on with its length, so every endpoint reads it like any other.
 import html
 import json
 import tempfile
+from urllib.parse import quote
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -47,7 +48,9 @@ def _too_large(limit: int, *, accept: str, path: str) -> tuple[bytes, bytes]:
     """The 413's content type and body: a page for a browser (a form of the admin sent over the
     limit with scripts off, which showed the JSON alone), the JSON body of the API otherwise."""
     said = MSG_TOO_LARGE.format(limit=limit // (1024 * 1024))
-    path = "/" + path.lstrip("/")  # a path, never "//host/…", a link to another site
+    # a path of this server, never "//host/…" (nor "/\\host", "/\t/host", which a browser
+    # reads as one): a link to another site, on this server's page
+    path = "/" + quote(path.lstrip("/\\\t\r\n "), safe="/%:@!$&'()*+,;=-._~")
     if "text/html" not in accept.lower():
         return b"application/json", json.dumps({"detail": said}).encode()
     page = (
@@ -158,7 +161,7 @@ class RequestBodyLimitWSGI:
         if declared:
             if declared.isdigit() and int(declared) > self.max_bytes():
                 return _refuse_wsgi(environ, start_response, self.max_bytes())
-            return self.app(environ, start_response)
+            return self.app(environ, _closing_unread(environ, int(declared), start_response))
         if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return self.app(environ, start_response)
         limit = self.max_bytes()
@@ -177,11 +180,71 @@ class RequestBodyLimitWSGI:
         return _ClosingResponse(self.app(environ, start_response), body)
 
 
+def _wsgi_path(environ) -> str:
+    """The request's path as it was sent: WSGI gives its bytes as Latin-1 ("/admin/cafÃ©/")."""
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "/")
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return path
+
+
+def _force_close(start_response) -> None:
+    """The connection closed after this answer: gunicorn drops an app's `Connection: close`
+    (a hop-by-hop header) and, on the gthread worker, kept a connection whose unread body it
+    then gave up reading: the client's next request on it failed (uvicorn reads it out)."""
+    close = getattr(getattr(start_response, "__self__", None), "force_close", None)
+    if callable(close):
+        close()
+
+
+# what gunicorn reads of a body the app left unread before it takes the connection's next
+# request (its gthread worker's; more, and it closes the connection without a word)
+UNREAD_DRAINED = 64 * 1024
+
+
+class _Counted:
+    """A request's body, counting what the app reads of it."""
+
+    def __init__(self, stream):
+        self.stream, self.read_bytes = stream, 0
+
+    def read(self, *args):
+        data = self.stream.read(*args)
+        self.read_bytes += len(data)
+        return data
+
+    def readline(self, *args):
+        line = self.stream.readline(*args)
+        self.read_bytes += len(line)
+        return line
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
+def _closing_unread(environ, declared: int, start_response):
+    """start_response, saying the connection closes after an answer that leaves more of the
+    body unread than gunicorn reads out: a 401, 404 or 413 of a document upload answered
+    before its body was read (the client's next request on it failed)."""
+    if declared <= UNREAD_DRAINED:
+        return start_response
+    body = environ["wsgi.input"] = _Counted(environ["wsgi.input"])
+
+    def start(status, headers, *exc_info):
+        if declared - body.read_bytes > UNREAD_DRAINED:
+            _force_close(start_response)
+        return start_response(status, headers, *exc_info)
+
+    return start
+
+
 def _refuse_wsgi(environ, start_response, limit: int) -> list[bytes]:
+    _force_close(start_response)
     kind, content = _too_large(
         limit,
         accept=environ.get("HTTP_ACCEPT", ""),
-        path=environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "/"),
+        path=_wsgi_path(environ),
     )
     start_response(
         "413 Request Entity Too Large",

@@ -264,8 +264,73 @@ def test_a_browser_is_answered_a_page_it_can_go_back_from():
     assert scripted["Content-Type"] == "application/json"
     assert "(50 MB)" in json.loads(json_body)["detail"]
     assert asgi_status == 413 and b'<a href="/api/devices/1/docs">' in asgi_page
-    # a request for "//evil.example/x" is linked back to this server's /evil.example/x
-    (_, _), elsewhere, _ = wsgi_call(
-        wsgi, b"", CONTENT_LENGTH="999999999", PATH_INFO="//evil.example/x", HTTP_ACCEPT=browser
+    # a request for "//evil.example/x" (or what a browser reads as it) is linked back to
+    # this server's /evil.example/x
+    for sent in (
+        "//evil.example/x",
+        "/\\evil.example/x",
+        "/\t/evil.example/x",
+        "/\n/evil.example/x",
+    ):
+        (_, _), elsewhere, _ = wsgi_call(
+            wsgi, b"", CONTENT_LENGTH="999999999", PATH_INFO=sent, HTTP_ACCEPT=browser
+        )
+        assert b'<a href="/evil.example/x">' in elsewhere, sent
+    # a path's own characters, as sent (WSGI gives its bytes as Latin-1)
+    (_, _), accented, _ = wsgi_call(
+        wsgi, b"", CONTENT_LENGTH="999999999", PATH_INFO="/admin/caf\xc3\xa9/", HTTP_ACCEPT=browser
     )
-    assert b'<a href="/evil.example/x">' in elsewhere
+    assert b'<a href="/admin/caf%C3%A9/">' in accented
+
+
+class GunicornResponse:
+    """What gunicorn's start_response is bound to: force_close() closes the connection after."""
+
+    def __init__(self):
+        self.closed = False
+
+    def force_close(self):
+        self.closed = True
+
+    def start_response(self, status, headers, exc_info=None):
+        self.status = status
+
+
+def test_wsgi_an_answer_that_leaves_a_large_body_unread_closes_its_connection():
+    """gunicorn drops an app's Connection: close and, on gthread, kept the connection of a body
+    it then gave up reading (past 64 KB): the client's next request on it failed
+    (RemoteDisconnected), after a 401, 404 or 413 of an upload answered before its body."""
+    big = 200 * 1024
+
+    def refusing(environ, start_response):  # answers without reading the body
+        start_response("401 Unauthorized", [])
+        return [b"{}"]
+
+    def reading(environ, start_response):  # reads it all, as a stored upload does
+        environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        start_response("201 Created", [])
+        return [b"ok"]
+
+    answered = {}
+    for name, app, length in (
+        ("over the limit", reading, big * 10),
+        ("refused unread", refusing, big),
+        ("read whole", reading, big),
+        ("small, unread", refusing, 1000),  # what gunicorn reads out itself
+    ):
+        response = GunicornResponse()
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "wsgi.input": io.BytesIO(b"x" * length),
+            "CONTENT_LENGTH": str(length),
+        }
+        limited = RequestBodyLimitWSGI(app, max_bytes=lambda: big * 2)
+        b"".join(limited(environ, response.start_response))
+        answered[name] = (response.status[:3], response.closed)
+
+    assert answered == {
+        "over the limit": ("413", True),
+        "refused unread": ("401", True),
+        "read whole": ("201", False),
+        "small, unread": ("401", False),
+    }
