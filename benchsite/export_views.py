@@ -1,8 +1,7 @@
 """GET /api/export: the export command's stream over HTTP (read scope)."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
-from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from .export import (
     export_filename,
 )
 from .pagination import query_once
+from .streaming import in_sync_thread
 
 # what each export reads: a staff session may take it with the permission to view those
 EXPORTED_MODELS = {
@@ -38,24 +38,6 @@ class IgnoreFormatParameter(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
-
-
-_END = object()
-
-
-async def _in_sync_thread(chunks: Iterator[str]) -> AsyncIterator[str]:
-    """Serve a sync generator under ASGI chunk by chunk.
-
-    Django consumes a *sync* streaming iterator whole under ASGI (into memory); pulling each
-    chunk through sync_to_async keeps memory flat, and thread_sensitive keeps every pull (and so
-    the database cursor) on the request's one sync thread.
-    """
-    pull = sync_to_async(next, thread_sensitive=True)
-    try:
-        while (chunk := await pull(chunks, _END)) is not _END:
-            yield chunk
-    finally:
-        await sync_to_async(chunks.close, thread_sensitive=True)()
 
 
 def _first_read_here(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -110,7 +92,7 @@ class ExportView(APIView):
             return Response({exc.parameter: [str(exc)]}, status=400)
         chunks = _first_read_here(chunk.encode() for chunk in stream)
         if isinstance(request._request, ASGIRequest):
-            chunks = _in_sync_thread(chunks)
+            chunks = in_sync_thread(chunks)
         response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
         filename = export_filename(fmt=fmt, what=what, now=timezone.now())
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

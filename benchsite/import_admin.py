@@ -71,7 +71,7 @@ def import_view(model_admin: admin.ModelAdmin, request):
         return _confirm(model_admin, request)
     if request.method == "GET" and request.GET.get("download") == "devices":
         # every device as the import reads it back: a sheet to edit and upload again
-        return spreadsheet_csv("devices")
+        return spreadsheet_csv("devices", request=request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
         return _page(model_admin, request, form=form)

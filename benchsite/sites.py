@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
+from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.forms import BooleanField
 from django.http import QueryDict, StreamingHttpResponse
@@ -29,6 +30,7 @@ from benchsite.export import ExportStream, export_filename
 from benchsite.hardware_changes_admin import hardware_changes_panel
 from benchsite.models import Backup
 from benchsite.story import schedules_of
+from benchsite.streaming import in_sync_thread
 from benchsite.throttling import AuthFailureThrottle
 from inventory import quiet
 from inventory.models import Device, HardwareSnapshot
@@ -118,18 +120,24 @@ def export_csv(modeladmin, request, queryset):
     what = EXPORTABLE[modeladmin.model._meta.model_name]
     ids = list(queryset.values_list("pk", flat=True))
     # the devices' latest hardware for who may view the snapshots (the device page's rule)
-    return spreadsheet_csv(what, ids, hardware=may_view(request.user, HardwareSnapshot))
+    hardware = may_view(request.user, HardwareSnapshot)
+    return spreadsheet_csv(what, ids, hardware=hardware, request=request)
 
 
 def spreadsheet_csv(
-    what: str, ids: list[int] | None = None, *, hardware: bool = False
+    what: str, ids: list[int] | None = None, *, hardware: bool = False, request=None
 ) -> StreamingHttpResponse:
     """The export command's CSV of `what` (those with these ids, or all) as a download from the
     admin, which is opened in a spreadsheet: a BOM, formulas kept as text (scripts use
     manage.py export or /api/export, which write the values as stored). `hardware`: the
     devices' latest hardware in their last columns."""
     stream = ExportStream(fmt="csv", what=what, ids=ids, spreadsheet=True, hardware=hardware)
-    response = StreamingHttpResponse(iter(stream), content_type="text/csv; charset=utf-8")
+    chunks = iter(stream)
+    if isinstance(request, ASGIRequest):
+        # chunk by chunk, as /api/export: Django's ASGI handler read a sync iterator whole into
+        # memory first (a worker grew by the size of each export)
+        chunks = in_sync_thread(chunks)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     filename = export_filename(fmt="csv", what=what, now=timezone.localtime())
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
