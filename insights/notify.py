@@ -239,6 +239,13 @@ class Sender:
         row.lease_until = None
         if error is None:
             row.sent_at, row.next_attempt_at, row.last_error = now, None, ""
+            if row.attempts > 1:  # its failures were logged: so is its end (it was not)
+                logger.info(
+                    "notification %r to %s delivered at attempt %d",
+                    row.title,
+                    row.target_label,
+                    row.attempts,
+                )
         else:
             row.last_error = error
             retry = now + datetime.timedelta(seconds=retry_delay(row.attempts))

@@ -290,7 +290,7 @@ def test_a_receiver_that_never_answers_slows_no_submission_and_the_failure_is_re
 
 
 def test_a_receiver_that_was_down_gets_the_notification_when_it_is_back(
-    notify_to, receiver, run, settings
+    notify_to, receiver, run, settings, caplog
 ):
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
@@ -310,11 +310,17 @@ def test_a_receiver_that_was_down_gets_the_notification_when_it_is_back(
     Notification.objects.filter(pk=waiting.pk).update(
         target=notify.target_of(settings.NOTIFY_URLS[0]), next_attempt_at=timezone.now()
     )
-    sent()
+    with caplog.at_level(logging.INFO, logger="insights.notify"):
+        sent()
 
     assert receiver.titles() == ["nas: smart_failing", "nas: smart_failing"]
     waiting.refresh_from_db()
     assert (waiting.attempts, waiting.last_error) == (2, "")
+    # its failure was logged: so is its end (the log said nothing of it)
+    assert (
+        f"notification 'nas: smart_failing' to {waiting.target_label} delivered at attempt 2"
+        in caplog.messages
+    )
     assert waiting.sent_at is not None and waiting.next_attempt_at is None
 
 
