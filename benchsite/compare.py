@@ -17,7 +17,7 @@ from inventory.history import gb
 from inventory.models import Device, HardwareSnapshot
 from inventory.releases import release_name
 from inventory.schema import CATEGORIES
-from inventory.summary import disk_size
+from inventory.summary import sold_size
 
 from .ids import MAX_ID, whole_number
 
@@ -70,15 +70,10 @@ def _disks(snapshot: HardwareSnapshot) -> list[tuple[str, str | None]]:
     compared alike."""
     disks = (snapshot.storage or {}).get("devices") if isinstance(snapshot.storage, dict) else None
     return [
-        (str(disk["model"]), _size(disk.get("capacity_gb")))
+        (str(disk["model"]), sold_size(disk.get("capacity_gb")))
         for disk in (disks if isinstance(disks, list) else ())
         if isinstance(disk, dict) and disk.get("model")
     ]
-
-
-def _size(capacity_gb: Any) -> str | None:
-    number = isinstance(capacity_gb, int | float) and not isinstance(capacity_gb, bool)
-    return disk_size(capacity_gb) if number and capacity_gb > 0 else None
 
 
 def _comparable(key: str, hardware: dict[str, Any]) -> Any:

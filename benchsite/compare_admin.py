@@ -15,6 +15,7 @@ from benchmarks.models import Benchmark, Validity
 from inventory import history
 from inventory.models import HardwareSnapshot
 from inventory.schema import CATEGORIES
+from inventory.summary import disk_label
 
 from .auth import may_view
 from .compare import (
@@ -108,10 +109,7 @@ def _shown(key: str, hardware: dict[str, Any]) -> str:
     if key == "disks":
         # a storage server's 4,096 disks of one model: "4,095 × HUH721212AL5200", a line a model
         # and capacity ("970 EVO Plus (2 TB)": a 500 GB and a 2 TB one read alike)
-        models = Counter(
-            f"{model} ({size})" if size else model
-            for model, size in zip(value, hardware["disk_sizes"], strict=True)
-        )
+        models = Counter(map(disk_label, value, hardware["disk_sizes"]))
         lines = [f"{n:,} × {model}" if n > 1 else model for model, n in models.items()]
         more = len(lines) - SHOWN
         return "\n".join(lines[:SHOWN] + ([f"… and {more:,} more models"] if more > 0 else []))

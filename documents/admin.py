@@ -263,11 +263,13 @@ class DocumentAdmin(ListsByDate, LinksItMayOpen, admin.ModelAdmin):
     # What the list tells of the documents' devices beyond their names (their locations and
     # owners as filters, their warranty ends) is for an account that may view the devices:
     # one that may view documents alone was shown an owner's name its device page refused.
+    DEVICE_FILTERS = ("device__location", "device__owner")
 
     def get_list_filter(self, request):
         if may_view(request.user, Device):
             return self.list_filter
-        return tuple(f for f in self.list_filter if not isinstance(f, tuple))
+        named = ((f[0] if isinstance(f, tuple) else f, f) for f in self.list_filter)
+        return tuple(f for field, f in named if field not in self.DEVICE_FILTERS)
 
     def get_list_display(self, request):
         if may_view(request.user, Device):

@@ -62,11 +62,11 @@ class DeviceSearch(filters.SearchFilter):
 
 MSG_RETIRED = "Expected true or false (or 1/0, yes/no, on/off)."
 MSG_DISKS = f"Expected {' or '.join(DISK_CHOICES)}."
-# the words DRF's BooleanField takes, as /api/hardware-changes' include_retired and parts take
-# them: a script's one helper for the API's yes/no parameters was refused here for `1`
+# the words DRF's BooleanField takes (any case), as /api/hardware-changes' include_retired and
+# parts take them: a script's one helper for the API's yes/no parameters was refused for `1`
 RETIRED_VALUES = {
-    **dict.fromkeys(("true", "t", "yes", "y", "on", "1"), True),
-    **dict.fromkeys(("false", "f", "no", "n", "off", "0"), False),
+    **{str(word).lower(): True for word in serializers.BooleanField.TRUE_VALUES},
+    **{str(word).lower(): False for word in serializers.BooleanField.FALSE_VALUES},
 }
 
 

@@ -97,6 +97,17 @@ def disk_size(capacity_gb: float) -> str:
     return f"{capacity_gb:.1f}".removesuffix(".0") + " GB"
 
 
+def sold_size(capacity_gb: Any) -> str | None:
+    """disk_size() of a capacity as a snapshot holds it; None for none, 0 or no number."""
+    number = isinstance(capacity_gb, int | float) and not isinstance(capacity_gb, bool)
+    return disk_size(capacity_gb) if number and capacity_gb > 0 else None
+
+
+def disk_label(model: str, size: str | None) -> str:
+    """A disk as people tell it apart: "WD Red (4 TB)", "disk (50 GB)" of a VM's, its model."""
+    return f"{model or 'disk'} ({size})" if size else model
+
+
 def disks_text(disks: Iterable[Any]) -> str:
     """The disks as one text, alike ones counted: "Samsung SSD 980 1TB (1 TB); 2 × WD Red
     (4 TB)"; a disk without a model (a VM's) by its size alone, "disk (50 GB)"."""
@@ -104,10 +115,9 @@ def disks_text(disks: Iterable[Any]) -> str:
     for disk in disks:
         model, capacity = disk if isinstance(disk, list) and len(disk) == 2 else (None, None)
         model = one_line(model) if isinstance(model, str) else ""
-        number = isinstance(capacity, int | float) and not isinstance(capacity, bool)
-        size = disk_size(capacity) if number and capacity > 0 else ""
+        size = sold_size(capacity)
         if model or size:
-            labels[f"{model or 'disk'} ({size})" if size else model] += 1
+            labels[disk_label(model, size)] += 1
     return "; ".join(
         f"{count} × {label}" if count > 1 else label for label, count in sorted(labels.items())
     )
