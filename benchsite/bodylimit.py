@@ -20,9 +20,11 @@ Django's ASGI handler does with every body), refused with 413 once past the larg
 handed on with its length, so every endpoint reads it like any other.
 """
 
+import asyncio
 import html
 import json
 import tempfile
+import time
 from urllib.parse import quote
 
 from asgiref.sync import sync_to_async
@@ -30,6 +32,10 @@ from django.conf import settings
 
 MSG_TOO_LARGE = "Request body is larger than this server accepts ({limit} MB)."
 BLOCK_BYTES = 64 * 1024
+# how long the rest of a refused body is read (and dropped) after the 413 went out, before the
+# connection closes: closed on a body still arriving, the kernel answers with a reset, which
+# may reach the client before it has read the 413 (a browser showed "connection reset")
+DRAIN_S = 3.0
 
 
 def largest_body_bytes() -> int:
@@ -78,7 +84,7 @@ class RequestBodyLimit:
         limit = self.max_bytes()
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            return await _refuse(scope, send, limit)
+            return await _refuse(scope, send, limit, receive)
         if declared is None and _is_chunked(scope):
             return await self._chunked(scope, receive, send, limit)
         received = 0
@@ -104,7 +110,7 @@ class RequestBodyLimit:
 
         await self.app(scope, limited_receive, tracking_send)
         if exceeded and not response_started:
-            await _refuse(scope, send, limit)
+            await _refuse(scope, send, limit, receive)
         return None
 
     async def _chunked(self, scope, receive, send, limit: int) -> None:
@@ -117,7 +123,7 @@ class RequestBodyLimit:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
-                    await _refuse(scope, send, limit)
+                    await _refuse(scope, send, limit, receive)
                     return
                 if getattr(body, "_rolled", False):  # on disk: not on the event loop
                     await sync_to_async(body.write, thread_sensitive=False)(chunk)
@@ -161,7 +167,10 @@ class RequestBodyLimitWSGI:
         if declared:
             if declared.isdigit() and int(declared) > self.max_bytes():
                 return _refuse_wsgi(environ, start_response, self.max_bytes())
-            return self.app(environ, _closing_unread(environ, int(declared), start_response))
+            if int(declared) <= UNREAD_DRAINED:
+                return self.app(environ, start_response)
+            unread = _UnreadBody(environ, int(declared), start_response)
+            return _Lingering(self.app(environ, unread.start_response), environ, unread.closing)
         if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return self.app(environ, start_response)
         limit = self.max_bytes()
@@ -223,23 +232,61 @@ class _Counted:
         return iter(self.readline, b"")
 
 
-def _closing_unread(environ, declared: int, start_response):
-    """start_response, saying the connection closes after an answer that leaves more of the
-    body unread than gunicorn reads out: a 401, 404 or 413 of a document upload answered
-    before its body was read (the client's next request on it failed)."""
-    if declared <= UNREAD_DRAINED:
-        return start_response
-    body = environ["wsgi.input"] = _Counted(environ["wsgi.input"])
+class _UnreadBody:
+    """wsgi.input counted, and a start_response saying the connection closes after an answer
+    that leaves more of the body unread than gunicorn reads out: a 401, 404 or 413 of a
+    document upload answered before its body was read (the client's next request on it
+    failed)."""
 
-    def start(status, headers, *exc_info):
-        if declared - body.read_bytes > UNREAD_DRAINED:
-            _force_close(start_response)
-        return start_response(status, headers, *exc_info)
+    def __init__(self, environ, declared: int, start_response):
+        self.body = environ["wsgi.input"] = _Counted(environ["wsgi.input"])
+        self.declared, self.start, self.closed = declared, start_response, False
 
-    return start
+    def start_response(self, status, headers, *exc_info):
+        if self.declared - self.body.read_bytes > UNREAD_DRAINED:
+            _force_close(self.start)
+            self.closed = True
+        return self.start(status, headers, *exc_info)
+
+    def closing(self) -> bool:
+        return self.closed
 
 
-def _refuse_wsgi(environ, start_response, limit: int) -> list[bytes]:
+class _Lingering:
+    """The app's response; once the server has sent it, and if the connection then closes
+    (`closing()`), what the client still sends of its body is read and dropped for DRAIN_S at
+    most, as under ASGI: closed on a body still arriving, the kernel's reset could overtake
+    the answer (the client saw "connection reset" instead of the 401 or 413)."""
+
+    def __init__(self, response, environ, closing):
+        self.response, self.environ, self.closing = response, environ, closing
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self):
+        try:
+            if hasattr(self.response, "close"):
+                self.response.close()
+        finally:
+            if self.closing():
+                _drain(self.environ)
+
+
+def _drain(environ) -> None:
+    stream, sock = environ["wsgi.input"], environ.get("gunicorn.socket")
+    deadline = time.monotonic() + DRAIN_S
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            if sock is not None:  # a client that stops sending holds the thread no longer
+                sock.settimeout(left)
+            if not stream.read(BLOCK_BYTES):
+                break
+    except Exception:  # noqa: BLE001 (gone, silent or malformed: the answer was sent, it closes)
+        return
+
+
+def _refuse_wsgi(environ, start_response, limit: int) -> "_Lingering":
     _force_close(start_response)
     kind, content = _too_large(
         limit,
@@ -251,10 +298,10 @@ def _refuse_wsgi(environ, start_response, limit: int) -> list[bytes]:
         [
             ("Content-Type", kind.decode()),
             ("Content-Length", str(len(content))),
-            ("Connection", "close"),  # the rest of the body is never read
+            ("Connection", "close"),  # the rest of the body is read for DRAIN_S at most
         ],
     )
-    return [content]
+    return _Lingering([content], environ, lambda: True)
 
 
 class _ClosingResponse:
@@ -291,11 +338,15 @@ def _is_chunked(scope) -> bool:
     )
 
 
-async def _refuse(scope, send, limit: int) -> None:
-    accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
+async def _refuse(scope, send, limit: int, receive) -> None:
+    """The 413, then what the client still sends of its body read for DRAIN_S at most: the
+    connection closes (`connection: close`) once the answer is complete, which is held back
+    meanwhile (after it the server would hand out no more of the body). Not for a client
+    that waits for `100 Continue`: it sends no body."""
+    headers = dict(scope.get("headers", ()))
     kind, body = _too_large(
         limit,
-        accept=accept.decode("latin-1"),
+        accept=headers.get(b"accept", b"").decode("latin-1"),
         path=scope.get("root_path", "") + scope.get("path", "/"),
     )
     await send(
@@ -309,4 +360,16 @@ async def _refuse(scope, send, limit: int) -> None:
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    if b"100-continue" in headers.get(b"expect", b"").lower():
+        await send({"type": "http.response.body", "body": body})
+        return
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+    try:
+        async with asyncio.timeout(DRAIN_S):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        pass  # still sending: it had the answer for that long
+    await send({"type": "http.response.body", "body": b""})

@@ -1,8 +1,11 @@
 """benchsite.bodylimit: an oversized body is refused before Django stores it (ASGI); a chunked
 body reaches Django with its length (ASGI and WSGI)."""
 
+import asyncio
 import io
 import json
+import socket
+import threading
 
 from asgiref.sync import async_to_sync
 
@@ -12,13 +15,14 @@ from benchsite.bodylimit import RequestBodyLimit, RequestBodyLimitWSGI, largest_
 LIMIT = 1000
 
 
-def run(app, *, headers=(), chunks=(b"",)):
-    """Drive an ASGI app with one request; returns (status, body, chunks read by the app)."""
+def run(app, *, headers=(), chunks=(b"",), read_in_all=None):
+    """Drive an ASGI app with one request; returns (status, body, chunks read before the answer
+    began). `read_in_all`, a list: given the chunks read by the end, the answer's included."""
     messages = [
         {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
         for i, chunk in enumerate(chunks)
     ]
-    read, sent = [], []
+    read, sent, read_before = [], [], []
 
     async def receive():
         if not messages:
@@ -27,6 +31,8 @@ def run(app, *, headers=(), chunks=(b"",)):
         return messages.pop(0)
 
     async def send(message):
+        if message["type"] == "http.response.start":
+            read_before.append(len(read))
         sent.append(message)
 
     scope = {
@@ -45,8 +51,11 @@ def run(app, *, headers=(), chunks=(b"",)):
     }
     async_to_sync(app)(scope, receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
+    assert not sent[-1].get("more_body"), "the answer was left unfinished"
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], body, len(read)
+    if read_in_all is not None:
+        read_in_all.append(len(read))
+    return start["status"], body, read_before[0]
 
 
 class Echo:
@@ -70,13 +79,52 @@ class Echo:
 
 
 def test_a_declared_length_over_the_limit_is_refused_without_calling_the_app():
+    """The 413 goes out first, then what is sent of the body is read and dropped before the
+    connection closes: closed on a body still arriving, the kernel's reset could reach the
+    client before the 413 (a browser showed "connection reset", 2 uploads in 10)."""
     echo = Echo()
     app = RequestBodyLimit(echo, max_bytes=lambda: LIMIT)
 
-    status, body, read = run(app, headers=[(b"content-length", b"10737418240")])
+    in_all = []
+    status, body, read = run(
+        app, headers=[(b"content-length", b"40000")], chunks=[b"x" * 400] * 100, read_in_all=in_all
+    )
 
     assert status == 413 and "larger than this server accepts" in json.loads(body)["detail"]
     assert not echo.called and read == 0
+    assert in_all == [100]
+
+
+def test_a_client_waiting_for_100_continue_is_refused_without_reading():
+    app = RequestBodyLimit(Echo(), max_bytes=lambda: LIMIT)
+
+    in_all = []
+    status, _, _ = run(
+        app,
+        headers=[(b"content-length", b"10737418240"), (b"expect", b"100-continue")],
+        chunks=[b"x" * 400] * 100,
+        read_in_all=in_all,
+    )
+
+    assert (status, in_all) == (413, [0])
+
+
+def test_a_body_sent_on_and_on_is_read_no_longer_than_the_drain_allows(monkeypatch):
+    monkeypatch.setattr("benchsite.bodylimit.DRAIN_S", 0.2)
+    sent = []
+
+    async def endless():  # a client that goes on sending
+        await asyncio.sleep(0.01)
+        return {"type": "http.request", "body": b"x" * 400, "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "headers": [(b"content-length", b"10737418240")], "path": "/"}
+    app = RequestBodyLimit(Echo(), max_bytes=lambda: LIMIT)
+    async_to_sync(app)(scope, endless, send)
+
+    assert sent[0]["status"] == 413 and sent[-1] == {"type": "http.response.body", "body": b""}
 
 
 def test_a_chunked_body_is_cut_once_it_passes_the_limit():
@@ -160,15 +208,24 @@ def test_a_chunked_body_over_the_limit_is_refused_before_the_app_runs():
     assert read == 3 and not hasattr(recorder, "body")
 
 
-def wsgi_call(app, body: bytes, **environ):
-    started = []
+def wsgi_call(app, body: bytes, read_in_all=None, **environ):
+    """(status and headers, content, bytes of the body read before the answer began);
+    `read_in_all`, a list: given the bytes read by the end, once the server closed the answer."""
+    started, read_before = [], []
     stream = io.BytesIO(body)
     environ = {"REQUEST_METHOD": "POST", "wsgi.input": stream, **environ}
-    response = app(environ, lambda status, headers: started.append((status, dict(headers))))
+
+    def start_response(status, headers):
+        read_before.append(stream.tell())
+        started.append((status, dict(headers)))
+
+    response = app(environ, start_response)
     content = b"".join(response)
     if hasattr(response, "close"):
         response.close()
-    return started[0], content, stream.tell()
+    if read_in_all is not None:
+        read_in_all.append(stream.tell())
+    return started[0], content, read_before[0]
 
 
 def wsgi_echo(environ, start_response):
@@ -221,9 +278,11 @@ def test_the_served_wsgi_application_refuses_a_declared_length_over_the_limit_un
     )
     body = head + b"x" * (size - len(head) - 9) + b"\r\n--B--\r\n"
 
+    in_all = []
     (status, headers), content, read = wsgi_call(
         wsgi_application,
         body,
+        in_all,
         PATH_INFO="/admin/login/",
         SERVER_NAME="testserver",
         SERVER_PORT="80",
@@ -235,7 +294,8 @@ def test_the_served_wsgi_application_refuses_a_declared_length_over_the_limit_un
 
     assert status.startswith("413") and headers["Connection"] == "close"
     assert "larger than this server accepts" in json.loads(content)["detail"]
-    assert read == 0
+    # read (and dropped) once answered: a connection closed on a body still arriving is reset
+    assert read == 0 and in_all == [len(body)]
 
 
 def test_a_browser_is_answered_a_page_it_can_go_back_from():
@@ -334,3 +394,27 @@ def test_wsgi_an_answer_that_leaves_a_large_body_unread_closes_its_connection():
         "read whole": ("201", False),
         "small, unread": ("401", False),
     }
+
+
+def test_wsgi_a_client_that_stops_sending_is_read_no_longer_than_the_drain_allows(monkeypatch):
+    """After the 413, the rest of the body is read for DRAIN_S at most: a client that declared
+    10 GB and went silent holds the server's thread no longer (gunicorn's socket, timed out)."""
+    monkeypatch.setattr("benchsite.bodylimit.DRAIN_S", 0.2)
+    server, client = socket.socketpair()
+    client.sendall(b"x" * 5000)  # then nothing more
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": "10737418240",
+        "wsgi.input": server.makefile("rb"),
+        "gunicorn.socket": server,
+    }
+    app = RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
+    response = app(environ, lambda status, headers: None)
+    closed = threading.Thread(target=response.close, daemon=True)
+    try:
+        closed.start()
+        closed.join(timeout=10)
+        assert not closed.is_alive()
+    finally:
+        server.close()
+        client.close()
