@@ -48,7 +48,7 @@ from .hardware_changes_admin import hardware_changes_view, hardware_changes_visi
 from .hardware_tables import table_links
 from .import_admin import import_view
 from .paginator import KeysFirstPaginator
-from .records_admin import BlankNamedFilter, cpu_model_cell, score_text
+from .records_admin import BlankNamedFilter, cpu_model_cell, local_time, score_text
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
 from .tags_field import TagsField
@@ -215,7 +215,7 @@ class DeviceAdmin(DocumentUploads, TagsField, admin.ModelAdmin):
         local = timezone.localtime(device.last_benchmark_at)
         return format_html(  # the day in the column, the minute in the tooltip
             '<span class="bt-when" title="{}">{}</span> {}',
-            date_format(local, "Y-m-d H:i"),
+            local_time(local),
             date_format(local, "Y-m-d"),
             run_badge(device.latest_validity, device.latest_validity_reasons),
         )

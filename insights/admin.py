@@ -6,11 +6,10 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from benchsite.auth import may_view
-from benchsite.records_admin import LinksItMayOpen, ListsWhatItShows, local_time
+from benchsite.records_admin import LinksItMayOpen, ListsWhatItShows, local_time, zone_if_twice
 from inventory.models import Device
 
 from . import notify, notify_queue, services
@@ -243,7 +242,8 @@ class NotificationAdmin(ListsWhatItShows, admin.ModelAdmin):
         when = timezone.localtime(when)
         today = when.date() == timezone.localdate()
         label = {"waiting": "due", "retrying": "next try"}.get(row.state, row.state)
-        text = f"{label} {date_format(when, 'H:i:s' if today else 'Y-m-d H:i')}"
+        shown = f"{when:%H:%M:%S}{zone_if_twice(when)}" if today else local_time(when)
+        text = f"{label} {shown}"
         return f"{text} ({row.attempts} attempts)" if row.attempts > 1 else text
 
     def has_send_again_permission(self, request):

@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+
+from benchsite.records_admin import local_time
 
 from .apprise_log import apprise_says, masked
 from .disk_rules import DEALT_WITH, gone_said
@@ -140,7 +141,7 @@ def when(moment) -> str:
     a submission (the API answers in UTC: benchsite.apitime) was told in UTC."""
     if not moment:
         return "now"
-    return date_format(timezone.localtime(moment, timezone.get_default_timezone()), "Y-m-d H:i:s T")
+    return local_time(moment, seconds=True, zoned=True, tz=timezone.get_default_timezone())
 
 
 def target_of(url: str) -> str:

@@ -944,6 +944,31 @@ def test_times_the_clocks_go_through_twice_carry_their_zone(admin_client, settin
     assert 'id="time-zone"' not in admin_client.get("/admin/login/").content.decode()
 
 
+def test_what_is_said_outside_the_device_pages_names_the_zone_of_an_hour_gone_through_twice(
+    admin_client, settings
+):
+    """A notification ("Opened 2026-10-25 02:25:18 .") and `restore` ("Made … 02:20:08 ", its
+    newest run "02:25:23 ": it had arrived 55 minutes before the archive) said no zone for
+    these times (Django's "T" is blank for them); nor did the device list's tooltip."""
+    from benchsite.management.commands.restore import _when
+    from insights.delivery import when
+
+    settings.TIME_ZONE = "Europe/Paris"
+    summer, winter = (datetime(2026, 10, 25, hour, 30, tzinfo=UTC) for hour in (0, 1))
+    assert [when(summer), when(winter)] == ["2026-10-25 02:30:00 CEST", "2026-10-25 02:30:00 CET"]
+    assert when(datetime(2026, 7, 1, 12, tzinfo=UTC)) == "2026-07-01 14:00:00 CEST"
+    timezone.activate("Europe/Paris")  # as a management command runs: in TIME_ZONE
+    try:
+        assert [_when(summer), _when(winter)] == [when(summer), when(winter)]
+    finally:
+        timezone.deactivate()
+    device = DeviceFactory()
+    BenchmarkFactory(device=device, run_at=winter)
+    Device.objects.filter(pk=device.pk).update(last_benchmark_at=winter)
+    listing = admin_client.get("/admin/inventory/device/").content.decode()
+    assert 'title="2026-10-25 02:30 CET"' in listing
+
+
 def test_a_run_measured_by_another_test_than_the_run_before_is_marked(admin_client):
     """The memory and disk tests changed (issue 13): a machine's first run with the new
     bench.sh stepped its scores, and nothing on its page told the test from the machine."""

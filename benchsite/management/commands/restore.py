@@ -6,8 +6,6 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.db.models import Max
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from benchmarks.models import Benchmark
 from benchsite import __version__
@@ -20,6 +18,7 @@ from benchsite.backup import (
     backup_verify,
 )
 from benchsite.models import ApiToken
+from benchsite.records_admin import local_time
 from documents.models import Document
 from insights.models import AttentionItem, Notification
 from inventory.models import Device, ManufacturerLink
@@ -220,4 +219,4 @@ def _counts(counts: dict[str, int]) -> str:
 
 def _when(moment) -> str:
     # the archive's and the database's times alike: local, to the second
-    return date_format(timezone.localtime(moment), "Y-m-d H:i:s T")
+    return local_time(moment, seconds=True, zoned=True)
