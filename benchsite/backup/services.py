@@ -45,7 +45,7 @@ from .common import (
     not_a_directory,
     owner_only,
 )
-from .notifications import keep_done, notifications_done
+from .notifications import Kept, keep_done, notifications_before
 from .records import backups_kept, backups_known, documents_damaged, fileless_documents
 
 ENGINES = {"sqlite": sqlite, "postgresql": postgresql}
@@ -85,9 +85,9 @@ class RestoreResult:
     # files in the uploads not in the archive that the server did not write (not named as it
     # names documents), left as they were
     left: list[str] = field(default_factory=list)
-    # notifications the archive holds as still to send, delivered (or given up) since it was
-    # made: kept so, not sent again
-    not_sent_again: int = 0
+    # the notifications the archive holds as still to send: how many were delivered (or given
+    # up) since it was made, kept so, and how many the database replaced had still to send
+    notifications: Kept = field(default_factory=Kept)
 
 
 # names tried when backups started in the same second take them (…-1.tar.gz, …-2.tar.gz)
@@ -299,7 +299,7 @@ def backup_restore(
                 f"storage may already hold some of the archive's files, which is harmless): "
                 f"restore again once the storage works."
             ) from exc
-        done, made = notifications_done(alias), backups_known(alias)
+        before, made = notifications_before(alias), backups_known(alias)
         connections.close_all()
         try:
             ENGINES[info.engine].restore(alias, staging / DATABASE_MEMBERS[info.engine])
@@ -321,7 +321,7 @@ def backup_restore(
             f"archive does not have were left (check_documents --delete-unreferenced removes "
             f"them), and the restore is not recorded among the backups."
         ) from exc
-    not_sent_again = keep_done(done, alias)
+    notifications = keep_done(before, alias)
     backups_kept(made, alias)
     fileless = fileless_documents(listed, alias)
     # its own record was written after it, not in it
@@ -350,7 +350,7 @@ def backup_restore(
         damaged=damaged,
         fileless=fileless,
         left=left,
-        not_sent_again=not_sent_again,
+        notifications=notifications,
     )
 
 

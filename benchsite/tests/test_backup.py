@@ -774,9 +774,12 @@ def test_a_notification_delivered_since_the_archive_is_not_sent_again_after_a_re
     fields = {"item": item, "type": "failure", "target": "a" * 64, "target_label": "ntfy://…"}
     delivered = Notification.objects.create(title="nas-01: smart_failing", **fields, **due)
     waiting = Notification.objects.create(title="nas-01: disk_hot", **fields, **due)
+    # as on another machine's database: not there when the archive is restored
+    gone = Notification.objects.create(title="nas-01: disk_worn", **fields, **due)
     path = make_backup()
     sent_at = timezone.now()
     Notification.objects.filter(pk=delivered.pk).update(sent_at=sent_at, next_attempt_at=None)
+    Notification.objects.filter(pk=gone.pk).delete()
 
     out, _ = restore(path, "--noinput")
 
@@ -791,8 +794,19 @@ def test_a_notification_delivered_since_the_archive_is_not_sent_again_after_a_re
         "1 notification(s) the archive holds as still to send were delivered (or given up) "
         "since it was made: they are not sent again." in out
     )
-    # the other goes out, said: onto a new machine's database none could be told delivered
-    assert "1 notification(s) the archive holds as still to send go out once the server" in out
+    # restored onto the database it was made from, one still to send there: sent once, said
+    # so (every one was said to "go out again", as onto another database)
+    assert (
+        "1 notification(s) the archive holds as still to send were still to send before the "
+        "restore too: they go out once the server runs (NOTIFY_URLS)." in out
+    )
+    # one the database did not hold (a new machine's): none can be told delivered
+    assert (
+        "1 notification(s) the archive holds as still to send, which the database it replaced "
+        "did not hold (another database than the one it was made from, or its notifications "
+        "deleted since), go out once the server runs" in out
+    )
+    assert Notification.objects.filter(next_attempt_at__isnull=False).count() == 2
 
 
 def test_restore_says_what_the_database_holds_and_warns_of_runs_it_loses(site):

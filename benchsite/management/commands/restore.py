@@ -119,18 +119,28 @@ class Command(BaseCommand):
                 + (" …" if len(result.left) > 10 else "")
                 + "."
             )
-        if result.not_sent_again:
+        kept = result.notifications
+        if kept.not_sent_again:
             self.stdout.write(
-                f"{result.not_sent_again} notification(s) the archive holds as still to send "
+                f"{kept.not_sent_again} notification(s) the archive holds as still to send "
                 f"were delivered (or given up) since it was made: they are not sent again."
+            )
+        if kept.waiting_before_too:
+            self.stdout.write(
+                f"{kept.waiting_before_too} notification(s) the archive holds as still to send "
+                f"were still to send before the restore too: they go out once the server runs "
+                f"(NOTIFY_URLS)."
             )
         # the others go out: onto another database than the one the archive was made from (a
         # new machine), which of them were delivered since cannot be told (sent twice, unsaid)
-        if pending := Notification.objects.filter(next_attempt_at__isnull=False).count():
+        pending = Notification.objects.filter(next_attempt_at__isnull=False).count()
+        if unknown := pending - kept.waiting_before_too:
             self.stdout.write(
-                f"{pending} notification(s) the archive holds as still to send go out once the "
-                f"server runs (NOTIFY_URLS): restored onto another database than the one it was "
-                f"made from, those delivered since cannot be told apart and go out again."
+                f"{unknown} notification(s) the archive holds as still to send, which the "
+                f"database it replaced did not hold (another database than the one it was made "
+                f"from, or its notifications deleted since), go out once the server runs "
+                f"(NOTIFY_URLS): whether they were delivered since cannot be told, and those "
+                f"that were go out again."
             )
         self.stdout.write(
             self.style.SUCCESS(
