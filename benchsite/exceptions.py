@@ -137,6 +137,7 @@ def exception_handler(exc, context):
         refused = DatabaseUnavailable(database_refusal(exc))
         response = drf_exception_handler(refused, context)
         response["Retry-After"] = str(DATABASE_RETRY_S)
+        response._has_been_logged = True  # not again by Django ("Service Unavailable: …")
         return response
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(None, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
