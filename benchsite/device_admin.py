@@ -305,8 +305,11 @@ class DeviceAdmin(DocumentUploads, TagsField, admin.ModelAdmin):
         services_insights.attention_acknowledge(item=item, by=request.user.get_username())
         self.message_user(request, f"Acknowledged: {item.message}")
         # the page's top, where the message is, its open items right under it (scrolled to
-        # the items, the message was out of sight above them; UX audit)
-        return HttpResponseRedirect(reverse("admin:inventory_device_change", args=(device.pk,)))
+        # the items, the message was out of sight above them; UX audit); at the message, the
+        # keyboard's next Tab goes on from there (it began again at the page's top, 11 to 38
+        # Tabs from the next Acknowledge)
+        page = reverse("admin:inventory_device_change", args=(device.pk,))
+        return HttpResponseRedirect(f"{page}#messages")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -213,6 +213,12 @@ def test_dashboard_ranks_the_fleet_and_offers_the_command(page, server):
     shot(page, "dashboard")
     page.emulate_media(color_scheme="dark")
     shot(page, "dashboard-dark")
+    # Windows' high contrast drops backgrounds: the bars, a background, read empty
+    page.emulate_media(color_scheme="light", forced_colors="active")
+    bar = page.locator("#ranking .bt-bar-fill").first
+    assert bar.evaluate("e => getComputedStyle(e).borderBottomStyle") == "solid"
+    assert bar.evaluate("e => e.getBoundingClientRect().width") > 0
+    page.emulate_media(forced_colors="none")
 
 
 def test_a_failing_disk_is_seen_first_on_the_dashboard(page):
@@ -277,6 +283,14 @@ def test_the_device_page_tells_what_needs_attention(page):
     # in sight: the page came back scrolled to the items, the message out of sight above them
     said = page.locator(".messagelist").bounding_box()
     assert 0 <= said["y"] < page.viewport_size["height"], said
+    # and the keyboard goes on from the message: the next item's Acknowledge a few Tabs away
+    # (Tab began again at the page's top: 38 Tabs through the header and the sidebar)
+    assert page.locator("#attention-items button").count() >= 1
+    for tabs in range(1, 6):  # noqa: B007 (said when it fails)
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#attention-items') !== null"):
+            break
+    assert page.evaluate("document.activeElement.textContent") == "Acknowledge", tabs
 
 
 def test_device_page_tells_the_machines_story(page):
