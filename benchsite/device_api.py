@@ -15,7 +15,7 @@ from benchmarks.selectors import benchmark_latest
 from benchmarks.serializers import BenchmarkSummarySerializer
 from documents.models import Document
 from insights.mute import MUTABLE, attention_mute_change, not_mutable
-from inventory import changelog
+from inventory import changelog, lifecycle
 from inventory import views as inventory_views
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 from inventory.selectors import device_search_fields, tags_unknown
@@ -100,9 +100,20 @@ def device_detail(
     return device
 
 
+# what the OpenAPI document cannot say as a schema (schemathesis: "mostly rejected")
+EDIT_RULES = (
+    "A key that is neither a field below nor one of the device's detail (its scores, its "
+    "counts…, sent back as read and let be) is a 400 naming it. Text takes no NUL character. "
+    f"Dates: none before {lifecycle.EARLIEST.isoformat()}; purchased_on and retired_on not "
+    f"in the future, warranty_until not after {lifecycle.LATEST_WARRANTY.isoformat()}; "
+    "warranty_until and retired_on not before purchased_on (sent or stored)."
+)
+
+
 class DeviceViewSet(inventory_views.DeviceViewSet):
     muting: list[str] | None = None  # the kinds a PATCH/PUT's attention_muted names
     detail_serializer_class = DeviceDetailSerializer
+    edited_besides = ("attention_muted",)
     device_delete = staticmethod(device_services.device_delete)  # and its peers judged again
 
     def detail_object(self, device: Device) -> Device:
@@ -128,7 +139,9 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(request=DeviceMuteSerializer, responses=DeviceDetailSerializer)
+    @extend_schema(
+        request=DeviceMuteSerializer, responses=DeviceDetailSerializer, description=EDIT_RULES
+    )
     def update(self, request, *args, **kwargs):
         self.refuse_new_tags(request)
         # checked before anything is written: a 400 of another field mutes and opens nothing
@@ -186,6 +199,8 @@ class DeviceViewSet(inventory_views.DeviceViewSet):
         if unknown := tags_unknown(tag for tag in tags if isinstance(tag, str)):
             raise PermissionDenied(MSG_NO_NEW_TAGS.format(names=changelog.shown(unknown)))
 
-    @extend_schema(request=DeviceMuteSerializer, responses=DeviceDetailSerializer)
+    @extend_schema(
+        request=DeviceMuteSerializer, responses=DeviceDetailSerializer, description=EDIT_RULES
+    )
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import __version__
+from .exceptions import DATABASE_RETRY_S
 from .throttling import cache_errors
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,16 @@ def _storage_state() -> str:
     return "unwritable"
 
 
+def _unhealthy(answer: dict, database: str) -> Response:
+    """The 503, with the Retry-After every 503 of the API carries (the OpenAPI document said
+    so of this one too, which had none)."""
+    return Response(
+        {**answer, "status": "error", "database": database},
+        status=503,
+        headers={"Retry-After": str(DATABASE_RETRY_S)},
+    )
+
+
 class HealthView(APIView):
     """GET /api/health: no auth; 503 when the database does not answer. A DRF view like the
     rest of the API, so that it is in the OpenAPI document and any other method is answered
@@ -139,23 +150,23 @@ class HealthView(APIView):
             pending = _pending_migrations()
         except DatabaseError as exc:
             logger.error("health check: database unreachable: %s", exc)
-            return Response({**answer, "status": "error", "database": "unreachable"}, status=503)
+            return _unhealthy(answer, "unreachable")
         if not writable:
             # a DATABASE_URL that lands on a standby after a failover: it answers reads, and
             # every submission was a 500 while this said "ok"
             logger.error("health check: the database is read-only (a standby?)")
-            return Response({**answer, "status": "error", "database": "read-only"}, status=503)
+            return _unhealthy(answer, "read-only")
         if pending:
             # a server started with MIGRATE_ON_START=false before anyone migrated: it would
             # answer every submission with a 500, so no load balancer should send it any
             logger.error("health check: %d migration(s) not applied (manage.py migrate)", pending)
-            return Response({**answer, "status": "error", "database": "not migrated"}, status=503)
+            return _unhealthy(answer, "not migrated")
         free = _database_disk_free()
         if free is not None and free < DISK_FULL_BYTES:
             # reads work, writes soon do not: every submission would be refused (it said "ok"
             # while each one was a 503; failure-injection audit)
             logger.error("health check: %d MB free where the database is", free // 2**20)
-            return Response({**answer, "status": "error", "database": "disk full"}, status=503)
+            return _unhealthy(answer, "disk full")
         return Response(answer)
 
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from benchsite.pagination import MSG_ONCE
-from inventory.serializers import StrictCharField
+from inventory.serializers import StrictCharField, refuse_unknown
 
 from .models import DocType, Document
 
@@ -85,3 +85,8 @@ class DocumentEditSerializer(serializers.Serializer):
     title = StrictCharField(
         max_length=Document._meta.get_field("title").max_length, required=False, allow_blank=True
     )
+
+    def validate(self, attrs):
+        # what a document's answer shows besides is taken and let be (read, change, send back)
+        refuse_unknown(self, "a document", DocumentSerializer.Meta.fields)
+        return attrs

@@ -1,6 +1,8 @@
 """Query-string filters of GET /api/devices (contract: search, location, tag, ordering; owner
 beyond it)."""
 
+import re
+
 from django.db.models import F
 from django.db.models.functions import Lower
 from rest_framework import filters, serializers
@@ -68,6 +70,16 @@ RETIRED_VALUES = {
     **{str(word).lower(): True for word in serializers.BooleanField.TRUE_VALUES},
     **{str(word).lower(): False for word in serializers.BooleanField.FALSE_VALUES},
 }
+
+
+def any_case_pattern(words) -> str:
+    """A JSON Schema pattern (ECMA 262: no (?i) flag) of these words in any case, or nothing
+    (`?disks=`, taken as no parameter): `^(?:[oO][lL][dD]|[wW][oO][rR][nN])?$`."""
+    each = (
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+        for word in sorted(words)
+    )
+    return f"^(?:{'|'.join(each)})?$"
 
 
 class DeviceFilter(filters.BaseFilterBackend):
@@ -147,20 +159,25 @@ class DeviceFilter(filters.BaseFilterBackend):
                 ),
             )
         ]
+        # the words taken, in any case: a pattern (an enum of "true" and "false" refused the
+        # `1` and `yes` the server takes, and any word's capitals)
+        yes_no = {"type": "string", "pattern": any_case_pattern(RETIRED_VALUES)}
         retired = {
             "name": "retired",
             "required": False,
             "in": "query",
             "description": "true: the retired devices; false: those in service (beyond the "
-            "contract; either word in any case, nothing else). Without it, every device.",
-            "schema": {"type": "string", "enum": ["true", "false"]},
+            "contract; also 1/0, yes/no, on/off, y/n, t/f, in any case; nothing else). "
+            "Without it, every device.",
+            "schema": yes_no,
         }
         quiet = {
             **retired,
             "name": "quiet",
             "description": "true: the devices gone quiet (in service, with a run, the latest "
             "older than the server's QUIET_AFTER_DAYS); false: the others (beyond the contract; "
-            "either word in any case, nothing else). Without it, every device.",
+            "also 1/0, yes/no, on/off, y/n, t/f, in any case; nothing else). Without it, every "
+            "device.",
         }
         disks = {
             **retired,
@@ -169,7 +186,7 @@ class DeviceFilter(filters.BaseFilterBackend):
             f"{OLD_POWER_ON_HOURS:,} power-on hours or more; worn: one with {WORN_PERCENT_USED} % "
             "or more of its rated life used (NVMe's percent_used). Beyond the contract; either "
             "word in any case, nothing else.",
-            "schema": {"type": "string", "enum": list(DISK_CHOICES)},
+            "schema": {"type": "string", "pattern": any_case_pattern(DISK_CHOICES)},
         }
         return [*texts, retired, quiet, disks]
 

@@ -175,7 +175,24 @@ class TagNameField(StrictCharField):
         super().__init__(max_length=50, **kwargs)
 
 
-MSG_UNKNOWN_FIELD = "Not a field of a device; those an edit takes: {fields}."
+MSG_UNKNOWN_FIELD = "Not a field of {what}; those an edit takes: {fields}."
+
+
+def refuse_unknown(serializer: serializers.Serializer, what: str, shown=(), besides=()) -> None:
+    """A key that is no field of what is edited is a 400 naming it: `{"locaton": "Rack Q"}`
+    was a 200 that changed nothing, which a script took for done. The serializer's read-only
+    fields and what the object's answer shows besides (`shown`: a device's scores, a
+    document's size) are taken and left as they are, so that an object read, changed and
+    sent back is an edit; `besides`, what the request edits beyond the serializer's fields
+    (a device's `attention_muted`), is named among those an edit takes."""
+    data = serializer.initial_data
+    if not hasattr(data, "keys"):
+        return
+    known = {*serializer.fields, *shown, *besides}
+    if unknown := [key for key in data.keys() if key not in known]:
+        editable = [name for name, field in serializer.fields.items() if not field.read_only]
+        said = MSG_UNKNOWN_FIELD.format(what=what, fields=", ".join([*editable, *besides]))
+        raise serializers.ValidationError({str(key)[:50]: [said] for key in unknown[:20]})
 
 
 class DeviceUpdateSerializer(EditSerializer):
@@ -201,7 +218,9 @@ class DeviceUpdateSerializer(EditSerializer):
         """A key the device has not, refused; the dates as the admin's form checks them
         (inventory.lifecycle), those not sent as stored: a warranty end sent alone is not
         before the stored purchase date."""
-        self.refuse_unknown()
+        refuse_unknown(
+            self, "a device", self.context.get("shown", ()), self.context.get("besides", ())
+        )
         if not any(name in attrs for name in lifecycle.LIFECYCLE_FIELDS):
             return attrs
         values = {
@@ -219,19 +238,6 @@ class DeviceUpdateSerializer(EditSerializer):
             if named:
                 raise serializers.ValidationError(named)
         return attrs
-
-    def refuse_unknown(self) -> None:
-        """A key that is no field of a device is a 400 naming it: `{"locaton": "Rack Q"}` was
-        a 200 that changed nothing, which a script took for done. What the device's detail
-        shows besides (its scores, its runs: `context["shown"]`) is taken and left as it is,
-        so that a device read, changed and sent back is an edit."""
-        data = self.initial_data
-        if not hasattr(data, "keys"):
-            return
-        known = {*self.fields, *self.context.get("shown", ())}
-        if unknown := [key for key in data.keys() if key not in known]:
-            said = MSG_UNKNOWN_FIELD.format(fields=", ".join(self.Meta.fields))
-            raise serializers.ValidationError({str(key)[:50]: [said] for key in unknown[:20]})
 
     def validate_hostname(self, value: str) -> str:
         value = value.strip()
@@ -265,6 +271,10 @@ class LinkSerializer(EditSerializer):
         model = ManufacturerLink
         fields = ("id", "label", "url", "created_at", "updated_at")
         read_only_fields = ("id", "created_at", "updated_at")
+
+    def validate(self, attrs):
+        refuse_unknown(self, "a link")
+        return attrs
 
 
 class HardwareChangesQuerySerializer(serializers.Serializer):

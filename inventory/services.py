@@ -269,17 +269,20 @@ def link_create(*, device: Device, label: str, url: str) -> ManufacturerLink:
 
 @transaction.atomic
 def link_update(*, link: ManufacturerLink, data: Mapping[str, Any]) -> ManufacturerLink:
-    """Edit a link's label and URL (API PATCH/PUT and the admin go through here)."""
-    for name in LINK_EDITABLE_FIELDS:
-        if name in data:
-            setattr(link, name, data[name])
+    """Edit a link's label and URL (API PATCH/PUT and the admin go through here); an edit
+    that changes nothing writes nothing, its `updated_at` kept (a sync job saw a change)."""
+    sent = [name for name in LINK_EDITABLE_FIELDS if name in data]
+    for name in sent:
+        setattr(link, name, data[name])
     link.full_clean(exclude=("device",))
-    # UPDATE only, never INSERT: a link deleted meanwhile must not come back.
-    fields = [name for name in LINK_EDITABLE_FIELDS if name in data]
-    # locked: a deletion at the same moment is waited for, then said (a 404, not a 500)
-    if not ManufacturerLink.objects.select_for_update().filter(pk=link.pk).exists():
+    # locked: a deletion at the same moment is waited for, then said (a 404, not a 500); what
+    # is stored, against which the edit is told (the admin's form has set it on `link`)
+    locked = ManufacturerLink.objects.select_for_update().filter(pk=link.pk)
+    if (stored := locked.values("pk", *sent).first()) is None:
         raise ManufacturerLink.DoesNotExist("The link was deleted.")
-    link.save(update_fields=(*fields, "updated_at"), force_update=True)
+    if fields := [name for name in sent if stored[name] != getattr(link, name)]:
+        # UPDATE only, never INSERT: a link deleted meanwhile must not come back
+        link.save(update_fields=(*fields, "updated_at"), force_update=True)
     return link
 
 

@@ -45,6 +45,8 @@ class DeviceViewSet(
     # the hardware through the latest snapshot (one join, whatever the page size)
     search_fields = selectors.device_search_fields()
     detail_serializer_class = DeviceListSerializer
+    # what a PATCH/PUT edits beyond the device's own fields (the composition layer's muting)
+    edited_besides: tuple[str, ...] = ()
     # DELETE: the device with what is stored of it; benchsite.device_api's subclass also judges
     # the machines left with its CPU model (the composition layer knows the insights)
     device_delete = staticmethod(services.device_delete)
@@ -85,8 +87,9 @@ class DeviceViewSet(
         partial = kwargs.pop("partial", False)
         device = self.get_object()
         shown = self.detail_serializer_class().fields.keys()  # sent back as read: let be
+        context = {"shown": shown, "besides": self.edited_besides}
         serializer = DeviceUpdateSerializer(
-            device, data=request.data, partial=partial, context={"shown": shown}
+            device, data=request.data, partial=partial, context=context
         )
         serializer.is_valid(raise_exception=True)
         self.device_write(device, serializer.validated_data)

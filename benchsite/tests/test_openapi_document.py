@@ -198,3 +198,12 @@ def test_a_devices_tags_as_read_are_valid_to_send_back(schema):
         tags = jsonschema_rs.validator_for(components[component]["properties"]["tags"])
         assert tags.is_valid(["rack\u200b", "lab"]), component
         assert not tags.is_valid(["t" * 51]), component
+
+
+def test_a_device_edit_says_the_rules_its_schema_cannot(schema):
+    """Fuzzing: PATCH/PUT /api/devices/{id} "mostly rejected" what the schema let a client
+    send (an unknown key, a date before 1980, a warranty end before the purchase), unsaid."""
+    for method in ("patch", "put"):
+        said = schema["paths"]["/api/devices/{id}"][method]["description"]
+        assert "is a 400 naming it" in said and "none before 1980-01-01" in said, method
+        assert "warranty_until and retired_on not before purchased_on" in said, method

@@ -64,6 +64,8 @@ def test_health_is_503_on_a_database_not_migrated_yet(anon, migrate_to, monkeypa
 
     assert response.status_code == 503
     assert response.json()["database"] == "not migrated"
+    # as every 503 of the API, and as the OpenAPI document says of this one
+    assert response["Retry-After"] == "30"
 
 
 @pytest.mark.django_db

@@ -153,7 +153,7 @@ def test_retired_filters_the_list_which_keeps_every_device_without_it(api):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     parameters = schema["paths"]["/api/devices"]["get"]["parameters"]
     retired = next(p for p in parameters if p["name"] == "retired")
-    assert retired["schema"] == {"type": "string", "enum": ["true", "false"]}
+    assert retired["schema"]["type"] == "string"  # its words: test_devices_quiet
 
 
 # --- the CSV import ------------------------------------------------------------------------

@@ -159,6 +159,14 @@ def test_a_documents_type_and_title_are_changed_through_the_api(api, token_clien
         response = api.patch(url, body, format="json")
         assert response.status_code == 400 and field in response.json()
     assert api.put(url, {"doc_type": "manual"}, format="json").status_code == 405
+    # a misspelt key was a 200 that changed nothing; the answer's keys, sent back, are taken
+    misspelt = api.patch(url, {"titel": "x", "doc_type": "manual"}, format="json")
+    assert misspelt.status_code == 400
+    assert misspelt.json() == {
+        "titel": ["Not a field of a document; those an edit takes: doc_type, title."]
+    }
+    read = api.get(url).json()
+    assert api.patch(url, read, format="json").json() == read
     assert token_client("read").patch(url, {"title": "x"}, format="json").status_code == 403
     assert Document.objects.values_list("doc_type", "title").get() == ("invoice", "Invoice 2024-07")
 

@@ -509,6 +509,7 @@ def test_patch_refuses_a_key_that_is_no_field_of_a_device_and_changes_nothing(ap
     said = response.json()["locaton"][0]
     assert said.startswith("Not a field of a device; those an edit takes: hostname, ")
     assert "location" in said and "owner" not in response.json()
+    assert said.endswith(", tags, attention_muted.")  # every field it takes (it left this out)
     device.refresh_from_db()
     assert (device.location, device.owner, device.updated_at) == ("lab", "ops", before)
 

@@ -203,3 +203,27 @@ def test_deleting_the_device_deletes_its_links(api, device):
     LinkFactory(device=device)
     assert api.delete(f"/api/devices/{device.pk}").status_code == 204
     assert not ManufacturerLink.objects.exists()
+
+
+def test_an_edit_refuses_a_key_no_link_has_and_one_that_changes_nothing_writes_nothing(api, device):
+    """`{"lable": …}` was a 200 that changed nothing (a script took its typo for done), and an
+    edit that changed nothing moved `updated_at`, as devices did before 0.14.6."""
+    link = LinkFactory(device=device, label="Drivers", url="https://hp.example/d")
+    url = f"/api/links/{link.pk}"
+    read = api.get(url).json()
+
+    misspelt = api.patch(url, {"lable": "BIOS", "url": "https://hp.example/b"}, format="json")
+    created = api.post(links_url(device), {**DRIVERS, "urll": "x"}, format="json")
+    unchanged = api.put(url, read, format="json")  # read, sent back: every key taken
+    emptied = api.patch(url, {}, format="json")
+
+    assert misspelt.status_code == 400
+    assert misspelt.json() == {"lable": ["Not a field of a link; those an edit takes: label, url."]}
+    assert created.status_code == 400 and list(created.json()) == ["urll"]
+    assert ManufacturerLink.objects.count() == 1
+    assert (unchanged.status_code, emptied.status_code) == (200, 200)
+    assert unchanged.json()["updated_at"] == emptied.json()["updated_at"] == read["updated_at"]
+    link.refresh_from_db()
+    assert (link.label, link.url) == ("Drivers", "https://hp.example/d")
+    edited = api.patch(url, {"label": "BIOS"}, format="json").json()
+    assert edited["label"] == "BIOS" and edited["updated_at"] > read["updated_at"]
