@@ -25,6 +25,7 @@ import html
 import json
 import tempfile
 import time
+from functools import partial
 from urllib.parse import quote
 
 from asgiref.sync import sync_to_async
@@ -170,7 +171,7 @@ class RequestBodyLimitWSGI:
             if int(declared) <= UNREAD_DRAINED:
                 return self.app(environ, start_response)
             unread = _UnreadBody(environ, int(declared), start_response)
-            return _Lingering(self.app(environ, unread.start_response), environ, unread.closing)
+            return _Then(self.app(environ, unread.start_response), unread.linger)
         if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return self.app(environ, start_response)
         limit = self.max_bytes()
@@ -186,7 +187,7 @@ class RequestBodyLimitWSGI:
         environ["wsgi.input"] = body
         environ["CONTENT_LENGTH"] = str(size)
         del environ["HTTP_TRANSFER_ENCODING"]
-        return _ClosingResponse(self.app(environ, start_response), body)
+        return _Then(self.app(environ, start_response), body.close)  # the spooled body
 
 
 def _wsgi_path(environ) -> str:
@@ -240,26 +241,25 @@ class _UnreadBody:
 
     def __init__(self, environ, declared: int, start_response):
         self.body = environ["wsgi.input"] = _Counted(environ["wsgi.input"])
-        self.declared, self.start, self.closed = declared, start_response, False
+        self.environ, self.declared, self.start = environ, declared, start_response
+        self.closing = False
 
     def start_response(self, status, headers, *exc_info):
         if self.declared - self.body.read_bytes > UNREAD_DRAINED:
             _force_close(self.start)
-            self.closed = True
+            self.closing = True
         return self.start(status, headers, *exc_info)
 
-    def closing(self) -> bool:
-        return self.closed
+    def linger(self) -> None:
+        if self.closing:
+            _drain(self.environ)
 
 
-class _Lingering:
-    """The app's response; once the server has sent it, and if the connection then closes
-    (`closing()`), what the client still sends of its body is read and dropped for DRAIN_S at
-    most, as under ASGI: closed on a body still arriving, the kernel's reset could overtake
-    the answer (the client saw "connection reset" instead of the 401 or 413)."""
+class _Then:
+    """The app's response, and what is done once the server has sent it and closed it."""
 
-    def __init__(self, response, environ, closing):
-        self.response, self.environ, self.closing = response, environ, closing
+    def __init__(self, response, then):
+        self.response, self.then = response, then
 
     def __iter__(self):
         return iter(self.response)
@@ -269,11 +269,14 @@ class _Lingering:
             if hasattr(self.response, "close"):
                 self.response.close()
         finally:
-            if self.closing():
-                _drain(self.environ)
+            self.then()
 
 
 def _drain(environ) -> None:
+    """What the client still sends of its body, read and dropped for DRAIN_S at most, once
+    the answer is sent and before the connection closes (as under ASGI): closed on a body
+    still arriving, the kernel's reset could overtake the answer (the client saw "connection
+    reset" instead of the 401 or 413)."""
     stream, sock = environ["wsgi.input"], environ.get("gunicorn.socket")
     deadline = time.monotonic() + DRAIN_S
     try:
@@ -286,7 +289,7 @@ def _drain(environ) -> None:
         return
 
 
-def _refuse_wsgi(environ, start_response, limit: int) -> "_Lingering":
+def _refuse_wsgi(environ, start_response, limit: int) -> "_Then":
     _force_close(start_response)
     kind, content = _too_large(
         limit,
@@ -301,24 +304,7 @@ def _refuse_wsgi(environ, start_response, limit: int) -> "_Lingering":
             ("Connection", "close"),  # the rest of the body is read for DRAIN_S at most
         ],
     )
-    return _Lingering([content], environ, lambda: True)
-
-
-class _ClosingResponse:
-    """The app's response, which also closes the spooled body when the server closes it."""
-
-    def __init__(self, response, body):
-        self.response, self.body = response, body
-
-    def __iter__(self):
-        return iter(self.response)
-
-    def close(self):
-        try:
-            if hasattr(self.response, "close"):
-                self.response.close()
-        finally:
-            self.body.close()
+    return _Then([content], partial(_drain, environ))
 
 
 def _content_length(scope) -> int | None:
