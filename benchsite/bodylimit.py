@@ -111,7 +111,7 @@ class RequestBodyLimit:
 
         await self.app(scope, limited_receive, tracking_send)
         if exceeded and not response_started:
-            await _refuse(scope, send, limit, receive)
+            await _refuse(scope, send, limit, receive, asked=True)
         return None
 
     async def _chunked(self, scope, receive, send, limit: int) -> None:
@@ -124,7 +124,7 @@ class RequestBodyLimit:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
-                    await _refuse(scope, send, limit, receive)
+                    await _refuse(scope, send, limit, receive, asked=True)
                     return
                 if getattr(body, "_rolled", False):  # on disk: not on the event loop
                     await sync_to_async(body.write, thread_sensitive=False)(chunk)
@@ -281,9 +281,14 @@ def _drain(environ) -> None:
     deadline = time.monotonic() + DRAIN_S
     try:
         while (left := deadline - time.monotonic()) > 0:
-            if sock is not None:  # a client that stops sending holds the thread no longer
-                sock.settimeout(left)
-            if not stream.read(BLOCK_BYTES):
+            if sock is None:
+                if not stream.read(BLOCK_BYTES):
+                    break
+                continue
+            # the socket itself, not gunicorn's reader, which waits for a whole block: a byte
+            # a second held the thread for hours (the connection closes: its parser is done)
+            sock.settimeout(left)
+            if not sock.recv(BLOCK_BYTES):
                 break
     except Exception:  # noqa: BLE001 (gone, silent or malformed: the answer was sent, it closes)
         return
@@ -324,11 +329,12 @@ def _is_chunked(scope) -> bool:
     )
 
 
-async def _refuse(scope, send, limit: int, receive) -> None:
+async def _refuse(scope, send, limit: int, receive, *, asked: bool = False) -> None:
     """The 413, then what the client still sends of its body read for DRAIN_S at most: the
     connection closes (`connection: close`) once the answer is complete, which is held back
     meanwhile (after it the server would hand out no more of the body). Not for a client
-    that waits for `100 Continue`: it sends no body."""
+    that waits for `100 Continue` and was not told it (`asked`: the body was read, which has
+    the server send it): it sends no body."""
     headers = dict(scope.get("headers", ()))
     kind, body = _too_large(
         limit,
@@ -346,7 +352,7 @@ async def _refuse(scope, send, limit: int, receive) -> None:
             ],
         }
     )
-    if b"100-continue" in headers.get(b"expect", b"").lower():
+    if not asked and b"100-continue" in headers.get(b"expect", b"").lower():
         await send({"type": "http.response.body", "body": body})
         return
     await send({"type": "http.response.body", "body": body, "more_body": True})

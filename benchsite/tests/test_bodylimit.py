@@ -107,6 +107,16 @@ def test_a_client_waiting_for_100_continue_is_refused_without_reading():
     )
 
     assert (status, in_all) == (413, [0])
+    # one told to go on (its chunked body read, which has the server send `100 Continue`)
+    # sends it all: read and dropped, where it met "connection reset"
+    in_all = []
+    status, _, _ = run(
+        app,
+        headers=[*CHUNKED, (b"expect", b"100-continue")],
+        chunks=[b"x" * 400] * 100,
+        read_in_all=in_all,
+    )
+    assert (status, in_all) == (413, [100])
 
 
 def test_a_body_sent_on_and_on_is_read_no_longer_than_the_drain_allows(monkeypatch):
@@ -398,23 +408,35 @@ def test_wsgi_an_answer_that_leaves_a_large_body_unread_closes_its_connection():
 
 def test_wsgi_a_client_that_stops_sending_is_read_no_longer_than_the_drain_allows(monkeypatch):
     """After the 413, the rest of the body is read for DRAIN_S at most: a client that declared
-    10 GB and went silent holds the server's thread no longer (gunicorn's socket, timed out)."""
+    10 GB and went silent, or that sends a byte at a time (gunicorn's reader waited for whole
+    blocks: hours), holds the server's thread no longer (gunicorn's socket, timed out)."""
     monkeypatch.setattr("benchsite.bodylimit.DRAIN_S", 0.2)
-    server, client = socket.socketpair()
-    client.sendall(b"x" * 5000)  # then nothing more
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "CONTENT_LENGTH": "10737418240",
-        "wsgi.input": server.makefile("rb"),
-        "gunicorn.socket": server,
-    }
-    app = RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
-    response = app(environ, lambda status, headers: None)
-    closed = threading.Thread(target=response.close, daemon=True)
-    try:
-        closed.start()
-        closed.join(timeout=10)
-        assert not closed.is_alive()
-    finally:
-        server.close()
-        client.close()
+    for trickling in (False, True):
+        server, client = socket.socketpair()
+        client.sendall(b"x" * 5000)  # then nothing more, or a byte every 20 ms
+        stop = threading.Event()
+
+        def trickle(client=client, stop=stop, trickling=trickling):
+            while trickling and not stop.wait(0.02):
+                client.sendall(b"x")
+
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "CONTENT_LENGTH": "10737418240",
+            "wsgi.input": server.makefile("rb"),
+            "gunicorn.socket": server,
+        }
+        app = RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
+        response = app(environ, lambda status, headers: None)
+        sender = threading.Thread(target=trickle, daemon=True)
+        closed = threading.Thread(target=response.close, daemon=True)
+        try:
+            sender.start()
+            closed.start()
+            closed.join(timeout=5)
+            assert not closed.is_alive(), "still reading" + (" a trickle" if trickling else "")
+        finally:
+            stop.set()
+            sender.join()
+            server.close()
+            client.close()
