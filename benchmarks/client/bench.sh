@@ -82,7 +82,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.3.6"
+readonly BENCH_SCRIPT_VERSION="1.3.7"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -449,11 +449,18 @@ iperf_target_is_self() {
     while IFS= read -r addr; do
         [[ -n $addr && ${addr,,} == "$host" ]] && return 0
     done < <(own_addresses)
-    # a name resolving to a loopback address (Debian maps the hostname to 127.0.1.1)
-    if have getent && [[ ! $host =~ ^[0-9.:]+$ ]]; then
-        while read -r addr _; do
-            [[ $addr == 127.* || $addr == ::1 ]] && return 0
-        done < <(timeout 5 getent ahosts "$host" 2>/dev/null)
+    # what HOST resolves to, in the resolver's canonical form (a name of this machine in DNS or
+    # /etc/hosts, "pve.lan" -> its LAN address; fd59:0::1, 0::1 written otherwise than ip shows
+    # them): a loopback or unspecified address, or one of this machine's own
+    if have getent; then
+        local own resolved
+        own=$(own_addresses) own=${own,,}
+        resolved=$(timeout 5 getent ahosts "$host" 2>/dev/null | awk '{ print tolower($1) }' | sort -u)
+        while IFS= read -r addr; do
+            [[ -n $addr ]] || continue
+            [[ $addr == 127.* || $addr == ::1 || $addr == ::ffff:127.* || $addr == 0.0.0.0 || $addr == :: ]] && return 0
+            grep -qxF -- "$addr" <<<"$own" && return 0
+        done <<<"$resolved"
     fi
     return 1
 }
@@ -481,8 +488,19 @@ refuse_iperf_self() {
 }
 
 iperf_self_checked() {
-    # an iperf3 server that is this machine: a loopback figure, many times a network's
-    ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]] && iperf_target_is_self "$IPERF_HOST" || return 0
+    # an iperf3 server whose name does not resolve (a typo: said now, not after the other
+    # benchmarks' minutes as "is 'iperf3 -s' running?"), or that is this machine: a loopback
+    # figure, many times a network's
+    ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]] || return 0
+    local rc=0
+    have getent && { timeout 5 getent ahosts "$IPERF_HOST" >/dev/null 2>&1 || rc=$?; }
+    if ((rc == 2)); then   # getent's "not found" (a slow resolver, 124, is let be)
+        warn "$IPERF_SAID $IPERF_SERVER: no such host (the name does not resolve): the network is not measured"
+        SKIP_NETWORK=1 SKIP_NETWORK_WHY="the iperf3 server's name does not resolve"
+        not_collected "network benchmark" "$IPERF_SAID $IPERF_SERVER does not resolve"
+        return 0
+    fi
+    iperf_target_is_self "$IPERF_HOST" || return 0
     if jq -en --arg t "$IPERF_SERVER" "$JQ_LOOPBACK"' $t | loopback' >/dev/null; then
         warn_iperf_self     # measured, and the server leaves it out of the global score
     else
@@ -1451,7 +1469,9 @@ network_repeat() {
     local hint="is 'iperf3 -s' running on $at?"
     NETWORK_TRIED=$((NETWORK_TRIED + 2))
     if ! iperf3_run "$(rfile iperf3-up.json "$r")" "$secs"; then
-        warn "iperf3 upload failed: $IPERF_ERROR ($hint)"
+        # a server busy with another client's test runs: its own words say it ("try again later")
+        [[ $IPERF_ERROR == *busy* ]] && hint=""
+        warn "iperf3 upload failed: $IPERF_ERROR${hint:+ ($hint)}"
         network_failed "upload: $IPERF_ERROR"
     else
         hint="a one-off 'iperf3 -s -1' serves one test only"  # the upload reached it
@@ -1459,7 +1479,8 @@ network_repeat() {
     # let the server get ready for the next test (none ran where nothing could be reached)
     [[ $IPERF_ERROR == "unable to connect"* ]] || sleep 1
     if ! iperf3_run "$(rfile iperf3-down.json "$r")" "$secs" -R; then
-        warn "iperf3 download failed: $IPERF_ERROR ($hint)"
+        [[ $IPERF_ERROR == *busy* ]] && hint=""
+        warn "iperf3 download failed: $IPERF_ERROR${hint:+ ($hint)}"
         network_failed "download: $IPERF_ERROR"
     fi
 }
@@ -2289,7 +2310,7 @@ parse_smart() {
           model: ((kv($p; "Device Model") // kv($p; "Model Number") // kv($p; "Product")) | clean),
           vendor: (kv($p; "Vendor") | clean),
           serial: ((kv($p; "Serial Number") // kv($p; "Serial number")) | clean),
-          health: (if $h == null then null else ($h | trim | ascii_upcase | if . == "OK" then "PASSED" elif . == "" then null else . end) end),
+          health: (if $h == null then null else ($h | trim | ascii_upcase | sub("!+$"; "") | if . == "OK" then "PASSED" elif . == "" then null else . end) end),
           temp: ($attr_temp
                  // (kv($p; "Temperature") // kv($p; "Current Drive Temperature") // "" | capture("^(?<n>[0-9]+)\\s*(C|Celsius)") // null | .n? | temp_ok)),
           rotation: (if $rot | test("Solid State"; "i") then 0 else ($rot | capture("^(?<n>[0-9]+)\\s*rpm") // null | .n? | posint) end),
