@@ -402,6 +402,17 @@ def own_non_loopback_address() -> str | None:
     return None
 
 
+def network_only(*args: str):
+    """A network test alone (--dry-run, --short), on a test machine busy with the suite."""
+    return run_bench(
+        *("--dry-run", "--short", "--no-wait-idle"),
+        *("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-gpu"),
+        *args,
+        timeout=120,
+        env=SHORT_BUSY_LOOK,
+    )
+
+
 @pytest.mark.parametrize(
     "target", ["localhost", "[::1]:5999", "2130706433:5999", "own-address", "own-number", "0::1"]
 )
@@ -419,21 +430,7 @@ def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
         target = f"{address}:1"  # nothing listens on port 1: iperf3 fails at once
     elif target == "0::1":
         target = "[0::1]:1"
-    proc = run_bench(
-        "--dry-run",
-        "--short",
-        "--repeats",
-        "1",
-        "--no-wait-idle",
-        "--skip-cpu",
-        "--skip-memory",
-        "--skip-disk",
-        "--skip-gpu",
-        "--iperf-server",
-        target,
-        timeout=120,
-        env=SHORT_BUSY_LOOK,
-    )
+    proc = network_only("--repeats", "1", "--iperf-server", target)
     assert proc.returncode == 0, proc.stderr
     assert f"WARNING: --iperf-server {target} is this machine itself" in proc.stderr
     doc = json.loads(proc.stdout)
@@ -462,19 +459,7 @@ def test_an_iperf_server_that_is_this_machine_is_warned_about_loudly(target):
 def test_an_iperf_server_whose_name_does_not_resolve_is_said_before_any_benchmark():
     """A typo in --iperf-server was found after the other benchmarks' minutes, as
     "unable to connect … is 'iperf3 -s' running?": the name is looked up first."""
-    proc = run_bench(
-        "--dry-run",
-        "--short",
-        "--no-wait-idle",
-        "--skip-cpu",
-        "--skip-memory",
-        "--skip-disk",
-        "--skip-gpu",
-        "--iperf-server",
-        "nas-typo.invalid",
-        timeout=120,
-        env=SHORT_BUSY_LOOK,
-    )
+    proc = network_only("--iperf-server", "nas-typo.invalid")
     assert proc.returncode == 0, proc.stderr
     said = "--iperf-server nas-typo.invalid: no such host (the name does not resolve)"
     assert said in proc.stderr
@@ -494,13 +479,7 @@ def test_a_network_measured_one_way_only_is_listed_as_part_not_collected():
     )
     try:
         wait_listening(port)
-        proc = run_bench(
-            *("--dry-run", "--short", "--repeats", "1", "--no-wait-idle"),
-            *("--skip-cpu", "--skip-memory", "--skip-disk", "--skip-gpu"),
-            *("--iperf-server", f"127.0.0.1:{port}"),
-            timeout=120,
-            env=SHORT_BUSY_LOOK,
-        )
+        proc = network_only("--repeats", "1", "--iperf-server", f"127.0.0.1:{port}")
     finally:
         server.kill()
         server.wait()
