@@ -436,32 +436,38 @@ own_addresses() {
     fi
 }
 
+RESOLVED="" RESOLVED_RC=0
+resolve_host() {
+    # what HOST resolves to, in RESOLVED one address a line, in the form `ip` shows this
+    # machine's: no zone (getent writes fe80::1%eth0 as fe80::1%4), an IPv4-mapped address as
+    # IPv4 (::ffff:10.0.0.5); getent's status in RESOLVED_RC (2: it does not resolve, now)
+    local out
+    RESOLVED_RC=0
+    out=$(timeout 5 getent ahosts "$1" 2>/dev/null) || RESOLVED_RC=$?
+    RESOLVED=$(awk '{ a = tolower($1); sub(/%.*/, "", a); sub(/^::ffff:/, "", a); print a }' <<<"$out" | sort -u)
+}
+
 iperf_target_is_self() {
-    # true when HOST is this machine: a loopback name or address, 0.0.0.0/::, its own name or address
-    local host=${1,,} addr
-    host=${host#[}; host=${host%]}
+    # iperf_target_is_self HOST RESOLVED: true when HOST is this machine: a loopback name or
+    # address, 0.0.0.0/::, its own name or address, or a name or another spelling of an address
+    # that RESOLVED (resolve_host's) shows to be one of those
+    local host=${1,,} resolved=$2 addr own
+    host=${host#[}; host=${host%]}; host=${host%%\%*}
     case $host in
         localhost | localhost.* | ip6-localhost | ip6-loopback | ::1 | 0:0:0:0:0:0:0:1 | 0.0.0.0 | :: | 127.*) return 0 ;;
     esac
     [[ $host =~ ^::ffff:127\. || $host =~ ^0(\.0){0,3}$ ]] && return 0
     # 127.0.0.0/8 as one decimal number (2130706433 is 127.0.0.1), which inet_aton takes too
     [[ $host =~ ^[1-9][0-9]{0,9}$ ]] && ((host >= 2130706432 && host < 2147483648)) && return 0
+    own=$(own_addresses) own=${own,,}
+    grep -qxF -- "$host" <<<"$own" && return 0
+    # a name of this machine in DNS or /etc/hosts ("pve.lan" -> its LAN address), an address
+    # written otherwise than ip shows it (fd59:0::1, 0::1, a number): as resolved
     while IFS= read -r addr; do
-        [[ -n $addr && ${addr,,} == "$host" ]] && return 0
-    done < <(own_addresses)
-    # what HOST resolves to, in the resolver's canonical form (a name of this machine in DNS or
-    # /etc/hosts, "pve.lan" -> its LAN address; fd59:0::1, 0::1 written otherwise than ip shows
-    # them): a loopback or unspecified address, or one of this machine's own
-    if have getent; then
-        local own resolved
-        own=$(own_addresses) own=${own,,}
-        resolved=$(timeout 5 getent ahosts "$host" 2>/dev/null | awk '{ print tolower($1) }' | sort -u)
-        while IFS= read -r addr; do
-            [[ -n $addr ]] || continue
-            [[ $addr == 127.* || $addr == ::1 || $addr == ::ffff:127.* || $addr == 0.0.0.0 || $addr == :: ]] && return 0
-            grep -qxF -- "$addr" <<<"$own" && return 0
-        done <<<"$resolved"
-    fi
+        [[ -n $addr ]] || continue
+        [[ $addr == 127.* || $addr == ::1 || $addr == 0.0.0.0 || $addr == :: ]] && return 0
+        grep -qxF -- "$addr" <<<"$own" && return 0
+    done <<<"$resolved"
     return 1
 }
 
@@ -492,15 +498,15 @@ iperf_self_checked() {
     # benchmarks' minutes as "is 'iperf3 -s' running?"), or that is this machine: a loopback
     # figure, many times a network's
     ((!SKIP_NETWORK)) && [[ -n $IPERF_HOST ]] || return 0
-    local rc=0
-    have getent && { timeout 5 getent ahosts "$IPERF_HOST" >/dev/null 2>&1 || rc=$?; }
-    if ((rc == 2)); then   # getent's "not found" (a slow resolver, 124, is let be)
-        warn "$IPERF_SAID $IPERF_SERVER: no such host (the name does not resolve): the network is not measured"
-        SKIP_NETWORK=1 SKIP_NETWORK_WHY="the iperf3 server's name does not resolve"
-        not_collected "network benchmark" "$IPERF_SAID $IPERF_SERVER does not resolve"
-        return 0
+    RESOLVED="" RESOLVED_RC=0
+    have getent && resolve_host "$IPERF_HOST"
+    if ((RESOLVED_RC == 2)); then
+        # getent's "not found", a typo's or a resolver's that is down for now (a run at boot):
+        # said before the other benchmarks' minutes, and iperf3 tries it at its turn all the same
+        warn "$IPERF_SAID $IPERF_SERVER does not resolve now (no such host, or no DNS yet): the network test tries it at its turn"
+        IPERF_UNRESOLVED=1
     fi
-    iperf_target_is_self "$IPERF_HOST" || return 0
+    iperf_target_is_self "$IPERF_HOST" "$RESOLVED" || return 0
     if jq -en --arg t "$IPERF_SERVER" "$JQ_LOOPBACK"' $t | loopback' >/dev/null; then
         warn_iperf_self     # measured, and the server leaves it out of the global score
     else
@@ -1467,6 +1473,7 @@ network_repeat() {
     [[ $IPERF_HOST == *:* ]] && at="[$IPERF_HOST]:$IPERF_PORT"
     step "$n" "network: iperf3 upload to $at, then download (reverse), ${secs} s each, repeat $r..."
     local hint="is 'iperf3 -s' running on $at?"
+    ((IPERF_UNRESOLVED)) && hint="$IPERF_HOST did not resolve at the start either: a typo, or no DNS?"
     NETWORK_TRIED=$((NETWORK_TRIED + 2))
     if ! iperf3_run "$(rfile iperf3-up.json "$r")" "$secs"; then
         # a server busy with another client's test runs: its own words say it ("try again later")
@@ -1485,7 +1492,7 @@ network_repeat() {
     fi
 }
 
-NETWORK_FAILED=0 NETWORK_TRIED=0 NETWORK_ERROR=""
+NETWORK_FAILED=0 NETWORK_TRIED=0 NETWORK_ERROR="" IPERF_UNRESOLVED=0
 network_failed() {
     # counted; the first failure of a run is what "not collected" says (bench_network)
     ((NETWORK_FAILED++)) || NETWORK_ERROR=$1
@@ -3218,6 +3225,9 @@ tls_hint() {
     # curl 35 "wrong version number": https:// to a server that speaks plain HTTP
     [[ $1 == 35 ]] && grep -qi 'wrong version number' "$WORK/curl.err" 2>/dev/null &&
         printf ' (the server speaks plain HTTP: give --server http://...)'
+    # 60 and 77: a certificate of a private CA, or self-signed, not in this machine's store
+    [[ $1 == 60 || $1 == 77 ]] &&
+        printf " (the server's certificate is not trusted here: put its CA in /usr/local/share/ca-certificates/ and run update-ca-certificates, README \"Behind a reverse proxy (TLS)\")"
     return 0
 }
 

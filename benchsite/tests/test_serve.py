@@ -313,3 +313,24 @@ def test_a_port_in_use_stops_the_start_before_the_migrations_saying_so(checkout)
     assert f"Cannot listen on 127.0.0.1 port {port}: it is in use" in output, output
     assert "PORT=8080" in output
     assert "Running migrations" not in output and "Linux BenchTools is starting" not in output
+
+
+def test_behind_a_proxy_the_banner_gives_the_address_people_open(checkout):
+    """Behind the README's TLS proxy (HOST=127.0.0.1) the banner gave http://127.0.0.1:PORT/
+    for the admin and the one-liner: a 400 for its Host, or a redirect without the proxy's
+    port. SITE_URL is said where set; without it, where to look."""
+    migrated(checkout)
+    proxy = {"SECURE_PROXY_SSL_HEADER": "true", "ALLOWED_HOSTS": "bench.example.lan"}
+
+    named = serve(checkout, SITE_URL="https://bench.example.lan:8443", **proxy)
+    unnamed = serve(checkout, **proxy)
+
+    assert "Admin:      https://bench.example.lan:8443/admin/" in named, named
+    assert (
+        "curl -fsSL https://bench.example.lan:8443/bench.sh | sudo bash -s -- "
+        "--server https://bench.example.lan:8443/api/benchmark --token "
+    ) in named
+    assert "starting on http://127.0.0.1:" in named  # where it listens, as before
+    assert "open the admin at the proxy's https:// address" in unnamed, unnamed
+    assert "curl -fsSL http://127.0.0.1" not in unnamed
+    assert "API token:" in unnamed

@@ -942,3 +942,58 @@ def test_a_proxy_that_lets_no_options_through_is_warned_of_not_taken_for_a_refus
     assert proc.returncode == 0, proc.stderr
     assert f"the server answered HTTP {status} to a check of {server.url}" in proc.stderr
     assert "benchmarking anyway" in proc.stderr and len(server.requests) == 1
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no CA signed, and its key (PEM files)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench.example.lan")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_a_certificate_this_machine_does_not_trust_is_said_with_what_to_do(tmp_path):
+    """A private CA's or a self-signed certificate behind the README's TLS proxy: curl's
+    "(60) SSL certificate problem" alone, with no word of what to do."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*self_signed(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{server.server_address[1]}/api/benchmark"
+        proc = submit(url, TOKEN, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 1
+    assert "(curl exit 60) (the server's certificate is not trusted here: put its CA in" in (
+        proc.stderr
+    ), proc.stderr
+    assert "update-ca-certificates" in proc.stderr and "nothing was measured" in proc.stderr
