@@ -13,6 +13,7 @@ from benchsite.asgi import application
 from benchsite.bodylimit import RequestBodyLimit, RequestBodyLimitWSGI, largest_body_bytes
 
 LIMIT = 1000
+BLOCK = 65536
 
 
 def run(app, *, headers=(), chunks=(b"",), read_in_all=None):
@@ -409,7 +410,8 @@ def test_wsgi_an_answer_that_leaves_a_large_body_unread_closes_its_connection():
 def test_wsgi_a_client_that_stops_sending_is_read_no_longer_than_the_drain_allows(monkeypatch):
     """After the 413, the rest of the body is read for DRAIN_S at most: a client that declared
     10 GB and went silent, or that sends a byte at a time (gunicorn's reader waited for whole
-    blocks: hours), holds the server's thread no longer (gunicorn's socket, timed out)."""
+    blocks: hours), holds the server's thread no longer (gunicorn's socket, timed out), nor
+    its main thread after (the socket shut for reading)."""
     monkeypatch.setattr("benchsite.bodylimit.DRAIN_S", 0.2)
     for trickling in (False, True):
         server, client = socket.socketpair()
@@ -435,6 +437,10 @@ def test_wsgi_a_client_that_stops_sending_is_read_no_longer_than_the_drain_allow
             closed.start()
             closed.join(timeout=5)
             assert not closed.is_alive(), "still reading" + (" a trickle" if trickling else "")
+            # and gunicorn's own graceful close, which reads on for 2 s on the worker's main
+            # thread (every other connection waiting), finds the end at once
+            server.settimeout(1)
+            assert server.recv(BLOCK) == b""
         finally:
             stop.set()
             sender.join()
