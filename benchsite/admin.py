@@ -14,7 +14,11 @@ from django.utils.html import format_html
 
 from inventory import changelog
 
-from . import device_admin, snapshot_admin  # noqa: F401 (register the composed pages)
+from . import (  # noqa: F401 (register the composed pages, and the accounts' own)
+    accounts_admin,
+    device_admin,
+    snapshot_admin,
+)
 from .auth import may_view
 from .models import ApiToken, Backup
 from .records_admin import ListsByDate
