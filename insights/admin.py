@@ -210,6 +210,13 @@ class NotificationAdmin(ListsWhatItShows, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # made by the attention items
 
+    def has_view_permission(self, request, obj=None):
+        # a notification tells an item of a machine: the permissions to view those as well
+        # (with "view notification" alone its page showed what /api/attention refused)
+        return super().has_view_permission(request, obj) and may_view(
+            request.user, AttentionItem, Device
+        )
+
     @admin.display(description="created at", ordering="created_at")
     def created(self, notification):
         return local_time(notification.created_at)

@@ -124,7 +124,9 @@ def test_rescoring_runs_needs_the_permission_to_change_them(staff):
     assert run.global_score == 100.0
 
 
-def test_sending_notifications_again_needs_the_permission_to_change_them(staff):
+def test_notifications_are_seen_with_their_items_and_sent_again_with_the_change_permission(
+    staff,
+):
     given_up = Notification.objects.create(
         title="nas: disk_hot",
         body="b",
@@ -135,14 +137,23 @@ def test_sending_notifications_again_needs_the_permission_to_change_them(staff):
         failed_at=timezone.now(),
     )
     changelist = "/admin/insights/notification/"
-    viewer = staff("insights.view_notification")
+    # a notification tells an attention item of a machine: viewing it asks to view those too
+    # (with "view notification" alone its page showed what /api/attention refused)
+    items = ("insights.view_attentionitem", "inventory.view_device")
+    blind = staff("insights.view_notification", "insights.change_notification")
+    assert blind.get(changelist).status_code == 403
+    assert blind.get(f"{changelist}{given_up.pk}/change/").status_code in (302, 403)
+    _action(blind, changelist, "send_again", given_up.pk)
+    given_up.refresh_from_db()
+    assert given_up.failed_at is not None
+    viewer = staff("insights.view_notification", *items)
 
     assert 'value="send_again"' not in viewer.get(changelist).content.decode()
     _action(viewer, changelist, "send_again", given_up.pk)
     given_up.refresh_from_db()
     assert given_up.failed_at is not None
 
-    sender = staff("insights.view_notification", "insights.change_notification")
+    sender = staff("insights.view_notification", "insights.change_notification", *items)
     _action(sender, changelist, "send_again", given_up.pk)
     given_up.refresh_from_db()
     assert given_up.failed_at is None
