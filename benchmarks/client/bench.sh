@@ -3060,10 +3060,11 @@ keep_dirs() {
     done
 }
 
+RESEND_SERVER=""  # where to send it again, where that is not --server (the one it redirects to)
 say_resend() {
-    local self
+    local self server=${RESEND_SERVER:-$SERVER}
     # this script where it is a file; else (curl ... | bash -s) the server's copy
-    if [[ -f $0 && $0 == *bench*.sh ]]; then self="bash $(printf '%q' "$0")"; else self="curl -fsSL $(printf '%q' "${SERVER%/api/benchmark}/bench.sh") | bash -s --"; fi
+    if [[ -f $0 && $0 == *bench*.sh ]]; then self="bash $(printf '%q' "$0")"; else self="curl -fsSL $(printf '%q' "${server%/api/benchmark}/bench.sh") | bash -s --"; fi
     # run with sudo: the kept file is root's alone, so the command to send it needs sudo too
     if ((IS_ROOT)) && [[ -n ${SUDO_USER:-} ]]; then
         if [[ $self == curl* ]]; then self="${self/| bash/| sudo bash}"; else self="sudo $self"; fi
@@ -3072,9 +3073,9 @@ say_resend() {
     # the file given, where it is one (not <(echo …), which is gone by then)
     local token_file=FILE_WITH_THE_TOKEN
     if [[ -n $TOKEN_FILE && -f $TOKEN_FILE ]]; then token_file=$(realpath -- "$TOKEN_FILE" 2>/dev/null || printf '%s' "$TOKEN_FILE"); fi
-    log "  $self --resend $(printf '%q' "$1") --server $(printf '%q' "$SERVER") --token-file $(printf '%q' "$token_file")"
+    log "  $self --resend $(printf '%q' "$1") --server $(printf '%q' "$server") --token-file $(printf '%q' "$token_file")"
     log "or with curl alone (read -rs takes the token without showing it):"
-    log "  read -rs TOKEN; curl -sS -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' --data-binary @$(printf '%q' "$1") $(printf '%q' "$SERVER")"
+    log "  read -rs TOKEN; curl -sS -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' --data-binary @$(printf '%q' "$1") $(printf '%q' "$server")"
 }
 
 KEPT_GLOB='bench-*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]*.json'
@@ -3336,6 +3337,8 @@ submit() {
         elif [[ $code == 30[1278] ]]; then
             # before the page test: a redirect often comes with one (nginx's http -> https)
             log "bench.sh: error: the server answered HTTP $code, a redirect${REDIRECT:+ to $REDIRECT}: give --server as it redirects (https://…?)"
+            # sent again where it points (http:// to https://), not where it was refused
+            RESEND_SERVER=$(endpoint_for "$REDIRECT")
         elif [[ $code == 50[234] ]]; then
             # a proxy's own page: the server behind it is down, starting or too slow
             log "bench.sh: error: the server answered HTTP $code (a proxy in front of it: the server behind it is down, starting or too slow); send it again later"

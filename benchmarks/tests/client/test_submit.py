@@ -437,6 +437,9 @@ def test_an_answer_that_is_no_api_json_is_one_line_not_a_page_dump(server, said,
     assert said in proc.stderr
     assert "<html" not in proc.stderr.lower() and "<!doctype" not in proc.stderr.lower()
     assert len(kept_files(tmp_path)) == 1
+    if server.status == 301:  # to send it again: where it redirects, not where it was refused
+        assert "--server https://bench.lan/api/benchmark --token-file" in proc.stderr
+        assert f"--server {server.url} " not in proc.stderr
 
 
 def test_with_output_a_failed_run_is_kept_apart_from_that_file(tmp_path):
