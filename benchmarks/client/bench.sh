@@ -1696,10 +1696,11 @@ def PH: ["to be filled by o.e.m.", "to be filled by oem", "default string", "not
   "no module installed", "unknown manufacturer", "0123456789", "1234567890", "123456789",
   "12345678", "default", "type2 - board serial number", "type2 - board vendor name1",
   "type2 - board product name1", "to be filled", "dummy", "noname", "no asset tag", "no enclosure",
-  "03000200-0400-0500-0006-000700080009"];
+  "03000200-0400-0500-0006-000700080009", "null", "not support", "base board product name",
+  "product name", "system_product_name"];
 def isph: (tostring | trim | ascii_downcase) as $s
   | ($s == "") or ($s == "0") or ($s | among(PH))
-    or ($s | test("^(.)\\1+$")) or ($s | test("^[0\\W_]+$"))
+    or ($s | test("^(.)\\1+$")) or ($s | test("^0?123456789[0-9]*$")) or ($s | test("^\\$\\(.*\\)$")) or ($s | test("^[0\\W_]+$"))
     or ($s | test("^(dimm|module|array|bank|node)?[0-9]*[ _-]?(manufacturer|partnum|part ?number|serial ?num|serial ?number|serial|asset ?tag)[ _-]?[0-9]*$"));
 def clean: if . == null or (type | among(["object", "array", "boolean"])) then null
   else (tostring | trim | squeeze) as $s | if ($s | isph) then null else $s end end;
@@ -2083,7 +2084,7 @@ parse_ram() {
     # Memory Device records; a dmidecode too old to decode them prints them empty: then the
     # Memory Bank records (type 6: "Socket: DIMM1", "Installed Size: 256Mbyte", "Type: ECC DIMM SDRAM")
     | (dmi($recs; 6) | map(select(.Socket != null))) as $banks
-    | (dmi($recs; 17) | map(select(length > 0))) as $devs17
+    | (dmi($recs; 17) | map(select(length > 0 and ((.Type // "") | test("^(Flash|ROM|EEPROM|EPROM|FEPROM)$") | not)))) as $devs17
     | (if ($devs17 | length) > 0 or ($banks | length) == 0 then $devs17
        else [$banks[] | {
            Locator: .Socket,
@@ -2128,10 +2129,12 @@ parse_ram() {
             # the speed it runs at (an XMP/EXPO kit, a slowed-down server); else the rated one
             speed_mhz: ((."Configured Memory Speed" | speed) // (."Configured Clock Speed" | speed) // (.Speed | speed)),
             # dmidecode >= 3.3 decodes the SPD maker as "Bank 3, Hex 0x9E" when Manufacturer is blank
-            vendor: ((.Manufacturer | clean | if . != null and test("^(0[xX])?([0-9A-Fa-f]{2}){2,8}$") then jedec_vendor else . end)
+            vendor: ((.Manufacturer | dmiclean | if . != null and test("^(0[xX])?([0-9A-Fa-f]{2}){2,8}$") then jedec_vendor else . end)
                      // (."Module Manufacturer ID" // "" | str // "" | capture("^Bank (?<b>[0-9]+), Hex 0x(?<h>[0-9A-Fa-f]{2})$") // null
                          | if . == null then null else jedec_name(.b | tonumber; .h) end)),
-            part_number: (."Part Number" | dmiclean)
+            part_number: (."Part Number" | str | if . != null and test("^0[xX]([0-9A-Fa-f]{2})+$") then
+                ([.[2:] | ascii_upcase | scan("..") | explode | map(if . >= 65 then . - 55 else . - 48 end) | .[0] * 16 + .[1]] | map(select(. != 0))) as $b
+                | (if all($b[]; . >= 32 and . < 127) then ($b | implode) else . end) else . end | dmiclean)
         }]
       }'
 }
@@ -2528,7 +2531,8 @@ parse_os() {
     | ($virt | lines | map(trim) | map(select(. != "")) | .[0] // null) as $v
     | {
         name: (($o.NAME // $o.ID) | clean),
-        version: (($o.VERSION // $o.VERSION_ID) | clean),
+        version: (($o.VERSION // $o.VERSION_ID // $o.VERSION_CODENAME
+                  // (($o.PRETTY_NAME // "") as $p | ($o.NAME // "") as $n | if $n != "" and ($p | startswith($n + " ")) then $p | ltrimstr($n + " ") else null end)) | clean),
         # the word before the version of the kernel ("#1 SMP ..."): a hostname may hold a space, or be blank
         kernel_version: (([$u | to_entries[] | select(.key >= 2 and (.value | startswith("#"))) | .key][0]) as $h
                          | (if $h != null then $u[$h - 1] else $u[2] end) // null
