@@ -2208,18 +2208,34 @@ parse_gpu() {
         elif ($l | test("^\\s+Kernel driver in use:")) and length > 0 then
           .[-1].driver = (($l | capture(":\\s*(?<d>\\S+)") // {d: null}).d)
         else . end)) as $devs
-    | [$devs[] | select(((.classid // "") | test("^03")) or (.class | test("VGA compatible controller|3D controller|Display controller"; "i")))
+    | [$devs[] | select(((.classid // "") | test("^03")) or (.class | test("VGA compatible controller|3D controller|Display controller"; "i"))
+         # AMD Instinct (MI100 and later, their SR-IOV functions too) are PCI class 1200, "Processing accelerators"
+         or ((((.classid // "") == "1200") or (.class | test("^Processing accelerators$"; "i")))
+             and (.desc | test("^(Advanced Micro Devices, Inc\\. \\[AMD/ATI\\]|ATI Technologies)"))))
        # lspci appends "[vvvv:dddd] (rev xx) (prog-if xx [...])" in that order: strip from the end
-       | (.desc | sub("\\s+\\(prog-if [^)]*\\)$"; "") | sub("\\s+\\(rev [0-9a-fA-F]+\\)$"; "") | sub("\\s+\\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\\]$"; "") | trim) as $desc
+       | (.desc | sub("\\s+\\(prog-if [^)]*\\)$"; "") | sub("\\s+\\(rev [0-9a-fA-F]+\\)$"; "") | trim) as $d0
+       | ($d0 | capture("\\[(?<v>[0-9a-fA-F]{4}):(?<d>[0-9a-fA-F]{4})\\]$") // null) as $ids
+       | ($d0 | sub("\\s+\\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\\]$"; "") | trim
+          # a device pci.ids does not name (newer than the copy installed): -nn writes "Device [vvvv:dddd]",
+          # whose id is its only name; written as plain lspci does ("Device dddd", "Device vvvv:dddd" when the
+          # vendor is unnamed too)
+          | if $ids == null then .
+            elif . == "Device" then "Device \($ids.v | ascii_downcase):\($ids.d | ascii_downcase)"
+            elif test("\\sDevice$") then "\(.) \($ids.d | ascii_downcase)"
+            else . end) as $desc
        | (first(vendors[] | select(. as $v | $desc | startswith($v[0]))) // null) as $v
        | ($v[0] // "") as $prefix | ($v[1] // null) as $vendor
-       | ($desc | ltrimstr($prefix) | trim) as $rest
+       # an unnamed vendor known by its id ("Device 1234:1111", the standard VGA of QEMU): "Device 1111"
+       | ($desc | ltrimstr($prefix) | trim | if test("^:[0-9a-fA-F]{4}$") then "Device " + .[1:] else . end) as $rest
        | ($rest | capture("\\[(?<n>[^\\]]+)\\]$") // null | .n?) as $bracket
        | (if $bracket != null and ($bracket | test("^[0-9a-fA-F]{4}$|^AMD|^ATI") | not) then $bracket else $rest end) as $name
        | {vendor: $vendor, name: $name, driver: .driver}] as $gpus
-    # preferred: discrete (NVIDIA, AMD), then others, server BMC adapters last
-    | ([$gpus[] | select(.vendor == "NVIDIA" or .vendor == "AMD")] + [$gpus[] | select((.vendor == "NVIDIA" or .vendor == "AMD" or .vendor == "ASPEED" or .vendor == "Matrox") | not)]
-       + [$gpus[] | select(.vendor == "ASPEED" or .vendor == "Matrox")])[0] as $pref
+    # preferred: discrete (NVIDIA, AMD), then others, server BMC adapters, and last the adapters a
+    # hypervisor emulates (a VM with a GPU passed through has its emulated VGA beside it)
+    | ["ASPEED", "Matrox"] as $bmc | ["QEMU", "Red Hat", "VMware", "VirtualBox", "Cirrus Logic", "Microsoft"] as $emu
+    | ([$gpus[] | select(.vendor == "NVIDIA" or .vendor == "AMD")]
+       + [$gpus[] | select((.vendor == "NVIDIA" or .vendor == "AMD" or (.vendor | among($bmc + $emu))) | not)]
+       + [$gpus[] | select(.vendor | among($bmc))] + [$gpus[] | select(.vendor | among($emu))])[0] as $pref
     | ($glx | kvpairs) as $G
     | (kv($G; "OpenGL renderer string") // "") as $renderer
     | ((kv($G; "OpenGL vendor string") // "") + " " + $renderer | ascii_downcase) as $glxid
