@@ -2548,7 +2548,9 @@ parse_os() {
     | {
         name: (($o.NAME // $o.ID) | clean),
         version: (($o.VERSION // $o.VERSION_ID // $o.VERSION_CODENAME
-                  // (($o.PRETTY_NAME // "") as $p | ($o.NAME // "") as $n | if $n != "" and ($p | startswith($n + " ")) then $p | ltrimstr($n + " ") else null end)) | clean),
+                  # PRETTY_NAME past NAME where it reads as a release (Debian testing: "stretch/sid"),
+                  # not as a word of the name (Void: NAME "Void", PRETTY_NAME "Void Linux")
+                  // (($o.PRETTY_NAME // "") as $p | ($o.NAME // "") as $n | if $n != "" and ($p | startswith($n + " ")) then $p | ltrimstr($n + " ") | (if test("[0-9/]") then . else null end) else null end)) | clean),
         # the word before the version of the kernel ("#1 SMP ..."): a hostname may hold a space, or be blank
         kernel_version: (([$u | to_entries[] | select(.key >= 2 and (.value | startswith("#"))) | .key][0]) as $h
                          | (if $h != null then $u[$h - 1] else $u[2] end) // null
@@ -3177,6 +3179,7 @@ check_server() {
             local moved endpoint
             moved=$(check_header location)
             endpoint=$(endpoint_for "$moved")
+            [[ -n $endpoint || -z $moved ]] || die 1 "the server redirects $SERVER (HTTP $code) to $moved, another host (a login page in front of the server?): nothing was measured; give the server's own address as --server"
             die 1 "the server redirects $SERVER (HTTP $code) to ${moved:-another address}: nothing was measured; give --server ${endpoint:-with that address}" ;;
         *)
             # a page that takes no POST (the one-liner's /bench.sh given as --server) says so
@@ -3196,16 +3199,24 @@ check_header() {
     tr -d '\r' <"$WORK/check.headers" | awk -v name="$1" 'tolower($0) ~ "^" name ":" { sub(/^[^:]*: */, ""); v = $0 } END { print v }'
 }
 
+host_of() {
+    # the host of a URL, lowercase, without user, port or brackets' content changed
+    [[ $1 =~ ^https?://([^/?#@]*@)?(\[[^]]*\]|[^/?#:]+) ]] && printf '%s' "${BASH_REMATCH[2],,}"
+}
+
 endpoint_for() {
     # the --server to give for an address: itself where it is an endpoint (a redirect from
     # http:// to https://, a server moved), else that server's /api/benchmark: a --server
     # naming a page of the admin is sent to the login page (a path on this server), and the
-    # one-liner's /bench.sh takes no submission
+    # one-liner's /bench.sh takes no submission. Nothing for a page of another host (a login
+    # page in front of the server, oauth2-proxy's "/oauth2/start?rd=…"): the token is not for it
     local moved=$1
     [[ -n $moved ]] || return 0
     [[ $moved == /* && $moved != //* && $SERVER =~ ^https?://[^/?#]+ ]] && moved=${BASH_REMATCH[0]}$moved
     if [[ ${moved%%[?#]*} == */api/benchmark ]]; then
-        printf '%s' "$moved"
+        printf '%s' "${moved%%[?#]*}"
+    elif [[ $(host_of "$moved") != "$(host_of "$SERVER")" ]]; then
+        return 0
     elif [[ $moved =~ ^https?://[^/?#]+ ]]; then
         printf '%s/api/benchmark' "${BASH_REMATCH[0]}"
     fi
@@ -3356,9 +3367,14 @@ submit() {
             head -c 4000 "$resp" >&2; printf '\n' >&2
         elif [[ $code == 30[1278] ]]; then
             # before the page test: a redirect often comes with one (nginx's http -> https)
-            log "bench.sh: error: the server answered HTTP $code, a redirect${REDIRECT:+ to $REDIRECT}: give --server as it redirects (https://…?)"
-            # sent again where it points (http:// to https://), not where it was refused
+            # sent again where it points (http:// to https://), not where it was refused; never
+            # to another host (a login page in front of the server), which the token is not for
             RESEND_SERVER=$(endpoint_for "$REDIRECT")
+            if [[ -n $REDIRECT && -z $RESEND_SERVER ]]; then
+                log "bench.sh: error: the server answered HTTP $code, a redirect to $REDIRECT, another host (a login page in front of the server?): give the server's own address as --server"
+            else
+                log "bench.sh: error: the server answered HTTP $code, a redirect${REDIRECT:+ to $REDIRECT}: give --server as it redirects (https://…?)"
+            fi
         elif [[ $code == 50[234] ]]; then
             # a proxy's own page: the server behind it is down, starting or too slow
             log "bench.sh: error: the server answered HTTP $code (a proxy in front of it: the server behind it is down, starting or too slow); send it again later"

@@ -79,7 +79,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             status, body = 401, b'{"detail": "Invalid token."}'
         self.send_response(status)
-        if 300 <= status < 400:
+        if 300 <= status < 400 and "Location" not in headers:
             self.send_header("Location", "https://bench.lan/api/benchmark")
         for name, value in headers.items():
             self.send_header(name, value)
@@ -1000,3 +1000,19 @@ def test_a_certificate_this_machine_does_not_trust_is_said_with_what_to_do(tmp_p
         proc.stderr
     ), proc.stderr
     assert "update-ca-certificates" in proc.stderr and "nothing was measured" in proc.stderr
+
+
+def test_a_redirect_to_a_login_page_of_another_host_is_not_offered_as_the_server(server, tmp_path):
+    """A POST sent to an SSO's login page (a proxy answering OPTIONS itself): the commands to
+    send the kept submission again named that host, the token file with them."""
+    login = "https://sso.example.com/oauth2/start?rd=%2Fapi%2Fbenchmark"
+    server.script = [(302, b"", {"Location": login})]
+
+    proc = submit(server.url, TOKEN, tmp_path)
+
+    assert proc.returncode == 1
+    assert f"a redirect to {login}, another host (a login page in front of the server?)" in (
+        proc.stderr
+    )
+    assert "sso.example.com/api/benchmark" not in proc.stderr
+    assert f"--server {server.url} --token-file" in proc.stderr

@@ -857,3 +857,23 @@ def test_a_users_run_waits_for_one_of_roots(tmp_path):
     waited = proc.stderr.index("a bench.sh run as root is running on this machine: waiting")
     assert waited < proc.stderr.index("the bench.sh run as root has ended: going on")
     assert proc.stderr.index("the bench.sh run as root has ended") < proc.stderr.index("[1/")
+
+
+@pytest.mark.parametrize(
+    ("os_release", "version"),
+    [
+        # Debian testing: no VERSION nor VERSION_ID, the release in PRETTY_NAME (the corpus)
+        ('NAME="Debian GNU/Linux"\nPRETTY_NAME="Debian GNU/Linux trixie/sid"\n', "trixie/sid"),
+        ('NAME="Debian GNU/Linux"\nVERSION_CODENAME=trixie\n', "trixie"),
+        # Void's: PRETTY_NAME past NAME is a word of the name, no release ("Linux", it read)
+        ('NAME="Void"\nID="void"\nPRETTY_NAME="Void Linux"\n', None),
+        ('NAME="Arch Linux"\nPRETTY_NAME="Arch Linux"\nBUILD_ID=rolling\n', None),
+    ],
+)
+def test_an_os_without_a_version_takes_its_release_from_the_names_it_gives(
+    tmp_path, os_release, version
+):
+    (tmp_path / "os-release.txt").write_text(os_release)
+    proc = run_bench("--from-dir", str(tmp_path), "--dry-run", "--device", "box", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["hardware"]["os"]["version"] == version
