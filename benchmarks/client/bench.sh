@@ -2195,6 +2195,7 @@ parse_gpu() {
     def vendors: [["Advanced Micro Devices, Inc. [AMD/ATI]", "AMD"], ["Advanced Micro Devices, Inc. [AMD]", "AMD"],
       ["Advanced Micro Devices, Inc.", "AMD"], ["ATI Technologies Inc", "AMD"], ["Intel Corporation", "Intel"],
       ["NVIDIA Corporation", "NVIDIA"], ["Matrox Electronics Systems Ltd.", "Matrox"],
+      ["Huawei Technologies Co., Ltd.", "Huawei"],
       ["ASPEED Technology, Inc.", "ASPEED"], ["Red Hat, Inc.", "Red Hat"], ["VMware", "VMware"],
       ["InnoTek Systemberatung GmbH", "VirtualBox"], ["Cirrus Logic", "Cirrus Logic"],
       ["Silicon Motion, Inc.", "Silicon Motion"], ["Moore Threads Technology Co.,Ltd", "Moore Threads"],
@@ -2232,7 +2233,7 @@ parse_gpu() {
        | {vendor: $vendor, name: $name, driver: .driver}] as $gpus
     # preferred: discrete (NVIDIA, AMD), then others, server BMC adapters, and last the adapters a
     # hypervisor emulates (a VM with a GPU passed through has its emulated VGA beside it)
-    | ["ASPEED", "Matrox"] as $bmc | ["QEMU", "Red Hat", "VMware", "VirtualBox", "Cirrus Logic", "Microsoft"] as $emu
+    | ["ASPEED", "Matrox", "Huawei"] as $bmc | ["QEMU", "Red Hat", "VMware", "VirtualBox", "Cirrus Logic", "Microsoft"] as $emu
     | ([$gpus[] | select(.vendor == "NVIDIA" or .vendor == "AMD")]
        + [$gpus[] | select((.vendor == "NVIDIA" or .vendor == "AMD" or (.vendor | among($bmc + $emu))) | not)]
        + [$gpus[] | select(.vendor | among($bmc))] + [$gpus[] | select(.vendor | among($emu))])[0] as $pref
@@ -2538,7 +2539,7 @@ parse_os() {
     jq_parse --rawfile osr "$(f "$d/os-release.txt")" --rawfile uname "$(f "$d/uname.txt")" \
         --rawfile virt "$(f "$d/virt.txt")" --rawfile lscpu "$(f "$d/lscpu.txt")" "$JQ_LIB"'
     ($osr | lines | map(capture("^(?<k>[A-Z0-9_]+)=(?<v>.*)$") | .v |= (trim | sub("^\"(?<x>.*)\"$"; "\(.x)") | sub("^\u0027(?<x>.*)\u0027$"; "\(.x)") | gsub("\\\\(?<c>[\"$`\\\\])"; "\(.c)")))
-     | map({(.k): .v}) | add // {}) as $o
+     | map(select(.v != "")) | map({(.k): .v}) | add // {}) as $o
     | ($uname | lines | .[0] // "" | [splits("\\s+")] | map(select(. != ""))) as $u
     | ["x86_64", "amd64", "i386", "i486", "i586", "i686", "aarch64", "arm64", "armv5tel", "armv6l", "armv7l", "armv8l",
        "ppc64le", "ppc64", "ppc", "s390x", "s390", "riscv64", "riscv32", "mips64", "mips", "mipsel", "loongarch64",
@@ -2550,7 +2551,7 @@ parse_os() {
         version: (($o.VERSION // $o.VERSION_ID // $o.VERSION_CODENAME
                   # PRETTY_NAME past NAME where it reads as a release (Debian testing: "stretch/sid"),
                   # not as a word of the name (Void: NAME "Void", PRETTY_NAME "Void Linux")
-                  // (($o.PRETTY_NAME // "") as $p | ($o.NAME // "") as $n | if $n != "" and ($p | startswith($n + " ")) then $p | ltrimstr($n + " ") | (if test("[0-9/]") then . else null end) else null end)) | clean),
+                  // (($o.PRETTY_NAME // "") as $p | ($o.NAME // "") as $n | if $n != "" and ($p | startswith($n + " ")) then $p | ltrimstr($n + " ") | (if test("^[0-9]|^[a-z]+/[a-z]+$") then . else null end) else null end)) | clean),
         # the word before the version of the kernel ("#1 SMP ..."): a hostname may hold a space, or be blank
         kernel_version: (([$u | to_entries[] | select(.key >= 2 and (.value | startswith("#"))) | .key][0]) as $h
                          | (if $h != null then $u[$h - 1] else $u[2] end) // null
@@ -3179,7 +3180,7 @@ check_server() {
             local moved endpoint
             moved=$(check_header location)
             endpoint=$(endpoint_for "$moved")
-            [[ -n $endpoint || -z $moved ]] || die 1 "the server redirects $SERVER (HTTP $code) to $moved, another host (a login page in front of the server?): nothing was measured; give the server's own address as --server"
+            [[ -n $endpoint || -z $moved ]] || die 1 "the server redirects $SERVER (HTTP $code) to $moved, not the API (a login page in front of the server?): nothing was measured; give the server's own address as --server, the login leaving /api/ to the token"
             die 1 "the server redirects $SERVER (HTTP $code) to ${moved:-another address}: nothing was measured; give --server ${endpoint:-with that address}" ;;
         *)
             # a page that takes no POST (the one-liner's /bench.sh given as --server) says so
@@ -3210,16 +3211,35 @@ endpoint_for() {
     # naming a page of the admin is sent to the login page (a path on this server), and the
     # one-liner's /bench.sh takes no submission. Nothing for a page of another host (a login
     # page in front of the server, oauth2-proxy's "/oauth2/start?rd=…"): the token is not for it
-    local moved=$1
+    local moved path endpoint
+    moved=$(absolute_url "$1")
     [[ -n $moved ]] || return 0
-    [[ $moved == /* && $moved != //* && $SERVER =~ ^https?://[^/?#]+ ]] && moved=${BASH_REMATCH[0]}$moved
-    if [[ ${moved%%[?#]*} == */api/benchmark ]]; then
-        printf '%s' "${moved%%[?#]*}"
+    path=${moved%%[?#]*} path=${path%/}
+    if [[ $path == */api/benchmark ]]; then
+        printf '%s' "$path"
     elif [[ $(host_of "$moved") != "$(host_of "$SERVER")" ]]; then
         return 0
     elif [[ $moved =~ ^https?://[^/?#]+ ]]; then
-        printf '%s/api/benchmark' "${BASH_REMATCH[0]}"
+        endpoint="${BASH_REMATCH[0]}/api/benchmark"
+        # the server's own endpoint sent elsewhere on its host (a login page on the server's
+        # host, oauth2-proxy's relative "/oauth2/start?rd=…"): no --server to offer but itself
+        [[ $endpoint == "${SERVER%/}" ]] || printf '%s' "$endpoint"
     fi
+}
+
+absolute_url() {
+    # a Location as the address it names, made from --server where it is relative: "/login",
+    # "//host/…" (the scheme's), "?next=1", "login/" (beside the endpoint's path)
+    local url=$1 origin
+    [[ $SERVER =~ ^https?://[^/?#]+ ]] && origin=${BASH_REMATCH[0]}
+    case $url in
+        "") return 0 ;;
+        http://* | https://*) printf '%s' "$url" ;;
+        //*) printf '%s:%s' "${SERVER%%:*}" "$url" ;;
+        /*) printf '%s%s' "$origin" "$url" ;;
+        \?*) printf '%s%s' "${SERVER%%[?#]*}" "$url" ;;
+        *) local base=${SERVER%%[?#]*}; printf '%s/%s' "${base%/*}" "$url" ;;
+    esac
 }
 
 options_request() {
@@ -3365,13 +3385,13 @@ submit() {
         if [[ -s $resp ]] && jq -e 'type == "object"' "$resp" >/dev/null 2>&1; then
             log "bench.sh: error: the server answered HTTP $code:"
             head -c 4000 "$resp" >&2; printf '\n' >&2
-        elif [[ $code == 30[1278] ]]; then
+        elif [[ $code == 30[12378] ]]; then
             # before the page test: a redirect often comes with one (nginx's http -> https)
             # sent again where it points (http:// to https://), not where it was refused; never
-            # to another host (a login page in front of the server), which the token is not for
+            # to a page that is not the API (a login page in front of the server): not the token's
             RESEND_SERVER=$(endpoint_for "$REDIRECT")
             if [[ -n $REDIRECT && -z $RESEND_SERVER ]]; then
-                log "bench.sh: error: the server answered HTTP $code, a redirect to $REDIRECT, another host (a login page in front of the server?): give the server's own address as --server"
+                log "bench.sh: error: the server answered HTTP $code, a redirect to $REDIRECT, not the API (a login page in front of the server?): give the server's own address as --server, the login leaving /api/ to the token"
             else
                 log "bench.sh: error: the server answered HTTP $code, a redirect${REDIRECT:+ to $REDIRECT}: give --server as it redirects (https://…?)"
             fi

@@ -1011,8 +1011,33 @@ def test_a_redirect_to_a_login_page_of_another_host_is_not_offered_as_the_server
     proc = submit(server.url, TOKEN, tmp_path)
 
     assert proc.returncode == 1
-    assert f"a redirect to {login}, another host (a login page in front of the server?)" in (
+    assert f"a redirect to {login}, not the API (a login page in front of the server?)" in (
         proc.stderr
     )
     assert "sso.example.com/api/benchmark" not in proc.stderr
     assert f"--server {server.url} --token-file" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("location", "offered"),
+    [
+        # on the server's own host, relative as oauth2-proxy writes it: --server itself, no
+        # more ("give --server" what was given, it said)
+        ("/oauth2/start?rd=%2Fapi%2Fbenchmark", None),
+        ("login/?next=/api/benchmark", None),
+        # the API elsewhere, written relative or with a trailing slash: offered
+        ("//bench.example/api/benchmark", "http://bench.example/api/benchmark"),
+        ("https://bench.example/api/benchmark/", "https://bench.example/api/benchmark"),
+    ],
+)
+def test_a_redirect_before_the_run_offers_the_api_it_points_at_and_no_page(
+    server, tmp_path, location, offered
+):
+    server.options_status, server.options_location = 302, location
+    proc = submit(server.url, TOKEN, tmp_path)
+    assert proc.returncode == 1 and "nothing was measured" in proc.stderr
+    if offered:
+        assert f"give --server {offered}" in proc.stderr, proc.stderr
+    else:
+        assert "not the API (a login page in front of the server?)" in proc.stderr, proc.stderr
+        assert f"give --server {server.url}" not in proc.stderr

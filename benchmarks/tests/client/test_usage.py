@@ -868,6 +868,9 @@ def test_a_users_run_waits_for_one_of_roots(tmp_path):
         # Void's: PRETTY_NAME past NAME is a word of the name, no release ("Linux", it read)
         ('NAME="Void"\nID="void"\nPRETTY_NAME="Void Linux"\n', None),
         ('NAME="Arch Linux"\nPRETTY_NAME="Arch Linux"\nBUILD_ID=rolling\n', None),
+        # an empty VERSION stopped the search; words past NAME are no version
+        ('NAME="Foo Linux"\nVERSION=""\nVERSION_ID="41"\n', "41"),
+        ('NAME="Foo"\nPRETTY_NAME="Foo GNU/Linux"\n', None),
     ],
 )
 def test_an_os_without_a_version_takes_its_release_from_the_names_it_gives(
@@ -877,3 +880,19 @@ def test_an_os_without_a_version_takes_its_release_from_the_names_it_gives(
     proc = run_bench("--from-dir", str(tmp_path), "--dry-run", "--device", "box", timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["hardware"]["os"]["version"] == version
+
+
+def test_a_servers_bmc_vga_gives_way_to_its_gpu(tmp_path):
+    """Huawei's iBMC VGA was taken for the GPU, with no vendor, over a data-center GPU."""
+    (tmp_path / "lspci.txt").write_text(
+        "04:00.0 VGA compatible controller [0300]: Huawei Technologies Co., Ltd. Hi1710 "
+        "[iBMC Intelligent Management system chip w/VGA support] [19e5:1711] (rev 01)\n"
+        "\tKernel driver in use: hibmc-drm\n"
+        "3b:00.0 Display controller [0380]: Intel Corporation ATS-M "
+        "[Data Center GPU Flex 170] [8086:56c0] (rev 08)\n"
+        "\tKernel driver in use: i915\n"
+    )
+    proc = run_bench("--from-dir", str(tmp_path), "--dry-run", "--device", "box", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    gpu = json.loads(proc.stdout)["hardware"]["gpu"]
+    assert (gpu["vendor"], gpu["model"]) == ("Intel", "Intel Data Center GPU Flex 170")
