@@ -115,12 +115,15 @@ def _storage_state() -> str:
 
 def _unhealthy(answer: dict, database: str) -> Response:
     """The 503, with the Retry-After every 503 of the API carries (the OpenAPI document said
-    so of this one too, which had none)."""
-    return Response(
+    so of this one too, which had none), logged by the check's own line alone (Django added
+    "Service Unavailable: /api/health" to each probe of a load balancer)."""
+    response = Response(
         {**answer, "status": "error", "database": database},
         status=503,
         headers={"Retry-After": str(DATABASE_RETRY_S)},
     )
+    response._has_been_logged = True
+    return response
 
 
 class HealthView(APIView):
@@ -149,7 +152,9 @@ class HealthView(APIView):
                 writable = cursor.fetchone()[0] == "off"
             pending = _pending_migrations()
         except DatabaseError as exc:
-            logger.error("health check: database unreachable: %s", exc)
+            # its first line: psycopg's second ("Is the server running on that host…") each probe
+            said = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+            logger.error("health check: database unreachable: %s", said)
             return _unhealthy(answer, "unreachable")
         if not writable:
             # a DATABASE_URL that lands on a standby after a failover: it answers reads, and

@@ -1,6 +1,7 @@
 """Health, schema, the bench.sh download, JSON errors and startup checks."""
 
 import contextlib
+import logging
 import os
 import re
 import subprocess
@@ -103,17 +104,25 @@ def test_health_answers_a_probe_by_address_whatever_allowed_hosts_says(settings)
 
 
 @pytest.mark.django_db
-def test_health_is_503_when_the_database_fails(anon, monkeypatch):
+def test_health_is_503_when_the_database_fails(anon, monkeypatch, caplog):
     from benchsite import views
 
     class Broken:
         def cursor(self):
-            raise DatabaseError("connection refused")
+            raise DatabaseError(
+                "connection failed: Connection refused\n\tIs the server running on that host?"
+            )
 
     monkeypatch.setattr(views, "connection", Broken())
-    response = anon.get("/api/health")
+    with caplog.at_level(logging.ERROR):
+        response = anon.get("/api/health")
     assert response.status_code == 503
     assert response.json()["status"] == "error"
+    # one line a probe, the error's first: a load balancer's probes wrote three (psycopg's
+    # second line, and Django's "Service Unavailable: /api/health")
+    assert [r.getMessage() for r in caplog.records] == [
+        "health check: database unreachable: connection failed: Connection refused"
+    ]
 
 
 @pytest.mark.django_db
