@@ -10,8 +10,13 @@ never load the URLconf (shell, collectstatic) no longer pay (perf/startup.py).
 """
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from rest_framework.negotiation import DefaultContentNegotiation
+
+from inventory.filters import any_case_pattern
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -25,6 +30,18 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "description": "API_TOKEN or an ApiToken issued in the admin "
             "(scopes: submit, read, write). `Token <token>` is accepted too.",
         }
+
+
+class AnyCaseChoices(OpenApiSerializerFieldExtension):
+    """A choice the server takes in any case (`/api/attention?state=ALL`): its words as a
+    pattern, as the device list's `?retired=` and `?disks=` are described (an enum of the
+    lowercase words had a client made from the document refuse what the server takes)."""
+
+    target_class = "insights.serializers.AnyCaseChoiceField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        # a query's parameter: DRF takes it empty (`?state=`) for none, a field not required
+        return {"type": "string", "pattern": any_case_pattern(self.target.choices, or_nothing=True)}
 
 
 def strip_trailing_slash(result, generator, request, public):

@@ -72,14 +72,14 @@ RETIRED_VALUES = {
 }
 
 
-def any_case_pattern(words) -> str:
+def any_case_pattern(words, *, or_nothing: bool = False) -> str:
     """A JSON Schema pattern (ECMA 262: no (?i) flag) of these words in any case, or nothing
-    (`?disks=`, taken as no parameter): `^(?:[oO][lL][dD]|[wW][oO][rR][nN])?$`."""
+    too (`?disks=`, taken as no parameter): `^(?:[oO][lL][dD]|[wW][oO][rR][nN])?$`."""
     each = (
         "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
         for word in sorted(words)
     )
-    return f"^(?:{'|'.join(each)})?$"
+    return f"^(?:{'|'.join(each)}){'?' if or_nothing else ''}$"
 
 
 class DeviceFilter(filters.BaseFilterBackend):
@@ -161,7 +161,7 @@ class DeviceFilter(filters.BaseFilterBackend):
         ]
         # the words taken, in any case: a pattern (an enum of "true" and "false" refused the
         # `1` and `yes` the server takes, and any word's capitals)
-        yes_no = {"type": "string", "pattern": any_case_pattern(RETIRED_VALUES)}
+        yes_no = {"type": "string", "pattern": any_case_pattern(RETIRED_VALUES, or_nothing=True)}
         retired = {
             "name": "retired",
             "required": False,
@@ -186,7 +186,7 @@ class DeviceFilter(filters.BaseFilterBackend):
             f"{OLD_POWER_ON_HOURS:,} power-on hours or more; worn: one with {WORN_PERCENT_USED} % "
             "or more of its rated life used (NVMe's percent_used). Beyond the contract; either "
             "word in any case, nothing else.",
-            "schema": {"type": "string", "pattern": any_case_pattern(DISK_CHOICES)},
+            "schema": {**yes_no, "pattern": any_case_pattern(DISK_CHOICES, or_nothing=True)},
         }
         return [*texts, retired, quiet, disks]
 
