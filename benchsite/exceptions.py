@@ -126,8 +126,13 @@ def log_database_error(where: str, exc: BaseException) -> None:
     if traced:
         logger.error("database error in %s", where, exc_info=exc)
     else:
-        first = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
-        logger.error("database error in %s: %s", where, first)
+        logger.error("database error in %s: %s", where, first_line(exc))
+
+
+def first_line(exc: BaseException) -> str:
+    """What an error says first (psycopg's second line, "Is the server running on that
+    host…", repeats at every request), or its type's name when it says nothing."""
+    return next(iter(str(exc).strip().splitlines()), type(exc).__name__)
 
 
 def exception_handler(exc, context):

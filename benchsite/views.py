@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import __version__
-from .exceptions import DATABASE_RETRY_S
+from .exceptions import DATABASE_RETRY_S, first_line
 from .throttling import cache_errors
 
 logger = logging.getLogger(__name__)
@@ -152,9 +152,7 @@ class HealthView(APIView):
                 writable = cursor.fetchone()[0] == "off"
             pending = _pending_migrations()
         except DatabaseError as exc:
-            # its first line: psycopg's second ("Is the server running on that host…") each probe
-            said = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
-            logger.error("health check: database unreachable: %s", said)
+            logger.error("health check: database unreachable: %s", first_line(exc))
             return _unhealthy(answer, "unreachable")
         if not writable:
             # a DATABASE_URL that lands on a standby after a failover: it answers reads, and
