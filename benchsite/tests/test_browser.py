@@ -343,6 +343,7 @@ def test_a_charts_point_says_its_value_and_time_when_hovered(page):
     as it read (the series, its value, its time, a suspect run's reasons)."""
     page.click("#ranking >> text=middle-box")
     point = page.locator("#score-chart .bt-points").first.locator(".bt-point-suspect")
+    point.wait_for()  # the device page, not the dashboard the click left: count() waits for nothing
     assert page.locator("#score-chart svg .bt-points title").count() == 0
     point.hover()
     row = page.locator("#score-chart-data tbody tr").last  # the busy run, the newest
