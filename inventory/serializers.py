@@ -175,23 +175,26 @@ class TagNameField(StrictCharField):
         super().__init__(max_length=50, **kwargs)
 
 
-MSG_UNKNOWN_FIELD = "Not a field of {what}; those an edit takes: {fields}."
+MSG_UNKNOWN_FIELD = "Not a field of {what}; those {by} takes: {fields}."
 
 
-def refuse_unknown(serializer: serializers.Serializer, what: str, shown=(), besides=()) -> None:
+def refuse_unknown(
+    serializer: serializers.Serializer, what: str, shown=(), besides=(), by="an edit"
+) -> None:
     """A key that is no field of what is edited is a 400 naming it: `{"locaton": "Rack Q"}`
     was a 200 that changed nothing, which a script took for done. The serializer's read-only
     fields and what the object's answer shows besides (`shown`: a device's scores, a
     document's size) are taken and left as they are, so that an object read, changed and
     sent back is an edit; `besides`, what the request edits beyond the serializer's fields
-    (a device's `attention_muted`), is named among those an edit takes."""
+    (a device's `attention_muted`), is named among those an edit (`by`) takes."""
     data = serializer.initial_data
     if not hasattr(data, "keys"):
         return
     known = {*serializer.fields, *shown, *besides}
     if unknown := [key for key in data.keys() if key not in known]:
         editable = [name for name, field in serializer.fields.items() if not field.read_only]
-        said = MSG_UNKNOWN_FIELD.format(what=what, fields=", ".join([*editable, *besides]))
+        fields = ", ".join([*editable, *besides])
+        said = MSG_UNKNOWN_FIELD.format(what=what, by=by, fields=fields)
         raise serializers.ValidationError({str(key)[:50]: [said] for key in unknown[:20]})
 
 
@@ -273,7 +276,7 @@ class LinkSerializer(EditSerializer):
         read_only_fields = ("id", "created_at", "updated_at")
 
     def validate(self, attrs):
-        refuse_unknown(self, "a link")
+        refuse_unknown(self, "a link", by="an edit" if self.instance else "a new link")
         return attrs
 
 

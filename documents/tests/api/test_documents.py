@@ -258,6 +258,17 @@ def test_two_files_in_one_upload_are_a_400_and_neither_is_stored(api, device):
     assert not Document.objects.exists()
 
 
+def test_a_misspelt_key_of_an_upload_is_a_400_naming_it_and_nothing_is_stored(api, device):
+    """`-F doctype=invoice` was a 201 of a document typed "other", the type dropped unsaid."""
+    response = post_file(api, device, files.pdf_bytes(), "bill.pdf", doctype="invoice")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "doctype": ["Not a field of a document; those an upload takes: file, doc_type, title."]
+    }
+    assert not Document.objects.exists()
+
+
 def test_a_type_or_title_given_twice_is_a_400_naming_it_and_nothing_is_stored(api, device):
     """The last one was taken without a word: a client that sent photo then invoice got an
     invoice, or the other way round."""
