@@ -82,7 +82,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.3.7"
+readonly BENCH_SCRIPT_VERSION="1.3.8"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -2472,8 +2472,18 @@ parse_network() {
             '{iface: $iface, kind: ($kind | split("/") | .[-1]), text: $t}' >>"$ethfile" 2>/dev/null
     done
     jq_parse --rawfile ipj "$(f "$d/ip-addr.json")" --rawfile ipt "$(f "$d/ip-addr.txt")" --slurpfile eth "$ethfile" "$JQ_LIB"'
+    # `ip -o`: a record a line, its continuation lines joined by "\"; `ip -o addr` names the
+    # interface on each address line, without flags ("2: eth0    inet 10.0.0.5/24 ..."): back to
+    # the record layout, one header per interface
+    def unoneline:
+      reduce (lines[] | [splits("\\\\")]) as $p ({out: [], n: null};
+        ($p[0] | capture("^(?<n>[0-9]+):\\s+(?<if>[^:\\s]+)\\s+(?<rest>(inet6?|link/)\\S*\\s.*)$") // null) as $m
+        | if $m == null then .out += [$p[0]] + ($p[1:] | map("    " + .)) | .n = null
+          else (if .n == $m.n then . else .out += ["\($m.n): \($m.if): <>"] end)
+            | .out += ["    " + $m.rest] + ($p[1:] | map("    " + .)) | .n = $m.n end)
+      | .out;
     def from_text:
-      reduce (lines[]) as $l ([];
+      reduce (unoneline[]) as $l ([];
         if ($l | test("^[0-9]+:\\s")) then
           . + [($l | capture("^[0-9]+:\\s+(?<ifname>[^:@\\s]+)(@\\S+)?:\\s+<(?<flags>[^>]*)>") // {ifname: null})
                + {addr_info: [], master: ($l | capture("\\smaster\\s+(?<m>\\S+)") // {} | .m)}]
@@ -2733,7 +2743,13 @@ parse_results_network() {
     jq -n "${REP_ARGS[@]}" --rawfile ping "$(f "$d/ping.txt")" --rawfile info "$(f "$d/capture-info.txt")" \
         --argjson ref "$REF_NETWORK_MBPS" "$JQ_LIB$JQ_REP"'
     def ok: if type == "object" and (.error == null) and (.end | type) == "object" then . else null end;
-    def mbps: .end.sum_received.bits_per_second // .end.sum_sent.bits_per_second | pos | if . == null then null else . / 1000000 end | upto(1e7);
+    # a UDP run (-u, a capture of its own) of an older iperf3 (3.1.3): one end.sum, the rate
+    # sent; what arrived is that less the packets lost
+    def udp_received: .end.sum | (.bits_per_second | pos) as $b | (.lost_percent | nonneg | upto(100)) as $l
+      | if $b == null then null else $b * (1 - ($l // 0) / 100) end;
+    def mbps: .end.sum_received.bits_per_second // .end.sum_sent.bits_per_second // udp_received | pos | if . == null then null else . / 1000000 end | upto(1e7);
+    # a UDP run says the jitter and loss iperf3 measured, for want of ping
+    def udp: if .start.test_start.protocol? == "UDP" then (.end.sum_received // .end.sum) else null end;
     ($info | eqpairs) as $i
     | reps(0) as $U | reps(1) as $D
     | [range(0; $U | length) | ($U[.] | jsonish | ok) as $u | ($D[.] | jsonish | ok) as $d
@@ -2747,12 +2763,13 @@ parse_results_network() {
     | ($runs[0].u // null) as $u
     | ([$u.end.streams[]?.sender.mean_rtt | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rtt
     | ([$u.intervals[]?.streams[]?.rttvar | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rttvar
+    | ($u | if . == null then null else udp end) as $udp
     | if ($runs | length) == 0 then null else {
         upload_mbps: ($runs | map(.up) | median | rnd(2)),
         download_mbps: ($runs | map(.down) | median | rnd(2)),
         ping_ms: ((($p.avg | pos) // $rtt) | rnd(3)),
-        jitter_ms: ((($p.mdev | nonneg) // $rttvar) | rnd(3)),
-        packet_loss_percent: ($loss | upto(100) | rnd(2)),
+        jitter_ms: ((($p.mdev | nonneg) // $rttvar // ($udp.jitter_ms | nonneg)) | rnd(3)),
+        packet_loss_percent: ($loss // ($udp.lost_percent | nonneg) | upto(100) | rnd(2)),
         retransmits: ([$runs[] | .retr | select(length > 0) | add] | median | if . == null then null else round | upto(1e15) end)
       }
       + spread([$runs[] | [.up, .down] | map(select(. != null)) | add / length | 100 * . / $ref | clamp_score | rnd(1)])
@@ -3200,24 +3217,39 @@ check_header() {
     tr -d '\r' <"$WORK/check.headers" | awk -v name="$1" 'tolower($0) ~ "^" name ":" { sub(/^[^:]*: */, ""); v = $0 } END { print v }'
 }
 
-host_of() {
-    # the host of a URL, lowercase, without user, port or brackets' content changed
-    [[ $1 =~ ^https?://([^/?#@]*@)?(\[[^]]*\]|[^/?#:]+) ]] && printf '%s' "${BASH_REMATCH[2],,}"
+origin_of() {
+    # a URL's scheme, host (lowercase, brackets kept) and port, the scheme's own written out
+    [[ $1 =~ ^(https?)://([^/?#@]*@)?(\[[^]]*\]|[^/?#:]+)(:([0-9]+))? ]] || return 0
+    local scheme=${BASH_REMATCH[1]} port=${BASH_REMATCH[5]}
+    [[ -n $port ]] || if [[ $scheme == https ]]; then port=443; else port=80; fi
+    printf '%s %s %s' "$scheme" "${BASH_REMATCH[3],,}" "$port"
+}
+
+same_server() {
+    # an address on --server's host and port: a login service on another port of that host
+    # (Authelia's :9091) is another server, the token not for it; http:// sent to the https://
+    # of the same name (a proxy in front, on its own port) is the server
+    local to from
+    read -r -a to <<<"$(origin_of "$1")"
+    read -r -a from <<<"$(origin_of "$SERVER")"
+    ((${#to[@]} == 3 && ${#from[@]} == 3)) && [[ ${to[1]} == "${from[1]}" ]] || return 1
+    [[ ${to[2]} == "${from[2]}" ]] || [[ ${from[0]} == http && ${to[0]} == https && ${to[2]} == 443 ]]
 }
 
 endpoint_for() {
     # the --server to give for an address: itself where it is an endpoint (a redirect from
     # http:// to https://, a server moved), else that server's /api/benchmark: a --server
     # naming a page of the admin is sent to the login page (a path on this server), and the
-    # one-liner's /bench.sh takes no submission. Nothing for a page of another host (a login
-    # page in front of the server, oauth2-proxy's "/oauth2/start?rd=…"): the token is not for it
+    # one-liner's /bench.sh takes no submission. Nothing for a page of another host or port (a
+    # login page in front of the server, oauth2-proxy's "/oauth2/start?rd=…"): the token is
+    # not for it
     local moved path endpoint
     moved=$(absolute_url "$1")
     [[ -n $moved ]] || return 0
     path=${moved%%[?#]*} path=${path%/}
     if [[ $path == */api/benchmark ]]; then
         printf '%s' "$path"
-    elif [[ $(host_of "$moved") != "$(host_of "$SERVER")" ]]; then
+    elif ! same_server "$moved"; then
         return 0
     elif [[ $moved =~ ^https?://[^/?#]+ ]]; then
         endpoint="${BASH_REMATCH[0]}/api/benchmark"

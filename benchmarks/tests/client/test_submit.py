@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -1025,6 +1026,12 @@ def test_a_redirect_to_a_login_page_of_another_host_is_not_offered_as_the_server
         # more ("give --server" what was given, it said)
         ("/oauth2/start?rd=%2Fapi%2Fbenchmark", None),
         ("login/?next=/api/benchmark", None),
+        # a login service on another port of the server's host (Authelia's :9091): the token
+        # is not for it, nor is it the server (it was offered as --server, the token with it)
+        ("http://127.0.0.1:{other_port}/login?rd=/api/benchmark", None),
+        ("https://127.0.0.1:{other_port}/", None),
+        # http:// sent to the https:// of the server's name, a proxy in front: the server
+        ("https://127.0.0.1/admin/", "https://127.0.0.1/api/benchmark"),
         # the API elsewhere, written relative or with a trailing slash: offered
         ("//bench.example/api/benchmark", "http://bench.example/api/benchmark"),
         ("https://bench.example/api/benchmark/", "https://bench.example/api/benchmark"),
@@ -1033,6 +1040,8 @@ def test_a_redirect_to_a_login_page_of_another_host_is_not_offered_as_the_server
 def test_a_redirect_before_the_run_offers_the_api_it_points_at_and_no_page(
     server, tmp_path, location, offered
 ):
+    other_port = urllib.parse.urlsplit(server.url).port + 1
+    location = location.format(other_port=other_port)
     server.options_status, server.options_location = 302, location
     proc = submit(server.url, TOKEN, tmp_path)
     assert proc.returncode == 1 and "nothing was measured" in proc.stderr
