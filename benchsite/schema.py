@@ -40,8 +40,9 @@ class AnyCaseChoices(OpenApiSerializerFieldExtension):
     target_class = "insights.serializers.AnyCaseChoiceField"
 
     def map_serializer_field(self, auto_schema, direction):
-        # a query's parameter: DRF takes it empty (`?state=`) for none, a field not required
-        return {"type": "string", "pattern": any_case_pattern(self.target.choices, or_nothing=True)}
+        # the empty value a query may give (`?state=`, taken for none) is the field's blank,
+        # which drf-spectacular adds beside the pattern (oneOf), as it left out its minLength
+        return {"type": "string", "pattern": any_case_pattern(self.target.choices)}
 
 
 def strip_trailing_slash(result, generator, request, public):

@@ -48,6 +48,16 @@ class AnyCaseChoiceField(serializers.ChoiceField):
     """A choice whatever its case (`?state=ALL`, `?kind=DISK_HOT`), as the device list's
     `?disks=` and `?retired=` take theirs: one helper of a script's for every list."""
 
+    def __init__(self, **kwargs):
+        # blank allowed, so that the OpenAPI document has no minLength: `?state=` is taken
+        super().__init__(allow_blank=True, **kwargs)
+
+    def get_value(self, dictionary):
+        # a query's `?state=`: not given (its default), as DRF takes a field's blank value
+        # when blank is not allowed, rather than the blank choice
+        value = super().get_value(dictionary)
+        return serializers.empty if value == "" else value
+
     def to_internal_value(self, data):
         return super().to_internal_value(data.lower() if isinstance(data, str) else data)
 
