@@ -101,16 +101,18 @@ def device_ranking() -> QuerySet[Device]:
 
 
 def device_ranked() -> QuerySet[Device]:
-    """The machines the dashboard ranks, in its order: in service and with a run (a retired
-    machine is counted under the ranking, one never benchmarked named)."""
-    return device_ranking().filter(last_benchmark_at__isnull=False, retired_on__isnull=True)
+    """The machines the dashboard ranks, in its order: in service and with a score (a retired
+    machine is counted under the ranking, one without a score named). A machine whose runs
+    measured nothing (inventory only, every benchmark skipped) had a place and "–" figures."""
+    return device_ranking().filter(global_score__isnull=False, retired_on__isnull=True)
 
 
 def device_unbenchmarked(*, limit: int) -> tuple[list[Device], int]:
-    """Up to `limit` devices in service never benchmarked (by hostname), and how many there
-    are: one query when they are fewer than the limit."""
-    never = Device.objects.filter(last_benchmark_at__isnull=True, retired_on__isnull=True)
-    devices = list(never.only("hostname").order_by("hostname", "id")[:limit])
+    """Up to `limit` devices in service without a score, never benchmarked or with runs that
+    measured nothing (by hostname; `last_benchmark_at` tells which), and how many there are:
+    one query when they are fewer than the limit."""
+    never = Device.objects.filter(global_score__isnull=True, retired_on__isnull=True)
+    devices = list(never.only("hostname", "last_benchmark_at").order_by("hostname", "id")[:limit])
     if len(devices) < limit:
         return devices, len(devices)
     return devices, never.count()

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
+from inventory.models import Device
 from inventory.tests.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
@@ -496,8 +497,12 @@ def test_a_score_is_rounded_half_up_as_a_person_would(admin_client):
     assert "104.3" in page and "104.2" not in page
 
 
-def test_devices_never_benchmarked_are_named_under_the_ranking(admin_client):
+def test_devices_without_a_score_are_named_under_the_ranking_not_placed_in_it(admin_client):
+    """A machine whose runs measured nothing (inventory only, every benchmark skipped) had a
+    place in the ranking, with "–" in every column, above machines that will be benchmarked."""
     BenchmarkFactory(device__hostname="ranked")
+    inventory_only = BenchmarkFactory(device__hostname="vm", global_score=None).device
+    Device.objects.filter(pk=inventory_only.pk).update(global_score=None)
     for name in ("new-box", "nas-2"):
         DeviceFactory(hostname=name)
 
@@ -506,13 +511,13 @@ def test_devices_never_benchmarked_are_named_under_the_ranking(admin_client):
     assert ranking_hostnames(html) == ["ranked"]
     note = html.split('id="unbenchmarked">', 1)[1].split("</p>", 1)[0]
     assert re.sub(r"<[^>]+>", "", note) == (
-        "Not benchmarked yet, so not ranked: nas-2, new-box (the command below benchmarks a "
-        "machine)."
+        "Not benchmarked yet, so not ranked: nas-2, new-box, vm (its runs measured nothing). "
+        "The command below benchmarks a machine."
     )
     for i in range(6):
         DeviceFactory(hostname=f"z{i}")
     html = admin_client.get("/admin/").content.decode()
-    assert "z2</a> and 3 more (the command below" in html
+    assert "z1</a> and 4 more. The command below" in html
 
 
 def test_the_fleet_is_shown_to_accounts_that_may_view_devices(client, django_user_model):
