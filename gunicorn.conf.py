@@ -31,7 +31,9 @@ try:  # refused with one line, as the settings refuse theirs (which check these 
 except ImproperlyConfigured as exc:
     raise SystemExit(f"Configuration error: {exc}") from None
 
-_host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 (a LAN server)
+# HOST=" 127.0.0.1" (a blank kept by the shell, as .env's reader drops it): gunicorn could not
+# bind, after the migrations
+_host = os.environ.get("HOST", "").strip() or "0.0.0.0"  # noqa: S104 (a LAN server)
 # an IPv6 address (HOST=::1, or :: for every interface) in brackets, as gunicorn reads a bind:
 # "::1:8007" was "'' is not a valid port number", after the migrations
 if ":" in _host and not _host.startswith("["):

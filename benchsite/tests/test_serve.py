@@ -315,6 +315,28 @@ def test_a_port_in_use_stops_the_start_before_the_migrations_saying_so(checkout)
     assert "Running migrations" not in output and "Linux BenchTools is starting" not in output
 
 
+@pytest.mark.parametrize("host", ["nas.invalid", "192.0.2.1"])
+def test_a_host_of_no_address_here_stops_the_start_saying_host_not_the_port(checkout, host):
+    """A HOST that does not resolve, or another machine's address: the start said "Choose
+    another port … PORT=8080"."""
+    output = serve(checkout, HOST=host)
+
+    assert f"Cannot listen on {host} port " in output, output
+    assert "HOST is an address of this machine" in output and "PORT=8080" not in output
+    assert "Running migrations" not in output
+
+
+def test_a_host_with_a_blank_around_it_is_listened_on(checkout):
+    """HOST=" 127.0.0.1 " in the environment (a shell's quotes): gunicorn was given the blanks
+    and failed to bind five times, after the migrations and the banner."""
+    migrated(checkout)
+    environment, port = serve_environment(checkout, HOST=" 127.0.0.1 ")
+
+    answered, output = started(checkout, environment, port)
+
+    assert answered, output
+
+
 def test_behind_a_proxy_the_banner_gives_the_address_people_open(checkout):
     """Behind the README's TLS proxy (HOST=127.0.0.1) the banner gave http://127.0.0.1:PORT/
     for the admin and the one-liner: a 400 for its Host, or a redirect without the proxy's
