@@ -39,10 +39,10 @@ def submission(example: dict, i: int, fleet: int = FLEET, *, churn: bool = False
     """The contract example as machine i % fleet sends it: own hostname, keys, scores, id.
 
     Each machine has a CPU score of its own, spread over 50–200 across the fleet, and runs
-    within ±2 % of it, as a real machine repeats (README, "Repeatability"): the machines far
-    below their peers keep an open below_peers item. `churn`: each run of a machine swings its
-    CPU score by 90 points instead, so nearly every submission opens or closes an attention
-    item (the evaluation's writing path, a worst case)."""
+    within ±2 % of it, as a real machine repeats (README, "Repeats, spread and conditions"):
+    the machines far below their peers keep an open below_peers item. `churn`: each run of a
+    machine swings its CPU score by 90 points instead, so nearly every submission opens or
+    closes an attention item (the evaluation's writing path, a worst case)."""
     document = copy.deepcopy(example)
     n = i % fleet
     document["device_identifier"] = f"node-{n:04d}"

@@ -22,7 +22,7 @@ a throwaway PostgreSQL cluster (pg_virtualenv); the raw handler stays on SQLite.
 issue 14 asks (with it, within 20 % of the throughput without it): the server, then the same
 server without the evaluation (perf/without_evaluation.py), in turn for `--rounds` rounds, and
 prints the ratio of each round and the median ratio (each round's two runs in turn, the other
-one first every other round). Figures: README, "Performance".
+one first every other round). Figures: README, "Performance", and docs/PERFORMANCE.md.
 """
 
 import argparse

@@ -8,7 +8,8 @@ it, no network: prints the mean time of each part of POST /api/benchmark, and of
 is made of (a DRF view without authentication that does nothing but `SELECT 1`, one ORM query
 against its SQL alone). `--churn` as for perf/ingest.py; `--fleet`: how many machines of the one
 CPU model the submissions are spread over. perf/ingest.py measures the whole
-server under load; this says which part the time is in. Figures: README, "Performance".
+server under load; this says which part the time is in. Figures: README, "Performance", and
+docs/PERFORMANCE.md.
 """
 
 import argparse
