@@ -8,6 +8,7 @@ permission. A superuser grants; a help desk resets passwords, renames, activates
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -36,7 +37,27 @@ def holds_more(account, editor) -> bool:
     return account.is_superuser or not permissions_of(account) <= editor.get_all_permissions()
 
 
+class PasswordSummary(ReadOnlyPasswordHashWidget):
+    """A password's summary without Django's "Reset password" button, on the page of an
+    account the viewer may not change: the button led to a 403."""
+
+    template_name = "admin/auth/user/password_summary.html"
+
+
 class AccountAdmin(UserAdmin):
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None or self.has_change_permission(request, obj):
+            return form
+
+        class Viewed(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if "password" in self.fields:  # the form's own copy of the field
+                    self.fields["password"].widget = PasswordSummary()
+
+        return Viewed
+
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
         return readonly if request.user.is_superuser else (*readonly, *GRANTS)
