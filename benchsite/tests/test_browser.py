@@ -241,6 +241,7 @@ def test_a_failing_disk_is_seen_first_on_the_dashboard(page):
 def test_the_device_page_tells_what_needs_attention(page):
     page.click("#ranking >> text=slow-box")
     page.wait_for_selector("#attention-items")
+    page.wait_for_load_state()  # the click returns once the page is committed, not read
     assert "reports SMART FAILED" in page.locator("#attention-items").inner_text()
     # the failing disk's SMART history first, under its own anchor (the second disk sent)
     assert "FAILED" in page.locator(".bt-smart").first.inner_text()
@@ -278,6 +279,7 @@ def test_the_device_page_tells_what_needs_attention(page):
     page.fill("#id_location", before)  # nothing left unsaved: it does not ask
     page.locator("#attention-items button").first.click()
     page.wait_for_selector(".messagelist")
+    page.wait_for_load_state()  # the click returns once the page is committed, not read
     assert dialogs == ["beforeunload"]
     assert "Acknowledged" in page.locator(".messagelist").inner_text()
     # in sight: the page came back scrolled to the items, the message out of sight above them
@@ -296,6 +298,7 @@ def test_the_device_page_tells_what_needs_attention(page):
 def test_device_page_tells_the_machines_story(page):
     page.click("#ranking >> text=fast-box")
     page.wait_for_selector("#hardware")
+    page.wait_for_load_state()  # the click returns once the page is committed, not read
     assert "Intel(R) Core(TM) i7-6700" in page.locator("#hw-cpu").inner_text()
     assert page.locator("#dimms tbody tr").count() == 4
     assert "PASSED" in page.locator("#disks").inner_text()
@@ -410,6 +413,7 @@ def test_on_a_phone_a_chart_keeps_a_readable_size_in_its_own_box(browser, server
     with logged_in(browser, server, width=390, height=844) as page:
         page.click("#ranking >> text=fast-box")
         page.wait_for_selector("#score-history svg")
+        page.wait_for_load_state()  # the click returns once the page is committed, not read
         chart = page.locator("#score-history .bt-chart").bounding_box()
         assert chart["width"] >= 640  # its 11 px text drawn at 8 px, not 5
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -426,6 +430,7 @@ def test_two_snapshots_are_compared_from_the_device_page(page):
     page.click("#ranking >> text=fast-box")
     page.click("#snapshots >> text=Compare any two")
     page.wait_for_selector("#compare")
+    page.wait_for_load_state()  # the click returns once the page is committed, not read
     assert "RAM 64→128 GB" in page.locator("#content-main").inner_text()  # the two newest
     # its two runs' scores above the hardware: every category 2.5 → 2.6 times the example's
     assert page.locator("#compare-scores tr[data-row=global] td").last.inner_text() == "+4.0 %"
@@ -439,6 +444,7 @@ def test_two_snapshots_are_compared_from_the_device_page(page):
 def test_a_link_is_added_from_the_device_page(page, server):
     page.click("#ranking >> text=middle-box")
     page.wait_for_selector("#hardware")
+    page.wait_for_load_state()  # the click returns once the page is committed, not read
     # the tags' search box, which Select2 makes in the page, is named (search_names.js)
     search = page.locator("#id_tags ~ .select2 .select2-search__field")
     sync_api.expect(search).to_have_attribute("aria-label", "Find a tag")
@@ -474,11 +480,13 @@ def test_a_document_is_uploaded_from_the_device_page(page, tmp_path):
     manual.write_bytes(pdf_bytes("service manual"))
     page.click("#ranking >> text=slow-box")
     page.wait_for_selector("#hardware")
+    page.wait_for_load_state()  # the click returns once the page is committed, not read
     page.set_input_files("#id_documents-0-file", str(manual))
     page.select_option("#id_documents-0-doc_type", "manual")
     page.fill("#id_documents-0-title", "Service manual")
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
+    page.wait_for_load_state()  # the click returns once the page is committed, not read
     group = page.locator("#documents-group").inner_text()
     assert "application/pdf" in group
     with page.expect_download() as download_info:
@@ -494,7 +502,9 @@ def test_a_document_is_uploaded_from_the_device_page(page, tmp_path):
     invoice.write_bytes(pdf_bytes("invoice 2026-118"))
     page.set_input_files("#id_documents-1-file", str(invoice))
     page.click("input[name=_continue]")
-    page.wait_for_selector(".messagelist .success")
+    # the page before said "changed successfully" too: the new page is the one that lists it
+    sync_api.expect(page.locator("#documents-group")).to_contain_text("Rechnung 2026-118.pdf")
+    page.wait_for_load_state()  # the click returns once the page is committed, not read
     group = page.locator("#documents-group").inner_text()
     assert "Manuel d'entretien.pdf" in group and "Rechnung 2026-118.pdf" in group
     types = page.locator("#documents-group tr:not(.empty-form) select[name$=doc_type]")
