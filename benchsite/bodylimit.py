@@ -53,10 +53,20 @@ def largest_body_bytes() -> int:
     )
 
 
-def _too_large(limit: int, *, accept: str, path: str) -> tuple[bytes, bytes]:
+def _too_large(
+    limit: int, *, accept: str, path: str, content_type: str = "", declared: int | None = None
+) -> tuple[bytes, bytes]:
     """The 413's content type and body: a page for a browser (a form of the admin sent over the
-    limit with scripts off, which showed the JSON alone), the JSON body of the API otherwise."""
-    said = MSG_TOO_LARGE.format(limit=limit // (1024 * 1024))
+    limit with scripts off, which showed the JSON alone), the JSON body of the API otherwise.
+    A JSON body (a submission, an edit) is said over the JSON parser's limit, as the parser
+    says it: a 60 MB submission was told the server accepts 50 MB (a document's limit), where
+    one of 2 MB was told 1024 KiB."""
+    if content_type.split(";", 1)[0].strip().lower() == "application/json":
+        from .exceptions import PayloadTooLarge
+
+        said = str(PayloadTooLarge(declared, settings.MAX_SUBMISSION_KB * 1024).detail)
+    else:
+        said = MSG_TOO_LARGE.format(limit=limit // (1024 * 1024))
     # a path of this server, never "//host/…" (nor "/\\host", "/\t/host", which a browser
     # reads as one): a link to another site, on this server's page
     path = "/" + quote(path.lstrip("/\\\t\r\n "), safe="/%:@!$&'()*+,;=-._~")
@@ -303,10 +313,13 @@ def _drain(environ) -> None:
 
 def _refuse_wsgi(environ, start_response, limit: int) -> "_Then":
     _force_close(start_response)
+    declared = environ.get("CONTENT_LENGTH", "")
     kind, content = _too_large(
         limit,
         accept=environ.get("HTTP_ACCEPT", ""),
         path=_wsgi_path(environ),
+        content_type=environ.get("CONTENT_TYPE", ""),
+        declared=int(declared) if declared.isdigit() else None,
     )
     start_response(
         "413 Request Entity Too Large",
@@ -347,6 +360,8 @@ async def _refuse(scope, send, limit: int, receive, *, asked: bool = False) -> N
         limit,
         accept=headers.get(b"accept", b"").decode("latin-1"),
         path=scope.get("root_path", "") + scope.get("path", "/"),
+        content_type=headers.get(b"content-type", b"").decode("latin-1"),
+        declared=_content_length(scope),
     )
     await send(
         {

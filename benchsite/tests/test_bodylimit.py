@@ -8,6 +8,7 @@ import socket
 import threading
 
 from asgiref.sync import async_to_sync
+from django.test import override_settings
 
 from benchsite.asgi import application
 from benchsite.bodylimit import RequestBodyLimit, RequestBodyLimitWSGI, largest_body_bytes
@@ -446,3 +447,23 @@ def test_wsgi_a_client_that_stops_sending_is_read_no_longer_than_the_drain_allow
             sender.join()
             server.close()
             client.close()
+
+
+@override_settings(MAX_SUBMISSION_KB=1024)
+def test_a_json_body_over_the_limit_is_said_over_the_json_limit_not_the_largest():
+    """A 60 MB submission was told "larger than this server accepts (50 MB)", the documents'
+    limit, where one of 2 MB was told the 1024 KiB a JSON body may be: said as the parser says
+    it, under either server."""
+    sent = str(60 * 1024 * 1024).encode()
+    json_headers = [(b"content-type", b"application/json"), (b"content-length", sent)]
+    status, body, _ = run(RequestBodyLimit(Echo(), max_bytes=lambda: LIMIT), headers=json_headers)
+    (wsgi_status, _), content, _ = wsgi_call(
+        RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: LIMIT),
+        b"{}",
+        CONTENT_TYPE="application/json; charset=utf-8",
+        CONTENT_LENGTH=sent.decode(),
+    )
+
+    said = "Request body is larger than the limit of 1024 KiB (61440 KiB sent)."
+    assert (status, json.loads(body)) == (413, {"detail": said})
+    assert wsgi_status.startswith("413") and json.loads(content) == {"detail": said}
