@@ -2531,7 +2531,10 @@ parse_network() {
                  | map(str | select(. != null and test("^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$") and (test("^(00:){5}00$") | not)))
                  | if length > 0 then .[0] | ascii_downcase else null end),
            ip: (first($x.addr_info[]? | select(.family == "inet") | .local | str) // first($x.addr_info[]? | select(.family == "inet6" and .scope == "global") | .local | str) // null),
-           speed_mbps: (kv($e; "Speed") // "" | capture("^(?<n>[0-9]+)\\s*Mb/s") // null | .n? | posint | if . != null and . < 10000000 then . else null end),
+           # a port without a link has no speed: some drivers (b44, fealnx) print their slowest
+           # mode ("Speed: 10Mb/s") beside "Link detected: no"
+           speed_mbps: (if kv($e; "Link detected") == "no" then null
+                        else kv($e; "Speed") // "" | capture("^(?<n>[0-9]+)\\s*Mb/s") // null | .n? | posint | if . != null and . < 10000000 then . else null end end),
            driver: (kv($ei; "driver") | clean),
            wake_on_lan: (if $wol != null and ($wol | test("^[pumbagsfd]+$")) then ($wol | test("g"))
                          elif $wols != null and ($wols | test("^[pumbagsfd]+$")) and ($wols | test("g") | not) then false

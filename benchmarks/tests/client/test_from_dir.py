@@ -488,6 +488,46 @@ def test_old_tool_versions():
     )
 
 
+# `ethtool eth0` of a Dell Inspiron E1505's Broadcom b44 port with its cable out, verbatim from
+# an Ubuntu Forums thread ("Wired LAN eth0 not detecting link/not working", 2012-01-12)
+ETHTOOL_B44_NO_LINK = """Settings for eth0:
+        Supported ports: [ MII ]
+        Supported link modes:   10baseT/Half 10baseT/Full
+                                100baseT/Half 100baseT/Full
+        Supports auto-negotiation: Yes
+        Advertised link modes:  100baseT/Full
+        Advertised pause frame use: Symmetric Receive-only
+        Advertised auto-negotiation: Yes
+        Speed: 10Mb/s
+        Duplex: Half
+        Port: Twisted Pair
+        PHYAD: 1
+        Transceiver: internal
+        Auto-negotiation: on
+        MDI-X: Unknown
+        Supports Wake-on: g
+        Wake-on: d
+        Current message level: 0x000000ff (255)
+                               drv probe link timer ifdown ifup rx_err tx_err
+        Link detected: no
+"""
+
+
+def test_a_port_without_a_link_has_no_speed(tmp_path):
+    """b44 (and fealnx) print their slowest mode beside "Link detected: no": a machine with
+    its cable out was recorded at 10 Mbit/s."""
+    capture = tmp_path / "bundle"
+    (capture / "ethtool").mkdir(parents=True)
+    (capture / "ethtool" / "eth0.txt").write_text(ETHTOOL_B44_NO_LINK)
+    (capture / "ip-addr.txt").write_text(
+        "2: eth0: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc pfifo_fast state DOWN\n"
+        "    link/ether 00:15:c5:20:90:57 brd ff:ff:ff:ff:ff:ff\n"
+    )
+    doc = bench_json("--from-dir", str(capture))
+    (eth0,) = doc["hardware"]["network"]["interfaces"]
+    assert (eth0["name"], eth0["speed_mbps"], eth0["wake_on_lan"]) == ("eth0", None, False)
+
+
 def test_garbage_yields_nulls_never_a_crash_nor_a_number():
     doc = replay("garbage")  # exit status 0 checked by bench_json
     hw, results = doc["hardware"], doc["results"]
