@@ -1515,7 +1515,13 @@ bench_gpu() {
     fi
     step "$n" "gpu: $bin --off-screen (run once: glmark2 runs many scenes and averages them)..."
     run_timed 900 "$bin" "${args[@]}" >"$CAP/glmark2.txt" 2>>"$CAP/collect.log" </dev/null || warn "$bin failed"
-    [[ -s $CAP/glmark2.txt ]] || rm -f -- "$CAP/glmark2.txt"
+    [[ -s $CAP/glmark2.txt ]] || { rm -f -- "$CAP/glmark2.txt"; return; }
+    local renderer
+    renderer=$(sed -n 's/^[[:space:]]*GL_RENDERER:[[:space:]]*//p' "$CAP/glmark2.txt" | head -n 1)
+    if [[ -n $renderer ]] && [[ $(jq -n --arg r "$renderer" "$JQ_LIB"'$r | soft_renderer') == true ]]; then
+        warn "glmark2 drew on the CPU ($renderer): no GPU to measure, no GPU score"
+        not_collected "gpu benchmark" "glmark2 drew on the CPU ($renderer), no GPU driver"
+    fi
 }
 
 collect_all() {
@@ -1676,6 +1682,8 @@ def rnd($n): if . == null then null else (. * pow(10; $n) | round) / pow(10; $n)
 def upto($max): if . != null and . > $max then null else . end;
 def str: if type == "string" then . else null end;
 def among($a): . as $x | any($a[]; . == $x);
+# an OpenGL renderer that draws on the CPU (Mesa in a VM or a container without a GPU driver)
+def soft_renderer: test("llvmpipe|softpipe|swrast|software rasterizer"; "i");
 # "Key: value" lines -> [{k, v}]
 def kvpairs: lines | map(capture("^\\s*(?<k>[^:]+?)\\s*:\\s*(?<v>.*)$") | .v |= trim);
 def kv($p; $k): first($p[] | select(.k == $k) | .v) // null;
@@ -2240,7 +2248,7 @@ parse_gpu() {
     | ($glx | kvpairs) as $G
     | (kv($G; "OpenGL renderer string") // "") as $renderer
     | ((kv($G; "OpenGL vendor string") // "") + " " + $renderer | ascii_downcase) as $glxid
-    | (($renderer | test("llvmpipe|softpipe|swrast|software rasterizer"; "i")) or ($renderer == "")) as $soft
+    | (($renderer | soft_renderer) or ($renderer == "")) as $soft
     # glxinfo describes the GPU it rendered on: report that one, or ignore glxinfo when it cannot
     # be tied to a GPU lspci lists (hybrid laptops, iGPU + dGPU desktops)
     | def glx_is($v): ($v != null) and (($glxid | contains($v | ascii_downcase))
@@ -2792,7 +2800,10 @@ parse_results_gpu() {
     none_of "$d" glmark2.txt && { printf null; return; }
     jq -n --rawfile t "$(f "$d/glmark2.txt")" --rawfile info "$(f "$d/capture-info.txt")" --argjson ref "$REF_GPU_GLMARK2" "$JQ_LIB$JQ_REP"'
     ($t | capture("glmark2 Score:\\s*(?<n>[0-9]+)") // null | .n? | posint | upto(1e7)) as $s
-    | if $s == null then null
+    # drawn on the CPU (llvmpipe: a VM whose display adapter has /dev/dri, as Proxmox gives
+    # its VMs by default): no GPU was measured, its figure the CPU measured again
+    | ($t | capture("GL_RENDERER:[ \\t]*(?<r>[^\\n]*)") // null | .r? // "" | soft_renderer) as $soft
+    | if $s == null or $soft then null
       else {glmark2_score: $s} + spread([100 * $s / $ref | clamp_score | rnd(1)])
         + {method: method($info; "gpu"; "glmark2-offscreen-\(if ($info | eqpairs).short == "1" then "short1.5s" else "default" end)-v1")} end'
 }

@@ -304,6 +304,34 @@ def test_glxinfo_picks_the_gpu_it_rendered_on():
     }
 
 
+@pytest.mark.parametrize(
+    "renderer",
+    [
+        "llvmpipe (LLVM 15.0.7, 128 bits)",
+        "Gallium 0.4 on llvmpipe (LLVM 3.4, 256 bits)",
+        "softpipe",
+    ],
+)
+def test_glmark2_drawn_on_the_cpu_gives_no_gpu_score(tmp_path, renderer):
+    """A VM whose display adapter has /dev/dri (Proxmox's default VGA) ran glmark2 on Mesa's
+    llvmpipe, as a mailing-list post shows it ("GL_RENDERER: llvmpipe (LLVM 15.0.7, 128
+    bits)"): its figure, the CPU measured again, went into the global score as the GPU's."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    real = (FIXTURES / "gpu-hybrid" / "glmark2.txt").read_text()
+    (capture / "glmark2.txt").write_text(
+        real.replace("NVIDIA GeForce GTX 1070/PCIe/SSE2", renderer).replace(
+            "NVIDIA Corporation", "Mesa"
+        )
+    )
+    shutil.copy(FIXTURES / "minimal" / "sysbench-cpu-multi.txt", capture)
+
+    results = bench_json("--from-dir", str(capture))["results"]
+
+    assert results["gpu"] is None
+    assert results["global_score"] == results["cpu"]["score"]
+
+
 def test_big_little_cores_are_summed_over_core_types():
     doc = replay("arm-biglittle")
     assert doc["device_identifier"] == "orangepi5"  # from uname.txt when replaying
