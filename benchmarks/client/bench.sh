@@ -2413,7 +2413,7 @@ parse_storage() {
     ($smart | map({(.name): .s}) | add // {}) as $S
     | (($lsblkj | jsonish | .blockdevices? // null)
        // ($lsblkt | lines | if any(test("^NAME=")) then map(select(test("^NAME=")) | pairs_line)
-                             elif (.[0] // "" | test("^NAME\\s")) then table_lines else [] end)) as $bd
+                             elif (.[0] // "" | test("^NAME\\s.*\\sTYPE(\\s|$)")) then table_lines else null end)) as $bd
     | ([$bd[]? | select(type == "object" and .type == "disk" and (.name | type) == "string") | select((.name // "") | test($notdisks) | not)]) as $disks
     | ([$disks[] | .name] + ($S | keys) | unique) as $names
     | [$names[] | . as $n
@@ -2464,9 +2464,10 @@ parse_storage() {
            used_gb: (if $bs == null then null else (.used | nonneg | if . == null then null else (. * $bs / 1073741824 | rnd(1)) end) end),
            total_gb: (if $bs == null then null else (.size | nonneg | if . == null then null else (. * $bs / 1073741824 | rnd(1)) end) end)
          }] as $parts
-    # a list the capture has no file for (lsblk or smartctl, df) is null, not collected, rather than
-    # empty: the server said every disk of the machine removed when lsblk was not installed
-    | {devices: (if $lsblkj == "" and $lsblkt == "" and ($smart | length) == 0 then null else $devices end),
+    # a list the capture has no file for (lsblk or smartctl, df), or none it can read (a truncated
+    # lsblk.json, `lsblk -f` without a TYPE column), is null, not collected, rather than empty:
+    # the server said every disk of the machine removed when lsblk was not installed
+    | {devices: (if $bd == null and ($devices | length) == 0 then null else $devices end),
        partitions: (if $df == "" then null else ($parts | unique_by(.mount_point) | sort_by(.mount_point)) end)}'
 }
 

@@ -541,6 +541,31 @@ ETHTOOL_B44_NO_LINK = """Settings for eth0:
 """
 
 
+@pytest.mark.parametrize(
+    "lsblk",
+    [
+        # `lsblk -f`: no TYPE column to tell a disk from its partitions
+        "NAME   FSTYPE FSVER LABEL UUID                         FSAVAIL FSUSE% MOUNTPOINTS\n"
+        "sda\n"
+        "└─sda1 ext4   1.0         0b6a2d1e-4c6f-4f0e-9d1b-6a1f0e2c   40.1G    12% /\n",
+        '{"blockdevices": [{"name": "sda", "type": "disk", "si',  # cut short
+    ],
+    ids=["lsblk-f", "truncated-json"],
+)
+def test_an_lsblk_it_cannot_read_is_no_disk_list_not_an_empty_one(tmp_path, lsblk):
+    """An lsblk output of another shape than bench.sh's, in someone's capture: the machine's
+    disks were an empty list, which the server reads as every disk removed."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    name = "lsblk.json" if lsblk.startswith("{") else "lsblk.txt"
+    (capture / name).write_text(lsblk)
+    shutil.copy(FIXTURES / "minimal" / "uname.txt", capture)
+
+    storage = bench_json("--from-dir", str(capture))["hardware"]["storage"]
+
+    assert storage is None or storage["devices"] is None
+
+
 def test_a_port_without_a_link_has_no_speed(tmp_path):
     """b44 (and fealnx) print their slowest mode beside "Link detected: no": a machine with
     its cable out was recorded at 10 Mbit/s."""
@@ -567,7 +592,9 @@ def test_garbage_yields_nulls_never_a_crash_nor_a_number():
     assert all(v is None for v in hw["motherboard"].values())
     assert all(v is None for v in hw["os"].values())
     assert hw["gpu"] is None  # only llvmpipe: no GPU
-    assert hw["storage"]["devices"] == []  # truncated lsblk.json, junk smartctl JSON
+    # truncated lsblk.json, junk smartctl JSON: nothing read is null, not collected; an empty
+    # list told the server every disk of the machine was removed
+    assert hw["storage"]["devices"] is None
     assert hw["storage"]["partitions"] == [
         {
             "name": "/dev/sda1",
