@@ -11,7 +11,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import AsyncClient
+from django.test import AsyncClient, Client
 
 from benchsite.testing import TEST_API_TOKEN
 from documents import http, storage
@@ -267,6 +267,25 @@ def test_a_misspelt_key_of_an_upload_is_a_400_naming_it_and_nothing_is_stored(ap
         "doctype": ["Not a field of a document; those an upload takes: file, doc_type, title."]
     }
     assert not Document.objects.exists()
+
+
+def test_a_form_of_a_signed_in_page_uploads_with_its_csrf_token_among_the_fields(
+    admin_user, device
+):
+    """A page's form posts the CSRF token as a field: refused as a misspelt key, where a
+    session's upload with the token in its header was taken."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    client.get("/admin/")  # the CSRF cookie, as a page of the admin sets it
+    token = client.cookies["csrftoken"].value
+    upload = SimpleUploadedFile("bill.pdf", files.pdf_bytes(), content_type="application/pdf")
+
+    response = client.post(
+        docs_url(device), {"file": upload, "doc_type": "invoice", "csrfmiddlewaretoken": token}
+    )
+
+    assert response.status_code == 201, response.content
+    assert Document.objects.get().doc_type == "invoice"
 
 
 def test_a_type_or_title_given_twice_is_a_400_naming_it_and_nothing_is_stored(api, device):
