@@ -3,8 +3,9 @@
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
+from . import schema
 from .models import Device, HardwareSnapshot, ManufacturerLink, Tag
 from .validators import validate_tag_name
 
@@ -100,18 +101,28 @@ def device_ranking() -> QuerySet[Device]:
     return device_list().order_by(F("global_score").desc(nulls_last=True), "hostname", "id")
 
 
+def _measured() -> Q:
+    """A device with a ranking figure: its global score, or a category's that its global score
+    leaves out (a network measured against the machine itself, a weight of 0)."""
+    measured = Q(global_score__isnull=False)
+    for name in schema.CATEGORY_NAMES:
+        measured |= Q(**{f"{name}_score__isnull": False})
+    return measured
+
+
 def device_ranked() -> QuerySet[Device]:
-    """The machines the dashboard ranks, in its order: in service and with a score (a retired
-    machine is counted under the ranking, one without a score named). A machine whose runs
-    measured nothing (inventory only, every benchmark skipped) had a place and "–" figures."""
-    return device_ranking().filter(global_score__isnull=False, retired_on__isnull=True)
+    """The machines the dashboard ranks, in its order: in service and measured (a retired
+    machine is counted under the ranking, one that was not measured named). A machine whose
+    runs measured nothing (inventory only, every benchmark skipped) had a place and "–"
+    figures."""
+    return device_ranking().filter(_measured(), retired_on__isnull=True)
 
 
 def device_unbenchmarked(*, limit: int) -> tuple[list[Device], int]:
-    """Up to `limit` devices in service without a score, never benchmarked or with runs that
+    """Up to `limit` devices in service not measured, never benchmarked or with runs that
     measured nothing (by hostname; `last_benchmark_at` tells which), and how many there are:
     one query when they are fewer than the limit."""
-    never = Device.objects.filter(global_score__isnull=True, retired_on__isnull=True)
+    never = Device.objects.filter(~_measured(), retired_on__isnull=True)
     devices = list(never.only("hostname", "last_benchmark_at").order_by("hostname", "id")[:limit])
     if len(devices) < limit:
         return devices, len(devices)

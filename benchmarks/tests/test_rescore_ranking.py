@@ -278,3 +278,25 @@ def test_a_machine_that_submitted_while_a_rescore_ran_is_no_move_of_the_rescore(
 
     assert ranking_lines(said)[0].startswith("Ranking: none of 2 machine(s) moved place")
     assert "1 machine(s) submitted a run while it ran: their runs moved them" in said
+
+
+def test_a_machine_whose_only_score_a_weight_of_0_leaves_out_stays_in_the_ranking(fleet, settings):
+    """A machine measured on memory alone, rescored with memory weighing 0: it has no global
+    score, still its memory's figure. The rescore said "1 left it, having no run: … no run"
+    of a machine with a run, where the trial of the same weights moved no one out."""
+    nothing_else = {f"{name}_score": None for name in ("cpu", "disk", "network", "gpu")}
+    BenchmarkFactory(device__hostname="memonly", memory_score=80.0, **nothing_else)
+    weights = "cpu=0.9,memory=0,disk=0.1"
+    tried = rescore("--weights", weights, "--dry-run")
+    settings.SCORE_WEIGHTS = weights
+
+    done = rescore()
+
+    # it goes to the foot of the ranking, as the trial said: it does not leave it
+    assert ranking_lines(done)[1:] == ranking_lines(tried)[1:]
+    assert "  place 3 → 4: memonly, global 80.0 → none (no weighted category)" in tried
+    assert "no run" not in done and "left it" not in done
+    assert Device.objects.values_list("global_score", "memory_score").get(hostname="memonly") == (
+        None,
+        80.0,
+    )

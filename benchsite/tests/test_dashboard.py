@@ -13,6 +13,7 @@ from django.utils import timezone
 from benchmarks.models import Benchmark
 from benchmarks.tests.factories import BenchmarkFactory
 from inventory.models import Device
+from inventory.schema import CATEGORY_NAMES
 from inventory.tests.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
@@ -501,14 +502,18 @@ def test_devices_without_a_score_are_named_under_the_ranking_not_placed_in_it(ad
     """A machine whose runs measured nothing (inventory only, every benchmark skipped) had a
     place in the ranking, with "–" in every column, above machines that will be benchmarked."""
     BenchmarkFactory(device__hostname="ranked")
-    inventory_only = BenchmarkFactory(device__hostname="vm", global_score=None).device
-    Device.objects.filter(pk=inventory_only.pk).update(global_score=None)
+    # a network measured against itself: no global score, its network's figure ranked
+    loopback = BenchmarkFactory(device__hostname="loop", global_score=None).device
+    Device.objects.filter(pk=loopback.pk).update(global_score=None, cpu_score=None)
+    nothing = {f"{name}_score": None for name in ("global", *CATEGORY_NAMES)}
+    inventory_only = BenchmarkFactory(device__hostname="vm", **nothing).device
+    Device.objects.filter(pk=inventory_only.pk).update(**nothing)
     for name in ("new-box", "nas-2"):
         DeviceFactory(hostname=name)
 
     html = admin_client.get("/admin/").content.decode()
 
-    assert ranking_hostnames(html) == ["ranked"]
+    assert ranking_hostnames(html) == ["ranked", "loop"]
     note = html.split('id="unbenchmarked">', 1)[1].split("</p>", 1)[0]
     assert re.sub(r"<[^>]+>", "", note) == (
         "Not benchmarked yet, so not ranked: nas-2, new-box, vm (its runs measured nothing). "
