@@ -2508,7 +2508,14 @@ parse_network() {
         elif ($l | test("^\\s+inet6?\\s")) then
           ($l | capture("(?<fam>inet6?)\\s+(?<local>[^/\\s]+)(/[0-9]+)?.*scope\\s+(?<scope>\\S+)") // null) as $m
           | if $m == null then . else .[-1].addr_info += [{family: $m.fam, local: $m.local, scope: $m.scope}] end
-        else . end);
+        else . end)
+      # one record an interface: `ip -o link` then `ip -o addr` in one file (or -4 then -6) named
+      # each one twice, its MAC in one record and its address in the other
+      | reduce .[] as $r ([];
+          (if $r.ifname == null then null else map(.ifname) | index($r.ifname) end) as $i
+          | if $i == null then . + [$r]
+            else .[$i] |= (. as $a | $r + ($a | with_entries(select(.value != null)))
+              | .addr_info = $a.addr_info + $r.addr_info) end);
     def virtual_kind: among(["veth", "tun", "tap", "dummy", "ifb", "vxlan", "geneve", "gre", "gretap", "ip6gre",
       "ipip", "sit", "ip6tnl", "vti", "vti6", "wireguard", "nlmon", "vcan", "macvtap", "ipvlan", "erspan", "netkit", "xfrm"]);
     def virtual_name: test("^(lo$|veth|docker|br-[0-9a-f]{12}|virbr|vnet|tap|tun|ifb|dummy|kube|cni|flannel|cali|weave|vxlan|lxcbr|lxdbr|incusbr|tailscale|zt|wg|wt[0-9]|fwbr|fwpr|fwln|nlmon|sit[0-9]|gre[0-9]|gretap|erspan|ip6tnl|ip_vti|ip6_vti|ip6gre|teql|genev|podman|cilium|nodelocaldns)");

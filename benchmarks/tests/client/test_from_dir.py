@@ -566,6 +566,30 @@ def test_an_lsblk_it_cannot_read_is_no_disk_list_not_an_empty_one(tmp_path, lsbl
     assert storage is None or storage["devices"] is None
 
 
+def test_ip_o_link_then_ip_o_addr_in_one_file_name_each_interface_once(tmp_path):
+    """`ip -o link; ip -o addr > ip-addr.txt` (one record a line, as iproute2 writes them with
+    -o): each interface was two, its MAC in one and its address in the other."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    tail = " brd ff:ff:ff:ff:ff:ff"
+    (capture / "ip-addr.txt").write_text(
+        "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT\\"
+        "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"
+        "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP\\"
+        f"    link/ether 52:54:00:12:34:56{tail}\n"
+        "3: eth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP\\"
+        f"    link/ether 52:54:00:12:34:57{tail}\n"
+        "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n"
+        "2: eth0    inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0\\       valid_lft forever\n"
+        "3: eth1    inet6 fe80::5054:ff:fe12:3457/64 scope link \\       valid_lft forever\n"
+    )
+    doc = bench_json("--from-dir", str(capture))
+    assert [
+        (iface["name"], iface["mac"], iface["ip"])
+        for iface in doc["hardware"]["network"]["interfaces"]
+    ] == [("eth0", "52:54:00:12:34:56", "10.0.0.5"), ("eth1", "52:54:00:12:34:57", None)]
+
+
 def test_a_port_without_a_link_has_no_speed(tmp_path):
     """b44 (and fealnx) print their slowest mode beside "Link detected: no": a machine with
     its cable out was recorded at 10 Mbit/s."""
