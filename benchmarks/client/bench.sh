@@ -2791,7 +2791,9 @@ parse_results_network() {
         packet_loss_percent: ($loss // ($udp.lost_percent | nonneg) | upto(100) | rnd(2)),
         retransmits: ([$runs[] | .retr | select(length > 0) | add] | median | if . == null then null else round | upto(1e15) end)
       }
-      + spread([$runs[] | [.up, .down] | map(select(. != null)) | add / length | 100 * . / $ref | clamp_score | rnd(1)])
+      # a UDP run: its rate is the one it was told to send (-b), not what the link carries: no score
+      + (if $udp != null then {samples: null, cv_pct: null, score: null} else
+          spread([$runs[] | [.up, .down] | map(select(. != null)) | add / length | 100 * . / $ref | clamp_score | rnd(1)]) end)
       + {
           method: method($info; "network"; "iperf3-tcp-1stream-up+down-\(if $i.short == "1" then 3 else 10 end)s-v1"),
           # the iperf3 server as given to --iperf-server (bench.sh 1.0.0 recorded HOST:PORT)
