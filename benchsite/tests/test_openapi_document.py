@@ -225,3 +225,6 @@ def test_choices_taken_in_any_case_are_described_as_the_server_takes_them(schema
         for word in words:
             taken = api.get("/api/attention", {name: word}).status_code == 200
             assert described.is_valid(word) == taken, (name, word)
+    # the default where a client reads it, not inside a branch of the oneOf
+    state = next(p for p in parameters if p["name"] == "state")["schema"]
+    assert state["default"] == "open" and "default" not in str(state["oneOf"])
