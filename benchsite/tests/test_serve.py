@@ -315,7 +315,7 @@ def test_a_port_in_use_stops_the_start_before_the_migrations_saying_so(checkout)
     assert "Running migrations" not in output and "Linux BenchTools is starting" not in output
 
 
-@pytest.mark.parametrize("host", ["nas.invalid", "192.0.2.1"])
+@pytest.mark.parametrize("host", ["nas.invalid", "192.0.2.1", "fe80::1"])
 def test_a_host_of_no_address_here_stops_the_start_saying_host_not_the_port(checkout, host):
     """A HOST that does not resolve, or another machine's address: the start said "Choose
     another port … PORT=8080"."""
