@@ -123,9 +123,9 @@ def item_notification(
             f"Reopened {when(item.updated_at)}: the device is back in service, and its "
             f"retirement had closed this, unchecked (first opened {when(item.opened_at)})."
         )
-        kind = "failure" if item.severity == Severity.CRITICAL else "warning"
     else:
         lines.append(f"Opened {when(item.opened_at)}.")
+    if not resolved:
         kind = "failure" if item.severity == Severity.CRITICAL else "warning"
     if not resolved and item.kind in TO_DO:
         lines.append(TO_DO[item.kind])

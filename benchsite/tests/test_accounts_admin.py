@@ -128,3 +128,35 @@ def test_deleting_selected_accounts_spares_one_that_holds_more():
     assert refused.status_code == 403 and deleted.status_code == 302
     assert User.objects.filter(pk=admin.pk).exists()
     assert not User.objects.filter(pk=leaver.pk).exists()
+
+
+def test_a_help_desk_account_takes_over_no_account_whose_group_holds_more():
+    """An operator's power from its group (may issue API tokens): held as if its own, so its
+    password is not the help desk's to set."""
+    desk = staff_client(*HELP_DESK)
+    operators = Group.objects.create(name="operators")
+    operators.permissions.add(Permission.objects.get(codename="add_apitoken"))
+    operator = User.objects.create_user("operator", password="pw-op-123", is_staff=True)
+    operator.groups.add(operators)
+
+    changed = desk.post(
+        f"/admin/auth/user/{operator.pk}/password/",
+        {
+            "password1": "taken-over-123",
+            "password2": "taken-over-123",
+            "set_usable_password": "true",
+        },
+    )
+
+    assert changed.status_code == 403
+    operator.refresh_from_db()
+    assert not operator.check_password("taken-over-123")
+
+
+def test_a_help_desk_account_cannot_delete_a_superuser_from_its_page():
+    desk = staff_client(*HELP_DESK, "auth.delete_user")
+    admin = User.objects.create_superuser("root", password="pw-root-123")
+
+    assert desk.get(f"/admin/auth/user/{admin.pk}/delete/").status_code == 403
+    assert desk.post(f"/admin/auth/user/{admin.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=admin.pk).exists()

@@ -247,6 +247,25 @@ def wsgi_echo(environ, start_response):
     return [body]
 
 
+def test_a_chunked_body_is_taken_up_to_the_limit_and_refused_one_byte_past_it():
+    app = RequestBodyLimit(Echo(), max_bytes=lambda: LIMIT)
+
+    taken, body, _ = run(app, headers=CHUNKED, chunks=[b"x" * 600, b"x" * (LIMIT - 600)])
+    refused, _, _ = run(app, headers=CHUNKED, chunks=[b"x" * 600, b"x" * (LIMIT - 599)])
+
+    assert (taken, body, refused) == (200, str(LIMIT).encode(), 413)
+
+
+def test_wsgi_a_chunked_body_is_taken_up_to_the_limit_and_refused_one_byte_past_it():
+    app = RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
+
+    (taken, headers), content, _ = wsgi_call(app, b"z" * LIMIT, HTTP_TRANSFER_ENCODING="chunked")
+    (refused, _), _, _ = wsgi_call(app, b"z" * (LIMIT + 1), HTTP_TRANSFER_ENCODING="chunked")
+
+    assert (taken, headers["X-Length"], len(content)) == ("200 OK", str(LIMIT), LIMIT)
+    assert refused.startswith("413")
+
+
 def test_wsgi_a_chunked_body_is_given_its_length():
     app = RequestBodyLimitWSGI(wsgi_echo, max_bytes=lambda: LIMIT)
 

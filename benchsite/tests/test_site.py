@@ -45,6 +45,21 @@ def test_health_says_an_upload_dir_it_cannot_write_in_and_stays_200(anon, monkey
     assert (response.json()["status"], response.json()["storage"]) == ("ok", "unwritable")
 
 
+@pytest.mark.django_db
+def test_health_says_an_upload_dir_on_a_read_only_mount_is_unwritable(anon, monkeypatch, tmp_path):
+    """A directory that takes no file (a mount gone read-only after a disk error) was "ok",
+    being a directory. The suite runs as root, whom no chmod stops: the kernel's no is played."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    monkeypatch.setattr("documents.storage.local_path", lambda name="": uploads)
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: False if path == uploads else real_access(path, mode)
+    )
+
+    assert anon.get("/api/health").json()["storage"] == "unwritable"
+
+
 @engine_independent
 def test_the_project_metadata_names_the_version_the_server_reports():
     """pyproject.toml said 0.14.2 of a server that reported 0.14.4 (its bumps went to

@@ -1137,3 +1137,47 @@ def test_a_stopped_sender_ends_its_thread_and_the_next_wake_starts_another(notif
     _due(1, receiver.url)
     sent()  # woken again: a new thread sends it
     assert receiver.titles() == ["n0"]
+
+
+def test_a_row_read_due_then_sent_by_another_sender_is_not_claimed_again(notify_to, receiver):
+    """A sender that read the row due before another sent it (sent, its lease let go) claimed
+    it, its conditions those of a row never sent: the receiver got it twice."""
+    notify_to(receiver.url)
+    [row] = _due(1, receiver.url)
+    read_at = timezone.now()
+    Notification.objects.filter(pk=row.pk).update(
+        sent_at=read_at, next_attempt_at=None, lease_until=None, attempts=1
+    )
+
+    assert not notify.claim_row(row, read_at, read_at + datetime.timedelta(minutes=5))
+
+
+def test_retries_wait_30_s_doubling_up_to_an_hour():
+    """A receiver down for hours gets what waited within the hour it is back."""
+    assert [notify.retry_delay(n) for n in (1, 2, 3, 7, 8, 9, 30)] == [
+        30,
+        60,
+        120,
+        1920,
+        3600,
+        3600,
+        3600,
+    ]
+
+
+@pytest.mark.parametrize("reopened", [False, True])
+@pytest.mark.parametrize(("severity", "kind"), [("critical", "failure"), ("warning", "warning")])
+def test_an_item_is_told_at_its_severity_opened_or_reopened(reopened, severity, kind):
+    """A failing disk's item, reopened as its machine came back into service, went out as a
+    warning (yellow) where it had opened as a failure (red)."""
+    item = AttentionItem.objects.create(
+        device=Device.objects.create(hostname="nas"),
+        kind="smart_failing",
+        severity=severity,
+        disk="/dev/sda",
+        message="Disk /dev/sda reports SMART FAILED.",
+    )
+
+    notification = delivery.item_notification(item, resolved=False, reopened=reopened)
+
+    assert notification.type == kind

@@ -177,6 +177,15 @@ def test_a_bad_file_names_the_line_and_writes_nothing(tmp_path, text, message):
     assert not LogEntry.objects.exists()
 
 
+def test_a_device_takes_as_many_tags_as_the_api_gives_it_and_no_more(tmp_path):
+    """The API refuses a device's 101st tag: an import gave it."""
+    tags = ";".join(f"t{i}" for i in range(101))
+
+    assert "line 2: more than 100 tags." in refused(tmp_path, f"hostname,tags\nnas,{tags}\n")
+    run(tmp_path, "hostname,tags\nnas," + tags.rsplit(";", 1)[0] + "\n")
+    assert Device.objects.get(hostname="nas").tags.count() == 100
+
+
 def test_every_bad_line_is_named_and_good_lines_are_not_written(tmp_path):
     error = refused(tmp_path, "hostname,owner\ngood,ops\n,ops\nfine,ops\n,x\n")
     assert "line 3: hostname is empty." in error and "line 5: hostname is empty." in error
