@@ -2413,7 +2413,7 @@ parse_storage() {
     ($smart | map({(.name): .s}) | add // {}) as $S
     | (($lsblkj | jsonish | .blockdevices? // null)
        // ($lsblkt | lines | if any(test("^NAME=")) then map(select(test("^NAME=")) | pairs_line)
-                             elif (.[0] // "" | test("^NAME\\s.*\\sTYPE(\\s|$)")) then table_lines else null end)) as $bd
+                             elif (.[0] // "" | test("^NAME(\\s+\\S+)*\\s+TYPE(\\s|$)")) then table_lines else null end)) as $bd
     | ([$bd[]? | select(type == "object" and .type == "disk" and (.name | type) == "string") | select((.name // "") | test($notdisks) | not)]) as $disks
     | ([$disks[] | .name] + ($S | keys) | unique) as $names
     | [$names[] | . as $n
@@ -2548,8 +2548,8 @@ parse_network() {
                  | if length > 0 then .[0] | ascii_downcase else null end),
            ip: (first($x.addr_info[]? | select(.family == "inet") | .local | str) // first($x.addr_info[]? | select(.family == "inet6" and .scope == "global") | .local | str) // null),
            # a port without a link has no speed: some drivers (b44, fealnx) print their slowest
-           # mode ("Speed: 10Mb/s") beside "Link detected: no"
-           speed_mbps: (if kv($e; "Link detected") == "no" then null
+           # mode ("Speed: 10Mb/s") beside "Link detected: no" (netlink ethtool: "no (No cable)")
+           speed_mbps: (if (kv($e; "Link detected") // "" | test("^no\\b")) then null
                         else kv($e; "Speed") // "" | capture("^(?<n>[0-9]+)\\s*Mb/s") // null | .n? | posint | if . != null and . < 10000000 then . else null end end),
            driver: (kv($ei; "driver") | clean),
            wake_on_lan: (if $wol != null and ($wol | test("^[pumbagsfd]+$")) then ($wol | test("g"))
@@ -2772,7 +2772,7 @@ parse_results_network() {
     ($info | eqpairs) as $i
     | reps(0) as $U | reps(1) as $D
     | [range(0; $U | length) | ($U[.] | jsonish | ok) as $u | ($D[.] | jsonish | ok) as $d
-       | {u: $u, up: ($u | if . == null then null else mbps end), down: ($d | if . == null then null else mbps end),
+       | {u: $u, d: $d, up: ($u | if . == null then null else mbps end), down: ($d | if . == null then null else mbps end),
           retr: ([$u.end.sum_sent.retransmits, $d.end.sum_sent.retransmits] | map(nonneg | select(. != null)))}
        | select(.up != null or .down != null)] as $runs
     # ping -c: "rtt min/avg/max/mdev = a/b/c/d ms" (busybox: "round-trip min/avg/max = a/b/c ms")
@@ -2782,7 +2782,8 @@ parse_results_network() {
     | ($runs[0].u // null) as $u
     | ([$u.end.streams[]?.sender.mean_rtt | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rtt
     | ([$u.intervals[]?.streams[]?.rttvar | pos | select(. != null)] | if length > 0 then add / length / 1000 else null end) as $rttvar
-    | ($u | if . == null then null else udp end) as $udp
+    # a UDP run, up or down (-R -u): its jitter and loss, and no score
+    | (first($runs[] | (.u, .d) | select(. != null) | udp | select(. != null)) // null) as $udp
     | if ($runs | length) == 0 then null else {
         upload_mbps: ($runs | map(.up) | median | rnd(2)),
         download_mbps: ($runs | map(.down) | median | rnd(2)),

@@ -516,7 +516,7 @@ def test_devices_without_a_score_are_named_under_the_ranking_not_placed_in_it(ad
     assert ranking_hostnames(html) == ["ranked", "loop"]
     note = html.split('id="unbenchmarked">', 1)[1].split("</p>", 1)[0]
     assert re.sub(r"<[^>]+>", "", note) == (
-        "Not benchmarked yet, so not ranked: nas-2, new-box, vm (its runs measured nothing). "
+        "Not benchmarked yet, so not ranked: nas-2, new-box, vm (its runs gave no score). "
         "The command below benchmarks a machine."
     )
     for i in range(6):

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -541,6 +542,25 @@ ETHTOOL_B44_NO_LINK = """Settings for eth0:
 """
 
 
+def test_an_lsblk_table_with_one_space_between_its_first_columns_is_read(tmp_path):
+    """Disks named in 3 or 4 letters without a tree below them: lsblk writes "NAME TYPE" with
+    one space between, which the rule for a table with a TYPE column took for none."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    (capture / "lsblk.txt").write_text(
+        "NAME TYPE          SIZE MODEL            ROTA TRAN\n"
+        "vda  disk  21474836480                      1 \n"
+        "sda  disk 500107862016 Samsung SSD 860     0 sata\n"
+    )
+
+    devices = bench_json("--from-dir", str(capture))["hardware"]["storage"]["devices"]
+
+    assert [(d["name"], d["capacity_gb"]) for d in devices] == [
+        ("/dev/sda", 500.1),
+        ("/dev/vda", 21.5),
+    ]
+
+
 @pytest.mark.parametrize(
     "lsblk",
     [
@@ -590,12 +610,34 @@ def test_ip_o_link_then_ip_o_addr_in_one_file_name_each_interface_once(tmp_path)
     ] == [("eth0", "52:54:00:12:34:56", "10.0.0.5"), ("eth1", "52:54:00:12:34:57", None)]
 
 
-def test_a_port_without_a_link_has_no_speed(tmp_path):
+def test_a_udp_run_downloaded_gives_its_figures_and_no_score(tmp_path):
+    """`iperf3 -R -u` saved as iperf3-down.json: scored from the rate it was told to send, its
+    jitter and loss dropped, where the same run uploaded had no score."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    udp = Path(__file__).parent / "corpus" / "tool-iperf3.1-udp-selfhealing" / "iperf3-up.json"
+    shutil.copy(udp, capture / "iperf3-down.json")
+
+    network = bench_json("--from-dir", str(capture))["results"]["network"]
+
+    assert (network["download_mbps"], network["jitter_ms"], network["packet_loss_percent"]) == (
+        828.95,
+        0.092,
+        0.69,
+    )
+    assert network["score"] is network["samples"] is None
+
+
+@pytest.mark.parametrize(
+    "link", ["Link detected: no", "Link detected: no (No cable)"], ids=["ioctl", "netlink"]
+)
+def test_a_port_without_a_link_has_no_speed(tmp_path, link):
     """b44 (and fealnx) print their slowest mode beside "Link detected: no": a machine with
-    its cable out was recorded at 10 Mbit/s."""
+    its cable out was recorded at 10 Mbit/s. Netlink's ethtool says why after it."""
     capture = tmp_path / "bundle"
     (capture / "ethtool").mkdir(parents=True)
-    (capture / "ethtool" / "eth0.txt").write_text(ETHTOOL_B44_NO_LINK)
+    ethtool = ETHTOOL_B44_NO_LINK.replace("Link detected: no", link)
+    (capture / "ethtool" / "eth0.txt").write_text(ethtool)
     (capture / "ip-addr.txt").write_text(
         "2: eth0: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc pfifo_fast state DOWN\n"
         "    link/ether 00:15:c5:20:90:57 brd ff:ff:ff:ff:ff:ff\n"
