@@ -415,3 +415,26 @@ def test_a_machine_reinstalled_under_a_former_name_is_still_its_device(renamed):
         "ws-01-old",
     )
     assert list(Device.objects.values_list("hostname", flat=True)) == ["ws-01"]
+
+
+def test_machines_that_share_a_uuid_but_not_a_serial_stay_two():
+    """Two boards whose maker gave both one UUID (not a placeholder): the second run renamed the
+    first machine's device and took its runs."""
+    shared = "4c4c4544-00aa-bbbb-cccc-dddddddddddd"
+    first = ingest(
+        {"device_identifier": "node-1", **system(system_uuid=shared, system_serial="CZC0001")}
+    )
+    second = ingest(
+        {"device_identifier": "node-2", **system(system_uuid=shared, system_serial="CZC0002")}
+    )
+
+    assert first.device_id != second.device_id
+    assert sorted(Device.objects.values_list("hostname", flat=True)) == ["node-1", "node-2"]
+
+
+def test_another_serial_under_a_devices_name_is_said_in_its_history():
+    ingest({"device_identifier": "pc-07", **system(system_uuid="1111-aaaa", system_serial="CZC1")})
+    ingest({"device_identifier": "pc-07", **system(system_uuid="1111-aaaa", system_serial="CZC2")})
+
+    said = LogEntry.objects.get(change_message__startswith="Another serial")
+    assert '"CZC1" → "CZC2"' in said.change_message

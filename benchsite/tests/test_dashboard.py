@@ -1,6 +1,7 @@
 """The admin index is the fleet dashboard."""
 
 import copy
+import datetime
 import os
 import re
 import uuid
@@ -596,3 +597,15 @@ def test_the_dashboard_s_counts_keep_their_thousands_apart(admin_client, monkeyp
 
     assert re.search(r'id="stat-devices">1,300<', html)
     assert re.search(r'id="stat-benchmarks">7,200<', html)
+
+
+def test_a_retired_machine_never_benchmarked_is_not_named_under_the_ranking(admin_client):
+    """Retired, it left the fleet: "not benchmarked yet" would ask to benchmark a machine gone."""
+    BenchmarkFactory(device__hostname="ranked")
+    DeviceFactory(hostname="new-box")
+    DeviceFactory(hostname="scrapped", retired_on=datetime.date(2026, 1, 1))
+
+    html = admin_client.get("/admin/").content.decode()
+
+    note = html.split('id="unbenchmarked">', 1)[1].split("</p>", 1)[0]
+    assert re.sub(r"<[^>]+>", "", note).startswith("Not benchmarked yet, so not ranked: new-box.")

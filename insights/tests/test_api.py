@@ -459,3 +459,18 @@ def test_the_openapi_document_describes_smart_points(api):
         "default": 200,
     }
     assert "newest N snapshots" in parameter["description"]
+
+
+def test_a_blank_filter_is_a_filter_not_given(api, run):
+    """`?state=&kind=` (a script's empty variable) lists the open items of every kind, as no
+    filter does: it was the closed items, or none."""
+    run(hours_ago=2, disks=[disk(smart_health="FAILED")])
+    run(hours_ago=1, disks=[disk(smart_health="PASSED", temperature_c=70)])  # failing closes
+
+    def kinds(query):
+        response = api.get(f"/api/attention{query}")
+        assert response.status_code == 200, response.content
+        return [item["kind"] for item in response.json()["results"]]
+
+    assert kinds("") == ["disk_hot"]
+    assert kinds("?state=") == kinds("?kind=") == kinds("?state=&kind=") == ["disk_hot"]

@@ -487,3 +487,19 @@ def test_a_figure_crossing_the_middle_or_a_machine_joining_moves_the_median():
     assert rules.median_moved(group, (methods, 99.0), None)  # left
     assert rules.median_moved(group, (("v2", *methods[1:]), 99.0), (methods, 99.0))
     assert not rules.median_moved(group, None, None)
+
+
+def test_a_machine_exactly_the_gap_below_its_peers_is_not_below_them_in_a_group_either():
+    """ "More than 15 % below": 85 against peers at 100 is not, judged on its own run or with
+    its CPU model's machines after another's (the two ways disagreed, the item flapping)."""
+    thresholds = rules.Thresholds()
+    methods = ("m1", None, None, None, None)
+    for low, below in ((85.0, False), (84.99, True)):
+        members = [rules.Member(1, True, low, methods)] + [
+            rules.Member(n, True, 100.0, methods) for n in (2, 3, 4)
+        ]
+        group = rules.Group.whole(members)
+
+        assert rules.below_peers_in_group(group, thresholds=thresholds, of={1}) == {1: below}
+        alone = rules.below_peers_condition(members[0], group, cpu_model="x", thresholds=thresholds)
+        assert (alone is not None) == below

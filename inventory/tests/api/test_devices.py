@@ -1021,3 +1021,15 @@ def test_search_finds_the_machines_a_security_advisory_names(
     assert hostnames(response) == expected
     html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
     assert [name for name in ("new", "old") if f">{name}</a>" in html] == expected
+
+
+def test_every_misspelt_key_of_an_edit_is_named_not_the_first_alone(api):
+    """A script fixing the one key named met a second 400 for the next."""
+    device = DeviceFactory()
+
+    response = api.patch(
+        f"/api/devices/{device.pk}", {"locaton": "Rack Q", "ownr": "Anna"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"locaton", "ownr"}
