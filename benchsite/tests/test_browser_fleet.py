@@ -24,6 +24,7 @@ from benchsite.tests.test_browser import (  # noqa: F401 (fixtures)
     admin_created,
     browser,
     logged_in,
+    opened,
     post,
     refusals_of,
     shot,
@@ -380,8 +381,7 @@ def test_a_document_without_a_title_is_not_named_twice_in_its_list(browser, serv
 def test_a_suspect_machines_page_fits_1400_px_with_the_sidebar_open(page, server):
     page.goto(f"{server.url}/admin/inventory/device/?q=pve-node-2")
     page.click("#result_list th a:text-is('pve-node-2')")
-    page.wait_for_selector("#latest-scores")
-    page.wait_for_load_state()  # the click returns once the page is committed, not read
+    opened(page, "#latest-scores")
     shot(page, "device-suspect-1400")
     assert page.locator("#nav-sidebar").is_visible()
     # the badge that says why the run is not trusted, in the latest run's card and the history
@@ -402,8 +402,7 @@ def select_and_compare(page, server, hostnames):
         page.locator(f"#result_list tr:has(th a:text-is('{hostname}')) input.action-select").check()
     page.select_option("select[name=action]", "compare_selected")
     page.click("button[name=index]")
-    page.wait_for_selector("#fleet-compare")
-    page.wait_for_load_state()  # the click returns once the page is committed, not read
+    opened(page, "#fleet-compare")
 
 
 def test_two_machines_compared_side_by_side(page, server):
@@ -436,8 +435,7 @@ def test_on_a_phone_the_compared_figures_keep_their_labels(browser, server):  # 
             "boxes => boxes.slice(0, 4).map(box => box.value)"
         )
         page.goto(f"{server.url}/admin/inventory/device/compare/?devices={','.join(ids)}")
-        page.wait_for_selector("#fleet-compare")
-        page.wait_for_load_state()  # the click returns once the page is committed, not read
+        opened(page, "#fleet-compare")
         page.locator("#fleet-compare").evaluate(
             "table => { const box = table.closest('.bt-scroll');"
             " box.scrollLeft = box.scrollWidth; }"
@@ -490,14 +488,12 @@ def test_import_csv_previews_then_applies(page, server, tmp_path):
     assert underlined(page.locator("#import-start a"))  # "download every device as CSV"
     page.set_input_files("input[type=file]", str(spreadsheet))
     page.click("#import-upload input[type=submit]")
-    page.wait_for_selector("#import-preview")
-    page.wait_for_load_state()  # the click returns once the page is committed, not read
+    opened(page, "#import-preview")
     summary = page.locator("#import-preview .bt-import-summary").first.inner_text()
     assert "1 new device, 2 changed, 0 unchanged" in summary
     shot(page, "import-preview")
     page.click("#import-confirm input[name=confirm]")
-    page.wait_for_selector(".messagelist .success")
-    page.wait_for_load_state()  # the click returns once the page is committed, not read
+    opened(page, ".messagelist .success")
     assert "1 new, 2 changed" in page.locator(".messagelist").inner_text()
     page.goto(f"{server.url}/admin/inventory/device/?q=nas-01")
     page.click("#result_list tbody th a")
@@ -521,8 +517,7 @@ def test_on_a_phone_the_dashboard_and_a_device_page_do_not_scroll_sideways(brows
             assert name["x"] + name["width"] <= score["x"]
         page.goto(f"{server.url}/admin/inventory/device/?q=pve-node-2")
         page.click("#result_list th a:text-is('pve-node-2')")
-        page.wait_for_selector("#latest-scores")
-        page.wait_for_load_state()  # the click returns once the page is committed, not read
+        opened(page, "#latest-scores")
         shot(page, "device-390")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         # the fleet's hardware changes: each a card, the machine, when, what changed, its links
@@ -547,8 +542,7 @@ def test_at_800_px_with_the_sidebar_open_no_page_scrolls_sideways(browser, serve
         assert not page.locator("#nav-sidebar").is_visible()
         page.click("#toggle-nav-sidebar")
         page.click("#result_list th a:text-is('pve-node-2')")
-        page.wait_for_selector("#latest-scores")
-        page.wait_for_load_state()  # the click returns once the page is committed, not read
+        opened(page, "#latest-scores")
         assert page.locator("#nav-sidebar").is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 800
         page.goto(f"{server.url}/admin/inventory/device/")
@@ -557,8 +551,7 @@ def test_at_800_px_with_the_sidebar_open_no_page_scrolls_sideways(browser, serve
         page.locator("#result_list tbody input.action-select").nth(2).check()
         page.select_option("select[name=action]", "compare_selected")
         page.click("button[name=index]")
-        page.wait_for_selector("#fleet-compare")
-        page.wait_for_load_state()  # the click returns once the page is committed, not read
+        opened(page, "#fleet-compare")
         shot(page, "compare-800")
         assert page.evaluate("document.documentElement.scrollWidth") <= 800
 
@@ -575,8 +568,7 @@ def test_set_location_on_two_ticked_machines(page, server):
     shot(page, "bulk-location-dark")
     page.get_by_label("Location:").fill("Rack 2")
     page.click("#bulk-apply")
-    page.wait_for_selector(".messagelist .success")
-    page.wait_for_load_state()  # the click returns once the page is committed, not read
+    opened(page, ".messagelist .success")
     assert 'Location set to "Rack 2" on 2 devices.' in page.locator(".messagelist").inner_text()
     moved = page.eval_on_selector_all(
         "#result_list tbody tr",
@@ -718,8 +710,7 @@ def test_the_main_pages_pass_axe_for_keyboard_and_screen_reader_users(
         page.goto(f"{server.url}/admin/inventory/device/import/")
         page.set_input_files("input[type=file]", str(spreadsheet))
         page.click("#import-upload input[type=submit]")
-        page.wait_for_selector("#import-preview")
-        page.wait_for_load_state()  # the click returns once the page is committed, not read
+        opened(page, "#import-preview")
         audit(page, "import preview")
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{server.url}/admin/inventory/device/?q=intel&last_run=quiet")
@@ -727,8 +718,7 @@ def test_the_main_pages_pass_axe_for_keyboard_and_screen_reader_users(
         page.locator("#result_list tbody input.action-select").nth(0).check()
         page.select_option("select[name=action]", "add_tags")
         page.click("button[name=index]")
-        page.wait_for_selector("#bulk-edit")
-        page.wait_for_load_state()  # the click returns once the page is committed, not read
+        opened(page, "#bulk-edit")
         audit(page, "bulk edit, phone")
     assert {name: rules for name, rules in found.items() if rules} == {}
     assert {name: ids for name, ids in dangling.items() if ids} == {}
@@ -825,8 +815,7 @@ def walk_the_way_on_a_phone(page, server):
     assert ends and all(end <= 1 for end in ends), ends
     page.goto(device)
     page.locator("#history td:first-child > a").first.click()
-    page.wait_for_selector(".field-results_document")
-    page.wait_for_load_state()  # the click returns once the page is committed, not read
+    opened(page, ".field-results_document")
 
     def run_page(width):  # bench.sh's own sum said under its label, not 170 px in
         assert page.locator(".field-results_document p.help").bounding_box()["x"] < 40
