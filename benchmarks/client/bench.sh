@@ -82,7 +82,7 @@
 [ -n "${BASH_VERSION:-}" ] || { echo "bench.sh: error: run it with bash (bash bench.sh ..., or curl ... | sudo bash -s -- ...), not sh" >&2; exit 3; }
 set -u -o pipefail
 
-readonly BENCH_SCRIPT_VERSION="1.3.8"
+readonly BENCH_SCRIPT_VERSION="1.3.9"
 
 # --- Score references: what the reference machine (4-core/8-thread desktop of 2020, e.g. Core
 # i7-10700 or Ryzen 5 3600, dual-channel DDR4, PCIe 3.0 NVMe SSD, gigabit Ethernet, integrated
@@ -2375,7 +2375,7 @@ parse_storage() {
     if [[ -d $d/smartctl ]]; then
         for sf in "$d"/smartctl/*.json "$d"/smartctl/*.txt; do
             [[ -f $sf ]] || continue
-            name=${sf##*/}; name=${name%.*}; name=${name//!//}
+            name=${sf##*/}; name=${name%.*}; name=${name//!//}; name=${name#/dev/}
             frag=$(parse_smart "$sf" 2>/dev/null) || continue
             jq -cn --arg name "$name" --argjson s "${frag:-null}" '{name: $name, s: $s}' >>"$smart_file" 2>/dev/null
         done
@@ -2404,7 +2404,7 @@ parse_storage() {
     # lsblk as a person types it (a support bundle, `lsblk > lsblk.txt`): its table, the disks
     # at the left edge (their partitions drawn under them), the last column all the rest
     def table_lines: (.[0] | [splits("\\s+")] | map(select(. != "") | ascii_downcase)) as $h
-      | [.[1:][] | select(test("^[A-Za-z]")) | [splits("\\s+")] | map(select(. != ""))
+      | [.[1:][] | select(test("^[A-Za-z/]")) | [splits("\\s+")] | map(select(. != ""))
          | [range(0; $h | length) as $i | {($h[$i]): (if $i == ($h | length) - 1 then .[$i:] | join(" ") else .[$i] end)}]
          | add];
     # a size lsblk writes for people ("931.5G", "3,6T"): powers of 1,024
@@ -2414,7 +2414,9 @@ parse_storage() {
     | (($lsblkj | jsonish | .blockdevices? // null)
        // ($lsblkt | lines | if any(test("^NAME=")) then map(select(test("^NAME=")) | pairs_line)
                              elif (.[0] // "" | test("^NAME(\\s+\\S+)*\\s+TYPE(\\s|$)")) then table_lines else null end)) as $bd
-    | ([$bd[]? | select(type == "object" and .type == "disk" and (.name | type) == "string") | select((.name // "") | test($notdisks) | not)]) as $disks
+    # `lsblk -p` names each device by its path ("/dev/sda"): the name without it, as bench.sh reads it
+    | ([$bd[]? | select(type == "object" and .type == "disk" and (.name | type) == "string")
+        | .name |= sub("^/dev/"; "") | select(.name | test($notdisks) | not)]) as $disks
     | ([$disks[] | .name] + ($S | keys) | unique) as $names
     | [$names[] | . as $n
        | (first($disks[] | select(.name == $n)) // {}) as $b

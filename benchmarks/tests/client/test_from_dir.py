@@ -1131,3 +1131,34 @@ def test_a_disks_maker_is_read_from_its_model_wherever_it_is_named(tmp_path, mod
     lsblk = {"blockdevices": [{"name": "sda", "type": "disk", "size": 10**12, "model": model}]}
     (disk,) = replay_files(tmp_path, {"lsblk.json": json.dumps(lsblk)})["storage"]["devices"]
     assert disk["vendor"] == vendor
+
+
+@pytest.mark.parametrize(
+    "name, lsblk",
+    [
+        (
+            "lsblk.json",
+            '{"blockdevices": ['
+            '{"name": "/dev/sda", "type": "disk", "size": 500107862016, "rota": false}, '
+            '{"name": "/dev/zram0", "type": "disk", "size": 4294967296, "rota": false}]}',
+        ),
+        (
+            "lsblk.txt",
+            "NAME        TYPE         SIZE ROTA\n"
+            "/dev/sda    disk 500107862016    0\n"
+            "/dev/zram0  disk   4294967296    0\n",
+        ),
+    ],
+    ids=["json", "table"],
+)
+def test_lsblk_p_paths_name_each_disk_once_and_leave_out_zram(tmp_path, name, lsblk):
+    """`lsblk -p` (or -J -p) names devices by their path: the disk was "/dev//dev/sda", and a
+    compressed RAM disk ("/dev/zram0") counted as one of the machine's disks."""
+    capture = tmp_path / "bundle"
+    (capture / "smartctl").mkdir(parents=True)
+    (capture / name).write_text(lsblk)
+    shutil.copy(FIXTURES / "minimal" / "uname.txt", capture)
+
+    devices = bench_json("--from-dir", str(capture))["hardware"]["storage"]["devices"]
+
+    assert [(d["name"], d["capacity_gb"]) for d in devices] == [("/dev/sda", 500.1)]
