@@ -118,6 +118,15 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _health_problems_forgotten():
+    """What /api/health found wrong is logged once a problem (benchsite.health.Problems): a
+    test's database outage would otherwise keep the next test's from being said."""
+    from benchsite.health import PROBLEMS
+
+    PROBLEMS.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_sender_outlives_its_test():
     """The notification sender thread a test woke ends with the test: left to poll, it read a
     database the next tests changed (a table a migration test dropped logged tracebacks)."""

@@ -1,4 +1,3 @@
-import logging
 import os
 from pathlib import Path
 
@@ -22,9 +21,8 @@ from rest_framework.views import APIView
 
 from . import __version__
 from .exceptions import DATABASE_RETRY_S, first_line
+from .health import PROBLEMS
 from .throttling import cache_errors
-
-logger = logging.getLogger(__name__)
 
 BENCH_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "client" / "bench.sh"
 
@@ -74,6 +72,8 @@ def _pending_migrations() -> int:
 # free space under which a SQLite database's disk is said to be full: the WAL alone may grow
 # to 64 MiB (journal_size_limit) under a flood of submissions before it is cut back
 DISK_FULL_BYTES = 64 * 1024 * 1024
+# what /api/health's "database" says when it is not "ok"
+DATABASE_PROBLEMS = ("unreachable", "read-only", "not migrated", "disk full")
 
 
 def _database_disk_free() -> int | None:
@@ -89,8 +89,9 @@ def _cache_state() -> str:
     try:
         cache.get("health-check")
     except cache_errors() as exc:
-        logger.error("health check: cache unreachable: %s", exc)
+        PROBLEMS.found("cache unreachable", "cache unreachable: %s", exc)
         return "unreachable"
+    PROBLEMS.over("cache unreachable")
     return "ok"
 
 
@@ -108,15 +109,23 @@ def _storage_state() -> str:
     while not root.exists() and root != root.parent:
         root = root.parent
     if root.is_dir() and os.access(root, os.W_OK | os.X_OK):
+        PROBLEMS.over("UPLOAD_DIR unwritable")
         return "ok"
-    logger.error("health check: UPLOAD_DIR %s: not a directory this server writes in", upload_dir)
+    PROBLEMS.found(
+        "UPLOAD_DIR unwritable", "UPLOAD_DIR %s: not a directory this server writes in", upload_dir
+    )
     return "unwritable"
 
 
-def _unhealthy(answer: dict, database: str) -> Response:
+def _unhealthy(answer: dict, database: str, detail: str, *args) -> Response:
     """The 503, with the Retry-After every 503 of the API carries (the OpenAPI document said
     so of this one too, which had none), logged by the check's own line alone (Django added
-    "Service Unavailable: /api/health" to each probe of a load balancer)."""
+    "Service Unavailable: /api/health" to each probe of a load balancer), when the problem
+    starts and every few minutes while it lasts (benchsite.health.Problems)."""
+    for state in DATABASE_PROBLEMS:
+        if state != database:
+            PROBLEMS.over(f"database {state}")
+    PROBLEMS.found(f"database {database}", f"database {database}: {detail}", *args)
     response = Response(
         {**answer, "status": "error", "database": database},
         status=503,
@@ -152,24 +161,25 @@ class HealthView(APIView):
                 writable = cursor.fetchone()[0] == "off"
             pending = _pending_migrations()
         except DatabaseError as exc:
-            logger.error("health check: database unreachable: %s", first_line(exc))
-            return _unhealthy(answer, "unreachable")
+            return _unhealthy(answer, "unreachable", "%s", first_line(exc))
         if not writable:
             # a DATABASE_URL that lands on a standby after a failover: it answers reads, and
             # every submission was a 500 while this said "ok"
-            logger.error("health check: the database is read-only (a standby?)")
-            return _unhealthy(answer, "read-only")
+            return _unhealthy(answer, "read-only", "a standby?")
         if pending:
             # a server started with MIGRATE_ON_START=false before anyone migrated: it would
             # answer every submission with a 500, so no load balancer should send it any
-            logger.error("health check: %d migration(s) not applied (manage.py migrate)", pending)
-            return _unhealthy(answer, "not migrated")
+            return _unhealthy(
+                answer, "not migrated", "%d migration(s) not applied (manage.py migrate)", pending
+            )
         free = _database_disk_free()
         if free is not None and free < DISK_FULL_BYTES:
             # reads work, writes soon do not: every submission would be refused (it said "ok"
             # while each one was a 503; failure-injection audit)
-            logger.error("health check: %d MB free where the database is", free // 2**20)
-            return _unhealthy(answer, "disk full")
+            return _unhealthy(
+                answer, "disk full", "%d MB free where the database is", free // 2**20
+            )
+        PROBLEMS.over(*(f"database {state}" for state in DATABASE_PROBLEMS))
         return Response(answer)
 
 

@@ -141,6 +141,45 @@ def test_health_is_503_when_the_database_fails(anon, monkeypatch, caplog):
 
 
 @pytest.mark.django_db
+def test_health_says_a_lasting_problem_when_it_starts_every_5_minutes_and_when_it_ends(
+    anon, monkeypatch, caplog
+):
+    """A load balancer probing every 5 s during an hour's database outage wrote 720 ERROR
+    lines a worker, which buried what else the log said."""
+    from benchsite import health, views
+
+    now = [1000.0]
+    monkeypatch.setattr(health.PROBLEMS, "clock", lambda: now[0])
+    real = views.connection
+
+    class Broken:
+        def cursor(self):
+            raise DatabaseError("connection failed: Connection refused")
+
+    def probe(seconds_later: float) -> int:
+        now[0] += seconds_later
+        return anon.get("/api/health").status_code
+
+    monkeypatch.setattr(views, "connection", Broken())
+    with caplog.at_level(logging.WARNING, logger="benchsite.health"):
+        assert [probe(5) for _ in range(12)] == [503] * 12  # a minute of probes
+        assert probe(245) == 503  # 5 minutes after the first
+        monkeypatch.setattr(views, "connection", real)
+        assert [probe(5) for _ in range(3)] == [200] * 3
+        monkeypatch.setattr(views, "connection", Broken())
+        assert probe(5) == 503  # a new outage: said at once
+
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    unreachable = "health check: database unreachable: connection failed: Connection refused"
+    assert said == [
+        ("ERROR", unreachable),
+        ("ERROR", f"{unreachable} (for 300 s now)"),
+        ("WARNING", "health check: database unreachable: over after 305 s"),
+        ("ERROR", unreachable),
+    ]
+
+
+@pytest.mark.django_db
 def test_openapi_schema_is_public_and_describes_the_contract(anon):
     response = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
