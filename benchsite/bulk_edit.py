@@ -29,7 +29,8 @@ MSG_TAG_NAME = "Tag {name}: {error}"
 
 class ValueForm(forms.Form):
     """One text field of the device (location, owner), checked by the model field's own form
-    field, as the device form checks it: its length, no NUL character; empty clears it."""
+    field and validators, as the device form checks it: its length, no NUL character, no
+    invisible one (inventory.validators.NoInvisibleCharacters); empty clears it."""
 
     def __init__(self, *args, name: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,6 +41,15 @@ class ValueForm(forms.Form):
         )
         self.fields[name].widget.attrs["class"] = "vTextField"  # as wide as the device form's
         self.field_name = name
+
+    def clean(self):
+        cleaned = super().clean()
+        if value := cleaned.get(self.field_name):
+            try:
+                Device._meta.get_field(self.field_name).run_validators(value)
+            except forms.ValidationError as error:
+                self.add_error(self.field_name, error)
+        return cleaned
 
     @property
     def value(self) -> str:

@@ -254,6 +254,11 @@ def _row_values(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         limit = _max_length(name)
         if limit is not None and len(value) > limit:
             problems.append(MSG_TOO_LONG.format(name=name, length=len(value), limit=limit))
+        elif name != "hostname":  # its own rule, below
+            try:
+                Device._meta.get_field(name).run_validators(value)  # as the admin's form
+            except ValidationError as error:
+                problems.extend(f"{name} {_shown(value)!r}: {said}" for said in error.messages)
         values[name] = value
     # the dates this row has, checked as the admin and the API check them (against the stored
     # ones where the file lacks a column: inventory.csv_import)

@@ -7,7 +7,13 @@ from django.utils import timezone
 
 from . import columns, lifecycle, schema
 from .renames import former_hostnames_list
-from .validators import LinkURLFormField, LinkURLValidator, validate_hostname, validate_tag_name
+from .validators import (
+    LinkURLFormField,
+    LinkURLValidator,
+    NoInvisibleCharacters,
+    validate_hostname,
+    validate_tag_name,
+)
 
 
 class TagManager(models.Manager):
@@ -140,10 +146,18 @@ class Device(RankingFigures):
 
     hostname = models.CharField(max_length=255, validators=[validate_hostname])
     fqdn = models.CharField("FQDN", max_length=255, blank=True)
-    description = models.TextField(blank=True)
-    asset_tag = models.CharField(max_length=100, blank=True)
-    location = models.CharField(max_length=255, blank=True)
-    owner = models.CharField(max_length=255, blank=True)
+    description = models.TextField(
+        blank=True, validators=[NoInvisibleCharacters("description", lines=True)]
+    )
+    asset_tag = models.CharField(
+        max_length=100, blank=True, validators=[NoInvisibleCharacters("asset_tag")]
+    )
+    location = models.CharField(
+        max_length=255, blank=True, validators=[NoInvisibleCharacters("location")]
+    )
+    owner = models.CharField(
+        max_length=255, blank=True, validators=[NoInvisibleCharacters("owner")]
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="devices")
     # Stable identity keys reported by the machine: a renamed machine is matched by them.
     machine_id = models.CharField("machine-id", max_length=64, blank=True)

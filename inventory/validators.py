@@ -5,6 +5,7 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from django import forms
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.utils.deconstruct import deconstructible
@@ -49,6 +50,50 @@ MSG_TAG_CONTROL = (
 validate_tag_name = RegexValidator(
     rf"[{CONTROL_CHARACTERS}]", MSG_TAG_CONTROL, code="control", inverse_match=True
 )
+MSG_LINE_CONTROL = (
+    "Enter it without a control or invisible character (a tab, a line break, a zero-width or "
+    "no-break space, a direction override…): it would show as what it does not hold."
+)
+MSG_TEXT_CONTROL = (
+    "Enter it without a control or invisible character but line breaks and tabs (a "
+    "zero-width or no-break space, a direction override…): it would show as what it does "
+    "not hold."
+)
+# the text of a description: the characters above but its lines and their tabs
+TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f" + CONTROL_CHARACTERS.removeprefix(
+    r"\x00-\x1f"
+)
+
+
+@deconstructible
+class NoInvisibleCharacters:
+    """The metadata people type (a location, an owner, an asset tag, a description), checked
+    as a hostname and a tag are: a right-to-left override showed "Rack 1 \u202e2 kcaR" as
+    "Rack 1 Rack 2" in the ranking and the exports, and "Rack\u00a0A" was a second location
+    that looked the same. A value a device already has in this field (stored before the rule)
+    is taken as it is, as a tag's name is: a device's form saved again, an export imported
+    back; no query unless the value has such a character. Not a RegexValidator, which
+    drf-spectacular would publish as the pattern the text must match: the reverse of the rule."""
+
+    def __init__(self, field: str, lines: bool = False):
+        self.field = field
+        self.lines = lines
+        self.found = re.compile(f"[{TEXT_CONTROL_CHARACTERS if lines else CONTROL_CHARACTERS}]")
+
+    def __call__(self, value) -> None:
+        if not self.found.search(str(value)):
+            return
+        device = apps.get_model("inventory", "Device")
+        if not device.objects.filter(**{self.field: value}).exists():
+            raise ValidationError(MSG_TEXT_CONTROL if self.lines else MSG_LINE_CONTROL, "control")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, NoInvisibleCharacters) and (other.field, other.lines) == (
+            self.field,
+            self.lines,
+        )
+
+
 # one DNS label (RFC 1123): letters, digits and inner hyphens, 63 at the most
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z", re.IGNORECASE)
 

@@ -200,6 +200,7 @@ def test_remove_tags_takes_off_those_chosen_only(admin_client):
     [
         ("set_location", {"location": "x" * 256}, "at most 255 characters (it has 256)"),
         ("set_owner", {"owner": "anna\x00"}, "Null characters are not allowed."),
+        ("set_location", {"location": "Rack 1 \u202e2 kcaR"}, "without a control or invisible"),
         ("add_tags", {"new_tags": "ok; " + "t" * 51}, "at most 50 characters (it has 51)"),
         ("add_tags", {"new_tags": "rack\u200b"}, "may not contain a control or invisible"),
         ("add_tags", {"new_tags": " ; "}, "Choose a tag or name a new one."),
