@@ -216,6 +216,19 @@ def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client):
     assert secret not in page
 
 
+@pytest.mark.parametrize("lookup", ["key_hash__startswith", "key_hash", "key_hash__gt"])
+def test_the_token_list_is_not_filtered_by_the_stored_hash(admin_client, lookup):
+    """?key_hash__startswith=0 filtered the list: who may view tokens read each one's hash a
+    character at a time, by the size of the page."""
+    token = api_token_issue(name="lab bench")[0]
+    first = token.key_hash[0]
+
+    response = admin_client.get("/admin/benchsite/apitoken/", {lookup: first})
+
+    assert response.status_code == 400
+    assert admin_client.get("/admin/benchsite/apitoken/", {"q": "lab"}).status_code == 200
+
+
 def test_two_tokens_added_before_either_page_is_opened_each_show_their_secret(admin_client):
     """The secret waited in the session: in clear in the database (and its backups) until its
     page was read, and a second token added meanwhile (another tab) took the first's place."""
