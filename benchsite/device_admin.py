@@ -11,8 +11,6 @@ from django.db.models.functions import Lower
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 
@@ -48,11 +46,11 @@ from .hardware_changes_admin import hardware_changes_view, hardware_changes_visi
 from .hardware_tables import table_links
 from .import_admin import import_view
 from .paginator import KeysFirstPaginator
-from .records_admin import BlankNamedFilter, cpu_model_cell, local_time, score_text
+from .records_admin import BlankNamedFilter, cpu_model_cell, score_text
 from .sites import export_csv
 from .story import can_acknowledge, device_page_story
 from .tags_field import TagsField
-from .templatetags.humanize_scores import partial_mark, run_badge, uncounted
+from .templatetags.humanize_scores import latest_run_cell, partial_mark, uncounted
 
 
 def history_hidden_kinds(user) -> set[str]:
@@ -210,15 +208,7 @@ class DeviceAdmin(DocumentUploads, TagsField, admin.ModelAdmin):
     # not named last_benchmark_at: the admin would show the model field of that name instead
     @admin.display(description="last benchmark", ordering="last_benchmark_at")
     def last_run(self, device):
-        if device.last_benchmark_at is None:
-            return "–"
-        local = timezone.localtime(device.last_benchmark_at)
-        return format_html(  # the day in the column, the minute in the tooltip
-            '<span class="bt-when" title="{}">{}</span> {}',
-            local_time(local),
-            date_format(local, "Y-m-d"),
-            run_badge(device.latest_validity, device.latest_validity_reasons),
-        )
+        return latest_run_cell(device)
 
     @admin.display(description="location", ordering="location")
     def location_cut(self, device):

@@ -1,10 +1,11 @@
 from django import template
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from benchmarks.services import score_weights
-from benchmarks.validity import badge, reasons_text
+from benchmarks.validity import SUSPECT, badge, reasons_text
 from benchsite.records_admin import cpu_short, local_time, score_text
 from inventory.schema import CATEGORIES
 
@@ -21,6 +22,32 @@ def validity_reasons(reasons) -> str:
 def run_badge(validity: str, reasons=()) -> str:
     """A suspect run's badge with its reasons (the run is trusted otherwise: no badge)."""
     return badge(validity, reasons)
+
+
+def latest_run_cell(device) -> str:
+    """A device's latest run where it is listed: its day (the minute in the tooltip), its
+    badge if suspect and, when its scores are those of an earlier valid run, which: the
+    device list showed a trusted global score beside "suspect", read as the suspect run's."""
+    if device.last_benchmark_at is None:
+        return "–"
+    local = timezone.localtime(device.last_benchmark_at)
+    ranked = device.ranking_run_at
+    note = ""
+    if device.latest_validity == SUSPECT and device.ranking_run_valid and ranked is not None:
+        ranked = timezone.localtime(ranked)
+        note = format_html(
+            ' <span class="bt-suspect-note" title="its scores are from its latest valid run, '
+            'of {}">not counted: scores of {}</span>',
+            local_time(ranked),
+            date_format(ranked, "Y-m-d"),
+        )
+    return format_html(
+        '<span class="bt-when" title="{}">{}</span> {}{}',
+        local_time(local),
+        date_format(local, "Y-m-d"),
+        badge(device.latest_validity, device.latest_validity_reasons),
+        note,
+    )
 
 
 # why a score its run left out of the global score is shown without counting (validity.counted)
@@ -53,28 +80,33 @@ def uncounted(value, suffix=LOOPBACK) -> str:
 def partial_global(scores, excluded=()) -> str:
     """Beside a global score drawn from fewer than every category ("3 of 5"): the global score
     weighs the categories measured among themselves, so a machine run with --skip-network
-    --skip-gpu ranks beside machines measured in all five; this says so where it is ranked.
-    `scores`: "global" and each category's figure; `excluded`: those its run left out (a
-    network measured on loopback). A category SCORE_WEIGHTS weighs 0 counts in no global
-    score: it is not counted either (`rescore` gives every run the weights in force)."""
+    --skip-gpu ranks beside machines measured in all five; this says so where it is ranked,
+    and why each category is not counted. `scores`: "global" and each category's figure;
+    `excluded`: those its run left out (a network measured on loopback). A category
+    SCORE_WEIGHTS weighs 0 counts in no global score: it is not counted either (`rescore`
+    gives every run the weights in force)."""
     if scores.get("global") is None:
         return ""
     weights = score_weights()
-    missing = [
-        c
-        for c in CATEGORIES
-        if scores.get(c.name) is None or c.name in excluded or not weights.get(c.name)
-    ]
+    why = {}
+    for category in CATEGORIES:
+        if scores.get(category.name) is None:
+            why.setdefault("not measured", []).append(category.label)
+        elif category.name in excluded:
+            why.setdefault("measured on loopback", []).append(category.label)
+        elif not weights.get(category.name):
+            why.setdefault("weighted 0 by SCORE_WEIGHTS", []).append(category.label)
+    missing = [label for labels in why.values() for label in labels]
     if not missing:
         return ""
     counted, total = len(CATEGORIES) - len(missing), len(CATEGORIES)
-    lacks = f"{', '.join(c.label for c in missing)} not counted"
+    lacks = f"{', '.join(missing)} not counted"
+    reasons = "; ".join(f"{', '.join(labels)} {reason}" for reason, labels in why.items())
     # which categories it lacks, in its tooltip and, for a screen reader, after it
     return format_html(
         '<abbr class="bt-partial" title="{}">{} of {}</abbr><span class="visually-hidden">: {}'
         "</span>",
-        f"a global score of {counted} of {total} categories, weighted among themselves: "
-        f"{lacks} (not measured, measured on loopback, or weighted 0 by SCORE_WEIGHTS)",
+        f"a global score of {counted} of {total} categories, weighted among themselves: {reasons}",
         counted,
         total,
         lacks,

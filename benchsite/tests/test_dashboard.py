@@ -336,7 +336,23 @@ def test_a_newer_suspect_run_is_noted_while_the_valid_one_ranks(admin_client):
     row = ranking_row(admin_client.get("/admin/").content.decode(), "nas")
 
     assert "newer run not counted: CPU stolen by the VM host" in row
+    # the device list: the day of the newest run, its badge, and whose scores these are
+    devices = admin_client.get("/admin/inventory/device/").content.decode()
+    cell = re.search(r'<td class="field-last_run">(.*?)</td>', devices, flags=re.S)[1]
+    day = timezone.localtime(earlier.run_at).strftime("%Y-%m-%d")
+    assert "suspect: CPU stolen by the VM host" in cell
+    assert f">not counted: scores of {day}</span>" in cell
+
     assert "100.0" in row and "10.0" not in row
+
+
+def test_a_suspect_run_that_ranks_is_not_said_not_counted(admin_client):
+    BenchmarkFactory(device__hostname="vm", validity="suspect", validity_reasons=["steal"])
+
+    devices = admin_client.get("/admin/inventory/device/").content.decode()
+
+    cell = re.search(r'<td class="field-last_run">(.*?)</td>', devices, flags=re.S)[1]
+    assert "suspect: CPU stolen by the VM host" in cell and "not counted" not in cell
 
 
 def test_a_failing_disk_is_the_first_thing_on_the_dashboard(admin_client, submit, example):
@@ -446,7 +462,10 @@ def test_a_global_score_of_fewer_categories_says_so_wherever_it_is_ranked(admin_
     html = admin_client.get("/admin/").content.decode()
     rows = dict(re.findall(r'data-hostname="([^"]+)">(.*?)</tr>', html, flags=re.S))
     assert said in rows["vm"] and title in rows["vm"]
+    # why, where the server knows it: the tooltip named three reasons that might be
+    assert f'{title} not measured"' in rows["vm"]
     assert "4 of 5</abbr>" in rows["self"]
+    assert "weighted among themselves: network measured on loopback" in rows["self"]
     assert "bt-partial" not in rows["desk"]
 
     devices = admin_client.get("/admin/inventory/device/").content.decode()
@@ -471,7 +490,7 @@ def test_a_category_weighted_0_is_not_counted_in_the_global_score_it_is_shown_be
 
     row = dict(re.findall(r'data-hostname="([^"]+)">(.*?)</tr>', html, flags=re.S))["all-five"]
     assert "4 of 5</abbr>" in row
-    assert "GPU not counted (not measured, measured on loopback, or weighted 0" in row
+    assert "weighted among themselves: GPU weighted 0 by SCORE_WEIGHTS" in row
 
 
 def test_the_fleet_average_is_rounded_half_up_once(admin_client, api):
