@@ -1,6 +1,7 @@
 """GET /api/devices/{id}/insights: the device's latest run against its own baseline and its
 peers, each disk's SMART history, and its open attention items (CONTRACT Part 2)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks.scoring import round_score
@@ -73,7 +74,8 @@ def device_insights(
         peers = peer_selectors.device_peers(device.pk, key, value)
         if peers.count < 2:
             continue
-        medians, alike = rules.peer_medians(latest.methods, peers)
+        medians, counts = rules.medians_counted(latest.methods, peers.measured)
+        alike = counts.pop("global")
         answer["peers"].append(
             {
                 "by": key,
@@ -81,6 +83,8 @@ def device_insights(
                 "devices": peers.count,
                 # of those, the ones measured as the latest run was: the global median's
                 "median_devices": alike,
+                # and each category's (an extension): measured alike in that category alone
+                "median_devices_by_category": counts,
                 "median": _hundredths(medians),
                 "deviation_pct": figures.deviations(latest.scores, medians, exact=exact),
             }
@@ -126,7 +130,7 @@ def insight_sentences(
             f"{baseline['runs']} previous valid runs: {baseline['scores']['global']:g})."
         )
     sentences += _categories_off(
-        own, baseline["scores"] if baseline else {}, "its own baseline", thresholds.regression_pct
+        own, baseline["scores"] if baseline else {}, thresholds.regression_pct
     )
     # the same machines under both keys (same CPU, same system model): said once
     groups: dict[tuple, tuple[list[str], list[str], dict]] = {}
@@ -142,7 +146,10 @@ def insight_sentences(
         named = ", ".join(one_line(value) for value in values)
         gap = peer["deviation_pct"].get("global")
         off = _categories_off(
-            peer["deviation_pct"], peer["median"], "theirs", thresholds.peer_gap_pct
+            peer["deviation_pct"],
+            peer["median"],
+            thresholds.peer_gap_pct,
+            _theirs(peer, whats, peer["median_devices"] if gap is not None else peer["devices"]),
         )
         if gap is not None:
             # one machine measured alike: its figure, no median ("1 other machines: median")
@@ -161,13 +168,37 @@ def insight_sentences(
 
 
 def _categories_off(
-    deviations: dict[str, float], reference: dict[str, float], whose: str, threshold: float
+    deviations: dict[str, float],
+    reference: dict[str, float],
+    threshold: float,
+    whose: Callable[[str, float], str] = lambda name, value: f"its own baseline ({value:g})",
 ) -> list[str]:
+    """A sentence for each category further off `reference` than `threshold`, its median said
+    as `whose` says it (its own baseline's by default)."""
     return [
-        f"Its {_LABELS[name]} score is {_gap(gap, threshold)} {whose} ({reference[name]:g})."
+        f"Its {_LABELS[name]} score is {_gap(gap, threshold)} {whose(name, reference[name])}."
         for name, gap in deviations.items()
         if name != "global" and abs(gap) > threshold
     ]
+
+
+def _theirs(peer: dict, whats: list[str], named: int) -> Callable[[str, float], str]:
+    """A category's peer median said as "theirs" where it is of the `named` machines the
+    sentence before counted, else with its own count: a CPU median of 5 machines read as the
+    4 whose global median was just said (those measured alike in every category)."""
+    counts = peer.get("median_devices_by_category", {})
+
+    def whose(name: str, value: float) -> str:
+        count = counts.get(name, named)
+        if count == named:
+            return f"theirs ({value:g})"
+        return (
+            f"{_others(count, whats)} ({value:g})"
+            if count == 1
+            else (f"{_others(count, whats)} (median {value:g})")
+        )
+
+    return whose
 
 
 _LABELS = {category.name: category.label for category in CATEGORIES}  # "CPU", "memory", …

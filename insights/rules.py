@@ -72,6 +72,20 @@ def medians_alike(
     the global median over the first `take` global scores whose every method equals. Returns
     the medians and how many scores the global one is drawn from. `names`: the figures wanted
     ("global", "cpu", …), all by default; `measured` need carry only those."""
+    medians, counts = medians_counted(methods, measured, take=take, minimum=minimum, names=names)
+    return medians, counts["global"]
+
+
+def medians_counted(
+    methods: Mapping[str, str | None],
+    measured: Sequence[Measured],
+    *,
+    take: int | None = None,
+    minimum: int = 1,
+    names: Sequence[str] = FIGURE_NAMES,
+) -> tuple[dict[str, float], dict[str, int]]:
+    """medians_alike, with how many scores each median is drawn from: a category's may count
+    machines the global one does not (measured alike in that category, not in every one)."""
     wanted = [(name, methods.get(name)) for name in CATEGORY_NAMES]
     flags = [tuple(m.methods.get(name) == method for name, method in wanted) for m in measured]
 
@@ -87,13 +101,15 @@ def medians_alike(
         return values[:take]
 
     medians: dict[str, float] = {}
+    counts: dict[str, int] = {}
     for i, name in enumerate(CATEGORY_NAMES):
         if name in names and len(same := first(name, i)) >= minimum:
-            medians[name] = median(same)
+            medians[name], counts[name] = median(same), len(same)
     alike = first("global", None)
     if len(alike) >= minimum and "global" in names:
         medians["global"] = median(alike)
-    return medians, len(alike)
+    counts["global"] = len(alike)
+    return medians, counts
 
 
 def baseline(latest: Run, earlier: Sequence[Run], *, runs: int) -> dict[str, Any] | None:

@@ -120,6 +120,10 @@ class InsightPeersSerializer(serializers.Serializer):
     median_devices = serializers.IntegerField(
         help_text="of those, the ones measured as the latest run was (the global median's)"
     )
+    median_devices_by_category = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="of those, the ones each category's median is drawn from (an extension)",
+    )
     median = _scores("their ranking figures' median, by category and global")
     deviation_pct = _scores("(latest − median) / median × 100")
 

@@ -346,7 +346,7 @@ def test_a_below_peers_item_says_when_its_figures_were_taken(admin_client, run):
     item.refresh_from_db()
     page = admin_client.get(f"/admin/inventory/device/{item.device_id}/change/").content.decode()
     panel = page.split('id="attention-items"', 1)[1].split("</ul>", 1)[0]
-    assert f"figures of {when(item.updated_at)}" in panel
+    assert f"· figures as of {when(item.updated_at)}" in panel
     assert "3 other machines with the same CPU" in page.split("</ul>", 1)[1]  # as of now
 
 

@@ -474,3 +474,31 @@ def test_a_blank_filter_is_a_filter_not_given(api, run):
 
     assert kinds("") == ["disk_hot"]
     assert kinds("?state=") == kinds("?kind=") == kinds("?state=&kind=") == ["disk_hot"]
+
+
+def test_a_categorys_peer_median_of_other_machines_than_the_globals_says_how_many(api, run):
+    """The device page said "41.5 % below 4 other machines with the same system model (median
+    99.3)", then "Its CPU score is 46.6 % below theirs (107.5)", a median of 5 machines: one
+    twin measured its network too, so it has no global median of theirs, yet a CPU figure
+    (the admin UX review of stop 61)."""
+    from insights.insight import device_insights, insight_sentences
+    from inventory.models import Device
+
+    model = "Intel(R) Core(TM) i7-6700 CPU @ 3.40GHz"
+    run("desk-1", hours_ago=3, cpu=100.0, cpu_model=model)
+    run("desk-2", hours_ago=2, cpu=120.0, cpu_model=model)
+    run("desk-3", hours_ago=1, cpu=110.0, cpu_model=model, network=(90.0, "10.0.0.5"))
+    body = run("desk-4", cpu=40.0, cpu_model=model)
+
+    insights = api.get(f"/api/devices/{body['device_id']}/insights").json()
+    (by_cpu,) = (p for p in insights["peers"] if p["by"] == "cpu_model")
+    assert (by_cpu["devices"], by_cpu["median_devices"]) == (3, 2)
+    assert by_cpu["median_devices_by_category"] == {"cpu": 3}
+    assert by_cpu["median"] == {"cpu": 110.0, "global": 110.0}
+
+    said = insight_sentences(device_insights(Device.objects.get(hostname="desk-4"), exact=True))
+    assert said[-2:] == [
+        f"Its global score is 63.6 % below 2 other machines with the same CPU ({model}: "
+        "median 110).",
+        "Its CPU score is 63.6 % below 3 other machines with the same CPU (median 110).",
+    ]
