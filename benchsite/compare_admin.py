@@ -44,8 +44,11 @@ def _best(values: list[float | None]) -> float | None:
 
 
 def compare_rows(comparison: dict[str, Any]) -> dict[str, list]:
-    """The page's rows: scores with the best marked, hardware with what differs from the first
-    machine marked (at ten machines "differs from the first" reads better than "not all equal")."""
+    """The page's rows: scores with the best marked, hardware with what differs from the value
+    most of the machines have marked (the first machine's where none is more common): three
+    twins and another model, the other listed first as the best-ranked, had the three twins
+    marked and not the one that differs. At ten machines this reads better than "not all
+    equal"."""
     items = comparison["devices"]
     scores = []
     for key in SCORE_KEYS:
@@ -90,12 +93,22 @@ def compare_rows(comparison: dict[str, Any]) -> dict[str, list]:
     for key, label in labels.items():
         # the page's "cores / threads" row differs where either does
         keys = ("cores", "threads") if key == "cores" else (key,)
+        reference = _most_common(items, keys)
         cells = [
-            (_shown(key, item["hardware"]), any(differs(k, item, items[0]) for k in keys))
+            (_shown(key, item["hardware"]), any(differs(k, item, reference) for k in keys))
             for item in items
         ]
         hardware.append({"key": key, "label": label, "cells": cells})
     return {"scores": scores, "hardware": hardware}
+
+
+def _most_common(items: list[dict], keys: tuple[str, ...]) -> dict:
+    """The machine whose `keys` most of `items` share, the first of those as common (ten at
+    the most: every pair compared, as `differs` compares them)."""
+    alike = [
+        sum(not any(differs(k, item, other) for k in keys) for other in items) for item in items
+    ]
+    return items[alike.index(max(alike))]
 
 
 def _shown(key: str, hardware: dict[str, Any]) -> str:

@@ -166,7 +166,7 @@ def test_machines_that_differ_in_threads_only_differ_in_threads(api, admin_clien
     assert body["differences"] == ["hardware.threads"]
     html = admin_client.get(f"/admin/inventory/device/compare/?devices={smt.pk},{nosmt.pk}")
     row = html.content.decode().split('data-row="cores"', 1)[1].split("</tr>", 1)[0]
-    said = '<span class="visually-hidden"> (differs from the first machine)</span>'
+    said = '<span class="visually-hidden"> (differs from most of them)</span>'
     mark = '<span class="bt-differs-mark" aria-hidden="true">≠</span> '
     assert f'<td>4 / 8</td><td class="bt-differs">{mark}4 / 4{said}</td>' in row
 
@@ -277,6 +277,26 @@ def test_admin_compare_page_marks_the_best_and_the_differences(admin_client):
     assert f'<td class="bt-differs">{mark} <span title="AMD Ryzen 5 5600G">' in cpu
     ram = html.split('data-row="ram_total_mb"', 1)[1].split("</tr>", 1)[0]
     assert "bt-differs" not in ram and ram.count("32 GB") == 2
+
+
+def test_the_machine_that_differs_from_the_rest_is_the_one_marked(admin_client):
+    """Three twins and a machine of another CPU listed first (the best-ranked, in the list's
+    order): the three twins' cells were marked as differing, the odd one out was not (the
+    admin UX review of stop 61)."""
+    other = machine("pve-01", score=190.0, cpu="Intel Xeon E-2236")
+    twins = [machine(f"desk-{i}", score=100.0 - i) for i in range(3)]
+    ids = ",".join(str(d.pk) for d in (other, *twins))
+
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={ids}").content.decode()
+
+    cpu = html.split('data-row="cpu_model"', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r"<td( class=\"bt-differs\")?>", cpu)
+    assert cells == [' class="bt-differs"', "", "", ""]
+    # two against two: the first machine's value is the reference
+    pair = ",".join(str(d.pk) for d in (other, twins[0]))
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={pair}").content.decode()
+    cpu = html.split('data-row="cpu_model"', 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r"<td( class=\"bt-differs\")?>", cpu) == ["", ' class="bt-differs"']
 
 
 def test_a_loopback_network_is_shown_as_such_and_never_the_best(api, admin_client):
