@@ -323,6 +323,22 @@ def test_a_laptops_window_shows_every_column_of_the_device_list(browser, server,
         shot(page, f"device-list-{width}")
 
 
+@pytest.mark.parametrize(("width", "whole"), [(1400, False), (1920, True)])
+def test_a_wide_window_shows_a_locations_whole_name(browser, server, width, whole):  # noqa: F811
+    """At 1920 px the location column cut "Salle serveur, baie 2" to "Salle se…" with half
+    the table's width empty; a 1400 px window with the sidebar open still cuts it, for the
+    last run's column to stay in sight (the admin UX review of stop 61)."""
+    with logged_in(browser, server, width=width, height=1200) as page:
+        page.goto(f"{server.url}/admin/inventory/device/")
+        place = page.locator("#result_list tr:has(th a:text-is('nas-01')) .field-location_cut")
+        sync_api.expect(place).to_have_text("Salle serveur, baie 2")  # the text, cut or not
+        cut = place.locator(".bt-cut").evaluate("s => s.scrollWidth > s.clientWidth")
+        assert cut is not whole
+        assert page.evaluate(
+            "(r => r.scrollWidth <= r.clientWidth)(document.querySelector('#changelist .results'))"
+        )
+
+
 @pytest.mark.parametrize(
     "path",
     [
