@@ -2322,20 +2322,31 @@ parse_smart() {
       ($t | kvpairs) as $p
       | (kv($p; "Rotation Rate") // "") as $rot
       | (kv($p; "SMART overall-health self-assessment test result") // kv($p; "SMART Health Status")) as $h
+      # the rows of the attribute table only (from its ID# header to the blank line after it): an
+      # NVMe self-test log row (" 5   Short   Completed without error   16682   -   1 ...") or a
+      # selective self-test row is no attribute
+      | ([$t | lines | foreach .[] as $l ({on: false, row: null};
+            if ($l | test("^ID#\\s+ATTRIBUTE_NAME")) then {on: true, row: null}
+            elif .on and ($l | test("^\\s*$")) then {on: false, row: null}
+            elif .on and ($l | test("^\\s*[0-9]+\\s+\\S")) then .row = $l
+            else .row = null end; .row // empty)]) as $rows
       # attribute 194 (else 190) raw value: column 10 in the old table (FLAG 0x0022 ... TYPE UPDATED
       # WHEN_FAILED RAW), column 8 in the brief one of smartctl >= 5.41 (FLAGS -O---K ... FAIL RAW);
-      # the raw value may go on "(Min/Max 19/53)" or "(0 20 0 0 0)", which is no temperature
-      | ([$t | lines[] | select(test("^\\s*194\\s+Temperature_Celsius"))] + [$t | lines[] | select(test("^\\s*190\\s+Airflow_Temperature_Cel"))]
-         | .[0] // null
-         | if . == null then null else ([splits("\\s+")] | map(select(. != ""))
-             | (if (.[2] // "") | test("^0x[0-9a-fA-F]+$") then .[9] else .[7] end) // null | temp_ok) end) as $attr_temp
+      # the raw value may go on "(Min/Max 19/53)" or "(0 20 0 0 0)", which is no temperature. Its
+      # name is as the drive database gives it: Temperature_Celsius, Airflow_Temperature_Cel, and on Intel
+      # and other SSDs Temperature_Internal, Temperature_Case, Drive_Temperature; a 190 renamed to
+      # something else (SATA_Error_Ct, Drive_Temp_Warning) is no temperature
+      | (first(($rows[] | select(test("^\\s*194\\s+\\S*Temp"; "i"))), ($rows[] | select(test("^\\s*190\\s+\\S*Temp"; "i")))
+           | select(test("^\\s*[0-9]+\\s+\\S*Warn"; "i") | not)
+           | [splits("\\s+")] | map(select(. != ""))
+           | (if (.[2] // "") | test("^0x[0-9a-fA-F]+$") then .[9] else .[7] end) // null | temp_ok | select(. != null)) // null) as $attr_temp
       | (if kv($p; "Model Number") != null or kv($p; "NVMe Version") != null then "NVMe"
          elif kv($p; "Transport protocol") != null then "SCSI"
          elif kv($p; "Device Model") != null or kv($p; "SATA Version is") != null then "ATA" else null end) as $proto
       # ATA attribute table row ID: its raw value (the columns from RAW_VALUE on: old layout
       # "ID NAME FLAG VALUE WORST THRESH TYPE UPDATED WHEN_FAILED RAW", brief "ID NAME FLAGS VALUE
       # WORST THRESH FAIL RAW")
-      | def attr($id): first($t | lines[] | select(test("^\\s*\($id)\\s+[A-Za-z]"))
+      | def attr($id): first($rows[] | select(test("^\\s*\($id)\\s+[A-Za-z]"))
           | [splits("\\s+")] | map(select(. != ""))
           | (if (.[2] // "") | test("^0x[0-9a-fA-F]+$") then .[9:] else .[7:] end) | join(" ") | raw_lead) // null;
         # SCSI "Accumulated power on time, hours:minutes 43549:33", "number of hours powered up = 123.45"

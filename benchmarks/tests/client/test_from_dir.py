@@ -1162,3 +1162,26 @@ def test_lsblk_p_paths_name_each_disk_once_and_leave_out_zram(tmp_path, name, ls
     devices = bench_json("--from-dir", str(capture))["hardware"]["storage"]["devices"]
 
     assert [(d["name"], d["capacity_gb"]) for d in devices] == [("/dev/sda", 500.1)]
+
+
+def _selftest_row(i: int, nsid: str = "1") -> str:
+    """One NVMe self-test log row as smartctl's nvmeprint.cpp prints it:
+    "%2u   %-17s %-33s %9lu %12s %5s %3s %3s %4s" (number, test, result, hours, LBA, NSID...)."""
+    fields = (f"{'Short':<17s}", f"{'Completed without error':<33s}", f"{16682 - i:9d}")
+    return f"{i:2d}   {' '.join(fields)} {'-':>12s} {nsid:>5s} {'-':>3s} {'-':>3s} {'-':>4s}\n"
+
+
+def test_an_nvme_self_test_log_row_is_no_smart_attribute(tmp_path):
+    """smartctl 7.3+ prints the NVMe self-test log under -a; its sixth row (" 5   Short ...
+    1 ...") was read as attribute 5, and the NVMe disk reported 1 reallocated sector (its NSID)."""
+    case = "smart-linuxhw-dell-pm1725b-nvme-selftest-log"
+    corpus = Path(__file__).resolve().parent / "corpus" / case
+    report = (corpus / "smartctl" / "nvme0n1.txt").read_text()
+    last = _selftest_row(1).replace("16681", "16682")  # the real report: both tests at hour 16682
+    assert last in report
+    more = "".join(_selftest_row(i) for i in range(2, 7))
+    (tmp_path / "smartctl").mkdir()
+    (tmp_path / "smartctl" / "nvme0n1.txt").write_text(report.replace(last, last + more))
+    (disk,) = bench_json("--from-dir", str(tmp_path))["hardware"]["storage"]["devices"]
+    assert disk["reallocated_sectors"] is None
+    assert (disk["power_on_hours"], disk["percent_used"], disk["media_errors"]) == (17241, 4, 0)
