@@ -51,12 +51,16 @@ def test_accepted_kinds_are_recognised_by_content(content, kind):
         (files.SVG, storage.MSG_MARKUP),
         (b"<svg onload=alert(1)>", storage.MSG_MARKUP),
         (b"<?xml version='1.0'?><a/>", storage.MSG_MARKUP),
+        # markup by its first character, though it names no element of the markers
+        (b"<img src=x onerror=alert(1)>", storage.MSG_MARKUP),
         (b"Dear reader,\n<script>alert(1)</script>\n", storage.MSG_MARKUP),
         (b"%!PS-Adobe-3.0\n", storage.MSG_UNSUPPORTED.format(kind="PostScript")),
         (files.zip_bytes(), storage.MSG_UNSUPPORTED.format(kind="application/zip")),
         (b"\x00\x01\x02\x03binary", UNRECOGNISED),
         (b"latin-1 \xe9t\xe9\n", UNRECOGNISED),
         (b"text with a NUL\x00 byte", UNRECOGNISED),
+        # UTF-8 cut short in its last character is no valid UTF-8
+        (b"caf\xc3", UNRECOGNISED),
     ],
     ids=[
         "pe",
@@ -69,12 +73,14 @@ def test_accepted_kinds_are_recognised_by_content(content, kind):
         "svg",
         "svg-bare",
         "xml",
+        "img",
         "script-later",
         "postscript",
         "zip",
         "binary",
         "latin1",
         "nul",
+        "cut-utf8",
     ],
 )
 def test_refused_kinds_say_why(content, message):
