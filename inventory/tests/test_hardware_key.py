@@ -93,3 +93,26 @@ def test_a_dimm_swap_is_told_where_ram_and_slots_are_the_same():
     upgraded = _built(ram_total_mb=65536, ram_slots_used=4, ram_layout=kit(2133, "X") * 2)
     assert not any(p.startswith("DIMMs 2×") for p in snapshot_told(old, upgraded).phrases)
     assert snapshot_told(old, _built(ram_total_mb=32768, ram_layout=[])).phrases == []
+
+
+def test_more_modules_of_the_same_total_are_told_once_by_their_count():
+    """Two 16 GB modules for four of 8 GB: the slots' count says it; the modules' list told it
+    a second time, beside it."""
+    old = _built(ram_total_mb=32768, ram_slots_used=2, ram_layout=[_dimm(16384, n) for n in (1, 2)])
+    new = _built(
+        ram_total_mb=32768, ram_slots_used=4, ram_layout=[_dimm(8192, n) for n in (1, 2, 3, 4)]
+    )
+
+    assert snapshot_told(old, new).phrases == ["DIMMs 2→4"]
+
+
+def test_installed_ram_that_moved_by_its_margin_is_no_change():
+    """Free RAM varies and VMs balloon: 256 MB (or 5 %) either way is the same RAM."""
+    assert snapshot_told(_built(ram_total_mb=4096), _built(ram_total_mb=4352)).phrases == []
+    assert snapshot_told(_built(ram_total_mb=4096), _built(ram_total_mb=4353)).phrases == [
+        "RAM 4→4.3 GB"
+    ]
+
+
+def _dimm(size_mb: int, n: int) -> dict:
+    return {"size_mb": size_mb, "type": "DDR4", "speed_mhz": 3200, "slot": f"DIMM_A{n}"}
