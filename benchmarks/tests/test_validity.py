@@ -48,6 +48,7 @@ DEFAULTS = Thresholds()
         ),
         # types the validation would refuse, met in old stored results: never a crash
         ({"conditions": {"cpu_throttled": "true", "cpu_busy_percent": "99"}}, []),
+        ({"conditions": {"on_battery": "false", "cpu_freq_dropped": 1}}, []),
         ({"conditions": ["busy"], "cpu": "fast"}, []),
     ],
 )
