@@ -2286,6 +2286,11 @@ parse_smart() {
       else null end;
     # an ATA raw value as smartctl prints it: "11974", "12345 (123 45 0)", "1234h+56m+07.123s"
     def raw_lead: if type == "string" then (capture("^\\s*(?<n>[0-9]+)") // null | .n? | count) else count end;
+    # attribute 197 as the drive database names it: pending sectors (Current_Pending_Sector,
+    # Total_Pending_Sectors), or not (Crucial MX500 and its kin: Current_Pending_ECC_Cnt, or
+    # Bogus_Current_Pend_Sect, which flip between 0 and 1 without a fault, and would open and
+    # close a degrading disk item again and again)
+    def pending_named: test("pend.*sect"; "i") and (test("bogus"; "i") | not);
     if $json == "1" then
       ($t | jsonish) as $s
       | if ($s | type) != "object" then null else
@@ -2311,7 +2316,7 @@ parse_smart() {
                 {
                   power_on_hours: (($s.power_on_time.hours | count) // ($nv.power_on_hours | count) // attr(9)),
                   reallocated_sectors: (if $proto == "SCSI" then ($s.scsi_grown_defect_list | count) else attr(5) end),
-                  pending_sectors: attr(197),
+                  pending_sectors: (if (first($tab[] | select(.id == 197) | .name | str) // "" | pending_named) then attr(197) else null end),
                   offline_uncorrectable: attr(198),
                   media_errors: ($nv.media_errors | count),
                   # NVMe wear; a SAS SSD reports the same as its endurance indicator
@@ -2371,7 +2376,8 @@ parse_smart() {
           counters: {
             power_on_hours: ((kv($p; "Power On Hours") | count) // $scsi_hours // attr(9)),
             reallocated_sectors: (if $proto == "SCSI" then (kv($p; "Elements in grown defect list") | count) else attr(5) end),
-            pending_sectors: attr(197),
+            pending_sectors: (if (first($rows[] | select(test("^\\s*197\\s")) | [splits("\\s+")] | map(select(. != "")) | .[1]) // "" | pending_named)
+                              then attr(197) else null end),
             offline_uncorrectable: attr(198),
             media_errors: (kv($p; "Media and Data Integrity Errors") | count),
             percent_used: (kv($p; "Percentage Used") // kv($p; "Percentage used endurance indicator") // "" | capture("^(?<n>[0-9]+)\\s*%") // null | .n? | count)

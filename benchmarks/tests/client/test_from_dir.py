@@ -1185,3 +1185,36 @@ def test_an_nvme_self_test_log_row_is_no_smart_attribute(tmp_path):
     (disk,) = bench_json("--from-dir", str(tmp_path))["hardware"]["storage"]["devices"]
     assert disk["reallocated_sectors"] is None
     assert (disk["power_on_hours"], disk["percent_used"], disk["media_errors"]) == (17241, 4, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "pending"),
+    [
+        ("Current_Pending_Sector", 3),
+        ("Total_Pending_Sectors", 3),
+        ("Current_Pending_ECC_Cnt", None),  # Crucial MX500: flips 0 <> 1 without a fault
+        ("Bogus_Current_Pend_Sect", None),  # as the drive database named it before
+    ],
+)
+def test_attribute_197_is_pending_sectors_only_as_the_drive_database_names_it(
+    tmp_path, name, pending
+):
+    """smartctl -j: an MX500's 197 flipping between 0 and 1 opened and closed a degrading
+    disk item (and its notifications) at every other run."""
+    report = {
+        "device": {"name": "/dev/sda", "protocol": "ATA"},
+        "model_name": "CT500MX500SSD1",
+        "smart_status": {"passed": True},
+        "ata_smart_attributes": {
+            "table": [
+                {"id": 5, "name": "Reallocate_NAND_Blk_Cnt", "raw": {"value": 0, "string": "0"}},
+                {"id": 197, "name": name, "raw": {"value": 3, "string": "3"}},
+            ]
+        },
+    }
+    (tmp_path / "smartctl").mkdir()
+    (tmp_path / "smartctl" / "sda.json").write_text(json.dumps(report))
+
+    (disk,) = bench_json("--from-dir", str(tmp_path))["hardware"]["storage"]["devices"]
+
+    assert (disk["pending_sectors"], disk["reallocated_sectors"]) == (pending, 0)
