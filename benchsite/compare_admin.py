@@ -104,11 +104,16 @@ def compare_rows(comparison: dict[str, Any]) -> dict[str, list]:
 
 def _most_common(items: list[dict], keys: tuple[str, ...]) -> dict:
     """The machine whose `keys` most of `items` share, the first of those as common (ten at
-    the most: every pair compared, as `differs` compares them)."""
+    the most: every pair compared, as `differs` compares them). A value not known (a machine
+    without a snapshot: a dash) is no reference: three imported machines marked the two
+    that have a CPU as the ones that differ."""
+    known = [item for item in items if any(item["hardware"][k] not in (None, []) for k in keys)]
+    candidates = known or items
     alike = [
-        sum(not any(differs(k, item, other) for k in keys) for other in items) for item in items
+        sum(not any(differs(k, item, other) for k in keys) for other in items)
+        for item in candidates
     ]
-    return items[alike.index(max(alike))]
+    return candidates[alike.index(max(alike))]
 
 
 def _shown(key: str, hardware: dict[str, Any]) -> str:

@@ -420,3 +420,17 @@ def test_the_compare_tables_heads_name_every_column_and_each_group_of_rows(admin
         assert corner[2] == '<span class="visually-hidden">Property</span>', table
         subheads = re.findall(r'<th colspan="\d+"([^>]*)>', html)
         assert subheads and all('scope="rowgroup"' in attributes for attributes in subheads)
+
+
+def test_machines_without_a_snapshot_are_no_majority_to_differ_from(admin_client):
+    """Two twins and three imported machines (no snapshot: a dash in each row): the twins'
+    known CPU was marked as the one that differs from "most of them"."""
+    twins = [machine(f"desk-{i}", score=100.0 - i) for i in range(2)]
+    imported = [DeviceFactory(hostname=f"new-{i}") for i in range(3)]
+    ids = ",".join(str(d.pk) for d in (*twins, *imported))
+
+    html = admin_client.get(f"/admin/inventory/device/compare/?devices={ids}").content.decode()
+
+    cpu = html.split('data-row="cpu_model"', 1)[1].split("</tr>", 1)[0]
+    marked = ' class="bt-differs"'
+    assert re.findall(r"<td( class=\"bt-differs\")?>", cpu) == ["", "", marked, marked, marked]
