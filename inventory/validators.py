@@ -2,6 +2,7 @@
 LAN by its bare name (a NAS's or a BMC's web page: http://nas:5000/, https://idrac-r720/)."""
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 from django import forms
@@ -80,12 +81,23 @@ class NoInvisibleCharacters:
         self.lines = lines
         self.found = re.compile(f"[{TEXT_CONTROL_CHARACTERS if lines else CONTROL_CHARACTERS}]")
 
+    @property
+    def message(self) -> str:
+        return MSG_TEXT_CONTROL if self.lines else MSG_LINE_CONTROL
+
+    def refused_among(self, values: Iterable) -> set[str]:
+        """Those of `values` with such a character that no device has in this field: one
+        query for them all (a CSV import's column), none when no value has one."""
+        suspect = {str(value) for value in values if value and self.found.search(str(value))}
+        if not suspect:
+            return set()
+        devices = apps.get_model("inventory", "Device").objects
+        lookup = {f"{self.field}__in": suspect}
+        return suspect - set(devices.filter(**lookup).values_list(self.field, flat=True))
+
     def __call__(self, value) -> None:
-        if not self.found.search(str(value)):
-            return
-        device = apps.get_model("inventory", "Device")
-        if not device.objects.filter(**{self.field: value}).exists():
-            raise ValidationError(MSG_TEXT_CONTROL if self.lines else MSG_LINE_CONTROL, "control")
+        if self.refused_among([value]):
+            raise ValidationError(self.message, "control")
 
     def __eq__(self, other) -> bool:
         return isinstance(other, NoInvisibleCharacters) and (other.field, other.lines) == (
