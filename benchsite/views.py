@@ -38,11 +38,13 @@ class AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+# what /api/health's "database" says when it is not "ok"
+DATABASE_PROBLEMS = ("unreachable", "not migrated", "disk full", "read-only")
+
+
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=("ok", "error"))
-    database = serializers.ChoiceField(
-        choices=("ok", "unreachable", "not migrated", "disk full", "read-only")
-    )
+    database = serializers.ChoiceField(choices=("ok", *DATABASE_PROBLEMS))
     # an extension of the contract's answer: the cache of the failed-authentication budgets
     # (CACHE_URL); the server serves without it, so it alone never makes the answer 503
     cache = serializers.ChoiceField(choices=("ok", "unreachable"))
@@ -72,8 +74,6 @@ def _pending_migrations() -> int:
 # free space under which a SQLite database's disk is said to be full: the WAL alone may grow
 # to 64 MiB (journal_size_limit) under a flood of submissions before it is cut back
 DISK_FULL_BYTES = 64 * 1024 * 1024
-# what /api/health's "database" says when it is not "ok"
-DATABASE_PROBLEMS = ("unreachable", "read-only", "not migrated", "disk full")
 
 
 def _database_disk_free() -> int | None:
