@@ -1157,11 +1157,17 @@ def test_lsblk_p_paths_name_each_disk_once_and_leave_out_zram(tmp_path, name, ls
     capture = tmp_path / "bundle"
     (capture / "smartctl").mkdir(parents=True)
     (capture / name).write_text(lsblk)
+    # its smartctl report named by the path too, its slashes made "!"
+    (capture / "smartctl" / "!dev!sda.txt").write_text(
+        "Device Model:     Samsung SSD 860 EVO 500GB\nSerial Number:    S3Z1NB0K123456\n"
+    )
     shutil.copy(FIXTURES / "minimal" / "uname.txt", capture)
 
     devices = bench_json("--from-dir", str(capture))["hardware"]["storage"]["devices"]
 
-    assert [(d["name"], d["capacity_gb"]) for d in devices] == [("/dev/sda", 500.1)]
+    assert [(d["name"], d["capacity_gb"], d["serial"]) for d in devices] == [
+        ("/dev/sda", 500.1, "S3Z1NB0K123456")
+    ]
 
 
 def _selftest_row(i: int, nsid: str = "1") -> str:
