@@ -3508,6 +3508,7 @@ submit() {
 #   /usr/local/sbin/bench-run      the scheduled command, its options quoted by bash (run it by
 #                                  hand to run the scheduled job now)
 #   /etc/benchtools/token          the token (root's alone; never on a command line)
+#   /etc/benchtools/ca.pem         the CA of CURL_CA_BUNDLE, when the run had one
 #   /var/lib/benchtools/           where it runs: a submission it could not send is kept there
 #   benchtools-bench.timer/.service in /etc/systemd/system, or /etc/cron.d/benchtools-bench
 # at a time of night taken from the machine-id (01:00-05:59), so that a fleet's machines do not
@@ -3645,6 +3646,19 @@ schedule_files() {
     if [[ -f $new ]]; then chmod 755 "$new" && mv -f -- "$new" "$sbin/bench.sh" || return 1; fi
     mkdir -p -- "$etc" && chmod 700 "$etc" || return 1
     printf '%s\n' "$TOKEN" >"$etc/.token.new" && mv -f -- "$etc/.token.new" "$etc/token" || return 1
+    # the CA this run trusted by CURL_CA_BUNDLE (a private CA not in the system's store), kept
+    # beside the token for the scheduled runs, which start in cron's or systemd's environment
+    # without it: each of them failed on the server's certificate (curl exit 60). The system's
+    # own store named so (some profiles export it) is not: a copy would miss its updates
+    local ca=""
+    if [[ -n ${CURL_CA_BUNDLE:-} && -f $CURL_CA_BUNDLE && -r $CURL_CA_BUNDLE ]] &&
+        [[ "$(realpath -- "$CURL_CA_BUNDLE")" != "$(realpath -m /etc/ssl/certs/ca-certificates.crt)" ]] &&
+        [[ "$(realpath -- "$CURL_CA_BUNDLE")" != "$(realpath -m /etc/pki/tls/certs/ca-bundle.crt)" ]]; then
+        cp -- "$CURL_CA_BUNDLE" "$etc/.ca.pem.new" && chmod 644 "$etc/.ca.pem.new" && mv -f -- "$etc/.ca.pem.new" "$etc/ca.pem" || return 1
+        ca="$etc/ca.pem"
+    else
+        rm -f -- "$etc/ca.pem"
+    fi
     local script="$sbin/bench.sh" url="${SERVER%/api/benchmark}/bench.sh"
     {
         printf '#!/bin/bash\n# bench.sh --schedule %s (%s), written %s: this machine%ss scheduled run.\n' \
@@ -3653,6 +3667,7 @@ schedule_files() {
         # the server's bench.sh at each run, so that an upgraded server upgrades its fleet's
         # runs; the copy installed when it cannot be had (the server down, not a script, or
         # one from before --wait-idle-max, which would refuse this command: a server gone back)
+        [[ -z $ca ]] || printf '# the CA bench.sh --schedule was run with (CURL_CA_BUNDLE)\nexport CURL_CA_BUNDLE=%q\n' "$ca"
         printf '# The server%ss bench.sh first, as the one-liner runs it; else the copy kept here.\n' "'"
         printf 'url=%q new=%q\n' "$url" "$sbin/.bench.sh.new"
         printf 'if ! fetched=$(curl -fsS --connect-timeout 5 --max-time 60 -o "$new" "$url" 2>&1); then\n'
@@ -3719,7 +3734,8 @@ unschedule() {
     fi
     local path
     for path in "$unit_dir/$SCHED_UNIT.timer" "$unit_dir/$SCHED_UNIT.service" "$SCHED_ROOT/etc/cron.d/$SCHED_UNIT" \
-        "$SCHED_ROOT/etc/logrotate.d/$SCHED_UNIT" "$SCHED_ROOT/usr/local/sbin/bench-run" "$SCHED_ROOT/etc/benchtools/token"; do
+        "$SCHED_ROOT/etc/logrotate.d/$SCHED_UNIT" "$SCHED_ROOT/usr/local/sbin/bench-run" "$SCHED_ROOT/etc/benchtools/token" \
+        "$SCHED_ROOT/etc/benchtools/ca.pem"; do
         [[ -e $path ]] && rm -f -- "$path" && removed+=("${path#"$SCHED_ROOT"}")
     done
     rmdir -- "$SCHED_ROOT/etc/benchtools" 2>/dev/null
