@@ -429,7 +429,7 @@ def test_two_machines_compared_side_by_side(page, server):
     differs = page.locator("#fleet-compare tr[data-row=cpu_model] td.bt-differs")
     assert differs.count() == 1
     # said in words too, for whoever does not see the highlight
-    assert "(differs from most of them)" in differs.text_content()
+    assert "(differs from the others)" in differs.text_content()
     assert underlined(page.locator(".bt-key a"))  # "as JSON", in the key's sentence
     shot(page, "compare-2")
 
@@ -570,6 +570,58 @@ def test_at_800_px_with_the_sidebar_open_no_page_scrolls_sideways(browser, serve
         opened(page, "#fleet-compare")
         shot(page, "compare-800")
         assert page.evaluate("document.documentElement.scrollWidth") <= 800
+
+
+# the elements out of sight past a box's right edge, or under something else there
+OUT_OF_SIGHT = """([selector, right]) => [...document.querySelectorAll(selector)]
+    .filter(e => { const r = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.right - 2, r.top + r.height / 2);
+        return r.right > right + 0.5 || !(hit === e || e.contains(hit)); })
+    .map(e => e.className || e.textContent)"""
+
+
+def test_at_800_px_the_device_list_and_the_ranking_show_every_column(browser, server):  # noqa: F811
+    """Half a laptop's screen, the sidebar closed as it starts: the filters took a third of
+    the width beside a 517 px box, and the GPU, the CPU model and the last run with its
+    "suspect" badge were past its right edge, a name cut inside ("elitedesk" / "-02"); the
+    ranking hid its GPU and Run columns. The filters go under the list, which has the width."""
+    with logged_in(browser, server, width=800, height=1600) as page:
+        page.goto(f"{server.url}/admin/inventory/device/")
+        shot(page, "device-list-800")
+        assert not page.locator("#nav-sidebar").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+        results = page.locator("#changelist .results")
+        box = results.bounding_box()
+        filters = page.locator("#changelist-filter").bounding_box()
+        assert filters["y"] >= box["y"] + box["height"]  # under the list, not beside it
+        assert results.evaluate("r => r.scrollWidth <= r.clientWidth")
+        hidden = page.evaluate(
+            OUT_OF_SIGHT,
+            ["#result_list thead th, #result_list td.field-last_run .bt-suspect", right_of(box)],
+        )
+        assert hidden == []
+        assert page.locator("#result_list td.field-last_run .bt-suspect").count() == 2
+        # a machine's name on one line, but for the FQDN, which wraps at its dots and hyphens
+        lines = page.locator("#result_list th.field-hostname_marked a").evaluate_all(
+            """links => links.map(a => {
+                const name = document.createRange();
+                name.selectNodeContents(a.firstChild);
+                return [a.firstChild.textContent.trim(), name.getClientRects().length];
+            })"""
+        )
+        assert {name: n for name, n in lines if n > 1 and "." not in name} == {}
+        page.goto(f"{server.url}/admin/")
+        shot(page, "dashboard-800-ranking")
+        box = page.locator("#ranking-module").bounding_box()
+        hidden = page.evaluate(
+            OUT_OF_SIGHT,
+            ["#ranking thead th, #ranking td.bt-when, #ranking .bt-badge", right_of(box)],
+        )
+        assert hidden == []
+
+
+def right_of(box) -> float:
+    return box["x"] + box["width"]
 
 
 def test_set_location_on_two_ticked_machines(page, server):

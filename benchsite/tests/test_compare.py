@@ -166,7 +166,7 @@ def test_machines_that_differ_in_threads_only_differ_in_threads(api, admin_clien
     assert body["differences"] == ["hardware.threads"]
     html = admin_client.get(f"/admin/inventory/device/compare/?devices={smt.pk},{nosmt.pk}")
     row = html.content.decode().split('data-row="cores"', 1)[1].split("</tr>", 1)[0]
-    said = '<span class="visually-hidden"> (differs from most of them)</span>'
+    said = '<span class="visually-hidden"> (differs from the others)</span>'
     mark = '<span class="bt-differs-mark" aria-hidden="true">≠</span> '
     assert f'<td>4 / 8</td><td class="bt-differs">{mark}4 / 4{said}</td>' in row
 
