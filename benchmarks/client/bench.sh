@@ -2288,8 +2288,8 @@ parse_smart() {
     def raw_lead: if type == "string" then (capture("^\\s*(?<n>[0-9]+)") // null | .n? | count) else count end;
     # attribute 197 as the drive database names it: pending sectors (Current_Pending_Sector,
     # Total_Pending_Sectors), or not (Crucial MX500 and its kin: Current_Pending_ECC_Cnt, or
-    # Bogus_Current_Pend_Sect, which flip between 0 and 1 without a fault, and would open and
-    # close a degrading disk item again and again)
+    # Bogus_Current_Pend_Sect, which flip between 0 and 1 without a fault, and would open a
+    # degrading disk item again at each flip to 1 after a person acknowledged the last)
     def pending_named: test("pend.*sect"; "i") and (test("bogus"; "i") | not);
     if $json == "1" then
       ($t | jsonish) as $s

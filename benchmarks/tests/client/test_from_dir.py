@@ -1205,8 +1205,8 @@ def test_an_nvme_self_test_log_row_is_no_smart_attribute(tmp_path):
 def test_attribute_197_is_pending_sectors_only_as_the_drive_database_names_it(
     tmp_path, name, pending
 ):
-    """smartctl -j: an MX500's 197 flipping between 0 and 1 opened and closed a degrading
-    disk item (and its notifications) at every other run."""
+    """smartctl -j: an MX500's 197 flipping between 0 and 1 opened a degrading disk item
+    ("pending sectors 0 → 1"), again at each flip to 1 once a person acknowledged it."""
     report = {
         "device": {"name": "/dev/sda", "protocol": "ATA"},
         "model_name": "CT500MX500SSD1",
