@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from benchmarks.scoring import round_score
+from benchmarks.services import score_weights
+from inventory.schema import CATEGORIES
 
 from .auth import may_view
 
@@ -59,6 +61,42 @@ _CPU_NOISE = re.compile(
     r"\((?:R|TM)\)|\bCPU\b|\bProcessor\b|\b\d+-Core\b|\b\d+(?:st|nd|rd|th) Gen\b|@.*$",
     re.IGNORECASE,
 )
+
+
+def partial_global(scores, excluded=()) -> str:
+    """Beside a global score drawn from fewer than every category ("3 of 5"): the global score
+    weighs the categories measured among themselves, so a machine run with --skip-network
+    --skip-gpu ranks beside machines measured in all five; this says so where it is ranked,
+    and why each category is not counted. `scores`: "global" and each category's figure;
+    `excluded`: those its run left out (a network measured on loopback). A category
+    SCORE_WEIGHTS weighs 0 counts in no global score: it is not counted either (`rescore`
+    gives every run the weights in force)."""
+    if scores.get("global") is None:
+        return ""
+    weights = score_weights()
+    why = {}
+    for category in CATEGORIES:
+        if scores.get(category.name) is None:
+            why.setdefault("not measured", []).append(category.label)
+        elif category.name in excluded:
+            why.setdefault("measured on loopback", []).append(category.label)
+        elif not weights.get(category.name):
+            why.setdefault("weighted 0 by SCORE_WEIGHTS", []).append(category.label)
+    missing = [label for labels in why.values() for label in labels]
+    if not missing:
+        return ""
+    counted, total = len(CATEGORIES) - len(missing), len(CATEGORIES)
+    lacks = f"{', '.join(missing)} not counted"
+    reasons = "; ".join(f"{', '.join(labels)} {reason}" for reason, labels in why.items())
+    # which categories it lacks, in its tooltip and, for a screen reader, after it
+    return format_html(
+        '<abbr class="bt-partial" title="{}">{} of {}</abbr><span class="visually-hidden">: {}'
+        "</span>",
+        f"a global score of {counted} of {total} categories, weighted among themselves: {reasons}",
+        counted,
+        total,
+        lacks,
+    )
 
 
 def cpu_short(model: str) -> str:

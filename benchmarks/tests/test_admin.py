@@ -168,8 +168,10 @@ def test_the_list_gives_scores_to_one_decimal_as_every_page_does(admin_client):
     """A float as stored (93.96000000000001) widened the list past its box."""
     BenchmarkFactory(cpu_score=93.96000000000001, global_score=20.639999999999997)
     html = admin_client.get("/admin/benchmarks/benchmark/").content.decode()
-    cells = dict(re.findall(r'<td class="field-(\w+_score)[^"]*">([^<]*)</td>', html))
+    cells = dict(re.findall(r'<td class="field-(\w+_score)[^"]*">([^<]*)<', html))
     assert cells["cpu_score"] == "94.0" and cells["global_score"] == "20.6"
+    # a global score of three categories says so, as the device list and the ranking do
+    assert '20.6<abbr class="bt-partial" title="a global score of 3 of 5 categories' in html
     assert "93.96000000000001" not in html
     run = Benchmark.objects.get()  # its page too
     page = admin_client.get(f"/admin/benchmarks/benchmark/{run.pk}/change/").content.decode()

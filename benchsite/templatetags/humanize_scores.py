@@ -4,9 +4,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from benchmarks.services import score_weights
 from benchmarks.validity import SUSPECT, badge, reasons_text
-from benchsite.records_admin import cpu_short, local_time, score_text
+from benchsite.records_admin import cpu_short, local_time, partial_global, score_text
 from inventory.schema import CATEGORIES
 
 register = template.Library()
@@ -74,42 +73,6 @@ def uncounted(value, suffix=LOOPBACK) -> str:
         score(value),
         suffix,
         "not in the global score",
-    )
-
-
-def partial_global(scores, excluded=()) -> str:
-    """Beside a global score drawn from fewer than every category ("3 of 5"): the global score
-    weighs the categories measured among themselves, so a machine run with --skip-network
-    --skip-gpu ranks beside machines measured in all five; this says so where it is ranked,
-    and why each category is not counted. `scores`: "global" and each category's figure;
-    `excluded`: those its run left out (a network measured on loopback). A category
-    SCORE_WEIGHTS weighs 0 counts in no global score: it is not counted either (`rescore`
-    gives every run the weights in force)."""
-    if scores.get("global") is None:
-        return ""
-    weights = score_weights()
-    why = {}
-    for category in CATEGORIES:
-        if scores.get(category.name) is None:
-            why.setdefault("not measured", []).append(category.label)
-        elif category.name in excluded:
-            why.setdefault("measured on loopback", []).append(category.label)
-        elif not weights.get(category.name):
-            why.setdefault("weighted 0 by SCORE_WEIGHTS", []).append(category.label)
-    missing = [label for labels in why.values() for label in labels]
-    if not missing:
-        return ""
-    counted, total = len(CATEGORIES) - len(missing), len(CATEGORIES)
-    lacks = f"{', '.join(missing)} not counted"
-    reasons = "; ".join(f"{', '.join(labels)} {reason}" for reason, labels in why.items())
-    # which categories it lacks, in its tooltip and, for a screen reader, after it
-    return format_html(
-        '<abbr class="bt-partial" title="{}">{} of {}</abbr><span class="visually-hidden">: {}'
-        "</span>",
-        f"a global score of {counted} of {total} categories, weighted among themselves: {reasons}",
-        counted,
-        total,
-        lacks,
     )
 
 
