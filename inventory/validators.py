@@ -68,7 +68,7 @@ TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f" + CONTROL_CHARACTERS.rem
 
 @deconstructible
 class NoInvisibleCharacters:
-    """The metadata people type (a location, an owner, an asset tag, a description), checked
+    r"""The metadata people type (a location, an owner, an asset tag, a description), checked
     as a hostname and a tag are: a right-to-left override showed "Rack 1 \u202e2 kcaR" as
     "Rack 1 Rack 2" in the ranking and the exports, and "Rack\u00a0A" was a second location
     that looked the same. A value a device already has in this field (stored before the rule)
