@@ -74,7 +74,7 @@ def device_insights(
         peers = peer_selectors.device_peers(device.pk, key, value)
         if peers.count < 2:
             continue
-        medians, counts = rules.medians_counted(latest.methods, peers.measured)
+        medians, counts = rules.peer_medians(latest.methods, peers)
         alike = counts.pop("global")
         answer["peers"].append(
             {

@@ -131,12 +131,12 @@ def peer_medians(
     peers: Peers,
     *,
     names: Sequence[str] = FIGURE_NAMES,
-) -> tuple[dict[str, float], int]:
+) -> tuple[dict[str, float], dict[str, int]]:
     """Per category, the median of the peers' ranking figures measured the same way as the
     device's latest run; global over the peers whose every method equals (each peer's figures
-    are those of the run that ranks it); and how many peers that global median is drawn from.
-    `names` as for medians_alike."""
-    return medians_alike(latest_methods, peers.measured, names=names)
+    are those of the run that ranks it); and how many peers each median is drawn from
+    ("global": the global one's). `names` as for medians_alike."""
+    return medians_counted(latest_methods, peers.measured, names=names)
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,10 @@ def test_peer_medians_compare_only_figures_measured_the_same_way():
         rules.Run(3, None, {"global": 500.0, "cpu": 500.0}, {"cpu": "other"}),
     ]
     grouped = rules.Peers(len(peers), [rules.Measured.of(peer) for peer in peers])  # one each
-    assert rules.peer_medians({"cpu": "m1"}, grouped) == ({"cpu": 110.0, "global": 105.0}, 2)
+    assert rules.peer_medians({"cpu": "m1"}, grouped) == (
+        {"cpu": 110.0, "global": 105.0},
+        {"cpu": 2, "global": 2},
+    )
 
 
 def test_peers_grouped_by_methods_give_the_medians_of_the_peers_one_by_one():
@@ -100,8 +103,15 @@ def test_peers_grouped_by_methods_give_the_medians_of_the_peers_one_by_one():
         ],
     )
     # the global median of the two whose figure is known
-    assert rules.peer_medians({"cpu": "m1"}, grouped) == ({"cpu": 2.0, "global": 95.0}, 2)
-    assert rules.peer_medians({"cpu": "m1"}, grouped, names=("global",)) == ({"global": 95.0}, 2)
+    # the CPU's median is of the three figures measured alike, the global one of two
+    assert rules.peer_medians({"cpu": "m1"}, grouped) == (
+        {"cpu": 2.0, "global": 95.0},
+        {"cpu": 3, "global": 2},
+    )
+    assert rules.peer_medians({"cpu": "m1"}, grouped, names=("global",)) == (
+        {"global": 95.0},
+        {"global": 2},
+    )
 
 
 def assess(**kwargs):
@@ -378,7 +388,8 @@ def test_a_group_judges_each_machine_as_its_own_evaluation_does():
                     if m is not member
                 ],
             )
-            medians, alike = rules.peer_medians(methods, peers, names=("global",))
+            medians, counts = rules.peer_medians(methods, peers, names=("global",))
+            alike = counts["global"]
             # the device's own evaluation reads the same median off the group's middle, with
             # every machine of the group or with its own row only (as peer_group reads it)
             assert rules.peer_median(whole, member.id, methods) == (medians, alike)
