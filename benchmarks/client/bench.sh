@@ -2238,7 +2238,7 @@ parse_gpu() {
        | ($desc | ltrimstr($prefix) | trim | if test("^:[0-9a-fA-F]{4}$") then "Device " + .[1:] else . end) as $rest
        | ($rest | capture("\\[(?<n>[^\\]]+)\\]$") // null | .n?) as $bracket
        | (if $bracket != null and ($bracket | test("^[0-9a-fA-F]{4}$|^AMD|^ATI") | not) then $bracket else $rest end) as $name
-       | {vendor: $vendor, name: $name, driver: .driver}] as $gpus
+       | {vendor: $vendor, name: $name, driver: .driver, id: (if $ids == null then null else ($ids.d | ascii_downcase) end)}] as $gpus
     # preferred: discrete (NVIDIA, AMD), then others, server BMC adapters, and last the adapters a
     # hypervisor emulates (a VM with a GPU passed through has its emulated VGA beside it)
     | ["ASPEED", "Matrox", "Huawei"] as $bmc | ["QEMU", "Red Hat", "VMware", "VirtualBox", "Cirrus Logic", "Microsoft"] as $emu
@@ -2253,7 +2253,10 @@ parse_gpu() {
     # be tied to a GPU lspci lists (hybrid laptops, iGPU + dGPU desktops)
     | def glx_is($v): ($v != null) and (($glxid | contains($v | ascii_downcase))
         or ($v == "NVIDIA" and ($glxid | test("nouveau"))) or ($v == "AMD" and ($glxid | test("radeon|amdgpu|x\\.org|ati "))));
-      ((if $soft then null else first($gpus[] | select(glx_is(.vendor))) end) // null) as $gmatch
+    # Mesa names the PCI device it rendered on ("Device: AMD Radeon Graphics (renoir, ...) (0x1638)"):
+    # the one way to tell two GPUs of one vendor apart (an AMD APU beside an AMD card)
+      ($glx | capture("\\n\\s*Device:[^\\n]*\\(0x(?<d>[0-9a-fA-F]{4})\\)\\s*(\\n|$)") // null | .d? | if . then ascii_downcase else null end) as $glxdev
+    | ((if $soft then null else (first($gpus[] | select($glxdev != null and .id == $glxdev)) // first($gpus[] | select(glx_is(.vendor)))) end) // null) as $gmatch
     | ($gmatch // $pref) as $g
     | ($soft or ($gmatch == null and $g != null)) as $noglx
     | ($glx | capture("Dedicated video memory:\\s*(?<n>[0-9]+)\\s*MB") // null | .n? | posint | upto(1e8)) as $dedicated

@@ -305,6 +305,35 @@ def test_glxinfo_picks_the_gpu_it_rendered_on():
     }
 
 
+def test_glxinfo_of_one_of_two_gpus_of_one_vendor_is_tied_by_its_pci_id(tmp_path):
+    """An AMD APU beside an AMD card: glxinfo rendered on the APU (Mesa names the device,
+    0x1638), and its 512 MB carve-out is the APU's, not the RX 6600's listed first."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    (capture / "lspci.txt").write_text(
+        "03:00.0 VGA compatible controller [0300]: Advanced Micro Devices, Inc. [AMD/ATI] "
+        "Navi 23 [Radeon RX 6600/6600 XT/6600M] [1002:73ff] (rev c3)\n"
+        "\tKernel driver in use: amdgpu\n"
+        "07:00.0 VGA compatible controller [0300]: Advanced Micro Devices, Inc. [AMD/ATI] "
+        "Cezanne [Radeon Vega Series / Radeon Vega Mobile Series] [1002:1638] (rev c4)\n"
+        "\tKernel driver in use: amdgpu\n"
+    )
+    (capture / "glxinfo.txt").write_text(
+        "Extended renderer info (GLX_MESA_query_renderer):\n"
+        "    Vendor: AMD (0x1002)\n"
+        "    Device: AMD Radeon Graphics (renoir, LLVM 15.0.7, DRM 3.54, 6.5.0) (0x1638)\n"
+        "    Video memory: 512MB\n"
+        "    Unified memory: no\n"
+        "OpenGL vendor string: AMD\n"
+        "OpenGL renderer string: AMD Radeon Graphics (renoir, LLVM 15.0.7, DRM 3.54, 6.5.0)\n"
+        "OpenGL version string: 4.6 (Compatibility Profile) Mesa 23.2.1\n"
+    )
+    gpu = bench_json("--from-dir", str(capture))["hardware"]["gpu"]
+    assert gpu["model"] == "AMD Radeon Vega Series / Radeon Vega Mobile Series"
+    assert gpu["memory_dedicated_mb"] == 512
+    assert gpu["driver_version"] == "Mesa 23.2.1"
+
+
 @pytest.mark.parametrize(
     "renderer",
     [
