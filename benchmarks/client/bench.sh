@@ -2254,8 +2254,9 @@ parse_gpu() {
     | def glx_is($v): ($v != null) and (($glxid | contains($v | ascii_downcase))
         or ($v == "NVIDIA" and ($glxid | test("nouveau"))) or ($v == "AMD" and ($glxid | test("radeon|amdgpu|x\\.org|ati "))));
     # Mesa names the PCI device it rendered on ("Device: AMD Radeon Graphics (renoir, ...) (0x1638)"):
-    # the one way to tell two GPUs of one vendor apart (an AMD APU beside an AMD card)
-      ($glx | capture("\\n\\s*Device:[^\\n]*\\(0x(?<d>[0-9a-fA-F]{4})\\)\\s*(\\n|$)") // null | .d? | if . then ascii_downcase else null end) as $glxdev
+    # the one way to tell two GPUs of one vendor apart (an AMD APU beside an AMD card). It prints
+    # the id unpadded ("(0x162)": an HD 4000, "(0xfc6)": a GTX 650), lspci pads it to four digits
+      ($glx | capture("\\n\\s*Device:[^\\n]*\\(0x(?<d>[0-9a-fA-F]{1,4})\\)\\s*(\\n|$)") // null | .d? | if . then ("000" + ascii_downcase)[-4:] else null end) as $glxdev
     | ((if $soft then null else (first($gpus[] | select($glxdev != null and .id == $glxdev)) // first($gpus[] | select(glx_is(.vendor)))) end) // null) as $gmatch
     | ($gmatch // $pref) as $g
     | ($soft or ($gmatch == null and $g != null)) as $noglx

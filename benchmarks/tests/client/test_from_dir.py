@@ -334,6 +334,33 @@ def test_glxinfo_of_one_of_two_gpus_of_one_vendor_is_tied_by_its_pci_id(tmp_path
     assert gpu["driver_version"] == "Mesa 23.2.1"
 
 
+@pytest.mark.parametrize("printed, model", [("0xfc6", "GTX 650"), ("0xffffffff", "GTX 1050 Ti")])
+def test_a_pci_id_mesa_prints_unpadded_ties_glxinfo_to_its_gpu(tmp_path, printed, model):
+    """Mesa prints its device id with %x ("(0x162)" for an HD 4000): a GTX 650 (0fc6) on
+    nouveau beside a GTX 1050 Ti was not found by its id, and its figures went to the card
+    lspci lists first. An id Mesa does not know (0xffffffff) ties nothing: the first card."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    (capture / "lspci.txt").write_text(
+        "01:00.0 VGA compatible controller [0300]: NVIDIA Corporation GP107 "
+        "[GeForce GTX 1050 Ti] [10de:1c82] (rev a1)\n\tKernel driver in use: nouveau\n"
+        "02:00.0 VGA compatible controller [0300]: NVIDIA Corporation GK107 "
+        "[GeForce GTX 650] [10de:0fc6] (rev a1)\n\tKernel driver in use: nouveau\n"
+    )
+    (capture / "glxinfo.txt").write_text(
+        "Extended renderer info (GLX_MESA_query_renderer):\n"
+        "    Vendor: nouveau (0x10de)\n"
+        f"    Device: NVE7 ({printed})\n"
+        "    Video memory: 1024MB\n"
+        "    Unified memory: no\n"
+        "OpenGL vendor string: nouveau\n"
+        "OpenGL renderer string: NVE7\n"
+        "OpenGL version string: 4.3 (Compatibility Profile) Mesa 23.2.1\n"
+    )
+    gpu = bench_json("--from-dir", str(capture))["hardware"]["gpu"]
+    assert gpu["model"] == f"NVIDIA GeForce {model}"
+
+
 @pytest.mark.parametrize(
     "renderer",
     [
