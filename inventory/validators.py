@@ -89,10 +89,13 @@ class NoInvisibleCharacters:
         """Those of `values` with such a character that no device has in this field: one
         query for them all (a CSV import's column), none when no value has one."""
         suspect = {str(value) for value in values if value and self.found.search(str(value))}
-        if not suspect:
-            return set()
+        # one with a NUL is asked of no database: no device holds one, and PostgreSQL refuses
+        # it in a query too (an API edit's "Rack\x00A" was a 500 there, a 400 on SQLite)
+        asked = {value for value in suspect if "\x00" not in value}
+        if not asked:
+            return suspect
         devices = apps.get_model("inventory", "Device").objects
-        lookup = {f"{self.field}__in": suspect}
+        lookup = {f"{self.field}__in": asked}
         return suspect - set(devices.filter(**lookup).values_list(self.field, flat=True))
 
     def __call__(self, value) -> None:

@@ -118,3 +118,17 @@ def test_the_import_checks_a_column_of_such_values_in_one_query(django_assert_ma
     said = [line for line in str(refused.value).splitlines() if line.startswith("line ")]
     assert said[0].startswith("line 2: owner 'anna\\u200b': Enter it without")
     assert all(": owner 'anna\\u200b'" in line for line in said)  # the location: taken
+
+
+@pytest.mark.parametrize("field", ["location", "owner", "asset_tag", "description"])
+def test_a_nul_is_a_400_on_every_database(api, field):
+    """The check asked the database whether a device has the value already: PostgreSQL
+    refuses a NUL in a query, and an edit with one was a 500 there."""
+    device = DeviceFactory(location="lab", owner="ops", asset_tag="", description="")
+
+    response = api.patch(f"/api/devices/{device.pk}", {field: "Rack\x00A"}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+    device.refresh_from_db()
+    assert device.location == "lab"
