@@ -624,6 +624,25 @@ def right_of(box) -> float:
     return box["x"] + box["width"]
 
 
+@pytest.mark.parametrize("width", [900, 920])
+def test_at_900_px_the_device_list_shows_every_column(browser, server, width):  # noqa: F811
+    """Between 800 px and 1024 px: the filters under the list, its box 840 px wide, over the
+    830 px its figures' cells were tightened under: the last run and its "suspect" badge were
+    past the box's right edge from about 890 px to 925 px."""
+    with logged_in(browser, server, width=width, height=1600) as page:
+        page.goto(f"{server.url}/admin/inventory/device/")
+        results = page.locator("#changelist .results")
+        assert results.evaluate("r => r.scrollWidth <= r.clientWidth")
+        hidden = page.evaluate(
+            OUT_OF_SIGHT,
+            [
+                "#result_list thead th, #result_list td.field-last_run .bt-suspect",
+                right_of(results.bounding_box()),
+            ],
+        )
+        assert hidden == []
+
+
 def test_set_location_on_two_ticked_machines(page, server):
     """The bulk edit end to end: ticked on the list, its page lists them, applied, told."""
     page.goto(f"{server.url}/admin/inventory/device/")
