@@ -37,8 +37,13 @@ def test_the_baseline_is_the_median_of_the_newest_runs_measured_the_same_way():
 
 
 def test_the_baseline_takes_only_the_newest_n_runs():
-    earlier = [run(8, cpu=50), run(7, cpu=50), run(6, cpu=50), run(5, cpu=500), run(4, cpu=500)]
-    assert rules.baseline(run(9), earlier, runs=3)["scores"]["cpu"] == 50.0
+    """The older runs outnumber the newest three: a baseline of them all would be theirs."""
+    newest = [run(n, cpu=50, glob=50) for n in (8, 7, 6)]
+    older = [run(n, cpu=500, glob=500) for n in (5, 4, 3, 2)]
+    assert rules.baseline(run(9), newest + older, runs=3) == {
+        "runs": 3,
+        "scores": {"cpu": 50.0, "global": 50.0},
+    }
 
 
 def test_a_changed_method_starts_a_new_baseline_for_that_category_and_the_global():
