@@ -359,6 +359,35 @@ def test_a_reopening_by_a_run_whose_evaluation_failed_is_told_all_the_same(
     assert row.next_attempt_at <= timezone.now() + timedelta(minutes=20)
 
 
+def test_a_run_that_brings_a_machine_back_releases_only_its_own_held_reopenings(
+    run, api, settings, monkeypatch
+):
+    """Another machine's reopening, still waiting for its own run's judgment, stays held when
+    this machine's run is judged: released with this one, its receiver got "reopened", then
+    "resolved" once that judgment closed it, the two notifications the hold is there to spare."""
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]
+    nas = run("nas", days_ago=5, disks=[FAILED_DISK])
+    other = run("other", days_ago=5, disks=[FAILED_DISK])
+    _retire(api, nas, on=timezone.localdate() - timedelta(days=2))
+    _retire(api, other, on=timezone.localdate() - timedelta(days=2))
+    from benchsite import submission_api
+
+    with monkeypatch.context() as patched:  # other's judgment not made yet
+        patched.setattr(submission_api, "attention_evaluate", lambda **kwargs: None)
+        patched.setattr(submission_api, "RETRY_AFTER_S", ())
+        run("other", disks=[FAILED_DISK])
+    run("nas", disks=[FAILED_DISK])
+
+    def reopening(host):
+        item = AttentionItem.objects.get(device__hostname=host, closed_at__isnull=True)
+        row = Notification.objects.filter(item=item).latest("pk")
+        assert row.body.split("\n")[1].startswith("Reopened ")
+        return row
+
+    assert reopening("nas").next_attempt_at <= timezone.now()  # judged: due now
+    assert reopening("other").next_attempt_at > timezone.now()  # still held
+
+
 @pytest.mark.parametrize(
     ("disks", "said"),
     [
