@@ -70,6 +70,41 @@ def test_import_records_each_change_in_the_device_history_as_import(tmp_path):
     )
 
 
+def test_a_new_devices_empty_cells_are_not_said_in_its_history(tmp_path):
+    """Created with an empty owner: its history names the values it has, not 'owner ""'."""
+    out = run(tmp_path, "hostname,location,owner\nnew-box,shelf,\n")
+
+    assert 'line 2 new-box (new): hostname "" → "new-box"; location "" → "shelf"\n' in out
+    added = LogEntry.objects.get(object_id=str(Device.objects.get().pk))
+    assert (
+        added.get_change_message() == 'Created by CSV import: hostname "new-box"; location "shelf"'
+    )
+
+
+def test_the_files_tags_replace_the_devices_tags(tmp_path):
+    """A tag the file no longer gives the device is taken off it, not kept beside the new."""
+    nas = DeviceFactory(hostname="nas-01")
+    nas.tags.set([Tag.objects.create(name="old"), Tag.objects.create(name="keep")])
+
+    run(tmp_path, "hostname,tags\nnas-01,keep;new\n")
+
+    assert sorted(nas.tags.values_list("name", flat=True)) == ["keep", "new"]
+
+
+def test_an_import_that_fails_while_writing_writes_nothing(tmp_path, monkeypatch):
+    """All or nothing: the devices already written are rolled back with the history's failure."""
+    nas = DeviceFactory(hostname="nas-01", location="lab")
+
+    def fails(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(csv_import.changelog, "device_history_log", fails)
+    with pytest.raises(RuntimeError):
+        run(tmp_path, "hostname,location\nnas-01,rack-2\nnew-box,shelf\n")
+
+    assert list(Device.objects.values_list("hostname", "location")) == [(nas.hostname, "lab")]
+
+
 def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path):
     DeviceFactory(hostname="nas-01", location="lab")
     out = run(tmp_path, "hostname,location\nnas-01,rack-2\nnew-box,shelf\n", "--dry-run")
