@@ -206,6 +206,20 @@ def test_confirm_refuses_when_the_devices_changed_since_the_preview(admin_client
     assert not LogEntry.objects.exists()
 
 
+def test_confirm_refuses_when_a_previewed_devices_value_changed_since(admin_client):
+    """The preview said 'location "lab" → "rack-2"'; someone else moved the device to "shelf"
+    meanwhile: confirmed, the import overwrote that edit unseen."""
+    nas = DeviceFactory(hostname="nas-01", location="lab")
+    fingerprint = upload(admin_client, "hostname,location\nnas-01,rack-2\n").context["fingerprint"]
+    Device.objects.filter(pk=nas.pk).update(location="shelf")
+
+    response = admin_client.post(IMPORT_URL, {"confirm": "1", "fingerprint": fingerprint})
+
+    assert "The devices changed since the preview" in response.content.decode()
+    nas.refresh_from_db()
+    assert nas.location == "shelf"
+
+
 def test_a_bad_file_shows_its_errors_by_line_and_offers_the_form_again(admin_client):
     response = upload(admin_client, "hostname,owner\nnas,ops\nNAS,ops\n", name="inv.csv")
     html = response.content.decode()
