@@ -300,3 +300,20 @@ def test_each_sentence_of_a_line_is_hidden_alone_and_a_value_is_no_sentence(api)
     )
     assert "payslips" not in page and "Added document “…”." in page
     assert '→ "mallory"' in page and "Bldg. Changed document B" in page
+
+
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [
+        (3, "cpu a; cpu b; cpu c"),
+        (4, "cpu a; cpu b; cpu c; and 1 more change"),
+        (5, "cpu a; cpu b; cpu c; and 2 more changes"),
+    ],
+)
+def test_a_markers_title_names_three_changes_and_counts_the_others_in_words(count, said):
+    from types import SimpleNamespace
+
+    from benchsite.story import _changes_said
+
+    changes = [SimpleNamespace(changes=[f"cpu {letter}"]) for letter in "abcde"[:count]]
+    assert _changes_said(changes) == said
