@@ -3668,10 +3668,10 @@ schedule_files() {
         printf '#!/bin/bash\n# bench.sh --schedule %s (%s), written %s: this machine%ss scheduled run.\n' \
             "$SCHEDULE" "$when" "$(utc_now)" "'"
         printf '# Run it to run the scheduled job now; bench.sh --unschedule removes it.\n'
+        [[ -z $ca ]] || printf '# the CA bench.sh --schedule was run with (CURL_CA_BUNDLE)\nexport CURL_CA_BUNDLE=%q\n' "$ca"
         # the server's bench.sh at each run, so that an upgraded server upgrades its fleet's
         # runs; the copy installed when it cannot be had (the server down, not a script, or
         # one from before --wait-idle-max, which would refuse this command: a server gone back)
-        [[ -z $ca ]] || printf '# the CA bench.sh --schedule was run with (CURL_CA_BUNDLE)\nexport CURL_CA_BUNDLE=%q\n' "$ca"
         printf '# The server%ss bench.sh first, as the one-liner runs it; else the copy kept here.\n' "'"
         printf 'url=%q new=%q\n' "$url" "$sbin/.bench.sh.new"
         printf 'if ! fetched=$(curl -fsS --connect-timeout 5 --max-time 60 -o "$new" "$url" 2>&1); then\n'
