@@ -985,6 +985,25 @@ def test_a_run_measured_by_another_test_than_the_run_before_is_marked(admin_clie
     assert marked == ["memory, disk"]  # the newest run's, against the one before; no other
 
 
+def test_a_category_measured_for_the_first_time_is_not_said_measured_another_way(admin_client):
+    """A GPU skipped before (no score, no method) and measured now is a first figure, not a
+    figure of another test than the run before's."""
+    device = DeviceFactory()
+    now = timezone.now()
+    cpu = {"cpu": "sysbench-1.0-cpu-v1"}
+    BenchmarkFactory(device=device, run_at=now - timedelta(hours=2), methods=cpu, gpu_score=None)
+    BenchmarkFactory(
+        device=device,
+        run_at=now - timedelta(hours=1),
+        methods={**cpu, "gpu": "glmark2-es2-offscreen-v1"},
+        gpu_score=80.0,
+    )
+
+    rows = page(admin_client, device).split('id="history"', 1)[1].split("</table>", 1)[0]
+
+    assert "measured another way" not in rows
+
+
 def test_a_network_measured_on_loopback_after_one_across_the_lan_is_marked(admin_client):
     """The same iperf3 test against the machine itself: 2165 after 94 is no faster network,
     and the snapshot compare page said so where the history did not."""
