@@ -192,11 +192,8 @@ def _theirs(peer: dict, whats: list[str], named: int) -> Callable[[str, float], 
         count = counts.get(name, named)
         if count == named:
             return f"theirs ({value:g})"
-        return (
-            f"{_others(count, whats)} ({value:g})"
-            if count == 1
-            else (f"{_others(count, whats)} (median {value:g})")
-        )
+        # one machine measured alike: its figure, no median
+        return f"{_others(count, whats)} ({'' if count == 1 else 'median '}{value:g})"
 
     return whose
 

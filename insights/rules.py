@@ -66,26 +66,14 @@ def medians_alike(
     take: int | None = None,
     minimum: int = 1,
     names: Sequence[str] = FIGURE_NAMES,
-) -> tuple[dict[str, float], int]:
+) -> tuple[dict[str, float], dict[str, int]]:
     """Per category, the median of the first `take` scores of `measured` measured the same way
     as `methods` says (same method; absent equals absent), given at least `minimum` of them;
     the global median over the first `take` global scores whose every method equals. Returns
-    the medians and how many scores the global one is drawn from. `names`: the figures wanted
-    ("global", "cpu", …), all by default; `measured` need carry only those."""
-    medians, counts = medians_counted(methods, measured, take=take, minimum=minimum, names=names)
-    return medians, counts["global"]
-
-
-def medians_counted(
-    methods: Mapping[str, str | None],
-    measured: Sequence[Measured],
-    *,
-    take: int | None = None,
-    minimum: int = 1,
-    names: Sequence[str] = FIGURE_NAMES,
-) -> tuple[dict[str, float], dict[str, int]]:
-    """medians_alike, with how many scores each median is drawn from: a category's may count
-    machines the global one does not (measured alike in that category, not in every one)."""
+    the medians and how many scores each is drawn from ("global": the global one's, given or
+    not; a category's may count machines the global one does not, measured alike in that
+    category and not in every one). `names`: the figures wanted ("global", "cpu", …), all by
+    default; `measured` need carry only those."""
     wanted = [(name, methods.get(name)) for name in CATEGORY_NAMES]
     flags = [tuple(m.methods.get(name) == method for name, method in wanted) for m in measured]
 
@@ -120,10 +108,10 @@ def baseline(latest: Run, earlier: Sequence[Run], *, runs: int) -> dict[str, Any
     `earlier` are the device's valid runs before `latest`, newest first.
     """
     measured = [Measured.of(run) for run in earlier]
-    scores, alike = medians_alike(latest.methods, measured, take=runs, minimum=MIN_RUNS)
+    scores, counts = medians_alike(latest.methods, measured, take=runs, minimum=MIN_RUNS)
     if not scores:
         return None
-    return {"runs": alike, "scores": scores}
+    return {"runs": counts["global"], "scores": scores}
 
 
 def peer_medians(
@@ -136,7 +124,7 @@ def peer_medians(
     device's latest run; global over the peers whose every method equals (each peer's figures
     are those of the run that ranks it); and how many peers each median is drawn from
     ("global": the global one's). `names` as for medians_alike."""
-    return medians_counted(latest_methods, peers.measured, names=names)
+    return medians_alike(latest_methods, peers.measured, names=names)
 
 
 @dataclass(frozen=True)
