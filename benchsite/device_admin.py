@@ -12,7 +12,6 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.text import smart_split, unescape_string_literal
 
 from documents.admin import DocumentInline, DocumentUploads
 from documents.models import Document
@@ -31,7 +30,13 @@ from inventory.list_filters import (
 )
 from inventory.models import Device, HardwareSnapshot, ManufacturerLink
 from inventory.schema import CATEGORIES
-from inventory.search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, names_first
+from inventory.search import (
+    MAX_SEARCH_TERMS,
+    MSG_TOO_MANY_TERMS,
+    each_term,
+    names_first,
+    search_terms,
+)
 from inventory.selectors import SNAPSHOT_SIZED_FIELDS, device_search_fields
 
 from . import device_services
@@ -126,12 +131,8 @@ class DeviceAdmin(DocumentUploads, TagsField, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Each term in any field or tag, as the API's ?search= (inventory.search.each_term);
-        terms split and quoted as Django's admin does."""
-        terms = [
-            unescape_string_literal(bit) if bit[:1] in "\"'" and bit[:1] == bit[-1:] else bit
-            for bit in smart_split(search_term)
-        ]
-        terms = [term for term in terms if term]
+        terms split and quoted as there (inventory.search.search_terms)."""
+        terms = search_terms(search_term)
         if not terms:
             return queryset, False
         if len(terms) > MAX_SEARCH_TERMS:

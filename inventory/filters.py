@@ -13,7 +13,7 @@ from .disk_wear import DISK_CHOICES, OLD_POWER_ON_HOURS, WORN_PERCENT_USED, devi
 from .models import Device, Tag
 from .quiet import devices_quiet
 from .releases import devices_running
-from .search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term
+from .search import MAX_SEARCH_TERMS, MSG_TOO_MANY_TERMS, each_term, search_terms
 
 
 def query_text(request, name: str) -> str:
@@ -43,8 +43,7 @@ class DeviceSearch(filters.SearchFilter):
     once per tag (p95 288 ms on PostgreSQL at 10,000 devices, perf/reads.py)."""
 
     def get_search_terms(self, request):
-        query_text(request, self.search_param)
-        terms = super().get_search_terms(request)
+        terms = search_terms(query_text(request, self.search_param))
         if len(terms) > MAX_SEARCH_TERMS:
             raise serializers.ValidationError({self.search_param: [MSG_TOO_MANY_TERMS]})
         return terms

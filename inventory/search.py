@@ -11,6 +11,7 @@ from functools import reduce
 
 from django.db.models import Case, Exists, Q, When
 from django.db.models.functions import Lower
+from django.utils.text import smart_split, unescape_string_literal
 
 from .releases import NAME as OS_NAME_FIELD
 from .releases import release_words, running_searched
@@ -27,6 +28,21 @@ NOTHING = Q(pk__in=[])
 MAX_SEARCH_TERMS = 20  # words of one search: each is a filter over every field (SQLite's
 # expression tree stops near 1,000 nodes: 200 words were a 500)
 MSG_TOO_MANY_TERMS = f"At most {MAX_SEARCH_TERMS} words."
+
+
+def search_terms(text: str) -> list[str]:
+    """A search's terms, for the API's ?search= and the admin's device search alike: words,
+    "quoted phrases" kept whole, words between commas apart (DRF's rule). A lone quote, as in a
+    search for `'` or `O' Brien`, is the character itself: read as an empty phrase, it matched
+    every machine."""
+    terms = []
+    for bit in smart_split(text):
+        bit = bit.strip(",")
+        if len(bit) > 1 and bit[0] in "\"'" and bit[0] == bit[-1]:
+            terms.append(unescape_string_literal(bit))
+        else:
+            terms.extend(word.strip() for word in bit.split(","))
+    return [term for term in terms if term]
 
 
 def names_first(devices, term: str):

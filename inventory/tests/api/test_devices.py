@@ -1033,3 +1033,24 @@ def test_every_misspelt_key_of_an_edit_is_named_not_the_first_alone(api):
 
     assert response.status_code == 400
     assert set(response.json()) == {"locaton", "ownr"}
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("'", ["obrien"]),  # a lone quote is the character: it matched every machine
+        ("O'", ["obrien"]),
+        ('"', ["quoted"]),
+        ("'rack 4'", ["obrien"]),  # a quoted phrase, whole
+        ("rack,4", ["obrien", "quoted"]),  # words between commas apart, admin and API alike
+        ("''", ["obrien", "plain", "quoted"]),  # an empty phrase: no search
+    ],
+)
+def test_a_search_for_a_quote_finds_the_machines_that_have_one(api, admin_client, search, expected):
+    DeviceFactory(hostname="obrien", owner="O'Brien", location="Rack 4")
+    DeviceFactory(hostname="quoted", description='The "old" NAS', location="Rack 14")
+    DeviceFactory(hostname="plain")
+    response = api.get("/api/devices", {"search": search, "ordering": "hostname"})
+    assert hostnames(response) == expected
+    html = admin_client.get("/admin/inventory/device/", {"q": search}).content.decode()
+    assert [name for name in ("obrien", "plain", "quoted") if f">{name}</a>" in html] == expected
