@@ -434,6 +434,16 @@ def test_two_machines_compared_side_by_side(page, server):
     shot(page, "compare-2")
 
 
+def test_three_machines_compared_fit_their_box(page, server):
+    """The table was its box's width plus its margins: the last machine's column ran 20 px
+    past the box, which scrolled sideways at every width."""
+    select_and_compare(page, server, ["nas-01", "kiosk", "media"])
+    past = page.locator("#fleet-compare").evaluate(
+        "t => t.parentElement.scrollWidth - t.parentElement.clientWidth"
+    )
+    assert past == 0
+
+
 def test_ten_machines_compared_side_by_side(page, server):
     select_and_compare(page, server, [name for name, *_ in MACHINES])
     assert page.locator("#fleet-compare thead th[data-device]").count() == 10
@@ -642,6 +652,32 @@ def test_below_1024_px_the_device_list_shows_every_column(browser, server, width
             ],
         )
         assert hidden == []
+
+
+def test_below_1024_px_every_list_shows_its_last_column(browser, server):  # noqa: F811
+    """Beside their filters, the lists were wider than their box below about 1,000 px, their
+    last columns scrolled out of sight: at 880 px the runs' validity 84 px past its edge, the
+    documents' upload time 100 px, the log's message 60 px; at 960 px the documents' 20 px.
+    Their filters go under them, as the device list's do."""
+    lists = [
+        "/admin/benchmarks/benchmark/",
+        "/admin/documents/document/",
+        "/admin/insights/attentionitem/",
+        "/admin/inventory/hardwaresnapshot/",
+        "/admin/admin/logentry/",
+        "/admin/auth/user/",
+    ]
+    past = {}
+    with logged_in(browser, server, width=800, height=900) as page:
+        for width in (800, 960):
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in lists:
+                page.goto(server.url + path)
+                past[width, path] = page.evaluate(
+                    "(r => r.scrollWidth - r.clientWidth)"
+                    "(document.querySelector('#changelist .results'))"
+                )
+    assert {key: px for key, px in past.items() if px > 0} == {}
 
 
 def test_set_location_on_two_ticked_machines(page, server):
