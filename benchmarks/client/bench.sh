@@ -1682,8 +1682,9 @@ def rnd($n): if . == null then null else (. * pow(10; $n) | round) / pow(10; $n)
 def upto($max): if . != null and . > $max then null else . end;
 def str: if type == "string" then . else null end;
 def among($a): . as $x | any($a[]; . == $x);
-# an OpenGL renderer that draws on the CPU (Mesa in a VM or a container without a GPU driver)
-def soft_renderer: test("llvmpipe|softpipe|swrast|software rasterizer"; "i");
+# an OpenGL renderer that draws on the CPU (Mesa in a VM or a container without a GPU driver;
+# on WSL2 "D3D12 (Microsoft Basic Render Driver)": Mesa on WARP, the software adapter of Windows)
+def soft_renderer: test("llvmpipe|softpipe|swrast|software rasterizer|Microsoft Basic Render Driver"; "i");
 # "Key: value" lines -> [{k, v}]
 def kvpairs: lines | map(capture("^\\s*(?<k>[^:]+?)\\s*:\\s*(?<v>.*)$") | .v |= trim);
 def kv($p; $k): first($p[] | select(.k == $k) | .v) // null;
@@ -2249,6 +2250,10 @@ parse_gpu() {
     | (kv($G; "OpenGL renderer string") // "") as $renderer
     | ((kv($G; "OpenGL vendor string") // "") + " " + $renderer | ascii_downcase) as $glxid
     | (($renderer | soft_renderer) or ($renderer == "")) as $soft
+    # WSL2: Mesa d3d12 draws on the GPU of the Windows host, named in its renderer
+    # ("D3D12 (NVIDIA GeForce RTX 3080 Ti)"); lspci shows only the paravirtual adapter
+    # ("3D controller: Microsoft Corporation Basic Render Driver"), which is not that GPU
+    | (if $soft then null else ($renderer | capture("^D3D12 \\((?<n>.+)\\)$") // null | .n? | clean) end) as $d3d12
     # glxinfo describes the GPU it rendered on: report that one, or ignore glxinfo when it cannot
     # be tied to a GPU lspci lists (hybrid laptops, iGPU + dGPU desktops)
     | def glx_is($v): ($v != null) and (($glxid | contains($v | ascii_downcase))
@@ -2267,6 +2272,19 @@ parse_gpu() {
     | (kv($G; "OpenGL ES profile version string") // "" | capture("OpenGL ES (?<v>[0-9]+\\.[0-9]+)") // null | .v?) as $glesver
     | (kv($G; "OpenGL version string") // "" | capture("(?<d>(Mesa|NVIDIA) [0-9][0-9A-Za-z.~+-]*)") // null | .d?) as $glxdriver
     | if $g == null and $soft then null
+      elif $d3d12 != null then
+        ($d3d12 | if test("NVIDIA|GeForce|Quadro"; "i") then "NVIDIA" elif test("AMD|Radeon"; "i") then "AMD"
+                  elif test("Intel"; "i") then "Intel" elif test("Qualcomm|Adreno"; "i") then "Qualcomm" else null end) as $hv
+        | {
+            vendor: $hv,
+            model: (if $hv != null and ($d3d12 | ascii_downcase | startswith($hv | ascii_downcase) | not) then "\($hv) \($d3d12)" else $d3d12 end),
+            driver_version: $glxdriver,
+            # Windows gives D3D12 its dedicated memory plus a share of system memory as one
+            # figure (28457 MB on a 12 GB RTX 3080 Ti): neither one alone
+            memory_dedicated_mb: null,
+            memory_shared_mb: null,
+            api_support: [if $glver then "OpenGL \($glver)" else empty end, if $glesver then "OpenGL ES \($glesver)" else empty end]
+          }
       else {
         vendor: ($g.vendor // (if $noglx then null else (kv($G; "OpenGL vendor string") | clean) end)),
         model: (if $g != null then
@@ -2716,8 +2734,12 @@ parse_results_disk() {
         ($t | jsonish) as $j
         # the repeat a file belongs to: fio-seqread.r3.json is the third, fio-seqread.json the first
         | ($fname | capture("\\.r(?<r>[0-9]+)\\.json$") // {r: "1"} | .r | tonumber) as $rep
-        | ($j.jobs? // [])[] | select(type == "object")
+        # numjobs=N without group_reporting: N entries of one name in one group, run at the same
+        # time; the disk did what they did together: their rates are summed, their latencies
+        # averaged weighted by their IOPS (jobs of other groups ran one after the other: apart)
+        | [($j.jobs? // [])[] | select(type == "object")
         | select((.error // 0) == 0)
+        | (.groupid | if type == "number" then . else null end) as $group
         # fio 2.1.x writes no "job options": then the job name says it (seqread, random_write_test...)
         | ((."job options".rw // $j."global options".rw // null)
            // (.jobname | str | if . == null then null else ascii_downcase
@@ -2733,7 +2755,22 @@ parse_results_disk() {
             mb_s: (($io.bw_bytes | pos) // ($io.bw | pos | if . == null then null else . * 1024 end) | if . == null then null else . / 1000000 end | upto(1e6)),
             iops: ($io.iops | pos | upto(1e9)),
             lat_ms: (($io.lat_ns.mean | pos | if . == null then null else . / 1000000 end)
-                     // ($io.lat.mean | pos | if . == null then null else . / 1000 end))
+                     // ($io.lat.mean | pos | if . == null then null else . / 1000 end)),
+            key: [$group, .jobname, $rw]
+          }]
+        # the first entry of each name, group and rw keeps its place; its copies are added to it
+        | . as $all | [range(length) | select(. as $k | $all[:$k] | all(.key != $all[$k].key)) | $all[.].key] as $keys
+        | $keys[] as $key | [$all[] | select(.key == $key)] as $same
+        | ($same | map(select(.iops != null and .lat_ms != null))) as $w
+        | {
+            rep: $same[0].rep,
+            rw: $same[0].rw,
+            mb_s: ($same | map(.mb_s) | if any(. == null) then null else add | upto(1e6) end),
+            iops: ($same | map(.iops) | if any(. == null) then null else add | upto(1e9) end),
+            lat_ms: (if ($same | length) == 1 then $same[0].lat_ms
+                     elif ($w | length) == ($same | length) and ($w | map(.iops) | add) > 0
+                     then ($w | map(.iops * .lat_ms) | add) / ($w | map(.iops) | add)
+                     else null end)
           }' >>"$jobs" 2>/dev/null
     done
     [[ -s $jobs ]] || { printf null; return; }  # no fio job recognised: no disk result
@@ -2789,9 +2826,18 @@ parse_results_network() {
     # sent; what arrived is that less the packets lost
     def udp_received: .end.sum | (.bits_per_second | pos) as $b | (.lost_percent | nonneg | upto(100)) as $l
       | if $b == null then null else $b * (1 - ($l // 0) / 100) end;
-    def mbps: .end.sum_received.bits_per_second // .end.sum_sent.bits_per_second // udp_received | pos | if . == null then null else . / 1000000 end | upto(1e7);
+    # a UDP run of which no packet arrived: iperf3 3.2 and later write the receiver sum as 0 bytes
+    # in 0 packets, 0 % lost (it counts losses from the packets it got), an older one 100 % lost;
+    # a rate of 0 and 100 % lost, not a run left out as if nothing had been measured
+    def udp_none: .start.test_start.protocol? == "UDP" and ((.end.sum_sent.packets // .end.sum.packets | pos) != null)
+      and (if (.end.sum_received | type) == "object" then (.end.sum_received.bytes | num) == 0
+           else (.end.sum.lost_percent | num) == 100 end);
+    def mbps: if udp_none then 0 else
+      .end.sum_received.bits_per_second // .end.sum_sent.bits_per_second // udp_received | pos | if . == null then null else . / 1000000 end | upto(1e7) end;
     # a UDP run says the jitter and loss iperf3 measured, for want of ping
-    def udp: if .start.test_start.protocol? == "UDP" then (.end.sum_received // .end.sum) else null end;
+    def udp: if .start.test_start.protocol? != "UDP" then null
+      elif udp_none then {jitter_ms: null, lost_percent: 100}
+      else (.end.sum_received // .end.sum) end;
     ($info | eqpairs) as $i
     | reps(0) as $U | reps(1) as $D
     | [range(0; $U | length) | ($U[.] | jsonish | ok) as $u | ($D[.] | jsonish | ok) as $d

@@ -367,6 +367,8 @@ def test_a_pci_id_mesa_prints_unpadded_ties_glxinfo_to_its_gpu(tmp_path, printed
         "llvmpipe (LLVM 15.0.7, 128 bits)",
         "Gallium 0.4 on llvmpipe (LLVM 3.4, 256 bits)",
         "softpipe",
+        # WSL2 without a GPU driver on the Windows side: Mesa d3d12 on WARP, a CPU renderer
+        "D3D12 (Microsoft Basic Render Driver)",
     ],
 )
 def test_glmark2_drawn_on_the_cpu_gives_no_gpu_score(tmp_path, renderer):
@@ -387,6 +389,33 @@ def test_glmark2_drawn_on_the_cpu_gives_no_gpu_score(tmp_path, renderer):
 
     assert results["gpu"] is None
     assert results["global_score"] == results["cpu"]["score"]
+
+
+def test_wsl2_names_the_windows_gpu_d3d12_rendered_on_not_its_paravirtual_adapter(tmp_path):
+    """WSL2: lspci lists only Microsoft's paravirtual adapter (1414:008e, dxgkrnl, as published
+    WSL outputs show it); Mesa d3d12 rendered on the host's RTX 3080 Ti (the glxinfo of the
+    corpus case gpu-glxinfo-wsl2-d3d12-rtx3080ti). The GPU is the NVIDIA card, and the 28457 MB
+    Windows gives D3D12 (dedicated plus shared system memory) is no dedicated memory."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    # hand-written in the layout of `lspci -nnk` on WSL2
+    (capture / "lspci.txt").write_text(
+        "c19f:00:00.0 3D controller [0302]: Microsoft Corporation Basic Render Driver "
+        "[1414:008e]\n\tKernel driver in use: dxgkrnl\n"
+    )
+    corpus = Path(__file__).parent / "corpus" / "gpu-glxinfo-wsl2-d3d12-rtx3080ti"
+    shutil.copy(corpus / "glxinfo.txt", capture)
+
+    gpu = bench_json("--from-dir", str(capture))["hardware"]["gpu"]
+
+    assert gpu == {
+        "vendor": "NVIDIA",
+        "model": "NVIDIA GeForce RTX 3080 Ti",
+        "driver_version": "Mesa 21.2.6",
+        "memory_dedicated_mb": None,
+        "memory_shared_mb": None,
+        "api_support": ["OpenGL 3.3", "OpenGL ES 3.0"],
+    }
 
 
 def test_big_little_cores_are_summed_over_core_types():
@@ -684,6 +713,39 @@ def test_a_udp_run_downloaded_gives_its_figures_and_no_score(tmp_path):
     assert network["score"] is network["samples"] is None
 
 
+def test_a_udp_run_of_which_nothing_arrived_is_0_mbit_s_and_100_percent_lost():
+    """iperf3 3.12 -u through a path that dropped every datagram: the receiver sum says 0 bytes
+    in 0 packets and 0 % lost. The run was measured: 0 Mbit/s arrived, all of it lost, no
+    jitter, no score (not a null network as if it had not run, nor a 0 % loss)."""
+    network = replay("udp-nothing-arrived")["results"]["network"]
+
+    assert (
+        network["upload_mbps"],
+        network["packet_loss_percent"],
+        network["jitter_ms"],
+        network["score"],
+    ) == (0, 100, None, None)
+
+
+def test_an_old_iperf3_udp_run_with_100_percent_lost_is_0_mbit_s(tmp_path):
+    """iperf3 3.1.3 has only end.sum: lost_percent 100 (hand-edited from the corpus run, whose
+    0.69 % it replaces) is a rate of 0, not the rate it was told to send, and no score."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    udp = Path(__file__).parent / "corpus" / "tool-iperf3.1-udp-selfhealing" / "iperf3-up.json"
+    run = json.loads(udp.read_text())
+    run["end"]["sum"].update(lost_percent=100, lost_packets=run["end"]["sum"]["packets"])
+    (capture / "iperf3-up.json").write_text(json.dumps(run))
+
+    network = bench_json("--from-dir", str(capture))["results"]["network"]
+
+    assert (network["upload_mbps"], network["packet_loss_percent"], network["score"]) == (
+        0,
+        100,
+        None,
+    )
+
+
 @pytest.mark.parametrize(
     "link", ["Link detected: no", "Link detected: no (No cable)"], ids=["ioctl", "netlink"]
 )
@@ -792,6 +854,24 @@ def test_repeats_give_samples_in_run_order_their_median_and_spread():
         },
     )
     assert validate_submission(replay("repeats")) == []
+
+
+def test_fio_jobs_run_side_by_side_are_summed():
+    """fio --numjobs=2 without group_reporting writes one jobs[] entry per job: the disk did
+    what both did at once, so their rates are added (not the first job's alone)."""
+    disk = replay("fio-numjobs")["results"]["disk"]
+
+    assert_matches(
+        disk,
+        {
+            "read_mb_s": 4179.6,  # seqread bw_bytes 2119150097 + 2060488503 B/s
+            "write_mb_s": 3575.2,  # seqwrite 2017539836 + 1557674837 B/s
+            "iops_read": 50483,  # randread 25364.18 + 25118.76
+            "iops_write": 28409,  # randwrite 16475.57 + 11933.33
+            # randread lat_ns.mean 1257122 and 1269429 ns, weighted by each job's IOPS
+            "latency_ms": 1.263,
+        },
+    )
 
 
 def test_conditions_busy_steal_swap_and_throttling_by_residency():
