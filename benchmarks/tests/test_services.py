@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.utils import timezone
 
 from benchmarks import services
@@ -226,6 +226,60 @@ def test_an_integrity_error_without_a_stored_submission_is_retried_then_raised(m
         ingest({"device_identifier": "x"})
     assert len(calls) == services.INGEST_ATTEMPTS
     assert (Device.objects.count(), HardwareSnapshot.objects.count()) == (0, 0)
+
+
+def test_a_run_without_a_submission_id_that_lost_a_race_is_retried_and_stored(monkeypatch):
+    # an earlier run without a submission_id (an older bench.sh) must not be taken for this
+    # one: the lost race on the new hostname is run again and the run stored
+    earlier = ingest({"device_identifier": "old-host", "results": {"cpu": {"score": 10}}})
+    create, calls = Benchmark.objects.create, []
+
+    def lose_once(**fields):
+        calls.append(fields)
+        if len(calls) == 1:
+            raise IntegrityError("unique constraint")
+        return create(**fields)
+
+    monkeypatch.setattr(Benchmark.objects, "create", lose_once)
+    result = ingest({"device_identifier": "new-host", "results": {"cpu": {"score": 20}}})
+
+    assert result.created and result.benchmark_id != earlier.benchmark_id
+    assert Device.objects.get(pk=result.device_id).hostname == "new-host"
+    assert sorted(Benchmark.objects.values_list("cpu_score", flat=True)) == [10, 20]
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])  # deadlock, serialization failure
+def test_a_run_postgresql_broke_a_deadlock_on_is_run_again_and_stored(monkeypatch, sqlstate):
+    create, calls = Benchmark.objects.create, []
+
+    def deadlock_once(**fields):
+        calls.append(fields)
+        if len(calls) == 1:
+            error = OperationalError("deadlock detected")
+            error.__cause__ = type("PgError", (Exception,), {"sqlstate": sqlstate})()
+            raise error
+        return create(**fields)
+
+    monkeypatch.setattr(Benchmark.objects, "create", deadlock_once)
+    result = ingest({"device_identifier": "h", "results": {"cpu": {"score": 20}}})
+
+    assert result.created and len(calls) == 2
+    assert list(Benchmark.objects.values_list("cpu_score", flat=True)) == [20]
+
+
+def test_a_database_error_other_than_a_deadlock_is_not_run_again(monkeypatch):
+    # only what PostgreSQL asks to be run again (services.RUN_AGAIN) is: a full disk or a lost
+    # connection is answered at once, not after writing the run three times over
+    calls = []
+
+    def fail(**fields):
+        calls.append(fields)
+        raise OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Benchmark.objects, "create", fail)
+    with pytest.raises(OperationalError):
+        ingest({"device_identifier": "x"})
+    assert len(calls) == 1
 
 
 def test_a_repeated_submission_id_returns_the_stored_ids_and_rolls_back_the_rest(example):

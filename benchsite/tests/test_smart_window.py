@@ -185,3 +185,34 @@ def test_disks_read_only_before_the_newest_snapshots_still_head_a_smart_history(
     assert smart.count('class="bt-table bt-smart"') == 3
     assert smart.count("replaced by WD20 NEW-1 in /dev/sda") == 1  # OLD-1, replaced at week 5
     assert "No SMART readings from /dev/vda" in html
+
+
+def test_a_disk_read_only_before_the_newest_snapshots_keeps_an_anchor_of_its_own(
+    admin_client, machine, monkeypatch
+):
+    """OLD-1, read only before the newest 6 snapshots, gets a table (and charts) of its own
+    id: a link to #smart-N, or a chart, never lands on another disk's."""
+    monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
+    html = admin_client.get(f"/admin/inventory/device/{machine.pk}/change/").content.decode()
+    tables = re.findall(
+        r'<table class="bt-table bt-smart" id="smart-(\d+)"[^>]*>\s*<caption>([^<]*)', html
+    )
+    assert len(tables) == 3
+    assert len({position for position, _ in tables}) == 3, tables
+    assert any("OLD-1" in caption or "/dev/sda" in caption for _, caption in tables)
+
+
+def test_a_machine_of_many_disks_shows_the_first_twelve_and_counts_the_others(admin_client):
+    """13 disks read by SMART: 12 tables (SHOWN), and the 13th said, not dropped unsaid."""
+    device = DeviceFactory()
+    disks = [
+        {"name": f"/dev/sd{chr(97 + n)}", "serial": f"S-{n}", "model": "WD40"}
+        | {"smart_health": "PASSED", "temperature_c": 35, "reallocated_sectors": 0}
+        for n in range(13)
+    ]
+    SnapshotFactory(device=device, captured_at=timezone.now(), disk_readings=disks)
+    html = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
+    assert html.count('class="bt-table bt-smart"') == 12
+    more = unescape(html.split('id="smart-more">', 1)[1].split("</p>", 1)[0])
+    assert more.startswith("… and 1 more disk read by SMART, none of them failing")
+    assert "the SMART history of all 13" in more
