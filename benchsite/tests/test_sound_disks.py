@@ -10,6 +10,8 @@ import pytest
 from django.utils import timezone
 
 from benchsite.tests.chart_titles import page_titles
+from insights.models import AttentionItem
+from inventory.models import Device
 
 RUNS = 6
 
@@ -89,3 +91,23 @@ def test_a_disk_with_a_story_keeps_its_chart_drawn(admin_client, submit, example
     assert f'id="smart-{sda}-sound"' not in html
     # the sound NVMe disk beside it is said in a line
     assert f'id="smart-{_position(html, "/dev/nvme0n1")}-sound"' in html
+
+
+def test_a_disk_with_an_open_item_is_never_said_sound_throughout(admin_client, submit, example):
+    """Readings sound in the window, but an item of its still open (pending sectors seen once,
+    before the readings shown, not acknowledged): its table and charts stay, and no line says
+    "Sound throughout" against the open item."""
+    url = _history(submit, example, lambda k: {"temperature_c": 33 + k % 5})
+    AttentionItem.objects.create(
+        device=Device.objects.get(),
+        kind="smart_degrading",
+        severity="critical",
+        disk="WD-WCC7K1234567",
+        message="pending sectors 0 → 1",
+    )
+    html = admin_client.get(url).content.decode()
+
+    sda, nvme = _position(html, "/dev/sda"), _position(html, "/dev/nvme0n1")
+    assert f'id="smart-{sda}-sound"' not in html
+    assert f'id="smart-{sda}-temperature"' in html  # its chart drawn, as a disk with a story's
+    assert f'id="smart-{nvme}-sound"' in html  # the other disk, sound, said so still
