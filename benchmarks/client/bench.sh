@@ -2286,7 +2286,9 @@ parse_gpu() {
             api_support: [if $glver then "OpenGL \($glver)" else empty end, if $glesver then "OpenGL ES \($glesver)" else empty end]
           }
       else {
-        vendor: ($g.vendor // (if $noglx then null else (kv($G; "OpenGL vendor string") | clean) end)),
+        # glxinfo alone: its vendor string, except nouveau (the Mesa driver for NVIDIA GPUs, no vendor)
+        vendor: ($g.vendor // (if $noglx then null
+          else (kv($G; "OpenGL vendor string") | clean | if . != null and test("^nouveau$"; "i") then "NVIDIA" else . end) end)),
         model: (if $g != null then
                   (if $g.vendor != null and ($g.name | ascii_downcase | startswith($g.vendor | ascii_downcase) | not) then "\($g.vendor) \($g.name)" else $g.name end)
                 else ($renderer | clean) end),

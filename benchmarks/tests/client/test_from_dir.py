@@ -361,6 +361,24 @@ def test_a_pci_id_mesa_prints_unpadded_ties_glxinfo_to_its_gpu(tmp_path, printed
     assert gpu["model"] == f"NVIDIA GeForce {model}"
 
 
+def test_glxinfo_alone_on_nouveau_names_nvidia_not_the_driver(tmp_path):
+    """No lspci (not installed, or not allowed): glxinfo alone names the GPU. Its vendor string
+    on nouveau is the Mesa driver's name (the corpus case gpu-glxinfo-nouveau-gf119, a GeForce GT
+    610): the GPU was recorded as made by "nouveau", apart from every other NVIDIA machine."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    corpus = Path(__file__).parent / "corpus" / "gpu-glxinfo-nouveau-gf119"
+    shutil.copy(corpus / "glxinfo.txt", capture)
+
+    gpu = bench_json("--from-dir", str(capture))["hardware"]["gpu"]
+
+    assert (gpu["vendor"], gpu["model"], gpu["driver_version"]) == (
+        "NVIDIA",
+        "Gallium 0.4 on NVD9",
+        "Mesa 11.2.2",
+    )
+
+
 @pytest.mark.parametrize(
     "renderer",
     [
