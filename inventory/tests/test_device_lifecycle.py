@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from inventory import lifecycle
+from inventory import lifecycle, signals
 from inventory.models import Device
 from inventory.tests.factories import DeviceFactory
 
@@ -233,3 +233,30 @@ def test_the_import_refuses_a_retirement_in_the_future(tmp_path):
         _import(tmp_path, f"hostname,retired_on\nnas,{later}\n")
     # the line names the date it refuses, as the others name their value
     assert f"line 2: Retirement date {later} cannot be in the future." in str(error.value)
+
+
+@pytest.mark.django_db
+def test_the_apps_above_are_told_a_retirement_and_a_return_not_a_date_moved(api):
+    """Retiring closes a machine's open attention items and a return reopens them (insights):
+    a retirement date corrected from one day to another is neither."""
+    told = []
+
+    def retired(device_ids, **kwargs):
+        told.append(("retired", list(device_ids)))
+
+    def returned(device_ids, by_run=False, **kwargs):
+        told.append(("returned", list(device_ids)))
+
+    signals.devices_retired.connect(retired, weak=False)
+    signals.devices_returned.connect(returned, weak=False)
+    try:
+        device = DeviceFactory(hostname="old-pc")
+        url = f"/api/devices/{device.pk}"
+        for retired_on in ("2026-11-02", "2026-11-03", None):
+            answer = api.patch(url, {"retired_on": retired_on}, format="json")
+            assert answer.status_code == 200, answer.content
+    finally:
+        signals.devices_retired.disconnect(retired)
+        signals.devices_returned.disconnect(returned)
+
+    assert told == [("retired", [device.pk]), ("returned", [device.pk])]

@@ -169,3 +169,26 @@ def test_a_tag_is_one_however_its_accent_is_typed_and_found_trimmed(api):
     for spelling in (" étage ", "E\u0301TAGE"):
         listed = api.get("/api/devices", {"tag": spelling}).json()
         assert [d["hostname"] for d in listed["results"]] == ["pc-07"]
+
+
+def test_a_new_tag_typed_with_a_combining_accent_is_stored_as_one_character(api, admin_client):
+    """ "E" and a combining accent (a Mac's keyboard) look like "É" but are other characters:
+    stored so, the tag list's search for "Étage" as typed elsewhere did not find it."""
+    device = DeviceFactory(hostname="pc-08")
+
+    answer = api.patch(f"/api/devices/{device.pk}", {"tags": ["E\u0301tage"]}, format="json")
+
+    assert answer.status_code == 200, answer.content
+    assert list(Tag.objects.values_list("name", flat=True)) == ["\u00c9tage"]
+    found = admin_client.get("/admin/inventory/tag/", {"q": "\u00c9tage"}).content.decode()
+    assert ">\u00c9tage</a>" in found
+
+
+def test_a_blank_tag_name_makes_no_tag():
+    """A blank name among those given (empty, or spaces) is no tag, and is not said created."""
+    created = []
+
+    tags = tags_resolve([" prod ", "", "  "], created=created)
+
+    assert [tag.name for tag in tags] == ["prod"] and created == tags
+    assert list(Tag.objects.values_list("name", flat=True)) == ["prod"]

@@ -200,6 +200,33 @@ def test_unknown_keys_are_kept_in_the_stored_documents(submit, example):
     assert snapshot.raw["cpu"]["numa_nodes"] == 2 and snapshot.raw["tpm"] == {"version": "2.0"}
 
 
+def test_the_snapshot_is_dated_by_the_run_and_names_the_script_that_took_it(submit, example):
+    """A run sent late (a laptop back on the network) is filed at the time it ran: its
+    hardware history and its benchmark agree on when, and on which bench.sh took it."""
+    example["bench_script_version"] = "1.4.2"
+    example["results"]["conditions"] = {"started_at": "2026-03-01T08:30:00Z"}
+
+    body = submit(example).json()
+
+    snapshot = HardwareSnapshot.objects.get(pk=body["snapshot_id"])
+    benchmark = Benchmark.objects.get(pk=body["benchmark_id"])
+    assert snapshot.captured_at.isoformat() == "2026-03-01T08:30:00+00:00"
+    assert snapshot.captured_at == benchmark.run_at
+    assert snapshot.bench_script_version == "1.4.2"
+    assert Device.objects.get().latest_snapshot_at == snapshot.captured_at
+
+
+def test_a_dimm_is_stored_with_the_keys_it_was_sent_with(submit, example):
+    """A DIMM whose vendor and part number the machine did not tell is stored without them,
+    not with empty keys a reader takes for answers."""
+    example["hardware"]["ram"]["layout"] = [{"slot": "DIMM_A1", "size_mb": 16384}]
+
+    body = submit(example).json()
+
+    snapshot = HardwareSnapshot.objects.get(pk=body["snapshot_id"])
+    assert snapshot.ram_layout == [{"slot": "DIMM_A1", "size_mb": 16384}]
+
+
 def test_integral_floats_are_accepted_for_counts(submit):
     response = submit(
         {"device_identifier": "jq", "hardware": {"cpu": {"cores": 4.0, "threads": 8.0}}}

@@ -852,6 +852,7 @@ def test_search_finds_a_machine_by_what_it_says_it_is(api, admin_client, search)
         "3C:52:82",
         "10.0.0.21",
         "S4EWNX0R123456",
+        "970 EVO Plus",  # a disk's model: the machines with that disk
         # a MAC as Windows, a Cisco switch and a label write it: found none
         "3C-52-82-0A-1B-2C",
         "3c-52-82",
