@@ -2738,9 +2738,9 @@ parse_results_disk() {
         | ($fname | capture("\\.r(?<r>[0-9]+)\\.json$") // {r: "1"} | .r | tonumber) as $rep
         # numjobs=N without group_reporting: N entries of one name in one group, run at the same
         # time; the disk did what they did together: their rates are summed, their latencies
-        # averaged weighted by their IOPS (jobs of other groups ran one after the other: apart)
+        # averaged weighted by their IOPS (jobs of other groups ran one after the other: apart);
+        # one of them failed (error set): the sum of the others is not what the disk did: left out
         | [($j.jobs? // [])[] | select(type == "object")
-        | select((.error // 0) == 0)
         | (.groupid | if type == "number" then . else null end) as $group
         # fio 2.1.x writes no "job options": then the job name says it (seqread, random_write_test...)
         | ((."job options".rw // $j."global options".rw // null)
@@ -2758,11 +2758,13 @@ parse_results_disk() {
             iops: ($io.iops | pos | upto(1e9)),
             lat_ms: (($io.lat_ns.mean | pos | if . == null then null else . / 1000000 end)
                      // ($io.lat.mean | pos | if . == null then null else . / 1000 end)),
-            key: [$group, .jobname, $rw]
+            key: [$group, .jobname, $rw],
+            failed: ((.error // 0) != 0)
           }]
         # the first entry of each name, group and rw keeps its place; its copies are added to it
         | . as $all | [range(length) | select(. as $k | $all[:$k] | all(.key != $all[$k].key)) | $all[.].key] as $keys
         | $keys[] as $key | [$all[] | select(.key == $key)] as $same
+        | select($same | all(.failed | not))
         | ($same | map(select(.iops != null and .lat_ms != null))) as $w
         | {
             rep: $same[0].rep,
@@ -2828,12 +2830,15 @@ parse_results_network() {
     # sent; what arrived is that less the packets lost
     def udp_received: .end.sum | (.bits_per_second | pos) as $b | (.lost_percent | nonneg | upto(100)) as $l
       | if $b == null then null else $b * (1 - ($l // 0) / 100) end;
-    # a UDP run of which no packet arrived: iperf3 3.2 and later write the receiver sum as 0 bytes
-    # in 0 packets, 0 % lost (it counts losses from the packets it got), an older one 100 % lost;
-    # a rate of 0 and 100 % lost, not a run left out as if nothing had been measured
-    def udp_none: .start.test_start.protocol? == "UDP" and ((.end.sum_sent.packets // .end.sum.packets | pos) != null)
-      and (if (.end.sum_received | type) == "object" then (.end.sum_received.bytes | num) == 0
-           else (.end.sum.lost_percent | num) == 100 end);
+    # a UDP run of which no packet arrived: iperf3 3.11 and later write the receiver sum as 0
+    # bytes in 0 packets, 0 % lost (it counts losses from the packets it got); 3.0 and 3.1 one
+    # end.sum of the bytes sent in 0 packets (the receiver count), 0 % lost, at the rate sent;
+    # 3.2 to 3.10 count the packets sent and none lost, as a run without a loss (nothing tells
+    # it). A rate of 0 and 100 % lost, not a run left out as if nothing had been measured
+    def udp_none: .start.test_start.protocol? == "UDP"
+      and (if (.end.sum_received | type) == "object"
+           then ((.end.sum_sent.packets // .end.sum.packets | pos) != null) and (.end.sum_received.bytes | num) == 0
+           else ((.end.sum.bytes | pos) != null) and ((.end.sum.packets | num) == 0 or (.end.sum.lost_percent | num) == 100) end);
     def mbps: if udp_none then 0 else
       .end.sum_received.bits_per_second // .end.sum_sent.bits_per_second // udp_received | pos | if . == null then null else . / 1000000 end | upto(1e7) end;
     # a UDP run says the jitter and loss iperf3 measured, for want of ping

@@ -719,6 +719,20 @@ def test_between_880_and_960_px_a_device_pages_tables_show_every_column(browser,
     assert {key: px for key, px in past.items() if px > 0} == {}
 
 
+def test_at_880_px_two_snapshots_compared_keep_one_cell_padding(browser, server):  # noqa: F811
+    """The device page's tighter cells below a 920 px box are its own and a snapshot's: the
+    snapshots' compare has a #hardware box too, whose table took them (5 px) under its scores'
+    table at 10 px."""
+    device_id = DEVICES[server.url, "media"]  # two snapshots, a run with each
+    with logged_in(browser, server, width=880, height=900) as page:
+        page.goto(f"{server.url}/admin/inventory/device/{device_id}/compare/")
+        padding = page.evaluate(
+            """() => ['#compare-scores td', '#compare td'].map(
+                s => getComputedStyle(document.querySelector(s)).paddingLeft)"""
+        )
+    assert padding[0] == padding[1], padding
+
+
 def test_set_location_on_two_ticked_machines(page, server):
     """The bulk edit end to end: ticked on the list, its page lists them, applied, told."""
     page.goto(f"{server.url}/admin/inventory/device/")

@@ -764,6 +764,29 @@ def test_an_old_iperf3_udp_run_with_100_percent_lost_is_0_mbit_s(tmp_path):
     )
 
 
+def test_an_iperf3_3_1_udp_run_of_which_nothing_arrived_is_0_mbit_s(tmp_path):
+    """iperf3 3.0 and 3.1 take the packet count and the losses of a UDP run from the receiver
+    (get_results: sp->packet_count = pcount): nothing arrived is 0 packets, 0 lost, 0 %, beside
+    the bytes sent at the rate sent (834.7 Mbit/s here), which was read as what arrived."""
+    capture = tmp_path / "bundle"
+    capture.mkdir()
+    udp = Path(__file__).parent / "corpus" / "tool-iperf3.1-udp-selfhealing" / "iperf3-up.json"
+    run = json.loads(udp.read_text())
+    nothing = {"packets": 0, "lost_packets": 0, "lost_percent": 0, "jitter_ms": 0}
+    run["end"]["sum"].update(nothing)
+    for stream in run["end"]["streams"]:
+        stream["udp"].update(nothing)
+    (capture / "iperf3-up.json").write_text(json.dumps(run))
+
+    network = bench_json("--from-dir", str(capture))["results"]["network"]
+
+    assert (network["upload_mbps"], network["packet_loss_percent"], network["score"]) == (
+        0,
+        100,
+        None,
+    )
+
+
 @pytest.mark.parametrize(
     "link", ["Link detected: no", "Link detected: no (No cable)"], ids=["ioctl", "netlink"]
 )
@@ -890,6 +913,21 @@ def test_fio_jobs_run_side_by_side_are_summed():
             "latency_ms": 1.263,
         },
     )
+
+
+def test_fio_jobs_run_side_by_side_of_which_one_failed_are_left_out(tmp_path):
+    """One of the two sequential-read jobs failed (fio's error set): the other one's figure,
+    half the disk's at numjobs=2, is not read as the disk's; the test is left out, as a job
+    that failed alone is, and the other tests keep their sums."""
+    capture = tmp_path / "bundle"
+    shutil.copytree(FIXTURES / "fio-numjobs", capture)
+    seqread = json.loads((capture / "fio-seqread.json").read_text())
+    seqread["jobs"][1]["error"] = 5  # EIO
+    (capture / "fio-seqread.json").write_text(json.dumps(seqread))
+
+    disk = bench_json("--from-dir", str(capture))["results"]["disk"]
+
+    assert (disk["read_mb_s"], disk["write_mb_s"], disk["iops_read"]) == (None, 3575.2, 50483)
 
 
 def test_conditions_busy_steal_swap_and_throttling_by_residency():
