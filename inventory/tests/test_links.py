@@ -36,6 +36,15 @@ def test_link_create_refuses_other_schemes_than_http_and_https():
     assert not ManufacturerLink.objects.exists()
 
 
+def test_link_update_refuses_other_schemes_than_http_and_https():
+    link = LinkFactory(url="https://support.example.com/drivers")
+    with pytest.raises(ValidationError) as refused:
+        services.link_update(link=link, data={"url": "javascript:alert(1)"})
+    assert "url" in refused.value.message_dict
+    link.refresh_from_db()
+    assert link.url == "https://support.example.com/drivers"
+
+
 def test_link_update_edits_label_and_url_and_nothing_else():
     link = LinkFactory()
     owner, other = link.device_id, DeviceFactory()

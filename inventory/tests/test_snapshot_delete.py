@@ -72,3 +72,47 @@ def test_deleting_every_snapshot_leaves_no_hardware_and_no_peer_key(admin_client
     assert device.latest_snapshot is None
     assert (device.cpu_model_key, device.system_model_key) == ("", "")
     assert device.benchmarks.count() == 3  # the runs stay, without their snapshots
+
+
+def _run(submit, example, cpu, started_at):
+    example["hardware"]["cpu"]["model"] = cpu
+    example["results"].setdefault("conditions", {})["started_at"] = started_at
+    example.pop("submission_id", None)
+    assert submit(example).status_code == 201
+
+
+def test_after_the_newest_snapshot_went_runs_are_placed_by_the_one_left(
+    admin_client, api, device, submit, example
+):
+    """The device keeps the time of the snapshot it now shows: a run of before it, sent late
+    (a laptop back on the network), is its past; one of after it is its hardware now, though
+    older than the snapshot deleted."""
+    newest = _snapshot(device, "Intel Core i9-9900")
+    url = reverse("admin:inventory_hardwaresnapshot_delete", args=(newest.pk,))
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+
+    _run(submit, example, "Intel Core i3-8100", "2026-10-15T10:00:00Z")
+    assert _hardware(api, device) == "Intel Core i7-8700"
+
+    _run(submit, example, "Intel Core i7-9700", "2026-11-02T12:00:00Z")
+    assert _hardware(api, device) == "Intel Core i7-9700"
+
+
+def test_of_two_snapshots_of_one_time_the_device_goes_back_to_the_one_received_last(
+    admin_client, api, submit, example
+):
+    """Two runs that started at one time: the device showed the one received last, and shows
+    it again once a newer snapshot is deleted."""
+    _run(submit, example, "Intel Core i5-8500", "2026-11-01T10:00:00Z")
+    _run(submit, example, "Intel Core i7-8700", "2026-11-01T10:00:00Z")
+    device = Device.objects.get()
+    assert _hardware(api, device) == "Intel Core i7-8700"
+    _run(submit, example, "Intel Core i9-9900", "2026-11-02T10:00:00Z")
+
+    newest = _snapshot(device, "Intel Core i9-9900")
+    url = reverse("admin:inventory_hardwaresnapshot_delete", args=(newest.pk,))
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+
+    assert _hardware(api, device) == "Intel Core i7-8700"
+    device.refresh_from_db()
+    assert device.latest_snapshot == _snapshot(device, "Intel Core i7-8700")

@@ -1,7 +1,9 @@
 """/api/devices/{id}/links and /api/links/{id}: manufacturer links, http and https only."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
+from inventory import services
 from inventory.models import ManufacturerLink
 from inventory.tests.factories import DeviceFactory, LinkFactory
 from inventory.validators import MSG_LINK_URL
@@ -229,3 +231,24 @@ def test_an_edit_refuses_a_key_no_link_has_and_one_that_changes_nothing_writes_n
     assert (link.label, link.url) == ("Drivers", "https://hp.example/d")
     edited = api.patch(url, {"label": "BIOS"}, format="json").json()
     assert edited["label"] == "BIOS" and edited["updated_at"] > read["updated_at"]
+
+
+def test_an_edit_of_a_link_deleted_meanwhile_is_a_404_and_not_in_the_history(
+    api, device, monkeypatch
+):
+    """A PATCH racing the link's DELETE: the edit finds no row to lock and is a 404, not a 200
+    showing an edit stored nowhere and written in the device's history as done."""
+    link = LinkFactory(device=device, label="Drivers")
+    edit = services.link_update
+
+    def deleted_meanwhile(*, link, data):
+        ManufacturerLink.objects.filter(pk=link.pk).delete()
+        return edit(link=link, data=data)
+
+    monkeypatch.setattr(services, "link_update", deleted_meanwhile)
+    response = api.patch(f"/api/links/{link.pk}", {"label": "BIOS"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert not ManufacturerLink.objects.exists()
+    assert not LogEntry.objects.filter(object_id=str(device.pk)).exists()
