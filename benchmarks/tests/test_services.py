@@ -340,6 +340,38 @@ def test_a_run_without_any_score_leaves_the_ranking_to_the_run_with_scores():
     assert (device.global_score, device.cpu_score, device.ranking_run_valid) == (40, 40, False)
 
 
+def test_deleting_the_latest_run_leaves_the_validity_of_the_run_now_latest():
+    """The device list's validity is its latest run's: a suspect run left latest by a
+    deletion is said suspect, though the machine is still ranked by its valid run before."""
+    ingest({"device_identifier": "h", "results": {"cpu": {"score": 10}}})
+    busy = {"cpu": {"score": 40}, "conditions": {"cpu_busy_percent": 90}}
+    assert ingest({"device_identifier": "h", "results": busy}).validity == "suspect"
+    newest = ingest({"device_identifier": "h", "results": {"cpu": {"score": 20}}})
+
+    services.benchmark_delete(benchmarks=Benchmark.objects.filter(pk=newest.benchmark_id))
+
+    device = Device.objects.get()
+    assert (device.latest_validity, device.global_score, device.ranking_run_valid) == (
+        "suspect",
+        10,
+        True,
+    )
+    assert device.latest_validity_reasons
+
+
+def test_a_network_measured_on_loopback_keys_the_machine_with_those_measured_so():
+    """Its peers are the machines measured alike (ranking_methods_key): a global score without
+    the network is another measurement, at its submission as after a rescore."""
+    network = {"score": 2165.0, "method": "iperf3-tcp-1stream-up+down-2s-v1"}
+    for target in ("10.0.0.5", "127.0.0.1"):
+        results = {"cpu": {"score": 10}, "network": {**network, "target": target}}
+        ingest({"device_identifier": target, "results": results})
+    keys = dict(Device.objects.values_list("hostname", "ranking_methods_key"))
+    assert keys["10.0.0.5"] != keys["127.0.0.1"] and "left out" in keys["127.0.0.1"]
+    services.device_ranking_refresh()
+    assert dict(Device.objects.values_list("hostname", "ranking_methods_key")) == keys
+
+
 @pytest.mark.parametrize("virtualization", ["lxc", "docker", "LXC", "container-other"])
 def test_a_container_is_not_its_host(virtualization):
     """A container reads its host's DMI: its run carried the host's UUID and serial, was
@@ -492,3 +524,19 @@ def test_another_serial_under_a_devices_name_is_said_in_its_history():
 
     said = LogEntry.objects.get(change_message__startswith="Another serial")
     assert '"CZC1" → "CZC2"' in said.change_message
+
+
+def test_a_deletion_that_hands_the_ranking_to_a_run_measured_otherwise_keys_the_machine_so():
+    """The loopback run deleted, the run across the network ranks the machine again: its
+    peers are those measured across the network, not those whose network was left out."""
+    network = {"score": 90.0, "method": "iperf3-tcp-1stream-up+down-2s-v1"}
+    for target in ("10.0.0.5", "127.0.0.1"):
+        results = {"cpu": {"score": 10}, "network": {**network, "target": target}}
+        ingest({"device_identifier": "h", "results": results})
+    assert "left out" in Device.objects.get().ranking_methods_key
+
+    services.benchmark_delete(benchmarks=Benchmark.objects.exclude(excluded_categories=[]))
+
+    ingest({"device_identifier": "peer", "results": {"cpu": {"score": 11}, "network": network}})
+    keys = dict(Device.objects.values_list("hostname", "ranking_methods_key"))
+    assert "left out" not in keys["h"] and keys["h"] == keys["peer"]

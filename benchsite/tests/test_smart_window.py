@@ -216,3 +216,75 @@ def test_a_machine_of_many_disks_shows_the_first_twelve_and_counts_the_others(ad
     more = unescape(html.split('id="smart-more">', 1)[1].split("</p>", 1)[0])
     assert more.startswith("… and 1 more disk read by SMART, none of them failing")
     assert "the SMART history of all 13" in more
+
+
+def test_a_disk_is_said_sound_throughout_of_its_whole_history_not_its_newest_snapshots(
+    admin_client, monkeypatch
+):
+    """Read over the newest 6 of 20 snapshots, "Sound throughout" counts every reading and
+    names every counter read, a disk 15 °C cooler before them is no narrow band, and a disk
+    that gave only its health before them was read: the page says what the whole one does."""
+    monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
+    device = DeviceFactory()
+    start = timezone.now() - timedelta(weeks=20)
+    disk = {"model": "WD20", "smart_health": "PASSED", "reallocated_sectors": 0}
+    HardwareSnapshot.objects.bulk_create(
+        SnapshotFactory.build(
+            device=device,
+            captured_at=start + timedelta(weeks=week),
+            disk_readings=[
+                # its pending sectors read by the smartctl of its first 10 weeks alone
+                {**disk, "name": "/dev/sda", "serial": "STEADY", "temperature_c": 35}
+                | ({"pending_sectors": 0} if week < 10 else {}),
+                {**disk, "name": "/dev/sdb", "serial": "WARMER"}
+                | {"temperature_c": 30 if week < 14 else 45},
+                # its health alone read, in its first 5 weeks: read by SMART all the same
+                *(
+                    [{"name": "/dev/sdc", "serial": "HEALTH", "smart_health": "PASSED"}]
+                    * (week < 5)
+                ),
+            ],
+        )
+        for week in range(20)
+    )
+    path = f"/admin/inventory/device/{device.pk}/change/"
+    for page in (path, f"{path}?all=smart"):
+        html = unescape(admin_client.get(page).content.decode())
+        said = re.findall(r'id="smart-\d+-sound">(.*?)\.', html)
+        assert said == [
+            "Sound throughout: PASSED in all 20 readings, 35 °C, no reallocated or pending sector"
+        ]
+        assert "No SMART readings" not in html
+
+
+def test_the_row_before_the_newest_rows_sums_up_the_readings_before_the_window_too(
+    admin_client, monkeypatch
+):
+    """Its counter at 0 for 15 weeks, then up by one a week: over the newest 6 of 20 snapshots
+    with 2 rows shown, the row under them sums up the 18 readings before them, as the whole
+    page's does, never the 14 before the window alone, nor none."""
+    monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
+    monkeypatch.setattr(smart_history, "SPANS_SHOWN", 2)
+    device = DeviceFactory()
+    start = timezone.now() - timedelta(weeks=20)
+    HardwareSnapshot.objects.bulk_create(
+        SnapshotFactory.build(
+            device=device,
+            captured_at=start + timedelta(weeks=week),
+            disk_readings=[
+                {"name": "/dev/sda", "serial": "S1", "smart_health": "PASSED"}
+                | {"temperature_c": 35, "reallocated_sectors": max(0, week - 14)}
+            ],
+        )
+        for week in range(20)
+    )
+    path = f"/admin/inventory/device/{device.pk}/change/"
+    for page in (path, f"{path}?all=smart"):
+        html = admin_client.get(page).content.decode()
+        table = html.split('id="smart-1"', 1)[1].split("</table>", 1)[0]
+        rows = re.findall(r"<tr[^>]*><td>(.*?)</tr>", table, re.S)
+        cells = [
+            [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in r.split("<td>")] for r in rows
+        ]
+        assert len(rows) == 3
+        assert "18 readings" in cells[-1][0] and cells[-1][4] == "0–3", cells[-1]

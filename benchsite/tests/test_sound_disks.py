@@ -111,3 +111,37 @@ def test_a_disk_with_an_open_item_is_never_said_sound_throughout(admin_client, s
     assert f'id="smart-{sda}-sound"' not in html
     assert f'id="smart-{sda}-temperature"' in html  # its chart drawn, as a disk with a story's
     assert f'id="smart-{nvme}-sound"' in html  # the other disk, sound, said so still
+
+
+def test_a_disk_read_once_is_not_said_sound_throughout(admin_client, submit, example):
+    """One reading tells nothing of "throughout" (a machine's first run): its table alone, no
+    "PASSED in all 1 readings" line, and no chart to draw on demand."""
+    example["hardware"]["storage"]["devices"][1].update(temperature_c=35, reallocated_sectors=0)
+    response = submit(example)
+    assert response.status_code == 201, response.content
+    html = admin_client.get(f"/admin/inventory/device/{response.json()['device_id']}/change/")
+    html = html.content.decode()
+
+    sda = _position(html, "/dev/sda")
+    assert "Sound throughout" not in html and "Draw its temperature chart" not in html
+    assert f'id="smart-{sda}-sound"' not in html
+
+
+def test_a_sas_disk_that_says_ok_throughout_is_said_sound(admin_client, submit, example):
+    """smartctl says a SAS disk's health "OK", not "PASSED": sound all the same."""
+    url = _history(submit, example, lambda k: {"temperature_c": 33 + k % 5, "smart_health": "OK"})
+    html = admin_client.get(url).content.decode()
+
+    said = html.split(f'id="smart-{_position(html, "/dev/sda")}-sound">', 1)[1]
+    assert said.startswith(f"Sound throughout: OK in all {RUNS} readings, 33–37 °C, "), said
+
+
+def test_a_disk_within_ten_degrees_is_sound_eleven_is_a_swing(admin_client, submit, example):
+    url = _history(submit, example, lambda k: {"temperature_c": 33 + 10 * (k % 2)})
+    html = admin_client.get(url).content.decode()
+    said = html.split(f'id="smart-{_position(html, "/dev/sda")}-sound">', 1)[1]
+    assert said.startswith(f"Sound throughout: PASSED in all {RUNS} readings, 33–43 °C, "), said
+
+    url = _history(submit, example, lambda k: {"temperature_c": 33 + 11 * (k % 2)})
+    html = admin_client.get(url).content.decode()
+    assert f'id="smart-{_position(html, "/dev/sda")}-sound"' not in html
