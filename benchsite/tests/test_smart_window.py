@@ -45,17 +45,23 @@ def _readings(week: int) -> list[dict]:
     return [*disks, data]
 
 
-@pytest.fixture
-def machine():
+def _weekly(readings, weeks: int = 20):
+    """A machine of `weeks` weekly snapshots, the oldest `weeks` weeks ago, the k-th with the
+    disks `readings(k)`."""
     device = DeviceFactory()
-    start = timezone.now() - timedelta(weeks=20)
+    start = timezone.now() - timedelta(weeks=weeks)
     HardwareSnapshot.objects.bulk_create(
         SnapshotFactory.build(
-            device=device, captured_at=start + timedelta(weeks=week), disk_readings=_readings(week)
+            device=device, captured_at=start + timedelta(weeks=week), disk_readings=readings(week)
         )
-        for week in range(20)
+        for week in range(weeks)
     )
     return device
+
+
+@pytest.fixture
+def machine():
+    return _weekly(_readings)
 
 
 def _summed_in_python(device, skipped: int) -> dict:
@@ -148,14 +154,7 @@ def test_the_page_past_the_newest_snapshots_costs_one_query_more_at_any_age(
     monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
     counts = []
     for weeks in (WINDOW, WINDOW + 1, 3 * WINDOW):
-        device = DeviceFactory()
-        start = timezone.now() - timedelta(weeks=weeks)
-        HardwareSnapshot.objects.bulk_create(
-            SnapshotFactory.build(
-                device=device, captured_at=start + timedelta(weeks=w), disk_readings=_readings(w)
-            )
-            for w in range(weeks)
-        )
+        device = _weekly(_readings, weeks)
         path = f"/admin/inventory/device/{device.pk}/change/"
         admin_client.get(path)
         with CaptureQueriesContext(connection) as context:
@@ -170,16 +169,7 @@ def test_disks_read_only_before_the_newest_snapshots_still_head_a_smart_history(
     """Its newest snapshots list no disk (bench.sh run without its storage section): the disks
     read before them are still told, those of its last snapshot with disks as in the machine."""
     monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
-    device = DeviceFactory()
-    start = timezone.now() - timedelta(weeks=20)
-    HardwareSnapshot.objects.bulk_create(
-        SnapshotFactory.build(
-            device=device,
-            captured_at=start + timedelta(weeks=week),
-            disk_readings=_readings(week) if week < 10 else [],
-        )
-        for week in range(20)
-    )
+    device = _weekly(lambda week: _readings(week) if week < 10 else [])
     html = admin_client.get(f"/admin/inventory/device/{device.pk}/change/").content.decode()
     smart = unescape(html.split('id="smart-history"', 1)[1].split('id="smart-spans"', 1)[0])
     assert smart.count('class="bt-table bt-smart"') == 3
@@ -225,27 +215,17 @@ def test_a_disk_is_said_sound_throughout_of_its_whole_history_not_its_newest_sna
     names every counter read, a disk 15 °C cooler before them is no narrow band, and a disk
     that gave only its health before them was read: the page says what the whole one does."""
     monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
-    device = DeviceFactory()
-    start = timezone.now() - timedelta(weeks=20)
     disk = {"model": "WD20", "smart_health": "PASSED", "reallocated_sectors": 0}
-    HardwareSnapshot.objects.bulk_create(
-        SnapshotFactory.build(
-            device=device,
-            captured_at=start + timedelta(weeks=week),
-            disk_readings=[
-                # its pending sectors read by the smartctl of its first 10 weeks alone
-                {**disk, "name": "/dev/sda", "serial": "STEADY", "temperature_c": 35}
-                | ({"pending_sectors": 0} if week < 10 else {}),
-                {**disk, "name": "/dev/sdb", "serial": "WARMER"}
-                | {"temperature_c": 30 if week < 14 else 45},
-                # its health alone read, in its first 5 weeks: read by SMART all the same
-                *(
-                    [{"name": "/dev/sdc", "serial": "HEALTH", "smart_health": "PASSED"}]
-                    * (week < 5)
-                ),
-            ],
-        )
-        for week in range(20)
+    device = _weekly(
+        lambda week: [
+            # its pending sectors read by the smartctl of its first 10 weeks alone
+            {**disk, "name": "/dev/sda", "serial": "STEADY", "temperature_c": 35}
+            | ({"pending_sectors": 0} if week < 10 else {}),
+            {**disk, "name": "/dev/sdb", "serial": "WARMER"}
+            | {"temperature_c": 30 if week < 14 else 45},
+            # its health alone read, in its first 5 weeks: read by SMART all the same
+            *([{"name": "/dev/sdc", "serial": "HEALTH", "smart_health": "PASSED"}] * (week < 5)),
+        ]
     )
     path = f"/admin/inventory/device/{device.pk}/change/"
     for page in (path, f"{path}?all=smart"):
@@ -265,18 +245,11 @@ def test_the_row_before_the_newest_rows_sums_up_the_readings_before_the_window_t
     page's does, never the 14 before the window alone, nor none."""
     monkeypatch.setattr(smart_history, "SMART_READ", WINDOW)
     monkeypatch.setattr(smart_history, "SPANS_SHOWN", 2)
-    device = DeviceFactory()
-    start = timezone.now() - timedelta(weeks=20)
-    HardwareSnapshot.objects.bulk_create(
-        SnapshotFactory.build(
-            device=device,
-            captured_at=start + timedelta(weeks=week),
-            disk_readings=[
-                {"name": "/dev/sda", "serial": "S1", "smart_health": "PASSED"}
-                | {"temperature_c": 35, "reallocated_sectors": max(0, week - 14)}
-            ],
-        )
-        for week in range(20)
+    device = _weekly(
+        lambda week: [
+            {"name": "/dev/sda", "serial": "S1", "smart_health": "PASSED"}
+            | {"temperature_c": 35, "reallocated_sectors": max(0, week - 14)}
+        ]
     )
     path = f"/admin/inventory/device/{device.pk}/change/"
     for page in (path, f"{path}?all=smart"):
