@@ -2271,31 +2271,32 @@ parse_gpu() {
     | (kv($G; "OpenGL core profile version string") // kv($G; "OpenGL version string") // "" | capture("^(?<v>[0-9]+\\.[0-9]+)") // null | .v?) as $glver
     | (kv($G; "OpenGL ES profile version string") // "" | capture("OpenGL ES (?<v>[0-9]+\\.[0-9]+)") // null | .v?) as $glesver
     | (kv($G; "OpenGL version string") // "" | capture("(?<d>(Mesa|NVIDIA) [0-9][0-9A-Za-z.~+-]*)") // null | .d?) as $glxdriver
-    | if $g == null and $soft then null
+    | [if $glver then "OpenGL \($glver)" else empty end, if $glesver then "OpenGL ES \($glesver)" else empty end] as $apis
+    # a model named by its maker first: "NVIDIA GeForce GTX 1070", not "GeForce GTX 1070"
+    | def maker_first($v; $n): if $v != null and ($n | ascii_downcase | startswith($v | ascii_downcase) | not) then "\($v) \($n)" else $n end;
+      if $g == null and $soft then null
       elif $d3d12 != null then
         ($d3d12 | if test("NVIDIA|GeForce|Quadro"; "i") then "NVIDIA" elif test("AMD|Radeon"; "i") then "AMD"
                   elif test("Intel"; "i") then "Intel" elif test("Qualcomm|Adreno"; "i") then "Qualcomm" else null end) as $hv
         | {
             vendor: $hv,
-            model: (if $hv != null and ($d3d12 | ascii_downcase | startswith($hv | ascii_downcase) | not) then "\($hv) \($d3d12)" else $d3d12 end),
+            model: maker_first($hv; $d3d12),
             driver_version: $glxdriver,
             # Windows gives D3D12 its dedicated memory plus a share of system memory as one
             # figure (28457 MB on a 12 GB RTX 3080 Ti): neither one alone
             memory_dedicated_mb: null,
             memory_shared_mb: null,
-            api_support: [if $glver then "OpenGL \($glver)" else empty end, if $glesver then "OpenGL ES \($glesver)" else empty end]
+            api_support: $apis
           }
       else {
         # glxinfo alone: its vendor string, except nouveau (the Mesa driver for NVIDIA GPUs, no vendor)
         vendor: ($g.vendor // (if $noglx then null
           else (kv($G; "OpenGL vendor string") | clean | if . != null and test("^nouveau$"; "i") then "NVIDIA" else . end) end)),
-        model: (if $g != null then
-                  (if $g.vendor != null and ($g.name | ascii_downcase | startswith($g.vendor | ascii_downcase) | not) then "\($g.vendor) \($g.name)" else $g.name end)
-                else ($renderer | clean) end),
+        model: (if $g != null then maker_first($g.vendor; $g.name) else ($renderer | clean) end),
         driver_version: (if $noglx then $g.driver else ($glxdriver // $g.driver) end),
         memory_dedicated_mb: (if $noglx then null else ($dedicated // (if $unified == "no" then $vidmem else null end)) end),
         memory_shared_mb: (if $noglx or $unified != "yes" then null else $vidmem end),
-        api_support: (if $noglx then [] else ([if $glver then "OpenGL \($glver)" else empty end, if $glesver then "OpenGL ES \($glesver)" else empty end]) end)
+        api_support: (if $noglx then [] else $apis end)
       } end'
 }
 
