@@ -30,18 +30,24 @@ MAX_SEARCH_TERMS = 20  # words of one search: each is a filter over every field 
 MSG_TOO_MANY_TERMS = f"At most {MAX_SEARCH_TERMS} words."
 
 
+# a word's parts between commas: a "quoted phrase" whole, commas in it and all, or a run of
+# anything but a comma (a lone quote in it, as in O'Brien, is the character; "rack 4"x too)
+_COMMA_PARTS = re.compile(r""""(?:[^"\\]|\\.)*"(?=,|$)|'(?:[^'\\]|\\.)*'(?=,|$)|[^,]+""")
+
+
 def search_terms(text: str) -> list[str]:
     """A search's terms, for the API's ?search= and the admin's device search alike: words,
-    "quoted phrases" kept whole, words between commas apart (DRF's rule). A lone quote, as in a
-    search for `'` or `O' Brien`, is the character itself: read as an empty phrase, it matched
-    every machine."""
+    "quoted phrases" kept whole, words between commas apart (DRF's rule), a quoted phrase
+    beside a comma too (`obrien,"rack 4"`: it was searched with its quotes). A lone quote, as in
+    a search for `'` or `O' Brien`, is the character itself: read as an empty phrase, it
+    matched every machine."""
     terms = []
     for bit in smart_split(text):
-        bit = bit.strip(",")
-        if len(bit) > 1 and bit[0] in "\"'" and bit[0] == bit[-1]:
-            terms.append(unescape_string_literal(bit))
-        else:
-            terms.extend(word.strip() for word in bit.split(","))
+        for part in _COMMA_PARTS.findall(bit):
+            if len(part) > 1 and part[0] in "\"'" and part[0] == part[-1]:
+                terms.append(unescape_string_literal(part))
+            else:
+                terms.append(part.strip())
     return [term for term in terms if term]
 
 

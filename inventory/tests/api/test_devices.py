@@ -1044,6 +1044,9 @@ def test_every_misspelt_key_of_an_edit_is_named_not_the_first_alone(api):
         ('"', ["quoted"]),
         ("'rack 4'", ["obrien"]),  # a quoted phrase, whole
         ("rack,4", ["obrien", "quoted"]),  # words between commas apart, admin and API alike
+        ('obrien,"rack 4"', ["obrien"]),  # a quoted phrase beside a comma: it kept its quotes
+        ('"rack 14",quoted', ["quoted"]),
+        ('"rack 4"x', []),  # not a phrase: the word as typed
         ("''", ["obrien", "plain", "quoted"]),  # an empty phrase: no search
     ],
 )
