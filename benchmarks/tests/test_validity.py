@@ -7,9 +7,12 @@ import pytest
 from benchmarks import scoring
 from benchmarks.validity import (
     Thresholds,
+    advice,
+    badge,
     counted,
     excluded_categories,
     is_loopback,
+    reasons_measured,
     run_time,
     validity_reasons,
 )
@@ -54,6 +57,33 @@ DEFAULTS = Thresholds()
 )
 def test_validity_reasons(results, reasons):
     assert validity_reasons(results, DEFAULTS) == reasons
+
+
+def test_a_runs_page_gives_the_figure_measured_behind_each_reason():
+    results = {
+        "conditions": {"cpu_throttled": True, "cpu_busy_percent": 45, "cpu_steal_percent": 12.5},
+        "disk": {"cv_pct": 22.5},
+        "network": {"cv_pct": 16},
+    }
+    reasons = validity_reasons(results, DEFAULTS)
+    assert reasons_measured(results, reasons, DEFAULTS) == (
+        "CPU throttled, machine busy (45 % of the CPU used by other processes), "
+        "CPU stolen by the VM host (12.5 % of the time), "
+        "repeats disagree (disk 22.5 %, network 16 %)"
+    )
+
+
+def test_a_reason_this_version_does_not_know_is_named_as_stored_without_advice():
+    """A run judged by other rules than this version's (restored before a rescore) is still
+    listed: its reason named as stored, the advice given for the reasons known."""
+    said = badge("suspect", ["busy", "overheated"])
+    assert "suspect: machine busy, overheated</span>" in said
+    assert advice(["overheated", "busy"]) == advice(["busy"])
+    assert advice(["overheated"]) == ""
+    # a suspect run without reasons still says it is suspect
+    assert badge("suspect", []) == (
+        '<span class="bt-badge bt-suspect" title="Not trusted: suspect.">suspect: suspect</span>'
+    )
 
 
 def test_thresholds_are_the_settings_values_passed_in():
@@ -123,6 +153,7 @@ RECEIVED = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
         ("2026-12-02t19:57:30z", datetime(2026, 12, 2, 19, 57, 30, tzinfo=UTC)),  # RFC 3339
         ("2026-11-20T08:00:00Z", datetime(2026, 11, 20, 8, tzinfo=UTC)),  # a replayed capture
         ("2026-12-02T20:04:59Z", datetime(2026, 12, 2, 20, 4, 59, tzinfo=UTC)),  # clock skew
+        ("2026-12-02T20:05:00Z", datetime(2026, 12, 2, 20, 5, tzinfo=UTC)),  # 5 min: not more
         ("2026-12-02T20:05:01Z", RECEIVED),  # too far ahead: a wrong clock
         # without its "Z": in UTC all the same, as the contract says (was the arrival time)
         ("2026-12-02T19:57:30", datetime(2026, 12, 2, 19, 57, 30, tzinfo=UTC)),
