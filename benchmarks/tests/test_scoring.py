@@ -71,3 +71,10 @@ def test_parse_weights_keeps_defaults_for_categories_left_out():
 def test_parse_weights_rejects_bad_specs_naming_the_variable(spec):
     with pytest.raises(WeightsError, match="SCORE_WEIGHTS"):
         parse_weights(spec)
+
+
+@pytest.mark.parametrize("spec", ["cpu", "cpu=0.3,memory"])
+def test_a_category_without_its_weight_is_refused_as_not_category_equals_weight(spec):
+    """Not as a weight that "is not a number": no weight was given."""
+    with pytest.raises(WeightsError, match=r"is not <category>=<weight> with a category among"):
+        parse_weights(spec)
