@@ -97,6 +97,21 @@ def test_a_loopback_network_is_stored_but_left_out_of_the_global_score(api, post
     assert detail["excluded_categories"] == ["network"]
 
 
+def test_rescore_lists_a_loopback_network_left_out_of_a_run_scored_before_the_rule(api, post):
+    """A run stored by version 1 counted its loopback network; rescore leaves it out of the
+    global score and says so: the run lists "network" as left out, as a new run does."""
+    body = post(network={"upload_mbps": 30000, "score": 2165.0, "target": "127.0.0.1"})
+    Benchmark.objects.update(scoring_version=1, excluded_categories=[], global_score=400.0)
+
+    call_command("rescore", stdout=io.StringIO())
+
+    benchmark = Benchmark.objects.get(pk=body["benchmark_id"])
+    assert (benchmark.global_score, benchmark.excluded_categories) == (107.7, ["network"])
+    detail = api.get(f"/api/benchmarks/{body['benchmark_id']}").json()
+    assert detail["excluded_categories"] == ["network"]
+    assert device_item(api)["ranking_excluded_categories"] == ["network"]
+
+
 def test_the_device_keeps_which_of_its_ranking_figures_are_not_counted(api, post):
     from benchmarks.services import benchmark_delete
 
