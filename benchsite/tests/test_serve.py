@@ -53,9 +53,17 @@ def checkout(tmp_path, collected_static) -> Path:
     (venv / "lib").symlink_to(Path(sys.prefix) / "lib")
     (bin_dir / "python").symlink_to(sys.executable)
     (bin_dir / "gunicorn").symlink_to(VENV_BIN / "gunicorn")
-    (bin_dir / "pip").write_text("#!/bin/sh\nexit 0\n")
+    # a pip that installs nothing and says it was run (in .venv/pip-runs), failing if asked
+    (bin_dir / "pip").write_text(
+        '#!/bin/sh\necho "$*" >> "$(dirname "$0")/../pip-runs"\nexec ${PIP_TEST_EXIT:-true}\n'
+    )
     (bin_dir / "pip").chmod(0o755)
     return root
+
+
+def pip_runs(checkout: Path) -> int:
+    runs = checkout / ".venv" / "pip-runs"
+    return len(runs.read_text().splitlines()) if runs.exists() else 0
 
 
 def serve_environment(checkout: Path, **env) -> tuple[dict, int]:
@@ -143,6 +151,35 @@ def test_the_token_is_printed_on_the_first_start_only(checkout):
     assert token not in again
     assert "--token YOUR_TOKEN" in again
     assert api_token(checkout) == token  # the .env was kept
+    assert pip_runs(checkout) == 1  # the packages installed on the first start only
+
+
+def test_pip_runs_when_requirements_txt_changed_and_again_after_it_failed(checkout):
+    """A restart ran `pip install -r requirements.txt` with nothing to install: 2 s of CPU and
+    3 s of every start. It runs on the first start, after an upgrade changed the requirements,
+    and until it succeeds. (Starts stopped early by a port in use: pip runs before.)"""
+
+    def start(**env) -> str:
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", 0))
+            holder.listen()
+            return serve(checkout, PORT=str(holder.getsockname()[1]), **env)
+
+    start()
+    start()
+    assert pip_runs(checkout) == 1
+    requirements = checkout / "requirements.txt"
+    text = requirements.read_text()
+    requirements.unlink()  # the checkout's symlink to the suite's: a copy, then upgraded
+    requirements.write_text(text + "# an upgrade\n")
+    start()
+    start()
+    assert pip_runs(checkout) == 2
+    requirements.write_text(text + "# another upgrade, whose install fails\n")
+    output = start(PIP_TEST_EXIT="false")
+    assert pip_runs(checkout) == 3 and "Cannot listen" not in output, output  # it stopped there
+    start()
+    assert pip_runs(checkout) == 4
 
 
 def test_the_banner_names_the_address_the_token_and_the_iperf3_server_in_force(checkout):
