@@ -73,6 +73,8 @@ def test_hostname_wins_over_identity_keys():
         "System Serial Number",
         "  ",
         "FFFFFFFF",
+        "0",  # one character: a board's firmware left it unset
+        "0000 0000",
     ],
 )
 def test_placeholder_serials_never_match_devices(serial):
@@ -524,6 +526,38 @@ def test_another_serial_under_a_devices_name_is_said_in_its_history():
 
     said = LogEntry.objects.get(change_message__startswith="Another serial")
     assert '"CZC1" → "CZC2"' in said.change_message
+
+
+def test_a_machine_renamed_back_to_a_former_name_is_still_its_device():
+    """The same machine-id under a former name is the device's own machine named back (a
+    cloned VM comes back with another machine-id): renamed, not split into a second device."""
+    keys = system(machine_id="a1" * 16, system_uuid="4c4c4544-0042-3510-8051-b8c04f4d3132")
+    first = ingest({"device_identifier": "ws-01", **keys})
+    ingest({"device_identifier": "ws-01-tmp", **keys})
+    back = ingest({"device_identifier": "ws-01", **keys})
+
+    assert (back.device_id, back.device_created, back.renamed_from) == (
+        first.device_id,
+        False,
+        "ws-01-tmp",
+    )
+    assert list(Device.objects.values_list("hostname", flat=True)) == ["ws-01"]
+    assert not LogEntry.objects.filter(change_message__contains="clone").exists()
+
+
+def test_a_reinstall_under_its_name_is_not_said_a_motherboard_replaced():
+    """A new machine-id alone is a reinstall (a weekly reinstalled lab machine): the history
+    says no key replaced; the rename of a machine found by its UUID names that key."""
+    uuid = "4c4c4544-0042-3510-8051-b8c04f4d3132"
+    ingest({"device_identifier": "lab-1", **system(machine_id="a1" * 16, system_uuid=uuid)})
+    ingest({"device_identifier": "lab-1", **system(machine_id="c3" * 16, system_uuid=uuid)})
+    assert not LogEntry.objects.filter(change_message__startswith="Another").exists()
+    assert Device.objects.get().machine_id == "c3" * 16
+
+    ingest({"device_identifier": "nas-a", **system(system_uuid="1111-aaaa")})
+    ingest({"device_identifier": "nas-b", **system(system_uuid="1111-aaaa")})
+    said = LogEntry.objects.get(change_message__startswith="Renamed by a submission")
+    assert said.change_message.startswith("Renamed by a submission (same system_uuid):")
 
 
 def test_a_deletion_that_hands_the_ranking_to_a_run_measured_otherwise_keys_the_machine_so():
