@@ -190,6 +190,57 @@ def test_many_disks_changed_at_once_are_one_phrase(old, new, expected):
     assert snapshot_changes(snap(**old), snap(**new)) == expected
 
 
+def ports(macs: str, n: int) -> dict:
+    interfaces = [{"name": f"eno{i}", "mac": f"{macs}:0{i}", "type": "ether"} for i in range(n)]
+    return {"network": {"interfaces": interfaces}}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # three disks replaced: each named, with what it was (one phrase past three)
+        (
+            disks(3, WD40, "A"),
+            disks(3, ST8, "B"),
+            [f"disk replaced: /dev/sd{i} WD40EFRX 4000 GB → ST8000VN004 8000 GB" for i in range(3)],
+        ),
+        (
+            disks(1, WD40, "A"),
+            disks(1, WD40, "A", extra=disks(3, ST8, "S")["storage"]["devices"]),
+            ["disk added: ST8000VN004 8000 GB"] * 3,
+        ),
+        # two kinds of disk: both named, nothing more to say
+        (
+            disks(
+                1,
+                WD40,
+                "A",
+                extra=[{"model": m, "serial": f"{m}{i}"} for i, m in enumerate("XYXYX")],
+            ),
+            disks(1, WD40, "A"),
+            ["5 disks removed: 3 × X, 2 × Y"],
+        ),
+        # eight ports: each named
+        (
+            {"network": {"interfaces": [{"name": f"enp{i}s0"} for i in range(7)]}},
+            {"network": {"interfaces": [{"name": f"enp{i}s0"} for i in range(8)]}},
+            [
+                "NICs enp0s0, enp1s0, enp2s0, enp3s0, enp4s0, enp5s0, enp6s0→"
+                "enp0s0, enp1s0, enp2s0, enp3s0, enp4s0, enp5s0, enp6s0, enp7s0"
+            ],
+        ),
+        # three ports replaced: each with its MACs
+        (
+            ports("3c:ec:ef:10:2a", 3),
+            ports("a0:36:9f:5e:11", 3),
+            [f"NIC replaced: eno{i} (3c:ec:ef:10:2a:0{i} → a0:36:9f:5e:11:0{i})" for i in range(3)],
+        ),
+    ],
+)
+def test_up_to_three_parts_changed_at_once_are_each_named(old, new, expected):
+    assert snapshot_changes(snap(**old), snap(**new)) == expected
+
+
 def test_disks_all_new_are_matched_in_one_pass_each():
     """4,096 disks with new serials were each compared with every disk before (16 million
     comparisons, twice): the serials, models and names are looked up, not searched."""

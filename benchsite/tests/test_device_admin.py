@@ -407,6 +407,8 @@ def snap(**fields):
             {"network": {"interfaces": [{"name": "eth0"}, {"name": "eth1"}]}},
             ["NICs eth0→eth0, eth1"],
         ),
+        # no interface listed: not read, not every NIC added at the next run
+        ({"network": {}}, {"network": {"interfaces": [{"name": "eth0"}]}}, []),
         # the same model and capacity: a warranty swap, told by its serials (it was no change)
         (
             {"storage": {"devices": [WD40 | {"serial": "WD-OLD"}]}},
