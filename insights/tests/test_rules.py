@@ -220,6 +220,21 @@ def test_below_peers_needs_two_peers():
     assert "24 % below 2 other machines with the same CPU" in condition.message
 
 
+def test_a_regression_and_a_machine_below_its_peers_are_warnings_not_critical():
+    """Only a disk's items are critical: a slower run is listed below a failing disk on the
+    dashboard and is notified as a warning, not a failure."""
+    result = assess(
+        latest={"global": 70.0},
+        own={"global": 100.0},
+        peers_by_cpu={"global": 100.0},
+        peer_count=2,
+    )
+    assert [(c.kind, c.severity) for c in result.holding] == [
+        ("score_regression", "warning"),
+        ("below_peers", "warning"),
+    ]
+
+
 def disk(**readings):
     return {"name": "/dev/sda", "serial": "WD-1", "smart_health": "PASSED", **readings}
 
