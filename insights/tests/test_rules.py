@@ -295,6 +295,43 @@ def test_rising_counters_are_degrading_and_equal_ones_are_not():
     assert disk_assess(before, before).holding == []
 
 
+def rises(latest, previous, open_disks):
+    assessment = rules.Assessment()
+    disk_rules.rise_conditions(
+        assessment, latest=disks_of(latest), previous=disks_of(previous), open_disks=open_disks
+    )
+    (condition,) = assessment.holding
+    return condition.message
+
+
+DEGRADING = ("smart_degrading", "WD-1", "disk /dev/sda (WD-1) is degrading: pending sectors 0 → 8")
+
+
+def test_a_rise_told_before_keeps_its_last_reading_when_the_counter_is_not_read():
+    """A new rise while the pending sectors were not read: "pending sectors 0 → 8" stays, not
+    "0 → None"."""
+    before = [disk(reallocated_sectors=0, pending_sectors=8)]
+    now = [disk(reallocated_sectors=4)]
+    assert rises(now, before, [DEGRADING]) == (
+        "disk /dev/sda (WD-1) is degrading: reallocated sectors 0 → 4, pending sectors 0 → 8"
+    )
+
+
+def test_the_rises_told_are_a_degrading_item_s_even_when_the_disk_is_also_hot_or_failing():
+    """The same disk's disk_hot or smart_failing item is no smart_degrading one: the rises its
+    open degrading item told were lost ("pending sectors 0 → 8" forgotten)."""
+    before = [disk(reallocated_sectors=0, pending_sectors=8)]
+    now = [disk(reallocated_sectors=4, pending_sectors=8, temperature_c=65)]
+    for other in (
+        ("disk_hot", "WD-1", "disk /dev/sda (WD-1) is at 65 °C (limit 60 °C)"),
+        ("smart_failing", "WD-1", "disk /dev/sda (WD-1) reports SMART FAILED"),
+    ):
+        told = [DEGRADING, other]
+        assert rises(now, before, told) == (
+            "disk /dev/sda (WD-1) is degrading: reallocated sectors 0 → 4, pending sectors 0 → 8"
+        )
+
+
 def test_a_disk_gone_closes_its_failing_and_hot_items():
     opened = [
         ("smart_failing", "WD-1", "disk /dev/sda (WD-1) reports SMART FAILED"),
@@ -306,6 +343,88 @@ def test_a_disk_gone_closes_its_failing_and_hot_items():
     assert ("smart_failing", "", "WD-1") in result.over
     assert ("disk_hot", "", "WD-1") in result.over
     assert ("smart_degrading", "", "WD-1") not in result.over  # waits for a person
+
+
+def test_a_disk_whose_health_or_temperature_was_not_read_keeps_its_items_open():
+    """smart_failing closes when the disk reads PASSED or OK again, disk_hot when it is below
+    the limit again: a run that read neither (smartctl not run) tells neither."""
+    opened = [("smart_failing", "WD-1", "failing"), ("disk_hot", "WD-1", "hot")]
+    result = disk_assess([disk(smart_health=None)], open_disks=opened)
+    assert result.over == set() and result.holding == []
+
+
+def test_a_snapshot_without_any_disk_leaves_a_degrading_item_as_it_was():
+    """No disk read is no disk removed: an open smart_degrading item is not reworded as the
+    disk "no longer in the machine"."""
+    message = "disk /dev/sda (WD-1) is degrading: pending sectors 0 → 8"
+    assessment = rules.Assessment()
+    disk_rules.degrading_disks_gone(
+        assessment,
+        latest={},
+        earlier=[disks_of([disk()])],
+        open_disks=[("smart_degrading", "WD-1", message)],
+    )
+    assert assessment.holding == []
+
+
+def test_a_degrading_item_said_replaced_keeps_its_words_once_its_disk_is_out_of_sight():
+    """Said replaced by the disk in its slot, it stays so when the snapshots read no longer
+    have the old disk (it read "no longer in the machine" and lost the replacement)."""
+    message = (
+        "disk /dev/sda (WD-1) is degrading: pending sectors 0 → 8 "
+        "(replaced by WD40EFRX WD-2 in /dev/sda: acknowledge this once it is dealt with)"
+    )
+    assessment = rules.Assessment()
+    disk_rules.degrading_disks_gone(
+        assessment,
+        latest=disks_of([disk(serial="WD-2", model="WD40EFRX")]),
+        earlier=[],
+        open_disks=[("smart_degrading", "WD-1", message)],
+    )
+    assert assessment.holding == []
+
+
+def test_a_machine_left_without_a_snapshot_closes_its_disk_items_without_calling_them_gone():
+    """Its only capture deleted (another machine's), nothing reads its disks: their items
+    close, not said "no longer in the machine" of disks it may never have had."""
+    assessment = rules.Assessment()
+    disk_rules.disk_conditions(
+        assessment,
+        latest={},
+        open_disks=[("smart_failing", "WD-1", "failing"), ("disk_hot", "WD-1", "hot")],
+        thresholds=T,
+        snapshot=False,
+    )
+    assert assessment.over == {("smart_failing", "", "WD-1"), ("disk_hot", "", "WD-1")}
+    assert assessment.said_over == {}
+
+
+def gone(earlier, latest):
+    """What a closed smart_failing item of disk WD-1 says became of it."""
+    assessment = rules.Assessment()
+    disk_rules.disk_conditions(
+        assessment,
+        latest=disks_of(latest),
+        open_disks=[("smart_failing", "WD-1", "failing")],
+        thresholds=T,
+        earlier=[disks_of(earlier)],
+    )
+    return assessment.said_over[("smart_failing", "", "WD-1")]
+
+
+def test_a_disk_replaced_by_one_of_no_model_nor_serial_is_replaced_by_another_disk():
+    failing = [disk(smart_health="FAILED")]
+    assert gone(failing, [{"name": "/dev/sda", "smart_health": "PASSED"}]) == (
+        " (replaced by another disk in /dev/sda)"
+    )
+
+
+def test_a_disk_without_a_name_gone_is_not_said_replaced_by_another_without_a_name():
+    """Its slot unknown, no disk is in it: the other disk named by its serial alone was there
+    before it and is still there."""
+    failing = {"serial": "WD-1", "smart_health": "FAILED"}
+    other = {"serial": "WD-2", "smart_health": "PASSED"}
+    assert gone([failing, other], [other]) == " (no longer in the machine)"
 
 
 def test_a_snapshot_without_any_disk_closes_nothing():
