@@ -241,3 +241,31 @@ def test_a_batch_judges_each_changing_machine_under_its_cpu_models_lock(monkeypa
     assert locked == [model_key(CPU)]
     item = AttentionItem.objects.get(device=failing, closed_at=None)
     assert (item.kind, item.message) != ("smart_failing", "disk failing")
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [
+        {"retired_on": "2026-01-05"},
+        {"attention_muted": {"disk_hot": {"by": "alice", "at": "2026-01-05T09:00:00+00:00"}}},
+    ],
+    ids=["retired", "its disk_hot muted"],
+)
+def test_a_machine_retired_or_muted_while_a_rescore_judges_it_opens_nothing(
+    run, monkeypatch, meanwhile
+):
+    """A rescore reads its batch, then writes under the locks what it still holds: a machine
+    retired or muted between the two opened the item its first read wanted."""
+    from insights import reevaluation
+
+    run("nas", disks=[{"name": "/dev/sda", "serial": "WD-1", "temperature_c": 70}])
+    AttentionItem.objects.all().delete()  # the rescore's first read would open it again
+    written = reevaluation._written
+
+    def changed_meanwhile(changing, locked):
+        Device.objects.filter(hostname="nas").update(**meanwhile)
+        return written(changing, locked)
+
+    monkeypatch.setattr(reevaluation, "_written", changed_meanwhile)
+    reevaluation.attention_evaluate_all()
+    assert not AttentionItem.objects.exists()
