@@ -5,8 +5,9 @@ in words."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
-from inventory.hardware_changes import FleetChanges
+from inventory.hardware_changes import FleetChanges, since_default
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,29 @@ def test_the_fleets_changes_since_a_date_newest_first_in_words(django_assert_max
     assert [c.changes for c in retired[:10]] == [["CPU threads 12→16"]]
     assert FleetChanges(SINCE, retired=True, per_device=1).count() == 5
     assert FleetChanges(dt.date(2026, 11, 11)).count() == 1  # the disk swapped on the 12th
+
+
+def test_a_change_taken_at_midnight_of_the_date_is_listed_since_then(settings):
+    """The date's midnight in the server's time zone is the list's first instant: a run at
+    00:00:00 is since then, the one a second before it is the before."""
+    settings.TIME_ZONE = "Europe/Paris"
+    midnight = timezone.make_aware(dt.datetime(2026, 11, 1), timezone.get_default_timezone())
+    owner = DeviceFactory(hostname="midnight")
+    before = SnapshotFactory(device=owner, captured_at=midnight - dt.timedelta(seconds=1))
+    after = SnapshotFactory(device=owner, captured_at=midnight, ram_total_mb=65536)
+
+    [change] = FleetChanges(SINCE)[:25]
+    assert (change.before_snapshot, change.after_snapshot) == (before.pk, after.pk)
+    assert (change.changes, change.device_changes) == (["RAM 32→64 GB"], 1)
+    assert FleetChanges(SINCE + dt.timedelta(days=1)).count() == 0
+
+
+def test_the_default_period_is_the_30_days_before_today_in_the_servers_time_zone(settings):
+    """The API's requests run in UTC: its default date is still the server's, as the admin's."""
+    settings.TIME_ZONE = "Europe/Paris"
+    now = dt.datetime(2026, 12, 5, 23, 30, tzinfo=dt.UTC)  # the 6th, 00:30 in Paris
+    with timezone.override(dt.UTC):
+        assert since_default(now) == dt.date(2026, 11, 6)
 
 
 def test_a_machine_deleted_after_its_changes_were_counted_is_left_out_of_the_page():

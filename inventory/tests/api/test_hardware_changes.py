@@ -93,6 +93,22 @@ def test_since_is_midnight_in_the_servers_time_zone_as_on_the_admins_page(
         assert html.count('<tr data-hostname="paris"') == listed, since
 
 
+@pytest.mark.parametrize(
+    ("time_zone", "since", "listed"),
+    [("Asia/Tokyo", "0001-01-01", 2), ("America/New_York", "9999-12-31", 0)],
+)
+def test_a_date_at_either_end_of_the_calendar_lists_all_or_none(
+    api, settings, time_zone, since, listed
+):
+    """Midnight of year 1 east of UTC is no datetime in UTC: all of the past, not a 500."""
+    settings.TIME_ZONE = time_zone
+    upgraded("old", days_ago=400)
+    upgraded("new", days_ago=3)
+    response = api.get(URL, {"since": since})
+    assert response.status_code == 200
+    assert response.json()["count"] == listed
+
+
 def test_the_list_needs_the_read_scope_or_who_may_view_the_hardware(anon, token_client):
     upgraded("new", days_ago=3)
     assert anon.get(URL).status_code == 401
