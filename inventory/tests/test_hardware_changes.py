@@ -122,6 +122,45 @@ def test_a_change_taken_at_midnight_of_the_date_is_listed_since_then(settings):
     assert FleetChanges(SINCE + dt.timedelta(days=1)).count() == 0
 
 
+def test_a_snapshot_without_a_key_before_the_date_is_not_the_one_compared():
+    """An older server's snapshot (no key) before the date: the change is told from the keyed
+    one before it, and a machine whose hardware stayed the same across it has no change."""
+    upgraded = machine(
+        "upgraded",
+        ("10-01", {}),
+        ("10-20", {"ram_total_mb": 65536, "hardware_key": ""}),
+        ("11-05", {"ram_total_mb": 65536}),
+    )
+    machine("same", ("10-01", {}), ("10-20", {"hardware_key": ""}), ("11-05", {}))
+
+    [change] = FleetChanges(SINCE)[:25]
+    assert (change.hostname, change.changes) == ("upgraded", ["RAM 32→64 GB"])
+    assert (change.before_snapshot, change.after_snapshot) == (upgraded[0].pk, upgraded[2].pk)
+
+
+def test_snapshots_taken_at_the_same_time_are_compared_in_the_order_stored():
+    """Runs stored with the same time (the agent's clock, to the second): the later stored is
+    the newer, before the date as since it, and the one kept when a machine's newest are."""
+    snapshots = machine(
+        "same-time",
+        ("10-31", {}),
+        ("10-31", {"ram_total_mb": 65536}),  # the newest before the date: 64 GB
+        ("11-05", {"ram_total_mb": 65536}),
+        ("11-05", {"ram_total_mb": 131072}),
+        ("11-05", {}),
+    )
+    pairs = [
+        (c.before_snapshot, c.after_snapshot, c.changes, c.device_changes)
+        for c in FleetChanges(SINCE)[:25]
+    ]
+    assert pairs == [
+        (snapshots[3].pk, snapshots[4].pk, ["RAM 128→32 GB"], 2),
+        (snapshots[2].pk, snapshots[3].pk, ["RAM 64→128 GB"], 2),
+    ]
+    [newest] = FleetChanges(SINCE, per_device=1)[:25]
+    assert (newest.before_snapshot, newest.after_snapshot) == (snapshots[3].pk, snapshots[4].pk)
+
+
 def test_the_default_period_is_the_30_days_before_today_in_the_servers_time_zone(settings):
     """The API's requests run in UTC: its default date is still the server's, as the admin's."""
     settings.TIME_ZONE = "Europe/Paris"
