@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from inventory import hardware_changes
 from inventory.hardware_changes import FleetChanges, since_default
 from inventory.tests.factories import DeviceFactory, SnapshotFactory
 
@@ -178,6 +179,38 @@ def test_a_machine_deleted_after_its_changes_were_counted_is_left_out_of_the_pag
     assert changes.count() == 2
     DeviceFactory._meta.model.objects.filter(hostname="gone").delete()
     assert [change.hostname for change in changes[:25]] == ["swapped"]
+
+
+def test_a_snapshot_deleted_after_the_changes_were_counted_leaves_out_its_change_alone():
+    """A snapshot deleted in the admin between the count and the page: the change it was one
+    side of is gone, the machine's others are listed."""
+    snapshots = machine(
+        "pruned",
+        ("10-20", {}),
+        ("11-05", {"ram_total_mb": 65536}),
+        ("11-08", {"ram_total_mb": 131072}),
+        ("11-10", {"ram_total_mb": 131072, "storage": disk("WD-2")}),
+    )
+    changes = FleetChanges(SINCE)
+    assert changes.count() == 3
+    snapshots[0].delete()
+    assert [c.changes for c in changes[:25]] == [
+        ["disk replaced: WD40EFRX 4000 GB (WD-1 → WD-2)"],
+        ["RAM 64→128 GB"],
+    ]
+
+
+def test_parts_finds_every_parts_change_when_they_are_told_a_batch_at_a_time(monkeypatch):
+    """`parts` tells the changes TOLD_AT_ONCE at a time: none is left out between batches."""
+    monkeypatch.setattr(hardware_changes, "TOLD_AT_ONCE", 2)
+    machine(
+        "upgraded",
+        ("10-20", {}),
+        *((f"11-{n + 2:02d}", {"ram_total_mb": 32768 * (1 + n % 2)}) for n in range(5)),
+    )
+    parts = FleetChanges(SINCE, parts=True, per_device=None)
+    assert [c.changes for c in parts[:25]] == [["RAM 64→32 GB"], ["RAM 32→64 GB"]] * 2
+    assert FleetChanges(SINCE, parts=True).count() == 3
 
 
 def test_parts_finds_the_ram_upgrade_and_the_disk_swap_behind_a_years_kernel_updates(
