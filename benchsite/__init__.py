@@ -1,3 +1,3 @@
 """Linux BenchTools: inventory and benchmark ranking of a fleet of Linux machines."""
 
-__version__ = "0.14.10"
+__version__ = "0.14.11"
