@@ -269,3 +269,27 @@ def test_a_machine_retired_or_muted_while_a_rescore_judges_it_opens_nothing(
     monkeypatch.setattr(reevaluation, "_written", changed_meanwhile)
     reevaluation.attention_evaluate_all()
     assert not AttentionItem.objects.exists()
+
+
+def test_an_item_a_rescore_closes_says_it_changed_when_it_closed():
+    """A machine whose disk cooled down: the rescore's batch closes its disk_hot item, and the
+    item's updated_at (the API's, the admin's "updated") is the time it closed, as when a run
+    closes it, not the day it was last seen to hold."""
+    from insights.reevaluation import attention_evaluate_all
+
+    cool = {"devices": [{"name": "/dev/sda", "serial": "S-1", "temperature_c": 30}]}
+    device = DeviceFactory()
+    snapshot = SnapshotFactory(device=device, storage=cool, disk_readings=disk_readings(cool))
+    BenchmarkFactory(device=device, snapshot=snapshot)
+    item = AttentionItem.objects.create(
+        device=device, kind="disk_hot", severity="warning", disk="S-1", message="hot"
+    )
+    last_seen = timezone.now() - timedelta(days=3)
+    AttentionItem.objects.filter(pk=item.pk).update(updated_at=last_seen)
+    started = timezone.now()
+
+    attention_evaluate_all()
+
+    item.refresh_from_db()
+    assert item.closed_at is not None and item.closed_at >= started
+    assert item.updated_at == item.closed_at
