@@ -23,7 +23,7 @@ import pytest
 import yaml
 from django.conf import settings
 
-from benchsite.livetest import manage
+from benchsite.livetest import manage, migrated_sqlite
 
 from .markers import engine_independent
 
@@ -303,6 +303,9 @@ def test_entrypoint_creates_the_admin_account_once_and_says_so_at_each_restart(t
         DJANGO_SUPERUSER_PASSWORD="a-long-pass-phrase-42",
         DJANGO_SUPERUSER_EMAIL="admin@example.lan",
     )
+    # a container of before, its database migrated: the restarts are the subject, not migrate
+    (tmp_path / "data").mkdir()
+    migrated_sqlite(tmp_path / "data" / "data.db")
 
     def started() -> subprocess.CompletedProcess:
         return subprocess.run(
