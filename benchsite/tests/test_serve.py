@@ -181,6 +181,13 @@ def test_pip_runs_when_requirements_txt_changed_and_again_after_it_failed(checko
     start()
     assert pip_runs(checkout) == 4
 
+    # a .venv this account may not write (made by another account): the start goes on, and pip
+    # runs at each one, as before (a directory stands for the file root may not write here)
+    (checkout / ".venv" / ".requirements-installed").unlink()
+    (checkout / ".venv" / ".requirements-installed").mkdir()
+    assert "Cannot listen" in start() and "Cannot listen" in start()
+    assert pip_runs(checkout) == 6
+
 
 def test_the_banner_names_the_address_the_token_and_the_iperf3_server_in_force(checkout):
     migrated(checkout)
