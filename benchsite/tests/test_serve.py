@@ -6,6 +6,7 @@ that installs nothing: the script under test is the start-up, not the package in
 tests must not touch the shared environment.
 """
 
+import functools
 import os
 import secrets
 import signal
@@ -154,17 +155,47 @@ def test_the_token_is_printed_on_the_first_start_only(checkout):
     assert pip_runs(checkout) == 1  # the packages installed on the first start only
 
 
+def started_beside_a_server(checkout: Path, **env) -> str:
+    """A start stopped early by its port in use (pip runs before): what it printed."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        return serve(checkout, PORT=str(holder.getsockname()[1]), **env)
+
+
+def test_pip_runs_again_after_the_venvs_python_or_its_packages_changed(checkout):
+    """Its note of requirements.txt alone skipped pip on a .venv whose Python an upgrade of the
+    system had replaced (its packages are another version's), and on packages another version
+    of scripts/serve had installed since (one of before the note, gone back to)."""
+    start = functools.partial(started_beside_a_server, checkout)
+    start()
+    assert pip_runs(checkout) == 1
+    note = checkout / ".venv" / ".requirements-installed"
+    os.utime(note, (0, 0))  # older than site-packages: packages installed since
+    start()
+    start()
+    assert pip_runs(checkout) == 2
+    other = Path("/usr/bin/python3")
+    version = "import sys; print(sys.version)"
+    if (
+        not other.exists()
+        or subprocess.run([other, "-c", version], capture_output=True, text=True).stdout
+        == subprocess.run([sys.executable, "-c", version], capture_output=True, text=True).stdout
+    ):
+        return  # no other Python here to stand for the system's upgraded one
+    python = checkout / ".venv" / "bin" / "python"
+    python.unlink()
+    python.symlink_to(other)
+    start()
+    assert pip_runs(checkout) == 3
+
+
 def test_pip_runs_when_requirements_txt_changed_and_again_after_it_failed(checkout):
     """A restart ran `pip install -r requirements.txt` with nothing to install: 2 s of CPU and
     3 s of every start. It runs on the first start, after an upgrade changed the requirements,
     and until it succeeds. (Starts stopped early by a port in use: pip runs before.)"""
 
-    def start(**env) -> str:
-        with socket.socket() as holder:
-            holder.bind(("127.0.0.1", 0))
-            holder.listen()
-            return serve(checkout, PORT=str(holder.getsockname()[1]), **env)
-
+    start = functools.partial(started_beside_a_server, checkout)
     start()
     start()
     assert pip_runs(checkout) == 1
