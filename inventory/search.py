@@ -11,7 +11,7 @@ from functools import reduce
 
 from django.db.models import Case, Exists, Q, When
 from django.db.models.functions import Lower
-from django.utils.text import smart_split, unescape_string_literal
+from django.utils.text import unescape_string_literal
 
 from .releases import NAME as OS_NAME_FIELD
 from .releases import release_words, running_searched
@@ -30,24 +30,27 @@ MAX_SEARCH_TERMS = 20  # words of one search: each is a filter over every field 
 MSG_TOO_MANY_TERMS = f"At most {MAX_SEARCH_TERMS} words."
 
 
-# a word's parts between commas: a "quoted phrase" whole, commas in it and all, or a run of
-# anything but a comma (a lone quote in it, as in O'Brien, is the character; "rack 4"x too)
-_COMMA_PARTS = re.compile(r""""(?:[^"\\]|\\.)*"(?=,|$)|'(?:[^'\\]|\\.)*'(?=,|$)|[^,]+""")
+# a search's terms: a "quoted phrase" (or a 'quoted' one) that starts a word and ends it, whole,
+# blanks and commas in it and all; else a run of anything but blanks and commas, in which a quote
+# is the character (O'Brien, "rack 4"x). Django's smart_split, used before, read the apostrophes
+# of O'Brien and D'Arcy as the quotes of one phrase, and kept `obrien,"rack 4"` one word.
+_TERMS = re.compile(
+    r"""(?:^|(?<=[\s,]))(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')(?=[\s,]|$)|[^\s,]+"""
+)
 
 
 def search_terms(text: str) -> list[str]:
     """A search's terms, for the API's ?search= and the admin's device search alike: words,
     "quoted phrases" kept whole, words between commas apart (DRF's rule), a quoted phrase
-    beside a comma too (`obrien,"rack 4"`: it was searched with its quotes). A lone quote, as in
-    a search for `'` or `O' Brien`, is the character itself: read as an empty phrase, it
-    matched every machine."""
+    beside a comma or after a word with an apostrophe too (`obrien,"rack 4"`, `O'Brien
+    "rack 4"`: it was searched with its quotes). A lone quote, as in a search for `'` or
+    `O' Brien`, is the character itself: read as an empty phrase, it matched every machine."""
     terms = []
-    for bit in smart_split(text):
-        for part in _COMMA_PARTS.findall(bit):
-            if len(part) > 1 and part[0] in "\"'" and part[0] == part[-1]:
-                terms.append(unescape_string_literal(part))
-            else:
-                terms.append(part.strip())
+    for match in _TERMS.finditer(text):
+        term = match.group()
+        if len(term) > 1 and term[0] in "\"'" and term[0] == term[-1]:
+            term = unescape_string_literal(term)
+        terms.append(term)  # a phrase as typed, its blanks and all, as DRF's
     return [term for term in terms if term]
 
 

@@ -1046,7 +1046,10 @@ def test_every_misspelt_key_of_an_edit_is_named_not_the_first_alone(api):
         ("rack,4", ["obrien", "quoted"]),  # words between commas apart, admin and API alike
         ('obrien,"rack 4"', ["obrien"]),  # a quoted phrase beside a comma: it kept its quotes
         ('"rack 14",quoted', ["quoted"]),
-        ('"rack 4"x', []),  # not a phrase: the word as typed
+        ('"rack 4"x', []),  # not a phrase: the words as typed
+        ('O\'Brien,"rack 4"', ["obrien"]),  # its apostrophe paired with the phrase's quotes
+        ("O'Brien \"rack 4\" O'Brien", ["obrien"]),  # three terms: was one, `Brien "rack 4" O`
+        ('O\'Brien "rack 4"', ["obrien"]),
         ("''", ["obrien", "plain", "quoted"]),  # an empty phrase: no search
     ],
 )
