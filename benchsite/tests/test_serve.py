@@ -254,6 +254,9 @@ def test_a_env_file_written_by_hand_before_the_first_start_is_given_the_secrets_
     """README: "PORT=8080 in .env". Written before the first start, the start stopped at
     "SECRET_KEY is missing … (the README's run command generates one)", which it did not."""
     (checkout / ".env").write_text("DEBUG=false\nHOST=127.0.0.1")  # no newline at its end
+    migrated(
+        checkout
+    )  # the first start's migrate: test_the_token_is_printed_on_the_first_start_only
 
     output = serve(checkout, without=("HOST",))
 
@@ -270,6 +273,7 @@ def test_a_secret_left_empty_in_a_env_file_is_given_its_value_where_it_is(checko
     """ "SECRET_KEY=" with nothing after it was a line, so none was added, and the start
     stopped at "SECRET_KEY is missing" all the same."""
     (checkout / ".env").write_text("SECRET_KEY=\nexport API_TOKEN= \nHOST=127.0.0.1\n")
+    migrated(checkout)
 
     output = serve(checkout, without=("HOST",))
 
